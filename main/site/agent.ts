@@ -1,0 +1,99 @@
+// The site agent: one object that holds a site's services, for Electron's main process, the headless
+// `radfed site …` commands and tests alike. Plain Node, constructed with its dependencies; nothing
+// here reaches for globals. It logs counts and codes, never a patient value or an input file path.
+import pino, { type Logger } from 'pino';
+import type { SiteStatus } from '../../shared/ipc/index.ts';
+import { AuditLog } from './audit/index.ts';
+import { parseDeidOptions } from './deid/index.ts';
+import { ingestPath, type IngestFileOutcome, type IngestSummary } from './ingest/index.ts';
+import { openSite, ResearchIndex, sitePaths, type SiteConfig, type SiteDatabase } from './store/index.ts';
+
+export interface SiteAgentDependencies {
+  directory: string;
+  database: SiteDatabase;
+  config: SiteConfig;
+  secret: Uint8Array;
+  clock: () => Date;
+  logger: Logger;
+}
+
+export interface OpenSiteAgentOptions {
+  logger?: Logger;
+  clock?: () => Date;
+}
+
+export type IngestProgress = (done: number, total: number, outcome: IngestFileOutcome) => void;
+
+export class SiteAgent {
+  readonly audit: AuditLog;
+  readonly #deps: SiteAgentDependencies;
+  readonly #index: ResearchIndex;
+  readonly #logger: Logger;
+  // One ingest at a time: two runs over the same files would race on "already ingested?".
+  #ingestQueue: Promise<unknown> = Promise.resolve();
+
+  constructor(deps: SiteAgentDependencies) {
+    // Fail at open, not at the first ingest, when site.json names an option this RadFed does not know.
+    parseDeidOptions(deps.config.deidOptions);
+    this.#deps = deps;
+    this.#logger = deps.logger.child({ component: 'site-agent' });
+    this.#index = new ResearchIndex(deps.database, deps.clock);
+    this.audit = new AuditLog(deps.database, deps.clock);
+  }
+
+  /** Opens the site in `directory` (made by `radfed site init`). Close the agent when done. */
+  static open(directory: string, options: OpenSiteAgentOptions = {}): SiteAgent {
+    const site = openSite(directory);
+    try {
+      return new SiteAgent({
+        directory: site.directory,
+        database: site.database,
+        config: site.config,
+        secret: site.secret,
+        clock: options.clock ?? (() => new Date()),
+        logger: options.logger ?? pino({ name: 'radfed-site', level: 'warn' }, pino.destination(2)),
+      });
+    } catch (error) {
+      site.database.close();
+      throw error;
+    }
+  }
+
+  get directory(): string {
+    return this.#deps.directory;
+  }
+
+  get config(): SiteConfig {
+    return this.#deps.config;
+  }
+
+  status(): SiteStatus {
+    const { config, directory } = this.#deps;
+    return {
+      siteName: config.name,
+      directory,
+      consentPolicy: config.consentPolicy,
+      deidOptions: [...config.deidOptions],
+      counts: this.#index.counts(),
+      lastIngestAt: this.#index.lastCompletedIngestAt(),
+    };
+  }
+
+  /** Ingests a file or folder (see main/site/ingest). Runs after any ingest already in progress. */
+  ingest(inputPath: string, onProgress?: IngestProgress): Promise<IngestSummary> {
+    const { directory, database, config, secret, clock } = this.#deps;
+    const run = this.#ingestQueue.then(() =>
+      ingestPath({ directory, paths: sitePaths(directory), database, config, secret }, inputPath, {
+        onProgress,
+        clock,
+        logger: this.#logger,
+      }),
+    );
+    this.#ingestQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  close(): void {
+    if (this.#deps.database.open) this.#deps.database.close();
+  }
+}

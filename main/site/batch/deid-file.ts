@@ -1,0 +1,95 @@
+// De-identifies one file from disk to an output folder. Used by the worker pool and, with one job,
+// directly on the calling thread.
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writevSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { deidentifyInstance, type DeidSettings, type DeidentifiedInstance } from '../deid/index.ts';
+
+export type FileStatus = 'deidentified' | 'held' | 'rejected';
+
+export interface FileOutcome {
+  input: string;
+  status: FileStatus;
+  /** Path of the de-identified file relative to the output folder, or null. */
+  output: string | null;
+  reason: string | null;
+  bytesIn: number;
+}
+
+/** Errors that stop a whole run: the output cannot be written, so going on would lose work. */
+export class OutputWriteError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'OutputWriteError';
+  }
+}
+
+/** Where a de-identified instance goes: named by pseudonym and de-identified UIDs only, never by input names. */
+export function instanceRelativePath(instance: DeidentifiedInstance): string {
+  return join(
+    instance.patientPseudonym,
+    instance.studyInstanceUid,
+    instance.seriesInstanceUid,
+    `${instance.sopInstanceUid}.dcm`,
+  );
+}
+
+export function deidentifyFile(input: string, outDir: string, settings: DeidSettings): FileOutcome {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(input);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    return { input, status: 'rejected', output: null, reason: `cannot read the file (${code})`, bytesIn: 0 };
+  }
+  let outcome;
+  try {
+    outcome = deidentifyInstance(bytes, settings);
+  } catch {
+    // The engine promises not to throw on bad input; if it does anyway, the file is not released.
+    const reason =
+      'RadFed could not process this file (internal error); nothing was written. Please report it.';
+    return { input, status: 'rejected', output: null, reason, bytesIn: bytes.length };
+  }
+  if (outcome.status !== 'deidentified' || !outcome.output || !outcome.instance) {
+    return { input, status: outcome.status, output: null, reason: outcome.reason, bytesIn: bytes.length };
+  }
+  const relative = instanceRelativePath(outcome.instance);
+  writeAtomically(join(outDir, relative), outcome.output);
+  return { input, status: 'deidentified', output: relative, reason: outcome.reason, bytesIn: bytes.length };
+}
+
+/** Writes to a temporary name and renames, so a crash or a full disk never leaves half a file under the real name. */
+export function writeAtomically(path: string, chunks: readonly Uint8Array[]): void {
+  const temporary = `${path}.partial`;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeChunks(temporary, chunks);
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    const advice =
+      code === 'ENOSPC'
+        ? 'the disk is full; free some space and run the same command again (finished files are kept)'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied; choose an output folder you may write to'
+          : 'check the output folder and run again';
+    throw new OutputWriteError(code, `Cannot write to the output folder (${code}): ${advice}.`);
+  }
+}
+
+/** Writes the chunks with writev: the pixel data chunk goes from the input's buffer to the file uncopied. */
+function writeChunks(path: string, chunks: readonly Uint8Array[]): void {
+  const fd = openSync(path, 'w', 0o644);
+  try {
+    const total = chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+    const written = writevSync(fd, chunks as Uint8Array[]);
+    // A regular file takes a whole writev; should it not, finish with what is left.
+    if (written < total) writevSync(fd, [Buffer.concat(chunks as Uint8Array[]).subarray(written)]);
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,140 @@
+// One pass over a data set and, recursively, every item of every sequence at any depth: each
+// element is looked up once in the compiled rule book (or matched to a pattern row) and handed to its
+// action. The input is never modified; the output is a new data set sharing the kept elements.
+import type { DicomDataset, DicomElement } from '../dicom/model.ts';
+import { primitiveOf, type Primitive, type Rule } from './action-resolution.ts';
+import { isCleanableInContext } from './clean-contexts.ts';
+import { applyPrimitive, shiftDates, type ActionContext } from './element-actions.ts';
+import { isCurveGroup, isOverlayGroup, OVERLAY_COMMENTS_ELEMENT, overlayGroupsWithBitmap } from './graphics.ts';
+import { isOddGroup, safePrivateTags } from './private-attributes.ts';
+import { identifierKind } from './removed-values.ts';
+import { count, effectiveVr, isBinaryVr, type WalkMode, type WalkState } from './walk-state.ts';
+
+const NONE: ReadonlySet<number> = new Set();
+
+export function processDataset(input: DicomDataset, state: WalkState, mode: WalkMode, depth: number): DicomDataset {
+  const out: DicomDataset = new Map();
+  let hasPrivate = false;
+  let hasOverlay = false;
+  for (const t of input.keys()) {
+    if (isOddGroup(t)) hasPrivate = true;
+    else if (isOverlayGroup(t)) hasOverlay = true;
+  }
+  const keepPrivate =
+    hasPrivate && state.book.options.has('retain-safe-private') ? safePrivateTags(input) : NONE;
+  const bitmapGroups = hasOverlay ? overlayGroupsWithBitmap(input) : NONE;
+  const processItems = (items: readonly DicomDataset[], m: WalkMode): DicomDataset[] =>
+    items.map((item) => processDataset(item, state, m, depth + 1));
+
+  for (const el of input.values()) {
+    const t = el.tag;
+    const group = t >>> 16;
+    // Group lengths (retired, and wrong after any change), stray meta elements and delimiters go;
+    // the writer computes what it needs.
+    if ((t & 0xffff) === 0 || group === 0x0002 || group === 0xfffe) continue;
+    const vr = effectiveVr(el);
+    const ctx: ActionContext = { state, out, mode, vr, via: [], name: undefined, depth, processItems };
+
+    if (isOddGroup(t)) {
+      privateAttribute(el, keepPrivate.has(t), ctx);
+    } else if (isCurveGroup(t)) {
+      patternRow(el, state.book.patterns['curve-data'], ctx);
+    } else if (isOverlayGroup(t)) {
+      if (bitmapGroups.has(group)) {
+        // The whole overlay goes with its bitmap (see graphics.ts).
+        applyPrimitive('X', el, ctx);
+      } else if ((t & 0xffff) === OVERLAY_COMMENTS_ELEMENT) {
+        patternRow(el, state.book.patterns['overlay-comments'], ctx);
+      } else {
+        unlisted(el, ctx);
+      }
+    } else {
+      const rule = state.book.rules.get(t);
+      if (rule) listed(el, rule, ctx);
+      else unlisted(el, ctx);
+    }
+  }
+  return out;
+}
+
+function listed(el: DicomElement, rule: Rule, ctx: ActionContext): void {
+  const c: ActionContext = { ...ctx, via: rule.via, name: rule.row.name };
+  applyPrimitive(adjustForMode(primitiveOf(rule.code, ctx.vr), el, c), el, c);
+}
+
+/**
+ * Inside a D sequence every value is a dummy, so K and C become D, except the dates a dates option
+ * keeps or shifts. Inside a C sequence (clean
+ * context) free text that its own row would replace with a dummy is cleaned instead, since the
+ * option asked for the content to be retained; identifiers keep their D.
+ */
+function adjustForMode(p: Primitive, el: DicomElement, ctx: ActionContext): Primitive {
+  if (ctx.mode.kind === 'dummy') {
+    // A date the chosen dates option keeps or shifts identifies no one: the option is honoured.
+    const dateOption = ctx.via.includes('retain-long-modified-dates') || ctx.via.includes('retain-long-full-dates');
+    return (p === 'K' || p === 'C') && !dateOption ? 'D' : p;
+  }
+  if (
+    ctx.mode.kind === 'clean' &&
+    p === 'D' &&
+    isCleanableInContext(el.tag, ctx.vr) &&
+    !identifierKind(el.tag, ctx.vr, ctx.name ?? '')
+  ) {
+    return 'C';
+  }
+  return p;
+}
+
+/** Curves and overlay comments: X under the Basic Profile, C (kept, text cleaned) under Clean Graphics. */
+function patternRow(el: DicomElement, rule: Rule, ctx: ActionContext): void {
+  const p = primitiveOf(rule.code, ctx.vr);
+  if (p !== 'C') {
+    applyPrimitive(p, el, ctx);
+    return;
+  }
+  const c: ActionContext = { ...ctx, via: rule.via, mode: { kind: 'clean', context: 'graphics' } };
+  if (el.items || isCleanableInContext(el.tag, ctx.vr)) {
+    applyPrimitive('C', el, c);
+  } else {
+    count(ctx.state, 'C');
+    ctx.out.set(el.tag, el);
+  }
+}
+
+/**
+ * Private attributes: kept only when Retain Safe Private found them in Table E.3.10-1 (their items
+ * are processed too); everything else is removed. Only names and dates in removed private values are
+ * searched for later: a private UID is often a vendor class UID that also appears in kept attributes.
+ */
+function privateAttribute(el: DicomElement, safe: boolean, ctx: ActionContext): void {
+  if (!safe) {
+    if (ctx.vr === 'PN' || ctx.vr === 'DA' || ctx.vr === 'DT' || el.items) applyPrimitive('X', el, ctx);
+    else count(ctx.state, 'X');
+    return;
+  }
+  applyPrimitive('K', el, ctx);
+}
+
+/**
+ * Attributes Table E.1-1 does not list are standard attributes the profile keeps, with four
+ * refinements: any person name (PN) is removed (Z) whatever its tag, since a name is identifying by
+ * definition; inside a D sequence values become dummies; under Modified Dates every date moves with
+ * the patient's offset; inside a clean context free text is cleaned.
+ */
+function unlisted(el: DicomElement, ctx: ActionContext): void {
+  const { vr, mode } = ctx;
+  if (vr === 'PN') {
+    applyPrimitive(mode.kind === 'dummy' ? 'D' : 'Z', el, ctx);
+  } else if (el.items || vr === 'SQ') {
+    ctx.out.set(el.tag, { tag: el.tag, vr: 'SQ', items: ctx.processItems(el.items ?? [], mode) });
+  } else if (mode.kind === 'dummy' && !isBinaryVr(vr) && vr !== 'DS' && vr !== 'IS' && el.value?.length) {
+    applyPrimitive('D', el, ctx);
+  } else if ((vr === 'DA' || vr === 'DT') && ctx.state.dateOffset !== undefined && el.value?.length) {
+    count(ctx.state, 'C');
+    shiftDates(el, vr, ctx);
+  } else if (mode.kind === 'clean' && isCleanableInContext(el.tag, vr) && el.value?.length) {
+    applyPrimitive('C', el, ctx);
+  } else {
+    ctx.out.set(el.tag, el);
+  }
+}

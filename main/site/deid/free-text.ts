@@ -1,0 +1,62 @@
+// Free-text cleaning (Table E.1-1 action C on descriptions and comments, PS3.15 E.3.5 Clean
+// Descriptors): every value removed from elsewhere in the same file is taken out, and so is anything
+// that looks like a date, a phone number, an e-mail address, a UID or a long number, because free
+// text can mention identifiers this file never carried in a header.
+import type { Vr } from '../dicom/model.ts';
+import type { RemovedValues, ValueKind } from './removed-values.ts';
+
+/** What replaces each removed piece of text: short, so a cleaned value never outgrows its VR. */
+export const REDACTION = '***';
+
+// Escapes regex syntax characters (in 'u' mode only these may be escaped; '-' must not be).
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+/** Letters and digits on either side mean the needle is part of a longer word ("ANN" in "SCANNER"). */
+const bounded = (needle: string): string => `(?<![\\p{L}\\p{N}])${escape(needle)}(?![\\p{L}\\p{N}])`;
+
+export interface ValueMatcher {
+  /** Every needle, as one case-insensitive alternation (longest first); null when there is none. */
+  regex: RegExp | null;
+  kindOf(matched: string): ValueKind | undefined;
+  needles: readonly (readonly [string, ValueKind])[];
+}
+
+export function buildMatcher(values: RemovedValues): ValueMatcher {
+  const needles = values.searchList();
+  const kinds = new Map(needles);
+  const regex = needles.length === 0 ? null : new RegExp(needles.map(([n]) => bounded(n)).join('|'), 'giu');
+  return { regex, kindOf: (m) => kinds.get(m.toUpperCase()), needles };
+}
+
+const MONTH = '(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\\.?';
+
+/** Identifier-like patterns, whatever this file's headers held (order matters: longest forms first). */
+const PATTERNS: readonly RegExp[] = [
+  /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+/gu, // e-mail
+  /(?<![\p{L}\p{N}])\d+(?:\.\d+){3,}(?![\p{L}\p{N}])/gu, // UID-like dotted numbers
+  /(?<!\d)\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)/g, // 2023-01-05
+  /(?<!\d)\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})(?!\d)/g, // 05/01/2023, 5.1.23
+  new RegExp(`(?<![\\p{L}\\p{N}])\\d{1,2}(?:st|nd|rd|th)?\\s+${MONTH},?\\s+\\d{2,4}(?!\\d)`, 'giu'), // 5 Jan 2023
+  new RegExp(`(?<![\\p{L}\\p{N}])${MONTH}\\s+\\d{1,2}(?:st|nd|rd|th)?,?\\s+\\d{4}(?!\\d)`, 'giu'), // Jan 5, 2023
+  /(?<![\p{L}\p{N}])\+?\(?\d[\d\s().-]{5,}\d(?!\d)/gu, // phone numbers: kept only with 7+ digits, below
+  /\d{6,}/g, // long digit runs: record numbers, compact dates
+];
+
+const PHONE_PATTERN = PATTERNS[6];
+
+/** Length limits of the text VRs in characters (PS3.5 6.2); cleaning never lengthens a value anyway. */
+const MAX_LENGTH: Partial<Record<Vr, number>> = { SH: 16, LO: 64, ST: 1024, LT: 10240, AE: 16, CS: 16 };
+
+/** Cleans one free-text value; returns it unchanged when there is nothing to take out. */
+export function cleanFreeText(text: string, matcher: ValueMatcher, vr: Vr): string {
+  let out = matcher.regex ? text.replace(matcher.regex, REDACTION) : text;
+  for (const pattern of PATTERNS) {
+    if (pattern === PHONE_PATTERN) {
+      out = out.replace(pattern, (m) => (m.replace(/\D/g, '').length >= 7 ? REDACTION : m));
+    } else {
+      out = out.replace(pattern, REDACTION);
+    }
+  }
+  const max = MAX_LENGTH[vr];
+  return max !== undefined && out.length > max ? out.slice(0, max) : out;
+}

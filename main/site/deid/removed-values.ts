@@ -1,0 +1,166 @@
+// The identifying values the engine removed or replaced in one input file. They drive two things:
+// free-text cleaning (a value removed from one attribute must not survive in another's text) and the
+// verification scan of the output. Only the kind of a value is ever reported, never the value.
+import type { Tag, Vr } from '../dicom/model.ts';
+import { Tags } from '../dicom/index.ts';
+import { dateSpellings, datePartOf } from './dates.ts';
+import { isDummyText } from './dummy-values.ts';
+import { profileTable } from './profile-table.ts';
+import { isStandardUid } from './uid-remap.ts';
+
+export type ValueKind =
+  | 'patient name component'
+  | 'patient name'
+  | 'person name component'
+  | 'person name'
+  | 'patient id'
+  | 'accession number'
+  | 'identifier'
+  | 'birth date'
+  | 'date'
+  | 'uid'
+  | 'address'
+  | 'phone number';
+
+const PATIENT_NAME_TAGS = new Set<Tag>([
+  Tags.PatientName,
+  0x00101001, // Other Patient Names
+  0x00101005, // Patient's Birth Name
+  0x00101060, // Patient's Mother's Birth Name
+  0x00100012, // Name to Use
+]);
+const PATIENT_ID_TAGS = new Set<Tag>([Tags.PatientID, Tags.OtherPatientIDs, 0x00101090 /* Medical Record Locator */]);
+const TEXT_FOR_IDS = new Set<Vr>(['LO', 'SH', 'LT', 'ST', 'UT', 'UC', 'CS']);
+
+/**
+ * Which kind of identifying value an element holds, from its tag, VR and name (the Table E.1-1 row's
+ * name or the dictionary keyword); undefined for values that identify no one (codes, measurements).
+ */
+export function identifierKind(tag: Tag, vr: Vr, name: string): ValueKind | undefined {
+  if (PATIENT_NAME_TAGS.has(tag)) return 'patient name';
+  if (PATIENT_ID_TAGS.has(tag)) return 'patient id';
+  if (tag === Tags.AccessionNumber) return 'accession number';
+  if (tag === Tags.PatientBirthDate) return 'birth date';
+  switch (vr) {
+    case 'PN':
+      return 'person name';
+    case 'DA':
+    case 'DT':
+      return 'date';
+    case 'UI':
+      // Only UIDs Table E.1-1 lists identify an instance, study or device; unlisted ones (SOP Class,
+      // Coding Scheme, vendor class UIDs) are shared by everyone and stay in the output.
+      return profileTable().rows.has(tag) ? 'uid' : undefined;
+  }
+  if (!TEXT_FOR_IDS.has(vr)) return undefined;
+  if (/address/i.test(name)) return 'address';
+  if (/telephone|phone|telecom/i.test(name)) return 'phone number';
+  if (/(\bID|IDs|Identifier|Identification|Number|Numbers|Locator)\b|[a-z](ID|IDs|Number)$/.test(name)) {
+    return 'identifier';
+  }
+  return undefined;
+}
+
+/** Words that stand in for a name rather than being one: never searched for. */
+const PLACEHOLDER_WORDS = new Set([
+  'ANON', 'ANONYMOUS', 'ANONYMIZED', 'UNKNOWN', 'NONE', 'NULL', 'NAME', 'PATIENT', 'TEST',
+  'MRS', 'MISS', 'PROF', 'PHD', 'III',
+]);
+
+/** Shortest identifier searched for: shorter ones would match everywhere (documented limitation). */
+export const MIN_SEARCH_LENGTH = 3;
+
+const nameKinds = (kind: ValueKind): [ValueKind, ValueKind] =>
+  kind === 'patient name' ? ['patient name component', 'patient name'] : ['person name component', 'person name'];
+
+export class RemovedValues {
+  /** Search text (upper case) → kind; the first kind recorded for a text wins. */
+  readonly needles = new Map<string, ValueKind>();
+  /** Values the chosen options explicitly retain elsewhere in the file: not a leak when seen. */
+  private readonly retained = new Set<string>();
+
+  add(kind: ValueKind, raw: string): void {
+    for (const value of raw.split('\\')) {
+      const v = value.trim();
+      if (v !== '') this.addOne(kind, v);
+    }
+  }
+
+  /** A value kept on purpose by an option (Retain Full Dates, Retain UIDs, Retain Device Identity...). */
+  retain(vr: Vr, raw: string): void {
+    for (const value of raw.split('\\')) {
+      const v = value.trim();
+      if (v === '') continue;
+      this.retained.add(v.toUpperCase());
+      if (vr === 'DA' || vr === 'DT') {
+        const date = datePartOf(v);
+        if (date) for (const s of dateSpellings(date)) this.retained.add(s.toUpperCase());
+      }
+    }
+  }
+
+  /** The needles to search for, without the retained ones, longest first. */
+  searchList(): [string, ValueKind][] {
+    return [...this.needles]
+      .filter(([text]) => !this.retained.has(text))
+      .sort((a, b) => b[0].length - a[0].length);
+  }
+
+  private put(text: string, kind: ValueKind): void {
+    const key = text.toUpperCase();
+    if (key.length < MIN_SEARCH_LENGTH || isDummyText(key) || PLACEHOLDER_WORDS.has(key)) return;
+    const existing = this.needles.get(key);
+    if (existing === undefined || (kind.startsWith('patient') && !existing.startsWith('patient'))) {
+      this.needles.set(key, kind);
+    }
+  }
+
+  private addOne(kind: ValueKind, v: string): void {
+    switch (kind) {
+      case 'patient name':
+      case 'person name': {
+        const [componentKind, wholeKind] = nameKinds(kind);
+        const components = v.split(/[\^=\s,.]+/).filter((c) => c !== '');
+        // Double-barrelled names are also searched for by part (SMITH-JONES: SMITH, JONES).
+        for (const c of components) {
+          if (c.includes('-')) for (const part of c.split('-')) if (part.length >= MIN_SEARCH_LENGTH) this.put(part, componentKind);
+        }
+        let long = 0;
+        for (const c of components) {
+          if (c.length >= MIN_SEARCH_LENGTH && !PLACEHOLDER_WORDS.has(c.toUpperCase())) {
+            this.put(c, componentKind);
+            long++;
+          }
+        }
+        // A name made only of short components (LI^YU) is searched for whole, in the usual orders.
+        if (long === 0 && components.length > 0) {
+          this.put(components.join(' '), wholeKind);
+          this.put(components.join('^'), wholeKind);
+          this.put([...components].reverse().join(' '), wholeKind);
+        }
+        return;
+      }
+      case 'birth date':
+      case 'date': {
+        const date = datePartOf(v);
+        if (date) for (const s of dateSpellings(date)) this.put(s, kind);
+        return;
+      }
+      case 'uid':
+        if (!isStandardUid(v)) this.put(v, kind);
+        return;
+      case 'address':
+        this.put(v, kind);
+        for (const part of v.split(/[\^,;\r\n]+/)) if (part.trim().length >= 4) this.put(part.trim(), kind);
+        return;
+      case 'phone number': {
+        this.put(v, kind);
+        const digits = v.replace(/\D/g, '');
+        if (digits.length >= 7) this.put(digits, kind);
+        return;
+      }
+      default:
+        this.put(v, kind);
+    }
+  }
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { keywordOf, vrOf } from './dictionary.ts';
+import { Tags } from './tags.ts';
+import { transferSyntaxOf } from './transfer-syntax.ts';
+import * as TS from './transfer-syntax.ts';
+
+describe('data dictionary', () => {
+  it('gives standard VRs and keywords', () => {
+    expect(vrOf(Tags.PatientName)).toBe('PN');
+    expect(vrOf(Tags.StudyInstanceUID)).toBe('UI');
+    expect(vrOf(Tags.DeidentificationMethodCodeSequence)).toBe('SQ');
+    expect(vrOf(Tags.RescaleSlope)).toBe('DS');
+    expect(keywordOf(Tags.PatientName)).toBe('PatientName');
+    expect(keywordOf(Tags.StudyInstanceUID)).toBe('StudyInstanceUID');
+  });
+
+  it('picks one VR for multi-VR entries: OW for pixel and LUT data, US for US-or-SS', () => {
+    expect(vrOf(Tags.PixelData)).toBe('OW');
+    expect(vrOf(0x60003000)).toBe('OW'); // Overlay Data
+    expect(vrOf(0x00283006)).toBe('OW'); // LUT Data
+    expect(vrOf(0x00280106)).toBe('US'); // Smallest Image Pixel Value
+    expect(vrOf(0x00041420)).toBe('UL'); // an offset ("up")
+  });
+
+  it('resolves repeating groups and elements', () => {
+    expect(vrOf(0x60020010)).toBe('US'); // Overlay Rows, group 6002
+    expect(keywordOf(0x601e3000)).toBe('OverlayData');
+    expect(vrOf(0x50040005)).toBe('US'); // Curve Dimensions, group 5004
+    expect(keywordOf(0x50040005)).toBe('CurveDimensions');
+    expect(vrOf(0x00280420)).toBe('US'); // Rows For Nth Order Coefficients, (0028,04x0)
+    expect(vrOf(0x00280422)).toBe('LO'); // Coefficient Coding, (0028,04x2)
+    expect(vrOf(0x7f020010)).toBe('OW'); // Variable Pixel Data, 7Fxx
+    expect(vrOf(0x00203105)).toBe('CS'); // Source Image IDs, (0020,31xx)
+  });
+
+  it('treats private and unknown tags as the standard says', () => {
+    expect(vrOf(0x00090010)).toBe('LO'); // private creator
+    expect(vrOf(0x001900ff)).toBe('LO');
+    expect(vrOf(0x00091001)).toBe('UN');
+    expect(vrOf(0x00291010)).toBe('UN');
+    expect(keywordOf(0x00091001)).toBeUndefined();
+    expect(vrOf(0x00180000)).toBe('UL'); // group length
+    expect(vrOf(0x00080002)).toBe('UN'); // not in the standard
+  });
+});
+
+describe('transfer syntaxes', () => {
+  it('knows the native ones and treats unknown UIDs as explicit LE encapsulated', () => {
+    expect(transferSyntaxOf(TS.IMPLICIT_VR_LITTLE_ENDIAN)).toMatchObject({
+      explicitVr: false,
+      encapsulated: false,
+    });
+    expect(transferSyntaxOf(TS.EXPLICIT_VR_BIG_ENDIAN)).toMatchObject({
+      littleEndian: false,
+      encapsulated: false,
+    });
+    expect(transferSyntaxOf(TS.DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN)).toMatchObject({
+      deflated: true,
+      encapsulated: false,
+    });
+    for (const uid of [
+      TS.JPEG_BASELINE,
+      TS.JPEG_LS_LOSSLESS,
+      TS.JPEG_2000,
+      TS.RLE_LOSSLESS,
+      TS.HTJ2K,
+      '1.2.840.10008.1.2.4.102',
+    ]) {
+      expect(transferSyntaxOf(uid)).toEqual({
+        uid,
+        explicitVr: true,
+        littleEndian: true,
+        deflated: false,
+        encapsulated: true,
+      });
+    }
+  });
+});

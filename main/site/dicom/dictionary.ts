@@ -1,0 +1,95 @@
+// The data dictionary (PS3.6) for Implicit VR parsing and for readable names, built from dcmjs's
+// dictionary at first use. dcmjs.data.DicomMetaDictionary.dictionary is a lazy Proxy with no
+// enumerable keys, so the Map is built from its nameMap, which lists the same entries.
+import { createRequire } from 'node:module';
+import type { Tag, Vr } from './model.ts';
+import { isVr } from './vr.ts';
+
+interface Entry {
+  vr: Vr;
+  keyword: string;
+}
+
+let entries: Map<Tag, Entry> | undefined;
+
+/**
+ * dcmjs has no type declarations; it is loaded through require (its CommonJS build) so that no
+ * ambient module declaration is needed, and each entry is checked as it is read.
+ */
+function loadEntries(): Map<Tag, Entry> {
+  const dcmjs: unknown = createRequire(import.meta.url)('dcmjs');
+  const nameMap = (dcmjs as { data?: { DicomMetaDictionary?: { nameMap?: unknown } } }).data
+    ?.DicomMetaDictionary?.nameMap;
+  if (typeof nameMap !== 'object' || nameMap === null) {
+    throw new Error('dcmjs data dictionary not found: reinstall dependencies (npm ci)');
+  }
+  const map = new Map<Tag, Entry>();
+  for (const raw of Object.values(nameMap as Record<string, unknown>)) {
+    const e = raw as { tag?: unknown; vr?: unknown; name?: unknown };
+    if (typeof e.tag !== 'string' || typeof e.vr !== 'string' || typeof e.name !== 'string') continue;
+    const m = /^\(([0-9A-F]{4}),([0-9A-F]{4})\)$/i.exec(e.tag);
+    if (!m) continue;
+    const t = ((parseInt(m[1] ?? '', 16) << 16) | parseInt(m[2] ?? '', 16)) >>> 0;
+    map.set(t, { vr: resolveVr(e.vr), keyword: e.name.replace(/^RETIRED_/, '') });
+  }
+  return map;
+}
+
+/**
+ * dcmjs codes multi-VR entries: 'ox' (OB or OW), 'xs' (US or SS), 'lt' (US or SS or OW, LUT data),
+ * 'up' (UL, an offset), 'na' (item tags). Implicit VR only happens with native pixel data, where
+ * OW is the right pick (PS3.5 A.1 c), and US is right unless Pixel Representation says signed.
+ */
+function resolveVr(vr: string): Vr {
+  if (isVr(vr)) return vr;
+  if (vr === 'ox' || vr === 'lt' || vr.includes('OW')) return 'OW';
+  if (vr === 'xs' || vr.includes('US')) return 'US';
+  if (vr === 'up') return 'UL';
+  return 'UN';
+}
+
+/** Repeating groups and elements (PS3.5 7.6, PS3.6 notes): map a tag to the dictionary's stand-in. */
+function rangeStandIn(t: Tag): Tag | undefined {
+  const group = t >>> 16;
+  const element = t & 0xffff;
+  if ((group & 0xff00) === 0x5000 || (group & 0xff00) === 0x6000 || (group & 0xff00) === 0x7f00) {
+    return (((group & 0xff00) << 16) | element) >>> 0;
+  }
+  if (group === 0x0028 && (element & 0xff00) === 0x0400 && (element & 0xf) <= 3) {
+    return ((0x0028 << 16) | 0x0410 | (element & 0xf)) >>> 0;
+  }
+  if (group === 0x0028 && (element & 0xff00) === 0x0800)
+    return ((0x0028 << 16) | 0x0800 | (element & 0xf)) >>> 0;
+  if (group === 0x1000 && (element & 0xf) <= 5) return ((0x1000 << 16) | 0x0010 | (element & 0xf)) >>> 0;
+  if (group === 0x1010) return ((0x1010 << 16) | 0x0004) >>> 0;
+  return undefined;
+}
+
+function lookup(t: Tag): Entry | undefined {
+  entries ??= loadEntries();
+  const direct = entries.get(t);
+  if (direct) return direct;
+  const standIn = rangeStandIn(t);
+  return standIn === undefined ? undefined : entries.get(standIn);
+}
+
+const SOURCE_IMAGE_IDS: Entry = { vr: 'CS', keyword: 'SourceImageIDs' }; // (0020,31xx), retired
+
+/**
+ * The VR of a tag for Implicit VR data sets. Group lengths are UL; private creators (gggg,0010-00FF)
+ * are LO (PS3.5 7.8.1); other private tags and unknown tags are UN.
+ */
+export function vrOf(t: Tag): Vr {
+  const element = t & 0xffff;
+  if (element === 0) return 'UL';
+  if (((t >>> 16) & 1) === 1) return element >= 0x10 && element <= 0xff ? 'LO' : 'UN';
+  if (t >>> 8 === 0x002031) return SOURCE_IMAGE_IDS.vr;
+  return lookup(t)?.vr ?? 'UN';
+}
+
+/** The standard keyword of a tag (retired ones too), or undefined for private and unknown tags. */
+export function keywordOf(t: Tag): string | undefined {
+  if (((t >>> 16) & 1) === 1) return undefined;
+  if (t >>> 8 === 0x002031) return SOURCE_IMAGE_IDS.keyword;
+  return lookup(t)?.keyword ?? ((t & 0xffff) === 0 ? 'GenericGroupLength' : undefined);
+}

@@ -1,0 +1,9 @@
+export class IngestError extends Error {
+  constructor(
+    readonly code: 'input-not-found' | 'input-inside-site' | 'unusable-identifier',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'IngestError';
+  }
+}

@@ -1,0 +1,30 @@
+export { openSiteDatabase, SiteDatabaseError, type SiteDatabase } from './site-database.ts';
+export {
+  applyMigrations,
+  schemaVersion,
+  LATEST_SCHEMA_VERSION,
+  MIGRATIONS,
+  type Migration,
+} from './migrations.ts';
+export {
+  ResearchIndex,
+  type HeldEntry,
+  type HeldInput,
+  type IndexedInstance,
+  type IngestRunCounts,
+  type InputOutcome,
+  type RejectedInput,
+  type SiteCounts,
+  type StoredInstance,
+} from './research-index.ts';
+export { SITE_CONFIG_VERSION, SiteConfigSchema, type SiteConfig } from './site-config.ts';
+export {
+  initSite,
+  openSite,
+  readSiteConfig,
+  sitePaths,
+  SiteError,
+  type InitSiteOptions,
+  type Site,
+  type SitePaths,
+} from './site-layout.ts';

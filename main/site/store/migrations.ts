@@ -1,0 +1,174 @@
+// The site database schema, as numbered migrations. A migration, once released, never changes: a new
+// need is a new migration. Consent, labels and cohort tables (a later issue) are added the same way.
+//
+// Privacy: these tables hold only pseudonyms, de-identified UIDs and keyed hashes (HMAC with the site
+// secret). A raw patient name, ID, accession number or original UID has no column to go into.
+import type { Database } from 'better-sqlite3';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const GENESIS_HASH = '0'.repeat(64);
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'research index',
+    sql: `
+      CREATE TABLE ingest_runs (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed')),
+        files INTEGER NOT NULL DEFAULT 0,
+        deidentified INTEGER NOT NULL DEFAULT 0,
+        held INTEGER NOT NULL DEFAULT 0,
+        rejected INTEGER NOT NULL DEFAULT 0,
+        already_ingested INTEGER NOT NULL DEFAULT 0,
+        failed INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+
+      CREATE TABLE patients (
+        pseudonym TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE studies (
+        study_uid TEXT PRIMARY KEY,
+        patient_pseudonym TEXT NOT NULL REFERENCES patients (pseudonym) ON DELETE CASCADE,
+        -- HMAC of the original Accession Number / Study Instance UID: lets labels keyed by either be
+        -- matched later without storing the originals.
+        accession_hash TEXT,
+        study_uid_hash TEXT,
+        -- Modalities seen in the study, sorted, joined by a backslash (like Modalities in Study).
+        modalities TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX studies_by_patient ON studies (patient_pseudonym);
+      CREATE INDEX studies_by_accession_hash ON studies (accession_hash);
+      CREATE INDEX studies_by_study_uid_hash ON studies (study_uid_hash);
+
+      CREATE TABLE series (
+        series_uid TEXT PRIMARY KEY,
+        study_uid TEXT NOT NULL REFERENCES studies (study_uid) ON DELETE CASCADE,
+        modality TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX series_by_study ON series (study_uid);
+
+      CREATE TABLE instances (
+        sop_uid TEXT PRIMARY KEY,
+        series_uid TEXT NOT NULL REFERENCES series (series_uid) ON DELETE CASCADE,
+        sop_class_uid TEXT NOT NULL,
+        -- Relative to the research store folder, always with forward slashes.
+        path TEXT NOT NULL UNIQUE,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        -- SHA-256 of the identified input last stored under this SOP Instance UID.
+        input_sha256 TEXT NOT NULL,
+        ingest_run_id INTEGER REFERENCES ingest_runs (id),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX instances_by_series ON instances (series_uid);
+
+      -- Every input (by SHA-256) that produced an instance: two byte-different copies of one source
+      -- instance map to one instance, and each is recognised as already ingested.
+      CREATE TABLE instance_sources (
+        input_sha256 TEXT PRIMARY KEY,
+        sop_uid TEXT NOT NULL REFERENCES instances (sop_uid) ON DELETE CASCADE,
+        ingested_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX instance_sources_by_sop ON instance_sources (sop_uid);
+
+      CREATE TABLE held (
+        id INTEGER PRIMARY KEY,
+        input_sha256 TEXT NOT NULL UNIQUE,
+        reason TEXT NOT NULL,
+        -- Random file name in the quarantine folder (never the original name: it may carry PHI).
+        quarantine_name TEXT NOT NULL UNIQUE,
+        -- Known when the engine got as far as pseudonymising before holding the file back.
+        patient_pseudonym TEXT,
+        study_uid TEXT,
+        ingest_run_id INTEGER REFERENCES ingest_runs (id),
+        held_at TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE rejected (
+        id INTEGER PRIMARY KEY,
+        input_sha256 TEXT NOT NULL UNIQUE,
+        reason TEXT NOT NULL,
+        ingest_run_id INTEGER REFERENCES ingest_runs (id),
+        rejected_at TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
+  {
+    version: 2,
+    name: 'audit log',
+    // Append-only and hash-chained (see main/site/audit). The triggers make UPDATE and DELETE fail,
+    // and refuse an INSERT that does not extend the chain by exactly one entry.
+    sql: `
+      CREATE TABLE audit_log (
+        seq INTEGER PRIMARY KEY,
+        time TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        type TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX audit_log_by_type ON audit_log (type, seq);
+      CREATE INDEX audit_log_by_time ON audit_log (time);
+
+      CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+      BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: entries cannot be changed'); END;
+
+      CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+      BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: entries cannot be deleted'); END;
+
+      CREATE TRIGGER audit_log_chain BEFORE INSERT ON audit_log
+      WHEN NEW.seq IS NOT COALESCE((SELECT MAX(seq) FROM audit_log), 0) + 1
+        OR NEW.prev_hash IS NOT COALESCE(
+          (SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1), '${GENESIS_HASH}')
+      BEGIN SELECT RAISE(ABORT, 'an audit entry must extend the chain by exactly one'); END;
+    `,
+  },
+];
+
+/**
+ * Applies, in order, each migration newer than the database's, each in its own transaction (a failed
+ * migration leaves the schema as it was). Returns the versions applied now.
+ */
+export function applyMigrations(db: Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+  ) STRICT`);
+  const current = db.prepare<[], number>('SELECT COALESCE(MAX(version), 0) FROM schema_migrations').pluck();
+  const record = db.prepare<[number, string, string]>(
+    'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
+  );
+  const applied: number[] = [];
+  for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+    // IMMEDIATE takes the write lock before re-reading the version, so two processes opening the
+    // same site at once cannot both apply a migration.
+    db.transaction(() => {
+      if ((current.get() ?? 0) >= migration.version) return;
+      db.exec(migration.sql);
+      record.run(migration.version, migration.name, new Date().toISOString());
+      applied.push(migration.version);
+    }).immediate();
+  }
+  return applied;
+}
+
+export function schemaVersion(db: Database): number {
+  return db.prepare<[], number>('SELECT COALESCE(MAX(version), 0) FROM schema_migrations').pluck().get() ?? 0;
+}
+
+export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -1,0 +1,67 @@
+// Opens the site's SQLite database: WAL (readers never block the writer, and a crash never leaves a
+// half-written page), foreign keys on, a busy timeout so the CLI and the app can share the file, and
+// the schema brought up to date by the numbered migrations.
+import Database from 'better-sqlite3';
+import type { Database as SqliteDatabase } from 'better-sqlite3';
+import { applyMigrations, LATEST_SCHEMA_VERSION, schemaVersion } from './migrations.ts';
+
+export type SiteDatabase = SqliteDatabase;
+
+export class SiteDatabaseError extends Error {
+  constructor(
+    readonly code: 'cannot-open' | 'newer-schema' | 'migration-failed',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'SiteDatabaseError';
+  }
+}
+
+const BUSY_TIMEOUT_MS = 10_000;
+
+export function openSiteDatabase(path: string): SiteDatabase {
+  let db: SqliteDatabase;
+  try {
+    db = new Database(path, { fileMustExist: false });
+  } catch (error) {
+    throw new SiteDatabaseError(
+      'cannot-open',
+      `Cannot open the site database at ${path}: ${(error as Error).message}. Check that the folder exists and this user may write to it.`,
+      { cause: error },
+    );
+  }
+  try {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    const existing = hasMigrationsTable(db) ? schemaVersion(db) : 0;
+    if (existing > LATEST_SCHEMA_VERSION) {
+      throw new SiteDatabaseError(
+        'newer-schema',
+        `The site database at ${path} has schema version ${existing}, newer than this RadFed knows (${LATEST_SCHEMA_VERSION}). Update RadFed before opening this site.`,
+      );
+    }
+    try {
+      applyMigrations(db);
+    } catch (error) {
+      throw new SiteDatabaseError(
+        'migration-failed',
+        `Could not bring the site database at ${path} up to date: ${(error as Error).message}. The database was left as it was; restore it from backup or report this.`,
+        { cause: error },
+      );
+    }
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+function hasMigrationsTable(db: SqliteDatabase): boolean {
+  return (
+    db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get() !==
+    undefined
+  );
+}

@@ -1,0 +1,85 @@
+// The handler map and the one wrapper every IPC call goes through, shared by the Electron main process
+// (ipcMain.handle) and the local web UI (POST /api/invoke). Plain Node: nothing here imports Electron.
+import {
+  ipcFail,
+  ipcOk,
+  ipcRequestSchemas,
+  isIpcChannelName,
+  type IpcChannelName,
+  type IpcError,
+  type IpcRequest,
+  type IpcResponse,
+  type IpcResult,
+  type SiteStatus,
+} from '../../../shared/ipc/index.ts';
+
+/** What the handlers need from the site agent; `SiteAgent` satisfies it. */
+export interface SiteAgentPort {
+  status(): SiteStatus | Promise<SiteStatus>;
+}
+
+/** Where failures the agent did not describe are logged (a pino logger fits). */
+export interface IpcLogger {
+  error(details: object, message: string): void;
+}
+
+export type IpcHandlers = {
+  readonly [C in IpcChannelName]: (payload: IpcRequest<C>) => IpcResponse<C> | Promise<IpcResponse<C>>;
+};
+
+/** Validates, calls the handler, and answers an envelope; never throws, never returns a stack trace. */
+export type IpcDispatch = (channel: unknown, payload: unknown) => Promise<IpcResult<unknown>>;
+
+export function createIpcHandlers(agent: SiteAgentPort): IpcHandlers {
+  return Object.freeze({
+    'site:status': () => agent.status(),
+  });
+}
+
+export function createIpcDispatcher(
+  handlers: IpcHandlers,
+  options: { logger?: IpcLogger } = {},
+): IpcDispatch {
+  return async (channel, payload) => {
+    if (!isIpcChannelName(channel)) {
+      return ipcFail(
+        'unknown-channel',
+        `RadFed has no request called "${String(channel).slice(0, 60)}". The screen and the agent may be different versions: restart RadFed.`,
+      );
+    }
+    const parsed = ipcRequestSchemas[channel].safeParse(payload);
+    if (!parsed.success) {
+      // Zod does not echo the input value in its messages, so nothing from the payload reaches the text.
+      const issue = parsed.error.issues[0];
+      const where = issue && issue.path.length > 0 ? issue.path.join('.') : 'payload';
+      return ipcFail(
+        'invalid-payload',
+        `The request "${channel}" was not valid (${where}: ${issue?.message ?? 'rejected'}). This is a fault in the screen that sent it: restart RadFed.`,
+      );
+    }
+    try {
+      const handler = handlers[channel] as (payload: unknown) => unknown;
+      return ipcOk(await handler(parsed.data));
+    } catch (error) {
+      const described = describeAgentError(error);
+      if (described) return { ok: false, error: described };
+      options.logger?.error({ err: error, channel }, 'IPC handler failed');
+      return ipcFail(
+        'internal',
+        'The site agent hit an unexpected problem and could not answer. The details are in its log; try again, and restart RadFed if it keeps happening.',
+      );
+    }
+  };
+}
+
+/**
+ * Our typed errors (`class XError extends Error` with a kebab-case `code`) carry a sentence written for a
+ * person, so it is passed on. Anything else (Node's ENOENT, SQLite's SQLITE_BUSY, a TypeError) may hold
+ * internals and is reported only as `internal`.
+ */
+function describeAgentError(error: unknown): IpcError | null {
+  if (!(error instanceof Error)) return null;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string' || !/^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/.test(code)) return null;
+  return { code, message: error.message };
+}

@@ -11,7 +11,7 @@ export function registerBenchCommands(program: Command): void {
     .summary('de-identification throughput vs plain copy and Orthanc')
     .description(
       'Generates a synthetic corpus of CT slices (or uses --corpus), then times `radfed deid` on it,\n' +
-        'a plain `cp -r` of the same files, and Orthanc\'s anonymizer on loopback, in the same run.',
+        "a plain `cp -r` of the same files, and Orthanc's anonymizer on loopback, in the same run.",
     )
     .option('--slices <n>', 'CT slices in the corpus', (v) => parsePositiveInt(v, '--slices'), 2000)
     .option('--matrix <n>', 'slice size in pixels', (v) => parsePositiveInt(v, '--matrix'), 512)

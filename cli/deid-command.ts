@@ -36,7 +36,9 @@ export function registerDeidCommand(program: Command): void {
     .option('--option <name>', 'a PS3.15 option to apply (repeatable)', collect, [])
     .option('--key <file>', 'site key (32 bytes; created with mode 0600 if missing)', defaultKeyPath())
     .option('--report <file>', 'where to write the JSON report (default OUT/deid-report.json)')
-    .option('--jobs <n>', 'worker threads (default: the number of cores)', (v) => parsePositiveInt(v, '--jobs'))
+    .option('--jobs <n>', 'worker threads (default: the number of cores)', (v) =>
+      parsePositiveInt(v, '--jobs'),
+    )
     .action(async (input: string, out: string, flags: DeidFlags) => {
       await runDeidCommand(input, out, flags);
     });
@@ -81,7 +83,11 @@ async function runDeidCommand(input: string, out: string, flags: DeidFlags): Pro
   );
 }
 
-export function buildReport(outcomes: readonly FileOutcome[], options: string[], startedAt: string): DeidReport {
+export function buildReport(
+  outcomes: readonly FileOutcome[],
+  options: string[],
+  startedAt: string,
+): DeidReport {
   const count = (status: FileOutcome['status']) => outcomes.filter((o) => o.status === status).length;
   return {
     tool: 'radfed deid',

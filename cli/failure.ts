@@ -15,7 +15,9 @@ export function reportFailure(error: unknown): number {
   const isOurs = error instanceof CliError || (error instanceof Error && 'code' in error);
   process.stderr.write(`radfed: ${message}\n`);
   if (!isOurs) {
-    process.stderr.write('radfed: this looks like a bug in RadFed; run again with RADFED_DEBUG=1 and report it.\n');
+    process.stderr.write(
+      'radfed: this looks like a bug in RadFed; run again with RADFED_DEBUG=1 and report it.\n',
+    );
   }
   if (process.env.RADFED_DEBUG && error instanceof Error && error.stack) {
     process.stderr.write(`${error.stack}\n`);

@@ -12,7 +12,9 @@ export function registerSiteCommands(program: Command): void {
   const site = program
     .command('site')
     .summary('run a clinical site: set up, ingest, status')
-    .description('Commands for a RadFed site: a folder with its database, key, research store and audit log.');
+    .description(
+      'Commands for a RadFed site: a folder with its database, key, research store and audit log.',
+    );
 
   site
     .command('init')

@@ -27,7 +27,9 @@ export function registerSynthCommand(program: Command): void {
     .option('--patients <n>', 'patients per site', (v) => parsePositiveInt(v, '--patients'), 10)
     .option('--seed <n>', 'seed (same seed, same bytes)', (v) => parseNonNegativeInt(v, '--seed'), 1)
     .option('--ct-slices <n>', 'slices per CT series', (v) => parsePositiveInt(v, '--ct-slices'))
-    .option('--ct-matrix <n>', 'CT image size in pixels (e.g. 512)', (v) => parsePositiveInt(v, '--ct-matrix'))
+    .option('--ct-matrix <n>', 'CT image size in pixels (e.g. 512)', (v) =>
+      parsePositiveInt(v, '--ct-matrix'),
+    )
     .action(async (out: string, flags: SynthFlags) => {
       const progress = terminalProgress('Writing studies', 0);
       const result = await synthesizeStudies({

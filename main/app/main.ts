@@ -4,15 +4,17 @@ import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog } from 'electron';
 import pino from 'pino';
 import { initSite, SiteAgent, SiteError } from '../site/index.ts';
-import { createIpcDispatcher, createIpcHandlers, defaultRendererDir } from '../site/web-ui/index.ts';
+import { createIpcDispatcher, createIpcHandlers } from '../site/web-ui/index.ts';
 import { APP_START_URL, registerAppScheme, serveRendererOverAppProtocol } from './app-protocol.ts';
 import { registerIpcHandlers } from './ipc-wiring.ts';
 import { resolveSiteFolder } from './site-folder.ts';
 import { hardenAllWebContents } from './window-security.ts';
 
 const logger = pino({ name: 'radfed-app' });
-// Built from preload.ts by the packaging step (sandboxed preloads must be one CommonJS file).
+// This file runs only as built by scripts/build-app.mjs into dist/app/, beside preload.cjs (a sandboxed
+// preload must be one CommonJS file) and next to dist/renderer/.
 const PRELOAD_PATH = fileURLToPath(new URL('./preload.cjs', import.meta.url));
+const RENDERER_DIR = fileURLToPath(new URL('../renderer/', import.meta.url));
 
 registerAppScheme();
 
@@ -60,7 +62,7 @@ async function start(): Promise<void> {
     app.quit();
     return;
   }
-  serveRendererOverAppProtocol(defaultRendererDir());
+  serveRendererOverAppProtocol(RENDERER_DIR);
   registerIpcHandlers(createIpcDispatcher(createIpcHandlers(agent), { logger }));
   createMainWindow();
 

@@ -30,7 +30,11 @@ const CASES: Case[] = [
     code: 'D on a sequence (Content Sequence: items kept, values dummied, UIDs remapped)',
     tag: 0x0040a730,
     input: () =>
-      seq(0x0040a730, [el(0x0040a040, 'CS', 'TEXT'), el(0x0040a160, 'UT', 'seen by Dr Who'), el(0x0040a124, 'UI', REF_UID)]),
+      seq(0x0040a730, [
+        el(0x0040a040, 'CS', 'TEXT'),
+        el(0x0040a160, 'UT', 'seen by Dr Who'),
+        el(0x0040a124, 'UI', REF_UID),
+      ]),
     check: (o) => {
       const item = o?.items?.[0];
       expect(text(item?.get(0x0040a160))).toBe('ANONYMOUS');
@@ -143,7 +147,8 @@ const CASES: Case[] = [
   {
     code: 'X/Z/U* (Referenced Image Sequence: kept, UIDs inside remapped, class UID kept)',
     tag: 0x00081140,
-    input: () => seq(0x00081140, [el(0x00081150, 'UI', '1.2.840.10008.5.1.4.1.1.2'), el(0x00081155, 'UI', REF_UID)]),
+    input: () =>
+      seq(0x00081140, [el(0x00081150, 'UI', '1.2.840.10008.5.1.4.1.1.2'), el(0x00081155, 'UI', REF_UID)]),
     check: (o) => {
       expect(text(o?.items?.[0]?.get(0x00081150))).toBe('1.2.840.10008.5.1.4.1.1.2');
       expect(text(o?.items?.[0]?.get(0x00081155))).toBe(remapUid(SECRET, REF_UID));
@@ -184,13 +189,20 @@ describe('pattern rows', () => {
   });
 
   it('removes an overlay bitmap (60xx,3000) with the rest of its overlay group', () => {
-    const out = run([el(0x60000010, 'US', '\u0010\u0000'), { tag: 0x60003000, vr: 'OW', value: new Uint8Array(32) }]);
+    const out = run([
+      el(0x60000010, 'US', '\u0010\u0000'),
+      { tag: 0x60003000, vr: 'OW', value: new Uint8Array(32) },
+    ]);
     expect(out.has(0x60003000)).toBe(false);
     expect(out.has(0x60000010)).toBe(false);
   });
 
   it('removes private attributes, their creators and private sequences', () => {
-    const out = run([el(0x00090010, 'LO', 'ACME 1'), el(0x00091001, 'LO', 'x'), seq(0x00091002, [el(0x00100010, 'PN', 'A^B')])]);
+    const out = run([
+      el(0x00090010, 'LO', 'ACME 1'),
+      el(0x00091001, 'LO', 'x'),
+      seq(0x00091002, [el(0x00100010, 'PN', 'A^B')]),
+    ]);
     expect([...out.keys()].filter((t) => (t >>> 16) % 2 === 1)).toEqual([]);
   });
 
@@ -204,6 +216,8 @@ describe('pattern rows', () => {
     const input = ctDataset([el(0x00081030, 'LO', 'HEAD')]);
     const before = [...input.entries()].map(([t, e]) => [t, e.value ? readString(e) : e.items?.length]);
     deidentifyDataset(fileOf(input), { secret: SECRET, options: [] });
-    expect([...input.entries()].map(([t, e]) => [t, e.value ? readString(e) : e.items?.length])).toEqual(before);
+    expect([...input.entries()].map(([t, e]) => [t, e.value ? readString(e) : e.items?.length])).toEqual(
+      before,
+    );
   });
 });

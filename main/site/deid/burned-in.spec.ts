@@ -33,7 +33,9 @@ describe('burned-in text policy', () => {
   });
 
   it('holds secondary capture by SOP class and converted images by Conversion Type', () => {
-    expect(outcome([el(Tags.Modality, 'CS', 'CT'), el(Tags.SOPClassUID, 'UI', SC_IMAGE_STORAGE)]).status).toBe('held');
+    expect(
+      outcome([el(Tags.Modality, 'CS', 'CT'), el(Tags.SOPClassUID, 'UI', SC_IMAGE_STORAGE)]).status,
+    ).toBe('held');
     expect(outcome([el(Tags.ConversionType, 'CS', 'WSD')]).reason).toMatch(/Conversion Type/);
   });
 

@@ -33,7 +33,8 @@ const AT_RISK_SOP_CLASSES: readonly (readonly [string, string])[] = [
 function riskySopClass(uid: string): string | undefined {
   if (!uid.startsWith(SOP_CLASS_ROOT)) return undefined;
   const rest = uid.slice(SOP_CLASS_ROOT.length);
-  for (const [prefix, what] of AT_RISK_SOP_CLASSES) if (rest === prefix || rest.startsWith(`${prefix}.`)) return what;
+  for (const [prefix, what] of AT_RISK_SOP_CLASSES)
+    if (rest === prefix || rest.startsWith(`${prefix}.`)) return what;
   return undefined;
 }
 

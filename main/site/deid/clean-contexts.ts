@@ -39,4 +39,5 @@ const CODE_TAGS: ReadonlySet<Tag> = new Set<Tag>([
 ]);
 
 /** Whether an element inside a clean context has its text cleaned. */
-export const isCleanableInContext = (tag: Tag, vr: Vr): boolean => CLEANABLE_TEXT_VRS.has(vr) && !CODE_TAGS.has(tag);
+export const isCleanableInContext = (tag: Tag, vr: Vr): boolean =>
+  CLEANABLE_TEXT_VRS.has(vr) && !CODE_TAGS.has(tag);

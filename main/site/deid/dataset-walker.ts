@@ -4,15 +4,31 @@
 import type { DicomDataset, DicomElement } from '../dicom/model.ts';
 import { primitiveOf, type Primitive, type Rule } from './action-resolution.ts';
 import { isCleanableInContext } from './clean-contexts.ts';
+import type { DeidOption } from './deid-options.ts';
 import { applyPrimitive, shiftDates, type ActionContext } from './element-actions.ts';
-import { isCurveGroup, isOverlayGroup, OVERLAY_COMMENTS_ELEMENT, overlayGroupsWithBitmap } from './graphics.ts';
+import {
+  isCurveGroup,
+  isOverlayGroup,
+  OVERLAY_COMMENTS_ELEMENT,
+  overlayGroupsWithBitmap,
+} from './graphics.ts';
 import { isOddGroup, safePrivateTags } from './private-attributes.ts';
 import { identifierKind } from './removed-values.ts';
 import { count, effectiveVr, isBinaryVr, type WalkMode, type WalkState } from './walk-state.ts';
 
 const NONE: ReadonlySet<number> = new Set();
+const HONOURED_IN_DUMMY: ReadonlySet<DeidOption> = new Set<DeidOption>([
+  'retain-long-modified-dates',
+  'retain-long-full-dates',
+  'retain-uids',
+]);
 
-export function processDataset(input: DicomDataset, state: WalkState, mode: WalkMode, depth: number): DicomDataset {
+export function processDataset(
+  input: DicomDataset,
+  state: WalkState,
+  mode: WalkMode,
+  depth: number,
+): DicomDataset {
   const out: DicomDataset = new Map();
   let hasPrivate = false;
   let hasOverlay = false;
@@ -63,16 +79,17 @@ function listed(el: DicomElement, rule: Rule, ctx: ActionContext): void {
 }
 
 /**
- * Inside a D sequence every value is a dummy, so K and C become D, except the dates a dates option
- * keeps or shifts. Inside a C sequence (clean
+ * Inside a D sequence every value is a dummy, so K and C become D, except what the dates options
+ * and Retain UIDs ask for. Inside a C sequence (clean
  * context) free text that its own row would replace with a dummy is cleaned instead, since the
  * option asked for the content to be retained; identifiers keep their D.
  */
 function adjustForMode(p: Primitive, el: DicomElement, ctx: ActionContext): Primitive {
   if (ctx.mode.kind === 'dummy') {
-    // A date the chosen dates option keeps or shifts identifies no one: the option is honoured.
-    const dateOption = ctx.via.includes('retain-long-modified-dates') || ctx.via.includes('retain-long-full-dates');
-    return (p === 'K' || p === 'C') && !dateOption ? 'D' : p;
+    // Dates a dates option keeps or shifts, and UIDs Retain UIDs keeps, are the user's choice of
+    // what identifies no one (and keep references intact): those options are honoured.
+    const honoured = ctx.via.some((o) => HONOURED_IN_DUMMY.has(o));
+    return (p === 'K' || p === 'C') && !honoured ? 'D' : p;
   }
   if (
     ctx.mode.kind === 'clean' &&

@@ -64,7 +64,12 @@ export function deidentifyDataset(file: DicomFile, settings: DeidSettings): Deid
     ? patientPseudonym(secret, patientId)
     : pseudonymWithoutPatientId(secret, studyUid, sopUid);
   const modified = options.includes('retain-long-modified-dates');
-  const state = newState(secret, compileRuleBook(options), pseudonym, modified ? dateOffsetDays(secret, pseudonym) : undefined);
+  const state = newState(
+    secret,
+    compileRuleBook(options),
+    pseudonym,
+    modified ? dateOffsetDays(secret, pseudonym) : undefined,
+  );
 
   // Group 0002 is not carried over (Source AE Title and the rest go); its instance UID is searched for.
   const metaUid = str(file.meta, Tags.MediaStorageSOPInstanceUID);
@@ -87,7 +92,9 @@ export function deidentifyDataset(file: DicomFile, settings: DeidSettings): Deid
     sopInstanceUid: str(out, Tags.SOPInstanceUID),
     sopClassUid,
     modality: str(out, Tags.Modality),
-    accessionHash: str(input, Tags.AccessionNumber) ? accessionHash(secret, str(input, Tags.AccessionNumber)) : null,
+    accessionHash: str(input, Tags.AccessionNumber)
+      ? accessionHash(secret, str(input, Tags.AccessionNumber))
+      : null,
     studyUidHash: studyUid ? studyUidHash(secret, studyUid) : null,
   };
   const meta = buildFileMeta({

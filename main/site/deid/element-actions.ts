@@ -10,7 +10,15 @@ import type { DeidOption } from './deid-options.ts';
 import { asciiValue, dummyValue } from './dummy-values.ts';
 import { aeTitlePseudonym, patientPseudonym } from './keyed-hashes.ts';
 import { isStandardUid, remapUid } from './uid-remap.ts';
-import { collectRemoved, count, DUMMY, recordRetained, withValue, type WalkMode, type WalkState } from './walk-state.ts';
+import {
+  collectRemoved,
+  count,
+  DUMMY,
+  recordRetained,
+  withValue,
+  type WalkMode,
+  type WalkState,
+} from './walk-state.ts';
 
 export type ItemsProcessor = (items: readonly DicomDataset[], mode: WalkMode) => DicomDataset[];
 
@@ -131,7 +139,9 @@ function clean(el: DicomElement, ctx: ActionContext): void {
     out(ctx, el);
   } else if (vr === 'AE') {
     collectRemoved(state, el, ctx.name);
-    const titles = readStrings(el).map((t) => (t.trim() === '' ? '' : aeTitlePseudonym(state.secret, t.trim())));
+    const titles = readStrings(el).map((t) =>
+      t.trim() === '' ? '' : aeTitlePseudonym(state.secret, t.trim()),
+    );
     out(ctx, withValue(el, 'AE', asciiValue(titles.join('\\'), 'AE')));
   } else if (vr === 'PN') {
     // Names are replaced, never cleaned: a name has no part that is not the name.

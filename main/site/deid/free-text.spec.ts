@@ -26,7 +26,15 @@ describe('free-text cleaning', () => {
   });
 
   it('removes a removed date in any common spelling, and any date-like text', () => {
-    for (const s of ['19800304', '1980-03-04', '04/03/1980', '03/04/1980', '4 Mar 1980', 'March 4, 1980', '12.11.2021']) {
+    for (const s of [
+      '19800304',
+      '1980-03-04',
+      '04/03/1980',
+      '03/04/1980',
+      '4 Mar 1980',
+      'March 4, 1980',
+      '12.11.2021',
+    ]) {
       expect(clean(`born ${s}.`)).toBe('born ***.');
     }
   });

@@ -8,11 +8,16 @@ import type { RemovedValues, ValueKind } from './removed-values.ts';
 /** What replaces each removed piece of text: short, so a cleaned value never outgrows its VR. */
 export const REDACTION = '***';
 
-// Escapes regex syntax characters (in 'u' mode only these may be escaped; '-' must not be).
+// Escapes regex syntax characters ('-' is left alone: it is literal outside a class).
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
-/** Letters and digits on either side mean the needle is part of a longer word ("ANN" in "SCANNER"). */
-const bounded = (needle: string): string => `(?<![\\p{L}\\p{N}])${escape(needle)}(?![\\p{L}\\p{N}])`;
+/**
+ * Letters and digits on either side mean the needle is part of a longer word ("ANN" in "SCANNER").
+ * Text is latin1-decoded, so letters are ASCII and U+00C0-U+00FF. One boundary around one
+ * alternation, and no Unicode property classes: a regex is compiled per file, and this form compiles
+ * about a hundred times faster than per-needle lookarounds with \p{L}.
+ */
+const WORD = 'A-Za-z0-9\\xC0-\\xD6\\xD8-\\xF6\\xF8-\\xFF';
 
 export interface ValueMatcher {
   /** Every needle, as one case-insensitive alternation (longest first); null when there is none. */
@@ -24,7 +29,9 @@ export interface ValueMatcher {
 export function buildMatcher(values: RemovedValues): ValueMatcher {
   const needles = values.searchList();
   const kinds = new Map(needles);
-  const regex = needles.length === 0 ? null : new RegExp(needles.map(([n]) => bounded(n)).join('|'), 'giu');
+  const alternation = needles.map(([n]) => escape(n)).join('|');
+  const regex =
+    needles.length === 0 ? null : new RegExp(`(?<![${WORD}])(?:${alternation})(?![${WORD}])`, 'gi');
   return { regex, kindOf: (m) => kinds.get(m.toUpperCase()), needles };
 }
 

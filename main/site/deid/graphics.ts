@@ -14,8 +14,8 @@
 // Unformatted Text Value cleaned instead of replaced; see clean-contexts.ts).
 import type { DicomDataset, Tag } from '../dicom/model.ts';
 
-export const isCurveGroup = (tag: Tag): boolean => (tag >>> 24) === 0x50 && ((tag >>> 16) & 1) === 0;
-export const isOverlayGroup = (tag: Tag): boolean => (tag >>> 24) === 0x60 && ((tag >>> 16) & 1) === 0;
+export const isCurveGroup = (tag: Tag): boolean => tag >>> 24 === 0x50 && ((tag >>> 16) & 1) === 0;
+export const isOverlayGroup = (tag: Tag): boolean => tag >>> 24 === 0x60 && ((tag >>> 16) & 1) === 0;
 
 export const OVERLAY_DATA_ELEMENT = 0x3000;
 export const OVERLAY_COMMENTS_ELEMENT = 0x4000;

@@ -5,7 +5,13 @@ import type { DicomFile } from '../dicom/model.ts';
 import { DicomParseError, DicomWriteError, getString, parseDicom, Tags, writeDicom } from '../dicom/index.ts';
 import { burnedInTextRisk, documentRisk } from './burned-in.ts';
 import { DeidSettingsError } from './deid-options.ts';
-import { checkSettings, deidentifyDataset, type DeidentifiedDataset, type DeidentifiedInstance, type DeidSettings } from './deidentify-dataset.ts';
+import {
+  checkSettings,
+  deidentifyDataset,
+  type DeidentifiedDataset,
+  type DeidentifiedInstance,
+  type DeidSettings,
+} from './deidentify-dataset.ts';
 import { verifyOutput } from './verification.ts';
 
 export interface InstanceOutcome {
@@ -21,7 +27,13 @@ export interface InstanceOutcome {
 
 const MEDIA_STORAGE_DIRECTORY = '1.2.840.10008.1.3.10';
 
-const rejected = (reason: string): InstanceOutcome => ({ status: 'rejected', reason, output: null, instance: null, actions: {} });
+const rejected = (reason: string): InstanceOutcome => ({
+  status: 'rejected',
+  reason,
+  output: null,
+  instance: null,
+  actions: {},
+});
 
 const held = (reason: string, r: DeidentifiedDataset): InstanceOutcome => ({
   status: 'held',
@@ -48,7 +60,7 @@ export function deidentifyInstance(bytes: Uint8Array, settings: DeidSettings): I
     return rejected(`not a readable DICOM file (${errorName(e)})`);
   }
   const uid = (tag: number, metaTag: number): string =>
-    ((getString(file.dataset, tag) ?? '').trim() || (getString(file.meta, metaTag) ?? '').trim());
+    (getString(file.dataset, tag) ?? '').trim() || (getString(file.meta, metaTag) ?? '').trim();
   const sopClassUid = uid(Tags.SOPClassUID, Tags.MediaStorageSOPClassUID);
   if (sopClassUid === MEDIA_STORAGE_DIRECTORY) {
     return rejected('a DICOMDIR (media directory), not an instance: de-identify the files it lists instead');
@@ -78,5 +90,11 @@ export function deidentifyInstance(bytes: Uint8Array, settings: DeidSettings): I
   }
   const leak = verifyOutput(chunks, result.file, result.matcher);
   if (leak) return held(leak, result);
-  return { status: 'deidentified', reason: null, output: chunks, instance: result.instance, actions: result.actions };
+  return {
+    status: 'deidentified',
+    reason: null,
+    output: chunks,
+    instance: result.instance,
+    actions: result.actions,
+  };
 }

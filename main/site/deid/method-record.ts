@@ -51,6 +51,10 @@ export function recordMethod(ds: DicomDataset, options: readonly DeidOption[]): 
     text(item, Tags.CodeMeaning, 'LO', meaning);
     return item;
   });
-  ds.set(Tags.DeidentificationMethodCodeSequence, { tag: Tags.DeidentificationMethodCodeSequence, vr: 'SQ', items });
+  ds.set(Tags.DeidentificationMethodCodeSequence, {
+    tag: Tags.DeidentificationMethodCodeSequence,
+    vr: 'SQ',
+    items,
+  });
   text(ds, Tags.LongitudinalTemporalInformationModified, 'CS', longitudinalOf(new Set(options)));
 }

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { DicomDataset } from '../dicom/model.ts';
-import { DEID_OPTIONS, DeidSettingsError, deidentifyDataset, parseDeidOptions, type DeidOption } from './index.ts';
+import {
+  DEID_OPTIONS,
+  DeidSettingsError,
+  deidentifyDataset,
+  parseDeidOptions,
+  type DeidOption,
+} from './index.ts';
 import { changedKeys, ctDataset, el, fileOf, flatten, SECRET, seq, text } from './test-fixtures.ts';
 
 /** One attribute (at least) that each option is about, plus attributes no option touches. */
@@ -10,7 +16,10 @@ function richDataset(): DicomDataset {
     el(0x0019100c, 'IS', '1000'),
     el(0x00191001, 'LO', 'vendor note'),
     el(0x00200052, 'UI', '1.2.826.0.1.3680043.2.1125.1.4001'),
-    seq(0x00081140, [el(0x00081150, 'UI', '1.2.840.10008.5.1.4.1.1.2'), el(0x00081155, 'UI', '1.2.826.0.1.3680043.2.1125.1.1000')]),
+    seq(0x00081140, [
+      el(0x00081150, 'UI', '1.2.840.10008.5.1.4.1.1.2'),
+      el(0x00081155, 'UI', '1.2.826.0.1.3680043.2.1125.1.1000'),
+    ]),
     el(0x00181002, 'UI', '1.2.826.0.1.3680043.2.1125.1.5001'),
     el(0x00181000, 'LO', 'SN-4471'),
     el(0x00081010, 'SH', 'CTROOM01'),
@@ -33,9 +42,16 @@ function richDataset(): DicomDataset {
     seq(0x0040a730, [
       el(0x0040a040, 'CS', 'TEXT'),
       el(0x0040a160, 'UT', 'Smitherson stable'),
-      seq(0x0040a043, [el(0x00080100, 'SH', '121071'), el(0x00080102, 'SH', 'DCM'), el(0x00080104, 'LO', 'Finding')]),
+      seq(0x0040a043, [
+        el(0x00080100, 'SH', '121071'),
+        el(0x00080102, 'SH', 'DCM'),
+        el(0x00080104, 'LO', 'Finding'),
+      ]),
     ]),
-    seq(0x00700001, [el(0x00700002, 'CS', 'LAYER1'), seq(0x00700008, [el(0x00700006, 'ST', 'Smitherson L kidney')])]),
+    seq(0x00700001, [
+      el(0x00700002, 'CS', 'LAYER1'),
+      seq(0x00700008, [el(0x00700006, 'ST', 'Smitherson L kidney')]),
+    ]),
     el(0x50000022, 'LO', 'curve from 2023-01-05'),
     el(0x00180015, 'CS', 'CHEST'), // unlisted: no option touches it
   ]);
@@ -44,7 +60,14 @@ function richDataset(): DicomDataset {
 /** The attributes (prefixes of flattened keys) each option must change, and nothing else. */
 const EXPECTED: Record<DeidOption, string[]> = {
   'retain-safe-private': ['(0019,0010)', '(0019,100C)'],
-  'retain-uids': ['(0008,0018)', '(0020,000D)', '(0020,000E)', '(0020,0052)', '(0008,1140)[0](0008,1155)', '(0018,1002)'],
+  'retain-uids': [
+    '(0008,0018)',
+    '(0020,000D)',
+    '(0020,000E)',
+    '(0020,0052)',
+    '(0008,1140)[0](0008,1155)',
+    '(0018,1002)',
+  ],
   'retain-device-identity': ['(0018,1000)', '(0008,1010)', '(0008,0055)', '(0018,1002)'],
   'retain-institution-identity': ['(0008,0080)', '(0008,0081)', '(0008,1040)'],
   'retain-patient-characteristics': ['(0010,0040)', '(0010,1010)', '(0010,1030)', '(0010,2110)'],
@@ -64,10 +87,16 @@ describe('each option changes what it should, and only that', () => {
   const basic = outputOf([]);
   for (const option of DEID_OPTIONS) {
     it(option, () => {
-      const changed = changedKeys(basic, outputOf([option])).filter((k) => !METHOD_RECORD.some((m) => k.startsWith(m)));
+      const changed = changedKeys(basic, outputOf([option])).filter(
+        (k) => !METHOD_RECORD.some((m) => k.startsWith(m)),
+      );
       const expected = EXPECTED[option];
       expect(changed.filter((k) => !expected.some((p) => k.startsWith(p)))).toEqual([]);
-      for (const prefix of expected) expect(changed.some((k) => k.startsWith(prefix)), prefix).toBe(true);
+      for (const prefix of expected)
+        expect(
+          changed.some((k) => k.startsWith(prefix)),
+          prefix,
+        ).toBe(true);
     });
   }
 
@@ -83,7 +112,8 @@ describe('each option changes what it should, and only that', () => {
   });
 
   it('option values that retain or clean behave as the option says', () => {
-    const out = (o: DeidOption) => deidentifyDataset(fileOf(richDataset()), { secret: SECRET, options: [o] }).file.dataset;
+    const out = (o: DeidOption) =>
+      deidentifyDataset(fileOf(richDataset()), { secret: SECRET, options: [o] }).file.dataset;
     expect(text(out('retain-patient-characteristics').get(0x00102110))).toBe('penicillin, noted ***');
     expect(text(out('retain-long-full-dates').get(0x00080020))).toBe('20230105');
     expect(text(out('retain-long-full-dates').get(0x00280303))).toBe('UNMODIFIED');
@@ -123,8 +153,8 @@ describe('option settings', () => {
   });
 
   it('refuses a secret too short to key the pseudonyms', () => {
-    expect(() => deidentifyDataset(fileOf(richDataset()), { secret: new Uint8Array(8), options: [] })).toThrow(
-      /at least 16/,
-    );
+    expect(() =>
+      deidentifyDataset(fileOf(richDataset()), { secret: new Uint8Array(8), options: [] }),
+    ).toThrow(/at least 16/);
   });
 });

@@ -23,7 +23,8 @@ const privateGroup = () => [
 const run = (extra: Parameters<typeof ctDataset>[0], options: DeidOption[]): DicomDataset =>
   deidentifyDataset(fileOf(ctDataset(extra)), { secret: SECRET, options }).file.dataset;
 
-const privateTags = (ds: DicomDataset): number[] => [...ds.keys()].filter((t) => (t >>> 16) % 2 === 1).sort((a, b) => a - b);
+const privateTags = (ds: DicomDataset): number[] =>
+  [...ds.keys()].filter((t) => (t >>> 16) % 2 === 1).sort((a, b) => a - b);
 
 describe('private attributes (PS3.15 E.3.10)', () => {
   it('loads all 479 rows of Table E.3.10-1 and matches on creator, group and low byte', () => {
@@ -50,7 +51,10 @@ describe('private attributes (PS3.15 E.3.10)', () => {
       seq(NEST_PATH[1] as number, [seq(NEST_PATH[2] as number, privateGroup())]),
     ]);
     const out = run([item], ['retain-safe-private']);
-    const inner = out.get(NEST_PATH[0] as number)?.items?.[0]?.get(NEST_PATH[1] as number)?.items?.[0]?.get(NEST_PATH[2] as number)?.items?.[0];
+    const inner = out
+      .get(NEST_PATH[0] as number)
+      ?.items?.[0]?.get(NEST_PATH[1] as number)
+      ?.items?.[0]?.get(NEST_PATH[2] as number)?.items?.[0];
     expect(privateTags(inner ?? new Map())).toEqual([0x00190010, 0x00190042, 0x0019100c, 0x0019420c]);
     expect(at(run([deep], []), NEST_PATH, 0x00191002)).toBeUndefined();
   });

@@ -29,7 +29,11 @@ const PATIENT_NAME_TAGS = new Set<Tag>([
   0x00101060, // Patient's Mother's Birth Name
   0x00100012, // Name to Use
 ]);
-const PATIENT_ID_TAGS = new Set<Tag>([Tags.PatientID, Tags.OtherPatientIDs, 0x00101090 /* Medical Record Locator */]);
+const PATIENT_ID_TAGS = new Set<Tag>([
+  Tags.PatientID,
+  Tags.OtherPatientIDs,
+  0x00101090 /* Medical Record Locator */,
+]);
 const TEXT_FOR_IDS = new Set<Vr>(['LO', 'SH', 'LT', 'ST', 'UT', 'UC', 'CS']);
 
 /**
@@ -63,15 +67,29 @@ export function identifierKind(tag: Tag, vr: Vr, name: string): ValueKind | unde
 
 /** Words that stand in for a name rather than being one: never searched for. */
 const PLACEHOLDER_WORDS = new Set([
-  'ANON', 'ANONYMOUS', 'ANONYMIZED', 'UNKNOWN', 'NONE', 'NULL', 'NAME', 'PATIENT', 'TEST',
-  'MRS', 'MISS', 'PROF', 'PHD', 'III',
+  'ANON',
+  'ANONYMOUS',
+  'ANONYMIZED',
+  'UNKNOWN',
+  'NONE',
+  'NULL',
+  'NAME',
+  'PATIENT',
+  'TEST',
+  'MRS',
+  'MISS',
+  'PROF',
+  'PHD',
+  'III',
 ]);
 
 /** Shortest identifier searched for: shorter ones would match everywhere (documented limitation). */
 export const MIN_SEARCH_LENGTH = 3;
 
 const nameKinds = (kind: ValueKind): [ValueKind, ValueKind] =>
-  kind === 'patient name' ? ['patient name component', 'patient name'] : ['person name component', 'person name'];
+  kind === 'patient name'
+    ? ['patient name component', 'patient name']
+    : ['person name component', 'person name'];
 
 export class RemovedValues {
   /** Search text (upper case) → kind; the first kind recorded for a text wins. */
@@ -123,7 +141,9 @@ export class RemovedValues {
         const components = v.split(/[\^=\s,.]+/).filter((c) => c !== '');
         // Double-barrelled names are also searched for by part (SMITH-JONES: SMITH, JONES).
         for (const c of components) {
-          if (c.includes('-')) for (const part of c.split('-')) if (part.length >= MIN_SEARCH_LENGTH) this.put(part, componentKind);
+          if (c.includes('-'))
+            for (const part of c.split('-'))
+              if (part.length >= MIN_SEARCH_LENGTH) this.put(part, componentKind);
         }
         let long = 0;
         for (const c of components) {

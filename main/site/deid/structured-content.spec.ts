@@ -11,19 +11,36 @@ const REFERENCED = '1.2.826.0.1.3680043.2.1125.3.55';
 /** An SR content tree: a container with a TEXT, a PNAME, a DATE and a UIDREF item, one nested deeper. */
 function srDataset(): DicomDataset {
   const code = (value: string, meaning: string) =>
-    seq(0x0040a043, [el(0x00080100, 'SH', value), el(0x00080102, 'SH', 'SCT'), el(0x00080104, 'LO', meaning)]);
+    seq(0x0040a043, [
+      el(0x00080100, 'SH', value),
+      el(0x00080102, 'SH', 'SCT'),
+      el(0x00080104, 'LO', meaning),
+    ]);
   return ctDataset([
     el(Tags.SOPClassUID, 'UI', COMPREHENSIVE_SR),
     el(Tags.Modality, 'CS', 'SR'),
     el(Tags.StudyDate, 'DA', '20230105'),
     seq(
       0x0040a730,
-      [el(0x0040a010, 'CS', 'CONTAINS'), el(0x0040a040, 'CS', 'TEXT'), code('404684003', 'Finding'), el(0x0040a160, 'UT', 'Johanna Smitherson: nodule 4 mm, call 0117 496 0123')],
-      [el(0x0040a040, 'CS', 'PNAME'), code('121008', 'Person Observer Name'), el(0x0040a123, 'PN', 'WATSON^EMMA')],
+      [
+        el(0x0040a010, 'CS', 'CONTAINS'),
+        el(0x0040a040, 'CS', 'TEXT'),
+        code('404684003', 'Finding'),
+        el(0x0040a160, 'UT', 'Johanna Smitherson: nodule 4 mm, call 0117 496 0123'),
+      ],
+      [
+        el(0x0040a040, 'CS', 'PNAME'),
+        code('121008', 'Person Observer Name'),
+        el(0x0040a123, 'PN', 'WATSON^EMMA'),
+      ],
       [el(0x0040a040, 'CS', 'DATE'), code('111060', 'Study Date'), el(0x0040a121, 'DA', '20230105')],
       [
         el(0x0040a040, 'CS', 'CONTAINER'),
-        seq(0x0040a730, [el(0x0040a040, 'CS', 'UIDREF'), code('121232', 'Source series'), el(0x0040a124, 'UI', REFERENCED)]),
+        seq(0x0040a730, [
+          el(0x0040a040, 'CS', 'UIDREF'),
+          code('121232', 'Source series'),
+          el(0x0040a124, 'UI', REFERENCED),
+        ]),
       ],
     ),
   ]);

@@ -20,13 +20,18 @@ export const US_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.6.1';
 export const SC_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.7';
 export const COMPREHENSIVE_SR = '1.2.840.10008.5.1.4.1.1.88.33';
 
-export const el = (tag: Tag, vr: Vr, value: string): DicomElement => ({ tag, vr, value: asciiValue(value, vr) });
+export const el = (tag: Tag, vr: Vr, value: string): DicomElement => ({
+  tag,
+  vr,
+  value: asciiValue(value, vr),
+});
 export const seq = (tag: Tag, ...items: DicomElement[][]): DicomElement => ({
   tag,
   vr: 'SQ',
   items: items.map((elements) => dataset(...elements)),
 });
-export const dataset = (...elements: DicomElement[]): DicomDataset => new Map(elements.map((e) => [e.tag, e]));
+export const dataset = (...elements: DicomElement[]): DicomDataset =>
+  new Map(elements.map((e) => [e.tag, e]));
 
 /** Three unlisted sequences (kept, items processed) that put an element 3 levels deep. */
 export const NEST_PATH: readonly Tag[] = [0x00081115, 0x00081199, 0x0008114a];
@@ -50,7 +55,10 @@ export const pixels = (n = 16 * 16): DicomElement => {
 };
 
 /** A minimal CT image header around the given elements. */
-export function ctDataset(extra: DicomElement[] = [], ids: Partial<Record<'study' | 'series' | 'sop' | 'patient', string>> = {}): DicomDataset {
+export function ctDataset(
+  extra: DicomElement[] = [],
+  ids: Partial<Record<'study' | 'series' | 'sop' | 'patient', string>> = {},
+): DicomDataset {
   return dataset(
     el(0x00080016, 'UI', CT_IMAGE_STORAGE),
     el(0x00080018, 'UI', ids.sop ?? '1.2.826.0.1.3680043.2.1125.1.1001'),
@@ -76,9 +84,11 @@ export function fileOf(ds: DicomDataset, tsUid = EXPLICIT_VR_LITTLE_ENDIAN): Dic
   };
 }
 
-export const bytesOf = (ds: DicomDataset, tsUid?: string): Buffer => Buffer.concat(writeDicom(fileOf(ds, tsUid)));
+export const bytesOf = (ds: DicomDataset, tsUid?: string): Buffer =>
+  Buffer.concat(writeDicom(fileOf(ds, tsUid)));
 
-export const reparse = (chunks: readonly Buffer[]): DicomFile => parseDicom(Buffer.concat(chunks as Buffer[]));
+export const reparse = (chunks: readonly Buffer[]): DicomFile =>
+  parseDicom(Buffer.concat(chunks as Buffer[]));
 
 /** Every element at every depth as "path → VR:value" (latin1, binary as hex), for diffs between outputs. */
 export function flatten(ds: DicomDataset, prefix = ''): Map<string, string> {

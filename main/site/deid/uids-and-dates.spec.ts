@@ -9,8 +9,11 @@ const FILE1_SOP = '1.2.826.0.1.3680043.2.1125.7.101';
 const FILE2_SOP = '1.2.826.0.1.3680043.2.1125.7.102';
 const FOR_UID = '1.2.826.0.1.3680043.2.1125.7.103';
 
-const run = (extra: Parameters<typeof ctDataset>[0], ids: Parameters<typeof ctDataset>[1], options: DeidOption[] = []) =>
-  deidentifyDataset(fileOf(ctDataset(extra, ids)), { secret: SECRET, options });
+const run = (
+  extra: Parameters<typeof ctDataset>[0],
+  ids: Parameters<typeof ctDataset>[1],
+  options: DeidOption[] = [],
+) => deidentifyDataset(fileOf(ctDataset(extra, ids)), { secret: SECRET, options });
 
 describe('UID remapping', () => {
   it('gives a 2.25 UID of at most 64 characters, without leading zeros, stable and secret-dependent', () => {
@@ -28,7 +31,10 @@ describe('UID remapping', () => {
     const file2 = run(
       [
         el(Tags.FrameOfReferenceUID, 'UI', FOR_UID),
-        seq(0x00081140, [el(Tags.ReferencedSOPClassUID, 'UI', '1.2.840.10008.5.1.4.1.1.2'), el(Tags.ReferencedSOPInstanceUID, 'UI', FILE1_SOP)]),
+        seq(0x00081140, [
+          el(Tags.ReferencedSOPClassUID, 'UI', '1.2.840.10008.5.1.4.1.1.2'),
+          el(Tags.ReferencedSOPInstanceUID, 'UI', FILE1_SOP),
+        ]),
       ],
       { study: STUDY, sop: FILE2_SOP },
     );
@@ -37,7 +43,9 @@ describe('UID remapping', () => {
     expect(text(ref?.get(Tags.ReferencedSOPClassUID))).toBe('1.2.840.10008.5.1.4.1.1.2');
     expect(file2.instance.studyInstanceUid).toBe(file1.instance.studyInstanceUid);
     expect(file2.instance.seriesInstanceUid).toBe(file1.instance.seriesInstanceUid);
-    expect(text(file2.file.dataset.get(Tags.FrameOfReferenceUID))).toBe(text(file1.file.dataset.get(Tags.FrameOfReferenceUID)));
+    expect(text(file2.file.dataset.get(Tags.FrameOfReferenceUID))).toBe(
+      text(file1.file.dataset.get(Tags.FrameOfReferenceUID)),
+    );
     expect(file1.instance.sopInstanceUid).toBe(remapUid(SECRET, FILE1_SOP));
   });
 
@@ -90,8 +98,13 @@ describe('dates under Retain Longitudinal Temporal Information with Modified Dat
       { sop: FILE1_SOP },
       options,
     );
-    const f2 = run([el(Tags.StudyDate, 'DA', '20230415'), seq(0x00081115, [el(0x00080021, 'DA', '20240229')])], { sop: FILE2_SOP }, options);
-    const days = (s: string | undefined) => Date.UTC(Number(s?.slice(0, 4)), Number(s?.slice(4, 6)) - 1, Number(s?.slice(6, 8))) / 86_400_000;
+    const f2 = run(
+      [el(Tags.StudyDate, 'DA', '20230415'), seq(0x00081115, [el(0x00080021, 'DA', '20240229')])],
+      { sop: FILE2_SOP },
+      options,
+    );
+    const days = (s: string | undefined) =>
+      Date.UTC(Number(s?.slice(0, 4)), Number(s?.slice(4, 6)) - 1, Number(s?.slice(6, 8))) / 86_400_000;
     const offset = dateOffsetDays(SECRET, f1.instance.patientPseudonym);
     const d1 = text(f1.file.dataset.get(Tags.StudyDate));
     const d2 = text(f2.file.dataset.get(Tags.StudyDate));

@@ -6,7 +6,14 @@ import { verifyOutput } from './verification.ts';
 import { bytesOf, ctDataset, el, fileOf, nest3, SECRET, seq } from './test-fixtures.ts';
 
 /** Everything identifying that the fixtures plant; none may ever appear in a reason. */
-const PLANTED = ['SMITHERSON', 'JOHANNA', 'MRN4471922', 'ACC99812', '20230105', '1.2.826.0.1.3680043.2.1125.1.2001'];
+const PLANTED = [
+  'SMITHERSON',
+  'JOHANNA',
+  'MRN4471922',
+  'ACC99812',
+  '20230105',
+  '1.2.826.0.1.3680043.2.1125.1.2001',
+];
 
 const outcome = (extra: DicomElement[], options: DeidOption[] = []): InstanceOutcome => {
   const o = deidentifyInstance(bytesOf(ctDataset([el(Tags.AccessionNumber, 'SH', 'ACC99812'), ...extra])), {
@@ -33,10 +40,12 @@ describe('verification before release', () => {
   });
 
   it('holds a file whose unlisted attribute carries the accession number or a removed date', () => {
-    expect(outcome([el(0x00181020, 'LO', 'v ACC99812')]).reason).toMatch(/accession number found in \(0018,1020\)/);
-    expect(outcome([el(Tags.StudyDate, 'DA', '20230105'), el(0x00181020, 'LO', 'built 05/01/2023')]).reason).toMatch(
-      /date found in \(0018,1020\)/,
+    expect(outcome([el(0x00181020, 'LO', 'v ACC99812')]).reason).toMatch(
+      /accession number found in \(0018,1020\)/,
     );
+    expect(
+      outcome([el(Tags.StudyDate, 'DA', '20230105'), el(0x00181020, 'LO', 'built 05/01/2023')]).reason,
+    ).toMatch(/date found in \(0018,1020\)/);
   });
 
   it('does not hold for a name component inside a longer word (ANN in SCANNER)', () => {
@@ -46,12 +55,18 @@ describe('verification before release', () => {
 
   it('releases free text cleaned under Clean Descriptors, with every removed value gone', () => {
     const o = outcome(
-      [el(Tags.ImageComments, 'LT', 'Johanna Smitherson, MRN4471922, acc ACC99812, seen 2023-01-05'), el(Tags.StudyDate, 'DA', '20230105')],
+      [
+        el(Tags.ImageComments, 'LT', 'Johanna Smitherson, MRN4471922, acc ACC99812, seen 2023-01-05'),
+        el(Tags.StudyDate, 'DA', '20230105'),
+      ],
       ['clean-descriptors'],
     );
     expect(o.status).toBe('deidentified');
-    const out = Buffer.concat(o.output ?? []).toString('latin1').toUpperCase();
-    for (const value of ['SMITHERSON', 'JOHANNA', 'MRN4471922', 'ACC99812', '2023-01-05']) expect(out).not.toContain(value);
+    const out = Buffer.concat(o.output ?? [])
+      .toString('latin1')
+      .toUpperCase();
+    for (const value of ['SMITHERSON', 'JOHANNA', 'MRN4471922', 'ACC99812', '2023-01-05'])
+      expect(out).not.toContain(value);
     expect(out).toContain('*** ***, ***, ACC ***, SEEN ***');
   });
 

@@ -3,7 +3,7 @@
 // replaced in that input. A hit holds the file. The reason names the attribute and the kind of
 // value, never the value.
 import { inflateRawSync } from 'node:zlib';
-import type { DicomDataset, DicomElement, DicomFile, Tag } from '../dicom/model.ts';
+import type { DicomDataset, DicomElement, DicomFile, Tag, Vr } from '../dicom/model.ts';
 import { DicomParseError, formatTag, keywordOf, parseDicom, Tags, walkDataset } from '../dicom/index.ts';
 import type { ValueMatcher } from './free-text.ts';
 
@@ -14,6 +14,25 @@ const BULK_TAGS: ReadonlySet<Tag> = new Set<Tag>([
   Tags.DoubleFloatPixelData,
   0x54001010, // Waveform Data
   0x56000020, // Spectroscopy Data
+]);
+
+/** Numbers hold no names, and a short removed number (a Study ID) would match any count or size. */
+const NUMERIC_VRS: ReadonlySet<Vr> = new Set<Vr>([
+  'AT',
+  'DS',
+  'FD',
+  'FL',
+  'IS',
+  'OD',
+  'OF',
+  'OL',
+  'OV',
+  'SL',
+  'SS',
+  'SV',
+  'UL',
+  'US',
+  'UV',
 ]);
 
 const describe = (path: readonly Tag[], tag: Tag): string => {
@@ -31,7 +50,8 @@ function firstHit(text: string, matcher: ValueMatcher): string | undefined {
   return m ? (matcher.kindOf(m[0]) ?? 'removed value') : undefined;
 }
 
-const latin1 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
+const latin1 = (b: Uint8Array): string =>
+  Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 
 /**
  * The bytes to re-parse: the written chunks without the pixel data element, so verification never
@@ -43,7 +63,9 @@ export function headerBytes(chunks: readonly Buffer[], file: DicomFile): Buffer 
   const body = pixel?.value ?? pixel?.encapsulated;
   const ts = file.transferSyntax;
   const at = body
-    ? chunks.findIndex((c) => c.buffer === body.buffer && c.byteOffset === body.byteOffset && c.length === body.length)
+    ? chunks.findIndex(
+        (c) => c.buffer === body.buffer && c.byteOffset === body.byteOffset && c.length === body.length,
+      )
     : -1;
   if (at < 1 || ts.deflated) return Buffer.concat(chunks as Buffer[]);
   const before = Buffer.concat(chunks.slice(0, at) as Buffer[]);
@@ -60,7 +82,7 @@ function scanDataset(ds: DicomDataset, matcher: ValueMatcher, topLevel: boolean)
   let reason: string | null = null;
   walkDataset(ds, (el: DicomElement, path) => {
     if (reason !== null || !el.value || el.value.length === 0) return;
-    if (topLevel && path.length === 0 && BULK_TAGS.has(el.tag)) return;
+    if ((topLevel && path.length === 0 && BULK_TAGS.has(el.tag)) || NUMERIC_VRS.has(el.vr)) return;
     const kind = firstHit(latin1(el.value), matcher);
     if (kind) reason = `${kind} found in ${describe(path, el.tag)}`;
   });
@@ -71,7 +93,11 @@ function scanDataset(ds: DicomDataset, matcher: ValueMatcher, topLevel: boolean)
  * Null when the output is clean; otherwise why it must be held. Values are decoded as latin1 (byte
  * for byte), the same way the removed values were read, so each is found whatever its character set.
  */
-export function verifyOutput(chunks: readonly Buffer[], file: DicomFile, matcher: ValueMatcher): string | null {
+export function verifyOutput(
+  chunks: readonly Buffer[],
+  file: DicomFile,
+  matcher: ValueMatcher,
+): string | null {
   const bytes = headerBytes(chunks, file);
   let reparsed: DicomFile;
   try {

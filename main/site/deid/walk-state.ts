@@ -45,7 +45,22 @@ export function effectiveVr(el: DicomElement): Vr {
 }
 
 const BINARY_VRS: ReadonlySet<Vr> = new Set<Vr>([
-  'AT', 'FD', 'FL', 'OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SL', 'SS', 'SV', 'UL', 'UN', 'US', 'UV',
+  'AT',
+  'FD',
+  'FL',
+  'OB',
+  'OD',
+  'OF',
+  'OL',
+  'OV',
+  'OW',
+  'SL',
+  'SS',
+  'SV',
+  'UL',
+  'UN',
+  'US',
+  'UV',
 ]);
 export const isBinaryVr = (vr: Vr): boolean => BINARY_VRS.has(vr);
 
@@ -68,12 +83,23 @@ export function recordRetained(state: WalkState, el: DicomElement): void {
   state.removed.retain(vr, readString(el));
 }
 
-export const withValue = (el: DicomElement, vr: Vr, value: Uint8Array): DicomElement => ({ tag: el.tag, vr, value });
+export const withValue = (el: DicomElement, vr: Vr, value: Uint8Array): DicomElement => ({
+  tag: el.tag,
+  vr,
+  value,
+});
 
 export const newState = (
   secret: Uint8Array,
   book: RuleBook,
   pseudonym: string,
   dateOffset: number | undefined,
-): WalkState => ({ secret, book, pseudonym, dateOffset, removed: new RemovedValues(), pending: [], actions: {} });
-
+): WalkState => ({
+  secret,
+  book,
+  pseudonym,
+  dateOffset,
+  removed: new RemovedValues(),
+  pending: [],
+  actions: {},
+});

@@ -51,11 +51,20 @@ describe.skipIf(files.length === 0)('pydicom test set (needs Debian python3-pydi
       'MR_small.dcm',
       'MR_small_RLE.dcm',
       'MR_small_bigendian.dcm',
-      'JPEG2000.dcm',
-      'image_dfl.dcm',
+      'MR_small_implicit.dcm',
+      'MR_small_jp2klossless.dcm',
+      'MR_small_jpeg_ls_lossless.dcm',
     ]) {
       const file = files.find((f) => basename(f) === name) as string;
       expect(outcomes.get(file)?.status, name).toBe('deidentified');
+    }
+  });
+
+  it('reads deflated and JPEG files, and holds those whose modality or SOP class risks burned-in text', () => {
+    for (const name of ['image_dfl.dcm', 'JPEG2000.dcm', 'JPGExtended.dcm']) {
+      const file = files.find((f) => basename(f) === name) as string;
+      expect(outcomes.get(file)?.status, name).toBe('held');
+      expect(outcomes.get(file)?.reason, name).toMatch(/burned-in/);
     }
   });
 

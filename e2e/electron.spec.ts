@@ -18,7 +18,7 @@ function findElectronBinary(): string | null {
 
 const electronBinary = findElectronBinary();
 
-test.describe('Electron desktop shell', () => {
+test.describe('Electron desktop shell (runs only where the Electron binary is installed)', () => {
   test.skip(electronBinary === null, 'Electron binary not available on this machine');
 
   test('opens one window on the dashboard with a frozen window.radfed API', async () => {

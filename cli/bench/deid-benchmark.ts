@@ -6,7 +6,9 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { walkFiles } from '../../main/site/batch/index.ts';
+import { getString, parseDicom, Tags } from '../../main/site/dicom/index.ts';
 import { synthesizeStudies } from '../../main/site/synth/index.ts';
+import { CliError } from '../failure.ts';
 import { anonymizeInstance, orthancAvailable, startOrthanc, uploadInstance } from './orthanc.ts';
 
 export interface DeidBenchOptions {
@@ -69,7 +71,9 @@ export async function benchmarkDeid(options: DeidBenchOptions): Promise<DeidBenc
         totals: { deidentified: number };
       };
       if (report.totals.deidentified !== files.length) {
-        throw new Error(`radfed deid released ${report.totals.deidentified} of ${files.length} files.`);
+        throw new CliError(
+          `radfed deid released ${report.totals.deidentified} of ${files.length} files; see ${join(target, 'deid-report.json')}.`,
+        );
       }
       rmSync(target, { recursive: true, force: true });
       return seconds;
@@ -122,7 +126,12 @@ async function buildCtCorpus(work: string, options: DeidBenchOptions): Promise<s
     ctMatrix: options.matrix,
     modalities: ['CT'],
   });
-  return join(corpus, 'site-01');
+  // Some synthetic studies add a secondary capture image (held for burned-in text): keep CT slices only.
+  const slices = join(corpus, 'site-01');
+  for (const file of walkFiles(slices)) {
+    if (getString(parseDicom(readFileSync(file)).dataset, Tags.Modality) !== 'CT') rmSync(file);
+  }
+  return slices;
 }
 
 async function timeOrthanc(files: string[], work: string, log: (line: string) => void) {

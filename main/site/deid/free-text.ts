@@ -22,30 +22,47 @@ const WORD = 'A-Za-z0-9\\xC0-\\xD6\\xD8-\\xF6\\xF8-\\xFF';
 export interface ValueMatcher {
   /** Every needle, as one case-insensitive alternation (longest first); null when there is none. */
   regex: RegExp | null;
+  /**
+   * The needles of 6+ characters only, for raw bytes (numbers and other binary values there can
+   * spell a short ID such as a 3-digit Study ID by chance); null when there is none.
+   */
+  rawRegex: RegExp | null;
   kindOf(matched: string): ValueKind | undefined;
   needles: readonly (readonly [string, ValueKind])[];
 }
 
+/** Shortest needle searched for in raw bytes. */
+export const MIN_RAW_LENGTH = 6;
+
+const alternationOf = (needles: readonly (readonly [string, ValueKind])[]): RegExp | null =>
+  needles.length === 0
+    ? null
+    : new RegExp(`(?<![${WORD}])(?:${needles.map(([n]) => escape(n)).join('|')})(?![${WORD}])`, 'gi');
+
 export function buildMatcher(values: RemovedValues): ValueMatcher {
   const needles = values.searchList();
   const kinds = new Map(needles);
-  const alternation = needles.map(([n]) => escape(n)).join('|');
-  const regex =
-    needles.length === 0 ? null : new RegExp(`(?<![${WORD}])(?:${alternation})(?![${WORD}])`, 'gi');
-  return { regex, kindOf: (m) => kinds.get(m.toUpperCase()), needles };
+  return {
+    regex: alternationOf(needles),
+    rawRegex: alternationOf(needles.filter(([n]) => n.length >= MIN_RAW_LENGTH)),
+    kindOf: (m) => kinds.get(m.toUpperCase()),
+    needles,
+  };
 }
 
-const MONTH = '(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\\.?';
+// Every quantifier is bounded, so a hostile value (10,000 digits and dots) costs linear time, not
+// quadratic backtracking.
+const MONTH = '(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6}\\.?';
 
 /** Identifier-like patterns, whatever this file's headers held (order matters: longest forms first). */
 const PATTERNS: readonly RegExp[] = [
-  /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+/gu, // e-mail
-  /(?<![\p{L}\p{N}])\d+(?:\.\d+){3,}(?![\p{L}\p{N}])/gu, // UID-like dotted numbers
+  /[\p{L}\p{N}._%+-]{1,64}@[\p{L}\p{N}-]{1,63}(?:\.[\p{L}\p{N}-]{1,63}){1,8}/gu, // e-mail
+  /(?<![\p{L}\p{N}])\d{1,39}(?:\.\d{1,39}){3,32}(?![\p{L}\p{N}])/gu, // UID-like dotted numbers
   /(?<!\d)\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)/g, // 2023-01-05
   /(?<!\d)\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})(?!\d)/g, // 05/01/2023, 5.1.23
-  new RegExp(`(?<![\\p{L}\\p{N}])\\d{1,2}(?:st|nd|rd|th)?\\s+${MONTH},?\\s+\\d{2,4}(?!\\d)`, 'giu'), // 5 Jan 2023
-  new RegExp(`(?<![\\p{L}\\p{N}])${MONTH}\\s+\\d{1,2}(?:st|nd|rd|th)?,?\\s+\\d{4}(?!\\d)`, 'giu'), // Jan 5, 2023
-  /(?<![\p{L}\p{N}])\+?\(?\d[\d\s().-]{5,}\d(?!\d)/gu, // phone numbers: kept only with 7+ digits, below
+  new RegExp(`(?<![\\p{L}\\p{N}])\\d{1,2}(?:st|nd|rd|th)?\\s{1,3}${MONTH},?\\s{1,3}\\d{2,4}(?!\\d)`, 'giu'), // 5 Jan 2023
+  new RegExp(`(?<![\\p{L}\\p{N}])${MONTH}\\s{1,3}\\d{1,2}(?:st|nd|rd|th)?,?\\s{1,3}\\d{4}(?!\\d)`, 'giu'), // Jan 5, 2023
+  /(?<![\p{L}\p{N}])\+?\(?\d[\d\s().-]{5,20}\d(?!\d)/gu, // phone numbers: kept only with 7+ digits, below
   /\d{6,}/g, // long digit runs: record numbers, compact dates
 ];
 

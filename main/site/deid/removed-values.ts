@@ -34,7 +34,8 @@ const PATIENT_ID_TAGS = new Set<Tag>([
   Tags.OtherPatientIDs,
   0x00101090 /* Medical Record Locator */,
 ]);
-const TEXT_FOR_IDS = new Set<Vr>(['LO', 'SH', 'LT', 'ST', 'UT', 'UC', 'CS']);
+// Not CS: coded strings hold terms from a fixed set (Type of Patient ID = TEXT), never a person's identifier.
+const TEXT_FOR_IDS = new Set<Vr>(['LO', 'SH', 'LT', 'ST', 'UT', 'UC']);
 
 /**
  * Which kind of identifying value an element holds, from its tag, VR and name (the Table E.1-1 row's
@@ -117,10 +118,15 @@ export class RemovedValues {
     }
   }
 
-  /** The needles to search for, without the retained ones, longest first. */
+  /**
+   * The needles to search for, longest first, without those an option keeps on purpose: a retained
+   * value itself, or a part of one (a patient living in the town the retained institution is named
+   * after: that town is in the output by the site's choice, and would otherwise hold every file).
+   */
   searchList(): [string, ValueKind][] {
+    const retained = [...this.retained];
     return [...this.needles]
-      .filter(([text]) => !this.retained.has(text))
+      .filter(([text]) => !this.retained.has(text) && !retained.some((kept) => containsWord(kept, text)))
       .sort((a, b) => b[0].length - a[0].length);
   }
 
@@ -183,4 +189,16 @@ export class RemovedValues {
         this.put(v, kind);
     }
   }
+}
+
+/** Whether `word` stands in `text` as a whole word (both upper case). */
+function containsWord(text: string, word: string): boolean {
+  let at = text.indexOf(word);
+  while (at !== -1) {
+    const before = at === 0 ? '' : text.charAt(at - 1);
+    const after = text.charAt(at + word.length);
+    if (!/[A-Z0-9]/.test(before) && !/[A-Z0-9]/.test(after)) return true;
+    at = text.indexOf(word, at + 1);
+  }
+  return false;
 }

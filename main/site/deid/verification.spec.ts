@@ -48,6 +48,15 @@ describe('verification before release', () => {
     ).toMatch(/date found in \(0018,1020\)/);
   });
 
+  it('does not hold for a short removed number that equals a count (Study ID 101, Instance Number 101)', () => {
+    const o = outcome([
+      el(Tags.StudyID, 'SH', '101'),
+      el(Tags.InstanceNumber, 'IS', '101'),
+      el(0x00181020, 'LO', 'V101'),
+    ]);
+    expect(o.status, o.reason ?? '').toBe('deidentified');
+  });
+
   it('does not hold for a name component inside a longer word (ANN in SCANNER)', () => {
     const o = outcome([el(Tags.PatientName, 'PN', 'ANN^LEE'), el(0x00081090, 'LO', 'SCANNER SLEEPER')]);
     expect(o.status).toBe('deidentified');

@@ -6,6 +6,8 @@ import { inflateRawSync } from 'node:zlib';
 import type { DicomDataset, DicomElement, DicomFile, Tag, Vr } from '../dicom/model.ts';
 import { DicomParseError, formatTag, keywordOf, parseDicom, Tags, walkDataset } from '../dicom/index.ts';
 import type { ValueMatcher } from './free-text.ts';
+import { MIN_RAW_LENGTH } from './free-text.ts';
+import { findNeedles, needlesAreLatin1, upperLatin1 } from './needle-scan.ts';
 
 /** Bulk data is not searched (pixels are the burned-in policy's concern, and never changed here). */
 const BULK_TAGS: ReadonlySet<Tag> = new Set<Tag>([
@@ -35,14 +37,16 @@ const NUMERIC_VRS: ReadonlySet<Vr> = new Set<Vr>([
   'UV',
 ]);
 
+/** Other binary values (LUTs, private blobs) are searched like raw bytes: long needles only. */
+const BINARY_VRS: ReadonlySet<Vr> = new Set<Vr>(['OB', 'OW']);
+
 const describe = (path: readonly Tag[], tag: Tag): string => {
   const name = (t: Tag): string => `${formatTag(t)}${keywordOf(t) ? ` ${keywordOf(t)}` : ''}`;
   const where = name(tag);
   return path.length === 0 ? where : `${where} inside ${path.map(name).join(' > ')}`;
 };
 
-function firstHit(text: string, matcher: ValueMatcher): string | undefined {
-  const regex = matcher.regex;
+function firstHit(text: string, matcher: ValueMatcher, regex = matcher.regex): string | undefined {
   if (!regex) return undefined;
   regex.lastIndex = 0;
   const m = regex.exec(text);
@@ -83,7 +87,12 @@ function scanDataset(ds: DicomDataset, matcher: ValueMatcher, topLevel: boolean)
   walkDataset(ds, (el: DicomElement, path) => {
     if (reason !== null || !el.value || el.value.length === 0) return;
     if ((topLevel && path.length === 0 && BULK_TAGS.has(el.tag)) || NUMERIC_VRS.has(el.vr)) return;
-    const kind = firstHit(latin1(el.value), matcher);
+    // UN is kept to the full search: in an output it is mostly text of attributes the dictionary lacks.
+    const kind = firstHit(
+      latin1(el.value),
+      matcher,
+      BINARY_VRS.has(el.vr) ? matcher.rawRegex : matcher.regex,
+    );
     if (kind) reason = `${kind} found in ${describe(path, el.tag)}`;
   });
   return reason;
@@ -106,13 +115,17 @@ export function verifyOutput(
     const code = error instanceof DicomParseError ? error.code : 'error';
     return `not released: the de-identified output could not be read back (${code})`;
   }
+  if (!file.transferSyntax.deflated && needlesAreLatin1(matcher.needles)) {
+    const leak = scanHeaderBytes(bytes, reparsed, matcher);
+    return leak ? `not released: ${leak}` : null;
+  }
   const inMeta = scanDataset(reparsed.meta, matcher, false);
   if (inMeta) return `not released: ${inMeta} (file meta information)`;
   const inData = scanDataset(reparsed.dataset, matcher, true);
   if (inData) return `not released: ${inData}`;
   // The raw bytes catch what is not an attribute value: the preamble, or a writer fault.
   const raw = file.transferSyntax.deflated ? inflatedForScan(chunks) : bytes;
-  const inRaw = firstHit(latin1(raw), matcher);
+  const inRaw = firstHit(latin1(raw), matcher, matcher.rawRegex);
   return inRaw ? `not released: ${inRaw} found in the output bytes outside any attribute value` : null;
 }
 
@@ -124,4 +137,50 @@ function inflatedForScan(chunks: readonly Buffer[]): Buffer {
   } catch {
     return Buffer.concat(chunks as Buffer[]);
   }
+}
+
+interface ValueRange {
+  start: number;
+  end: number;
+  el: DicomElement;
+  path: readonly Tag[];
+  inMeta: boolean;
+}
+
+/**
+ * The same rules as the attribute-by-attribute scan, in one pass over the header bytes: a needle found
+ * inside a text value holds the file; inside numbers it is a coincidence; inside binary values and
+ * outside any value (tags, lengths, preamble) only needles of MIN_RAW_LENGTH characters or more count.
+ * The re-parsed elements are views into `bytes`, so their offsets locate each hit.
+ */
+function scanHeaderBytes(bytes: Buffer, reparsed: DicomFile, matcher: ValueMatcher): string | null {
+  const hits = findNeedles(upperLatin1(bytes), matcher.needles);
+  if (hits.length === 0) return null;
+  const ranges: ValueRange[] = [];
+  const collect = (ds: DicomDataset, inMeta: boolean) =>
+    walkDataset(ds, (el, path) => {
+      if (!el.value || el.value.length === 0 || el.value.buffer !== bytes.buffer) return;
+      const start = el.value.byteOffset - bytes.byteOffset;
+      ranges.push({ start, end: start + el.value.length, el, path, inMeta });
+    });
+  collect(reparsed.meta, true);
+  collect(reparsed.dataset, false);
+  for (const hit of hits) {
+    const range = ranges.find((r) => r.start <= hit.at && hit.at + hit.length <= r.end);
+    if (!range) {
+      if (hit.length >= MIN_RAW_LENGTH && !hit.wordBefore && !hit.wordAfter) {
+        return `${hit.kind} found in the output bytes outside any attribute value`;
+      }
+      continue;
+    }
+    // Inside a value, its edges are word boundaries whatever bytes lie beyond them.
+    const partOfWord =
+      (hit.wordBefore && hit.at > range.start) || (hit.wordAfter && hit.at + hit.length < range.end);
+    if (partOfWord) continue;
+    const { el, path, inMeta } = range;
+    if (NUMERIC_VRS.has(el.vr) || (!inMeta && path.length === 0 && BULK_TAGS.has(el.tag))) continue;
+    if (BINARY_VRS.has(el.vr) && hit.length < MIN_RAW_LENGTH) continue;
+    return `${hit.kind} found in ${describe(path, el.tag)}${inMeta ? ' (file meta information)' : ''}`;
+  }
+  return null;
 }

@@ -14,7 +14,8 @@ function newestSourceTime(folder) {
     if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
     const path = `${folder}/${entry.name}`;
     if (entry.isDirectory()) newest = Math.max(newest, newestSourceTime(path));
-    else if (entry.name.endsWith('.ts') || entry.name.endsWith('.json')) newest = Math.max(newest, statSync(path).mtimeMs);
+    else if (entry.name.endsWith('.ts') || entry.name.endsWith('.json'))
+      newest = Math.max(newest, statSync(path).mtimeMs);
   }
   return newest;
 }

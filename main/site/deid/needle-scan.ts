@@ -30,7 +30,7 @@ export interface NeedleHit {
 
 /** Whether every needle can be searched for in upper-cased Latin-1 text (all characters below 0x100). */
 export const needlesAreLatin1 = (needles: readonly (readonly [string, string])[]): boolean =>
-  needles.every(([n]) => !/[^\x00-\xff]/.test(n));
+  needles.every(([n]) => [...n].every((c) => c.charCodeAt(0) <= 0xff));
 
 /**
  * Every occurrence of each needle (already upper case) in `text`, by position, with its neighbours

@@ -254,10 +254,7 @@ describe('synthesizeStudies', () => {
 
   it('keeps a safe private attribute (PS3.15 Table E.3.10-1) beside an identifying one in its block', () => {
     const table = JSON.parse(
-      readFileSync(
-        join(here, '../../../../shared/data/ps315/table_E.3.10-1.safe_private.2026a.json'),
-        'utf8',
-      ),
+      readFileSync(join(here, '../deid/data/table_E.3.10-1.safe_private.2026a.json'), 'utf8'),
     ) as { privateCreator: string; group: string; elementInBlock: string }[];
     for (const f of a.files.filter((_, i) => i % 7 === 0)) {
       const ds = parsed.get(f.path)!.dataset;

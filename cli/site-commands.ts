@@ -4,7 +4,11 @@ import type { Command } from 'commander';
 import type { SiteStatus } from '../shared/ipc/index.ts';
 import { parseDeidOptions } from '../main/site/deid/index.ts';
 import { initSite, SiteAgent } from '../main/site/index.ts';
+import { CliError } from './failure.ts';
 import { terminalProgress } from './progress.ts';
+import { registerCohortCommands } from './site-cohort-commands.ts';
+import { registerConsentCommands } from './site-consent-commands.ts';
+import { registerRunCommands } from './site-run-commands.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -21,17 +25,45 @@ export function registerSiteCommands(program: Command): void {
     .summary('create a new site folder')
     .description(
       'Create a site: SQLite database, site key (mode 0600), research store, quarantine and audit log.\n' +
-        'The de-identification options chosen here apply to every later ingest.',
+        'The de-identification options chosen here apply to every later ingest.\n' +
+        'The consent policy must be chosen: opt-in uses only patients who granted consent; opt-out uses all\n' +
+        'patients except those who refused or withdrew.',
     )
     .requiredOption('--dir <folder>', 'the site folder to create')
     .option('--name <name>', 'a name for the site, shown to the federation (default: the folder name)')
     .option('--option <name>', 'a PS3.15 de-identification option (repeatable)', collect, [])
-    .action((flags: { dir: string; name?: string; option: string[] }) => {
-      const dir = resolve(flags.dir);
-      const deidOptions = parseDeidOptions(flags.option);
-      initSite(dir, { name: flags.name ?? basename(dir), deidOptions });
-      process.stdout.write(`Created site "${flags.name ?? basename(dir)}" in ${dir}\n`);
-    });
+    .option('--consent-policy <policy>', 'opt-in or opt-out (required)')
+    .option('--consent-scope <text>', 'the research consent is for, e.g. "chest imaging research"')
+    .action(
+      (flags: {
+        dir: string;
+        name?: string;
+        option: string[];
+        consentPolicy?: string;
+        consentScope?: string;
+      }) => {
+        const dir = resolve(flags.dir);
+        const deidOptions = parseDeidOptions(flags.option);
+        const consentPolicy = flags.consentPolicy?.trim().toLowerCase();
+        if (consentPolicy !== 'opt-in' && consentPolicy !== 'opt-out') {
+          throw new CliError(
+            `${flags.consentPolicy === undefined ? 'Choose a consent policy' : 'The consent policy must be opt-in or opt-out'}: ` +
+              '--consent-policy opt-in (only patients who granted consent are used) or --consent-policy opt-out ' +
+              '(all patients are used except those who refused or withdrew). Nothing was created.',
+          );
+        }
+        initSite(dir, {
+          name: flags.name ?? basename(dir),
+          deidOptions,
+          consentPolicy,
+          ...(flags.consentScope === undefined ? {} : { consentScope: flags.consentScope }),
+        });
+        process.stdout.write(
+          `Created site "${flags.name ?? basename(dir)}" in ${dir} (consent policy: ${consentPolicy}` +
+            `${flags.consentScope ? `, scope: ${flags.consentScope.trim()}` : ''})\n`,
+        );
+      },
+    );
 
   site
     .command('ingest')
@@ -50,7 +82,8 @@ export function registerSiteCommands(program: Command): void {
         const summary = await agent.ingest(resolve(input), (done: number) => progress.update(done));
         progress.finish(
           `${summary.files} files: ${summary.deidentified} stored, ${summary.held} held for review, ` +
-            `${summary.rejected} rejected, ${summary.alreadyIngested} already ingested.`,
+            `${summary.excluded} excluded by consent, ${summary.rejected} rejected, ` +
+            `${summary.alreadyIngested} already ingested.`,
         );
       } finally {
         agent.close();
@@ -71,6 +104,10 @@ export function registerSiteCommands(program: Command): void {
         agent.close();
       }
     });
+
+  registerConsentCommands(site);
+  registerCohortCommands(site);
+  registerRunCommands(site);
 }
 
 export function describeStatus(status: SiteStatus): string {

@@ -4,6 +4,7 @@
 import pino, { type Logger } from 'pino';
 import type { SiteStatus } from '../../shared/ipc/index.ts';
 import { AuditLog } from './audit/index.ts';
+import { SiteConsent } from './consent/index.ts';
 import { parseDeidOptions } from './deid/index.ts';
 import { ingestPath, type IngestFileOutcome, type IngestSummary } from './ingest/index.ts';
 import { openSite, ResearchIndex, sitePaths, type SiteConfig, type SiteDatabase } from './store/index.ts';
@@ -26,6 +27,8 @@ export type IngestProgress = (done: number, total: number, outcome: IngestFileOu
 
 export class SiteAgent {
   readonly audit: AuditLog;
+  /** The consent register: import, set, withdraw, list, show, and "is this patient in?". */
+  readonly consent: SiteConsent;
   readonly #deps: SiteAgentDependencies;
   readonly #index: ResearchIndex;
   readonly #logger: Logger;
@@ -39,6 +42,11 @@ export class SiteAgent {
     this.#logger = deps.logger.child({ component: 'site-agent' });
     this.#index = new ResearchIndex(deps.database, deps.clock);
     this.audit = new AuditLog(deps.database, deps.clock);
+    const { directory, database, config, secret, clock } = deps;
+    this.consent = new SiteConsent(
+      { directory, paths: sitePaths(directory), database, config, secret },
+      { clock, logger: this.#logger },
+    );
   }
 
   /** Opens the site in `directory` (made by `radfed site init`). Close the agent when done. */

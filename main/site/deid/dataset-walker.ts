@@ -80,9 +80,9 @@ function listed(el: DicomElement, rule: Rule, ctx: ActionContext): void {
 
 /**
  * Inside a D sequence every value is a dummy, so K and C become D, except what the dates options
- * and Retain UIDs ask for. Inside a C sequence (clean
- * context) free text that its own row would replace with a dummy is cleaned instead, since the
- * option asked for the content to be retained; identifiers keep their D.
+ * and Retain UIDs ask for. Inside a C sequence (clean context) free text that its own row would
+ * replace with a dummy is cleaned instead, since the option asked for the content to be retained;
+ * identifiers keep their D.
  */
 function adjustForMode(p: Primitive, el: DicomElement, ctx: ActionContext): Primitive {
   if (ctx.mode.kind === 'dummy') {

@@ -30,6 +30,15 @@ export interface DeidentifiedInstance {
   accessionHash: string | null;
   /** HMAC-SHA256(secret, 'study:' + original Study Instance UID) in hex. */
   studyUidHash: string | null;
+  // For cohort filters. These are the OUTPUT's values, so they follow the options: under the Basic
+  // Profile Study Date is emptied (Z) and Series Description removed (X); retain-long-full-dates keeps
+  // the date, retain-long-modified-dates shifts it, clean-descriptors keeps a cleaned description.
+  /** Body Part Examined (0018,0015), as written to the output ('' when absent). */
+  bodyPartExamined: string;
+  /** Series Description (0008,103E), as written to the output ('' when absent). */
+  seriesDescription: string;
+  /** Study Date (0008,0020), as written to the output: YYYYMMDD, or '' when emptied or absent. */
+  studyDate: string;
 }
 
 export interface DeidentifiedDataset {
@@ -96,6 +105,9 @@ export function deidentifyDataset(file: DicomFile, settings: DeidSettings): Deid
       ? accessionHash(secret, str(input, Tags.AccessionNumber))
       : null,
     studyUidHash: studyUid ? studyUidHash(secret, studyUid) : null,
+    bodyPartExamined: str(out, Tags.BodyPartExamined),
+    seriesDescription: str(out, Tags.SeriesDescription),
+    studyDate: str(out, Tags.StudyDate),
   };
   const meta = buildFileMeta({
     sopClassUid,

@@ -8,3 +8,6 @@ export {
 } from './ingest-path.ts';
 export { IngestError } from './ingest-error.ts';
 export { listInputFiles } from './input-walk.ts';
+export { IngestLane, IngestRun, releaseQuarantined, type IngestRunOptions } from './ingest-run.ts';
+export { errorCode } from './ingest-path.ts';
+export { moveFile, setAsideFailed, type SetAsideFile } from './failed-files.ts';

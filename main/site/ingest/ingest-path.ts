@@ -1,7 +1,8 @@
 // Ingest: every file under the input is copied into quarantine, de-identified (PS3.15 Annex E, with the
 // site's options), stored in the research store and indexed; the identified copy is then deleted.
 // A file held back (burned-in text, a verification hit) stays in quarantine; a file that is not DICOM
-// is recorded as rejected. The operator's source files are only ever read.
+// is recorded as rejected; a file whose patient is not in by consent (main/site/consent) is recorded
+// as excluded and its identified copy deleted. The operator's source files are only ever read.
 //
 // Privacy: nothing derived from the input's names reaches the database, the audit log, the logs or a
 // file name here: inputs are known by their SHA-256, quarantine copies by a random name.
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { AuditLog } from '../audit/index.ts';
+import { ConsentGate, SiteConsent } from '../consent/index.ts';
 import {
   DeidSettingsError,
   deidentifyInstance,
@@ -26,7 +28,8 @@ import { researchRelativePath, writeResearchFile } from './research-files.ts';
 // A quarantine copy no held entry accounts for, this old, was left by an interrupted run.
 const ORPHAN_AGE_MS = 60 * 60 * 1000;
 
-export type IngestFileStatus = 'deidentified' | 'held' | 'rejected' | 'already-ingested' | 'failed';
+export type IngestFileStatus =
+  'deidentified' | 'held' | 'rejected' | 'excluded' | 'already-ingested' | 'failed';
 
 export interface IngestFileOutcome {
   status: IngestFileStatus;
@@ -45,6 +48,8 @@ export interface IngestOptions {
 }
 
 export interface IngestSummary extends IngestRunCounts {
+  /** Files whose patient is not in by consent: not stored, identified copy deleted. */
+  excluded?: number;
   durationMs: number;
 }
 
@@ -58,7 +63,6 @@ export async function ingestPath(
 ): Promise<IngestSummary> {
   const started = performance.now();
   const clock = options.clock ?? (() => new Date());
-  const settings: DeidSettings = { secret: site.secret, options: parseDeidOptions(site.config.deidOptions) };
   const files = await listInputFiles(inputPath, [site.directory]);
   const index = new ResearchIndex(site.database, clock);
   const audit = new AuditLog(site.database, clock);
@@ -72,7 +76,9 @@ export async function ingestPath(
   };
   const runId = index.startRun();
   const log = options.logger?.child({ component: 'ingest', runId });
-  const ctx: FileContext = { site, settings, index, runId, log };
+  const actor = options.actor ?? 'site-agent';
+  const ctx = createFileContext(site, index, runId, log, { clock, actor });
+  let excluded = 0;
   let swept: number;
   try {
     // Compared with file times, so the machine's time, not the injected clock.
@@ -81,7 +87,8 @@ export async function ingestPath(
     log?.info({ files: files.length, sweptFromQuarantine: swept }, 'ingest started');
     for (const [i, file] of files.entries()) {
       const { status, reason } = await ingestFile(ctx, file);
-      counts[status === 'already-ingested' ? 'alreadyIngested' : status] += 1;
+      if (status === 'excluded') excluded += 1;
+      else counts[status === 'already-ingested' ? 'alreadyIngested' : status] += 1;
       options.onProgress?.(i + 1, files.length, { status, reason, input: file });
     }
   } catch (error) {
@@ -90,36 +97,60 @@ export async function ingestPath(
     audit.append({
       type: 'ingest.failed',
       actor: options.actor ?? 'site-agent',
-      detail: { runId, ...counts, error: errorCode(error) },
+      detail: { runId, ...counts, excluded, error: errorCode(error) },
     });
     log?.error({ error: errorCode(error), ...counts }, 'ingest stopped');
     throw error;
   }
+  const { purged } = await ctx.gate.finish(runId, audit, actor);
   const durationMs = Math.round(performance.now() - started);
   index.finishRun(runId, counts, 'completed');
   audit.append({
     type: 'ingest.completed',
-    actor: options.actor ?? 'site-agent',
-    detail: { runId, ...counts, sweptFromQuarantine: swept, deidOptions: [...settings.options], durationMs },
+    actor,
+    detail: {
+      runId,
+      ...counts,
+      excluded,
+      purgedByConsent: purged.length,
+      sweptFromQuarantine: swept,
+      deidOptions: [...ctx.settings.options],
+      durationMs,
+    },
   });
-  log?.info({ ...counts, durationMs }, 'ingest completed');
-  return { ...counts, durationMs };
+  log?.info({ ...counts, excluded, durationMs }, 'ingest completed');
+  return { ...counts, excluded, durationMs };
 }
 
-interface FileResult {
+export interface FileResult {
   status: IngestFileStatus;
   reason: string | null;
 }
 
-interface FileContext {
+export interface FileContext {
   site: IngestSite;
   settings: DeidSettings;
   index: ResearchIndex;
   runId: number;
   log: Logger | undefined;
+  /** Consent at ingest: call `gate.finish` when the run ends. */
+  gate: ConsentGate;
 }
 
-async function ingestFile(ctx: FileContext, file: string): Promise<FileResult> {
+/** What processing one file needs; also used by ingest-run.ts (the receiver and the watched folder). */
+export function createFileContext(
+  site: IngestSite,
+  index: ResearchIndex,
+  runId: number,
+  log: Logger | undefined,
+  options: { clock?: () => Date; actor?: string } = {},
+): FileContext {
+  const settings: DeidSettings = { secret: site.secret, options: parseDeidOptions(site.config.deidOptions) };
+  const gate = new ConsentGate(new SiteConsent(site, { ...options, ...(log ? { logger: log } : {}) }));
+  return { site, settings, index, runId, log, gate };
+}
+
+export async function ingestFile(ctx: FileContext, file: string): Promise<FileResult> {
   const { site, index, log } = ctx;
   let bytes: Buffer;
   try {
@@ -145,7 +176,7 @@ async function ingestFile(ctx: FileContext, file: string): Promise<FileResult> {
   }
 }
 
-async function processQuarantined(
+export async function processQuarantined(
   ctx: FileContext,
   bytes: Uint8Array,
   inputSha256: string,
@@ -164,6 +195,18 @@ async function processQuarantined(
       status: 'failed',
       reason: `the de-identification engine failed on this file (${errorCode(error)})`,
     };
+  }
+
+  // Consent first: a patient who is not in is neither stored nor held back; the caller deletes the
+  // identified copy.
+  if (outcome.instance !== null && outcome.status !== 'rejected') {
+    const excludedFor = ctx.gate.check({
+      inputSha256,
+      pseudonym: outcome.instance.patientPseudonym,
+      studyUid: outcome.instance.studyInstanceUid,
+      runId,
+    });
+    if (excludedFor !== null) return { status: 'excluded', reason: excludedFor };
   }
 
   if (outcome.status === 'held') {
@@ -199,6 +242,7 @@ async function processQuarantined(
   const previousPath = index.instancePath(instance.sopInstanceUid);
   const written = await writeResearchFile(site.paths.research, relativePath, output);
   index.storeInstance({ instance, path: relativePath, ...written, inputSha256, runId });
+  ctx.gate.admitted(inputSha256, instance.patientPseudonym);
   if (previousPath !== null && previousPath !== relativePath) {
     // The same instance was filed elsewhere before (its series moved): keep one copy only.
     await removeResearchFile(site.paths.research, previousPath);
@@ -211,7 +255,7 @@ async function removeResearchFile(root: string, relativePath: string): Promise<v
 }
 
 /** A short, PHI-free name for an error: its code or class, never its message (which may quote a path). */
-function errorCode(error: unknown): string {
+export function errorCode(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && /^[A-Za-z0-9_-]{1,40}$/.test(code)) return code;
   return error instanceof Error ? error.name : 'unknown error';

@@ -17,7 +17,17 @@ export {
   type SiteCounts,
   type StoredInstance,
 } from './research-index.ts';
-export { SITE_CONFIG_VERSION, SiteConfigSchema, type SiteConfig } from './site-config.ts';
+export {
+  AeTitleSchema,
+  ReceiverSettingsSchema,
+  SITE_CONFIG_VERSION,
+  SiteConfigSchema,
+  WatchSettingsSchema,
+  writeSiteConfig,
+  type ReceiverSettings,
+  type SiteConfig,
+  type WatchSettings,
+} from './site-config.ts';
 export {
   initSite,
   openSite,

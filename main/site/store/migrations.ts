@@ -137,6 +137,102 @@ export const MIGRATIONS: readonly Migration[] = [
       BEGIN SELECT RAISE(ABORT, 'an audit entry must extend the chain by exactly one'); END;
     `,
   },
+  {
+    version: 3,
+    name: 'consent register',
+    // See main/site/consent. Patients are known by the de-identification pseudonym (HMAC of the
+    // Patient ID with the site secret): the CHECK refuses anything else, a raw ID above all.
+    sql: `
+      -- Every consent decision ever recorded. A change is a new entry, never an edit: history kept.
+      CREATE TABLE consent_entries (
+        id INTEGER PRIMARY KEY,
+        pseudonym TEXT NOT NULL CHECK (length(pseudonym) = 18 AND pseudonym GLOB 'RF[0-9A-F]*'
+          AND substr(pseudonym, 3) NOT GLOB '*[^0-9A-F]*'),
+        status TEXT NOT NULL CHECK (status IN ('granted', 'refused', 'withdrawn')),
+        -- The day the decision was made (YYYY-MM-DD): the latest dated entry is the one in force.
+        date TEXT NOT NULL CHECK (date GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'),
+        -- '' speaks for every use; otherwise the use it speaks for, trimmed and lower case.
+        scope TEXT NOT NULL DEFAULT '',
+        source TEXT NOT NULL CHECK (source IN ('import', 'set', 'withdraw')),
+        recorded_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX consent_entries_by_patient ON consent_entries (pseudonym, scope, date, status);
+
+      CREATE TRIGGER consent_entries_no_update BEFORE UPDATE ON consent_entries
+      BEGIN SELECT RAISE(ABORT, 'consent history is append-only: record a new entry instead'); END;
+
+      CREATE TRIGGER consent_entries_no_delete BEFORE DELETE ON consent_entries
+      BEGIN SELECT RAISE(ABORT, 'consent history is append-only: record a new entry instead'); END;
+
+      -- The entry in force per patient and scope: the latest date; on one date, the last recorded.
+      CREATE VIEW consent_current AS
+        SELECT pseudonym, scope, status, date FROM (
+          SELECT pseudonym, scope, status, date,
+            ROW_NUMBER() OVER (PARTITION BY pseudonym, scope ORDER BY date DESC, id DESC) AS rank
+          FROM consent_entries)
+        WHERE rank = 1;
+
+      -- Inputs not brought in because their patient is not in by consent (the identified copy is
+      -- deleted). Re-examined by every later ingest: consent may have been granted since.
+      CREATE TABLE consent_exclusions (
+        id INTEGER PRIMARY KEY,
+        input_sha256 TEXT NOT NULL UNIQUE,
+        patient_pseudonym TEXT NOT NULL,
+        -- De-identified Study Instance UID.
+        study_uid TEXT,
+        reason TEXT NOT NULL,
+        ingest_run_id INTEGER REFERENCES ingest_runs (id),
+        excluded_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX consent_exclusions_by_patient ON consent_exclusions (patient_pseudonym);
+
+      -- One row per patient whose data a completed federated round used; written by the federation
+      -- when the round completes, read when a patient withdraws.
+      CREATE TABLE round_participation (
+        round_id TEXT NOT NULL,
+        task_id TEXT NOT NULL,
+        pseudonym TEXT NOT NULL,
+        completed_at TEXT NOT NULL,
+        PRIMARY KEY (task_id, round_id, pseudonym)
+      ) STRICT;
+      CREATE INDEX round_participation_by_patient ON round_participation (pseudonym);
+    `,
+  },
+  {
+    version: 4,
+    name: 'tasks and labels',
+    // See main/site/cohort. The new study and series columns hold DE-IDENTIFIED values (what the
+    // research file says), for the task filters; studies indexed before this migration have them empty.
+    // Labels point at de-identified studies: the accession numbers and UIDs of a labels file are
+    // matched by their keyed hash and never stored.
+    sql: `
+      ALTER TABLE studies ADD COLUMN study_date TEXT NOT NULL DEFAULT '';
+      ALTER TABLE series ADD COLUMN body_part TEXT NOT NULL DEFAULT '';
+      ALTER TABLE series ADD COLUMN description TEXT NOT NULL DEFAULT '';
+
+      CREATE TABLE tasks (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        -- The task definition as JSON, validated on write and on read by main/site/cohort.
+        definition TEXT NOT NULL,
+        is_default INTEGER NOT NULL DEFAULT 0 CHECK (is_default IN (0, 1)),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+      CREATE UNIQUE INDEX tasks_one_default ON tasks (is_default) WHERE is_default = 1;
+
+      CREATE TABLE labels (
+        task_id TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+        -- De-identified Study Instance UID: a purged study takes its labels with it.
+        study_uid TEXT NOT NULL REFERENCES studies (study_uid) ON DELETE CASCADE,
+        label TEXT NOT NULL,
+        matched_by TEXT NOT NULL CHECK (matched_by IN ('accession', 'study-uid')),
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (task_id, study_uid)
+      ) STRICT;
+      CREATE INDEX labels_by_study ON labels (study_uid);
+    `,
+  },
 ];
 
 /**

@@ -13,6 +13,11 @@ export interface IndexedInstance {
   modality: string;
   accessionHash: string | null;
   studyUidHash: string | null;
+  /** De-identified values, for the cohort filters ('' or absent when the output has none). */
+  bodyPartExamined?: string;
+  seriesDescription?: string;
+  /** Study Date of the output (YYYYMMDD), as the de-identification options left it. */
+  studyDate?: string;
 }
 
 export interface StoredInstance {
@@ -88,12 +93,14 @@ export class ResearchIndex {
       insertPatient: db.prepare<[string, string]>(
         'INSERT OR IGNORE INTO patients (pseudonym, created_at) VALUES (?, ?)',
       ),
-      upsertStudy: db.prepare<[string, string, string | null, string | null, string]>(
-        `INSERT INTO studies (study_uid, patient_pseudonym, accession_hash, study_uid_hash, created_at)
-         VALUES (?, ?, ?, ?, ?)
+      upsertStudy: db.prepare<[string, string, string | null, string | null, string, string]>(
+        `INSERT INTO studies (study_uid, patient_pseudonym, accession_hash, study_uid_hash, study_date,
+                              created_at)
+         VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (study_uid) DO UPDATE SET
            accession_hash = COALESCE(studies.accession_hash, excluded.accession_hash),
-           study_uid_hash = COALESCE(studies.study_uid_hash, excluded.study_uid_hash)`,
+           study_uid_hash = COALESCE(studies.study_uid_hash, excluded.study_uid_hash),
+           study_date = COALESCE(NULLIF(studies.study_date, ''), excluded.study_date)`,
       ),
       studyModalities: db
         .prepare<[string], string>('SELECT modalities FROM studies WHERE study_uid = ?')
@@ -101,8 +108,12 @@ export class ResearchIndex {
       setStudyModalities: db.prepare<[string, string]>(
         'UPDATE studies SET modalities = ? WHERE study_uid = ?',
       ),
-      insertSeries: db.prepare<[string, string, string, string]>(
-        'INSERT OR IGNORE INTO series (series_uid, study_uid, modality, created_at) VALUES (?, ?, ?, ?)',
+      upsertSeries: db.prepare<[string, string, string, string, string, string]>(
+        `INSERT INTO series (series_uid, study_uid, modality, body_part, description, created_at)
+         VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (series_uid) DO UPDATE SET
+           body_part = COALESCE(NULLIF(series.body_part, ''), excluded.body_part),
+           description = COALESCE(NULLIF(series.description, ''), excluded.description)`,
       ),
       upsertInstance: db.prepare<
         [string, string, string, string, string, number, string, number | null, string, string]
@@ -180,9 +191,17 @@ export class ResearchIndex {
           instance.patientPseudonym,
           instance.accessionHash,
           instance.studyUidHash,
+          instance.studyDate ?? '',
           now,
         );
-        s.insertSeries.run(instance.seriesInstanceUid, instance.studyInstanceUid, instance.modality, now);
+        s.upsertSeries.run(
+          instance.seriesInstanceUid,
+          instance.studyInstanceUid,
+          instance.modality,
+          instance.bodyPartExamined ?? '',
+          instance.seriesDescription ?? '',
+          now,
+        );
         this.#addStudyModality(instance.studyInstanceUid, instance.modality);
         s.upsertInstance.run(
           instance.sopInstanceUid,

@@ -44,7 +44,13 @@ export interface Site {
 export class SiteError extends Error {
   constructor(
     readonly code:
-      'site-exists' | 'folder-not-empty' | 'not-a-site' | 'bad-config' | 'newer-version' | 'bad-name',
+      | 'site-exists'
+      | 'folder-not-empty'
+      | 'not-a-site'
+      | 'bad-config'
+      | 'newer-version'
+      | 'bad-name'
+      | 'bad-consent-policy',
     message: string,
   ) {
     super(message);
@@ -58,6 +64,13 @@ export interface InitSiteOptions {
   clock?: () => Date;
   /** Recorded as the actor of the `site.created` audit entry. */
   actor?: string;
+  /**
+   * Who is in (main/site/consent). `radfed site init` requires it; left out here only by callers
+   * made before the register existed, which get 'not-set' (read as opt-out).
+   */
+  consentPolicy?: 'opt-in' | 'opt-out';
+  /** The research the site's consent covers, e.g. "chest imaging research". */
+  consentScope?: string;
 }
 
 export function sitePaths(directory: string): SitePaths {
@@ -99,6 +112,7 @@ export function initSite(
   }
   // Unknown or conflicting options would make a site that cannot be opened: refuse them up front.
   const deidOptions = parseDeidOptions(options.deidOptions);
+  const consent = checkConsentChoice(options);
   if (existsSync(paths.config)) {
     throw new SiteError(
       'site-exists',
@@ -125,7 +139,8 @@ export function initSite(
     schemaVersion: SITE_CONFIG_VERSION,
     name,
     deidOptions,
-    consentPolicy: 'not-set',
+    consentPolicy: consent.policy,
+    ...(consent.scope === undefined ? {} : { consentScope: consent.scope }),
     createdAt: clock().toISOString(),
   };
   const db = openSiteDatabase(paths.database);
@@ -136,6 +151,7 @@ export function initSite(
       detail: {
         deidOptions: config.deidOptions,
         consentPolicy: config.consentPolicy,
+        ...(config.consentScope === undefined ? {} : { consentScope: config.consentScope }),
         configVersion: SITE_CONFIG_VERSION,
         databaseSchemaVersion: LATEST_SCHEMA_VERSION,
       },
@@ -192,6 +208,29 @@ export function readSiteConfig(paths: SitePaths): SiteConfig {
     );
   }
   return parsed.data;
+}
+
+function checkConsentChoice(options: InitSiteOptions): {
+  policy: SiteConfig['consentPolicy'];
+  scope?: string;
+} {
+  const policy = options.consentPolicy ?? 'not-set';
+  if (!['opt-in', 'opt-out', 'not-set'].includes(policy)) {
+    throw new SiteError(
+      'bad-consent-policy',
+      'The consent policy must be opt-in (only patients who granted consent) or opt-out (all but those who refused or withdrew).',
+    );
+  }
+  if (options.consentScope === undefined) return { policy };
+  const scope = options.consentScope.trim().replace(/\s+/g, ' ');
+  // eslint-disable-next-line no-control-regex
+  if (scope === '' || scope.length > 200 || /[\u0000-\u001f]/.test(scope)) {
+    throw new SiteError(
+      'bad-consent-policy',
+      'The consent scope must be 1 to 200 characters on one line, e.g. "chest imaging research".',
+    );
+  }
+  return { policy, scope };
 }
 
 function makePrivateDir(path: string): void {

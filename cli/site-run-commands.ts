@@ -1,0 +1,214 @@
+// `radfed site receive | watch | run`: getting studies in without a person at the keyboard. Settings
+// given on the command line can be saved in site.json (--save), where `site run` finds them.
+import { resolve } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import pino from 'pino';
+import {
+  AuditLog,
+  openSite,
+  readSiteConfig,
+  ReceiverSettingsSchema,
+  sitePaths,
+  WatchSettingsSchema,
+  writeSiteConfig,
+  type ReceiverSettings,
+  type WatchSettings,
+} from '../main/site/index.ts';
+import { parsePositiveInt } from './arguments.ts';
+import { CliError } from './failure.ts';
+import { runSiteServices, type SiteServicesPlan } from './site-services.ts';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+interface ReceiveFlags {
+  dir: string;
+  port?: number;
+  ae?: string;
+  allow: string[];
+  host?: string;
+  save?: boolean;
+}
+
+interface WatchFlags {
+  dir: string;
+  folder?: string;
+  settleSeconds?: number;
+  save?: boolean;
+}
+
+export function registerRunCommands(site: Command): void {
+  site
+    .command('receive')
+    .summary('receive studies from a PACS or modality (DICOM C-STORE)')
+    .description(
+      'Listen for DICOM C-STORE (and answer C-ECHO) until stopped with Ctrl+C. Only the calling AE titles\n' +
+        'given with --allow may send. Each instance is written to quarantine and flushed before it is\n' +
+        'acknowledged, then de-identified into the research store. Flags missing here are taken from\n' +
+        'site.json; --save writes them there, so that `radfed site run` starts the receiver too.',
+    )
+    .requiredOption('--dir <folder>', 'the site folder')
+    .option('--port <port>', 'the TCP port to listen on (e.g. 11112)', (v) => parsePort(v))
+    .option('--ae <title>', 'our AE title, which senders must call (e.g. RADFED)')
+    .option('--allow <title>', 'a calling AE title allowed to send (repeatable)', collect, [])
+    .option('--host <address>', 'the address to listen on (default 0.0.0.0: every interface)')
+    .option('--save', 'save these settings in site.json for `radfed site run`')
+    .action(async (flags: ReceiveFlags) => {
+      const dir = resolve(flags.dir);
+      const settings = receiverSettings(dir, flags);
+      if (flags.save) saveSettings(dir, { receiver: settings });
+      await runUntilSignal(dir, { receiver: settings });
+    });
+
+  site
+    .command('watch')
+    .summary('ingest files dropped into a folder')
+    .description(
+      'Watch a folder until stopped with Ctrl+C: each file dropped in is ingested once it has stopped\n' +
+        'changing, then removed from the folder; a file that cannot be ingested is moved to\n' +
+        '<site>/watch-failed/ with a reason file. Write big files as NAME.partial and rename them when\n' +
+        'complete to be safe with slow copies. --save stores the folder for `radfed site run`.',
+    )
+    .requiredOption('--dir <folder>', 'the site folder')
+    .option('--folder <folder>', 'the folder to watch (outside the site folder)')
+    .option(
+      '--settle-seconds <n>',
+      'seconds a file must stay unchanged before it is taken (default 5)',
+      (v) => parsePositiveInt(v, '--settle-seconds'),
+    )
+    .option('--save', 'save these settings in site.json for `radfed site run`')
+    .action(async (flags: WatchFlags) => {
+      const dir = resolve(flags.dir);
+      const settings = watchSettings(dir, flags);
+      if (flags.save) saveSettings(dir, { watch: settings });
+      await runUntilSignal(dir, { watch: settings });
+    });
+
+  site
+    .command('run')
+    .summary('run the site: receiver and watched folder, as saved in site.json')
+    .description(
+      'Start what site.json sets up (the DICOM receiver, the watched folder; set them with\n' +
+        '`radfed site receive --save` and `radfed site watch --save`) and run until Ctrl+C or SIGTERM,\n' +
+        'which finish the file being ingested before stopping.',
+    )
+    .requiredOption('--dir <folder>', 'the site folder')
+    .action(async (flags: { dir: string }) => {
+      const dir = resolve(flags.dir);
+      const config = readSiteConfig(sitePaths(dir));
+      if (!config.receiver && !config.watch) {
+        throw new CliError(
+          'Nothing to run: this site has no receiver and no watched folder set up. Set one up with\n' +
+            `  radfed site receive --dir ${dir} --port 11112 --ae RADFED --allow PACS --save\n` +
+            `  radfed site watch --dir ${dir} --folder /path/to/dropbox --save`,
+        );
+      }
+      await runUntilSignal(dir, {
+        ...(config.receiver ? { receiver: config.receiver } : {}),
+        ...(config.watch ? { watch: config.watch } : {}),
+      });
+    });
+}
+
+/** Runs the services until SIGINT or SIGTERM; a second signal stops at once. */
+async function runUntilSignal(dir: string, plan: SiteServicesPlan): Promise<void> {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const logger = pino(
+      { name: 'radfed-site', level: process.env.RADFED_LOG_LEVEL ?? 'error' },
+      pino.destination(2),
+    );
+    await runSiteServices(dir, plan, { signal: controller.signal, logger });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export function receiverSettings(dir: string, flags: Omit<ReceiveFlags, 'dir'>): ReceiverSettings {
+  const saved = readSiteConfig(sitePaths(dir)).receiver;
+  const merged = {
+    host: flags.host ?? saved?.host ?? '0.0.0.0',
+    port: flags.port ?? saved?.port,
+    aeTitle: flags.ae ?? saved?.aeTitle,
+    allowedCallingAeTitles: flags.allow.length > 0 ? flags.allow : (saved?.allowedCallingAeTitles ?? []),
+  };
+  const missing = [
+    merged.port === undefined ? '--port' : null,
+    merged.aeTitle === undefined ? '--ae' : null,
+    merged.allowedCallingAeTitles.length === 0 ? '--allow' : null,
+  ].filter((flag) => flag !== null);
+  if (missing.length > 0) {
+    throw new CliError(
+      `The receiver needs ${missing.join(', ')} (not saved in site.json either), e.g.\n` +
+        `  radfed site receive --dir ${dir} --port 11112 --ae RADFED --allow PACS`,
+    );
+  }
+  const parsed = ReceiverSettingsSchema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new CliError(
+      `The receiver settings are not valid: ${issue?.message ?? 'invalid'} (${issue?.path.join('.')}).`,
+    );
+  }
+  return parsed.data;
+}
+
+export function watchSettings(dir: string, flags: Omit<WatchFlags, 'dir'>): WatchSettings {
+  const saved = readSiteConfig(sitePaths(dir)).watch;
+  const folder = flags.folder === undefined ? saved?.folder : resolve(flags.folder);
+  if (folder === undefined) {
+    throw new CliError(
+      `Name the folder to watch (not saved in site.json either), e.g.\n  radfed site watch --dir ${dir} --folder /path/to/dropbox`,
+    );
+  }
+  return WatchSettingsSchema.parse({
+    folder,
+    settleSeconds: flags.settleSeconds ?? saved?.settleSeconds ?? 5,
+  });
+}
+
+/** Writes settings into site.json, and says so in the audit log (who may send us data is the IRB's business). */
+export function saveSettings(
+  dir: string,
+  settings: { receiver?: ReceiverSettings; watch?: WatchSettings },
+): void {
+  const paths = sitePaths(dir);
+  writeSiteConfig(paths.config, { ...readSiteConfig(paths), ...settings });
+  const site = openSite(dir);
+  try {
+    new AuditLog(site.database).append({
+      type: 'site.settings-changed',
+      actor: 'operator',
+      detail: {
+        ...(settings.receiver
+          ? {
+              receiver: {
+                host: settings.receiver.host,
+                port: settings.receiver.port,
+                aeTitle: settings.receiver.aeTitle,
+                allowedCallingAeTitles: [...settings.receiver.allowedCallingAeTitles],
+              },
+            }
+          : {}),
+        ...(settings.watch ? { watch: { settleSeconds: settings.watch.settleSeconds } } : {}),
+      },
+    });
+  } finally {
+    site.database.close();
+  }
+  process.stdout.write(`Saved in ${paths.config}; \`radfed site run --dir ${dir}\` will start it.\n`);
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new InvalidArgumentError(`--port takes a TCP port from 1 to 65535, not "${value}".`);
+  }
+  return port;
+}

@@ -1,0 +1,164 @@
+// An ingest run fed one file at a time, for sources that hand files over as they come (the DICOM
+// receiver, the watched folder) rather than a path walked up front (ingest-path.ts). Each file goes
+// through the same processing as `radfed site ingest`; the run is recorded, and audited, the same way.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import { AuditLog } from '../audit/index.ts';
+import { ResearchIndex, type IngestRunCounts } from '../store/index.ts';
+import {
+  createFileContext,
+  errorCode,
+  ingestFile,
+  processQuarantined,
+  type FileContext,
+  type FileResult,
+  type IngestFileOutcome,
+  type IngestSite,
+  type IngestSummary,
+} from './ingest-path.ts';
+import { removeFromQuarantine } from './quarantine.ts';
+
+export interface IngestRunOptions {
+  /** What feeds the run, recorded in its audit entry: `dicom-receiver`, `watched-folder`. */
+  source: string;
+  clock?: () => Date;
+  logger?: Logger;
+  /** Recorded as the actor of the audit entry. */
+  actor?: string;
+}
+
+export class IngestRun {
+  readonly id: number;
+  readonly #ctx: FileContext;
+  readonly #audit: AuditLog;
+  readonly #options: IngestRunOptions;
+  readonly #started = performance.now();
+  readonly #counts: IngestRunCounts = {
+    files: 0,
+    deidentified: 0,
+    held: 0,
+    rejected: 0,
+    alreadyIngested: 0,
+    failed: 0,
+  };
+  /** Files whose patient is not in by consent (main/site/consent): not stored, nor kept. */
+  #excluded = 0;
+  #finished = false;
+
+  private constructor(site: IngestSite, options: IngestRunOptions) {
+    const clock = options.clock ?? (() => new Date());
+    const index = new ResearchIndex(site.database, clock);
+    this.#audit = new AuditLog(site.database, clock);
+    this.#options = options;
+    this.id = index.startRun();
+    const log = options.logger?.child({ component: 'ingest', runId: this.id, source: options.source });
+    this.#ctx = createFileContext(site, index, this.id, log, { clock, actor: options.actor ?? 'site-agent' });
+  }
+
+  static start(site: IngestSite, options: IngestRunOptions): IngestRun {
+    return new IngestRun(site, options);
+  }
+
+  get counts(): Readonly<IngestRunCounts & { excluded: number }> {
+    return { ...this.#counts, excluded: this.#excluded };
+  }
+
+  /**
+   * Ingests a file from outside the site (the watched folder): it is copied into quarantine and
+   * processed; the file itself is only read. `input` is returned in the outcome, never logged.
+   */
+  async ingestFile(input: string): Promise<IngestFileOutcome> {
+    this.#checkOpen();
+    return this.#count(input, await ingestFile(this.#ctx, input));
+  }
+
+  /**
+   * Processes a file already in the site's quarantine, named relative to it (`incoming/<uuid>.dcm`:
+   * a received instance, written and flushed before it was acknowledged). Unlike `ingestFile`, the
+   * file is left where it is whatever the outcome: the caller deletes it, keeps it (held: the held
+   * entry names it), or sets it aside (rejected, failed), since it may be the only copy there is.
+   */
+  async ingestQuarantined(quarantineName: string): Promise<IngestFileOutcome> {
+    this.#checkOpen();
+    const { site, index, log } = this.#ctx;
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(join(site.paths.quarantine, quarantineName));
+    } catch (error) {
+      log?.warn({ error: errorCode(error) }, 'quarantined file unreadable');
+      return this.#count(quarantineName, {
+        status: 'failed',
+        reason: `the received file could not be read (${errorCode(error)})`,
+      });
+    }
+    const inputSha256 = createHash('sha256').update(bytes).digest('hex');
+    if (index.outcomeOfInput(inputSha256) !== null) {
+      return this.#count(quarantineName, { status: 'already-ingested', reason: null });
+    }
+    return this.#count(
+      quarantineName,
+      await processQuarantined(this.#ctx, bytes, inputSha256, quarantineName),
+    );
+  }
+
+  /** Records the run and its audit entries (`ingest.completed`, or `ingest.failed` with `error`). */
+  async finish(error?: unknown): Promise<IngestSummary> {
+    this.#checkOpen();
+    this.#finished = true;
+    const { index, log, settings, gate } = this.#ctx;
+    const actor = this.#options.actor ?? 'site-agent';
+    const failed = error !== undefined;
+    const { purged } = failed ? { purged: [] } : await gate.finish(this.id, this.#audit, actor);
+    const durationMs = Math.round(performance.now() - this.#started);
+    const counts = { ...this.#counts, excluded: this.#excluded };
+    index.finishRun(this.id, this.#counts, failed ? 'failed' : 'completed');
+    this.#audit.append({
+      type: failed ? 'ingest.failed' : 'ingest.completed',
+      actor,
+      detail: {
+        runId: this.id,
+        source: this.#options.source,
+        ...counts,
+        purgedByConsent: purged.length,
+        deidOptions: [...settings.options],
+        durationMs,
+        ...(failed ? { error: errorCode(error) } : {}),
+      },
+    });
+    log?.info({ ...counts, durationMs }, failed ? 'ingest stopped' : 'ingest completed');
+    return { ...counts, durationMs };
+  }
+
+  #count(input: string, result: FileResult): IngestFileOutcome {
+    this.#counts.files += 1;
+    if (result.status === 'excluded') this.#excluded += 1;
+    else this.#counts[result.status === 'already-ingested' ? 'alreadyIngested' : result.status] += 1;
+    return { status: result.status, reason: result.reason, input };
+  }
+
+  #checkOpen(): void {
+    if (this.#finished) throw new Error('This ingest run has finished; start a new one.');
+  }
+}
+
+/** Deletes a quarantined file once it is no longer needed (stored, or already ingested before). */
+export async function releaseQuarantined(site: IngestSite, quarantineName: string): Promise<void> {
+  await removeFromQuarantine(site.paths.quarantine, quarantineName);
+}
+
+/**
+ * One ingest at a time within a process: two files processed at once would race on "already
+ * ingested?". The receiver, the watched folder and the agent share one lane.
+ */
+export class IngestLane {
+  #tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.#tail.then(task);
+    this.#tail = result.catch(() => undefined);
+    return result;
+  }
+}

@@ -2,9 +2,11 @@
 import type { Command } from 'commander';
 import { parsePositiveInt } from './arguments.ts';
 import { benchmarkDeid, formatDeidBench } from './bench/deid-benchmark.ts';
+import { registerBenchHubCommand } from './bench-hub.ts';
 
 export function registerBenchCommands(program: Command): void {
   const bench = program.command('bench').summary('measure throughput against reference tools');
+  registerBenchHubCommand(bench);
 
   bench
     .command('deid')

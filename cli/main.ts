@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerBenchCommands } from './bench-commands.ts';
 import { registerDeidCommand } from './deid-command.ts';
 import { reportFailure } from './failure.ts';
+import { registerHubCommands } from './hub-commands.ts';
 import { registerSiteCommands } from './site-commands.ts';
 import { registerSynthCommand } from './synth-command.ts';
 
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerSynthCommand(program);
   registerDeidCommand(program);
   registerSiteCommands(program);
+  registerHubCommands(program);
   registerBenchCommands(program);
   for (const command of program.commands) applyCommonSettings(command);
   return program;

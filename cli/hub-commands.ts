@@ -1,0 +1,296 @@
+// `radfed hub …`: create and run a federation hub, enroll sites, define tasks, export models.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import {
+  createEnrollmentToken,
+  createTask,
+  DEFAULT_HUB_PORT,
+  definitionOf,
+  exportModel,
+  findTask,
+  initHub,
+  listModels,
+  openHubContext,
+  startHub,
+  stopTask,
+  taskView,
+  type HubContext,
+  type TaskRow,
+} from '../hub/index.ts';
+import { parseNonNegativeInt } from './arguments.ts';
+import { CliError } from './failure.ts';
+
+export function registerHubCommands(program: Command): void {
+  const hub = program
+    .command('hub')
+    .summary('run a federation hub: init, serve, enroll sites, tasks, models')
+    .description(
+      'Commands for the coordinator: a hub folder holds its database, blobs, certificates and keys.',
+    );
+
+  hub
+    .command('init')
+    .summary('create a new hub folder')
+    .description(
+      'Create a hub: SQLite database, blob store, its own CA and TLS certificate, an Ed25519 signing key and\n' +
+        'an X25519 key for encrypted uploads (private keys mode 0600). Every name or address sites will use to\n' +
+        'reach the hub must be given with --host: the TLS certificate is valid for those only.',
+    )
+    .requiredOption('--dir <folder>', 'the hub folder to create')
+    .option('--host <names...>', 'host names and IP addresses sites dial (default: localhost 127.0.0.1)')
+    .option('--name <name>', 'a name for the hub (default: the folder name)')
+    .option('--port <port>', `the port to serve on (default ${DEFAULT_HUB_PORT})`, (v) =>
+      parseNonNegativeInt(v, '--port'),
+    )
+    .action(async (flags: { dir: string; host?: string[]; name?: string; port?: number }) => {
+      const { config, layout } = await initHub({
+        dir: resolve(flags.dir),
+        hosts: flags.host ?? [],
+        ...(flags.name ? { name: flags.name } : {}),
+        ...(flags.port !== undefined ? { port: flags.port } : {}),
+      });
+      process.stdout.write(
+        `Created hub "${config.name}" in ${layout.root}\n  certificate for: ${config.hosts.join(', ')}\n` +
+          `  next: radfed hub serve --dir ${flags.dir}\n`,
+      );
+    });
+
+  hub
+    .command('serve')
+    .summary('run the hub over HTTPS until stopped')
+    .requiredOption('--dir <folder>', 'the hub folder')
+    .option('--port <port>', 'the port (default: the one in hub.json; 0 picks a free one)', (v) =>
+      parseNonNegativeInt(v, '--port'),
+    )
+    .option('--host <address>', 'the address to listen on (0.0.0.0 for all)', '127.0.0.1')
+    .action(async (flags: { dir: string; port?: number; host: string }) => {
+      const running = await startHub({
+        dir: resolve(flags.dir),
+        host: flags.host,
+        ...(flags.port !== undefined ? { port: flags.port } : {}),
+      });
+      process.stdout.write(`RadFed hub listening on ${running.url}\n`);
+      await new Promise<void>((done) => {
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          void running.close().then(() => {
+            process.stdout.write('Hub stopped.\n');
+            done();
+          });
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+    });
+
+  hub
+    .command('token')
+    .summary('make a one-time enrollment token for a site')
+    .description(
+      'Prints a token that carries the hub address, a one-time secret and fingerprints of the hub CA and\n' +
+        'signing key (so the site can tell the real hub from an impostor on first contact). Give it to the\n' +
+        'site operator by a channel you trust.',
+    )
+    .requiredOption('--dir <folder>', 'the hub folder')
+    .option('--site <name>', 'the only site name this token may enroll')
+    .option('--expires <duration>', 'how long it stays valid: 30m, 24h, 7d', parseDuration, 24 * 3600 * 1000)
+    .option('--url <url>', 'the address sites dial (default https://<first host>:<port>)')
+    .action((flags: { dir: string; site?: string; expires: number; url?: string }) =>
+      withHub(flags.dir, (ctx) => {
+        const hubUrl = flags.url ?? `https://${ctx.config.hosts[0]}:${ctx.config.port}`;
+        const created = createEnrollmentToken(ctx, {
+          hubUrl,
+          expiresInMs: flags.expires,
+          ...(flags.site ? { siteName: flags.site } : {}),
+        });
+        process.stderr.write(
+          `Enrollment token for ${created.siteName ? `site "${created.siteName}"` : 'any site name'}, valid once until ${created.expiresAt}:\n`,
+        );
+        process.stdout.write(`${created.token}\n`);
+      }),
+    );
+
+  registerTaskCommands(hub);
+  registerModelCommands(hub);
+}
+
+function registerTaskCommands(hub: Command): void {
+  const task = hub.command('task').summary('define, list, show and stop federated tasks');
+
+  task
+    .command('create')
+    .summary('create a task from a JSON definition')
+    .requiredOption('--dir <folder>', 'the hub folder')
+    .requiredOption('--file <task.json>', 'the task definition')
+    .option(
+      '--weights <file>',
+      'initial global model (RFW1 weights); without it the first joined site sends one',
+    )
+    .action((flags: { dir: string; file: string; weights?: string }) =>
+      withHub(flags.dir, (ctx) => {
+        const definition = readJson(flags.file);
+        const weights = flags.weights ? readFileSync(resolve(flags.weights)) : undefined;
+        const row = createTask(ctx, definition, weights);
+        process.stdout.write(
+          `Created task ${row.id} ("${row.name}")${weights ? ' with initial weights' : ''}\n`,
+        );
+      }),
+    );
+
+  task
+    .command('list')
+    .summary('list tasks')
+    .requiredOption('--dir <folder>', 'the hub folder')
+    .option('--json', 'print JSON')
+    .action((flags: { dir: string; json?: boolean }) =>
+      withHub(flags.dir, (ctx) => {
+        const rows = ctx.store.tasks.listTasks();
+        if (flags.json) return print(rows.map((row) => taskView(ctx, row, null)));
+        if (rows.length === 0) return void process.stdout.write('No tasks yet (radfed hub task create).\n');
+        for (const row of rows) process.stdout.write(`${describeTaskLine(ctx, row)}\n`);
+      }),
+    );
+
+  task
+    .command('show')
+    .summary('a task: definition, rounds, models and metrics')
+    .requiredOption('--dir <folder>', 'the hub folder')
+    .argument('<task>', 'task id or name')
+    .option('--json', 'print JSON')
+    .action((taskId: string, flags: { dir: string; json?: boolean }) =>
+      withHub(flags.dir, (ctx) => {
+        const row = findTask(ctx, taskId);
+        const rounds = ctx.store.tasks.rounds(row.id);
+        const models = listModels(ctx, row.id);
+        if (flags.json) return print({ task: taskView(ctx, row, null), rounds, models });
+        const lines = [describeTaskLine(ctx, row), `  definition: ${JSON.stringify(definitionOf(row))}`];
+        for (const round of rounds) {
+          const accepted = ctx.store.uploads.acceptedUpdates(row.id, round.number).length;
+          lines.push(
+            `  round ${round.number}: ${round.state}, ${accepted} update${accepted === 1 ? '' : 's'}` +
+              `${round.failure_reason ? ` (${round.failure_reason})` : ''}`,
+          );
+        }
+        for (const model of models) {
+          const m = model.metrics;
+          lines.push(
+            `  model v${model.version} (round ${model.round}): ` +
+              (m.sites > 0
+                ? `accuracy ${fmt(m.accuracy)}, AUC ${fmt(m.auc)}, loss ${fmt(m.loss)} over ${m.n} examples at ${m.sites} sites`
+                : 'not evaluated yet'),
+          );
+        }
+        process.stdout.write(`${lines.join('\n')}\n`);
+      }),
+    );
+
+  task
+    .command('stop')
+    .summary('stop a task (its open round fails; sites stop training for it)')
+    .requiredOption('--dir <folder>', 'the hub folder')
+    .argument('<task>', 'task id or name')
+    .action((taskId: string, flags: { dir: string }) =>
+      withHub(flags.dir, (ctx) => {
+        const row = stopTask(ctx, taskId);
+        process.stdout.write(`Stopped task ${row.id} ("${row.name}").\n`);
+      }),
+    );
+}
+
+function registerModelCommands(hub: Command): void {
+  const model = hub.command('model').summary('the model registry: list and export global models');
+
+  model
+    .command('list')
+    .summary("every global model version of a task, with the sites' metrics")
+    .requiredOption('--dir <folder>', 'the hub folder')
+    .requiredOption('--task <task>', 'task id or name')
+    .option('--json', 'print JSON')
+    .action((flags: { dir: string; task: string; json?: boolean }) =>
+      withHub(flags.dir, (ctx) => {
+        const models = listModels(ctx, flags.task);
+        if (flags.json) return print(models);
+        if (models.length === 0) return void process.stdout.write('No global model yet.\n');
+        for (const m of models) {
+          process.stdout.write(
+            `v${m.version}  round ${m.round}  ${m.bytes} bytes  sha256 ${m.sha256.slice(0, 12)}…  ` +
+              `accuracy ${fmt(m.metrics.accuracy)}  AUC ${fmt(m.metrics.auc)}  (${m.metrics.sites} sites, n=${m.metrics.n})\n`,
+          );
+        }
+      }),
+    );
+
+  model
+    .command('export')
+    .summary('write a global model in TensorFlow.js format with a model card')
+    .requiredOption('--dir <folder>', 'the hub folder')
+    .requiredOption('--task <task>', 'task id or name')
+    .requiredOption('--out <folder>', 'where to write model.json, the weights and model-card.json')
+    .option('--version <n>', 'the version (default: the latest)', (v) => parseNonNegativeInt(v, '--version'))
+    .option('--topology <file>', "the model's architecture (tfjs modelTopology JSON)")
+    .action((flags: { dir: string; task: string; out: string; version?: number; topology?: string }) =>
+      withHub(flags.dir, (ctx) => {
+        const exported = exportModel(ctx, {
+          task: flags.task,
+          outDir: resolve(flags.out),
+          ...(flags.version !== undefined ? { version: flags.version } : {}),
+          ...(flags.topology ? { modelTopology: readJson(flags.topology) } : {}),
+        });
+        process.stdout.write(
+          `Wrote model v${exported.version} to ${exported.outDir}: ${exported.files.join(', ')}\n`,
+        );
+        for (const note of exported.missing) process.stderr.write(`Note: ${note}\n`);
+      }),
+    );
+}
+
+function withHub<T>(dir: string, run: (ctx: HubContext) => T): T {
+  const ctx = openHubContext(resolve(dir));
+  try {
+    return run(ctx);
+  } finally {
+    ctx.store.close();
+  }
+}
+
+function describeTaskLine(ctx: HubContext, row: TaskRow): string {
+  const definition = definitionOf(row);
+  const published = ctx.store.tasks.publishedRoundCount(row.id);
+  const current = ctx.store.tasks.latestRound(row.id);
+  const joined = ctx.store.sites.joinedSites(row.id).length;
+  return (
+    `${row.id}  "${row.name}"  ${row.state}  ${definition.strategy.name}  ${published}/${definition.rounds} rounds published` +
+    `${current ? `, round ${current.number} ${current.state}` : ''}, ${joined} site${joined === 1 ? '' : 's'} joined` +
+    `${row.failure_reason ? ` (${row.failure_reason})` : ''}`
+  );
+}
+
+export function parseDuration(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(s|m|h|d)$/.exec(value.trim());
+  if (!match)
+    throw new InvalidArgumentError(
+      `a duration is a number and a unit (s, m, h, d), like 24h or 7d, not "${value}".`,
+    );
+  const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 's' | 'm' | 'h' | 'd'];
+  const ms = Number(match[1]) * unit;
+  if (ms <= 0) throw new InvalidArgumentError('the duration must be more than zero.');
+  return ms;
+}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(resolve(file), 'utf8'));
+  } catch (error) {
+    throw new CliError(`Cannot read ${file} as JSON: ${(error as Error).message}`);
+  }
+}
+
+function print(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+function fmt(value: number | null): string {
+  return value === null ? '–' : value.toFixed(3);
+}

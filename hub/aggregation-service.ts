@@ -1,0 +1,76 @@
+// Aggregates a round: decrypts each accepted update from the blob store (they are kept sealed at
+// rest), adds it into a running weighted sum, and applies the task's strategy. Yields to the event
+// loop between updates so the hub keeps answering sites while it works.
+import {
+  applyStrategy,
+  decodeWeights,
+  encodeWeights,
+  layoutOf,
+  openSealed,
+  uploadContext,
+  WeightedDeltaSum,
+  type AggregationResult,
+  type FedAdamState,
+  type NamedTensor,
+  type ServerOptimizerState,
+  type TaskDefinition,
+} from '../shared/federation/index.ts';
+import type { HubContext } from './hub-context.ts';
+import { findModel, loadModelWeights } from './model-registry.ts';
+import type { RoundRow, SubmissionRow, TaskRow } from './store/index.ts';
+
+export interface RoundAggregate extends AggregationResult {
+  /** Bytes of sealed updates read, for throughput figures. */
+  readonly updateBytes: number;
+}
+
+export async function aggregateRoundUpdates(
+  ctx: HubContext,
+  task: TaskRow,
+  definition: TaskDefinition,
+  round: RoundRow,
+  submissions: readonly SubmissionRow[],
+): Promise<RoundAggregate> {
+  const base = loadModelWeights(ctx, findModel(ctx, task.id, round.base_version ?? 0));
+  const sum = new WeightedDeltaSum(layoutOf(base));
+  let updateBytes = 0;
+  for (const submission of submissions) {
+    const sealed = ctx.store.blobs.read(submission.blob_sha256);
+    updateBytes += sealed.byteLength;
+    const context = uploadContext({
+      taskId: task.id,
+      round: submission.round,
+      siteId: submission.site_id,
+      kind: 'delta',
+    });
+    const delta = decodeWeights(openSealed(sealed, ctx.keys.exchangeKey, context));
+    sum.add({ siteId: submission.site_id, examples: submission.examples, delta });
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const result = applyStrategy(definition.strategy, base, sum, loadServerState(ctx, task));
+  return { ...result, updateBytes };
+}
+
+/** FedAdam's moments are kept as one RFW1 blob (m/… and v/… tensors) named in the task row. */
+export function loadServerState(ctx: HubContext, task: TaskRow): ServerOptimizerState {
+  if (!task.server_state_sha256 || task.server_state_step === null) return null;
+  const tensors = decodeWeights(ctx.store.blobs.read(task.server_state_sha256));
+  const strip = (prefix: string): NamedTensor[] =>
+    tensors
+      .filter((tensor) => tensor.name.startsWith(prefix))
+      .map((tensor) => ({ ...tensor, name: tensor.name.slice(prefix.length) }));
+  return { kind: 'fedadam', step: task.server_state_step, m: strip('m/'), v: strip('v/') };
+}
+
+export function storeServerState(
+  ctx: HubContext,
+  state: ServerOptimizerState,
+): { sha256: string | null; step: number | null } {
+  if (!state) return { sha256: null, step: null };
+  const adam: FedAdamState = state;
+  const tensors = [
+    ...adam.m.map((tensor) => ({ ...tensor, name: `m/${tensor.name}` })),
+    ...adam.v.map((tensor) => ({ ...tensor, name: `v/${tensor.name}` })),
+  ];
+  return { sha256: ctx.store.blobs.put(encodeWeights(tensors, 'none')), step: adam.step };
+}

@@ -1,0 +1,105 @@
+// Enrollment: the coordinator makes a one-time token; a site presents its secret with its public keys
+// and becomes a known site. A token works once, before it expires, and (when it names a site) only
+// for that site name.
+import { randomBytes } from 'node:crypto';
+import {
+  formatEnrollmentToken,
+  sha256Hex,
+  type EnrollRequest,
+  type EnrollResponse,
+} from '../shared/federation/index.ts';
+import { isoAt, newId, type HubContext } from './hub-context.ts';
+import { conflict, forbidden, unauthorised } from './hub-errors.ts';
+import { hubInfo } from './setup/index.ts';
+
+export interface CreatedToken {
+  /** The string to hand to the site (carries the hub URL hint, secret and pins). */
+  readonly token: string;
+  readonly tokenId: string;
+  readonly siteName: string | null;
+  readonly expiresAt: string;
+}
+
+export function createEnrollmentToken(
+  ctx: HubContext,
+  options: { hubUrl: string; siteName?: string; expiresInMs: number },
+): CreatedToken {
+  const secret = randomBytes(32).toString('base64url');
+  const tokenId = newId('tok');
+  const expiresAt = new Date(ctx.now() + options.expiresInMs).toISOString();
+  ctx.store.sites.insertToken({
+    id: tokenId,
+    secret_sha256: sha256Hex(secret),
+    site_name: options.siteName ?? null,
+    created_at: isoAt(ctx),
+    expires_at: expiresAt,
+  });
+  const token = formatEnrollmentToken({
+    hubUrl: options.hubUrl,
+    secret,
+    caFingerprint: ctx.keys.caFingerprint,
+    signingKeyFingerprint: ctx.keys.signingKeyFingerprint,
+  });
+  return { token, tokenId, siteName: options.siteName ?? null, expiresAt };
+}
+
+export function enrollSite(ctx: HubContext, request: EnrollRequest): EnrollResponse {
+  const { store } = ctx;
+  const siteName = request.siteName.trim();
+  return store.transaction(() => {
+    const token = store.sites.tokenBySecretHash(sha256Hex(request.tokenSecret));
+    if (!token) {
+      throw unauthorised(
+        'unknown-token',
+        'This enrollment token is not known to this hub; check that you copied all of it, and that it is for this hub.',
+      );
+    }
+    if (token.used_at) {
+      throw unauthorised(
+        'token-used',
+        `This enrollment token was already used on ${token.used_at.slice(0, 16).replace('T', ' ')} UTC; a token works once. Ask the coordinator for a new one.`,
+      );
+    }
+    if (Date.parse(token.expires_at) <= ctx.now()) {
+      throw unauthorised(
+        'token-expired',
+        `This enrollment token expired on ${token.expires_at.slice(0, 16).replace('T', ' ')} UTC; ask the coordinator for a new one.`,
+      );
+    }
+    if (token.site_name !== null && token.site_name !== siteName) {
+      throw forbidden(
+        'token-for-other-site',
+        `This enrollment token is for the site "${token.site_name}", not "${siteName}".`,
+      );
+    }
+    if (store.sites.siteByName(siteName)) {
+      throw conflict(
+        'site-name-taken',
+        `A site named "${siteName}" is already enrolled; choose another name.`,
+      );
+    }
+    if (store.sites.siteBySigningKey(request.signingPublicKey)) {
+      throw conflict(
+        'key-taken',
+        'This signing key already belongs to an enrolled site; make new keys to enroll again.',
+      );
+    }
+    const siteId = newId('site');
+    const at = isoAt(ctx);
+    store.sites.insertSite({
+      id: siteId,
+      name: siteName,
+      signing_public_key: request.signingPublicKey,
+      exchange_public_key: request.exchangePublicKey,
+      token_id: token.id,
+      enrolled_at: at,
+    });
+    if (!store.sites.useToken(token.id, siteId, at)) {
+      throw unauthorised(
+        'token-used',
+        'This enrollment token was just used by another request; ask for a new one.',
+      );
+    }
+    return { siteId, siteName, hub: hubInfo(ctx.keys, ctx.config.name, ctx.now()) };
+  });
+}

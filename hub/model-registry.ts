@@ -1,0 +1,129 @@
+// The model registry: every global model version of a task, stored as an RFW1 blob (float32), signed
+// by the hub, with the sites' evaluations of it aggregated weighted by their example counts.
+import {
+  decodeWeights,
+  encodeWeights,
+  signGlobalModel,
+  type AggregatedMetrics,
+  type MetricsRequest,
+  type ModelMeta,
+  type NamedTensor,
+  type WeightSet,
+} from '../shared/federation/index.ts';
+import { isoAt, type HubContext } from './hub-context.ts';
+import { notFound } from './hub-errors.ts';
+import type { EvaluationRow, ModelRow } from './store/index.ts';
+
+/** Writes the model's blob (outside any transaction: a blob is harmless until a row points at it). */
+export function storeModelBlob(ctx: HubContext, weights: WeightSet): { sha256: string; bytes: number } {
+  const encoded = encodeWeights(weights, 'none');
+  return { sha256: ctx.store.blobs.put(encoded), bytes: encoded.byteLength };
+}
+
+/** Inserts the signed registry row; call inside the transaction that changes the round. */
+export function insertModelRow(
+  ctx: HubContext,
+  model: { taskId: string; version: number; round: number; sha256: string; bytes: number },
+): ModelRow {
+  const row: ModelRow = {
+    task_id: model.taskId,
+    version: model.version,
+    round: model.round,
+    blob_sha256: model.sha256,
+    signature: signGlobalModel(
+      { taskId: model.taskId, version: model.version, round: model.round, sha256: model.sha256 },
+      ctx.keys.signingKey,
+    ),
+    bytes: model.bytes,
+    created_at: isoAt(ctx),
+  };
+  ctx.store.models.insertModel(row);
+  return row;
+}
+
+export function findModel(ctx: HubContext, taskId: string, version: number | 'latest'): ModelRow {
+  const row =
+    version === 'latest' ? ctx.store.models.latestModel(taskId) : ctx.store.models.model(taskId, version);
+  if (!row) {
+    throw notFound(
+      'no-model',
+      version === 'latest'
+        ? `Task ${taskId} has no global model yet: it waits for an initial model.`
+        : `Task ${taskId} has no global model version ${version}.`,
+    );
+  }
+  return row;
+}
+
+export function modelMeta(ctx: HubContext, row: ModelRow): ModelMeta {
+  return {
+    taskId: row.task_id,
+    version: row.version,
+    round: row.round,
+    sha256: row.blob_sha256,
+    signature: row.signature,
+    bytes: row.bytes,
+    createdAt: row.created_at,
+    metrics: aggregateEvaluations(ctx.store.models.evaluations(row.task_id, row.version)),
+  };
+}
+
+const decoded = new Map<string, NamedTensor[]>();
+const DECODED_KEPT = 4;
+
+/** The weights of a model version, decoded (a few recent ones are kept in memory: every upload is checked against its base). */
+export function loadModelWeights(ctx: HubContext, row: ModelRow): NamedTensor[] {
+  const key = `${ctx.layout.root}|${row.blob_sha256}`;
+  const hit = decoded.get(key);
+  if (hit) return hit;
+  const weights = decodeWeights(ctx.store.blobs.read(row.blob_sha256));
+  decoded.set(key, weights);
+  if (decoded.size > DECODED_KEPT) decoded.delete(decoded.keys().next().value as string);
+  return weights;
+}
+
+export function recordEvaluation(
+  ctx: HubContext,
+  siteId: string,
+  row: ModelRow,
+  metrics: MetricsRequest,
+): AggregatedMetrics {
+  ctx.store.models.upsertEvaluation({
+    task_id: row.task_id,
+    version: row.version,
+    site_id: siteId,
+    loss: metrics.loss,
+    accuracy: metrics.accuracy,
+    auc: metrics.auc,
+    n: metrics.n,
+    created_at: isoAt(ctx),
+  });
+  ctx.events.emit('task', row.task_id);
+  return aggregateEvaluations(ctx.store.models.evaluations(row.task_id, row.version));
+}
+
+/**
+ * Federated evaluation: each metric is the mean over the sites that reported it, weighted by their
+ * validation examples n. (For AUC this is an approximation of the pooled AUC: the exact value needs
+ * the scores themselves, which never leave the sites.)
+ */
+export function aggregateEvaluations(rows: readonly EvaluationRow[]): AggregatedMetrics {
+  const weighted = (pick: (row: EvaluationRow) => number | null): number | null => {
+    let sum = 0;
+    let weight = 0;
+    for (const row of rows) {
+      const value = pick(row);
+      if (value === null) continue;
+      sum += value * row.n;
+      weight += row.n;
+    }
+    return weight > 0 ? sum / weight : null;
+  };
+  return {
+    loss: weighted((row) => row.loss),
+    accuracy: weighted((row) => row.accuracy),
+    auc: weighted((row) => row.auc),
+    n: rows.reduce((total, row) => total + row.n, 0),
+    sites: rows.length,
+  };
+}

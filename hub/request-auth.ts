@@ -1,0 +1,93 @@
+// Checks a site's signed request: known site, timestamp within the skew window, signature over
+// method + path + body hash + timestamp + nonce, and a nonce not seen before. Nonces are kept for
+// twice the window, so a request stays unreplayable for as long as its timestamp is acceptable.
+import {
+  CLOCK_SKEW_MS,
+  importPublicKey,
+  sha256Hex,
+  SIGNATURE_HEADERS,
+  verifyRequestSignature,
+} from '../shared/federation/index.ts';
+import type { HubContext } from './hub-context.ts';
+import { unauthorised } from './hub-errors.ts';
+import type { SiteRow } from './store/index.ts';
+
+export interface SignedRequest {
+  readonly method: string;
+  /** Path and query as received. */
+  readonly url: string;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: Uint8Array;
+}
+
+export function authenticateSite(ctx: HubContext, request: SignedRequest): SiteRow {
+  const header = (name: string) => {
+    const value = request.headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  const siteId = header(SIGNATURE_HEADERS.site);
+  const timestamp = header(SIGNATURE_HEADERS.timestamp);
+  const nonce = header(SIGNATURE_HEADERS.nonce);
+  const signature = header(SIGNATURE_HEADERS.signature);
+  if (!siteId || !timestamp || !nonce || !signature) {
+    throw unauthorised(
+      'unsigned',
+      'This request is not signed by an enrolled site; enroll first (radfed site enroll) and send requests through RadFed.',
+    );
+  }
+  const site = ctx.store.sites.site(siteId);
+  if (!site) {
+    throw unauthorised(
+      'unknown-site',
+      'This site is not enrolled at this hub (or was removed); enroll it again with a new token.',
+    );
+  }
+  const sentAt = Number(timestamp);
+  const now = ctx.now();
+  if (!Number.isFinite(sentAt) || !/^\d{1,16}$/.test(timestamp) || !/^[A-Za-z0-9_-]{16,64}$/.test(nonce)) {
+    throw unauthorised(
+      'bad-signature',
+      'The request signature headers are malformed; update RadFed at the site.',
+    );
+  }
+  const skew = sentAt - now;
+  if (Math.abs(skew) > CLOCK_SKEW_MS) {
+    const minutes = Math.round(Math.abs(skew) / 60_000);
+    throw unauthorised(
+      'clock-skew',
+      `The site's clock differs from the hub's by ${minutes} min (it is ${skew > 0 ? 'ahead' : 'behind'}); ` +
+        `requests are accepted within ±${CLOCK_SKEW_MS / 60_000} min. Set the site's clock (turn on NTP time sync) and try again.`,
+    );
+  }
+  const valid = verifyRequestSignature(
+    {
+      method: request.method,
+      path: request.url,
+      bodySha256: sha256Hex(request.body),
+      timestamp,
+      nonce,
+      siteId,
+    },
+    signature,
+    importPublicKey(site.signing_public_key, 'ed25519'),
+  );
+  if (!valid) {
+    throw unauthorised(
+      'bad-signature',
+      "The request's signature does not verify with this site's key: it was altered on the way, or the site's keys changed. " +
+        'If a proxy rewrites requests, ask IT to pass HTTPS to the hub untouched.',
+    );
+  }
+  if (!ctx.store.sites.rememberNonce(site.id, nonce, now)) {
+    throw unauthorised(
+      'replayed',
+      'This exact request was already received (same nonce); it was not processed again.',
+    );
+  }
+  return site;
+}
+
+/** Drops nonces older than any timestamp the hub would still accept. */
+export function forgetOldNonces(ctx: HubContext): number {
+  return ctx.store.sites.forgetNoncesBefore(ctx.now() - 2 * CLOCK_SKEW_MS);
+}

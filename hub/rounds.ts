@@ -1,0 +1,225 @@
+// The round state machine. Each task has at most one live round:
+//   open        the round exists; it waits for a global model and for enough joined sites
+//   collecting  sites upload updates until all joined sites did, or the deadline passes
+//   aggregating the updates are being combined (re-run from the stored updates after a crash)
+//   published   the new global model is in the registry, signed
+//   failed      with a reason (quorum not reached by the deadline, aggregation error, task stopped)
+// Every transition is one SQLite transaction guarded by the state it leaves, committed before anyone
+// is told; `advanceTask` is idempotent and runs after each event, on a timer, and at startup, so a hub
+// killed at any moment continues the same round when it comes back.
+import { FederationError, type TaskDefinition } from '../shared/federation/index.ts';
+import { aggregateRoundUpdates, storeServerState } from './aggregation-service.ts';
+import { isoAt, type HubContext } from './hub-context.ts';
+import { insertModelRow, storeModelBlob } from './model-registry.ts';
+import type { RoundRow, TaskRow } from './store/index.ts';
+import { definitionOf } from './tasks.ts';
+
+/** After this many failed rounds in a row the task itself fails: the federation needs attention. */
+export const MAX_CONSECUTIVE_FAILED_ROUNDS = 3;
+
+export interface RoundEvent {
+  readonly taskId: string;
+  readonly round: number;
+  readonly state: RoundRow['state'] | 'task-ended';
+  readonly updateBytes?: number;
+  readonly aggregationMs?: number;
+}
+
+const running = new Map<string, Promise<void>>();
+
+/** Moves a task's rounds on as far as they can go now. Calls for one task run one after another. */
+export function advanceTask(
+  ctx: HubContext,
+  taskId: string,
+  onEvent?: (event: RoundEvent) => void,
+): Promise<void> {
+  const key = `${ctx.layout.root}|${taskId}`;
+  const previous = running.get(key) ?? Promise.resolve();
+  const next = previous.then(async () => {
+    for (let steps = 0; steps < 100; steps += 1) {
+      if (!(await step(ctx, taskId, onEvent))) break;
+      ctx.events.emit('task', taskId);
+    }
+  });
+  const settled = next.catch(() => undefined);
+  running.set(key, settled);
+  void settled.then(() => {
+    if (running.get(key) === settled) running.delete(key);
+  });
+  return next;
+}
+
+export async function advanceAllTasks(ctx: HubContext, onEvent?: (event: RoundEvent) => void): Promise<void> {
+  for (const taskId of ctx.store.tasks.activeTaskIds()) await advanceTask(ctx, taskId, onEvent);
+}
+
+export function neededUpdates(definition: TaskDefinition): number {
+  return definition.strategy.name === 'cyclic' ? 1 : definition.quorum;
+}
+
+async function step(
+  ctx: HubContext,
+  taskId: string,
+  onEvent?: (event: RoundEvent) => void,
+): Promise<boolean> {
+  const { store } = ctx;
+  const task = store.tasks.task(taskId);
+  if (!task || task.state !== 'active') return false;
+  const definition = definitionOf(task);
+  const round = store.tasks.latestRound(taskId);
+  const at = isoAt(ctx);
+
+  if (!round || round.state === 'published' || round.state === 'failed') {
+    if (store.tasks.publishedRoundCount(taskId) >= definition.rounds) {
+      store.tasks.endTask(taskId, 'completed', at, null);
+      onEvent?.({ taskId, round: round?.number ?? 0, state: 'task-ended' });
+      return true;
+    }
+    const recent = store.tasks.rounds(taskId).slice(-MAX_CONSECUTIVE_FAILED_ROUNDS);
+    if (recent.length === MAX_CONSECUTIVE_FAILED_ROUNDS && recent.every((r) => r.state === 'failed')) {
+      store.tasks.endTask(
+        taskId,
+        'failed',
+        at,
+        `${MAX_CONSECUTIVE_FAILED_ROUNDS} rounds in a row failed; the last: ${round?.failure_reason ?? 'unknown'}`,
+      );
+      onEvent?.({ taskId, round: round?.number ?? 0, state: 'task-ended' });
+      return true;
+    }
+    const number = (round?.number ?? 0) + 1;
+    store.tasks.insertRound({
+      task_id: taskId,
+      number,
+      base_version: store.models.latestModel(taskId)?.version ?? null,
+      opened_at: at,
+    });
+    onEvent?.({ taskId, round: number, state: 'open' });
+    return true;
+  }
+
+  if (round.state === 'open') {
+    const latest = store.models.latestModel(taskId);
+    const joined = store.sites.joinedSites(taskId);
+    if (!latest || joined.length < neededUpdates(definition)) return false;
+    const turn =
+      definition.strategy.name === 'cyclic'
+        ? (joined[(round.number - 1) % joined.length]?.site_id ?? null)
+        : null;
+    const moved = store.tasks.updateRound(taskId, round.number, 'open', {
+      state: 'collecting',
+      base_version: latest.version,
+      turn_site_id: turn,
+      collecting_at: at,
+      deadline_at: new Date(ctx.now() + definition.roundDeadlineSeconds * 1000).toISOString(),
+    });
+    if (moved) onEvent?.({ taskId, round: round.number, state: 'collecting' });
+    return moved;
+  }
+
+  if (round.state === 'collecting') return closeCollection(ctx, task, definition, round, onEvent);
+  return aggregateAndPublish(ctx, task, definition, round, onEvent);
+}
+
+function closeCollection(
+  ctx: HubContext,
+  task: TaskRow,
+  definition: TaskDefinition,
+  round: RoundRow,
+  onEvent?: (event: RoundEvent) => void,
+): boolean {
+  const { store } = ctx;
+  const accepted = store.uploads.acceptedUpdates(task.id, round.number);
+  const have = new Set(accepted.map((submission) => submission.site_id));
+  const need = neededUpdates(definition);
+  const expected =
+    definition.strategy.name === 'cyclic'
+      ? [round.turn_site_id as string]
+      : store.sites.joinedSites(task.id).map((row) => row.site_id);
+  const allIn = expected.every((siteId) => have.has(siteId));
+  const deadlinePassed = round.deadline_at !== null && ctx.now() >= Date.parse(round.deadline_at);
+  const at = isoAt(ctx);
+  if ((allIn || deadlinePassed) && accepted.length >= need) {
+    const moved = store.tasks.updateRound(task.id, round.number, 'collecting', {
+      state: 'aggregating',
+      aggregating_at: at,
+    });
+    if (moved) onEvent?.({ taskId: task.id, round: round.number, state: 'aggregating' });
+    return moved;
+  }
+  if (!deadlinePassed) return false;
+  const missing = expected
+    .filter((siteId) => !have.has(siteId))
+    .map((siteId) => store.sites.site(siteId)?.name ?? siteId);
+  const reason =
+    definition.strategy.name === 'cyclic'
+      ? `It was ${missing[0] ?? 'a site'}'s turn, and its update did not arrive before the deadline.`
+      : `Only ${accepted.length} of the ${need} updates needed arrived before the deadline` +
+        `${missing.length > 0 ? ` (no update from ${missing.join(', ')})` : ''}.`;
+  const moved = store.tasks.updateRound(task.id, round.number, 'collecting', {
+    state: 'failed',
+    closed_at: at,
+    failure_reason: reason,
+  });
+  if (moved) onEvent?.({ taskId: task.id, round: round.number, state: 'failed' });
+  return moved;
+}
+
+async function aggregateAndPublish(
+  ctx: HubContext,
+  task: TaskRow,
+  definition: TaskDefinition,
+  round: RoundRow,
+  onEvent?: (event: RoundEvent) => void,
+): Promise<boolean> {
+  const { store } = ctx;
+  const started = performance.now();
+  const accepted = store.uploads.acceptedUpdates(task.id, round.number);
+  let published: {
+    weights: ReturnType<typeof storeModelBlob>;
+    state: ReturnType<typeof storeServerState>;
+    bytes: number;
+  };
+  try {
+    const result = await aggregateRoundUpdates(ctx, task, definition, round, accepted);
+    published = {
+      weights: storeModelBlob(ctx, result.weights),
+      state: storeServerState(ctx, result.serverState),
+      bytes: result.updateBytes,
+    };
+  } catch (error) {
+    const why =
+      error instanceof FederationError
+        ? error.message
+        : 'the hub failed while combining the updates (see its log)';
+    const moved = store.tasks.updateRound(task.id, round.number, 'aggregating', {
+      state: 'failed',
+      closed_at: isoAt(ctx),
+      failure_reason: `Aggregation failed: ${why}`,
+    });
+    if (moved) onEvent?.({ taskId: task.id, round: round.number, state: 'failed' });
+    return moved;
+  }
+  const committed = store.transaction(() => {
+    const latest = store.tasks.task(task.id);
+    if (latest?.state !== 'active') return false;
+    const moved = store.tasks.updateRound(task.id, round.number, 'aggregating', {
+      state: 'published',
+      closed_at: isoAt(ctx),
+    });
+    if (!moved) return false;
+    const version = (store.models.latestModel(task.id)?.version ?? -1) + 1;
+    insertModelRow(ctx, { taskId: task.id, version, round: round.number, ...published.weights });
+    store.tasks.setServerState(task.id, published.state.sha256, published.state.step);
+    return true;
+  });
+  if (committed) {
+    onEvent?.({
+      taskId: task.id,
+      round: round.number,
+      state: 'published',
+      updateBytes: published.bytes,
+      aggregationMs: performance.now() - started,
+    });
+  }
+  return committed;
+}

@@ -1,0 +1,116 @@
+// The parts every route shares: bodies kept as raw bytes (the signature covers them exactly), zod
+// validation with a plain 400 sentence, responses validated before they leave, and errors turned
+// into { error, message, hubTime } with the right status. Nothing here logs a body.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Server } from 'node:https';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { HubContext } from '../hub-context.ts';
+import { badRequest, HubError } from '../hub-errors.ts';
+
+/** The hub's Fastify instance: HTTPS, any pino-compatible logger. */
+export type HubApp = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger>;
+
+export function keepRawBodies(app: HubApp): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    ['application/json', 'application/octet-stream'],
+    { parseAs: 'buffer' },
+    (_request, body, done) => done(null, body),
+  );
+}
+
+export function rawBody(request: FastifyRequest): Buffer {
+  return Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+}
+
+export function parseJsonBody<S extends z.ZodType>(schema: S, body: Buffer): z.output<S> {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw badRequest('bad-json', 'The request body is not valid JSON.');
+  }
+  return parseWith(schema, json, 'request body');
+}
+
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    const where = first && first.path.length > 0 ? ` at ${first.path.join('.')}` : '';
+    throw badRequest(
+      'bad-request',
+      `The ${what} is not valid${where}: ${first?.message ?? 'unexpected shape'}.`,
+    );
+  }
+  return parsed.data;
+}
+
+/** Validates a response against its schema before sending: the hub never sends what sites cannot parse. */
+export function sendJson<S extends z.ZodType>(
+  reply: FastifyReply,
+  schema: S,
+  value: z.input<S>,
+  status = 200,
+) {
+  return reply
+    .code(status)
+    .type('application/json')
+    .send(JSON.stringify(schema.parse(value)));
+}
+
+export function installErrorHandling(app: HubApp, ctx: HubContext): void {
+  const body = (error: string, message: string) => JSON.stringify({ error, message, hubTime: ctx.now() });
+  app.setNotFoundHandler((request, reply) => {
+    reply
+      .code(404)
+      .type('application/json')
+      .send(
+        body(
+          'not-found',
+          `This hub has no ${request.method} ${request.url.split('?')[0]}; check the RadFed versions.`,
+        ),
+      );
+  });
+  app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, request, reply) => {
+    if (error instanceof HubError) {
+      if (error.statusCode >= 500) request.log.error({ code: error.code }, error.message);
+      return reply.code(error.statusCode).type('application/json').send(body(error.code, error.message));
+    }
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      const limit = request.routeOptions.bodyLimit ?? ctx.limits.maxJsonBytes;
+      return reply
+        .code(413)
+        .type('application/json')
+        .send(
+          body(
+            'too-large',
+            `The request body is larger than this hub accepts here (${limit} bytes at most); large updates go in chunks.`,
+          ),
+        );
+    }
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      return reply
+        .code(415)
+        .type('application/json')
+        .send(body('bad-media-type', 'Send JSON (application/json) or bytes (application/octet-stream).'));
+    }
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      return reply.code(error.statusCode).type('application/json').send(body('bad-request', error.message));
+    }
+    request.log.error(
+      { err: { message: error.message, stack: error.stack, code: error.code } },
+      'request failed',
+    );
+    return reply
+      .code(500)
+      .type('application/json')
+      .send(
+        body(
+          'internal',
+          "The hub failed to handle this request; the coordinator finds the details in the hub's log.",
+        ),
+      );
+  });
+}

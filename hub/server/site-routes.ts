@@ -1,0 +1,241 @@
+// The routes sites call. Each is thin: authenticate, validate, call a service, validate the answer.
+// A site sees the tasks that include it, their rounds and global models, and its own uploads and
+// submissions; anything else is "not found" to it.
+import { createReadStream } from 'node:fs';
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import {
+  aggregatedMetricsSchema,
+  completeUploadRequestSchema,
+  createUploadRequestSchema,
+  enrollRequestSchema,
+  enrollResponseSchema,
+  hubInfoSchema,
+  joinResponseSchema,
+  metricsRequestSchema,
+  modelMetaSchema,
+  roundViewSchema,
+  submissionListSchema,
+  submissionViewSchema,
+  taskListSchema,
+  taskViewSchema,
+  uploadStatusSchema,
+} from '../../shared/federation/index.ts';
+import { enrollSite } from '../enrollment.ts';
+import type { HubContext } from '../hub-context.ts';
+import { badRequest, forbidden, notFound, unprocessable } from '../hub-errors.ts';
+import { findModel, modelMeta, recordEvaluation } from '../model-registry.ts';
+import { authenticateSite } from '../request-auth.ts';
+import { roundView } from '../round-view.ts';
+import type { SiteRow } from '../store/index.ts';
+import { joinTask, taskForSite, tasksForSite, taskView } from '../tasks.ts';
+import {
+  completeUpload,
+  createUpload,
+  ownUpload,
+  putChunk,
+  submissionView,
+  uploadStatus,
+} from '../uploads.ts';
+import { hubInfo } from '../setup/index.ts';
+import { parseJsonBody, parseWith, rawBody, sendJson, type HubApp } from './http-plumbing.ts';
+
+const taskParams = z.object({ taskId: z.string().min(1).max(64) });
+const versionParams = taskParams.extend({
+  version: z.union([z.literal('latest'), z.coerce.number().int().min(0)]),
+});
+const uploadParams = z.object({ uploadId: z.string().min(1).max(64) });
+const chunkParams = uploadParams.extend({ index: z.coerce.number().int().min(0) });
+const roundQuery = z.object({
+  after: z.string().max(200).optional(),
+  wait: z.coerce.number().int().min(0).max(60).default(0),
+});
+
+export function registerSiteRoutes(
+  app: HubApp,
+  ctx: HubContext,
+  closing: AbortSignal,
+  advanceTask: (taskId: string) => Promise<void>,
+): void {
+  const site = (request: FastifyRequest): SiteRow =>
+    authenticateSite(ctx, {
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      body: rawBody(request),
+    });
+  const nudge = (taskId: string) => {
+    advanceTask(taskId).catch((error: Error) =>
+      app.log.error({ err: { message: error.message } }, 'advancing the round failed'),
+    );
+  };
+
+  app.get('/v1/hub', (_request, reply) =>
+    sendJson(reply, hubInfoSchema, hubInfo(ctx.keys, ctx.config.name, ctx.now())),
+  );
+
+  app.post('/v1/enroll', (request, reply) => {
+    const body = parseJsonBody(enrollRequestSchema, rawBody(request));
+    return sendJson(reply, enrollResponseSchema, enrollSite(ctx, body), 201);
+  });
+
+  app.get('/v1/tasks', (request, reply) =>
+    sendJson(reply, taskListSchema, { tasks: tasksForSite(ctx, site(request)) }),
+  );
+
+  app.get('/v1/tasks/:taskId', (request, reply) => {
+    const who = site(request);
+    const { taskId } = parseWith(taskParams, request.params, 'path');
+    return sendJson(reply, taskViewSchema, taskView(ctx, taskForSite(ctx, taskId, who), who));
+  });
+
+  app.post('/v1/tasks/:taskId/join', (request, reply) => {
+    const who = site(request);
+    const { taskId } = parseWith(taskParams, request.params, 'path');
+    const joined = joinTask(ctx, taskId, who);
+    nudge(joined.taskId);
+    return sendJson(reply, joinResponseSchema, joined);
+  });
+
+  app.get('/v1/tasks/:taskId/round', async (request, reply) => {
+    const who = site(request);
+    const { taskId } = parseWith(taskParams, request.params, 'path');
+    const { after, wait } = parseWith(roundQuery, request.query, 'query');
+    let view = roundView(ctx, taskForSite(ctx, taskId, who), who);
+    const until = ctx.now() + wait * 1000;
+    while (after !== undefined && view.revision === after && ctx.now() < until && !closing.aborted) {
+      await taskChanged(ctx, taskId, until - ctx.now(), closing);
+      view = roundView(ctx, taskForSite(ctx, taskId, who), who);
+    }
+    return sendJson(reply, roundViewSchema, view);
+  });
+
+  app.get('/v1/tasks/:taskId/models/:version', (request, reply) => {
+    const who = site(request);
+    const { taskId, version } = parseWith(versionParams, request.params, 'path');
+    const task = taskForSite(ctx, taskId, who);
+    return sendJson(reply, modelMetaSchema, modelMeta(ctx, findModel(ctx, task.id, version)));
+  });
+
+  app.get('/v1/tasks/:taskId/models/:version/blob', (request, reply) => {
+    const who = site(request);
+    const { taskId, version } = parseWith(versionParams, request.params, 'path');
+    const model = findModel(ctx, taskForSite(ctx, taskId, who).id, version);
+    const range = parseRange(request.headers.range, model.bytes);
+    const path = ctx.store.blobs.pathOf(model.blob_sha256);
+    reply.header('accept-ranges', 'bytes').type('application/octet-stream');
+    if (!range) return reply.header('content-length', model.bytes).send(createReadStream(path));
+    return reply
+      .code(206)
+      .header('content-range', `bytes ${range.start}-${range.end}/${model.bytes}`)
+      .header('content-length', range.end - range.start + 1)
+      .send(createReadStream(path, { start: range.start, end: range.end }));
+  });
+
+  app.post('/v1/tasks/:taskId/models/:version/metrics', (request, reply) => {
+    const who = site(request);
+    const { taskId, version } = parseWith(versionParams, request.params, 'path');
+    const metrics = parseJsonBody(metricsRequestSchema, rawBody(request));
+    const task = taskForSite(ctx, taskId, who);
+    if (!ctx.store.sites.hasJoined(task.id, who.id)) {
+      throw forbidden(
+        'not-joined',
+        `This site has not joined task ${task.id}; it cannot report metrics for it.`,
+      );
+    }
+    return sendJson(
+      reply,
+      aggregatedMetricsSchema,
+      recordEvaluation(ctx, who.id, findModel(ctx, task.id, version), metrics),
+    );
+  });
+
+  app.post('/v1/tasks/:taskId/uploads', (request, reply) => {
+    const who = site(request);
+    const { taskId } = parseWith(taskParams, request.params, 'path');
+    const body = parseJsonBody(createUploadRequestSchema, rawBody(request));
+    return sendJson(reply, uploadStatusSchema, createUpload(ctx, who, taskId, body), 201);
+  });
+
+  app.get('/v1/uploads/:uploadId', (request, reply) => {
+    const who = site(request);
+    const { uploadId } = parseWith(uploadParams, request.params, 'path');
+    return sendJson(reply, uploadStatusSchema, uploadStatus(ownUpload(ctx, who, uploadId)));
+  });
+
+  app.put(
+    '/v1/uploads/:uploadId/chunks/:index',
+    { bodyLimit: ctx.limits.maxChunkBytes },
+    async (request, reply) => {
+      const who = site(request);
+      const { uploadId, index } = parseWith(chunkParams, request.params, 'path');
+      return sendJson(reply, uploadStatusSchema, await putChunk(ctx, who, uploadId, index, rawBody(request)));
+    },
+  );
+
+  app.post('/v1/uploads/:uploadId/complete', async (request, reply) => {
+    const who = site(request);
+    const { uploadId } = parseWith(uploadParams, request.params, 'path');
+    const body = parseJsonBody(completeUploadRequestSchema, rawBody(request));
+    const submission = await completeUpload(ctx, who, uploadId, body);
+    nudge(submission.task_id);
+    if (submission.state === 'rejected')
+      throw unprocessable('update-rejected', submission.reason ?? 'The update was rejected.');
+    return sendJson(reply, submissionViewSchema, submissionView(submission));
+  });
+
+  app.get('/v1/tasks/:taskId/submissions', (request, reply) => {
+    const who = site(request);
+    const { taskId } = parseWith(taskParams, request.params, 'path');
+    const task = taskForSite(ctx, taskId, who);
+    const submissions = ctx.store.uploads.submissionsOfSite(task.id, who.id).map(submissionView);
+    return sendJson(reply, submissionListSchema, { submissions });
+  });
+
+  app.get('/v1/submissions/:submissionId', (request, reply) => {
+    const who = site(request);
+    const { submissionId } = parseWith(
+      z.object({ submissionId: z.string().min(1).max(64) }),
+      request.params,
+      'path',
+    );
+    const row = ctx.store.uploads.submission(submissionId);
+    // Another site's submission is reported as absent: a site learns nothing about the others.
+    if (!row || row.site_id !== who.id)
+      throw notFound('no-submission', `There is no submission ${submissionId} for this site.`);
+    return sendJson(reply, submissionViewSchema, submissionView(row));
+  });
+}
+
+function parseRange(header: string | undefined, size: number): { start: number; end: number } | null {
+  if (!header) return null;
+  const match = /^bytes=(\d+)-(\d*)$/.exec(header.trim());
+  if (!match) throw badRequest('bad-range', 'Only one byte range (bytes=start-end) is supported.');
+  const start = Number(match[1]);
+  const end = match[2] ? Math.min(Number(match[2]), size - 1) : size - 1;
+  if (start >= size || end < start)
+    throw badRequest('bad-range', `The range starts past the end of the ${size}-byte model.`);
+  return { start, end };
+}
+
+function taskChanged(
+  ctx: HubContext,
+  taskId: string,
+  timeoutMs: number,
+  closing: AbortSignal,
+): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      ctx.events.off('task', onTask);
+      closing.removeEventListener('abort', done);
+      resolve();
+    };
+    const onTask = (changed: string) => {
+      if (changed === taskId) done();
+    };
+    const timer = setTimeout(done, Math.max(0, timeoutMs));
+    ctx.events.on('task', onTask);
+    closing.addEventListener('abort', done);
+  });
+}

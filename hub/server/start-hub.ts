@@ -1,0 +1,114 @@
+// Starts the hub: Fastify over HTTPS with the hub's own certificate chain, the site routes, and a
+// timer that moves rounds on (deadlines) and forgets expired nonces. Before it listens, it brings every
+// round up to date, so a hub restarted after a crash continues where it was.
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { pino, type Logger } from 'pino';
+import { createEnrollmentToken, type CreatedToken } from '../enrollment.ts';
+import { openHubContext, type HubContext, type HubLimits } from '../hub-context.ts';
+import { forgetOldNonces } from '../request-auth.ts';
+import { advanceAllTasks, advanceTask, type RoundEvent } from '../rounds.ts';
+import { installErrorHandling, keepRawBodies, type HubApp } from './http-plumbing.ts';
+import { registerSiteRoutes } from './site-routes.ts';
+
+export interface StartHubOptions {
+  readonly dir: string;
+  /** 0 picks a free port. Default: the port in hub.json. */
+  readonly port?: number;
+  /** Address to listen on. Default 127.0.0.1; 0.0.0.0 for every interface. */
+  readonly host?: string;
+  /** A pino logger, or false for none. Default: pino at info level on stdout. */
+  readonly logger?: Logger | false;
+  /** How often deadlines are checked, in ms (default 1000). */
+  readonly tickMs?: number;
+  readonly limits?: Partial<HubLimits>;
+  readonly now?: () => number;
+  /** Told of every round transition (used by the CLI's progress lines and the benchmarks). */
+  readonly onRoundEvent?: (event: RoundEvent) => void;
+}
+
+export interface RunningHub {
+  /** https://host:port as sites should dial it. */
+  readonly url: string;
+  readonly port: number;
+  readonly ctx: HubContext;
+  /** A one-time enrollment token whose URL hint is this running hub. */
+  createToken(options?: { siteName?: string; expiresInMs?: number }): CreatedToken;
+  /** Moves every task's rounds on now (tests and benchmarks use it instead of waiting for the timer). */
+  advance(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startHub(options: StartHubOptions): Promise<RunningHub> {
+  const ctx = openHubContext(options.dir, {
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
+  });
+  const logger = options.logger === undefined ? pino({ level: 'info' }) : options.logger;
+  const closing = new AbortController();
+  const app: HubApp = Fastify({
+    https: { key: ctx.keys.serverKeyPem, cert: ctx.keys.serverChainPem },
+    ...(logger ? { loggerInstance: logger as FastifyBaseLogger } : { logger: false }),
+    bodyLimit: ctx.limits.maxJsonBytes,
+    // Request logs carry method, URL and status only (Fastify's defaults): never headers or bodies.
+    forceCloseConnections: true,
+  });
+  keepRawBodies(app);
+  installErrorHandling(app, ctx);
+  const onEvent = (event: RoundEvent) => {
+    if (logger) logger.info({ task: event.taskId, round: event.round, state: event.state }, 'round changed');
+    options.onRoundEvent?.(event);
+  };
+  registerSiteRoutes(app, ctx, closing.signal, (taskId) => advanceTask(ctx, taskId, onEvent));
+  const advance = () => advanceAllTasks(ctx, onEvent);
+  await advance();
+
+  let ticking = false;
+  let ticks = 0;
+  const timer = setInterval(() => {
+    if (ticking) return;
+    ticking = true;
+    ticks += 1;
+    advance()
+      .then(() => {
+        if (ticks % 60 === 0) forgetOldNonces(ctx);
+      })
+      .catch(
+        (error: Error) =>
+          logger && logger.error({ err: { message: error.message } }, 'deadline check failed'),
+      )
+      .finally(() => {
+        ticking = false;
+      });
+  }, options.tickMs ?? 1000);
+  timer.unref();
+
+  const host = options.host ?? '127.0.0.1';
+  await app.listen({ port: options.port ?? ctx.config.port, host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? ctx.config.port);
+  const wildcard = host === '0.0.0.0' || host === '::';
+  const urlHost = wildcard ? (ctx.config.hosts[0] as string) : host;
+  const url = `https://${urlHost.includes(':') ? `[${urlHost}]` : urlHost}:${port}`;
+
+  let closed = false;
+  return {
+    url,
+    port,
+    ctx,
+    createToken: (token = {}) =>
+      createEnrollmentToken(ctx, {
+        hubUrl: url,
+        ...(token.siteName ? { siteName: token.siteName } : {}),
+        expiresInMs: token.expiresInMs ?? 24 * 3600 * 1000,
+      }),
+    advance,
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(timer);
+      closing.abort();
+      await app.close();
+      ctx.store.close();
+    },
+  };
+}

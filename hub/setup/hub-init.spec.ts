@@ -1,0 +1,68 @@
+import { X509Certificate } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { certificateFingerprint } from '../../shared/federation/index.ts';
+import { HubStore } from '../store/index.ts';
+import { initHub } from './hub-init.ts';
+import { loadHubKeys } from './hub-keys.ts';
+
+const roots: string[] = [];
+function tempDir(): string {
+  const root = mkdtempSync(join(tmpdir(), 'radfed-hub-init-'));
+  roots.push(root);
+  return join(root, 'hub');
+}
+afterEach(() => {
+  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+});
+
+describe('radfed hub init', () => {
+  it('creates database, blob store, CA, server certificate with the SANs, and 0600 private keys', async () => {
+    const dir = tempDir();
+    const { layout, config } = await initHub({ dir, hosts: ['hub.example.org', '10.1.2.3', 'localhost'] });
+    expect(config.hosts).toEqual(['hub.example.org', '10.1.2.3', 'localhost']);
+    for (const key of [layout.caKey, layout.serverKey, layout.signingKey, layout.exchangeKey]) {
+      expect(statSync(key).mode & 0o777).toBe(0o600);
+    }
+    const ca = new X509Certificate(readFileSync(layout.caCert));
+    const server = new X509Certificate(readFileSync(layout.serverCert));
+    expect(ca.ca).toBe(true);
+    expect(server.ca).toBe(false);
+    expect(server.checkIssued(ca)).toBe(true);
+    expect(server.verify(ca.publicKey)).toBe(true);
+    expect(server.subjectAltName).toContain('DNS:hub.example.org');
+    expect(server.subjectAltName).toContain('IP Address:10.1.2.3');
+    expect(server.checkHost('hub.example.org')).toBe('hub.example.org');
+    expect(server.checkIP('10.1.2.3')).toBe('10.1.2.3');
+    expect(server.checkHost('evil.example.org')).toBeUndefined();
+    const keys = loadHubKeys(layout);
+    expect(keys.caFingerprint).toBe(certificateFingerprint(readFileSync(layout.caCert, 'utf8')));
+    expect(keys.serverChainPem).toContain(ca.toString().trim());
+    const store = HubStore.open(layout.database, layout.blobs);
+    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    const sha = store.blobs.put(Buffer.from('hello'));
+    expect(store.blobs.read(sha).toString()).toBe('hello');
+    store.close();
+  });
+
+  it('defaults to localhost and 127.0.0.1', async () => {
+    const { layout } = await initHub({ dir: tempDir() });
+    const server = new X509Certificate(readFileSync(layout.serverCert));
+    expect(server.checkHost('localhost')).toBe('localhost');
+    expect(server.checkIP('127.0.0.1')).toBe('127.0.0.1');
+  });
+
+  it('refuses an existing hub, a non-empty folder and a malformed host name', async () => {
+    const dir = tempDir();
+    await initHub({ dir });
+    await expect(initHub({ dir })).rejects.toThrow(/already holds a hub/);
+    await expect(initHub({ dir: tempDir(), hosts: ['bad host!'] })).rejects.toThrow(/neither a host name/);
+    const full = tempDir();
+    mkdirSync(full);
+    writeFileSync(join(full, 'notes.txt'), 'keep me');
+    await expect(initHub({ dir: full })).rejects.toThrow(/not empty/);
+    expect(readFileSync(join(full, 'notes.txt'), 'utf8')).toBe('keep me');
+  });
+});

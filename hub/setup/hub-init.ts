@@ -1,0 +1,94 @@
+// `radfed hub init`: a new hub folder with its database, blob store, CA and TLS certificate, and its
+// Ed25519 signing and X25519 exchange keys. Refuses to touch a folder that already holds a hub.
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { z } from 'zod';
+import { generateExchangeKeyPair, generateSigningKeyPair } from '../../shared/federation/index.ts';
+import { HubError } from '../hub-errors.ts';
+import { HubStore } from '../store/index.ts';
+import { checkHostNames } from './host-names.ts';
+import { hubLayout, type HubLayout } from './hub-layout.ts';
+
+export const DEFAULT_HUB_PORT = 8443;
+export const DEFAULT_HOSTS = ['localhost', '127.0.0.1'];
+
+const hubConfigSchema = z.object({
+  format: z.literal(1),
+  name: z.string().min(1),
+  hosts: z.array(z.string()).min(1),
+  port: z.number().int().min(0).max(65535),
+  createdAt: z.string(),
+});
+export type HubConfig = z.infer<typeof hubConfigSchema>;
+
+export interface InitHubOptions {
+  readonly dir: string;
+  readonly hosts?: readonly string[];
+  readonly name?: string;
+  readonly port?: number;
+}
+
+export async function initHub(options: InitHubOptions): Promise<{ layout: HubLayout; config: HubConfig }> {
+  const layout = hubLayout(options.dir);
+  if (existsSync(layout.config)) {
+    throw new HubError(
+      'hub-exists',
+      409,
+      `${options.dir} already holds a hub; pick another --dir or use it as it is.`,
+    );
+  }
+  if (existsSync(options.dir) && readdirSync(options.dir).length > 0) {
+    throw new HubError(
+      'folder-not-empty',
+      409,
+      `${options.dir} is not empty; give a new or empty folder for the hub.`,
+    );
+  }
+  const hosts = checkHostNames(options.hosts && options.hosts.length > 0 ? options.hosts : DEFAULT_HOSTS);
+  const name = options.name ?? basename(options.dir);
+  mkdirSync(layout.keys, { recursive: true, mode: 0o700 });
+  mkdirSync(layout.uploads, { recursive: true });
+  // Loaded only here: the X.509 library is large, and only `hub init` needs it.
+  const { createHubCertificates } = await import('./certificates.ts');
+  const certificates = await createHubCertificates({ hosts, hubName: name });
+  writePrivate(layout.caKey, certificates.caKeyPem);
+  writeFileSync(layout.caCert, certificates.caCertPem);
+  writePrivate(layout.serverKey, certificates.serverKeyPem);
+  writeFileSync(layout.serverCert, certificates.serverCertPem);
+  writePrivate(layout.signingKey, generateSigningKeyPair().privateKeyPem);
+  writePrivate(layout.exchangeKey, generateExchangeKeyPair().privateKeyPem);
+  HubStore.open(layout.database, layout.blobs).close();
+  const config: HubConfig = {
+    format: 1,
+    name,
+    hosts,
+    port: options.port ?? DEFAULT_HUB_PORT,
+    createdAt: new Date().toISOString(),
+  };
+  // Written last: a hub folder without hub.json is a failed init, and init may be run again there.
+  writeFileSync(layout.config, `${JSON.stringify(config, null, 2)}\n`);
+  return { layout, config };
+}
+
+function writePrivate(path: string, pem: string): void {
+  writeFileSync(path, pem, { mode: 0o600 });
+  chmodSync(path, 0o600); // the mode option does not apply when the file already existed
+}
+
+export function readHubConfig(dir: string): HubConfig {
+  const layout = hubLayout(dir);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(layout.config, 'utf8'));
+  } catch {
+    throw new HubError(
+      'not-a-hub',
+      404,
+      `${dir} is not a RadFed hub folder (no hub.json); create one with \`radfed hub init --dir ${dir}\`.`,
+    );
+  }
+  const parsed = hubConfigSchema.safeParse(json);
+  if (!parsed.success)
+    throw new HubError('bad-hub-config', 500, `${layout.config} is damaged; restore it from backup.`);
+  return parsed.data;
+}

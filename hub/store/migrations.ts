@@ -1,0 +1,173 @@
+// The hub database schema, as numbered migrations. A released migration never changes; a new need is
+// a new migration. Times are ISO-8601 text except where a number is compared on every request.
+import type { Database } from 'better-sqlite3';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'enrollment, tasks, rounds, uploads, models',
+    sql: `
+      CREATE TABLE enrollment_tokens (
+        id TEXT PRIMARY KEY,
+        -- Only the SHA-256 of the secret: a copy of the database cannot enroll anyone.
+        secret_sha256 TEXT NOT NULL UNIQUE,
+        site_name TEXT,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT,
+        used_by_site TEXT
+      ) STRICT;
+
+      CREATE TABLE sites (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        signing_public_key TEXT NOT NULL UNIQUE,
+        exchange_public_key TEXT NOT NULL,
+        token_id TEXT NOT NULL REFERENCES enrollment_tokens (id),
+        enrolled_at TEXT NOT NULL,
+        last_seen_at TEXT
+      ) STRICT;
+
+      -- Nonces of signed requests, kept for the clock-skew window so a request cannot be replayed.
+      CREATE TABLE request_nonces (
+        site_id TEXT NOT NULL,
+        nonce TEXT NOT NULL,
+        seen_at INTEGER NOT NULL,
+        PRIMARY KEY (site_id, nonce)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX request_nonces_by_time ON request_nonces (seen_at);
+
+      CREATE TABLE tasks (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        definition TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('active', 'stopped', 'completed', 'failed')),
+        created_at TEXT NOT NULL,
+        ended_at TEXT,
+        failure_reason TEXT,
+        -- Server optimiser state (FedAdam's moments) after the latest published version, as a blob.
+        server_state_sha256 TEXT,
+        server_state_step INTEGER
+      ) STRICT;
+
+      CREATE TABLE task_sites (
+        task_id TEXT NOT NULL REFERENCES tasks (id),
+        site_id TEXT NOT NULL REFERENCES sites (id),
+        joined_at TEXT NOT NULL,
+        PRIMARY KEY (task_id, site_id)
+      ) STRICT;
+
+      CREATE TABLE rounds (
+        task_id TEXT NOT NULL REFERENCES tasks (id),
+        number INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('open', 'collecting', 'aggregating', 'published', 'failed')),
+        base_version INTEGER,
+        turn_site_id TEXT,
+        opened_at TEXT NOT NULL,
+        collecting_at TEXT,
+        deadline_at TEXT,
+        aggregating_at TEXT,
+        closed_at TEXT,
+        failure_reason TEXT,
+        PRIMARY KEY (task_id, number)
+      ) STRICT;
+
+      CREATE TABLE uploads (
+        id TEXT PRIMARY KEY,
+        task_id TEXT NOT NULL REFERENCES tasks (id),
+        round INTEGER NOT NULL,
+        site_id TEXT NOT NULL REFERENCES sites (id),
+        kind TEXT NOT NULL CHECK (kind IN ('delta', 'initial')),
+        bytes INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        chunk_bytes INTEGER NOT NULL,
+        received_bytes INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL CHECK (state IN ('receiving', 'complete')),
+        submission_id TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+      CREATE UNIQUE INDEX uploads_for_resume ON uploads (task_id, round, site_id, kind, sha256);
+
+      CREATE TABLE submissions (
+        id TEXT PRIMARY KEY,
+        upload_id TEXT NOT NULL REFERENCES uploads (id),
+        task_id TEXT NOT NULL REFERENCES tasks (id),
+        round INTEGER NOT NULL,
+        site_id TEXT NOT NULL REFERENCES sites (id),
+        kind TEXT NOT NULL,
+        examples INTEGER NOT NULL,
+        base_version INTEGER,
+        compression TEXT NOT NULL,
+        -- The sealed bytes as received (encrypted at rest); decrypted again when aggregating.
+        blob_sha256 TEXT NOT NULL,
+        envelope TEXT NOT NULL,
+        envelope_signature TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('accepted', 'rejected')),
+        reason TEXT,
+        created_at TEXT NOT NULL
+      ) STRICT;
+      CREATE UNIQUE INDEX one_accepted_update_per_round
+        ON submissions (task_id, round, site_id, kind) WHERE state = 'accepted';
+      CREATE INDEX submissions_by_round ON submissions (task_id, round);
+
+      CREATE TABLE models (
+        task_id TEXT NOT NULL REFERENCES tasks (id),
+        version INTEGER NOT NULL,
+        round INTEGER NOT NULL,
+        blob_sha256 TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (task_id, version)
+      ) STRICT;
+
+      -- Each site's evaluation of each global model version on its validation split.
+      CREATE TABLE evaluations (
+        task_id TEXT NOT NULL REFERENCES tasks (id),
+        version INTEGER NOT NULL,
+        site_id TEXT NOT NULL REFERENCES sites (id),
+        loss REAL,
+        accuracy REAL,
+        auc REAL,
+        n INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (task_id, version, site_id)
+      ) STRICT;
+    `,
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce(
+  (max, migration) => Math.max(max, migration.version),
+  0,
+);
+
+export function schemaVersion(db: Database): number {
+  const row = db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as
+    { version: number | null } | undefined;
+  return row?.version ?? 0;
+}
+
+export function applyMigrations(db: Database): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT`);
+  const current = schemaVersion(db);
+  for (const migration of MIGRATIONS) {
+    if (migration.version <= current) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        migration.version,
+        migration.name,
+        new Date().toISOString(),
+      );
+    })();
+  }
+}

@@ -1,0 +1,126 @@
+// Enrollment tokens, enrolled sites, request nonces and which sites joined which task.
+import type { HubDatabase } from './hub-database.ts';
+
+export interface TokenRow {
+  id: string;
+  secret_sha256: string;
+  site_name: string | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+  used_by_site: string | null;
+}
+
+export interface SiteRow {
+  id: string;
+  name: string;
+  signing_public_key: string;
+  exchange_public_key: string;
+  token_id: string;
+  enrolled_at: string;
+  last_seen_at: string | null;
+}
+
+export interface TaskSiteRow {
+  task_id: string;
+  site_id: string;
+  joined_at: string;
+}
+
+export class SiteRows {
+  constructor(private readonly db: HubDatabase) {}
+
+  insertToken(row: Omit<TokenRow, 'used_at' | 'used_by_site'>): void {
+    this.db
+      .prepare(
+        `INSERT INTO enrollment_tokens (id, secret_sha256, site_name, created_at, expires_at)
+         VALUES (@id, @secret_sha256, @site_name, @created_at, @expires_at)`,
+      )
+      .run(row);
+  }
+
+  tokenBySecretHash(secretSha256: string): TokenRow | undefined {
+    return this.db.prepare('SELECT * FROM enrollment_tokens WHERE secret_sha256 = ?').get(secretSha256) as
+      TokenRow | undefined;
+  }
+
+  listTokens(): TokenRow[] {
+    return this.db.prepare('SELECT * FROM enrollment_tokens ORDER BY created_at').all() as TokenRow[];
+  }
+
+  /** Marks a token used; false when another request used it first. */
+  useToken(id: string, siteId: string, at: string): boolean {
+    return (
+      this.db
+        .prepare(
+          'UPDATE enrollment_tokens SET used_at = ?, used_by_site = ? WHERE id = ? AND used_at IS NULL',
+        )
+        .run(at, siteId, id).changes === 1
+    );
+  }
+
+  insertSite(row: Omit<SiteRow, 'last_seen_at'>): void {
+    this.db
+      .prepare(
+        `INSERT INTO sites (id, name, signing_public_key, exchange_public_key, token_id, enrolled_at)
+         VALUES (@id, @name, @signing_public_key, @exchange_public_key, @token_id, @enrolled_at)`,
+      )
+      .run(row);
+  }
+
+  site(id: string): SiteRow | undefined {
+    return this.db.prepare('SELECT * FROM sites WHERE id = ?').get(id) as SiteRow | undefined;
+  }
+
+  siteByName(name: string): SiteRow | undefined {
+    return this.db.prepare('SELECT * FROM sites WHERE name = ?').get(name) as SiteRow | undefined;
+  }
+
+  siteBySigningKey(key: string): SiteRow | undefined {
+    return this.db.prepare('SELECT * FROM sites WHERE signing_public_key = ?').get(key) as
+      SiteRow | undefined;
+  }
+
+  listSites(): SiteRow[] {
+    return this.db.prepare('SELECT * FROM sites ORDER BY enrolled_at, id').all() as SiteRow[];
+  }
+
+  touchSite(id: string, at: string): void {
+    this.db.prepare('UPDATE sites SET last_seen_at = ? WHERE id = ?').run(at, id);
+  }
+
+  /** Records a nonce; false when this site already used it (a replayed request). */
+  rememberNonce(siteId: string, nonce: string, seenAt: number): boolean {
+    const result = this.db
+      .prepare('INSERT OR IGNORE INTO request_nonces (site_id, nonce, seen_at) VALUES (?, ?, ?)')
+      .run(siteId, nonce, seenAt);
+    return result.changes === 1;
+  }
+
+  forgetNoncesBefore(time: number): number {
+    return this.db.prepare('DELETE FROM request_nonces WHERE seen_at < ?').run(time).changes;
+  }
+
+  joinTask(taskId: string, siteId: string, at: string): TaskSiteRow {
+    this.db
+      .prepare('INSERT OR IGNORE INTO task_sites (task_id, site_id, joined_at) VALUES (?, ?, ?)')
+      .run(taskId, siteId, at);
+    return this.db
+      .prepare('SELECT * FROM task_sites WHERE task_id = ? AND site_id = ?')
+      .get(taskId, siteId) as TaskSiteRow;
+  }
+
+  /** Joined sites of a task in the order they joined: cyclic weight transfer visits them in it. */
+  joinedSites(taskId: string): TaskSiteRow[] {
+    return this.db
+      .prepare('SELECT * FROM task_sites WHERE task_id = ? ORDER BY joined_at, site_id')
+      .all(taskId) as TaskSiteRow[];
+  }
+
+  hasJoined(taskId: string, siteId: string): boolean {
+    return (
+      this.db.prepare('SELECT 1 FROM task_sites WHERE task_id = ? AND site_id = ?').get(taskId, siteId) !==
+      undefined
+    );
+  }
+}

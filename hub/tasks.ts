@@ -1,0 +1,142 @@
+// Tasks: created by the coordinator (optionally with initial weights), seen by the sites they name,
+// joined by a site once it approved them, stopped by the coordinator.
+import { z } from 'zod';
+import {
+  assertFinite,
+  decodeWeights,
+  FederationError,
+  taskDefinitionSchema,
+  type TaskDefinition,
+  type TaskView,
+} from '../shared/federation/index.ts';
+import { isoAt, newId, type HubContext } from './hub-context.ts';
+import { badRequest, conflict, notFound } from './hub-errors.ts';
+import { insertModelRow, storeModelBlob } from './model-registry.ts';
+import type { SiteRow, TaskRow } from './store/index.ts';
+
+export function parseTaskDefinition(input: unknown): TaskDefinition {
+  const parsed = taskDefinitionSchema.safeParse(input);
+  if (!parsed.success) {
+    throw badRequest('bad-task', `The task definition is not valid:\n${z.prettifyError(parsed.error)}`);
+  }
+  const task = parsed.data;
+  if (task.sites && task.strategy.name !== 'cyclic' && task.quorum > task.sites.length) {
+    throw badRequest(
+      'bad-task',
+      `The quorum (${task.quorum}) is larger than the number of sites the task names (${task.sites.length}); no round could ever complete.`,
+    );
+  }
+  return task;
+}
+
+export function definitionOf(task: TaskRow): TaskDefinition {
+  return taskDefinitionSchema.parse(JSON.parse(task.definition));
+}
+
+/** Creates a task; with initial weights (RFW1 bytes) they become global model version 0. */
+export function createTask(ctx: HubContext, input: unknown, initialWeights?: Uint8Array): TaskRow {
+  const definition = parseTaskDefinition(input);
+  let blob: { sha256: string; bytes: number } | undefined;
+  if (initialWeights) {
+    try {
+      const weights = decodeWeights(initialWeights);
+      assertFinite(weights);
+      blob = storeModelBlob(ctx, weights);
+    } catch (error) {
+      if (error instanceof FederationError)
+        throw badRequest('bad-weights', `The initial weights cannot be used: ${error.message}`);
+      throw error;
+    }
+  }
+  const id = newId('task');
+  ctx.store.transaction(() => {
+    ctx.store.tasks.insertTask({
+      id,
+      name: definition.name,
+      definition: JSON.stringify(definition),
+      created_at: isoAt(ctx),
+    });
+    if (blob) insertModelRow(ctx, { taskId: id, version: 0, round: 0, ...blob });
+  });
+  ctx.events.emit('task', id);
+  return ctx.store.tasks.task(id) as TaskRow;
+}
+
+/** Finds a task by id, or by name when exactly one task has that name. */
+export function findTask(ctx: HubContext, idOrName: string): TaskRow {
+  const byId = ctx.store.tasks.task(idOrName);
+  if (byId) return byId;
+  const byName = ctx.store.tasks.tasksByName(idOrName);
+  if (byName.length === 1) return byName[0] as TaskRow;
+  if (byName.length > 1) {
+    throw conflict(
+      'ambiguous-task',
+      `${byName.length} tasks are named "${idOrName}"; use the task id (radfed hub task list).`,
+    );
+  }
+  throw notFound('no-task', `There is no task "${idOrName}" at this hub (radfed hub task list shows them).`);
+}
+
+export function stopTask(ctx: HubContext, taskId: string): TaskRow {
+  const task = findTask(ctx, taskId);
+  if (task.state !== 'active') throw conflict('task-not-active', `Task ${task.id} is already ${task.state}.`);
+  ctx.store.transaction(() => {
+    const at = isoAt(ctx);
+    const round = ctx.store.tasks.latestRound(task.id);
+    if (round && (round.state === 'open' || round.state === 'collecting' || round.state === 'aggregating')) {
+      ctx.store.tasks.updateRound(task.id, round.number, round.state, {
+        state: 'failed',
+        closed_at: at,
+        failure_reason: 'The coordinator stopped the task.',
+      });
+    }
+    ctx.store.tasks.endTask(task.id, 'stopped', at, null);
+  });
+  ctx.events.emit('task', task.id);
+  return ctx.store.tasks.task(task.id) as TaskRow;
+}
+
+export function siteMaySee(task: TaskRow, site: SiteRow): boolean {
+  const sites = definitionOf(task).sites;
+  return !sites || sites.includes(site.name);
+}
+
+/** The task as a site may see it; a task the site is not part of is "not found" to that site. */
+export function taskForSite(ctx: HubContext, taskId: string, site: SiteRow): TaskRow {
+  const task = ctx.store.tasks.task(taskId);
+  if (!task || !siteMaySee(task, site)) {
+    throw notFound(
+      'no-task',
+      `There is no task ${taskId} for this site; ask the coordinator to include "${site.name}".`,
+    );
+  }
+  return task;
+}
+
+export function tasksForSite(ctx: HubContext, site: SiteRow): TaskView[] {
+  return ctx.store.tasks
+    .listTasks()
+    .filter((task) => siteMaySee(task, site))
+    .map((task) => taskView(ctx, task, site));
+}
+
+export function taskView(ctx: HubContext, task: TaskRow, site: SiteRow | null): TaskView {
+  return {
+    id: task.id,
+    state: task.state,
+    definition: definitionOf(task),
+    createdAt: task.created_at,
+    joined: site ? ctx.store.sites.hasJoined(task.id, site.id) : false,
+    latestVersion: ctx.store.models.latestModel(task.id)?.version ?? null,
+    failureReason: task.failure_reason,
+  };
+}
+
+export function joinTask(ctx: HubContext, taskId: string, site: SiteRow) {
+  const task = taskForSite(ctx, taskId, site);
+  if (task.state !== 'active')
+    throw conflict('task-not-active', `Task ${task.id} is ${task.state}; it takes no new sites.`);
+  const row = ctx.store.sites.joinTask(task.id, site.id, isoAt(ctx));
+  ctx.events.emit('task', task.id);
+  return { taskId: task.id, siteId: site.id, joinedAt: row.joined_at };
+}

@@ -1,0 +1,145 @@
+// Helpers for the hub's tests and benchmarks: a real hub in a temporary folder on a loopback port,
+// sites enrolled through the real protocol, and small weight sets.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  enrollSite,
+  HubClient,
+  type NamedTensor,
+  type SiteEnrollment,
+  type TaskDefinitionInput,
+} from '../../shared/federation/index.ts';
+import { initHub } from '../setup/index.ts';
+import { startHub, type RunningHub, type StartHubOptions } from '../server/start-hub.ts';
+
+export interface TestHub {
+  readonly hub: RunningHub;
+  readonly dir: string;
+  /** Moves the hub's clock (not the sites'): tests of expiry and deadlines. */
+  shiftClock(ms: number): void;
+  cleanup(): Promise<void>;
+}
+
+export async function makeTestHub(
+  options: Partial<Omit<StartHubOptions, 'dir' | 'now'>> & { hosts?: string[] } = {},
+): Promise<TestHub> {
+  const root = mkdtempSync(join(tmpdir(), 'radfed-hub-'));
+  const dir = join(root, 'hub');
+  const { hosts, ...start } = options;
+  await initHub({ dir, name: 'test hub', ...(hosts ? { hosts } : {}) });
+  let offset = 0;
+  const hub = await startHub({
+    port: 0,
+    logger: false,
+    tickMs: 100,
+    ...start,
+    dir,
+    now: () => Date.now() + offset,
+  });
+  return {
+    hub,
+    dir,
+    shiftClock: (ms) => {
+      offset += ms;
+    },
+    cleanup: async () => {
+      await hub.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function enrollTestSite(
+  hub: RunningHub,
+  siteName: string,
+  extra: { now?: () => number } = {},
+): Promise<{ client: HubClient; enrollment: SiteEnrollment }> {
+  const enrollment = await enrollSite({ token: hub.createToken().token, siteName });
+  return { client: HubClient.fromEnrollment(enrollment, extra), enrollment };
+}
+
+export function testTask(overrides: Partial<TaskDefinitionInput> = {}): TaskDefinitionInput {
+  return {
+    name: 'pneumonia',
+    model: { name: 'reference-cnn' },
+    input: { size: 64 },
+    labels: ['normal', 'pneumonia'],
+    rounds: 3,
+    localEpochs: 1,
+    batchSize: 8,
+    optimizer: { name: 'adam', learningRate: 0.001 },
+    strategy: { name: 'fedavg' },
+    quorum: 2,
+    roundDeadlineSeconds: 60,
+    compression: 'none',
+    ...overrides,
+  };
+}
+
+/** A small model: a conv kernel, a batch-norm layer and a dense layer, filled from a seed. */
+export function testWeights(seed = 1, scale = 0.1, denseUnits = 2): NamedTensor[] {
+  let state = seed >>> 0 || 1;
+  const random = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return (state / 2 ** 32 - 0.5) * 2 * scale;
+  };
+  const tensor = (name: string, shape: number[]) => ({
+    name,
+    shape,
+    data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, random),
+  });
+  return [
+    tensor('conv2d/kernel', [3, 3, 1, 4]),
+    tensor('conv2d/bias', [4]),
+    tensor('batch_normalization/gamma', [4]),
+    tensor('batch_normalization/beta', [4]),
+    tensor('batch_normalization/moving_mean', [4]),
+    tensor('batch_normalization/moving_variance', [4]),
+    tensor('dense/kernel', [4, denseUnits]),
+    tensor('dense/bias', [denseUnits]),
+  ];
+}
+
+/** Polls `check` (advancing the hub each time) until it returns a value, or fails after timeoutMs. */
+export async function waitFor<T>(
+  hub: RunningHub,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    await hub.advance();
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Downloads the round's base model and uploads base-shaped `value`s as this site's update. */
+export async function sendDelta(
+  client: HubClient,
+  taskId: string,
+  fill: number | ((name: string, index: number) => number),
+  examples: number,
+  compression: 'none' | 'float16' | 'int8' = 'none',
+) {
+  const view = await client.getRound(taskId);
+  const { weights, meta } = await client.downloadModel(taskId, view.baseVersion ?? 'latest');
+  const delta = weights.map((tensor) => ({
+    ...tensor,
+    data: tensor.data.map((_, i) => (typeof fill === 'number' ? fill : fill(tensor.name, i))),
+  }));
+  const sealed = client.seal({
+    taskId,
+    round: view.round ?? 0,
+    kind: 'delta',
+    weights: delta,
+    baseVersion: meta.version,
+    examples,
+    compression,
+  });
+  return { ...(await client.uploadSealed(taskId, sealed)), delta, base: weights };
+}

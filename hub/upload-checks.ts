@@ -1,0 +1,121 @@
+// What makes an update acceptable, and the one transaction that records the verdict. A rejected
+// update is recorded too, with its reason, so the site (and the coordinator) can see why.
+import {
+  assertFinite,
+  assertSameLayout,
+  decodeWeightsWithInfo,
+  FederationError,
+  layoutOf,
+  openSealed,
+  uploadContext,
+  type NamedTensor,
+  type UpdateEnvelope,
+} from '../shared/federation/index.ts';
+import { isoAt, newId, type HubContext } from './hub-context.ts';
+import { conflict, forbidden } from './hub-errors.ts';
+import { findModel, insertModelRow, loadModelWeights, storeModelBlob } from './model-registry.ts';
+import type { SiteRow, SubmissionRow, UploadRow } from './store/index.ts';
+import { definitionOf } from './tasks.ts';
+
+export interface CompleteRequest {
+  readonly envelope: UpdateEnvelope;
+  readonly envelopeSignature: string;
+}
+
+/** Throws unless `round` is the task's collecting round and this site may still send to it. */
+export function checkRoundOpenFor(ctx: HubContext, taskId: string, round: number, site: SiteRow): void {
+  const current = ctx.store.tasks.latestRound(taskId);
+  if (!current || current.number !== round || current.state !== 'collecting') {
+    const now = current ? `round ${current.number} is ${current.state}` : 'no round has started';
+    throw conflict(
+      'round-not-collecting',
+      `Round ${round} of task ${taskId} does not take updates (${now}); fetch the current round and train on its global model.`,
+    );
+  }
+  if (current.turn_site_id !== null && current.turn_site_id !== site.id) {
+    throw forbidden(
+      'not-your-turn',
+      `It is another site's turn in round ${round} (cyclic weight transfer); wait for yours.`,
+    );
+  }
+  if (ctx.store.uploads.acceptedUpdateOf(taskId, round, site.id)) {
+    throw conflict(
+      'already-submitted',
+      `This site's update for round ${round} was already accepted; one update per round.`,
+    );
+  }
+}
+
+/** Decrypts and checks a complete upload whose bytes are in the blob store, and records the verdict. */
+export function acceptOrReject(
+  ctx: HubContext,
+  site: SiteRow,
+  upload: UploadRow,
+  envelope: UpdateEnvelope,
+  envelopeSignature: string,
+): SubmissionRow {
+  const task = ctx.store.tasks.task(upload.task_id);
+  if (!task || task.state !== 'active')
+    throw conflict('task-not-active', `Task ${upload.task_id} no longer takes uploads.`);
+  if (upload.kind === 'delta') checkRoundOpenFor(ctx, task.id, upload.round, site);
+  let reason: string | null = null;
+  let initialWeights: NamedTensor[] | null = null;
+  try {
+    const plaintext = openSealed(
+      ctx.store.blobs.read(upload.sha256),
+      ctx.keys.exchangeKey,
+      uploadContext({ taskId: task.id, round: upload.round, siteId: site.id, kind: upload.kind }),
+    );
+    const { weights, compression } = decodeWeightsWithInfo(plaintext);
+    assertFinite(weights);
+    if (upload.kind === 'initial') {
+      initialWeights = weights;
+    } else {
+      const round = ctx.store.tasks.latestRound(task.id);
+      const wanted = definitionOf(task).compression;
+      if (envelope.baseVersion !== round?.base_version) {
+        reason = `The update was trained from global model version ${envelope.baseVersion}, but round ${upload.round} uses version ${round?.base_version}; download the current model and train again.`;
+      } else if (compression !== wanted || envelope.compression !== wanted) {
+        reason = `The task asks for ${wanted} updates, but this one is ${compression}.`;
+      } else {
+        assertSameLayout(
+          layoutOf(weights),
+          layoutOf(loadModelWeights(ctx, findModel(ctx, task.id, round.base_version ?? 0))),
+        );
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof FederationError)) throw error;
+    reason = error.message;
+  }
+  const modelBlob = initialWeights ? storeModelBlob(ctx, initialWeights) : null;
+  const id = newId('sub');
+  return ctx.store.transaction(() => {
+    const at = isoAt(ctx);
+    if (modelBlob && ctx.store.models.latestModel(task.id)) {
+      reason = 'Another site provided the initial model first; download it instead.';
+    }
+    const row: SubmissionRow = {
+      id,
+      upload_id: upload.id,
+      task_id: task.id,
+      round: upload.round,
+      site_id: site.id,
+      kind: upload.kind,
+      examples: envelope.examples,
+      base_version: envelope.baseVersion,
+      compression: envelope.compression,
+      blob_sha256: upload.sha256,
+      envelope: JSON.stringify(envelope),
+      envelope_signature: envelopeSignature,
+      state: reason === null ? 'accepted' : 'rejected',
+      reason,
+      created_at: at,
+    };
+    ctx.store.uploads.insertSubmission(row);
+    ctx.store.uploads.completeUpload(upload.id, id, at);
+    if (modelBlob && reason === null)
+      insertModelRow(ctx, { taskId: task.id, version: 0, round: 0, ...modelBlob });
+    return row;
+  });
+}

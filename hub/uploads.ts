@@ -1,0 +1,244 @@
+// Resumable uploads of sealed updates. A site declares the size and SHA-256 of what it will send,
+// sends it in chunks (each one flushed to disk and recorded before it is acknowledged), then completes
+// it with its signed envelope. The hub checks the hash, decrypts, checks the tensors against the
+// round's base model (names, shapes, finite values, compression), and records the submission
+// (accepted, or rejected with the reason) in one transaction before it answers.
+import { existsSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  importPublicKey,
+  verifyEnvelope,
+  type CreateUploadRequest,
+  type SubmissionView,
+  type UploadStatus,
+} from '../shared/federation/index.ts';
+import { isoAt, newId, type HubContext } from './hub-context.ts';
+import { badRequest, conflict, forbidden, notFound, tooLarge } from './hub-errors.ts';
+import { findModel } from './model-registry.ts';
+import type { SiteRow, SubmissionRow, UploadRow } from './store/index.ts';
+import { hashFile } from './store/index.ts';
+import { taskForSite } from './tasks.ts';
+import { acceptOrReject, checkRoundOpenFor, type CompleteRequest } from './upload-checks.ts';
+
+/** Envelope overhead allowed above the raw float32 size of the model (headers, padding, sealing). */
+const UPLOAD_SLACK_BYTES = 1024 * 1024;
+
+export function createUpload(
+  ctx: HubContext,
+  site: SiteRow,
+  taskId: string,
+  request: CreateUploadRequest,
+): UploadStatus {
+  const task = taskForSite(ctx, taskId, site);
+  if (task.state !== 'active')
+    throw conflict('task-not-active', `Task ${task.id} is ${task.state}; it takes no uploads.`);
+  if (!ctx.store.sites.hasJoined(task.id, site.id)) {
+    throw forbidden(
+      'not-joined',
+      `This site has not joined task ${task.id}; approve the task at the site first.`,
+    );
+  }
+  if (request.bytes > ctx.limits.maxUploadBytes) {
+    throw tooLarge(
+      'upload-too-large',
+      `An upload may be at most ${ctx.limits.maxUploadBytes} bytes; this one declares ${request.bytes}.`,
+    );
+  }
+  if (request.kind === 'initial') {
+    if (request.round !== 0) throw badRequest('bad-round', 'An initial model is uploaded for round 0.');
+    if (ctx.store.models.latestModel(task.id)) {
+      throw conflict(
+        'has-initial-model',
+        `Task ${task.id} already has a global model; download it instead of sending one.`,
+      );
+    }
+  } else {
+    checkRoundOpenFor(ctx, task.id, request.round, site);
+    const base = findModel(ctx, task.id, 'latest');
+    const limit = base.bytes + UPLOAD_SLACK_BYTES;
+    if (request.bytes > limit) {
+      throw tooLarge(
+        'upload-too-large',
+        `This update declares ${request.bytes} bytes, but an update of this task's model is at most ${limit} bytes; ` +
+          "check that the site trained the task's model.",
+      );
+    }
+  }
+  const existing = ctx.store.uploads.findUpload(
+    task.id,
+    request.round,
+    site.id,
+    request.kind,
+    request.sha256,
+  );
+  if (existing) return uploadStatus(existing);
+  const chunkBytes = Math.min(request.chunkBytes ?? ctx.limits.defaultChunkBytes, ctx.limits.maxChunkBytes);
+  const id = newId('up');
+  ctx.store.uploads.insertUpload({
+    id,
+    task_id: task.id,
+    round: request.round,
+    site_id: site.id,
+    kind: request.kind,
+    bytes: request.bytes,
+    sha256: request.sha256,
+    chunk_bytes: chunkBytes,
+    created_at: isoAt(ctx),
+  });
+  return uploadStatus(ctx.store.uploads.upload(id) as UploadRow);
+}
+
+export function ownUpload(ctx: HubContext, site: SiteRow, uploadId: string): UploadRow {
+  const upload = ctx.store.uploads.upload(uploadId);
+  // Another site's upload is reported as absent: a site learns nothing about the others.
+  if (!upload || upload.site_id !== site.id)
+    throw notFound('no-upload', `There is no upload ${uploadId} for this site.`);
+  return upload;
+}
+
+const writing = new Map<string, Promise<unknown>>();
+
+/** Stores one chunk (flushed to disk, then recorded) and returns the upload's status. */
+export function putChunk(
+  ctx: HubContext,
+  site: SiteRow,
+  uploadId: string,
+  index: number,
+  body: Buffer,
+): Promise<UploadStatus> {
+  const previous = writing.get(uploadId) ?? Promise.resolve();
+  const next = previous.catch(() => undefined).then(() => writeChunk(ctx, site, uploadId, index, body));
+  writing.set(uploadId, next);
+  void next
+    .finally(() => {
+      if (writing.get(uploadId) === next) writing.delete(uploadId);
+    })
+    .catch(() => undefined);
+  return next;
+}
+
+async function writeChunk(
+  ctx: HubContext,
+  site: SiteRow,
+  uploadId: string,
+  index: number,
+  body: Buffer,
+): Promise<UploadStatus> {
+  const upload = ownUpload(ctx, site, uploadId);
+  if (upload.state === 'complete') return uploadStatus(upload);
+  const offset = index * upload.chunk_bytes;
+  if (!Number.isInteger(index) || index < 0 || offset >= upload.bytes) {
+    throw badRequest('bad-chunk', `Chunk ${index} is outside this upload of ${upload.bytes} bytes.`);
+  }
+  const expected = Math.min(upload.chunk_bytes, upload.bytes - offset);
+  if (body.byteLength !== expected) {
+    throw badRequest('bad-chunk', `Chunk ${index} must be ${expected} bytes, not ${body.byteLength}.`);
+  }
+  if (offset + expected <= upload.received_bytes) return uploadStatus(upload); // a retry of a chunk we have
+  if (offset !== upload.received_bytes) {
+    const next = Math.floor(upload.received_bytes / upload.chunk_bytes);
+    throw conflict(
+      'chunk-out-of-order',
+      `The hub holds ${upload.received_bytes} bytes of this upload; send chunk ${next} next.`,
+    );
+  }
+  const path = partPath(ctx, upload.id);
+  const handle = await open(path, existsSync(path) ? 'r+' : 'w+', 0o600);
+  try {
+    await handle.write(body, 0, body.byteLength, offset);
+    await handle.truncate(offset + body.byteLength); // drop bytes of a chunk written before a crash
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  ctx.store.uploads.setReceived(upload.id, offset + body.byteLength, isoAt(ctx));
+  return uploadStatus(ctx.store.uploads.upload(upload.id) as UploadRow);
+}
+
+export async function completeUpload(
+  ctx: HubContext,
+  site: SiteRow,
+  uploadId: string,
+  request: CompleteRequest,
+): Promise<SubmissionRow> {
+  const upload = ownUpload(ctx, site, uploadId);
+  if (upload.state === 'complete' && upload.submission_id) {
+    return ctx.store.uploads.submission(upload.submission_id) as SubmissionRow;
+  }
+  if (upload.received_bytes < upload.bytes) {
+    throw conflict(
+      'upload-incomplete',
+      `The hub holds ${upload.received_bytes} of ${upload.bytes} bytes; send the rest first.`,
+    );
+  }
+  const { envelope, envelopeSignature } = request;
+  const matches =
+    envelope.siteId === site.id &&
+    envelope.taskId === upload.task_id &&
+    envelope.round === upload.round &&
+    envelope.kind === upload.kind &&
+    envelope.ciphertextSha256 === upload.sha256 &&
+    envelope.ciphertextBytes === upload.bytes;
+  if (!matches)
+    throw badRequest(
+      'bad-envelope',
+      'The envelope does not describe this upload (task, round, kind, size or hash differ).',
+    );
+  if (!verifyEnvelope(envelope, envelopeSignature, importPublicKey(site.signing_public_key, 'ed25519'))) {
+    throw badRequest('bad-envelope', "The envelope's signature does not verify with this site's key.");
+  }
+  // The bytes are either still in the .part file, or already moved into the blob store by a try
+  // that died before it recorded the submission.
+  const part = partPath(ctx, upload.id);
+  const inStore = !existsSync(part) && ctx.store.blobs.has(upload.sha256);
+  if (!inStore) {
+    const actual = await hashFile(part);
+    if (actual !== upload.sha256) {
+      ctx.store.uploads.deleteUpload(upload.id);
+      rmSync(part, { force: true });
+      throw badRequest(
+        'hash-mismatch',
+        'The bytes received do not match the SHA-256 the site declared (altered or corrupted on the way); the upload was discarded. Send it again.',
+      );
+    }
+    ctx.store.blobs.adopt(part, upload.sha256);
+  }
+  const submission = acceptOrReject(ctx, site, upload, envelope, envelopeSignature);
+  ctx.events.emit('task', upload.task_id);
+  return submission;
+}
+
+export function partPath(ctx: HubContext, uploadId: string): string {
+  return join(ctx.layout.uploads, `${uploadId}.part`);
+}
+
+export function uploadStatus(row: UploadRow): UploadStatus {
+  return {
+    uploadId: row.id,
+    taskId: row.task_id,
+    round: row.round,
+    kind: row.kind,
+    bytes: row.bytes,
+    sha256: row.sha256,
+    chunkBytes: row.chunk_bytes,
+    receivedBytes: row.received_bytes,
+    state: row.state,
+    submissionId: row.submission_id,
+  };
+}
+
+export function submissionView(row: SubmissionRow): SubmissionView {
+  return {
+    id: row.id,
+    taskId: row.task_id,
+    round: row.round,
+    siteId: row.site_id,
+    kind: row.kind,
+    examples: row.examples,
+    state: row.state,
+    reason: row.reason,
+    ciphertextSha256: row.blob_sha256,
+    createdAt: row.created_at,
+  };
+}

@@ -1,0 +1,41 @@
+// Errors of the federation protocol and its math. Every message says what went wrong and what to do;
+// none carries a payload value (weights, keys or tokens).
+
+export type FederationErrorCode =
+  | 'bad-weights'
+  | 'layout-mismatch'
+  | 'not-finite'
+  | 'bad-compression'
+  | 'decrypt-failed'
+  | 'bad-token'
+  | 'bad-signature'
+  | 'bad-model'
+  | 'pin-mismatch'
+  | 'hub-unreachable'
+  | 'hub-refused'
+  | 'bad-response'
+  | 'bad-strategy';
+
+export class FederationError extends Error {
+  constructor(
+    readonly code: FederationErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'FederationError';
+  }
+}
+
+/** The hub answered, but with an error: its code and sentence, and its clock for skew checks. */
+export class HubRequestError extends FederationError {
+  constructor(
+    readonly status: number,
+    readonly hubCode: string,
+    message: string,
+    readonly hubTime: number | null,
+  ) {
+    super('hub-refused', message);
+    this.name = 'HubRequestError';
+  }
+}

@@ -1,0 +1,210 @@
+// The hub's HTTP protocol (version 1): paths and the schema of every request and response body. The
+// hub validates what it receives and what it sends against these; the site client validates what it
+// receives. Bodies are JSON, except chunk uploads and model downloads (application/octet-stream).
+import { z } from 'zod';
+import { taskDefinitionSchema } from './task-schema.ts';
+import { COMPRESSIONS } from './weights-codec.ts';
+
+export const PROTOCOL_VERSION = 1;
+
+export const hubPaths = {
+  info: '/v1/hub',
+  enroll: '/v1/enroll',
+  tasks: '/v1/tasks',
+  task: (taskId: string) => `/v1/tasks/${enc(taskId)}`,
+  join: (taskId: string) => `/v1/tasks/${enc(taskId)}/join`,
+  round: (taskId: string) => `/v1/tasks/${enc(taskId)}/round`,
+  model: (taskId: string, version: number | 'latest') => `/v1/tasks/${enc(taskId)}/models/${version}`,
+  modelBlob: (taskId: string, version: number) => `/v1/tasks/${enc(taskId)}/models/${version}/blob`,
+  metrics: (taskId: string, version: number) => `/v1/tasks/${enc(taskId)}/models/${version}/metrics`,
+  uploads: (taskId: string) => `/v1/tasks/${enc(taskId)}/uploads`,
+  upload: (uploadId: string) => `/v1/uploads/${enc(uploadId)}`,
+  chunk: (uploadId: string, index: number) => `/v1/uploads/${enc(uploadId)}/chunks/${index}`,
+  complete: (uploadId: string) => `/v1/uploads/${enc(uploadId)}/complete`,
+  submissions: (taskId: string) => `/v1/tasks/${enc(taskId)}/submissions`,
+  submission: (submissionId: string) => `/v1/submissions/${enc(submissionId)}`,
+} as const;
+
+function enc(part: string): string {
+  return encodeURIComponent(part);
+}
+
+const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+const fingerprint = z.string().regex(/^[0-9a-f]{32}$/);
+const rawKey = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
+const isoTime = z.string().datetime({ offset: true });
+const count = z.number().int().min(0);
+
+/** Every error reply: a code for machines, a sentence for people, and the hub's clock. */
+export const errorBodySchema = z.object({ error: z.string(), message: z.string(), hubTime: z.number() });
+export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+export const hubInfoSchema = z.object({
+  protocol: z.literal(PROTOCOL_VERSION),
+  name: z.string(),
+  caFingerprint: fingerprint,
+  signingPublicKey: rawKey,
+  signingKeyFingerprint: fingerprint,
+  exchangePublicKey: rawKey,
+  time: z.number(),
+});
+export type HubInfo = z.infer<typeof hubInfoSchema>;
+
+export const siteNameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^[\p{L}\p{N} ._-]+$/u, 'letters, digits, spaces, dots, dashes and underscores only');
+
+export const enrollRequestSchema = z.object({
+  tokenSecret: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+  siteName: siteNameSchema,
+  signingPublicKey: rawKey,
+  exchangePublicKey: rawKey,
+});
+export type EnrollRequest = z.infer<typeof enrollRequestSchema>;
+
+export const enrollResponseSchema = z.object({ siteId: id, siteName: z.string(), hub: hubInfoSchema });
+export type EnrollResponse = z.infer<typeof enrollResponseSchema>;
+
+export const TASK_STATES = ['active', 'stopped', 'completed', 'failed'] as const;
+export const ROUND_STATES = ['open', 'collecting', 'aggregating', 'published', 'failed'] as const;
+export type TaskState = (typeof TASK_STATES)[number];
+export type RoundState = (typeof ROUND_STATES)[number];
+
+export const taskViewSchema = z.object({
+  id,
+  state: z.enum(TASK_STATES),
+  definition: taskDefinitionSchema,
+  createdAt: isoTime,
+  joined: z.boolean(),
+  latestVersion: z.number().int().min(0).nullable(),
+  failureReason: z.string().nullable(),
+});
+export type TaskView = z.infer<typeof taskViewSchema>;
+export const taskListSchema = z.object({ tasks: z.array(taskViewSchema) });
+
+export const joinResponseSchema = z.object({ taskId: id, siteId: id, joinedAt: isoTime });
+
+/** What a site needs to know about the current round of a task, as seen by that site. */
+export const roundViewSchema = z.object({
+  taskId: id,
+  taskState: z.enum(TASK_STATES),
+  round: z.number().int().min(1).nullable(),
+  state: z.enum(ROUND_STATES).nullable(),
+  /** The global model version this round trains from (null until an initial model exists). */
+  baseVersion: z.number().int().min(0).nullable(),
+  latestVersion: z.number().int().min(0).nullable(),
+  /** No initial model yet: the first joined site may upload one (kind 'initial'). */
+  needsInitialModel: z.boolean(),
+  deadlineAt: isoTime.nullable(),
+  joinedSites: count,
+  acceptedUpdates: count,
+  quorum: z.number().int().min(1),
+  /** Cyclic weight transfer: the one site whose turn it is; null for other strategies. */
+  turnSiteId: id.nullable(),
+  /** True when this site may upload an update for this round now. */
+  mayUpload: z.boolean(),
+  submitted: z.boolean(),
+  failureReason: z.string().nullable(),
+  /** Changes whenever anything above changes: pass it back as `after` to long-poll. */
+  revision: z.string(),
+});
+export type RoundView = z.infer<typeof roundViewSchema>;
+
+export const aggregatedMetricsSchema = z.object({
+  loss: z.number().nullable(),
+  accuracy: z.number().nullable(),
+  auc: z.number().nullable(),
+  n: count,
+  sites: count,
+});
+export type AggregatedMetrics = z.infer<typeof aggregatedMetricsSchema>;
+
+export const modelMetaSchema = z.object({
+  taskId: id,
+  version: z.number().int().min(0),
+  round: z.number().int().min(0),
+  sha256,
+  signature: z.string().min(1),
+  bytes: count,
+  createdAt: isoTime,
+  metrics: aggregatedMetricsSchema,
+});
+export type ModelMeta = z.infer<typeof modelMetaSchema>;
+
+/** A site's evaluation of one global model version on its validation split. */
+export const metricsRequestSchema = z.object({
+  loss: z.number().finite().min(0).nullable(),
+  accuracy: z.number().min(0).max(1).nullable(),
+  auc: z.number().min(0).max(1).nullable(),
+  n: z.number().int().min(1),
+});
+export type MetricsRequest = z.infer<typeof metricsRequestSchema>;
+
+/** 'delta': a site's weights minus the global model. 'initial': the task's first global model. */
+export const UPLOAD_KINDS = ['delta', 'initial'] as const;
+export type UploadKind = (typeof UPLOAD_KINDS)[number];
+
+export const createUploadRequestSchema = z.object({
+  round: z.number().int().min(0),
+  kind: z.enum(UPLOAD_KINDS),
+  bytes: z.number().int().min(1),
+  sha256,
+  chunkBytes: z.number().int().min(1024).optional(),
+});
+export type CreateUploadRequest = z.infer<typeof createUploadRequestSchema>;
+
+export const uploadStatusSchema = z.object({
+  uploadId: id,
+  taskId: id,
+  round: z.number().int().min(0),
+  kind: z.enum(UPLOAD_KINDS),
+  bytes: z.number().int().min(1),
+  sha256,
+  chunkBytes: z.number().int().min(1),
+  receivedBytes: count,
+  state: z.enum(['receiving', 'complete']),
+  submissionId: id.nullable(),
+});
+export type UploadStatus = z.infer<typeof uploadStatusSchema>;
+
+/**
+ * What a site states about an upload, signed with its key and kept by the hub with the submission.
+ * Issue 6 adds a masked kind (an integer vector mod M for secure aggregation) beside 'delta'.
+ */
+export const updateEnvelopeSchema = z.object({
+  protocol: z.literal(PROTOCOL_VERSION),
+  taskId: id,
+  round: z.number().int().min(0),
+  siteId: id,
+  kind: z.enum(UPLOAD_KINDS),
+  baseVersion: z.number().int().min(0).nullable(),
+  examples: z.number().int().min(1),
+  compression: z.enum(COMPRESSIONS),
+  ciphertextSha256: sha256,
+  ciphertextBytes: z.number().int().min(1),
+});
+export type UpdateEnvelope = z.infer<typeof updateEnvelopeSchema>;
+
+export const completeUploadRequestSchema = z.object({
+  envelope: updateEnvelopeSchema,
+  envelopeSignature: z.string().min(1).max(200),
+});
+
+export const submissionViewSchema = z.object({
+  id,
+  taskId: id,
+  round: z.number().int().min(0),
+  siteId: id,
+  kind: z.enum(UPLOAD_KINDS),
+  examples: z.number().int().min(1),
+  state: z.enum(['accepted', 'rejected']),
+  reason: z.string().nullable(),
+  ciphertextSha256: sha256,
+  createdAt: isoTime,
+});
+export type SubmissionView = z.infer<typeof submissionViewSchema>;
+export const submissionListSchema = z.object({ submissions: z.array(submissionViewSchema) });

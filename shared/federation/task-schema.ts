@@ -1,0 +1,80 @@
+// A federated task as the coordinator writes it (task.json) and as every site receives it. Sites show
+// it in plain words and must approve it before training for it.
+import { z } from 'zod';
+import { COMPRESSIONS } from './weights-codec.ts';
+
+const name = z.string().trim().min(1).max(200);
+
+export const strategySchema = z.discriminatedUnion('name', [
+  /** Weighted mean of the sites' updates by example count (McMahan et al. 2017). */
+  z.object({ name: z.literal('fedavg') }),
+  /** FedProx: sites add (mu/2)·‖w − w_global‖² to their loss; the server side is FedAvg. */
+  z.object({ name: z.literal('fedprox'), mu: z.number().positive().max(100) }),
+  /** FedAdam (Reddi et al. 2021): Adam on the server, applied to the averaged update. */
+  z.object({
+    name: z.literal('fedadam'),
+    serverLearningRate: z.number().positive().max(10).default(0.01),
+    beta1: z.number().min(0).lt(1).default(0.9),
+    beta2: z.number().min(0).lt(1).default(0.99),
+    epsilon: z.number().positive().default(1e-3),
+  }),
+  /**
+   * FedBN (Li et al. 2021): batch-norm parameters and statistics stay at each site. Tensors whose
+   * last name segment is in localTensorSuffixes are not averaged; the global model keeps its own.
+   */
+  z.object({
+    name: z.literal('fedbn'),
+    localTensorSuffixes: z
+      .array(z.string().min(1))
+      .min(1)
+      .default(['gamma', 'beta', 'moving_mean', 'moving_variance']),
+  }),
+  /** Cyclic weight transfer (Chang et al. 2018): the model visits the joined sites in turn. */
+  z.object({ name: z.literal('cyclic') }),
+]);
+export type Strategy = z.infer<typeof strategySchema>;
+export type StrategyName = Strategy['name'];
+
+/** Issue 6 fills this in (secure aggregation, differential privacy); today only 'none' exists. */
+export const privacySchema = z
+  .object({
+    secureAggregation: z.literal(false).default(false),
+    differentialPrivacy: z.null().default(null),
+  })
+  .default({ secureAggregation: false, differentialPrivacy: null });
+
+export const taskDefinitionSchema = z.object({
+  name,
+  description: z.string().max(2000).optional(),
+  /** A model from the site's model registry, e.g. "reference-cnn" or "bn-classifier". */
+  model: z.object({
+    name: z.string().min(1).max(100),
+    options: z.record(z.string(), z.unknown()).optional(),
+  }),
+  /** How a site turns its images into model inputs. */
+  input: z.object({
+    size: z.number().int().min(8).max(1024),
+    channels: z.number().int().min(1).max(4).default(1),
+    window: z.object({ center: z.number(), width: z.number().positive() }).nullable().default(null),
+  }),
+  labels: z.array(name).min(2).max(1000),
+  rounds: z.number().int().min(1).max(10_000),
+  localEpochs: z.number().int().min(1).max(1000),
+  batchSize: z.number().int().min(1).max(4096),
+  optimizer: z.object({ name: z.enum(['adam', 'sgd']), learningRate: z.number().positive().max(10) }),
+  strategy: strategySchema,
+  /** Accepted updates needed for a round to be aggregated (cyclic: always 1). */
+  quorum: z.number().int().min(1).max(10_000),
+  /** Seconds from the start of collection until the round closes with whoever sent an update. */
+  roundDeadlineSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 24 * 3600),
+  compression: z.enum(COMPRESSIONS).default('none'),
+  privacy: privacySchema,
+  /** Site names that may take part; absent means every enrolled site may join. */
+  sites: z.array(name).min(1).optional(),
+});
+export type TaskDefinition = z.infer<typeof taskDefinitionSchema>;
+export type TaskDefinitionInput = z.input<typeof taskDefinitionSchema>;

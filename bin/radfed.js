@@ -23,7 +23,9 @@ function newestSourceTime(folder) {
 function bundleIsCurrent() {
   try {
     const built = statSync(bundle).mtimeMs;
-    return ['cli', 'main/site', 'shared', 'hub'].every((folder) => newestSourceTime(`${root}${folder}`) <= built);
+    return ['cli', 'main/site', 'shared', 'hub'].every(
+      (folder) => newestSourceTime(`${root}${folder}`) <= built,
+    );
   } catch {
     return false;
   }

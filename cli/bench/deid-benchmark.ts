@@ -41,7 +41,8 @@ const RADFED_BIN = join(ROOT, 'bin', 'radfed.js');
 
 function buildCliBundle(): void {
   const result = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-cli.mjs')], { cwd: ROOT });
-  if (result.status !== 0) throw new CliError(`Could not build the radfed bundle: ${result.stderr.toString()}`);
+  if (result.status !== 0)
+    throw new CliError(`Could not build the radfed bundle: ${result.stderr.toString()}`);
 }
 
 export async function benchmarkDeid(options: DeidBenchOptions): Promise<DeidBenchResult> {

@@ -9,6 +9,7 @@ import { terminalProgress } from './progress.ts';
 import { registerCohortCommands } from './site-cohort-commands.ts';
 import { registerConsentCommands } from './site-consent-commands.ts';
 import { registerRunCommands } from './site-run-commands.ts';
+import { registerTrainCommand } from './site-train-command.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -108,6 +109,7 @@ export function registerSiteCommands(program: Command): void {
   registerConsentCommands(site);
   registerCohortCommands(site);
   registerRunCommands(site);
+  registerTrainCommand(site);
 }
 
 export function describeStatus(status: SiteStatus): string {

@@ -1,0 +1,159 @@
+// `radfed bench train` and `radfed bench train-memory`: training throughput of the reference CNN,
+// side by side with PyTorch on the same machine, and the data path's memory over a large cohort.
+import os from 'node:os';
+import { InvalidArgumentError, type Command } from 'commander';
+import { parsePositiveInt } from './arguments.ts';
+import {
+  BACKEND_CHOICES,
+  benchmarkLoaderMemory,
+  benchmarkReferenceTraining,
+  runTorchReference,
+  type BackendChoice,
+} from '../main/site/train/index.ts';
+
+function parseBackend(value: string): BackendChoice {
+  if (!(BACKEND_CHOICES as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`--backend takes one of ${BACKEND_CHOICES.join(', ')}, not "${value}".`);
+  }
+  return value as BackendChoice;
+}
+
+interface TrainFlags {
+  backend: BackendChoice;
+  size: number;
+  batch: number;
+  batches: number;
+  epochs: number;
+  threads: number;
+  compareTorch?: boolean;
+  torchScript?: string;
+  python?: string;
+  profile?: boolean;
+  repeat: number;
+  json?: boolean;
+}
+
+export function registerBenchTrainCommand(bench: Command): void {
+  bench
+    .command('train')
+    .summary('training throughput of the reference CNN (vs PyTorch with --compare-torch)')
+    .description(
+      'Trains the reference CNN on random data exactly as ../shared/bench/torch_reference.py does\n' +
+        '(same model, Adam 1e-3, float32) and prints images per second: the median of the epochs\n' +
+        'after the first. With --compare-torch, runs the PyTorch reference in the same run and prints\n' +
+        'the ratio.',
+    )
+    .option('--backend <name>', `backend: ${BACKEND_CHOICES.join(', ')}`, parseBackend, 'auto')
+    .option('--size <n>', 'image size in pixels', (v) => parsePositiveInt(v, '--size'), 64)
+    .option('--batch <n>', 'batch size', (v) => parsePositiveInt(v, '--batch'), 32)
+    .option('--batches <n>', 'batches per epoch', (v) => parsePositiveInt(v, '--batches'), 8)
+    .option('--epochs <n>', 'epochs (the first warms up)', (v) => parsePositiveInt(v, '--epochs'), 3)
+    .option(
+      '--threads <n>',
+      'CPU threads',
+      (v) => parsePositiveInt(v, '--threads'),
+      os.availableParallelism(),
+    )
+    .option('--compare-torch', 'also run the PyTorch reference and print the ratio')
+    .option(
+      '--torch-script <path>',
+      'the PyTorch reference script (default ../shared/bench/torch_reference.py)',
+    )
+    .option('--python <path>', 'the Python that has torch (default /usr/bin/python3)')
+    .option('--profile', 'also time each kernel over one step')
+    .option(
+      '--repeat <n>',
+      'run both N times, alternating, and keep the best of each (for a busy machine)',
+      (v) => parsePositiveInt(v, '--repeat'),
+      1,
+    )
+    .option('--json', 'print JSON')
+    .action(async (flags: TrainFlags) => {
+      const log = (line: string) => process.stderr.write(`${line}\n`);
+      let tfjs: Awaited<ReturnType<typeof benchmarkReferenceTraining>> | undefined;
+      let torch: Awaited<ReturnType<typeof runTorchReference>> | undefined;
+      const runs: { tfjs: number; torch?: number }[] = [];
+      for (let i = 0; i < flags.repeat; i++) {
+        const ours = await benchmarkReferenceTraining({ ...flags, log });
+        const theirs = flags.compareTorch
+          ? await runTorchReference({
+              size: flags.size,
+              batch: flags.batch,
+              batches: flags.batches,
+              epochs: flags.epochs,
+              threads: flags.threads,
+              script: flags.torchScript,
+              python: flags.python,
+            })
+          : undefined;
+        runs.push({ tfjs: ours.imagesPerSecond, torch: theirs?.images_per_s });
+        if (!tfjs || ours.imagesPerSecond > tfjs.imagesPerSecond) tfjs = ours;
+        if (theirs && (!torch || theirs.images_per_s > torch.images_per_s)) torch = theirs;
+      }
+      if (!tfjs) return;
+      const ratio = torch ? Math.round((tfjs.imagesPerSecond / torch.images_per_s) * 100) / 100 : undefined;
+      const { report, ...figures } = tfjs;
+      const result = {
+        machine: `${os.cpus()[0]?.model ?? 'CPU'}, ${os.availableParallelism()} CPUs`,
+        date: new Date().toISOString(),
+        tfjs: figures,
+        notUsed: report.notUsed,
+        torch,
+        ratio,
+        runs,
+      };
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        return;
+      }
+      const lines = [
+        `Reference CNN, ${flags.size}×${flags.size}, batch ${flags.batch}, ${flags.batches} batches × ${flags.epochs} epochs`,
+        `RadFed (tfjs) on ${tfjs.device}: ${tfjs.imagesPerSecond} images/s`,
+      ];
+      if (torch) {
+        lines.push(`PyTorch (${torch.device}, ${torch.threads} threads): ${torch.images_per_s} images/s`);
+        lines.push(`Ratio RadFed / PyTorch: ${ratio}`);
+      }
+      if (flags.repeat > 1) {
+        lines.push(`Best of ${flags.repeat} runs each; all runs (RadFed / PyTorch images/s):`);
+        lines.push(`  ${runs.map((r) => `${r.tfjs} / ${r.torch ?? '-'}`).join(', ')}`);
+      }
+      for (const k of tfjs.kernels?.slice(0, 12) ?? [])
+        lines.push(`  ${k.kernel}: ${k.milliseconds} ms (${k.calls})`);
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+
+  bench
+    .command('train-memory')
+    .summary('peak memory of the training data path over a large cohort')
+    .description(
+      'Generates a synthetic cohort of CT slices, then streams it twice through the batch loader\n' +
+        '(decode, prepare, cache; then from the cache) and samples the RSS as the images go by.',
+    )
+    .option('--images <n>', 'images in the cohort', (v) => parsePositiveInt(v, '--images'), 10_000)
+    .option('--size <n>', 'image size in pixels', (v) => parsePositiveInt(v, '--size'), 256)
+    .option('--work-dir <folder>', 'keep the cohort and cache here (default: a temporary folder, removed)')
+    .option('--json', 'print JSON')
+    .action(async (flags: { images: number; size: number; workDir?: string; json?: boolean }) => {
+      const result = await benchmarkLoaderMemory({
+        ...flags,
+        log: (line) => process.stderr.write(`${line}\n`),
+      });
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        return;
+      }
+      const lines = [`Loader memory, ${result.images} images of ${result.size}×${result.size}:`];
+      lines.push(
+        `  RSS before: ${result.rssBeforeMb} MB; peak over the run (getrusage): ${result.maxRssMb} MB`,
+      );
+      result.epochs.forEach((e, i) => {
+        const samples = e.samples.map((s) => `${s.images}: ${s.rssMb}`).join(', ');
+        lines.push(
+          `  epoch ${i + 1}: ${e.imagesPerSecond.toFixed(0)} images/s, peak ${e.peakRssMb} MB (images: MB ${samples})`,
+        );
+      });
+      lines.push(`  prepared-image cache: ${result.cacheMb} MB`);
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+}

@@ -1,0 +1,148 @@
+// `radfed bench train`: trains the reference CNN on random data exactly as
+// ../shared/bench/torch_reference.py does (same model, Adam 1e-3, float32, `batches` batches per
+// epoch, images per second = median of the epochs after the first), so the two figures compare.
+import {
+  describeBackend,
+  selectBackend,
+  tf,
+  type BackendChoice,
+  type BackendReport,
+} from '../backend/index.ts';
+import { SeededRandom } from '../data/seeded-random.ts';
+import { createModel } from '../models/index.ts';
+import { FusedAdam } from '../trainer/index.ts';
+
+export interface ReferenceBenchOptions {
+  backend: BackendChoice;
+  size: number;
+  batch: number;
+  batches: number;
+  epochs: number;
+  threads?: number;
+  /** Time each kernel over one extra step (tf.profile) and report the slowest. */
+  profile?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface EpochFigure {
+  epoch: number;
+  seconds: number;
+  imagesPerSecond: number;
+  loss: number;
+}
+
+export interface KernelFigure {
+  kernel: string;
+  milliseconds: number;
+  calls: number;
+}
+
+export interface ReferenceBenchResult {
+  impl: 'tfjs';
+  backend: BackendReport['name'];
+  device: string;
+  threads?: number;
+  size: number;
+  batch: number;
+  batches: number;
+  epochs: EpochFigure[];
+  /** Median of the epochs after the first (the first warms up). */
+  imagesPerSecond: number;
+  kernels?: KernelFigure[];
+  report: BackendReport;
+}
+
+export async function benchmarkReferenceTraining(
+  options: ReferenceBenchOptions,
+): Promise<ReferenceBenchResult> {
+  const report = await selectBackend({ choice: options.backend, threads: options.threads });
+  options.log?.(describeBackend(report));
+  const { size, batch, batches } = options;
+  const model = createModel('reference-cnn', { inputSize: size, channels: 1, numClasses: 2, seed: 0 });
+  const optimizer = new FusedAdam(1e-3);
+  const random = new SeededRandom(0);
+  const n = batch * batches;
+  // The batches as separate tensors, as PyTorch's x[i:i + batch] are views that cost nothing.
+  const images = Array.from({ length: batches }, () =>
+    tf.tensor4d(random.floats(batch * size * size), [batch, size, size, 1]),
+  );
+  const labels = Array.from({ length: batches }, () =>
+    tf.oneHot(
+      tf.tensor1d(
+        Int32Array.from({ length: batch }, () => random.int(0, 1)),
+        'int32',
+      ),
+      2,
+    ),
+  );
+  const trainable = model.parameters.filter((p) => p.trainable);
+  const step = (i: number): tf.Scalar =>
+    optimizer.minimize(
+      () =>
+        tf.losses.softmaxCrossEntropy(labels[i]!, model.logits(images[i]!, { training: true })) as tf.Scalar,
+      trainable,
+    );
+
+  const epochs: EpochFigure[] = [];
+  try {
+    for (let e = 0; e < options.epochs; e++) {
+      const t0 = performance.now();
+      let loss = 0;
+      for (let i = 0; i < batches; i++) {
+        const value = step(i);
+        // Like loss.item() in PyTorch at the end of an epoch: wait for the last step to finish.
+        if (i === batches - 1) loss = (await value.data())[0]!;
+        value.dispose();
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      const figure = { epoch: e, seconds, imagesPerSecond: n / seconds, loss };
+      epochs.push(figure);
+      options.log?.(
+        JSON.stringify({ epoch: e, seconds: round(seconds, 4), images_per_s: round(n / seconds, 1) }),
+      );
+    }
+    const kernels = options.profile ? await profileStep(() => step(0)) : undefined;
+    const steady = (epochs.length > 1 ? epochs.slice(1) : epochs).map((e) => e.imagesPerSecond);
+    return {
+      impl: 'tfjs',
+      backend: report.name,
+      device: report.device,
+      threads: report.threads,
+      size,
+      batch,
+      batches,
+      epochs,
+      imagesPerSecond: round(median(steady), 1),
+      kernels,
+      report,
+    };
+  } finally {
+    tf.dispose([...images, ...labels]);
+    optimizer.dispose();
+    model.dispose();
+  }
+}
+
+async function profileStep(run: () => tf.Scalar): Promise<KernelFigure[]> {
+  const info = await tf.profile(() => {
+    run().dispose();
+  });
+  const byName = new Map<string, KernelFigure>();
+  for (const k of info.kernels) {
+    const figure = byName.get(k.name) ?? { kernel: k.name, milliseconds: 0, calls: 0 };
+    figure.milliseconds += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    figure.calls++;
+    byName.set(k.name, figure);
+  }
+  return [...byName.values()]
+    .map((f) => ({ ...f, milliseconds: round(f.milliseconds, 2) }))
+    .sort((a, b) => b.milliseconds - a.milliseconds);
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;

@@ -1,0 +1,45 @@
+// The local training engine: TensorFlow.js on the best backend the workstation has (native
+// TensorFlow, WebGPU, WebAssembly, JavaScript), with the project's own kernels where the stock ones
+// are missing or slow, models with a versioned weights format, DICOM pixel preparation with a disk
+// cache, a streaming loader, and a trainer that checkpoints and resumes.
+export { BACKEND_CHOICES, describeBackend, selectBackend, tf } from './backend/index.ts';
+export type { BackendChoice, BackendName, BackendReport } from './backend/index.ts';
+export { registerTrainingKernels } from './kernels/index.ts';
+export {
+  assignModelValues,
+  createModel,
+  encodeModel,
+  MODEL_ARCHITECTURES,
+  readWeightsFiles,
+  TRAINING_TASKS,
+  taskById,
+  WEIGHTS_FORMAT,
+  WEIGHTS_FORMAT_VERSION,
+  writeWeightsFiles,
+} from './models/index.ts';
+export type { ImageModel, ModelConfig, NamedValues, TrainingTask, WeightsManifest } from './models/index.ts';
+export { BatchLoader, decodeFrame, prepareFile, prepareImage } from './data/index.ts';
+export type { AugmentOptions, Batch, LabelledImage, PrepareRecipe } from './data/index.ts';
+export { trainLocalModel } from './trainer/index.ts';
+export type {
+  EpochRecord,
+  TrainLocalModelOptions,
+  TrainProgress,
+  TrainResult,
+  ValidationMetrics,
+} from './trainer/index.ts';
+export { TrainError } from './errors.ts';
+export type { TrainErrorCode } from './errors.ts';
+export {
+  benchmarkLoaderMemory,
+  benchmarkReferenceTraining,
+  runGpuCheck,
+  runTorchReference,
+} from './bench/index.ts';
+export type {
+  GpuCheckResult,
+  LoaderMemoryResult,
+  ReferenceBenchOptions,
+  ReferenceBenchResult,
+  TorchFigure,
+} from './bench/index.ts';

@@ -1,0 +1,76 @@
+// Conv2DBackpropInput for WebAssembly. Without strides, a forward convolution XNNPACK computes: the
+// output gradient convolved with the filter turned by 180° and its in/out channels swapped. With
+// strides, a matrix product and col2im (input-grad-col2im.ts). The stock wasm kernel is a plain loop,
+// 5–10× slower.
+import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  axisWindow,
+  channelsLastAttrs,
+  forwardGeometry,
+  toChannelsLast,
+  type ConvGradAttrs,
+} from './conv-geometry.ts';
+import { zeros } from './conv2d-backprop-filter.ts';
+import { inputGradByCol2im } from './input-grad-col2im.ts';
+import { KernelScope } from './kernel-scope.ts';
+
+export type InputGradAttrs = ConvGradAttrs & { inputShape: [number, number, number, number] };
+
+export function inputGradByConvolution(backendName: string) {
+  return ({ inputs, backend, attrs }: { inputs: object; backend: KernelBackend; attrs?: NamedAttrMap }) => {
+    const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+    const a = attrs as unknown as InputGradAttrs;
+    const scope = new KernelScope(backend, backendName);
+    try {
+      const channelsLast = a.dataFormat !== 'NCHW';
+      const dyl = channelsLast ? dy : scope.transpose(dy, [0, 2, 3, 1]);
+      const inputShape = channelsLast ? a.inputShape : toChannelsLast(a.inputShape);
+      const dx = inputGrad(scope, dyl, filter, inputShape, channelsLastAttrs(a));
+      return scope.finish(channelsLast ? dx : scope.transpose(dx, [0, 3, 1, 2]));
+    } catch (error) {
+      scope.dispose();
+      throw error;
+    }
+  };
+}
+
+function inputGrad(
+  scope: KernelScope,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  inputShape: readonly number[],
+  attrs: ConvGradAttrs,
+): TensorInfo {
+  const info = forwardGeometry(inputShape, filter.shape, attrs);
+  const { batchSize, inHeight, inWidth, outChannels, filterHeight, filterWidth } = info;
+  const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
+  const { top, left } = info.padInfo;
+  if (sh > 1 || sw > 1) return inputGradByCol2im(scope, dy, filter, info);
+  // dx[iy] = Σ_kh dy[iy + top − kh·dh]·w[kh]: a correlation with the flipped filter over these rows.
+  const rows = axisWindow(dy.shape[1]!, top - (filterHeight - 1) * dh, inHeight + top);
+  const cols = axisWindow(dy.shape[2]!, left - (filterWidth - 1) * dw, inWidth + left);
+  if (rows.size === 0 || cols.size === 0)
+    return zeros(scope, [batchSize, inHeight, inWidth, filter.shape[2]!]);
+  const used = scope.slice(
+    dy,
+    [0, rows.begin, cols.begin, 0],
+    [batchSize, rows.size, cols.size, outChannels],
+  );
+  const flipped = scope.run('Reverse', { x: filter }, { dims: [0, 1] });
+  const swapped = scope.transpose(flipped, [0, 1, 3, 2]); // [KH, KW, F, C]
+  return scope.run(
+    'Conv2D',
+    { x: used, filter: swapped },
+    {
+      strides: [1, 1],
+      dilations: [dh, dw],
+      pad: [
+        [0, 0],
+        [rows.padBefore, rows.padAfter],
+        [cols.padBefore, cols.padAfter],
+        [0, 0],
+      ],
+      dataFormat: 'NHWC',
+    },
+  );
+}

@@ -1,0 +1,73 @@
+// The project's own kernels, registered on the backends that lack them or where theirs are slow.
+// WebAssembly has no Conv2DBackpropFilter and no depthwise gradients at all, and its
+// Conv2DBackpropInput is a plain loop; WebGPU's filter gradient spends most of a training step in one
+// kernel with too little parallelism (REFERENCES.md).
+import { getKernel, registerKernel, unregisterKernel, type KernelFunc } from '@tensorflow/tfjs-core';
+import { filterGradByMatMul, filterGradKernel } from './conv2d-backprop-filter.ts';
+import { filterGradByIm2col } from './filter-grad-im2col.ts';
+import { registerConvBiasRelu } from './conv-bias-relu.ts';
+import { inputGradByConvolution } from './conv2d-backprop-input.ts';
+import { depthwiseFilterGrad, depthwiseInputGrad } from './depthwise-backprop.ts';
+import { maxPoolGrad } from './max-pool-grad.ts';
+import { filterGradSplitK } from './webgpu-filter-grad.ts';
+
+export { filterGradByMatMul, filterGradKernel } from './conv2d-backprop-filter.ts';
+export { filterGradByIm2col } from './filter-grad-im2col.ts';
+export { inputGradByConvolution } from './conv2d-backprop-input.ts';
+export { CONV_BIAS_RELU, conv2dBiasRelu, FILTER_BIAS_GRAD, registerConvBiasRelu } from './conv-bias-relu.ts';
+export { depthwiseFilterGrad, depthwiseInputGrad } from './depthwise-backprop.ts';
+export { maxPoolGrad } from './max-pool-grad.ts';
+export { im2colLimits } from './filter-grad-im2col.ts';
+export { FilterGradSplitKProgram, filterGradSplitK, splitCount } from './webgpu-filter-grad.ts';
+export { axisWindow } from './conv-geometry.ts';
+
+/** Which WebGPU filter gradient to use: the composed matrix product (default) or the WGSL split-K shader. */
+export type WebgpuFilterGrad = 'matmul' | 'splitk' | 'stock';
+
+/** The stock kernels we replaced, to put back when a setting asks for them. */
+const stockKernels = new Map<string, KernelFunc>();
+
+function replaceKernel(kernelName: string, backendName: string, kernelFunc: KernelFunc): void {
+  const existing = getKernel(kernelName, backendName);
+  const key = `${backendName}/${kernelName}`;
+  if (existing) {
+    if (!stockKernels.has(key)) stockKernels.set(key, existing.kernelFunc);
+    unregisterKernel(kernelName, backendName);
+  }
+  registerKernel({ kernelName, backendName, kernelFunc });
+}
+
+/**
+ * Registers our kernels on `backendName` and returns their names. Safe to call again. The WebGPU
+ * filter gradient can be chosen with RADFED_WEBGPU_FILTER_GRAD (matmul, splitk or stock).
+ */
+export function registerTrainingKernels(
+  backendName: string,
+  webgpuFilterGrad: WebgpuFilterGrad = (process.env.RADFED_WEBGPU_FILTER_GRAD as WebgpuFilterGrad) ||
+    'matmul',
+): string[] {
+  const kernels: [string, KernelFunc][] = [];
+  if (backendName === 'wasm') {
+    kernels.push(
+      ['Conv2DBackpropFilter', filterGradKernel('wasm', filterGradByIm2col) as KernelFunc],
+      ['Conv2DBackpropInput', inputGradByConvolution('wasm') as KernelFunc],
+      ['DepthwiseConv2dNativeBackpropFilter', depthwiseFilterGrad('wasm') as KernelFunc],
+      ['DepthwiseConv2dNativeBackpropInput', depthwiseInputGrad('wasm') as KernelFunc],
+      ['MaxPoolGrad', maxPoolGrad('wasm') as KernelFunc],
+    );
+  } else if (backendName === 'webgpu') {
+    const stock = stockKernels.get('webgpu/Conv2DBackpropFilter');
+    const kernel =
+      webgpuFilterGrad === 'stock'
+        ? stock
+        : webgpuFilterGrad === 'splitk'
+          ? filterGradSplitK
+          : filterGradKernel('webgpu', filterGradByMatMul);
+    if (kernel) kernels.push(['Conv2DBackpropFilter', kernel as KernelFunc]);
+  }
+  for (const [name, func] of kernels) replaceKernel(name, backendName, func);
+  registerConvBiasRelu(backendName);
+  return kernels.map(
+    ([name]) => `${name} (${backendName}${backendName === 'webgpu' ? `, ${webgpuFilterGrad}` : ''})`,
+  );
+}

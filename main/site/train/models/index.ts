@@ -1,0 +1,18 @@
+// Models: the registry, the tasks that name a model with its input and labels, and the versioned
+// weights format.
+export { createModel, MODEL_ARCHITECTURES } from './registry.ts';
+export type { ModelArchitecture } from './registry.ts';
+export type { ImageModel, ModelConfig } from './model.ts';
+export type { NamedTensor } from './parameters.ts';
+export { TRAINING_TASKS, taskById } from './tasks.ts';
+export type { PixelWindow, TrainingTask } from './tasks.ts';
+export {
+  decodeWeights,
+  encodeWeights,
+  readWeightsFiles,
+  WEIGHTS_FORMAT,
+  WEIGHTS_FORMAT_VERSION,
+  writeWeightsFiles,
+} from './weights-format.ts';
+export type { NamedValues, WeightsManifest } from './weights-format.ts';
+export { assignModelValues, encodeModel, modelMeta, readModelValues } from './model-weights.ts';

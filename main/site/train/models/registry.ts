@@ -1,0 +1,25 @@
+// The model registry: architectures by name, each built from a config.
+import { TrainError } from '../errors.ts';
+import type { ImageModel, ModelConfig } from './model.ts';
+import { createReferenceCnn } from './reference-cnn.ts';
+import { createResidualNet } from './residual-net.ts';
+
+export const MODEL_ARCHITECTURES = {
+  /** The benchmark model (no batch normalisation), identical to the PyTorch reference. */
+  'reference-cnn': createReferenceCnn,
+  /** A small residual network with batch normalisation: the practical classifier. */
+  'resnet-small': createResidualNet,
+} as const;
+
+export type ModelArchitecture = keyof typeof MODEL_ARCHITECTURES;
+
+export function createModel(architecture: string, config: ModelConfig): ImageModel {
+  const create = (MODEL_ARCHITECTURES as Record<string, (c: ModelConfig) => ImageModel>)[architecture];
+  if (!create) {
+    throw new TrainError(
+      'invalid-option',
+      `Unknown model "${architecture}": choose one of ${Object.keys(MODEL_ARCHITECTURES).join(', ')}.`,
+    );
+  }
+  return create(config);
+}

@@ -1,0 +1,260 @@
+// Trains a site's model on its own cohort: picks the backend, streams batches, steps Adam under a
+// learning-rate schedule, evaluates on the validation split after every epoch, checkpoints, stops
+// early when validation stops improving, resumes from the last checkpoint, and can be cancelled.
+import { createHash } from 'node:crypto';
+import { selectBackend, tf, type BackendChoice, type BackendReport } from '../backend/index.ts';
+import { BatchLoader, type AugmentOptions, type LabelledImage } from '../data/index.ts';
+import { TrainError } from '../errors.ts';
+import {
+  assignModelValues,
+  createModel,
+  taskById,
+  type NamedValues,
+  type TrainingTask,
+} from '../models/index.ts';
+import { FusedAdam } from './adam.ts';
+import { bestWeightsBase, loadLatestCheckpoint, saveCheckpoint, type TrainerState } from './checkpoint.ts';
+import { evaluate } from './evaluate.ts';
+import type { ValidationMetrics } from './metrics.ts';
+import type { EpochRecord, TrainProgress } from './progress.ts';
+import { learningRateAt, type LearningRateSchedule } from './schedule.ts';
+
+export interface TrainLocalModelOptions {
+  /** A task id from TRAINING_TASKS, or a task. */
+  task: string | TrainingTask;
+  train: readonly LabelledImage[];
+  validation: readonly LabelledImage[];
+  /** Prepared images are cached here (keyed by file and recipe). */
+  cacheDir: string;
+  /** Checkpoints go here; an existing checkpoint of the same run is resumed. */
+  checkpointDir: string;
+  backend?: BackendChoice;
+  threads?: number;
+  signal?: AbortSignal;
+  onProgress?: (event: TrainProgress) => void;
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  schedule?: LearningRateSchedule;
+  /** Stop after this many epochs without a better validation score (default 3; 0 never stops early). */
+  patience?: number;
+  /** What "better" means: lower validation loss (default) or higher AUC. */
+  monitor?: 'loss' | 'auc';
+  augment?: AugmentOptions | false;
+  seed?: number;
+  /** Start from these weights (a federated round's global model) instead of a fresh model. */
+  initialWeights?: readonly NamedValues[];
+}
+
+export interface TrainResult {
+  backend: BackendReport;
+  task: TrainingTask;
+  epochs: EpochRecord[];
+  bestEpoch: number;
+  best: ValidationMetrics;
+  stoppedEarly: boolean;
+  resumedFromEpoch: number;
+  /** Base path (.json / .bin) of the best epoch's weights. */
+  bestWeights: string;
+}
+
+export async function trainLocalModel(options: TrainLocalModelOptions): Promise<TrainResult> {
+  const task = typeof options.task === 'string' ? taskById(options.task) : options.task;
+  const epochs = options.epochs ?? 10;
+  const batchSize = options.batchSize ?? 32;
+  const baseRate = options.learningRate ?? 1e-3;
+  const schedule = options.schedule ?? { kind: 'cosine', warmupEpochs: Math.min(1, epochs - 1) };
+  const patience = options.patience ?? 3;
+  const monitor = options.monitor ?? 'loss';
+  const seed = options.seed ?? 0;
+  if (!(epochs >= 1)) throw new TrainError('invalid-option', 'Train for at least one epoch.');
+  checkLabels(options.train, task);
+  checkLabels(options.validation, task);
+  if (options.validation.length === 0) throw new TrainError('empty-cohort', 'The validation split is empty.');
+
+  const backend = await selectBackend({ choice: options.backend ?? 'auto', threads: options.threads });
+  const recipe = { size: task.inputSize, window: task.window };
+  const trainLoader = new BatchLoader({
+    items: options.train,
+    recipe,
+    batchSize,
+    cacheDir: options.cacheDir,
+    seed,
+    augment: options.augment ?? {},
+  });
+  const validationLoader = new BatchLoader({
+    items: options.validation,
+    recipe,
+    batchSize,
+    cacheDir: options.cacheDir,
+    shuffle: false,
+    augment: false,
+  });
+  const model = createModel(task.model, {
+    inputSize: task.inputSize,
+    channels: 1,
+    numClasses: task.labels.length,
+    seed,
+  });
+  const optimizer = new FusedAdam(baseRate);
+  const trainable = model.parameters.filter((p) => p.trainable);
+  const fingerprint = runFingerprint(task, options, seed);
+  try {
+    if (options.initialWeights) assignModelValues(model, options.initialWeights);
+    let state: TrainerState = {
+      fingerprint,
+      epochsDone: 0,
+      bestEpoch: -1,
+      bestScore: Infinity,
+      epochsWithoutImprovement: 0,
+      history: [],
+    };
+    const resumed = await loadLatestCheckpoint(options.checkpointDir, model, fingerprint);
+    if (resumed) {
+      state = resumed.state;
+      optimizer.restore(trainable, resumed.optimizerState);
+    }
+    const history = state.history as EpochRecord[];
+    const resumedFromEpoch = state.epochsDone;
+    options.onProgress?.({
+      type: 'started',
+      backend,
+      epochs,
+      batchesPerEpoch: trainLoader.batchesPerEpoch,
+      resumedFromEpoch,
+    });
+    const done = (stoppedEarly: boolean): TrainResult => {
+      const best = history[state.bestEpoch]!;
+      options.onProgress?.({
+        type: 'finished',
+        reason: stoppedEarly ? 'early-stopping' : 'completed',
+        bestEpoch: state.bestEpoch,
+      });
+      return {
+        backend,
+        task,
+        epochs: history,
+        bestEpoch: state.bestEpoch,
+        best: best.validation,
+        stoppedEarly,
+        resumedFromEpoch,
+        bestWeights: bestWeightsBase(options.checkpointDir, state.bestEpoch),
+      };
+    };
+    if (state.epochsDone > 0 && patience > 0 && state.epochsWithoutImprovement >= patience) return done(true);
+
+    const size = task.inputSize;
+    const classes = task.labels.length;
+    let secondsPerBatch = 0;
+    for (let epoch = state.epochsDone; epoch < epochs; epoch++) {
+      const started = performance.now();
+      let lossSum = 0;
+      let images = 0;
+      let batchIndex = 0;
+      let learningRate = baseRate;
+      for await (const batch of trainLoader.epoch(epoch, options.signal)) {
+        throwIfCancelled(options.signal);
+        const batchStart = performance.now();
+        learningRate = learningRateAt(
+          baseRate,
+          schedule,
+          epoch + batchIndex / trainLoader.batchesPerEpoch,
+          epochs,
+        );
+        optimizer.learningRate = learningRate;
+        const loss = tf.tidy(() => {
+          const x = tf.tensor4d(batch.images, [batch.count, size, size, 1]);
+          const y = tf.oneHot(tf.tensor1d(batch.labels, 'int32'), classes);
+          return optimizer.minimize(
+            () => tf.losses.softmaxCrossEntropy(y, model.logits(x, { training: true })) as tf.Scalar,
+            trainable,
+          );
+        });
+        const value = (await loss.data())[0]!;
+        loss.dispose();
+        if (!Number.isFinite(value)) {
+          throw new TrainError(
+            'invalid-option',
+            `The loss became ${value} at epoch ${epoch + 1}: lower the learning rate.`,
+          );
+        }
+        lossSum += value * batch.count;
+        images += batch.count;
+        batchIndex++;
+        const seconds = (performance.now() - batchStart) / 1000;
+        secondsPerBatch = secondsPerBatch === 0 ? seconds : 0.9 * secondsPerBatch + 0.1 * seconds;
+        const batchesLeft =
+          trainLoader.batchesPerEpoch - batchIndex + (epochs - epoch - 1) * trainLoader.batchesPerEpoch;
+        options.onProgress?.({
+          type: 'batch',
+          epoch,
+          batch: batchIndex,
+          batches: trainLoader.batchesPerEpoch,
+          loss: value,
+          imagesPerSecond: images / ((performance.now() - started) / 1000),
+          secondsLeft: batchesLeft * secondsPerBatch * 1.15,
+        });
+      }
+      throwIfCancelled(options.signal);
+      const trainSeconds = (performance.now() - started) / 1000;
+      const validation = await evaluate(model, validationLoader, options.signal);
+      throwIfCancelled(options.signal);
+      const score = monitor === 'auc' ? -(validation.auc ?? 0) : validation.loss;
+      const isBest = score < state.bestScore;
+      const record: EpochRecord = {
+        epoch,
+        trainLoss: lossSum / Math.max(1, images),
+        learningRate,
+        validation,
+        seconds: (performance.now() - started) / 1000,
+        imagesPerSecond: images / trainSeconds,
+      };
+      history.push(record);
+      state = {
+        ...state,
+        epochsDone: epoch + 1,
+        bestEpoch: isBest ? epoch : state.bestEpoch,
+        bestScore: isBest ? score : state.bestScore,
+        epochsWithoutImprovement: isBest ? 0 : state.epochsWithoutImprovement + 1,
+        history,
+      };
+      await saveCheckpoint(options.checkpointDir, model, optimizer.state(trainable), state);
+      options.onProgress?.({ type: 'epoch', ...record, isBest });
+      if (patience > 0 && state.epochsWithoutImprovement >= patience) return done(true);
+    }
+    return done(false);
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
+}
+
+function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw new TrainError(
+      'cancelled',
+      'Training was cancelled. The last completed epoch is saved; training again with the same checkpoint folder resumes from it.',
+    );
+  }
+}
+
+function checkLabels(items: readonly LabelledImage[], task: TrainingTask): void {
+  for (let i = 0; i < items.length; i++) {
+    const label = items[i]!.label;
+    if (!Number.isInteger(label) || label < 0 || label >= task.labels.length) {
+      throw new TrainError(
+        'invalid-option',
+        `Image ${i + 1} has label ${label}; task ${task.id} has labels 0 to ${task.labels.length - 1} (${task.labels.join(', ')}).`,
+      );
+    }
+  }
+}
+
+/** Identifies a run: a checkpoint from another task, model or cohort must not be resumed. */
+function runFingerprint(task: TrainingTask, options: TrainLocalModelOptions, seed: number): string {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify({ task, seed, batch: options.batchSize }));
+  for (const item of [...options.train, ...options.validation])
+    hash.update(`${item.path}\u0000${item.label}\n`);
+  return hash.digest('hex');
+}

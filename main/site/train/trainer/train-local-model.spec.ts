@@ -39,8 +39,8 @@ beforeAll(async () => {
       return { path: f.path, label: study.label, patient: `${f.site}-${f.patientIndex}` };
     });
   // Split by patient, never by image: one patient's studies stay on one side.
-  validation = items.filter((i) => Number(i.patient.split('/')[1]) % 4 === 0);
-  train = items.filter((i) => Number(i.patient.split('/')[1]) % 4 !== 0);
+  validation = items.filter((i) => Number(i.patient.split('-').pop()) % 4 === 0);
+  train = items.filter((i) => Number(i.patient.split('-').pop()) % 4 !== 0);
 }, 120_000);
 
 afterAll(() => rm(dir, { recursive: true, force: true }));

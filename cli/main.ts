@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerBenchCommands } from './bench-commands.ts';
 import { registerDeidCommand } from './deid-command.ts';
+import { registerDemoCommand } from './demo-command.ts';
 import { reportFailure } from './failure.ts';
 import { registerHubCommands } from './hub-commands.ts';
 import { registerSiteCommands } from './site-commands.ts';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerDeidCommand(program);
   registerSiteCommands(program);
   registerHubCommands(program);
+  registerDemoCommand(program);
   registerBenchCommands(program);
   for (const command of program.commands) applyCommonSettings(command);
   return program;

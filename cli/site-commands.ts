@@ -8,6 +8,7 @@ import { CliError } from './failure.ts';
 import { terminalProgress } from './progress.ts';
 import { registerCohortCommands } from './site-cohort-commands.ts';
 import { registerConsentCommands } from './site-consent-commands.ts';
+import { registerFederationCommands } from './site-federation-commands.ts';
 import { registerRunCommands } from './site-run-commands.ts';
 import { registerTrainCommand } from './site-train-command.ts';
 
@@ -110,6 +111,7 @@ export function registerSiteCommands(program: Command): void {
   registerCohortCommands(site);
   registerRunCommands(site);
   registerTrainCommand(site);
+  registerFederationCommands(site);
 }
 
 export function describeStatus(status: SiteStatus): string {

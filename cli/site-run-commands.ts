@@ -16,6 +16,8 @@ import {
 } from '../main/site/index.ts';
 import { parsePositiveInt } from './arguments.ts';
 import { CliError } from './failure.ts';
+import { isEnrolled } from '../main/site/federation/index.ts';
+import { addFederationRunOptions } from './site-federation-commands.ts';
 import { runSiteServices, type SiteServicesPlan } from './site-services.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -83,30 +85,44 @@ export function registerRunCommands(site: Command): void {
       await runUntilSignal(dir, { watch: settings });
     });
 
-  site
+  const run = site
     .command('run')
-    .summary('run the site: receiver and watched folder, as saved in site.json')
+    .summary('run the site: receiver, watched folder and federation, as set up')
     .description(
       'Start what site.json sets up (the DICOM receiver, the watched folder; set them with\n' +
-        '`radfed site receive --save` and `radfed site watch --save`) and run until Ctrl+C or SIGTERM,\n' +
-        'which finish the file being ingested before stopping.',
+        '`radfed site receive --save` and `radfed site watch --save`) and, for a site enrolled with a hub,\n' +
+        'take part in the rounds of the tasks approved here (`radfed site approve`). Runs until Ctrl+C or\n' +
+        'SIGTERM, which finish the file being ingested before stopping; training resumes at the next start.',
     )
-    .requiredOption('--dir <folder>', 'the site folder')
-    .action(async (flags: { dir: string }) => {
+    .requiredOption('--dir <folder>', 'the site folder');
+  addFederationRunOptions(run).action(
+    async (flags: { dir: string; untilDone?: boolean; jsonEvents?: boolean; threads?: number }) => {
       const dir = resolve(flags.dir);
       const config = readSiteConfig(sitePaths(dir));
-      if (!config.receiver && !config.watch) {
+      const federation = isEnrolled(dir);
+      if (!config.receiver && !config.watch && !federation) {
         throw new CliError(
-          'Nothing to run: this site has no receiver and no watched folder set up. Set one up with\n' +
+          'Nothing to run: this site has no receiver, no watched folder, and is not enrolled with a hub. Set one up with\n' +
             `  radfed site receive --dir ${dir} --port 11112 --ae RADFED --allow PACS --save\n` +
-            `  radfed site watch --dir ${dir} --folder /path/to/dropbox --save`,
+            `  radfed site watch --dir ${dir} --folder /path/to/dropbox --save\n` +
+            `  radfed site enroll --dir ${dir} --hub https://HUB:8443 --token rft1....`,
         );
       }
       await runUntilSignal(dir, {
         ...(config.receiver ? { receiver: config.receiver } : {}),
         ...(config.watch ? { watch: config.watch } : {}),
+        ...(federation
+          ? {
+              federation: {
+                ...(flags.untilDone ? { untilDone: true } : {}),
+                ...(flags.jsonEvents ? { jsonEvents: true } : {}),
+                ...(flags.threads ? { threads: flags.threads } : {}),
+              },
+            }
+          : {}),
       });
-    });
+    },
+  );
 }
 
 /** Runs the services until SIGINT or SIGTERM; a second signal stops at once. */

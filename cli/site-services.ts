@@ -15,10 +15,13 @@ import {
 } from '../main/site/index.ts';
 import { DicomReceiver, type ReceiverEvent, type ReceiverLimits } from '../main/site/receiver/index.ts';
 import { FolderWatcher, type WatchEvent } from '../main/site/watch/index.ts';
+import { runFederationService, type FederationServicePlan } from './site-federation-commands.ts';
 
 export interface SiteServicesPlan {
   receiver?: ReceiverSettings;
   watch?: WatchSettings;
+  /** For a site enrolled with a hub: take part in approved tasks (see site-federation-commands.ts). */
+  federation?: FederationServicePlan;
 }
 
 export interface RunSiteServicesOptions {
@@ -51,6 +54,8 @@ export async function runSiteServices(
   let receiver: DicomReceiver | null = null;
   let watcher: FolderWatcher | null = null;
   let ticker: NodeJS.Timeout | null = null;
+  const stopFederation = new AbortController();
+  let federation: Promise<void> | null = null;
   try {
     say(`Site "${site.config.name}" (${site.directory})`);
     if (plan.receiver) {
@@ -85,6 +90,9 @@ export async function runSiteServices(
     if (watcher) await watcher.checkFolder();
     const started = receiver ? await receiver.start() : null;
     if (watcher) await watcher.start();
+    if (plan.federation) {
+      federation = runFederationService(directory, plan.federation, { signal: stopFederation.signal, out });
+    }
     say('Running. Press Ctrl+C to stop.');
     options.onReady?.({ receiverPort: started?.port ?? null });
 
@@ -97,12 +105,16 @@ export async function runSiteServices(
     }, options.statusEveryMs ?? 10_000);
     ticker.unref();
 
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
       if (options.signal.aborted) resolve();
       else options.signal.addEventListener('abort', () => resolve(), { once: true });
+      // The federation ends the run when it fails, or when it was asked to stop once its tasks ended.
+      federation?.then(() => (plan.federation?.untilDone ? resolve() : undefined), reject);
     });
     say('Stopping: finishing the file being ingested...');
   } finally {
+    stopFederation.abort();
+    await federation?.catch(() => undefined);
     if (ticker) clearInterval(ticker);
     await Promise.all([receiver?.stop(), watcher?.stop()]);
     const left = receiver?.queued ?? 0;

@@ -233,6 +233,27 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX labels_by_study ON labels (study_uid);
     `,
   },
+  {
+    version: 5,
+    name: 'federation approvals',
+    // See main/site/federation. A federated task runs at this site only after an operator approved it,
+    // having seen what it trains and what leaves the site; the approval names the definition it saw
+    // (a changed definition needs a new approval) and the site's own task whose cohort it trains on.
+    sql: `
+      CREATE TABLE federation_approvals (
+        -- The hub's task id.
+        task_id TEXT PRIMARY KEY,
+        task_name TEXT NOT NULL,
+        -- SHA-256 of the canonical JSON of the definition the operator was shown.
+        definition_sha256 TEXT NOT NULL,
+        definition TEXT NOT NULL,
+        -- The site task (table tasks) whose cohort and labels the federated task trains on.
+        cohort_task_id TEXT NOT NULL,
+        approved_at TEXT NOT NULL,
+        approved_by TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 /**

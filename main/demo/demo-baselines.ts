@@ -1,0 +1,85 @@
+// The yardsticks the federated model is measured against, trained in this process with the same
+// engine, model, initial weights, batch size, learning rate and number of epochs as the federation:
+// each hospital alone on its own cohort, and all cohorts pooled in one place (what federation tries
+// to approach without moving data). Every model is evaluated on the same pooled held-out test set.
+import { join } from 'node:path';
+import type { NamedTensor, TaskDefinition } from '../../shared/federation/index.ts';
+import { evaluateWeights, readTrainedWeights, type Evaluation } from '../site/federation/index.ts';
+import { trainLocalModel, type LabelledImage, type TrainingTask } from '../site/train/index.ts';
+
+export interface BaselineSpec {
+  readonly name: string;
+  readonly train: readonly LabelledImage[];
+  readonly validation: readonly LabelledImage[];
+}
+
+export interface TrainedBaseline {
+  readonly name: string;
+  readonly weights: NamedTensor[];
+  readonly seconds: number;
+  readonly trainImages: number;
+  readonly bestEpoch: number;
+}
+
+export async function trainBaseline(
+  spec: BaselineSpec,
+  options: {
+    task: TrainingTask;
+    definition: TaskDefinition;
+    layout: readonly NamedTensor[];
+    workDir: string;
+    threads?: number;
+    onEpoch?: (epoch: number, epochs: number) => void;
+  },
+): Promise<TrainedBaseline> {
+  const d = options.definition;
+  const epochs = d.rounds * d.localEpochs;
+  const started = performance.now();
+  const result = await trainLocalModel({
+    task: options.task,
+    train: spec.train,
+    validation: spec.validation,
+    cacheDir: join(options.workDir, 'cache'),
+    checkpointDir: join(options.workDir, 'checkpoints', spec.name.replace(/[^A-Za-z0-9-]+/g, '-')),
+    ...(options.threads ? { threads: options.threads } : {}),
+    epochs,
+    batchSize: d.batchSize,
+    learningRate: d.optimizer.learningRate,
+    schedule: { kind: 'constant' },
+    patience: 0,
+    seed: 0,
+    // The same starting point as the federation (its initial model is the seed-0 model).
+    initialWeights: options.layout.map((t) => ({
+      name: t.name,
+      shape: [...t.shape],
+      values: t.data,
+      trainable: true,
+    })),
+    onProgress: (event) => {
+      if (event.type === 'epoch') options.onEpoch?.(event.epoch + 1, epochs);
+    },
+  });
+  return {
+    name: spec.name,
+    weights: await readTrainedWeights(result.bestWeights, options.layout),
+    seconds: (performance.now() - started) / 1000,
+    trainImages: spec.train.length,
+    bestEpoch: result.bestEpoch + 1,
+  };
+}
+
+export function evaluateOnTest(
+  task: TrainingTask,
+  weights: readonly NamedTensor[],
+  test: readonly LabelledImage[],
+  workDir: string,
+  threads?: number,
+): Promise<Evaluation> {
+  return evaluateWeights({
+    task,
+    weights,
+    items: test,
+    cacheDir: join(workDir, 'cache'),
+    ...(threads ? { threads } : {}),
+  });
+}

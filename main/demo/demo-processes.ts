@@ -1,0 +1,132 @@
+// The demo's separate processes: the hub (`radfed hub serve`) and one `radfed site run` per hospital,
+// started with the same command a user runs, talking HTTPS over loopback. Their output is read line by
+// line: the hub's address, and the sites' federation events (JSON lines).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { SyncEvent } from '../site/federation/index.ts';
+
+/** How to run `radfed`: a program and the arguments before the subcommand. */
+export interface RadfedLauncher {
+  readonly command: string;
+  readonly args: readonly string[];
+}
+
+/** `node <repo>/bin/radfed.js`, found from this file whether it runs from sources or the bundle. */
+export function defaultLauncher(): RadfedLauncher {
+  let folder = dirname(fileURLToPath(import.meta.url));
+  for (let depth = 0; depth < 6; depth++) {
+    const candidate = join(folder, 'bin', 'radfed.js');
+    if (existsSync(candidate)) return { command: process.execPath, args: [candidate] };
+    folder = dirname(folder);
+  }
+  throw new Error('Cannot find bin/radfed.js above the demo; run the demo from a RadFed checkout.');
+}
+
+export interface ChildHandle {
+  readonly name: string;
+  readonly child: ChildProcess;
+  /** Resolves with the exit code (or 1 when killed by a signal). */
+  readonly exited: Promise<number>;
+  /** The last lines it wrote to stderr, to explain a failure. */
+  errorTail(): string;
+  stop(): Promise<void>;
+}
+
+export function spawnRadfed(
+  launcher: RadfedLauncher,
+  name: string,
+  args: readonly string[],
+  onLine: (line: string) => void,
+): ChildHandle {
+  const child = spawn(launcher.command, [...launcher.args, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      // Loopback never goes through the operator's proxy.
+      NO_PROXY: ['127.0.0.1', 'localhost', process.env.NO_PROXY ?? process.env.no_proxy ?? '']
+        .filter(Boolean)
+        .join(','),
+      RADFED_LOG_LEVEL: 'error',
+    },
+  });
+  const tail: string[] = [];
+  createInterface({ input: child.stdout! }).on('line', onLine);
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    tail.push(line);
+    if (tail.length > 20) tail.shift();
+  });
+  const exited = new Promise<number>((resolve) => {
+    child.once('exit', (code) => resolve(code ?? 1));
+    child.once('error', () => resolve(1));
+  });
+  return {
+    name,
+    child,
+    exited,
+    errorTail: () => tail.join('\n'),
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Starts `radfed hub serve` and waits until it listens. */
+export async function startHubProcess(
+  launcher: RadfedLauncher,
+  dir: string,
+  port: number,
+): Promise<ChildHandle> {
+  let listening: (url: string) => void = () => undefined;
+  const ready = new Promise<string>((resolve) => {
+    listening = resolve;
+  });
+  const handle = spawnRadfed(
+    launcher,
+    'hub',
+    ['hub', 'serve', '--dir', dir, '--port', String(port), '--host', '127.0.0.1'],
+    (line) => {
+      const match = /listening on (https:\/\/\S+)/.exec(line);
+      if (match) listening(match[1]!);
+    },
+  );
+  const outcome = await Promise.race([
+    ready.then(() => 'ready' as const),
+    handle.exited.then(() => 'exited' as const),
+    new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 60_000).unref()),
+  ]);
+  if (outcome !== 'ready') {
+    await handle.stop();
+    throw new Error(`The hub process did not start (${outcome}):\n${handle.errorTail()}`);
+  }
+  return handle;
+}
+
+/** Starts `radfed site run --until-done --json-events` for one site; events arrive through `onEvent`. */
+export function startSiteProcess(
+  launcher: RadfedLauncher,
+  name: string,
+  dir: string,
+  threads: number,
+  onEvent: (event: SyncEvent) => void,
+): ChildHandle {
+  return spawnRadfed(
+    launcher,
+    name,
+    ['site', 'run', '--dir', dir, '--until-done', '--json-events', '--threads', String(threads)],
+    (line) => {
+      if (!line.startsWith('{')) return;
+      try {
+        onEvent(JSON.parse(line) as SyncEvent);
+      } catch {
+        // not an event line
+      }
+    },
+  );
+}

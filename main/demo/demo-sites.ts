@@ -1,0 +1,66 @@
+// Setting up the demo's hospitals, each as an operator would with `radfed site …`: create the site
+// (opt-in consent), import the consent register, ingest and de-identify the studies, define the site
+// task, import labels; later enroll with the hub and approve the federated task.
+import { join } from 'node:path';
+import { buildCohort, importLabelsFile, TaskStore } from '../site/cohort/index.ts';
+import { approveTask, enrollSiteWithHub } from '../site/federation/index.ts';
+import { initSite, openSite, SiteAgent } from '../site/index.ts';
+import type { LabelledImage } from '../site/train/index.ts';
+import type { DemoSiteData } from './demo-data.ts';
+import { DEMO_COHORT_TASK } from './demo-options.ts';
+
+export interface DemoSite {
+  readonly name: string;
+  readonly dir: string;
+  readonly data: DemoSiteData;
+  readonly ingested: { files: number; deidentified: number; excludedByConsent: number; held: number };
+  readonly train: LabelledImage[];
+  readonly validation: LabelledImage[];
+  readonly patients: number;
+}
+
+export async function setUpDemoSite(root: string, name: string, data: DemoSiteData): Promise<DemoSite> {
+  const dir = join(root, 'sites', data.key);
+  initSite(dir, { name, deidOptions: [], consentPolicy: 'opt-in', actor: 'demo' });
+  const agent = SiteAgent.open(dir);
+  let summary;
+  try {
+    await agent.consent.importCsv(data.consentCsv);
+    summary = await agent.ingest(data.studiesDir);
+  } finally {
+    agent.close();
+  }
+  const site = openSite(dir);
+  try {
+    new TaskStore(site.database).add(DEMO_COHORT_TASK, { makeDefault: true, actor: 'demo' });
+    importLabelsFile(site, data.labelsCsv, { task: DEMO_COHORT_TASK.id, actor: 'demo' });
+    const cohort = buildCohort(site, DEMO_COHORT_TASK.id);
+    return {
+      name,
+      dir,
+      data,
+      ingested: {
+        files: summary.files,
+        deidentified: summary.deidentified,
+        excludedByConsent: summary.excluded ?? 0,
+        held: summary.held,
+      },
+      train: cohort.train,
+      validation: cohort.validation,
+      patients: new Set([...cohort.train, ...cohort.validation].map((item) => item.patient)).size,
+    };
+  } finally {
+    site.database.close();
+  }
+}
+
+/** Enrolls the site with its one-time token over HTTPS, then approves the federated task. */
+export async function joinDemoFederation(
+  site: DemoSite,
+  token: string,
+  hubUrl: string,
+  taskId: string,
+): Promise<void> {
+  await enrollSiteWithHub({ siteDir: site.dir, token, hubUrl, env: {} });
+  await approveTask(site.dir, taskId, { actor: 'demo', env: {} });
+}

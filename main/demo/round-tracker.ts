@@ -1,0 +1,110 @@
+// Follows the sites' federation events during the demo: prints progress as it happens and keeps, per
+// round, its duration, training time per site and bytes each site sent.
+import type { SyncEvent } from '../site/federation/index.ts';
+
+export interface RoundFigures {
+  round: number;
+  /** From the first site starting to train to the round's model being published. */
+  seconds: number | null;
+  trainSeconds: Record<string, number>;
+  bytesSent: Record<string, number>;
+  /** The global model of this round on the sites' validation images (hub's weighted mean). */
+  validation: { loss: number | null; auc: number | null; sites: number } | null;
+  version: number | null;
+}
+
+export class RoundTracker {
+  readonly rounds = new Map<number, RoundFigures & { startedAt: number | null }>();
+  readonly problems: string[] = [];
+
+  constructor(
+    private readonly siteCount: number,
+    private readonly say: (line: string) => void,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  private round(n: number) {
+    let entry = this.rounds.get(n);
+    if (!entry) {
+      entry = {
+        round: n,
+        seconds: null,
+        trainSeconds: {},
+        bytesSent: {},
+        validation: null,
+        version: null,
+        startedAt: null,
+      };
+      this.rounds.set(n, entry);
+    }
+    return entry;
+  }
+
+  on(site: string, event: SyncEvent): void {
+    switch (event.type) {
+      case 'round-started': {
+        const r = this.round(event.round);
+        r.startedAt ??= this.now();
+        this.say(
+          `Round ${event.round}: ${site} trains from global model v${event.baseVersion} on ${event.train} images${event.resumed ? ' (resuming)' : ''}.`,
+        );
+        return;
+      }
+      case 'trained':
+        this.round(event.round).trainSeconds[site] = event.seconds;
+        return;
+      case 'submitted': {
+        const r = this.round(event.round);
+        r.bytesSent[site] = event.bytes - event.resumedFromBytes;
+        const trained = r.trainSeconds[site];
+        this.say(
+          `Round ${event.round}: ${site} trained in ${trained === undefined ? '?' : trained.toFixed(1)} s and sent its update ` +
+            `(${(event.bytes / 1e6).toFixed(2)} MB, compressed and encrypted) in ${event.seconds.toFixed(1)} s.`,
+        );
+        return;
+      }
+      case 'round-published': {
+        const r = this.round(event.round);
+        if (r.seconds === null && r.startedAt !== null) {
+          r.seconds = (this.now() - r.startedAt) / 1000;
+          r.version = event.version;
+          this.say(
+            `Round ${event.round}: the hub averaged the updates into global model v${event.version} (${r.seconds.toFixed(1)} s for the round).`,
+          );
+        }
+        return;
+      }
+      case 'evaluated': {
+        const r = this.round(event.round);
+        r.version = event.version;
+        r.validation = event.federated;
+        if (event.federated.sites === this.siteCount) {
+          const auc = event.federated.auc === null ? 'n/a' : event.federated.auc.toFixed(3);
+          this.say(
+            `Round ${event.round}: global model v${event.version} on the ${this.siteCount} sites' validation images: AUC ${auc}.`,
+          );
+        }
+        return;
+      }
+      case 'refused':
+      case 'missed':
+      case 'problem': {
+        const line = `${site}: ${'reason' in event ? event.reason : event.message}`;
+        this.problems.push(line);
+        this.say(line);
+        return;
+      }
+      case 'retrying':
+        this.say(`${site}: ${event.message} (trying again)`);
+        return;
+      default:
+        return;
+    }
+  }
+
+  figures(): RoundFigures[] {
+    return [...this.rounds.values()]
+      .sort((a, b) => a.round - b.round)
+      .map(({ startedAt: _startedAt, ...figures }) => figures);
+  }
+}

@@ -1,0 +1,124 @@
+// Reviewing and approving a federated task at the site: fetch it from the hub, say in plain words what
+// it trains and what leaves the site, and (when the operator agrees) record the approval.
+import { HubClient, type TaskView } from '../../../shared/federation/index.ts';
+import { buildCohort } from '../cohort/index.ts';
+import { openSite } from '../store/index.ts';
+import { cohortTaskFor, recordApproval, type Approval } from './approvals.ts';
+import { loadEnrollment } from './enrollment-store.ts';
+import { explainHubError } from './explain.ts';
+import { hubAgent } from './proxy-tunnel.ts';
+import { SyncError } from './sync-error.ts';
+import { describeTask } from './task-summary.ts';
+import { modelValueCount, trainingTaskFor } from './training-task.ts';
+
+export interface TaskReview {
+  readonly view: TaskView;
+  readonly summary: string[];
+  /** The site task that would supply the cohort; null when none fits (approval is then refused). */
+  readonly cohortTaskId: string | null;
+  readonly problem: string | null;
+}
+
+export interface ApproveResult extends TaskReview {
+  readonly approval: Approval;
+}
+
+/** Fetches task `task` (id, or a name only one task has) and describes it; records nothing. */
+export async function reviewTask(
+  siteDir: string,
+  task: string,
+  options: { cohortTaskId?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<TaskReview> {
+  const enrollment = loadEnrollment(siteDir);
+  const agent = hubAgent(enrollment.hubUrl, options.env);
+  const client = HubClient.fromEnrollment(enrollment, agent ? { agent } : {});
+  let view: TaskView;
+  try {
+    const tasks = await client.listTasks();
+    const matches = tasks.filter((t) => t.id === task || t.definition.name === task);
+    if (matches.length !== 1) {
+      const known = tasks.map((t) => `${t.id} ("${t.definition.name}", ${t.state})`).join(', ') || 'none';
+      throw new SyncError(
+        'no-such-task',
+        matches.length === 0
+          ? `The hub has no task "${task}" for this site. Tasks this site may see: ${known}.`
+          : `${matches.length} tasks are named "${task}"; give the task id. Tasks: ${known}.`,
+      );
+    }
+    view = matches[0]!;
+  } catch (error) {
+    throw explainHubError(error, enrollment.hubUrl);
+  } finally {
+    agent?.destroy();
+  }
+  const trainingTask = trainingTaskFor(view.id, view.definition);
+  const site = openSite(siteDir);
+  try {
+    let cohortTaskId: string | null = null;
+    let cohort = null;
+    let problem: string | null = null;
+    try {
+      cohortTaskId = cohortTaskFor(site.database, view.definition, options.cohortTaskId).id;
+      const built = buildCohort(site, cohortTaskId);
+      const patients = new Set([...built.train, ...built.validation].map((item) => item.patient)).size;
+      cohort = {
+        taskId: cohortTaskId,
+        train: built.train.length,
+        validation: built.validation.length,
+        patients,
+      };
+    } catch (error) {
+      problem = (error as Error).message;
+    }
+    const summary = describeTask({
+      view,
+      hubUrl: enrollment.hubUrl,
+      modelValues: modelValueCount(trainingTask),
+      cohort,
+    });
+    return { view, summary, cohortTaskId, problem };
+  } finally {
+    site.database.close();
+  }
+}
+
+/** Reviews the task and records its approval (with an audit entry); refuses when no site task fits. */
+export async function approveTask(
+  siteDir: string,
+  task: string,
+  options: { cohortTaskId?: string; actor?: string; env?: NodeJS.ProcessEnv; clock?: () => Date } = {},
+): Promise<ApproveResult> {
+  const review = await reviewTask(siteDir, task, options);
+  return recordReviewedApproval(siteDir, review, options);
+}
+
+export function recordReviewedApproval(
+  siteDir: string,
+  review: TaskReview,
+  options: { actor?: string; clock?: () => Date } = {},
+): ApproveResult {
+  if (review.cohortTaskId === null) {
+    throw new SyncError(
+      'task-mismatch',
+      `Task ${review.view.id} was not approved: ${review.problem ?? 'no site task fits it'}`,
+    );
+  }
+  if (review.view.state !== 'active') {
+    throw new SyncError(
+      'no-such-task',
+      `Task ${review.view.id} is ${review.view.state} at the hub; there is nothing left to approve.`,
+    );
+  }
+  const site = openSite(siteDir);
+  try {
+    const approval = recordApproval(site.database, {
+      view: review.view,
+      cohortTaskId: review.cohortTaskId,
+      actor: options.actor ?? 'operator',
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+    return { ...review, approval };
+  } finally {
+    site.database.close();
+  }
+}

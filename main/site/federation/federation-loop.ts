@@ -1,0 +1,136 @@
+// The site's federation loop, run by `radfed site run` (and by the demo's site processes): for every
+// task approved at this site, a runner that follows its rounds; new approvals are picked up while it
+// runs. Training and evaluation take turns (one machine); waiting and uploading overlap freely.
+import { HubClient } from '../../../shared/federation/index.ts';
+import { openSite } from '../store/index.ts';
+import type { BackendChoice } from '../train/index.ts';
+import { listApprovals } from './approvals.ts';
+import { federationPaths, loadEnrollment } from './enrollment-store.ts';
+import { explainHubError } from './explain.ts';
+import { hubAgent } from './proxy-tunnel.ts';
+import { sleep } from './retry.ts';
+import type { SyncEvent } from './sync-events.ts';
+import { SyncError } from './sync-error.ts';
+import { runTask, type TaskOutcome } from './task-runner.ts';
+
+export interface RunFederationOptions {
+  readonly siteDir: string;
+  readonly signal: AbortSignal;
+  readonly onEvent?: (event: SyncEvent) => void;
+  /** Return once every approved task has ended at the hub (the demo's sites); default: run until stopped. */
+  readonly untilDone?: boolean;
+  /** Seconds a long-poll waits at the hub (default 25). */
+  readonly waitSeconds?: number;
+  /** How often approvals are read again (default 30 s). */
+  readonly rescanMs?: number;
+  readonly backend?: BackendChoice;
+  readonly threads?: number;
+  /** Upload chunk size asked of the hub (default: the hub's). */
+  readonly chunkBytes?: number;
+  /** Backoff of retries (ms): first step and cap. */
+  readonly retryBaseMs?: number;
+  readonly retryMaxMs?: number;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly clock?: () => Date;
+}
+
+export interface FederationRunSummary {
+  readonly tasks: TaskOutcome[];
+}
+
+export async function runFederation(options: RunFederationOptions): Promise<FederationRunSummary> {
+  const emit = options.onEvent ?? (() => undefined);
+  const enrollment = loadEnrollment(options.siteDir);
+  const agent = hubAgent(enrollment.hubUrl, options.env);
+  const client = HubClient.fromEnrollment(enrollment, agent ? { agent } : {});
+  const site = openSite(options.siteDir);
+  let queue: Promise<unknown> = Promise.resolve();
+  const lane = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = queue.then(work);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+  const running = new Map<string, Promise<void>>();
+  const ended = new Map<string, TaskOutcome>();
+  const retryAt = new Map<string, number>();
+  let wake: () => void = () => undefined;
+  try {
+    for (;;) {
+      if (options.signal.aborted) break;
+      const approvals = listApprovals(site.database);
+      for (const approval of approvals) {
+        if (running.has(approval.taskId) || ended.has(approval.taskId)) continue;
+        if ((retryAt.get(approval.taskId) ?? 0) > Date.now()) continue;
+        const runner = runTask(
+          {
+            site,
+            client,
+            tasksRoot: federationPaths(options.siteDir).tasks,
+            signal: options.signal,
+            emit,
+            lane,
+            waitSeconds: options.waitSeconds ?? 25,
+            clock: options.clock ?? (() => new Date()),
+            ...(options.backend ? { backend: options.backend } : {}),
+            ...(options.threads ? { threads: options.threads } : {}),
+            ...(options.chunkBytes ? { chunkBytes: options.chunkBytes } : {}),
+            retry: {
+              signal: options.signal,
+              baseMs: options.retryBaseMs ?? 1000,
+              maxMs: options.retryMaxMs ?? 60_000,
+              onRetry: (error, attempt, delayMs) =>
+                emit({
+                  type: 'retrying',
+                  taskId: approval.taskId,
+                  attempt,
+                  delayMs,
+                  message: explainHubError(error, enrollment.hubUrl).message,
+                }),
+            },
+          },
+          approval,
+        ).then(
+          (outcome) => {
+            ended.set(approval.taskId, outcome);
+          },
+          (error: unknown) => {
+            if (options.signal.aborted) return;
+            // Not transient (not approved as defined now, a task this site cannot train): say so, look again later.
+            emit({
+              type: 'problem',
+              taskId: approval.taskId,
+              message: explainHubError(error, enrollment.hubUrl).message,
+            });
+            retryAt.set(approval.taskId, Date.now() + (options.rescanMs ?? 30_000));
+          },
+        );
+        running.set(
+          approval.taskId,
+          runner.finally(() => {
+            running.delete(approval.taskId);
+            wake();
+          }),
+        );
+      }
+      if (options.untilDone && approvals.length > 0 && approvals.every((a) => ended.has(a.taskId))) break;
+      if (options.untilDone && approvals.length === 0) {
+        throw new SyncError(
+          'not-approved',
+          'No task is approved at this site, so there is nothing to run; see radfed site approve.',
+        );
+      }
+      await Promise.race([
+        sleep(options.rescanMs ?? 30_000, options.signal).catch(() => undefined),
+        new Promise<void>((resolve) => {
+          wake = resolve;
+        }),
+      ]);
+    }
+    await Promise.allSettled(running.values());
+    return { tasks: [...ended.values()] };
+  } finally {
+    await Promise.allSettled(running.values());
+    agent?.destroy();
+    site.database.close();
+  }
+}

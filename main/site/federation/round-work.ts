@@ -1,0 +1,253 @@
+// One round at this site: fetch the round's global model, build the cohort, train from the global
+// model for the task's local epochs (checkpointed each epoch, so a killed agent resumes the epoch it
+// was in), seal the difference for the hub and keep it on disk, then send it. Each step records how
+// far it got in the task's state before the next begins.
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TaskDefinition } from '../../../shared/federation/index.ts';
+import { buildCohort, type CohortItem } from '../cohort/index.ts';
+import { TrainError, trainLocalModel, type BackendChoice, type TrainingTask } from '../train/index.ts';
+import type { Site } from '../store/index.ts';
+import type { HubClient } from '../../../shared/federation/index.ts';
+import { fetchGlobalModel } from './model-cache.ts';
+import { withRetries, type RetryPolicy } from './retry.ts';
+import type { SyncEvent } from './sync-events.ts';
+import { SyncError } from './sync-error.ts';
+import { roundFolder, saveTaskState, type RoundWork, type TaskState } from './task-state.ts';
+import { readTrainedWeights, toNamedValues } from './training-task.ts';
+import { readSealed, sealUpdateToDisk, sendSealedUpdate, type SendOutcome } from './update-upload.ts';
+
+export interface RoundContext {
+  readonly site: Site;
+  readonly client: HubClient;
+  readonly taskId: string;
+  readonly taskDir: string;
+  readonly definition: TaskDefinition;
+  readonly trainingTask: TrainingTask;
+  readonly cohortTaskId: string;
+  readonly state: TaskState;
+  readonly signal: AbortSignal;
+  readonly retry: RetryPolicy;
+  readonly emit: (event: SyncEvent) => void;
+  /** Runs training and evaluation one at a time (tasks share the machine). */
+  readonly lane: <T>(work: () => Promise<T>) => Promise<T>;
+  readonly backend?: BackendChoice;
+  readonly threads?: number;
+  readonly chunkBytes?: number;
+  readonly clock: () => Date;
+}
+
+/** The cohort as the trainer takes it; validation falls back to training images when a site has none. */
+export function cohortForTraining(ctx: Pick<RoundContext, 'site' | 'cohortTaskId'>): {
+  train: CohortItem[];
+  validation: CohortItem[];
+} {
+  const cohort = buildCohort(ctx.site, ctx.cohortTaskId);
+  if (cohort.train.length === 0) {
+    throw new SyncError(
+      'bad-state',
+      `This site's task "${ctx.cohortTaskId}" has no training images (no labelled studies in by consent); ` +
+        'import labels (radfed site labels import) and check the cohort (radfed site cohort).',
+    );
+  }
+  return { train: cohort.train, validation: cohort.validation.length > 0 ? cohort.validation : cohort.train };
+}
+
+export async function workOnRound(
+  ctx: RoundContext,
+  round: number,
+  baseVersion: number,
+): Promise<SendOutcome> {
+  const { state } = ctx;
+  let work: RoundWork | null = state.current;
+  const resumed = work !== null && work.round === round && work.baseVersion === baseVersion;
+  if (!resumed) {
+    if (work) rmSync(roundFolder(ctx.taskDir, work.round), { recursive: true, force: true });
+    work = {
+      round,
+      baseVersion,
+      phase: 'training',
+      startedAt: ctx.clock().toISOString(),
+      trainSeconds: null,
+      uploadId: null,
+      patients: [],
+    };
+    state.current = work;
+    saveTaskState(ctx.taskDir, state);
+  }
+  const current = work as RoundWork;
+  const dir = roundFolder(ctx.taskDir, round);
+  let sealed = current.phase === 'sealed' ? readSealed(dir) : null;
+  if (!sealed) {
+    const global = await withRetries(
+      () => fetchGlobalModel(ctx.client, ctx.taskId, baseVersion, join(ctx.taskDir, 'models')),
+      ctx.retry,
+    );
+    ctx.emit({
+      type: 'model-downloaded',
+      taskId: ctx.taskId,
+      version: baseVersion,
+      bytes: global.downloadedBytes,
+    });
+    const cohort = cohortForTraining(ctx);
+    ctx.emit({
+      type: 'round-started',
+      taskId: ctx.taskId,
+      round,
+      baseVersion,
+      train: cohort.train.length,
+      validation: cohort.validation.length,
+      resumed,
+    });
+    const started = performance.now();
+    const trained = await ctx.lane(() => train(ctx, round, join(dir, 'checkpoint'), global.weights, cohort));
+    // The round's last epoch, not its best by local validation: a round is one leg of a longer
+    // training, and a few validation images per site would otherwise throw rounds of progress away.
+    const local = await readTrainedWeights(
+      lastEpochWeights(join(dir, 'checkpoint'), trained.bestWeights),
+      global.weights,
+    );
+    sealed = sealUpdateToDisk(ctx.client, dir, {
+      taskId: ctx.taskId,
+      round,
+      baseVersion,
+      local,
+      global: global.weights,
+      examples: cohort.train.length,
+      compression: ctx.definition.compression,
+    });
+    current.phase = 'sealed';
+    current.trainSeconds = (performance.now() - started) / 1000;
+    current.patients = [...new Set([...cohort.train, ...cohort.validation].map((item) => item.patient))];
+    saveTaskState(ctx.taskDir, state);
+    rmSync(join(dir, 'checkpoint'), { recursive: true, force: true });
+    const best = trained.best;
+    ctx.emit({
+      type: 'trained',
+      taskId: ctx.taskId,
+      round,
+      seconds: current.trainSeconds,
+      examples: cohort.train.length,
+      resumedFromEpoch: trained.resumedFromEpoch,
+      validation: { loss: best.loss, accuracy: best.accuracy, auc: best.auc, n: best.count },
+    });
+  }
+  const sending = sealed;
+  const started = performance.now();
+  const outcome = await withRetries(
+    () =>
+      sendSealedUpdate(ctx.client, ctx.taskId, sending, {
+        ...(ctx.chunkBytes ? { chunkBytes: ctx.chunkBytes } : {}),
+        onUploadId: (id) => {
+          if (current.uploadId !== id) {
+            current.uploadId = id;
+            saveTaskState(ctx.taskDir, state);
+          }
+        },
+        onProgress: (progress) =>
+          ctx.emit({
+            type: 'uploading',
+            taskId: ctx.taskId,
+            round,
+            sentBytes: progress.sentBytes,
+            totalBytes: progress.totalBytes,
+          }),
+      }),
+    ctx.retry,
+  );
+  const seconds = (performance.now() - started) / 1000;
+  if (outcome.kind === 'submitted') {
+    state.pending.push({ round, baseVersion, patients: current.patients });
+    ctx.emit({
+      type: 'submitted',
+      taskId: ctx.taskId,
+      round,
+      bytes: outcome.bytes,
+      resumedFromBytes: outcome.resumedFromBytes,
+      seconds,
+    });
+  } else {
+    ctx.emit({ type: outcome.kind, taskId: ctx.taskId, round, reason: outcome.reason });
+  }
+  state.history.push({
+    round,
+    outcome: outcome.kind,
+    reason: outcome.kind === 'submitted' ? null : outcome.reason,
+    trainSeconds: current.trainSeconds,
+    uploadSeconds: outcome.kind === 'submitted' ? seconds : null,
+    sentBytes: outcome.kind === 'submitted' ? outcome.bytes - outcome.resumedFromBytes : 0,
+    examples: sending.examples,
+  });
+  state.current = null;
+  saveTaskState(ctx.taskDir, state);
+  rmSync(dir, { recursive: true, force: true });
+  return outcome;
+}
+
+/** Base path of the last epoch's weights, from the trainer's checkpoint pointer (latest.json). */
+export function lastEpochWeights(checkpointDir: string, fallback: string): string {
+  try {
+    const pointer = JSON.parse(readFileSync(join(checkpointDir, 'latest.json'), 'utf8')) as {
+      latest?: unknown;
+    };
+    if (typeof pointer.latest === 'string' && /^epoch-\d+$/.test(pointer.latest))
+      return join(checkpointDir, pointer.latest, 'model');
+  } catch {
+    // no pointer: the trainer's best weights
+  }
+  return fallback;
+}
+
+async function train(
+  ctx: RoundContext,
+  round: number,
+  checkpointDir: string,
+  global: Parameters<typeof toNamedValues>[0],
+  cohort: { train: CohortItem[]; validation: CohortItem[] },
+) {
+  const d = ctx.definition;
+  let lastReport = 0;
+  const options = {
+    task: ctx.trainingTask,
+    train: cohort.train,
+    validation: cohort.validation,
+    // The prepared-image cache of the site (D/cache); a withdrawal removes a patient's part of it.
+    cacheDir: join(ctx.site.directory, 'cache'),
+    checkpointDir,
+    ...(ctx.backend ? { backend: ctx.backend } : {}),
+    ...(ctx.threads ? { threads: ctx.threads } : {}),
+    signal: ctx.signal,
+    epochs: d.localEpochs,
+    batchSize: d.batchSize,
+    learningRate: d.optimizer.learningRate,
+    // The global model already went through earlier rounds: no warm-up, no decay within a round.
+    schedule: { kind: 'constant' } as const,
+    patience: 0,
+    seed: round,
+    initialWeights: toNamedValues(global),
+    onProgress: (event: Parameters<NonNullable<Parameters<typeof trainLocalModel>[0]['onProgress']>>[0]) => {
+      if (event.type !== 'batch') return;
+      const now = Date.now();
+      if (now - lastReport < 1000 && event.batch < event.batches) return;
+      lastReport = now;
+      ctx.emit({
+        type: 'training',
+        taskId: ctx.taskId,
+        round,
+        epoch: event.epoch,
+        epochs: d.localEpochs,
+        batch: event.batch,
+        batches: event.batches,
+        loss: event.loss,
+      });
+    },
+  };
+  try {
+    return await trainLocalModel(options);
+  } catch (error) {
+    // The cohort changed since the checkpoint was written (an ingest, a withdrawal): start the round afresh.
+    if (!(error instanceof TrainError) || error.code !== 'invalid-checkpoint') throw error;
+    rmSync(checkpointDir, { recursive: true, force: true });
+    return trainLocalModel(options);
+  }
+}

@@ -1,0 +1,131 @@
+// What the federation loop reports as it goes: to the terminal (in words, by describeSyncEvent), to
+// the demo's parent process (as JSON lines), and to tests. Counts, rounds, bytes and seconds only;
+// nothing about a patient.
+
+export interface SiteMetrics {
+  loss: number;
+  accuracy: number;
+  auc: number | null;
+  n: number;
+}
+
+export type SyncEvent =
+  | { type: 'task-started'; taskId: string; name: string; joined: boolean }
+  | {
+      type: 'round-state';
+      taskId: string;
+      round: number | null;
+      state: string | null;
+      accepted: number;
+      quorum: number;
+      joined: number;
+    }
+  | { type: 'initial-model'; taskId: string; outcome: 'sent' | 'not-needed' }
+  | {
+      type: 'round-started';
+      taskId: string;
+      round: number;
+      baseVersion: number;
+      train: number;
+      validation: number;
+      resumed: boolean;
+    }
+  | { type: 'model-downloaded'; taskId: string; version: number; bytes: number }
+  | {
+      type: 'training';
+      taskId: string;
+      round: number;
+      epoch: number;
+      epochs: number;
+      batch: number;
+      batches: number;
+      loss: number;
+    }
+  | {
+      type: 'trained';
+      taskId: string;
+      round: number;
+      seconds: number;
+      examples: number;
+      resumedFromEpoch: number;
+      validation: SiteMetrics;
+    }
+  | { type: 'uploading'; taskId: string; round: number; sentBytes: number; totalBytes: number }
+  | {
+      type: 'submitted';
+      taskId: string;
+      round: number;
+      bytes: number;
+      resumedFromBytes: number;
+      seconds: number;
+    }
+  | { type: 'refused'; taskId: string; round: number; reason: string }
+  | { type: 'missed'; taskId: string; round: number; reason: string }
+  | { type: 'round-published'; taskId: string; round: number; version: number; patients: number }
+  | {
+      type: 'evaluated';
+      taskId: string;
+      version: number;
+      round: number;
+      metrics: SiteMetrics;
+      federated: { loss: number | null; auc: number | null; sites: number };
+    }
+  | { type: 'retrying'; taskId: string | null; attempt: number; delayMs: number; message: string }
+  | { type: 'problem'; taskId: string | null; message: string }
+  | { type: 'task-ended'; taskId: string; state: string; reason: string | null };
+
+const pct = (value: number | null) => (value === null ? 'n/a' : value.toFixed(3));
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`;
+
+/** One line for the operator, or null for events too fine-grained to print. */
+export function describeSyncEvent(event: SyncEvent): string | null {
+  switch (event.type) {
+    case 'task-started':
+      return `Task ${event.taskId} ("${event.name}"): ${event.joined ? 'taking part' : 'joined'}; waiting for rounds.`;
+    case 'round-state':
+      return event.round === null
+        ? null
+        : `Task ${event.taskId} round ${event.round}: ${event.state} (${event.accepted} of ${event.quorum} updates needed, ${event.joined} sites joined).`;
+    case 'initial-model':
+      return event.outcome === 'sent'
+        ? `Task ${event.taskId}: sent the initial model (the task had none).`
+        : null;
+    case 'round-started':
+      return (
+        `Round ${event.round} of task ${event.taskId}: ${event.resumed ? 'resuming' : 'training'} from global model ` +
+        `v${event.baseVersion} on ${event.train} images (${event.validation} for validation).`
+      );
+    case 'model-downloaded':
+      return event.bytes > 0
+        ? `Downloaded global model v${event.version} (${mb(event.bytes)}), signature verified.`
+        : null;
+    case 'training':
+      return null;
+    case 'trained':
+      return `Round ${event.round}: trained in ${event.seconds.toFixed(1)} s${event.resumedFromEpoch > 0 ? ` (resumed after epoch ${event.resumedFromEpoch})` : ''}; local validation loss ${event.validation.loss.toFixed(3)}, AUC ${pct(event.validation.auc)}.`;
+    case 'uploading':
+      return null;
+    case 'submitted':
+      return (
+        `Round ${event.round}: update sent (${mb(event.bytes)} sealed${event.resumedFromBytes > 0 ? `, resumed after ${mb(event.resumedFromBytes)}` : ''}) ` +
+        `in ${event.seconds.toFixed(1)} s; the hub accepted it.`
+      );
+    case 'refused':
+      return `Round ${event.round}: the hub refused this site's update: ${event.reason}`;
+    case 'missed':
+      return `Round ${event.round}: this site's update did not count: ${event.reason}`;
+    case 'round-published':
+      return `Round ${event.round} published as global model v${event.version}; recorded that it used data of ${event.patients} patients.`;
+    case 'evaluated':
+      return (
+        `Global model v${event.version} on this site's validation images: loss ${event.metrics.loss.toFixed(3)}, ` +
+        `accuracy ${event.metrics.accuracy.toFixed(3)}, AUC ${pct(event.metrics.auc)} (federated so far: AUC ${pct(event.federated.auc)} over ${event.federated.sites} sites).`
+      );
+    case 'retrying':
+      return `${event.message} Trying again in ${(event.delayMs / 1000).toFixed(1)} s (attempt ${event.attempt + 1}).`;
+    case 'problem':
+      return `Problem${event.taskId ? ` with task ${event.taskId}` : ''}: ${event.message}`;
+    case 'task-ended':
+      return `Task ${event.taskId} is ${event.state}${event.reason ? `: ${event.reason}` : ''}.`;
+  }
+}

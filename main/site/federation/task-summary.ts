@@ -1,0 +1,85 @@
+// A federated task in plain words, for the operator who decides whether the site takes part: what
+// is trained on which of the site's data, how, and exactly what leaves the site.
+import type { Compression, TaskDefinition, TaskView } from '../../../shared/federation/index.ts';
+
+export interface TaskSummaryInput {
+  readonly view: TaskView;
+  readonly hubUrl: string;
+  /** Float32 values in the task's model (from the engine). */
+  readonly modelValues: number;
+  /** The site task supplying the cohort, and its size now (null when it cannot be built yet). */
+  readonly cohort: { taskId: string; train: number; validation: number; patients: number } | null;
+}
+
+const BYTES_PER_VALUE: Record<Compression, number> = { none: 4, float16: 2, int8: 1 };
+const COMPRESSION_WORDS: Record<Compression, string> = {
+  none: 'not compressed (32-bit floats)',
+  float16: 'compressed to 16-bit floats',
+  int8: 'compressed to 8-bit integers with one scale per tensor',
+};
+
+/** Bytes of one update of a model of `values` float32 values, compressed as the task says (approx.). */
+export function updateBytes(values: number, compression: Compression): number {
+  return values * BYTES_PER_VALUE[compression];
+}
+
+export function megabytes(bytes: number): string {
+  const mb = bytes / 1e6;
+  return mb >= 10 ? mb.toFixed(0) : mb >= 1 ? mb.toFixed(1) : mb.toFixed(2);
+}
+
+export function describeStrategy(definition: TaskDefinition): string {
+  const s = definition.strategy;
+  switch (s.name) {
+    case 'fedavg':
+      return 'FedAvg: the hub averages the sites\u2019 updates, weighted by their number of training images';
+    case 'fedprox':
+      return (
+        `FedProx (\u03bc = ${s.mu}): the hub averages the updates as FedAvg does; the sites are asked to keep ` +
+        'local training close to the global model (this site\u2019s trainer does not add that term yet, so it trains as for FedAvg)'
+      );
+    case 'fedadam':
+      return `FedAdam: the hub applies the averaged update with Adam (server learning rate ${s.serverLearningRate})`;
+    case 'fedbn':
+      return 'FedBN: the hub averages the updates except batch-normalisation layers, which stay specific to each site';
+    case 'cyclic':
+      return 'cyclic weight transfer: the model visits the sites one after another; this site trains on its turn';
+  }
+}
+
+export function describeTask(input: TaskSummaryInput): string[] {
+  const { view } = input;
+  const d = view.definition;
+  const raw = input.modelValues * 4;
+  const perRound = updateBytes(input.modelValues, d.compression);
+  const window = d.input.window
+    ? `a fixed window (centre ${d.input.window.center}, width ${d.input.window.width})`
+    : 'each image\u2019s own brightness range';
+  const lines = [
+    `Task ${view.id}: "${d.name}" (${view.state}) from the hub at ${input.hubUrl}`,
+    ...(d.description ? [`  ${d.description}`] : []),
+    `  Model: ${d.model.name}, ${(input.modelValues / 1e6).toFixed(2)} M weights (${megabytes(raw)} MB), on ${d.input.size}\u00d7${d.input.size} greyscale images scaled with ${window}.`,
+    `  Labels: ${d.labels.join(', ')}.`,
+    input.cohort
+      ? `  Trains on this site\u2019s task "${input.cohort.taskId}": ${input.cohort.train} training and ${input.cohort.validation} validation images of ${input.cohort.patients} patients in by consent, de-identified.`
+      : '  This site has no task with these labels yet: add one (radfed site task add) and import its labels before approving.',
+    `  Rounds: ${d.rounds}; in each, ${d.localEpochs} local epoch${d.localEpochs === 1 ? '' : 's'} in batches of ${d.batchSize}, ` +
+      `${d.optimizer.name === 'adam' ? 'Adam' : 'SGD'} at learning rate ${d.optimizer.learningRate}.`,
+    `  Strategy: ${describeStrategy(d)}. A round closes when ${d.quorum} site${d.quorum === 1 ? ' has' : 's have'} sent an update, or ${formatSeconds(d.roundDeadlineSeconds)} after it opened.`,
+    'What leaves this site:',
+    `  - per round, one model update of about ${megabytes(perRound)} MB: the change to the global model, ${COMPRESSION_WORDS[d.compression]}, encrypted to the hub\u2019s key (X25519, AES-256-GCM) and signed by this site;`,
+    '  - per round, the global model\u2019s loss, accuracy and AUC on this site\u2019s validation images, with their number;',
+    '  - the number of training images behind each update.',
+    '  Never images, labels of single studies, or anything about a patient.',
+    d.privacy.secureAggregation
+      ? '  Updates are masked (secure aggregation): the hub sees only the sum over sites.'
+      : '  Updates are not masked (no secure aggregation) and carry no differential-privacy noise: the hub sees this site\u2019s update itself.',
+  ];
+  return lines;
+}
+
+function formatSeconds(seconds: number): string {
+  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
+  if (seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${seconds} s`;
+}

@@ -41,7 +41,7 @@ beforeAll(async () => {
   // Split by patient, never by image: one patient's studies stay on one side.
   validation = items.filter((i) => Number(i.patient.split('-').pop()) % 4 === 0);
   train = items.filter((i) => Number(i.patient.split('-').pop()) % 4 !== 0);
-}, 120_000);
+}, 300_000);
 
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -78,7 +78,7 @@ describe('trainLocalModel', () => {
     expect(events.filter((e) => e.type === 'epoch')).toHaveLength(14);
     const manifest = JSON.parse(await readFile(`${result.bestWeights}.json`, 'utf8'));
     expect(manifest.meta.architecture).toBe('resnet-small');
-  }, 120_000);
+  }, 300_000);
 
   it('resumes a cancelled run from its last completed epoch', async () => {
     const checkpointDir = join(dir, 'resume');
@@ -117,7 +117,7 @@ describe('trainLocalModel', () => {
     await expect(trainLocalModel({ ...common, seed: 3 })).rejects.toMatchObject({
       code: 'invalid-checkpoint',
     });
-  }, 120_000);
+  }, 300_000);
 
   it('stops early when validation loss stops improving', async () => {
     const result = await trainLocalModel({

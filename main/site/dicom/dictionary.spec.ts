@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { keywordOf, vrOf } from './dictionary.ts';
+import { createRequire } from 'node:module';
+import { keywordOf, parseDictionaryText, vrOf } from './dictionary.ts';
+import { DICTIONARY_TEXT } from './dictionary-data.ts';
 import { Tags } from './tags.ts';
 import { transferSyntaxOf } from './transfer-syntax.ts';
 import * as TS from './transfer-syntax.ts';
@@ -73,6 +75,31 @@ describe('transfer syntaxes', () => {
         deflated: false,
         encapsulated: true,
       });
+    }
+  });
+});
+
+describe('the generated dictionary text', () => {
+  it('holds every entry of dcmjs’s dictionary with the same VR and keyword (regenerate it after updating dcmjs)', () => {
+    const dcmjs = createRequire(import.meta.url)('dcmjs') as {
+      data: { DicomMetaDictionary: { nameMap: Record<string, { tag: string; vr: string; name: string }> } };
+    };
+    const generated = parseDictionaryText(DICTIONARY_TEXT);
+    const fromDcmjs = new Map<number, { vr: string; keyword: string }>();
+    for (const entry of Object.values(dcmjs.data.DicomMetaDictionary.nameMap)) {
+      const m = /^\(([0-9A-F]{4}),([0-9A-F]{4})\)$/i.exec(entry.tag);
+      if (!m) continue;
+      fromDcmjs.set(parseInt(`${m[1]}${m[2]}`, 16) >>> 0, {
+        vr: entry.vr,
+        keyword: entry.name.replace(/^RETIRED_/, ''),
+      });
+    }
+    expect(generated.size).toBe(fromDcmjs.size);
+    expect(generated.size).toBeGreaterThan(4000);
+    for (const [tag, entry] of fromDcmjs) {
+      const mine = generated.get(tag);
+      expect(mine?.keyword, tag.toString(16)).toBe(entry.keyword);
+      expect(mine?.vr === entry.vr || !/^[A-Z]{2}$/.test(entry.vr), tag.toString(16)).toBe(true);
     }
   });
 });

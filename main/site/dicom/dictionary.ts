@@ -1,8 +1,8 @@
-// The data dictionary (PS3.6) for Implicit VR parsing and for readable names, built from dcmjs's
-// dictionary at first use. dcmjs.data.DicomMetaDictionary.dictionary is a lazy Proxy with no
-// enumerable keys, so the Map is built from its nameMap, which lists the same entries.
-import { createRequire } from 'node:module';
+// The data dictionary (PS3.6) for Implicit VR parsing and for readable names. The entries come from
+// dcmjs's dictionary, turned into compact text at development time (scripts/generate-dicom-dictionary.mjs)
+// so that a de-identification worker thread does not evaluate all of dcmjs to read one table.
 import type { Tag, Vr } from './model.ts';
+import { DICTIONARY_TEXT } from './dictionary-data.ts';
 import { isVr } from './vr.ts';
 
 interface Entry {
@@ -12,27 +12,22 @@ interface Entry {
 
 let entries: Map<Tag, Entry> | undefined;
 
-/**
- * dcmjs has no type declarations; it is loaded through require (its CommonJS build) so that no
- * ambient module declaration is needed, and each entry is checked as it is read.
- */
-function loadEntries(): Map<Tag, Entry> {
-  const dcmjs: unknown = createRequire(import.meta.url)('dcmjs');
-  const nameMap = (dcmjs as { data?: { DicomMetaDictionary?: { nameMap?: unknown } } }).data
-    ?.DicomMetaDictionary?.nameMap;
-  if (typeof nameMap !== 'object' || nameMap === null) {
-    throw new Error('dcmjs data dictionary not found: reinstall dependencies (npm ci)');
-  }
+/** Parses the generated text: `GGGGEEEE VR Keyword` per line. */
+export function parseDictionaryText(text: string): Map<Tag, Entry> {
   const map = new Map<Tag, Entry>();
-  for (const raw of Object.values(nameMap as Record<string, unknown>)) {
-    const e = raw as { tag?: unknown; vr?: unknown; name?: unknown };
-    if (typeof e.tag !== 'string' || typeof e.vr !== 'string' || typeof e.name !== 'string') continue;
-    const m = /^\(([0-9A-F]{4}),([0-9A-F]{4})\)$/i.exec(e.tag);
-    if (!m) continue;
-    const t = ((parseInt(m[1] ?? '', 16) << 16) | parseInt(m[2] ?? '', 16)) >>> 0;
-    map.set(t, { vr: resolveVr(e.vr), keyword: e.name.replace(/^RETIRED_/, '') });
+  for (const line of text.split('\n')) {
+    if (line.length < 12) continue;
+    const space = line.indexOf(' ', 9);
+    map.set(parseInt(line.slice(0, 8), 16) >>> 0, {
+      vr: resolveVr(line.slice(9, space)),
+      keyword: line.slice(space + 1),
+    });
   }
   return map;
+}
+
+function loadEntries(): Map<Tag, Entry> {
+  return parseDictionaryText(DICTIONARY_TEXT);
 }
 
 /**

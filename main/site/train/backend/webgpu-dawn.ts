@@ -64,6 +64,14 @@ async function installDawn(): Promise<GpuLike> {
 /** Loads Dawn, asks for a high-performance adapter and says what it found, or why not. */
 export async function probeDawn(): Promise<DawnProbe> {
   const api = dawnApi();
+  // Without the loader Dawn finds no adapter anyway, and loading it prints a native warning that
+  // would only alarm the person reading the log: answer in words instead.
+  if (!vulkanLoaderPresent()) {
+    return {
+      ok: false,
+      reason: `no GPU adapter found (${api}: the Vulkan loader libvulkan.so.1 is not installed)`,
+    };
+  }
   let gpu: GpuLike;
   try {
     installed ??= installDawn();
@@ -74,12 +82,6 @@ export async function probeDawn(): Promise<DawnProbe> {
   }
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
   if (!adapter) {
-    if (!vulkanLoaderPresent()) {
-      return {
-        ok: false,
-        reason: `no GPU adapter found (${api}: the Vulkan loader libvulkan.so.1 is not installed)`,
-      };
-    }
     return { ok: false, reason: `no GPU adapter found (${api})` };
   }
   return { ok: true, device: describeAdapter(adapter.info), api };

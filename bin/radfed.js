@@ -23,7 +23,7 @@ function newestSourceTime(folder) {
 function bundleIsCurrent() {
   try {
     const built = statSync(bundle).mtimeMs;
-    return ['cli', 'main/site', 'shared', 'hub'].every(
+    return ['cli', 'main/site', 'main/demo', 'shared', 'hub'].every(
       (folder) => newestSourceTime(`${root}${folder}`) <= built,
     );
   } catch {

@@ -3,12 +3,14 @@ import type { Command } from 'commander';
 import { parsePositiveInt } from './arguments.ts';
 import { benchmarkDeid, formatDeidBench } from './bench/deid-benchmark.ts';
 import { registerBenchHubCommand } from './bench-hub.ts';
+import { registerBenchSecAggCommand } from './bench-secagg.ts';
 import { registerBenchTrainCommand } from './bench-train.ts';
 
 export function registerBenchCommands(program: Command): void {
   const bench = program.command('bench').summary('measure throughput against reference tools');
   registerBenchHubCommand(bench);
   registerBenchTrainCommand(bench);
+  registerBenchSecAggCommand(bench);
 
   bench
     .command('deid')

@@ -19,7 +19,9 @@ import {
   type TaskRow,
 } from '../hub/index.ts';
 import { parseNonNegativeInt } from './arguments.ts';
+import { registerHubDashboardCommands } from './hub-dashboard-commands.ts';
 import { CliError } from './failure.ts';
+import { describePrivacyBudget } from './privacy-command.ts';
 
 export function registerHubCommands(program: Command): void {
   const hub = program
@@ -114,6 +116,7 @@ export function registerHubCommands(program: Command): void {
 
   registerTaskCommands(hub);
   registerModelCommands(hub);
+  registerHubDashboardCommands(hub);
 }
 
 function registerTaskCommands(hub: Command): void {
@@ -166,6 +169,8 @@ function registerTaskCommands(hub: Command): void {
         const models = listModels(ctx, row.id);
         if (flags.json) return print({ task: taskView(ctx, row, null), rounds, models });
         const lines = [describeTaskLine(ctx, row), `  definition: ${JSON.stringify(definitionOf(row))}`];
+        const budget = taskView(ctx, row, null).privacyBudget;
+        if (budget) lines.push(`  ${describePrivacyBudget(budget)}`);
         for (const round of rounds) {
           const accepted = ctx.store.uploads.acceptedUpdates(row.id, round.number).length;
           lines.push(

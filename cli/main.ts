@@ -1,14 +1,26 @@
 // The `radfed` command: one entry, subcommands registered by the files beside this one.
 import { Command, CommanderError } from 'commander';
-import { registerBenchCommands } from './bench-commands.ts';
-import { registerDeidCommand } from './deid-command.ts';
-import { registerDemoCommand } from './demo-command.ts';
 import { reportFailure } from './failure.ts';
-import { registerHubCommands } from './hub-commands.ts';
-import { registerSiteCommands } from './site-commands.ts';
-import { registerSynthCommand } from './synth-command.ts';
 
-export function buildProgram(): Command {
+type RegisterCommands = (program: Command) => void;
+
+/**
+ * Each command family loads its code, and what that code needs (TensorFlow.js, Fastify, SQLite, the
+ * DICOM network stack), only when it runs: `radfed deid` on a few files should not wait for the
+ * hub's web server to load. Listed in the order `radfed --help` shows them.
+ */
+const COMMAND_FAMILIES: Readonly<Record<string, () => Promise<RegisterCommands>>> = {
+  synth: async () => (await import('./synth-command.ts')).registerSynthCommand,
+  deid: async () => (await import('./deid-command.ts')).registerDeidCommand,
+  site: async () => (await import('./site-commands.ts')).registerSiteCommands,
+  hub: async () => (await import('./hub-commands.ts')).registerHubCommands,
+  demo: async () => (await import('./demo-command.ts')).registerDemoCommand,
+  bench: async () => (await import('./bench-commands.ts')).registerBenchCommands,
+  privacy: async () => (await import('./privacy-command.ts')).registerPrivacyCommands,
+};
+
+/** The program with the family `argv` names, or with every family (help, or an unknown command). */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('radfed')
     .description(
       'RadFed: de-identify DICOM at each hospital, train locally, and share only masked model updates.',
@@ -16,12 +28,10 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help to see the usage)')
     .exitOverride();
-  registerSynthCommand(program);
-  registerDeidCommand(program);
-  registerSiteCommands(program);
-  registerHubCommands(program);
-  registerDemoCommand(program);
-  registerBenchCommands(program);
+  const first = argv[0];
+  const families =
+    first !== undefined && Object.hasOwn(COMMAND_FAMILIES, first) ? [first] : Object.keys(COMMAND_FAMILIES);
+  for (const family of families) (await COMMAND_FAMILIES[family]!())(program);
   for (const command of program.commands) applyCommonSettings(command);
   return program;
 }
@@ -33,7 +43,7 @@ function applyCommonSettings(command: Command): void {
 
 /** Runs the command line and returns the exit status: 0 done, 1 could not run, 2 wrong usage. */
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;

@@ -3,7 +3,8 @@ import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { SiteStatus } from '../shared/ipc/index.ts';
 import { parseDeidOptions } from '../main/site/deid/index.ts';
-import { initSite, SiteAgent } from '../main/site/index.ts';
+import { initSite, openSite, SiteAgent } from '../main/site/index.ts';
+import { siteTaskBudgets } from '../main/site/federation/index.ts';
 import { CliError } from './failure.ts';
 import { terminalProgress } from './progress.ts';
 import { registerCohortCommands } from './site-cohort-commands.ts';
@@ -11,6 +12,7 @@ import { registerConsentCommands } from './site-consent-commands.ts';
 import { registerFederationCommands } from './site-federation-commands.ts';
 import { registerRunCommands } from './site-run-commands.ts';
 import { registerTrainCommand } from './site-train-command.ts';
+import { registerSiteUiCommand } from './site-ui-command.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -101,7 +103,20 @@ export function registerSiteCommands(program: Command): void {
       const agent = SiteAgent.open(resolve(flags.dir));
       try {
         const status = agent.status();
-        process.stdout.write(flags.json ? `${JSON.stringify(status, null, 2)}\n` : describeStatus(status));
+        // Differential privacy: this site's own count of each approved task's budget.
+        const site = openSite(resolve(flags.dir));
+        let budgets;
+        try {
+          budgets = siteTaskBudgets(resolve(flags.dir), site.database);
+        } finally {
+          site.database.close();
+        }
+        process.stdout.write(
+          flags.json
+            ? `${JSON.stringify({ ...status, privacyBudgets: budgets }, null, 2)}\n`
+            : describeStatus(status) +
+                budgets.map((b) => `  Privacy budget of task "${b.taskName}" (${b.taskId}): ${b.text}\n`).join(''),
+        );
       } finally {
         agent.close();
       }
@@ -112,6 +127,7 @@ export function registerSiteCommands(program: Command): void {
   registerRunCommands(site);
   registerTrainCommand(site);
   registerFederationCommands(site);
+  registerSiteUiCommand(site);
 }
 
 export function describeStatus(status: SiteStatus): string {

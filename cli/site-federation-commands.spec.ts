@@ -47,7 +47,12 @@ describe('radfed site enroll / approve / run', () => {
     expect(enrolled).toMatch(/Pinned: the hub CA certificate [0-9a-f]{16}/);
     expect(enrolled).not.toContain(token);
 
-    const taskId = fixture.createTask({ name: 'cli task', quorum: 1, rounds: 1 });
+    const taskId = fixture.createTask({
+      name: 'cli task',
+      quorum: 1,
+      rounds: 1,
+      privacy: { secureAggregation: false },
+    });
     expect(await radfed('approve', '--dir', dir)).toMatch(
       new RegExp(`${taskId}  "cli task"  active, 1 rounds  not approved`),
     );

@@ -2,26 +2,35 @@
 // rest), adds it into a running weighted sum, and applies the task's strategy. Yields to the event
 // loop between updates so the hub keeps answering sites while it works.
 import {
+  adaptiveClippingOn,
+  aggregateRound,
   applyStrategy,
   decodeWeights,
   encodeWeights,
+  isRobustStrategy,
   layoutOf,
   openSealed,
+  splitClipBit,
   uploadContext,
   WeightedDeltaSum,
   type AggregationResult,
   type FedAdamState,
   type NamedTensor,
   type ServerOptimizerState,
+  type SiteUpdate,
   type TaskDefinition,
 } from '../shared/federation/index.ts';
+import type { ClipBitSum } from './adaptive-clipping.ts';
 import type { HubContext } from './hub-context.ts';
 import { findModel, loadModelWeights } from './model-registry.ts';
+import { unmaskedRoundSum } from './secagg/index.ts';
 import type { RoundRow, SubmissionRow, TaskRow } from './store/index.ts';
 
 export interface RoundAggregate extends AggregationResult {
   /** Bytes of sealed updates read, for throughput figures. */
   readonly updateBytes: number;
+  /** Adaptive clipping: the sum of the sites' noised bits (null when the task does not adapt C). */
+  readonly clipBits: ClipBitSum | null;
 }
 
 export async function aggregateRoundUpdates(
@@ -32,23 +41,55 @@ export async function aggregateRoundUpdates(
   submissions: readonly SubmissionRow[],
 ): Promise<RoundAggregate> {
   const base = loadModelWeights(ctx, findModel(ctx, task.id, round.base_version ?? 0));
-  const sum = new WeightedDeltaSum(layoutOf(base));
-  let updateBytes = 0;
-  for (const submission of submissions) {
-    const sealed = ctx.store.blobs.read(submission.blob_sha256);
-    updateBytes += sealed.byteLength;
+  const adaptive = adaptiveClippingOn(definition.privacy.differentialPrivacy);
+  if (definition.privacy.secureAggregation.enabled) {
+    // The hub never opens one site's update: it unmasks only the sum of the survivors' masked inputs.
+    const { sum, updateBytes, clipBits } = await unmaskedRoundSum(ctx, task, round, base, adaptive);
+    return {
+      ...applyStrategy(definition.strategy, base, sum, loadServerState(ctx, task)),
+      updateBytes,
+      clipBits,
+    };
+  }
+  // Adaptive clipping without secure aggregation: each sealed update carries its noised bit.
+  const bits = { sum: 0, sites: 0 };
+  const open = (submission: SubmissionRow) => {
     const context = uploadContext({
       taskId: task.id,
       round: submission.round,
       siteId: submission.site_id,
       kind: 'delta',
     });
-    const delta = decodeWeights(openSealed(sealed, ctx.keys.exchangeKey, context));
+    const sealed = ctx.store.blobs.read(submission.blob_sha256);
+    const { delta, bit } = splitClipBit(decodeWeights(openSealed(sealed, ctx.keys.exchangeKey, context)));
+    if (bit !== null) {
+      bits.sum += bit;
+      bits.sites += 1;
+    }
+    return { delta, bytes: sealed.byteLength };
+  };
+  const clipBits = () => (adaptive ? { ...bits } : null);
+  if (isRobustStrategy(definition.strategy)) {
+    // Median, trimmed mean and Krum need every update at once (secure aggregation is off for them).
+    const updates: SiteUpdate[] = [];
+    let updateBytes = 0;
+    for (const submission of submissions) {
+      const { delta, bytes } = open(submission);
+      updateBytes += bytes;
+      updates.push({ siteId: submission.site_id, examples: submission.examples, delta });
+    }
+    return { ...aggregateRound(definition.strategy, base, updates), updateBytes, clipBits: clipBits() };
+  }
+  const sum = new WeightedDeltaSum(layoutOf(base));
+  let updateBytes = 0;
+  for (const submission of submissions) {
+    const { delta, bytes } = open(submission);
+    updateBytes += bytes;
     sum.add({ siteId: submission.site_id, examples: submission.examples, delta });
     await new Promise((resolve) => setImmediate(resolve));
   }
   const result = applyStrategy(definition.strategy, base, sum, loadServerState(ctx, task));
-  return { ...result, updateBytes };
+  return { ...result, updateBytes, clipBits: clipBits() };
 }
 
 /** FedAdam's moments are kept as one RFW1 blob (m/… and v/… tensors) named in the task row. */

@@ -81,7 +81,7 @@ describe('model registry and export', () => {
     ]);
     expect(card.rounds.map((r: { state: string }) => r.state)).toEqual(['published', 'published']);
     expect(card.metrics.at(-1)).toMatchObject({ version: 2, accuracy: 0.72 });
-    expect(card.privacy).toMatchObject({ secureAggregation: false });
+    expect(card.privacy).toMatchObject({ secureAggregation: { enabled: false } });
     expect(card.model.hubSigningPublicKey).toBe(test.hub.ctx.keys.signingPublicKey);
   });
 

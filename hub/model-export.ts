@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { ModelMeta } from '../shared/federation/index.ts';
 import type { HubContext } from './hub-context.ts';
 import { findModel, loadModelWeights, modelMeta } from './model-registry.ts';
+import { modelCardPrivacy } from './privacy-budget.ts';
 import { definitionOf, findTask } from './tasks.ts';
 
 export const WEIGHTS_SHARD = 'group1-shard1of1.bin';
@@ -122,12 +123,7 @@ function modelCard(ctx: HubContext, taskId: string, version: number, missing: st
     metrics: store.models
       .models(taskId)
       .map((row) => ({ version: row.version, ...modelMeta(ctx, row).metrics })),
-    privacy: {
-      ...definition.privacy,
-      statement:
-        'Only model updates left the sites, encrypted to the hub. Secure aggregation and differential privacy ' +
-        `were ${definition.privacy.secureAggregation ? 'on' : 'off'} for this task.`,
-    },
+    privacy: modelCardPrivacy(ctx, taskId, definition, model.round),
     missing,
   };
 }

@@ -3,6 +3,8 @@
 import type { RoundView } from '../shared/federation/index.ts';
 import type { HubContext } from './hub-context.ts';
 import { neededUpdates } from './rounds.ts';
+import { roundClipNorm } from './adaptive-clipping.ts';
+import { secureActionPending, securePhase } from './secagg/index.ts';
 import type { SiteRow, TaskRow } from './store/index.ts';
 import { definitionOf } from './tasks.ts';
 
@@ -16,12 +18,19 @@ export function roundView(ctx: HubContext, task: TaskRow, site: SiteRow): RoundV
   const accepted = round ? store.uploads.acceptedUpdates(task.id, round.number) : [];
   const submitted = accepted.some((submission) => submission.site_id === site.id);
   const turnSiteId = round?.turn_site_id ?? null;
+  const secure =
+    definition.privacy.secureAggregation.enabled && round
+      ? securePhase(ctx, task.id, round.number)
+      : undefined;
+  // In a secure round, "may upload" means the site has its next SecAgg+ step to take (keys, shares,
+  // masked input or unmasking); the site then follows the phases itself.
   const mayUpload =
     task.state === 'active' &&
     round?.state === 'collecting' &&
     joined &&
-    !submitted &&
-    (turnSiteId === null || turnSiteId === site.id);
+    (secure
+      ? secureActionPending(ctx, task, round.number, site)
+      : !submitted && (turnSiteId === null || turnSiteId === site.id));
   const view: Omit<RoundView, 'revision'> = {
     taskId: task.id,
     taskState: task.state,
@@ -38,6 +47,21 @@ export function roundView(ctx: HubContext, task: TaskRow, site: SiteRow): RoundV
     mayUpload,
     submitted,
     failureReason: round?.failure_reason ?? task.failure_reason ?? null,
+    secureAggregation:
+      secure && round
+        ? {
+            phase:
+              round.state === 'collecting'
+                ? secure.phase
+                : round.state === 'aggregating'
+                  ? 'aggregating'
+                  : round.state === 'published'
+                    ? 'done'
+                    : 'failed',
+            deadlineAt: round.state === 'collecting' ? secure.deadline_at : null,
+          }
+        : null,
+    clipNorm: roundClipNorm(ctx, task.id, round?.number ?? null),
   };
   return { ...view, revision: revisionOf(view, joined) };
 }
@@ -52,5 +76,7 @@ function revisionOf(view: Omit<RoundView, 'revision'>, joined: boolean): string 
     view.acceptedUpdates,
     view.submitted ? 's' : '-',
     joined ? 'j' : '-',
+    view.secureAggregation?.phase ?? '-',
+    view.mayUpload ? 'u' : '-',
   ].join('.');
 }

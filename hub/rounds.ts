@@ -1,6 +1,7 @@
 // The round state machine. Each task has at most one live round:
 //   open        the round exists; it waits for a global model and for enough joined sites
-//   collecting  sites upload updates until all joined sites did, or the deadline passes
+//   collecting  sites upload updates until all joined sites did, or the deadline passes (with secure
+//               aggregation in SecAgg+ phases: keys, shares, masked inputs, unmasking; hub/secagg)
 //   aggregating the updates are being combined (re-run from the stored updates after a crash)
 //   published   the new global model is in the registry, signed
 //   failed      with a reason (quorum not reached by the deadline, aggregation error, task stopped)
@@ -11,6 +12,9 @@ import { FederationError, type TaskDefinition } from '../shared/federation/index
 import { aggregateRoundUpdates, storeServerState } from './aggregation-service.ts';
 import { isoAt, type HubContext } from './hub-context.ts';
 import { insertModelRow, storeModelBlob } from './model-registry.ts';
+import { advanceSecureRound, secureQuorum, startSecureRound } from './secagg/index.ts';
+import { endTaskIfBudgetReached } from './privacy-budget.ts';
+import { fixRoundClipNorm, recordClipBits, type ClipBitSum } from './adaptive-clipping.ts';
 import type { RoundRow, TaskRow } from './store/index.ts';
 import { definitionOf } from './tasks.ts';
 
@@ -54,6 +58,7 @@ export async function advanceAllTasks(ctx: HubContext, onEvent?: (event: RoundEv
 }
 
 export function neededUpdates(definition: TaskDefinition): number {
+  if (definition.privacy.secureAggregation.enabled) return secureQuorum(definition);
   return definition.strategy.name === 'cyclic' ? 1 : definition.quorum;
 }
 
@@ -86,12 +91,21 @@ async function step(
       onEvent?.({ taskId, round: round?.number ?? 0, state: 'task-ended' });
       return true;
     }
+    // Differential privacy: no round opens that would spend more than the task's ε.
+    if (endTaskIfBudgetReached(ctx, taskId, definition)) {
+      onEvent?.({ taskId, round: round?.number ?? 0, state: 'task-ended' });
+      return true;
+    }
     const number = (round?.number ?? 0) + 1;
-    store.tasks.insertRound({
-      task_id: taskId,
-      number,
-      base_version: store.models.latestModel(taskId)?.version ?? null,
-      opened_at: at,
+    store.transaction(() => {
+      store.tasks.insertRound({
+        task_id: taskId,
+        number,
+        base_version: store.models.latestModel(taskId)?.version ?? null,
+        opened_at: at,
+      });
+      // Adaptive clipping: the round's C is fixed as it opens, and stated to the sites with the round.
+      fixRoundClipNorm(ctx, taskId, definition, number);
     });
     onEvent?.({ taskId, round: number, state: 'open' });
     return true;
@@ -105,17 +119,30 @@ async function step(
       definition.strategy.name === 'cyclic'
         ? (joined[(round.number - 1) % joined.length]?.site_id ?? null)
         : null;
-    const moved = store.tasks.updateRound(taskId, round.number, 'open', {
-      state: 'collecting',
-      base_version: latest.version,
-      turn_site_id: turn,
-      collecting_at: at,
-      deadline_at: new Date(ctx.now() + definition.roundDeadlineSeconds * 1000).toISOString(),
+    const deadlineAt = new Date(ctx.now() + definition.roundDeadlineSeconds * 1000).toISOString();
+    const moved = store.transaction(() => {
+      const opened = store.tasks.updateRound(taskId, round.number, 'open', {
+        state: 'collecting',
+        base_version: latest.version,
+        turn_site_id: turn,
+        collecting_at: at,
+        deadline_at: deadlineAt,
+      });
+      // A secure round collects in phases (keys, shares, masked inputs, unmasking): see hub/secagg.
+      if (opened && definition.privacy.secureAggregation.enabled)
+        startSecureRound(ctx, taskId, round.number, deadlineAt);
+      return opened;
     });
     if (moved) onEvent?.({ taskId, round: round.number, state: 'collecting' });
     return moved;
   }
 
+  if (round.state === 'collecting' && definition.privacy.secureAggregation.enabled) {
+    const moved = advanceSecureRound(ctx, task, definition, round);
+    if (moved === 'aggregating' || moved === 'failed')
+      onEvent?.({ taskId, round: round.number, state: moved });
+    return moved !== null;
+  }
   if (round.state === 'collecting') return closeCollection(ctx, task, definition, round, onEvent);
   return aggregateAndPublish(ctx, task, definition, round, onEvent);
 }
@@ -178,6 +205,7 @@ async function aggregateAndPublish(
     weights: ReturnType<typeof storeModelBlob>;
     state: ReturnType<typeof storeServerState>;
     bytes: number;
+    clipBits: ClipBitSum | null;
   };
   try {
     const result = await aggregateRoundUpdates(ctx, task, definition, round, accepted);
@@ -185,6 +213,7 @@ async function aggregateAndPublish(
       weights: storeModelBlob(ctx, result.weights),
       state: storeServerState(ctx, result.serverState),
       bytes: result.updateBytes,
+      clipBits: result.clipBits,
     };
   } catch (error) {
     const why =
@@ -210,6 +239,7 @@ async function aggregateAndPublish(
     const version = (store.models.latestModel(task.id)?.version ?? -1) + 1;
     insertModelRow(ctx, { taskId: task.id, version, round: round.number, ...published.weights });
     store.tasks.setServerState(task.id, published.state.sha256, published.state.step);
+    if (published.clipBits) recordClipBits(ctx, task.id, round.number, published.clipBits);
     return true;
   });
   if (committed) {

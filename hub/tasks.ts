@@ -12,6 +12,7 @@ import {
 import { isoAt, newId, type HubContext } from './hub-context.ts';
 import { badRequest, conflict, notFound } from './hub-errors.ts';
 import { insertModelRow, storeModelBlob } from './model-registry.ts';
+import { privacyBudgetOf } from './privacy-budget.ts';
 import type { SiteRow, TaskRow } from './store/index.ts';
 
 export function parseTaskDefinition(input: unknown): TaskDefinition {
@@ -129,6 +130,7 @@ export function taskView(ctx: HubContext, task: TaskRow, site: SiteRow | null): 
     joined: site ? ctx.store.sites.hasJoined(task.id, site.id) : false,
     latestVersion: ctx.store.models.latestModel(task.id)?.version ?? null,
     failureReason: task.failure_reason,
+    privacyBudget: privacyBudgetOf(ctx, task.id, definitionOf(task)),
   };
 }
 

@@ -1,12 +1,14 @@
 // What makes an update acceptable, and the one transaction that records the verdict. A rejected
 // update is recorded too, with its reason, so the site (and the coordinator) can see why.
 import {
+  adaptiveClippingOn,
   assertFinite,
   assertSameLayout,
   decodeWeightsWithInfo,
   FederationError,
   layoutOf,
   openSealed,
+  splitClipBit,
   uploadContext,
   type NamedTensor,
   type UpdateEnvelope,
@@ -15,6 +17,7 @@ import { isoAt, newId, type HubContext } from './hub-context.ts';
 import { conflict, forbidden } from './hub-errors.ts';
 import { findModel, insertModelRow, loadModelWeights, storeModelBlob } from './model-registry.ts';
 import type { SiteRow, SubmissionRow, UploadRow } from './store/index.ts';
+import { checkMaskedUploadAllowed, maskedInputProblem } from './secagg/index.ts';
 import { definitionOf } from './tasks.ts';
 
 export interface CompleteRequest {
@@ -44,6 +47,9 @@ export function checkRoundOpenFor(ctx: HubContext, taskId: string, round: number
       `This site's update for round ${round} was already accepted; one update per round.`,
     );
   }
+  const task = ctx.store.tasks.task(taskId);
+  if (task && definitionOf(task).privacy.secureAggregation.enabled)
+    checkMaskedUploadAllowed(ctx, taskId, round, site);
 }
 
 /** Decrypts and checks a complete upload whose bytes are in the blob store, and records the verdict. */
@@ -66,9 +72,22 @@ export function acceptOrReject(
       ctx.keys.exchangeKey,
       uploadContext({ taskId: task.id, round: upload.round, siteId: site.id, kind: upload.kind }),
     );
-    const { weights, compression } = decodeWeightsWithInfo(plaintext);
+    const secure = upload.kind === 'delta' && definitionOf(task).privacy.secureAggregation.enabled;
+    const { weights, compression } = secure
+      ? { weights: [], compression: 'none' }
+      : decodeWeightsWithInfo(plaintext);
     assertFinite(weights);
-    if (upload.kind === 'initial') {
+    if (secure) {
+      const round = ctx.store.tasks.latestRound(task.id);
+      reason =
+        envelope.baseVersion !== round?.base_version
+          ? `The update was trained from global model version ${envelope.baseVersion}, but round ${upload.round} uses version ${round?.base_version}; download the current model and train again.`
+          : maskedInputProblem(
+              plaintext,
+              loadModelWeights(ctx, findModel(ctx, task.id, round.base_version ?? 0)),
+              adaptiveClippingOn(definitionOf(task).privacy.differentialPrivacy),
+            );
+    } else if (upload.kind === 'initial') {
       initialWeights = weights;
     } else {
       const round = ctx.store.tasks.latestRound(task.id);
@@ -78,8 +97,13 @@ export function acceptOrReject(
       } else if (compression !== wanted || envelope.compression !== wanted) {
         reason = `The task asks for ${wanted} updates, but this one is ${compression}.`;
       } else {
+        // Adaptive clipping: the update carries its noised clipping bit as one extra tensor.
+        const adaptive = adaptiveClippingOn(definitionOf(task).privacy.differentialPrivacy);
+        const { delta, bit } = splitClipBit(weights);
+        if (adaptive && bit === null)
+          reason = 'This task adapts its clip norm, but the update carries no clipping bit; update RadFed at the site.';
         assertSameLayout(
-          layoutOf(weights),
+          layoutOf(adaptive ? delta : weights),
           layoutOf(loadModelWeights(ctx, findModel(ctx, task.id, round.base_version ?? 0))),
         );
       }

@@ -16,6 +16,8 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'esm',
+  // Command families are imported on demand (cli/main.ts): each becomes its own chunk.
+  splitting: true,
   packages: 'external',
   sourcemap: true,
   logLevel: 'warning',

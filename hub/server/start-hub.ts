@@ -3,11 +3,13 @@
 // round up to date, so a hub restarted after a crash continues where it was.
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { pino, type Logger } from 'pino';
+import { registerDashboard, type DashboardAuthOptions } from '../dashboard/index.ts';
 import { createEnrollmentToken, type CreatedToken } from '../enrollment.ts';
 import { openHubContext, type HubContext, type HubLimits } from '../hub-context.ts';
 import { forgetOldNonces } from '../request-auth.ts';
 import { advanceAllTasks, advanceTask, type RoundEvent } from '../rounds.ts';
 import { installErrorHandling, keepRawBodies, type HubApp } from './http-plumbing.ts';
+import { registerSecAggRoutes } from './secagg-routes.ts';
 import { registerSiteRoutes } from './site-routes.ts';
 
 export interface StartHubOptions {
@@ -24,6 +26,8 @@ export interface StartHubOptions {
   readonly now?: () => number;
   /** Told of every round transition (used by the CLI's progress lines and the benchmarks). */
   readonly onRoundEvent?: (event: RoundEvent) => void;
+  /** The coordinator dashboard's session and sign-in limits (tests shorten them). */
+  readonly dashboard?: DashboardAuthOptions;
 }
 
 export interface RunningHub {
@@ -59,6 +63,8 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     options.onRoundEvent?.(event);
   };
   registerSiteRoutes(app, ctx, closing.signal, (taskId) => advanceTask(ctx, taskId, onEvent));
+  registerSecAggRoutes(app, ctx, (taskId) => advanceTask(ctx, taskId, onEvent));
+  registerDashboard(app, ctx, options.dashboard);
   const advance = () => advanceAllTasks(ctx, onEvent);
   await advance();
 

@@ -4,6 +4,7 @@ import type { HubDatabase } from './hub-database.ts';
 import { BlobStore } from './blob-store.ts';
 import { openHubDatabase } from './hub-database.ts';
 import { ModelRows } from './model-rows.ts';
+import { PrivacyRows } from './privacy-rows.ts';
 import { SiteRows } from './site-rows.ts';
 import { TaskRows } from './task-rows.ts';
 import { UploadRows } from './upload-rows.ts';
@@ -12,6 +13,7 @@ export { BlobStore, hashFile, syncFolder } from './blob-store.ts';
 export { openHubDatabase, type HubDatabase } from './hub-database.ts';
 export { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.ts';
 export type { EvaluationRow, ModelRow } from './model-rows.ts';
+export type { ClipNormRow, PrivacyLedgerRow } from './privacy-rows.ts';
 export type { SiteRow, TaskSiteRow, TokenRow } from './site-rows.ts';
 export type { RoundRow, TaskRow } from './task-rows.ts';
 export type { SubmissionRow, UploadRow } from './upload-rows.ts';
@@ -21,6 +23,7 @@ export class HubStore {
   readonly tasks: TaskRows;
   readonly uploads: UploadRows;
   readonly models: ModelRows;
+  readonly privacy: PrivacyRows;
 
   constructor(
     readonly db: HubDatabase,
@@ -30,6 +33,7 @@ export class HubStore {
     this.tasks = new TaskRows(db);
     this.uploads = new UploadRows(db);
     this.models = new ModelRows(db);
+    this.privacy = new PrivacyRows(db);
   }
 
   static open(databasePath: string, blobRoot: string): HubStore {

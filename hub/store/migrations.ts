@@ -142,6 +142,99 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    name: 'privacy ledger (differential-privacy budget spent per round)',
+    sql: `
+      CREATE TABLE privacy_ledger (
+        task_id TEXT NOT NULL REFERENCES tasks (id),
+        round INTEGER NOT NULL,
+        rounds_counted INTEGER NOT NULL,
+        epsilon REAL NOT NULL,
+        delta REAL NOT NULL,
+        rdp_order INTEGER NOT NULL,
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (task_id, round)
+      ) STRICT;
+    `,
+  },
+  {
+    version: 2,
+    name: 'secure aggregation phases, round keys, routed shares, revealed shares',
+    sql: `
+      -- The SecAgg+ sub-phase of a round while it is collecting (advertise keys, share keys, masked
+      -- input, unmasking), with its own deadline; rounds.state says when it aggregates, publishes or fails.
+      CREATE TABLE secagg_rounds (
+        task_id TEXT NOT NULL REFERENCES tasks (id),
+        round INTEGER NOT NULL,
+        phase TEXT NOT NULL CHECK (phase IN ('advertising', 'sharing', 'masking', 'unmasking')),
+        seed TEXT NOT NULL,
+        -- JSON of the plan (n, k, t, quantisation) once the sharing phase fixed who takes part.
+        plan TEXT,
+        phase_started_at TEXT NOT NULL,
+        deadline_at TEXT NOT NULL,
+        PRIMARY KEY (task_id, round)
+      ) STRICT;
+
+      -- Each site's round public keys; its ring position once the plan is fixed; what it has done.
+      CREATE TABLE secagg_participants (
+        task_id TEXT NOT NULL REFERENCES tasks (id),
+        round INTEGER NOT NULL,
+        site_id TEXT NOT NULL REFERENCES sites (id),
+        mask_public_key TEXT NOT NULL,
+        share_public_key TEXT NOT NULL,
+        self_mask_commitment TEXT NOT NULL,
+        advertised_at TEXT NOT NULL,
+        position INTEGER,
+        shared_at TEXT,
+        -- Set when unmasking starts: 1 if its masked input is in the sum, 0 if it dropped after sharing.
+        survivor INTEGER,
+        revealed_at TEXT,
+        PRIMARY KEY (task_id, round, site_id)
+      ) STRICT;
+
+      -- Shares one site encrypted for a neighbour (the hub cannot read them); routed, never opened.
+      CREATE TABLE secagg_shares (
+        task_id TEXT NOT NULL REFERENCES tasks (id),
+        round INTEGER NOT NULL,
+        from_site TEXT NOT NULL REFERENCES sites (id),
+        to_site TEXT NOT NULL REFERENCES sites (id),
+        ciphertext TEXT NOT NULL,
+        PRIMARY KEY (task_id, round, from_site, to_site)
+      ) STRICT;
+
+      -- Shares revealed at unmasking, in the clear: of a survivor's self-mask seed, or of a dropped
+      -- site's mask key. Never both kinds for one site: the trigger refuses it even if the code erred.
+      CREATE TABLE secagg_revealed (
+        task_id TEXT NOT NULL REFERENCES tasks (id),
+        round INTEGER NOT NULL,
+        holder_site TEXT NOT NULL REFERENCES sites (id),
+        owner_site TEXT NOT NULL REFERENCES sites (id),
+        kind TEXT NOT NULL CHECK (kind IN ('self-mask', 'mask-key')),
+        share TEXT NOT NULL,
+        PRIMARY KEY (task_id, round, holder_site, owner_site)
+      ) STRICT;
+      CREATE TRIGGER secagg_one_kind_per_site BEFORE INSERT ON secagg_revealed
+        WHEN EXISTS (SELECT 1 FROM secagg_revealed WHERE task_id = NEW.task_id AND round = NEW.round
+                     AND owner_site = NEW.owner_site AND kind <> NEW.kind)
+        BEGIN SELECT RAISE(ABORT, 'secure aggregation: both kinds of share of one site'); END;
+    `,
+  },
+  {
+    version: 4,
+    name: 'adaptive clipping (the clip norm of each round, and the noised mean of the sites\' bits)',
+    sql: `
+      CREATE TABLE clip_norms (
+        task_id TEXT NOT NULL REFERENCES tasks (id),
+        round INTEGER NOT NULL,
+        clip_norm REAL NOT NULL,
+        -- Set when the round is published: b̄ from the noised bits, and how many sites sent one.
+        bit_mean REAL,
+        bit_sites INTEGER,
+        PRIMARY KEY (task_id, round)
+      ) STRICT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce(

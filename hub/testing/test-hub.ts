@@ -73,6 +73,8 @@ export function testTask(overrides: Partial<TaskDefinitionInput> = {}): TaskDefi
     quorum: 2,
     roundDeadlineSeconds: 60,
     compression: 'none',
+    // Most hub tests send plain updates; the secure-aggregation tests switch it on (it is the default).
+    privacy: { secureAggregation: false },
     ...overrides,
   };
 }

@@ -14,3 +14,13 @@ describe('resolveSiteFolder', () => {
     expect(resolveSiteFolder({ RADFED_SITE_DIR: '  ' }, '/data')).toBe(join('/data', 'site'));
   });
 });
+
+describe('resolveSiteFolder with the site.folder setting', () => {
+  it('uses the setting when the variable is unset, and the variable wins over it', () => {
+    expect(resolveSiteFolder({}, '/home/u/.config/RadFed', '/srv/radfed/site')).toBe('/srv/radfed/site');
+    expect(resolveSiteFolder({ RADFED_SITE_DIR: '/tmp/test-site' }, '/data', '/srv/radfed/site')).toBe(
+      '/tmp/test-site',
+    );
+    expect(resolveSiteFolder({}, '/data', null)).toBe(join('/data', 'site'));
+  });
+});

@@ -1,8 +1,13 @@
-// Which folder holds this workstation's site: RADFED_SITE_DIR when set (hospital IT, tests), else
-// `site` under Electron's per-user data folder.
+// Which folder holds this workstation's site: RADFED_SITE_DIR when set (tests, scripts), else the
+// `site.folder` setting (hospital IT, docs/settings.md), else `site` under Electron's per-user data folder.
 import { join, resolve } from 'node:path';
 
-export function resolveSiteFolder(env: NodeJS.ProcessEnv, userDataDir: string): string {
-  const configured = env.RADFED_SITE_DIR?.trim();
+export function resolveSiteFolder(
+  env: NodeJS.ProcessEnv,
+  userDataDir: string,
+  configured: string | null = null,
+): string {
+  const fromEnv = env.RADFED_SITE_DIR?.trim();
+  if (fromEnv) return resolve(fromEnv);
   return configured ? resolve(configured) : join(userDataDir, 'site');
 }

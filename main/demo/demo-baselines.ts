@@ -1,7 +1,9 @@
 // The yardsticks the federated model is measured against, trained in this process with the same
 // engine, model, initial weights, batch size, learning rate and number of epochs as the federation:
 // each hospital alone on its own cohort, and all cohorts pooled in one place (what federation tries
-// to approach without moving data). Every model is evaluated on the same pooled held-out test set.
+// to approach without moving data). Every model is kept as it is at the end of its training (no pick
+// of a best epoch, as the federated model is its last round's) and evaluated on the same pooled
+// held-out test set.
 import { join } from 'node:path';
 import type { NamedTensor, TaskDefinition } from '../../shared/federation/index.ts';
 import { evaluateWeights, readTrainedWeights, type Evaluation } from '../site/federation/index.ts';
@@ -18,7 +20,8 @@ export interface TrainedBaseline {
   readonly weights: NamedTensor[];
   readonly seconds: number;
   readonly trainImages: number;
-  readonly bestEpoch: number;
+  /** Epochs trained (the weights are the last epoch's). */
+  readonly epochs: number;
 }
 
 export async function trainBaseline(
@@ -35,12 +38,13 @@ export async function trainBaseline(
   const d = options.definition;
   const epochs = d.rounds * d.localEpochs;
   const started = performance.now();
-  const result = await trainLocalModel({
+  const checkpointDir = join(options.workDir, 'checkpoints', spec.name.replace(/[^A-Za-z0-9-]+/g, '-'));
+  await trainLocalModel({
     task: options.task,
     train: spec.train,
     validation: spec.validation,
     cacheDir: join(options.workDir, 'cache'),
-    checkpointDir: join(options.workDir, 'checkpoints', spec.name.replace(/[^A-Za-z0-9-]+/g, '-')),
+    checkpointDir,
     ...(options.threads ? { threads: options.threads } : {}),
     epochs,
     batchSize: d.batchSize,
@@ -61,10 +65,14 @@ export async function trainBaseline(
   });
   return {
     name: spec.name,
-    weights: await readTrainedWeights(result.bestWeights, options.layout),
+    // The trainer keeps its latest epoch's checkpoint: the end of training.
+    weights: await readTrainedWeights(
+      join(checkpointDir, `epoch-${String(epochs).padStart(4, '0')}`, 'model'),
+      options.layout,
+    ),
     seconds: (performance.now() - started) / 1000,
     trainImages: spec.train.length,
-    bestEpoch: result.bestEpoch + 1,
+    epochs,
   };
 }
 

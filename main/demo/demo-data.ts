@@ -1,5 +1,6 @@
 // The demo's studies: synthetic chest radiographs for each simulated hospital (each with its own
-// scanner: vendor, detector calibration, noise, bit depth, transfer syntax), a labels file per site
+// scanner: vendor, detector calibration, noise, bit depth, transfer syntax, and its console's image
+// processing, scanner-styles.ts), a labels file per site
 // without the held-out patients, and the pooled test set of those held-out patients' images.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
@@ -7,6 +8,7 @@ import { getString, parseDicom, readNumbers, Tags } from '../site/dicom/index.ts
 import { synthesizeStudies, type SynthResult } from '../site/synth/index.ts';
 import type { LabelledImage } from '../site/train/index.ts';
 import type { DemoSettings } from './demo-options.ts';
+import { styleOf } from './scanner-styles.ts';
 
 export interface DemoSiteData {
   /** synth's key: site-01, ... */
@@ -42,6 +44,9 @@ export async function prepareDemoData(root: string, settings: DemoSettings): Pro
     seed: settings.seed,
     radiographSize: settings.imageSize,
     modalities: ['RADIOGRAPH'],
+    ...(settings.consoleStyles
+      ? { radiographStyles: Array.from({ length: settings.sites }, (_, index) => styleOf(index).style) }
+      : {}),
   });
   mkdirSync(join(root, 'labels'), { recursive: true });
   const sites: DemoSiteData[] = [];
@@ -70,7 +75,9 @@ export async function prepareDemoData(root: string, settings: DemoSettings): Pro
       studiesDir: join(outDir, key),
       labelsCsv,
       consentCsv: synth.consent[key]!,
-      scanner: describeScanner(synth.files.find((f) => f.site === key)?.path),
+      scanner:
+        describeScanner(synth.files.find((f) => f.site === key)?.path) +
+        (settings.consoleStyles ? `; ${styleOf(index - 1).description}` : ''),
       labelledStudies: rows.length,
       testStudies: held,
     });

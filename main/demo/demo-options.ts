@@ -15,6 +15,8 @@ export interface DemoSettings {
   readonly batchSize: number;
   readonly learningRate: number;
   readonly compression: 'none' | 'float16' | 'int8';
+  /** Whether each hospital's console also processes its images its own way (scanner-styles.ts). */
+  readonly consoleStyles: boolean;
   readonly seed: number;
   /** WebAssembly threads per site process (three processes share the machine's cores). */
   readonly threadsPerSite: number;
@@ -30,6 +32,7 @@ export const DEMO_DEFAULTS: DemoSettings = {
   batchSize: 8,
   learningRate: 0.002,
   compression: 'float16',
+  consoleStyles: true,
   seed: 2024,
   threadsPerSite: 1,
 };
@@ -71,5 +74,8 @@ export function demoTaskDefinition(settings: DemoSettings): TaskDefinitionInput 
     quorum: settings.sites,
     roundDeadlineSeconds: 900,
     compression: settings.compression,
+    // Plain FedAvg of float16 updates, as the table describes: secure aggregation would clip and
+    // quantise every update (and add its key-exchange phases to each round).
+    privacy: { secureAggregation: { enabled: false } },
   };
 }

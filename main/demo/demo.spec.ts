@@ -38,7 +38,9 @@ describe('radfed demo', () => {
       lines.some((line) => /Hub started as its own process at https:\/\/127\.0\.0\.1:\d+/.test(line)),
     ).toBe(true);
     expect(
-      lines.some((line) => /Round 1: the hub averaged the updates into global model v1/.test(line)),
+      lines.some((line) =>
+        /Round 1: 2 sites trained .* the hub averaged them into global model v1/.test(line),
+      ),
     ).toBe(true);
     const table = formatDemoTable(result);
     expect(table).toMatch(/Hospital A only\s+(\d\.\d{3}|n\/a)/);

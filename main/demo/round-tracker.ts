@@ -45,31 +45,30 @@ export class RoundTracker {
       case 'round-started': {
         const r = this.round(event.round);
         r.startedAt ??= this.now();
-        this.say(
-          `Round ${event.round}: ${site} trains from global model v${event.baseVersion} on ${event.train} images${event.resumed ? ' (resuming)' : ''}.`,
-        );
+        if (event.resumed) this.say(`Round ${event.round}: ${site} resumes its interrupted work.`);
         return;
       }
       case 'trained':
         this.round(event.round).trainSeconds[site] = event.seconds;
         return;
-      case 'submitted': {
-        const r = this.round(event.round);
-        r.bytesSent[site] = event.bytes - event.resumedFromBytes;
-        const trained = r.trainSeconds[site];
-        this.say(
-          `Round ${event.round}: ${site} trained in ${trained === undefined ? '?' : trained.toFixed(1)} s and sent its update ` +
-            `(${(event.bytes / 1e6).toFixed(2)} MB, compressed and encrypted) in ${event.seconds.toFixed(1)} s.`,
-        );
+      case 'submitted':
+        this.round(event.round).bytesSent[site] = event.bytes - event.resumedFromBytes;
         return;
-      }
       case 'round-published': {
         const r = this.round(event.round);
         if (r.seconds === null && r.startedAt !== null) {
           r.seconds = (this.now() - r.startedAt) / 1000;
           r.version = event.version;
+          const train = Object.values(r.trainSeconds);
+          const sent = Object.values(r.bytesSent);
+          const range =
+            train.length > 0
+              ? `${Math.min(...train).toFixed(1)}\u2013${Math.max(...train).toFixed(1)} s`
+              : '?';
+          const each = sent.length > 0 ? `${(Math.max(...sent) / 1e6).toFixed(2)} MB` : '?';
           this.say(
-            `Round ${event.round}: the hub averaged the updates into global model v${event.version} (${r.seconds.toFixed(1)} s for the round).`,
+            `Round ${event.round}: ${sent.length} sites trained (${range}) and each sent ${each} (compressed, encrypted); ` +
+              `the hub averaged them into global model v${event.version} (${r.seconds.toFixed(1)} s for the round).`,
           );
         }
         return;

@@ -103,7 +103,7 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
     const task = trainingTaskFor(hub.taskId, hub.definition);
     const federated = loadFederatedModel(hub.dir, hub.taskId);
     say(
-      `Federation finished in ${federationSeconds.toFixed(0)} s; keeping global model v${federated.version} (lowest federated validation loss).`,
+      `Federation finished in ${federationSeconds.toFixed(0)} s; its result is the last global model, v${federated.version}.`,
     );
 
     const baselinesStarted = performance.now();
@@ -203,22 +203,23 @@ function resultOf(
     loss: metrics.loss,
     trainImages: baseline.trainImages,
     trainSeconds: baseline.seconds,
-    kept: `epoch ${baseline.bestEpoch}`,
+    kept: `epoch ${baseline.epochs} (last)`,
   };
 }
 
-/** The published global model with the lowest federated validation loss (read from the stopped hub's store). */
+/**
+ * The last published global model (read from the stopped hub's store): the federation's result, kept
+ * by the same rule as the baselines (the end of training, no pick by validation).
+ */
 function loadFederatedModel(hubDir: string, taskId: string): { version: number; weights: NamedTensor[] } {
   const ctx = openHubContext(hubDir);
   try {
     const published = listModels(ctx, taskId).filter((m) => m.version >= 1);
     if (published.length === 0)
       throw new Error('The federation published no global model; see the messages above.');
-    const best = published.reduce((a, b) =>
-      (b.metrics.loss ?? Infinity) < (a.metrics.loss ?? Infinity) ? b : a,
-    );
-    const row = findModel(ctx, taskId, best.version);
-    return { version: best.version, weights: decodeWeights(ctx.store.blobs.read(row.blob_sha256)) };
+    const last = published.reduce((a, b) => (b.version > a.version ? b : a));
+    const row = findModel(ctx, taskId, last.version);
+    return { version: last.version, weights: decodeWeights(ctx.store.blobs.read(row.blob_sha256)) };
   } finally {
     ctx.store.close();
   }

@@ -6,7 +6,7 @@ import type { SiteStatus } from '../../shared/ipc/index.ts';
 import { AuditLog } from './audit/index.ts';
 import { SiteConsent } from './consent/index.ts';
 import { parseDeidOptions } from './deid/index.ts';
-import { ingestPath, type IngestFileOutcome, type IngestSummary } from './ingest/index.ts';
+import { ingestPath, type IngestFileOutcome, type IngestSite, type IngestSummary } from './ingest/index.ts';
 import { openSite, ResearchIndex, sitePaths, type SiteConfig, type SiteDatabase } from './store/index.ts';
 
 export interface SiteAgentDependencies {
@@ -73,6 +73,12 @@ export class SiteAgent {
 
   get config(): SiteConfig {
     return this.#deps.config;
+  }
+
+  /** The open site (store, paths, secret), for the app's own views of it: Studies, Consent, Audit. */
+  get site(): IngestSite {
+    const { directory, database, config, secret } = this.#deps;
+    return { directory, paths: sitePaths(directory), database, config, secret };
   }
 
   status(): SiteStatus {

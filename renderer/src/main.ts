@@ -1,4 +1,5 @@
 import { mount } from 'svelte';
+import './lib/theme.css';
 import App from './App.svelte';
 import { connectToAgent } from './connect-to-agent.ts';
 

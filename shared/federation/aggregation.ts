@@ -8,6 +8,7 @@
 // float32 rounding of the final value.
 import { FederationError } from './errors.ts';
 import { type FedAdamState, fedAdamStep } from './fed-adam.ts';
+import { isRobustStrategy, robustDelta } from './robust-aggregation.ts';
 import type { Strategy } from './task-schema.ts';
 import {
   assertSameLayout,
@@ -39,6 +40,13 @@ export function aggregateRound(
   updates: readonly SiteUpdate[],
   serverState: ServerOptimizerState = null,
 ): AggregationResult {
+  if (isRobustStrategy(strategy)) {
+    if (updates.length === 0)
+      throw new FederationError('bad-strategy', 'A round cannot be aggregated without any update.');
+    for (const update of updates) assertSameLayout(layoutOf(update.delta), layoutOf(global));
+    const deltas = updates.map((update) => update.delta);
+    return { weights: applyDelta(global, robustDelta(strategy, deltas)), serverState: null };
+  }
   const sum = new WeightedDeltaSum(layoutOf(global));
   for (const update of updates) sum.add(update);
   return applyStrategy(strategy, global, sum, serverState);
@@ -80,6 +88,13 @@ export function applyStrategy(
         serverState: null,
       };
     }
+    case 'median':
+    case 'trimmed-mean':
+    case 'krum':
+      throw new FederationError(
+        'bad-strategy',
+        `The ${strategy.name} strategy needs each site's own update, not their sum; aggregate with aggregateRound.`,
+      );
     case 'fedadam':
       return fedAdamStep(global, sum.mean(), serverState, {
         learningRate: strategy.serverLearningRate,

@@ -37,6 +37,39 @@ export {
   type SiteUpdate,
 } from './aggregation.ts';
 export { fedAdamStep, type FedAdamSettings, type FedAdamState } from './fed-adam.ts';
+export { isRobustStrategy, robustDelta, type RobustStrategy } from './robust-aggregation.ts';
+export {
+  adaptiveClippingOn,
+  centredClipBit,
+  CLIP_BIT_TENSOR,
+  clipBitTensor,
+  meanClipBit,
+  nextClipNorm,
+  splitClipBit,
+  updateNoiseMultiplier,
+} from './adaptive-clipping.ts';
+export {
+  adaptiveClippingSchema,
+  differentialPrivacySchema,
+  dpFedAvgSchema,
+  dpSgdSchema,
+  privacyBudgetSchema,
+  type AdaptiveClippingSettings,
+  type DifferentialPrivacySettings,
+  type DpFedAvgSettings,
+  type DpSgdSettings,
+  type PrivacyBudgetSettings,
+} from './differential-privacy-settings.ts';
+export {
+  anotherRoundFits,
+  budgetView,
+  formatEpsilon,
+  privacyBudgetViewSchema,
+  privacySpentAfter,
+  secureAggregationOn,
+  type PrivacyBudgetView,
+  type PrivacySpending,
+} from './privacy-accounting.ts';
 export {
   privacySchema,
   strategySchema,

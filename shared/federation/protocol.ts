@@ -2,6 +2,8 @@
 // hub validates what it receives and what it sends against these; the site client validates what it
 // receives. Bodies are JSON, except chunk uploads and model downloads (application/octet-stream).
 import { z } from 'zod';
+import { privacyBudgetViewSchema } from './privacy-accounting.ts';
+import { secaggRoundStatusSchema } from './secagg/secagg-protocol.ts';
 import { taskDefinitionSchema } from './task-schema.ts';
 import { COMPRESSIONS } from './weights-codec.ts';
 
@@ -82,6 +84,8 @@ export const taskViewSchema = z.object({
   joined: z.boolean(),
   latestVersion: z.number().int().min(0).nullable(),
   failureReason: z.string().nullable(),
+  /** With differential privacy: the budget and what the hub counted as spent (absent from older hubs). */
+  privacyBudget: privacyBudgetViewSchema.nullable().optional(),
 });
 export type TaskView = z.infer<typeof taskViewSchema>;
 export const taskListSchema = z.object({ tasks: z.array(taskViewSchema) });
@@ -109,6 +113,10 @@ export const roundViewSchema = z.object({
   mayUpload: z.boolean(),
   submitted: z.boolean(),
   failureReason: z.string().nullable(),
+  /** Secure aggregation: the round's SecAgg+ phase (null for a round without it). */
+  secureAggregation: secaggRoundStatusSchema.nullable().default(null),
+  /** Differential privacy with adaptive clipping: this round's clip norm C, set by the hub (null otherwise). */
+  clipNorm: z.number().positive().nullable().default(null),
   /** Changes whenever anything above changes: pass it back as `after` to long-poll. */
   revision: z.string(),
 });
@@ -173,7 +181,8 @@ export type UploadStatus = z.infer<typeof uploadStatusSchema>;
 
 /**
  * What a site states about an upload, signed with its key and kept by the hub with the submission.
- * Issue 6 adds a masked kind (an integer vector mod M for secure aggregation) beside 'delta'.
+ * In a task with secure aggregation a 'delta' upload carries the masked input (RFM1: integers mod 2³²)
+ * instead of the weights, and `examples` is 1: the real count travels masked inside it.
  */
 export const updateEnvelopeSchema = z.object({
   protocol: z.literal(PROTOCOL_VERSION),

@@ -1,6 +1,8 @@
 // A federated task as the coordinator writes it (task.json) and as every site receives it. Sites show
 // it in plain words and must approve it before training for it.
 import { z } from 'zod';
+import { differentialPrivacySchema } from './differential-privacy-settings.ts';
+import { NEEDS_INDIVIDUAL_UPDATES, secureAggregationSchema } from './secure-aggregation-settings.ts';
 import { COMPRESSIONS } from './weights-codec.ts';
 
 const name = z.string().trim().min(1).max(200);
@@ -31,50 +33,84 @@ export const strategySchema = z.discriminatedUnion('name', [
   }),
   /** Cyclic weight transfer (Chang et al. 2018): the model visits the joined sites in turn. */
   z.object({ name: z.literal('cyclic') }),
+  // Robust aggregation needs each site's own update: offered only with secure aggregation off.
+  /** Coordinate-wise median of the sites' updates (Yin et al. 2018). */
+  z.object({ name: z.literal('median') }),
+  /** Coordinate-wise mean after dropping the trimFraction largest and smallest values (Yin et al. 2018). */
+  z.object({ name: z.literal('trimmed-mean'), trimFraction: z.number().min(0).lt(0.5).default(0.1) }),
+  /** (Multi-)Krum (Blanchard et al. 2017): the mean of the `select` updates closest to their neighbours. */
+  z.object({
+    name: z.literal('krum'),
+    byzantine: z.number().int().min(0).max(1000).default(1),
+    select: z.number().int().min(1).max(1000).default(1),
+  }),
 ]);
 export type Strategy = z.infer<typeof strategySchema>;
 export type StrategyName = Strategy['name'];
 
-/** Issue 6 fills this in (secure aggregation, differential privacy); today only 'none' exists. */
+/** What protects the updates beyond encryption to the hub: secure aggregation and differential privacy. */
 export const privacySchema = z
   .object({
-    secureAggregation: z.literal(false).default(false),
-    differentialPrivacy: z.null().default(null),
+    secureAggregation: secureAggregationSchema,
+    differentialPrivacy: differentialPrivacySchema,
   })
-  .default({ secureAggregation: false, differentialPrivacy: null });
+  .prefault({});
 
-export const taskDefinitionSchema = z.object({
-  name,
-  description: z.string().max(2000).optional(),
-  /** A model from the site's model registry, e.g. "reference-cnn" or "bn-classifier". */
-  model: z.object({
-    name: z.string().min(1).max(100),
-    options: z.record(z.string(), z.unknown()).optional(),
-  }),
-  /** How a site turns its images into model inputs. */
-  input: z.object({
-    size: z.number().int().min(8).max(1024),
-    channels: z.number().int().min(1).max(4).default(1),
-    window: z.object({ center: z.number(), width: z.number().positive() }).nullable().default(null),
-  }),
-  labels: z.array(name).min(2).max(1000),
-  rounds: z.number().int().min(1).max(10_000),
-  localEpochs: z.number().int().min(1).max(1000),
-  batchSize: z.number().int().min(1).max(4096),
-  optimizer: z.object({ name: z.enum(['adam', 'sgd']), learningRate: z.number().positive().max(10) }),
-  strategy: strategySchema,
-  /** Accepted updates needed for a round to be aggregated (cyclic: always 1). */
-  quorum: z.number().int().min(1).max(10_000),
-  /** Seconds from the start of collection until the round closes with whoever sent an update. */
-  roundDeadlineSeconds: z
-    .number()
-    .int()
-    .min(1)
-    .max(30 * 24 * 3600),
-  compression: z.enum(COMPRESSIONS).default('none'),
-  privacy: privacySchema,
-  /** Site names that may take part; absent means every enrolled site may join. */
-  sites: z.array(name).min(1).optional(),
-});
+export const taskDefinitionSchema = z
+  .object({
+    name,
+    description: z.string().max(2000).optional(),
+    /** A model from the site's model registry, e.g. "reference-cnn" or "bn-classifier". */
+    model: z.object({
+      name: z.string().min(1).max(100),
+      options: z.record(z.string(), z.unknown()).optional(),
+    }),
+    /** How a site turns its images into model inputs. */
+    input: z.object({
+      size: z.number().int().min(8).max(1024),
+      channels: z.number().int().min(1).max(4).default(1),
+      window: z.object({ center: z.number(), width: z.number().positive() }).nullable().default(null),
+    }),
+    labels: z.array(name).min(2).max(1000),
+    rounds: z.number().int().min(1).max(10_000),
+    localEpochs: z.number().int().min(1).max(1000),
+    batchSize: z.number().int().min(1).max(4096),
+    optimizer: z.object({ name: z.enum(['adam', 'sgd']), learningRate: z.number().positive().max(10) }),
+    strategy: strategySchema,
+    /** Accepted updates needed for a round to be aggregated (cyclic: always 1). */
+    quorum: z.number().int().min(1).max(10_000),
+    /** Seconds from the start of collection until the round closes with whoever sent an update. */
+    roundDeadlineSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(30 * 24 * 3600),
+    compression: z.enum(COMPRESSIONS).default('none'),
+    privacy: privacySchema,
+    /** Site names that may take part; absent means every enrolled site may join. */
+    sites: z.array(name).min(1).optional(),
+  })
+  .superRefine((task, check) => {
+    const secure = task.privacy.secureAggregation;
+    if (!secure.enabled) return;
+    if ((NEEDS_INDIVIDUAL_UPDATES as readonly string[]).includes(task.strategy.name)) {
+      check.addIssue({
+        code: 'custom',
+        path: ['privacy', 'secureAggregation'],
+        message:
+          `The ${task.strategy.name} strategy needs each site's own update, but secure aggregation shows the hub only ` +
+          'their sum. Set privacy.secureAggregation to false for this strategy, or choose fedavg, fedprox, fedadam or fedbn.',
+      });
+    }
+    if (task.quorum < 2) {
+      check.addIssue({
+        code: 'custom',
+        path: ['quorum'],
+        message:
+          'With secure aggregation a round needs at least 2 sites (the sum of one update is that update); ' +
+          'raise the quorum to 2 or set privacy.secureAggregation to false.',
+      });
+    }
+  });
 export type TaskDefinition = z.infer<typeof taskDefinitionSchema>;
 export type TaskDefinitionInput = z.input<typeof taskDefinitionSchema>;

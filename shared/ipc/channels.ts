@@ -1,10 +1,65 @@
 // The IPC contract, written once: every channel the renderer may call, with its request and response.
 // Main registers handlers against this map; the preload and the web bridge build the API object from it.
-import type { SiteStatus } from './site-status.ts';
+import type { SiteStatus, StudySourcesView } from './site-status.ts';
+import type { FederationProgress, FederationTaskItem } from './federation-view.ts';
+import type {
+  DeviceReport,
+  HubCheckRequest,
+  HubCheckResult,
+  SetupRequest,
+  SetupResult,
+  SetupState,
+} from './setup-types.ts';
+import type { SettingsChangeRequest, SettingsView } from './settings-view.ts';
+import type { AuditChainStatus, AuditCsvExport, AuditPage, AuditQueryView } from './audit-view.ts';
+import type {
+  ConsentHistoryView,
+  ConsentImportResult,
+  ConsentRegisterView,
+  WithdrawPreview,
+  WithdrawResult,
+} from './consent-view.ts';
+import type { DeidReport, HeaderComparison, HeaderSource, ImportProgress } from './studies-view.ts';
+import type {
+  CohortView,
+  LabelImportRequest,
+  LabelImportView,
+  SaveSiteTaskRequest,
+  SaveSiteTaskResult,
+  SiteTaskView,
+} from './cohort-view.ts';
 
 /** Channel names, `domain:action`. Add a channel here, in `IpcContract`, in `ipcRequestSchemas` and in `RadfedApi`. */
 export const IpcChannel = {
   siteStatus: 'site:status',
+  siteSources: 'site:sources',
+  setupState: 'setup:state',
+  setupCheckHub: 'setup:check-hub',
+  setupDevice: 'setup:device',
+  setupFinish: 'setup:finish',
+  federationTasks: 'federation:tasks',
+  federationApprove: 'federation:approve',
+  federationDecline: 'federation:decline',
+  federationProgress: 'federation:progress',
+  federationSetRunning: 'federation:set-running',
+  settingsGet: 'settings:get',
+  settingsSet: 'settings:set',
+  studiesImportStart: 'studies:import-start',
+  studiesImportProgress: 'studies:import-progress',
+  studiesReport: 'studies:report',
+  studiesHeader: 'studies:header',
+  consentList: 'consent:list',
+  consentHistory: 'consent:history',
+  consentImport: 'consent:import',
+  consentWithdrawPreview: 'consent:withdraw-preview',
+  consentWithdraw: 'consent:withdraw',
+  auditSearch: 'audit:search',
+  auditVerify: 'audit:verify',
+  auditExportCsv: 'audit:export-csv',
+  cohortTasks: 'cohort:tasks',
+  cohortSaveTask: 'cohort:save-task',
+  cohortImportLabels: 'cohort:import-labels',
+  cohortSummary: 'cohort:summary',
 } as const;
 
 export type IpcChannelName = (typeof IpcChannel)[keyof typeof IpcChannel];
@@ -14,6 +69,44 @@ export const IPC_CHANNEL_NAMES: readonly IpcChannelName[] = Object.freeze(Object
 /** Request and response of each channel. `undefined` request: the call takes no argument. */
 export interface IpcContract {
   'site:status': { request: undefined; response: SiteStatus };
+  /** The DICOM receiver and watched folder the session runs, as the setup wizard configured them. */
+  'site:sources': { request: undefined; response: StudySourcesView };
+  'setup:state': { request: undefined; response: SetupState };
+  /** Reaches the hub and checks its pinned certificate and key; enrolls nothing (the token stays unused). */
+  'setup:check-hub': { request: HubCheckRequest; response: HubCheckResult };
+  'setup:device': { request: undefined; response: DeviceReport };
+  /** Creates or updates the site, saves where studies come from, and enrolls with the hub when given. */
+  'setup:finish': { request: SetupRequest; response: SetupResult };
+  'federation:tasks': { request: undefined; response: FederationTaskItem[] };
+  /** The same review and approval as `radfed site approve --task ID --yes`. */
+  'federation:approve': { request: { taskId: string }; response: FederationTaskItem };
+  'federation:decline': { request: { taskId: string }; response: FederationTaskItem };
+  'federation:progress': { request: undefined; response: FederationProgress };
+  'federation:set-running': { request: { running: boolean }; response: FederationProgress };
+  'settings:get': { request: undefined; response: SettingsView };
+  /** All changes or none; a locked key is refused with `setting-locked`. */
+  'settings:set': { request: SettingsChangeRequest; response: SettingsView };
+  'studies:import-start': { request: { folder: string }; response: { importId: string } };
+  'studies:import-progress': { request: { importId: string }; response: ImportProgress };
+  'studies:report': { request: undefined; response: DeidReport };
+  'studies:header': { request: HeaderSource; response: HeaderComparison };
+  'consent:list': { request: undefined; response: ConsentRegisterView };
+  'consent:history': { request: { pseudonym: string }; response: ConsentHistoryView };
+  /** The consent export's bytes, base64: read by the page from a file the person picked. */
+  'consent:import': { request: { csvBase64: string }; response: ConsentImportResult };
+  'consent:withdraw-preview': { request: { patientId: string }; response: WithdrawPreview };
+  'consent:withdraw': { request: { patientId: string }; response: WithdrawResult };
+  'audit:search': { request: AuditQueryView; response: AuditPage };
+  'audit:verify': { request: undefined; response: AuditChainStatus };
+  'audit:export-csv': { request: undefined; response: AuditCsvExport };
+  /** The site's own tasks (what `radfed site task list` shows). */
+  'cohort:tasks': { request: undefined; response: SiteTaskView[] };
+  /** The same checks and record as `radfed site task add`. */
+  'cohort:save-task': { request: SaveSiteTaskRequest; response: SaveSiteTaskResult };
+  /** `radfed site labels import`, with every line not applied reported (its key never sent back). */
+  'cohort:import-labels': { request: LabelImportRequest; response: LabelImportView };
+  /** `radfed site cohort`: counts per label and split, and what was left out and why. */
+  'cohort:summary': { request: { taskId?: string }; response: CohortView };
 }
 
 export type IpcRequest<C extends IpcChannelName> = IpcContract[C]['request'];

@@ -1,4 +1,11 @@
-export type { SiteStatus } from './site-status.ts';
+export type { SiteStatus, StudySourcesView } from './site-status.ts';
+export type * from './setup-types.ts';
+export type * from './federation-view.ts';
+export type * from './settings-view.ts';
+export type * from './studies-view.ts';
+export type * from './consent-view.ts';
+export type * from './audit-view.ts';
+export type * from './cohort-view.ts';
 export {
   IpcChannel,
   IPC_CHANNEL_NAMES,

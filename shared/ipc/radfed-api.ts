@@ -3,12 +3,96 @@
 // two transports cannot drift apart.
 import { IpcChannel, type IpcChannelName, type IpcRequest, type IpcResponse } from './channels.ts';
 import { isIpcResult, type IpcErrorCode, type IpcResult } from './result.ts';
-import type { SiteStatus } from './site-status.ts';
+import type { SiteStatus, StudySourcesView } from './site-status.ts';
+import type { FederationProgress, FederationTaskItem } from './federation-view.ts';
+import type {
+  DeviceReport,
+  HubCheckRequest,
+  HubCheckResult,
+  SetupRequest,
+  SetupResult,
+  SetupState,
+} from './setup-types.ts';
+import type { SettingsView, SettingValue } from './settings-view.ts';
+import type { AuditChainStatus, AuditCsvExport, AuditPage, AuditQueryView } from './audit-view.ts';
+import type {
+  ConsentHistoryView,
+  ConsentImportResult,
+  ConsentRegisterView,
+  WithdrawPreview,
+  WithdrawResult,
+} from './consent-view.ts';
+import type { DeidReport, HeaderComparison, HeaderSource, ImportProgress } from './studies-view.ts';
+import type {
+  CohortView,
+  LabelImportRequest,
+  LabelImportView,
+  SaveSiteTaskRequest,
+  SaveSiteTaskResult,
+  SiteTaskView,
+} from './cohort-view.ts';
 
 export interface RadfedApi {
   readonly site: {
     /** Counts and settings of this site. */
     status(): Promise<SiteStatus>;
+    /** The DICOM receiver and watched folder this session runs, with counts since start. */
+    sources(): Promise<StudySourcesView>;
+  };
+  readonly setup: {
+    /** Whether the site exists and is enrolled, with its settings (for the wizard). */
+    state(): Promise<SetupState>;
+    checkHub(request: HubCheckRequest): Promise<HubCheckResult>;
+    /** Which training backend and device this machine would use. */
+    device(): Promise<DeviceReport>;
+    finish(request: SetupRequest): Promise<SetupResult>;
+  };
+  readonly federation: {
+    /** The hub's tasks for this site, in plain words, with their approval here. */
+    tasks(): Promise<FederationTaskItem[]>;
+    approve(taskId: string): Promise<FederationTaskItem>;
+    decline(taskId: string): Promise<FederationTaskItem>;
+    progress(): Promise<FederationProgress>;
+    /** Starts or pauses taking part in the rounds of approved tasks. */
+    setRunning(running: boolean): Promise<FederationProgress>;
+  };
+  readonly settings: {
+    /** Every setting with its value, where it came from and whether IT locked it (docs/settings.md). */
+    get(): Promise<SettingsView>;
+    /** Changes settings, all or none; null resets a key. Refuses a locked key (code `setting-locked`). */
+    set(changes: Record<string, SettingValue>): Promise<SettingsView>;
+  };
+  readonly studies: {
+    /** Starts importing a folder on the agent's machine; follow it with `importProgress`. */
+    importFolder(folder: string): Promise<{ importId: string }>;
+    importProgress(importId: string): Promise<ImportProgress>;
+    /** The de-identification report: counts, held and rejected files with their reasons, runs. */
+    report(): Promise<DeidReport>;
+    /** One instance's header before and after de-identification, identified values masked. */
+    header(source: HeaderSource): Promise<HeaderComparison>;
+  };
+  readonly consent: {
+    register(): Promise<ConsentRegisterView>;
+    history(pseudonym: string): Promise<ConsentHistoryView>;
+    /** Imports a consent export (its bytes, base64): all rows, or none with a report per line. */
+    importCsv(csvBase64: string): Promise<ConsentImportResult>;
+    /** What withdrawing this patient would purge; changes nothing. */
+    previewWithdrawal(patientId: string): Promise<WithdrawPreview>;
+    withdraw(patientId: string): Promise<WithdrawResult>;
+  };
+  readonly audit: {
+    search(query: AuditQueryView): Promise<AuditPage>;
+    verify(): Promise<AuditChainStatus>;
+    exportCsv(): Promise<AuditCsvExport>;
+  };
+  readonly cohort: {
+    /** The site's own tasks: label set, filters, validation split, labelled studies. */
+    tasks(): Promise<SiteTaskView[]>;
+    saveTask(request: SaveSiteTaskRequest): Promise<SaveSiteTaskResult>;
+    /** Imports a labels CSV (its bytes, base64); lines not applied are reported by number. */
+    importLabels(request: LabelImportRequest): Promise<LabelImportView>;
+    /** The task's cohort: counts per label and split, exclusions with their reasons. */
+    summary(taskId?: string): Promise<CohortView>;
   };
 }
 
@@ -43,6 +127,48 @@ export function createRadfedApi(invoke: IpcInvoke): RadfedApi {
   return Object.freeze({
     site: Object.freeze({
       status: () => call(IpcChannel.siteStatus, undefined),
+      sources: () => call(IpcChannel.siteSources, undefined),
+    }),
+    setup: Object.freeze({
+      state: () => call(IpcChannel.setupState, undefined),
+      checkHub: (request: HubCheckRequest) => call(IpcChannel.setupCheckHub, request),
+      device: () => call(IpcChannel.setupDevice, undefined),
+      finish: (request: SetupRequest) => call(IpcChannel.setupFinish, request),
+    }),
+    federation: Object.freeze({
+      tasks: () => call(IpcChannel.federationTasks, undefined),
+      approve: (taskId: string) => call(IpcChannel.federationApprove, { taskId }),
+      decline: (taskId: string) => call(IpcChannel.federationDecline, { taskId }),
+      progress: () => call(IpcChannel.federationProgress, undefined),
+      setRunning: (running: boolean) => call(IpcChannel.federationSetRunning, { running }),
+    }),
+    settings: Object.freeze({
+      get: () => call(IpcChannel.settingsGet, undefined),
+      set: (changes: Record<string, SettingValue>) => call(IpcChannel.settingsSet, { changes }),
+    }),
+    studies: Object.freeze({
+      importFolder: (folder: string) => call(IpcChannel.studiesImportStart, { folder }),
+      importProgress: (importId: string) => call(IpcChannel.studiesImportProgress, { importId }),
+      report: () => call(IpcChannel.studiesReport, undefined),
+      header: (source: HeaderSource) => call(IpcChannel.studiesHeader, source),
+    }),
+    consent: Object.freeze({
+      register: () => call(IpcChannel.consentList, undefined),
+      history: (pseudonym: string) => call(IpcChannel.consentHistory, { pseudonym }),
+      importCsv: (csvBase64: string) => call(IpcChannel.consentImport, { csvBase64 }),
+      previewWithdrawal: (patientId: string) => call(IpcChannel.consentWithdrawPreview, { patientId }),
+      withdraw: (patientId: string) => call(IpcChannel.consentWithdraw, { patientId }),
+    }),
+    audit: Object.freeze({
+      search: (query: AuditQueryView) => call(IpcChannel.auditSearch, query),
+      verify: () => call(IpcChannel.auditVerify, undefined),
+      exportCsv: () => call(IpcChannel.auditExportCsv, undefined),
+    }),
+    cohort: Object.freeze({
+      tasks: () => call(IpcChannel.cohortTasks, undefined),
+      saveTask: (request: SaveSiteTaskRequest) => call(IpcChannel.cohortSaveTask, request),
+      importLabels: (request: LabelImportRequest) => call(IpcChannel.cohortImportLabels, request),
+      summary: (taskId?: string) => call(IpcChannel.cohortSummary, taskId === undefined ? {} : { taskId }),
     }),
   });
 }

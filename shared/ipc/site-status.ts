@@ -21,3 +21,23 @@ export interface SiteStatus {
   /** ISO time of the last completed ingest, or null. */
   lastIngestAt: string | null;
 }
+
+/** The DICOM receiver and the watched folder the session runs (site.json), with counts since start. */
+export interface StudySourcesView {
+  receiver: {
+    aeTitle: string;
+    port: number;
+    allowedCallingAeTitles: string[];
+    received: number;
+    refused: number;
+    ingested: number;
+    waiting: number;
+  } | null;
+  watch: { folder: string; ingested: number } | null;
+  /** Whether they are running now (false: not set up, stopped, or failed to start: see `problem`). */
+  running: boolean;
+  /** The latest event in words (a refusal, a finished ingest, a warning). */
+  lastEvent: string | null;
+  /** Why they could not start (port in use, folder missing), in words; null when none. */
+  problem: string | null;
+}

@@ -21,7 +21,7 @@ export {
   type LabelImportReport,
   type LabelSite,
 } from './label-import.ts';
-export type { LabelKey } from './label-csv.ts';
+export { decodeCsv, type LabelKey } from './label-csv.ts';
 export {
   parseTaskDefinition,
   readTaskFile,

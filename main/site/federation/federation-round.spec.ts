@@ -1,5 +1,7 @@
 // The federation loop against a real hub: approval required, a full round with two sites (real
 // ingest, real training on tiny images, sealed uploads, aggregation, evaluation, participation).
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopTask } from '../../../hub/index.ts';
 import { AuditLog } from '../audit/index.ts';
@@ -132,6 +134,16 @@ describe('a federated round with two sites', () => {
         expect(rows.length).toBeGreaterThan(0);
         expect(rows.length).toBeLessThanOrEqual(patients ?? 0);
         expect(rows.every((r) => r.round_id === '1' && /^RF[0-9A-F]{16}$/.test(r.pseudonym))).toBe(true);
+        // Nothing about a patient leaves the site or reaches the terminal: not in the events, not at the hub.
+        const hubBytes = ['hub.db', 'hub.db-wal']
+          .map((name) => join(fixture.testHub.dir, name))
+          .filter((path) => existsSync(path))
+          .map((path) => readFileSync(path).toString('latin1'))
+          .join('');
+        for (const { pseudonym } of rows) {
+          expect(JSON.stringify(events[i])).not.toContain(pseudonym);
+          expect(hubBytes).not.toContain(pseudonym);
+        }
       } finally {
         db.database.close();
       }

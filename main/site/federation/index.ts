@@ -42,6 +42,7 @@ export {
 } from './update-upload.ts';
 export { recordParticipation } from './participation.ts';
 export { loadTaskState, taskFolder, type TaskState } from './task-state.ts';
+export { describeSiteBudget, siteTaskBudgets, type SiteTaskBudget } from './dp-site-budget.ts';
 export { describeSyncEvent, type SiteMetrics, type SyncEvent } from './sync-events.ts';
 export { runFederation, type FederationRunSummary, type RunFederationOptions } from './federation-loop.ts';
 export {

@@ -8,7 +8,8 @@ import type { TaskDefinition } from '../../../shared/federation/index.ts';
 import { buildCohort, type CohortItem } from '../cohort/index.ts';
 import { TrainError, trainLocalModel, type BackendChoice, type TrainingTask } from '../train/index.ts';
 import type { Site } from '../store/index.ts';
-import type { HubClient } from '../../../shared/federation/index.ts';
+import type { HubClient, SealedUpdate } from '../../../shared/federation/index.ts';
+import { assertBudgetAllowsAnotherUpdate } from './dp-site-budget.ts';
 import { fetchGlobalModel } from './model-cache.ts';
 import { withRetries, type RetryPolicy } from './retry.ts';
 import type { SyncEvent } from './sync-events.ts';
@@ -16,6 +17,8 @@ import { SyncError } from './sync-error.ts';
 import { roundFolder, saveTaskState, type RoundWork, type TaskState } from './task-state.ts';
 import { readTrainedWeights, toNamedValues } from './training-task.ts';
 import { readSealed, sealUpdateToDisk, sendSealedUpdate, type SendOutcome } from './update-upload.ts';
+import { keepUpdateForMasking, readUpdateForMasking } from './secagg-files.ts';
+import { takePartInSecureRound } from './secagg-round.ts';
 
 export interface RoundContext {
   readonly site: Site;
@@ -57,10 +60,15 @@ export async function workOnRound(
   ctx: RoundContext,
   round: number,
   baseVersion: number,
+  /** The round's clip norm as the hub states it (differential privacy with adaptive clipping). */
+  clipNorm: number | null = null,
 ): Promise<SendOutcome> {
   const { state } = ctx;
   let work: RoundWork | null = state.current;
   const resumed = work !== null && work.round === round && work.baseVersion === baseVersion;
+  // An update already noised and sealed for this round is sent as it is; a new one must fit the budget.
+  if (!(resumed && (work?.phase === 'sealed' || work?.phase === 'prepared')))
+    assertBudgetAllowsAnotherUpdate(ctx.definition, state);
   if (!resumed) {
     if (work) rmSync(roundFolder(ctx.taskDir, work.round), { recursive: true, force: true });
     work = {
@@ -77,8 +85,10 @@ export async function workOnRound(
   }
   const current = work as RoundWork;
   const dir = roundFolder(ctx.taskDir, round);
+  const secure = ctx.definition.privacy.secureAggregation.enabled;
   let sealed = current.phase === 'sealed' ? readSealed(dir) : null;
-  if (!sealed) {
+  let forMasking = secure && current.phase === 'prepared' ? readUpdateForMasking(dir) : null;
+  if (!sealed && !forMasking) {
     const global = await withRetries(
       () => fetchGlobalModel(ctx.client, ctx.taskId, baseVersion, join(ctx.taskDir, 'models')),
       ctx.retry,
@@ -107,16 +117,30 @@ export async function workOnRound(
       lastEpochWeights(join(dir, 'checkpoint'), trained.bestWeights),
       global.weights,
     );
-    sealed = sealUpdateToDisk(ctx.client, dir, {
-      taskId: ctx.taskId,
-      round,
-      baseVersion,
-      local,
-      global: global.weights,
-      examples: cohort.train.length,
-      compression: ctx.definition.compression,
-    });
-    current.phase = 'sealed';
+    if (secure) {
+      // Secure aggregation masks the update once the hub has fixed who takes part (secagg-round.ts).
+      forMasking = keepUpdateForMasking(dir, {
+        local,
+        global: global.weights,
+        examples: cohort.train.length,
+        definition: ctx.definition,
+        clipNorm,
+      });
+      current.phase = 'prepared';
+    } else {
+      sealed = sealUpdateToDisk(ctx.client, dir, {
+        taskId: ctx.taskId,
+        round,
+        baseVersion,
+        local,
+        global: global.weights,
+        examples: cohort.train.length,
+        compression: ctx.definition.compression,
+        definition: ctx.definition,
+        clipNorm,
+      });
+      current.phase = 'sealed';
+    }
     current.trainSeconds = (performance.now() - started) / 1000;
     current.patients = [...new Set([...cohort.train, ...cohort.validation].map((item) => item.patient))];
     saveTaskState(ctx.taskDir, state);
@@ -132,30 +156,18 @@ export async function workOnRound(
       validation: { loss: best.loss, accuracy: best.accuracy, auc: best.auc, n: best.count },
     });
   }
-  const sending = sealed;
   const started = performance.now();
-  const outcome = await withRetries(
-    () =>
-      sendSealedUpdate(ctx.client, ctx.taskId, sending, {
-        ...(ctx.chunkBytes ? { chunkBytes: ctx.chunkBytes } : {}),
-        onUploadId: (id) => {
-          if (current.uploadId !== id) {
-            current.uploadId = id;
-            saveTaskState(ctx.taskDir, state);
-          }
-        },
-        onProgress: (progress) =>
-          ctx.emit({
-            type: 'uploading',
-            taskId: ctx.taskId,
-            round,
-            sentBytes: progress.sentBytes,
-            totalBytes: progress.totalBytes,
-          }),
-      }),
-    ctx.retry,
-  );
+  const onUploadId = (id: string) => {
+    if (current.uploadId !== id) {
+      current.uploadId = id;
+      saveTaskState(ctx.taskDir, state);
+    }
+  };
+  const outcome = forMasking
+    ? await takePartInSecureRound(ctx, { round, baseVersion, dir, update: forMasking, onUploadId })
+    : await sendPlain(ctx, round, sealed as SealedUpdate, onUploadId);
   const seconds = (performance.now() - started) / 1000;
+  const examples = forMasking ? forMasking.examples : (sealed as SealedUpdate).examples;
   if (outcome.kind === 'submitted') {
     state.pending.push({ round, baseVersion, patients: current.patients });
     ctx.emit({
@@ -176,12 +188,37 @@ export async function workOnRound(
     trainSeconds: current.trainSeconds,
     uploadSeconds: outcome.kind === 'submitted' ? seconds : null,
     sentBytes: outcome.kind === 'submitted' ? outcome.bytes - outcome.resumedFromBytes : 0,
-    examples: sending.examples,
+    examples,
   });
   state.current = null;
   saveTaskState(ctx.taskDir, state);
   rmSync(dir, { recursive: true, force: true });
   return outcome;
+}
+
+/** Sends a sealed (unmasked) update, with retries; the hub resumes a partial upload by its hash. */
+function sendPlain(
+  ctx: RoundContext,
+  round: number,
+  sealed: SealedUpdate,
+  onUploadId: (id: string) => void,
+): Promise<SendOutcome> {
+  return withRetries(
+    () =>
+      sendSealedUpdate(ctx.client, ctx.taskId, sealed, {
+        ...(ctx.chunkBytes ? { chunkBytes: ctx.chunkBytes } : {}),
+        onUploadId,
+        onProgress: (progress) =>
+          ctx.emit({
+            type: 'uploading',
+            taskId: ctx.taskId,
+            round,
+            sentBytes: progress.sentBytes,
+            totalBytes: progress.totalBytes,
+          }),
+      }),
+    ctx.retry,
+  );
 }
 
 /** Base path of the last epoch's weights, from the trainer's checkpoint pointer (latest.json). */
@@ -225,6 +262,8 @@ async function train(
     patience: 0,
     seed: round,
     initialWeights: toNamedValues(global),
+    // DP-SGD when the task asks for it: per-example protection inside this site's training.
+    ...(d.privacy.differentialPrivacy?.dpSgd ? { dpSgd: d.privacy.differentialPrivacy.dpSgd } : {}),
     onProgress: (event: Parameters<NonNullable<Parameters<typeof trainLocalModel>[0]['onProgress']>>[0]) => {
       if (event.type !== 'batch') return;
       const now = Date.now();

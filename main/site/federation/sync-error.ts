@@ -10,6 +10,7 @@ export type SyncErrorCode =
   | 'hub-problem'
   | 'update-refused'
   | 'bad-state'
+  | 'privacy-budget-reached'
   | 'cancelled';
 
 export class SyncError extends Error {

@@ -47,7 +47,13 @@ function run(siteDir: string, signal: AbortSignal, onEvent: (event: SyncEvent) =
 
 describe('a site killed mid-upload', () => {
   it('resumes the same upload after a restart, from the bytes the hub holds, without training again', async () => {
-    const taskId = fixture.createTask({ name: 'resume', rounds: 1, quorum: 2, compression: 'none' });
+    const taskId = fixture.createTask({
+      name: 'resume',
+      rounds: 1,
+      quorum: 2,
+      compression: 'none',
+      privacy: { secureAggregation: false },
+    });
     const [first, second] = fixture.sites as [(typeof fixture.sites)[0], (typeof fixture.sites)[0]];
     for (const site of fixture.sites) await approveTask(site.dir, taskId);
     const other = run(second.dir, new AbortController().signal, () => undefined);
@@ -81,7 +87,13 @@ describe('a site killed mid-upload', () => {
 
 describe('a site killed mid-training', () => {
   it('resumes from the last completed epoch of the round', async () => {
-    const taskId = fixture.createTask({ name: 'resume training', rounds: 1, quorum: 1, localEpochs: 3 });
+    const taskId = fixture.createTask({
+      name: 'resume training',
+      rounds: 1,
+      quorum: 1,
+      localEpochs: 3,
+      privacy: { secureAggregation: false },
+    });
     const site = fixture.sites[0]!;
     await approveTask(site.dir, taskId);
     const killed = new AbortController();
@@ -105,7 +117,13 @@ describe('a site killed mid-training', () => {
 
 describe('an update the hub refuses', () => {
   it('comes back with the hub\u2019s reason (NaN values), and float16 refuses it before sending', async () => {
-    const definition = fixtureTask({ name: 'nan', rounds: 1, quorum: 1, compression: 'none' });
+    const definition = fixtureTask({
+      name: 'nan',
+      rounds: 1,
+      quorum: 1,
+      compression: 'none',
+      privacy: { secureAggregation: false },
+    });
     const site = fixture.sites[0]!;
     const client = HubClient.fromEnrollment(loadEnrollment(site.dir));
     const probe = fixture.createTask(definition); // only to get a task id for the engine's task

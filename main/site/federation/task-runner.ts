@@ -96,7 +96,7 @@ export async function runTask(base: TaskRunnerContext, approval: Approval): Prom
     }
     if (round.mayUpload && round.round !== null && round.baseVersion !== null && !givenUp.has(round.round)) {
       try {
-        await workOnRound(ctx, round.round, round.baseVersion);
+        await workOnRound(ctx, round.round, round.baseVersion, round.clipNorm);
       } catch (error) {
         if (!(error instanceof SyncError) || error.code === 'cancelled') throw error;
         // This round cannot be done here (no cohort, a refusal the hub would repeat): say so, wait for the next.

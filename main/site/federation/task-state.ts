@@ -11,8 +11,11 @@ import { SyncError } from './sync-error.ts';
 const roundWorkSchema = z.object({
   round: z.number().int().min(1),
   baseVersion: z.number().int().min(0),
-  /** training: checkpoints under round-N/checkpoint; sealed: round-N/update.sealed is ready to send. */
-  phase: z.enum(['training', 'sealed']),
+  /**
+   * training: checkpoints under round-N/checkpoint; sealed: round-N/update.sealed is ready to send;
+   * prepared (secure aggregation): round-N/update.rfw waits to be masked once the hub fixes the plan.
+   */
+  phase: z.enum(['training', 'sealed', 'prepared']),
   startedAt: z.string(),
   trainSeconds: z.number().nullable(),
   /** The hub's upload id once an upload was opened (for the operator; the hub resumes by hash). */

@@ -1,6 +1,7 @@
 // A federated task in plain words, for the operator who decides whether the site takes part: what
 // is trained on which of the site's data, how, and exactly what leaves the site.
 import type { Compression, TaskDefinition, TaskView } from '../../../shared/federation/index.ts';
+import { describeDifferentialPrivacy } from './dp-summary.ts';
 
 export interface TaskSummaryInput {
   readonly view: TaskView;
@@ -44,6 +45,12 @@ export function describeStrategy(definition: TaskDefinition): string {
       return 'FedBN: the hub averages the updates except batch-normalisation layers, which stay specific to each site';
     case 'cyclic':
       return 'cyclic weight transfer: the model visits the sites one after another; this site trains on its turn';
+    case 'median':
+      return 'median: the hub takes the median of the sites’ updates, value by value (robust to a faulty site)';
+    case 'trimmed-mean':
+      return `trimmed mean: the hub averages the sites’ updates value by value after dropping the ${Math.round(s.trimFraction * 100)}% largest and smallest`;
+    case 'krum':
+      return `Krum: the hub keeps the ${s.select} update${s.select === 1 ? '' : 's'} closest to the others (tolerates ${s.byzantine} faulty site${s.byzantine === 1 ? '' : 's'})`;
   }
 }
 
@@ -64,16 +71,20 @@ export function describeTask(input: TaskSummaryInput): string[] {
       ? `  Trains on this site\u2019s task "${input.cohort.taskId}": ${input.cohort.train} training and ${input.cohort.validation} validation images of ${input.cohort.patients} patients in by consent, de-identified.`
       : '  This site has no task with these labels yet: add one (radfed site task add) and import its labels before approving.',
     `  Rounds: ${d.rounds}; in each, ${d.localEpochs} local epoch${d.localEpochs === 1 ? '' : 's'} in batches of ${d.batchSize}, ` +
-      `${d.optimizer.name === 'adam' ? 'Adam' : 'SGD'} at learning rate ${d.optimizer.learningRate}.`,
+      `${d.optimizer.name === 'adam' ? 'Adam' : 'SGD'} at learning rate ${d.optimizer.learningRate}` +
+      `${d.optimizer.name === 'sgd' ? ' (this site\u2019s trainer has Adam only: it trains with Adam at that rate)' : ''}.`,
     `  Strategy: ${describeStrategy(d)}. A round closes when ${d.quorum} site${d.quorum === 1 ? ' has' : 's have'} sent an update, or ${formatSeconds(d.roundDeadlineSeconds)} after it opened.`,
     'What leaves this site:',
     `  - per round, one model update of about ${megabytes(perRound)} MB: the change to the global model, ${COMPRESSION_WORDS[d.compression]}, encrypted to the hub\u2019s key (X25519, AES-256-GCM) and signed by this site;`,
     '  - per round, the global model\u2019s loss, accuracy and AUC on this site\u2019s validation images, with their number;',
-    '  - the number of training images behind each update.',
+    d.privacy.differentialPrivacy
+      ? '  - not the number of training images: with differential privacy every update carries the same weight;'
+      : '  - the number of training images behind each update.',
     '  Never images, labels of single studies, or anything about a patient.',
-    d.privacy.secureAggregation
+    d.privacy.secureAggregation.enabled
       ? '  Updates are masked (secure aggregation): the hub sees only the sum over sites.'
-      : '  Updates are not masked (no secure aggregation) and carry no differential-privacy noise: the hub sees this site\u2019s update itself.',
+      : '  Updates are not masked (no secure aggregation): the hub sees this site\u2019s update itself.',
+    ...describeDifferentialPrivacy(d, view.privacyBudget, input.cohort?.train ?? null),
   ];
   return lines;
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import {
   assertFinite,
+  clipBitTensor,
   COMPRESSIONS,
   HubRequestError,
   hubPaths,
@@ -17,10 +18,12 @@ import {
   type NamedTensor,
   type SealedUpdate,
   type SubmissionView,
+  type TaskDefinition,
   type UploadProgress,
 } from '../../../shared/federation/index.ts';
 import { writeAtomically } from './enrollment-store.ts';
 import { SyncError } from './sync-error.ts';
+import { prepareUpdateForUpload } from './update-pipeline.ts';
 
 const sealedMetaSchema = z.object({
   round: z.number().int(),
@@ -44,18 +47,29 @@ export function sealUpdateToDisk(
     global: readonly NamedTensor[];
     examples: number;
     compression: Compression;
+    /** The task: its privacy settings decide what happens to the update before sealing. */
+    definition?: TaskDefinition;
+    /** The round's clip norm as the hub stated it (adaptive clipping). */
+    clipNorm?: number | null;
   },
 ): SealedUpdate {
-  const delta = weightDelta(options.local, options.global);
+  const raw = weightDelta(options.local, options.global);
   // The hub would refuse it; better to say so here, before anything is sent.
-  assertFinite(delta);
+  assertFinite(raw);
+  const { delta, examples, privacy } = options.definition
+    ? prepareUpdateForUpload({ delta: raw, examples: options.examples }, options.definition, {
+        clipNorm: options.clipNorm ?? null,
+      })
+    : { delta: raw, examples: options.examples, privacy: null };
+  const clipBit = privacy?.clipBit ?? null;
   const sealed = client.seal({
     taskId: options.taskId,
     round: options.round,
     kind: 'delta',
-    weights: delta,
+    // Adaptive clipping: the noised bit travels sealed, as one extra tensor the hub takes off.
+    weights: clipBit === null ? delta : [...delta, clipBitTensor(clipBit)],
     baseVersion: options.baseVersion,
-    examples: options.examples,
+    examples,
     compression: options.compression,
   });
   writeSealed(dir, sealed);

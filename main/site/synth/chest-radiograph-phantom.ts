@@ -47,12 +47,13 @@ export function randomRadiographNodule(prng: Prng): RadiographNodule {
   };
 }
 
-export function renderRadiographBase(a: RadiographAnatomy, size: number): Float32Array {
+/** `zoom` above 1 magnifies the chest (a tighter field of view). */
+export function renderRadiographBase(a: RadiographAnatomy, size: number, zoom = 1): Float32Array {
   const out = new Float32Array(size * size);
   for (let row = 0; row < size; row++) {
-    const y = ((row + 0.5) / size) * 2 - 1;
+    const y = (((row + 0.5) / size) * 2 - 1) / zoom;
     for (let col = 0; col < size; col++) {
-      const x = ((col + 0.5) / size) * 2 - 1;
+      const x = (((col + 0.5) / size) * 2 - 1) / zoom;
       const ax = Math.abs(x);
       let v = 0.04; // air
       const torso = (x / 0.88) ** 2 + ((y - 0.15) / 1.1) ** 2;
@@ -81,7 +82,10 @@ export interface RadiographCalibration {
   bitsStored: 12 | 16;
 }
 
-/** Stored values; `burnedIn` paints a text-like block into the corner, as a burned-in label would. */
+/**
+ * Stored values; `burnedIn` paints a text-like block into the corner, as a burned-in label would.
+ * `process` is the console's image processing, applied before the detector noise is added.
+ */
 export function renderRadiograph(
   base: Float32Array,
   size: number,
@@ -90,6 +94,7 @@ export function renderRadiograph(
   noise: NoiseTable,
   noiseOffset: number,
   burnedIn: boolean,
+  process?: (image: Float32Array) => void,
 ): Uint16Array {
   const image = Float32Array.from(base);
   if (nodule) {
@@ -105,6 +110,7 @@ export function renderRadiograph(
     }
   }
   if (burnedIn) paintTextBlock(image, size);
+  process?.(image);
   const max = 2 ** cal.bitsStored - 1;
   const out = new Uint16Array(image.length);
   const table = noise.values;

@@ -21,6 +21,7 @@ import { multi } from './dataset-builder.ts';
 import { NoiseTable } from './noise-table.ts';
 import { overlayDataElement, pixelDataElement } from './pixel-data.ts';
 import { Prng } from './prng.ts';
+import { processRadiograph, type RadiographStyle } from './radiograph-style.ts';
 import { SOP_CT, SOP_DX, SOP_SC, type SiteTraits } from './site-traits.ts';
 import type { PatientPlan, SeriesPlan, StudyPlan } from './study-plan.ts';
 import { SynthTags as S } from './synth-tags.ts';
@@ -28,6 +29,8 @@ import { SynthTags as S } from './synth-tags.ts';
 export interface ImageSizes {
   ctMatrix: number;
   radiographSize: number;
+  /** Optional console processing of radiographs per site (index − 1, cycling); none by default. */
+  radiographStyles?: readonly RadiographStyle[];
 }
 
 /** Everything one series needs to render its instances; built once per series. */
@@ -86,7 +89,9 @@ export function seriesContext(
   const base = { site, patient, study, series, sopClassUid, shared };
   if (series.kind === 'CT') return { ...base, renderInstance: ctRenderer(base, prng, sizes.ctMatrix, noise) };
   if (series.kind === 'RADIOGRAPH') {
-    return { ...base, renderInstance: radiographRenderer(base, prng, sizes.radiographSize, noise) };
+    const styles = sizes.radiographStyles;
+    const style = styles && styles.length > 0 ? styles[(site.index - 1) % styles.length] : undefined;
+    return { ...base, renderInstance: radiographRenderer(base, prng, sizes.radiographSize, noise, style) };
   }
   return { ...base, renderInstance: secondaryCaptureRenderer(base, sizes.radiographSize) };
 }
@@ -215,11 +220,18 @@ function radiographRenderer(
   prng: Prng,
   size: number,
   noise: NoiseTable,
+  style?: RadiographStyle,
 ): SeriesContext['renderInstance'] {
   const { site, study, series, shared } = base;
-  const r = site.radiograph;
+  const r = style?.noise === undefined ? site.radiograph : { ...site.radiograph, noise: style.noise };
   const anatomy = randomRadiographAnatomy(prng);
-  const nodule = study.label === 1 ? randomRadiographNodule(prng) : null;
+  const drawn = study.label === 1 ? randomRadiographNodule(prng) : null;
+  // A magnified chest magnifies its nodule too.
+  const zoom = style?.zoom ?? 1;
+  const nodule =
+    drawn && zoom !== 1
+      ? { ...drawn, x: drawn.x * zoom, y: drawn.y * zoom, radius: drawn.radius * zoom }
+      : drawn;
   const noiseOffset = NoiseTable.offset(prng);
   const spacing = r.detectorMm / size;
   const max = 2 ** r.bitsStored - 1;
@@ -248,10 +260,11 @@ function radiographRenderer(
     .numbers(S.OverlayBitsAllocated, 'US', [1])
     .numbers(S.OverlayBitPosition, 'US', [0]);
   shared.ds.set(S.OverlayData, overlayDataElement(size, size, marker, shared.ts));
-  const image = renderRadiographBase(anatomy, size);
+  const image = renderRadiographBase(anatomy, size, zoom);
+  const process = style ? (pixels: Float32Array) => processRadiograph(pixels, size, style) : undefined;
   return (k, b) => {
     addInstanceCommon(base, k, b, timePlus(series.seriesTime, 30));
-    const pixels = renderRadiograph(image, size, nodule, r, noise, noiseOffset, study.burnedIn);
+    const pixels = renderRadiograph(image, size, nodule, r, noise, noiseOffset, study.burnedIn, process);
     b.ds.set(Tags.PixelData, pixelDataElement(pixels, size, size, b.ts));
   };
 }

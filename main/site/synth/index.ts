@@ -4,6 +4,7 @@ export { synthesizeStudies, SynthError, SYNTH_LABELS } from './synthesize.ts';
 export type { SynthFile, SynthOptions, SynthResult, SynthStudy } from './synthesize.ts';
 export type { PlantedKind, PlantedValue } from './dataset-builder.ts';
 export type { StudyKind } from './study-plan.ts';
+export type { RadiographStyle } from './radiograph-style.ts';
 export { SYNTH_UID_ROOT } from './study-plan.ts';
 export { PHI_PRIVATE_CREATOR } from './phi-attributes.ts';
 export { SITE_TRANSFER_SYNTAXES } from './site-traits.ts';

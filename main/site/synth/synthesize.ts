@@ -7,6 +7,7 @@ import { buildFileMeta, transferSyntaxOf, writeDicom, type DicomDataset } from '
 import { DatasetBuilder, type PlantedValue } from './dataset-builder.ts';
 import { seriesContext } from './image-series.ts';
 import { NoiseTable } from './noise-table.ts';
+import type { RadiographStyle } from './radiograph-style.ts';
 import { addPatientAndStudy } from './phi-attributes.ts';
 import { planRun, type SitePlan, type StudyKind } from './study-plan.ts';
 
@@ -25,6 +26,11 @@ export interface SynthOptions {
   ctMatrix?: number;
   /** Radiograph (and secondary capture) size in pixels (default 256). */
   radiographSize?: number;
+  /**
+   * Console processing of the radiographs per site (site 1 takes the first, cycling); by default none.
+   * The demo uses it to give each hospital its own look.
+   */
+  radiographStyles?: readonly RadiographStyle[];
   /** Which study kinds to draw (default both): `['CT']` for a CT-only corpus. */
   modalities?: readonly StudyKind[];
   onProgress?(done: number, total: number): void;
@@ -85,7 +91,11 @@ const WRITES_IN_FLIGHT = 8;
 
 export async function synthesizeStudies(options: SynthOptions): Promise<SynthResult> {
   const ctSlices = options.ctSlices ?? 8;
-  const sizes = { ctMatrix: options.ctMatrix ?? 128, radiographSize: options.radiographSize ?? 256 };
+  const sizes = {
+    ctMatrix: options.ctMatrix ?? 128,
+    radiographSize: options.radiographSize ?? 256,
+    ...(options.radiographStyles ? { radiographStyles: options.radiographStyles } : {}),
+  };
   checkOptions(options, ctSlices, sizes.ctMatrix, sizes.radiographSize);
   await ensureEmptyDir(options.outDir);
 

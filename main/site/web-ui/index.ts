@@ -12,7 +12,23 @@ export {
   type IpcHandlers,
   type IpcLogger,
   type SiteAgentPort,
+  type IpcServicePorts,
 } from './ipc-handlers.ts';
+export { createSettingsHandlers, SettingsUnavailableError, type SettingsPort } from './handlers-settings.ts';
+export {
+  createSetupHandlers,
+  ServiceUnavailableError,
+  type FederationPort,
+  type SetupPort,
+} from './handlers-setup.ts';
+export { SiteSession, SiteNotSetUpError, type SiteSessionOptions } from './site-session.ts';
+export {
+  FederationService,
+  describePrivacyBudget,
+  type FederationServiceOptions,
+} from './federation-service.ts';
+export { FederationProgressTracker } from './federation-progress.ts';
+export { SiteSetupError, applySetup, checkHubConnection, readSetupState } from './site-setup.ts';
 export {
   contentTypeFor,
   defaultRendererDir,

@@ -11,9 +11,10 @@ const status: SiteStatus = {
   lastIngestAt: null,
 };
 
-function dispatcherFor(agent: SiteAgentPort) {
+// A stub agent with status() only: the other channels are not called here.
+function dispatcherFor(agent: Pick<SiteAgentPort, 'status'>) {
   const logged: object[] = [];
-  const dispatch = createIpcDispatcher(createIpcHandlers(agent), {
+  const dispatch = createIpcDispatcher(createIpcHandlers(agent as SiteAgentPort), {
     logger: { error: (details) => logged.push(details) },
   });
   return { dispatch, logged };

@@ -12,9 +12,15 @@ import {
   type IpcResult,
   type SiteStatus,
 } from '../../../shared/ipc/index.ts';
+import { createSettingsHandlers, type SettingsPort } from './handlers-settings.ts';
+import { createSetupHandlers, type FederationPort, type SetupPort } from './handlers-setup.ts';
+import { createAuditHandlers, type AuditAgentPort } from './handlers-audit.ts';
+import { createCohortHandlers, type CohortAgentPort } from './handlers-cohort.ts';
+import { createConsentHandlers, type ConsentAgentPort } from './handlers-consent.ts';
+import { createStudiesHandlers, type StudiesAgentPort } from './handlers-studies.ts';
 
 /** What the handlers need from the site agent; `SiteAgent` satisfies it. */
-export interface SiteAgentPort {
+export interface SiteAgentPort extends StudiesAgentPort, ConsentAgentPort, AuditAgentPort, CohortAgentPort {
   status(): SiteStatus | Promise<SiteStatus>;
 }
 
@@ -30,9 +36,24 @@ export type IpcHandlers = {
 /** Validates, calls the handler, and answers an envelope; never throws, never returns a stack trace. */
 export type IpcDispatch = (channel: unknown, payload: unknown) => Promise<IpcResult<unknown>>;
 
-export function createIpcHandlers(agent: SiteAgentPort): IpcHandlers {
+/** Services beside the agent; without `settings`, settings:get and settings:set answer settings-unavailable. */
+export interface IpcServicePorts {
+  settings?: SettingsPort;
+  /** setup:* (the setup wizard); without it they answer service-unavailable. */
+  setup?: SetupPort;
+  /** federation:* (Training page); without it they answer service-unavailable. */
+  federation?: FederationPort;
+}
+
+export function createIpcHandlers(agent: SiteAgentPort, ports: IpcServicePorts = {}): IpcHandlers {
   return Object.freeze({
     'site:status': () => agent.status(),
+    ...createSettingsHandlers(ports.settings),
+    ...createSetupHandlers(ports.setup, ports.federation),
+    ...createStudiesHandlers(agent),
+    ...createConsentHandlers(agent),
+    ...createAuditHandlers(agent),
+    ...createCohortHandlers(agent),
   });
 }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRadfedApi, type SiteStatus } from '../../../shared/ipc/index.ts';
 import { initSite, SiteAgent } from '../index.ts';
-import { startSiteWebUi, type SiteWebUi } from './index.ts';
+import { startSiteWebUi, type SiteAgentPort, type SiteWebUi } from './index.ts';
 
 let workDir: string;
 let rendererDir: string;
@@ -50,7 +50,8 @@ function rawGet(url: URL, path: string, host = url.host): Promise<{ status: numb
 }
 
 async function start(agent: { status(): SiteStatus } = { status: () => fixedStatus }) {
-  const ui = await startSiteWebUi({ agent, rendererDir });
+  // A stub agent with status() only, unless a real one is given: the other channels are not called here.
+  const ui = await startSiteWebUi({ agent: agent as SiteAgentPort, rendererDir });
   running.push(ui);
   const url = new URL(ui.url);
   const token = url.searchParams.get('token') ?? '';

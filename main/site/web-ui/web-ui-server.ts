@@ -13,6 +13,8 @@ import {
   type IpcLogger,
   type SiteAgentPort,
 } from './ipc-handlers.ts';
+import type { SettingsPort } from './handlers-settings.ts';
+import type { FederationPort, SetupPort } from './handlers-setup.ts';
 import {
   ACCESS_TOKEN_PAGE,
   NOT_FOUND_PAGE,
@@ -38,6 +40,12 @@ export interface SiteWebUiOptions {
   /** The built renderer; default dist/renderer. */
   rendererDir?: string;
   logger?: IpcLogger;
+  /** The app's settings (main/app/settings, user file D/ui-settings.json); without it settings:get refuses. */
+  settings?: SettingsPort;
+  /** The setup wizard's service (a SiteSession); without it setup:* refuses. */
+  setup?: SetupPort;
+  /** The federation service (SiteSession.federation); without it federation:* refuses. */
+  federation?: FederationPort;
 }
 
 export interface SiteWebUi {
@@ -64,7 +72,14 @@ export async function startSiteWebUi(options: SiteWebUiOptions): Promise<SiteWeb
   const rendererDir = options.rendererDir ?? defaultRendererDir();
   const token = randomBytes(32).toString('base64url');
   const tokenDigest = digest(token);
-  const dispatch = createIpcDispatcher(createIpcHandlers(options.agent), { logger: options.logger });
+  const dispatch = createIpcDispatcher(
+    createIpcHandlers(options.agent, {
+      settings: options.settings,
+      setup: options.setup,
+      federation: options.federation,
+    }),
+    { logger: options.logger },
+  );
   let allowedHosts: Set<string> = new Set();
 
   const server = createServer((request, response) => {

@@ -34,6 +34,11 @@ export class FusedAdam {
       loss,
       parameters.map((p) => p.variable),
     );
+    return this.applyGradients(value, grads, parameters);
+  }
+
+  /** One step with gradients computed elsewhere (DP-SGD: clipped per microbatch and noised). Disposes them. */
+  applyGradients(value: tf.Scalar, grads: tf.NamedTensorMap, parameters: readonly NamedTensor[]): tf.Scalar {
     this.step++;
     const onHeap = tf.getBackend() === 'wasm';
     for (const p of parameters) {

@@ -13,6 +13,7 @@ import {
   type TrainingTask,
 } from '../models/index.ts';
 import { FusedAdam } from './adam.ts';
+import { dpSgdGradients, type DpSgdOptions } from './dp-sgd.ts';
 import { bestWeightsBase, loadLatestCheckpoint, saveCheckpoint, type TrainerState } from './checkpoint.ts';
 import { evaluate } from './evaluate.ts';
 import type { ValidationMetrics } from './metrics.ts';
@@ -44,6 +45,8 @@ export interface TrainLocalModelOptions {
   seed?: number;
   /** Start from these weights (a federated round's global model) instead of a fresh model. */
   initialWeights?: readonly NamedValues[];
+  /** DP-SGD: clip per microbatch and add noise at every step (a task's differential-privacy option). */
+  dpSgd?: DpSgdOptions;
 }
 
 export interface TrainResult {
@@ -165,10 +168,17 @@ export async function trainLocalModel(options: TrainLocalModelOptions): Promise<
         const loss = tf.tidy(() => {
           const x = tf.tensor4d(batch.images, [batch.count, size, size, 1]);
           const y = tf.oneHot(tf.tensor1d(batch.labels, 'int32'), classes);
-          return optimizer.minimize(
-            () => tf.losses.softmaxCrossEntropy(y, model.logits(x, { training: true })) as tf.Scalar,
-            trainable,
-          );
+          const lossOf = (xs: tf.Tensor, ys: tf.Tensor) =>
+            tf.losses.softmaxCrossEntropy(
+              ys,
+              model.logits(xs as tf.Tensor4D, { training: true }),
+            ) as tf.Scalar;
+          if (options.dpSgd) {
+            const variables = trainable.map((p) => p.variable);
+            const { value, grads } = dpSgdGradients(lossOf, x, y, variables, options.dpSgd);
+            return optimizer.applyGradients(value, grads, trainable);
+          }
+          return optimizer.minimize(() => lossOf(x, y), trainable);
         });
         const value = (await loss.data())[0]!;
         loss.dispose();

@@ -1,0 +1,129 @@
+// `radfed privacy …` through the real command line entry (main), reading what it prints and its exit status.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { initHub } from '../hub/setup/index.ts';
+import { testTask } from '../hub/testing/test-hub.ts';
+import { main } from './main.ts';
+
+async function radfed(...args: string[]): Promise<{ status: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err += String(chunk);
+    return true;
+  });
+  try {
+    const status = await main(args);
+    return { status, out, err };
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+}
+
+describe('radfed privacy', () => {
+  it('prints ε and the best order for the published DP-SGD setting', async () => {
+    const r = await radfed(
+      'privacy',
+      'epsilon',
+      '--q',
+      '0.0025',
+      '--sigma',
+      '1.3',
+      '--steps',
+      '6000',
+      '--delta',
+      '1e-5',
+    );
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/^ε = 0\.724\d at δ = 0\.00001 \(best RDP order 19\) after 6000 steps/);
+  });
+
+  it('prints JSON with --json', async () => {
+    const r = await radfed(
+      'privacy',
+      'epsilon',
+      '--q',
+      '1',
+      '--sigma',
+      '4',
+      '--steps',
+      '3',
+      '--delta',
+      '1e-6',
+      '--json',
+    );
+    expect(r.status).toBe(0);
+    const json = JSON.parse(r.out) as { epsilon: number; order: number; steps: number };
+    expect(json.steps).toBe(3);
+    expect(json.epsilon).toBeGreaterThan(0);
+    expect(Number.isInteger(json.order)).toBe(true);
+  });
+
+  it('says how many rounds fit a budget', async () => {
+    const r = await radfed(
+      'privacy',
+      'rounds',
+      '--sigma',
+      '4',
+      '--epsilon',
+      '3',
+      '--delta',
+      '1e-5',
+      '--json',
+    );
+    expect(r.status).toBe(0);
+    const json = JSON.parse(r.out) as { rounds: number; epsilonSpent: number };
+    expect(json.rounds).toBeGreaterThan(0);
+    expect(json.epsilonSpent).toBeLessThanOrEqual(3);
+    const none = await radfed('privacy', 'rounds', '--sigma', '0.1', '--epsilon', '0.5', '--delta', '1e-5');
+    expect(none.out).toMatch(/Not one round fits/);
+  });
+
+  it('refuses bad flags with a sentence and exit status 2', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--q', '1.5', '--sigma', '1', '--steps', '1', '--delta', '1e-5'], /--q takes the sampling rate/],
+      [
+        ['--q', '0.1', '--sigma', '0', '--steps', '1', '--delta', '1e-5'],
+        /--sigma takes the noise multiplier/,
+      ],
+      [['--q', '0.1', '--sigma', '1', '--steps', '2.5', '--delta', '1e-5'], /--steps takes a whole number/],
+      [['--q', '0.1', '--sigma', '1', '--steps', '1', '--delta', '1'], /--delta takes a probability/],
+      [['--q', '0.1', '--sigma', '1', '--delta', '1e-5'], /required option '--steps/],
+    ];
+    for (const [flags, message] of cases) {
+      const r = await radfed('privacy', 'epsilon', ...flags);
+      expect(r.status).toBe(2);
+      expect(r.err).toMatch(message);
+      expect(r.out).toBe('');
+    }
+  });
+
+  it('radfed hub task show states the budget of a task with differential privacy', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'radfed-privacy-cli-'));
+    try {
+      const dir = join(root, 'hub');
+      await initHub({ dir, name: 'cli hub' });
+      const file = join(root, 'task.json');
+      const dp = { clipNorm: 1, noiseMultiplier: 4, budget: { epsilon: 1.6, delta: 1e-5 } };
+      writeFileSync(
+        file,
+        JSON.stringify(testTask({ name: 'dp-task', privacy: { differentialPrivacy: dp } })),
+      );
+      expect((await radfed('hub', 'task', 'create', '--dir', dir, '--file', file)).status).toBe(0);
+      const shown = await radfed('hub', 'task', 'show', '--dir', dir, 'dp-task');
+      expect(shown.status).toBe(0);
+      expect(shown.out).toMatch(
+        /privacy: ε = 0\.00 spent of ε = 1\.6 at δ = 0\.00001 over 0 rounds \(the budget allows 2\); DP-FedAvg with clipping norm 1, noise multiplier 4/,
+      );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

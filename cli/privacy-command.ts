@@ -1,0 +1,150 @@
+// `radfed privacy epsilon` and `radfed privacy rounds`: the RDP accountant at the terminal, to plan a
+// task's differential-privacy settings (what ε a number of steps spends, how many rounds fit a budget).
+import { type Command, InvalidArgumentError } from 'commander';
+import { formatEpsilon, type PrivacyBudgetView } from '../shared/federation/index.ts';
+import { epsilonSpent, roundsWithinBudget } from '../shared/privacy/index.ts';
+import { parseNonNegativeInt, parsePositiveInt } from './arguments.ts';
+
+function parseRate(value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || number < 0 || number > 1) {
+    throw new InvalidArgumentError(
+      `--q takes the sampling rate, a number from 0 to 1 (batch size / records), not "${value}".`,
+    );
+  }
+  return number;
+}
+
+function parsePositive(flag: string, what: string) {
+  return (value: string): number => {
+    const number = Number(value);
+    if (value.trim() === '' || !Number.isFinite(number) || number <= 0) {
+      throw new InvalidArgumentError(`${flag} takes ${what}, a number above 0, not "${value}".`);
+    }
+    return number;
+  };
+}
+
+function parseDelta(value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || number <= 0 || number >= 1) {
+    throw new InvalidArgumentError(
+      `--delta takes a probability between 0 and 1, exclusive (e.g. 1e-5), not "${value}".`,
+    );
+  }
+  return number;
+}
+
+interface EpsilonFlags {
+  q: number;
+  sigma: number;
+  steps: number;
+  delta: number;
+  json?: boolean;
+}
+
+interface RoundsFlags {
+  q: number;
+  sigma: number;
+  epsilon: number;
+  delta: number;
+  stepsPerRound: number;
+  json?: boolean;
+}
+
+export function registerPrivacyCommands(program: Command): void {
+  const privacy = program
+    .command('privacy')
+    .summary('differential-privacy accounting (RDP of the subsampled Gaussian mechanism)');
+
+  privacy
+    .command('epsilon')
+    .summary('print the ε a number of noisy steps spends, and the best RDP order')
+    .description(
+      'The (ε, δ) guarantee after STEPS steps of the subsampled Gaussian mechanism: each step samples\n' +
+        'records with probability Q and adds Gaussian noise of SIGMA times the clipping norm. For a\n' +
+        'RadFed task with DP-FedAvg, one round is one step with --q 1 and --sigma the noise multiplier.',
+    )
+    .requiredOption('--q <rate>', 'sampling rate per step, 0 to 1 (1: every record every step)', parseRate)
+    .requiredOption(
+      '--sigma <z>',
+      'noise multiplier (noise std / clipping norm)',
+      parsePositive('--sigma', 'the noise multiplier'),
+    )
+    .requiredOption('--steps <n>', 'number of steps (or rounds)', (v) => parseNonNegativeInt(v, '--steps'))
+    .requiredOption('--delta <d>', 'δ of the guarantee, e.g. 1e-5', parseDelta)
+    .option('--json', 'print JSON')
+    .action((flags: EpsilonFlags) => {
+      const result = epsilonSpent({ q: flags.q, sigma: flags.sigma }, flags.steps, flags.delta);
+      if (flags.json) {
+        const { json: _json, ...input } = flags;
+        process.stdout.write(
+          `${JSON.stringify({ ...input, epsilon: result.epsilon, order: result.order })}\n`,
+        );
+        return;
+      }
+      process.stdout.write(
+        `ε = ${result.epsilon.toFixed(4)} at δ = ${flags.delta} (best RDP order ${result.order}) after ` +
+          `${flags.steps} step${flags.steps === 1 ? '' : 's'} with q = ${flags.q}, σ = ${flags.sigma}.\n`,
+      );
+    });
+
+  privacy
+    .command('rounds')
+    .summary('print how many rounds (or steps) fit a privacy budget')
+    .requiredOption('--q <rate>', 'sampling rate per step, 0 to 1', parseRate, 1)
+    .requiredOption(
+      '--sigma <z>',
+      'noise multiplier (noise std / clipping norm)',
+      parsePositive('--sigma', 'the noise multiplier'),
+    )
+    .requiredOption('--epsilon <e>', 'the ε budget', parsePositive('--epsilon', 'the ε budget'))
+    .requiredOption('--delta <d>', 'δ of the guarantee, e.g. 1e-5', parseDelta)
+    .option(
+      '--steps-per-round <n>',
+      'steps in one round (DP-FedAvg: 1)',
+      (v) => parsePositiveInt(v, '--steps-per-round'),
+      1,
+    )
+    .option('--json', 'print JSON')
+    .action((flags: RoundsFlags) => {
+      const rounds = roundsWithinBudget(
+        { q: flags.q, sigma: flags.sigma },
+        { epsilon: flags.epsilon, delta: flags.delta },
+        flags.stepsPerRound,
+      );
+      const spent =
+        Number.isFinite(rounds) && rounds > 0
+          ? epsilonSpent({ q: flags.q, sigma: flags.sigma }, rounds * flags.stepsPerRound, flags.delta)
+          : null;
+      if (flags.json) {
+        const { json: _json, ...input } = flags;
+        process.stdout.write(
+          `${JSON.stringify({ ...input, rounds: Number.isFinite(rounds) ? rounds : null, epsilonSpent: spent?.epsilon ?? 0 })}\n`,
+        );
+        return;
+      }
+      if (!Number.isFinite(rounds)) {
+        process.stdout.write('With q = 0 nothing is spent: any number of rounds fits.\n');
+      } else if (rounds === 0) {
+        process.stdout.write(
+          `Not one round fits ε = ${flags.epsilon} at δ = ${flags.delta}: raise --sigma or the budget.\n`,
+        );
+      } else {
+        process.stdout.write(
+          `${rounds} round${rounds === 1 ? '' : 's'} fit ε = ${flags.epsilon} at δ = ${flags.delta}; ` +
+            `they spend ε = ${(spent?.epsilon ?? 0).toFixed(4)}.\n`,
+        );
+      }
+    });
+}
+
+/** One line for `radfed hub task show`: the budget and what the hub counted as spent. */
+export function describePrivacyBudget(budget: PrivacyBudgetView): string {
+  return (
+    `privacy: ε = ${formatEpsilon(budget.epsilonSpent)} spent of ε = ${budget.epsilonBudget} at δ = ${budget.delta} ` +
+    `over ${budget.rounds} round${budget.rounds === 1 ? '' : 's'}` +
+    `${budget.roundsAllowed !== null ? ` (the budget allows ${budget.roundsAllowed})` : ''}; ` +
+    `DP-FedAvg with clipping norm ${budget.clipNorm}, noise multiplier ${budget.noiseMultiplier}`
+  );
+}

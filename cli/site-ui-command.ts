@@ -1,0 +1,114 @@
+// `radfed site ui --dir D [--port P]`: the site's screens in a browser, for headless sites and for the
+// browser tests. The same renderer and the same typed API as the desktop app, served on 127.0.0.1 with
+// a random access token in the address. Works on an empty folder: the setup wizard creates the site.
+import { join, resolve } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import pino from 'pino';
+import type { SetupRequest } from '../shared/ipc/index.ts';
+import {
+  presetSetup,
+  settingsFilePaths,
+  SettingsStore,
+  type PresetSetup,
+} from '../main/app/settings/index.ts';
+import { SiteSession, startSiteWebUi } from '../main/site/web-ui/index.ts';
+import { parsePositiveInt } from './arguments.ts';
+
+interface UiFlags {
+  dir: string;
+  port?: number;
+  threads?: number;
+  federation: boolean;
+}
+
+export function registerSiteUiCommand(site: Command): void {
+  site
+    .command('ui')
+    .summary('open the site\u2019s screens in a browser (local web UI)')
+    .description(
+      'Serve the site\u2019s screens (setup wizard, dashboard, studies, consent, training, audit) on 127.0.0.1\n' +
+        'and print the address to open, with its one-time access token. On a folder that is not a site yet,\n' +
+        'the setup wizard creates it. For an enrolled site it also takes part in approved tasks, as\n' +
+        '`radfed site run` does (do not run both on one folder; --no-federation leaves that to `site run`).\n' +
+        'Settings preset by IT (docs/settings.md) apply; the user settings file is D/ui-settings.json.',
+    )
+    .requiredOption('--dir <folder>', 'the site folder (created by the setup wizard if it does not exist)')
+    .option('--port <port>', 'the port to listen on (default: any free port)', parsePort)
+    .option('--threads <n>', 'training threads (default: all cores)', (v) => parsePositiveInt(v, '--threads'))
+    .option('--no-federation', 'do not take part in federated rounds from this process')
+    .action(async (flags: UiFlags) => {
+      const dir = resolve(flags.dir);
+      const logger = pino(
+        { name: 'radfed-site-ui', level: process.env.RADFED_LOG_LEVEL ?? 'error' },
+        pino.destination(2),
+      );
+      const settings = new SettingsStore(settingsFilePaths(join(dir, 'ui-settings.json')));
+      const preset = presetSetup(settings);
+      const session = await SiteSession.open(dir, {
+        logger,
+        autoStartFederation: flags.federation,
+        actor: 'operator (site ui)',
+        ...(flags.threads ? { threads: flags.threads } : {}),
+        ...(preset ? { preset: setupFromPreset(preset) } : {}),
+      });
+      const ui = await startSiteWebUi({
+        agent: session.agentPort(),
+        settings,
+        setup: session,
+        federation: session.federation,
+        logger,
+        ...(flags.port === undefined ? {} : { port: flags.port }),
+      }).catch(async (error: unknown) => {
+        await session.close();
+        throw error;
+      });
+      process.stdout.write(
+        `RadFed site UI for ${dir}\nOpen this address in a browser on this computer (it includes the access token):\n  ${ui.url}\n` +
+          'Press Ctrl+C to stop.\n',
+      );
+      await new Promise<void>((done) => {
+        const stop = () => done();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      process.stdout.write('Stopping...\n');
+      await ui.close();
+      await session.close();
+    });
+}
+
+/** IT's preset (main/app/settings) as the answers the setup wizard would have given. */
+export function setupFromPreset(preset: PresetSetup): SetupRequest {
+  return {
+    siteName: preset.name,
+    consentPolicy: preset.consentPolicy,
+    ...(preset.consentScope ? { consentScope: preset.consentScope } : {}),
+    deidOptions: [...preset.deidOptions],
+    studies: preset.receiver
+      ? {
+          kind: 'receiver',
+          aeTitle: preset.receiver.aeTitle,
+          port: preset.receiver.port,
+          allowedCallingAeTitles: [...preset.receiver.allowedCallingAeTitles],
+        }
+      : preset.watchFolder
+        ? { kind: 'watch', folder: preset.watchFolder }
+        : { kind: 'folder' },
+    hub: preset.enrollment
+      ? {
+          token: preset.enrollment.token,
+          ...(preset.enrollment.hubUrl ? { url: preset.enrollment.hubUrl } : {}),
+        }
+      : null,
+  };
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InvalidArgumentError(
+      `--port takes a TCP port from 1 to 65535 (0: any free port), not "${value}".`,
+    );
+  }
+  return port;
+}

@@ -1,0 +1,32 @@
+// The hub dashboard as a coordinator sees it: sign-in, the navigation, and the parts tests look at,
+// found by role and label (which also checks that every control is labelled).
+import type { Locator, Page } from '@playwright/test';
+
+export class HubDashboardPage {
+  constructor(readonly page: Page) {}
+
+  async signIn(baseUrl: string, user: string, password: string): Promise<void> {
+    await this.page.goto(`${baseUrl}/dashboard/`);
+    await this.page.getByLabel('Coordinator name').fill(user);
+    await this.page.getByLabel('Password').fill(password);
+    await this.page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  nav(name: 'Overview' | 'Sites' | 'Enrollment tokens' | 'Tasks'): Locator {
+    return this.page.getByRole('navigation', { name: 'Dashboard' }).getByRole('link', { name });
+  }
+
+  get heading(): Locator {
+    return this.page.getByRole('heading', { level: 1 });
+  }
+
+  table(name: string): Locator {
+    return this.page.getByRole('table', { name });
+  }
+
+  row(table: string, name: string | RegExp): Locator {
+    return this.table(table)
+      .getByRole('row')
+      .filter({ has: this.page.getByRole('rowheader', { name }) });
+  }
+}

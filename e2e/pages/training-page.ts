@@ -1,0 +1,28 @@
+// Page object for Training & federation.
+import type { Locator, Page } from '@playwright/test';
+
+export class TrainingPage {
+  readonly heading: Locator;
+
+  constructor(readonly page: Page) {
+    this.heading = page.getByRole('heading', { level: 1, name: 'Training & federation' });
+  }
+
+  async open(): Promise<void> {
+    await this.page
+      .getByRole('navigation', { name: 'Pages' })
+      .getByRole('link', { name: 'Training', exact: true })
+      .click();
+    await this.heading.waitFor();
+  }
+
+  /** A task's card, by its name. */
+  task(name: string): Locator {
+    return this.page.getByRole('article', { name });
+  }
+
+  /** A task's live progress section. */
+  progress(name: string): Locator {
+    return this.page.getByRole('region', { name: `Progress of ${name}` });
+  }
+}

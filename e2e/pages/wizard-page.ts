@@ -1,0 +1,27 @@
+// Page object for the setup wizard: what a person sees and does there, in their words.
+import type { Locator, Page } from '@playwright/test';
+
+export class WizardPage {
+  readonly heading: Locator;
+  readonly stepTitle: Locator;
+  readonly next: Locator;
+  readonly back: Locator;
+  readonly problem: Locator;
+
+  constructor(readonly page: Page) {
+    this.heading = page.getByRole('heading', { level: 1, name: 'Set up this RadFed site' });
+    this.stepTitle = page.getByRole('heading', { level: 2, name: /^Step \d of \d:/ });
+    this.next = page.getByRole('button', { name: 'Next' });
+    this.back = page.getByRole('button', { name: 'Back' });
+    this.problem = page.getByRole('alert');
+  }
+
+  async open(url: string): Promise<void> {
+    await this.page.goto(url);
+    await this.heading.waitFor();
+  }
+
+  step(number: number, title: string): Locator {
+    return this.page.getByRole('heading', { level: 2, name: `Step ${number} of 7: ${title}` });
+  }
+}

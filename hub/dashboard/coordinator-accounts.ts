@@ -1,0 +1,187 @@
+// Coordinator accounts for the hub dashboard: a small JSON file in the hub folder (mode 0600) holding
+// scrypt hashes, never passwords. A file rather than a database table, so `radfed hub coordinator`
+// works while the hub runs and the hub's schema stays the sites' business. The server reads it on every
+// sign-in and every request, so a changed password or a removed account ends old sessions at once.
+import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { DashboardError } from './dashboard-errors.ts';
+
+export const ACCOUNTS_FILE = 'coordinators.json';
+export const MIN_PASSWORD_LENGTH = 12;
+const MAX_PASSWORD_LENGTH = 1024;
+const USER_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** scrypt cost, one of OWASP's recommended settings (N = 2^15, r = 8, p = 3): 32 MiB and a few hundred
+ * milliseconds per check. Stored with each hash, so a later, higher cost applies to new passwords only. */
+export const SCRYPT_COST = { N: 2 ** 15, r: 8, p: 3, keyLength: 32 } as const;
+
+const hashSchema = z.object({
+  N: z
+    .number()
+    .int()
+    .min(2 ** 10),
+  r: z.number().int().min(1),
+  p: z.number().int().min(1),
+  keyLength: z.number().int().min(16),
+  salt: z.string().min(16),
+  hash: z.string().min(16),
+});
+const accountSchema = z.object({
+  user: z.string().regex(USER_NAME),
+  scrypt: hashSchema,
+  changedAt: z.string(),
+});
+const fileSchema = z.object({ format: z.literal(1), accounts: z.array(accountSchema) });
+
+export type PasswordHash = z.infer<typeof hashSchema>;
+export type CoordinatorAccount = z.infer<typeof accountSchema>;
+
+function derive(password: string, salt: Buffer, cost: ScryptCost): Promise<Buffer> {
+  const options: ScryptOptions = {
+    N: cost.N,
+    r: cost.r,
+    p: cost.p,
+    maxmem: 256 * cost.N * cost.r + 1024 * 1024,
+  };
+  return new Promise((resolve, reject) =>
+    scrypt(password.normalize('NFC'), salt, cost.keyLength, options, (error, key) =>
+      error ? reject(error) : resolve(key),
+    ),
+  );
+}
+
+export type ScryptCost = Omit<PasswordHash, 'salt' | 'hash'>;
+
+export async function hashPassword(password: string, cost: ScryptCost = SCRYPT_COST): Promise<PasswordHash> {
+  const salt = randomBytes(16);
+  const hash = await derive(password, salt, cost);
+  return { ...cost, salt: salt.toString('base64'), hash: hash.toString('base64') };
+}
+
+export async function verifyPassword(password: string, stored: PasswordHash): Promise<boolean> {
+  if (password.length > MAX_PASSWORD_LENGTH) return false;
+  const expected = Buffer.from(stored.hash, 'base64');
+  const actual = await derive(password, Buffer.from(stored.salt, 'base64'), {
+    ...stored,
+    keyLength: expected.length,
+  });
+  return timingSafeEqual(actual, expected);
+}
+
+/** A hash of a random password: checked when the user name is unknown, so the answer takes as long. */
+let decoy: Promise<PasswordHash> | undefined;
+export function decoyHash(): Promise<PasswordHash> {
+  decoy ??= hashPassword(randomBytes(24).toString('base64'));
+  return decoy;
+}
+
+export function accountsPath(hubDir: string): string {
+  return join(hubDir, ACCOUNTS_FILE);
+}
+
+export function readAccounts(hubDir: string): CoordinatorAccount[] {
+  const path = accountsPath(hubDir);
+  if (!existsSync(path)) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new DashboardError(
+      'bad-accounts-file',
+      `The coordinator accounts file ${path} cannot be read as JSON; set the password again with \`radfed hub coordinator set-password\`.`,
+      { cause: error },
+    );
+  }
+  const file = fileSchema.safeParse(parsed);
+  if (!file.success) {
+    throw new DashboardError(
+      'bad-accounts-file',
+      `The coordinator accounts file ${path} is not in the expected form; set the password again with \`radfed hub coordinator set-password\`.`,
+    );
+  }
+  return file.data.accounts;
+}
+
+export function findAccount(hubDir: string, user: string): CoordinatorAccount | undefined {
+  return readAccounts(hubDir).find((account) => account.user === user);
+}
+
+function writeAccounts(hubDir: string, accounts: CoordinatorAccount[]): void {
+  const path = accountsPath(hubDir);
+  const temporary = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify({ format: 1, accounts }, null, 2)}\n`, { mode: 0o600 });
+  renameSync(temporary, path);
+}
+
+export function checkUserName(user: string): string {
+  if (!USER_NAME.test(user)) {
+    throw new DashboardError(
+      'bad-user-name',
+      'A coordinator name is 1 to 64 letters, digits, dots, dashes or underscores (for example "coordinator").',
+    );
+  }
+  return user;
+}
+
+export function checkPasswordStrength(password: string): void {
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    throw new DashboardError(
+      'weak-password',
+      `The password is too short: use at least ${MIN_PASSWORD_LENGTH} characters (a passphrase of a few words is good).`,
+    );
+  }
+  if (password.length > MAX_PASSWORD_LENGTH) {
+    throw new DashboardError(
+      'weak-password',
+      `The password is too long: ${MAX_PASSWORD_LENGTH} characters at most.`,
+    );
+  }
+}
+
+/** Creates the account or replaces its password; returns whether it was new. */
+export async function setCoordinatorPassword(
+  hubDir: string,
+  user: string,
+  password: string,
+  options: { now?: Date; cost?: ScryptCost } = {},
+): Promise<{ created: boolean }> {
+  checkUserName(user);
+  checkPasswordStrength(password);
+  const scryptHash = await hashPassword(password, options.cost);
+  const accounts = readAccounts(hubDir);
+  const created = !accounts.some((account) => account.user === user);
+  const next = accounts.filter((account) => account.user !== user);
+  next.push({ user, scrypt: scryptHash, changedAt: (options.now ?? new Date()).toISOString() });
+  writeAccounts(hubDir, next);
+  return { created };
+}
+
+export function removeCoordinator(hubDir: string, user: string): void {
+  const accounts = readAccounts(hubDir);
+  if (!accounts.some((account) => account.user === user)) {
+    throw new DashboardError('no-such-coordinator', `There is no coordinator named "${user}" at this hub.`);
+  }
+  writeAccounts(
+    hubDir,
+    accounts.filter((account) => account.user !== user),
+  );
+}
+
+export function listCoordinators(hubDir: string): { user: string; changedAt: string }[] {
+  return readAccounts(hubDir).map(({ user, changedAt }) => ({ user, changedAt }));
+}
+
+/** A random password for `--generate`: 20 characters from an alphabet without look-alikes. */
+export function generatePassword(): string {
+  const alphabet = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  const bytes = randomBytes(40);
+  let out = '';
+  for (const byte of bytes) {
+    // Rejection sampling keeps every character equally likely.
+    if (byte < 256 - (256 % alphabet.length)) out += alphabet[byte % alphabet.length];
+    if (out.length === 20) break;
+  }
+  return out.length === 20 ? out : generatePassword();
+}

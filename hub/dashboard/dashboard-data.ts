@@ -1,0 +1,279 @@
+// What the dashboard shows, gathered from the hub store as plain values (no HTML here): the hub itself,
+// its sites, enrollment tokens, tasks, and one task's rounds, metrics, participation, privacy and models.
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { formatEpsilon, privacySpentAfter, type TaskDefinition } from '../../shared/federation/index.ts';
+import type { HubContext } from '../hub-context.ts';
+import { modelMeta } from '../model-registry.ts';
+import { neededUpdates } from '../rounds.ts';
+import type { RoundRow, TaskRow } from '../store/index.ts';
+import { definitionOf, findTask } from '../tasks.ts';
+import { deltaSubmissionsOfTask, siteActivity } from './dashboard-queries.ts';
+
+/** A site counts as online when it made a signed request this recently (sites long-poll every minute). */
+export const ONLINE_WITHIN_MS = 3 * 60_000;
+/** The hub certificate is flagged this long before it expires. */
+export const CERTIFICATE_WARNING_MS = 30 * 24 * 3600_000;
+
+export interface HubSummary {
+  name: string;
+  hosts: string[];
+  caFingerprint: string;
+  certificateExpiresAt: string;
+  certificateExpiresSoon: boolean;
+  sitesOnline: number;
+  sites: number;
+  activeTasks: number;
+  tasks: number;
+  unusedTokens: number;
+}
+
+export interface SiteSummary {
+  id: string;
+  name: string;
+  online: boolean;
+  lastSeenAt: string | null;
+  enrolledAt: string;
+  /** The site's RadFed version; protocol 1 does not report it, so null. */
+  version: string | null;
+  tasks: number;
+  acceptedUpdates: number;
+}
+
+export type TokenState = 'unused' | 'used' | 'expired';
+
+export interface TokenSummary {
+  id: string;
+  siteName: string | null;
+  state: TokenState;
+  createdAt: string;
+  expiresAt: string;
+  usedAt: string | null;
+  usedBySite: string | null;
+}
+
+export interface TaskSummary {
+  id: string;
+  name: string;
+  state: TaskRow['state'];
+  strategy: string;
+  roundsPlanned: number;
+  roundsPublished: number;
+  currentRound: number | null;
+  currentRoundState: RoundRow['state'] | null;
+  joinedSites: number;
+  latestVersion: number | null;
+  createdAt: string;
+}
+
+export interface RoundSummary {
+  number: number;
+  state: RoundRow['state'];
+  openedAt: string;
+  closedAt: string | null;
+  deadlineAt: string | null;
+  acceptedUpdates: number;
+  rejectedUpdates: number;
+  quorum: number;
+  failureReason: string | null;
+}
+
+export interface ModelSummary {
+  version: number;
+  round: number;
+  createdAt: string;
+  bytes: number;
+  sha256: string;
+  loss: number | null;
+  accuracy: number | null;
+  auc: number | null;
+  evaluatedBy: number;
+}
+
+export interface PrivacySummary {
+  secureAggregation: string;
+  differentialPrivacy: { label: string; value: string }[] | null;
+  budget: { spent: string; total: string; delta: string; roundsAllowed: number; rounds: number } | null;
+}
+
+export interface Participation {
+  sites: { id: string; name: string }[];
+  /** rows[i] is round rounds[i]; cells are the examples each site's accepted update carried, or null. */
+  rounds: number[];
+  examples: (number | null)[][];
+}
+
+export interface TaskDetail {
+  summary: TaskSummary;
+  definition: TaskDefinition;
+  rounds: RoundSummary[];
+  models: ModelSummary[];
+  participation: Participation;
+  privacy: PrivacySummary;
+}
+
+export function hubSummary(ctx: HubContext): HubSummary {
+  const certificate = new X509Certificate(readFileSync(ctx.layout.serverCert));
+  const expires = new Date(certificate.validTo);
+  const sites = siteSummaries(ctx);
+  const tasks = ctx.store.tasks.listTasks();
+  return {
+    name: ctx.config.name,
+    hosts: [...ctx.config.hosts],
+    caFingerprint: ctx.keys.caFingerprint,
+    certificateExpiresAt: expires.toISOString(),
+    certificateExpiresSoon: expires.getTime() - ctx.now() < CERTIFICATE_WARNING_MS,
+    sitesOnline: sites.filter((site) => site.online).length,
+    sites: sites.length,
+    activeTasks: tasks.filter((task) => task.state === 'active').length,
+    tasks: tasks.length,
+    unusedTokens: tokenSummaries(ctx).filter((token) => token.state === 'unused').length,
+  };
+}
+
+export function siteSummaries(ctx: HubContext): SiteSummary[] {
+  const activity = siteActivity(ctx);
+  return ctx.store.sites.listSites().map((site) => ({
+    id: site.id,
+    name: site.name,
+    online: site.last_seen_at !== null && ctx.now() - Date.parse(site.last_seen_at) < ONLINE_WITHIN_MS,
+    lastSeenAt: site.last_seen_at,
+    enrolledAt: site.enrolled_at,
+    version: null,
+    tasks: activity.get(site.id)?.tasks ?? 0,
+    acceptedUpdates: activity.get(site.id)?.updates ?? 0,
+  }));
+}
+
+export function tokenSummaries(ctx: HubContext): TokenSummary[] {
+  const names = new Map(ctx.store.sites.listSites().map((site) => [site.id, site.name]));
+  return ctx.store.sites
+    .listTokens()
+    .reverse()
+    .map((token) => ({
+      id: token.id,
+      siteName: token.site_name,
+      state: token.used_at ? 'used' : Date.parse(token.expires_at) <= ctx.now() ? 'expired' : 'unused',
+      createdAt: token.created_at,
+      expiresAt: token.expires_at,
+      usedAt: token.used_at,
+      usedBySite: token.used_by_site ? (names.get(token.used_by_site) ?? token.used_by_site) : null,
+    }));
+}
+
+export function taskSummary(ctx: HubContext, task: TaskRow): TaskSummary {
+  const definition = definitionOf(task);
+  const latest = ctx.store.tasks.latestRound(task.id);
+  return {
+    id: task.id,
+    name: definition.name,
+    state: task.state,
+    strategy: definition.strategy.name,
+    roundsPlanned: definition.rounds,
+    roundsPublished: ctx.store.tasks.publishedRoundCount(task.id),
+    currentRound: latest?.number ?? null,
+    currentRoundState: latest?.state ?? null,
+    joinedSites: ctx.store.sites.joinedSites(task.id).length,
+    latestVersion: ctx.store.models.latestModel(task.id)?.version ?? null,
+    createdAt: task.created_at,
+  };
+}
+
+export function taskSummaries(ctx: HubContext): TaskSummary[] {
+  return ctx.store.tasks
+    .listTasks()
+    .reverse()
+    .map((task) => taskSummary(ctx, task));
+}
+
+export function taskDetail(ctx: HubContext, taskId: string): TaskDetail {
+  const task = findTask(ctx, taskId);
+  const definition = definitionOf(task);
+  const submissions = deltaSubmissionsOfTask(ctx, task.id);
+  const rounds = ctx.store.tasks.rounds(task.id).map((round): RoundSummary => ({
+    number: round.number,
+    state: round.state,
+    openedAt: round.opened_at,
+    closedAt: round.closed_at,
+    deadlineAt: round.deadline_at,
+    acceptedUpdates: submissions.filter((s) => s.round === round.number && s.state === 'accepted').length,
+    rejectedUpdates: submissions.filter((s) => s.round === round.number && s.state === 'rejected').length,
+    quorum: neededUpdates(definition),
+    failureReason: round.failure_reason,
+  }));
+  const models = ctx.store.models.models(task.id).map((row): ModelSummary => {
+    const meta = modelMeta(ctx, row);
+    return {
+      version: row.version,
+      round: row.round,
+      createdAt: row.created_at,
+      bytes: row.bytes,
+      sha256: row.blob_sha256,
+      loss: meta.metrics.loss,
+      accuracy: meta.metrics.accuracy,
+      auc: meta.metrics.auc,
+      evaluatedBy: meta.metrics.sites,
+    };
+  });
+  const summary = taskSummary(ctx, task);
+  return {
+    summary,
+    definition,
+    rounds,
+    models,
+    participation: participation(ctx, task.id, rounds, submissions),
+    privacy: privacySummary(definition, summary.roundsPublished),
+  };
+}
+
+function participation(
+  ctx: HubContext,
+  taskId: string,
+  rounds: RoundSummary[],
+  submissions: ReturnType<typeof deltaSubmissionsOfTask>,
+): Participation {
+  const sites = ctx.store.sites.joinedSites(taskId).map((joined) => ({
+    id: joined.site_id,
+    name: ctx.store.sites.site(joined.site_id)?.name ?? joined.site_id,
+  }));
+  const numbers = rounds.map((round) => round.number);
+  return {
+    sites,
+    rounds: numbers,
+    examples: numbers.map((number) =>
+      sites.map(
+        (site) =>
+          submissions.find((s) => s.round === number && s.site_id === site.id && s.state === 'accepted')
+            ?.examples ?? null,
+      ),
+    ),
+  };
+}
+
+export function privacySummary(definition: TaskDefinition, publishedRounds: number): PrivacySummary {
+  const privacy = definition.privacy as { secureAggregation: unknown; differentialPrivacy: unknown };
+  const dp = definition.privacy.differentialPrivacy;
+  // Read loosely: the settings are `false`, `true`, or an object with `enabled` (issue 6).
+  const masked = privacy.secureAggregation;
+  const secureAggregation =
+    masked === true ||
+    (typeof masked === 'object' && masked !== null && (masked as { enabled?: unknown }).enabled !== false)
+      ? "on: the hub learns only the sum of the sites' updates"
+      : 'off: updates are encrypted to the hub, not masked';
+  if (!dp) return { secureAggregation, differentialPrivacy: null, budget: null };
+  const spent = privacySpentAfter(dp, publishedRounds);
+  return {
+    secureAggregation,
+    differentialPrivacy: [
+      { label: 'Clipping norm (C)', value: String(dp.clipNorm) },
+      { label: 'Noise multiplier (z)', value: String(dp.noiseMultiplier) },
+    ],
+    budget: {
+      spent: formatEpsilon(spent.epsilon),
+      total: formatEpsilon(dp.budget.epsilon),
+      delta: String(dp.budget.delta),
+      roundsAllowed: spent.roundsAllowed,
+      rounds: spent.rounds,
+    },
+  };
+}

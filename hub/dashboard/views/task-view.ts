@@ -1,0 +1,249 @@
+// One task: what it is, its rounds, charts of the global metrics and of each site's participation
+// (each with a table that says the same in text), its privacy settings and budget, and its models.
+import type { ModelSummary, PrivacySummary, RoundSummary, TaskDetail } from '../dashboard-data.ts';
+import { html, jsonScriptContent, type SafeHtml } from '../html.ts';
+import { badge, bytes, metric, when } from './format.ts';
+import { taskHref } from './tasks-view.ts';
+
+export interface ChartSpec {
+  target: string;
+  xLabel: string;
+  yLabel: string;
+  x: number[];
+  series: { label: string; values: (number | null)[] }[];
+}
+
+export function taskCharts(detail: TaskDetail): ChartSpec[] {
+  const evaluated = detail.models.filter((model) => model.evaluatedBy > 0);
+  return [
+    {
+      target: 'metrics-chart',
+      xLabel: 'Round',
+      yLabel: 'Value',
+      x: evaluated.map((model) => model.round),
+      series: [
+        { label: 'Loss', values: evaluated.map((model) => model.loss) },
+        { label: 'Accuracy', values: evaluated.map((model) => model.accuracy) },
+        { label: 'AUC', values: evaluated.map((model) => model.auc) },
+      ],
+    },
+    {
+      target: 'participation-chart',
+      xLabel: 'Round',
+      yLabel: 'Examples',
+      x: detail.participation.rounds,
+      series: detail.participation.sites.map((site, index) => ({
+        label: site.name,
+        values: detail.participation.examples.map((row) => row[index] ?? null),
+      })),
+    },
+  ];
+}
+
+export function taskContent(detail: TaskDetail, now: number): SafeHtml {
+  const { summary, definition } = detail;
+  return html`<h1>Task: ${summary.name}</h1>
+    <p class="lead">
+      <code>${summary.id}</code> · ${badge(summary.state)} · <a href="${taskHref(summary.id)}">Refresh</a>
+    </p>
+    <section class="panel" aria-labelledby="task-heading">
+      <h2 id="task-heading">What the task is</h2>
+      <dl class="facts">
+        ${
+          definition.description
+            ? html`<dt>Description</dt>
+                <dd>${definition.description}</dd>`
+            : ''
+        }
+        <dt>Model</dt>
+        <dd>${definition.model.name}, ${definition.input.size}×${definition.input.size} input</dd>
+        <dt>Labels</dt>
+        <dd>${definition.labels.join(', ')}</dd>
+        <dt>Strategy</dt>
+        <dd>
+          ${summary.strategy}, quorum ${definition.quorum}, deadline ${definition.roundDeadlineSeconds} s
+        </dd>
+        <dt>Rounds</dt>
+        <dd>${summary.roundsPublished} of ${summary.roundsPlanned} published</dd>
+        <dt>Local training</dt>
+        <dd>
+          ${definition.localEpochs} epoch(s), batch ${definition.batchSize}, ${definition.optimizer.name} at
+          ${definition.optimizer.learningRate}
+        </dd>
+        <dt>Sites</dt>
+        <dd>
+          ${definition.sites ? definition.sites.join(', ') : 'any enrolled site'}; ${summary.joinedSites}
+          joined
+        </dd>
+      </dl>
+    </section>
+    <h2>Charts</h2>
+    <div class="charts">
+      <figure class="chart">
+        <figcaption id="metrics-caption">
+          Global model per round: loss, accuracy and AUC on the sites' validation data
+        </figcaption>
+        <div id="metrics-chart" class="chart-area" role="img" aria-labelledby="metrics-caption"></div>
+      </figure>
+      <figure class="chart">
+        <figcaption id="participation-caption">
+          Participation: training examples in each site's accepted update
+        </figcaption>
+        <div
+          id="participation-chart"
+          class="chart-area"
+          role="img"
+          aria-labelledby="participation-caption"
+        ></div>
+      </figure>
+    </div>
+    <script type="application/json" id="chart-data">
+      ${jsonScriptContent(taskCharts(detail))}
+    </script>
+    <h2>Rounds</h2>
+    ${roundsTable(detail.rounds, now)}
+    <h2>Participation</h2>
+    ${participationTable(detail)}
+    <h2>Privacy</h2>
+    ${privacyPanel(detail.privacy)}
+    <h2>Models</h2>
+    ${modelsTable(summary.id, detail.models, now)}`;
+}
+
+function roundsTable(rounds: RoundSummary[], now: number): SafeHtml {
+  if (rounds.length === 0) return html`<p>No round has opened yet.</p>`;
+  const rows = [...rounds].reverse().map(
+    (round) =>
+      html`<tr>
+        <th scope="row" class="num">${round.number}</th>
+        <td>
+          ${badge(round.state)}${round.failureReason ? html`<br /><span class="hint">${round.failureReason}</span>` : ''}
+        </td>
+        <td class="num">
+          ${round.acceptedUpdates} of ${round.quorum}
+          needed${round.rejectedUpdates > 0 ? html`<br /><span class="hint">${round.rejectedUpdates} refused</span>` : ''}
+        </td>
+        <td>${when(round.openedAt, now)}</td>
+        <td>
+          ${round.closedAt ? when(round.closedAt, now) : round.deadlineAt ? html`deadline ${when(round.deadlineAt, now)}` : '—'}
+        </td>
+      </tr>`,
+  );
+  return html`<table aria-label="Rounds">
+    <thead>
+      <tr>
+        <th scope="col" class="num">Round</th>
+        <th scope="col">State</th>
+        <th scope="col" class="num">Updates</th>
+        <th scope="col">Opened</th>
+        <th scope="col">Closed</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${rows}
+    </tbody>
+  </table>`;
+}
+
+function participationTable(detail: TaskDetail): SafeHtml {
+  const { sites, rounds, examples } = detail.participation;
+  if (sites.length === 0) return html`<p>No site has joined this task yet.</p>`;
+  const head = sites.map((site) => html`<th scope="col" class="num">${site.name}</th>`);
+  const rows = rounds.map(
+    (round, r) =>
+      html`<tr>
+        <th scope="row" class="num">${round}</th>
+        ${sites.map((_, s) => {
+          const value = examples[r]?.[s] ?? null;
+          return html`<td class="num">
+            ${value === null ? html`<span class="state-muted">none</span>` : `${value} examples`}
+          </td>`;
+        })}
+      </tr>`,
+  );
+  return html`<table aria-label="Participation">
+    <caption>
+      Accepted updates per round, with the training examples each carried
+    </caption>
+    <thead>
+      <tr>
+        <th scope="col" class="num">Round</th>
+        ${head}
+      </tr>
+    </thead>
+    <tbody>
+      ${rows}
+    </tbody>
+  </table>`;
+}
+
+function privacyPanel(privacy: PrivacySummary): SafeHtml {
+  const dp = privacy.differentialPrivacy
+    ? privacy.differentialPrivacy.map(
+        (item) =>
+          html`<dt>${item.label}</dt>
+            <dd>${item.value}</dd>`,
+      )
+    : html`<dt>Differential privacy</dt>
+        <dd>not set</dd>`;
+  const budget = privacy.budget
+    ? html`<dt>Privacy budget spent</dt>
+        <dd>
+          ε = ${privacy.budget.spent} of ${privacy.budget.total} (δ = ${privacy.budget.delta}) after
+          ${privacy.budget.rounds} round(s); the budget allows
+          ${Number.isFinite(privacy.budget.roundsAllowed) ? privacy.budget.roundsAllowed : 'unlimited'}
+          round(s)
+        </dd>`
+    : html`<dt>Privacy budget</dt>
+        <dd>not set</dd>`;
+  return html`<section class="panel" aria-label="Privacy">
+    <dl class="facts">
+      <dt>Secure aggregation</dt>
+      <dd>${privacy.secureAggregation}</dd>
+      ${dp} ${budget}
+    </dl>
+  </section>`;
+}
+
+function modelsTable(taskId: string, models: ModelSummary[], now: number): SafeHtml {
+  if (models.length === 0) return html`<p>No global model yet: the task waits for an initial model.</p>`;
+  const base = `${taskHref(taskId)}/models`;
+  const rows = [...models].reverse().map(
+    (model) =>
+      html`<tr>
+        <th scope="row" class="num">${model.version}</th>
+        <td class="num">${model.round}</td>
+        <td>${when(model.createdAt, now)}</td>
+        <td class="num">${metric(model.loss)}</td>
+        <td class="num">${metric(model.accuracy)}</td>
+        <td class="num">${metric(model.auc)}</td>
+        <td class="num">${model.evaluatedBy}</td>
+        <td class="num">${bytes(model.bytes)}</td>
+        <td>
+          <a href="${base}/${model.version}/tfjs.tar" download>TF.js model, version ${model.version}</a>
+          <br /><span class="hint"
+            ><a href="${base}/${model.version}/model-card.json" download>model card</a> ·
+            <code title="SHA-256">${model.sha256.slice(0, 12)}…</code></span
+          >
+        </td>
+      </tr>`,
+  );
+  return html`<table aria-label="Models">
+    <thead>
+      <tr>
+        <th scope="col" class="num">Version</th>
+        <th scope="col" class="num">From round</th>
+        <th scope="col">Made</th>
+        <th scope="col" class="num">Loss</th>
+        <th scope="col" class="num">Accuracy</th>
+        <th scope="col" class="num">AUC</th>
+        <th scope="col" class="num">Sites evaluated</th>
+        <th scope="col" class="num">Size</th>
+        <th scope="col">Download</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${rows}
+    </tbody>
+  </table>`;
+}

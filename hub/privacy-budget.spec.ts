@@ -1,0 +1,152 @@
+// The privacy budget at a real hub: rounds that count are recorded in the ledger, the task ends with
+// "privacy budget reached" before a round would exceed ε, and the task view shows what was spent.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeWeights, privacySpentAfter, type HubClient } from '../shared/federation/index.ts';
+import { exportModel } from './model-export.ts';
+import { PRIVACY_BUDGET_REACHED } from './privacy-budget.ts';
+import { createTask, parseTaskDefinition, taskView } from './tasks.ts';
+import {
+  enrollTestSite,
+  makeTestHub,
+  sendDelta,
+  testTask,
+  testWeights,
+  waitFor,
+  type TestHub,
+} from './testing/test-hub.ts';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+
+let test: TestHub;
+let ash: HubClient;
+let birch: HubClient;
+
+// σ = 4, δ = 1e-5: one round spends ε ≈ 1.01, two ≈ 1.48, three ≈ 1.85. A budget of 1.6 fits two.
+const dp = { clipNorm: 1, noiseMultiplier: 4, budget: { epsilon: 1.6, delta: 1e-5 } };
+
+beforeAll(async () => {
+  test = await makeTestHub();
+  ash = (await enrollTestSite(test.hub, 'Ash')).client;
+  birch = (await enrollTestSite(test.hub, 'Birch')).client;
+});
+afterAll(() => test.cleanup());
+
+async function newTask(overrides: Parameters<typeof testTask>[0]): Promise<string> {
+  const id = createTask(test.hub.ctx, testTask(overrides), encodeWeights(testWeights(3))).id;
+  await ash.joinTask(id);
+  await birch.joinTask(id);
+  await test.hub.advance();
+  return id;
+}
+
+const ctx = () => test.hub.ctx;
+
+describe('privacy budget at the hub', () => {
+  it('ends the task before a round would exceed the budget, and says why', async () => {
+    const taskId = await newTask({
+      rounds: 5,
+      quorum: 2,
+      privacy: { secureAggregation: false, differentialPrivacy: dp },
+    });
+    for (const round of [1, 2]) {
+      await sendDelta(ash, taskId, 0.01, 1);
+      await sendDelta(birch, taskId, -0.01, 1);
+      await waitFor(
+        test.hub,
+        () => ctx().store.tasks.round(taskId, round)?.state === 'published',
+        `round ${round}`,
+      );
+    }
+    await waitFor(test.hub, () => ctx().store.tasks.task(taskId)?.state !== 'active', 'task ended');
+    const task = ctx().store.tasks.task(taskId);
+    expect(task?.state).toBe('completed');
+    expect(task?.failure_reason).toMatch(new RegExp(`^${PRIVACY_BUDGET_REACHED}: 2 rounds spent ε = 1\\.48`));
+    // Round 3 never opened: 3 of the 5 rounds were given up for the budget.
+    expect(
+      ctx()
+        .store.tasks.rounds(taskId)
+        .map((r) => r.number),
+    ).toEqual([1, 2]);
+
+    const ledger = ctx().store.privacy.ledger(taskId);
+    expect(ledger.map((row) => [row.round, row.rounds_counted])).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
+    expect(ledger[1]?.epsilon).toBeCloseTo(privacySpentAfter(dp, 2).epsilon, 10);
+    expect(ledger.every((row) => row.epsilon <= dp.budget.epsilon)).toBe(true);
+
+    const view = taskView(ctx(), task!, null);
+    expect(view.privacyBudget).toMatchObject({
+      rounds: 2,
+      epsilonBudget: 1.6,
+      delta: 1e-5,
+      roundsAllowed: 2,
+    });
+    expect(view.privacyBudget?.epsilonSpent).toBeCloseTo(1.478, 3);
+    // What the site reads from the hub carries it too.
+    const seen = await ash.getTask(taskId);
+    expect(seen.privacyBudget?.rounds).toBe(2);
+
+    const out = mkdtempSync(join(tmpdir(), 'radfed-card-'));
+    exportModel(ctx(), { task: taskId, outDir: out });
+    const card = JSON.parse(readFileSync(join(out, 'model-card.json'), 'utf8')) as {
+      privacy: { epsilonSpent: number; statement: string; ledger: unknown[] };
+    };
+    expect(card.privacy.epsilonSpent).toBeCloseTo(1.478, 3);
+    expect(card.privacy.ledger).toHaveLength(2);
+    expect(card.privacy.statement).toMatch(/ε = 1\.48/);
+  });
+
+  it('counts a failed round in which the hub saw updates (no secure aggregation)', async () => {
+    const taskId = await newTask({
+      rounds: 5,
+      quorum: 2,
+      roundDeadlineSeconds: 60,
+      privacy: { secureAggregation: false, differentialPrivacy: dp },
+    });
+    await sendDelta(ash, taskId, 0.01, 1);
+    test.shiftClock(61_000);
+    try {
+      await waitFor(test.hub, () => ctx().store.tasks.round(taskId, 1)?.state === 'failed', 'round 1 failed');
+    } finally {
+      test.shiftClock(-61_000);
+    }
+    await sendDelta(ash, taskId, 0.01, 1);
+    await sendDelta(birch, taskId, 0.01, 1);
+    await waitFor(test.hub, () => ctx().store.tasks.task(taskId)?.state === 'completed', 'task ended');
+    expect(
+      ctx()
+        .store.tasks.rounds(taskId)
+        .map((r) => r.state),
+    ).toEqual(['failed', 'published']);
+    expect(
+      ctx()
+        .store.privacy.ledger(taskId)
+        .map((row) => row.round),
+    ).toEqual([1, 2]);
+  });
+
+  it('refuses a task whose budget does not allow even one round', () => {
+    expect(() =>
+      parseTaskDefinition(
+        testTask({
+          privacy: {
+            differentialPrivacy: { ...dp, noiseMultiplier: 0.5, budget: { epsilon: 1, delta: 1e-5 } },
+          },
+        }),
+      ),
+    ).toThrow(/one round alone spends ε = .*raise the noise multiplier or the budget/s);
+  });
+
+  it('leaves tasks without differential privacy alone', async () => {
+    const taskId = await newTask({ rounds: 1, quorum: 2, privacy: { secureAggregation: false } });
+    await sendDelta(ash, taskId, 0.01, 1);
+    await sendDelta(birch, taskId, 0.01, 1);
+    await waitFor(test.hub, () => ctx().store.tasks.task(taskId)?.state === 'completed', 'task completed');
+    expect(ctx().store.tasks.task(taskId)?.failure_reason).toBeNull();
+    expect(ctx().store.privacy.ledger(taskId)).toEqual([]);
+    expect(taskView(ctx(), ctx().store.tasks.task(taskId)!, null).privacyBudget).toBeNull();
+  });
+});

@@ -1,0 +1,131 @@
+// The hub's side of a task's differential-privacy budget. Every round in which the hub could see a
+// noised update counts as one release: a published round, and, without secure aggregation, a failed
+// round that received updates (the hub saw them one by one even though it published nothing). With
+// secure aggregation a failed round unmasks nothing, so it does not count. Before a round opens the
+// hub records what the closed rounds spent, and ends the task if one more round would exceed ε.
+import {
+  anotherRoundFits,
+  budgetView,
+  formatEpsilon,
+  privacySpentAfter,
+  secureAggregationOn,
+  type PrivacyBudgetView,
+  type TaskDefinition,
+} from '../shared/federation/index.ts';
+import { isoAt, type HubContext } from './hub-context.ts';
+import type { RoundRow } from './store/index.ts';
+
+export const PRIVACY_BUDGET_REACHED = 'privacy budget reached';
+
+/** The closed rounds that count against the budget, oldest first. */
+export function roundsCounted(ctx: HubContext, taskId: string, definition: TaskDefinition): RoundRow[] {
+  const masked = secureAggregationOn(definition);
+  return ctx.store.tasks
+    .rounds(taskId)
+    .filter(
+      (round) =>
+        round.state === 'published' ||
+        (round.state === 'failed' &&
+          !masked &&
+          ctx.store.uploads.acceptedUpdates(taskId, round.number).length > 0),
+    );
+}
+
+/** Writes the ledger rows of counted rounds not yet recorded. Idempotent. */
+export function recordPrivacySpent(ctx: HubContext, taskId: string, definition: TaskDefinition): void {
+  const dp = definition.privacy.differentialPrivacy;
+  if (!dp) return;
+  const recorded = new Set(ctx.store.privacy.ledger(taskId).map((row) => row.round));
+  roundsCounted(ctx, taskId, definition).forEach((round, index) => {
+    if (recorded.has(round.number)) return;
+    const spent = privacySpentAfter(dp, index + 1);
+    ctx.store.privacy.record({
+      task_id: taskId,
+      round: round.number,
+      rounds_counted: index + 1,
+      epsilon: spent.epsilon,
+      delta: dp.budget.delta,
+      rdp_order: spent.order,
+      recorded_at: isoAt(ctx),
+    });
+  });
+}
+
+/**
+ * Called before the hub opens a round: records what was spent and, when one more round would go
+ * past the budget, ends the task (completed, with the reason) and returns true.
+ */
+export function endTaskIfBudgetReached(ctx: HubContext, taskId: string, definition: TaskDefinition): boolean {
+  const dp = definition.privacy.differentialPrivacy;
+  if (!dp) return false;
+  return ctx.store.transaction(() => {
+    recordPrivacySpent(ctx, taskId, definition);
+    const counted = roundsCounted(ctx, taskId, definition).length;
+    if (anotherRoundFits(dp, counted)) return false;
+    const spent = privacySpentAfter(dp, counted);
+    ctx.store.tasks.endTask(
+      taskId,
+      'completed',
+      isoAt(ctx),
+      `${PRIVACY_BUDGET_REACHED}: ${counted} round${counted === 1 ? '' : 's'} spent ε = ${formatEpsilon(spent.epsilon)} ` +
+        `of the task's ε = ${dp.budget.epsilon} (δ = ${dp.budget.delta}); one more round would exceed it.`,
+    );
+    return true;
+  });
+}
+
+/** The budget as the task view shows it; null when the task has no differential privacy. */
+export function privacyBudgetOf(
+  ctx: HubContext,
+  taskId: string,
+  definition: TaskDefinition,
+): PrivacyBudgetView | null {
+  const dp = definition.privacy.differentialPrivacy;
+  if (!dp) return null;
+  return budgetView(dp, roundsCounted(ctx, taskId, definition).length);
+}
+
+/** The model card's privacy section: settings, ε spent by the rounds behind this model, the ledger. */
+export function modelCardPrivacy(
+  ctx: HubContext,
+  taskId: string,
+  definition: TaskDefinition,
+  producedByRound: number,
+) {
+  const masked = secureAggregationOn(definition);
+  const dp = definition.privacy.differentialPrivacy;
+  const transport = 'Only model updates left the sites, encrypted to the hub.';
+  const masking = masked
+    ? ' Secure aggregation was on: the hub saw only the sum of the sites\u2019 updates.'
+    : ' Secure aggregation was off: the hub saw each site\u2019s update.';
+  if (!dp) {
+    return {
+      ...definition.privacy,
+      epsilonSpent: null,
+      statement: `${transport}${masking} Differential privacy was off: no privacy budget applies.`,
+    };
+  }
+  recordPrivacySpent(ctx, taskId, definition);
+  const ledger = ctx.store.privacy.ledger(taskId);
+  const behind = ledger.filter((row) => row.round <= producedByRound);
+  const spent = behind.at(-1);
+  const epsilon = spent?.epsilon ?? 0;
+  return {
+    ...definition.privacy,
+    epsilonSpent: epsilon,
+    delta: dp.budget.delta,
+    roundsCounted: spent?.rounds_counted ?? 0,
+    ledger: ledger.map((row) => ({
+      round: row.round,
+      roundsCounted: row.rounds_counted,
+      epsilon: row.epsilon,
+      rdpOrder: row.rdp_order,
+      recordedAt: row.recorded_at,
+    })),
+    statement:
+      `${transport}${masking} Differential privacy (DP-FedAvg): each site\u2019s update was clipped to L2 norm ` +
+      `${dp.clipNorm} and carried Gaussian noise with multiplier ${dp.noiseMultiplier}. This model satisfies ` +
+      `(\u03b5 = ${formatEpsilon(epsilon)}, \u03b4 = ${dp.budget.delta}) differential privacy at the site level ` +
+      `(budget \u03b5 = ${dp.budget.epsilon}), by the RDP accountant over ${spent?.rounds_counted ?? 0} round(s).`,
+  };
+}

@@ -1,0 +1,236 @@
+// What a site does in a secure round, as the hub takes it: send its round keys, send shares for its
+// neighbours, reveal shares at unmasking, and read its own view of the round. Each checks the phase and
+// that the site belongs there; each is idempotent (a retry after a lost answer changes nothing).
+import {
+  neighboursOf,
+  type AdvertiseKeysRequest,
+  type SecAggPhase,
+  type SecAggPlan,
+  type SecAggView,
+  type SharesRequest,
+  type UnmaskRequest,
+} from '../../shared/federation/secagg/index.ts';
+import { isoAt, type HubContext } from '../hub-context.ts';
+import { badRequest, conflict, forbidden, notFound } from '../hub-errors.ts';
+import type { SiteRow, TaskRow } from '../store/index.ts';
+import { definitionOf } from '../tasks.ts';
+import {
+  participantView,
+  planOf,
+  SecAggRows,
+  type ParticipantRow,
+  type SecAggRoundRow,
+} from './secagg-rows.ts';
+
+interface Located {
+  rows: SecAggRows;
+  state: SecAggRoundRow;
+  phase: SecAggPhase;
+}
+
+function locate(ctx: HubContext, task: TaskRow, round: number): Located {
+  if (!definitionOf(task).privacy.secureAggregation.enabled) {
+    throw conflict('no-secure-aggregation', `Task ${task.id} does not use secure aggregation.`);
+  }
+  const rows = new SecAggRows(ctx.store.db);
+  const state = rows.round(task.id, round);
+  const roundRow = ctx.store.tasks.round(task.id, round);
+  if (!state || !roundRow) throw notFound('no-round', `Round ${round} of task ${task.id} has not started.`);
+  const phase: SecAggPhase =
+    roundRow.state === 'published'
+      ? 'done'
+      : roundRow.state === 'failed'
+        ? 'failed'
+        : roundRow.state === 'aggregating'
+          ? 'aggregating'
+          : state.phase;
+  return { rows, state, phase };
+}
+
+function requirePhase(located: Located, wanted: SecAggPhase, round: number): void {
+  if (located.phase !== wanted) {
+    throw conflict(
+      'secagg-phase-over',
+      `Round ${round} is in its ${located.phase} phase, not ${wanted}; fetch the round again and follow it.`,
+    );
+  }
+}
+
+function neighbourhood(rows: ParticipantRow[], own: ParticipantRow, plan: SecAggPlan): ParticipantRow[] {
+  const positions = new Set(neighboursOf(own.position as number, plan.participants, plan.neighbours));
+  return rows.filter((row) => row.position !== null && positions.has(row.position));
+}
+
+function placed(located: Located, taskId: string, round: number, site: SiteRow): ParticipantRow {
+  const own = located.rows.participant(taskId, round, site.id);
+  if (!own || own.position === null) {
+    throw forbidden(
+      'not-in-round',
+      `This site is not part of round ${round}: it sent no round keys in time.`,
+    );
+  }
+  return own;
+}
+
+export function advertiseKeys(
+  ctx: HubContext,
+  task: TaskRow,
+  round: number,
+  site: SiteRow,
+  keys: AdvertiseKeysRequest,
+): void {
+  if (!ctx.store.sites.hasJoined(task.id, site.id)) {
+    throw forbidden(
+      'not-joined',
+      `This site has not joined task ${task.id}; approve the task at the site first.`,
+    );
+  }
+  const located = locate(ctx, task, round);
+  const existing = located.rows.participant(task.id, round, site.id);
+  if (existing) {
+    if (existing.mask_public_key === keys.maskPublicKey && existing.share_public_key === keys.sharePublicKey)
+      return;
+    throw conflict('keys-already-sent', `This site already sent other round keys for round ${round}.`);
+  }
+  requirePhase(located, 'advertising', round);
+  located.rows.insertParticipant({
+    task_id: task.id,
+    round,
+    site_id: site.id,
+    mask_public_key: keys.maskPublicKey,
+    share_public_key: keys.sharePublicKey,
+    self_mask_commitment: keys.selfMaskCommitment,
+    advertised_at: isoAt(ctx),
+  });
+}
+
+export function postShares(
+  ctx: HubContext,
+  task: TaskRow,
+  round: number,
+  site: SiteRow,
+  body: SharesRequest,
+): void {
+  const located = locate(ctx, task, round);
+  const own = placed(located, task.id, round, site);
+  if (own.shared_at !== null) return;
+  requirePhase(located, 'sharing', round);
+  const plan = planOf(located.state) as SecAggPlan;
+  const others = neighbourhood(located.rows.participants(task.id, round), own, plan)
+    .filter((row) => row.site_id !== site.id)
+    .map((row) => row.site_id)
+    .sort();
+  const targets = body.shares.map((share) => share.to).sort();
+  if (targets.length !== others.length || targets.some((to, i) => to !== others[i])) {
+    throw badRequest(
+      'bad-shares',
+      `Shares go to each of this site's ${others.length} neighbours exactly once; fetch the round's plan again.`,
+    );
+  }
+  ctx.store.transaction(() => {
+    for (const share of body.shares)
+      located.rows.insertShare(task.id, round, site.id, share.to, share.ciphertext);
+    located.rows.markShared(task.id, round, site.id, isoAt(ctx));
+  });
+}
+
+export function revealShares(
+  ctx: HubContext,
+  task: TaskRow,
+  round: number,
+  site: SiteRow,
+  body: UnmaskRequest,
+): void {
+  const located = locate(ctx, task, round);
+  const own = placed(located, task.id, round, site);
+  if (own.revealed_at !== null) return;
+  // The hub had t shares of every secret before this site's arrived: nothing more is needed or kept.
+  if (located.phase === 'aggregating' || located.phase === 'done') return;
+  requirePhase(located, 'unmasking', round);
+  if (own.survivor !== 1)
+    throw forbidden('not-in-round', 'Only sites whose masked input arrived take part in unmasking.');
+  const plan = planOf(located.state) as SecAggPlan;
+  const around = new Map(
+    neighbourhood(located.rows.participants(task.id, round), own, plan).map((row) => [row.site_id, row]),
+  );
+  const check = (owner: string, survivor: number) => {
+    if (around.get(owner)?.survivor !== survivor) {
+      throw badRequest(
+        'bad-unmask',
+        survivor === 1
+          ? 'A self-mask share was sent for a site that is not a surviving neighbour; nothing was kept.'
+          : 'A mask-key share was sent for a site that did not drop out of this neighbourhood; nothing was kept.',
+      );
+    }
+  };
+  body.selfMaskShares.forEach((s) => check(s.owner, 1));
+  body.maskKeyShares.forEach((s) => check(s.owner, 0));
+  ctx.store.transaction(() => {
+    for (const s of body.selfMaskShares)
+      located.rows.insertRevealed(task.id, round, site.id, s.owner, 'self-mask', s.share);
+    for (const s of body.maskKeyShares)
+      located.rows.insertRevealed(task.id, round, site.id, s.owner, 'mask-key', s.share);
+    located.rows.markRevealed(task.id, round, site.id, isoAt(ctx));
+  });
+}
+
+export function secaggView(ctx: HubContext, task: TaskRow, round: number, site: SiteRow): SecAggView {
+  const located = locate(ctx, task, round);
+  const { rows, state, phase } = located;
+  const plan = planOf(state);
+  const own = rows.participant(task.id, round, site.id);
+  const all = rows.participants(task.id, round);
+  const hood = plan && own && own.position !== null ? neighbourhood(all, own, plan) : [];
+  const masked = ctx.store.uploads.acceptedUpdateOf(task.id, round, site.id) !== undefined;
+  const afterSharing = ['masking', 'unmasking', 'aggregating', 'done'].includes(phase);
+  const unmasking = own?.survivor === 1 && phase === 'unmasking';
+  const inHood = new Set(hood.map((row) => row.site_id));
+  return {
+    taskId: task.id,
+    round,
+    phase,
+    deadlineAt: phase === 'done' || phase === 'failed' ? null : state.deadline_at,
+    failureReason:
+      phase === 'failed' ? (ctx.store.tasks.round(task.id, round)?.failure_reason ?? null) : null,
+    plan,
+    position: own?.position ?? null,
+    neighbours: hood.map(participantView),
+    done: {
+      advertised: own !== undefined,
+      shared: own?.shared_at != null,
+      masked,
+      revealed: own?.revealed_at != null,
+    },
+    incomingShares:
+      afterSharing && own?.shared_at != null
+        ? rows
+            .sharesTo(task.id, round, site.id)
+            .filter((row) => inHood.has(row.from_site))
+            .map((row) => ({ from: row.from_site, ciphertext: row.ciphertext }))
+        : [],
+    survived: unmasking ? hood.filter((row) => row.survivor === 1).map((row) => row.site_id) : null,
+    dropped: unmasking ? hood.filter((row) => row.survivor === 0).map((row) => row.site_id) : null,
+  };
+}
+
+/** Whether this site has something to do in the secure round now (the round view's `mayUpload`). */
+export function secureActionPending(ctx: HubContext, task: TaskRow, round: number, site: SiteRow): boolean {
+  const rows = new SecAggRows(ctx.store.db);
+  const state = rows.round(task.id, round);
+  if (!state) return false;
+  const own = rows.participant(task.id, round, site.id);
+  switch (state.phase) {
+    case 'advertising':
+      return own === undefined && ctx.store.sites.hasJoined(task.id, site.id);
+    case 'sharing':
+      return own?.position != null && own.shared_at === null;
+    case 'masking':
+      return own?.shared_at != null && !ctx.store.uploads.acceptedUpdateOf(task.id, round, site.id);
+    case 'unmasking':
+      return own?.survivor === 1 && own.revealed_at === null;
+  }
+}
+
+export function securePhase(ctx: HubContext, taskId: string, round: number): SecAggRoundRow | undefined {
+  return new SecAggRows(ctx.store.db).round(taskId, round);
+}

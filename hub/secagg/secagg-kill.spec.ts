@@ -1,0 +1,115 @@
+// kill -9 of the hub in the middle of a secure round (after two of three masked inputs arrived),
+// then a restart: the round continues in the same phase, with the same plan and keys, and publishes.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, expect, it } from 'vitest';
+import { encodeWeights, enrollSite, HubClient } from '../../shared/federation/index.ts';
+import { createEnrollmentToken } from '../enrollment.ts';
+import { openHubContext } from '../hub-context.ts';
+import { initHub } from '../setup/index.ts';
+import { createTask } from '../tasks.ts';
+import { SecureTestSite } from '../testing/secure-test-site.ts';
+import { testTask, testWeights } from '../testing/test-hub.ts';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const root = mkdtempSync(join(tmpdir(), 'radfed-secagg-kill-'));
+const dir = join(root, 'hub');
+let child: ChildProcess | undefined;
+
+function spawnHub(port: number): Promise<{ url: string; port: number }> {
+  const started = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'hub/testing/serve-child.ts', dir, String(port)],
+    {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  child = started;
+  return new Promise((resolve, reject) => {
+    let output = '';
+    started.stdout?.on('data', (part: Buffer) => {
+      output += part.toString();
+      const match = /listening on (https:\/\/\S+:(\d+))/.exec(output);
+      if (match) resolve({ url: match[1]!, port: Number(match[2]) });
+    });
+    started.stderr?.on('data', (part: Buffer) => (output += part.toString()));
+    started.on('exit', (code) => reject(new Error(`hub exited (${code}) before listening: ${output}`)));
+  });
+}
+
+function killHub(): Promise<void> {
+  const victim = child;
+  child = undefined;
+  if (!victim || victim.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    victim.once('exit', () => resolve());
+    victim.kill('SIGKILL');
+  });
+}
+
+async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+afterAll(async () => {
+  await killHub();
+  rmSync(root, { recursive: true, force: true });
+});
+
+it('continues a secure round after kill -9 of the hub between masked inputs', async () => {
+  await initHub({ dir });
+  const { url, port } = await spawnHub(0);
+  const ctx = openHubContext(dir);
+  const base = testWeights(5);
+  let taskId: string;
+  const clients: HubClient[] = [];
+  try {
+    for (let i = 0; i < 3; i += 1) {
+      const token = createEnrollmentToken(ctx, { hubUrl: url, expiresInMs: 60_000 }).token;
+      clients.push(HubClient.fromEnrollment(await enrollSite({ token, siteName: `Kill ${i}` })));
+    }
+    taskId = createTask(
+      ctx,
+      testTask({ rounds: 1, quorum: 2, privacy: { secureAggregation: { bits: 12 } } }),
+      encodeWeights(base),
+    ).id;
+  } finally {
+    ctx.store.close();
+  }
+  for (const client of clients) await client.joinTask(taskId);
+  await until(async () => (await clients[0]!.getRound(taskId)).state === 'collecting', 'collection');
+  const sites = clients.map((client) => new SecureTestSite(client, taskId, 1));
+  for (const site of sites) await site.advertise();
+  await until(async () => (await sites[0]!.view()).phase === 'sharing', 'sharing');
+  for (const site of sites) await site.share();
+  await until(async () => (await sites[0]!.view()).phase === 'masking', 'masking');
+  const delta = (k: number) =>
+    base.map((t) => ({ ...t, data: t.data.map((_, i) => ((i + k) % 7) / 20 - 0.15) }));
+  await sites[0]!.mask(delta(0), 10, 0);
+  await sites[1]!.mask(delta(1), 20, 0);
+
+  await killHub();
+  await spawnHub(port);
+
+  expect((await sites[2]!.view()).phase).toBe('masking');
+  await sites[2]!.mask(delta(2), 30, 0);
+  await until(async () => (await sites[0]!.view()).phase === 'unmasking', 'unmasking');
+  for (const site of sites) await site.reveal();
+  await until(async () => (await clients[0]!.getRound(taskId)).latestVersion === 1, 'the published model');
+  const published = await clients[0]!.downloadModel(taskId, 1);
+  const step = 1 / (2 ** 12 - 1);
+  published.weights.forEach((tensor, t) =>
+    tensor.data.forEach((value, i) => {
+      const mean = [10, 20, 30].reduce((sum, w, k) => sum + (w * delta(k)[t]!.data[i]!) / 60, 0);
+      expect(Math.abs(value - base[t]!.data[i]! - mean)).toBeLessThanOrEqual(step + 1e-6);
+    }),
+  );
+}, 90_000);

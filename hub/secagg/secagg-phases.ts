@@ -1,0 +1,152 @@
+// The secure-aggregation phases of a collecting round (SecAgg+). Each moves on when every site it
+// waits for has acted, or at its deadline when enough have; otherwise the round fails with a reason.
+//   advertising  sites train, then send their round public keys        (deadline: the task's round deadline)
+//   sharing      the plan is fixed (ring order from the round's seed); sites send encrypted shares
+//   masking      sites send their masked input through the ordinary resumable upload
+//   unmasking    survivors reveal shares; as soon as every secret has t shares, the round aggregates
+// Every move is one transaction guarded by the phase it leaves, so a hub killed at any point resumes.
+import { randomBytes } from 'node:crypto';
+import type { TaskDefinition } from '../../shared/federation/index.ts';
+import {
+  missingShares,
+  neighbourhoodSize,
+  orderSites,
+  thresholdFor,
+  weightCapFor,
+  type SecAggPlan,
+} from '../../shared/federation/secagg/index.ts';
+import { isoAt, type HubContext } from '../hub-context.ts';
+import type { RoundRow, TaskRow } from '../store/index.ts';
+import { planOf, SecAggRows } from './secagg-rows.ts';
+
+/** Sites a secure round needs at every step: the quorum, and never fewer than 2. */
+export function secureQuorum(definition: TaskDefinition): number {
+  return Math.max(definition.quorum, 2);
+}
+
+/** Called in the transaction that opens collection: the round starts by waiting for round keys. */
+export function startSecureRound(ctx: HubContext, taskId: string, round: number, deadlineAt: string): void {
+  new SecAggRows(ctx.store.db).insertRound({
+    task_id: taskId,
+    round,
+    phase: 'advertising',
+    seed: randomBytes(32).toString('base64url'),
+    phase_started_at: isoAt(ctx),
+    deadline_at: deadlineAt,
+  });
+}
+
+/** Moves a collecting secure round on; returns the round state it entered, or null if nothing moved. */
+export function advanceSecureRound(
+  ctx: HubContext,
+  task: TaskRow,
+  definition: TaskDefinition,
+  round: RoundRow,
+): 'aggregating' | 'failed' | 'moved' | null {
+  const rows = new SecAggRows(ctx.store.db);
+  const state = rows.round(task.id, round.number);
+  if (!state) {
+    // A round that began before secure aggregation was switched on for this hub: start it now.
+    startSecureRound(ctx, task.id, round.number, round.deadline_at ?? isoAt(ctx));
+    return 'moved';
+  }
+  const need = secureQuorum(definition);
+  const settings = definition.privacy.secureAggregation;
+  const at = isoAt(ctx);
+  const nextDeadline = new Date(ctx.now() + settings.phaseSeconds * 1000).toISOString();
+  const deadlinePassed = ctx.now() >= Date.parse(state.deadline_at);
+  const participants = rows.participants(task.id, round.number);
+  const fail = (reason: string) =>
+    ctx.store.tasks.updateRound(task.id, round.number, 'collecting', {
+      state: 'failed',
+      closed_at: at,
+      failure_reason: reason,
+    })
+      ? ('failed' as const)
+      : null;
+
+  switch (state.phase) {
+    case 'advertising': {
+      const joined = ctx.store.sites.joinedSites(task.id).map((row) => row.site_id);
+      const ready = participants.map((p) => p.site_id);
+      const allIn = joined.every((siteId) => ready.includes(siteId));
+      if ((allIn || deadlinePassed) && ready.length >= need) {
+        const order = orderSites(state.seed, ready);
+        const k = neighbourhoodSize(order.length, settings.neighbours);
+        const levels = 2 ** settings.bits;
+        const plan: SecAggPlan = {
+          seed: state.seed,
+          participants: order.length,
+          neighbours: k,
+          threshold: thresholdFor(k, settings.threshold),
+          clipRange: settings.clipRange,
+          levels,
+          weightCap: weightCapFor(order.length, levels),
+        };
+        return ctx.store.transaction(() => {
+          if (!rows.movePhase(task.id, round.number, 'advertising', 'sharing', at, nextDeadline, plan))
+            return null;
+          order.forEach((siteId, position) => rows.setPosition(task.id, round.number, siteId, position));
+          return 'moved' as const;
+        });
+      }
+      if (!deadlinePassed) return null;
+      return fail(
+        `Only ${ready.length} of the ${need} sites needed had trained and sent their round keys before the deadline.`,
+      );
+    }
+    case 'sharing': {
+      const placed = participants.filter((p) => p.position !== null);
+      const shared = placed.filter((p) => p.shared_at !== null);
+      if ((shared.length === placed.length || deadlinePassed) && shared.length >= need) {
+        return rows.movePhase(task.id, round.number, 'sharing', 'masking', at, nextDeadline) ? 'moved' : null;
+      }
+      if (!deadlinePassed) return null;
+      return fail(
+        `Only ${shared.length} of the ${need} sites needed sent their key shares before the deadline.`,
+      );
+    }
+    case 'masking': {
+      const shared = participants.filter((p) => p.shared_at !== null);
+      const masked = new Set(ctx.store.uploads.acceptedUpdates(task.id, round.number).map((s) => s.site_id));
+      const sent = shared.filter((p) => masked.has(p.site_id));
+      if ((sent.length === shared.length || deadlinePassed) && sent.length >= need) {
+        return ctx.store.transaction(() => {
+          if (!rows.movePhase(task.id, round.number, 'masking', 'unmasking', at, nextDeadline)) return null;
+          for (const p of shared) rows.setSurvivor(task.id, round.number, p.site_id, masked.has(p.site_id));
+          return 'moved' as const;
+        });
+      }
+      if (!deadlinePassed) return null;
+      return fail(`Only ${sent.length} of the ${need} masked updates needed arrived before the deadline.`);
+    }
+    case 'unmasking': {
+      const plan = planOf(state) as SecAggPlan;
+      const revealed = rows.revealed(task.id, round.number);
+      const count = (owner: string, kind: string) =>
+        revealed.filter((r) => r.owner_site === owner && r.kind === kind);
+      const short = missingShares({
+        survivors: participants
+          .filter((p) => p.survivor === 1)
+          .map((p) => ({ siteId: p.site_id, selfMaskShares: count(p.site_id, 'self-mask') })),
+        dropped: participants
+          .filter((p) => p.survivor === 0)
+          .map((p) => ({ siteId: p.site_id, maskKeyShares: count(p.site_id, 'mask-key') })),
+        threshold: plan.threshold,
+      });
+      if (short.length === 0) {
+        return ctx.store.tasks.updateRound(task.id, round.number, 'collecting', {
+          state: 'aggregating',
+          aggregating_at: at,
+        })
+          ? 'aggregating'
+          : null;
+      }
+      if (!deadlinePassed) return null;
+      return fail(
+        `Too many sites dropped out: the masks of ${short.length} site${short.length === 1 ? '' : 's'} could not be removed ` +
+          `(fewer than ${plan.threshold} shares arrived), so nothing was unmasked.`,
+      );
+    }
+  }
+}

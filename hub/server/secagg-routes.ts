@@ -1,0 +1,78 @@
+// The routes of secure aggregation (SecAgg+). Thin like the others: authenticate, validate, call the
+// service in hub/secagg, nudge the round on. The masked input itself uses the upload routes.
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import {
+  advertiseKeysRequestSchema,
+  secaggViewSchema,
+  sharesRequestSchema,
+  unmaskRequestSchema,
+} from '../../shared/federation/secagg/index.ts';
+import type { HubContext } from '../hub-context.ts';
+import { authenticateSite } from '../request-auth.ts';
+import { advertiseKeys, postShares, revealShares, secaggView } from '../secagg/index.ts';
+import type { SiteRow } from '../store/index.ts';
+import { taskForSite } from '../tasks.ts';
+import { parseJsonBody, parseWith, rawBody, sendJson, type HubApp } from './http-plumbing.ts';
+
+const roundParams = z.object({
+  taskId: z.string().min(1).max(64),
+  round: z.coerce.number().int().min(1),
+});
+const accepted = z.object({ ok: z.literal(true) });
+
+export function registerSecAggRoutes(
+  app: HubApp,
+  ctx: HubContext,
+  advanceTask: (taskId: string) => Promise<void>,
+): void {
+  const site = (request: FastifyRequest): SiteRow =>
+    authenticateSite(ctx, {
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      body: rawBody(request),
+    });
+  const nudge = (taskId: string) => {
+    advanceTask(taskId).catch((error: Error) =>
+      app.log.error({ err: { message: error.message } }, 'advancing the round failed'),
+    );
+  };
+  const prefix = '/v1/tasks/:taskId/rounds/:round/secagg';
+
+  app.get(prefix, (request, reply) => {
+    const who = site(request);
+    const { taskId, round } = parseWith(roundParams, request.params, 'path');
+    return sendJson(reply, secaggViewSchema, secaggView(ctx, taskForSite(ctx, taskId, who), round, who));
+  });
+
+  app.post(`${prefix}/keys`, (request, reply) => {
+    const who = site(request);
+    const { taskId, round } = parseWith(roundParams, request.params, 'path');
+    const body = parseJsonBody(advertiseKeysRequestSchema, rawBody(request));
+    const task = taskForSite(ctx, taskId, who);
+    advertiseKeys(ctx, task, round, who, body);
+    nudge(task.id);
+    return sendJson(reply, accepted, { ok: true });
+  });
+
+  app.post(`${prefix}/shares`, (request, reply) => {
+    const who = site(request);
+    const { taskId, round } = parseWith(roundParams, request.params, 'path');
+    const body = parseJsonBody(sharesRequestSchema, rawBody(request));
+    const task = taskForSite(ctx, taskId, who);
+    postShares(ctx, task, round, who, body);
+    nudge(task.id);
+    return sendJson(reply, accepted, { ok: true });
+  });
+
+  app.post(`${prefix}/unmask`, (request, reply) => {
+    const who = site(request);
+    const { taskId, round } = parseWith(roundParams, request.params, 'path');
+    const body = parseJsonBody(unmaskRequestSchema, rawBody(request));
+    const task = taskForSite(ctx, taskId, who);
+    revealShares(ctx, task, round, who, body);
+    nudge(task.id);
+    return sendJson(reply, accepted, { ok: true });
+  });
+}

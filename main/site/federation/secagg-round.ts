@@ -1,0 +1,185 @@
+// This site's part in a secure round (SecAgg+): send its round keys, then follow the hub's phases
+// (long-polling the round), sending its shares, its masked input and, at unmasking, the shares the
+// hub needs. Each step is written to disk before it is sent, so a restart resumes the same round with
+// the same keys, the same masked bytes (the hub resumes the upload by their hash) and the same
+// revealed kinds. Returns once the hub has what it needs from this site, or the round is over.
+import { sha256Hex, sealForHub, uploadContext, type SealedUpdate } from '../../../shared/federation/index.ts';
+import {
+  appendClipBit,
+  encodeMaskedInput,
+  makeShares,
+  maskInput,
+  openShares,
+  publicKeysOf,
+  quantiseUpdate,
+  revealShares,
+  secaggPaths,
+  secaggViewSchema,
+  type SecAggView,
+} from '../../../shared/federation/secagg/index.ts';
+import { z } from 'zod';
+import { withRetries } from './retry.ts';
+import type { RoundContext } from './round-work.ts';
+import { loadSecureRound, saveSecureRound, type UpdateForMasking } from './secagg-files.ts';
+import { readSealed, sendSealedUpdate, writeSealed, type SendOutcome } from './update-upload.ts';
+import { SyncError } from './sync-error.ts';
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+
+const ok = z.object({ ok: z.literal(true) });
+
+export async function takePartInSecureRound(
+  ctx: RoundContext,
+  options: {
+    round: number;
+    baseVersion: number;
+    dir: string;
+    update: UpdateForMasking;
+    onUploadId: (id: string) => void;
+  },
+): Promise<SendOutcome> {
+  const { client, taskId } = ctx;
+  const { round, dir } = options;
+  const file = loadSecureRound(dir);
+  const context = { taskId, round };
+  const view = () =>
+    withRetries(() => client.call(secaggViewSchema, 'GET', secaggPaths.view(taskId, round)), ctx.retry);
+  const post = (path: string, body: unknown) =>
+    withRetries(() => client.call(ok, 'POST', path, body), ctx.retry);
+  let sentBytes = 0;
+  let revision: string | undefined;
+  for (;;) {
+    if (ctx.signal.aborted) throw new SyncError('cancelled', 'Stopped on request.');
+    const current: SecAggView = await view();
+    const own = current.neighbours.find((n) => n.siteId === client.siteId);
+    switch (current.phase) {
+      case 'advertising':
+        if (!current.done.advertised) await post(secaggPaths.keys(taskId, round), publicKeysOf(file.secrets));
+        break;
+      case 'sharing':
+        if (current.position === null)
+          return missed(round, 'This site sent its round keys too late for this round.');
+        if (!current.done.shared && current.plan && own) {
+          // Made afresh when not yet at the hub (say, after a restart): kept before it is sent, so the
+          // own share on disk always belongs to the shares the hub holds.
+          const made = await makeShares({
+            secrets: file.secrets,
+            siteId: client.siteId,
+            neighbours: current.neighbours,
+            threshold: current.plan.threshold,
+            context,
+          });
+          file.ownShare = made.own;
+          saveSecureRound(dir, file);
+          await post(secaggPaths.shares(taskId, round), made.request);
+        }
+        break;
+      case 'masking':
+        if (current.position === null || !current.done.shared)
+          return missed(round, 'This site did not share its keys in time for this round.');
+        if (!current.done.masked && current.plan && own) {
+          file.held = {
+            ...openShares({
+              incoming: current.incomingShares,
+              secrets: file.secrets,
+              siteId: client.siteId,
+              neighbours: current.neighbours,
+              context,
+            }),
+            ...(file.ownShare ? { [client.siteId]: file.ownShare } : {}),
+          };
+          saveSecureRound(dir, file);
+          const sealed = readSealed(join(dir, 'masked')) ?? sealMaskedInput(ctx, options, current, file);
+          const outcome = await withRetries(
+            () =>
+              sendSealedUpdate(client, taskId, sealed, {
+                ...(ctx.chunkBytes ? { chunkBytes: ctx.chunkBytes } : {}),
+                onUploadId: options.onUploadId,
+              }),
+            ctx.retry,
+          );
+          if (outcome.kind !== 'submitted') return outcome;
+          sentBytes = outcome.bytes;
+        }
+        break;
+      case 'unmasking':
+        if (current.survived && current.dropped && current.plan && !current.done.revealed) {
+          const { request, revealed } = revealShares({
+            held: file.held,
+            survived: current.survived,
+            dropped: current.dropped,
+            threshold: current.plan.threshold,
+            alreadyRevealed: file.revealed,
+          });
+          file.revealed = revealed;
+          saveSecureRound(dir, file); // before sending: the kinds revealed are final
+          await post(secaggPaths.unmask(taskId, round), request);
+        }
+        if (current.done.masked) return submitted(sentBytes);
+        return missed(round, 'The hub went on to unmask without this site’s masked input.');
+      case 'aggregating':
+      case 'done':
+        return current.done.masked
+          ? submitted(sentBytes)
+          : missed(round, 'The round went on without this site.');
+      case 'failed':
+        return missed(round, current.failureReason ?? 'The round failed.');
+    }
+    // Wait for the hub to move on (the round view's revision changes with the phase).
+    const roundView = await withRetries(
+      () => client.getRound(taskId, revision === undefined ? {} : { after: revision, waitSeconds: 20 }),
+      ctx.retry,
+    );
+    if (roundView.round !== round) return missed(round, 'The hub moved on to another round.');
+    revision = roundView.revision;
+  }
+}
+
+function sealMaskedInput(
+  ctx: RoundContext,
+  options: { round: number; baseVersion: number; dir: string; update: UpdateForMasking },
+  view: SecAggView,
+  file: ReturnType<typeof loadSecureRound>,
+): SealedUpdate {
+  const plan = view.plan as NonNullable<SecAggView['plan']>;
+  const own = view.neighbours.find((n) => n.siteId === ctx.client.siteId);
+  if (!own) throw new SyncError('bad-state', "The hub's plan for this round leaves this site out.");
+  // Pairwise masks only with neighbours that shared keys: those whose shares reached this site.
+  const sharing = new Set(view.incomingShares.map((s) => s.from));
+  const quantised = quantiseUpdate(options.update.delta, options.update.examples, plan).vector;
+  // Adaptive clipping: the noised bit is one more element, so the hub learns only the bits' sum.
+  const bit = options.update.clipBit;
+  const vector = bit === null ? quantised : appendClipBit(quantised, bit, plan.participants);
+  maskInput(
+    vector,
+    { ...own, ...file.secrets },
+    view.neighbours.filter((n) => sharing.has(n.siteId)),
+    { taskId: ctx.taskId, round: options.round },
+  );
+  const sealedBytes = sealForHub(
+    encodeMaskedInput(vector),
+    ctx.client.hub.exchangePublicKey,
+    uploadContext({ taskId: ctx.taskId, round: options.round, siteId: ctx.client.siteId, kind: 'delta' }),
+  );
+  const sealed: SealedUpdate = {
+    round: options.round,
+    kind: 'delta',
+    baseVersion: options.baseVersion,
+    examples: 1, // the real weight travels masked, inside the vector
+    compression: 'none',
+    siteId: ctx.client.siteId,
+    sealed: sealedBytes,
+    sha256: sha256Hex(sealedBytes),
+  };
+  mkdirSync(join(options.dir, 'masked'), { recursive: true });
+  writeSealed(join(options.dir, 'masked'), sealed);
+  return sealed;
+}
+
+function submitted(bytes: number): SendOutcome {
+  return { kind: 'submitted', submission: null, bytes, resumedFromBytes: 0, uploadId: '' };
+}
+
+function missed(round: number, reason: string): SendOutcome {
+  return { kind: 'missed', reason: `Round ${round}: ${reason}` };
+}

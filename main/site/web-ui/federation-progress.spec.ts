@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import type { SyncEvent } from '../federation/index.ts';
+import { FederationProgressTracker } from './federation-progress.ts';
+
+function tracker() {
+  let now = Date.parse('2026-03-01T10:00:00Z');
+  const t = new FederationProgressTracker(() => now);
+  return { t, advance: (ms: number) => (now += ms) };
+}
+
+const training = (epoch: number, batch: number, loss: number): SyncEvent => ({
+  type: 'training',
+  taskId: 't1',
+  round: 1,
+  epoch,
+  epochs: 2,
+  batch,
+  batches: 4,
+  loss,
+});
+
+describe('FederationProgressTracker', () => {
+  it('measures images per second and time left from the batches seen, after the first one', () => {
+    const { t, advance } = tracker();
+    t.record({ type: 'task-started', taskId: 't1', name: 'Nodules', joined: false });
+    t.record({
+      type: 'round-started',
+      taskId: 't1',
+      round: 1,
+      baseVersion: 0,
+      train: 32,
+      validation: 8,
+      resumed: false,
+    });
+    t.record(training(1, 1, 0.9));
+    let task = t.snapshot({ enrolled: true, running: true }).tasks[0]!;
+    expect(task.phase).toBe('training');
+    expect(task.training).toMatchObject({ epoch: 1, batch: 1, imagesPerSecond: null, secondsLeft: null });
+    advance(2000);
+    t.record(training(1, 3, 0.7));
+    task = t.snapshot({ enrolled: true, running: true }).tasks[0]!;
+    // 2 batches of 8 images (32 images / 4 batches) in 2 s; 5 of 8 batches left at 1 s each.
+    expect(task.training?.imagesPerSecond).toBeCloseTo(8);
+    expect(task.training?.secondsLeft).toBeCloseTo(5);
+  });
+
+  it('keeps the mean loss of each finished epoch and the metrics of each round', () => {
+    const { t } = tracker();
+    t.record({
+      type: 'round-started',
+      taskId: 't1',
+      round: 1,
+      baseVersion: 0,
+      train: 32,
+      validation: 8,
+      resumed: false,
+    });
+    for (const [batch, loss] of [
+      [1, 1.0],
+      [2, 0.8],
+      [3, 0.6],
+      [4, 0.6],
+    ] as const)
+      t.record(training(1, batch, loss));
+    t.record(training(2, 1, 0.5));
+    t.record(training(2, 2, 0.3));
+    const validation = { loss: 0.4, accuracy: 0.75, auc: 0.8, n: 8 };
+    t.record({
+      type: 'trained',
+      taskId: 't1',
+      round: 1,
+      seconds: 3,
+      examples: 32,
+      resumedFromEpoch: 0,
+      validation,
+    });
+    t.record({ type: 'round-published', taskId: 't1', round: 1, version: 1, patients: 6 });
+    t.record({
+      type: 'evaluated',
+      taskId: 't1',
+      version: 1,
+      round: 1,
+      metrics: { loss: 0.35, accuracy: 0.8, auc: 0.85, n: 8 },
+      federated: { loss: null, auc: null, sites: 1 },
+    });
+    t.record({ type: 'task-ended', taskId: 't1', state: 'completed', reason: null });
+    const task = t.snapshot({ enrolled: true, running: true }).tasks[0]!;
+    expect(task.epochs).toEqual([
+      { round: 1, epoch: 1, loss: 0.75 },
+      { round: 1, epoch: 2, loss: 0.4 },
+    ]);
+    expect(task.rounds).toEqual([
+      {
+        round: 1,
+        local: { loss: 0.4, accuracy: 0.75, auc: 0.8 },
+        global: { version: 1, loss: 0.35, accuracy: 0.8, auc: 0.85 },
+      },
+    ]);
+    expect(task.roundsCompleted).toBe(1);
+    expect(task).toMatchObject({ phase: 'ended', ended: { state: 'completed', reason: null } });
+  });
+
+  it('keeps a short log in words and the latest problem, and snapshots cannot change it', () => {
+    const { t } = tracker();
+    for (let i = 0; i < 60; i++) t.record({ type: 'problem', taskId: null, message: `hub unreachable ${i}` });
+    const snap = t.snapshot({ enrolled: true, running: false });
+    expect(snap.log).toHaveLength(40);
+    expect(snap.log.at(-1)?.text).toBe('Problem: hub unreachable 59');
+    expect(snap.problem).toBe('hub unreachable 59');
+    snap.log.length = 0;
+    expect(t.snapshot({ enrolled: true, running: false }).log).toHaveLength(40);
+  });
+});

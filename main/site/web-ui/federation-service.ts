@@ -1,0 +1,193 @@
+// The site's federation, run inside the UI's agent: the hub's tasks in plain words, approval (the same
+// review and record as `radfed site approve`), declining, and the loop of `radfed site run` that takes
+// part in approved tasks, with its events kept as progress for the Training page.
+import type { FederationProgress, FederationTaskItem } from '../../../shared/ipc/index.ts';
+import { HubClient } from '../../../shared/federation/index.ts';
+import { AuditLog } from '../audit/index.ts';
+import {
+  explainHubError,
+  hubAgent,
+  isEnrolled,
+  listApprovals,
+  loadEnrollment,
+  recordReviewedApproval,
+  reviewTask,
+  runFederation,
+  type SyncEvent,
+  type TaskReview,
+} from '../federation/index.ts';
+import { openSite } from '../store/index.ts';
+import type { BackendChoice } from '../train/index.ts';
+import { FederationProgressTracker } from './federation-progress.ts';
+
+export interface FederationServiceOptions {
+  readonly siteDir: string;
+  /** Training threads (default: all cores). */
+  readonly threads?: number;
+  readonly backend?: BackendChoice;
+  /** Seconds a long-poll waits at the hub (default 10, so that pausing is quick). */
+  readonly waitSeconds?: number;
+  /** How often approvals are read again (default 2 s: an approval here starts work at once). */
+  readonly rescanMs?: number;
+  /** Who approvals and declines are recorded as, in the audit log. */
+  readonly actor?: string;
+  readonly now?: () => number;
+  /** Every event of the federation loop, after the progress tracker has it (the desktop tray listens). */
+  readonly onEvent?: (event: SyncEvent) => void;
+}
+
+export class FederationService {
+  readonly #options: FederationServiceOptions;
+  readonly #tracker: FederationProgressTracker;
+  #controller: AbortController | null = null;
+  #loop: Promise<void> | null = null;
+
+  constructor(options: FederationServiceOptions) {
+    this.#options = options;
+    this.#tracker = new FederationProgressTracker(options.now);
+  }
+
+  get enrolled(): boolean {
+    return isEnrolled(this.#options.siteDir);
+  }
+
+  get running(): boolean {
+    return this.#loop !== null;
+  }
+
+  progress(): FederationProgress {
+    return this.#tracker.snapshot({ enrolled: this.enrolled, running: this.running });
+  }
+
+  /** Starts taking part in approved tasks; does nothing when running or not enrolled. */
+  start(): FederationProgress {
+    if (this.#loop || !this.enrolled) return this.progress();
+    const controller = new AbortController();
+    this.#controller = controller;
+    this.#tracker.noteProblem(null);
+    const { siteDir, threads, backend } = this.#options;
+    this.#loop = runFederation({
+      siteDir,
+      signal: controller.signal,
+      onEvent: (event) => {
+        this.#tracker.record(event);
+        this.#options.onEvent?.(event);
+      },
+      waitSeconds: this.#options.waitSeconds ?? 10,
+      rescanMs: this.#options.rescanMs ?? 2000,
+      ...(threads ? { threads } : {}),
+      ...(backend ? { backend } : {}),
+    }).then(
+      () => undefined,
+      (error: unknown) => {
+        if (controller.signal.aborted) return;
+        this.#tracker.noteProblem(
+          error instanceof Error && 'code' in error
+            ? error.message
+            : 'The federation stopped after an unexpected problem; the details are in the log. Start it again.',
+        );
+      },
+    );
+    void this.#loop.finally(() => {
+      if (this.#controller === controller) {
+        this.#loop = null;
+        this.#controller = null;
+      }
+    });
+    return this.progress();
+  }
+
+  /** Pauses: training stops at once and resumes from its checkpoint at the next start. */
+  async stop(): Promise<FederationProgress> {
+    const loop = this.#loop;
+    this.#controller?.abort();
+    await loop;
+    this.#loop = null;
+    this.#controller = null;
+    return this.progress();
+  }
+
+  async setRunning(running: boolean): Promise<FederationProgress> {
+    return running ? this.start() : this.stop();
+  }
+
+  async tasks(): Promise<FederationTaskItem[]> {
+    const { siteDir } = this.#options;
+    const enrollment = loadEnrollment(siteDir);
+    const agent = hubAgent(enrollment.hubUrl);
+    let ids: string[];
+    try {
+      const client = HubClient.fromEnrollment(enrollment, agent ? { agent } : {});
+      ids = (await client.listTasks()).map((task) => task.id);
+    } catch (error) {
+      throw explainHubError(error, enrollment.hubUrl);
+    } finally {
+      agent?.destroy();
+    }
+    const items: FederationTaskItem[] = [];
+    for (const id of ids) items.push(this.#item(await reviewTask(siteDir, id)));
+    return items;
+  }
+
+  /** Reviews the task as the CLI does and records the approval; the loop picks it up within seconds. */
+  async approve(taskId: string): Promise<FederationTaskItem> {
+    const { siteDir } = this.#options;
+    const review = await reviewTask(siteDir, taskId);
+    recordReviewedApproval(siteDir, review, { actor: this.#options.actor ?? 'operator' });
+    return this.#item(review);
+  }
+
+  /** Records that the operator declined the task (audit log); nothing is sent to the hub. */
+  async decline(taskId: string): Promise<FederationTaskItem> {
+    const { siteDir } = this.#options;
+    const review = await reviewTask(siteDir, taskId);
+    const site = openSite(siteDir);
+    try {
+      new AuditLog(site.database).append({
+        type: 'federation.task-declined',
+        actor: this.#options.actor ?? 'operator',
+        detail: { taskId: review.view.id, taskName: review.view.definition.name },
+      });
+    } finally {
+      site.database.close();
+    }
+    return this.#item(review);
+  }
+
+  #item(review: TaskReview): FederationTaskItem {
+    const { view } = review;
+    const site = openSite(this.#options.siteDir);
+    try {
+      const approval = listApprovals(site.database).find((a) => a.taskId === view.id) ?? null;
+      const declined = new AuditLog(site.database)
+        .list({ type: 'federation.task-declined' })
+        .filter((entry) => entry.detail.taskId === view.id)
+        .at(-1);
+      return {
+        id: view.id,
+        name: view.definition.name,
+        state: view.state,
+        rounds: view.definition.rounds,
+        approval: approval
+          ? { at: approval.approvedAt, by: approval.approvedBy, cohortTaskId: approval.cohortTaskId }
+          : null,
+        declinedAt: declined && (!approval || declined.time > approval.approvedAt) ? declined.time : null,
+        summary: review.summary,
+        problem: review.problem,
+        privacyBudget: describePrivacyBudget(view.definition.privacy),
+      };
+    } finally {
+      site.database.close();
+    }
+  }
+}
+
+/** The task's differential-privacy budget in words; "Not set" when the task adds no noise. */
+export function describePrivacyBudget(privacy: unknown): string {
+  const dp = (privacy as { differentialPrivacy?: unknown } | undefined)?.differentialPrivacy as
+    { budget?: { epsilon?: unknown; delta?: unknown } } | null | undefined;
+  const epsilon = dp?.budget?.epsilon;
+  const delta = dp?.budget?.delta;
+  if (typeof epsilon !== 'number') return 'Not set: this task adds no differential-privacy noise.';
+  return `At most \u03b5 = ${epsilon}${typeof delta === 'number' ? ` (\u03b4 = ${delta})` : ''} over the whole task.`;
+}

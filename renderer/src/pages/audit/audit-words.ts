@@ -1,0 +1,54 @@
+// Words and small conversions for the Audit page.
+import type { AuditChainStatus, AuditPage } from '../../../../shared/ipc/index.ts';
+
+/**
+ * Local dates from the date inputs (YYYY-MM-DD, either may be '') as the ISO instants the agent
+ * filters on: from the start of `from` to the end of `to`, in this computer's time zone.
+ */
+export function dayRange(from: string, to: string): { since?: string; until?: string } {
+  const start = (day: string): Date | null => {
+    const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+    return match ? new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3])) : null;
+  };
+  const since = start(from);
+  const untilDay = start(to);
+  const until = untilDay
+    ? new Date(untilDay.getFullYear(), untilDay.getMonth(), untilDay.getDate() + 1)
+    : null;
+  return {
+    ...(since ? { since: since.toISOString() } : {}),
+    ...(until ? { until: until.toISOString() } : {}),
+  };
+}
+
+export function pageCount(page: Pick<AuditPage, 'total' | 'pageSize'>): number {
+  return Math.max(1, Math.ceil(page.total / page.pageSize));
+}
+
+/** "Entries 51–100 of 240" / "No entries match". */
+export function rangeText(page: Pick<AuditPage, 'total' | 'pageSize' | 'page'>): string {
+  if (page.total === 0) return 'No entries match.';
+  const first = (page.page - 1) * page.pageSize + 1;
+  const last = Math.min(page.total, page.page * page.pageSize);
+  return `Entries ${first.toLocaleString('en')}–${last.toLocaleString('en')} of ${page.total.toLocaleString('en')}`;
+}
+
+export function chainWords(status: AuditChainStatus): string {
+  if (status.ok) {
+    return `Intact: all ${status.entries.toLocaleString('en')} entries are linked and unchanged since they were written.`;
+  }
+  return `Broken at entry ${status.brokenAt}: ${status.reason}. The log may have been tampered with; tell your privacy officer.`;
+}
+
+/** The detail as short text for the table: `key: value` pairs, one level deep. */
+export function detailText(detail: string): string {
+  try {
+    const value = JSON.parse(detail) as unknown;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return detail;
+    return Object.entries(value)
+      .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+      .join('; ');
+  } catch {
+    return detail;
+  }
+}

@@ -1,0 +1,34 @@
+// Secure aggregation (SecAgg+, Bell et al. 2020 over Bonawitz et al. 2017): the math and the messages
+// that the hub (hub/secagg) and the sites (main/site/federation/secagg-*) share.
+export { SecureAggregationError, type SecureAggregationErrorCode } from './secagg-error.ts';
+export { applyMaskStream, maskWords, randomWords } from './mask-prg.ts';
+export {
+  clipValues,
+  dequantiseSum,
+  MODULUS_BITS,
+  quantiseUpdate,
+  vectorLength,
+  weightCapFor,
+  type QuantisationParameters,
+} from './quantisation.ts';
+export { neighbourhoodSize, neighboursOf, orderSites, thresholdFor } from './neighbourhood.ts';
+export {
+  decryptShares,
+  encryptShares,
+  newRoundSecrets,
+  pairMaskKey,
+  publicKeysOf,
+  seedCommitment,
+  x25519PublicOf,
+  type PairContext,
+  type RoundPublicKeys,
+  type RoundSecrets,
+} from './round-keys.ts';
+export { combineShares, SHARE_BYTES, splitSecret } from './secret-shares.ts';
+export { maskInput, MaskedSum, pairSign, type MaskNeighbour, type PlacedSite } from './masking.ts';
+export { decodeMaskedInput, encodeMaskedInput } from './masked-codec.ts';
+export { appendClipBit, CLIP_BIT_SCALE, clipBitBound, takeClipBitSum } from './clip-bit-element.ts';
+export { makeShares, openShares, revealShares, type HeldShares } from './share-exchange.ts';
+export { missingShares, unmaskSum, type UnmaskInput } from './unmasking.ts';
+export * from './secagg-protocol.ts';
+export { runLocalRound, type LocalRoundResult, type LocalSite } from './local-round.ts';

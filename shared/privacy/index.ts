@@ -1,0 +1,14 @@
+// The privacy accountant: Rényi DP of the subsampled Gaussian mechanism, its conversion to (ε, δ),
+// and budget helpers for tasks that train with differential privacy.
+export { PrivacyError, type PrivacyErrorCode } from './privacy-error.ts';
+export {
+  checkMechanism,
+  DEFAULT_ORDERS,
+  logSumExp,
+  rdpAfter,
+  rdpPerStep,
+  type SubsampledGaussian,
+} from './rdp.ts';
+export { checkDelta, epsilonAtOrder, epsilonFromRdp, type EpsilonAtOrder } from './conversion.ts';
+export { epsilonSpent, roundsWithinBudget, type PrivacyBudget } from './budget.ts';
+export { cryptoGaussian, type GaussianSource } from './gaussian-noise.ts';

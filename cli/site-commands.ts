@@ -115,7 +115,9 @@ export function registerSiteCommands(program: Command): void {
           flags.json
             ? `${JSON.stringify({ ...status, privacyBudgets: budgets }, null, 2)}\n`
             : describeStatus(status) +
-                budgets.map((b) => `  Privacy budget of task "${b.taskName}" (${b.taskId}): ${b.text}\n`).join(''),
+                budgets
+                  .map((b) => `  Privacy budget of task "${b.taskName}" (${b.taskId}): ${b.text}\n`)
+                  .join(''),
         );
       } finally {
         agent.close();

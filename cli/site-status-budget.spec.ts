@@ -58,16 +58,31 @@ function approve(dir: string, id: string, name: string, privacy: object, submitt
     sentBytes: 1,
     examples: 1,
   });
-  const history = [record(1, 'missed'), ...Array.from({ length: submitted }, (_, i) => record(i + 2, 'submitted'))];
+  const history = [
+    record(1, 'missed'),
+    ...Array.from({ length: submitted }, (_, i) => record(i + 2, 'submitted')),
+  ];
   writeFileSync(
     join(taskDir, 'state.json'),
-    JSON.stringify({ format: 1, taskId: id, current: null, pending: [], lastEvaluatedVersion: null, history }),
+    JSON.stringify({
+      format: 1,
+      taskId: id,
+      current: null,
+      pending: [],
+      lastEvaluatedVersion: null,
+      history,
+    }),
   );
 }
 
 it('shows ε spent and the budget per approved task with differential privacy', async () => {
   const dir = join(root, 'site');
-  initSite(dir, { name: 'Oak Radiology', deidOptions: [], consentPolicy: 'opt-out', consentScope: 'research' });
+  initSite(dir, {
+    name: 'Oak Radiology',
+    deidOptions: [],
+    consentPolicy: 'opt-out',
+    consentScope: 'research',
+  });
   const dp = (epsilon: number) => ({ clipNorm: 1, noiseMultiplier: 4, budget: { epsilon, delta: 1e-5 } });
   // σ = 4, δ = 1e-5: two updates spend ε ≈ 1.48; ε = 3 allows 7 rounds, ε = 1.6 allows 2.
   approve(dir, 'task-dp', 'chest dp', { secureAggregation: false, differentialPrivacy: dp(3) }, 2);
@@ -78,10 +93,15 @@ it('shows ε spent and the budget per approved task with differential privacy', 
   expect(text).toMatch(
     /Privacy budget of task "chest dp" \(task-dp\): this site has spent ε = 1\.48 of its privacy budget ε = 3 \(δ = 0\.00001\) with 2 updates sent; 5 more rounds fit the budget\./,
   );
-  expect(text).toMatch(/"chest full" \(task-full\): .*ε = 1\.48 .*the budget is used up: this site trains no more rounds/);
+  expect(text).toMatch(
+    /"chest full" \(task-full\): .*ε = 1\.48 .*the budget is used up: this site trains no more rounds/,
+  );
   expect(text).not.toContain('chest plain');
   const json = JSON.parse(await status('--dir', dir, '--json')) as {
-    privacyBudgets: { taskId: string; budget: { epsilonSpent: number; rounds: number; roundsAllowed: number } }[];
+    privacyBudgets: {
+      taskId: string;
+      budget: { epsilonSpent: number; rounds: number; roundsAllowed: number };
+    }[];
   };
   expect(json.privacyBudgets.map((b) => [b.taskId, b.budget.rounds, b.budget.roundsAllowed])).toEqual([
     ['task-dp', 2, 7],

@@ -40,7 +40,12 @@ function plus(a: readonly NamedTensor[], b: readonly NamedTensor[]): NamedTensor
 }
 
 const adaptive = { targetQuantile: 0.5, learningRate: 1, bitNoiseMultiplier: 0.15 };
-const dp = { clipNorm: 0.2, noiseMultiplier: 0.25, budget: { epsilon: 100, delta: 1e-5 }, adaptiveClipping: adaptive };
+const dp = {
+  clipNorm: 0.2,
+  noiseMultiplier: 0.25,
+  budget: { epsilon: 100, delta: 1e-5 },
+  adaptiveClipping: adaptive,
+};
 
 describe('adaptive clipping at the hub', () => {
   it('moves C toward the median norm round by round, and a restarted hub keeps it', async () => {
@@ -52,7 +57,11 @@ describe('adaptive clipping at the hub', () => {
     });
     const root = mkdtempSync(join(tmpdir(), 'radfed-adaptive-'));
     cleanups.push(async () => rmSync(root, { recursive: true, force: true }));
-    const input = testTask({ rounds: 4, quorum: 4, privacy: { secureAggregation: false, differentialPrivacy: dp } });
+    const input = testTask({
+      rounds: 4,
+      quorum: 4,
+      privacy: { secureAggregation: false, differentialPrivacy: dp },
+    });
     const definition = taskDefinitionSchema.parse(input);
     const base = testWeights(5, 0.1);
     const taskId = createTask(hub.ctx, input, encodeWeights(base)).id;
@@ -72,7 +81,11 @@ describe('adaptive clipping at the hub', () => {
         clients = enrollments.map((e) => new HubClient({ ...e, hubUrl: hub.url }));
         expect((await clients[0]!.getRound(taskId)).clipNorm).toBe(before);
       }
-      await waitFor(hub, async () => (await clients[0]!.getRound(taskId)).state === 'collecting', `round ${round}`);
+      await waitFor(
+        hub,
+        async () => (await clients[0]!.getRound(taskId)).state === 'collecting',
+        `round ${round}`,
+      );
       for (const [i, client] of clients.entries()) {
         const view = await client.getRound(taskId);
         expect(view.round).toBe(round);
@@ -91,7 +104,11 @@ describe('adaptive clipping at the hub', () => {
         });
         expect((await sendSealedUpdate(client, taskId, sealed)).kind).toBe('submitted');
       }
-      await waitFor(hub, () => hub.ctx.store.tasks.round(taskId, round)?.state === 'published', `publish ${round}`);
+      await waitFor(
+        hub,
+        () => hub.ctx.store.tasks.round(taskId, round)?.state === 'published',
+        `publish ${round}`,
+      );
     }
     const rows = hub.ctx.store.privacy.clipNorms(taskId);
     expect(rows.map((r) => r.round)).toEqual([1, 2, 3, 4]);

@@ -101,7 +101,8 @@ export function acceptOrReject(
         const adaptive = adaptiveClippingOn(definitionOf(task).privacy.differentialPrivacy);
         const { delta, bit } = splitClipBit(weights);
         if (adaptive && bit === null)
-          reason = 'This task adapts its clip norm, but the update carries no clipping bit; update RadFed at the site.';
+          reason =
+            'This task adapts its clip norm, but the update carries no clipping bit; update RadFed at the site.';
         assertSameLayout(
           layoutOf(adaptive ? delta : weights),
           layoutOf(loadModelWeights(ctx, findModel(ctx, task.id, round.base_version ?? 0))),

@@ -222,7 +222,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 4,
-    name: 'adaptive clipping (the clip norm of each round, and the noised mean of the sites\' bits)',
+    name: 'adaptive clipping (the clip norm of each round, and the noised mean of the sites’ bits)',
     sql: `
       CREATE TABLE clip_norms (
         task_id TEXT NOT NULL REFERENCES tasks (id),

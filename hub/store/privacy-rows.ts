@@ -51,8 +51,7 @@ export class PrivacyRows {
   clipNorm(taskId: string, round: number): ClipNormRow | null {
     return (
       (this.db.prepare('SELECT * FROM clip_norms WHERE task_id = ? AND round = ?').get(taskId, round) as
-        | ClipNormRow
-        | undefined) ?? null
+        ClipNormRow | undefined) ?? null
     );
   }
 

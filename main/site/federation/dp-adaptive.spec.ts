@@ -13,7 +13,9 @@ const dp = {
   adaptiveClipping: { bitNoiseMultiplier: 3 },
 };
 const definition = (secureAggregation: boolean) =>
-  taskDefinitionSchema.parse(testTask({ quorum: 4, privacy: { secureAggregation, differentialPrivacy: dp } }));
+  taskDefinitionSchema.parse(
+    testTask({ quorum: 4, privacy: { secureAggregation, differentialPrivacy: dp } }),
+  );
 const update = (value: number) => [{ name: 'w', shape: [100], data: new Float32Array(100).fill(value) }];
 const silent = (count: number) => new Float64Array(count);
 const ones = (count: number) => new Float64Array(count).fill(1);
@@ -29,7 +31,10 @@ describe('adaptive clipping at the site', () => {
   });
 
   it('noise: z_Δ·C on the update and σ_b on the bit, each shared over the quorum with secure aggregation', () => {
-    const zDelta = updateNoiseMultiplier(taskDefinitionSchema.parse(testTask({ privacy: { differentialPrivacy: dp } })).privacy.differentialPrivacy!);
+    const zDelta = updateNoiseMultiplier(
+      taskDefinitionSchema.parse(testTask({ privacy: { differentialPrivacy: dp } })).privacy
+        .differentialPrivacy!,
+    );
     const plain = applyDpFedAvg(update(0), definition(false), ones, 2);
     expect(plain.report?.noiseStd).toBeCloseTo(zDelta * 2, 10);
     expect(plain.weights[0]!.data[0]).toBeCloseTo(zDelta * 2, 4);

@@ -49,10 +49,7 @@ export function roundClipNorm(definition: TaskDefinition, stated: number | null 
 }
 
 /** The per-value noise std this site adds, and over how many sites the full noise is shared. */
-export function noiseShare(
-  definition: TaskDefinition,
-  clipNorm?: number,
-): { std: number; shares: number } {
+export function noiseShare(definition: TaskDefinition, clipNorm?: number): { std: number; shares: number } {
   const dp = definition.privacy.differentialPrivacy;
   if (!dp) return { std: 0, shares: 1 };
   const full = updateNoiseMultiplier(dp) * (clipNorm ?? dp.clipNorm);

@@ -60,9 +60,14 @@ export interface SiteTaskBudget {
 export function siteTaskBudgets(siteDir: string, db: Database): SiteTaskBudget[] {
   const tasksRoot = federationPaths(siteDir).tasks;
   return listApprovals(db).flatMap((approval) => {
-    const budget = siteBudgetView(approval.definition, loadTaskState(taskFolder(tasksRoot, approval.taskId), approval.taskId));
+    const budget = siteBudgetView(
+      approval.definition,
+      loadTaskState(taskFolder(tasksRoot, approval.taskId), approval.taskId),
+    );
     if (!budget) return [];
-    return [{ taskId: approval.taskId, taskName: approval.taskName, budget, text: describeSiteBudget(budget) }];
+    return [
+      { taskId: approval.taskId, taskName: approval.taskName, budget, text: describeSiteBudget(budget) },
+    ];
   });
 }
 

@@ -1,10 +1,20 @@
 // Serving the built renderer (dist/renderer): which file a URL path names, with what type, under which
 // security headers. Shared by the web UI's HTTP server and the Electron app:// protocol.
-import { extname, isAbsolute, join, normalize, relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, extname, isAbsolute, join, normalize, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Where `npm run build:renderer` writes the renderer (repo root/dist/renderer). */
+/**
+ * Where `npm run build:renderer` writes the renderer (repo root/dist/renderer): found by walking up
+ * from this module, which runs from main/site/web-ui (sources) or from dist/cli (the bundled command).
+ */
 export function defaultRendererDir(): string {
+  let folder = dirname(fileURLToPath(import.meta.url));
+  for (let depth = 0; depth < 6; depth++) {
+    const candidate = join(folder, 'dist', 'renderer');
+    if (existsSync(join(candidate, 'index.html'))) return `${candidate}${sep}`;
+    folder = dirname(folder);
+  }
   return fileURLToPath(new URL('../../../dist/renderer/', import.meta.url));
 }
 

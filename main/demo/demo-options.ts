@@ -32,7 +32,7 @@ export const DEMO_DEFAULTS: DemoSettings = {
   batchSize: 8,
   learningRate: 0.002,
   compression: 'float16',
-  consoleStyles: true,
+  consoleStyles: false,
   seed: 2024,
   threadsPerSite: 1,
 };

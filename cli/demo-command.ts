@@ -16,6 +16,8 @@ interface DemoFlags {
   size: number;
   dir?: string;
   keep?: boolean;
+  secagg?: boolean;
+  dp?: boolean;
 }
 
 export function registerDemoCommand(program: Command): void {
@@ -65,6 +67,14 @@ export function registerDemoCommand(program: Command): void {
       'work in this folder and keep it (default: a temporary folder, removed at the end)',
     )
     .option('--keep', 'keep the temporary folder (sites, hub, studies) for a look afterwards')
+    .option(
+      '--secagg',
+      'also run the task with secure aggregation (the hub learns only the sum of the updates) and compare',
+    )
+    .option(
+      '--dp',
+      'also run the task with differential privacy (DP-FedAvg: clipped, noised updates) and report \u03b5 spent',
+    )
     .action(async (flags: DemoFlags) => {
       if (flags.sites > 8) throw new CliError('The demo runs at most 8 hospitals (--sites 8 or fewer).');
       const result = await runDemo({
@@ -75,6 +85,9 @@ export function registerDemoCommand(program: Command): void {
         imageSize: flags.size,
         ...(flags.dir ? { dir: flags.dir } : {}),
         ...(flags.keep ? { keep: true } : {}),
+        ...(flags.secagg || flags.dp
+          ? { privacy: { secureAggregation: Boolean(flags.secagg), differentialPrivacy: Boolean(flags.dp) } }
+          : {}),
       });
       process.stdout.write(`\n${formatDemoTable(result)}\n`);
       if (flags.keep || flags.dir)

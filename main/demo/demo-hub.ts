@@ -6,6 +6,7 @@ import { encodeWeights, taskDefinitionSchema, type TaskDefinition } from '../../
 import { createEnrollmentToken, createTask, definitionOf, initHub, openHubContext } from '../../hub/index.ts';
 import { initialModelWeights, trainingTaskFor } from '../site/federation/index.ts';
 import { demoTaskDefinition, type DemoSettings } from './demo-options.ts';
+import { privateTaskDefinition, wantsPrivateRun, type DemoPrivacy } from './demo-privacy.ts';
 
 export interface DemoHubSetup {
   readonly dir: string;
@@ -13,12 +14,18 @@ export interface DemoHubSetup {
   readonly url: string;
   readonly taskId: string;
   readonly definition: TaskDefinition;
+  /** The same task with secure aggregation and/or differential privacy (`--secagg`, `--dp`), run beside it. */
+  readonly privateTask: { readonly taskId: string; readonly definition: TaskDefinition } | null;
   readonly tokens: string[];
   /** Raw float32 size of the task's model, the yardstick for bytes sent. */
   readonly modelBytes: number;
 }
 
-export async function setUpDemoHub(root: string, settings: DemoSettings): Promise<DemoHubSetup> {
+export async function setUpDemoHub(
+  root: string,
+  settings: DemoSettings,
+  privacy: DemoPrivacy = { secureAggregation: false, differentialPrivacy: false },
+): Promise<DemoHubSetup> {
   const dir = join(root, 'hub');
   const port = await freeLoopbackPort();
   const url = `https://127.0.0.1:${port}`;
@@ -29,6 +36,9 @@ export async function setUpDemoHub(root: string, settings: DemoSettings): Promis
     // Weights that every site could make alike (the model's seed is fixed); the hub starts from them.
     const initial = initialModelWeights(trainingTaskFor('demo', taskDefinitionSchema.parse(input)));
     const task = createTask(ctx, input, encodeWeights(initial));
+    const privateTask = wantsPrivateRun(privacy)
+      ? createTask(ctx, privateTaskDefinition(input, privacy), encodeWeights(initial))
+      : null;
     const tokens = Array.from(
       { length: settings.sites },
       () => createEnrollmentToken(ctx, { hubUrl: url, expiresInMs: 3600 * 1000 }).token,
@@ -39,6 +49,7 @@ export async function setUpDemoHub(root: string, settings: DemoSettings): Promis
       url,
       taskId: task.id,
       definition: definitionOf(task),
+      privateTask: privateTask ? { taskId: privateTask.id, definition: definitionOf(privateTask) } : null,
       tokens,
       modelBytes: initial.reduce((sum, t) => sum + t.data.byteLength, 0),
     };

@@ -49,4 +49,34 @@ describe('radfed demo', () => {
     expect(JSON.parse(JSON.stringify(result)).models).toHaveLength(4);
     expect(existsSync(result.directory)).toBe(false); // a temporary folder is removed afterwards
   }, 180_000);
+
+  it('runs the same task with secure aggregation and differential privacy beside it (--secagg --dp)', async () => {
+    const lines: string[] = [];
+    const result = await runDemo({
+      sites: 3,
+      patientsPerSite: 9,
+      rounds: 1,
+      localEpochs: 1,
+      imageSize: 32,
+      threads: 1,
+      launcher: { command: process.execPath, args: ['--import', 'tsx', entry] },
+      say: (line) => lines.push(line),
+      privacy: { secureAggregation: true, differentialPrivacy: true },
+    });
+    const names = result.models.map((m) => m.name);
+    expect(names).toContain('Federated with secure aggregation and differential privacy');
+    const run = result.privateRun!;
+    expect(run.protection).toBe('secure aggregation and differential privacy');
+    expect(run.epsilon).toMatch(/^ε = [\d.]+ at δ = 0\.00001 after 1 rounds$/);
+    expect(run.rounds).toHaveLength(1);
+    // Masked values travel as 32-bit integers: each site sends about the raw float32 model size.
+    for (const bytes of Object.values(run.rounds[0]!.bytesSent)) {
+      expect(bytes).toBeGreaterThan(result.modelBytes * 0.95);
+      expect(bytes).toBeLessThan(result.modelBytes * 1.1);
+    }
+    expect(lines.some((line) => line.startsWith('[') && line.includes('[with secure aggregation'))).toBe(
+      true,
+    );
+    expect(formatDemoTable(result)).toMatch(/With secure aggregation and differential privacy: AUC/);
+  }, 240_000);
 });

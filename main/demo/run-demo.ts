@@ -12,6 +12,7 @@ import { trainingTaskFor } from '../site/federation/index.ts';
 import { evaluateOnTest, trainBaseline, type TrainedBaseline } from './demo-baselines.ts';
 import { prepareDemoData } from './demo-data.ts';
 import { setUpDemoHub } from './demo-hub.ts';
+import { describeDemoPrivacy, epsilonSpent, type DemoPrivacy } from './demo-privacy.ts';
 import { DEMO_DEFAULTS, SITE_NAMES, type DemoSettings } from './demo-options.ts';
 import {
   defaultLauncher,
@@ -33,6 +34,8 @@ export interface DemoRunOptions extends Partial<DemoSettings> {
   readonly say?: (line: string) => void;
   /** Threads for the baselines trained in this process (default: all cores). */
   readonly threads?: number;
+  /** Also run the task with secure aggregation and/or differential privacy, and compare (`--secagg`, `--dp`). */
+  readonly privacy?: DemoPrivacy;
 }
 
 export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult> {
@@ -63,10 +66,14 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
           `${site.validation.length} validation images of ${site.patients} patients.`,
       );
     }
-    const hub = await setUpDemoHub(root, settings);
+    const hub = await setUpDemoHub(root, settings, options.privacy);
     const setupSeconds = elapsed();
     const federationStarted = performance.now();
     const tracker = new RoundTracker(settings.sites, say);
+    const privacyWords = options.privacy ? describeDemoPrivacy(options.privacy) : '';
+    const privateTracker = new RoundTracker(settings.sites, (line) => say(`[with ${privacyWords}] ${line}`));
+    const trackerFor = (event: { taskId?: string }) =>
+      hub.privateTask && event.taskId === hub.privateTask.taskId ? privateTracker : tracker;
     const children: ChildHandle[] = [];
     let hubProcess: ChildHandle | null = null;
     try {
@@ -75,7 +82,10 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
         `Hub started as its own process at ${hub.url} (HTTPS with its own CA); task ${hub.taskId} defined.`,
       );
       for (const [index, site] of sites.entries()) {
-        await joinDemoFederation(site, hub.tokens[index]!, hub.url, hub.taskId);
+        await joinDemoFederation(site, hub.tokens[index]!, hub.url, [
+          hub.taskId,
+          ...(hub.privateTask ? [hub.privateTask.taskId] : []),
+        ]);
       }
       say(
         `All ${sites.length} hospitals enrolled (hub certificate and signing key pinned) and approved the task.`,
@@ -83,7 +93,7 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
       for (const site of sites) {
         children.push(
           startSiteProcess(launcher, site.name, site.dir, settings.threadsPerSite, (event) =>
-            tracker.on(site.name, event),
+            trackerFor(event as { taskId?: string }).on(site.name, event),
           ),
         );
       }
@@ -155,11 +165,38 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
       trainSeconds: federatedSeconds,
       kept: `v${federated.version}`,
     });
+    let privateRun: DemoResult['privateRun'] = null;
+    if (hub.privateTask && options.privacy) {
+      const model = loadFederatedModel(hub.dir, hub.privateTask.taskId);
+      const metrics = await evaluateOnTest(task, model.weights, data.test, root, threads);
+      const rounds = privateTracker.figures();
+      models.push({
+        name: `Federated with ${privacyWords}`,
+        kind: 'federated',
+        auc: metrics.auc,
+        accuracy: metrics.accuracy,
+        loss: metrics.loss,
+        trainImages: pooledTrain.length,
+        trainSeconds: rounds.reduce((sum, r) => sum + (r.seconds ?? 0), 0),
+        kept: `v${model.version}`,
+      });
+      privateRun = {
+        protection: privacyWords,
+        auc: metrics.auc,
+        accuracy: metrics.accuracy,
+        aucCost:
+          metrics.auc === null || federatedMetrics.auc === null ? null : federatedMetrics.auc - metrics.auc,
+        accuracyCost: federatedMetrics.accuracy - metrics.accuracy,
+        epsilon: epsilonSpent(hub.privateTask.definition, model.version),
+        rounds,
+      };
+    }
     const pooledMetrics = await evaluateOnTest(task, pooled.weights, data.test, root, threads);
     models.push({ ...resultOf(pooled, pooledMetrics), kind: 'pooled' });
     const evaluationSeconds = (performance.now() - evaluationStarted) / 1000;
 
     const locals = models.filter((m) => m.kind === 'local');
+    // The plain federated model is the one compared with the local-only models.
     const beats = locals.every((m) => (federatedMetrics.auc ?? 0) > (m.auc ?? 0));
     return {
       settings,
@@ -186,6 +223,7 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
         total: elapsed(),
       },
       federatedBeatsEveryLocal: beats,
+      privateRun,
     };
   } finally {
     if (!options.keep && !options.dir) rmSync(root, { recursive: true, force: true });

@@ -3,7 +3,13 @@
 // hub needs. Each step is written to disk before it is sent, so a restart resumes the same round with
 // the same keys, the same masked bytes (the hub resumes the upload by their hash) and the same
 // revealed kinds. Returns once the hub has what it needs from this site, or the round is over.
-import { sha256Hex, sealForHub, uploadContext, type SealedUpdate } from '../../../shared/federation/index.ts';
+import {
+  HubRequestError,
+  sha256Hex,
+  sealForHub,
+  uploadContext,
+  type SealedUpdate,
+} from '../../../shared/federation/index.ts';
 import {
   appendClipBit,
   encodeMaskedInput,
@@ -44,8 +50,16 @@ export async function takePartInSecureRound(
   const context = { taskId, round };
   const view = () =>
     withRetries(() => client.call(secaggViewSchema, 'GET', secaggPaths.view(taskId, round)), ctx.retry);
-  const post = (path: string, body: unknown) =>
-    withRetries(() => client.call(ok, 'POST', path, body), ctx.retry);
+  const post = async (path: string, body: unknown): Promise<void> => {
+    try {
+      await withRetries(() => client.call(ok, 'POST', path, body), ctx.retry);
+    } catch (error) {
+      // Quicker sites let the hub move to its next phase while this one was sending (at unmasking, t
+      // shares of every secret are enough): not a failure, the next view of the round says what now.
+      if (error instanceof HubRequestError && error.hubCode === 'secagg-phase-over') return;
+      throw error;
+    }
+  };
   let sentBytes = 0;
   let revision: string | undefined;
   for (;;) {

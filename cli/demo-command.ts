@@ -16,6 +16,7 @@ interface DemoFlags {
   size: number;
   dir?: string;
   keep?: boolean;
+  seed: number;
   secagg?: boolean;
   dp?: boolean;
 }
@@ -63,6 +64,12 @@ export function registerDemoCommand(program: Command): void {
       DEMO_DEFAULTS.imageSize,
     )
     .option(
+      '--seed <n>',
+      `seed of the synthetic studies and of the test split (default ${DEMO_DEFAULTS.seed}): another seed, other patients`,
+      (v) => parsePositiveInt(v, '--seed'),
+      DEMO_DEFAULTS.seed,
+    )
+    .option(
       '--dir <folder>',
       'work in this folder and keep it (default: a temporary folder, removed at the end)',
     )
@@ -83,6 +90,7 @@ export function registerDemoCommand(program: Command): void {
         localEpochs: flags.localEpochs,
         patientsPerSite: flags.patients,
         imageSize: flags.size,
+        seed: flags.seed,
         ...(flags.dir ? { dir: flags.dir } : {}),
         ...(flags.keep ? { keep: true } : {}),
         ...(flags.secagg || flags.dp

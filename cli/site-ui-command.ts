@@ -4,12 +4,11 @@
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import pino from 'pino';
-import type { SetupRequest } from '../shared/ipc/index.ts';
 import {
   presetSetup,
   settingsFilePaths,
   SettingsStore,
-  type PresetSetup,
+  setupRequestFromPreset,
 } from '../main/app/settings/index.ts';
 import { SiteSession, startSiteWebUi } from '../main/site/web-ui/index.ts';
 import { parsePositiveInt } from './arguments.ts';
@@ -49,7 +48,7 @@ export function registerSiteUiCommand(site: Command): void {
         autoStartFederation: flags.federation,
         actor: 'operator (site ui)',
         ...(flags.threads ? { threads: flags.threads } : {}),
-        ...(preset ? { preset: setupFromPreset(preset) } : {}),
+        ...(preset ? { preset: setupRequestFromPreset(preset) } : {}),
       });
       const ui = await startSiteWebUi({
         agent: session.agentPort(),
@@ -75,32 +74,6 @@ export function registerSiteUiCommand(site: Command): void {
       await ui.close();
       await session.close();
     });
-}
-
-/** IT's preset (main/app/settings) as the answers the setup wizard would have given. */
-export function setupFromPreset(preset: PresetSetup): SetupRequest {
-  return {
-    siteName: preset.name,
-    consentPolicy: preset.consentPolicy,
-    ...(preset.consentScope ? { consentScope: preset.consentScope } : {}),
-    deidOptions: [...preset.deidOptions],
-    studies: preset.receiver
-      ? {
-          kind: 'receiver',
-          aeTitle: preset.receiver.aeTitle,
-          port: preset.receiver.port,
-          allowedCallingAeTitles: [...preset.receiver.allowedCallingAeTitles],
-        }
-      : preset.watchFolder
-        ? { kind: 'watch', folder: preset.watchFolder }
-        : { kind: 'folder' },
-    hub: preset.enrollment
-      ? {
-          token: preset.enrollment.token,
-          ...(preset.enrollment.hubUrl ? { url: preset.enrollment.hubUrl } : {}),
-        }
-      : null,
-  };
 }
 
 function parsePort(value: string): number {

@@ -34,7 +34,7 @@ export async function setUpDemoHub(
   try {
     const input = demoTaskDefinition(settings);
     // Weights that every site could make alike (the model's seed is fixed); the hub starts from them.
-    const initial = initialModelWeights(trainingTaskFor('demo', taskDefinitionSchema.parse(input)));
+    const initial = await initialModelWeights(trainingTaskFor('demo', taskDefinitionSchema.parse(input)));
     const task = createTask(ctx, input, encodeWeights(initial));
     const privateTask = wantsPrivateRun(privacy)
       ? createTask(ctx, privateTaskDefinition(input, privacy), encodeWeights(initial))

@@ -60,5 +60,7 @@ export function dummyValue(vr: Vr): Uint8Array {
   return new Uint8Array(BINARY_WIDTH[vr] ?? 2);
 }
 
+const DUMMY_TEXTS: ReadonlySet<string> = new Set(Object.values(TEXT_DUMMY));
+
 /** Whether the dummy's text equals `text` (so a dummied value is not reported as a surviving one). */
-export const isDummyText = (text: string): boolean => Object.values(TEXT_DUMMY).includes(text);
+export const isDummyText = (text: string): boolean => DUMMY_TEXTS.has(text);

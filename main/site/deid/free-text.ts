@@ -21,12 +21,12 @@ const WORD = 'A-Za-z0-9\\xC0-\\xD6\\xD8-\\xF6\\xF8-\\xFF';
 
 export interface ValueMatcher {
   /** Every needle, as one case-insensitive alternation (longest first); null when there is none. */
-  regex: RegExp | null;
+  readonly regex: RegExp | null;
   /**
    * The needles of 6+ characters only, for raw bytes (numbers and other binary values there can
    * spell a short ID such as a 3-digit Study ID by chance); null when there is none.
    */
-  rawRegex: RegExp | null;
+  readonly rawRegex: RegExp | null;
   kindOf(matched: string): ValueKind | undefined;
   needles: readonly (readonly [string, ValueKind])[];
 }
@@ -39,13 +39,26 @@ const alternationOf = (needles: readonly (readonly [string, ValueKind])[]): RegE
     ? null
     : new RegExp(`(?<![${WORD}])(?:${needles.map(([n]) => escape(n)).join('|')})(?![${WORD}])`, 'gi');
 
+/**
+ * The regular expressions are compiled on first use: most files have no free text to clean, and their
+ * verification searches the needles with indexOf (needle-scan.ts), so compiling them per file (a
+ * hundred needles, two alternations) would cost more than the rest of that file's de-identification.
+ */
 export function buildMatcher(values: RemovedValues): ValueMatcher {
   const needles = values.searchList();
-  const kinds = new Map(needles);
+  let kinds: Map<string, ValueKind> | undefined;
+  let regex: RegExp | null | undefined;
+  let rawRegex: RegExp | null | undefined;
   return {
-    regex: alternationOf(needles),
-    rawRegex: alternationOf(needles.filter(([n]) => n.length >= MIN_RAW_LENGTH)),
-    kindOf: (m) => kinds.get(m.toUpperCase()),
+    get regex() {
+      if (regex === undefined) regex = alternationOf(needles);
+      return regex;
+    },
+    get rawRegex() {
+      if (rawRegex === undefined) rawRegex = alternationOf(needles.filter(([n]) => n.length >= MIN_RAW_LENGTH));
+      return rawRegex;
+    },
+    kindOf: (m) => (kinds ??= new Map(needles)).get(m.toUpperCase()),
     needles,
   };
 }

@@ -3,8 +3,26 @@
 // site, and nothing can be reversed or linked across sites without the secret.
 import { createHmac } from 'node:crypto';
 
+/** Per secret (by object identity), 'label:value' → digest. */
+const caches = new WeakMap<Uint8Array, Map<string, Buffer>>();
+const CACHE_LIMIT = 50_000;
+
+/**
+ * HMAC-SHA256(secret, label + ':' + value). A study's pseudonym, accession and study hashes and date
+ * offset are the same in each of its slices, so digests are kept for the run (in memory only). The
+ * returned buffer is shared: read it, never write to it.
+ */
 export function keyedHash(secret: Uint8Array, label: string, value: string): Buffer {
-  return createHmac('sha256', secret).update(`${label}:${value}`, 'utf8').digest();
+  let cache = caches.get(secret);
+  if (!cache) caches.set(secret, (cache = new Map()));
+  const message = `${label}:${value}`;
+  let digest = cache.get(message);
+  if (digest === undefined) {
+    digest = createHmac('sha256', secret).update(message, 'utf8').digest();
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(message, digest);
+  }
+  return digest;
 }
 
 /**

@@ -2,13 +2,16 @@
 // scratch buffer, large values (pixel data above all) are passed on as the caller's own views, so
 // writing a file never copies its pixel data (callers hand the list to fs.writev / writeFile).
 
-const SCRATCH_SIZE = 64 * 1024;
+// The scratch buffer starts small and doubles: a header is a few kilobytes, and buffers under 4 KiB
+// come from Node's shared pool, while a 64 KiB one per file is fresh memory the collector must reclaim.
+const FIRST_SCRATCH_SIZE = 2 * 1024;
+const MAX_SCRATCH_SIZE = 64 * 1024;
 /** Values at least this long go out as their own chunk rather than being copied. */
 const BIG_VALUE = 512;
 
 export class ChunkWriter {
   private readonly chunks: Buffer[] = [];
-  private buf = Buffer.allocUnsafe(SCRATCH_SIZE);
+  private buf = Buffer.allocUnsafe(FIRST_SCRATCH_SIZE);
   private start = 0;
   private pos = 0;
   private total = 0;
@@ -72,7 +75,7 @@ export class ChunkWriter {
   private reserve(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     this.flush();
-    this.buf = Buffer.allocUnsafe(Math.max(SCRATCH_SIZE, n));
+    this.buf = Buffer.allocUnsafe(Math.max(Math.min(this.buf.length * 2, MAX_SCRATCH_SIZE), n));
     this.start = 0;
     this.pos = 0;
   }

@@ -188,7 +188,7 @@ async function offerInitialModel(ctx: RoundContext): Promise<void> {
     taskId: ctx.taskId,
     round: 0,
     kind: 'initial',
-    weights: initialModelWeights(ctx.trainingTask),
+    weights: await initialModelWeights(ctx.trainingTask),
     baseVersion: null,
     examples: 1,
     compression: 'none',

@@ -44,7 +44,7 @@ export function trainingTaskFor(taskId: string, definition: TaskDefinition): Tra
 }
 
 /** The task's freshly initialised model (the same at every site: the seed is fixed). */
-export function initialModelWeights(task: TrainingTask, seed = 0): NamedTensor[] {
+export async function initialModelWeights(task: TrainingTask, seed = 0): Promise<NamedTensor[]> {
   const model = createModel(task.model, {
     inputSize: task.inputSize,
     channels: 1,
@@ -52,7 +52,7 @@ export function initialModelWeights(task: TrainingTask, seed = 0): NamedTensor[]
     seed,
   });
   try {
-    return encodedToTensors(encodeModel(model));
+    return encodedToTensors(await encodeModel(model));
   } finally {
     model.dispose();
   }
@@ -72,7 +72,7 @@ export function modelValueCount(task: TrainingTask): number {
   }
 }
 
-function encodedToTensors(encoded: ReturnType<typeof encodeModel>): NamedTensor[] {
+function encodedToTensors(encoded: Awaited<ReturnType<typeof encodeModel>>): NamedTensor[] {
   const view = new DataView(encoded.data.buffer, encoded.data.byteOffset, encoded.data.byteLength);
   return encoded.manifest.tensors.map((entry) => {
     const data = new Float32Array(entry.length);

@@ -45,23 +45,27 @@ export async function runGpuCheck(options: {
         tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.filter) as tf.Tensor4D, c.strides, c.pad).shape,
     );
     const dyValues = random.floats(dyShape.reduce((p, s) => p * s, 1));
-    const run = () =>
-      tf.tidy(() =>
-        (
+    // Read back asynchronously: WebGPU in Node has no synchronous read (tfjs would need OffscreenCanvas).
+    const run = async () => {
+      const result = tf.tidy(
+        () =>
           tf
             .engine()
             .runKernel(
               'Conv2DBackpropFilter',
               { x: tf.tensor(xValues, c.x), dy: tf.tensor(dyValues, dyShape) },
               attrs as never,
-            ) as tf.Tensor
-        ).dataSync(),
+            ) as tf.Tensor,
       );
-    const expected = run();
+      const values = await result.data();
+      result.dispose();
+      return values;
+    };
+    const expected = await run();
     await tf.setBackend('webgpu');
     for (const variant of ['matmul', 'splitk'] as const) {
       registerTrainingKernels('webgpu', variant);
-      const actual = run();
+      const actual = await run();
       let diff = 0;
       let scale = 0;
       for (let i = 0; i < expected.length; i++) {

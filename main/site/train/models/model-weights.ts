@@ -14,17 +14,20 @@ export function modelMeta(model: ImageModel): WeightsManifest['meta'] {
   };
 }
 
-export function readModelValues(model: ImageModel): NamedValues[] {
-  return model.parameters.map((p) => ({
-    name: p.name,
-    shape: [...p.variable.shape],
-    values: p.variable.dataSync() as Float32Array,
-    trainable: p.trainable,
-  }));
+/** Reads the weights back from the backend. Asynchronous: WebGPU in Node cannot read a buffer synchronously. */
+export async function readModelValues(model: ImageModel): Promise<NamedValues[]> {
+  return Promise.all(
+    model.parameters.map(async (p) => ({
+      name: p.name,
+      shape: [...p.variable.shape],
+      values: (await p.variable.data()) as Float32Array,
+      trainable: p.trainable,
+    })),
+  );
 }
 
-export function encodeModel(model: ImageModel): ReturnType<typeof encodeWeights> {
-  return encodeWeights(readModelValues(model), modelMeta(model));
+export async function encodeModel(model: ImageModel): Promise<ReturnType<typeof encodeWeights>> {
+  return encodeWeights(await readModelValues(model), modelMeta(model));
 }
 
 /** Loads weights into a model of the same architecture and shapes; anything else is refused. */

@@ -79,7 +79,7 @@ describe('weights format', () => {
   it('round-trips a model through files: same names, shapes and values, and the same outputs', async () => {
     const a = createModel('resnet-small', { inputSize: 64, channels: 1, numClasses: 2, seed: 1 });
     a.logits(images(4, 64), { training: true }); // non-trivial running statistics
-    await writeWeightsFiles(join(dir, 'model'), encodeModel(a));
+    await writeWeightsFiles(join(dir, 'model'), await encodeModel(a));
     const b = createModel('resnet-small', { inputSize: 64, channels: 1, numClasses: 2, seed: 2 });
     const loaded = await readWeightsFiles(join(dir, 'model'));
     expect(loaded.manifest.version).toBe(WEIGHTS_FORMAT_VERSION);
@@ -98,7 +98,7 @@ describe('weights format', () => {
 
   it('stores float32 little-endian at the offsets the manifest names', async () => {
     const model = createModel('reference-cnn', { inputSize: 32, channels: 1, numClasses: 2 });
-    await writeWeightsFiles(join(dir, 'ref'), encodeModel(model));
+    await writeWeightsFiles(join(dir, 'ref'), await encodeModel(model));
     const manifest = JSON.parse(await readFile(join(dir, 'ref.json'), 'utf8'));
     const data = await readFile(join(dir, 'ref.bin'));
     const head = manifest.tensors.find((t: { name: string }) => t.name === 'head/bias');
@@ -114,7 +114,7 @@ describe('weights format', () => {
 
   it('refuses a truncated binary, a changed byte, another version and a mismatched model', async () => {
     const model = createModel('reference-cnn', { inputSize: 32, channels: 1, numClasses: 2 });
-    const { manifest, data } = encodeModel(model);
+    const { manifest, data } = await encodeModel(model);
     expect(() => decodeWeights(manifest, data.subarray(0, data.length - 4))).toThrow(/truncated/);
     const changed = data.slice();
     changed[10]! ^= 1;

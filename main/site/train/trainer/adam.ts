@@ -106,7 +106,7 @@ export class FusedAdam {
   }
 
   /** The state for a checkpoint, under the model's stable tensor names. */
-  state(parameters: readonly NamedTensor[]): NamedValues[] {
+  async state(parameters: readonly NamedTensor[]): Promise<NamedValues[]> {
     const out: NamedValues[] = [
       { name: 'adam/step', shape: [], values: Float32Array.of(this.step), trainable: false },
     ];
@@ -118,7 +118,7 @@ export class FusedAdam {
         ['v', found.v],
       ] as const) {
         const values =
-          value instanceof Float32Array ? value.slice() : (value.dataSync() as Float32Array).slice();
+          value instanceof Float32Array ? value.slice() : ((await value.data()) as Float32Array).slice();
         out.push({ name: `adam/${kind}/${p.name}`, shape: [...p.variable.shape], values, trainable: false });
       }
     }

@@ -44,7 +44,7 @@ export async function saveCheckpoint(
   const staging = join(dir, `${name}.partial-${process.pid}`);
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging);
-  await writeWeightsFiles(join(staging, 'model'), encodeModel(model));
+  await writeWeightsFiles(join(staging, 'model'), await encodeModel(model));
   await writeWeightsFiles(
     join(staging, 'optimizer'),
     encodeWeights(optimizerState, { kind: 'optimizer', name: 'adam' }),

@@ -228,7 +228,7 @@ export async function trainLocalModel(options: TrainLocalModelOptions): Promise<
         epochsWithoutImprovement: isBest ? 0 : state.epochsWithoutImprovement + 1,
         history,
       };
-      await saveCheckpoint(options.checkpointDir, model, optimizer.state(trainable), state);
+      await saveCheckpoint(options.checkpointDir, model, await optimizer.state(trainable), state);
       options.onProgress?.({ type: 'epoch', ...record, isBest });
       if (patience > 0 && state.epochsWithoutImprovement >= patience) return done(true);
     }

@@ -36,8 +36,10 @@ export function registerDeidCommand(program: Command): void {
     .option('--option <name>', 'a PS3.15 option to apply (repeatable)', collect, [])
     .option('--key <file>', 'site key (32 bytes; created with mode 0600 if missing)', defaultKeyPath())
     .option('--report <file>', 'where to write the JSON report (default OUT/deid-report.json)')
-    .option('--jobs <n>', 'worker threads (default: the number of cores)', (v) =>
-      parsePositiveInt(v, '--jobs'),
+    .option(
+      '--jobs <n>',
+      'threads that de-identify, this one included (default: the number of cores, one per 64 files at most)',
+      (v) => parsePositiveInt(v, '--jobs'),
     )
     .action(async (input: string, out: string, flags: DeidFlags) => {
       await runDeidCommand(input, out, flags);

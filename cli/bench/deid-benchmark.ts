@@ -92,7 +92,7 @@ export async function benchmarkDeid(options: DeidBenchOptions): Promise<DeidBenc
 
     const rows = [
       rate('plain copy (cp -r)', copySeconds, 'the physical limit'),
-      rate('radfed deid', deidSeconds, `Basic Profile, verified, ${availableParallelism()} worker threads`),
+      rate('radfed deid', deidSeconds, `Basic Profile, verified, ${availableParallelism()} threads`),
     ];
     let orthancSeconds: number | null = null;
     if (options.orthanc && orthancAvailable()) {
@@ -176,6 +176,9 @@ async function timeOrthanc(files: string[], work: string, log: (line: string) =>
 }
 
 function timeCommand(command: string, args: string[]): number {
+  // Each contender starts with nothing left to write back: the corpus just generated, or the output
+  // of the one before, would otherwise be flushed to disk during its run and be counted against it.
+  spawnSync('sync');
   const started = process.hrtime.bigint();
   const result = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;

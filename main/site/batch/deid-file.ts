@@ -47,23 +47,26 @@ const REUSED_LIMIT = 64 * 1024 * 1024;
  */
 let scratch = Buffer.allocUnsafeSlow(1024 * 1024);
 
+/** The largest file read, as with readFileSync: bigger ones are rejected, not loaded. */
+const MAX_FILE_SIZE = 2 ** 31 - 1;
+
 /** Reads a whole file; the result is a view into `scratch` when it fits, valid until the next call. */
 export function readWholeFile(path: string): Buffer {
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
-    let buffer = size + 1 > REUSED_LIMIT ? Buffer.allocUnsafeSlow(size + 1) : scratch;
-    if (buffer.length < size + 1) buffer = scratch = Buffer.allocUnsafeSlow(size + 1);
-    // Read to the end whatever fstat said (a file may grow while it is read); one spare byte shows EOF.
+    if (size > MAX_FILE_SIZE) {
+      throw Object.assign(new RangeError('The file is larger than 2 GiB.'), {
+        code: 'ERR_FS_FILE_TOO_LARGE',
+      });
+    }
+    let buffer = scratch;
+    if (size > REUSED_LIMIT) buffer = Buffer.allocUnsafeSlow(size);
+    else if (size > scratch.length) buffer = scratch = Buffer.allocUnsafeSlow(size);
+    // The size fstat gave, as readFileSync reads it (a file that grows meanwhile is read as it was).
     let length = 0;
-    for (;;) {
-      if (length === buffer.length) {
-        const bigger = Buffer.allocUnsafeSlow(buffer.length * 2);
-        buffer.copy(bigger, 0, 0, length);
-        buffer = bigger;
-        if (bigger.length <= REUSED_LIMIT) scratch = bigger;
-      }
-      const read = readSync(fd, buffer, length, buffer.length - length, null);
+    while (length < size) {
+      const read = readSync(fd, buffer, length, size - length, length);
       if (read === 0) break;
       length += read;
     }

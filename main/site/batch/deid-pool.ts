@@ -1,77 +1,106 @@
-// Runs de-identification over many files on all cores: one worker thread per job, each kept busy
-// with two files in flight. Outcomes come back in input order.
+// Runs de-identification over many files on all cores: the calling thread and one worker thread per
+// further job, each fed batches of neighbouring files (see work-ranges.ts). The calling thread works
+// too because a worker costs a tenth of a second to start, and would otherwise sit idle; it yields
+// between its batches so the workers' replies are read and they are fed without waiting. Outcomes
+// come back a batch per message, and are returned in input order.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { DeidSettings } from '../deid/index.ts';
 import { deidentifyFile, OutputWriteError, type FileOutcome } from './deid-file.ts';
+import type { WorkerBatch, WorkerReply } from './deid-worker.ts';
+import { WorkRanges } from './work-ranges.ts';
 
 export interface DeidBatchOptions {
   inputs: readonly string[];
   outDir: string;
   settings: DeidSettings;
-  /** Worker threads; 1 runs on the calling thread. Default: the number of cores. */
+  /**
+   * Threads that de-identify, the calling one included; 1 uses no worker. Default: the number of
+   * cores, with one worker per 64 files at most.
+   */
   jobs?: number;
   onOutcome?(outcome: FileOutcome, done: number): void;
 }
 
-type WorkerReply = { index: number; outcome?: FileOutcome; fatal?: { code: string; message: string } };
+/** Files per batch: enough to make messages rare, few enough to balance the load at the end. */
+const BATCH_SIZE = 8;
+/** Batches queued per worker, so it has the next one while its reply waits for the calling thread. */
+const BATCHES_IN_FLIGHT = 3;
+/** By default a worker is started for every this many files only: it takes about 0.1 s to start. */
+const FILES_PER_WORKER = 64;
+/** The calling thread's slot in the work ranges; workers are 1..jobs-1. */
+const CALLER = 0;
 
-const IN_FLIGHT_PER_WORKER = 2;
-
-export async function deidentifyBatch(options: DeidBatchOptions): Promise<FileOutcome[]> {
-  const jobs = Math.max(1, Math.min(options.jobs ?? availableParallelism(), options.inputs.length));
-  if (jobs === 1) return deidentifyOnThisThread(options);
-  return deidentifyOnWorkers(options, jobs);
-}
-
-function deidentifyOnThisThread(options: DeidBatchOptions): FileOutcome[] {
-  const outcomes: FileOutcome[] = [];
-  for (const input of options.inputs) {
-    const outcome = deidentifyFile(input, options.outDir, options.settings);
-    outcomes.push(outcome);
-    options.onOutcome?.(outcome, outcomes.length);
-  }
-  return outcomes;
-}
-
-function deidentifyOnWorkers(options: DeidBatchOptions, jobs: number): Promise<FileOutcome[]> {
+export function deidentifyBatch(options: DeidBatchOptions): Promise<FileOutcome[]> {
+  const byDefault = Math.min(
+    availableParallelism(),
+    1 + Math.floor(options.inputs.length / FILES_PER_WORKER),
+  );
+  const jobs = Math.max(1, Math.min(options.jobs ?? byDefault, options.inputs.length));
   const { inputs } = options;
   const outcomes = new Array<FileOutcome>(inputs.length);
-  let next = 0;
-  let done = 0;
+  const ranges = new WorkRanges(inputs.length, jobs);
   const workers: Worker[] = [];
+  let done = 0;
+
   return new Promise((resolve, reject) => {
-    let failed = false;
-    const stopAll = (error: Error) => {
-      if (failed) return;
-      failed = true;
+    let finished = false;
+    const finish = (error: Error | null) => {
+      if (finished) return;
+      finished = true;
       for (const worker of workers) void worker.terminate();
-      reject(error);
+      if (error) reject(error);
+      else resolve(outcomes);
     };
-    const feed = (worker: Worker) => {
-      if (next < inputs.length) worker.postMessage({ index: next, input: inputs[next++] });
+    const record = (index: number, outcome: FileOutcome) => {
+      outcomes[index] = outcome;
+      done++;
+      options.onOutcome?.(outcome, done);
     };
-    for (let i = 0; i < jobs; i++) {
+    const feed = (worker: Worker, slot: number) => {
+      const indices = ranges.take(slot, BATCH_SIZE);
+      if (indices.length === 0) return;
+      const batch: WorkerBatch = {
+        files: indices.map((index) => ({ index, input: inputs[index] as string })),
+      };
+      worker.postMessage(batch);
+    };
+
+    for (let slot = 1; slot < jobs; slot++) {
       const worker = new Worker(new URL('./deid-worker-entry.js', import.meta.url), {
         workerData: { outDir: options.outDir, settings: options.settings },
       });
       workers.push(worker);
       worker.on('message', (reply: WorkerReply) => {
-        if (reply.fatal) {
-          stopAll(new OutputWriteError(reply.fatal.code, reply.fatal.message));
-          return;
-        }
-        const outcome = reply.outcome as FileOutcome;
-        outcomes[reply.index] = outcome;
-        done++;
-        options.onOutcome?.(outcome, done);
-        if (done === inputs.length) {
-          for (const w of workers) void w.terminate();
-          resolve(outcomes);
-        } else feed(worker);
+        if (finished) return;
+        for (const { index, outcome } of reply.outcomes) record(index, outcome);
+        if (reply.fatal) finish(new OutputWriteError(reply.fatal.code, reply.fatal.message));
+        else if (done === inputs.length) finish(null);
+        else feed(worker, slot);
       });
-      worker.on('error', (error) => stopAll(error));
-      for (let k = 0; k < IN_FLIGHT_PER_WORKER; k++) feed(worker);
+      worker.on('error', (error) => finish(error));
+      worker.on('exit', (code) => {
+        if (!finished)
+          finish(new Error(`A de-identification worker stopped unexpectedly (exit code ${code}).`));
+      });
+      for (let k = 0; k < BATCHES_IN_FLIGHT; k++) feed(worker, slot);
     }
+
+    const workHere = () => {
+      if (finished) return;
+      const indices = ranges.take(CALLER, BATCH_SIZE);
+      try {
+        for (const index of indices) {
+          record(index, deidentifyFile(inputs[index] as string, options.outDir, options.settings));
+        }
+      } catch (error) {
+        finish(error as Error);
+        return;
+      }
+      if (done === inputs.length) finish(null);
+      else if (indices.length > 0) setImmediate(workHere);
+      // Otherwise every input is handed out: the workers' last replies end the run.
+    };
+    workHere();
   });
 }

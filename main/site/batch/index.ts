@@ -1,6 +1,7 @@
 export { walkFiles, InputPathError } from './walk-files.ts';
 export {
   deidentifyFile,
+  readWholeFile,
   instanceRelativePath,
   writeAtomically,
   OutputWriteError,

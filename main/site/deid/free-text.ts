@@ -55,7 +55,8 @@ export function buildMatcher(values: RemovedValues): ValueMatcher {
       return regex;
     },
     get rawRegex() {
-      if (rawRegex === undefined) rawRegex = alternationOf(needles.filter(([n]) => n.length >= MIN_RAW_LENGTH));
+      if (rawRegex === undefined)
+        rawRegex = alternationOf(needles.filter(([n]) => n.length >= MIN_RAW_LENGTH));
       return rawRegex;
     },
     kindOf: (m) => (kinds ??= new Map(needles)).get(m.toUpperCase()),

@@ -58,6 +58,18 @@ export function identifierKind(tag: Tag, vr: Vr, name: string): ValueKind | unde
       return profileTable().rows.has(tag) ? 'uid' : undefined;
   }
   if (!TEXT_FOR_IDS.has(vr)) return undefined;
+  let kind = kindByName.get(name);
+  if (kind === undefined) {
+    kind = kindOfName(name) ?? null;
+    kindByName.set(name, kind);
+  }
+  return kind ?? undefined;
+}
+
+/** Attribute names (dictionary keywords and table rows, a fixed set) → kind, worked out once each. */
+const kindByName = new Map<string, ValueKind | null>();
+
+function kindOfName(name: string): ValueKind | undefined {
   if (/address/i.test(name)) return 'address';
   if (/telephone|phone|telecom/i.test(name)) return 'phone number';
   if (/(\bID|IDs|Identifier|Identification|Number|Numbers|Locator)\b|[a-z](ID|IDs|Number)$/.test(name)) {
@@ -130,9 +142,8 @@ export class RemovedValues {
       .sort((a, b) => b[0].length - a[0].length);
   }
 
-  private put(text: string, kind: ValueKind): void {
-    const key = text.toUpperCase();
-    if (key.length < MIN_SEARCH_LENGTH || isDummyText(key) || PLACEHOLDER_WORDS.has(key)) return;
+  /** Records one needle (upper case, already filtered by needlesOf). */
+  private put(key: string, kind: ValueKind): void {
     const existing = this.needles.get(key);
     if (existing === undefined || (kind.startsWith('patient') && !existing.startsWith('patient'))) {
       this.needles.set(key, kind);
@@ -140,55 +151,80 @@ export class RemovedValues {
   }
 
   private addOne(kind: ValueKind, v: string): void {
-    switch (kind) {
-      case 'patient name':
-      case 'person name': {
-        const [componentKind, wholeKind] = nameKinds(kind);
-        const components = v.split(/[\^=\s,.]+/).filter((c) => c !== '');
-        // Double-barrelled names are also searched for by part (SMITH-JONES: SMITH, JONES).
-        for (const c of components) {
-          if (c.includes('-'))
-            for (const part of c.split('-'))
-              if (part.length >= MIN_SEARCH_LENGTH) this.put(part, componentKind);
-        }
-        let long = 0;
-        for (const c of components) {
-          if (c.length >= MIN_SEARCH_LENGTH && !PLACEHOLDER_WORDS.has(c.toUpperCase())) {
-            this.put(c, componentKind);
-            long++;
-          }
-        }
-        // A name made only of short components (LI^YU) is searched for whole, in the usual orders.
-        if (long === 0 && components.length > 0) {
-          this.put(components.join(' '), wholeKind);
-          this.put(components.join('^'), wholeKind);
-          this.put([...components].reverse().join(' '), wholeKind);
-        }
-        return;
-      }
-      case 'birth date':
-      case 'date': {
-        const date = datePartOf(v);
-        if (date) for (const s of dateSpellings(date)) this.put(s, kind);
-        return;
-      }
-      case 'uid':
-        if (!isStandardUid(v)) this.put(v, kind);
-        return;
-      case 'address':
-        this.put(v, kind);
-        for (const part of v.split(/[\^,;\r\n]+/)) if (part.trim().length >= 4) this.put(part.trim(), kind);
-        return;
-      case 'phone number': {
-        this.put(v, kind);
-        const digits = v.replace(/\D/g, '');
-        if (digits.length >= 7) this.put(digits, kind);
-        return;
-      }
-      default:
-        this.put(v, kind);
+    const cacheKey = `${kind}\u0000${v}`;
+    let found = needleCache.get(cacheKey);
+    if (found === undefined) {
+      if (needleCache.size >= NEEDLE_CACHE_LIMIT) needleCache.clear();
+      found = needlesOf(kind, v);
+      needleCache.set(cacheKey, found);
     }
+    for (const [key, k] of found) this.put(key, k);
   }
+}
+
+/**
+ * What one removed value adds to the search, as (upper-case text, kind) pairs in the order they are
+ * recorded. A value gives the same pairs in every file, and a series repeats its names, IDs and dates
+ * in every slice: they are worked out once per run (kept in memory only, like the UID map).
+ */
+const needleCache = new Map<string, readonly (readonly [string, ValueKind])[]>();
+const NEEDLE_CACHE_LIMIT = 20_000;
+
+function needlesOf(kind: ValueKind, v: string): (readonly [string, ValueKind])[] {
+  const found: (readonly [string, ValueKind])[] = [];
+  const put = (text: string, k: ValueKind): void => {
+    const key = text.toUpperCase();
+    if (key.length < MIN_SEARCH_LENGTH || isDummyText(key) || PLACEHOLDER_WORDS.has(key)) return;
+    found.push([key, k]);
+  };
+  switch (kind) {
+    case 'patient name':
+    case 'person name': {
+      const [componentKind, wholeKind] = nameKinds(kind);
+      const components = v.split(/[\^=\s,.]+/).filter((c) => c !== '');
+      // Double-barrelled names are also searched for by part (SMITH-JONES: SMITH, JONES).
+      for (const c of components) {
+        if (c.includes('-'))
+          for (const part of c.split('-')) if (part.length >= MIN_SEARCH_LENGTH) put(part, componentKind);
+      }
+      let long = 0;
+      for (const c of components) {
+        if (c.length >= MIN_SEARCH_LENGTH && !PLACEHOLDER_WORDS.has(c.toUpperCase())) {
+          put(c, componentKind);
+          long++;
+        }
+      }
+      // A name made only of short components (LI^YU) is searched for whole, in the usual orders.
+      if (long === 0 && components.length > 0) {
+        put(components.join(' '), wholeKind);
+        put(components.join('^'), wholeKind);
+        put([...components].reverse().join(' '), wholeKind);
+      }
+      break;
+    }
+    case 'birth date':
+    case 'date': {
+      const date = datePartOf(v);
+      if (date) for (const s of dateSpellings(date)) put(s, kind);
+      break;
+    }
+    case 'uid':
+      if (!isStandardUid(v)) put(v, kind);
+      break;
+    case 'address':
+      put(v, kind);
+      for (const part of v.split(/[\^,;\r\n]+/)) if (part.trim().length >= 4) put(part.trim(), kind);
+      break;
+    case 'phone number': {
+      put(v, kind);
+      const digits = v.replace(/\D/g, '');
+      if (digits.length >= 7) put(digits, kind);
+      break;
+    }
+    default:
+      put(v, kind);
+  }
+  return found;
 }
 
 /** Whether `word` stands in `text` as a whole word (both upper case). */

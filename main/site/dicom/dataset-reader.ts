@@ -53,12 +53,16 @@ const isUpper = (b: number): boolean => b >= 0x41 && b <= 0x5a;
 
 export class DatasetReader {
   private readonly view: DataView;
+  private readonly bytes: Uint8Array;
 
   constructor(
-    private readonly bytes: Uint8Array,
+    bytes: Uint8Array,
     private readonly maxDepth: number,
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    // Values are plain Uint8Array views of the same memory: a Buffer's subarray builds a Buffer
+    // through Node's JavaScript constructor, a cost paid for each of a file's hundreds of elements.
+    this.bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   /**

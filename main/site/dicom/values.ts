@@ -15,12 +15,19 @@ function stripTrailing(s: string): string {
   return end === s.length ? s : s.slice(0, end);
 }
 
+/** Values up to this length are decoded with String.fromCharCode (one builtin call, no Buffer object). */
+const SHORT_TEXT = 1024;
+
 /** The whole value as text (latin1), trailing spaces and NULs removed; '' for no value. */
 export function readString(el: DicomElement): string {
-  if (!el.value || el.value.length === 0) return '';
-  return stripTrailing(
-    Buffer.from(el.value.buffer, el.value.byteOffset, el.value.byteLength).toString('latin1'),
-  );
+  const v = el.value;
+  if (!v || v.length === 0) return '';
+  // Byte n is character n either way (latin1); the short path matters while the code is still cold.
+  const text =
+    v.length <= SHORT_TEXT
+      ? String.fromCharCode.apply(null, v as unknown as number[])
+      : Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('latin1');
+  return stripTrailing(text);
 }
 
 /** The values of a multi-valued text element (split on backslash, PS3.5 6.4), each trimmed at the end. */

@@ -14,7 +14,6 @@ import {
   uploadContext,
   WeightedDeltaSum,
   type AggregationResult,
-  type FedAdamState,
   type NamedTensor,
   type ServerOptimizerState,
   type SiteUpdate,
@@ -92,7 +91,10 @@ export async function aggregateRoundUpdates(
   return { ...result, updateBytes, clipBits: clipBits() };
 }
 
-/** FedAdam's moments are kept as one RFW1 blob (m/… and v/… tensors) named in the task row. */
+/**
+ * The server optimiser's state is kept as one RFW1 blob named in the task row, its tensors prefixed
+ * by what they are: FedAdam's moments (m/…, v/…) or FedAvgM's velocity (u/…).
+ */
 export function loadServerState(ctx: HubContext, task: TaskRow): ServerOptimizerState {
   if (!task.server_state_sha256 || task.server_state_step === null) return null;
   const tensors = decodeWeights(ctx.store.blobs.read(task.server_state_sha256));
@@ -100,6 +102,8 @@ export function loadServerState(ctx: HubContext, task: TaskRow): ServerOptimizer
     tensors
       .filter((tensor) => tensor.name.startsWith(prefix))
       .map((tensor) => ({ ...tensor, name: tensor.name.slice(prefix.length) }));
+  const velocity = strip('u/');
+  if (velocity.length > 0) return { kind: 'fedavgm', step: task.server_state_step, velocity };
   return { kind: 'fedadam', step: task.server_state_step, m: strip('m/'), v: strip('v/') };
 }
 
@@ -108,10 +112,11 @@ export function storeServerState(
   state: ServerOptimizerState,
 ): { sha256: string | null; step: number | null } {
   if (!state) return { sha256: null, step: null };
-  const adam: FedAdamState = state;
-  const tensors = [
-    ...adam.m.map((tensor) => ({ ...tensor, name: `m/${tensor.name}` })),
-    ...adam.v.map((tensor) => ({ ...tensor, name: `v/${tensor.name}` })),
-  ];
-  return { sha256: ctx.store.blobs.put(encodeWeights(tensors, 'none')), step: adam.step };
+  const prefixed = (prefix: string, list: readonly NamedTensor[]) =>
+    list.map((tensor) => ({ ...tensor, name: `${prefix}${tensor.name}` }));
+  const tensors =
+    state.kind === 'fedavgm'
+      ? prefixed('u/', state.velocity)
+      : [...prefixed('m/', state.m), ...prefixed('v/', state.v)];
+  return { sha256: ctx.store.blobs.put(encodeWeights(tensors, 'none')), step: state.step };
 }

@@ -109,6 +109,11 @@ describe('strategies through the hub match the direct computation', () => {
     expect(task.definition.strategy).toEqual({ name: 'fedprox', mu: 0.1 });
   });
 
+  it('FedAvgM over three rounds (server velocity persisted between rounds)', async () => {
+    const { published, expected } = await runRounds({ name: 'fedavgm', momentum: 0.6 }, 3);
+    expectClose(published, expected);
+  });
+
   it('FedAdam over two rounds (server moments persisted between rounds)', async () => {
     const { published, expected } = await runRounds({ name: 'fedadam', serverLearningRate: 0.02 }, 2);
     expectClose(published, expected);

@@ -8,6 +8,7 @@ import {
 } from './aggregation.ts';
 import { FederationError } from './errors.ts';
 import type { FedAdamState } from './fed-adam.ts';
+import type { FedAvgMState } from './fed-avgm.ts';
 import { strategySchema, type Strategy } from './task-schema.ts';
 import { layoutOf, type NamedTensor } from './tensors.ts';
 
@@ -66,6 +67,38 @@ describe('aggregation strategies against a direct computation', () => {
     });
     expect(isLocalTensor('batch_normalization_3/moving_variance:0', ['moving_variance'])).toBe(true);
     expect(isLocalTensor('dense/beta_kernel', ['beta'])).toBe(false);
+  });
+
+  it('FedAvgM: three server steps follow u ← βu + Δ, w ← w + ηu; running statistics are averaged plainly', () => {
+    const settings = strategy({ name: 'fedavgm', serverLearningRate: 0.8, momentum: 0.7 });
+    const scales = [1, -0.5, 2];
+    let weights = global;
+    let state = null as FedAvgMState | null;
+    const velocity = global.map((t) => Array.from(t.data, () => 0));
+    const expected = global.map((t) => Array.from(t.data));
+    for (const scale of scales) {
+      const scaled = updates.map((u) => ({
+        ...u,
+        delta: u.delta.map((d) => ({ ...d, data: d.data.map((x) => x * scale) })),
+      }));
+      const result = aggregateRound(settings, weights, scaled, state);
+      weights = result.weights;
+      state = result.serverState as FedAvgMState;
+      each((t, v) => {
+        const d = scale * directMean(t, v);
+        if (global[t]!.name.endsWith('moving_mean')) expected[t]![v]! += d;
+        else {
+          velocity[t]![v] = 0.7 * velocity[t]![v]! + d;
+          expected[t]![v]! += 0.8 * velocity[t]![v]!;
+        }
+        expect(weights[t]!.data[v]).toBeCloseTo(expected[t]![v]!, 5);
+      });
+    }
+    expect(state!.step).toBe(3);
+    // With no momentum and a step of 1 it is FedAvg.
+    const plain = aggregateRound(strategy({ name: 'fedavgm', momentum: 0 }), global, updates).weights;
+    const fedavg = aggregateRound(strategy({ name: 'fedavg' }), global, updates).weights;
+    each((t, v) => expect(plain[t]!.data[v]).toBeCloseTo(fedavg[t]!.data[v]!, 6));
   });
 
   it('FedAdam: two server steps match Adam with bias correction written out', () => {

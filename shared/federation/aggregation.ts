@@ -1,6 +1,7 @@
 // The server side of each strategy: from the global model and the sites' updates (each the difference
 // between a site's trained weights and the global model) to the next global model.
 //   FedAvg, FedProx:  w' = w + Σ nᵢΔᵢ / Σ nᵢ                  (FedProx's μ acts at the sites only)
+//   FedAvgM:          FedAvg with server momentum: u ← βu + Δ, w' = w + ηu (running statistics plain)
 //   FedAdam:          Adam on the server with the averaged Δ as its (negated) gradient
 //   FedBN:            as FedAvg, but batch-norm tensors keep the global model's values (they stay local)
 //   Cyclic:           the one visiting site's Δ is applied: w' = w + Δ
@@ -8,6 +9,7 @@
 // float32 rounding of the final value.
 import { FederationError } from './errors.ts';
 import { type FedAdamState, fedAdamStep } from './fed-adam.ts';
+import { type FedAvgMState, fedAvgMStep } from './fed-avgm.ts';
 import { isRobustStrategy, robustDelta } from './robust-aggregation.ts';
 import type { Strategy } from './task-schema.ts';
 import {
@@ -18,6 +20,9 @@ import {
   type TensorLayout,
   type WeightSet,
 } from './tensors.ts';
+import { isLocalTensor } from './tensor-names.ts';
+
+export { isLocalTensor };
 
 export interface SiteUpdate {
   readonly siteId: string;
@@ -26,8 +31,11 @@ export interface SiteUpdate {
   readonly delta: WeightSet;
 }
 
-/** Optimiser state the hub keeps between rounds (FedAdam's moments); null for stateless strategies. */
-export type ServerOptimizerState = FedAdamState | null;
+/**
+ * Optimiser state the hub keeps between rounds (FedAdam's moments, FedAvgM's velocity); null for
+ * stateless strategies.
+ */
+export type ServerOptimizerState = FedAdamState | FedAvgMState | null;
 
 export interface AggregationResult {
   readonly weights: NamedTensor[];
@@ -95,8 +103,14 @@ export function applyStrategy(
         'bad-strategy',
         `The ${strategy.name} strategy needs each site's own update, not their sum; aggregate with aggregateRound.`,
       );
+    case 'fedavgm':
+      return fedAvgMStep(global, sum.mean(), serverState?.kind === 'fedavgm' ? serverState : null, {
+        learningRate: strategy.serverLearningRate,
+        momentum: strategy.momentum,
+        plainTensorSuffixes: strategy.plainTensorSuffixes,
+      });
     case 'fedadam':
-      return fedAdamStep(global, sum.mean(), serverState, {
+      return fedAdamStep(global, sum.mean(), serverState?.kind === 'fedadam' ? serverState : null, {
         learningRate: strategy.serverLearningRate,
         beta1: strategy.beta1,
         beta2: strategy.beta2,
@@ -169,13 +183,6 @@ export class WeightedDeltaSum {
       return { name: tensor.name, shape: [...tensor.shape], data: out };
     });
   }
-}
-
-/** True for a tensor that stays at each site under FedBN: its last name segment is one of suffixes. */
-export function isLocalTensor(name: string, suffixes: readonly string[]): boolean {
-  const last = name.split('/').pop() ?? name;
-  const bare = last.replace(/:\d+$/, ''); // tfjs may append ":0"
-  return suffixes.includes(bare);
 }
 
 /** Σ nᵢΔᵢ / Σ nᵢ of the given updates (all in memory; the hub streams through WeightedDeltaSum). */

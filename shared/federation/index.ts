@@ -37,6 +37,7 @@ export {
   type SiteUpdate,
 } from './aggregation.ts';
 export { fedAdamStep, type FedAdamSettings, type FedAdamState } from './fed-adam.ts';
+export { fedAvgMStep, type FedAvgMSettings, type FedAvgMState } from './fed-avgm.ts';
 export { isRobustStrategy, robustDelta, type RobustStrategy } from './robust-aggregation.ts';
 export {
   adaptiveClippingOn,

@@ -12,6 +12,16 @@ export const strategySchema = z.discriminatedUnion('name', [
   z.object({ name: z.literal('fedavg') }),
   /** FedProx: sites add (mu/2)·‖w − w_global‖² to their loss; the server side is FedAvg. */
   z.object({ name: z.literal('fedprox'), mu: z.number().positive().max(100) }),
+  /**
+   * FedAvgM (Hsu et al. 2019): FedAvg with momentum on the server (u ← momentum·u + Δ, w ← w + η·u).
+   * Tensors whose last name segment is in plainTensorSuffixes (running statistics) are averaged plainly.
+   */
+  z.object({
+    name: z.literal('fedavgm'),
+    serverLearningRate: z.number().positive().max(10).default(1),
+    momentum: z.number().min(0).lt(1).default(0.9),
+    plainTensorSuffixes: z.array(z.string().min(1)).default(['moving_mean', 'moving_variance']),
+  }),
   /** FedAdam (Reddi et al. 2021): Adam on the server, applied to the averaged update. */
   z.object({
     name: z.literal('fedadam'),
@@ -99,7 +109,7 @@ export const taskDefinitionSchema = z
         path: ['privacy', 'secureAggregation'],
         message:
           `The ${task.strategy.name} strategy needs each site's own update, but secure aggregation shows the hub only ` +
-          'their sum. Set privacy.secureAggregation to false for this strategy, or choose fedavg, fedprox, fedadam or fedbn.',
+          'their sum. Set privacy.secureAggregation to false for this strategy, or choose fedavg, fedavgm, fedprox, fedadam or fedbn.',
       });
     }
     if (task.quorum < 2) {

@@ -39,6 +39,11 @@ export function describeStrategy(definition: TaskDefinition): string {
         `FedProx (\u03bc = ${s.mu}): the hub averages the updates as FedAvg does; the sites are asked to keep ` +
         'local training close to the global model (this site\u2019s trainer does not add that term yet, so it trains as for FedAvg)'
       );
+    case 'fedavgm':
+      return (
+        `FedAvgM: the hub averages the sites\u2019 updates, weighted by their number of training images, ` +
+        `and moves the model along the average with momentum (${s.momentum}) kept from earlier rounds`
+      );
     case 'fedadam':
       return `FedAdam: the hub applies the averaged update with Adam (server learning rate ${s.serverLearningRate})`;
     case 'fedbn':

@@ -14,6 +14,8 @@ export interface DemoSettings {
   readonly imageSize: number;
   readonly batchSize: number;
   readonly learningRate: number;
+  /** FedAvgM's server momentum (0 is plain FedAvg). */
+  readonly serverMomentum: number;
   readonly compression: 'none' | 'float16' | 'int8';
   /** Whether each hospital's console also processes its images its own way (scanner-styles.ts). */
   readonly consoleStyles: boolean;
@@ -31,8 +33,9 @@ export const DEMO_DEFAULTS: DemoSettings = {
   imageSize: 64,
   batchSize: 8,
   learningRate: 0.002,
+  serverMomentum: 0.7,
   compression: 'float16',
-  consoleStyles: false,
+  consoleStyles: true,
   seed: 2024,
   threadsPerSite: 1,
 };
@@ -70,11 +73,13 @@ export function demoTaskDefinition(settings: DemoSettings): TaskDefinitionInput 
     localEpochs: settings.localEpochs,
     batchSize: settings.batchSize,
     optimizer: { name: 'adam', learningRate: settings.learningRate },
-    strategy: { name: 'fedavg' },
+    // FedAvg with server momentum: each site takes as many steps per round as it would alone, and the
+    // momentum carries what the sites agree on from round to round (docs/demo.md).
+    strategy: { name: 'fedavgm', momentum: settings.serverMomentum },
     quorum: settings.sites,
     roundDeadlineSeconds: 900,
     compression: settings.compression,
-    // Plain FedAvg of float16 updates, as the table describes: secure aggregation would clip and
+    // FedAvgM of float16 updates, as the table describes: secure aggregation would clip and
     // quantise every update (and add its key-exchange phases to each round).
     privacy: { secureAggregation: { enabled: false } },
   };

@@ -44,7 +44,7 @@ describe('radfed demo', () => {
     ).toBe(true);
     const table = formatDemoTable(result);
     expect(table).toMatch(/Hospital A only\s+(\d\.\d{3}|n\/a)/);
-    expect(table).toMatch(/Federated \(FedAvg, 1 rounds\)/);
+    expect(table).toMatch(/Federated \(FedAvgM, 1 rounds\)/);
     expect(table).toMatch(/Pooled \(all data in one place\)/);
     expect(JSON.parse(JSON.stringify(result)).models).toHaveLength(4);
     expect(existsSync(result.directory)).toBe(false); // a temporary folder is removed afterwards

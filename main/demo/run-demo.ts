@@ -156,7 +156,7 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
     const federatedSeconds = tracker.figures().reduce((sum, r) => sum + (r.seconds ?? 0), 0);
     const federatedMetrics = await evaluateOnTest(task, federated.weights, data.test, root, threads);
     models.push({
-      name: `Federated (FedAvg, ${settings.rounds} rounds)`,
+      name: `Federated (${settings.serverMomentum > 0 ? 'FedAvgM' : 'FedAvg'}, ${settings.rounds} rounds)`,
       kind: 'federated',
       auc: federatedMetrics.auc,
       accuracy: federatedMetrics.accuracy,

@@ -127,7 +127,9 @@ describe('an update the hub refuses', () => {
     const site = fixture.sites[0]!;
     const client = HubClient.fromEnrollment(loadEnrollment(site.dir));
     const probe = fixture.createTask(definition); // only to get a task id for the engine's task
-    const global = await initialModelWeights(trainingTaskFor(probe, (await client.getTask(probe)).definition));
+    const global = await initialModelWeights(
+      trainingTaskFor(probe, (await client.getTask(probe)).definition),
+    );
     const taskId = fixture.createTask(definition, encodeWeights(global));
     await client.joinTask(taskId);
     await fixture.testHub.hub.advance();

@@ -17,6 +17,7 @@ import { identifierKind } from './removed-values.ts';
 import { count, effectiveVr, isBinaryVr, type WalkMode, type WalkState } from './walk-state.ts';
 
 const NONE: ReadonlySet<number> = new Set();
+const NO_OPTIONS: readonly DeidOption[] = [];
 const HONOURED_IN_DUMMY: ReadonlySet<DeidOption> = new Set<DeidOption>([
   'retain-long-modified-dates',
   'retain-long-full-dates',
@@ -49,34 +50,45 @@ export function processDataset(
     // the writer computes what it needs.
     if ((t & 0xffff) === 0 || group === 0x0002 || group === 0xfffe) continue;
     const vr = effectiveVr(el);
-    const ctx: ActionContext = { state, out, mode, vr, via: [], name: undefined, depth, processItems };
+    // A listed attribute's context names its row and the options that chose its action.
+    const rule = (t & 0x10000) === 0 ? state.book.rules.get(t) : undefined;
+    const ctx: ActionContext = {
+      state,
+      out,
+      mode,
+      vr,
+      via: rule?.via ?? NO_OPTIONS,
+      name: rule?.row.name,
+      depth,
+      processItems,
+    };
 
     if (isOddGroup(t)) {
-      privateAttribute(el, keepPrivate.has(t), ctx);
+      privateAttribute(el, keepPrivate.has(t), unlistedContext(ctx, rule));
     } else if (isCurveGroup(t)) {
-      patternRow(el, state.book.patterns['curve-data'], ctx);
+      patternRow(el, state.book.patterns['curve-data'], unlistedContext(ctx, rule));
     } else if (isOverlayGroup(t)) {
+      const c = unlistedContext(ctx, rule);
       if (bitmapGroups.has(group)) {
         // The whole overlay goes with its bitmap (see graphics.ts).
-        applyPrimitive('X', el, ctx);
+        applyPrimitive('X', el, c);
       } else if ((t & 0xffff) === OVERLAY_COMMENTS_ELEMENT) {
-        patternRow(el, state.book.patterns['overlay-comments'], ctx);
+        patternRow(el, state.book.patterns['overlay-comments'], c);
       } else {
-        unlisted(el, ctx);
+        unlisted(el, c);
       }
+    } else if (rule) {
+      applyPrimitive(adjustForMode(primitiveOf(rule.code, vr), el, ctx), el, ctx);
     } else {
-      const rule = state.book.rules.get(t);
-      if (rule) listed(el, rule, ctx);
-      else unlisted(el, ctx);
+      unlisted(el, ctx);
     }
   }
   return out;
 }
 
-function listed(el: DicomElement, rule: Rule, ctx: ActionContext): void {
-  const c: ActionContext = { ...ctx, via: rule.via, name: rule.row.name };
-  applyPrimitive(adjustForMode(primitiveOf(rule.code, ctx.vr), el, c), el, c);
-}
+/** Curves, overlays and private attributes are handled by pattern, never by a single-tag row. */
+const unlistedContext = (ctx: ActionContext, rule: Rule | undefined): ActionContext =>
+  rule ? { ...ctx, via: NO_OPTIONS, name: undefined } : ctx;
 
 /**
  * Inside a D sequence every value is a dummy, so K and C become D, except what the dates options

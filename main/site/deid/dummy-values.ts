@@ -1,5 +1,6 @@
 // Dummy values for Table E.1-1 action D: "a non-zero length value that may be a dummy value and
 // consistent with the VR". Fixed values, the same everywhere, so they carry nothing about anyone.
+import { latin1Bytes } from '../dicom/index.ts';
 import type { Vr } from '../dicom/model.ts';
 
 /** Text dummies per VR, each valid for its VR's character set and length limit (PS3.5 6.2). */
@@ -47,17 +48,21 @@ export const dummyText = (vr: Vr): string | undefined => TEXT_DUMMY[vr];
 
 /** ASCII text as value bytes, padded to even length (space; NUL for UI: PS3.5 6.2). */
 export function asciiValue(text: string, vr: Vr): Uint8Array {
-  const odd = text.length % 2 === 1;
-  const bytes = Buffer.alloc(text.length + (odd ? 1 : 0), vr === 'UI' ? 0 : 0x20);
-  bytes.write(text, 'latin1');
-  return bytes;
+  return latin1Bytes(text, text.length + (text.length & 1), vr === 'UI' ? 0 : 0x20);
 }
+
+/** The dummies' bytes, made once per VR and shared by every output (values are never written to). */
+const dummyBytes = new Map<Vr, Uint8Array>();
 
 /** Value bytes of the dummy for a non-sequence, non-UI VR. */
 export function dummyValue(vr: Vr): Uint8Array {
-  const text = TEXT_DUMMY[vr];
-  if (text !== undefined) return asciiValue(text, vr);
-  return new Uint8Array(BINARY_WIDTH[vr] ?? 2);
+  let bytes = dummyBytes.get(vr);
+  if (bytes === undefined) {
+    const text = TEXT_DUMMY[vr];
+    bytes = text !== undefined ? asciiValue(text, vr) : new Uint8Array(BINARY_WIDTH[vr] ?? 2);
+    dummyBytes.set(vr, bytes);
+  }
+  return bytes;
 }
 
 const DUMMY_TEXTS: ReadonlySet<string> = new Set(Object.values(TEXT_DUMMY));

@@ -30,25 +30,53 @@ export function longitudinalOf(options: ReadonlySet<DeidOption>): LongitudinalTe
   return 'REMOVED';
 }
 
-const text = (ds: DicomDataset, tag: number, vr: 'CS' | 'LO' | 'SH', value: string): void => {
-  ds.set(tag, { tag, vr, value: encodeText(value, vr) });
+interface EncodedRecord {
+  method: Uint8Array;
+  codes: { value: Uint8Array; meaning: Uint8Array }[];
+  longitudinal: Uint8Array;
+}
+
+const YES = encodeText('YES', 'CS');
+const DCM = encodeText('DCM', 'SH');
+/** The encoded record per option list: the same in every file of a run (values are never written to). */
+const encoded = new Map<string, EncodedRecord>();
+
+function encodeRecord(options: readonly DeidOption[]): EncodedRecord {
+  const key = options.join(',');
+  let record = encoded.get(key);
+  if (record) return record;
+  const chosen = Object.keys(METHOD_CODES).filter(
+    (k): k is DeidOption => k !== 'basic-profile' && options.includes(k as DeidOption),
+  );
+  // LO, one value per line of the method, each within LO's 64 characters.
+  const method = [`RadFed ${PROFILE_EDITION} Basic Application Confidentiality Profile`, ...chosen];
+  record = {
+    method: encodeText(method.join('\\'), 'LO'),
+    codes: (['basic-profile', ...chosen] as const).map((k) => {
+      const [code, meaning] = METHOD_CODES[k];
+      return { value: encodeText(code, 'SH'), meaning: encodeText(meaning, 'LO') };
+    }),
+    longitudinal: encodeText(longitudinalOf(new Set(options)), 'CS'),
+  };
+  if (encoded.size >= 64) encoded.clear();
+  encoded.set(key, record);
+  return record;
+}
+
+const set = (ds: DicomDataset, tag: number, vr: 'CS' | 'LO' | 'SH', value: Uint8Array): void => {
+  ds.set(tag, { tag, vr, value });
 };
 
 /** Writes the four attributes into the top-level output data set, replacing any earlier record. */
 export function recordMethod(ds: DicomDataset, options: readonly DeidOption[]): void {
-  const chosen = Object.keys(METHOD_CODES).filter(
-    (k): k is DeidOption => k !== 'basic-profile' && options.includes(k as DeidOption),
-  );
-  text(ds, Tags.PatientIdentityRemoved, 'CS', 'YES');
-  // LO, one value per line of the method, each within LO's 64 characters.
-  const method = [`RadFed ${PROFILE_EDITION} Basic Application Confidentiality Profile`, ...chosen];
-  text(ds, Tags.DeidentificationMethod, 'LO', method.join('\\'));
-  const items = (['basic-profile', ...chosen] as const).map((key) => {
-    const [code, meaning] = METHOD_CODES[key];
+  const record = encodeRecord(options);
+  set(ds, Tags.PatientIdentityRemoved, 'CS', YES);
+  set(ds, Tags.DeidentificationMethod, 'LO', record.method);
+  const items = record.codes.map(({ value, meaning }) => {
     const item: DicomDataset = new Map();
-    text(item, Tags.CodeValue, 'SH', code);
-    text(item, Tags.CodingSchemeDesignator, 'SH', 'DCM');
-    text(item, Tags.CodeMeaning, 'LO', meaning);
+    set(item, Tags.CodeValue, 'SH', value);
+    set(item, Tags.CodingSchemeDesignator, 'SH', DCM);
+    set(item, Tags.CodeMeaning, 'LO', meaning);
     return item;
   });
   ds.set(Tags.DeidentificationMethodCodeSequence, {
@@ -56,5 +84,5 @@ export function recordMethod(ds: DicomDataset, options: readonly DeidOption[]): 
     vr: 'SQ',
     items,
   });
-  text(ds, Tags.LongitudinalTemporalInformationModified, 'CS', longitudinalOf(new Set(options)));
+  set(ds, Tags.LongitudinalTemporalInformationModified, 'CS', record.longitudinal);
 }

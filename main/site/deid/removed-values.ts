@@ -104,13 +104,24 @@ const nameKinds = (kind: ValueKind): [ValueKind, ValueKind] =>
     ? ['patient name component', 'patient name']
     : ['person name component', 'person name'];
 
+type Needle = readonly [string, ValueKind];
+
+const isPatientKind = (kind: ValueKind): boolean =>
+  kind === 'patient name component' || kind === 'patient name' || kind === 'patient id';
+
 export class RemovedValues {
-  /** Search text (upper case) → kind; the first kind recorded for a text wins. */
-  readonly needles = new Map<string, ValueKind>();
+  /** Search text (upper case) → its needle; the first kind recorded for a text wins, a patient's over others. */
+  private readonly needles = new Map<string, Needle>();
   /** Values the chosen options explicitly retain elsewhere in the file: not a leak when seen. */
   private readonly retained = new Set<string>();
 
   add(kind: ValueKind, raw: string): void {
+    // Most values hold one value: no split, no array.
+    if (raw.indexOf('\\') === -1) {
+      const v = raw.trim();
+      if (v !== '') this.addOne(kind, v);
+      return;
+    }
     for (const value of raw.split('\\')) {
       const v = value.trim();
       if (v !== '') this.addOne(kind, v);
@@ -135,31 +146,66 @@ export class RemovedValues {
    * value itself, or a part of one (a patient living in the town the retained institution is named
    * after: that town is in the output by the site's choice, and would otherwise hold every file).
    */
-  searchList(): [string, ValueKind][] {
-    const retained = [...this.retained];
-    return [...this.needles]
-      .filter(([text]) => !this.retained.has(text) && !retained.some((kept) => containsWord(kept, text)))
-      .sort((a, b) => b[0].length - a[0].length);
-  }
-
-  /** Records one needle (upper case, already filtered by needlesOf). */
-  private put(key: string, kind: ValueKind): void {
-    const existing = this.needles.get(key);
-    if (existing === undefined || (kind.startsWith('patient') && !existing.startsWith('patient'))) {
-      this.needles.set(key, kind);
-    }
+  searchList(): Needle[] {
+    const all = Array.from(this.needles.values());
+    const kept =
+      this.retained.size === 0
+        ? all
+        : all.filter(([text]) => !this.retained.has(text) && !retainedContains(this.retained, text));
+    return longestFirst(kept);
   }
 
   private addOne(kind: ValueKind, v: string): void {
-    const cacheKey = `${kind}\u0000${v}`;
-    let found = needleCache.get(cacheKey);
+    let byValue = needleCache.get(kind);
+    if (byValue === undefined) needleCache.set(kind, (byValue = new Map()));
+    let found = byValue.get(v);
     if (found === undefined) {
-      if (needleCache.size >= NEEDLE_CACHE_LIMIT) needleCache.clear();
+      if (++needleCacheSize > NEEDLE_CACHE_LIMIT) {
+        needleCache.clear();
+        needleCacheSize = 1;
+        needleCache.set(kind, (byValue = new Map()));
+      }
       found = needlesOf(kind, v);
-      needleCache.set(cacheKey, found);
+      byValue.set(v, found);
     }
-    for (const [key, k] of found) this.put(key, k);
+    for (const needle of found) {
+      const existing = this.needles.get(needle[0]);
+      if (existing === undefined || (isPatientKind(needle[1]) && !isPatientKind(existing[1]))) {
+        this.needles.set(needle[0], needle);
+      }
+    }
   }
+}
+
+/**
+ * The needles ordered by length, longest first, in recorded order within a length (what a stable
+ * sort gives), by counting: a sort calls its comparator some 400 times per file, which costs more
+ * than all the rest of this while the code is not yet compiled (the first files of each thread).
+ */
+function longestFirst(needles: readonly Needle[]): Needle[] {
+  let longest = 0;
+  for (const [text] of needles) if (text.length > longest) longest = text.length;
+  // starts[n]: where the needles of length n begin in the output (longer ones come first).
+  const starts = new Array<number>(longest + 2).fill(0);
+  for (const [text] of needles) starts[text.length] = (starts[text.length] as number) + 1;
+  let at = 0;
+  for (let n = longest; n >= 0; n--) {
+    const count = starts[n] as number;
+    starts[n] = at;
+    at += count;
+  }
+  const out = new Array<Needle>(needles.length);
+  for (const needle of needles) {
+    const n = needle[0].length;
+    out[starts[n] as number] = needle;
+    starts[n] = (starts[n] as number) + 1;
+  }
+  return out;
+}
+
+function retainedContains(retained: ReadonlySet<string>, text: string): boolean {
+  for (const kept of retained) if (containsWord(kept, text)) return true;
+  return false;
 }
 
 /**
@@ -167,11 +213,12 @@ export class RemovedValues {
  * recorded. A value gives the same pairs in every file, and a series repeats its names, IDs and dates
  * in every slice: they are worked out once per run (kept in memory only, like the UID map).
  */
-const needleCache = new Map<string, readonly (readonly [string, ValueKind])[]>();
+const needleCache = new Map<ValueKind, Map<string, readonly Needle[]>>();
+let needleCacheSize = 0;
 const NEEDLE_CACHE_LIMIT = 20_000;
 
-function needlesOf(kind: ValueKind, v: string): (readonly [string, ValueKind])[] {
-  const found: (readonly [string, ValueKind])[] = [];
+function needlesOf(kind: ValueKind, v: string): Needle[] {
+  const found: Needle[] = [];
   const put = (text: string, k: ValueKind): void => {
     const key = text.toUpperCase();
     if (key.length < MIN_SEARCH_LENGTH || isDummyText(key) || PLACEHOLDER_WORDS.has(key)) return;

@@ -7,7 +7,7 @@ import type { DicomDataset, DicomElement, DicomFile, Tag, Vr } from '../dicom/mo
 import { DicomParseError, formatTag, keywordOf, parseDicom, Tags, walkDataset } from '../dicom/index.ts';
 import type { ValueMatcher } from './free-text.ts';
 import { MIN_RAW_LENGTH } from './free-text.ts';
-import { findNeedles, needlesAreLatin1, upperLatin1 } from './needle-scan.ts';
+import { findNeedles, needlesAreLatin1 } from './needle-scan.ts';
 
 /** Bulk data is not searched (pixels are the burned-in policy's concern, and never changed here). */
 const BULK_TAGS: ReadonlySet<Tag> = new Set<Tag>([
@@ -72,14 +72,22 @@ export function headerBytes(chunks: readonly Buffer[], file: DicomFile): Buffer 
       )
     : -1;
   if (at < 1 || ts.deflated) return Buffer.concat(chunks as Buffer[]);
-  const before = Buffer.concat(chunks.slice(0, at) as Buffer[]);
+  // One copy: the chunks before the pixel data and after it, with the pixel data element's header
+  // (the last bytes before it) dropped once it is checked to be that header.
+  let total = 0;
+  for (let i = 0; i < chunks.length; i++) if (i !== at) total += (chunks[i] as Buffer).length;
+  const out = Buffer.allocUnsafe(total);
+  let length = 0;
+  for (let i = 0; i < at; i++) length += (chunks[i] as Buffer).copy(out, length);
   const headerLength = ts.explicitVr ? 12 : 8;
-  const start = before.length - headerLength;
+  const start = length - headerLength;
   if (start < 0) return Buffer.concat(chunks as Buffer[]);
-  const group = ts.littleEndian ? before.readUInt16LE(start) : before.readUInt16BE(start);
-  const element = ts.littleEndian ? before.readUInt16LE(start + 2) : before.readUInt16BE(start + 2);
+  const group = ts.littleEndian ? out.readUInt16LE(start) : out.readUInt16BE(start);
+  const element = ts.littleEndian ? out.readUInt16LE(start + 2) : out.readUInt16BE(start + 2);
   if (((group << 16) | element) >>> 0 !== Tags.PixelData) return Buffer.concat(chunks as Buffer[]);
-  return Buffer.concat([before.subarray(0, start), ...chunks.slice(at + 1)]);
+  length = start;
+  for (let i = at + 1; i < chunks.length; i++) length += (chunks[i] as Buffer).copy(out, length);
+  return out.subarray(0, length);
 }
 
 function scanDataset(ds: DicomDataset, matcher: ValueMatcher, topLevel: boolean): string | null {
@@ -154,7 +162,7 @@ interface ValueRange {
  * The re-parsed elements are views into `bytes`, so their offsets locate each hit.
  */
 function scanHeaderBytes(bytes: Buffer, reparsed: DicomFile, matcher: ValueMatcher): string | null {
-  const hits = findNeedles(upperLatin1(bytes), matcher.needles);
+  const hits = findNeedles(bytes, matcher.needles);
   if (hits.length === 0) return null;
   const ranges: ValueRange[] = [];
   const collect = (ds: DicomDataset, inMeta: boolean) =>

@@ -5,7 +5,7 @@ import { vrOf } from './dictionary.ts';
 import { DicomParseError } from './errors.ts';
 import { formatTag } from './model.ts';
 import type { DicomDataset, DicomElement, Tag, Vr } from './model.ts';
-import { LONG_VRS, vrFromBytes } from './vr.ts';
+import { isLongAt, vrAt, vrIndexOf } from './vr.ts';
 
 export interface Encoding {
   explicitVr: boolean;
@@ -49,11 +49,11 @@ export interface ReadResult {
   end: number;
 }
 
-const isUpper = (b: number): boolean => b >= 0x41 && b <= 0x5a;
-
 export class DatasetReader {
   private readonly view: DataView;
   private readonly bytes: Uint8Array;
+  private readonly buffer: ArrayBufferLike;
+  private readonly offset: number;
 
   constructor(
     bytes: Uint8Array,
@@ -63,6 +63,8 @@ export class DatasetReader {
     // Values are plain Uint8Array views of the same memory: a Buffer's subarray builds a Buffer
     // through Node's JavaScript constructor, a cost paid for each of a file's hundreds of elements.
     this.bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.buffer = bytes.buffer;
+    this.offset = bytes.byteOffset;
   }
 
   /**
@@ -148,14 +150,13 @@ export class DatasetReader {
       let vr: Vr;
       let length: number;
       if (frame.enc.explicitVr) {
-        const b0 = bytes[pos + 4] as number;
-        const b1 = bytes[pos + 5] as number;
-        const known = vrFromBytes(b0, b1);
-        if (known !== undefined && !LONG_VRS.has(known)) {
+        const index = vrIndexOf(bytes[pos + 4] as number, bytes[pos + 5] as number);
+        const known = index < 0 ? undefined : vrAt(index);
+        if (known !== undefined && !isLongAt(index)) {
           vr = known;
           length = view.getUint16(pos + 6, le);
           pos += 8;
-        } else if (known !== undefined || (isUpper(b0) && isUpper(b1))) {
+        } else if (index >= 0) {
           // Long form; a VR this codec does not know is read as UN (PS3.5 6.2, new VRs are long-form).
           this.need(pos, 12, limit, t, 'an element header');
           vr = known ?? 'UN';
@@ -208,7 +209,8 @@ export class DatasetReader {
         this.pushSequence(stack, frame, t, pos + length, pos + length, innerEnc);
         continue;
       }
-      frame.ds.set(t, { tag: t, vr, value: bytes.subarray(pos, pos + length) });
+      // A view made directly: subarray looks up a species constructor first, for each element.
+      frame.ds.set(t, { tag: t, vr, value: new Uint8Array(this.buffer, this.offset + pos, length) });
       pos += length;
     }
 

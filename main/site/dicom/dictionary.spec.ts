@@ -103,3 +103,20 @@ describe('the generated dictionary text', () => {
     }
   });
 });
+
+describe('looking entries up in the generated text', () => {
+  it('finds every entry, with the VR and keyword the whole-text parse gives, and nothing else', () => {
+    const generated = parseDictionaryText(DICTIONARY_TEXT);
+    for (const [tag, entry] of generated) {
+      if (((tag >>> 16) & 1) === 1 || tag >>> 8 === 0x002031) continue;
+      expect(keywordOf(tag), tag.toString(16)).toBe(entry.keyword);
+      if ((tag & 0xffff) !== 0) expect(vrOf(tag), tag.toString(16)).toBe(entry.vr);
+    }
+    // Between, before and after the entries: absent (repeating groups aside).
+    for (const tag of [0x00000005, 0x00100011, 0x00089999, 0x00289998, 0xfffcfffc, 0xfffefffe]) {
+      if (generated.has(tag)) continue;
+      expect(keywordOf(tag), tag.toString(16)).toBeUndefined();
+      expect(vrOf(tag), tag.toString(16)).toBe('UN');
+    }
+  });
+});

@@ -10,7 +10,12 @@ interface Entry {
   keyword: string;
 }
 
+/** Every entry, built only when a line of the text does not read as expected (never, as generated). */
 let entries: Map<Tag, Entry> | undefined;
+/** Entries looked up so far, null for tags the dictionary lacks. */
+const looked = new Map<Tag, Entry | null>();
+/** The generated text without its leading and trailing newline: one entry per line, sorted by tag. */
+let lines: string | undefined;
 
 /** Parses the generated text: `GGGGEEEE VR Keyword` per line. */
 export function parseDictionaryText(text: string): Map<Tag, Entry> {
@@ -28,6 +33,45 @@ export function parseDictionaryText(text: string): Map<Tag, Entry> {
 
 function loadEntries(): Map<Tag, Entry> {
   return parseDictionaryText(DICTIONARY_TEXT);
+}
+
+/**
+ * One entry, by binary search over the text's lines (sorted by tag): each thread that de-identifies
+ * needs a few hundred of the five thousand entries, and building the whole Map cost each of them
+ * some 20 ms at start, most of it in code not yet compiled.
+ */
+function search(t: Tag): Entry | undefined {
+  const text = (lines ??= DICTIONARY_TEXT.trim());
+  let lo = 0; // always the start of a line
+  let hi = text.length; // the start of a line, or the end of the text
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const start = mid === 0 ? 0 : text.lastIndexOf('\n', mid - 1) + 1;
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    const space = text.indexOf(' ', start + 9);
+    if (end - start < 12 || text.charCodeAt(start + 8) !== 0x20 || space === -1 || space > end) {
+      // Not a line as generated: read the whole text the tolerant way.
+      entries ??= loadEntries();
+      return entries.get(t);
+    }
+    const lineTag = parseInt(text.slice(start, start + 8), 16) >>> 0;
+    if (lineTag === t) {
+      return { vr: resolveVr(text.slice(start + 9, space)), keyword: text.slice(space + 1, end) };
+    }
+    if (lineTag < t) lo = end + 1;
+    else hi = start;
+  }
+  return undefined;
+}
+
+function entryOf(t: Tag): Entry | undefined {
+  const known = looked.get(t);
+  if (known !== undefined) return known ?? undefined;
+  const found = search(t);
+  if (looked.size >= 20_000) looked.clear();
+  looked.set(t, found ?? null);
+  return found;
 }
 
 /**
@@ -61,11 +105,10 @@ function rangeStandIn(t: Tag): Tag | undefined {
 }
 
 function lookup(t: Tag): Entry | undefined {
-  entries ??= loadEntries();
-  const direct = entries.get(t);
+  const direct = entryOf(t);
   if (direct) return direct;
   const standIn = rangeStandIn(t);
-  return standIn === undefined ? undefined : entries.get(standIn);
+  return standIn === undefined ? undefined : entryOf(standIn);
 }
 
 const SOURCE_IMAGE_IDS: Entry = { vr: 'CS', keyword: 'SourceImageIDs' }; // (0020,31xx), retired

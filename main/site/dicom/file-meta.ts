@@ -13,6 +13,11 @@ const uiElement = (tag: number, uid: string): DicomElement => ({
   value: encodeText(uid, 'UI'),
 });
 
+// The same in every file: encoded once (values are never written to).
+const VERSION = Uint8Array.of(0x00, 0x01);
+const IMPLEMENTATION_CLASS = encodeText(IMPLEMENTATION_CLASS_UID, 'UI');
+const IMPLEMENTATION_VERSION = encodeText(IMPLEMENTATION_VERSION_NAME, 'SH');
+
 /** A new meta group for an object; the writer adds the group length. */
 export function buildFileMeta(params: {
   sopClassUid: string;
@@ -23,7 +28,7 @@ export function buildFileMeta(params: {
   meta.set(Tags.FileMetaInformationVersion, {
     tag: Tags.FileMetaInformationVersion,
     vr: 'OB',
-    value: Uint8Array.of(0x00, 0x01),
+    value: VERSION,
   });
   meta.set(Tags.MediaStorageSOPClassUID, uiElement(Tags.MediaStorageSOPClassUID, params.sopClassUid));
   meta.set(
@@ -31,11 +36,15 @@ export function buildFileMeta(params: {
     uiElement(Tags.MediaStorageSOPInstanceUID, params.sopInstanceUid),
   );
   meta.set(Tags.TransferSyntaxUID, uiElement(Tags.TransferSyntaxUID, params.transferSyntaxUid));
-  meta.set(Tags.ImplementationClassUID, uiElement(Tags.ImplementationClassUID, IMPLEMENTATION_CLASS_UID));
+  meta.set(Tags.ImplementationClassUID, {
+    tag: Tags.ImplementationClassUID,
+    vr: 'UI',
+    value: IMPLEMENTATION_CLASS,
+  });
   meta.set(Tags.ImplementationVersionName, {
     tag: Tags.ImplementationVersionName,
     vr: 'SH',
-    value: encodeText(IMPLEMENTATION_VERSION_NAME, 'SH'),
+    value: IMPLEMENTATION_VERSION,
   });
   return meta;
 }

@@ -14,6 +14,7 @@ export {
   encodeNumbers,
   encodeText,
   getString,
+  latin1Bytes,
   readNumbers,
   readString,
   readStrings,

@@ -46,9 +46,26 @@ export function getString(ds: DicomDataset, t: Tag): string | undefined {
 /** Text as latin1 bytes, padded to even length (space; NUL for UI). */
 export function encodeText(value: string, vr: Vr): Uint8Array {
   const length = value.length; // latin1: one byte per character
-  const out = Buffer.allocUnsafe(length + (length & 1));
-  out.write(value, 0, length, 'latin1');
-  if (length & 1) out[length] = padByteOf(vr);
+  if (length > SHORT_TEXT) {
+    const out = Buffer.allocUnsafe(length + (length & 1));
+    out.write(value, 0, length, 'latin1');
+    if (length & 1) out[length] = padByteOf(vr);
+    return out;
+  }
+  return latin1Bytes(value, length + (length & 1), padByteOf(vr));
+}
+
+/**
+ * Short text as latin1 bytes in a plain Uint8Array of `size` bytes, the rest filled with `pad`: a
+ * Buffer would be built through Node's JavaScript constructor and written by a call into C++, which
+ * costs more than this loop for the few dozen characters of a header value. Like Buffer's latin1
+ * encoding, each character keeps its low byte.
+ */
+export function latin1Bytes(text: string, size: number, pad: number): Uint8Array {
+  const out = new Uint8Array(size);
+  const length = Math.min(text.length, size);
+  for (let i = 0; i < length; i++) out[i] = text.charCodeAt(i);
+  if (pad !== 0) out.fill(pad, length);
   return out;
 }
 

@@ -26,46 +26,31 @@ export function registerDemoCommand(program: Command): void {
     .command('demo')
     .summary('run a whole federation on this machine and compare it with local and pooled training')
     .description(
-      'Synthesise chest radiographs for several hospitals with different scanners, set each up as a RadFed site\n' +
-        '(consent, ingest and de-identification, labels), start a hub and one site agent per hospital as separate\n' +
-        'processes on loopback HTTPS, enroll them, approve and run a federated task for several rounds, then\n' +
-        'evaluate the federated model, each hospital\u2019s local-only model and a model trained on all data pooled,\n' +
+      'Synthesise chest radiographs for several hospitals with different scanners, set each up as a RadFed site ' +
+        '(consent, ingest and de-identification, labels), start a hub and one site agent per hospital as separate ' +
+        'processes on loopback HTTPS, enroll them, approve and run a federated task for several rounds, then ' +
+        'evaluate the federated model, each hospital\u2019s local-only model and a model trained on all data pooled, ' +
         'on the same held-out test set. Nothing to configure; a few minutes on a laptop.',
     )
     .option('--json <file>', 'also write the results as JSON to this file')
-    .option(
-      '--sites <n>',
-      `hospitals (default ${DEMO_DEFAULTS.sites})`,
-      (v) => parsePositiveInt(v, '--sites'),
-      DEMO_DEFAULTS.sites,
-    )
-    .option(
-      '--rounds <n>',
-      `federated rounds (default ${DEMO_DEFAULTS.rounds})`,
-      (v) => parsePositiveInt(v, '--rounds'),
-      DEMO_DEFAULTS.rounds,
-    )
+    .option('--sites <n>', 'hospitals', (v) => parsePositiveInt(v, '--sites'), DEMO_DEFAULTS.sites)
+    .option('--rounds <n>', 'federated rounds', (v) => parsePositiveInt(v, '--rounds'), DEMO_DEFAULTS.rounds)
     .option(
       '--local-epochs <n>',
-      `local epochs per round (default ${DEMO_DEFAULTS.localEpochs})`,
+      'local epochs per round',
       (v) => parsePositiveInt(v, '--local-epochs'),
       DEMO_DEFAULTS.localEpochs,
     )
     .option(
       '--patients <n>',
-      `patients per hospital (default ${DEMO_DEFAULTS.patientsPerSite})`,
+      'patients per hospital',
       (v) => parsePositiveInt(v, '--patients'),
       DEMO_DEFAULTS.patientsPerSite,
     )
-    .option(
-      '--size <pixels>',
-      `image size (default ${DEMO_DEFAULTS.imageSize})`,
-      (v) => parsePositiveInt(v, '--size'),
-      DEMO_DEFAULTS.imageSize,
-    )
+    .option('--size <pixels>', 'image size', (v) => parsePositiveInt(v, '--size'), DEMO_DEFAULTS.imageSize)
     .option(
       '--seed <n>',
-      `seed of the synthetic studies and of the test split (default ${DEMO_DEFAULTS.seed}): another seed, other patients`,
+      'seed of the synthetic studies and of the test split: another seed, other patients',
       (v) => parsePositiveInt(v, '--seed'),
       DEMO_DEFAULTS.seed,
     )

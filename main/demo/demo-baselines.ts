@@ -5,9 +5,14 @@
 // of a best epoch, as the federated model is its last round's) and evaluated on the same pooled
 // held-out test set.
 import { join } from 'node:path';
-import type { NamedTensor, TaskDefinition } from '../../shared/federation/index.ts';
+import { COSINE_FLOOR, type NamedTensor, type TaskDefinition } from '../../shared/federation/index.ts';
 import { evaluateWeights, readTrainedWeights, type Evaluation } from '../site/federation/index.ts';
-import { trainLocalModel, type LabelledImage, type TrainingTask } from '../site/train/index.ts';
+import {
+  trainLocalModel,
+  type LabelledImage,
+  type LearningRateSchedule,
+  type TrainingTask,
+} from '../site/train/index.ts';
 
 export interface BaselineSpec {
   readonly name: string;
@@ -49,7 +54,7 @@ export async function trainBaseline(
     epochs,
     batchSize: d.batchSize,
     learningRate: d.optimizer.learningRate,
-    schedule: { kind: 'constant' },
+    schedule: baselineSchedule(d),
     patience: 0,
     seed: 0,
     // The same starting point as the federation (its initial model is the seed-0 model).
@@ -74,6 +79,16 @@ export async function trainBaseline(
     trainImages: spec.train.length,
     epochs,
   };
+}
+
+/**
+ * The federation's learning-rate schedule for a model trained alone for rounds × local epochs: the
+ * rate a site trains with in a round is the trainer's at that round's first epoch (learning-rate.ts).
+ */
+export function baselineSchedule(d: Pick<TaskDefinition, 'optimizer'>): LearningRateSchedule {
+  return d.optimizer.schedule === 'cosine'
+    ? { kind: 'cosine', warmupEpochs: 0, floor: COSINE_FLOOR }
+    : { kind: 'constant' };
 }
 
 export function evaluateOnTest(

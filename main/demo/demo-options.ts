@@ -28,8 +28,8 @@ export const DEMO_DEFAULTS: DemoSettings = {
   sites: 3,
   patientsPerSite: 90,
   testFraction: 0.35,
-  rounds: 20,
-  localEpochs: 3,
+  rounds: 60,
+  localEpochs: 1,
   imageSize: 64,
   batchSize: 8,
   learningRate: 0.002,
@@ -69,6 +69,8 @@ export function demoTaskDefinition(settings: DemoSettings): TaskDefinitionInput 
     model: { name: 'resnet-small' },
     input: { size: settings.imageSize },
     labels: ['normal', 'nodule'],
+    // One local epoch per round, many rounds: the sites drift less apart between averagings than with
+    // several epochs per round, for the same epochs of training (docs/demo.md, "Measured").
     rounds: settings.rounds,
     localEpochs: settings.localEpochs,
     batchSize: settings.batchSize,

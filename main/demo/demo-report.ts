@@ -85,7 +85,7 @@ export function fairness(settings: DemoSettings): string[] {
   return [
     `A fair comparison: every model is the same network from the same initial weights, trained with the same`,
     `batch size (${settings.batchSize}) and learning rate (${settings.learningRate}) for ${epochs} epochs over its data (federated: ${settings.rounds} rounds`,
-    `of ${settings.localEpochs} local epochs at each hospital), kept as it is at the end of training (no pick of a best epoch),`,
+    `of ${settings.localEpochs} local epoch${settings.localEpochs === 1 ? '' : 's'} at each hospital), kept as it is at the end of training (no pick of a best epoch),`,
     `and scored on the same pooled test set. Local-only: what each hospital gets alone. Pooled: the upper`,
     `reference, all data in one place, which federation approaches without any image leaving a hospital.`,
   ];

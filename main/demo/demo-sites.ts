@@ -1,10 +1,12 @@
 // Setting up the demo's hospitals, each as an operator would with `radfed site …`: create the site
 // (opt-in consent), import the consent register, ingest and de-identify the studies, define the site
 // task, import labels; later enroll with the hub and approve the federated task.
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { buildCohort, importLabelsFile, TaskStore } from '../site/cohort/index.ts';
 import { approveTask, enrollSiteWithHub } from '../site/federation/index.ts';
-import { initSite, openSite, SiteAgent } from '../site/index.ts';
+import { initSite, openSite, SiteAgent, sitePaths } from '../site/index.ts';
 import type { LabelledImage } from '../site/train/index.ts';
 import type { DemoSiteData } from './demo-data.ts';
 import { DEMO_COHORT_TASK } from './demo-options.ts';
@@ -19,8 +21,14 @@ export interface DemoSite {
   readonly patients: number;
 }
 
-export async function setUpDemoSite(root: string, name: string, data: DemoSiteData): Promise<DemoSite> {
+export async function setUpDemoSite(
+  root: string,
+  name: string,
+  data: DemoSiteData,
+  seed: number,
+): Promise<DemoSite> {
   const dir = join(root, 'sites', data.key);
+  writeDemoSiteSecret(dir, seed, data.key);
   initSite(dir, { name, deidOptions: [], consentPolicy: 'opt-in', actor: 'demo' });
   const agent = SiteAgent.open(dir);
   let summary;
@@ -52,6 +60,19 @@ export async function setUpDemoSite(root: string, name: string, data: DemoSiteDa
   } finally {
     site.database.close();
   }
+}
+
+/**
+ * The demo's hospitals take their site secret from the seed instead of from the random source, so the
+ * same seed gives the same run: the secret decides each patient's pseudonym, and the pseudonym which
+ * side of the training/validation split the patient falls on. Only for the demo's throwaway sites on
+ * synthetic studies; `radfed site init` always draws 32 random bytes.
+ */
+function writeDemoSiteSecret(siteDir: string, seed: number, key: string): void {
+  const path = sitePaths(siteDir).key;
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const secret = createHash('sha256').update(`radfed demo site secret/${seed}/${key}`).digest();
+  writeFileSync(path, secret, { mode: 0o600, flag: 'wx' });
 }
 
 /** Enrolls the site with its one-time token over HTTPS, then approves the federated task. */

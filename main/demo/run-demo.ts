@@ -58,7 +58,12 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
     );
     const sites: DemoSite[] = [];
     for (const [index, siteData] of data.sites.entries()) {
-      const site = await setUpDemoSite(root, SITE_NAMES[index] ?? `Hospital ${index + 1}`, siteData);
+      const site = await setUpDemoSite(
+        root,
+        SITE_NAMES[index] ?? `Hospital ${index + 1}`,
+        siteData,
+        settings.seed,
+      );
       sites.push(site);
       say(
         `${site.name} (${siteData.scanner}): consent imported, ${site.ingested.deidentified} files de-identified ` +

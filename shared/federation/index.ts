@@ -72,6 +72,12 @@ export {
   type PrivacySpending,
 } from './privacy-accounting.ts';
 export {
+  COSINE_FLOOR,
+  LEARNING_RATE_SCHEDULES,
+  roundLearningRate,
+  type LearningRateScheduleName,
+} from './learning-rate.ts';
+export {
   privacySchema,
   strategySchema,
   taskDefinitionSchema,

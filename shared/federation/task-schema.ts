@@ -2,6 +2,7 @@
 // it in plain words and must approve it before training for it.
 import { z } from 'zod';
 import { differentialPrivacySchema } from './differential-privacy-settings.ts';
+import { LEARNING_RATE_SCHEDULES } from './learning-rate.ts';
 import { NEEDS_INDIVIDUAL_UPDATES, secureAggregationSchema } from './secure-aggregation-settings.ts';
 import { COMPRESSIONS } from './weights-codec.ts';
 
@@ -85,7 +86,16 @@ export const taskDefinitionSchema = z
     rounds: z.number().int().min(1).max(10_000),
     localEpochs: z.number().int().min(1).max(1000),
     batchSize: z.number().int().min(1).max(4096),
-    optimizer: z.object({ name: z.enum(['adam', 'sgd']), learningRate: z.number().positive().max(10) }),
+    optimizer: z.object({
+      name: z.enum(['adam', 'sgd']),
+      learningRate: z.number().positive().max(10),
+      /**
+       * The sites' learning rate over the task: `constant`, or `cosine`: from learningRate at the first
+       * round down to 5% of it at the last, a step per round (constant within a round), so the global
+       * model settles instead of moving as much in its last round as in its first.
+       */
+      schedule: z.enum(LEARNING_RATE_SCHEDULES).default('constant'),
+    }),
     strategy: strategySchema,
     /** Accepted updates needed for a round to be aggregated (cyclic: always 1). */
     quorum: z.number().int().min(1).max(10_000),

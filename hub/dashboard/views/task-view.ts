@@ -68,7 +68,9 @@ export function taskContent(detail: TaskDetail, now: number): SafeHtml {
         <dt>Local training</dt>
         <dd>
           ${definition.localEpochs} epoch(s), batch ${definition.batchSize}, ${definition.optimizer.name} at
-          ${definition.optimizer.learningRate}
+          ${definition.optimizer.learningRate}${
+            definition.optimizer.schedule === 'cosine' ? ', cosine decay over the rounds' : ''
+          }
         </dd>
         <dt>Sites</dt>
         <dd>

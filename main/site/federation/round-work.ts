@@ -4,7 +4,7 @@
 // far it got in the task's state before the next begins.
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TaskDefinition } from '../../../shared/federation/index.ts';
+import { roundLearningRate, type TaskDefinition } from '../../../shared/federation/index.ts';
 import { buildCohort, type CohortItem } from '../cohort/index.ts';
 import { TrainError, trainLocalModel, type BackendChoice, type TrainingTask } from '../train/index.ts';
 import type { Site } from '../store/index.ts';
@@ -256,8 +256,9 @@ async function train(
     signal: ctx.signal,
     epochs: d.localEpochs,
     batchSize: d.batchSize,
-    learningRate: d.optimizer.learningRate,
-    // The global model already went through earlier rounds: no warm-up, no decay within a round.
+    // The task's rate for this round (constant, or decaying over the rounds); no warm-up, and no
+    // decay within a round: the global model already went through the earlier rounds.
+    learningRate: roundLearningRate(d.optimizer, round, d.rounds),
     schedule: { kind: 'constant' } as const,
     patience: 0,
     seed: round,

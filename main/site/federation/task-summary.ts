@@ -1,6 +1,11 @@
 // A federated task in plain words, for the operator who decides whether the site takes part: what
 // is trained on which of the site's data, how, and exactly what leaves the site.
-import type { Compression, TaskDefinition, TaskView } from '../../../shared/federation/index.ts';
+import {
+  COSINE_FLOOR,
+  type Compression,
+  type TaskDefinition,
+  type TaskView,
+} from '../../../shared/federation/index.ts';
 import { describeDifferentialPrivacy } from './dp-summary.ts';
 
 export interface TaskSummaryInput {
@@ -77,6 +82,7 @@ export function describeTask(input: TaskSummaryInput): string[] {
       : '  This site has no task with these labels yet: add one (radfed site task add) and import its labels before approving.',
     `  Rounds: ${d.rounds}; in each, ${d.localEpochs} local epoch${d.localEpochs === 1 ? '' : 's'} in batches of ${d.batchSize}, ` +
       `${d.optimizer.name === 'adam' ? 'Adam' : 'SGD'} at learning rate ${d.optimizer.learningRate}` +
+      `${d.optimizer.schedule === 'cosine' ? `, lowered round by round to ${COSINE_FLOOR * 100}% of it by the last` : ''}` +
       `${d.optimizer.name === 'sgd' ? ' (this site\u2019s trainer has Adam only: it trains with Adam at that rate)' : ''}.`,
     `  Strategy: ${describeStrategy(d)}. A round closes when ${d.quorum} site${d.quorum === 1 ? ' has' : 's have'} sent an update, or ${formatSeconds(d.roundDeadlineSeconds)} after it opened.`,
     'What leaves this site:',

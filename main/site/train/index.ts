@@ -20,9 +20,10 @@ export {
 export type { ImageModel, ModelConfig, NamedValues, TrainingTask, WeightsManifest } from './models/index.ts';
 export { BatchLoader, decodeFrame, prepareFile, prepareImage } from './data/index.ts';
 export type { AugmentOptions, Batch, LabelledImage, PrepareRecipe } from './data/index.ts';
-export { trainLocalModel } from './trainer/index.ts';
+export { learningRateAt, trainLocalModel } from './trainer/index.ts';
 export type {
   EpochRecord,
+  LearningRateSchedule,
   TrainLocalModelOptions,
   TrainProgress,
   TrainResult,

@@ -97,6 +97,26 @@ describe('de-identifying a batch of files', () => {
     expect(outcomes[2]?.reason).toContain('ENOENT');
     expect(filesUnder(outDir)).toHaveLength(1);
   });
+
+  for (const jobs of [1, 2]) {
+    it(`keeps the first of two copies of one instance, whichever thread wrote last (${jobs} thread(s))`, async () => {
+      const dir = join(work, `copies-${jobs}`);
+      mkdirSync(dir);
+      // Files 0 and 2 are one instance (the same SOP Instance UID) with different pixel data.
+      const inputs = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => join(dir, `${i}.dcm`));
+      inputs.forEach((path, i) => writeCtFile(path, i === 2 ? 0 : i, i === 2 ? 4_000 : 2_000));
+      const outDir = join(work, `out-copies-${jobs}`);
+      const outcomes = await deidentifyBatch({ inputs, outDir, settings, jobs });
+      expect(outcomes.every((o) => o.status === 'deidentified')).toBe(true);
+      expect(outcomes[2]!.output).toBe(outcomes[0]!.output);
+      expect(outcomes[2]!.reason).toContain(`the same instance (SOP Instance UID) as ${inputs[0]}`);
+      expect(outcomes[0]!.reason).toBeNull();
+      const kept = readFileSync(join(outDir, outcomes[0]!.output as string));
+      const first = deidentifyInstance(readFileSync(inputs[0] as string), settings).output as Buffer[];
+      expect(kept.equals(Buffer.concat(first))).toBe(true);
+      expect(filesUnder(outDir)).toHaveLength(9);
+    });
+  }
 });
 
 describe('reading a whole file', () => {

@@ -2,12 +2,14 @@
 // further job, each fed batches of neighbouring files (see work-ranges.ts). The calling thread works
 // too because a worker costs a tenth of a second to start, and would otherwise sit idle; it yields
 // between its batches so the workers' replies are read and they are fed without waiting. Outcomes
-// come back a batch per message, and are returned in input order.
+// come back a batch per message, and are returned in input order; copies of one instance are settled
+// after the run (same-instance.ts).
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { DeidSettings } from '../deid/index.ts';
 import { deidentifyFile, OutputWriteError, type FileOutcome } from './deid-file.ts';
 import type { WorkerBatch, WorkerReply } from './deid-worker.ts';
+import { keepFirstOfEachInstance } from './same-instance.ts';
 import { WorkRanges } from './work-ranges.ts';
 
 export interface DeidBatchOptions {
@@ -31,7 +33,15 @@ const FILES_PER_WORKER = 64;
 /** The calling thread's slot in the work ranges; workers are 1..jobs-1. */
 const CALLER = 0;
 
-export function deidentifyBatch(options: DeidBatchOptions): Promise<FileOutcome[]> {
+export async function deidentifyBatch(options: DeidBatchOptions): Promise<FileOutcome[]> {
+  const outcomes = await deidentifyAll(options);
+  keepFirstOfEachInstance(outcomes, (index) =>
+    deidentifyFile(options.inputs[index] as string, options.outDir, options.settings),
+  );
+  return outcomes;
+}
+
+function deidentifyAll(options: DeidBatchOptions): Promise<FileOutcome[]> {
   const byDefault = Math.min(
     availableParallelism(),
     1 + Math.floor(options.inputs.length / FILES_PER_WORKER),

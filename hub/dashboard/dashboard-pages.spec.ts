@@ -122,6 +122,15 @@ describe('hub dashboard pages', () => {
     );
   });
 
+  it("task with a learning-rate schedule: the sites' decay over the rounds", async () => {
+    const task = createTask(
+      fed.testHub.hub.ctx,
+      testTask({ name: 'Cosine task', optimizer: { name: 'adam', learningRate: 0.002, schedule: 'cosine' } }),
+    );
+    const page = (await client.get(`/dashboard/tasks/${task.id}`)).text;
+    expect(page).toMatch(/adam at\s+0\.002, cosine decay over the rounds/);
+  });
+
   it('downloads a version as a tar the system tar reads, with TF.js model.json and weights', async () => {
     const answer = await client.get(`/dashboard/tasks/${fed.taskId}/models/2/tfjs.tar`);
     expect(answer.status).toBe(200);

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, expect, it, vi } from 'vitest';
-import { testTask } from '../hub/testing/test-hub.ts';
+import { testTaskView } from '../hub/testing/test-hub.ts';
 import { federationPaths, recordApproval, taskFolder } from '../main/site/federation/index.ts';
 import { initSite, openSite } from '../main/site/index.ts';
-import { taskDefinitionSchema } from '../shared/federation/index.ts';
+import type { TaskDefinitionInput } from '../shared/federation/index.ts';
 import { registerSiteCommands } from './site-commands.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'radfed-status-'));
@@ -31,18 +31,10 @@ async function status(...args: string[]): Promise<string> {
 }
 
 function approve(dir: string, id: string, name: string, privacy: object, submitted: number) {
-  const definition = taskDefinitionSchema.parse(testTask({ name, privacy }));
+  const view = testTaskView({ name, privacy: privacy as TaskDefinitionInput['privacy'] }, { id });
   const site = openSite(dir);
   recordApproval(site.database, {
-    view: {
-      id,
-      state: 'active',
-      definition,
-      createdAt: new Date(0).toISOString(),
-      joined: true,
-      latestVersion: 1,
-      failureReason: null,
-    },
+    view,
     cohortTaskId: 'cohort',
     actor: 'test',
   });

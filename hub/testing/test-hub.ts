@@ -8,7 +8,9 @@ import {
   HubClient,
   type NamedTensor,
   type SiteEnrollment,
+  taskDefinitionSchema,
   type TaskDefinitionInput,
+  type TaskView,
 } from '../../shared/federation/index.ts';
 import { initHub } from '../setup/index.ts';
 import { startHub, type RunningHub, type StartHubOptions } from '../server/start-hub.ts';
@@ -76,6 +78,23 @@ export function testTask(overrides: Partial<TaskDefinitionInput> = {}): TaskDefi
     // Most hub tests send plain updates; the secure-aggregation tests switch it on (it is the default).
     privacy: { secureAggregation: false },
     ...overrides,
+  };
+}
+
+/** A task as a site sees it (joined, active, one global model), for tests of what sites show. */
+export function testTaskView(
+  overrides: Partial<TaskDefinitionInput> = {},
+  view: Partial<Omit<TaskView, 'definition'>> = {},
+): TaskView {
+  return {
+    id: 'task-1',
+    state: 'active',
+    definition: taskDefinitionSchema.parse(testTask(overrides)),
+    createdAt: new Date(0).toISOString(),
+    joined: true,
+    latestVersion: 1,
+    failureReason: null,
+    ...view,
   };
 }
 

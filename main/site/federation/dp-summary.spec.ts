@@ -1,27 +1,20 @@
 // The task summary a site operator reads before approving: differential privacy in plain words.
 import { describe, expect, it } from 'vitest';
-import { testTask } from '../../../hub/testing/test-hub.ts';
-import { budgetView, taskDefinitionSchema, type TaskView } from '../../../shared/federation/index.ts';
+import { testTask, testTaskView } from '../../../hub/testing/test-hub.ts';
+import {
+  budgetView,
+  taskDefinitionSchema,
+  type TaskDefinitionInput,
+} from '../../../shared/federation/index.ts';
 import { epsilonSpent } from '../../../shared/privacy/index.ts';
 import { describeTask } from './task-summary.ts';
 
 const dp = { clipNorm: 1, noiseMultiplier: 4, budget: { epsilon: 1.6, delta: 1e-5 } };
 
 function summary(privacy: object, spentRounds: number | null): string {
-  const definition = taskDefinitionSchema.parse(testTask({ quorum: 3, privacy }));
-  const view: TaskView = {
-    id: 'task-1',
-    state: 'active',
-    definition,
-    createdAt: new Date(0).toISOString(),
-    joined: true,
-    latestVersion: 1,
-    failureReason: null,
-    privacyBudget:
-      definition.privacy.differentialPrivacy && spentRounds !== null
-        ? budgetView(definition.privacy.differentialPrivacy, spentRounds)
-        : null,
-  };
+  const view = testTaskView({ quorum: 3, privacy: privacy as TaskDefinitionInput['privacy'] });
+  const settings = view.definition.privacy.differentialPrivacy;
+  view.privacyBudget = settings && spentRounds !== null ? budgetView(settings, spentRounds) : null;
   return describeTask({ view, hubUrl: 'https://hub.test', modelValues: 1000, cohort: null }).join('\n');
 }
 

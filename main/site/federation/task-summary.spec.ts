@@ -1,24 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { testTask } from '../../../hub/testing/test-hub.ts';
-import {
-  taskDefinitionSchema,
-  type TaskDefinitionInput,
-  type TaskView,
-} from '../../../shared/federation/index.ts';
+import { testTaskView } from '../../../hub/testing/test-hub.ts';
+import type { TaskDefinitionInput } from '../../../shared/federation/index.ts';
 import { describeTask } from './task-summary.ts';
 
 function summary(optimizer: TaskDefinitionInput['optimizer']): string {
-  const definition = taskDefinitionSchema.parse(testTask({ optimizer }));
-  const view: TaskView = {
-    id: 'task-1',
-    state: 'active',
-    definition,
-    createdAt: new Date(0).toISOString(),
-    joined: true,
-    latestVersion: 1,
-    failureReason: null,
-    privacyBudget: null,
-  };
+  const view = testTaskView({ optimizer }, { privacyBudget: null });
   return describeTask({ view, hubUrl: 'https://hub.test', modelValues: 1000, cohort: null }).join('\n');
 }
 

@@ -5,14 +5,14 @@
 // of a best epoch, as the federated model is its last round's) and evaluated on the same pooled
 // held-out test set.
 import { join } from 'node:path';
-import { COSINE_FLOOR, type NamedTensor, type TaskDefinition } from '../../shared/federation/index.ts';
-import { evaluateWeights, readTrainedWeights, type Evaluation } from '../site/federation/index.ts';
+import type { NamedTensor, TaskDefinition } from '../../shared/federation/index.ts';
 import {
-  trainLocalModel,
-  type LabelledImage,
-  type LearningRateSchedule,
-  type TrainingTask,
-} from '../site/train/index.ts';
+  evaluateWeights,
+  readTrainedWeights,
+  taskSchedule,
+  type Evaluation,
+} from '../site/federation/index.ts';
+import { trainLocalModel, type LabelledImage, type TrainingTask } from '../site/train/index.ts';
 
 export interface BaselineSpec {
   readonly name: string;
@@ -54,7 +54,8 @@ export async function trainBaseline(
     epochs,
     batchSize: d.batchSize,
     learningRate: d.optimizer.learningRate,
-    schedule: baselineSchedule(d),
+    // The federation's schedule over the same epochs (a round's rate is this one at its first epoch).
+    schedule: taskSchedule(d),
     patience: 0,
     seed: 0,
     // The same starting point as the federation (its initial model is the seed-0 model).
@@ -79,16 +80,6 @@ export async function trainBaseline(
     trainImages: spec.train.length,
     epochs,
   };
-}
-
-/**
- * The federation's learning-rate schedule for a model trained alone for rounds × local epochs: the
- * rate a site trains with in a round is the trainer's at that round's first epoch (learning-rate.ts).
- */
-export function baselineSchedule(d: Pick<TaskDefinition, 'optimizer'>): LearningRateSchedule {
-  return d.optimizer.schedule === 'cosine'
-    ? { kind: 'cosine', warmupEpochs: 0, floor: COSINE_FLOOR }
-    : { kind: 'constant' };
 }
 
 export function evaluateOnTest(

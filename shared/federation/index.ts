@@ -74,10 +74,6 @@ export {
 export {
   COSINE_FLOOR,
   LEARNING_RATE_SCHEDULES,
-  roundLearningRate,
-  type LearningRateScheduleName,
-} from './learning-rate.ts';
-export {
   privacySchema,
   strategySchema,
   taskDefinitionSchema,

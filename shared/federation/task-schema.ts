@@ -2,11 +2,18 @@
 // it in plain words and must approve it before training for it.
 import { z } from 'zod';
 import { differentialPrivacySchema } from './differential-privacy-settings.ts';
-import { LEARNING_RATE_SCHEDULES } from './learning-rate.ts';
 import { NEEDS_INDIVIDUAL_UPDATES, secureAggregationSchema } from './secure-aggregation-settings.ts';
 import { COMPRESSIONS } from './weights-codec.ts';
 
 const name = z.string().trim().min(1).max(200);
+
+/**
+ * The sites' learning rate over a task: `constant`, or `cosine`, from the task's rate in the first round
+ * down to COSINE_FLOOR of it at the last (constant within a round). A constant rate moves the global
+ * model as much in its last round as in its first; the decay lets it settle.
+ */
+export const LEARNING_RATE_SCHEDULES = ['constant', 'cosine'] as const;
+export const COSINE_FLOOR = 0.05;
 
 export const strategySchema = z.discriminatedUnion('name', [
   /** Weighted mean of the sites' updates by example count (McMahan et al. 2017). */
@@ -89,11 +96,7 @@ export const taskDefinitionSchema = z
     optimizer: z.object({
       name: z.enum(['adam', 'sgd']),
       learningRate: z.number().positive().max(10),
-      /**
-       * The sites' learning rate over the task: `constant`, or `cosine`: from learningRate at the first
-       * round down to 5% of it at the last, a step per round (constant within a round), so the global
-       * model settles instead of moving as much in its last round as in its first.
-       */
+      /** How the rate changes over the rounds (LEARNING_RATE_SCHEDULES). */
       schedule: z.enum(LEARNING_RATE_SCHEDULES).default('constant'),
     }),
     strategy: strategySchema,

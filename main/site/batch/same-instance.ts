@@ -4,17 +4,13 @@
 // the run is over, so that its copy is the one on disk, and the later copies' entries say so.
 import type { FileOutcome } from './deid-file.ts';
 
-/**
- * Settles outputs shared by several inputs in place; `rewrite(index)` de-identifies that input again.
- * Returns how many inputs were copies of an earlier one.
- */
+/** Settles outputs shared by several inputs in place; `rewrite(index)` de-identifies that input again. */
 export function keepFirstOfEachInstance(
   outcomes: FileOutcome[],
   rewrite: (index: number) => FileOutcome,
-): number {
+): void {
   const firstByOutput = new Map<string, number>();
   const rewritten = new Set<number>();
-  let copies = 0;
   outcomes.forEach((outcome, index) => {
     if (outcome.status !== 'deidentified' || outcome.output === null) return;
     const first = firstByOutput.get(outcome.output);
@@ -22,7 +18,6 @@ export function keepFirstOfEachInstance(
       firstByOutput.set(outcome.output, index);
       return;
     }
-    copies++;
     if (!rewritten.has(first)) {
       outcomes[first] = rewrite(first);
       rewritten.add(first);
@@ -34,5 +29,4 @@ export function keepFirstOfEachInstance(
         'the de-identified copy of that file is the one kept',
     };
   });
-  return copies;
 }

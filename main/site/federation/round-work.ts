@@ -4,7 +4,7 @@
 // far it got in the task's state before the next begins.
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { roundLearningRate, type TaskDefinition } from '../../../shared/federation/index.ts';
+import type { TaskDefinition } from '../../../shared/federation/index.ts';
 import { buildCohort, type CohortItem } from '../cohort/index.ts';
 import { TrainError, trainLocalModel, type BackendChoice, type TrainingTask } from '../train/index.ts';
 import type { Site } from '../store/index.ts';
@@ -16,6 +16,7 @@ import type { SyncEvent } from './sync-events.ts';
 import { SyncError } from './sync-error.ts';
 import { roundFolder, saveTaskState, type RoundWork, type TaskState } from './task-state.ts';
 import { readTrainedWeights, toNamedValues } from './training-task.ts';
+import { roundLearningRate } from './task-learning-rate.ts';
 import { readSealed, sealUpdateToDisk, sendSealedUpdate, type SendOutcome } from './update-upload.ts';
 import { keepUpdateForMasking, readUpdateForMasking } from './secagg-files.ts';
 import { takePartInSecureRound } from './secagg-round.ts';
@@ -258,7 +259,7 @@ async function train(
     batchSize: d.batchSize,
     // The task's rate for this round (constant, or decaying over the rounds); no warm-up, and no
     // decay within a round: the global model already went through the earlier rounds.
-    learningRate: roundLearningRate(d.optimizer, round, d.rounds),
+    learningRate: roundLearningRate(d, round),
     schedule: { kind: 'constant' } as const,
     patience: 0,
     seed: round,

@@ -21,7 +21,12 @@ export function registerBenchCommands(program: Command): void {
     )
     .option('--slices <n>', 'CT slices in the corpus', (v) => parsePositiveInt(v, '--slices'), 2000)
     .option('--matrix <n>', 'slice size in pixels', (v) => parsePositiveInt(v, '--matrix'), 512)
-    .option('--runs <n>', 'runs per contender (median reported)', (v) => parsePositiveInt(v, '--runs'), 3)
+    .option(
+      '--runs <n>',
+      'runs per contender, taking turns (median reported)',
+      (v) => parsePositiveInt(v, '--runs'),
+      5,
+    )
     .option('--corpus <folder>', 'use this folder of DICOM files instead of generating one')
     .option('--no-orthanc', 'leave Orthanc out')
     .option('--json', 'print JSON')

@@ -1,8 +1,23 @@
 // De-identifies one file from disk to an output folder. Used by the worker pool and, with one job,
 // directly on the calling thread.
-import { closeSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, readSync, writevSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { deidentifyInstance, type DeidSettings, type DeidentifiedInstance } from '../deid/index.ts';
+//
+// A file bigger than HEAD_BYTES is first read from its start only: when its pixel data is its last
+// element and begins within those bytes (a CT or MR slice, a radiograph), the header is de-identified
+// alone and the pixel data goes from the source to the output without being read here (see
+// output-writes.ts). Anything else (a deflated file, a header longer than that, a malformed file) is
+// read whole, and its outcome is exactly what the whole file gives.
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  deidentifyHeader,
+  deidentifyInstance,
+  type DeidSettings,
+  type DeidentifiedInstance,
+  type InstanceOutcome,
+} from '../deid/index.ts';
+import { SourceChangedError, writeOutput, type SourceTail } from './output-writes.ts';
+
+export { OutputWriteError } from './output-writes.ts';
 
 export type FileStatus = 'deidentified' | 'held' | 'rejected';
 
@@ -13,17 +28,6 @@ export interface FileOutcome {
   output: string | null;
   reason: string | null;
   bytesIn: number;
-}
-
-/** Errors that stop a whole run: the output cannot be written, so going on would lose work. */
-export class OutputWriteError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'OutputWriteError';
-  }
 }
 
 /** Where a de-identified instance goes: named by pseudonym and de-identified UIDs only, never by input names. */
@@ -54,96 +58,102 @@ const MAX_FILE_SIZE = 2 ** 31 - 1;
 export function readWholeFile(path: string): Buffer {
   const fd = openSync(path, 'r');
   try {
-    const size = fstatSync(fd).size;
-    if (size > MAX_FILE_SIZE) {
-      throw Object.assign(new RangeError('The file is larger than 2 GiB.'), {
-        code: 'ERR_FS_FILE_TOO_LARGE',
-      });
-    }
-    let buffer = scratch;
-    if (size > REUSED_LIMIT) buffer = Buffer.allocUnsafeSlow(size);
-    else if (size > scratch.length) buffer = scratch = Buffer.allocUnsafeSlow(size);
-    // The size fstat gave, as readFileSync reads it (a file that grows meanwhile is read as it was).
-    let length = 0;
-    while (length < size) {
-      const read = readSync(fd, buffer, length, size - length, length);
-      if (read === 0) break;
-      length += read;
-    }
-    return buffer.subarray(0, length);
+    return readInto(fd, fstatSync(fd).size);
   } finally {
     closeSync(fd);
   }
 }
 
-export function deidentifyFile(input: string, outDir: string, settings: DeidSettings): FileOutcome {
-  let bytes: Buffer;
-  try {
-    bytes = readWholeFile(input);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    return { input, status: 'rejected', output: null, reason: `cannot read the file (${code})`, bytesIn: 0 };
+/** Reads the first `size` bytes of a file (fewer if it is shorter), into `scratch` when they fit. */
+function readInto(fd: number, size: number): Buffer {
+  if (size > MAX_FILE_SIZE) {
+    throw Object.assign(new RangeError('The file is larger than 2 GiB.'), {
+      code: 'ERR_FS_FILE_TOO_LARGE',
+    });
   }
-  let outcome;
+  let buffer = scratch;
+  if (size > REUSED_LIMIT) buffer = Buffer.allocUnsafeSlow(size);
+  else if (size > scratch.length) buffer = scratch = Buffer.allocUnsafeSlow(size);
+  // The size fstat gave, as readFileSync reads it (a file that grows meanwhile is read as it was).
+  let length = 0;
+  while (length < size) {
+    const read = readSync(fd, buffer, length, size - length, length);
+    if (read === 0) break;
+    length += read;
+  }
+  return buffer.subarray(0, length);
+}
+
+/**
+ * How much of a file is read first. A CT header is a few kilobytes; one with large private data (an
+ * MR's vendor headers) may not fit, and is read whole. Every byte read here is copied once more.
+ */
+export const HEAD_BYTES = 32 * 1024;
+
+interface InputRead {
+  bytes: Buffer;
+  /** The file's size and mode: `bytes` is only its start when shorter. */
+  size: number;
+  mode: number;
+}
+
+/** Reads a file whole, or only its first HEAD_BYTES when it is bigger; the bytes are valid until the next read. */
+function readInput(path: string): InputRead {
+  const fd = openSync(path, 'r');
   try {
-    outcome = deidentifyInstance(bytes, settings);
+    const { size, mode } = fstatSync(fd);
+    return { bytes: readInto(fd, Math.min(size, HEAD_BYTES)), size, mode };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const cannotRead = (input: string, error: unknown): FileOutcome => {
+  const code = (error as NodeJS.ErrnoException).code ?? 'error';
+  return { input, status: 'rejected', output: null, reason: `cannot read the file (${code})`, bytesIn: 0 };
+};
+
+export function deidentifyFile(input: string, outDir: string, settings: DeidSettings): FileOutcome {
+  let read: InputRead;
+  try {
+    read = readInput(input);
+  } catch (error) {
+    return cannotRead(input, error);
+  }
+  let outcome: InstanceOutcome | null;
+  try {
+    outcome = read.bytes.length < read.size ? deidentifyHeader(read.bytes, read.size, settings) : null;
+    if (!outcome) {
+      if (read.bytes.length < read.size) {
+        try {
+          read = { ...read, bytes: readWholeFile(input) };
+        } catch (error) {
+          return cannotRead(input, error);
+        }
+      }
+      outcome = deidentifyInstance(read.bytes, settings);
+    }
   } catch {
     // The engine promises not to throw on bad input; if it does anyway, the file is not released.
     const reason =
       'RadFed could not process this file (internal error); nothing was written. Please report it.';
-    return { input, status: 'rejected', output: null, reason, bytesIn: bytes.length };
+    return { input, status: 'rejected', output: null, reason, bytesIn: read.size };
   }
+  const bytesIn = read.size;
   if (outcome.status !== 'deidentified' || !outcome.output || !outcome.instance) {
-    return { input, status: outcome.status, output: null, reason: outcome.reason, bytesIn: bytes.length };
+    return { input, status: outcome.status, output: null, reason: outcome.reason, bytesIn };
   }
   const relative = instanceRelativePath(outcome.instance);
-  // Synchronous: the chunks (pixel data above all) point into the read buffer the next file reuses.
-  writeAtomically(join(outDir, relative), outcome.output);
-  return { input, status: 'deidentified', output: relative, reason: outcome.reason, bytesIn: bytes.length };
-}
-
-/** Writes to a temporary name and renames, so a crash or a full disk never leaves half a file under the real name. */
-export function writeAtomically(path: string, chunks: readonly Uint8Array[]): void {
-  const temporary = `${path}.partial`;
+  const tail: SourceTail | undefined =
+    outcome.sourceTailFrom === undefined
+      ? undefined
+      : { source: input, from: outcome.sourceTailFrom, size: read.size, mode: read.mode };
   try {
-    writeChunks(temporary, chunks);
-    renameSync(temporary, path);
+    // Synchronous: the chunks point into the read buffer the next file reuses.
+    writeOutput(outDir, relative, outcome.output, tail);
   } catch (error) {
-    rmSync(temporary, { force: true });
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    const advice =
-      code === 'ENOSPC'
-        ? 'the disk is full; free some space and run the same command again (finished files are kept)'
-        : code === 'EACCES' || code === 'EPERM'
-          ? 'permission denied; choose an output folder you may write to'
-          : 'check the output folder and run again';
-    throw new OutputWriteError(code, `Cannot write to the output folder (${code}): ${advice}.`);
+    if (!(error instanceof SourceChangedError)) throw error;
+    return { input, status: 'rejected', output: null, reason: error.message, bytesIn };
   }
-}
-
-/**
- * Opens the file for writing, creating its folder only when it is missing: most files go into a
- * folder an earlier file created, and a mkdir per file costs about as much as the write's open.
- */
-function openForWriting(path: string): number {
-  try {
-    return openSync(path, 'w', 0o644);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    mkdirSync(dirname(path), { recursive: true });
-    return openSync(path, 'w', 0o644);
-  }
-}
-
-/** Writes the chunks with writev: the pixel data chunk goes from the input's buffer to the file uncopied. */
-function writeChunks(path: string, chunks: readonly Uint8Array[]): void {
-  const fd = openForWriting(path);
-  try {
-    const total = chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
-    const written = writevSync(fd, chunks as Uint8Array[]);
-    // A regular file takes a whole writev; should it not, finish with what is left.
-    if (written < total) writevSync(fd, [Buffer.concat(chunks as Uint8Array[]).subarray(written)]);
-  } finally {
-    closeSync(fd);
-  }
+  return { input, status: 'deidentified', output: relative, reason: outcome.reason, bytesIn };
 }

@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import type { DeidSettings } from '../deid/index.ts';
 import { deidentifyFile, OutputWriteError, type FileOutcome } from './deid-file.ts';
 import type { WorkerBatch, WorkerReply } from './deid-worker.ts';
+import { beginRun, endRun } from './run-marker.ts';
 import { keepFirstOfEachInstance } from './same-instance.ts';
 import { WorkRanges } from './work-ranges.ts';
 
@@ -34,11 +35,16 @@ const FILES_PER_WORKER = 64;
 const CALLER = 0;
 
 export async function deidentifyBatch(options: DeidBatchOptions): Promise<FileOutcome[]> {
-  const outcomes = await deidentifyAll(options);
-  keepFirstOfEachInstance(outcomes, (index) =>
-    deidentifyFile(options.inputs[index] as string, options.outDir, options.settings),
-  );
-  return outcomes;
+  beginRun(options.outDir);
+  try {
+    const outcomes = await deidentifyAll(options);
+    keepFirstOfEachInstance(outcomes, (index) =>
+      deidentifyFile(options.inputs[index] as string, options.outDir, options.settings),
+    );
+    return outcomes;
+  } finally {
+    endRun(options.outDir);
+  }
 }
 
 function deidentifyAll(options: DeidBatchOptions): Promise<FileOutcome[]> {

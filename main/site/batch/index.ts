@@ -3,9 +3,10 @@ export {
   deidentifyFile,
   readWholeFile,
   instanceRelativePath,
-  writeAtomically,
   OutputWriteError,
   type FileOutcome,
   type FileStatus,
 } from './deid-file.ts';
 export { deidentifyBatch, type DeidBatchOptions } from './deid-pool.ts';
+export { PARTIAL_SUFFIX } from './output-writes.ts';
+export { beginRun, endRun, RUN_MARKER } from './run-marker.ts';

@@ -1,6 +1,10 @@
 // Small CT files for the batch tests, written with the codec: each with its own UIDs, a name to
-// remove, and pixel data of a chosen size whose bytes say which file they came from.
-import { writeFileSync } from 'node:fs';
+// remove, and pixel data of a chosen size whose bytes say which file they came from; and a work
+// folder with a helper to list what a run left in it.
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import {
   buildFileMeta,
   encodeText,
@@ -25,8 +29,18 @@ export function pixelPattern(fileNumber: number, bytes: number): Uint8Array {
   return v;
 }
 
-/** Writes a CT slice of series `series` with `pixelBytes` bytes of pixel data; returns its bytes. */
-export function writeCtFile(path: string, fileNumber: number, pixelBytes: number, series = 1): Buffer {
+/**
+ * Writes a CT slice of series `series` with `pixelBytes` bytes of pixel data; returns its bytes. With
+ * `privateBytes`, a private attribute that long (removed by de-identification) makes the header that
+ * much longer than the de-identified one.
+ */
+export function writeCtFile(
+  path: string,
+  fileNumber: number,
+  pixelBytes: number,
+  series = 1,
+  privateBytes = 0,
+): Buffer {
   const sop = `1.2.826.0.1.3680043.2.1125.9.${fileNumber}`;
   const ds: DicomDataset = new Map();
   for (const e of [
@@ -42,6 +56,10 @@ export function writeCtFile(path: string, fileNumber: number, pixelBytes: number
   ]) {
     ds.set(e.tag, e);
   }
+  if (privateBytes > 0) {
+    ds.set(0x00090010, text(0x00090010, 'LO', 'ACME SCANNER NOTES'));
+    ds.set(0x00091001, { tag: 0x00091001, vr: 'OB', value: new Uint8Array(privateBytes).fill(0x4e) });
+  }
   const bytes = Buffer.concat(
     writeDicom({
       meta: buildFileMeta({
@@ -56,4 +74,18 @@ export function writeCtFile(path: string, fileNumber: number, pixelBytes: number
   );
   writeFileSync(path, bytes);
   return bytes;
+}
+
+/** A fresh folder for one spec file, removed after it. */
+export function workFolder(name: string): string {
+  const work = mkdtempSync(join(tmpdir(), `radfed-${name}-`));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  return work;
+}
+
+/** Every file under a folder, at any depth. */
+export function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
 }

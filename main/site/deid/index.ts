@@ -1,6 +1,6 @@
 // De-identification (PS3.15 Annex E): Table E.1-1's Basic Profile and its ten options, a burned-in
 // text policy, and verification of every output before release.
-export { deidentifyInstance } from './instance-pipeline.ts';
+export { deidentifyHeader, deidentifyInstance } from './instance-pipeline.ts';
 export type { InstanceOutcome } from './instance-pipeline.ts';
 export { deidentifyDataset } from './deidentify-dataset.ts';
 export type { DeidentifiedDataset, DeidentifiedInstance, DeidSettings } from './deidentify-dataset.ts';

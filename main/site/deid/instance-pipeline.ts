@@ -23,6 +23,11 @@ export interface InstanceOutcome {
   instance: DeidentifiedInstance | null;
   /** Counts per action code applied (D, Z, X, K, C, U). */
   actions: Record<string, number>;
+  /**
+   * Only from deidentifyHeader: the offset in the source of its pixel data value, which was not read.
+   * The de-identified file is `output` followed by the source's bytes from there to its end.
+   */
+  sourceTailFrom?: number;
 }
 
 const MEDIA_STORAGE_DIRECTORY = '1.2.840.10008.1.3.10';
@@ -59,6 +64,35 @@ export function deidentifyInstance(bytes: Uint8Array, settings: DeidSettings): I
     if (e instanceof DicomParseError) return rejected(`not a readable DICOM file (${e.code}): ${e.message}`);
     return rejected(`not a readable DICOM file (${errorName(e)})`);
   }
+  return deidentifyParsed(file, settings);
+}
+
+/**
+ * De-identifies a file from its first bytes, when its pixel data is its last element and begins
+ * within them: the pixel data value is neither read nor copied here (see sourceTailFrom), and the
+ * output is padded to the source's header length where it can be, so that it can be written over a
+ * copy of the source made by the kernel. Null when the first bytes do not do: read the whole file
+ * and use deidentifyInstance, which also gives the reason for a file that cannot be read.
+ */
+export function deidentifyHeader(
+  head: Uint8Array,
+  fileSize: number,
+  settings: DeidSettings,
+): InstanceOutcome | null {
+  checkSettings(settings);
+  let file: DicomFile;
+  try {
+    file = parseDicom(head, { fileSize });
+  } catch {
+    return null;
+  }
+  const sourceTailFrom = file.dataset.get(Tags.PixelData)?.deferred?.offset;
+  if (sourceTailFrom === undefined) return null;
+  const outcome = deidentifyParsed(file, settings, sourceTailFrom);
+  return outcome.output ? { ...outcome, sourceTailFrom } : outcome;
+}
+
+function deidentifyParsed(file: DicomFile, settings: DeidSettings, headerLength?: number): InstanceOutcome {
   const uid = (tag: number, metaTag: number): string =>
     (getString(file.dataset, tag) ?? '').trim() || (getString(file.meta, metaTag) ?? '').trim();
   const sopClassUid = uid(Tags.SOPClassUID, Tags.MediaStorageSOPClassUID);
@@ -83,7 +117,7 @@ export function deidentifyInstance(bytes: Uint8Array, settings: DeidSettings): I
 
   let chunks: Buffer[];
   try {
-    chunks = writeDicom(result.file);
+    chunks = writeDicom(result.file, { headerLength });
   } catch (e) {
     const what = e instanceof DicomWriteError ? `${e.code}: ${e.message}` : errorName(e);
     return rejected(`the de-identified file could not be written (${what})`);

@@ -64,8 +64,14 @@ const latin1 = (b: Uint8Array): string =>
  */
 export function headerBytes(chunks: readonly Buffer[], file: DicomFile): Buffer {
   const pixel = file.dataset.get(Tags.PixelData);
-  const body = pixel?.value ?? pixel?.encapsulated;
   const ts = file.transferSyntax;
+  if (pixel?.deferred) {
+    // The value is still in the source: the chunks end with the element's header, dropped here.
+    const all = Buffer.concat(chunks as Buffer[]);
+    const start = all.length - (ts.explicitVr ? 12 : 8);
+    return start >= 0 && tagAt(all, start, ts.littleEndian) === Tags.PixelData ? all.subarray(0, start) : all;
+  }
+  const body = pixel?.value ?? pixel?.encapsulated;
   const at = body
     ? chunks.findIndex(
         (c) => c.buffer === body.buffer && c.byteOffset === body.byteOffset && c.length === body.length,
@@ -82,12 +88,16 @@ export function headerBytes(chunks: readonly Buffer[], file: DicomFile): Buffer 
   const headerLength = ts.explicitVr ? 12 : 8;
   const start = length - headerLength;
   if (start < 0) return Buffer.concat(chunks as Buffer[]);
-  const group = ts.littleEndian ? out.readUInt16LE(start) : out.readUInt16BE(start);
-  const element = ts.littleEndian ? out.readUInt16LE(start + 2) : out.readUInt16BE(start + 2);
-  if (((group << 16) | element) >>> 0 !== Tags.PixelData) return Buffer.concat(chunks as Buffer[]);
+  if (tagAt(out, start, ts.littleEndian) !== Tags.PixelData) return Buffer.concat(chunks as Buffer[]);
   length = start;
   for (let i = at + 1; i < chunks.length; i++) length += (chunks[i] as Buffer).copy(out, length);
   return out.subarray(0, length);
+}
+
+function tagAt(bytes: Buffer, at: number, le: boolean): Tag {
+  const group = le ? bytes.readUInt16LE(at) : bytes.readUInt16BE(at);
+  const element = le ? bytes.readUInt16LE(at + 2) : bytes.readUInt16BE(at + 2);
+  return ((group << 16) | element) >>> 0;
 }
 
 function scanDataset(ds: DicomDataset, matcher: ValueMatcher, topLevel: boolean): string | null {

@@ -69,9 +69,11 @@ export class DatasetReader {
 
   /**
    * Reads top-level elements from `start` to the end of the bytes. With `onlyGroup` (the file meta
-   * group, 0002), stops before the first top-level element of another group.
+   * group, 0002), stops before the first top-level element of another group. With `fileSize`, the
+   * bytes are the start of a file that long: a top-level Pixel Data value that runs from beyond them
+   * to exactly the file's end is left unread (see DicomElement.deferred).
    */
-  read(start: number, enc: Encoding, onlyGroup?: number): ReadResult {
+  read(start: number, enc: Encoding, onlyGroup?: number, fileSize?: number): ReadResult {
     const { bytes, view } = this;
     const size = bytes.length;
     const root: DicomDataset = new Map();
@@ -204,6 +206,11 @@ export class DatasetReader {
         continue;
       }
 
+      if (t === PIXEL_DATA && stack.length === 1 && this.endsFile(pos, length, fileSize)) {
+        frame.ds.set(t, { tag: t, vr, deferred: { offset: pos, length } });
+        pos = size;
+        continue;
+      }
       this.need(pos, length, limit, t, 'a value');
       if (vr === 'SQ') {
         this.pushSequence(stack, frame, t, pos + length, pos + length, innerEnc);
@@ -262,6 +269,16 @@ export class DatasetReader {
       this.need(pos, length, limit, t, 'a fragment');
       pos += length;
     }
+  }
+
+  /** A value beyond the bytes read, of even length, that ends exactly where the file does. */
+  private endsFile(pos: number, length: number, fileSize: number | undefined): boolean {
+    return (
+      fileSize !== undefined &&
+      pos + length > this.bytes.length &&
+      pos + length === fileSize &&
+      (length & 1) === 0
+    );
   }
 
   /** Checks that `count` bytes at `pos` lie before `limit` (the end of the buffer or of the enclosing item). */

@@ -7,6 +7,7 @@ export type { DicomParseErrorCode, DicomWriteErrorCode } from './errors.ts';
 export { parseDicom } from './parse-dicom.ts';
 export type { ParseOptions } from './parse-dicom.ts';
 export { writeDicom } from './write-dicom.ts';
+export type { WriteOptions } from './write-dicom.ts';
 export { buildFileMeta, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './file-meta.ts';
 export * from './transfer-syntax.ts';
 export { keywordOf, vrOf } from './dictionary.ts';

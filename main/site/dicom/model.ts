@@ -55,6 +55,12 @@ export interface DicomElement {
    * Carried over verbatim; the writer emits it with undefined length.
    */
   encapsulated?: Uint8Array;
+  /**
+   * A value left in the source file, not read: only the top-level Pixel Data of a file parsed from
+   * its first bytes (ParseOptions.fileSize), which runs from `offset` to the end of that file. The
+   * writer writes its header and nothing more; the caller appends the source's bytes from `offset`.
+   */
+  deferred?: { offset: number; length: number };
 }
 
 /** A data set (or a sequence item): elements keyed by tag. The writer sorts by tag. */

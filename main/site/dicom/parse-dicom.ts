@@ -27,6 +27,13 @@ export interface ParseOptions {
   maxDepth?: number;
   /** Largest inflated size of a deflated data set (default 1 GiB), against deflate bombs. */
   maxInflatedBytes?: number;
+  /**
+   * The whole file's size, when `bytes` are only its first bytes (a header read): a top-level Pixel
+   * Data value that runs to the end of the file is then left unread, as DicomElement.deferred. Any
+   * other element cut off by the end of `bytes` fails as 'truncated', as does a deflated data set:
+   * the caller then reads the whole file.
+   */
+  fileSize?: number;
 }
 
 const DEFAULT_MAX_DEPTH = 64;
@@ -97,6 +104,10 @@ function parse(bytes: Uint8Array, options: ParseOptions): DicomFile {
   let ts: TransferSyntax | undefined = declared === '' ? undefined : transferSyntaxOf(declared);
 
   let data = bytes;
+  const partial = options.fileSize !== undefined && options.fileSize > bytes.length;
+  if (ts?.deflated && partial) {
+    throw new DicomParseError('truncated', 'A deflated data set can only be read whole.');
+  }
   if (ts?.deflated) {
     data = inflate(bytes.subarray(pos), options.maxInflatedBytes ?? DEFAULT_MAX_INFLATED);
     pos = 0;
@@ -126,7 +137,12 @@ function parse(bytes: Uint8Array, options: ParseOptions): DicomFile {
     enc = { explicitVr: ts.explicitVr, littleEndian: ts.littleEndian };
   }
 
-  const { dataset } = new DatasetReader(data, maxDepth).read(pos, enc);
+  const fileSize = partial ? options.fileSize : undefined;
+  const { dataset } = new DatasetReader(data, maxDepth).read(pos, enc, undefined, fileSize);
+  if (partial && !dataset.get(Tags.PixelData)?.deferred) {
+    // The bytes ended on an element boundary: what follows them is unknown, not absent.
+    throw new DicomParseError('truncated', 'Only the start of the file was read: read it whole.');
+  }
   return { meta, dataset, transferSyntax: ts, hadPreamble };
 }
 

@@ -26,17 +26,45 @@ interface Encoding {
   le: boolean;
 }
 
-/** Encodes a file as a list of chunks: preamble, "DICM", meta group, data set. */
-export function writeDicom(file: DicomFile): Buffer[] {
+export interface WriteOptions {
+  /**
+   * Pad the file to this many bytes before the deferred Pixel Data value (the source's header
+   * length), so the new header can be written over a copy of the source. The padding is the meta
+   * group's own Private Information (0002,0102), zeros, under RadFed's creator UID (0002,0100); when
+   * the header is longer, or too little shorter to hold those two elements, it is left unpadded.
+   */
+  headerLength?: number;
+}
+
+/** (0002,0100) with RadFed's UID and the header of (0002,0102): what padding costs at least. */
+const PADDING_OVERHEAD = 8 + IMPLEMENTATION_CLASS_UID.length + (IMPLEMENTATION_CLASS_UID.length & 1) + 12;
+const PRIVATE_INFORMATION_CREATOR = 0x00020100;
+const PRIVATE_INFORMATION = 0x00020102;
+
+/**
+ * Encodes a file as a list of chunks: preamble, "DICM", meta group, data set. A deferred Pixel Data
+ * value (DicomElement.deferred) is not in them: its header ends the last chunk, its value follows.
+ */
+export function writeDicom(file: DicomFile, options: WriteOptions = {}): Buffer[] {
   const ts = file.transferSyntax;
   const body = new ChunkWriter();
   writeDataset(body, file.dataset, { explicitVr: ts.explicitVr, le: ts.littleEndian }, true);
   let dataChunks = body.finish();
   if (ts.deflated) dataChunks = [deflateRawSync(Buffer.concat(dataChunks))];
-  return [...writeMeta(file), ...dataChunks];
+  let meta = writeMeta(file, 0);
+  if (options.headerLength !== undefined) {
+    const gap = options.headerLength - chunksLength(meta) - body.length;
+    const canPad = gap >= PADDING_OVERHEAD && (gap & 1) === 0 && !file.meta.has(PRIVATE_INFORMATION);
+    if (canPad) meta = writeMeta(file, gap - PADDING_OVERHEAD);
+  }
+  return [...meta, ...dataChunks];
 }
 
-function writeMeta(file: DicomFile): Buffer[] {
+const chunksLength = (chunks: readonly Buffer[]): number =>
+  chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+
+/** The meta group; with `padding` (bytes, even), RadFed's Private Information of that many zeros. */
+function writeMeta(file: DicomFile, padding: number): Buffer[] {
   const meta: DicomDataset = new Map();
   for (const [t, el] of file.meta)
     if (t >>> 16 === 0x0002 && t !== Tags.FileMetaInformationGroupLength) meta.set(t, el);
@@ -68,6 +96,12 @@ function writeMeta(file: DicomFile): Buffer[] {
   // The syntax the data set is really written in, whatever the source said (PS3.10 7.1).
   const tsUid = Tags.TransferSyntaxUID;
   meta.set(tsUid, { tag: tsUid, vr: 'UI', value: encodeText(file.transferSyntax.uid, 'UI') });
+  if (padding > 0) {
+    const creator = PRIVATE_INFORMATION_CREATOR;
+    meta.set(creator, { tag: creator, vr: 'UI', value: encodeText(IMPLEMENTATION_CLASS_UID, 'UI') });
+    const info = PRIVATE_INFORMATION;
+    meta.set(info, { tag: info, vr: 'OB', value: new Uint8Array(padding) });
+  }
 
   const group = new ChunkWriter();
   writeDataset(group, meta, { explicitVr: true, le: true }, false);
@@ -92,6 +126,7 @@ const sortedTags = (ds: DicomDataset): Tag[] => Array.from(ds.keys()).sort((a, b
 /** Writes a data set, elements sorted by tag at every level, iteratively (any depth). */
 function writeDataset(w: ChunkWriter, root: DicomDataset, enc: Encoding, isFileDataset: boolean): void {
   const stack: Frame[] = [{ kind: 'dataset', ds: root, tags: sortedTags(root), next: 0, isItem: false }];
+  let deferredWritten = false;
   while (stack.length > 0) {
     const frame = stack[stack.length - 1] as Frame;
     if (frame.kind === 'sequence') {
@@ -120,6 +155,12 @@ function writeDataset(w: ChunkWriter, root: DicomDataset, enc: Encoding, isFileD
     const el = frame.ds.get(t);
     if (!el || (t & 0xffff) === 0 || t >>> 16 === 0xfffe) continue;
     if (isFileDataset && stack.length === 1 && t >>> 16 === 0x0002) continue;
+    if (deferredWritten) {
+      throw new DicomWriteError(
+        'invalid-value',
+        `Element ${formatTag(t)} comes after pixel data that is still in the source file: read the whole file.`,
+      );
+    }
 
     if (el.items || el.vr === 'SQ') {
       const items = el.items ?? [];
@@ -133,6 +174,17 @@ function writeDataset(w: ChunkWriter, root: DicomDataset, enc: Encoding, isFileD
       w.bytes(el.encapsulated);
       continue;
     }
+    if (el.deferred) {
+      if (!isFileDataset || stack.length !== 1 || (el.deferred.length & 1) === 1) {
+        throw new DicomWriteError(
+          'invalid-value',
+          `Element ${formatTag(t)} is still in the source file, which only top-level pixel data of even length may be: read the whole file.`,
+        );
+      }
+      writeHeader(w, t, writtenVr(el.vr, el.deferred.length, enc), el.deferred.length, enc);
+      deferredWritten = true;
+      continue;
+    }
     const value = el.value ?? EMPTY;
     const odd = value.length & 1;
     const length = value.length + odd;
@@ -142,12 +194,15 @@ function writeDataset(w: ChunkWriter, root: DicomDataset, enc: Encoding, isFileD
         `Element ${formatTag(t)} is too long for DICOM (over 4 GiB): split the object.`,
       );
     }
-    const vr = enc.explicitVr && length > 0xffff && !LONG_VRS.has(el.vr) ? 'UN' : el.vr;
-    writeHeader(w, t, vr, length, enc);
+    writeHeader(w, t, writtenVr(el.vr, length, enc), length, enc);
     w.bytes(value);
     if (odd) w.byte(padByteOf(el.vr));
   }
 }
+
+/** A long value whose VR has a 2-byte length field goes out as UN (see the header). */
+const writtenVr = (vr: Vr, length: number, enc: Encoding): Vr =>
+  enc.explicitVr && length > 0xffff && !LONG_VRS.has(vr) ? 'UN' : vr;
 
 function writeTag(w: ChunkWriter, t: Tag, le: boolean): void {
   w.u16(t >>> 16, le);

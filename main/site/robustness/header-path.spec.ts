@@ -1,0 +1,71 @@
+// `radfed deid` de-identifies a big file from its first bytes when its pixel data is its last element
+// (deidentifyHeader), and reads it whole otherwise. On every file of Debian's pydicom test set, cut at
+// several lengths (few of them are bigger than the 32 KiB read first, so smaller first parts stand in,
+// down to cuts inside the meta group), and on cut and lengthened copies of the big ones, the
+// first-bytes path must give exactly the whole file's outcome: the same status and reason, and,
+// padding aside, the same output bytes.
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { HEAD_BYTES } from '../batch/deid-file.ts';
+import { deidentifyHeader, deidentifyInstance } from '../deid/index.ts';
+import { parseDicom, writeDicom } from '../dicom/index.ts';
+import { pydicomTestFiles } from './pydicom-files.ts';
+
+const files = pydicomTestFiles();
+const big = files.filter((file) => statSync(file).size > HEAD_BYTES);
+const HEAD_SIZES = [200, 1_024, 4_096, HEAD_BYTES];
+const settings = { secret: new Uint8Array(32).fill(7), options: [] };
+
+function withoutPadding(bytes: Uint8Array): Buffer {
+  const file = parseDicom(bytes);
+  file.meta.delete(0x00020100);
+  file.meta.delete(0x00020102);
+  return Buffer.concat(writeDicom(file));
+}
+
+/** Compares the two paths on one input; says whether the first-bytes path took it. */
+function samePathOutcome(name: string, bytes: Buffer, headSize = HEAD_BYTES): boolean {
+  const head = deidentifyHeader(bytes.subarray(0, headSize), bytes.length, settings);
+  if (head === null) return false;
+  const whole = deidentifyInstance(bytes, settings);
+  expect([head.status, head.reason], name).toEqual([whole.status, whole.reason]);
+  expect(head.instance, name).toEqual(whole.instance);
+  if (head.output && whole.output) {
+    const from = head.sourceTailFrom as number;
+    const written = Buffer.concat([...head.output, bytes.subarray(from)]);
+    expect(withoutPadding(written).equals(Buffer.concat(whole.output)), name).toBe(true);
+  }
+  return true;
+}
+
+describe.skipIf(files.length === 0)(
+  'the first-bytes path on the pydicom test set (needs python3-pydicom)',
+  () => {
+    it('gives each file, from first parts of several lengths, exactly the outcome of the whole file', () => {
+      let taken = 0;
+      for (const file of files) {
+        const bytes = readFileSync(file);
+        for (const size of HEAD_SIZES) {
+          if (size < bytes.length && samePathOutcome(`${basename(file)} from ${size}`, bytes, size)) taken++;
+        }
+      }
+      // Most are read whole: compressed or deflated, smaller than the cut, or with an element after the
+      // pixel data (CT_small.dcm's Data Set Trailing Padding). 14 (file, cut) pairs take the path.
+      expect(taken).toBeGreaterThanOrEqual(10);
+    });
+
+    it('reads whole, and so rejects as before, files cut inside their pixel data or with bytes after it', () => {
+      for (const file of big) {
+        const bytes = readFileSync(file);
+        for (const changed of [
+          bytes.subarray(0, bytes.length - 3),
+          bytes.subarray(0, HEAD_BYTES + 10),
+          Buffer.concat([bytes, Buffer.alloc(16, 0x41)]),
+        ]) {
+          expect(samePathOutcome(`${basename(file)} changed`, changed), basename(file)).toBe(false);
+        }
+      }
+    });
+  },
+);

@@ -88,6 +88,8 @@ export function deidentifyHeader(
   }
   const sourceTailFrom = file.dataset.get(Tags.PixelData)?.deferred?.offset;
   if (sourceTailFrom === undefined) return null;
+  // An element with a higher tag, placed out of order before the pixel data, is written after it.
+  for (const tag of file.dataset.keys()) if (tag > Tags.PixelData) return null;
   const outcome = deidentifyParsed(file, settings, sourceTailFrom);
   return outcome.output ? { ...outcome, sourceTailFrom } : outcome;
 }

@@ -3,12 +3,13 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { PYDICOM_TEST_FILES } from '../robustness/pydicom-files.ts';
 import { buildFileMeta } from './file-meta.ts';
 import type { DicomDataset, DicomElement, Tag, TransferSyntax } from './model.ts';
 import { transferSyntaxOf } from './transfer-syntax.ts';
 import { writeDicom } from './write-dicom.ts';
 
-export const PYDICOM_TEST_FILES = '/usr/lib/python3/dist-packages/pydicom/data/test_files';
+export { PYDICOM_TEST_FILES };
 export const SYSTEM_PYTHON = '/usr/bin/python3';
 
 /** Every file under the pydicom test directory, as paths relative to it, sorted. */

@@ -2,10 +2,11 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deidentifyInstance } from '../deid/index.ts';
-import { parseDicom, Tags, writeDicom } from '../dicom/index.ts';
+import { parseDicom, Tags } from '../dicom/index.ts';
 import { deidentifyBatch, readWholeFile, type FileOutcome } from './index.ts';
 import { HEAD_BYTES } from './deid-file.ts';
 import { filesUnder, pixelPattern, SECRET, workFolder, writeCtFile } from './test-files.ts';
+import { withoutPadding } from '../dicom/test-support.ts';
 
 const work = workFolder('batch');
 const settings = { secret: SECRET, options: [] };
@@ -25,14 +26,6 @@ function corpus(name: string): string[] {
     writeCtFile(path, i, bytes, i % 3, privateBytesOf(i));
     return path;
   });
-}
-
-/** A file's bytes without the padding a header written over a copy of its source may carry. */
-function withoutPadding(bytes: Uint8Array): Buffer {
-  const file = parseDicom(bytes);
-  file.meta.delete(0x00020100);
-  file.meta.delete(0x00020102);
-  return Buffer.concat(writeDicom(file));
 }
 
 function expectOutputsExact(inputs: string[], outcomes: FileOutcome[], outDir: string): void {

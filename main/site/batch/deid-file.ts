@@ -113,6 +113,17 @@ const cannotRead = (input: string, error: unknown): FileOutcome => {
   return { input, status: 'rejected', output: null, reason: `cannot read the file (${code})`, bytesIn: 0 };
 };
 
+/** The engine promises not to throw on bad input; if it does anyway, the file is not released. */
+function safely<T extends InstanceOutcome | null>(run: () => T): T | InstanceOutcome {
+  try {
+    return run();
+  } catch {
+    const reason =
+      'RadFed could not process this file (internal error); nothing was written. Please report it.';
+    return { status: 'rejected', reason, output: null, instance: null, actions: {} };
+  }
+}
+
 export function deidentifyFile(input: string, outDir: string, settings: DeidSettings): FileOutcome {
   let read: InputRead;
   try {
@@ -120,24 +131,18 @@ export function deidentifyFile(input: string, outDir: string, settings: DeidSett
   } catch (error) {
     return cannotRead(input, error);
   }
-  let outcome: InstanceOutcome | null;
-  try {
-    outcome = read.bytes.length < read.size ? deidentifyHeader(read.bytes, read.size, settings) : null;
-    if (!outcome) {
-      if (read.bytes.length < read.size) {
-        try {
-          read = { ...read, bytes: readWholeFile(input) };
-        } catch (error) {
-          return cannotRead(input, error);
-        }
+  // From the first bytes when they do; otherwise the whole file is read and de-identified.
+  const partial = read.bytes.length < read.size;
+  let outcome = partial ? safely(() => deidentifyHeader(read.bytes, read.size, settings)) : null;
+  if (!outcome) {
+    if (partial) {
+      try {
+        read = { ...read, bytes: readWholeFile(input) };
+      } catch (error) {
+        return cannotRead(input, error);
       }
-      outcome = deidentifyInstance(read.bytes, settings);
     }
-  } catch {
-    // The engine promises not to throw on bad input; if it does anyway, the file is not released.
-    const reason =
-      'RadFed could not process this file (internal error); nothing was written. Please report it.';
-    return { input, status: 'rejected', output: null, reason, bytesIn: read.size };
+    outcome = safely(() => deidentifyInstance(read.bytes, settings));
   }
   const bytesIn = read.size;
   if (outcome.status !== 'deidentified' || !outcome.output || !outcome.instance) {

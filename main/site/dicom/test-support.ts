@@ -7,6 +7,7 @@ import { PYDICOM_TEST_FILES } from '../robustness/pydicom-files.ts';
 import { buildFileMeta } from './file-meta.ts';
 import type { DicomDataset, DicomElement, Tag, TransferSyntax } from './model.ts';
 import { transferSyntaxOf } from './transfer-syntax.ts';
+import { parseDicom } from './parse-dicom.ts';
 import { writeDicom } from './write-dicom.ts';
 
 export { PYDICOM_TEST_FILES };
@@ -217,4 +218,15 @@ export function datasetDiffs(a: DicomDataset, b: DicomDataset): string[] {
     for (const t of y.keys()) if (!skip(t) && !x.has(t)) diffs.push(`${path}${t.toString(16)} extra`);
   }
   return diffs;
+}
+
+/**
+ * A file's bytes without the padding a header written over a copy of its source carries (Private
+ * Information Creator UID and Private Information, PS3.10), to compare with a file written whole.
+ */
+export function withoutPadding(bytes: Uint8Array): Buffer {
+  const file = parseDicom(bytes);
+  file.meta.delete(0x00020100);
+  file.meta.delete(0x00020102);
+  return Buffer.concat(writeDicom(file));
 }

@@ -14,26 +14,19 @@ import {
   buildFileMeta,
   encodeText,
   EXPLICIT_VR_LITTLE_ENDIAN as EXPLICIT_LE,
-  parseDicom,
   Tags,
   transferSyntaxOf,
   writeDicom,
 } from '../dicom/index.ts';
 import { mutateCorpus } from './mutate.ts';
 import { pydicomTestFiles } from './pydicom-files.ts';
+import { withoutPadding } from '../dicom/test-support.ts';
 
 const files = pydicomTestFiles();
 const big = files.filter((file) => statSync(file).size > HEAD_BYTES);
 const HEAD_SIZES = [200, 1_024, 4_096, HEAD_BYTES];
 const settings = { secret: new Uint8Array(32).fill(7), options: [] };
 const CT = '1.2.840.10008.5.1.4.1.1.2';
-
-function withoutPadding(bytes: Uint8Array): Buffer {
-  const file = parseDicom(bytes);
-  file.meta.delete(0x00020100);
-  file.meta.delete(0x00020102);
-  return Buffer.concat(writeDicom(file));
-}
 
 /** Compares the two paths on one input; says whether the first-bytes path took it. */
 function samePathOutcome(name: string, bytes: Buffer, headSize = HEAD_BYTES): boolean {

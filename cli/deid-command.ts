@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parsePositiveInt } from './arguments.ts';
-import { deidentifyBatch, walkFiles, type FileOutcome } from '../main/site/batch/index.ts';
+import { deidentifyBatch, outputWriteError, walkFiles, type FileOutcome } from '../main/site/batch/index.ts';
 import { DEID_OPTIONS, parseDeidOptions } from '../main/site/deid/index.ts';
 import { loadOrCreateSiteSecret } from '../main/site/secret/index.ts';
 import { terminalProgress } from './progress.ts';
@@ -58,7 +58,11 @@ async function runDeidCommand(input: string, out: string, flags: DeidFlags): Pro
   const secret = loadOrCreateSiteSecret(resolve(flags.key));
   const inputs = walkFiles(input);
   const outDir = resolve(out);
-  mkdirSync(outDir, { recursive: true });
+  try {
+    mkdirSync(outDir, { recursive: true });
+  } catch (error) {
+    throw outputWriteError(error);
+  }
   const reportPath = resolve(flags.report ?? join(outDir, 'deid-report.json'));
   const startedAt = new Date().toISOString();
   const progress = terminalProgress('De-identifying', inputs.length);

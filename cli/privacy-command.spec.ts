@@ -2,30 +2,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { initHub } from '../hub/setup/index.ts';
 import { testTask } from '../hub/testing/test-hub.ts';
-import { main } from './main.ts';
+import { runRadfed } from './test-cli.ts';
 
-async function radfed(...args: string[]): Promise<{ status: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-  try {
-    const status = await main(args);
-    return { status, out, err };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-}
+const radfed = runRadfed;
 
 describe('radfed privacy', () => {
   it('prints ε and the best order for the published DP-SGD setting', async () => {

@@ -8,5 +8,5 @@ export {
   type FileStatus,
 } from './deid-file.ts';
 export { deidentifyBatch, type DeidBatchOptions } from './deid-pool.ts';
-export { PARTIAL_SUFFIX } from './output-writes.ts';
+export { outputWriteError, PARTIAL_SUFFIX } from './output-writes.ts';
 export { beginRun, endRun, RUN_MARKER } from './run-marker.ts';

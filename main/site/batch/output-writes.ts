@@ -88,14 +88,15 @@ export function writeOutput(
   } catch (error) {
     rmSync(temporary, { force: true });
     if (error instanceof SourceChangedError) throw error;
-    throw outputError(error);
+    throw outputWriteError(error);
   }
 }
 
 const lengthOf = (chunks: readonly Uint8Array[]): number =>
   chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
 
-function outputError(error: unknown): OutputWriteError {
+/** A failure to write into the output folder, with what to do about it. */
+export function outputWriteError(error: unknown): OutputWriteError {
   const code = (error as NodeJS.ErrnoException).code ?? 'error';
   const advice =
     code === 'ENOSPC'

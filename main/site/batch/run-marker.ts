@@ -4,7 +4,7 @@
 // (output-writes.ts), and none is a finished file. The mark goes when the run ends, failed or not.
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PARTIAL_SUFFIX } from './output-writes.ts';
+import { outputWriteError, PARTIAL_SUFFIX } from './output-writes.ts';
 
 export const RUN_MARKER = '.radfed-deid-running';
 
@@ -20,7 +20,7 @@ export function beginRun(outDir: string): number {
     writeFileSync(marker, `${process.pid}\n`);
   } catch (error) {
     // A folder that does not exist yet: created by the first output, and nothing to clean in it.
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw outputWriteError(error);
   }
   return removed;
 }

@@ -8,6 +8,7 @@ export default defineConfig({
       'shared/**/*.spec.ts',
       'hub/**/*.spec.ts',
       'cli/**/*.spec.ts',
+      'scripts/**/*.spec.ts',
     ],
     testTimeout: 60_000,
     hookTimeout: 60_000,

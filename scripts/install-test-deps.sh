@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests drive for real, when they are missing:
-# Chromium (browser tests), dcmtk (dcmdump, storescu), pydicom + numpy (an independent DICOM reader
-# and its test files), Orthanc (the anonymizer `radfed bench deid` compares with).
+# Installs the Debian packages the tests drive for real, when they are missing, then checks that every
+# command and Python module the test helpers call is there (scripts/check-test-deps.sh), so a machine
+# that lacks one stops here with the package's name instead of failing one spec later on.
+#   chromium        browser tests (Playwright drives Debian's Chromium)
+#   dcmtk           dcmdump, storescu, echoscu, dcmcjpeg/dcmcjpls/dcmcrle/dcmdjpeg…: an independent reader and DICOM peer
+#   python3-pydicom an independent DICOM reader, and its test files (the odd real-world corpus)
+#   python3-numpy   pydicom's pixel_array
+#   python3-pil     pydicom's JPEG and JPEG 2000 decoders (decode-pixels.spec.ts)
+#   orthanc         the anonymizer `radfed bench deid` compares with, and a PACS for the receiver's tests
+#   dicom3tools     dciodvfy, the conformance validator de-identified outputs are checked with
 set -euo pipefail
+cd "$(dirname "$0")/.."
 declare -A probe=(
   [chromium]=/usr/bin/chromium
   [dcmtk]=/usr/bin/dcmdump
   [python3-pydicom]=/usr/lib/python3/dist-packages/pydicom/__init__.py
   [python3-numpy]=/usr/lib/python3/dist-packages/numpy/__init__.py
+  [python3-pil]=/usr/lib/python3/dist-packages/PIL/__init__.py
   [orthanc]=/usr/sbin/Orthanc
+  [dicom3tools]=/usr/bin/dciodvfy
 )
 missing=()
 for package in "${!probe[@]}"; do
@@ -16,11 +26,12 @@ for package in "${!probe[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "Debian test packages: all present"
-  exit 0
+else
+  echo "Installing Debian packages: ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-echo "Installing Debian packages: ${missing[*]}"
-sudo_cmd=()
-[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-export DEBIAN_FRONTEND=noninteractive
-"${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+bash scripts/check-test-deps.sh

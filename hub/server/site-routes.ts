@@ -46,10 +46,14 @@ const versionParams = taskParams.extend({
 });
 const uploadParams = z.object({ uploadId: z.string().min(1).max(64) });
 const chunkParams = uploadParams.extend({ index: z.coerce.number().int().min(0) });
-const roundQuery = z.object({
-  after: z.string().max(200).optional(),
-  wait: z.coerce.number().int().min(0).max(60).default(0),
-});
+// The long-poll's parameters, as the site client sends them and docs/protocol.md names them. Strict,
+// so a misspelt one (`waitSeconds`) is refused with its name instead of silently answering at once.
+const roundQuery = z
+  .object({
+    after: z.string().max(200).optional(),
+    wait: z.coerce.number().int().min(0).max(60).default(0),
+  })
+  .strict();
 
 export function registerSiteRoutes(
   app: HubApp,

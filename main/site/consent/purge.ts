@@ -8,6 +8,7 @@ import { rm, unlink } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { AuditLog, AuditDetail } from '../audit/index.ts';
+import { eraseFreedPages } from '../store/index.ts';
 import { ConsentError } from './consent-error.ts';
 import { ConsentRegister } from './consent-register.ts';
 
@@ -138,6 +139,8 @@ export async function purgePatientData(
       },
     });
   }).immediate();
+  // The deleted rows' older page copies in the write-ahead log go too (secure_delete zeroed site.db's).
+  eraseFreedPages(db);
   return result;
 }
 

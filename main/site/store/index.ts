@@ -1,4 +1,10 @@
-export { openSiteDatabase, SiteDatabaseError, type SiteDatabase } from './site-database.ts';
+export {
+  eraseFreedPages,
+  openSiteDatabase,
+  SiteDatabaseError,
+  type FreedPagesErasure,
+  type SiteDatabase,
+} from './site-database.ts';
 export {
   applyMigrations,
   schemaVersion,

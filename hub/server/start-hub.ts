@@ -8,6 +8,7 @@ import { createEnrollmentToken, type CreatedToken } from '../enrollment.ts';
 import { openHubContext, type HubContext, type HubLimits } from '../hub-context.ts';
 import { forgetOldNonces } from '../request-auth.ts';
 import { advanceAllTasks, advanceTask, type RoundEvent } from '../rounds.ts';
+import { keepNewFilesPrivate, tightenHubFolder } from '../setup/index.ts';
 import { installErrorHandling, keepRawBodies, type HubApp } from './http-plumbing.ts';
 import { registerSecAggRoutes } from './secagg-routes.ts';
 import { registerSiteRoutes } from './site-routes.ts';
@@ -43,11 +44,26 @@ export interface RunningHub {
 }
 
 export async function startHub(options: StartHubOptions): Promise<RunningHub> {
+  keepNewFilesPrivate();
   const ctx = openHubContext(options.dir, {
     ...(options.now ? { now: options.now } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
   });
   const logger = options.logger === undefined ? pino({ level: 'info' }) : options.logger;
+  // A folder made by an older RadFed, copied, or opened up by hand: private again before sites connect.
+  let opened: string[];
+  try {
+    opened = tightenHubFolder(options.dir);
+  } catch (error) {
+    ctx.store.close();
+    throw error;
+  }
+  if (opened.length > 0 && logger) {
+    logger.warn(
+      { paths: opened.slice(0, 20), count: opened.length },
+      'the hub folder was readable by other users; made it private (folders 0700, files 0600)',
+    );
+  }
   const closing = new AbortController();
   const app: HubApp = Fastify({
     https: { key: ctx.keys.serverKeyPem, cert: ctx.keys.serverChainPem },

@@ -1,9 +1,25 @@
 import { X509Certificate } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { certificateFingerprint } from '../../shared/federation/index.ts';
+import { certificateFingerprint, encodeWeights } from '../../shared/federation/index.ts';
+import { setCoordinatorPassword } from '../dashboard/index.ts';
+import { TEST_SCRYPT_COST } from '../dashboard/testing/dashboard-client.ts';
+import { startHub } from '../server/start-hub.ts';
+import { createTask } from '../tasks.ts';
+import { testTask, testWeights } from '../testing/test-hub.ts';
 import { HubStore } from '../store/index.ts';
 import { initHub } from './hub-init.ts';
 import { loadHubKeys } from './hub-keys.ts';
@@ -65,4 +81,63 @@ describe('radfed hub init', () => {
     await expect(initHub({ dir: full })).rejects.toThrow(/not empty/);
     expect(readFileSync(join(full, 'notes.txt'), 'utf8')).toBe('keep me');
   });
+});
+
+/** Every entry under dir whose mode lets anyone but the owner in: "path 0644". */
+function openToOthers(dir: string): string[] {
+  const found: string[] = [];
+  const visit = (path: string) => {
+    const stats = lstatSync(path);
+    if ((stats.mode & 0o077) !== 0)
+      found.push(`${relative(dir, path) || '.'} ${(stats.mode & 0o777).toString(8)}`);
+    if (stats.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
+  };
+  visit(dir);
+  return found;
+}
+
+describe('the hub folder is private', () => {
+  it('makes an existing empty 0777 folder 0700 and every file in it 0600', async () => {
+    const dir = tempDir();
+    mkdirSync(dir);
+    chmodSync(dir, 0o777);
+    const { layout } = await initHub({ dir });
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(layout.database).mode & 0o777).toBe(0o600);
+    expect(statSync(layout.config).mode & 0o777).toBe(0o600);
+    expect(openToOthers(dir)).toEqual([]);
+  });
+
+  it('keeps files the running hub writes later private, and closes a folder opened up by hand', async () => {
+    const dir = tempDir();
+    const { layout } = await initHub({ dir });
+    for (const path of [dir, layout.blobs, layout.uploads]) chmodSync(path, 0o755);
+    for (const path of [layout.database, layout.config, layout.caCert]) chmodSync(path, 0o644);
+    const hub = await startHub({ dir, port: 0, logger: false });
+    try {
+      expect(openToOthers(dir)).toEqual([]);
+      // What the hub and the coordinator command write afterwards: a model blob, the sqlite -wal and
+      // -shm, the accounts file.
+      createTask(hub.ctx, testTask(), encodeWeights(testWeights()));
+      await setCoordinatorPassword(dir, 'coordinator', 'correct horse battery staple', {
+        cost: TEST_SCRYPT_COST,
+      });
+      expect(readdirSync(dir)).toEqual(expect.arrayContaining(['hub.db-wal', 'coordinators.json']));
+      expect(readdirSync(layout.blobs, { recursive: true }).length).toBeGreaterThan(0);
+      expect(openToOthers(dir)).toEqual([]);
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'refuses a folder that belongs to another user (needs root to give one away)',
+    async () => {
+      const dir = tempDir();
+      mkdirSync(dir);
+      chownSync(dir, 65534, 65534);
+      await expect(initHub({ dir })).rejects.toThrow(/belongs to another user \(uid 65534\)/);
+      expect(readdirSync(dir)).toEqual([]);
+    },
+  );
 });

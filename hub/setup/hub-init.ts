@@ -1,5 +1,6 @@
 // `radfed hub init`: a new hub folder with its database, blob store, CA and TLS certificate, and its
-// Ed25519 signing and X25519 exchange keys. Refuses to touch a folder that already holds a hub.
+// Ed25519 signing and X25519 exchange keys. Refuses to touch a folder that already holds a hub. The
+// folder is made private (0700, files 0600) before anything is written into it.
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { z } from 'zod';
@@ -8,6 +9,7 @@ import { HubError } from '../hub-errors.ts';
 import { HubStore } from '../store/index.ts';
 import { checkHostNames } from './host-names.ts';
 import { hubLayout, type HubLayout } from './hub-layout.ts';
+import { makePrivateFolder, PRIVATE_DIR_MODE, tightenHubFolder } from './private-folder.ts';
 
 export const DEFAULT_HUB_PORT = 8443;
 export const DEFAULT_HOSTS = ['localhost', '127.0.0.1'];
@@ -46,8 +48,9 @@ export async function initHub(options: InitHubOptions): Promise<{ layout: HubLay
   }
   const hosts = checkHostNames(options.hosts && options.hosts.length > 0 ? options.hosts : DEFAULT_HOSTS);
   const name = options.name ?? basename(options.dir);
-  mkdirSync(layout.keys, { recursive: true, mode: 0o700 });
-  mkdirSync(layout.uploads, { recursive: true });
+  makePrivateFolder(options.dir);
+  mkdirSync(layout.keys, { recursive: true, mode: PRIVATE_DIR_MODE });
+  mkdirSync(layout.uploads, { recursive: true, mode: PRIVATE_DIR_MODE });
   // Loaded only here: the X.509 library is large, and only `hub init` needs it.
   const { createHubCertificates } = await import('./certificates.ts');
   const certificates = await createHubCertificates({ hosts, hubName: name });
@@ -66,7 +69,9 @@ export async function initHub(options: InitHubOptions): Promise<{ layout: HubLay
     createdAt: new Date().toISOString(),
   };
   // Written last: a hub folder without hub.json is a failed init, and init may be run again there.
-  writeFileSync(layout.config, `${JSON.stringify(config, null, 2)}\n`);
+  writeFileSync(layout.config, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+  // What the libraries created with the process's umask (the database, the blob folder) made private too.
+  tightenHubFolder(options.dir);
   return { layout, config };
 }
 

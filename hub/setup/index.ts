@@ -11,3 +11,4 @@ export {
 } from './hub-init.ts';
 export { hubInfo, loadHubKeys, type HubKeys } from './hub-keys.ts';
 export { hubLayout, type HubLayout } from './hub-layout.ts';
+export { keepNewFilesPrivate, tightenHubFolder } from './private-folder.ts';

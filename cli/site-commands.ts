@@ -7,6 +7,7 @@ import { initSite, openSite, SiteAgent } from '../main/site/index.ts';
 import { siteTaskBudgets } from '../main/site/federation/index.ts';
 import { CliError } from './failure.ts';
 import { terminalProgress } from './progress.ts';
+import { registerSiteAuditCommands } from './site-audit-commands.ts';
 import { registerCohortCommands } from './site-cohort-commands.ts';
 import { registerConsentCommands } from './site-consent-commands.ts';
 import { registerFederationCommands } from './site-federation-commands.ts';
@@ -130,6 +131,7 @@ export function registerSiteCommands(program: Command): void {
   registerTrainCommand(site);
   registerFederationCommands(site);
   registerSiteUiCommand(site);
+  registerSiteAuditCommands(site);
 }
 
 export function describeStatus(status: SiteStatus): string {

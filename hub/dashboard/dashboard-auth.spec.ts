@@ -2,6 +2,7 @@
 // limit, expiry, CSRF and same-origin checks, and the site API left as strict as it was.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTestHub, type TestHub } from '../testing/test-hub.ts';
+import { SCRYPT_COST } from './coordinator-accounts.ts';
 import { setCoordinatorPassword } from './index.ts';
 import { DashboardClient, hiddenField, TEST_SCRYPT_COST } from './testing/dashboard-client.ts';
 
@@ -70,6 +71,27 @@ describe('hub dashboard sign-in', () => {
     expect(limited.status).toBe(429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(limited.text).toContain('Too many failed sign-ins');
+    expect(client.cookies.has('__Host-radfed-hub-session')).toBe(false);
+
+    testHub.shiftClock(5 * 60_000 + 1000);
+    expect((await client.login('coordinator', PASSWORD)).status).toBe(303);
+  });
+
+  it('counts parallel wrong passwords before checking them: at most the limit are checked, then even the right one is refused', async () => {
+    // A real-cost hash, so the guesses are still being checked when the others arrive (as in an attack).
+    await setCoordinatorPassword(testHub.dir, 'coordinator', PASSWORD, { cost: SCRYPT_COST });
+    // One client per attempt: each needs its own sign-in form token, as separate browser tabs would.
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => {
+        const tab = new DashboardClient(testHub.hub.url, testHub.hub.ctx.keys.caCertPem);
+        return tab.login('coordinator', `wrong guess ${i}`);
+      }),
+    );
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.filter((status) => status === 401).length).toBeLessThanOrEqual(3);
+    expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(17);
+    const right = await client.login('coordinator', PASSWORD);
+    expect(right.status).toBe(429);
     expect(client.cookies.has('__Host-radfed-hub-session')).toBe(false);
 
     testHub.shiftClock(5 * 60_000 + 1000);
@@ -159,6 +181,31 @@ describe('hub dashboard sign-in', () => {
     const form = await client.post('/v1/enroll', { tokenSecret: 'x' });
     expect(form.status).toBe(415);
     expect((await client.get('/v1/hub')).status).toBe(200);
+  });
+
+  it('checks one password at a time and turns further sign-ins away with 503 while it is busy', async () => {
+    const busy = await makeTestHub({
+      dashboard: {
+        limiter: { perAddress: 100, perAccount: 100 },
+        passwordChecks: { concurrent: 1, waiting: 0 },
+      },
+    });
+    try {
+      // Unknown names are checked against a full-cost decoy hash (a few hundred ms each), so the
+      // other sign-ins arrive while the first is still being checked.
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          new DashboardClient(busy.hub.url, busy.hub.ctx.keys.caCertPem).login(`nobody-${i}`, PASSWORD),
+        ),
+      );
+      const refused = answers.filter((answer) => answer.status === 503);
+      expect(refused.length).toBeGreaterThan(0);
+      expect(refused[0]?.headers['retry-after']).toBe('5');
+      expect(refused[0]?.text).toContain('The hub is busy checking other sign-ins');
+      expect(answers.every((answer) => answer.status === 401 || answer.status === 503)).toBe(true);
+    } finally {
+      await busy.cleanup();
+    }
   });
 
   it('says how to make the first account when there is none', async () => {

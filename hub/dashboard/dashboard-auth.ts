@@ -7,6 +7,11 @@ import type { HubContext } from '../hub-context.ts';
 import { decoyHash, findAccount, readAccounts, verifyPassword } from './coordinator-accounts.ts';
 import { clearCookie, LOGIN_COOKIE, readCookie, SESSION_COOKIE, setCookie } from './cookies.ts';
 import { LoginLimiter, type LimiterPolicy } from './login-limiter.ts';
+import {
+  DEFAULT_PASSWORD_CHECK_POLICY,
+  PasswordCheckGate,
+  type PasswordCheckPolicy,
+} from './password-check-gate.ts';
 import { randomToken, sameSecret, SessionStore, type Session, type SessionPolicy } from './sessions.ts';
 import { DASHBOARD_PREFIX } from './views/layout.ts';
 import { loginPage, plainPage } from './views/login-view.ts';
@@ -14,6 +19,7 @@ import { loginPage, plainPage } from './views/login-view.ts';
 export interface DashboardAuthOptions {
   readonly sessions?: Partial<SessionPolicy>;
   readonly limiter?: Partial<LimiterPolicy>;
+  readonly passwordChecks?: Partial<PasswordCheckPolicy>;
 }
 
 export type FormBody = Record<string, string>;
@@ -38,6 +44,7 @@ function field(form: FormBody, name: string, max: number): string {
 export class DashboardAuth {
   readonly sessions: SessionStore;
   readonly limiter: LoginLimiter;
+  readonly passwordChecks: PasswordCheckGate;
   private readonly active = new WeakMap<FastifyRequest, Session>();
 
   constructor(
@@ -53,6 +60,10 @@ export class DashboardAuth {
       perAddress: options.limiter?.perAddress ?? 5,
       perAccount: options.limiter?.perAccount ?? 10,
       windowMs: options.limiter?.windowMs ?? 15 * 60_000,
+    });
+    this.passwordChecks = new PasswordCheckGate({
+      ...DEFAULT_PASSWORD_CHECK_POLICY,
+      ...options.passwordChecks,
     });
   }
 
@@ -109,21 +120,37 @@ export class DashboardAuth {
       });
     }
     const address = request.ip;
-    const waitMs = this.limiter.waitMs(address, user);
-    if (waitMs > 0) {
+    // Counted as a failure before the password is checked, so parallel guesses cannot pass the limit.
+    const started = this.limiter.begin(address, user);
+    if ('waitMs' in started) {
       request.log.warn({ address }, 'dashboard sign-in refused: too many failures');
-      reply.header('retry-after', String(Math.ceil(waitMs / 1000)));
+      reply.header('retry-after', String(Math.ceil(started.waitMs / 1000)));
       return this.showLogin(request, reply, {
         status: 429,
-        error: `Too many failed sign-ins. Wait ${Math.ceil(waitMs / 60_000)} min and try again; if you forgot the password, set a new one on the hub machine with \`radfed hub coordinator set-password\`.`,
+        error: `Too many failed sign-ins. Wait ${Math.ceil(started.waitMs / 60_000)} min and try again; if you forgot the password, set a new one on the hub machine with \`radfed hub coordinator set-password\`.`,
         user,
       });
     }
-    const account = user ? findAccount(this.ctx.layout.root, user) : undefined;
-    // An unknown name costs as much time as a known one, so the answer's timing does not tell them apart.
-    const matches = await verifyPassword(password, account?.scrypt ?? (await decoyHash()));
-    if (!account || !matches) {
-      this.limiter.recordFailure(address, user);
+    const { attempt } = started;
+    let checked: Awaited<ReturnType<typeof this.checkPassword>>;
+    try {
+      checked = await this.checkPassword(user, password);
+    } catch (error) {
+      this.limiter.abandoned(attempt);
+      throw error;
+    }
+    if (checked.busy) {
+      this.limiter.abandoned(attempt);
+      request.log.warn({ address }, 'dashboard sign-in refused: too many sign-ins being checked');
+      reply.header('retry-after', '5');
+      return this.showLogin(request, reply, {
+        status: 503,
+        error: 'The hub is busy checking other sign-ins; try again in a few seconds.',
+        user,
+      });
+    }
+    const account = checked.value;
+    if (!account) {
       request.log.warn({ address }, 'dashboard sign-in failed');
       return this.showLogin(request, reply, {
         status: 401,
@@ -131,13 +158,23 @@ export class DashboardAuth {
         user,
       });
     }
-    this.limiter.recordSuccess(address);
+    this.limiter.succeeded(attempt);
     const { token } = this.sessions.create(account.user);
     request.log.info({ coordinator: account.user, address }, 'coordinator signed in');
     return reply
       .header('set-cookie', [setCookie(SESSION_COOKIE, token), clearCookie(LOGIN_COOKIE)])
       .redirect(`${DASHBOARD_PREFIX}/`, 303);
   };
+
+  /** The account when the password is right; at most a few scrypt checks run at once (see the gate). */
+  private checkPassword(user: string, password: string) {
+    return this.passwordChecks.run(async () => {
+      const account = user ? findAccount(this.ctx.layout.root, user) : undefined;
+      // An unknown name costs as much time as a known one, so the answer's timing does not tell them apart.
+      const matches = await verifyPassword(password, account?.scrypt ?? (await decoyHash()));
+      return account && matches ? account : undefined;
+    });
+  }
 
   /** POST /dashboard/logout (behind the guard, so it needs the CSRF token too). */
   logout = (request: FastifyRequest, reply: FastifyReply) => {

@@ -46,15 +46,23 @@ describe('SessionStore', () => {
 });
 
 describe('LoginLimiter', () => {
+  /** Begins an attempt that must be allowed; it stays counted as a failure. */
+  const fail = (limiter: LoginLimiter, address: string, user: string) => {
+    const started = limiter.begin(address, user);
+    if (!('attempt' in started)) throw new Error(`refused for ${started.waitMs} ms`);
+    return started.attempt;
+  };
+
   it('refuses an address after its failures, until the oldest counted one leaves the window', () => {
     const time = clock();
     const limiter = new LoginLimiter(time.now, { perAddress: 3, perAccount: 100, windowMs: 1000 });
     for (let i = 0; i < 3; i++) {
       expect(limiter.waitMs('10.0.0.1', 'coordinator')).toBe(0);
-      limiter.recordFailure('10.0.0.1', 'coordinator');
+      fail(limiter, '10.0.0.1', 'coordinator');
       time.add(100);
     }
     expect(limiter.waitMs('10.0.0.1', 'coordinator')).toBe(700);
+    expect(limiter.begin('10.0.0.1', 'coordinator')).toEqual({ waitMs: 700 });
     expect(limiter.waitMs('10.0.0.2', 'coordinator')).toBe(0);
     time.add(701);
     expect(limiter.waitMs('10.0.0.1', 'coordinator')).toBe(0);
@@ -62,14 +70,33 @@ describe('LoginLimiter', () => {
 
   it('limits guesses at one account from many addresses, and a success clears only its address', () => {
     const limiter = new LoginLimiter(clock().now, { perAddress: 2, perAccount: 3, windowMs: 1000 });
-    for (const address of ['a', 'b', 'c']) limiter.recordFailure(address, 'coordinator');
+    for (const address of ['a', 'b', 'c']) fail(limiter, address, 'coordinator');
     expect(limiter.waitMs('d', 'coordinator')).toBeGreaterThan(0);
     expect(limiter.waitMs('d', 'deputy')).toBe(0);
-    limiter.recordFailure('e', 'deputy');
-    limiter.recordFailure('e', 'other');
+    fail(limiter, 'e', 'deputy');
+    const right = fail(limiter, 'e', 'other');
     expect(limiter.waitMs('e', 'third')).toBeGreaterThan(0);
-    limiter.recordSuccess('e');
+    limiter.succeeded(right);
     expect(limiter.waitMs('e', 'third')).toBe(0);
+  });
+
+  it('counts attempts still being checked, so parallel guesses stop at the limit', () => {
+    const limiter = new LoginLimiter(clock().now, { perAddress: 5, perAccount: 100, windowMs: 1000 });
+    const started = Array.from({ length: 20 }, () => limiter.begin('10.0.0.1', 'coordinator'));
+    expect(started.filter((s) => 'attempt' in s)).toHaveLength(5);
+    expect(started.filter((s) => 'waitMs' in s)).toHaveLength(15);
+  });
+
+  it('takes back an attempt that succeeded (from the account) or was never checked (from both)', () => {
+    const limiter = new LoginLimiter(clock().now, { perAddress: 2, perAccount: 2, windowMs: 1000 });
+    const first = fail(limiter, 'a', 'coordinator');
+    const second = fail(limiter, 'b', 'coordinator');
+    expect(limiter.waitMs('c', 'coordinator')).toBeGreaterThan(0);
+    limiter.succeeded(second);
+    expect(limiter.waitMs('c', 'coordinator')).toBe(0);
+    limiter.abandoned(first);
+    fail(limiter, 'a', 'deputy');
+    expect(limiter.waitMs('a', 'deputy')).toBe(0);
   });
 });
 

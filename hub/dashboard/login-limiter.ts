@@ -1,6 +1,7 @@
 // Slows password guessing at the dashboard's sign-in: after a few failures from one address, or
-// against one account, further attempts are refused (HTTP 429) until the window has passed. Checked
-// before the password hash is computed, so a flood of guesses costs the hub nothing.
+// against one account, further attempts are refused (HTTP 429) until the window has passed. An
+// attempt is counted as a failure when it begins, before its password is checked, and taken back if
+// it succeeds: otherwise parallel guesses all pass the check while none has failed yet.
 
 export interface LimiterPolicy {
   /** Failed attempts allowed per client address within the window. */
@@ -18,6 +19,15 @@ export const DEFAULT_LIMITER_POLICY: LimiterPolicy = {
 
 const MAX_TRACKED = 10_000;
 
+/** One sign-in attempt, counted as failed until `succeeded` or `abandoned` says otherwise. */
+export interface SignInAttempt {
+  readonly address: string;
+  readonly user: string;
+  readonly at: number;
+}
+
+const keysOf = (address: string, user: string) => [`address:${address}`, `account:${user}`];
+
 export class LoginLimiter {
   private readonly failures = new Map<string, number[]>();
 
@@ -34,18 +44,34 @@ export class LoginLimiter {
     );
   }
 
-  recordFailure(address: string, user: string): void {
+  /**
+   * Starts an attempt: refused (the wait in ms) when the limit is reached, counting in-flight attempts;
+   * otherwise counted as a failure now, and the handle says when, for `succeeded` or `abandoned`.
+   */
+  begin(address: string, user: string): { waitMs: number } | { attempt: SignInAttempt } {
+    const waitMs = this.waitMs(address, user);
+    if (waitMs > 0) return { waitMs };
     if (this.failures.size > MAX_TRACKED) this.forgetOld();
-    for (const key of [`address:${address}`, `account:${user}`]) {
-      const times = this.recent(key);
-      times.push(this.now());
-      this.failures.set(key, times);
-    }
+    const at = this.now();
+    for (const key of keysOf(address, user)) this.failures.set(key, [...this.recent(key), at]);
+    return { attempt: { address, user, at } };
   }
 
-  /** A successful sign-in clears that address's failures (not the account's: others may be guessing). */
-  recordSuccess(address: string): void {
-    this.failures.delete(`address:${address}`);
+  /** The password was right: that address's failures are cleared (not the account's: others may be guessing). */
+  succeeded(attempt: SignInAttempt): void {
+    this.failures.delete(`address:${attempt.address}`);
+    this.takeBack(`account:${attempt.user}`, attempt.at);
+  }
+
+  /** The password was never checked (the hub was too busy): the attempt does not count. */
+  abandoned(attempt: SignInAttempt): void {
+    for (const key of keysOf(attempt.address, attempt.user)) this.takeBack(key, attempt.at);
+  }
+
+  private takeBack(key: string, at: number): void {
+    const times = this.failures.get(key);
+    const index = times?.lastIndexOf(at) ?? -1;
+    if (times && index >= 0) times.splice(index, 1);
   }
 
   private wait(key: string, allowed: number): number {

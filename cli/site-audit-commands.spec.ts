@@ -81,6 +81,7 @@ describe('radfed site audit verify', () => {
       () => ({ code: 0, stdout: '', stderr: '' }),
       (error: { code: number; stdout: string; stderr: string }) => error,
     );
+    expect(run.stderr).toBe('radfed: the audit chain is broken at entry 2.\n');
     expect(run.code).toBe(1);
     expect(JSON.parse(run.stdout)).toMatchObject({
       ok: false,
@@ -89,7 +90,6 @@ describe('radfed site audit verify', () => {
       brokenAt: 2,
       reason: 'entry 2 is missing (the next entry is 3)',
     });
-    expect(run.stderr).toBe('radfed: the audit chain is broken at entry 2.\n');
   }, 30_000);
 
   it('says that a folder is not a site, and what to do', async () => {

@@ -99,7 +99,10 @@ export interface HeaderRow {
   keyword: string;
   vr: string;
   action: HeaderAction;
-  /** The original value as shown: masked unless it was kept unchanged; null when absent. */
+  /**
+   * The original value as shown: masked unless it was kept unchanged and its attribute cannot identify
+   * anyone (a code, a number, an unlisted UID); null when absent.
+   */
   before: string | null;
   /** The de-identified value as shown; null when removed. */
   after: string | null;

@@ -10,3 +10,4 @@ export { accessionHash, patientPseudonym, studyUidHash } from './keyed-hashes.ts
 export { remapUid } from './uid-remap.ts';
 export { dateOffsetDays } from './dates.ts';
 export { METHOD_CODES, PROFILE_EDITION } from './method-record.ts';
+export { profileTable } from './profile-table.ts';

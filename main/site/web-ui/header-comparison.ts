@@ -1,6 +1,10 @@
 // One instance's header before and after de-identification, row by row, as the Studies page shows it.
 // The original's values never leave the agent: a value that de-identification changed or removed is
-// masked to its length, and a value it kept is shown only because the de-identified file holds it too.
+// masked to its length, and so is a kept value of any attribute that can identify someone (PS3.15
+// Table E.1-1 lists it, it is private, or its VR holds names, dates or free text): such a value is
+// shown only in the after column, where it is what the research file says. A value de-identification
+// did not release (a held file's, found by verification) can identify someone in either column, so any
+// shown value that contains a value de-identification removed from this input is masked as well.
 import {
   formatTag,
   isPrivateTag,
@@ -11,13 +15,49 @@ import {
   type DicomDataset,
   type DicomElement,
   type DicomFile,
+  type Tag,
   type TransferSyntax,
+  type Vr,
 } from '../dicom/index.ts';
+import { profileTable } from '../deid/index.ts';
 import type { HeaderAction, HeaderRow } from '../../../shared/ipc/index.ts';
 
 const SHOWN_TEXT = 80;
 const SHOWN_NUMBERS = 8;
 const PIXEL_DATA = 0x7fe00010;
+
+/** VRs whose values can be a name, a date or any text a person typed: never shown from the original. */
+const IDENTIFYING_VRS: ReadonlySet<Vr> = new Set<Vr>([
+  'AE',
+  'DA',
+  'DT',
+  'LO',
+  'LT',
+  'PN',
+  'SH',
+  'ST',
+  'UC',
+  'UN',
+  'UR',
+  'UT',
+]);
+
+/**
+ * Whether an original value of this attribute may identify someone, whatever de-identification did
+ * with it: Table E.1-1 lists the attribute, or it is private, or its VR can carry a name or free text.
+ */
+export function mayIdentify(tag: Tag, vr: Vr): boolean {
+  return profileTable().rows.has(tag) || isPrivateTag(tag) || IDENTIFYING_VRS.has(vr);
+}
+
+export interface HeaderMasking {
+  /**
+   * The values de-identification removed from this input, as one pattern (its verification matcher).
+   * Give it when the after side was not released (de-identified in memory): a shown value on either
+   * side that contains one of them is masked. Null or absent: the after side is a released file.
+   */
+  removedValues?: RegExp | null;
+}
 
 /** A masked value: its size only (`•••••• (12 characters)`). */
 export function maskedValue(el: DicomElement): string {
@@ -52,10 +92,26 @@ export function shownValue(el: DicomElement, ts: TransferSyntax): string {
  * `before` null: only the de-identified header is known; every row is then `kept` or `added` with
  * no `before` value, and the caller says why.
  */
-export function compareHeaders(before: DicomFile | null, after: DicomFile): HeaderRow[] {
+export function compareHeaders(
+  before: DicomFile | null,
+  after: DicomFile,
+  masking: HeaderMasking = {},
+): HeaderRow[] {
   return [
-    ...compareDatasets(before?.meta ?? null, after.meta, before?.transferSyntax, after.transferSyntax),
-    ...compareDatasets(before?.dataset ?? null, after.dataset, before?.transferSyntax, after.transferSyntax),
+    ...compareDatasets(
+      before?.meta ?? null,
+      after.meta,
+      before?.transferSyntax,
+      after.transferSyntax,
+      masking,
+    ),
+    ...compareDatasets(
+      before?.dataset ?? null,
+      after.dataset,
+      before?.transferSyntax,
+      after.transferSyntax,
+      masking,
+    ),
   ];
 }
 
@@ -64,29 +120,39 @@ function compareDatasets(
   after: DicomDataset,
   beforeTs: TransferSyntax | undefined,
   afterTs: TransferSyntax,
+  masking: HeaderMasking,
 ): HeaderRow[] {
   const tags = [...new Set([...(before?.keys() ?? []), ...after.keys()])].sort((a, b) => a - b);
+  const removed = masking.removedValues ?? null;
   return tags.map((tag) => {
     const old = before?.get(tag);
     const now = after.get(tag);
     const el = (now ?? old) as DicomElement;
     const action: HeaderAction = before === null ? 'kept' : actionOf(old, now);
     const keyword = keywordOf(tag) ?? (isPrivateTag(tag) ? 'private' : 'unknown');
-    const shownBefore =
-      before === null || old === undefined
-        ? null
-        : action === 'kept' && beforeTs !== undefined
-          ? shownValue(old, beforeTs)
-          : maskedValue(old);
+    let shownBefore: string | null = null;
+    if (before !== null && old !== undefined) {
+      const showable = action === 'kept' && beforeTs !== undefined && !mayIdentify(tag, old.vr);
+      shownBefore = showable ? guarded(shownValue(old, beforeTs), old, removed) : maskedValue(old);
+    }
     return {
       tag: formatTag(tag),
       keyword,
       vr: el.vr,
       action,
       before: shownBefore,
-      after: now === undefined ? null : shownValue(now, afterTs),
+      after: now === undefined ? null : guarded(shownValue(now, afterTs), now, removed),
     };
   });
+}
+
+/** The shown text, or the element masked when the text holds a value de-identification removed. */
+function guarded(shown: string, el: DicomElement, removed: RegExp | null): string {
+  if (removed === null) return shown;
+  // The whole text, not only the shown part: a value cut at the screen's length could end in half a name.
+  // search() starts at 0 whatever the pattern's lastIndex (it is a global pattern, shared).
+  const text = isText(el) && el.value ? readString(el) : shown;
+  return text.search(removed) !== -1 || shown.search(removed) !== -1 ? maskedValue(el) : shown;
 }
 
 function actionOf(old: DicomElement | undefined, now: DicomElement | undefined): HeaderAction {

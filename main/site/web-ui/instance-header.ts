@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HeaderComparison, HeaderSource, ImportFileStatus } from '../../../shared/ipc/index.ts';
-import { deidentifyDataset, parseDeidOptions } from '../deid/index.ts';
+import { deidentifyDataset, parseDeidOptions, type DeidentifiedDataset } from '../deid/index.ts';
 import { parseDicom, type DicomFile } from '../dicom/index.ts';
 import type { IngestSite } from '../ingest/index.ts';
 import { compareHeaders } from './header-comparison.ts';
@@ -56,7 +56,7 @@ async function importHeader(
       beforeFrom: 'the source file',
       afterFrom: 'de-identification of it, held back for review (not stored)',
       notice: null,
-      rows: compareHeaders(original, deidentifiedInMemory(site, bytes)),
+      rows: compareWithUnreleased(original, site, bytes),
     };
   }
   const stored = await storedFile(site, sha256(bytes));
@@ -65,7 +65,7 @@ async function importHeader(
     beforeFrom: 'the source file',
     afterFrom: stored ? 'the stored de-identified file' : 'de-identification of it (not stored)',
     notice: stored ? null : 'The stored copy of this file is gone (purged by a consent withdrawal, for one).',
-    rows: compareHeaders(original, stored ?? deidentifiedInMemory(site, bytes)),
+    rows: stored ? compareHeaders(original, stored) : compareWithUnreleased(original, site, bytes),
   };
 }
 
@@ -98,7 +98,7 @@ async function heldHeader(site: IngestSite, heldId: number): Promise<HeaderCompa
     afterFrom: 'de-identification of it, held back for review (not stored)',
     notice: null,
     outcome: 'held',
-    rows: compareHeaders(original, deidentifiedInMemory(site, bytes)),
+    rows: compareWithUnreleased(original, site, bytes),
   };
 }
 
@@ -115,12 +115,22 @@ async function storedFile(site: IngestSite, inputSha256: string): Promise<DicomF
   return bytes === null ? null : parseOrNull(bytes);
 }
 
+/**
+ * The original against its de-identification in memory, which was not released (held back, or not
+ * stored): its values may still hold what verification found, so every value it removed is masked
+ * wherever it shows up.
+ */
+function compareWithUnreleased(original: DicomFile, site: IngestSite, bytes: Uint8Array) {
+  const deidentified = deidentifiedInMemory(site, bytes);
+  return compareHeaders(original, deidentified.file, { removedValues: deidentified.matcher.regex });
+}
+
 /** The same de-identification ingest applies (same secret and options, so the same result). */
-function deidentifiedInMemory(site: IngestSite, bytes: Uint8Array): DicomFile {
+function deidentifiedInMemory(site: IngestSite, bytes: Uint8Array): DeidentifiedDataset {
   // Parsed again: the walk may reuse the parsed input's elements, and the original must stay as read.
   const original = parseDicom(bytes);
   const options = parseDeidOptions(site.config.deidOptions);
-  return deidentifyDataset(original, { secret: site.secret, options }).file;
+  return deidentifyDataset(original, { secret: site.secret, options });
 }
 
 function parseOrNull(bytes: Uint8Array): DicomFile | null {

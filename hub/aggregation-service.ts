@@ -7,10 +7,13 @@ import {
   applyStrategy,
   decodeWeights,
   encodeWeights,
+  FederationError,
   isRobustStrategy,
   layoutOf,
   openSealed,
+  scaleWeights,
   splitClipBit,
+  unpublishableReason,
   uploadContext,
   WeightedDeltaSum,
   type AggregationResult,
@@ -23,6 +26,7 @@ import type { ClipBitSum } from './adaptive-clipping.ts';
 import type { HubContext } from './hub-context.ts';
 import { findModel, loadModelWeights } from './model-registry.ts';
 import { unmaskedRoundSum } from './secagg/index.ts';
+import { clipScale } from './update-bounds-check.ts';
 import type { RoundRow, SubmissionRow, TaskRow } from './store/index.ts';
 
 export interface RoundAggregate extends AggregationResult {
@@ -44,11 +48,11 @@ export async function aggregateRoundUpdates(
   if (definition.privacy.secureAggregation.enabled) {
     // The hub never opens one site's update: it unmasks only the sum of the survivors' masked inputs.
     const { sum, updateBytes, clipBits } = await unmaskedRoundSum(ctx, task, round, base, adaptive);
-    return {
+    return publishable({
       ...applyStrategy(definition.strategy, base, sum, loadServerState(ctx, task)),
       updateBytes,
       clipBits,
-    };
+    });
   }
   // Adaptive clipping without secure aggregation: each sealed update carries its noised bit.
   const bits = { sum: 0, sites: 0 };
@@ -65,7 +69,9 @@ export async function aggregateRoundUpdates(
       bits.sum += bit;
       bits.sites += 1;
     }
-    return { delta, bytes: sealed.byteLength };
+    // An update above the task's norm bound was accepted clipped: it counts scaled down to the bound.
+    const scale = clipScale(submission);
+    return { delta: scale < 1 ? scaleWeights(delta, scale) : delta, bytes: sealed.byteLength };
   };
   const clipBits = () => (adaptive ? { ...bits } : null);
   if (isRobustStrategy(definition.strategy)) {
@@ -77,7 +83,11 @@ export async function aggregateRoundUpdates(
       updateBytes += bytes;
       updates.push({ siteId: submission.site_id, examples: submission.examples, delta });
     }
-    return { ...aggregateRound(definition.strategy, base, updates), updateBytes, clipBits: clipBits() };
+    return publishable({
+      ...aggregateRound(definition.strategy, base, updates),
+      updateBytes,
+      clipBits: clipBits(),
+    });
   }
   const sum = new WeightedDeltaSum(layoutOf(base));
   let updateBytes = 0;
@@ -88,7 +98,23 @@ export async function aggregateRoundUpdates(
     await new Promise((resolve) => setImmediate(resolve));
   }
   const result = applyStrategy(definition.strategy, base, sum, loadServerState(ctx, task));
-  return { ...result, updateBytes, clipBits: clipBits() };
+  return publishable({ ...result, updateBytes, clipBits: clipBits() });
+}
+
+/**
+ * The last check before a model is signed: every weight, and every tensor of the server optimiser's
+ * state carried to the next round (FedAvgM's velocity, FedAdam's moments), is finite in float32.
+ * Otherwise the round fails with the reason and the previous global model stays current.
+ */
+function publishable(aggregate: RoundAggregate): RoundAggregate {
+  const state = aggregate.serverState;
+  const stateTensors =
+    state === null ? [] : state.kind === 'fedavgm' ? state.velocity : [...state.m, ...state.v];
+  const problem =
+    unpublishableReason(aggregate.weights) ??
+    unpublishableReason(stateTensors, "The server optimiser's state for the next round");
+  if (problem) throw new FederationError('not-finite', problem);
+  return aggregate;
 }
 
 /**

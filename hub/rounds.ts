@@ -17,6 +17,7 @@ import { endTaskIfBudgetReached } from './privacy-budget.ts';
 import { fixRoundClipNorm, recordClipBits, type ClipBitSum } from './adaptive-clipping.ts';
 import type { RoundRow, TaskRow } from './store/index.ts';
 import { definitionOf } from './tasks.ts';
+import { sweepUploads } from './upload-cleanup.ts';
 
 /** After this many failed rounds in a row the task itself fails: the federation needs attention. */
 export const MAX_CONSECUTIVE_FAILED_ROUNDS = 3;
@@ -55,6 +56,8 @@ export function advanceTask(
 
 export async function advanceAllTasks(ctx: HubContext, onEvent?: (event: RoundEvent) => void): Promise<void> {
   for (const taskId of ctx.store.tasks.activeTaskIds()) await advanceTask(ctx, taskId, onEvent);
+  // Runs at start and on every tick: what a closed round, an ended task or a crash left unfinished.
+  sweepUploads(ctx);
 }
 
 export function neededUpdates(definition: TaskDefinition): number {

@@ -6,6 +6,7 @@ import {
   decodeWeights,
   FederationError,
   taskDefinitionSchema,
+  type JoinRequest,
   type TaskDefinition,
   type TaskView,
 } from '../shared/federation/index.ts';
@@ -14,6 +15,7 @@ import { badRequest, conflict, notFound } from './hub-errors.ts';
 import { insertModelRow, storeModelBlob } from './model-registry.ts';
 import { privacyBudgetOf } from './privacy-budget.ts';
 import type { SiteRow, TaskRow } from './store/index.ts';
+import { discardAbandonedUploads } from './upload-cleanup.ts';
 
 export function parseTaskDefinition(input: unknown): TaskDefinition {
   const parsed = taskDefinitionSchema.safeParse(input);
@@ -93,6 +95,7 @@ export function stopTask(ctx: HubContext, taskId: string): TaskRow {
     }
     ctx.store.tasks.endTask(task.id, 'stopped', at, null);
   });
+  discardAbandonedUploads(ctx); // a stopped task takes no upload: its unfinished ones go now
   ctx.events.emit('task', task.id);
   return ctx.store.tasks.task(task.id) as TaskRow;
 }
@@ -134,11 +137,12 @@ export function taskView(ctx: HubContext, task: TaskRow, site: SiteRow | null): 
   };
 }
 
-export function joinTask(ctx: HubContext, taskId: string, site: SiteRow) {
+/** Joins a site to a task; its declared cohort sizes (if any) bound the examples it may later claim. */
+export function joinTask(ctx: HubContext, taskId: string, site: SiteRow, request: JoinRequest = {}) {
   const task = taskForSite(ctx, taskId, site);
   if (task.state !== 'active')
     throw conflict('task-not-active', `Task ${task.id} is ${task.state}; it takes no new sites.`);
-  const row = ctx.store.sites.joinTask(task.id, site.id, isoAt(ctx));
+  const row = ctx.store.sites.joinTask(task.id, site.id, isoAt(ctx), request.cohort ?? null);
   ctx.events.emit('task', task.id);
   return { taskId: task.id, siteId: site.id, joinedAt: row.joined_at };
 }

@@ -19,6 +19,7 @@ import { findModel, insertModelRow, loadModelWeights, storeModelBlob } from './m
 import type { SiteRow, SubmissionRow, UploadRow } from './store/index.ts';
 import { checkMaskedUploadAllowed, maskedInputProblem } from './secagg/index.ts';
 import { definitionOf } from './tasks.ts';
+import { boundPlainUpdate, type UpdateBoundsVerdict } from './update-bounds-check.ts';
 
 export interface CompleteRequest {
   readonly envelope: UpdateEnvelope;
@@ -66,6 +67,7 @@ export function acceptOrReject(
   if (upload.kind === 'delta') checkRoundOpenFor(ctx, task.id, upload.round, site);
   let reason: string | null = null;
   let initialWeights: NamedTensor[] | null = null;
+  let bounds: UpdateBoundsVerdict | null = null;
   try {
     const plaintext = openSealed(
       ctx.store.blobs.read(upload.sha256),
@@ -107,6 +109,15 @@ export function acceptOrReject(
           layoutOf(adaptive ? delta : weights),
           layoutOf(loadModelWeights(ctx, findModel(ctx, task.id, round.base_version ?? 0))),
         );
+        bounds = boundPlainUpdate(
+          ctx,
+          task,
+          site,
+          upload.round,
+          envelope.examples,
+          adaptive ? delta : weights,
+        );
+        reason ??= bounds.reason;
       }
     }
   } catch (error) {
@@ -136,6 +147,9 @@ export function acceptOrReject(
       state: reason === null ? 'accepted' : 'rejected',
       reason,
       created_at: at,
+      update_norm: bounds?.norm ?? null,
+      norm_bound: bounds?.bound ?? null,
+      norm_action: bounds?.action ?? null,
     };
     ctx.store.uploads.insertSubmission(row);
     ctx.store.uploads.completeUpload(upload.id, id, at);

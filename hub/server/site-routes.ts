@@ -11,6 +11,7 @@ import {
   enrollRequestSchema,
   enrollResponseSchema,
   hubInfoSchema,
+  joinRequestSchema,
   joinResponseSchema,
   metricsRequestSchema,
   modelMetaSchema,
@@ -96,7 +97,7 @@ export function registerSiteRoutes(
   app.post('/v1/tasks/:taskId/join', (request, reply) => {
     const who = site(request);
     const { taskId } = parseWith(taskParams, request.params, 'path');
-    const joined = joinTask(ctx, taskId, who);
+    const joined = joinTask(ctx, taskId, who, parseJsonBody(joinRequestSchema, rawBody(request)));
     nudge(joined.taskId);
     return sendJson(reply, joinResponseSchema, joined);
   });

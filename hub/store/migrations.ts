@@ -235,6 +235,22 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 5,
+    name: 'update bounds (cohort sizes declared at join; each update’s norm and what the hub did with it)',
+    sql: `
+      -- What the site declared when it joined: the hub counts at most this many examples behind its
+      -- updates (train) and metrics (validation). NULL: it declared nothing (held to the task's cap).
+      ALTER TABLE task_sites ADD COLUMN train_examples INTEGER;
+      ALTER TABLE task_sites ADD COLUMN validation_examples INTEGER;
+      -- A plain update's L2 norm as received, the bound it was held to, and the verdict: within the
+      -- bound, clipped (scaled down to it when aggregated) or refused. NULL for masked and initial uploads.
+      ALTER TABLE submissions ADD COLUMN update_norm REAL;
+      ALTER TABLE submissions ADD COLUMN norm_bound REAL;
+      ALTER TABLE submissions ADD COLUMN norm_action TEXT
+        CHECK (norm_action IS NULL OR norm_action IN ('within', 'clipped', 'refused'));
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce(

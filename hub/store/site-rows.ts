@@ -25,6 +25,9 @@ export interface TaskSiteRow {
   task_id: string;
   site_id: string;
   joined_at: string;
+  /** Cohort sizes the site declared when it (last) joined; null when it declared none. */
+  train_examples: number | null;
+  validation_examples: number | null;
 }
 
 export class SiteRows {
@@ -101,13 +104,30 @@ export class SiteRows {
     return this.db.prepare('DELETE FROM request_nonces WHERE seen_at < ?').run(time).changes;
   }
 
-  joinTask(taskId: string, siteId: string, at: string): TaskSiteRow {
+  /** Joins (once; joined_at stays the first) and records the cohort sizes when the site declares them. */
+  joinTask(
+    taskId: string,
+    siteId: string,
+    at: string,
+    cohort: { train: number; validation: number } | null = null,
+  ): TaskSiteRow {
     this.db
       .prepare('INSERT OR IGNORE INTO task_sites (task_id, site_id, joined_at) VALUES (?, ?, ?)')
       .run(taskId, siteId, at);
+    if (cohort) {
+      this.db
+        .prepare(
+          'UPDATE task_sites SET train_examples = ?, validation_examples = ? WHERE task_id = ? AND site_id = ?',
+        )
+        .run(cohort.train, cohort.validation, taskId, siteId);
+    }
+    return this.joined(taskId, siteId) as TaskSiteRow;
+  }
+
+  joined(taskId: string, siteId: string): TaskSiteRow | undefined {
     return this.db
       .prepare('SELECT * FROM task_sites WHERE task_id = ? AND site_id = ?')
-      .get(taskId, siteId) as TaskSiteRow;
+      .get(taskId, siteId) as TaskSiteRow | undefined;
   }
 
   /** Joined sites of a task in the order they joined: cyclic weight transfer visits them in it. */

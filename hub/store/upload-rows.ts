@@ -35,6 +35,10 @@ export interface SubmissionRow {
   state: 'accepted' | 'rejected';
   reason: string | null;
   created_at: string;
+  /** A plain update's L2 norm, the bound it was held to and the verdict (null for masked and initial uploads). */
+  update_norm: number | null;
+  norm_bound: number | null;
+  norm_action: 'within' | 'clipped' | 'refused' | null;
 }
 
 export class UploadRows {
@@ -78,6 +82,41 @@ export class UploadRows {
     this.db.prepare('DELETE FROM uploads WHERE id = ?').run(id);
   }
 
+  /** Unfinished uploads of one site for one round and kind (bounded per site: see createUpload). */
+  openUploadCount(taskId: string, round: number, siteId: string, kind: string): number {
+    const row = this.db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM uploads
+         WHERE task_id = ? AND round = ? AND site_id = ? AND kind = ? AND state = 'receiving'`,
+      )
+      .get(taskId, round, siteId, kind) as { n: number };
+    return row.n;
+  }
+
+  /**
+   * Unfinished uploads nothing will ever take: of a task that ended, of a round that is no longer
+   * collecting, or an initial model for a task that has one already.
+   */
+  abandonedUploads(): UploadRow[] {
+    return this.db
+      .prepare(
+        `SELECT u.* FROM uploads u JOIN tasks t ON t.id = u.task_id
+         WHERE u.state = 'receiving' AND (
+           t.state <> 'active'
+           OR (u.kind = 'delta' AND NOT EXISTS (SELECT 1 FROM rounds r
+                 WHERE r.task_id = u.task_id AND r.number = u.round AND r.state = 'collecting'))
+           OR (u.kind = 'initial' AND EXISTS (SELECT 1 FROM models m WHERE m.task_id = u.task_id)))`,
+      )
+      .all() as UploadRow[];
+  }
+
+  receivingUploadIds(): Set<string> {
+    const rows = this.db.prepare("SELECT id FROM uploads WHERE state = 'receiving'").all() as {
+      id: string;
+    }[];
+    return new Set(rows.map((row) => row.id));
+  }
+
   completeUpload(id: string, submissionId: string, at: string): void {
     this.db
       .prepare("UPDATE uploads SET state = 'complete', submission_id = ?, updated_at = ? WHERE id = ?")
@@ -88,9 +127,10 @@ export class UploadRows {
     this.db
       .prepare(
         `INSERT INTO submissions (id, upload_id, task_id, round, site_id, kind, examples, base_version, compression,
-           blob_sha256, envelope, envelope_signature, state, reason, created_at)
+           blob_sha256, envelope, envelope_signature, state, reason, created_at, update_norm, norm_bound, norm_action)
          VALUES (@id, @upload_id, @task_id, @round, @site_id, @kind, @examples, @base_version, @compression,
-           @blob_sha256, @envelope, @envelope_signature, @state, @reason, @created_at)`,
+           @blob_sha256, @envelope, @envelope_signature, @state, @reason, @created_at, @update_norm, @norm_bound,
+           @norm_action)`,
       )
       .run(row);
   }

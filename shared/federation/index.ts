@@ -72,8 +72,19 @@ export {
   type PrivacySpending,
 } from './privacy-accounting.ts';
 export {
+  examplesBound,
+  l2Norm,
+  scaleWeights,
+  unpublishableReason,
+  updateNormBound,
+} from './update-bounds.ts';
+export {
   COSINE_FLOOR,
+  DEFAULT_MAX_EXAMPLES_PER_SITE,
+  DEFAULT_MAX_UPDATE_NORM,
   LEARNING_RATE_SCHEDULES,
+  UPDATE_NORM_POLICIES,
+  type UpdateNormPolicy,
   privacySchema,
   strategySchema,
   taskDefinitionSchema,

@@ -90,6 +90,18 @@ export const taskViewSchema = z.object({
 export type TaskView = z.infer<typeof taskViewSchema>;
 export const taskListSchema = z.object({ tasks: z.array(taskViewSchema) });
 
+/**
+ * What a site declares when it joins a task: the sizes of its training and validation sets for it.
+ * The hub counts at most this many examples behind the site's updates and metrics (and never more than
+ * the task's maxExamplesPerSite). Joining again updates the declaration. A site that declares nothing
+ * is held to the task's cap alone.
+ */
+export const joinRequestSchema = z.object({
+  cohort: z
+    .object({ train: z.number().int().min(0).max(1e9), validation: z.number().int().min(0).max(1e9) })
+    .optional(),
+});
+export type JoinRequest = z.infer<typeof joinRequestSchema>;
 export const joinResponseSchema = z.object({ taskId: id, siteId: id, joinedAt: isoTime });
 
 /** What a site needs to know about the current round of a task, as seen by that site. */

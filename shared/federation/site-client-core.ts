@@ -22,6 +22,7 @@ import {
   hubInfoSchema,
   hubPaths,
   joinResponseSchema,
+  type JoinRequest,
   modelMetaSchema,
   roundViewSchema,
   submissionListSchema,
@@ -180,8 +181,10 @@ export class HubClient {
     return this.call(taskViewSchema, 'GET', hubPaths.task(taskId));
   }
 
-  joinTask(taskId: string) {
-    return this.call(joinResponseSchema, 'POST', hubPaths.join(taskId), {});
+  /** Joins a task, declaring the site's cohort sizes for it (the hub bounds claimed examples by them). */
+  joinTask(taskId: string, cohort?: JoinRequest['cohort']) {
+    const request: JoinRequest = cohort ? { cohort } : {};
+    return this.call(joinResponseSchema, 'POST', hubPaths.join(taskId), request);
   }
 
   /** The round as this site sees it; with `after`, waits up to waitSeconds for a newer revision. */

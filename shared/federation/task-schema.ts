@@ -7,6 +7,13 @@ import { COMPRESSIONS } from './weights-codec.ts';
 
 const name = z.string().trim().min(1).max(200);
 
+/** Far above what training moves a model in one round, far below what breaks float32 (see maxUpdateNorm). */
+export const DEFAULT_MAX_UPDATE_NORM = 1000;
+/** Larger than any one hospital's labelled set for a task (the largest public chest X-ray sets are ~0.4M). */
+export const DEFAULT_MAX_EXAMPLES_PER_SITE = 1_000_000;
+export const UPDATE_NORM_POLICIES = ['clip', 'refuse'] as const;
+export type UpdateNormPolicy = (typeof UPDATE_NORM_POLICIES)[number];
+
 /**
  * The sites' learning rate over a task: `constant`, or `cosine`, from the task's rate in the first round
  * down to COSINE_FLOOR of it at the last (constant within a round). A constant rate moves the global
@@ -109,6 +116,20 @@ export const taskDefinitionSchema = z
       .min(1)
       .max(30 * 24 * 3600),
     compression: z.enum(COMPRESSIONS).default('none'),
+    /**
+     * The largest L2 norm the hub takes from one site's update (the change to the global model), so
+     * one site cannot push the model arbitrarily far. With differential privacy the hub adds room for
+     * the site's Gaussian noise (shared/federation/update-bounds.ts). Set it a few times above the
+     * norms honest sites send (the hub records each update's norm).
+     */
+    maxUpdateNorm: z.number().positive().default(DEFAULT_MAX_UPDATE_NORM),
+    /** What the hub does with an update above maxUpdateNorm: scale it down to the bound, or refuse it. */
+    updateNormPolicy: z.enum(UPDATE_NORM_POLICIES).default('clip'),
+    /**
+     * The most training (and validation) examples one site may claim, whatever it declared when it
+     * joined: an update's weight in the mean, and a metrics report's weight on the dashboard.
+     */
+    maxExamplesPerSite: z.number().int().min(1).max(1e9).default(DEFAULT_MAX_EXAMPLES_PER_SITE),
     privacy: privacySchema,
     /** Site names that may take part; absent means every enrolled site may join. */
     sites: z.array(name).min(1).optional(),

@@ -1,0 +1,77 @@
+// The bounds on one plain (unmasked) update: the examples it claims, and its L2 norm. The verdict is
+// recorded with the submission (norm, bound, within / clipped / refused), so the coordinator can see
+// what honest sites send and tighten task.maxUpdateNorm. A clipped update is accepted and scaled down
+// to the bound when the round is aggregated (the sealed bytes stay as the site sent them).
+import { examplesBound, l2Norm, updateNormBound, type WeightSet } from '../shared/federation/index.ts';
+import { roundClipNorm } from './adaptive-clipping.ts';
+import type { HubContext } from './hub-context.ts';
+import type { SiteRow, SubmissionRow, TaskRow } from './store/index.ts';
+import { definitionOf } from './tasks.ts';
+
+export interface UpdateBoundsVerdict {
+  readonly norm: number;
+  readonly bound: number;
+  readonly action: 'within' | 'clipped' | 'refused';
+  /** Why the update is refused; null when it is accepted (possibly clipped). */
+  readonly reason: string | null;
+}
+
+/** The most examples this site may claim in task `taskId`, and where that limit comes from. */
+export function siteExamplesLimit(
+  ctx: HubContext,
+  task: TaskRow,
+  siteId: string,
+  split: 'train' | 'validation',
+): { limit: number; declared: boolean } {
+  const joined = ctx.store.sites.joined(task.id, siteId);
+  const declared = (split === 'train' ? joined?.train_examples : joined?.validation_examples) ?? null;
+  return { limit: examplesBound(definitionOf(task), declared), declared: declared !== null };
+}
+
+export function boundPlainUpdate(
+  ctx: HubContext,
+  task: TaskRow,
+  site: SiteRow,
+  round: number,
+  examples: number,
+  delta: WeightSet,
+): UpdateBoundsVerdict {
+  const definition = definitionOf(task);
+  const values = delta.reduce((sum, tensor) => sum + tensor.data.length, 0);
+  const bound = updateNormBound(definition, values, roundClipNorm(ctx, task.id, round));
+  const norm = l2Norm(delta);
+  const { limit, declared } = siteExamplesLimit(ctx, task, site.id, 'train');
+  if (examples > limit) {
+    return {
+      norm,
+      bound,
+      action: norm > bound ? 'refused' : 'within',
+      reason: declared
+        ? `The update claims ${examples} training examples, but this site declared ${limit} when it joined the task ` +
+          '(or the task allows no more); send the number of images it trained on, or join the task again with its current cohort.'
+        : `The update claims ${examples} training examples, more than the task allows one site (${limit}); send the number of images it trained on.`,
+    };
+  }
+  if (norm <= bound) return { norm, bound, action: 'within', reason: null };
+  if (definition.updateNormPolicy === 'clip') return { norm, bound, action: 'clipped', reason: null };
+  return {
+    norm,
+    bound,
+    action: 'refused',
+    reason:
+      `The update's L2 norm is ${formatNorm(norm)}, above the task's bound of ${formatNorm(bound)} (maxUpdateNorm); ` +
+      'local training moved the model too far: lower the learning rate or the local epochs and train again.',
+  };
+}
+
+/** The factor an accepted update is multiplied by when aggregated: below 1 only when it was clipped. */
+export function clipScale(
+  submission: Pick<SubmissionRow, 'norm_action' | 'update_norm' | 'norm_bound'>,
+): number {
+  if (submission.norm_action !== 'clipped' || !submission.update_norm || !submission.norm_bound) return 1;
+  return submission.norm_bound / submission.update_norm;
+}
+
+function formatNorm(value: number): string {
+  return value >= 1e6 || value < 1e-3 ? value.toExponential(2) : value.toPrecision(4);
+}

@@ -1,0 +1,158 @@
+// One hostile site against a real hub (fedavg, secure aggregation off): a finite but enormous update,
+// then a claim of 9e15 examples. Before the bounds, the first made the signed global model v1 hold
+// values of 3e37 and the second made v2 all infinity, after which every honest update was refused.
+// Now the update is clipped (or refused) at the task's norm bound, the claim is refused against what
+// the site declared when it joined, and a model that is not finite is never signed or served.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeWeights, HubRequestError, type HubClient } from '../shared/federation/index.ts';
+import { createTask } from './tasks.ts';
+import {
+  enrollTestSite,
+  makeTestHub,
+  sendDelta,
+  testTask,
+  testWeights,
+  waitFor,
+  type TestHub,
+} from './testing/test-hub.ts';
+
+let test: TestHub;
+let sites: HubClient[];
+
+beforeAll(async () => {
+  test = await makeTestHub();
+  sites = [];
+  for (const name of ['Mallory', 'Ash', 'Birch']) sites.push((await enrollTestSite(test.hub, name)).client);
+});
+afterAll(() => test.cleanup());
+
+const COHORT = { train: 120, validation: 30 };
+const HUGE = 3.4e38;
+
+async function newTask(overrides: Parameters<typeof testTask>[0], joiners = sites): Promise<string> {
+  const id = createTask(test.hub.ctx, testTask(overrides), encodeWeights(testWeights(5))).id;
+  for (const site of joiners) await site.joinTask(id, COHORT);
+  await waitFor(
+    test.hub,
+    () => test.hub.ctx.store.tasks.latestRound(id)?.state === 'collecting',
+    'collection',
+  );
+  return id;
+}
+
+async function refusal(promise: Promise<unknown>): Promise<HubRequestError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(HubRequestError);
+  return error as HubRequestError;
+}
+
+async function publishedWeights(client: HubClient, taskId: string, version: number) {
+  const { weights } = await client.downloadModel(taskId, version);
+  return weights.flatMap((tensor) => [...tensor.data]);
+}
+
+const maxAbs = (values: number[]) => values.reduce((max, v) => Math.max(max, Math.abs(v)), 0);
+const round = (taskId: string, number: number) => test.hub.ctx.store.tasks.round(taskId, number);
+
+async function pastDeadline(taskId: string, number: number, state: 'published' | 'failed') {
+  test.shiftClock(61_000);
+  try {
+    await waitFor(test.hub, () => round(taskId, number)?.state === state, `round ${number} ${state}`);
+  } finally {
+    test.shiftClock(-61_000);
+  }
+}
+
+describe('update bounds against one hostile site', () => {
+  it('clips a 3.4e38-per-weight update, refuses a claim of 9e15 examples, and the task goes on with finite models', async () => {
+    const [mallory, ash, birch] = sites as [HubClient, HubClient, HubClient];
+    const taskId = await newTask({ quorum: 2, rounds: 3 });
+
+    // Step 1: a finite delta of 3.4e38 per weight, with a truthful example count.
+    await sendDelta(mallory, taskId, HUGE, COHORT.train);
+    await sendDelta(ash, taskId, 0.01, COHORT.train);
+    await sendDelta(birch, taskId, -0.01, COHORT.train);
+    await waitFor(test.hub, () => round(taskId, 1)?.state === 'published', 'round 1 published');
+    const v1 = await publishedWeights(ash, taskId, 1);
+    // The clipped update moves the model by at most 1000 / 3 in L2 (each value far less).
+    expect(maxAbs(v1)).toBeLessThan(1000);
+    const [hostile] = test.hub.ctx.store.uploads.submissionsOfSite(taskId, mallory.siteId);
+    expect(hostile).toMatchObject({ state: 'accepted', norm_action: 'clipped', norm_bound: 1000 });
+    expect(hostile!.update_norm).toBeGreaterThan(1e39);
+
+    // Step 2: the same site claims 9e15 examples: refused, recorded, and the others' round goes on.
+    const claimed = await refusal(sendDelta(mallory, taskId, 0.5, 9e15));
+    expect(claimed.hubCode).toBe('update-rejected');
+    expect(claimed.message).toContain('declared 120 when it joined');
+    await sendDelta(ash, taskId, 0.02, COHORT.train);
+    await sendDelta(birch, taskId, 0.02, COHORT.train);
+    await pastDeadline(taskId, 2, 'published');
+    const v2 = await publishedWeights(ash, taskId, 2);
+    expect(v2.every(Number.isFinite)).toBe(true);
+    expect(maxAbs(v2)).toBeLessThan(1000);
+
+    // Honest updates are still taken.
+    await waitFor(test.hub, () => round(taskId, 3)?.state === 'collecting', 'round 3 collecting');
+    const honest = await sendDelta(ash, taskId, 0.01, COHORT.train);
+    expect(honest.submission.state).toBe('accepted');
+  });
+
+  it('refuses an update above maxUpdateNorm when the task says refuse, and records the norm of each', async () => {
+    const [, ash, birch] = sites as [HubClient, HubClient, HubClient];
+    const taskId = await newTask({ quorum: 2, maxUpdateNorm: 1, updateNormPolicy: 'refuse' }, [ash, birch]);
+    const refused = await refusal(sendDelta(ash, taskId, 0.5, 10)); // 66 values of 0.5: norm ≈ 4.06
+    expect(refused.hubCode).toBe('update-rejected');
+    expect(refused.message).toMatch(/L2 norm is 4\.06.*above the task's bound of 1\.000/);
+    await sendDelta(birch, taskId, 0.1, 10); // norm ≈ 0.81
+    const [ashRow] = test.hub.ctx.store.uploads.submissionsOfSite(taskId, ash.siteId);
+    const [birchRow] = test.hub.ctx.store.uploads.submissionsOfSite(taskId, birch.siteId);
+    expect(ashRow).toMatchObject({ state: 'rejected', norm_action: 'refused', norm_bound: 1 });
+    expect(ashRow!.update_norm).toBeCloseTo(0.5 * Math.sqrt(66), 5);
+    expect(birchRow).toMatchObject({ state: 'accepted', norm_action: 'within' });
+  });
+
+  it('refuses more examples than the site declared, or than the task allows a site that declared none', async () => {
+    const [, ash, birch] = sites as [HubClient, HubClient, HubClient];
+    const id = createTask(
+      test.hub.ctx,
+      testTask({ quorum: 2, maxExamplesPerSite: 500 }),
+      encodeWeights(testWeights(5)),
+    ).id;
+    await ash.joinTask(id, { train: 40, validation: 10 });
+    await birch.joinTask(id); // declares nothing: held to the task's cap
+    await waitFor(
+      test.hub,
+      () => test.hub.ctx.store.tasks.latestRound(id)?.state === 'collecting',
+      'collection',
+    );
+    expect((await refusal(sendDelta(ash, id, 0.01, 41))).message).toContain('declared 40');
+    expect((await refusal(sendDelta(birch, id, 0.01, 501))).message).toContain(
+      'more than the task allows one site (500)',
+    );
+    expect((await sendDelta(ash, id, 0.01, 40)).submission.state).toBe('accepted');
+    expect((await sendDelta(birch, id, 0.01, 500)).submission.state).toBe('accepted');
+  });
+
+  it('never publishes a model that is not finite: the round fails with the reason, the previous model stays, the next round runs', async () => {
+    const [mallory] = sites as [HubClient];
+    // A coordinator who lifted the bound (and the hub's last check is all that is left).
+    const taskId = await newTask({ quorum: 1, rounds: 3, maxUpdateNorm: 1e300 }, [mallory]);
+    await sendDelta(mallory, taskId, HUGE, 10);
+    await waitFor(test.hub, () => round(taskId, 1)?.state === 'published', 'round 1 published');
+    expect(maxAbs(await publishedWeights(mallory, taskId, 1))).toBeGreaterThan(1e38); // finite, enormous
+    await sendDelta(mallory, taskId, HUGE, 10); // v1 + 3.4e38 overflows float32
+    await waitFor(test.hub, () => round(taskId, 2)?.state === 'failed', 'round 2 failed');
+    expect(round(taskId, 2)?.failure_reason).toMatch(
+      /^Aggregation failed: The combined model has 66 values that are not finite .* not published and the previous global model stays current/,
+    );
+    expect(test.hub.ctx.store.models.latestModel(taskId)?.version).toBe(1);
+    expect((await mallory.getRound(taskId)).latestVersion).toBe(1);
+    await waitFor(test.hub, () => round(taskId, 3)?.state === 'collecting', 'round 3 collecting');
+    await sendDelta(mallory, taskId, -HUGE, 10);
+    await waitFor(test.hub, () => round(taskId, 3)?.state === 'published', 'round 3 published');
+    expect((await publishedWeights(mallory, taskId, 2)).every(Number.isFinite)).toBe(true);
+  });
+});

@@ -1,0 +1,55 @@
+// Removing what unfinished uploads leave behind. A site may open an upload and never finish it (it
+// crashed, it went away, or it floods the hub on purpose); the bytes it sent sit in a .part file. Once
+// nothing can take that upload any more (its round closed, its task ended, the task got its initial
+// model) the row and the file go. At start, .part files that no unfinished upload names (a crash
+// between deleting a row and its file, or an older hub) go too.
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { HubContext } from './hub-context.ts';
+
+const PART_SUFFIX = '.part';
+
+function partFile(ctx: HubContext, uploadId: string): string {
+  return join(ctx.layout.uploads, `${uploadId}${PART_SUFFIX}`);
+}
+
+/** Deletes the rows and .part files of uploads nothing will ever take; returns how many. */
+export function discardAbandonedUploads(ctx: HubContext): number {
+  const abandoned = ctx.store.uploads.abandonedUploads();
+  for (const upload of abandoned) {
+    // The row first: a .part without a row is removed at the next start; a row without its file would
+    // only make the site's next chunk start the file again.
+    ctx.store.uploads.deleteUpload(upload.id);
+    rmSync(partFile(ctx, upload.id), { force: true });
+  }
+  return abandoned.length;
+}
+
+/** Removes .part files that no unfinished upload names; returns how many. */
+export function removeOrphanParts(ctx: HubContext): number {
+  const open = ctx.store.uploads.receivingUploadIds();
+  let removed = 0;
+  let names: string[];
+  try {
+    names = readdirSync(ctx.layout.uploads);
+  } catch {
+    return 0; // no uploads folder yet: nothing was ever uploaded
+  }
+  for (const name of names) {
+    if (!name.endsWith(PART_SUFFIX)) continue;
+    if (open.has(name.slice(0, -PART_SUFFIX.length))) continue;
+    rmSync(join(ctx.layout.uploads, name), { force: true });
+    removed += 1;
+  }
+  return removed;
+}
+
+const sweptAtStart = new WeakSet<HubContext>();
+
+/** Every call: abandoned uploads. The first call for a hub context (its start): orphan .part files too. */
+export function sweepUploads(ctx: HubContext): void {
+  discardAbandonedUploads(ctx);
+  if (sweptAtStart.has(ctx)) return;
+  sweptAtStart.add(ctx);
+  removeOrphanParts(ctx);
+}

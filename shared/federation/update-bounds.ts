@@ -1,0 +1,65 @@
+// How far one site may move the global model, and how many examples it may claim. Without a bound a
+// single site can send a finite but enormous update (3.4e38 per value) or claim 9e15 examples, and the
+// weighted mean then is whatever that site wants, up to infinity. The hub bounds each update's L2 norm
+// (task.maxUpdateNorm), each claimed example count (what the site declared when it joined, and
+// task.maxExamplesPerSite), and checks every model is finite before it signs it.
+import { updateNoiseMultiplier } from './adaptive-clipping.ts';
+import { secureAggregationOn } from './privacy-accounting.ts';
+import type { TaskDefinition } from './task-schema.ts';
+import type { NamedTensor, WeightSet } from './tensors.ts';
+
+/** The L2 norm of all values of a weight set, summed in float64 (Infinity if any value is). */
+export function l2Norm(weights: WeightSet): number {
+  let sum = 0;
+  for (const tensor of weights) for (const value of tensor.data) sum += value * value;
+  return Math.sqrt(sum);
+}
+
+/** The weight set times `scale` (float32, like every tensor). */
+export function scaleWeights(weights: WeightSet, scale: number): NamedTensor[] {
+  return weights.map((tensor) => ({
+    name: tensor.name,
+    shape: [...tensor.shape],
+    data: tensor.data.map((value) => value * scale),
+  }));
+}
+
+/**
+ * The largest L2 norm the hub accepts from one site's update of `values` numbers. With differential
+ * privacy an honest update is the clipped change (norm ≤ C) plus the site's Gaussian noise, whose norm
+ * is about std·√values; the bound leaves room for it (6 standard deviations of the noise's norm more),
+ * so the hub never refuses or shrinks noise that the privacy guarantee counts on.
+ */
+export function updateNormBound(
+  definition: TaskDefinition,
+  values: number,
+  /** The round's clip norm C (differential privacy; with adaptive clipping, the round's). */
+  clipNorm: number | null = null,
+): number {
+  const dp = definition.privacy.differentialPrivacy;
+  if (!dp) return definition.maxUpdateNorm;
+  const c = clipNorm ?? dp.clipNorm;
+  const shares =
+    secureAggregationOn(definition) && definition.strategy.name !== 'cyclic' ? definition.quorum : 1;
+  const noiseStd = (updateNoiseMultiplier(dp) * c) / Math.sqrt(shares);
+  return Math.max(definition.maxUpdateNorm, c) + noiseStd * (Math.sqrt(values) + 6);
+}
+
+/** The most examples a site may claim: its declaration at join (when it made one) and the task's cap. */
+export function examplesBound(definition: TaskDefinition, declared: number | null): number {
+  return declared === null
+    ? definition.maxExamplesPerSite
+    : Math.min(declared, definition.maxExamplesPerSite);
+}
+
+/** Why a model may not be published (a value that is not finite in float32), or null when it may. */
+export function unpublishableReason(weights: WeightSet, what = 'The combined model'): string | null {
+  let bad = 0;
+  for (const tensor of weights) for (const value of tensor.data) if (!Number.isFinite(value)) bad += 1;
+  if (bad === 0) return null;
+  return (
+    `${what} has ${bad} value${bad === 1 ? '' : 's'} that ${bad === 1 ? 'is' : 'are'} not finite (infinity or NaN), ` +
+    'so it was not published and the previous global model stays current; lower task.maxUpdateNorm, ' +
+    "and check the sites' recorded update norms for one far above the others."
+  );
+}

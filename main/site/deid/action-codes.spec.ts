@@ -27,7 +27,7 @@ const CASES: Case[] = [
     check: (o) => expect(text(o)).toBe('ANONYMOUS'),
   },
   {
-    code: 'D on a sequence (Content Sequence: items kept, values dummied, UIDs remapped)',
+    code: 'D on a sequence (Content Sequence: items and Value Type kept, text dummied, UIDs remapped)',
     tag: 0x0040a730,
     input: () =>
       seq(0x0040a730, [
@@ -38,7 +38,7 @@ const CASES: Case[] = [
     check: (o) => {
       const item = o?.items?.[0];
       expect(text(item?.get(0x0040a160))).toBe('ANONYMOUS');
-      expect(text(item?.get(0x0040a040))).toBe('ANONYMOUS');
+      expect(text(item?.get(0x0040a040))).toBe('TEXT');
       expect(text(item?.get(0x0040a124))).toBe(remapUid(SECRET, REF_UID));
     },
   },
@@ -115,9 +115,9 @@ const CASES: Case[] = [
     },
   },
   {
-    code: 'X/Z on a sequence (Referenced Study Sequence: emptied)',
-    tag: 0x00081110,
-    input: () => seq(0x00081110, [el(0x00081155, 'UI', REF_UID)]),
+    code: 'X/Z on a sequence (Acquisition Context Sequence, Type 2: emptied)',
+    tag: 0x00400555,
+    input: () => seq(0x00400555, [el(0x0040a040, 'CS', 'TEXT'), el(0x0040a160, 'UT', 'Dr Who')]),
     check: (o) => expect(o?.items).toEqual([]),
   },
   {
@@ -137,12 +137,6 @@ const CASES: Case[] = [
     tag: 0x00080080,
     input: () => el(0x00080080, 'LO', 'St Elsewhere Hospital'),
     check: (o) => expect(text(o)).toBe('ANONYMOUS'),
-  },
-  {
-    code: 'X/Z/D on a sequence (Institution Code Sequence: emptied)',
-    tag: 0x00080082,
-    input: () => seq(0x00080082, [el(0x00080100, 'SH', 'STE01')]),
-    check: (o) => expect(o?.items).toEqual([]),
   },
   {
     code: 'X/Z/U* (Referenced Image Sequence: kept, UIDs inside remapped, class UID kept)',
@@ -175,6 +169,36 @@ describe('Table E.1-1 action codes', () => {
     expect(actions.Z).toBe(2); // Accession Number, Patient Name
     expect(actions.U).toBe(3); // SOP Instance, Study and Series Instance UIDs
     expect(actions.D).toBe(1); // Patient ID
+  });
+});
+
+describe('compound codes on a sequence follow its Type in the module at the top level', () => {
+  const SR_DOCUMENT = '1.2.840.10008.5.1.4.1.1.88.33';
+  const withClass = (sopClass: string, extra: DicomElement[]) =>
+    deidentifyDataset(fileOf(ctDataset([el(0x00080016, 'UI', sopClass), ...extra])), {
+      secret: SECRET,
+      options: [],
+    }).file.dataset;
+  const study = () => seq(0x00081110, [el(0x00081155, 'UI', REF_UID)]);
+  const step = () => seq(0x00081111, [el(0x00081155, 'UI', REF_UID)]);
+
+  // An empty sequence where the module says Type 3 ("one or more Items") is invalid:
+  // dciodvfy "Bad Sequence number of Items 0 (1-n Required by Module definition)".
+  it('removes Referenced Study Sequence (X/Z), Type 3 in General Study, and empties it inside items', () => {
+    expect(withClass(SR_DOCUMENT, [study()]).has(0x00081110)).toBe(false);
+    expect(run([study()]).has(0x00081110)).toBe(false);
+    expect(at(run([nest3(study())]), NEST_PATH, 0x00081110)?.items).toEqual([]);
+  });
+
+  it('removes Institution Code Sequence (X/Z/D) at the top level, and empties it inside items', () => {
+    const institution = () => seq(0x00080082, [el(0x00080100, 'SH', 'STE01')]);
+    expect(run([institution()]).has(0x00080082)).toBe(false);
+    expect(at(run([nest3(institution())]), NEST_PATH, 0x00080082)?.items).toEqual([]);
+  });
+
+  it('empties Referenced Performed Procedure Step Sequence (X/Z/D) in an SR (Type 2), removes it from a CT (Type 3)', () => {
+    expect(withClass(SR_DOCUMENT, [step()]).get(0x00081111)?.items).toEqual([]);
+    expect(run([step()]).has(0x00081111)).toBe(false);
   });
 });
 

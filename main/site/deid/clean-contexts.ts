@@ -38,6 +38,9 @@ const CODE_TAGS: ReadonlySet<Tag> = new Set<Tag>([
   0x0040db00, // Template Identifier
 ]);
 
+/** Whether an attribute is part of a coded entry's code (PS3.3 Table 8.8-1), not its meaning. */
+export const isCodeTag = (tag: Tag): boolean => CODE_TAGS.has(tag);
+
 /** Whether an element inside a clean context has its text cleaned. */
 export const isCleanableInContext = (tag: Tag, vr: Vr): boolean =>
   CLEANABLE_TEXT_VRS.has(vr) && !CODE_TAGS.has(tag);

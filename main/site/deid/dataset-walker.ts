@@ -13,8 +13,10 @@ import {
   overlayGroupsWithBitmap,
 } from './graphics.ts';
 import { isOddGroup, safePrivateTags } from './private-attributes.ts';
+import { unlistedInDummy } from './dummy-sequences.ts';
 import { identifierKind } from './removed-values.ts';
-import { count, effectiveVr, isBinaryVr, type WalkMode, type WalkState } from './walk-state.ts';
+import { isType2AtTopLevel } from './sequence-types.ts';
+import { count, effectiveVr, type WalkMode, type WalkState } from './walk-state.ts';
 
 const NONE: ReadonlySet<number> = new Set();
 const NO_OPTIONS: readonly DeidOption[] = [];
@@ -78,7 +80,7 @@ export function processDataset(
         unlisted(el, c);
       }
     } else if (rule) {
-      applyPrimitive(adjustForMode(primitiveOf(rule.code, vr), el, ctx), el, ctx);
+      applyPrimitive(adjustForMode(forSequenceType(primitiveOf(rule.code, vr), rule, ctx), el, ctx), el, ctx);
     } else {
       unlisted(el, ctx);
     }
@@ -91,8 +93,8 @@ const unlistedContext = (ctx: ActionContext, rule: Rule | undefined): ActionCont
   rule ? { ...ctx, via: NO_OPTIONS, name: undefined } : ctx;
 
 /**
- * Inside a D sequence every value is a dummy, so K and C become D, except what the dates options
- * and Retain UIDs ask for. Inside a C sequence (clean context) free text that its own row would
+ * Inside a D sequence a listed attribute's K and C become D, except what the dates options and
+ * Retain UIDs ask for: the row names a value that can identify, and the sequence asked for dummies. Inside a C sequence (clean context) free text that its own row would
  * replace with a dummy is cleaned instead, since the option asked for the content to be retained;
  * identifiers keep their D.
  */
@@ -112,6 +114,15 @@ function adjustForMode(p: Primitive, el: DicomElement, ctx: ActionContext): Prim
     return 'C';
   }
   return p;
+}
+
+/**
+ * A compound code that would empty a top-level sequence removes it where the sequence is Type 3
+ * (sequence-types.ts); Z itself, and every code inside items, are applied as they are.
+ */
+function forSequenceType(p: Primitive, rule: Rule, ctx: ActionContext): Primitive {
+  if (p !== 'Z' || ctx.vr !== 'SQ' || rule.code === 'Z' || ctx.depth > 0) return p;
+  return isType2AtTopLevel(rule.row.tag, ctx.state.sopClassUid) ? 'Z' : 'X';
 }
 
 /** Curves and overlay comments: X under the Basic Profile, C (kept, text cleaned) under Clean Graphics. */
@@ -147,8 +158,9 @@ function privateAttribute(el: DicomElement, safe: boolean, ctx: ActionContext): 
 /**
  * Attributes Table E.1-1 does not list are standard attributes the profile keeps, with four
  * refinements: any person name (PN) is removed (Z) whatever its tag, since a name is identifying by
- * definition; inside a D sequence values become dummies; under Modified Dates every date moves with
- * the patient's offset; inside a clean context free text is cleaned.
+ * definition; inside a D sequence the values that can identify become dummies (dummy-sequences.ts);
+ * under Modified Dates every date moves with the patient's offset; inside a clean context free text
+ * is cleaned.
  */
 function unlisted(el: DicomElement, ctx: ActionContext): void {
   const { vr, mode } = ctx;
@@ -156,8 +168,10 @@ function unlisted(el: DicomElement, ctx: ActionContext): void {
     applyPrimitive(mode.kind === 'dummy' ? 'D' : 'Z', el, ctx);
   } else if (el.items || vr === 'SQ') {
     ctx.out.set(el.tag, { tag: el.tag, vr: 'SQ', items: ctx.processItems(el.items ?? [], mode) });
-  } else if (mode.kind === 'dummy' && !isBinaryVr(vr) && vr !== 'DS' && vr !== 'IS' && el.value?.length) {
-    applyPrimitive('D', el, ctx);
+  } else if (mode.kind === 'dummy' && el.value?.length) {
+    const p = unlistedInDummy(el.tag, vr, mode.codesIdentify);
+    if (p) applyPrimitive(p, el, ctx);
+    else ctx.out.set(el.tag, el);
   } else if ((vr === 'DA' || vr === 'DT') && ctx.state.dateOffset !== undefined && el.value?.length) {
     count(ctx.state, 'C');
     shiftDates(el, vr, ctx);

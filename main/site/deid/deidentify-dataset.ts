@@ -78,6 +78,7 @@ export function deidentifyDataset(file: DicomFile, settings: DeidSettings): Deid
     compileRuleBook(options),
     pseudonym,
     modified ? dateOffsetDays(secret, pseudonym) : undefined,
+    str(input, Tags.SOPClassUID) || str(file.meta, Tags.MediaStorageSOPClassUID),
   );
 
   // Group 0002 is not carried over (Source AE Title and the rest go); its instance UID is searched for.

@@ -7,13 +7,13 @@ import type { Primitive } from './action-resolution.ts';
 import { CLEANABLE_TEXT_VRS, contextFor } from './clean-contexts.ts';
 import { shiftDateValues } from './dates.ts';
 import type { DeidOption } from './deid-options.ts';
+import { dummyModeFor } from './dummy-sequences.ts';
 import { asciiValue, dummyValue } from './dummy-values.ts';
 import { aeTitlePseudonym, patientPseudonym } from './keyed-hashes.ts';
 import { isStandardUid, remapUid } from './uid-remap.ts';
 import {
   collectRemoved,
   count,
-  DUMMY,
   recordRetained,
   withValue,
   type WalkMode,
@@ -82,7 +82,8 @@ function writeDummy(el: DicomElement, ctx: ActionContext): void {
   const { state, out, vr } = ctx;
   collectRemoved(state, el, ctx.name);
   if (vr === 'SQ' || el.items) {
-    out.set(el.tag, { tag: el.tag, vr: 'SQ', items: ctx.processItems(el.items ?? [], DUMMY) });
+    const mode = dummyModeFor(el.tag, ctx.mode);
+    out.set(el.tag, { tag: el.tag, vr: 'SQ', items: ctx.processItems(el.items ?? [], mode) });
   } else if (el.tag === Tags.PatientName) {
     out.set(el.tag, withValue(el, 'PN', asciiValue(state.pseudonym, 'PN')));
   } else if (el.tag === Tags.PatientID) {

@@ -67,11 +67,78 @@ describe('Clean Structured Content', () => {
     expect(text(items[2]?.get(0x0040a121))).toBe(shiftDa('20230105', dateOffsetDays(SECRET, pseudonym)));
   });
 
-  it('without the option, every value of the tree is a dummy (action D on Content Sequence)', () => {
+  it('without the option (D on Content Sequence), keeps the structure and codes and replaces what identifies', () => {
     const { items } = contentOf([]);
-    expect(text(items[0]?.get(0x0040a160))).toBe('ANONYMOUS');
-    expect(text(items[0]?.get(0x0040a043)?.items?.[0]?.get(0x00080104))).toBe('ANONYMOUS');
+    // Relationship Type, Value Type and the codes make the document: "ANONYMOUS" there made every
+    // SR invalid (dciodvfy: Unrecognized enumerated value <ANONYMOUS> for attribute <Value Type>).
+    expect(items.map((i) => text(i.get(0x0040a040)))).toEqual(['TEXT', 'PNAME', 'DATE', 'CONTAINER']);
+    expect(text(items[0]?.get(0x0040a010))).toBe('CONTAINS');
+    const code = items[0]?.get(0x0040a043)?.items?.[0];
+    expect([0x00080100, 0x00080102, 0x00080104].map((t) => text(code?.get(t)))).toEqual([
+      '404684003',
+      'SCT',
+      'Finding',
+    ]);
+    expect(text(items[0]?.get(0x0040a160))).toBe('ANONYMOUS'); // Text Value: a dummy, not cleaned
+    expect(text(items[1]?.get(0x0040a123))).toBe('ANONYMOUS'); // Person Name
+    expect(text(items[2]?.get(0x0040a121))).toBe('19000101'); // Date
     expect(text(items[3]?.get(0x0040a730)?.items?.[0]?.get(0x0040a124))).toBe(remapUid(SECRET, REFERENCED));
+  });
+
+  it("cleans a code's meaning inside a D sequence, and replaces the code that identifies a person", () => {
+    const r = deidentifyDataset(
+      fileOf(
+        ctDataset([
+          seq(0x0040a730, [
+            el(0x0040a040, 'CS', 'CODE'),
+            seq(0x0040a168, [
+              el(0x00080100, 'SH', 'L1'),
+              el(0x00080102, 'SH', '99LOCAL'),
+              el(0x00080104, 'LO', 'Seen by Smitherson'),
+            ]),
+          ]),
+          seq(0x0040a073, [
+            el(0x0040a075, 'PN', 'WATSON^EMMA'),
+            seq(0x00401101, [
+              el(0x00080100, 'SH', 'EMP4471'),
+              el(0x00080102, 'SH', '99STAFF'),
+              el(0x00080104, 'LO', 'Emma Watson'),
+            ]),
+          ]),
+        ]),
+      ),
+      { secret: SECRET, options: [] },
+    );
+    const ds = r.file.dataset;
+    const concept = ds.get(0x0040a730)?.items?.[0]?.get(0x0040a168)?.items?.[0];
+    expect(text(concept?.get(0x00080100))).toBe('L1');
+    expect(text(concept?.get(0x00080104))).toBe('Seen by ***'); // the patient's name, cleaned out
+    const person = ds.get(0x0040a073)?.items?.[0]?.get(0x00401101)?.items?.[0];
+    expect(text(person?.get(0x00080100))).toBe('ANONYMOUS');
+    expect(text(person?.get(0x00080104))).toBe('ANONYMOUS');
+  });
+
+  it('keeps the graphics of a Graphic Annotation Sequence (D) and replaces its text', () => {
+    const r = deidentifyDataset(
+      fileOf(
+        ctDataset([
+          seq(0x00700060, [el(0x00700002, 'CS', 'LAYER1'), el(0x00700062, 'IS', '1')]),
+          seq(0x00700001, [
+            el(0x00700002, 'CS', 'LAYER1'),
+            seq(0x00700008, [el(0x00700003, 'CS', 'PIXEL'), el(0x00700006, 'ST', 'Mrs Smitherson, left')]),
+            seq(0x00700009, [el(0x00700005, 'CS', 'PIXEL'), el(0x00700023, 'CS', 'POLYLINE')]),
+          ]),
+        ]),
+      ),
+      { secret: SECRET, options: [] },
+    );
+    const annotation = r.file.dataset.get(0x00700001)?.items?.[0];
+    // Graphic Layer must still name a layer of the Graphic Layer Sequence.
+    expect(text(annotation?.get(0x00700002))).toBe('LAYER1');
+    const textObject = annotation?.get(0x00700008)?.items?.[0];
+    expect(text(textObject?.get(0x00700003))).toBe('PIXEL');
+    expect(text(textObject?.get(0x00700006))).toBe('ANONYMOUS');
+    expect(text(annotation?.get(0x00700009)?.items?.[0]?.get(0x00700023))).toBe('POLYLINE');
   });
 
   it("releases pydicom's real SR with the option, its verifying observers replaced and its text kept", () => {

@@ -7,10 +7,17 @@ import type { RuleBook } from './action-resolution.ts';
 import type { CleanContext } from './clean-contexts.ts';
 import { identifierKind, RemovedValues } from './removed-values.ts';
 
-export type WalkMode = { kind: 'normal' } | { kind: 'dummy' } | { kind: 'clean'; context: CleanContext };
+/**
+ * How the items of a sequence are walked: by their own rows (normal), inside a sequence whose action
+ * is D (dummy: see dummy-sequences.ts; `codesIdentify` inside Person Identification Code Sequence,
+ * whose code is a person's identifier), or inside a sequence whose action is C (clean).
+ */
+export type WalkMode =
+  { kind: 'normal' } | { kind: 'dummy'; codesIdentify: boolean } | { kind: 'clean'; context: CleanContext };
 
 export const NORMAL: WalkMode = { kind: 'normal' };
-export const DUMMY: WalkMode = { kind: 'dummy' };
+export const DUMMY: WalkMode = { kind: 'dummy', codesIdentify: false };
+export const DUMMY_IDENTITY: WalkMode = { kind: 'dummy', codesIdentify: true };
 
 export interface PendingText {
   owner: DicomDataset;
@@ -25,6 +32,8 @@ export interface WalkState {
   pseudonym: string;
   /** Days added to every date under Retain Modified Dates; undefined otherwise. */
   dateOffset: number | undefined;
+  /** The input's SOP Class UID: which modules, and so which Types, its top level has. */
+  sopClassUid: string;
   removed: RemovedValues;
   pending: PendingText[];
   actions: Record<string, number>;
@@ -94,8 +103,10 @@ export const newState = (
   book: RuleBook,
   pseudonym: string,
   dateOffset: number | undefined,
+  sopClassUid = '',
 ): WalkState => ({
   secret,
+  sopClassUid,
   book,
   pseudonym,
   dateOffset,

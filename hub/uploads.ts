@@ -8,7 +8,9 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   importPublicKey,
+  modelValueCount,
   verifyEnvelope,
+  type TaskDefinition,
   type CreateUploadRequest,
   type SubmissionView,
   type UploadStatus,
@@ -18,11 +20,19 @@ import { badRequest, conflict, forbidden, notFound, tooLarge } from './hub-error
 import { findModel } from './model-registry.ts';
 import type { SiteRow, SubmissionRow, UploadRow } from './store/index.ts';
 import { hashFile } from './store/index.ts';
-import { taskForSite } from './tasks.ts';
+import { definitionOf, taskForSite } from './tasks.ts';
 import { acceptOrReject, checkRoundOpenFor, type CompleteRequest } from './upload-checks.ts';
 
 /** Envelope overhead allowed above the raw float32 size of the model (headers, padding, sealing). */
 const UPLOAD_SLACK_BYTES = 1024 * 1024;
+/** Unfinished uploads one site may hold per round and kind (a retry of the same bytes resumes its own). */
+export const MAX_OPEN_UPLOADS = 2;
+
+/** The largest initial model of the task: its values as float32 plus the same slack as an update. */
+export function initialModelLimit(definition: TaskDefinition, maxUploadBytes: number): number {
+  const values = modelValueCount(definition);
+  return values === null ? maxUploadBytes : Math.min(maxUploadBytes, values * 4 + UPLOAD_SLACK_BYTES);
+}
 
 export function createUpload(
   ctx: HubContext,
@@ -45,12 +55,30 @@ export function createUpload(
       `An upload may be at most ${ctx.limits.maxUploadBytes} bytes; this one declares ${request.bytes}.`,
     );
   }
+  const existing = ctx.store.uploads.findUpload(
+    task.id,
+    request.round,
+    site.id,
+    request.kind,
+    request.sha256,
+  );
+  // The same bytes sent again after the hub took them (the site did not hear the answer, and the round
+  // may have moved on since): the upload as it ended, so the site records what happened to its update.
+  if (existing?.state === 'complete') return uploadStatus(existing);
   if (request.kind === 'initial') {
     if (request.round !== 0) throw badRequest('bad-round', 'An initial model is uploaded for round 0.');
     if (ctx.store.models.latestModel(task.id)) {
       throw conflict(
         'has-initial-model',
         `Task ${task.id} already has a global model; download it instead of sending one.`,
+      );
+    }
+    const limit = initialModelLimit(definitionOf(task), ctx.limits.maxUploadBytes);
+    if (request.bytes > limit) {
+      throw tooLarge(
+        'upload-too-large',
+        `This initial model declares ${request.bytes} bytes, but the task's model (${definitionOf(task).model.name}) ` +
+          `is at most ${limit} bytes; check that the site built the task's model.`,
       );
     }
   } else {
@@ -65,14 +93,16 @@ export function createUpload(
       );
     }
   }
-  const existing = ctx.store.uploads.findUpload(
-    task.id,
-    request.round,
-    site.id,
-    request.kind,
-    request.sha256,
-  );
   if (existing) return uploadStatus(existing);
+  // Each unfinished upload holds a .part file until its round closes: a site may keep only a few open.
+  const open = ctx.store.uploads.openUploadCount(task.id, request.round, site.id, request.kind);
+  if (open >= MAX_OPEN_UPLOADS) {
+    throw conflict(
+      'too-many-uploads',
+      `This site already has ${open} unfinished uploads for round ${request.round} of task ${task.id}; ` +
+        'finish one of them (send the same bytes again to resume it), or wait for the next round.',
+    );
+  }
   const chunkBytes = Math.min(request.chunkBytes ?? ctx.limits.defaultChunkBytes, ctx.limits.maxChunkBytes);
   const id = newId('up');
   ctx.store.uploads.insertUpload({
@@ -153,7 +183,16 @@ async function writeChunk(
     await handle.close();
   }
   ctx.store.uploads.setReceived(upload.id, offset + body.byteLength, isoAt(ctx));
-  return uploadStatus(ctx.store.uploads.upload(upload.id) as UploadRow);
+  const after = ctx.store.uploads.upload(upload.id);
+  if (!after) {
+    // Discarded while this chunk was written: its round closed or its task ended.
+    rmSync(path, { force: true });
+    throw conflict(
+      'upload-discarded',
+      `Upload ${upload.id} was discarded: its round no longer takes updates.`,
+    );
+  }
+  return uploadStatus(after);
 }
 
 export async function completeUpload(

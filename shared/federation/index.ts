@@ -71,6 +71,7 @@ export {
   type PrivacyBudgetView,
   type PrivacySpending,
 } from './privacy-accounting.ts';
+export { modelValueCount } from './model-size.ts';
 export {
   examplesBound,
   l2Norm,

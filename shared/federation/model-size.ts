@@ -1,0 +1,41 @@
+// How many values a task's model has, from its definition alone, so the hub (which never builds a
+// model) can bound an initial-model upload by the model's size instead of its 4 GiB upload limit.
+// The shapes mirror main/site/train/models (reference-cnn.ts, residual-net.ts); a spec there builds
+// each model and checks the count matches.
+import type { TaskDefinition } from './task-schema.ts';
+
+const REFERENCE_CNN_WIDTHS = [16, 32, 64, 128];
+const RESNET_STEM = 16;
+const RESNET_STAGES = [32, 64, 128];
+
+/** The number of float32 values of the task's model, or null for an architecture this code does not know. */
+export function modelValueCount(
+  definition: Pick<TaskDefinition, 'model' | 'input' | 'labels'>,
+): number | null {
+  const classes = definition.labels.length;
+  const channels = definition.input.channels;
+  const conv = (k: number, cin: number, cout: number) => k * k * cin * cout;
+  switch (definition.model.name) {
+    case 'reference-cnn': {
+      let cin = channels;
+      let count = 0;
+      for (const width of REFERENCE_CNN_WIDTHS) {
+        count += conv(3, cin, width) + width;
+        cin = width;
+      }
+      return count + cin * classes + classes;
+    }
+    case 'resnet-small': {
+      const batchNorm = (c: number) => 4 * c; // gamma, beta, moving mean, moving variance
+      let count = conv(3, channels, RESNET_STEM) + batchNorm(RESNET_STEM);
+      let cin = RESNET_STEM;
+      for (const cout of RESNET_STAGES) {
+        count += conv(3, cin, cout) + conv(3, cout, cout) + conv(1, cin, cout) + 3 * batchNorm(cout);
+        cin = cout;
+      }
+      return count + 2 * cin * classes + classes; // the head sees average- and max-pooled features
+    }
+    default:
+      return null;
+  }
+}

@@ -3,7 +3,9 @@
 import {
   decodeWeights,
   encodeWeights,
+  examplesBound,
   signGlobalModel,
+  taskDefinitionSchema,
   type AggregatedMetrics,
   type MetricsRequest,
   type ModelMeta,
@@ -11,7 +13,7 @@ import {
   type WeightSet,
 } from '../shared/federation/index.ts';
 import { isoAt, type HubContext } from './hub-context.ts';
-import { notFound } from './hub-errors.ts';
+import { notFound, unprocessable } from './hub-errors.ts';
 import type { EvaluationRow, ModelRow } from './store/index.ts';
 
 /** Writes the model's blob (outside any transaction: a blob is harmless until a row points at it). */
@@ -82,12 +84,40 @@ export function loadModelWeights(ctx: HubContext, row: ModelRow): NamedTensor[] 
   return weights;
 }
 
+/** Loss values above this are no measurement (cross-entropy of float32 logits stays far below it). */
+const MAX_REPORTED_LOSS = 1e12;
+
+/**
+ * Records a site's evaluation of a model. Its weight n in the federated mean is bounded by the
+ * validation set the site declared when it joined (and the task's maxExamplesPerSite), so one site
+ * cannot dictate the federated metrics by claiming a huge n.
+ */
 export function recordEvaluation(
   ctx: HubContext,
   siteId: string,
   row: ModelRow,
   metrics: MetricsRequest,
 ): AggregatedMetrics {
+  const task = ctx.store.tasks.task(row.task_id);
+  const declared = ctx.store.sites.joined(row.task_id, siteId)?.validation_examples ?? null;
+  const limit = task
+    ? examplesBound(taskDefinitionSchema.parse(JSON.parse(task.definition)), declared)
+    : declared;
+  if (limit !== null && metrics.n > limit) {
+    throw unprocessable(
+      'metrics-refused',
+      declared !== null && declared === limit
+        ? `The report counts ${metrics.n} validation examples, but this site declared ${declared} when it joined the task; ` +
+            'report the number of images it evaluated on, or join the task again with its current cohort.'
+        : `The report counts ${metrics.n} validation examples, more than the task allows one site (${limit}).`,
+    );
+  }
+  if (metrics.loss !== null && metrics.loss > MAX_REPORTED_LOSS) {
+    throw unprocessable(
+      'metrics-refused',
+      `The reported loss is above ${MAX_REPORTED_LOSS}: the model diverged at this site; report the loss as null.`,
+    );
+  }
   ctx.store.models.upsertEvaluation({
     task_id: row.task_id,
     version: row.version,

@@ -5,8 +5,10 @@ import type { SiteStatus } from '../shared/ipc/index.ts';
 import { parseDeidOptions } from '../main/site/deid/index.ts';
 import { initSite, openSite, SiteAgent } from '../main/site/index.ts';
 import { siteTaskBudgets } from '../main/site/federation/index.ts';
+import { lastIngestRun, type LastIngestRun } from '../main/site/ingest/index.ts';
 import { CliError } from './failure.ts';
-import { terminalProgress } from './progress.ts';
+import { describeLastRun, ingestWithReport } from './site-ingest-report.ts';
+import { siteLogger } from './site-log.ts';
 import { registerSiteAuditCommands } from './site-audit-commands.ts';
 import { registerCohortCommands } from './site-cohort-commands.ts';
 import { registerConsentCommands } from './site-consent-commands.ts';
@@ -81,15 +83,10 @@ export function registerSiteCommands(program: Command): void {
     .requiredOption('--dir <folder>', 'the site folder')
     .argument('<in>', 'a DICOM file or a folder')
     .action(async (input: string, flags: { dir: string }) => {
-      const agent = SiteAgent.open(resolve(flags.dir));
+      const dir = resolve(flags.dir);
+      const agent = SiteAgent.open(dir, { logger: siteLogger(dir) });
       try {
-        const progress = terminalProgress('Ingesting', 0);
-        const summary = await agent.ingest(resolve(input), (done: number) => progress.update(done));
-        progress.finish(
-          `${summary.files} files: ${summary.deidentified} stored, ${summary.held} held for review, ` +
-            `${summary.excluded} excluded by consent, ${summary.rejected} rejected, ` +
-            `${summary.alreadyIngested} already ingested.`,
-        );
+        await ingestWithReport(agent, resolve(input));
       } finally {
         agent.close();
       }
@@ -101,9 +98,11 @@ export function registerSiteCommands(program: Command): void {
     .requiredOption('--dir <folder>', 'the site folder')
     .option('--json', 'print JSON instead of sentences')
     .action((flags: { dir: string; json?: boolean }) => {
-      const agent = SiteAgent.open(resolve(flags.dir));
+      const dir = resolve(flags.dir);
+      const agent = SiteAgent.open(dir, { logger: siteLogger(dir) });
       try {
         const status = agent.status();
+        const lastRun = lastIngestRun(agent.site.database);
         // Differential privacy: this site's own count of each approved task's budget.
         const site = openSite(resolve(flags.dir));
         let budgets;
@@ -114,8 +113,8 @@ export function registerSiteCommands(program: Command): void {
         }
         process.stdout.write(
           flags.json
-            ? `${JSON.stringify({ ...status, privacyBudgets: budgets }, null, 2)}\n`
-            : describeStatus(status) +
+            ? `${JSON.stringify({ ...status, lastIngestRun: lastRun, privacyBudgets: budgets }, null, 2)}\n`
+            : describeStatus(status, lastRun) +
                 budgets
                   .map((b) => `  Privacy budget of task "${b.taskName}" (${b.taskId}): ${b.text}\n`)
                   .join(''),
@@ -134,7 +133,7 @@ export function registerSiteCommands(program: Command): void {
   registerSiteAuditCommands(site);
 }
 
-export function describeStatus(status: SiteStatus): string {
+export function describeStatus(status: SiteStatus, lastRun: LastIngestRun | null = null): string {
   const { counts } = status;
   const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
   return [
@@ -145,6 +144,7 @@ export function describeStatus(status: SiteStatus): string {
     `  De-identification options: ${status.deidOptions.length > 0 ? status.deidOptions.join(', ') : 'none (Basic Profile)'}`,
     `  Consent policy: ${status.consentPolicy}`,
     `  Last ingest: ${status.lastIngestAt ?? 'never'}`,
+    ...describeLastRun(lastRun),
     '',
   ].join('\n');
 }

@@ -6,7 +6,13 @@ import type { SiteStatus } from '../../shared/ipc/index.ts';
 import { AuditLog } from './audit/index.ts';
 import { SiteConsent } from './consent/index.ts';
 import { parseDeidOptions } from './deid/index.ts';
-import { ingestPath, type IngestFileOutcome, type IngestSite, type IngestSummary } from './ingest/index.ts';
+import {
+  ingestPath,
+  recoverInterruptedIngest,
+  type IngestFileOutcome,
+  type IngestSite,
+  type IngestSummary,
+} from './ingest/index.ts';
 import { openSite, ResearchIndex, sitePaths, type SiteConfig, type SiteDatabase } from './store/index.ts';
 
 export interface SiteAgentDependencies {
@@ -53,14 +59,19 @@ export class SiteAgent {
   static open(directory: string, options: OpenSiteAgentOptions = {}): SiteAgent {
     const site = openSite(directory);
     try {
-      return new SiteAgent({
+      const clock = options.clock ?? (() => new Date());
+      const logger = options.logger ?? pino({ name: 'radfed-site', level: 'warn' }, pino.destination(2));
+      const agent = new SiteAgent({
         directory: site.directory,
         database: site.database,
         config: site.config,
         secret: site.secret,
-        clock: options.clock ?? (() => new Date()),
-        logger: options.logger ?? pino({ name: 'radfed-site', level: 'warn' }, pino.destination(2)),
+        clock,
+        logger,
       });
+      // A killed ingest's run is marked interrupted, and its identified copies go, before anything else.
+      recoverInterruptedIngest(site, { clock, logger });
+      return agent;
     } catch (error) {
       site.database.close();
       throw error;
@@ -93,12 +104,20 @@ export class SiteAgent {
     };
   }
 
-  /** Ingests a file or folder (see main/site/ingest). Runs after any ingest already in progress. */
-  ingest(inputPath: string, onProgress?: IngestProgress): Promise<IngestSummary> {
+  /**
+   * Ingests a file or folder (see main/site/ingest). Runs after any ingest already in progress.
+   * `onUnreadableFolder` hears of each folder under the input that could not be listed.
+   */
+  ingest(
+    inputPath: string,
+    onProgress?: IngestProgress,
+    onUnreadableFolder?: (path: string, code: string) => void,
+  ): Promise<IngestSummary> {
     const { directory, database, config, secret, clock } = this.#deps;
     const run = this.#ingestQueue.then(() =>
       ingestPath({ directory, paths: sitePaths(directory), database, config, secret }, inputPath, {
         onProgress,
+        ...(onUnreadableFolder ? { onUnreadableFolder } : {}),
         clock,
         logger: this.#logger,
       }),

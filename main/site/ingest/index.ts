@@ -7,7 +7,9 @@ export {
   type IngestSummary,
 } from './ingest-path.ts';
 export { IngestError } from './ingest-error.ts';
-export { listInputFiles } from './input-walk.ts';
+export { listInputFiles, walkInput } from './input-walk.ts';
 export { IngestLane, IngestRun, releaseQuarantined, type IngestRunOptions } from './ingest-run.ts';
-export { errorCode } from './ingest-path.ts';
+export { errorCode } from './ingest-file.ts';
 export { moveFile, setAsideFailed, type SetAsideFile } from './failed-files.ts';
+export { recoverInterruptedIngest, type IngestRecovery } from './ingest-recovery.ts';
+export { lastIngestRun, type LastIngestRun, type InterruptedRun } from './ingest-runs.ts';

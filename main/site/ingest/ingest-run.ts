@@ -1,8 +1,6 @@
 // An ingest run fed one file at a time, for sources that hand files over as they come (the DICOM
 // receiver, the watched folder) rather than a path walked up front (ingest-path.ts). Each file goes
 // through the same processing as `radfed site ingest`; the run is recorded, and audited, the same way.
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
@@ -15,11 +13,11 @@ import {
   processQuarantined,
   type FileContext,
   type FileResult,
-  type IngestFileOutcome,
   type IngestSite,
-  type IngestSummary,
-} from './ingest-path.ts';
-import { removeFromQuarantine } from './quarantine.ts';
+} from './ingest-file.ts';
+import type { IngestFileOutcome, IngestSummary } from './ingest-path.ts';
+import { startOwnedRun } from './ingest-runs.ts';
+import { hashFile, removeFromQuarantine } from './quarantine.ts';
 
 export interface IngestRunOptions {
   /** What feeds the run, recorded in its audit entry: `dicom-receiver`, `watched-folder`. */
@@ -53,7 +51,7 @@ export class IngestRun {
     const index = new ResearchIndex(site.database, clock);
     this.#audit = new AuditLog(site.database, clock);
     this.#options = options;
-    this.id = index.startRun();
+    this.id = startOwnedRun(site.database, index);
     const log = options.logger?.child({ component: 'ingest', runId: this.id, source: options.source });
     this.#ctx = createFileContext(site, index, this.id, log, { clock, actor: options.actor ?? 'site-agent' });
   }
@@ -84,9 +82,10 @@ export class IngestRun {
   async ingestQuarantined(quarantineName: string): Promise<IngestFileOutcome> {
     this.#checkOpen();
     const { site, index, log } = this.#ctx;
-    let bytes: Buffer;
+    const path = join(site.paths.quarantine, quarantineName);
+    let file: { sha256: string; size: number };
     try {
-      bytes = await readFile(join(site.paths.quarantine, quarantineName));
+      file = await hashFile(path);
     } catch (error) {
       log?.warn({ error: errorCode(error) }, 'quarantined file unreadable');
       return this.#count(quarantineName, {
@@ -94,13 +93,12 @@ export class IngestRun {
         reason: `the received file could not be read (${errorCode(error)})`,
       });
     }
-    const inputSha256 = createHash('sha256').update(bytes).digest('hex');
-    if (index.outcomeOfInput(inputSha256) !== null) {
+    if (index.outcomeOfInput(file.sha256) !== null) {
       return this.#count(quarantineName, { status: 'already-ingested', reason: null });
     }
     return this.#count(
       quarantineName,
-      await processQuarantined(this.#ctx, bytes, inputSha256, quarantineName),
+      await processQuarantined(this.#ctx, { path, size: file.size }, file.sha256, quarantineName),
     );
   }
 

@@ -5,11 +5,22 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative, isAbsolute } from 'node:path';
 import { IngestError } from './ingest-error.ts';
 
+export interface InputListing {
+  files: string[];
+  /** Folders under the input that could not be listed: their files are not in `files`. */
+  unreadableFolders: { path: string; code: string }[];
+}
+
 /**
  * The regular files under `input`, sorted, leaving out anything that resolves inside one of the
  * `exclude` folders (the site's own folder: its research store must never be ingested again).
  */
 export async function listInputFiles(input: string, exclude: readonly string[] = []): Promise<string[]> {
+  return (await walkInput(input, exclude)).files;
+}
+
+/** As listInputFiles, and says which folders could not be read (the caller reports them). */
+export async function walkInput(input: string, exclude: readonly string[] = []): Promise<InputListing> {
   const excluded = await Promise.all(exclude.map((path) => realpath(path).catch(() => path)));
   const isExcluded = (real: string) => excluded.some((root) => isInside(real, root));
 
@@ -30,17 +41,20 @@ export async function listInputFiles(input: string, exclude: readonly string[] =
     );
   }
   const info = await stat(real);
-  if (info.isFile()) return [input];
-  if (!info.isDirectory()) return [];
-
   const files: string[] = [];
+  const unreadableFolders: InputListing['unreadableFolders'] = [];
+  if (info.isFile()) return { files: [input], unreadableFolders };
+  if (!info.isDirectory()) return { files, unreadableFolders };
+
   const visited = new Set<string>([real]);
   const walk = async (dir: string): Promise<void> => {
     let entries;
     try {
       entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return; // an unreadable folder is skipped, like an unreadable file would fail on its own
+    } catch (error) {
+      // Its files cannot even be counted: the caller reports the folder, and the run as incomplete.
+      unreadableFolders.push({ path: dir, code: (error as NodeJS.ErrnoException).code ?? 'error' });
+      return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
@@ -60,7 +74,7 @@ export async function listInputFiles(input: string, exclude: readonly string[] =
     }
   };
   await walk(input);
-  return files;
+  return { files, unreadableFolders };
 }
 
 function isInside(path: string, root: string): boolean {

@@ -254,6 +254,38 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 6,
+    name: 'ingest run owners',
+    // See main/site/ingest/ingest-runs.ts. A run records the process that owns it (host, pid, start
+    // time), so a run whose process was killed can be told from one still going, and is marked
+    // 'interrupted' at the next start. SQLite cannot widen a CHECK in place: the table is rebuilt, with
+    // foreign keys deferred so the rows that name a run keep pointing at it.
+    sql: `
+      PRAGMA defer_foreign_keys = ON;
+      CREATE TEMP TABLE ingest_runs_v5 AS SELECT * FROM ingest_runs;
+      DROP TABLE ingest_runs;
+      CREATE TABLE ingest_runs (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed', 'interrupted')),
+        files INTEGER NOT NULL DEFAULT 0,
+        deidentified INTEGER NOT NULL DEFAULT 0,
+        held INTEGER NOT NULL DEFAULT 0,
+        rejected INTEGER NOT NULL DEFAULT 0,
+        already_ingested INTEGER NOT NULL DEFAULT 0,
+        failed INTEGER NOT NULL DEFAULT 0,
+        owner TEXT
+      ) STRICT;
+      INSERT INTO ingest_runs (id, started_at, finished_at, status, files, deidentified, held, rejected,
+                               already_ingested, failed)
+        SELECT id, started_at, finished_at, status, files, deidentified, held, rejected, already_ingested,
+               failed
+        FROM temp.ingest_runs_v5;
+      DROP TABLE temp.ingest_runs_v5;
+    `,
+  },
 ];
 
 /**

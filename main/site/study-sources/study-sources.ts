@@ -2,7 +2,7 @@
 // them, started and stopped together on one ingest lane. `radfed site run` and the site UI session (the
 // desktop app, `radfed site ui`) both run them through this, so they behave the same.
 import type { Logger } from 'pino';
-import { IngestLane } from '../ingest/index.ts';
+import { IngestLane, recoverInterruptedIngest } from '../ingest/index.ts';
 import { DicomReceiver, type ReceiverEvent, type ReceiverLimits } from '../receiver/index.ts';
 import { openSite, type ReceiverSettings, type Site, type WatchSettings } from '../store/index.ts';
 import { FolderWatcher, type WatchEvent } from '../watch/index.ts';
@@ -113,6 +113,8 @@ export class StudySources {
     const { receiver, watch } = this.#plan;
     const { logger, receiverLimits } = this.#options;
     const lane = new IngestLane();
+    // What a killed ingest left (a run still 'running', identified copies in quarantine) goes first.
+    recoverInterruptedIngest(this.#site, logger ? { logger } : {});
     if (receiver) {
       this.#receiver = new DicomReceiver({
         site: this.#site,

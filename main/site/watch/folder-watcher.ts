@@ -14,6 +14,7 @@ import {
   errorCode,
   IngestLane,
   IngestRun,
+  recoverInterruptedIngest,
   setAsideFailed,
   type IngestFileOutcome,
   type IngestSite,
@@ -77,6 +78,8 @@ export class FolderWatcher {
   /** Checks the folder and starts scanning it. */
   async start(): Promise<void> {
     await this.checkFolder();
+    const { site, clock, logger } = this.#options;
+    recoverInterruptedIngest(site, { ...(clock ? { clock } : {}), ...(logger ? { logger } : {}) });
     this.#log?.info({ settleMs: this.#options.settleMs }, 'watching folder');
     this.#options.onEvent?.({ type: 'watching', folder: this.#options.folder });
     this.#loop = this.#run();

@@ -202,6 +202,20 @@ describe('compound codes on a sequence follow its Type in the module at the top 
   });
 });
 
+describe('X on an attribute its module requires at the top level', () => {
+  it('gives a presentation state a dummy Presentation Creation Date and Time (Type 1), removes them elsewhere', () => {
+    const creation = [el(0x00700082, 'DA', '20230106'), el(0x00700083, 'TM', '093000')];
+    const ps = deidentifyDataset(
+      fileOf(ctDataset([el(0x00080016, 'UI', '1.2.840.10008.5.1.4.1.1.11.1'), ...creation])),
+      { secret: SECRET, options: [] },
+    ).file.dataset;
+    expect([text(ps.get(0x00700082)), text(ps.get(0x00700083))]).toEqual(['19000101', '000000']);
+    const ct = run(creation);
+    expect([ct.has(0x00700082), ct.has(0x00700083)]).toEqual([false, false]);
+    expect(at(run([nest3(creation[0] as DicomElement)]), NEST_PATH, 0x00700082)).toBeUndefined();
+  });
+});
+
 describe('pattern rows', () => {
   it('removes curves (50xx,xxxx) and overlay comments (60xx,4000) at any depth', () => {
     const curve = el(0x50000022, 'LO', 'curve of SMITHERSON');

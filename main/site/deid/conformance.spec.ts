@@ -2,7 +2,9 @@
 // this code, checks every released output of Debian's pydicom test set (CT, MR in every transfer
 // syntax, Comprehensive and Basic Text SR, RT Plan, Structure Set and Dose, ECG...) and of synthetic
 // CT and radiograph studies, under the Basic Profile and under the options that keep content: an
-// output may keep its input's errors (the corpus is full of odd files), never add one.
+// output may keep its input's errors (the corpus is full of odd files), never add one. Two valid
+// inputs of our own add what the corpus lacks: an SR whose tree holds every kind of value, and a
+// presentation state with graphic annotations.
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
@@ -16,7 +18,9 @@ import {
 } from '../robustness/dciodvfy.ts';
 import { PYDICOM_TEST_FILES, pydicomTestFiles } from '../robustness/pydicom-files.ts';
 import { synthesizeStudies } from '../synth/index.ts';
+import { comprehensiveSr, presentationState } from './conformance-inputs.ts';
 import { deidentifyInstance, type DeidOption } from './index.ts';
+import { bytesOf } from './test-fixtures.ts';
 
 const secret = new Uint8Array(32).fill(23);
 
@@ -50,6 +54,8 @@ const VALIDATOR_CANNOT_READ = [
 
 /** Outputs that must be among those compared, so a change that holds them cannot pass unseen. */
 const MUST_BE_COMPARED = [
+  'built-comprehensive-sr.dcm',
+  'built-presentation-state.dcm',
   'test-SR.dcm', // Comprehensive SR: its Content Sequence carries action D
   'CT_small.dcm',
   'MR_small_bigendian.dcm',
@@ -82,6 +88,17 @@ describe.skipIf(!hasDciodvfy() || pydicomTestFiles().length === 0)(
         ctMatrix: 32,
         radiographSize: 64,
       });
+      const built = join(work, 'built');
+      mkdirSync(built);
+      for (const [name, ds] of [
+        ['built-comprehensive-sr.dcm', comprehensiveSr()],
+        ['built-presentation-state.dcm', presentationState()],
+      ] as const) {
+        const path = join(built, name);
+        writeFileSync(path, bytesOf(ds));
+        inputs.push(path);
+        label.set(path, name);
+      }
       for (const f of synth.files) {
         inputs.push(f.path);
         label.set(f.path, `synth/${relative(join(work, 'synth'), f.path)}`);
@@ -131,6 +148,12 @@ describe.skipIf(!hasDciodvfy() || pydicomTestFiles().length === 0)(
       const sr = inputs.find((input) => basename(input) === 'test-SR.dcm') as string;
       expect(validated.get(sr)?.aborted).toBe(false);
       expect(validated.get(released[0]?.get(sr) ?? '')?.errors.size).toBeGreaterThan(0); // a real report
+    });
+
+    it('builds an SR and a presentation state that dciodvfy accepts without an error', () => {
+      for (const input of inputs.filter((i) => basename(i).startsWith('built-'))) {
+        expect([...(validated.get(input)?.errors ?? ['not validated'])], basename(input)).toEqual([]);
+      }
     });
 
     it('leaves out of the comparison exactly the stated inputs dciodvfy cannot read', () => {

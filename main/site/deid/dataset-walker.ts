@@ -15,7 +15,7 @@ import {
 import { isOddGroup, safePrivateTags } from './private-attributes.ts';
 import { unlistedInDummy } from './dummy-sequences.ts';
 import { identifierKind } from './removed-values.ts';
-import { isType2AtTopLevel } from './sequence-types.ts';
+import { topLevelType } from './top-level-types.ts';
 import { count, effectiveVr, type WalkMode, type WalkState } from './walk-state.ts';
 
 const NONE: ReadonlySet<number> = new Set();
@@ -80,7 +80,7 @@ export function processDataset(
         unlisted(el, c);
       }
     } else if (rule) {
-      applyPrimitive(adjustForMode(forSequenceType(primitiveOf(rule.code, vr), rule, ctx), el, ctx), el, ctx);
+      applyPrimitive(adjustForMode(forTopLevelType(primitiveOf(rule.code, vr), rule, ctx), el, ctx), el, ctx);
     } else {
       unlisted(el, ctx);
     }
@@ -117,12 +117,15 @@ function adjustForMode(p: Primitive, el: DicomElement, ctx: ActionContext): Prim
 }
 
 /**
- * A compound code that would empty a top-level sequence removes it where the sequence is Type 3
- * (sequence-types.ts); Z itself, and every code inside items, are applied as they are.
+ * At the top level, where the module of an attribute is known (top-level-types.ts): a compound code
+ * that would empty a Type 3 sequence removes it instead, and X on a Type 1 or Type 2 attribute gives
+ * a dummy or an empty value. Inside items the table's action stands.
  */
-function forSequenceType(p: Primitive, rule: Rule, ctx: ActionContext): Primitive {
-  if (p !== 'Z' || ctx.vr !== 'SQ' || rule.code === 'Z' || ctx.depth > 0) return p;
-  return isType2AtTopLevel(rule.row.tag, ctx.state.sopClassUid) ? 'Z' : 'X';
+function forTopLevelType(p: Primitive, rule: Rule, ctx: ActionContext): Primitive {
+  if (ctx.depth > 0 || (p !== 'Z' && p !== 'X')) return p;
+  const type = topLevelType(rule.row.tag, ctx.state.sopClassUid);
+  if (p === 'Z') return ctx.vr === 'SQ' && rule.code !== 'Z' && type === 3 ? 'X' : 'Z';
+  return type === 1 ? 'D' : type === 2 ? 'Z' : 'X';
 }
 
 /** Curves and overlay comments: X under the Basic Profile, C (kept, text cleaned) under Clean Graphics. */

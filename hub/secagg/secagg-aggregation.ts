@@ -22,6 +22,7 @@ import {
 import type { HubContext } from '../hub-context.ts';
 import type { RoundRow, TaskRow } from '../store/index.ts';
 import { participantView, planOf, SecAggRows } from './secagg-rows.ts';
+import { secureSumProblem } from './sum-bounds.ts';
 import type { NamedTensor } from '../../shared/federation/index.ts';
 
 export async function unmaskedRoundSum(
@@ -88,6 +89,15 @@ export async function unmaskedRoundSum(
         'The unmasked sum of weights is impossible for this round (a masked input was malformed); nothing was published.',
       );
     }
+    const outOfBound = secureSumProblem(
+      ctx,
+      task,
+      round.number,
+      { sums, totalWeight },
+      survivors.map((p) => p.site_id),
+      plan,
+    );
+    if (outOfBound) throw new FederationError('bad-strategy', outOfBound);
     return {
       sum: WeightedDeltaSum.fromTotals(layout, sums, totalWeight, survivors.length),
       updateBytes,

@@ -66,8 +66,17 @@ export class SecureTestSite {
     await this.client.call(ok, 'POST', secaggPaths.shares(this.taskId, this.round), made.request);
   }
 
-  /** Masks `delta` (weighted by `examples`, with a noised clipping bit if given) and uploads it. */
-  async mask(delta: readonly NamedTensor[], examples: number, baseVersion: number, clipBit?: number) {
+  /**
+   * Masks `delta` (weighted by `examples`, with a noised clipping bit if given) and uploads it.
+   * `tamper` changes the integer vector before it is masked: a hostile site's own input.
+   */
+  async mask(
+    delta: readonly NamedTensor[],
+    examples: number,
+    baseVersion: number,
+    clipBit?: number,
+    tamper?: (vector: Uint32Array) => void,
+  ) {
     const view = await this.view();
     const context = { taskId: this.taskId, round: this.round };
     this.held = {
@@ -86,6 +95,7 @@ export class SecureTestSite {
       clipBit === undefined
         ? quantised.vector
         : appendClipBit(quantised.vector, clipBit, view.plan!.participants);
+    tamper?.(vector);
     const sharing = new Set(view.incomingShares.map((s) => s.from));
     const me = view.neighbours.find((n) => n.siteId === this.client.siteId)!;
     maskInput(

@@ -1,0 +1,65 @@
+// With secure aggregation the hub never sees one site's update, so it cannot bound each one as it does
+// plain updates (hub/update-bounds-check.ts). It checks the unmasked sum instead, against what n honest
+// sites could have sent together:
+//   - every value of Σ w·x̂ within ±c·Σw (each site's levels are in [0, Q−1]; a site that masks
+//     integers outside that range, to wrap the 32-bit sum, shows here);
+//   - ‖Σ w·x̂‖ ≤ Σw·(B + δ·√d): each update's norm within the task's bound B, plus the quantisation
+//     step δ per value that stochastic rounding may add;
+//   - Σw within the survivors' declared cohorts (and the task's cap per site).
+// A sum outside these fails the round: nothing is published. What a site can still do inside them is
+// in docs/secure-aggregation.md.
+import { examplesBound, updateNormBound } from '../../shared/federation/index.ts';
+import type { SecAggPlan } from '../../shared/federation/secagg/index.ts';
+import { roundClipNorm } from '../adaptive-clipping.ts';
+import type { HubContext } from '../hub-context.ts';
+import type { TaskRow } from '../store/index.ts';
+import { definitionOf } from '../tasks.ts';
+
+export function secureSumProblem(
+  ctx: HubContext,
+  task: TaskRow,
+  round: number,
+  sum: { sums: readonly Float64Array[]; totalWeight: number },
+  survivors: readonly string[],
+  plan: Pick<SecAggPlan, 'clipRange' | 'levels'>,
+): string | null {
+  const definition = definitionOf(task);
+  const { sums, totalWeight } = sum;
+  const weightLimit = survivors.reduce((total, siteId) => {
+    const declared = ctx.store.sites.joined(task.id, siteId)?.train_examples ?? null;
+    return total + examplesBound(definition, declared);
+  }, 0);
+  if (totalWeight > weightLimit) {
+    return (
+      `The sites' masked example counts add up to ${totalWeight}, more than the ${weightLimit} they declared ` +
+      'when they joined (or the task allows); a site overstated its weight. Nothing was published.'
+    );
+  }
+  const valueLimit = plan.clipRange * totalWeight * (1 + 1e-9);
+  let squares = 0;
+  let values = 0;
+  for (const tensor of sums) {
+    for (const value of tensor) {
+      if (!(value <= valueLimit)) {
+        return (
+          'A value of the unmasked sum lies outside what the sites’ clipped updates can add up to; ' +
+          'a site masked a malformed input. Nothing was published.'
+        );
+      }
+      squares += value * value;
+    }
+    values += tensor.length;
+  }
+  const step = (2 * plan.clipRange) / (plan.levels - 1);
+  const bound = updateNormBound(definition, values, roundClipNorm(ctx, task.id, round));
+  const normLimit = totalWeight * (bound + step * Math.sqrt(values));
+  const norm = Math.sqrt(squares);
+  if (norm > normLimit) {
+    return (
+      `The unmasked sum's L2 norm (${norm.toPrecision(4)}) is above what ${survivors.length} updates within the ` +
+      `task's bound can add up to (${normLimit.toPrecision(4)}: maxUpdateNorm ${bound.toPrecision(4)} per unit of weight); ` +
+      'a site sent an update above the bound. Nothing was published.'
+    );
+  }
+  return null;
+}

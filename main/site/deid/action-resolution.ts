@@ -79,8 +79,9 @@ export function compileRuleBook(options: readonly DeidOption[]): RuleBook {
  *   and X/D removes it (X), the only choice that code leaves besides a dummy.
  * - X/Z/U*: the sequence is kept and its items processed with the same rules, so the UIDs inside are
  *   remapped (Referenced SOP Instance UID is U) and references between objects survive (U).
- * - D on a sequence (Content Sequence, Graphic Annotation Sequence...): the items are kept and every
- *   value inside is replaced by a dummy of its VR, UIDs by their remapped form (see dataset-walker).
+ * - D on a sequence (Content Sequence, Graphic Annotation Sequence...): the items are kept with their
+ *   structure and codes, and the values inside that can identify are replaced (dummy-sequences.ts).
+ * At a data set's top level the module's Type is known for a few attributes (top-level-types.ts).
  */
 export function primitiveOf(code: ActionCode | OptionCode, vr: Vr): Primitive {
   const sequence = vr === 'SQ';

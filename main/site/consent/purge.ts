@@ -1,6 +1,7 @@
 // Purging a patient who is out (withdrawn, or refused after being in): their de-identified files and
 // index rows, any identified copies held in quarantine, and their tensor cache (D/cache/<pseudonym>/,
-// the trainer's layout) all go. Files first, then rows with the audit entry in one transaction: a
+// the trainer's layout) all go. Identified copies are found by their content too (identified-copies.ts):
+// one no held entry names (left by a killed ingest, queued by the receiver) goes with the rest. Files first, then rows with the audit entry in one transaction: a
 // crash between the two leaves rows pointing at missing files, which the next purge finishes, never
 // unindexed files nobody would find. The register keeps them out of every later ingest and cohort.
 import { existsSync, readdirSync } from 'node:fs';
@@ -10,6 +11,7 @@ import type { Database } from 'better-sqlite3';
 import type { AuditLog, AuditDetail } from '../audit/index.ts';
 import { eraseFreedPages } from '../store/index.ts';
 import { ConsentError } from './consent-error.ts';
+import type { IdentifiedCopies } from './identified-copies.ts';
 import { ConsentRegister } from './consent-register.ts';
 
 export interface PurgeSite {
@@ -29,8 +31,10 @@ export interface PurgeResult {
   pseudonym: string;
   studies: number;
   instances: number;
-  /** Identified copies of this patient's files that were held in quarantine. */
+  /** Identified copies of this patient's files that were in quarantine (held, or found by content). */
   heldFiles: number;
+  /** Of those, copies no held entry named, found by the Patient ID in their header. */
+  unrecordedCopies: number;
   cacheRemoved: boolean;
   rounds: RoundUse[];
 }
@@ -40,10 +44,14 @@ export function patientCacheDir(siteDirectory: string, pseudonym: string): strin
   return join(siteDirectory, 'cache', pseudonym);
 }
 
-/** Whether the site holds anything of this patient: index rows, held files or a cache folder. */
-export function holdsDataOf(site: PurgeSite, pseudonym: string): boolean {
+/**
+ * Whether the site holds anything of this patient: index rows, held files, a cache folder, or an
+ * identified copy in quarantine found by content (`copies`, from findIdentifiedCopies).
+ */
+export function holdsDataOf(site: PurgeSite, pseudonym: string, copies?: IdentifiedCopies): boolean {
   const db = site.database;
   return (
+    (copies?.byPseudonym.get(pseudonym)?.length ?? 0) > 0 ||
     db.prepare('SELECT 1 FROM patients WHERE pseudonym = ?').get(pseudonym) !== undefined ||
     db.prepare('SELECT 1 FROM held WHERE patient_pseudonym = ?').get(pseudonym) !== undefined ||
     existsSync(join(site.paths.research, pseudonym)) ||
@@ -84,6 +92,7 @@ export async function purgePatientData(
   site: PurgeSite,
   pseudonym: string,
   audit: { log: AuditLog; actor: string; why: AuditDetail },
+  copies?: IdentifiedCopies,
 ): Promise<PurgeResult> {
   // It becomes a path component below: only a well-formed pseudonym may.
   if (!ConsentRegister.isPseudonym(pseudonym)) {
@@ -108,7 +117,8 @@ export async function purgePatientData(
 
   for (const path of paths) await removeInside(site.paths.research, path);
   await rm(join(site.paths.research, pseudonym), { recursive: true, force: true });
-  for (const name of held) await removeInside(site.paths.quarantine, name);
+  const unrecorded = (copies?.byPseudonym.get(pseudonym) ?? []).filter((name) => !held.includes(name));
+  for (const name of [...held, ...unrecorded]) await removeInside(site.paths.quarantine, name);
   const cache = patientCacheDir(site.directory, pseudonym);
   const cacheRemoved = existsSync(cache);
   await rm(cache, { recursive: true, force: true });
@@ -117,7 +127,8 @@ export async function purgePatientData(
     pseudonym,
     studies: studies ?? 0,
     instances: paths.length,
-    heldFiles: held.length,
+    heldFiles: held.length + unrecorded.length,
+    unrecordedCopies: unrecorded.length,
     cacheRemoved,
     rounds: roundsThatUsed(db, pseudonym),
   };
@@ -134,6 +145,7 @@ export async function purgePatientData(
         studies: result.studies,
         instances: result.instances,
         heldFiles: result.heldFiles,
+        unrecordedCopies: result.unrecordedCopies,
         cacheRemoved,
         roundsThatUsedTheirData: result.rounds.map((r) => ({ ...r })),
       },

@@ -11,6 +11,7 @@ import { localDate, latestConsentDate } from './consent-dates.ts';
 import { checkConsentDate, readConsentCsv, type ConsentRow } from './consent-csv.ts';
 import { ConsentError } from './consent-error.ts';
 import { ConsentExclusions } from './consent-exclusions.ts';
+import { findIdentifiedCopies, type IdentifiedCopies } from './identified-copies.ts';
 import {
   CONSENT_STATUSES,
   MAX_SCOPE_LENGTH,
@@ -33,6 +34,8 @@ import {
   roundsThatUsed,
   type PurgeResult,
 } from './purge.ts';
+
+const NO_COPIES: IdentifiedCopies = { byPseudonym: new Map(), unreadable: 0 };
 
 /** What the consent register needs of a site (an open `Site` has all of it). */
 export interface ConsentSite {
@@ -217,17 +220,25 @@ export class SiteConsent {
     pseudonyms?: Iterable<string>,
     why: AuditDetail = { cause: 'consent.enforced' },
   ): Promise<PurgeResult[]> {
-    const candidates = pseudonyms === undefined ? pseudonymsWithData(this.#site) : [...pseudonyms];
+    // Quarantine is read once for all of them: copies are found by their Patient ID, not only by
+    // record. Not read when none of the patients named is out (each ingest run's recheck).
+    const named = pseudonyms === undefined ? null : [...pseudonyms];
+    const copies =
+      named !== null && this.register.outOf(named).length === 0 ? NO_COPIES : this.#identifiedCopies();
+    const candidates = named ?? [
+      ...new Set([...pseudonymsWithData(this.#site), ...copies.byPseudonym.keys()]),
+    ];
     const results: PurgeResult[] = [];
     for (const pseudonym of this.register.outOf(candidates)) {
-      if (!holdsDataOf(this.#site, pseudonym)) continue;
+      if (!holdsDataOf(this.#site, pseudonym, copies)) continue;
       const reason = this.register.decide(pseudonym).reason ?? 'not in by consent';
       results.push(
-        await purgePatientData(this.#site, pseudonym, {
-          log: this.#audit,
-          actor: this.#actor,
-          why: { ...why, reason },
-        }),
+        await purgePatientData(
+          this.#site,
+          pseudonym,
+          { log: this.#audit, actor: this.#actor, why: { ...why, reason } },
+          copies,
+        ),
       );
     }
     if (results.length > 0) this.#log?.info({ patients: results.length }, 'consent purge done');
@@ -235,12 +246,13 @@ export class SiteConsent {
   }
 
   async #withdrawAll(items: { pseudonym: string; date: string }[]): Promise<WithdrawReport[]> {
+    const copies = this.#identifiedCopies();
     const recorded = this.#site.database
       .transaction(() =>
         items.map(({ pseudonym, date }) => {
           this.register.record([{ pseudonym, status: 'withdrawn', date }], 'withdraw');
           const inForce = !this.register.isPatientIn(pseudonym);
-          const dataHeld = holdsDataOf(this.#site, pseudonym);
+          const dataHeld = holdsDataOf(this.#site, pseudonym, copies);
           const rounds = roundsThatUsed(this.#site.database, pseudonym);
           this.#audit.append({
             type: 'consent.withdrawn',
@@ -267,6 +279,14 @@ export class SiteConsent {
     }
     this.#log?.info({ patients: reports.length }, 'consent withdrawn');
     return reports;
+  }
+
+  #identifiedCopies(): IdentifiedCopies {
+    const copies = findIdentifiedCopies(this.#site.paths.quarantine, this.#site.secret);
+    if (copies.unreadable > 0) {
+      this.#log?.warn({ files: copies.unreadable }, 'quarantine files whose header could not be read');
+    }
+    return copies;
   }
 
   #entryOf(row: ConsentRow) {

@@ -131,15 +131,30 @@ function registerTaskCommands(hub: Command): void {
       '--weights <file>',
       'initial global model (RFW1 weights); without it the first joined site sends one',
     )
-    .action((flags: { dir: string; file: string; weights?: string }) =>
-      withHub(flags.dir, (ctx) => {
-        const definition = readJson(flags.file);
-        const weights = flags.weights ? readFileSync(resolve(flags.weights)) : undefined;
-        const row = createTask(ctx, definition, weights);
-        process.stdout.write(
-          `Created task ${row.id} ("${row.name}")${weights ? ' with initial weights' : ''}\n`,
-        );
-      }),
+    .option(
+      '--max-update-norm <norm>',
+      "largest L2 norm of one site's update (overrides maxUpdateNorm in the file)",
+      parsePositiveNumber,
+    )
+    .option('--refuse-large-updates', 'refuse an update above the bound instead of clipping it')
+    .action(
+      (flags: {
+        dir: string;
+        file: string;
+        weights?: string;
+        maxUpdateNorm?: number;
+        refuseLargeUpdates?: boolean;
+      }) =>
+        withHub(flags.dir, (ctx) => {
+          const definition = withUpdateBounds(readJson(flags.file), flags);
+          const weights = flags.weights ? readFileSync(resolve(flags.weights)) : undefined;
+          const row = createTask(ctx, definition, weights);
+          const created = definitionOf(row);
+          process.stdout.write(
+            `Created task ${row.id} ("${row.name}")${weights ? ' with initial weights' : ''}; ` +
+              `updates above an L2 norm of ${created.maxUpdateNorm} are ${created.updateNormPolicy === 'clip' ? 'clipped' : 'refused'}\n`,
+          );
+        }),
     );
 
   task
@@ -282,6 +297,26 @@ export function parseDuration(value: string): number {
   const ms = Number(match[1]) * unit;
   if (ms <= 0) throw new InvalidArgumentError('the duration must be more than zero.');
   return ms;
+}
+
+/** The task file with the command line's update bounds laid over it. */
+function withUpdateBounds(
+  definition: unknown,
+  flags: { maxUpdateNorm?: number; refuseLargeUpdates?: boolean },
+): unknown {
+  if (typeof definition !== 'object' || definition === null) return definition;
+  return {
+    ...definition,
+    ...(flags.maxUpdateNorm !== undefined ? { maxUpdateNorm: flags.maxUpdateNorm } : {}),
+    ...(flags.refuseLargeUpdates ? { updateNormPolicy: 'refuse' } : {}),
+  };
+}
+
+function parsePositiveNumber(value: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0)
+    throw new CliError(`--max-update-norm takes a positive number (an L2 norm), not "${value}".`);
+  return number;
 }
 
 function readJson(file: string): unknown {

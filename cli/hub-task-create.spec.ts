@@ -1,0 +1,79 @@
+// `radfed hub task create` through the real entry: the update bound from the task file's default, or
+// from --max-update-norm and --refuse-large-updates, stored in the task and said in one line.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initHub, openHubContext } from '../hub/index.ts';
+import { definitionOf } from '../hub/tasks.ts';
+import { testTask } from '../hub/testing/test-hub.ts';
+import { runRadfed } from './test-cli.ts';
+
+let root: string;
+let dir: string;
+let file: string;
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'radfed-task-create-'));
+  dir = join(root, 'hub');
+  await initHub({ dir, name: 'cli hub' });
+  file = join(root, 'task.json');
+  writeFileSync(file, JSON.stringify(testTask()));
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function storedDefinition(taskId: string) {
+  const ctx = openHubContext(dir);
+  try {
+    return definitionOf(ctx.store.tasks.task(taskId)!);
+  } finally {
+    ctx.store.close();
+  }
+}
+
+describe('radfed hub task create', () => {
+  it('clips updates above the default bound unless told otherwise', async () => {
+    const run = await runRadfed('hub', 'task', 'create', '--dir', dir, '--file', file);
+    expect(run.status).toBe(0);
+    expect(run.out).toMatch(
+      /^Created task (\S+) \("pneumonia"\); updates above an L2 norm of 1000 are clipped\n$/,
+    );
+    const id = /Created task (\S+)/.exec(run.out)![1]!;
+    expect(storedDefinition(id)).toMatchObject({ maxUpdateNorm: 1000, updateNormPolicy: 'clip' });
+  });
+
+  it('takes the bound and the refusal from the command line', async () => {
+    const run = await runRadfed(
+      'hub',
+      'task',
+      'create',
+      '--dir',
+      dir,
+      '--file',
+      file,
+      '--max-update-norm',
+      '25',
+      '--refuse-large-updates',
+    );
+    expect(run.status).toBe(0);
+    expect(run.out).toContain('updates above an L2 norm of 25 are refused');
+    const id = /Created task (\S+)/.exec(run.out)![1]!;
+    expect(storedDefinition(id)).toMatchObject({ maxUpdateNorm: 25, updateNormPolicy: 'refuse' });
+  });
+
+  it('refuses a bound that is not a positive number, saying what it takes', async () => {
+    const run = await runRadfed(
+      'hub',
+      'task',
+      'create',
+      '--dir',
+      dir,
+      '--file',
+      file,
+      '--max-update-norm',
+      'huge',
+    );
+    expect(run.status).not.toBe(0);
+    expect(run.err).toContain('--max-update-norm takes a positive number (an L2 norm), not "huge"');
+  });
+});

@@ -5,6 +5,7 @@
 // the site declared when it joined, and a model that is not finite is never signed or served.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWeights, HubRequestError, type HubClient } from '../shared/federation/index.ts';
+import { loadServerState } from './aggregation-service.ts';
 import { createTask } from './tasks.ts';
 import {
   enrollTestSite,
@@ -98,6 +99,39 @@ describe('update bounds against one hostile site', () => {
     await waitFor(test.hub, () => round(taskId, 3)?.state === 'collecting', 'round 3 collecting');
     const honest = await sendDelta(ash, taskId, 0.01, COHORT.train);
     expect(honest.submission.state).toBe('accepted');
+  });
+
+  it('keeps FedAvgM velocity and cyclic transfer finite and small under the same attack, round after round', async () => {
+    const [mallory, ash] = sites as [HubClient, HubClient];
+    for (const strategy of [{ name: 'fedavgm' as const }, { name: 'cyclic' as const }]) {
+      const taskId = await newTask({ quorum: 2, rounds: 2, strategy }, [mallory, ash]);
+      for (const number of [1, 2]) {
+        await waitFor(
+          test.hub,
+          () => round(taskId, number)?.state === 'collecting',
+          `round ${number} collecting`,
+        );
+        const turn = round(taskId, number)?.turn_site_id;
+        if (turn === null || turn === mallory.siteId) await sendDelta(mallory, taskId, HUGE, COHORT.train);
+        if (turn === null || turn === ash.siteId) await sendDelta(ash, taskId, 0.01, COHORT.train);
+        await waitFor(
+          test.hub,
+          () => round(taskId, number)?.state === 'published',
+          `round ${number} published`,
+        );
+      }
+      const v2 = await publishedWeights(ash, taskId, 2);
+      expect(maxAbs(v2), strategy.name).toBeLessThan(1000);
+      const task = test.hub.ctx.store.tasks.task(taskId)!;
+      const state = loadServerState(test.hub.ctx, task);
+      if (strategy.name === 'fedavgm') {
+        const velocity = state?.kind === 'fedavgm' ? state.velocity.flatMap((t) => [...t.data]) : [];
+        expect(velocity.length).toBeGreaterThan(0);
+        expect(maxAbs(velocity)).toBeLessThan(1000 / (1 - 0.9));
+      } else {
+        expect(state).toBeNull();
+      }
+    }
   });
 
   it('refuses an update above maxUpdateNorm when the task says refuse, and records the norm of each', async () => {

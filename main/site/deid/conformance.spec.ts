@@ -57,6 +57,7 @@ const MUST_BE_COMPARED = [
   'built-comprehensive-sr.dcm',
   'built-presentation-state.dcm',
   'test-SR.dcm', // Comprehensive SR: its Content Sequence carries action D
+  'reportsi.dcm', // Basic Text SR
   'CT_small.dcm',
   'MR_small_bigendian.dcm',
   'rtplan.dcm',

@@ -13,7 +13,7 @@ import {
   overlayGroupsWithBitmap,
 } from './graphics.ts';
 import { isOddGroup, safePrivateTags } from './private-attributes.ts';
-import { unlistedInDummy } from './dummy-sequences.ts';
+import { identifiesInDummy } from './dummy-sequences.ts';
 import { identifierKind } from './removed-values.ts';
 import { topLevelType } from './top-level-types.ts';
 import { count, effectiveVr, type WalkMode, type WalkState } from './walk-state.ts';
@@ -172,8 +172,7 @@ function unlisted(el: DicomElement, ctx: ActionContext): void {
   } else if (el.items || vr === 'SQ') {
     ctx.out.set(el.tag, { tag: el.tag, vr: 'SQ', items: ctx.processItems(el.items ?? [], mode) });
   } else if (mode.kind === 'dummy' && el.value?.length) {
-    const p = unlistedInDummy(el.tag, vr, mode.codesIdentify);
-    if (p) applyPrimitive(p, el, ctx);
+    if (identifiesInDummy(el.tag, vr, mode.codesIdentify)) applyPrimitive('D', el, ctx);
     else ctx.out.set(el.tag, el);
   } else if ((vr === 'DA' || vr === 'DT') && ctx.state.dateOffset !== undefined && el.value?.length) {
     count(ctx.state, 'C');

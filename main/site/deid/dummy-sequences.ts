@@ -5,17 +5,17 @@
 // ages; listed UIDs follow their own rows (UID, Referenced SOP Instance UID: U), so references hold.
 // What makes the items mean anything identifies no one and is kept: enumerated values (CS:
 // Relationship Type, Value Type, Graphic Type, Graphic Layer...), numbers, unlisted UIDs (SOP classes,
-// coding schemes) and the codes of coded entries, which name concepts, not people. Replacing those too
-// left an SR whose every Value Type was "ANONYMOUS", which no reader can take (dciodvfy: "Unrecognized
-// enumerated value"). A code's meaning is free text a local coding scheme may fill with anything: it is
-// cleaned, not kept verbatim. In Person Identification Code Sequence the code is the person's
-// identifier, so there the code and its meaning are replaced too.
+// coding schemes) and the codes of coded entries (Code Value, Coding Scheme Designator...), which name
+// concepts, not people. Replacing those too left an SR whose every Value Type was "ANONYMOUS", which
+// no reader can take (dciodvfy: "Unrecognized enumerated value"). A code's meaning is free text that a
+// local coding scheme may fill with anything: it becomes a dummy like other text, since the code
+// itself still names the concept (Clean Structured Content keeps it, cleaned). In Person
+// Identification Code Sequence the code is the person's identifier, so there the code is replaced too.
 import type { Tag, Vr } from '../dicom/model.ts';
 import { isCodeTag } from './clean-contexts.ts';
 import { DUMMY, DUMMY_IDENTITY, type WalkMode } from './walk-state.ts';
 
 const PERSON_IDENTIFICATION_CODE_SEQUENCE: Tag = 0x00401101;
-const CODE_MEANING: Tag = 0x00080104;
 
 /** VRs whose values can identify someone inside a D sequence (PN is a name wherever it is). */
 const IDENTIFYING_VRS: ReadonlySet<Vr> = new Set<Vr>([
@@ -42,13 +42,8 @@ export function dummyModeFor(tag: Tag, mode: WalkMode): WalkMode {
 }
 
 /**
- * The action on an attribute Table E.1-1 does not list, inside a D sequence: D for what can identify,
- * C for a code's meaning, undefined (kept as it is) for everything else.
+ * Whether an attribute Table E.1-1 does not list, inside a D sequence, can identify someone (and gets
+ * a dummy); everything else is kept as it is.
  */
-export function unlistedInDummy(tag: Tag, vr: Vr, codesIdentify: boolean): 'D' | 'C' | undefined {
-  if (tag === CODE_MEANING || isCodeTag(tag)) {
-    if (codesIdentify) return 'D';
-    return tag === CODE_MEANING ? 'C' : undefined;
-  }
-  return IDENTIFYING_VRS.has(vr) ? 'D' : undefined;
-}
+export const identifiesInDummy = (tag: Tag, vr: Vr, codesIdentify: boolean): boolean =>
+  isCodeTag(tag) ? codesIdentify : IDENTIFYING_VRS.has(vr);

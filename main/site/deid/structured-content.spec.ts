@@ -74,10 +74,11 @@ describe('Clean Structured Content', () => {
     expect(items.map((i) => text(i.get(0x0040a040)))).toEqual(['TEXT', 'PNAME', 'DATE', 'CONTAINER']);
     expect(text(items[0]?.get(0x0040a010))).toBe('CONTAINS');
     const code = items[0]?.get(0x0040a043)?.items?.[0];
+    // The code names the concept; its meaning is free text, a dummy like the rest (cleaned with the option).
     expect([0x00080100, 0x00080102, 0x00080104].map((t) => text(code?.get(t)))).toEqual([
       '404684003',
       'SCT',
-      'Finding',
+      'ANONYMOUS',
     ]);
     expect(text(items[0]?.get(0x0040a160))).toBe('ANONYMOUS'); // Text Value: a dummy, not cleaned
     expect(text(items[1]?.get(0x0040a123))).toBe('ANONYMOUS'); // Person Name
@@ -85,7 +86,7 @@ describe('Clean Structured Content', () => {
     expect(text(items[3]?.get(0x0040a730)?.items?.[0]?.get(0x0040a124))).toBe(remapUid(SECRET, REFERENCED));
   });
 
-  it("cleans a code's meaning inside a D sequence, and replaces the code that identifies a person", () => {
+  it('keeps a code inside a D sequence, and replaces the code that identifies a person', () => {
     const r = deidentifyDataset(
       fileOf(
         ctDataset([
@@ -111,8 +112,8 @@ describe('Clean Structured Content', () => {
     );
     const ds = r.file.dataset;
     const concept = ds.get(0x0040a730)?.items?.[0]?.get(0x0040a168)?.items?.[0];
-    expect(text(concept?.get(0x00080100))).toBe('L1');
-    expect(text(concept?.get(0x00080104))).toBe('Seen by ***'); // the patient's name, cleaned out
+    expect([text(concept?.get(0x00080100)), text(concept?.get(0x00080102))]).toEqual(['L1', '99LOCAL']);
+    expect(text(concept?.get(0x00080104))).toBe('ANONYMOUS');
     const person = ds.get(0x0040a073)?.items?.[0]?.get(0x00401101)?.items?.[0];
     expect(text(person?.get(0x00080100))).toBe('ANONYMOUS');
     expect(text(person?.get(0x00080104))).toBe('ANONYMOUS');

@@ -62,6 +62,16 @@ describe('verification before release', () => {
     expect(o.status).toBe('deidentified');
   });
 
+  it("does not hold for an SR's Value Type that spells a name component, and holds for one that is no Value Type", () => {
+    const tree = (valueType: string) =>
+      seq(0x0040a730, [el(0x0040a010, 'CS', 'CONTAINS'), el(0x0040a040, 'CS', valueType)]);
+    const named = (valueType: string) => outcome([el(Tags.PatientName, 'PN', 'TEXT^ANNA'), tree(valueType)]);
+    expect(named('TEXT').status, named('TEXT').reason ?? '').toBe('deidentified');
+    expect(named('TEXT ANNA').reason).toBe(
+      'not released: patient name component found in (0040,A040) ValueType inside (0040,A730) ContentSequence',
+    );
+  });
+
   it('releases free text cleaned under Clean Descriptors, with every removed value gone', () => {
     const o = outcome(
       [

@@ -37,6 +37,55 @@ const NUMERIC_VRS: ReadonlySet<Vr> = new Set<Vr>([
   'UV',
 ]);
 
+/**
+ * The structure of an SR tree and of graphics, kept inside D sequences: a value from these closed
+ * lists is the standard's word, not the patient's, even when a name has the same letters (pydicom's
+ * reportsi.dcm names its observer "Enter text", and every TEXT item would hold the file). A value
+ * outside the list is searched like any other.
+ */
+const CLOSED_ENUMERATIONS: ReadonlyMap<Tag, ReadonlySet<string>> = new Map([
+  [
+    0x0040a010,
+    new Set([
+      'CONTAINS',
+      'HAS PROPERTIES',
+      'HAS OBS CONTEXT',
+      'HAS ACQ CONTEXT',
+      'INFERRED FROM',
+      'SELECTED FROM',
+      'HAS CONCEPT MOD',
+    ]),
+  ], // Relationship Type
+  [
+    0x0040a040,
+    new Set([
+      'CONTAINER',
+      'TEXT',
+      'CODE',
+      'NUM',
+      'PNAME',
+      'DATE',
+      'TIME',
+      'DATETIME',
+      'UIDREF',
+      'COMPOSITE',
+      'IMAGE',
+      'WAVEFORM',
+      'SCOORD',
+      'SCOORD3D',
+      'TCOORD',
+      'TABLE',
+    ]),
+  ], // Value Type
+  [0x0040a050, new Set(['SEPARATE', 'CONTINUOUS'])], // Continuity Of Content
+  [0x00700023, new Set(['POINT', 'POLYLINE', 'INTERPOLATED', 'CIRCLE', 'ELLIPSE'])], // Graphic Type
+]);
+
+const isEnumeratedWord = (el: DicomElement): boolean =>
+  el.value !== undefined &&
+  el.vr === 'CS' &&
+  CLOSED_ENUMERATIONS.get(el.tag)?.has(latin1(el.value).trim()) === true;
+
 /** Other binary values (LUTs, private blobs) are searched like raw bytes: long needles only. */
 const BINARY_VRS: ReadonlySet<Vr> = new Set<Vr>(['OB', 'OW']);
 
@@ -105,6 +154,7 @@ function scanDataset(ds: DicomDataset, matcher: ValueMatcher, topLevel: boolean)
   walkDataset(ds, (el: DicomElement, path) => {
     if (reason !== null || !el.value || el.value.length === 0) return;
     if ((topLevel && path.length === 0 && BULK_TAGS.has(el.tag)) || NUMERIC_VRS.has(el.vr)) return;
+    if (isEnumeratedWord(el)) return;
     // UN is kept to the full search: in an output it is mostly text of attributes the dictionary lacks.
     const kind = firstHit(
       latin1(el.value),
@@ -197,6 +247,7 @@ function scanHeaderBytes(bytes: Buffer, reparsed: DicomFile, matcher: ValueMatch
     if (partOfWord) continue;
     const { el, path, inMeta } = range;
     if (NUMERIC_VRS.has(el.vr) || (!inMeta && path.length === 0 && BULK_TAGS.has(el.tag))) continue;
+    if (isEnumeratedWord(el)) continue;
     if (BINARY_VRS.has(el.vr) && hit.length < MIN_RAW_LENGTH) continue;
     return `${hit.kind} found in ${describe(path, el.tag)}${inMeta ? ' (file meta information)' : ''}`;
   }

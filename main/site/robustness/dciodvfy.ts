@@ -12,9 +12,10 @@ export const hasDciodvfy = (): boolean => existsSync(DCIODVFY);
 /**
  * De-identification remaps every UID, so the same fault in an input and its output names two UIDs
  * ("StudyInstanceUID has same value as FrameOfReferenceUID <1.2.3.4>"): UIDs compare as one token.
- * Three or more dotted numbers: a decimal such as 0.5 is left alone.
+ * A UID is three or more dotted numbers (a decimal such as 0.5 is left alone), or whatever follows
+ * "UID " ("ReferencedSOPInstanceUID 0", which the remapping turns into a real UID).
  */
-const UID = /\d+(?:\.\d+){2,}/g;
+const UID = /(?<=UID )[\d.]+|\d+(?:\.\d+){2,}/g;
 
 /** The line standing for a validator that stopped on an internal assertion instead of a report. */
 export const VALIDATOR_ABORTED = 'dciodvfy aborted';

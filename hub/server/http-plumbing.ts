@@ -1,5 +1,5 @@
-// The parts every route shares: bodies kept as raw bytes (the signature covers them exactly), zod
-// validation with a plain 400 sentence, responses validated before they leave, and errors turned
+// The parts every route shares: bodies kept as raw bytes (the signature covers them exactly; when and
+// how they are read is body-admission.ts), zod validation with a plain 400 sentence, responses validated before they leave, and errors turned
 // into { error, message, hubTime } with the right status. Nothing here logs a body.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server } from 'node:https';
@@ -10,15 +10,6 @@ import { badRequest, HubError } from '../hub-errors.ts';
 
 /** The hub's Fastify instance: HTTPS, any pino-compatible logger. */
 export type HubApp = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger>;
-
-export function keepRawBodies(app: HubApp): void {
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser(
-    ['application/json', 'application/octet-stream'],
-    { parseAs: 'buffer' },
-    (_request, body, done) => done(null, body),
-  );
-}
 
 export function rawBody(request: FastifyRequest): Buffer {
   return Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
@@ -75,7 +66,8 @@ export function installErrorHandling(app: HubApp, ctx: HubContext): void {
   });
   app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, request, reply) => {
     if (error instanceof HubError) {
-      if (error.statusCode >= 500) request.log.error({ code: error.code }, error.message);
+      if (error.statusCode === 503) reply.header('retry-after', '5');
+      else if (error.statusCode >= 500) request.log.error({ code: error.code }, error.message);
       return reply.code(error.statusCode).type('application/json').send(body(error.code, error.message));
     }
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {

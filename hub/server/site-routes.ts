@@ -75,11 +75,12 @@ export function registerSiteRoutes(
     );
   };
 
-  app.get('/v1/hub', (_request, reply) =>
+  // The two routes anyone may call; every other /v1 route is checked as signed before its body is read.
+  app.get('/v1/hub', { config: { unsigned: true } }, (_request, reply) =>
     sendJson(reply, hubInfoSchema, hubInfo(ctx.keys, ctx.config.name, ctx.now())),
   );
 
-  app.post('/v1/enroll', (request, reply) => {
+  app.post('/v1/enroll', { config: { unsigned: true } }, (request, reply) => {
     const body = parseJsonBody(enrollRequestSchema, rawBody(request));
     return sendJson(reply, enrollResponseSchema, enrollSite(ctx, body), 201);
   });

@@ -9,7 +9,9 @@ import { openHubContext, type HubContext, type HubLimits } from '../hub-context.
 import { forgetOldNonces } from '../request-auth.ts';
 import { advanceAllTasks, advanceTask, type RoundEvent } from '../rounds.ts';
 import { keepNewFilesPrivate, tightenHubFolder } from '../setup/index.ts';
-import { installErrorHandling, keepRawBodies, type HubApp } from './http-plumbing.ts';
+import { admitBodies, type BodyAdmissionOptions } from './body-admission.ts';
+import type { BodyBudget } from './body-budget.ts';
+import { installErrorHandling, type HubApp } from './http-plumbing.ts';
 import { registerSecAggRoutes } from './secagg-routes.ts';
 import { registerSiteRoutes } from './site-routes.ts';
 
@@ -29,6 +31,8 @@ export interface StartHubOptions {
   readonly onRoundEvent?: (event: RoundEvent) => void;
   /** The coordinator dashboard's session and sign-in limits (tests shorten them). */
   readonly dashboard?: DashboardAuthOptions;
+  /** How many unverified body bytes the hub holds at once, and how slow a body may be (tests shrink them). */
+  readonly bodies?: BodyAdmissionOptions;
 }
 
 export interface RunningHub {
@@ -36,6 +40,10 @@ export interface RunningHub {
   readonly url: string;
   readonly port: number;
   readonly ctx: HubContext;
+  /** The HTTPS server (tests count what it reads from its connections). */
+  readonly server: HubApp['server'];
+  /** Room for request bodies not yet verified (tests and benchmarks read what it holds). */
+  readonly bodies: BodyBudget;
   /** A one-time enrollment token whose URL hint is this running hub. */
   createToken(options?: { siteName?: string; expiresInMs?: number }): CreatedToken;
   /** Moves every task's rounds on now (tests and benchmarks use it instead of waiting for the timer). */
@@ -72,7 +80,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     // Request logs carry method, URL and status only (Fastify's defaults): never headers or bodies.
     forceCloseConnections: true,
   });
-  keepRawBodies(app);
+  const bodies = admitBodies(app, ctx, options.bodies);
   installErrorHandling(app, ctx);
   const onEvent = (event: RoundEvent) => {
     if (logger) logger.info({ task: event.taskId, round: event.round, state: event.state }, 'round changed');
@@ -117,6 +125,8 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     url,
     port,
     ctx,
+    server: app.server,
+    bodies,
     createToken: (token = {}) =>
       createEnrollmentToken(ctx, {
         hubUrl: url,

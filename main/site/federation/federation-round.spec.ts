@@ -109,6 +109,12 @@ describe('a federated round with two sites', () => {
     const published = ctx.store.models.latestModel(taskId);
     expect(published?.version).toBe(1);
     expect(ctx.store.models.evaluations(taskId, 1)).toHaveLength(2);
+    // Each site declared its cohort when it joined (the hub bounds the examples it claims by it).
+    for (const evaluation of ctx.store.models.evaluations(taskId, 1)) {
+      const joined = ctx.store.sites.joined(taskId, evaluation.site_id);
+      expect(joined?.train_examples).toBeGreaterThan(0);
+      expect(evaluation.n).toBe(joined?.validation_examples);
+    }
     for (const [i, site] of fixture.sites.entries()) {
       const types = events[i]!.filter((e) => e.taskId === taskId).map((e) => e.type);
       expect(types).toEqual(

@@ -47,7 +47,11 @@ export async function runTask(base: TaskRunnerContext, approval: Approval): Prom
     cohortTaskId: approval.cohortTaskId,
     state: loadTaskState(taskDir, taskId),
   };
-  if (!view.joined && view.state === 'active') await withRetries(() => client.joinTask(taskId), base.retry);
+  // Joining declares the cohort's sizes: the hub counts no more examples than that behind this site's
+  // updates and metrics. Joined already, the site joins again so the declaration follows its cohort.
+  const cohort = declaredCohort(ctx);
+  if (view.state === 'active' && (!view.joined || cohort))
+    await withRetries(() => client.joinTask(taskId, cohort), base.retry);
   emit({ type: 'task-started', taskId, name: view.definition.name, joined: view.joined });
 
   let revision: string | undefined;
@@ -105,6 +109,17 @@ export async function runTask(base: TaskRunnerContext, approval: Approval): Prom
       }
       revision = undefined;
     }
+  }
+}
+
+/** The sizes of the cohort this site trains and evaluates on; undefined while it has no training images. */
+function declaredCohort(ctx: RoundContext): { train: number; validation: number } | undefined {
+  try {
+    const { train, validation } = cohortForTraining(ctx);
+    return { train: train.length, validation: validation.length };
+  } catch (error) {
+    if (error instanceof SyncError) return undefined; // no images yet: the task's cap applies
+    throw error;
   }
 }
 

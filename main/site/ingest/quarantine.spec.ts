@@ -1,17 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { currentOwner, isOwnerAlive } from './ingest-owner.ts';
+import { goneOwner } from './test-ingest-support.ts';
 import { cleanQuarantine, copyIntoQuarantine, keepAsHeld, removeFromQuarantine } from './quarantine.ts';
-
-/** The owner name of a process that has exited: same host, a pid that no longer runs. */
-function goneOwner(): string {
-  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
-  const [host] = currentOwner().split('_');
-  return `${host}_${child.stdout.toString()}_1`;
-}
 
 describe('quarantine', () => {
   it('copies a file under a random owner-only in-flight name of this process, never the same twice', async () => {

@@ -1,12 +1,13 @@
 // For the ingest specs that need real processes: the `radfed` command run as a child (its own stdout,
 // stderr and peak memory, killable with SIGKILL), CT files of any size made sparse (a header, then
 // pixel data that is a hole on disk), and a scan of a folder's bytes for a patient's name.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
   closeSync,
   openSync,
   readdirSync,
   readFileSync,
+  readSync,
   truncateSync,
   writeFileSync,
   writeSync,
@@ -14,6 +15,7 @@ import {
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeCtFile } from '../batch/test-files.ts';
+import { currentOwner } from './ingest-owner.ts';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const RADFED = join(ROOT, 'bin', 'radfed.js');
@@ -108,13 +110,26 @@ export async function runRadfedChild(
   return startRadfed(work, args, options).done;
 }
 
-/** Files under `dir` (any depth) whose bytes contain `text`, e.g. the fake patient's name. */
+/**
+ * Files under `dir` (any depth) whose first 4 MiB contain `text`, e.g. the fake patient's name (a
+ * header is far shorter; the pixel data of these test files never spells a name).
+ */
 export function filesContaining(dir: string, text: string): string[] {
   const needle = Buffer.from(text, 'latin1');
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
     .map((entry) => join(entry.parentPath, entry.name))
-    .filter((path) => readFileSync(path).includes(needle));
+    .filter((path) => headOf(path, 4 * 1024 * 1024).includes(needle));
+}
+
+function headOf(path: string, length: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(length);
+    return buffer.subarray(0, readSync(fd, buffer, 0, length, 0));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Waits until `ready()` is true, checking every few milliseconds (not a timing assertion: a wait). */
@@ -124,4 +139,11 @@ export async function waitFor(ready: () => boolean, what: string, limitMs = 60_0
     if (Date.now() - start > limitMs) throw new Error(`Gave up waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/** The owner name of a process that has exited: this host, a pid that no longer runs. */
+export function goneOwner(): string {
+  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+  const [host] = currentOwner().split('_');
+  return `${host}_${child.stdout.toString()}_1`;
 }

@@ -94,9 +94,9 @@ const unlistedContext = (ctx: ActionContext, rule: Rule | undefined): ActionCont
 
 /**
  * Inside a D sequence a listed attribute's K and C become D, except what the dates options and
- * Retain UIDs ask for: the row names a value that can identify, and the sequence asked for dummies. Inside a C sequence (clean context) free text that its own row would
- * replace with a dummy is cleaned instead, since the option asked for the content to be retained;
- * identifiers keep their D.
+ * Retain UIDs ask for: the row names a value that can identify, and the sequence asked for dummies.
+ * Inside a C sequence (clean context) free text that its own row would replace with a dummy is
+ * cleaned instead, since the option asked for the content to be retained; identifiers keep their D.
  */
 function adjustForMode(p: Primitive, el: DicomElement, ctx: ActionContext): Primitive {
   if (ctx.mode.kind === 'dummy') {

@@ -4,6 +4,12 @@
 // instance a sender was told is stored survives a crash. Memory stays bounded: backpressure on the
 // socket while the disk catches up, a cap on associations, on instance size and on the ingest queue.
 //
+// A sender cannot hold the receiver: time limits per connection (association-timer.ts), a bound on
+// what one message may make it hold in memory (pdu-guard.ts), and, with every connection slot
+// taken, a new connection takes the place of the oldest one that has not yet asked to associate.
+// Nothing a sender does, and no full disk, throws out of a network event handler: the audit entries
+// go through connection-audit.ts, which also summarises floods per sender address.
+//
 // Privacy: logs, events and audit entries carry AE titles, addresses, counts and reasons; never a
 // UID, a file name, or anything else from a data set.
 import { mkdir } from 'node:fs/promises';
@@ -12,25 +18,30 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import dimse from 'dcmjs-dimse';
 import { AuditLog } from '../audit/index.ts';
-import { IngestLane, type IngestFileOutcome, type IngestSite, type IngestSummary } from '../ingest/index.ts';
+import {
+  errorCode,
+  IngestLane,
+  type IngestFileOutcome,
+  type IngestSite,
+  type IngestSummary,
+} from '../ingest/index.ts';
 import type { ReceiverSettings } from '../store/index.ts';
+import { ConnectionAudit } from './connection-audit.ts';
 import { ReceivedBacklog } from './received-backlog.ts';
-import { InstanceReceiver, type ReceiverLimits } from './instance-receiver.ts';
-import { StoreScp, type AssociationRefusal, type AssociationRequest } from './store-scp.ts';
+import { InstanceReceiver } from './instance-receiver.ts';
+import { connectionCap, DEFAULT_LIMITS, type ReceiverLimits } from './receiver-limits.ts';
+import {
+  StoreScp,
+  type AssociationRefusal,
+  type AssociationRequest,
+  type ClosedHow,
+  type ConnectionCut,
+  type CutCode,
+} from './store-scp.ts';
 import type { StoreVerdict } from './store-status.ts';
 
 // The library's own log prints every command with its SOP Instance UID: keep it quiet.
 dimse.log.setLevel('silent');
-
-export const DEFAULT_LIMITS: ReceiverLimits = {
-  maxAssociations: 8,
-  maxQueuedFiles: 500,
-  queueWaitMs: 5000,
-  maxInstanceBytes: 2 * 1024 * 1024 * 1024,
-  maxPduLength: 256 * 1024,
-  associationTimeoutMs: 30_000,
-  pduTimeoutMs: 120_000,
-};
 
 export type ReceiverEvent =
   | { type: 'listening'; host: string; port: number; queuedFromBefore: number }
@@ -47,10 +58,20 @@ export type ReceiverEvent =
   | {
       type: 'association-closed';
       callingAeTitle: string;
-      how: 'released' | 'aborted' | 'dropped';
+      how: ClosedHow;
       stored: number;
       refused: number;
     }
+  | {
+      type: 'connection-cut';
+      remoteAddress: string;
+      callingAeTitle: string | null;
+      code: CutCode;
+      reason: string;
+      heldBytes: number;
+    }
+  /** Something the operator should act on (a full disk), or null when it is over. */
+  | { type: 'warning'; reason: string | null }
   | { type: 'instance-ingested'; outcome: IngestFileOutcome; setAsideAs: string | null }
   | { type: 'run-finished'; summary: IngestSummary }
   | { type: 'stalled'; reason: string };
@@ -79,12 +100,12 @@ export class ReceiverError extends Error {
 export class DicomReceiver {
   readonly #options: DicomReceiverOptions;
   readonly #limits: ReceiverLimits;
-  readonly #audit: AuditLog;
+  readonly #audit: ConnectionAudit;
   readonly #log: Logger | undefined;
   readonly #backlog: ReceivedBacklog;
   readonly #instances: InstanceReceiver;
+  /** Every open connection, oldest first. */
   readonly #connections = new Map<Socket, StoreScp>();
-  readonly #refusalsAudited = new Map<string, { at: number; suppressed: number }>();
   #associations = 0;
   #server: Server | null = null;
   #stopping = false;
@@ -92,9 +113,15 @@ export class DicomReceiver {
   constructor(options: DicomReceiverOptions) {
     this.#options = options;
     this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
-    this.#audit = new AuditLog(options.site.database, options.clock);
     this.#log = options.logger?.child({ component: 'dicom-receiver' });
-    const emit = (event: ReceiverEvent) => options.onEvent?.(event);
+    const emit = (event: ReceiverEvent) => this.#emit(event);
+    this.#audit = new ConnectionAudit({
+      audit: new AuditLog(options.site.database, options.clock),
+      windowMs: this.#limits.auditWindowMs,
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(this.#log ? { log: this.#log } : {}),
+      onTrouble: (reason) => emit({ type: 'warning', reason }),
+    });
     this.#backlog = new ReceivedBacklog({
       site: options.site,
       lane: options.lane ?? new IngestLane(),
@@ -124,8 +151,6 @@ export class DicomReceiver {
     const { settings } = this.#options;
     await mkdir(this.#backlog.incomingFolder, { recursive: true, mode: 0o700 });
     const server = createServer((socket) => this.#accept(socket));
-    // A few over the association cap, so those get a polite A-ASSOCIATE-RJ rather than a reset.
-    server.maxConnections = this.#limits.maxAssociations + 4;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => {
         reject(
@@ -161,7 +186,7 @@ export class DicomReceiver {
       },
     });
     this.#log?.info({ host: settings.host, port, queuedFromBefore }, 'receiver listening');
-    this.#options.onEvent?.({ type: 'listening', host: settings.host, port, queuedFromBefore });
+    this.#emit({ type: 'listening', host: settings.host, port, queuedFromBefore });
     return { host: settings.host, port };
   }
 
@@ -186,6 +211,7 @@ export class DicomReceiver {
     for (const socket of this.#connections.keys()) socket.destroy();
     await closed;
     await ingestStopped;
+    this.#audit.flush();
     this.#audit.append({
       type: 'receiver.stopped',
       actor: 'site-agent',
@@ -196,26 +222,30 @@ export class DicomReceiver {
   }
 
   #accept(socket: Socket): void {
+    socket.on('error', () => undefined); // resets by the peer end in 'close', handled below
+    const remoteAddress = socket.remoteAddress ?? 'unknown';
+    if (!this.#makeRoom()) {
+      this.#log?.warn({ remoteAddress }, 'connection closed at once: every connection slot is in use');
+      socket.destroy();
+      return;
+    }
     let callingAeTitle = '';
     let stored = 0;
     let refused = 0;
     let associated = false;
+    const limits = this.#limits;
     const scp = new StoreScp(
       socket,
       {
-        maxPduLength: this.#limits.maxPduLength,
+        maxPduLength: limits.maxPduLength,
         requested: (request) => {
           callingAeTitle = request.callingAeTitle;
           const refusal = this.#admit(request);
           if (refusal === null) {
             associated = true;
             this.#associations += 1;
-            this.#log?.info({ callingAeTitle, remoteAddress: request.remoteAddress }, 'association accepted');
-            this.#options.onEvent?.({
-              type: 'association-accepted',
-              callingAeTitle,
-              remoteAddress: request.remoteAddress,
-            });
+            this.#log?.info({ callingAeTitle, remoteAddress }, 'association accepted');
+            this.#emit({ type: 'association-accepted', callingAeTitle, remoteAddress });
           }
           return refusal;
         },
@@ -223,11 +253,12 @@ export class DicomReceiver {
         answered: (verdict) => {
           if (verdict.reason === null) stored += 1;
           else refused += 1;
-          this.#options.onEvent?.({ type: 'instance-answered', callingAeTitle, verdict });
+          this.#emit({ type: 'instance-answered', callingAeTitle, verdict });
         },
-        echoed: () => this.#options.onEvent?.({ type: 'echo', callingAeTitle }),
-        closed: (how) => {
+        echoed: () => this.#emit({ type: 'echo', callingAeTitle }),
+        closed: (how, cut) => {
           this.#connections.delete(socket);
+          if (cut !== null) this.#cutOff(cut, remoteAddress, callingAeTitle || null);
           if (!associated) return;
           this.#associations -= 1;
           this.#log?.info({ callingAeTitle, how, stored, refused }, 'association closed');
@@ -237,20 +268,69 @@ export class DicomReceiver {
               actor: 'site-agent',
               detail: {
                 callingAeTitle,
-                remoteAddress: socket.remoteAddress ?? 'unknown',
+                remoteAddress,
                 how,
                 stored,
                 refused,
+                ...(cut ? { cutBecause: cut.reason } : {}),
               },
             });
           }
-          this.#options.onEvent?.({ type: 'association-closed', callingAeTitle, how, stored, refused });
+          this.#emit({ type: 'association-closed', callingAeTitle, how, stored, refused });
         },
       },
-      { associationTimeoutMs: this.#limits.associationTimeoutMs, pduTimeoutMs: this.#limits.pduTimeoutMs },
+      {
+        negotiationMs: limits.negotiationTimeoutMs,
+        idleMs: limits.idleTimeoutMs,
+        totalMs: limits.maxAssociationMs,
+        maxMessageBytes: limits.maxMessageBytes,
+        maxUnanswered: limits.maxUnanswered,
+      },
     );
     this.#connections.set(socket, scp);
-    socket.on('error', () => undefined); // resets by the peer end in 'close', handled above
+  }
+
+  /**
+   * Whether a new connection may be served. With every slot taken, the oldest connection that has
+   * not yet asked to associate gives up its place: silent sockets cannot lock senders out.
+   */
+  #makeRoom(): boolean {
+    const cap = connectionCap(this.#limits);
+    // Connections already being closed linger a moment; past twice the cap, wait for them.
+    if (this.#connections.size >= 2 * cap) return false;
+    const live = [...this.#connections.values()].filter((scp) => !scp.ending);
+    if (live.length < cap) return true;
+    const waiting = live.find((scp) => !scp.negotiated);
+    if (waiting === undefined) return false;
+    waiting.cut('made-room', 'it had not asked for an association, and a new connection needed its place');
+    return true;
+  }
+
+  #cutOff(cut: ConnectionCut, remoteAddress: string, callingAeTitle: string | null): void {
+    const detail = {
+      remoteAddress,
+      ...(callingAeTitle !== null ? { callingAeTitle: printable(callingAeTitle) } : {}),
+      reason: cut.code,
+      explanation: cut.reason,
+      heldBytes: cut.heldBytes,
+    };
+    this.#log?.warn(detail, 'connection cut off');
+    this.#audit.note({
+      kind: 'cut-off',
+      reason: cut.code,
+      words: cut.reason,
+      remoteAddress,
+      callingAeTitle: callingAeTitle === null ? null : printable(callingAeTitle),
+      detail,
+    });
+    this.#emit({
+      type: 'connection-cut',
+      remoteAddress,
+      callingAeTitle: callingAeTitle === null ? null : printable(callingAeTitle),
+      code: cut.code,
+      reason: cut.reason,
+      heldBytes: cut.heldBytes,
+    });
   }
 
   #admit(request: AssociationRequest): AssociationRefusal | null {
@@ -267,28 +347,34 @@ export class DicomReceiver {
       remoteAddress: request.remoteAddress,
     };
     this.#log?.warn({ ...detail, refusal }, 'association refused');
-    if (refusal !== 'too-busy') this.#auditRefusal(refusal, detail);
-    this.#options.onEvent?.({ type: 'association-refused', ...detail, refusal });
+    if (refusal !== 'too-busy') {
+      this.#audit.note({
+        kind: 'refused',
+        reason: refusal,
+        words: REFUSAL_WORDS[refusal],
+        remoteAddress: request.remoteAddress,
+        callingAeTitle: detail.callingAeTitle,
+        detail: { ...detail, reason: refusal },
+      });
+    }
+    this.#emit({ type: 'association-refused', ...detail, refusal });
     return refusal;
   }
 
-  /** One audit entry a minute per sender and reason, so a sender retrying in a loop cannot flood the log. */
-  #auditRefusal(refusal: AssociationRefusal, detail: Record<string, string>): void {
-    const key = `${refusal}|${detail.callingAeTitle}|${detail.calledAeTitle}|${detail.remoteAddress}`;
-    const now = Date.now();
-    const last = this.#refusalsAudited.get(key);
-    if (last !== undefined && now - last.at < 60_000) {
-      last.suppressed += 1;
-      return;
+  /** Tells the owner; a throwing listener must not reach the network code, which would end the process. */
+  #emit(event: ReceiverEvent): void {
+    try {
+      this.#options.onEvent?.(event);
+    } catch (error) {
+      this.#log?.error({ error: errorCode(error), event: event.type }, 'receiver event listener failed');
     }
-    this.#refusalsAudited.set(key, { at: now, suppressed: 0 });
-    this.#audit.append({
-      type: 'receiver.association-refused',
-      actor: 'site-agent',
-      detail: { ...detail, reason: refusal, alsoRefusedSinceLastEntry: last?.suppressed ?? 0 },
-    });
   }
 }
+
+const REFUSAL_WORDS: Record<Exclude<AssociationRefusal, 'too-busy'>, string> = {
+  'calling-ae-not-allowed': 'calling AE title not on the allow-list',
+  'called-ae-not-recognized': 'called AE title not ours',
+};
 
 /** An AE title as it may be shown: the AE character set only, at most 16 (PS3.5 6.2). */
 function printable(aeTitle: string): string {

@@ -7,24 +7,10 @@ import type { Logger } from 'pino';
 import { errorCode, IngestLane } from '../ingest/index.ts';
 import { checkReceivedInstance, isUsableUid } from './instance-check.ts';
 import type { ReceivedBacklog } from './received-backlog.ts';
+import type { ReceiverLimits } from './receiver-limits.ts';
 import { part10Header, ReceivedFile } from './received-file.ts';
 import type { StoreCommand, StoreReceipt } from './store-scp.ts';
 import { refused, StoreStatus, stored, type StoreVerdict } from './store-status.ts';
-
-export interface ReceiverLimits {
-  /** Associations open at once; more are refused as transient (local limit exceeded). */
-  maxAssociations: number;
-  /** Acknowledged files waiting for ingest; past this, new instances wait, then are refused. */
-  maxQueuedFiles: number;
-  /** How long an instance waits for room in the queue before it is refused (Out of Resources). */
-  queueWaitMs: number;
-  /** The largest data set accepted (bytes). */
-  maxInstanceBytes: number;
-  /** The largest P-DATA PDU accepted, told to senders at association. */
-  maxPduLength: number;
-  associationTimeoutMs: number;
-  pduTimeoutMs: number;
-}
 
 /** Bytes of one instance buffered in memory before the socket is paused. */
 const WRITE_BUFFER_BYTES = 1024 * 1024;

@@ -2,12 +2,12 @@
 // DIMSE client (dcmjs-dimse's) whose data set bytes or command UIDs are spoiled on purpose, and an
 // oversized PDU from a raw socket.
 import { readdirSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import dimse from 'dcmjs-dimse';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ResearchIndex } from '../store/index.ts';
 import { DicomReceiver, StoreStatus, type ReceiverEvent, type ReceiverLimits } from './index.ts';
+import { PduType, RawPeer } from './raw-peer.ts';
 import { makeSite, storescu, TEST_FILES } from './test-peers.ts';
 
 const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
@@ -139,15 +139,13 @@ describe('DICOM receiver: bad instances and hostile senders', () => {
     expect(events.filter((event) => event.type === 'association-closed')).toHaveLength(1);
   });
 
-  it('closes a connection that announces an oversized PDU instead of buffering it', async () => {
-    const { port } = await startReceiver();
-    const socket = connect(port, '127.0.0.1');
-    const closed = new Promise<boolean>((resolve) => socket.on('close', () => resolve(true)));
-    socket.on('error', () => undefined);
-    socket.on('connect', () => {
-      // A-ASSOCIATE-RQ header announcing 4 GiB - 1, then a little of it.
-      socket.write(Buffer.concat([Buffer.from([0x01, 0x00, 0xff, 0xff, 0xff, 0xff]), Buffer.alloc(1024)]));
-    });
-    expect(await closed).toBe(true);
+  it('aborts a connection that announces an oversized PDU instead of buffering it', async () => {
+    const { port, events } = await startReceiver();
+    const peer = await RawPeer.connect(port);
+    // A-ASSOCIATE-RQ header announcing 4 GiB - 1, then a little of it.
+    await peer.send(Buffer.concat([Buffer.from([0x01, 0x00, 0xff, 0xff, 0xff, 0xff]), Buffer.alloc(1024)]));
+    await peer.closed;
+    expect(peer.receivedTypes).toEqual([PduType.Abort]);
+    expect(events).toContainEqual(expect.objectContaining({ type: 'connection-cut', code: 'pdu-too-large' }));
   });
 });

@@ -10,7 +10,8 @@ import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import dimse from 'dcmjs-dimse';
 import type { association as dimseAssociation, requests, responses } from 'dcmjs-dimse';
-import { guardPduSizes } from './pdu-guard.ts';
+import { AssociationTimer, type AssociationTimeLimits, type TimeLimitCode } from './association-timer.ts';
+import { guardPduSizes, type GuardTrip, type PduGuard } from './pdu-guard.ts';
 import { errorComment, refused, StoreStatus, type StoreVerdict } from './store-status.ts';
 
 type Association = dimseAssociation.Association;
@@ -51,39 +52,77 @@ export interface StoreReceipt {
   abandon(): void;
 }
 
+export type CutCode = TimeLimitCode | GuardTrip['code'] | 'made-room';
+
+/** Why the receiver itself ended a connection (with an A-ABORT), in words for the log and audit. */
+export interface ConnectionCut {
+  code: CutCode;
+  reason: string;
+  /** What the library held in memory for this connection at the time (the guard's upper bound). */
+  heldBytes: number;
+}
+
+export type ClosedHow = 'released' | 'aborted' | 'dropped' | 'cut';
+
 export interface AssociationHandler {
   requested(request: AssociationRequest): AssociationRefusal | null;
   receive(command: StoreCommand): StoreReceipt;
   answered(verdict: StoreVerdict): void;
   echoed(): void;
-  closed(how: 'released' | 'aborted' | 'dropped'): void;
+  closed(how: ClosedHow, cut: ConnectionCut | null): void;
   /** The largest P-DATA PDU we accept, told to the sender at association (PS3.8 D.1). */
   maxPduLength: number;
 }
 
+export interface StoreScpLimits extends AssociationTimeLimits {
+  /** The most bytes of one command set (or of a data set kept in memory) before the guard trips. */
+  maxMessageBytes: number;
+  /** C-STOREs received and not yet answered; past this the socket is not read until one is. */
+  maxUnanswered: number;
+}
+
+/** A-ABORT from the service provider, reason not specified (PS3.8 9.3.8). */
+const A_ABORT = Buffer.from([0x07, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x02, 0x00]);
+/** After our A-ABORT, how long a peer that reads nothing may keep the socket. */
+const ABORT_LINGER_MS = 2000;
+
 export class StoreScp extends Scp {
   readonly #socket: Socket;
   readonly #handler: AssociationHandler;
+  readonly #limits: StoreScpLimits;
   readonly #receipts = new Map<CStoreRequest, StoreReceipt>();
+  readonly #guard: PduGuard;
+  readonly #timer: AssociationTimer;
+  /** Why we are not reading the socket: the disk is behind, or too many answers are owed. */
+  readonly #holds = new Set<'disk' | 'answers'>();
   #inFlight = 0;
+  #negotiated = false;
   #releaseRequested = false;
   #released = false;
   #aborted = false;
+  #cut: ConnectionCut | null = null;
   #closed = false;
 
-  constructor(
-    socket: Socket,
-    handler: AssociationHandler,
-    options: { associationTimeoutMs: number; pduTimeoutMs: number },
-  ) {
-    super(socket, { associationTimeout: options.associationTimeoutMs, pduTimeout: options.pduTimeoutMs });
+  constructor(socket: Socket, handler: AssociationHandler, limits: StoreScpLimits) {
+    super(socket, {});
     this.#socket = socket;
     this.#handler = handler;
-    // The library's own Server sets this for accepted sockets; its timeouts only run when it is set.
-    (this as unknown as { connected: boolean }).connected = true;
-    guardPduSizes(socket, {
+    this.#limits = limits;
+    // The library's own timers do not do what they say (association-timer.ts): switch them off.
+    socket.setTimeout(0);
+    clearInterval((this as unknown as { timeoutIntervalId?: NodeJS.Timeout }).timeoutIntervalId);
+    this.#timer = new AssociationTimer(
+      socket,
+      { negotiationMs: limits.negotiationMs, idleMs: limits.idleMs, totalMs: limits.totalMs },
+      {
+        waitingOnUs: () => this.#inFlight > 0 || this.#holds.size > 0,
+        expired: (code) => this.cut(code, timeLimitWords(code, limits)),
+      },
+    );
+    this.#guard = guardPduSizes(socket, {
       maxPDataLength: () => handler.maxPduLength,
-      onOversized: () => socket.destroy(),
+      maxMessageBytes: limits.maxMessageBytes,
+      onTripped: (trip) => this.cut(trip.code, guardWords(trip, limits)),
     });
     this.on('networkError', () => socket.destroy());
     this.on('close', () => this.#onClose());
@@ -94,13 +133,44 @@ export class StoreScp extends Scp {
     return this.#inFlight > 0 || this.#receipts.size > 0;
   }
 
+  /** Whether the association has been accepted or refused (so the connection is not just waiting). */
+  get negotiated(): boolean {
+    return this.#negotiated;
+  }
+
+  /** Whether the receiver has cut this connection and it is going away. */
+  get ending(): boolean {
+    return this.#cut !== null;
+  }
+
+  /** The guard's upper bound of what the library holds for this connection, at most, so far. */
+  get peakHeldBytes(): number {
+    return this.#guard.peakHeldBytes;
+  }
+
+  /**
+   * Ends the connection on the receiver's side: stop reading, send A-ABORT (PS3.8 9.3.8), close.
+   * A sender not yet told an instance is stored will send it again.
+   */
+  cut(code: CutCode, reason: string): void {
+    if (this.#closed || this.#cut !== null) return;
+    this.#cut = { code, reason, heldBytes: this.#guard.heldBytes };
+    this.#timer.stop();
+    const socket = this.#socket;
+    socket.pause();
+    socket.end(A_ABORT, () => socket.destroy());
+    setTimeout(() => socket.destroy(), ABORT_LINGER_MS).unref();
+  }
+
   override associationRequested(association: Association): void {
     const refusal = this.#handler.requested({
       callingAeTitle: association.getCallingAeTitle().trim(),
       calledAeTitle: association.getCalledAeTitle().trim(),
       remoteAddress: this.#socket.remoteAddress ?? 'unknown',
     });
+    this.#negotiated = true;
     if (refusal !== null) {
+      this.#timer.refused();
       // PS3.8 9.3.4: permanent for a wrong AE title, transient when we are only busy.
       const [result, source, reason] =
         refusal === 'too-busy'
@@ -130,6 +200,7 @@ export class StoreScp extends Scp {
       else context.setResult(Pc.Accept, syntax);
     }
     association.setMaxPduLength(this.#handler.maxPduLength);
+    this.#timer.associated();
     this.sendAssociationAccept();
   }
 
@@ -144,8 +215,8 @@ export class StoreScp extends Scp {
     });
     this.#receipts.set(request, receipt);
     // Backpressure: stop reading the socket while the disk is behind, so TCP slows the sender.
-    receipt.stream.on('backpressure', () => this.#socket.pause());
-    receipt.stream.on('drain', () => this.#socket.resume());
+    receipt.stream.on('backpressure', () => this.#hold('disk'));
+    receipt.stream.on('drain', () => this.#unhold('disk'));
     return receipt.stream;
   }
 
@@ -161,8 +232,9 @@ export class StoreScp extends Scp {
   override cStoreRequest(request: CStoreRequest, callback: (response: CStoreResponse) => void): void {
     const receipt = this.#receipts.get(request);
     this.#receipts.delete(request);
-    this.#socket.resume();
+    this.#unhold('disk'); // the library has ended the stream: no more data for it
     this.#inFlight += 1;
+    if (this.#inFlight >= this.#limits.maxUnanswered) this.#hold('answers');
     const verdict: Promise<StoreVerdict> = receipt
       ? receipt.settle()
       : Promise.resolve(refused(StoreStatus.CannotUnderstand, 'the C-STORE request carried no data set'));
@@ -178,8 +250,11 @@ export class StoreScp extends Scp {
       })
       .finally(() => {
         this.#inFlight -= 1;
+        if (this.#inFlight < this.#limits.maxUnanswered) this.#unhold('answers');
         if (this.#inFlight === 0 && this.#releaseRequested) this.#release();
-      });
+      })
+      // Nothing may escape into the library's event handlers: a throw there ends the process.
+      .catch(() => this.#socket.destroy());
   }
 
   override cEchoRequest(request: CEchoRequest, callback: (response: CEchoResponse) => void): void {
@@ -200,6 +275,16 @@ export class StoreScp extends Scp {
     this.#socket.destroy();
   }
 
+  #hold(reason: 'disk' | 'answers'): void {
+    this.#holds.add(reason);
+    this.#socket.pause();
+  }
+
+  #unhold(reason: 'disk' | 'answers'): void {
+    this.#holds.delete(reason);
+    if (this.#holds.size === 0 && this.#cut === null) this.#socket.resume();
+  }
+
   #release(): void {
     if (this.#released || this.#closed) return;
     this.#released = true;
@@ -211,10 +296,36 @@ export class StoreScp extends Scp {
     this.#closed = true;
     for (const receipt of this.#receipts.values()) receipt.abandon();
     this.#receipts.clear();
-    this.#handler.closed(this.#released ? 'released' : this.#aborted ? 'aborted' : 'dropped');
+    this.#timer.stop();
+    const how = this.#released ? 'released' : this.#cut ? 'cut' : this.#aborted ? 'aborted' : 'dropped';
+    this.#handler.closed(how, this.#cut);
   }
 }
 
 function isStorageClass(uid: string): boolean {
   return STORAGE_CLASSES.has(uid) || uid.startsWith(STORAGE_ROOT);
+}
+
+const seconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`);
+
+function timeLimitWords(code: TimeLimitCode, limits: StoreScpLimits): string {
+  switch (code) {
+    case 'no-association-request':
+      return `it sent no association request within ${seconds(limits.negotiationMs)}`;
+    case 'idle':
+      return `it sent nothing for ${seconds(limits.idleMs)}`;
+    case 'too-long':
+      return `the association went on longer than the ${seconds(limits.totalMs)} allowed`;
+  }
+}
+
+function guardWords(trip: GuardTrip, limits: StoreScpLimits): string {
+  switch (trip.code) {
+    case 'pdu-too-large':
+      return `it announced a PDU of ${trip.length} bytes, more than this receiver accepts`;
+    case 'message-too-large':
+      return `one DIMSE message grew past ${limits.maxMessageBytes} bytes without its last fragment`;
+    case 'malformed-pdata':
+      return 'it sent a P-DATA PDU whose items do not fit in it';
+  }
 }

@@ -47,6 +47,10 @@ export function describeReceiverEvent(event: ReceiverEvent, settings: ReceiverSe
       return `Ingested ${plural(event.summary.files, 'received file')}: ${describeSummary(event.summary)}.`;
     case 'stalled':
       return `Warning: ${event.reason}.`;
+    case 'warning':
+      return event.reason === null ? 'The earlier warning is over.' : `Warning: ${event.reason}.`;
+    case 'connection-cut':
+      return `Closed a connection from ${event.remoteAddress}${event.callingAeTitle ? ` ("${event.callingAeTitle}")` : ''}: ${event.reason}.`;
     case 'association-accepted':
     case 'echo':
       return null;

@@ -7,6 +7,7 @@ import {
   createTask,
   DEFAULT_HUB_PORT,
   definitionOf,
+  describeRoundNorms,
   exportModel,
   findTask,
   initHub,
@@ -188,9 +189,10 @@ function registerTaskCommands(hub: Command): void {
         if (budget) lines.push(`  ${describePrivacyBudget(budget)}`);
         for (const round of rounds) {
           const accepted = ctx.store.uploads.acceptedUpdates(row.id, round.number).length;
+          const norms = describeRoundNorms(ctx, row.id, round.number);
           lines.push(
             `  round ${round.number}: ${round.state}, ${accepted} update${accepted === 1 ? '' : 's'}` +
-              `${round.failure_reason ? ` (${round.failure_reason})` : ''}`,
+              `${norms ? `; ${norms}` : ''}${round.failure_reason ? ` (${round.failure_reason})` : ''}`,
           );
         }
         for (const model of models) {
@@ -315,7 +317,7 @@ function withUpdateBounds(
 function parsePositiveNumber(value: string): number {
   const number = Number(value);
   if (!Number.isFinite(number) || number <= 0)
-    throw new CliError(`--max-update-norm takes a positive number (an L2 norm), not "${value}".`);
+    throw new InvalidArgumentError(`--max-update-norm takes a positive number (an L2 norm), not "${value}".`);
   return number;
 }
 

@@ -15,6 +15,7 @@ export { createEnrollmentToken, type CreatedToken } from './enrollment.ts';
 export { createTask, definitionOf, findTask, parseTaskDefinition, stopTask, taskView } from './tasks.ts';
 export { advanceAllTasks, advanceTask, MAX_CONSECUTIVE_FAILED_ROUNDS, type RoundEvent } from './rounds.ts';
 export { aggregateEvaluations, findModel, modelMeta } from './model-registry.ts';
+export { describeRoundNorms } from './update-bounds-check.ts';
 export { exportModel, listModels, WEIGHTS_SHARD, type ExportedModel } from './model-export.ts';
 export type { ModelRow, RoundRow, SiteRow, TaskRow } from './store/index.ts';
 export {

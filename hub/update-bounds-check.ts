@@ -72,6 +72,22 @@ export function clipScale(
   return submission.norm_bound / submission.update_norm;
 }
 
+/**
+ * The coordinator's view of a round's update norms, so a bound can be set a few times above what
+ * honest sites send: "norms 0.81 to 4.06 (bound 1.000), 1 clipped, 1 refused"; null when none was recorded.
+ */
+export function describeRoundNorms(ctx: HubContext, taskId: string, round: number): string | null {
+  const rows = ctx.store.uploads.boundedUpdates(taskId, round);
+  const norms = rows.flatMap((row) => (row.update_norm === null ? [] : [row.update_norm]));
+  if (norms.length === 0) return null;
+  const count = (action: string) => rows.filter((row) => row.norm_action === action).length;
+  const bound = rows[rows.length - 1]?.norm_bound ?? null;
+  return (
+    `norms ${formatNorm(Math.min(...norms))} to ${formatNorm(Math.max(...norms))}` +
+    `${bound === null ? '' : ` (bound ${formatNorm(bound)})`}, ${count('clipped')} clipped, ${count('refused')} refused`
+  );
+}
+
 function formatNorm(value: number): string {
   return value >= 1e6 || value < 1e-3 ? value.toExponential(2) : value.toPrecision(4);
 }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWeights, HubRequestError, type HubClient } from '../shared/federation/index.ts';
 import { loadServerState } from './aggregation-service.ts';
 import { createTask } from './tasks.ts';
+import { describeRoundNorms } from './update-bounds-check.ts';
 import {
   enrollTestSite,
   makeTestHub,
@@ -146,6 +147,10 @@ describe('update bounds against one hostile site', () => {
     expect(ashRow).toMatchObject({ state: 'rejected', norm_action: 'refused', norm_bound: 1 });
     expect(ashRow!.update_norm).toBeCloseTo(0.5 * Math.sqrt(66), 5);
     expect(birchRow).toMatchObject({ state: 'accepted', norm_action: 'within' });
+    // What `radfed hub task show` says of the round, so the coordinator can set the bound.
+    expect(describeRoundNorms(test.hub.ctx, taskId, 1)).toBe(
+      'norms 0.8124 to 4.062 (bound 1.000), 0 clipped, 1 refused',
+    );
   });
 
   it('refuses more examples than the site declared, or than the task allows a site that declared none', async () => {

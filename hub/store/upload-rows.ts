@@ -145,6 +145,16 @@ export class UploadRows {
       .all(taskId, siteId) as SubmissionRow[];
   }
 
+  /** Every plain update of a round with a recorded norm (accepted, clipped or refused). */
+  boundedUpdates(taskId: string, round: number): SubmissionRow[] {
+    return this.db
+      .prepare(
+        `SELECT * FROM submissions WHERE task_id = ? AND round = ? AND kind = 'delta' AND norm_action IS NOT NULL
+         ORDER BY site_id, created_at`,
+      )
+      .all(taskId, round) as SubmissionRow[];
+  }
+
   acceptedUpdates(taskId: string, round: number): SubmissionRow[] {
     return this.db
       .prepare(

@@ -41,23 +41,24 @@ export function boundPlainUpdate(
   const bound = updateNormBound(definition, values, roundClipNorm(ctx, task.id, round));
   const norm = l2Norm(delta);
   const { limit, declared } = siteExamplesLimit(ctx, task, site.id, 'train');
+  const normAction =
+    norm <= bound ? 'within' : definition.updateNormPolicy === 'clip' ? 'clipped' : 'refused';
   if (examples > limit) {
     return {
       norm,
       bound,
-      action: norm > bound ? 'refused' : 'within',
+      action: normAction,
       reason: declared
         ? `The update claims ${examples} training examples, but this site declared ${limit} when it joined the task ` +
           '(or the task allows no more); send the number of images it trained on, or join the task again with its current cohort.'
         : `The update claims ${examples} training examples, more than the task allows one site (${limit}); send the number of images it trained on.`,
     };
   }
-  if (norm <= bound) return { norm, bound, action: 'within', reason: null };
-  if (definition.updateNormPolicy === 'clip') return { norm, bound, action: 'clipped', reason: null };
+  if (normAction !== 'refused') return { norm, bound, action: normAction, reason: null };
   return {
     norm,
     bound,
-    action: 'refused',
+    action: normAction,
     reason:
       `The update's L2 norm is ${formatNorm(norm)}, above the task's bound of ${formatNorm(bound)} (maxUpdateNorm); ` +
       'local training moved the model too far: lower the learning rate or the local epochs and train again.',

@@ -16,7 +16,7 @@ import {
 import { isoAt, newId, type HubContext } from './hub-context.ts';
 import { conflict, forbidden } from './hub-errors.ts';
 import { findModel, insertModelRow, loadModelWeights, storeModelBlob } from './model-registry.ts';
-import type { SiteRow, SubmissionRow, UploadRow } from './store/index.ts';
+import type { RoundRow, SiteRow, SubmissionRow, UploadRow } from './store/index.ts';
 import { checkMaskedUploadAllowed, maskedInputProblem } from './secagg/index.ts';
 import { definitionOf } from './tasks.ts';
 import { boundPlainUpdate, type UpdateBoundsVerdict } from './update-bounds-check.ts';
@@ -26,8 +26,8 @@ export interface CompleteRequest {
   readonly envelopeSignature: string;
 }
 
-/** Throws unless `round` is the task's collecting round and this site may still send to it. */
-export function checkRoundOpenFor(ctx: HubContext, taskId: string, round: number, site: SiteRow): void {
+/** Throws unless `round` is the task's collecting round. */
+export function checkRoundCollecting(ctx: HubContext, taskId: string, round: number): RoundRow {
   const current = ctx.store.tasks.latestRound(taskId);
   if (!current || current.number !== round || current.state !== 'collecting') {
     const now = current ? `round ${current.number} is ${current.state}` : 'no round has started';
@@ -36,6 +36,12 @@ export function checkRoundOpenFor(ctx: HubContext, taskId: string, round: number
       `Round ${round} of task ${taskId} does not take updates (${now}); fetch the current round and train on its global model.`,
     );
   }
+  return current;
+}
+
+/** Throws unless `round` is the task's collecting round and this site may still send to it. */
+export function checkRoundOpenFor(ctx: HubContext, taskId: string, round: number, site: SiteRow): void {
+  const current = checkRoundCollecting(ctx, taskId, round);
   if (current.turn_site_id !== null && current.turn_site_id !== site.id) {
     throw forbidden(
       'not-your-turn',

@@ -99,7 +99,7 @@ describe('unfinished uploads', () => {
 
   it('removes the unfinished uploads of a round once it closes', async () => {
     const { hub, ash, birch, taskId } = await collectingTask({ roundDeadlineSeconds: 30 });
-    await abandonUpload(ash, taskId, 1, 7);
+    const unfinished = await abandonUpload(ash, taskId, 1, 7);
     await sendDelta(birch, taskId, 0.1, 10);
     expect(partFiles(hub)).toHaveLength(1);
     test!.shiftClock(31_000);
@@ -111,6 +111,16 @@ describe('unfinished uploads', () => {
     await hub.advance();
     expect(partFiles(hub)).toEqual([]);
     expect(openRows(hub).n).toBe(0);
+    // The site still sending hears that the round closed (it records the round as missed), not "no upload".
+    const late = await ash
+      .send('PUT', hubPaths.chunk(unfinished, 1), Buffer.alloc(CHUNK, 7), 'application/octet-stream')
+      .then(
+        () => undefined,
+        (error: unknown) => error as HubRequestError,
+      );
+    expect(late?.hubCode).toBe('round-not-collecting');
+    expect(late?.message).toContain('Round 1 of task');
+    expect(partFiles(hub)).toEqual([]);
   });
 
   it('at start, removes .part files no upload names and uploads of rounds that closed while it was down', async () => {

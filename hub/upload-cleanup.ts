@@ -6,6 +6,8 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HubContext } from './hub-context.ts';
+import { conflict, type HubError } from './hub-errors.ts';
+import type { UploadRow } from './store/index.ts';
 
 const PART_SUFFIX = '.part';
 
@@ -13,10 +15,46 @@ function partFile(ctx: HubContext, uploadId: string): string {
   return join(ctx.layout.uploads, `${uploadId}${PART_SUFFIX}`);
 }
 
+/**
+ * Uploads discarded by this process, so a site still sending to one hears why (its round closed, its
+ * task ended) rather than "no such upload", and records its round as missed. Bounded: the oldest go.
+ */
+const discarded = new Map<string, { siteId: string; why: HubError }>();
+const DISCARDED_KEPT = 10_000;
+
+function remember(ctx: HubContext, upload: UploadRow): void {
+  const task = ctx.store.tasks.task(upload.task_id);
+  const why =
+    task?.state !== 'active'
+      ? conflict(
+          'task-not-active',
+          `Task ${upload.task_id} is ${task?.state ?? 'gone'}; it takes no uploads.`,
+        )
+      : upload.kind === 'initial'
+        ? conflict(
+            'has-initial-model',
+            `Task ${upload.task_id} already has a global model; download it instead.`,
+          )
+        : conflict(
+            'round-not-collecting',
+            `Round ${upload.round} of task ${upload.task_id} closed before this upload was complete; its bytes were discarded. ` +
+              'Fetch the current round and train on its global model.',
+          );
+  discarded.set(`${ctx.layout.root}|${upload.id}`, { siteId: upload.site_id, why });
+  if (discarded.size > DISCARDED_KEPT) discarded.delete(discarded.keys().next().value as string);
+}
+
+/** Why a site's upload that no longer exists was discarded (null when this process did not discard it). */
+export function discardedUploadError(ctx: HubContext, uploadId: string, siteId: string): HubError | null {
+  const entry = discarded.get(`${ctx.layout.root}|${uploadId}`);
+  return entry && entry.siteId === siteId ? entry.why : null;
+}
+
 /** Deletes the rows and .part files of uploads nothing will ever take; returns how many. */
 export function discardAbandonedUploads(ctx: HubContext): number {
   const abandoned = ctx.store.uploads.abandonedUploads();
   for (const upload of abandoned) {
+    remember(ctx, upload);
     // The row first: a .part without a row is removed at the next start; a row without its file would
     // only make the site's next chunk start the file again.
     ctx.store.uploads.deleteUpload(upload.id);

@@ -20,8 +20,14 @@ import { badRequest, conflict, forbidden, notFound, tooLarge } from './hub-error
 import { findModel } from './model-registry.ts';
 import type { SiteRow, SubmissionRow, UploadRow } from './store/index.ts';
 import { hashFile } from './store/index.ts';
+import { discardedUploadError } from './upload-cleanup.ts';
 import { definitionOf, taskForSite } from './tasks.ts';
-import { acceptOrReject, checkRoundOpenFor, type CompleteRequest } from './upload-checks.ts';
+import {
+  acceptOrReject,
+  checkRoundCollecting,
+  checkRoundOpenFor,
+  type CompleteRequest,
+} from './upload-checks.ts';
 
 /** Envelope overhead allowed above the raw float32 size of the model (headers, padding, sealing). */
 const UPLOAD_SLACK_BYTES = 1024 * 1024;
@@ -122,8 +128,12 @@ export function createUpload(
 export function ownUpload(ctx: HubContext, site: SiteRow, uploadId: string): UploadRow {
   const upload = ctx.store.uploads.upload(uploadId);
   // Another site's upload is reported as absent: a site learns nothing about the others.
-  if (!upload || upload.site_id !== site.id)
-    throw notFound('no-upload', `There is no upload ${uploadId} for this site.`);
+  if (!upload || upload.site_id !== site.id) {
+    throw (
+      discardedUploadError(ctx, uploadId, site.id) ??
+      notFound('no-upload', `There is no upload ${uploadId} for this site.`)
+    );
+  }
   return upload;
 }
 
@@ -157,6 +167,8 @@ async function writeChunk(
 ): Promise<UploadStatus> {
   const upload = ownUpload(ctx, site, uploadId);
   if (upload.state === 'complete') return uploadStatus(upload);
+  // A closed round takes no more bytes (its unfinished uploads are about to be discarded).
+  if (upload.kind === 'delta') checkRoundCollecting(ctx, upload.task_id, upload.round);
   const offset = index * upload.chunk_bytes;
   if (!Number.isInteger(index) || index < 0 || offset >= upload.bytes) {
     throw badRequest('bad-chunk', `Chunk ${index} is outside this upload of ${upload.bytes} bytes.`);
@@ -187,9 +199,9 @@ async function writeChunk(
   if (!after) {
     // Discarded while this chunk was written: its round closed or its task ended.
     rmSync(path, { force: true });
-    throw conflict(
-      'upload-discarded',
-      `Upload ${upload.id} was discarded: its round no longer takes updates.`,
+    throw (
+      discardedUploadError(ctx, upload.id, site.id) ??
+      notFound('no-upload', `There is no upload ${upload.id} for this site.`)
     );
   }
   return uploadStatus(after);
@@ -205,6 +217,8 @@ export async function completeUpload(
   if (upload.state === 'complete' && upload.submission_id) {
     return ctx.store.uploads.submission(upload.submission_id) as SubmissionRow;
   }
+  // Before the bytes move into the blob store: a closed round's upload is refused, not stored.
+  if (upload.kind === 'delta') checkRoundCollecting(ctx, upload.task_id, upload.round);
   if (upload.received_bytes < upload.bytes) {
     throw conflict(
       'upload-incomplete',

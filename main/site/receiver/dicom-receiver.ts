@@ -18,63 +18,19 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import dimse from 'dcmjs-dimse';
 import { AuditLog } from '../audit/index.ts';
-import {
-  errorCode,
-  IngestLane,
-  type IngestFileOutcome,
-  type IngestSite,
-  type IngestSummary,
-} from '../ingest/index.ts';
+import { errorCode, IngestLane, type IngestSite } from '../ingest/index.ts';
 import type { ReceiverSettings } from '../store/index.ts';
 import { ConnectionAudit } from './connection-audit.ts';
+import { printable, REFUSAL_WORDS, type ConnectionCut } from './connection-words.ts';
+import { ConnectionSlots } from './connection-slots.ts';
 import { ReceivedBacklog } from './received-backlog.ts';
 import { InstanceReceiver } from './instance-receiver.ts';
 import { connectionCap, DEFAULT_LIMITS, type ReceiverLimits } from './receiver-limits.ts';
-import {
-  StoreScp,
-  type AssociationRefusal,
-  type AssociationRequest,
-  type ClosedHow,
-  type ConnectionCut,
-  type CutCode,
-} from './store-scp.ts';
-import type { StoreVerdict } from './store-status.ts';
+import type { ReceiverEvent } from './receiver-events.ts';
+import { StoreScp, type AssociationRefusal, type AssociationRequest } from './store-scp.ts';
 
 // The library's own log prints every command with its SOP Instance UID: keep it quiet.
 dimse.log.setLevel('silent');
-
-export type ReceiverEvent =
-  | { type: 'listening'; host: string; port: number; queuedFromBefore: number }
-  | { type: 'association-accepted'; callingAeTitle: string; remoteAddress: string }
-  | {
-      type: 'association-refused';
-      callingAeTitle: string;
-      calledAeTitle: string;
-      remoteAddress: string;
-      refusal: AssociationRefusal;
-    }
-  | { type: 'echo'; callingAeTitle: string }
-  | { type: 'instance-answered'; callingAeTitle: string; verdict: StoreVerdict }
-  | {
-      type: 'association-closed';
-      callingAeTitle: string;
-      how: ClosedHow;
-      stored: number;
-      refused: number;
-    }
-  | {
-      type: 'connection-cut';
-      remoteAddress: string;
-      callingAeTitle: string | null;
-      code: CutCode;
-      reason: string;
-      heldBytes: number;
-    }
-  /** Something the operator should act on (a full disk), or null when it is over. */
-  | { type: 'warning'; reason: string | null }
-  | { type: 'instance-ingested'; outcome: IngestFileOutcome; setAsideAs: string | null }
-  | { type: 'run-finished'; summary: IngestSummary }
-  | { type: 'stalled'; reason: string };
 
 export interface DicomReceiverOptions {
   site: IngestSite;
@@ -104,8 +60,7 @@ export class DicomReceiver {
   readonly #log: Logger | undefined;
   readonly #backlog: ReceivedBacklog;
   readonly #instances: InstanceReceiver;
-  /** Every open connection, oldest first. */
-  readonly #connections = new Map<Socket, StoreScp>();
+  readonly #connections: ConnectionSlots;
   #associations = 0;
   #server: Server | null = null;
   #stopping = false;
@@ -113,6 +68,7 @@ export class DicomReceiver {
   constructor(options: DicomReceiverOptions) {
     this.#options = options;
     this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.#connections = new ConnectionSlots(connectionCap(this.#limits));
     this.#log = options.logger?.child({ component: 'dicom-receiver' });
     const emit = (event: ReceiverEvent) => this.#emit(event);
     this.#audit = new ConnectionAudit({
@@ -131,11 +87,14 @@ export class DicomReceiver {
       ...(options.logger ? { logger: options.logger } : {}),
       onIngested: (outcome, setAsideAs) => emit({ type: 'instance-ingested', outcome, setAsideAs }),
       onRunFinished: (summary) => emit({ type: 'run-finished', summary }),
-      onStalled: () =>
+      onStalled: (error) => {
+        const code = errorCode(error);
+        const why = code === 'ENOSPC' || code === 'SQLITE_FULL' ? 'the disk is full' : code;
         emit({
           type: 'stalled',
-          reason: 'the site could not ingest received files; they wait in quarantine',
-        }),
+          reason: `the site could not ingest received files (${why}); they wait in quarantine and are tried again in 30 s`,
+        });
+      },
     });
     this.#instances = new InstanceReceiver(this.#backlog, this.#limits, this.#log);
   }
@@ -208,7 +167,7 @@ export class DicomReceiver {
     const server = this.#server;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     await this.#instances.whenAnswered(10_000);
-    for (const socket of this.#connections.keys()) socket.destroy();
+    this.#connections.closeAll();
     await closed;
     await ingestStopped;
     this.#audit.flush();
@@ -224,7 +183,7 @@ export class DicomReceiver {
   #accept(socket: Socket): void {
     socket.on('error', () => undefined); // resets by the peer end in 'close', handled below
     const remoteAddress = socket.remoteAddress ?? 'unknown';
-    if (!this.#makeRoom()) {
+    if (!this.#connections.makeRoom()) {
       this.#log?.warn({ remoteAddress }, 'connection closed at once: every connection slot is in use');
       socket.destroy();
       return;
@@ -290,22 +249,6 @@ export class DicomReceiver {
     this.#connections.set(socket, scp);
   }
 
-  /**
-   * Whether a new connection may be served. With every slot taken, the oldest connection that has
-   * not yet asked to associate gives up its place: silent sockets cannot lock senders out.
-   */
-  #makeRoom(): boolean {
-    const cap = connectionCap(this.#limits);
-    // Connections already being closed linger a moment; past twice the cap, wait for them.
-    if (this.#connections.size >= 2 * cap) return false;
-    const live = [...this.#connections.values()].filter((scp) => !scp.ending);
-    if (live.length < cap) return true;
-    const waiting = live.find((scp) => !scp.negotiated);
-    if (waiting === undefined) return false;
-    waiting.cut('made-room', 'it had not asked for an association, and a new connection needed its place');
-    return true;
-  }
-
   #cutOff(cut: ConnectionCut, remoteAddress: string, callingAeTitle: string | null): void {
     const detail = {
       remoteAddress,
@@ -369,14 +312,4 @@ export class DicomReceiver {
       this.#log?.error({ error: errorCode(error), event: event.type }, 'receiver event listener failed');
     }
   }
-}
-
-const REFUSAL_WORDS: Record<Exclude<AssociationRefusal, 'too-busy'>, string> = {
-  'calling-ae-not-allowed': 'calling AE title not on the allow-list',
-  'called-ae-not-recognized': 'called AE title not ours',
-};
-
-/** An AE title as it may be shown: the AE character set only, at most 16 (PS3.5 6.2). */
-function printable(aeTitle: string): string {
-  return aeTitle.replace(/[^\x20-\x5b\x5d-\x7e]/g, '?').slice(0, 16);
 }

@@ -49,7 +49,7 @@ export function guardPduSizes(socket: Socket, options: PduGuardOptions): PduGuar
 }
 
 /** The state machine: PDU headers, and inside P-DATA-TF PDUs the PDV items (PS3.8 9.3.5). */
-class PduReader implements PduGuard {
+export class PduReader implements PduGuard {
   readonly #options: PduGuardOptions;
   #pduHeader = Buffer.alloc(0);
   #pduType = 0;
@@ -160,6 +160,7 @@ class PduReader implements PduGuard {
     if (this.#pdvIsCommand) this.#command.push(value);
     else if (this.#datasetToDisk) return;
     this.#messageBytes += value.length;
+    this.#peak = Math.max(this.#peak, this.heldBytes);
     if (this.#messageBytes > this.#options.maxMessageBytes) {
       this.#trip({ code: 'message-too-large', messageBytes: this.#messageBytes, heldBytes: this.heldBytes });
     }

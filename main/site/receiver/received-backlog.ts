@@ -138,7 +138,11 @@ export class ReceivedBacklog {
 
   /** Runs `job` as the one piece of work in progress; then picks up what was added meanwhile. */
   #launch(job: () => Promise<void>): void {
-    this.#working = job().finally(() => {
+    // Nobody may be awaiting this promise: a rejection left loose would end the process.
+    const guarded = job().catch((error: unknown) =>
+      this.#options.logger?.error({ error: errorCode(error) }, 'received files: ingest step failed'),
+    );
+    this.#working = guarded.finally(() => {
       this.#working = null;
       this.#notify();
       this.#kick();

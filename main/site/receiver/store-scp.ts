@@ -10,8 +10,9 @@ import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import dimse from 'dcmjs-dimse';
 import type { association as dimseAssociation, requests, responses } from 'dcmjs-dimse';
-import { AssociationTimer, type AssociationTimeLimits, type TimeLimitCode } from './association-timer.ts';
-import { guardPduSizes, type GuardTrip, type PduGuard } from './pdu-guard.ts';
+import { AssociationTimer, type AssociationTimeLimits } from './association-timer.ts';
+import { guardWords, timeLimitWords, type ConnectionCut, type CutCode } from './connection-words.ts';
+import { guardPduSizes, type PduGuard } from './pdu-guard.ts';
 import { errorComment, refused, StoreStatus, type StoreVerdict } from './store-status.ts';
 
 type Association = dimseAssociation.Association;
@@ -50,16 +51,6 @@ export interface StoreReceipt {
   settle(): Promise<StoreVerdict>;
   /** The association went away before the instance was complete. */
   abandon(): void;
-}
-
-export type CutCode = TimeLimitCode | GuardTrip['code'] | 'made-room';
-
-/** Why the receiver itself ended a connection (with an A-ABORT), in words for the log and audit. */
-export interface ConnectionCut {
-  code: CutCode;
-  reason: string;
-  /** What the library held in memory for this connection at the time (the guard's upper bound). */
-  heldBytes: number;
 }
 
 export type ClosedHow = 'released' | 'aborted' | 'dropped' | 'cut';
@@ -304,28 +295,4 @@ export class StoreScp extends Scp {
 
 function isStorageClass(uid: string): boolean {
   return STORAGE_CLASSES.has(uid) || uid.startsWith(STORAGE_ROOT);
-}
-
-const seconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`);
-
-function timeLimitWords(code: TimeLimitCode, limits: StoreScpLimits): string {
-  switch (code) {
-    case 'no-association-request':
-      return `it sent no association request within ${seconds(limits.negotiationMs)}`;
-    case 'idle':
-      return `it sent nothing for ${seconds(limits.idleMs)}`;
-    case 'too-long':
-      return `the association went on longer than the ${seconds(limits.totalMs)} allowed`;
-  }
-}
-
-function guardWords(trip: GuardTrip, limits: StoreScpLimits): string {
-  switch (trip.code) {
-    case 'pdu-too-large':
-      return `it announced a PDU of ${trip.length} bytes, more than this receiver accepts`;
-    case 'message-too-large':
-      return `one DIMSE message grew past ${limits.maxMessageBytes} bytes without its last fragment`;
-    case 'malformed-pdata':
-      return 'it sent a P-DATA PDU whose items do not fit in it';
-  }
 }

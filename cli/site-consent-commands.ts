@@ -11,6 +11,7 @@ import {
 } from '../main/site/consent/index.ts';
 import { SiteAgent } from '../main/site/index.ts';
 import { CliError } from './failure.ts';
+import { siteLogger } from './site-log.ts';
 
 interface DirFlags {
   dir: string;
@@ -25,7 +26,8 @@ function parseStatus(value: string): ConsentStatus {
 }
 
 async function withAgent<T>(dir: string, work: (agent: SiteAgent) => Promise<T> | T): Promise<T> {
-  const agent = SiteAgent.open(resolve(dir));
+  // The structured log (a purge, a start-up clean-up) goes to the site's log file, not the terminal.
+  const agent = SiteAgent.open(resolve(dir), { logger: siteLogger(resolve(dir)) });
   try {
     if (agent.consent.policy === 'not-set') {
       process.stderr.write(

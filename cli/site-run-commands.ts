@@ -2,7 +2,6 @@
 // given on the command line can be saved in site.json (--save), where `site run` finds them.
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import pino from 'pino';
 import {
   AuditLog,
   openSite,
@@ -19,6 +18,7 @@ import { CliError } from './failure.ts';
 import { isEnrolled } from '../main/site/federation/index.ts';
 import { addFederationRunOptions } from './site-federation-commands.ts';
 import { runSiteServices, type SiteServicesPlan } from './site-services.ts';
+import { siteLogger } from './site-log.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -135,10 +135,8 @@ async function runUntilSignal(dir: string, plan: SiteServicesPlan): Promise<void
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const logger = pino(
-      { name: 'radfed-site', level: process.env.RADFED_LOG_LEVEL ?? 'error' },
-      pino.destination(2),
-    );
+    // Sentences on the terminal; the structured log in the site's log file (D/logs/radfed.log).
+    const logger = siteLogger(dir);
     await runSiteServices(dir, plan, { signal: controller.signal, logger });
   } finally {
     process.off('SIGINT', onSignal);

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { parsePositiveInt } from './arguments.ts';
 import { benchmarkDeid, formatDeidBench } from './bench/deid-benchmark.ts';
+import { registerBenchReceiverFloodCommand } from './bench/receiver-flood.ts';
 import { registerBenchHubCommand } from './bench-hub.ts';
 import { registerBenchSecAggCommand } from './bench-secagg.ts';
 import { registerBenchTrainCommand } from './bench-train.ts';
@@ -11,6 +12,7 @@ export function registerBenchCommands(program: Command): void {
   registerBenchHubCommand(bench);
   registerBenchTrainCommand(bench);
   registerBenchSecAggCommand(bench);
+  registerBenchReceiverFloodCommand(bench);
 
   bench
     .command('deid')

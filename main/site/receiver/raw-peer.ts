@@ -111,8 +111,13 @@ export class RawPeer {
     if (this.#isClosed || this.socket.destroyed) return false;
     if (this.socket.write(bytes)) return true;
     await new Promise<void>((resolve) => {
-      this.socket.once('drain', resolve);
-      this.socket.once('close', resolve);
+      const done = () => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
     });
     return !this.#isClosed;
   }

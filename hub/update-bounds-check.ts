@@ -1,8 +1,15 @@
-// The bounds on one plain (unmasked) update: the examples it claims, and its L2 norm. The verdict is
-// recorded with the submission (norm, bound, within / clipped / refused), so the coordinator can see
-// what honest sites send and tighten task.maxUpdateNorm. A clipped update is accepted and scaled down
-// to the bound when the round is aggregated (the sealed bytes stay as the site sent them).
-import { examplesBound, l2Norm, updateNormBound, type WeightSet } from '../shared/federation/index.ts';
+// The bounds on one plain (unmasked) update: the examples it claims, its L2 norm, and (adaptive
+// clipping) its noised clipping bit. The norm's verdict is recorded with the submission (norm, bound,
+// within / clipped / refused), so the coordinator can see what honest sites send and tighten
+// task.maxUpdateNorm. A clipped update is accepted and scaled down to the bound when the round is
+// aggregated (the sealed bytes stay as the site sent them).
+import {
+  clipBitBounds,
+  examplesBound,
+  l2Norm,
+  updateNormBound,
+  type WeightSet,
+} from '../shared/federation/index.ts';
 import { roundClipNorm } from './adaptive-clipping.ts';
 import type { HubContext } from './hub-context.ts';
 import type { SiteRow, SubmissionRow, TaskRow } from './store/index.ts';
@@ -35,6 +42,8 @@ export function boundPlainUpdate(
   round: number,
   examples: number,
   delta: WeightSet,
+  /** Adaptive clipping: the site's noised bit (null without it). */
+  clipBit: number | null = null,
 ): UpdateBoundsVerdict {
   const definition = definitionOf(task);
   const values = delta.reduce((sum, tensor) => sum + tensor.data.length, 0);
@@ -52,6 +61,17 @@ export function boundPlainUpdate(
         ? `The update claims ${examples} training examples, but this site declared ${limit} when it joined the task ` +
           '(or the task allows no more); send the number of images it trained on, or join the task again with its current cohort.'
         : `The update claims ${examples} training examples, more than the task allows one site (${limit}); send the number of images it trained on.`,
+    };
+  }
+  const bitBound = clipBitBounds(definition, 1)?.perSite ?? null;
+  if (clipBit !== null && bitBound !== null && !(Math.abs(clipBit) <= bitBound)) {
+    return {
+      norm,
+      bound,
+      action: normAction,
+      reason:
+        `The update's clipping bit is outside what a site's noised bit can be (±${formatNorm(bitBound)}); ` +
+        'it would move the next round’s clip norm to 0 or to infinity. Update RadFed at the site.',
     };
   }
   if (normAction !== 'refused') return { norm, bound, action: normAction, reason: null };

@@ -4,7 +4,7 @@
 // Now the update is clipped (or refused) at the task's norm bound, the claim is refused against what
 // the site declared when it joined, and a model that is not finite is never signed or served.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeWeights, HubRequestError, type HubClient } from '../shared/federation/index.ts';
+import { clipBitTensor, encodeWeights, HubRequestError, type HubClient } from '../shared/federation/index.ts';
 import { loadServerState } from './aggregation-service.ts';
 import { createTask } from './tasks.ts';
 import { describeRoundNorms } from './update-bounds-check.ts';
@@ -173,6 +173,37 @@ describe('update bounds against one hostile site', () => {
     );
     expect((await sendDelta(ash, id, 0.01, 40)).submission.state).toBe('accepted');
     expect((await sendDelta(birch, id, 0.01, 500)).submission.state).toBe('accepted');
+  });
+
+  it('refuses a noised clipping bit no site could send (it would drive the next clip norm to 0 or infinity)', async () => {
+    const [mallory, ash] = sites as [HubClient, HubClient];
+    const dp = {
+      clipNorm: 1,
+      noiseMultiplier: 1,
+      budget: { epsilon: 100, delta: 1e-5 },
+      adaptiveClipping: { bitNoiseMultiplier: 1 },
+    };
+    const taskId = await newTask(
+      { quorum: 2, privacy: { secureAggregation: false, differentialPrivacy: dp } },
+      [mallory, ash],
+    );
+    const withBit = async (client: HubClient, bit: number) => {
+      const { weights, meta } = await client.downloadModel(taskId, 0);
+      const delta = weights.map((t) => ({ ...t, data: t.data.map(() => 0.001) }));
+      const sealed = client.seal({
+        taskId,
+        round: 1,
+        kind: 'delta',
+        weights: [...delta, clipBitTensor(bit)],
+        baseVersion: meta.version,
+        examples: 1,
+        compression: 'none',
+      });
+      return client.uploadSealed(taskId, sealed);
+    };
+    const refused = await refusal(withBit(mallory, -1e6));
+    expect(refused.message).toMatch(/clipping bit is outside what a site's noised bit can be \(±10\.50\)/);
+    expect((await withBit(ash, 0.7)).submission.state).toBe('accepted');
   });
 
   it('never publishes a model that is not finite: the round fails with the reason, the previous model stays, the next round runs', async () => {

@@ -122,6 +122,7 @@ export function acceptOrReject(
           upload.round,
           envelope.examples,
           adaptive ? delta : weights,
+          bit,
         );
         reason ??= bounds.reason;
       }

@@ -93,7 +93,7 @@ export async function unmaskedRoundSum(
       ctx,
       task,
       round.number,
-      { sums, totalWeight },
+      { sums, totalWeight, clipBitSum: withClipBit ? split.bitSum : null },
       survivors.map((p) => p.site_id),
       plan,
     );

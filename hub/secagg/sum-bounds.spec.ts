@@ -27,7 +27,7 @@ const fill = (base: readonly NamedTensor[], value: number): NamedTensor[] =>
 /** Three sites through a whole secure round; the first sends `hostile`, the others 0.001 per value. */
 async function secureRound(
   overrides: Parameters<typeof testTask>[0],
-  hostile: { value: number; examples: number; tamper?: (vector: Uint32Array) => void },
+  hostile: { value: number; examples: number; tamper?: (vector: Uint32Array) => void; clipBit?: number },
 ) {
   testHub = await makeTestHub();
   const { hub } = testHub;
@@ -52,8 +52,9 @@ async function secureRound(
   for (const site of sites) await site.share();
   await waitFor(hub, async () => (await sites[0]!.view()).phase === 'masking', 'the masking phase');
   const [mallory, ...honest] = sites as [SecureTestSite, ...SecureTestSite[]];
-  await mallory.mask(fill(base, hostile.value), hostile.examples, 0, undefined, hostile.tamper);
-  for (const site of honest) await site.mask(fill(base, 0.001), 20, 0);
+  await mallory.mask(fill(base, hostile.value), hostile.examples, 0, hostile.clipBit, hostile.tamper);
+  const honestBit = hostile.clipBit === undefined ? undefined : 0.5;
+  for (const site of honest) await site.mask(fill(base, 0.001), 20, 0, honestBit);
   await waitFor(hub, async () => (await sites[0]!.view()).phase === 'unmasking', 'the unmasking phase');
   for (const site of sites) await site.reveal();
   const round = await waitFor(
@@ -94,6 +95,23 @@ describe('the unmasked sum of a secure round is checked against n honest updates
     expect(round.failure_reason).toMatch(
       /masked example counts add up to 5040, more than the 60 they declared/,
     );
+    expect(latest).toBe(0);
+  });
+
+  it('fails the round when the clipping bits add up to more than noised bits can (adaptive clipping)', async () => {
+    const dp = {
+      clipNorm: 1,
+      noiseMultiplier: 1,
+      budget: { epsilon: 100, delta: 1e-5 },
+      adaptiveClipping: { bitNoiseMultiplier: 1 },
+    };
+    const secure = { neighbours: 3, clipRange: 0.5, bits: 12, phaseSeconds: 30 };
+    const { round, latest } = await secureRound(
+      { privacy: { secureAggregation: secure, differentialPrivacy: dp } },
+      { value: 0.001, examples: 1, clipBit: -5000 },
+    );
+    expect(round.state).toBe('failed');
+    expect(round.failure_reason).toMatch(/clipping bits add up to -4999, outside what 3 noised bits can/);
     expect(latest).toBe(0);
   });
 

@@ -5,10 +5,11 @@
 //     integers outside that range, to wrap the 32-bit sum, shows here);
 //   - ‖Σ w·x̂‖ ≤ Σw·(B + δ·√d): each update's norm within the task's bound B, plus the quantisation
 //     step δ per value that stochastic rounding may add;
-//   - Σw within the survivors' declared cohorts (and the task's cap per site).
+//   - Σw within the survivors' declared cohorts (and the task's cap per site);
+//   - with adaptive clipping, the sum of the noised bits within n/2 plus ten standard deviations.
 // A sum outside these fails the round: nothing is published. What a site can still do inside them is
 // in docs/secure-aggregation.md.
-import { examplesBound, updateNormBound } from '../../shared/federation/index.ts';
+import { clipBitBounds, examplesBound, updateNormBound } from '../../shared/federation/index.ts';
 import type { SecAggPlan } from '../../shared/federation/secagg/index.ts';
 import { roundClipNorm } from '../adaptive-clipping.ts';
 import type { HubContext } from '../hub-context.ts';
@@ -19,12 +20,19 @@ export function secureSumProblem(
   ctx: HubContext,
   task: TaskRow,
   round: number,
-  sum: { sums: readonly Float64Array[]; totalWeight: number },
+  sum: { sums: readonly Float64Array[]; totalWeight: number; clipBitSum: number | null },
   survivors: readonly string[],
   plan: Pick<SecAggPlan, 'clipRange' | 'levels'>,
 ): string | null {
   const definition = definitionOf(task);
-  const { sums, totalWeight } = sum;
+  const { sums, totalWeight, clipBitSum } = sum;
+  const bitBound = clipBitBounds(definition, survivors.length)?.sum ?? null;
+  if (clipBitSum !== null && bitBound !== null && !(Math.abs(clipBitSum) <= bitBound)) {
+    return (
+      `The sites' clipping bits add up to ${clipBitSum.toPrecision(4)}, outside what ${survivors.length} noised bits can ` +
+      `(±${bitBound.toPrecision(4)}): it would move the next clip norm to 0 or to infinity. Nothing was published.`
+    );
+  }
   const weightLimit = survivors.reduce((total, siteId) => {
     const declared = ctx.store.sites.joined(task.id, siteId)?.train_examples ?? null;
     return total + examplesBound(definition, declared);

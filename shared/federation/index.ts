@@ -73,6 +73,7 @@ export {
 } from './privacy-accounting.ts';
 export { modelValueCount } from './model-size.ts';
 export {
+  clipBitBounds,
   examplesBound,
   l2Norm,
   scaleWeights,

@@ -45,6 +45,23 @@ export function updateNormBound(
   return Math.max(definition.maxUpdateNorm, c) + noiseStd * (Math.sqrt(values) + 6);
 }
 
+/**
+ * Adaptive clipping: the largest |noised centred bit| an honest site sends (|b − ½| ≤ ½ plus ten
+ * standard deviations of its share of the bit noise), and the largest |sum| of `sites` such bits.
+ * A bit beyond it would move the next round's clip norm C by exp(η·bit): to 0 or to infinity.
+ */
+export function clipBitBounds(
+  definition: TaskDefinition,
+  sites: number,
+): { perSite: number; sum: number } | null {
+  const adaptive = definition.privacy.differentialPrivacy?.adaptiveClipping;
+  if (!adaptive) return null;
+  const shares =
+    secureAggregationOn(definition) && definition.strategy.name !== 'cyclic' ? definition.quorum : 1;
+  const siteStd = adaptive.bitNoiseMultiplier / Math.sqrt(shares);
+  return { perSite: 0.5 + 10 * siteStd, sum: sites * 0.5 + 10 * siteStd * Math.sqrt(sites) };
+}
+
 /** The most examples a site may claim: its declaration at join (when it made one) and the task's cap. */
 export function examplesBound(definition: TaskDefinition, declared: number | null): number {
   return declared === null

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../audit/index.ts';
 import { DicomReceiver, StoreStatus, type ReceiverEvent, type ReceiverLimits } from './index.ts';
-import { pDataFragment, PduType, RawPeer } from './raw-peer.ts';
+import { associateRequest, pDataFragment, PduType, RawPeer } from './raw-peer.ts';
 import { makeSite, storescu, TEST_FILES } from './test-peers.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -54,6 +54,19 @@ describe('DICOM receiver: time and memory limits per connection', () => {
       reason: 'no-association-request',
       explanation: 'it sent no association request within 300 ms',
     });
+  });
+
+  it('closes a connection trickling its association request past the negotiation limit', async () => {
+    const { port, events } = await startReceiver({ negotiationTimeoutMs: 300 });
+    const peer = await connectPeer(port);
+    const request = associateRequest('PACS', 'RADFED');
+    let sent = 0;
+    while (sent < request.length - 1 && (await peer.send(request.subarray(sent, sent + 1)))) {
+      sent += 1;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(peer.isClosed, `still open after ${sent} bytes over ${sent * 50} ms`).toBe(true);
+    expect(cuts(events).map((cut) => cut.code)).toEqual(['no-association-request']);
   });
 
   it('aborts an association that goes silent for the idle limit (A-ABORT)', async () => {

@@ -134,11 +134,6 @@ export class StoreScp extends Scp {
     return this.#cut !== null;
   }
 
-  /** The guard's upper bound of what the library holds for this connection, at most, so far. */
-  get peakHeldBytes(): number {
-    return this.#guard.peakHeldBytes;
-  }
-
   /**
    * Ends the connection on the receiver's side: stop reading, send A-ABORT (PS3.8 9.3.8), close.
    * A sender not yet told an instance is stored will send it again.

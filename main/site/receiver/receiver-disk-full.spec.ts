@@ -1,5 +1,6 @@
 // A full disk under the receiver, for real: the site lives on a small tmpfs that the test fills.
-// Mounting needs root (the test machines run as root); elsewhere the test says so and skips.
+// Mounting needs root (the test machines run as root); elsewhere the test says so and skips. And the
+// other way a throw could reach the network code's event handlers: the owner's own listener.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, openSync, rmSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../audit/index.ts';
 import { initSite, openSite } from '../store/index.ts';
 import { DicomReceiver, StoreStatus, type ReceiverEvent } from './index.ts';
-import { capturingLogger, echoscu, storescu, TEST_FILES } from './test-peers.ts';
+import { capturingLogger, echoscu, makeSite, storescu, TEST_FILES } from './test-peers.ts';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -108,4 +109,36 @@ describe('DICOM receiver on a full disk', () => {
       await receiver.stop();
     },
   );
+});
+
+describe('DICOM receiver: nothing escapes into the network code', () => {
+  it("keeps serving when the owner's event listener throws on every event", async () => {
+    const { root, site } = makeSite('throwing-listener');
+    cleanups.push(() => {
+      site.database.close();
+      rmSync(root, { recursive: true, force: true });
+    });
+    const { logger, lines } = capturingLogger();
+    let calls = 0;
+    const receiver = new DicomReceiver({
+      site,
+      settings: { host: '127.0.0.1', port: 0, aeTitle: 'RADFED', allowedCallingAeTitles: ['PACS'] },
+      logger,
+      onEvent: () => {
+        calls += 1;
+        throw new Error('a listener bug');
+      },
+    });
+    const { port } = await receiver.start();
+    const sent = await storescu(port, [join(TEST_FILES, 'CT_small.dcm')]);
+    expect(sent.code, sent.stderr).toBe(0);
+    const refused = await storescu(port, [join(TEST_FILES, 'CT_small.dcm')], { calling: 'INTRUDER' });
+    expect(refused.stderr).toContain('Calling AE Title Not Recognized');
+    const echo = await echoscu(port);
+    expect(echo.code, echo.stderr).toBe(0);
+    await receiver.whenIngested();
+    await receiver.stop();
+    expect(calls).toBeGreaterThan(5);
+    expect(lines.join('')).toContain('receiver event listener failed');
+  });
 });

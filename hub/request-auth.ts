@@ -78,20 +78,34 @@ export function checkSignedHeaders(
 }
 
 export function authenticateSite(ctx: HubContext, request: SignedRequest): SiteRow {
-  const { site, timestamp, nonce, signature } = checkSignedHeaders(ctx, request.headers);
-  const siteId = site.id;
-  const now = ctx.now();
+  const signed = checkSignedHeaders(ctx, request.headers);
+  checkSignature(ctx, request, signed, bodyDigests.get(request.body) ?? sha256Hex(request.body));
+  if (!ctx.store.sites.rememberNonce(signed.site.id, signed.nonce, ctx.now())) throw replayed();
+  return signed.site;
+}
+
+/**
+ * The signature check alone, with the body's hash computed while it was read: the hub refuses a
+ * body whose signature fails before handing it on (see server/body-admission.ts). The nonce is not
+ * recorded here; `authenticateSite` does that when the route runs.
+ */
+export function checkSignature(
+  ctx: HubContext,
+  request: Omit<SignedRequest, 'body'>,
+  signed: SignedHeaders,
+  bodySha256: string,
+): void {
   const valid = verifyRequestSignature(
     {
       method: request.method,
       path: request.url,
-      bodySha256: sha256Hex(request.body),
-      timestamp,
-      nonce,
-      siteId,
+      bodySha256,
+      timestamp: signed.timestamp,
+      nonce: signed.nonce,
+      siteId: signed.site.id,
     },
-    signature,
-    importPublicKey(site.signing_public_key, 'ed25519'),
+    signed.signature,
+    importPublicKey(signed.site.signing_public_key, 'ed25519'),
   );
   if (!valid) {
     throw unauthorised(
@@ -100,8 +114,13 @@ export function authenticateSite(ctx: HubContext, request: SignedRequest): SiteR
         'If a proxy rewrites requests, ask IT to pass HTTPS to the hub untouched.',
     );
   }
-  if (!ctx.store.sites.rememberNonce(site.id, nonce, now)) throw replayed();
-  return site;
+}
+
+/** SHA-256 of bodies hashed while they were read, so a 16 MiB chunk is not hashed twice. */
+const bodyDigests = new WeakMap<Uint8Array, string>();
+
+export function noteBodyDigest(body: Uint8Array, sha256: string): void {
+  bodyDigests.set(body, sha256);
 }
 
 const replayed = () =>

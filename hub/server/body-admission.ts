@@ -1,16 +1,29 @@
 // When the hub reads a request body, and how much it holds at once before the sender is proven.
 // Every site route checks the signature headers (enrolled site, fresh timestamp, unused nonce) in
 // onRequest, before any body byte is read: a stranger is answered 401 and the connection closed with
-// its body unread. A body that passes takes room from the BodyBudget, is read into one buffer of its
-// declared size, and its signature (which covers the body) is checked by the route as before.
+// its body unread. A body that passes takes room from the BodyBudget and is read into a reused slab
+// while it is hashed; its signature (which covers the body) is checked there, so a junk signature is
+// refused leaving no garbage, and only a verified body is copied out for the route (which checks it
+// again, with the hash, and records the nonce).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest, onRequestHookHandler, RouteOptions } from 'fastify';
 import type { HubContext } from '../hub-context.ts';
-import { badRequest } from '../hub-errors.ts';
-import { checkSignedHeaders } from '../request-auth.ts';
+import { badRequest, HubError } from '../hub-errors.ts';
+import { checkSignature, checkSignedHeaders, noteBodyDigest, type SignedHeaders } from '../request-auth.ts';
 import { ANONYMOUS, BodyBudget, defaultBodyBudget, type BodyBudgetPolicy } from './body-budget.ts';
-import { bodyTooLarge, DEFAULT_BODY_TIMEOUTS, readBody, type BodyTimeouts } from './body-reader.ts';
+import {
+  bodyTooLarge,
+  DEFAULT_BODY_TIMEOUTS,
+  readBodyInto,
+  type BodyRead,
+  type BodyTimeouts,
+} from './body-reader.ts';
+import { BodySlabs } from './body-slabs.ts';
+import { BodySpool } from './body-spool.ts';
 import type { HubApp } from './http-plumbing.ts';
+
+/** Bodies larger than this (upload chunks) are received into a file, not memory, until verified. */
+const SPOOL_ABOVE = 1024 * 1024;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -22,6 +35,8 @@ declare module 'fastify' {
 export interface BodyAdmissionOptions {
   readonly budget?: Partial<BodyBudgetPolicy>;
   readonly timeouts?: Partial<BodyTimeouts>;
+  /** After a body whose signature fails, how long that site's bodies are refused unread (default 30 s). */
+  readonly forgeryCooldownMs?: number;
 }
 
 /**
@@ -31,12 +46,36 @@ export interface BodyAdmissionOptions {
 export function admitBodies(app: HubApp, ctx: HubContext, options: BodyAdmissionOptions = {}): BodyBudget {
   const budget = new BodyBudget({ ...defaultBodyBudget(ctx.limits), ...options.budget });
   const timeouts = { ...DEFAULT_BODY_TIMEOUTS, ...options.timeouts };
-  const senders = new WeakMap<IncomingMessage, string>();
+  // Idle slabs kept for reuse (bodies up to SPOOL_ABOVE); larger bodies are received into files.
+  const slabs = new BodySlabs(2 * ctx.limits.maxJsonBytes);
+  const spool = new BodySpool(ctx.layout.uploads);
+  const senders = new WeakMap<IncomingMessage, SignedHeaders>();
   const responses = new WeakMap<IncomingMessage, ServerResponse>();
+  // A genuine site hardly ever sends a bad signature (a site whose keys changed enrolls again), so
+  // after a large body (an upload chunk) with one, that site's large bodies are refused unread for a
+  // while: whoever knows a site's id but not its key gets one chunk read per cooldown, not one after
+  // another. Small requests go on (the site's JSON calls cost little, and long-polls none).
+  const cooldownMs = options.forgeryCooldownMs ?? 30_000;
+  const forgedUntil = new Map<string, number>();
+  const refuseIfForged = (siteId: string, retryAfter: (seconds: string) => void) => {
+    const until = forgedUntil.get(siteId) ?? 0;
+    if (until <= ctx.now()) {
+      forgedUntil.delete(siteId);
+      return;
+    }
+    retryAfter(String(Math.ceil((until - ctx.now()) / 1000)));
+    throw new HubError(
+      'signature-cooldown',
+      429,
+      "A request naming this site carried a signature that does not verify, so the hub takes no request bodies for this site for a short while; try again then. If the site's keys changed, enroll it again.",
+    );
+  };
 
   const checkHeaders = async (request: FastifyRequest, reply: FastifyReply) => {
     try {
-      senders.set(request.raw, checkSignedHeaders(ctx, request.headers).site.id);
+      const signed = checkSignedHeaders(ctx, request.headers);
+      if (largeBody(request)) refuseIfForged(signed.site.id, (s) => reply.header('retry-after', s));
+      senders.set(request.raw, signed);
     } catch (error) {
       // The body stays unread: closing the connection after the answer is cheaper than draining it.
       if (hasBody(request.headers)) reply.header('connection', 'close');
@@ -51,6 +90,33 @@ export function admitBodies(app: HubApp, ctx: HubContext, options: BodyAdmission
     responses.set(request.raw, reply.raw);
   });
 
+  /** A body read and hashed, still where it was received: in a slab (small) or a file (large). */
+  const receive = async (payload: IncomingMessage, size: { declared: number | undefined; limit: number }) => {
+    const capacity = size.declared ?? size.limit;
+    if (capacity > SPOOL_ABOVE) {
+      const spooled = await spool.receive(payload, size, timeouts);
+      return { ...spooled, take: () => spool.take(spooled.path), drop: () => void spool.drop(spooled.path) };
+    }
+    const slab = slabs.take(capacity);
+    let read: BodyRead;
+    try {
+      read = await readBodyInto(payload, slab, size, timeouts);
+    } catch (error) {
+      slabs.give(slab);
+      throw error;
+    }
+    return {
+      ...read,
+      // Copied out only once verified: a refused body leaves no garbage behind, only the slab to reuse.
+      take: () => {
+        const copy = Buffer.from(slab.subarray(0, read.length));
+        slabs.give(slab);
+        return Promise.resolve(copy);
+      },
+      drop: () => slabs.give(slab),
+    };
+  };
+
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     ['application/json', 'application/octet-stream'],
@@ -61,19 +127,43 @@ export function admitBodies(app: HubApp, ctx: HubContext, options: BodyAdmission
       const gone = new AbortController();
       const abort = () => gone.abort();
       request.raw.once('close', abort);
+      const signed = senders.get(request.raw);
       let release: () => void;
       try {
-        release = await budget.reserve(senders.get(request.raw) ?? ANONYMOUS, declared ?? limit, gone.signal);
+        release = await budget.reserve(signed?.site.id ?? ANONYMOUS, declared ?? limit, gone.signal);
       } finally {
         request.raw.off('close', abort);
       }
       const response = responses.get(request.raw);
       if (!response || response.destroyed || response.writableFinished) release();
       else response.once('close', release);
-      return readBody(payload, { declared, limit }, timeouts);
+      // Admitted before another body of this site failed its signature: refused now, still unread.
+      const large = (declared ?? limit) > SPOOL_ABOVE;
+      if (signed && large) refuseIfForged(signed.site.id, (s) => response?.setHeader('retry-after', s));
+      const read = await receive(payload, { declared, limit });
+      if (signed) {
+        try {
+          checkSignature(ctx, request, signed, read.sha256);
+        } catch (error) {
+          if (large) forgedUntil.set(signed.site.id, ctx.now() + cooldownMs);
+          read.drop();
+          throw error;
+        }
+      }
+      const body = await read.take();
+      noteBodyDigest(body, read.sha256);
+      return body;
     },
   );
+
   return budget;
+}
+
+/** A body that may be larger than SPOOL_ABOVE: declared so, or chunked on a route that takes that much. */
+function largeBody(request: FastifyRequest): boolean {
+  const declared = request.headers['content-length'];
+  if (declared !== undefined) return Number(declared) > SPOOL_ABOVE;
+  return request.headers['transfer-encoding'] !== undefined && request.routeOptions.bodyLimit > SPOOL_ABOVE;
 }
 
 function hasBody(headers: FastifyRequest['headers']): boolean {

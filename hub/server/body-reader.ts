@@ -1,7 +1,8 @@
-// Reads one request body into one Buffer, the size it declared (Content-Length) or at most the
-// route's limit (chunked), copying each piece in as it arrives: no list of pieces concatenated at the
-// end, so a body never takes twice its size. A sender that stops sending, or sends too slowly to
+// Reads one request body into a given buffer (see body-slabs.ts), at most the size it declared
+// (Content-Length) or the route's limit (chunked), hashing it as it arrives for the signature check:
+// no list of pieces concatenated at the end. A sender that stops sending, or sends too slowly to
 // finish in reasonable time, is cut off: a body in flight holds room others may be waiting for.
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { HubError, tooLarge } from '../hub-errors.ts';
 
@@ -26,19 +27,42 @@ export function bodyTooLarge(limit: number): HubError {
   );
 }
 
-export function readBody(
+/** The body's length and its SHA-256 (hex). */
+export interface BodyRead {
+  readonly length: number;
+  readonly sha256: string;
+}
+
+/** Where the pieces go: copied into memory, or written to a file (then the stream waits for it). */
+export type BodySink = (piece: Buffer, offset: number) => void | Promise<void>;
+
+/** Reads the body into `target` (which must hold the declared size, or the limit when chunked). */
+export function readBodyInto(
   stream: Readable,
+  target: Buffer,
   size: { declared: number | undefined; limit: number },
   timeouts: BodyTimeouts = DEFAULT_BODY_TIMEOUTS,
-): Promise<Buffer> {
+): Promise<BodyRead> {
+  return receiveBody(stream, size, (piece, offset) => void piece.copy(target, offset), timeouts);
+}
+
+export function receiveBody(
+  stream: Readable,
+  size: { declared: number | undefined; limit: number },
+  sink: BodySink,
+  timeouts: BodyTimeouts = DEFAULT_BODY_TIMEOUTS,
+): Promise<BodyRead> {
   const capacity = size.declared ?? size.limit;
-  // Pages of a large unsafe allocation are not resident until written, so reserving the limit for a
-  // chunked body costs only what arrives.
-  const buffer = Buffer.allocUnsafe(capacity);
+  const hash = createHash('sha256');
   const deadlineMs = timeouts.graceMs + (capacity / timeouts.minBytesPerSecond) * 1000;
   let received = 0;
-  return new Promise((resolve, reject) => {
+  let writing: Promise<void> = Promise.resolve();
+  let ended = false;
+  let settled = false;
+  return new Promise<BodyRead>((resolve, reject) => {
     const finish = (error: Error | undefined) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(idle);
       clearTimeout(deadline);
       stream.off('data', onData);
@@ -47,15 +71,14 @@ export function readBody(
       stream.off('close', onClose);
       if (error) {
         stream.pause();
-        reject(error);
+        // A write still under way finishes before the caller cleans up after it.
+        writing.then(
+          () => reject(error),
+          () => reject(error),
+        );
         return;
       }
-      // A chunked body far smaller than the limit is copied out, so the large allocation can go.
-      resolve(
-        size.declared === undefined && received < capacity / 2
-          ? Buffer.from(buffer.subarray(0, received))
-          : buffer.subarray(0, received),
-      );
+      resolve({ length: received, sha256: hash.digest('hex') });
     };
     const onData = (piece: Buffer) => {
       if (received + piece.length > capacity) {
@@ -66,18 +89,35 @@ export function readBody(
         );
         return;
       }
-      piece.copy(buffer, received);
+      hash.update(piece);
+      const written = sink(piece, received);
       received += piece.length;
       idle.refresh();
+      if (written) {
+        stream.pause();
+        writing = written.then(() => {
+          if (!settled && !ended) stream.resume();
+        });
+        writing.catch((error: Error) => finish(error));
+      }
     };
-    const onEnd = () =>
-      finish(
-        size.declared !== undefined && received !== size.declared
-          ? new HubError('bad-length', 400, 'The request body is shorter than its Content-Length.')
-          : undefined,
+    const onEnd = () => {
+      ended = true;
+      const short = size.declared !== undefined && received !== size.declared;
+      writing.then(
+        () =>
+          finish(
+            short
+              ? new HubError('bad-length', 400, 'The request body is shorter than its Content-Length.')
+              : undefined,
+          ),
+        (error: Error) => finish(error),
       );
+    };
     const onError = (error: Error) => finish(error);
-    const onClose = () => finish(new Error('The connection closed before the request body was complete.'));
+    const onClose = () => {
+      if (!ended) finish(new Error('The connection closed before the request body was complete.'));
+    };
     const tooSlow = (what: string) => () =>
       finish(
         new HubError(

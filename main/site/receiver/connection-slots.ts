@@ -1,7 +1,7 @@
 // The receiver's connection slots. A few more than the association cap, so that senders past it
-// get a polite A-ASSOCIATE-RJ rather than a reset. With every slot taken, the oldest connection that
-// has not yet asked to associate gives up its place to the newcomer: silent sockets cannot lock
-// senders out, however long the negotiation limit.
+// get a polite A-ASSOCIATE-RJ rather than a reset. With every slot taken, the oldest connection with
+// no association (silent so far, or refused and not yet gone) gives up its place to the newcomer:
+// silent or refused sockets cannot lock senders out, however long the negotiation limit.
 import type { Socket } from 'node:net';
 import { MADE_ROOM_WORDS } from './connection-words.ts';
 import type { StoreScp } from './store-scp.ts';
@@ -21,7 +21,7 @@ export class ConnectionSlots {
     if (this.#open.size >= 2 * this.#cap) return false;
     const live = [...this.#open.values()].filter((scp) => !scp.ending);
     if (live.length < this.#cap) return true;
-    const waiting = live.find((scp) => !scp.negotiated);
+    const waiting = live.find((scp) => !scp.accepted);
     if (waiting === undefined) return false;
     waiting.cut('made-room', MADE_ROOM_WORDS);
     return true;

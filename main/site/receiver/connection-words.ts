@@ -21,7 +21,8 @@ export const REFUSAL_WORDS: Record<Exclude<AssociationRefusal, 'too-busy'>, stri
   'called-ae-not-recognized': 'called AE title not ours',
 };
 
-export const MADE_ROOM_WORDS = 'it had not asked for an association, and a new connection needed its place';
+export const MADE_ROOM_WORDS =
+  'it held a connection without an association, and a new connection needed its place';
 
 /** An AE title as it may be shown: the AE character set only, at most 16 (PS3.5 6.2). */
 export function printable(aeTitle: string): string {

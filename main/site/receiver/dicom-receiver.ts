@@ -6,7 +6,7 @@
 //
 // A sender cannot hold the receiver: time limits per connection (association-timer.ts), a bound on
 // what one message may make it hold in memory (pdu-guard.ts), and, with every connection slot
-// taken, a new connection takes the place of the oldest one that has not yet asked to associate.
+// taken, a new connection takes the place of the oldest one without an association.
 // Nothing a sender does, and no full disk, throws out of a network event handler: the audit entries
 // go through connection-audit.ts, which also summarises floods per sender address.
 //

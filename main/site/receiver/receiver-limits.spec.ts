@@ -109,6 +109,22 @@ describe('DICOM receiver: time and memory limits per connection', () => {
     expect(silent.filter((peer) => peer.isClosed)).toHaveLength(1);
   });
 
+  it('still lets a real sender in when every slot is held by refused senders that do not hang up', async () => {
+    const { port, events } = await startReceiver();
+    const refused = await Promise.all(
+      Array.from({ length: 12 }, async () => {
+        const peer = await connectPeer(port);
+        expect(await peer.associate('INTRUDER')).toBe(PduType.AssociateRj);
+        return peer;
+      }),
+    );
+    const sent = await storescu(port, [join(TEST_FILES, 'CT_small.dcm')]);
+    expect(sent.code, sent.stderr).toBe(0);
+    // A refused connection is dropped 1 s after its A-ASSOCIATE-RJ anyway; until then it gives way.
+    expect(cuts(events).every((cut) => cut.code === 'made-room')).toBe(true);
+    await refused[0]?.closed;
+  });
+
   it('aborts an allowed sender whose command never ends, holding no more than the message limit', async () => {
     const maxMessageBytes = 64 * 1024;
     const { site, port, events } = await startReceiver({ maxMessageBytes });

@@ -87,7 +87,7 @@ export class StoreScp extends Scp {
   /** Why we are not reading the socket: the disk is behind, or too many answers are owed. */
   readonly #holds = new Set<'disk' | 'answers'>();
   #inFlight = 0;
-  #negotiated = false;
+  #accepted = false;
   #releaseRequested = false;
   #released = false;
   #aborted = false;
@@ -124,9 +124,9 @@ export class StoreScp extends Scp {
     return this.#inFlight > 0 || this.#receipts.size > 0;
   }
 
-  /** Whether the association has been accepted or refused (so the connection is not just waiting). */
-  get negotiated(): boolean {
-    return this.#negotiated;
+  /** Whether an association was accepted on this connection (else it is waiting, or was refused). */
+  get accepted(): boolean {
+    return this.#accepted;
   }
 
   /** Whether the receiver has cut this connection and it is going away. */
@@ -154,7 +154,6 @@ export class StoreScp extends Scp {
       calledAeTitle: association.getCalledAeTitle().trim(),
       remoteAddress: this.#socket.remoteAddress ?? 'unknown',
     });
-    this.#negotiated = true;
     if (refusal !== null) {
       this.#timer.refused();
       // PS3.8 9.3.4: permanent for a wrong AE title, transient when we are only busy.
@@ -186,6 +185,7 @@ export class StoreScp extends Scp {
       else context.setResult(Pc.Accept, syntax);
     }
     association.setMaxPduLength(this.#handler.maxPduLength);
+    this.#accepted = true;
     this.#timer.associated();
     this.sendAssociationAccept();
   }

@@ -79,6 +79,24 @@ describe('DICOM receiver: time and memory limits per connection', () => {
     expect(events).toContainEqual(expect.objectContaining({ type: 'association-closed', how: 'cut' }));
   });
 
+  it('does not count as idle the time a sender waits for our answer', async () => {
+    // The ingest queue has no room: each instance waits 1 s for it before its answer, 5 idle limits.
+    const { port, events } = await startReceiver({
+      idleTimeoutMs: 200,
+      maxQueuedFiles: 0,
+      queueWaitMs: 1000,
+    });
+    await storescu(port, [join(TEST_FILES, 'CT_small.dcm')]);
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: 'instance-answered',
+        verdict: expect.objectContaining({ status: StoreStatus.OutOfResources }),
+      }),
+    );
+    expect(cuts(events)).toEqual([]);
+    expect(events).toContainEqual(expect.objectContaining({ type: 'association-closed', how: 'released' }));
+  });
+
   it('aborts a sender trickling a byte at a time once the association has lasted its total limit', async () => {
     const { port, events } = await startReceiver({ idleTimeoutMs: 5000, maxAssociationMs: 600 });
     const peer = await connectPeer(port);

@@ -1,8 +1,10 @@
 // `radfed bench hub`: the hub's aggregation throughput and a scale run with many simulated sites.
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { benchmarkAggregation, runHubScale, type AggregationFigure, type ScaleRun } from '../hub/index.ts';
 import { parsePositiveInt } from './arguments.ts';
+import { runHubFloods } from './bench/hub-floods.ts';
 
 type Compression = 'none' | 'float16' | 'int8';
 
@@ -64,6 +66,56 @@ export function registerBenchHubCommand(bench: Command): void {
         );
       },
     );
+  registerBenchHubFloodsCommand(bench);
+}
+
+function registerBenchHubFloodsCommand(bench: Command): void {
+  bench
+    .command('hub-floods')
+    .summary("the hub's memory under floods of large bodies, and a site's upload under a sign-in flood")
+    .description(
+      'Runs a hub as its own process on loopback and reads its resident memory (/proc) before, at the peak\n' +
+        'of and after --bodies concurrent bodies of --body-mib MiB with junk signature headers, then with an\n' +
+        "enrolled site's id and a junk signature; then times a site's 32 KiB upload chunks while --sign-ins\n" +
+        'dashboard sign-ins (each from its own loopback address and name) are being checked.',
+    )
+    .option('--bodies <n>', 'concurrent bodies per flood', (v) => parsePositiveInt(v, '--bodies'), 24)
+    .option('--body-mib <n>', 'size of each body in MiB', (v) => parsePositiveInt(v, '--body-mib'), 16)
+    .option('--sign-ins <n>', 'concurrent sign-ins', (v) => parsePositiveInt(v, '--sign-ins'), 40)
+    .option('--json', 'print JSON')
+    .action(async (flags: { bodies: number; bodyMib: number; signIns: number; json?: boolean }) => {
+      const result = await runHubFloods({
+        repoRoot: fileURLToPath(new URL('..', import.meta.url)),
+        bodies: flags.bodies,
+        bodyMiB: flags.bodyMib,
+        signIns: flags.signIns,
+        log: (line) => process.stderr.write(`${line}\n`),
+      });
+      process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : formatHubFloods(result));
+    });
+}
+
+export function formatHubFloods(result: Awaited<ReturnType<typeof runHubFloods>>): string {
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+  const counts = (answers: Record<string, number>) =>
+    Object.entries(answers)
+      .map(([answer, n]) => `${n} × ${answer}`)
+      .join(', ');
+  const { signIn } = result;
+  return [
+    'Hub resident memory under floods of large bodies (MiB)',
+    ...result.floods.map(
+      (f) =>
+        `  ${f.what}: ${f.rssBeforeMiB} → peak ${f.rssPeakMiB} (+${f.rssPeakMiB - f.rssBeforeMiB}), ` +
+        `${f.rssAfterMiB} after (+${f.rssAfterMiB - f.rssBeforeMiB}); answers: ${counts(f.answers)}`,
+    ),
+    '',
+    `Upload chunk (32 KiB) while ${signIn.signIns} sign-ins are checked`,
+    `  quiet: median ${median(signIn.chunkMsQuiet)} ms, max ${Math.max(...signIn.chunkMsQuiet)} ms`,
+    `  during the flood: median ${median(signIn.chunkMsDuringFlood)} ms, max ${Math.max(...signIn.chunkMsDuringFlood)} ms`,
+    `  sign-in answers: ${counts(signIn.answers)}`,
+    '',
+  ].join('\n');
 }
 
 export function formatHubBench(aggregation: AggregationFigure[], scale: ScaleRun): string {

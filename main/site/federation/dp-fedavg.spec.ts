@@ -21,6 +21,7 @@ import {
   type TaskDefinition,
   type TaskDefinitionInput,
 } from '../../../shared/federation/index.ts';
+import { float16ArrayToFloat32, float32ArrayToFloat16 } from '../../../shared/federation/float16.ts';
 import { clipToNorm, l2Norm } from './dp-clip.ts';
 import { applyDpFedAvg, noiseShare } from './dp-fedavg.ts';
 import { cryptoGaussian } from '../../../shared/privacy/index.ts';
@@ -141,6 +142,23 @@ describe('update pipeline and the site budget', () => {
     );
     expect(plain).toMatchObject({ examples: 37, privacy: null });
     expect([...plain.delta[0]!.data]).toEqual([...delta[0]!.data]);
+  });
+
+  it('without differential privacy, scales an update above the task bound to just under it, float16 included', () => {
+    // The hub fails a secure round whose sum exceeds n bounds: an honest site must never send more.
+    const bounded = definition({ privacy: { secureAggregation: true }, maxUpdateNorm: 5 });
+    const big = tensors([[30, -40, 0.001]]);
+    const prepared = prepareUpdateForUpload({ delta: big, examples: 37 }, bounded);
+    expect(prepared).toMatchObject({ examples: 37, privacy: null, clippedToBound: true });
+    expect(l2Norm(prepared.delta)).toBeLessThanOrEqual(5);
+    const asSent = prepared.delta.map((tensor) => ({
+      ...tensor,
+      data: float16ArrayToFloat32(float32ArrayToFloat16(Float32Array.from(tensor.data))),
+    }));
+    expect(l2Norm(asSent)).toBeLessThanOrEqual(5);
+    const small = prepareUpdateForUpload({ delta: tensors([[0.3, 0.4]]), examples: 2 }, bounded);
+    expect(small.clippedToBound).toBe(false);
+    expect([...small.delta[0]!.data]).toEqual([...Float32Array.from([0.3, 0.4])]);
   });
 
   it('refuses to train past the budget, counting the updates it sent', () => {

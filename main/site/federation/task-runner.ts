@@ -49,9 +49,17 @@ export async function runTask(base: TaskRunnerContext, approval: Approval): Prom
   };
   // Joining declares the cohort's sizes: the hub counts no more examples than that behind this site's
   // updates and metrics. Joined already, the site joins again so the declaration follows its cohort.
-  const cohort = declaredCohort(ctx);
-  if (view.state === 'active' && (!view.joined || cohort))
-    await withRetries(() => client.joinTask(taskId, cohort), base.retry);
+  let declared = declaredCohort(ctx);
+  if (view.state === 'active' && (!view.joined || declared))
+    await withRetries(() => client.joinTask(taskId, declared), base.retry);
+  // The cohort changes while the agent runs (an import, new labels or consent): declare it again
+  // before an update or an evaluation counts more examples than the hub was told, which it refuses.
+  const declareCurrentCohort = async () => {
+    const now = declaredCohort(ctx);
+    if (!now || (now.train === declared?.train && now.validation === declared.validation)) return;
+    await withRetries(() => client.joinTask(taskId, now), base.retry);
+    declared = now;
+  };
   emit({ type: 'task-started', taskId, name: view.definition.name, joined: view.joined });
 
   let revision: string | undefined;
@@ -85,6 +93,7 @@ export async function runTask(base: TaskRunnerContext, approval: Approval): Prom
       round.latestVersion >= 1 &&
       round.latestVersion !== ctx.state.lastEvaluatedVersion
     ) {
+      if (round.taskState === 'active') await declareCurrentCohort();
       await evaluateVersion(ctx, round.latestVersion);
     }
     if (round.taskState !== 'active') {
@@ -99,6 +108,7 @@ export async function runTask(base: TaskRunnerContext, approval: Approval): Prom
       continue;
     }
     if (round.mayUpload && round.round !== null && round.baseVersion !== null && !givenUp.has(round.round)) {
+      await declareCurrentCohort();
       try {
         await workOnRound(ctx, round.round, round.baseVersion, round.clipNorm);
       } catch (error) {

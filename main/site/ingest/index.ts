@@ -13,3 +13,4 @@ export { errorCode } from './ingest-file.ts';
 export { moveFile, setAsideFailed, type SetAsideFile } from './failed-files.ts';
 export { recoverInterruptedIngest, type IngestRecovery } from './ingest-recovery.ts';
 export { lastIngestRun, type LastIngestRun, type InterruptedRun } from './ingest-runs.ts';
+export { currentOwner } from './ingest-owner.ts';

@@ -102,6 +102,25 @@ export class IngestRun {
     );
   }
 
+  /**
+   * Processes a prepared copy of a held file (main/site/held: its pixels cleaned, or its burned-in
+   * hold lifted by a person), in quarantine as `preparedName`, as that held input: recorded under the
+   * held input's SHA-256, so the original is known as ingested, and kept under its held entry when
+   * held again. The caller removes both copies as the outcome says.
+   */
+  async ingestHeldCopy(
+    preparedName: string,
+    held: { inputSha256: string; quarantineName: string },
+  ): Promise<IngestFileOutcome> {
+    this.#checkOpen();
+    const path = join(this.#ctx.site.paths.quarantine, preparedName);
+    const { size } = await hashFile(path);
+    return this.#count(
+      held.quarantineName,
+      await processQuarantined(this.#ctx, { path, size }, held.inputSha256, held.quarantineName),
+    );
+  }
+
   /** Records the run and its audit entries (`ingest.completed`, or `ingest.failed` with `error`). */
   async finish(error?: unknown): Promise<IngestSummary> {
     this.#checkOpen();

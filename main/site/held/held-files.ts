@@ -1,0 +1,139 @@
+// The files de-identification held back, as a person reviews them: each with its reason in plain
+// words (the engine's own sentence kept as the technical detail), where it came from and what may be
+// done with it. Rows hold random quarantine names and reasons that never quote a value from the file,
+// so nothing here can identify a patient.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { HeldAction, HeldFileView, HeldKind } from '../../../shared/ipc/held-view.ts';
+import type { IngestSite } from '../ingest/index.ts';
+
+/** A held row as the review needs it (not exported beyond this room: it holds the input's hash). */
+export interface HeldRow {
+  id: number;
+  inputSha256: string;
+  reason: string;
+  quarantineName: string;
+  patientPseudonym: string | null;
+  heldAt: string;
+}
+
+export class HeldFileError extends Error {
+  constructor(
+    readonly code: 'held-not-found' | 'held-action-not-allowed' | 'held-copy-missing' | 'held-name-required',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HeldFileError';
+  }
+}
+
+const SELECT = `SELECT id, input_sha256 AS inputSha256, reason, quarantine_name AS quarantineName,
+  patient_pseudonym AS patientPseudonym, held_at AS heldAt FROM held`;
+
+export function heldRows(site: IngestSite): HeldRow[] {
+  return site.database.prepare<[], HeldRow>(`${SELECT} ORDER BY id`).all();
+}
+
+/** The held row with this number; throws `held-not-found` with what to do when there is none. */
+export function heldRow(site: IngestSite, id: number): HeldRow {
+  const row = site.database.prepare<[number], HeldRow>(`${SELECT} WHERE id = ?`).get(id);
+  if (!row) {
+    throw new HeldFileError(
+      'held-not-found',
+      `There is no held file number ${id}: it may have been released or deleted already. List the held files again.`,
+    );
+  }
+  return row;
+}
+
+export function kindOf(reason: string): HeldKind {
+  if (reason.includes('burned-in text')) return 'burned-in-text';
+  if (reason.includes('encapsulated document')) return 'document';
+  if (reason.startsWith('not released:') && / found in /.test(reason)) return 'identifier-left';
+  return 'other';
+}
+
+/** The engine's words for a kind of image (burned-in.ts), as a radiographer would say it. */
+const IMAGE_NOUNS: Readonly<Record<string, string>> = {
+  ultrasound: 'an ultrasound image',
+  'intravascular ultrasound': 'an intravascular ultrasound image',
+  'ultrasound multi-frame': 'an ultrasound clip',
+  'external-camera photography': 'a photograph',
+  endoscopy: 'an endoscopy image',
+  'general microscopy': 'a microscopy image',
+  'slide microscopy': 'a microscopy image',
+  'ophthalmic photography': 'an eye photograph',
+  'other (often screenshots)': 'a screenshot or other capture',
+  'secondary capture': 'a screen capture',
+  'scanned document': 'a scanned document',
+  'visible light (photographic, endoscopic, microscopic or video)': 'a photograph or video',
+  'intravascular imaging': 'an intravascular image',
+};
+
+/** What kind of image the engine's reason names ("modality US (ultrasound)", "a ... SOP class"). */
+function imageNoun(reason: string): string | null {
+  const what = /modality \S+ \(([^)]+\)?)\)/.exec(reason)?.[1] ?? /a (.+?) SOP class/.exec(reason)?.[1];
+  if (what !== undefined) return IMAGE_NOUNS[what] ?? null;
+  if (reason.includes('Conversion Type')) return 'a capture, scan or screenshot';
+  if (reason.includes('screen capture')) return 'a screen capture';
+  return null;
+}
+
+export function plainReason(reason: string): string {
+  switch (kindOf(reason)) {
+    case 'burned-in-text': {
+      if (reason.includes('is YES')) {
+        return 'The image says it has text written into the picture itself, which may show patient details. Check the picture: clean it, or release it if there is no such text.';
+      }
+      const noun = imageNoun(reason);
+      return `${noun ? `This is ${noun}: images` : 'Images'} like this often have patient details written into the picture itself. Check the picture: clean it, or release it if there is no such text.`;
+    }
+    case 'document':
+      return 'This is a document (a PDF or similar) whose contents RadFed cannot check for patient details. It cannot be released; delete it.';
+    case 'identifier-left':
+      return 'A patient detail was still found in the file after de-identification, so it was kept back to be safe. It cannot be released; delete it, and tell your RadFed contact if it happens often.';
+    case 'other':
+      return 'De-identification kept this file back. Delete it, or tell your RadFed contact.';
+  }
+}
+
+function actionsFor(kind: HeldKind, copyPresent: boolean): HeldAction[] {
+  if (!copyPresent || kind !== 'burned-in-text') return ['delete'];
+  return ['clean', 'release-as-is', 'delete'];
+}
+
+export function heldFileView(site: IngestSite, row: HeldRow): HeldFileView {
+  const kind = kindOf(row.reason);
+  const copyPresent = existsSync(quarantinePath(site, row));
+  return {
+    id: row.id,
+    kind,
+    plainReason: plainReason(row.reason),
+    technicalReason: row.reason,
+    heldAt: row.heldAt,
+    source: row.quarantineName.startsWith('incoming/') ? 'receiver' : 'import',
+    copyPresent,
+    actions: actionsFor(kind, copyPresent),
+  };
+}
+
+export function quarantinePath(site: IngestSite, row: Pick<HeldRow, 'quarantineName'>): string {
+  return join(site.paths.quarantine, ...row.quarantineName.split('/'));
+}
+
+/** Every held file, oldest first. */
+export function listHeldFiles(site: IngestSite): HeldFileView[] {
+  return heldRows(site).map((row) => heldFileView(site, row));
+}
+
+/** Throws `held-action-not-allowed` when `action` is not one this held file offers, saying why. */
+export function checkAction(file: HeldFileView, action: HeldAction): void {
+  if (file.actions.includes(action)) return;
+  const why = !file.copyPresent
+    ? 'its identified copy is no longer in quarantine, so there is nothing to release; delete the entry'
+    : 'it was not held for text in the picture, so releasing or cleaning it would not make it safe; delete it';
+  throw new HeldFileError(
+    'held-action-not-allowed',
+    `Held file number ${file.id} cannot be released: ${why}.`,
+  );
+}

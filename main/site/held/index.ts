@@ -1,0 +1,11 @@
+// Held files: the review queue of what de-identification held back (list, preview, release as is,
+// clean and release, delete), and the site's policy for files held for text in the picture.
+export {
+  HeldFileError,
+  heldFileView,
+  heldRow,
+  listHeldFiles,
+  plainReason,
+  type HeldRow,
+} from './held-files.ts';
+export { deleteHeld, releaseAsIs, type HeldActionOptions } from './held-actions.ts';

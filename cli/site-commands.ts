@@ -10,6 +10,7 @@ import { CliError } from './failure.ts';
 import { describeLastRun, ingestWithReport } from './site-ingest-report.ts';
 import { siteLogger } from './site-log.ts';
 import { registerSiteAuditCommands } from './site-audit-commands.ts';
+import { registerSiteHeldCommands } from './site-held-commands.ts';
 import { registerCohortCommands } from './site-cohort-commands.ts';
 import { registerConsentCommands } from './site-consent-commands.ts';
 import { registerFederationCommands } from './site-federation-commands.ts';
@@ -131,6 +132,7 @@ export function registerSiteCommands(program: Command): void {
   registerFederationCommands(site);
   registerSiteUiCommand(site);
   registerSiteAuditCommands(site);
+  registerSiteHeldCommands(site);
 }
 
 export function describeStatus(status: SiteStatus, lastRun: LastIngestRun | null = null): string {

@@ -1,0 +1,108 @@
+// `radfed site held …` through the real entry, on a real site whose ingest held real files: the list
+// in plain words, show, release as is with the checker's name, purge, and that no patient name or ID
+// is ever printed.
+import { readdirSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { HeldActionResult, HeldFileView } from '../shared/ipc/held-view.ts';
+import { AuditLog, openSiteDatabase, sitePaths } from '../main/site/index.ts';
+import { openHeldTestSite, PATIENT_ID, type HeldTestSite } from '../main/site/held/held-test-support.ts';
+import { runRadfed } from './test-cli.ts';
+
+let t: HeldTestSite;
+let dir: string;
+beforeEach(async () => {
+  t = await openHeldTestSite();
+  dir = t.site.directory;
+  t.site.database.close(); // the command opens the site itself
+});
+afterEach(() => t.close());
+
+const noPatient = (text: string) => {
+  expect(text).not.toContain('MORIARTY');
+  expect(text).not.toContain(PATIENT_ID);
+};
+
+async function heldList(): Promise<HeldFileView[]> {
+  const run = await runRadfed('site', 'held', 'list', '--dir', dir, '--json');
+  expect(run.status).toBe(0);
+  return JSON.parse(run.out) as HeldFileView[];
+}
+
+describe('radfed site held', () => {
+  it('lists each held file by number with why in plain words and what can be done', async () => {
+    const run = await runRadfed('site', 'held', 'list', '--dir', dir);
+    expect(run.status).toBe(0);
+    expect(run.out).toMatch(
+      /^Held file \d \(imported, held \d{4}-\d\d-\d\d \d\d:\d\d UTC\)\n {2}(This is|The image says)/,
+    );
+    expect(run.out).toMatch(/\n {2}The image says it has text written into the picture itself/);
+    expect(run.out).toMatch(/You can: clean .*; release as is once checked .*; delete/);
+    expect(run.out).not.toMatch(/\(\d{4},\d{4}\)/);
+    noPatient(run.out + run.err);
+    noPatient(JSON.stringify(await heldList()));
+  });
+
+  it('shows one held file with the technical detail', async () => {
+    const ct = (await heldList()).find((f) => f.technicalReason.includes('is YES'));
+    const run = await runRadfed('site', 'held', 'show', '--dir', dir, '--id', String(ct?.id));
+    expect(run.status).toBe(0);
+    expect(run.out).toMatch(
+      /Technical detail: not released: burned-in text: Burned In Annotation \(0028,0301\) is YES/,
+    );
+    noPatient(run.out);
+  });
+
+  it('releases as is with the name of the person who checked, audited under the account that ran it', async () => {
+    const [first] = await heldList();
+    const run = await runRadfed(
+      'site',
+      'held',
+      'release',
+      '--dir',
+      dir,
+      '--id',
+      String(first?.id),
+      '--checked-by',
+      'Ann Radiographer',
+      '--json',
+    );
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.out)).toEqual({
+      outcome: 'released',
+      id: first?.id,
+      how: 'as-is',
+    } satisfies HeldActionResult);
+    noPatient(run.out + run.err);
+    expect((await heldList()).map((f) => f.id)).not.toContain(first?.id);
+    const db = openSiteDatabase(sitePaths(dir).database);
+    try {
+      const [entry] = new AuditLog(db).list({ type: 'held.released' });
+      expect(entry?.detail).toMatchObject({ confirmedBy: 'Ann Radiographer' });
+      expect(entry?.actor).not.toBe('operator');
+      expect(entry?.actor).not.toBe('');
+    } finally {
+      db.close();
+    }
+  });
+
+  it('refuses to release as is without the checker name, and says what to add', async () => {
+    const run = await runRadfed('site', 'held', 'release', '--dir', dir, '--id', '1');
+    expect(run.status).not.toBe(0);
+    expect(run.err).toMatch(/--checked-by/);
+    expect(await heldList()).toHaveLength(2);
+  });
+
+  it('purges a held file: its identified copy leaves quarantine', async () => {
+    const run = await runRadfed('site', 'held', 'purge', '--dir', dir, '--id', '2');
+    expect(run.status).toBe(0);
+    expect(run.out).toBe('Held file 2 was deleted from quarantine.\n');
+    expect(await heldList()).toHaveLength(1);
+    expect(readdirSync(sitePaths(dir).quarantine).filter((n) => n.endsWith('.dcm'))).toHaveLength(1);
+  });
+
+  it('says a number that is not held is not found, and exits 1', async () => {
+    const run = await runRadfed('site', 'held', 'purge', '--dir', dir, '--id', '99');
+    expect(run.status).toBe(1);
+    expect(run.err).toMatch(/There is no held file number 99/);
+  });
+});

@@ -28,6 +28,7 @@ import type {
   SaveSiteTaskResult,
   SiteTaskView,
 } from './cohort-view.ts';
+import type { FirstDayView, FolderChoice, FolderListing } from './first-day-view.ts';
 
 /** Channel names, `domain:action`. Add a channel here, in `IpcContract`, in `ipcRequestSchemas` and in `RadfedApi`. */
 export const IpcChannel = {
@@ -60,6 +61,10 @@ export const IpcChannel = {
   cohortSaveTask: 'cohort:save-task',
   cohortImportLabels: 'cohort:import-labels',
   cohortSummary: 'cohort:summary',
+  siteFirstDay: 'site:first-day',
+  filesChooseFolder: 'files:choose-folder',
+  filesListFolders: 'files:list-folders',
+  federationWithdraw: 'federation:withdraw',
 } as const;
 
 export type IpcChannelName = (typeof IpcChannel)[keyof typeof IpcChannel];
@@ -107,6 +112,14 @@ export interface IpcContract {
   'cohort:import-labels': { request: LabelImportRequest; response: LabelImportView };
   /** `radfed site cohort`: counts per label and split, and what was left out and why. */
   'cohort:summary': { request: { taskId?: string }; response: CohortView };
+  /** The dashboard's first-day checklist, from the site's real state. */
+  'site:first-day': { request: undefined; response: FirstDayView };
+  /** The system's folder dialog in the app; `browse` where there is none (the web UI). */
+  'files:choose-folder': { request: undefined; response: FolderChoice };
+  /** The sub-folders of a folder on the agent's machine (the web UI's folder browser): names only. */
+  'files:list-folders': { request: { path?: string }; response: FolderListing };
+  /** Withdraws this site's approval of a task (audit entry); the site stops taking part in it. */
+  'federation:withdraw': { request: { taskId: string }; response: FederationTaskItem };
 }
 
 export type IpcRequest<C extends IpcChannelName> = IpcContract[C]['request'];

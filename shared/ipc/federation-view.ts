@@ -7,6 +7,8 @@ export interface FederationTaskItem {
   /** The task's state at the hub: active, completed, stopped... */
   state: string;
   rounds: number;
+  /** The task's label set, in class order (a site task with the same labels supplies its cohort). */
+  labels: string[];
   approval: { at: string; by: string; cohortTaskId: string } | null;
   /** Set when the operator declined the task here (it can still be approved later). */
   declinedAt: string | null;
@@ -64,6 +66,12 @@ export interface FederationProgress {
   enrolled: boolean;
   /** The loop that takes part in approved tasks is running. */
   running: boolean;
+  /** The person paused taking part (Pause on the Training page or in the tray). */
+  pausedByUser: boolean;
+  /** Whether the hub answered the latest request: unknown until one was made. */
+  hub: 'unknown' | 'reachable' | 'unreachable';
+  /** Why the hub could not be reached, in words; null while it answers. */
+  hubProblem: string | null;
   /** The latest problem in words, or null. */
   problem: string | null;
   tasks: TaskProgress[];

@@ -6,6 +6,7 @@ export type * from './studies-view.ts';
 export type * from './consent-view.ts';
 export type * from './audit-view.ts';
 export type * from './cohort-view.ts';
+export type * from './first-day-view.ts';
 export {
   IpcChannel,
   IPC_CHANNEL_NAMES,
@@ -18,3 +19,9 @@ export {
 export { ipcOk, ipcFail, isIpcResult, type IpcError, type IpcErrorCode, type IpcResult } from './result.ts';
 export { ipcRequestSchemas } from './schemas.ts';
 export { createRadfedApi, RadfedApiError, type IpcInvoke, type RadfedApi } from './radfed-api.ts';
+export {
+  deriveSiteActivity,
+  type SiteActivity,
+  type SiteActivityFacts,
+  type SiteActivityState,
+} from './site-activity.ts';

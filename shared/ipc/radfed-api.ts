@@ -31,6 +31,7 @@ import type {
   SaveSiteTaskResult,
   SiteTaskView,
 } from './cohort-view.ts';
+import type { FirstDayView, FolderChoice, FolderListing } from './first-day-view.ts';
 
 export interface RadfedApi {
   readonly site: {
@@ -38,6 +39,14 @@ export interface RadfedApi {
     status(): Promise<SiteStatus>;
     /** The DICOM receiver and watched folder this session runs, with counts since start. */
     sources(): Promise<StudySourcesView>;
+    /** The first-day checklist's facts: studies, consent, labels, approvals. */
+    firstDay(): Promise<FirstDayView>;
+  };
+  readonly files: {
+    /** The system's folder dialog (app), or `browse`: use `listFolders` (web UI). */
+    chooseFolder(): Promise<FolderChoice>;
+    /** Sub-folders of a folder on the agent's machine; the home folder when none is given. */
+    listFolders(path?: string): Promise<FolderListing>;
   };
   readonly setup: {
     /** Whether the site exists and is enrolled, with its settings (for the wizard). */
@@ -52,6 +61,8 @@ export interface RadfedApi {
     tasks(): Promise<FederationTaskItem[]>;
     approve(taskId: string): Promise<FederationTaskItem>;
     decline(taskId: string): Promise<FederationTaskItem>;
+    /** Withdraws an approval: the site stops taking part in that task (audit entry). */
+    withdraw(taskId: string): Promise<FederationTaskItem>;
     progress(): Promise<FederationProgress>;
     /** Starts or pauses taking part in the rounds of approved tasks. */
     setRunning(running: boolean): Promise<FederationProgress>;
@@ -128,6 +139,11 @@ export function createRadfedApi(invoke: IpcInvoke): RadfedApi {
     site: Object.freeze({
       status: () => call(IpcChannel.siteStatus, undefined),
       sources: () => call(IpcChannel.siteSources, undefined),
+      firstDay: () => call(IpcChannel.siteFirstDay, undefined),
+    }),
+    files: Object.freeze({
+      chooseFolder: () => call(IpcChannel.filesChooseFolder, undefined),
+      listFolders: (path?: string) => call(IpcChannel.filesListFolders, path === undefined ? {} : { path }),
     }),
     setup: Object.freeze({
       state: () => call(IpcChannel.setupState, undefined),
@@ -139,6 +155,7 @@ export function createRadfedApi(invoke: IpcInvoke): RadfedApi {
       tasks: () => call(IpcChannel.federationTasks, undefined),
       approve: (taskId: string) => call(IpcChannel.federationApprove, { taskId }),
       decline: (taskId: string) => call(IpcChannel.federationDecline, { taskId }),
+      withdraw: (taskId: string) => call(IpcChannel.federationWithdraw, { taskId }),
       progress: () => call(IpcChannel.federationProgress, undefined),
       setRunning: (running: boolean) => call(IpcChannel.federationSetRunning, { running }),
     }),

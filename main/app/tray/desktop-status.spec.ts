@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { FederationTaskItem } from '../../../shared/ipc/index.ts';
+import {
+  deriveSiteActivity,
+  type FederationProgress,
+  type FederationTaskItem,
+  type TaskProgress,
+} from '../../../shared/ipc/index.ts';
 import { DesktopStatus, waitingTasks, type DesktopNotice, type TrayView } from './index.ts';
 
 function task(id: string, overrides: Partial<FederationTaskItem> = {}): FederationTaskItem {
@@ -8,6 +13,7 @@ function task(id: string, overrides: Partial<FederationTaskItem> = {}): Federati
     name: `Task ${id}`,
     state: 'active',
     rounds: 3,
+    labels: ['normal', 'nodule'],
     approval: null,
     declinedAt: null,
     summary: [],
@@ -32,31 +38,71 @@ describe('DesktopStatus', () => {
     expect(notices.map((n) => n.title)).toEqual(['A task is waiting for your approval']);
   });
 
-  it('reads paused and a failed loop from the progress snapshot', () => {
+  it("reads paused and a failed loop from the progress snapshot, in the status model's words", () => {
     const views: TrayView[] = [];
     const status = new DesktopStatus({
       render: (v) => views.push(v),
       notify: () => undefined,
       notificationsEnabled: () => false,
     });
-    status.applyProgress({ enrolled: true, running: false, problem: null });
+    status.applyProgress(progress({ running: false, pausedByUser: true }));
     expect(views.at(-1)?.pauseLabel).toBe('Resume');
-    status.applyProgress({
-      enrolled: true,
-      running: true,
-      problem: 'The hub refused this site: its certificate was revoked.',
-    });
+    expect(views.at(-1)?.lines[0]).toMatch(/^Paused by you/);
+    status.applyProgress(
+      progress({ problem: 'The hub refused this site: its certificate was revoked.', hub: 'reachable' }),
+    );
     expect(views.at(-1)).toMatchObject({ activity: 'error', pauseLabel: 'Pause' });
+    // Training while the hub is away: one line, the same sentence the dashboard shows, never "Paused".
+    const training = progress({
+      hub: 'unreachable',
+      tasks: [taskProgress({ phase: 'training', round: 7 })],
+    });
+    status.applyProgress(training);
+    expect(views.at(-1)?.lines).toEqual([deriveSiteActivity(training).sentence]);
+    expect(views.at(-1)?.tooltip).not.toMatch(/paused/i);
     // A site not enrolled yet is not "paused": there is nothing to resume.
     const fresh = new DesktopStatus({
       render: (v) => views.push(v),
       notify: () => undefined,
       notificationsEnabled: () => true,
     });
-    fresh.applyProgress({ enrolled: false, running: false, problem: null });
+    fresh.applyProgress(progress({ enrolled: false, running: false }));
     expect(fresh.state.paused).toBe(false);
+    expect(views.at(-1)?.lines[0]).toMatch(/^Not connected to a hub/);
   });
 });
+
+function progress(overrides: Partial<FederationProgress> = {}): FederationProgress {
+  return {
+    enrolled: true,
+    running: true,
+    pausedByUser: false,
+    hub: 'reachable',
+    hubProblem: null,
+    problem: null,
+    tasks: [],
+    log: [],
+    ...overrides,
+  };
+}
+
+function taskProgress(overrides: Partial<TaskProgress>): TaskProgress {
+  return {
+    taskId: 't1',
+    name: 'Nodules',
+    round: null,
+    roundState: null,
+    acceptedUpdates: 0,
+    quorum: 1,
+    phase: 'waiting',
+    training: null,
+    epochs: [],
+    rounds: [],
+    roundsCompleted: 0,
+    ended: null,
+    ...overrides,
+  };
+}
 
 describe('waitingTasks', () => {
   it('keeps only active tasks with no decision and nothing stopping approval', () => {

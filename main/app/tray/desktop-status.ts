@@ -1,6 +1,10 @@
 // Joins the tray state and the notification policy: every input updates the icon and may raise a
 // notice. The Electron calls are passed in, so this runs (and is tested) without Electron.
-import type { FederationProgress, FederationTaskItem } from '../../../shared/ipc/index.ts';
+import {
+  deriveSiteActivity,
+  type FederationProgress,
+  type FederationTaskItem,
+} from '../../../shared/ipc/index.ts';
 import { NotificationPolicy, type DesktopNotice } from './notification-policy.ts';
 import {
   describeTrayState,
@@ -39,10 +43,13 @@ export class DesktopStatus {
   }
 
   /** What the loop's progress says that its events do not: paused or not, and a failure of the loop itself. */
-  applyProgress(progress: Pick<FederationProgress, 'enrolled' | 'running' | 'problem'>): void {
-    const paused = progress.enrolled && !progress.running;
+  applyProgress(progress: FederationProgress): void {
+    const paused = progress.pausedByUser;
     if (paused !== this.#state.paused) this.apply({ type: 'paused', paused });
-    if (progress.problem !== null && progress.problem !== this.#state.problem) {
+    const activity = deriveSiteActivity(progress);
+    if (activity.sentence !== this.#state.activity?.sentence) this.apply({ type: 'activity', activity });
+    // The snapshot holds the loop's latest problem: one that passed there has passed here too.
+    if (progress.problem !== this.#state.problem) {
       this.apply({ type: 'app-problem', message: progress.problem });
     }
   }

@@ -1,5 +1,6 @@
 // What the tray icon shows, as plain data: the agent's events in, one state a person can read at a
 // glance out (an icon and a tooltip in words). No Electron here; tray.ts draws it.
+import type { SiteActivity } from '../../../shared/ipc/index.ts';
 import type { SyncEvent } from '../../site/federation/index.ts';
 
 /** The icon's states, the most urgent first: when several hold, the tray shows the first. */
@@ -22,7 +23,9 @@ export type TrayInput =
   | { type: 'approvals'; waiting: readonly { taskId: string; name: string }[] }
   | { type: 'paused'; paused: boolean }
   /** A problem outside the loop (the agent could not start, the hub could not be reached), or null when it passed. */
-  | { type: 'app-problem'; message: string | null };
+  | { type: 'app-problem'; message: string | null }
+  /** The site's one status (shared/ipc/site-activity.ts), the same sentence the dashboard shows. */
+  | { type: 'activity'; activity: SiteActivity };
 
 type TaskPhase =
   | { kind: 'training'; round: number; epoch: number; epochs: number }
@@ -34,6 +37,8 @@ export interface TrayState {
   readonly ingest: { done?: number; total?: number } | null;
   readonly waiting: readonly { taskId: string; name: string }[];
   readonly tasks: ReadonlyMap<string, TaskPhase>;
+  /** The site's status from the agent's facts; when known, it is the tray's status line. */
+  readonly activity: SiteActivity | null;
 }
 
 export const INITIAL_TRAY_STATE: TrayState = {
@@ -42,6 +47,7 @@ export const INITIAL_TRAY_STATE: TrayState = {
   ingest: null,
   waiting: [],
   tasks: new Map(),
+  activity: null,
 };
 
 /** The next state after one input; the old state is left as it was. */
@@ -63,6 +69,8 @@ export function nextTrayState(state: TrayState, input: TrayInput): TrayState {
       return { ...state, paused: input.paused, ...(input.paused ? { tasks: new Map() } : {}) };
     case 'app-problem':
       return { ...state, problem: input.message };
+    case 'activity':
+      return { ...state, activity: input.activity };
     case 'problem':
       return { ...state, problem: input.message };
     case 'training':
@@ -115,7 +123,8 @@ const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one :
 export function describeTrayState(state: TrayState): TrayView {
   const lines: string[] = [];
   const active: TrayActivity[] = [];
-  if (state.problem) {
+  // Said once: the status line already carries a problem from the loop.
+  if (state.problem && !state.activity?.sentence.includes(state.problem)) {
     active.push('error');
     lines.push(`Needs attention: ${state.problem}`);
   }
@@ -127,7 +136,16 @@ export function describeTrayState(state: TrayState): TrayView {
         : `${plural(state.waiting.length, 'task is', 'tasks are')} waiting for your approval.`,
     );
   }
-  for (const phase of state.tasks.values()) {
+  // The status model's sentence, when known, replaces the per-event lines, so the tray says what the
+  // dashboard and the Training page say.
+  const status = state.activity;
+  if (status) {
+    if (status.state === 'training') active.push('training');
+    if (status.state === 'uploading') active.push('uploading');
+    if (status.tone === 'attention' && status.state !== 'paused') active.push('error');
+    lines.push(status.sentence);
+  }
+  for (const phase of status ? [] : state.tasks.values()) {
     if (phase.kind === 'training') {
       active.push('training');
       lines.push(
@@ -149,7 +167,7 @@ export function describeTrayState(state: TrayState): TrayView {
         : 'Receiving and de-identifying studies.',
     );
   }
-  if (state.paused) lines.push('Federation paused: no training or uploads until you resume.');
+  if (state.paused && !status) lines.push('Federation paused: no training or uploads until you resume.');
   if (lines.length === 0) lines.push('Idle: nothing to do right now.');
   const activity = TRAY_ACTIVITIES.find((candidate) => active.includes(candidate)) ?? 'idle';
   return {

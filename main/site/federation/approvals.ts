@@ -107,6 +107,38 @@ export function recordApproval(
   return approval;
 }
 
+/**
+ * Withdraws this site's approval of a task: the loop no longer takes part in it (it needs a new approval
+ * to train again); an audit entry says who withdrew it. Returns the approval that was withdrawn.
+ */
+export function withdrawApproval(
+  db: Database,
+  options: { taskId: string; actor: string; clock?: () => Date },
+): Approval {
+  const clock = options.clock ?? (() => new Date());
+  return db.transaction(() => {
+    const approval = approvalOf(db, options.taskId);
+    if (!approval) {
+      throw new SyncError(
+        'not-approved',
+        `Task ${options.taskId} is not approved at this site, so there is no approval to withdraw.`,
+      );
+    }
+    db.prepare('DELETE FROM federation_approvals WHERE task_id = ?').run(options.taskId);
+    new AuditLog(db, clock).append({
+      type: 'federation.approval-withdrawn',
+      actor: options.actor,
+      detail: {
+        taskId: approval.taskId,
+        taskName: approval.taskName,
+        approvedAt: approval.approvedAt,
+        approvedBy: approval.approvedBy,
+      },
+    });
+    return approval;
+  })();
+}
+
 export function listApprovals(db: Database): Approval[] {
   return db
     .prepare<[], ApprovalRow>('SELECT * FROM federation_approvals ORDER BY approved_at, task_id')

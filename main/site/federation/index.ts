@@ -14,6 +14,7 @@ export {
   listApprovals,
   recordApproval,
   requireApproval,
+  withdrawApproval,
   type Approval,
 } from './approvals.ts';
 export {

@@ -33,12 +33,12 @@ describe('FederationProgressTracker', () => {
       resumed: false,
     });
     t.record(training(1, 1, 0.9));
-    let task = t.snapshot({ enrolled: true, running: true }).tasks[0]!;
+    let task = t.snapshot({ enrolled: true, running: true, pausedByUser: false }).tasks[0]!;
     expect(task.phase).toBe('training');
     expect(task.training).toMatchObject({ epoch: 1, batch: 1, imagesPerSecond: null, secondsLeft: null });
     advance(2000);
     t.record(training(1, 3, 0.7));
-    task = t.snapshot({ enrolled: true, running: true }).tasks[0]!;
+    task = t.snapshot({ enrolled: true, running: true, pausedByUser: false }).tasks[0]!;
     // 2 batches of 8 images (32 images / 4 batches) in 2 s; 5 of 8 batches left at 1 s each.
     expect(task.training?.imagesPerSecond).toBeCloseTo(8);
     expect(task.training?.secondsLeft).toBeCloseTo(5);
@@ -84,7 +84,7 @@ describe('FederationProgressTracker', () => {
       federated: { loss: null, auc: null, sites: 1 },
     });
     t.record({ type: 'task-ended', taskId: 't1', state: 'completed', reason: null });
-    const task = t.snapshot({ enrolled: true, running: true }).tasks[0]!;
+    const task = t.snapshot({ enrolled: true, running: true, pausedByUser: false }).tasks[0]!;
     expect(task.epochs).toEqual([
       { round: 1, epoch: 1, loss: 0.75 },
       { round: 1, epoch: 2, loss: 0.4 },
@@ -103,11 +103,40 @@ describe('FederationProgressTracker', () => {
   it('keeps a short log in words and the latest problem, and snapshots cannot change it', () => {
     const { t } = tracker();
     for (let i = 0; i < 60; i++) t.record({ type: 'problem', taskId: null, message: `hub unreachable ${i}` });
-    const snap = t.snapshot({ enrolled: true, running: false });
+    const snap = t.snapshot({ enrolled: true, running: false, pausedByUser: false });
     expect(snap.log).toHaveLength(40);
     expect(snap.log.at(-1)?.text).toBe('Problem: hub unreachable 59');
     expect(snap.problem).toBe('hub unreachable 59');
     snap.log.length = 0;
-    expect(t.snapshot({ enrolled: true, running: false }).log).toHaveLength(40);
+    expect(t.snapshot({ enrolled: true, running: false, pausedByUser: false }).log).toHaveLength(40);
+  });
+
+  it('learns whether the hub answers: unknown, unreachable while the loop retries, reachable once it answers', () => {
+    const { t } = tracker();
+    const facts = () => t.snapshot({ enrolled: true, running: true, pausedByUser: false });
+    expect(facts()).toMatchObject({ hub: 'unknown', hubProblem: null, problem: null });
+    t.record({
+      type: 'retrying',
+      taskId: 't1',
+      attempt: 1,
+      delayMs: 1000,
+      message: 'The hub at https://hub.test does not answer.',
+    });
+    expect(facts()).toMatchObject({
+      hub: 'unreachable',
+      hubProblem: 'The hub at https://hub.test does not answer.',
+      // A retry is not a lasting problem of the loop.
+      problem: null,
+    });
+    t.record({
+      type: 'round-state',
+      taskId: 't1',
+      round: 2,
+      state: 'collecting',
+      accepted: 0,
+      quorum: 1,
+      joined: 1,
+    });
+    expect(facts()).toMatchObject({ hub: 'reachable', hubProblem: null });
   });
 });

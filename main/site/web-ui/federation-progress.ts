@@ -21,6 +21,9 @@ export class FederationProgressTracker {
   readonly #trainImages = new Map<string, number>();
   readonly #log: FederationProgress['log'] = [];
   #problem: string | null = null;
+  #hub: FederationProgress['hub'] = 'unknown';
+  #hubProblem: string | null = null;
+  #hubHeardAt = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -31,7 +34,9 @@ export class FederationProgressTracker {
       if (this.#log.length > LOG_LINES) this.#log.splice(0, this.#log.length - LOG_LINES);
     }
     if (event.type === 'problem') this.#problem = event.message;
-    if (event.type === 'retrying') this.#problem = event.message;
+    // The loop retries only what may pass (the network, a restarting hub): the hub is away until it answers.
+    if (event.type === 'retrying') this.noteHub(false, event.message);
+    else if (event.type !== 'problem' && event.type !== 'training') this.noteHub(true);
     if (event.taskId === null) return;
     const task = this.#task(event.taskId, event.type === 'task-started' ? event.name : undefined);
     this.#apply(task, event);
@@ -42,9 +47,30 @@ export class FederationProgressTracker {
     this.#problem = message;
   }
 
-  snapshot(state: { enrolled: boolean; running: boolean }): FederationProgress {
+  /** Whether the hub answered a request (the loop's, or a check of the service's), with why not in words. */
+  noteHub(reachable: boolean, problem: string | null = null): void {
+    this.#hub = reachable ? 'reachable' : 'unreachable';
+    this.#hubProblem = reachable ? null : problem;
+    this.#hubHeardAt = this.now();
+  }
+
+  /** Milliseconds since the hub's reachability was last learnt (Infinity when never). */
+  sinceHubHeard(): number {
+    return this.#hubHeardAt === 0 ? Infinity : this.now() - this.#hubHeardAt;
+  }
+
+  /** Back to "unknown" (the loop was paused or restarted: what it knew of the hub is old). */
+  forgetHub(): void {
+    this.#hub = 'unknown';
+    this.#hubProblem = null;
+    this.#hubHeardAt = 0;
+  }
+
+  snapshot(state: { enrolled: boolean; running: boolean; pausedByUser: boolean }): FederationProgress {
     return structuredClone({
       ...state,
+      hub: this.#hub,
+      hubProblem: this.#hubProblem,
       problem: this.#problem,
       tasks: [...this.#tasks.values()],
       log: this.#log,

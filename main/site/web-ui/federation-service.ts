@@ -13,9 +13,11 @@ import {
   recordReviewedApproval,
   reviewTask,
   runFederation,
+  withdrawApproval,
   type SyncEvent,
   type TaskReview,
 } from '../federation/index.ts';
+import { TaskStore } from '../cohort/index.ts';
 import { openSite } from '../store/index.ts';
 import type { BackendChoice } from '../train/index.ts';
 import { FederationProgressTracker } from './federation-progress.ts';
@@ -41,6 +43,8 @@ export class FederationService {
   readonly #tracker: FederationProgressTracker;
   #controller: AbortController | null = null;
   #loop: Promise<void> | null = null;
+  #pausedByUser = false;
+  #probing = false;
 
   constructor(options: FederationServiceOptions) {
     this.#options = options;
@@ -56,7 +60,42 @@ export class FederationService {
   }
 
   progress(): FederationProgress {
-    return this.#tracker.snapshot({ enrolled: this.enrolled, running: this.running });
+    // With no round to follow the loop is silent; ask the hub now and then, so "connected" stays true.
+    if (this.running && this.#tracker.sinceHubHeard() > HUB_CHECK_MS) void this.#checkHub();
+    return this.#tracker.snapshot({
+      enrolled: this.enrolled,
+      running: this.running,
+      pausedByUser: this.#pausedByUser,
+    });
+  }
+
+  async #checkHub(): Promise<void> {
+    if (this.#probing) return;
+    this.#probing = true;
+    try {
+      await this.#listHubTaskIds();
+    } catch {
+      // #listHubTaskIds noted it.
+    } finally {
+      this.#probing = false;
+    }
+  }
+
+  async #listHubTaskIds(): Promise<string[]> {
+    const enrollment = loadEnrollment(this.#options.siteDir);
+    const agent = hubAgent(enrollment.hubUrl);
+    try {
+      const client = HubClient.fromEnrollment(enrollment, agent ? { agent } : {});
+      const ids = (await client.listTasks()).map((task) => task.id);
+      this.#tracker.noteHub(true);
+      return ids;
+    } catch (error) {
+      const explained = explainHubError(error, enrollment.hubUrl);
+      this.#tracker.noteHub(false, explained.message);
+      throw explained;
+    } finally {
+      agent?.destroy();
+    }
   }
 
   /** Starts taking part in approved tasks; does nothing when running or not enrolled. */
@@ -64,7 +103,9 @@ export class FederationService {
     if (this.#loop || !this.enrolled) return this.progress();
     const controller = new AbortController();
     this.#controller = controller;
+    this.#pausedByUser = false;
     this.#tracker.noteProblem(null);
+    this.#tracker.forgetHub();
     const { siteDir, threads, backend } = this.#options;
     this.#loop = runFederation({
       siteDir,
@@ -107,34 +148,67 @@ export class FederationService {
     return this.progress();
   }
 
+  /** Pause (by the person: the status says "paused by you") or take part again. */
   async setRunning(running: boolean): Promise<FederationProgress> {
-    return running ? this.start() : this.stop();
+    if (running) return this.start();
+    const progress = await this.stop();
+    this.#pausedByUser = this.enrolled;
+    return { ...progress, pausedByUser: this.#pausedByUser };
   }
 
   async tasks(): Promise<FederationTaskItem[]> {
-    const { siteDir } = this.#options;
-    const enrollment = loadEnrollment(siteDir);
-    const agent = hubAgent(enrollment.hubUrl);
-    let ids: string[];
-    try {
-      const client = HubClient.fromEnrollment(enrollment, agent ? { agent } : {});
-      ids = (await client.listTasks()).map((task) => task.id);
-    } catch (error) {
-      throw explainHubError(error, enrollment.hubUrl);
-    } finally {
-      agent?.destroy();
-    }
+    const ids = await this.#listHubTaskIds();
     const items: FederationTaskItem[] = [];
-    for (const id of ids) items.push(this.#item(await reviewTask(siteDir, id)));
+    for (const id of ids) items.push(this.#item(await this.#review(id)));
     return items;
   }
 
   /** Reviews the task as the CLI does and records the approval; the loop picks it up within seconds. */
   async approve(taskId: string): Promise<FederationTaskItem> {
     const { siteDir } = this.#options;
-    const review = await reviewTask(siteDir, taskId);
+    const review = await this.#review(taskId);
     recordReviewedApproval(siteDir, review, { actor: this.#options.actor ?? 'operator' });
     return this.#item(review);
+  }
+
+  /**
+   * Withdraws this site's approval (audit entry): a running loop is restarted without it, so the site
+   * stops taking part in that task at once; the others resume from their checkpoints.
+   */
+  async withdraw(taskId: string): Promise<FederationTaskItem> {
+    const site = openSite(this.#options.siteDir);
+    try {
+      withdrawApproval(site.database, { taskId, actor: this.#options.actor ?? 'operator' });
+    } finally {
+      site.database.close();
+    }
+    if (this.running) {
+      await this.stop();
+      this.start();
+    }
+    return this.#item(await this.#review(taskId));
+  }
+
+  /** reviewTask with the site task that fits: the default when its labels match, else one that does. */
+  async #review(taskId: string): Promise<TaskReview> {
+    const { siteDir } = this.#options;
+    const first = await reviewTask(siteDir, taskId);
+    if (first.cohortTaskId !== null) return first;
+    const labels = first.view.definition.labels.map((label) => label.toLowerCase());
+    const site = openSite(siteDir);
+    let match: string | undefined;
+    try {
+      match = new TaskStore(site.database)
+        .list()
+        .find(
+          ({ definition }) =>
+            definition.labels.length === labels.length &&
+            definition.labels.every((label, i) => label.toLowerCase() === labels[i]),
+        )?.definition.id;
+    } finally {
+      site.database.close();
+    }
+    return match === undefined ? first : reviewTask(siteDir, taskId, { cohortTaskId: match });
   }
 
   /** Records that the operator declined the task (audit log); nothing is sent to the hub. */
@@ -168,18 +242,35 @@ export class FederationService {
         name: view.definition.name,
         state: view.state,
         rounds: view.definition.rounds,
+        labels: [...view.definition.labels],
         approval: approval
           ? { at: approval.approvedAt, by: approval.approvedBy, cohortTaskId: approval.cohortTaskId }
           : null,
         declinedAt: declined && (!approval || declined.time > approval.approvedAt) ? declined.time : null,
         summary: review.summary,
-        problem: review.problem,
+        problem: review.cohortTaskId === null ? plainProblem(review) : null,
         privacyBudget: describePrivacyBudget(view.definition.privacy),
       };
     } finally {
       site.database.close();
     }
   }
+}
+
+/** Seconds between checks of the hub while the loop has nothing to ask it (it asks during rounds). */
+const HUB_CHECK_MS = 20_000;
+
+/** Why a task cannot be approved, for the screen: no command lines, no internal ids. */
+function plainProblem(review: TaskReview): string {
+  const message = review.problem ?? '';
+  if (/has no task|none is the default|labels are/i.test(message) || message === '') {
+    const labels = review.view.definition.labels.join(', ');
+    return (
+      `this site has no task with the labels ${labels} (in that order). ` +
+      'Press "Set up from this task" to make one, then import its labels on the Training data page.'
+    );
+  }
+  return message;
 }
 
 /** The task's differential-privacy budget in words; "Not set" when the task adds no noise. */

@@ -35,6 +35,7 @@ export interface FederationPort {
   tasks(): Promise<FederationTaskItem[]>;
   approve(taskId: string): Promise<FederationTaskItem>;
   decline(taskId: string): Promise<FederationTaskItem>;
+  withdraw(taskId: string): Promise<FederationTaskItem>;
   progress(): FederationProgress;
   setRunning(running: boolean): Promise<FederationProgress>;
 }
@@ -67,6 +68,7 @@ export function createSetupHandlers(setup: SetupPort | undefined, federation: Fe
     'federation:tasks': () => federationPort().tasks(),
     'federation:approve': ({ taskId }: { taskId: string }) => federationPort().approve(taskId),
     'federation:decline': ({ taskId }: { taskId: string }) => federationPort().decline(taskId),
+    'federation:withdraw': ({ taskId }: { taskId: string }) => federationPort().withdraw(taskId),
     'federation:progress': () => federationPort().progress(),
     'federation:set-running': ({ running }: { running: boolean }) => federationPort().setRunning(running),
   } as const;

@@ -18,6 +18,8 @@ import { createAuditHandlers, type AuditAgentPort } from './handlers-audit.ts';
 import { createCohortHandlers, type CohortAgentPort } from './handlers-cohort.ts';
 import { createConsentHandlers, type ConsentAgentPort } from './handlers-consent.ts';
 import { createStudiesHandlers, type StudiesAgentPort } from './handlers-studies.ts';
+import { createFirstDayHandlers } from './handlers-first-day.ts';
+import { createFolderHandlers, type FolderDialogPort } from './handlers-folders.ts';
 
 /** What the handlers need from the site agent; `SiteAgent` satisfies it. */
 export interface SiteAgentPort extends StudiesAgentPort, ConsentAgentPort, AuditAgentPort, CohortAgentPort {
@@ -43,6 +45,8 @@ export interface IpcServicePorts {
   setup?: SetupPort;
   /** federation:* (Training page); without it they answer service-unavailable. */
   federation?: FederationPort;
+  /** The system's folder dialog (the app); without it the Browse button uses the agent's folder browser. */
+  folderDialog?: FolderDialogPort;
 }
 
 export function createIpcHandlers(agent: SiteAgentPort, ports: IpcServicePorts = {}): IpcHandlers {
@@ -54,6 +58,8 @@ export function createIpcHandlers(agent: SiteAgentPort, ports: IpcServicePorts =
     ...createConsentHandlers(agent),
     ...createAuditHandlers(agent),
     ...createCohortHandlers(agent),
+    ...createFirstDayHandlers(agent),
+    ...createFolderHandlers(ports.folderDialog),
   });
 }
 

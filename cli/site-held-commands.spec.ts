@@ -54,6 +54,7 @@ describe('radfed site held', () => {
 
   it('releases as is with the name of the person who checked, audited under the account that ran it', async () => {
     const [first] = await heldList();
+    if (!first) throw new Error('expected held files');
     const run = await runRadfed(
       'site',
       'held',
@@ -61,7 +62,7 @@ describe('radfed site held', () => {
       '--dir',
       dir,
       '--id',
-      String(first?.id),
+      String(first.id),
       '--checked-by',
       'Ann Radiographer',
       '--json',
@@ -69,11 +70,11 @@ describe('radfed site held', () => {
     expect(run.status).toBe(0);
     expect(JSON.parse(run.out)).toEqual({
       outcome: 'released',
-      id: first?.id,
+      id: first.id,
       how: 'as-is',
     } satisfies HeldActionResult);
     noPatient(run.out + run.err);
-    expect((await heldList()).map((f) => f.id)).not.toContain(first?.id);
+    expect((await heldList()).map((f) => f.id)).not.toContain(first.id);
     const db = openSiteDatabase(sitePaths(dir).database);
     try {
       const [entry] = new AuditLog(db).list({ type: 'held.released' });

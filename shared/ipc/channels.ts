@@ -29,6 +29,7 @@ import type {
   SiteTaskView,
 } from './cohort-view.ts';
 import type { FirstDayView, FolderChoice, FolderListing } from './first-day-view.ts';
+import type { HeldActionResult, HeldPreviewView, HeldQueueView } from './held-view.ts';
 
 /** Channel names, `domain:action`. Add a channel here, in `IpcContract`, in `ipcRequestSchemas` and in `RadfedApi`. */
 export const IpcChannel = {
@@ -65,6 +66,11 @@ export const IpcChannel = {
   filesChooseFolder: 'files:choose-folder',
   filesListFolders: 'files:list-folders',
   federationWithdraw: 'federation:withdraw',
+  heldList: 'held:list',
+  heldPreview: 'held:preview',
+  heldReleaseAsIs: 'held:release-as-is',
+  heldClean: 'held:clean',
+  heldDelete: 'held:delete',
 } as const;
 
 export type IpcChannelName = (typeof IpcChannel)[keyof typeof IpcChannel];
@@ -120,6 +126,16 @@ export interface IpcContract {
   'files:list-folders': { request: { path?: string }; response: FolderListing };
   /** Withdraws this site's approval of a task (audit entry); the site stops taking part in it. */
   'federation:withdraw': { request: { taskId: string }; response: FederationTaskItem };
+  /** Files de-identification held back, each with its reason in plain words (main/site/held). */
+  'held:list': { request: undefined; response: HeldQueueView };
+  /** The held file's picture, rendered in the agent (pixels only, windowed, scaled down). */
+  'held:preview': { request: { id: number }; response: HeldPreviewView };
+  /** A person checked the picture has no identifying text: released through de-identification. */
+  'held:release-as-is': { request: { id: number; confirmedBy: string }; response: HeldActionResult };
+  /** Text in the picture blanked and checked by reading it again, then released (main/site/burned-in). */
+  'held:clean': { request: { id: number }; response: HeldActionResult };
+  /** The identified copy leaves quarantine; the held entry is closed. */
+  'held:delete': { request: { id: number }; response: HeldActionResult };
 }
 
 export type IpcRequest<C extends IpcChannelName> = IpcContract[C]['request'];

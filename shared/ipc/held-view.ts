@@ -1,8 +1,6 @@
 // What the review queue of held files sees: each file de-identification held back, its reason in plain
 // words, a preview rendered in the agent (pixels only, windowed for display; it never leaves the
 // machine), and the result of each action. Nothing here carries a value from a file's header.
-import { z } from 'zod';
-
 /** Why a file was held, as its review needs it. */
 export type HeldKind = 'burned-in-text' | 'document' | 'identifier-left' | 'other';
 
@@ -48,24 +46,3 @@ export type HeldActionResult =
   /** Still not safe to release: it stays held, with why. */
   | { outcome: 'still-held'; id: number; plainReason: string; technicalReason: string }
   | { outcome: 'deleted'; id: number };
-
-const heldId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
-
-/** The name of the person who checked the picture: one line, as they write it. */
-export const ReviewerNameSchema = z
-  .string()
-  .trim()
-  .min(1, 'write the name of the person who checked the picture')
-  .max(200, 'a name has at most 200 characters')
-  // eslint-disable-next-line no-control-regex
-  .refine((name) => !/[\u0000-\u001f\u007f]/.test(name), { message: 'a name is one line of text' });
-
-/** Request schemas of the held:* channels, spread into ipcRequestSchemas. */
-export const heldSchemas = () =>
-  ({
-    'held:list': z.undefined(),
-    'held:preview': z.strictObject({ id: heldId }),
-    'held:release-as-is': z.strictObject({ id: heldId, confirmedBy: ReviewerNameSchema }),
-    'held:clean': z.strictObject({ id: heldId }),
-    'held:delete': z.strictObject({ id: heldId }),
-  }) as const;

@@ -7,6 +7,7 @@ export type * from './consent-view.ts';
 export type * from './audit-view.ts';
 export type * from './cohort-view.ts';
 export type * from './first-day-view.ts';
+export type * from './held-view.ts';
 export {
   IpcChannel,
   IPC_CHANNEL_NAMES,

@@ -32,6 +32,7 @@ import type {
   SiteTaskView,
 } from './cohort-view.ts';
 import type { FirstDayView, FolderChoice, FolderListing } from './first-day-view.ts';
+import type { HeldActionResult, HeldPreviewView, HeldQueueView } from './held-view.ts';
 
 export interface RadfedApi {
   readonly site: {
@@ -104,6 +105,18 @@ export interface RadfedApi {
     importLabels(request: LabelImportRequest): Promise<LabelImportView>;
     /** The task's cohort: counts per label and split, exclusions with their reasons. */
     summary(taskId?: string): Promise<CohortView>;
+  };
+  readonly held: {
+    /** Files held back by de-identification, with their reasons in plain words, and the site's policy. */
+    list(): Promise<HeldQueueView>;
+    /** The held file's picture, rendered in the agent (pixels only). */
+    preview(id: number): Promise<HeldPreviewView>;
+    /** Releases it through de-identification once `confirmedBy` checked the picture has no text. */
+    releaseAsIs(id: number, confirmedBy: string): Promise<HeldActionResult>;
+    /** Blanks the text in the picture, reads it again, and releases it if none is left. */
+    clean(id: number): Promise<HeldActionResult>;
+    /** Deletes the identified copy from quarantine. */
+    remove(id: number): Promise<HeldActionResult>;
   };
 }
 
@@ -186,6 +199,13 @@ export function createRadfedApi(invoke: IpcInvoke): RadfedApi {
       saveTask: (request: SaveSiteTaskRequest) => call(IpcChannel.cohortSaveTask, request),
       importLabels: (request: LabelImportRequest) => call(IpcChannel.cohortImportLabels, request),
       summary: (taskId?: string) => call(IpcChannel.cohortSummary, taskId === undefined ? {} : { taskId }),
+    }),
+    held: Object.freeze({
+      list: () => call(IpcChannel.heldList, undefined),
+      preview: (id: number) => call(IpcChannel.heldPreview, { id }),
+      releaseAsIs: (id: number, confirmedBy: string) => call(IpcChannel.heldReleaseAsIs, { id, confirmedBy }),
+      clean: (id: number) => call(IpcChannel.heldClean, { id }),
+      remove: (id: number) => call(IpcChannel.heldDelete, { id }),
     }),
   });
 }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { IpcChannelName, IpcRequest } from './channels.ts';
 import { cohortSchemas } from './cohort-schemas.ts';
 import { firstDaySchemas } from './first-day-schemas.ts';
+import { heldSchemas } from './held-schemas.ts';
 import { setupAndFederationSchemas } from './setup-schemas.ts';
 
 // Built inside a pure call so that the renderer bundle, which imports this door only for the API
@@ -57,4 +58,5 @@ export const ipcRequestSchemas: { readonly [C in IpcChannelName]: z.ZodType<IpcR
       'audit:export-csv': z.undefined(),
       ...cohortSchemas(),
       ...firstDaySchemas(),
+      ...heldSchemas(),
     }))();

@@ -82,6 +82,10 @@ function imageNoun(reason: string): string | null {
 export function plainReason(reason: string): string {
   switch (kindOf(reason)) {
     case 'burned-in-text': {
+      const notCleaned = /cleaning could not make it safe \((.+)\)$/.exec(reason);
+      if (notCleaned) {
+        return `RadFed tried to remove the text in the picture but could not be sure it was all gone: ${notCleaned[1]} Check the picture: release it if there is no such text, or delete it.`;
+      }
       if (reason.includes('is YES')) {
         return 'The image says it has text written into the picture itself, which may show patient details. Check the picture: clean it, or release it if there is no such text.';
       }

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../audit/index.ts';
 import { ingestPath, IngestRun } from '../ingest/index.ts';
 import { ResearchIndex } from '../store/index.ts';
-import { deleteHeld, listHeldFiles, releaseAsIs } from './index.ts';
+import { deleteHeld, heldPreview, listHeldFiles, releaseAsIs } from './index.ts';
 import {
   identifiedCopy,
   openHeldTestSite,
@@ -48,6 +48,26 @@ describe('the held-file queue', () => {
     const text = JSON.stringify(listHeldFiles(t.site));
     expect(text).not.toContain('MORIARTY');
     expect(text).not.toContain(PATIENT_ID);
+  });
+});
+
+describe('the preview', () => {
+  it('is the picture alone, rendered in the agent as a small PNG with no header value in it', async () => {
+    const { ct } = heldByKind();
+    const preview = await heldPreview(t.site, ct.id);
+    expect(Buffer.from(preview.png).subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect([preview.width, preview.height]).toEqual([128, 128]);
+    const bytes = Buffer.from(preview.png).toString('latin1');
+    expect(bytes).not.toContain('MORIARTY');
+    expect(bytes).not.toContain(PATIENT_ID);
+  });
+
+  it('says the picture is gone when the identified copy was removed by hand', async () => {
+    const { ct } = heldByKind();
+    const { unlinkSync } = await import('node:fs');
+    for (const e of quarantineFiles()) unlinkSync(join(e.parentPath, e.name));
+    await expect(heldPreview(t.site, ct.id)).rejects.toMatchObject({ code: 'held-copy-missing' });
+    expect(listHeldFiles(t.site).every((f) => !f.copyPresent && f.actions.join() === 'delete')).toBe(true);
   });
 });
 

@@ -9,3 +9,6 @@ export {
   type HeldRow,
 } from './held-files.ts';
 export { deleteHeld, releaseAsIs, type HeldActionOptions } from './held-actions.ts';
+export { heldPreview, heldPreviewView, PREVIEW_SIZE } from './held-preview.ts';
+export { cleanAndRelease, type CleanHeldOptions } from './held-clean.ts';
+export { HELD_FILE_POLICIES, heldFilePolicyOf } from './held-policy.ts';

@@ -20,9 +20,11 @@ import { createConsentHandlers, type ConsentAgentPort } from './handlers-consent
 import { createStudiesHandlers, type StudiesAgentPort } from './handlers-studies.ts';
 import { createFirstDayHandlers } from './handlers-first-day.ts';
 import { createFolderHandlers, type FolderDialogPort } from './handlers-folders.ts';
+import { createHeldHandlers, type HeldAgentPort } from './handlers-held.ts';
 
 /** What the handlers need from the site agent; `SiteAgent` satisfies it. */
-export interface SiteAgentPort extends StudiesAgentPort, ConsentAgentPort, AuditAgentPort, CohortAgentPort {
+export interface SiteAgentPort
+  extends StudiesAgentPort, ConsentAgentPort, AuditAgentPort, CohortAgentPort, HeldAgentPort {
   status(): SiteStatus | Promise<SiteStatus>;
 }
 
@@ -60,6 +62,7 @@ export function createIpcHandlers(agent: SiteAgentPort, ports: IpcServicePorts =
     ...createCohortHandlers(agent),
     ...createFirstDayHandlers(agent),
     ...createFolderHandlers(ports.folderDialog),
+    ...createHeldHandlers(agent),
   });
 }
 

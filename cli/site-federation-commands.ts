@@ -18,7 +18,7 @@ import {
   runFederation,
   type SyncEvent,
 } from '../main/site/federation/index.ts';
-import { openSite } from '../main/site/index.ts';
+import { commandActor, openSite } from '../main/site/index.ts';
 import { parsePositiveInt } from './arguments.ts';
 import { CliError } from './failure.ts';
 
@@ -91,7 +91,7 @@ export function registerFederationCommands(site: Command): void {
           return;
         }
       }
-      const { approval } = recordReviewedApproval(dir, review, { actor: 'operator' });
+      const { approval } = recordReviewedApproval(dir, review, { actor: commandActor() });
       process.stdout.write(
         `Approved task ${approval.taskId} for this site (training on the site task "${approval.cohortTaskId}").\n` +
           `\`radfed site run --dir ${dir}\` takes part in its rounds.\n`,

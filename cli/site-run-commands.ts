@@ -12,6 +12,7 @@ import {
   writeSiteConfig,
   type ReceiverSettings,
   type WatchSettings,
+  commandActor,
 } from '../main/site/index.ts';
 import { parsePositiveInt } from './arguments.ts';
 import { CliError } from './failure.ts';
@@ -198,7 +199,7 @@ export function saveSettings(
   try {
     new AuditLog(site.database).append({
       type: 'site.settings-changed',
-      actor: 'operator',
+      actor: commandActor(),
       detail: {
         ...(settings.receiver
           ? {

@@ -46,7 +46,7 @@ export function registerSiteUiCommand(site: Command): void {
       const session = await SiteSession.open(dir, {
         logger,
         autoStartFederation: flags.federation,
-        actor: 'operator (site ui)',
+        origin: 'site-ui',
         ...(flags.threads ? { threads: flags.threads } : {}),
         ...(preset ? { preset: setupRequestFromPreset(preset) } : {}),
       });

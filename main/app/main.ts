@@ -48,7 +48,7 @@ async function start(): Promise<void> {
   // `onEvent` feeds the tray from the federation loop, after the Training page's tracker has each event.
   const sessionOptions: SiteSessionOptions = {
     logger,
-    actor: 'operator (desktop)',
+    origin: 'desktop',
     ...(values['training.backend'] === 'auto' ? {} : { backend: values['training.backend'] }),
     ...(preset ? { preset: setupRequestFromPreset(preset) } : {}),
     onEvent: (event) => status?.apply(event),

@@ -3,7 +3,7 @@
 // here reaches for globals. It logs counts and codes, never a patient value or an input file path.
 import pino, { type Logger } from 'pino';
 import type { SiteStatus } from '../../shared/ipc/index.ts';
-import { AuditLog } from './audit/index.ts';
+import { AuditLog, commandActor } from './audit/index.ts';
 import { SiteConsent } from './consent/index.ts';
 import { parseDeidOptions } from './deid/index.ts';
 import {
@@ -22,11 +22,14 @@ export interface SiteAgentDependencies {
   secret: Uint8Array;
   clock: () => Date;
   logger: Logger;
+  /** The person the audit log names for what this agent does (default: the OS user, as for commands). */
+  actor?: string;
 }
 
 export interface OpenSiteAgentOptions {
   logger?: Logger;
   clock?: () => Date;
+  actor?: string;
 }
 
 export type IngestProgress = (done: number, total: number, outcome: IngestFileOutcome) => void;
@@ -51,7 +54,7 @@ export class SiteAgent {
     const { directory, database, config, secret, clock } = deps;
     this.consent = new SiteConsent(
       { directory, paths: sitePaths(directory), database, config, secret },
-      { clock, logger: this.#logger },
+      { clock, logger: this.#logger, actor: this.actor },
     );
   }
 
@@ -68,9 +71,10 @@ export class SiteAgent {
         secret: site.secret,
         clock,
         logger,
+        ...(options.actor ? { actor: options.actor } : {}),
       });
       // A killed ingest's run is marked interrupted, and its identified copies go, before anything else.
-      recoverInterruptedIngest(site, { clock, logger });
+      recoverInterruptedIngest(site, { clock, logger, actor: agent.actor });
       return agent;
     } catch (error) {
       site.database.close();
@@ -80,6 +84,11 @@ export class SiteAgent {
 
   get directory(): string {
     return this.#deps.directory;
+  }
+
+  /** Who the audit log names for what this agent does: a person, never a role. */
+  get actor(): string {
+    return this.#deps.actor ?? commandActor();
   }
 
   get config(): SiteConfig {
@@ -120,6 +129,7 @@ export class SiteAgent {
         ...(onUnreadableFolder ? { onUnreadableFolder } : {}),
         clock,
         logger: this.#logger,
+        actor: this.actor,
       }),
     );
     this.#ingestQueue = run.catch(() => undefined);

@@ -39,6 +39,7 @@ export function setupAndFederationSchemas() {
       consentPolicy: z.enum(['opt-in', 'opt-out']),
       consentScope: z.string().trim().min(1).max(200).optional(),
       deidOptions: z.array(z.string().trim().min(1).max(100)).max(20),
+      operatorName: z.string().trim().min(1).max(100).optional(),
     }),
     'federation:tasks': z.undefined(),
     'federation:approve': taskId,

@@ -56,6 +56,8 @@ export interface SetupRequest {
   consentPolicy: 'opt-in' | 'opt-out';
   consentScope?: string;
   deidOptions: string[];
+  /** The operator's name, recorded with every audit entry made from the screens. */
+  operatorName?: string;
 }
 
 export interface SetupResult {

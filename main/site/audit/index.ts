@@ -10,3 +10,21 @@ export {
   type AuditVerification,
 } from './audit-log.ts';
 export { canonicalJson, type JsonValue } from './canonical-json.ts';
+export { actorFor, commandActor, osUserName, type ActorOrigin } from './audit-actor.ts';
+export {
+  AUDIT_EXPORTED,
+  HELD_CLEANED,
+  HELD_DELETED,
+  HELD_RELEASED,
+  MODEL_EXPORTED,
+  UPDATE_SENT,
+  recordExport,
+  recordHeldFileAction,
+  recordUpdateSent,
+  type ExportKind,
+  type ExportRecord,
+  type HeldFileAction,
+  type HeldFileReview,
+  type UpdatePrivacy,
+  type UpdateSent,
+} from './audit-events.ts';

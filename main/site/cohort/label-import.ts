@@ -5,7 +5,7 @@
 // silently; the audit entry holds counts and line numbers only.
 import { readFileSync } from 'node:fs';
 import type { Database } from 'better-sqlite3';
-import { AuditLog } from '../audit/index.ts';
+import { AuditLog, commandActor } from '../audit/index.ts';
 import { accessionHash, studyUidHash } from '../deid/index.ts';
 import type { Site } from '../store/index.ts';
 import { CohortError } from './cohort-error.ts';
@@ -137,7 +137,7 @@ export function importLabels(
     applyLabels(db, task.id, table.key, wanted, options.replace === true, clock().toISOString(), report);
     new AuditLog(db, clock).append({
       type: 'labels.imported',
-      actor: options.actor ?? 'operator',
+      actor: options.actor ?? commandActor(),
       detail: auditDetail(report, options.replace === true),
     });
   }).immediate();

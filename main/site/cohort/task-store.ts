@@ -1,7 +1,7 @@
 // Tasks in the site database (table `tasks`, store migration 4). The definition is kept as JSON and
 // validated again on every read, so a row written by another version fails loudly, not oddly.
 import type { Database } from 'better-sqlite3';
-import { AuditLog, type JsonValue } from '../audit/index.ts';
+import { AuditLog, commandActor, type JsonValue } from '../audit/index.ts';
 import { CohortError } from './cohort-error.ts';
 import { parseTaskDefinition, type TaskDefinition } from './task-definition.ts';
 
@@ -79,7 +79,7 @@ export class TaskStore {
           : 0;
         new AuditLog(this.#db, this.#clock).append({
           type: existing ? 'task.replaced' : 'task.added',
-          actor: options.actor ?? 'operator',
+          actor: options.actor ?? commandActor(),
           detail: {
             taskId: task.id,
             labels: task.labels,

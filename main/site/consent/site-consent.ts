@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
-import { AuditLog, type AuditDetail } from '../audit/index.ts';
+import { AuditLog, commandActor, type AuditDetail } from '../audit/index.ts';
 import { localDate, latestConsentDate } from './consent-dates.ts';
 import { checkConsentDate, readConsentCsv, type ConsentRow } from './consent-csv.ts';
 import { ConsentError } from './consent-error.ts';
@@ -65,7 +65,7 @@ export class SiteConsent {
   constructor(site: ConsentSite, options: SiteConsentOptions = {}) {
     this.#site = site;
     this.#clock = options.clock ?? (() => new Date());
-    this.#actor = options.actor ?? 'operator';
+    this.#actor = options.actor ?? commandActor();
     this.#log = options.logger?.child({ component: 'consent' });
     this.#audit = new AuditLog(site.database, this.#clock);
     this.register = new ConsentRegister(site.database, {

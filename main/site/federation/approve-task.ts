@@ -1,6 +1,7 @@
 // Reviewing and approving a federated task at the site: fetch it from the hub, say in plain words what
 // it trains and what leaves the site, and (when the operator agrees) record the approval.
 import { HubClient, type TaskView } from '../../../shared/federation/index.ts';
+import { commandActor } from '../audit/index.ts';
 import { buildCohort } from '../cohort/index.ts';
 import { openSite } from '../store/index.ts';
 import { cohortTaskFor, recordApproval, type Approval } from './approvals.ts';
@@ -114,7 +115,7 @@ export function recordReviewedApproval(
     const approval = recordApproval(site.database, {
       view: review.view,
       cohortTaskId: review.cohortTaskId,
-      actor: options.actor ?? 'operator',
+      actor: options.actor ?? commandActor(),
       ...(options.clock ? { clock: options.clock } : {}),
     });
     return { ...review, approval };

@@ -32,6 +32,8 @@ export interface RunFederationOptions {
   readonly retryMaxMs?: number;
   readonly env?: NodeJS.ProcessEnv;
   readonly clock?: () => Date;
+  /** Who the audit log names for updates sent (default: the OS user running this process). */
+  readonly actor?: string;
 }
 
 export interface FederationRunSummary {
@@ -74,6 +76,7 @@ export async function runFederation(options: RunFederationOptions): Promise<Fede
             ...(options.backend ? { backend: options.backend } : {}),
             ...(options.threads ? { threads: options.threads } : {}),
             ...(options.chunkBytes ? { chunkBytes: options.chunkBytes } : {}),
+            ...(options.actor ? { actor: options.actor } : {}),
             retry: {
               signal: options.signal,
               baseMs: options.retryBaseMs ?? 1000,

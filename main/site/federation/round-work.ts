@@ -20,6 +20,7 @@ import { roundLearningRate } from './task-learning-rate.ts';
 import { readSealed, sealUpdateToDisk, sendSealedUpdate, type SendOutcome } from './update-upload.ts';
 import { keepUpdateForMasking, readUpdateForMasking } from './secagg-files.ts';
 import { takePartInSecureRound } from './secagg-round.ts';
+import { auditUpdateSent } from './update-audit.ts';
 
 export interface RoundContext {
   readonly site: Site;
@@ -39,6 +40,8 @@ export interface RoundContext {
   readonly threads?: number;
   readonly chunkBytes?: number;
   readonly clock: () => Date;
+  /** Who the audit log names for updates sent (the OS user of `site run`, the operator in the app). */
+  readonly actor?: string;
 }
 
 /** The cohort as the trainer takes it; validation falls back to training images when a site has none. */
@@ -193,6 +196,9 @@ export async function workOnRound(
   });
   state.current = null;
   saveTaskState(ctx.taskDir, state);
+  // What left the site, read before the round's folder goes (the masked input under secure aggregation).
+  const sent = outcome.kind === 'submitted' ? (forMasking ? readSealed(join(dir, 'masked')) : sealed) : null;
+  if (sent) auditUpdateSent(ctx, { round, baseVersion, sealed: sent, examples });
   rmSync(dir, { recursive: true, force: true });
   return outcome;
 }

@@ -17,7 +17,7 @@ import {
   publicKeyFingerprint,
   type SiteEnrollment,
 } from '../../../shared/federation/index.ts';
-import { AuditLog } from '../audit/index.ts';
+import { AuditLog, commandActor } from '../audit/index.ts';
 import { openSite } from '../store/index.ts';
 import { explainHubError } from './explain.ts';
 import { fetchPinnedCa } from './pinned-ca.ts';
@@ -34,6 +34,8 @@ export interface EnrollOptions {
   readonly siteName?: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly clock?: () => Date;
+  /** Who the audit log names for the enrollment (default: the OS user, as for commands). */
+  readonly actor?: string;
 }
 
 export interface EnrollResult {
@@ -104,7 +106,7 @@ export async function enrollSiteWithHub(options: EnrollOptions): Promise<EnrollR
   try {
     new AuditLog(again.database, clock).append({
       type: 'federation.enrolled',
-      actor: 'operator',
+      actor: options.actor ?? commandActor(),
       detail: {
         hubUrl,
         hubName: enrollment.hub.name,

@@ -6,7 +6,7 @@
 // are never logged, stored or audited.
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { AuditLog } from '../audit/index.ts';
+import { AuditLog, commandActor } from '../audit/index.ts';
 import { ResearchIndex, type IngestRunCounts } from '../store/index.ts';
 import {
   createFileContext,
@@ -54,7 +54,7 @@ export async function ingestPath(
 ): Promise<IngestSummary> {
   const started = performance.now();
   const clock = options.clock ?? (() => new Date());
-  const actor = options.actor ?? 'site-agent';
+  const actor = options.actor ?? commandActor();
   // What a killed run left (its run still 'running', identified copies in quarantine) goes first.
   recoverInterruptedIngest(site, { clock, actor, ...(options.logger ? { logger: options.logger } : {}) });
   const { files, unreadableFolders } = await walkInput(inputPath, [site.directory]);

@@ -4,7 +4,7 @@
 // touched, so it is safe while another process ingests into the same site. Synchronous, and quick
 // when all is well: it reads the running runs and lists the quarantine's top level.
 import type { Logger } from 'pino';
-import { AuditLog } from '../audit/index.ts';
+import { AuditLog, commandActor } from '../audit/index.ts';
 import type { IngestSite } from './ingest-path.ts';
 import { heldQuarantineNames, markInterruptedRuns, type InterruptedRun } from './ingest-runs.ts';
 import { cleanQuarantine } from './quarantine.ts';
@@ -30,7 +30,7 @@ export function recoverInterruptedIngest(
   const clock = options.clock ?? (() => new Date());
   const db = site.database;
   const audit = new AuditLog(db, clock);
-  const actor = options.actor ?? 'site-agent';
+  const actor = options.actor ?? commandActor();
   const interruptedRuns = markInterruptedRuns(db, audit, clock, actor);
   const cleanup = cleanQuarantine(site.paths.quarantine, () => heldQuarantineNames(db));
   if (cleanup.removed > 0 || cleanup.restored > 0) {

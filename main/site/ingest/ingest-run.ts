@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { AuditLog } from '../audit/index.ts';
+import { AuditLog, commandActor } from '../audit/index.ts';
 import { ResearchIndex, type IngestRunCounts } from '../store/index.ts';
 import {
   createFileContext,
@@ -53,7 +53,7 @@ export class IngestRun {
     this.#options = options;
     this.id = startOwnedRun(site.database, index);
     const log = options.logger?.child({ component: 'ingest', runId: this.id, source: options.source });
-    this.#ctx = createFileContext(site, index, this.id, log, { clock, actor: options.actor ?? 'site-agent' });
+    this.#ctx = createFileContext(site, index, this.id, log, { clock, actor: options.actor ?? commandActor() });
   }
 
   static start(site: IngestSite, options: IngestRunOptions): IngestRun {
@@ -126,7 +126,7 @@ export class IngestRun {
     this.#checkOpen();
     this.#finished = true;
     const { index, log, settings, gate } = this.#ctx;
-    const actor = this.#options.actor ?? 'site-agent';
+    const actor = this.#options.actor ?? commandActor();
     const failed = error !== undefined;
     const { purged } = failed ? { purged: [] } : await gate.finish(this.id, this.#audit, actor);
     const durationMs = Math.round(performance.now() - this.#started);

@@ -7,7 +7,7 @@
 // - A full disk: an entry that cannot be written is logged and reported in words, never thrown into
 //   the network code, where nothing would catch it and the process would end.
 import type { Logger } from 'pino';
-import type { AuditDetail, AuditEvent, AuditLog } from '../audit/index.ts';
+import { commandActor, type AuditDetail, type AuditEvent, type AuditLog } from '../audit/index.ts';
 import { errorCode } from '../ingest/index.ts';
 
 /** Sender addresses tracked one by one; past this, the rest are counted together. */
@@ -102,7 +102,7 @@ export class ConnectionAudit {
     });
     this.append({
       type: rejection.kind === 'refused' ? 'receiver.association-refused' : 'receiver.connection-cut',
-      actor: 'site-agent',
+      actor: commandActor(),
       detail: rejection.detail,
     });
   }
@@ -125,7 +125,7 @@ export class ConnectionAudit {
       `since ${window.since.toISOString()} (${window.words}), with ${titles} different calling AE titles.`;
     this.append({
       type: 'receiver.connections-summarised',
-      actor: 'site-agent',
+      actor: commandActor(),
       detail: {
         kind: window.kind,
         reason: window.reason,

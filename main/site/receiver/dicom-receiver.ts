@@ -17,7 +17,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import dimse from 'dcmjs-dimse';
-import { AuditLog } from '../audit/index.ts';
+import { AuditLog, commandActor } from '../audit/index.ts';
 import { errorCode, IngestLane, type IngestSite } from '../ingest/index.ts';
 import type { ReceiverSettings } from '../store/index.ts';
 import { ConnectionAudit } from './connection-audit.ts';
@@ -135,7 +135,7 @@ export class DicomReceiver {
     const queuedFromBefore = await this.#backlog.recover();
     this.#audit.append({
       type: 'receiver.started',
-      actor: 'site-agent',
+      actor: commandActor(),
       detail: {
         host: settings.host,
         port,
@@ -173,7 +173,7 @@ export class DicomReceiver {
     this.#audit.flush();
     this.#audit.append({
       type: 'receiver.stopped',
-      actor: 'site-agent',
+      actor: commandActor(),
       detail: { leftQueued: this.#backlog.size },
     });
     this.#log?.info({ leftQueued: this.#backlog.size }, 'receiver stopped');
@@ -224,7 +224,7 @@ export class DicomReceiver {
           if (stored + refused > 0) {
             this.#audit.append({
               type: 'receiver.association',
-              actor: 'site-agent',
+              actor: commandActor(),
               detail: {
                 callingAeTitle,
                 remoteAddress,

@@ -51,6 +51,8 @@ export const SiteConfigSchema = z.object({
   consentPolicy: z.enum(['opt-in', 'opt-out', 'not-set']),
   /** The research this site's consent covers (e.g. "chest imaging research"); absent: every use. */
   consentScope: z.string().trim().min(1).max(200).optional(),
+  /** The person who set the site up, named in the audit log's entries from the screens (audit-actor.ts). */
+  operatorName: z.string().trim().min(1).max(100).optional(),
   createdAt: z.string(),
   receiver: ReceiverSettingsSchema.optional(),
   watch: WatchSettingsSchema.optional(),

@@ -18,7 +18,7 @@ import {
 import { join, resolve } from 'node:path';
 import { parseDeidOptions, type DeidOption } from '../deid/index.ts';
 import { loadOrCreateSiteSecret, readSiteSecret } from '../secret/index.ts';
-import { AuditLog } from '../audit/index.ts';
+import { AuditLog, commandActor } from '../audit/index.ts';
 import { openSiteDatabase, type SiteDatabase } from './site-database.ts';
 import { LATEST_SCHEMA_VERSION } from './migrations.ts';
 import { SITE_CONFIG_VERSION, SiteConfigSchema, type SiteConfig } from './site-config.ts';
@@ -147,7 +147,7 @@ export function initSite(
   try {
     new AuditLog(db, clock).append({
       type: 'site.created',
-      actor: options.actor ?? 'operator',
+      actor: options.actor ?? commandActor(),
       detail: {
         deidOptions: config.deidOptions,
         consentPolicy: config.consentPolicy,

@@ -3,7 +3,7 @@
 // part in approved tasks, with its events kept as progress for the Training page.
 import type { FederationProgress, FederationTaskItem } from '../../../shared/ipc/index.ts';
 import { HubClient } from '../../../shared/federation/index.ts';
-import { AuditLog } from '../audit/index.ts';
+import { AuditLog, commandActor } from '../audit/index.ts';
 import {
   explainHubError,
   hubAgent,
@@ -31,8 +31,8 @@ export interface FederationServiceOptions {
   readonly waitSeconds?: number;
   /** How often approvals are read again (default 2 s: an approval here starts work at once). */
   readonly rescanMs?: number;
-  /** Who approvals and declines are recorded as, in the audit log. */
-  readonly actor?: string;
+  /** Who approvals, declines and updates sent are recorded as, in the audit log (read when used). */
+  readonly actor?: string | (() => string);
   readonly now?: () => number;
   /** Every event of the federation loop, after the progress tracker has it (the desktop tray listens). */
   readonly onEvent?: (event: SyncEvent) => void;
@@ -49,6 +49,11 @@ export class FederationService {
   constructor(options: FederationServiceOptions) {
     this.#options = options;
     this.#tracker = new FederationProgressTracker(options.now);
+  }
+
+  #actor(): string {
+    const actor = this.#options.actor;
+    return typeof actor === 'function' ? actor() : (actor ?? commandActor());
   }
 
   get enrolled(): boolean {
@@ -115,6 +120,7 @@ export class FederationService {
         this.#options.onEvent?.(event);
       },
       waitSeconds: this.#options.waitSeconds ?? 10,
+      actor: this.#actor(),
       rescanMs: this.#options.rescanMs ?? 2000,
       ...(threads ? { threads } : {}),
       ...(backend ? { backend } : {}),
@@ -167,7 +173,7 @@ export class FederationService {
   async approve(taskId: string): Promise<FederationTaskItem> {
     const { siteDir } = this.#options;
     const review = await this.#review(taskId);
-    recordReviewedApproval(siteDir, review, { actor: this.#options.actor ?? 'operator' });
+    recordReviewedApproval(siteDir, review, { actor: this.#actor() });
     return this.#item(review);
   }
 
@@ -219,7 +225,7 @@ export class FederationService {
     try {
       new AuditLog(site.database).append({
         type: 'federation.task-declined',
-        actor: this.#options.actor ?? 'operator',
+        actor: this.#actor(),
         detail: { taskId: review.view.id, taskName: review.view.definition.name },
       });
     } finally {

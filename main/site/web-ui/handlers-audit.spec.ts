@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IpcChannel, type AuditQueryView } from '../../../shared/ipc/index.ts';
+import { osUserName } from '../audit/index.ts';
 import { openHandlersTestSite, type HandlersTestSite } from './handlers-test-site.ts';
 
 let site: HandlersTestSite;
@@ -15,7 +16,7 @@ beforeEach(() => {
   }
   site.agent.audit.append({
     type: 'consent.withdrawn',
-    actor: 'operator',
+    actor: 'Jane Doe (jdoe)',
     detail: { pseudonym: 'RF0123456789ABCDEF' },
   });
 });
@@ -38,7 +39,7 @@ describe('audit:search', () => {
     expect((await search({ type: 'ingest.completed' })).total).toBe(7);
     const found = await search({ text: 'rf0123456789abcdef' });
     expect(found.entries.map((e) => e.type)).toEqual(['consent.withdrawn']);
-    expect((await search({ text: 'operator withdrawn' })).total).toBe(1);
+    expect((await search({ text: 'doe withdrawn' })).total).toBe(1);
     // Wildcards are taken literally.
     expect((await search({ text: '%' })).total).toBe(0);
   });
@@ -67,7 +68,8 @@ describe('audit:verify and audit:export-csv', () => {
     expect(lines[0]).toBe('seq,time,actor,type,detail,prev_hash,hash');
     expect(lines).toHaveLength(10);
     const latest = await search({ pageSize: 1 });
-    expect(latest.entries[0]).toMatchObject({ seq: 10, type: 'audit.exported', actor: 'operator' });
+    // The export names the person: here the OS user (the test's agent was opened as a command would be).
+    expect(latest.entries[0]).toMatchObject({ seq: 10, type: 'audit.exported', actor: osUserName() });
     expect(JSON.parse(latest.entries[0]?.detail ?? '{}')).toEqual({ entries: 9, format: 'csv' });
     expect(await site.call(IpcChannel.auditVerify, undefined)).toEqual({ ok: true, entries: 10 });
   });

@@ -2,7 +2,7 @@
 // type and time, a page at a time; verify the chain; export the whole log as CSV (its hashes included,
 // so the copy can be verified elsewhere). Exporting is itself audited.
 import type { AuditEntryView, AuditPage, AuditQueryView } from '../../../shared/ipc/index.ts';
-import type { AuditLog } from '../audit/index.ts';
+import { commandActor, recordExport, type AuditLog } from '../audit/index.ts';
 import type { IngestSite } from '../ingest/index.ts';
 import type { IpcHandlers } from './ipc-handlers.ts';
 
@@ -10,6 +10,8 @@ import type { IpcHandlers } from './ipc-handlers.ts';
 export interface AuditAgentPort {
   readonly site: IngestSite;
   readonly audit: AuditLog;
+  /** The person the export is recorded for (the session's operator); default: the OS user. */
+  readonly actor?: string;
 }
 
 export type AuditHandlers = Pick<IpcHandlers, 'audit:search' | 'audit:verify' | 'audit:export-csv'>;
@@ -24,7 +26,7 @@ export function createAuditHandlers(
     'audit:export-csv': () => {
       const csv = agent.audit.exportCsv();
       const entries = Math.max(0, csv.split('\r\n').length - 2);
-      agent.audit.append({ type: 'audit.exported', actor: 'operator', detail: { entries, format: 'csv' } });
+      recordExport(agent.audit, agent.actor ?? commandActor(), 'audit-csv', { entries });
       return { fileName: `radfed-audit-${clock().toISOString().slice(0, 10)}.csv`, csv };
     },
   };

@@ -20,10 +20,13 @@ import {
 } from '../cohort/index.ts';
 import type { IngestSite } from '../ingest/index.ts';
 import type { IpcHandlers } from './ipc-handlers.ts';
+import { commandActor } from '../audit/index.ts';
 
 /** What the Training data handlers need of the site agent; `SiteAgent` has it. */
 export interface CohortAgentPort {
   readonly site: IngestSite;
+  /** The person the audit log names (the session's operator); default: the OS user. */
+  readonly actor?: string;
 }
 
 export type CohortHandlers = Pick<
@@ -31,13 +34,19 @@ export type CohortHandlers = Pick<
   'cohort:tasks' | 'cohort:save-task' | 'cohort:import-labels' | 'cohort:summary'
 >;
 
-export function createCohortHandlers(agent: CohortAgentPort, actor = 'operator'): CohortHandlers {
+export function createCohortHandlers(agent: CohortAgentPort, actorName?: string): CohortHandlers {
+  // Read when used: the agent behind a session's port exists only once the site is set up.
+  const actorNow = () => actorName ?? agent.actor ?? commandActor();
   const tasks = () => new TaskStore(agent.site.database).list().map(taskView);
   return {
     'cohort:tasks': tasks,
     'cohort:save-task': ({ task, replace, makeDefault }) => {
       const definition = parseTaskDefinition(withoutEmptyFilters(task), `The task "${task.name}"`);
-      const result = new TaskStore(agent.site.database).add(definition, { replace, makeDefault, actor });
+      const result = new TaskStore(agent.site.database).add(definition, {
+        replace,
+        makeDefault,
+        actor: actorNow(),
+      });
       return { ...result, tasks: tasks() };
     },
     'cohort:import-labels': ({ taskId, csvBase64, key, replace }) => {
@@ -46,7 +55,7 @@ export function createCohortHandlers(agent: CohortAgentPort, actor = 'operator')
         ...(taskId !== undefined && { task: taskId }),
         ...(key !== undefined && { key }),
         replace,
-        actor,
+        actor: actorNow(),
       });
       return importView(report);
     },

@@ -12,6 +12,7 @@ import type {
   StudySourcesView,
 } from '../../../shared/ipc/index.ts';
 import { SiteAgent } from '../agent.ts';
+import { actorFor } from '../audit/index.ts';
 import { isEnrolled, type SyncEvent } from '../federation/index.ts';
 import type { BackendChoice } from '../train/index.ts';
 import { FederationService } from './federation-service.ts';
@@ -39,7 +40,12 @@ export interface SiteSessionOptions {
   waitSeconds?: number;
   /** IT preset the setup (docs/settings.md): the wizard is skipped. */
   preset?: SetupRequest;
-  /** Recorded as the actor of audit entries made from the UI. */
+  /**
+   * Where the session runs: the desktop app names the operator and the signed-in OS user, `site ui` the
+   * operator (audit-actor.ts). Default 'site-ui'.
+   */
+  origin?: 'desktop' | 'site-ui';
+  /** Recorded as the actor of audit entries made from the UI, instead of the name from `origin` (tests). */
   actor?: string;
   /** Every event of the federation loop, after the progress tracker has it (the desktop tray listens). */
   onEvent?: (event: SyncEvent) => void;
@@ -62,7 +68,7 @@ export class SiteSession implements SetupPort {
     this.#options = options;
     this.federation = new FederationService({
       siteDir: this.directory,
-      actor: options.actor ?? 'operator',
+      actor: () => this.actor(),
       ...(options.threads ? { threads: options.threads } : {}),
       ...(options.backend ? { backend: options.backend } : {}),
       ...(options.waitSeconds ? { waitSeconds: options.waitSeconds } : {}),
@@ -74,11 +80,29 @@ export class SiteSession implements SetupPort {
   static async open(directory: string, options: SiteSessionOptions = {}): Promise<SiteSession> {
     const session = new SiteSession(directory, options);
     if (options.preset && !existsSync(sitePaths(directory).config)) {
-      await applySetup(directory, options.preset, { actor: 'it-preset' });
+      // IT's preset is applied by the account the app runs as; no operator has given a name yet.
+      await applySetup(directory, options.preset, { actor: actorFor('command', null) });
     }
     session.#openAgentIfReady();
     await session.#sourcesStarting;
     return session;
+  }
+
+  /**
+   * The person the audit log names for this session's actions: the operator's name from setup (or
+   * `operatorName`, while the wizard is applying it), with the OS user on the desktop.
+   */
+  actor(operatorName?: string): string {
+    if (this.#options.actor) return this.#options.actor;
+    let name = operatorName;
+    if (name === undefined && existsSync(sitePaths(this.directory).config)) {
+      try {
+        name = readSiteConfig(sitePaths(this.directory)).operatorName;
+      } catch {
+        name = undefined; // a damaged site.json is reported where it is opened
+      }
+    }
+    return actorFor(this.#options.origin ?? 'site-ui', name);
   }
 
   /** The agent, for handlers that need a site; throws site-not-set-up before the wizard has run. */
@@ -119,7 +143,7 @@ export class SiteSession implements SetupPort {
     this.#agent?.close();
     this.#agent = null;
     try {
-      return await applySetup(this.directory, request, { actor: this.#options.actor ?? 'operator' });
+      return await applySetup(this.directory, request, { actor: this.actor(request.operatorName) });
     } finally {
       this.#openAgentIfReady();
       await this.#sourcesStarting;
@@ -180,10 +204,10 @@ export class SiteSession implements SetupPort {
 
   #openAgentIfReady(): void {
     if (!existsSync(sitePaths(this.directory).config)) return;
-    this.#agent ??= SiteAgent.open(
-      this.directory,
-      this.#options.logger ? { logger: this.#options.logger } : {},
-    );
+    this.#agent ??= SiteAgent.open(this.directory, {
+      actor: this.actor(),
+      ...(this.#options.logger ? { logger: this.#options.logger } : {}),
+    });
     this.#startSources();
     if (this.#options.autoStartFederation !== false && isEnrolled(this.directory)) this.federation.start();
   }

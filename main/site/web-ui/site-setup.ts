@@ -23,7 +23,7 @@ import {
   parseEnrollmentToken,
   publicKeyFingerprint,
 } from '../../../shared/federation/index.ts';
-import { AuditLog } from '../audit/index.ts';
+import { actorFor, AuditLog } from '../audit/index.ts';
 import { parseDeidOptions } from '../deid/index.ts';
 import {
   enrollSiteWithHub,
@@ -151,7 +151,7 @@ export async function applySetup(
   request: SetupRequest,
   options: { actor?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<SetupResult> {
-  const actor = options.actor ?? 'operator';
+  const actor = options.actor ?? actorFor('site-ui', request.operatorName);
   const deidOptions = parseDeidOptions(request.deidOptions);
   const done: string[] = [];
   const paths = sitePaths(directory);
@@ -167,11 +167,12 @@ export async function applySetup(
   } else {
     done.push(updateSite(directory, request, deidOptions, actor));
   }
-  done.push(saveStudiesSource(directory, request.studies, actor));
+  done.push(saveStudiesSource(directory, request.studies, actor, request.operatorName));
   if (request.hub && !isEnrolled(directory)) {
     const result = await enrollSiteWithHub({
       siteDir: directory,
       token: request.hub.token,
+      actor,
       ...(request.hub.url ? { hubUrl: normaliseHubUrl(request.hub.url) } : {}),
       ...(options.env ? { env: options.env } : {}),
     });
@@ -216,10 +217,17 @@ function updateSite(directory: string, request: SetupRequest, deidOptions: strin
   }
 }
 
-function saveStudiesSource(directory: string, studies: StudiesSource, actor: string): string {
+function saveStudiesSource(
+  directory: string,
+  studies: StudiesSource,
+  actor: string,
+  operatorName: string | undefined,
+): string {
   const site = openSite(directory);
   try {
-    const { receiver: _receiver, watch: _watch, ...rest } = site.config;
+    const { receiver: _receiver, watch: _watch, ...kept } = site.config;
+    // The operator's name rides along with this write: the audit log names them from now on.
+    const rest: SiteConfig = operatorName?.trim() ? { ...kept, operatorName: operatorName.trim() } : kept;
     let next: SiteConfig = rest;
     let sentence = 'Studies are imported by hand, from a folder (Studies page).';
     if (studies.kind === 'watch') {

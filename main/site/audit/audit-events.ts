@@ -1,0 +1,123 @@
+// The entries a privacy officer asks for first, written through one typed function each, so every
+// writer records the same fields and the Audit page can say each one in a sentence (audit-sentence.ts):
+// a model update leaving the site, a review action on a held file (release, clean, delete), an export.
+// None of them may carry a patient identifier or an input file name: held files are named by the
+// site's own held id, never by anything from the DICOM header.
+import type { AuditEntry, AuditLog } from './audit-log.ts';
+import type { JsonValue } from './canonical-json.ts';
+
+export const UPDATE_SENT = 'federation.update-sent';
+export const HELD_CLEANED = 'held.cleaned';
+export const HELD_RELEASED = 'held.released';
+export const HELD_DELETED = 'held.deleted';
+export const MODEL_EXPORTED = 'model.exported';
+export const AUDIT_EXPORTED = 'audit.exported';
+
+/** Differential privacy in force for an update (DP-FedAvg), with the site's own count of ε after it. */
+export interface UpdatePrivacy {
+  clipNorm: number;
+  noiseMultiplier: number;
+  epsilonBudget: number;
+  delta: number;
+  /** ε this site has spent on the task counting this update. */
+  epsilonSpent: number;
+}
+
+export interface UpdateSent {
+  taskId: string;
+  taskName: string;
+  hubName: string;
+  round: number;
+  /** The global model version the update was trained from. */
+  baseVersion: number;
+  /** Size of what was sent (the sealed update), in bytes. */
+  bytes: number;
+  /** SHA-256 (hex) of exactly those bytes, as the hub received them. */
+  sha256: string;
+  /** How the weights were encoded inside the seal: none, float16, int8... */
+  compression: string;
+  secureAggregation: boolean;
+  /** Null when the task has no differential privacy. */
+  differentialPrivacy: UpdatePrivacy | null;
+  /** Weight the hub gives the update (1 under differential privacy). */
+  examples: number;
+}
+
+/** One model update that left the site for the hub. */
+export function recordUpdateSent(audit: AuditLog, actor: string, update: UpdateSent): AuditEntry {
+  return audit.append({ type: UPDATE_SENT, actor, detail: { ...update, differentialPrivacy: dp(update) } });
+}
+
+function dp(update: UpdateSent): JsonValue {
+  return update.differentialPrivacy ? { ...update.differentialPrivacy } : null;
+}
+
+export type HeldFileAction = 'cleaned' | 'released' | 'deleted';
+
+export interface HeldFileReview {
+  /** The site's own id of the held file (never its file name: names can carry PHI). */
+  heldId: string | number;
+  /** Why it was held, as a code (e.g. burned-in-text). */
+  reason: string;
+  /** Cleaned: boxes blanked; with the number of boxes and the check after cleaning. */
+  boxesCleaned?: number;
+  /** Released as is: the person confirmed there is no burned-in text (the actor is that person). */
+  confirmedNoBurnedInText?: boolean;
+  /** Anything else worth keeping (codes and counts only). */
+  more?: { [key: string]: JsonValue };
+}
+
+/**
+ * A person's action on a held file in the review queue: cleaned and released, released as is, or
+ * deleted. The actor is the person who decided; their name is what the log keeps.
+ */
+export function recordHeldFileAction(
+  audit: AuditLog,
+  actor: string,
+  action: HeldFileAction,
+  review: HeldFileReview,
+): AuditEntry {
+  const type = action === 'cleaned' ? HELD_CLEANED : action === 'released' ? HELD_RELEASED : HELD_DELETED;
+  return audit.append({
+    type,
+    actor,
+    detail: {
+      heldId: review.heldId,
+      reason: review.reason,
+      ...(review.boxesCleaned === undefined ? {} : { boxesCleaned: review.boxesCleaned }),
+      ...(review.confirmedNoBurnedInText === undefined
+        ? {}
+        : { confirmedNoBurnedInText: review.confirmedNoBurnedInText }),
+      ...(review.more ?? {}),
+    },
+  });
+}
+
+export type ExportKind = 'audit-csv' | 'model';
+
+export interface ExportRecord {
+  /** Audit CSV: entries written. */
+  entries?: number;
+  /** Model: the task and version, bytes and SHA-256 of the file written. */
+  taskId?: string;
+  taskName?: string;
+  version?: number;
+  bytes?: number;
+  sha256?: string;
+  format?: string;
+}
+
+/** Something that left the site's records as a file: the audit log as CSV, a model. */
+export function recordExport(
+  audit: AuditLog,
+  actor: string,
+  kind: ExportKind,
+  record: ExportRecord,
+): AuditEntry {
+  const detail: { [key: string]: JsonValue } = {};
+  for (const [key, value] of Object.entries(record))
+    if (value !== undefined) detail[key] = value as JsonValue;
+  if (kind === 'audit-csv')
+    return audit.append({ type: AUDIT_EXPORTED, actor, detail: { format: 'csv', ...detail } });
+  return audit.append({ type: MODEL_EXPORTED, actor, detail });
+}

@@ -3,7 +3,7 @@
 // is ever printed.
 import { readdirSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { HeldActionResult, HeldFileView } from '../shared/ipc/held-view.ts';
+import type { HeldActionResult, HeldQueueFile } from '../shared/ipc/held-view.ts';
 import { AuditLog, openSiteDatabase, sitePaths } from '../main/site/index.ts';
 import { openHeldTestSite, PATIENT_ID, type HeldTestSite } from '../main/site/held/held-test-support.ts';
 import { runRadfed } from './test-cli.ts';
@@ -22,10 +22,10 @@ const noPatient = (text: string) => {
   expect(text).not.toContain(PATIENT_ID);
 };
 
-async function heldList(): Promise<HeldFileView[]> {
+async function heldList(): Promise<HeldQueueFile[]> {
   const run = await runRadfed('site', 'held', 'list', '--dir', dir, '--json');
   expect(run.status).toBe(0);
-  return JSON.parse(run.out) as HeldFileView[];
+  return JSON.parse(run.out) as HeldQueueFile[];
 }
 
 describe('radfed site held', () => {

@@ -5,7 +5,7 @@
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { HeldActionResult, HeldFileView } from '../shared/ipc/held-view.ts';
+import type { HeldActionResult, HeldQueueFile } from '../shared/ipc/held-view.ts';
 import { openSite, type Site } from '../main/site/index.ts';
 import { deleteHeld, heldFileView, heldRow, listHeldFiles, releaseAsIs } from '../main/site/held/index.ts';
 import { parsePositiveInt } from './arguments.ts';
@@ -36,7 +36,7 @@ const ACTION_WORDS = {
   delete: 'delete (`site held purge`)',
 } as const;
 
-export function describeHeldFile(file: HeldFileView): string {
+export function describeHeldFile(file: HeldQueueFile): string {
   return [
     `Held file ${file.id} (${SOURCE_WORDS[file.source]}, held ${file.heldAt.slice(0, 16).replace('T', ' ')} UTC)`,
     `  ${file.plainReason}`,

@@ -7,7 +7,7 @@ export type HeldKind = 'burned-in-text' | 'document' | 'identifier-left' | 'othe
 /** What a person may do with a held file. */
 export type HeldAction = 'clean' | 'release-as-is' | 'delete';
 
-export interface HeldFileView {
+export interface HeldQueueFile {
   id: number;
   kind: HeldKind;
   /** One or two sentences for a radiographer: no tag numbers, no values from the file. */
@@ -26,7 +26,7 @@ export interface HeldFileView {
 export type HeldFilePolicy = 'hold' | 'clean-automatically' | 'clean-and-ask';
 
 export interface HeldQueueView {
-  files: HeldFileView[];
+  files: HeldQueueFile[];
   policy: HeldFilePolicy;
 }
 

@@ -4,7 +4,7 @@
 // so nothing here can identify a patient.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { HeldAction, HeldFileView, HeldKind } from '../../../shared/ipc/held-view.ts';
+import type { HeldAction, HeldQueueFile, HeldKind } from '../../../shared/ipc/held-view.ts';
 import type { IngestSite } from '../ingest/index.ts';
 
 /** A held row as the review needs it (not exported beyond this room: it holds the input's hash). */
@@ -106,7 +106,7 @@ function actionsFor(kind: HeldKind, copyPresent: boolean): HeldAction[] {
   return ['clean', 'release-as-is', 'delete'];
 }
 
-export function heldFileView(site: IngestSite, row: HeldRow): HeldFileView {
+export function heldFileView(site: IngestSite, row: HeldRow): HeldQueueFile {
   const kind = kindOf(row.reason);
   const copyPresent = existsSync(quarantinePath(site, row));
   return {
@@ -126,12 +126,12 @@ export function quarantinePath(site: IngestSite, row: Pick<HeldRow, 'quarantineN
 }
 
 /** Every held file, oldest first. */
-export function listHeldFiles(site: IngestSite): HeldFileView[] {
+export function listHeldFiles(site: IngestSite): HeldQueueFile[] {
   return heldRows(site).map((row) => heldFileView(site, row));
 }
 
 /** Throws `held-action-not-allowed` when `action` is not one this held file offers, saying why. */
-export function checkAction(file: HeldFileView, action: HeldAction): void {
+export function checkAction(file: HeldQueueFile, action: HeldAction): void {
   if (file.actions.includes(action)) return;
   const why = !file.copyPresent
     ? 'its identified copy is no longer in quarantine, so there is nothing to release; delete the entry'

@@ -3,7 +3,7 @@
 // response carries the patient's name or ID.
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { IpcChannel, type HeldFileView } from '../../../shared/ipc/index.ts';
+import { IpcChannel, type HeldQueueFile } from '../../../shared/ipc/index.ts';
 import { PATIENT_ID, writeHeldInputs } from '../held/held-test-support.ts';
 import { finishedImport, openHandlersTestSite, type HandlersTestSite } from './handlers-test-site.ts';
 
@@ -24,7 +24,7 @@ afterEach(() => {
   site.close();
 });
 
-async function held(): Promise<{ ct: HeldFileView; capture: HeldFileView }> {
+async function held(): Promise<{ ct: HeldQueueFile; capture: HeldQueueFile }> {
   const queue = await site.call(IpcChannel.heldList, undefined);
   responses.push(queue);
   const ct = queue.files.find((f) => f.technicalReason.includes('is YES'));

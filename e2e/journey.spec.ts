@@ -124,7 +124,8 @@ test('from first launch to an enrolled site that finishes a federated round', as
     await expect(page.getByText('No task yet.')).toBeVisible();
     // A label set of one is refused in words, before anything is saved.
     await data.defineTask({ id: 'chest-nodule', name: 'Lung nodule', labels: 'nodule' });
-    await expect(data.form.getByRole('alert')).toContainText('needs at least two labels');
+    await expect(data.form.getByLabel('Labels, in class order')).toHaveAttribute('aria-invalid', 'true');
+    await expect(data.form.getByText(/^Give at least two labels/)).toBeVisible();
     await data.defineTask({
       id: 'chest-nodule',
       name: 'Lung nodule',
@@ -168,6 +169,8 @@ test('from first launch to an enrolled site that finishes a federated round', as
     await expect(card.getByTestId('decision')).toHaveText('Waiting for your decision.');
     await shot('training-review');
     await card.getByRole('button', { name: 'Approve this task' }).click();
+    // Approval asks first, saying what runs here and what leaves the site.
+    await page.getByRole('dialog').getByRole('button', { name: 'Approve and take part' }).click();
     await expect(card.getByTestId('decision')).toHaveText(/^Approved .* by operator \(e2e\)\.$/);
   });
 
@@ -181,7 +184,9 @@ test('from first launch to an enrolled site that finishes a federated round', as
       timeout: 60_000,
     });
     await expect(progress.getByRole('table', { name: 'Training loss per epoch' })).toBeAttached();
-    await expect(progress.getByRole('table', { name: /Metrics per round/ }).getByRole('row')).toHaveCount(2);
+    await expect(
+      progress.getByRole('table', { name: /AUC and accuracy per round/ }).getByRole('row'),
+    ).toHaveCount(2);
     await expect(page.getByTestId('federation-log')).toContainText('published as global model');
     await shot('training-round-done');
   });

@@ -11,7 +11,7 @@ export class TrainingPage {
   async open(): Promise<void> {
     await this.page
       .getByRole('navigation', { name: 'Pages' })
-      .getByRole('link', { name: 'Training', exact: true })
+      .getByRole('link', { name: /^Training(?! data)/ })
       .click();
     await this.heading.waitFor();
   }

@@ -4,7 +4,6 @@
 import { z } from 'zod';
 
 const taskId = z.string().trim().min(1).max(64);
-const shortText = z.string().trim().min(1).max(200);
 
 const filters = z.strictObject({
   modalities: z.array(z.string().max(16)).max(50).optional(),
@@ -19,14 +18,15 @@ export function cohortSchemas() {
   return {
     'cohort:tasks': z.undefined(),
     'cohort:save-task': z.strictObject({
+      // Empty text is allowed here: the agent answers each empty or wrong field in words, beside it.
       task: z.strictObject({
-        id: z.string().trim().min(1).max(64),
-        name: shortText,
+        id: z.string().max(64),
+        name: z.string().max(200),
         labels: z.array(z.string().max(64)).max(100),
         filters,
         consentScope: z.string().max(200).optional(),
-        validationFraction: z.number().min(0).max(1),
-        seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+        validationFraction: z.number(),
+        seed: z.number(),
       }),
       replace: z.boolean(),
       makeDefault: z.boolean(),

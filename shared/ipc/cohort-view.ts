@@ -36,11 +36,27 @@ export interface SaveSiteTaskRequest {
   makeDefault: boolean;
 }
 
-export interface SaveSiteTaskResult {
-  created: boolean;
-  labelsDropped: number;
-  tasks: SiteTaskView[];
-}
+/** The task form's fields, as the page shows them (dates and the validation share as typed). */
+export type TaskFormField =
+  | 'id'
+  | 'name'
+  | 'labels'
+  | 'modalities'
+  | 'bodyParts'
+  | 'seriesDescription'
+  | 'dateFrom'
+  | 'dateTo'
+  | 'consentScope'
+  | 'validationPercent'
+  | 'seed';
+
+/** What is wrong with each field, in plain words, to show beside it. */
+export type TaskFieldErrors = Partial<Record<TaskFormField, string>>;
+
+/** Saved, or not saved with a sentence for each field that needs changing (nothing was written). */
+export type SaveSiteTaskResult =
+  | { saved: true; created: boolean; labelsDropped: number; tasks: SiteTaskView[] }
+  | { saved: false; fieldErrors: TaskFieldErrors };
 
 export type LabelKeyView = 'accession' | 'study-uid';
 
@@ -95,6 +111,11 @@ export interface CohortExclusionView extends CohortCountView {
 
 export interface CohortView {
   task: { id: string; name: string; validationFraction: number; seed: number };
+  /**
+   * Distinct patients in the cohort. A patient with studies under two labels shows in both label rows,
+   * so adding the rows up counts them twice: use these.
+   */
+  patients: { train: number; validation: number; total: number };
   train: CohortLabelCountView[];
   validation: CohortLabelCountView[];
   images: { train: number; validation: number };

@@ -184,7 +184,7 @@ export class FederationService {
   async withdraw(taskId: string): Promise<FederationTaskItem> {
     const site = openSite(this.#options.siteDir);
     try {
-      withdrawApproval(site.database, { taskId, actor: this.#options.actor ?? 'operator' });
+      withdrawApproval(site.database, { taskId, actor: this.#actor() });
     } finally {
       site.database.close();
     }

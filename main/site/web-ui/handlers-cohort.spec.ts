@@ -45,6 +45,7 @@ describe('cohort handlers', () => {
   it('saves a task from the form, leaving empty fields out, and refuses a bad one in words', async () => {
     await expect(site.call('cohort:tasks', undefined)).resolves.toEqual([]);
     const saved = await site.call('cohort:save-task', { task: task(), replace: false, makeDefault: true });
+    if (!saved.saved) throw new Error(`not saved: ${JSON.stringify(saved.fieldErrors)}`);
     expect(saved.created).toBe(true);
     expect(saved.tasks).toMatchObject([
       {
@@ -65,8 +66,49 @@ describe('cohort handlers', () => {
       replace: false,
       makeDefault: false,
     });
-    expect(bad).toMatchObject({ ok: false, error: { code: 'bad-task' } });
-    expect(JSON.stringify(bad)).toMatch(/id: must be lower-case letters.*labels: needs at least two labels/);
+    expect(bad).toEqual({
+      ok: true,
+      value: {
+        saved: false,
+        fieldErrors: {
+          id: expect.stringMatching(/^Use only lower-case letters, digits and dashes/),
+          labels: expect.stringMatching(/^Give at least two labels/),
+        },
+      },
+    });
+    await expect(site.call('cohort:tasks', undefined)).resolves.toHaveLength(1);
+  });
+
+  it('answers an empty form field by field in plain words, not as a fault of the screen', async () => {
+    const empty = await site.raw('cohort:save-task', {
+      task: {
+        id: '',
+        name: '',
+        labels: [],
+        filters: { modalities: [], bodyParts: [], seriesDescription: '(', studyDate: { from: '2020-02-30' } },
+        consentScope: '',
+        validationFraction: 0.95,
+        seed: 0,
+      },
+      replace: false,
+      makeDefault: true,
+    });
+    expect(empty).toEqual({
+      ok: true,
+      value: {
+        saved: false,
+        fieldErrors: {
+          id: 'Give the task a short ID, e.g. chest-nodule.',
+          name: 'Give the task a name people will recognise, e.g. Lung nodule.',
+          labels: expect.stringMatching(/^Give at least two labels/),
+          seriesDescription: expect.stringMatching(/^This pattern cannot be used/),
+          dateFrom: 'Give a real date, or leave it empty.',
+          validationPercent: 'Keep between 0 and 90 % of patients for validation.',
+        },
+      },
+    });
+    // Nothing technical reaches the person: no JSON paths, no source files, no "fault in the screen".
+    expect(JSON.stringify(empty)).not.toMatch(/filters\.|README|\.ts|fault|restart/);
   });
 
   it('imports labels and reports each line not applied by number, never its accession number', async () => {
@@ -117,6 +159,15 @@ describe('cohort handlers', () => {
     expect(cohort.train.map((l) => l.label)).toEqual(['normal', 'nodule']);
     expect(cohort.excluded.map((x) => x.reason)).toEqual(['no-consent', 'filtered-out', 'no-label']);
     expect(filtered.explanation).toMatch(/series removed by modality \d+/);
+
+    // Patients are counted once each: a patient with studies under both labels is in two label rows,
+    // so the rows' sum may be larger; the cohort's count never exceeds the patients stored (issue 15, 13).
+    const stored = (await site.call('site:status', undefined)).counts.patients;
+    const rowSum = (rows: { patients: number }[]) => rows.reduce((sum, r) => sum + r.patients, 0);
+    expect(cohort.patients.train + cohort.patients.validation).toBe(cohort.patients.total);
+    expect(cohort.patients.total).toBeLessThanOrEqual(stored);
+    expect(cohort.patients.total).toBeLessThanOrEqual(rowSum(cohort.train) + rowSum(cohort.validation));
+    expect(cohort.patients.total).toBeGreaterThan(0);
 
     await expect(site.raw('cohort:summary', { taskId: 'no-such-task' })).resolves.toMatchObject({
       ok: false,

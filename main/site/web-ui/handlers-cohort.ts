@@ -12,7 +12,7 @@ import {
   buildCohort,
   decodeCsv,
   importLabels,
-  parseTaskDefinition,
+  TaskDefinitionSchema,
   TaskStore,
   type Cohort,
   type LabelImportReport,
@@ -20,6 +20,7 @@ import {
 } from '../cohort/index.ts';
 import type { IngestSite } from '../ingest/index.ts';
 import type { IpcHandlers } from './ipc-handlers.ts';
+import { taskFieldErrors } from './task-field-errors.ts';
 import { commandActor } from '../audit/index.ts';
 
 /** What the Training data handlers need of the site agent; `SiteAgent` has it. */
@@ -41,13 +42,16 @@ export function createCohortHandlers(agent: CohortAgentPort, actorName?: string)
   return {
     'cohort:tasks': tasks,
     'cohort:save-task': ({ task, replace, makeDefault }) => {
-      const definition = parseTaskDefinition(withoutEmptyFilters(task), `The task "${task.name}"`);
-      const result = new TaskStore(agent.site.database).add(definition, {
+      // The same rules as `radfed site task add`; what breaks them is told field by field, in words.
+      const parsed = TaskDefinitionSchema.safeParse(withoutEmptyFilters(task));
+      if (!parsed.success)
+        return { saved: false, fieldErrors: taskFieldErrors(parsed.error.issues, task.id) };
+      const result = new TaskStore(agent.site.database).add(parsed.data, {
         replace,
         makeDefault,
         actor: actorNow(),
       });
-      return { ...result, tasks: tasks() };
+      return { saved: true, ...result, tasks: tasks() };
     },
     'cohort:import-labels': ({ taskId, csvBase64, key, replace }) => {
       const csv = decodeCsv(Buffer.from(csvBase64, 'base64'), 'The labels file');
@@ -139,6 +143,8 @@ const count = (n: { patients: number; studies: number; instances: number }) => (
   instances: n.instances,
 });
 
+const distinctPatients = (items: readonly { patient: string }[]) => new Set(items.map((i) => i.patient)).size;
+
 function cohortView(c: Cohort): CohortView {
   const x = c.excluded;
   const removed = x.filteredOut.seriesRemovedBy;
@@ -149,6 +155,11 @@ function cohortView(c: Cohort): CohortView {
       name: c.task.name,
       validationFraction: c.task.validationFraction,
       seed: c.task.seed,
+    },
+    patients: {
+      train: distinctPatients(c.train),
+      validation: distinctPatients(c.validation),
+      total: distinctPatients([...c.train, ...c.validation]),
     },
     train: c.counts.train.map((l) => ({ label: l.label, index: l.index, ...count(l) })),
     validation: c.counts.validation.map((l) => ({ label: l.label, index: l.index, ...count(l) })),

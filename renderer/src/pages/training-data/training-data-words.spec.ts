@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { LabelImportView, SiteTaskView } from '../../../../shared/ipc/index.ts';
+import type { CohortView, LabelImportView, SiteTaskView } from '../../../../shared/ipc/index.ts';
 import {
+  cohortSentence,
   EMPTY_TASK_FORM,
   formToTask,
   labelImportSentence,
@@ -56,6 +57,31 @@ describe('training data words', () => {
     expect(labelImportSentence(view)).toBe(
       'Matched on accession number: 3 rows read, 2 studies labelled (2 new, 0 changed, 0 unchanged). ' +
         '1 line was not applied: see below.',
+    );
+  });
+});
+
+describe('cohort sentence', () => {
+  it('counts each patient once, even one with studies under both labels (issue 15, 13)', () => {
+    // Two training patients; one has a normal and a nodule study, so the label rows add up to 3.
+    const row = (label: string, index: number, patients: number) => ({
+      label,
+      index,
+      patients,
+      studies: patients,
+      instances: patients,
+    });
+    const cohort: CohortView = {
+      task: { id: 't', name: 'T', validationFraction: 0.2, seed: 0 },
+      patients: { train: 2, validation: 1, total: 3 },
+      train: [row('normal', 0, 2), row('nodule', 1, 1)],
+      validation: [row('normal', 0, 1), row('nodule', 1, 0)],
+      images: { train: 3, validation: 1 },
+      excluded: [],
+      held: { files: 0, studies: 0 },
+    };
+    expect(cohortSentence(cohort)).toBe(
+      '3 images of 2 patients for training, 1 image of 1 patient for validation.',
     );
   });
 });

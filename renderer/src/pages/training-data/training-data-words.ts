@@ -120,11 +120,15 @@ export function labelImportSentence(view: LabelImportView): string {
   );
 }
 
+/**
+ * The cohort in one sentence. Patients are the distinct ones: a patient with studies under two labels is
+ * in two rows of the table, and adding the rows up once counted them twice (38 patients of 30 stored).
+ */
 export function cohortSentence(cohort: CohortView): string {
-  const patients = (rows: { patients: number }[]) => rows.reduce((sum, r) => sum + r.patients, 0);
+  const { train, validation } = cohort.patients;
   return (
-    `${plural(cohort.images.train, 'image', 'images')} of ${plural(patients(cohort.train), 'patient', 'patients')} for training, ` +
-    `${plural(cohort.images.validation, 'image', 'images')} of ${plural(patients(cohort.validation), 'patient', 'patients')} for validation.`
+    `${plural(cohort.images.train, 'image', 'images')} of ${plural(train, 'patient', 'patients')} for training, ` +
+    `${plural(cohort.images.validation, 'image', 'images')} of ${plural(validation, 'patient', 'patients')} for validation.`
   );
 }
 

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskProgress } from '../../../../shared/ipc/index.ts';
-import { describePhase, describeTraining, epochSeries, formatDuration } from './training-words.ts';
+import {
+  AUC_MEANING,
+  describePhase,
+  describeTraining,
+  epochSeries,
+  formatDuration,
+  learningWarning,
+  needsLogScale,
+  siteTaskIdFor,
+} from './training-words.ts';
 
 const task = (partial: Partial<TaskProgress>): TaskProgress => ({
   taskId: 't',
@@ -56,5 +65,53 @@ describe('training words', () => {
       }),
     );
     expect(series).toEqual({ x: [1, 2, 3], loss: [0.9, 0.6, 0.5] });
+  });
+});
+
+describe('model quality in words', () => {
+  const round = (n: number, loss: number, auc: number | null) => ({
+    round: n,
+    local: null,
+    global: { version: n, loss, accuracy: 0.5, auc },
+  });
+
+  it('warns in plain words when the loss blew up and the AUC is at chance', () => {
+    const warning = learningWarning(task({ rounds: [round(1, 0.7, 0.6), round(2, 1e13, 0.5)] }));
+    expect(warning).toBe(
+      'The model is not learning: in round 2 its loss is 1.0e+13 (a model that learns stays near or below 1) ' +
+        'and its AUC is 0.50, no better than a coin toss. Tell the coordinator: the learning rate may be too ' +
+        'high, or the labels may not match the images.',
+    );
+  });
+
+  it('warns about an AUC at chance only after a few rounds, and says nothing for a model that learns', () => {
+    expect(learningWarning(task({ rounds: [round(1, 0.69, 0.5)] }))).toBeNull();
+    expect(learningWarning(task({ rounds: [1, 2, 3].map((n) => round(n, 0.69, 0.51)) }))).toMatch(
+      /^The model is not learning yet: after 3 rounds its AUC is 0.51/,
+    );
+    expect(learningWarning(task({ rounds: [1, 2, 3].map((n) => round(n, 0.4, 0.8)) }))).toBeNull();
+    expect(learningWarning(task({ rounds: [] }))).toBeNull();
+  });
+
+  it('draws a loss over many orders of magnitude on a log scale', () => {
+    expect(needsLogScale([0.7, 1e13])).toBe(true);
+    expect(needsLogScale([0.7, 0.5, null])).toBe(false);
+    expect(AUC_MEANING).toMatch(/^AUC is the chance .* 0\.5 is no better than a coin toss, 1 is perfect\.$/);
+  });
+});
+
+describe('setting up from a hub task', () => {
+  it('makes a site task ID from the hub task name, unique among the site tasks', () => {
+    expect(siteTaskIdFor('Nodule screening (e2e)', [])).toBe('nodule-screening-e2e');
+    expect(siteTaskIdFor('Nodule screening (e2e)', ['nodule-screening-e2e'])).toBe('nodule-screening-e2e-2');
+    expect(siteTaskIdFor('Épanchement pleural', [])).toBe('epanchement-pleural');
+    expect(siteTaskIdFor('???', [])).toBe('hub-task');
+  });
+});
+
+describe('a paused site', () => {
+  it('does not say "training" for a task it stopped following', () => {
+    const phase = describePhase(task({ phase: 'training', round: 7 }), false);
+    expect(phase).toBe('Not taking part now; last seen in round 7. Training resumes from where it stopped.');
   });
 });

@@ -1,11 +1,15 @@
 // The federation's progress in words and as chart series, for the Training page and the dashboard.
 import type { FederationTaskItem, TaskProgress } from '../../../../shared/ipc/index.ts';
 
-export function describePhase(task: TaskProgress): string {
+/** `running`: whether the site takes part now; a paused site's task is not "training", whatever it last did. */
+export function describePhase(task: TaskProgress, running = true): string {
   if (task.ended) {
     return `Finished at the hub (${task.ended.state}${task.ended.reason ? `: ${task.ended.reason}` : ''}).`;
   }
   const round = task.round === null ? '' : ` in round ${task.round}`;
+  if (!running) {
+    return `Not taking part now${task.round === null ? '' : `; last seen in round ${task.round}`}. Training resumes from where it stopped.`;
+  }
   switch (task.phase) {
     case 'training':
       return `Training on this computer${round}.`;
@@ -66,5 +70,68 @@ export function roundSeries(task: TaskProgress) {
     globalLoss: rounds.map((r) => r.global?.loss ?? null),
     globalAccuracy: rounds.map((r) => r.global?.accuracy ?? null),
     globalAuc: rounds.map((r) => r.global?.auc ?? null),
+    localAuc: rounds.map((r) => r.local?.auc ?? null),
   };
+}
+
+/** One sentence on what AUC means, shown under the chart that draws it. */
+export const AUC_MEANING =
+  'AUC is the chance that the model rates an image with the finding higher than one without it: 0.5 is no better than a coin toss, 1 is perfect.';
+
+/** A loss this large (cross-entropy) means the model's outputs have blown up, whatever the data. */
+const LOSS_BLOWN_UP = 100;
+
+/** Whether the loss per round spans so many orders of magnitude that only a log scale shows it. */
+export function needsLogScale(values: readonly (number | null)[]): boolean {
+  const finite = values.filter((v): v is number => v !== null && Number.isFinite(v) && v > 0);
+  if (finite.length === 0) return false;
+  return Math.max(...finite) / Math.min(...finite) > 1000 || Math.max(...finite) > 1e4;
+}
+
+/**
+ * A plain warning when the latest metrics say the model is not learning (a loss that blew up, or an
+ * AUC at chance after a few rounds), with what to do; null when nothing looks wrong.
+ */
+export function learningWarning(task: TaskProgress): string | null {
+  const latest = [...task.rounds].reverse().find((r) => r.global ?? r.local);
+  const metrics = latest?.global ?? latest?.local;
+  if (!latest || !metrics) return null;
+  const atChance = metrics.auc !== null && Math.abs(metrics.auc - 0.5) < 0.05;
+  const aucWords = metrics.auc === null ? '' : ` and its AUC is ${metrics.auc.toFixed(2)}`;
+  if (!Number.isFinite(metrics.loss) || metrics.loss > LOSS_BLOWN_UP) {
+    const loss = Number.isFinite(metrics.loss) ? metrics.loss.toExponential(1) : 'not a number';
+    return (
+      `The model is not learning: in round ${latest.round} its loss is ${loss} (a model that learns ` +
+      `stays near or below 1)${aucWords}${atChance ? ', no better than a coin toss' : ''}. ` +
+      'Tell the coordinator: the learning rate may be too high, or the labels may not match the images.'
+    );
+  }
+  if (atChance && task.rounds.filter((r) => r.global ?? r.local).length >= 3) {
+    return (
+      `The model is not learning yet: after ${latest.round} rounds its AUC is ${metrics.auc?.toFixed(2)}, ` +
+      'no better than a coin toss. Check that the labels match the images, and tell the coordinator.'
+    );
+  }
+  return null;
+}
+
+/** A site task ID made from a hub task's name ("Nodule screening (e2e)" -> "nodule-screening-e2e"). */
+export function siteTaskIdFor(name: string, taken: readonly string[]): string {
+  const base =
+    name
+      .toLowerCase()
+      .normalize('NFKD')
+      // Accents come apart from their letters under NFKD; drop them, keep the letter.
+      .replace(/[\u0300-\u036f]/g, '')
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 56) || 'hub-task';
+  let id = base;
+  for (let n = 2; taken.includes(id); n++) id = `${base}-${n}`;
+  return id;
+}
+
+/** The hub's tasks that wait for a decision here, first: they are what the person came to the page for. */
+export function waitsForDecision(item: FederationTaskItem): boolean {
+  return item.state === 'active' && !item.approval && !item.declinedAt;
 }

@@ -3,7 +3,10 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import {
+  bestModelVersion,
+  checkTaskDefinition,
   createEnrollmentToken,
+  describeTaskProblems,
   createTask,
   DEFAULT_HUB_PORT,
   definitionOf,
@@ -147,9 +150,16 @@ function registerTaskCommands(hub: Command): void {
         refuseLargeUpdates?: boolean;
       }) =>
         withHub(flags.dir, (ctx) => {
-          const definition = withUpdateBounds(readJson(flags.file), flags);
+          // The same check as the dashboard's "new task" form (hub/task-checks.ts).
+          const checked = checkTaskDefinition(withUpdateBounds(readJson(flags.file), flags));
+          if (!checked.ok) {
+            throw new CliError(
+              `The task in ${flags.file} is not valid:\n${describeTaskProblems(checked.problems)}`,
+            );
+          }
+          for (const warning of checked.warnings) process.stderr.write(`Warning: ${warning}\n`);
           const weights = flags.weights ? readFileSync(resolve(flags.weights)) : undefined;
-          const row = createTask(ctx, definition, weights);
+          const row = createTask(ctx, checked.definition, weights);
           const created = definitionOf(row);
           process.stdout.write(
             `Created task ${row.id} ("${row.name}")${weights ? ' with initial weights' : ''}; ` +
@@ -233,12 +243,17 @@ function registerModelCommands(hub: Command): void {
     .action((flags: { dir: string; task: string; json?: boolean }) =>
       withHub(flags.dir, (ctx) => {
         const models = listModels(ctx, flags.task);
-        if (flags.json) return print(models);
+        const best = bestModelVersion(models);
+        if (flags.json) return print(models.map((m) => ({ ...m, best: m.version === best?.version })));
         if (models.length === 0) return void process.stdout.write('No global model yet.\n');
         for (const m of models) {
+          const mark =
+            m.version === best?.version
+              ? `  ← best (${best.by === 'auc' ? 'highest AUC' : 'lowest loss'})`
+              : '';
           process.stdout.write(
             `v${m.version}  round ${m.round}  ${m.bytes} bytes  sha256 ${m.sha256.slice(0, 12)}…  ` +
-              `accuracy ${fmt(m.metrics.accuracy)}  AUC ${fmt(m.metrics.auc)}  (${m.metrics.sites} sites, n=${m.metrics.n})\n`,
+              `accuracy ${fmt(m.metrics.accuracy)}  AUC ${fmt(m.metrics.auc)}  loss ${fmt(m.metrics.loss)}  (${m.metrics.sites} sites, n=${m.metrics.n})${mark}\n`,
           );
         }
       }),

@@ -76,4 +76,35 @@ describe('radfed hub task create', () => {
     expect(run.status).not.toBe(0);
     expect(run.err).toContain('--max-update-norm takes a positive number (an L2 norm), not "huge"');
   });
+
+  it('warns when the privacy budget funds only 2 of 20 rounds, with the words of the dashboard form', async () => {
+    const dpFile = join(root, 'dp-task.json');
+    writeFileSync(
+      dpFile,
+      JSON.stringify(
+        testTask({
+          name: 'short budget',
+          rounds: 20,
+          privacy: {
+            secureAggregation: false,
+            differentialPrivacy: { clipNorm: 1, noiseMultiplier: 1, budget: { epsilon: 8, delta: 1e-5 } },
+          },
+        }),
+      ),
+    );
+    const run = await runRadfed('hub', 'task', 'create', '--dir', dir, '--file', dpFile);
+    expect(run.status).toBe(0);
+    expect(run.err).toContain(
+      'Warning: The privacy budget ε=8.00 is spent after about 2 of 20 rounds; the task will stop there.',
+    );
+  });
+
+  it('lists every problem of a task file by its field, in the words the dashboard shows beside them', async () => {
+    const badFile = join(root, 'bad-task.json');
+    writeFileSync(badFile, JSON.stringify({ ...testTask(), rounds: 0, labels: ['only'] }));
+    const run = await runRadfed('hub', 'task', 'create', '--dir', dir, '--file', badFile);
+    expect(run.status).not.toBe(0);
+    expect(run.err).toContain('- labels: Give at least 2.');
+    expect(run.err).toContain('- rounds: Must be at least 1.');
+  });
 });

@@ -1,6 +1,7 @@
 // Enrollment: the coordinator makes a one-time token; a site presents its secret with its public keys
-// and becomes a known site. A token works once, before it expires, and (when it names a site) only
-// for that site name.
+// and becomes a known site. A token works once, before it expires or is revoked, and (when it names a
+// site) only for that site name. The coordinator may revoke an unused token, and remove a site: its
+// key is refused from then on (request-auth.ts), and so are unused tokens made for its name.
 import { randomBytes } from 'node:crypto';
 import {
   formatEnrollmentToken,
@@ -9,7 +10,7 @@ import {
   type EnrollResponse,
 } from '../shared/federation/index.ts';
 import { isoAt, newId, type HubContext } from './hub-context.ts';
-import { conflict, forbidden, unauthorised } from './hub-errors.ts';
+import { conflict, forbidden, notFound, unauthorised } from './hub-errors.ts';
 import { hubInfo } from './setup/index.ts';
 
 export interface CreatedToken {
@@ -60,6 +61,12 @@ export function enrollSite(ctx: HubContext, request: EnrollRequest): EnrollRespo
         `This enrollment token was already used on ${token.used_at.slice(0, 16).replace('T', ' ')} UTC; a token works once. Ask the coordinator for a new one.`,
       );
     }
+    if (token.revoked_at) {
+      throw unauthorised(
+        'token-revoked',
+        'This enrollment token was revoked by the coordinator; ask them for a new one.',
+      );
+    }
     if (Date.parse(token.expires_at) <= ctx.now()) {
       throw unauthorised(
         'token-expired',
@@ -72,10 +79,13 @@ export function enrollSite(ctx: HubContext, request: EnrollRequest): EnrollRespo
         `This enrollment token is for the site "${token.site_name}", not "${siteName}".`,
       );
     }
-    if (store.sites.siteByName(siteName)) {
+    const sameName = store.sites.siteByName(siteName);
+    if (sameName) {
       throw conflict(
         'site-name-taken',
-        `A site named "${siteName}" is already enrolled; choose another name.`,
+        sameName.removed_at
+          ? `A site named "${siteName}" was removed from this hub, and its name stays with its past rounds; enroll under another name.`
+          : `A site named "${siteName}" is already enrolled; choose another name.`,
       );
     }
     if (store.sites.siteBySigningKey(request.signingPublicKey)) {
@@ -101,5 +111,34 @@ export function enrollSite(ctx: HubContext, request: EnrollRequest): EnrollRespo
       );
     }
     return { siteId, siteName, hub: hubInfo(ctx.keys, ctx.config.name, ctx.now()) };
+  });
+}
+
+/** Revokes an enrollment token that has not been used; a used one is a site (remove the site instead). */
+export function revokeEnrollmentToken(ctx: HubContext, tokenId: string): void {
+  const token = ctx.store.sites.token(tokenId);
+  if (!token) throw notFound('no-token', `There is no enrollment token ${tokenId} at this hub.`);
+  if (token.revoked_at) throw conflict('token-revoked', `Token ${tokenId} is already revoked.`);
+  if (!ctx.store.sites.revokeToken(token.id, isoAt(ctx))) {
+    throw conflict(
+      'token-used',
+      `Token ${tokenId} was already used to enroll a site; remove that site instead if it should not take part.`,
+    );
+  }
+}
+
+/**
+ * Removes a site: from now on the hub refuses every request signed with its key, and every unused
+ * token made for its name. Its row stays, so past rounds still say who sent what. Updates it sent
+ * stay where they were accepted; an open round goes on without it (see docs/hub-dashboard.md).
+ */
+export function removeSite(ctx: HubContext, siteId: string): { name: string; tokensRevoked: number } {
+  return ctx.store.transaction(() => {
+    const site = ctx.store.sites.site(siteId);
+    if (!site) throw notFound('no-site', `There is no site ${siteId} at this hub.`);
+    if (site.removed_at) throw conflict('site-removed', `The site "${site.name}" is already removed.`);
+    const at = isoAt(ctx);
+    ctx.store.sites.removeSite(site.id, at);
+    return { name: site.name, tokensRevoked: ctx.store.sites.revokeTokensForSiteName(site.name, at) };
   });
 }

@@ -11,10 +11,17 @@ export {
   type InitHubOptions,
 } from './setup/index.ts';
 export { startHub, type RunningHub, type StartHubOptions } from './server/start-hub.ts';
-export { createEnrollmentToken, type CreatedToken } from './enrollment.ts';
+export { createEnrollmentToken, removeSite, revokeEnrollmentToken, type CreatedToken } from './enrollment.ts';
 export { createTask, definitionOf, findTask, parseTaskDefinition, stopTask, taskView } from './tasks.ts';
 export { advanceAllTasks, advanceTask, MAX_CONSECUTIVE_FAILED_ROUNDS, type RoundEvent } from './rounds.ts';
-export { aggregateEvaluations, findModel, modelMeta } from './model-registry.ts';
+export { aggregateEvaluations, bestModelVersion, findModel, modelMeta } from './model-registry.ts';
+export {
+  checkTaskDefinition,
+  describeTaskProblems,
+  privacyBudgetWarning,
+  type TaskCheck,
+  type TaskProblem,
+} from './task-checks.ts';
 export { describeRoundNorms } from './update-bounds-check.ts';
 export { exportModel, listModels, WEIGHTS_SHARD, type ExportedModel } from './model-export.ts';
 export type { ModelRow, RoundRow, SiteRow, TaskRow } from './store/index.ts';

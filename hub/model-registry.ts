@@ -157,3 +157,23 @@ export function aggregateEvaluations(rows: readonly EvaluationRow[]): Aggregated
     sites: rows.length,
   };
 }
+
+/**
+ * The best global model version by the sites' federated evaluation: the highest AUC where any version
+ * has one, else the lowest loss; null while no version was evaluated. A tie goes to the later version.
+ */
+export function bestModelVersion(
+  models: readonly { version: number; metrics: Pick<AggregatedMetrics, 'auc' | 'loss'> }[],
+): { version: number; by: 'auc' | 'loss' } | null {
+  const pick = (by: 'auc' | 'loss', better: (a: number, b: number) => boolean) => {
+    let best: { version: number; value: number } | null = null;
+    for (const model of models) {
+      const value = model.metrics[by];
+      if (value === null || !Number.isFinite(value)) continue;
+      if (!best || better(value, best.value) || (value === best.value && model.version > best.version))
+        best = { version: model.version, value };
+    }
+    return best ? { version: best.version, by } : null;
+  };
+  return pick('auc', (a, b) => a > b) ?? pick('loss', (a, b) => a < b);
+}

@@ -58,7 +58,7 @@ export function checkSignedHeaders(
     );
   }
   const site = siteId.length <= 64 ? ctx.store.sites.site(siteId) : undefined;
-  if (!site) {
+  if (!site || site.removed_at) {
     throw unauthorised(
       'unknown-site',
       'This site is not enrolled at this hub (or was removed); enroll it again with a new token.',

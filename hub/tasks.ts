@@ -1,6 +1,5 @@
 // Tasks: created by the coordinator (optionally with initial weights), seen by the sites they name,
 // joined by a site once it approved them, stopped by the coordinator.
-import { z } from 'zod';
 import {
   assertFinite,
   decodeWeights,
@@ -14,22 +13,20 @@ import { isoAt, newId, type HubContext } from './hub-context.ts';
 import { badRequest, conflict, notFound } from './hub-errors.ts';
 import { insertModelRow, storeModelBlob } from './model-registry.ts';
 import { privacyBudgetOf } from './privacy-budget.ts';
+import { checkTaskDefinition, describeTaskProblems } from './task-checks.ts';
 import type { SiteRow, TaskRow } from './store/index.ts';
 import { discardAbandonedUploads } from './upload-cleanup.ts';
 
+/** The definition as the hub stores it, or a 400 listing every problem (see task-checks.ts). */
 export function parseTaskDefinition(input: unknown): TaskDefinition {
-  const parsed = taskDefinitionSchema.safeParse(input);
-  if (!parsed.success) {
-    throw badRequest('bad-task', `The task definition is not valid:\n${z.prettifyError(parsed.error)}`);
-  }
-  const task = parsed.data;
-  if (task.sites && task.strategy.name !== 'cyclic' && task.quorum > task.sites.length) {
+  const checked = checkTaskDefinition(input);
+  if (!checked.ok) {
     throw badRequest(
       'bad-task',
-      `The quorum (${task.quorum}) is larger than the number of sites the task names (${task.sites.length}); no round could ever complete.`,
+      `The task definition is not valid:\n${describeTaskProblems(checked.problems)}`,
     );
   }
-  return task;
+  return checked.definition;
 }
 
 export function definitionOf(task: TaskRow): TaskDefinition {

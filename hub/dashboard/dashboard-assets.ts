@@ -98,7 +98,15 @@ input, select, textarea { font: inherit; color: var(--text); background: var(--b
 textarea.token { font-family: ui-monospace, monospace; font-size: 0.85rem; min-height: 6rem; }
 button, .button { font: inherit; cursor: pointer; border-radius: 6px; padding: 0.4rem 0.9rem; border: 1px solid var(--accent);
   background: var(--accent); color: var(--accent-text); text-decoration: none; display: inline-block; }
-button.quiet { background: transparent; color: var(--accent); }
+button.quiet, .button.quiet { background: transparent; color: var(--accent); }
+button.danger { background: var(--bad); border-color: var(--bad); color: #ffffff; }
+form.wide { max-width: 40rem; }
+fieldset { border: 1px solid var(--line); border-radius: 8px; padding: 0.75rem 1rem; display: grid; gap: 0.75rem; }
+legend { font-weight: 700; padding: 0 0.3rem; }
+label.check { font-weight: 400; display: flex; gap: 0.5rem; align-items: baseline; }
+label.check input { width: auto; }
+.field.invalid input, .field.invalid select, .field.invalid textarea { border-color: var(--bad); border-width: 2px; }
+.field-error { color: var(--bad); margin: 0.25rem 0 0; font-weight: 600; }
 .notice { border-left: 4px solid var(--accent); background: var(--panel); padding: 0.6rem 1rem; margin-bottom: 1rem; }
 .notice.error { border-color: var(--bad); }
 .notice.warn { border-color: var(--warn); }

@@ -4,14 +4,15 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { formatEpsilon, privacySpentAfter, type TaskDefinition } from '../../shared/federation/index.ts';
 import type { HubContext } from '../hub-context.ts';
-import { modelMeta } from '../model-registry.ts';
+import { bestModelVersion, modelMeta } from '../model-registry.ts';
+import { ACTIVITY_WORDS, freshState, sitePresence, type SitePresence } from '../site-heartbeat.ts';
+import { privacyBudgetWarning } from '../task-checks.ts';
+import { siteStandings, type SiteStanding } from './site-standings.ts';
 import { neededUpdates } from '../rounds.ts';
-import type { RoundRow, TaskRow } from '../store/index.ts';
+import type { RoundRow, SiteRow, TaskRow } from '../store/index.ts';
 import { definitionOf, findTask } from '../tasks.ts';
 import { deltaSubmissionsOfTask, siteActivity } from './dashboard-queries.ts';
 
-/** A site counts as online when it made a signed request this recently (sites long-poll every minute). */
-export const ONLINE_WITHIN_MS = 3 * 60_000;
 /** The hub certificate is flagged this long before it expires. */
 export const CERTIFICATE_WARNING_MS = 30 * 24 * 3600_000;
 
@@ -31,7 +32,10 @@ export interface HubSummary {
 export interface SiteSummary {
   id: string;
   name: string;
-  online: boolean;
+  /** From its heartbeats and signed requests (site-heartbeat.ts). */
+  presence: SitePresence;
+  /** What its latest heartbeat said, in words; null without a recent one. */
+  activity: string | null;
   lastSeenAt: string | null;
   enrolledAt: string;
   /** The site's RadFed version; protocol 1 does not report it, so null. */
@@ -40,7 +44,7 @@ export interface SiteSummary {
   acceptedUpdates: number;
 }
 
-export type TokenState = 'unused' | 'used' | 'expired';
+export type TokenState = 'unused' | 'used' | 'expired' | 'revoked';
 
 export interface TokenSummary {
   id: string;
@@ -88,12 +92,16 @@ export interface ModelSummary {
   accuracy: number | null;
   auc: number | null;
   evaluatedBy: number;
+  /** The best version by the federated evaluation (highest AUC, else lowest loss). */
+  best: boolean;
 }
 
 export interface PrivacySummary {
   secureAggregation: string;
   differentialPrivacy: { label: string; value: string }[] | null;
   budget: { spent: string; total: string; delta: string; roundsAllowed: number; rounds: number } | null;
+  /** The budget ends the task before its last round (said at creation too). */
+  warning: string | null;
 }
 
 export interface Participation {
@@ -110,6 +118,7 @@ export interface TaskDetail {
   models: ModelSummary[];
   participation: Participation;
   privacy: PrivacySummary;
+  sites: SiteStanding[];
 }
 
 export function hubSummary(ctx: HubContext): HubSummary {
@@ -123,8 +132,8 @@ export function hubSummary(ctx: HubContext): HubSummary {
     caFingerprint: ctx.keys.caFingerprint,
     certificateExpiresAt: expires.toISOString(),
     certificateExpiresSoon: expires.getTime() - ctx.now() < CERTIFICATE_WARNING_MS,
-    sitesOnline: sites.filter((site) => site.online).length,
-    sites: sites.length,
+    sitesOnline: sites.filter((site) => site.presence === 'online' || site.presence === 'idle').length,
+    sites: sites.filter((site) => site.presence !== 'removed').length,
     activeTasks: tasks.filter((task) => task.state === 'active').length,
     tasks: tasks.length,
     unusedTokens: tokenSummaries(ctx).filter((token) => token.state === 'unused').length,
@@ -136,7 +145,8 @@ export function siteSummaries(ctx: HubContext): SiteSummary[] {
   return ctx.store.sites.listSites().map((site) => ({
     id: site.id,
     name: site.name,
-    online: site.last_seen_at !== null && ctx.now() - Date.parse(site.last_seen_at) < ONLINE_WITHIN_MS,
+    presence: sitePresence(site, ctx.now()),
+    activity: activityWords(site, ctx.now()),
     lastSeenAt: site.last_seen_at,
     enrolledAt: site.enrolled_at,
     version: null,
@@ -153,7 +163,13 @@ export function tokenSummaries(ctx: HubContext): TokenSummary[] {
     .map((token) => ({
       id: token.id,
       siteName: token.site_name,
-      state: token.used_at ? 'used' : Date.parse(token.expires_at) <= ctx.now() ? 'expired' : 'unused',
+      state: token.used_at
+        ? 'used'
+        : token.revoked_at
+          ? 'revoked'
+          : Date.parse(token.expires_at) <= ctx.now()
+            ? 'expired'
+            : 'unused',
       createdAt: token.created_at,
       expiresAt: token.expires_at,
       usedAt: token.used_at,
@@ -201,8 +217,9 @@ export function taskDetail(ctx: HubContext, taskId: string): TaskDetail {
     quorum: neededUpdates(definition),
     failureReason: round.failure_reason,
   }));
-  const models = ctx.store.models.models(task.id).map((row): ModelSummary => {
-    const meta = modelMeta(ctx, row);
+  const metas = ctx.store.models.models(task.id).map((row) => ({ row, meta: modelMeta(ctx, row) }));
+  const best = bestModelVersion(metas.map(({ meta }) => meta));
+  const models = metas.map(({ row, meta }): ModelSummary => {
     return {
       version: row.version,
       round: row.round,
@@ -213,6 +230,7 @@ export function taskDetail(ctx: HubContext, taskId: string): TaskDetail {
       accuracy: meta.metrics.accuracy,
       auc: meta.metrics.auc,
       evaluatedBy: meta.metrics.sites,
+      best: best?.version === row.version,
     };
   });
   const summary = taskSummary(ctx, task);
@@ -223,7 +241,13 @@ export function taskDetail(ctx: HubContext, taskId: string): TaskDetail {
     models,
     participation: participation(ctx, task.id, rounds, submissions),
     privacy: privacySummary(definition, summary.roundsPublished),
+    sites: siteStandings(ctx, task),
   };
+}
+
+function activityWords(site: SiteRow, now: number): string | null {
+  const state = freshState(site, now);
+  return state ? ACTIVITY_WORDS[state] : null;
 }
 
 function participation(
@@ -260,7 +284,7 @@ export function privacySummary(definition: TaskDefinition, publishedRounds: numb
     (typeof masked === 'object' && masked !== null && (masked as { enabled?: unknown }).enabled !== false)
       ? "on: the hub learns only the sum of the sites' updates"
       : 'off: updates are encrypted to the hub, not masked';
-  if (!dp) return { secureAggregation, differentialPrivacy: null, budget: null };
+  if (!dp) return { secureAggregation, differentialPrivacy: null, budget: null, warning: null };
   const spent = privacySpentAfter(dp, publishedRounds);
   return {
     secureAggregation,
@@ -275,5 +299,6 @@ export function privacySummary(definition: TaskDefinition, publishedRounds: numb
       roundsAllowed: spent.roundsAllowed,
       rounds: spent.rounds,
     },
+    warning: privacyBudgetWarning(definition),
   };
 }

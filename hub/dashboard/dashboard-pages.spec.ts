@@ -103,6 +103,16 @@ describe('hub dashboard pages', () => {
     expect(page).toContain(`/dashboard/tasks/${fed.taskId}/models/2/tfjs.tar`);
   });
 
+  it('task: marks the best model version by the federated AUC', async () => {
+    const page = (await client.get(`/dashboard/tasks/${fed.taskId}`)).text;
+    expect(page).toContain('The best version is<strong>2</strong>, by the sites');
+    expect(page).toContain('highest AUC, 0.830');
+    expect(page).toMatch(
+      /<th scope="row" class="num">2<br \/><span class="state state-ok">best<\/span><\/th>/,
+    );
+    expect(page.match(/>best</g)?.length).toBe(1);
+  });
+
   it('task with differential privacy: the budget spent so far, from the task definition', async () => {
     const task = createTask(
       fed.testHub.hub.ctx,

@@ -8,6 +8,7 @@ import type { HubApp } from '../server/http-plumbing.ts';
 import { DashboardAuth, type DashboardAuthOptions } from './dashboard-auth.ts';
 import { dashboardAsset } from './dashboard-assets.ts';
 import { DashboardError } from './dashboard-errors.ts';
+import { registerActionRoutes } from './action-routes.ts';
 import { registerPageRoutes } from './page-routes.ts';
 import { DASHBOARD_SECURITY_HEADERS } from './security-headers.ts';
 import { trackSitePresence } from './site-presence.ts';
@@ -94,6 +95,7 @@ export function registerDashboard(app: HubApp, ctx: HubContext, options: Dashboa
         guarded.addHook('preHandler', auth.guard);
         guarded.post('/logout', auth.logout);
         registerPageRoutes(guarded, ctx, auth);
+        registerActionRoutes(guarded, ctx, auth);
       });
     },
     { prefix: DASHBOARD_PREFIX },

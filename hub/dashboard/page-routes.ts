@@ -57,11 +57,19 @@ export function registerPageRoutes(scope: FastifyInstance, ctx: HubContext, auth
     }),
   );
 
+  /** The sentence an action left for the next page, shown once. */
+  const notice = (request: FastifyRequest): string | undefined => {
+    const session = auth.sessionOf(request);
+    const text = session.notice;
+    session.notice = undefined;
+    return text;
+  };
+
   scope.get('/sites', (request, reply) =>
     send(request, reply, {
       title: 'Sites',
       current: 'sites',
-      content: sitesContent(hubSummary(ctx), siteSummaries(ctx), ctx.now()),
+      content: sitesContent(hubSummary(ctx), siteSummaries(ctx), ctx.now(), notice(request)),
     }),
   );
 
@@ -69,6 +77,7 @@ export function registerPageRoutes(scope: FastifyInstance, ctx: HubContext, auth
     const session = auth.sessionOf(request);
     const created = session.flash;
     session.flash = undefined;
+    const shown = notice(request);
     return send(
       request,
       reply,
@@ -82,6 +91,7 @@ export function registerPageRoutes(scope: FastifyInstance, ctx: HubContext, auth
           now: ctx.now(),
           ...(created ? { created } : {}),
           ...(error ? { error } : {}),
+          ...(shown ? { notice: shown } : {}),
         }),
       },
       error ? 400 : 200,
@@ -123,7 +133,11 @@ export function registerPageRoutes(scope: FastifyInstance, ctx: HubContext, auth
   });
 
   scope.get('/tasks', (request, reply) =>
-    send(request, reply, { title: 'Tasks', current: 'tasks', content: tasksContent(taskSummaries(ctx)) }),
+    send(request, reply, {
+      title: 'Tasks',
+      current: 'tasks',
+      content: tasksContent(taskSummaries(ctx), notice(request)),
+    }),
   );
 
   scope.get('/tasks/:taskId', (request, reply) => {
@@ -132,7 +146,7 @@ export function registerPageRoutes(scope: FastifyInstance, ctx: HubContext, auth
     return send(request, reply, {
       title: `Task ${detail.summary.name}`,
       current: 'tasks',
-      content: taskContent(detail, ctx.now()),
+      content: taskContent(detail, ctx.now(), notice(request)),
       charts: true,
     });
   });

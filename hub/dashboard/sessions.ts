@@ -25,6 +25,8 @@ export interface Session {
   lastSeenAt: number;
   /** A token just made, shown once on the next page and then forgotten. */
   flash?: { token: string; siteName: string | null; expiresAt: string } | undefined;
+  /** A sentence for the next page after an action (what was done), shown once. */
+  notice?: string | undefined;
 }
 
 export type SessionLookup =

@@ -12,6 +12,7 @@ import { keepNewFilesPrivate, tightenHubFolder } from '../setup/index.ts';
 import { admitBodies, type BodyAdmissionOptions } from './body-admission.ts';
 import type { BodyBudget } from './body-budget.ts';
 import { installErrorHandling, type HubApp } from './http-plumbing.ts';
+import { registerHeartbeatRoute } from './heartbeat-routes.ts';
 import { registerSecAggRoutes } from './secagg-routes.ts';
 import { registerSiteRoutes } from './site-routes.ts';
 
@@ -88,6 +89,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   };
   registerSiteRoutes(app, ctx, closing.signal, (taskId) => advanceTask(ctx, taskId, onEvent));
   registerSecAggRoutes(app, ctx, (taskId) => advanceTask(ctx, taskId, onEvent));
+  registerHeartbeatRoute(app, ctx);
   registerDashboard(app, ctx, options.dashboard);
   const advance = () => advanceAllTasks(ctx, onEvent);
   await advance();

@@ -14,7 +14,7 @@ export { openHubDatabase, type HubDatabase } from './hub-database.ts';
 export { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.ts';
 export type { EvaluationRow, ModelRow } from './model-rows.ts';
 export type { ClipNormRow, PrivacyLedgerRow } from './privacy-rows.ts';
-export type { SiteRow, TaskSiteRow, TokenRow } from './site-rows.ts';
+export type { SiteRow, SiteTaskDecisionRow, TaskSiteRow, TokenRow } from './site-rows.ts';
 export type { RoundRow, TaskRow } from './task-rows.ts';
 export type { SubmissionRow, UploadRow } from './upload-rows.ts';
 

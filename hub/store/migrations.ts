@@ -251,6 +251,31 @@ export const MIGRATIONS: readonly Migration[] = [
         CHECK (norm_action IS NULL OR norm_action IN ('within', 'clipped', 'refused'));
     `,
   },
+  {
+    version: 6,
+    name: 'coordinator actions and site presence (revoked tokens, removed sites, heartbeats, task decisions)',
+    sql: `
+      -- A token the coordinator revoked before it was used: enrollment refuses it.
+      ALTER TABLE enrollment_tokens ADD COLUMN revoked_at TEXT;
+      -- A removed site keeps its row (its past updates and evaluations point at it), but no request
+      -- signed with its key is accepted any more.
+      ALTER TABLE sites ADD COLUMN removed_at TEXT;
+      -- The site's latest signed heartbeat: when, and what it said it was doing (never patient data).
+      ALTER TABLE sites ADD COLUMN heartbeat_at TEXT;
+      ALTER TABLE sites ADD COLUMN heartbeat_state TEXT
+        CHECK (heartbeat_state IS NULL OR heartbeat_state IN
+          ('idle', 'waiting-for-approval', 'training', 'paused', 'error'));
+      -- What a site's heartbeat says about each task it was offered: approved, declined, or that it
+      -- cannot take part (no training images for the task's labels).
+      CREATE TABLE site_task_decisions (
+        site_id TEXT NOT NULL REFERENCES sites (id),
+        task_id TEXT NOT NULL,
+        decision TEXT NOT NULL CHECK (decision IN ('approved', 'declined', 'cannot-take-part')),
+        reported_at TEXT NOT NULL,
+        PRIMARY KEY (site_id, task_id)
+      ) STRICT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce(

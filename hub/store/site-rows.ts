@@ -1,4 +1,5 @@
 // Enrollment tokens, enrolled sites, request nonces and which sites joined which task.
+import type { SiteActivityState, SiteTaskDecision } from '../../shared/federation/index.ts';
 import type { HubDatabase } from './hub-database.ts';
 
 export interface TokenRow {
@@ -9,6 +10,8 @@ export interface TokenRow {
   expires_at: string;
   used_at: string | null;
   used_by_site: string | null;
+  /** Set when the coordinator revoked the token before it was used. */
+  revoked_at: string | null;
 }
 
 export interface SiteRow {
@@ -19,6 +22,17 @@ export interface SiteRow {
   token_id: string;
   enrolled_at: string;
   last_seen_at: string | null;
+  /** Set when the coordinator removed the site: its signed requests are refused from then on. */
+  removed_at: string | null;
+  heartbeat_at: string | null;
+  heartbeat_state: SiteActivityState | null;
+}
+
+export interface SiteTaskDecisionRow {
+  site_id: string;
+  task_id: string;
+  decision: SiteTaskDecision;
+  reported_at: string;
 }
 
 export interface TaskSiteRow {
@@ -33,7 +47,7 @@ export interface TaskSiteRow {
 export class SiteRows {
   constructor(private readonly db: HubDatabase) {}
 
-  insertToken(row: Omit<TokenRow, 'used_at' | 'used_by_site'>): void {
+  insertToken(row: Omit<TokenRow, 'used_at' | 'used_by_site' | 'revoked_at'>): void {
     this.db
       .prepare(
         `INSERT INTO enrollment_tokens (id, secret_sha256, site_name, created_at, expires_at)
@@ -51,18 +65,42 @@ export class SiteRows {
     return this.db.prepare('SELECT * FROM enrollment_tokens ORDER BY created_at').all() as TokenRow[];
   }
 
-  /** Marks a token used; false when another request used it first. */
+  token(id: string): TokenRow | undefined {
+    return this.db.prepare('SELECT * FROM enrollment_tokens WHERE id = ?').get(id) as TokenRow | undefined;
+  }
+
+  /** Revokes a token not used yet; false when it was used (or revoked) first. */
+  revokeToken(id: string, at: string): boolean {
+    return (
+      this.db
+        .prepare(
+          'UPDATE enrollment_tokens SET revoked_at = ? WHERE id = ? AND used_at IS NULL AND revoked_at IS NULL',
+        )
+        .run(at, id).changes === 1
+    );
+  }
+
+  /** Revokes every unused token made for this site name; how many. */
+  revokeTokensForSiteName(name: string, at: string): number {
+    return this.db
+      .prepare(
+        'UPDATE enrollment_tokens SET revoked_at = ? WHERE site_name = ? AND used_at IS NULL AND revoked_at IS NULL',
+      )
+      .run(at, name).changes;
+  }
+
+  /** Marks a token used; false when another request used it first (or it was revoked). */
   useToken(id: string, siteId: string, at: string): boolean {
     return (
       this.db
         .prepare(
-          'UPDATE enrollment_tokens SET used_at = ?, used_by_site = ? WHERE id = ? AND used_at IS NULL',
+          'UPDATE enrollment_tokens SET used_at = ?, used_by_site = ? WHERE id = ? AND used_at IS NULL AND revoked_at IS NULL',
         )
         .run(at, siteId, id).changes === 1
     );
   }
 
-  insertSite(row: Omit<SiteRow, 'last_seen_at'>): void {
+  insertSite(row: Omit<SiteRow, 'last_seen_at' | 'removed_at' | 'heartbeat_at' | 'heartbeat_state'>): void {
     this.db
       .prepare(
         `INSERT INTO sites (id, name, signing_public_key, exchange_public_key, token_id, enrolled_at)
@@ -90,6 +128,38 @@ export class SiteRows {
 
   touchSite(id: string, at: string): void {
     this.db.prepare('UPDATE sites SET last_seen_at = ? WHERE id = ?').run(at, id);
+  }
+
+  /** Marks a site removed; false when it was already. */
+  removeSite(id: string, at: string): boolean {
+    return (
+      this.db.prepare('UPDATE sites SET removed_at = ? WHERE id = ? AND removed_at IS NULL').run(at, id)
+        .changes === 1
+    );
+  }
+
+  /** Records a heartbeat, and replaces the site's task decisions when it reports them. */
+  recordHeartbeat(
+    id: string,
+    at: string,
+    state: SiteActivityState,
+    decisions?: readonly { taskId: string; decision: SiteTaskDecision }[],
+  ): void {
+    this.db
+      .prepare('UPDATE sites SET heartbeat_at = ?, heartbeat_state = ?, last_seen_at = ? WHERE id = ?')
+      .run(at, state, at, id);
+    if (!decisions) return;
+    this.db.prepare('DELETE FROM site_task_decisions WHERE site_id = ?').run(id);
+    const insert = this.db.prepare(
+      'INSERT OR REPLACE INTO site_task_decisions (site_id, task_id, decision, reported_at) VALUES (?, ?, ?, ?)',
+    );
+    for (const item of decisions) insert.run(id, item.taskId, item.decision, at);
+  }
+
+  taskDecisions(taskId: string): SiteTaskDecisionRow[] {
+    return this.db
+      .prepare('SELECT * FROM site_task_decisions WHERE task_id = ?')
+      .all(taskId) as SiteTaskDecisionRow[];
   }
 
   /** Records a nonce; false when this site already used it (a replayed request). */

@@ -25,6 +25,7 @@ export const hubPaths = {
   complete: (uploadId: string) => `/v1/uploads/${enc(uploadId)}/complete`,
   submissions: (taskId: string) => `/v1/tasks/${enc(taskId)}/submissions`,
   submission: (submissionId: string) => `/v1/submissions/${enc(submissionId)}`,
+  heartbeat: '/v1/heartbeat',
 } as const;
 
 function enc(part: string): string {
@@ -229,3 +230,29 @@ export const submissionViewSchema = z.object({
 });
 export type SubmissionView = z.infer<typeof submissionViewSchema>;
 export const submissionListSchema = z.object({ submissions: z.array(submissionViewSchema) });
+
+/** What a site is doing, as its heartbeat says (never anything about patients or images). */
+export const SITE_ACTIVITY_STATES = ['idle', 'waiting-for-approval', 'training', 'paused', 'error'] as const;
+export type SiteActivityState = (typeof SITE_ACTIVITY_STATES)[number];
+/** A site's answer to a task it was offered; 'cannot-take-part': it has no training images for its labels. */
+export const SITE_TASK_DECISIONS = ['approved', 'declined', 'cannot-take-part'] as const;
+export type SiteTaskDecision = (typeof SITE_TASK_DECISIONS)[number];
+/** Seconds between a site's heartbeats; the hub calls a site offline after a few are missed. */
+export const HEARTBEAT_INTERVAL_SECONDS = 60;
+
+/** POST /v1/heartbeat: signed like every site request, sent about once a minute, also while idle. */
+export const heartbeatRequestSchema = z.object({
+  state: z.enum(SITE_ACTIVITY_STATES),
+  /** The site's decision on the hub's tasks it has decided on (absent: nothing to report). */
+  tasks: z
+    .array(z.object({ taskId: id, decision: z.enum(SITE_TASK_DECISIONS) }))
+    .max(500)
+    .optional(),
+});
+export type HeartbeatRequest = z.infer<typeof heartbeatRequestSchema>;
+export const heartbeatResponseSchema = z.object({
+  hubTime: z.number(),
+  /** When to send the next one. */
+  nextInSeconds: z.number().int().min(1),
+});
+export type HeartbeatResponse = z.infer<typeof heartbeatResponseSchema>;

@@ -19,6 +19,7 @@ import { parseEnrollmentToken } from './enrollment-token.ts';
 import {
   aggregatedMetricsSchema,
   enrollResponseSchema,
+  heartbeatResponseSchema,
   hubInfoSchema,
   hubPaths,
   joinResponseSchema,
@@ -29,6 +30,7 @@ import {
   submissionViewSchema,
   taskListSchema,
   taskViewSchema,
+  type HeartbeatRequest,
   type HubInfo,
   type MetricsRequest,
   type ModelMeta,
@@ -260,6 +262,11 @@ export class HubClient {
     return this.call(submissionListSchema, 'GET', hubPaths.submissions(taskId)).then(
       (list) => list.submissions,
     );
+  }
+
+  /** Tells the hub this site is alive and what it is doing (sent about once a minute, idle or not). */
+  sendHeartbeat(heartbeat: HeartbeatRequest) {
+    return this.call(heartbeatResponseSchema, 'POST', hubPaths.heartbeat, heartbeat);
   }
 
   getSubmission(submissionId: string) {

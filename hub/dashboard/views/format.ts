@@ -31,6 +31,9 @@ export function when(iso: string | null, now: number): SafeHtml {
 
 const TONES: Record<string, string> = {
   online: 'ok',
+  idle: 'ok',
+  removed: 'muted',
+  revoked: 'muted',
   published: 'ok',
   active: 'ok',
   completed: 'ok',

@@ -50,17 +50,20 @@ export function overviewContent(
     ${tasksTable(tasks)}`;
 }
 
-export function sitesContent(hub: HubSummary, sites: SiteSummary[], now: number): SafeHtml {
+export function sitesContent(hub: HubSummary, sites: SiteSummary[], now: number, notice?: string): SafeHtml {
   return html`<h1>Sites</h1>
+    ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
     <p class="lead">
-      ${sites.length} enrolled; a site is online when it reached the hub in the last 3 minutes. Sites prove
-      who they are with an Ed25519 key pinned at enrollment (it does not expire); they trust the hub's
-      certificate, which expires on ${utc(hub.certificateExpiresAt)}.
+      ${hub.sites} enrolled. Each site sends a heartbeat about once a minute, also while it has nothing to do:
+      <strong>online</strong> means it is training, <strong>idle</strong> that it is connected with nothing to
+      do, <strong>offline</strong> that three heartbeats in a row did not arrive. Sites prove who they are
+      with an Ed25519 key pinned at enrollment (it does not expire); they trust the hub's certificate, which
+      expires on ${utc(hub.certificateExpiresAt)}.
     </p>
-    ${sitesTable(sites, now)}`;
+    ${sitesTable(sites, now, true)}`;
 }
 
-function sitesTable(sites: SiteSummary[], now: number): SafeHtml {
+function sitesTable(sites: SiteSummary[], now: number, actions = false): SafeHtml {
   if (sites.length === 0) {
     return html`<p>
       No site has enrolled yet. <a href="${DASHBOARD_PREFIX}/tokens">Make an enrollment token</a> and give it
@@ -71,12 +74,15 @@ function sitesTable(sites: SiteSummary[], now: number): SafeHtml {
     (site) =>
       html`<tr>
         <th scope="row">${site.name}</th>
-        <td>${badge(site.online ? 'online' : 'offline')}</td>
+        <td>
+          ${badge(site.presence)}${site.activity ? html`<span class="hint">${site.activity}</span>` : ''}
+        </td>
         <td>${when(site.lastSeenAt, now)}</td>
         <td>${site.version ?? html`<span class="state-muted">not reported</span>`}</td>
         <td>${when(site.enrolledAt, now)}</td>
         <td class="num">${site.tasks}</td>
         <td class="num">${site.acceptedUpdates}</td>
+        ${actions ? html`<td>${site.presence === 'removed' ? '—' : removeLink(site)}</td>` : ''}
       </tr>`,
   );
   return html`<table aria-label="Sites">
@@ -89,10 +95,17 @@ function sitesTable(sites: SiteSummary[], now: number): SafeHtml {
         <th scope="col">Enrolled</th>
         <th scope="col" class="num">Tasks joined</th>
         <th scope="col" class="num">Updates accepted</th>
+        ${actions ? html`<th scope="col">Actions</th>` : ''}
       </tr>
     </thead>
     <tbody>
       ${rows}
     </tbody>
   </table>`;
+}
+
+function removeLink(site: SiteSummary): SafeHtml {
+  return html`<a href="${DASHBOARD_PREFIX}/sites/${encodeURIComponent(site.id)}/remove"
+    >Remove ${site.name}…</a
+  >`;
 }

@@ -1,6 +1,7 @@
 // One task: what it is, its rounds, charts of the global metrics and of each site's participation
 // (each with a table that says the same in text), its privacy settings and budget, and its models.
 import type { ModelSummary, PrivacySummary, RoundSummary, TaskDetail } from '../dashboard-data.ts';
+import type { SiteStanding } from '../site-standings.ts';
 import { html, jsonScriptContent, type SafeHtml } from '../html.ts';
 import { badge, bytes, metric, when } from './format.ts';
 import { taskHref } from './tasks-view.ts';
@@ -40,12 +41,15 @@ export function taskCharts(detail: TaskDetail): ChartSpec[] {
   ];
 }
 
-export function taskContent(detail: TaskDetail, now: number): SafeHtml {
+export function taskContent(detail: TaskDetail, now: number, notice?: string): SafeHtml {
   const { summary, definition } = detail;
   return html`<h1>Task: ${summary.name}</h1>
     <p class="lead">
       <code>${summary.id}</code> · ${badge(summary.state)} · <a href="${taskHref(summary.id)}">Refresh</a>
+      ${summary.state === 'active' ? html` · <a href="${taskHref(summary.id)}/stop">Stop this task…</a>` : ''}
     </p>
+    ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
+    ${detail.privacy.warning ? html`<p class="notice warn">${detail.privacy.warning}</p>` : ''}
     <section class="panel" aria-labelledby="task-heading">
       <h2 id="task-heading">What the task is</h2>
       <dl class="facts">
@@ -104,6 +108,8 @@ export function taskContent(detail: TaskDetail, now: number): SafeHtml {
     </script>
     <h2>Rounds</h2>
     ${roundsTable(detail.rounds, now)}
+    <h2>Sites</h2>
+    ${standingsTable(detail.sites)}
     <h2>Participation</h2>
     ${participationTable(detail)}
     <h2>Privacy</h2>
@@ -210,10 +216,13 @@ function privacyPanel(privacy: PrivacySummary): SafeHtml {
 function modelsTable(taskId: string, models: ModelSummary[], now: number): SafeHtml {
   if (models.length === 0) return html`<p>No global model yet: the task waits for an initial model.</p>`;
   const base = `${taskHref(taskId)}/models`;
+  const best = models.find((model) => model.best);
   const rows = [...models].reverse().map(
     (model) =>
       html`<tr>
-        <th scope="row" class="num">${model.version}</th>
+        <th scope="row" class="num">
+          ${model.version}${model.best ? html`<br /><span class="state state-ok">best</span>` : ''}
+        </th>
         <td class="num">${model.round}</td>
         <td>${when(model.createdAt, now)}</td>
         <td class="num">${metric(model.loss)}</td>
@@ -230,18 +239,53 @@ function modelsTable(taskId: string, models: ModelSummary[], now: number): SafeH
         </td>
       </tr>`,
   );
-  return html`<table aria-label="Models">
+  return html`<p>
+      ${
+        best
+          ? html`The best version is <strong>${best.version}</strong>, by the sites' federated evaluation
+              (${best.auc !== null ? html`highest AUC, ${metric(best.auc)}` : html`lowest loss, ${metric(best.loss)}`}).`
+          : 'No version has been evaluated by the sites yet.'
+      }
+    </p>
+    <table aria-label="Models">
+      <thead>
+        <tr>
+          <th scope="col" class="num">Version</th>
+          <th scope="col" class="num">From round</th>
+          <th scope="col">Made</th>
+          <th scope="col" class="num">Loss</th>
+          <th scope="col" class="num">Accuracy</th>
+          <th scope="col" class="num">AUC</th>
+          <th scope="col" class="num">Sites evaluated</th>
+          <th scope="col" class="num">Size</th>
+          <th scope="col">Download</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${rows}
+      </tbody>
+    </table>`;
+}
+
+function standingsTable(sites: SiteStanding[]): SafeHtml {
+  if (sites.length === 0) return html`<p>No enrolled site may take part in this task.</p>`;
+  const rows = sites.map(
+    (site) =>
+      html`<tr>
+        <th scope="row">${site.name}</th>
+        <td>${badge(site.presence)}</td>
+        <td><span class="state state-${site.tone}">${site.standing}</span></td>
+      </tr>`,
+  );
+  return html`<table aria-label="Sites and this task">
+    <caption>
+      Each site the task is for: joined, declined, cannot take part, or not heard from
+    </caption>
     <thead>
       <tr>
-        <th scope="col" class="num">Version</th>
-        <th scope="col" class="num">From round</th>
-        <th scope="col">Made</th>
-        <th scope="col" class="num">Loss</th>
-        <th scope="col" class="num">Accuracy</th>
-        <th scope="col" class="num">AUC</th>
-        <th scope="col" class="num">Sites evaluated</th>
-        <th scope="col" class="num">Size</th>
-        <th scope="col">Download</th>
+        <th scope="col">Site</th>
+        <th scope="col">Status</th>
+        <th scope="col">With this task</th>
       </tr>
     </thead>
     <tbody>

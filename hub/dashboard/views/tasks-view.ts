@@ -8,19 +8,22 @@ export function taskHref(taskId: string): string {
   return `${DASHBOARD_PREFIX}/tasks/${encodeURIComponent(taskId)}`;
 }
 
-export function tasksContent(tasks: TaskSummary[]): SafeHtml {
+export function tasksContent(tasks: TaskSummary[], notice?: string): SafeHtml {
   return html`<h1>Tasks</h1>
     <p class="lead">
-      Tasks are defined with <code>radfed hub task create</code>. Open one for its rounds, metrics,
+      Define a task here or with <code>radfed hub task create</code>. Open one for its rounds, metrics,
       participation, privacy and models.
     </p>
+    ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
+    <p><a class="button" href="${DASHBOARD_PREFIX}/tasks/new">New task</a></p>
     ${tasksTable(tasks)}`;
 }
 
 export function tasksTable(tasks: TaskSummary[]): SafeHtml {
   if (tasks.length === 0) {
     return html`<p>
-      No task yet: define one with <code>radfed hub task create --dir HUB --file task.json</code>.
+      No task yet: define one with <b>New task</b>, or with
+      <code>radfed hub task create --dir HUB --file task.json</code>.
     </p>`;
   }
   const rows = tasks.map(

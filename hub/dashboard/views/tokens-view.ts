@@ -18,6 +18,8 @@ export interface TokensPage {
   /** A token just made: its full text, shown this once. */
   created?: { token: string; siteName: string | null; expiresAt: string };
   error?: string;
+  /** Said once after an action (a token revoked). */
+  notice?: string;
   now: number;
 }
 
@@ -35,7 +37,11 @@ export function tokensContent(view: TokensPage): SafeHtml {
         <textarea id="new-token" class="token" readonly>${view.created.token}</textarea>
       </section>`
     : '';
-  const error = view.error ? html`<p class="notice error" role="alert">${view.error}</p>` : '';
+  const error = view.error
+    ? html`<p class="notice error" role="alert">${view.error}</p>`
+    : view.notice
+      ? html`<p class="notice" role="status">${view.notice}</p>`
+      : '';
   const lifetimes = TOKEN_LIFETIMES.map(
     (option) =>
       html`<option value="${option.value}" ${option.value === '24h' ? html` selected` : ''}>
@@ -75,10 +81,10 @@ export function tokensContent(view: TokensPage): SafeHtml {
       </form>
     </section>
     <h2>All tokens</h2>
-    ${tokensTable(view.tokens, view.now)}`;
+    ${tokensTable(view.tokens, view.now, view.csrfToken)}`;
 }
 
-function tokensTable(tokens: TokenSummary[], now: number): SafeHtml {
+function tokensTable(tokens: TokenSummary[], now: number, csrfToken: string): SafeHtml {
   if (tokens.length === 0) return html`<p>No token has been made yet.</p>`;
   const rows = tokens.map(
     (token) =>
@@ -89,6 +95,20 @@ function tokensTable(tokens: TokenSummary[], now: number): SafeHtml {
         <td>${when(token.createdAt, now)}</td>
         <td>${when(token.expiresAt, now)}</td>
         <td>${token.usedBySite ? html`${token.usedBySite}, ${when(token.usedAt, now)}` : '—'}</td>
+        <td>
+          ${
+            token.state === 'unused'
+              ? html`<form
+                  class="inline"
+                  method="post"
+                  action="${DASHBOARD_PREFIX}/tokens/${encodeURIComponent(token.id)}/revoke"
+                >
+                  <input type="hidden" name="csrf" value="${csrfToken}" />
+                  <button type="submit" class="quiet" aria-label="Revoke token ${token.id}">Revoke</button>
+                </form>`
+              : '—'
+          }
+        </td>
       </tr>`,
   );
   return html`<table aria-label="Enrollment tokens">
@@ -100,6 +120,7 @@ function tokensTable(tokens: TokenSummary[], now: number): SafeHtml {
         <th scope="col">Made</th>
         <th scope="col">Expires</th>
         <th scope="col">Used by</th>
+        <th scope="col">Actions</th>
       </tr>
     </thead>
     <tbody>

@@ -1,0 +1,136 @@
+// The dashboard's "new task" form: its fields, how they become a task definition (the same JSON a
+// task.json holds), and where each problem of checkTaskDefinition (task-checks.ts, which
+// `radfed hub task create` uses too) is shown: beside the field its path belongs to.
+import type { TaskDefinitionInput } from '../../shared/federation/index.ts';
+import type { TaskProblem } from '../task-checks.ts';
+import type { FormBody } from './dashboard-auth.ts';
+
+export const STRATEGY_CHOICES = [
+  { value: 'fedavg', label: 'FedAvg (weighted mean)' },
+  { value: 'fedprox', label: 'FedProx (FedAvg with a proximal term, needs μ)' },
+  { value: 'fedavgm', label: 'FedAvgM (server momentum)' },
+  { value: 'fedadam', label: 'FedAdam (Adam on the server)' },
+  { value: 'fedbn', label: 'FedBN (batch norm stays at each site)' },
+  { value: 'cyclic', label: 'Cyclic weight transfer' },
+  { value: 'median', label: 'Median (robust; no secure aggregation)' },
+  { value: 'trimmed-mean', label: 'Trimmed mean (robust; no secure aggregation)' },
+  { value: 'krum', label: 'Krum (robust; no secure aggregation)' },
+] as const;
+
+export const MODEL_CHOICES = ['reference-cnn', 'resnet-small'] as const;
+
+/** Form field → the definition path it sets (the longest matching path wins for a problem). */
+export const FIELD_PATHS: Record<string, string> = {
+  name: 'name',
+  description: 'description',
+  model: 'model',
+  inputSize: 'input',
+  labels: 'labels',
+  rounds: 'rounds',
+  localEpochs: 'localEpochs',
+  batchSize: 'batchSize',
+  optimizer: 'optimizer.name',
+  learningRate: 'optimizer',
+  strategy: 'strategy',
+  mu: 'strategy.mu',
+  quorum: 'quorum',
+  roundDeadlineSeconds: 'roundDeadlineSeconds',
+  maxUpdateNorm: 'maxUpdateNorm',
+  sites: 'sites',
+  secureAggregation: 'privacy.secureAggregation',
+  differentialPrivacy: 'privacy.differentialPrivacy',
+  noiseMultiplier: 'privacy.differentialPrivacy.noiseMultiplier',
+  clipNorm: 'privacy.differentialPrivacy.clipNorm',
+  epsilon: 'privacy.differentialPrivacy.budget.epsilon',
+  delta: 'privacy.differentialPrivacy.budget.delta',
+};
+
+/** What the form starts with: a small FedAvg task with secure aggregation and no differential privacy. */
+export const FORM_DEFAULTS: FormBody = {
+  model: 'reference-cnn',
+  inputSize: '128',
+  rounds: '20',
+  localEpochs: '1',
+  batchSize: '16',
+  optimizer: 'adam',
+  learningRate: '0.001',
+  strategy: 'fedavg',
+  quorum: '2',
+  roundDeadlineSeconds: '3600',
+  secureAggregation: 'on',
+  clipNorm: '1',
+  noiseMultiplier: '4',
+  epsilon: '8',
+  delta: '0.00001',
+};
+
+const text = (form: FormBody, name: string): string => (form[name] ?? '').trim();
+
+/** A number field: blank is absent (the check says it is required), text that is no number stays text. */
+function numeric(form: FormBody, name: string): number | string | undefined {
+  const value = text(form, name);
+  if (value === '') return undefined;
+  const number = Number(value);
+  return Number.isFinite(number) ? number : value;
+}
+
+/** A list typed one per line or separated by commas. */
+function list(form: FormBody, name: string): string[] {
+  return text(form, name)
+    .split(/[\n,]/)
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
+export function definitionFromForm(form: FormBody): TaskDefinitionInput {
+  const strategy = text(form, 'strategy');
+  const sites = list(form, 'sites');
+  const description = text(form, 'description');
+  const dp = form.differentialPrivacy === 'on';
+  const input = {
+    name: text(form, 'name'),
+    ...(description ? { description } : {}),
+    model: { name: text(form, 'model') },
+    input: { size: numeric(form, 'inputSize') },
+    labels: list(form, 'labels'),
+    rounds: numeric(form, 'rounds'),
+    localEpochs: numeric(form, 'localEpochs'),
+    batchSize: numeric(form, 'batchSize'),
+    optimizer: { name: text(form, 'optimizer'), learningRate: numeric(form, 'learningRate') },
+    strategy: strategy === 'fedprox' ? { name: strategy, mu: numeric(form, 'mu') } : { name: strategy },
+    quorum: numeric(form, 'quorum'),
+    roundDeadlineSeconds: numeric(form, 'roundDeadlineSeconds'),
+    ...(text(form, 'maxUpdateNorm') ? { maxUpdateNorm: numeric(form, 'maxUpdateNorm') } : {}),
+    privacy: {
+      secureAggregation: form.secureAggregation === 'on',
+      differentialPrivacy: dp
+        ? {
+            clipNorm: numeric(form, 'clipNorm'),
+            noiseMultiplier: numeric(form, 'noiseMultiplier'),
+            budget: { epsilon: numeric(form, 'epsilon'), delta: numeric(form, 'delta') },
+          }
+        : null,
+    },
+    ...(sites.length > 0 ? { sites } : {}),
+  };
+  // Built from form text: checkTaskDefinition validates every part before anything uses it.
+  return input as unknown as TaskDefinitionInput;
+}
+
+/** Each problem under the form field it belongs to; '' holds those no field owns. */
+export function problemsByField(problems: readonly TaskProblem[]): Map<string, string[]> {
+  const byField = new Map<string, string[]>();
+  for (const problem of problems) {
+    let owner = '';
+    let longest = -1;
+    for (const [field, path] of Object.entries(FIELD_PATHS)) {
+      const owns = problem.path === path || problem.path.startsWith(`${path}.`);
+      if (owns && path.length > longest) {
+        owner = field;
+        longest = path.length;
+      }
+    }
+    byField.set(owner, [...(byField.get(owner) ?? []), problem.message]);
+  }
+  return byField;
+}

@@ -8,6 +8,8 @@ export interface AuditEntryView {
   /** The entry's detail as JSON text (it holds no patient identifier, by the log's own rule). */
   detail: string;
   hash: string;
+  /** The entry in one plain sentence, without the person (shown beside it) or a full stop. */
+  sentence: string;
 }
 
 export interface AuditQueryView {

@@ -28,3 +28,4 @@ export {
   type UpdatePrivacy,
   type UpdateSent,
 } from './audit-events.ts';
+export { auditSentence, sizeInWords, SENTENCE_KINDS } from './audit-sentence.ts';

@@ -74,3 +74,27 @@ describe('audit:verify and audit:export-csv', () => {
     expect(await site.call(IpcChannel.auditVerify, undefined)).toEqual({ ok: true, entries: 10 });
   });
 });
+
+describe('sentences and the CSV columns', () => {
+  it('gives each entry one plain sentence, and the search finds it by its kind and words', async () => {
+    const page = await search({ type: 'consent.withdrawn' });
+    expect(page.entries[0]?.sentence).toBe('Patient RF0123456789ABCDEF withdrew consent');
+    const created = await search({ type: 'site.created' });
+    expect(created.entries[0]?.sentence).toMatch(/^Site created, consent policy /);
+  });
+
+  it('exports the same seven columns as before, one row per entry, with no sentence column', async () => {
+    const { csv } = await site.call(IpcChannel.auditExportCsv, undefined);
+    const [header, ...rows] = csv.trimEnd().split('\r\n');
+    expect(header).toBe('seq,time,actor,type,detail,prev_hash,hash');
+    const entries = site.agent.audit.list();
+    expect(rows).toHaveLength(entries.length - 1); // the export's own entry comes after it
+    for (const [i, row] of rows.entries()) {
+      const e = entries[i]!;
+      const detail = `"${JSON.stringify(e.detail).replaceAll('"', '""')}"`;
+      const plain = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
+      const empty = JSON.stringify(e.detail) === '{}' ? '{}' : detail;
+      expect(row).toBe([String(e.seq), e.time, plain(e.actor), e.type, empty, e.prevHash, e.hash].join(','));
+    }
+  });
+});

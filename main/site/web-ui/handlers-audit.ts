@@ -2,7 +2,13 @@
 // type and time, a page at a time; verify the chain; export the whole log as CSV (its hashes included,
 // so the copy can be verified elsewhere). Exporting is itself audited.
 import type { AuditEntryView, AuditPage, AuditQueryView } from '../../../shared/ipc/index.ts';
-import { commandActor, recordExport, type AuditLog } from '../audit/index.ts';
+import {
+  auditSentence,
+  commandActor,
+  recordExport,
+  type AuditDetail,
+  type AuditLog,
+} from '../audit/index.ts';
 import type { IngestSite } from '../ingest/index.ts';
 import type { IpcHandlers } from './ipc-handlers.ts';
 
@@ -61,10 +67,19 @@ export function searchAudit(site: IngestSite, query: AuditQueryView): AuditPage 
       .pluck()
       .get(...params) ?? 0;
   const entries = db
-    .prepare<unknown[], AuditEntryView>(
+    .prepare<unknown[], Omit<AuditEntryView, 'sentence'>>(
       `SELECT seq, time, actor, type, detail, hash FROM audit_log ${filter} ORDER BY seq DESC LIMIT ? OFFSET ?`,
     )
-    .all(...params, query.pageSize, (query.page - 1) * query.pageSize);
+    .all(...params, query.pageSize, (query.page - 1) * query.pageSize)
+    .map((row) => ({ ...row, sentence: sentenceOf(row) }));
   const types = db.prepare<[], string>('SELECT DISTINCT type FROM audit_log ORDER BY type').pluck().all();
   return { entries, total, page: query.page, pageSize: query.pageSize, types };
+}
+
+function sentenceOf(row: { type: string; detail: string }): string {
+  try {
+    return auditSentence({ type: row.type, detail: JSON.parse(row.detail) as AuditDetail });
+  } catch {
+    return auditSentence({ type: row.type, detail: {} }); // the chain check reports a damaged detail
+  }
 }

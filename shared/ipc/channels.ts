@@ -20,6 +20,7 @@ import type {
   WithdrawResult,
 } from './consent-view.ts';
 import type { DeidReport, HeaderComparison, HeaderSource, ImportProgress } from './studies-view.ts';
+import type { StoredStudiesView, StudyThumbnailView } from './stored-studies-view.ts';
 import type {
   CohortView,
   LabelImportRequest,
@@ -50,6 +51,8 @@ export const IpcChannel = {
   studiesImportProgress: 'studies:import-progress',
   studiesReport: 'studies:report',
   studiesHeader: 'studies:header',
+  studiesList: 'studies:list',
+  studiesThumbnail: 'studies:thumbnail',
   consentList: 'consent:list',
   consentHistory: 'consent:history',
   consentImport: 'consent:import',
@@ -101,6 +104,10 @@ export interface IpcContract {
   'studies:import-progress': { request: { importId: string }; response: ImportProgress };
   'studies:report': { request: undefined; response: DeidReport };
   'studies:header': { request: HeaderSource; response: HeaderComparison };
+  /** The studies the research store holds, newest first, by pseudonym only. */
+  'studies:list': { request: undefined; response: StoredStudiesView };
+  /** A stored study's thumbnail, rendered in the agent from its de-identified research copy. */
+  'studies:thumbnail': { request: { key: string }; response: StudyThumbnailView };
   'consent:list': { request: undefined; response: ConsentRegisterView };
   'consent:history': { request: { pseudonym: string }; response: ConsentHistoryView };
   /** The consent export's bytes, base64: read by the page from a file the person picked. */

@@ -8,6 +8,7 @@ export type * from './audit-view.ts';
 export type * from './cohort-view.ts';
 export type * from './first-day-view.ts';
 export type * from './held-view.ts';
+export type * from './stored-studies-view.ts';
 export {
   IpcChannel,
   IPC_CHANNEL_NAMES,

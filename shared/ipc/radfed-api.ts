@@ -33,6 +33,7 @@ import type {
 } from './cohort-view.ts';
 import type { FirstDayView, FolderChoice, FolderListing } from './first-day-view.ts';
 import type { HeldActionResult, HeldPreviewView, HeldQueueView } from './held-view.ts';
+import type { StoredStudiesView, StudyThumbnailView } from './stored-studies-view.ts';
 
 export interface RadfedApi {
   readonly site: {
@@ -82,6 +83,10 @@ export interface RadfedApi {
     report(): Promise<DeidReport>;
     /** One instance's header before and after de-identification, identified values masked. */
     header(source: HeaderSource): Promise<HeaderComparison>;
+    /** The studies the research store holds, newest first. */
+    list(): Promise<StoredStudiesView>;
+    /** A stored study's thumbnail (PNG), rendered in the agent from the de-identified copy. */
+    thumbnail(key: string): Promise<StudyThumbnailView>;
   };
   readonly consent: {
     register(): Promise<ConsentRegisterView>;
@@ -181,6 +186,8 @@ export function createRadfedApi(invoke: IpcInvoke): RadfedApi {
       importProgress: (importId: string) => call(IpcChannel.studiesImportProgress, { importId }),
       report: () => call(IpcChannel.studiesReport, undefined),
       header: (source: HeaderSource) => call(IpcChannel.studiesHeader, source),
+      list: () => call(IpcChannel.studiesList, undefined),
+      thumbnail: (key: string) => call(IpcChannel.studiesThumbnail, { key }),
     }),
     consent: Object.freeze({
       register: () => call(IpcChannel.consentList, undefined),

@@ -5,6 +5,7 @@ import type { IpcChannelName, IpcRequest } from './channels.ts';
 import { cohortSchemas } from './cohort-schemas.ts';
 import { firstDaySchemas } from './first-day-schemas.ts';
 import { heldSchemas } from './held-schemas.ts';
+import { storedStudiesSchemas } from './stored-studies-schemas.ts';
 import { setupAndFederationSchemas } from './setup-schemas.ts';
 
 // Built inside a pure call so that the renderer bundle, which imports this door only for the API
@@ -59,4 +60,5 @@ export const ipcRequestSchemas: { readonly [C in IpcChannelName]: z.ZodType<IpcR
       ...cohortSchemas(),
       ...firstDaySchemas(),
       ...heldSchemas(),
+      ...storedStudiesSchemas(),
     }))();

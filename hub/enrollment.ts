@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import {
   formatEnrollmentToken,
   sha256Hex,
+  type EnrollCheckRequest,
+  type EnrollCheckResponse,
   type EnrollRequest,
   type EnrollResponse,
 } from '../shared/federation/index.ts';
@@ -44,50 +46,68 @@ export function createEnrollmentToken(
   return { token, tokenId, siteName: options.siteName ?? null, expiresAt };
 }
 
+/**
+ * Whether a token would be accepted now, for this site name when given, without using it: the setup
+ * wizard's "Check the connection" asks before the site exists, so an expired or used token is caught
+ * before anything is made. The token's secret is 32 random bytes, so this answers nothing to a guesser.
+ */
+export function checkEnrollmentToken(ctx: HubContext, request: EnrollCheckRequest): EnrollCheckResponse {
+  const token = usableToken(ctx, request.tokenSecret, request.siteName?.trim());
+  return { valid: true, expiresAt: token.expires_at, siteName: token.site_name };
+}
+
+/** The token row when a site may enroll with it (under this name, when given); else a refusal in words. */
+function usableToken(ctx: HubContext, tokenSecret: string, siteName: string | undefined) {
+  const { store } = ctx;
+  const token = store.sites.tokenBySecretHash(sha256Hex(tokenSecret));
+  if (!token) {
+    throw unauthorised(
+      'unknown-token',
+      'This enrollment token is not known to this hub; check that you copied all of it, and that it is for this hub.',
+    );
+  }
+  if (token.revoked_at) {
+    throw unauthorised(
+      'token-revoked',
+      'This enrollment token was revoked by the coordinator; ask them for a new one.',
+    );
+  }
+  if (token.used_at) {
+    throw unauthorised(
+      'token-used',
+      `This enrollment token was already used on ${token.used_at.slice(0, 16).replace('T', ' ')} UTC; a token works once. Ask the coordinator for a new one.`,
+    );
+  }
+  if (Date.parse(token.expires_at) <= ctx.now()) {
+    throw unauthorised(
+      'token-expired',
+      `This enrollment token expired on ${token.expires_at.slice(0, 16).replace('T', ' ')} UTC; ask the coordinator for a new one.`,
+    );
+  }
+  if (siteName === undefined) return token;
+  if (token.site_name !== null && token.site_name !== siteName) {
+    throw forbidden(
+      'token-for-other-site',
+      `This enrollment token is for the site "${token.site_name}", not "${siteName}".`,
+    );
+  }
+  const sameName = store.sites.siteByName(siteName);
+  if (sameName) {
+    throw conflict(
+      'site-name-taken',
+      sameName.removed_at
+        ? `A site named "${siteName}" was removed from this hub, and its name stays with its past rounds; enroll under another name.`
+        : `A site named "${siteName}" is already enrolled; choose another name.`,
+    );
+  }
+  return token;
+}
+
 export function enrollSite(ctx: HubContext, request: EnrollRequest): EnrollResponse {
   const { store } = ctx;
   const siteName = request.siteName.trim();
   return store.transaction(() => {
-    const token = store.sites.tokenBySecretHash(sha256Hex(request.tokenSecret));
-    if (!token) {
-      throw unauthorised(
-        'unknown-token',
-        'This enrollment token is not known to this hub; check that you copied all of it, and that it is for this hub.',
-      );
-    }
-    if (token.used_at) {
-      throw unauthorised(
-        'token-used',
-        `This enrollment token was already used on ${token.used_at.slice(0, 16).replace('T', ' ')} UTC; a token works once. Ask the coordinator for a new one.`,
-      );
-    }
-    if (token.revoked_at) {
-      throw unauthorised(
-        'token-revoked',
-        'This enrollment token was revoked by the coordinator; ask them for a new one.',
-      );
-    }
-    if (Date.parse(token.expires_at) <= ctx.now()) {
-      throw unauthorised(
-        'token-expired',
-        `This enrollment token expired on ${token.expires_at.slice(0, 16).replace('T', ' ')} UTC; ask the coordinator for a new one.`,
-      );
-    }
-    if (token.site_name !== null && token.site_name !== siteName) {
-      throw forbidden(
-        'token-for-other-site',
-        `This enrollment token is for the site "${token.site_name}", not "${siteName}".`,
-      );
-    }
-    const sameName = store.sites.siteByName(siteName);
-    if (sameName) {
-      throw conflict(
-        'site-name-taken',
-        sameName.removed_at
-          ? `A site named "${siteName}" was removed from this hub, and its name stays with its past rounds; enroll under another name.`
-          : `A site named "${siteName}" is already enrolled; choose another name.`,
-      );
-    }
+    const token = usableToken(ctx, request.tokenSecret, siteName);
     if (store.sites.siteBySigningKey(request.signingPublicKey)) {
       throw conflict(
         'key-taken',

@@ -8,6 +8,8 @@ import {
   aggregatedMetricsSchema,
   completeUploadRequestSchema,
   createUploadRequestSchema,
+  enrollCheckRequestSchema,
+  enrollCheckResponseSchema,
   enrollRequestSchema,
   enrollResponseSchema,
   hubInfoSchema,
@@ -22,7 +24,7 @@ import {
   taskViewSchema,
   uploadStatusSchema,
 } from '../../shared/federation/index.ts';
-import { enrollSite } from '../enrollment.ts';
+import { checkEnrollmentToken, enrollSite } from '../enrollment.ts';
 import type { HubContext } from '../hub-context.ts';
 import { badRequest, forbidden, notFound, unprocessable } from '../hub-errors.ts';
 import { findModel, modelMeta, recordEvaluation } from '../model-registry.ts';
@@ -83,6 +85,11 @@ export function registerSiteRoutes(
   app.post('/v1/enroll', { config: { unsigned: true } }, (request, reply) => {
     const body = parseJsonBody(enrollRequestSchema, rawBody(request));
     return sendJson(reply, enrollResponseSchema, enrollSite(ctx, body), 201);
+  });
+
+  app.post('/v1/enroll/check', { config: { unsigned: true } }, (request, reply) => {
+    const body = parseJsonBody(enrollCheckRequestSchema, rawBody(request));
+    return sendJson(reply, enrollCheckResponseSchema, checkEnrollmentToken(ctx, body));
   });
 
   app.get('/v1/tasks', (request, reply) =>

@@ -2,6 +2,7 @@
 // hub validates what it receives and what it sends against these; the site client validates what it
 // receives. Bodies are JSON, except chunk uploads and model downloads (application/octet-stream).
 import { z } from 'zod';
+import { checkSiteName } from '../site-name.ts';
 import { privacyBudgetViewSchema } from './privacy-accounting.ts';
 import { secaggRoundStatusSchema } from './secagg/secagg-protocol.ts';
 import { taskDefinitionSchema } from './task-schema.ts';
@@ -12,6 +13,8 @@ export const PROTOCOL_VERSION = 1;
 export const hubPaths = {
   info: '/v1/hub',
   enroll: '/v1/enroll',
+  /** Whether a token would be accepted, without using it (the setup wizard's connection check). */
+  enrollCheck: '/v1/enroll/check',
   tasks: '/v1/tasks',
   task: (taskId: string) => `/v1/tasks/${enc(taskId)}`,
   join: (taskId: string) => `/v1/tasks/${enc(taskId)}/join`,
@@ -54,12 +57,13 @@ export const hubInfoSchema = z.object({
 });
 export type HubInfo = z.infer<typeof hubInfoSchema>;
 
-export const siteNameSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .max(100)
-  .regex(/^[\p{L}\p{N} ._-]+$/u, 'letters, digits, spaces, dots, dashes and underscores only');
+/** A site's name: the one rule of shared/site-name.ts (apostrophes, accents and hyphens allowed). */
+export const siteNameSchema = z.string().transform((value, ctx) => {
+  const checked = checkSiteName(value);
+  if (checked.ok) return checked.name;
+  ctx.addIssue({ code: 'custom', message: checked.problem });
+  return z.NEVER;
+});
 
 export const enrollRequestSchema = z.object({
   tokenSecret: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
@@ -71,6 +75,19 @@ export type EnrollRequest = z.infer<typeof enrollRequestSchema>;
 
 export const enrollResponseSchema = z.object({ siteId: id, siteName: z.string(), hub: hubInfoSchema });
 export type EnrollResponse = z.infer<typeof enrollResponseSchema>;
+
+export const enrollCheckRequestSchema = z.object({
+  tokenSecret: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+  siteName: siteNameSchema.optional(),
+});
+export type EnrollCheckRequest = z.infer<typeof enrollCheckRequestSchema>;
+
+export const enrollCheckResponseSchema = z.object({
+  valid: z.literal(true),
+  expiresAt: isoTime,
+  siteName: z.string().nullable(),
+});
+export type EnrollCheckResponse = z.infer<typeof enrollCheckResponseSchema>;
 
 export const TASK_STATES = ['active', 'stopped', 'completed', 'failed'] as const;
 export const ROUND_STATES = ['open', 'collecting', 'aggregating', 'published', 'failed'] as const;

@@ -12,6 +12,7 @@ const aeTitle = z
 const hubCheck = z.strictObject({
   url: z.string().trim().min(1).max(500).optional(),
   token: z.string().trim().min(1).max(4000),
+  siteName: z.string().trim().min(1).max(400).optional(),
 });
 
 const studies = z.discriminatedUnion('kind', [

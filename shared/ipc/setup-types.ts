@@ -17,6 +17,8 @@ export interface SetupState {
   site: {
     name: string;
     consentPolicy: 'opt-in' | 'opt-out' | 'not-set';
+    /** What the consent covers, as the consent form says; null: every use. */
+    consentScope: string | null;
     deidOptions: string[];
     studies: StudiesSource;
     /** True once studies were imported: the de-identification options can no longer change. */
@@ -25,6 +27,8 @@ export interface SetupState {
   hub: { url: string; name: string; siteName: string } | null;
   /** True when hospital IT preset the setup (docs/settings.md): the wizard is skipped. */
   preset: boolean;
+  /** This computer's network addresses (not loopback), for IT configuring the PACS to send here. */
+  networkAddresses: string[];
 }
 
 /** Where studies come from. Files can always be imported by hand; these add an automatic way. */
@@ -37,6 +41,8 @@ export interface HubCheckRequest {
   /** The hub's address; default: the one the token carries. */
   url?: string;
   token: string;
+  /** The name the site will enroll under: the hub says whether the token allows it. */
+  siteName?: string;
 }
 
 export interface HubCheckResult {
@@ -44,6 +50,8 @@ export interface HubCheckResult {
   hubName: string;
   /** The HTTPS proxy the site goes through, or null. */
   viaProxy: string | null;
+  /** When the token stops working (ISO time), as the hub said; null when the hub could not be asked. */
+  expiresAt: string | null;
   /** What was checked, in words. */
   sentence: string;
 }

@@ -1,6 +1,7 @@
 // Every setting RadFed knows, with its rule and built-in value. docs/settings.md is the same table for
 // hospital IT; keep the two together. Keys are flat (`hub.url`) so a locked file names exactly what it locks.
 import { z } from 'zod';
+import { checkSiteName } from '../../../shared/site-name.ts';
 import { AeTitleSchema } from '../../site/store/index.ts';
 import { DEID_OPTIONS } from '../../site/deid/index.ts';
 import type { SettingValue } from '../../../shared/ipc/index.ts';
@@ -20,16 +21,18 @@ const httpsUrl = z
     message: 'it must be an https:// address',
   });
 const deidOption = z.enum(DEID_OPTIONS);
+const siteName = z.string().transform((value, ctx) => {
+  const checked = checkSiteName(value);
+  if (checked.ok) return checked.name;
+  // The rule's sentence reads as a whole; the store adds "cannot be used:" before it.
+  ctx.addIssue({ code: 'custom', message: checked.problem.replace(/\.$/, '') });
+  return z.NEVER;
+});
 
 export const SETTING_CATALOGUE = {
   'site.folder': { schema: path.nullable(), builtIn: null },
-  'site.name': {
-    schema: text(200)
-      // eslint-disable-next-line no-control-regex
-      .refine((value) => !/[\u0000-\u001f]/.test(value), { message: 'it must be one line' })
-      .nullable(),
-    builtIn: null,
-  },
+  // The one name rule (shared/site-name.ts), so IT's preset name is one the wizard and the hub accept.
+  'site.name': { schema: siteName.nullable(), builtIn: null },
   'site.consentPolicy': { schema: z.enum(['opt-in', 'opt-out']).nullable(), builtIn: null },
   'site.consentScope': { schema: text(200).nullable(), builtIn: null },
   'site.deidOptions': {

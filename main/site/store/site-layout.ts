@@ -16,6 +16,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { checkSiteName } from '../../../shared/site-name.ts';
 import { parseDeidOptions, type DeidOption } from '../deid/index.ts';
 import { loadOrCreateSiteSecret, readSiteSecret } from '../secret/index.ts';
 import { AuditLog, commandActor } from '../audit/index.ts';
@@ -102,14 +103,10 @@ export function initSite(
   options: InitSiteOptions,
 ): { directory: string; config: SiteConfig } {
   const paths = sitePaths(directory);
-  const name = options.name.trim();
-  // eslint-disable-next-line no-control-regex
-  if (name === '' || name.length > 200 || /[\u0000-\u001f]/.test(name)) {
-    throw new SiteError(
-      'bad-name',
-      'The site name must be 1 to 200 characters on one line, e.g. "St Mary Radiology".',
-    );
-  }
+  // The one name rule (shared/site-name.ts), as the wizard, Settings and the hub apply it.
+  const checkedName = checkSiteName(options.name);
+  if (!checkedName.ok) throw new SiteError('bad-name', `${checkedName.problem} Nothing was created.`);
+  const name = checkedName.name;
   // Unknown or conflicting options would make a site that cannot be opened: refuse them up front.
   const deidOptions = parseDeidOptions(options.deidOptions);
   const consent = checkConsentChoice(options);

@@ -11,6 +11,8 @@ import type {
   SetupState,
   StudySourcesView,
 } from '../../../shared/ipc/index.ts';
+import type { SettingsPort } from './handlers-settings.ts';
+import { refuseLockedChanges } from './setup-locks.ts';
 
 /** What setup:* needs; SiteSession satisfies it. */
 export interface SetupPort {
@@ -50,7 +52,12 @@ export class ServiceUnavailableError extends Error {
   }
 }
 
-export function createSetupHandlers(setup: SetupPort | undefined, federation: FederationPort | undefined) {
+export function createSetupHandlers(
+  setup: SetupPort | undefined,
+  federation: FederationPort | undefined,
+  /** IT's locks: a locked key of the site cannot be changed through setup:finish (Settings, wizard). */
+  settings?: Pick<SettingsPort, 'view'>,
+) {
   const setupPort = (): SetupPort => {
     if (!setup) throw new ServiceUnavailableError('setup service');
     return setup;
@@ -64,7 +71,11 @@ export function createSetupHandlers(setup: SetupPort | undefined, federation: Fe
     'setup:state': () => setupPort().state(),
     'setup:check-hub': (request: HubCheckRequest) => setupPort().checkHub(request),
     'setup:device': () => setupPort().device(),
-    'setup:finish': (request: SetupRequest) => setupPort().finish(request),
+    'setup:finish': (request: SetupRequest) => {
+      const port = setupPort();
+      if (settings) refuseLockedChanges(request, port.state(), settings.view());
+      return port.finish(request);
+    },
     'federation:tasks': () => federationPort().tasks(),
     'federation:approve': ({ taskId }: { taskId: string }) => federationPort().approve(taskId),
     'federation:decline': ({ taskId }: { taskId: string }) => federationPort().decline(taskId),

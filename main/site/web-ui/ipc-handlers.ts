@@ -55,7 +55,7 @@ export function createIpcHandlers(agent: SiteAgentPort, ports: IpcServicePorts =
   return Object.freeze({
     'site:status': () => agent.status(),
     ...createSettingsHandlers(ports.settings),
-    ...createSetupHandlers(ports.setup, ports.federation),
+    ...createSetupHandlers(ports.setup, ports.federation, ports.settings),
     ...createStudiesHandlers(agent),
     ...createConsentHandlers(agent),
     ...createAuditHandlers(agent),

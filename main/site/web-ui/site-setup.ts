@@ -3,36 +3,19 @@
 // (create or update the site, save where studies come from, enroll with the same code as
 // `radfed site enroll`). Errors keep the federation room's sentences (DNS, proxy, TLS, names, clock).
 import { existsSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import { checkSiteName } from '../../../shared/site-name.ts';
 import type {
   DeviceReport,
-  HubCheckRequest,
-  HubCheckResult,
   SetupRequest,
   SetupResult,
   SetupState,
   StudiesSource,
 } from '../../../shared/ipc/index.ts';
-import {
-  FederationError,
-  fetchPinnedHubCa,
-  hubHttp,
-  hubInfoSchema,
-  hubPaths,
-  assertOk,
-  parseBody,
-  parseEnrollmentToken,
-  publicKeyFingerprint,
-} from '../../../shared/federation/index.ts';
 import { actorFor, AuditLog } from '../audit/index.ts';
 import { parseDeidOptions } from '../deid/index.ts';
-import {
-  enrollSiteWithHub,
-  explainHubError,
-  isEnrolled,
-  loadEnrollment,
-  proxyFor,
-  SyncError,
-} from '../federation/index.ts';
+import { enrollSiteWithHub, isEnrolled, loadEnrollment } from '../federation/index.ts';
+import { checkHubConnection, normaliseHubUrl } from './hub-check.ts';
 import {
   initSite,
   openSite,
@@ -43,9 +26,12 @@ import {
   type SiteConfig,
 } from '../store/index.ts';
 
+// Kept here too: site-session.ts and older callers import the check from this module.
+export { checkHubConnection };
+
 export class SiteSetupError extends Error {
   constructor(
-    readonly code: 'studies-already-imported' | 'invalid-setup',
+    readonly code: 'studies-already-imported' | 'invalid-setup' | 'invalid-site-name',
     message: string,
   ) {
     super(message);
@@ -56,7 +42,14 @@ export class SiteSetupError extends Error {
 export function readSetupState(directory: string, preset = false): SetupState {
   const paths = sitePaths(directory);
   if (!existsSync(paths.config)) {
-    return { stage: 'new', directory: paths.directory, site: null, hub: null, preset };
+    return {
+      stage: 'new',
+      directory: paths.directory,
+      site: null,
+      hub: null,
+      preset,
+      networkAddresses: networkAddresses(),
+    };
   }
   const site = openSite(directory);
   let hasStudies: boolean;
@@ -73,6 +66,7 @@ export function readSetupState(directory: string, preset = false): SetupState {
     site: {
       name: site.config.name,
       consentPolicy: site.config.consentPolicy,
+      consentScope: site.config.consentScope ?? null,
       deidOptions: [...site.config.deidOptions],
       studies: studiesSourceOf(site.config),
       hasStudies,
@@ -81,7 +75,22 @@ export function readSetupState(directory: string, preset = false): SetupState {
       ? { url: enrollment.hubUrl, name: enrollment.hub.name, siteName: enrollment.siteName }
       : null,
     preset,
+    networkAddresses: networkAddresses(),
   };
+}
+
+/** This computer's outside addresses (IPv4 first), for IT to point the PACS at the DICOM receiver. */
+export function networkAddresses(): string[] {
+  const found: { address: string; v4: boolean }[] = [];
+  for (const entries of Object.values(networkInterfaces())) {
+    for (const entry of entries ?? []) {
+      if (entry.internal) continue;
+      // Link-local IPv6 (fe80::) needs an interface suffix no PACS form accepts: leave it out.
+      if (entry.family === 'IPv6' && entry.address.toLowerCase().startsWith('fe80:')) continue;
+      found.push({ address: entry.address, v4: entry.family === 'IPv4' });
+    }
+  }
+  return [...found.filter((f) => f.v4), ...found.filter((f) => !f.v4)].map((f) => f.address);
 }
 
 function studiesSourceOf(config: SiteConfig): StudiesSource {
@@ -91,51 +100,6 @@ function studiesSourceOf(config: SiteConfig): StudiesSource {
   }
   if (config.watch) return { kind: 'watch', folder: config.watch.folder };
   return { kind: 'folder' };
-}
-
-/**
- * Reaches the hub as enrollment would (its CA certificate must carry the token's fingerprint, its signing
- * key likewise) without presenting the token, so it can be run as often as needed.
- */
-export async function checkHubConnection(
-  request: HubCheckRequest,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<HubCheckResult> {
-  const token = parseEnrollmentToken(request.token);
-  const hubUrl = normaliseHubUrl(request.url ?? token.hubUrl);
-  const proxy = proxyFor(hubUrl, env);
-  if (proxy) {
-    // Pinning through a proxy's tunnel is done by enrollment itself; here only the token is checked.
-    return {
-      hubUrl,
-      hubName: 'the hub in the token',
-      viaProxy: proxy.url.host,
-      sentence:
-        `The token is valid. RadFed reaches ${hubUrl} through the proxy ${proxy.url.host}; the connection and the ` +
-        'hub\u2019s certificate are checked when you finish the setup.',
-    };
-  }
-  try {
-    const caPem = await fetchPinnedHubCa(hubUrl, token.caFingerprint);
-    const info = parseBody(
-      hubInfoSchema,
-      assertOk(await hubHttp({ baseUrl: hubUrl, caPem, timeoutMs: 15_000 }, 'GET', hubPaths.info)).body,
-    );
-    if (publicKeyFingerprint(info.signingPublicKey) !== token.signingKeyFingerprint) {
-      throw new FederationError(
-        'pin-mismatch',
-        "The hub's signing key does not match the fingerprint in your token; do not enroll, and check with the coordinator.",
-      );
-    }
-    return {
-      hubUrl,
-      hubName: info.name,
-      viaProxy: null,
-      sentence: `Reached the hub "${info.name}" at ${hubUrl}; its certificate and signing key match your token.`,
-    };
-  } catch (error) {
-    throw explainHubError(error, hubUrl);
-  }
 }
 
 /** The backend and device local training would use on this machine (the trainer's own choice). */
@@ -152,6 +116,11 @@ export async function applySetup(
   options: { actor?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<SetupResult> {
   const actor = options.actor ?? actorFor('site-ui', request.operatorName);
+  // Checked before anything is written: a name the hub would refuse must not create the site first.
+  const checkedName = checkSiteName(request.siteName);
+  if (!checkedName.ok) throw new SiteSetupError('invalid-site-name', checkedName.problem);
+  request = { ...request, siteName: checkedName.name };
+  const hubUrl = request.hub?.url ? normaliseHubUrl(request.hub.url) : undefined;
   const deidOptions = parseDeidOptions(request.deidOptions);
   const done: string[] = [];
   const paths = sitePaths(directory);
@@ -163,7 +132,7 @@ export async function applySetup(
       actor,
       ...(request.consentScope ? { consentScope: request.consentScope } : {}),
     });
-    done.push(`Created the site "${request.siteName.trim()}" in ${paths.directory}.`);
+    done.push(`Created the site "${request.siteName}" in ${paths.directory}.`);
   } else {
     done.push(updateSite(directory, request, deidOptions, actor));
   }
@@ -173,7 +142,7 @@ export async function applySetup(
       siteDir: directory,
       token: request.hub.token,
       actor,
-      ...(request.hub.url ? { hubUrl: normaliseHubUrl(request.hub.url) } : {}),
+      ...(hubUrl ? { hubUrl } : {}),
       ...(options.env ? { env: options.env } : {}),
     });
     done.push(
@@ -198,9 +167,11 @@ function updateSite(directory: string, request: SetupRequest, deidOptions: strin
         'The de-identification options cannot change once studies were imported with the current ones; keep them, or set up a new site folder.',
       );
     }
+    // The request is the whole wanted state: a scope left empty removes the old one.
+    const { consentScope: _scope, ...rest } = config;
     const next: SiteConfig = {
-      ...config,
-      name: request.siteName.trim(),
+      ...rest,
+      name: request.siteName,
       deidOptions,
       consentPolicy: request.consentPolicy,
       ...(request.consentScope ? { consentScope: request.consentScope } : {}),
@@ -256,23 +227,4 @@ function saveStudiesSource(
   } finally {
     site.database.close();
   }
-}
-
-function normaliseHubUrl(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text.includes('://') ? text : `https://${text}`);
-  } catch {
-    throw new SyncError(
-      'hub-problem',
-      `"${text}" is not a hub address; give it like https://hub.example.org:8443.`,
-    );
-  }
-  if (url.protocol !== 'https:') {
-    throw new SyncError(
-      'hub-problem',
-      `The hub speaks HTTPS only; use https://${url.host} instead of ${url.protocol}//.`,
-    );
-  }
-  return url.origin;
 }

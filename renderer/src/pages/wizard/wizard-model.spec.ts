@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { answersFrom, emptyAnswers, stepProblem, summaryLines, toSetupRequest } from './wizard-model.ts';
+import { dateChoiceOf, withDateChoice } from './deid-choices.ts';
+import {
+  answersFrom,
+  emptyAnswers,
+  hubCheckKey,
+  stepProblem,
+  stepProblemField,
+  summaryLines,
+  toSetupRequest,
+} from './wizard-model.ts';
 
 describe('wizard steps', () => {
   it('asks for what each step needs, in words', () => {
@@ -51,10 +60,12 @@ describe('wizard steps', () => {
       stage: 'not-enrolled',
       directory: '/x',
       preset: false,
+      networkAddresses: [],
       hub: null,
       site: {
         name: 'North',
         consentPolicy: 'opt-out',
+        consentScope: 'chest imaging research',
         deidOptions: ['retain-uids'],
         studies: { kind: 'watch', folder: '/drop' },
         hasStudies: false,
@@ -66,5 +77,37 @@ describe('wizard steps', () => {
       studiesKind: 'watch',
       watchFolder: '/drop',
     });
+  });
+
+  it('refuses a hub address without https://, beside the address field', () => {
+    const a = { ...emptyAnswers(), token: 'rft1.abc', hubUrl: 'hub.example.org:8443' };
+    expect(stepProblem('hub', a)).toMatch(/starts with https:\/\/.*type https:\/\/hub.example.org:8443/);
+    expect(stepProblemField('hub', a)).toBe('hub-url');
+    a.hubUrl = 'https://hub.example.org:8443';
+    expect(stepProblem('hub', a)).toBeNull();
+  });
+
+  it('asks for a new hub check when the token, address or name changes', () => {
+    const a = { ...emptyAnswers(), token: 'rft1.abc', siteName: 'North' };
+    const before = hubCheckKey(a);
+    expect(hubCheckKey({ ...a, hubUrl: 'https://other.example.org' })).not.toBe(before);
+    expect(hubCheckKey({ ...a, token: 'rft1.abd' })).not.toBe(before);
+    expect(hubCheckKey({ ...a, siteName: "St Mary's" })).not.toBe(before);
+  });
+
+  it('takes a name with an apostrophe at step 1, and shows a refused one beside the name', () => {
+    const a = { ...emptyAnswers(), siteName: "St Mary's Radiology" };
+    expect(stepProblem('site', a)).toBeNull();
+    a.siteName = 'North/South';
+    expect(stepProblem('site', a)).toMatch(/cannot contain/);
+    expect(stepProblemField('site', a)).toBe('site-name');
+  });
+
+  it('keeps one date option at most: the radio group replaces the one before', () => {
+    let options = withDateChoice(['clean-descriptors'], 'retain-long-full-dates');
+    expect(dateChoiceOf(options)).toBe('retain-long-full-dates');
+    options = withDateChoice(options, 'retain-long-modified-dates');
+    expect(options).toEqual(['clean-descriptors', 'retain-long-modified-dates']);
+    expect(withDateChoice(options, '')).toEqual(['clean-descriptors']);
   });
 });

@@ -1,6 +1,9 @@
 // The setup wizard's answers, what each step requires, and the request they become. Pure, so the
 // rules are tested without a browser; the screens only show them.
 import type { SetupRequest, SetupState } from '../../../../shared/ipc/index.ts';
+import { checkHubAddress } from '../../../../shared/hub-address.ts';
+import { siteNameProblem } from '../../../../shared/site-name.ts';
+import { DEID_CHOICES } from './deid-choices.ts';
 
 export const STEPS = [
   { id: 'site', title: 'Site name' },
@@ -26,65 +29,11 @@ export interface WizardAnswers {
   consentPolicy: '' | 'opt-in' | 'opt-out';
   consentScope: string;
   deidOptions: string[];
+  /** The token and address last checked with the hub and found good (hubCheckKey); '' before. */
+  hubCheckedFor: string;
 }
 
-/** The PS3.15 options a site may add to the Basic Profile, in plain words. */
-export const DEID_CHOICES: readonly { name: string; title: string; explanation: string }[] = [
-  {
-    name: 'clean-descriptors',
-    title: 'Clean descriptions and comments',
-    explanation:
-      'Keeps study and series descriptions, but removes names and numbers found in them. Without it they are removed entirely.',
-  },
-  {
-    name: 'clean-structured-content',
-    title: 'Clean structured reports',
-    explanation: 'Keeps structured reports (measurements, findings) with identifying text removed.',
-  },
-  {
-    name: 'clean-graphics',
-    title: 'Clean graphics and overlays',
-    explanation: 'Keeps annotations drawn on images, with any text in them removed.',
-  },
-  {
-    name: 'retain-patient-characteristics',
-    title: 'Keep age, sex, height and weight',
-    explanation:
-      'Useful for research on these factors; together with rare findings they can help re-identify someone.',
-  },
-  {
-    name: 'retain-long-modified-dates',
-    title: 'Keep dates, shifted per patient',
-    explanation:
-      'Dates move by the same secret number of days for each patient, so intervals between studies stay true.',
-  },
-  {
-    name: 'retain-long-full-dates',
-    title: 'Keep the real dates',
-    explanation:
-      'Only when your ethics approval allows it: real dates are identifying. Not with shifted dates.',
-  },
-  {
-    name: 'retain-device-identity',
-    title: 'Keep the scanner identity',
-    explanation: 'Keeps scanner make, model and serial number, which can matter for image quality research.',
-  },
-  {
-    name: 'retain-institution-identity',
-    title: 'Keep the hospital identity',
-    explanation: 'Keeps the institution name and department in the images.',
-  },
-  {
-    name: 'retain-uids',
-    title: 'Keep the original UIDs',
-    explanation: 'Keeps study and image identifiers as they are in your PACS; they can be traced back there.',
-  },
-  {
-    name: 'retain-safe-private',
-    title: 'Keep safe private attributes',
-    explanation: 'Keeps vendor-specific attributes known to hold no identity; all others are removed.',
-  },
-];
+export { DEID_CHOICES } from './deid-choices.ts';
 
 export function emptyAnswers(): WizardAnswers {
   return {
@@ -100,6 +49,7 @@ export function emptyAnswers(): WizardAnswers {
     consentPolicy: '',
     consentScope: '',
     deidOptions: [],
+    hubCheckedFor: '',
   };
 }
 
@@ -110,6 +60,7 @@ export function answersFrom(state: SetupState): WizardAnswers {
   if (!site) return answers;
   answers.siteName = site.name;
   answers.consentPolicy = site.consentPolicy === 'not-set' ? '' : site.consentPolicy;
+  answers.consentScope = site.consentScope ?? '';
   answers.deidOptions = [...site.deidOptions];
   answers.studiesKind = site.studies.kind;
   if (site.studies.kind === 'watch') answers.watchFolder = site.studies.folder;
@@ -134,14 +85,10 @@ function callers(text: string): string[] {
 export function stepProblem(step: StepId, a: WizardAnswers): string | null {
   switch (step) {
     case 'site':
-      return a.siteName.trim() === '' ? 'Give the site a name, e.g. "St Mary Radiology".' : null;
+      return siteNameProblem(a.siteName);
     case 'hub':
       if (a.enrollLater) return null;
-      if (a.token.trim() === '')
-        return 'Paste the enrollment token from the coordinator, or choose to connect later.';
-      return a.token.trim().startsWith('rft1.')
-        ? null
-        : 'An enrollment token starts with "rft1."; copy the whole token.';
+      return hubProblem(a);
     case 'studies':
       if (a.studiesKind === 'watch' && a.watchFolder.trim() === '') return 'Name the folder to watch.';
       if (a.studiesKind === 'receiver') {
@@ -165,6 +112,48 @@ export function stepProblem(step: StepId, a: WizardAnswers): string | null {
     case 'summary':
       return null;
   }
+}
+
+/** What is wrong with the hub step's token or address, before asking the hub (Settings uses it too). */
+export function hubProblem(a: Pick<WizardAnswers, 'token' | 'hubUrl'>): string | null {
+  if (a.token.trim() === '')
+    return 'Paste the enrollment token from the coordinator, or choose to connect later.';
+  if (!a.token.trim().startsWith('rft1.'))
+    return 'An enrollment token starts with "rft1."; copy the whole token.';
+  if (a.hubUrl.trim() !== '') {
+    const address = checkHubAddress(a.hubUrl);
+    if (!address.ok) return address.problem;
+  }
+  return null;
+}
+
+/** The field a step's problem belongs beside (its input's id), so the sentence is shown there. */
+export function stepProblemField(step: StepId, a: WizardAnswers): string | null {
+  switch (step) {
+    case 'site':
+      return 'site-name';
+    case 'hub':
+      if (a.token.trim() === '' || !a.token.trim().startsWith('rft1.')) return 'hub-token';
+      return 'hub-url';
+    case 'studies':
+      if (a.studiesKind === 'watch') return 'watch-folder';
+      if (a.studiesKind === 'receiver') {
+        const port = Number(a.port);
+        if (!Number.isInteger(port) || port < 1 || port > 65535) return 'port';
+        if (!AE_TITLE.test(a.aeTitle.trim())) return 'ae-title';
+        return 'allowed';
+      }
+      return null;
+    case 'consent':
+      return 'consent-policy';
+    default:
+      return null;
+  }
+}
+
+/** The values a hub check answers for: a new token or address needs a new check. */
+export function hubCheckKey(a: Pick<WizardAnswers, 'token' | 'hubUrl' | 'siteName'>): string {
+  return JSON.stringify([a.token.trim(), a.hubUrl.trim(), a.siteName.trim()]);
 }
 
 export function toSetupRequest(a: WizardAnswers): SetupRequest {

@@ -3,6 +3,7 @@
 export const ROUTES = [
   'dashboard',
   'studies',
+  'review',
   'consent',
   'training-data',
   'training',

@@ -7,6 +7,7 @@ import type { BackendChoice } from '../train/index.ts';
 import { listApprovals } from './approvals.ts';
 import { federationPaths, loadEnrollment } from './enrollment-store.ts';
 import { explainHubError } from './explain.ts';
+import { startLoopHeartbeat } from './heartbeat.ts';
 import { hubAgent } from './proxy-tunnel.ts';
 import { sleep } from './retry.ts';
 import type { SyncEvent } from './sync-events.ts';
@@ -32,6 +33,8 @@ export interface RunFederationOptions {
   readonly retryMaxMs?: number;
   readonly env?: NodeJS.ProcessEnv;
   readonly clock?: () => Date;
+  /** How often the hub is told this site is alive (default: the protocol's 60 s). */
+  readonly heartbeatMs?: number;
   /** Who the audit log names for updates sent (default: the OS user running this process). */
   readonly actor?: string;
 }
@@ -47,8 +50,17 @@ export async function runFederation(options: RunFederationOptions): Promise<Fede
   const client = HubClient.fromEnrollment(enrollment, agent ? { agent } : {});
   const site = openSite(options.siteDir);
   let queue: Promise<unknown> = Promise.resolve();
+  let working = 0; // training or evaluating now: the heartbeat says "training"
+  const problems = new Set<string>(); // tasks whose runner failed: the heartbeat says "error"
   const lane = <T>(work: () => Promise<T>): Promise<T> => {
-    const next = queue.then(work);
+    const next = queue.then(async () => {
+      working += 1;
+      try {
+        return await work();
+      } finally {
+        working -= 1;
+      }
+    });
     queue = next.catch(() => undefined);
     return next;
   };
@@ -56,6 +68,13 @@ export async function runFederation(options: RunFederationOptions): Promise<Fede
   const ended = new Map<string, TaskOutcome>();
   const retryAt = new Map<string, number>();
   let wake: () => void = () => undefined;
+  const heartbeat = startLoopHeartbeat({
+    client,
+    db: site.database,
+    signal: options.signal,
+    facts: () => ({ training: working > 0, failing: problems.size > 0 }),
+    ...(options.heartbeatMs ? { intervalMs: options.heartbeatMs } : {}),
+  });
   try {
     for (;;) {
       if (options.signal.aborted) break;
@@ -63,6 +82,7 @@ export async function runFederation(options: RunFederationOptions): Promise<Fede
       for (const approval of approvals) {
         if (running.has(approval.taskId) || ended.has(approval.taskId)) continue;
         if ((retryAt.get(approval.taskId) ?? 0) > Date.now()) continue;
+        problems.delete(approval.taskId);
         const runner = runTask(
           {
             site,
@@ -105,6 +125,7 @@ export async function runFederation(options: RunFederationOptions): Promise<Fede
               message: explainHubError(error, enrollment.hubUrl).message,
             });
             retryAt.set(approval.taskId, Date.now() + (options.rescanMs ?? 30_000));
+            problems.add(approval.taskId);
           },
         );
         running.set(
@@ -132,6 +153,7 @@ export async function runFederation(options: RunFederationOptions): Promise<Fede
     await Promise.allSettled(running.values());
     return { tasks: [...ended.values()] };
   } finally {
+    heartbeat.stop();
     await Promise.allSettled(running.values());
     agent?.destroy();
     site.database.close();

@@ -1,3 +1,4 @@
+import { recordParticipation } from '../main/site/federation/index.ts';
 import { ConsentPage } from './pages/consent-page.ts';
 import { CT_SMALL, expect, MR_SMALL, patientIdOf, test } from './fixtures/records-site.ts';
 
@@ -92,5 +93,52 @@ test.describe('Consent page', () => {
     await page.keyboard.press('Escape');
     await expect(consent.confirmation).toBeHidden();
     expect(records.session.agent.status().counts.instances).toBe(1);
+  });
+
+  test('History shows a patient whose data two tasks used (round 1 of each), dates in one format', async ({
+    page,
+    records,
+  }) => {
+    const agent = records.session.agent;
+    await agent.ingest(records.folderWith([CT_SMALL]));
+    const patientId = patientIdOf(CT_SMALL);
+    await agent.consent.set({ patientId, status: 'granted', date: '2024-01-10' });
+    const { pseudonym } = agent.consent.show({ patientId });
+    // Round numbers restart with each task: both tasks have a round "1" that used this patient.
+    for (const [taskId, completedAt] of [
+      ['task-lung', '2026-11-02T09:15:00.000Z'],
+      ['task-fracture', '2026-11-20T16:40:00.000Z'],
+    ] as const) {
+      recordParticipation(agent.site.database, { taskId, round: 1, patients: [pseudonym], completedAt });
+    }
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    const consent = new ConsentPage(page);
+    await consent.open(records.pageUrl('consent'));
+    await consent
+      .registerRow(pseudonym)
+      .getByRole('button', { name: `Show history of ${pseudonym}` })
+      .click();
+
+    await expect(consent.history.getByTestId('history-summary')).toContainText(pseudonym);
+    const rounds = consent.history.getByTestId('history-rounds').getByRole('listitem');
+    await expect(rounds).toHaveCount(2);
+    await expect(rounds.nth(0)).toContainText('task task-lung, round 1');
+    await expect(rounds.nth(1)).toContainText('task task-fracture, round 1');
+    // Every date on the page: the locale's format, the ISO value in the tooltip.
+    const completed = rounds.nth(0).locator('time');
+    await expect(completed).toHaveAttribute('title', '2026-11-02T09:15:00.000Z');
+    await expect(completed).not.toHaveText(/2026-11-02/);
+    const consentDate = consent.history.getByRole('table').locator('time').first();
+    await expect(consentDate).toHaveAttribute('title', '2024-01-10');
+    const shown = await page.evaluate(() =>
+      new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: 'UTC' }).format(
+        new Date(Date.UTC(2024, 0, 10)),
+      ),
+    );
+    await expect(consentDate).toHaveText(shown);
+    expect(errors).toEqual([]);
+    expect(await page.locator('body').innerText()).not.toContain(patientId);
+    await page.screenshot({ path: test.info().outputPath('consent-history-two-tasks.png'), fullPage: true });
   });
 });

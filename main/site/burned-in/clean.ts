@@ -1,14 +1,75 @@
-import { BurnedInError } from './errors.ts';
+// Cleaning: blank what detection marked (with a margin), rewrite the pixels losslessly, read the
+// result again, and only then say Burned In Annotation NO and record the method. The header stays
+// identified: the normal de-identification runs on the cleaned file next.
+import { Buffer } from 'node:buffer';
+import { encodeText, getString, parseDicom, Tags, writeDicom, type DicomDataset } from '../dicom/index.ts';
+import { readPixelModule } from '../train/data/index.ts';
+import { blankedArea, blankFile, cannotRewrite } from './blank.ts';
+import { checkPolicy, detectInFile } from './detect.ts';
+import { decodeImageFrame, parseImageFile } from './frames.ts';
 import type { BurnedInCleaning, BurnedInPolicy } from './types.ts';
+import { verifyCleanedFile } from './verify.ts';
 
 export interface CleanOptions {
   policy: BurnedInPolicy;
-  /** Keep a lossy source lossy (default false: the cleaned file is written uncompressed). */
+  /**
+   * Keep a lossy source lossy. RadFed has no lossy encoder, so today the cleaned image is written
+   * uncompressed (lossless) either way; Lossy Image Compression (0028,2110) keeps saying the image
+   * was once lossy.
+   */
   keepLossy?: boolean;
 }
 
+/** CID 7050: what the cleaned file records (PS3.15 E.3.1, Clean Pixel Data Option). */
+export const CLEAN_PIXEL_DATA_CODE = ['113101', 'Clean Pixel Data Option'] as const;
+export const CLEANING_METHOD_TEXT = 'RadFed burned-in text removal, OCR-verified';
+
 export async function cleanBurnedInText(dicom: Uint8Array, options: CleanOptions): Promise<BurnedInCleaning> {
-  void dicom;
-  void options;
-  throw new BurnedInError('ocr-failed', 'Burned-in text cleaning is not available yet.');
+  checkPolicy(options?.policy);
+  const file = parseImageFile(dicom);
+  const detection = await detectInFile(file, options.policy);
+  const boxes = detection.boxes.filter((b) => b.identifying);
+  const module = readPixelModule(file);
+  const unwritable = cannotRewrite(await decodeImageFrame(file, 0));
+  if (unwritable && boxes.length > 0)
+    return { outcome: 'still-held', reason: `Not cleaned: ${unwritable}.`, boxes };
+  const areas = boxes.map((b) => blankedArea(b, module.columns, module.rows));
+  if (boxes.length > 0) await blankFile(file, areas, module.frames);
+  // Read back what was written, not what is in memory: the check covers the encoding too.
+  const written = new Uint8Array(Buffer.concat(writeDicom(file)));
+  const cleaned = parseDicom(written);
+  const problem = await verifyCleanedFile(cleaned, areas, detection.needles, options.policy);
+  if (problem) return { outcome: 'still-held', reason: `Still held after cleaning: ${problem}.`, boxes };
+  recordCleaning(cleaned.dataset, boxes.length);
+  const summary =
+    boxes.length === 0
+      ? 'No burned-in text was found, and none was read after a second check.'
+      : `${boxes.length} area${boxes.length === 1 ? '' : 's'} of burned-in text blanked; a second reading found none left.`;
+  return { outcome: 'cleaned', dicom: new Uint8Array(Buffer.concat(writeDicom(cleaned))), boxes, summary };
+}
+
+/**
+ * Burned In Annotation NO, and the method in De-identification Method (text) and its Code Sequence
+ * (113101 Clean Pixel Data Option); the de-identification engine keeps both when it records its own.
+ */
+function recordCleaning(ds: DicomDataset, blanked: number): void {
+  ds.set(Tags.BurnedInAnnotation, { tag: Tags.BurnedInAnnotation, vr: 'CS', value: encodeText('NO', 'CS') });
+  const previous = (getString(ds, Tags.DeidentificationMethod) ?? '').trim();
+  const line = `${CLEANING_METHOD_TEXT} (${blanked})`;
+  const method = previous ? `${previous}\\${line}` : line;
+  ds.set(Tags.DeidentificationMethod, {
+    tag: Tags.DeidentificationMethod,
+    vr: 'LO',
+    value: encodeText(method, 'LO'),
+  });
+  const item: DicomDataset = new Map();
+  const text = (tag: number, vr: 'SH' | 'LO', value: string): void => {
+    item.set(tag, { tag, vr, value: encodeText(value, vr) });
+  };
+  text(Tags.CodeValue, 'SH', CLEAN_PIXEL_DATA_CODE[0]);
+  text(Tags.CodingSchemeDesignator, 'SH', 'DCM');
+  text(Tags.CodeMeaning, 'LO', CLEAN_PIXEL_DATA_CODE[1]);
+  const sequence = Tags.DeidentificationMethodCodeSequence;
+  const items = ds.get(sequence)?.items ?? [];
+  ds.set(sequence, { tag: sequence, vr: 'SQ', items: [...items, item] });
 }

@@ -85,8 +85,8 @@ export interface RadiographCalibration {
 }
 
 /**
- * Stored values; `burnedIn` paints a text-like block into the corner, as a burned-in label would.
- * `process` is the console's image processing, applied before the detector noise is added.
+ * Stored values. `process` is the console's image processing, applied before the detector noise is
+ * added; `label` then burns text into the image (0..1 scale), as a console does after processing.
  */
 export function renderRadiograph(
   base: Float32Array,
@@ -95,7 +95,7 @@ export function renderRadiograph(
   cal: RadiographCalibration,
   noise: NoiseTable,
   noiseOffset: number,
-  burnedIn: boolean,
+  label?: (image: Float32Array) => void,
   process?: (image: Float32Array) => void,
 ): Uint16Array {
   const image = Float32Array.from(base);
@@ -111,8 +111,8 @@ export function renderRadiograph(
       }
     }
   }
-  if (burnedIn) paintTextBlock(image, size);
   process?.(image);
+  label?.(image);
   const max = 2 ** cal.bitsStored - 1;
   const out = new Uint16Array(image.length);
   const table = noise.values;
@@ -123,23 +123,4 @@ export function renderRadiograph(
     out[i] = v < 0 ? 0 : v > max ? max : v;
   }
   return out;
-}
-
-/** Bright glyph-like marks in the top-left corner: what burned-in text looks like to a detector. */
-export function paintTextBlock(image: Float32Array, size: number, brightness = 0.95): void {
-  const cell = Math.max(1, Math.floor(size / 64));
-  for (let ch = 0; ch < 12; ch++) {
-    for (let r = 0; r < 5; r++) {
-      for (let c = 0; c < 3; c++) {
-        if (((ch * 7 + r * 3 + c) * 2654435761) % 5 < 2) continue; // a fixed, text-like pattern
-        for (let dy = 0; dy < cell; dy++) {
-          for (let dx = 0; dx < cell; dx++) {
-            const row = 2 * cell + r * cell + dy;
-            const col = 2 * cell + (ch * 4 + c) * cell + dx;
-            if (row < size && col < size) image[row * size + col] = brightness;
-          }
-        }
-      }
-    }
-  }
 }

@@ -10,12 +10,12 @@ import {
   type CtNodule,
 } from './chest-ct-phantom.ts';
 import {
-  paintTextBlock,
   randomRadiographAnatomy,
   randomRadiographNodule,
   renderRadiograph,
   renderRadiographBase,
 } from './chest-radiograph-phantom.ts';
+import { drawCapturePage, drawRadiographLabel } from './burned-in-text.ts';
 import type { DatasetBuilder } from './dataset-builder.ts';
 import { multi } from './dataset-builder.ts';
 import { NoiseTable } from './noise-table.ts';
@@ -76,7 +76,15 @@ export function seriesContext(
     .text(Tags.SOPClassUID, 'UI', sopClassUid)
     .text(Tags.Modality, 'CS', modality)
     .text(Tags.Manufacturer, 'LO', series.kind === 'SECONDARY_CAPTURE' ? 'RadFed Synth' : site.manufacturer)
-    .text(Tags.ManufacturerModelName, 'LO', series.kind === 'CT' ? site.ctModel : site.radiographModel)
+    .text(
+      Tags.ManufacturerModelName,
+      'LO',
+      series.kind === 'CT'
+        ? site.ctModel
+        : series.kind === 'RADIOGRAPH'
+          ? site.radiographModel
+          : 'Viewer Capture',
+    )
     .text(S.SoftwareVersions, 'LO', site.softwareVersions)
     .text(Tags.BodyPartExamined, 'CS', 'CHEST')
     .phi('SeriesInstanceUID', Tags.SeriesInstanceUID, 'UI', series.uid, 'uid')
@@ -264,12 +272,18 @@ function radiographRenderer(
   const process = style ? (pixels: Float32Array) => processRadiograph(pixels, size, style) : undefined;
   return (k, b) => {
     addInstanceCommon(base, k, b, timePlus(series.seriesTime, 30));
-    const pixels = renderRadiograph(image, size, nodule, r, noise, noiseOffset, study.burnedIn, process);
+    const label = study.burnedIn
+      ? (pixels: Float32Array) => void drawRadiographLabel(pixels, size, base.patient, study)
+      : undefined;
+    const pixels = renderRadiograph(image, size, nodule, r, noise, noiseOffset, label, process);
     b.ds.set(Tags.PixelData, pixelDataElement(pixels, size, size, b.ts));
   };
 }
 
-/** A screen capture: text-like marks over a grey page, with no Burned In Annotation attribute. */
+/**
+ * A viewer screen capture: the patient's name, ID and dates in real letters over a page, with no
+ * Burned In Annotation attribute.
+ */
 function secondaryCaptureRenderer(base: Base, size: number): SeriesContext['renderInstance'] {
   const { study, series, shared } = base;
   shared.text(Tags.ImageType, 'CS', multi('DERIVED', 'SECONDARY')).text(Tags.ConversionType, 'CS', 'WSD');
@@ -282,10 +296,8 @@ function secondaryCaptureRenderer(base: Base, size: number): SeriesContext['rend
       'TM',
       time,
     );
-    const page = new Float32Array(size * size).fill(0.15);
-    paintTextBlock(page, size, 0.9);
-    const pixels = new Uint8Array(page.length);
-    for (let i = 0; i < page.length; i++) pixels[i] = Math.round(page[i]! * 255);
+    const pixels = new Uint8Array(size * size);
+    drawCapturePage(pixels, size, base.patient, study);
     b.ds.set(Tags.PixelData, pixelDataElement(pixels, size, size, b.ts));
   };
 }

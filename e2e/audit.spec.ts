@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { recordUpdateSent } from '../main/site/audit/index.ts';
 import { AuditPage } from './pages/audit-page.ts';
 import { CT_SMALL, expect, test } from './fixtures/records-site.ts';
 
@@ -23,7 +24,7 @@ test.describe('Audit page', () => {
     await audit.kind.selectOption('ingest.completed');
     await audit.searchButton.click();
     await expect(audit.range).toHaveText('Entries 1–1 of 1');
-    await expect(audit.entries).toContainText('deidentified: 1');
+    await expect(audit.rows.first()).toContainText('Import finished: 1 file, 1 de-identified and stored.');
 
     await audit.kind.selectOption('');
     await audit.words.fill('marker: 17');
@@ -51,6 +52,69 @@ test.describe('Audit page', () => {
     expect(lines[0]).toBe('seq,time,actor,type,detail,prev_hash,hash');
     expect(lines).toHaveLength(total + 1);
     // The export is itself recorded, and the page shows it.
-    await expect(audit.entries.getByRole('row').nth(1)).toContainText('audit.exported');
+    await expect(audit.rows.first()).toContainText(`Audit log exported as CSV (${total} entries).`);
+    // Unchanged columns: the sentence is the page's, not the export's.
+    for (const line of lines.slice(1)) expect(line).not.toContain('Import finished');
+  });
+
+  test.describe('in a German locale, Berlin time', () => {
+    test.use({ locale: 'de-DE', timezoneId: 'Europe/Berlin' });
+
+    test('each entry is one sentence with its person; details behind a disclosure; the date in the locale with the ISO time in a tooltip', async ({
+      page,
+      records,
+    }) => {
+      const agent = records.session.agent;
+      const sha256 = 'c0ffee'.repeat(10) + 'abcd';
+      const sent = recordUpdateSent(agent.audit, 'Jane Doe (jdoe)', {
+        taskId: 'task_lung',
+        taskName: 'Lung nodule',
+        hubName: 'North Hub',
+        round: 7,
+        baseVersion: 6,
+        bytes: 612_345,
+        sha256,
+        compression: 'none',
+        secureAggregation: true,
+        differentialPrivacy: null,
+        examples: 1,
+      });
+      const audit = new AuditPage(page);
+      await audit.open(records.pageUrl('audit'));
+
+      const row = audit.row("Update for round 7 of 'Lung nodule' sent to North Hub");
+      await expect(row).toHaveCount(1);
+      await expect(row.locator('.sentence')).toHaveText(
+        "Update for round 7 of 'Lung nodule' sent to North Hub: 0.61 MB, secure aggregation on.",
+      );
+      await expect(row.getByRole('cell').last()).toHaveText('Jane Doe (jdoe)');
+
+      // Details stay folded until asked for, then show the hash of what was sent and the entry's kind.
+      const details = row.locator('details');
+      await expect(details.getByText(sha256)).toBeHidden();
+      await details.getByText('Details').click();
+      await expect(details.getByText(sha256)).toBeVisible();
+      await expect(details).toContainText('federation.update-sent');
+      await details.getByText('Details').press('Enter');
+      await expect(details.getByText(sha256)).toBeHidden();
+
+      // The date: German format in Berlin time, the exact ISO time (UTC) in the tooltip.
+      const when = row.locator('time');
+      await expect(when).toHaveAttribute('title', sent.time);
+      await expect(when).toHaveAttribute('datetime', sent.time);
+      const expected = await page.evaluate(
+        (iso) =>
+          new Intl.DateTimeFormat('de-DE', {
+            dateStyle: 'medium',
+            timeStyle: 'short',
+            timeZone: 'Europe/Berlin',
+          }).format(new Date(iso)),
+        sent.time,
+      );
+      await expect(when).toHaveText(expected);
+      await expect(when).toHaveText(/^\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}$/);
+      await when.hover();
+      await page.screenshot({ path: test.info().outputPath('audit-sentences.png'), fullPage: true });
+    });
   });
 });

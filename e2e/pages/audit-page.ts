@@ -13,6 +13,8 @@ export class AuditPage {
   readonly exportButton: Locator;
   readonly entries: Locator;
   readonly nextPage: Locator;
+  /** One row per entry, newest first: when, the sentence with its details, by whom. */
+  readonly rows: Locator;
 
   constructor(readonly page: Page) {
     this.heading = page.getByRole('heading', { level: 1, name: 'Audit log' });
@@ -26,6 +28,12 @@ export class AuditPage {
     this.exportButton = page.getByRole('button', { name: 'Export as CSV' });
     this.entries = page.getByRole('region', { name: 'Entries' }).getByRole('table');
     this.nextPage = page.getByRole('button', { name: 'Next page' });
+    this.rows = page.getByTestId('audit-entry');
+  }
+
+  /** The row whose sentence contains `text`. */
+  row(text: string | RegExp): Locator {
+    return this.rows.filter({ hasText: text });
   }
 
   async open(url: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chainWords, dayRange, detailText, pageCount, rangeText } from './audit-words.ts';
+import { chainWords, dayRange, detailPairs, detailText, pageCount, rangeText } from './audit-words.ts';
 
 describe('audit words', () => {
   it('turns local dates into a half-open range covering whole days', () => {
@@ -27,5 +27,15 @@ describe('audit words', () => {
   it('shows a detail as key: value pairs', () => {
     expect(detailText('{"runId":3,"deidOptions":["a"]}')).toBe('runId: 3; deidOptions: ["a"]');
     expect(detailText('not json')).toBe('not json');
+  });
+});
+
+describe('detailPairs', () => {
+  it('lists the detail for the disclosure, nested values as JSON', () => {
+    expect(detailPairs('{"round":7,"differentialPrivacy":{"epsilonSpent":1}}')).toEqual([
+      ['round', '7'],
+      ['differentialPrivacy', '{"epsilonSpent":1}'],
+    ]);
+    expect(detailPairs('not json')).toEqual([['detail', 'not json']]);
   });
 });

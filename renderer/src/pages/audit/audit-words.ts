@@ -52,3 +52,14 @@ export function detailText(detail: string): string {
     return detail;
   }
 }
+
+/** The detail as label and value pairs for the disclosure, one level deep (nested values as JSON). */
+export function detailPairs(detail: string): [string, string][] {
+  try {
+    const value = JSON.parse(detail) as unknown;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return [['detail', detail]];
+    return Object.entries(value).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)]);
+  } catch {
+    return [['detail', detail]];
+  }
+}

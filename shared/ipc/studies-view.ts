@@ -40,7 +40,10 @@ export interface ImportProgress {
 
 /** A reason files were held back or rejected, with how many. */
 export interface ReasonCount {
+  /** The agent's exact reason (tags, kinds of values): technical detail, shown behind a disclosure. */
   reason: string;
+  /** The same in plain words for the person at the screen. */
+  plain: string;
   files: number;
 }
 
@@ -48,6 +51,8 @@ export interface HeldFileView {
   /** The held entry's number, to ask for its header. */
   id: number;
   reason: string;
+  /** The reason in plain words (the review queue's wording). */
+  plain: string;
   heldAt: string;
 }
 

@@ -137,7 +137,16 @@ describe('studies:report', () => {
     await importFolder([CT_SMALL, SC_SMALL], { 'a.txt': 'not DICOM', 'b.txt': 'not DICOM either' });
     const report = await site.call(IpcChannel.studiesReport, undefined);
     expect(report.counts).toMatchObject({ instances: 1, held: 1, rejected: 2 });
-    expect(report.heldReasons).toEqual([{ reason: expect.stringMatching(/burned-in text/), files: 1 }]);
+    expect(report.heldReasons).toEqual([
+      {
+        reason: expect.stringMatching(/burned-in text/),
+        // Plain words for the screen; the tag numbers stay in the technical reason.
+        plain: expect.stringMatching(/patient details written into the picture/),
+        files: 1,
+      },
+    ]);
+    expect(report.heldReasons[0]?.plain).not.toMatch(/\(\d{4},|burned-in|SOP/);
+    expect(report.rejectedReasons[0]?.plain).toMatch(/could not read these files as DICOM images/);
     expect(report.rejectedReasons.reduce((n, r) => n + r.files, 0)).toBe(2);
     expect(report.held).toHaveLength(1);
     expect(report.runs[0]).toMatchObject({

@@ -18,6 +18,14 @@ export const STATUS_WORDS: Readonly<Record<ImportFileStatus, string>> = {
   failed: 'Failed',
 };
 
+/** An import run's state as the Imports table says it. */
+export const RUN_WORDS: Readonly<Record<string, string>> = {
+  running: 'Running',
+  completed: 'Finished',
+  failed: 'Stopped by an error',
+  interrupted: 'Cut short (RadFed was closed)',
+};
+
 export const ACTION_WORDS: Readonly<Record<HeaderAction, string>> = {
   kept: 'Kept',
   replaced: 'Replaced',

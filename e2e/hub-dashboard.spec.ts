@@ -9,6 +9,9 @@ import {
   SITE_NAMES,
   type FederatedHub,
 } from '../hub/dashboard/testing/federated-hub.ts';
+import { createTask } from '../hub/tasks.ts';
+import { testTask } from '../hub/testing/test-hub.ts';
+import { HubRequestError } from '../shared/federation/index.ts';
 import { HubDashboardPage } from './pages/hub-dashboard-page.ts';
 
 // The hub's certificate comes from its own CA, which this browser does not know.
@@ -114,5 +117,114 @@ test.describe('hub dashboard', () => {
     await expect(page.getByRole('status')).toHaveText('You are signed out.');
     await page.goto(`${base}/dashboard/sites`);
     await expect(page).toHaveURL(/\/dashboard\/login$/);
+  });
+});
+
+// The coordinator's actions, on a hub of their own (they stop its task and remove a site).
+test.describe('hub dashboard actions', () => {
+  let acting: FederatedHub;
+  test.beforeAll(async () => {
+    acting = await makeFederatedHub();
+  });
+  test.afterAll(async () => {
+    await acting?.cleanup();
+  });
+
+  test('a coordinator creates a task: problems beside their fields, then the privacy budget warning', async ({
+    page,
+  }) => {
+    const shot = (name: string) => page.screenshot({ path: test.info().outputPath(name), fullPage: true });
+    const dashboard = new HubDashboardPage(page);
+    await dashboard.signIn(acting.testHub.hub.url, COORDINATOR, COORDINATOR_PASSWORD);
+    await dashboard.nav('Tasks').click();
+    await page.getByRole('link', { name: 'New task' }).click();
+    await expect(dashboard.heading).toHaveText('New task');
+    await dashboard.fillTask({ Rounds: '0', 'Learning rate': 'fast' });
+    await page.getByRole('button', { name: 'Create task' }).click();
+    await expect(page.getByRole('alert')).toContainText('The task was not created: 4 problems to fix');
+    await expect(dashboard.field('Name')).toHaveAttribute('aria-invalid', 'true');
+    await expect(dashboard.field('Name')).toHaveAccessibleDescription('This is required.');
+    await expect(dashboard.field('Rounds')).toHaveAccessibleDescription('Must be at least 1.');
+    await expect(dashboard.field(/^Labels/)).toHaveAccessibleDescription('Give at least 2.');
+    await expect(dashboard.field('Learning rate')).toHaveAccessibleDescription('Enter a number.');
+    await shot('hub-task-form-problems.png');
+
+    await dashboard.fillTask({
+      Name: 'Effusion screening',
+      Rounds: '20',
+      'Learning rate': '0.001',
+      'Noise multiplier z': '1',
+      'Privacy budget ε': '8',
+    });
+    await dashboard.field(/^Labels/).fill('normal\neffusion');
+    await page.getByRole('checkbox', { name: /Differential privacy/ }).check();
+    await page.getByRole('button', { name: 'Create task' }).click();
+    await expect(page.getByRole('alert')).toContainText(
+      'The privacy budget ε=8.00 is spent after about 2 of 20 rounds; the task will stop there.',
+    );
+    await shot('hub-task-form-budget-warning.png');
+    await page.getByRole('checkbox', { name: 'Create the task anyway' }).check();
+    await page.getByRole('button', { name: 'Create task' }).click();
+    await expect(dashboard.heading).toHaveText('Task: Effusion screening');
+    await expect(dashboard.notice).toContainText('Task "Effusion screening" created.');
+    await expect(page.locator('main')).toContainText('is spent after about 2 of 20 rounds');
+    await shot('hub-task-created.png');
+  });
+
+  test('stops a task after its confirmation, and marks the best model version', async ({ page }) => {
+    const dashboard = new HubDashboardPage(page);
+    await dashboard.signIn(acting.testHub.hub.url, COORDINATOR, COORDINATOR_PASSWORD);
+    await page.goto(`${acting.testHub.hub.url}/dashboard/tasks/${acting.taskId}`);
+    await expect(dashboard.row('Models', /^2/)).toContainText('best');
+    await expect(page.getByText('The best version is 2')).toBeVisible();
+    await page.getByRole('link', { name: 'Stop this task…' }).click();
+    await expect(dashboard.heading).toHaveText('Stop the task "Pneumonia screening"?');
+    await expect(page.getByRole('region', { name: 'What happens' })).toContainText(
+      'The round now open fails',
+    );
+    await page.screenshot({ path: test.info().outputPath('hub-task-stop-confirm.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Stop the task' }).click();
+    await expect(dashboard.notice).toHaveText('Task "Pneumonia screening" stopped.');
+    await expect(page.locator('main .lead')).toContainText('stopped');
+    await expect(dashboard.row('Rounds', '3')).toContainText('The coordinator stopped the task.');
+  });
+
+  test('revokes an unused token, sees who declined a task, removes a site', async ({ page }) => {
+    const dashboard = new HubDashboardPage(page);
+    const [ash, birch] = acting.sites;
+    const other = acting.testHub.hub.ctx;
+    const task = createTask(other, testTask({ name: 'Fracture triage' }));
+    await ash!.sendHeartbeat({ state: 'idle', tasks: [{ taskId: task.id, decision: 'declined' }] });
+    await birch!.sendHeartbeat({ state: 'waiting-for-approval' });
+
+    await dashboard.signIn(acting.testHub.hub.url, COORDINATOR, COORDINATOR_PASSWORD);
+    await dashboard.nav('Enrollment tokens').click();
+    const cedar = dashboard
+      .table('Enrollment tokens')
+      .getByRole('row')
+      .filter({ hasText: 'Cedar Infirmary' });
+    await cedar.getByRole('button', { name: /^Revoke token/ }).click();
+    await expect(dashboard.notice).toContainText('revoked: no site can enroll with it');
+    await expect(cedar).toContainText('revoked');
+
+    await page.goto(`${acting.testHub.hub.url}/dashboard/tasks/${task.id}`);
+    const standings = 'Sites and this task';
+    await expect(dashboard.row(standings, SITE_NAMES[0])).toContainText('declined the task at the site');
+    await expect(dashboard.row(standings, SITE_NAMES[1])).toContainText(
+      'not joined: a task waits for approval at the site',
+    );
+    await expect(dashboard.row(standings, SITE_NAMES[1])).toContainText('idle');
+    await page.screenshot({ path: test.info().outputPath('hub-task-standings.png'), fullPage: true });
+
+    await dashboard.nav('Sites').click();
+    await expect(dashboard.row('Sites', SITE_NAMES[1])).toContainText(
+      'waiting for the operator to approve a task',
+    );
+    await dashboard.confirm(`Remove ${SITE_NAMES[1]}…`, 'Remove the site');
+    await expect(dashboard.notice).toContainText(`Site "${SITE_NAMES[1]}" removed`);
+    await expect(dashboard.row('Sites', SITE_NAMES[1])).toContainText('removed');
+    await page.screenshot({ path: test.info().outputPath('hub-site-removed.png'), fullPage: true });
+    const refused = await birch!.listTasks().catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(HubRequestError);
   });
 });

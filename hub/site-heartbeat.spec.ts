@@ -48,7 +48,7 @@ describe('site heartbeat', () => {
   it('marks an idle site idle, not offline, until three heartbeats are missed', async () => {
     const answer = await ash.sendHeartbeat({ state: 'idle' });
     expect(answer.nextInSeconds).toBe(60);
-    expect(summary(ash)).toMatchObject({ presence: 'idle', activity: 'idle: nothing to do' });
+    expect(summary(ash)).toMatchObject({ presence: 'idle', activity: 'nothing to do' });
     test.shiftClock(2 * 60_000); // two heartbeats missed
     expect(summary(ash).presence).toBe('idle');
     test.shiftClock(OFFLINE_AFTER_MS - 2 * 60_000);

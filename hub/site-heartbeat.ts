@@ -55,7 +55,7 @@ export function freshState(site: SiteRow, now: number): SiteActivityState | null
 }
 
 export const ACTIVITY_WORDS: Record<SiteActivityState, string> = {
-  idle: 'idle: nothing to do',
+  idle: 'nothing to do',
   'waiting-for-approval': 'waiting for the operator to approve a task',
   training: 'training',
   paused: 'paused by the operator',

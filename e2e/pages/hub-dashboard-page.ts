@@ -29,4 +29,25 @@ export class HubDashboardPage {
       .getByRole('row')
       .filter({ has: this.page.getByRole('rowheader', { name }) });
   }
+
+  /** A field of the new-task form, by its label. */
+  field(label: string | RegExp): Locator {
+    return this.page.getByLabel(label, { exact: typeof label === 'string' });
+  }
+
+  /** Fills the new-task form's fields, by label. */
+  async fillTask(fields: Record<string, string>): Promise<void> {
+    for (const [label, value] of Object.entries(fields)) await this.field(label).fill(value);
+  }
+
+  /** Follows an action's link to its confirmation page and confirms it with the button named. */
+  async confirm(link: string | RegExp, button: string): Promise<void> {
+    await this.page.getByRole('link', { name: link }).click();
+    await this.page.getByRole('button', { name: button }).click();
+  }
+
+  /** The sentence an action left on the next page. */
+  get notice(): Locator {
+    return this.page.locator('main .notice[role="status"]');
+  }
 }

@@ -246,7 +246,7 @@ export function taskDetail(ctx: HubContext, taskId: string): TaskDetail {
 }
 
 function activityWords(site: SiteRow, now: number): string | null {
-  const state = freshState(site, now);
+  const state = site.removed_at ? null : freshState(site, now);
   return state ? ACTIVITY_WORDS[state] : null;
 }
 

@@ -15,7 +15,12 @@ export interface HeldRow {
   quarantineName: string;
   patientPseudonym: string | null;
   heldAt: string;
+  /** The ingest run that held it. */
+  ingestRunId: number | null;
 }
+
+/** Part of the reason of an image the held-file policy cleaned at ingest for a person to check. */
+export const CLEANED_FOR_REVIEW = 'cleaned automatically, waiting for a person to check the picture';
 
 export class HeldFileError extends Error {
   constructor(
@@ -28,7 +33,7 @@ export class HeldFileError extends Error {
 }
 
 const SELECT = `SELECT id, input_sha256 AS inputSha256, reason, quarantine_name AS quarantineName,
-  patient_pseudonym AS patientPseudonym, held_at AS heldAt FROM held`;
+  patient_pseudonym AS patientPseudonym, held_at AS heldAt, ingest_run_id AS ingestRunId FROM held`;
 
 export function heldRows(site: IngestSite): HeldRow[] {
   return site.database.prepare<[], HeldRow>(`${SELECT} ORDER BY id`).all();
@@ -82,6 +87,9 @@ function imageNoun(reason: string): string | null {
 export function plainReason(reason: string): string {
   switch (kindOf(reason)) {
     case 'burned-in-text': {
+      if (reason.includes(CLEANED_FOR_REVIEW)) {
+        return 'RadFed covered the text it found in the picture. Check the cleaned picture: release it if no patient details are left, or delete it.';
+      }
       const notCleaned = /cleaning could not make it safe \((.+)\)$/.exec(reason);
       if (notCleaned) {
         return `RadFed tried to remove the text in the picture but could not be sure it was all gone: ${notCleaned[1]} Check the picture: release it if there is no such text, or delete it.`;

@@ -12,3 +12,5 @@ export { deleteHeld, releaseAsIs, type HeldActionOptions } from './held-actions.
 export { heldPreview, heldPreviewView, PREVIEW_SIZE } from './held-preview.ts';
 export { cleanAndRelease, type CleanHeldOptions } from './held-clean.ts';
 export { HELD_FILE_POLICIES, heldFilePolicyOf } from './held-policy.ts';
+export { applyHeldFilePolicy, countsAfterPolicy, type HeldPolicySummary } from './held-at-ingest.ts';
+export { currentHeldFilePolicy } from './held-policy.ts';

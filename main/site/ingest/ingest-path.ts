@@ -7,6 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { AuditLog, commandActor } from '../audit/index.ts';
+import { applyHeldFilePolicy, countsAfterPolicy } from '../held/index.ts';
 import { ResearchIndex, type IngestRunCounts } from '../store/index.ts';
 import {
   createFileContext,
@@ -106,5 +107,10 @@ export async function ingestPath(
     log?.warn({ failed: counts.failed, unreadableFolders: unreadableFolders.length }, 'ingest incomplete');
   }
   log?.info({ ...counts, excluded, durationMs }, 'ingest completed');
-  return { ...counts, excluded, unreadableFolders: unreadableFolders.length, durationMs };
+  // The site's held-file policy (main/site/held) may clean, and release, what this run held.
+  const policy = await applyHeldFilePolicy(site, runId, { actor, clock, ...(log ? { logger: log } : {}) });
+  return countsAfterPolicy(
+    { ...counts, excluded, unreadableFolders: unreadableFolders.length, durationMs },
+    policy,
+  );
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { AuditLog, commandActor } from '../audit/index.ts';
+import { applyHeldFilePolicy, countsAfterPolicy } from '../held/index.ts';
 import { ResearchIndex, type IngestRunCounts } from '../store/index.ts';
 import {
   createFileContext,
@@ -53,7 +54,10 @@ export class IngestRun {
     this.#options = options;
     this.id = startOwnedRun(site.database, index);
     const log = options.logger?.child({ component: 'ingest', runId: this.id, source: options.source });
-    this.#ctx = createFileContext(site, index, this.id, log, { clock, actor: options.actor ?? commandActor() });
+    this.#ctx = createFileContext(site, index, this.id, log, {
+      clock,
+      actor: options.actor ?? commandActor(),
+    });
   }
 
   static start(site: IngestSite, options: IngestRunOptions): IngestRun {
@@ -146,7 +150,15 @@ export class IngestRun {
       },
     });
     log?.info({ ...counts, durationMs }, failed ? 'ingest stopped' : 'ingest completed');
-    return { ...counts, durationMs };
+    // The site's held-file policy (main/site/held) may clean, and release, what this run held; a
+    // release is a run of its own (source held-review), which has nothing of its own to clean.
+    if (failed || this.#options.source === 'held-review') return { ...counts, durationMs };
+    const policy = await applyHeldFilePolicy(this.#ctx.site, this.id, {
+      actor,
+      ...(this.#options.clock ? { clock: this.#options.clock } : {}),
+      ...(log ? { logger: log } : {}),
+    });
+    return countsAfterPolicy({ ...counts, durationMs }, policy);
   }
 
   #count(input: string, result: FileResult): IngestFileOutcome {

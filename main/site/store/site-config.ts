@@ -54,6 +54,11 @@ export const SiteConfigSchema = z.object({
   /** The person who set the site up, named in the audit log's entries from the screens (audit-actor.ts). */
   operatorName: z.string().trim().min(1).max(100).optional(),
   createdAt: z.string(),
+  /**
+   * What ingest does with an image held for text in the picture (main/site/held): hold it for a
+   * person (absent: the default), clean it and release what reads clean, or clean it and still ask.
+   */
+  heldFilePolicy: z.enum(['hold', 'clean-automatically', 'clean-and-ask']).optional(),
   receiver: ReceiverSettingsSchema.optional(),
   watch: WatchSettingsSchema.optional(),
 });

@@ -6,7 +6,7 @@ import { userInfo } from 'node:os';
 import type { IngestSite } from '../ingest/index.ts';
 import {
   deleteHeld,
-  heldFilePolicyOf,
+  currentHeldFilePolicy,
   heldPreviewView,
   listHeldFiles,
   releaseAsIs,
@@ -37,7 +37,7 @@ function accountName(): string {
 export function createHeldHandlers(agent: HeldAgentPort): HeldHandlers {
   const options = () => ({ actor: agent.actor ?? accountName() });
   return {
-    'held:list': () => ({ files: listHeldFiles(agent.site), policy: heldFilePolicyOf(agent.site.config) }),
+    'held:list': () => ({ files: listHeldFiles(agent.site), policy: currentHeldFilePolicy(agent.site) }),
     'held:preview': ({ id }) => heldPreviewView(agent.site, id),
     'held:release-as-is': ({ id, confirmedBy }) => releaseAsIs(agent.site, id, confirmedBy, options()),
     'held:clean': ({ id }) => cleanAndRelease(agent.site, id, options()),

@@ -1,7 +1,9 @@
 // Burned-in text (PS3.15 E.1.1, Clean Pixel Data Option E.3.1): identifying text drawn into the
-// pixels cannot be removed by editing the header, and RadFed does not offer pixel cleaning. So an
-// image that says it has burned-in annotation, or that comes from a modality or SOP class where
-// burned-in text is common, is held back unless Burned In Annotation (0028,0301) explicitly says NO.
+// pixels cannot be removed by editing the header. So an image that says it has burned-in annotation,
+// or that comes from a modality or SOP class where burned-in text is common, is held back unless
+// Burned In Annotation (0028,0301) explicitly says NO. Pixel cleaning (main/site/burned-in) writes
+// NO only after it has blanked the text and a second OCR reading found none; a held file reaches it
+// through the review queue.
 import type { DicomDataset } from '../dicom/model.ts';
 import { getString, Tags } from '../dicom/index.ts';
 
@@ -42,14 +44,15 @@ const hasPixels = (ds: DicomDataset): boolean =>
   ds.has(Tags.PixelData) || ds.has(Tags.FloatPixelData) || ds.has(Tags.DoubleFloatPixelData);
 
 const HOLD = 'not released: burned-in text';
-const UNLESS_NO = 'and Burned In Annotation (0028,0301) does not say NO; pixel cleaning is not offered';
+const UNLESS_NO =
+  'and Burned In Annotation (0028,0301) does not say NO; held until its pixels are cleaned or a person releases it';
 
 /** Why an image must be held for burned-in text, or null when it may be released. */
 export function burnedInTextRisk(ds: DicomDataset, sopClassUid: string): string | null {
   if (!hasPixels(ds)) return null;
   const flag = (getString(ds, Tags.BurnedInAnnotation) ?? '').trim().toUpperCase();
   if (flag === 'YES') {
-    return `${HOLD}: Burned In Annotation (0028,0301) is YES and pixel cleaning is not offered`;
+    return `${HOLD}: Burned In Annotation (0028,0301) is YES; held until its pixels are cleaned or a person releases it`;
   }
   if (flag === 'NO') return null;
   const modality = (getString(ds, Tags.Modality) ?? '').trim().toUpperCase();

@@ -2,7 +2,7 @@
 // Identity Removed, De-identification Method (text), De-identification Method Code Sequence (CID
 // 7050, one code for the profile and one per option) and Longitudinal Temporal Information Modified.
 import type { DicomDataset } from '../dicom/model.ts';
-import { encodeText, Tags } from '../dicom/index.ts';
+import { encodeText, getString, readStrings, Tags } from '../dicom/index.ts';
 import type { DeidOption } from './deid-options.ts';
 
 export const PROFILE_EDITION = 'PS3.15 2026a';
@@ -67,11 +67,39 @@ const set = (ds: DicomDataset, tag: number, vr: 'CS' | 'LO' | 'SH', value: Uint8
   ds.set(tag, { tag, vr, value });
 };
 
-/** Writes the four attributes into the top-level output data set, replacing any earlier record. */
+/** Clean Pixel Data Option (CID 7050): recorded by the burned-in text cleaning, before this engine runs. */
+const CLEAN_PIXEL_DATA = '113101';
+
+/**
+ * The earlier record of pixel cleaning (main/site/burned-in), which this engine's record extends:
+ * the method lines that name it and its 113101 code items.
+ */
+function earlierPixelCleaning(ds: DicomDataset): { lines: string[]; items: DicomDataset[] } {
+  const items = (ds.get(Tags.DeidentificationMethodCodeSequence)?.items ?? []).filter(
+    (item) => (getString(item, Tags.CodeValue) ?? '').trim() === CLEAN_PIXEL_DATA,
+  );
+  if (items.length === 0) return { lines: [], items };
+  const method = ds.get(Tags.DeidentificationMethod);
+  const lines = method?.value ? readStrings(method).filter((l) => /burned-in text/i.test(l)) : [];
+  return { lines, items };
+}
+
+/**
+ * Writes the four attributes into the top-level output data set, replacing any earlier record
+ * except an earlier pixel cleaning's, which is kept.
+ */
 export function recordMethod(ds: DicomDataset, options: readonly DeidOption[]): void {
   const record = encodeRecord(options);
+  const earlier = earlierPixelCleaning(ds);
   set(ds, Tags.PatientIdentityRemoved, 'CS', YES);
-  set(ds, Tags.DeidentificationMethod, 'LO', record.method);
+  const method =
+    earlier.lines.length === 0
+      ? record.method
+      : encodeText(
+          [...readStrings({ tag: 0, vr: 'LO', value: record.method }), ...earlier.lines].join('\\'),
+          'LO',
+        );
+  set(ds, Tags.DeidentificationMethod, 'LO', method);
   const items = record.codes.map(({ value, meaning }) => {
     const item: DicomDataset = new Map();
     set(item, Tags.CodeValue, 'SH', value);
@@ -82,7 +110,7 @@ export function recordMethod(ds: DicomDataset, options: readonly DeidOption[]): 
   ds.set(Tags.DeidentificationMethodCodeSequence, {
     tag: Tags.DeidentificationMethodCodeSequence,
     vr: 'SQ',
-    items,
+    items: [...items, ...earlier.items],
   });
   set(ds, Tags.LongitudinalTemporalInformationModified, 'CS', record.longitudinal);
 }

@@ -8,6 +8,9 @@ export class DashboardPage {
   readonly studies: Locator;
   readonly thisSite: Locator;
   readonly problem: Locator;
+  readonly checklist: Locator;
+  /** The site's one status sentence. */
+  readonly status: Locator;
 
   constructor(readonly page: Page) {
     this.heading = page.getByRole('heading', { level: 1, name: 'Dashboard' });
@@ -16,6 +19,8 @@ export class DashboardPage {
     this.refreshButton = page.getByRole('button', { name: /Refresh/ });
     this.thisSite = page.getByRole('region', { name: 'This site' });
     this.problem = page.getByRole('alert');
+    this.checklist = page.getByRole('region', { name: /Getting started|Consent and imports/ });
+    this.status = page.getByTestId('glance-status');
   }
 
   async open(url: string): Promise<void> {

@@ -46,4 +46,9 @@ export class TrainingDataPage {
     await this.labels.getByLabel(/^Labels file/).setInputFiles(file);
     await this.labels.getByRole('button', { name: 'Import labels' }).click();
   }
+
+  /** The words shown beside a field of the task form (its accessible description). */
+  fieldProblem(label: string): Locator {
+    return this.form.getByLabel(label);
+  }
 }

@@ -3,9 +3,18 @@ import type { Locator, Page } from '@playwright/test';
 
 export class TrainingPage {
   readonly heading: Locator;
+  /** The site's one status sentence (the dashboard and the tray say the same). */
+  readonly status: Locator;
+  /** Tasks that wait for a decision, shown first. */
+  readonly waiting: Locator;
+  /** The navigation's badge on Training. */
+  readonly badge: Locator;
 
   constructor(readonly page: Page) {
     this.heading = page.getByRole('heading', { level: 1, name: 'Training & federation' });
+    this.status = page.getByTestId('federation-running');
+    this.waiting = page.getByRole('region', { name: 'Waiting for your decision' });
+    this.badge = page.getByRole('navigation', { name: 'Pages' }).getByTestId('training-badge');
   }
 
   async open(): Promise<void> {

@@ -61,7 +61,18 @@ async function start(): Promise<void> {
   serveRendererOverAppProtocol(RENDERER_DIR);
   registerIpcHandlers(
     createIpcDispatcher(
-      createIpcHandlers(session.agentPort(), { settings, setup: session, federation: session.federation }),
+      createIpcHandlers(session.agentPort(), {
+        settings,
+        setup: session,
+        federation: session.federation,
+        // The Browse button's system dialog; the web UI, without one, serves its own folder browser.
+        folderDialog: {
+          chooseFolder: async () => {
+            const chosen = await dialog.showOpenDialog({ properties: ['openDirectory', 'createDirectory'] });
+            return chosen.canceled ? null : (chosen.filePaths[0] ?? null);
+          },
+        },
+      }),
       { logger },
     ),
   );

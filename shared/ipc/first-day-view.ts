@@ -27,8 +27,8 @@ export interface FolderListing {
   path: string;
   /** Its parent, or null at the top of the file system. */
   parent: string | null;
-  /** Names of the sub-folders that can be opened, sorted; hidden ones left out. */
-  folders: string[];
+  /** The sub-folders that can be opened (name and whole path), sorted; hidden ones left out. */
+  folders: { name: string; path: string }[];
   /** True when there were more than the listing returns. */
   truncated: boolean;
 }

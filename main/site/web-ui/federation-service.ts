@@ -253,7 +253,7 @@ export class FederationService {
           ? { at: approval.approvedAt, by: approval.approvedBy, cohortTaskId: approval.cohortTaskId }
           : null,
         declinedAt: declined && (!approval || declined.time > approval.approvedAt) ? declined.time : null,
-        summary: review.summary,
+        summary: review.summary.map(screenLine),
         problem: review.cohortTaskId === null ? plainProblem(review) : null,
         privacyBudget: describePrivacyBudget(view.definition.privacy),
       };
@@ -265,6 +265,13 @@ export class FederationService {
 
 /** Seconds between checks of the hub while the loop has nothing to ask it (it asks during rounds). */
 const HUB_CHECK_MS = 20_000;
+
+/** describeTask's lines are the CLI's too: on the screen a command line becomes the button to press. */
+function screenLine(line: string): string {
+  return /\bradfed site\b/.test(line)
+    ? line.replace(/:? ?add one \(radfed site task add\)/, ': press "Set up from this task" to make one,')
+    : line;
+}
 
 /** Why a task cannot be approved, for the screen: no command lines, no internal ids. */
 function plainProblem(review: TaskReview): string {

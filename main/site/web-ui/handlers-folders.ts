@@ -61,7 +61,7 @@ export function listFolders(path: string | undefined): FolderListing {
   return {
     path: folder,
     parent: parent === folder ? null : parent,
-    folders: names.slice(0, MAX_FOLDERS),
+    folders: names.slice(0, MAX_FOLDERS).map((name) => ({ name, path: join(folder, name) })),
     truncated: names.length > MAX_FOLDERS,
   };
 }

@@ -115,3 +115,18 @@ describe('a paused site', () => {
     expect(phase).toBe('Not taking part now; last seen in round 7. Training resumes from where it stopped.');
   });
 });
+
+describe('a model that blew up here while the global one stayed tame', () => {
+  it('still warns, from the local model', () => {
+    const rounds = [
+      {
+        round: 1,
+        local: { loss: 1.5e10, accuracy: 0.5, auc: 0.5 },
+        global: { version: 1, loss: 0.693, accuracy: 0.67, auc: 0.5 },
+      },
+    ];
+    expect(learningWarning(task({ rounds }))).toMatch(
+      /^The model is not learning: in round 1 its loss is 1\.5e\+10/,
+    );
+  });
+});

@@ -94,8 +94,12 @@ export function needsLogScale(values: readonly (number | null)[]): boolean {
  */
 export function learningWarning(task: TaskProgress): string | null {
   const latest = [...task.rounds].reverse().find((r) => r.global ?? r.local);
-  const metrics = latest?.global ?? latest?.local;
-  if (!latest || !metrics) return null;
+  if (!latest) return null;
+  // The model trained here may blow up while the hub's bound on updates keeps the global one tame.
+  const blownUp = (m: { loss: number } | null) =>
+    m !== null && (!Number.isFinite(m.loss) || m.loss > LOSS_BLOWN_UP);
+  const metrics = [latest.global, latest.local].find(blownUp) ?? latest.global ?? latest.local;
+  if (!metrics) return null;
   const atChance = metrics.auc !== null && Math.abs(metrics.auc - 0.5) < 0.05;
   const aucWords = metrics.auc === null ? '' : ` and its AUC is ${metrics.auc.toFixed(2)}`;
   if (!Number.isFinite(metrics.loss) || metrics.loss > LOSS_BLOWN_UP) {

@@ -32,12 +32,11 @@ test('the site is renamed here with the one name rule, and the header follows', 
 
 test('what IT locked is shown locked, and the agent keeps it', async ({ page, world }) => {
   const settings = new SettingsPage(page);
-  await settings.open(
-    await world.open({
-      site: 'North General',
-      locked: { 'site.name': 'North General', 'app.startAtLogin': true },
-    }),
-  );
+  const url = await world.open({
+    site: 'North General',
+    locked: { 'site.name': 'North General', 'app.startAtLogin': true },
+  });
+  await settings.open(url);
   await expect(settings.siteName).toHaveAttribute('readonly', '');
   await expect(page.getByText('🔒 Locked by your IT department.').first()).toBeVisible();
   const startAtLogin = settings.setting('app.startAtLogin');
@@ -45,19 +44,13 @@ test('what IT locked is shown locked, and the agent keeps it', async ({ page, wo
   await expect(startAtLogin).toContainText('Locked by your IT department');
 
   // A change that reaches the agent anyway (an old screen, a script) is refused there.
-  const refusal = async (channel: string, payload: unknown) =>
-    page.evaluate(
-      async ({ channel, payload }) => {
-        const token = new URLSearchParams(location.search).get('token');
-        const response = await fetch('/api/invoke', {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-          body: JSON.stringify({ channel, payload }),
-        });
-        return (await response.json()) as { ok: boolean; error?: { code: string } };
-      },
-      { channel, payload },
-    );
+  const refusal = async (channel: string, payload: unknown) => {
+    const response = await page.request.post(new URL('/api/invoke', url).toString(), {
+      headers: { Authorization: `Bearer ${new URL(url).searchParams.get('token')}` },
+      data: { channel, payload },
+    });
+    return (await response.json()) as { ok: boolean; error?: { code: string } };
+  };
   expect(await refusal('settings:set', { changes: { 'app.startAtLogin': false } })).toMatchObject({
     ok: false,
     error: { code: 'setting-locked' },

@@ -1,7 +1,8 @@
 // `radfed site held …` through the real entry, on a real site whose ingest held real files: the list
 // in plain words, show, release as is with the checker's name, purge, and that no patient name or ID
 // is ever printed.
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HeldActionResult, HeldQueueFile } from '../shared/ipc/held-view.ts';
 import { AuditLog, openSiteDatabase, sitePaths } from '../main/site/index.ts';
@@ -100,6 +101,26 @@ describe('radfed site held', () => {
     expect(await heldList()).toHaveLength(1);
     expect(readdirSync(sitePaths(dir).quarantine).filter((n) => n.endsWith('.dcm'))).toHaveLength(1);
   });
+
+  it('writes the picture of a held file to a PNG on this computer with show --preview', async () => {
+    const png = join(t.root, 'preview.png');
+    const run = await runRadfed('site', 'held', 'show', '--dir', dir, '--id', '1', '--preview', png);
+    expect(run.status).toBe(0);
+    expect(run.out).toMatch(/Picture written to .*preview\.png \(\d+ x \d+ pixels\)/);
+    const bytes = readFileSync(png);
+    expect(bytes.subarray(1, 4).toString('latin1')).toBe('PNG');
+    noPatient(bytes.toString('latin1'));
+  });
+
+  it('cleans a held image with real OCR and releases it when the second reading finds nothing', async () => {
+    const ct = (await heldList()).find((f) => f.technicalReason.includes('is YES'));
+    const run = await runRadfed('site', 'held', 'clean', '--dir', dir, '--id', String(ct?.id));
+    expect(run.err).toBe('');
+    expect(run.out).toBe(
+      `Held file ${ct?.id} was cleaned, de-identified and stored in the research store; its identified copy was deleted.\n`,
+    );
+    expect(await heldList()).toHaveLength(1);
+  }, 60_000);
 
   it('says a number that is not held is not found, and exits 1', async () => {
     const run = await runRadfed('site', 'held', 'purge', '--dir', dir, '--id', '99');

@@ -2,12 +2,22 @@
 // held back, from the command line (the Review page does the same). Output names held files by number
 // and says why in plain words; nothing from a file's header is ever printed. The actor of each audit
 // entry is the account that ran the command.
+import { writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { HeldActionResult, HeldQueueFile } from '../shared/ipc/held-view.ts';
 import { openSite, type Site } from '../main/site/index.ts';
-import { deleteHeld, heldFileView, heldRow, listHeldFiles, releaseAsIs } from '../main/site/held/index.ts';
+import { closeBurnedInOcr } from '../main/site/burned-in/index.ts';
+import {
+  cleanAndRelease,
+  deleteHeld,
+  heldFileView,
+  heldPreview,
+  heldRow,
+  listHeldFiles,
+  releaseAsIs,
+} from '../main/site/held/index.ts';
 import { parsePositiveInt } from './arguments.ts';
 import { CliError } from './failure.ts';
 import { siteLogger } from './site-log.ts';
@@ -102,12 +112,20 @@ export function registerSiteHeldCommands(site: Command): void {
       }),
     );
 
-  one('show', 'show one held file and what can be done with it').action((flags: OneHeldFlags) =>
-    withSite(flags.dir, async (s) => {
-      const file = heldFileView(s, heldRow(s, flags.id));
-      print(flags.json, file, `${describeHeldFile(file)}\n  Technical detail: ${file.technicalReason}`);
-    }),
-  );
+  one('show', 'show one held file and what can be done with it')
+    .option('--preview <file.png>', 'also write its picture (pixels only) to this PNG file on this computer')
+    .action((flags: OneHeldFlags & { preview?: string }) =>
+      withSite(flags.dir, async (s) => {
+        const file = heldFileView(s, heldRow(s, flags.id));
+        let words = `${describeHeldFile(file)}\n  Technical detail: ${file.technicalReason}`;
+        if (flags.preview) {
+          const { png, width, height } = await heldPreview(s, flags.id);
+          writeFileSync(resolve(flags.preview), png, { mode: 0o600 });
+          words += `\n  Picture written to ${resolve(flags.preview)} (${width} x ${height} pixels).`;
+        }
+        print(flags.json, file, words);
+      }),
+    );
 
   one('release', 'release a held file as is, once a person checked the picture has no text')
     .requiredOption('--checked-by <name>', 'the name of the person who checked the picture')
@@ -133,9 +151,25 @@ export function registerSiteHeldCommands(site: Command): void {
     }),
   );
 
-  one('clean', 'remove the text in the picture, check it is gone, then release').action(() => {
-    throw new CliError(
-      'Cleaning text from the picture is not available in this version of RadFed. Check the picture and use `site held release --checked-by NAME`, or `site held purge`.',
+  one('clean', 'cover the text in the picture, read it again, and release it if none is left')
+    .option('--all-text', 'cover every text found, not only what matches the patient\u2019s details')
+    .action((flags: OneHeldFlags & { allText?: boolean }) =>
+      withSite(flags.dir, async (s) => {
+        try {
+          const result = await cleanAndRelease(s, flags.id, {
+            actor: commandUser(),
+            logger: siteLogger(s.directory),
+            policy: flags.allText ? 'all-text' : 'identifying',
+          });
+          if (result.outcome === 'still-held') {
+            if (flags.json) print(true, result, '');
+            throw new CliError(describeHeldResult(result));
+          }
+          print(flags.json, result, describeHeldResult(result));
+        } finally {
+          // The OCR worker would keep the command running.
+          await closeBurnedInOcr();
+        }
+      }),
     );
-  });
 }

@@ -153,7 +153,7 @@ export function revokeEnrollmentToken(ctx: HubContext, tokenId: string): void {
  * stay where they were accepted; an open round goes on without it (see docs/hub-dashboard.md).
  */
 export function removeSite(ctx: HubContext, siteId: string): { name: string; tokensRevoked: number } {
-  return ctx.store.transaction(() => {
+  const removed = ctx.store.transaction(() => {
     const site = ctx.store.sites.site(siteId);
     if (!site) throw notFound('no-site', `There is no site ${siteId} at this hub.`);
     if (site.removed_at) throw conflict('site-removed', `The site "${site.name}" is already removed.`);
@@ -161,4 +161,8 @@ export function removeSite(ctx: HubContext, siteId: string): { name: string; tok
     ctx.store.sites.removeSite(site.id, at);
     return { name: site.name, tokensRevoked: ctx.store.sites.revokeTokensForSiteName(site.name, at) };
   });
+  // Rounds stop waiting for it (joinedSites leaves removed sites out); the hub's timer moves them on,
+  // and sites waiting on a round hear of the change now.
+  for (const taskId of ctx.store.tasks.activeTaskIds()) ctx.events.emit('task', taskId);
+  return removed;
 }

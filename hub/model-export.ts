@@ -107,7 +107,7 @@ function modelCard(ctx: HubContext, taskId: string, version: number, missing: st
       hubSigningPublicKey: ctx.keys.signingPublicKey,
       createdAt: model.createdAt,
     },
-    sites: store.sites.joinedSites(taskId).map((joined) => ({
+    sites: store.sites.joinedSitesWithRemoved(taskId).map((joined) => ({
       name: store.sites.site(joined.site_id)?.name ?? joined.site_id,
       joinedAt: joined.joined_at,
       acceptedUpdates: accepted.get(joined.site_id) ?? 0,

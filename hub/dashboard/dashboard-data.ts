@@ -256,7 +256,7 @@ function participation(
   rounds: RoundSummary[],
   submissions: ReturnType<typeof deltaSubmissionsOfTask>,
 ): Participation {
-  const sites = ctx.store.sites.joinedSites(taskId).map((joined) => ({
+  const sites = ctx.store.sites.joinedSitesWithRemoved(taskId).map((joined) => ({
     id: joined.site_id,
     name: ctx.store.sites.site(joined.site_id)?.name ?? joined.site_id,
   }));

@@ -22,7 +22,7 @@ export interface SiteStanding {
  */
 export function siteStandings(ctx: HubContext, task: TaskRow): SiteStanding[] {
   const decisions = new Map(ctx.store.sites.taskDecisions(task.id).map((row) => [row.site_id, row]));
-  const joined = new Map(ctx.store.sites.joinedSites(task.id).map((row) => [row.site_id, row]));
+  const joined = new Map(ctx.store.sites.joinedSitesWithRemoved(task.id).map((row) => [row.site_id, row]));
   return ctx.store.sites
     .listSites()
     .filter((site) => joined.has(site.id) || (!site.removed_at && siteMaySee(task, site)))

@@ -200,8 +200,21 @@ export class SiteRows {
       .get(taskId, siteId) as TaskSiteRow | undefined;
   }
 
-  /** Joined sites of a task in the order they joined: cyclic weight transfer visits them in it. */
+  /**
+   * Joined sites of a task in the order they joined, without removed sites: the rounds wait for these
+   * (cyclic weight transfer visits them in this order).
+   */
   joinedSites(taskId: string): TaskSiteRow[] {
+    return this.db
+      .prepare(
+        `SELECT t.* FROM task_sites t JOIN sites s ON s.id = t.site_id
+         WHERE t.task_id = ? AND s.removed_at IS NULL ORDER BY t.joined_at, t.site_id`,
+      )
+      .all(taskId) as TaskSiteRow[];
+  }
+
+  /** Every site that ever joined the task, removed ones too: its history (participation, model card). */
+  joinedSitesWithRemoved(taskId: string): TaskSiteRow[] {
     return this.db
       .prepare('SELECT * FROM task_sites WHERE task_id = ? ORDER BY joined_at, site_id')
       .all(taskId) as TaskSiteRow[];

@@ -168,7 +168,7 @@ export function registerActionRoutes(scope: FastifyInstance, ctx: HubContext, au
         heading: `Remove the site "${site.name}"?`,
         consequences: [
           `From now on the hub refuses every request signed with the key of "${site.name}", and any unused enrollment token made for that name. The site sees that it is no longer enrolled.`,
-          'Updates it already sent stay where they were accepted: published models are not changed, and its past rounds still show it. In a round now open it can send nothing more; the round goes on with the other sites, and fails at its deadline if too few send an update. With secure aggregation it counts as a site that dropped out.',
+          'Updates it already sent stay where they were accepted: published models are not changed, and its past rounds and the model cards still show it. Rounds stop waiting for it: a round now open closes as soon as the other sites have sent (or fails at its deadline if too few did), and with secure aggregation it counts as a site that dropped out.',
           'Its name stays with its past rounds: to take part again the site enrolls with a new token under another name.',
         ],
         action: `${DASHBOARD_PREFIX}/sites/${encodeURIComponent(site.id)}/remove`,

@@ -8,9 +8,10 @@ import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeText, getString, parseDicom, readStrings, Tags, type DicomDataset } from '../dicom/index.ts';
 import { deidentifyDataset } from '../deid/index.ts';
-import { synthesizeStudies } from '../synth/index.ts';
+import { drawText, synthesizeStudies } from '../synth/index.ts';
 import { decodeFrame } from '../train/data/index.ts';
 import { blankedArea } from './blank.ts';
+import { identifyingNeedles } from './identifiers.ts';
 import {
   BurnedInError,
   cleanBurnedInText,
@@ -20,6 +21,7 @@ import {
   type BurnedInCleaning,
   type BurnedInDetection,
 } from './index.ts';
+import { verifyPicture } from './verify.ts';
 
 let tmp = '';
 let radiograph: Uint8Array;
@@ -213,3 +215,33 @@ describe('missing OCR model', () => {
     ).rejects.toThrow(/'identifying' or 'all-text'/);
   });
 });
+
+describe('the second reading', () => {
+  it('keeps a file held when text can still be read inside a box that was meant to be blanked', async () => {
+    const width = 320;
+    const height = 64;
+    const data = new Uint8Array(width * height).fill(30);
+    const box = drawText(data, width, height, 'DOE, Jane 12/03/1965', {
+      x: 8,
+      y: 20,
+      height: 18,
+      font: 'sans',
+      value: 240,
+    });
+    const needles = identifyingNeedles(
+      header([Tags.PatientName, 'PN', 'Doe^Jane'], [Tags.PatientBirthDate, 'DA', '19650312']),
+    );
+    const picture = { width, height, channels: 1 as const, data };
+    // Not blanked: the box still shows the text.
+    expect(await verifyPicture(picture, [box], needles, 'identifying')).toBe(
+      'text can still be read where it was blanked',
+    );
+    // An identifying value readable outside any box is caught too.
+    expect(await verifyPicture(picture, [], needles, 'identifying')).toMatch(/patient's details/);
+    data.fill(30);
+    expect(await verifyPicture(picture, [box], needles, 'identifying')).toBeNull();
+  });
+});
+
+const header = (...elements: [number, 'PN' | 'DA', string][]): DicomDataset =>
+  new Map(elements.map(([tag, vr, value]) => [tag, { tag, vr, value: encodeText(value, vr) }]));

@@ -8,3 +8,5 @@ export type { RadiographStyle } from './radiograph-style.ts';
 export { SYNTH_UID_ROOT } from './study-plan.ts';
 export { PHI_PRIVATE_CREATOR } from './phi-attributes.ts';
 export { SITE_TRANSFER_SYNTAXES } from './site-traits.ts';
+export { drawText, SYNTH_FONTS } from './text-raster.ts';
+export type { SynthFontName } from './text-raster.ts';

@@ -111,6 +111,12 @@ test.describe('Consent page', () => {
     ] as const) {
       recordParticipation(agent.site.database, { taskId, round: 1, patients: [pseudonym], completedAt });
     }
+    // This site approved the first task (its name is in the audit log); the other it never approved here.
+    agent.audit.append({
+      type: 'federation.task-approved',
+      actor: 'Jane Doe',
+      detail: { taskId: 'task-lung', taskName: 'Lung nodule' },
+    });
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
     const consent = new ConsentPage(page);
@@ -123,7 +129,7 @@ test.describe('Consent page', () => {
     await expect(consent.history.getByTestId('history-summary')).toContainText(pseudonym);
     const rounds = consent.history.getByTestId('history-rounds').getByRole('listitem');
     await expect(rounds).toHaveCount(2);
-    await expect(rounds.nth(0)).toContainText('task task-lung, round 1');
+    await expect(rounds.nth(0)).toContainText("'Lung nodule', round 1");
     await expect(rounds.nth(1)).toContainText('task task-fracture, round 1');
     // Every date on the page: the locale's format, the ISO value in the tooltip.
     const completed = rounds.nth(0).locator('time');

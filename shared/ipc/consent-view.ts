@@ -31,6 +31,8 @@ export interface ConsentHistoryEntry {
 
 export interface RoundUseView {
   taskId: string;
+  /** The task's name when this site approved it (from the audit log); null if it never did here. */
+  taskName: string | null;
   roundId: string;
   completedAt: string;
 }

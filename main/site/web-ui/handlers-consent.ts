@@ -4,10 +4,16 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ConsentHistoryView, ConsentImportResult, WithdrawPreview } from '../../../shared/ipc/index.ts';
+import type {
+  ConsentHistoryView,
+  ConsentImportResult,
+  RoundUseView,
+  WithdrawPreview,
+} from '../../../shared/ipc/index.ts';
 import { ConsentError, patientCacheDir, type PurgeResult, type SiteConsent } from '../consent/index.ts';
 import type { IngestSite } from '../ingest/index.ts';
 import type { IpcHandlers } from './ipc-handlers.ts';
+import { AuditLog } from '../audit/index.ts';
 
 /** What the Consent handlers need of the site agent; `SiteAgent` has it. */
 export interface ConsentAgentPort {
@@ -32,7 +38,7 @@ export function createConsentHandlers(agent: ConsentAgentPort): ConsentHandlers 
         entries,
       })),
     }),
-    'consent:history': ({ pseudonym }) => historyOf(consent, pseudonym),
+    'consent:history': ({ pseudonym }) => historyOf(agent.site, consent, pseudonym),
     'consent:import': ({ csvBase64 }) => importCsv(consent, Buffer.from(csvBase64, 'base64')),
     'consent:withdraw-preview': ({ patientId }) => previewWithdrawal(agent, patientId),
     'consent:withdraw': async ({ patientId }) => {
@@ -41,14 +47,14 @@ export function createConsentHandlers(agent: ConsentAgentPort): ConsentHandlers 
         pseudonym: report.pseudonym,
         inForce: report.inForce,
         purged: report.purged === null ? null : purgedView(report.purged),
-        rounds: report.rounds.map(({ taskId, roundId, completedAt }) => ({ taskId, roundId, completedAt })),
+        rounds: roundUses(agent.site, report.rounds),
         message: report.message,
       };
     },
   };
 }
 
-function historyOf(consent: SiteConsent, pseudonym: string): ConsentHistoryView {
+function historyOf(site: IngestSite, consent: SiteConsent, pseudonym: string): ConsentHistoryView {
   const view = consent.show({ pseudonym });
   return {
     pseudonym: view.pseudonym,
@@ -61,7 +67,7 @@ function historyOf(consent: SiteConsent, pseudonym: string): ConsentHistoryView 
       recordedAt,
     })),
     held: view.held,
-    rounds: view.rounds.map(({ taskId, roundId, completedAt }) => ({ taskId, roundId, completedAt })),
+    rounds: roundUses(site, view.rounds),
   };
 }
 
@@ -113,7 +119,7 @@ function previewWithdrawal(agent: ConsentAgentPort, patientId: string): Withdraw
     instances: view.held.instances,
     heldFiles,
     tensorCache,
-    rounds: view.rounds.map(({ taskId, roundId, completedAt }) => ({ taskId, roundId, completedAt })),
+    rounds: roundUses(site, view.rounds),
   };
 }
 
@@ -124,4 +130,27 @@ function purgedView(purged: PurgeResult) {
     heldFiles: purged.heldFiles,
     tensorCache: purged.cacheRemoved,
   };
+}
+
+/**
+ * Rounds that used a patient's data, with each task's name as this site approved it: round numbers
+ * restart with each task, so a round is only known by its task. The names come from the approval
+ * entries of the audit log, which outlive a withdrawn approval.
+ */
+function roundUses(
+  site: IngestSite,
+  rounds: readonly { taskId: string; roundId: string; completedAt: string }[],
+): RoundUseView[] {
+  if (rounds.length === 0) return [];
+  const names = new Map<string, string>();
+  for (const entry of new AuditLog(site.database).list({ type: 'federation.task-approved' })) {
+    const { taskId, taskName } = entry.detail;
+    if (typeof taskId === 'string' && typeof taskName === 'string') names.set(taskId, taskName);
+  }
+  return rounds.map(({ taskId, roundId, completedAt }) => ({
+    taskId,
+    taskName: names.get(taskId) ?? null,
+    roundId,
+    completedAt,
+  }));
 }

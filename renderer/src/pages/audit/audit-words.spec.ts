@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { chainWords, dayRange, detailPairs, detailText, pageCount, rangeText } from './audit-words.ts';
+import {
+  chainWords,
+  dayRange,
+  detailPairs,
+  detailText,
+  kindWords,
+  pageCount,
+  rangeText,
+} from './audit-words.ts';
 
 describe('audit words', () => {
   it('turns local dates into a half-open range covering whole days', () => {
@@ -37,5 +45,12 @@ describe('detailPairs', () => {
       ['differentialPrivacy', '{"epsilonSpent":1}'],
     ]);
     expect(detailPairs('not json')).toEqual([['detail', 'not json']]);
+  });
+});
+
+describe('kindWords', () => {
+  it('names the kinds in the filter in words', () => {
+    expect(kindWords('federation.update-sent')).toBe('Model update sent');
+    expect(kindWords('note.added')).toBe('Note added');
   });
 });

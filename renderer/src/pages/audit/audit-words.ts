@@ -63,3 +63,46 @@ export function detailPairs(detail: string): [string, string][] {
     return [['detail', detail]];
   }
 }
+
+const KIND_WORDS: Readonly<Record<string, string>> = {
+  'federation.update-sent': 'Model update sent',
+  'federation.enrolled': 'Enrolled with a hub',
+  'federation.task-approved': 'Task approved',
+  'federation.task-declined': 'Task declined',
+  'federation.approval-withdrawn': 'Approval withdrawn',
+  'audit.exported': 'Audit log exported',
+  'model.exported': 'Model exported',
+  'held.released': 'Held image released',
+  'held.cleaned': 'Held image cleaned',
+  'held.excluded': 'Held image left out',
+  'held.still-held': 'Held image kept',
+  'held.deleted': 'Held image deleted',
+  'ingest.completed': 'Import finished',
+  'ingest.failed': 'Import failed',
+  'ingest.interrupted': 'Import interrupted',
+  'quarantine.cleaned': 'Quarantine tidied',
+  'site.created': 'Site created',
+  'site.settings-changed': 'Settings changed',
+  'consent.imported': 'Consent imported',
+  'consent.set': 'Consent recorded',
+  'consent.withdrawn': 'Consent withdrawn',
+  'consent.purged': 'Patient data purged',
+  'consent.excluded': 'Left out by consent',
+  'labels.imported': 'Labels imported',
+  'task.added': 'Training data task added',
+  'task.replaced': 'Training data task changed',
+  'receiver.started': 'Receiver started',
+  'receiver.stopped': 'Receiver stopped',
+  'receiver.association': 'DICOM transfer',
+  'receiver.association-refused': 'DICOM connection refused',
+  'receiver.connection-cut': 'DICOM connection cut off',
+  'receiver.connections-summarised': 'DICOM connections summarised',
+};
+
+/** A kind of entry for the filter, in words ("Model update sent"); an unknown kind from its name. */
+export function kindWords(type: string): string {
+  const known = KIND_WORDS[type];
+  if (known) return known;
+  const words = type.replace(/[.-]/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}

@@ -7,6 +7,7 @@ import type { AuditEntry, AuditLog } from './audit-log.ts';
 import type { JsonValue } from './canonical-json.ts';
 
 export const UPDATE_SENT = 'federation.update-sent';
+/** Cleaned of burned-in text and kept for a person to check (the review queue's policy). */
 export const HELD_CLEANED = 'held.cleaned';
 export const HELD_RELEASED = 'held.released';
 export const HELD_DELETED = 'held.deleted';
@@ -52,45 +53,42 @@ function dp(update: UpdateSent): JsonValue {
   return update.differentialPrivacy ? { ...update.differentialPrivacy } : null;
 }
 
-export type HeldFileAction = 'cleaned' | 'released' | 'deleted';
+/**
+ * A person's action on a held file in the review queue, in the shapes the review queue writes
+ * (main/site/held): released as is on a person's word, cleaned and released, or deleted.
+ */
+export type HeldFileAction = 'released-as-is' | 'cleaned-and-released' | 'deleted';
 
 export interface HeldFileReview {
   /** The site's own id of the held file (never its file name: names can carry PHI). */
-  heldId: string | number;
-  /** Why it was held, as a code (e.g. burned-in-text). */
-  reason: string;
-  /** Cleaned: boxes blanked; with the number of boxes and the check after cleaning. */
-  boxesCleaned?: number;
-  /** Released as is: the person confirmed there is no burned-in text (the actor is that person). */
-  confirmedNoBurnedInText?: boolean;
-  /** Anything else worth keeping (codes and counts only). */
-  more?: { [key: string]: JsonValue };
+  heldId: number;
+  /** Why it was held, as the held entry says. */
+  heldFor?: string;
+  /** The patient's pseudonym, as the Consent page shows it (never an ID or a name). */
+  patientPseudonym?: string;
+  /** Released as is: who confirmed there is no burned-in text (usually the actor). */
+  confirmedBy?: string;
+  /** Cleaned: the areas covered and the check after cleaning (codes and counts only). */
+  cleaning?: { [key: string]: JsonValue };
 }
 
-/**
- * A person's action on a held file in the review queue: cleaned and released, released as is, or
- * deleted. The actor is the person who decided; their name is what the log keeps.
- */
 export function recordHeldFileAction(
   audit: AuditLog,
   actor: string,
   action: HeldFileAction,
   review: HeldFileReview,
 ): AuditEntry {
-  const type = action === 'cleaned' ? HELD_CLEANED : action === 'released' ? HELD_RELEASED : HELD_DELETED;
-  return audit.append({
-    type,
-    actor,
-    detail: {
-      heldId: review.heldId,
-      reason: review.reason,
-      ...(review.boxesCleaned === undefined ? {} : { boxesCleaned: review.boxesCleaned }),
-      ...(review.confirmedNoBurnedInText === undefined
-        ? {}
-        : { confirmedNoBurnedInText: review.confirmedNoBurnedInText }),
-      ...(review.more ?? {}),
-    },
-  });
+  const common = {
+    heldId: review.heldId,
+    ...(review.heldFor === undefined ? {} : { heldFor: review.heldFor }),
+    ...(review.patientPseudonym === undefined ? {} : { patientPseudonym: review.patientPseudonym }),
+  };
+  if (action === 'deleted') return audit.append({ type: HELD_DELETED, actor, detail: common });
+  const how =
+    action === 'released-as-is'
+      ? { how: 'as-is', confirmedBy: review.confirmedBy ?? actor }
+      : { how: 'cleaned', ...(review.cleaning ?? {}) };
+  return audit.append({ type: HELD_RELEASED, actor, detail: { ...common, ...how } });
 }
 
 export type ExportKind = 'audit-csv' | 'model';

@@ -67,8 +67,13 @@ const CASES: [type: string, detail: AuditDetail, sentence: string][] = [
   ],
   [
     'held.cleaned',
-    { heldId: 5, reason: 'burned-in-text', boxesCleaned: 2 },
-    'Held image #5 cleaned of burned-in text, checked again and released',
+    { heldId: 5, how: 'cleaned', policy: 'identifying', boxes: 2 },
+    'Held image #5 cleaned of burned-in text (2 areas covered); kept for a person to check',
+  ],
+  [
+    'held.released',
+    { heldId: 9, how: 'cleaned', policy: 'identifying', boxes: 1, patientPseudonym: P },
+    'Held image #9 cleaned of burned-in text, checked again and released',
   ],
   [
     'held.excluded',

@@ -120,7 +120,10 @@ const SENTENCES: Record<string, Sentence> = {
     );
   },
   'held.released': released,
-  'held.cleaned': (d) => released({ ...d, how: 'cleaned' }),
+  'held.cleaned': (d) => {
+    const boxes = num(d, 'boxes');
+    return `${heldRef(d)} cleaned of burned-in text${boxes === null ? '' : ` (${count(boxes, 'area')} covered)`}; kept for a person to check`;
+  },
   'held.excluded': (d) => `${heldRef(d)} reviewed and left out: the patient is not in by consent`,
   'held.still-held': (d) => `${heldRef(d)} stays held: it could not be released safely`,
   'held.deleted': (d) => `${heldRef(d)} deleted, with its identified copy`,

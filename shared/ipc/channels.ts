@@ -30,7 +30,7 @@ import type {
   SiteTaskView,
 } from './cohort-view.ts';
 import type { FirstDayView, FolderChoice, FolderListing } from './first-day-view.ts';
-import type { HeldActionResult, HeldPreviewView, HeldQueueView } from './held-view.ts';
+import type { HeldActionResult, HeldFilePolicy, HeldPreviewView, HeldQueueView } from './held-view.ts';
 
 /** Channel names, `domain:action`. Add a channel here, in `IpcContract`, in `ipcRequestSchemas` and in `RadfedApi`. */
 export const IpcChannel = {
@@ -74,6 +74,7 @@ export const IpcChannel = {
   heldReleaseAsIs: 'held:release-as-is',
   heldClean: 'held:clean',
   heldDelete: 'held:delete',
+  heldSetPolicy: 'held:set-policy',
 } as const;
 
 export type IpcChannelName = (typeof IpcChannel)[keyof typeof IpcChannel];
@@ -143,6 +144,8 @@ export interface IpcContract {
   'held:clean': { request: { id: number }; response: HeldActionResult };
   /** The identified copy leaves quarantine; the held entry is closed. */
   'held:delete': { request: { id: number }; response: HeldActionResult };
+  /** The site's held-file policy; refused with `setting-locked` when IT locked it. */
+  'held:set-policy': { request: { policy: HeldFilePolicy }; response: HeldQueueView };
 }
 
 export type IpcRequest<C extends IpcChannelName> = IpcContract[C]['request'];

@@ -22,4 +22,5 @@ export const heldSchemas = () =>
     'held:release-as-is': z.strictObject({ id: heldId(), confirmedBy: reviewerName() }),
     'held:clean': z.strictObject({ id: heldId() }),
     'held:delete': z.strictObject({ id: heldId() }),
+    'held:set-policy': z.strictObject({ policy: z.enum(['hold', 'clean-automatically', 'clean-and-ask']) }),
   }) as const;

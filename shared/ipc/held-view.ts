@@ -27,7 +27,10 @@ export type HeldFilePolicy = 'hold' | 'clean-automatically' | 'clean-and-ask';
 
 export interface HeldQueueView {
   files: HeldQueueFile[];
+  /** The policy in force (IT's locked value when locked). */
   policy: HeldFilePolicy;
+  /** IT locked `studies.heldFilePolicy`: the page shows the policy read-only. */
+  policyLocked: boolean;
 }
 
 /** The picture of a held file, rendered in the agent as PNG (base64), windowed and scaled down. */

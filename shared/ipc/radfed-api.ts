@@ -32,7 +32,7 @@ import type {
   SiteTaskView,
 } from './cohort-view.ts';
 import type { FirstDayView, FolderChoice, FolderListing } from './first-day-view.ts';
-import type { HeldActionResult, HeldPreviewView, HeldQueueView } from './held-view.ts';
+import type { HeldActionResult, HeldFilePolicy, HeldPreviewView, HeldQueueView } from './held-view.ts';
 import type { StoredStudiesView, StudyThumbnailView } from './stored-studies-view.ts';
 
 export interface RadfedApi {
@@ -122,6 +122,8 @@ export interface RadfedApi {
     clean(id: number): Promise<HeldActionResult>;
     /** Deletes the identified copy from quarantine. */
     remove(id: number): Promise<HeldActionResult>;
+    /** Sets what ingest does with images held for text in the picture (refused when IT locked it). */
+    setPolicy(policy: HeldFilePolicy): Promise<HeldQueueView>;
   };
 }
 
@@ -213,6 +215,7 @@ export function createRadfedApi(invoke: IpcInvoke): RadfedApi {
       releaseAsIs: (id: number, confirmedBy: string) => call(IpcChannel.heldReleaseAsIs, { id, confirmedBy }),
       clean: (id: number) => call(IpcChannel.heldClean, { id }),
       remove: (id: number) => call(IpcChannel.heldDelete, { id }),
+      setPolicy: (policy: HeldFilePolicy) => call(IpcChannel.heldSetPolicy, { policy }),
     }),
   });
 }

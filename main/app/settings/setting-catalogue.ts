@@ -51,6 +51,11 @@ export const SETTING_CATALOGUE = {
   'hub.url': { schema: httpsUrl.nullable(), builtIn: null },
   'hub.enrollmentToken': { schema: text(8192).nullable(), builtIn: null, secret: true },
   'studies.watchFolder': { schema: path.nullable(), builtIn: null },
+  // What ingest does with images held for text in the picture (main/site/held); site.json follows it.
+  'studies.heldFilePolicy': {
+    schema: z.enum(['hold', 'clean-automatically', 'clean-and-ask']),
+    builtIn: 'hold',
+  },
   'receiver.port': { schema: z.number().int().min(1).max(65535).nullable(), builtIn: null },
   'receiver.aeTitle': { schema: AeTitleSchema, builtIn: 'RADFED' },
   'receiver.allowedCallingAeTitles': { schema: z.array(AeTitleSchema).max(100), builtIn: [] },

@@ -2,7 +2,8 @@
 // as the setting `studies.heldFilePolicy`): hold them for a person (the default), clean them at ingest
 // and release what reads clean, or clean them at ingest and still ask a person before release.
 import type { HeldFilePolicy } from '../../../shared/ipc/held-view.ts';
-import { readSiteConfig, type SiteConfig } from '../store/index.ts';
+import { AuditLog } from '../audit/index.ts';
+import { readSiteConfig, writeSiteConfig, type SiteConfig } from '../store/index.ts';
 import type { IngestSite } from '../ingest/index.ts';
 
 export const HELD_FILE_POLICIES: readonly HeldFilePolicy[] = ['hold', 'clean-automatically', 'clean-and-ask'];
@@ -18,4 +19,31 @@ export function currentHeldFilePolicy(site: IngestSite): HeldFilePolicy {
   } catch {
     return heldFilePolicyOf(site.config);
   }
+}
+
+export class HeldPolicyLockedError extends Error {
+  readonly code = 'setting-locked';
+  constructor() {
+    super(
+      'What RadFed does with images that may have text in the picture is locked by your IT department on this computer, so it cannot be changed here. Nothing was changed; ask IT if it needs a different value.',
+    );
+    this.name = 'HeldPolicyLockedError';
+  }
+}
+
+/** Writes the policy into site.json (read fresh, written whole and atomically) and audits the change. */
+export function setHeldFilePolicy(
+  site: IngestSite,
+  policy: HeldFilePolicy,
+  options: { actor: string; clock?: () => Date },
+): void {
+  const config = readSiteConfig(site.paths);
+  const before = heldFilePolicyOf(config);
+  if (before === policy) return;
+  writeSiteConfig(site.paths.config, { ...config, heldFilePolicy: policy });
+  new AuditLog(site.database, options.clock).append({
+    type: 'site.settings-changed',
+    actor: options.actor,
+    detail: { setting: 'heldFilePolicy', from: before, to: policy },
+  });
 }

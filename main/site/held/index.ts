@@ -13,4 +13,4 @@ export { heldPreview, heldPreviewView, PREVIEW_SIZE } from './held-preview.ts';
 export { cleanAndRelease, type CleanHeldOptions } from './held-clean.ts';
 export { HELD_FILE_POLICIES, heldFilePolicyOf } from './held-policy.ts';
 export { applyHeldFilePolicy, countsAfterPolicy, type HeldPolicySummary } from './held-at-ingest.ts';
-export { currentHeldFilePolicy } from './held-policy.ts';
+export { currentHeldFilePolicy, HeldPolicyLockedError, setHeldFilePolicy } from './held-policy.ts';

@@ -1,10 +1,14 @@
 // The Review page's channels through the real dispatcher (schemas included) on a real site whose
 // import held real files: the queue, the preview, release as is with a name, delete, and that no
 // response carries the patient's name or ID.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IpcChannel, type HeldQueueFile } from '../../../shared/ipc/index.ts';
+import { SettingsStore, settingsFilePaths } from '../../app/settings/index.ts';
+import { readSiteConfig } from '../store/index.ts';
 import { PATIENT_ID, writeHeldInputs } from '../held/held-test-support.ts';
+import { createHeldHandlers } from './handlers-held.ts';
 import { finishedImport, openHandlersTestSite, type HandlersTestSite } from './handlers-test-site.ts';
 
 let site: HandlersTestSite;
@@ -94,5 +98,39 @@ describe('held:* channels', () => {
     const answer = await site.raw(IpcChannel.heldReleaseAsIs, { id: capture.id, confirmedBy: 'Ann' });
     responses.push(answer);
     expect(answer).toMatchObject({ ok: false, error: { code: 'held-action-not-allowed' } });
+  });
+});
+
+describe('the held-file policy', () => {
+  it('is set from the page, written to site.json and audited', async () => {
+    const queue = await site.call(IpcChannel.heldSetPolicy, { policy: 'clean-and-ask' });
+    responses.push(queue);
+    expect(queue).toMatchObject({ policy: 'clean-and-ask', policyLocked: false });
+    expect(readSiteConfig(site.agent.site.paths).heldFilePolicy).toBe('clean-and-ask');
+    expect(site.agent.audit.list({ type: 'site.settings-changed' })[0]?.detail).toMatchObject({
+      setting: 'heldFilePolicy',
+      from: 'hold',
+      to: 'clean-and-ask',
+    });
+  });
+
+  it('follows IT when locked (studies.heldFilePolicy) and refuses a change from the page', async () => {
+    const machine = join(site.root, 'machine');
+    mkdirSync(machine);
+    writeFileSync(
+      join(machine, 'locked.json'),
+      JSON.stringify({ 'studies.heldFilePolicy': 'clean-automatically' }),
+    );
+    const settings = new SettingsStore(
+      settingsFilePaths(join(site.root, 'user.json'), 'linux', { RADFED_SETTINGS_DIR: machine }),
+    );
+    const handlers = createHeldHandlers(site.agent, settings);
+    const queue = await handlers['held:list'](undefined);
+    responses.push(queue);
+    expect(queue).toMatchObject({ policy: 'clean-automatically', policyLocked: true });
+    expect(readSiteConfig(site.agent.site.paths).heldFilePolicy).toBe('clean-automatically');
+    expect(() => handlers['held:set-policy']({ policy: 'hold' })).toThrow(
+      expect.objectContaining({ code: 'setting-locked' }),
+    );
   });
 });

@@ -1,17 +1,21 @@
 // IPC handlers of the Review page: the files de-identification held back (main/site/held), each with
-// its reason in plain words and a preview rendered here from the quarantined original, and the
-// actions on them. Every action is audited under the session's person (`agent.actor`), and nothing
-// sent back carries a value from a file's header.
+// its reason in plain words and a preview rendered here from the quarantined original, the actions on
+// them, and the site's held-file policy (IT may lock it: `studies.heldFilePolicy`). Every action is
+// audited under the session's person (`agent.actor`); nothing sent back carries a header value.
 import { userInfo } from 'node:os';
-import type { IngestSite } from '../ingest/index.ts';
+import type { HeldFilePolicy, HeldQueueView } from '../../../shared/ipc/index.ts';
 import {
-  deleteHeld,
+  cleanAndRelease,
   currentHeldFilePolicy,
+  deleteHeld,
+  HeldPolicyLockedError,
   heldPreviewView,
   listHeldFiles,
   releaseAsIs,
-  cleanAndRelease,
+  setHeldFilePolicy,
 } from '../held/index.ts';
+import type { IngestSite } from '../ingest/index.ts';
+import type { SettingsPort } from './handlers-settings.ts';
 import type { IpcHandlers } from './ipc-handlers.ts';
 
 /** What the Review handlers need of the site agent; `SiteAgent` has it. */
@@ -23,8 +27,12 @@ export interface HeldAgentPort {
 
 export type HeldHandlers = Pick<
   IpcHandlers,
-  'held:list' | 'held:preview' | 'held:release-as-is' | 'held:clean' | 'held:delete'
+  'held:list' | 'held:preview' | 'held:release-as-is' | 'held:clean' | 'held:delete' | 'held:set-policy'
 >;
+
+const LOCKED_KEY = 'studies.heldFilePolicy';
+/** Named in the audit entry when IT's locked value is written into site.json. */
+const IT_LOCK_ACTOR = 'IT department (locked setting)';
 
 function accountName(): string {
   try {
@@ -34,13 +42,32 @@ function accountName(): string {
   }
 }
 
-export function createHeldHandlers(agent: HeldAgentPort): HeldHandlers {
+export function createHeldHandlers(agent: HeldAgentPort, settings?: SettingsPort): HeldHandlers {
   const options = () => ({ actor: agent.actor ?? accountName() });
+  const lockedPolicy = (): HeldFilePolicy | null => {
+    const entry = settings?.view().settings[LOCKED_KEY];
+    return entry?.locked ? (entry.value as HeldFilePolicy) : null;
+  };
+  const queue = (): HeldQueueView => {
+    const locked = lockedPolicy();
+    // IT's lock is what the site follows, headless commands included: they read site.json.
+    if (locked !== null) setHeldFilePolicy(agent.site, locked, { actor: IT_LOCK_ACTOR });
+    return {
+      files: listHeldFiles(agent.site),
+      policy: currentHeldFilePolicy(agent.site),
+      policyLocked: locked !== null,
+    };
+  };
   return {
-    'held:list': () => ({ files: listHeldFiles(agent.site), policy: currentHeldFilePolicy(agent.site) }),
+    'held:list': queue,
     'held:preview': ({ id }) => heldPreviewView(agent.site, id),
     'held:release-as-is': ({ id, confirmedBy }) => releaseAsIs(agent.site, id, confirmedBy, options()),
     'held:clean': ({ id }) => cleanAndRelease(agent.site, id, options()),
     'held:delete': ({ id }) => deleteHeld(agent.site, id, options()),
+    'held:set-policy': ({ policy }) => {
+      if (lockedPolicy() !== null) throw new HeldPolicyLockedError();
+      setHeldFilePolicy(agent.site, policy, options());
+      return queue();
+    },
   };
 }

@@ -62,7 +62,7 @@ export function createIpcHandlers(agent: SiteAgentPort, ports: IpcServicePorts =
     ...createCohortHandlers(agent),
     ...createFirstDayHandlers(agent),
     ...createFolderHandlers(ports.folderDialog),
-    ...createHeldHandlers(agent),
+    ...createHeldHandlers(agent, ports.settings),
   });
 }
 

@@ -110,7 +110,8 @@ export function registerPageRoutes(scope: FastifyInstance, ctx: HubContext, auth
       return tokensPage(
         request,
         reply,
-        'A site name has 1 to 100 letters, digits, spaces, dots, dashes or underscores.',
+        // The one name rule's own sentence (shared/site-name.ts), as the site's wizard shows it.
+        siteName.error.issues[0]?.message ?? 'That site name cannot be used.',
       );
     }
     const hubUrl = parseHubUrl(form.hubUrl ?? '');

@@ -32,10 +32,18 @@ export function siteStandings(ctx: HubContext, task: TaskRow): SiteStanding[] {
       const join = joined.get(site.id);
       if (site.removed_at) return { ...base, standing: 'removed from the hub', tone: 'muted' };
       if (decision === 'declined') return { ...base, standing: 'declined the task at the site', tone: 'bad' };
-      if (decision === 'cannot-take-part' || (join && join.train_examples === 0)) {
+      if (join && join.train_examples === 0) {
         return {
           ...base,
           standing: 'cannot take part: no training images for these labels at the site',
+          tone: 'bad',
+        };
+      }
+      if (decision === 'cannot-take-part') {
+        return {
+          ...base,
+          standing:
+            'cannot take part: the site cannot train for this task as approved (no matching labels or images; the site says why)',
           tone: 'bad',
         };
       }

@@ -72,7 +72,7 @@ export async function runFederation(options: RunFederationOptions): Promise<Fede
     client,
     db: site.database,
     signal: options.signal,
-    facts: () => ({ training: working > 0, failing: problems.size > 0 }),
+    facts: () => ({ training: working > 0, failing: problems.size > 0, cannotTakePart: problems }),
     ...(options.heartbeatMs ? { intervalMs: options.heartbeatMs } : {}),
   });
   try {

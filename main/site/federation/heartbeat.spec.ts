@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taskDetail } from '../../../hub/dashboard/dashboard-data.ts';
 import { AuditLog } from '../audit/index.ts';
 import { openSite } from '../store/index.ts';
+import { HubClient } from '../../../shared/federation/index.ts';
 import { loadEnrollment } from './enrollment-store.ts';
+import { startLoopHeartbeat } from './heartbeat.ts';
 import { enrollSiteWithHub, runFederation } from './index.ts';
 import { makeFederationFixture, type FederationFixture } from './testing/federation-fixture.ts';
 
@@ -50,6 +52,32 @@ describe('site heartbeat from the federation loop', () => {
     expect(standings[0]?.standing).toBe('declined the task at the site');
     expect(taskDetail(ctx, waiting.id).sites[0]?.standing).toBe(
       'not joined: a task waits for approval at the site',
+    );
+  });
+
+  it('says "error" and that the site cannot take part in a task whose runner gave up', async () => {
+    const { dir } = fixture.sites[0]!;
+    const ctx = fixture.testHub.hub.ctx;
+    const enrollment = loadEnrollment(dir);
+    const taskId = fixture.createTask({ name: 'labels differ' });
+    const site = openSite(dir);
+    const stop = new AbortController();
+    try {
+      const heartbeat = startLoopHeartbeat({
+        client: HubClient.fromEnrollment(enrollment),
+        db: site.database,
+        signal: stop.signal,
+        facts: () => ({ training: false, failing: true, cannotTakePart: new Set([taskId]) }),
+      });
+      await heartbeat.beat();
+      heartbeat.stop();
+    } finally {
+      stop.abort();
+      site.database.close();
+    }
+    expect(ctx.store.sites.site(enrollment.siteId)?.heartbeat_state).toBe('error');
+    expect(taskDetail(ctx, taskId).sites[0]?.standing).toMatch(
+      /^cannot take part: the site cannot train for this task as approved/,
     );
   });
 });

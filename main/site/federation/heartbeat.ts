@@ -93,7 +93,8 @@ export function startLoopHeartbeat(options: {
   client: Pick<HubClient, 'sendHeartbeat' | 'listTasks'>;
   db: Database;
   signal: AbortSignal;
-  facts: () => { training: boolean; failing: boolean };
+  /** `cannotTakePart`: approved tasks whose runner gave up (not transient: no cohort, labels differ). */
+  facts: () => { training: boolean; failing: boolean; cannotTakePart: ReadonlySet<string> };
   intervalMs?: number;
 }): Heartbeat {
   let stopped = false;
@@ -103,12 +104,15 @@ export function startLoopHeartbeat(options: {
     ...(options.intervalMs ? { intervalMs: options.intervalMs } : {}),
     report: async () => {
       if (stopped) throw new Error('The federation loop has ended.');
-      const tasks = taskDecisions(options.db);
-      const decided = new Set(tasks.map((task) => task.taskId));
       const facts = options.facts();
+      const tasks = taskDecisions(options.db, facts.cannotTakePart);
+      const decided = new Set(tasks.map((task) => task.taskId));
       const hubTasks = await options.client.listTasks().catch(() => []);
       const undecided = hubTasks.filter((task) => task.state === 'active' && !decided.has(task.id)).length;
-      return { state: loopActivity({ ...facts, undecided }), tasks };
+      return {
+        state: loopActivity({ training: facts.training, failing: facts.failing, undecided }),
+        tasks,
+      };
     },
   });
   return {

@@ -1,6 +1,7 @@
 // `radfed bench …`: performance figures, each side by side with its reference (docs/benchmarks.md).
 import type { Command } from 'commander';
 import { parsePositiveInt } from './arguments.ts';
+import { registerBenchBurnedInCommand } from './bench/burned-in.ts';
 import { benchmarkDeid, formatDeidBench } from './bench/deid-benchmark.ts';
 import { registerBenchReceiverFloodCommand } from './bench/receiver-flood.ts';
 import { registerBenchHubCommand } from './bench-hub.ts';
@@ -13,6 +14,7 @@ export function registerBenchCommands(program: Command): void {
   registerBenchTrainCommand(bench);
   registerBenchSecAggCommand(bench);
   registerBenchReceiverFloodCommand(bench);
+  registerBenchBurnedInCommand(bench);
 
   bench
     .command('deid')

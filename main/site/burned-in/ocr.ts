@@ -50,8 +50,12 @@ async function startWorker(modelDir: string): Promise<Worker> {
       errorHandler: () => undefined,
     });
     // Sparse text: burned-in text is scattered labels, not a page of paragraphs. A set resolution
-    // stops the engine guessing one (and printing its guess on every image).
-    await w.setParameters({ tessedit_pageseg_mode: PSM.SPARSE_TEXT, user_defined_dpi: '300' });
+    // stops the engine guessing one; its other diagnostics go nowhere rather than to the console.
+    await w.setParameters({
+      tessedit_pageseg_mode: PSM.SPARSE_TEXT,
+      user_defined_dpi: '300',
+      debug_file: '/dev/null',
+    });
     return w;
   } catch (cause) {
     throw new BurnedInError('ocr-failed', 'The text reader (OCR) could not start: reinstall RadFed.', {

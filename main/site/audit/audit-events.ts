@@ -84,7 +84,7 @@ export function recordHeldFileAction(
     ...(review.patientPseudonym === undefined ? {} : { patientPseudonym: review.patientPseudonym }),
   };
   if (action === 'deleted') return audit.append({ type: HELD_DELETED, actor, detail: common });
-  const how =
+  const how: { [key: string]: JsonValue } =
     action === 'released-as-is'
       ? { how: 'as-is', confirmedBy: review.confirmedBy ?? actor }
       : { how: 'cleaned', ...(review.cleaning ?? {}) };

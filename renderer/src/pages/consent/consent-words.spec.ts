@@ -29,7 +29,7 @@ describe('consent words', () => {
       instances: 0,
       heldFiles: 0,
       tensorCache: false,
-      rounds: [{ taskId: 't', roundId: 'r', completedAt: '2026-01-01T00:00:00Z' }],
+      rounds: [{ taskId: 't', taskName: null, roundId: 'r', completedAt: '2026-01-01T00:00:00Z' }],
     });
     expect(lines[0]).toBe('Nothing to delete: the site holds no data of this patient.');
     expect(lines[2]).toMatch(/^1 completed training round already used their data/);

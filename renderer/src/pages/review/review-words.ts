@@ -7,13 +7,24 @@ export const SOURCE_WORDS: Record<HeldQueueFile['source'], string> = {
   import: 'Imported',
 };
 
-export const POLICY_WORDS: Record<HeldFilePolicy, string> = {
-  hold: 'Images that may have text in the picture are held here until a person decides.',
-  'clean-automatically':
-    'Images that may have text in the picture are cleaned automatically; only those that could not be cleaned safely are held here.',
-  'clean-and-ask':
-    'Images that may have text in the picture are cleaned automatically, and a person still checks each one here.',
-};
+/** The choices of the held-file policy, for the Review page's form. */
+export const POLICY_CHOICES: readonly { value: HeldFilePolicy; label: string; hint: string }[] = [
+  {
+    value: 'hold',
+    label: 'Hold it here for a person',
+    hint: 'Nothing is released until someone checks the picture.',
+  },
+  {
+    value: 'clean-automatically',
+    label: 'Clean it automatically',
+    hint: 'RadFed covers the text it reads, reads the image again, and releases it if no patient details are left.',
+  },
+  {
+    value: 'clean-and-ask',
+    label: 'Clean it, then ask a person',
+    hint: 'RadFed covers the text it reads; a person checks the cleaned picture before it is released.',
+  },
+];
 
 export type ReviewAction = 'clean' | 'release-as-is' | 'delete';
 

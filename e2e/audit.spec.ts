@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { recordUpdateSent } from '../main/site/audit/index.ts';
 import { AuditPage } from './pages/audit-page.ts';
-import { CT_SMALL, expect, test } from './fixtures/records-site.ts';
+import {
+  CT_SMALL,
+  expect,
+  identifiersOf,
+  MR_SMALL,
+  patientIdOf,
+  SC_SMALL,
+  test,
+} from './fixtures/records-site.ts';
 
 test.describe('Audit page', () => {
   test('searches, filters, pages through, verifies and exports the log as CSV', async ({ page, records }) => {
@@ -116,5 +124,24 @@ test.describe('Audit page', () => {
       await when.hover();
       await page.screenshot({ path: test.info().outputPath('audit-sentences.png'), fullPage: true });
     });
+  });
+
+  test('no patient identifier in any sentence or detail, after imports, a held image and a withdrawal', async ({
+    page,
+    records,
+  }) => {
+    const agent = records.session.agent;
+    await agent.ingest(records.folderWith([CT_SMALL, MR_SMALL, SC_SMALL]));
+    await agent.consent.withdraw({ patientId: patientIdOf(CT_SMALL), date: '2026-01-05' });
+    const audit = new AuditPage(page);
+    await audit.open(records.pageUrl('audit'));
+    await expect(audit.row('withdrew consent')).toHaveCount(1);
+    await expect(audit.row('Import finished')).toContainText('held back for review');
+    // Open every disclosure, so the details are on screen too.
+    for (const summary of await page.getByText('Details', { exact: true }).all()) await summary.click();
+    const text = await page.locator('body').innerText();
+    for (const file of [CT_SMALL, MR_SMALL, SC_SMALL])
+      for (const value of identifiersOf(file)) expect(text).not.toContain(value);
+    expect(text).not.toContain('DOE^JANE'); // the import folder's name
   });
 });

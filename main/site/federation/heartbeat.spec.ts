@@ -2,12 +2,12 @@
 // has nothing to train (the dashboard shows it idle, not offline), says a task waits for approval,
 // and reports the tasks the operator declined; the hub shows who declined on the task page.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { taskDetail } from '../../../hub/dashboard/dashboard-data.ts';
+import { siteSummaries, taskDetail } from '../../../hub/dashboard/dashboard-data.ts';
 import { AuditLog } from '../audit/index.ts';
 import { openSite } from '../store/index.ts';
 import { HubClient } from '../../../shared/federation/index.ts';
 import { loadEnrollment } from './enrollment-store.ts';
-import { startLoopHeartbeat } from './heartbeat.ts';
+import { sendSiteHeartbeat, startLoopHeartbeat } from './heartbeat.ts';
 import { enrollSiteWithHub, runFederation } from './index.ts';
 import { makeFederationFixture, type FederationFixture } from './testing/federation-fixture.ts';
 
@@ -79,5 +79,16 @@ describe('site heartbeat from the federation loop', () => {
     expect(taskDetail(ctx, taskId).sites[0]?.standing).toMatch(
       /^cannot take part: the site cannot train for this task as approved/,
     );
+  });
+
+  it('can be sent by a paused site, whose loop is stopped: the hub shows it idle, paused', async () => {
+    const { dir } = fixture.sites[0]!;
+    const ctx = fixture.testHub.hub.ctx;
+    await sendSiteHeartbeat(dir, 'paused');
+    const siteId = loadEnrollment(dir).siteId;
+    expect(siteSummaries(ctx).find((s) => s.id === siteId)).toMatchObject({
+      presence: 'idle',
+      activity: 'paused by the operator',
+    });
   });
 });

@@ -6,12 +6,15 @@ import type { Database } from 'better-sqlite3';
 import {
   HEARTBEAT_INTERVAL_SECONDS,
   type HeartbeatRequest,
-  type HubClient,
+  HubClient,
   type SiteActivityState,
   type SiteTaskDecision,
 } from '../../../shared/federation/index.ts';
 import { AuditLog } from '../audit/index.ts';
+import { openSite } from '../store/index.ts';
 import { listApprovals } from './approvals.ts';
+import { loadEnrollment } from './enrollment-store.ts';
+import { hubAgent } from './proxy-tunnel.ts';
 
 export interface Heartbeat {
   /** Sends one now (also what the timer does); resolves when it was answered or failed. */
@@ -122,4 +125,21 @@ export function startLoopHeartbeat(options: {
       heartbeat.stop();
     },
   };
+}
+
+/**
+ * One heartbeat from outside the loop: for a site whose operator paused taking part (the loop is
+ * stopped, so nothing else tells the hub it is still there). Throws what the hub answered.
+ */
+export async function sendSiteHeartbeat(siteDir: string, state: SiteActivityState): Promise<void> {
+  const enrollment = loadEnrollment(siteDir);
+  const agent = hubAgent(enrollment.hubUrl);
+  const site = openSite(siteDir);
+  try {
+    const tasks = taskDecisions(site.database);
+    await HubClient.fromEnrollment(enrollment, agent ? { agent } : {}).sendHeartbeat({ state, tasks });
+  } finally {
+    site.database.close();
+    agent?.destroy();
+  }
 }

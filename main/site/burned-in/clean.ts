@@ -1,5 +1,7 @@
 // Cleaning: blank what detection marked (with a margin), rewrite the pixels losslessly, read the
-// result again, and only then say Burned In Annotation NO and record the method. The header stays
+// result again, and only then say Burned In Annotation NO and record the method. Identifying text
+// that blanking uncovered is blanked too, at most twice more; text read inside a blanked area, or
+// still read after the last round, keeps the file held. The header stays
 // identified: the normal de-identification runs on the cleaned file next.
 import { Buffer } from 'node:buffer';
 import { encodeText, getString, parseDicom, Tags, writeDicom, type DicomDataset } from '../dicom/index.ts';
@@ -24,28 +26,39 @@ export interface CleanOptions {
 export const CLEAN_PIXEL_DATA_CODE = ['113101', 'Clean Pixel Data Option'] as const;
 export const CLEANING_METHOD_TEXT = 'RadFed burned-in text removal, OCR-verified';
 
+/** Readings after the first: text that blanking uncovered (a line that stood beside a blanked one). */
+const MAX_ROUNDS = 3;
+
 export async function cleanBurnedInText(dicom: Uint8Array, options: CleanOptions): Promise<BurnedInCleaning> {
   checkPolicy(options?.policy);
-  const file = parseImageFile(dicom);
-  const detection = await detectInFile(file, options.policy);
-  const boxes = detection.boxes.filter((b) => b.identifying);
-  const module = readPixelModule(file);
-  const unwritable = cannotRewrite(await decodeImageFrame(file, 0));
+  const source = parseImageFile(dicom);
+  const detection = await detectInFile(source, options.policy);
+  let boxes = detection.boxes.filter((b) => b.identifying);
+  const module = readPixelModule(source);
+  const unwritable = cannotRewrite(await decodeImageFrame(source, 0));
   if (unwritable && boxes.length > 0)
     return { outcome: 'still-held', reason: `Not cleaned: ${unwritable}.`, boxes };
-  const areas = boxes.map((b) => blankedArea(b, module.columns, module.rows));
-  if (boxes.length > 0) await blankFile(file, areas, module.frames);
-  // Read back what was written, not what is in memory: the check covers the encoding too.
-  const written = new Uint8Array(Buffer.concat(writeDicom(file)));
-  const cleaned = parseDicom(written);
-  const problem = await verifyCleanedFile(cleaned, areas, detection.needles, options.policy);
-  if (problem) return { outcome: 'still-held', reason: `Still held after cleaning: ${problem}.`, boxes };
-  recordCleaning(cleaned.dataset, boxes.length);
-  const summary =
-    boxes.length === 0
-      ? 'No burned-in text was found, and none was read after a second check.'
-      : `${boxes.length} area${boxes.length === 1 ? '' : 's'} of burned-in text blanked; a second reading found none left.`;
-  return { outcome: 'cleaned', dicom: new Uint8Array(Buffer.concat(writeDicom(cleaned))), boxes, summary };
+  for (let round = 1; ; round++) {
+    // Each round blanks a fresh copy of the original, so what is written is one blanking of the source.
+    const file = round === 1 ? source : parseImageFile(dicom);
+    const areas = boxes.map((b) => blankedArea(b, module.columns, module.rows));
+    if (boxes.length > 0) await blankFile(file, areas, module.frames);
+    // Read back what was written, not what is in memory: the check covers the encoding too.
+    const cleaned = parseDicom(new Uint8Array(Buffer.concat(writeDicom(file))));
+    const finding = await verifyCleanedFile(cleaned, areas, detection.needles, options.policy);
+    if (finding && finding.more.length > 0 && round < MAX_ROUNDS) {
+      boxes = [...boxes, ...finding.more];
+      continue;
+    }
+    if (finding)
+      return { outcome: 'still-held', reason: `Still held after cleaning: ${finding.reason}.`, boxes };
+    recordCleaning(cleaned.dataset, boxes.length);
+    const summary =
+      boxes.length === 0
+        ? 'No burned-in text was found, and none was read after a second check.'
+        : `${boxes.length} area${boxes.length === 1 ? '' : 's'} of burned-in text blanked; a last reading found none left.`;
+    return { outcome: 'cleaned', dicom: new Uint8Array(Buffer.concat(writeDicom(cleaned))), boxes, summary };
+  }
 }
 
 /**

@@ -2,14 +2,22 @@
 // synthetic radiograph whose label draws the fake patient's name, ID and dates in real letters: held at
 // ingest, cleaned, read again, de-identified and stored; or, under "clean and still ask", cleaned in
 // quarantine and left for a person.
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../audit/index.ts';
 import { closeBurnedInOcr } from '../burned-in/index.ts';
 import { getString, parseDicom, Tags } from '../dicom/index.ts';
-import { ingestPath } from '../ingest/index.ts';
+import { ingestPath, IngestRun } from '../ingest/index.ts';
 import { initSite, openSite, readSiteConfig, writeSiteConfig, type Site } from '../store/index.ts';
 import { synthesizeStudies } from '../synth/index.ts';
 import { cleanAndRelease, listHeldFiles, releaseAsIs } from './index.ts';
@@ -90,6 +98,25 @@ describe('the held-file policy at ingest', () => {
     expect(summary).toMatchObject({ held: 0, deidentified: 1 });
     expect(listHeldFiles(site)).toEqual([]);
     expect(researchFiles(site)).toHaveLength(1);
+    site.database.close();
+  }, 120_000);
+
+  it('"clean automatically" applies to the watched folder and the receiver too (a run fed file by file)', async () => {
+    const { site } = await siteWith('hold');
+    // The first ingest (under "hold") held it; switch the rule, then feed another copy file by file.
+    writeSiteConfig(site.paths.config, {
+      ...readSiteConfig(site.paths),
+      heldFilePolicy: 'clean-automatically',
+    });
+    const copy = join(tmp, 'watched-copy.dcm');
+    const bytes = readFileSync(radiograph);
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 1; // another input (SHA-256), same text
+    writeFileSync(copy, bytes);
+    const run = IngestRun.start(site, { source: 'watched-folder', actor: 'watcher' });
+    expect((await run.ingestFile(copy)).status).toBe('held');
+    const summary = await run.finish();
+    expect(summary).toMatchObject({ held: 0, deidentified: 1 });
+    expect(listHeldFiles(site)).toHaveLength(1); // the first one, held under "hold", still waits
     site.database.close();
   }, 120_000);
 

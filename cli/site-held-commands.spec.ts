@@ -1,7 +1,7 @@
 // `radfed site held …` through the real entry, on a real site whose ingest held real files: the list
 // in plain words, show, release as is with the checker's name, purge, and that no patient name or ID
 // is ever printed.
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HeldActionResult, HeldQueueFile } from '../shared/ipc/held-view.ts';
@@ -121,6 +121,25 @@ describe('radfed site held', () => {
     );
     expect(await heldList()).toHaveLength(1);
   }, 60_000);
+
+  it('shows and sets the held-file policy, and refuses a change IT locked', async () => {
+    expect((await runRadfed('site', 'held', 'policy', '--dir', dir)).out).toBe(
+      'Images that may have text in the picture: hold.\n',
+    );
+    const set = await runRadfed('site', 'held', 'policy', '--dir', dir, '--set', 'clean-and-ask');
+    expect(set.out).toBe('Images that may have text in the picture: clean-and-ask.\n');
+    const machine = join(t.root, 'machine');
+    mkdirSync(machine);
+    writeFileSync(join(machine, 'locked.json'), JSON.stringify({ 'studies.heldFilePolicy': 'hold' }));
+    process.env.RADFED_SETTINGS_DIR = machine;
+    try {
+      const refused = await runRadfed('site', 'held', 'policy', '--dir', dir, '--set', 'clean-automatically');
+      expect(refused.status).toBe(1);
+      expect(refused.err).toMatch(/locked by your IT department/);
+    } finally {
+      delete process.env.RADFED_SETTINGS_DIR;
+    }
+  });
 
   it('says a number that is not held is not found, and exits 1', async () => {
     const run = await runRadfed('site', 'held', 'purge', '--dir', dir, '--id', '99');

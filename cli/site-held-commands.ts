@@ -4,14 +4,19 @@
 // entry is the account that ran the command.
 import { writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { HeldActionResult, HeldQueueFile } from '../shared/ipc/held-view.ts';
+import type { HeldActionResult, HeldFilePolicy, HeldQueueFile } from '../shared/ipc/held-view.ts';
 import { openSite, type Site } from '../main/site/index.ts';
 import { closeBurnedInOcr } from '../main/site/burned-in/index.ts';
+import { settingsFilePaths, SettingsStore } from '../main/app/settings/index.ts';
 import {
   cleanAndRelease,
+  currentHeldFilePolicy,
   deleteHeld,
+  HELD_FILE_POLICIES,
+  HeldPolicyLockedError,
+  setHeldFilePolicy,
   heldFileView,
   heldPreview,
   heldRow,
@@ -66,6 +71,14 @@ export function describeHeldResult(result: HeldActionResult): string {
     case 'deleted':
       return `Held file ${result.id} was deleted from quarantine.`;
   }
+}
+
+/** IT's locked value of `studies.heldFilePolicy` on this computer (as `site ui` reads it), or null. */
+function lockedPolicy(siteDirectory: string): HeldFilePolicy | null {
+  const entry = new SettingsStore(settingsFilePaths(join(siteDirectory, 'ui-settings.json'))).view().settings[
+    'studies.heldFilePolicy'
+  ];
+  return entry?.locked ? (entry.value as HeldFilePolicy) : null;
 }
 
 async function withSite<T>(dir: string, work: (site: Site) => Promise<T>): Promise<T> {
@@ -141,6 +154,37 @@ export function registerSiteHeldCommands(site: Command): void {
           throw new CliError(describeHeldResult(result));
         }
         print(flags.json, result, describeHeldResult(result));
+      }),
+    );
+
+  held
+    .command('policy')
+    .summary('show or set what ingest does with images that may have text in the picture')
+    .description(
+      'hold (the default): they wait for a person. clean-automatically: cleaned at ingest, and released\n' +
+        'when a second reading finds no patient detail. clean-and-ask: cleaned at ingest, then a person\n' +
+        'checks each. Refused when IT locked `studies.heldFilePolicy` on this computer (docs/settings.md).',
+    )
+    .requiredOption('--dir <folder>', 'the site folder')
+    .option('--set <policy>', 'hold, clean-automatically or clean-and-ask')
+    .option('--json', 'print the policy as JSON')
+    .action((flags: HeldFlags & { set?: string }) =>
+      withSite(flags.dir, async (s) => {
+        const locked = lockedPolicy(s.directory);
+        if (flags.set !== undefined) {
+          const wanted = HELD_FILE_POLICIES.find((p) => p === flags.set?.trim());
+          if (!wanted) {
+            throw new CliError(`--set must be one of ${HELD_FILE_POLICIES.join(', ')}. Nothing was changed.`);
+          }
+          if (locked !== null && locked !== wanted) throw new HeldPolicyLockedError();
+          setHeldFilePolicy(s, wanted, { actor: commandUser() });
+        }
+        const policy = currentHeldFilePolicy(s);
+        print(
+          flags.json,
+          { policy, locked: locked !== null },
+          `Images that may have text in the picture: ${policy}${locked !== null ? ' (locked by IT)' : ''}.`,
+        );
       }),
     );
 

@@ -9,6 +9,7 @@
 #   python3-pil     pydicom's JPEG and JPEG 2000 decoders (decode-pixels.spec.ts)
 #   orthanc         the anonymizer `radfed bench deid` compares with, and a PACS for the receiver's tests
 #   dicom3tools     dciodvfy, the conformance validator de-identified outputs are checked with
+#   tesseract-ocr   an independent second OCR reader of cleaned burned-in text (main/site/burned-in)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 declare -A probe=(
@@ -19,6 +20,7 @@ declare -A probe=(
   [python3-pil]=/usr/lib/python3/dist-packages/PIL/__init__.py
   [orthanc]=/usr/sbin/Orthanc
   [dicom3tools]=/usr/bin/dciodvfy
+  [tesseract-ocr]=/usr/bin/tesseract
 )
 missing=()
 for package in "${!probe[@]}"; do

@@ -1,7 +1,8 @@
 // Real OCR on real rendered text: synthetic radiographs and screen captures carry a fake patient's
 // name, ID and dates drawn in real letters (main/site/synth), read back with tesseract.js. OCR is
 // CPU-heavy: the corpus is small (256 px images) and each image is read as few times as possible.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
@@ -11,7 +12,8 @@ import { deidentifyDataset } from '../deid/index.ts';
 import { drawText, synthesizeStudies } from '../synth/index.ts';
 import { decodeFrame } from '../train/data/index.ts';
 import { blankedArea } from './blank.ts';
-import { identifyingNeedles } from './identifiers.ts';
+import { identifyingNeedles, identifyingWords } from './identifiers.ts';
+import type { OcrWord } from './ocr.ts';
 import {
   BurnedInError,
   cleanBurnedInText,
@@ -61,6 +63,21 @@ function headerSecrets(bytes: Uint8Array): string[] {
   return [...name.split('^'), getString(ds, Tags.PatientID) ?? '', getString(ds, Tags.PatientBirthDate) ?? '']
     .map((v) => v.trim())
     .filter((v) => v.length >= 3);
+}
+
+const TESSERACT = '/usr/bin/tesseract';
+
+/** Words read by Debian's tesseract (another build and model) in the file's display rendering. */
+async function debianReading(dicom: Uint8Array): Promise<OcrWord[]> {
+  const png = join(tmp, 'reading.png');
+  writeFileSync(png, (await renderForDisplay(dicom)).png);
+  const run = spawnSync(TESSERACT, [png, 'stdout', '--psm', '11'], { encoding: 'utf8' });
+  expect(run.status, run.stderr).toBe(0);
+  return run.stdout
+    .split('\n')
+    .flatMap((text, line) =>
+      text.split(/\s+/).map((w) => ({ x: 0, y: 0, width: 1, height: 1, text: w, confidence: 0, line })),
+    );
 }
 
 /** Decodes the PNG this room writes (filter 0 on every row) back to its pixel bytes. */
@@ -165,6 +182,18 @@ describe('detection and cleaning on a burned-in radiograph', () => {
     const again = await detectBurnedInText(cleaning.dicom, { policy: 'identifying' });
     expect(again.counts.identifyingText).toBe(0);
   });
+
+  it.skipIf(!existsSync(TESSERACT))(
+    "an independent reader (Debian's tesseract) reads the name before cleaning and nothing identifying after",
+    async () => {
+      if (cleaning.outcome !== 'cleaned') throw new Error('not cleaned');
+      const needles = identifyingNeedles(parseDicom(radiograph).dataset);
+      const before = await debianReading(radiograph);
+      const after = await debianReading(cleaning.dicom);
+      expect(identifyingWords(before, needles).some(Boolean)).toBe(true);
+      expect(identifyingWords(after, needles).some(Boolean)).toBe(false);
+    },
+  );
 
   it('the de-identification engine keeps the cleaning in its method record', () => {
     if (cleaning.outcome !== 'cleaned') throw new Error('not cleaned');

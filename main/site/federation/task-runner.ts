@@ -15,6 +15,7 @@ import { SyncError } from './sync-error.ts';
 import { loadTaskState, saveTaskState, taskFolder } from './task-state.ts';
 import { initialModelWeights, trainingTaskFor } from './training-task.ts';
 import { sendSealedUpdate } from './update-upload.ts';
+import { auditInitialModelSent } from './update-audit.ts';
 
 export type TaskRunnerContext = Omit<
   RoundContext,
@@ -220,6 +221,7 @@ async function offerInitialModel(ctx: RoundContext): Promise<void> {
   });
   try {
     const outcome = await withRetries(() => sendSealedUpdate(ctx.client, ctx.taskId, sealed), ctx.retry);
+    if (outcome.kind === 'submitted') auditInitialModelSent(ctx, sealed);
     ctx.emit({
       type: 'initial-model',
       taskId: ctx.taskId,

@@ -7,6 +7,7 @@ import type { AuditEntry, AuditLog } from './audit-log.ts';
 import type { JsonValue } from './canonical-json.ts';
 
 export const UPDATE_SENT = 'federation.update-sent';
+export const INITIAL_MODEL_SENT = 'federation.initial-model-sent';
 /** Cleaned of burned-in text and kept for a person to check (the review queue's policy). */
 export const HELD_CLEANED = 'held.cleaned';
 export const HELD_RELEASED = 'held.released';
@@ -47,6 +48,18 @@ export interface UpdateSent {
 /** One model update that left the site for the hub. */
 export function recordUpdateSent(audit: AuditLog, actor: string, update: UpdateSent): AuditEntry {
   return audit.append({ type: UPDATE_SENT, actor, detail: { ...update, differentialPrivacy: dp(update) } });
+}
+
+/**
+ * The starting weights of a task, offered to the hub by the first site to reach it: made from the
+ * model's architecture and a seed, not from any image, but they leave the site all the same.
+ */
+export function recordInitialModelSent(
+  audit: AuditLog,
+  actor: string,
+  sent: { taskId: string; taskName: string; hubName: string; bytes: number; sha256: string },
+): AuditEntry {
+  return audit.append({ type: INITIAL_MODEL_SENT, actor, detail: { ...sent } });
 }
 
 function dp(update: UpdateSent): JsonValue {

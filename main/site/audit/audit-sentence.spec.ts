@@ -43,6 +43,11 @@ const CASES: [type: string, detail: AuditDetail, sentence: string][] = [
       'differential privacy on (ε 1.23 of 10.0 spent), compressed to float16',
   ],
   [
+    'federation.initial-model-sent',
+    { taskName: 'Lung nodule', hubName: 'North Hub', bytes: 300_000, sha256: 'cd'.repeat(32) },
+    "Starting model of 'Lung nodule' sent to North Hub: 0.30 MB, made from the model's design, not from any image",
+  ],
+  [
     'federation.enrolled',
     { hubName: 'North Hub', hubUrl: 'https://hub' },
     "Site enrolled with the hub 'North Hub'",

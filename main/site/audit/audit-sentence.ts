@@ -100,6 +100,13 @@ function settingsChanged(d: AuditDetail): string {
 
 const SENTENCES: Record<string, Sentence> = {
   'federation.update-sent': updateSent,
+  'federation.initial-model-sent': (d) => {
+    const bytes = num(d, 'bytes');
+    return (
+      `Starting model of ${quoted(str(d, 'taskName'), 'a task')} sent to ${str(d, 'hubName') ?? 'the hub'}` +
+      `${bytes === null ? '' : `: ${sizeInWords(bytes)}`}, made from the model's design, not from any image`
+    );
+  },
   'federation.enrolled': (d) => `Site enrolled with the hub ${quoted(str(d, 'hubName'), '')}`.trimEnd(),
   'federation.task-approved': (d) => {
     const rounds = num(d, 'rounds');

@@ -3,7 +3,7 @@
 // one under secure aggregation. The SHA-256 and size in each site's entry must be those of the exact
 // bytes the hub accepted from that site, and the entry names the person given as the actor.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditLog, osUserName, UPDATE_SENT, type AuditEntry } from '../audit/index.ts';
+import { AuditLog, INITIAL_MODEL_SENT, osUserName, UPDATE_SENT, type AuditEntry } from '../audit/index.ts';
 import { openSite } from '../store/index.ts';
 import { approveTask, enrollSiteWithHub, loadEnrollment, runFederation } from './index.ts';
 import { makeFederationFixture, type FederationFixture } from './testing/federation-fixture.ts';
@@ -43,14 +43,17 @@ async function runRound(taskId: string): Promise<void> {
     expect(result.tasks.find((t) => t.taskId === taskId)?.state).toBe('completed');
 }
 
-function updateEntries(siteDir: string, taskId: string): AuditEntry[] {
+function entriesOf(siteDir: string, type: string): AuditEntry[] {
   const site = openSite(siteDir);
   try {
-    return new AuditLog(site.database).list({ type: UPDATE_SENT }).filter((e) => e.detail.taskId === taskId);
+    return new AuditLog(site.database).list({ type });
   } finally {
     site.database.close();
   }
 }
+
+const updateEntries = (siteDir: string, taskId: string): AuditEntry[] =>
+  entriesOf(siteDir, UPDATE_SENT).filter((e) => e.detail.taskId === taskId);
 
 /** The hub's record of what each site sent: site id → SHA-256 and size of the accepted bytes. */
 function acceptedAtHub(taskId: string): Map<string, { sha256: string; bytes: number }> {
@@ -99,6 +102,17 @@ describe('the audit entry of an update sent to the hub', () => {
       expect(dp.epsilonSpent).toBeGreaterThan(0);
       expect(dp.epsilonSpent).toBeLessThanOrEqual(10);
     }
+    // The task had no starting model: one site offered its own, and its entry matches what the hub kept.
+    const offered = fixture.sites.flatMap((site) =>
+      entriesOf(site.dir, INITIAL_MODEL_SENT).filter((e) => e.detail.taskId === taskId),
+    );
+    expect(offered).toHaveLength(1);
+    const kept = fixture.testHub.hub.ctx.store.db
+      .prepare<[string], { blob_sha256: string }>(
+        "SELECT blob_sha256 FROM submissions WHERE task_id = ? AND kind = 'initial' AND state = 'accepted'",
+      )
+      .get(taskId);
+    expect(offered[0]?.detail).toMatchObject({ taskName: 'Lung nodule', sha256: kept?.blob_sha256 });
   }, 240_000);
 
   it('under secure aggregation records the masked input that was sent', async () => {

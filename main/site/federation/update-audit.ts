@@ -1,29 +1,26 @@
-// The audit entry for a model update that left the site: written once the hub has taken it, with what
-// a privacy officer needs to match it against the hub's records (the SHA-256 of the exact bytes sent)
-// and the protections in force (compression, secure aggregation, differential privacy and the ε this
-// site has spent on the task counting this update). The upload itself is not changed by any of this.
+// The audit entries for model weights that leave the site, written once the hub has taken them, with
+// what a privacy officer needs to match them against the hub's records (the SHA-256 of the exact bytes
+// sent) and the protections in force (compression, secure aggregation, differential privacy and the ε
+// this site has spent on the task counting the update). The uploads themselves are not changed.
 import { privacySpentAfter, type SealedUpdate } from '../../../shared/federation/index.ts';
-import { AuditLog, commandActor, recordUpdateSent } from '../audit/index.ts';
+import { AuditLog, commandActor, recordInitialModelSent, recordUpdateSent } from '../audit/index.ts';
 import { updatesSent } from './dp-site-budget.ts';
 import { loadEnrollment } from './enrollment-store.ts';
 import type { RoundContext } from './round-work.ts';
 
+type AuditContext = Pick<RoundContext, 'site' | 'taskId' | 'definition' | 'clock' | 'emit'> & {
+  readonly actor?: string;
+};
+
+/** One round's update, after the hub accepted it. */
 export function auditUpdateSent(
-  ctx: Pick<RoundContext, 'site' | 'taskId' | 'definition' | 'state' | 'clock' | 'emit'> & {
-    readonly actor?: string;
-  },
+  ctx: AuditContext & Pick<RoundContext, 'state'>,
   sent: { round: number; baseVersion: number; sealed: SealedUpdate; examples: number },
 ): void {
   const { definition } = ctx;
   const dp = definition.privacy.differentialPrivacy;
-  try {
-    let hubName: string;
-    try {
-      hubName = loadEnrollment(ctx.site.directory).hub.name;
-    } catch {
-      hubName = 'the hub';
-    }
-    recordUpdateSent(new AuditLog(ctx.site.database, ctx.clock), ctx.actor ?? commandActor(), {
+  writeSafely(ctx, `the update for round ${sent.round}`, (audit, actor, hubName) =>
+    recordUpdateSent(audit, actor, {
       taskId: ctx.taskId,
       taskName: definition.name,
       hubName,
@@ -44,13 +41,42 @@ export function auditUpdateSent(
           }
         : null,
       examples: sent.examples,
-    });
+    }),
+  );
+}
+
+/** The task's starting weights this site offered the hub (made from the architecture, no data). */
+export function auditInitialModelSent(ctx: AuditContext, sealed: SealedUpdate): void {
+  writeSafely(ctx, 'the starting model', (audit, actor, hubName) =>
+    recordInitialModelSent(audit, actor, {
+      taskId: ctx.taskId,
+      taskName: ctx.definition.name,
+      hubName,
+      bytes: sealed.sealed.byteLength,
+      sha256: sealed.sha256,
+    }),
+  );
+}
+
+function writeSafely(
+  ctx: AuditContext,
+  what: string,
+  write: (audit: AuditLog, actor: string, hubName: string) => void,
+): void {
+  try {
+    let hubName: string;
+    try {
+      hubName = loadEnrollment(ctx.site.directory).hub.name;
+    } catch {
+      hubName = 'the hub';
+    }
+    write(new AuditLog(ctx.site.database, ctx.clock), ctx.actor ?? commandActor(), hubName);
   } catch (error) {
-    // The update is at the hub already; a log that cannot be written (a full disk) is said, not thrown.
+    // The weights are at the hub already; a log that cannot be written (a full disk) is said, not thrown.
     ctx.emit({
       type: 'problem',
       taskId: ctx.taskId,
-      message: `The update for round ${sent.round} was sent, but its audit entry could not be written (${
+      message: `${what[0]?.toUpperCase()}${what.slice(1)} was sent, but its audit entry could not be written (${
         error instanceof Error && 'code' in error ? String(error.code) : 'unknown error'
       }). Free disk space on the site's drive.`,
     });

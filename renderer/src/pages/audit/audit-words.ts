@@ -66,6 +66,7 @@ export function detailPairs(detail: string): [string, string][] {
 
 const KIND_WORDS: Readonly<Record<string, string>> = {
   'federation.update-sent': 'Model update sent',
+  'federation.initial-model-sent': 'Starting model sent',
   'federation.enrolled': 'Enrolled with a hub',
   'federation.task-approved': 'Task approved',
   'federation.task-declined': 'Task declined',

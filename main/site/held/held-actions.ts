@@ -5,7 +5,7 @@
 // identified copy leaves quarantine and the held entry is closed; every action is audited with the
 // person who did it.
 import { randomUUID } from 'node:crypto';
-import { readFile, unlink, writeFile } from 'node:fs/promises';
+import { unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { HeldActionResult } from '../../../shared/ipc/held-view.ts';
@@ -19,6 +19,7 @@ import {
   heldRow,
   plainReason,
   quarantinePath,
+  readHeldCopy,
   type HeldRow,
 } from './held-files.ts';
 
@@ -49,7 +50,7 @@ export async function releaseAsIs(
   }
   const row = heldRow(site, id);
   checkAction(heldFileView(site, row), 'release-as-is');
-  const file = parseHeld(await readFile(quarantinePath(site, row)), id);
+  const file = parseHeld(await readHeldCopy(site, row), id);
   // The person's check stands for the flag the modality did not set (PS3.3 C.7.6.1.1.3: NO means the
   // image carries no burned-in identifying text).
   setString(file.dataset, Tags.BurnedInAnnotation, 'CS', 'NO');

@@ -5,14 +5,21 @@
 // a person. Whatever cannot be cleaned stays held with why. A failure of the cleaner (its model
 // missing, say) leaves the file held and is logged: it never fails the ingest that held it.
 import { randomUUID } from 'node:crypto';
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AuditLog } from '../audit/index.ts';
 import { cleanBurnedInText } from '../burned-in/index.ts';
 import { currentOwner, errorCode, type IngestSite } from '../ingest/index.ts';
 import type { HeldActionOptions } from './held-actions.ts';
 import { cleanAndRelease } from './held-clean.ts';
-import { CLEANED_FOR_REVIEW, heldRows, kindOf, quarantinePath, type HeldRow } from './held-files.ts';
+import {
+  CLEANED_FOR_REVIEW,
+  heldRows,
+  kindOf,
+  quarantinePath,
+  readHeldCopy,
+  type HeldRow,
+} from './held-files.ts';
 import { currentHeldFilePolicy } from './held-policy.ts';
 
 export interface HeldPolicySummary {
@@ -70,7 +77,7 @@ export function countsAfterPolicy<T extends { deidentified: number; held: number
 /** Cleans a held image and puts the cleaned copy in the identified one's place; false when still held. */
 async function cleanForReview(site: IngestSite, row: HeldRow, options: HeldActionOptions): Promise<boolean> {
   const path = quarantinePath(site, row);
-  const cleaning = await cleanBurnedInText(await readFile(path), { policy: 'identifying' });
+  const cleaning = await cleanBurnedInText(await readHeldCopy(site, row), { policy: 'identifying' });
   const audit = new AuditLog(site.database, options.clock);
   const detail = { heldId: row.id, how: 'cleaned', policy: 'identifying', boxes: cleaning.boxes.length };
   if (cleaning.outcome === 'still-held') {

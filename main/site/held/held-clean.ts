@@ -1,13 +1,12 @@
 // Clean and release: the text in a held file's picture is blanked and the cleaned image read again by
 // main/site/burned-in; what reads clean is then released through de-identification and verification
 // like any file (held-actions.ts). What does not stays held, with the engine's words for why.
-import { readFile } from 'node:fs/promises';
 import type { HeldActionResult } from '../../../shared/ipc/held-view.ts';
 import { AuditLog } from '../audit/index.ts';
 import { cleanBurnedInText, type BurnedInPolicy } from '../burned-in/index.ts';
 import type { IngestSite } from '../ingest/index.ts';
 import { releasePrepared, type HeldActionOptions } from './held-actions.ts';
-import { checkAction, heldFileView, heldRow, quarantinePath } from './held-files.ts';
+import { checkAction, heldFileView, heldRow, readHeldCopy } from './held-files.ts';
 
 export interface CleanHeldOptions extends HeldActionOptions {
   /** Which text is blanked: what matches the file's own identifying values (default), or all of it. */
@@ -25,7 +24,7 @@ export async function cleanAndRelease(
   const row = heldRow(site, id);
   checkAction(heldFileView(site, row), 'clean');
   const policy = options.policy ?? 'identifying';
-  const cleaning = await cleanBurnedInText(await readFile(quarantinePath(site, row)), { policy });
+  const cleaning = await cleanBurnedInText(await readHeldCopy(site, row), { policy });
   if (cleaning.outcome === 'still-held') {
     const reason = `${NOT_CLEANED} (${cleaning.reason})`;
     site.database.prepare('UPDATE held SET reason = ? WHERE id = ?').run(reason, row.id);

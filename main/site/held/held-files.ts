@@ -3,6 +3,7 @@
 // done with it. Rows hold random quarantine names and reasons that never quote a value from the file,
 // so nothing here can identify a patient.
 import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HeldAction, HeldQueueFile, HeldKind } from '../../../shared/ipc/held-view.ts';
 import type { IngestSite } from '../ingest/index.ts';
@@ -24,7 +25,12 @@ export const CLEANED_FOR_REVIEW = 'cleaned automatically, waiting for a person t
 
 export class HeldFileError extends Error {
   constructor(
-    readonly code: 'held-not-found' | 'held-action-not-allowed' | 'held-copy-missing' | 'held-name-required',
+    readonly code:
+      | 'held-not-found'
+      | 'held-action-not-allowed'
+      | 'held-copy-missing'
+      | 'held-name-required'
+      | 'held-too-large',
     message: string,
   ) {
     super(message);
@@ -148,4 +154,28 @@ export function checkAction(file: HeldQueueFile, action: HeldAction): void {
     'held-action-not-allowed',
     `Held file number ${file.id} cannot be released: ${why}.`,
   );
+}
+
+/** The largest held file read whole to show, clean or release it (larger: delete it, or re-export it in parts). */
+export const MAX_HELD_READ = 1024 * 1024 * 1024;
+
+/** The identified copy's bytes, read whole; a copy that is gone or too large gets a sentence saying what to do. */
+export async function readHeldCopy(site: IngestSite, row: HeldRow): Promise<Buffer> {
+  const path = quarantinePath(site, row);
+  try {
+    const { size } = await stat(path);
+    if (size > MAX_HELD_READ) {
+      throw new HeldFileError(
+        'held-too-large',
+        `Held file number ${row.id} is larger than 1 GiB, too large to show or clean here. Delete it, and export the study in smaller files (one series or frame per file) to import it again.`,
+      );
+    }
+    return await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    throw new HeldFileError(
+      'held-copy-missing',
+      `Held file number ${row.id} is no longer in quarantine, so there is nothing to show or release. Delete its entry.`,
+    );
+  }
 }

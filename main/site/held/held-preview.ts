@@ -1,11 +1,10 @@
 // The preview of a held file: its picture rendered in the agent from the quarantined original
 // (main/site/burned-in: windowed, scaled down, PNG). Pixels only: no header value travels with it, and
 // it goes to the local screen alone (the Review page, or a file the command writes on this machine).
-import { readFile } from 'node:fs/promises';
 import type { HeldPreviewView } from '../../../shared/ipc/held-view.ts';
 import { renderForDisplay } from '../burned-in/index.ts';
 import type { IngestSite } from '../ingest/index.ts';
-import { HeldFileError, heldRow, quarantinePath } from './held-files.ts';
+import { heldRow, readHeldCopy } from './held-files.ts';
 
 /** Longest side of the preview: large enough to read text in the picture, small enough to send quickly. */
 export const PREVIEW_SIZE = 768;
@@ -15,18 +14,7 @@ export async function heldPreview(
   id: number,
   maxSize = PREVIEW_SIZE,
 ): Promise<{ png: Uint8Array; width: number; height: number }> {
-  const row = heldRow(site, id);
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(quarantinePath(site, row));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    throw new HeldFileError(
-      'held-copy-missing',
-      `Held file number ${id} is no longer in quarantine, so there is no picture to show. Delete its entry.`,
-    );
-  }
-  return renderForDisplay(bytes, { maxSize });
+  return renderForDisplay(await readHeldCopy(site, heldRow(site, id)), { maxSize });
 }
 
 /** The preview as the Review page receives it. */

@@ -71,6 +71,22 @@ describe('the preview', () => {
   });
 });
 
+describe('a held copy over 1 GiB', () => {
+  it('is refused with what to do instead of being read whole', async () => {
+    const { ct } = heldByKind();
+    const { truncateSync } = await import('node:fs');
+    const name = t.site.database
+      .prepare<[number], string>('SELECT quarantine_name FROM held WHERE id = ?')
+      .pluck()
+      .get(ct.id);
+    truncateSync(join(t.site.paths.quarantine, name ?? ''), 1024 * 1024 * 1024 + 1); // sparse: no disk used
+    await expect(heldPreview(t.site, ct.id)).rejects.toMatchObject({ code: 'held-too-large' });
+    await expect(releaseAsIs(t.site, ct.id, 'Ann', { actor: 'ann' })).rejects.toThrow(
+      /Delete it, and export/,
+    );
+  });
+});
+
 describe('release as is', () => {
   it('de-identifies and stores the file, removes the identified copy, closes the entry and records the name', async () => {
     const { ct } = heldByKind();

@@ -25,9 +25,19 @@ describe('task summary: differential privacy', () => {
     // Secure aggregation on, quorum 3: this site adds 4/√3 ≈ 2.31, the sum carries 4.
     expect(text).toMatch(/standard deviation 2\.31, this site’s share: 3 sites’ shares add up to 4\.00/);
     expect(text).toMatch(/Privacy budget: ε = 1\.6, δ = 0\.00001\./);
-    expect(text).toMatch(/by at most a factor of 5\.0 \(e\^ε\)/);
+    expect(text).toMatch(/by at most a factor of 5\.0, except with probability/);
     expect(text).toMatch(/Spent so far: ε = 1\.01 over 1 round; the budget allows 2 rounds in all/);
     expect(text).toMatch(/not the number of training images/);
+  });
+
+  it('says a large factor and a tiny δ as numbers a person reads, never in exponent notation', () => {
+    const strict = { ...dp, budget: { epsilon: 8, delta: 1e-7 } };
+    const text = summary({ secureAggregation: true, differentialPrivacy: strict }, 1);
+    // e^8 = 2980.96: the issue saw "3.0e+3 (e^ε)" here.
+    expect(text).toMatch(/by at most a factor of about 2,981, except with probability 0\.0000001 \(δ\)/);
+    expect(text).not.toMatch(/\de[+-]\d|e\^/);
+    // The approval text names no cipher: the key exchange is the threat model's business.
+    expect(text).not.toMatch(/X25519|AES-256/);
   });
 
   it('says plainly when there is no differential privacy', () => {

@@ -25,10 +25,11 @@ export function describeDifferentialPrivacy(
       `(L2 norm) of at most ${dp.clipNorm} and random noise is added to every value (Gaussian, standard deviation ` +
       `${std.toPrecision(3)}${shares > 1 ? `, this site\u2019s share: ${shares} sites\u2019 shares add up to ${(dp.noiseMultiplier * dp.clipNorm).toPrecision(3)} in the sum the hub sees` : ''}). ` +
       'Every site is given the same weight, so the number of training images does not leave either.',
-    `  Privacy budget: \u03b5 = ${dp.budget.epsilon}, \u03b4 = ${dp.budget.delta}. Whatever anyone does with the ` +
+    `  Privacy budget: \u03b5 = ${dp.budget.epsilon}, \u03b4 = ${plainNumber(dp.budget.delta)}. Whatever anyone does with the ` +
       'published models, what they can conclude about whether this site (all of its patients) took part changes ' +
-      `by at most a factor of ${odds < 100 ? odds.toFixed(1) : odds.toExponential(1)} (e^\u03b5), except with probability ` +
-      `${dp.budget.delta} (\u03b4). Smaller \u03b5 is stronger; 1 to 10 is usual for useful medical models.`,
+      // The factor is e^ε, said as a number a person reads ("about 2,981", not "3.0e+3").
+      `by at most a factor of ${odds < 100 ? odds.toFixed(1) : `about ${Math.round(odds).toLocaleString('en')}`}, except with probability ` +
+      `${plainNumber(dp.budget.delta)} (\u03b4). Smaller \u03b5 is stronger; 1 to 10 is usual for useful medical models.`,
   ];
   if (dp.dpSgd) {
     const sgd = dp.dpSgd;
@@ -41,7 +42,7 @@ export function describeDifferentialPrivacy(
             const e = epsilonSpent({ q, sigma: sgd.noiseMultiplier }, steps, dp.budget.delta).epsilon;
             return (
               ` With this site\u2019s ${trainImages} training images, all ${definition.rounds} rounds give each image ` +
-              `\u03b5 = ${formatEpsilon(e)} (\u03b4 = ${dp.budget.delta}).`
+              `\u03b5 = ${formatEpsilon(e)} (\u03b4 = ${plainNumber(dp.budget.delta)}).`
             );
           })()
         : '';
@@ -59,4 +60,11 @@ export function describeDifferentialPrivacy(
     );
   }
   return lines;
+}
+
+/** A small probability in decimals (0.0000001), never as JavaScript prints it below 1e-6 ("1e-7"). */
+function plainNumber(value: number): string {
+  if (value === 0 || Math.abs(value) >= 1e-6) return String(value);
+  const digits = Math.min(20, Math.ceil(-Math.log10(Math.abs(value))) + 2);
+  return value.toFixed(digits).replace(/0+$/, '');
 }

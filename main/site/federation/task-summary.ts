@@ -86,7 +86,7 @@ export function describeTask(input: TaskSummaryInput): string[] {
       `${d.optimizer.name === 'sgd' ? ' (this site\u2019s trainer has Adam only: it trains with Adam at that rate)' : ''}.`,
     `  Strategy: ${describeStrategy(d)}. A round closes when ${d.quorum} site${d.quorum === 1 ? ' has' : 's have'} sent an update, or ${formatSeconds(d.roundDeadlineSeconds)} after it opened.`,
     'What leaves this site:',
-    `  - per round, one model update of about ${megabytes(perRound)} MB: the change to the global model, ${COMPRESSION_WORDS[d.compression]}, encrypted to the hub\u2019s key (X25519, AES-256-GCM) and signed by this site;`,
+    `  - per round, one model update of about ${megabytes(perRound)} MB: the change to the global model, ${COMPRESSION_WORDS[d.compression]}, encrypted to the hub\u2019s key (only the hub can read it) and signed by this site;`,
     '  - per round, the global model\u2019s loss, accuracy and AUC on this site\u2019s validation images, with their number;',
     d.privacy.differentialPrivacy
       ? '  - not the number of training images: with differential privacy every update carries the same weight;'

@@ -13,6 +13,7 @@ import {
   type EveryPageSites,
   type SitePage,
 } from './fixtures/every-page.ts';
+import { CT_SMALL, patientIdOf } from './fixtures/records-site.ts';
 
 /** The page's visible text outside <details>, one line per element, checked against the patterns. */
 const JARGON_PROBE = `(() => {
@@ -39,7 +40,7 @@ const JARGON_PROBE = `(() => {
   return found;
 })()`;
 
-/** Where an error reaches the screen: a page and what a person does there. */
+/** Where the agent's own sentences reach the screen (an error, a withdrawal's consequences). */
 const SITUATIONS: { name: string; page: string; act: (page: Page) => Promise<void> }[] = [
   {
     name: 'importing a folder that does not exist',
@@ -48,6 +49,15 @@ const SITUATIONS: { name: string; page: string; act: (page: Page) => Promise<voi
       await page.getByLabel('Folder on the agent’s computer').fill('/tmp/radfed no such folder/studies');
       await page.getByRole('button', { name: /^Import/ }).click();
       await page.getByRole('alert').first().waitFor();
+    },
+  },
+  {
+    name: 'reviewing a withdrawal',
+    page: 'consent',
+    act: async (page) => {
+      await page.getByLabel(/Patient ID/).fill(patientIdOf(CT_SMALL));
+      await page.getByRole('button', { name: 'Review withdrawal…' }).click();
+      await page.getByRole('dialog').waitFor();
     },
   },
 ];
@@ -76,7 +86,7 @@ test.describe('plain words on every page', () => {
   }
 
   for (const situation of SITUATIONS) {
-    test(`${situation.page}, ${situation.name}: the error is in plain words`, async ({ page }) => {
+    test(`${situation.page}, ${situation.name}: what the screen says is in plain words`, async ({ page }) => {
       const target = EVERY_PAGE.find((p: SitePage) => p.name === situation.page)!;
       await showPage(page, sites, target);
       await situation.act(page);

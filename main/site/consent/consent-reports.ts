@@ -55,7 +55,7 @@ export function withdrawMessage(inForce: boolean, purged: PurgeResult | null): s
     `withdrawal recorded; purged ${plural(purged.studies, 'study', 'studies')} ` +
     `(${plural(purged.instances, 'image', 'images')})` +
     (purged.heldFiles > 0 ? `, ${plural(purged.heldFiles, 'held file', 'held files')}` : '') +
-    (purged.cacheRemoved ? ', and the tensor cache' : '') +
+    (purged.cacheRemoved ? ', and their prepared training data' : '') +
     (rounds === 0
       ? '; no completed round had used their data'
       : `; ${plural(rounds, 'completed round', 'completed rounds')} had used their data (see the audit log)`)

@@ -168,7 +168,7 @@ describe('withdrawal', () => {
     expect(report).toMatchObject({ pseudonym: p2, inForce: true });
     expect(report.purged).toMatchObject({ studies: 1, instances: 1, heldFiles: 1, cacheRemoved: true });
     expect(report.message).toMatch(
-      /purged 1 study \(1 image\), 1 held file, and the tensor cache; 1 completed round/,
+      /purged 1 study \(1 image\), 1 held file, and their prepared training data; 1 completed round/,
     );
 
     expect(existsSync(join(site.paths.research, p2))).toBe(false);

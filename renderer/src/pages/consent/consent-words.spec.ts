@@ -17,7 +17,7 @@ describe('consent words', () => {
     expect(withdrawalConsequences(preview)).toEqual([
       'Delete 2 de-identified studies (31 images) from the research store.',
       'Delete 1 held file kept in quarantine.',
-      'Delete the prepared training data (tensor cache) of this patient.',
+      'Delete the training data prepared from this patient’s images.',
       'Keep this patient out of every later import and training round.',
     ]);
   });

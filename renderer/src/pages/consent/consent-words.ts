@@ -18,7 +18,7 @@ export function withdrawalConsequences(preview: WithdrawPreview): string[] {
   }
   if (preview.heldFiles > 0)
     lines.push(`Delete ${plural(preview.heldFiles, 'held file')} kept in quarantine.`);
-  if (preview.tensorCache) lines.push('Delete the prepared training data (tensor cache) of this patient.');
+  if (preview.tensorCache) lines.push('Delete the training data prepared from this patient’s images.');
   if (lines.length === 0) lines.push('Nothing to delete: the site holds no data of this patient.');
   lines.push('Keep this patient out of every later import and training round.');
   if (preview.rounds.length > 0) {

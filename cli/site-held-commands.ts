@@ -44,7 +44,11 @@ function commandUser(): string {
   }
 }
 
-const SOURCE_WORDS = { receiver: 'received from a PACS or modality', import: 'imported' } as const;
+const SOURCE_WORDS = {
+  receiver: 'received from a PACS or modality',
+  'watched-folder': 'from the watched folder',
+  import: 'imported',
+} as const;
 const ACTION_WORDS = {
   clean: 'clean (`site held clean`)',
   'release-as-is': 'release as is once checked (`site held release --checked-by NAME`)',

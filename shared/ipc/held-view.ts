@@ -15,8 +15,8 @@ export interface HeldQueueFile {
   /** The de-identification engine's own reason (tag numbers, option names), for the technical detail. */
   technicalReason: string;
   heldAt: string;
-  /** `receiver`: sent by a PACS or modality; `import`: a folder import or the watched folder. */
-  source: 'receiver' | 'import';
+  /** `receiver`: sent by a PACS or modality; `watched-folder`: dropped in it; `import`: imported. */
+  source: 'receiver' | 'watched-folder' | 'import';
   /** False when the identified copy is gone from quarantine: only Delete is left. */
   copyPresent: boolean;
   actions: HeldAction[];

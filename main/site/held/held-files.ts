@@ -129,10 +129,27 @@ export function heldFileView(site: IngestSite, row: HeldRow): HeldQueueFile {
     plainReason: plainReason(row.reason),
     technicalReason: row.reason,
     heldAt: row.heldAt,
-    source: row.quarantineName.startsWith('incoming/') ? 'receiver' : 'import',
+    source: sourceOf(site, row),
     copyPresent,
     actions: actionsFor(kind, copyPresent),
   };
+}
+
+/**
+ * Where a held file came from: the receiver's queue by its name; the watched folder by its ingest run's
+ * audit entry (runs fed by the watched folder record their source there); otherwise an import.
+ */
+function sourceOf(site: IngestSite, row: HeldRow): HeldQueueFile['source'] {
+  if (row.quarantineName.startsWith('incoming/')) return 'receiver';
+  if (row.ingestRunId === null) return 'import';
+  const source = site.database
+    .prepare<[number], string>(
+      `SELECT json_extract(detail, '$.source') FROM audit_log
+       WHERE type IN ('ingest.completed', 'ingest.failed') AND json_extract(detail, '$.runId') = ? LIMIT 1`,
+    )
+    .pluck()
+    .get(row.ingestRunId);
+  return source === 'watched-folder' ? 'watched-folder' : 'import';
 }
 
 export function quarantinePath(site: IngestSite, row: Pick<HeldRow, 'quarantineName'>): string {

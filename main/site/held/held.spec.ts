@@ -185,3 +185,17 @@ describe('held files from the DICOM receiver', () => {
     expect(readdirSync(incoming)).toEqual([]);
   });
 });
+
+describe('held files from the watched folder', () => {
+  it('are listed as from the watched folder', async () => {
+    const dropped = join(t.root, 'watched', 'dropped.dcm');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(t.root, 'watched'));
+    await writeFile(dropped, identifiedCopy('MR_small.dcm', 'YES'));
+    const run = IngestRun.start(t.site, { source: 'watched-folder', actor: 'watcher' });
+    expect((await run.ingestFile(dropped)).status).toBe('held');
+    await run.finish();
+    const sources = listHeldFiles(t.site).map((f) => f.source);
+    expect(sources.sort()).toEqual(['import', 'import', 'watched-folder']);
+  });
+});

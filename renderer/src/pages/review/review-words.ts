@@ -4,6 +4,7 @@ import type { HeldActionResult, HeldFilePolicy, HeldQueueFile } from '../../../.
 
 export const SOURCE_WORDS: Record<HeldQueueFile['source'], string> = {
   receiver: 'Received from a PACS or modality',
+  'watched-folder': 'From the watched folder',
   import: 'Imported',
 };
 

@@ -13,7 +13,7 @@ import { drawText, synthesizeStudies } from '../synth/index.ts';
 import { decodeFrame } from '../train/data/index.ts';
 import { blankedArea } from './blank.ts';
 import { identifyingNeedles, identifyingWords } from './identifiers.ts';
-import type { OcrWord } from './ocr.ts';
+import { ocrModelDirectory, type OcrWord } from './ocr.ts';
 import {
   BurnedInError,
   cleanBurnedInText,
@@ -236,6 +236,27 @@ describe('missing OCR model', () => {
     } finally {
       delete process.env['RADFED_OCR_MODEL_DIR'];
     }
+  });
+
+  it('refuses a damaged model with a clear error instead of letting the engine crash the process', async () => {
+    await closeBurnedInOcr();
+    const damaged = mkdtempSync(join(tmp, 'model-'));
+    // A truncated copy of the real model: whole gzip header, no end.
+    const real = readFileSync(join(ocrModelDirectory(), 'eng.traineddata.gz'));
+    writeFileSync(join(damaged, 'eng.traineddata.gz'), real.subarray(0, 4096));
+    process.env['RADFED_OCR_MODEL_DIR'] = damaged;
+    try {
+      const failure = await detectBurnedInText(capture, { policy: 'identifying' }).catch((e: unknown) => e);
+      expect((failure as BurnedInError).code).toBe('ocr-model-damaged');
+      expect((failure as Error).message).toMatch(/model is damaged.*reinstall RadFed/);
+    } finally {
+      delete process.env['RADFED_OCR_MODEL_DIR'];
+    }
+  });
+
+  it('reads the model from node_modules and writes no model copy to the working folder', () => {
+    expect(ocrModelDirectory()).toMatch(/node_modules[\\/]@tesseract\.js-data[\\/]eng[\\/]/);
+    expect(existsSync(join(process.cwd(), 'eng.traineddata'))).toBe(false);
   });
 
   it('refuses an unknown policy', async () => {

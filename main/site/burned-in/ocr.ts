@@ -1,9 +1,10 @@
 // Local OCR with tesseract.js: one worker, created on first use and reused, with the English LSTM
 // model read from node_modules (@tesseract.js-data/eng). Nothing is fetched and nothing is cached
 // to disk: a missing model is an error that says how to restore it, never a download.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { createWorker, OEM, PSM, type Worker } from 'tesseract.js';
 import { BurnedInError } from './errors.ts';
 import type { Picture } from './frames.ts';
@@ -38,6 +39,36 @@ export function ocrModelDirectory(): string {
   }
 }
 
+const MODEL_HELP =
+  'reinstall RadFed (or run npm ci), or set RADFED_OCR_MODEL_DIR to a folder holding eng.traineddata.gz.';
+
+/**
+ * Whether the model file is a whole traineddata file: gzip that inflates to a table of contents (an
+ * entry count, then one 64-bit offset per entry, -1 for an absent one) whose offsets lie in the file.
+ * Checked before the engine sees it: tesseract.js 7 answers a damaged model with an exception thrown
+ * in its worker's message handler, which no caller can catch and which would stop the agent.
+ */
+function modelLooksWhole(path: string): boolean {
+  let data: Buffer;
+  try {
+    data = gunzipSync(readFileSync(path));
+  } catch {
+    return false;
+  }
+  if (data.length < 4) return false;
+  const entries = data.readInt32LE(0);
+  const tableEnd = 4 + entries * 8;
+  if (entries < 1 || entries > 64 || tableEnd > data.length) return false;
+  let present = 0;
+  for (let i = 0; i < entries; i++) {
+    const offset = Number(data.readBigInt64LE(4 + i * 8));
+    if (offset === -1) continue;
+    if (offset < tableEnd || offset >= data.length) return false;
+    present++;
+  }
+  return present > 0;
+}
+
 let worker: Promise<Worker> | null = null;
 let workerModel = '';
 
@@ -69,11 +100,16 @@ function ocrWorker(): Promise<Worker> {
   if (!modelDir || !existsSync(join(modelDir, MODEL_FILE))) {
     throw new BurnedInError(
       'ocr-model-missing',
-      'The English text-recognition model is missing, so burned-in text cannot be checked: reinstall RadFed ' +
-        '(or run npm ci), or set RADFED_OCR_MODEL_DIR to a folder holding eng.traineddata.gz.',
+      `The English text-recognition model is missing, so burned-in text cannot be checked: ${MODEL_HELP}`,
     );
   }
   if (worker && workerModel === modelDir) return worker;
+  if (!modelLooksWhole(join(modelDir, MODEL_FILE))) {
+    throw new BurnedInError(
+      'ocr-model-damaged',
+      `The English text-recognition model is damaged, so burned-in text cannot be checked: ${MODEL_HELP}`,
+    );
+  }
   if (worker) void closeBurnedInOcr();
   workerModel = modelDir;
   worker = startWorker(modelDir);

@@ -38,7 +38,9 @@ test.describe('Review page', () => {
     const capture = review.card(/screenshot or other capture/);
     await expect(review.preview(ct)).toBeVisible();
     await expect(review.preview(capture)).toBeVisible();
-    expect(await review.preview(ct).evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(128);
+    expect(
+      await review.preview(ct).evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+    ).toBe(128);
     await expect(ct.getByText('Technical detail')).toBeVisible();
     await expect(ct.getByText(/\(0028,0301\)/)).toBeHidden();
 

@@ -125,6 +125,8 @@ describe('the held-file policy', () => {
       settingsFilePaths(join(site.root, 'user.json'), 'linux', { RADFED_SETTINGS_DIR: machine }),
     );
     const handlers = createHeldHandlers(site.agent, settings);
+    // Followed as soon as the screens start, before the Review page is opened.
+    expect(readSiteConfig(site.agent.site.paths).heldFilePolicy).toBe('clean-automatically');
     const queue = await handlers['held:list'](undefined);
     responses.push(queue);
     expect(queue).toMatchObject({ policy: 'clean-automatically', policyLocked: true });

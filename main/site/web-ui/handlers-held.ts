@@ -48,10 +48,21 @@ export function createHeldHandlers(agent: HeldAgentPort, settings?: SettingsPort
     const entry = settings?.view().settings[LOCKED_KEY];
     return entry?.locked ? (entry.value as HeldFilePolicy) : null;
   };
-  const queue = (): HeldQueueView => {
+  /** IT's lock is what the site follows, headless commands included: they read site.json. */
+  const followLock = (): HeldFilePolicy | null => {
     const locked = lockedPolicy();
-    // IT's lock is what the site follows, headless commands included: they read site.json.
     if (locked !== null) setHeldFilePolicy(agent.site, locked, { actor: IT_LOCK_ACTOR });
+    return locked;
+  };
+  // Once when the screens start, so the lock holds before anyone opens the Review page (a site not
+  // set up yet has nothing to follow it: the next list does it).
+  try {
+    followLock();
+  } catch {
+    // No site yet (site-not-set-up), or settings unreadable: nothing to write now.
+  }
+  const queue = (): HeldQueueView => {
+    const locked = followLock();
     return {
       files: listHeldFiles(agent.site),
       policy: currentHeldFilePolicy(agent.site),

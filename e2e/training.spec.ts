@@ -149,6 +149,10 @@ test('the same status on the dashboard and the Training page, paused only when p
   await expect(training.status).toHaveText(/^Paused by you/);
   await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Dashboard' }).click();
   await expect(dashboard.status).toHaveText(/^Paused by you/);
+  // The hub hears "paused" (the loop and its heartbeat are stopped), so it does not show the site as gone.
+  const hubSite = () =>
+    journey.hub.hub.ctx.store.sites.siteByName('Training Spec Hospital')?.heartbeat_state ?? null;
+  await expect.poll(hubSite).toBe('paused');
 
   // The hub goes away: taking part again finds it unreachable and says so, in words.
   await journey.hub.hub.close();

@@ -47,6 +47,7 @@ export { loadTaskState, taskFolder, type TaskState } from './task-state.ts';
 export { describeSiteBudget, siteTaskBudgets, type SiteTaskBudget } from './dp-site-budget.ts';
 export { describeSyncEvent, type SiteMetrics, type SyncEvent } from './sync-events.ts';
 export { runFederation, type FederationRunSummary, type RunFederationOptions } from './federation-loop.ts';
+export { sendSiteHeartbeat } from './heartbeat.ts';
 export {
   approveTask,
   recordReviewedApproval,

@@ -13,6 +13,7 @@ import {
   recordReviewedApproval,
   reviewTask,
   runFederation,
+  sendSiteHeartbeat,
   withdrawApproval,
   type SyncEvent,
   type TaskReview,
@@ -45,6 +46,8 @@ export class FederationService {
   #loop: Promise<void> | null = null;
   #pausedByUser = false;
   #probing = false;
+  /** While paused the loop (and its heartbeat) is stopped: this says "paused" to the hub instead. */
+  #pausedHeartbeat: ReturnType<typeof setInterval> | null = null;
 
   constructor(options: FederationServiceOptions) {
     this.#options = options;
@@ -109,6 +112,7 @@ export class FederationService {
     const controller = new AbortController();
     this.#controller = controller;
     this.#pausedByUser = false;
+    this.#stopPausedHeartbeat();
     this.#tracker.noteProblem(null);
     this.#tracker.forgetHub();
     const { siteDir, threads, backend } = this.#options;
@@ -146,6 +150,7 @@ export class FederationService {
 
   /** Pauses: training stops at once and resumes from its checkpoint at the next start. */
   async stop(): Promise<FederationProgress> {
+    this.#stopPausedHeartbeat();
     const loop = this.#loop;
     this.#controller?.abort();
     await loop;
@@ -159,7 +164,29 @@ export class FederationService {
     if (running) return this.start();
     const progress = await this.stop();
     this.#pausedByUser = this.enrolled;
+    if (this.#pausedByUser) this.#startPausedHeartbeat();
     return { ...progress, pausedByUser: this.#pausedByUser };
+  }
+
+  /** Tells the hub "paused" now and about once a minute, so the coordinator sees a paused site, not a gone one. */
+  #startPausedHeartbeat(): void {
+    this.#stopPausedHeartbeat();
+    const beat = () =>
+      sendSiteHeartbeat(this.#options.siteDir, 'paused').then(
+        () => this.#tracker.noteHub(true),
+        (error: unknown) => {
+          const hubUrl = loadEnrollment(this.#options.siteDir).hubUrl;
+          this.#tracker.noteHub(false, explainHubError(error, hubUrl).message);
+        },
+      );
+    void beat();
+    this.#pausedHeartbeat = setInterval(() => void beat(), PAUSED_HEARTBEAT_MS);
+    this.#pausedHeartbeat.unref();
+  }
+
+  #stopPausedHeartbeat(): void {
+    if (this.#pausedHeartbeat) clearInterval(this.#pausedHeartbeat);
+    this.#pausedHeartbeat = null;
   }
 
   async tasks(): Promise<FederationTaskItem[]> {
@@ -265,6 +292,8 @@ export class FederationService {
 
 /** Seconds between checks of the hub while the loop has nothing to ask it (it asks during rounds). */
 const HUB_CHECK_MS = 20_000;
+/** How often a paused site says so to the hub (the hub's heartbeat interval). */
+const PAUSED_HEARTBEAT_MS = 60_000;
 
 /** describeTask's lines are the CLI's too: on the screen a command line becomes the button to press. */
 function screenLine(line: string): string {

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HeldActionResult, HeldQueueFile } from '../shared/ipc/held-view.ts';
 import { AuditLog, openSiteDatabase, sitePaths } from '../main/site/index.ts';
 import { openHeldTestSite, PATIENT_ID, type HeldTestSite } from '../main/site/held/held-test-support.ts';
+import { runRadfedChild } from '../main/site/ingest/test-ingest-support.ts';
 import { runRadfed } from './test-cli.ts';
 
 let t: HeldTestSite;
@@ -140,6 +141,13 @@ describe('radfed site held', () => {
       delete process.env.RADFED_SETTINGS_DIR;
     }
   });
+
+  it('runs as a real process: the list in words, nothing of the patient on stdout or stderr', async () => {
+    const run = await runRadfedChild(t.root, ['site', 'held', 'list', '--dir', dir]);
+    expect(run.status).toBe(0);
+    expect(run.out).toMatch(/^Held file \d \(imported, held /);
+    noPatient(run.out + run.err);
+  }, 60_000);
 
   it('says a number that is not held is not found, and exits 1', async () => {
     const run = await runRadfed('site', 'held', 'purge', '--dir', dir, '--id', '99');

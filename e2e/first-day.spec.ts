@@ -46,6 +46,10 @@ test('opt-in: the checklist asks for consent first, and says so when an import l
     const studies = new StudiesPage(page);
     await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Studies' }).click();
     await studies.heading.waitFor();
+    // The same warning beside the import, before it runs.
+    await expect(page.getByTestId('import-consent-warning')).toHaveText(
+      /^This site is opt-in and no consent/,
+    );
     await studies.folder.fill(dirname(hospital.folder));
     await page.getByRole('button', { name: 'Browse…' }).click();
     const picker = page.getByRole('dialog', { name: 'Choose a folder' });
@@ -59,6 +63,9 @@ test('opt-in: the checklist asks for consent first, and says so when an import l
     await expect(studies.folder).toHaveValue(hospital.folder);
     await studies.importButton.click();
     await expect(studies.headline).toHaveText(/^Import finished/, { timeout: 120_000 });
+    await expect(page.getByTestId('import-consent-warning')).toHaveText(
+      /^The last import left out .* \(everything\)/,
+    );
   });
 
   await test.step('after the import, the dashboard says everything was left out, and why', async () => {

@@ -58,8 +58,10 @@ function readable(
   const words: OcrWord[] = [];
   boxes.forEach((box, i) => {
     if (!only(box)) return;
-    for (const w of (text.get(i) ?? '').split(/\s+/))
-      words.push({ x: 0, y: 0, width: 1, height: 1, text: w, confidence: 0, line: i });
+    (text.get(i) ?? '').split('\n').forEach((reading, k) => {
+      for (const w of reading.split(/\s+/))
+        words.push({ x: 0, y: 0, width: 1, height: 1, text: w, confidence: 0, line: i * 16 + k });
+    });
   });
   return identifyingWords(words, needles).some(Boolean);
 }

@@ -96,7 +96,10 @@ export async function detectInFile(file: DicomFile, policy: BurnedInPolicy): Pro
           if (flag && !b.identifying) identifyingText++;
           unite(b, box);
           b.identifying ||= box.identifying;
-          if (read.length > (agentOnlyText.get(seen) ?? '').length) agentOnlyText.set(seen, read);
+          // Every distinct reading is kept, one per line: passes misread differently.
+          const earlier = agentOnlyText.get(seen) ?? '';
+          if (!earlier.split('\n').includes(read))
+            agentOnlyText.set(seen, earlier ? `${earlier}\n${read}` : read);
           continue;
         }
         agentOnlyText.set(boxes.length, read);

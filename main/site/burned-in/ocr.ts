@@ -150,22 +150,27 @@ function enlarge(grey: Uint8Array, width: number, height: number, k: number): Ui
 }
 
 /**
- * The pictures OCR reads: the picture itself, and, when a few pixels sit at the top of the display
- * range, those pixels alone as black on white. Consoles burn text in at the brightest value, and
- * text over bright anatomy is lost in the first but stands alone in the second.
+ * The pictures OCR reads: the picture itself, and, when few pixels sit near the top of the display
+ * range, those pixels alone as black on white, at two depths (the very top, where a console burns
+ * its text, and a band below it that keeps anti-aliased strokes whole). Text over bright anatomy is
+ * lost in the first picture but stands alone in the others. Measured: docs/benchmarks.md.
  */
 function passesOf(picture: Picture): Uint8Array[] {
   const grey = greyOf(picture);
   let top = 0;
   for (const v of grey) if (v > top) top = v;
-  const mask = new Uint8Array(grey.length);
-  let lit = 0;
-  for (let i = 0; i < grey.length; i++) {
-    const on = grey[i]! >= top - 4;
-    mask[i] = on ? 0 : 255;
-    if (on) lit++;
+  const passes = [grey];
+  for (const depth of [4, 48]) {
+    const mask = new Uint8Array(grey.length);
+    let lit = 0;
+    for (let i = 0; i < grey.length; i++) {
+      const on = grey[i]! >= top - depth;
+      mask[i] = on ? 0 : 255;
+      if (on) lit++;
+    }
+    if (lit > 0 && lit < grey.length * 0.3) passes.push(mask);
   }
-  return lit > 0 && lit < grey.length * 0.3 ? [grey, mask] : [grey];
+  return passes;
 }
 
 /** The words read in each pass over a picture (see passesOf), with their boxes. */

@@ -19,7 +19,10 @@ export interface TextBox {
   identifying: boolean;
 }
 
-/** Recognised text per box index, for the agent's own checks only: never log, send or show it. */
+/**
+ * Recognised text per box index (one line per distinct reading), for the agent's own checks only:
+ * never log, send or show it.
+ */
 export class AgentOnlyText {
   readonly #text = new Map<number, string>();
   set(box: number, text: string): void {

@@ -209,3 +209,33 @@ test('"Connect later" opens the pages, and the wizard does not come back at the 
   await page.getByRole('link', { name: 'Settings' }).click();
   await expect(page.getByRole('button', { name: 'Connect to a hub' })).toBeVisible();
 });
+
+test('when the hub refuses at the last step, the site made is kept and the header shows its name', async ({
+  page,
+  world,
+}) => {
+  const wizard = new WizardPage(page);
+  await wizard.open(await world.open());
+  await toHubStep(wizard, "St Mary's Radiology");
+  await wizard.token.fill(world.token({ expiresInMs: 60_000 }));
+  await wizard.next.click();
+  await expect(wizard.step(3, 'Studies')).toBeVisible();
+  await wizard.next.click();
+  await page.getByLabel(/Opt-out/).check();
+  for (let i = 0; i < 3; i++) await wizard.next.click();
+  await expect(wizard.step(7, 'Summary')).toBeVisible();
+  // The token lapses between the check and the last step.
+  world.hub.shiftClock(120_000);
+  await page.getByRole('button', { name: 'Set up this site' }).click();
+  await expect(wizard.problem).toHaveText(/expired on .* ask the coordinator for a new one/);
+  await expect(page.locator('.brand')).toContainText("St Mary's Radiology");
+  // Back at the hub step with a new token, the same site is enrolled.
+  for (let i = 0; i < 5; i++) await wizard.back.click();
+  await expect(wizard.step(2, 'Hub')).toBeVisible();
+  await wizard.token.fill(world.token());
+  for (let i = 0; i < 5; i++) await wizard.next.click();
+  await page.getByRole('button', { name: 'Set up this site' }).click();
+  await expect(page.getByRole('list', { name: 'What was done' })).toContainText(
+    'Enrolled with the hub "test hub"',
+  );
+});

@@ -3,11 +3,13 @@
 import {
   EXPLICIT_VR_LITTLE_ENDIAN,
   encodeText,
+  RLE_LOSSLESS,
   Tags,
   transferSyntaxOf,
   type DicomFile,
 } from '../dicom/index.ts';
 import type { DecodedFrame, PixelArray } from '../train/data/index.ts';
+import { encapsulateFrames, encodeRleFrame } from '../synth/index.ts';
 import { decodeImageFrame } from './frames.ts';
 import type { TextBox } from './types.ts';
 
@@ -80,9 +82,10 @@ export function cannotRewrite(frame: DecodedFrame): string | null {
 }
 
 /**
- * Decodes every frame, blanks the areas, and replaces the file's pixel data with native values
- * (interleaved samples). A compressed source becomes Explicit VR Little Endian; a native one keeps
- * its syntax and byte order. Returns the decoded frames before blanking, for checks.
+ * Decodes every frame, blanks the areas, and replaces the file's pixel data. An RLE greyscale source
+ * (8 or 16 bits) stays RLE Lossless; any other compressed source becomes native Explicit VR Little
+ * Endian (interleaved samples); a native one keeps its syntax and byte order. Returns the decoded
+ * frames before blanking, for checks.
  */
 export async function blankFile(
   file: DicomFile,
@@ -91,16 +94,25 @@ export async function blankFile(
 ): Promise<DecodedFrame[]> {
   const originals: DecodedFrame[] = [];
   const chunks: Uint8Array[] = [];
+  const rle: Uint8Array[] = [];
   for (let f = 0; f < frames; f++) {
     const frame = await decodeImageFrame(file, f);
     originals.push(frame);
     const blanked = blankFrame(frame, areas);
+    if (staysRle(file, frame)) {
+      rle.push(encodeRleFrame(rleInput(blanked), frame.rows, frame.columns));
+      continue;
+    }
     const bytes = new Uint8Array(blanked.buffer, blanked.byteOffset, blanked.byteLength).slice();
     if (!file.transferSyntax.encapsulated && !file.transferSyntax.littleEndian)
       swapToBigEndian(bytes, blanked.BYTES_PER_ELEMENT);
     chunks.push(bytes);
   }
   const first = originals[0]!;
+  if (rle.length === frames) {
+    file.dataset.set(Tags.PixelData, { tag: Tags.PixelData, vr: 'OB', encapsulated: encapsulateFrames(rle) });
+    return originals;
+  }
   let length = chunks.reduce((n, c) => n + c.length, 0);
   const pixelData = new Uint8Array(length + (length & 1));
   length = 0;
@@ -120,6 +132,18 @@ export async function blankFile(
     ds.set(photometric, { tag: photometric, vr: 'CS', value: encodeText(first.photometric, 'CS') });
   }
   return originals;
+}
+
+const staysRle = (file: DicomFile, frame: DecodedFrame): boolean =>
+  file.transferSyntax.uid === RLE_LOSSLESS &&
+  frame.samples === 1 &&
+  [8, 16].includes(frame.module.bitsAllocated);
+
+/** The RLE encoder takes unsigned 8-bit or 16-bit words; signed 8-bit values are the same bytes. */
+function rleInput(values: PixelArray): Uint8Array | Uint16Array | Int16Array {
+  if (values instanceof Uint8Array || values instanceof Uint16Array || values instanceof Int16Array)
+    return values;
+  return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
 }
 
 function numberBytes(value: number, littleEndian: boolean): Uint8Array {

@@ -10,3 +10,5 @@ export { PHI_PRIVATE_CREATOR } from './phi-attributes.ts';
 export { SITE_TRANSFER_SYNTAXES } from './site-traits.ts';
 export { drawText, SYNTH_FONTS } from './text-raster.ts';
 export type { SynthFontName } from './text-raster.ts';
+// The RLE Lossless encoder (PS3.5 G), also used to rewrite cleaned RLE images (main/site/burned-in).
+export { encapsulateFrames, encodeRleFrame } from './rle-lossless.ts';

@@ -3,10 +3,12 @@
 // every decoded value unchanged, in every frame; compressed sources come back native. No OCR here.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { EXPLICIT_VR_LITTLE_ENDIAN, parseDicom, RLE_LOSSLESS, writeDicom } from '../dicom/index.ts';
 import { decodeFrame, readPixelModule } from '../train/data/index.ts';
 import { blankFile, type Area } from './blank.ts';
+import { renderForDisplay } from './display.ts';
 
 const FILES = '/usr/lib/python3/dist-packages/pydicom/data/test_files';
 
@@ -58,4 +60,19 @@ describe.skipIf(!existsSync(FILES))('blanking rewrites the pixels of', () => {
       expect(differing).toBe(0);
     }
   });
+});
+
+describe.skipIf(!existsSync(FILES))('the preview of a colour image', () => {
+  it.each(['SC_ybr_full_422_uncompressed.dcm', 'SC_rgb_jpeg_dcmtk.dcm'])(
+    '%s is an RGB PNG whose first band is red',
+    async (name) => {
+      const { png, width } = await renderForDisplay(new Uint8Array(readFileSync(join(FILES, name))));
+      expect(png[25]).toBe(2); // PNG colour type 2: RGB; one IDAT chunk after IHDR, then its CRC and IEND
+      const raw = inflateSync(Buffer.from(png.subarray(41, png.length - 16)));
+      const [r, g, b] = [raw[1 + 3 * (width >> 1)]!, raw[2 + 3 * (width >> 1)]!, raw[3 + 3 * (width >> 1)]!];
+      expect(r).toBeGreaterThan(200);
+      expect(g).toBeLessThan(60);
+      expect(b).toBeLessThan(60);
+    },
+  );
 });

@@ -66,6 +66,11 @@ test('a waiting hub task: badge, first on the page, set up from it, confirm, app
   const name = 'Nodule screening (e2e)';
   journey.createHubTask({ name });
   await page.goto(journey.ui.url);
+  // The site's default task trains on other labels: the one set up from the hub task must still be used.
+  const data = new TrainingDataPage(page);
+  await data.open();
+  await data.defineTask({ id: 'fracture', name: 'Fracture', labels: 'no fracture, fracture' });
+  await expect(page.getByTestId('task-saved')).toBeVisible();
   const training = new TrainingPage(page);
   await expect(training.badge).toHaveText(/^1/);
 

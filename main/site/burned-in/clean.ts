@@ -55,7 +55,7 @@ export async function cleanBurnedInText(dicom: Uint8Array, options: CleanOptions
     recordCleaning(cleaned.dataset, boxes.length);
     const summary =
       boxes.length === 0
-        ? 'No burned-in text was found, and none was read after a second check.'
+        ? `No ${options.policy === 'all-text' ? '' : 'identifying '}burned-in text was found, and a second reading found none.`
         : `${boxes.length} area${boxes.length === 1 ? '' : 's'} of burned-in text blanked; a last reading found none left.`;
     return { outcome: 'cleaned', dicom: new Uint8Array(Buffer.concat(writeDicom(cleaned))), boxes, summary };
   }

@@ -34,7 +34,11 @@ test('what IT locked is shown locked, and the agent keeps it', async ({ page, wo
   const settings = new SettingsPage(page);
   const url = await world.open({
     site: 'North General',
-    locked: { 'site.name': 'North General', 'app.startAtLogin': true },
+    locked: {
+      'site.name': 'North General',
+      'app.startAtLogin': true,
+      'hub.url': 'https://hub.example.org:8443',
+    },
   });
   await settings.open(url);
   await expect(settings.siteName).toHaveAttribute('readonly', '');
@@ -67,6 +71,11 @@ test('what IT locked is shown locked, and the agent keeps it', async ({ page, wo
   await settings.saveSite.click();
   await expect(page.getByText('Saved.')).toBeVisible();
   await expect(settings.siteName).toHaveValue('North General');
+  // IT's hub address is the one Connect to a hub uses.
+  await settings.connectToHub.click();
+  const address = page.getByLabel('Hub address (optional)');
+  await expect(address).toHaveValue('https://hub.example.org:8443');
+  await expect(address).toHaveAttribute('readonly', '');
 });
 
 test("this computer's settings are saved with plain labels and where each came from", async ({

@@ -5,6 +5,7 @@ describe('findJargon', () => {
   it.each([
     ["ENOENT: no such file or directory, open '/home/ward/site/config.json'", 'system error code'],
     ['Could not open /tmp/radfed-1234/site.db', 'file path'],
+    ['(The addon can not be found at path: /work/main/node_modules/x.node.)', 'file path'],
     ['Burned In Annotation (0028,0301) does not say NO', 'DICOM tag number'],
     ['Updates are masked with X25519 key agreement', 'key-exchange name'],
     ['Privacy loss 3.0e+3 (e^ε)', 'exponent notation'],
@@ -23,6 +24,7 @@ describe('findJargon', () => {
     'Round 7 of 20: 3 of 5 sites have sent their update (0.61 MB).',
     'Privacy budget: 2.5 of 8 spent.',
     'The hub at https://hub.example.org answered.',
+    'Labels and/or consent: 6/12/2026, 1/2 of the sites.',
   ])('leaves plain words alone: %j', (text) => {
     expect(findJargon(text)).toEqual([]);
   });

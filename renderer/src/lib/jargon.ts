@@ -15,10 +15,8 @@ export const JARGON_PATTERNS: readonly JargonPattern[] = [
     name: 'system error code',
     source: String.raw`\b(?:ENOENT|EACCES|EPERM|EISDIR|ENOTDIR|ENOSPC|EEXIST|EBUSY|EMFILE|ECONNREFUSED|ECONNRESET|ETIMEDOUT)\b`,
   },
-  {
-    name: 'file path',
-    source: String.raw`(?:^|[\s'"(=:])(?:/(?:home|tmp|var|usr|etc|root|opt|mnt|media|srv|Users)/|[A-Z]:\\)`,
-  },
+  // An absolute path of two or more folders (/work/site/x, C:\RadFed): not a URL's "//", not "and/or".
+  { name: 'file path', source: String.raw`(?:^|[\s'"(=:])(?:/[\w.-]+/[\w.-]+|[A-Z]:\\)` },
   { name: 'DICOM tag number', source: String.raw`\([0-9A-Fa-f]{4},\s?[0-9A-Fa-f]{4}\)` },
   { name: 'key-exchange name', source: String.raw`\b(?:X25519|Ed25519|ECDH|HKDF)\b` },
   { name: 'exponent notation', source: String.raw`\d(?:\.\d+)?e[+-]\d` },

@@ -87,4 +87,26 @@ describe('setup:finish and the locked settings', () => {
     await dispatch()('setup:finish', request());
     expect(readSetupState(siteDir).site?.consentScope).toBeNull();
   });
+
+  it('holds a new site to the name IT locked, and says which', async () => {
+    const fresh = join(root, 'fresh');
+    writeFileSync(join(root, 'locked.json'), JSON.stringify({ 'site.name': "St Mary's Radiology" }));
+    const port: SetupPort = {
+      state: () => readSetupState(fresh),
+      checkHub: () => Promise.reject(new Error('not used')),
+      device: () => Promise.reject(new Error('not used')),
+      finish: (r) => applySetup(fresh, r),
+    };
+    const dispatchFresh = createIpcDispatcher(
+      createSetupHandlers(port, undefined, store) as unknown as IpcHandlers,
+    );
+    expect(await dispatchFresh('setup:finish', request({ siteName: 'Other' }))).toMatchObject({
+      ok: false,
+      error: { code: 'setting-locked', message: expect.stringContaining(`(to "St Mary's Radiology")`) },
+    });
+    expect(readSetupState(fresh).site).toBeNull();
+    expect(await dispatchFresh('setup:finish', request({ siteName: "St Mary's Radiology" }))).toMatchObject({
+      ok: true,
+    });
+  });
 });

@@ -9,9 +9,10 @@ export class SettingLockedError extends Error {
   constructor(
     readonly key: string,
     label: string,
+    itsValue?: string,
   ) {
     super(
-      `${label} is locked by your IT department on this computer, so it cannot be changed here. Nothing was changed; ask IT if it needs a different value.`,
+      `${label} is locked by your IT department on this computer${itsValue ? ` (to ${itsValue})` : ''}, so it cannot be changed here. Nothing was changed; ask IT if it needs a different value.`,
     );
     this.name = 'SettingLockedError';
   }
@@ -59,13 +60,33 @@ function studiesKey(studies: StudiesSource): string {
   return JSON.stringify(studies);
 }
 
+/** A new site's values from IT's locked settings: what the wizard's answers must match. */
+const NEW_SITE_KEYS: readonly { key: string; label: string; wanted: (request: SetupRequest) => unknown }[] = [
+  { key: 'site.name', label: 'The site name', wanted: (r) => r.siteName.normalize('NFC').trim() },
+  { key: 'site.consentPolicy', label: 'The consent policy', wanted: (r) => r.consentPolicy },
+  {
+    key: 'site.consentScope',
+    label: 'What the consent covers',
+    wanted: (r) => r.consentScope?.trim() || null,
+  },
+];
+
 /**
- * Refuses a request that changes a locked key of a site that exists. (A new site takes IT's values
- * through the preset; docs/settings.md.)
+ * Refuses a request that changes a locked key: of a site that exists, against its current value; for a
+ * new site (IT locked some values without presetting the whole setup), against IT's value.
  */
 export function refuseLockedChanges(request: SetupRequest, state: SetupState, settings: SettingsView): void {
   const site = state.site;
-  if (!site) return;
+  if (!site) {
+    for (const { key, label, wanted } of NEW_SITE_KEYS) {
+      const entry = settings.settings[key];
+      if (!entry?.locked || entry.value === null) continue;
+      if (JSON.stringify(wanted(request)) !== JSON.stringify(entry.value)) {
+        throw new SettingLockedError(key, label, `"${String(entry.value)}"`);
+      }
+    }
+    return;
+  }
   for (const { key, label, wanted, current } of SITE_KEYS) {
     if (!settings.settings[key]?.locked) continue;
     if (JSON.stringify(wanted(request)) !== JSON.stringify(current(site))) {

@@ -13,6 +13,7 @@ describe('findJargon', () => {
     ['Preparing the tensor cache', 'internal term'],
     ['Round undefined of 20', 'internal term'],
     ['    at readFile (node:fs/promises:12:3)', 'stack frame'],
+    ['Task task_c65baa6629993c7c round 1: open', 'raw task id'],
   ])('names the jargon in %j', (text, name) => {
     expect(findJargon(text).map((f) => f.name)).toContain(name);
   });

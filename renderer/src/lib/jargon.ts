@@ -25,6 +25,7 @@ export const JARGON_PATTERNS: readonly JargonPattern[] = [
     name: 'internal term',
     source: String.raw`\btensor cache\b|\bundefined\b|\bnull\b|\bNaN\b|\[object Object\]`,
   },
+  { name: 'raw task id', source: String.raw`\btask_[0-9a-f]{8,}\b` },
   { name: 'stack frame', source: String.raw`\bat \S+ \(?\S+:\d+:\d+\)?` },
 ];
 

@@ -239,3 +239,13 @@ test('when the hub refuses at the last step, the site made is kept and the heade
     'Enrolled with the hub "test hub"',
   );
 });
+
+test('a site name IT locked is filled in and cannot be changed in the wizard', async ({ page, world }) => {
+  const wizard = new WizardPage(page);
+  await wizard.open(await world.open({ locked: { 'site.name': "St Mary's Radiology" } }));
+  await expect(wizard.siteName).toHaveValue("St Mary's Radiology");
+  await expect(wizard.siteName).toHaveAttribute('readonly', '');
+  await expect(page.getByText('🔒 Set by your IT department.')).toBeVisible();
+  await wizard.next.click();
+  await expect(wizard.step(2, 'Hub')).toBeVisible();
+});

@@ -209,6 +209,8 @@ test('model quality: loss and AUC on their own charts, AUC explained, a model th
   const qualityTable = progress.getByRole('table', { name: /^AUC and accuracy per round/ });
   await expect(lossTable).toBeAttached();
   await expect(qualityTable).toBeAttached();
+  // Each chart is drawn (a loss of 1e9 too, on its log scale), not just its caption.
+  await expect(progress.locator('figure canvas')).toHaveCount(3);
   const legends = progress.locator('.legend');
   await expect(legends.filter({ hasText: 'Global model AUC' })).toHaveCount(1);
   for (const legend of await legends.all()) await expect(legend).not.toContainText('--');

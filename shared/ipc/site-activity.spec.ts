@@ -78,6 +78,10 @@ describe('deriveSiteActivity', () => {
     expect(deriveSiteActivity(facts({ running: false })).state).toBe('error');
     expect(deriveSiteActivity(facts({ problem: 'Task 3 changed at the hub.' })).state).toBe('error');
     const ended = task({ phase: 'training', ended: { state: 'completed', reason: null } });
-    expect(deriveSiteActivity(facts({ tasks: [ended] })).state).toBe('idle');
+    expect(deriveSiteActivity(facts({ tasks: [ended] }))).toMatchObject({
+      state: 'idle',
+      sentence:
+        'Connected; the tasks this site took part in have finished, so there is nothing to train now.',
+    });
   });
 });

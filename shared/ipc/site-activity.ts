@@ -80,7 +80,9 @@ export function deriveSiteActivity(facts: SiteActivityFacts): SiteActivity {
     state: 'idle',
     sentence: waiting
       ? `Connected; waiting for the hub to open the next round of "${waiting.name}".`
-      : 'Connected; no task is approved here yet, so there is nothing to train.',
+      : facts.tasks.length > 0
+        ? 'Connected; the tasks this site took part in have finished, so there is nothing to train now.'
+        : 'Connected; no task is approved here yet, so there is nothing to train.',
     tone: 'ok',
   };
 }

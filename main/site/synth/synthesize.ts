@@ -55,6 +55,8 @@ export interface SynthStudy {
   accessionNumber: string;
   kind: StudyKind;
   label: 0 | 1;
+  /** Whether its images carry burned-in text (a site holds them at ingest). */
+  burnedIn: boolean;
   /** Absolute path of the study folder. */
   dir: string;
 }
@@ -147,6 +149,7 @@ export async function synthesizeStudies(options: SynthOptions): Promise<SynthRes
           accessionNumber: study.accessionNumber,
           kind: study.kind,
           label: study.label,
+          burnedIn: study.burnedIn,
           dir: studyDir,
         });
         result.totals.studies++;

@@ -147,9 +147,11 @@ export async function runFederationService(
   const enrollment = loadEnrollment(dir);
   if (!plan.jsonEvents)
     say(`Federation: following approved tasks at ${enrollment.hubUrl} as "${enrollment.siteName}".`);
+  const taskNames = new Map<string, string>();
   const onEvent = (event: SyncEvent) => {
     if (plan.jsonEvents) return say(JSON.stringify(event));
-    const line = describeSyncEvent(event);
+    if (event.type === 'task-started') taskNames.set(event.taskId, event.name);
+    const line = describeSyncEvent(event, (taskId) => taskNames.get(taskId));
     if (line !== null) say(line);
   };
   await runFederation({

@@ -77,22 +77,37 @@ export type SyncEvent =
 const pct = (value: number | null) => (value === null ? 'n/a' : value.toFixed(3));
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`;
 
-/** One line for the operator, or null for events too fine-grained to print. */
-export function describeSyncEvent(event: SyncEvent): string | null {
+/**
+ * One line for the operator, or null for events too fine-grained to print. `taskName` gives a task's
+ * name where the caller knows it (the loop announces it in 'task-started'): people know a task by its
+ * name, not by its id, which is used only where no name is known.
+ */
+export function describeSyncEvent(
+  event: SyncEvent,
+  taskName: (taskId: string) => string | undefined = () => undefined,
+): string | null {
+  const task = (taskId: string) => {
+    const name = taskName(taskId);
+    return name === undefined ? `task ${taskId}` : `task "${name}"`;
+  };
+  const Task = (taskId: string) => {
+    const words = task(taskId);
+    return words.charAt(0).toUpperCase() + words.slice(1);
+  };
   switch (event.type) {
     case 'task-started':
-      return `Task ${event.taskId} ("${event.name}"): ${event.joined ? 'taking part' : 'joined'}; waiting for rounds.`;
+      return `Task "${event.name}": ${event.joined ? 'taking part' : 'joined'}; waiting for rounds.`;
     case 'round-state':
       return event.round === null
         ? null
-        : `Task ${event.taskId} round ${event.round}: ${event.state} (${event.accepted} of ${event.quorum} updates needed, ${event.joined} sites joined).`;
+        : `${Task(event.taskId)} round ${event.round}: ${event.state} (${event.accepted} of ${event.quorum} updates needed, ${event.joined} sites joined).`;
     case 'initial-model':
       return event.outcome === 'sent'
-        ? `Task ${event.taskId}: sent the initial model (the task had none).`
+        ? `${Task(event.taskId)}: sent the initial model (the task had none).`
         : null;
     case 'round-started':
       return (
-        `Round ${event.round} of task ${event.taskId}: ${event.resumed ? 'resuming' : 'training'} from global model ` +
+        `Round ${event.round} of ${task(event.taskId)}: ${event.resumed ? 'resuming' : 'training'} from global model ` +
         `v${event.baseVersion} on ${event.train} images (${event.validation} for validation).`
       );
     case 'model-downloaded':
@@ -124,8 +139,8 @@ export function describeSyncEvent(event: SyncEvent): string | null {
     case 'retrying':
       return `${event.message} Trying again in ${(event.delayMs / 1000).toFixed(1)} s (attempt ${event.attempt + 1}).`;
     case 'problem':
-      return `Problem${event.taskId ? ` with task ${event.taskId}` : ''}: ${event.message}`;
+      return `Problem${event.taskId ? ` with ${task(event.taskId)}` : ''}: ${event.message}`;
     case 'task-ended':
-      return `Task ${event.taskId} is ${event.state}${event.reason ? `: ${event.reason}` : ''}.`;
+      return `${Task(event.taskId)} is ${event.state}${event.reason ? `: ${event.reason}` : ''}.`;
   }
 }

@@ -111,6 +111,21 @@ describe('FederationProgressTracker', () => {
     expect(t.snapshot({ enrolled: true, running: false, pausedByUser: false }).log).toHaveLength(40);
   });
 
+  it('names a task by its name in the log, never by its raw id, once the loop has announced it', () => {
+    const { t } = tracker();
+    const id = 'task_c65baa0123456789';
+    t.record({ type: 'task-started', taskId: id, name: 'Lung nodule', joined: true });
+    t.record({ type: 'problem', taskId: id, message: 'the hub refused the update.' });
+    t.record({ type: 'task-ended', taskId: id, state: 'completed', reason: null });
+    const lines = t.snapshot({ enrolled: true, running: false, pausedByUser: false }).log.map((l) => l.text);
+    expect(lines).toEqual([
+      'Task "Lung nodule": taking part; waiting for rounds.',
+      'Problem with task "Lung nodule": the hub refused the update.',
+      'Task "Lung nodule" is completed.',
+    ]);
+    expect(lines.join('\n')).not.toContain(id);
+  });
+
   it('learns whether the hub answers: unknown, unreachable while the loop retries, reachable once it answers', () => {
     const { t } = tracker();
     const facts = () => t.snapshot({ enrolled: true, running: true, pausedByUser: false });

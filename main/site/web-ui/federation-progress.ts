@@ -28,7 +28,7 @@ export class FederationProgressTracker {
   constructor(private readonly now: () => number = Date.now) {}
 
   record(event: SyncEvent): void {
-    const line = describeSyncEvent(event);
+    const line = describeSyncEvent(event, (taskId) => this.#taskName(taskId, event));
     if (line !== null) {
       this.#log.push({ at: new Date(this.now()).toISOString(), text: line });
       if (this.#log.length > LOG_LINES) this.#log.splice(0, this.#log.length - LOG_LINES);
@@ -75,6 +75,13 @@ export class FederationProgressTracker {
       tasks: [...this.#tasks.values()],
       log: this.#log,
     });
+  }
+
+  /** A task's name once the loop has announced it (a task the page has not met is named by its id). */
+  #taskName(taskId: string, event: SyncEvent): string | undefined {
+    if (event.type === 'task-started' && event.taskId === taskId) return event.name;
+    const task = this.#tasks.get(taskId);
+    return task && task.name !== taskId ? task.name : undefined;
   }
 
   #task(taskId: string, name?: string): TaskProgress {

@@ -78,7 +78,7 @@ describe('model quality in words', () => {
   it('warns in plain words when the loss blew up and the AUC is at chance', () => {
     const warning = learningWarning(task({ rounds: [round(1, 0.7, 0.6), round(2, 1e13, 0.5)] }));
     expect(warning).toBe(
-      'The model is not learning: in round 2 its loss is 1.0e+13 (a model that learns stays near or below 1) ' +
+      'The model is not learning: in round 2 its loss is 10 trillion (a model that learns stays near or below 1) ' +
         'and its AUC is 0.50, no better than a coin toss. Tell the coordinator: the learning rate may be too ' +
         'high, or the labels may not match the images.',
     );
@@ -126,7 +126,7 @@ describe('a model that blew up here while the global one stayed tame', () => {
       },
     ];
     expect(learningWarning(task({ rounds }))).toMatch(
-      /^The model is not learning: in round 1 its loss is 1\.5e\+10/,
+      /^The model is not learning: in round 1 its loss is 15 billion/,
     );
   });
 });

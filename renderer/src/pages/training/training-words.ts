@@ -1,5 +1,6 @@
 // The federation's progress in words and as chart series, for the Training page and the dashboard.
 import type { FederationTaskItem, TaskProgress } from '../../../../shared/ipc/index.ts';
+import { plainNumber } from '../../lib/numbers.ts';
 
 /** `running`: whether the site takes part now; a paused site's task is not "training", whatever it last did. */
 export function describePhase(task: TaskProgress, running = true): string {
@@ -103,7 +104,7 @@ export function learningWarning(task: TaskProgress): string | null {
   const atChance = metrics.auc !== null && Math.abs(metrics.auc - 0.5) < 0.05;
   const aucWords = metrics.auc === null ? '' : ` and its AUC is ${metrics.auc.toFixed(2)}`;
   if (!Number.isFinite(metrics.loss) || metrics.loss > LOSS_BLOWN_UP) {
-    const loss = Number.isFinite(metrics.loss) ? metrics.loss.toExponential(1) : 'not a number';
+    const loss = plainNumber(metrics.loss);
     return (
       `The model is not learning: in round ${latest.round} its loss is ${loss} (a model that learns ` +
       `stays near or below 1)${aucWords}${atChance ? ', no better than a coin toss' : ''}. ` +

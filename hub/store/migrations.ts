@@ -1,12 +1,12 @@
 // The hub database schema, as numbered migrations. A released migration never changes; a new need is
 // a new migration. Times are ISO-8601 text except where a number is compared on every request.
 import type { Database } from 'better-sqlite3';
-
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+import {
+  applyMigrations as runMigrations,
+  latestVersion,
+  schemaVersion,
+  type Migration,
+} from '../../shared/sqlite/schema-migrations.ts';
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -278,30 +278,11 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce(
-  (max, migration) => Math.max(max, migration.version),
-  0,
-);
+export const LATEST_SCHEMA_VERSION = latestVersion(MIGRATIONS);
 
-export function schemaVersion(db: Database): number {
-  const row = db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as
-    { version: number | null } | undefined;
-  return row?.version ?? 0;
-}
+export { schemaVersion };
 
-export function applyMigrations(db: Database): void {
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT`);
-  const current = schemaVersion(db);
-  for (const migration of MIGRATIONS) {
-    if (migration.version <= current) continue;
-    db.transaction(() => {
-      db.exec(migration.sql);
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
-        migration.version,
-        migration.name,
-        new Date().toISOString(),
-      );
-    })();
-  }
+/** Brings the hub database up to date with the one runner the site uses too. Returns the versions applied. */
+export function applyMigrations(db: Database): number[] {
+  return runMigrations(db, MIGRATIONS);
 }

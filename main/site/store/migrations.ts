@@ -4,12 +4,14 @@
 // Privacy: these tables hold only pseudonyms, de-identified UIDs and keyed hashes (HMAC with the site
 // secret). A raw patient name, ID, accession number or original UID has no column to go into.
 import type { Database } from 'better-sqlite3';
+import {
+  applyMigrations as runMigrations,
+  latestVersion,
+  schemaVersion,
+  type Migration,
+} from '../../../shared/sqlite/schema-migrations.ts';
 
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+export type { Migration };
 
 const GENESIS_HASH = '0'.repeat(64);
 
@@ -288,36 +290,11 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-/**
- * Applies, in order, each migration newer than the database's, each in its own transaction (a failed
- * migration leaves the schema as it was). Returns the versions applied now.
- */
+/** Brings the site database up to date with the one runner the hub uses too. Returns the versions applied. */
 export function applyMigrations(db: Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version INTEGER PRIMARY KEY,
-    name TEXT NOT NULL,
-    applied_at TEXT NOT NULL
-  ) STRICT`);
-  const current = db.prepare<[], number>('SELECT COALESCE(MAX(version), 0) FROM schema_migrations').pluck();
-  const record = db.prepare<[number, string, string]>(
-    'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
-  );
-  const applied: number[] = [];
-  for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
-    // IMMEDIATE takes the write lock before re-reading the version, so two processes opening the
-    // same site at once cannot both apply a migration.
-    db.transaction(() => {
-      if ((current.get() ?? 0) >= migration.version) return;
-      db.exec(migration.sql);
-      record.run(migration.version, migration.name, new Date().toISOString());
-      applied.push(migration.version);
-    }).immediate();
-  }
-  return applied;
+  return runMigrations(db, migrations);
 }
 
-export function schemaVersion(db: Database): number {
-  return db.prepare<[], number>('SELECT COALESCE(MAX(version), 0) FROM schema_migrations').pluck().get() ?? 0;
-}
+export { schemaVersion };
 
-export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
+export const LATEST_SCHEMA_VERSION = latestVersion(MIGRATIONS);

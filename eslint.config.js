@@ -32,7 +32,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: ['electron', 'fs', 'node:fs', 'child_process'], patterns: ['**/main/**', '**/hub/**'] },
+        {
+          paths: ['electron', 'fs', 'node:fs', 'child_process'],
+          // shared/node/ is shared between Node processes only (it uses node:fs).
+          patterns: ['**/main/**', '**/hub/**', '**/shared/node/**'],
+        },
       ],
     },
   },

@@ -1,7 +1,8 @@
 // `radfed deid IN OUT`: de-identify a file or a folder of DICOM to PS3.15, with a report per file.
-import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { writeFileAtomically } from '../shared/node/atomic-file.ts';
 import { parsePositiveInt } from './arguments.ts';
 import { deidentifyBatch, outputWriteError, walkFiles, type FileOutcome } from '../main/site/batch/index.ts';
 import { DEID_OPTIONS, parseDeidOptions } from '../main/site/deid/index.ts';
@@ -80,8 +81,7 @@ async function runDeidCommand(input: string, out: string, flags: DeidFlags): Pro
   });
   const report = buildReport(outcomes, options, startedAt);
   mkdirSync(dirname(reportPath), { recursive: true });
-  writeFileSync(`${reportPath}.partial`, `${JSON.stringify(report, null, 2)}\n`);
-  renameSync(`${reportPath}.partial`, reportPath);
+  writeFileAtomically(reportPath, `${JSON.stringify(report, null, 2)}\n`);
   const { totals } = report;
   progress.finish(
     `${totals.files} files: ${totals.deidentified} de-identified, ${totals.held} held for review, ` +

@@ -3,9 +3,10 @@
 // works while the hub runs and the hub's schema stays the sites' business. The server reads it on every
 // sign-in and every request, so a changed password or a removed account ends old sessions at once.
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { writeFileAtomically } from '../../shared/node/atomic-file.ts';
 import { DashboardError } from './dashboard-errors.ts';
 
 export const ACCOUNTS_FILE = 'coordinators.json';
@@ -110,9 +111,7 @@ export function findAccount(hubDir: string, user: string): CoordinatorAccount | 
 
 function writeAccounts(hubDir: string, accounts: CoordinatorAccount[]): void {
   const path = accountsPath(hubDir);
-  const temporary = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify({ format: 1, accounts }, null, 2)}\n`, { mode: 0o600 });
-  renameSync(temporary, path);
+  writeFileAtomically(path, `${JSON.stringify({ format: 1, accounts }, null, 2)}\n`, { mode: 0o600 });
 }
 
 export function checkUserName(user: string): string {

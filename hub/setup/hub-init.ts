@@ -1,10 +1,11 @@
 // `radfed hub init`: a new hub folder with its database, blob store, CA and TLS certificate, and its
 // Ed25519 signing and X25519 exchange keys. Refuses to touch a folder that already holds a hub. The
 // folder is made private (0700, files 0600) before anything is written into it.
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { generateExchangeKeyPair, generateSigningKeyPair } from '../../shared/federation/index.ts';
+import { writeFileAtomically } from '../../shared/node/atomic-file.ts';
 import { HubError } from '../hub-errors.ts';
 import { HubStore } from '../store/index.ts';
 import { checkHostNames } from './host-names.ts';
@@ -55,9 +56,9 @@ export async function initHub(options: InitHubOptions): Promise<{ layout: HubLay
   const { createHubCertificates } = await import('./certificates.ts');
   const certificates = await createHubCertificates({ hosts, hubName: name });
   writePrivate(layout.caKey, certificates.caKeyPem);
-  writeFileSync(layout.caCert, certificates.caCertPem);
+  writeFileAtomically(layout.caCert, certificates.caCertPem);
   writePrivate(layout.serverKey, certificates.serverKeyPem);
-  writeFileSync(layout.serverCert, certificates.serverCertPem);
+  writeFileAtomically(layout.serverCert, certificates.serverCertPem);
   writePrivate(layout.signingKey, generateSigningKeyPair().privateKeyPem);
   writePrivate(layout.exchangeKey, generateExchangeKeyPair().privateKeyPem);
   HubStore.open(layout.database, layout.blobs).close();
@@ -69,15 +70,14 @@ export async function initHub(options: InitHubOptions): Promise<{ layout: HubLay
     createdAt: new Date().toISOString(),
   };
   // Written last: a hub folder without hub.json is a failed init, and init may be run again there.
-  writeFileSync(layout.config, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+  writeFileAtomically(layout.config, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
   // What the libraries created with the process's umask (the database, the blob folder) made private too.
   tightenHubFolder(options.dir);
   return { layout, config };
 }
 
 function writePrivate(path: string, pem: string): void {
-  writeFileSync(path, pem, { mode: 0o600 });
-  chmodSync(path, 0o600); // the mode option does not apply when the file already existed
+  writeFileAtomically(path, pem, { mode: 0o600 });
 }
 
 export function readHubConfig(dir: string): HubConfig {

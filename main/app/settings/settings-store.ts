@@ -1,8 +1,9 @@
 // The merged settings: locked (IT) over the user's own over machine defaults (IT) over built-in values.
 // The files are read again on every call, so IT's changes apply without a restart and there is no cache
 // to go stale; they are a few hundred bytes.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { AtomicWriteError, writeFileAtomically } from '../../../shared/node/atomic-file.ts';
 import type { SettingEntry, SettingSource, SettingsView, SettingValue } from '../../../shared/ipc/index.ts';
 import {
   checkSettingValue,
@@ -137,14 +138,12 @@ export class SettingsStore {
     }
     try {
       mkdirSync(dirname(this.paths.userFile), { recursive: true });
-      const tmp = `${this.paths.userFile}.tmp`;
       // 0600: the file may hold the enrollment token until the site is enrolled.
-      writeFileSync(tmp, `${JSON.stringify(current, null, 2)}\n`, { mode: 0o600 });
-      renameSync(tmp, this.paths.userFile);
+      writeFileAtomically(this.paths.userFile, `${JSON.stringify(current, null, 2)}\n`, { mode: 0o600 });
     } catch (error) {
       throw new SettingsError(
         'settings-not-saved',
-        `Your settings could not be saved in ${this.paths.userFile} (${(error as NodeJS.ErrnoException).code ?? 'write failed'}). Check that the folder exists and you may write to it.`,
+        `Your settings could not be saved in ${this.paths.userFile} (${error instanceof AtomicWriteError ? error.reason : ((error as NodeJS.ErrnoException).code ?? 'write failed')}). Check that the folder exists and you may write to it.`,
       );
     }
   }

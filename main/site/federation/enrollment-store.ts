@@ -2,12 +2,13 @@
 //   D/federation/hub.json          the hub's address, its pinned CA certificate and public keys, our site id
 //   D/keys/federation-signing.key  the site's Ed25519 private key (PKCS#8 PEM, mode 0600)
 //   D/keys/federation-exchange.key the site's X25519 private key (mode 0600; kept for issue 6's masking)
-// Each file is written to a temporary name and renamed, hub.json last: a folder without hub.json is a
+// Each file is written atomically and durably (shared/node/atomic-file.ts), hub.json last: a folder without hub.json is a
 // site that is not enrolled, whatever else an interrupted enrollment left behind.
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { hubInfoSchema, type SiteEnrollment } from '../../../shared/federation/index.ts';
+import { writeFileAtomically } from '../../../shared/node/atomic-file.ts';
 import { SyncError } from './sync-error.ts';
 
 export interface FederationPaths {
@@ -49,8 +50,8 @@ export function saveEnrollment(siteDir: string, enrollment: SiteEnrollment, at: 
   const paths = federationPaths(siteDir);
   mkdirSync(paths.root, { recursive: true });
   mkdirSync(join(resolve(siteDir), 'keys'), { recursive: true, mode: 0o700 });
-  writeAtomically(paths.signingKey, enrollment.signingPrivateKeyPem, 0o600);
-  writeAtomically(paths.exchangeKey, enrollment.exchangePrivateKeyPem, 0o600);
+  writeFileAtomically(paths.signingKey, enrollment.signingPrivateKeyPem, { mode: 0o600 });
+  writeFileAtomically(paths.exchangeKey, enrollment.exchangePrivateKeyPem, { mode: 0o600 });
   const file: z.infer<typeof hubFileSchema> = {
     format: 1,
     hubUrl: enrollment.hubUrl,
@@ -60,7 +61,7 @@ export function saveEnrollment(siteDir: string, enrollment: SiteEnrollment, at: 
     siteName: enrollment.siteName,
     enrolledAt: at.toISOString(),
   };
-  writeAtomically(paths.hubFile, `${JSON.stringify(file, null, 2)}\n`, 0o644);
+  writeFileAtomically(paths.hubFile, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o644 });
 }
 
 /** The saved enrollment, or a SyncError telling the operator to enroll first. */
@@ -99,11 +100,4 @@ export function loadEnrollment(siteDir: string): SiteEnrollment & { enrolledAt: 
     exchangePrivateKeyPem: readKey(paths.exchangeKey),
     enrolledAt,
   };
-}
-
-export function writeAtomically(path: string, text: string | Uint8Array, mode: number): void {
-  const temporary = `${path}.tmp-${process.pid}`;
-  writeFileSync(temporary, text, { mode });
-  chmodSync(temporary, mode); // the mode option does not apply when the file already existed
-  renameSync(temporary, path);
 }

@@ -14,7 +14,7 @@ import {
   type TaskDefinition,
 } from '../../../shared/federation/index.ts';
 import { newRoundSecrets } from '../../../shared/federation/secagg/index.ts';
-import { writeAtomically } from './enrollment-store.ts';
+import { writeFileAtomically } from '../../../shared/node/atomic-file.ts';
 import { prepareUpdateForUpload } from './update-pipeline.ts';
 
 export interface UpdateForMasking {
@@ -43,11 +43,11 @@ export function keepUpdateForMasking(
     clipNorm: options.clipNorm ?? null,
   });
   const clipBit = prepared.privacy?.clipBit ?? null;
-  writeAtomically(join(dir, 'update.rfw'), encodeWeights(prepared.delta, 'none'), 0o600);
-  writeAtomically(
+  writeFileAtomically(join(dir, 'update.rfw'), encodeWeights(prepared.delta, 'none'), { mode: 0o600 });
+  writeFileAtomically(
     join(dir, 'update-prepared.json'),
     JSON.stringify({ examples: prepared.examples, clipBit }),
-    0o600,
+    { mode: 0o600 },
   );
   return { delta: [...prepared.delta], examples: prepared.examples, clipBit };
 }
@@ -85,5 +85,5 @@ export function loadSecureRound(dir: string): SecureRoundFile {
 }
 
 export function saveSecureRound(dir: string, file: SecureRoundFile): void {
-  writeAtomically(join(dir, 'secagg.json'), JSON.stringify(file), 0o600);
+  writeFileAtomically(join(dir, 'secagg.json'), JSON.stringify(file), { mode: 0o600 });
 }

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeAtomically } from './enrollment-store.ts';
+import { writeFileAtomically } from '../../../shared/node/atomic-file.ts';
 import { SyncError } from './sync-error.ts';
 
 const roundWorkSchema = z.object({
@@ -82,5 +82,5 @@ export function loadTaskState(taskDir: string, taskId: string): TaskState {
 
 export function saveTaskState(taskDir: string, state: TaskState): void {
   mkdirSync(taskDir, { recursive: true });
-  writeAtomically(join(taskDir, 'state.json'), `${JSON.stringify(state, null, 1)}\n`, 0o600);
+  writeFileAtomically(join(taskDir, 'state.json'), `${JSON.stringify(state, null, 1)}\n`, { mode: 0o600 });
 }

@@ -21,7 +21,7 @@ import {
   type TaskDefinition,
   type UploadProgress,
 } from '../../../shared/federation/index.ts';
-import { writeAtomically } from './enrollment-store.ts';
+import { writeFileAtomically } from '../../../shared/node/atomic-file.ts';
 import { SyncError } from './sync-error.ts';
 import { prepareUpdateForUpload } from './update-pipeline.ts';
 
@@ -77,9 +77,9 @@ export function sealUpdateToDisk(
 }
 
 export function writeSealed(dir: string, sealed: SealedUpdate): void {
-  writeAtomically(join(dir, 'update.sealed'), sealed.sealed, 0o600);
+  writeFileAtomically(join(dir, 'update.sealed'), sealed.sealed, { mode: 0o600 });
   const { sealed: _bytes, ...meta } = sealed;
-  writeAtomically(join(dir, 'update.json'), JSON.stringify(meta), 0o600);
+  writeFileAtomically(join(dir, 'update.json'), JSON.stringify(meta), { mode: 0o600 });
 }
 
 export function readSealed(dir: string): SealedUpdate | null {

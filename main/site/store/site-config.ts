@@ -1,6 +1,6 @@
 // site.json: what a site is set up to do. Written once by `radfed site init`; later issues add fields
 // (consent policy choice, hub enrollment) by raising `schemaVersion` and migrating old files on open.
-import { renameSync, writeFileSync } from 'node:fs';
+import { writeFileAtomically } from '../../../shared/node/atomic-file.ts';
 import { z } from 'zod';
 
 export const SITE_CONFIG_VERSION = 1;
@@ -65,10 +65,8 @@ export const SiteConfigSchema = z.object({
 
 export type SiteConfig = z.infer<typeof SiteConfigSchema>;
 
-/** Writes site.json atomically (a temporary file renamed over it), after checking it. */
+/** Writes site.json atomically (shared/node/atomic-file.ts), after checking it. */
 export function writeSiteConfig(configPath: string, config: SiteConfig): void {
   const checked = SiteConfigSchema.parse(config);
-  const tmp = `${configPath}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(checked, null, 2)}\n`, { mode: 0o644 });
-  renameSync(tmp, configPath);
+  writeFileAtomically(configPath, `${JSON.stringify(checked, null, 2)}\n`, { mode: 0o644 });
 }

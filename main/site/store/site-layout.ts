@@ -5,17 +5,9 @@
 //   D/research/      de-identified DICOM, <pseudonym>/<study>/<series>/<sop>.dcm
 //   D/quarantine/    identified copies awaiting de-identification, or held back (mode 0700)
 // site.json is written last, so a folder without it is not (yet) a site.
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { isAtomicTemporaryOf, writeFileAtomically } from '../../../shared/node/atomic-file.ts';
 import { checkSiteName } from '../../../shared/site-name.ts';
 import { parseDeidOptions, type DeidOption } from '../deid/index.ts';
 import { loadOrCreateSiteSecret, readSiteSecret } from '../secret/index.ts';
@@ -87,15 +79,7 @@ export function sitePaths(directory: string): SitePaths {
 }
 
 // What an interrupted init may have left behind: such a folder may be initialised again.
-const LAYOUT_ENTRIES = new Set([
-  'keys',
-  'site.db',
-  'site.db-wal',
-  'site.db-shm',
-  'research',
-  'quarantine',
-  'site.json.tmp',
-]);
+const LAYOUT_ENTRIES = new Set(['keys', 'site.db', 'site.db-wal', 'site.db-shm', 'research', 'quarantine']);
 
 /** Creates a new site in `directory` (which must not exist, be empty, or hold an interrupted init). */
 export function initSite(
@@ -117,7 +101,9 @@ export function initSite(
     );
   }
   if (existsSync(paths.directory)) {
-    const foreign = readdirSync(paths.directory).filter((entry) => !LAYOUT_ENTRIES.has(entry));
+    const foreign = readdirSync(paths.directory).filter(
+      (entry) => !LAYOUT_ENTRIES.has(entry) && !isAtomicTemporaryOf(entry, 'site.json'),
+    );
     if (foreign.length > 0) {
       throw new SiteError(
         'folder-not-empty',
@@ -156,9 +142,7 @@ export function initSite(
   } finally {
     db.close();
   }
-  const tmp = `${paths.config}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o644 });
-  renameSync(tmp, paths.config);
+  writeFileAtomically(paths.config, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o644 });
   return { directory: paths.directory, config };
 }
 

@@ -5,10 +5,11 @@
 // - its C++ side caps the XNNPACK thread pool at half the logical cores (one thread on a 2-core
 //   machine): while the module starts, we report twice as many cores as the threads we want.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
+import { writeFileAtomically } from '../../../../shared/node/atomic-file.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -36,16 +37,10 @@ function writeThreadScripts(): { workerFile: string; mainFile: string } {
     // Inside the worker, the module script arrives as a Blob too: point its object URL at the file.
     const shim = `URL.createObjectURL=()=>${JSON.stringify(mainFile)};URL.revokeObjectURL=()=>{};`;
     const worker = wasmWorkerContents.replace(/\n/g, '\\n').replace(/^"use strict";/, `"use strict";${shim}`);
-    writeAtomically(mainFile, mainSource);
-    writeAtomically(workerFile, worker);
+    writeFileAtomically(mainFile, mainSource);
+    writeFileAtomically(workerFile, worker);
   }
   return { workerFile, mainFile };
-}
-
-function writeAtomically(path: string, text: string): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, path);
 }
 
 /**

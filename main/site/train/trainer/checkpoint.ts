@@ -1,9 +1,10 @@
 // Checkpoints after every epoch, so training resumes after a crash, a restart or a cancel from the
 // last completed epoch. Each epoch is written to its own folder, then `latest.json` is replaced
-// (write, then rename): a crash at any moment leaves the previous checkpoint intact. Only the latest
+// (shared/node/atomic-file.ts): a crash at any moment leaves the previous checkpoint intact. Only the latest
 // and the best epoch are kept.
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomically } from '../../../../shared/node/atomic-file.ts';
 import { TrainError } from '../errors.ts';
 import {
   assignModelValues,
@@ -54,8 +55,8 @@ export async function saveCheckpoint(
   await rename(staging, join(dir, name));
   const best = `epoch-${String(state.bestEpoch + 1).padStart(4, '0')}`;
   const pointer: Pointer = { latest: name, best };
-  await writeFile(join(dir, `${POINTER}.tmp`), JSON.stringify(pointer));
-  await rename(join(dir, `${POINTER}.tmp`), join(dir, POINTER));
+  // A few bytes: the one state-file writer, synchronous, is fine here.
+  writeFileAtomically(join(dir, POINTER), JSON.stringify(pointer));
   for (const entry of await readdir(dir)) {
     if (entry.startsWith('epoch-') && entry !== name && entry !== best) {
       await rm(join(dir, entry), { recursive: true, force: true });

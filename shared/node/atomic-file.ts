@@ -1,0 +1,99 @@
+// The one way to write a small state file (settings, site.json, keys, enrollment, task state, reports):
+// a temporary file beside the target, written and flushed (fsync), renamed over the target, then the
+// folder flushed, so that after a crash the target holds either the old bytes or the new ones, whole,
+// and a rename that was reported done survives a power loss (POSIX rename(2) is atomic, but the new
+// directory entry is durable only once the folder is synced).
+// Node-only: shared/ is also imported by the renderer, which has no node:fs; the renderer's lint rule
+// keeps it out of shared/node/. Bulk data (DICOM files, model weights, caches) have their own streaming
+// writers; see atomic-file-rule.spec.ts for the list of who else may rename.
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { threadId } from 'node:worker_threads';
+
+export interface AtomicWriteOptions {
+  /** Permission bits set when the file is created (before any byte is written), less the umask: 0o600 for keys and secrets. Default 0o666, as writeFileSync. */
+  mode?: number;
+}
+
+export class AtomicWriteError extends Error {
+  readonly code = 'atomic-write-failed';
+  /** What the system said (EACCES, ENOSPC, EISDIR…), for callers that word their own message. */
+  readonly reason: string;
+  constructor(
+    readonly path: string,
+    cause: unknown,
+  ) {
+    const reason = (cause as NodeJS.ErrnoException | undefined)?.code ?? 'write failed';
+    super(
+      `Could not save ${path} (${reason}). Check that its folder exists, that you may write to it, and that the disk is not full.`,
+      { cause },
+    );
+    this.reason = reason;
+    this.name = 'AtomicWriteError';
+  }
+}
+
+/** The temporary name: same folder (rename stays on one file system), unique per process, thread and call. */
+function temporaryPath(path: string): string {
+  const unique = `${process.pid}-${threadId}-${randomBytes(6).toString('hex')}`;
+  return join(dirname(path), `.${basename(path)}.${unique}.tmp`);
+}
+
+/** Replaces `path` with `data`, atomically and durably; throws AtomicWriteError, leaving no temporary file. */
+export function writeFileAtomically(
+  path: string,
+  data: string | Uint8Array,
+  options: AtomicWriteOptions = {},
+): void {
+  const temporary = temporaryPath(path);
+  let created = false;
+  try {
+    // 'wx': the temporary name is new, so the mode applies at creation and nothing else is overwritten.
+    const fd = openSync(temporary, 'wx', options.mode ?? 0o666);
+    created = true;
+    try {
+      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      let at = 0;
+      while (at < bytes.byteLength) at += writeSync(fd, bytes, at, bytes.byteLength - at);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, path);
+    created = false;
+    syncFolder(dirname(path));
+  } catch (error) {
+    if (created) {
+      try {
+        unlinkSync(temporary);
+      } catch {
+        // Already gone, or the folder became unwritable: the error below is the one that matters.
+      }
+    }
+    throw new AtomicWriteError(path, error);
+  }
+}
+
+/** Flushes a folder's entries. Some systems (Windows) cannot open a folder for this: the rename stands. */
+function syncFolder(folder: string): void {
+  let fd: number;
+  try {
+    fd = openSync(folder, 'r');
+  } catch {
+    return;
+  }
+  try {
+    fsyncSync(fd);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'EPERM' && code !== 'EISDIR') throw error;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Whether a folder entry is a temporary file that writeFileAtomically left for `targetName` (a crash mid-write). */
+export function isAtomicTemporaryOf(entry: string, targetName: string): boolean {
+  return entry.startsWith(`.${targetName}.`) && entry.endsWith('.tmp');
+}

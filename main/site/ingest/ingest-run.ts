@@ -179,8 +179,14 @@ export async function releaseQuarantined(site: IngestSite, quarantineName: strin
 }
 
 /**
- * One ingest at a time within a process: two files processed at once would race on "already
- * ingested?". The receiver, the watched folder and the agent share one lane.
+ * One file at a time for the sources that share a lane: the DICOM receiver and the watched folder of
+ * one running site (main/site/study-sources) take turns on theirs. It keeps their runs' work and
+ * counts in order; it is not what keeps the index right. The agent's ingest of a path (the app's
+ * import, `radfed site ingest`, often another process) runs beside them on its own queue, so two
+ * ingests of one file can meet: the database is the guard. Instances are upserted by SOP Instance
+ * UID, inputs recorded by SHA-256 with INSERT OR IGNORE (held and rejected too), and the research file
+ * is written atomically to a path named by the UIDs, so the file is stored once however many ingests
+ * saw it as new (ingest-concurrent.spec.ts).
  */
 export class IngestLane {
   #tail: Promise<unknown> = Promise.resolve();

@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { writeFileAtomically } from '../shared/node/atomic-file.ts';
+import { writeFileAtomically } from '../shared/node/index.ts';
 import { parsePositiveInt } from './arguments.ts';
 import { deidentifyBatch, outputWriteError, walkFiles, type FileOutcome } from '../main/site/batch/index.ts';
 import { DEID_OPTIONS, parseDeidOptions } from '../main/site/deid/index.ts';

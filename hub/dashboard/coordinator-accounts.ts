@@ -6,7 +6,7 @@ import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:c
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomically } from '../../shared/node/atomic-file.ts';
+import { writeFileAtomically } from '../../shared/node/index.ts';
 import { DashboardError } from './dashboard-errors.ts';
 
 export const ACCOUNTS_FILE = 'coordinators.json';

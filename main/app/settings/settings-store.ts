@@ -3,7 +3,7 @@
 // to go stale; they are a few hundred bytes.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { AtomicWriteError, writeFileAtomically } from '../../../shared/node/atomic-file.ts';
+import { AtomicWriteError, writeFileAtomically } from '../../../shared/node/index.ts';
 import type { SettingEntry, SettingSource, SettingsView, SettingValue } from '../../../shared/ipc/index.ts';
 import {
   checkSettingValue,

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { hubInfoSchema, type SiteEnrollment } from '../../../shared/federation/index.ts';
-import { writeFileAtomically } from '../../../shared/node/atomic-file.ts';
+import { writeFileAtomically } from '../../../shared/node/index.ts';
 import { SyncError } from './sync-error.ts';
 
 export interface FederationPaths {

@@ -14,7 +14,7 @@ import {
   type TaskDefinition,
 } from '../../../shared/federation/index.ts';
 import { newRoundSecrets } from '../../../shared/federation/secagg/index.ts';
-import { writeFileAtomically } from '../../../shared/node/atomic-file.ts';
+import { writeFileAtomically } from '../../../shared/node/index.ts';
 import { prepareUpdateForUpload } from './update-pipeline.ts';
 
 export interface UpdateForMasking {

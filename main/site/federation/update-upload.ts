@@ -21,7 +21,7 @@ import {
   type TaskDefinition,
   type UploadProgress,
 } from '../../../shared/federation/index.ts';
-import { writeFileAtomically } from '../../../shared/node/atomic-file.ts';
+import { writeFileAtomically } from '../../../shared/node/index.ts';
 import { SyncError } from './sync-error.ts';
 import { prepareUpdateForUpload } from './update-pipeline.ts';
 

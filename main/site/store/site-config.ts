@@ -1,6 +1,6 @@
 // site.json: what a site is set up to do. Written once by `radfed site init`; later issues add fields
 // (consent policy choice, hub enrollment) by raising `schemaVersion` and migrating old files on open.
-import { writeFileAtomically } from '../../../shared/node/atomic-file.ts';
+import { writeFileAtomically } from '../../../shared/node/index.ts';
 import { z } from 'zod';
 
 export const SITE_CONFIG_VERSION = 1;

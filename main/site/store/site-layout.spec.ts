@@ -68,6 +68,14 @@ describe('site init and open', () => {
     expect(readdirSync(dir)).toEqual(['notes.txt']);
   });
 
+  it('initialises again over an init that was cut off while writing site.json (its temporary file)', () => {
+    const dir = newDir();
+    mkdirSync(dir);
+    writeFileSync(join(dir, '.site.json.4242-0-0123456789ab.tmp'), '{"half');
+    expect(() => initSite(dir, { name: 'Site A', deidOptions: [] })).not.toThrow();
+    expect(existsSync(join(dir, 'site.json'))).toBe(true);
+  });
+
   it('accepts an empty folder the operator made beforehand', () => {
     const dir = newDir();
     mkdirSync(dir);

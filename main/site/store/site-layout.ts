@@ -7,7 +7,7 @@
 // site.json is written last, so a folder without it is not (yet) a site.
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { isAtomicTemporaryOf, writeFileAtomically } from '../../../shared/node/atomic-file.ts';
+import { isAtomicTemporaryOf, writeFileAtomically } from '../../../shared/node/index.ts';
 import { checkSiteName } from '../../../shared/site-name.ts';
 import { parseDeidOptions, type DeidOption } from '../deid/index.ts';
 import { loadOrCreateSiteSecret, readSiteSecret } from '../secret/index.ts';

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
-import { writeFileAtomically } from '../../../../shared/node/atomic-file.ts';
+import { writeFileAtomically } from '../../../../shared/node/index.ts';
 
 const require = createRequire(import.meta.url);
 

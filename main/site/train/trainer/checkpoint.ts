@@ -4,7 +4,7 @@
 // and the best epoch are kept.
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomically } from '../../../../shared/node/atomic-file.ts';
+import { writeFileAtomically } from '../../../../shared/node/index.ts';
 import { TrainError } from '../errors.ts';
 import {
   assignModelValues,

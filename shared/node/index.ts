@@ -1,0 +1,8 @@
+// Code shared by the Node processes (site agent, Electron main, hub, CLI), never the renderer: it uses
+// node:fs. ESLint keeps the renderer out of this folder.
+export {
+  AtomicWriteError,
+  isAtomicTemporaryOf,
+  writeFileAtomically,
+  type AtomicWriteOptions,
+} from './atomic-file.ts';

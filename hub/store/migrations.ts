@@ -6,7 +6,7 @@ import {
   latestVersion,
   schemaVersion,
   type Migration,
-} from '../../shared/sqlite/schema-migrations.ts';
+} from '../../shared/node/schema-migrations.ts';
 
 export const MIGRATIONS: readonly Migration[] = [
   {

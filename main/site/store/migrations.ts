@@ -9,7 +9,7 @@ import {
   latestVersion,
   schemaVersion,
   type Migration,
-} from '../../../shared/sqlite/schema-migrations.ts';
+} from '../../../shared/node/schema-migrations.ts';
 
 export type { Migration };
 

@@ -2,8 +2,9 @@
 // (opt-in consent), import the consent register, ingest and de-identify the studies, define the site
 // task, import labels; later enroll with the hub and approve the federated task.
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { writeFileAtomically } from '../../shared/node/index.ts';
 import { buildCohort, importLabelsFile, TaskStore } from '../site/cohort/index.ts';
 import { approveTask, enrollSiteWithHub } from '../site/federation/index.ts';
 import { initSite, openSite, SiteAgent, sitePaths } from '../site/index.ts';
@@ -72,7 +73,7 @@ function writeDemoSiteSecret(siteDir: string, seed: number, key: string): void {
   const path = sitePaths(siteDir).key;
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const secret = createHash('sha256').update(`radfed demo site secret/${seed}/${key}`).digest();
-  writeFileSync(path, secret, { mode: 0o600, flag: 'wx' });
+  writeFileAtomically(path, secret, { mode: 0o600, exclusive: true });
 }
 
 /** Enrolls the site with its one-time token over HTTPS, then approves the federated task. */

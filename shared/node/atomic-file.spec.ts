@@ -105,6 +105,20 @@ describe('writeFileAtomically', () => {
   }, 60_000);
 });
 
+describe('writeFileAtomically with exclusive (create once, as a site key)', () => {
+  it('creates the file with its mode, and refuses with EEXIST to replace one that exists, leaving it as it was', () => {
+    const dir = folder();
+    const path = join(dir, 'site.key');
+    writeFileAtomically(path, 'first', { mode: 0o600, exclusive: true });
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(() => writeFileAtomically(path, 'second', { mode: 0o600, exclusive: true })).toThrow(
+      expect.objectContaining({ reason: 'EEXIST' }),
+    );
+    expect(readFileSync(path, 'utf8')).toBe('first');
+    expect(readdirSync(dir)).toEqual(['site.key']);
+  });
+});
+
 describe('isAtomicTemporaryOf', () => {
   it('recognises the temporary names the writer uses for a target, and only those', () => {
     expect(isAtomicTemporaryOf('.site.json.123-0-abcdef012345.tmp', 'site.json')).toBe(true);

@@ -7,13 +7,19 @@
 // keeps it out of shared/node/. Bulk data (DICOM files, model weights, caches) have their own streaming
 // writers; see atomic-file-rule.spec.ts for the list of who else may rename.
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 
 export interface AtomicWriteOptions {
   /** Permission bits set when the file is created (before any byte is written), less the umask: 0o600 for keys and secrets. Default 0o666, as writeFileSync. */
   mode?: number;
+  /**
+   * Create only: fail with reason EEXIST when `path` already exists (two processes creating one key must
+   * agree on one). Done with link(2), atomic like rename; on a file system without hard links the
+   * file is created in place with O_EXCL instead, still flushed.
+   */
+  exclusive?: boolean;
 }
 
 export class AtomicWriteError extends Error {
@@ -50,28 +56,57 @@ export function writeFileAtomically(
   let created = false;
   try {
     // 'wx': the temporary name is new, so the mode applies at creation and nothing else is overwritten.
-    const fd = openSync(temporary, 'wx', options.mode ?? 0o666);
+    writeAndFlush(temporary, data, options.mode);
     created = true;
-    try {
-      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-      let at = 0;
-      while (at < bytes.byteLength) at += writeSync(fd, bytes, at, bytes.byteLength - at);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+    if (options.exclusive) {
+      const linked = linkUnlessPresent(temporary, path);
+      removeQuietly(temporary); // linked: the target is now a second name of the same file
+      created = false;
+      if (!linked) writeAndFlush(path, data, options.mode);
+    } else {
+      renameSync(temporary, path);
+      created = false;
     }
-    renameSync(temporary, path);
-    created = false;
     syncFolder(dirname(path));
   } catch (error) {
-    if (created) {
-      try {
-        unlinkSync(temporary);
-      } catch {
-        // Already gone, or the folder became unwritable: the error below is the one that matters.
-      }
-    }
+    if (created) removeQuietly(temporary);
     throw new AtomicWriteError(path, error);
+  }
+}
+
+/** Creates `path` with `data` ('wx': never over an existing file), flushed to disk. */
+function writeAndFlush(path: string, data: string | Uint8Array, mode = 0o666): void {
+  const fd = openSync(path, 'wx', mode);
+  try {
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    let at = 0;
+    while (at < bytes.byteLength) at += writeSync(fd, bytes, at, bytes.byteLength - at);
+    fsyncSync(fd);
+  } catch (error) {
+    closeSync(fd);
+    unlinkSync(path);
+    throw error;
+  }
+  closeSync(fd);
+}
+
+/** Gives `temporary` the name `path` unless that exists (EEXIST); false where hard links are unsupported. */
+function linkUnlessPresent(temporary: string, path: string): boolean {
+  try {
+    linkSync(temporary, path);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS' || code === 'EOPNOTSUPP') return false;
+    throw error;
+  }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already gone, or the folder became unwritable: the error the caller sees is the one that matters.
   }
 }
 

@@ -2,8 +2,9 @@
 // Whoever holds it can link pseudonyms back to patients they already know, so it lives in a file
 // only its owner can read (mode 0600) and never leaves the site.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { AtomicWriteError, writeFileAtomically } from '../../../shared/node/index.ts';
 
 export const SITE_SECRET_BYTES = 32;
 
@@ -28,13 +29,14 @@ export function loadOrCreateSiteSecret(path: string): Uint8Array {
   if (!exists) {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     const secret = randomBytes(SITE_SECRET_BYTES);
-    // 'wx' fails if another process created it meanwhile: then read theirs, so both agree.
+    // Exclusive: fails if another process created it meanwhile: then read theirs, so both agree. Flushed,
+    // so a power cut cannot leave an empty key behind a site that has begun pseudonymising.
     try {
-      writeFileSync(path, secret, { mode: 0o600, flag: 'wx' });
+      writeFileAtomically(path, secret, { mode: 0o600, exclusive: true });
       chmodSync(path, 0o600);
       return new Uint8Array(secret);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (!(error instanceof AtomicWriteError && error.reason === 'EEXIST')) throw error;
     }
   }
   return readSiteSecret(path);

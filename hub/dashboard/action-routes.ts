@@ -10,39 +10,17 @@ import { HubError } from '../hub-errors.ts';
 import { checkTaskDefinition } from '../task-checks.ts';
 import { createTask, definitionOf, findTask, stopTask } from '../tasks.ts';
 import { formOf, type DashboardAuth } from './dashboard-auth.ts';
-import type { SafeHtml } from './html.ts';
+import { pageSender } from './page-sender.ts';
 import { definitionFromForm, FORM_DEFAULTS, problemsByField } from './task-form.ts';
 import { confirmContent } from './views/confirm-view.ts';
-import { DASHBOARD_PREFIX, page, type PageName } from './views/layout.ts';
+import { DASHBOARD_PREFIX } from './views/layout.ts';
 import { taskFormContent } from './views/task-form-view.ts';
 import { taskHref } from './views/tasks-view.ts';
 
 const idParams = (key: string) => z.object({ [key]: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });
 
 export function registerActionRoutes(scope: FastifyInstance, ctx: HubContext, auth: DashboardAuth): void {
-  const send = (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    view: { title: string; current: PageName; content: SafeHtml },
-    status = 200,
-  ) => {
-    const session = auth.sessionOf(request);
-    return reply
-      .code(status)
-      .type('text/html; charset=utf-8')
-      .send(
-        page(
-          {
-            title: view.title,
-            hubName: ctx.config.name,
-            current: view.current,
-            user: session.user,
-            csrfToken: session.csrfToken,
-          },
-          view.content,
-        ),
-      );
-  };
+  const send = pageSender(ctx, auth);
   /** Says what was done on the next page, logs it, and goes there (POST, then redirect, then GET). */
   const done = (
     request: FastifyRequest,

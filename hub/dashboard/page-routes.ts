@@ -8,10 +8,10 @@ import type { HubContext } from '../hub-context.ts';
 import { HubError } from '../hub-errors.ts';
 import { findTask } from '../tasks.ts';
 import { formOf, type DashboardAuth } from './dashboard-auth.ts';
+import { pageSender } from './page-sender.ts';
 import { hubSummary, siteSummaries, taskDetail, taskSummaries, tokenSummaries } from './dashboard-data.ts';
-import type { SafeHtml } from './html.ts';
 import { exportModelFiles, MODEL_FILES, modelFolderName, tarArchive } from './model-download.ts';
-import { DASHBOARD_PREFIX, page, type PageName } from './views/layout.ts';
+import { DASHBOARD_PREFIX } from './views/layout.ts';
 import { overviewContent, sitesContent } from './views/sites-view.ts';
 import { taskContent } from './views/task-view.ts';
 import { tasksContent } from './views/tasks-view.ts';
@@ -24,30 +24,7 @@ const modelParams = taskParams.extend({
 });
 
 export function registerPageRoutes(scope: FastifyInstance, ctx: HubContext, auth: DashboardAuth): void {
-  const send = (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    view: { title: string; current: PageName | null; content: SafeHtml; charts?: boolean },
-    status = 200,
-  ) => {
-    const session = auth.sessionOf(request);
-    return reply
-      .code(status)
-      .type('text/html; charset=utf-8')
-      .send(
-        page(
-          {
-            title: view.title,
-            hubName: ctx.config.name,
-            current: view.current,
-            user: session.user,
-            csrfToken: session.csrfToken,
-            charts: view.charts ?? false,
-          },
-          view.content,
-        ),
-      );
-  };
+  const send = pageSender(ctx, auth);
 
   scope.get('/', (request, reply) =>
     send(request, reply, {

@@ -29,7 +29,8 @@ export function describeReceiverEvent(event: ReceiverEvent, settings: ReceiverSe
     case 'instance-answered':
       return event.verdict.reason === null
         ? null
-        : `Refused an instance from "${event.callingAeTitle}" (status ${hex(event.verdict.status)}): ${event.verdict.reason}.`;
+        : // The sender gets the DICOM status code (0xA700…) and logs it; here the sentence says why in words.
+          `Refused an instance from "${event.callingAeTitle}": ${event.verdict.reason}.`;
     case 'association-closed': {
       const total = event.stored + event.refused;
       if (total === 0) return null;
@@ -86,4 +87,3 @@ function describeSummary(summary: IngestSummary): string {
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-const hex = (status: number) => `0x${status.toString(16).toUpperCase().padStart(4, '0')}`;

@@ -1,36 +1,19 @@
 // Senders that try to hold the receiver, on real sockets: silent, trickling, a crowd of idle
 // connections, a command that never ends. Limits are made small here; the assertions are about
 // what happened (closed, aborted, what was held), not about how fast.
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../audit/index.ts';
-import { DicomReceiver, StoreStatus, type ReceiverEvent, type ReceiverLimits } from './index.ts';
+import { StoreStatus, type ReceiverEvent, type ReceiverLimits } from './index.ts';
 import { associateRequest, pDataFragment, PduType, RawPeer } from './raw-peer.ts';
-import { makeSite, storescu, TEST_FILES } from './test-peers.ts';
+import { startTestReceiver, storescu, TEST_FILES } from './test-peers.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-async function startReceiver(limits: Partial<ReceiverLimits> = {}) {
-  const { root, site } = makeSite('limits');
-  const events: ReceiverEvent[] = [];
-  const receiver = new DicomReceiver({
-    site,
-    settings: { host: '127.0.0.1', port: 0, aeTitle: 'RADFED', allowedCallingAeTitles: ['PACS'] },
-    onEvent: (event) => events.push(event),
-    limits,
-  });
-  const { port } = await receiver.start();
-  cleanups.push(async () => {
-    await receiver.stop();
-    site.database.close();
-    rmSync(root, { recursive: true, force: true });
-  });
-  return { site, receiver, port, events };
-}
+const startReceiver = (limits: Partial<ReceiverLimits> = {}) => startTestReceiver('limits', cleanups, limits);
 
 async function connectPeer(port: number): Promise<RawPeer> {
   const peer = await RawPeer.connect(port);

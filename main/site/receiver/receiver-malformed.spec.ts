@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import dimse from 'dcmjs-dimse';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ResearchIndex } from '../store/index.ts';
-import { DicomReceiver, StoreStatus, type ReceiverEvent, type ReceiverLimits } from './index.ts';
+import { StoreStatus, type ReceiverLimits } from './index.ts';
 import { PduType, RawPeer } from './raw-peer.ts';
-import { makeSite, storescu, TEST_FILES } from './test-peers.ts';
+import { startTestReceiver, storescu, TEST_FILES } from './test-peers.ts';
 
 const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
 // The client proposes Implicit VR Little Endian first, and we accept it: no transcoding on its side.
@@ -18,23 +18,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-async function startReceiver(limits: Partial<ReceiverLimits> = {}) {
-  const { root, site } = makeSite('malformed');
-  const events: ReceiverEvent[] = [];
-  const receiver = new DicomReceiver({
-    site,
-    settings: { host: '127.0.0.1', port: 0, aeTitle: 'RADFED', allowedCallingAeTitles: ['PACS'] },
-    onEvent: (event) => events.push(event),
-    limits,
-  });
-  const { port } = await receiver.start();
-  cleanups.push(async () => {
-    await receiver.stop();
-    site.database.close();
-    rmSync(root, { recursive: true, force: true });
-  });
-  return { site, receiver, port, events };
-}
+const startReceiver = (limits: Partial<ReceiverLimits> = {}) =>
+  startTestReceiver('malformed', cleanups, limits);
 
 interface Answer {
   status: number;

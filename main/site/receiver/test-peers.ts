@@ -1,7 +1,7 @@
 // For the receiver's and the CLI's tests: real DICOM peers on loopback (dcmtk's storescu and
 // echoscu, Debian's Orthanc), a site in a temp folder, and instances to send. Not used by RadFed.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,9 @@ import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import { parseDicom, setString, Tags, writeDicom } from '../dicom/index.ts';
 import { initSite, openSite, type Site } from '../store/index.ts';
+import { DicomReceiver } from './dicom-receiver.ts';
+import type { ReceiverEvent } from './receiver-events.ts';
+import type { ReceiverLimits } from './receiver-limits.ts';
 
 export const TEST_FILES = '/usr/lib/python3/dist-packages/pydicom/data/test_files';
 export const ORTHANC = '/usr/sbin/Orthanc';
@@ -175,4 +178,30 @@ export function stopChild(child: ChildProcess): Promise<void> {
     child.kill('SIGTERM');
     setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
   });
+}
+
+/**
+ * A receiver on a loopback port for a new site, allowing calling AE title PACS, with its events
+ * collected; `cleanups` gets what stops it and removes the site (run them after each test).
+ */
+export async function startTestReceiver(
+  prefix: string,
+  cleanups: Array<() => Promise<void> | void>,
+  limits: Partial<ReceiverLimits> = {},
+) {
+  const { root, site } = makeSite(prefix);
+  const events: ReceiverEvent[] = [];
+  const receiver = new DicomReceiver({
+    site,
+    settings: { host: '127.0.0.1', port: 0, aeTitle: 'RADFED', allowedCallingAeTitles: ['PACS'] },
+    onEvent: (event) => events.push(event),
+    limits,
+  });
+  const { port } = await receiver.start();
+  cleanups.push(async () => {
+    await receiver.stop();
+    site.database.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+  return { site, receiver, port, events };
 }

@@ -10,7 +10,8 @@ import {
   SettingsStore,
   setupRequestFromPreset,
 } from '../main/app/settings/index.ts';
-import { SiteSession, startSiteWebUi } from '../main/site/web-ui/index.ts';
+import { SiteSession } from '../main/site/console/index.ts';
+import { startSiteWebUi } from '../main/site/web-ui/index.ts';
 import { parsePositiveInt } from './arguments.ts';
 
 interface UiFlags {

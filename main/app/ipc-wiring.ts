@@ -2,7 +2,7 @@
 // here, then the shared dispatcher (schema validation, envelope, no stack traces).
 import { ipcMain, type IpcMainInvokeEvent } from 'electron';
 import { IPC_CHANNEL_NAMES, ipcFail } from '../../shared/ipc/index.ts';
-import type { IpcDispatch } from '../site/web-ui/index.ts';
+import type { IpcDispatch } from '../site/console/index.ts';
 import { isAppPageUrl } from './app-protocol.ts';
 
 export function registerIpcHandlers(dispatch: IpcDispatch): () => void {

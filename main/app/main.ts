@@ -10,7 +10,7 @@ import {
   createIpcHandlers,
   SiteSession,
   type SiteSessionOptions,
-} from '../site/web-ui/index.ts';
+} from '../site/console/index.ts';
 import { registerAppScheme, serveRendererOverAppProtocol } from './app-protocol.ts';
 import { AppTray } from './app-tray.ts';
 import { AppWindow } from './app-window.ts';

@@ -1,3 +1,5 @@
+// The web shell (`radfed site ui`): the renderer served on loopback, and the site console's dispatcher
+// behind POST /api/invoke. renderer-files is shared with Electron's app:// protocol.
 export {
   startSiteWebUi,
   SiteWebUiError,
@@ -5,30 +7,6 @@ export {
   type SiteWebUi,
   type SiteWebUiOptions,
 } from './web-ui-server.ts';
-export {
-  createIpcHandlers,
-  createIpcDispatcher,
-  type IpcDispatch,
-  type IpcHandlers,
-  type IpcLogger,
-  type SiteAgentPort,
-  type IpcServicePorts,
-} from './ipc-handlers.ts';
-export { createSettingsHandlers, SettingsUnavailableError, type SettingsPort } from './handlers-settings.ts';
-export {
-  createSetupHandlers,
-  ServiceUnavailableError,
-  type FederationPort,
-  type SetupPort,
-} from './handlers-setup.ts';
-export { SiteSession, SiteNotSetUpError, type SiteSessionOptions } from './site-session.ts';
-export {
-  FederationService,
-  describePrivacyBudget,
-  type FederationServiceOptions,
-} from './federation-service.ts';
-export { FederationProgressTracker } from './federation-progress.ts';
-export { SiteSetupError, applySetup, checkHubConnection, readSetupState } from './site-setup.ts';
 export {
   contentTypeFor,
   defaultRendererDir,

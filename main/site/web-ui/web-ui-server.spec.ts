@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRadfedApi, type SiteStatus } from '../../../shared/ipc/index.ts';
 import { initSite, SiteAgent } from '../index.ts';
-import { startSiteWebUi, type SiteAgentPort, type SiteWebUi } from './index.ts';
+import type { SiteAgentPort } from '../console/index.ts';
+import { startSiteWebUi, type SiteWebUi } from './index.ts';
 
 let workDir: string;
 let rendererDir: string;

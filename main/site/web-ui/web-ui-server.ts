@@ -10,11 +10,12 @@ import { ipcFail, type IpcResult } from '../../../shared/ipc/index.ts';
 import {
   createIpcDispatcher,
   createIpcHandlers,
+  type FederationPort,
   type IpcLogger,
+  type SettingsPort,
+  type SetupPort,
   type SiteAgentPort,
-} from './ipc-handlers.ts';
-import type { SettingsPort } from './handlers-settings.ts';
-import type { FederationPort, SetupPort } from './handlers-setup.ts';
+} from '../console/index.ts';
 import {
   ACCESS_TOKEN_PAGE,
   NOT_FOUND_PAGE,
@@ -27,6 +28,7 @@ import {
   RENDERER_SECURITY_HEADERS,
   resolveRendererFile,
 } from './renderer-files.ts';
+import { RadfedError } from '../../../shared/errors.ts';
 
 export const API_INVOKE_PATH = '/api/invoke';
 const MAX_REQUEST_BYTES = 1024 * 1024;
@@ -54,14 +56,8 @@ export interface SiteWebUi {
   close(): Promise<void>;
 }
 
-export class SiteWebUiError extends Error {
-  constructor(
-    readonly code: 'not-loopback' | 'port-unavailable',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'SiteWebUiError';
-  }
+export class SiteWebUiError extends RadfedError<'not-loopback' | 'port-unavailable'> {
+  override readonly name = 'SiteWebUiError';
 }
 
 export async function startSiteWebUi(options: SiteWebUiOptions): Promise<SiteWebUi> {

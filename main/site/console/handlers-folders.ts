@@ -1,6 +1,6 @@
 // The Browse button's two halves: in the app, the system's folder dialog (main/app passes it in); in the
 // web UI, which has no dialog, a folder browser served by the agent. The web UI answers only on
-// loopback with its access token (web-ui-server.ts); this lists folder names, never files or contents.
+// loopback with its access token (../web-ui/web-ui-server.ts); this lists folder names, never files or contents.
 import { readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { canonicalJson, type JsonValue } from './canonical-json.ts';
+import { formatCsvField } from '../../../shared/csv-text.ts';
 
 export type AuditDetail = { [key: string]: JsonValue };
 
@@ -209,7 +210,7 @@ export class AuditLog {
     for (const row of this.#db.prepare<[], AuditRow>('SELECT * FROM audit_log ORDER BY seq').iterate()) {
       lines.push(
         [String(row.seq), row.time, row.actor, row.type, row.detail, row.prev_hash, row.hash]
-          .map(csvField)
+          .map(formatCsvField)
           .join(','),
       );
     }
@@ -227,8 +228,4 @@ function toEntry(row: AuditRow): AuditEntry {
     prevHash: row.prev_hash,
     hash: row.hash,
   };
-}
-
-function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }

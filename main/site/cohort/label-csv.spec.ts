@@ -31,6 +31,13 @@ describe('labels CSV', () => {
     ]);
   });
 
+  it('reads a file whose lines end in a lone CR (Excel for old Macs saves CSV that way)', () => {
+    expect(readLabelTable('accession_number,label\rA1,normal\rA2,nodule\r').rows).toEqual([
+      { line: 2, key: 'A1', label: 'normal' },
+      { line: 3, key: 'A2', label: 'nodule' },
+    ]);
+  });
+
   it('finds the key from the header, in any column order and case', () => {
     expect(readLabelTable('Label,Study_Instance_UID\nnodule,1.2.3\n')).toEqual({
       key: 'study-uid',

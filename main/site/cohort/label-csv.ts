@@ -1,15 +1,16 @@
-// Reading a labels CSV (RFC 4180: quoted fields, doubled quotes, CRLF or LF). The header says which
+// Reading a labels CSV (RFC 4180, by the one CSV reader in shared/csv-text.ts). The header says which
 // key the file uses: accession_number or study_instance_uid, next to label. Errors name lines and
 // columns, never a cell's value: the cells are accession numbers and UIDs.
+import {
+  CsvTextError,
+  decodeCsvBytes,
+  parseCsvRecords,
+  type CsvRecord,
+  type CsvTextProblem,
+} from '../../../shared/csv-text.ts';
 import { CohortError } from './cohort-error.ts';
 
 export type LabelKey = 'accession' | 'study-uid';
-
-export interface CsvRecord {
-  /** Line of the file where the record starts (the header is line 1). */
-  line: number;
-  fields: string[];
-}
 
 export interface LabelRow {
   line: number;
@@ -32,88 +33,35 @@ const KEY_COLUMNS: Record<LabelKey, string> = {
 
 /** Decodes the bytes of a CSV file: UTF-8 (with or without a byte order mark), or a clear error. */
 export function decodeCsv(bytes: Uint8Array, name: string): string {
-  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
-    throw new CohortError(
-      'bad-csv',
-      `${name} is UTF-16 text. Save it as "CSV UTF-8" (or plain ASCII) and import it again.`,
-    );
-  }
-  if (bytes.includes(0)) {
-    throw new CohortError(
-      'bad-csv',
-      `${name} holds NUL bytes, so it is not a text file (or is UTF-16). Save it as "CSV UTF-8" and import it again.`,
-    );
-  }
   try {
-    // The default (ignoreBOM false) drops a UTF-8 byte order mark.
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new CohortError(
-      'bad-csv',
-      `${name} is not UTF-8 text (perhaps Windows-1252 or Latin-1). Save it as "CSV UTF-8" and import it again.`,
-    );
+    return decodeCsvBytes(bytes, { latin1: false }).text;
+  } catch (error) {
+    throw cohortErrorFor(error, name);
   }
 }
 
-/** Splits CSV text into records. The delimiter is a comma, or a semicolon when the header has no comma. */
+/**
+ * Splits CSV text into records (the one CSV reader, shared/csv-text.ts). The delimiter is a comma, or
+ * a semicolon when the header has no comma.
+ */
 export function parseCsv(text: string): CsvRecord[] {
-  const firstLineEnd = text.search(/\r?\n/);
-  const header = firstLineEnd < 0 ? text : text.slice(0, firstLineEnd);
-  const delimiter = !header.includes(',') && header.includes(';') ? ';' : ',';
-  const records: CsvRecord[] = [];
-  let fields: string[] = [];
-  let field = '';
-  let line = 1;
-  let recordLine = 1;
-  let quoted = false;
-  let i = 0;
-  const endRecord = (): void => {
-    fields.push(field);
-    // A blank line is no record (spreadsheets leave them at the end).
-    if (!(fields.length === 1 && fields[0]!.trim() === '')) records.push({ line: recordLine, fields });
-    fields = [];
-    field = '';
+  try {
+    return parseCsvRecords(text, { delimiter: 'comma-or-semicolon' });
+  } catch (error) {
+    throw cohortErrorFor(error, 'The labels file');
+  }
+}
+
+function cohortErrorFor(error: unknown, name: string): unknown {
+  if (!(error instanceof CsvTextError)) return error;
+  const sentence: Record<CsvTextProblem, string> = {
+    'utf-16': `${name} is UTF-16 text. Save it as "CSV UTF-8" (or plain ASCII) and import it again.`,
+    'nul-bytes': `${name} holds NUL bytes, so it is not a text file (or is UTF-16). Save it as "CSV UTF-8" and import it again.`,
+    'not-utf-8': `${name} is not UTF-8 text (perhaps Windows-1252 or Latin-1). Save it as "CSV UTF-8" and import it again.`,
+    'not-utf-8-or-latin1': `${name} is not UTF-8 text (perhaps Windows-1252 or Latin-1). Save it as "CSV UTF-8" and import it again.`,
+    'unclosed-quote': `A quoted field that starts on line ${error.line} is never closed. Check the quotes in the file.`,
   };
-  while (i < text.length) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i += 2;
-        continue;
-      }
-      if (c === '"') quoted = false;
-      else {
-        if (c === '\n') line += 1;
-        field += c;
-      }
-      i += 1;
-      continue;
-    }
-    if (c === '"' && field.trim() === '') {
-      field = '';
-      quoted = true;
-    } else if (c === delimiter) {
-      fields.push(field);
-      field = '';
-    } else if (c === '\n' || (c === '\r' && text[i + 1] === '\n')) {
-      endRecord();
-      if (c === '\r') i += 1;
-      line += 1;
-      recordLine = line;
-    } else {
-      field += c;
-    }
-    i += 1;
-  }
-  if (quoted) {
-    throw new CohortError(
-      'bad-csv',
-      `A quoted field that starts on line ${recordLine} is never closed. Check the quotes in the file.`,
-    );
-  }
-  if (field !== '' || fields.length > 0) endRecord();
-  return records;
+  return new CohortError('bad-csv', sentence[error.problem]);
 }
 
 /**

@@ -4,7 +4,7 @@
 // not at all. Problems never quote a value: a shifted column can put a patient ID anywhere.
 import { ConsentError, type CsvProblem } from './consent-error.ts';
 import { isConsentStatus, MAX_SCOPE_LENGTH, normalizeScope, type ConsentStatus } from './consent-policy.ts';
-import { decodeCsv, parseCsvRecords, type CsvEncoding } from './csv-text.ts';
+import { decodeCsv, parseConsentRecords, type CsvEncoding } from './csv-text.ts';
 
 /** One checked row. `patientId` lives only in memory: it is hashed before anything is stored. */
 export interface ConsentRow {
@@ -35,7 +35,7 @@ const BAD_ID_CHARACTER = /[\\\u0000-\u001f\u007f]/;
 
 export function readConsentCsv(bytes: Uint8Array, kind: ConsentCsvKind, today: string): ConsentCsv {
   const { text, encoding } = decodeCsv(bytes);
-  const records = parseCsvRecords(text);
+  const records = parseConsentRecords(text);
   const header = records[0];
   const { required, optional } = COLUMNS[kind];
   const expected = `${required.join(',')}${optional.map((c) => `[,${c}]`).join('')}`;

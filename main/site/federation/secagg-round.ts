@@ -27,6 +27,7 @@ import { z } from 'zod';
 import { withRetries } from './retry.ts';
 import type { RoundContext } from './round-work.ts';
 import { loadSecureRound, saveSecureRound, type UpdateForMasking } from './secagg-files.ts';
+import { reasonFromView, secureRoundMissedReason } from './secagg-missed.ts';
 import { readSealed, sendSealedUpdate, writeSealed, type SendOutcome } from './update-upload.ts';
 import { SyncError } from './sync-error.ts';
 import { join } from 'node:path';
@@ -34,8 +35,11 @@ import { mkdirSync } from 'node:fs';
 
 const ok = z.object({ ok: z.literal(true) });
 
+/** What a secure round needs of the round's context. */
+export type SecureRoundContext = Pick<RoundContext, 'client' | 'taskId' | 'retry' | 'signal' | 'chunkBytes'>;
+
 export async function takePartInSecureRound(
-  ctx: RoundContext,
+  ctx: SecureRoundContext,
   options: {
     round: number;
     baseVersion: number;
@@ -62,17 +66,22 @@ export async function takePartInSecureRound(
   };
   let sentBytes = 0;
   let revision: string | undefined;
+  let hubMovedOn = false;
   for (;;) {
     if (ctx.signal.aborted) throw new SyncError('cancelled', 'Stopped on request.');
     const current: SecAggView = await view();
     const own = current.neighbours.find((n) => n.siteId === client.siteId);
+    // The hub's latest round is a later one, yet this one reads as still open: cannot happen with a
+    // consistent hub; say so rather than wait on a round nobody will move.
+    if (hubMovedOn && !['aggregating', 'done', 'failed'].includes(current.phase))
+      return missed(reasonFromView(current));
     switch (current.phase) {
       case 'advertising':
         if (!current.done.advertised) await post(secaggPaths.keys(taskId, round), publicKeysOf(file.secrets));
         break;
       case 'sharing':
         if (current.position === null)
-          return missed(round, 'This site sent its round keys too late for this round.');
+          return missed(secureRoundMissedReason('keys', { deadlineAt: current.deadlineAt }));
         if (!current.done.shared && current.plan && own) {
           // Made afresh when not yet at the hub (say, after a restart): kept before it is sent, so the
           // own share on disk always belongs to the shares the hub holds.
@@ -89,8 +98,8 @@ export async function takePartInSecureRound(
         }
         break;
       case 'masking':
-        if (current.position === null || !current.done.shared)
-          return missed(round, 'This site did not share its keys in time for this round.');
+        if (current.position === null) return missed(secureRoundMissedReason('keys'));
+        if (!current.done.shared) return missed(secureRoundMissedReason('shares'));
         if (!current.done.masked && current.plan && own) {
           file.held = {
             ...openShares({
@@ -112,6 +121,8 @@ export async function takePartInSecureRound(
               }),
             ctx.retry,
           );
+          // The hub closed the uploads while this one was on its way: the round's view says why, in words.
+          if (outcome.kind === 'missed') return missed(reasonFromView(await view()));
           if (outcome.kind !== 'submitted') return outcome;
           sentBytes = outcome.bytes;
         }
@@ -130,27 +141,32 @@ export async function takePartInSecureRound(
           await post(secaggPaths.unmask(taskId, round), request);
         }
         if (current.done.masked) return submitted(sentBytes);
-        return missed(round, 'The hub went on to unmask without this site’s masked input.');
+        return missed(secureRoundMissedReason('masked-input'));
       case 'aggregating':
       case 'done':
-        return current.done.masked
-          ? submitted(sentBytes)
-          : missed(round, 'The round went on without this site.');
+        return current.done.masked ? submitted(sentBytes) : missed(reasonFromView(current));
       case 'failed':
-        return missed(round, current.failureReason ?? 'The round failed.');
+        return missed(reasonFromView(current));
     }
     // Wait for the hub to move on (the round view's revision changes with the phase).
     const roundView = await withRetries(
       () => client.getRound(taskId, revision === undefined ? {} : { after: revision, waitSeconds: 20 }),
       ctx.retry,
     );
-    if (roundView.round !== round) return missed(round, 'The hub moved on to another round.');
+    if (roundView.round !== round) {
+      // The hub finished this round and opened the next before this site looked again: under load the
+      // other sites can reveal their shares and the hub publish while this process waits for a core.
+      // Its masked input may well be in the sum: the round's own view says (it was reported missed,
+      // and its participation went unrecorded, when this returned at once).
+      hubMovedOn = true;
+      continue;
+    }
     revision = roundView.revision;
   }
 }
 
 function sealMaskedInput(
-  ctx: RoundContext,
+  ctx: SecureRoundContext,
   options: { round: number; baseVersion: number; dir: string; update: UpdateForMasking },
   view: SecAggView,
   file: ReturnType<typeof loadSecureRound>,
@@ -194,6 +210,7 @@ function submitted(bytes: number): SendOutcome {
   return { kind: 'submitted', submission: null, bytes, resumedFromBytes: 0, uploadId: '' };
 }
 
-function missed(round: number, reason: string): SendOutcome {
-  return { kind: 'missed', reason: `Round ${round}: ${reason}` };
+/** The event carries the round number; the reason is the sentence the operator reads. */
+function missed(reason: string): SendOutcome {
+  return { kind: 'missed', reason };
 }

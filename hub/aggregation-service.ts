@@ -1,14 +1,15 @@
 // Aggregates a round: decrypts each accepted update from the blob store (they are kept sealed at
-// rest), adds it into a running weighted sum, and applies the task's strategy. Yields to the event
-// loop between updates so the hub keeps answering sites while it works.
+// rest), adds it into a running weighted sum (or, for a method that needs each update, gathers them),
+// and runs the method's combine step. Yields to the event loop between updates so the hub keeps
+// answering sites while it works.
 import {
   adaptiveClippingOn,
-  aggregateRound,
-  applyStrategy,
+  combineSum,
+  combineUpdates,
   decodeWeights,
   encodeWeights,
   FederationError,
-  isRobustStrategy,
+  federationMethod,
   layoutOf,
   openSealed,
   scaleWeights,
@@ -17,7 +18,7 @@ import {
   uploadContext,
   WeightedDeltaSum,
   type AggregationResult,
-  type NamedTensor,
+  type FederationMethod,
   type ServerOptimizerState,
   type SiteUpdate,
   type TaskDefinition,
@@ -28,6 +29,7 @@ import { findModel, loadModelWeights } from './model-registry.ts';
 import { unmaskedRoundSum } from './secagg/index.ts';
 import { clipScale } from './update-bounds-check.ts';
 import type { RoundRow, SubmissionRow, TaskRow } from './store/index.ts';
+import { definitionOf } from './tasks.ts';
 
 export interface RoundAggregate extends AggregationResult {
   /** Bytes of sealed updates read, for throughput figures. */
@@ -40,6 +42,7 @@ export async function aggregateRoundUpdates(
   ctx: HubContext,
   task: TaskRow,
   definition: TaskDefinition,
+  method: FederationMethod,
   round: RoundRow,
   submissions: readonly SubmissionRow[],
 ): Promise<RoundAggregate> {
@@ -48,8 +51,8 @@ export async function aggregateRoundUpdates(
   if (definition.privacy.secureAggregation.enabled) {
     // The hub never opens one site's update: it unmasks only the sum of the survivors' masked inputs.
     const { sum, updateBytes, clipBits } = await unmaskedRoundSum(ctx, task, round, base, adaptive);
-    return publishable({
-      ...applyStrategy(definition.strategy, base, sum, loadServerState(ctx, task)),
+    return publishable(method, {
+      ...combineSum(method, base, sum, loadServerState(ctx, task)),
       updateBytes,
       clipBits,
     });
@@ -74,7 +77,7 @@ export async function aggregateRoundUpdates(
     return { delta: scale < 1 ? scaleWeights(delta, scale) : delta, bytes: sealed.byteLength };
   };
   const clipBits = () => (adaptive ? { ...bits } : null);
-  if (isRobustStrategy(definition.strategy)) {
+  if (method.combine.input === 'each-update') {
     // Median, trimmed mean and Krum need every update at once (secure aggregation is off for them).
     const updates: SiteUpdate[] = [];
     let updateBytes = 0;
@@ -83,8 +86,8 @@ export async function aggregateRoundUpdates(
       updateBytes += bytes;
       updates.push({ siteId: submission.site_id, examples: submission.examples, delta });
     }
-    return publishable({
-      ...aggregateRound(definition.strategy, base, updates),
+    return publishable(method, {
+      ...combineUpdates(method, base, updates),
       updateBytes,
       clipBits: clipBits(),
     });
@@ -97,8 +100,8 @@ export async function aggregateRoundUpdates(
     sum.add({ siteId: submission.site_id, examples: submission.examples, delta });
     await new Promise((resolve) => setImmediate(resolve));
   }
-  const result = applyStrategy(definition.strategy, base, sum, loadServerState(ctx, task));
-  return publishable({ ...result, updateBytes, clipBits: clipBits() });
+  const result = combineSum(method, base, sum, loadServerState(ctx, task));
+  return publishable(method, { ...result, updateBytes, clipBits: clipBits() });
 }
 
 /**
@@ -106,10 +109,9 @@ export async function aggregateRoundUpdates(
  * state carried to the next round (FedAvgM's velocity, FedAdam's moments), is finite in float32.
  * Otherwise the round fails with the reason and the previous global model stays current.
  */
-function publishable(aggregate: RoundAggregate): RoundAggregate {
+function publishable(method: FederationMethod, aggregate: RoundAggregate): RoundAggregate {
   const state = aggregate.serverState;
-  const stateTensors =
-    state === null ? [] : state.kind === 'fedavgm' ? state.velocity : [...state.m, ...state.v];
+  const stateTensors = state === null ? [] : (method.serverState?.toTensors(state) ?? []);
   const problem =
     unpublishableReason(aggregate.weights) ??
     unpublishableReason(stateTensors, "The server optimiser's state for the next round");
@@ -118,31 +120,25 @@ function publishable(aggregate: RoundAggregate): RoundAggregate {
 }
 
 /**
- * The server optimiser's state is kept as one RFW1 blob named in the task row, its tensors prefixed
- * by what they are: FedAdam's moments (m/…, v/…) or FedAvgM's velocity (u/…).
+ * The server optimiser's state is kept as one RFW1 blob named in the task row; the method's codec
+ * names its tensors by what they are (FedAdam's moments m/…, v/…; FedAvgM's velocity u/…).
  */
 export function loadServerState(ctx: HubContext, task: TaskRow): ServerOptimizerState {
   if (!task.server_state_sha256 || task.server_state_step === null) return null;
-  const tensors = decodeWeights(ctx.store.blobs.read(task.server_state_sha256));
-  const strip = (prefix: string): NamedTensor[] =>
-    tensors
-      .filter((tensor) => tensor.name.startsWith(prefix))
-      .map((tensor) => ({ ...tensor, name: tensor.name.slice(prefix.length) }));
-  const velocity = strip('u/');
-  if (velocity.length > 0) return { kind: 'fedavgm', step: task.server_state_step, velocity };
-  return { kind: 'fedadam', step: task.server_state_step, m: strip('m/'), v: strip('v/') };
+  const codec = federationMethod(definitionOf(task).strategy).serverState;
+  if (!codec) return null;
+  return codec.fromTensors(
+    decodeWeights(ctx.store.blobs.read(task.server_state_sha256)),
+    task.server_state_step,
+  );
 }
 
 export function storeServerState(
   ctx: HubContext,
+  method: FederationMethod,
   state: ServerOptimizerState,
 ): { sha256: string | null; step: number | null } {
-  if (!state) return { sha256: null, step: null };
-  const prefixed = (prefix: string, list: readonly NamedTensor[]) =>
-    list.map((tensor) => ({ ...tensor, name: `${prefix}${tensor.name}` }));
-  const tensors =
-    state.kind === 'fedavgm'
-      ? prefixed('u/', state.velocity)
-      : [...prefixed('m/', state.m), ...prefixed('v/', state.v)];
+  if (!state || !method.serverState) return { sha256: null, step: null };
+  const tensors = method.serverState.toTensors(state);
   return { sha256: ctx.store.blobs.put(encodeWeights(tensors, 'none')), step: state.step };
 }

@@ -8,7 +8,12 @@
 // Every transition is one SQLite transaction guarded by the state it leaves, committed before anyone
 // is told; `advanceTask` is idempotent and runs after each event, on a timer, and at startup, so a hub
 // killed at any moment continues the same round when it comes back.
-import { FederationError, type TaskDefinition } from '../shared/federation/index.ts';
+import {
+  federationMethod,
+  FederationError,
+  type FederationMethod,
+  type TaskDefinition,
+} from '../shared/federation/index.ts';
 import { aggregateRoundUpdates, storeServerState } from './aggregation-service.ts';
 import { isoAt, type HubContext } from './hub-context.ts';
 import { insertModelRow, storeModelBlob } from './model-registry.ts';
@@ -60,9 +65,10 @@ export async function advanceAllTasks(ctx: HubContext, onEvent?: (event: RoundEv
   sweepUploads(ctx);
 }
 
+/** Accepted updates the task's rounds need: secure aggregation's quorum, or the method's. */
 export function neededUpdates(definition: TaskDefinition): number {
   if (definition.privacy.secureAggregation.enabled) return secureQuorum(definition);
-  return definition.strategy.name === 'cyclic' ? 1 : definition.quorum;
+  return federationMethod(definition.strategy).participation.neededUpdates(definition.quorum);
 }
 
 async function step(
@@ -74,6 +80,8 @@ async function step(
   const task = store.tasks.task(taskId);
   if (!task || task.state !== 'active') return false;
   const definition = definitionOf(task);
+  // The method decides who takes part, what the round waits for and how updates combine.
+  const method = federationMethod(definition.strategy);
   const round = store.tasks.latestRound(taskId);
   const at = isoAt(ctx);
 
@@ -118,10 +126,10 @@ async function step(
     const latest = store.models.latestModel(taskId);
     const joined = store.sites.joinedSites(taskId);
     if (!latest || joined.length < neededUpdates(definition)) return false;
-    const turn =
-      definition.strategy.name === 'cyclic'
-        ? (joined[(round.number - 1) % joined.length]?.site_id ?? null)
-        : null;
+    const turn = method.participation.turn(
+      joined.map((row) => row.site_id),
+      round.number,
+    );
     const deadlineAt = new Date(ctx.now() + definition.roundDeadlineSeconds * 1000).toISOString();
     const moved = store.transaction(() => {
       const opened = store.tasks.updateRound(taskId, round.number, 'open', {
@@ -146,14 +154,15 @@ async function step(
       onEvent?.({ taskId, round: round.number, state: moved });
     return moved !== null;
   }
-  if (round.state === 'collecting') return closeCollection(ctx, task, definition, round, onEvent);
-  return aggregateAndPublish(ctx, task, definition, round, onEvent);
+  if (round.state === 'collecting') return closeCollection(ctx, task, definition, method, round, onEvent);
+  return aggregateAndPublish(ctx, task, definition, method, round, onEvent);
 }
 
 function closeCollection(
   ctx: HubContext,
   task: TaskRow,
   definition: TaskDefinition,
+  method: FederationMethod,
   round: RoundRow,
   onEvent?: (event: RoundEvent) => void,
 ): boolean {
@@ -161,10 +170,10 @@ function closeCollection(
   const accepted = store.uploads.acceptedUpdates(task.id, round.number);
   const have = new Set(accepted.map((submission) => submission.site_id));
   const need = neededUpdates(definition);
-  const expected =
-    definition.strategy.name === 'cyclic'
-      ? [round.turn_site_id as string]
-      : store.sites.joinedSites(task.id).map((row) => row.site_id);
+  const expected = method.participation.awaited(
+    store.sites.joinedSites(task.id).map((row) => row.site_id),
+    round.turn_site_id,
+  );
   const allIn = expected.every((siteId) => have.has(siteId));
   const deadlinePassed = round.deadline_at !== null && ctx.now() >= Date.parse(round.deadline_at);
   const at = isoAt(ctx);
@@ -180,11 +189,11 @@ function closeCollection(
   const missing = expected
     .filter((siteId) => !have.has(siteId))
     .map((siteId) => store.sites.site(siteId)?.name ?? siteId);
-  const reason =
-    definition.strategy.name === 'cyclic'
-      ? `It was ${missing[0] ?? 'a site'}'s turn, and its update did not arrive before the deadline.`
-      : `Only ${accepted.length} of the ${need} updates needed arrived before the deadline` +
-        `${missing.length > 0 ? ` (no update from ${missing.join(', ')})` : ''}.`;
+  const reason = method.participation.deadlineMissed({
+    accepted: accepted.length,
+    needed: need,
+    missingNames: missing,
+  });
   const moved = store.tasks.updateRound(task.id, round.number, 'collecting', {
     state: 'failed',
     closed_at: at,
@@ -198,6 +207,7 @@ async function aggregateAndPublish(
   ctx: HubContext,
   task: TaskRow,
   definition: TaskDefinition,
+  method: FederationMethod,
   round: RoundRow,
   onEvent?: (event: RoundEvent) => void,
 ): Promise<boolean> {
@@ -211,10 +221,10 @@ async function aggregateAndPublish(
     clipBits: ClipBitSum | null;
   };
   try {
-    const result = await aggregateRoundUpdates(ctx, task, definition, round, accepted);
+    const result = await aggregateRoundUpdates(ctx, task, definition, method, round, accepted);
     published = {
       weights: storeModelBlob(ctx, result.weights),
-      state: storeServerState(ctx, result.serverState),
+      state: storeServerState(ctx, method, result.serverState),
       bytes: result.updateBytes,
       clipBits: result.clipBits,
     };

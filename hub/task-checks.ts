@@ -3,6 +3,7 @@
 // warnings that do not stop the task (a privacy budget that ends it early).
 import type { z } from 'zod';
 import {
+  federationMethod,
   formatEpsilon,
   privacySpentAfter,
   taskDefinitionSchema,
@@ -25,17 +26,11 @@ export function checkTaskDefinition(input: unknown): TaskCheck {
     return { ok: false, problems: parsed.error.issues.map((issue) => plainProblem(issue, input)) };
   }
   const task = parsed.data;
-  if (task.sites && task.strategy.name !== 'cyclic' && task.quorum > task.sites.length) {
-    return {
-      ok: false,
-      problems: [
-        {
-          path: 'quorum',
-          message: `The quorum (${task.quorum}) is larger than the number of sites the task names (${task.sites.length}); no round could ever complete.`,
-        },
-      ],
-    };
-  }
+  // Whether the named sites can meet the quorum is the method's to say (cyclic needs one per round).
+  const quorumProblem = task.sites
+    ? federationMethod(task.strategy).participation.quorumProblem(task.quorum, task.sites.length)
+    : null;
+  if (quorumProblem) return { ok: false, problems: [{ path: 'quorum', message: quorumProblem }] };
   const budget = privacyBudgetWarning(task);
   return { ok: true, definition: task, warnings: budget ? [budget] : [] };
 }

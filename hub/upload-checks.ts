@@ -6,6 +6,7 @@ import {
   assertSameLayout,
   decodeWeightsWithInfo,
   FederationError,
+  federationMethod,
   layoutOf,
   openSealed,
   splitClipBit,
@@ -42,11 +43,14 @@ export function checkRoundCollecting(ctx: HubContext, taskId: string, round: num
 /** Throws unless `round` is the task's collecting round and this site may still send to it. */
 export function checkRoundOpenFor(ctx: HubContext, taskId: string, round: number, site: SiteRow): void {
   const current = checkRoundCollecting(ctx, taskId, round);
+  const task = ctx.store.tasks.task(taskId);
+  const definition = task ? definitionOf(task) : null;
   if (current.turn_site_id !== null && current.turn_site_id !== site.id) {
-    throw forbidden(
-      'not-your-turn',
-      `It is another site's turn in round ${round} (cyclic weight transfer); wait for yours.`,
-    );
+    // A round with a turn belongs to one site (the method chose it as the round opened).
+    const refusal = definition
+      ? federationMethod(definition.strategy).participation.notYourTurn(round)
+      : `It is another site's turn in round ${round}; wait for yours.`;
+    throw forbidden('not-your-turn', refusal);
   }
   if (ctx.store.uploads.acceptedUpdateOf(taskId, round, site.id)) {
     throw conflict(
@@ -54,9 +58,7 @@ export function checkRoundOpenFor(ctx: HubContext, taskId: string, round: number
       `This site's update for round ${round} was already accepted; one update per round.`,
     );
   }
-  const task = ctx.store.tasks.task(taskId);
-  if (task && definitionOf(task).privacy.secureAggregation.enabled)
-    checkMaskedUploadAllowed(ctx, taskId, round, site);
+  if (definition?.privacy.secureAggregation.enabled) checkMaskedUploadAllowed(ctx, taskId, round, site);
 }
 
 /** Decrypts and checks a complete upload whose bytes are in the blob store, and records the verdict. */

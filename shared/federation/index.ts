@@ -38,7 +38,18 @@ export {
 } from './aggregation.ts';
 export { fedAdamStep, type FedAdamSettings, type FedAdamState } from './fed-adam.ts';
 export { fedAvgMStep, type FedAvgMSettings, type FedAvgMState } from './fed-avgm.ts';
-export { isRobustStrategy, robustDelta, type RobustStrategy } from './robust-aggregation.ts';
+export { krumDelta, medianDelta, trimmedMeanDelta } from './robust-aggregation.ts';
+export {
+  combineSum,
+  combineUpdates,
+  federationMethod,
+  METHOD_NAMES,
+  noiseShares,
+  type Allowance,
+  type FederationMethod,
+  type Participation,
+  type PrivacyLayers,
+} from './methods/index.ts';
 export {
   adaptiveClippingOn,
   centredClipBit,

@@ -7,30 +7,31 @@
 //                 the mean of the `select` best-scored updates (Blanchard et al. 2017; multi-Krum)
 // Example counts do not weight these: a weight would let one large site outvote the rest.
 import { FederationError } from './errors.ts';
-import type { Strategy } from './task-schema.ts';
 import { assertSameLayout, layoutOf, type NamedTensor, type WeightSet } from './tensors.ts';
 
-export type RobustStrategy = Extract<Strategy, { name: 'median' | 'trimmed-mean' | 'krum' }>;
-
-export function isRobustStrategy(strategy: Strategy): strategy is RobustStrategy {
-  return strategy.name === 'median' || strategy.name === 'trimmed-mean' || strategy.name === 'krum';
+/** Coordinate-wise median of the updates (for an even count, the mean of the middle two). */
+export function medianDelta(deltas: readonly WeightSet[]): NamedTensor[] {
+  checkDeltas(deltas);
+  return coordinatewise(deltas, (values) => trimmedMean(values, Math.floor((values.length - 1) / 2)));
 }
 
-/** The combined update (not yet applied to the global model) of the given site updates. */
-export function robustDelta(strategy: RobustStrategy, deltas: readonly WeightSet[]): NamedTensor[] {
+/** Coordinate-wise mean after dropping the ⌊trimFraction·n⌋ largest and smallest values. */
+export function trimmedMeanDelta(deltas: readonly WeightSet[], trimFraction: number): NamedTensor[] {
+  checkDeltas(deltas);
+  const trim = Math.floor(trimFraction * deltas.length);
+  return coordinatewise(deltas, (values) => trimmedMean(values, trim));
+}
+
+/** (Multi-)Krum: the mean of the `select` updates closest to their n − byzantine − 2 nearest others. */
+export function krumDelta(deltas: readonly WeightSet[], byzantine: number, select: number): NamedTensor[] {
+  checkDeltas(deltas);
+  return krum(deltas, byzantine, select);
+}
+
+function checkDeltas(deltas: readonly WeightSet[]): void {
   const first = deltas[0];
   if (!first) throw new FederationError('bad-strategy', 'There is no update to aggregate.');
   for (const delta of deltas) assertSameLayout(layoutOf(delta), layoutOf(first));
-  switch (strategy.name) {
-    case 'median':
-      return coordinatewise(deltas, (values) => trimmedMean(values, Math.floor((values.length - 1) / 2)));
-    case 'trimmed-mean': {
-      const trim = Math.floor(strategy.trimFraction * deltas.length);
-      return coordinatewise(deltas, (values) => trimmedMean(values, trim));
-    }
-    case 'krum':
-      return krum(deltas, strategy.byzantine, strategy.select);
-  }
 }
 
 /** Mean of the sorted values without `trim` from each end (for trim = ⌊(n−1)/2⌋ this is the median). */

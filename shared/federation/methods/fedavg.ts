@@ -1,0 +1,25 @@
+// FedAvg (McMahan et al. 2017): every joined site trains from the global model; the hub adds the
+// mean of their changes, weighted by training examples:  w' = w + Σ nᵢΔᵢ / Σ nᵢ.
+import { applyDelta } from '../weighted-delta-sum.ts';
+import type { MethodFactory } from './method.ts';
+import { everySiteByQuorum } from './participation.ts';
+import { allowed } from './privacy-layers.ts';
+
+export const fedAvg: MethodFactory<'fedavg'> = () => ({
+  name: 'fedavg',
+  rhythm: 'round',
+  combiner: 'hub',
+  participation: everySiteByQuorum,
+  combine: {
+    input: 'sum',
+    step: (global, sum) => ({ weights: applyDelta(global, sum.mean()), serverState: null }),
+  },
+  serverState: null,
+  site: {
+    contributes: 'weight-delta',
+    describe: () =>
+      'FedAvg: the hub averages the sites\u2019 updates, weighted by their number of training images',
+  },
+  // A weighted sum and a division by Σ nᵢ: all of it works on a masked or encrypted sum.
+  privacy: { secureAggregation: allowed, differentialPrivacy: allowed, homomorphic: allowed },
+});

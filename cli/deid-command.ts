@@ -4,7 +4,8 @@ import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomically } from '../shared/node/index.ts';
 import { parsePositiveInt } from './arguments.ts';
-import { deidentifyBatch, outputWriteError, walkFiles, type FileOutcome } from '../main/site/batch/index.ts';
+import { deidentifyBatch, outputWriteError, type FileOutcome } from '../main/site/batch/index.ts';
+import { listInputFiles } from '../main/site/ingest/index.ts';
 import { DEID_OPTIONS, parseDeidOptions } from '../main/site/deid/index.ts';
 import { loadOrCreateSiteSecret } from '../main/site/secret/index.ts';
 import { terminalProgress } from './progress.ts';
@@ -57,7 +58,7 @@ interface DeidFlags {
 async function runDeidCommand(input: string, out: string, flags: DeidFlags): Promise<void> {
   const options = parseDeidOptions(flags.option);
   const secret = loadOrCreateSiteSecret(resolve(flags.key));
-  const inputs = walkFiles(input);
+  const inputs = await listInputFiles(input);
   const outDir = resolve(out);
   try {
     mkdirSync(outDir, { recursive: true });

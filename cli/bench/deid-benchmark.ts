@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { walkFiles } from '../../main/site/batch/index.ts';
+import { listInputFiles } from '../../main/site/ingest/index.ts';
 import { getString, parseDicom, Tags } from '../../main/site/dicom/index.ts';
 import { synthesizeStudies } from '../../main/site/synth/index.ts';
 import { CliError } from '../failure.ts';
@@ -49,7 +49,7 @@ export async function benchmarkDeid(options: DeidBenchOptions): Promise<DeidBenc
   const work = mkdtempSync(join(tmpdir(), 'radfed-bench-deid-'));
   try {
     const corpus = options.corpus ? resolve(options.corpus) : await buildCtCorpus(work, options);
-    const files = walkFiles(corpus);
+    const files = await listInputFiles(corpus);
     const bytes = files.reduce((sum, file) => sum + statSync(file).size, 0);
     for (const file of files) readFileSync(file); // warm the page cache so every contender reads from memory
     const megabytes = bytes / 1e6;
@@ -150,7 +150,7 @@ async function buildCtCorpus(work: string, options: DeidBenchOptions): Promise<s
   });
   // Some synthetic studies add a secondary capture image (held for burned-in text): keep CT slices only.
   const slices = join(corpus, 'site-01');
-  for (const file of walkFiles(slices)) {
+  for (const file of await listInputFiles(slices)) {
     if (getString(parseDicom(readFileSync(file)).dataset, Tags.Modality) !== 'CT') rmSync(file);
   }
   return slices;

@@ -1,4 +1,3 @@
-export { walkFiles, InputPathError } from './walk-files.ts';
 export {
   deidentifyFile,
   readWholeFile,

@@ -1,6 +1,6 @@
 export class IngestError extends Error {
   constructor(
-    readonly code: 'input-not-found' | 'input-inside-site' | 'unusable-identifier',
+    readonly code: 'input-not-found' | 'input-inside-site' | 'input-unreadable' | 'unusable-identifier',
     message: string,
   ) {
     super(message);

@@ -3,24 +3,24 @@
 // followed: what they point at is not the dropper's to give away, and would not be removed.
 import { lstat, readdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { IngestError, walkInput } from '../ingest/index.ts';
 import { isInProgressName, type FileObservation } from './settle-tracker.ts';
 
 export async function scanFolder(root: string): Promise<FileObservation[]> {
+  // The one folder walker, told not to follow links; a folder it cannot read is left for the next look.
+  const listing = await walkInput(root, [], { followLinks: false, skipName: isInProgressName }).catch(
+    (error: unknown) => {
+      // The watched folder itself gone or unreadable: nothing to take this time (the watcher reports it).
+      if (error instanceof IngestError) return { files: [] };
+      throw error;
+    },
+  );
   const files: FileObservation[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-    for (const entry of entries) {
-      if (isInProgressName(entry.name)) continue;
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) await walk(path);
-      else if (entry.isFile()) {
-        const info = await lstat(path).catch(() => null);
-        if (info?.isFile()) files.push({ path, size: info.size, mtimeMs: info.mtimeMs });
-      }
-    }
-  };
-  await walk(root);
-  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  for (const path of listing.files) {
+    const info = await lstat(path).catch(() => null);
+    if (info?.isFile()) files.push({ path, size: info.size, mtimeMs: info.mtimeMs });
+  }
+  return files;
 }
 
 /**

@@ -1,9 +1,11 @@
 // The secure-aggregation phases of a collecting round (SecAgg+). Each moves on when every site it
 // waits for has acted, or at its deadline when enough have; otherwise the round fails with a reason.
-//   advertising  sites train, then send their round public keys        (deadline: the task's round deadline)
+//   advertising  sites train, then send their round public keys
 //   sharing      the plan is fixed (ring order from the round's seed); sites send encrypted shares
 //   masking      sites send their masked input through the ordinary resumable upload
 //   unmasking    survivors reveal shares; as soon as every secret has t shares, the round aggregates
+// Each phase's deadline scales with how long it took in the task's last rounds (phase-deadlines.ts):
+// at least the task's round deadline for training and keys, its phaseSeconds for the others.
 // Every move is one transaction guarded by the phase it leaves, so a hub killed at any point resumes.
 import { randomBytes } from 'node:crypto';
 import type { TaskDefinition } from '../../shared/federation/index.ts';
@@ -17,22 +19,29 @@ import {
 } from '../../shared/federation/secagg/index.ts';
 import { isoAt, type HubContext } from '../hub-context.ts';
 import type { RoundRow, TaskRow } from '../store/index.ts';
-import { planOf, SecAggRows } from './secagg-rows.ts';
+import { definitionOf } from '../tasks.ts';
+import { phaseDeadlineAt } from './phase-deadlines.ts';
+import { planOf, SecAggRows, type StoredPhase } from './secagg-rows.ts';
 
 /** Sites a secure round needs at every step: the quorum, and never fewer than 2. */
 export function secureQuorum(definition: TaskDefinition): number {
   return Math.max(definition.quorum, 2);
 }
 
-/** Called in the transaction that opens collection: the round starts by waiting for round keys. */
+/**
+ * Called in the transaction that opens collection: the round starts by waiting for round keys, until
+ * the round's deadline or, when the task's rounds have been taking longer, a stretch of that.
+ */
 export function startSecureRound(ctx: HubContext, taskId: string, round: number, deadlineAt: string): void {
+  const task = ctx.store.tasks.task(taskId);
+  const scaled = task ? phaseDeadlineAt(ctx, taskId, definitionOf(task), round, 'advertising') : deadlineAt;
   new SecAggRows(ctx.store.db).insertRound({
     task_id: taskId,
     round,
     phase: 'advertising',
     seed: randomBytes(32).toString('base64url'),
     phase_started_at: isoAt(ctx),
-    deadline_at: deadlineAt,
+    deadline_at: Date.parse(scaled) > Date.parse(deadlineAt) ? scaled : deadlineAt,
   });
 }
 
@@ -53,7 +62,7 @@ export function advanceSecureRound(
   const need = secureQuorum(definition);
   const settings = definition.privacy.secureAggregation;
   const at = isoAt(ctx);
-  const nextDeadline = new Date(ctx.now() + settings.phaseSeconds * 1000).toISOString();
+  const deadlineOf = (phase: StoredPhase) => phaseDeadlineAt(ctx, task.id, definition, round.number, phase);
   const deadlinePassed = ctx.now() >= Date.parse(state.deadline_at);
   const participants = rows.participants(task.id, round.number);
   const fail = (reason: string) =>
@@ -84,7 +93,9 @@ export function advanceSecureRound(
           weightCap: weightCapFor(order.length, levels),
         };
         return ctx.store.transaction(() => {
-          if (!rows.movePhase(task.id, round.number, 'advertising', 'sharing', at, nextDeadline, plan))
+          if (
+            !rows.movePhase(task.id, round.number, 'advertising', 'sharing', at, deadlineOf('sharing'), plan)
+          )
             return null;
           order.forEach((siteId, position) => rows.setPosition(task.id, round.number, siteId, position));
           return 'moved' as const;
@@ -99,7 +110,9 @@ export function advanceSecureRound(
       const placed = participants.filter((p) => p.position !== null);
       const shared = placed.filter((p) => p.shared_at !== null);
       if ((shared.length === placed.length || deadlinePassed) && shared.length >= need) {
-        return rows.movePhase(task.id, round.number, 'sharing', 'masking', at, nextDeadline) ? 'moved' : null;
+        return rows.movePhase(task.id, round.number, 'sharing', 'masking', at, deadlineOf('masking'))
+          ? 'moved'
+          : null;
       }
       if (!deadlinePassed) return null;
       return fail(
@@ -112,7 +125,8 @@ export function advanceSecureRound(
       const sent = shared.filter((p) => masked.has(p.site_id));
       if ((sent.length === shared.length || deadlinePassed) && sent.length >= need) {
         return ctx.store.transaction(() => {
-          if (!rows.movePhase(task.id, round.number, 'masking', 'unmasking', at, nextDeadline)) return null;
+          if (!rows.movePhase(task.id, round.number, 'masking', 'unmasking', at, deadlineOf('unmasking')))
+            return null;
           for (const p of shared) rows.setSurvivor(task.id, round.number, p.site_id, masked.has(p.site_id));
           return 'moved' as const;
         });

@@ -1,11 +1,12 @@
 // How the command tells a person that it could not run: one sentence that says what to do,
 // and a stack trace only when RADFED_DEBUG is set.
+import { RadfedError, type RadfedErrorOptions } from '../shared/errors.ts';
 
 /** An error whose message is written for the person at the terminal. */
-export class CliError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CliError';
+export class CliError extends RadfedError<'command-failed'> {
+  override readonly name = 'CliError';
+  constructor(message: string, options?: RadfedErrorOptions) {
+    super('command-failed', message, options);
   }
 }
 

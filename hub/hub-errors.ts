@@ -1,15 +1,16 @@
 // Errors the hub answers with: an HTTP status, a code for machines, and a sentence for the person at
 // the site or the coordinator's terminal. None carries a payload value, key, token or patient datum.
+import { RadfedError, type RadfedErrorOptions } from '../shared/errors.ts';
 
-export class HubError extends Error {
+export class HubError extends RadfedError {
+  override readonly name = 'HubError';
   constructor(
-    readonly code: string,
+    code: string,
     readonly statusCode: number,
     message: string,
-    options?: { cause?: unknown },
+    options?: RadfedErrorOptions,
   ) {
-    super(message, options);
-    this.name = 'HubError';
+    super(code, message, options);
   }
 }
 

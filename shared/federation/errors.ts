@@ -1,5 +1,6 @@
 // Errors of the federation protocol and its math. Every message says what went wrong and what to do;
 // none carries a payload value (weights, keys or tokens).
+import { RadfedError } from '../errors.ts';
 
 export type FederationErrorCode =
   | 'bad-weights'
@@ -16,19 +17,14 @@ export type FederationErrorCode =
   | 'bad-response'
   | 'bad-strategy';
 
-export class FederationError extends Error {
-  constructor(
-    readonly code: FederationErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'FederationError';
-  }
+export class FederationError extends RadfedError<FederationErrorCode> {
+  // Typed as string so that HubRequestError below may name itself.
+  override readonly name: string = 'FederationError';
 }
 
 /** The hub answered, but with an error: its code and sentence, and its clock for skew checks. */
 export class HubRequestError extends FederationError {
+  override readonly name = 'HubRequestError';
   constructor(
     readonly status: number,
     readonly hubCode: string,
@@ -36,6 +32,5 @@ export class HubRequestError extends FederationError {
     readonly hubTime: number | null,
   ) {
     super('hub-refused', message);
-    this.name = 'HubRequestError';
   }
 }

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
+import { RadfedError } from '../errors.ts';
 
 export interface AtomicWriteOptions {
   /** Permission bits set when the file is created (before any byte is written), less the umask: 0o600 for keys and secrets. Default 0o666, as writeFileSync. */
@@ -22,8 +23,8 @@ export interface AtomicWriteOptions {
   exclusive?: boolean;
 }
 
-export class AtomicWriteError extends Error {
-  readonly code = 'atomic-write-failed';
+export class AtomicWriteError extends RadfedError<'atomic-write-failed'> {
+  override readonly name = 'AtomicWriteError';
   /** What the system said (EACCES, ENOSPC, EISDIR…), for callers that word their own message. */
   readonly reason: string;
   constructor(
@@ -32,11 +33,11 @@ export class AtomicWriteError extends Error {
   ) {
     const reason = (cause as NodeJS.ErrnoException | undefined)?.code ?? 'write failed';
     super(
+      'atomic-write-failed',
       `Could not save ${path} (${reason}). Check that its folder exists, that you may write to it, and that the disk is not full.`,
       { cause },
     );
     this.reason = reason;
-    this.name = 'AtomicWriteError';
   }
 }
 

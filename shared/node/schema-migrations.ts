@@ -7,6 +7,7 @@
 // IMMEDIATE takes the write lock before the read, so the second process waits for the first to commit
 // and then sees its migration as applied, instead of applying it a second time.
 import type { Database } from 'better-sqlite3';
+import { RadfedError } from '../errors.ts';
 
 export interface Migration {
   version: number;
@@ -15,16 +16,17 @@ export interface Migration {
 }
 
 /** The database was migrated by a newer RadFed than this one: opening it could corrupt what it holds. */
-export class SchemaNewerThanCodeError extends Error {
+export class SchemaNewerThanCodeError extends RadfedError<'newer-schema'> {
+  override readonly name = 'SchemaNewerThanCodeError';
   constructor(
     readonly databaseVersion: number,
     readonly codeVersion: number,
   ) {
     super(
+      'newer-schema',
       `The database has schema version ${databaseVersion}, newer than this RadFed knows (${codeVersion}). ` +
         'It was last opened by a newer RadFed: update RadFed to that version or later before opening it.',
     );
-    this.name = 'SchemaNewerThanCodeError';
   }
 }
 

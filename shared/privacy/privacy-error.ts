@@ -1,13 +1,8 @@
 // Errors of the privacy accountant: a parameter that makes no sense, said in plain words.
+import { RadfedError } from '../errors.ts';
 
 export type PrivacyErrorCode = 'bad-parameter' | 'budget-exceeded';
 
-export class PrivacyError extends Error {
-  constructor(
-    readonly code: PrivacyErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'PrivacyError';
-  }
+export class PrivacyError extends RadfedError<PrivacyErrorCode> {
+  override readonly name = 'PrivacyError';
 }

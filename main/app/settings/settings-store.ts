@@ -14,15 +14,12 @@ import {
   type Settings,
 } from './setting-catalogue.ts';
 import { readSettingsLayer, type SettingsFilePaths, type SettingsLayer } from './settings-files.ts';
+import { RadfedError } from '../../../shared/errors.ts';
 
-export class SettingsError extends Error {
-  constructor(
-    readonly code: 'setting-locked' | 'unknown-setting' | 'invalid-setting' | 'settings-not-saved',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'SettingsError';
-  }
+export class SettingsError extends RadfedError<
+  'setting-locked' | 'unknown-setting' | 'invalid-setting' | 'settings-not-saved'
+> {
+  override readonly name = 'SettingsError';
 }
 
 interface Resolved {

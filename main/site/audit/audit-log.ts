@@ -4,6 +4,7 @@
 // Details must never hold a patient identifier or an input file name (file names can carry PHI).
 import { createHash } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
+import { RadfedError } from '../../../shared/errors.ts';
 import { canonicalJson, type JsonValue } from './canonical-json.ts';
 import { formatCsvField } from '../../../shared/csv-text.ts';
 
@@ -39,14 +40,8 @@ export interface AuditQuery {
 export type AuditVerification =
   { ok: true; entries: number } | { ok: false; brokenAt: number; reason: string };
 
-export class AuditError extends Error {
-  constructor(
-    readonly code: 'bad-event' | 'bad-query',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'AuditError';
-  }
+export class AuditError extends RadfedError<'bad-event' | 'bad-query'> {
+  override readonly name = 'AuditError';
 }
 
 export const AUDIT_GENESIS_HASH = '0'.repeat(64);

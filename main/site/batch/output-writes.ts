@@ -30,26 +30,21 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
+import { RadfedError } from '../../../shared/errors.ts';
 
 /** The suffix of a file being written; a finished file is renamed without it. */
 export const PARTIAL_SUFFIX = '.partial';
 
 /** Errors that stop a whole run: the output cannot be written, so going on would lose work. */
-export class OutputWriteError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'OutputWriteError';
-  }
+export class OutputWriteError extends RadfedError<string> {
+  override readonly name = 'OutputWriteError';
 }
 
 /** The source changed or vanished between reading its header and copying it: that file is not released. */
-export class SourceChangedError extends Error {
-  constructor(readonly code: string) {
-    super(`the file changed or disappeared while it was read (${code}); run again once it is complete`);
-    this.name = 'SourceChangedError';
+export class SourceChangedError extends RadfedError {
+  override readonly name = 'SourceChangedError';
+  constructor(code: string) {
+    super(code, `the file changed or disappeared while it was read (${code}); run again once it is complete`);
   }
 }
 

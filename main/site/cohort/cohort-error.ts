@@ -1,5 +1,6 @@
 // Errors of the cohort room, each with a code and a message that says what to do. Messages never
 // quote a value from a labels file (it may hold accession numbers); they name lines and columns.
+import { RadfedError } from '../../../shared/errors.ts';
 export type CohortErrorCode =
   | 'bad-task'
   | 'task-exists'
@@ -10,13 +11,6 @@ export type CohortErrorCode =
   | 'bad-csv'
   | 'bad-columns';
 
-export class CohortError extends Error {
-  constructor(
-    readonly code: CohortErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'CohortError';
-  }
+export class CohortError extends RadfedError<CohortErrorCode> {
+  override readonly name = 'CohortError';
 }

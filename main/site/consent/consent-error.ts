@@ -1,5 +1,6 @@
 // Typed errors of the consent register. Messages say what went wrong and what to do, and never quote
 // a value from a consent file: a shifted column would put a patient ID where a status should be.
+import { RadfedError } from '../../../shared/errors.ts';
 
 export type ConsentErrorCode =
   | 'bad-csv'
@@ -19,14 +20,14 @@ export interface CsvProblem {
 
 const SHOWN_PROBLEMS = 25;
 
-export class ConsentError extends Error {
+export class ConsentError extends RadfedError<ConsentErrorCode> {
+  override readonly name = 'ConsentError';
   constructor(
-    readonly code: ConsentErrorCode,
+    code: ConsentErrorCode,
     message: string,
     readonly problems: readonly CsvProblem[] = [],
   ) {
-    super(problems.length > 0 ? `${message}\n${describeProblems(problems)}` : message);
-    this.name = 'ConsentError';
+    super(code, problems.length > 0 ? `${message}\n${describeProblems(problems)}` : message);
   }
 }
 

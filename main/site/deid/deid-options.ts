@@ -1,5 +1,6 @@
 // The PS3.15 Annex E options a site may choose on top of the Basic Application Level
 // Confidentiality Profile (PS3.15 E.3), and the Table E.1-1 column each one reads.
+import { RadfedError } from '../../../shared/errors.ts';
 
 export const DEID_OPTIONS = [
   'retain-safe-private',
@@ -32,14 +33,8 @@ export const OPTION_COLUMN: Readonly<Record<DeidOption, string>> = {
 
 export type DeidSettingsErrorCode = 'unknown-option' | 'conflicting-options' | 'weak-secret';
 
-export class DeidSettingsError extends Error {
+export class DeidSettingsError extends RadfedError<DeidSettingsErrorCode> {
   override readonly name = 'DeidSettingsError';
-  constructor(
-    readonly code: DeidSettingsErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 const isDeidOption = (name: string): name is DeidOption => (DEID_OPTIONS as readonly string[]).includes(name);

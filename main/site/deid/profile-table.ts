@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { Tag } from '../dicom/model.ts';
 import { DEID_OPTIONS, OPTION_COLUMN, type DeidOption } from './deid-options.ts';
+import { RadfedError } from '../../../shared/errors.ts';
 
 export const ACTION_CODES = ['D', 'Z', 'X', 'K', 'C', 'U', 'Z/D', 'X/Z', 'X/D', 'X/Z/D', 'X/Z/U*'] as const;
 export type ActionCode = (typeof ACTION_CODES)[number];
@@ -35,9 +36,11 @@ export interface SafePrivateRow {
   meaning: string;
 }
 
-export class ProfileDataError extends Error {
+export class ProfileDataError extends RadfedError<'bad-profile-data'> {
   override readonly name = 'ProfileDataError';
-  readonly code = 'bad-profile-data';
+  constructor(message: string) {
+    super('bad-profile-data', message);
+  }
 }
 
 const dataUrl = (file: string): URL => new URL(`./data/${file}`, import.meta.url);

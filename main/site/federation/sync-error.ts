@@ -1,5 +1,6 @@
 // Errors of the site's side of the federation. Each message says what went wrong and what to do; none
 // names a patient, a file of the research store or a key.
+import { RadfedError } from '../../../shared/errors.ts';
 
 export type SyncErrorCode =
   | 'not-enrolled'
@@ -13,13 +14,6 @@ export type SyncErrorCode =
   | 'privacy-budget-reached'
   | 'cancelled';
 
-export class SyncError extends Error {
-  constructor(
-    readonly code: SyncErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'SyncError';
-  }
+export class SyncError extends RadfedError<SyncErrorCode> {
+  override readonly name = 'SyncError';
 }

@@ -7,6 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HeldAction, HeldQueueFile, HeldKind } from '../../../shared/ipc/held-view.ts';
 import type { IngestSite } from '../ingest/index.ts';
+import { RadfedError } from '../../../shared/errors.ts';
 
 /** A held row as the review needs it (not exported beyond this room: it holds the input's hash). */
 export interface HeldRow {
@@ -23,19 +24,10 @@ export interface HeldRow {
 /** Part of the reason of an image the held-file policy cleaned at ingest for a person to check. */
 export const CLEANED_FOR_REVIEW = 'cleaned automatically, waiting for a person to check the picture';
 
-export class HeldFileError extends Error {
-  constructor(
-    readonly code:
-      | 'held-not-found'
-      | 'held-action-not-allowed'
-      | 'held-copy-missing'
-      | 'held-name-required'
-      | 'held-too-large',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'HeldFileError';
-  }
+export class HeldFileError extends RadfedError<
+  'held-not-found' | 'held-action-not-allowed' | 'held-copy-missing' | 'held-name-required' | 'held-too-large'
+> {
+  override readonly name = 'HeldFileError';
 }
 
 const SELECT = `SELECT id, input_sha256 AS inputSha256, reason, quarantine_name AS quarantineName,

@@ -3,6 +3,7 @@
 // and release what reads clean, or clean them at ingest and still ask a person before release.
 import type { HeldFilePolicy } from '../../../shared/ipc/held-view.ts';
 import { AuditLog } from '../audit/index.ts';
+import { RadfedError } from '../../../shared/errors.ts';
 import { readSiteConfig, writeSiteConfig, type SiteConfig } from '../store/index.ts';
 import type { IngestSite } from '../ingest/index.ts';
 
@@ -21,13 +22,13 @@ export function currentHeldFilePolicy(site: IngestSite): HeldFilePolicy {
   }
 }
 
-export class HeldPolicyLockedError extends Error {
-  readonly code = 'setting-locked';
+export class HeldPolicyLockedError extends RadfedError<'setting-locked'> {
+  override readonly name = 'HeldPolicyLockedError';
   constructor() {
     super(
+      'setting-locked',
       'What RadFed does with images that may have text in the picture is locked by your IT department on this computer, so it cannot be changed here. Nothing was changed; ask IT if it needs a different value.',
     );
-    this.name = 'HeldPolicyLockedError';
   }
 }
 

@@ -1,9 +1,7 @@
-export class IngestError extends Error {
-  constructor(
-    readonly code: 'input-not-found' | 'input-inside-site' | 'input-unreadable' | 'unusable-identifier',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'IngestError';
-  }
+import { RadfedError } from '../../../shared/errors.ts';
+
+export class IngestError extends RadfedError<
+  'input-not-found' | 'input-inside-site' | 'input-unreadable' | 'unusable-identifier'
+> {
+  override readonly name = 'IngestError';
 }

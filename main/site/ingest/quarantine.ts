@@ -10,6 +10,7 @@
 // left by a process that is gone, and `cleanQuarantine` removes it.
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, renameSync, unlinkSync, type Dirent } from 'node:fs';
+import { RadfedError } from '../../../shared/errors.ts';
 import { open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { currentOwner, isOwnerAlive } from './ingest-owner.ts';
@@ -19,10 +20,11 @@ const IN_FLIGHT = /^([0-9a-f-]{36})\.(.+)\.ingesting$/;
 const PIECE = 1024 * 1024;
 
 /** The operator's file could not be read while copying it (as opposed to the quarantine being unwritable). */
-export class SourceReadError extends Error {
-  constructor(readonly code: string) {
-    super(`The file could not be read (${code}).`);
-    this.name = 'SourceReadError';
+export class SourceReadError extends RadfedError {
+  override readonly name = 'SourceReadError';
+  /** `code` is what the system said (ENOENT, EACCES…): the only detail, as the path may name a patient. */
+  constructor(code: string) {
+    super(code, `The file could not be read (${code}).`);
   }
 }
 

@@ -28,6 +28,7 @@ import { InstanceReceiver } from './instance-receiver.ts';
 import { connectionCap, DEFAULT_LIMITS, type ReceiverLimits } from './receiver-limits.ts';
 import type { ReceiverEvent } from './receiver-events.ts';
 import { StoreScp, type AssociationRefusal, type AssociationRequest } from './store-scp.ts';
+import { RadfedError } from '../../../shared/errors.ts';
 
 // The library's own log prints every command with its SOP Instance UID: keep it quiet.
 dimse.log.setLevel('silent');
@@ -43,14 +44,8 @@ export interface DicomReceiverOptions {
   onEvent?(event: ReceiverEvent): void;
 }
 
-export class ReceiverError extends Error {
-  constructor(
-    readonly code: 'port-in-use' | 'cannot-listen' | 'already-started',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ReceiverError';
-  }
+export class ReceiverError extends RadfedError<'port-in-use' | 'cannot-listen' | 'already-started'> {
+  override readonly name = 'ReceiverError';
 }
 
 export class DicomReceiver {

@@ -5,17 +5,12 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AtomicWriteError, writeFileAtomically } from '../../../shared/node/index.ts';
+import { RadfedError } from '../../../shared/errors.ts';
 
 export const SITE_SECRET_BYTES = 32;
 
-export class SiteSecretError extends Error {
-  constructor(
-    readonly code: 'unreadable' | 'wrong-size' | 'too-open',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'SiteSecretError';
-  }
+export class SiteSecretError extends RadfedError<'unreadable' | 'wrong-size' | 'too-open'> {
+  override readonly name = 'SiteSecretError';
 }
 
 /** Reads the secret at `path`, or creates it (32 random bytes, mode 0600) when the file does not exist. */

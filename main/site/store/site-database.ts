@@ -10,18 +10,12 @@
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import { applyMigrations, LATEST_SCHEMA_VERSION, schemaVersion } from './migrations.ts';
+import { RadfedError } from '../../../shared/errors.ts';
 
 export type SiteDatabase = SqliteDatabase;
 
-export class SiteDatabaseError extends Error {
-  constructor(
-    readonly code: 'cannot-open' | 'newer-schema' | 'migration-failed',
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'SiteDatabaseError';
-  }
+export class SiteDatabaseError extends RadfedError<'cannot-open' | 'newer-schema' | 'migration-failed'> {
+  override readonly name = 'SiteDatabaseError';
 }
 
 const BUSY_TIMEOUT_MS = 10_000;

@@ -15,6 +15,7 @@ import { AuditLog, commandActor } from '../audit/index.ts';
 import { openSiteDatabase, type SiteDatabase } from './site-database.ts';
 import { LATEST_SCHEMA_VERSION } from './migrations.ts';
 import { SITE_CONFIG_VERSION, SiteConfigSchema, type SiteConfig } from './site-config.ts';
+import { RadfedError } from '../../../shared/errors.ts';
 
 export interface SitePaths {
   directory: string;
@@ -34,21 +35,16 @@ export interface Site {
   database: SiteDatabase;
 }
 
-export class SiteError extends Error {
-  constructor(
-    readonly code:
-      | 'site-exists'
-      | 'folder-not-empty'
-      | 'not-a-site'
-      | 'bad-config'
-      | 'newer-version'
-      | 'bad-name'
-      | 'bad-consent-policy',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'SiteError';
-  }
+export class SiteError extends RadfedError<
+  | 'site-exists'
+  | 'folder-not-empty'
+  | 'not-a-site'
+  | 'bad-config'
+  | 'newer-version'
+  | 'bad-name'
+  | 'bad-consent-policy'
+> {
+  override readonly name = 'SiteError';
 }
 
 export interface InitSiteOptions {

@@ -10,6 +10,7 @@ import { NoiseTable } from './noise-table.ts';
 import type { RadiographStyle } from './radiograph-style.ts';
 import { addPatientAndStudy } from './phi-attributes.ts';
 import { planRun, type SitePlan, type StudyKind } from './study-plan.ts';
+import { RadfedError } from '../../../shared/errors.ts';
 
 /** Label values in the labels CSV: the finding (a lung nodule) or none. */
 export const SYNTH_LABELS = { positive: 'nodule', negative: 'normal' } as const;
@@ -78,14 +79,8 @@ export interface SynthResult {
   };
 }
 
-export class SynthError extends Error {
+export class SynthError extends RadfedError<'invalid-option' | 'out-not-empty'> {
   override readonly name = 'SynthError';
-  constructor(
-    readonly code: 'invalid-option' | 'out-not-empty',
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** Files being written at once: enough to keep the disk busy, few enough to bound memory. */

@@ -1,5 +1,6 @@
 // Typed errors of the training engine. Messages name files by their position in the cohort or by
 // their cache key, never by a value read from a DICOM file, so no patient identifier reaches a log.
+import { RadfedError } from '../../../shared/errors.ts';
 
 export type TrainErrorCode =
   | 'backend-unavailable'
@@ -11,13 +12,6 @@ export type TrainErrorCode =
   | 'cancelled'
   | 'empty-cohort';
 
-export class TrainError extends Error {
+export class TrainError extends RadfedError<TrainErrorCode> {
   override readonly name = 'TrainError';
-  constructor(
-    readonly code: TrainErrorCode,
-    message: string,
-    options?: { cause: unknown },
-  ) {
-    super(message, options);
-  }
 }

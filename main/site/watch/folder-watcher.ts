@@ -22,6 +22,7 @@ import {
 } from '../ingest/index.ts';
 import { removeEmptyFolders, scanFolder } from './folder-scan.ts';
 import { SettleTracker, type FileObservation } from './settle-tracker.ts';
+import { RadfedError } from '../../../shared/errors.ts';
 
 /** After a failure of the site itself (disk full, database), wait this long before trying again. */
 const STALL_PAUSE_MS = 30_000;
@@ -45,14 +46,8 @@ export interface FolderWatcherOptions {
   onEvent?(event: WatchEvent): void;
 }
 
-export class WatchError extends Error {
-  constructor(
-    readonly code: 'folder-not-found' | 'folder-inside-site',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'WatchError';
-  }
+export class WatchError extends RadfedError<'folder-not-found' | 'folder-inside-site'> {
+  override readonly name = 'WatchError';
 }
 
 export class FolderWatcher {

@@ -6,7 +6,9 @@
 import {
   anotherRoundFits,
   budgetView,
+  dpUnit,
   formatEpsilon,
+  patientDpStepsPerRound,
   privacySpentAfter,
   secureAggregationOn,
   type PrivacyBudgetView,
@@ -38,7 +40,7 @@ export function recordPrivacySpent(ctx: HubContext, taskId: string, definition: 
   const recorded = new Set(ctx.store.privacy.ledger(taskId).map((row) => row.round));
   roundsCounted(ctx, taskId, definition).forEach((round, index) => {
     if (recorded.has(round.number)) return;
-    const spent = privacySpentAfter(dp, index + 1);
+    const spent = privacySpentAfter(definition, index + 1);
     ctx.store.privacy.record({
       task_id: taskId,
       round: round.number,
@@ -61,8 +63,8 @@ export function endTaskIfBudgetReached(ctx: HubContext, taskId: string, definiti
   return ctx.store.transaction(() => {
     recordPrivacySpent(ctx, taskId, definition);
     const counted = roundsCounted(ctx, taskId, definition).length;
-    if (anotherRoundFits(dp, counted)) return false;
-    const spent = privacySpentAfter(dp, counted);
+    if (anotherRoundFits(definition, counted)) return false;
+    const spent = privacySpentAfter(definition, counted);
     ctx.store.tasks.endTask(
       taskId,
       'completed',
@@ -80,9 +82,8 @@ export function privacyBudgetOf(
   taskId: string,
   definition: TaskDefinition,
 ): PrivacyBudgetView | null {
-  const dp = definition.privacy.differentialPrivacy;
-  if (!dp) return null;
-  return budgetView(dp, roundsCounted(ctx, taskId, definition).length);
+  if (!definition.privacy.differentialPrivacy) return null;
+  return budgetView(definition, roundsCounted(ctx, taskId, definition).length);
 }
 
 /** The model card's privacy section: settings, ε spent by the rounds behind this model, the ledger. */
@@ -123,9 +124,26 @@ export function modelCardPrivacy(
       recordedAt: row.recorded_at,
     })),
     statement:
-      `${transport}${masking} Differential privacy (DP-FedAvg): each site\u2019s update was clipped to L2 norm ` +
-      `${dp.clipNorm} and carried Gaussian noise with multiplier ${dp.noiseMultiplier}. This model satisfies ` +
-      `(\u03b5 = ${formatEpsilon(epsilon)}, \u03b4 = ${dp.budget.delta}) differential privacy at the site level ` +
+      `${transport}${masking} ${mechanismSentence(definition)} This model satisfies ` +
+      `(\u03b5 = ${formatEpsilon(epsilon)}, \u03b4 = ${dp.budget.delta}) differential privacy at the ${dpUnit(dp)} level ` +
       `(budget \u03b5 = ${dp.budget.epsilon}), by the RDP accountant over ${spent?.rounds_counted ?? 0} round(s).`,
   };
+}
+
+/** How the noise was added, for the model card. */
+function mechanismSentence(definition: TaskDefinition): string {
+  const dp = definition.privacy.differentialPrivacy;
+  if (!dp) return '';
+  if (dp.unit === 'patient') {
+    return (
+      `Differential privacy (patient-level DP-SGD): at each of ${patientDpStepsPerRound(definition)} training steps ` +
+      `per round, each patient was in a site\u2019s batch with probability ${dp.samplingRate}, the gradient of all of a ` +
+      `patient\u2019s images was clipped to L2 norm ${dp.l2NormClip}, and Gaussian noise with multiplier ` +
+      `${dp.noiseMultiplier} was added to the batch\u2019s sum.`
+    );
+  }
+  return (
+    `Differential privacy (DP-FedAvg): each site\u2019s update was clipped to L2 norm ${dp.clipNorm} and carried ` +
+    `Gaussian noise with multiplier ${dp.noiseMultiplier}.`
+  );
 }

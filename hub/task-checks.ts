@@ -47,7 +47,7 @@ export function describeTaskProblems(problems: readonly TaskProblem[]): string {
 export function privacyBudgetWarning(task: TaskDefinition): string | null {
   const dp = task.privacy.differentialPrivacy;
   if (!dp) return null;
-  const allowed = privacySpentAfter(dp, 0).roundsAllowed;
+  const allowed = privacySpentAfter(task, 0).roundsAllowed;
   if (!Number.isFinite(allowed) || allowed >= task.rounds) return null;
   return (
     `The privacy budget ε=${formatEpsilon(dp.budget.epsilon)} is spent after about ${allowed} of ${task.rounds} rounds; ` +

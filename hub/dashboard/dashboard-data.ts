@@ -285,13 +285,21 @@ export function privacySummary(definition: TaskDefinition, publishedRounds: numb
       ? "on: the hub learns only the sum of the sites' updates"
       : 'off: updates are encrypted to the hub, not masked';
   if (!dp) return { secureAggregation, differentialPrivacy: null, budget: null, warning: null };
-  const spent = privacySpentAfter(dp, publishedRounds);
+  const spent = privacySpentAfter(definition, publishedRounds);
   return {
     secureAggregation,
-    differentialPrivacy: [
-      { label: 'Clipping norm (C)', value: String(dp.clipNorm) },
-      { label: 'Noise multiplier (z)', value: String(dp.noiseMultiplier) },
-    ],
+    differentialPrivacy:
+      dp.unit === 'patient'
+        ? [
+            { label: 'Protected unit', value: 'each patient (DP-SGD at every site)' },
+            { label: "Clipping norm of a patient's gradient (C)", value: String(dp.l2NormClip) },
+            { label: 'Noise multiplier (σ)', value: String(dp.noiseMultiplier) },
+            { label: 'Sampling rate per step (q)', value: String(dp.samplingRate) },
+          ]
+        : [
+            { label: 'Clipping norm (C)', value: String(dp.clipNorm) },
+            { label: 'Noise multiplier (z)', value: String(dp.noiseMultiplier) },
+          ],
     budget: {
       spent: formatEpsilon(spent.epsilon),
       total: formatEpsilon(dp.budget.epsilon),

@@ -52,6 +52,6 @@ export function describeDemoPrivacy(privacy: DemoPrivacy): string {
 export function epsilonSpent(definition: TaskDefinition, publishedRounds: number): string | null {
   const dp = definition.privacy.differentialPrivacy;
   if (!dp) return null;
-  const spent = privacySpentAfter(dp, publishedRounds);
+  const spent = privacySpentAfter(definition, publishedRounds);
   return `ε = ${formatEpsilon(spent.epsilon)} at δ = ${dp.budget.delta} after ${publishedRounds} rounds`;
 }

@@ -6,15 +6,21 @@
 // and its noise spends privacy too. For the whole round to be the Gaussian mechanism with the task's
 // noise multiplier z (what the accountant counts), the update itself carries the larger
 //   z_Δ = (z⁻² − (2σ_b)⁻²)^(−1/2)        (Andrew et al., Theorem 1).
-import type { DpFedAvgSettings } from './differential-privacy-settings.ts';
+import type {
+  AdaptiveClippingSettings,
+  DpFedAvgSettings,
+  DpSettings,
+} from './differential-privacy-settings.ts';
 import type { NamedTensor } from './tensors.ts';
 
 /** The extra tensor that carries the noised bit inside a sealed update (without secure aggregation). */
 export const CLIP_BIT_TENSOR = 'radfed/clip-bit';
 
-/** Whether the task adapts its clip norm. */
-export function adaptiveClippingOn(dp: DpFedAvgSettings | null | undefined): boolean {
-  return Boolean(dp?.adaptiveClipping);
+/** Whether the task adapts its clip norm (DP-FedAvg only: patient-level DP clips no update). */
+export function adaptiveClippingOn(
+  dp: DpSettings | null | undefined,
+): dp is DpFedAvgSettings & { adaptiveClipping: AdaptiveClippingSettings } {
+  return dp !== null && dp !== undefined && dp.unit !== 'patient' && Boolean(dp.adaptiveClipping);
 }
 
 /** The update's noise multiplier: z without adaptive clipping, z_Δ with it. */

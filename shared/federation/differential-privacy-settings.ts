@@ -1,7 +1,14 @@
-// Differential privacy settings of a task: DP-FedAvg (McMahan et al. 2018) with a budget. null is off.
-// Each site clips its update (the change to the global model) to L2 norm clipNorm and adds Gaussian
-// noise so that the sum over sites carries N(0, (noiseMultiplier·clipNorm)²). The guarantee is at the
-// site level: the released models hardly depend on whether any one site (all its patients) took part.
+// Differential privacy settings of a task, in one of two units (null is off):
+// - unit 'patient' (patient-level DP-SGD, Abadi et al. 2016, the documented mode for a few hospitals):
+//   at every training step of a site each patient is in the batch with probability q (Poisson
+//   sampling), the gradient of all that patient's images in the step, summed, is clipped to L2 norm
+//   l2NormClip, and Gaussian noise of std noiseMultiplier·l2NormClip is added to the batch's sum. The
+//   released models hardly depend on whether any one patient (all their images) took part.
+// - unit 'site' or absent (DP-FedAvg, McMahan et al. 2018, for federations of many sites): each site
+//   clips its update (the change to the global model) to L2 norm clipNorm and adds Gaussian noise so
+//   that the sum over sites carries N(0, (noiseMultiplier·clipNorm)²). The guarantee is at the site
+//   level: the released models hardly depend on whether any one site (all its patients) took part.
+// docs/differential-privacy.md says which to choose.
 import { z } from 'zod';
 import { epsilonSpent } from '../privacy/index.ts';
 
@@ -12,6 +19,10 @@ export const privacyBudgetSchema = z.object({
   delta: z.number().positive().max(0.1),
 });
 
+/**
+ * The older per-microbatch DP-SGD option inside DP-FedAvg. Still parsed so that existing tasks keep
+ * working, but its noise is not accounted for per patient: for patient-level privacy use unit 'patient'.
+ */
 export const dpSgdSchema = z.object({
   /** Each microbatch's gradient is scaled down to at most this L2 norm. */
   l2NormClip: z.number().positive().max(1e6),
@@ -36,6 +47,8 @@ export const adaptiveClippingSchema = z.object({
 
 export const dpFedAvgSchema = z
   .object({
+    /** Site-level DP; absent in tasks written before the patient unit existed, which mean the same. */
+    unit: z.literal('site').optional(),
     /** C: each site's update is scaled down to at most this L2 norm (the first round's, with adaptive clipping). */
     clipNorm: z.number().positive().max(1e6),
     /** z: the noise standard deviation of the sum is z·C. More noise, less ε spent per round. */
@@ -74,9 +87,48 @@ export const dpFedAvgSchema = z
     }
   });
 
-export const differentialPrivacySchema = dpFedAvgSchema.nullable().default(null);
+/**
+ * Patient-level DP-SGD at each site. A site runs ceil(localEpochs / samplingRate) steps per round
+ * (patientDpStepsPerRound in privacy-accounting.ts), so that each patient is expected in localEpochs
+ * batches a round, and the accountant counts the Poisson-subsampled Gaussian (q, σ) over all steps.
+ * The task's input may leave noiseMultiplier out: the hub then calibrates it from the budget when it
+ * creates the task (hub/privacy-checks.ts) and stores it in the definition every site receives.
+ */
+export const patientDpSgdSchema = z.object({
+  unit: z.literal('patient'),
+  /** Each patient's gradient (all of that patient's images in the step, summed) is clipped to this L2 norm. */
+  l2NormClip: z.number().positive().max(1e6),
+  /** σ: the noise std added to each step's summed gradient, in units of l2NormClip. */
+  noiseMultiplier: z.number().positive().max(1000),
+  /** q: each patient is in each step's batch with probability q (Poisson); expected batch q × patients. */
+  samplingRate: z.number().positive().max(1),
+  budget: privacyBudgetSchema,
+});
+
+export const differentialPrivacySchema = z
+  .discriminatedUnion('unit', [patientDpSgdSchema, dpFedAvgSchema])
+  .nullable()
+  .default(null);
 export type DifferentialPrivacySettings = z.infer<typeof differentialPrivacySchema>;
 export type DpFedAvgSettings = z.infer<typeof dpFedAvgSchema>;
+export type PatientDpSgdSettings = z.infer<typeof patientDpSgdSchema>;
+/** Any one of the DP modes (not null). */
+export type DpSettings = DpFedAvgSettings | PatientDpSgdSettings;
 export type AdaptiveClippingSettings = z.infer<typeof adaptiveClippingSchema>;
 export type DpSgdSettings = z.infer<typeof dpSgdSchema>;
 export type PrivacyBudgetSettings = z.infer<typeof privacyBudgetSchema>;
+
+/** The protected unit of a task's DP settings (site when the settings predate the unit field). */
+export function dpUnit(dp: DpSettings): 'patient' | 'site' {
+  return dp.unit === 'patient' ? 'patient' : 'site';
+}
+
+/** The settings when they are patient-level DP-SGD, else null. */
+export function patientLevelDp(dp: DpSettings | null | undefined): PatientDpSgdSettings | null {
+  return dp?.unit === 'patient' ? dp : null;
+}
+
+/** The settings when they are site-level DP-FedAvg (update clipping and noise), else null. */
+export function siteLevelDp(dp: DpSettings | null | undefined): DpFedAvgSettings | null {
+  return dp && dp.unit !== 'patient' ? dp : null;
+}

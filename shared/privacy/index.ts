@@ -12,3 +12,18 @@ export {
 export { checkDelta, epsilonAtOrder, epsilonFromRdp, type EpsilonAtOrder } from './conversion.ts';
 export { epsilonSpent, roundsWithinBudget, type PrivacyBudget } from './budget.ts';
 export { cryptoGaussian, type GaussianSource } from './gaussian-noise.ts';
+export {
+  calibrateNoiseMultiplier,
+  MAX_NOISE_MULTIPLIER,
+  MIN_NOISE_MULTIPLIER,
+  type CalibrationInput,
+} from './calibration.ts';
+export {
+  fewestPatientsFor,
+  hopelessNoiseReason,
+  NOISE_TO_SIGNAL_BANDS,
+  NOISE_TO_SIGNAL_REFUSED,
+  noiseToSignal,
+  type NoiseCost,
+  type NoiseToSignal,
+} from './noise-to-signal.ts';

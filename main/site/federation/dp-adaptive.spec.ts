@@ -2,7 +2,11 @@
 // update noise at z_Δ·C, and reports its centred bit with its share of the bit noise.
 import { describe, expect, it } from 'vitest';
 import { testTask } from '../../../hub/testing/test-hub.ts';
-import { taskDefinitionSchema, updateNoiseMultiplier } from '../../../shared/federation/index.ts';
+import {
+  siteLevelDp,
+  taskDefinitionSchema,
+  updateNoiseMultiplier,
+} from '../../../shared/federation/index.ts';
 import { l2Norm } from './dp-clip.ts';
 import { applyDpFedAvg } from './dp-fedavg.ts';
 
@@ -32,8 +36,10 @@ describe('adaptive clipping at the site', () => {
 
   it('noise: z_Δ·C on the update and σ_b on the bit, each shared over the quorum with secure aggregation', () => {
     const zDelta = updateNoiseMultiplier(
-      taskDefinitionSchema.parse(testTask({ privacy: { differentialPrivacy: dp } })).privacy
-        .differentialPrivacy!,
+      siteLevelDp(
+        taskDefinitionSchema.parse(testTask({ privacy: { differentialPrivacy: dp } })).privacy
+          .differentialPrivacy,
+      )!,
     );
     const plain = applyDpFedAvg(update(0), definition(false), ones, 2);
     expect(plain.report?.noiseStd).toBeCloseTo(zDelta * 2, 10);

@@ -1,5 +1,6 @@
 // The site's own count of its differential-privacy budget. The site does not take the hub's word for
-// it: each update it sent under a task with DP-FedAvg counts as one release of its data (even in a
+// it: each update it sent under a task with differential privacy counts as one round of releases of its
+// data (DP-FedAvg: one noised update; patient-level DP-SGD: that round's noised training steps) (even in a
 // round that later failed; more cautious than the hub, which may not count those), and the site
 // refuses to train a round that would take it past the task's ε.
 import {
@@ -25,8 +26,7 @@ export function siteBudgetView(
   definition: TaskDefinition,
   state: Pick<TaskState, 'history'>,
 ): PrivacyBudgetView | null {
-  const dp = definition.privacy.differentialPrivacy;
-  return dp ? budgetView(dp, updatesSent(state)) : null;
+  return definition.privacy.differentialPrivacy ? budgetView(definition, updatesSent(state)) : null;
 }
 
 /** Throws when one more update would take this site past the task's privacy budget. */
@@ -37,8 +37,8 @@ export function assertBudgetAllowsAnotherUpdate(
   const dp = definition.privacy.differentialPrivacy;
   if (!dp) return;
   const sent = updatesSent(state);
-  if (anotherRoundFits(dp, sent)) return;
-  const spent = privacySpentAfter(dp, sent).epsilon;
+  if (anotherRoundFits(definition, sent)) return;
+  const spent = privacySpentAfter(definition, sent).epsilon;
   throw new SyncError(
     'privacy-budget-reached',
     `This site has spent its privacy budget for the task: ${sent} update${sent === 1 ? '' : 's'} sent spent ` +

@@ -14,7 +14,7 @@ const dp = { clipNorm: 1, noiseMultiplier: 4, budget: { epsilon: 1.6, delta: 1e-
 function summary(privacy: object, spentRounds: number | null): string {
   const view = testTaskView({ quorum: 3, privacy: privacy as TaskDefinitionInput['privacy'] });
   const settings = view.definition.privacy.differentialPrivacy;
-  view.privacyBudget = settings && spentRounds !== null ? budgetView(settings, spentRounds) : null;
+  view.privacyBudget = settings && spentRounds !== null ? budgetView(view.definition, spentRounds) : null;
   return describeTask({ view, hubUrl: 'https://hub.test', modelValues: 1000, cohort: null }).join('\n');
 }
 

@@ -1,10 +1,17 @@
 // Differential privacy in plain words, for the operator approving a task and for the privacy officer.
 import {
   formatEpsilon,
+  patientDpStepsPerRound,
+  type PatientDpSgdSettings,
   type PrivacyBudgetView,
   type TaskDefinition,
 } from '../../../shared/federation/index.ts';
-import { epsilonSpent } from '../../../shared/privacy/index.ts';
+import {
+  epsilonSpent,
+  fewestPatientsFor,
+  NOISE_TO_SIGNAL_REFUSED,
+  noiseToSignal,
+} from '../../../shared/privacy/index.ts';
 import { noiseShare } from './dp-fedavg.ts';
 
 /** Lines for a task summary; `spent` is the hub's (or this site's) count when known. */
@@ -13,11 +20,14 @@ export function describeDifferentialPrivacy(
   spent: PrivacyBudgetView | null | undefined,
   /** This site's training images, for the per-image guarantee of DP-SGD (null when unknown). */
   trainImages: number | null = null,
+  /** This site's training patients, for patient-level DP's noise against the signal (null when unknown). */
+  patients: number | null = null,
 ): string[] {
   const dp = definition.privacy.differentialPrivacy;
   if (!dp) {
     return ['  No differential privacy: the updates carry no noise, and no privacy budget is counted.'];
   }
+  if (dp.unit === 'patient') return describePatientDp(definition, dp, spent, patients);
   const { std, shares } = noiseShare(definition);
   const odds = Math.exp(dp.budget.epsilon);
   const lines = [
@@ -27,8 +37,7 @@ export function describeDifferentialPrivacy(
       'Every site is given the same weight, so the number of training images does not leave either.',
     `  Privacy budget: \u03b5 = ${dp.budget.epsilon}, \u03b4 = ${plainNumber(dp.budget.delta)}. Whatever anyone does with the ` +
       'published models, what they can conclude about whether this site (all of its patients) took part changes ' +
-      // The factor is e^ε, said as a number a person reads ("about 2,981", not "3.0e+3").
-      `by at most a factor of ${odds < 100 ? odds.toFixed(1) : `about ${Math.round(odds).toLocaleString('en')}`}, except with probability ` +
+      `by at most a factor of ${oddsWords(odds)}, except with probability ` +
       `${plainNumber(dp.budget.delta)} (\u03b4). Smaller \u03b5 is stronger; 1 to 10 is usual for useful medical models.`,
   ];
   if (dp.dpSgd) {
@@ -52,14 +61,70 @@ export function describeDifferentialPrivacy(
         `is added at every step: this protects each image on its own, besides the site as a whole.${perImage}`,
     );
   }
-  if (spent) {
-    lines.push(
-      `  Spent so far: \u03b5 = ${formatEpsilon(spent.epsilonSpent)} over ${spent.rounds} round${spent.rounds === 1 ? '' : 's'}` +
-        `${spent.roundsAllowed !== null ? `; the budget allows ${spent.roundsAllowed} round${spent.roundsAllowed === 1 ? '' : 's'} in all` : ''}` +
-        '. When it is spent the task ends, and this site trains no further round for it.',
+  if (spent) lines.push(spentLine(spent));
+  return lines;
+}
+
+/**
+ * Patient-level DP-SGD in plain words: the unit, what ε means for a patient, σ, the expected batch,
+ * and the expected accuracy cost by the noise-to-signal rule (shared/privacy/noise-to-signal.ts).
+ */
+function describePatientDp(
+  definition: TaskDefinition,
+  dp: PatientDpSgdSettings,
+  spent: PrivacyBudgetView | null | undefined,
+  patients: number | null,
+): string[] {
+  const q = dp.samplingRate;
+  const steps = patientDpStepsPerRound(definition);
+  const batch =
+    patients !== null
+      ? `about ${(q * patients).toFixed(1)} of this site\u2019s ${patients} training patients`
+      : `a share q = ${q} of this site\u2019s training patients`;
+  const lines = [
+    '  Differential privacy at the patient level (DP-SGD inside this site\u2019s training): what is protected is each ' +
+      'patient, all of that patient\u2019s images together.',
+    `  At each of ${steps} training steps per round every patient is picked at random with probability ${q} ` +
+      `(${batch} per step), the combined gradient of all of a patient\u2019s images is scaled down to a length ` +
+      `(L2 norm) of at most ${dp.l2NormClip}, and random noise is added to the step\u2019s sum (Gaussian, noise ` +
+      `multiplier \u03c3 = ${dp.noiseMultiplier}: standard deviation ${(dp.noiseMultiplier * dp.l2NormClip).toPrecision(3)}).`,
+    `  Privacy budget: \u03b5 = ${dp.budget.epsilon}, \u03b4 = ${plainNumber(dp.budget.delta)}, for each patient. Whatever anyone ` +
+      'does with the published models, what they can conclude about whether any one patient of this site took part (or ' +
+      `about anything in that patient\u2019s images) changes by at most a factor of ${oddsWords(Math.exp(dp.budget.epsilon))}, ` +
+      `except with probability ${plainNumber(dp.budget.delta)} (\u03b4). Smaller \u03b5 is stronger; 1 to 10 is usual for useful medical models.`,
+    expectedCostLine(dp, patients),
+  ];
+  if (spent) lines.push(spentLine(spent));
+  return lines;
+}
+
+/** The expected accuracy cost by the stated rule, from this site's training patients when known. */
+function expectedCostLine(dp: PatientDpSgdSettings, patients: number | null): string {
+  const rule = `(the rule: noise on the averaged gradient \u03c3/(q\u00b7N) above ${NOISE_TO_SIGNAL_REFUSED} leaves nothing of the signal)`;
+  if (patients === null) {
+    return (
+      `  Expected accuracy cost: this site needs at least ${fewestPatientsFor(dp.noiseMultiplier, dp.samplingRate)} ` +
+      `training patients for the noise to leave a useful model ${rule}.`
     );
   }
-  return lines;
+  const measured = noiseToSignal(dp.noiseMultiplier, dp.samplingRate, patients);
+  return (
+    `  Expected accuracy cost: with ${patients} training patients here the noise on the averaged gradient is ` +
+    `${Number.isFinite(measured.ratio) ? measured.ratio.toPrecision(2) : 'all'} of the clipped signal: ${measured.words} ${rule}.`
+  );
+}
+
+function spentLine(spent: PrivacyBudgetView): string {
+  return (
+    `  Spent so far: \u03b5 = ${formatEpsilon(spent.epsilonSpent)} over ${spent.rounds} round${spent.rounds === 1 ? '' : 's'}` +
+    `${spent.roundsAllowed !== null ? `; the budget allows ${spent.roundsAllowed} round${spent.roundsAllowed === 1 ? '' : 's'} in all` : ''}` +
+    '. When it is spent the task ends, and this site trains no further round for it.'
+  );
+}
+
+/** The factor e^ε, said as a number a person reads ("about 2,981", not "3.0e+3"). */
+function oddsWords(odds: number): string {
+  return odds < 100 ? odds.toFixed(1) : `about ${Math.round(odds).toLocaleString('en')}`;
 }
 
 /** A small probability in decimals (0.0000001), never as JavaScript prints it below 1e-6 ("1e-7"). */

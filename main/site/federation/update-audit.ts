@@ -32,12 +32,12 @@ export function auditUpdateSent(
       secureAggregation: definition.privacy.secureAggregation.enabled,
       differentialPrivacy: dp
         ? {
-            clipNorm: dp.clipNorm,
+            clipNorm: dp.unit === 'patient' ? dp.l2NormClip : dp.clipNorm,
             noiseMultiplier: dp.noiseMultiplier,
             epsilonBudget: dp.budget.epsilon,
             delta: dp.budget.delta,
             // The site's own count (dp-site-budget.ts): the history already holds this update.
-            epsilonSpent: privacySpentAfter(dp, updatesSent(ctx.state)).epsilon,
+            epsilonSpent: privacySpentAfter(definition, updatesSent(ctx.state)).epsilon,
           }
         : null,
       examples: sent.examples,

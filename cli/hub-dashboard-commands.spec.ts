@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { findAccount, verifyPassword } from '../hub/dashboard/coordinator-accounts.ts';
+import { findAccount, verifyPassword } from '../hub/dashboard/index.ts';
 import { initHub } from '../hub/index.ts';
 import { registerHubDashboardCommands } from './hub-dashboard-commands.ts';
 

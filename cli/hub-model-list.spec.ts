@@ -5,9 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWeights } from '../shared/federation/index.ts';
-import { initHub, openHubContext } from '../hub/index.ts';
-import { insertModelRow, storeModelBlob } from '../hub/model-registry.ts';
-import { createTask } from '../hub/tasks.ts';
+import { createTask, initHub, insertModelRow, openHubContext, storeModelBlob } from '../hub/index.ts';
 import { testTask, testWeights } from '../hub/testing/test-hub.ts';
 import { runRadfed } from './test-cli.ts';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initHub, openHubContext } from '../hub/index.ts';
-import { definitionOf } from '../hub/tasks.ts';
+import { definitionOf } from '../hub/index.ts';
 import { testTask } from '../hub/testing/test-hub.ts';
 import { runRadfed } from './test-cli.ts';
 

@@ -4,7 +4,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { HeldActionResult, HeldQueueFile } from '../shared/ipc/held-view.ts';
+import type { HeldActionResult, HeldQueueFile } from '../shared/ipc/index.ts';
 import { AuditLog, openSiteDatabase, sitePaths } from '../main/site/index.ts';
 import { openHeldTestSite, PATIENT_ID, type HeldTestSite } from '../main/site/held/held-test-support.ts';
 import { runRadfedChild } from '../main/site/ingest/test-ingest-support.ts';

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { HeldActionResult, HeldFilePolicy, HeldQueueFile } from '../shared/ipc/held-view.ts';
+import type { HeldActionResult, HeldFilePolicy, HeldQueueFile } from '../shared/ipc/index.ts';
 import { openSite, type Site } from '../main/site/index.ts';
 import { closeBurnedInOcr } from '../main/site/burned-in/index.ts';
 import { settingsFilePaths, SettingsStore } from '../main/app/settings/index.ts';

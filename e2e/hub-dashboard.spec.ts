@@ -9,7 +9,7 @@ import {
   SITE_NAMES,
   type FederatedHub,
 } from '../hub/dashboard/testing/federated-hub.ts';
-import { createTask } from '../hub/tasks.ts';
+import { createTask } from '../hub/index.ts';
 import { testTask } from '../hub/testing/test-hub.ts';
 import { HubRequestError } from '../shared/federation/index.ts';
 import { HubDashboardPage } from './pages/hub-dashboard-page.ts';

@@ -9,7 +9,7 @@ import { TrainingDataPage } from './pages/training-data-page.ts';
 import { TrainingPage } from './pages/training-page.ts';
 import { expect, test } from './fixtures/site-journey.ts';
 import { HubDashboardPage } from './pages/hub-dashboard-page.ts';
-import { setCoordinatorPassword } from '../hub/dashboard/coordinator-accounts.ts';
+import { setCoordinatorPassword } from '../hub/dashboard/index.ts';
 import { TEST_SCRYPT_COST } from '../hub/dashboard/testing/dashboard-client.ts';
 
 const COORDINATOR = 'coordinator';

@@ -18,7 +18,7 @@ import {
   type SiteEnrollment,
 } from '../shared/federation/index.ts';
 import { CLIP_BIT_SCALE, decodeMaskedInput } from '../shared/federation/secagg/index.ts';
-import { sealUpdateToDisk, sendSealedUpdate } from '../main/site/federation/update-upload.ts';
+import { sealUpdateToDisk, sendSealedUpdate } from '../main/site/federation/index.ts';
 import { startHub, type RunningHub } from './server/start-hub.ts';
 import { createTask } from './tasks.ts';
 import { SecureTestSite } from './testing/secure-test-site.ts';

@@ -14,7 +14,14 @@ export { startHub, type RunningHub, type StartHubOptions } from './server/start-
 export { createEnrollmentToken, removeSite, revokeEnrollmentToken, type CreatedToken } from './enrollment.ts';
 export { createTask, definitionOf, findTask, parseTaskDefinition, stopTask, taskView } from './tasks.ts';
 export { advanceAllTasks, advanceTask, MAX_CONSECUTIVE_FAILED_ROUNDS, type RoundEvent } from './rounds.ts';
-export { aggregateEvaluations, bestModelVersion, findModel, modelMeta } from './model-registry.ts';
+export {
+  aggregateEvaluations,
+  bestModelVersion,
+  findModel,
+  insertModelRow,
+  modelMeta,
+  storeModelBlob,
+} from './model-registry.ts';
 export {
   checkTaskDefinition,
   describeTaskProblems,

@@ -4,7 +4,7 @@
 // the best model version by the federated evaluation.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HubRequestError, hubPaths, type HubClient } from '../shared/federation/index.ts';
-import { siteSummaries, taskDetail } from './dashboard/dashboard-data.ts';
+import { siteSummaries, taskDetail } from './dashboard/index.ts';
 import { removeSite } from './enrollment.ts';
 import { bestModelVersion } from './model-registry.ts';
 import { junkSignatureHeaders, sendRaw } from './server/testing/raw-sender.ts';

@@ -3,8 +3,7 @@
 // in the task's history and model card.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWeights, type HubClient } from '../shared/federation/index.ts';
-import { taskDetail } from './dashboard/dashboard-data.ts';
-import { exportModelFiles } from './dashboard/model-download.ts';
+import { exportModelFiles, taskDetail } from './dashboard/index.ts';
 import { removeSite } from './enrollment.ts';
 import { createTask } from './tasks.ts';
 import {

@@ -7,15 +7,16 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import {
+  blankedArea,
   cleanBurnedInText,
   closeBurnedInOcr,
   detectBurnedInText,
+  identifyingNeedles,
+  identifyingWords,
   type AgentOnlyText,
+  type OcrWord,
   type TextBox,
 } from '../../main/site/burned-in/index.ts';
-import { blankedArea } from '../../main/site/burned-in/blank.ts';
-import { identifyingNeedles, identifyingWords } from '../../main/site/burned-in/identifiers.ts';
-import type { OcrWord } from '../../main/site/burned-in/ocr.ts';
 import { encodeText, getString, parseDicom, Tags, type DicomDataset } from '../../main/site/dicom/index.ts';
 import { synthesizeStudies } from '../../main/site/synth/index.ts';
 import { decodeFrame } from '../../main/site/train/data/index.ts';

@@ -18,13 +18,17 @@ import { plainPage } from './views/login-view.ts';
 export {
   checkPasswordStrength,
   checkUserName,
+  findAccount,
   generatePassword,
   listCoordinators,
   MIN_PASSWORD_LENGTH,
   removeCoordinator,
   setCoordinatorPassword,
   type ScryptCost,
+  verifyPassword,
 } from './coordinator-accounts.ts';
+export { siteSummaries, taskDetail } from './dashboard-data.ts';
+export { exportModelFiles } from './model-download.ts';
 export { DashboardError, type DashboardErrorCode } from './dashboard-errors.ts';
 export { DASHBOARD_CONTENT_SECURITY_POLICY } from './security-headers.ts';
 export { DASHBOARD_PREFIX } from './views/layout.ts';

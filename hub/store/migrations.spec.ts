@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SchemaNewerThanCodeError } from '../../shared/node/schema-migrations.ts';
+import { SchemaNewerThanCodeError } from '../../shared/node/index.ts';
 import { HubError } from '../hub-errors.ts';
 import { openHubDatabase } from './hub-database.ts';
 import { applyMigrations, LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.ts';

@@ -6,7 +6,7 @@ import {
   latestVersion,
   schemaVersion,
   type Migration,
-} from '../../shared/node/schema-migrations.ts';
+} from '../../shared/node/index.ts';
 
 export const MIGRATIONS: readonly Migration[] = [
   {

@@ -3,8 +3,7 @@
 //   migrate-child.ts <db> open
 //   migrate-child.ts <db> hold <milliseconds>
 import Database from 'better-sqlite3';
-import { openHubDatabase } from '../store/hub-database.ts';
-import { MIGRATIONS } from '../store/migrations.ts';
+import { MIGRATIONS, openHubDatabase } from '../store/index.ts';
 
 const [path, mode, holdMs] = process.argv.slice(2);
 if (path === undefined || (mode !== 'open' && mode !== 'hold')) {

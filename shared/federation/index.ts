@@ -16,7 +16,13 @@ export {
   type TensorLayout,
   type WeightSet,
 } from './tensors.ts';
-export { float16BitsToFloat32, float32ToFloat16Bits, FLOAT16_MAX } from './float16.ts';
+export {
+  float16ArrayToFloat32,
+  float16BitsToFloat32,
+  float32ArrayToFloat16,
+  float32ToFloat16Bits,
+  FLOAT16_MAX,
+} from './float16.ts';
 export {
   COMPRESSIONS,
   decodeWeights,

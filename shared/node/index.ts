@@ -6,3 +6,10 @@ export {
   writeFileAtomically,
   type AtomicWriteOptions,
 } from './atomic-file.ts';
+export {
+  applyMigrations,
+  latestVersion,
+  SchemaNewerThanCodeError,
+  schemaVersion,
+  type Migration,
+} from './schema-migrations.ts';

@@ -1,5 +1,6 @@
 export {
   deidentifyFile,
+  HEAD_BYTES,
   readWholeFile,
   instanceRelativePath,
   OutputWriteError,

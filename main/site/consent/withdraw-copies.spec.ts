@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeCtFile } from '../batch/test-files.ts';
 import { ingestPath } from '../ingest/index.ts';
-import { currentOwner } from '../ingest/ingest-owner.ts';
+import { currentOwner } from '../ingest/index.ts';
 import { filesContaining } from '../ingest/test-ingest-support.ts';
 import { CLOCK, newSite, writeExport } from './consent-test-support.ts';
 import { SiteConsent } from './site-consent.ts';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { siteNameSchema } from '../../../shared/federation/index.ts';
-import { checkSettingValue } from '../../app/settings/setting-catalogue.ts';
+import { checkSettingValue } from '../../app/settings/index.ts';
 import { emptyAnswers, stepProblem } from '../../../renderer/src/pages/wizard/wizard-model.ts';
 import { initSite, readSiteConfig, sitePaths } from '../store/index.ts';
 import { applySetup, readSetupState, SiteSetupError } from './site-setup.ts';

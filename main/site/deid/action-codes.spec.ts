@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DicomDataset, DicomElement, Tag } from '../dicom/model.ts';
+import type { DicomDataset, DicomElement, Tag } from '../dicom/index.ts';
 import { readString } from '../dicom/index.ts';
 import { deidentifyDataset, patientPseudonym, remapUid, type DeidOption } from './index.ts';
 import { at, ctDataset, el, fileOf, nest3, NEST_PATH, SECRET, seq, text } from './test-fixtures.ts';

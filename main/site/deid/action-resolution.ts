@@ -1,6 +1,6 @@
 // Which Table E.1-1 action applies to an attribute under the chosen options, compiled once per option
 // set into a Map so the walk does one lookup per element.
-import type { Tag, Vr } from '../dicom/model.ts';
+import type { Tag, Vr } from '../dicom/index.ts';
 import type { DeidOption } from './deid-options.ts';
 import {
   profileTable,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Tags } from '../dicom/index.ts';
-import type { DicomElement } from '../dicom/model.ts';
+import type { DicomElement } from '../dicom/index.ts';
 import { deidentifyInstance } from './index.ts';
 import { bytesOf, ctDataset, el, SC_IMAGE_STORAGE, SECRET, US_IMAGE_STORAGE } from './test-fixtures.ts';
 

@@ -4,7 +4,7 @@
 // Burned In Annotation (0028,0301) explicitly says NO. Pixel cleaning (main/site/burned-in) writes
 // NO only after it has blanked the text and a second OCR reading found none; a held file reaches it
 // through the review queue.
-import type { DicomDataset } from '../dicom/model.ts';
+import type { DicomDataset } from '../dicom/index.ts';
 import { getString, Tags } from '../dicom/index.ts';
 
 /** Modalities whose images routinely carry text drawn into the pixels. */

@@ -8,7 +8,7 @@
 //   dummy (their rows), UIDREF values remapped (UID is U).
 // - graphics (PS3.15 E.3.8): a Graphic Annotation Sequence keeps its graphics; Unformatted Text Value
 //   is cleaned instead of replaced by a dummy.
-import type { Tag, Vr } from '../dicom/model.ts';
+import type { Tag, Vr } from '../dicom/index.ts';
 import type { DeidOption } from './deid-options.ts';
 
 export type CleanContext = 'descriptors' | 'structured' | 'graphics';

@@ -3,7 +3,7 @@
 // differently (text, a name, a date, a time, a date-time, a UID reference, codes, a number), and a
 // Grayscale Softcopy Presentation State with a graphic annotation. Both are valid: dciodvfy reports
 // no error on either, so any error in their outputs is one de-identification made.
-import type { DicomElement } from '../dicom/model.ts';
+import type { DicomElement } from '../dicom/index.ts';
 import { dataset, el, seq } from './test-fixtures.ts';
 
 export const COMPREHENSIVE_SR_STORAGE = '1.2.840.10008.5.1.4.1.1.88.33';

@@ -1,7 +1,7 @@
 // One pass over a data set and, recursively, every item of every sequence at any depth: each
 // element is looked up once in the compiled rule book (or matched to a pattern row) and handed to its
 // action. The input is never modified; the output is a new data set sharing the kept elements.
-import type { DicomDataset, DicomElement } from '../dicom/model.ts';
+import type { DicomDataset, DicomElement } from '../dicom/index.ts';
 import { primitiveOf, type Primitive, type Rule } from './action-resolution.ts';
 import { isCleanableInContext } from './clean-contexts.ts';
 import type { DeidOption } from './deid-options.ts';

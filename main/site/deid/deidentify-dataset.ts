@@ -1,6 +1,6 @@
 // De-identifies one parsed file: the walk over the data set, free-text cleaning once everything
 // removed is known, the pseudonymous patient, the method record and new file meta information.
-import type { DicomDataset, DicomFile } from '../dicom/model.ts';
+import type { DicomDataset, DicomFile } from '../dicom/index.ts';
 import { buildFileMeta, encodeText, getString, readString, Tags } from '../dicom/index.ts';
 import { compileRuleBook } from './action-resolution.ts';
 import { processDataset } from './dataset-walker.ts';

@@ -11,7 +11,7 @@
 // local coding scheme may fill with anything: it becomes a dummy like other text, since the code
 // itself still names the concept (Clean Structured Content keeps it, cleaned). In Person
 // Identification Code Sequence the code is the person's identifier, so there the code is replaced too.
-import type { Tag, Vr } from '../dicom/model.ts';
+import type { Tag, Vr } from '../dicom/index.ts';
 import { isCodeTag } from './clean-contexts.ts';
 import { DUMMY, DUMMY_IDENTITY, type WalkMode } from './walk-state.ts';
 

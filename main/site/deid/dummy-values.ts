@@ -1,7 +1,7 @@
 // Dummy values for Table E.1-1 action D: "a non-zero length value that may be a dummy value and
 // consistent with the VR". Fixed values, the same everywhere, so they carry nothing about anyone.
 import { latin1Bytes } from '../dicom/index.ts';
-import type { Vr } from '../dicom/model.ts';
+import type { Vr } from '../dicom/index.ts';
 
 /** Text dummies per VR, each valid for its VR's character set and length limit (PS3.5 6.2). */
 const TEXT_DUMMY: Partial<Record<Vr, string>> = {

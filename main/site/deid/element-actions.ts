@@ -1,7 +1,7 @@
 // The six Table E.1-1 actions on one element. Each writes its result into the output data set (or
 // leaves the element out), records what it removed, and counts itself. Kept values are carried over
 // as the same objects: nothing is copied, pixel data above all.
-import type { DicomDataset, DicomElement, Vr } from '../dicom/model.ts';
+import type { DicomDataset, DicomElement, Vr } from '../dicom/index.ts';
 import { readString, readStrings, Tags } from '../dicom/index.ts';
 import type { Primitive } from './action-resolution.ts';
 import { CLEANABLE_TEXT_VRS, contextFor } from './clean-contexts.ts';

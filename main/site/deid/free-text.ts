@@ -2,7 +2,7 @@
 // Descriptors): every value removed from elsewhere in the same file is taken out, and so is anything
 // that looks like a date, a phone number, an e-mail address, a UID or a long number, because free
 // text can mention identifiers this file never carried in a header.
-import type { Vr } from '../dicom/model.ts';
+import type { Vr } from '../dicom/index.ts';
 import type { RemovedValues, ValueKind } from './removed-values.ts';
 
 /** What replaces each removed piece of text: short, so a cleaned value never outgrows its VR. */

@@ -12,7 +12,7 @@
 // What Clean Graphics does keep: curve groups (the vector data kept, their text cleaned), Overlay
 // Comments of groups without a bitmap (cleaned), and Graphic Annotation Sequences (graphics kept,
 // Unformatted Text Value cleaned instead of replaced; see clean-contexts.ts).
-import type { DicomDataset, Tag } from '../dicom/model.ts';
+import type { DicomDataset, Tag } from '../dicom/index.ts';
 
 export const isCurveGroup = (tag: Tag): boolean => tag >>> 24 === 0x50 && ((tag >>> 16) & 1) === 0;
 export const isOverlayGroup = (tag: Tag): boolean => tag >>> 24 === 0x60 && ((tag >>> 16) & 1) === 0;

@@ -12,7 +12,7 @@ import {
   readString,
   Tags,
 } from '../dicom/index.ts';
-import type { DicomFile } from '../dicom/model.ts';
+import type { DicomFile } from '../dicom/index.ts';
 import { accessionHash, deidentifyInstance, patientPseudonym, studyUidHash } from './index.ts';
 import { bytesOf, ctDataset, el, reparse, SECRET } from './test-fixtures.ts';
 

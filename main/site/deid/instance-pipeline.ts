@@ -1,7 +1,7 @@
 // One file in, one outcome out: parse, de-identify, apply the burned-in policy, write, verify.
 // Bad input never throws: it is 'rejected' with a one-line reason that names tags, offsets and
 // kinds of values only, never a value from the file.
-import type { DicomFile } from '../dicom/model.ts';
+import type { DicomFile } from '../dicom/index.ts';
 import { DicomParseError, DicomWriteError, getString, parseDicom, Tags, writeDicom } from '../dicom/index.ts';
 import { burnedInTextRisk, documentRisk } from './burned-in.ts';
 import { DeidSettingsError } from './deid-options.ts';

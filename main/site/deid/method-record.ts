@@ -1,7 +1,7 @@
 // What the output says about its de-identification (PS3.15 E.1.1 and PS3.3 C.12.1.1.7): Patient
 // Identity Removed, De-identification Method (text), De-identification Method Code Sequence (CID
 // 7050, one code for the profile and one per option) and Longitudinal Temporal Information Modified.
-import type { DicomDataset } from '../dicom/model.ts';
+import type { DicomDataset } from '../dicom/index.ts';
 import { encodeText, getString, readStrings, Tags } from '../dicom/index.ts';
 import type { DeidOption } from './deid-options.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DicomDataset } from '../dicom/model.ts';
+import type { DicomDataset } from '../dicom/index.ts';
 import {
   DEID_OPTIONS,
   DeidSettingsError,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DicomDataset } from '../dicom/model.ts';
+import type { DicomDataset } from '../dicom/index.ts';
 import { deidentifyDataset, type DeidOption } from './index.ts';
 import { safePrivateRow, safePrivateRowCount } from './profile-table.ts';
 import { at, ctDataset, el, fileOf, nest3, NEST_PATH, SECRET, seq, text } from './test-fixtures.ts';

@@ -2,7 +2,7 @@
 // Private (PS3.15 E.3.10) exactly the Table E.3.10-1 ones kept, matched on the Private Creator value
 // + group + low byte of the element, never on the absolute element number, since the block (xx) a
 // creator reserves varies from file to file.
-import type { DicomDataset, Tag } from '../dicom/model.ts';
+import type { DicomDataset, Tag } from '../dicom/index.ts';
 import { readString } from '../dicom/index.ts';
 import { safePrivateRow } from './profile-table.ts';
 

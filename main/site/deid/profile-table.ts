@@ -2,7 +2,7 @@
 // ./data (provenance in data/README.md) into Maps, and checked as they are read so that a damaged
 // data file stops the engine instead of silently keeping an attribute.
 import { readFileSync } from 'node:fs';
-import type { Tag } from '../dicom/model.ts';
+import type { Tag } from '../dicom/index.ts';
 import { DEID_OPTIONS, OPTION_COLUMN, type DeidOption } from './deid-options.ts';
 import { RadfedError } from '../../../shared/errors.ts';
 

@@ -1,7 +1,7 @@
 // The identifying values the engine removed or replaced in one input file. They drive two things:
 // free-text cleaning (a value removed from one attribute must not survive in another's text) and the
 // verification scan of the output. Only the kind of a value is ever reported, never the value.
-import type { Tag, Vr } from '../dicom/model.ts';
+import type { Tag, Vr } from '../dicom/index.ts';
 import { Tags } from '../dicom/index.ts';
 import { dateSpellings, datePartOf } from './dates.ts';
 import { isDummyText } from './dummy-values.ts';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Tags } from '../dicom/index.ts';
-import type { DicomDataset } from '../dicom/model.ts';
+import type { DicomDataset } from '../dicom/index.ts';
 import { dateOffsetDays, deidentifyDataset, deidentifyInstance, remapUid, type DeidOption } from './index.ts';
 import { shiftDa } from './dates.ts';
 import { COMPREHENSIVE_SR, ctDataset, el, fileOf, SECRET, seq, text } from './test-fixtures.ts';

@@ -1,6 +1,6 @@
 // Builders for the de-identification tests: data sets made directly with the shared model (text
 // values as latin1 bytes), files written with the codec, and a flat view of a data set for diffs.
-import type { DicomDataset, DicomElement, DicomFile, Tag, Vr } from '../dicom/model.ts';
+import type { DicomDataset, DicomElement, DicomFile, Tag, Vr } from '../dicom/index.ts';
 import {
   buildFileMeta,
   EXPLICIT_VR_LITTLE_ENDIAN,

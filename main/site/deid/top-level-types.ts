@@ -13,7 +13,7 @@
 //   Creation Date and Time are Type 1 in Presentation State Identification (C.11.10), so a presentation
 //   state gets a dummy instead (D, which identifies no one either).
 // Inside items the enclosing macro is not known, and the table's action stands.
-import type { Tag } from '../dicom/model.ts';
+import type { Tag } from '../dicom/index.ts';
 
 /** SR documents and Key Object Selection (1.2.840.10008.5.1.4.1.1.88.x). */
 const SR_FAMILY = '1.2.840.10008.5.1.4.1.1.88.';

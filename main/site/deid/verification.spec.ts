@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Tags, writeDicom } from '../dicom/index.ts';
-import type { DicomElement } from '../dicom/model.ts';
+import type { DicomElement } from '../dicom/index.ts';
 import { deidentifyDataset, deidentifyInstance, type DeidOption, type InstanceOutcome } from './index.ts';
 import { verifyOutput } from './verification.ts';
 import { bytesOf, ctDataset, el, fileOf, nest3, SECRET, seq } from './test-fixtures.ts';

@@ -3,7 +3,7 @@
 // replaced in that input. A hit holds the file. The reason names the attribute and the kind of
 // value, never the value.
 import { inflateRawSync } from 'node:zlib';
-import type { DicomDataset, DicomElement, DicomFile, Tag, Vr } from '../dicom/model.ts';
+import type { DicomDataset, DicomElement, DicomFile, Tag, Vr } from '../dicom/index.ts';
 import { DicomParseError, formatTag, keywordOf, parseDicom, Tags, walkDataset } from '../dicom/index.ts';
 import type { ValueMatcher } from './free-text.ts';
 import { MIN_RAW_LENGTH } from './free-text.ts';

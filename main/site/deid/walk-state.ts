@@ -1,7 +1,7 @@
 // The state of one file's de-identification walk: the settings compiled for it, the patient's
 // pseudonym and date offset, what was removed (for cleaning and verification), the free text waiting
 // to be cleaned once everything removed is known, and the count of each action applied.
-import type { DicomDataset, DicomElement, Vr } from '../dicom/model.ts';
+import type { DicomDataset, DicomElement, Vr } from '../dicom/index.ts';
 import { keywordOf, readString, vrOf } from '../dicom/index.ts';
 import type { RuleBook } from './action-resolution.ts';
 import type { CleanContext } from './clean-contexts.ts';

@@ -16,12 +16,13 @@ import {
 } from '../../../hub/testing/test-hub.ts';
 import {
   encodeWeights,
+  float16ArrayToFloat32,
+  float32ArrayToFloat16,
   taskDefinitionSchema,
   type NamedTensor,
   type TaskDefinition,
   type TaskDefinitionInput,
 } from '../../../shared/federation/index.ts';
-import { float16ArrayToFloat32, float32ArrayToFloat16 } from '../../../shared/federation/float16.ts';
 import { clipToNorm, l2Norm } from './dp-clip.ts';
 import { applyDpFedAvg, noiseShare } from './dp-fedavg.ts';
 import { cryptoGaussian } from '../../../shared/privacy/index.ts';

@@ -2,7 +2,7 @@
 // has nothing to train (the dashboard shows it idle, not offline), says a task waits for approval,
 // and reports the tasks the operator declined; the hub shows who declined on the task page.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { siteSummaries, taskDetail } from '../../../hub/dashboard/dashboard-data.ts';
+import { siteSummaries, taskDetail } from '../../../hub/dashboard/index.ts';
 import { AuditLog } from '../audit/index.ts';
 import { openSite } from '../store/index.ts';
 import { HubClient } from '../../../shared/federation/index.ts';

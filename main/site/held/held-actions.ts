@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { HeldActionResult } from '../../../shared/ipc/held-view.ts';
+import type { HeldActionResult } from '../../../shared/ipc/index.ts';
 import { AuditLog } from '../audit/index.ts';
 import { DicomParseError, parseDicom, setString, Tags, writeDicom } from '../dicom/index.ts';
 import { currentOwner, IngestRun, type IngestSite } from '../ingest/index.ts';

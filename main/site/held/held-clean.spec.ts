@@ -21,7 +21,7 @@ import { ingestPath, IngestRun } from '../ingest/index.ts';
 import { initSite, openSite, readSiteConfig, writeSiteConfig, type Site } from '../store/index.ts';
 import { synthesizeStudies } from '../synth/index.ts';
 import { cleanAndRelease, listHeldFiles, releaseAsIs } from './index.ts';
-import type { HeldFilePolicy } from '../../../shared/ipc/held-view.ts';
+import type { HeldFilePolicy } from '../../../shared/ipc/index.ts';
 
 let tmp = '';
 let radiograph = '';

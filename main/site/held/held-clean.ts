@@ -1,7 +1,7 @@
 // Clean and release: the text in a held file's picture is blanked and the cleaned image read again by
 // main/site/burned-in; what reads clean is then released through de-identification and verification
 // like any file (held-actions.ts). What does not stays held, with the engine's words for why.
-import type { HeldActionResult } from '../../../shared/ipc/held-view.ts';
+import type { HeldActionResult } from '../../../shared/ipc/index.ts';
 import { AuditLog } from '../audit/index.ts';
 import { cleanBurnedInText, type BurnedInPolicy } from '../burned-in/index.ts';
 import type { IngestSite } from '../ingest/index.ts';

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { HeldAction, HeldQueueFile, HeldKind } from '../../../shared/ipc/held-view.ts';
+import type { HeldAction, HeldQueueFile, HeldKind } from '../../../shared/ipc/index.ts';
 import type { IngestSite } from '../ingest/index.ts';
 import { RadfedError } from '../../../shared/errors.ts';
 

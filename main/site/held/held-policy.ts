@@ -1,7 +1,7 @@
 // The site's rule for images held for text in the picture (site.json `heldFilePolicy`; IT may lock it
 // as the setting `studies.heldFilePolicy`): hold them for a person (the default), clean them at ingest
 // and release what reads clean, or clean them at ingest and still ask a person before release.
-import type { HeldFilePolicy } from '../../../shared/ipc/held-view.ts';
+import type { HeldFilePolicy } from '../../../shared/ipc/index.ts';
 import { AuditLog } from '../audit/index.ts';
 import { RadfedError } from '../../../shared/errors.ts';
 import { readSiteConfig, writeSiteConfig, type SiteConfig } from '../store/index.ts';

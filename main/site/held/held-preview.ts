@@ -1,7 +1,7 @@
 // The preview of a held file: its picture rendered in the agent from the quarantined original
 // (main/site/burned-in: windowed, scaled down, PNG). Pixels only: no header value travels with it, and
 // it goes to the local screen alone (the Review page, or a file the command writes on this machine).
-import type { HeldPreviewView } from '../../../shared/ipc/held-view.ts';
+import type { HeldPreviewView } from '../../../shared/ipc/index.ts';
 import { renderForDisplay } from '../burned-in/index.ts';
 import type { IngestSite } from '../ingest/index.ts';
 import { heldRow, readHeldCopy } from './held-files.ts';

@@ -8,7 +8,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HEAD_BYTES } from '../batch/deid-file.ts';
+import { HEAD_BYTES } from '../batch/index.ts';
 import { deidentifyHeader, deidentifyInstance } from '../deid/index.ts';
 import {
   buildFileMeta,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SchemaNewerThanCodeError } from '../../../shared/node/schema-migrations.ts';
+import { SchemaNewerThanCodeError } from '../../../shared/node/index.ts';
 import { applyMigrations, LATEST_SCHEMA_VERSION, MIGRATIONS, schemaVersion } from './migrations.ts';
 import { openSiteDatabase } from './site-database.ts';
 

@@ -9,7 +9,7 @@ import {
   latestVersion,
   schemaVersion,
   type Migration,
-} from '../../../shared/node/schema-migrations.ts';
+} from '../../../shared/node/index.ts';
 
 export type { Migration };
 

@@ -8,7 +8,7 @@ import {
   type BackendChoice,
   type BackendReport,
 } from '../backend/index.ts';
-import { SeededRandom } from '../data/seeded-random.ts';
+import { SeededRandom } from '../data/index.ts';
 import { createModel } from '../models/index.ts';
 import { FusedAdam } from '../trainer/index.ts';
 

@@ -3,7 +3,7 @@
 // valid / explicit padding, dilations, odd sizes, batches above one, NHWC and NCHW.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend, tf } from '../backend/index.ts';
-import { SeededRandom } from '../data/seeded-random.ts';
+import { SeededRandom } from '../data/index.ts';
 import { forwardGeometry, type ConvGradAttrs } from './conv-geometry.ts';
 import { conv2dBiasRelu, im2colLimits } from './index.ts';
 import {

@@ -1,7 +1,7 @@
 // A model's named tensors: trainable weights and the state that is not trained (batch-norm running
 // statistics), created in a fixed order from a seed so that two sites build the same initial model.
 import { tf } from '../backend/index.ts';
-import { SeededRandom } from '../data/seeded-random.ts';
+import { SeededRandom } from '../data/index.ts';
 
 export interface NamedTensor {
   /** Stable name, "block1/conv1/kernel": what the weights file and federated averaging key on. */

@@ -3,6 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
+import radfed from './scripts/lint/radfed-plugin.js';
 
 export default tseslint.config(
   {
@@ -26,6 +27,44 @@ export default tseslint.config(
     // Rooms: the site agent and the hub never import Electron; shared/ imports nothing of ours.
     files: ['main/site/**/*.ts', 'hub/**/*.ts', 'shared/**/*.ts', 'cli/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: ['electron'] }] },
+  },
+  {
+    // Rooms (scripts/lint/rooms.js): a folder with an index.ts is a room, and code outside it imports
+    // only that index.ts. Specs, test helpers, e2e/ and the benchmarks may also use another room's test
+    // helpers (its testing/ folder). Each exception below is a reviewed design question.
+    files: ['**/*.ts', '**/*.js', '**/*.mjs', '**/*.svelte'],
+    plugins: { radfed },
+    rules: {
+      'radfed/door-only': [
+        'error',
+        {
+          allow: [
+            {
+              from: 'shared/federation/protocol.ts',
+              to: 'shared/federation/secagg/secagg-protocol.ts',
+              why: "secagg's door also exports its Node-only math (node:crypto); the schemas run anywhere",
+            },
+            {
+              from: 'cli/bench/receiver-flood.ts',
+              to: 'main/site/receiver/raw-peer.ts',
+              why: "raw-peer.ts is a receiver test helper that is not yet in the room's testing/ folder",
+            },
+            {
+              from: 'e2e/fixtures/site-web-ui.ts',
+              to: 'main/site/robustness/pydicom-files.ts',
+              why: 'the list of pydicom test files is test data that is not yet in a testing/ folder',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['renderer/src/**/*.ts', 'renderer/src/**/*.svelte'],
+    rules: {
+      // Transitive: shared/federation/index.ts reaches node:crypto, so the renderer may not import it.
+      'radfed/renderer-node-free': 'error',
+    },
   },
   {
     files: ['renderer/**/*.ts', 'renderer/**/*.svelte'],

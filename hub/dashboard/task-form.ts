@@ -1,21 +1,24 @@
 // The dashboard's "new task" form: its fields, how they become a task definition (the same JSON a
 // task.json holds), and where each problem of checkTaskDefinition (task-checks.ts, which
 // `radfed hub task create` uses too) is shown: beside the field its path belongs to.
-import type { TaskDefinitionInput } from '../../shared/federation/index.ts';
+import type { StrategyName, TaskDefinitionInput } from '../../shared/federation/index.ts';
 import type { TaskProblem } from '../task-checks.ts';
 import type { FormBody } from './dashboard-auth.ts';
 
-export const STRATEGY_CHOICES = [
-  { value: 'fedavg', label: 'FedAvg (weighted mean)' },
-  { value: 'fedprox', label: 'FedProx (FedAvg with a proximal term, needs μ)' },
-  { value: 'fedavgm', label: 'FedAvgM (server momentum)' },
-  { value: 'fedadam', label: 'FedAdam (Adam on the server)' },
-  { value: 'fedbn', label: 'FedBN (batch norm stays at each site)' },
-  { value: 'cyclic', label: 'Cyclic weight transfer' },
-  { value: 'median', label: 'Median (robust; no secure aggregation)' },
-  { value: 'trimmed-mean', label: 'Trimmed mean (robust; no secure aggregation)' },
-  { value: 'krum', label: 'Krum (robust; no secure aggregation)' },
-] as const;
+/** Every registered method's name in the form's list (a method without one is a compile error). */
+const STRATEGY_LABELS: Record<StrategyName, string> = {
+  fedavg: 'FedAvg (weighted mean)',
+  fedprox: 'FedProx (FedAvg with a proximal term, needs μ)',
+  fedavgm: 'FedAvgM (server momentum)',
+  fedadam: 'FedAdam (Adam on the server)',
+  fedbn: 'FedBN (batch norm stays at each site)',
+  cyclic: 'Cyclic weight transfer',
+  median: 'Median (robust; no secure aggregation)',
+  'trimmed-mean': 'Trimmed mean (robust; no secure aggregation)',
+  krum: 'Krum (robust; no secure aggregation)',
+};
+
+export const STRATEGY_CHOICES = Object.entries(STRATEGY_LABELS).map(([value, label]) => ({ value, label }));
 
 export const MODEL_CHOICES = ['reference-cnn', 'resnet-small'] as const;
 
@@ -97,7 +100,8 @@ export function definitionFromForm(form: FormBody): TaskDefinitionInput {
     localEpochs: numeric(form, 'localEpochs'),
     batchSize: numeric(form, 'batchSize'),
     optimizer: { name: text(form, 'optimizer'), learningRate: numeric(form, 'learningRate') },
-    strategy: strategy === 'fedprox' ? { name: strategy, mu: numeric(form, 'mu') } : { name: strategy },
+    // The method's own settings from the form; its schema keeps those it takes (FedProx's μ) and drops the rest.
+    strategy: { name: strategy, ...(text(form, 'mu') ? { mu: numeric(form, 'mu') } : {}) },
     quorum: numeric(form, 'quorum'),
     roundDeadlineSeconds: numeric(form, 'roundDeadlineSeconds'),
     ...(text(form, 'maxUpdateNorm') ? { maxUpdateNorm: numeric(form, 'maxUpdateNorm') } : {}),

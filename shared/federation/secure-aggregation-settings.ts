@@ -46,6 +46,3 @@ export const secureAggregationSchema = z.preprocess(
   settingsObject.prefault({}),
 );
 export type SecureAggregationSettings = z.infer<typeof secureAggregationSchema>;
-
-/** Strategies that need each site's own update, so the hub must see it: no secure aggregation. */
-export const NEEDS_INDIVIDUAL_UPDATES = ['cyclic', 'median', 'trimmed-mean', 'krum'] as const;

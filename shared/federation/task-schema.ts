@@ -2,7 +2,8 @@
 // it in plain words and must approve it before training for it.
 import { z } from 'zod';
 import { differentialPrivacySchema } from './differential-privacy-settings.ts';
-import { NEEDS_INDIVIDUAL_UPDATES, secureAggregationSchema } from './secure-aggregation-settings.ts';
+import { federationMethod } from './methods/index.ts';
+import { secureAggregationSchema } from './secure-aggregation-settings.ts';
 import { COMPRESSIONS } from './weights-codec.ts';
 
 const name = z.string().trim().min(1).max(200);
@@ -137,14 +138,10 @@ export const taskDefinitionSchema = z
   .superRefine((task, check) => {
     const secure = task.privacy.secureAggregation;
     if (!secure.enabled) return;
-    if ((NEEDS_INDIVIDUAL_UPDATES as readonly string[]).includes(task.strategy.name)) {
-      check.addIssue({
-        code: 'custom',
-        path: ['privacy', 'secureAggregation'],
-        message:
-          `The ${task.strategy.name} strategy needs each site's own update, but secure aggregation shows the hub only ` +
-          'their sum. Set privacy.secureAggregation to false for this strategy, or choose fedavg, fedavgm, fedprox, fedadam or fedbn.',
-      });
+    // Whether the method takes secure aggregation, and why not, is in its record (methods/).
+    const allowance = federationMethod(task.strategy).privacy.secureAggregation;
+    if (!allowance.allowed) {
+      check.addIssue({ code: 'custom', path: ['privacy', 'secureAggregation'], message: allowance.reason });
     }
     if (task.quorum < 2) {
       check.addIssue({

@@ -4,8 +4,7 @@
 // (task.maxUpdateNorm), each claimed example count (what the site declared when it joined, and
 // task.maxExamplesPerSite), and checks every model is finite before it signs it.
 import { updateNoiseMultiplier } from './adaptive-clipping.ts';
-import { siteLevelDp } from './differential-privacy-settings.ts';
-import { secureAggregationOn } from './privacy-accounting.ts';
+import { noiseShares } from './methods/index.ts';
 import type { TaskDefinition } from './task-schema.ts';
 import type { NamedTensor, WeightSet } from './tensors.ts';
 
@@ -29,9 +28,7 @@ export function scaleWeights(weights: WeightSet, scale: number): NamedTensor[] {
  * The largest L2 norm the hub accepts from one site's update of `values` numbers. With differential
  * privacy an honest update is the clipped change (norm ≤ C) plus the site's Gaussian noise, whose norm
  * is about std·√values; the bound leaves room for it (6 standard deviations of the noise's norm more),
- * so the hub never refuses or shrinks noise that the privacy guarantee counts on. Patient-level DP
- * (DP-SGD inside each site's training) clips and noises gradients, not the update: the update is
- * bounded like one without DP, by task.maxUpdateNorm alone.
+ * so the hub never refuses or shrinks noise that the privacy guarantee counts on.
  */
 export function updateNormBound(
   definition: TaskDefinition,
@@ -39,11 +36,10 @@ export function updateNormBound(
   /** The round's clip norm C (differential privacy; with adaptive clipping, the round's). */
   clipNorm: number | null = null,
 ): number {
-  const dp = siteLevelDp(definition.privacy.differentialPrivacy);
+  const dp = definition.privacy.differentialPrivacy;
   if (!dp) return definition.maxUpdateNorm;
   const c = clipNorm ?? dp.clipNorm;
-  const shares =
-    secureAggregationOn(definition) && definition.strategy.name !== 'cyclic' ? definition.quorum : 1;
+  const shares = noiseShares(definition);
   const noiseStd = (updateNoiseMultiplier(dp) * c) / Math.sqrt(shares);
   return Math.max(definition.maxUpdateNorm, c) + noiseStd * (Math.sqrt(values) + 6);
 }
@@ -57,10 +53,9 @@ export function clipBitBounds(
   definition: TaskDefinition,
   sites: number,
 ): { perSite: number; sum: number } | null {
-  const adaptive = siteLevelDp(definition.privacy.differentialPrivacy)?.adaptiveClipping;
+  const adaptive = definition.privacy.differentialPrivacy?.adaptiveClipping;
   if (!adaptive) return null;
-  const shares =
-    secureAggregationOn(definition) && definition.strategy.name !== 'cyclic' ? definition.quorum : 1;
+  const shares = noiseShares(definition);
   const siteStd = adaptive.bitNoiseMultiplier / Math.sqrt(shares);
   return { perSite: 0.5 + 10 * siteStd, sum: sites * 0.5 + 10 * siteStd * Math.sqrt(sites) };
 }

@@ -12,8 +12,7 @@
 import {
   adaptiveClippingOn,
   centredClipBit,
-  secureAggregationOn,
-  siteLevelDp,
+  noiseShares,
   updateNoiseMultiplier,
   type NamedTensor,
   type TaskDefinition,
@@ -37,8 +36,7 @@ export interface DpFedAvgReport {
 
 /** The clip norm of this round: the hub's (adaptive clipping) or the task's. */
 export function roundClipNorm(definition: TaskDefinition, stated: number | null | undefined): number {
-  // Patient-level DP noises the gradients inside training (main/site/train): no update clipping here.
-  const dp = siteLevelDp(definition.privacy.differentialPrivacy);
+  const dp = definition.privacy.differentialPrivacy;
   if (!dp) return 0;
   if (!adaptiveClippingOn(dp)) return dp.clipNorm;
   if (stated === null || stated === undefined || !(stated > 0)) {
@@ -52,12 +50,10 @@ export function roundClipNorm(definition: TaskDefinition, stated: number | null 
 
 /** The per-value noise std this site adds, and over how many sites the full noise is shared. */
 export function noiseShare(definition: TaskDefinition, clipNorm?: number): { std: number; shares: number } {
-  // Patient-level DP noises the gradients inside training (main/site/train): no update clipping here.
-  const dp = siteLevelDp(definition.privacy.differentialPrivacy);
+  const dp = definition.privacy.differentialPrivacy;
   if (!dp) return { std: 0, shares: 1 };
   const full = updateNoiseMultiplier(dp) * (clipNorm ?? dp.clipNorm);
-  const shares =
-    secureAggregationOn(definition) && definition.strategy.name !== 'cyclic' ? definition.quorum : 1;
+  const shares = noiseShares(definition);
   return { std: full / Math.sqrt(shares), shares };
 }
 
@@ -69,8 +65,7 @@ export function applyDpFedAvg(
   /** The round's clip norm as the hub stated it (needed with adaptive clipping). */
   statedClipNorm?: number | null,
 ): { weights: NamedTensor[]; report: DpFedAvgReport | null } {
-  // Patient-level DP noises the gradients inside training (main/site/train): no update clipping here.
-  const dp = siteLevelDp(definition.privacy.differentialPrivacy);
+  const dp = definition.privacy.differentialPrivacy;
   if (!dp) return { weights: [...delta], report: null };
   const clipNorm = roundClipNorm(definition, statedClipNorm);
   const clipped = clipToNorm(delta, clipNorm);

@@ -2,6 +2,7 @@
 // is trained on which of the site's data, how, and exactly what leaves the site.
 import {
   COSINE_FLOOR,
+  federationMethod,
   type Compression,
   type TaskDefinition,
   type TaskView,
@@ -34,34 +35,9 @@ export function megabytes(bytes: number): string {
   return mb >= 10 ? mb.toFixed(0) : mb >= 1 ? mb.toFixed(1) : mb.toFixed(2);
 }
 
+/** The method in plain words, from its record (shared/federation/methods). */
 export function describeStrategy(definition: TaskDefinition): string {
-  const s = definition.strategy;
-  switch (s.name) {
-    case 'fedavg':
-      return 'FedAvg: the hub averages the sites\u2019 updates, weighted by their number of training images';
-    case 'fedprox':
-      return (
-        `FedProx (\u03bc = ${s.mu}): the hub averages the updates as FedAvg does; the sites are asked to keep ` +
-        'local training close to the global model (this site\u2019s trainer does not add that term yet, so it trains as for FedAvg)'
-      );
-    case 'fedavgm':
-      return (
-        `FedAvgM: the hub averages the sites\u2019 updates, weighted by their number of training images, ` +
-        `and moves the model along the average with momentum (${s.momentum}) kept from earlier rounds`
-      );
-    case 'fedadam':
-      return `FedAdam: the hub applies the averaged update with Adam (server learning rate ${s.serverLearningRate})`;
-    case 'fedbn':
-      return 'FedBN: the hub averages the updates except batch-normalisation layers, which stay specific to each site';
-    case 'cyclic':
-      return 'cyclic weight transfer: the model visits the sites one after another; this site trains on its turn';
-    case 'median':
-      return 'median: the hub takes the median of the sites’ updates, value by value (robust to a faulty site)';
-    case 'trimmed-mean':
-      return `trimmed mean: the hub averages the sites’ updates value by value after dropping the ${Math.round(s.trimFraction * 100)}% largest and smallest`;
-    case 'krum':
-      return `Krum: the hub keeps the ${s.select} update${s.select === 1 ? '' : 's'} closest to the others (tolerates ${s.byzantine} faulty site${s.byzantine === 1 ? '' : 's'})`;
-  }
+  return federationMethod(definition.strategy).site.describe();
 }
 
 export function describeTask(input: TaskSummaryInput): string[] {

@@ -4,6 +4,7 @@
 // (task.maxUpdateNorm), each claimed example count (what the site declared when it joined, and
 // task.maxExamplesPerSite), and checks every model is finite before it signs it.
 import { updateNoiseMultiplier } from './adaptive-clipping.ts';
+import { siteLevelDp } from './differential-privacy-settings.ts';
 import { noiseShares } from './methods/index.ts';
 import type { TaskDefinition } from './task-schema.ts';
 import type { NamedTensor, WeightSet } from './tensors.ts';
@@ -28,7 +29,9 @@ export function scaleWeights(weights: WeightSet, scale: number): NamedTensor[] {
  * The largest L2 norm the hub accepts from one site's update of `values` numbers. With differential
  * privacy an honest update is the clipped change (norm ≤ C) plus the site's Gaussian noise, whose norm
  * is about std·√values; the bound leaves room for it (6 standard deviations of the noise's norm more),
- * so the hub never refuses or shrinks noise that the privacy guarantee counts on.
+ * so the hub never refuses or shrinks noise that the privacy guarantee counts on. Patient-level DP
+ * (DP-SGD inside each site's training) clips and noises gradients, not the update: the update is
+ * bounded like one without DP, by task.maxUpdateNorm alone.
  */
 export function updateNormBound(
   definition: TaskDefinition,
@@ -36,7 +39,7 @@ export function updateNormBound(
   /** The round's clip norm C (differential privacy; with adaptive clipping, the round's). */
   clipNorm: number | null = null,
 ): number {
-  const dp = definition.privacy.differentialPrivacy;
+  const dp = siteLevelDp(definition.privacy.differentialPrivacy);
   if (!dp) return definition.maxUpdateNorm;
   const c = clipNorm ?? dp.clipNorm;
   const shares = noiseShares(definition);
@@ -53,7 +56,7 @@ export function clipBitBounds(
   definition: TaskDefinition,
   sites: number,
 ): { perSite: number; sum: number } | null {
-  const adaptive = definition.privacy.differentialPrivacy?.adaptiveClipping;
+  const adaptive = siteLevelDp(definition.privacy.differentialPrivacy)?.adaptiveClipping;
   if (!adaptive) return null;
   const shares = noiseShares(definition);
   const siteStd = adaptive.bitNoiseMultiplier / Math.sqrt(shares);

@@ -13,6 +13,7 @@ import {
   adaptiveClippingOn,
   centredClipBit,
   noiseShares,
+  siteLevelDp,
   updateNoiseMultiplier,
   type NamedTensor,
   type TaskDefinition,
@@ -36,7 +37,8 @@ export interface DpFedAvgReport {
 
 /** The clip norm of this round: the hub's (adaptive clipping) or the task's. */
 export function roundClipNorm(definition: TaskDefinition, stated: number | null | undefined): number {
-  const dp = definition.privacy.differentialPrivacy;
+  // Patient-level DP noises the gradients inside training (main/site/train): no update clipping here.
+  const dp = siteLevelDp(definition.privacy.differentialPrivacy);
   if (!dp) return 0;
   if (!adaptiveClippingOn(dp)) return dp.clipNorm;
   if (stated === null || stated === undefined || !(stated > 0)) {
@@ -50,7 +52,8 @@ export function roundClipNorm(definition: TaskDefinition, stated: number | null 
 
 /** The per-value noise std this site adds, and over how many sites the full noise is shared. */
 export function noiseShare(definition: TaskDefinition, clipNorm?: number): { std: number; shares: number } {
-  const dp = definition.privacy.differentialPrivacy;
+  // Patient-level DP noises the gradients inside training (main/site/train): no update clipping here.
+  const dp = siteLevelDp(definition.privacy.differentialPrivacy);
   if (!dp) return { std: 0, shares: 1 };
   const full = updateNoiseMultiplier(dp) * (clipNorm ?? dp.clipNorm);
   const shares = noiseShares(definition);
@@ -65,7 +68,8 @@ export function applyDpFedAvg(
   /** The round's clip norm as the hub stated it (needed with adaptive clipping). */
   statedClipNorm?: number | null,
 ): { weights: NamedTensor[]; report: DpFedAvgReport | null } {
-  const dp = definition.privacy.differentialPrivacy;
+  // Patient-level DP noises the gradients inside training (main/site/train): no update clipping here.
+  const dp = siteLevelDp(definition.privacy.differentialPrivacy);
   if (!dp) return { weights: [...delta], report: null };
   const clipNorm = roundClipNorm(definition, statedClipNorm);
   const clipped = clipToNorm(delta, clipNorm);

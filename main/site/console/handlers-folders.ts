@@ -5,6 +5,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { FolderChoice, FolderListing } from '../../../shared/ipc/index.ts';
+import { RadfedError } from '../../../shared/errors.ts';
 import type { IpcHandlers } from './ipc-handlers.ts';
 
 /** The system's folder dialog (Electron's); resolves with the chosen folder, or null when cancelled. */
@@ -14,11 +15,10 @@ export interface FolderDialogPort {
 
 const MAX_FOLDERS = 500;
 
-export class FolderListError extends Error {
-  readonly code = 'folder-unreadable';
+export class FolderListError extends RadfedError<'folder-unreadable'> {
+  override readonly name = 'FolderListError';
   constructor(message: string) {
-    super(message);
-    this.name = 'FolderListError';
+    super('folder-unreadable', message);
   }
 }
 

@@ -2,6 +2,7 @@
 // settings room (main/app/settings); the site agent sees them only through this port, so the web UI
 // and the desktop shell answer the same way.
 import type { SettingsChangeRequest, SettingsView } from '../../../shared/ipc/index.ts';
+import { RadfedError } from '../../../shared/errors.ts';
 
 /** What the handlers need; main/app/settings' SettingsStore satisfies it. */
 export interface SettingsPort {
@@ -10,13 +11,13 @@ export interface SettingsPort {
   set(changes: SettingsChangeRequest['changes']): SettingsView;
 }
 
-export class SettingsUnavailableError extends Error {
-  readonly code = 'settings-unavailable';
+export class SettingsUnavailableError extends RadfedError<'settings-unavailable'> {
+  override readonly name = 'SettingsUnavailableError';
   constructor() {
     super(
+      'settings-unavailable',
       'This RadFed agent was started without its settings, so they cannot be shown or changed here. Restart it with the app or `radfed site ui`.',
     );
-    this.name = 'SettingsUnavailableError';
   }
 }
 

@@ -13,6 +13,7 @@ import type {
 } from '../../../shared/ipc/index.ts';
 import type { SettingsPort } from './handlers-settings.ts';
 import { refuseLockedChanges } from './setup-locks.ts';
+import { RadfedError } from '../../../shared/errors.ts';
 
 /** What setup:* needs; SiteSession satisfies it. */
 export interface SetupPort {
@@ -42,13 +43,13 @@ export interface FederationPort {
   setRunning(running: boolean): Promise<FederationProgress>;
 }
 
-export class ServiceUnavailableError extends Error {
-  readonly code = 'service-unavailable';
+export class ServiceUnavailableError extends RadfedError<'service-unavailable'> {
+  override readonly name = 'ServiceUnavailableError';
   constructor(what: string) {
     super(
+      'service-unavailable',
       `This RadFed agent was started without its ${what}, so this screen cannot work here. Open it from the app or \`radfed site ui\`.`,
     );
-    this.name = 'ServiceUnavailableError';
   }
 }
 

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import type { ImportCounts, ImportFileStatus, ImportProgress } from '../../../shared/ipc/index.ts';
 import type { IngestFileOutcome, IngestSummary } from '../ingest/index.ts';
+import { RadfedError } from '../../../shared/errors.ts';
 
 /** What an import needs of the agent: `SiteAgent.ingest`. */
 export type IngestFolder = (
@@ -13,15 +14,10 @@ export type IngestFolder = (
   onProgress: (done: number, total: number, outcome: IngestFileOutcome) => void,
 ) => Promise<IngestSummary>;
 
-export class StudiesViewError extends Error {
-  constructor(
-    readonly code:
-      'folder-not-found' | 'not-a-folder' | 'unknown-import' | 'unknown-file' | 'unknown-held-file',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'StudiesViewError';
-  }
+export class StudiesViewError extends RadfedError<
+  'folder-not-found' | 'not-a-folder' | 'unknown-import' | 'unknown-file' | 'unknown-held-file'
+> {
+  override readonly name = 'StudiesViewError';
 }
 
 interface ImportJob {

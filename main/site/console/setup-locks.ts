@@ -3,18 +3,19 @@
 // not be changed there either. The screens show those fields locked; this is the agent's refusal for
 // a request that changes one anyway.
 import type { SettingsView, SetupRequest, SetupState, StudiesSource } from '../../../shared/ipc/index.ts';
+import { RadfedError } from '../../../shared/errors.ts';
 
-export class SettingLockedError extends Error {
-  readonly code = 'setting-locked';
+export class SettingLockedError extends RadfedError<'setting-locked'> {
+  override readonly name = 'SettingLockedError';
   constructor(
     readonly key: string,
     label: string,
     itsValue?: string,
   ) {
     super(
+      'setting-locked',
       `${label} is locked by your IT department on this computer${itsValue ? ` (to ${itsValue})` : ''}, so it cannot be changed here. Nothing was changed; ask IT if it needs a different value.`,
     );
-    this.name = 'SettingLockedError';
   }
 }
 

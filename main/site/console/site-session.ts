@@ -21,12 +21,15 @@ import { applySetup, checkHubConnection, detectTrainingDevice, readSetupState } 
 import { existsSync } from 'node:fs';
 import { readSiteConfig, sitePaths } from '../store/index.ts';
 import { StudySources } from '../study-sources/index.ts';
+import { RadfedError } from '../../../shared/errors.ts';
 
-export class SiteNotSetUpError extends Error {
-  readonly code = 'site-not-set-up';
+export class SiteNotSetUpError extends RadfedError<'site-not-set-up'> {
+  override readonly name = 'SiteNotSetUpError';
   constructor() {
-    super('This site is not set up yet. Finish the setup wizard first; it opens when you reload RadFed.');
-    this.name = 'SiteNotSetUpError';
+    super(
+      'site-not-set-up',
+      'This site is not set up yet. Finish the setup wizard first; it opens when you reload RadFed.',
+    );
   }
 }
 

@@ -25,18 +25,15 @@ import {
   writeSiteConfig,
   type SiteConfig,
 } from '../store/index.ts';
+import { RadfedError } from '../../../shared/errors.ts';
 
 // Kept here too: site-session.ts and older callers import the check from this module.
 export { checkHubConnection };
 
-export class SiteSetupError extends Error {
-  constructor(
-    readonly code: 'studies-already-imported' | 'invalid-setup' | 'invalid-site-name',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'SiteSetupError';
-  }
+export class SiteSetupError extends RadfedError<
+  'studies-already-imported' | 'invalid-setup' | 'invalid-site-name'
+> {
+  override readonly name = 'SiteSetupError';
 }
 
 export function readSetupState(directory: string, preset = false): SetupState {

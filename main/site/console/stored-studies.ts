@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { StoredStudiesView, StudyThumbnailView } from '../../../shared/ipc/index.ts';
 import { renderForDisplay } from '../burned-in/index.ts';
 import type { IngestSite } from '../ingest/index.ts';
+import { RadfedError } from '../../../shared/errors.ts';
 
 /** Studies listed at once: a page of thumbnails a person can take in. */
 export const SHOWN_STUDIES = 48;
@@ -15,15 +16,8 @@ export const THUMBNAIL_SIZE = 192;
 /** Thumbnails kept in memory: enough for a page of the list, small (about 40 KB each at most). */
 const CACHED_THUMBNAILS = 128;
 
-export class StoredStudyError extends Error {
+export class StoredStudyError extends RadfedError<'study-not-found' | 'study-picture-unreadable'> {
   override readonly name = 'StoredStudyError';
-  constructor(
-    readonly code: 'study-not-found' | 'study-picture-unreadable',
-    message: string,
-    options?: { cause: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 interface StudyRow {

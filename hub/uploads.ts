@@ -22,6 +22,7 @@ import type { SiteRow, SubmissionRow, UploadRow } from './store/index.ts';
 import { hashFile } from './store/index.ts';
 import { discardedUploadError } from './upload-cleanup.ts';
 import { definitionOf, taskForSite } from './tasks.ts';
+import { KeyedSerialQueues } from '../shared/serial-queue.ts';
 import {
   acceptOrReject,
   checkRoundCollecting,
@@ -137,7 +138,8 @@ export function ownUpload(ctx: HubContext, site: SiteRow, uploadId: string): Upl
   return upload;
 }
 
-const writing = new Map<string, Promise<unknown>>();
+// Chunks of one upload are written one at a time (each re-reads what the one before recorded).
+const writing = new KeyedSerialQueues<string>();
 
 /** Stores one chunk (flushed to disk, then recorded) and returns the upload's status. */
 export function putChunk(
@@ -147,15 +149,7 @@ export function putChunk(
   index: number,
   body: Buffer,
 ): Promise<UploadStatus> {
-  const previous = writing.get(uploadId) ?? Promise.resolve();
-  const next = previous.catch(() => undefined).then(() => writeChunk(ctx, site, uploadId, index, body));
-  writing.set(uploadId, next);
-  void next
-    .finally(() => {
-      if (writing.get(uploadId) === next) writing.delete(uploadId);
-    })
-    .catch(() => undefined);
-  return next;
+  return writing.run(uploadId, () => writeChunk(ctx, site, uploadId, index, body));
 }
 
 async function writeChunk(

@@ -3,6 +3,7 @@
 // here reaches for globals. It logs counts and codes, never a patient value or an input file path.
 import pino, { type Logger } from 'pino';
 import type { SiteStatus } from '../../shared/ipc/index.ts';
+import { SerialQueue } from '../../shared/serial-queue.ts';
 import { AuditLog, commandActor } from './audit/index.ts';
 import { SiteConsent } from './consent/index.ts';
 import { parseDeidOptions } from './deid/index.ts';
@@ -42,7 +43,7 @@ export class SiteAgent {
   readonly #index: ResearchIndex;
   readonly #logger: Logger;
   // One ingest at a time: two runs over the same files would race on "already ingested?".
-  #ingestQueue: Promise<unknown> = Promise.resolve();
+  readonly #ingests = new SerialQueue();
 
   constructor(deps: SiteAgentDependencies) {
     // Fail at open, not at the first ingest, when site.json names an option this RadFed does not know.
@@ -123,7 +124,7 @@ export class SiteAgent {
     onUnreadableFolder?: (path: string, code: string) => void,
   ): Promise<IngestSummary> {
     const { directory, database, config, secret, clock } = this.#deps;
-    const run = this.#ingestQueue.then(() =>
+    return this.#ingests.run(() =>
       ingestPath({ directory, paths: sitePaths(directory), database, config, secret }, inputPath, {
         onProgress,
         ...(onUnreadableFolder ? { onUnreadableFolder } : {}),
@@ -132,8 +133,6 @@ export class SiteAgent {
         actor: this.actor,
       }),
     );
-    this.#ingestQueue = run.catch(() => undefined);
-    return run;
   }
 
   close(): void {

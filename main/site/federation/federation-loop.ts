@@ -2,6 +2,7 @@
 // task approved at this site, a runner that follows its rounds; new approvals are picked up while it
 // runs. Training and evaluation take turns (one machine); waiting and uploading overlap freely.
 import { HubClient } from '../../../shared/federation/index.ts';
+import { SerialQueue } from '../../../shared/serial-queue.ts';
 import { openSite } from '../store/index.ts';
 import type { BackendChoice } from '../train/index.ts';
 import { listApprovals } from './approvals.ts';
@@ -49,11 +50,11 @@ export async function runFederation(options: RunFederationOptions): Promise<Fede
   const agent = hubAgent(enrollment.hubUrl, options.env);
   const client = HubClient.fromEnrollment(enrollment, agent ? { agent } : {});
   const site = openSite(options.siteDir);
-  let queue: Promise<unknown> = Promise.resolve();
+  const queue = new SerialQueue();
   let working = 0; // training or evaluating now: the heartbeat says "training"
   const problems = new Set<string>(); // tasks whose runner failed: the heartbeat says "error"
-  const lane = <T>(work: () => Promise<T>): Promise<T> => {
-    const next = queue.then(async () => {
+  const lane = <T>(work: () => Promise<T>): Promise<T> =>
+    queue.run(async () => {
       working += 1;
       try {
         return await work();
@@ -61,9 +62,6 @@ export async function runFederation(options: RunFederationOptions): Promise<Fede
         working -= 1;
       }
     });
-    queue = next.catch(() => undefined);
-    return next;
-  };
   const running = new Map<string, Promise<void>>();
   const ended = new Map<string, TaskOutcome>();
   const retryAt = new Map<string, number>();

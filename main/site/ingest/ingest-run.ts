@@ -19,6 +19,7 @@ import {
 import type { IngestFileOutcome, IngestSummary } from './ingest-path.ts';
 import { startOwnedRun } from './ingest-runs.ts';
 import { hashFile, removeFromQuarantine } from './quarantine.ts';
+import { SerialQueue } from '../../../shared/serial-queue.ts';
 
 export interface IngestRunOptions {
   /** What feeds the run, recorded in its audit entry: `dicom-receiver`, `watched-folder`. */
@@ -188,12 +189,4 @@ export async function releaseQuarantined(site: IngestSite, quarantineName: strin
  * is written atomically to a path named by the UIDs, so the file is stored once however many ingests
  * saw it as new (ingest-concurrent.spec.ts).
  */
-export class IngestLane {
-  #tail: Promise<unknown> = Promise.resolve();
-
-  run<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.#tail.then(task);
-    this.#tail = result.catch(() => undefined);
-    return result;
-  }
-}
+export class IngestLane extends SerialQueue {}

@@ -127,5 +127,9 @@ describe('hub migrations', () => {
     expect(() => applyMigrations(db)).toThrow(/update RadFed/);
     db.close();
     expect(() => openHubDatabase(path)).toThrow(HubError);
+    // The sentence the hub's operator has always seen, now worded from the runner's refusal.
+    expect(() => openHubDatabase(path)).toThrow(
+      `The hub database has schema version ${LATEST_SCHEMA_VERSION + 1}, newer than this RadFed knows (${LATEST_SCHEMA_VERSION}); update RadFed.`,
+    );
   });
 });

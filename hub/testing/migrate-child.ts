@@ -2,7 +2,7 @@
 // the write lock in the middle of applying migration 1, the moment another process must wait out.
 //   migrate-child.ts <db> open
 //   migrate-child.ts <db> hold <milliseconds>
-import Database from 'better-sqlite3';
+import { openSqliteDatabase } from '../../shared/node/index.ts';
 import { MIGRATIONS, openHubDatabase } from '../store/index.ts';
 
 const [path, mode, holdMs] = process.argv.slice(2);
@@ -14,9 +14,8 @@ if (mode === 'open') {
   openHubDatabase(path).close();
   process.stdout.write('migrated\n');
 } else {
-  const db = new Database(path);
-  db.pragma('busy_timeout = 10000');
-  db.pragma('journal_mode = WAL');
+  // The hub's connection settings, without its migrations: this process applies migration 1 by hand.
+  const db = openSqliteDatabase(path, { synchronous: 'FULL' });
   // The table exists and is committed, as it is once any runner has started: the other process then
   // reads "nothing applied yet" without waiting, which is the moment an unguarded runner goes wrong.
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (

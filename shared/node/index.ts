@@ -13,3 +13,9 @@ export {
   schemaVersion,
   type Migration,
 } from './schema-migrations.ts';
+export {
+  openSqliteDatabase,
+  SQLITE_BUSY_TIMEOUT_MS,
+  SqliteOpenError,
+  type SqliteOpenOptions,
+} from './sqlite-database.ts';

@@ -87,7 +87,9 @@ describe('site database', () => {
     db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 't')").run();
     db.close();
     expect(() => openSiteDatabase(path)).toThrow(SiteDatabaseError);
-    expect(() => openSiteDatabase(path)).toThrow(/newer than this RadFed knows/);
+    expect(() => openSiteDatabase(path)).toThrow(
+      `The site database at ${path} has schema version 999, newer than this RadFed knows (${LATEST_SCHEMA_VERSION}). Update RadFed before opening this site.`,
+    );
   });
 
   it('enforces foreign keys: a study needs its patient', () => {

@@ -1,15 +1,15 @@
-// Opens the site's SQLite database: WAL (readers never block the writer, and a crash never leaves a
-// half-written page), foreign keys on, a busy timeout so the CLI and the app can share the file, and
-// the schema brought up to date by the numbered migrations.
+// Opens the site's SQLite database through the one opener (shared/node/sqlite-database.ts: WAL,
+// foreign keys, a busy timeout so the CLI and the app can share the file, synchronous NORMAL), with
+// the schema brought up to date by the site's numbered migrations.
 //
 // secure_delete: a deleted row's bytes (a withdrawn patient's pseudonym, de-identified UIDs, keyed
 // hashes) are overwritten with zeros in the page, and freed pages are zeroed, instead of lingering in
 // free space where anyone with the file could read them. It is a per-connection setting, so it is set
 // here, where every connection to site.db is made. The older copies of those pages in the write-ahead
 // log go with eraseFreedPages, which a purge calls once its rows are deleted.
-import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
-import { applyMigrations, LATEST_SCHEMA_VERSION, schemaVersion } from './migrations.ts';
+import { openSqliteDatabase, SchemaNewerThanCodeError, SqliteOpenError } from '../../../shared/node/index.ts';
+import { MIGRATIONS } from './migrations.ts';
 import { RadfedError } from '../../../shared/errors.ts';
 
 export type SiteDatabase = SqliteDatabase;
@@ -18,46 +18,36 @@ export class SiteDatabaseError extends RadfedError<'cannot-open' | 'newer-schema
   override readonly name = 'SiteDatabaseError';
 }
 
-const BUSY_TIMEOUT_MS = 10_000;
-
 export function openSiteDatabase(path: string): SiteDatabase {
-  let db: SqliteDatabase;
   try {
-    db = new Database(path, { fileMustExist: false });
+    return openSqliteDatabase(path, { migrations: MIGRATIONS, synchronous: 'NORMAL', secureDelete: true });
   } catch (error) {
-    throw new SiteDatabaseError(
-      'cannot-open',
-      `Cannot open the site database at ${path}: ${(error as Error).message}. Check that the folder exists and this user may write to it.`,
+    throw siteDatabaseErrorFor(error, path);
+  }
+}
+
+/** The opener's failures in the site's words (the site's own folder may be named; the operator chose it). */
+function siteDatabaseErrorFor(error: unknown, path: string): unknown {
+  if (error instanceof SchemaNewerThanCodeError) {
+    return new SiteDatabaseError(
+      'newer-schema',
+      `The site database at ${path} has schema version ${error.databaseVersion}, newer than this RadFed knows (${error.codeVersion}). Update RadFed before opening this site.`,
       { cause: error },
     );
   }
-  try {
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('foreign_keys = ON');
-    db.pragma('secure_delete = ON');
-    const existing = hasMigrationsTable(db) ? schemaVersion(db) : 0;
-    if (existing > LATEST_SCHEMA_VERSION) {
-      throw new SiteDatabaseError(
-        'newer-schema',
-        `The site database at ${path} has schema version ${existing}, newer than this RadFed knows (${LATEST_SCHEMA_VERSION}). Update RadFed before opening this site.`,
-      );
-    }
-    try {
-      applyMigrations(db);
-    } catch (error) {
-      throw new SiteDatabaseError(
+  if (!(error instanceof SqliteOpenError)) return error;
+  const cause = error.cause as Error;
+  return error.code === 'cannot-open'
+    ? new SiteDatabaseError(
+        'cannot-open',
+        `Cannot open the site database at ${path}: ${cause.message}. Check that the folder exists and this user may write to it.`,
+        { cause },
+      )
+    : new SiteDatabaseError(
         'migration-failed',
-        `Could not bring the site database at ${path} up to date: ${(error as Error).message}. The database was left as it was; restore it from backup or report this.`,
-        { cause: error },
+        `Could not bring the site database at ${path} up to date: ${cause.message}. The database was left as it was; restore it from backup or report this.`,
+        { cause },
       );
-    }
-    return db;
-  } catch (error) {
-    db.close();
-    throw error;
-  }
 }
 
 export interface FreedPagesErasure {
@@ -82,11 +72,4 @@ export function eraseFreedPages(db: SqliteDatabase): FreedPagesErasure {
   if (result === undefined) return { complete: true, pagesLeft: 0 };
   const pagesLeft = Math.max(0, result.log - result.checkpointed);
   return { complete: result.busy === 0 && pagesLeft === 0, pagesLeft };
-}
-
-function hasMigrationsTable(db: SqliteDatabase): boolean {
-  return (
-    db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get() !==
-    undefined
-  );
 }

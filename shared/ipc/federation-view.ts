@@ -1,80 +1,94 @@
 // What the Training & federation page shows: the hub's tasks in plain words with their approval, and
 // the live progress of the site's federation loop. Counts, rounds, losses and seconds; no patient data.
+import { z } from 'zod';
 
-export interface FederationTaskItem {
-  id: string;
-  name: string;
+/** The task a request names (federation:approve, decline, withdraw). */
+export const taskIdRequestSchema = z.strictObject({ taskId: z.string().trim().min(1).max(200) });
+
+export const federationTaskItemSchema = z.object({
+  id: z.string(),
+  name: z.string(),
   /** The task's state at the hub: active, completed, stopped... */
-  state: string;
-  rounds: number;
+  state: z.string(),
+  rounds: z.number(),
   /** The task's label set, in class order (a site task with the same labels supplies its cohort). */
-  labels: string[];
-  approval: { at: string; by: string; cohortTaskId: string } | null;
+  labels: z.array(z.string()),
+  approval: z.object({ at: z.string(), by: z.string(), cohortTaskId: z.string() }).nullable(),
   /** Set when the operator declined the task here (it can still be approved later). */
-  declinedAt: string | null;
+  declinedAt: z.string().nullable(),
   /** The task in plain words (describeTask), including what leaves the site. */
-  summary: string[];
+  summary: z.array(z.string()),
   /** Why the task cannot be approved now (no site task with its labels...), or null. */
-  problem: string | null;
+  problem: z.string().nullable(),
   /** The differential-privacy budget in words ("not set" when the task has none). */
-  privacyBudget: string;
-}
+  privacyBudget: z.string(),
+});
+export type FederationTaskItem = z.infer<typeof federationTaskItemSchema>;
 
-export type TaskPhase = 'waiting' | 'training' | 'uploading' | 'evaluating' | 'ended';
+export const taskPhaseSchema = z.enum(['waiting', 'training', 'uploading', 'evaluating', 'ended']);
+export type TaskPhase = z.infer<typeof taskPhaseSchema>;
 
-export interface EpochPoint {
-  round: number;
-  epoch: number;
+export const epochPointSchema = z.object({
+  round: z.number(),
+  epoch: z.number(),
   /** Mean training loss over the epoch's batches. */
-  loss: number;
-}
+  loss: z.number(),
+});
+export type EpochPoint = z.infer<typeof epochPointSchema>;
 
-export interface RoundPoint {
-  round: number;
+export const roundPointSchema = z.object({
+  round: z.number(),
   /** This site's model after local training, on its validation images. */
-  local: { loss: number; accuracy: number; auc: number | null } | null;
+  local: z.object({ loss: z.number(), accuracy: z.number(), auc: z.number().nullable() }).nullable(),
   /** The published global model, on this site's validation images. */
-  global: { version: number; loss: number; accuracy: number; auc: number | null } | null;
-}
+  global: z
+    .object({ version: z.number(), loss: z.number(), accuracy: z.number(), auc: z.number().nullable() })
+    .nullable(),
+});
+export type RoundPoint = z.infer<typeof roundPointSchema>;
 
-export interface TaskProgress {
-  taskId: string;
-  name: string;
-  round: number | null;
-  roundState: string | null;
-  acceptedUpdates: number;
-  quorum: number;
-  phase: TaskPhase;
+export const taskProgressSchema = z.object({
+  taskId: z.string(),
+  name: z.string(),
+  round: z.number().nullable(),
+  roundState: z.string().nullable(),
+  acceptedUpdates: z.number(),
+  quorum: z.number(),
+  phase: taskPhaseSchema,
   /** While training: where it is, its speed and the time left (null until measurable). */
-  training: {
-    round: number;
-    epoch: number;
-    epochs: number;
-    batch: number;
-    batches: number;
-    imagesPerSecond: number | null;
-    secondsLeft: number | null;
-  } | null;
-  epochs: EpochPoint[];
-  rounds: RoundPoint[];
+  training: z
+    .object({
+      round: z.number(),
+      epoch: z.number(),
+      epochs: z.number(),
+      batch: z.number(),
+      batches: z.number(),
+      imagesPerSecond: z.number().nullable(),
+      secondsLeft: z.number().nullable(),
+    })
+    .nullable(),
+  epochs: z.array(epochPointSchema),
+  rounds: z.array(roundPointSchema),
   /** Rounds this site's update counted in. */
-  roundsCompleted: number;
-  ended: { state: string; reason: string | null } | null;
-}
+  roundsCompleted: z.number(),
+  ended: z.object({ state: z.string(), reason: z.string().nullable() }).nullable(),
+});
+export type TaskProgress = z.infer<typeof taskProgressSchema>;
 
-export interface FederationProgress {
-  enrolled: boolean;
+export const federationProgressSchema = z.object({
+  enrolled: z.boolean(),
   /** The loop that takes part in approved tasks is running. */
-  running: boolean;
+  running: z.boolean(),
   /** The person paused taking part (Pause on the Training page or in the tray). */
-  pausedByUser: boolean;
+  pausedByUser: z.boolean(),
   /** Whether the hub answered the latest request: unknown until one was made. */
-  hub: 'unknown' | 'reachable' | 'unreachable';
+  hub: z.enum(['unknown', 'reachable', 'unreachable']),
   /** Why the hub could not be reached, in words; null while it answers. */
-  hubProblem: string | null;
+  hubProblem: z.string().nullable(),
   /** The latest problem in words, or null. */
-  problem: string | null;
-  tasks: TaskProgress[];
+  problem: z.string().nullable(),
+  tasks: z.array(taskProgressSchema),
   /** Recent events in words, newest last. */
-  log: { at: string; text: string }[];
-}
+  log: z.array(z.object({ at: z.string(), text: z.string() })),
+});
+export type FederationProgress = z.infer<typeof federationProgressSchema>;

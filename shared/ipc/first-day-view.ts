@@ -1,34 +1,46 @@
 // The dashboard's first-day checklist (import studies, consent, labels, approve a task), each step from
 // the site's real state, and the folder picker's answers. Counts and folder names only.
+import { z } from 'zod';
+import { consentPolicyViewSchema } from './site-status.ts';
 
-export interface FirstDayView {
+export const firstDayViewSchema = z.object({
   /** De-identified studies stored here. */
-  studies: number;
-  consentPolicy: 'opt-in' | 'opt-out' | 'not-set';
+  studies: z.number(),
+  consentPolicy: consentPolicyViewSchema,
   /** Patients with at least one decision in the consent register. */
-  consentPatients: number;
+  consentPatients: z.number(),
   /** Files and patients left out at import because no consent was recorded for them. */
-  keptOutForConsent: { patients: number; files: number };
+  keptOutForConsent: z.object({ patients: z.number(), files: z.number() }),
   /** The site's own tasks, and the studies labelled for any of them. */
-  siteTasks: number;
-  labelledStudies: number;
+  siteTasks: z.number(),
+  labelledStudies: z.number(),
   /** Hub tasks approved here. */
-  approvals: number;
+  approvals: z.number(),
   /** Connected to a hub. */
-  enrolled: boolean;
-}
+  enrolled: z.boolean(),
+});
+export type FirstDayView = z.infer<typeof firstDayViewSchema>;
 
 /** What the Browse button got: a folder the person chose in the system's dialog, or "use the agent's browser". */
-export type FolderChoice = { kind: 'chosen'; path: string } | { kind: 'cancelled' } | { kind: 'browse' };
+export const folderChoiceSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('chosen'), path: z.string() }),
+  z.object({ kind: z.literal('cancelled') }),
+  z.object({ kind: z.literal('browse') }),
+]);
+export type FolderChoice = z.infer<typeof folderChoiceSchema>;
+
+/** Which folder to list; empty: the agent's home folder. */
+export const listFoldersRequestSchema = z.strictObject({ path: z.string().max(4096).optional() });
 
 /** One folder's sub-folders, as the agent's folder browser lists them (names only, never files). */
-export interface FolderListing {
+export const folderListingSchema = z.object({
   /** Absolute path of the folder listed. */
-  path: string;
+  path: z.string(),
   /** Its parent, or null at the top of the file system. */
-  parent: string | null;
+  parent: z.string().nullable(),
   /** The sub-folders that can be opened (name and whole path), sorted; hidden ones left out. */
-  folders: { name: string; path: string }[];
+  folders: z.array(z.object({ name: z.string(), path: z.string() })),
   /** True when there were more than the listing returns. */
-  truncated: boolean;
-}
+  truncated: z.boolean(),
+});
+export type FolderListing = z.infer<typeof folderListingSchema>;

@@ -1,4 +1,7 @@
-export type { SiteStatus, StudySourcesView } from './site-status.ts';
+// The IPC contract between the screens and the site agent: the table of channels (channels.ts), the
+// schemas and types of each request and answer (*-view.ts), the envelope (result.ts) and the API
+// object both shells expose (radfed-api.ts).
+export type * from './site-status.ts';
 export type * from './setup-types.ts';
 export type * from './federation-view.ts';
 export type * from './settings-view.ts';
@@ -10,16 +13,17 @@ export type * from './first-day-view.ts';
 export type * from './held-view.ts';
 export type * from './stored-studies-view.ts';
 export {
+  ipcContract,
   IpcChannel,
   IPC_CHANNEL_NAMES,
   isIpcChannelName,
   type IpcChannelName,
+  type IpcChannelSpec,
   type IpcContract,
   type IpcRequest,
   type IpcResponse,
 } from './channels.ts';
 export { ipcOk, ipcFail, isIpcResult, type IpcError, type IpcErrorCode, type IpcResult } from './result.ts';
-export { ipcRequestSchemas } from './schemas.ts';
 export { createRadfedApi, RadfedApiError, type IpcInvoke, type RadfedApi } from './radfed-api.ts';
 export {
   deriveSiteActivity,

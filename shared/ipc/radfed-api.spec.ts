@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IpcChannel, createRadfedApi, ipcFail, ipcOk, ipcRequestSchemas, RadfedApiError } from './index.ts';
+import { IpcChannel, createRadfedApi, ipcContract, ipcFail, ipcOk, RadfedApiError } from './index.ts';
 import type { SiteStatus } from './index.ts';
 
 const status: SiteStatus = {
@@ -41,10 +41,10 @@ describe('createRadfedApi', () => {
   });
 });
 
-describe('ipcRequestSchemas', () => {
+describe('ipcContract requests', () => {
   it('site:status accepts no payload and rejects any value', () => {
-    expect(ipcRequestSchemas['site:status'].safeParse(undefined).success).toBe(true);
-    expect(ipcRequestSchemas['site:status'].safeParse({}).success).toBe(false);
-    expect(ipcRequestSchemas['site:status'].safeParse('x').success).toBe(false);
+    expect(ipcContract['site:status'].request.safeParse(undefined).success).toBe(true);
+    expect(ipcContract['site:status'].request.safeParse({}).success).toBe(false);
+    expect(ipcContract['site:status'].request.safeParse('x').success).toBe(false);
   });
 });

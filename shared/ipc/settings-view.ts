@@ -1,34 +1,49 @@
 // What the renderer learns about the app's settings (`settings:get`), and what it may ask to change
 // (`settings:set`). The catalogue of keys and their rules lives in main/app/settings; docs/settings.md
 // describes each key for hospital IT.
+import { z } from 'zod';
 
 /** A setting's value as it travels over IPC (JSON). */
-export type SettingValue = string | number | boolean | string[] | null;
+export const settingValueSchema = z.union([
+  z.string().max(8192),
+  z.number(),
+  z.boolean(),
+  z.array(z.string().max(4096)).max(100),
+  z.null(),
+]);
+export type SettingValue = z.infer<typeof settingValueSchema>;
 
 /** Which layer the value came from; `locked` wins over the user, the user over machine defaults. */
-export type SettingSource = 'built-in' | 'machine-default' | 'user' | 'locked';
+export const settingSourceSchema = z.enum(['built-in', 'machine-default', 'user', 'locked']);
+export type SettingSource = z.infer<typeof settingSourceSchema>;
 
-export interface SettingEntry {
+export const settingEntrySchema = z.object({
   /** The effective value; null for a secret that is set (see `isSet`) and for a setting with no value. */
-  value: SettingValue;
-  source: SettingSource;
+  value: z.union([z.string(), z.number(), z.boolean(), z.array(z.string()), z.null()]),
+  source: settingSourceSchema,
   /** Set by IT in the locked file: shown read-only, and `settings:set` refuses it. */
-  locked: boolean;
+  locked: z.boolean(),
   /** A secret (the enrollment token) is never sent back; the screen learns only whether it is set. */
-  secret: boolean;
-  isSet: boolean;
-}
+  secret: z.boolean(),
+  isSet: z.boolean(),
+});
+export type SettingEntry = z.infer<typeof settingEntrySchema>;
 
-export interface SettingsView {
+export const settingsViewSchema = z.object({
   /** Every known setting by key (`hub.url`, `app.startAtLogin`, ...). */
-  settings: Record<string, SettingEntry>;
+  settings: z.record(z.string(), settingEntrySchema),
   /** True when IT preset the site (name and consent policy): the setup wizard is skipped. */
-  preset: boolean;
+  preset: z.boolean(),
   /** Sentences about files or values that were ignored, for the Settings page. */
-  problems: string[];
-}
+  problems: z.array(z.string()),
+});
+export type SettingsView = z.infer<typeof settingsViewSchema>;
 
-export interface SettingsChangeRequest {
-  /** Keys to change, with their new values; null resets a key to the machine default or built-in value. */
-  changes: Record<string, SettingValue>;
-}
+export const settingsChangeRequestSchema = z.strictObject({
+  /**
+   * Keys to change, with their new values; null resets a key to the machine default or built-in value.
+   * Values are checked key by key by the settings store, which knows each key's rule.
+   */
+  changes: z.record(z.string().max(100), settingValueSchema),
+});
+export type SettingsChangeRequest = z.infer<typeof settingsChangeRequestSchema>;

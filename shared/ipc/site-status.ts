@@ -1,43 +1,50 @@
 // What the site agent reports about itself: shown on the dashboard, the tray and `radfed site status`.
 // Counts only; never a patient identifier.
+import { z } from 'zod';
 
-export interface SiteStatus {
-  siteName: string;
+export const consentPolicyViewSchema = z.enum(['opt-in', 'opt-out', 'not-set']);
+
+export const siteStatusSchema = z.object({
+  siteName: z.string(),
   /** Absolute path of the site folder. */
-  directory: string;
-  consentPolicy: 'opt-in' | 'opt-out' | 'not-set';
+  directory: z.string(),
+  consentPolicy: consentPolicyViewSchema,
   /** The de-identification options this site applies on ingest (PS3.15 option names, kebab-case). */
-  deidOptions: string[];
-  counts: {
-    patients: number;
-    studies: number;
-    series: number;
-    instances: number;
+  deidOptions: z.array(z.string()),
+  counts: z.object({
+    patients: z.number(),
+    studies: z.number(),
+    series: z.number(),
+    instances: z.number(),
     /** Files kept in quarantine because releasing them could expose a patient (burned-in text, a verification hit). */
-    held: number;
+    held: z.number(),
     /** Files that could not be read as DICOM. */
-    rejected: number;
-  };
+    rejected: z.number(),
+  }),
   /** ISO time of the last completed ingest, or null. */
-  lastIngestAt: string | null;
-}
+  lastIngestAt: z.string().nullable(),
+});
+export type SiteStatus = z.infer<typeof siteStatusSchema>;
 
 /** The DICOM receiver and the watched folder the session runs (site.json), with counts since start. */
-export interface StudySourcesView {
-  receiver: {
-    aeTitle: string;
-    port: number;
-    allowedCallingAeTitles: string[];
-    received: number;
-    refused: number;
-    ingested: number;
-    waiting: number;
-  } | null;
-  watch: { folder: string; ingested: number } | null;
+export const studySourcesViewSchema = z.object({
+  receiver: z
+    .object({
+      aeTitle: z.string(),
+      port: z.number(),
+      allowedCallingAeTitles: z.array(z.string()),
+      received: z.number(),
+      refused: z.number(),
+      ingested: z.number(),
+      waiting: z.number(),
+    })
+    .nullable(),
+  watch: z.object({ folder: z.string(), ingested: z.number() }).nullable(),
   /** Whether they are running now (false: not set up, stopped, or failed to start: see `problem`). */
-  running: boolean;
+  running: z.boolean(),
   /** The latest event in words (a refusal, a finished ingest, a warning). */
-  lastEvent: string | null;
+  lastEvent: z.string().nullable(),
   /** Why they could not start (port in use, folder missing), in words; null when none. */
-  problem: string | null;
-}
+  problem: z.string().nullable(),
+});
+export type StudySourcesView = z.infer<typeof studySourcesViewSchema>;

@@ -1,10 +1,12 @@
 // For the handler specs: a real site in a temp folder with its real agent, and the real dispatcher
-// (schemas included) in front of the real handlers.
+// (schemas included) in front of the real handlers. Every answer is also checked against its channel's
+// response schema, so the handler specs prove the contract's table describes what the agent sends.
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import pino from 'pino';
 import {
+  ipcContract,
   IpcChannel,
   type IpcChannelName,
   type IpcRequest,
@@ -47,6 +49,12 @@ export function openHandlersTestSite(
     async call(channel, payload) {
       const result = await dispatch(channel, payload);
       if (!result.ok) throw Object.assign(new Error(result.error.message), { code: result.error.code });
+      const answer = ipcContract[channel].response.safeParse(result.value);
+      if (!answer.success) {
+        throw new Error(
+          `The answer of ${channel} does not match its response schema: ${answer.error.message}`,
+        );
+      }
       return result.value as IpcResponse<typeof channel>;
     },
     raw: (channel, payload) => dispatch(channel, payload),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { SiteStatus } from '../../../shared/ipc/index.ts';
+import { RadfedError } from '../../../shared/errors.ts';
+import { IPC_CHANNEL_NAMES, type SiteStatus } from '../../../shared/ipc/index.ts';
 import { createIpcDispatcher, createIpcHandlers, type SiteAgentPort } from './ipc-handlers.ts';
 
 const status: SiteStatus = {
@@ -20,8 +21,10 @@ function dispatcherFor(agent: Pick<SiteAgentPort, 'status'>) {
   return { dispatch, logged };
 }
 
-class StoreLockedError extends Error {
-  readonly code = 'store-locked';
+class StoreLockedError extends RadfedError<'store-locked'> {
+  constructor(message: string) {
+    super('store-locked', message);
+  }
 }
 
 describe('IPC dispatcher', () => {
@@ -78,5 +81,12 @@ describe('IPC dispatcher', () => {
     expect(text).not.toContain('/secret/path');
     expect(text).not.toContain('ipc-handlers');
     expect(logged).toHaveLength(1);
+  });
+});
+
+describe('IPC handler map', () => {
+  it('has one handler for every channel of the contract and none beside', () => {
+    const handlers = createIpcHandlers({ status: () => status } as unknown as SiteAgentPort);
+    expect(Object.keys(handlers).sort()).toEqual([...IPC_CHANNEL_NAMES].sort());
   });
 });

@@ -3,7 +3,7 @@
 import {
   ipcFail,
   ipcOk,
-  ipcRequestSchemas,
+  ipcContract,
   isIpcChannelName,
   type IpcChannelName,
   type IpcError,
@@ -77,7 +77,7 @@ export function createIpcDispatcher(
         `RadFed has no request called "${String(channel).slice(0, 60)}". The screen and the agent may be different versions: restart RadFed.`,
       );
     }
-    const parsed = ipcRequestSchemas[channel].safeParse(payload);
+    const parsed = ipcContract[channel].request.safeParse(payload);
     if (!parsed.success) {
       // Zod does not echo the input value in its messages, so nothing from the payload reaches the text.
       const issue = parsed.error.issues[0];

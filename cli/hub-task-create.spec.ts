@@ -77,7 +77,7 @@ describe('radfed hub task create', () => {
     expect(run.err).toContain('--max-update-norm takes a positive number (an L2 norm), not "huge"');
   });
 
-  it('warns when the privacy budget funds only 2 of 20 rounds, with the words of the dashboard form', async () => {
+  it('refuses a task whose privacy budget funds only 2 of 20 rounds, saying what to change', async () => {
     const dpFile = join(root, 'dp-task.json');
     writeFileSync(
       dpFile,
@@ -93,10 +93,12 @@ describe('radfed hub task create', () => {
       ),
     );
     const run = await runRadfed('hub', 'task', 'create', '--dir', dir, '--file', dpFile);
-    expect(run.status).toBe(0);
+    expect(run.status).not.toBe(0);
     expect(run.err).toContain(
-      'Warning: The privacy budget ε=8.00 is spent after about 2 of 20 rounds; the task will stop there.',
+      "- privacy.differentialPrivacy.budget.epsilon: The privacy budget ε = 8.00 (δ = 0.00001) funds only 2 of the task's 20 rounds " +
+        'with noise multiplier 1: raise the noise multiplier to 2.854 (that funds every round), raise ε, or plan 2 rounds.',
     );
+    expect(run.out).not.toContain('Created task');
   });
 
   it('lists every problem of a task file by its field, in the words the dashboard shows beside them', async () => {

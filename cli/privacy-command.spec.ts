@@ -96,7 +96,7 @@ describe('radfed privacy', () => {
       const dp = { clipNorm: 1, noiseMultiplier: 4, budget: { epsilon: 1.6, delta: 1e-5 } };
       writeFileSync(
         file,
-        JSON.stringify(testTask({ name: 'dp-task', privacy: { differentialPrivacy: dp } })),
+        JSON.stringify(testTask({ name: 'dp-task', rounds: 2, privacy: { differentialPrivacy: dp } })),
       );
       expect((await radfed('hub', 'task', 'create', '--dir', dir, '--file', file)).status).toBe(0);
       const shown = await radfed('hub', 'task', 'show', '--dir', dir, 'dp-task');

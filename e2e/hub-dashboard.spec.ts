@@ -130,7 +130,7 @@ test.describe('hub dashboard actions', () => {
     await acting?.cleanup();
   });
 
-  test('a coordinator creates a task: problems beside their fields, then the privacy budget warning', async ({
+  test('a coordinator creates a task: problems beside their fields, then a budget that funds too few rounds', async ({
     page,
   }) => {
     const shot = (name: string) => page.screenshot({ path: test.info().outputPath(name), fullPage: true });
@@ -159,15 +159,16 @@ test.describe('hub dashboard actions', () => {
     await dashboard.field(/^Labels/).fill('normal\neffusion');
     await page.getByRole('checkbox', { name: /Differential privacy/ }).check();
     await page.getByRole('button', { name: 'Create task' }).click();
-    await expect(page.getByRole('alert')).toContainText(
-      'The privacy budget ε=8.00 is spent after about 2 of 20 rounds; the task will stop there.',
+    // A budget that funds 2 of the 20 rounds is refused, beside ε, with the noise that would fund them all.
+    await expect(dashboard.field('Privacy budget ε')).toHaveAccessibleDescription(
+      /funds only 2 of the task's 20 rounds with noise multiplier 1: raise the noise multiplier to 2\.854/,
     );
     await shot('hub-task-form-budget-warning.png');
-    await page.getByRole('checkbox', { name: 'Create the task anyway' }).check();
+    await dashboard.fillTask({ 'Noise multiplier z': '2.854' });
     await page.getByRole('button', { name: 'Create task' }).click();
     await expect(dashboard.heading).toHaveText('Task: Effusion screening');
     await expect(dashboard.notice).toContainText('Task "Effusion screening" created.');
-    await expect(page.locator('main')).toContainText('is spent after about 2 of 20 rounds');
+    await expect(page.locator('main')).toContainText('2.854');
     await shot('hub-task-created.png');
   });
 

@@ -32,8 +32,22 @@ beforeAll(async () => {
 });
 afterAll(() => test.cleanup());
 
-async function newTask(overrides: Parameters<typeof testTask>[0]): Promise<string> {
+async function newTask(
+  overrides: Parameters<typeof testTask>[0],
+  storedRounds: number | null = null,
+): Promise<string> {
   const id = createTask(test.hub.ctx, testTask(overrides), encodeWeights(testWeights(3))).id;
+  if (storedRounds !== null) {
+    // A hub now refuses a budget that funds fewer rounds than the task asks for (hub/privacy-checks.ts);
+    // a task stored before it did, or whose failed rounds count too, must still stop at its budget.
+    const definition = {
+      ...(JSON.parse(ctx().store.tasks.task(id)!.definition) as object),
+      rounds: storedRounds,
+    };
+    ctx()
+      .store.db.prepare('UPDATE tasks SET definition = ? WHERE id = ?')
+      .run(JSON.stringify(definition), id);
+  }
   await ash.joinTask(id);
   await birch.joinTask(id);
   await test.hub.advance();
@@ -44,11 +58,10 @@ const ctx = () => test.hub.ctx;
 
 describe('privacy budget at the hub', () => {
   it('ends the task before a round would exceed the budget, and says why', async () => {
-    const taskId = await newTask({
-      rounds: 5,
-      quorum: 2,
-      privacy: { secureAggregation: false, differentialPrivacy: dp },
-    });
+    const taskId = await newTask(
+      { rounds: 2, quorum: 2, privacy: { secureAggregation: false, differentialPrivacy: dp } },
+      5,
+    );
     for (const round of [1, 2]) {
       await sendDelta(ash, taskId, 0.01, 1);
       await sendDelta(birch, taskId, -0.01, 1);
@@ -100,12 +113,15 @@ describe('privacy budget at the hub', () => {
   });
 
   it('counts a failed round in which the hub saw updates (no secure aggregation)', async () => {
-    const taskId = await newTask({
-      rounds: 5,
-      quorum: 2,
-      roundDeadlineSeconds: 60,
-      privacy: { secureAggregation: false, differentialPrivacy: dp },
-    });
+    const taskId = await newTask(
+      {
+        rounds: 2,
+        quorum: 2,
+        roundDeadlineSeconds: 60,
+        privacy: { secureAggregation: false, differentialPrivacy: dp },
+      },
+      5,
+    );
     await sendDelta(ash, taskId, 0.01, 1);
     test.shiftClock(61_000);
     try {
@@ -126,6 +142,21 @@ describe('privacy budget at the hub', () => {
         .store.privacy.ledger(taskId)
         .map((row) => row.round),
     ).toEqual([1, 2]);
+  });
+
+  it('refuses a task whose budget funds 2 of its 20 rounds, saying what to change', () => {
+    expect(() =>
+      parseTaskDefinition(
+        testTask({
+          rounds: 20,
+          privacy: {
+            differentialPrivacy: { clipNorm: 1, noiseMultiplier: 1, budget: { epsilon: 8, delta: 1e-5 } },
+          },
+        }),
+      ),
+    ).toThrow(
+      /funds only 2 of the task's 20 rounds with noise multiplier 1: raise the noise multiplier to 2\.854 \(that funds every round\), raise ε, or plan 2 rounds/,
+    );
   });
 
   it('refuses a task whose budget does not allow even one round', () => {

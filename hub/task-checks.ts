@@ -9,6 +9,7 @@ import {
   taskDefinitionSchema,
   type TaskDefinition,
 } from '../shared/federation/index.ts';
+import { checkTaskPrivacy, withCalibratedNoise } from './privacy-checks.ts';
 
 export interface TaskProblem {
   /** Where in the definition, dotted (`optimizer.learningRate`); '' for the whole task. */
@@ -21,7 +22,8 @@ export type TaskCheck =
   | { readonly ok: false; readonly problems: TaskProblem[] };
 
 export function checkTaskDefinition(input: unknown): TaskCheck {
-  const parsed = taskDefinitionSchema.safeParse(input);
+  // A patient-level DP task without σ gets it calibrated from its budget (hub/privacy-checks.ts).
+  const parsed = taskDefinitionSchema.safeParse(withCalibratedNoise(input));
   if (!parsed.success) {
     return { ok: false, problems: parsed.error.issues.map((issue) => plainProblem(issue, input)) };
   }
@@ -31,8 +33,10 @@ export function checkTaskDefinition(input: unknown): TaskCheck {
     ? federationMethod(task.strategy).participation.quorumProblem(task.quorum, task.sites.length)
     : null;
   if (quorumProblem) return { ok: false, problems: [{ path: 'quorum', message: quorumProblem }] };
-  const budget = privacyBudgetWarning(task);
-  return { ok: true, definition: task, warnings: budget ? [budget] : [] };
+  // Refuses a budget that funds fewer rounds than the task asks for; states what a site needs (patient DP).
+  const privacy = checkTaskPrivacy(task);
+  if (privacy.problems.length > 0) return { ok: false, problems: privacy.problems };
+  return { ok: true, definition: task, warnings: privacy.warnings };
 }
 
 /** The problems as lines for a terminal: `- rounds: Must be at least 1.` */

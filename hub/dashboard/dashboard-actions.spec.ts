@@ -69,7 +69,7 @@ describe('dashboard actions', () => {
     expect(page.text).toMatch(/id="e-quorum-0">With secure aggregation a round needs at least 2 sites/);
   });
 
-  it('warns when the privacy budget funds only 2 of 20 rounds, and creates the task only when confirmed', async () => {
+  it('refuses a task whose privacy budget funds only 2 of 20 rounds, saying beside ε what to change', async () => {
     const fields = {
       name: 'Short budget',
       labels: 'normal, pneumonia',
@@ -79,19 +79,20 @@ describe('dashboard actions', () => {
       epsilon: '8',
     };
     const before = ctx().store.tasks.listTasks().length;
-    const warned = await newTask(fields);
-    expect(warned.status).toBe(409);
-    expect(warned.text).toContain(
-      'The privacy budget ε=8.00 is spent after about 2 of 20 rounds; the task will stop there.',
+    const refused = await newTask({ ...fields, confirmWarnings: 'on' });
+    expect(refused.status).toBe(400);
+    expect(refused.text).toMatch(
+      /id="e-epsilon-0">The privacy budget ε = 8\.00 \(δ = 0\.00001\) funds only 2 of the task&#39;s 20 rounds with noise multiplier 1: raise the noise multiplier to 2\.854 \(that funds every round\), raise ε, or plan 2 rounds\./,
     );
     expect(ctx().store.tasks.listTasks().length).toBe(before);
-    const created = await newTask({ ...fields, confirmWarnings: 'on' });
+    // With the noise it names, every round is funded and the task is created.
+    const created = await newTask({ ...fields, noiseMultiplier: '2.854' });
     expect(created.status).toBe(303);
     const task = ctx().store.tasks.tasksByName('Short budget')[0]!;
     expect(created.headers.location).toBe(`/dashboard/tasks/${task.id}`);
     const page = (await client.get(created.headers.location as string)).text;
     expect(page).toContain('Task &quot;Short budget&quot; created.');
-    expect(page).toContain('is spent after about 2 of 20 rounds; the task will stop there');
+    expect(page).toMatch(/the budget allows 2\d round\(s\)/);
     expect(logged('task created from the dashboard').at(-1)).toMatchObject({
       coordinator: COORDINATOR,
       task: task.id,

@@ -120,13 +120,13 @@ describe('hub dashboard pages', () => {
         name: 'DP task',
         privacy: {
           secureAggregation: true,
-          differentialPrivacy: { clipNorm: 1, noiseMultiplier: 1.1, budget: { epsilon: 8, delta: 1e-5 } },
+          differentialPrivacy: { clipNorm: 1, noiseMultiplier: 1.2, budget: { epsilon: 8, delta: 1e-5 } },
         },
       }),
     );
     const page = (await client.get(`/dashboard/tasks/${task.id}`)).text;
     expect(page).toContain('<dd>on: the hub learns only the sum of the sites&#39; updates</dd>');
-    expect(page).toContain('<dt>Noise multiplier (z)</dt><dd>1.1</dd>');
+    expect(page).toContain('<dt>Noise multiplier (z)</dt><dd>1.2</dd>');
     expect(page).toMatch(
       /ε = 0\.00 of 8\.00 \(δ = 0\.00001\) after 0 round\(s\); the budget allows \d+ round\(s\)/,
     );

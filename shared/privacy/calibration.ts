@@ -27,7 +27,7 @@ function epsilonAt(input: CalibrationInput, sigma: number): number {
 /** Rounds σ up to 4 significant digits (a readable number; rounding up only lowers ε). */
 function roundUp(sigma: number): number {
   const scale = 10 ** (Math.floor(Math.log10(sigma)) - 3);
-  return Math.ceil(sigma / scale - 1e-9) * scale;
+  return Number((Math.ceil(sigma / scale) * scale).toPrecision(4));
 }
 
 /**
@@ -66,6 +66,6 @@ export function calibrateNoiseMultiplier(input: CalibrationInput): number {
     if (fits(middle)) high = middle;
     else low = middle;
   }
-  const rounded = roundUp(high);
-  return Math.min(MAX_NOISE_MULTIPLIER, rounded);
+  const rounded = Math.min(MAX_NOISE_MULTIPLIER, roundUp(high));
+  return fits(rounded) ? rounded : high; // the decimal rounding may land a hair below high
 }

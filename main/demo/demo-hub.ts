@@ -1,21 +1,39 @@
 // The demo's hub: created as the coordinator would (`radfed hub init`, `hub task create`, `hub token`),
-// with the task's initial model made from the same seed every site would use.
+// with the task's initial model made from the same seed every site would use. The main task has the
+// protection a real task has by default (secure aggregation); `--compare` adds the same task without
+// it, which the sites run after the main one (never both at once on the same cores).
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { encodeWeights, taskDefinitionSchema, type TaskDefinition } from '../../shared/federation/index.ts';
 import { createEnrollmentToken, createTask, definitionOf, initHub, openHubContext } from '../../hub/index.ts';
 import { initialModelWeights, trainingTaskFor } from '../site/federation/index.ts';
 import { demoTaskDefinition, type DemoSettings } from './demo-options.ts';
-import { privateTaskDefinition, wantsPrivateRun, type DemoPrivacy } from './demo-privacy.ts';
+import {
+  describeDemoPrivacy,
+  PLAIN_FEDERATION,
+  privateTaskDefinition,
+  wantsPrivateRun,
+  type DemoPrivacy,
+} from './demo-privacy.ts';
+
+export interface DemoTask {
+  readonly taskId: string;
+  readonly definition: TaskDefinition;
+  /** What protects the updates, in words ("secure aggregation", "no added protection"). */
+  readonly protection: string;
+  readonly privacy: DemoPrivacy;
+}
 
 export interface DemoHubSetup {
   readonly dir: string;
   readonly port: number;
   readonly url: string;
-  readonly taskId: string;
-  readonly definition: TaskDefinition;
-  /** The same task with secure aggregation and/or differential privacy (`--secagg`, `--dp`), run beside it. */
-  readonly privateTask: { readonly taskId: string; readonly definition: TaskDefinition } | null;
+  /** The federation the demo shows: with secure aggregation unless `--no-secagg`. */
+  readonly main: DemoTask;
+  /** The same task with no added protection (`--compare`), run after the main one; null otherwise. */
+  readonly plain: DemoTask | null;
+  /** The task as the local-only and pooled baselines train it (no privacy: it is one machine). */
+  readonly baselineDefinition: TaskDefinition;
   readonly tokens: string[];
   /** Raw float32 size of the task's model, the yardstick for bytes sent. */
   readonly modelBytes: number;
@@ -24,7 +42,8 @@ export interface DemoHubSetup {
 export async function setUpDemoHub(
   root: string,
   settings: DemoSettings,
-  privacy: DemoPrivacy = { secureAggregation: false, differentialPrivacy: false },
+  privacy: DemoPrivacy,
+  compare = false,
 ): Promise<DemoHubSetup> {
   const dir = join(root, 'hub');
   const port = await freeLoopbackPort();
@@ -35,10 +54,13 @@ export async function setUpDemoHub(
     const input = demoTaskDefinition(settings);
     // Weights that every site could make alike (the model's seed is fixed); the hub starts from them.
     const initial = await initialModelWeights(trainingTaskFor('demo', taskDefinitionSchema.parse(input)));
-    const task = createTask(ctx, input, encodeWeights(initial));
-    const privateTask = wantsPrivateRun(privacy)
-      ? createTask(ctx, privateTaskDefinition(input, privacy), encodeWeights(initial))
-      : null;
+    const protectedRun = wantsPrivateRun(privacy);
+    const mainRow = createTask(
+      ctx,
+      protectedRun ? privateTaskDefinition(input, privacy) : input,
+      encodeWeights(initial),
+    );
+    const plainRow = compare && protectedRun ? createTask(ctx, input, encodeWeights(initial)) : null;
     const tokens = Array.from(
       { length: settings.sites },
       () => createEnrollmentToken(ctx, { hubUrl: url, expiresInMs: 3600 * 1000 }).token,
@@ -47,9 +69,21 @@ export async function setUpDemoHub(
       dir,
       port,
       url,
-      taskId: task.id,
-      definition: definitionOf(task),
-      privateTask: privateTask ? { taskId: privateTask.id, definition: definitionOf(privateTask) } : null,
+      main: {
+        taskId: mainRow.id,
+        definition: definitionOf(mainRow),
+        protection: describeDemoPrivacy(privacy),
+        privacy,
+      },
+      plain: plainRow
+        ? {
+            taskId: plainRow.id,
+            definition: definitionOf(plainRow),
+            protection: describeDemoPrivacy(PLAIN_FEDERATION),
+            privacy: PLAIN_FEDERATION,
+          }
+        : null,
+      baselineDefinition: taskDefinitionSchema.parse(input),
       tokens,
       modelBytes: initial.reduce((sum, t) => sum + t.data.byteLength, 0),
     };

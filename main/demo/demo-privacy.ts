@@ -1,6 +1,7 @@
-// The demo's privacy switches (`radfed demo --secagg --dp`): the same federation run a second time,
-// as a task with secure aggregation and/or differential privacy, beside the plain one, so the table
-// shows what the protection costs in accuracy and what it guarantees (ε spent).
+// The demo's privacy switches: the main federation runs with secure aggregation, as every real task
+// does by default (`--no-secagg` turns it off, `--dp` adds differential privacy); `--compare` runs the
+// same task again without either, after it, so the table shows what the protection costs in accuracy,
+// bytes and time, and what it guarantees (ε spent).
 import {
   formatEpsilon,
   privacySpentAfter,
@@ -12,6 +13,11 @@ export interface DemoPrivacy {
   readonly secureAggregation: boolean;
   readonly differentialPrivacy: boolean;
 }
+
+/** What `radfed demo` runs with no flags: what a real task has by default. */
+export const DEMO_PROTECTION: DemoPrivacy = { secureAggregation: true, differentialPrivacy: false };
+/** The unprotected federation (`--no-secagg`, and the other side of `--compare`). */
+export const PLAIN_FEDERATION: DemoPrivacy = { secureAggregation: false, differentialPrivacy: false };
 
 /**
  * DP-FedAvg for the demo's model. Its updates have an L2 norm of about 25–35 after a round (batch-norm

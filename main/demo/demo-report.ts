@@ -1,4 +1,10 @@
 // The demo's results: one structure for machines (--json) and the table people read.
+import {
+  describeComparison,
+  describeFederation,
+  type DemoComparison,
+  type FederationFigures,
+} from './demo-comparison.ts';
 import type { DemoSettings } from './demo-options.ts';
 import type { RoundFigures } from './round-tracker.ts';
 
@@ -40,19 +46,10 @@ export interface DemoResult {
     evaluation: number;
     total: number;
   };
-  /**
-   * The same task run with secure aggregation and/or differential privacy (`--secagg`, `--dp`): what it
-   * reached, what that cost against the plain federated model, and the ε it spent (null without DP).
-   */
-  readonly privateRun: {
-    readonly protection: string;
-    readonly auc: number | null;
-    readonly accuracy: number;
-    readonly aucCost: number | null;
-    readonly accuracyCost: number;
-    readonly epsilon: string | null;
-    readonly rounds: RoundFigures[];
-  } | null;
+  /** The federation the demo shows (secure aggregation unless `--no-secagg`): who took part, bytes, time. */
+  readonly federation: FederationFigures;
+  /** `--compare`: the same task without protection, run after it, and what the protection cost. */
+  readonly comparison: DemoComparison | null;
   /** Whether the federated model's AUC beats every local-only model's on the pooled test set. */
   readonly federatedBeatsEveryLocal: boolean;
 }
@@ -91,21 +88,6 @@ export function fairness(settings: DemoSettings): string[] {
   ];
 }
 
-/** The private run in words: its cost against the plain federated model, its guarantee, its bytes. */
-export function describePrivateRun(run: NonNullable<DemoResult['privateRun']>, modelBytes: number): string[] {
-  const signed = (value: number) => `${value >= 0 ? '\u2212' : '+'}${Math.abs(value).toFixed(3)}`;
-  const sent = run.rounds.flatMap((r) => Object.values(r.bytesSent));
-  const mean = sent.length > 0 ? sent.reduce((a, b) => a + b, 0) / sent.length : 0;
-  return [
-    `With ${run.protection}: AUC ${f3(run.auc)} (${run.aucCost === null ? 'n/a' : signed(run.aucCost)} against the same run without it), ` +
-      `accuracy ${run.accuracy.toFixed(3)} (${signed(run.accuracyCost)}).`,
-    run.epsilon === null
-      ? 'No differential privacy in this run: no \u03b5 to report.'
-      : `Privacy spent: ${run.epsilon}. With three sites, noise strong enough for a small \u03b5 drowns the updates: differential privacy is meant for federations of many sites.`,
-    `Each site sent ${mb(mean)} per round on average (${((mean / modelBytes) * 100).toFixed(0)} % of the raw float32 model).`,
-  ];
-}
-
 export function formatDemoTable(result: DemoResult): string {
   const lines: string[] = [];
   const width = Math.max(...result.models.map((m) => m.name.length), 28);
@@ -124,7 +106,8 @@ export function formatDemoTable(result: DemoResult): string {
   lines.push(...fairness(result.settings));
   lines.push('');
   lines.push(
-    `Rounds (model: ${mb(result.modelBytes)} as raw float32; updates ${result.settings.compression}, encrypted):`,
+    `Rounds of the federated model (model: ${mb(result.modelBytes)} as raw float32; updates ` +
+      `${result.federation.secureAggregation ? 'masked as 32-bit integers for secure aggregation' : result.settings.compression}, encrypted):`,
   );
   lines.push(
     'Round  Time      Outside training  Sent by all sites  Per site (mean)  vs raw float32  Federated validation AUC',
@@ -144,7 +127,8 @@ export function formatDemoTable(result: DemoResult): string {
       `Outside local training (download, upload, aggregation, waiting for the slowest site): median ${percent(median(fractions))} of the training time per round.`,
     );
   }
-  if (result.privateRun) lines.push('', ...describePrivateRun(result.privateRun, result.modelBytes));
+  lines.push('', ...describeFederation(result.federation, result.modelBytes));
+  if (result.comparison) lines.push('', ...describeComparison(result.federation, result.comparison));
   lines.push('');
   const s = result.seconds;
   lines.push(

@@ -86,3 +86,8 @@ export async function joinDemoFederation(
   await enrollSiteWithHub({ siteDir: site.dir, token, hubUrl, env: {} });
   for (const taskId of taskIds) await approveTask(site.dir, taskId, { actor: 'demo', env: {} });
 }
+
+/** Approves one more task at an enrolled site (`--compare`'s second federation, after the first). */
+export async function approveDemoTask(site: DemoSite, taskId: string): Promise<void> {
+  await approveTask(site.dir, taskId, { actor: 'demo', env: {} });
+}

@@ -1,16 +1,19 @@
 // A smoke run of the demo with a tiny configuration: real synthesis, real sites, a hub and two site
-// agents as separate processes on loopback HTTPS, one round, the baselines and the table.
+// agents as separate processes on loopback HTTPS, one round, the baselines and the table; without
+// protection (`--no-secagg`), and with it beside the same task without (`--compare`).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { formatDemoTable, runDemo } from './index.ts';
+import { PLAIN_FEDERATION } from './demo-privacy.ts';
 
 const entry = fileURLToPath(new URL('./testing/radfed-entry.ts', import.meta.url));
 
 describe('radfed demo', () => {
-  it('runs a tiny federation end to end and reports every model on the pooled test set', async () => {
+  it('runs a tiny federation without secure aggregation (--no-secagg) and reports every model on the pooled test set', async () => {
     const lines: string[] = [];
     const result = await runDemo({
+      privacy: PLAIN_FEDERATION,
       sites: 2,
       patientsPerSite: 12,
       rounds: 1,
@@ -47,10 +50,12 @@ describe('radfed demo', () => {
     expect(table).toMatch(/Federated \(FedAvgM, 1 rounds\)/);
     expect(table).toMatch(/Pooled \(all data in one place\)/);
     expect(JSON.parse(JSON.stringify(result)).models).toHaveLength(4);
+    expect(result.federation).toMatchObject({ secureAggregation: false, siteRounds: 2, siteRoundsIn: 2 });
+    expect(result.comparison).toBeNull();
     expect(existsSync(result.directory)).toBe(false); // a temporary folder is removed afterwards
   }, 180_000);
 
-  it('runs the same task with secure aggregation and differential privacy beside it (--secagg --dp)', async () => {
+  it('runs the task with secure aggregation (and --dp), then the same task without protection after it (--compare)', async () => {
     const lines: string[] = [];
     const result = await runDemo({
       sites: 3,
@@ -62,21 +67,31 @@ describe('radfed demo', () => {
       launcher: { command: process.execPath, args: ['--import', 'tsx', entry] },
       say: (line) => lines.push(line),
       privacy: { secureAggregation: true, differentialPrivacy: true },
+      compare: true,
     });
     const names = result.models.map((m) => m.name);
-    expect(names).toContain('Federated with secure aggregation and differential privacy');
-    const run = result.privateRun!;
-    expect(run.protection).toBe('secure aggregation and differential privacy');
-    expect(run.epsilon).toMatch(/^ε = [\d.]+ at δ = 0\.00001 after 1 rounds$/);
-    expect(run.rounds).toHaveLength(1);
-    // Masked values travel as 32-bit integers: each site sends about the raw float32 model size.
-    for (const bytes of Object.values(run.rounds[0]!.bytesSent)) {
-      expect(bytes).toBeGreaterThan(result.modelBytes * 0.95);
-      expect(bytes).toBeLessThan(result.modelBytes * 1.1);
-    }
-    expect(lines.some((line) => line.startsWith('[') && line.includes('[with secure aggregation'))).toBe(
-      true,
+    expect(names).toContain('Federated with secure aggregation and differential privacy (FedAvgM, 1 rounds)');
+    expect(names).toContain('Federated without protection (FedAvgM, 1 rounds)');
+    const main = result.federation;
+    expect(main).toMatchObject({ secureAggregation: true, siteRounds: 3, siteRoundsIn: 3, missed: [] });
+    expect(main.epsilon).toMatch(/^ε = [\d.]+ at δ = 0\.00001 after 1 rounds$/);
+    // Masked values travel as 32-bit integers: each site sends about the raw float32 model size;
+    // the plain run's float16 updates about half of it.
+    expect(main.bytesPerSitePerRound).toBeGreaterThan(result.modelBytes * 0.95);
+    expect(main.bytesPerSitePerRound).toBeLessThan(result.modelBytes * 1.1);
+    const compared = result.comparison!;
+    expect(compared.plain).toMatchObject({ secureAggregation: false, siteRounds: 3, siteRoundsIn: 3 });
+    expect(compared.bytesRatio).toBeGreaterThan(1.8);
+    // One federation after the other: the plain run's first round starts after the secure run ended.
+    const secureEnd = lines.findIndex((line) => /Now the same task without protection/.test(line));
+    expect(secureEnd).toBeGreaterThan(0);
+    expect(lines.slice(0, secureEnd).some((line) => line.includes('[without protection]'))).toBe(false);
+    expect(lines.slice(secureEnd).some((line) => /\[without protection\] Round 1:/.test(line))).toBe(true);
+    const table = formatDemoTable(result);
+    expect(table).toMatch(
+      /Secure aggregation and differential privacy: every site in every round \(3 of 3 site-rounds\)/,
     );
-    expect(formatDemoTable(result)).toMatch(/With secure aggregation and differential privacy: AUC/);
-  }, 240_000);
+    expect(table).toMatch(/Cost of secure aggregation and differential privacy: AUC [+\u2212]\d\.\d{3}/);
+    expect(table).toMatch(/No added protection\s+(\d\.\d{3}|n\/a)/);
+  }, 300_000);
 });

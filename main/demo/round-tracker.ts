@@ -13,14 +13,24 @@ export interface RoundFigures {
   version: number | null;
 }
 
+/** A site's update that did not count in a round, and the site's own reason. */
+export interface MissedSiteRound {
+  readonly round: number;
+  readonly site: string;
+  readonly reason: string;
+}
+
 export class RoundTracker {
   readonly rounds = new Map<number, RoundFigures & { startedAt: number | null }>();
   readonly problems: string[] = [];
+  readonly missed: MissedSiteRound[] = [];
 
   constructor(
     private readonly siteCount: number,
     private readonly say: (line: string) => void,
     private readonly now: () => number = () => performance.now(),
+    /** Secure aggregation: the sites send masked updates and the hub learns only their sum. */
+    private readonly masked = false,
   ) {}
 
   private round(n: number) {
@@ -67,8 +77,11 @@ export class RoundTracker {
               : '?';
           const each = sent.length > 0 ? `${(Math.max(...sent) / 1e6).toFixed(2)} MB` : '?';
           this.say(
-            `Round ${event.round}: ${sent.length} sites trained (${range}) and each sent ${each} (compressed, encrypted); ` +
-              `the hub averaged them into global model v${event.version} (${r.seconds.toFixed(1)} s for the round).`,
+            `Round ${event.round}: ${sent.length} sites trained (${range}) and each sent ${each} ` +
+              (this.masked
+                ? `(masked, encrypted); the hub unmasked only their sum and made global model v${event.version} `
+                : `(compressed, encrypted); the hub averaged them into global model v${event.version} `) +
+              `(${r.seconds.toFixed(1)} s for the round).`,
           );
         }
         return;
@@ -88,7 +101,9 @@ export class RoundTracker {
       case 'refused':
       case 'missed':
       case 'problem': {
-        const line = `${site}: ${'reason' in event ? event.reason : event.message}`;
+        if (event.type === 'missed') this.missed.push({ round: event.round, site, reason: event.reason });
+        const where = 'round' in event ? `Round ${event.round}: ` : '';
+        const line = `${where}${site}: ${'reason' in event ? event.reason : event.message}`;
         this.problems.push(line);
         this.say(line);
         return;

@@ -1,29 +1,24 @@
 // `radfed demo`: a whole federation on one machine, with nothing to configure. Synthetic studies for
 // several hospitals with different scanners; each hospital set up as a real site (consent, ingest and
 // de-identification, labels); a hub and one site agent per hospital as separate processes talking
-// HTTPS over loopback; a federated task run for several rounds; then the federated model against
-// each hospital's local-only model and a model trained on all data pooled, on one held-out test set.
+// HTTPS over loopback; a federated task run for several rounds with secure aggregation, as a real
+// task runs (`--no-secagg`: without; `--compare`: both, one after the other, never two federations on
+// the same cores at once); then the federated model against each hospital's local-only model and a
+// model trained on all data pooled, on one held-out test set.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { decodeWeights, type NamedTensor } from '../../shared/federation/index.ts';
-import { findModel, listModels, openHubContext } from '../../hub/index.ts';
 import { trainingTaskFor } from '../site/federation/index.ts';
 import { evaluateOnTest, trainBaseline, type TrainedBaseline } from './demo-baselines.ts';
 import { prepareDemoData } from './demo-data.ts';
-import { setUpDemoHub } from './demo-hub.ts';
-import { describeDemoPrivacy, epsilonSpent, type DemoPrivacy } from './demo-privacy.ts';
+import { compareRuns, federationFigures } from './demo-comparison.ts';
+import { loadFederatedModel, runDemoFederation, type FederationRun } from './demo-federation.ts';
+import { setUpDemoHub, type DemoTask } from './demo-hub.ts';
+import { DEMO_PROTECTION, epsilonSpent, type DemoPrivacy } from './demo-privacy.ts';
 import { DEMO_DEFAULTS, SITE_NAMES, type DemoSettings } from './demo-options.ts';
-import {
-  defaultLauncher,
-  startHubProcess,
-  startSiteProcess,
-  type ChildHandle,
-  type RadfedLauncher,
-} from './demo-processes.ts';
+import { defaultLauncher, startHubProcess, type ChildHandle, type RadfedLauncher } from './demo-processes.ts';
 import type { DemoResult, ModelResult } from './demo-report.ts';
-import { joinDemoFederation, setUpDemoSite, type DemoSite } from './demo-sites.ts';
-import { RoundTracker } from './round-tracker.ts';
+import { approveDemoTask, joinDemoFederation, setUpDemoSite, type DemoSite } from './demo-sites.ts';
 
 export interface DemoRunOptions extends Partial<DemoSettings> {
   /** Where to work (default: a new temporary folder, removed at the end unless `keep`). */
@@ -34,8 +29,13 @@ export interface DemoRunOptions extends Partial<DemoSettings> {
   readonly say?: (line: string) => void;
   /** Threads for the baselines trained in this process (default: all cores). */
   readonly threads?: number;
-  /** Also run the task with secure aggregation and/or differential privacy, and compare (`--secagg`, `--dp`). */
+  /**
+   * The federation's protection: secure aggregation by default, as a real task (`--no-secagg` turns it
+   * off, `--dp` adds differential privacy).
+   */
   readonly privacy?: DemoPrivacy;
+  /** Also run the same task without protection, after the main one, and print the cost (`--compare`). */
+  readonly compare?: boolean;
 }
 
 export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult> {
@@ -71,52 +71,45 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
           `${site.validation.length} validation images of ${site.patients} patients.`,
       );
     }
-    const hub = await setUpDemoHub(root, settings, options.privacy);
+    const hub = await setUpDemoHub(root, settings, options.privacy ?? DEMO_PROTECTION, options.compare);
     const setupSeconds = elapsed();
-    const federationStarted = performance.now();
-    const tracker = new RoundTracker(settings.sites, say);
-    const privacyWords = options.privacy ? describeDemoPrivacy(options.privacy) : '';
-    const privateTracker = new RoundTracker(settings.sites, (line) => say(`[with ${privacyWords}] ${line}`));
-    const trackerFor = (event: { taskId?: string }) =>
-      hub.privateTask && event.taskId === hub.privateTask.taskId ? privateTracker : tracker;
-    const children: ChildHandle[] = [];
+    const runs: FederationRun[] = [];
     let hubProcess: ChildHandle | null = null;
     try {
       hubProcess = await startHubProcess(launcher, hub.dir, hub.port);
       say(
-        `Hub started as its own process at ${hub.url} (HTTPS with its own CA); task ${hub.taskId} defined.`,
+        `Hub started as its own process at ${hub.url} (HTTPS with its own CA); task ${hub.main.taskId} defined ` +
+          `with ${hub.main.protection}.`,
       );
       for (const [index, site] of sites.entries()) {
-        await joinDemoFederation(site, hub.tokens[index]!, hub.url, [
-          hub.taskId,
-          ...(hub.privateTask ? [hub.privateTask.taskId] : []),
-        ]);
+        await joinDemoFederation(site, hub.tokens[index]!, hub.url, [hub.main.taskId]);
       }
       say(
         `All ${sites.length} hospitals enrolled (hub certificate and signing key pinned) and approved the task.`,
       );
-      for (const site of sites) {
-        children.push(
-          startSiteProcess(launcher, site.name, site.dir, settings.threadsPerSite, (event) =>
-            trackerFor(event as { taskId?: string }).on(site.name, event),
-          ),
-        );
-      }
-      say(`${sites.length} site agents started as separate processes; rounds begin.`);
-      const codes = await Promise.all(children.map((child) => child.exited));
-      const failed = codes.findIndex((code) => code !== 0);
-      if (failed >= 0) {
-        throw new Error(
-          `The site agent of ${children[failed]!.name} stopped with an error:\n${children[failed]!.errorTail()}`,
-        );
+      const federate = (task: DemoTask, prefix: string) =>
+        runDemoFederation({
+          task,
+          sites,
+          launcher,
+          threadsPerSite: settings.threadsPerSite,
+          say: (line) => say(`${prefix}${line}`),
+        });
+      runs.push(await federate(hub.main, ''));
+      if (hub.plain) {
+        // After the protected run, never beside it: two federations on the same cores slow each
+        // other down unevenly, and the comparison of their times would say nothing.
+        for (const site of sites) await approveDemoTask(site, hub.plain.taskId);
+        say(`Now the same task without protection, for the comparison (--compare); the sites approved it.`);
+        runs.push(await federate(hub.plain, '[without protection] '));
       }
     } finally {
-      await Promise.all(children.map((child) => child.stop()));
       await hubProcess?.stop();
     }
-    const federationSeconds = (performance.now() - federationStarted) / 1000;
-    const task = trainingTaskFor(hub.taskId, hub.definition);
-    const federated = loadFederatedModel(hub.dir, hub.taskId);
+    const [mainRun, plainRun] = runs as [FederationRun, FederationRun | undefined];
+    const federationSeconds = mainRun.seconds;
+    const task = trainingTaskFor(hub.main.taskId, hub.baselineDefinition);
+    const federated = loadFederatedModel(hub.dir, hub.main.taskId);
     say(
       `Federation finished in ${federationSeconds.toFixed(0)} s; its result is the last global model, v${federated.version}.`,
     );
@@ -133,7 +126,13 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
       baselines.push(
         await trainBaseline(
           { name: `${site.name} only`, train: site.train, validation: site.validation },
-          { task, definition: hub.definition, layout, workDir: root, ...(threads ? { threads } : {}) },
+          {
+            task,
+            definition: hub.baselineDefinition,
+            layout,
+            workDir: root,
+            ...(threads ? { threads } : {}),
+          },
         ),
       );
     }
@@ -147,7 +146,7 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
         train: pooledTrain,
         validation: sites.flatMap((s) => s.validation),
       },
-      { task, definition: hub.definition, layout, workDir: root, ...(threads ? { threads } : {}) },
+      { task, definition: hub.baselineDefinition, layout, workDir: root, ...(threads ? { threads } : {}) },
     );
     const baselineSeconds = (performance.now() - baselinesStarted) / 1000;
 
@@ -158,50 +157,53 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
       const metrics = await evaluateOnTest(task, baseline.weights, data.test, root, threads);
       models.push({ ...resultOf(baseline, metrics), kind: 'local' });
     }
-    const federatedSeconds = tracker.figures().reduce((sum, r) => sum + (r.seconds ?? 0), 0);
     const federatedMetrics = await evaluateOnTest(task, federated.weights, data.test, root, threads);
+    const strategy = `${settings.serverMomentum > 0 ? 'FedAvgM' : 'FedAvg'}, ${settings.rounds} rounds`;
+    const trainSeconds = (run: FederationRun) => run.rounds.reduce((sum, r) => sum + (r.seconds ?? 0), 0);
     models.push({
-      name: `Federated (${settings.serverMomentum > 0 ? 'FedAvgM' : 'FedAvg'}, ${settings.rounds} rounds)`,
+      name:
+        hub.plain || hub.main.privacy.secureAggregation || hub.main.privacy.differentialPrivacy
+          ? `Federated with ${hub.main.protection} (${strategy})`
+          : `Federated (${strategy})`,
       kind: 'federated',
       auc: federatedMetrics.auc,
       accuracy: federatedMetrics.accuracy,
       loss: federatedMetrics.loss,
       trainImages: pooledTrain.length,
-      trainSeconds: federatedSeconds,
+      trainSeconds: trainSeconds(mainRun),
       kept: `v${federated.version}`,
     });
-    let privateRun: DemoResult['privateRun'] = null;
-    if (hub.privateTask && options.privacy) {
-      const model = loadFederatedModel(hub.dir, hub.privateTask.taskId);
+    const federation = federationFigures(
+      mainRun,
+      sites.length,
+      federatedMetrics,
+      epsilonSpent(hub.main.definition, federated.version),
+    );
+    let comparison: DemoResult['comparison'] = null;
+    if (hub.plain && plainRun) {
+      const model = loadFederatedModel(hub.dir, hub.plain.taskId);
       const metrics = await evaluateOnTest(task, model.weights, data.test, root, threads);
-      const rounds = privateTracker.figures();
       models.push({
-        name: `Federated with ${privacyWords}`,
+        name: `Federated without protection (${strategy})`,
         kind: 'federated',
         auc: metrics.auc,
         accuracy: metrics.accuracy,
         loss: metrics.loss,
         trainImages: pooledTrain.length,
-        trainSeconds: rounds.reduce((sum, r) => sum + (r.seconds ?? 0), 0),
+        trainSeconds: trainSeconds(plainRun),
         kept: `v${model.version}`,
       });
-      privateRun = {
-        protection: privacyWords,
-        auc: metrics.auc,
-        accuracy: metrics.accuracy,
-        aucCost:
-          metrics.auc === null || federatedMetrics.auc === null ? null : federatedMetrics.auc - metrics.auc,
-        accuracyCost: federatedMetrics.accuracy - metrics.accuracy,
-        epsilon: epsilonSpent(hub.privateTask.definition, model.version),
-        rounds,
-      };
+      comparison = compareRuns(federation, {
+        ...federationFigures(plainRun, sites.length, metrics, null),
+        rounds: plainRun.rounds,
+      });
     }
     const pooledMetrics = await evaluateOnTest(task, pooled.weights, data.test, root, threads);
     models.push({ ...resultOf(pooled, pooledMetrics), kind: 'pooled' });
     const evaluationSeconds = (performance.now() - evaluationStarted) / 1000;
 
     const locals = models.filter((m) => m.kind === 'local');
-    // The plain federated model is the one compared with the local-only models.
+    // The demo's federated model (the main run) is the one compared with the local-only models.
     const beats = locals.every((m) => (federatedMetrics.auc ?? 0) > (m.auc ?? 0));
     return {
       settings,
@@ -218,7 +220,7 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
       })),
       testImages: data.test.length,
       models,
-      rounds: tracker.figures(),
+      rounds: mainRun.rounds,
       modelBytes: hub.modelBytes,
       seconds: {
         setup: setupSeconds,
@@ -228,7 +230,8 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
         total: elapsed(),
       },
       federatedBeatsEveryLocal: beats,
-      privateRun,
+      federation,
+      comparison,
     };
   } finally {
     if (!options.keep && !options.dir) rmSync(root, { recursive: true, force: true });
@@ -248,24 +251,6 @@ function resultOf(
     trainSeconds: baseline.seconds,
     kept: `epoch ${baseline.epochs} (last)`,
   };
-}
-
-/**
- * The last published global model (read from the stopped hub's store): the federation's result, kept
- * by the same rule as the baselines (the end of training, no pick by validation).
- */
-function loadFederatedModel(hubDir: string, taskId: string): { version: number; weights: NamedTensor[] } {
-  const ctx = openHubContext(hubDir);
-  try {
-    const published = listModels(ctx, taskId).filter((m) => m.version >= 1);
-    if (published.length === 0)
-      throw new Error('The federation published no global model; see the messages above.');
-    const last = published.reduce((a, b) => (b.version > a.version ? b : a));
-    const row = findModel(ctx, taskId, last.version);
-    return { version: last.version, weights: decodeWeights(ctx.store.blobs.read(row.blob_sha256)) };
-  } finally {
-    ctx.store.close();
-  }
 }
 
 function definedOnly(options: DemoRunOptions): Partial<DemoSettings> {

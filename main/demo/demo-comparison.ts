@@ -1,0 +1,128 @@
+// What a federation of the demo cost and who took part: every site in every round or not, the bytes
+// one site sent per round, the time; and with `--compare`, the protected run against the same task
+// without protection, run after it on the same cores.
+import type { FederationRun } from './demo-federation.ts';
+import type { MissedSiteRound, RoundFigures } from './round-tracker.ts';
+
+export interface FederationFigures {
+  /** What protected the updates, in words ("secure aggregation", "no added protection"). */
+  readonly protection: string;
+  readonly secureAggregation: boolean;
+  readonly auc: number | null;
+  readonly accuracy: number;
+  /** Published rounds × sites, and how many of those had the site's update in the round. */
+  readonly siteRounds: number;
+  readonly siteRoundsIn: number;
+  /** Updates that did not count, with each site's own reason. */
+  readonly missed: readonly MissedSiteRound[];
+  /** Mean bytes one site sent per round: the update as uploaded (masked or compressed), sealed. */
+  readonly bytesPerSitePerRound: number;
+  /** Wall time of the federation, from the site agents' start to their stop. */
+  readonly seconds: number;
+  /** ε spent, in words, with differential privacy; null without. */
+  readonly epsilon: string | null;
+}
+
+export interface DemoComparison {
+  /** The same task without protection, run after the main one. */
+  readonly plain: FederationFigures & { readonly rounds: RoundFigures[] };
+  /** Main run's AUC less the plain run's (negative: protection cost AUC). */
+  readonly aucDifference: number | null;
+  readonly accuracyDifference: number;
+  /** Main run's bytes per site per round over the plain run's. */
+  readonly bytesRatio: number | null;
+  readonly secondsDifference: number;
+}
+
+export function federationFigures(
+  run: FederationRun,
+  siteCount: number,
+  metrics: { auc: number | null; accuracy: number },
+  epsilon: string | null,
+): FederationFigures {
+  const published = run.rounds.filter((r) => r.version !== null);
+  const sent = published.flatMap((r) => Object.values(r.bytesSent));
+  return {
+    protection: run.task.protection,
+    secureAggregation: run.task.privacy.secureAggregation,
+    auc: metrics.auc,
+    accuracy: metrics.accuracy,
+    siteRounds: published.length * siteCount,
+    siteRoundsIn: sent.length,
+    missed: run.missed,
+    bytesPerSitePerRound: sent.length > 0 ? sent.reduce((a, b) => a + b, 0) / sent.length : 0,
+    seconds: run.seconds,
+    epsilon,
+  };
+}
+
+export function compareRuns(main: FederationFigures, plain: FederationComparisonInput): DemoComparison {
+  return {
+    plain,
+    aucDifference: main.auc === null || plain.auc === null ? null : main.auc - plain.auc,
+    accuracyDifference: main.accuracy - plain.accuracy,
+    bytesRatio:
+      plain.bytesPerSitePerRound > 0 ? main.bytesPerSitePerRound / plain.bytesPerSitePerRound : null,
+    secondsDifference: main.seconds - plain.seconds,
+  };
+}
+type FederationComparisonInput = FederationFigures & { readonly rounds: RoundFigures[] };
+
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`;
+const signed = (value: number, digits: number) =>
+  `${value >= 0 ? '+' : '\u2212'}${Math.abs(value).toFixed(digits)}`;
+
+/** Who took part, what one site sent, and (with DP) the guarantee: lines under the rounds table. */
+export function describeFederation(f: FederationFigures, modelBytes: number): string[] {
+  const lines: string[] = [];
+  const everyone = f.siteRoundsIn === f.siteRounds;
+  lines.push(
+    `${capital(f.protection)}: ${everyone ? 'every site in every round' : `${f.siteRounds - f.siteRoundsIn} of ${f.siteRounds} site-rounds missed`} ` +
+      `(${f.siteRoundsIn} of ${f.siteRounds} site-rounds); each site sent ${mb(f.bytesPerSitePerRound)} per round ` +
+      `(${((f.bytesPerSitePerRound / modelBytes) * 100).toFixed(0)} % of the raw float32 model)` +
+      (f.secureAggregation ? '; the hub learned only the sum of the updates.' : '.'),
+  );
+  if (!everyone) {
+    const bySite = new Map<string, number>();
+    for (const m of f.missed) bySite.set(m.site, (bySite.get(m.site) ?? 0) + 1);
+    const first = f.missed[0];
+    lines.push(
+      `Missed: ${[...bySite].map(([site, n]) => `${site} ${n}`).join(', ') || 'rounds that failed'}` +
+        `${first ? `; the first, round ${first.round} at ${first.site}: ${first.reason}` : ''}`,
+    );
+  }
+  if (f.epsilon !== null) {
+    lines.push(
+      `Privacy spent: ${f.epsilon}. With three sites, noise strong enough for a small \u03b5 drowns the updates: differential privacy is meant for federations of many sites.`,
+    );
+  }
+  return lines;
+}
+
+/** `--compare`: both runs side by side and the cost of the protection. */
+export function describeComparison(main: FederationFigures, comparison: DemoComparison): string[] {
+  const rows = [main, comparison.plain];
+  const width = Math.max(...rows.map((r) => r.protection.length), 22);
+  const lines = [
+    `The same task without protection, run after it on the same cores (--compare):`,
+    `${'Federation'.padEnd(width)}  AUC    Accuracy  Site-rounds  Per site per round  Federation time`,
+    `${'-'.repeat(width)}  -----  --------  -----------  ------------------  ---------------`,
+  ];
+  for (const r of rows) {
+    lines.push(
+      `${capital(r.protection).padEnd(width)}  ${r.auc === null ? '  n/a' : r.auc.toFixed(3)}  ${r.accuracy.toFixed(3).padStart(8)}  ` +
+        `${`${r.siteRoundsIn}/${r.siteRounds}`.padStart(11)}  ${mb(r.bytesPerSitePerRound).padStart(18)}  ${`${r.seconds.toFixed(0)} s`.padStart(15)}`,
+    );
+  }
+  const c = comparison;
+  lines.push(
+    `Cost of ${main.protection}: AUC ${c.aucDifference === null ? 'n/a' : signed(c.aucDifference, 3)}, accuracy ${signed(c.accuracyDifference, 3)}, ` +
+      `${c.bytesRatio === null ? 'n/a' : `${c.bytesRatio.toFixed(2)}\u00d7`} the bytes per site per round, ` +
+      `${signed(c.secondsDifference, 0)} s of federation time.`,
+  );
+  return lines;
+}
+
+function capital(words: string): string {
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}

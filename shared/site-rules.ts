@@ -29,3 +29,6 @@ export const SITE_TASK_LIMITS = {
   validationFractionMax: 0.9,
   validationFractionDefault: 0.2,
 } as const;
+
+/** The same largest validation share as the task form shows it, in percent (90). */
+export const VALIDATION_PERCENT_MAX = Math.round(SITE_TASK_LIMITS.validationFractionMax * 100);

@@ -3,6 +3,7 @@
 // federation hub will later deliver the same shape.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { CONSENT_SCOPE_MAX_LENGTH, SITE_TASK_LIMITS } from '../../../shared/site-rules.ts';
 import { CohortError } from './cohort-error.ts';
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -45,7 +46,7 @@ export const TaskFiltersSchema = z
     seriesDescription: z
       .string()
       .min(1)
-      .max(500)
+      .max(SITE_TASK_LIMITS.seriesDescriptionLength)
       .refine(isValidRegex, 'must be a valid regular expression, e.g. "^AX LUNG"')
       .optional(),
     /** The de-identified Study Date must fall in this window (both ends included, either optional). */
@@ -61,22 +62,29 @@ export const TaskDefinitionSchema = z
   .object({
     id: z
       .string()
-      .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be lower-case letters, digits and dashes, e.g. chest-nodule'),
-    name: z.string().trim().min(1).max(200),
+      .regex(
+        new RegExp(`^[a-z0-9][a-z0-9-]{0,${SITE_TASK_LIMITS.idLength - 1}}$`),
+        'must be lower-case letters, digits and dashes, e.g. chest-nodule',
+      ),
+    name: z.string().trim().min(1).max(SITE_TASK_LIMITS.nameLength),
     /** The label set. Declared order is the class index: the first label is class 0. */
     labels: z
-      .array(z.string().trim().min(1).max(64))
+      .array(z.string().trim().min(1).max(SITE_TASK_LIMITS.labelLength))
       .min(2, 'needs at least two labels, e.g. ["normal", "nodule"]')
-      .max(100)
+      .max(SITE_TASK_LIMITS.labels)
       .refine(
         (labels) => new Set(labels.map((l) => l.toLowerCase())).size === labels.length,
         'must not repeat a label (labels are compared ignoring case)',
       ),
     filters: TaskFiltersSchema.default({}),
     /** Only patients in by consent for this scope (e.g. "chest imaging research"); none: any consent. */
-    consentScope: z.string().trim().min(1).max(200).optional(),
-    /** Share of patients (per label stratum) that go to validation. */
-    validationFraction: z.number().min(0).max(0.9).default(0.2),
+    consentScope: z.string().trim().min(1).max(CONSENT_SCOPE_MAX_LENGTH).optional(),
+    /** Share of patients (per label stratum) that go to validation; why at most 0.9: shared/site-rules.ts. */
+    validationFraction: z
+      .number()
+      .min(0)
+      .max(SITE_TASK_LIMITS.validationFractionMax)
+      .default(SITE_TASK_LIMITS.validationFractionDefault),
     /** Decides the split: the same seed gives the same split of the same patients. */
     seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
   })

@@ -4,6 +4,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { patientPseudonym } from '../deid/index.ts';
 import { ConsentError } from './consent-error.ts';
+import { PSEUDONYM_PATTERN } from '../../../shared/site-rules.ts';
 import {
   decideConsent,
   normalizeScope,
@@ -60,7 +61,7 @@ interface EntryRow {
   recorded_at: string;
 }
 
-const PSEUDONYM = /^RF[0-9A-F]{16}$/;
+const PSEUDONYM = PSEUDONYM_PATTERN; // shared with the consent:history request (shared/ipc)
 
 const toEntry = (row: EntryRow): ConsentEntry => ({
   id: row.id,

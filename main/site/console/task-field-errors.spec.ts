@@ -2,6 +2,7 @@
 // form's fields in plain words (no JSON paths such as "filters.studyDate.from", no file names).
 import { describe, expect, it } from 'vitest';
 import { TaskDefinitionSchema } from '../cohort/index.ts';
+import { SITE_TASK_LIMITS, VALIDATION_PERCENT_MAX } from '../../../shared/site-rules.ts';
 import { taskFieldErrors } from './task-field-errors.ts';
 
 const issuesOf = (task: unknown) => {
@@ -47,5 +48,14 @@ describe('taskFieldErrors', () => {
       ),
     );
     expect(all).not.toMatch(/filters|studyDate|validationFraction|README|\.ts\b/);
+  });
+
+  it('holds the validation share to the one limit the form, the agent and the sentence share (0.9)', () => {
+    expect(SITE_TASK_LIMITS.validationFractionMax).toBe(0.9);
+    expect(VALIDATION_PERCENT_MAX).toBe(90);
+    const atMost = { ...valid, validationFraction: SITE_TASK_LIMITS.validationFractionMax };
+    expect(TaskDefinitionSchema.safeParse(atMost).success).toBe(true);
+    const errors = taskFieldErrors(issuesOf({ ...valid, validationFraction: 0.95 }));
+    expect(errors).toEqual({ validationPercent: 'Keep between 0 and 90 % of patients for validation.' });
   });
 });

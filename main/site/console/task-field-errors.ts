@@ -1,6 +1,11 @@
 // A site task's problems as the form shows them: each zod issue of TaskDefinitionSchema mapped to the
 // field it belongs to, in plain words (no JSON paths, no file names). The first problem of a field wins.
 import type { TaskFieldErrors, TaskFormField } from '../../../shared/ipc/index.ts';
+import {
+  CONSENT_SCOPE_MAX_LENGTH,
+  SITE_TASK_LIMITS,
+  VALIDATION_PERCENT_MAX,
+} from '../../../shared/site-rules.ts';
 
 /** The parts of a zod issue this needs (zod's own type would tie the map to one zod version). */
 export interface TaskIssue {
@@ -51,16 +56,18 @@ const tooBig = (issue: TaskIssue) => issue.code === 'too_big';
 function describe(field: TaskFormField, issue: TaskIssue): string {
   switch (field) {
     case 'id':
-      return 'Use only lower-case letters, digits and dashes, starting with a letter or digit (e.g. chest-nodule); at most 64.';
+      return `Use only lower-case letters, digits and dashes, starting with a letter or digit (e.g. chest-nodule); at most ${SITE_TASK_LIMITS.idLength}.`;
     case 'name':
       return tooBig(issue)
-        ? 'Keep the name under 200 characters.'
+        ? `Keep the name under ${SITE_TASK_LIMITS.nameLength} characters.`
         : 'Give the task a name people will recognise, e.g. Lung nodule.';
     case 'labels':
       if (issue.message.includes('repeat')) return 'Give each label once (capitals do not make a new label).';
       if (issue.path.length > 1)
-        return tooBig(issue) ? 'Keep each label under 64 characters.' : 'A label is empty.';
-      if (tooBig(issue)) return 'At most 100 labels.';
+        return tooBig(issue)
+          ? `Keep each label under ${SITE_TASK_LIMITS.labelLength} characters.`
+          : 'A label is empty.';
+      if (tooBig(issue)) return `At most ${SITE_TASK_LIMITS.labels} labels.`;
       return 'Give at least two labels, separated by commas, in class order: e.g. normal, nodule.';
     case 'modalities':
       return 'Use DICOM modality codes separated by commas, e.g. DX, CR (letters and digits, up to 16 each).';
@@ -68,7 +75,7 @@ function describe(field: TaskFormField, issue: TaskIssue): string {
       return 'Use DICOM body part codes separated by commas, e.g. CHEST (letters and digits, up to 16 each).';
     case 'seriesDescription':
       return tooBig(issue)
-        ? 'Keep the pattern under 500 characters.'
+        ? `Keep the pattern under ${SITE_TASK_LIMITS.seriesDescriptionLength} characters.`
         : 'This pattern cannot be used: check brackets and signs such as ( [ * + ?. Leave it empty to take any series.';
     case 'dateFrom':
       return 'Give a real date, or leave it empty.';
@@ -77,9 +84,9 @@ function describe(field: TaskFormField, issue: TaskIssue): string {
         ? 'The last date is before the first date: swap them.'
         : 'Give a real date, or leave it empty.';
     case 'consentScope':
-      return 'Keep the consent scope under 200 characters.';
+      return `Keep the consent scope under ${CONSENT_SCOPE_MAX_LENGTH} characters.`;
     case 'validationPercent':
-      return 'Keep between 0 and 90 % of patients for validation.';
+      return `Keep between 0 and ${VALIDATION_PERCENT_MAX} % of patients for validation.`;
     case 'seed':
       return 'Use a whole number, 0 or more.';
   }

@@ -2,6 +2,11 @@
 // (consent policy choice, hub enrollment) by raising `schemaVersion` and migrating old files on open.
 import { writeFileAtomically } from '../../../shared/node/index.ts';
 import { z } from 'zod';
+import {
+  AE_TITLE_CHARACTERS,
+  AE_TITLE_MAX_LENGTH,
+  CONSENT_SCOPE_MAX_LENGTH,
+} from '../../../shared/site-rules.ts';
 
 export const SITE_CONFIG_VERSION = 1;
 
@@ -10,9 +15,9 @@ export const AeTitleSchema = z
   .string()
   .trim()
   .min(1, 'an AE title cannot be empty')
-  .max(16, 'an AE title has at most 16 characters')
+  .max(AE_TITLE_MAX_LENGTH, 'an AE title has at most 16 characters')
   .regex(
-    /^[\x20-\x5b\x5d-\x7e]+$/,
+    AE_TITLE_CHARACTERS,
     'an AE title is plain ASCII letters, digits and punctuation, without a backslash',
   );
 
@@ -50,7 +55,7 @@ export const SiteConfigSchema = z.object({
    */
   consentPolicy: z.enum(['opt-in', 'opt-out', 'not-set']),
   /** The research this site's consent covers (e.g. "chest imaging research"); absent: every use. */
-  consentScope: z.string().trim().min(1).max(200).optional(),
+  consentScope: z.string().trim().min(1).max(CONSENT_SCOPE_MAX_LENGTH).optional(),
   /** The person who set the site up, named in the audit log's entries from the screens (audit-actor.ts). */
   operatorName: z.string().trim().min(1).max(100).optional(),
   createdAt: z.string(),

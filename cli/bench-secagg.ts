@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { encodeWeights, type NamedTensor } from '../shared/federation/index.ts';
 import { runLocalRound } from '../shared/federation/secagg/index.ts';
+import { CliError } from './failure.ts';
 
 const SEAL_OVERHEAD = 4 + 32 + 32 + 12 + 16; // RFS1 header and GCM tag
 const RFM1_HEADER = 8;
@@ -77,7 +78,7 @@ export function registerBenchSecAggCommand(bench: Command): void {
 function list(value: string): number[] {
   return value.split(',').map((part) => {
     const n = Number(part.trim());
-    if (!Number.isInteger(n) || n < 2) throw new Error(`"${part}" is not a whole number of at least 2.`);
+    if (!Number.isInteger(n) || n < 2) throw new CliError(`"${part}" is not a whole number of at least 2.`);
     return n;
   });
 }

@@ -1,6 +1,15 @@
 // Code shared by the Node processes (site agent, Electron main, hub, CLI), never the renderer: it uses
 // node:fs. ESLint keeps the renderer out of this folder.
 export {
+  createLogger,
+  IDENTIFYING_KEYWORDS,
+  REDACTED_FIELDS,
+  roomLogger,
+  silentLogger,
+  type LogRoom,
+  type RadfedLoggerOptions,
+} from './logger.ts';
+export {
   AtomicWriteError,
   isAtomicTemporaryOf,
   writeFileAtomically,

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import type { ImportCounts, ImportFileStatus, ImportProgress } from '../../../shared/ipc/index.ts';
 import type { IngestFileOutcome, IngestSummary } from '../ingest/index.ts';
+import { safeCode, safeMessage } from '../../../shared/log-safety.ts';
 import { RadfedError } from '../../../shared/errors.ts';
 
 /** What an import needs of the agent: `SiteAgent.ingest`. */
@@ -129,12 +130,10 @@ export class ImportJobs {
   }
 }
 
-/** A typed error's own sentence; anything else as a code only (its message could quote a path). */
+/** Our error's own sentence; anything else as a code only (its message could quote a path). */
 function sentenceOf(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (error instanceof Error && typeof code === 'string' && /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(code)) {
-    return error.message;
-  }
-  const name = typeof code === 'string' && /^[A-Za-z0-9_-]{1,40}$/.test(code) ? code : 'unexpected error';
+  const sentence = safeMessage(error);
+  if (sentence !== null) return sentence;
+  const name = safeCode(error) ?? 'unexpected error';
   return `The import stopped (${name}). Files processed before that are kept; see the agent’s log, then import the folder again: files already done are skipped.`;
 }

@@ -12,6 +12,8 @@ import {
   type IpcResult,
   type SiteStatus,
 } from '../../../shared/ipc/index.ts';
+import { RadfedError } from '../../../shared/errors.ts';
+import { safeMessage } from '../../../shared/log-safety.ts';
 import { createSettingsHandlers, type SettingsPort } from './handlers-settings.ts';
 import { createSetupHandlers, type FederationPort, type SetupPort } from './handlers-setup.ts';
 import { createAuditHandlers, type AuditAgentPort } from './handlers-audit.ts';
@@ -103,13 +105,11 @@ export function createIpcDispatcher(
 }
 
 /**
- * Our typed errors (`class XError extends Error` with a kebab-case `code`) carry a sentence written for a
- * person, so it is passed on. Anything else (Node's ENOENT, SQLite's SQLITE_BUSY, a TypeError) may hold
- * internals and is reported only as `internal`.
+ * Our errors (RadfedError) carry a sentence written for a person, so it is passed on. Anything else
+ * (Node's ENOENT, SQLite's SQLITE_BUSY, a TypeError) may quote a path or a value in its message and is
+ * reported only as `internal`. shared/log-safety.ts decides which is which.
  */
 function describeAgentError(error: unknown): IpcError | null {
-  if (!(error instanceof Error)) return null;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code !== 'string' || !/^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/.test(code)) return null;
-  return { code, message: error.message };
+  const message = safeMessage(error);
+  return message === null || !(error instanceof RadfedError) ? null : { code: error.code, message };
 }

@@ -11,6 +11,7 @@
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { errorCode } from '../../../shared/log-safety.ts';
 import { ConsentGate, SiteConsent } from '../consent/index.ts';
 import { DeidSettingsError, parseDeidOptions, type DeidSettings } from '../deid/index.ts';
 import type { ResearchIndex, Site } from '../store/index.ts';
@@ -24,6 +25,10 @@ import {
   SourceReadError,
 } from './quarantine.ts';
 import { researchRelativePath, writeResearchFile } from './research-files.ts';
+
+// What of an error may be logged is decided once for every room (shared/log-safety.ts); the ingest
+// room's callers keep importing it from here.
+export { errorCode };
 
 export type IngestFileStatus =
   'deidentified' | 'held' | 'rejected' | 'excluded' | 'already-ingested' | 'failed';
@@ -198,11 +203,4 @@ export async function processQuarantined(
     await unlink(join(site.paths.research, ...previousPath.split('/'))).catch(() => undefined);
   }
   return { status: 'deidentified', reason: null };
-}
-
-/** A short, PHI-free name for an error: its code or class, never its message (which may quote a path). */
-export function errorCode(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && /^[A-Za-z0-9_-]{1,40}$/.test(code)) return code;
-  return error instanceof Error ? error.name : 'unknown error';
 }

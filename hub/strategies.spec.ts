@@ -128,6 +128,17 @@ describe('strategies through the hub match the direct computation', () => {
     );
   });
 
+  it('median and trimmed mean gather each update and weigh every site alike (not by examples)', async () => {
+    for (const strategy of [{ name: 'median' }, { name: 'trimmed-mean', trimFraction: 0 }] as const) {
+      const { published, expected } = await runRounds(strategy, 2);
+      expectClose(published, expected);
+    }
+    // One round of the median of two sites is their plain mean: -0.015 here, where FedAvg's
+    // 25:75 weighting would give -0.0125.
+    const { published } = await runRounds({ name: 'median' }, 1);
+    expect(published[0]!.data[1]).toBeCloseTo(testWeights(3)[0]!.data[1]! + (-0.02 + -0.01) / 2, 6);
+  });
+
   it('FedAvg with int8 and float16 updates', async () => {
     for (const compression of ['int8', 'float16'] as const) {
       const { published, expected } = await runRounds({ name: 'fedavg' }, 1, compression);

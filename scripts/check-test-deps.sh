@@ -13,6 +13,7 @@ declare -A command_package=(
   [/usr/sbin/Orthanc]=orthanc
   [/usr/bin/dciodvfy]=dicom3tools
   [/usr/bin/tesseract]=tesseract-ocr
+  [/usr/bin/strace]=strace
   [/usr/bin/python3]=python3
   [/usr/bin/tar]=tar [/usr/bin/mkfifo]=coreutils [/usr/bin/find]=findutils
 )

@@ -21,6 +21,7 @@ declare -A probe=(
   [orthanc]=/usr/sbin/Orthanc
   [dicom3tools]=/usr/bin/dciodvfy
   [tesseract-ocr]=/usr/bin/tesseract
+  [strace]=/usr/bin/strace
 )
 missing=()
 for package in "${!probe[@]}"; do

@@ -20,9 +20,6 @@ const RENAME_ALLOWED: Readonly<Record<string, string>> = {
     'batch DICOM output: .partial names that watch folders skip, per worker thread',
   'main/site/federation/model-cache.ts': 'global model downloaded in byte ranges into a resumable .part file',
   'main/site/train/trainer/checkpoint.ts': 'renames a whole epoch folder into place',
-  'main/site/train/models/weights-format.ts':
-    'model weights (megabytes), written async beside their manifest',
-  'main/site/train/data/prepared-cache.ts': 'prepared image tensors (bulk cache), written async',
   'hub/store/blob-store.ts': 'content-addressed blobs, streamed and hashed; uploads moved in from .part',
 };
 

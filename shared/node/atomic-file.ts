@@ -3,11 +3,14 @@
 // folder flushed, so that after a crash the target holds either the old bytes or the new ones, whole,
 // and a rename that was reported done survives a power loss (POSIX rename(2) is atomic, but the new
 // directory entry is durable only once the folder is synced).
+// writeFileAtomicallyAsync does the same without blocking the event loop, for larger files written while
+// other work goes on (model weights, prepared-image caches).
 // Node-only: shared/ is also imported by the renderer, which has no node:fs; the renderer's lint rule
-// keeps it out of shared/node/. Bulk data (DICOM files, model weights, caches) have their own streaming
-// writers; see atomic-file-rule.spec.ts for the list of who else may rename.
+// keeps it out of shared/node/. Streamed bulk data (DICOM files, uploads) have their own writers; see
+// atomic-file-rule.spec.ts for the list of who else may rename.
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { link, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { RadfedError } from '../errors.ts';
@@ -75,6 +78,52 @@ export function writeFileAtomically(
   }
 }
 
+/** As writeFileAtomically, without blocking the event loop; the same steps, names and errors. */
+export async function writeFileAtomicallyAsync(
+  path: string,
+  data: string | Uint8Array,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
+  const temporary = temporaryPath(path);
+  let created = false;
+  try {
+    await writeAndFlushAsync(temporary, data, options.mode);
+    created = true;
+    if (options.exclusive) {
+      const linked = await link(temporary, path).then(
+        () => true,
+        (error: NodeJS.ErrnoException) => {
+          if (NO_HARD_LINKS.has(error.code ?? '')) return false;
+          throw error;
+        },
+      );
+      await unlink(temporary).catch(() => undefined);
+      created = false;
+      if (!linked) await writeAndFlushAsync(path, data, options.mode);
+    } else {
+      await rename(temporary, path);
+      created = false;
+    }
+    await syncFolderAsync(dirname(path));
+  } catch (error) {
+    if (created) await unlink(temporary).catch(() => undefined);
+    throw new AtomicWriteError(path, error);
+  }
+}
+
+async function writeAndFlushAsync(path: string, data: string | Uint8Array, mode = 0o666): Promise<void> {
+  const file = await open(path, 'wx', mode);
+  try {
+    await file.writeFile(data);
+    await file.sync();
+  } catch (error) {
+    await file.close();
+    await unlink(path).catch(() => undefined);
+    throw error;
+  }
+  await file.close();
+}
+
 /** Creates `path` with `data` ('wx': never over an existing file), flushed to disk. */
 function writeAndFlush(path: string, data: string | Uint8Array, mode = 0o666): void {
   const fd = openSync(path, 'wx', mode);
@@ -91,14 +140,16 @@ function writeAndFlush(path: string, data: string | Uint8Array, mode = 0o666): v
   closeSync(fd);
 }
 
+/** What link(2) answers on a file system without hard links. */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'ENOSYS', 'EOPNOTSUPP']);
+
 /** Gives `temporary` the name `path` unless that exists (EEXIST); false where hard links are unsupported. */
 function linkUnlessPresent(temporary: string, path: string): boolean {
   try {
     linkSync(temporary, path);
     return true;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS' || code === 'EOPNOTSUPP') return false;
+    if (NO_HARD_LINKS.has((error as NodeJS.ErrnoException).code ?? '')) return false;
     throw error;
   }
 }
@@ -111,6 +162,9 @@ function removeQuietly(path: string): void {
   }
 }
 
+/** What fsync of a folder answers where the system cannot flush one (the rename stands). */
+const FOLDER_SYNC_UNSUPPORTED = new Set(['EINVAL', 'EPERM', 'EISDIR']);
+
 /** Flushes a folder's entries. Some systems (Windows) cannot open a folder for this: the rename stands. */
 function syncFolder(folder: string): void {
   let fd: number;
@@ -122,10 +176,21 @@ function syncFolder(folder: string): void {
   try {
     fsyncSync(fd);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EINVAL' && code !== 'EPERM' && code !== 'EISDIR') throw error;
+    if (!FOLDER_SYNC_UNSUPPORTED.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
   } finally {
     closeSync(fd);
+  }
+}
+
+async function syncFolderAsync(folder: string): Promise<void> {
+  const handle = await open(folder, 'r').catch(() => null);
+  if (handle === null) return;
+  try {
+    await handle.sync();
+  } catch (error) {
+    if (!FOLDER_SYNC_UNSUPPORTED.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+  } finally {
+    await handle.close();
   }
 }
 

@@ -13,6 +13,7 @@ export {
   AtomicWriteError,
   isAtomicTemporaryOf,
   writeFileAtomically,
+  writeFileAtomicallyAsync,
   type AtomicWriteOptions,
 } from './atomic-file.ts';
 export {

@@ -3,9 +3,10 @@
 // modification time with the recipe, so a changed file or recipe is prepared afresh; the cache file
 // names carry only that hash, never anything from the file.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { join, resolve } from 'node:path';
+import { writeFileAtomicallyAsync } from '../../../../shared/node/index.ts';
 import type { PrepareRecipe } from './prepare-image.ts';
 
 /** Bump when preparation changes, so old cache entries are not reused. */
@@ -69,7 +70,7 @@ export async function writeCached(
   else for (let i = 0; i < values.length; i++) bytes.writeFloatLE(values[i]!, HEADER_BYTES + i * 4);
   const path = entryPath(dir, key);
   await mkdir(join(dir, key.slice(0, 2)), { recursive: true });
-  const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  await writeFile(temporary, bytes);
-  await rename(temporary, path);
+  // Flushed before the rename: without it a power cut can leave an entry of the right length whose
+  // tail is zeros, which the size and header checks in readCached would take as a prepared image.
+  await writeFileAtomicallyAsync(path, bytes);
 }

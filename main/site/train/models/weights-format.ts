@@ -5,8 +5,9 @@
 //   <name>.bin   the tensors' values back to back, float32, little-endian whatever the machine.
 // The manifest carries the SHA-256 of the binary, so a truncated or mixed-up pair is refused.
 import { createHash } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { writeFileAtomicallyAsync } from '../../../../shared/node/index.ts';
 import { TrainError } from '../errors.ts';
 
 export const WEIGHTS_FORMAT = 'radfed-weights';
@@ -123,16 +124,17 @@ export function decodeWeights(
   return { manifest, tensors };
 }
 
-/** Writes `<base>.json` and `<base>.bin`, each through a temporary file and a rename. */
+/**
+ * Writes `<base>.bin`, then `<base>.json`, each by the one atomic writer (flushed, renamed, folder
+ * flushed). The data goes first: the manifest names its SHA-256, so a reader between the two writes,
+ * or after a crash between them, finds a pair that does not match and refuses it.
+ */
 export async function writeWeightsFiles(
   base: string,
   encoded: ReturnType<typeof encodeWeights>,
 ): Promise<void> {
-  const suffix = `.${process.pid}.tmp`;
-  await writeFile(`${base}.bin${suffix}`, encoded.data);
-  await writeFile(`${base}.json${suffix}`, `${JSON.stringify(encoded.manifest, null, 1)}\n`);
-  await rename(`${base}.bin${suffix}`, `${base}.bin`);
-  await rename(`${base}.json${suffix}`, `${base}.json`);
+  await writeFileAtomicallyAsync(`${base}.bin`, encoded.data);
+  await writeFileAtomicallyAsync(`${base}.json`, `${JSON.stringify(encoded.manifest, null, 1)}\n`);
 }
 
 export async function readWeightsFiles(base: string): Promise<ReturnType<typeof decodeWeights>> {

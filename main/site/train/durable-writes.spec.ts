@@ -1,0 +1,82 @@
+// Model weights and prepared-image cache entries are flushed to disk before they are renamed into
+// place, and their folder after: traced with strace, so the test sees the system calls themselves.
+// (Both wrote a temporary file and renamed it with no fsync at all before they used the one writer.)
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+const STRACE = '/usr/bin/strace';
+const work = mkdtempSync(join(tmpdir(), 'radfed-durable-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+interface Call {
+  call: 'sync' | 'rename';
+  /** The file or folder flushed; for a rename, the new name. */
+  path: string;
+}
+
+/** Runs `script` (an ES module body) under strace; returns its fsync and rename calls, in order. */
+function traced(script: string): Call[] {
+  const trace = join(work, `trace-${Math.random().toString(36).slice(2)}`);
+  const run = spawnSync(
+    STRACE,
+    [
+      ...['-f', '-y', '-qq', '-o', trace, '-e', 'trace=fsync,fdatasync,rename,renameat,renameat2'],
+      ...[process.execPath, '--import', 'tsx', '--input-type=module', '-e', script],
+    ],
+    { cwd: repoRoot, encoding: 'utf8' },
+  );
+  expect(run.status, run.stderr).toBe(0);
+  return readFileSync(trace, 'utf8')
+    .split('\n')
+    .flatMap((line): Call[] => {
+      if (!line.endsWith(' = 0')) return [];
+      const sync = /f(?:data)?sync\(\d+<([^>]*)>\)/.exec(line);
+      if (sync) return [{ call: 'sync', path: sync[1]! }];
+      const quoted = [...line.matchAll(/"([^"]*)"/g)].map((m) => m[1]!);
+      return /rename/.test(line) && quoted.length === 2 ? [{ call: 'rename', path: quoted[1]! }] : [];
+    });
+}
+
+/** Asserts: the temporary of `target` flushed, then renamed to `target`, then `target`'s folder flushed. */
+function expectDurable(calls: Call[], folder: string, name: string): void {
+  const target = join(folder, name);
+  const renamed = calls.findIndex((c) => c.call === 'rename' && c.path === target);
+  expect(renamed, `no rename to ${name}`).toBeGreaterThanOrEqual(0);
+  const flushed = calls.findIndex(
+    (c) => c.call === 'sync' && c.path.startsWith(join(folder, `.${name}.`)) && c.path.endsWith('.tmp'),
+  );
+  expect(flushed, `${name} was not flushed before its rename`).toBeGreaterThanOrEqual(0);
+  expect(flushed).toBeLessThan(renamed);
+  const folderFlushed = calls.findIndex((c, i) => i > renamed && c.call === 'sync' && c.path === folder);
+  expect(folderFlushed, `the folder was not flushed after ${name} was renamed`).toBeGreaterThan(renamed);
+}
+
+describe.skipIf(!existsSync(STRACE))('durable writes in training (traced with strace)', () => {
+  it('writeWeightsFiles flushes the data and the manifest, each before its rename, and the folder after', () => {
+    const dir = mkdtempSync(join(work, 'weights-'));
+    const base = join(dir, 'model');
+    const calls = traced(
+      `const { encodeWeights, writeWeightsFiles } = await import('./main/site/train/models/weights-format.ts');` +
+        `const tensor = { name: 'w', shape: [2], values: new Float32Array([1, 2]), trainable: true };` +
+        `await writeWeightsFiles(${JSON.stringify(base)}, encodeWeights([tensor], { model: 'test' }));`,
+    );
+    expectDurable(calls, dir, 'model.bin');
+    expectDurable(calls, dir, 'model.json');
+    expect(readFileSync(`${base}.json`, 'utf8')).toContain('radfed-weights');
+  });
+
+  it('writeCached flushes a prepared image before its rename, and its folder after', () => {
+    const dir = mkdtempSync(join(work, 'cache-'));
+    const key = 'ab'.padEnd(64, '0');
+    const calls = traced(
+      `const { writeCached } = await import('./main/site/train/data/prepared-cache.ts');` +
+        `await writeCached(${JSON.stringify(dir)}, ${JSON.stringify(key)}, 2, new Float32Array(4));`,
+    );
+    expectDurable(calls, join(dir, 'ab'), `${key}.f32`);
+  });
+});

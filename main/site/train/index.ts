@@ -18,12 +18,13 @@ export {
   writeWeightsFiles,
 } from './models/index.ts';
 export type { ImageModel, ModelConfig, NamedValues, TrainingTask, WeightsManifest } from './models/index.ts';
-export { BatchLoader, decodeFrame, prepareFile, prepareImage } from './data/index.ts';
+export { BatchLoader, decodeFrame, prepareFile, prepareImage, SeededRandom } from './data/index.ts';
 export type { AugmentOptions, Batch, LabelledImage, PrepareRecipe } from './data/index.ts';
 export { learningRateAt, trainLocalModel } from './trainer/index.ts';
 export type {
   EpochRecord,
   LearningRateSchedule,
+  PatientDpSgdOptions,
   TrainLocalModelOptions,
   TrainProgress,
   TrainResult,

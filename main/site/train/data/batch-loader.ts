@@ -81,10 +81,17 @@ export class BatchLoader {
     }
   }
 
-  private async makeBatch(epoch: number, order: Uint32Array, index: number): Promise<Batch> {
-    const { items, batchSize, recipe } = this.options;
-    const start = index * batchSize;
-    const indices = order.slice(start, Math.min(order.length, start + batchSize));
+  private makeBatch(epoch: number, order: Uint32Array, index: number): Promise<Batch> {
+    const start = index * this.options.batchSize;
+    return this.batchOf(epoch, order.slice(start, Math.min(order.length, start + this.options.batchSize)));
+  }
+
+  /**
+   * The images at these positions of the item list, in that order, augmented as `epoch` augments
+   * them (patient-level DP-SGD draws its own sample of patients each step and loads it here).
+   */
+  async batchOf(epoch: number, indices: Uint32Array): Promise<Batch> {
+    const { items, recipe } = this.options;
     const pixels = recipe.size * recipe.size;
     const images = new Float32Array(indices.length * pixels);
     const labels = new Int32Array(indices.length);

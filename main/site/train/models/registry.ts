@@ -9,6 +9,8 @@ export const MODEL_ARCHITECTURES = {
   'reference-cnn': createReferenceCnn,
   /** A small residual network with batch normalisation: the practical classifier. */
   'resnet-small': createResidualNet,
+  /** The same network with group norm: per-image normalisation, for patient-level DP-SGD. */
+  'resnet-small-gn': (config: ModelConfig) => createResidualNet(config, 'group'),
 } as const;
 
 export type ModelArchitecture = keyof typeof MODEL_ARCHITECTURES;

@@ -13,7 +13,20 @@ const STAGES = [32, 64, 128];
 const MOMENTUM = 0.1; // PyTorch's convention: running = (1 − m)·running + m·batch
 const EPSILON = 1e-5;
 
-export function createResidualNet(config: ModelConfig): ImageModel {
+/** Group norm's groups per layer (Wu & He 2018 use 32 of 64+ channels; our stem has 16). */
+const GROUPS = 8;
+
+/**
+ * `normalisation: 'group'` ('resnet-small-gn') normalises each image by its own statistics (group
+ * norm) instead of the batch's: one image's output then never depends on another's, which
+ * per-patient DP-SGD needs, and there are no running statistics to release. The tensor layout stays
+ * resnet-small's (the unused moving_* tensors keep their initial 0 and 1), so the hub's size bound
+ * and every tool that reads the weights treat both alike.
+ */
+export function createResidualNet(
+  config: ModelConfig,
+  normalisation: 'batch' | 'group' = 'batch',
+): ImageModel {
   const store = new ParameterStore(config.seed ?? 0);
   const conv = (name: string, k: number, cin: number, cout: number) =>
     store.add(`${name}/kernel`, [k, k, cin, cout], heNormal(k * k * cin));
@@ -46,6 +59,7 @@ export function createResidualNet(config: ModelConfig): ImageModel {
     const beta = store.get(`${name}/beta`) as tf.Variable<tf.Rank.R1>;
     const movingMean = store.get(`${name}/moving_mean`) as tf.Variable<tf.Rank.R1>;
     const movingVariance = store.get(`${name}/moving_variance`) as tf.Variable<tf.Rank.R1>;
+    if (normalisation === 'group') return groupNorm(h, gamma, beta);
     if (!training) return tf.batchNorm4d(h, movingMean, movingVariance, beta, gamma, EPSILON);
     return batchNormTraining(
       h,
@@ -59,7 +73,7 @@ export function createResidualNet(config: ModelConfig): ImageModel {
     tf.conv2d(h, store.get(`${name}/kernel`) as tf.Tensor4D, stride, 'same');
 
   return {
-    architecture: 'resnet-small',
+    architecture: normalisation === 'group' ? 'resnet-small-gn' : 'resnet-small',
     config,
     parameters: store.tensors,
     logits(x: tf.Tensor4D, options = {}): tf.Tensor2D {
@@ -79,4 +93,14 @@ export function createResidualNet(config: ModelConfig): ImageModel {
     },
     dispose: () => store.dispose(),
   };
+}
+
+/** Group normalisation (Wu & He 2018): per image, over rows, columns and the channels of a group. */
+function groupNorm(h: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D): tf.Tensor4D {
+  const [batch, rows, columns, channels] = h.shape;
+  const groups = Math.min(GROUPS, channels);
+  const grouped = tf.reshape(h, [batch, rows, columns, groups, channels / groups]);
+  const { mean, variance } = tf.moments(grouped, [1, 2, 4], true);
+  const normalised = tf.mul(tf.sub(grouped, mean), tf.rsqrt(tf.add(variance, EPSILON)));
+  return tf.add(tf.mul(tf.reshape(normalised, h.shape), gamma), beta) as tf.Tensor4D;
 }

@@ -2,6 +2,7 @@
 export { trainLocalModel } from './train-local-model.ts';
 export { FusedAdam } from './adam.ts';
 export type { TrainLocalModelOptions, TrainResult } from './train-local-model.ts';
+export type { PatientDpSgdOptions } from './patient-dp-sgd.ts';
 export { binaryMetrics, rocAuc } from './metrics.ts';
 export type { ValidationMetrics } from './metrics.ts';
 export { learningRateAt } from './schedule.ts';

@@ -3,7 +3,7 @@
 // early when validation stops improving, resumes from the last checkpoint, and can be cancelled.
 import { createHash } from 'node:crypto';
 import { selectBackend, tf, type BackendChoice, type BackendReport } from '../backend/index.ts';
-import { BatchLoader, type AugmentOptions, type LabelledImage } from '../data/index.ts';
+import { BatchLoader, type AugmentOptions, type Batch, type LabelledImage } from '../data/index.ts';
 import { TrainError } from '../errors.ts';
 import {
   assignModelValues,
@@ -14,6 +14,8 @@ import {
 } from '../models/index.ts';
 import { FusedAdam } from './adam.ts';
 import { dpSgdGradients, type DpSgdOptions } from './dp-sgd.ts';
+import type { PatientDpSgdOptions } from './patient-dp-sgd.ts';
+import { PatientDpSteps, type PatientStep } from './patient-steps.ts';
 import { bestWeightsBase, loadLatestCheckpoint, saveCheckpoint, type TrainerState } from './checkpoint.ts';
 import { evaluate } from './evaluate.ts';
 import type { ValidationMetrics } from './metrics.ts';
@@ -47,6 +49,13 @@ export interface TrainLocalModelOptions {
   initialWeights?: readonly NamedValues[];
   /** DP-SGD: clip per microbatch and add noise at every step (a task's differential-privacy option). */
   dpSgd?: DpSgdOptions;
+  /**
+   * Patient-level DP-SGD (patient-dp-sgd.ts): Poisson-sampled patients, one clipped gradient per
+   * patient, `steps` steps spread over the epochs (batchSize is then unused). Batch normalisation is
+   * frozen at the starting weights' statistics: batch statistics would mix patients inside a step,
+   * and running statistics would be released without noise.
+   */
+  patientDpSgd?: PatientDpSgdOptions;
 }
 
 export interface TrainResult {
@@ -101,6 +110,10 @@ export async function trainLocalModel(options: TrainLocalModelOptions): Promise<
   });
   const optimizer = new FusedAdam(baseRate);
   const trainable = model.parameters.filter((p) => p.trainable);
+  const patientSteps = options.patientDpSgd
+    ? new PatientDpSteps(options.train, trainLoader, options.patientDpSgd, epochs)
+    : null;
+  const batchesIn = (epoch: number) => patientSteps?.stepsIn(epoch) ?? trainLoader.batchesPerEpoch;
   const fingerprint = runFingerprint(task, options, seed);
   try {
     if (options.initialWeights) assignModelValues(model, options.initialWeights);
@@ -123,7 +136,7 @@ export async function trainLocalModel(options: TrainLocalModelOptions): Promise<
       type: 'started',
       backend,
       epochs,
-      batchesPerEpoch: trainLoader.batchesPerEpoch,
+      batchesPerEpoch: batchesIn(0),
       resumedFromEpoch,
     });
     const done = (stoppedEarly: boolean): TrainResult => {
@@ -155,17 +168,21 @@ export async function trainLocalModel(options: TrainLocalModelOptions): Promise<
       let images = 0;
       let batchIndex = 0;
       let learningRate = baseRate;
-      for await (const batch of trainLoader.epoch(epoch, options.signal)) {
+      const batches = batchesIn(epoch);
+      const steps: AsyncGenerator<PatientStep | Batch> = patientSteps
+        ? patientSteps.epoch(epoch, options.signal)
+        : trainLoader.epoch(epoch, options.signal);
+      for await (const step of steps) {
         throwIfCancelled(options.signal);
         const batchStart = performance.now();
-        learningRate = learningRateAt(
-          baseRate,
-          schedule,
-          epoch + batchIndex / trainLoader.batchesPerEpoch,
-          epochs,
-        );
+        learningRate = learningRateAt(baseRate, schedule, epoch + batchIndex / batches, epochs);
         optimizer.learningRate = learningRate;
+        const batch = 'imagesPerPatient' in step ? step.batch : step;
         const loss = tf.tidy(() => {
+          if ('imagesPerPatient' in step && patientSteps) {
+            const { value, grads } = patientSteps.gradients(step, model, trainable);
+            return optimizer.applyGradients(value, grads, trainable);
+          }
           const x = tf.tensor4d(batch.images, [batch.count, size, size, 1]);
           const y = tf.oneHot(tf.tensor1d(batch.labels, 'int32'), classes);
           const lossOf = (xs: tf.Tensor, ys: tf.Tensor) =>
@@ -193,13 +210,12 @@ export async function trainLocalModel(options: TrainLocalModelOptions): Promise<
         batchIndex++;
         const seconds = (performance.now() - batchStart) / 1000;
         secondsPerBatch = secondsPerBatch === 0 ? seconds : 0.9 * secondsPerBatch + 0.1 * seconds;
-        const batchesLeft =
-          trainLoader.batchesPerEpoch - batchIndex + (epochs - epoch - 1) * trainLoader.batchesPerEpoch;
+        const batchesLeft = batches - batchIndex + (epochs - epoch - 1) * batches;
         options.onProgress?.({
           type: 'batch',
           epoch,
           batch: batchIndex,
-          batches: trainLoader.batchesPerEpoch,
+          batches,
           loss: value,
           imagesPerSecond: images / ((performance.now() - started) / 1000),
           secondsLeft: batchesLeft * secondsPerBatch * 1.15,
@@ -263,7 +279,10 @@ function checkLabels(items: readonly LabelledImage[], task: TrainingTask): void 
 /** Identifies a run: a checkpoint from another task, model or cohort must not be resumed. */
 function runFingerprint(task: TrainingTask, options: TrainLocalModelOptions, seed: number): string {
   const hash = createHash('sha256');
+  const dp = options.patientDpSgd;
   hash.update(JSON.stringify({ task, seed, batch: options.batchSize }));
+  // A checkpoint of another privacy setting must not be resumed (its steps spent another budget).
+  if (dp) hash.update(JSON.stringify([dp.l2NormClip, dp.noiseMultiplier, dp.samplingRate, dp.steps]));
   for (const item of [...options.train, ...options.validation])
     hash.update(`${item.path}\u0000${item.label}\n`);
   return hash.digest('hex');

@@ -1,0 +1,144 @@
+// Patient-level DP-SGD (Abadi et al. 2016, with the patient as the record): each step draws a
+// Poisson sample of patients, computes ONE gradient per sampled patient (the loss summed over all of
+// that patient's images), clips it to L2 norm C over all weights, sums the clipped gradients, adds
+// N(0, (σC)²) and divides by the expected number of patients q·N. A patient with three radiographs
+// is one record: adding or removing that patient (all three images) moves the noised sum by at most C,
+// which is exactly the sensitivity the RDP accountant of the Poisson-subsampled Gaussian assumes.
+import { randomBytes } from 'node:crypto';
+import { cryptoGaussian, type GaussianSource } from '../../../../shared/privacy/index.ts';
+import { tf } from '../backend/index.ts';
+import { TrainError } from '../errors.ts';
+
+export interface PatientDpSgdOptions {
+  /** C: each patient's summed gradient is scaled down to at most this L2 norm over all weights. */
+  readonly l2NormClip: number;
+  /** σ: the noise std of the summed gradient, in units of C. */
+  readonly noiseMultiplier: number;
+  /** q: the probability that any one patient takes part in a step (Poisson sampling). */
+  readonly samplingRate: number;
+  /** Steps of this training run (a round: ceil(localEpochs / q), patientDpStepsPerRound). */
+  readonly steps: number;
+  /** Tests may pass a silent or fixed source; training uses the cryptographic one. */
+  readonly gaussian?: GaussianSource;
+  /**
+   * Uniform [0, 1) numbers for the Poisson draw. Default: the cryptographic generator, because the
+   * amplification by subsampling holds only while nobody can tell which patients a step used; tests
+   * and the benchmark pass a seeded source to replay a run.
+   */
+  readonly uniform?: () => number;
+}
+
+/** A patient's training images as the trainer takes them: images [n, h, w, c] and one-hot labels. */
+export interface PatientExamples {
+  readonly x: tf.Tensor;
+  readonly y: tf.Tensor;
+}
+
+/** Uniform [0, 1) numbers from crypto.randomBytes, 32 bits each (enough for a sampling decision). */
+export function cryptoUniform(): () => number {
+  let pool = Buffer.alloc(0);
+  let at = 0;
+  return () => {
+    if (at + 4 > pool.length) {
+      pool = randomBytes(4096);
+      at = 0;
+    }
+    const value = pool.readUInt32LE(at) / 2 ** 32;
+    at += 4;
+    return value;
+  };
+}
+
+/** Poisson sampling: each of `count` patients independently with probability q (indices, ascending). */
+export function poissonSample(count: number, q: number, uniform: () => number): number[] {
+  const drawn: number[] = [];
+  for (let i = 0; i < count; i++) if (uniform() < q) drawn.push(i);
+  return drawn;
+}
+
+/** The item indices of each patient, patients in order of first appearance. */
+export function groupByPatient(items: readonly { readonly patient: string }[]): number[][] {
+  const byPatient = new Map<string, number[]>();
+  items.forEach((item, index) => {
+    const list = byPatient.get(item.patient);
+    if (list) list.push(index);
+    else byPatient.set(item.patient, [index]);
+  });
+  return [...byPatient.values()];
+}
+
+/** Checks settings the trainer cannot work with, in words that say what to change. */
+export function checkPatientDpSgd(options: PatientDpSgdOptions, patients: number): void {
+  const { l2NormClip, noiseMultiplier, samplingRate, steps } = options;
+  const problem =
+    !(l2NormClip > 0) || !Number.isFinite(l2NormClip)
+      ? `the clipping norm must be a positive number (got ${l2NormClip})`
+      : !(noiseMultiplier > 0) || !Number.isFinite(noiseMultiplier)
+        ? `the noise multiplier must be a positive number (got ${noiseMultiplier})`
+        : !(samplingRate > 0 && samplingRate <= 1)
+          ? `the sampling rate must be above 0 and at most 1 (got ${samplingRate})`
+          : !(Number.isInteger(steps) && steps >= 1)
+            ? `the steps per round must be a whole number of at least 1 (got ${steps})`
+            : patients < 1
+              ? 'the cohort has no patients'
+              : null;
+  if (problem) throw new TrainError('invalid-option', `Patient-level DP-SGD cannot run: ${problem}.`);
+}
+
+/**
+ * The mean loss per image of the sampled patients and the noised gradient of every variable (caller
+ * disposes both). `lossSumOf` must return the loss SUMMED over a patient's images, and must not let
+ * one patient's output depend on another's (no batch statistics: the trainer freezes batch norm).
+ * With no patient drawn, the gradient is the noise alone: the step still happens, as the accountant
+ * counts it.
+ */
+export function patientDpSgdGradients(
+  lossSumOf: (x: tf.Tensor, y: tf.Tensor) => tf.Scalar,
+  patients: readonly PatientExamples[],
+  variables: readonly tf.Variable[],
+  options: {
+    readonly l2NormClip: number;
+    readonly noiseMultiplier: number;
+    /** q·N: the accountant's analysis divides by the EXPECTED batch, not the realised one (whose
+     * size would itself depend on who was drawn, and is not what the noise was calibrated for). */
+    readonly expectedPatients: number;
+    readonly gaussian?: GaussianSource;
+  },
+): { value: tf.Scalar; grads: tf.NamedTensorMap } {
+  const sums = new Map<string, tf.Tensor>();
+  let lossSum = 0;
+  let images = 0;
+  for (const patient of patients) {
+    const { value, grads } = tf.variableGrads(() => lossSumOf(patient.x, patient.y), [...variables]);
+    tf.tidy(() => {
+      const norm = tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
+      // min(1, C / norm): a patient's gradient is scaled down only when above C.
+      const factor = tf.minimum(1, tf.div(options.l2NormClip, tf.maximum(norm, 1e-12)));
+      for (const [name, gradient] of Object.entries(grads)) {
+        const clipped = tf.mul(gradient, factor);
+        const previous = sums.get(name);
+        sums.set(name, tf.keep(previous ? tf.add(previous, clipped) : clipped));
+        previous?.dispose();
+      }
+    });
+    lossSum += value.dataSync()[0]!;
+    images += patient.x.shape[0] as number;
+    value.dispose();
+    for (const g of Object.values(grads)) g.dispose();
+  }
+  const gaussian = options.gaussian ?? cryptoGaussian;
+  const std = options.noiseMultiplier * options.l2NormClip;
+  const grads: tf.NamedTensorMap = {};
+  for (const variable of variables) {
+    const sum = sums.get(variable.name);
+    grads[variable.name] = tf.tidy(() => {
+      const noise = tf.tensor(
+        Float32Array.from(gaussian(variable.size), (v) => v * std),
+        variable.shape,
+      );
+      return tf.div(sum ? tf.add(sum, noise) : noise, options.expectedPatients);
+    });
+    sum?.dispose();
+  }
+  return { value: tf.scalar(images > 0 ? lossSum / images : 0), grads };
+}

@@ -1,6 +1,12 @@
 // Reviewing and approving a federated task at the site: fetch it from the hub, say in plain words what
 // it trains and what leaves the site, and (when the operator agrees) record the approval.
-import { HubClient, type TaskView } from '../../../shared/federation/index.ts';
+import {
+  HubClient,
+  patientLevelDp,
+  type TaskDefinition,
+  type TaskView,
+} from '../../../shared/federation/index.ts';
+import { hopelessNoiseReason } from '../../../shared/privacy/index.ts';
 import { commandActor } from '../audit/index.ts';
 import { buildCohort } from '../cohort/index.ts';
 import { openSite } from '../store/index.ts';
@@ -18,6 +24,11 @@ export interface TaskReview {
   /** The site task that would supply the cohort; null when none fits (approval is then refused). */
   readonly cohortTaskId: string | null;
   readonly problem: string | null;
+  /**
+   * Why patient-level DP would leave nothing of the signal with this site's training patients
+   * (shared/privacy/noise-to-signal.ts); approval is then refused. Null when it would not, or no DP.
+   */
+  readonly privacyProblem: string | null;
 }
 
 export interface ApproveResult extends TaskReview {
@@ -58,16 +69,22 @@ export async function reviewTask(
     let cohortTaskId: string | null = null;
     let cohort = null;
     let problem: string | null = null;
+    let privacyProblem: string | null = null;
     try {
       cohortTaskId = cohortTaskFor(site.database, view.definition, options.cohortTaskId).id;
       const built = buildCohort(site, cohortTaskId);
       const patients = new Set([...built.train, ...built.validation].map((item) => item.patient)).size;
+      // Patient-level DP samples patients, not images: N is the training split's patients.
+      const trainPatients = new Set(built.train.map((item) => item.patient)).size;
       cohort = {
         taskId: cohortTaskId,
         train: built.train.length,
         validation: built.validation.length,
         patients,
+        trainPatients,
       };
+      privacyProblem = hopelessPatientDp(view.definition, trainPatients);
+      problem = privacyProblem;
     } catch (error) {
       problem = (error as Error).message;
     }
@@ -77,7 +94,7 @@ export async function reviewTask(
       modelValues: modelValueCount(trainingTask),
       cohort,
     });
-    return { view, summary, cohortTaskId, problem };
+    return { view, summary, cohortTaskId, problem, privacyProblem };
   } finally {
     site.database.close();
   }
@@ -104,6 +121,9 @@ export function recordReviewedApproval(
       `Task ${review.view.id} was not approved: ${review.problem ?? 'no site task fits it'}`,
     );
   }
+  if (review.privacyProblem) {
+    throw new SyncError('task-mismatch', `Task ${review.view.id} was not approved: ${review.privacyProblem}`);
+  }
   if (review.view.state !== 'active') {
     throw new SyncError(
       'no-such-task',
@@ -122,4 +142,19 @@ export function recordReviewedApproval(
   } finally {
     site.database.close();
   }
+}
+
+/**
+ * Patient-level DP refused at approval when the noise on the averaged gradient, σ/(q·N) with N this
+ * site's training patients, is above the line (shared/privacy/noise-to-signal.ts): the site would
+ * spend its patients' privacy on a model that learns nothing. Null when it is not, or without that DP.
+ */
+export function hopelessPatientDp(definition: TaskDefinition, trainPatients: number): string | null {
+  const dp = patientLevelDp(definition.privacy.differentialPrivacy);
+  if (!dp) return null;
+  const reason = hopelessNoiseReason(dp.noiseMultiplier, dp.samplingRate, trainPatients);
+  return (
+    reason &&
+    `the task's patient-level differential privacy would leave nothing of the signal here. ${reason}`
+  );
 }

@@ -15,7 +15,14 @@ export interface TaskSummaryInput {
   /** Float32 values in the task's model (from the engine). */
   readonly modelValues: number;
   /** The site task supplying the cohort, and its size now (null when it cannot be built yet). */
-  readonly cohort: { taskId: string; train: number; validation: number; patients: number } | null;
+  readonly cohort: {
+    taskId: string;
+    train: number;
+    validation: number;
+    patients: number;
+    /** Patients in the training split: the N of patient-level DP (dp-summary.ts). */
+    trainPatients?: number;
+  } | null;
 }
 
 const BYTES_PER_VALUE: Record<Compression, number> = { none: 4, float16: 2, int8: 1 };
@@ -71,7 +78,12 @@ export function describeTask(input: TaskSummaryInput): string[] {
     d.privacy.secureAggregation.enabled
       ? '  Updates are masked (secure aggregation): the hub sees only the sum over sites.'
       : '  Updates are not masked (no secure aggregation): the hub sees this site\u2019s update itself.',
-    ...describeDifferentialPrivacy(d, view.privacyBudget, input.cohort?.train ?? null),
+    ...describeDifferentialPrivacy(
+      d,
+      view.privacyBudget,
+      input.cohort?.train ?? null,
+      input.cohort?.trainPatients ?? null,
+    ),
   ];
   return lines;
 }

@@ -1,0 +1,78 @@
+// A site approving a task with patient-level differential privacy: it reads the task in plain words
+// (the unit is the patient, what ε means for one, σ, the expected batch, the expected accuracy cost),
+// counts its own training patients, and refuses a task whose noise would leave nothing of the signal.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listApprovals } from './approvals.ts';
+import { approveTask, enrollSiteWithHub, reviewTask } from './index.ts';
+import { makeFederationFixture, type FederationFixture } from './testing/federation-fixture.ts';
+import { openSite } from '../store/index.ts';
+
+let fixture: FederationFixture;
+
+beforeAll(async () => {
+  fixture = await makeFederationFixture({ sites: 1, patients: 8 });
+  await enrollSiteWithHub({ siteDir: fixture.sites[0]!.dir, token: fixture.testHub.hub.createToken().token });
+}, 60_000);
+afterAll(async () => {
+  await fixture?.cleanup();
+});
+
+const patientDp = (noiseMultiplier: number, samplingRate: number, epsilon: number) => ({
+  secureAggregation: false,
+  differentialPrivacy: {
+    unit: 'patient' as const,
+    l2NormClip: 1,
+    noiseMultiplier,
+    samplingRate,
+    budget: { epsilon, delta: 1e-5 },
+  },
+});
+
+function approvedTaskIds(dir: string): string[] {
+  const site = openSite(dir);
+  try {
+    return listApprovals(site.database).map((a) => a.taskId);
+  } finally {
+    site.database.close();
+  }
+}
+
+describe('approving a task with patient-level differential privacy', () => {
+  it('refuses a task whose noise leaves nothing of the signal with this site’s patients, saying what to change', async () => {
+    const site = fixture.sites[0]!;
+    // σ = 1 and q = 0.1: about 0.6 of this site's few patients per step, σ/(q·N) far above 0.05.
+    const taskId = fixture.createTask({ name: 'hopeless dp', quorum: 1, privacy: patientDp(1, 0.1, 8) });
+    const review = await reviewTask(site.dir, taskId);
+    expect(review.privacyProblem).toMatch(
+      /patient-level differential privacy would leave nothing of the signal here\. With \d training patients here, a sampling rate q = 0\.1 puts about \d\.\d patients in each step.*above the limit of 0\.05.*It needs at least 200 training patients at this site, a higher sampling rate, or less noise/,
+    );
+    expect(review.summary.join('\n')).toMatch(/no useful model: the noise leaves nothing of the signal/);
+    await expect(approveTask(site.dir, taskId)).rejects.toThrow(
+      new RegExp(
+        `Task ${taskId} was not approved: the task's patient-level differential privacy would leave nothing`,
+      ),
+    );
+    expect(approvedTaskIds(site.dir)).not.toContain(taskId);
+  });
+
+  it('approves one whose noise the cohort carries, after saying in plain words what it protects and costs', async () => {
+    const site = fixture.sites[0]!;
+    // σ = 0.2, q = 1: every patient in every step; σ/(q·N) ≤ 0.05 from 4 training patients on.
+    const taskId = fixture.createTask({ name: 'dp per patient', quorum: 1, privacy: patientDp(0.2, 1, 100) });
+    const approved = await approveTask(site.dir, taskId);
+    expect(approved.privacyProblem).toBeNull();
+    const text = approved.summary.join('\n');
+    expect(text).toMatch(/what is protected is each patient, all of that patient’s images together/);
+    expect(text).toMatch(
+      /At each of 1 training steps per round every patient is picked at random with probability 1 \(about \d\.0 of this site’s \d training patients per step\)/,
+    );
+    expect(text).toMatch(/noise multiplier σ = 0\.2/);
+    expect(text).toMatch(
+      /Privacy budget: ε = 100, δ = 0\.00001, for each patient\..*whether any one patient of this site took part/,
+    );
+    expect(text).toMatch(
+      /Expected accuracy cost: with \d training patients here the noise on the averaged gradient is 0\.0\d+ of the clipped signal: a large accuracy cost/,
+    );
+    expect(approvedTaskIds(site.dir)).toContain(taskId);
+  });
+});

@@ -1,9 +1,10 @@
 // The structured log of a command working on a site: pino's JSON lines go to the site's log file
 // (D/logs/radfed.log, private to the site's user), never to the terminal, which shows people sentences.
 // RADFED_LOG_LEVEL sets the level (default info).
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger, silentLogger, type LogRoom } from '../shared/node/index.ts';
 
 /** D/logs/radfed.log: one file per site, appended to by every command and service. */
 export function siteLogFile(siteDirectory: string): string {
@@ -14,13 +15,9 @@ export function siteLogFile(siteDirectory: string): string {
  * The logger for a command on the site in `siteDirectory`. A folder that is not a site gets a silent
  * one (and no logs folder): opening it fails with its own sentence right after.
  */
-export function siteLogger(siteDirectory: string, name = 'radfed-site'): Logger {
-  if (!existsSync(join(siteDirectory, 'site.json'))) return pino({ level: 'silent' });
-  const folder = join(siteDirectory, 'logs');
-  mkdirSync(folder, { recursive: true, mode: 0o700 });
-  const file = siteLogFile(siteDirectory);
-  // Synchronous writes: a command's last lines are in the file when it exits, even on an error.
-  const destination = pino.destination({ dest: file, sync: true, mode: 0o600 });
-  chmodSync(file, 0o600);
-  return pino({ name, level: process.env.RADFED_LOG_LEVEL ?? 'info' }, destination);
+export function siteLogger(siteDirectory: string, room: LogRoom = 'site'): Logger {
+  if (!existsSync(join(siteDirectory, 'site.json'))) return silentLogger();
+  // The factory makes the logs folder (0700) and the file (0600) and writes synchronously, so a
+  // command's last lines are in the file when it exits, even on an error.
+  return createLogger({ room, destination: { file: siteLogFile(siteDirectory) } });
 }

@@ -3,7 +3,6 @@
 // a random access token in the address. Works on an empty folder: the setup wizard creates the site.
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import pino from 'pino';
 import {
   presetSetup,
   settingsFilePaths,
@@ -12,6 +11,7 @@ import {
 } from '../main/app/settings/index.ts';
 import { SiteSession } from '../main/site/console/index.ts';
 import { startSiteWebUi } from '../main/site/web-ui/index.ts';
+import { createLogger } from '../shared/node/index.ts';
 import { parsePositiveInt } from './arguments.ts';
 
 interface UiFlags {
@@ -38,10 +38,7 @@ export function registerSiteUiCommand(site: Command): void {
     .option('--no-federation', 'do not take part in federated rounds from this process')
     .action(async (flags: UiFlags) => {
       const dir = resolve(flags.dir);
-      const logger = pino(
-        { name: 'radfed-site-ui', level: process.env.RADFED_LOG_LEVEL ?? 'error' },
-        pino.destination(2),
-      );
+      const logger = createLogger({ room: 'site-ui', defaultLevel: 'error', destination: 'stderr' });
       const settings = new SettingsStore(settingsFilePaths(join(dir, 'ui-settings.json')));
       const preset = presetSetup(settings);
       const session = await SiteSession.open(dir, {

@@ -59,7 +59,7 @@ export function registerDashboard(app: HubApp, ctx: HubContext, options: Dashboa
               ? 400
               : (error.statusCode ?? 500);
         if (!known && status >= 500) {
-          request.log.error({ err: { message: error.message, stack: error.stack } }, 'dashboard page failed');
+          request.log.error({ err: error }, 'dashboard page failed');
         }
         const message =
           known || status < 500

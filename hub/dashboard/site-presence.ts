@@ -23,10 +23,7 @@ export function trackSitePresence(app: HubApp, ctx: HubContext): void {
     try {
       ctx.store.sites.touchSite(siteId, isoAt(ctx));
     } catch (error) {
-      request.log.warn(
-        { err: { message: (error as Error).message } },
-        'could not record when a site was last seen',
-      );
+      request.log.warn({ err: error }, 'could not record when a site was last seen');
     }
   });
 }

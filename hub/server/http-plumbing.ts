@@ -91,10 +91,7 @@ export function installErrorHandling(app: HubApp, ctx: HubContext): void {
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return reply.code(error.statusCode).type('application/json').send(body('bad-request', error.message));
     }
-    request.log.error(
-      { err: { message: error.message, stack: error.stack, code: error.code } },
-      'request failed',
-    );
+    request.log.error({ err: error }, 'request failed');
     return reply
       .code(500)
       .type('application/json')

@@ -34,9 +34,7 @@ export function registerSecAggRoutes(
       body: rawBody(request),
     });
   const nudge = (taskId: string) => {
-    advanceTask(taskId).catch((error: Error) =>
-      app.log.error({ err: { message: error.message } }, 'advancing the round failed'),
-    );
+    advanceTask(taskId).catch((error: Error) => app.log.error({ err: error }, 'advancing the round failed'));
   };
   const prefix = '/v1/tasks/:taskId/rounds/:round/secagg';
 

@@ -72,9 +72,7 @@ export function registerSiteRoutes(
       body: rawBody(request),
     });
   const nudge = (taskId: string) => {
-    advanceTask(taskId).catch((error: Error) =>
-      app.log.error({ err: { message: error.message } }, 'advancing the round failed'),
-    );
+    advanceTask(taskId).catch((error: Error) => app.log.error({ err: error }, 'advancing the round failed'));
   };
 
   // The two routes anyone may call; every other /v1 route is checked as signed before its body is read.

@@ -2,7 +2,8 @@
 // timer that moves rounds on (deadlines) and forgets expired nonces. Before it listens, it brings every
 // round up to date, so a hub restarted after a crash continues where it was.
 import Fastify, { type FastifyBaseLogger } from 'fastify';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from '../../shared/node/index.ts';
 import { registerDashboard, type DashboardAuthOptions } from '../dashboard/index.ts';
 import { createEnrollmentToken, type CreatedToken } from '../enrollment.ts';
 import { openHubContext, type HubContext, type HubLimits } from '../hub-context.ts';
@@ -58,7 +59,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     ...(options.now ? { now: options.now } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
   });
-  const logger = options.logger === undefined ? pino({ level: 'info' }) : options.logger;
+  const logger = options.logger === undefined ? createLogger({ room: 'hub' }) : options.logger;
   // A folder made by an older RadFed, copied, or opened up by hand: private again before sites connect.
   let opened: string[];
   try {
@@ -104,10 +105,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
       .then(() => {
         if (ticks % 60 === 0) forgetOldNonces(ctx);
       })
-      .catch(
-        (error: Error) =>
-          logger && logger.error({ err: { message: error.message } }, 'deadline check failed'),
-      )
+      .catch((error: Error) => logger && logger.error({ err: error }, 'deadline check failed'))
       .finally(() => {
         ticking = false;
       });

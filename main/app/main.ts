@@ -4,7 +4,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, dialog } from 'electron';
-import pino from 'pino';
 import {
   createIpcDispatcher,
   createIpcHandlers,
@@ -19,8 +18,10 @@ import { presetSetup, setupRequestFromPreset, SettingsStore, settingsFilePaths }
 import { resolveSiteFolder } from './site-folder.ts';
 import { DesktopStatus, waitingTasks } from './tray/index.ts';
 import { hardenAllWebContents } from './window-security.ts';
+import { safeMessage } from '../../shared/log-safety.ts';
+import { createLogger } from '../../shared/node/index.ts';
 
-const logger = pino({ name: 'radfed-app', level: process.env.RADFED_LOG_LEVEL ?? 'info' });
+const logger = createLogger({ room: 'app' });
 const RENDERER_DIR = fileURLToPath(new URL('../renderer/', import.meta.url));
 /** Passed by the login item: start in the tray, without a window. */
 const HIDDEN_FLAG = '--hidden';
@@ -140,9 +141,8 @@ function fail(error: unknown): void {
   logger.error({ err: error }, 'RadFed could not start');
   dialog.showErrorBox(
     'RadFed could not start',
-    error instanceof Error && 'code' in error
-      ? error.message
-      : 'RadFed hit an unexpected problem while starting. The details are in its log; try again.',
+    safeMessage(error) ??
+      'RadFed hit an unexpected problem while starting. The details are in its log; try again.',
   );
   app.exit(1);
 }

@@ -1,9 +1,10 @@
 // The site agent: one object that holds a site's services, for Electron's main process, the headless
 // `radfed site …` commands and tests alike. Plain Node, constructed with its dependencies; nothing
 // here reaches for globals. It logs counts and codes, never a patient value or an input file path.
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { SiteStatus } from '../../shared/ipc/index.ts';
 import { SerialQueue } from '../../shared/serial-queue.ts';
+import { createLogger } from '../../shared/node/index.ts';
 import { AuditLog, commandActor } from './audit/index.ts';
 import { SiteConsent } from './consent/index.ts';
 import { parseDeidOptions } from './deid/index.ts';
@@ -64,7 +65,8 @@ export class SiteAgent {
     const site = openSite(directory);
     try {
       const clock = options.clock ?? (() => new Date());
-      const logger = options.logger ?? pino({ name: 'radfed-site', level: 'warn' }, pino.destination(2));
+      const logger =
+        options.logger ?? createLogger({ room: 'site', defaultLevel: 'warn', destination: 'stderr' });
       const agent = new SiteAgent({
         directory: site.directory,
         database: site.database,

@@ -4,7 +4,6 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import pino from 'pino';
 import {
   ipcContract,
   IpcChannel,
@@ -12,6 +11,7 @@ import {
   type IpcRequest,
   type IpcResponse,
 } from '../../../shared/ipc/index.ts';
+import { silentLogger } from '../../../shared/node/index.ts';
 import { SiteAgent } from '../agent.ts';
 import { initSite } from '../store/index.ts';
 import { createIpcDispatcher, createIpcHandlers } from './ipc-handlers.ts';
@@ -40,7 +40,7 @@ export function openHandlersTestSite(
   const root = mkdtempSync(join(tmpdir(), 'radfed-handlers-'));
   const directory = join(root, 'site');
   initSite(directory, { name: 'Handlers Test Site', deidOptions: [], ...options });
-  const agent = SiteAgent.open(directory, { logger: pino({ level: 'silent' }) });
+  const agent = SiteAgent.open(directory, { logger: silentLogger() });
   const dispatch = createIpcDispatcher(createIpcHandlers(agent));
   let inboxes = 0;
   return {

@@ -6,7 +6,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from '../../../shared/node/index.ts';
 import { parseDicom, setString, Tags, writeDicom } from '../dicom/index.ts';
 import { initSite, openSite, type Site } from '../store/index.ts';
 import { DicomReceiver } from './dicom-receiver.ts';
@@ -75,7 +76,7 @@ export function capturingLogger(): { logger: Logger; lines: string[] } {
       callback();
     },
   });
-  return { logger: pino({ level: 'debug' }, sink), lines };
+  return { logger: createLogger({ room: 'site', defaultLevel: 'debug', destination: sink }), lines };
 }
 
 /** `count` copies of a test file, each a distinct instance (new SOP Instance UID), written to `dir`. */

@@ -3,6 +3,7 @@
 // RFC 4180's rules (quoted fields may hold delimiters, doubled quotes and line breaks). Pure: no Node
 // imports, so any process may use it. Its errors name a problem and a line, never a cell's value (cells
 // are patient IDs and accession numbers); each caller words them for its own file.
+import { RadfedError } from './errors.ts';
 
 export type CsvEncoding = 'utf-8' | 'latin1';
 
@@ -24,13 +25,15 @@ export type CsvTextProblem =
   /** A quoted field that never ends; `line` is where its record starts. */
   | 'unclosed-quote';
 
-export class CsvTextError extends Error {
+/** The reader's problem as a code; its message is terse on purpose, as each caller words it for a person. */
+export class CsvTextError extends RadfedError<CsvTextProblem> {
   override readonly name = 'CsvTextError';
   constructor(
     readonly problem: CsvTextProblem,
     readonly line?: number,
   ) {
     super(
+      problem,
       line === undefined ? `CSV text: ${problem}` : `CSV text: ${problem} (record starting on line ${line})`,
     );
   }

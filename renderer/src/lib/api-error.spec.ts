@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { describeProblem, problemText } from './api-error.ts';
+import { RadfedApiError } from '../../../shared/ipc/index.ts';
+import { describeProblem, problemText, problemWords } from './api-error.ts';
 import { findJargon } from './jargon.ts';
 
 /** An error as the API object rejects with: a message and the agent's code. */
-const apiError = (code: string, message: string) => Object.assign(new Error(message), { code });
+const apiError = (code: string, message: string) => new RadfedApiError(code, message);
 
 describe('describeProblem', () => {
   it('passes a plain sentence from the agent through unchanged', () => {
@@ -39,5 +40,22 @@ describe('describeProblem', () => {
     expect(problemText(new TypeError('x'), 'The list could not be loaded.')).toBe(
       'The list could not be loaded.',
     );
+  });
+});
+
+describe('problemWords', () => {
+  it('tells our errors from others by their class, not by a code property', () => {
+    const lookalike = Object.assign(new Error('ENOENT: /data/DOE^JANE/ct.dcm'), { code: 'enoent' });
+    expect(problemWords({ error: lookalike, fallback: 'The file could not be read.' })).toEqual({
+      text: 'The file could not be read.',
+      detail: null,
+    });
+  });
+
+  it("shows a page's own sentence as it is", () => {
+    expect(problemWords({ text: 'This file is larger than 700 KB.' })).toEqual({
+      text: 'This file is larger than 700 KB.',
+      detail: null,
+    });
   });
 });

@@ -1,4 +1,4 @@
-// The first day at a new site, in real Chromium against a real site agent and hub (issue 15, defect 7):
+// The first day at a new site, in real Chromium against a real site agent and hub:
 // a checklist ticked from the site's real state with the next step as a button, a plain warning when an
 // opt-in site would (and then did) import everything without consent, and Browse for a folder in the
 // web UI (the agent's folder browser: folder names only).

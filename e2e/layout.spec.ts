@@ -1,4 +1,4 @@
-// The layout check (issue 15, defect 14): every page of the site's screens (fixtures/every-page.ts),
+// The layout check: every page of the site's screens (fixtures/every-page.ts),
 // in light and dark mode, at 1280×800 and 1024×768, on a site holding real studies. A page fails when
 // anything is wider than its box or the window, a word is split over two lines, a box inside the page
 // scrolls on its own, or a control keeps the browser's default look (see fixtures/layout-probe.ts). A

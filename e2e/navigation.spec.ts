@@ -1,4 +1,4 @@
-// The side navigation (issue 15, defect 14): every page's link in one column beside the page, all of
+// The side navigation: every page's link in one column beside the page, all of
 // it in view at 1024×768, reached from the keyboard right after the skip link, and saying which page
 // is open.
 import { expect, test } from './fixtures/records-site.ts';

@@ -1,4 +1,4 @@
-// Plain words on every page (issue 15, defect 12): the text a person sees, outside any "Technical
+// Plain words on every page: the text a person sees, outside any "Technical
 // detail" disclosure (<details>), carries no developer jargon: system error codes (ENOENT), file paths,
 // DICOM tag numbers, key-exchange names (X25519), exponent notation (3.0e+3), GPU library names, stack
 // frames (renderer/src/lib/jargon.ts). Pages come from fixtures/every-page.ts, plus the situations

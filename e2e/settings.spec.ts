@@ -1,5 +1,5 @@
-// Settings against a real site agent and a real hub on loopback (e2e/fixtures/setup-world.ts), issue 15
-// defect 9: the site's own settings are edited with plain labels and saved through the agent (the name
+// Settings against a real site agent and a real hub on loopback (e2e/fixtures/setup-world.ts):
+// the site's own settings are edited with plain labels and saved through the agent (the name
 // rule beside the field, the header following), IT's locks are shown and kept, this computer's settings
 // are saved with where each came from, and a site set up with "Connect later" connects from here, with
 // the same token and address checks as the wizard.

@@ -1,4 +1,4 @@
-// Studies deserve pictures (issue 15, defect 14): each stored study as a card with a thumbnail the agent
+// Studies deserve pictures: each stored study as a card with a thumbnail the agent
 // draws from the de-identified research copy; a held file has no card; no identifier reaches the page.
 import { CT_SMALL, expect, identifiersOf, MR_SMALL, SC_SMALL, test } from './fixtures/records-site.ts';
 import { StudiesPage } from './pages/studies-page.ts';

@@ -1,5 +1,6 @@
 // Training data, approval, model quality and the site's status, in real Chromium against a real site
-// agent and a real hub on loopback (issue 15, defects 5, 6, 8 and the approval confirmation/withdrawal).
+// agent and a real hub on loopback: the task form answered beside each field, model quality explained,
+// one status everywhere, approval with a confirmation, and withdrawal.
 import { openSite } from '../main/site/store/index.ts';
 import { AuditLog } from '../main/site/audit/index.ts';
 import { expect, test, type Journey } from './fixtures/site-journey.ts';

@@ -1,5 +1,5 @@
 // The setup wizard against a real site agent and a real hub on loopback (e2e/fixtures/setup-world.ts):
-// the one name rule checked as typed (issue 15, defect 4), the hub step that asks the hub about the
+// the one name rule checked as typed (an apostrophe is fine), the hub step that asks the hub about the
 // token and shows one current message (defect 10), the de-identification step's permanence, date
 // choice and risky options (defect 11), Enter and focus, the receiver step's addresses, and "Connect
 // later" that does not bring the wizard back (defect 9).

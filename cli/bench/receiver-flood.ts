@@ -1,8 +1,9 @@
 // `radfed bench receiver-flood`: what an allowed sender whose DIMSE command never ends costs the DICOM
-// receiver (issue 14, 3.2). The receiver runs in its own process (receiver-flood-target.ts); a raw
-// client associates as PACS and sends command fragments without the "last" bit, as fast as the
-// receiver reads them, until it closes the connection or the byte or time budget runs out. Resident
-// memory is read from /proc: before, its peak (VmHWM) and after.
+// receiver, which aborts such an association after one PDU plus 64 KiB of message. The receiver
+// runs in its own process (receiver-flood-target.ts); a raw client associates as PACS and sends
+// command fragments without the "last" bit, as fast as the receiver reads them, until it closes the
+// connection or the byte or time budget runs out. Resident memory is read from /proc: before, its peak
+// (VmHWM) and after.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -277,7 +277,7 @@ function participation(
 export function privacySummary(definition: TaskDefinition, publishedRounds: number): PrivacySummary {
   const privacy = definition.privacy as { secureAggregation: unknown; differentialPrivacy: unknown };
   const dp = definition.privacy.differentialPrivacy;
-  // Read loosely: the settings are `false`, `true`, or an object with `enabled` (issue 6).
+  // Read loosely: the settings are `false`, `true`, or an object with `enabled` (secure-aggregation-settings.ts).
   const masked = privacy.secureAggregation;
   const secureAggregation =
     masked === true ||

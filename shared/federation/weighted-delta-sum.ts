@@ -30,7 +30,7 @@ export class WeightedDeltaSum {
   }
 
   /**
-   * A sum computed elsewhere: with secure aggregation (issue 6) the hub unmasks Σ nᵢΔᵢ and Σ nᵢ
+   * A sum computed elsewhere: with secure aggregation (SecAgg+, ./secagg) the hub unmasks Σ nᵢΔᵢ and Σ nᵢ
    * directly and never sees an individual update.
    */
   static fromTotals(

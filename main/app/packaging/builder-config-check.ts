@@ -1,6 +1,6 @@
 // Checks electron-builder.yml before a release build can: against electron-builder's own JSON schema
 // (node_modules/app-builder-lib/scheme.json, with the ajv and YAML reader electron-builder uses), and
-// against what RadFed's installers promise (issue 7): per-machine NSIS with silent install, MSI with a
+// against what RadFed's installers promise: per-machine NSIS with silent install, MSI with a
 // fixed upgrade code, deb/rpm/AppImage, native modules unpacked, fuses flipped, no auto-publish.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -1,4 +1,4 @@
-// The consent register (issue 3): who is in, by keyed pseudonym; imports, single entries, withdrawals
+// The consent register: who is in, by keyed pseudonym; imports, single entries, withdrawals
 // that purge; the check ingest applies; the answer cohorts and rounds ask for.
 export {
   CONSENT_POLICIES,

@@ -161,7 +161,7 @@ describe('cohort handlers', () => {
     expect(filtered.explanation).toMatch(/series removed by modality \d+/);
 
     // Patients are counted once each: a patient with studies under both labels is in two label rows,
-    // so the rows' sum may be larger; the cohort's count never exceeds the patients stored (issue 15, 13).
+    // so the rows' sum may be larger; the cohort's count never exceeds the patients stored (it once said 38 with 30 stored).
     const stored = (await site.call('site:status', undefined)).counts.patients;
     const rowSum = (rows: { patients: number }[]) => rows.reduce((sum, r) => sum + r.patients, 0);
     expect(cohort.patients.train + cohort.patients.validation).toBe(cohort.patients.total);

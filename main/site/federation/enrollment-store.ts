@@ -1,7 +1,7 @@
 // Where a site keeps what enrollment gave it:
 //   D/federation/hub.json          the hub's address, its pinned CA certificate and public keys, our site id
 //   D/keys/federation-signing.key  the site's Ed25519 private key (PKCS#8 PEM, mode 0600)
-//   D/keys/federation-exchange.key the site's X25519 private key (mode 0600; kept for issue 6's masking)
+//   D/keys/federation-exchange.key the site's X25519 private key (mode 0600; kept for secure aggregation's pairwise masks)
 // Each file is written atomically and durably (shared/node/atomic-file.ts), hub.json last: a folder without hub.json is a
 // site that is not enrolled, whatever else an interrupted enrollment left behind.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Developer words that must not reach a radiographer's screen in the main text (issue 15, defect 12):
+// Developer words that must not reach a radiographer's screen in the main text:
 // system error codes, file paths, DICOM tag numbers, key-exchange names, exponent notation, GPU
 // library names, stack frames. Such detail belongs behind a "Technical detail" disclosure (<details>).
 // Used by the browser check of every page (e2e/plain-words.spec.ts) and kept here, pure, so it is

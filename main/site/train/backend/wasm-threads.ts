@@ -1,5 +1,5 @@
 // Multi-threaded WebAssembly in Node. tfjs-backend-wasm ships a threaded SIMD build but switches it off
-// in Node (tfjs issue 3830), for two reasons we can work around without patching the package:
+// in Node (tensorflow/tfjs#3830), for two reasons we can work around without patching the package:
 // - its pthread workers are started from blob: URLs, which Node's Worker cannot load: we write the
 //   worker script and the module script to files and hand out their paths while the backend starts;
 // - its C++ side caps the XNNPACK thread pool at half the logical cores (one thread on a 2-core

@@ -62,7 +62,7 @@ describe('training data words', () => {
 });
 
 describe('cohort sentence', () => {
-  it('counts each patient once, even one with studies under both labels (issue 15, 13)', () => {
+  it('counts each patient once, even one with studies under both labels', () => {
     // Two training patients; one has a normal and a nodule study, so the label rows add up to 3.
     const row = (label: string, index: number, patients: number) => ({
       label,

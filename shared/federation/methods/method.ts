@@ -29,7 +29,7 @@ export interface PrivacyLayers {
   /** DP-FedAvg: each site clips its update and adds its share of Gaussian noise. */
   readonly differentialPrivacy: Allowance;
   /**
-   * Additive homomorphic encryption (planned, sketched in docs/architecture.md): the combiner adds ciphertexts and sees nothing. Only a
+   * Additive homomorphic encryption (planned): the combiner adds ciphertexts and sees nothing. Only a
    * method whose combine step is a (weighted) sum followed by arithmetic the sites can do after they
    * decrypt fits. No task setting asks for it yet; the slot is here so the check is one lookup then.
    */

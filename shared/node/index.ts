@@ -29,3 +29,10 @@ export {
   SqliteOpenError,
   type SqliteOpenOptions,
 } from './sqlite-database.ts';
+export {
+  FolderWalkError,
+  listFolderFiles,
+  walkFolder,
+  type FolderListing,
+  type FolderWalkOptions,
+} from './folder-walk.ts';

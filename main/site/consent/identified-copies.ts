@@ -3,8 +3,9 @@
 // mid-file, the receiver's queue, a copy another process is working on). Each file's Patient ID is
 // read from its header and keyed like every pseudonym (main/site/deid), so raw IDs are compared
 // only in memory, and only the pseudonym is ever returned.
-import { closeSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { relative, sep } from 'node:path';
+import { FolderWalkError, walkFolder } from '../../../shared/node/index.ts';
 import { getString, parseDicom, Tags, type DicomFile } from '../dicom/index.ts';
 import { patientPseudonym } from '../deid/index.ts';
 
@@ -18,20 +19,30 @@ export interface IdentifiedCopies {
   byPseudonym: Map<string, string[]>;
   /** Files whose header could not be read: they could belong to anyone. */
   unreadable: number;
+  /** Folders under quarantine that could not be listed: their files could belong to anyone. */
+  unreadableFolders: number;
 }
 
-/** Every file under `quarantineDir`, by the pseudonym of the Patient ID in its header. */
-export function findIdentifiedCopies(quarantineDir: string, secret: Uint8Array): IdentifiedCopies {
-  const found: IdentifiedCopies = { byPseudonym: new Map(), unreadable: 0 };
-  let entries;
+/**
+ * Every file under `quarantineDir`, by the pseudonym of the Patient ID in its header. Links are not
+ * followed (quarantine holds files the site wrote). A sub-folder that cannot be listed is counted and
+ * the rest is still searched: one bad folder must not hide every other copy from a withdrawal.
+ */
+export async function findIdentifiedCopies(
+  quarantineDir: string,
+  secret: Uint8Array,
+): Promise<IdentifiedCopies> {
+  const found: IdentifiedCopies = { byPseudonym: new Map(), unreadable: 0, unreadableFolders: 0 };
+  let files: string[];
   try {
-    entries = readdirSync(quarantineDir, { recursive: true, withFileTypes: true });
-  } catch {
-    return found;
+    const listing = await walkFolder(quarantineDir, { followLinks: false });
+    files = listing.files;
+    found.unreadableFolders = listing.unreadableFolders.length;
+  } catch (error) {
+    if (error instanceof FolderWalkError) return found; // no quarantine folder: nothing to find
+    throw error;
   }
-  for (const entry of entries) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
+  for (const path of files) {
     const patientId = patientIdIn(path);
     if (patientId === null) {
       found.unreadable += 1;

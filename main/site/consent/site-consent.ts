@@ -35,7 +35,7 @@ import {
   type PurgeResult,
 } from './purge.ts';
 
-const NO_COPIES: IdentifiedCopies = { byPseudonym: new Map(), unreadable: 0 };
+const NO_COPIES: IdentifiedCopies = { byPseudonym: new Map(), unreadable: 0, unreadableFolders: 0 };
 
 /** What the consent register needs of a site (an open `Site` has all of it). */
 export interface ConsentSite {
@@ -224,7 +224,7 @@ export class SiteConsent {
     // record. Not read when none of the patients named is out (each ingest run's recheck).
     const named = pseudonyms === undefined ? null : [...pseudonyms];
     const copies =
-      named !== null && this.register.outOf(named).length === 0 ? NO_COPIES : this.#identifiedCopies();
+      named !== null && this.register.outOf(named).length === 0 ? NO_COPIES : await this.#identifiedCopies();
     const candidates = named ?? [
       ...new Set([...pseudonymsWithData(this.#site), ...copies.byPseudonym.keys()]),
     ];
@@ -246,7 +246,7 @@ export class SiteConsent {
   }
 
   async #withdrawAll(items: { pseudonym: string; date: string }[]): Promise<WithdrawReport[]> {
-    const copies = this.#identifiedCopies();
+    const copies = await this.#identifiedCopies();
     const recorded = this.#site.database
       .transaction(() =>
         items.map(({ pseudonym, date }) => {
@@ -281,10 +281,13 @@ export class SiteConsent {
     return reports;
   }
 
-  #identifiedCopies(): IdentifiedCopies {
-    const copies = findIdentifiedCopies(this.#site.paths.quarantine, this.#site.secret);
+  async #identifiedCopies(): Promise<IdentifiedCopies> {
+    const copies = await findIdentifiedCopies(this.#site.paths.quarantine, this.#site.secret);
     if (copies.unreadable > 0) {
       this.#log?.warn({ files: copies.unreadable }, 'quarantine files whose header could not be read');
+    }
+    if (copies.unreadableFolders > 0) {
+      this.#log?.warn({ folders: copies.unreadableFolders }, 'quarantine folders that could not be listed');
     }
     return copies;
   }

@@ -2,7 +2,8 @@
 // each file, including copies no held entry names: one an ingest was working on, one cut short by a
 // killed ingest, one waiting in the receiver's queue. Another patient's copies stay.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeCtFile } from '../batch/test-files.ts';
@@ -10,6 +11,7 @@ import { ingestPath } from '../ingest/index.ts';
 import { currentOwner } from '../ingest/index.ts';
 import { filesContaining } from '../ingest/test-ingest-support.ts';
 import { CLOCK, newSite, writeExport } from './consent-test-support.ts';
+import { findIdentifiedCopies } from './identified-copies.ts';
 import { SiteConsent } from './site-consent.ts';
 
 describe('withdrawal finds identified copies by content', () => {
@@ -56,5 +58,31 @@ describe('withdrawal finds identified copies by content', () => {
     expect(report.purged).toMatchObject({ instances: 0, unrecordedCopies: 1 });
     expect(readdirSync(site.paths.quarantine)).toEqual([]);
     site.database.close();
+  });
+});
+
+describe('the quarantine search when a folder in it cannot be read', () => {
+  it('still finds the copies in the other folders, and counts the folder it could not list', async () => {
+    const quarantine = mkdtempSync(join(tmpdir(), 'radfed-quarantine-'));
+    writeCtFile(join(quarantine, 'copy.dcm'), 1, 20_000); // HOLLOWAY, MRN8812345
+    const locked = join(quarantine, 'incoming');
+    mkdirSync(locked);
+    chmodSync(quarantine, 0o755);
+    chmodSync(join(quarantine, 'copy.dcm'), 0o644);
+    chmodSync(locked, 0o000);
+    const secret = new Uint8Array(32).fill(7);
+    // Root reads any folder: as root the search runs with the effective uid of `nobody` (the test
+    // pool runs each spec file in a process of its own, where seteuid is allowed).
+    const asRoot = process.geteuid?.() === 0;
+    if (asRoot) process.seteuid!(65534);
+    let copies;
+    try {
+      copies = await findIdentifiedCopies(quarantine, secret);
+    } finally {
+      if (asRoot) process.seteuid!(0);
+    }
+    // Before, one unreadable sub-folder made the search find nothing at all.
+    expect([...copies.byPseudonym.values()]).toEqual([['copy.dcm']]);
+    expect(copies.unreadableFolders).toBe(1);
   });
 });

@@ -1,9 +1,10 @@
 // `radfed bench train-memory`: peak memory (RSS) of the data path over a large cohort — decoding,
 // preparation, the cache and the batch loader — sampled as the epoch advances. Memory must stay flat
 // as the images go by: the loader holds a few batches, never the cohort.
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { listFolderFiles } from '../../../../shared/node/index.ts';
 import { synthesizeStudies } from '../../synth/index.ts';
 import { BatchLoader, type LabelledImage } from '../data/index.ts';
 
@@ -103,9 +104,6 @@ export async function benchmarkLoaderMemory(options: LoaderMemoryOptions): Promi
 
 async function folderBytes(dir: string): Promise<number> {
   let total = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    total += entry.isDirectory() ? await folderBytes(path) : (await stat(path)).size;
-  }
+  for (const path of await listFolderFiles(dir)) total += (await stat(path)).size;
   return total;
 }

@@ -2,7 +2,7 @@
 // it in plain words and must approve it before training for it.
 import { z } from 'zod';
 import { differentialPrivacySchema } from './differential-privacy-settings.ts';
-import { federationMethod } from './methods/index.ts';
+import { federationMethod, strategySchema, type Strategy, type StrategyName } from './methods/index.ts';
 import { secureAggregationSchema } from './secure-aggregation-settings.ts';
 import { COMPRESSIONS } from './weights-codec.ts';
 
@@ -23,56 +23,9 @@ export type UpdateNormPolicy = (typeof UPDATE_NORM_POLICIES)[number];
 export const LEARNING_RATE_SCHEDULES = ['constant', 'cosine'] as const;
 export const COSINE_FLOOR = 0.05;
 
-export const strategySchema = z.discriminatedUnion('name', [
-  /** Weighted mean of the sites' updates by example count (McMahan et al. 2017). */
-  z.object({ name: z.literal('fedavg') }),
-  /** FedProx: sites add (mu/2)·‖w − w_global‖² to their loss; the server side is FedAvg. */
-  z.object({ name: z.literal('fedprox'), mu: z.number().positive().max(100) }),
-  /**
-   * FedAvgM (Hsu et al. 2019): FedAvg with momentum on the server (u ← momentum·u + Δ, w ← w + η·u).
-   * Tensors whose last name segment is in plainTensorSuffixes (running statistics) are averaged plainly.
-   */
-  z.object({
-    name: z.literal('fedavgm'),
-    serverLearningRate: z.number().positive().max(10).default(1),
-    momentum: z.number().min(0).lt(1).default(0.9),
-    plainTensorSuffixes: z.array(z.string().min(1)).default(['moving_mean', 'moving_variance']),
-  }),
-  /** FedAdam (Reddi et al. 2021): Adam on the server, applied to the averaged update. */
-  z.object({
-    name: z.literal('fedadam'),
-    serverLearningRate: z.number().positive().max(10).default(0.01),
-    beta1: z.number().min(0).lt(1).default(0.9),
-    beta2: z.number().min(0).lt(1).default(0.99),
-    epsilon: z.number().positive().default(1e-3),
-  }),
-  /**
-   * FedBN (Li et al. 2021): batch-norm parameters and statistics stay at each site. Tensors whose
-   * last name segment is in localTensorSuffixes are not averaged; the global model keeps its own.
-   */
-  z.object({
-    name: z.literal('fedbn'),
-    localTensorSuffixes: z
-      .array(z.string().min(1))
-      .min(1)
-      .default(['gamma', 'beta', 'moving_mean', 'moving_variance']),
-  }),
-  /** Cyclic weight transfer (Chang et al. 2018): the model visits the joined sites in turn. */
-  z.object({ name: z.literal('cyclic') }),
-  // Robust aggregation needs each site's own update: offered only with secure aggregation off.
-  /** Coordinate-wise median of the sites' updates (Yin et al. 2018). */
-  z.object({ name: z.literal('median') }),
-  /** Coordinate-wise mean after dropping the trimFraction largest and smallest values (Yin et al. 2018). */
-  z.object({ name: z.literal('trimmed-mean'), trimFraction: z.number().min(0).lt(0.5).default(0.1) }),
-  /** (Multi-)Krum (Blanchard et al. 2017): the mean of the `select` updates closest to their neighbours. */
-  z.object({
-    name: z.literal('krum'),
-    byzantine: z.number().int().min(0).max(1000).default(1),
-    select: z.number().int().min(1).max(1000).default(1),
-  }),
-]);
-export type Strategy = z.infer<typeof strategySchema>;
-export type StrategyName = Strategy['name'];
+// Each method's settings are defined in its record's file (methods/); the union of them is the task's
+// strategy.
+export { strategySchema, type Strategy, type StrategyName };
 
 /** What protects the updates beyond encryption to the hub: secure aggregation and differential privacy. */
 export const privacySchema = z

@@ -2,11 +2,15 @@
 // round; the visiting site's change is applied as it is, w' = w + Δ. Nothing is averaged, so the hub
 // (and the next site) sees that one site's update: no secure aggregation, and nothing to hide a
 // homomorphic sum in.
+import { z } from 'zod';
 import { FederationError } from '../errors.ts';
 import { applyDelta } from '../weighted-delta-sum.ts';
 import type { MethodFactory } from './method.ts';
 import { oneSiteInTurn } from './participation.ts';
 import { allowed, needsEachUpdate, refused } from './privacy-layers.ts';
+
+/** Cyclic weight transfer (Chang et al. 2018): the model visits the joined sites in turn. */
+export const cyclicSettings = z.object({ name: z.literal('cyclic') });
 
 export const cyclic: MethodFactory<'cyclic'> = () => ({
   name: 'cyclic',

@@ -1,5 +1,6 @@
 // FedAdam (Reddi et al. 2021): Adam on the hub with the averaged update as its (negated) gradient
 // (the step is fedAdamStep in ../fed-adam.ts). The moments m and v are kept between rounds.
+import { z } from 'zod';
 import { fedAdamStep } from '../fed-adam.ts';
 import type { NamedTensor } from '../tensors.ts';
 import type { MethodFactory } from './method.ts';
@@ -15,6 +16,15 @@ const stripped = (prefix: string, list: readonly NamedTensor[]) =>
   list
     .filter((tensor) => tensor.name.startsWith(prefix))
     .map((tensor) => ({ ...tensor, name: tensor.name.slice(prefix.length) }));
+
+/** FedAdam (Reddi et al. 2021): Adam on the server, applied to the averaged update. */
+export const fedAdamSettings = z.object({
+  name: z.literal('fedadam'),
+  serverLearningRate: z.number().positive().max(10).default(0.01),
+  beta1: z.number().min(0).lt(1).default(0.9),
+  beta2: z.number().min(0).lt(1).default(0.99),
+  epsilon: z.number().positive().default(1e-3),
+});
 
 export const fedAdam: MethodFactory<'fedadam'> = (settings) => ({
   name: 'fedadam',

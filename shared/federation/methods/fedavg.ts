@@ -1,9 +1,13 @@
 // FedAvg (McMahan et al. 2017): every joined site trains from the global model; the hub adds the
 // mean of their changes, weighted by training examples:  w' = w + Σ nᵢΔᵢ / Σ nᵢ.
+import { z } from 'zod';
 import { applyDelta } from '../weighted-delta-sum.ts';
 import type { MethodFactory } from './method.ts';
 import { everySiteByQuorum } from './participation.ts';
 import { allowed } from './privacy-layers.ts';
+
+/** FedAvg's settings: none beyond its name. */
+export const fedAvgSettings = z.object({ name: z.literal('fedavg') });
 
 export const fedAvg: MethodFactory<'fedavg'> = () => ({
   name: 'fedavg',

@@ -1,5 +1,6 @@
 // FedAvgM (Hsu et al. 2019): FedAvg with momentum on the hub, u ← βu + Δ, w' = w + ηu (the step is
 // fedAvgMStep in ../fed-avgm.ts). The velocity u is the state kept between rounds.
+import { z } from 'zod';
 import { fedAvgMStep } from '../fed-avgm.ts';
 import type { MethodFactory } from './method.ts';
 import { everySiteByQuorum } from './participation.ts';
@@ -7,6 +8,17 @@ import { allowed } from './privacy-layers.ts';
 
 /** The velocity's tensors are stored under u/. */
 const VELOCITY = 'u/';
+
+/**
+ * FedAvgM (Hsu et al. 2019): FedAvg with momentum on the server (u ← momentum·u + Δ, w ← w + η·u).
+ * Tensors whose last name segment is in plainTensorSuffixes (running statistics) are averaged plainly.
+ */
+export const fedAvgMSettings = z.object({
+  name: z.literal('fedavgm'),
+  serverLearningRate: z.number().positive().max(10).default(1),
+  momentum: z.number().min(0).lt(1).default(0.9),
+  plainTensorSuffixes: z.array(z.string().min(1)).default(['moving_mean', 'moving_variance']),
+});
 
 export const fedAvgM: MethodFactory<'fedavgm'> = (settings) => ({
   name: 'fedavgm',

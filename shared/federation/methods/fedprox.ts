@@ -1,9 +1,13 @@
 // FedProx (Li et al. 2020): sites add (μ/2)·‖w − w_global‖² to their loss, so local training stays
 // near the global model; the hub's side is FedAvg's.
+import { z } from 'zod';
 import { applyDelta } from '../weighted-delta-sum.ts';
 import type { MethodFactory } from './method.ts';
 import { everySiteByQuorum } from './participation.ts';
 import { allowed } from './privacy-layers.ts';
+
+/** FedProx: sites add (mu/2)·‖w − w_global‖² to their loss; the server side is FedAvg. */
+export const fedProxSettings = z.object({ name: z.literal('fedprox'), mu: z.number().positive().max(100) });
 
 export const fedProx: MethodFactory<'fedprox'> = (settings) => ({
   name: 'fedprox',

@@ -4,7 +4,7 @@
 // a new file here and one line in METHODS.
 import { FederationError } from '../errors.ts';
 import { secureAggregationOn } from '../privacy-accounting.ts';
-import type { Strategy, StrategyName, TaskDefinition } from '../task-schema.ts';
+import type { TaskDefinition } from '../task-schema.ts';
 import { assertSameLayout, layoutOf, type WeightSet } from '../tensors.ts';
 import { WeightedDeltaSum, type SiteUpdate } from '../weighted-delta-sum.ts';
 import { cyclic } from './cyclic.ts';
@@ -16,7 +16,10 @@ import { fedProx } from './fedprox.ts';
 import { krum } from './krum.ts';
 import { median } from './median.ts';
 import type { AggregationResult, FederationMethod, MethodFactory, ServerOptimizerState } from './method.ts';
+import type { Strategy, StrategyName } from './strategy-schema.ts';
 import { trimmedMean } from './trimmed-mean.ts';
+
+export { strategySchema, type Strategy, type StrategyName } from './strategy-schema.ts';
 
 export type {
   AggregationResult,

@@ -1,10 +1,14 @@
 // Coordinate-wise median of the sites' updates (Yin et al. 2018), robust to a minority of faulty
 // sites. Example counts do not weight it (see ../robust-aggregation.ts).
+import { z } from 'zod';
 import { medianDelta } from '../robust-aggregation.ts';
 import { applyDelta } from '../weighted-delta-sum.ts';
 import type { MethodFactory } from './method.ts';
 import { everySiteByQuorum } from './participation.ts';
 import { robustPrivacy } from './robust-privacy.ts';
+
+/** Coordinate-wise median of the sites' updates (Yin et al. 2018). */
+export const medianSettings = z.object({ name: z.literal('median') });
 
 export const median: MethodFactory<'median'> = () => ({
   name: 'median',

@@ -5,9 +5,9 @@
 // and read this record; none of them branches on a method's name.
 import type { FedAdamState } from '../fed-adam.ts';
 import type { FedAvgMState } from '../fed-avgm.ts';
-import type { Strategy, StrategyName } from '../task-schema.ts';
 import type { NamedTensor, WeightSet } from '../tensors.ts';
 import type { SiteUpdate, WeightedDeltaSum } from '../weighted-delta-sum.ts';
+import type { Strategy, StrategyName } from './strategy-schema.ts';
 
 /**
  * Optimiser state the combiner keeps between rounds (FedAdam's moments, FedAvgM's velocity); null for

@@ -1,10 +1,17 @@
 // Trimmed mean (Yin et al. 2018): value by value, the mean after dropping the trimFraction largest and
 // smallest of the sites' updates. Example counts do not weight it.
+import { z } from 'zod';
 import { trimmedMeanDelta } from '../robust-aggregation.ts';
 import { applyDelta } from '../weighted-delta-sum.ts';
 import type { MethodFactory } from './method.ts';
 import { everySiteByQuorum } from './participation.ts';
 import { robustPrivacy } from './robust-privacy.ts';
+
+/** Coordinate-wise mean after dropping the trimFraction largest and smallest values (Yin et al. 2018). */
+export const trimmedMeanSettings = z.object({
+  name: z.literal('trimmed-mean'),
+  trimFraction: z.number().min(0).lt(0.5).default(0.1),
+});
 
 export const trimmedMean: MethodFactory<'trimmed-mean'> = (settings) => ({
   name: 'trimmed-mean',

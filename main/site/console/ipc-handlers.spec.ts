@@ -82,6 +82,21 @@ describe('IPC dispatcher', () => {
     expect(text).not.toContain('ipc-handlers');
     expect(logged).toHaveLength(1);
   });
+
+  it('recognises its own errors by class: a foreign error with a kebab-case code is still "internal"', async () => {
+    // A library error shaped like ours (Node's fs errors carry codes such as 'err-fs-cp-einval'):
+    // before RadfedError the dispatcher matched the code's shape and passed its message, path and all.
+    const { dispatch } = dispatcherFor({
+      status: () => {
+        throw Object.assign(new Error('cannot copy /data/DOE^JANE/ct.dcm onto itself'), {
+          code: 'err-fs-cp-einval',
+        });
+      },
+    });
+    const result = await dispatch('site:status', undefined);
+    expect(result).toMatchObject({ ok: false, error: { code: 'internal' } });
+    expect(JSON.stringify(result)).not.toContain('DOE^JANE');
+  });
 });
 
 describe('IPC handler map', () => {

@@ -26,6 +26,13 @@ import { parseNonNegativeInt } from './arguments.ts';
 import { registerHubDashboardCommands } from './hub-dashboard-commands.ts';
 import { CliError } from './failure.ts';
 import { describePrivacyBudget } from './privacy-command.ts';
+import {
+  addPatientDpOptions,
+  describeCreatedPatientDp,
+  hasNoiseMultiplier,
+  withPatientDp,
+  type PatientDpFlags,
+} from './task-privacy-flags.ts';
 
 export function registerHubCommands(program: Command): void {
   const hub = program
@@ -126,8 +133,7 @@ export function registerHubCommands(program: Command): void {
 function registerTaskCommands(hub: Command): void {
   const task = hub.command('task').summary('define, list, show and stop federated tasks');
 
-  task
-    .command('create')
+  addPatientDpOptions(task.command('create'))
     .summary('create a task from a JSON definition')
     .requiredOption('--dir <folder>', 'the hub folder')
     .requiredOption('--file <task.json>', 'the task definition')
@@ -142,16 +148,19 @@ function registerTaskCommands(hub: Command): void {
     )
     .option('--refuse-large-updates', 'refuse an update above the bound instead of clipping it')
     .action(
-      (flags: {
-        dir: string;
-        file: string;
-        weights?: string;
-        maxUpdateNorm?: number;
-        refuseLargeUpdates?: boolean;
-      }) =>
+      (
+        flags: PatientDpFlags & {
+          dir: string;
+          file: string;
+          weights?: string;
+          maxUpdateNorm?: number;
+          refuseLargeUpdates?: boolean;
+        },
+      ) =>
         withHub(flags.dir, (ctx) => {
           // The same check as the dashboard's "new task" form (hub/task-checks.ts).
-          const checked = checkTaskDefinition(withUpdateBounds(readJson(flags.file), flags));
+          const input = withPatientDp(withUpdateBounds(readJson(flags.file), flags), flags);
+          const checked = checkTaskDefinition(input);
           if (!checked.ok) {
             throw new CliError(
               `The task in ${flags.file} is not valid:\n${describeTaskProblems(checked.problems)}`,
@@ -163,7 +172,8 @@ function registerTaskCommands(hub: Command): void {
           const created = definitionOf(row);
           process.stdout.write(
             `Created task ${row.id} ("${row.name}")${weights ? ' with initial weights' : ''}; ` +
-              `updates above an L2 norm of ${created.maxUpdateNorm} are ${created.updateNormPolicy === 'clip' ? 'clipped' : 'refused'}\n`,
+              `updates above an L2 norm of ${created.maxUpdateNorm} are ${created.updateNormPolicy === 'clip' ? 'clipped' : 'refused'}\n` +
+              describeCreatedPatientDp(created, !hasNoiseMultiplier(input)),
           );
         }),
     );

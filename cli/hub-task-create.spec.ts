@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initHub, openHubContext } from '../hub/index.ts';
 import { definitionOf } from '../hub/index.ts';
 import { testTask } from '../hub/testing/test-hub.ts';
+import { calibrateNoiseMultiplier } from '../shared/privacy/index.ts';
 import { runRadfed } from './test-cli.ts';
 
 let root: string;
@@ -99,6 +100,57 @@ describe('radfed hub task create', () => {
         'with noise multiplier 1: raise the noise multiplier to 2.854 (that funds every round), raise ε, or plan 2 rounds.',
     );
     expect(run.out).not.toContain('Created task');
+  });
+
+  it('lays patient-level DP over the file with --patient-dp, stores the σ the hub calibrated, and says it', async () => {
+    const run = await runRadfed(
+      'hub',
+      'task',
+      'create',
+      '--dir',
+      dir,
+      '--file',
+      file,
+      '--patient-dp',
+      '--epsilon',
+      '8',
+      '--sampling-rate',
+      '0.05',
+    );
+    expect(run.status).toBe(0);
+    const id = /^Created task (\S+)/.exec(run.out)?.[1] as string;
+    const dp = storedDefinition(id).privacy.differentialPrivacy;
+    expect(dp).toMatchObject({
+      unit: 'patient',
+      l2NormClip: 1,
+      samplingRate: 0.05,
+      budget: { epsilon: 8, delta: 1e-5 },
+    });
+    // testTask: 3 rounds of 1 local epoch, so 20 steps a round at q = 0.05.
+    const sigma = calibrateNoiseMultiplier({
+      samplingRate: 0.05,
+      steps: 60,
+      budget: { epsilon: 8, delta: 1e-5 },
+    });
+    expect(dp?.noiseMultiplier).toBe(sigma);
+    expect(run.out).toContain(
+      `Patient-level differential privacy: σ = ${sigma} (calibrated from the budget), sampling rate 0.05, 20 steps per round, ` +
+        'ε = 8 at δ = 0.00001 per patient over 3 rounds.',
+    );
+    expect(run.err).toMatch(
+      /Warning: The hub cannot check yet whether the noise leaves a useful model.*a site needs at least \d+ training patients/,
+    );
+  });
+
+  it('asks for the budget and the sampling rate with --patient-dp, and for --patient-dp with them', async () => {
+    const bare = await runRadfed('hub', 'task', 'create', '--dir', dir, '--file', file, '--patient-dp');
+    expect(bare.status).not.toBe(0);
+    expect(bare.err).toContain(
+      '--patient-dp needs --epsilon (the budget per patient, e.g. 8) and --sampling-rate',
+    );
+    const stray = await runRadfed('hub', 'task', 'create', '--dir', dir, '--file', file, '--epsilon', '8');
+    expect(stray.status).not.toBe(0);
+    expect(stray.err).toContain('go with --patient-dp');
   });
 
   it('lists every problem of a task file by its field, in the words the dashboard shows beside them', async () => {

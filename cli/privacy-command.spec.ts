@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { initHub } from '../hub/setup/index.ts';
 import { testTask } from '../hub/testing/test-hub.ts';
+import { calibrateNoiseMultiplier } from '../shared/privacy/index.ts';
 import { runRadfed } from './test-cli.ts';
 
 const radfed = runRadfed;
@@ -25,6 +26,38 @@ describe('radfed privacy', () => {
     );
     expect(r.status).toBe(0);
     expect(r.out).toMatch(/^ε = 0\.724\d at δ = 0\.00001 \(best RDP order 19\) after 6000 steps/);
+  });
+
+  it('calibrates σ for a patient-level task, and says whether a site of N patients would refuse it', async () => {
+    const args = [
+      'privacy',
+      'calibrate',
+      '--q',
+      '0.05',
+      '--rounds',
+      '20',
+      '--local-epochs',
+      '2',
+      '--epsilon',
+      '8',
+    ];
+    const useful = await radfed(...args, '--patients', '500');
+    expect(useful.status).toBe(0);
+    const sigma = calibrateNoiseMultiplier({
+      samplingRate: 0.05,
+      steps: 800,
+      budget: { epsilon: 8, delta: 1e-5 },
+    });
+    expect(useful.out).toContain(
+      `σ = ${sigma}: 20 rounds of 40 steps at q = 0.05 spend at most ε = 8 at δ = 0.00001 per patient.`,
+    );
+    expect(useful.out).toMatch(
+      /At a site of 500 training patients the noise on the averaged gradient is σ\/\(q·N\) = 0\.0\d+ of the clipped signal/,
+    );
+    const small = await radfed(...args, '--patients', '100');
+    expect(small.out).toMatch(
+      /A site would refuse it: With 100 training patients here.*It needs at least \d+ training patients/,
+    );
   });
 
   it('prints JSON with --json', async () => {

@@ -1,8 +1,17 @@
-// `radfed privacy epsilon` and `radfed privacy rounds`: the RDP accountant at the terminal, to plan a
-// task's differential-privacy settings (what ε a number of steps spends, how many rounds fit a budget).
+// `radfed privacy epsilon`, `rounds` and `calibrate`: the RDP accountant at the terminal, to plan a
+// task's differential-privacy settings (what ε a number of steps spends, how many rounds fit a budget,
+// which σ a patient-level task needs and what it leaves of the signal at a site of N patients).
 import { type Command, InvalidArgumentError } from 'commander';
-import { formatEpsilon, type PrivacyBudgetView } from '../shared/federation/index.ts';
-import { epsilonSpent, roundsWithinBudget } from '../shared/privacy/index.ts';
+import { formatEpsilon, stepsPerRoundAt, type PrivacyBudgetView } from '../shared/federation/index.ts';
+import {
+  calibrateNoiseMultiplier,
+  epsilonSpent,
+  hopelessNoiseReason,
+  noiseToSignal,
+  PrivacyError,
+  roundsWithinBudget,
+} from '../shared/privacy/index.ts';
+import { CliError } from './failure.ts';
 import { parseNonNegativeInt, parsePositiveInt } from './arguments.ts';
 
 function parseRate(value: string): number {
@@ -137,6 +146,73 @@ export function registerPrivacyCommands(program: Command): void {
         );
       }
     });
+  registerCalibrate(privacy);
+}
+
+interface CalibrateFlags {
+  q: number;
+  rounds: number;
+  localEpochs: number;
+  epsilon: number;
+  delta: number;
+  patients?: number;
+  json?: boolean;
+}
+
+/** `radfed privacy calibrate`: σ for a patient-level task, as the hub calibrates it at creation. */
+function registerCalibrate(privacy: Command): void {
+  privacy
+    .command('calibrate')
+    .summary('print the noise multiplier σ a patient-level DP task needs, and what it leaves of the signal')
+    .description(
+      'The least σ whose ε after ROUNDS rounds of ceil(LOCAL_EPOCHS / Q) steps stays within the budget (what the\n' +
+        'hub stores for a patient-level task without noiseMultiplier). With --patients N: the noise on the averaged\n' +
+        'gradient σ/(q·N) at a site of N training patients, and whether the site would refuse the task.',
+    )
+    .requiredOption('--q <rate>', 'each patient\u2019s chance to be in a step (the sampling rate)', parseRate)
+    .requiredOption('--rounds <n>', 'rounds of the task', (v) => parsePositiveInt(v, '--rounds'))
+    .option('--local-epochs <n>', 'local epochs per round', (v) => parsePositiveInt(v, '--local-epochs'), 1)
+    .requiredOption('--epsilon <e>', 'the ε budget', parsePositive('--epsilon', 'the ε budget'))
+    .option('--delta <d>', 'δ of the guarantee', parseDelta, 1e-5)
+    .option('--patients <n>', 'training patients at a site', (v) => parsePositiveInt(v, '--patients'))
+    .option('--json', 'print JSON')
+    .action((flags: CalibrateFlags) => {
+      if (flags.q <= 0) throw new CliError('--q must be above 0 for patient-level DP.');
+      const stepsPerRound = stepsPerRoundAt(flags.localEpochs, flags.q);
+      let sigma: number;
+      try {
+        sigma = calibrateNoiseMultiplier({
+          samplingRate: flags.q,
+          steps: flags.rounds * stepsPerRound,
+          budget: { epsilon: flags.epsilon, delta: flags.delta },
+        });
+      } catch (error) {
+        if (error instanceof PrivacyError) throw new CliError(error.message);
+        throw error;
+      }
+      const signal = flags.patients !== undefined ? noiseToSignal(sigma, flags.q, flags.patients) : null;
+      const refused =
+        flags.patients !== undefined ? hopelessNoiseReason(sigma, flags.q, flags.patients) : null;
+      if (flags.json) {
+        const { json: _json, ...input } = flags;
+        process.stdout.write(
+          `${JSON.stringify({ ...input, stepsPerRound, noiseMultiplier: sigma, noiseToSignal: signal?.ratio ?? null, cost: signal?.cost ?? null })}\n`,
+        );
+        return;
+      }
+      process.stdout.write(
+        `σ = ${sigma}: ${flags.rounds} round${flags.rounds === 1 ? '' : 's'} of ${stepsPerRound} steps at q = ${flags.q} ` +
+          `spend at most ε = ${flags.epsilon} at δ = ${flags.delta} per patient.\n`,
+      );
+      if (signal) {
+        process.stdout.write(
+          refused
+            ? `A site would refuse it: ${refused}\n`
+            : `At a site of ${flags.patients} training patients the noise on the averaged gradient is σ/(q·N) = ` +
+                `${signal.ratio.toPrecision(2)} of the clipped signal: ${signal.words}.\n`,
+        );
+      }
+    });
 }
 
 /** One line for `radfed hub task show`: the budget and what the hub counted as spent. */
@@ -145,6 +221,9 @@ export function describePrivacyBudget(budget: PrivacyBudgetView): string {
     `privacy: ε = ${formatEpsilon(budget.epsilonSpent)} spent of ε = ${budget.epsilonBudget} at δ = ${budget.delta} ` +
     `over ${budget.rounds} round${budget.rounds === 1 ? '' : 's'}` +
     `${budget.roundsAllowed !== null ? ` (the budget allows ${budget.roundsAllowed})` : ''}; ` +
-    `DP-FedAvg with clipping norm ${budget.clipNorm}, noise multiplier ${budget.noiseMultiplier}`
+    (budget.unit === 'patient'
+      ? `patient-level DP-SGD with each patient\u2019s gradient clipped to ${budget.clipNorm}, noise multiplier ` +
+        `${budget.noiseMultiplier}, sampling rate ${budget.samplingRate ?? '?'} (${budget.stepsPerRound ?? '?'} steps per round)`
+      : `DP-FedAvg with clipping norm ${budget.clipNorm}, noise multiplier ${budget.noiseMultiplier}`)
   );
 }

@@ -23,6 +23,7 @@ import { fixRoundClipNorm, recordClipBits, type ClipBitSum } from './adaptive-cl
 import type { RoundRow, TaskRow } from './store/index.ts';
 import { definitionOf } from './tasks.ts';
 import { sweepUploads } from './upload-cleanup.ts';
+import { KeyedSerialQueues } from '../shared/serial-queue.ts';
 
 /** After this many failed rounds in a row the task itself fails: the federation needs attention. */
 export const MAX_CONSECUTIVE_FAILED_ROUNDS = 3;
@@ -35,7 +36,8 @@ export interface RoundEvent {
   readonly aggregationMs?: number;
 }
 
-const running = new Map<string, Promise<void>>();
+// One queue per hub folder and task: a task's rounds are moved on by one call at a time.
+const running = new KeyedSerialQueues<string>();
 
 /** Moves a task's rounds on as far as they can go now. Calls for one task run one after another. */
 export function advanceTask(
@@ -44,19 +46,12 @@ export function advanceTask(
   onEvent?: (event: RoundEvent) => void,
 ): Promise<void> {
   const key = `${ctx.layout.root}|${taskId}`;
-  const previous = running.get(key) ?? Promise.resolve();
-  const next = previous.then(async () => {
+  return running.run(key, async () => {
     for (let steps = 0; steps < 100; steps += 1) {
       if (!(await step(ctx, taskId, onEvent))) break;
       ctx.events.emit('task', taskId);
     }
   });
-  const settled = next.catch(() => undefined);
-  running.set(key, settled);
-  void settled.then(() => {
-    if (running.get(key) === settled) running.delete(key);
-  });
-  return next;
 }
 
 export async function advanceAllTasks(ctx: HubContext, onEvent?: (event: RoundEvent) => void): Promise<void> {

@@ -21,6 +21,7 @@ import { applySetup, checkHubConnection, detectTrainingDevice, readSetupState } 
 import { existsSync } from 'node:fs';
 import { readSiteConfig, sitePaths } from '../store/index.ts';
 import { StudySources } from '../study-sources/index.ts';
+import { safeMessage } from '../../../shared/log-safety.ts';
 import { RadfedError } from '../../../shared/errors.ts';
 
 export class SiteNotSetUpError extends RadfedError<'site-not-set-up'> {
@@ -192,12 +193,13 @@ export class SiteSession implements SetupPort {
           this.#sources = sources;
         },
         (error: unknown) => {
-          // Typed errors (port in use, folder missing) say what to do; anything else is logged.
+          // Our errors (port in use, folder missing) say what to do; anything else may quote a path in
+          // its message (shared/log-safety.ts), so it is logged and the screen gets a general sentence.
+          const sentence = safeMessage(error);
           this.#sourcesProblem =
-            error instanceof Error && 'code' in error
-              ? error.message
-              : 'The DICOM receiver or the watched folder could not start; the details are in the log.';
-          if (!('code' in Object(error))) this.#options.logger?.error({ err: error }, 'study sources failed');
+            sentence ??
+            'The DICOM receiver or the watched folder could not start; the details are in the log.';
+          if (sentence === null) this.#options.logger?.error({ err: error }, 'study sources failed');
         },
       )
       .finally(() => {

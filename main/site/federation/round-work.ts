@@ -4,7 +4,12 @@
 // far it got in the task's state before the next begins.
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TaskDefinition } from '../../../shared/federation/index.ts';
+import {
+  patientDpStepsPerRound,
+  patientLevelDp,
+  siteLevelDp,
+  type TaskDefinition,
+} from '../../../shared/federation/index.ts';
 import { buildCohort, type CohortItem } from '../cohort/index.ts';
 import { TrainError, trainLocalModel, type BackendChoice, type TrainingTask } from '../train/index.ts';
 import type { Site } from '../store/index.ts';
@@ -126,7 +131,7 @@ export async function workOnRound(
       forMasking = keepUpdateForMasking(dir, {
         local,
         global: global.weights,
-        examples: cohort.train.length,
+        examples: updateWeight(ctx.definition, cohort.train.length),
         definition: ctx.definition,
         clipNorm,
       });
@@ -138,7 +143,7 @@ export async function workOnRound(
         baseVersion,
         local,
         global: global.weights,
-        examples: cohort.train.length,
+        examples: updateWeight(ctx.definition, cohort.train.length),
         compression: ctx.definition.compression,
         definition: ctx.definition,
         clipNorm,
@@ -228,6 +233,16 @@ function sendPlain(
   );
 }
 
+/**
+ * The weight the hub gives this site's update: its number of training images, except under
+ * patient-level DP, where that count is itself a fact about who is in the cohort (one patient more
+ * changes it), released without noise; the sites then weigh equally. The update itself needs nothing
+ * more: DP-SGD already made it private per patient, and whatever follows is post-processing.
+ */
+function updateWeight(definition: TaskDefinition, trainImages: number): number {
+  return patientLevelDp(definition.privacy.differentialPrivacy) ? 1 : trainImages;
+}
+
 /** Base path of the last epoch's weights, from the trainer's checkpoint pointer (latest.json). */
 export function lastEpochWeights(checkpointDir: string, fallback: string): string {
   try {
@@ -250,6 +265,8 @@ async function train(
   cohort: { train: CohortItem[]; validation: CohortItem[] },
 ) {
   const d = ctx.definition;
+  const patientDp = patientLevelDp(d.privacy.differentialPrivacy);
+  const microbatchDp = siteLevelDp(d.privacy.differentialPrivacy)?.dpSgd;
   let lastReport = 0;
   const options = {
     task: ctx.trainingTask,
@@ -271,7 +288,18 @@ async function train(
     seed: round,
     initialWeights: toNamedValues(global),
     // DP-SGD when the task asks for it: per-example protection inside this site's training.
-    ...(d.privacy.differentialPrivacy?.dpSgd ? { dpSgd: d.privacy.differentialPrivacy.dpSgd } : {}),
+    ...(microbatchDp ? { dpSgd: microbatchDp } : {}),
+    // Patient-level DP-SGD: Poisson-sampled patients, the steps the accountant counts for a round.
+    ...(patientDp
+      ? {
+          patientDpSgd: {
+            l2NormClip: patientDp.l2NormClip,
+            noiseMultiplier: patientDp.noiseMultiplier,
+            samplingRate: patientDp.samplingRate,
+            steps: patientDpStepsPerRound(d),
+          },
+        }
+      : {}),
     onProgress: (event: Parameters<NonNullable<Parameters<typeof trainLocalModel>[0]['onProgress']>>[0]) => {
       if (event.type !== 'batch') return;
       const now = Date.now();

@@ -4,6 +4,7 @@ import { parsePositiveInt } from './arguments.ts';
 import { registerBenchBurnedInCommand } from './bench/burned-in.ts';
 import { benchmarkDeid, formatDeidBench } from './bench/deid-benchmark.ts';
 import { registerBenchReceiverFloodCommand } from './bench/receiver-flood.ts';
+import { registerBenchDpCurveCommand } from './bench-dp-curve.ts';
 import { registerBenchHubCommand } from './bench-hub.ts';
 import { registerBenchSecAggCommand } from './bench-secagg.ts';
 import { registerBenchTrainCommand } from './bench-train.ts';
@@ -15,6 +16,7 @@ export function registerBenchCommands(program: Command): void {
   registerBenchSecAggCommand(bench);
   registerBenchReceiverFloodCommand(bench);
   registerBenchBurnedInCommand(bench);
+  registerBenchDpCurveCommand(bench);
 
   bench
     .command('deid')

@@ -4,3 +4,4 @@ export { runDemo, type DemoRunOptions } from './run-demo.ts';
 export { DEMO_DEFAULTS, demoTaskDefinition, type DemoSettings } from './demo-options.ts';
 export { formatDemoTable, type DemoResult, type ModelResult } from './demo-report.ts';
 export { defaultLauncher, type RadfedLauncher } from './demo-processes.ts';
+export { formatDpCurve, measureDpCurve, type DpCurveOptions, type DpCurvePoint } from './dp-curve.ts';

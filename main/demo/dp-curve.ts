@@ -1,0 +1,208 @@
+// The measured curve behind docs/differential-privacy.md ("Measured: ε against AUC loss"): for a
+// growing number of patients per site, the demo's federation trained without differential privacy
+// and with patient-level DP-SGD at each ε, both evaluated on the same pooled test set of held-out
+// patients. Runs in one process (in-process-federation.ts): a two-core machine cannot afford three
+// site processes and a hub per point.
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, sep } from 'node:path';
+import type { NamedTensor, Strategy } from '../../shared/federation/index.ts';
+import { calibrateNoiseMultiplier } from '../../shared/privacy/index.ts';
+import { evaluateWeights, initialModelWeights } from '../site/federation/index.ts';
+import { synthesizeStudies } from '../site/synth/index.ts';
+import { TRAINING_TASKS, type LabelledImage, type TrainingTask } from '../site/train/index.ts';
+import { isTestPatient } from './demo-data.ts';
+import { DEMO_DEFAULTS } from './demo-options.ts';
+import { runInProcessFederation } from './in-process-federation.ts';
+import { styleOf } from './scanner-styles.ts';
+
+export interface DpCurveOptions {
+  readonly patientsPerSite: readonly number[];
+  readonly epsilons: readonly number[];
+  readonly delta: number;
+  readonly sites: number;
+  readonly rounds: number;
+  readonly samplingRate: number;
+  readonly l2NormClip: number;
+  /** Adam's rate with DP (the plain run keeps the demo's). */
+  readonly dpLearningRate: number;
+  readonly imageSize: number;
+  readonly workDir: string;
+  readonly threads?: number;
+  readonly say?: (line: string) => void;
+}
+
+export interface DpCurvePoint {
+  readonly patientsPerSite: number;
+  /** Training patients per site (the held-out ones form the pooled test set). */
+  readonly trainPatientsPerSite: number;
+  readonly testImages: number;
+  /** null: the run without DP. */
+  readonly epsilon: number | null;
+  /** resnet-small (batch norm) or resnet-small-gn (group norm: what patient-level DP-SGD trains). */
+  readonly model: string;
+  readonly noiseMultiplier: number | null;
+  /** σ / (q·N): the noise on the averaged gradient against its clipped signal (shared/privacy). */
+  readonly noiseToSignal: number | null;
+  readonly auc: number;
+  /** AUC without DP minus AUC with it (null for the run without DP). */
+  readonly aucLoss: number | null;
+  readonly seconds: number;
+}
+
+export async function measureDpCurve(options: DpCurveOptions): Promise<DpCurvePoint[]> {
+  const say = options.say ?? (() => {});
+  const task: TrainingTask = {
+    ...TRAINING_TASKS['chest-radiograph-nodule']!,
+    id: 'dp-curve',
+    inputSize: options.imageSize,
+  };
+  // Batch statistics mix patients, so patient-level DP trains the group-norm twin; both are measured
+  // without DP, to tell the cost of the normalisation from the cost of the noise.
+  const dpTask: TrainingTask = { ...task, model: 'resnet-small-gn' };
+  const initial = await initialModelWeights(task, 0);
+  const strategy: Strategy = {
+    name: 'fedavgm',
+    serverLearningRate: 1,
+    momentum: DEMO_DEFAULTS.serverMomentum,
+    plainTensorSuffixes: ['moving_mean', 'moving_variance'],
+  };
+  const points: DpCurvePoint[] = [];
+  for (const patients of options.patientsPerSite) {
+    const dir = join(options.workDir, `patients-${patients}`);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const data = await curveData(dir, patients, options);
+    const trainPatients = Math.round(
+      data.sites.reduce((n, s) => n + new Set(s.map((i) => i.patient)).size, 0) / options.sites,
+    );
+    const common = {
+      task,
+      sites: data.sites,
+      initial,
+      rounds: options.rounds,
+      localEpochs: 1,
+      batchSize: DEMO_DEFAULTS.batchSize,
+      strategy,
+      workDir: dir,
+      ...(options.threads ? { threads: options.threads } : {}),
+    };
+    const evaluate = async (weights: NamedTensor[], model: TrainingTask = task) =>
+      (
+        await evaluateWeights({
+          task: model,
+          weights,
+          items: data.test,
+          cacheDir: join(dir, 'cache'),
+          ...(options.threads ? { threads: options.threads } : {}),
+        })
+      ).auc ?? 0;
+    const base = {
+      patientsPerSite: patients,
+      trainPatientsPerSite: trainPatients,
+      testImages: data.test.length,
+    };
+    let plainAuc = 0;
+    for (const model of [task, dpTask]) {
+      const started = performance.now();
+      const auc = await evaluate(
+        await runInProcessFederation({
+          ...common,
+          task: model,
+          // The batch-norm model at the demo's rate; its group-norm twin at the DP runs' rate, so that
+          // the step from it to the DP rows is the noise and clipping alone.
+          learningRate: model === task ? DEMO_DEFAULTS.learningRate : options.dpLearningRate,
+          dp: null,
+        }),
+        model,
+      );
+      if (model === task) plainAuc = auc;
+      points.push({
+        ...base,
+        epsilon: null,
+        model: model.model,
+        noiseMultiplier: null,
+        noiseToSignal: null,
+        auc,
+        aucLoss: model === task ? null : plainAuc - auc,
+        seconds: (performance.now() - started) / 1000,
+      });
+      say(`${patients} patients per site, ${model.model} without DP: AUC ${auc.toFixed(3)}`);
+    }
+    for (const epsilon of options.epsilons) {
+      const steps = options.rounds * Math.ceil(1 / options.samplingRate - 1e-9);
+      const sigma = calibrateNoiseMultiplier({
+        samplingRate: options.samplingRate,
+        steps,
+        budget: { epsilon, delta: options.delta },
+      });
+      const started = performance.now();
+      const auc = await evaluate(
+        await runInProcessFederation({
+          ...common,
+          task: dpTask,
+          learningRate: options.dpLearningRate,
+          dp: { l2NormClip: options.l2NormClip, noiseMultiplier: sigma, samplingRate: options.samplingRate },
+          seed: patients,
+        }),
+        dpTask,
+      );
+      points.push({
+        ...base,
+        epsilon,
+        model: dpTask.model,
+        noiseMultiplier: sigma,
+        noiseToSignal: sigma / (options.samplingRate * trainPatients),
+        auc,
+        aucLoss: plainAuc - auc,
+        seconds: (performance.now() - started) / 1000,
+      });
+      say(`${patients} patients per site, ε = ${epsilon}: σ = ${sigma}, AUC ${auc.toFixed(3)}`);
+    }
+  }
+  return points;
+}
+
+/** The demo's synthetic hospitals at this size: training images per site, and the pooled test set. */
+async function curveData(
+  dir: string,
+  patients: number,
+  options: DpCurveOptions,
+): Promise<{ sites: LabelledImage[][]; test: LabelledImage[] }> {
+  const synth = await synthesizeStudies({
+    outDir: join(dir, 'studies'),
+    sites: options.sites,
+    patients,
+    seed: DEMO_DEFAULTS.seed,
+    radiographSize: options.imageSize,
+    modalities: ['RADIOGRAPH'],
+    radiographStyles: Array.from({ length: options.sites }, (_, index) => styleOf(index).style),
+  });
+  const sites: LabelledImage[][] = Array.from({ length: options.sites }, () => []);
+  const test: LabelledImage[] = [];
+  for (const study of synth.studies) {
+    const index = Number(study.site.slice('site-'.length));
+    const prefix = join(study.dir, 'series-01') + sep;
+    const patient = `${study.site}-p${study.patientIndex}`;
+    for (const file of synth.files.filter((f) => f.path.startsWith(prefix))) {
+      const item = { path: file.path, label: study.label, patient };
+      if (isTestPatient(index, study.patientIndex, DEMO_DEFAULTS.testFraction)) test.push(item);
+      // A site never trains on an image with burned-in text: ingest holds it back.
+      else if (!study.burnedIn) sites[index - 1]!.push(item);
+    }
+  }
+  return { sites, test };
+}
+
+export function formatDpCurve(points: readonly DpCurvePoint[]): string {
+  const rows = [
+    '| patients per site (training) | model | ε (δ = 1e-5) | σ | σ/(q·N) | AUC | AUC loss | seconds |',
+    '|---|---|---|---|---|---|---|---|',
+    ...points.map(
+      (p) =>
+        `| ${p.patientsPerSite} (${p.trainPatientsPerSite}) | ${p.model} | ${p.epsilon ?? 'no DP'} | ` +
+        `${p.noiseMultiplier ?? '–'} | ${p.noiseToSignal === null ? '–' : p.noiseToSignal.toFixed(4)} | ` +
+        `${p.auc.toFixed(3)} | ${p.aucLoss === null ? '–' : p.aucLoss.toFixed(3)} | ${p.seconds.toFixed(0)} |`,
+    ),
+  ];
+  return `${rows.join('\n')}\n`;
+}

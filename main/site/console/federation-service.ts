@@ -1,6 +1,7 @@
 // The site's federation, run inside the UI's agent: the hub's tasks in plain words, approval (the same
 // review and record as `radfed site approve`), declining, and the loop of `radfed site run` that takes
 // part in approved tasks, with its events kept as progress for the Training page.
+import type { Logger } from 'pino';
 import type { FederationProgress, FederationTaskItem } from '../../../shared/ipc/index.ts';
 import { HubClient } from '../../../shared/federation/index.ts';
 import { AuditLog, commandActor } from '../audit/index.ts';
@@ -22,6 +23,7 @@ import { TaskStore } from '../cohort/index.ts';
 import { openSite } from '../store/index.ts';
 import type { BackendChoice } from '../train/index.ts';
 import { FederationProgressTracker } from './federation-progress.ts';
+import { safeMessage } from '../../../shared/log-safety.ts';
 
 export interface FederationServiceOptions {
   readonly siteDir: string;
@@ -37,6 +39,8 @@ export interface FederationServiceOptions {
   readonly now?: () => number;
   /** Every event of the federation loop, after the progress tracker has it (the desktop tray listens). */
   readonly onEvent?: (event: SyncEvent) => void;
+  /** Where a failure that is not one of ours is logged (the screen says only that it is in the log). */
+  readonly logger?: Pick<Logger, 'error'>;
 }
 
 export class FederationService {
@@ -132,10 +136,12 @@ export class FederationService {
       () => undefined,
       (error: unknown) => {
         if (controller.signal.aborted) return;
+        // Only our own sentences are shown: another error's message may quote a path (log-safety.ts).
+        const sentence = safeMessage(error);
+        if (sentence === null) this.#options.logger?.error({ err: error }, 'federation stopped');
         this.#tracker.noteProblem(
-          error instanceof Error && 'code' in error
-            ? error.message
-            : 'The federation stopped after an unexpected problem; the details are in the log. Start it again.',
+          sentence ??
+            'The federation stopped after an unexpected problem; the details are in the log. Start it again.',
         );
       },
     );

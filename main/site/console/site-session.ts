@@ -77,6 +77,7 @@ export class SiteSession implements SetupPort {
       ...(options.backend ? { backend: options.backend } : {}),
       ...(options.waitSeconds ? { waitSeconds: options.waitSeconds } : {}),
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
     });
   }
 

@@ -7,6 +7,7 @@ import { AuditLog, commandActor, recordInitialModelSent, recordUpdateSent } from
 import { updatesSent } from './dp-site-budget.ts';
 import { loadEnrollment } from './enrollment-store.ts';
 import type { RoundContext } from './round-work.ts';
+import { safeCode } from '../../../shared/log-safety.ts';
 
 type AuditContext = Pick<RoundContext, 'site' | 'taskId' | 'definition' | 'clock' | 'emit'> & {
   readonly actor?: string;
@@ -77,7 +78,7 @@ function writeSafely(
       type: 'problem',
       taskId: ctx.taskId,
       message: `${what[0]?.toUpperCase()}${what.slice(1)} was sent, but its audit entry could not be written (${
-        error instanceof Error && 'code' in error ? String(error.code) : 'unknown error'
+        safeCode(error) ?? 'unknown error'
       }). Free disk space on the site's drive.`,
     });
   }

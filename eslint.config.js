@@ -20,6 +20,31 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware rules, as Podman Desktop's config has them: a promise nobody awaits loses its error,
+    // and an async function where a void callback is expected (an event handler, a Stream method)
+    // drops its rejection. Only files in a tsconfig project can be typed; the rest are plain-linted.
+    files: [
+      'main/**/*.ts',
+      'shared/**/*.ts',
+      'hub/**/*.ts',
+      'cli/**/*.ts',
+      'e2e/**/*.ts',
+      'renderer/src/**/*.ts',
+      'renderer/src/**/*.svelte',
+    ],
+    languageOptions: {
+      parserOptions: {
+        projectService: true,
+        tsconfigRootDir: import.meta.dirname,
+        extraFileExtensions: ['.svelte'],
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  {
     files: ['**/*.svelte', '**/*.svelte.ts'],
     languageOptions: { parserOptions: { parser: tseslint.parser }, globals: { ...globals.browser } },
   },

@@ -74,7 +74,11 @@ export function admitBodies(app: HubApp, ctx: HubContext, options: BodyAdmission
   const checkHeaders = async (request: FastifyRequest, reply: FastifyReply) => {
     try {
       const signed = checkSignedHeaders(ctx, request.headers);
-      if (largeBody(request)) refuseIfForged(signed.site.id, (s) => reply.header('retry-after', s));
+      if (largeBody(request)) {
+        refuseIfForged(signed.site.id, (s) => {
+          reply.header('retry-after', s); // a FastifyReply is thenable: return nothing
+        });
+      }
       senders.set(request.raw, signed);
     } catch (error) {
       // The body stays unread: closing the connection after the answer is cheaper than draining it.

@@ -153,14 +153,15 @@ export class ReceivedFile extends Writable {
   override _final(callback: (error?: Error | null) => void): void {
     const handle = this.#handle;
     const flush = this.#problem === null && handle !== null ? handle.sync() : Promise.resolve();
-    flush
+    // Cannot reject: the flush's error is recorded as the problem, and #close swallows close errors.
+    void flush
       .catch((error: unknown) => this.#fail('disk-error', error))
       .then(() => this.#close())
       .finally(() => callback());
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.#close().finally(() => callback(error));
+    void this.#close().finally(() => callback(error)); // #close never rejects
   }
 
   #fail(problem: ReceivedFileProblem, error: unknown): void {

@@ -1,0 +1,68 @@
+// Which shared/ files need Node. shared/ is for code used by more than one process, and the renderer
+// is one of them: a file that imports node:* (or a Node-only package) belongs in shared/node/, where
+// the name says so and ESLint keeps the renderer out. The files below predate that split; each is
+// reviewed, and the list only shrinks: a new file that needs Node fails here until it lives in
+// shared/node/. The lint rule radfed/renderer-node-free (scripts/lint) checks the renderer's imports
+// transitively; this spec keeps the inventory.
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isNodeOnlySpecifier, nodeChainOf, runtimeImportsOf } from '../scripts/lint/node-only.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const SHARED = join(ROOT, 'shared');
+
+/** Files outside shared/node/ that import Node at run time, and what for. Move, don't add. */
+const REVIEWED_NODE_USERS: Record<string, string> = {
+  'shared/federation/envelope-signing.ts': 'Ed25519 signatures of update envelopes (node:crypto)',
+  'shared/federation/hub-http.ts': 'the HTTPS client to the hub (node:https)',
+  'shared/federation/hub-pinning.ts':
+    "reads and pins the hub's TLS certificate (node:tls, node:net, node:crypto)",
+  'shared/federation/keys.ts': 'Ed25519 and X25519 key pairs (node:crypto)',
+  'shared/federation/model-signing.ts': 'signs and verifies published models (node:crypto)',
+  'shared/federation/request-signing.ts': 'signs and verifies site requests (node:crypto)',
+  'shared/federation/sealed-box.ts': 'X25519 + AES-GCM sealed boxes (node:crypto)',
+  'shared/federation/site-client-core.ts': "the site's hub client (node:crypto, node:https types and agents)",
+  'shared/federation/secagg/local-round.ts':
+    'random inputs for a local secure-aggregation round (node:crypto)',
+  'shared/federation/secagg/mask-prg.ts': 'the AES-CTR mask generator (node:crypto)',
+  'shared/federation/secagg/neighbourhood.ts': 'HMAC-ordered neighbourhoods (node:crypto)',
+  'shared/federation/secagg/round-keys.ts': 'per-round X25519 keys and share encryption (node:crypto)',
+  'shared/privacy/gaussian-noise.ts': 'cryptographic randomness for DP noise (node:crypto)',
+};
+
+function sharedSources(folder: string): string[] {
+  return readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(folder, entry.name);
+    if (entry.isDirectory()) return entry.name === 'node' && folder === SHARED ? [] : sharedSources(path);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') ? [path] : [];
+  });
+}
+
+const relativeToRoot = (path: string): string => relative(ROOT, path).split('\\').join('/');
+
+describe('shared/ code that needs Node', () => {
+  const users = sharedSources(SHARED)
+    .filter((file) => runtimeImportsOf(file).some((specifier) => isNodeOnlySpecifier(specifier)))
+    .map(relativeToRoot)
+    .sort();
+
+  it('lives in shared/node/, or is on the reviewed list of files still to move there', () => {
+    const unreviewed = users.filter((file) => !(file in REVIEWED_NODE_USERS));
+    expect(unreviewed, 'these import node:* or a Node-only package: put them in shared/node/').toEqual([]);
+  });
+
+  it('the reviewed list names only files that still need Node (it shrinks as files move)', () => {
+    const stale = Object.keys(REVIEWED_NODE_USERS).filter((file) => !users.includes(file));
+    expect(stale, 'these no longer import Node here: remove them from REVIEWED_NODE_USERS').toEqual([]);
+  });
+
+  it('finds Node through what a file imports: the federation door reaches node:crypto', () => {
+    const chain = nodeChainOf(join(SHARED, 'federation', 'index.ts'));
+    expect(chain?.at(-1)).toMatch(/^node:/);
+  });
+
+  it('the IPC contract the renderer imports runs anywhere', () => {
+    expect(nodeChainOf(join(SHARED, 'ipc', 'index.ts'))).toBeNull();
+  });
+});

@@ -13,6 +13,9 @@ export const PSEUDONYM_PATTERN = /^RF[0-9A-F]{16}$/;
 /** What the consent covers ("chest imaging research"), as the site and its tasks write it. */
 export const CONSENT_SCOPE_MAX_LENGTH = 200;
 
+/** The name of the person who set the site up, recorded with the audit entries made from the screens. */
+export const OPERATOR_NAME_MAX_LENGTH = 100;
+
 /** A site's own training task (main/site/cohort/task-definition.ts). */
 export const SITE_TASK_LIMITS = {
   idLength: 64,

@@ -1,7 +1,12 @@
 // What the setup wizard asks of the agent and learns from it (channels setup:*). Settings and sentences
 // only; the enrollment token travels once, in setup:check-hub and setup:finish, and is never sent back.
 import { z } from 'zod';
-import { AE_TITLE_CHARACTERS, AE_TITLE_MAX_LENGTH, CONSENT_SCOPE_MAX_LENGTH } from '../site-rules.ts';
+import {
+  AE_TITLE_CHARACTERS,
+  AE_TITLE_MAX_LENGTH,
+  CONSENT_SCOPE_MAX_LENGTH,
+  OPERATOR_NAME_MAX_LENGTH,
+} from '../site-rules.ts';
 import { consentPolicyViewSchema } from './site-status.ts';
 
 const aeTitle = z
@@ -89,7 +94,7 @@ export const setupRequestSchema = z.strictObject({
   consentScope: z.string().trim().min(1).max(CONSENT_SCOPE_MAX_LENGTH).optional(),
   deidOptions: z.array(z.string().trim().min(1).max(100)).max(20),
   /** The operator's name, recorded with every audit entry made from the screens. */
-  operatorName: z.string().trim().min(1).max(100).optional(),
+  operatorName: z.string().trim().min(1).max(OPERATOR_NAME_MAX_LENGTH).optional(),
 });
 export type SetupRequest = z.infer<typeof setupRequestSchema>;
 

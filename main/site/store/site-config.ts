@@ -6,6 +6,7 @@ import {
   AE_TITLE_CHARACTERS,
   AE_TITLE_MAX_LENGTH,
   CONSENT_SCOPE_MAX_LENGTH,
+  OPERATOR_NAME_MAX_LENGTH,
 } from '../../../shared/site-rules.ts';
 
 export const SITE_CONFIG_VERSION = 1;
@@ -57,7 +58,7 @@ export const SiteConfigSchema = z.object({
   /** The research this site's consent covers (e.g. "chest imaging research"); absent: every use. */
   consentScope: z.string().trim().min(1).max(CONSENT_SCOPE_MAX_LENGTH).optional(),
   /** The person who set the site up, named in the audit log's entries from the screens (audit-actor.ts). */
-  operatorName: z.string().trim().min(1).max(100).optional(),
+  operatorName: z.string().trim().min(1).max(OPERATOR_NAME_MAX_LENGTH).optional(),
   createdAt: z.string(),
   /**
    * What ingest does with an image held for text in the picture (main/site/held): hold it for a

@@ -18,6 +18,12 @@ beforeAll(async () => {
 });
 afterAll(() => test.cleanup());
 
+/** A task input with patient-level DP; σ may be left out, which only the hub's input (not the type) allows. */
+const patientTask = (overrides: Parameters<typeof testTask>[0], dp: object): unknown => ({
+  ...testTask(overrides),
+  privacy: { secureAggregation: { enabled: true }, differentialPrivacy: dp },
+});
+
 const patient = (extra: object = {}) => ({
   unit: 'patient',
   l2NormClip: 1,
@@ -28,7 +34,7 @@ const patient = (extra: object = {}) => ({
 
 describe('patient-level DP at task creation', () => {
   it('calibrates σ from the budget when the task leaves it out, and stores it', () => {
-    const input = testTask({ rounds: 20, localEpochs: 2, privacy: { differentialPrivacy: patient() } });
+    const input = patientTask({ rounds: 20, localEpochs: 2 }, patient());
     const row = createTask(test.hub.ctx, input);
     const stored = definitionOf(row);
     const dp = stored.privacy.differentialPrivacy;
@@ -45,9 +51,7 @@ describe('patient-level DP at task creation', () => {
   });
 
   it('says the fewest patients a site needs, since no site has declared its cohort yet', () => {
-    const checked = checkTaskDefinition(
-      testTask({ rounds: 5, privacy: { differentialPrivacy: patient({ noiseMultiplier: 1 }) } }),
-    );
+    const checked = checkTaskDefinition(patientTask({ rounds: 5 }, patient({ noiseMultiplier: 1 })));
     expect(checked.ok).toBe(true);
     if (!checked.ok) return;
     // σ/(q·N) ≤ 0.05 with σ = 1, q = 0.05: N ≥ 400.
@@ -57,9 +61,7 @@ describe('patient-level DP at task creation', () => {
   });
 
   it('refuses a σ that the budget cannot fund for every round, naming the σ that can', () => {
-    const checked = checkTaskDefinition(
-      testTask({ rounds: 20, privacy: { differentialPrivacy: patient({ noiseMultiplier: 0.8 }) } }),
-    );
+    const checked = checkTaskDefinition(patientTask({ rounds: 20 }, patient({ noiseMultiplier: 0.8 })));
     expect(checked.ok).toBe(false);
     if (checked.ok) return;
     expect(checked.problems).toEqual([
@@ -74,13 +76,10 @@ describe('patient-level DP at task creation', () => {
 
   it('refuses a budget that not even the most noise can fund', () => {
     const checked = checkTaskDefinition(
-      testTask({
-        rounds: 10_000,
-        localEpochs: 1000,
-        privacy: {
-          differentialPrivacy: patient({ samplingRate: 1, budget: { epsilon: 0.01, delta: 1e-9 } }),
-        },
-      }),
+      patientTask(
+        { rounds: 10_000, localEpochs: 1000 },
+        patient({ samplingRate: 1, budget: { epsilon: 0.01, delta: 1e-9 } }),
+      ),
     );
     expect(checked.ok).toBe(false);
     if (checked.ok) return;

@@ -3,7 +3,8 @@
 //   dγ = Σ dy·x̂, dβ = Σ dy  (sums and means over batch, rows and columns).
 // tfjs differentiates its batchNorm and the moments separately, through Tile kernels that copy the
 // statistics to the full activation size; that alone took a third of a residual network's step.
-// The running statistics are updated in the forward pass (PyTorch's momentum convention).
+// The running statistics are updated in the forward pass (PyTorch's momentum convention), unless
+// `running` is null: split learning's second pass over the same batch (see StageMode's 'replay').
 import { tf } from '../backend/index.ts';
 
 const AXES = [0, 1, 2];
@@ -12,7 +13,7 @@ export function batchNormTraining(
   x: tf.Tensor4D,
   gamma: tf.Tensor1D,
   beta: tf.Tensor1D,
-  running: { mean: tf.Variable; variance: tf.Variable; momentum: number },
+  running: { mean: tf.Variable; variance: tf.Variable; momentum: number } | null,
   epsilon: number,
 ): tf.Tensor4D {
   const forward = (input: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor, save: tf.GradSaveFunc) => {
@@ -20,11 +21,12 @@ export function batchNormTraining(
     const invStd = tf.rsqrt(tf.add(variance, epsilon));
     const normalised = tf.mul(tf.sub(input, mean), invStd);
     const count = input.size / input.shape[3]!;
-    running.mean.assign(tf.add(tf.mul(running.mean, 1 - running.momentum), tf.mul(mean, running.momentum)));
-    const unbiased = tf.mul(variance, count / Math.max(1, count - 1));
-    running.variance.assign(
-      tf.add(tf.mul(running.variance, 1 - running.momentum), tf.mul(unbiased, running.momentum)),
-    );
+    if (running) {
+      const m = running.momentum;
+      running.mean.assign(tf.add(tf.mul(running.mean, 1 - m), tf.mul(mean, m)));
+      const unbiased = tf.mul(variance, count / Math.max(1, count - 1));
+      running.variance.assign(tf.add(tf.mul(running.variance, 1 - m), tf.mul(unbiased, m)));
+    }
     save([normalised, invStd, scale]);
     return {
       value: tf.add(tf.mul(normalised, scale), offset),

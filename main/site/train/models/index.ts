@@ -2,7 +2,9 @@
 // weights format.
 export { createModel, MODEL_ARCHITECTURES } from './registry.ts';
 export type { ModelArchitecture } from './registry.ts';
-export type { ImageModel, ModelConfig } from './model.ts';
+export type { CutPoints, ImageModel, ModelConfig, ModelStage, StageMode } from './model.ts';
+export { backwardThrough, segmentGradients, splitModel } from './model-segments.ts';
+export type { ModelSegment, SegmentGradients, SegmentName, SplitModel } from './model-segments.ts';
 export type { NamedTensor } from './parameters.ts';
 export { TRAINING_TASKS, taskById } from './tasks.ts';
 export type { PixelWindow, TrainingTask } from './tasks.ts';

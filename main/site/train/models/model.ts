@@ -12,6 +12,32 @@ export interface ModelConfig {
   seed?: number;
 }
 
+/**
+ * How a stage runs: 'infer' with running statistics; 'train' with the batch's statistics, updating the
+ * running ones; 'replay', the same batch a second time for its gradient (split learning recomputes a
+ * segment's forward pass when the gradient at its output arrives): the batch's statistics, the running
+ * ones left as the first pass set them, so a split step counts each batch once, as a whole step does.
+ */
+export type StageMode = 'infer' | 'train' | 'replay';
+
+/**
+ * One stage of a model's forward pass. The model's logits are its stages applied in order; a stage
+ * owns the parameters whose name starts with its name and a slash ("block1/conv1/kernel").
+ */
+export interface ModelStage {
+  readonly name: string;
+  apply(h: tf.Tensor, mode: StageMode): tf.Tensor;
+}
+
+/**
+ * Where split learning cuts the model, each the name of the stage the cut follows: cut 1 ends the
+ * site's bottom segment, cut 2 ends the hub's trunk; the stages after cut 2 are the site's head.
+ */
+export interface CutPoints {
+  readonly cut1: string;
+  readonly cut2: string;
+}
+
 export interface ImageModel {
   readonly architecture: string;
   readonly config: ModelConfig;
@@ -22,5 +48,9 @@ export interface ImageModel {
    * `training`, batch normalisation uses the batch's statistics and updates its running ones.
    */
   logits(x: tf.Tensor4D, options?: { training?: boolean }): tf.Tensor2D;
+  /** The forward pass in order; `logits` is their composition. */
+  readonly stages: readonly ModelStage[];
+  /** The cut points the architecture proposes for split learning (a task may choose others). */
+  readonly cuts: CutPoints;
   dispose(): void;
 }

@@ -4,7 +4,7 @@
 // stride 2) → global average pool → dense on average- and max-pooled features. Batch-norm tensors are named ".../bn*/..." so federated
 // averaging can keep them local (FedBN).
 import { tf } from '../backend/index.ts';
-import type { ImageModel, ModelConfig } from './model.ts';
+import type { ImageModel, ModelConfig, ModelStage, StageMode } from './model.ts';
 import { batchNormTraining } from './batch-norm.ts';
 import { heNormal, ParameterStore, torchDefault } from './parameters.ts';
 
@@ -54,42 +54,57 @@ export function createResidualNet(
   store.add('head/kernel', [2 * cin, config.numClasses], torchDefault(2 * cin));
   store.add('head/bias', [config.numClasses], torchDefault(2 * cin));
 
-  const batchNorm = (h: tf.Tensor4D, name: string, training: boolean): tf.Tensor4D => {
+  const batchNorm = (h: tf.Tensor4D, name: string, mode: StageMode): tf.Tensor4D => {
     const gamma = store.get(`${name}/gamma`) as tf.Variable<tf.Rank.R1>;
     const beta = store.get(`${name}/beta`) as tf.Variable<tf.Rank.R1>;
     const movingMean = store.get(`${name}/moving_mean`) as tf.Variable<tf.Rank.R1>;
     const movingVariance = store.get(`${name}/moving_variance`) as tf.Variable<tf.Rank.R1>;
     if (normalisation === 'group') return groupNorm(h, gamma, beta);
-    if (!training) return tf.batchNorm4d(h, movingMean, movingVariance, beta, gamma, EPSILON);
-    return batchNormTraining(
-      h,
-      gamma,
-      beta,
-      { mean: movingMean, variance: movingVariance, momentum: MOMENTUM },
-      EPSILON,
-    );
+    if (mode === 'infer') return tf.batchNorm4d(h, movingMean, movingVariance, beta, gamma, EPSILON);
+    const running = { mean: movingMean, variance: movingVariance, momentum: MOMENTUM };
+    return batchNormTraining(h, gamma, beta, mode === 'train' ? running : null, EPSILON);
   };
   const convolve = (h: tf.Tensor4D, name: string, stride: number) =>
     tf.conv2d(h, store.get(`${name}/kernel`) as tf.Tensor4D, stride, 'same');
+
+  const stem: ModelStage = {
+    name: 'stem',
+    apply: (x, mode) => tf.relu(batchNorm(convolve(x as tf.Tensor4D, 'stem/conv', 2), 'stem/bn', mode)),
+  };
+  const blocks = STAGES.map((_, i): ModelStage => {
+    const block = `block${i + 1}`;
+    return {
+      name: block,
+      apply: (input, mode) => {
+        const h = input as tf.Tensor4D;
+        const a = tf.relu(batchNorm(convolve(h, `${block}/conv1`, 2), `${block}/bn1`, mode));
+        const b = batchNorm(convolve(a, `${block}/conv2`, 1), `${block}/bn2`, mode);
+        const shortcut = batchNorm(convolve(h, `${block}/shortcut`, 2), `${block}/bn_shortcut`, mode);
+        return tf.relu(tf.add(b, shortcut));
+      },
+    };
+  });
+  const head: ModelStage = {
+    name: 'head',
+    apply: (h) => {
+      const pooled = tf.concat([tf.mean(h, [1, 2]), tf.max(h, [1, 2])], 1) as tf.Tensor2D;
+      return tf.add(tf.matMul(pooled, store.get('head/kernel') as tf.Tensor2D), store.get('head/bias'));
+    },
+  };
+  const stages = [stem, ...blocks, head];
 
   return {
     architecture: normalisation === 'group' ? 'resnet-small-gn' : 'resnet-small',
     config,
     parameters: store.tensors,
+    stages,
+    // The site keeps the stem and the first block (its images never leave; the activations at cut 1
+    // are 32 channels at a quarter of the input's side, after two stride-2 layers) and the pooled
+    // head with its labels; the hub runs the two widest blocks, most of the weights and the compute.
+    cuts: { cut1: 'block1', cut2: 'block3' },
     logits(x: tf.Tensor4D, options = {}): tf.Tensor2D {
-      const training = options.training ?? false;
-      return tf.tidy(() => {
-        let h = tf.relu(batchNorm(convolve(x, 'stem/conv', 2), 'stem/bn', training));
-        STAGES.forEach((_, i) => {
-          const block = `block${i + 1}`;
-          const a = tf.relu(batchNorm(convolve(h, `${block}/conv1`, 2), `${block}/bn1`, training));
-          const b = batchNorm(convolve(a, `${block}/conv2`, 1), `${block}/bn2`, training);
-          const shortcut = batchNorm(convolve(h, `${block}/shortcut`, 2), `${block}/bn_shortcut`, training);
-          h = tf.relu(tf.add(b, shortcut)) as tf.Tensor4D;
-        });
-        const pooled = tf.concat([tf.mean(h, [1, 2]), tf.max(h, [1, 2])], 1) as tf.Tensor2D;
-        return tf.add(tf.matMul(pooled, store.get('head/kernel') as tf.Tensor2D), store.get('head/bias'));
-      });
+      const mode: StageMode = options.training ? 'train' : 'infer';
+      return tf.tidy(() => stages.reduce<tf.Tensor>((h, stage) => stage.apply(h, mode), x) as tf.Tensor2D);
     },
     dispose: () => store.dispose(),
   };

@@ -239,7 +239,7 @@ function sendPlain(
  * changes it), released without noise; the sites then weigh equally. The update itself needs nothing
  * more: DP-SGD already made it private per patient, and whatever follows is post-processing.
  */
-function updateWeight(definition: TaskDefinition, trainImages: number): number {
+export function updateWeight(definition: TaskDefinition, trainImages: number): number {
   return patientLevelDp(definition.privacy.differentialPrivacy) ? 1 : trainImages;
 }
 

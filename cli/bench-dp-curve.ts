@@ -17,6 +17,7 @@ interface DpCurveFlags {
   clip: number;
   learningRate: number;
   size: number;
+  gnBaseline: boolean;
   threads: number;
   keep?: boolean;
   json?: boolean;
@@ -75,6 +76,7 @@ export function registerBenchDpCurveCommand(bench: Command): void {
       (v) => parsePositiveInt(v, '--threads'),
       os.availableParallelism(),
     )
+    .option('--no-gn-baseline', 'leave out the group-norm model trained without DP')
     .option('--keep', 'keep the work folder')
     .option('--json', 'print JSON')
     .action(async (flags: DpCurveFlags) => {
@@ -91,6 +93,7 @@ export function registerBenchDpCurveCommand(bench: Command): void {
           l2NormClip: flags.clip,
           dpLearningRate: flags.learningRate,
           imageSize: flags.size,
+          groupNormBaseline: flags.gnBaseline,
           workDir,
           threads: flags.threads,
           say: (line) =>

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DEMO_DEFAULTS, formatDemoTable, runDemo } from '../main/demo/index.ts';
+import { DEMO_DEFAULTS, DEMO_DP_PATIENTS_PER_SITE, formatDemoTable, runDemo } from '../main/demo/index.ts';
 import { parsePositiveInt } from './arguments.ts';
 import { CliError } from './failure.ts';
 
@@ -14,7 +14,8 @@ interface DemoFlags {
   sites: number;
   rounds: number;
   localEpochs: number;
-  patients: number;
+  /** Unset: the demo's default, or DEMO_DP_PATIENTS_PER_SITE with --dp (DP-SGD needs more patients). */
+  patients?: number;
   size: number;
   dir?: string;
   keep?: boolean;
@@ -48,9 +49,8 @@ export function registerDemoCommand(program: Command): void {
     )
     .option(
       '--patients <n>',
-      'patients per hospital',
+      `patients per hospital (default ${DEMO_DEFAULTS.patientsPerSite}; ${DEMO_DP_PATIENTS_PER_SITE} with --dp)`,
       (v) => parsePositiveInt(v, '--patients'),
-      DEMO_DEFAULTS.patientsPerSite,
     )
     .option('--size <pixels>', 'image size', (v) => parsePositiveInt(v, '--size'), DEMO_DEFAULTS.imageSize)
     .option(
@@ -89,7 +89,8 @@ export function registerDemoCommand(program: Command): void {
         sites: flags.sites,
         rounds: flags.rounds,
         localEpochs: flags.localEpochs,
-        patientsPerSite: flags.patients,
+        patientsPerSite:
+          flags.patients ?? (flags.dp ? DEMO_DP_PATIENTS_PER_SITE : DEMO_DEFAULTS.patientsPerSite),
         imageSize: flags.size,
         seed: flags.seed,
         ...(flags.dir ? { dir: flags.dir } : {}),

@@ -26,6 +26,8 @@ export interface DpCurveOptions {
   /** Adam's rate with DP (the plain run keeps the demo's). */
   readonly dpLearningRate: number;
   readonly imageSize: number;
+  /** Also train the group-norm model without DP (tells the normalisation's cost from the noise's). */
+  readonly groupNormBaseline?: boolean;
   readonly workDir: string;
   readonly threads?: number;
   readonly say?: (line: string) => void;
@@ -102,7 +104,7 @@ export async function measureDpCurve(options: DpCurveOptions): Promise<DpCurvePo
       testImages: data.test.length,
     };
     let plainAuc = 0;
-    for (const model of [task, dpTask]) {
+    for (const model of options.groupNormBaseline === false ? [task] : [task, dpTask]) {
       const started = performance.now();
       const auc = await evaluate(
         await runInProcessFederation({

@@ -1,4 +1,4 @@
-// Keeps "one error base" and "one logger factory" (issue 17, items 4 and 6): outside the files named
+// Keeps "one error base" and "one logger factory": outside the files named
 // here, no source file declares an error class straight on Error (it extends RadfedError,
 // shared/errors.ts, so the IPC and the CLI can tell ours from others with instanceof), and none makes a
 // pino logger itself (it calls createLogger, shared/node/logger.ts, which redacts and routes errors

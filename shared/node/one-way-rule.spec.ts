@@ -1,4 +1,4 @@
-// Keeps "one SQLite opener" and "one folder walker" (issue 17, item 6): outside the files named here,
+// Keeps "one SQLite opener" and "one folder walker": outside the files named here,
 // no source file opens a better-sqlite3 database itself (it calls openSqliteDatabase,
 // shared/node/sqlite-database.ts, which sets WAL, foreign keys and the busy timeout and lets the
 // migration runner alone refuse a newer schema), and none lists a folder recursively with readdir (it

@@ -1,5 +1,5 @@
 // Electron main: a thin shell over the site session (the same one `radfed site ui` runs). It serves the
-// renderer over app://, answers the renderer's typed IPC through the web UI's handlers, and keeps the
+// renderer over app://, answers the renderer's typed IPC through the site console's handlers, and keeps the
 // agent running in the tray when the window is closed. One instance per user.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

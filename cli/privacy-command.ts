@@ -209,7 +209,8 @@ function registerCalibrate(privacy: Command): void {
           refused
             ? `A site would refuse it: ${refused}\n`
             : `At a site of ${flags.patients} training patients the noise on the averaged gradient is σ/(q·N) = ` +
-                `${signal.ratio.toPrecision(2)} of the clipped signal: ${signal.words}.\n`,
+                `${signal.ratio.toPrecision(2)} of the clipped signal, so ${signal.words} (by the rule of thumb in ` +
+                'docs/differential-privacy.md).\n',
         );
       }
     });

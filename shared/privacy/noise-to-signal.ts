@@ -23,17 +23,17 @@ export const NOISE_TO_SIGNAL_BANDS = [
   {
     upTo: 0.005,
     cost: 'small',
-    words: 'a small accuracy cost (about 0.01 to 0.02 of AUC by the rule of thumb)',
+    words: 'a small accuracy cost, about 0.01 to 0.02 of AUC',
   },
   {
     upTo: 0.015,
     cost: 'moderate',
-    words: 'a moderate accuracy cost (up to about 0.05 of AUC by the rule of thumb)',
+    words: 'a moderate accuracy cost, up to about 0.05 of AUC',
   },
   {
     upTo: NOISE_TO_SIGNAL_REFUSED,
     cost: 'large',
-    words: 'a large accuracy cost (0.1 of AUC or more by the rule of thumb)',
+    words: 'a large accuracy cost, 0.1 of AUC or more',
   },
 ] as const;
 

@@ -71,7 +71,7 @@ describe('approving a task with patient-level differential privacy', () => {
       /Privacy budget: ε = 100, δ = 0\.00001, for each patient\..*whether any one patient of this site took part/,
     );
     expect(text).toMatch(
-      /Expected accuracy cost: with \d training patients here the noise on the averaged gradient is 0\.0\d+ of the clipped signal: a large accuracy cost/,
+      /Expected accuracy cost: with \d training patients here the noise on the averaged gradient is 0\.0\d+ of the clipped signal, so a large accuracy cost/,
     );
     expect(approvedTaskIds(site.dir)).toContain(taskId);
   });

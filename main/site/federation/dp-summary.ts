@@ -79,14 +79,14 @@ function describePatientDp(
   const steps = patientDpStepsPerRound(definition);
   const batch =
     patients !== null
-      ? `about ${(q * patients).toFixed(1)} of this site\u2019s ${patients} training patients`
+      ? `about ${expectedCount(q * patients)} of this site\u2019s ${patients} training patients`
       : `a share q = ${q} of this site\u2019s training patients`;
   const lines = [
     '  Differential privacy at the patient level (DP-SGD inside this site\u2019s training): what is protected is each ' +
       'patient, all of that patient\u2019s images together.',
     `  At each of ${steps} training steps per round every patient is picked at random with probability ${q} ` +
       `(${batch} per step), the combined gradient of all of a patient\u2019s images is scaled down to a length ` +
-      `(L2 norm) of at most ${dp.l2NormClip}, and random noise is added to the step\u2019s sum (Gaussian, noise ` +
+      `(L2 norm) of at most ${dp.l2NormClip} (the task\u2019s batch size does not apply), and random noise is added to the step\u2019s sum (Gaussian, noise ` +
       `multiplier \u03c3 = ${dp.noiseMultiplier}: standard deviation ${(dp.noiseMultiplier * dp.l2NormClip).toPrecision(3)}).`,
     `  Privacy budget: \u03b5 = ${dp.budget.epsilon}, \u03b4 = ${plainNumber(dp.budget.delta)}, for each patient. Whatever anyone ` +
       'does with the published models, what they can conclude about whether any one patient of this site took part (or ' +
@@ -100,17 +100,18 @@ function describePatientDp(
 
 /** The expected accuracy cost by the stated rule, from this site's training patients when known. */
 function expectedCostLine(dp: PatientDpSgdSettings, patients: number | null): string {
-  const rule = `(the rule: noise on the averaged gradient \u03c3/(q\u00b7N) above ${NOISE_TO_SIGNAL_REFUSED} leaves nothing of the signal)`;
+  const rule =
+    `By the rule of thumb in docs/differential-privacy.md, noise on the averaged gradient above ${NOISE_TO_SIGNAL_REFUSED} ` +
+    'of the clipped signal (\u03c3/(q\u00b7N), N: training patients) leaves nothing of the signal, and a site refuses the task.';
   if (patients === null) {
-    return (
-      `  Expected accuracy cost: this site needs at least ${fewestPatientsFor(dp.noiseMultiplier, dp.samplingRate)} ` +
-      `training patients for the noise to leave a useful model ${rule}.`
-    );
+    const needed = fewestPatientsFor(dp.noiseMultiplier, dp.samplingRate);
+    return `  Expected accuracy cost: this site needs at least ${needed} training patients for a useful model. ${rule}`;
   }
   const measured = noiseToSignal(dp.noiseMultiplier, dp.samplingRate, patients);
+  const ratio = Number.isFinite(measured.ratio) ? measured.ratio.toPrecision(2) : 'all';
   return (
     `  Expected accuracy cost: with ${patients} training patients here the noise on the averaged gradient is ` +
-    `${Number.isFinite(measured.ratio) ? measured.ratio.toPrecision(2) : 'all'} of the clipped signal: ${measured.words} ${rule}.`
+    `${ratio} of the clipped signal, so ${measured.words}. ${rule}`
   );
 }
 
@@ -132,4 +133,9 @@ function plainNumber(value: number): string {
   if (value === 0 || Math.abs(value) >= 1e-6) return String(value);
   const digits = Math.min(20, Math.ceil(-Math.log10(Math.abs(value))) + 2);
   return value.toFixed(digits).replace(/0+$/, '');
+}
+
+/** An expected number of patients: one decimal below 10, whole above. */
+function expectedCount(value: number): string {
+  return value < 10 ? value.toFixed(1) : String(Math.round(value));
 }

@@ -25,8 +25,8 @@ export function modelValueCount(
       }
       return count + cin * classes + classes;
     }
-    case 'resnet-small':
     // The group-norm twin keeps resnet-small's layout (its moving_* tensors stay unused).
+    case 'resnet-small':
     case 'resnet-small-gn': {
       const batchNorm = (c: number) => 4 * c; // gamma, beta, moving mean, moving variance
       let count = conv(3, channels, RESNET_STEM) + batchNorm(RESNET_STEM);

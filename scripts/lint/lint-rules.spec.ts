@@ -2,7 +2,8 @@
 // ESLint's Node API with the project's own eslint.config.js. lintText lints the planted text as if it
 // were the file at a path; the paths are real files (their text is not read) because the type-aware
 // rules need a file the tsconfig's project holds, and the path decides which room the text is in.
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { ESLint, type Linter } from 'eslint';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -113,5 +114,26 @@ describe('type-aware promise rules', () => {
     expect(await rulesHit(AT.rendererComponent, component)).toContain(
       '@typescript-eslint/no-floating-promises',
     );
+  });
+});
+
+describe("door-only's reviewed exceptions", () => {
+  it('are each still needed: the importer still imports that file', async () => {
+    const config = (await import('../../eslint.config.js')).default as Linter.Config[];
+    const allow = config.flatMap((block) => {
+      const setting = block.rules?.['radfed/door-only'];
+      const options: unknown = Array.isArray(setting) ? setting[1] : undefined;
+      return (options as { allow?: { from: string; to: string }[] } | undefined)?.allow ?? [];
+    });
+    expect(allow.length).toBeGreaterThan(0);
+    for (const { from, to } of allow) {
+      const text = readFileSync(join(ROOT, from), 'utf8');
+      const targets = [...text.matchAll(/from '(\.[^']+)'/g)].map((m) =>
+        relative(ROOT, resolve(dirname(join(ROOT, from)), m[1] ?? ''))
+          .split(sep)
+          .join('/'),
+      );
+      expect(targets, `${from} no longer imports ${to}: remove the exception`).toContain(to);
+    }
   });
 });

@@ -2,6 +2,7 @@
 // "privacy budget reached" before a round would exceed ε, and the task view shows what was spent.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWeights, privacySpentAfter, type HubClient } from '../shared/federation/index.ts';
+import { epsilonSpent } from '../shared/privacy/index.ts';
 import { exportModel } from './model-export.ts';
 import { PRIVACY_BUDGET_REACHED } from './privacy-budget.ts';
 import { createTask, parseTaskDefinition, taskView } from './tasks.ts';
@@ -110,6 +111,55 @@ describe('privacy budget at the hub', () => {
     expect(card.privacy.epsilonSpent).toBeCloseTo(1.478, 3);
     expect(card.privacy.ledger).toHaveLength(2);
     expect(card.privacy.statement).toMatch(/ε = 1\.48/);
+  });
+
+  it('counts a patient-level task per patient: each round is ceil(localEpochs / q) subsampled-Gaussian steps', async () => {
+    // q = 0.5, σ = 1, 1 local epoch: 2 steps a round. Two rounds spend ε ≈ 7.59, three ≈ 8.98 > 8.
+    const patientDp = {
+      unit: 'patient' as const,
+      l2NormClip: 1,
+      noiseMultiplier: 1,
+      samplingRate: 0.5,
+      budget: { epsilon: 8, delta: 1e-5 },
+    };
+    const taskId = await newTask(
+      {
+        rounds: 2,
+        localEpochs: 1,
+        quorum: 2,
+        privacy: { secureAggregation: false, differentialPrivacy: patientDp },
+      },
+      4,
+    );
+    for (const round of [1, 2]) {
+      await sendDelta(ash, taskId, 0.01, 1);
+      await sendDelta(birch, taskId, -0.01, 1);
+      await waitFor(
+        test.hub,
+        () => ctx().store.tasks.round(taskId, round)?.state === 'published',
+        `round ${round}`,
+      );
+    }
+    await waitFor(test.hub, () => ctx().store.tasks.task(taskId)?.state !== 'active', 'task ended');
+    const task = ctx().store.tasks.task(taskId)!;
+    const twoRounds = epsilonSpent({ q: 0.5, sigma: 1 }, 4, 1e-5).epsilon;
+    expect(task.failure_reason).toMatch(new RegExp(`^${PRIVACY_BUDGET_REACHED}: 2 rounds spent ε = 7\\.59`));
+    expect(ctx().store.privacy.ledger(taskId).at(-1)?.epsilon).toBeCloseTo(twoRounds, 10);
+    expect(taskView(ctx(), task, null).privacyBudget).toMatchObject({
+      unit: 'patient',
+      samplingRate: 0.5,
+      stepsPerRound: 2,
+      rounds: 2,
+      roundsAllowed: 2,
+    });
+    const out = mkdtempSync(join(tmpdir(), 'radfed-card-'));
+    exportModel(ctx(), { task: taskId, outDir: out });
+    const card = JSON.parse(readFileSync(join(out, 'model-card.json'), 'utf8')) as {
+      privacy: { statement: string };
+    };
+    expect(card.privacy.statement).toMatch(
+      /patient-level DP-SGD\): at each of 2 training steps per round, each patient was in a site’s batch with probability 0\.5.*differential privacy at the patient level/,
+    );
   });
 
   it('counts a failed round in which the hub saw updates (no secure aggregation)', async () => {

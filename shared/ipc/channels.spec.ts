@@ -3,7 +3,8 @@
 // arguments the schema does not take, so a channel cannot be half-added.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ipcContract, IpcChannel, IPC_CHANNEL_NAMES } from './channels.ts';
+import { IpcChannel, IPC_CHANNEL_NAMES } from './channel-names.ts';
+import { ipcContract } from './channels.ts';
 import { createRadfedApi } from './radfed-api.ts';
 import { ipcOk } from './result.ts';
 

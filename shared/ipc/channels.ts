@@ -1,6 +1,6 @@
 // The IPC contract, written once, schema first (as shared/federation/protocol.ts writes the hub's): one
 // table maps each channel to the zod schemas of its request and response and to its method on the API
-// object. Everything else derives from it: the channel names (IpcChannel, IPC_CHANNEL_NAMES), the
+// object. Everything else derives from it: the channel names (channel-names.ts), the
 // request and response types (z.infer), the API type and object (radfed-api.ts) that the preload and
 // the web bridge expose, and the dispatcher's validation (main/site/console/ipc-handlers.ts). A new
 // channel is one entry here plus its handler; the compiler asks for the handler.
@@ -306,28 +306,3 @@ export type IpcChannelName = keyof IpcContract;
 export type IpcRequest<C extends IpcChannelName> = z.output<IpcContract[C]['request']>;
 /** What channel C answers. */
 export type IpcResponse<C extends IpcChannelName> = z.output<IpcContract[C]['response']>;
-
-export const IPC_CHANNEL_NAMES: readonly IpcChannelName[] = Object.freeze(
-  Object.keys(ipcContract) as IpcChannelName[],
-);
-
-export function isIpcChannelName(value: unknown): value is IpcChannelName {
-  return typeof value === 'string' && Object.hasOwn(ipcContract, value);
-}
-
-// 'studies:import-start' → 'studiesImportStart': the constants tests and handlers name channels by.
-type CamelCase<S extends string> = S extends `${infer Head}-${infer Tail}`
-  ? `${Head}${Capitalize<CamelCase<Tail>>}`
-  : S;
-type ChannelConstant<C extends string> = C extends `${infer Domain}:${infer Action}`
-  ? `${Domain}${Capitalize<CamelCase<Action>>}`
-  : never;
-
-function channelConstant(name: string): string {
-  return name.replace(/[:-]([a-z])/g, (_, letter: string) => letter.toUpperCase());
-}
-
-/** Channel names by a constant, `domain:action` → `domainAction`. */
-export const IpcChannel = Object.freeze(
-  Object.fromEntries(IPC_CHANNEL_NAMES.map((name) => [channelConstant(name), name])),
-) as { readonly [C in IpcChannelName as ChannelConstant<C>]: C };

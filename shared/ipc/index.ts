@@ -12,11 +12,9 @@ export type * from './cohort-view.ts';
 export type * from './first-day-view.ts';
 export type * from './held-view.ts';
 export type * from './stored-studies-view.ts';
+export { IpcChannel, IPC_CHANNEL_NAMES, isIpcChannelName } from './channel-names.ts';
 export {
   ipcContract,
-  IpcChannel,
-  IPC_CHANNEL_NAMES,
-  isIpcChannelName,
   type IpcChannelName,
   type IpcChannelSpec,
   type IpcContract,

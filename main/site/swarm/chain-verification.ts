@@ -1,0 +1,168 @@
+// Verifying ledger entries received from a peer, which may be anyone: every entry is checked against
+// the state the entries before it built (its height, the hash it follows, the swarm it names, every
+// signature, a quorum of the members at that height, and the transition itself), and the first
+// failure is refused with the height it is at. Sizes are bounded before anything is hashed.
+import { canonicalJson } from '../../../shared/federation/index.ts';
+import {
+  entryHash,
+  entrySignatureValid,
+  GENESIS_PREVIOUS,
+  MAX_ENTRY_BYTES,
+  signedEntrySchema,
+  type SignedEntry,
+} from './ledger-entry.ts';
+import { applyEntry, findMember, quorumSize, type MembershipState } from './membership.ts';
+import { LedgerVerificationError } from './swarm-error.ts';
+
+/** At most this many entries in one page a peer sends; the network asks for the next page. */
+export const MAX_ENTRIES_PER_PAGE = 1000;
+/** At most this many bytes of JSON in one page, checked before it is parsed. */
+export const MAX_PAGE_BYTES = 16 * 1024 * 1024;
+
+export interface VerifiedEntry {
+  readonly signed: SignedEntry;
+  readonly hash: string;
+  readonly state: MembershipState;
+}
+
+/**
+ * Checks one entry (from the wire: unknown shape) against `state` (null before the genesis entry),
+ * signatures and quorum included, and returns the state after it.
+ */
+export function verifySignedEntry(
+  state: MembershipState | null,
+  candidate: unknown,
+  expectedHeight: number,
+): VerifiedEntry {
+  const fail = (code: ConstructorParameters<typeof LedgerVerificationError>[0], problem: string): never => {
+    throw new LedgerVerificationError(code, expectedHeight, problem);
+  };
+  let size: number;
+  try {
+    size = Buffer.byteLength(canonicalJson(candidate));
+  } catch {
+    return fail('bad-entry', 'the entry is not JSON data.');
+  }
+  if (size > MAX_ENTRY_BYTES) fail('too-large', `the entry is ${size} bytes (at most ${MAX_ENTRY_BYTES}).`);
+  const parsed = signedEntrySchema.safeParse(candidate);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return fail(
+      'bad-entry',
+      `the entry is malformed (${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}).`,
+    );
+  }
+  const signed = parsed.data;
+  const { entry } = signed;
+  if (entry.height !== expectedHeight) fail('wrong-height', `the entry says height ${entry.height}.`);
+  const expectedPrevious = state?.tipHash ?? GENESIS_PREVIOUS;
+  if (entry.previous !== expectedPrevious)
+    fail(
+      'wrong-previous',
+      'it does not follow the hash of the entry before it (a changed or replayed entry).',
+    );
+  if (state === null && entry.swarm !== undefined) fail('wrong-swarm', 'a genesis entry names no swarm.');
+  if (state !== null && entry.swarm !== state.swarmId) fail('wrong-swarm', 'it belongs to another swarm.');
+  const hash = entryHash(entry);
+  // Before the genesis entry the only signer that counts is the founder it names.
+  const signers =
+    state?.members ??
+    (entry.body.kind === 'genesis'
+      ? [{ id: entry.body.founder.id, signingKey: entry.body.founder.signingKey }]
+      : []);
+  const signedBy = new Set<string>();
+  for (const { member, signature } of signed.signatures) {
+    const signer = signers.find((candidateMember) => candidateMember.id === member);
+    if (signer === undefined) fail('unknown-member', 'a signature is by someone who is not a member.');
+    if (signedBy.has(member)) fail('bad-signature', 'a member signed it twice.');
+    if (!entrySignatureValid(hash, signature, signer?.signingKey ?? ''))
+      fail('bad-signature', 'a signature does not verify (a forged signature, or a changed entry).');
+    signedBy.add(member);
+  }
+  if (!signedBy.has(entry.proposer)) fail('bad-signature', 'its proposer did not sign it.');
+  if (state !== null && findMember(state, entry.proposer) === undefined)
+    fail('unknown-member', 'its proposer is not a member.');
+  const needed = state === null ? 1 : quorumSize(state.members.length, state.quorumRule);
+  if (signedBy.size < needed)
+    fail('quorum-short', `${signedBy.size} of ${signers.length} members signed it; it needs ${needed}.`);
+  return { signed, hash, state: applyEntry(state, entry, hash) };
+}
+
+export interface ChainExpectations {
+  /** The swarm the chain must be (an invitation's pin, or the local ledger's id). */
+  readonly swarmId?: string;
+  /** The peer's claimed tip: a chain that stops short of it is truncated. */
+  readonly tip?: { readonly height: number; readonly hash: string };
+}
+
+/**
+ * Verifies a chain from `state` on (null: from genesis) and returns each entry with the state after
+ * it. Throws LedgerVerificationError naming the first bad height.
+ */
+export function verifyChain(
+  state: MembershipState | null,
+  entries: readonly unknown[],
+  expect: ChainExpectations = {},
+): VerifiedEntry[] {
+  const first = state?.nextHeight ?? 0;
+  if (entries.length > MAX_ENTRIES_PER_PAGE)
+    throw new LedgerVerificationError(
+      'too-large',
+      first,
+      `a page holds at most ${MAX_ENTRIES_PER_PAGE} entries, this one ${entries.length}.`,
+    );
+  const verified: VerifiedEntry[] = [];
+  let current = state;
+  for (const [index, candidate] of entries.entries()) {
+    const step = verifySignedEntry(current, candidate, first + index);
+    if (expect.swarmId !== undefined && step.state.swarmId !== expect.swarmId)
+      throw new LedgerVerificationError(
+        'wrong-swarm',
+        first + index,
+        'it is not the swarm you were invited to.',
+      );
+    verified.push(step);
+    current = step.state;
+  }
+  const tip = expect.tip;
+  if (tip !== undefined) {
+    const reached = (current?.nextHeight ?? 0) - 1;
+    if (reached < tip.height)
+      throw new LedgerVerificationError(
+        'truncated',
+        reached + 1,
+        `the peer's ledger reaches height ${tip.height}.`,
+      );
+    if (reached === tip.height && current?.tipHash !== tip.hash)
+      throw new LedgerVerificationError(
+        'wrong-previous',
+        reached,
+        "it does not end at the peer's claimed tip.",
+      );
+  }
+  return verified;
+}
+
+/** Parses one page of entries as a peer sends it (a JSON array), bounding its size first. */
+export function parseLedgerPage(text: string, firstHeight: number): unknown[] {
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_PAGE_BYTES)
+    throw new LedgerVerificationError(
+      'too-large',
+      firstHeight,
+      `the page is ${bytes} bytes (at most ${MAX_PAGE_BYTES}).`,
+    );
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new LedgerVerificationError(
+      'truncated',
+      firstHeight,
+      'the page is not complete JSON (cut off in transit?).',
+    );
+  }
+  if (!Array.isArray(value))
+    throw new LedgerVerificationError('bad-entry', firstHeight, 'a page is a JSON array of entries.');
+  return value as unknown[];
+}

@@ -1,0 +1,68 @@
+// The swarm room's door: hub-less federation's membership ledger (a hash-chained, countersigned log
+// replicated at every member), founding and invitations, and the ledger's choice of each round's
+// leader. The peer network and the rounds themselves come next (docs/swarm-learning.md, "What remains").
+export { SwarmError, LedgerVerificationError, type SwarmErrorCode } from './swarm-error.ts';
+export {
+  entryHash,
+  GENESIS_PREVIOUS,
+  LEDGER_FORMAT,
+  MAX_ENTRY_BYTES,
+  MAX_MEMBERS,
+  signedEntrySchema,
+  swarmIdOf,
+  type EntryBody,
+  type EntryKind,
+  type EntrySignature,
+  type LedgerEntry,
+  type MemberCard,
+  type QuorumRule,
+  type RoundCommit,
+  type SignedEntry,
+} from './ledger-entry.ts';
+export {
+  applyEntry,
+  findMember,
+  memberIdFor,
+  quorumSize,
+  roundCommitStatement,
+  ROUND_COMMIT_TAG,
+  type MembershipState,
+  type MemberRecord,
+  type OpenRound,
+  type RoundSeedOutcome,
+} from './membership.ts';
+export {
+  MAX_ENTRIES_PER_PAGE,
+  MAX_PAGE_BYTES,
+  parseLedgerPage,
+  verifyChain,
+  verifySignedEntry,
+  type ChainExpectations,
+  type VerifiedEntry,
+} from './chain-verification.ts';
+export { equivocationProven, findEquivocations, type EquivocationProof } from './equivocation.ts';
+export { openSwarmDatabase, SWARM_MIGRATIONS } from './swarm-database.ts';
+export { SwarmLedger } from './swarm-ledger.ts';
+export { formatSwarmInvitation, parseSwarmInvitation, type SwarmInvitation } from './invitation-token.ts';
+export { DEFAULT_INVITATION_DAYS, InvitationBook, invitationIdFor } from './invitation-book.ts';
+export {
+  genesisEntry,
+  joinEntryFor,
+  makeJoinRequest,
+  memberCardOf,
+  proposeEntry,
+  verifyInvitedLedger,
+  type JoinRequest,
+  type SwarmSiteIdentity,
+} from './founding.ts';
+export {
+  drawRoundNonce,
+  leaderAfterTimeouts,
+  leaderOrder,
+  nonceCommit,
+  omittedReveals,
+  revealOutcome,
+  roundSeed,
+  type RevealOutcome,
+  type RoundReveal,
+} from './leader-election.ts';

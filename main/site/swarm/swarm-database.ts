@@ -1,0 +1,55 @@
+// A site's swarm database (swarm.db beside site.db): its copy of the ledger, its own signing record,
+// the invitations it issued and the equivocation proofs it has seen. A file of its own because the
+// ledger is replicated data with its own life (a site may leave a swarm and keep its research store),
+// opened and migrated like every RadFed database (shared/node/sqlite-database.ts).
+import type { Database } from 'better-sqlite3';
+import { openSqliteDatabase, type Migration } from '../../../shared/node/index.ts';
+
+export const SWARM_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'swarm ledger, signing record, invitations, equivocation proofs',
+    sql: `
+      CREATE TABLE ledger_entries (
+        height INTEGER PRIMARY KEY,
+        hash TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        entry_json TEXT NOT NULL,
+        signatures_json TEXT NOT NULL,
+        stored_at TEXT NOT NULL
+      ) STRICT;
+      -- One row per height this member ever signed: the primary key is what makes an honest member
+      -- unable to sign a second, different entry at a height (docs/swarm-learning.md, "Forks").
+      CREATE TABLE signing_record (
+        swarm TEXT NOT NULL,
+        height INTEGER NOT NULL,
+        entry_hash TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        signed_at TEXT NOT NULL,
+        PRIMARY KEY (swarm, height)
+      ) STRICT;
+      -- Only the SHA-256 of an invitation's secret is kept, as the hub keeps enrollment tokens.
+      CREATE TABLE invitations (
+        id TEXT PRIMARY KEY,
+        secret_hash TEXT NOT NULL,
+        swarm TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT,
+        joiner TEXT
+      ) STRICT;
+      CREATE TABLE equivocation_proofs (
+        member TEXT NOT NULL,
+        height INTEGER NOT NULL,
+        proof_json TEXT NOT NULL,
+        found_at TEXT NOT NULL,
+        PRIMARY KEY (member, height)
+      ) STRICT;
+    `,
+  },
+];
+
+/** Opens (creating when missing) a site's swarm database. FULL sync: a signature given must be remembered. */
+export function openSwarmDatabase(path: string): Database {
+  return openSqliteDatabase(path, { migrations: SWARM_MIGRATIONS, synchronous: 'FULL' });
+}

@@ -1,0 +1,216 @@
+// A site's copy of its swarm's ledger, in its swarm database: entries are verified before they are
+// stored (the same checks as a chain from a peer), an entry already held is taken again without
+// change, and a different entry at a height already held is refused with the equivocation proofs it
+// carries, which are kept. `countersign` is the only way this member signs an entry, and its signing
+// record refuses a second, different entry at one height.
+import type { KeyObject } from 'node:crypto';
+import type { Database } from 'better-sqlite3';
+import {
+  MAX_ENTRIES_PER_PAGE,
+  verifyChain,
+  verifySignedEntry,
+  type VerifiedEntry,
+} from './chain-verification.ts';
+import { findEquivocations, type EquivocationProof } from './equivocation.ts';
+import {
+  entryHash,
+  signEntryHash,
+  swarmIdOf,
+  type EntrySignature,
+  type LedgerEntry,
+  type SignedEntry,
+} from './ledger-entry.ts';
+import { applyEntry, findMember, type MembershipState } from './membership.ts';
+import { openSwarmDatabase } from './swarm-database.ts';
+import { SwarmError } from './swarm-error.ts';
+
+interface EntryRow {
+  height: number;
+  entry_json: string;
+  signatures_json: string;
+}
+
+export class SwarmLedger {
+  #state: MembershipState | null = null;
+
+  private constructor(readonly db: Database) {
+    this.#catchUp();
+  }
+
+  static open(path: string): SwarmLedger {
+    return new SwarmLedger(openSwarmDatabase(path));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** The membership and rounds after the last stored entry; null before the genesis entry. */
+  get state(): MembershipState | null {
+    this.#catchUp();
+    return this.#state;
+  }
+
+  /** Stored entries from `fromHeight`, at most `limit` (a page for a peer). */
+  entries(fromHeight = 0, limit = 1000): SignedEntry[] {
+    return this.db
+      .prepare<[number, number], EntryRow>(
+        'SELECT height, entry_json, signatures_json FROM ledger_entries WHERE height >= ? ORDER BY height LIMIT ?',
+      )
+      .all(fromHeight, limit)
+      .map(rowToSignedEntry);
+  }
+
+  /**
+   * Verifies and stores `candidates` (from the wire), which may begin at or below the stored tip:
+   * entries already held are skipped. Throws LedgerVerificationError at the first bad height, and
+   * SwarmError('conflict') when a candidate differs from the entry held at its height.
+   */
+  append(candidates: readonly unknown[]): VerifiedEntry[] {
+    const outcome = this.db
+      .transaction((): VerifiedEntry[] | SwarmError => {
+        this.#catchUp();
+        const nextHeight = this.#state?.nextHeight ?? 0;
+        const fresh: unknown[] = [];
+        for (const candidate of candidates) {
+          const held = this.#compareWithHeld(candidate, nextHeight);
+          if (held instanceof SwarmError) return held; // commit the proofs it kept, then throw
+          if (!held) fresh.push(candidate);
+        }
+        const verified = verifyChain(this.#state, fresh);
+        const insert = this.db.prepare(
+          'INSERT INTO ledger_entries (height, hash, kind, entry_json, signatures_json, stored_at) VALUES (?, ?, ?, ?, ?, ?)',
+        );
+        for (const { signed, hash } of verified) {
+          insert.run(
+            signed.entry.height,
+            hash,
+            signed.entry.body.kind,
+            JSON.stringify(signed.entry),
+            JSON.stringify(signed.signatures),
+            new Date().toISOString(),
+          );
+        }
+        this.#state = verified.at(-1)?.state ?? this.#state;
+        return verified;
+      })
+      .immediate();
+    if (outcome instanceof SwarmError) throw outcome;
+    return outcome;
+  }
+
+  /**
+   * Signs `entry` as `member`, after checking that it may follow this ledger's tip. The signing record
+   * returns the same signature for the same entry again, and refuses a different entry at a height
+   * this member already signed (SwarmError 'already-signed').
+   */
+  countersign(entry: LedgerEntry, member: { id: string; privateKey: KeyObject }): EntrySignature {
+    return this.db
+      .transaction((): EntrySignature => {
+        const state = this.state;
+        const hash = entryHash(entry);
+        if (entry.height !== (state?.nextHeight ?? 0))
+          throw new SwarmError(
+            'conflict',
+            `This member's ledger is at height ${state?.nextHeight ?? 0}, not ${entry.height}: fetch the missing entries before signing.`,
+          );
+        applyEntry(state, entry, hash);
+        if (state !== null && findMember(state, member.id) === undefined)
+          throw new SwarmError(
+            'unknown-member',
+            'This site is not a member of the swarm, so it cannot countersign.',
+          );
+        const swarm = swarmIdOf(entry);
+        const signed = this.db
+          .prepare<[string, number], { entry_hash: string; signature: string }>(
+            'SELECT entry_hash, signature FROM signing_record WHERE swarm = ? AND height = ?',
+          )
+          .get(swarm, entry.height);
+        if (signed !== undefined) {
+          if (signed.entry_hash === hash) return { member: member.id, signature: signed.signature };
+          throw new SwarmError(
+            'already-signed',
+            `This member already signed another entry at height ${entry.height}; signing a second would fork the ledger. Wait for the signed one to commit, then propose again at the next height.`,
+          );
+        }
+        const signature = signEntryHash(hash, member.privateKey);
+        this.db
+          .prepare(
+            'INSERT INTO signing_record (swarm, height, entry_hash, signature, signed_at) VALUES (?, ?, ?, ?, ?)',
+          )
+          .run(swarm, entry.height, hash, signature, new Date().toISOString());
+        return { member: member.id, signature };
+      })
+      .immediate();
+  }
+
+  /** Equivocation proofs this site has found, oldest first. */
+  equivocations(): EquivocationProof[] {
+    return this.db
+      .prepare<[], string>('SELECT proof_json FROM equivocation_proofs ORDER BY height, member')
+      .pluck()
+      .all()
+      .map((json) => JSON.parse(json) as EquivocationProof);
+  }
+
+  /**
+   * True when `candidate` is the entry already held at its height, false when it is above the tip; a
+   * SwarmError('conflict') when it differs from the entry held, after keeping the equivocation proofs.
+   */
+  #compareWithHeld(candidate: unknown, nextHeight: number): boolean | SwarmError {
+    const height = (candidate as { entry?: { height?: unknown } } | null)?.entry?.height;
+    if (typeof height !== 'number' || !Number.isSafeInteger(height) || height < 0 || height >= nextHeight)
+      return false;
+    const held = this.entries(height, 1)[0];
+    if (held === undefined) return false;
+    // Verified against the state before that height, as any entry is, before it is compared.
+    const before = this.#stateBefore(height);
+    const { signed, hash } = verifySignedEntry(before, candidate, height);
+    if (hash === entryHash(held.entry)) return true;
+    const keyOf = (id: string): string | undefined =>
+      before ? findMember(before, id)?.signingKey : undefined;
+    const proofs = findEquivocations(held, signed, keyOf);
+    const keep = this.db.prepare(
+      'INSERT OR IGNORE INTO equivocation_proofs (member, height, proof_json, found_at) VALUES (?, ?, ?, ?)',
+    );
+    for (const proof of proofs)
+      keep.run(proof.member, proof.height, JSON.stringify(proof), new Date().toISOString());
+    const named = proofs.map((proof) => proof.member).join(', ');
+    return new SwarmError(
+      'conflict',
+      `A peer sent a different entry at height ${height} than the one this site holds` +
+        (proofs.length > 0
+          ? `: member(s) ${named} signed both, which an honest member never does. The proofs are kept; tell the swarm.`
+          : ". Keep this site's ledger and fetch from another member."),
+    );
+  }
+
+  #stateBefore(height: number): MembershipState | null {
+    return this.#replay(null, 0, height);
+  }
+
+  /** Applies rows another process stored since this one last looked (re-verified: the file may be edited). */
+  #catchUp(): void {
+    const from = this.#state?.nextHeight ?? 0;
+    this.#state = this.#replay(this.#state, from, Number.MAX_SAFE_INTEGER);
+  }
+
+  /** The state after verifying stored entries [from, until), a page at a time. */
+  #replay(state: MembershipState | null, from: number, until: number): MembershipState | null {
+    let current = state;
+    for (let height = from; height < until;) {
+      const page = this.entries(height, Math.min(MAX_ENTRIES_PER_PAGE, until - height));
+      if (page.length === 0) break;
+      current = verifyChain(current, page).at(-1)?.state ?? current;
+      height += page.length;
+    }
+    return current;
+  }
+}
+
+function rowToSignedEntry(row: EntryRow): SignedEntry {
+  return {
+    entry: JSON.parse(row.entry_json) as LedgerEntry,
+    signatures: JSON.parse(row.signatures_json) as EntrySignature[],
+  };
+}

@@ -20,6 +20,8 @@ const RENAME_ALLOWED: Readonly<Record<string, string>> = {
     'batch DICOM output: .partial names that watch folders skip, per worker thread',
   'main/site/federation/model-cache.ts': 'global model downloaded in byte ranges into a resumable .part file',
   'main/site/train/trainer/checkpoint.ts': 'renames a whole epoch folder into place',
+  'main/site/train/data/prepared-cache.ts':
+    'prepared-image cache: derived data, renamed unflushed; a checksum turns a torn entry into a rebuild',
   'hub/store/blob-store.ts': 'content-addressed blobs, streamed and hashed; uploads moved in from .part',
 };
 

@@ -4,7 +4,8 @@
 // and a rename that was reported done survives a power loss (POSIX rename(2) is atomic, but the new
 // directory entry is durable only once the folder is synced).
 // writeFileAtomicallyAsync does the same without blocking the event loop, for larger files written while
-// other work goes on (model weights, prepared-image caches).
+// other work goes on (model weights). The prepared-image cache is derived data and has its own unflushed
+// write with a checksum (main/site/train/data/prepared-cache.ts).
 // Node-only: shared/ is also imported by the renderer, which has no node:fs; the renderer's lint rule
 // keeps it out of shared/node/. Streamed bulk data (DICOM files, uploads) have their own writers; see
 // atomic-file-rule.spec.ts for the list of who else may rename.

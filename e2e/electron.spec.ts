@@ -35,7 +35,7 @@ function presetWorkstation(locked: Record<string, unknown> = {}) {
 test.describe('Electron desktop shell (runs only where the Electron binary is installed)', () => {
   test.skip(electronBinary === null, 'Electron binary not available on this machine');
 
-  test('opens one window on the dashboard with a frozen window.radfed API', async () => {
+  test('opens one window on the dashboard with a frozen window.radfedIpc transport', async () => {
     const { root, env } = presetWorkstation();
     const app = await electron.launch({ executablePath: electronBinary ?? undefined, args: ['.'], env });
     try {
@@ -43,7 +43,7 @@ test.describe('Electron desktop shell (runs only where the Electron binary is in
       await expect(appWindow.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
       // A string expression: the e2e files are type-checked for Node, without the DOM library.
       const shape = await appWindow.evaluate<{ frozen: boolean; nodeRequire: string; origin: string }>(
-        '({ frozen: Object.isFrozen(window.radfed), nodeRequire: typeof window.require, origin: location.origin })',
+        '({ frozen: Object.isFrozen(window.radfedIpc), nodeRequire: typeof window.require, origin: location.origin })',
       );
       expect(shape).toEqual({ frozen: true, nodeRequire: 'undefined', origin: 'app://radfed' });
       expect(app.windows()).toHaveLength(1);
@@ -63,8 +63,10 @@ test.describe('Electron desktop shell (runs only where the Electron binary is in
         preset: boolean;
         refused: string;
       }>(`(async () => {
-        const view = await window.radfed.settings.get();
-        const refused = await window.radfed.settings.set({ 'app.autoUpdate': true }).then(() => 'changed', (e) => e.code);
+        // The envelope, as the page's API builds its errors from it (connect-to-agent.ts).
+        const view = (await window.radfedIpc.invoke('settings:get')).value;
+        const answer = await window.radfedIpc.invoke('settings:set', { 'app.autoUpdate': true });
+        const refused = answer.ok ? 'changed' : answer.error.code;
         return { locked: view.settings['app.autoUpdate'].locked, preset: view.preset, refused };
       })()`);
       expect(answer).toEqual({ locked: true, preset: true, refused: 'setting-locked' });

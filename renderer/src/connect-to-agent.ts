@@ -1,13 +1,21 @@
-// Finds the agent: the desktop app's preload sets `window.radfed`; the local web UI is served over
-// http with an access token in the address, from which the web bridge is built.
-import type { RadfedApi } from '../../shared/ipc/index.ts';
+// Finds the agent: the desktop app's preload sets `window.radfedIpc`, a raw transport from which the
+// API is built here, on the page's side of contextBridge (an error thrown across the bridge would
+// lose its code); the local web UI is served over http with an access token in the address, from
+// which the web bridge is built.
+import { createRadfedApi, type RadfedApi } from '../../shared/ipc/index.ts';
 import { createWebBridge, readAccessToken } from './bridge-web.ts';
 
 export type AgentConnection =
   { kind: 'connected'; api: RadfedApi } | { kind: 'problem'; title: string; explanation: string };
 
 export function connectToAgent(view: Window): AgentConnection {
-  if (view.radfed) return { kind: 'connected', api: view.radfed };
+  const transport = view.radfedIpc;
+  if (transport) {
+    return {
+      kind: 'connected',
+      api: createRadfedApi((channel, payload) => transport.invoke(channel, payload)),
+    };
+  }
   const { protocol, origin } = view.location;
   if (protocol === 'http:' || protocol === 'https:') {
     const token = readAccessToken(view.location);

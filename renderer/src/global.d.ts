@@ -1,8 +1,8 @@
-import type { RadfedApi } from '../../shared/ipc/index.ts';
+import type { IpcTransport } from '../../shared/ipc/index.ts';
 
 declare global {
   interface Window {
     /** Set by the Electron preload (contextBridge); absent in the local web UI. */
-    readonly radfed?: RadfedApi;
+    readonly radfedIpc?: IpcTransport;
   }
 }

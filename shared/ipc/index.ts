@@ -23,6 +23,7 @@ export {
 } from './channels.ts';
 export { ipcOk, ipcFail, isIpcResult, type IpcError, type IpcErrorCode, type IpcResult } from './result.ts';
 export { createRadfedApi, RadfedApiError, type IpcInvoke, type RadfedApi } from './radfed-api.ts';
+export { createIpcTransport, type IpcTransport } from './ipc-transport.ts';
 export {
   deriveSiteActivity,
   type SiteActivity,

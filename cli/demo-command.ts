@@ -5,16 +5,17 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DEMO_DEFAULTS, DEMO_DP_PATIENTS_PER_SITE, formatDemoTable, runDemo } from '../main/demo/index.ts';
+import { DEMO_DEFAULTS, DEMO_DP_PRESET, formatDemoTable, runDemo } from '../main/demo/index.ts';
 import { parsePositiveInt } from './arguments.ts';
 import { CliError } from './failure.ts';
 
 interface DemoFlags {
   json?: string;
   sites: number;
-  rounds: number;
+  /** Unset: the demo's default, or DEMO_DP_PRESET's with --dp. */
+  rounds?: number;
   localEpochs: number;
-  /** Unset: the demo's default, or DEMO_DP_PATIENTS_PER_SITE with --dp (DP-SGD needs more patients). */
+  /** Unset: the demo's default, or DEMO_DP_PRESET's with --dp (DP-SGD needs more patients). */
   patients?: number;
   size: number;
   dir?: string;
@@ -40,7 +41,11 @@ export function registerDemoCommand(program: Command): void {
     )
     .option('--json <file>', 'also write the results as JSON to this file')
     .option('--sites <n>', 'hospitals', (v) => parsePositiveInt(v, '--sites'), DEMO_DEFAULTS.sites)
-    .option('--rounds <n>', 'federated rounds', (v) => parsePositiveInt(v, '--rounds'), DEMO_DEFAULTS.rounds)
+    .option(
+      '--rounds <n>',
+      `federated rounds (default ${DEMO_DEFAULTS.rounds}; ${DEMO_DP_PRESET.rounds} with --dp)`,
+      (v) => parsePositiveInt(v, '--rounds'),
+    )
     .option(
       '--local-epochs <n>',
       'local epochs per round',
@@ -49,7 +54,7 @@ export function registerDemoCommand(program: Command): void {
     )
     .option(
       '--patients <n>',
-      `patients per hospital (default ${DEMO_DEFAULTS.patientsPerSite}; ${DEMO_DP_PATIENTS_PER_SITE} with --dp)`,
+      `patients per hospital (default ${DEMO_DEFAULTS.patientsPerSite}; ${DEMO_DP_PRESET.patientsPerSite} with --dp)`,
       (v) => parsePositiveInt(v, '--patients'),
     )
     .option('--size <pixels>', 'image size', (v) => parsePositiveInt(v, '--size'), DEMO_DEFAULTS.imageSize)
@@ -87,10 +92,10 @@ export function registerDemoCommand(program: Command): void {
       }
       const result = await runDemo({
         sites: flags.sites,
-        rounds: flags.rounds,
+        rounds: flags.rounds ?? (flags.dp ? DEMO_DP_PRESET.rounds : DEMO_DEFAULTS.rounds),
         localEpochs: flags.localEpochs,
         patientsPerSite:
-          flags.patients ?? (flags.dp ? DEMO_DP_PATIENTS_PER_SITE : DEMO_DEFAULTS.patientsPerSite),
+          flags.patients ?? (flags.dp ? DEMO_DP_PRESET.patientsPerSite : DEMO_DEFAULTS.patientsPerSite),
         imageSize: flags.size,
         seed: flags.seed,
         ...(flags.dir ? { dir: flags.dir } : {}),

@@ -59,7 +59,9 @@ describe('radfed demo', () => {
     const lines: string[] = [];
     const result = await runDemo({
       sites: 3,
-      patientsPerSite: 9,
+      // Patient-level DP-SGD: a site refuses a task whose noise would drown its patients' signal, so the
+      // sites need about 74 training patients each for one round at ε = 8 (shared/privacy/noise-to-signal.ts).
+      patientsPerSite: 190,
       rounds: 1,
       localEpochs: 1,
       imageSize: 32,

@@ -5,4 +5,4 @@ export { DEMO_DEFAULTS, demoTaskDefinition, type DemoSettings } from './demo-opt
 export { formatDemoTable, type DemoResult, type ModelResult } from './demo-report.ts';
 export { defaultLauncher, type RadfedLauncher } from './demo-processes.ts';
 export { formatDpCurve, measureDpCurve, type DpCurveOptions, type DpCurvePoint } from './dp-curve.ts';
-export { DEMO_DP_PATIENTS_PER_SITE } from './demo-privacy.ts';
+export { DEMO_DP_PRESET } from './demo-privacy.ts';

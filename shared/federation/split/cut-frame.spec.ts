@@ -43,14 +43,18 @@ describe('the cut frame', () => {
     expect(frame.values).toEqual(values);
   });
 
-  it('float16 halves the payload and keeps each value to its 11-bit precision', () => {
-    const values = ramp(120);
-    const bytes = encodeCutFrame(header('float16'), values);
-    expect(bytes.length).toBe(32 + 16 + 120 * 2);
-    const { values: back } = decodeCutFrame(bytes);
-    values.forEach((value, i) =>
-      expect(Math.abs(back[i]! - value)).toBeLessThanOrEqual(Math.abs(value) * 2 ** -11),
-    );
+  it('float16 halves the payload and keeps each value to its 11-bit precision, at any magnitude', () => {
+    // Gradients at a cut are often near 1e-6, where unscaled float16 is subnormal or zero; activations
+    // can pass 65504, float16's largest value. The frame's scale carries both.
+    for (const magnitude of [1, 1e-7, 1e6]) {
+      const values = ramp(120).map((value) => value * magnitude);
+      const bytes = encodeCutFrame(header('float16'), values);
+      expect(bytes.length).toBe(32 + 16 + 4 + 120 * 2);
+      const { values: back } = decodeCutFrame(bytes);
+      values.forEach((value, i) =>
+        expect(Math.abs(back[i]! - value), `${magnitude}`).toBeLessThanOrEqual(Math.abs(value) * 2 ** -11),
+      );
+    }
   });
 
   it('int8 quarters the payload: within half a step of max|v|/127, and zero stays zero', () => {
@@ -67,19 +71,13 @@ describe('the cut frame', () => {
     );
   });
 
-  it('refuses to send NaN, infinity, a float16 overflow, a count that is not the shape, or a bad header', () => {
+  it('refuses to send NaN, infinity, a count that is not the shape, or a bad header', () => {
     for (const bad of [NaN, Infinity, -Infinity]) {
       const values = ramp(120);
       values[60] = bad;
       for (const dtype of ['float32', 'float16', 'int8'] as const)
         expect(refusal(() => encodeCutFrame(header(dtype), values)).code).toBe('not-finite');
     }
-    const large = ramp(120);
-    large[3] = 70000;
-    expect(refusal(() => encodeCutFrame(header('float16'), large)).message).toMatch(
-      /float16's range.*float32/,
-    );
-    expect(encodeCutFrame(header('float32'), large).length).toBeGreaterThan(0);
     expect(refusal(() => encodeCutFrame(header('float32'), ramp(119))).message).toMatch(
       /holds 120 values, but 119/,
     );
@@ -99,7 +97,7 @@ describe('the cut frame', () => {
     later[4] = 2;
     expect(refusal(() => decodeCutFrame(later)).message).toMatch(/version 2; this program reads version 1/);
     expect(refusal(() => decodeCutFrame(bytes.subarray(0, bytes.length - 1))).message).toMatch(
-      /is 287 bytes, but its header describes 288/,
+      /is 291 bytes, but its header describes 292/,
     );
     const padded = new Uint8Array(bytes.length + 2);
     padded.set(bytes);
@@ -132,12 +130,15 @@ describe('the cut frame', () => {
     new DataView(f32.buffer).setFloat32(36 + 4, NaN, true);
     expect(refusal(() => decodeCutFrame(f32)).code).toBe('not-finite');
     const f16 = encodeCutFrame(header('float16', [3]), ramp(3));
-    new DataView(f16.buffer).setUint16(36 + 2, 0x7c00, true); // +infinity
+    new DataView(f16.buffer).setUint16(40 + 2, 0x7c00, true); // +infinity
     expect(refusal(() => decodeCutFrame(f16)).message).toMatch(
       /not a finite number.*lower the learning rate/,
     );
     const i8 = encodeCutFrame(header('int8', [3]), ramp(3));
     new DataView(i8.buffer).setFloat32(36, Infinity, true);
     expect(refusal(() => decodeCutFrame(i8)).code).toBe('not-finite');
+    const scaled = encodeCutFrame(header('float16', [3]), ramp(3));
+    new DataView(scaled.buffer).setFloat32(36, NaN, true);
+    expect(refusal(() => decodeCutFrame(scaled)).code).toBe('not-finite');
   });
 });

@@ -7,9 +7,14 @@
 //   4  1  format version (1)                 24  4  step (u32)
 //   5  1  kind (see CUT_FRAME_KINDS)         28  4  batch id (u32)
 //   6  1  dtype (float32 1, float16 2, int8 3)  32 4·rank  shape (u32 each)
-//   7  1  rank (1 to 6)                      then, for int8 only, its scale (float32), then the values
+//   7  1  rank (1 to 6)                      then, for float16 and int8, a scale (float32), then the values
+//
+// The scale makes float16 and int8 independent of the tensor's magnitude: the gradients at a cut are
+// often near 1e-6, where plain float16 is subnormal or zero (the reason mixed-precision training scales
+// its loss). float16 stores v / s with s a power of two putting max |v| near 2¹⁴ (exact, and far from
+// float16's 65504); int8 stores round(v / s) with s = max |v| / 127.
 import { RadfedError } from '../../errors.ts';
-import { float16ArrayToFloat32, float32ArrayToFloat16, FLOAT16_MAX } from '../float16.ts';
+import { float16ArrayToFloat32, float32ArrayToFloat16 } from '../float16.ts';
 
 export type CutFrameErrorCode = 'bad-frame' | 'frame-too-large' | 'not-finite';
 
@@ -57,8 +62,10 @@ const MAX_RANK = 6;
 export const DEFAULT_MAX_FRAME_VALUES = 16 * 1024 * 1024;
 const BYTES_PER_VALUE: Record<CutFrameDtype, number> = { float32: 4, float16: 2, int8: 1 };
 const INT8_LIMIT = 127;
+/** float16 frames scale max |v| to at most 2^14: below float16's largest power of two, 2^15. */
+const FLOAT16_TOP_EXPONENT = 14;
 
-/** The frame's bytes. Refuses values that are not finite, or too large for float16. */
+/** The frame's bytes. Refuses values that are not finite. */
 export function encodeCutFrame(
   header: CutFrameHeader,
   values: Float32Array,
@@ -77,13 +84,7 @@ export function encodeCutFrame(
     if (!Number.isFinite(value)) throw notFinite(header.kind, 'to send');
     maxAbs = Math.max(maxAbs, Math.abs(value));
   }
-  if (header.dtype === 'float16' && maxAbs > FLOAT16_MAX) {
-    throw new CutFrameError(
-      'not-finite',
-      `A ${header.kind} value is beyond float16's range (±${FLOAT16_MAX}): send this task's frames in float32, or lower its learning rate.`,
-    );
-  }
-  const scaleBytes = header.dtype === 'int8' ? 4 : 0;
+  const scaleBytes = header.dtype === 'float32' ? 0 : 4;
   const start = FIXED_HEADER_BYTES + 4 * header.shape.length + scaleBytes;
   const bytes = new Uint8Array(start + count * BYTES_PER_VALUE[header.dtype]);
   const view = new DataView(bytes.buffer);
@@ -99,7 +100,10 @@ export function encodeCutFrame(
   if (header.dtype === 'float32') {
     values.forEach((value, i) => view.setFloat32(start + 4 * i, value, true));
   } else if (header.dtype === 'float16') {
-    float32ArrayToFloat16(values).forEach((half, i) => view.setUint16(start + 2 * i, half, true));
+    const scale = maxAbs === 0 ? 1 : 2 ** (Math.ceil(Math.log2(maxAbs)) - FLOAT16_TOP_EXPONENT);
+    view.setFloat32(start - 4, scale, true);
+    const scaled = values.map((value) => value / scale);
+    float32ArrayToFloat16(scaled).forEach((half, i) => view.setUint16(start + 2 * i, half, true));
   } else {
     // Symmetric per-frame quantisation: q = round(v / s), s = max |v| / 127, so 0 stays exactly 0.
     const scale = maxAbs / INT8_LIMIT;
@@ -138,7 +142,7 @@ export function decodeCutFrame(bytes: Uint8Array, options: { maxValues?: number 
   if (rank < 1 || rank > MAX_RANK) {
     throw new CutFrameError('bad-frame', `A cut frame's shape has 1 to ${MAX_RANK} axes, not ${rank}.`);
   }
-  const scaleBytes = dtype === 'int8' ? 4 : 0;
+  const scaleBytes = dtype === 'float32' ? 0 : 4;
   const start = FIXED_HEADER_BYTES + 4 * rank + scaleBytes;
   if (bytes.length < start) throw truncated(kind, bytes.length, start);
   let session = '';
@@ -178,6 +182,8 @@ function readValues(
     }
     return values;
   }
+  const scale = view.getFloat32(start - 4, true);
+  if (!Number.isFinite(scale) || scale < 0) throw notFinite(kind, 'received');
   if (dtype === 'float16') {
     const halves = new Uint16Array(count);
     for (let i = 0; i < count; i++) {
@@ -185,10 +191,10 @@ function readValues(
       if ((bits & 0x7c00) === 0x7c00) throw notFinite(kind, 'received'); // all-ones exponent: ±∞ or NaN
       halves[i] = bits;
     }
-    return float16ArrayToFloat32(halves);
+    const values = float16ArrayToFloat32(halves);
+    for (let i = 0; i < count; i++) values[i] = values[i]! * scale;
+    return values;
   }
-  const scale = view.getFloat32(start - 4, true);
-  if (!Number.isFinite(scale) || scale < 0) throw notFinite(kind, 'received');
   const values = new Float32Array(count);
   for (let i = 0; i < count; i++) values[i] = view.getInt8(start + i) * scale;
   return values;

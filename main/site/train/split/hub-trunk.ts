@@ -1,0 +1,147 @@
+// The hub's part of a U-shaped SplitFed step: the trunk (cut 1 → cut 2), shared by every site of the
+// task. It sees activations and gradients at the cuts, never an image, a label or a site's segment.
+// One step is open on the trunk at a time: the backward pass recomputes the forward one (tfjs keeps no
+// tape between calls), which equals the forward the site saw only while no other step has changed
+// the trunk in between; a transport queues the sites' steps. Lives with the site's training engine
+// for now because tfjs and the model definitions are here; the hub will run it through them.
+import type { CutFrameDtype } from '../../../../shared/federation/split/index.ts';
+import { tf } from '../backend/index.ts';
+import {
+  backwardThrough,
+  splitModel,
+  type CutPoints,
+  type ImageModel,
+  type ModelSegment,
+} from '../models/index.ts';
+import {
+  checkStep,
+  cutTensor,
+  readGradients,
+  receiveFrame,
+  sendFrame,
+  type WeightGradients,
+} from './cut-tensors.ts';
+import type { SegmentOptimizer } from './segment-optimizer.ts';
+import { SplitStepError } from './split-step-error.ts';
+
+export interface HubTrunkOptions {
+  /** The dtype of the frames the hub sends (float16 by default). */
+  readonly dtype?: CutFrameDtype;
+  readonly cuts?: CutPoints;
+  readonly optimizer: SegmentOptimizer;
+}
+
+export interface TrunkBackward {
+  /** The gradient at cut 1, to send to the site. */
+  readonly frame: Uint8Array;
+  /** The trunk's weight gradients, as read before the trunk was updated. */
+  readonly gradients: WeightGradients;
+}
+
+interface OpenStep {
+  readonly session: string;
+  readonly step: number;
+  readonly batch: number;
+  readonly atCut1: tf.Tensor;
+  readonly outputShape: readonly number[];
+  readonly forwardAnswer: Uint8Array;
+}
+
+export class HubTrunk {
+  readonly trunk: ModelSegment;
+  private readonly dtype: CutFrameDtype;
+  private open: OpenStep | null = null;
+  /** Each session's last finished step and its answer: a repeated gradient gets it, not a second update. */
+  private readonly finished = new Map<string, { step: number; answer: TrunkBackward }>();
+
+  /** `model` is the task's architecture; the hub uses only its trunk's tensors. */
+  constructor(
+    model: ImageModel,
+    private readonly options: HubTrunkOptions,
+  ) {
+    this.trunk = splitModel(model, options.cuts).trunk;
+    this.dtype = options.dtype ?? 'float16';
+  }
+
+  /** The trunk's output on a site's activations at cut 1, as the frame to send back. */
+  async forwardTrunk(activations: Uint8Array): Promise<Uint8Array> {
+    const { session, step, batch, shape, values } = receiveFrame(activations, { kind: 'cut1-activations' });
+    const open = this.open;
+    if (open && open.session === session && open.step === step) return open.forwardAnswer; // a retry
+    if (open && open.session === session) this.close(); // the site gave that step up and began another
+    if (this.open) {
+      throw new SplitStepError(
+        'trunk-busy',
+        `The trunk is in the middle of another step; send step ${step} again when that one is done.`,
+      );
+    }
+    const atCut1 = tf.keep(cutTensor({ values, shape }));
+    const output = tf.tidy(() => this.trunk.apply(atCut1, 'train'));
+    const outputShape = output.shape;
+    const header = {
+      kind: 'cut2-activations' as const,
+      session,
+      step,
+      batch,
+      shape: outputShape,
+      dtype: this.dtype,
+    };
+    const forwardAnswer = await sendFrame(header, output);
+    this.open = { session, step, batch, atCut1, outputShape, forwardAnswer };
+    return forwardAnswer;
+  }
+
+  /**
+   * The site's gradient at the trunk's output for the open step: the gradient at cut 1 (to send) and
+   * the trunk's weight gradients, applied. A repeated gradient for a finished step gets the same
+   * answer and changes nothing.
+   */
+  async backwardTrunk(gradient: Uint8Array): Promise<TrunkBackward> {
+    const received = receiveFrame(gradient, { kind: 'cut2-gradient' });
+    const { session, step } = received;
+    const done = this.finished.get(session);
+    if (done && done.step === step) return done.answer; // a retry
+    const open = this.open;
+    if (!open || open.session !== session) {
+      throw new SplitStepError(
+        'out-of-order',
+        `Step ${step}'s gradient came before its activations reached the trunk.`,
+      );
+    }
+    checkStep(received, { step: open.step, shape: open.outputShape });
+    const upstream = cutTensor(received);
+    const { input, weights } = backwardThrough(this.trunk, open.atCut1, upstream, {
+      mode: 'replay',
+      inputGradient: true,
+    });
+    upstream.dispose();
+    const gradients = await readGradients(weights);
+    this.options.optimizer.apply(weights, this.trunk.parameters);
+    const header = {
+      kind: 'cut1-gradient' as const,
+      session,
+      step: open.step,
+      batch: open.batch,
+      shape: open.atCut1.shape,
+      dtype: this.dtype,
+    };
+    const answer = { frame: await sendFrame(header, input!), gradients };
+    this.finished.set(session, { step: open.step, answer });
+    this.close();
+    return answer;
+  }
+
+  /** Drops a session's open step (its site vanished mid-step), so the other sites go on. */
+  abandon(session: string): void {
+    if (this.open?.session === session) this.close();
+  }
+
+  dispose(): void {
+    this.close();
+  }
+
+  private close(): void {
+    this.open?.atCut1.dispose();
+    this.open = null;
+  }
+}

@@ -1,0 +1,41 @@
+// How a segment's owner applies its gradients: the site to its bottom and head, the hub to its trunk.
+// One optimizer per segment, so Adam's step count and moments are the segment's own.
+import { tf } from '../backend/index.ts';
+import type { NamedTensor } from '../models/index.ts';
+import { FusedAdam } from '../trainer/index.ts';
+
+export interface SegmentOptimizer {
+  /** Applies the gradients (keyed by tensor name) to the segment's tensors, then disposes them. */
+  apply(gradients: ReadonlyMap<string, tf.Tensor>, parameters: readonly NamedTensor[]): void;
+}
+
+/** Plain gradient descent, w −= lr·g: what the equivalence of a split and a whole step is shown with. */
+export function sgdOptimizer(learningRate: number): SegmentOptimizer {
+  return {
+    apply(gradients, parameters) {
+      for (const p of parameters) {
+        const gradient = gradients.get(p.name);
+        if (gradient) p.variable.assign(tf.tidy(() => tf.sub(p.variable, tf.mul(gradient, learningRate))));
+      }
+      for (const gradient of gradients.values()) gradient.dispose();
+    },
+  };
+}
+
+/** The trainer's Adam (one fused update per tensor), as the local trainer uses it. */
+export function adamOptimizer(learningRate: number): SegmentOptimizer {
+  const adam = new FusedAdam(learningRate);
+  return {
+    apply(gradients, parameters) {
+      // FusedAdam keys gradients by the backend's variable names and returns the loss it is given.
+      const byVariable: tf.NamedTensorMap = {};
+      for (const p of parameters) {
+        const gradient = gradients.get(p.name);
+        if (gradient) byVariable[p.variable.name] = gradient;
+      }
+      adam.applyGradients(tf.scalar(0), byVariable, parameters).dispose();
+      for (const [name, gradient] of gradients)
+        if (!parameters.some((p) => p.name === name)) gradient.dispose();
+    },
+  };
+}

@@ -1,0 +1,188 @@
+// The site's part of a U-shaped SplitFed step (Thapa et al. 2022). The site holds the bottom (its
+// images → cut 1) and the head (cut 2 → loss, with its labels); per step it sends the activations at
+// cut 1, receives the trunk's output, sends the loss's gradient at that output, and receives the
+// gradient at cut 1. Images and labels never leave: only the four cut frames cross. Each call takes
+// and gives frame bytes, so a transport only moves bytes; a repeated frame (a retry after a dropped
+// connection) gets the same answer and is applied once.
+import type { CutFrameDtype, CutFrameKind } from '../../../../shared/federation/split/index.ts';
+import { tf } from '../backend/index.ts';
+import {
+  backwardThrough,
+  segmentGradients,
+  splitModel,
+  type CutPoints,
+  type ImageModel,
+  type ModelSegment,
+  type NamedTensor,
+} from '../models/index.ts';
+import { cutTensor, readGradients, receiveFrame, sendFrame, type WeightGradients } from './cut-tensors.ts';
+import type { SegmentOptimizer } from './segment-optimizer.ts';
+import { SplitStepError } from './split-step-error.ts';
+
+export interface SplitSiteOptions {
+  /** The session with the hub (32 hex digits): every frame carries it. */
+  readonly session: string;
+  /** The dtype of the frames the site sends (float16 by default: half of float32's bytes). */
+  readonly dtype?: CutFrameDtype;
+  readonly cuts?: CutPoints;
+  readonly optimizers: { readonly bottom: SegmentOptimizer; readonly head: SegmentOptimizer };
+}
+
+export interface HeadStepResult {
+  /** The batch's mean cross-entropy on the site's labels. */
+  readonly loss: number;
+  /** The gradient at the trunk's output, to send. */
+  readonly frame: Uint8Array;
+  /** The head's weight gradients, as read before the head was updated. */
+  readonly gradients: WeightGradients;
+}
+
+interface OpenStep {
+  readonly step: number;
+  readonly batch: number;
+  readonly images: tf.Tensor4D;
+  readonly cut1Shape: readonly number[];
+  /** The head's answer, kept so that a repeated trunk output is answered without a second update. */
+  headAnswer: HeadStepResult | null;
+}
+
+export class SplitSite {
+  private readonly bottom: ModelSegment;
+  private readonly head: ModelSegment;
+  private readonly dtype: CutFrameDtype;
+  private open: OpenStep | null = null;
+  /** The last step whose bottom was updated: its gradient, repeated, is not applied again. */
+  private finished = -1;
+
+  constructor(
+    readonly model: ImageModel,
+    private readonly options: SplitSiteOptions,
+  ) {
+    const split = splitModel(model, options.cuts);
+    this.bottom = split.bottom;
+    this.head = split.head;
+    this.dtype = options.dtype ?? 'float16';
+  }
+
+  /** The tensors the site trains (bottom and head): what the round machinery averages across sites. */
+  get segmentParameters(): readonly NamedTensor[] {
+    return [...this.bottom.parameters, ...this.head.parameters];
+  }
+
+  /**
+   * Step `step` begins: the bottom's output on `images` [batch, size, size, channels], as the frame to
+   * send. A copy of the images stays here until the step's gradient comes back; a step left open (the
+   * hub never answered) is dropped.
+   */
+  async forwardBottom(step: number, batch: number, images: tf.Tensor4D): Promise<Uint8Array> {
+    this.dropOpenStep();
+    const kept = tf.keep(images.clone());
+    const atCut1 = tf.tidy(() => this.bottom.apply(kept, 'train'));
+    this.open = { step, batch, images: kept, cut1Shape: atCut1.shape, headAnswer: null };
+    return sendFrame(this.header('cut1-activations'), atCut1);
+  }
+
+  /**
+   * The trunk's output for the open step: the loss on the site's labels, the head updated, and the
+   * gradient at the trunk's output as the frame to send.
+   */
+  async headStep(trunkOutput: Uint8Array, labels: Int32Array): Promise<HeadStepResult> {
+    const open = this.expectOpen();
+    const received = receiveFrame(trunkOutput, {
+      kind: 'cut2-activations',
+      session: this.options.session,
+      step: open.step,
+    });
+    if (received.shape[0] !== labels.length) {
+      throw new SplitStepError(
+        'shape-mismatch',
+        `The trunk's output is for ${received.shape[0]} images, but step ${open.step} trains on ${labels.length}.`,
+      );
+    }
+    if (open.headAnswer) return open.headAnswer;
+    const atCut2 = cutTensor(received);
+    const oneHot = tf.oneHot(tf.tensor1d(labels, 'int32'), this.model.config.numClasses);
+    const { value, input, weights } = segmentGradients(
+      this.head,
+      atCut2,
+      (logits) => tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar,
+      { mode: 'train', inputGradient: true },
+    );
+    atCut2.dispose();
+    oneHot.dispose();
+    const loss = (await value.data())[0]!;
+    value.dispose();
+    const gradients = await readGradients(weights);
+    this.options.optimizers.head.apply(weights, this.head.parameters);
+    const frame = await sendFrame(this.header('cut2-gradient', received.shape), input!);
+    open.headAnswer = { loss, frame, gradients };
+    return open.headAnswer;
+  }
+
+  /**
+   * The gradient at cut 1 for the open step: the bottom's weight gradients, applied; the step is then
+   * over. The same frame again (a retry) changes nothing and gives null.
+   */
+  async backwardBottom(cut1Gradient: Uint8Array): Promise<WeightGradients | null> {
+    const session = this.options.session;
+    if (!this.open) {
+      const { step } = receiveFrame(cut1Gradient, { kind: 'cut1-gradient', session });
+      if (step === this.finished) return null;
+    }
+    const open = this.expectOpen();
+    if (!open.headAnswer) {
+      throw new SplitStepError(
+        'out-of-order',
+        `Step ${open.step}'s gradient at cut 1 came before its head step.`,
+      );
+    }
+    const received = receiveFrame(cut1Gradient, {
+      kind: 'cut1-gradient',
+      session,
+      step: open.step,
+      shape: open.cut1Shape,
+    });
+    const upstream = cutTensor(received);
+    const { weights } = backwardThrough(this.bottom, open.images, upstream, {
+      mode: 'replay',
+      inputGradient: false,
+    });
+    upstream.dispose();
+    const gradients = await readGradients(weights);
+    this.options.optimizers.bottom.apply(weights, this.bottom.parameters);
+    this.finished = open.step;
+    this.dropOpenStep();
+    return gradients;
+  }
+
+  dispose(): void {
+    this.dropOpenStep();
+  }
+
+  private dropOpenStep(): void {
+    this.open?.images.dispose();
+    this.open = null;
+  }
+
+  private expectOpen(): OpenStep {
+    if (!this.open) {
+      throw new SplitStepError(
+        'out-of-order',
+        'No split-learning step is open at this site: a step starts with the bottom\u2019s forward pass.',
+      );
+    }
+    return this.open;
+  }
+
+  private header(kind: CutFrameKind, shape?: readonly number[]) {
+    const open = this.expectOpen();
+    return {
+      kind,
+      session: this.options.session,
+      step: open.step,
+      batch: open.batch,
+      shape: shape ?? open.cut1Shape,
+      dtype: this.dtype,
+    };
+  }
+}

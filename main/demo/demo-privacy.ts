@@ -9,6 +9,7 @@ import {
   type TaskDefinition,
   type TaskDefinitionInput,
 } from '../../shared/federation/index.ts';
+import { DEMO_SECURE_AGGREGATION } from './demo-options.ts';
 import { calibrateNoiseMultiplier } from '../../shared/privacy/index.ts';
 
 export interface DemoPrivacy {
@@ -76,7 +77,7 @@ export function privateTaskDefinition(plain: TaskDefinitionInput, privacy: DemoP
     name: `${plain.name} with ${describeDemoPrivacy(privacy)}`,
     ...(privacy.differentialPrivacy ? { model: { name: DEMO_DP.model } } : {}),
     privacy: {
-      secureAggregation: { enabled: privacy.secureAggregation },
+      secureAggregation: { ...DEMO_SECURE_AGGREGATION, enabled: privacy.secureAggregation },
       differentialPrivacy: privacy.differentialPrivacy ? demoDpSettings(plain) : null,
     },
   };

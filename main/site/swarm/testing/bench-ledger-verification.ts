@@ -1,0 +1,78 @@
+// How long a member takes to verify a ledger page from a peer and to reopen its swarm.db, for
+// docs/swarm-learning.md ("Figures"). Run: npx tsx main/site/swarm/testing/bench-ledger-verification.ts
+// Builds a 5-member swarm, then 333 rounds (round-start, round-seed, aggregate-commit: 999 entries
+// plus 5 for founding), every entry signed by all five, and times verifyChain and SwarmLedger.open.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { verifyChain } from '../chain-verification.ts';
+import { signStatement } from '../ledger-entry.ts';
+import { drawRoundNonce, nonceCommit } from '../leader-election.ts';
+import { ROUND_COMMIT_TAG, roundCommitStatement } from '../membership.ts';
+import { SwarmLedger } from '../swarm-ledger.ts';
+import { buildTestSwarm } from './swarm-fixture.ts';
+
+const ROUNDS = 333;
+const task = createHash('sha256').update('bench task').digest('hex');
+const swarm = buildTestSwarm(['Leeds', 'Lyon', 'Leiden', 'Lund', 'Lille']);
+const [first, ...rest] = swarm.sites;
+if (first === undefined) throw new Error('no founder');
+for (let round = 1; round <= ROUNDS; round += 1) {
+  const nonces = swarm.sites.map(() => drawRoundNonce());
+  const commits = swarm.sites.map((site, index) => {
+    const commit = { member: site.id, commit: nonceCommit(nonces[index] ?? '') };
+    const statement = roundCommitStatement(swarm.state.swarmId, round, task, commit);
+    return { ...commit, signature: signStatement(ROUND_COMMIT_TAG, statement, site.signingKey) };
+  });
+  swarm.add({ kind: 'round-start', round, task, commits }, first, rest);
+  const reveals = swarm.sites.map((site, index) => ({ member: site.id, nonce: nonces[index] ?? '' }));
+  swarm.add({ kind: 'round-seed', round, reveals }, first, rest);
+  const leader = swarm.sites.find((site) => site.id === swarm.state.openRound?.seed?.order[0]);
+  if (leader === undefined) throw new Error('no leader');
+  const participants = swarm.sites.map((site) => site.id);
+  const body = {
+    kind: 'aggregate-commit' as const,
+    round,
+    leader: leader.id,
+    model: task,
+    serverState: null,
+    participants,
+    epsilonSpent: 0.01 * round,
+  };
+  swarm.add(
+    body,
+    leader,
+    swarm.sites.filter((site) => site !== leader),
+  );
+}
+
+const wire = JSON.stringify(swarm.chain);
+const parsed = JSON.parse(wire) as unknown[];
+const started = performance.now();
+verifyChain(null, parsed.slice(0, 1000));
+const verifyMs = performance.now() - started;
+
+const dir = mkdtempSync(join(tmpdir(), 'radfed-swarm-bench-'));
+const path = join(dir, 'swarm.db');
+const ledger = SwarmLedger.open(path);
+const appendStarted = performance.now();
+ledger.append(parsed.slice(0, 1000));
+ledger.append(parsed.slice(1000));
+const appendMs = performance.now() - appendStarted;
+ledger.close();
+const openStarted = performance.now();
+SwarmLedger.open(path).close();
+const openMs = performance.now() - openStarted;
+const fileBytes = statSync(path).size + (statSync(`${path}-wal`, { throwIfNoEntry: false })?.size ?? 0);
+rmSync(dir, { recursive: true, force: true });
+
+console.log(`entries: ${swarm.chain.length}, members: 5, signatures per entry: 5`);
+console.log(
+  `wire size: ${(Buffer.byteLength(wire) / 1024).toFixed(0)} KiB (${(Buffer.byteLength(wire) / swarm.chain.length).toFixed(0)} B per entry)`,
+);
+console.log(`verifyChain, first 1000 entries: ${verifyMs.toFixed(0)} ms`);
+console.log(`SwarmLedger.append, all entries (verify + store): ${appendMs.toFixed(0)} ms`);
+console.log(`SwarmLedger.open (re-verifies the stored chain): ${openMs.toFixed(0)} ms`);
+console.log(`swarm.db on disk: ${(fileBytes / 1024).toFixed(0)} KiB`);

@@ -28,9 +28,12 @@ export function checkTaskDefinition(input: unknown): TaskCheck {
     return { ok: false, problems: parsed.error.issues.map((issue) => plainProblem(issue, input)) };
   }
   const task = parsed.data;
+  const method = federationMethod(task.strategy);
+  // A method whose parts are not all built (its record says which) is refused, so no task waits forever.
+  if (method.unavailable) return { ok: false, problems: [{ path: 'strategy', message: method.unavailable }] };
   // Whether the named sites can meet the quorum is the method's to say (cyclic needs one per round).
   const quorumProblem = task.sites
-    ? federationMethod(task.strategy).participation.quorumProblem(task.quorum, task.sites.length)
+    ? method.participation.quorumProblem(task.quorum, task.sites.length)
     : null;
   if (quorumProblem) return { ok: false, problems: [{ path: 'quorum', message: quorumProblem }] };
   // Refuses a budget that funds fewer rounds than the task asks for; states what a site needs (patient DP).

@@ -16,6 +16,7 @@ const STRATEGY_LABELS: Record<StrategyName, string> = {
   median: 'Median (robust; no secure aggregation)',
   'trimmed-mean': 'Trimmed mean (robust; no secure aggregation)',
   krum: 'Krum (robust; no secure aggregation)',
+  splitfed: 'Split learning, SplitFed (not available yet: refused at creation)',
 };
 
 export const STRATEGY_CHOICES = Object.entries(STRATEGY_LABELS).map(([value, label]) => ({ value, label }));

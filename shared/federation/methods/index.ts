@@ -15,6 +15,7 @@ import { fedBn } from './fedbn.ts';
 import { fedProx } from './fedprox.ts';
 import { krum } from './krum.ts';
 import { median } from './median.ts';
+import { splitFed } from './splitfed.ts';
 import type { AggregationResult, FederationMethod, MethodFactory, ServerOptimizerState } from './method.ts';
 import type { Strategy, StrategyName } from './strategy-schema.ts';
 import { trimmedMean } from './trimmed-mean.ts';
@@ -32,6 +33,7 @@ export type {
   ServerOptimizerState,
   ServerStateCodec,
   SiteDuties,
+  StepExchange,
 } from './method.ts';
 
 /** Every strategy name has its record: the mapped type makes a missing one a compile error. */
@@ -45,6 +47,7 @@ const METHODS: { readonly [N in StrategyName]: MethodFactory<N> } = {
   median,
   'trimmed-mean': trimmedMean,
   krum,
+  splitfed: splitFed,
 };
 
 /** The registered method names, in the order the dashboard offers them. */

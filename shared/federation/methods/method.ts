@@ -4,6 +4,7 @@
 // refuses one). The hub, the site agent and the task checks look a method up in the registry (index.ts)
 // and read this record; none of them branches on a method's name.
 import type { FedAdamState } from '../fed-adam.ts';
+import type { CutFrameDtype, CutFrameKind } from '../split/index.ts';
 import type { FedAvgMState } from '../fed-avgm.ts';
 import type { NamedTensor, WeightSet } from '../tensors.ts';
 import type { SiteUpdate, WeightedDeltaSum } from '../weighted-delta-sum.ts';
@@ -85,10 +86,11 @@ export interface ServerStateCodec {
 /** What a site does for the method. */
 export interface SiteDuties {
   /**
-   * What the site sends: per round, the change it made to the global model ('weight-delta'). Split
-   * learning adds 'activations' (per step, over a session); nothing of today's methods does.
+   * What the site sends: per round, the change it made to the global model ('weight-delta'); or per
+   * step the activations and gradients at the cuts, and per round the change to its own segments
+   * ('activations': split learning, described by the record's `steps`).
    */
-  readonly contributes: 'weight-delta';
+  readonly contributes: 'weight-delta' | 'activations';
   /** The method in the words of the approval text: what the combiner does with this site's update. */
   describe(): string;
 }
@@ -111,6 +113,32 @@ export interface FederationMethod {
   readonly serverState: ServerStateCodec | null;
   readonly site: SiteDuties;
   readonly privacy: PrivacyLayers;
+  /** The per-step exchange of a method whose rhythm is 'step' (split learning); absent otherwise. */
+  readonly steps?: StepExchange;
+  /**
+   * Why no task may use the method yet, in words for the coordinator (a part it needs is not built);
+   * absent when it is ready. The hub refuses such a task at creation, so none is made that cannot run.
+   */
+  readonly unavailable?: string;
+}
+
+/**
+ * What crosses between a site and the hub on each training step of split learning (U-shaped
+ * SplitFed): which segment runs where, which frames go up and down, and in which dtype.
+ */
+export interface StepExchange {
+  /** Where the head (cut 2 → loss) runs: at the site with its labels, or at the hub (label sharing). */
+  readonly headAt: 'site' | 'hub';
+  /** The model's cut points (stage names), or null for the model's own. */
+  readonly cuts: { readonly cut1: string; readonly cut2: string } | null;
+  readonly frameDtype: CutFrameDtype;
+  /**
+   * What goes from the site to the hub, in step order: cut frames, and with label sharing the batch's
+   * labels (no frame for them exists yet; label sharing is described, not built).
+   */
+  readonly up: readonly (CutFrameKind | 'labels')[];
+  /** Frame kinds from the hub to the site, in step order. */
+  readonly down: readonly CutFrameKind[];
 }
 
 /** A method made from its task settings (Flower's `FedAvgM(server_momentum=…)`). */

@@ -9,6 +9,7 @@ import { fedBnSettings } from './fedbn.ts';
 import { fedProxSettings } from './fedprox.ts';
 import { krumSettings } from './krum.ts';
 import { medianSettings } from './median.ts';
+import { splitFedSettings } from './splitfed.ts';
 import { trimmedMeanSettings } from './trimmed-mean.ts';
 
 export const strategySchema = z.discriminatedUnion('name', [
@@ -22,6 +23,8 @@ export const strategySchema = z.discriminatedUnion('name', [
   medianSettings,
   trimmedMeanSettings,
   krumSettings,
+  // Split learning: refused by the hub until its per-step transport is built (the record says why).
+  splitFedSettings,
 ]);
 export type Strategy = z.infer<typeof strategySchema>;
 export type StrategyName = Strategy['name'];

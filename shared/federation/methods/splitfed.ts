@@ -1,0 +1,84 @@
+// Split learning, U-shaped SplitFed (Thapa et al. 2022): the model is cut twice. Each site keeps the
+// bottom (its images → cut 1) and the head (cut 2 → loss, with its labels); the hub trains the trunk
+// between the cuts on every site's activations, step by step over a session. Every `localEpochs`
+// the sites' segments are averaged by the ordinary round machinery (FedAvg over the segments), so
+// secure aggregation and differential privacy apply to them as to any update, and the hub never
+// sees a site's segment in the clear. Label sharing (the head at the hub) is an explicit opt-in: the
+// hub then learns every label. The per-step transport is not built yet, so the hub refuses the
+// method at task creation (`unavailable`); the step itself is in main/site/train/split.
+import { z } from 'zod';
+import { CUT_FRAME_DTYPES } from '../split/index.ts';
+import { applyDelta } from '../weighted-delta-sum.ts';
+import type { MethodFactory } from './method.ts';
+import { everySiteByQuorum } from './participation.ts';
+import { allowed, refused } from './privacy-layers.ts';
+
+/** A stage name of the task's model after which it is cut (`block1`, `block3` for resnet-small). */
+const stageName = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[a-z][a-z0-9_-]*$/, 'A stage name is lowercase letters, digits, - and _ (e.g. block1).');
+
+export const splitFedSettings = z.object({
+  name: z.literal('splitfed'),
+  /** Where the model is cut; left out, the cut points named in the model's definition. */
+  cuts: z.object({ cut1: stageName, cut2: stageName }).optional(),
+  /** The dtype of activations and gradients at the cuts: float16 halves float32's bytes, int8 quarters them. */
+  frameDtype: z.enum(CUT_FRAME_DTYPES).default('float16'),
+  /**
+   * Label-sharing split learning: the head runs at the hub and each batch's labels go to it. Off by
+   * default; the approval text says what it gives away.
+   */
+  labelSharing: z.boolean().default(false),
+});
+
+/** What the hub learns when label sharing is on, in the approval text's words. */
+export const LABEL_SHARING_LEAK =
+  'Label sharing is on: the last layers run at the hub, so this site sends the label of every ' +
+  'training image to the hub with its activations.';
+
+export const splitFed: MethodFactory<'splitfed'> = (settings) => ({
+  name: 'splitfed',
+  rhythm: 'step',
+  combiner: 'hub',
+  participation: everySiteByQuorum,
+  // The round averages the site segments only (the trunk is the hub's and is not in the round's model).
+  combine: {
+    input: 'sum',
+    step: (global, sum) => ({ weights: applyDelta(global, sum.mean()), serverState: null }),
+  },
+  serverState: null,
+  site: {
+    contributes: 'activations',
+    describe: () =>
+      'split learning (SplitFed): this site runs the first and last layers of the model on its own images ' +
+      'and labels, the hub runs the middle layers; at each training step the hub receives the activations ' +
+      'after the first layers (computed from the images, so a hub could try to reconstruct images from ' +
+      'them) and the gradient at the last layers, and the sites\u2019 layers are averaged every ' +
+      'round' +
+      (settings.labelSharing ? `. ${LABEL_SHARING_LEAK}` : '; labels never leave this site'),
+  },
+  privacy: {
+    // The segments are averaged as FedAvg's updates are: a masked sum does.
+    secureAggregation: allowed,
+    // On the segments' updates; it does not cover the activations sent at each step.
+    differentialPrivacy: allowed,
+    homomorphic: refused(
+      'Split learning\u2019s trunk computes on the activations in the clear at every step, so encrypting ' +
+        'the round\u2019s sum would leave the larger exchange open; choose fedavg, fedprox, fedavgm or fedbn ' +
+        'for homomorphic aggregation.',
+    ),
+  },
+  steps: {
+    headAt: settings.labelSharing ? 'hub' : 'site',
+    cuts: settings.cuts ?? null,
+    frameDtype: settings.frameDtype,
+    up: settings.labelSharing ? ['cut1-activations', 'labels'] : ['cut1-activations', 'cut2-gradient'],
+    down: settings.labelSharing ? ['cut1-gradient'] : ['cut2-activations', 'cut1-gradient'],
+  },
+  unavailable:
+    'Split learning cannot run yet: its per-step session between the sites and the hub (the transport ' +
+    'over the hub\u2019s TLS connection) is not built. Choose fedavg, fedprox, fedavgm, fedadam or fedbn ' +
+    'for this task.',
+});

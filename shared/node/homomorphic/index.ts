@@ -1,0 +1,14 @@
+// Homomorphic aggregation (issue 20): CKKS summation with Microsoft SEAL (node-seal, WebAssembly) and
+// the task key's end-to-end distribution among the sites. Node only (node:crypto, and SEAL's loader);
+// docs/homomorphic-encryption.md says what it protects and what it does not.
+export { createTaskSecretKey, EncryptedSummation, SiteCipher, type TaskSecretKey } from './ckks-summation.ts';
+export { HomomorphicError, type HomomorphicErrorCode } from './homomorphic-error.ts';
+export {
+  ciphertextCount,
+  parametersFingerprint,
+  POLY_MODULUS_DEGREE,
+  SLOTS_PER_CIPHERTEXT,
+  summationErrorBound,
+  summationParameters,
+  type SummationParameters,
+} from './summation-parameters.ts';

@@ -154,13 +154,13 @@ test.describe('hub dashboard actions', () => {
       Rounds: '20',
       'Learning rate': '0.001',
       'Noise multiplier z': '1',
-      'Privacy budget ε': '8',
     });
+    await dashboard.field(/^Privacy budget ε/).fill('8');
     await dashboard.field(/^Labels/).fill('normal\neffusion');
-    await page.getByRole('checkbox', { name: /Differential privacy/ }).check();
+    await page.getByRole('radio', { name: /^Per site \(DP-FedAvg\)/ }).check();
     await page.getByRole('button', { name: 'Create task' }).click();
     // A budget that funds 2 of the 20 rounds is refused, beside ε, with the noise that would fund them all.
-    await expect(dashboard.field('Privacy budget ε')).toHaveAccessibleDescription(
+    await expect(dashboard.field(/^Privacy budget ε/)).toHaveAccessibleDescription(
       /funds only 2 of the task's 20 rounds with noise multiplier 1: raise the noise multiplier to 2\.854/,
     );
     await shot('hub-task-form-budget-warning.png');
@@ -170,6 +170,54 @@ test.describe('hub dashboard actions', () => {
     await expect(dashboard.notice).toContainText('Task "Effusion screening" created.');
     await expect(page.locator('main')).toContainText('2.854');
     await shot('hub-task-created.png');
+  });
+
+  test('a coordinator creates a per-patient task: σ calibrated by the hub and shown; a hopeless budget refused beside ε', async ({
+    page,
+  }) => {
+    const shot = (name: string) => page.screenshot({ path: test.info().outputPath(name), fullPage: true });
+    const dashboard = new HubDashboardPage(page);
+    await dashboard.signIn(acting.testHub.hub.url, COORDINATOR, COORDINATOR_PASSWORD);
+    await dashboard.nav('Tasks').click();
+    await page.getByRole('link', { name: 'New task' }).click();
+    const perPatient = page.getByRole('radio', {
+      name: /^Per patient \(DP-SGD at every site\): recommended/,
+    });
+    await expect(perPatient).toBeVisible();
+    await dashboard.fillTask({ Name: 'Consolidation (per patient)' });
+    await dashboard.field(/^Labels/).fill('normal\nconsolidation');
+    await perPatient.check();
+    await dashboard.field(/^Sampling rate q/).fill('0.2');
+    await expect(dashboard.field(/^Noise multiplier σ/)).toHaveValue('');
+
+    // A budget that not even the most noise funds: refused, the sentence beside ε.
+    await dashboard.field(/^Privacy budget ε/).fill('0.001');
+    await page.getByRole('button', { name: 'Create task' }).click();
+    await expect(dashboard.field(/^Privacy budget ε/)).toHaveAttribute('aria-invalid', 'true');
+    await expect(dashboard.field(/^Privacy budget ε/)).toHaveAccessibleDescription(
+      /^The privacy budget ε = 0\.001 \(δ = 0\.00001\) funds only \d+ of the task's 20 rounds, even with the most noise a task may have/,
+    );
+    await expect(perPatient).toBeChecked();
+    await shot('hub-task-form-patient-dp-refused.png');
+
+    // ε = 8 with σ left empty: the hub calibrates σ and says what a site needs before it creates the task.
+    await dashboard.field(/^Privacy budget ε/).fill('8');
+    await page.getByRole('button', { name: 'Create task' }).click();
+    const warnings = page.locator('#task-warnings');
+    await expect(warnings).toContainText('the hub calibrated σ = 1.557');
+    await expect(warnings).toContainText('a site needs at least 156 training patients');
+    await shot('hub-task-form-patient-dp-confirm.png');
+    await page.getByRole('checkbox', { name: 'Create the task anyway' }).check();
+    await page.getByRole('button', { name: 'Create task' }).click();
+    await expect(dashboard.heading).toHaveText('Task: Consolidation (per patient)');
+    await expect(dashboard.notice).toContainText(
+      'The hub calibrated the noise multiplier from the budget: σ = 1.557.',
+    );
+    const privacy = page.getByRole('region', { name: 'Privacy' });
+    await expect(privacy).toContainText(/Noise multiplier \(σ\)\s*1\.557/);
+    await expect(privacy).toContainText(/Training patients a site needs\s*at least 156/);
+    await expect(privacy).toContainText(/Privacy budget spent per patient\s*ε = 0\.00 of 8\.00/);
+    await shot('hub-task-patient-dp.png');
   });
 
   test('stops a task after its confirmation, and marks the best model version', async ({ page }) => {

@@ -90,7 +90,9 @@ export function unfundedRounds(task: TaskDefinition): string | null {
   if (!dp) return null;
   const allowed = privacySpentAfter(task, 0).roundsAllowed;
   if (!(allowed < task.rounds)) return null;
-  const budget = `ε = ${formatEpsilon(dp.budget.epsilon)} (δ = ${dp.budget.delta})`;
+  // The budget as given when it is below formatEpsilon's two decimals (ε = 0.001, not "0.00").
+  const epsilon = dp.budget.epsilon < 0.01 ? String(dp.budget.epsilon) : formatEpsilon(dp.budget.epsilon);
+  const budget = `ε = ${epsilon} (δ = ${dp.budget.delta})`;
   const funds = `The privacy budget ${budget} funds only ${allowed} of the task's ${task.rounds} rounds`;
   if (dp.unit === 'patient') {
     const steps = stepsPerRoundAt(task.localEpochs, dp.samplingRate);

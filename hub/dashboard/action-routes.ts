@@ -11,7 +11,8 @@ import { checkTaskDefinition } from '../task-checks.ts';
 import { createTask, definitionOf, findTask, stopTask } from '../tasks.ts';
 import { formOf, type DashboardAuth } from './dashboard-auth.ts';
 import { pageSender } from './page-sender.ts';
-import { definitionFromForm, FORM_DEFAULTS, problemsByField } from './task-form.ts';
+import { createdTaskNotice } from './task-created.ts';
+import { definitionFromForm, FORM_DEFAULTS, leavesNoiseToHub, problemsByField } from './task-form.ts';
 import { confirmContent } from './views/confirm-view.ts';
 import { DASHBOARD_PREFIX } from './views/layout.ts';
 import { taskFormContent } from './views/task-form-view.ts';
@@ -57,6 +58,7 @@ export function registerActionRoutes(scope: FastifyInstance, ctx: HubContext, au
   scope.post('/tasks/new', (request, reply) => {
     const form = formOf(request);
     const checked = checkTaskDefinition(definitionFromForm(form));
+    const calibrated = checked.ok && leavesNoiseToHub(form);
     const again = (problems: Map<string, string[]>, warnings: string[], status: number) =>
       send(
         request,
@@ -69,11 +71,14 @@ export function registerActionRoutes(scope: FastifyInstance, ctx: HubContext, au
             csrfToken: auth.sessionOf(request).csrfToken,
             problems,
             warnings,
+            calibratedNoise: calibrated
+              ? checked.definition.privacy.differentialPrivacy?.noiseMultiplier
+              : null,
           }),
         },
         status,
       );
-    if (!checked.ok) return again(problemsByField(checked.problems), [], 400);
+    if (!checked.ok) return again(problemsByField(checked.problems, form), [], 400);
     if (checked.warnings.length > 0 && form.confirmWarnings !== 'on') {
       return again(new Map(), checked.warnings, 409);
     }
@@ -82,7 +87,7 @@ export function registerActionRoutes(scope: FastifyInstance, ctx: HubContext, au
       request,
       reply,
       taskHref(task.id),
-      `Task "${task.name}" created. Sites see it the next time they connect and must approve it before they train.`,
+      createdTaskNotice(task.name, checked.definition, calibrated),
       { task: task.id, warnings: checked.warnings },
       'task created from the dashboard',
     );

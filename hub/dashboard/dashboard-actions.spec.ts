@@ -74,7 +74,7 @@ describe('dashboard actions', () => {
       name: 'Short budget',
       labels: 'normal, pneumonia',
       rounds: '20',
-      differentialPrivacy: 'on',
+      differentialPrivacy: 'site',
       noiseMultiplier: '1',
       epsilon: '8',
     };
@@ -97,6 +97,83 @@ describe('dashboard actions', () => {
       coordinator: COORDINATOR,
       task: task.id,
     });
+  });
+
+  it('creates a per-patient task with σ left empty: the hub calibrates σ, says it and the patients a site needs', async () => {
+    const fields = {
+      name: 'Per-patient pneumonia',
+      labels: 'normal, pneumonia',
+      rounds: '20',
+      differentialPrivacy: 'patient',
+      epsilon: '8',
+      samplingRate: '0.2',
+      patientClip: '1',
+      patientNoise: '',
+    };
+    // First the hub says what it calibrated and what a site needs, and asks for a confirmation.
+    const asked = await newTask(fields);
+    expect(asked.status).toBe(409);
+    expect(asked.text).toMatch(/the hub calibrated σ = 1\.557, the\s+least noise/);
+    expect(asked.text).toContain('a site needs at least 156 training patients');
+    expect(ctx().store.tasks.tasksByName('Per-patient pneumonia')).toEqual([]);
+    const created = await newTask({ ...fields, confirmWarnings: 'on' });
+    expect(created.status).toBe(303);
+    const task = ctx().store.tasks.tasksByName('Per-patient pneumonia')[0]!;
+    expect(JSON.parse(task.definition).privacy.differentialPrivacy).toEqual({
+      unit: 'patient',
+      l2NormClip: 1,
+      noiseMultiplier: 1.557,
+      samplingRate: 0.2,
+      budget: { epsilon: 8, delta: 0.00001 },
+    });
+    const page = (await client.get(created.headers.location as string)).text;
+    expect(page).toContain('The hub calibrated the noise multiplier from the budget: σ = 1.557.');
+    expect(page).toContain('<dt>Noise multiplier (σ)</dt><dd>1.557</dd>');
+    expect(page).toMatch(/<dt>Training patients a site needs<\/dt><dd>at least 156,/);
+    expect(page).toMatch(/Privacy budget spent per patient<\/dt><dd>\s*ε = 0\.00 of 8\.00/);
+    expect(page).toMatch(/in 5 steps a round, each on a random sample of a site&#39;s patients/);
+    expect(page).not.toContain('batch 16');
+  });
+
+  it('refuses a per-patient budget that not even the most noise funds, saying so beside ε', async () => {
+    const before = ctx().store.tasks.listTasks().length;
+    const refused = await newTask({
+      name: 'Hopeless budget',
+      labels: 'normal, pneumonia',
+      differentialPrivacy: 'patient',
+      epsilon: '0.001',
+      samplingRate: '0.2',
+      confirmWarnings: 'on',
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.text).toMatch(
+      /id="f-epsilon" name="epsilon" aria-invalid="true" aria-describedby="e-epsilon-0"/,
+    );
+    expect(refused.text).toMatch(
+      /id="e-epsilon-0">The privacy budget ε = 0\.001 \(δ = 0\.00001\) funds only \d+ of the task&#39;s 20 rounds, even with the most noise a task may have \(σ = 1000\)/,
+    );
+    // The choice and what was typed stay.
+    expect(refused.text).toMatch(/value="patient"\s+checked/);
+    expect(ctx().store.tasks.listTasks().length).toBe(before);
+  });
+
+  it('puts a per-patient σ problem beside σ, and a σ too small beside ε with the σ that funds every round', async () => {
+    const fields = {
+      name: 'Patient σ',
+      labels: 'normal, pneumonia',
+      differentialPrivacy: 'patient',
+      epsilon: '8',
+      samplingRate: '0.2',
+    };
+    const typo = await newTask({ ...fields, patientNoise: 'lots' });
+    expect(typo.status).toBe(400);
+    expect(typo.text).toContain('<p class="field-error" id="e-patientNoise-0">Enter a number.</p>');
+    expect(typo.text).not.toContain('id="e-noiseMultiplier-0"');
+    const small = await newTask({ ...fields, patientNoise: '0.5' });
+    expect(small.status).toBe(400);
+    expect(small.text).toMatch(
+      /id="e-epsilon-0">The privacy budget ε = 8\.00 \(δ = 0\.00001\) funds only \d+ of the task&#39;s 20 rounds with noise multiplier σ = 0\.5 over 5 steps per round: raise σ to 1\.557 \(that funds every round\)/,
+    );
   });
 
   it('creates a valid task with what the form said', async () => {

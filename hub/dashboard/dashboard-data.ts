@@ -2,11 +2,11 @@
 // its sites, enrollment tokens, tasks, and one task's rounds, metrics, participation, privacy and models.
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { formatEpsilon, privacySpentAfter, type TaskDefinition } from '../../shared/federation/index.ts';
+import type { TaskDefinition } from '../../shared/federation/index.ts';
 import type { HubContext } from '../hub-context.ts';
 import { bestModelVersion, modelMeta } from '../model-registry.ts';
 import { ACTIVITY_WORDS, freshState, sitePresence, type SitePresence } from '../site-heartbeat.ts';
-import { privacyBudgetWarning } from '../task-checks.ts';
+import { privacySummary, type PrivacySummary } from './privacy-summary.ts';
 import { siteStandings, type SiteStanding } from './site-standings.ts';
 import { neededUpdates } from '../rounds.ts';
 import type { RoundRow, SiteRow, TaskRow } from '../store/index.ts';
@@ -96,13 +96,7 @@ export interface ModelSummary {
   best: boolean;
 }
 
-export interface PrivacySummary {
-  secureAggregation: string;
-  differentialPrivacy: { label: string; value: string }[] | null;
-  budget: { spent: string; total: string; delta: string; roundsAllowed: number; rounds: number } | null;
-  /** The budget ends the task before its last round (said at creation too). */
-  warning: string | null;
-}
+export type { PrivacySummary } from './privacy-summary.ts';
 
 export interface Participation {
   sites: { id: string; name: string }[];
@@ -271,42 +265,5 @@ function participation(
             ?.examples ?? null,
       ),
     ),
-  };
-}
-
-export function privacySummary(definition: TaskDefinition, publishedRounds: number): PrivacySummary {
-  const privacy = definition.privacy as { secureAggregation: unknown; differentialPrivacy: unknown };
-  const dp = definition.privacy.differentialPrivacy;
-  // Read loosely: the settings are `false`, `true`, or an object with `enabled` (secure-aggregation-settings.ts).
-  const masked = privacy.secureAggregation;
-  const secureAggregation =
-    masked === true ||
-    (typeof masked === 'object' && masked !== null && (masked as { enabled?: unknown }).enabled !== false)
-      ? "on: the hub learns only the sum of the sites' updates"
-      : 'off: updates are encrypted to the hub, not masked';
-  if (!dp) return { secureAggregation, differentialPrivacy: null, budget: null, warning: null };
-  const spent = privacySpentAfter(definition, publishedRounds);
-  return {
-    secureAggregation,
-    differentialPrivacy:
-      dp.unit === 'patient'
-        ? [
-            { label: 'Protected unit', value: 'each patient (DP-SGD at every site)' },
-            { label: "Clipping norm of a patient's gradient (C)", value: String(dp.l2NormClip) },
-            { label: 'Noise multiplier (σ)', value: String(dp.noiseMultiplier) },
-            { label: 'Sampling rate per step (q)', value: String(dp.samplingRate) },
-          ]
-        : [
-            { label: 'Clipping norm (C)', value: String(dp.clipNorm) },
-            { label: 'Noise multiplier (z)', value: String(dp.noiseMultiplier) },
-          ],
-    budget: {
-      spent: formatEpsilon(spent.epsilon),
-      total: formatEpsilon(dp.budget.epsilon),
-      delta: String(dp.budget.delta),
-      roundsAllowed: spent.roundsAllowed,
-      rounds: spent.rounds,
-    },
-    warning: privacyBudgetWarning(definition),
   };
 }

@@ -1,6 +1,9 @@
 // The dashboard's "new task" form: its fields, how they become a task definition (the same JSON a
 // task.json holds), and where each problem of checkTaskDefinition (task-checks.ts, which
 // `radfed hub task create` uses too) is shown: beside the field its path belongs to.
+// Differential privacy is one of three choices: none, per patient (DP-SGD at every site, recommended
+// for the federations RadFed is built for) or per site (DP-FedAvg, for about 60 sites and more);
+// docs/differential-privacy.md says why.
 import type { StrategyName, TaskDefinitionInput } from '../../shared/federation/index.ts';
 import type { TaskProblem } from '../task-checks.ts';
 import type { FormBody } from './dashboard-auth.ts';
@@ -23,8 +26,27 @@ export const STRATEGY_CHOICES = Object.entries(STRATEGY_LABELS).map(([value, lab
 
 export const MODEL_CHOICES = ['reference-cnn', 'resnet-small'] as const;
 
+/** The form's differential-privacy choices, recommended first. */
+export const DP_CHOICES = [
+  {
+    value: 'patient',
+    label: 'Per patient (DP-SGD at every site): recommended for a few hospitals to a few dozen',
+  },
+  { value: 'site', label: 'Per site (DP-FedAvg): only for federations of about 60 sites or more' },
+  { value: 'off', label: 'None: the updates carry no noise' },
+] as const;
+export type DpChoice = (typeof DP_CHOICES)[number]['value'];
+
+/** The mode the form asks for ('on', the form's earlier checkbox, meant DP-FedAvg). */
+export function dpChoiceOf(form: FormBody): DpChoice {
+  const chosen = form.differentialPrivacy;
+  if (chosen === 'patient') return 'patient';
+  if (chosen === 'site' || chosen === 'on') return 'site';
+  return 'off';
+}
+
 /** Form field → the definition path it sets (the longest matching path wins for a problem). */
-export const FIELD_PATHS: Record<string, string> = {
+const FIELD_PATHS: Record<string, string> = {
   name: 'name',
   description: 'description',
   model: 'model',
@@ -43,10 +65,21 @@ export const FIELD_PATHS: Record<string, string> = {
   sites: 'sites',
   secureAggregation: 'privacy.secureAggregation',
   differentialPrivacy: 'privacy.differentialPrivacy',
-  noiseMultiplier: 'privacy.differentialPrivacy.noiseMultiplier',
-  clipNorm: 'privacy.differentialPrivacy.clipNorm',
   epsilon: 'privacy.differentialPrivacy.budget.epsilon',
   delta: 'privacy.differentialPrivacy.budget.delta',
+};
+/** The noise multiplier has one path in both modes, and a field of its own in each. */
+const MODE_FIELD_PATHS: Record<DpChoice, Record<string, string>> = {
+  patient: {
+    samplingRate: 'privacy.differentialPrivacy.samplingRate',
+    patientClip: 'privacy.differentialPrivacy.l2NormClip',
+    patientNoise: 'privacy.differentialPrivacy.noiseMultiplier',
+  },
+  site: {
+    noiseMultiplier: 'privacy.differentialPrivacy.noiseMultiplier',
+    clipNorm: 'privacy.differentialPrivacy.clipNorm',
+  },
+  off: {},
 };
 
 /** What the form starts with: a small FedAvg task with secure aggregation and no differential privacy. */
@@ -62,6 +95,11 @@ export const FORM_DEFAULTS: FormBody = {
   quorum: '2',
   roundDeadlineSeconds: '3600',
   secureAggregation: 'on',
+  differentialPrivacy: 'off',
+  samplingRate: '0.2',
+  patientClip: '1',
+  // σ left empty: the hub calibrates it from the budget (hub/privacy-checks.ts).
+  patientNoise: '',
   clipNorm: '1',
   noiseMultiplier: '4',
   epsilon: '8',
@@ -90,7 +128,7 @@ export function definitionFromForm(form: FormBody): TaskDefinitionInput {
   const strategy = text(form, 'strategy');
   const sites = list(form, 'sites');
   const description = text(form, 'description');
-  const dp = form.differentialPrivacy === 'on';
+  const mode = dpChoiceOf(form);
   const input = {
     name: text(form, 'name'),
     ...(description ? { description } : {}),
@@ -108,13 +146,7 @@ export function definitionFromForm(form: FormBody): TaskDefinitionInput {
     ...(text(form, 'maxUpdateNorm') ? { maxUpdateNorm: numeric(form, 'maxUpdateNorm') } : {}),
     privacy: {
       secureAggregation: form.secureAggregation === 'on',
-      differentialPrivacy: dp
-        ? {
-            clipNorm: numeric(form, 'clipNorm'),
-            noiseMultiplier: numeric(form, 'noiseMultiplier'),
-            budget: { epsilon: numeric(form, 'epsilon'), delta: numeric(form, 'delta') },
-          }
-        : null,
+      differentialPrivacy: differentialPrivacyFromForm(form, mode),
     },
     ...(sites.length > 0 ? { sites } : {}),
   };
@@ -122,13 +154,38 @@ export function definitionFromForm(form: FormBody): TaskDefinitionInput {
   return input as unknown as TaskDefinitionInput;
 }
 
-/** Each problem under the form field it belongs to; '' holds those no field owns. */
-export function problemsByField(problems: readonly TaskProblem[]): Map<string, string[]> {
+function differentialPrivacyFromForm(form: FormBody, mode: DpChoice): Record<string, unknown> | null {
+  const budget = { epsilon: numeric(form, 'epsilon'), delta: numeric(form, 'delta') };
+  if (mode === 'patient') {
+    const sigma = numeric(form, 'patientNoise');
+    return {
+      unit: 'patient',
+      l2NormClip: numeric(form, 'patientClip'),
+      samplingRate: numeric(form, 'samplingRate'),
+      // Left empty, σ is absent and the hub calibrates it (checkTaskDefinition).
+      ...(sigma !== undefined ? { noiseMultiplier: sigma } : {}),
+      budget,
+    };
+  }
+  if (mode === 'site') {
+    return { clipNorm: numeric(form, 'clipNorm'), noiseMultiplier: numeric(form, 'noiseMultiplier'), budget };
+  }
+  return null;
+}
+
+/** Whether the form left a per-patient task's σ to the hub's calibration. */
+export function leavesNoiseToHub(form: FormBody): boolean {
+  return dpChoiceOf(form) === 'patient' && numeric(form, 'patientNoise') === undefined;
+}
+
+/** Each problem under the form field it belongs to (in the mode the form chose); '' holds those no field owns. */
+export function problemsByField(problems: readonly TaskProblem[], form: FormBody): Map<string, string[]> {
   const byField = new Map<string, string[]>();
+  const paths = { ...FIELD_PATHS, ...MODE_FIELD_PATHS[dpChoiceOf(form)] };
   for (const problem of problems) {
     let owner = '';
     let longest = -1;
-    for (const [field, path] of Object.entries(FIELD_PATHS)) {
+    for (const [field, path] of Object.entries(paths)) {
       const owns = problem.path === path || problem.path.startsWith(`${path}.`);
       if (owns && path.length > longest) {
         owner = field;

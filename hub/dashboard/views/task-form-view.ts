@@ -1,9 +1,10 @@
 // The "new task" form. Each field shows its problems beside it (aria-describedby, aria-invalid), a
-// summary at the top lists them, and a privacy-budget warning asks for a confirmation before the
-// task is made. Works without script.
+// summary at the top lists them, and a warning (per-patient privacy: the training patients a site
+// needs) asks for a confirmation before the task is made. Works without script: every privacy
+// mode's fields are shown, grouped under the mode they belong to.
 import { html, type SafeHtml } from '../html.ts';
 import type { FormBody } from '../dashboard-auth.ts';
-import { MODEL_CHOICES, STRATEGY_CHOICES } from '../task-form.ts';
+import { DP_CHOICES, dpChoiceOf, MODEL_CHOICES, STRATEGY_CHOICES } from '../task-form.ts';
 import { DASHBOARD_PREFIX } from './layout.ts';
 
 export interface TaskFormView {
@@ -11,8 +12,10 @@ export interface TaskFormView {
   csrfToken: string;
   /** Problems by form field; '' for those no field owns. */
   problems: Map<string, string[]>;
-  /** Warnings the coordinator must confirm (the privacy budget ends the task early). */
+  /** Warnings the coordinator must confirm (per-patient privacy: the training patients a site needs). */
   warnings: string[];
+  /** The σ the hub calibrated for a per-patient task whose σ was left empty, shown with the warnings. */
+  calibratedNoise?: number | null;
 }
 
 export function taskFormContent(view: TaskFormView): SafeHtml {
@@ -37,6 +40,14 @@ export function taskFormContent(view: TaskFormView): SafeHtml {
   const warnings =
     view.warnings.length > 0
       ? html`<div class="notice warn" role="alert" id="task-warnings">
+          ${
+            view.calibratedNoise
+              ? html`<p>
+                  The noise multiplier σ was left empty: the hub calibrated σ = ${view.calibratedNoise}, the
+                  least noise whose ε after every round stays within the budget. It is stored in the task.
+                </p>`
+              : ''
+          }
           ${view.warnings.map((warning) => html`<p>${warning}</p>`)}
           <label class="check"
             ><input type="checkbox" name="confirmWarnings" value="on" /> Create the task anyway</label
@@ -79,6 +90,29 @@ export function taskFormContent(view: TaskFormView): SafeHtml {
       >
       ${problems.map((message, i) => html`<p class="field-error" id="e-${name}-${i}">${message}</p>`)}
     </div>`;
+  };
+  const dpChoices = (): SafeHtml => {
+    const problems = view.problems.get('differentialPrivacy') ?? [];
+    const chosen = dpChoiceOf(view.values);
+    return html`<fieldset
+      class="choices${problems.length > 0 ? ' invalid' : ''}"
+      ${problems.length > 0 ? html`aria-describedby="${problems.map((_, i) => `e-differentialPrivacy-${i}`).join(' ')}"` : ''}
+    >
+      <legend>Differential privacy</legend>
+      ${DP_CHOICES.map(
+        (choice) =>
+          html`<label class="check"
+            ><input
+              type="radio"
+              name="differentialPrivacy"
+              value="${choice.value}"
+              ${choice.value === chosen ? html` checked` : ''}
+            />
+            ${choice.label}</label
+          >`,
+      )}
+      ${problems.map((message, i) => html`<p class="field-error" id="e-differentialPrivacy-${i}">${message}</p>`)}
+    </fieldset>`;
   };
   return html`<h1>New task</h1>
     <p class="lead">
@@ -128,10 +162,20 @@ export function taskFormContent(view: TaskFormView): SafeHtml {
       <fieldset>
         <legend>Privacy</legend>
         ${checkbox('secureAggregation', 'Secure aggregation (the hub sees only the sum of the updates)')}
-        ${checkbox('differentialPrivacy', 'Differential privacy (DP-FedAvg, with the budget below)')}
-        ${field('clipNorm', 'Clipping norm C', number('clipNorm'))}
-        ${field('noiseMultiplier', 'Noise multiplier z', number('noiseMultiplier'))}
-        ${field('epsilon', 'Privacy budget ε', number('epsilon'))} ${field('delta', 'δ', number('delta'))}
+        ${dpChoices()}
+        ${field('epsilon', 'Privacy budget ε', number('epsilon'), 'Per patient, or per site with DP-FedAvg; 1 to 10 is usual for useful medical models.')}
+        ${field('delta', 'δ', number('delta'), 'The chance the guarantee fails outright; below 1 / the training patients of the largest site.')}
+        <fieldset>
+          <legend>Per patient</legend>
+          ${field('samplingRate', 'Sampling rate q', number('samplingRate'), 'Each patient\u2019s chance to be in a training step; the expected batch is q × the site\u2019s training patients.')}
+          ${field('patientClip', 'Clipping norm of a patient\u2019s gradient C', number('patientClip'))}
+          ${field('patientNoise', 'Noise multiplier σ', number('patientNoise'), 'Leave empty: the hub calibrates it from ε, δ, the rounds, the local epochs and q.')}
+        </fieldset>
+        <fieldset>
+          <legend>Per site (DP-FedAvg)</legend>
+          ${field('clipNorm', 'Clipping norm of a site\u2019s update C', number('clipNorm'))}
+          ${field('noiseMultiplier', 'Noise multiplier z', number('noiseMultiplier'))}
+        </fieldset>
       </fieldset>
       <div><button type="submit">Create task</button> <a href="${DASHBOARD_PREFIX}/tasks">Cancel</a></div>
     </form>`;

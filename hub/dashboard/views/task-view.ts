@@ -1,6 +1,11 @@
 // One task: what it is, its rounds, charts of the global metrics and of each site's participation
 // (each with a table that says the same in text), its privacy settings and budget, and its models.
 import type { ModelSummary, PrivacySummary, RoundSummary, TaskDetail } from '../dashboard-data.ts';
+import {
+  patientDpStepsPerRound,
+  patientLevelDp,
+  type TaskDefinition,
+} from '../../../shared/federation/index.ts';
 import type { SiteStanding } from '../site-standings.ts';
 import { html, jsonScriptContent, type SafeHtml } from '../html.ts';
 import { badge, bytes, metric, when } from './format.ts';
@@ -71,7 +76,7 @@ export function taskContent(detail: TaskDetail, now: number, notice?: string): S
         <dd>${summary.roundsPublished} of ${summary.roundsPlanned} published</dd>
         <dt>Local training</dt>
         <dd>
-          ${definition.localEpochs} epoch(s), batch ${definition.batchSize}, ${definition.optimizer.name} at
+          ${definition.localEpochs} epoch(s), ${localBatch(definition)}, ${definition.optimizer.name} at
           ${definition.optimizer.learningRate}${
             definition.optimizer.schedule === 'cosine' ? ', cosine decay over the rounds' : ''
           }
@@ -118,6 +123,14 @@ export function taskContent(detail: TaskDetail, now: number, notice?: string): S
     ${modelsTable(summary.id, detail.models, now)}`;
 }
 
+/** The batch a site trains on: the task's batch size, or per patient a random sample of its patients. */
+function localBatch(definition: TaskDefinition): string {
+  const dp = patientLevelDp(definition.privacy.differentialPrivacy);
+  return dp
+    ? `in ${patientDpStepsPerRound(definition)} steps a round, each on a random sample of a site's patients (each in with probability ${dp.samplingRate})`
+    : `batch ${definition.batchSize}`;
+}
+
 function roundsTable(rounds: RoundSummary[], now: number): SafeHtml {
   if (rounds.length === 0) return html`<p>No round has opened yet.</p>`;
   const rows = [...rounds].reverse().map(
@@ -155,6 +168,9 @@ function roundsTable(rounds: RoundSummary[], now: number): SafeHtml {
 
 function participationTable(detail: TaskDetail): SafeHtml {
   const { sites, rounds, examples } = detail.participation;
+  // With differential privacy a site sends the weight 1, not its image count (which would say who is in
+  // its cohort without noise): the hub knows only that the update came.
+  const weighed = detail.definition.privacy.differentialPrivacy === null;
   if (sites.length === 0) return html`<p>No site has joined this task yet.</p>`;
   const head = sites.map((site) => html`<th scope="col" class="num">${site.name}</th>`);
   const rows = rounds.map(
@@ -164,14 +180,18 @@ function participationTable(detail: TaskDetail): SafeHtml {
         ${sites.map((_, s) => {
           const value = examples[r]?.[s] ?? null;
           return html`<td class="num">
-            ${value === null ? html`<span class="state-muted">none</span>` : `${value} examples`}
+            ${value === null ? html`<span class="state-muted">none</span>` : weighed ? `${value} examples` : 'sent'}
           </td>`;
         })}
       </tr>`,
   );
   return html`<table aria-label="Participation">
     <caption>
-      Accepted updates per round, with the training examples each carried
+      ${
+        weighed
+          ? 'Accepted updates per round, with the training examples each carried'
+          : 'Accepted updates per round (with differential privacy every update carries the same weight, so sites send no image count)'
+      }
     </caption>
     <thead>
       <tr>
@@ -195,12 +215,19 @@ function privacyPanel(privacy: PrivacySummary): SafeHtml {
     : html`<dt>Differential privacy</dt>
         <dd>not set</dd>`;
   const budget = privacy.budget
-    ? html`<dt>Privacy budget spent</dt>
+    ? html`<dt>Privacy budget spent per ${privacy.budget.unit}</dt>
         <dd>
           ε = ${privacy.budget.spent} of ${privacy.budget.total} (δ = ${privacy.budget.delta}) after
           ${privacy.budget.rounds} round(s); the budget allows
           ${Number.isFinite(privacy.budget.roundsAllowed) ? privacy.budget.roundsAllowed : 'unlimited'}
-          round(s)
+          round(s)${
+            privacy.budget.unit === 'patient'
+              ? html`<br /><span class="hint"
+                    >Counted for every patient over every published round (the most any one patient can have
+                    spent).</span
+                  >`
+              : ''
+          }
         </dd>`
     : html`<dt>Privacy budget</dt>
         <dd>not set</dd>`;

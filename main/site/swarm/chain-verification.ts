@@ -2,13 +2,16 @@
 // the state the entries before it built (its height, the hash it follows, the swarm it names, every
 // signature, a quorum of the members at that height, and the transition itself), and the first
 // failure is refused with the height it is at. Sizes are bounded before anything is hashed.
+import type { z } from 'zod';
 import { canonicalJson } from '../../../shared/federation/index.ts';
 import {
   entryHash,
   entrySignatureValid,
   GENESIS_PREVIOUS,
   MAX_ENTRY_BYTES,
+  ledgerEntrySchema,
   signedEntrySchema,
+  type LedgerEntry,
   type SignedEntry,
 } from './ledger-entry.ts';
 import { applyEntry, findMember, quorumSize, type MembershipState } from './membership.ts';
@@ -25,6 +28,62 @@ export interface VerifiedEntry {
   readonly state: MembershipState;
 }
 
+type Fail = (code: ConstructorParameters<typeof LedgerVerificationError>[0], problem: string) => never;
+
+function failAt(height: number): Fail {
+  return (code, problem) => {
+    throw new LedgerVerificationError(code, height, problem);
+  };
+}
+
+/** Parses `candidate` with `schema` after bounding its canonical size. */
+function parseBounded<T>(candidate: unknown, schema: z.ZodType<T>, fail: Fail): T {
+  let size: number;
+  try {
+    size = Buffer.byteLength(canonicalJson(candidate));
+  } catch {
+    return fail('bad-entry', 'the entry is not JSON data.');
+  }
+  if (size > MAX_ENTRY_BYTES) fail('too-large', `the entry is ${size} bytes (at most ${MAX_ENTRY_BYTES}).`);
+  const parsed = schema.safeParse(candidate);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return fail(
+      'bad-entry',
+      `the entry is malformed (${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}).`,
+    );
+  }
+  return parsed.data;
+}
+
+/** Height, predecessor and swarm: where an entry stands, checked before anything is signed or applied. */
+function checkPlacement(state: MembershipState | null, entry: LedgerEntry, fail: Fail): void {
+  if (entry.height !== (state?.nextHeight ?? 0))
+    fail('wrong-height', `the entry says height ${entry.height}.`);
+  if (entry.previous !== (state?.tipHash ?? GENESIS_PREVIOUS))
+    fail(
+      'wrong-previous',
+      'it does not follow the hash of the entry before it (a changed or replayed entry).',
+    );
+  if (state === null && entry.swarm !== undefined) fail('wrong-swarm', 'a genesis entry names no swarm.');
+  if (state !== null && entry.swarm !== state.swarmId) fail('wrong-swarm', 'it belongs to another swarm.');
+}
+
+/**
+ * A member's review of an unsigned entry (from the wire) before it countersigns: every check of
+ * `verifySignedEntry` except the signatures. Returns the entry, its hash and the state after it.
+ */
+export function reviewEntry(
+  state: MembershipState | null,
+  candidate: unknown,
+): { entry: LedgerEntry; hash: string; state: MembershipState } {
+  const fail = failAt(state?.nextHeight ?? 0);
+  const entry = parseBounded(candidate, ledgerEntrySchema, fail);
+  checkPlacement(state, entry, fail);
+  const hash = entryHash(entry);
+  return { entry, hash, state: applyEntry(state, entry, hash) };
+}
+
 /**
  * Checks one entry (from the wire: unknown shape) against `state` (null before the genesis entry),
  * signatures and quorum included, and returns the state after it.
@@ -34,35 +93,10 @@ export function verifySignedEntry(
   candidate: unknown,
   expectedHeight: number,
 ): VerifiedEntry {
-  const fail = (code: ConstructorParameters<typeof LedgerVerificationError>[0], problem: string): never => {
-    throw new LedgerVerificationError(code, expectedHeight, problem);
-  };
-  let size: number;
-  try {
-    size = Buffer.byteLength(canonicalJson(candidate));
-  } catch {
-    return fail('bad-entry', 'the entry is not JSON data.');
-  }
-  if (size > MAX_ENTRY_BYTES) fail('too-large', `the entry is ${size} bytes (at most ${MAX_ENTRY_BYTES}).`);
-  const parsed = signedEntrySchema.safeParse(candidate);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return fail(
-      'bad-entry',
-      `the entry is malformed (${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}).`,
-    );
-  }
-  const signed = parsed.data;
+  const fail = failAt(expectedHeight);
+  const signed = parseBounded(candidate, signedEntrySchema, fail);
   const { entry } = signed;
-  if (entry.height !== expectedHeight) fail('wrong-height', `the entry says height ${entry.height}.`);
-  const expectedPrevious = state?.tipHash ?? GENESIS_PREVIOUS;
-  if (entry.previous !== expectedPrevious)
-    fail(
-      'wrong-previous',
-      'it does not follow the hash of the entry before it (a changed or replayed entry).',
-    );
-  if (state === null && entry.swarm !== undefined) fail('wrong-swarm', 'a genesis entry names no swarm.');
-  if (state !== null && entry.swarm !== state.swarmId) fail('wrong-swarm', 'it belongs to another swarm.');
+  checkPlacement(state, entry, fail);
   const hash = entryHash(entry);
   // Before the genesis entry the only signer that counts is the founder it names.
   const signers =

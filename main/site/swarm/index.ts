@@ -35,6 +35,7 @@ export {
   MAX_ENTRIES_PER_PAGE,
   MAX_PAGE_BYTES,
   parseLedgerPage,
+  reviewEntry,
   verifyChain,
   verifySignedEntry,
   type ChainExpectations,

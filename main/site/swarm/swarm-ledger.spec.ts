@@ -198,12 +198,26 @@ describe("a hospital's copy of the swarm ledger", () => {
     const [leeds, lyon] = threeHospitals();
     const replay = leeds!.ledger.entries(1, 1)[0]!.entry;
     expect(() => leeds!.ledger.countersign(replay, asSigner(leeds!))).toThrow(
-      expect.objectContaining({ code: 'conflict' }),
+      expect.objectContaining({ code: 'wrong-height', height: 3 }),
     );
     const outsider = hospital('Outsider');
     expect(() => lyon!.ledger.countersign(leaveEntry(lyon!), asSigner(outsider))).toThrow(
       expect.objectContaining({ code: 'unknown-member' }),
     );
+  });
+
+  it('refuses to countersign an entry on another tip or another swarm, so its signing record keeps the height free', () => {
+    const [leeds, lyon] = threeHospitals();
+    const honest = leaveEntry(lyon!);
+    // A proposer hands out entries that can never commit, to use up the members' signatures at height 3.
+    const offTip = { ...honest, previous: 'ab'.repeat(32) };
+    const otherSwarm = { ...honest, swarm: 'cd'.repeat(32) };
+    const malformed = { ...honest, proposedAt: 'yesterday' } as LedgerEntry;
+    for (const entry of [offTip, otherSwarm, malformed])
+      expect(() => leeds!.ledger.countersign(entry, asSigner(leeds!))).toThrow(LedgerVerificationError);
+    expect(() => leeds!.ledger.countersign(offTip, asSigner(leeds!))).toThrow(/does not follow the hash/);
+    commit(honest, [lyon!, leeds!], [leeds!]);
+    expect(leeds!.ledger.state?.members).toHaveLength(2);
   });
 
   it('an invitation admits once, and not after it expires', () => {

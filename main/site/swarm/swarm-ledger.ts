@@ -7,6 +7,7 @@ import type { KeyObject } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import {
   MAX_ENTRIES_PER_PAGE,
+  reviewEntry,
   verifyChain,
   verifySignedEntry,
   type VerifiedEntry,
@@ -20,7 +21,7 @@ import {
   type LedgerEntry,
   type SignedEntry,
 } from './ledger-entry.ts';
-import { applyEntry, findMember, type MembershipState } from './membership.ts';
+import { findMember, type MembershipState } from './membership.ts';
 import { openSwarmDatabase } from './swarm-database.ts';
 import { SwarmError } from './swarm-error.ts';
 
@@ -100,21 +101,18 @@ export class SwarmLedger {
   }
 
   /**
-   * Signs `entry` as `member`, after checking that it may follow this ledger's tip. The signing record
+   * Signs `candidate` (from the wire) as `member`, after every check an entry must pass but the
+   * signatures (`reviewEntry`: it must follow this ledger's tip, in this swarm). The signing record
    * returns the same signature for the same entry again, and refuses a different entry at a height
    * this member already signed (SwarmError 'already-signed').
    */
-  countersign(entry: LedgerEntry, member: { id: string; privateKey: KeyObject }): EntrySignature {
+  countersign(candidate: unknown, member: { id: string; privateKey: KeyObject }): EntrySignature {
     return this.db
       .transaction((): EntrySignature => {
         const state = this.state;
-        const hash = entryHash(entry);
-        if (entry.height !== (state?.nextHeight ?? 0))
-          throw new SwarmError(
-            'conflict',
-            `This member's ledger is at height ${state?.nextHeight ?? 0}, not ${entry.height}: fetch the missing entries before signing.`,
-          );
-        applyEntry(state, entry, hash);
+        // Every check but the signatures, so a proposer cannot use up this member's height with an
+        // entry that could never commit (another tip, another swarm, a malformed or invalid entry).
+        const { entry, hash } = reviewEntry(state, candidate);
         if (state !== null && findMember(state, member.id) === undefined)
           throw new SwarmError(
             'unknown-member',

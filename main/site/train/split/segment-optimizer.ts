@@ -15,7 +15,10 @@ export function sgdOptimizer(learningRate: number): SegmentOptimizer {
     apply(gradients, parameters) {
       for (const p of parameters) {
         const gradient = gradients.get(p.name);
-        if (gradient) p.variable.assign(tf.tidy(() => tf.sub(p.variable, tf.mul(gradient, learningRate))));
+        if (!gradient) continue;
+        const updated = tf.tidy(() => tf.sub(p.variable, tf.mul(gradient, learningRate)));
+        p.variable.assign(updated);
+        updated.dispose(); // assign shares the data; the tensor object would count as a leak
       }
       for (const gradient of gradients.values()) gradient.dispose();
     },

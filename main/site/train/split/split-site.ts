@@ -101,7 +101,7 @@ export class SplitSite {
     }
     if (open.headAnswer) return open.headAnswer;
     const atCut2 = cutTensor(received);
-    const oneHot = tf.oneHot(tf.tensor1d(labels, 'int32'), this.model.config.numClasses);
+    const oneHot = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), this.model.config.numClasses));
     const { value, input, weights } = segmentGradients(
       this.head,
       atCut2,

@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend, tf } from '../backend/index.ts';
 import { createModel, type ImageModel } from '../models/index.ts';
-import { HubTrunk, sgdOptimizer, SplitSite, SplitStepError } from './index.ts';
+import { adamOptimizer, HubTrunk, sgdOptimizer, SplitSite, SplitStepError } from './index.ts';
 
 beforeAll(async () => {
   await selectBackend({ choice: 'wasm' });
@@ -146,6 +146,26 @@ describe('a split step', () => {
     expect(await site.backwardBottom(trunk.frame)).toBeNull();
     expect(unchanged(siteModel, siteWeights)).toBe(true);
     [siteModel, hubModel].forEach((m) => m.dispose());
+  });
+
+  it('leaves no tensor behind: a step in the steady state ends with as many tensors as it began', async () => {
+    const x = images();
+    for (const optimizer of [sgdOptimizer, adamOptimizer]) {
+      const siteModel = createModel('resnet-small', CONFIG);
+      const hubModel = createModel('resnet-small', CONFIG);
+      const optimizers = { bottom: optimizer(RATE), head: optimizer(RATE) };
+      const site = new SplitSite(siteModel, { session: SESSION, optimizers });
+      const hub = new HubTrunk(hubModel, { optimizer: optimizer(RATE) });
+      await oneSplitStep(site, hub, x); // the first step may create lasting state (Adam's moments)
+      const before = tf.memory().numTensors;
+      for (let step = 1; step <= 2; step++) {
+        const up1 = await site.forwardBottom(step, step, x);
+        const head = await site.headStep(await hub.forwardTrunk(up1), LABELS);
+        await site.backwardBottom((await hub.backwardTrunk(head.frame)).frame);
+      }
+      expect(tf.memory().numTensors).toBe(before);
+      [siteModel, hubModel].forEach((m) => m.dispose());
+    }
   });
 
   it('refuses frames out of turn, of another session, or for a trunk busy with another site', async () => {

@@ -56,6 +56,11 @@ function parseBounded<T>(candidate: unknown, schema: z.ZodType<T>, fail: Fail): 
   return parsed.data;
 }
 
+/** A signed entry from the wire, size-bounded and parsed, signatures not yet checked. */
+export function parseSignedEntry(candidate: unknown, height: number): SignedEntry {
+  return parseBounded(candidate, signedEntrySchema, failAt(height));
+}
+
 /** Height, predecessor and swarm: where an entry stands, checked before anything is signed or applied. */
 function checkPlacement(state: MembershipState | null, entry: LedgerEntry, fail: Fail): void {
   if (entry.height !== (state?.nextHeight ?? 0))

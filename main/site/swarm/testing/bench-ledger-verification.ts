@@ -61,6 +61,9 @@ const appendStarted = performance.now();
 ledger.append(parsed.slice(0, 1000));
 ledger.append(parsed.slice(1000));
 const appendMs = performance.now() - appendStarted;
+const againStarted = performance.now();
+ledger.append(parsed.slice(0, 1000));
+const againMs = performance.now() - againStarted;
 ledger.close();
 const openStarted = performance.now();
 SwarmLedger.open(path).close();
@@ -74,5 +77,6 @@ console.log(
 );
 console.log(`verifyChain, first 1000 entries: ${verifyMs.toFixed(0)} ms`);
 console.log(`SwarmLedger.append, all entries (verify + store): ${appendMs.toFixed(0)} ms`);
+console.log(`SwarmLedger.append, the first 1000 again (already held): ${againMs.toFixed(0)} ms`);
 console.log(`SwarmLedger.open (re-verifies the stored chain): ${openMs.toFixed(0)} ms`);
 console.log(`swarm.db on disk: ${(fileBytes / 1024).toFixed(0)} KiB`);

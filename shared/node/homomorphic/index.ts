@@ -12,3 +12,11 @@ export {
   summationParameters,
   type SummationParameters,
 } from './summation-parameters.ts';
+export {
+  type KeyRecipient,
+  openTaskKey,
+  parseTaskKeyMessage,
+  sealTaskKey,
+  TASK_KEY_FORMAT,
+  type TaskKeyMessage,
+} from './task-key-sharing.ts';

@@ -55,6 +55,7 @@ export {
   type FederationMethod,
   type Participation,
   type PrivacyLayers,
+  type UpdateWeighting,
 } from './methods/index.ts';
 export {
   adaptiveClippingOn,

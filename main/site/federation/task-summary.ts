@@ -3,9 +3,12 @@
 import {
   COSINE_FLOOR,
   federationMethod,
+  patientDpStepsPerRound,
+  patientLevelDp,
   type Compression,
   type TaskDefinition,
   type TaskView,
+  type UpdateWeighting,
 } from '../../../shared/federation/index.ts';
 import { describeDifferentialPrivacy } from './dp-summary.ts';
 
@@ -44,7 +47,35 @@ export function megabytes(bytes: number): string {
 
 /** The method in plain words, from its record (shared/federation/methods). */
 export function describeStrategy(definition: TaskDefinition): string {
-  return federationMethod(definition.strategy).site.describe();
+  return federationMethod(definition.strategy).site.describe(updateWeighting(definition));
+}
+
+/**
+ * How the hub weighs this site's update: with differential privacy (either unit) the site sends the
+ * weight 1 instead of its number of training images (update-pipeline.ts, round-work.ts' updateWeight),
+ * so an average counts every site the same.
+ */
+export function updateWeighting(definition: TaskDefinition): UpdateWeighting {
+  return definition.privacy.differentialPrivacy ? 'equal' : 'training-images';
+}
+
+/**
+ * What one round of local training is, in words: batches of the task's size, or under patient-level
+ * DP steps that each learn from a random sample of the site's patients (the task's batch size does not
+ * apply; the sample's expected size is q × training patients).
+ */
+function describeLocalTraining(definition: TaskDefinition, trainPatients: number | null): string {
+  const epochs = `${definition.localEpochs} local epoch${definition.localEpochs === 1 ? '' : 's'}`;
+  const dp = patientLevelDp(definition.privacy.differentialPrivacy);
+  if (!dp) return `${epochs} in batches of ${definition.batchSize}`;
+  const sample =
+    trainPatients !== null
+      ? `about ${Math.max(1, Math.round(dp.samplingRate * trainPatients))} of this site\u2019s ${trainPatients} training patients`
+      : `each training patient of this site with a chance of ${dp.samplingRate}`;
+  return (
+    `${patientDpStepsPerRound(definition)} training steps (as much training as ${epochs}), each on a new random ` +
+    `sample of patients (${sample}, with all of their images) instead of batches of a fixed size`
+  );
 }
 
 export function describeTask(input: TaskSummaryInput): string[] {
@@ -63,7 +94,7 @@ export function describeTask(input: TaskSummaryInput): string[] {
     input.cohort
       ? `  Trains on this site\u2019s task "${input.cohort.taskId}": ${input.cohort.train} training and ${input.cohort.validation} validation images of ${input.cohort.patients} patients in by consent, de-identified.`
       : '  This site has no task with these labels yet: add one (radfed site task add) and import its labels before approving.',
-    `  Rounds: ${d.rounds}; in each, ${d.localEpochs} local epoch${d.localEpochs === 1 ? '' : 's'} in batches of ${d.batchSize}, ` +
+    `  Rounds: ${d.rounds}; in each, ${describeLocalTraining(d, input.cohort?.trainPatients ?? null)}, ` +
       `${d.optimizer.name === 'adam' ? 'Adam' : 'SGD'} at learning rate ${d.optimizer.learningRate}` +
       `${d.optimizer.schedule === 'cosine' ? `, lowered round by round to ${COSINE_FLOOR * 100}% of it by the last` : ''}` +
       `${d.optimizer.name === 'sgd' ? ' (this site\u2019s trainer has Adam only: it trains with Adam at that rate)' : ''}.`,

@@ -2,7 +2,7 @@
 // mean of their changes, weighted by training examples:  w' = w + Σ nᵢΔᵢ / Σ nᵢ.
 import { z } from 'zod';
 import { applyDelta } from '../weighted-delta-sum.ts';
-import type { MethodFactory } from './method.ts';
+import { weightingWords, type MethodFactory } from './method.ts';
 import { everySiteByQuorum } from './participation.ts';
 import { allowed } from './privacy-layers.ts';
 
@@ -21,8 +21,7 @@ export const fedAvg: MethodFactory<'fedavg'> = () => ({
   serverState: null,
   site: {
     contributes: 'weight-delta',
-    describe: () =>
-      'FedAvg: the hub averages the sites\u2019 updates, weighted by their number of training images',
+    describe: (weighting) => `FedAvg: the hub averages the sites\u2019 updates, ${weightingWords(weighting)}`,
   },
   // A weighted sum and a division by Σ nᵢ: all of it works on a masked or encrypted sum.
   privacy: { secureAggregation: allowed, differentialPrivacy: allowed, homomorphic: allowed },

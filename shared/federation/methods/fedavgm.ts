@@ -2,7 +2,7 @@
 // fedAvgMStep in ../fed-avgm.ts). The velocity u is the state kept between rounds.
 import { z } from 'zod';
 import { fedAvgMStep } from '../fed-avgm.ts';
-import type { MethodFactory } from './method.ts';
+import { weightingWords, type MethodFactory } from './method.ts';
 import { everySiteByQuorum } from './participation.ts';
 import { allowed } from './privacy-layers.ts';
 
@@ -49,8 +49,8 @@ export const fedAvgM: MethodFactory<'fedavgm'> = (settings) => ({
   },
   site: {
     contributes: 'weight-delta',
-    describe: () =>
-      `FedAvgM: the hub averages the sites\u2019 updates, weighted by their number of training images, ` +
+    describe: (weighting) =>
+      `FedAvgM: the hub averages the sites\u2019 updates, ${weightingWords(weighting)}, ` +
       `and moves the model along the average with momentum (${settings.momentum}) kept from earlier rounds`,
   },
   // The velocity is linear in the sums, so a homomorphic hub can keep it encrypted.

@@ -34,6 +34,7 @@ export type {
   ServerStateCodec,
   SiteDuties,
   StepExchange,
+  UpdateWeighting,
 } from './method.ts';
 
 /** Every strategy name has its record: the mapped type makes a missing one a compile error. */

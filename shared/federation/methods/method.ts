@@ -91,8 +91,26 @@ export interface SiteDuties {
    * ('activations': split learning, described by the record's `steps`).
    */
   readonly contributes: 'weight-delta' | 'activations';
-  /** The method in the words of the approval text: what the combiner does with this site's update. */
-  describe(): string;
+  /**
+   * The method in the words of the approval text: what the combiner does with this site's update,
+   * given how the update is weighed in an average (a method that averages says which; the approval
+   * text always passes it, and without it the weighting is by training images).
+   */
+  describe(weighting?: UpdateWeighting): string;
+}
+
+/**
+ * How an average weighs a site's update: by its number of training images, or each site the same. With
+ * differential privacy (either unit) a site sends the weight 1: its image count would tell, without
+ * noise, whether one more patient is in its cohort.
+ */
+export type UpdateWeighting = 'training-images' | 'equal';
+
+/** The weighting in the approval text's words ("the hub averages the sites' updates, …"). */
+export function weightingWords(weighting: UpdateWeighting = 'training-images'): string {
+  return weighting === 'equal'
+    ? 'each site\u2019s update counting the same (this task has differential privacy, so sites do not send their number of images)'
+    : 'weighted by their number of training images';
 }
 
 export interface FederationMethod {

@@ -106,6 +106,29 @@ describe('membership changes in the swarm ledger', () => {
     );
   });
 
+  it("a member's clock decides nothing: entries stamped in the past or the future are taken alike", () => {
+    const swarm = buildTestSwarm(['Leeds', 'Lyon', 'Leiden']);
+    const [leeds, lyon, leiden] = swarm.sites;
+    const past = proposeEntry(
+      swarm.state,
+      lyon!.id,
+      { kind: 'leave', member: lyon!.id, reason: 'left' },
+      new Date('1999-01-01T00:00:00Z'),
+    );
+    const state = verifyChain(swarm.state, [signedBy(past, [lyon!, leeds!])]).at(-1)!.state;
+    const future = proposeEntry(
+      state,
+      leiden!.id,
+      { kind: 'leave', member: leiden!.id, reason: 'left' },
+      new Date('2099-01-01T00:00:00Z'),
+    );
+    expect(
+      verifyChain(state, [signedBy(future, [leiden!, leeds!])])
+        .at(-1)
+        ?.state.members.map((m) => m.name),
+    ).toEqual(['Leeds']);
+  });
+
   it('refuses a genesis whose proposer is not its founder, and a second genesis', () => {
     const founder = makeTestSite('Leeds');
     const other = makeTestSite('Lyon');

@@ -5,6 +5,7 @@ import { registerBenchBurnedInCommand } from './bench/burned-in.ts';
 import { benchmarkDeid, formatDeidBench } from './bench/deid-benchmark.ts';
 import { registerBenchReceiverFloodCommand } from './bench/receiver-flood.ts';
 import { registerBenchDpCurveCommand } from './bench-dp-curve.ts';
+import { registerBenchHeCommand } from './bench-he.ts';
 import { registerBenchHubCommand } from './bench-hub.ts';
 import { registerBenchSecAggCommand } from './bench-secagg.ts';
 import { registerBenchTrainCommand } from './bench-train.ts';
@@ -17,6 +18,7 @@ export function registerBenchCommands(program: Command): void {
   registerBenchReceiverFloodCommand(bench);
   registerBenchBurnedInCommand(bench);
   registerBenchDpCurveCommand(bench);
+  registerBenchHeCommand(bench);
 
   bench
     .command('deid')

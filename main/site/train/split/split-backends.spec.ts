@@ -40,7 +40,7 @@ async function largestGradientGap(): Promise<number> {
   const gradients = new Map([...head.gradients, ...trunk.gradients, ...bottom]);
   let gap = 0;
   for (const p of trainable) {
-    const want = await expected.grads[p.variable.name]!.data();
+    const want = Float32Array.from(await expected.grads[p.variable.name]!.data());
     const got = gradients.get(p.name)!;
     const scale = want.reduce((largest, value) => Math.max(largest, Math.abs(value)), 1);
     for (let i = 0; i < want.length; i++) gap = Math.max(gap, Math.abs(got[i]! - want[i]!) / scale);

@@ -58,7 +58,7 @@ export function registerBenchHeCommand(bench: Command): void {
       for (const { model, values } of modelSizes(flags.values)) {
         const updates = Array.from({ length: DISTINCT_UPDATES }, (_, i) => syntheticUpdate(values, 17 + i));
         for (const sites of siteCounts(flags.sites)) {
-          process.stderr.write(`he: ${model}, ${values} values, ${sites} sites…\n`);
+          process.stderr.write(`he: ${model} (${values} values), ${sites} sites…\n`);
           rows.push(await measure(model, updates, sites));
         }
       }

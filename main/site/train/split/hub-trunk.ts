@@ -115,8 +115,6 @@ export class HubTrunk {
       inputGradient: true,
     });
     upstream.dispose();
-    const gradients = await readGradients(weights);
-    this.options.optimizer.apply(weights, this.trunk.parameters);
     const header = {
       kind: 'cut1-gradient' as const,
       session,
@@ -125,7 +123,14 @@ export class HubTrunk {
       shape: open.atCut1.shape,
       dtype: this.dtype,
     };
-    const answer = { frame: await sendFrame(header, input!), gradients };
+    // The frame first: a gradient it refuses (not finite) leaves the trunk as it was.
+    const frame = await sendFrame(header, input!).catch((error: unknown) => {
+      for (const gradient of weights.values()) gradient.dispose();
+      throw error;
+    });
+    const gradients = await readGradients(weights);
+    this.options.optimizer.apply(weights, this.trunk.parameters);
+    const answer = { frame, gradients };
     this.finished.set(session, { step: open.step, answer });
     this.close();
     return answer;

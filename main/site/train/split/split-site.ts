@@ -112,9 +112,15 @@ export class SplitSite {
     oneHot.dispose();
     const loss = (await value.data())[0]!;
     value.dispose();
+    // The frame first: a gradient it refuses (not finite) leaves the head as it was.
+    const frame = await sendFrame(this.header('cut2-gradient', received.shape), input!).catch(
+      (error: unknown) => {
+        for (const gradient of weights.values()) gradient.dispose();
+        throw error;
+      },
+    );
     const gradients = await readGradients(weights);
     this.options.optimizers.head.apply(weights, this.head.parameters);
-    const frame = await sendFrame(this.header('cut2-gradient', received.shape), input!);
     open.headAnswer = { loss, frame, gradients };
     return open.headAnswer;
   }

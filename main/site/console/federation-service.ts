@@ -6,6 +6,7 @@ import type { FederationProgress, FederationTaskItem } from '../../../shared/ipc
 import { HubClient } from '../../../shared/federation/index.ts';
 import { AuditLog, commandActor } from '../audit/index.ts';
 import {
+  describeBudgetLimit,
   explainHubError,
   hubAgent,
   isEnrolled,
@@ -288,7 +289,7 @@ export class FederationService {
         declinedAt: declined && (!approval || declined.time > approval.approvedAt) ? declined.time : null,
         summary: review.summary.map(screenLine),
         problem: review.cohortTaskId === null ? plainProblem(review) : null,
-        privacyBudget: describePrivacyBudget(view.definition.privacy),
+        privacyBudget: describeBudgetLimit(view.definition),
       };
     } finally {
       site.database.close();
@@ -319,14 +320,4 @@ function plainProblem(review: TaskReview): string {
     );
   }
   return message;
-}
-
-/** The task's differential-privacy budget in words; "Not set" when the task adds no noise. */
-export function describePrivacyBudget(privacy: unknown): string {
-  const dp = (privacy as { differentialPrivacy?: unknown } | undefined)?.differentialPrivacy as
-    { budget?: { epsilon?: unknown; delta?: unknown } } | null | undefined;
-  const epsilon = dp?.budget?.epsilon;
-  const delta = dp?.budget?.delta;
-  if (typeof epsilon !== 'number') return 'Not set: this task adds no differential-privacy noise.';
-  return `At most \u03b5 = ${epsilon}${typeof delta === 'number' ? ` (\u03b4 = ${delta})` : ''} over the whole task.`;
 }

@@ -19,10 +19,6 @@ export {
   type SetupPort,
 } from './handlers-setup.ts';
 export { SiteSession, SiteNotSetUpError, type SiteSessionOptions } from './site-session.ts';
-export {
-  FederationService,
-  describePrivacyBudget,
-  type FederationServiceOptions,
-} from './federation-service.ts';
+export { FederationService, type FederationServiceOptions } from './federation-service.ts';
 export { FederationProgressTracker } from './federation-progress.ts';
 export { SiteSetupError, applySetup, checkHubConnection, readSetupState } from './site-setup.ts';

@@ -62,16 +62,20 @@ describe('approving a task with patient-level differential privacy', () => {
     const approved = await approveTask(site.dir, taskId);
     expect(approved.privacyProblem).toBeNull();
     const text = approved.summary.join('\n');
-    expect(text).toMatch(/what is protected is each patient, all of that patient’s images together/);
+    expect(text).toMatch(/Each patient is protected, all of that patient’s images together/);
     expect(text).toMatch(
-      /At each of 1 training steps per round every patient is picked at random with probability 1 \(about \d\.0 of this site’s \d training patients per step\)/,
+      /At each of 1 training steps per round every patient is picked at random with a chance of 1 \(about \d\.0 of this site’s \d training patients per step\)/,
     );
     expect(text).toMatch(/noise multiplier σ = 0\.2/);
+    // The numbers behind the words, on a line of their own that the screen folds away.
+    expect(text).toMatch(
+      /Technical detail: .*σ\/\(q·N\) = 0\.0\d+ with N = \d; a site refuses the task above 0\.05/,
+    );
     expect(text).toMatch(
       /Privacy budget: ε = 100, δ = 0\.00001, for each patient\..*whether any one patient of this site took part/,
     );
     expect(text).toMatch(
-      /Expected accuracy cost: with \d training patients here the noise on the averaged gradient is 0\.0\d+ of the clipped signal, so a large accuracy cost/,
+      /Expected accuracy cost: with \d training patients here, expect a large accuracy cost/,
     );
     expect(approvedTaskIds(site.dir)).toContain(taskId);
   });

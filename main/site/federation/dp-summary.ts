@@ -14,6 +14,16 @@ import {
 } from '../../../shared/privacy/index.ts';
 import { noiseShare } from './dp-fedavg.ts';
 
+/**
+ * The heading of the summary's privacy section (a line of its own, like "What leaves this site:"): whom
+ * the task's differential privacy protects.
+ */
+export function differentialPrivacyHeading(definition: TaskDefinition): string {
+  const dp = definition.privacy.differentialPrivacy;
+  if (!dp) return 'Differential privacy:';
+  return dp.unit === 'patient' ? 'How each patient is protected:' : 'How this site is protected:';
+}
+
 /** Lines for a task summary; `spent` is the hub's (or this site's) count when known. */
 export function describeDifferentialPrivacy(
   definition: TaskDefinition,
@@ -66,8 +76,10 @@ export function describeDifferentialPrivacy(
 }
 
 /**
- * Patient-level DP-SGD in plain words: the unit, what ε means for a patient, σ, the expected batch,
- * and the expected accuracy cost by the noise-to-signal rule (shared/privacy/noise-to-signal.ts).
+ * Patient-level DP-SGD in plain words for the operator (a radiographer): what is protected, how a step
+ * picks patients, what ε means for a patient and the expected accuracy cost; then one line that starts
+ * with TECHNICAL_DETAIL holding the numbers behind them (σ, q, the clip, the noise-to-signal rule of
+ * shared/privacy/noise-to-signal.ts), which the screen puts behind a "Technical detail" disclosure.
  */
 function describePatientDp(
   definition: TaskDefinition,
@@ -79,15 +91,14 @@ function describePatientDp(
   const steps = patientDpStepsPerRound(definition);
   const batch =
     patients !== null
-      ? `about ${expectedCount(q * patients)} of this site\u2019s ${patients} training patients`
-      : `a share q = ${q} of this site\u2019s training patients`;
+      ? `about ${expectedCount(q * patients)} of this site\u2019s ${patients} training patients per step`
+      : `a share of ${q} of this site\u2019s training patients per step`;
   const lines = [
-    '  Differential privacy at the patient level (DP-SGD inside this site\u2019s training): what is protected is each ' +
-      'patient, all of that patient\u2019s images together.',
-    `  At each of ${steps} training steps per round every patient is picked at random with probability ${q} ` +
-      `(${batch} per step), the combined gradient of all of a patient\u2019s images is scaled down to a length ` +
-      `(L2 norm) of at most ${dp.l2NormClip} (the task\u2019s batch size does not apply), and random noise is added to the step\u2019s sum (Gaussian, noise ` +
-      `multiplier \u03c3 = ${dp.noiseMultiplier}: standard deviation ${(dp.noiseMultiplier * dp.l2NormClip).toPrecision(3)}).`,
+    '  Each patient is protected, all of that patient\u2019s images together: random noise is added inside this ' +
+      'site\u2019s training, so that the published models hardly depend on whether any one patient took part.',
+    `  At each of ${steps} training steps per round every patient is picked at random with a chance of ${q} ` +
+      `(${batch}); how much one patient\u2019s images can change a step is capped, and random noise is added to ` +
+      'every step\u2019s change.',
     `  Privacy budget: \u03b5 = ${dp.budget.epsilon}, \u03b4 = ${plainNumber(dp.budget.delta)}, for each patient. Whatever anyone ` +
       'does with the published models, what they can conclude about whether any one patient of this site took part (or ' +
       `about anything in that patient\u2019s images) changes by at most a factor of ${oddsWords(Math.exp(dp.budget.epsilon))}, ` +
@@ -95,24 +106,48 @@ function describePatientDp(
     expectedCostLine(dp, patients),
   ];
   if (spent) lines.push(spentLine(spent));
+  lines.push(patientDpDetail(dp, steps, patients));
   return lines;
 }
 
-/** The expected accuracy cost by the stated rule, from this site's training patients when known. */
+/** The first words of the line that holds the numbers behind the plain words (the screen folds it away). */
+export const TECHNICAL_DETAIL = 'Technical detail:';
+
+/** The numbers behind the patient-level lines, for a privacy officer or an engineer. */
+function patientDpDetail(dp: PatientDpSgdSettings, steps: number, patients: number | null): string {
+  const ratio =
+    patients !== null
+      ? (() => {
+          const measured = noiseToSignal(dp.noiseMultiplier, dp.samplingRate, patients);
+          return Number.isFinite(measured.ratio) ? measured.ratio.toPrecision(2) : 'unbounded';
+        })()
+      : null;
+  return (
+    `  ${TECHNICAL_DETAIL} patient-level DP-SGD with Poisson sampling, q = ${dp.samplingRate}, ${steps} steps per round; ` +
+    `each patient\u2019s summed gradient clipped to L2 norm ${dp.l2NormClip}; Gaussian noise on each step\u2019s sum ` +
+    `(noise multiplier \u03c3 = ${dp.noiseMultiplier}, standard deviation ${(dp.noiseMultiplier * dp.l2NormClip).toPrecision(3)}); ` +
+    (ratio !== null
+      ? `noise on the averaged gradient \u03c3/(q\u00b7N) = ${ratio} with N = ${patients}; `
+      : '') +
+    `a site refuses the task above ${NOISE_TO_SIGNAL_REFUSED} (the rule of thumb in docs/differential-privacy.md).`
+  );
+}
+
+/** The expected accuracy cost in words, from this site's training patients when known. */
 function expectedCostLine(dp: PatientDpSgdSettings, patients: number | null): string {
-  const rule =
-    `By the rule of thumb in docs/differential-privacy.md, noise on the averaged gradient above ${NOISE_TO_SIGNAL_REFUSED} ` +
-    'of the clipped signal (\u03c3/(q\u00b7N), N: training patients) leaves nothing of the signal, and a site refuses the task.';
   if (patients === null) {
     const needed = fewestPatientsFor(dp.noiseMultiplier, dp.samplingRate);
-    return `  Expected accuracy cost: this site needs at least ${needed} training patients for a useful model. ${rule}`;
+    return (
+      `  Expected accuracy cost: this site needs at least ${needed} training patients for a useful model; ` +
+      'with fewer the noise would drown what the model learns, and this site refuses the task.'
+    );
   }
   const measured = noiseToSignal(dp.noiseMultiplier, dp.samplingRate, patients);
-  const ratio = Number.isFinite(measured.ratio) ? measured.ratio.toPrecision(2) : 'all';
-  return (
-    `  Expected accuracy cost: with ${patients} training patients here the noise on the averaged gradient is ` +
-    `${ratio} of the clipped signal, so ${measured.words}. ${rule}`
-  );
+  return measured.cost === 'hopeless'
+    ? `  Expected accuracy cost: with ${patients} training patients here the noise would drown what the model learns ` +
+        `(${measured.words}), so this site refuses the task; it needs at least ` +
+        `${fewestPatientsFor(dp.noiseMultiplier, dp.samplingRate)} training patients.`
+    : `  Expected accuracy cost: with ${patients} training patients here, expect ${measured.words}.`;
 }
 
 function spentLine(spent: PrivacyBudgetView): string {
@@ -129,13 +164,13 @@ function oddsWords(odds: number): string {
 }
 
 /** A small probability in decimals (0.0000001), never as JavaScript prints it below 1e-6 ("1e-7"). */
-function plainNumber(value: number): string {
+export function plainNumber(value: number): string {
   if (value === 0 || Math.abs(value) >= 1e-6) return String(value);
   const digits = Math.min(20, Math.ceil(-Math.log10(Math.abs(value))) + 2);
   return value.toFixed(digits).replace(/0+$/, '');
 }
 
 /** An expected number of patients: one decimal below 10, whole above. */
-function expectedCount(value: number): string {
+export function expectedCount(value: number): string {
   return value < 10 ? value.toFixed(1) : String(Math.round(value));
 }

@@ -18,6 +18,7 @@ export {
   type Approval,
 } from './approvals.ts';
 export {
+  describeBudgetLimit,
   describeStrategy,
   describeTask,
   megabytes,

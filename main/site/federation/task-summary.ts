@@ -10,7 +10,12 @@ import {
   type TaskView,
   type UpdateWeighting,
 } from '../../../shared/federation/index.ts';
-import { describeDifferentialPrivacy } from './dp-summary.ts';
+import {
+  describeDifferentialPrivacy,
+  differentialPrivacyHeading,
+  expectedCount,
+  plainNumber,
+} from './dp-summary.ts';
 
 export interface TaskSummaryInput {
   readonly view: TaskView;
@@ -70,7 +75,7 @@ function describeLocalTraining(definition: TaskDefinition, trainPatients: number
   if (!dp) return `${epochs} in batches of ${definition.batchSize}`;
   const sample =
     trainPatients !== null
-      ? `about ${Math.max(1, Math.round(dp.samplingRate * trainPatients))} of this site\u2019s ${trainPatients} training patients`
+      ? `about ${expectedCount(dp.samplingRate * trainPatients)} of this site\u2019s ${trainPatients} training patients`
       : `each training patient of this site with a chance of ${dp.samplingRate}`;
   return (
     `${patientDpStepsPerRound(definition)} training steps (as much training as ${epochs}), each on a new random ` +
@@ -109,6 +114,7 @@ export function describeTask(input: TaskSummaryInput): string[] {
     d.privacy.secureAggregation.enabled
       ? '  Updates are masked (secure aggregation): the hub sees only the sum over sites.'
       : '  Updates are not masked (no secure aggregation): the hub sees this site\u2019s update itself.',
+    differentialPrivacyHeading(d),
     ...describeDifferentialPrivacy(
       d,
       view.privacyBudget,
@@ -117,6 +123,17 @@ export function describeTask(input: TaskSummaryInput): string[] {
     ),
   ];
   return lines;
+}
+
+/**
+ * The task's privacy budget in one line for the screen: whom ε is for (each patient, or the site as a
+ * whole) and δ in decimals; "Not set" when the task adds no noise.
+ */
+export function describeBudgetLimit(definition: TaskDefinition): string {
+  const dp = definition.privacy.differentialPrivacy;
+  if (!dp) return 'Not set: this task adds no differential-privacy noise.';
+  const whom = dp.unit === 'patient' ? 'for each patient' : 'for this site as a whole';
+  return `At most \u03b5 = ${dp.budget.epsilon} ${whom} (\u03b4 = ${plainNumber(dp.budget.delta)}) over the whole task.`;
 }
 
 function formatSeconds(seconds: number): string {

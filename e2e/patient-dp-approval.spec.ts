@@ -1,0 +1,117 @@
+// A task with patient-level differential privacy on the site's Training page, in real Chromium against
+// a real site agent and hub: the card and the approval dialog say what is protected (each patient),
+// how a round trains (steps on a random sample of patients, not batches of the task's size), the
+// budget per patient and the expected cost, in plain words; the numbers behind them (σ, q, the
+// noise-to-signal rule) sit in a "Technical detail" disclosure.
+import type { Page } from '@playwright/test';
+import { findJargon } from '../renderer/src/lib/jargon.ts';
+import { expect, test, type Journey } from './fixtures/site-journey.ts';
+import { StudiesPage } from './pages/studies-page.ts';
+import { TrainingDataPage } from './pages/training-data-page.ts';
+import { TrainingPage } from './pages/training-page.ts';
+
+test.use({ ignoreHTTPSErrors: true });
+
+const patientDp = (noiseMultiplier: number, samplingRate: number, epsilon: number) => ({
+  secureAggregation: false,
+  differentialPrivacy: {
+    unit: 'patient' as const,
+    l2NormClip: 1,
+    noiseMultiplier,
+    samplingRate,
+    // A δ below a millionth: the screen must not print it as 1e-7.
+    budget: { epsilon, delta: 1e-7 },
+  },
+});
+
+/** Words a radiographer should not meet outside the technical disclosure, besides jargon.ts's patterns. */
+const TECHNICAL = /docs\/|σ\/\(q·N\)|L2 norm|DP-SGD|Gaussian|gradient/;
+
+async function siteWithLabelledStudies(journey: Journey, page: Page) {
+  await journey.session.finish({
+    siteName: 'Patient DP Hospital',
+    hub: { token: journey.enrollmentToken() },
+    studies: { kind: 'folder' },
+    consentPolicy: 'opt-out',
+    deidOptions: [],
+  });
+  const hospital = await journey.writeStudies(10);
+  await page.goto(journey.ui.url);
+  const studies = new StudiesPage(page);
+  await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Studies' }).click();
+  await studies.heading.waitFor();
+  await studies.importFolder(hospital.folder);
+  await expect(studies.headline).toHaveText(/^Import finished/, { timeout: 120_000 });
+  const data = new TrainingDataPage(page);
+  await data.open();
+  await data.defineTask({ id: 'chest-nodule', name: 'Lung nodule', labels: 'normal, nodule' });
+  await expect(page.getByTestId('task-saved')).toBeVisible();
+  await data.importLabels(hospital.labelsCsv);
+  await expect(page.getByTestId('labels-result')).toBeVisible();
+}
+
+test('a patient-level DP task reads in plain words on its card and in the approval dialog', async ({
+  page,
+  journey,
+}) => {
+  test.setTimeout(240_000);
+  await siteWithLabelledStudies(journey, page);
+  // Realistic settings that this small site must refuse, and settings it can take part in.
+  // (Two local epochs, as the journey's tasks have: q = 0.2 makes 10 steps a round.)
+  journey.createHubTask({ name: 'Nodules, per patient', rounds: 20, privacy: patientDp(2, 0.2, 10) });
+  journey.createHubTask({ name: 'Nodules, small site', rounds: 1, privacy: patientDp(0.25, 1, 60) });
+  const training = new TrainingPage(page);
+  await training.open();
+
+  const refused = training.task('Nodules, per patient');
+  await expect(refused.getByRole('region', { name: 'How each patient is protected' })).toContainText(
+    'so this site refuses the task; it needs at least 200 training patients',
+  );
+  // The privacy lines have their own section: not listed under what leaves the site.
+  await expect(refused.getByRole('region', { name: 'What leaves this site' })).not.toContainText(
+    'Privacy budget',
+  );
+  await page.screenshot({ path: test.info().outputPath('patient-dp-cards.png'), fullPage: true });
+
+  for (const card of [refused, training.task('Nodules, small site')]) {
+    const text = await card.innerText();
+    expect(findJargon(text), text).toEqual([]);
+    expect(text).not.toMatch(TECHNICAL);
+    expect(text).not.toContain('batches of 8');
+    expect(text).toContain('random sample of patients');
+    expect(text).toContain('each patient');
+    await expect(card.getByTestId('privacy-budget')).toHaveText(
+      /^At most ε = (10|60) for each patient \(δ = 0\.0000001\) over the whole task\.$/,
+    );
+    // The numbers are one press away, for whoever asks.
+    const detail = card
+      .getByRole('region', { name: 'How each patient is protected' })
+      .locator('details.technical');
+    await detail.getByText('Technical detail').click();
+    await expect(detail).toContainText('σ = ');
+  }
+
+  const card = training.task('Nodules, small site');
+  await card.getByRole('button', { name: 'Approve this task' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Approve "Nodules, small site"?' });
+  await expect(dialog.getByRole('heading', { name: 'How each patient is protected' })).toBeVisible();
+  const words = await dialog.innerText();
+  expect(findJargon(words), words).toEqual([]);
+  expect(words).not.toMatch(TECHNICAL);
+  expect(words).toMatch(/random sample of patients/);
+  await page.screenshot({ path: test.info().outputPath('patient-dp-approve.png') });
+  await dialog.getByRole('button', { name: 'Approve and take part' }).click();
+  await expect(card.getByTestId('decision')).toHaveText(/^Approved .* by /);
+
+  // Approving the task this site is too small for is refused, in words.
+  await refused.getByRole('button', { name: 'Approve this task' }).click();
+  await page
+    .getByRole('dialog', { name: 'Approve "Nodules, per patient"?' })
+    .getByRole('button', { name: 'Approve and take part' })
+    .click();
+  const problem = refused.getByRole('alert');
+  await expect(problem).toContainText('training patients');
+  const said = await problem.innerText();
+  expect(findJargon(said), said).toEqual([]);
+  await page.screenshot({ path: test.info().outputPath('patient-dp-refused.png'), fullPage: true });
+});

@@ -114,6 +114,7 @@ describe('a model cut at its cut points', () => {
     );
     expect(() => splitModel(model, { cut1: 'block2', cut2: 'block1' })).toThrow(/must come after cut 1/);
     expect(() => splitModel(model, { cut1: 'block2', cut2: 'head' })).toThrow(/before the last stage/);
+    expect(splitModel(model).shapes).toEqual({ cut1: [8, 8, 32], cut2: [2, 2, 128] });
     // A shallow cut (after the stem) is allowed: the leakage meter compares it with deeper ones.
     expect(splitModel(model, { cut1: 'stem', cut2: 'block3' }).trunk.stages).toEqual([
       'block1',

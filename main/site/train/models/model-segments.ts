@@ -23,6 +23,8 @@ export interface SplitModel {
   readonly bottom: ModelSegment;
   readonly trunk: ModelSegment;
   readonly head: ModelSegment;
+  /** The shape of one image's activations at each cut (no batch axis): what a receiver checks. */
+  readonly shapes: { readonly cut1: readonly number[]; readonly cut2: readonly number[] };
 }
 
 /** A segment's gradients: at its input (null when not asked for) and of its trainable weights by name. */
@@ -66,12 +68,16 @@ export function splitModel(model: ImageModel, cuts: CutPoints = model.cuts): Spl
       apply: (input, mode) => stages.reduce((h, stage) => stage.apply(h, mode), input),
     };
   };
-  return {
-    cuts,
-    bottom: segment('bottom', model.stages.slice(0, first + 1)),
-    trunk: segment('trunk', model.stages.slice(first + 1, second + 1)),
-    head: segment('head', model.stages.slice(second + 1)),
-  };
+  const bottom = segment('bottom', model.stages.slice(0, first + 1));
+  const trunk = segment('trunk', model.stages.slice(first + 1, second + 1));
+  // One blank image through the bottom and the trunk ('infer' leaves running statistics alone).
+  const shapes = tf.tidy(() => {
+    const { inputSize, channels } = model.config;
+    const atCut1 = bottom.apply(tf.zeros([1, inputSize, inputSize, channels]), 'infer');
+    const atCut2 = trunk.apply(atCut1, 'infer');
+    return { cut1: atCut1.shape.slice(1), cut2: atCut2.shape.slice(1) };
+  });
+  return { cuts, bottom, trunk, head: segment('head', model.stages.slice(second + 1)), shapes };
 }
 
 /** Each tensor's stage: the first part of its name. A tensor no stage owns is a model definition bug. */

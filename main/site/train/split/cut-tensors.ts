@@ -89,6 +89,20 @@ export async function readGradients(gradients: ReadonlyMap<string, tf.Tensor>): 
   return new Map(read);
 }
 
+/**
+ * Refuses a frame whose images are not of the shape the receiver's segment takes (`perImage`, no
+ * batch axis), before the segment runs on it.
+ */
+export function checkImageShape(received: ReceivedFrame, perImage: readonly number[]): void {
+  if (!sameShape(received.shape.slice(1), perImage)) {
+    throw new SplitStepError(
+      'shape-mismatch',
+      `This ${received.kind} frame has shape [${received.shape.join(', ')}], but this task's model needs ` +
+        `[images, ${perImage.join(', ')}] at that cut: the site and the hub disagree on the model or its cut points.`,
+    );
+  }
+}
+
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((size, i) => size === b[i]);
 }

@@ -14,6 +14,7 @@ import {
   type ModelSegment,
 } from '../models/index.ts';
 import {
+  checkImageShape,
   checkStep,
   cutTensor,
   readGradients,
@@ -49,6 +50,8 @@ interface OpenStep {
 
 export class HubTrunk {
   readonly trunk: ModelSegment;
+  /** One image's activations at cut 1, as this task's model makes them. */
+  private readonly inputShape: readonly number[];
   private readonly dtype: CutFrameDtype;
   private open: OpenStep | null = null;
   /** Each session's last finished step and its answer: a repeated gradient gets it, not a second update. */
@@ -59,13 +62,17 @@ export class HubTrunk {
     model: ImageModel,
     private readonly options: HubTrunkOptions,
   ) {
-    this.trunk = splitModel(model, options.cuts).trunk;
+    const split = splitModel(model, options.cuts);
+    this.trunk = split.trunk;
+    this.inputShape = split.shapes.cut1;
     this.dtype = options.dtype ?? 'float16';
   }
 
   /** The trunk's output on a site's activations at cut 1, as the frame to send back. */
   async forwardTrunk(activations: Uint8Array): Promise<Uint8Array> {
-    const { session, step, batch, shape, values } = receiveFrame(activations, { kind: 'cut1-activations' });
+    const received = receiveFrame(activations, { kind: 'cut1-activations' });
+    checkImageShape(received, this.inputShape);
+    const { session, step, batch, shape, values } = received;
     const open = this.open;
     if (open && open.session === session && open.step === step) return open.forwardAnswer; // a retry
     if (open && open.session === session) this.close(); // the site gave that step up and began another

@@ -15,7 +15,14 @@ import {
   type ModelSegment,
   type NamedTensor,
 } from '../models/index.ts';
-import { cutTensor, readGradients, receiveFrame, sendFrame, type WeightGradients } from './cut-tensors.ts';
+import {
+  checkImageShape,
+  cutTensor,
+  readGradients,
+  receiveFrame,
+  sendFrame,
+  type WeightGradients,
+} from './cut-tensors.ts';
 import type { SegmentOptimizer } from './segment-optimizer.ts';
 import { SplitStepError } from './split-step-error.ts';
 
@@ -49,6 +56,8 @@ interface OpenStep {
 export class SplitSite {
   private readonly bottom: ModelSegment;
   private readonly head: ModelSegment;
+  /** One image's trunk output, as this task's model makes it. */
+  private readonly trunkOutputShape: readonly number[];
   private readonly dtype: CutFrameDtype;
   private open: OpenStep | null = null;
   /** The last step whose bottom was updated: its gradient, repeated, is not applied again. */
@@ -61,6 +70,7 @@ export class SplitSite {
     const split = splitModel(model, options.cuts);
     this.bottom = split.bottom;
     this.head = split.head;
+    this.trunkOutputShape = split.shapes.cut2;
     this.dtype = options.dtype ?? 'float16';
   }
 
@@ -93,6 +103,7 @@ export class SplitSite {
       session: this.options.session,
       step: open.step,
     });
+    checkImageShape(received, this.trunkOutputShape);
     if (received.shape[0] !== labels.length) {
       throw new SplitStepError(
         'shape-mismatch',

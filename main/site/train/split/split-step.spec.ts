@@ -193,6 +193,19 @@ describe('a split step', () => {
     expect(await code(() => hub.forwardTrunk(theirs))).toBe('trunk-busy');
     expect(await code(() => otherSite.headStep(down2, LABELS))).toBe('wrong-session');
     expect(await code(() => site.headStep(down2, LABELS.subarray(1)))).toBe('shape-mismatch');
+    // A site cut elsewhere than the hub (after the stem, not block1) sends activations the trunk cannot take.
+    const elsewhere = createModel('resnet-small', CONFIG);
+    const shallow = new SplitSite(elsewhere, {
+      session: OTHER,
+      cuts: { cut1: 'stem', cut2: 'block3' },
+      optimizers: { bottom: sgdOptimizer(RATE), head: sgdOptimizer(RATE) },
+    });
+    hub.abandon(SESSION);
+    await expect(hub.forwardTrunk(await shallow.forwardBottom(1, 1, x))).rejects.toThrow(
+      /shape \[5, 16, 16, 16\], but this task's model needs \[images, 8, 8, 32\]/,
+    );
+    elsewhere.dispose();
+    await hub.forwardTrunk(await site.forwardBottom(2, 2, x));
     // The first site vanishes mid-step: the trunk drops its step and serves the other.
     hub.abandon(SESSION);
     expect(await code(() => hub.forwardTrunk(theirs))).toBe('accepted');

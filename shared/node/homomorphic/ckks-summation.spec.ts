@@ -114,6 +114,17 @@ describe('what the hub and a site refuse', () => {
     expect(hub.check(update).contributions).toBe(1);
   });
 
+  it('adds partial sums as it adds updates: a running sum at the hub equals the sum at round close', () => {
+    const others = [randomUpdate(3000, 1, 8), randomUpdate(3000, 1, 9)].map((values) => site.encrypt(values));
+    const running = hub.sum([hub.sum([update, others[0]!]), others[1]!]);
+    const atClose = hub.sum([update, ...others]);
+    expect(hub.check(running).contributions).toBe(3);
+    const a = site.decrypt(running).values;
+    const b = site.decrypt(atClose).values;
+    const bound = 2 * summationErrorBound(parameters, 3);
+    for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThanOrEqual(bound);
+  });
+
   it('refuses values beyond the bound and non-finite values instead of wrapping them', () => {
     expect(() => site.encrypt(Float32Array.from([0.5, 1.5]))).toThrow(/bound of ±1: clip/);
     expect(() => site.encrypt(Float32Array.from([Number.NaN]))).toThrow(/not a finite number/);

@@ -140,6 +140,12 @@ describe('radfed hub task create', () => {
     expect(run.err).toMatch(
       /Warning: The hub cannot check yet whether the noise leaves a useful model.*a site needs at least \d+ training patients/,
     );
+    // `task show` says whom ε is for: each patient, at most what one in every published round spent.
+    const shown = await runRadfed('hub', 'task', 'show', '--dir', dir, id);
+    expect(shown.out).toContain(
+      'privacy: each patient has spent at most ε = 0.00 of ε = 8 per patient at δ = 0.00001 over 0 rounds (the budget allows 3); ' +
+        `patient-level DP-SGD with each patient\u2019s gradient clipped to 1, noise multiplier ${sigma}, sampling rate 0.05 (20 steps per round)`,
+    );
   });
 
   it('asks for the budget and the sampling rate with --patient-dp, and for --patient-dp with them', async () => {

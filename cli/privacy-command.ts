@@ -219,7 +219,9 @@ function registerCalibrate(privacy: Command): void {
 /** One line for `radfed hub task show`: the budget and what the hub counted as spent. */
 export function describePrivacyBudget(budget: PrivacyBudgetView): string {
   return (
-    `privacy: ε = ${formatEpsilon(budget.epsilonSpent)} spent of ε = ${budget.epsilonBudget} at δ = ${budget.delta} ` +
+    (budget.unit === 'patient'
+      ? `privacy: each patient has spent at most ε = ${formatEpsilon(budget.epsilonSpent)} of ε = ${budget.epsilonBudget} per patient at δ = ${budget.delta} `
+      : `privacy: ε = ${formatEpsilon(budget.epsilonSpent)} spent of ε = ${budget.epsilonBudget} at δ = ${budget.delta} `) +
     `over ${budget.rounds} round${budget.rounds === 1 ? '' : 's'}` +
     `${budget.roundsAllowed !== null ? ` (the budget allows ${budget.roundsAllowed})` : ''}; ` +
     (budget.unit === 'patient'

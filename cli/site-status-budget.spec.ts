@@ -100,3 +100,32 @@ it('shows ε spent and the budget per approved task with differential privacy', 
     ['task-full', 2, 2],
   ]);
 });
+
+it('says ε per patient for a task with patient-level differential privacy', async () => {
+  const dir = join(root, 'patient-site');
+  initSite(dir, {
+    name: 'Elm Radiology',
+    deidOptions: [],
+    consentPolicy: 'opt-out',
+    consentScope: 'research',
+  });
+  const patientDp = {
+    unit: 'patient',
+    l2NormClip: 1,
+    noiseMultiplier: 1.557,
+    samplingRate: 0.2,
+    budget: { epsilon: 8, delta: 1e-5 },
+  };
+  approve(
+    dir,
+    'task-patient',
+    'chest per patient',
+    { secureAggregation: false, differentialPrivacy: patientDp },
+    2,
+  );
+  const text = await status('--dir', dir);
+  expect(text).toMatch(
+    /Privacy budget of task "chest per patient" \(task-patient\): each patient of this site has spent at most ε = \d\.\d\d of the privacy budget ε = 8 per patient \(δ = 0\.00001\) with 2 updates sent; \d+ more rounds fit the budget\./,
+  );
+  expect(text).not.toMatch(/: this site has spent/);
+});

@@ -73,9 +73,13 @@ export function siteTaskBudgets(siteDir: string, db: Database): SiteTaskBudget[]
 
 export function describeSiteBudget(budget: PrivacyBudgetView): string {
   const sent = `${budget.rounds} update${budget.rounds === 1 ? '' : 's'} sent`;
+  // Per patient, ε is what any one patient of this site has spent at most (one in every step counted).
   const spent =
-    `this site has spent \u03b5 = ${formatEpsilon(budget.epsilonSpent)} of its privacy budget ` +
-    `\u03b5 = ${budget.epsilonBudget} (\u03b4 = ${budget.delta}) with ${sent}`;
+    budget.unit === 'patient'
+      ? `each patient of this site has spent at most \u03b5 = ${formatEpsilon(budget.epsilonSpent)} of the privacy ` +
+        `budget \u03b5 = ${budget.epsilonBudget} per patient (\u03b4 = ${budget.delta}) with ${sent}`
+      : `this site has spent \u03b5 = ${formatEpsilon(budget.epsilonSpent)} of its privacy budget ` +
+        `\u03b5 = ${budget.epsilonBudget} (\u03b4 = ${budget.delta}) with ${sent}`;
   if (budget.roundsAllowed === null) return `${spent}.`;
   const left = Math.max(0, budget.roundsAllowed - budget.rounds);
   return left === 0

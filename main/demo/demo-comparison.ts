@@ -21,6 +21,31 @@ export interface FederationFigures {
   readonly seconds: number;
   /** ε spent, in words, with differential privacy; null without. */
   readonly epsilon: string | null;
+  /**
+   * Test AUC of the last few global models: from one round to the next it moves by a few hundredths,
+   * so two federations are compared on this mean as well as on the last model alone.
+   */
+  readonly lastRounds: LastRoundsAuc;
+}
+
+export interface LastRoundsAuc {
+  readonly rounds: number;
+  readonly meanAuc: number | null;
+  readonly minAuc: number | null;
+  readonly maxAuc: number | null;
+}
+
+/** How many of the last global models the comparison averages. */
+export const LAST_ROUNDS = 10;
+
+export function lastRoundsAuc(aucs: readonly (number | null)[]): LastRoundsAuc {
+  const known = aucs.filter((a): a is number => a !== null);
+  return {
+    rounds: aucs.length,
+    meanAuc: known.length > 0 ? known.reduce((a, b) => a + b, 0) / known.length : null,
+    minAuc: known.length > 0 ? Math.min(...known) : null,
+    maxAuc: known.length > 0 ? Math.max(...known) : null,
+  };
 }
 
 export interface DemoComparison {
@@ -28,6 +53,8 @@ export interface DemoComparison {
   readonly plain: FederationFigures & { readonly rounds: RoundFigures[] };
   /** Main run's AUC less the plain run's (negative: protection cost AUC). */
   readonly aucDifference: number | null;
+  /** The same over the mean AUC of the last global models of each. */
+  readonly lastRoundsAucDifference: number | null;
   readonly accuracyDifference: number;
   /** Main run's bytes per site per round over the plain run's. */
   readonly bytesRatio: number | null;
@@ -39,6 +66,7 @@ export function federationFigures(
   siteCount: number,
   metrics: { auc: number | null; accuracy: number },
   epsilon: string | null,
+  lastRounds: LastRoundsAuc,
 ): FederationFigures {
   const published = run.rounds.filter((r) => r.version !== null);
   const sent = published.flatMap((r) => Object.values(r.bytesSent));
@@ -53,6 +81,7 @@ export function federationFigures(
     bytesPerSitePerRound: sent.length > 0 ? sent.reduce((a, b) => a + b, 0) / sent.length : 0,
     seconds: run.seconds,
     epsilon,
+    lastRounds,
   };
 }
 
@@ -60,6 +89,10 @@ export function compareRuns(main: FederationFigures, plain: FederationComparison
   return {
     plain,
     aucDifference: main.auc === null || plain.auc === null ? null : main.auc - plain.auc,
+    lastRoundsAucDifference:
+      main.lastRounds.meanAuc === null || plain.lastRounds.meanAuc === null
+        ? null
+        : main.lastRounds.meanAuc - plain.lastRounds.meanAuc,
     accuracyDifference: main.accuracy - plain.accuracy,
     bytesRatio:
       plain.bytesPerSitePerRound > 0 ? main.bytesPerSitePerRound / plain.bytesPerSitePerRound : null,
@@ -119,6 +152,15 @@ export function describeComparison(main: FederationFigures, comparison: DemoComp
     `Cost of ${main.protection}: AUC ${c.aucDifference === null ? 'n/a' : signed(c.aucDifference, 3)}, accuracy ${signed(c.accuracyDifference, 3)}, ` +
       `${c.bytesRatio === null ? 'n/a' : `${c.bytesRatio.toFixed(2)}\u00d7`} the bytes per site per round, ` +
       `${signed(c.secondsDifference, 0)} s of federation time.`,
+  );
+  const span = (r: FederationFigures) =>
+    r.lastRounds.meanAuc === null
+      ? 'n/a'
+      : `${r.lastRounds.meanAuc.toFixed(3)} (${r.lastRounds.minAuc!.toFixed(3)}\u2013${r.lastRounds.maxAuc!.toFixed(3)})`;
+  lines.push(
+    `The test AUC moves by a few hundredths from one round to the next; over the last ${main.lastRounds.rounds} global models ` +
+      `it averaged ${span(main)} with ${main.protection} and ${span(comparison.plain)} without ` +
+      `(${c.lastRoundsAucDifference === null ? 'n/a' : signed(c.lastRoundsAucDifference, 3)}).`,
   );
   return lines;
 }

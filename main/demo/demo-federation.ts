@@ -57,21 +57,27 @@ export async function runDemoFederation(options: {
 }
 
 /**
- * The last published global model (read from the stopped hub's store): the federation's result, kept
- * by the same rule as the baselines (the end of training, no pick by validation).
+ * The task's last `count` published global models, the last first (read from the stopped hub's
+ * store). The last is the federation's result, kept by the same rule as the baselines (the end of
+ * training, no pick by validation); the ones before it show how much the result moves from round to round.
  */
-export function loadFederatedModel(
+export function loadLastGlobalModels(
   hubDir: string,
   taskId: string,
-): { version: number; weights: NamedTensor[] } {
+  count: number,
+): { version: number; weights: NamedTensor[] }[] {
   const ctx = openHubContext(hubDir);
   try {
-    const published = listModels(ctx, taskId).filter((m) => m.version >= 1);
+    const published = listModels(ctx, taskId)
+      .filter((m) => m.version >= 1)
+      .sort((a, b) => b.version - a.version)
+      .slice(0, count);
     if (published.length === 0)
       throw new Error('The federation published no global model; see the messages above.');
-    const last = published.reduce((a, b) => (b.version > a.version ? b : a));
-    const row = findModel(ctx, taskId, last.version);
-    return { version: last.version, weights: decodeWeights(ctx.store.blobs.read(row.blob_sha256)) };
+    return published.map((m) => ({
+      version: m.version,
+      weights: decodeWeights(ctx.store.blobs.read(findModel(ctx, taskId, m.version).blob_sha256)),
+    }));
   } finally {
     ctx.store.close();
   }

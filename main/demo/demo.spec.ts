@@ -76,6 +76,7 @@ describe('radfed demo', () => {
     expect(names).toContain('Federated without protection (FedAvgM, 1 rounds)');
     const main = result.federation;
     expect(main).toMatchObject({ secureAggregation: true, siteRounds: 3, siteRoundsIn: 3, missed: [] });
+    expect(main.lastRounds.rounds).toBe(1);
     expect(main.epsilon).toMatch(/^ε = [\d.]+ at δ = 0\.00001 after 1 rounds$/);
     // Masked values travel as 32-bit integers: each site sends about the raw float32 model size;
     // the plain run's float16 updates about half of it.

@@ -11,8 +11,8 @@ import { join, resolve } from 'node:path';
 import { trainingTaskFor } from '../site/federation/index.ts';
 import { evaluateOnTest, trainBaseline, type TrainedBaseline } from './demo-baselines.ts';
 import { prepareDemoData } from './demo-data.ts';
-import { compareRuns, federationFigures } from './demo-comparison.ts';
-import { loadFederatedModel, runDemoFederation, type FederationRun } from './demo-federation.ts';
+import { compareRuns, federationFigures, LAST_ROUNDS, lastRoundsAuc } from './demo-comparison.ts';
+import { loadLastGlobalModels, runDemoFederation, type FederationRun } from './demo-federation.ts';
 import { setUpDemoHub, type DemoTask } from './demo-hub.ts';
 import { DEMO_PROTECTION, epsilonSpent, type DemoPrivacy } from './demo-privacy.ts';
 import { DEMO_DEFAULTS, SITE_NAMES, type DemoSettings } from './demo-options.ts';
@@ -109,7 +109,8 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
     const [mainRun, plainRun] = runs as [FederationRun, FederationRun | undefined];
     const federationSeconds = mainRun.seconds;
     const task = trainingTaskFor(hub.main.taskId, hub.baselineDefinition);
-    const federated = loadFederatedModel(hub.dir, hub.main.taskId);
+    const mainModels = loadLastGlobalModels(hub.dir, hub.main.taskId, LAST_ROUNDS);
+    const federated = mainModels[0]!;
     say(
       `Federation finished in ${federationSeconds.toFixed(0)} s; its result is the last global model, v${federated.version}.`,
     );
@@ -173,15 +174,24 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
       trainSeconds: trainSeconds(mainRun),
       kept: `v${federated.version}`,
     });
+    // The last few global models on the test set too: one round's model alone can land high or low.
+    const testAucs = async (models: typeof mainModels) => {
+      const aucs: (number | null)[] = [];
+      for (const model of models)
+        aucs.push((await evaluateOnTest(task, model.weights, data.test, root, threads)).auc);
+      return lastRoundsAuc(aucs);
+    };
     const federation = federationFigures(
       mainRun,
       sites.length,
       federatedMetrics,
       epsilonSpent(hub.main.definition, federated.version),
+      await testAucs(mainModels),
     );
     let comparison: DemoResult['comparison'] = null;
     if (hub.plain && plainRun) {
-      const model = loadFederatedModel(hub.dir, hub.plain.taskId);
+      const plainModels = loadLastGlobalModels(hub.dir, hub.plain.taskId, LAST_ROUNDS);
+      const model = plainModels[0]!;
       const metrics = await evaluateOnTest(task, model.weights, data.test, root, threads);
       models.push({
         name: `Federated without protection (${strategy})`,
@@ -194,7 +204,7 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
         kept: `v${model.version}`,
       });
       comparison = compareRuns(federation, {
-        ...federationFigures(plainRun, sites.length, metrics, null),
+        ...federationFigures(plainRun, sites.length, metrics, null, await testAucs(plainModels)),
         rounds: plainRun.rounds,
       });
     }

@@ -86,6 +86,25 @@ describe('CKKS summation of float32 updates', () => {
     }
   });
 
+  it('does not wrap at the worst case: as many sites as the prime was sized for, every value at +B', async () => {
+    // 64 sites is a power of two: the margin is the narrowest, q/2 > 2·S·Δ with nothing from rounding up.
+    const sites = 64;
+    const parameters = summationParameters({ maxSites: sites, valueBound: 2 });
+    const key = await createTaskSecretKey(parameters);
+    const site = await SiteCipher.withKey(parameters, key);
+    const hub = await EncryptedSummation.open(parameters, key.keyId);
+    try {
+      // Every slot at +B is the constant polynomial B·Δ: the largest coefficient any update can have.
+      const extreme = new Float32Array(4096).fill(2);
+      const { values } = site.decrypt(hub.sum(Array.from({ length: sites }, () => site.encrypt(extreme))));
+      const bound = summationErrorBound(parameters, sites);
+      values.forEach((value, i) => expect(Math.abs(value - sites * extreme[i]!)).toBeLessThanOrEqual(bound));
+    } finally {
+      site.dispose();
+      hub.dispose();
+    }
+  });
+
   it('keeps the sum exact enough at float32 precision of the range for the largest federation', () => {
     const parameters = summationParameters({ maxSites: 50, valueBound: 1 });
     expect(parameters.primeBits).toBe(50);

@@ -8,7 +8,7 @@
 // sum of S sites holds |Σx| ≤ S. With scale Δ = 2^41 and q > 2^(Q−1), Q = 44 + ⌈log2 S⌉:
 //   - no overflow: each coefficient of the summed plaintext is at most S·Δ (the inverse canonical
 //     embedding of real slots bounded by 1 has coefficients bounded by 1·Δ), plus S·22 of noise, which
-//     stays under q/2 > 2^(Q−2) = 4·2^⌈log2 S⌉·Δ with a factor 4 to spare;
+//     stays under q/2 > 2^(Q−2) = 2·2^⌈log2 S⌉·Δ ≥ 2·S·Δ with a factor 2 to spare;
 //   - error: each fresh ciphertext decrypts to m + e with |e| ≤ 21 (SEAL's centred binomial noise) plus
 //     ½ of rounding in encoding and < ¼ of double-precision error in the FFT (Δ·13·2^−53 < 0.01); the
 //     sum of S carries at most 22·S per coefficient, and a slot adds N coefficients, so

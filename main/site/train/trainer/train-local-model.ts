@@ -1,6 +1,7 @@
 // Trains a site's model on its own cohort: picks the backend, streams batches, steps Adam under a
 // learning-rate schedule, evaluates on the validation split after every epoch, checkpoints, stops
 // early when validation stops improving, resumes from the last checkpoint, and can be cancelled.
+// With patient-level DP-SGD each step is a Poisson sample of patients instead of a batch (patient-steps.ts).
 import { createHash } from 'node:crypto';
 import { selectBackend, tf, type BackendChoice, type BackendReport } from '../backend/index.ts';
 import { BatchLoader, type AugmentOptions, type Batch, type LabelledImage } from '../data/index.ts';

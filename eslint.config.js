@@ -65,11 +65,6 @@ export default tseslint.config(
         {
           allow: [
             {
-              from: 'shared/federation/protocol.ts',
-              to: 'shared/federation/secagg/secagg-protocol.ts',
-              why: "secagg's door also exports its Node-only math (node:crypto); the schemas run anywhere",
-            },
-            {
               from: 'cli/bench/receiver-flood.ts',
               to: 'main/site/receiver/raw-peer.ts',
               why: "raw-peer.ts is a receiver test helper that is not yet in the room's testing/ folder",
@@ -87,7 +82,8 @@ export default tseslint.config(
   {
     files: ['renderer/src/**/*.ts', 'renderer/src/**/*.svelte'],
     rules: {
-      // Transitive: shared/federation/index.ts reaches node:crypto, so the renderer may not import it.
+      // Transitive: the renderer may import nothing that reaches node:* or a Node-only package, even
+      // through a door outside shared/node/ (shared/node-use.spec.ts keeps shared/ itself honest).
       'radfed/renderer-node-free': 'error',
     },
   },

@@ -6,7 +6,7 @@
 // 50 sites of a 10M-value model fit in memory; each site still quantises and masks its own copy.
 import type { Command } from 'commander';
 import { encodeWeights, type NamedTensor } from '../shared/federation/index.ts';
-import { runLocalRound } from '../shared/federation/secagg/index.ts';
+import { runLocalRound } from '../shared/node/secagg/index.ts';
 import { CliError } from './failure.ts';
 
 const SEAL_OVERHEAD = 4 + 32 + 32 + 12 + 16; // RFS1 header and GCM tag

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Writable } from 'node:stream';
 import { type Command } from 'commander';
-import { HubClient } from '../shared/federation/index.ts';
+import { HubClient } from '../shared/node/federation/index.ts';
 import {
   describeSyncEvent,
   enrollSiteWithHub,

@@ -10,14 +10,16 @@ import {
   CLIP_BIT_TENSOR,
   decodeWeights,
   encodeWeights,
+  taskDefinitionSchema,
+  type NamedTensor,
+} from '../shared/federation/index.ts';
+import {
   HubClient,
   openSealed,
-  taskDefinitionSchema,
   uploadContext,
-  type NamedTensor,
   type SiteEnrollment,
-} from '../shared/federation/index.ts';
-import { CLIP_BIT_SCALE, decodeMaskedInput } from '../shared/federation/secagg/index.ts';
+} from '../shared/node/federation/index.ts';
+import { CLIP_BIT_SCALE, decodeMaskedInput } from '../shared/node/secagg/index.ts';
 import { sealUpdateToDisk, sendSealedUpdate } from '../main/site/federation/index.ts';
 import { startHub, type RunningHub } from './server/start-hub.ts';
 import { createTask } from './tasks.ts';

@@ -11,11 +11,9 @@ import {
   FederationError,
   federationMethod,
   layoutOf,
-  openSealed,
   scaleWeights,
   splitClipBit,
   unpublishableReason,
-  uploadContext,
   WeightedDeltaSum,
   type AggregationResult,
   type FederationMethod,
@@ -23,6 +21,7 @@ import {
   type SiteUpdate,
   type TaskDefinition,
 } from '../shared/federation/index.ts';
+import { openSealed, uploadContext } from '../shared/node/federation/index.ts';
 import type { ClipBitSum } from './adaptive-clipping.ts';
 import type { HubContext } from './hub-context.ts';
 import { findModel, loadModelWeights } from './model-registry.ts';

@@ -1,12 +1,8 @@
 // Enrollment against a real hub over HTTPS on loopback: good, reused, expired, wrong-site tokens, and
 // a token whose pins do not match the server (the first connection cannot be intercepted).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  enrollSite,
-  formatEnrollmentToken,
-  HubRequestError,
-  parseEnrollmentToken,
-} from '../shared/federation/index.ts';
+import { enrollSite, formatEnrollmentToken, parseEnrollmentToken } from '../shared/node/federation/index.ts';
+import { HubRequestError } from '../shared/federation/index.ts';
 import { enrollTestSite, makeTestHub, type TestHub } from './testing/test-hub.ts';
 
 let test: TestHub;

@@ -3,9 +3,8 @@
 // site) only for that site name. The coordinator may revoke an unused token, and remove a site: its
 // key is refused from then on (request-auth.ts), and so are unused tokens made for its name.
 import { randomBytes } from 'node:crypto';
+import { formatEnrollmentToken, sha256Hex } from '../shared/node/federation/index.ts';
 import {
-  formatEnrollmentToken,
-  sha256Hex,
   type EnrollCheckRequest,
   type EnrollCheckResponse,
   type EnrollRequest,

@@ -3,7 +3,8 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeWeights, enrollSite, HubClient, parseEnrollmentToken } from '../shared/federation/index.ts';
+import { encodeWeights } from '../shared/federation/index.ts';
+import { enrollSite, HubClient, parseEnrollmentToken } from '../shared/node/federation/index.ts';
 import { createTask } from './tasks.ts';
 import {
   enrollTestSite,

@@ -7,15 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  encodeWeights,
-  enrollSite,
-  hubPaths,
-  HubClient,
-  uploadStatusSchema,
-  type NamedTensor,
-  type SiteEnrollment,
-} from '../shared/federation/index.ts';
+import { encodeWeights, hubPaths, uploadStatusSchema, type NamedTensor } from '../shared/federation/index.ts';
+import { enrollSite, HubClient, type SiteEnrollment } from '../shared/node/federation/index.ts';
 import { createEnrollmentToken } from './enrollment.ts';
 import { openHubContext } from './hub-context.ts';
 import { initHub } from './setup/index.ts';

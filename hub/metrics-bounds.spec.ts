@@ -3,7 +3,8 @@
 // and in the model's metadata; now n is bounded by the validation set the site declared when it joined
 // (and the task's maxExamplesPerSite for a site that declared none).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeWeights, HubRequestError, type HubClient } from '../shared/federation/index.ts';
+import { encodeWeights, HubRequestError } from '../shared/federation/index.ts';
+import { type HubClient } from '../shared/node/federation/index.ts';
 import { createTask } from './tasks.ts';
 import { enrollTestSite, makeTestHub, testTask, testWeights, type TestHub } from './testing/test-hub.ts';
 

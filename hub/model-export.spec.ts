@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeWeights, encodeWeights, type HubClient } from '../shared/federation/index.ts';
+import { decodeWeights, encodeWeights } from '../shared/federation/index.ts';
+import { type HubClient } from '../shared/node/federation/index.ts';
 import { exportModel, listModels } from './model-export.ts';
 import { createTask } from './tasks.ts';
 import {

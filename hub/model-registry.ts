@@ -4,7 +4,6 @@ import {
   decodeWeights,
   encodeWeights,
   examplesBound,
-  signGlobalModel,
   taskDefinitionSchema,
   type AggregatedMetrics,
   type MetricsRequest,
@@ -12,6 +11,7 @@ import {
   type NamedTensor,
   type WeightSet,
 } from '../shared/federation/index.ts';
+import { signGlobalModel } from '../shared/node/federation/index.ts';
 import { isoAt, type HubContext } from './hub-context.ts';
 import { notFound, unprocessable } from './hub-errors.ts';
 import type { EvaluationRow, ModelRow } from './store/index.ts';

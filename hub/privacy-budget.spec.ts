@@ -1,7 +1,8 @@
 // The privacy budget at a real hub: rounds that count are recorded in the ledger, the task ends with
 // "privacy budget reached" before a round would exceed ε, and the task view shows what was spent.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeWeights, privacySpentAfter, type HubClient } from '../shared/federation/index.ts';
+import { encodeWeights, privacySpentAfter } from '../shared/federation/index.ts';
+import { type HubClient } from '../shared/node/federation/index.ts';
 import { epsilonSpent } from '../shared/privacy/index.ts';
 import { exportModel } from './model-export.ts';
 import { PRIVACY_BUDGET_REACHED } from './privacy-budget.ts';

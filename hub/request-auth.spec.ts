@@ -2,17 +2,15 @@
 // requests are refused with a reason; and a site reads only what is its own.
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeWeights, hubPaths, HubRequestError } from '../shared/federation/index.ts';
 import {
-  encodeWeights,
   hubHttp,
-  hubPaths,
   HubClient,
-  HubRequestError,
   loadPrivateKey,
   signRequest,
   SIGNATURE_HEADERS,
   type SiteEnrollment,
-} from '../shared/federation/index.ts';
+} from '../shared/node/federation/index.ts';
 import { createTask } from './tasks.ts';
 import {
   enrollTestSite,

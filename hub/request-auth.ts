@@ -7,7 +7,7 @@ import {
   sha256Hex,
   SIGNATURE_HEADERS,
   verifyRequestSignature,
-} from '../shared/federation/index.ts';
+} from '../shared/node/federation/index.ts';
 import type { HubContext } from './hub-context.ts';
 import { unauthorised } from './hub-errors.ts';
 import type { SiteRow } from './store/index.ts';

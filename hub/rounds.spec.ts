@@ -2,7 +2,8 @@
 // deadline rather than waited for), a site vanishing mid-round, failed rounds, cyclic turns, an
 // initial model sent by the first site, federated evaluation, and long-polling.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeWeights, HubRequestError, type HubClient } from '../shared/federation/index.ts';
+import { encodeWeights, HubRequestError } from '../shared/federation/index.ts';
+import { type HubClient } from '../shared/node/federation/index.ts';
 import { MAX_CONSECUTIVE_FAILED_ROUNDS } from './rounds.ts';
 import { createTask, stopTask } from './tasks.ts';
 import {

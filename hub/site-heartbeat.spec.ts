@@ -3,7 +3,8 @@
 // (offline only after three missed heartbeats), with the site's decisions on the tasks it may see; and
 // the best model version by the federated evaluation.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HubRequestError, hubPaths, type HubClient } from '../shared/federation/index.ts';
+import { HubRequestError, hubPaths } from '../shared/federation/index.ts';
+import { type HubClient } from '../shared/node/federation/index.ts';
 import { siteSummaries, taskDetail } from './dashboard/index.ts';
 import { removeSite } from './enrollment.ts';
 import { bestModelVersion } from './model-registry.ts';

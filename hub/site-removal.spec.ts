@@ -2,7 +2,8 @@
 // publishes with the others' updates at once instead of at its deadline), while its past updates stay
 // in the task's history and model card.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeWeights, type HubClient } from '../shared/federation/index.ts';
+import { encodeWeights } from '../shared/federation/index.ts';
+import { type HubClient } from '../shared/node/federation/index.ts';
 import { exportModelFiles, taskDetail } from './dashboard/index.ts';
 import { removeSite } from './enrollment.ts';
 import { createTask } from './tasks.ts';

@@ -7,11 +7,11 @@ import {
   encodeWeights,
   strategySchema,
   type Compression,
-  type HubClient,
   type NamedTensor,
   type ServerOptimizerState,
   type TaskDefinitionInput,
 } from '../shared/federation/index.ts';
+import { type HubClient } from '../shared/node/federation/index.ts';
 import { createTask } from './tasks.ts';
 import {
   enrollTestSite,

@@ -4,7 +4,8 @@
 // Now the update is clipped (or refused) at the task's norm bound, the claim is refused against what
 // the site declared when it joined, and a model that is not finite is never signed or served.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clipBitTensor, encodeWeights, HubRequestError, type HubClient } from '../shared/federation/index.ts';
+import { clipBitTensor, encodeWeights, HubRequestError } from '../shared/federation/index.ts';
+import { type HubClient } from '../shared/node/federation/index.ts';
 import { loadServerState } from './aggregation-service.ts';
 import { createTask } from './tasks.ts';
 import { describeRoundNorms } from './update-bounds-check.ts';

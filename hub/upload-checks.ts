@@ -8,12 +8,11 @@ import {
   FederationError,
   federationMethod,
   layoutOf,
-  openSealed,
   splitClipBit,
-  uploadContext,
   type NamedTensor,
   type UpdateEnvelope,
 } from '../shared/federation/index.ts';
+import { openSealed, uploadContext } from '../shared/node/federation/index.ts';
 import { isoAt, newId, type HubContext } from './hub-context.ts';
 import { conflict, forbidden } from './hub-errors.ts';
 import { findModel, insertModelRow, loadModelWeights, storeModelBlob } from './model-registry.ts';

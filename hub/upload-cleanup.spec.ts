@@ -13,8 +13,8 @@ import {
   modelValueCount,
   taskDefinitionSchema,
   uploadStatusSchema,
-  type HubClient,
 } from '../shared/federation/index.ts';
+import { type HubClient } from '../shared/node/federation/index.ts';
 import { startHub, type RunningHub } from './server/start-hub.ts';
 import { createTask, stopTask } from './tasks.ts';
 import { MAX_OPEN_UPLOADS } from './uploads.ts';

@@ -1,21 +1,23 @@
 // Uploads against a real hub: resumable chunks, tampered bytes, oversized bodies and updates, and
 // updates with NaN or the wrong shape, each refused with a reason the site can act on.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HubClient } from '../shared/federation/index.ts';
 import {
-  encodeWeights,
+  type HubClient,
   envelopeFor,
-  hubPaths,
-  HubRequestError,
   loadPrivateKey,
   sealForHub,
   sha256Hex,
   signEnvelope,
   uploadContext,
-  uploadStatusSchema,
-  type NamedTensor,
   type SealedUpdate,
   type SiteEnrollment,
+} from '../shared/node/federation/index.ts';
+import {
+  encodeWeights,
+  hubPaths,
+  HubRequestError,
+  uploadStatusSchema,
+  type NamedTensor,
 } from '../shared/federation/index.ts';
 import { createTask } from './tasks.ts';
 import {

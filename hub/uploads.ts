@@ -6,10 +6,9 @@
 import { existsSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
+import { importPublicKey, verifyEnvelope } from '../shared/node/federation/index.ts';
 import {
-  importPublicKey,
   modelValueCount,
-  verifyEnvelope,
   type TaskDefinition,
   type CreateUploadRequest,
   type SubmissionView,

@@ -10,13 +10,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  encodeWeights,
-  enrollSite,
-  HubClient,
-  hubPaths,
-  uploadStatusSchema,
-} from '../../shared/federation/index.ts';
+import { encodeWeights, hubPaths, uploadStatusSchema } from '../../shared/federation/index.ts';
+import { enrollSite, HubClient } from '../../shared/node/federation/index.ts';
 import { createEnrollmentToken, createTask, initHub, openHubContext } from '../../hub/index.ts';
 import { setCoordinatorPassword } from '../../hub/dashboard/index.ts';
 import { hiddenField } from '../../hub/dashboard/testing/dashboard-client.ts';

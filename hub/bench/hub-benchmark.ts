@@ -11,19 +11,21 @@ import {
   applyStrategy,
   decodeWeights,
   encodeWeights,
-  enrollSite,
   float32ByteLength,
-  generateExchangeKeyPair,
-  HubClient,
   layoutOf,
-  loadPrivateKey,
-  openSealed,
-  sealForHub,
-  uploadContext,
   WeightedDeltaSum,
   type Compression,
   type NamedTensor,
 } from '../../shared/federation/index.ts';
+import {
+  enrollSite,
+  generateExchangeKeyPair,
+  HubClient,
+  loadPrivateKey,
+  openSealed,
+  sealForHub,
+  uploadContext,
+} from '../../shared/node/federation/index.ts';
 import { startHub } from '../server/start-hub.ts';
 import { initHub } from '../setup/index.ts';
 import { createTask } from '../tasks.ts';

@@ -5,7 +5,8 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrollSite, HubRequestError, parseEnrollmentToken } from '../../shared/federation/index.ts';
+import { enrollSite, parseEnrollmentToken } from '../../shared/node/federation/index.ts';
+import { HubRequestError } from '../../shared/federation/index.ts';
 import { DashboardClient, hiddenField } from './testing/dashboard-client.ts';
 import {
   COORDINATOR,

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseEnrollmentToken } from '../../shared/federation/index.ts';
+import { parseEnrollmentToken } from '../../shared/node/federation/index.ts';
 import { createTask } from '../tasks.ts';
 import { enrollTestSite, testTask } from '../testing/test-hub.ts';
 import { DashboardClient, hiddenField } from './testing/dashboard-client.ts';

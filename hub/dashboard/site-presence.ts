@@ -2,7 +2,7 @@
 // POST /v1/enroll before doing anything else, so a request to any other site route that was answered
 // below 400 came from the site its x-radfed-site header names. This hook only observes answers; it
 // never changes one. Writes are thinned to one per site every 30 s (uploads send many chunks).
-import { SIGNATURE_HEADERS } from '../../shared/federation/index.ts';
+import { SIGNATURE_HEADERS } from '../../shared/node/federation/index.ts';
 import { isoAt, type HubContext } from '../hub-context.ts';
 import type { HubApp } from '../server/http-plumbing.ts';
 

@@ -3,11 +3,7 @@
 // RFM1 vector of exactly the model's size plus the weight. Nothing else about it can be checked: the
 // values are uniform mod 2³² to the hub, by design.
 import { layoutOf, type NamedTensor } from '../../shared/federation/index.ts';
-import {
-  decodeMaskedInput,
-  SecureAggregationError,
-  vectorLength,
-} from '../../shared/federation/secagg/index.ts';
+import { decodeMaskedInput, SecureAggregationError, vectorLength } from '../../shared/node/secagg/index.ts';
 import type { HubContext } from '../hub-context.ts';
 import { conflict, forbidden } from '../hub-errors.ts';
 import type { SiteRow } from '../store/index.ts';

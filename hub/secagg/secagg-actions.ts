@@ -1,15 +1,15 @@
 // What a site does in a secure round, as the hub takes it: send its round keys, send shares for its
 // neighbours, reveal shares at unmasking, and read its own view of the round. Each checks the phase and
 // that the site belongs there; each is idempotent (a retry after a lost answer changes nothing).
+import { neighboursOf } from '../../shared/node/secagg/index.ts';
 import {
-  neighboursOf,
   type AdvertiseKeysRequest,
   type SecAggPhase,
   type SecAggPlan,
   type SecAggView,
   type SharesRequest,
   type UnmaskRequest,
-} from '../../shared/federation/secagg/index.ts';
+} from '../../shared/federation/index.ts';
 import { isoAt, type HubContext } from '../hub-context.ts';
 import { badRequest, conflict, forbidden, notFound } from '../hub-errors.ts';
 import type { SiteRow, TaskRow } from '../store/index.ts';

@@ -5,10 +5,11 @@
 import {
   FederationError,
   layoutOf,
-  openSealed,
-  uploadContext,
   WeightedDeltaSum,
+  type SecAggPlan,
+  type NamedTensor,
 } from '../../shared/federation/index.ts';
+import { openSealed, uploadContext } from '../../shared/node/federation/index.ts';
 import {
   decodeMaskedInput,
   dequantiseSum,
@@ -17,13 +18,11 @@ import {
   takeClipBitSum,
   unmaskSum,
   vectorLength,
-  type SecAggPlan,
-} from '../../shared/federation/secagg/index.ts';
+} from '../../shared/node/secagg/index.ts';
 import type { HubContext } from '../hub-context.ts';
 import type { RoundRow, TaskRow } from '../store/index.ts';
 import { participantView, planOf, SecAggRows } from './secagg-rows.ts';
 import { secureSumProblem } from './sum-bounds.ts';
-import type { NamedTensor } from '../../shared/federation/index.ts';
 
 export async function unmaskedRoundSum(
   ctx: HubContext,

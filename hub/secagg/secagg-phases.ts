@@ -8,15 +8,14 @@
 // at least the task's round deadline for training and keys, its phaseSeconds for the others.
 // Every move is one transaction guarded by the phase it leaves, so a hub killed at any point resumes.
 import { randomBytes } from 'node:crypto';
-import type { TaskDefinition } from '../../shared/federation/index.ts';
+import { type TaskDefinition, type SecAggPlan } from '../../shared/federation/index.ts';
 import {
   missingShares,
   neighbourhoodSize,
   orderSites,
   thresholdFor,
   weightCapFor,
-  type SecAggPlan,
-} from '../../shared/federation/secagg/index.ts';
+} from '../../shared/node/secagg/index.ts';
 import { isoAt, type HubContext } from '../hub-context.ts';
 import type { RoundRow, TaskRow } from '../store/index.ts';
 import { definitionOf } from '../tasks.ts';

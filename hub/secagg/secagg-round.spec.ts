@@ -3,15 +3,9 @@
 // step; the hub stores only masked vectors (uniform bytes); it never holds both kinds of share of one
 // site; with too many dropouts the round fails and unmasks nothing.
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  decodeWeights,
-  encodeWeights,
-  openSealed,
-  uploadContext,
-  type HubClient,
-  type NamedTensor,
-} from '../../shared/federation/index.ts';
-import { decodeMaskedInput } from '../../shared/federation/secagg/index.ts';
+import { decodeWeights, encodeWeights, type NamedTensor } from '../../shared/federation/index.ts';
+import { openSealed, uploadContext, type HubClient } from '../../shared/node/federation/index.ts';
+import { decodeMaskedInput } from '../../shared/node/secagg/index.ts';
 import { loadModelWeights, findModel } from '../model-registry.ts';
 import { createTask } from '../tasks.ts';
 import { SecureTestSite } from '../testing/secure-test-site.ts';

@@ -1,6 +1,6 @@
 // The SQL of secure aggregation at the hub: the round's sub-phase and plan, each site's round keys
 // and progress, the encrypted shares being routed, and the shares revealed at unmasking.
-import type { Participant, SecAggPlan } from '../../shared/federation/secagg/index.ts';
+import type { Participant, SecAggPlan } from '../../shared/federation/index.ts';
 import type { HubDatabase } from '../store/index.ts';
 
 export type StoredPhase = 'advertising' | 'sharing' | 'masking' | 'unmasking';

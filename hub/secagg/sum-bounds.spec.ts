@@ -3,7 +3,8 @@
 // count above the site's declaration. Each fails the round with the reason; nothing is published.
 // Before these checks each was published.
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeWeights, type HubClient, type NamedTensor } from '../../shared/federation/index.ts';
+import { encodeWeights, type NamedTensor } from '../../shared/federation/index.ts';
+import { type HubClient } from '../../shared/node/federation/index.ts';
 import { createTask } from '../tasks.ts';
 import { SecureTestSite } from '../testing/secure-test-site.ts';
 import {

@@ -9,8 +9,12 @@
 //   - with adaptive clipping, the sum of the noised bits within n/2 plus ten standard deviations.
 // A sum outside these fails the round: nothing is published. What a site can still do inside them is
 // in docs/secure-aggregation.md.
-import { clipBitBounds, examplesBound, updateNormBound } from '../../shared/federation/index.ts';
-import type { SecAggPlan } from '../../shared/federation/secagg/index.ts';
+import {
+  clipBitBounds,
+  examplesBound,
+  updateNormBound,
+  type SecAggPlan,
+} from '../../shared/federation/index.ts';
 import { roundClipNorm } from '../adaptive-clipping.ts';
 import type { HubContext } from '../hub-context.ts';
 import type { TaskRow } from '../store/index.ts';

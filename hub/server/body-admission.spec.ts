@@ -6,15 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { encodeWeights, hubPaths, HubRequestError } from '../../shared/federation/index.ts';
 import {
-  encodeWeights,
   HubClient,
-  hubPaths,
-  HubRequestError,
   loadPrivateKey,
   signRequest,
   type SiteEnrollment,
-} from '../../shared/federation/index.ts';
+} from '../../shared/node/federation/index.ts';
 import { initHub } from '../setup/index.ts';
 import { createTask } from '../tasks.ts';
 import {

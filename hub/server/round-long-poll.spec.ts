@@ -2,13 +2,8 @@
 // for a newer revision is held open until the round changes, and a misspelt parameter is refused.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  encodeWeights,
-  hubPaths,
-  HubRequestError,
-  roundViewSchema,
-  type HubClient,
-} from '../../shared/federation/index.ts';
+import { encodeWeights, hubPaths, HubRequestError, roundViewSchema } from '../../shared/federation/index.ts';
+import { type HubClient } from '../../shared/node/federation/index.ts';
 import { createTask } from '../tasks.ts';
 import { enrollTestSite, makeTestHub, testTask, testWeights, type TestHub } from '../testing/test-hub.ts';
 

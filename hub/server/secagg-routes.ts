@@ -7,7 +7,7 @@ import {
   secaggViewSchema,
   sharesRequestSchema,
   unmaskRequestSchema,
-} from '../../shared/federation/secagg/index.ts';
+} from '../../shared/federation/index.ts';
 import type { HubContext } from '../hub-context.ts';
 import { authenticateSite } from '../request-auth.ts';
 import { advertiseKeys, postShares, revealShares, secaggView } from '../secagg/index.ts';

@@ -14,7 +14,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { certificateFingerprint, encodeWeights } from '../../shared/federation/index.ts';
+import { certificateFingerprint } from '../../shared/node/federation/index.ts';
+import { encodeWeights } from '../../shared/federation/index.ts';
 import { setCoordinatorPassword } from '../dashboard/index.ts';
 import { TEST_SCRYPT_COST } from '../dashboard/testing/dashboard-client.ts';
 import { startHub } from '../server/start-hub.ts';

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { z } from 'zod';
-import { generateExchangeKeyPair, generateSigningKeyPair } from '../../shared/federation/index.ts';
+import { generateExchangeKeyPair, generateSigningKeyPair } from '../../shared/node/federation/index.ts';
 import { writeFileAtomically } from '../../shared/node/index.ts';
 import { HubError } from '../hub-errors.ts';
 import { HubStore } from '../store/index.ts';

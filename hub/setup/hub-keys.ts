@@ -6,9 +6,8 @@ import {
   loadPrivateKey,
   publicKeyFingerprint,
   publicKeyOf,
-  PROTOCOL_VERSION,
-  type HubInfo,
-} from '../../shared/federation/index.ts';
+} from '../../shared/node/federation/index.ts';
+import { PROTOCOL_VERSION, type HubInfo } from '../../shared/federation/index.ts';
 import type { HubLayout } from './hub-layout.ts';
 
 export interface HubKeys {

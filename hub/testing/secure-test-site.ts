@@ -7,8 +7,13 @@ import {
   sha256Hex,
   uploadContext,
   type HubClient,
-  type NamedTensor,
   type SealedUpdate,
+} from '../../shared/node/federation/index.ts';
+import {
+  type NamedTensor,
+  secaggPaths,
+  secaggViewSchema,
+  type SecAggView,
 } from '../../shared/federation/index.ts';
 import {
   appendClipBit,
@@ -19,12 +24,9 @@ import {
   publicKeysOf,
   quantiseUpdate,
   revealShares,
-  secaggPaths,
-  secaggViewSchema,
   newRoundSecrets,
   type HeldShares,
-  type SecAggView,
-} from '../../shared/federation/secagg/index.ts';
+} from '../../shared/node/secagg/index.ts';
 
 const ok = z.object({ ok: z.literal(true) });
 

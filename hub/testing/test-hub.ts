@@ -3,11 +3,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { enrollSite, HubClient, type SiteEnrollment } from '../../shared/node/federation/index.ts';
 import {
-  enrollSite,
-  HubClient,
   type NamedTensor,
-  type SiteEnrollment,
   taskDefinitionSchema,
   type TaskDefinitionInput,
   type TaskView,

@@ -11,7 +11,7 @@ import {
   splitClipBit,
   updateNoiseMultiplier,
 } from './index.ts';
-import { appendClipBit, takeClipBitSum } from './secagg/index.ts';
+import { appendClipBit, takeClipBitSum } from '../node/secagg/index.ts';
 
 const dp = dpFedAvgSchema.parse({
   clipNorm: 1,

@@ -1,6 +1,7 @@
-// The federation room: the hub protocol (schemas, signing, sealing, tokens) and the federation math
-// (aggregation strategies, update compression), shared by the hub and the site. Node-only (node:crypto,
-// node:https); the renderer may import types from here, nothing else.
+// The federation room: the hub protocol's schemas (secure aggregation's included) and the federation
+// math (aggregation strategies, update compression), shared by the hub, the site and the renderer. It
+// runs anywhere: what needs Node (keys, signing, sealing, enrollment tokens, the HTTPS client) lives in
+// shared/node/federation/, and the SecAgg+ math in shared/node/secagg/.
 export { FederationError, HubRequestError, type FederationErrorCode } from './errors.ts';
 export {
   addScaled,
@@ -124,51 +125,5 @@ export {
   type TaskDefinitionInput,
 } from './task-schema.ts';
 export * from './protocol.ts';
-export {
-  fingerprint,
-  generateExchangeKeyPair,
-  generateSigningKeyPair,
-  importPublicKey,
-  loadPrivateKey,
-  publicKeyFingerprint,
-  publicKeyOf,
-  rawPublicKey,
-  sha256Hex,
-  type KeyPairPem,
-} from './keys.ts';
 export { canonicalJson } from './canonical-json.ts';
-export { openSealed, sealForHub, uploadContext } from './sealed-box.ts';
-export {
-  canonicalRequest,
-  CLOCK_SKEW_MS,
-  SIGNATURE_HEADERS,
-  signRequest,
-  verifyRequestSignature,
-  type RequestToSign,
-} from './request-signing.ts';
-export { signGlobalModel, verifyGlobalModel, type GlobalModelStatement } from './model-signing.ts';
-export { signEnvelope, verifyEnvelope } from './envelope-signing.ts';
-export { formatEnrollmentToken, parseEnrollmentToken, type EnrollmentToken } from './enrollment-token.ts';
-export { certificateFingerprint, fetchPinnedHubCa } from './hub-pinning.ts';
-export {
-  assertOk,
-  describeConnectionError,
-  hubHttp,
-  type HubHttpOptions,
-  type HubHttpResponse,
-} from './hub-http.ts';
-export {
-  envelopeFor,
-  sealUpdate,
-  uploadSealed,
-  type SealedUpdate,
-  type SignedSender,
-  type UploadProgress,
-} from './site-upload.ts';
-export {
-  enrollSite,
-  HubClient,
-  parseBody,
-  type HubClientOptions,
-  type SiteEnrollment,
-} from './site-client-core.ts';
+export * from './secagg-protocol.ts';

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { checkSiteName } from '../site-name.ts';
 import { privacyBudgetViewSchema } from './privacy-accounting.ts';
-import { secaggRoundStatusSchema } from './secagg/secagg-protocol.ts';
+import { secaggRoundStatusSchema } from './secagg-protocol.ts';
 import { taskDefinitionSchema } from './task-schema.ts';
 import { COMPRESSIONS } from './weights-codec.ts';
 

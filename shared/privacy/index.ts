@@ -1,5 +1,6 @@
 // The privacy accountant: Rényi DP of the subsampled Gaussian mechanism, its conversion to (ε, δ),
-// and budget helpers for tasks that train with differential privacy.
+// and budget helpers for tasks that train with differential privacy. Runs anywhere: the cryptographic
+// noise source (node:crypto) is in shared/node/privacy/.
 export { PrivacyError, type PrivacyErrorCode } from './privacy-error.ts';
 export {
   checkMechanism,
@@ -11,7 +12,6 @@ export {
 } from './rdp.ts';
 export { checkDelta, epsilonAtOrder, epsilonFromRdp, type EpsilonAtOrder } from './conversion.ts';
 export { epsilonSpent, roundsWithinBudget, type PrivacyBudget } from './budget.ts';
-export { cryptoGaussian, type GaussianSource } from './gaussian-noise.ts';
 export {
   calibrateNoiseMultiplier,
   MAX_NOISE_MULTIPLIER,

@@ -1,7 +1,8 @@
 // A real hub for the dashboard's tests and browser tests: two sites enrolled through the protocol, a
 // third token left unused, a task with an initial model, two published rounds with the sites'
 // evaluations, and a third round collecting. Takes a second or two: no training, small weights.
-import { encodeWeights, type HubClient, type TaskDefinitionInput } from '../../../shared/federation/index.ts';
+import { encodeWeights, type TaskDefinitionInput } from '../../../shared/federation/index.ts';
+import { type HubClient } from '../../../shared/node/federation/index.ts';
 import type { StartHubOptions } from '../../server/start-hub.ts';
 import { createTask } from '../../tasks.ts';
 import {

@@ -3,7 +3,7 @@
 // answer, or how the connection ended when the hub closed it without one.
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:https';
-import { SIGNATURE_HEADERS } from '../../../shared/federation/index.ts';
+import { SIGNATURE_HEADERS } from '../../../shared/node/federation/index.ts';
 
 export interface RawSend {
   readonly url: string;

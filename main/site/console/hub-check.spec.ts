@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatEnrollmentToken, parseEnrollmentToken } from '../../../shared/federation/index.ts';
+import { formatEnrollmentToken, parseEnrollmentToken } from '../../../shared/node/federation/index.ts';
 import { makeTestHub, type TestHub } from '../../../hub/testing/test-hub.ts';
 import { initSite } from '../store/index.ts';
 import { enrollSiteWithHub } from '../federation/index.ts';

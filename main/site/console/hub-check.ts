@@ -5,15 +5,17 @@
 import type { HubCheckRequest, HubCheckResult } from '../../../shared/ipc/index.ts';
 import {
   assertOk,
-  enrollCheckResponseSchema,
-  FederationError,
   fetchPinnedHubCa,
   hubHttp,
-  hubInfoSchema,
-  hubPaths,
   parseBody,
   parseEnrollmentToken,
   publicKeyFingerprint,
+} from '../../../shared/node/federation/index.ts';
+import {
+  enrollCheckResponseSchema,
+  FederationError,
+  hubInfoSchema,
+  hubPaths,
 } from '../../../shared/federation/index.ts';
 import { checkHubAddress } from '../../../shared/hub-address.ts';
 import { checkSiteName } from '../../../shared/site-name.ts';

@@ -5,11 +5,11 @@
 import type { Database } from 'better-sqlite3';
 import {
   canonicalJson,
-  sha256Hex,
   taskDefinitionSchema,
   type TaskDefinition,
   type TaskView,
 } from '../../../shared/federation/index.ts';
+import { sha256Hex } from '../../../shared/node/federation/index.ts';
 import { AuditLog } from '../audit/index.ts';
 import { TaskStore, type TaskDefinition as CohortTask } from '../cohort/index.ts';
 import { SyncError } from './sync-error.ts';

@@ -25,7 +25,7 @@ import {
 } from '../../../shared/federation/index.ts';
 import { clipToNorm, l2Norm } from './dp-clip.ts';
 import { applyDpFedAvg, noiseShare } from './dp-fedavg.ts';
-import { cryptoGaussian } from '../../../shared/privacy/index.ts';
+import { cryptoGaussian } from '../../../shared/node/privacy/index.ts';
 import { assertBudgetAllowsAnotherUpdate, siteBudgetView } from './dp-site-budget.ts';
 import { prepareUpdateForUpload } from './update-pipeline.ts';
 import { sealUpdateToDisk, sendSealedUpdate } from './update-upload.ts';

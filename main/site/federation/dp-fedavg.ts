@@ -20,7 +20,7 @@ import {
 } from '../../../shared/federation/index.ts';
 import { SyncError } from './sync-error.ts';
 import { clipToNorm } from './dp-clip.ts';
-import { cryptoGaussian, type GaussianSource } from '../../../shared/privacy/index.ts';
+import { cryptoGaussian, type GaussianSource } from '../../../shared/node/privacy/index.ts';
 
 export interface DpFedAvgReport {
   readonly clipNorm: number;

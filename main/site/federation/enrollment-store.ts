@@ -7,7 +7,8 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { hubInfoSchema, type SiteEnrollment } from '../../../shared/federation/index.ts';
+import { hubInfoSchema } from '../../../shared/federation/index.ts';
+import { type SiteEnrollment } from '../../../shared/node/federation/index.ts';
 import { writeFileAtomically } from '../../../shared/node/index.ts';
 import { SyncError } from './sync-error.ts';
 

@@ -1,7 +1,7 @@
 // The site's federation loop, run by `radfed site run` (and by the demo's site processes): for every
 // task approved at this site, a runner that follows its rounds; new approvals are picked up while it
 // runs. Training and evaluation take turns (one machine); waiting and uploading overlap freely.
-import { HubClient } from '../../../shared/federation/index.ts';
+import { HubClient } from '../../../shared/node/federation/index.ts';
 import { SerialQueue } from '../../../shared/serial-queue.ts';
 import { openSite } from '../store/index.ts';
 import type { BackendChoice } from '../train/index.ts';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { siteSummaries, taskDetail } from '../../../hub/dashboard/index.ts';
 import { AuditLog } from '../audit/index.ts';
 import { openSite } from '../store/index.ts';
-import { HubClient } from '../../../shared/federation/index.ts';
+import { HubClient } from '../../../shared/node/federation/index.ts';
 import { loadEnrollment } from './enrollment-store.ts';
 import { sendSiteHeartbeat, startLoopHeartbeat } from './heartbeat.ts';
 import { enrollSiteWithHub, runFederation } from './index.ts';

@@ -6,10 +6,10 @@ import type { Database } from 'better-sqlite3';
 import {
   HEARTBEAT_INTERVAL_SECONDS,
   type HeartbeatRequest,
-  HubClient,
   type SiteActivityState,
   type SiteTaskDecision,
 } from '../../../shared/federation/index.ts';
+import { HubClient } from '../../../shared/node/federation/index.ts';
 import { AuditLog } from '../audit/index.ts';
 import { openSite } from '../store/index.ts';
 import { listApprovals } from './approvals.ts';

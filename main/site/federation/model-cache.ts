@@ -16,11 +16,10 @@ import { join } from 'node:path';
 import {
   decodeWeights,
   hubPaths,
-  verifyGlobalModel,
-  type HubClient,
   type ModelMeta,
   type NamedTensor,
 } from '../../../shared/federation/index.ts';
+import { verifyGlobalModel, type HubClient } from '../../../shared/node/federation/index.ts';
 
 export interface CachedModel {
   readonly meta: ModelMeta;

@@ -7,9 +7,9 @@ import { connect, type DetailedPeerCertificate, type PeerCertificate } from 'nod
 import {
   certificateFingerprint,
   describeConnectionError,
-  FederationError,
   fetchPinnedHubCa,
-} from '../../../shared/federation/index.ts';
+} from '../../../shared/node/federation/index.ts';
+import { FederationError } from '../../../shared/federation/index.ts';
 import { openTunnel, type ProxySettings } from './proxy-tunnel.ts';
 
 export async function fetchPinnedCa(

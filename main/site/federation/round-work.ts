@@ -13,7 +13,7 @@ import {
 import { buildCohort, type CohortItem } from '../cohort/index.ts';
 import { TrainError, trainLocalModel, type BackendChoice, type TrainingTask } from '../train/index.ts';
 import type { Site } from '../store/index.ts';
-import type { HubClient, SealedUpdate } from '../../../shared/federation/index.ts';
+import type { HubClient, SealedUpdate } from '../../../shared/node/federation/index.ts';
 import { assertBudgetAllowsAnotherUpdate } from './dp-site-budget.ts';
 import { fetchGlobalModel } from './model-cache.ts';
 import { withRetries, type RetryPolicy } from './retry.ts';

@@ -13,7 +13,7 @@ import {
   type NamedTensor,
   type TaskDefinition,
 } from '../../../shared/federation/index.ts';
-import { newRoundSecrets } from '../../../shared/federation/secagg/index.ts';
+import { newRoundSecrets } from '../../../shared/node/secagg/index.ts';
 import { writeFileAtomically } from '../../../shared/node/index.ts';
 import { prepareUpdateForUpload } from './update-pipeline.ts';
 

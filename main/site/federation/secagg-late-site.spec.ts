@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeWeights, type HubClient, type NamedTensor } from '../../../shared/federation/index.ts';
+import { encodeWeights, type NamedTensor } from '../../../shared/federation/index.ts';
+import { type HubClient } from '../../../shared/node/federation/index.ts';
 import { createTask } from '../../../hub/index.ts';
 import { SecureTestSite } from '../../../hub/testing/secure-test-site.ts';
 import {

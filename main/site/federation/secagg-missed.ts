@@ -2,7 +2,7 @@
 // happened, that nothing of the site's update was revealed (SecAgg+ never lets the hub hold both kinds
 // of share of one site, and an unsent masked input is only keys), and that the site simply takes part
 // in the next round. The reasons go to the site's activity list and log through the 'missed' event.
-import type { SecAggView } from '../../../shared/federation/secagg/index.ts';
+import type { SecAggView } from '../../../shared/federation/index.ts';
 
 /** Where the site was when the round went on without it. */
 export type LateAt =

@@ -2,8 +2,9 @@
 // against a real hub. The hub publishes the next model while holding only masked vectors and the
 // self-mask shares of the three survivors; nothing was revealed about any site's mask key.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openSealed, uploadContext, decodeWeights } from '../../../shared/federation/index.ts';
-import { decodeMaskedInput } from '../../../shared/federation/secagg/index.ts';
+import { openSealed, uploadContext } from '../../../shared/node/federation/index.ts';
+import { decodeWeights } from '../../../shared/federation/index.ts';
+import { decodeMaskedInput } from '../../../shared/node/secagg/index.ts';
 import { SecAggRows } from '../../../hub/secagg/index.ts';
 import { approveTask, enrollSiteWithHub, runFederation, type SyncEvent } from './index.ts';
 import { makeFederationFixture, type FederationFixture } from './testing/federation-fixture.ts';

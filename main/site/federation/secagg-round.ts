@@ -5,11 +5,16 @@
 // revealed kinds. Returns once the hub has what it needs from this site, or the round is over.
 import {
   HubRequestError,
+  secaggPaths,
+  secaggViewSchema,
+  type SecAggView,
+} from '../../../shared/federation/index.ts';
+import {
   sha256Hex,
   sealForHub,
   uploadContext,
   type SealedUpdate,
-} from '../../../shared/federation/index.ts';
+} from '../../../shared/node/federation/index.ts';
 import {
   appendClipBit,
   encodeMaskedInput,
@@ -19,10 +24,7 @@ import {
   publicKeysOf,
   quantiseUpdate,
   revealShares,
-  secaggPaths,
-  secaggViewSchema,
-  type SecAggView,
-} from '../../../shared/federation/secagg/index.ts';
+} from '../../../shared/node/secagg/index.ts';
 import { z } from 'zod';
 import { withRetries } from './retry.ts';
 import type { RoundContext } from './round-work.ts';

@@ -5,17 +5,19 @@
 import type { Agent } from 'node:https';
 import {
   assertOk,
-  enrollResponseSchema,
-  FederationError,
   generateExchangeKeyPair,
   generateSigningKeyPair,
   hubHttp,
-  hubInfoSchema,
-  hubPaths,
   parseBody,
   parseEnrollmentToken,
   publicKeyFingerprint,
   type SiteEnrollment,
+} from '../../../shared/node/federation/index.ts';
+import {
+  enrollResponseSchema,
+  FederationError,
+  hubInfoSchema,
+  hubPaths,
 } from '../../../shared/federation/index.ts';
 import { AuditLog, commandActor } from '../audit/index.ts';
 import { openSite } from '../store/index.ts';

@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeWeights, HubClient } from '../../../shared/federation/index.ts';
+import { encodeWeights } from '../../../shared/federation/index.ts';
+import { HubClient } from '../../../shared/node/federation/index.ts';
 import {
   approveTask,
   describeSyncEvent,

@@ -2,7 +2,8 @@
 // what a privacy officer needs to match them against the hub's records (the SHA-256 of the exact bytes
 // sent) and the protections in force (compression, secure aggregation, differential privacy and the ε
 // this site has spent on the task counting the update). The uploads themselves are not changed.
-import { privacySpentAfter, type SealedUpdate } from '../../../shared/federation/index.ts';
+import { privacySpentAfter } from '../../../shared/federation/index.ts';
+import { type SealedUpdate } from '../../../shared/node/federation/index.ts';
 import { AuditLog, commandActor, recordInitialModelSent, recordUpdateSent } from '../audit/index.ts';
 import { updatesSent } from './dp-site-budget.ts';
 import { loadEnrollment } from './enrollment-store.ts';

@@ -13,7 +13,7 @@
 import type { NamedTensor, TaskDefinition } from '../../../shared/federation/index.ts';
 import { clipToNorm } from './dp-clip.ts';
 import { applyDpFedAvg, type DpFedAvgReport } from './dp-fedavg.ts';
-import type { GaussianSource } from '../../../shared/privacy/index.ts';
+import type { GaussianSource } from '../../../shared/node/privacy/index.ts';
 
 export interface UpdateForUpload {
   /** The change to the global model, local − global. */

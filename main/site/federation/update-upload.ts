@@ -10,17 +10,19 @@ import {
   COMPRESSIONS,
   HubRequestError,
   hubPaths,
-  sha256Hex,
   uploadStatusSchema,
   weightDelta,
   type Compression,
-  type HubClient,
   type NamedTensor,
-  type SealedUpdate,
   type SubmissionView,
   type TaskDefinition,
-  type UploadProgress,
 } from '../../../shared/federation/index.ts';
+import {
+  sha256Hex,
+  type HubClient,
+  type SealedUpdate,
+  type UploadProgress,
+} from '../../../shared/node/federation/index.ts';
 import { writeFileAtomically } from '../../../shared/node/index.ts';
 import { SyncError } from './sync-error.ts';
 import { prepareUpdateForUpload } from './update-pipeline.ts';

@@ -4,7 +4,7 @@
 // join entry, so the ledger itself refuses a second join with the same invitation at any member.
 import { randomBytes } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
-import { sha256Hex } from '../../../shared/federation/index.ts';
+import { sha256Hex } from '../../../shared/node/federation/index.ts';
 import { formatSwarmInvitation } from './invitation-token.ts';
 import { SwarmError } from './swarm-error.ts';
 

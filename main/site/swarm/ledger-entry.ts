@@ -11,7 +11,8 @@
 // member hold or hash more than MAX_ENTRY_BYTES per entry.
 import { type KeyObject, sign, verify } from 'node:crypto';
 import { z } from 'zod';
-import { canonicalJson, importPublicKey, sha256Hex } from '../../../shared/federation/index.ts';
+import { canonicalJson } from '../../../shared/federation/index.ts';
+import { importPublicKey, sha256Hex } from '../../../shared/node/federation/index.ts';
 
 export const LEDGER_FORMAT = 1;
 /** An entry's canonical JSON, signatures included, may not exceed this. */

@@ -2,7 +2,7 @@
 // joined, which is "member order" for the round seed), which invitations were used, and where the
 // rounds stand. `applyEntry` is the one place that decides whether an entry may follow the state;
 // signatures and quorum are checked before it (chain-verification.ts).
-import { publicKeyFingerprint } from '../../../shared/federation/index.ts';
+import { publicKeyFingerprint } from '../../../shared/node/federation/index.ts';
 import {
   MAX_MEMBERS,
   statementSignatureValid,

@@ -3,7 +3,7 @@
 // The site pins both from the first connection, so a man in the middle cannot pose as the hub.
 //   "rft1." + base64url(JSON { u: hub URL hint, s: secret, c: CA fingerprint, k: signing key fingerprint })
 import { z } from 'zod';
-import { FederationError } from './errors.ts';
+import { FederationError } from '../../federation/index.ts';
 
 export interface EnrollmentToken {
   /** A hint: the site may be told another address for the same hub (the pins still apply). */

@@ -1,8 +1,7 @@
 // A site signs the envelope of each upload (what it sent, for which task and round, and how many
 // examples stand behind it), so the hub keeps proof of who stated what beside the stored update.
 import { type KeyObject, sign, verify } from 'node:crypto';
-import { canonicalJson } from './canonical-json.ts';
-import type { UpdateEnvelope } from './protocol.ts';
+import { canonicalJson, type UpdateEnvelope } from '../../federation/index.ts';
 
 function envelopeBytes(envelope: UpdateEnvelope): Buffer {
   return Buffer.from(`RADFED-ENVELOPE-V1\n${canonicalJson(envelope)}`);

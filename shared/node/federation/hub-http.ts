@@ -2,8 +2,7 @@
 // connection failures turned into sentences a site operator can act on. The caller may pass an
 // https.Agent (for example one that tunnels through an HTTPS proxy).
 import { type Agent, request } from 'node:https';
-import { FederationError, HubRequestError } from './errors.ts';
-import { errorBodySchema } from './protocol.ts';
+import { FederationError, HubRequestError, errorBodySchema } from '../../federation/index.ts';
 
 export interface HubHttpOptions {
   readonly baseUrl: string;

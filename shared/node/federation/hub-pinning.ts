@@ -5,7 +5,7 @@
 import { X509Certificate } from 'node:crypto';
 import { connect, type PeerCertificate, type DetailedPeerCertificate } from 'node:tls';
 import { isIP } from 'node:net';
-import { FederationError } from './errors.ts';
+import { FederationError } from '../../federation/index.ts';
 import { describeConnectionError } from './hub-http.ts';
 import { fingerprint } from './keys.ts';
 

@@ -8,7 +8,7 @@ import {
   generateKeyPairSync,
   type KeyObject,
 } from 'node:crypto';
-import { FederationError } from './errors.ts';
+import { FederationError } from '../../federation/index.ts';
 
 export interface KeyPairPem {
   /** PKCS#8 PEM: keep it in a file of mode 0600. */

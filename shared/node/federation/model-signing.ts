@@ -2,7 +2,7 @@
 // model's bytes. A site accepts a model only when this verifies under the signing key it pinned at
 // enrollment, so neither a network attacker nor a stray file can hand it other weights.
 import { type KeyObject, sign, verify } from 'node:crypto';
-import { FederationError } from './errors.ts';
+import { FederationError } from '../../federation/index.ts';
 import { importPublicKey, sha256Hex } from './keys.ts';
 
 export interface GlobalModelStatement {

@@ -1,11 +1,10 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from './canonical-json.ts';
+import { canonicalJson, type UpdateEnvelope } from '../../federation/index.ts';
 import { formatEnrollmentToken, parseEnrollmentToken } from './enrollment-token.ts';
 import { signEnvelope, verifyEnvelope } from './envelope-signing.ts';
 import { generateExchangeKeyPair, loadPrivateKey, publicKeyOf } from './keys.ts';
 import { signGlobalModel, verifyGlobalModel } from './model-signing.ts';
-import type { UpdateEnvelope } from './protocol.ts';
 import {
   canonicalRequest,
   signRequest,

@@ -12,7 +12,7 @@ import {
   type KeyObject,
   randomBytes,
 } from 'node:crypto';
-import { FederationError } from './errors.ts';
+import { FederationError } from '../../federation/index.ts';
 import { importPublicKey, rawPublicKey } from './keys.ts';
 
 const MAGIC = Buffer.from('RFS1');

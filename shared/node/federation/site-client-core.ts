@@ -5,18 +5,9 @@
 import { type KeyObject } from 'node:crypto';
 import type { Agent } from 'node:https';
 import type { z } from 'zod';
-import { FederationError, HubRequestError } from './errors.ts';
-import { assertOk, hubHttp, type HubHttpOptions } from './hub-http.ts';
-import { fetchPinnedHubCa } from './hub-pinning.ts';
 import {
-  generateExchangeKeyPair,
-  generateSigningKeyPair,
-  loadPrivateKey,
-  publicKeyFingerprint,
-} from './keys.ts';
-import { verifyGlobalModel } from './model-signing.ts';
-import { parseEnrollmentToken } from './enrollment-token.ts';
-import {
+  FederationError,
+  HubRequestError,
   aggregatedMetricsSchema,
   enrollResponseSchema,
   heartbeatResponseSchema,
@@ -34,11 +25,21 @@ import {
   type HubInfo,
   type MetricsRequest,
   type ModelMeta,
-} from './protocol.ts';
+  decodeWeights,
+  type NamedTensor,
+} from '../../federation/index.ts';
+import { assertOk, hubHttp, type HubHttpOptions } from './hub-http.ts';
+import { fetchPinnedHubCa } from './hub-pinning.ts';
+import {
+  generateExchangeKeyPair,
+  generateSigningKeyPair,
+  loadPrivateKey,
+  publicKeyFingerprint,
+} from './keys.ts';
+import { verifyGlobalModel } from './model-signing.ts';
+import { parseEnrollmentToken } from './enrollment-token.ts';
 import { signRequest } from './request-signing.ts';
 import { sealUpdate, uploadSealed, type SealedUpdate, type UploadProgress } from './site-upload.ts';
-import { decodeWeights } from './weights-codec.ts';
-import type { NamedTensor } from './tensors.ts';
 
 /** What a site keeps after enrolling (private keys in files of mode 0600). */
 export interface SiteEnrollment {

@@ -4,9 +4,8 @@
 import type { KeyObject } from 'node:crypto';
 import type { z } from 'zod';
 import { signEnvelope } from './envelope-signing.ts';
-import { HubRequestError } from './errors.ts';
-import { sha256Hex } from './keys.ts';
 import {
+  HubRequestError,
   hubPaths,
   PROTOCOL_VERSION,
   submissionViewSchema,
@@ -15,10 +14,12 @@ import {
   type UpdateEnvelope,
   type UploadKind,
   type UploadStatus,
-} from './protocol.ts';
+  type WeightSet,
+  encodeWeights,
+  type Compression,
+} from '../../federation/index.ts';
+import { sha256Hex } from './keys.ts';
 import { sealForHub, uploadContext } from './sealed-box.ts';
-import type { WeightSet } from './tensors.ts';
-import { encodeWeights, type Compression } from './weights-codec.ts';
 
 export interface SealedUpdate {
   readonly round: number;

@@ -4,7 +4,7 @@
 // hub swaps in fails the signature; a key belongs to one task.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { publicKeyOf, sealForHub } from '../../federation/index.ts';
+import { publicKeyOf, sealForHub } from '../federation/index.ts';
 import {
   createTaskSecretKey,
   openTaskKey,

@@ -1,5 +1,5 @@
 // A task's CKKS secret key goes from the site that made it to the task's other sites end to end: one
-// sealed box per recipient (X25519 + HKDF + AES-GCM, shared/federation/sealed-box.ts, to the site's
+// sealed box per recipient (X25519 + HKDF + AES-GCM, shared/node/federation/sealed-box.ts, to the site's
 // enrolled exchange key), the whole message signed with the sender's Ed25519 identity key. The hub
 // carries the message and sees only what is in the clear here: the task, the key's random id, the
 // public parameters, who sent it, who may open it, and sealed boxes. The hub cannot open a box, and
@@ -7,7 +7,8 @@
 // sender's signature. A key belongs to one task (rotation is a new task key, new id).
 import { type KeyObject, sign, verify } from 'node:crypto';
 import { z } from 'zod';
-import { canonicalJson, FederationError, openSealed, sealForHub } from '../../federation/index.ts';
+import { canonicalJson, FederationError } from '../../federation/index.ts';
+import { openSealed, sealForHub } from '../federation/index.ts';
 import type { TaskSecretKey } from './ckks-summation.ts';
 import { HomomorphicError } from './homomorphic-error.ts';
 import { checkParameters, parametersFingerprint, type SummationParameters } from './summation-parameters.ts';

@@ -1,5 +1,7 @@
 // Secure aggregation (SecAgg+, Bell et al. 2020 over Bonawitz et al. 2017): the math and the messages
-// that the hub (hub/secagg) and the sites (main/site/federation/secagg-*) share.
+// that the hub (hub/secagg) and the sites (main/site/federation/secagg-*) share. Needs Node (node:crypto
+// for the mask generator, the round keys and the neighbourhoods); the wire schemas run anywhere and live
+// in shared/federation/secagg-protocol.ts, exported by shared/federation/index.ts.
 export { SecureAggregationError, type SecureAggregationErrorCode } from './secagg-error.ts';
 export { applyMaskStream, maskWords, randomWords } from './mask-prg.ts';
 export {
@@ -30,5 +32,4 @@ export { decodeMaskedInput, encodeMaskedInput } from './masked-codec.ts';
 export { appendClipBit, CLIP_BIT_SCALE, clipBitBound, takeClipBitSum } from './clip-bit-element.ts';
 export { makeShares, openShares, revealShares, type HeldShares } from './share-exchange.ts';
 export { missingShares, unmaskSum, type UnmaskInput } from './unmasking.ts';
-export * from './secagg-protocol.ts';
 export { runLocalRound, type LocalRoundResult, type LocalSite } from './local-round.ts';

@@ -1,12 +1,11 @@
 // One whole secure-aggregation round in one process, sites and hub alike, through the same functions
 // the networked round uses: for the tests of the math (sums, dropouts, uniformity) and the benchmark.
 import { randomBytes } from 'node:crypto';
-import { layoutOf, type WeightSet } from '../tensors.ts';
+import { layoutOf, type WeightSet, type Participant, type SecAggPlan } from '../../federation/index.ts';
 import { maskInput, MaskedSum } from './masking.ts';
 import { neighbourhoodSize, neighboursOf, orderSites, thresholdFor } from './neighbourhood.ts';
 import { dequantiseSum, quantiseUpdate, vectorLength, weightCapFor } from './quantisation.ts';
 import { newRoundSecrets, publicKeysOf, type RoundSecrets } from './round-keys.ts';
-import type { Participant, SecAggPlan } from './secagg-protocol.ts';
 import { makeShares, openShares, revealShares, type HeldShares } from './share-exchange.ts';
 import { unmaskSum } from './unmasking.ts';
 

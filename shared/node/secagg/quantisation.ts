@@ -6,8 +6,7 @@
 // The plan picks W = ⌊(2³² − 1) / (n·(Q − 1))⌋ for n sites, so no sum can wrap.
 import { SecureAggregationError } from './secagg-error.ts';
 import { randomWords } from './mask-prg.ts';
-import type { NamedTensor, TensorLayout, WeightSet } from '../tensors.ts';
-import { elementCount } from '../tensors.ts';
+import { type NamedTensor, type TensorLayout, type WeightSet, elementCount } from '../../federation/index.ts';
 
 export const MODULUS_BITS = 32;
 

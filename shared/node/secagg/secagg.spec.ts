@@ -2,7 +2,7 @@
 // the clipped, quantised updates; a masked vector looks uniform; dropouts after the masked input are
 // recovered; too many dropouts unmask nothing; a site never reveals both kinds of share of a neighbour.
 import { describe, expect, it } from 'vitest';
-import type { NamedTensor } from '../tensors.ts';
+import type { NamedTensor } from '../../federation/index.ts';
 import {
   decodeMaskedInput,
   encodeMaskedInput,

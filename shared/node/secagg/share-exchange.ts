@@ -3,7 +3,7 @@
 // open the shares it received, and at unmasking reveal, for each neighbour, exactly one kind: the
 // self-mask share if the neighbour's masked input arrived, the mask-key share if it dropped out.
 import { SecureAggregationError } from './secagg-error.ts';
-import type { Participant, SharesRequest, UnmaskRequest } from './secagg-protocol.ts';
+import type { Participant, SharesRequest, UnmaskRequest } from '../../federation/index.ts';
 import { decryptShares, encryptShares, type PairContext, type RoundSecrets } from './round-keys.ts';
 import { SHARE_BYTES, splitSecret } from './secret-shares.ts';
 

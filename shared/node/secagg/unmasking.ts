@@ -6,7 +6,7 @@ import { SecureAggregationError } from './secagg-error.ts';
 import type { MaskedSum } from './masking.ts';
 import { neighboursOf } from './neighbourhood.ts';
 import { seedCommitment, x25519PublicOf, type PairContext } from './round-keys.ts';
-import type { Participant } from './secagg-protocol.ts';
+import type { Participant } from '../../federation/index.ts';
 import { combineShares } from './secret-shares.ts';
 
 export interface UnmaskInput {

@@ -1,7 +1,7 @@
 // Test support: hospitals with real Ed25519 and X25519 keys from node:crypto, and ledgers built in
 // memory with every member's signature, for specs that need a valid chain to tamper with.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { publicKeyOf, rawPublicKey } from '../../../../shared/federation/index.ts';
+import { publicKeyOf, rawPublicKey } from '../../../../shared/node/federation/index.ts';
 import { verifyChain } from '../chain-verification.ts';
 import {
   genesisEntry,

@@ -2,7 +2,7 @@
 // gradient is clipped to L2 norm C over all weights, the clipped gradients are summed, Gaussian noise
 // N(0, (σC)²) from the cryptographic generator is added, and the result is divided by the number of
 // microbatches. One example moves the sum by at most C, whatever its content.
-import { cryptoGaussian, type GaussianSource } from '../../../../shared/privacy/index.ts';
+import { cryptoGaussian, type GaussianSource } from '../../../../shared/node/privacy/index.ts';
 import { tf } from '../backend/index.ts';
 
 export interface DpSgdOptions {

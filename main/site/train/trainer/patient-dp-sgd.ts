@@ -5,7 +5,7 @@
 // is one record: adding or removing that patient (all three images) moves the noised sum by at most C,
 // which is exactly the sensitivity the RDP accountant of the Poisson-subsampled Gaussian assumes.
 import { randomBytes } from 'node:crypto';
-import { cryptoGaussian, type GaussianSource } from '../../../../shared/privacy/index.ts';
+import { cryptoGaussian, type GaussianSource } from '../../../../shared/node/privacy/index.ts';
 import { tf } from '../backend/index.ts';
 import { TrainError } from '../errors.ts';
 

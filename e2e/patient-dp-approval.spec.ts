@@ -103,15 +103,19 @@ test('a patient-level DP task reads in plain words on its card and in the approv
   await dialog.getByRole('button', { name: 'Approve and take part' }).click();
   await expect(card.getByTestId('decision')).toHaveText(/^Approved .* by /);
 
-  // Approving the task this site is too small for is refused, in words.
-  await refused.getByRole('button', { name: 'Approve this task' }).click();
-  await page
-    .getByRole('dialog', { name: 'Approve "Nodules, per patient"?' })
-    .getByRole('button', { name: 'Approve and take part' })
-    .click();
-  const problem = refused.getByRole('alert');
-  await expect(problem).toContainText('training patients');
-  const said = await problem.innerText();
+  // The task this site is too small for says so on its card, in words, and cannot be approved.
+  const refusal = refused.getByTestId('task-refusal');
+  await expect(refusal).toHaveText(
+    /^This site cannot take part: with this site’s 8 training patients for it, the noise that protects each patient would drown what the model learns\. It needs at least 200 training patients here/,
+  );
+  const said = await refusal.innerText();
   expect(findJargon(said), said).toEqual([]);
+  expect(said).not.toMatch(TECHNICAL);
+  await expect(refused.getByRole('button', { name: 'Approve this task' })).toHaveAttribute(
+    'aria-disabled',
+    'true',
+  );
+  await refused.getByRole('button', { name: 'Approve this task' }).click({ force: true });
+  await expect(page.getByRole('dialog', { name: 'Approve "Nodules, per patient"?' })).toBeHidden();
   await page.screenshot({ path: test.info().outputPath('patient-dp-refused.png'), fullPage: true });
 });

@@ -20,6 +20,11 @@ export const federationTaskItemSchema = z.object({
   summary: z.array(z.string()),
   /** Why the task cannot be approved now (no site task with its labels...), or null. */
   problem: z.string().nullable(),
+  /**
+   * Why this site refuses the task's privacy settings in plain words (patient-level DP whose noise would
+   * drown this site's patients' signal); absent when it does not. Approving is refused while it is set.
+   */
+  privacyRefusal: z.string().optional(),
   /** The differential-privacy budget in words ("not set" when the task has none). */
   privacyBudget: z.string(),
 });

@@ -289,6 +289,7 @@ export class FederationService {
         declinedAt: declined && (!approval || declined.time > approval.approvedAt) ? declined.time : null,
         summary: review.summary.map(screenLine),
         problem: review.cohortTaskId === null ? plainProblem(review) : null,
+        ...(review.privacyProblemInWords ? { privacyRefusal: review.privacyProblemInWords } : {}),
         privacyBudget: describeBudgetLimit(view.definition),
       };
     } finally {

@@ -15,6 +15,7 @@ import { loadEnrollment } from './enrollment-store.ts';
 import { explainHubError } from './explain.ts';
 import { hubAgent } from './proxy-tunnel.ts';
 import { SyncError } from './sync-error.ts';
+import { patientDpRefusalInWords } from './dp-summary.ts';
 import { describeTask } from './task-summary.ts';
 import { modelValueCount, trainingTaskFor } from './training-task.ts';
 
@@ -29,6 +30,8 @@ export interface TaskReview {
    * (shared/privacy/noise-to-signal.ts); approval is then refused. Null when it would not, or no DP.
    */
   readonly privacyProblem: string | null;
+  /** The same refusal in plain words for the Training page (no σ, q or formula); null with privacyProblem. */
+  readonly privacyProblemInWords: string | null;
 }
 
 export interface ApproveResult extends TaskReview {
@@ -70,6 +73,7 @@ export async function reviewTask(
     let cohort = null;
     let problem: string | null = null;
     let privacyProblem: string | null = null;
+    let privacyProblemInWords: string | null = null;
     try {
       cohortTaskId = cohortTaskFor(site.database, view.definition, options.cohortTaskId).id;
       const built = buildCohort(site, cohortTaskId);
@@ -84,6 +88,7 @@ export async function reviewTask(
         trainPatients,
       };
       privacyProblem = hopelessPatientDp(view.definition, trainPatients);
+      privacyProblemInWords = privacyProblem && patientDpRefusalInWords(view.definition, trainPatients);
       problem = privacyProblem;
     } catch (error) {
       problem = (error as Error).message;
@@ -94,7 +99,7 @@ export async function reviewTask(
       modelValues: modelValueCount(trainingTask),
       cohort,
     });
-    return { view, summary, cohortTaskId, problem, privacyProblem };
+    return { view, summary, cohortTaskId, problem, privacyProblem, privacyProblemInWords };
   } finally {
     site.database.close();
   }

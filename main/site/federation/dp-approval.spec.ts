@@ -47,6 +47,11 @@ describe('approving a task with patient-level differential privacy', () => {
       /patient-level differential privacy would leave nothing of the signal here\. With \d training patients here, a sampling rate q = 0\.1 puts about \d\.\d patients in each step.*above the limit of 0\.05.*It needs at least 200 training patients at this site, a higher sampling rate, or less noise/,
     );
     expect(review.summary.join('\n')).toMatch(/no useful model: the noise leaves nothing of the signal/);
+    // The same refusal for the Training page: the site's number and what it needs, no σ, q or formula.
+    expect(review.privacyProblemInWords).toMatch(
+      /^with this site’s \d training patients for it, the noise that protects each patient would drown what the model learns\. It needs at least 200 training patients here/,
+    );
+    expect(review.privacyProblemInWords).not.toMatch(/σ|q =|\(q·N\)/);
     await expect(approveTask(site.dir, taskId)).rejects.toThrow(
       new RegExp(
         `Task ${taskId} was not approved: the task's patient-level differential privacy would leave nothing`,

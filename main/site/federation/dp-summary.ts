@@ -133,6 +133,21 @@ function patientDpDetail(dp: PatientDpSgdSettings, steps: number, patients: numb
   );
 }
 
+/**
+ * Why this site refuses a patient-level task (hopelessPatientDp in approve-task.ts), in the words of the
+ * Training page: the site's own number, what it would need, and what the coordinator could change.
+ */
+export function patientDpRefusalInWords(definition: TaskDefinition, trainPatients: number): string {
+  const dp = definition.privacy.differentialPrivacy;
+  if (dp?.unit !== 'patient') return '';
+  return (
+    `with this site\u2019s ${trainPatients} training patient${trainPatients === 1 ? '' : 's'} for it, the noise that ` +
+    'protects each patient would drown what the model learns. It needs at least ' +
+    `${fewestPatientsFor(dp.noiseMultiplier, dp.samplingRate)} training patients here; or the coordinator can change ` +
+    'the task (a larger privacy budget, fewer rounds, or more patients in each step).'
+  );
+}
+
 /** The expected accuracy cost in words, from this site's training patients when known. */
 function expectedCostLine(dp: PatientDpSgdSettings, patients: number | null): string {
   if (patients === null) {

@@ -2,7 +2,8 @@
 // RadFed's own lint rules, the way Signal Desktop keeps process boundaries in .eslint/rules:
 // - door-only: code outside a room imports only the room's index.ts (docs/development.md, "Rooms");
 // - renderer-node-free: renderer code imports nothing that needs Node, directly or through what it
-//   imports (shared/federation/keys.ts uses node:crypto, so a renderer import of it fails here).
+//   imports (a shared/ file outside shared/node/ that imported node:crypto would fail here through
+//   any door that re-exports it; shared/node-use.spec.ts keeps shared/ free of such files).
 import { dirname, relative, resolve, sep } from 'node:path';
 import { doorPassed, isHarnessCode, isTestHelper } from './rooms.js';
 import { isNodeOnlySpecifier, nodeChainOf, NODE_ONLY_PACKAGES } from './node-only.js';

@@ -1,5 +1,5 @@
 // The one-time invitation a member hands to a hospital that should join its swarm (by e-mail, phone,
-// paper), like the hub's enrollment token (shared/federation/enrollment-token.ts): where the inviting
+// paper), like the hub's enrollment token (shared/node/federation/enrollment-token.ts): where the inviting
 // member probably is, the swarm's id (the hash of its genesis entry, which pins the whole ledger), the
 // fingerprint of the inviter's signing key, and the secret. The inviter keeps only the secret's SHA-256.
 //   "rfs1." + base64url(JSON { a: inviter address, w: swarm id, k: inviter key fingerprint, s: secret })

@@ -3,7 +3,7 @@
 // part in approved tasks, with its events kept as progress for the Training page.
 import type { Logger } from 'pino';
 import type { FederationProgress, FederationTaskItem } from '../../../shared/ipc/index.ts';
-import { HubClient } from '../../../shared/federation/index.ts';
+import { HubClient } from '../../../shared/node/federation/index.ts';
 import { AuditLog, commandActor } from '../audit/index.ts';
 import {
   describeBudgetLimit,

@@ -1,11 +1,7 @@
 // Reviewing and approving a federated task at the site: fetch it from the hub, say in plain words what
 // it trains and what leaves the site, and (when the operator agrees) record the approval.
-import {
-  HubClient,
-  patientLevelDp,
-  type TaskDefinition,
-  type TaskView,
-} from '../../../shared/federation/index.ts';
+import { HubClient } from '../../../shared/node/federation/index.ts';
+import { patientLevelDp, type TaskDefinition, type TaskView } from '../../../shared/federation/index.ts';
 import { hopelessNoiseReason } from '../../../shared/privacy/index.ts';
 import { commandActor } from '../audit/index.ts';
 import { buildCohort } from '../cohort/index.ts';

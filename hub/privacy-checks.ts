@@ -98,12 +98,12 @@ export function unfundedRounds(task: TaskDefinition): string | null {
     const steps = stepsPerRoundAt(task.localEpochs, dp.samplingRate);
     if (dp.noiseMultiplier >= MAX_NOISE_MULTIPLIER) {
       return (
-        `${funds}, even with the most noise a task may have (σ = ${MAX_NOISE_MULTIPLIER}) over ${steps} steps per round ` +
+        `${funds}, even with the most noise a task may have (σ = ${MAX_NOISE_MULTIPLIER}) over ${stepsWord(steps)} per round ` +
         `(local epochs ${task.localEpochs} / sampling rate ${dp.samplingRate}): raise ε, or plan fewer rounds or local epochs.`
       );
     }
     return (
-      `${funds} with noise multiplier σ = ${dp.noiseMultiplier} over ${steps} steps per round: ` +
+      `${funds} with noise multiplier σ = ${dp.noiseMultiplier} over ${stepsWord(steps)} per round: ` +
       `${noiseThatFunds(dp.samplingRate, task.rounds * steps, dp.budget, 'σ')}leave noiseMultiplier out to have the ` +
       `hub calibrate it, raise ε, or plan ${allowed === 0 ? 'fewer rounds or local epochs' : `${allowed} rounds`}.`
     );
@@ -129,4 +129,9 @@ function noiseThatFunds(
     if (error instanceof PrivacyError) return '';
     throw error;
   }
+}
+
+/** "1 step", "12 steps". */
+function stepsWord(steps: number): string {
+  return `${steps} step${steps === 1 ? '' : 's'}`;
 }

@@ -69,7 +69,7 @@ describe('approving a task with patient-level differential privacy', () => {
     const text = approved.summary.join('\n');
     expect(text).toMatch(/Each patient is protected, all of that patient’s images together/);
     expect(text).toMatch(
-      /At each of 1 training steps per round every patient is picked at random with a chance of 1 \(about \d\.0 of this site’s \d training patients per step\)/,
+      /At each of 1 training step per round every patient is picked at random with a chance of 1 \(about \d\.0 of this site’s \d training patients per step\)/,
     );
     expect(text).toMatch(/noise multiplier σ = 0\.2/);
     // The numbers behind the words, on a line of their own that the screen folds away.

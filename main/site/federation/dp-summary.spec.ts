@@ -40,6 +40,13 @@ describe('task summary: differential privacy', () => {
     expect(text).not.toMatch(/X25519|AES-256/);
   });
 
+  it('says a budget past a million-fold factor is hardly any protection, instead of a 44-digit number', () => {
+    const loose = { ...dp, noiseMultiplier: 0.5, budget: { epsilon: 100, delta: 1e-5 } };
+    const text = summary({ secureAggregation: true, differentialPrivacy: loose }, 1);
+    expect(text).toMatch(/by at most a factor of more than a million \(so hardly any protection at all\)/);
+    expect(text).not.toMatch(/\d{1,3}(,\d{3}){3,}/);
+  });
+
   it('says plainly when there is no differential privacy', () => {
     const text = summary({ secureAggregation: false }, null);
     expect(text).toMatch(/No differential privacy: the updates carry no noise/);

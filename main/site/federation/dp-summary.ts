@@ -96,7 +96,7 @@ function describePatientDp(
   const lines = [
     '  Each patient is protected, all of that patient\u2019s images together: random noise is added inside this ' +
       'site\u2019s training, so that the published models hardly depend on whether any one patient took part.',
-    `  At each of ${steps} training steps per round every patient is picked at random with a chance of ${q} ` +
+    `  At each of ${steps} training step${steps === 1 ? '' : 's'} per round every patient is picked at random with a chance of ${q} ` +
       `(${batch}); how much one patient\u2019s images can change a step is capped, and random noise is added to ` +
       'every step\u2019s change.',
     `  Privacy budget: \u03b5 = ${dp.budget.epsilon}, \u03b4 = ${plainNumber(dp.budget.delta)}, for each patient. Whatever anyone ` +
@@ -123,7 +123,7 @@ function patientDpDetail(dp: PatientDpSgdSettings, steps: number, patients: numb
         })()
       : null;
   return (
-    `  ${TECHNICAL_DETAIL} patient-level DP-SGD with Poisson sampling, q = ${dp.samplingRate}, ${steps} steps per round; ` +
+    `  ${TECHNICAL_DETAIL} patient-level DP-SGD with Poisson sampling, q = ${dp.samplingRate}, ${steps} step${steps === 1 ? '' : 's'} per round; ` +
     `each patient\u2019s summed gradient clipped to L2 norm ${dp.l2NormClip}; Gaussian noise on each step\u2019s sum ` +
     `(noise multiplier \u03c3 = ${dp.noiseMultiplier}, standard deviation ${(dp.noiseMultiplier * dp.l2NormClip).toPrecision(3)}); ` +
     (ratio !== null
@@ -175,7 +175,10 @@ function spentLine(spent: PrivacyBudgetView): string {
 
 /** The factor e^ε, said as a number a person reads ("about 2,981", not "3.0e+3"). */
 function oddsWords(odds: number): string {
-  return odds < 100 ? odds.toFixed(1) : `about ${Math.round(odds).toLocaleString('en')}`;
+  if (odds < 100) return odds.toFixed(1);
+  // Past a million the digits say nothing a person can weigh (e^100 has 44 of them): the guarantee is void.
+  if (odds >= 1e6) return 'more than a million (so hardly any protection at all)';
+  return `about ${Math.round(odds).toLocaleString('en')}`;
 }
 
 /** A small probability in decimals (0.0000001), never as JavaScript prints it below 1e-6 ("1e-7"). */

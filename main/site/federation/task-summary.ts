@@ -78,7 +78,7 @@ function describeLocalTraining(definition: TaskDefinition, trainPatients: number
       ? `about ${expectedCount(dp.samplingRate * trainPatients)} of this site\u2019s ${trainPatients} training patients`
       : `each training patient of this site with a chance of ${dp.samplingRate}`;
   return (
-    `${patientDpStepsPerRound(definition)} training steps (as much training as ${epochs}), each on a new random ` +
+    `${stepCount(patientDpStepsPerRound(definition))} (as much training as ${epochs}), each on a new random ` +
     `sample of patients (${sample}, with all of their images) instead of batches of a fixed size`
   );
 }
@@ -140,4 +140,9 @@ function formatSeconds(seconds: number): string {
   if (seconds % 3600 === 0) return `${seconds / 3600} h`;
   if (seconds % 60 === 0) return `${seconds / 60} min`;
   return `${seconds} s`;
+}
+
+/** "1 training step", "5 training steps". */
+function stepCount(steps: number): string {
+  return `${steps} training step${steps === 1 ? '' : 's'}`;
 }

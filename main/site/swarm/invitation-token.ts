@@ -4,6 +4,7 @@
 // fingerprint of the inviter's signing key, and the secret. The inviter keeps only the secret's SHA-256.
 //   "rfs1." + base64url(JSON { a: inviter address, w: swarm id, k: inviter key fingerprint, s: secret })
 import { z } from 'zod';
+import { formatPrefixedToken, parsePrefixedToken } from '../../../shared/node/federation/index.ts';
 import { SwarmError } from './swarm-error.ts';
 
 export interface SwarmInvitation {
@@ -16,8 +17,6 @@ export interface SwarmInvitation {
 }
 
 const PREFIX = 'rfs1.';
-/** Long enough for any address, short enough to read out on the phone in a pinch. */
-const MAX_TOKEN_LENGTH = 4096;
 const payloadSchema = z.strictObject({
   a: z.string().url().max(2048),
   w: z.string().regex(/^[0-9a-f]{64}$/),
@@ -26,32 +25,22 @@ const payloadSchema = z.strictObject({
 });
 
 export function formatSwarmInvitation(invitation: SwarmInvitation): string {
-  const payload = {
+  return formatPrefixedToken(PREFIX, {
     a: invitation.inviterAddress,
     w: invitation.swarmId,
     k: invitation.inviterKeyFingerprint,
     s: invitation.secret,
-  };
-  return PREFIX + Buffer.from(JSON.stringify(payload)).toString('base64url');
+  });
 }
 
 export function parseSwarmInvitation(text: string): SwarmInvitation {
-  const trimmed = text.trim();
-  const fail = (): never => {
+  const payload = parsePrefixedToken(text, PREFIX, payloadSchema);
+  if (!payload) {
     throw new SwarmError(
       'bad-token',
       'This is not a RadFed swarm invitation (it starts with "rfs1."); copy the whole invitation the inviting hospital gave you.',
     );
-  };
-  if (!trimmed.startsWith(PREFIX) || trimmed.length > MAX_TOKEN_LENGTH) fail();
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(trimmed.slice(PREFIX.length), 'base64url').toString('utf8'));
-  } catch {
-    fail();
   }
-  const parsed = payloadSchema.safeParse(json);
-  if (!parsed.success) return fail();
-  const { a, w, k, s } = parsed.data;
+  const { a, w, k, s } = payload;
   return { inviterAddress: a, swarmId: w, inviterKeyFingerprint: k, secret: s };
 }

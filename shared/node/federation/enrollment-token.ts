@@ -4,6 +4,7 @@
 //   "rft1." + base64url(JSON { u: hub URL hint, s: secret, c: CA fingerprint, k: signing key fingerprint })
 import { z } from 'zod';
 import { FederationError } from '../../federation/index.ts';
+import { formatPrefixedToken, parsePrefixedToken } from './prefixed-token.ts';
 
 export interface EnrollmentToken {
   /** A hint: the site may be told another address for the same hub (the pins still apply). */
@@ -23,32 +24,22 @@ const payloadSchema = z.object({
 });
 
 export function formatEnrollmentToken(token: EnrollmentToken): string {
-  const payload = {
+  return formatPrefixedToken(PREFIX, {
     u: token.hubUrl,
     s: token.secret,
     c: token.caFingerprint,
     k: token.signingKeyFingerprint,
-  };
-  return PREFIX + Buffer.from(JSON.stringify(payload)).toString('base64url');
+  });
 }
 
 export function parseEnrollmentToken(text: string): EnrollmentToken {
-  const trimmed = text.trim();
-  const fail = (): never => {
+  const payload = parsePrefixedToken(text, PREFIX, payloadSchema);
+  if (!payload) {
     throw new FederationError(
       'bad-token',
       'This is not a RadFed enrollment token (it starts with "rft1."); copy the whole token the coordinator gave you.',
     );
-  };
-  if (!trimmed.startsWith(PREFIX)) fail();
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(trimmed.slice(PREFIX.length), 'base64url').toString('utf8'));
-  } catch {
-    fail();
   }
-  const parsed = payloadSchema.safeParse(json);
-  if (!parsed.success) return fail();
-  const { u, s, c, k } = parsed.data;
+  const { u, s, c, k } = payload;
   return { hubUrl: u, secret: s, caFingerprint: c, signingKeyFingerprint: k };
 }

@@ -25,6 +25,7 @@ export {
 export { signGlobalModel, verifyGlobalModel, type GlobalModelStatement } from './model-signing.ts';
 export { signEnvelope, verifyEnvelope } from './envelope-signing.ts';
 export { formatEnrollmentToken, parseEnrollmentToken, type EnrollmentToken } from './enrollment-token.ts';
+export { formatPrefixedToken, MAX_TOKEN_LENGTH, parsePrefixedToken } from './prefixed-token.ts';
 export { certificateFingerprint, fetchPinnedHubCa } from './hub-pinning.ts';
 export {
   assertOk,

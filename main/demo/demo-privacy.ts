@@ -46,7 +46,8 @@ export const DEMO_DP = {
  * than the plain demo's 60: every round spends budget (60 rounds would need σ = 2.384, and 795 training
  * patients per site for the same noise on the mean), and a site of 520 patients sees nine times the
  * images of a plain demo site in each round.
- * What this costs in accuracy on this machine is in docs/differential-privacy.md ("Measured").
+ * Not yet measured end to end: the measured curve (docs/differential-privacy.md, "Measured") found no
+ * learning at ε = 8 up to 300 patients per site and says the rule is optimistic for this model.
  */
 export const DEMO_DP_PRESET = { patientsPerSite: 800, rounds: 20 } as const;
 

@@ -2,7 +2,12 @@
 // task's differential-privacy settings (what ε a number of steps spends, how many rounds fit a budget,
 // which σ a patient-level task needs and what it leaves of the signal at a site of N patients).
 import { type Command, InvalidArgumentError } from 'commander';
-import { formatEpsilon, stepsPerRoundAt, type PrivacyBudgetView } from '../shared/federation/index.ts';
+import {
+  formatEpsilon,
+  modelValueCount,
+  stepsPerRoundAt,
+  type PrivacyBudgetView,
+} from '../shared/federation/index.ts';
 import {
   calibrateNoiseMultiplier,
   epsilonSpent,
@@ -156,6 +161,7 @@ interface CalibrateFlags {
   epsilon: number;
   delta: number;
   patients?: number;
+  model: string;
   json?: boolean;
 }
 
@@ -166,8 +172,9 @@ function registerCalibrate(privacy: Command): void {
     .summary('print the noise multiplier σ a patient-level DP task needs, and what it leaves of the signal')
     .description(
       'The least σ whose ε after ROUNDS rounds of ceil(LOCAL_EPOCHS / Q) steps stays within the budget (what the\n' +
-        'hub stores for a patient-level task without noiseMultiplier). With --patients N: the noise on the averaged\n' +
-        'gradient σ/(q·N) at a site of N training patients, and whether the site would refuse the task.',
+        'hub stores for a patient-level task without noiseMultiplier). With --patients N: the noise over the signal of\n' +
+        "the whole training ρ = σ√d/(q·N·√T) at a site of N training patients (d: the model's values, T: the steps),\n" +
+        'and whether the site would refuse the task.',
     )
     .requiredOption('--q <rate>', 'each patient\u2019s chance to be in a step (the sampling rate)', parseRate)
     .requiredOption('--rounds <n>', 'rounds of the task', (v) => parsePositiveInt(v, '--rounds'))
@@ -175,6 +182,7 @@ function registerCalibrate(privacy: Command): void {
     .requiredOption('--epsilon <e>', 'the ε budget', parsePositive('--epsilon', 'the ε budget'))
     .option('--delta <d>', 'δ of the guarantee', parseDelta, 1e-5)
     .option('--patients <n>', 'training patients at a site', (v) => parsePositiveInt(v, '--patients'))
+    .option('--model <name>', 'the task\u2019s model (its size d enters the rule)', 'resnet-small-gn')
     .option('--json', 'print JSON')
     .action((flags: CalibrateFlags) => {
       if (flags.q <= 0) throw new CliError('--q must be above 0 for patient-level DP.');
@@ -190,9 +198,20 @@ function registerCalibrate(privacy: Command): void {
         if (error instanceof PrivacyError) throw new CliError(error.message);
         throw error;
       }
-      const signal = flags.patients !== undefined ? noiseToSignal(sigma, flags.q, flags.patients) : null;
+      const modelValues = modelValueCount({
+        model: { name: flags.model },
+        input: { channels: 1 },
+        labels: ['absent', 'present'],
+      } as Parameters<typeof modelValueCount>[0]);
+      if (modelValues === null)
+        throw new CliError(
+          `Unknown --model ${flags.model}: use resnet-small-gn, resnet-small or reference-cnn.`,
+        );
+      const shape = { modelValues, steps: flags.rounds * stepsPerRound };
+      const signal =
+        flags.patients !== undefined ? noiseToSignal(sigma, flags.q, flags.patients, shape) : null;
       const refused =
-        flags.patients !== undefined ? hopelessNoiseReason(sigma, flags.q, flags.patients) : null;
+        flags.patients !== undefined ? hopelessNoiseReason(sigma, flags.q, flags.patients, shape) : null;
       if (flags.json) {
         const { json: _json, ...input } = flags;
         process.stdout.write(
@@ -208,8 +227,8 @@ function registerCalibrate(privacy: Command): void {
         process.stdout.write(
           refused
             ? `A site would refuse it: ${refused}\n`
-            : `At a site of ${flags.patients} training patients the noise on the averaged gradient is σ/(q·N) = ` +
-                `${signal.ratio.toPrecision(2)} of the clipped signal, so ${signal.words} (by the rule of thumb in ` +
+            : `At a site of ${flags.patients} training patients the noise over the signal of the whole training is ` +
+                `ρ = σ√d/(q·N·√T) = ${signal.ratio.toPrecision(2)}, so ${signal.words} (by the rule of thumb in ` +
                 'docs/differential-privacy.md).\n',
         );
       }

@@ -205,7 +205,7 @@ test.describe('hub dashboard actions', () => {
     await page.getByRole('button', { name: 'Create task' }).click();
     const warnings = page.locator('#task-warnings');
     await expect(warnings).toContainText('the hub calibrated σ = 1.557');
-    await expect(warnings).toContainText('a site needs at least 156 training patients');
+    await expect(warnings).toContainText('a site needs at least 243 training patients');
     await shot('hub-task-form-patient-dp-confirm.png');
     await page.getByRole('checkbox', { name: 'Create the task anyway' }).check();
     await page.getByRole('button', { name: 'Create task' }).click();
@@ -215,7 +215,7 @@ test.describe('hub dashboard actions', () => {
     );
     const privacy = page.getByRole('region', { name: 'Privacy' });
     await expect(privacy).toContainText(/Noise multiplier \(σ\)\s*1\.557/);
-    await expect(privacy).toContainText(/Training patients a site needs\s*at least 156/);
+    await expect(privacy).toContainText(/Training patients a site needs\s*at least 243/);
     await expect(privacy).toContainText(/Privacy budget spent per patient\s*ε = 0\.00 of 8\.00/);
     await shot('hub-task-patient-dp.png');
   });

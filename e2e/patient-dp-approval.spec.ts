@@ -25,7 +25,7 @@ const patientDp = (noiseMultiplier: number, samplingRate: number, epsilon: numbe
 });
 
 /** Words a radiographer should not meet outside the technical disclosure, besides jargon.ts's patterns. */
-const TECHNICAL = /docs\/|σ\/\(q·N\)|L2 norm|DP-SGD|Gaussian|gradient/;
+const TECHNICAL = /docs\/|σ\/\(q·N\)|σ√d|ρ|L2 norm|DP-SGD|Gaussian|gradient/;
 
 async function siteWithLabelledStudies(journey: Journey, page: Page) {
   await journey.session.finish({
@@ -35,7 +35,8 @@ async function siteWithLabelledStudies(journey: Journey, page: Page) {
     consentPolicy: 'opt-out',
     deidOptions: [],
   });
-  const hospital = await journey.writeStudies(10);
+  // Enough patients for the viable task below (reference-cnn at ε = 100 needs 38 training patients).
+  const hospital = await journey.writeStudies(64);
   await page.goto(journey.ui.url);
   const studies = new StudiesPage(page);
   await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Studies' }).click();
@@ -59,13 +60,21 @@ test('a patient-level DP task reads in plain words on its card and in the approv
   // Realistic settings that this small site must refuse, and settings it can take part in.
   // (Two local epochs, as the journey's tasks have: q = 0.2 makes 10 steps a round.)
   journey.createHubTask({ name: 'Nodules, per patient', rounds: 20, privacy: patientDp(2, 0.2, 10) });
-  journey.createHubTask({ name: 'Nodules, small site', rounds: 1, privacy: patientDp(0.25, 1, 60) });
+  // resnet-small, T = 20 rounds × 10 steps: ρ = σ√d/(q·N·√T) ≤ 1 needs 391 training patients.
+  // reference-cnn (d = 97 410), one step with every patient, σ = 0.12 (ε = 84 of 100): 38 patients suffice.
+  journey.createHubTask({
+    name: 'Nodules, small site',
+    rounds: 1,
+    localEpochs: 1,
+    model: { name: 'reference-cnn' },
+    privacy: patientDp(0.12, 1, 100),
+  });
   const training = new TrainingPage(page);
   await training.open();
 
   const refused = training.task('Nodules, per patient');
   await expect(refused.getByRole('region', { name: 'How each patient is protected' })).toContainText(
-    'so this site refuses the task; it needs at least 200 training patients',
+    'so this site refuses the task; it needs at least 391 training patients',
   );
   // The privacy lines have their own section: not listed under what leaves the site.
   await expect(refused.getByRole('region', { name: 'What leaves this site' })).not.toContainText(
@@ -81,7 +90,7 @@ test('a patient-level DP task reads in plain words on its card and in the approv
     expect(text).toContain('random sample of patients');
     expect(text).toContain('each patient');
     await expect(card.getByTestId('privacy-budget')).toHaveText(
-      /^At most ε = (10|60) for each patient \(δ = 0\.0000001\) over the whole task\.$/,
+      /^At most ε = (10|100) for each patient \(δ = 0\.0000001\) over the whole task\.$/,
     );
     // The numbers are one press away, for whoever asks.
     const detail = card
@@ -106,7 +115,7 @@ test('a patient-level DP task reads in plain words on its card and in the approv
   // The task this site is too small for says so on its card, in words, and cannot be approved.
   const refusal = refused.getByTestId('task-refusal');
   await expect(refusal).toHaveText(
-    /^This site cannot take part: with this site’s 8 training patients for it, the noise that protects each patient would drown what the model learns\. It needs at least 200 training patients here/,
+    /^This site cannot take part: with this site’s \d+ training patients for it, the noise that protects each patient would drown what the model learns\. It needs at least 391 training patients here/,
   );
   const said = await refusal.innerText();
   expect(findJargon(said), said).toEqual([]);

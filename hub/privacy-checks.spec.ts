@@ -54,9 +54,10 @@ describe('patient-level DP at task creation', () => {
     const checked = checkTaskDefinition(patientTask({ rounds: 5 }, patient({ noiseMultiplier: 1 })));
     expect(checked.ok).toBe(true);
     if (!checked.ok) return;
-    // σ/(q·N) ≤ 0.05 with σ = 1, q = 0.05: N ≥ 400.
+    // reference-cnn (d = 97 410), 5 rounds of 20 steps (T = 100), σ = 1, q = 0.05:
+    // ρ = σ√d/(q·N·√T) ≤ 1 needs N ≥ 624.1, so 625.
     expect(checked.warnings.join('\n')).toMatch(
-      /The hub cannot check yet whether the noise leaves a useful model.*a site needs at least 400 training patients.*each site checks its own cohort when it approves the task/,
+      /The hub cannot check yet whether the noise leaves a useful model.*a site needs at least 625 training patients.*ρ = σ√d\/\(q·N·√T\) ≤ 1.*each site checks its own cohort when it approves the task/,
     );
   });
 

@@ -3,13 +3,14 @@
 //   smallest σ whose ε after all the task's rounds stays within its budget (shared/privacy/calibration.ts);
 // - refusal: a task whose budget funds fewer rounds than it asks for is refused, saying what to change
 //   (either unit); patient level: whether the noise leaves anything of the signal depends on each site's
-//   number of patients (σ/(q·N) ≤ NOISE_TO_SIGNAL_REFUSED, shared/privacy/noise-to-signal.ts). No site has
+//   number of patients (ρ = σ√d/(q·N·√T) ≤ NOISE_TO_SIGNAL_REFUSED, shared/privacy/noise-to-signal.ts). No site has
 //   declared its cohort for a task that does not exist yet, so the hub states the fewest patients a site
 //   needs, and each site checks its own at approval (main/site/federation/approve-task.ts).
 import {
   formatEpsilon,
   privacySpentAfter,
   stepsPerRoundAt,
+  patientDpNoiseShape,
   type TaskDefinition,
 } from '../shared/federation/index.ts';
 import {
@@ -73,12 +74,12 @@ export function checkTaskPrivacy(task: TaskDefinition): TaskPrivacyCheck {
   if (unfunded) problems.push({ path: 'privacy.differentialPrivacy.budget.epsilon', message: unfunded });
   const warnings: string[] = [];
   if (dp.unit === 'patient' && problems.length === 0) {
-    const needed = fewestPatientsFor(dp.noiseMultiplier, dp.samplingRate);
+    const needed = fewestPatientsFor(dp.noiseMultiplier, dp.samplingRate, patientDpNoiseShape(task));
     warnings.push(
       `The hub cannot check yet whether the noise leaves a useful model: that depends on each site's number of ` +
         `patients, and no site has declared its cohort for this task. With σ = ${dp.noiseMultiplier} and sampling rate ` +
-        `${dp.samplingRate}, a site needs at least ${needed} training patients (noise on the averaged gradient ` +
-        `σ/(q·N) ≤ ${NOISE_TO_SIGNAL_REFUSED}); each site checks its own cohort when it approves the task and refuses below that.`,
+        `${dp.samplingRate}, a site needs at least ${needed} training patients (noise over the signal of the whole ` +
+        `training ρ = σ√d/(q·N·√T) ≤ ${NOISE_TO_SIGNAL_REFUSED}); each site checks its own cohort when it approves the task and refuses below that.`,
     );
   }
   return { problems, warnings };

@@ -115,7 +115,7 @@ describe('dashboard actions', () => {
     const asked = await newTask(fields);
     expect(asked.status).toBe(409);
     expect(asked.text).toMatch(/the hub calibrated σ = 1\.557, the\s+least noise/);
-    expect(asked.text).toContain('a site needs at least 156 training patients');
+    expect(asked.text).toContain('a site needs at least 243 training patients');
     expect(ctx().store.tasks.tasksByName('Per-patient pneumonia')).toEqual([]);
     const created = await newTask({ ...fields, confirmWarnings: 'on' });
     expect(created.status).toBe(303);
@@ -130,7 +130,9 @@ describe('dashboard actions', () => {
     const page = (await client.get(created.headers.location as string)).text;
     expect(page).toContain('The hub calibrated the noise multiplier from the budget: σ = 1.557.');
     expect(page).toContain('<dt>Noise multiplier (σ)</dt><dd>1.557</dd>');
-    expect(page).toMatch(/<dt>Training patients a site needs<\/dt><dd>at least 156,/);
+    expect(page).toMatch(
+      /<dt>Training patients a site needs<\/dt><dd>at least 243, so that the noise over the signal of the whole training, ρ = σ√d\/\(q·N·√T\)/,
+    );
     expect(page).toMatch(/Privacy budget spent per patient<\/dt><dd>\s*ε = 0\.00 of 8\.00/);
     expect(page).toMatch(/in 5 steps a round, each on a random sample of a site&#39;s patients/);
     expect(page).not.toContain('batch 16');

@@ -4,6 +4,7 @@
 // patient belongs to one site, whose rounds the hub cannot tell apart under secure aggregation).
 import {
   formatEpsilon,
+  patientDpNoiseShape,
   patientDpStepsPerRound,
   privacySpentAfter,
   type TaskDefinition,
@@ -83,8 +84,9 @@ function patientRows(definition: TaskDefinition): { label: string; value: string
     {
       label: 'Training patients a site needs',
       value:
-        `at least ${fewestPatientsFor(dp.noiseMultiplier, dp.samplingRate)}, so that the noise on the averaged ` +
-        `gradient, σ/(q·N), stays at or below ${NOISE_TO_SIGNAL_REFUSED}; each site checks its own when it approves the task`,
+        `at least ${fewestPatientsFor(dp.noiseMultiplier, dp.samplingRate, patientDpNoiseShape(definition))}, so that the ` +
+        `noise over the signal of the whole training, ρ = σ√d/(q·N·√T), stays at or below ${NOISE_TO_SIGNAL_REFUSED}; ` +
+        'each site checks its own when it approves the task',
     },
   ];
 }

@@ -2,7 +2,7 @@
 // per-patient differential-privacy task the σ it trains with (calibrated by the hub when the form
 // left it empty) and the fewest training patients a site needs, since no site has declared its
 // cohort yet (hub/privacy-checks.ts; each site checks its own at approval).
-import { patientLevelDp, type TaskDefinition } from '../../shared/federation/index.ts';
+import { patientDpNoiseShape, patientLevelDp, type TaskDefinition } from '../../shared/federation/index.ts';
 import { fewestPatientsFor } from '../../shared/privacy/index.ts';
 
 export function createdTaskNotice(name: string, definition: TaskDefinition, calibrated: boolean): string {
@@ -13,7 +13,7 @@ export function createdTaskNotice(name: string, definition: TaskDefinition, cali
     ? `The hub calibrated the noise multiplier from the budget: σ = ${dp.noiseMultiplier}.`
     : `Noise multiplier σ = ${dp.noiseMultiplier}.`;
   return (
-    `${created} ${sigma} A site needs at least ${fewestPatientsFor(dp.noiseMultiplier, dp.samplingRate)} ` +
+    `${created} ${sigma} A site needs at least ${fewestPatientsFor(dp.noiseMultiplier, dp.samplingRate, patientDpNoiseShape(definition))} ` +
     'training patients for a useful model; each site checks its own when it approves the task.'
   );
 }

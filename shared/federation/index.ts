@@ -101,6 +101,7 @@ export {
   type PrivacySpending,
 } from './privacy-accounting.ts';
 export { modelValueCount } from './model-size.ts';
+export { patientDpNoiseShape } from './patient-dp-noise-shape.ts';
 export {
   clipBitBounds,
   examplesBound,

@@ -25,5 +25,6 @@ export {
   NOISE_TO_SIGNAL_REFUSED,
   noiseToSignal,
   type NoiseCost,
+  type NoiseShape,
   type NoiseToSignal,
 } from './noise-to-signal.ts';

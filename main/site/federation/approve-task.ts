@@ -1,7 +1,12 @@
 // Reviewing and approving a federated task at the site: fetch it from the hub, say in plain words what
 // it trains and what leaves the site, and (when the operator agrees) record the approval.
 import { HubClient } from '../../../shared/node/federation/index.ts';
-import { patientLevelDp, type TaskDefinition, type TaskView } from '../../../shared/federation/index.ts';
+import {
+  patientDpNoiseShape,
+  patientLevelDp,
+  type TaskDefinition,
+  type TaskView,
+} from '../../../shared/federation/index.ts';
 import { hopelessNoiseReason } from '../../../shared/privacy/index.ts';
 import { commandActor } from '../audit/index.ts';
 import { buildCohort } from '../cohort/index.ts';
@@ -146,14 +151,19 @@ export function recordReviewedApproval(
 }
 
 /**
- * Patient-level DP refused at approval when the noise on the averaged gradient, σ/(q·N) with N this
- * site's training patients, is above the line (shared/privacy/noise-to-signal.ts): the site would
+ * Patient-level DP refused at approval when the noise over the signal of the whole training,
+ * ρ = σ√d/(q·N·√T) with N this site's training patients, is above the line (shared/privacy/noise-to-signal.ts): the site would
  * spend its patients' privacy on a model that learns nothing. Null when it is not, or without that DP.
  */
 export function hopelessPatientDp(definition: TaskDefinition, trainPatients: number): string | null {
   const dp = patientLevelDp(definition.privacy.differentialPrivacy);
   if (!dp) return null;
-  const reason = hopelessNoiseReason(dp.noiseMultiplier, dp.samplingRate, trainPatients);
+  const reason = hopelessNoiseReason(
+    dp.noiseMultiplier,
+    dp.samplingRate,
+    trainPatients,
+    patientDpNoiseShape(definition),
+  );
   return (
     reason &&
     `the task's patient-level differential privacy would leave nothing of the signal here. ${reason}`

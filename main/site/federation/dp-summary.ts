@@ -1,6 +1,7 @@
 // Differential privacy in plain words, for the operator approving a task and for the privacy officer.
 import {
   formatEpsilon,
+  patientDpNoiseShape,
   patientDpStepsPerRound,
   type PatientDpSgdSettings,
   type PrivacyBudgetView,
@@ -11,6 +12,7 @@ import {
   fewestPatientsFor,
   NOISE_TO_SIGNAL_REFUSED,
   noiseToSignal,
+  type NoiseShape,
 } from '../../../shared/privacy/index.ts';
 import { noiseShare } from './dp-fedavg.ts';
 
@@ -89,6 +91,7 @@ function describePatientDp(
 ): string[] {
   const q = dp.samplingRate;
   const steps = patientDpStepsPerRound(definition);
+  const shape = patientDpNoiseShape(definition);
   const batch =
     patients !== null
       ? `about ${expectedCount(q * patients)} of this site\u2019s ${patients} training patients per step`
@@ -103,10 +106,10 @@ function describePatientDp(
       'does with the published models, what they can conclude about whether any one patient of this site took part (or ' +
       `about anything in that patient\u2019s images) changes by at most a factor of ${oddsWords(Math.exp(dp.budget.epsilon))}, ` +
       `except with probability ${plainNumber(dp.budget.delta)} (\u03b4). Smaller \u03b5 is stronger; 1 to 10 is usual for useful medical models.`,
-    expectedCostLine(dp, patients),
+    expectedCostLine(dp, patients, shape),
   ];
   if (spent) lines.push(spentLine(spent));
-  lines.push(patientDpDetail(dp, steps, patients));
+  lines.push(patientDpDetail(dp, steps, patients, shape));
   return lines;
 }
 
@@ -114,11 +117,16 @@ function describePatientDp(
 export const TECHNICAL_DETAIL = 'Technical detail:';
 
 /** The numbers behind the patient-level lines, for a privacy officer or an engineer. */
-function patientDpDetail(dp: PatientDpSgdSettings, steps: number, patients: number | null): string {
+function patientDpDetail(
+  dp: PatientDpSgdSettings,
+  steps: number,
+  patients: number | null,
+  shape: NoiseShape,
+): string {
   const ratio =
     patients !== null
       ? (() => {
-          const measured = noiseToSignal(dp.noiseMultiplier, dp.samplingRate, patients);
+          const measured = noiseToSignal(dp.noiseMultiplier, dp.samplingRate, patients, shape);
           return Number.isFinite(measured.ratio) ? measured.ratio.toPrecision(2) : 'unbounded';
         })()
       : null;
@@ -127,7 +135,8 @@ function patientDpDetail(dp: PatientDpSgdSettings, steps: number, patients: numb
     `each patient\u2019s summed gradient clipped to L2 norm ${dp.l2NormClip}; Gaussian noise on each step\u2019s sum ` +
     `(noise multiplier \u03c3 = ${dp.noiseMultiplier}, standard deviation ${(dp.noiseMultiplier * dp.l2NormClip).toPrecision(3)}); ` +
     (ratio !== null
-      ? `noise on the averaged gradient \u03c3/(q\u00b7N) = ${ratio} with N = ${patients}; `
+      ? `noise over the signal of the whole training \u03c1 = \u03c3\u221ad/(q\u00b7N\u00b7\u221aT) = ${ratio} ` +
+        `with N = ${patients}, d = ${shape.modelValues} model values, T = ${shape.steps} step${shape.steps === 1 ? '' : 's'} in all; `
       : '') +
     `a site refuses the task above ${NOISE_TO_SIGNAL_REFUSED} (the rule of thumb in docs/differential-privacy.md).`
   );
@@ -140,28 +149,29 @@ function patientDpDetail(dp: PatientDpSgdSettings, steps: number, patients: numb
 export function patientDpRefusalInWords(definition: TaskDefinition, trainPatients: number): string {
   const dp = definition.privacy.differentialPrivacy;
   if (dp?.unit !== 'patient') return '';
+  const shape = patientDpNoiseShape(definition);
   return (
     `with this site\u2019s ${trainPatients} training patient${trainPatients === 1 ? '' : 's'} for it, the noise that ` +
     'protects each patient would drown what the model learns. It needs at least ' +
-    `${fewestPatientsFor(dp.noiseMultiplier, dp.samplingRate)} training patients here; or the coordinator can change ` +
-    'the task (a larger privacy budget, fewer rounds, or more patients in each step).'
+    `${fewestPatientsFor(dp.noiseMultiplier, dp.samplingRate, shape)} training patients here; or the coordinator can change ` +
+    'the task (a larger privacy budget or a smaller model).'
   );
 }
 
 /** The expected accuracy cost in words, from this site's training patients when known. */
-function expectedCostLine(dp: PatientDpSgdSettings, patients: number | null): string {
+function expectedCostLine(dp: PatientDpSgdSettings, patients: number | null, shape: NoiseShape): string {
   if (patients === null) {
-    const needed = fewestPatientsFor(dp.noiseMultiplier, dp.samplingRate);
+    const needed = fewestPatientsFor(dp.noiseMultiplier, dp.samplingRate, shape);
     return (
       `  Expected accuracy cost: this site needs at least ${needed} training patients for a useful model; ` +
       'with fewer the noise would drown what the model learns, and this site refuses the task.'
     );
   }
-  const measured = noiseToSignal(dp.noiseMultiplier, dp.samplingRate, patients);
+  const measured = noiseToSignal(dp.noiseMultiplier, dp.samplingRate, patients, shape);
   return measured.cost === 'hopeless'
     ? `  Expected accuracy cost: with ${patients} training patients here the noise would drown what the model learns ` +
         `(${measured.words}), so this site refuses the task; it needs at least ` +
-        `${fewestPatientsFor(dp.noiseMultiplier, dp.samplingRate)} training patients.`
+        `${fewestPatientsFor(dp.noiseMultiplier, dp.samplingRate, shape)} training patients.`
     : `  Expected accuracy cost: with ${patients} training patients here, expect ${measured.words}.`;
 }
 

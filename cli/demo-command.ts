@@ -5,7 +5,13 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DEMO_DEFAULTS, DEMO_DP_PRESET, formatDemoTable, runDemo } from '../main/demo/index.ts';
+import {
+  DEMO_DEFAULTS,
+  DEMO_DP_PRESET,
+  DemoRefusedError,
+  formatDemoTable,
+  runDemo,
+} from '../main/demo/index.ts';
 import { parsePositiveInt } from './arguments.ts';
 import { CliError } from './failure.ts';
 
@@ -102,6 +108,10 @@ export function registerDemoCommand(program: Command): void {
         ...(flags.keep ? { keep: true } : {}),
         privacy: { secureAggregation: flags.secagg !== false, differentialPrivacy: Boolean(flags.dp) },
         ...(flags.compare ? { compare: true } : {}),
+      }).catch((error: unknown) => {
+        // The sites would refuse the DP task: say so in plain words and stop, nothing trained.
+        if (error instanceof DemoRefusedError) throw new CliError(error.message);
+        throw error;
       });
       process.stdout.write(`\n${formatDemoTable(result)}\n`);
       if (flags.keep || flags.dir)

@@ -4,13 +4,19 @@
 // bytes and time, and what it guarantees (ε spent).
 import {
   formatEpsilon,
+  modelValueCount,
   privacySpentAfter,
   stepsPerRoundAt,
   type TaskDefinition,
   type TaskDefinitionInput,
 } from '../../shared/federation/index.ts';
-import { DEMO_SECURE_AGGREGATION } from './demo-options.ts';
-import { calibrateNoiseMultiplier } from '../../shared/privacy/index.ts';
+import {
+  DEMO_COHORT_TASK,
+  DEMO_SECURE_AGGREGATION,
+  demoTaskDefinition,
+  type DemoSettings,
+} from './demo-options.ts';
+import { calibrateNoiseMultiplier, fewestPatientsFor, noiseToSignal } from '../../shared/privacy/index.ts';
 
 export interface DemoPrivacy {
   readonly secureAggregation: boolean;
@@ -39,17 +45,15 @@ export const DEMO_DP = {
 } as const;
 
 /**
- * The scale of `radfed demo --dp` where --patients and --rounds are not given. DP-SGD's noise on the
- * mean gradient is σ/(q·N) of its clipped signal: at ε = 8 over 20 rounds (σ = 1.557 at q = 0.2) the
- * rule in shared/privacy/noise-to-signal.ts expects a moderate cost (up to about 0.05 of AUC) from 519
- * training patients per site; 800 patients give about 520 after the held-out test share. Fewer rounds
- * than the plain demo's 60: every round spends budget (60 rounds would need σ = 2.384, and 795 training
- * patients per site for the same noise on the mean), and a site of 520 patients sees nine times the
- * images of a plain demo site in each round.
- * Not yet measured end to end: the measured curve (docs/differential-privacy.md, "Measured") found no
- * learning at ε = 8 up to 300 patients per site and says the rule is optimistic for this model.
+ * The scale of `radfed demo --dp` where --patients and --rounds are not given. The rule of
+ * shared/privacy/noise-to-signal.ts, ρ = σ√d/(q·N·√T), with resnet-small-gn (d = 304 466), ε = 8 over
+ * 20 rounds of 5 steps (σ = 1.557 at q = 0.2, T = 100): a site needs at least 430 training patients.
+ * 900 patients give about 470 after the held-out test (0.35) and validation (0.2) shares, ρ ≈ 0.92
+ * (accepted, in the "large cost" band); 800, the former preset, gave about 416 and ρ ≈ 1.03 (refused). Fewer rounds than the plain demo's 60: every round spends budget, and at a fixed ε more rounds
+ * barely change ρ. Not yet measured end to end: the measured curve (docs/differential-privacy.md,
+ * "Measured") found no learning at ε = 8 up to 187 training patients per site (ρ = 2.3).
  */
-export const DEMO_DP_PRESET = { patientsPerSite: 800, rounds: 20 } as const;
+export const DEMO_DP_PRESET = { patientsPerSite: 900, rounds: 20 } as const;
 
 /** The demo task's patient-level DP settings, σ calibrated to its rounds and local epochs. */
 export function demoDpSettings(plain: Pick<TaskDefinitionInput, 'rounds' | 'localEpochs'>) {
@@ -98,4 +102,38 @@ export function epsilonSpent(definition: TaskDefinition, publishedRounds: number
   if (!dp) return null;
   const spent = privacySpentAfter(definition, publishedRounds);
   return `ε = ${formatEpsilon(spent.epsilon)} at δ = ${dp.budget.delta} after ${publishedRounds} rounds`;
+}
+
+/**
+ * Why the sites would refuse the demo's patient-level DP task before anything is synthesised, or null.
+ * A site's training patients are at most its patients, so a demo whose every patient would not be
+ * enough is refused here, at once; one that passes is still checked by each site at approval, from its
+ * actual cohort (the held-out test share and the validation share leave about 0.65 × 0.8 of them).
+ */
+export function demoDpRefusal(settings: DemoSettings): string | null {
+  const plain = demoTaskDefinition(settings);
+  const dp = demoDpSettings(plain);
+  const modelValues = modelValueCount({
+    model: { name: DEMO_DP.model },
+    input: { channels: 1 },
+    labels: plain.labels,
+  } as Parameters<typeof modelValueCount>[0]) as number;
+  const shape = {
+    modelValues,
+    steps: plain.rounds * stepsPerRoundAt(plain.localEpochs ?? 1, DEMO_DP.samplingRate),
+  };
+  const upperBound = noiseToSignal(dp.noiseMultiplier, dp.samplingRate, settings.patientsPerSite, shape);
+  if (upperBound.cost !== 'hopeless') return null;
+  const needed = fewestPatientsFor(dp.noiseMultiplier, dp.samplingRate, shape);
+  const perSite = Math.ceil(
+    needed / ((1 - settings.testFraction) * (1 - DEMO_COHORT_TASK.validationFraction)),
+  );
+  return (
+    `The hospitals would refuse this task at approval: with differential privacy at ε = ${DEMO_DP.budget.epsilon} over ` +
+    `${plain.rounds} round${plain.rounds === 1 ? '' : 's'}, the noise that protects each patient would drown what the ` +
+    `model (${DEMO_DP.model}, ${modelValues} values) learns unless each hospital has at least ${needed} training ` +
+    `patients; each has ${settings.patientsPerSite} patients in all (fewer still for training). That takes about ` +
+    `${perSite} patients per hospital (--patients ${perSite}), after the held-out test and validation shares. ` +
+    'Nothing was synthesised or trained.'
+  );
 }

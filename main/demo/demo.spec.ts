@@ -1,10 +1,13 @@
 // A smoke run of the demo with a tiny configuration: real synthesis, real sites, a hub and two site
 // agents as separate processes on loopback HTTPS, one round, the baselines and the table; without
-// protection (`--no-secagg`), and with it beside the same task without (`--compare`).
-import { existsSync } from 'node:fs';
+// protection (`--no-secagg`), and with it beside the same task without (`--compare`); and `--dp` on too
+// few patients for its model, refused before anything is synthesised.
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { formatDemoTable, runDemo } from './index.ts';
+import { DemoRefusedError, formatDemoTable, runDemo } from './index.ts';
 import { PLAIN_FEDERATION } from './demo-privacy.ts';
 
 const entry = fileURLToPath(new URL('./testing/radfed-entry.ts', import.meta.url));
@@ -55,29 +58,27 @@ describe('radfed demo', () => {
     expect(existsSync(result.directory)).toBe(false); // a temporary folder is removed afterwards
   }, 180_000);
 
-  it('runs the task with secure aggregation (and --dp), then the same task without protection after it (--compare)', async () => {
+  it('runs the task with secure aggregation, then the same task without protection after it (--compare)', async () => {
     const lines: string[] = [];
     const result = await runDemo({
       sites: 3,
-      // Patient-level DP-SGD: a site refuses a task whose noise would drown its patients' signal, so the
-      // sites need about 74 training patients each for one round at ε = 8 (shared/privacy/noise-to-signal.ts).
-      patientsPerSite: 190,
+      patientsPerSite: 12,
       rounds: 1,
       localEpochs: 1,
       imageSize: 32,
       threads: 1,
       launcher: { command: process.execPath, args: ['--import', 'tsx', entry] },
       say: (line) => lines.push(line),
-      privacy: { secureAggregation: true, differentialPrivacy: true },
+      privacy: { secureAggregation: true, differentialPrivacy: false },
       compare: true,
     });
     const names = result.models.map((m) => m.name);
-    expect(names).toContain('Federated with secure aggregation and differential privacy (FedAvgM, 1 rounds)');
+    expect(names).toContain('Federated with secure aggregation (FedAvgM, 1 rounds)');
     expect(names).toContain('Federated without protection (FedAvgM, 1 rounds)');
     const main = result.federation;
     expect(main).toMatchObject({ secureAggregation: true, siteRounds: 3, siteRoundsIn: 3, missed: [] });
     expect(main.lastRounds.rounds).toBe(1);
-    expect(main.epsilon).toMatch(/^ε = [\d.]+ at δ = 0\.00001 after 1 rounds$/);
+    expect(main.epsilon).toBeNull();
     // Masked values travel as 32-bit integers: each site sends about the raw float32 model size;
     // the plain run's float16 updates about half of it.
     expect(main.bytesPerSitePerRound).toBeGreaterThan(result.modelBytes * 0.95);
@@ -91,10 +92,33 @@ describe('radfed demo', () => {
     expect(lines.slice(0, secureEnd).some((line) => line.includes('[without protection]'))).toBe(false);
     expect(lines.slice(secureEnd).some((line) => /\[without protection\] Round 1:/.test(line))).toBe(true);
     const table = formatDemoTable(result);
-    expect(table).toMatch(
-      /Secure aggregation and differential privacy: every site in every round \(3 of 3 site-rounds\)/,
-    );
-    expect(table).toMatch(/Cost of secure aggregation and differential privacy: AUC [+\u2212]\d\.\d{3}/);
+    expect(table).toMatch(/Secure aggregation: every site in every round \(3 of 3 site-rounds\)/);
+    expect(table).toMatch(/Cost of secure aggregation: AUC [+\u2212]\d\.\d{3}/);
     expect(table).toMatch(/No added protection\s+(\d\.\d{3}|n\/a)/);
   }, 300_000);
+
+  it('with --dp on too few patients, says each hospital would refuse the task and stops before synthesising', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'radfed-demo-dp-'));
+    try {
+      const lines: string[] = [];
+      // resnet-small-gn at ε = 8 over one round (σ = 0.7344, q = 0.2, T = 5 steps): ρ = σ√d/(q·N·√T) ≤ 1
+      // needs 907 training patients per site (shared/privacy/noise-to-signal.ts); 190 is far from it.
+      const run = runDemo({
+        dir,
+        sites: 3,
+        patientsPerSite: 190,
+        rounds: 1,
+        localEpochs: 1,
+        say: (line) => lines.push(line),
+        privacy: { secureAggregation: true, differentialPrivacy: true },
+      });
+      await expect(run).rejects.toThrow(DemoRefusedError);
+      await expect(run).rejects.toThrow(
+        /^The hospitals would refuse this task at approval: .*unless each hospital has at least 907 training patients; each has 190 patients in all.*--patients 1745.*Nothing was synthesised or trained\.$/,
+      );
+      expect(readdirSync(dir)).toEqual([]); // no studies, sites or hub
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,6 +1,6 @@
 // The demo room: `radfed demo` (`npm run demo`), a whole federation on one machine with embedded
 // defaults, and its results as a table and as JSON.
-export { runDemo, type DemoRunOptions } from './run-demo.ts';
+export { DemoRefusedError, runDemo, type DemoRunOptions } from './run-demo.ts';
 export { DEMO_DEFAULTS, demoTaskDefinition, type DemoSettings } from './demo-options.ts';
 export { formatDemoTable, type DemoResult, type ModelResult } from './demo-report.ts';
 export { defaultLauncher, type RadfedLauncher } from './demo-processes.ts';

@@ -14,7 +14,7 @@ import { prepareDemoData } from './demo-data.ts';
 import { compareRuns, federationFigures, LAST_ROUNDS, lastRoundsAuc } from './demo-comparison.ts';
 import { loadLastGlobalModels, runDemoFederation, type FederationRun } from './demo-federation.ts';
 import { setUpDemoHub, type DemoTask } from './demo-hub.ts';
-import { DEMO_PROTECTION, epsilonSpent, type DemoPrivacy } from './demo-privacy.ts';
+import { DEMO_PROTECTION, demoDpRefusal, epsilonSpent, type DemoPrivacy } from './demo-privacy.ts';
 import { DEMO_DEFAULTS, SITE_NAMES, type DemoSettings } from './demo-options.ts';
 import { defaultLauncher, startHubProcess, type ChildHandle, type RadfedLauncher } from './demo-processes.ts';
 import type { DemoResult, ModelResult } from './demo-report.ts';
@@ -38,6 +38,11 @@ export interface DemoRunOptions extends Partial<DemoSettings> {
   readonly compare?: boolean;
 }
 
+/** The demo's task would be refused by its sites at approval; the message says why and what to change. */
+export class DemoRefusedError extends Error {
+  override readonly name = 'DemoRefusedError';
+}
+
 export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult> {
   const settings: DemoSettings = { ...DEMO_DEFAULTS, ...definedOnly(options) };
   const started = performance.now();
@@ -52,6 +57,10 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
       `${settings.rounds} federated rounds of ${settings.localEpochs} local epochs, ${settings.imageSize}\u00d7${settings.imageSize} radiographs.`,
   );
   try {
+    // A patient-level DP task the sites would refuse at approval is refused here, before anything is
+    // synthesised: minutes of synthesis and ingest for a refusal would say nothing more.
+    const refusal = options.privacy?.differentialPrivacy ? demoDpRefusal(settings) : null;
+    if (refusal) throw new DemoRefusedError(refusal);
     const data = await prepareDemoData(root, settings);
     say(
       `Synthesised the studies; ${data.test.length} radiographs of held-out patients form the pooled test set.`,

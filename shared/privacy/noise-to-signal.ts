@@ -18,8 +18,8 @@
 // with 187, 91 and 35 training patients per site: ρ = 2.30, 4.72 and 12.3, all refused here. The former
 // rule σ/(q·N) ≤ 0.05 accepted the 187-patient run (0.042), which gave AUC 0.505. No measured run has yet
 // shown where usefulness starts: the crossing is unmeasured on the 2-core machine. For scale, Abadi et
-// al. 2016's MNIST setting (σ = 4, q = 0.01, N = 60 000, d ≈ 26 000 with the PCA layer, T ≈ 10 000 steps)
-// has ρ ≈ 0.02 and lost ~2 points of accuracy. The cost bands below 1 are a rule of thumb, not measured.
+// al. 2016's MNIST setting (σ = 4, q = 0.01, N = 60 000, d ≈ 71 000 behind the fixed PCA, T ≈ 10 000
+// steps) has ρ ≈ 0.02 and lost 1 to 2 points of accuracy. The cost bands below 1 are a rule of thumb, not measured.
 import { PrivacyError } from './privacy-error.ts';
 
 /** Above this ρ = σ√d/(q·N·√T) a task is refused: over the whole training the noise outweighs the signal. */

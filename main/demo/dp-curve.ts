@@ -6,8 +6,8 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import type { NamedTensor, Strategy } from '../../shared/federation/index.ts';
-import { calibrateNoiseMultiplier } from '../../shared/privacy/index.ts';
-import { evaluateWeights, initialModelWeights } from '../site/federation/index.ts';
+import { calibrateNoiseMultiplier, noiseToSignal } from '../../shared/privacy/index.ts';
+import { evaluateWeights, initialModelWeights, modelValueCount } from '../site/federation/index.ts';
 import { synthesizeStudies } from '../site/synth/index.ts';
 import { TRAINING_TASKS, type LabelledImage, type TrainingTask } from '../site/train/index.ts';
 import { isTestPatient } from './demo-data.ts';
@@ -43,7 +43,7 @@ export interface DpCurvePoint {
   /** resnet-small (batch norm) or resnet-small-gn (group norm: what patient-level DP-SGD trains). */
   readonly model: string;
   readonly noiseMultiplier: number | null;
-  /** σ / (q·N): the noise on the averaged gradient against its clipped signal (shared/privacy). */
+  /** ρ = σ√d/(q·N·√T): the noise over the signal of the whole training (shared/privacy/noise-to-signal.ts). */
   readonly noiseToSignal: number | null;
   readonly auc: number;
   /** AUC without DP minus AUC with it (null for the run without DP). */
@@ -153,7 +153,10 @@ export async function measureDpCurve(options: DpCurveOptions): Promise<DpCurvePo
         epsilon,
         model: dpTask.model,
         noiseMultiplier: sigma,
-        noiseToSignal: sigma / (options.samplingRate * trainPatients),
+        noiseToSignal: noiseToSignal(sigma, options.samplingRate, trainPatients, {
+          modelValues: modelValueCount(dpTask),
+          steps,
+        }).ratio,
         auc,
         aucLoss: plainAuc - auc,
         seconds: (performance.now() - started) / 1000,
@@ -197,12 +200,12 @@ async function curveData(
 
 export function formatDpCurve(points: readonly DpCurvePoint[]): string {
   const rows = [
-    '| patients per site (training) | model | ε (δ = 1e-5) | σ | σ/(q·N) | AUC | AUC loss | seconds |',
+    '| patients per site (training) | model | ε (δ = 1e-5) | σ | ρ = σ√d/(q·N·√T) | AUC | AUC loss | seconds |',
     '|---|---|---|---|---|---|---|---|',
     ...points.map(
       (p) =>
         `| ${p.patientsPerSite} (${p.trainPatientsPerSite}) | ${p.model} | ${p.epsilon ?? 'no DP'} | ` +
-        `${p.noiseMultiplier ?? '–'} | ${p.noiseToSignal === null ? '–' : p.noiseToSignal.toFixed(4)} | ` +
+        `${p.noiseMultiplier ?? '–'} | ${p.noiseToSignal === null ? '–' : p.noiseToSignal.toPrecision(3)} | ` +
         `${p.auc.toFixed(3)} | ${p.aucLoss === null ? '–' : p.aucLoss.toFixed(3)} | ${p.seconds.toFixed(0)} |`,
     ),
   ];

@@ -54,7 +54,7 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
   const launcher = options.launcher ?? defaultLauncher();
   say(
     `RadFed demo in ${root}: ${settings.sites} hospitals with ${settings.patientsPerSite} patients each, ` +
-      `${settings.rounds} federated rounds of ${settings.localEpochs} local epochs, ${settings.imageSize}\u00d7${settings.imageSize} radiographs.`,
+      `${count(settings.rounds, 'federated round')} of ${count(settings.localEpochs, 'local epoch')}, ${settings.imageSize}\u00d7${settings.imageSize} radiographs.`,
   );
   try {
     // A patient-level DP task the sites would refuse at approval is refused here, before anything is
@@ -278,4 +278,9 @@ function definedOnly(options: DemoRunOptions): Partial<DemoSettings> {
     if (options[key] !== undefined) picked[key] = options[key];
   }
   return picked as Partial<DemoSettings>;
+}
+
+/** "1 local epoch", "60 federated rounds". */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

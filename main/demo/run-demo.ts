@@ -8,6 +8,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { RadfedError } from '../../shared/errors.ts';
 import { trainingTaskFor } from '../site/federation/index.ts';
 import { evaluateOnTest, trainBaseline, type TrainedBaseline } from './demo-baselines.ts';
 import { prepareDemoData } from './demo-data.ts';
@@ -39,8 +40,12 @@ export interface DemoRunOptions extends Partial<DemoSettings> {
 }
 
 /** The demo's task would be refused by its sites at approval; the message says why and what to change. */
-export class DemoRefusedError extends Error {
+export class DemoRefusedError extends RadfedError<'demo-refused'> {
   override readonly name = 'DemoRefusedError';
+
+  constructor(message: string) {
+    super('demo-refused', message);
+  }
 }
 
 export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult> {

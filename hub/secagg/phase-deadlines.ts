@@ -105,10 +105,12 @@ export function phaseDeadlineAt(
   definition: TaskDefinition,
   round: number,
   phase: StoredPhase,
+  /** When the phase starts (ms); the caller's one clock reading, so the stored wait is exact. */
+  startsAt: number = ctx.now(),
 ): string {
   const wait = phaseDeadlineSeconds(
     phaseWaitBounds(phase, definition),
     observedPhaseSeconds(ctx, taskId, round)[phase],
   );
-  return new Date(ctx.now() + wait * 1000).toISOString();
+  return new Date(startsAt + wait * 1000).toISOString();
 }

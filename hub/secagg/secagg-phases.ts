@@ -33,13 +33,16 @@ export function secureQuorum(definition: TaskDefinition): number {
  */
 export function startSecureRound(ctx: HubContext, taskId: string, round: number, deadlineAt: string): void {
   const task = ctx.store.tasks.task(taskId);
-  const scaled = task ? phaseDeadlineAt(ctx, taskId, definitionOf(task), round, 'advertising') : deadlineAt;
+  const now = ctx.now();
+  const scaled = task
+    ? phaseDeadlineAt(ctx, taskId, definitionOf(task), round, 'advertising', now)
+    : deadlineAt;
   new SecAggRows(ctx.store.db).insertRound({
     task_id: taskId,
     round,
     phase: 'advertising',
     seed: randomBytes(32).toString('base64url'),
-    phase_started_at: isoAt(ctx),
+    phase_started_at: new Date(now).toISOString(),
     deadline_at: Date.parse(scaled) > Date.parse(deadlineAt) ? scaled : deadlineAt,
   });
 }
@@ -60,9 +63,12 @@ export function advanceSecureRound(
   }
   const need = secureQuorum(definition);
   const settings = definition.privacy.secureAggregation;
-  const at = isoAt(ctx);
-  const deadlineOf = (phase: StoredPhase) => phaseDeadlineAt(ctx, task.id, definition, round.number, phase);
-  const deadlinePassed = ctx.now() >= Date.parse(state.deadline_at);
+  // One clock reading for the phase's start, its deadline and the check, so the stored wait is exact.
+  const now = ctx.now();
+  const at = new Date(now).toISOString();
+  const deadlineOf = (phase: StoredPhase) =>
+    phaseDeadlineAt(ctx, task.id, definition, round.number, phase, now);
+  const deadlinePassed = now >= Date.parse(state.deadline_at);
   const participants = rows.participants(task.id, round.number);
   const fail = (reason: string) =>
     ctx.store.tasks.updateRound(task.id, round.number, 'collecting', {

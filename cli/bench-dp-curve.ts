@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { parsePositiveInt } from './arguments.ts';
+import { CliError } from './failure.ts';
 import { formatDpCurve, measureDpCurve } from '../main/demo/index.ts';
 
 interface DpCurveFlags {
@@ -23,10 +24,13 @@ interface DpCurveFlags {
   json?: boolean;
 }
 
+/** Read in the action, not by commander: an InvalidArgumentError thrown there exited 2 with no message. */
 function numbers(value: string, flag: string): number[] {
   const list = value.split(',').map((v) => Number(v.trim()));
   if (list.length === 0 || list.some((v) => !(v > 0))) {
-    throw new InvalidArgumentError(`${flag} takes positive numbers separated by commas, like 60,150,300.`);
+    throw new CliError(
+      `${flag} takes positive numbers separated by commas, like 60,150,300 (not "${value}").`,
+    );
   }
   return list;
 }
@@ -80,12 +84,14 @@ export function registerBenchDpCurveCommand(bench: Command): void {
     .option('--keep', 'keep the work folder')
     .option('--json', 'print JSON')
     .action(async (flags: DpCurveFlags) => {
+      const patientsPerSite = numbers(flags.patients, '--patients');
+      const epsilons = numbers(flags.epsilons, '--epsilons');
       const workDir = mkdtempSync(join(tmpdir(), 'radfed-dp-curve-'));
       const started = performance.now();
       try {
         const points = await measureDpCurve({
-          patientsPerSite: numbers(flags.patients, '--patients'),
-          epsilons: numbers(flags.epsilons, '--epsilons'),
+          patientsPerSite,
+          epsilons,
           delta: 1e-5,
           sites: flags.sites,
           rounds: flags.rounds,

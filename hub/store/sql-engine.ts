@@ -1,0 +1,41 @@
+// The one query layer under the hub's state: the row classes (site-rows, task-rows, …) speak SQL through
+// this interface and nothing else, so the same code runs on the embedded SQLite file (the default, one
+// process) and on PostgreSQL (replicated hubs). The SQL the rows write is the portable subset both
+// engines accept: named parameters as @name (the PostgreSQL engine rewrites them to $1, $2, …),
+// INSERT … ON CONFLICT, RETURNING, no engine-specific functions; integers come back as JS numbers on
+// both engines (BIGINT is parsed to a number: every integer the hub stores is far below 2^53).
+export type SqlValue = string | number | Buffer | null;
+export type SqlParams = Readonly<Record<string, SqlValue>>;
+
+export interface SqlRunResult {
+  /** Rows inserted, updated or deleted. */
+  changes: number;
+}
+
+/** What a query can run on: the engine itself, or one transaction of it. */
+export interface SqlQueries {
+  readonly engine: 'sqlite' | 'postgres';
+  get<Row>(sql: string, params?: SqlParams): Promise<Row | undefined>;
+  all<Row>(sql: string, params?: SqlParams): Promise<Row[]>;
+  run(sql: string, params?: SqlParams): Promise<SqlRunResult>;
+}
+
+export interface SqlTransaction extends SqlQueries {
+  /**
+   * Holds a lock named by key until this transaction ends, so two replicas never run the same step at
+   * once (a round's transition, its aggregation, a privacy charge). PostgreSQL: pg_advisory_xact_lock on
+   * a 64-bit hash of the key. SQLite: already exclusive (BEGIN IMMEDIATE on the one connection), so
+   * this only records that the caller asked.
+   */
+  lock(key: string): Promise<void>;
+}
+
+export interface SqlEngine extends SqlQueries {
+  /**
+   * Runs fn in one transaction: committed (and durable) before the promise resolves, or rolled back
+   * when fn throws. Queries inside fn go through tx; other callers wait (SQLite) or are isolated by
+   * the database (PostgreSQL, READ COMMITTED plus the locks taken with tx.lock).
+   */
+  transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

@@ -111,9 +111,9 @@ export function registerHubCommands(program: Command): void {
     .option('--expires <duration>', 'how long it stays valid: 30m, 24h, 7d', parseDuration, 24 * 3600 * 1000)
     .option('--url <url>', 'the address sites dial (default https://<first host>:<port>)')
     .action((flags: { dir: string; site?: string; expires: number; url?: string }) =>
-      withHub(flags.dir, (ctx) => {
+      withHub(flags.dir, async (ctx) => {
         const hubUrl = flags.url ?? `https://${ctx.config.hosts[0]}:${ctx.config.port}`;
-        const created = createEnrollmentToken(ctx, {
+        const created = await createEnrollmentToken(ctx, {
           hubUrl,
           expiresInMs: flags.expires,
           ...(flags.site ? { siteName: flags.site } : {}),
@@ -157,7 +157,7 @@ function registerTaskCommands(hub: Command): void {
           refuseLargeUpdates?: boolean;
         },
       ) =>
-        withHub(flags.dir, (ctx) => {
+        withHub(flags.dir, async (ctx) => {
           // The same check as the dashboard's "new task" form (hub/task-checks.ts).
           const input = withPatientDp(withUpdateBounds(readJson(flags.file), flags), flags);
           const checked = checkTaskDefinition(input);
@@ -168,7 +168,7 @@ function registerTaskCommands(hub: Command): void {
           }
           for (const warning of checked.warnings) process.stderr.write(`Warning: ${warning}\n`);
           const weights = flags.weights ? readFileSync(resolve(flags.weights)) : undefined;
-          const row = createTask(ctx, checked.definition, weights);
+          const row = await createTask(ctx, checked.definition, weights);
           const created = definitionOf(row);
           process.stdout.write(
             `Created task ${row.id} ("${row.name}")${weights ? ' with initial weights' : ''}; ` +
@@ -184,11 +184,15 @@ function registerTaskCommands(hub: Command): void {
     .requiredOption('--dir <folder>', 'the hub folder')
     .option('--json', 'print JSON')
     .action((flags: { dir: string; json?: boolean }) =>
-      withHub(flags.dir, (ctx) => {
-        const rows = ctx.store.tasks.listTasks();
-        if (flags.json) return print(rows.map((row) => taskView(ctx, row, null)));
+      withHub(flags.dir, async (ctx) => {
+        const rows = await ctx.store.tasks.listTasks();
+        if (flags.json) {
+          const views = [];
+          for (const row of rows) views.push(await taskView(ctx, row, null));
+          return print(views);
+        }
         if (rows.length === 0) return void process.stdout.write('No tasks yet (radfed hub task create).\n');
-        for (const row of rows) process.stdout.write(`${describeTaskLine(ctx, row)}\n`);
+        for (const row of rows) process.stdout.write(`${await describeTaskLine(ctx, row)}\n`);
       }),
     );
 
@@ -199,17 +203,21 @@ function registerTaskCommands(hub: Command): void {
     .argument('<task>', 'task id or name')
     .option('--json', 'print JSON')
     .action((taskId: string, flags: { dir: string; json?: boolean }) =>
-      withHub(flags.dir, (ctx) => {
-        const row = findTask(ctx, taskId);
-        const rounds = ctx.store.tasks.rounds(row.id);
-        const models = listModels(ctx, row.id);
-        if (flags.json) return print({ task: taskView(ctx, row, null), rounds, models });
-        const lines = [describeTaskLine(ctx, row), `  definition: ${JSON.stringify(definitionOf(row))}`];
-        const budget = taskView(ctx, row, null).privacyBudget;
+      withHub(flags.dir, async (ctx) => {
+        const row = await findTask(ctx, taskId);
+        const rounds = await ctx.store.tasks.rounds(row.id);
+        const models = await listModels(ctx, row.id);
+        const view = await taskView(ctx, row, null);
+        if (flags.json) return print({ task: view, rounds, models });
+        const lines = [
+          await describeTaskLine(ctx, row),
+          `  definition: ${JSON.stringify(definitionOf(row))}`,
+        ];
+        const budget = view.privacyBudget;
         if (budget) lines.push(`  ${describePrivacyBudget(budget)}`);
         for (const round of rounds) {
-          const accepted = ctx.store.uploads.acceptedUpdates(row.id, round.number).length;
-          const norms = describeRoundNorms(ctx, row.id, round.number);
+          const accepted = (await ctx.store.uploads.acceptedUpdates(row.id, round.number)).length;
+          const norms = await describeRoundNorms(ctx, row.id, round.number);
           lines.push(
             `  round ${round.number}: ${round.state}, ${accepted} update${accepted === 1 ? '' : 's'}` +
               `${norms ? `; ${norms}` : ''}${round.failure_reason ? ` (${round.failure_reason})` : ''}`,
@@ -234,8 +242,8 @@ function registerTaskCommands(hub: Command): void {
     .requiredOption('--dir <folder>', 'the hub folder')
     .argument('<task>', 'task id or name')
     .action((taskId: string, flags: { dir: string }) =>
-      withHub(flags.dir, (ctx) => {
-        const row = stopTask(ctx, taskId);
+      withHub(flags.dir, async (ctx) => {
+        const row = await stopTask(ctx, taskId);
         process.stdout.write(`Stopped task ${row.id} ("${row.name}").\n`);
       }),
     );
@@ -251,8 +259,8 @@ function registerModelCommands(hub: Command): void {
     .requiredOption('--task <task>', 'task id or name')
     .option('--json', 'print JSON')
     .action((flags: { dir: string; task: string; json?: boolean }) =>
-      withHub(flags.dir, (ctx) => {
-        const models = listModels(ctx, flags.task);
+      withHub(flags.dir, async (ctx) => {
+        const models = await listModels(ctx, flags.task);
         const best = bestModelVersion(models);
         if (flags.json) return print(models.map((m) => ({ ...m, best: m.version === best?.version })));
         if (models.length === 0) return void process.stdout.write('No global model yet.\n');
@@ -278,8 +286,8 @@ function registerModelCommands(hub: Command): void {
     .option('--version <n>', 'the version (default: the latest)', (v) => parseNonNegativeInt(v, '--version'))
     .option('--topology <file>', "the model's architecture (tfjs modelTopology JSON)")
     .action((flags: { dir: string; task: string; out: string; version?: number; topology?: string }) =>
-      withHub(flags.dir, (ctx) => {
-        const exported = exportModel(ctx, {
+      withHub(flags.dir, async (ctx) => {
+        const exported = await exportModel(ctx, {
           task: flags.task,
           outDir: resolve(flags.out),
           ...(flags.version !== undefined ? { version: flags.version } : {}),
@@ -293,20 +301,20 @@ function registerModelCommands(hub: Command): void {
     );
 }
 
-function withHub<T>(dir: string, run: (ctx: HubContext) => T): T {
+async function withHub<T>(dir: string, run: (ctx: HubContext) => Promise<T>): Promise<T> {
   const ctx = openHubContext(resolve(dir));
   try {
-    return run(ctx);
+    return await run(ctx);
   } finally {
-    ctx.store.close();
+    await ctx.store.close();
   }
 }
 
-function describeTaskLine(ctx: HubContext, row: TaskRow): string {
+async function describeTaskLine(ctx: HubContext, row: TaskRow): Promise<string> {
   const definition = definitionOf(row);
-  const published = ctx.store.tasks.publishedRoundCount(row.id);
-  const current = ctx.store.tasks.latestRound(row.id);
-  const joined = ctx.store.sites.joinedSites(row.id).length;
+  const published = await ctx.store.tasks.publishedRoundCount(row.id);
+  const current = await ctx.store.tasks.latestRound(row.id);
+  const joined = (await ctx.store.sites.joinedSites(row.id)).length;
   return (
     `${row.id}  "${row.name}"  ${row.state}  ${definition.strategy.name}  ${published}/${definition.rounds} rounds published` +
     `${current ? `, round ${current.number} ${current.state}` : ''}, ${joined} site${joined === 1 ? '' : 's'} joined` +

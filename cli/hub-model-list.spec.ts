@@ -19,30 +19,29 @@ beforeAll(async () => {
   await initHub({ dir, name: 'cli hub' });
   const ctx = openHubContext(dir);
   try {
-    const task = createTask(ctx, testTask({ name: 'best of three' }), encodeWeights(testWeights(1)));
+    const task = await createTask(ctx, testTask({ name: 'best of three' }), encodeWeights(testWeights(1)));
     taskId = task.id;
     const blob = storeModelBlob(ctx, testWeights(2));
-    for (const version of [1, 2]) insertModelRow(ctx, { taskId, version, round: version, ...blob });
+    for (const version of [1, 2])
+      await insertModelRow(ctx, ctx.store, { taskId, version, round: version, ...blob });
     // Evaluations as sites report them; the token and site rows are needed for the foreign keys.
-    ctx.store.sites.insertToken({
+    await ctx.store.sites.insertToken({
       id: 'tok_a',
       secret_sha256: 'a'.repeat(64),
       site_name: null,
       created_at: '2026-01-01T00:00:00Z',
       expires_at: '2026-01-02T00:00:00Z',
     });
-    ctx.store.db
-      .prepare(
-        `INSERT INTO sites (id, name, signing_public_key, exchange_public_key, token_id, enrolled_at)
-         VALUES ('site_a', 'Ash', 'k1', 'x1', 'tok_a', '2026-01-01T00:00:00Z')`,
-      )
-      .run();
+    await ctx.store.sql.run(
+      `INSERT INTO sites (id, name, signing_public_key, exchange_public_key, token_id, enrolled_at)
+       VALUES ('site_a', 'Ash', 'k1', 'x1', 'tok_a', '2026-01-01T00:00:00Z')`,
+    );
     for (const [version, auc] of [
       [0, 0.5],
       [1, 0.81],
       [2, 0.74],
     ] as const) {
-      ctx.store.models.upsertEvaluation({
+      await ctx.store.models.upsertEvaluation({
         task_id: taskId,
         version,
         site_id: 'site_a',

@@ -23,12 +23,12 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-function storedDefinition(taskId: string) {
+async function storedDefinition(taskId: string) {
   const ctx = openHubContext(dir);
   try {
-    return definitionOf(ctx.store.tasks.task(taskId)!);
+    return definitionOf((await ctx.store.tasks.task(taskId))!);
   } finally {
-    ctx.store.close();
+    await ctx.store.close();
   }
 }
 
@@ -40,7 +40,7 @@ describe('radfed hub task create', () => {
       /^Created task (\S+) \("pneumonia"\); updates above an L2 norm of 1000 are clipped\n$/,
     );
     const id = /Created task (\S+)/.exec(run.out)![1]!;
-    expect(storedDefinition(id)).toMatchObject({ maxUpdateNorm: 1000, updateNormPolicy: 'clip' });
+    expect(await storedDefinition(id)).toMatchObject({ maxUpdateNorm: 1000, updateNormPolicy: 'clip' });
   });
 
   it('takes the bound and the refusal from the command line', async () => {
@@ -59,7 +59,7 @@ describe('radfed hub task create', () => {
     expect(run.status).toBe(0);
     expect(run.out).toContain('updates above an L2 norm of 25 are refused');
     const id = /Created task (\S+)/.exec(run.out)![1]!;
-    expect(storedDefinition(id)).toMatchObject({ maxUpdateNorm: 25, updateNormPolicy: 'refuse' });
+    expect(await storedDefinition(id)).toMatchObject({ maxUpdateNorm: 25, updateNormPolicy: 'refuse' });
   });
 
   it('refuses a bound that is not a positive number, saying what it takes', async () => {
@@ -119,7 +119,7 @@ describe('radfed hub task create', () => {
     );
     expect(run.status).toBe(0);
     const id = /^Created task (\S+)/.exec(run.out)?.[1] as string;
-    const dp = storedDefinition(id).privacy.differentialPrivacy;
+    const dp = (await storedDefinition(id)).privacy.differentialPrivacy;
     expect(dp).toMatchObject({
       unit: 'patient',
       l2NormClip: 1,

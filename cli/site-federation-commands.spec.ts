@@ -39,7 +39,7 @@ afterAll(async () => {
 describe('radfed site enroll / approve / run', () => {
   it('enrolls, lists and approves a task in plain words, then takes part until it is done', async () => {
     const dir = fixture.sites[0]!.dir;
-    const { token } = fixture.testHub.hub.createToken();
+    const { token } = await fixture.testHub.hub.createToken();
     const enrolled = await radfed('enroll', '--dir', dir, '--token', token, '--hub', fixture.testHub.hub.url);
     expect(enrolled).toMatch(
       /Enrolled "Test Site 1" with the hub "test hub" at https:\/\/127\.0\.0\.1:\d+; site id site_/,
@@ -47,7 +47,7 @@ describe('radfed site enroll / approve / run', () => {
     expect(enrolled).toMatch(/Pinned: the hub CA certificate [0-9a-f]{16}/);
     expect(enrolled).not.toContain(token);
 
-    const taskId = fixture.createTask({
+    const taskId = await fixture.createTask({
       name: 'cli task',
       quorum: 1,
       rounds: 1,

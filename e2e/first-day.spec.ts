@@ -12,7 +12,7 @@ test.use({ ignoreHTTPSErrors: true });
 async function setUpSite(journey: Journey, policy: 'opt-in' | 'opt-out') {
   await journey.session.finish({
     siteName: 'First Day Hospital',
-    hub: { token: journey.enrollmentToken() },
+    hub: { token: await journey.enrollmentToken() },
     studies: { kind: 'folder' },
     consentPolicy: policy,
     deidOptions: [],

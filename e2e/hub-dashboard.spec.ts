@@ -242,7 +242,7 @@ test.describe('hub dashboard actions', () => {
     const dashboard = new HubDashboardPage(page);
     const [ash, birch] = acting.sites;
     const other = acting.testHub.hub.ctx;
-    const task = createTask(other, testTask({ name: 'Fracture triage' }));
+    const task = await createTask(other, testTask({ name: 'Fracture triage' }));
     await ash!.sendHeartbeat({ state: 'idle', tasks: [{ taskId: task.id, decision: 'declined' }] });
     await birch!.sendHeartbeat({ state: 'waiting-for-approval' });
 

@@ -46,7 +46,7 @@ test('from first launch to an enrolled site that finishes a federated round', as
     await token.fill('rft1.not-a-real-token');
     await page.getByRole('button', { name: 'Check the connection' }).click();
     await expect(page.getByTestId('hub-check')).toHaveText(/token/i);
-    await token.fill(journey.enrollmentToken());
+    await token.fill(await journey.enrollmentToken());
     await page.getByRole('button', { name: 'Check the connection' }).click();
     await expect(page.getByTestId('hub-check')).toHaveText(
       /Reached the hub "test hub" at https:\/\/.*its certificate and signing key match your token/,
@@ -159,7 +159,7 @@ test('from first launch to an enrolled site that finishes a federated round', as
   const training = new TrainingPage(page);
   const taskName = 'Nodule screening (e2e)';
   await test.step('approving a task in plain words', async () => {
-    journey.createHubTask({ name: taskName });
+    await journey.createHubTask({ name: taskName });
     await training.open();
     const card = training.task(taskName);
     await expect(card.getByRole('region', { name: 'What leaves this site' })).toContainText(

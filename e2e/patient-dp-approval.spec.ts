@@ -30,7 +30,7 @@ const TECHNICAL = /docs\/|σ\/\(q·N\)|σ√d|ρ|L2 norm|DP-SGD|Gaussian|gradien
 async function siteWithLabelledStudies(journey: Journey, page: Page) {
   await journey.session.finish({
     siteName: 'Patient DP Hospital',
-    hub: { token: journey.enrollmentToken() },
+    hub: { token: await journey.enrollmentToken() },
     studies: { kind: 'folder' },
     consentPolicy: 'opt-out',
     deidOptions: [],
@@ -59,10 +59,10 @@ test('a patient-level DP task reads in plain words on its card and in the approv
   await siteWithLabelledStudies(journey, page);
   // Realistic settings that this small site must refuse, and settings it can take part in.
   // (Two local epochs, as the journey's tasks have: q = 0.2 makes 10 steps a round.)
-  journey.createHubTask({ name: 'Nodules, per patient', rounds: 20, privacy: patientDp(2, 0.2, 10) });
+  await journey.createHubTask({ name: 'Nodules, per patient', rounds: 20, privacy: patientDp(2, 0.2, 10) });
   // resnet-small, T = 20 rounds × 10 steps: ρ = σ√d/(q·N·√T) ≤ 1 needs 391 training patients.
   // reference-cnn (d = 97 410), one step with every patient, σ = 0.12 (ε = 84 of 100): 38 patients suffice.
-  journey.createHubTask({
+  await journey.createHubTask({
     name: 'Nodules, small site',
     rounds: 1,
     localEpochs: 1,

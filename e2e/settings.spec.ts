@@ -108,13 +108,13 @@ test('a site set up with "Connect later" connects to a hub from Settings, with t
   await settings.connectToHub.click();
   await expect(page.getByRole('heading', { name: 'Connect to a hub' })).toBeFocused();
 
-  const expired = world.token({ expiresInMs: 60_000 });
+  const expired = await world.token({ expiresInMs: 60_000 });
   world.hub.shiftClock(120_000);
   await page.getByLabel('Enrollment token').fill(expired);
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
   await expect(page.getByTestId('hub-check')).toHaveText(/expired on .* ask the coordinator for a new one/);
 
-  await page.getByLabel('Enrollment token').fill(world.token());
+  await page.getByLabel('Enrollment token').fill(await world.token());
   await page.getByLabel('Hub address (optional)').fill('http://127.0.0.1:1');
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
   await expect(settings.problemBeside('hub-url')).toHaveText(/starts with https:\/\//);

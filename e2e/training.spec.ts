@@ -18,7 +18,7 @@ async function setUpSite(
 ) {
   await journey.session.finish({
     siteName: 'Training Spec Hospital',
-    hub: options.enroll === false ? null : { token: journey.enrollmentToken() },
+    hub: options.enroll === false ? null : { token: await journey.enrollmentToken() },
     studies: { kind: 'folder' },
     consentPolicy: options.policy ?? 'opt-out',
     deidOptions: [],
@@ -65,7 +65,7 @@ test('a waiting hub task: badge, first on the page, set up from it, confirm, app
 }) => {
   await setUpSite(journey);
   const name = 'Nodule screening (e2e)';
-  journey.createHubTask({ name });
+  await journey.createHubTask({ name });
   await page.goto(journey.ui.url);
   // The site's default task trains on other labels: the one set up from the hub task must still be used.
   const data = new TrainingDataPage(page);
@@ -156,8 +156,8 @@ test('the same status on the dashboard and the Training page, paused only when p
   await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Dashboard' }).click();
   await expect(dashboard.status).toHaveText(/^Paused by you/);
   // The hub hears "paused" (the loop and its heartbeat are stopped), so it does not show the site as gone.
-  const hubSite = () =>
-    journey.hub.hub.ctx.store.sites.siteByName('Training Spec Hospital')?.heartbeat_state ?? null;
+  const hubSite = async () =>
+    (await journey.hub.hub.ctx.store.sites.siteByName('Training Spec Hospital'))?.heartbeat_state ?? null;
   await expect.poll(hubSite).toBe('paused');
 
   // The hub goes away: taking part again finds it unreachable and says so, in words.
@@ -196,7 +196,7 @@ test('model quality: loss and AUC on their own charts, AUC explained, a model th
 
   // A learning rate far too high: the model's outputs blow up, as a coordinator's typo would make them.
   const name = 'Runaway learning (e2e)';
-  journey.createHubTask({ name, optimizer: { name: 'adam', learningRate: 10 }, localEpochs: 2 });
+  await journey.createHubTask({ name, optimizer: { name: 'adam', learningRate: 10 }, localEpochs: 2 });
   const training = new TrainingPage(page);
   await training.open();
   const card = page.getByRole('article', { name });

@@ -32,7 +32,7 @@ test('a name with an apostrophe is taken at step 1 and enrolled at the hub; a ba
   await wizard.next.click();
 
   await expect(wizard.step(2, 'Hub')).toBeVisible();
-  await wizard.token.fill(world.token());
+  await wizard.token.fill(await world.token());
   await wizard.next.click();
   // Next checked the token with the hub, then went on.
   await expect(wizard.step(3, 'Studies')).toBeVisible();
@@ -60,7 +60,7 @@ test('the hub step: an expired token is red in words, a failed check or an http 
   await wizard.open(await world.open());
   await toHubStep(wizard);
 
-  const expired = world.token({ expiresInMs: 60_000 });
+  const expired = await world.token({ expiresInMs: 60_000 });
   world.hub.shiftClock(120_000);
   await wizard.token.fill(expired);
   await wizard.checkConnection.click();
@@ -75,7 +75,7 @@ test('the hub step: an expired token is red in words, a failed check or an http 
   await page.screenshot({ path: test.info().outputPath('wizard-hub-expired.png') });
 
   // An address without https:// is refused beside the address, before anything is asked.
-  const fresh = world.token();
+  const fresh = await world.token();
   await wizard.token.fill(fresh);
   await wizard.hubAddress.fill(
     new URL(JSON.parse(Buffer.from(fresh.slice(5), 'base64url').toString()).u).host,
@@ -217,7 +217,7 @@ test('when the hub refuses at the last step, the site made is kept and the heade
   const wizard = new WizardPage(page);
   await wizard.open(await world.open());
   await toHubStep(wizard, "St Mary's Radiology");
-  await wizard.token.fill(world.token({ expiresInMs: 60_000 }));
+  await wizard.token.fill(await world.token({ expiresInMs: 60_000 }));
   await wizard.next.click();
   await expect(wizard.step(3, 'Studies')).toBeVisible();
   await wizard.next.click();
@@ -232,7 +232,7 @@ test('when the hub refuses at the last step, the site made is kept and the heade
   // Back at the hub step with a new token, the same site is enrolled.
   for (let i = 0; i < 5; i++) await wizard.back.click();
   await expect(wizard.step(2, 'Hub')).toBeVisible();
-  await wizard.token.fill(world.token());
+  await wizard.token.fill(await world.token());
   for (let i = 0; i < 5; i++) await wizard.next.click();
   await page.getByRole('button', { name: 'Set up this site' }).click();
   await expect(page.getByRole('list', { name: 'What was done' })).toContainText(

@@ -66,7 +66,7 @@ describe('adaptive clipping at the hub', () => {
     });
     const definition = taskDefinitionSchema.parse(input);
     const base = testWeights(5, 0.1);
-    const taskId = createTask(hub.ctx, input, encodeWeights(base)).id;
+    const taskId = (await createTask(hub.ctx, input, encodeWeights(base))).id;
     const norms = [0.5, 1, 2, 4]; // median between 1 and 2
     const enrollments: SiteEnrollment[] = [];
     for (const [i] of norms.entries()) enrollments.push((await enrollTestSite(hub, `Site ${i}`)).enrollment);
@@ -108,11 +108,11 @@ describe('adaptive clipping at the hub', () => {
       }
       await waitFor(
         hub,
-        () => hub.ctx.store.tasks.round(taskId, round)?.state === 'published',
+        async () => (await hub.ctx.store.tasks.round(taskId, round))?.state === 'published',
         `publish ${round}`,
       );
     }
-    const rows = hub.ctx.store.privacy.clipNorms(taskId);
+    const rows = await hub.ctx.store.privacy.clipNorms(taskId);
     expect(rows.map((r) => r.round)).toEqual([1, 2, 3, 4]);
     expect(rows.map((r) => r.clip_norm)).toEqual(stated);
     expect(stated[0]).toBe(dp.clipNorm);
@@ -129,7 +129,7 @@ describe('adaptive clipping at the hub', () => {
     expect(stated[3]!).toBeGreaterThan(stated[0]! * 2);
     expect(Math.abs(Math.log(stated[3]! / median))).toBeLessThan(Math.abs(Math.log(stated[0]! / median)));
     // The bit rode inside the sealed update, not in the envelope.
-    const stored = hub.ctx.store.uploads.acceptedUpdates(taskId, 4)[0]!;
+    const stored = (await hub.ctx.store.uploads.acceptedUpdates(taskId, 4))[0]!;
     const opened = decodeWeights(
       openSealed(
         hub.ctx.store.blobs.read(stored.blob_sha256),
@@ -146,7 +146,7 @@ describe('adaptive clipping at the hub', () => {
     cleanups.push(() => test.cleanup());
     const { hub } = test;
     const base = testWeights(3);
-    const task = createTask(
+    const task = await createTask(
       hub.ctx,
       testTask({
         rounds: 1,
@@ -161,7 +161,11 @@ describe('adaptive clipping at the hub', () => {
     const clients: HubClient[] = [];
     for (let i = 0; i < 3; i += 1) clients.push((await enrollTestSite(hub, `Secure ${i}`)).client);
     for (const client of clients) await client.joinTask(task.id);
-    await waitFor(hub, () => hub.ctx.store.tasks.latestRound(task.id)?.state === 'collecting', 'collection');
+    await waitFor(
+      hub,
+      async () => (await hub.ctx.store.tasks.latestRound(task.id))?.state === 'collecting',
+      'collection',
+    );
     expect((await clients[0]!.getRound(task.id)).clipNorm).toBe(dp.clipNorm);
     const sites = clients.map((client) => new SecureTestSite(client, task.id, 1));
     for (const site of sites) await site.advertise();
@@ -173,15 +177,19 @@ describe('adaptive clipping at the hub', () => {
     for (const [i, site] of sites.entries()) await site.mask(deltaOfNorm(base, 0.1), 1, 0, bits[i]!);
     await waitFor(hub, async () => (await sites[0]!.view()).phase === 'unmasking', 'unmasking');
     for (const site of sites) await site.reveal();
-    await waitFor(hub, () => hub.ctx.store.models.latestModel(task.id)?.version === 1, 'the published model');
+    await waitFor(
+      hub,
+      async () => (await hub.ctx.store.models.latestModel(task.id))?.version === 1,
+      'the published model',
+    );
 
-    const row = hub.ctx.store.privacy.clipNorm(task.id, 1)!;
+    const row = (await hub.ctx.store.privacy.clipNorm(task.id, 1))!;
     const sum = bits.reduce((a, b) => a + b, 0);
     expect(row.bit_mean).toBeCloseTo(0.5 + sum / 3, 4);
     expect(row.bit_sites).toBe(3);
     // What the hub stores of each site is masked: its last element is not the site's bit.
     for (const [i, client] of clients.entries()) {
-      const stored = hub.ctx.store.uploads.acceptedUpdateOf(task.id, 1, client.siteId)!;
+      const stored = (await hub.ctx.store.uploads.acceptedUpdateOf(task.id, 1, client.siteId))!;
       const vector = decodeMaskedInput(
         openSealed(
           hub.ctx.store.blobs.read(stored.blob_sha256),

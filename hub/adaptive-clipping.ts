@@ -8,7 +8,7 @@ import {
   nextClipNorm,
   type TaskDefinition,
 } from '../shared/federation/index.ts';
-import type { HubContext } from './hub-context.ts';
+import type { HubRows } from './store/index.ts';
 
 /** The sum of the sites' noised centred bits in a round, and how many sites it holds. */
 export interface ClipBitSum {
@@ -17,36 +17,42 @@ export interface ClipBitSum {
 }
 
 /** Sets the clip norm of a round that is opening (once; idempotent). */
-export function fixRoundClipNorm(
-  ctx: HubContext,
+export async function fixRoundClipNorm(
+  rows: HubRows,
   taskId: string,
   definition: TaskDefinition,
   round: number,
-): void {
+): Promise<void> {
   const dp = definition.privacy.differentialPrivacy;
   if (!dp || !adaptiveClippingOn(dp)) return;
-  if (ctx.store.privacy.clipNorm(taskId, round)) return;
-  const previous = ctx.store.privacy
-    .clipNorms(taskId)
-    .filter((row) => row.round < round)
-    .at(-1);
+  if (await rows.privacy.clipNorm(taskId, round)) return;
+  const previous = (await rows.privacy.clipNorms(taskId)).filter((row) => row.round < round).at(-1);
   // A round that failed has no bits: its C carries over unchanged.
   const clipNorm = !previous
     ? dp.clipNorm
     : previous.bit_mean === null
       ? previous.clip_norm
       : nextClipNorm(previous.clip_norm, previous.bit_mean, dp);
-  ctx.store.privacy.setClipNorm(taskId, round, clipNorm);
+  await rows.privacy.setClipNorm(taskId, round, clipNorm);
 }
 
 /** The round's clip norm for the round view; null when the task does not adapt it. */
-export function roundClipNorm(ctx: HubContext, taskId: string, round: number | null): number | null {
+export async function roundClipNorm(
+  rows: HubRows,
+  taskId: string,
+  round: number | null,
+): Promise<number | null> {
   if (round === null) return null;
-  return ctx.store.privacy.clipNorm(taskId, round)?.clip_norm ?? null;
+  return (await rows.privacy.clipNorm(taskId, round))?.clip_norm ?? null;
 }
 
 /** Records b̄ of a published round (inside the publishing transaction). */
-export function recordClipBits(ctx: HubContext, taskId: string, round: number, bits: ClipBitSum): void {
+export async function recordClipBits(
+  rows: HubRows,
+  taskId: string,
+  round: number,
+  bits: ClipBitSum,
+): Promise<void> {
   if (bits.sites < 1) return;
-  ctx.store.privacy.recordClipBits(taskId, round, meanClipBit(bits.sum, bits.sites), bits.sites);
+  await rows.privacy.recordClipBits(taskId, round, meanClipBit(bits.sum, bits.sites), bits.sites);
 }

@@ -45,7 +45,7 @@ export async function aggregateRoundUpdates(
   round: RoundRow,
   submissions: readonly SubmissionRow[],
 ): Promise<RoundAggregate> {
-  const base = loadModelWeights(ctx, findModel(ctx, task.id, round.base_version ?? 0));
+  const base = loadModelWeights(ctx, await findModel(ctx, task.id, round.base_version ?? 0));
   const adaptive = adaptiveClippingOn(definition.privacy.differentialPrivacy);
   if (definition.privacy.secureAggregation.enabled) {
     // The hub never opens one site's update: it unmasks only the sum of the survivors' masked inputs.

@@ -26,22 +26,22 @@ describe('enrollment', () => {
     expect(enrollment.siteName).toBe('St Elsewhere');
     expect(enrollment.caPem).toContain('BEGIN CERTIFICATE');
     expect(enrollment.hub.signingPublicKey).toBe(test.hub.ctx.keys.signingPublicKey);
-    expect(test.hub.ctx.store.sites.site(enrollment.siteId)?.name).toBe('St Elsewhere');
+    expect((await test.hub.ctx.store.sites.site(enrollment.siteId))?.name).toBe('St Elsewhere');
     expect(await client.listTasks()).toEqual([]);
   });
 
   it('rejects a token used twice, saying it works once', async () => {
-    const { token } = test.hub.createToken();
+    const { token } = await test.hub.createToken();
     await enrollSite({ token, siteName: 'First' });
     const error = await refusal(enrollSite({ token, siteName: 'Second' }));
     expect(error.status).toBe(401);
     expect(error.hubCode).toBe('token-used');
     expect(error.message).toMatch(/already used.*works once/);
-    expect(test.hub.ctx.store.sites.siteByName('Second')).toBeUndefined();
+    expect(await test.hub.ctx.store.sites.siteByName('Second')).toBeUndefined();
   });
 
   it('rejects an expired token with the time it expired', async () => {
-    const { token } = test.hub.createToken({ expiresInMs: 60_000 });
+    const { token } = await test.hub.createToken({ expiresInMs: 60_000 });
     test.shiftClock(2 * 60_000);
     try {
       const error = await refusal(enrollSite({ token, siteName: 'Late' }));
@@ -53,24 +53,24 @@ describe('enrollment', () => {
   });
 
   it('rejects a token made for another site name, and a name already taken', async () => {
-    const named = test.hub.createToken({ siteName: 'Northern General' });
+    const named = await test.hub.createToken({ siteName: 'Northern General' });
     const error = await refusal(enrollSite({ token: named.token, siteName: 'Southern' }));
     expect(error.hubCode).toBe('token-for-other-site');
     await enrollSite({ token: named.token, siteName: 'Northern General' });
     const taken = await refusal(
-      enrollSite({ token: test.hub.createToken().token, siteName: 'Northern General' }),
+      enrollSite({ token: (await test.hub.createToken()).token, siteName: 'Northern General' }),
     );
     expect(taken.hubCode).toBe('site-name-taken');
   });
 
   it('rejects an unknown secret', async () => {
-    const token = parseEnrollmentToken(test.hub.createToken().token);
+    const token = parseEnrollmentToken((await test.hub.createToken()).token);
     const forged = formatEnrollmentToken({ ...token, secret: 'B'.repeat(43) });
     expect((await refusal(enrollSite({ token: forged, siteName: 'Forger' }))).hubCode).toBe('unknown-token');
   });
 
   it('will not talk to a server whose CA or signing key differs from the pins', async () => {
-    const token = parseEnrollmentToken(test.hub.createToken().token);
+    const token = parseEnrollmentToken((await test.hub.createToken()).token);
     const wrongCa = formatEnrollmentToken({ ...token, caFingerprint: '0'.repeat(32) });
     await expect(enrollSite({ token: wrongCa, siteName: 'Pinned' })).rejects.toThrow(
       /not the hub your token was made for/,
@@ -87,7 +87,7 @@ describe('enrollment', () => {
   it('explains a host name that is not in the certificate', async () => {
     const elsewhere = await makeTestHub({ hosts: ['hub.example.org', '10.9.8.7'] });
     try {
-      const { token } = elsewhere.hub.createToken();
+      const { token } = await elsewhere.hub.createToken();
       await expect(enrollSite({ token, siteName: 'Dialled by IP' })).rejects.toThrow(
         /certificate is for hub\.example\.org, 10\.9\.8\.7, but you connected to 127\.0\.0\.1/,
       );

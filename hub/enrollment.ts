@@ -2,6 +2,7 @@
 // and becomes a known site. A token works once, before it expires or is revoked, and (when it names a
 // site) only for that site name. The coordinator may revoke an unused token, and remove a site: its
 // key is refused from then on (request-auth.ts), and so are unused tokens made for its name.
+import { taskChannel } from './hub-events.ts';
 import { randomBytes } from 'node:crypto';
 import { formatEnrollmentToken, sha256Hex } from '../shared/node/federation/index.ts';
 import {
@@ -13,6 +14,7 @@ import {
 import { isoAt, newId, type HubContext } from './hub-context.ts';
 import { conflict, forbidden, notFound, unauthorised } from './hub-errors.ts';
 import { hubInfo } from './setup/index.ts';
+import type { HubRows } from './store/index.ts';
 
 export interface CreatedToken {
   /** The string to hand to the site (carries the hub URL hint, secret and pins). */
@@ -22,14 +24,14 @@ export interface CreatedToken {
   readonly expiresAt: string;
 }
 
-export function createEnrollmentToken(
+export async function createEnrollmentToken(
   ctx: HubContext,
   options: { hubUrl: string; siteName?: string; expiresInMs: number },
-): CreatedToken {
+): Promise<CreatedToken> {
   const secret = randomBytes(32).toString('base64url');
   const tokenId = newId('tok');
   const expiresAt = new Date(ctx.now() + options.expiresInMs).toISOString();
-  ctx.store.sites.insertToken({
+  await ctx.store.sites.insertToken({
     id: tokenId,
     secret_sha256: sha256Hex(secret),
     site_name: options.siteName ?? null,
@@ -50,15 +52,22 @@ export function createEnrollmentToken(
  * wizard's "Check the connection" asks before the site exists, so an expired or used token is caught
  * before anything is made. The token's secret is 32 random bytes, so this answers nothing to a guesser.
  */
-export function checkEnrollmentToken(ctx: HubContext, request: EnrollCheckRequest): EnrollCheckResponse {
-  const token = usableToken(ctx, request.tokenSecret, request.siteName?.trim());
+export async function checkEnrollmentToken(
+  ctx: HubContext,
+  request: EnrollCheckRequest,
+): Promise<EnrollCheckResponse> {
+  const token = await usableToken(ctx, ctx.store, request.tokenSecret, request.siteName?.trim());
   return { valid: true, expiresAt: token.expires_at, siteName: token.site_name };
 }
 
 /** The token row when a site may enroll with it (under this name, when given); else a refusal in words. */
-function usableToken(ctx: HubContext, tokenSecret: string, siteName: string | undefined) {
-  const { store } = ctx;
-  const token = store.sites.tokenBySecretHash(sha256Hex(tokenSecret));
+async function usableToken(
+  ctx: HubContext,
+  store: HubRows,
+  tokenSecret: string,
+  siteName: string | undefined,
+) {
+  const token = await store.sites.tokenBySecretHash(sha256Hex(tokenSecret));
   if (!token) {
     throw unauthorised(
       'unknown-token',
@@ -90,7 +99,7 @@ function usableToken(ctx: HubContext, tokenSecret: string, siteName: string | un
       `This enrollment token is for the site "${token.site_name}", not "${siteName}".`,
     );
   }
-  const sameName = store.sites.siteByName(siteName);
+  const sameName = await store.sites.siteByName(siteName);
   if (sameName) {
     throw conflict(
       'site-name-taken',
@@ -102,12 +111,11 @@ function usableToken(ctx: HubContext, tokenSecret: string, siteName: string | un
   return token;
 }
 
-export function enrollSite(ctx: HubContext, request: EnrollRequest): EnrollResponse {
-  const { store } = ctx;
+export function enrollSite(ctx: HubContext, request: EnrollRequest): Promise<EnrollResponse> {
   const siteName = request.siteName.trim();
-  return store.transaction(() => {
-    const token = usableToken(ctx, request.tokenSecret, siteName);
-    if (store.sites.siteBySigningKey(request.signingPublicKey)) {
+  return ctx.store.transaction(async (tx) => {
+    const token = await usableToken(ctx, tx, request.tokenSecret, siteName);
+    if (await tx.sites.siteBySigningKey(request.signingPublicKey)) {
       throw conflict(
         'key-taken',
         'This signing key already belongs to an enrolled site; make new keys to enroll again.',
@@ -115,7 +123,7 @@ export function enrollSite(ctx: HubContext, request: EnrollRequest): EnrollRespo
     }
     const siteId = newId('site');
     const at = isoAt(ctx);
-    store.sites.insertSite({
+    await tx.sites.insertSite({
       id: siteId,
       name: siteName,
       signing_public_key: request.signingPublicKey,
@@ -123,7 +131,7 @@ export function enrollSite(ctx: HubContext, request: EnrollRequest): EnrollRespo
       token_id: token.id,
       enrolled_at: at,
     });
-    if (!store.sites.useToken(token.id, siteId, at)) {
+    if (!(await tx.sites.useToken(token.id, siteId, at))) {
       throw unauthorised(
         'token-used',
         'This enrollment token was just used by another request; ask for a new one.',
@@ -134,11 +142,11 @@ export function enrollSite(ctx: HubContext, request: EnrollRequest): EnrollRespo
 }
 
 /** Revokes an enrollment token that has not been used; a used one is a site (remove the site instead). */
-export function revokeEnrollmentToken(ctx: HubContext, tokenId: string): void {
-  const token = ctx.store.sites.token(tokenId);
+export async function revokeEnrollmentToken(ctx: HubContext, tokenId: string): Promise<void> {
+  const token = await ctx.store.sites.token(tokenId);
   if (!token) throw notFound('no-token', `There is no enrollment token ${tokenId} at this hub.`);
   if (token.revoked_at) throw conflict('token-revoked', `Token ${tokenId} is already revoked.`);
-  if (!ctx.store.sites.revokeToken(token.id, isoAt(ctx))) {
+  if (!(await ctx.store.sites.revokeToken(token.id, isoAt(ctx)))) {
     throw conflict(
       'token-used',
       `Token ${tokenId} was already used to enroll a site; remove that site instead if it should not take part.`,
@@ -151,17 +159,20 @@ export function revokeEnrollmentToken(ctx: HubContext, tokenId: string): void {
  * token made for its name. Its row stays, so past rounds still say who sent what. Updates it sent
  * stay where they were accepted; an open round goes on without it (see docs/hub-dashboard.md).
  */
-export function removeSite(ctx: HubContext, siteId: string): { name: string; tokensRevoked: number } {
-  const removed = ctx.store.transaction(() => {
-    const site = ctx.store.sites.site(siteId);
+export async function removeSite(
+  ctx: HubContext,
+  siteId: string,
+): Promise<{ name: string; tokensRevoked: number }> {
+  const removed = await ctx.store.transaction(async (tx) => {
+    const site = await tx.sites.site(siteId);
     if (!site) throw notFound('no-site', `There is no site ${siteId} at this hub.`);
     if (site.removed_at) throw conflict('site-removed', `The site "${site.name}" is already removed.`);
     const at = isoAt(ctx);
-    ctx.store.sites.removeSite(site.id, at);
-    return { name: site.name, tokensRevoked: ctx.store.sites.revokeTokensForSiteName(site.name, at) };
+    await tx.sites.removeSite(site.id, at);
+    return { name: site.name, tokensRevoked: await tx.sites.revokeTokensForSiteName(site.name, at) };
   });
   // Rounds stop waiting for it (joinedSites leaves removed sites out); the hub's timer moves them on,
   // and sites waiting on a round hear of the change now.
-  for (const taskId of ctx.store.tasks.activeTaskIds()) ctx.events.emit('task', taskId);
+  for (const taskId of await ctx.store.tasks.activeTaskIds()) ctx.events.publish(taskChannel(taskId));
   return removed;
 }

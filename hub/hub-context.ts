@@ -2,8 +2,8 @@
 // the limits, and an event bus that wakes long-polling sites when a task changes. Built once per
 // process (server or CLI command) and passed in, never reached for as a global.
 import { randomBytes } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
+import { InProcessHubEvents, type HubEvents } from './hub-events.ts';
 import { HubError } from './hub-errors.ts';
 import {
   hubLayout,
@@ -40,8 +40,8 @@ export interface HubContext {
   readonly store: HubStore;
   readonly limits: HubLimits;
   readonly now: () => number;
-  /** Emits 'task' with a task id whenever something a site can see about that task changed. */
-  readonly events: EventEmitter;
+  /** Publishes on taskChannel(id) whenever something a site can see about that task changed. */
+  readonly events: HubEvents;
 }
 
 export function openHubContext(
@@ -57,8 +57,6 @@ export function openHubContext(
     );
   }
   const config = readHubConfig(dir);
-  const events = new EventEmitter();
-  events.setMaxListeners(0); // one listener per waiting site
   return {
     layout,
     config,
@@ -66,7 +64,7 @@ export function openHubContext(
     store: HubStore.open(layout.database, layout.blobs),
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     now: options.now ?? Date.now,
-    events,
+    events: new InProcessHubEvents(),
   };
 }
 

@@ -32,26 +32,28 @@ afterAll(() => test.cleanup());
 
 describe('hub logs', () => {
   it('record requests and round changes without bodies, secrets or signatures', async () => {
-    const { token } = test.hub.createToken();
+    const { token } = await test.hub.createToken();
     const secret = parseEnrollmentToken(token).secret;
     const enrollment = await enrollSite({ token, siteName: 'Quiet' });
     const quiet = HubClient.fromEnrollment(enrollment);
     const loud = (await enrollTestSite(test.hub, 'Loud')).client;
-    const taskId = createTask(
-      test.hub.ctx,
-      testTask({ quorum: 2, rounds: 1 }),
-      encodeWeights(testWeights()),
+    const taskId = (
+      await createTask(test.hub.ctx, testTask({ quorum: 2, rounds: 1 }), encodeWeights(testWeights()))
     ).id;
     await quiet.joinTask(taskId);
     await loud.joinTask(taskId);
     await waitFor(
       test.hub,
-      () => test.hub.ctx.store.tasks.round(taskId, 1)?.state === 'collecting',
+      async () => (await test.hub.ctx.store.tasks.round(taskId, 1))?.state === 'collecting',
       'collecting',
     );
     const sent = await sendDelta(quiet, taskId, 0.123456, 17);
     await sendDelta(loud, taskId, 0.5, 3);
-    await waitFor(test.hub, () => test.hub.ctx.store.tasks.task(taskId)?.state === 'completed', 'completed');
+    await waitFor(
+      test.hub,
+      async () => (await test.hub.ctx.store.tasks.task(taskId))?.state === 'completed',
+      'completed',
+    );
     const log = lines.join('');
     expect(log).toMatch(/"url":"\/v1\/enroll"/);
     expect(log).toMatch(/"state":"published"/);

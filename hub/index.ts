@@ -1,6 +1,7 @@
 // The federation hub: one Node process with an embedded SQLite database and a folder of
 // content-addressed blobs, speaking the protocol in shared/federation over HTTPS.
 export { HubError } from './hub-errors.ts';
+export { InProcessHubEvents, taskChannel, type HubEvents } from './hub-events.ts';
 export { DEFAULT_LIMITS, openHubContext, type HubContext, type HubLimits } from './hub-context.ts';
 export {
   DEFAULT_HOSTS,

@@ -78,14 +78,16 @@ describe('kill -9 of the hub mid-round', () => {
   it('restarts into the same round with every acknowledged upload intact, and resumes a half-sent one', async () => {
     const first = await spawnHub(0);
     const ctx = openHubContext(dir);
-    const taskId = createTask(
-      ctx,
-      testTask({ quorum: 3, rounds: 2, roundDeadlineSeconds: 3600 }),
-      encodeWeights(testWeights(4, 0.1, 1024)),
+    const taskId = (
+      await createTask(
+        ctx,
+        testTask({ quorum: 3, rounds: 2, roundDeadlineSeconds: 3600 }),
+        encodeWeights(testWeights(4, 0.1, 1024)),
+      )
     ).id;
     const enrollments = [];
     for (const name of ['Kestrel', 'Merlin', 'Hobby']) {
-      const { token } = createEnrollmentToken(ctx, { hubUrl: first.url, expiresInMs: 3_600_000 });
+      const { token } = await createEnrollmentToken(ctx, { hubUrl: first.url, expiresInMs: 3_600_000 });
       enrollments.push(await enrollSite({ token, siteName: name }));
     }
     ctx.store.close();
@@ -180,10 +182,10 @@ describe('kill -9 of the hub mid-round', () => {
       await clients[i]!.uploadSealed(shared.taskId, sealed);
     }
     await until(
-      async () => dying.ctx.store.tasks.round(shared.taskId, 2)?.state === 'aggregating',
+      async () => (await dying.ctx.store.tasks.round(shared.taskId, 2))?.state === 'aggregating',
       'aggregating',
     );
-    expect(dying.ctx.store.models.model(shared.taskId, 2)).toBeUndefined();
+    expect(await dying.ctx.store.models.model(shared.taskId, 2)).toBeUndefined();
     await dying.close();
 
     const restarted = await spawnHub(0);

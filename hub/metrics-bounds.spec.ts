@@ -19,7 +19,9 @@ beforeAll(async () => {
   ash = (await enrollTestSite(test.hub, 'Ash')).client;
   mallory = (await enrollTestSite(test.hub, 'Mallory')).client;
   quiet = (await enrollTestSite(test.hub, 'Quiet')).client;
-  taskId = createTask(test.hub.ctx, testTask({ maxExamplesPerSite: 1000 }), encodeWeights(testWeights(4))).id;
+  taskId = (
+    await createTask(test.hub.ctx, testTask({ maxExamplesPerSite: 1000 }), encodeWeights(testWeights(4)))
+  ).id;
   await ash.joinTask(taskId, { train: 200, validation: 50 });
   await mallory.joinTask(taskId, { train: 100, validation: 30 });
   await quiet.joinTask(taskId); // declares nothing

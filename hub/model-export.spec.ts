@@ -24,29 +24,35 @@ let taskId: string;
 beforeAll(async () => {
   test = await makeTestHub();
   sites = [(await enrollTestSite(test.hub, 'Left')).client, (await enrollTestSite(test.hub, 'Right')).client];
-  taskId = createTask(
-    test.hub.ctx,
-    testTask({ name: 'export me', rounds: 2 }),
-    encodeWeights(testWeights(2)),
+  taskId = (
+    await createTask(test.hub.ctx, testTask({ name: 'export me', rounds: 2 }), encodeWeights(testWeights(2)))
   ).id;
   for (const site of sites) await site.joinTask(taskId);
   for (let round = 1; round <= 2; round += 1) {
     await waitFor(
       test.hub,
-      () => test.hub.ctx.store.tasks.round(taskId, round)?.state === 'collecting',
+      async () => (await test.hub.ctx.store.tasks.round(taskId, round))?.state === 'collecting',
       `round ${round}`,
     );
     for (const [i, site] of sites.entries()) await sendDelta(site, taskId, 0.01 * (i + 1), 10 * (i + 1));
-    await waitFor(test.hub, () => test.hub.ctx.store.models.model(taskId, round), `version ${round}`);
+    await waitFor(
+      test.hub,
+      async () => await test.hub.ctx.store.models.model(taskId, round),
+      `version ${round}`,
+    );
     await sites[0]!.postMetrics(taskId, round, { loss: 0.4, accuracy: 0.7 + round / 100, auc: 0.8, n: 50 });
   }
-  await waitFor(test.hub, () => test.hub.ctx.store.tasks.task(taskId)?.state === 'completed', 'completed');
+  await waitFor(
+    test.hub,
+    async () => (await test.hub.ctx.store.tasks.task(taskId))?.state === 'completed',
+    'completed',
+  );
 });
 afterAll(() => test.cleanup());
 
 describe('model registry and export', () => {
-  it('lists every version with its metrics', () => {
-    const models = listModels(test.hub.ctx, 'export me');
+  it('lists every version with its metrics', async () => {
+    const models = await listModels(test.hub.ctx, 'export me');
     expect(models.map((m) => [m.version, m.round])).toEqual([
       [0, 0],
       [1, 1],
@@ -56,9 +62,9 @@ describe('model registry and export', () => {
     expect(models[0]!.metrics).toMatchObject({ accuracy: null, sites: 0 });
   });
 
-  it('writes model.json, a float32 shard in manifest order, and a model card', () => {
+  it('writes model.json, a float32 shard in manifest order, and a model card', async () => {
     const outDir = join(test.dir, '..', 'export');
-    const exported = exportModel(test.hub.ctx, { task: taskId, outDir });
+    const exported = await exportModel(test.hub.ctx, { task: taskId, outDir });
     expect(exported.version).toBe(2);
     expect(exported.missing[0]).toMatch(/modelTopology/);
     const modelJson = JSON.parse(readFileSync(join(outDir, 'model.json'), 'utf8'));
@@ -66,7 +72,7 @@ describe('model registry and export', () => {
     const manifest = modelJson.weightsManifest[0];
     expect(manifest.paths).toEqual(['group1-shard1of1.bin']);
     const global = decodeWeights(
-      test.hub.ctx.store.blobs.read(test.hub.ctx.store.models.model(taskId, 2)!.blob_sha256),
+      test.hub.ctx.store.blobs.read((await test.hub.ctx.store.models.model(taskId, 2))!.blob_sha256),
     );
     expect(manifest.weights).toEqual(global.map((t) => ({ name: t.name, shape: t.shape, dtype: 'float32' })));
     const shard = readFileSync(join(outDir, 'group1-shard1of1.bin'));
@@ -86,13 +92,18 @@ describe('model registry and export', () => {
     expect(card.model.hubSigningPublicKey).toBe(test.hub.ctx.keys.signingPublicKey);
   });
 
-  it('takes the architecture when given, and an older version on request', () => {
+  it('takes the architecture when given, and an older version on request', async () => {
     const outDir = join(test.dir, '..', 'export-v1');
     const topology = { class_name: 'Sequential', config: { layers: [] } };
-    const exported = exportModel(test.hub.ctx, { task: taskId, outDir, version: 1, modelTopology: topology });
+    const exported = await exportModel(test.hub.ctx, {
+      task: taskId,
+      outDir,
+      version: 1,
+      modelTopology: topology,
+    });
     expect(exported.missing).toEqual([]);
     expect(JSON.parse(readFileSync(join(outDir, 'model.json'), 'utf8')).modelTopology).toEqual(topology);
-    expect(() => exportModel(test.hub.ctx, { task: taskId, outDir, version: 9 })).toThrow(
+    await expect(exportModel(test.hub.ctx, { task: taskId, outDir, version: 9 })).rejects.toThrow(
       /no global model version 9/,
     );
   });

@@ -20,18 +20,20 @@ export interface ExportedModel {
   readonly missing: string[];
 }
 
-export function listModels(ctx: HubContext, taskIdOrName: string): ModelMeta[] {
-  const task = findTask(ctx, taskIdOrName);
-  return ctx.store.models.models(task.id).map((row) => modelMeta(ctx, row));
+export async function listModels(ctx: HubContext, taskIdOrName: string): Promise<ModelMeta[]> {
+  const task = await findTask(ctx, taskIdOrName);
+  const metas: ModelMeta[] = [];
+  for (const row of await ctx.store.models.models(task.id)) metas.push(await modelMeta(ctx, row));
+  return metas;
 }
 
-export function exportModel(
+export async function exportModel(
   ctx: HubContext,
   options: { task: string; outDir: string; version?: number | 'latest'; modelTopology?: unknown },
-): ExportedModel {
-  const task = findTask(ctx, options.task);
+): Promise<ExportedModel> {
+  const task = await findTask(ctx, options.task);
   const definition = definitionOf(task);
-  const row = findModel(ctx, task.id, options.version ?? 'latest');
+  const row = await findModel(ctx, task.id, options.version ?? 'latest');
   const weights = loadModelWeights(ctx, row);
   const missing: string[] = [];
   if (options.modelTopology === undefined) {
@@ -59,10 +61,8 @@ export function exportModel(
     userDefinedMetadata: { radfed: { taskId: task.id, version: row.version, sha256: row.blob_sha256 } },
   };
   writeFileSync(join(options.outDir, 'model.json'), `${JSON.stringify(modelJson, null, 2)}\n`);
-  writeFileSync(
-    join(options.outDir, 'model-card.json'),
-    `${JSON.stringify(modelCard(ctx, task.id, row.version, missing), null, 2)}\n`,
-  );
+  const card = await modelCard(ctx, task.id, row.version, missing);
+  writeFileSync(join(options.outDir, 'model-card.json'), `${JSON.stringify(card, null, 2)}\n`);
   return {
     outDir: options.outDir,
     version: row.version,
@@ -71,18 +71,33 @@ export function exportModel(
   };
 }
 
-function modelCard(ctx: HubContext, taskId: string, version: number, missing: string[]) {
+async function modelCard(ctx: HubContext, taskId: string, version: number, missing: string[]) {
   const { store } = ctx;
-  const task = findTask(ctx, taskId);
+  const task = await findTask(ctx, taskId);
   const definition = definitionOf(task);
-  const model = modelMeta(ctx, findModel(ctx, taskId, version));
-  const rounds = store.tasks.rounds(taskId);
+  const model = await modelMeta(ctx, await findModel(ctx, taskId, version));
+  const rounds = await store.tasks.rounds(taskId);
   const accepted = new Map<string, number>();
+  const acceptedPerRound = new Map<number, number>();
   for (const round of rounds) {
-    for (const submission of store.uploads.acceptedUpdates(taskId, round.number)) {
+    const updates = await store.uploads.acceptedUpdates(taskId, round.number);
+    acceptedPerRound.set(round.number, updates.length);
+    for (const submission of updates) {
       accepted.set(submission.site_id, (accepted.get(submission.site_id) ?? 0) + 1);
     }
   }
+  const sites = [];
+  for (const joined of await store.sites.joinedSitesWithRemoved(taskId)) {
+    sites.push({
+      name: (await store.sites.site(joined.site_id))?.name ?? joined.site_id,
+      joinedAt: joined.joined_at,
+      acceptedUpdates: accepted.get(joined.site_id) ?? 0,
+    });
+  }
+  const metrics = [];
+  for (const row of await store.models.models(taskId))
+    metrics.push({ version: row.version, ...(await modelMeta(ctx, row)).metrics });
+  const privacy = await modelCardPrivacy(ctx, taskId, definition, model.round);
   return {
     cardFormat: 1,
     task: {
@@ -107,23 +122,17 @@ function modelCard(ctx: HubContext, taskId: string, version: number, missing: st
       hubSigningPublicKey: ctx.keys.signingPublicKey,
       createdAt: model.createdAt,
     },
-    sites: store.sites.joinedSitesWithRemoved(taskId).map((joined) => ({
-      name: store.sites.site(joined.site_id)?.name ?? joined.site_id,
-      joinedAt: joined.joined_at,
-      acceptedUpdates: accepted.get(joined.site_id) ?? 0,
-    })),
+    sites,
     rounds: rounds.map((round) => ({
       number: round.number,
       state: round.state,
       baseVersion: round.base_version,
-      acceptedUpdates: store.uploads.acceptedUpdates(taskId, round.number).length,
+      acceptedUpdates: acceptedPerRound.get(round.number) ?? 0,
       failureReason: round.failure_reason,
       closedAt: round.closed_at,
     })),
-    metrics: store.models
-      .models(taskId)
-      .map((row) => ({ version: row.version, ...modelMeta(ctx, row).metrics })),
-    privacy: modelCardPrivacy(ctx, taskId, definition, model.round),
+    metrics,
+    privacy,
     missing,
   };
 }

@@ -1,5 +1,6 @@
 // The model registry: every global model version of a task, stored as an RFW1 blob (float32), signed
 // by the hub, with the sites' evaluations of it aggregated weighted by their example counts.
+import { taskChannel } from './hub-events.ts';
 import {
   decodeWeights,
   encodeWeights,
@@ -14,7 +15,7 @@ import {
 import { signGlobalModel } from '../shared/node/federation/index.ts';
 import { isoAt, type HubContext } from './hub-context.ts';
 import { notFound, unprocessable } from './hub-errors.ts';
-import type { EvaluationRow, ModelRow } from './store/index.ts';
+import type { EvaluationRow, HubRows, ModelRow } from './store/index.ts';
 
 /** Writes the model's blob (outside any transaction: a blob is harmless until a row points at it). */
 export function storeModelBlob(ctx: HubContext, weights: WeightSet): { sha256: string; bytes: number } {
@@ -23,10 +24,11 @@ export function storeModelBlob(ctx: HubContext, weights: WeightSet): { sha256: s
 }
 
 /** Inserts the signed registry row; call inside the transaction that changes the round. */
-export function insertModelRow(
+export async function insertModelRow(
   ctx: HubContext,
+  rows: HubRows,
   model: { taskId: string; version: number; round: number; sha256: string; bytes: number },
-): ModelRow {
+): Promise<ModelRow> {
   const row: ModelRow = {
     task_id: model.taskId,
     version: model.version,
@@ -39,13 +41,19 @@ export function insertModelRow(
     bytes: model.bytes,
     created_at: isoAt(ctx),
   };
-  ctx.store.models.insertModel(row);
+  await rows.models.insertModel(row);
   return row;
 }
 
-export function findModel(ctx: HubContext, taskId: string, version: number | 'latest'): ModelRow {
+export async function findModel(
+  ctx: HubContext,
+  taskId: string,
+  version: number | 'latest',
+): Promise<ModelRow> {
   const row =
-    version === 'latest' ? ctx.store.models.latestModel(taskId) : ctx.store.models.model(taskId, version);
+    version === 'latest'
+      ? await ctx.store.models.latestModel(taskId)
+      : await ctx.store.models.model(taskId, version);
   if (!row) {
     throw notFound(
       'no-model',
@@ -57,7 +65,7 @@ export function findModel(ctx: HubContext, taskId: string, version: number | 'la
   return row;
 }
 
-export function modelMeta(ctx: HubContext, row: ModelRow): ModelMeta {
+export async function modelMeta(ctx: HubContext, row: ModelRow): Promise<ModelMeta> {
   return {
     taskId: row.task_id,
     version: row.version,
@@ -66,7 +74,7 @@ export function modelMeta(ctx: HubContext, row: ModelRow): ModelMeta {
     signature: row.signature,
     bytes: row.bytes,
     createdAt: row.created_at,
-    metrics: aggregateEvaluations(ctx.store.models.evaluations(row.task_id, row.version)),
+    metrics: aggregateEvaluations(await ctx.store.models.evaluations(row.task_id, row.version)),
   };
 }
 
@@ -92,14 +100,14 @@ const MAX_REPORTED_LOSS = 1e12;
  * validation set the site declared when it joined (and the task's maxExamplesPerSite), so one site
  * cannot dictate the federated metrics by claiming a huge n.
  */
-export function recordEvaluation(
+export async function recordEvaluation(
   ctx: HubContext,
   siteId: string,
   row: ModelRow,
   metrics: MetricsRequest,
-): AggregatedMetrics {
-  const task = ctx.store.tasks.task(row.task_id);
-  const declared = ctx.store.sites.joined(row.task_id, siteId)?.validation_examples ?? null;
+): Promise<AggregatedMetrics> {
+  const task = await ctx.store.tasks.task(row.task_id);
+  const declared = (await ctx.store.sites.joined(row.task_id, siteId))?.validation_examples ?? null;
   const limit = task
     ? examplesBound(taskDefinitionSchema.parse(JSON.parse(task.definition)), declared)
     : declared;
@@ -118,7 +126,7 @@ export function recordEvaluation(
       `The reported loss is above ${MAX_REPORTED_LOSS}: the model diverged at this site; report the loss as null.`,
     );
   }
-  ctx.store.models.upsertEvaluation({
+  await ctx.store.models.upsertEvaluation({
     task_id: row.task_id,
     version: row.version,
     site_id: siteId,
@@ -128,8 +136,8 @@ export function recordEvaluation(
     n: metrics.n,
     created_at: isoAt(ctx),
   });
-  ctx.events.emit('task', row.task_id);
-  return aggregateEvaluations(ctx.store.models.evaluations(row.task_id, row.version));
+  ctx.events.publish(taskChannel(row.task_id));
+  return aggregateEvaluations(await ctx.store.models.evaluations(row.task_id, row.version));
 }
 
 /**

@@ -38,17 +38,18 @@ async function newTask(
   overrides: Parameters<typeof testTask>[0],
   storedRounds: number | null = null,
 ): Promise<string> {
-  const id = createTask(test.hub.ctx, testTask(overrides), encodeWeights(testWeights(3))).id;
+  const id = (await createTask(test.hub.ctx, testTask(overrides), encodeWeights(testWeights(3)))).id;
   if (storedRounds !== null) {
     // A hub now refuses a budget that funds fewer rounds than the task asks for (hub/privacy-checks.ts);
     // a task stored before it did, or whose failed rounds count too, must still stop at its budget.
     const definition = {
-      ...(JSON.parse(ctx().store.tasks.task(id)!.definition) as object),
+      ...(JSON.parse((await ctx().store.tasks.task(id))!.definition) as object),
       rounds: storedRounds,
     };
-    ctx()
-      .store.db.prepare('UPDATE tasks SET definition = ? WHERE id = ?')
-      .run(JSON.stringify(definition), id);
+    await ctx().store.sql.run('UPDATE tasks SET definition = @definition WHERE id = @id', {
+      definition: JSON.stringify(definition),
+      id,
+    });
   }
   await ash.joinTask(id);
   await birch.joinTask(id);
@@ -69,22 +70,22 @@ describe('privacy budget at the hub', () => {
       await sendDelta(birch, taskId, -0.01, 1);
       await waitFor(
         test.hub,
-        () => ctx().store.tasks.round(taskId, round)?.state === 'published',
+        async () => (await ctx().store.tasks.round(taskId, round))?.state === 'published',
         `round ${round}`,
       );
     }
-    await waitFor(test.hub, () => ctx().store.tasks.task(taskId)?.state !== 'active', 'task ended');
-    const task = ctx().store.tasks.task(taskId);
+    await waitFor(
+      test.hub,
+      async () => (await ctx().store.tasks.task(taskId))?.state !== 'active',
+      'task ended',
+    );
+    const task = await ctx().store.tasks.task(taskId);
     expect(task?.state).toBe('completed');
     expect(task?.failure_reason).toMatch(new RegExp(`^${PRIVACY_BUDGET_REACHED}: 2 rounds spent ε = 1\\.48`));
     // Round 3 never opened: 3 of the 5 rounds were given up for the budget.
-    expect(
-      ctx()
-        .store.tasks.rounds(taskId)
-        .map((r) => r.number),
-    ).toEqual([1, 2]);
+    expect((await ctx().store.tasks.rounds(taskId)).map((r) => r.number)).toEqual([1, 2]);
 
-    const ledger = ctx().store.privacy.ledger(taskId);
+    const ledger = await ctx().store.privacy.ledger(taskId);
     expect(ledger.map((row) => [row.round, row.rounds_counted])).toEqual([
       [1, 1],
       [2, 2],
@@ -92,7 +93,7 @@ describe('privacy budget at the hub', () => {
     expect(ledger[1]?.epsilon).toBeCloseTo(privacySpentAfter(dp, 2).epsilon, 10);
     expect(ledger.every((row) => row.epsilon <= dp.budget.epsilon)).toBe(true);
 
-    const view = taskView(ctx(), task!, null);
+    const view = await taskView(ctx(), task!, null);
     expect(view.privacyBudget).toMatchObject({
       rounds: 2,
       epsilonBudget: 1.6,
@@ -105,7 +106,7 @@ describe('privacy budget at the hub', () => {
     expect(seen.privacyBudget?.rounds).toBe(2);
 
     const out = mkdtempSync(join(tmpdir(), 'radfed-card-'));
-    exportModel(ctx(), { task: taskId, outDir: out });
+    await exportModel(ctx(), { task: taskId, outDir: out });
     const card = JSON.parse(readFileSync(join(out, 'model-card.json'), 'utf8')) as {
       privacy: { epsilonSpent: number; statement: string; ledger: unknown[] };
     };
@@ -137,16 +138,20 @@ describe('privacy budget at the hub', () => {
       await sendDelta(birch, taskId, -0.01, 1);
       await waitFor(
         test.hub,
-        () => ctx().store.tasks.round(taskId, round)?.state === 'published',
+        async () => (await ctx().store.tasks.round(taskId, round))?.state === 'published',
         `round ${round}`,
       );
     }
-    await waitFor(test.hub, () => ctx().store.tasks.task(taskId)?.state !== 'active', 'task ended');
-    const task = ctx().store.tasks.task(taskId)!;
+    await waitFor(
+      test.hub,
+      async () => (await ctx().store.tasks.task(taskId))?.state !== 'active',
+      'task ended',
+    );
+    const task = (await ctx().store.tasks.task(taskId))!;
     const twoRounds = epsilonSpent({ q: 0.5, sigma: 1 }, 4, 1e-5).epsilon;
     expect(task.failure_reason).toMatch(new RegExp(`^${PRIVACY_BUDGET_REACHED}: 2 rounds spent ε = 7\\.59`));
-    expect(ctx().store.privacy.ledger(taskId).at(-1)?.epsilon).toBeCloseTo(twoRounds, 10);
-    expect(taskView(ctx(), task, null).privacyBudget).toMatchObject({
+    expect((await ctx().store.privacy.ledger(taskId)).at(-1)?.epsilon).toBeCloseTo(twoRounds, 10);
+    expect((await taskView(ctx(), task, null)).privacyBudget).toMatchObject({
       unit: 'patient',
       samplingRate: 0.5,
       stepsPerRound: 2,
@@ -154,7 +159,7 @@ describe('privacy budget at the hub', () => {
       roundsAllowed: 2,
     });
     const out = mkdtempSync(join(tmpdir(), 'radfed-card-'));
-    exportModel(ctx(), { task: taskId, outDir: out });
+    await exportModel(ctx(), { task: taskId, outDir: out });
     const card = JSON.parse(readFileSync(join(out, 'model-card.json'), 'utf8')) as {
       privacy: { statement: string };
     };
@@ -176,23 +181,23 @@ describe('privacy budget at the hub', () => {
     await sendDelta(ash, taskId, 0.01, 1);
     test.shiftClock(61_000);
     try {
-      await waitFor(test.hub, () => ctx().store.tasks.round(taskId, 1)?.state === 'failed', 'round 1 failed');
+      await waitFor(
+        test.hub,
+        async () => (await ctx().store.tasks.round(taskId, 1))?.state === 'failed',
+        'round 1 failed',
+      );
     } finally {
       test.shiftClock(-61_000);
     }
     await sendDelta(ash, taskId, 0.01, 1);
     await sendDelta(birch, taskId, 0.01, 1);
-    await waitFor(test.hub, () => ctx().store.tasks.task(taskId)?.state === 'completed', 'task ended');
-    expect(
-      ctx()
-        .store.tasks.rounds(taskId)
-        .map((r) => r.state),
-    ).toEqual(['failed', 'published']);
-    expect(
-      ctx()
-        .store.privacy.ledger(taskId)
-        .map((row) => row.round),
-    ).toEqual([1, 2]);
+    await waitFor(
+      test.hub,
+      async () => (await ctx().store.tasks.task(taskId))?.state === 'completed',
+      'task ended',
+    );
+    expect((await ctx().store.tasks.rounds(taskId)).map((r) => r.state)).toEqual(['failed', 'published']);
+    expect((await ctx().store.privacy.ledger(taskId)).map((row) => row.round)).toEqual([1, 2]);
   });
 
   it('refuses a task whose budget funds 2 of its 20 rounds, saying what to change', () => {
@@ -226,9 +231,13 @@ describe('privacy budget at the hub', () => {
     const taskId = await newTask({ rounds: 1, quorum: 2, privacy: { secureAggregation: false } });
     await sendDelta(ash, taskId, 0.01, 1);
     await sendDelta(birch, taskId, 0.01, 1);
-    await waitFor(test.hub, () => ctx().store.tasks.task(taskId)?.state === 'completed', 'task completed');
-    expect(ctx().store.tasks.task(taskId)?.failure_reason).toBeNull();
-    expect(ctx().store.privacy.ledger(taskId)).toEqual([]);
-    expect(taskView(ctx(), ctx().store.tasks.task(taskId)!, null).privacyBudget).toBeNull();
+    await waitFor(
+      test.hub,
+      async () => (await ctx().store.tasks.task(taskId))?.state === 'completed',
+      'task completed',
+    );
+    expect((await ctx().store.tasks.task(taskId))?.failure_reason).toBeNull();
+    expect(await ctx().store.privacy.ledger(taskId)).toEqual([]);
+    expect((await taskView(ctx(), (await ctx().store.tasks.task(taskId))!, null)).privacyBudget).toBeNull();
   });
 });

@@ -15,33 +15,45 @@ import {
   type TaskDefinition,
 } from '../shared/federation/index.ts';
 import { isoAt, type HubContext } from './hub-context.ts';
-import type { RoundRow } from './store/index.ts';
+import { lockKeys, type HubRows, type RoundRow } from './store/index.ts';
 
 export const PRIVACY_BUDGET_REACHED = 'privacy budget reached';
 
 /** The closed rounds that count against the budget, oldest first. */
-export function roundsCounted(ctx: HubContext, taskId: string, definition: TaskDefinition): RoundRow[] {
+export async function roundsCounted(
+  rows: HubRows,
+  taskId: string,
+  definition: TaskDefinition,
+): Promise<RoundRow[]> {
   const masked = secureAggregationOn(definition);
-  return ctx.store.tasks
-    .rounds(taskId)
-    .filter(
-      (round) =>
-        round.state === 'published' ||
-        (round.state === 'failed' &&
-          !masked &&
-          ctx.store.uploads.acceptedUpdates(taskId, round.number).length > 0),
-    );
+  const counted: RoundRow[] = [];
+  for (const round of await rows.tasks.rounds(taskId)) {
+    if (
+      round.state === 'published' ||
+      (round.state === 'failed' &&
+        !masked &&
+        (await rows.uploads.acceptedUpdates(taskId, round.number)).length > 0)
+    )
+      counted.push(round);
+  }
+  return counted;
 }
 
 /** Writes the ledger rows of counted rounds not yet recorded. Idempotent. */
-export function recordPrivacySpent(ctx: HubContext, taskId: string, definition: TaskDefinition): void {
+export async function recordPrivacySpent(
+  ctx: HubContext,
+  rows: HubRows,
+  taskId: string,
+  definition: TaskDefinition,
+): Promise<void> {
   const dp = definition.privacy.differentialPrivacy;
   if (!dp) return;
-  const recorded = new Set(ctx.store.privacy.ledger(taskId).map((row) => row.round));
-  roundsCounted(ctx, taskId, definition).forEach((round, index) => {
-    if (recorded.has(round.number)) return;
+  const recorded = new Set((await rows.privacy.ledger(taskId)).map((row) => row.round));
+  const counted = await roundsCounted(rows, taskId, definition);
+  for (const [index, round] of counted.entries()) {
+    if (recorded.has(round.number)) continue;
     const spent = privacySpentAfter(definition, index + 1);
-    ctx.store.privacy.record({
+    await rows.privacy.record({
       task_id: taskId,
       round: round.number,
       rounds_counted: index + 1,
@@ -50,22 +62,28 @@ export function recordPrivacySpent(ctx: HubContext, taskId: string, definition: 
       rdp_order: spent.order,
       recorded_at: isoAt(ctx),
     });
-  });
+  }
 }
 
 /**
  * Called before the hub opens a round: records what was spent and, when one more round would go
  * past the budget, ends the task (completed, with the reason) and returns true.
  */
-export function endTaskIfBudgetReached(ctx: HubContext, taskId: string, definition: TaskDefinition): boolean {
+export async function endTaskIfBudgetReached(
+  ctx: HubContext,
+  taskId: string,
+  definition: TaskDefinition,
+): Promise<boolean> {
   const dp = definition.privacy.differentialPrivacy;
   if (!dp) return false;
-  return ctx.store.transaction(() => {
-    recordPrivacySpent(ctx, taskId, definition);
-    const counted = roundsCounted(ctx, taskId, definition).length;
+  return ctx.store.transaction(async (tx) => {
+    // The ledger is charged once across replicas: under the task's lock.
+    await tx.lock(lockKeys.task(taskId));
+    await recordPrivacySpent(ctx, tx, taskId, definition);
+    const counted = (await roundsCounted(tx, taskId, definition)).length;
     if (anotherRoundFits(definition, counted)) return false;
     const spent = privacySpentAfter(definition, counted);
-    ctx.store.tasks.endTask(
+    await tx.tasks.endTask(
       taskId,
       'completed',
       isoAt(ctx),
@@ -77,17 +95,17 @@ export function endTaskIfBudgetReached(ctx: HubContext, taskId: string, definiti
 }
 
 /** The budget as the task view shows it; null when the task has no differential privacy. */
-export function privacyBudgetOf(
-  ctx: HubContext,
+export async function privacyBudgetOf(
+  rows: HubRows,
   taskId: string,
   definition: TaskDefinition,
-): PrivacyBudgetView | null {
+): Promise<PrivacyBudgetView | null> {
   if (!definition.privacy.differentialPrivacy) return null;
-  return budgetView(definition, roundsCounted(ctx, taskId, definition).length);
+  return budgetView(definition, (await roundsCounted(rows, taskId, definition)).length);
 }
 
 /** The model card's privacy section: settings, ε spent by the rounds behind this model, the ledger. */
-export function modelCardPrivacy(
+export async function modelCardPrivacy(
   ctx: HubContext,
   taskId: string,
   definition: TaskDefinition,
@@ -106,8 +124,12 @@ export function modelCardPrivacy(
       statement: `${transport}${masking} Differential privacy was off: no privacy budget applies.`,
     };
   }
-  recordPrivacySpent(ctx, taskId, definition);
-  const ledger = ctx.store.privacy.ledger(taskId);
+  // A model card is read outside any round step: its ledger rows are charged under the task's lock too.
+  const ledger = await ctx.store.transaction(async (tx) => {
+    await tx.lock(lockKeys.task(taskId));
+    await recordPrivacySpent(ctx, tx, taskId, definition);
+    return tx.privacy.ledger(taskId);
+  });
   const behind = ledger.filter((row) => row.round <= producedByRound);
   const spent = behind.at(-1);
   const epsilon = spent?.epsilon ?? 0;

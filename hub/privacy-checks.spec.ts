@@ -33,9 +33,9 @@ const patient = (extra: object = {}) => ({
 });
 
 describe('patient-level DP at task creation', () => {
-  it('calibrates σ from the budget when the task leaves it out, and stores it', () => {
+  it('calibrates σ from the budget when the task leaves it out, and stores it', async () => {
     const input = patientTask({ rounds: 20, localEpochs: 2 }, patient());
-    const row = createTask(test.hub.ctx, input);
+    const row = await createTask(test.hub.ctx, input);
     const stored = definitionOf(row);
     const dp = stored.privacy.differentialPrivacy;
     if (dp?.unit !== 'patient') throw new Error('expected patient-level DP');

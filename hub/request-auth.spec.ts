@@ -32,7 +32,9 @@ beforeAll(async () => {
   a = await enrollTestSite(test.hub, 'Alpha');
   b = await enrollTestSite(test.hub, 'Bravo');
   c = await enrollTestSite(test.hub, 'Charlie');
-  taskId = createTask(test.hub.ctx, testTask({ sites: ['Alpha', 'Bravo'] }), encodeWeights(testWeights())).id;
+  taskId = (
+    await createTask(test.hub.ctx, testTask({ sites: ['Alpha', 'Bravo'] }), encodeWeights(testWeights()))
+  ).id;
 });
 afterAll(() => test.cleanup());
 

@@ -33,10 +33,10 @@ export interface SignedHeaders {
  * the window and a nonce this site has not used. Run before the hub reads a body, so a sender who
  * fails them never gets one buffered; `authenticateSite` repeats them with the signature.
  */
-export function checkSignedHeaders(
+export async function checkSignedHeaders(
   ctx: HubContext,
   headers: Record<string, string | string[] | undefined>,
-): SignedHeaders {
+): Promise<SignedHeaders> {
   const header = (name: string) => {
     const value = headers[name];
     return Array.isArray(value) ? value[0] : value;
@@ -57,7 +57,7 @@ export function checkSignedHeaders(
       'The request signature headers are malformed; update RadFed at the site.',
     );
   }
-  const site = siteId.length <= 64 ? ctx.store.sites.site(siteId) : undefined;
+  const site = siteId.length <= 64 ? await ctx.store.sites.site(siteId) : undefined;
   if (!site || site.removed_at) {
     throw unauthorised(
       'unknown-site',
@@ -73,14 +73,14 @@ export function checkSignedHeaders(
         `requests are accepted within ±${CLOCK_SKEW_MS / 60_000} min. Set the site's clock (turn on NTP time sync) and try again.`,
     );
   }
-  if (nonceSeen(ctx, site.id, nonce)) throw replayed();
+  if (await ctx.store.sites.nonceSeen(site.id, nonce)) throw replayed();
   return { site, timestamp, nonce, signature };
 }
 
-export function authenticateSite(ctx: HubContext, request: SignedRequest): SiteRow {
-  const signed = checkSignedHeaders(ctx, request.headers);
+export async function authenticateSite(ctx: HubContext, request: SignedRequest): Promise<SiteRow> {
+  const signed = await checkSignedHeaders(ctx, request.headers);
   checkSignature(ctx, request, signed, bodyDigests.get(request.body) ?? sha256Hex(request.body));
-  if (!ctx.store.sites.rememberNonce(signed.site.id, signed.nonce, ctx.now())) throw replayed();
+  if (!(await ctx.store.sites.rememberNonce(signed.site.id, signed.nonce, ctx.now()))) throw replayed();
   return signed.site;
 }
 
@@ -129,20 +129,7 @@ const replayed = () =>
     'This exact request was already received (same nonce); it was not processed again.',
   );
 
-/**
- * Whether this site already used the nonce, without recording it: the nonce is recorded only once
- * the signature verifies, so a stranger's requests cost the hub no database writes. (A read of
- * site-rows' table; it moves there as `SiteRows.nonceSeen` when that file is free to change.)
- */
-function nonceSeen(ctx: HubContext, siteId: string, nonce: string): boolean {
-  return (
-    ctx.store.db
-      .prepare('SELECT 1 FROM request_nonces WHERE site_id = ? AND nonce = ?')
-      .get(siteId, nonce) !== undefined
-  );
-}
-
 /** Drops nonces older than any timestamp the hub would still accept. */
-export function forgetOldNonces(ctx: HubContext): number {
+export function forgetOldNonces(ctx: HubContext): Promise<number> {
   return ctx.store.sites.forgetNoncesBefore(ctx.now() - 2 * CLOCK_SKEW_MS);
 }

@@ -8,19 +8,19 @@ import { secureActionPending, securePhase } from './secagg/index.ts';
 import type { SiteRow, TaskRow } from './store/index.ts';
 import { definitionOf } from './tasks.ts';
 
-export function roundView(ctx: HubContext, task: TaskRow, site: SiteRow): RoundView {
+export async function roundView(ctx: HubContext, task: TaskRow, site: SiteRow): Promise<RoundView> {
   const { store } = ctx;
   const definition = definitionOf(task);
-  const round = store.tasks.latestRound(task.id);
-  const latest = store.models.latestModel(task.id);
-  const joinedSites = store.sites.joinedSites(task.id).length;
-  const joined = store.sites.hasJoined(task.id, site.id);
-  const accepted = round ? store.uploads.acceptedUpdates(task.id, round.number) : [];
+  const round = await store.tasks.latestRound(task.id);
+  const latest = await store.models.latestModel(task.id);
+  const joinedSites = (await store.sites.joinedSites(task.id)).length;
+  const joined = await store.sites.hasJoined(task.id, site.id);
+  const accepted = round ? await store.uploads.acceptedUpdates(task.id, round.number) : [];
   const submitted = accepted.some((submission) => submission.site_id === site.id);
   const turnSiteId = round?.turn_site_id ?? null;
   const secure =
     definition.privacy.secureAggregation.enabled && round
-      ? securePhase(ctx, task.id, round.number)
+      ? await securePhase(ctx, task.id, round.number)
       : undefined;
   // In a secure round, "may upload" means the site has its next SecAgg+ step to take (keys, shares,
   // masked input or unmasking); the site then follows the phases itself.
@@ -29,7 +29,7 @@ export function roundView(ctx: HubContext, task: TaskRow, site: SiteRow): RoundV
     round?.state === 'collecting' &&
     joined &&
     (secure
-      ? secureActionPending(ctx, task, round.number, site)
+      ? await secureActionPending(ctx, task, round.number, site)
       : !submitted && (turnSiteId === null || turnSiteId === site.id));
   const view: Omit<RoundView, 'revision'> = {
     taskId: task.id,
@@ -61,7 +61,7 @@ export function roundView(ctx: HubContext, task: TaskRow, site: SiteRow): RoundV
             deadlineAt: round.state === 'collecting' ? secure.deadline_at : null,
           }
         : null,
-    clipNorm: roundClipNorm(ctx, task.id, round?.number ?? null),
+    clipNorm: await roundClipNorm(store, task.id, round?.number ?? null),
   };
   return { ...view, revision: revisionOf(view, joined) };
 }

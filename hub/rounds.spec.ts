@@ -42,10 +42,8 @@ async function newTask(
   joiners = sites,
   weights = true,
 ): Promise<string> {
-  const id = createTask(
-    test.hub.ctx,
-    testTask(overrides),
-    weights ? encodeWeights(testWeights(5)) : undefined,
+  const id = (
+    await createTask(test.hub.ctx, testTask(overrides), weights ? encodeWeights(testWeights(5)) : undefined)
   ).id;
   for (const site of joiners) await site.joinTask(id);
   await test.hub.advance();
@@ -61,10 +59,14 @@ describe('rounds', () => {
     const a = await sendDelta(ash, taskId, 0.3, 10);
     await sendDelta(birch, taskId, -0.1, 30);
     await test.hub.advance();
-    expect(round(taskId, 1)?.state).toBe('collecting'); // Cedar joined and may still send
+    expect((await round(taskId, 1))?.state).toBe('collecting'); // Cedar joined and may still send
     test.shiftClock(61_000);
     try {
-      await waitFor(test.hub, () => round(taskId, 1)?.state === 'published', 'round 1 published');
+      await waitFor(
+        test.hub,
+        async () => (await round(taskId, 1))?.state === 'published',
+        'round 1 published',
+      );
     } finally {
       test.shiftClock(-61_000);
     }
@@ -74,7 +76,7 @@ describe('rounds', () => {
     published.weights.forEach((tensor, t) =>
       tensor.data.forEach((value, i) => expect(value).toBeCloseTo(a.base[t]!.data[i]! + expected, 6)),
     );
-    expect(round(taskId, 2)?.state).toBe('collecting');
+    expect((await round(taskId, 2))?.state).toBe('collecting');
   });
 
   it('aggregates as soon as every joined site has sent, before the deadline', async () => {
@@ -82,10 +84,10 @@ describe('rounds', () => {
     for (const [i, site] of sites.entries()) await sendDelta(site, taskId, 0.01 * (i + 1), 5);
     await waitFor(
       test.hub,
-      () => test.hub.ctx.store.tasks.task(taskId)?.state === 'completed',
+      async () => (await test.hub.ctx.store.tasks.task(taskId))?.state === 'completed',
       'task completed',
     );
-    expect(round(taskId, 1)?.state).toBe('published');
+    expect((await round(taskId, 1))?.state).toBe('published');
     expect((await sites[0]!.getRound(taskId)).taskState).toBe('completed');
   });
 
@@ -105,8 +107,8 @@ describe('rounds', () => {
     });
     test.shiftClock(31_000);
     try {
-      await waitFor(test.hub, () => round(taskId, 1)?.state === 'failed', 'round 1 failed');
-      expect(round(taskId, 1)?.failure_reason).toBe(
+      await waitFor(test.hub, async () => (await round(taskId, 1))?.state === 'failed', 'round 1 failed');
+      expect((await round(taskId, 1))?.failure_reason).toBe(
         'Only 1 of the 2 updates needed arrived before the deadline (no update from Birch, Cedar).',
       );
       const refused = await refusal(birch.uploadSealed(taskId, late));
@@ -117,7 +119,7 @@ describe('rounds', () => {
     } finally {
       test.shiftClock(-31_000);
     }
-    const next = await waitFor(test.hub, () => round(taskId, 2), 'round 2');
+    const next = await waitFor(test.hub, async () => await round(taskId, 2), 'round 2');
     expect(next.base_version).toBe(0); // the same global model: nothing was lost
   });
 
@@ -128,13 +130,21 @@ describe('rounds', () => {
       for (let r = 1; r <= MAX_CONSECUTIVE_FAILED_ROUNDS; r += 1) {
         test.shiftClock(11_000);
         shifted += 11_000;
-        await waitFor(test.hub, () => round(taskId, r)?.state === 'failed', `round ${r} failed`);
+        await waitFor(
+          test.hub,
+          async () => (await round(taskId, r))?.state === 'failed',
+          `round ${r} failed`,
+        );
       }
-      await waitFor(test.hub, () => test.hub.ctx.store.tasks.task(taskId)?.state === 'failed', 'task failed');
+      await waitFor(
+        test.hub,
+        async () => (await test.hub.ctx.store.tasks.task(taskId))?.state === 'failed',
+        'task failed',
+      );
     } finally {
       test.shiftClock(-shifted);
     }
-    expect(test.hub.ctx.store.tasks.task(taskId)?.failure_reason).toMatch(
+    expect((await test.hub.ctx.store.tasks.task(taskId))?.failure_reason).toMatch(
       /3 rounds in a row failed; the last: Only 0 of the 3/,
     );
   });
@@ -147,14 +157,14 @@ describe('rounds', () => {
     expect(view.mayUpload).toBe(false);
     expect((await refusal(sendDelta(birch, taskId, 1, 1))).hubCode).toBe('not-your-turn');
     const first = await sendDelta(ash, taskId, 0.5, 7);
-    await waitFor(test.hub, () => round(taskId, 2), 'round 2');
+    await waitFor(test.hub, async () => await round(taskId, 2), 'round 2');
     expect((await cedar.getRound(taskId)).turnSiteId).toBe(birch.siteId);
     const v1 = await cedar.downloadModel(taskId, 1);
     v1.weights.forEach((tensor, t) =>
       tensor.data.forEach((value, i) => expect(value).toBeCloseTo(first.base[t]!.data[i]! + 0.5, 6)),
     );
     await sendDelta(birch, taskId, 0.25, 3);
-    await waitFor(test.hub, () => round(taskId, 3), 'round 3');
+    await waitFor(test.hub, async () => await round(taskId, 3), 'round 3');
     expect((await ash.getRound(taskId)).turnSiteId).toBe(cedar.siteId);
   });
 
@@ -184,7 +194,7 @@ describe('rounds', () => {
       compression: 'none',
     });
     expect((await refusal(birch.uploadSealed(taskId, second))).hubCode).toBe('has-initial-model');
-    await waitFor(test.hub, () => round(taskId, 1)?.state === 'collecting', 'collecting');
+    await waitFor(test.hub, async () => (await round(taskId, 1))?.state === 'collecting', 'collecting');
     const model = await birch.downloadModel(taskId, 0);
     expect(Array.from(model.weights[0]!.data)).toEqual(Array.from(initial[0]!.data));
   });
@@ -214,7 +224,7 @@ describe('rounds', () => {
     expect(after.revision).not.toBe(before.revision);
     expect(after.acceptedUpdates).toBe(1);
     const stopped = ash.getRound(taskId, { after: after.revision, waitSeconds: 30 });
-    stopTask(test.hub.ctx, taskId);
+    await stopTask(test.hub.ctx, taskId);
     expect(await stopped).toMatchObject({
       taskState: 'stopped',
       state: 'failed',

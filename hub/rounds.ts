@@ -5,9 +5,11 @@
 //   aggregating the updates are being combined (re-run from the stored updates after a crash)
 //   published   the new global model is in the registry, signed
 //   failed      with a reason (quorum not reached by the deadline, aggregation error, task stopped)
-// Every transition is one SQLite transaction guarded by the state it leaves, committed before anyone
-// is told; `advanceTask` is idempotent and runs after each event, on a timer, and at startup, so a hub
+// Every transition is one transaction that takes the round's lock (lockKeys.round: replicas of a hub
+// on PostgreSQL never move one round at once) and is guarded by the state it leaves, committed before
+// anyone is told; `advanceTask` is idempotent and runs after each event, on a timer, and at startup, so a hub
 // killed at any moment continues the same round when it comes back.
+import { taskChannel } from './hub-events.ts';
 import {
   federationMethod,
   FederationError,
@@ -20,7 +22,7 @@ import { insertModelRow, storeModelBlob } from './model-registry.ts';
 import { advanceSecureRound, secureQuorum, startSecureRound } from './secagg/index.ts';
 import { endTaskIfBudgetReached } from './privacy-budget.ts';
 import { fixRoundClipNorm, recordClipBits, type ClipBitSum } from './adaptive-clipping.ts';
-import type { RoundRow, TaskRow } from './store/index.ts';
+import { lockKeys, type HubTransaction, type RoundRow, type TaskRow } from './store/index.ts';
 import { definitionOf } from './tasks.ts';
 import { sweepUploads } from './upload-cleanup.ts';
 import { KeyedSerialQueues } from '../shared/serial-queue.ts';
@@ -49,15 +51,15 @@ export function advanceTask(
   return running.run(key, async () => {
     for (let steps = 0; steps < 100; steps += 1) {
       if (!(await step(ctx, taskId, onEvent))) break;
-      ctx.events.emit('task', taskId);
+      ctx.events.publish(taskChannel(taskId));
     }
   });
 }
 
 export async function advanceAllTasks(ctx: HubContext, onEvent?: (event: RoundEvent) => void): Promise<void> {
-  for (const taskId of ctx.store.tasks.activeTaskIds()) await advanceTask(ctx, taskId, onEvent);
+  for (const taskId of await ctx.store.tasks.activeTaskIds()) await advanceTask(ctx, taskId, onEvent);
   // Runs at start and on every tick: what a closed round, an ended task or a crash left unfinished.
-  sweepUploads(ctx);
+  await sweepUploads(ctx);
 }
 
 /** Accepted updates the task's rounds need: secure aggregation's quorum, or the method's. */
@@ -72,23 +74,23 @@ async function step(
   onEvent?: (event: RoundEvent) => void,
 ): Promise<boolean> {
   const { store } = ctx;
-  const task = store.tasks.task(taskId);
+  const task = await store.tasks.task(taskId);
   if (!task || task.state !== 'active') return false;
   const definition = definitionOf(task);
   // The method decides who takes part, what the round waits for and how updates combine.
   const method = federationMethod(definition.strategy);
-  const round = store.tasks.latestRound(taskId);
+  const round = await store.tasks.latestRound(taskId);
   const at = isoAt(ctx);
 
   if (!round || round.state === 'published' || round.state === 'failed') {
-    if (store.tasks.publishedRoundCount(taskId) >= definition.rounds) {
-      store.tasks.endTask(taskId, 'completed', at, null);
+    if ((await store.tasks.publishedRoundCount(taskId)) >= definition.rounds) {
+      await store.tasks.endTask(taskId, 'completed', at, null);
       onEvent?.({ taskId, round: round?.number ?? 0, state: 'task-ended' });
       return true;
     }
-    const recent = store.tasks.rounds(taskId).slice(-MAX_CONSECUTIVE_FAILED_ROUNDS);
+    const recent = (await store.tasks.rounds(taskId)).slice(-MAX_CONSECUTIVE_FAILED_ROUNDS);
     if (recent.length === MAX_CONSECUTIVE_FAILED_ROUNDS && recent.every((r) => r.state === 'failed')) {
-      store.tasks.endTask(
+      await store.tasks.endTask(
         taskId,
         'failed',
         at,
@@ -98,36 +100,41 @@ async function step(
       return true;
     }
     // Differential privacy: no round opens that would spend more than the task's ε.
-    if (endTaskIfBudgetReached(ctx, taskId, definition)) {
+    if (await endTaskIfBudgetReached(ctx, taskId, definition)) {
       onEvent?.({ taskId, round: round?.number ?? 0, state: 'task-ended' });
       return true;
     }
     const number = (round?.number ?? 0) + 1;
-    store.transaction(() => {
-      store.tasks.insertRound({
+    const opened = await store.transaction(async (tx) => {
+      await tx.lock(lockKeys.round(taskId, number));
+      // Another replica may have opened it first: the latest round decides, read under the lock.
+      if ((await tx.tasks.latestRound(taskId))?.number !== round?.number) return false;
+      await tx.tasks.insertRound({
         task_id: taskId,
         number,
-        base_version: store.models.latestModel(taskId)?.version ?? null,
+        base_version: (await tx.models.latestModel(taskId))?.version ?? null,
         opened_at: at,
       });
       // Adaptive clipping: the round's C is fixed as it opens, and stated to the sites with the round.
-      fixRoundClipNorm(ctx, taskId, definition, number);
+      await fixRoundClipNorm(tx, taskId, definition, number);
+      return true;
     });
-    onEvent?.({ taskId, round: number, state: 'open' });
-    return true;
+    if (opened) onEvent?.({ taskId, round: number, state: 'open' });
+    return opened;
   }
 
   if (round.state === 'open') {
-    const latest = store.models.latestModel(taskId);
-    const joined = store.sites.joinedSites(taskId);
+    const latest = await store.models.latestModel(taskId);
+    const joined = await store.sites.joinedSites(taskId);
     if (!latest || joined.length < neededUpdates(definition)) return false;
     const turn = method.participation.turn(
       joined.map((row) => row.site_id),
       round.number,
     );
     const deadlineAt = new Date(ctx.now() + definition.roundDeadlineSeconds * 1000).toISOString();
-    const moved = store.transaction(() => {
-      const opened = store.tasks.updateRound(taskId, round.number, 'open', {
+    const moved = await store.transaction(async (tx) => {
+      await tx.lock(lockKeys.round(taskId, round.number));
+      const opened = await tx.tasks.updateRound(taskId, round.number, 'open', {
         state: 'collecting',
         base_version: latest.version,
         turn_site_id: turn,
@@ -136,7 +143,7 @@ async function step(
       });
       // A secure round collects in phases (keys, shares, masked inputs, unmasking): see hub/secagg.
       if (opened && definition.privacy.secureAggregation.enabled)
-        startSecureRound(ctx, taskId, round.number, deadlineAt);
+        await startSecureRound(ctx, tx, taskId, round.number, deadlineAt);
       return opened;
     });
     if (moved) onEvent?.({ taskId, round: round.number, state: 'collecting' });
@@ -144,7 +151,7 @@ async function step(
   }
 
   if (round.state === 'collecting' && definition.privacy.secureAggregation.enabled) {
-    const moved = advanceSecureRound(ctx, task, definition, round);
+    const moved = await advanceSecureRound(ctx, task, definition, round);
     if (moved === 'aggregating' || moved === 'failed')
       onEvent?.({ taskId, round: round.number, state: moved });
     return moved !== null;
@@ -153,49 +160,64 @@ async function step(
   return aggregateAndPublish(ctx, task, definition, method, round, onEvent);
 }
 
-function closeCollection(
+async function closeCollection(
   ctx: HubContext,
   task: TaskRow,
   definition: TaskDefinition,
   method: FederationMethod,
   round: RoundRow,
   onEvent?: (event: RoundEvent) => void,
-): boolean {
-  const { store } = ctx;
-  const accepted = store.uploads.acceptedUpdates(task.id, round.number);
+): Promise<boolean> {
+  const moved = await ctx.store.transaction(async (tx) => {
+    await tx.lock(lockKeys.round(task.id, round.number));
+    return closeCollectionIn(ctx, tx, task, definition, method, round);
+  });
+  if (moved) onEvent?.({ taskId: task.id, round: round.number, state: moved });
+  return moved !== null;
+}
+
+/** The collecting round's next state, decided and stored under its lock; null when it stays. */
+async function closeCollectionIn(
+  ctx: HubContext,
+  tx: HubTransaction,
+  task: TaskRow,
+  definition: TaskDefinition,
+  method: FederationMethod,
+  round: RoundRow,
+): Promise<'aggregating' | 'failed' | null> {
+  const accepted = await tx.uploads.acceptedUpdates(task.id, round.number);
   const have = new Set(accepted.map((submission) => submission.site_id));
   const need = neededUpdates(definition);
   const expected = method.participation.awaited(
-    store.sites.joinedSites(task.id).map((row) => row.site_id),
+    (await tx.sites.joinedSites(task.id)).map((row) => row.site_id),
     round.turn_site_id,
   );
   const allIn = expected.every((siteId) => have.has(siteId));
   const deadlinePassed = round.deadline_at !== null && ctx.now() >= Date.parse(round.deadline_at);
   const at = isoAt(ctx);
   if ((allIn || deadlinePassed) && accepted.length >= need) {
-    const moved = store.tasks.updateRound(task.id, round.number, 'collecting', {
+    const moved = await tx.tasks.updateRound(task.id, round.number, 'collecting', {
       state: 'aggregating',
       aggregating_at: at,
     });
-    if (moved) onEvent?.({ taskId: task.id, round: round.number, state: 'aggregating' });
-    return moved;
+    return moved ? 'aggregating' : null;
   }
-  if (!deadlinePassed) return false;
-  const missing = expected
-    .filter((siteId) => !have.has(siteId))
-    .map((siteId) => store.sites.site(siteId)?.name ?? siteId);
+  if (!deadlinePassed) return null;
+  const missing: string[] = [];
+  for (const siteId of expected) {
+    if (!have.has(siteId)) missing.push((await tx.sites.site(siteId))?.name ?? siteId);
+  }
   const reason = method.participation.deadlineMissed({
     accepted: accepted.length,
     needed: need,
     missingNames: missing,
   });
-  const moved = store.tasks.updateRound(task.id, round.number, 'collecting', {
+  const moved = await tx.tasks.updateRound(task.id, round.number, 'collecting', {
     state: 'failed',
     closed_at: at,
     failure_reason: reason,
   });
-  if (moved) onEvent?.({ taskId: task.id, round: round.number, state: 'failed' });
-  return moved;
+  return moved ? 'failed' : null;
 }
 
 async function aggregateAndPublish(
@@ -208,7 +230,7 @@ async function aggregateAndPublish(
 ): Promise<boolean> {
   const { store } = ctx;
   const started = performance.now();
-  const accepted = store.uploads.acceptedUpdates(task.id, round.number);
+  const accepted = await store.uploads.acceptedUpdates(task.id, round.number);
   let published: {
     weights: ReturnType<typeof storeModelBlob>;
     state: ReturnType<typeof storeServerState>;
@@ -228,26 +250,32 @@ async function aggregateAndPublish(
       error instanceof FederationError
         ? error.message
         : 'the hub failed while combining the updates (see its log)';
-    const moved = store.tasks.updateRound(task.id, round.number, 'aggregating', {
-      state: 'failed',
-      closed_at: isoAt(ctx),
-      failure_reason: `Aggregation failed: ${why}`,
+    const moved = await store.transaction(async (tx) => {
+      await tx.lock(lockKeys.round(task.id, round.number));
+      return tx.tasks.updateRound(task.id, round.number, 'aggregating', {
+        state: 'failed',
+        closed_at: isoAt(ctx),
+        failure_reason: `Aggregation failed: ${why}`,
+      });
     });
     if (moved) onEvent?.({ taskId: task.id, round: round.number, state: 'failed' });
     return moved;
   }
-  const committed = store.transaction(() => {
-    const latest = store.tasks.task(task.id);
+  // Publishing happens once: under the round's lock, and only from 'aggregating' (a replica that
+  // aggregated the same round a moment later finds it published and leaves its blob unreferenced).
+  const committed = await store.transaction(async (tx) => {
+    await tx.lock(lockKeys.round(task.id, round.number));
+    const latest = await tx.tasks.task(task.id);
     if (latest?.state !== 'active') return false;
-    const moved = store.tasks.updateRound(task.id, round.number, 'aggregating', {
+    const moved = await tx.tasks.updateRound(task.id, round.number, 'aggregating', {
       state: 'published',
       closed_at: isoAt(ctx),
     });
     if (!moved) return false;
-    const version = (store.models.latestModel(task.id)?.version ?? -1) + 1;
-    insertModelRow(ctx, { taskId: task.id, version, round: round.number, ...published.weights });
-    store.tasks.setServerState(task.id, published.state.sha256, published.state.step);
-    if (published.clipBits) recordClipBits(ctx, task.id, round.number, published.clipBits);
+    const version = ((await tx.models.latestModel(task.id))?.version ?? -1) + 1;
+    await insertModelRow(ctx, tx, { taskId: task.id, version, round: round.number, ...published.weights });
+    await tx.tasks.setServerState(task.id, published.state.sha256, published.state.step);
+    if (published.clipBits) await recordClipBits(tx, task.id, round.number, published.clipBits);
     return true;
   });
   if (committed) {

@@ -24,7 +24,8 @@ beforeAll(async () => {
 });
 afterAll(() => test.cleanup());
 
-const summary = (client: HubClient) => siteSummaries(test.hub.ctx).find((s) => s.id === client.siteId)!;
+const summary = async (client: HubClient) =>
+  (await siteSummaries(test.hub.ctx)).find((s) => s.id === client.siteId)!;
 
 describe('site heartbeat', () => {
   it('is refused unsigned or with a junk signature, and records nothing', async () => {
@@ -43,29 +44,32 @@ describe('site heartbeat', () => {
       headers: { 'content-type': 'application/json', ...junkSignatureHeaders(ash.siteId) },
     });
     expect(junk.status).toBe(401);
-    expect(test.hub.ctx.store.sites.site(ash.siteId)?.heartbeat_at).toBeNull();
+    expect((await test.hub.ctx.store.sites.site(ash.siteId))?.heartbeat_at).toBeNull();
   });
 
   it('marks an idle site idle, not offline, until three heartbeats are missed', async () => {
     const answer = await ash.sendHeartbeat({ state: 'idle' });
     expect(answer.nextInSeconds).toBe(60);
-    expect(summary(ash)).toMatchObject({ presence: 'idle', activity: 'nothing to do' });
+    expect(await summary(ash)).toMatchObject({ presence: 'idle', activity: 'nothing to do' });
     test.shiftClock(2 * 60_000); // two heartbeats missed
-    expect(summary(ash).presence).toBe('idle');
+    expect((await summary(ash)).presence).toBe('idle');
     test.shiftClock(OFFLINE_AFTER_MS - 2 * 60_000);
-    expect(summary(ash)).toMatchObject({ presence: 'offline', activity: null });
+    expect(await summary(ash)).toMatchObject({ presence: 'offline', activity: null });
     await ash.sendHeartbeat({ state: 'training' });
-    expect(summary(ash)).toMatchObject({ presence: 'online', activity: 'training' });
+    expect(await summary(ash)).toMatchObject({ presence: 'online', activity: 'training' });
     await ash.sendHeartbeat({ state: 'waiting-for-approval' });
-    expect(summary(ash)).toMatchObject({
+    expect(await summary(ash)).toMatchObject({
       presence: 'idle',
       activity: 'waiting for the operator to approve a task',
     });
   });
 
   it("records a site's decisions on the tasks it may see, and the task page says who declined", async () => {
-    const open = createTask(test.hub.ctx, testTask({ name: 'Open to all' }));
-    const other = createTask(test.hub.ctx, testTask({ name: 'Birch only', sites: ['Birch'], quorum: 1 }));
+    const open = await createTask(test.hub.ctx, testTask({ name: 'Open to all' }));
+    const other = await createTask(
+      test.hub.ctx,
+      testTask({ name: 'Birch only', sites: ['Birch'], quorum: 1 }),
+    );
     await ash.sendHeartbeat({
       state: 'idle',
       tasks: [
@@ -73,27 +77,27 @@ describe('site heartbeat', () => {
         { taskId: other.id, decision: 'approved' }, // a task Ash may not see: ignored
       ],
     });
-    expect(test.hub.ctx.store.sites.taskDecisions(other.id)).toEqual([]);
+    expect(await test.hub.ctx.store.sites.taskDecisions(other.id)).toEqual([]);
     await birch.joinTask(open.id, { train: 0, validation: 0 });
-    const standings = taskDetail(test.hub.ctx, open.id).sites;
+    const standings = (await taskDetail(test.hub.ctx, open.id)).sites;
     expect(standings.find((s) => s.name === 'Ash')?.standing).toBe('declined the task at the site');
     expect(standings.find((s) => s.name === 'Birch')?.standing).toBe(
       'cannot take part: no training images for these labels at the site',
     );
-    joinTask(test.hub.ctx, open.id, test.hub.ctx.store.sites.site(birch.siteId)!, {
+    joinTask(test.hub.ctx, open.id, (await test.hub.ctx.store.sites.site(birch.siteId))!, {
       cohort: { train: 40, validation: 10 },
     });
-    expect(taskDetail(test.hub.ctx, open.id).sites.find((s) => s.name === 'Birch')?.standing).toBe(
+    expect((await taskDetail(test.hub.ctx, open.id)).sites.find((s) => s.name === 'Birch')?.standing).toBe(
       'joined with 40 training and 10 validation images',
     );
   });
 
   it('is refused from a removed site', async () => {
-    removeSite(test.hub.ctx, birch.siteId);
+    await removeSite(test.hub.ctx, birch.siteId);
     const refused = await birch.sendHeartbeat({ state: 'idle' }).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(HubRequestError);
     expect((refused as HubRequestError).hubCode).toBe('unknown-site');
-    expect(summary(birch).presence).toBe('removed');
+    expect((await summary(birch)).presence).toBe('removed');
   });
 });
 

@@ -16,18 +16,22 @@ export const OFFLINE_AFTER_MS = (3 * HEARTBEAT_INTERVAL_SECONDS + 30) * 1000;
 
 export type SitePresence = 'online' | 'idle' | 'offline' | 'removed';
 
-export function recordHeartbeat(
+export async function recordHeartbeat(
   ctx: HubContext,
   site: SiteRow,
   heartbeat: HeartbeatRequest,
-): HeartbeatResponse {
+): Promise<HeartbeatResponse> {
   // Only tasks this site may see: a site cannot write decisions about other tasks.
-  const decisions = heartbeat.tasks?.filter((item) => {
-    const task = ctx.store.tasks.task(item.taskId);
-    return task !== undefined && siteMaySee(task, site);
-  });
-  ctx.store.transaction(() =>
-    ctx.store.sites.recordHeartbeat(site.id, isoAt(ctx), heartbeat.state, decisions),
+  let decisions: typeof heartbeat.tasks;
+  if (heartbeat.tasks) {
+    decisions = [];
+    for (const item of heartbeat.tasks) {
+      const task = await ctx.store.tasks.task(item.taskId);
+      if (task !== undefined && siteMaySee(task, site)) decisions.push(item);
+    }
+  }
+  await ctx.store.transaction((tx) =>
+    tx.sites.recordHeartbeat(site.id, isoAt(ctx), heartbeat.state, decisions),
   );
   return { hubTime: ctx.now(), nextInSeconds: HEARTBEAT_INTERVAL_SECONDS };
 }

@@ -44,7 +44,7 @@ describe('a splitfed task', () => {
     expect(parsed.success).toBe(false);
   });
 
-  it('is refused at creation, in plain words, because the transport is not built, and nothing is stored', () => {
+  it('is refused at creation, in plain words, because the transport is not built, and nothing is stored', async () => {
     const checked = checkTaskDefinition(splitTask());
     expect(checked).toEqual({
       ok: false,
@@ -52,9 +52,9 @@ describe('a splitfed task', () => {
         { path: 'strategy', message: expect.stringMatching(/cannot run yet.*not built.*Choose fedavg/) },
       ],
     });
-    const before = test.hub.ctx.store.tasks.listTasks().length;
-    expect(() => createTask(test.hub.ctx, splitTask())).toThrow(/Split learning cannot run yet/);
-    expect(test.hub.ctx.store.tasks.listTasks()).toHaveLength(before);
+    const before = (await test.hub.ctx.store.tasks.listTasks()).length;
+    await expect(createTask(test.hub.ctx, splitTask())).rejects.toThrow(/Split learning cannot run yet/);
+    expect(await test.hub.ctx.store.tasks.listTasks()).toHaveLength(before);
     // Every other method is still accepted.
     expect(checkTaskDefinition(testTask()).ok).toBe(true);
   });

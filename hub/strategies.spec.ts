@@ -44,10 +44,12 @@ async function runRounds(
   rounds: number,
   compression: Compression = 'none',
 ) {
-  const taskId = createTask(
-    test.hub.ctx,
-    testTask({ strategy, rounds, quorum: 2, compression }),
-    encodeWeights(testWeights(3)),
+  const taskId = (
+    await createTask(
+      test.hub.ctx,
+      testTask({ strategy, rounds, quorum: 2, compression }),
+      encodeWeights(testWeights(3)),
+    )
   ).id;
   for (const site of sites) await site.joinTask(taskId);
   await test.hub.advance();
@@ -56,7 +58,7 @@ async function runRounds(
   for (let round = 1; round <= rounds; round += 1) {
     await waitFor(
       test.hub,
-      () => test.hub.ctx.store.tasks.round(taskId, round)?.state === 'collecting',
+      async () => (await test.hub.ctx.store.tasks.round(taskId, round))?.state === 'collecting',
       `round ${round}`,
     );
     const updates = [];
@@ -78,7 +80,11 @@ async function runRounds(
     const direct = aggregateRound(strategySchema.parse(strategy), expected, updates, state);
     expected = direct.weights;
     state = direct.serverState;
-    await waitFor(test.hub, () => test.hub.ctx.store.models.model(taskId, round), `version ${round}`);
+    await waitFor(
+      test.hub,
+      async () => await test.hub.ctx.store.models.model(taskId, round),
+      `version ${round}`,
+    );
   }
   const published = await sites[0]!.downloadModel(taskId, rounds);
   return { published: published.weights, expected };

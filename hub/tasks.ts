@@ -1,5 +1,6 @@
 // Tasks: created by the coordinator (optionally with initial weights), seen by the sites they name,
 // joined by a site once it approved them, stopped by the coordinator.
+import { taskChannel } from './hub-events.ts';
 import {
   assertFinite,
   decodeWeights,
@@ -14,7 +15,7 @@ import { badRequest, conflict, notFound } from './hub-errors.ts';
 import { insertModelRow, storeModelBlob } from './model-registry.ts';
 import { privacyBudgetOf } from './privacy-budget.ts';
 import { checkTaskDefinition, describeTaskProblems } from './task-checks.ts';
-import type { SiteRow, TaskRow } from './store/index.ts';
+import { lockKeys, type SiteRow, type TaskRow } from './store/index.ts';
 import { discardAbandonedUploads } from './upload-cleanup.ts';
 
 /** The definition as the hub stores it, or a 400 listing every problem (see task-checks.ts). */
@@ -34,7 +35,11 @@ export function definitionOf(task: TaskRow): TaskDefinition {
 }
 
 /** Creates a task; with initial weights (RFW1 bytes) they become global model version 0. */
-export function createTask(ctx: HubContext, input: unknown, initialWeights?: Uint8Array): TaskRow {
+export async function createTask(
+  ctx: HubContext,
+  input: unknown,
+  initialWeights?: Uint8Array,
+): Promise<TaskRow> {
   const definition = parseTaskDefinition(input);
   let blob: { sha256: string; bytes: number } | undefined;
   if (initialWeights) {
@@ -49,24 +54,24 @@ export function createTask(ctx: HubContext, input: unknown, initialWeights?: Uin
     }
   }
   const id = newId('task');
-  ctx.store.transaction(() => {
-    ctx.store.tasks.insertTask({
+  await ctx.store.transaction(async (tx) => {
+    await tx.tasks.insertTask({
       id,
       name: definition.name,
       definition: JSON.stringify(definition),
       created_at: isoAt(ctx),
     });
-    if (blob) insertModelRow(ctx, { taskId: id, version: 0, round: 0, ...blob });
+    if (blob) await insertModelRow(ctx, tx, { taskId: id, version: 0, round: 0, ...blob });
   });
-  ctx.events.emit('task', id);
-  return ctx.store.tasks.task(id) as TaskRow;
+  ctx.events.publish(taskChannel(id));
+  return (await ctx.store.tasks.task(id)) as TaskRow;
 }
 
 /** Finds a task by id, or by name when exactly one task has that name. */
-export function findTask(ctx: HubContext, idOrName: string): TaskRow {
-  const byId = ctx.store.tasks.task(idOrName);
+export async function findTask(ctx: HubContext, idOrName: string): Promise<TaskRow> {
+  const byId = await ctx.store.tasks.task(idOrName);
   if (byId) return byId;
-  const byName = ctx.store.tasks.tasksByName(idOrName);
+  const byName = await ctx.store.tasks.tasksByName(idOrName);
   if (byName.length === 1) return byName[0] as TaskRow;
   if (byName.length > 1) {
     throw conflict(
@@ -77,24 +82,26 @@ export function findTask(ctx: HubContext, idOrName: string): TaskRow {
   throw notFound('no-task', `There is no task "${idOrName}" at this hub (radfed hub task list shows them).`);
 }
 
-export function stopTask(ctx: HubContext, taskId: string): TaskRow {
-  const task = findTask(ctx, taskId);
+export async function stopTask(ctx: HubContext, taskId: string): Promise<TaskRow> {
+  const task = await findTask(ctx, taskId);
   if (task.state !== 'active') throw conflict('task-not-active', `Task ${task.id} is already ${task.state}.`);
-  ctx.store.transaction(() => {
+  await ctx.store.transaction(async (tx) => {
     const at = isoAt(ctx);
-    const round = ctx.store.tasks.latestRound(task.id);
+    await tx.lock(lockKeys.task(task.id));
+    const round = await tx.tasks.latestRound(task.id);
     if (round && (round.state === 'open' || round.state === 'collecting' || round.state === 'aggregating')) {
-      ctx.store.tasks.updateRound(task.id, round.number, round.state, {
+      await tx.lock(lockKeys.round(task.id, round.number));
+      await tx.tasks.updateRound(task.id, round.number, round.state, {
         state: 'failed',
         closed_at: at,
         failure_reason: 'The coordinator stopped the task.',
       });
     }
-    ctx.store.tasks.endTask(task.id, 'stopped', at, null);
+    await tx.tasks.endTask(task.id, 'stopped', at, null);
   });
-  discardAbandonedUploads(ctx); // a stopped task takes no upload: its unfinished ones go now
-  ctx.events.emit('task', task.id);
-  return ctx.store.tasks.task(task.id) as TaskRow;
+  await discardAbandonedUploads(ctx); // a stopped task takes no upload: its unfinished ones go now
+  ctx.events.publish(taskChannel(task.id));
+  return (await ctx.store.tasks.task(task.id)) as TaskRow;
 }
 
 export function siteMaySee(task: TaskRow, site: SiteRow): boolean {
@@ -103,8 +110,8 @@ export function siteMaySee(task: TaskRow, site: SiteRow): boolean {
 }
 
 /** The task as a site may see it; a task the site is not part of is "not found" to that site. */
-export function taskForSite(ctx: HubContext, taskId: string, site: SiteRow): TaskRow {
-  const task = ctx.store.tasks.task(taskId);
+export async function taskForSite(ctx: HubContext, taskId: string, site: SiteRow): Promise<TaskRow> {
+  const task = await ctx.store.tasks.task(taskId);
   if (!task || !siteMaySee(task, site)) {
     throw notFound(
       'no-task',
@@ -114,32 +121,33 @@ export function taskForSite(ctx: HubContext, taskId: string, site: SiteRow): Tas
   return task;
 }
 
-export function tasksForSite(ctx: HubContext, site: SiteRow): TaskView[] {
-  return ctx.store.tasks
-    .listTasks()
-    .filter((task) => siteMaySee(task, site))
-    .map((task) => taskView(ctx, task, site));
+export async function tasksForSite(ctx: HubContext, site: SiteRow): Promise<TaskView[]> {
+  const views: TaskView[] = [];
+  for (const task of await ctx.store.tasks.listTasks()) {
+    if (siteMaySee(task, site)) views.push(await taskView(ctx, task, site));
+  }
+  return views;
 }
 
-export function taskView(ctx: HubContext, task: TaskRow, site: SiteRow | null): TaskView {
+export async function taskView(ctx: HubContext, task: TaskRow, site: SiteRow | null): Promise<TaskView> {
   return {
     id: task.id,
     state: task.state,
     definition: definitionOf(task),
     createdAt: task.created_at,
-    joined: site ? ctx.store.sites.hasJoined(task.id, site.id) : false,
-    latestVersion: ctx.store.models.latestModel(task.id)?.version ?? null,
+    joined: site ? await ctx.store.sites.hasJoined(task.id, site.id) : false,
+    latestVersion: (await ctx.store.models.latestModel(task.id))?.version ?? null,
     failureReason: task.failure_reason,
-    privacyBudget: privacyBudgetOf(ctx, task.id, definitionOf(task)),
+    privacyBudget: await privacyBudgetOf(ctx.store, task.id, definitionOf(task)),
   };
 }
 
 /** Joins a site to a task; its declared cohort sizes (if any) bound the examples it may later claim. */
-export function joinTask(ctx: HubContext, taskId: string, site: SiteRow, request: JoinRequest = {}) {
-  const task = taskForSite(ctx, taskId, site);
+export async function joinTask(ctx: HubContext, taskId: string, site: SiteRow, request: JoinRequest = {}) {
+  const task = await taskForSite(ctx, taskId, site);
   if (task.state !== 'active')
     throw conflict('task-not-active', `Task ${task.id} is ${task.state}; it takes no new sites.`);
-  const row = ctx.store.sites.joinTask(task.id, site.id, isoAt(ctx), request.cohort ?? null);
-  ctx.events.emit('task', task.id);
+  const row = await ctx.store.sites.joinTask(task.id, site.id, isoAt(ctx), request.cohort ?? null);
+  ctx.events.publish(taskChannel(task.id));
   return { taskId: task.id, siteId: site.id, joinedAt: row.joined_at };
 }

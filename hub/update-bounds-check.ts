@@ -24,18 +24,18 @@ export interface UpdateBoundsVerdict {
 }
 
 /** The most examples this site may claim in task `taskId`, and where that limit comes from. */
-export function siteExamplesLimit(
+export async function siteExamplesLimit(
   ctx: HubContext,
   task: TaskRow,
   siteId: string,
   split: 'train' | 'validation',
-): { limit: number; declared: boolean } {
-  const joined = ctx.store.sites.joined(task.id, siteId);
+): Promise<{ limit: number; declared: boolean }> {
+  const joined = await ctx.store.sites.joined(task.id, siteId);
   const declared = (split === 'train' ? joined?.train_examples : joined?.validation_examples) ?? null;
   return { limit: examplesBound(definitionOf(task), declared), declared: declared !== null };
 }
 
-export function boundPlainUpdate(
+export async function boundPlainUpdate(
   ctx: HubContext,
   task: TaskRow,
   site: SiteRow,
@@ -44,12 +44,12 @@ export function boundPlainUpdate(
   delta: WeightSet,
   /** Adaptive clipping: the site's noised bit (null without it). */
   clipBit: number | null = null,
-): UpdateBoundsVerdict {
+): Promise<UpdateBoundsVerdict> {
   const definition = definitionOf(task);
   const values = delta.reduce((sum, tensor) => sum + tensor.data.length, 0);
-  const bound = updateNormBound(definition, values, roundClipNorm(ctx, task.id, round));
+  const bound = updateNormBound(definition, values, await roundClipNorm(ctx.store, task.id, round));
   const norm = l2Norm(delta);
-  const { limit, declared } = siteExamplesLimit(ctx, task, site.id, 'train');
+  const { limit, declared } = await siteExamplesLimit(ctx, task, site.id, 'train');
   const normAction =
     norm <= bound ? 'within' : definition.updateNormPolicy === 'clip' ? 'clipped' : 'refused';
   if (examples > limit) {
@@ -97,8 +97,12 @@ export function clipScale(
  * The coordinator's view of a round's update norms, so a bound can be set a few times above what
  * honest sites send: "norms 0.81 to 4.06 (bound 1.000), 1 clipped, 1 refused"; null when none was recorded.
  */
-export function describeRoundNorms(ctx: HubContext, taskId: string, round: number): string | null {
-  const rows = ctx.store.uploads.boundedUpdates(taskId, round);
+export async function describeRoundNorms(
+  ctx: HubContext,
+  taskId: string,
+  round: number,
+): Promise<string | null> {
+  const rows = await ctx.store.uploads.boundedUpdates(taskId, round);
   const norms = rows.flatMap((row) => (row.update_norm === null ? [] : [row.update_norm]));
   if (norms.length === 0) return null;
   const count = (action: string) => rows.filter((row) => row.norm_action === action).length;

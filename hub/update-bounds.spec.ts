@@ -33,11 +33,11 @@ const COHORT = { train: 120, validation: 30 };
 const HUGE = 3.4e38;
 
 async function newTask(overrides: Parameters<typeof testTask>[0], joiners = sites): Promise<string> {
-  const id = createTask(test.hub.ctx, testTask(overrides), encodeWeights(testWeights(5))).id;
+  const id = (await createTask(test.hub.ctx, testTask(overrides), encodeWeights(testWeights(5)))).id;
   for (const site of joiners) await site.joinTask(id, COHORT);
   await waitFor(
     test.hub,
-    () => test.hub.ctx.store.tasks.latestRound(id)?.state === 'collecting',
+    async () => (await test.hub.ctx.store.tasks.latestRound(id))?.state === 'collecting',
     'collection',
   );
   return id;
@@ -63,7 +63,11 @@ const round = (taskId: string, number: number) => test.hub.ctx.store.tasks.round
 async function pastDeadline(taskId: string, number: number, state: 'published' | 'failed') {
   test.shiftClock(61_000);
   try {
-    await waitFor(test.hub, () => round(taskId, number)?.state === state, `round ${number} ${state}`);
+    await waitFor(
+      test.hub,
+      async () => (await round(taskId, number))?.state === state,
+      `round ${number} ${state}`,
+    );
   } finally {
     test.shiftClock(-61_000);
   }
@@ -78,11 +82,11 @@ describe('update bounds against one hostile site', () => {
     await sendDelta(mallory, taskId, HUGE, COHORT.train);
     await sendDelta(ash, taskId, 0.01, COHORT.train);
     await sendDelta(birch, taskId, -0.01, COHORT.train);
-    await waitFor(test.hub, () => round(taskId, 1)?.state === 'published', 'round 1 published');
+    await waitFor(test.hub, async () => (await round(taskId, 1))?.state === 'published', 'round 1 published');
     const v1 = await publishedWeights(ash, taskId, 1);
     // The clipped update moves the model by at most 1000 / 3 in L2 (each value far less).
     expect(maxAbs(v1)).toBeLessThan(1000);
-    const [hostile] = test.hub.ctx.store.uploads.submissionsOfSite(taskId, mallory.siteId);
+    const [hostile] = await test.hub.ctx.store.uploads.submissionsOfSite(taskId, mallory.siteId);
     expect(hostile).toMatchObject({ state: 'accepted', norm_action: 'clipped', norm_bound: 1000 });
     expect(hostile!.update_norm).toBeGreaterThan(1e39);
 
@@ -98,7 +102,11 @@ describe('update bounds against one hostile site', () => {
     expect(maxAbs(v2)).toBeLessThan(1000);
 
     // Honest updates are still taken.
-    await waitFor(test.hub, () => round(taskId, 3)?.state === 'collecting', 'round 3 collecting');
+    await waitFor(
+      test.hub,
+      async () => (await round(taskId, 3))?.state === 'collecting',
+      'round 3 collecting',
+    );
     const honest = await sendDelta(ash, taskId, 0.01, COHORT.train);
     expect(honest.submission.state).toBe('accepted');
   });
@@ -110,21 +118,21 @@ describe('update bounds against one hostile site', () => {
       for (const number of [1, 2]) {
         await waitFor(
           test.hub,
-          () => round(taskId, number)?.state === 'collecting',
+          async () => (await round(taskId, number))?.state === 'collecting',
           `round ${number} collecting`,
         );
-        const turn = round(taskId, number)?.turn_site_id;
+        const turn = (await round(taskId, number))?.turn_site_id;
         if (turn === null || turn === mallory.siteId) await sendDelta(mallory, taskId, HUGE, COHORT.train);
         if (turn === null || turn === ash.siteId) await sendDelta(ash, taskId, 0.01, COHORT.train);
         await waitFor(
           test.hub,
-          () => round(taskId, number)?.state === 'published',
+          async () => (await round(taskId, number))?.state === 'published',
           `round ${number} published`,
         );
       }
       const v2 = await publishedWeights(ash, taskId, 2);
       expect(maxAbs(v2), strategy.name).toBeLessThan(1000);
-      const task = test.hub.ctx.store.tasks.task(taskId)!;
+      const task = (await test.hub.ctx.store.tasks.task(taskId))!;
       const state = loadServerState(test.hub.ctx, task);
       if (strategy.name === 'fedavgm') {
         const velocity = state?.kind === 'fedavgm' ? state.velocity.flatMap((t) => [...t.data]) : [];
@@ -143,29 +151,31 @@ describe('update bounds against one hostile site', () => {
     expect(refused.hubCode).toBe('update-rejected');
     expect(refused.message).toMatch(/L2 norm is 4\.06.*above the task's bound of 1\.000/);
     await sendDelta(birch, taskId, 0.1, 10); // norm ≈ 0.81
-    const [ashRow] = test.hub.ctx.store.uploads.submissionsOfSite(taskId, ash.siteId);
-    const [birchRow] = test.hub.ctx.store.uploads.submissionsOfSite(taskId, birch.siteId);
+    const [ashRow] = await test.hub.ctx.store.uploads.submissionsOfSite(taskId, ash.siteId);
+    const [birchRow] = await test.hub.ctx.store.uploads.submissionsOfSite(taskId, birch.siteId);
     expect(ashRow).toMatchObject({ state: 'rejected', norm_action: 'refused', norm_bound: 1 });
     expect(ashRow!.update_norm).toBeCloseTo(0.5 * Math.sqrt(66), 5);
     expect(birchRow).toMatchObject({ state: 'accepted', norm_action: 'within' });
     // What `radfed hub task show` says of the round, so the coordinator can set the bound.
-    expect(describeRoundNorms(test.hub.ctx, taskId, 1)).toBe(
+    expect(await describeRoundNorms(test.hub.ctx, taskId, 1)).toBe(
       'norms 0.8124 to 4.062 (bound 1.000), 0 clipped, 1 refused',
     );
   });
 
   it('refuses more examples than the site declared, or than the task allows a site that declared none', async () => {
     const [, ash, birch] = sites as [HubClient, HubClient, HubClient];
-    const id = createTask(
-      test.hub.ctx,
-      testTask({ quorum: 2, maxExamplesPerSite: 500 }),
-      encodeWeights(testWeights(5)),
+    const id = (
+      await createTask(
+        test.hub.ctx,
+        testTask({ quorum: 2, maxExamplesPerSite: 500 }),
+        encodeWeights(testWeights(5)),
+      )
     ).id;
     await ash.joinTask(id, { train: 40, validation: 10 });
     await birch.joinTask(id); // declares nothing: held to the task's cap
     await waitFor(
       test.hub,
-      () => test.hub.ctx.store.tasks.latestRound(id)?.state === 'collecting',
+      async () => (await test.hub.ctx.store.tasks.latestRound(id))?.state === 'collecting',
       'collection',
     );
     expect((await refusal(sendDelta(ash, id, 0.01, 41))).message).toContain('declared 40');
@@ -212,18 +222,22 @@ describe('update bounds against one hostile site', () => {
     // A coordinator who lifted the bound (and the hub's last check is all that is left).
     const taskId = await newTask({ quorum: 1, rounds: 3, maxUpdateNorm: 1e300 }, [mallory]);
     await sendDelta(mallory, taskId, HUGE, 10);
-    await waitFor(test.hub, () => round(taskId, 1)?.state === 'published', 'round 1 published');
+    await waitFor(test.hub, async () => (await round(taskId, 1))?.state === 'published', 'round 1 published');
     expect(maxAbs(await publishedWeights(mallory, taskId, 1))).toBeGreaterThan(1e38); // finite, enormous
     await sendDelta(mallory, taskId, HUGE, 10); // v1 + 3.4e38 overflows float32
-    await waitFor(test.hub, () => round(taskId, 2)?.state === 'failed', 'round 2 failed');
-    expect(round(taskId, 2)?.failure_reason).toMatch(
+    await waitFor(test.hub, async () => (await round(taskId, 2))?.state === 'failed', 'round 2 failed');
+    expect((await round(taskId, 2))?.failure_reason).toMatch(
       /^Aggregation failed: The combined model has 66 values that are not finite .* not published and the previous global model stays current/,
     );
-    expect(test.hub.ctx.store.models.latestModel(taskId)?.version).toBe(1);
+    expect((await test.hub.ctx.store.models.latestModel(taskId))?.version).toBe(1);
     expect((await mallory.getRound(taskId)).latestVersion).toBe(1);
-    await waitFor(test.hub, () => round(taskId, 3)?.state === 'collecting', 'round 3 collecting');
+    await waitFor(
+      test.hub,
+      async () => (await round(taskId, 3))?.state === 'collecting',
+      'round 3 collecting',
+    );
     await sendDelta(mallory, taskId, -HUGE, 10);
-    await waitFor(test.hub, () => round(taskId, 3)?.state === 'published', 'round 3 published');
+    await waitFor(test.hub, async () => (await round(taskId, 3))?.state === 'published', 'round 3 published');
     expect((await publishedWeights(mallory, taskId, 2)).every(Number.isFinite)).toBe(true);
   });
 });

@@ -16,7 +16,14 @@ import { openSealed, uploadContext } from '../shared/node/federation/index.ts';
 import { isoAt, newId, type HubContext } from './hub-context.ts';
 import { conflict, forbidden } from './hub-errors.ts';
 import { findModel, insertModelRow, loadModelWeights, storeModelBlob } from './model-registry.ts';
-import type { RoundRow, SiteRow, SubmissionRow, UploadRow } from './store/index.ts';
+import {
+  lockKeys,
+  type HubRows,
+  type RoundRow,
+  type SiteRow,
+  type SubmissionRow,
+  type UploadRow,
+} from './store/index.ts';
 import { checkMaskedUploadAllowed, maskedInputProblem } from './secagg/index.ts';
 import { definitionOf } from './tasks.ts';
 import { boundPlainUpdate, type UpdateBoundsVerdict } from './update-bounds-check.ts';
@@ -27,8 +34,13 @@ export interface CompleteRequest {
 }
 
 /** Throws unless `round` is the task's collecting round. */
-export function checkRoundCollecting(ctx: HubContext, taskId: string, round: number): RoundRow {
-  const current = ctx.store.tasks.latestRound(taskId);
+export async function checkRoundCollecting(
+  ctx: HubContext,
+  taskId: string,
+  round: number,
+  rows: HubRows = ctx.store,
+): Promise<RoundRow> {
+  const current = await rows.tasks.latestRound(taskId);
   if (!current || current.number !== round || current.state !== 'collecting') {
     const now = current ? `round ${current.number} is ${current.state}` : 'no round has started';
     throw conflict(
@@ -40,9 +52,15 @@ export function checkRoundCollecting(ctx: HubContext, taskId: string, round: num
 }
 
 /** Throws unless `round` is the task's collecting round and this site may still send to it. */
-export function checkRoundOpenFor(ctx: HubContext, taskId: string, round: number, site: SiteRow): void {
-  const current = checkRoundCollecting(ctx, taskId, round);
-  const task = ctx.store.tasks.task(taskId);
+export async function checkRoundOpenFor(
+  ctx: HubContext,
+  taskId: string,
+  round: number,
+  site: SiteRow,
+  rows: HubRows = ctx.store,
+): Promise<void> {
+  const current = await checkRoundCollecting(ctx, taskId, round, rows);
+  const task = await rows.tasks.task(taskId);
   const definition = task ? definitionOf(task) : null;
   if (current.turn_site_id !== null && current.turn_site_id !== site.id) {
     // A round with a turn belongs to one site (the method chose it as the round opened).
@@ -51,27 +69,28 @@ export function checkRoundOpenFor(ctx: HubContext, taskId: string, round: number
       : `It is another site's turn in round ${round}; wait for yours.`;
     throw forbidden('not-your-turn', refusal);
   }
-  if (ctx.store.uploads.acceptedUpdateOf(taskId, round, site.id)) {
+  if (await rows.uploads.acceptedUpdateOf(taskId, round, site.id)) {
     throw conflict(
       'already-submitted',
       `This site's update for round ${round} was already accepted; one update per round.`,
     );
   }
-  if (definition?.privacy.secureAggregation.enabled) checkMaskedUploadAllowed(ctx, taskId, round, site);
+  if (definition?.privacy.secureAggregation.enabled)
+    await checkMaskedUploadAllowed(rows, taskId, round, site);
 }
 
 /** Decrypts and checks a complete upload whose bytes are in the blob store, and records the verdict. */
-export function acceptOrReject(
+export async function acceptOrReject(
   ctx: HubContext,
   site: SiteRow,
   upload: UploadRow,
   envelope: UpdateEnvelope,
   envelopeSignature: string,
-): SubmissionRow {
-  const task = ctx.store.tasks.task(upload.task_id);
+): Promise<SubmissionRow> {
+  const task = await ctx.store.tasks.task(upload.task_id);
   if (!task || task.state !== 'active')
     throw conflict('task-not-active', `Task ${upload.task_id} no longer takes uploads.`);
-  if (upload.kind === 'delta') checkRoundOpenFor(ctx, task.id, upload.round, site);
+  if (upload.kind === 'delta') await checkRoundOpenFor(ctx, task.id, upload.round, site);
   let reason: string | null = null;
   let initialWeights: NamedTensor[] | null = null;
   let bounds: UpdateBoundsVerdict | null = null;
@@ -87,19 +106,19 @@ export function acceptOrReject(
       : decodeWeightsWithInfo(plaintext);
     assertFinite(weights);
     if (secure) {
-      const round = ctx.store.tasks.latestRound(task.id);
+      const round = await ctx.store.tasks.latestRound(task.id);
       reason =
         envelope.baseVersion !== round?.base_version
           ? `The update was trained from global model version ${envelope.baseVersion}, but round ${upload.round} uses version ${round?.base_version}; download the current model and train again.`
           : maskedInputProblem(
               plaintext,
-              loadModelWeights(ctx, findModel(ctx, task.id, round.base_version ?? 0)),
+              loadModelWeights(ctx, await findModel(ctx, task.id, round.base_version ?? 0)),
               adaptiveClippingOn(definitionOf(task).privacy.differentialPrivacy),
             );
     } else if (upload.kind === 'initial') {
       initialWeights = weights;
     } else {
-      const round = ctx.store.tasks.latestRound(task.id);
+      const round = await ctx.store.tasks.latestRound(task.id);
       const wanted = definitionOf(task).compression;
       if (envelope.baseVersion !== round?.base_version) {
         reason = `The update was trained from global model version ${envelope.baseVersion}, but round ${upload.round} uses version ${round?.base_version}; download the current model and train again.`;
@@ -114,9 +133,9 @@ export function acceptOrReject(
             'This task adapts its clip norm, but the update carries no clipping bit; update RadFed at the site.';
         assertSameLayout(
           layoutOf(adaptive ? delta : weights),
-          layoutOf(loadModelWeights(ctx, findModel(ctx, task.id, round.base_version ?? 0))),
+          layoutOf(loadModelWeights(ctx, await findModel(ctx, task.id, round.base_version ?? 0))),
         );
-        bounds = boundPlainUpdate(
+        bounds = await boundPlainUpdate(
           ctx,
           task,
           site,
@@ -134,9 +153,23 @@ export function acceptOrReject(
   }
   const modelBlob = initialWeights ? storeModelBlob(ctx, initialWeights) : null;
   const id = newId('sub');
-  return ctx.store.transaction(() => {
+  return ctx.store.transaction(async (tx) => {
     const at = isoAt(ctx);
-    if (modelBlob && ctx.store.models.latestModel(task.id)) {
+    // A second completion of this upload (a retry, or another replica) that finished first decided it.
+    const fresh = await tx.uploads.upload(upload.id);
+    if (fresh?.state === 'complete' && fresh.submission_id !== null) {
+      const decided = await tx.uploads.submission(fresh.submission_id);
+      if (decided) return decided;
+    }
+    if (upload.kind === 'delta') {
+      // The checks above ran while other requests went on: the verdict is recorded only if the round
+      // still takes this site's update, decided under the round's lock (on every replica).
+      await tx.lock(lockKeys.round(task.id, upload.round));
+      await checkRoundOpenFor(ctx, task.id, upload.round, site, tx);
+    } else {
+      await tx.lock(lockKeys.task(task.id));
+    }
+    if (modelBlob && (await tx.models.latestModel(task.id))) {
       reason = 'Another site provided the initial model first; download it instead.';
     }
     const row: SubmissionRow = {
@@ -159,10 +192,10 @@ export function acceptOrReject(
       norm_bound: bounds?.bound ?? null,
       norm_action: bounds?.action ?? null,
     };
-    ctx.store.uploads.insertSubmission(row);
-    ctx.store.uploads.completeUpload(upload.id, id, at);
+    await tx.uploads.insertSubmission(row);
+    await tx.uploads.completeUpload(upload.id, id, at);
     if (modelBlob && reason === null)
-      insertModelRow(ctx, { taskId: task.id, version: 0, round: 0, ...modelBlob });
+      await insertModelRow(ctx, tx, { taskId: task.id, version: 0, round: 0, ...modelBlob });
     return row;
   });
 }

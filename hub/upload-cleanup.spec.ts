@@ -45,10 +45,16 @@ async function collectingTask(overrides: Parameters<typeof testTask>[0] = {}) {
   const { hub } = test;
   const ash = (await enrollTestSite(hub, 'Ash')).client;
   const birch = (await enrollTestSite(hub, 'Birch')).client;
-  const taskId = createTask(hub.ctx, testTask({ quorum: 2, ...overrides }), encodeWeights(testWeights(2))).id;
+  const taskId = (
+    await createTask(hub.ctx, testTask({ quorum: 2, ...overrides }), encodeWeights(testWeights(2)))
+  ).id;
   await ash.joinTask(taskId);
   await birch.joinTask(taskId);
-  await waitFor(hub, () => hub.ctx.store.tasks.latestRound(taskId)?.state === 'collecting', 'collection');
+  await waitFor(
+    hub,
+    async () => (await hub.ctx.store.tasks.latestRound(taskId))?.state === 'collecting',
+    'collection',
+  );
   return { hub, ash, birch, taskId };
 }
 
@@ -71,10 +77,10 @@ async function abandonUpload(client: HubClient, taskId: string, round: number, n
 }
 
 const partFiles = (hub: RunningHub) => readdirSync(hub.ctx.layout.uploads).filter((n) => n.endsWith('.part'));
-const openRows = (hub: RunningHub) =>
-  hub.ctx.store.db.prepare("SELECT COUNT(*) AS n FROM uploads WHERE state = 'receiving'").get() as {
-    n: number;
-  };
+const openRows = async (hub: RunningHub) =>
+  (await hub.ctx.store.sql.get<{ n: number }>(
+    "SELECT COUNT(*) AS n FROM uploads WHERE state = 'receiving'",
+  ))!;
 
 async function outcomes(tries: Promise<unknown>[]): Promise<{ ok: number; refused: HubRequestError[] }> {
   const settled = await Promise.allSettled(tries);
@@ -92,9 +98,9 @@ describe('unfinished uploads', () => {
     ).toBe(true);
     expect(result.refused[0]?.message).toMatch(/already has 2 unfinished uploads for round 1/);
     expect(partFiles(hub)).toHaveLength(MAX_OPEN_UPLOADS);
-    stopTask(hub.ctx, taskId);
+    await stopTask(hub.ctx, taskId);
     expect(partFiles(hub)).toEqual([]);
-    expect(openRows(hub).n).toBe(0);
+    expect((await openRows(hub)).n).toBe(0);
   });
 
   it('removes the unfinished uploads of a round once it closes', async () => {
@@ -104,13 +110,17 @@ describe('unfinished uploads', () => {
     expect(partFiles(hub)).toHaveLength(1);
     test!.shiftClock(31_000);
     try {
-      await waitFor(hub, () => hub.ctx.store.tasks.round(taskId, 1)?.state === 'failed', 'round 1 failed');
+      await waitFor(
+        hub,
+        async () => (await hub.ctx.store.tasks.round(taskId, 1))?.state === 'failed',
+        'round 1 failed',
+      );
     } finally {
       test!.shiftClock(-31_000);
     }
     await hub.advance();
     expect(partFiles(hub)).toEqual([]);
-    expect(openRows(hub).n).toBe(0);
+    expect((await openRows(hub)).n).toBe(0);
     // The site still sending hears that the round closed (it records the round as missed), not "no upload".
     const late = await ash
       .send('PUT', hubPaths.chunk(unfinished, 1), Buffer.alloc(CHUNK, 7), 'application/octet-stream')
@@ -126,10 +136,14 @@ describe('unfinished uploads', () => {
   it('at start, removes .part files no upload names and uploads of rounds that closed while it was down', async () => {
     const { hub, ash, birch, taskId } = await collectingTask();
     const kept = await abandonUpload(ash, taskId, 1, 1); // round 1 still collecting: kept
-    const other = createTask(hub.ctx, testTask({ quorum: 2 }), encodeWeights(testWeights(2))).id;
+    const other = (await createTask(hub.ctx, testTask({ quorum: 2 }), encodeWeights(testWeights(2)))).id;
     await birch.joinTask(other);
     await ash.joinTask(other);
-    await waitFor(hub, () => hub.ctx.store.tasks.latestRound(other)?.state === 'collecting', 'collection');
+    await waitFor(
+      hub,
+      async () => (await hub.ctx.store.tasks.latestRound(other))?.state === 'collecting',
+      'collection',
+    );
     const stale = await abandonUpload(birch, other, 1, 2);
     writeFileSync(join(hub.ctx.layout.uploads, 'up_crashed.part'), Buffer.alloc(CHUNK));
     await hub.close();
@@ -140,15 +154,15 @@ describe('unfinished uploads', () => {
 
     restarted = await startHub({ dir: test!.dir, port: 0, logger: false, tickMs: 60_000 });
     expect(partFiles(restarted)).toEqual([`${kept}.part`]);
-    expect(restarted.ctx.store.uploads.upload(stale)).toBeUndefined();
-    expect(restarted.ctx.store.uploads.upload(kept)?.state).toBe('receiving');
+    expect(await restarted.ctx.store.uploads.upload(stale)).toBeUndefined();
+    expect((await restarted.ctx.store.uploads.upload(kept))?.state).toBe('receiving');
   });
 
   it("bounds an initial model by the task model's size, not the hub's 4 GiB upload limit", async () => {
     test = await makeTestHub();
     const ash = (await enrollTestSite(test.hub, 'Ash')).client;
     const definition = testTask({ quorum: 1 }); // reference-cnn with 2 labels
-    const taskId = createTask(test.hub.ctx, definition).id;
+    const taskId = (await createTask(test.hub.ctx, definition)).id;
     await ash.joinTask(taskId);
     const declare = (bytes: number) =>
       ash.call(uploadStatusSchema, 'POST', hubPaths.uploads(taskId), {
@@ -184,7 +198,7 @@ describe('unfinished uploads', () => {
     await sendDelta(birch, taskId, 0.02, 10);
     await waitFor(
       hub,
-      () => hub.ctx.store.tasks.round(taskId, 1)?.state === 'published',
+      async () => (await hub.ctx.store.tasks.round(taskId, 1))?.state === 'published',
       'round 1 published',
     );
     // The site did not hear the answer (it crashed), and sends the same sealed bytes again.

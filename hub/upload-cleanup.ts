@@ -22,8 +22,8 @@ function partFile(ctx: HubContext, uploadId: string): string {
 const discarded = new Map<string, { siteId: string; why: HubError }>();
 const DISCARDED_KEPT = 10_000;
 
-function remember(ctx: HubContext, upload: UploadRow): void {
-  const task = ctx.store.tasks.task(upload.task_id);
+async function remember(ctx: HubContext, upload: UploadRow): Promise<void> {
+  const task = await ctx.store.tasks.task(upload.task_id);
   const why =
     task?.state !== 'active'
       ? conflict(
@@ -45,27 +45,32 @@ function remember(ctx: HubContext, upload: UploadRow): void {
 }
 
 /** Why a site's upload that no longer exists was discarded (null when this process did not discard it). */
-export function discardedUploadError(ctx: HubContext, uploadId: string, siteId: string): HubError | null {
+export function discardedUploadError(
+  ctx: HubContext,
+  uploadId: string,
+  siteId: string,
+): Promise<HubError | null> {
   const entry = discarded.get(`${ctx.layout.root}|${uploadId}`);
-  return entry && entry.siteId === siteId ? entry.why : null;
+  // Async although the map is in memory: a replicated hub will look the reason up in the database.
+  return Promise.resolve(entry && entry.siteId === siteId ? entry.why : null);
 }
 
 /** Deletes the rows and .part files of uploads nothing will ever take; returns how many. */
-export function discardAbandonedUploads(ctx: HubContext): number {
-  const abandoned = ctx.store.uploads.abandonedUploads();
+export async function discardAbandonedUploads(ctx: HubContext): Promise<number> {
+  const abandoned = await ctx.store.uploads.abandonedUploads();
   for (const upload of abandoned) {
-    remember(ctx, upload);
+    await remember(ctx, upload);
     // The row first: a .part without a row is removed at the next start; a row without its file would
     // only make the site's next chunk start the file again.
-    ctx.store.uploads.deleteUpload(upload.id);
+    await ctx.store.uploads.deleteUpload(upload.id);
     rmSync(partFile(ctx, upload.id), { force: true });
   }
   return abandoned.length;
 }
 
 /** Removes .part files that no unfinished upload names; returns how many. */
-export function removeOrphanParts(ctx: HubContext): number {
-  const open = ctx.store.uploads.receivingUploadIds();
+export async function removeOrphanParts(ctx: HubContext): Promise<number> {
+  const open = await ctx.store.uploads.receivingUploadIds();
   let removed = 0;
   let names: string[];
   try {
@@ -85,9 +90,9 @@ export function removeOrphanParts(ctx: HubContext): number {
 const sweptAtStart = new WeakSet<HubContext>();
 
 /** Every call: abandoned uploads. The first call for a hub context (its start): orphan .part files too. */
-export function sweepUploads(ctx: HubContext): void {
-  discardAbandonedUploads(ctx);
+export async function sweepUploads(ctx: HubContext): Promise<void> {
+  await discardAbandonedUploads(ctx);
   if (sweptAtStart.has(ctx)) return;
   sweptAtStart.add(ctx);
-  removeOrphanParts(ctx);
+  await removeOrphanParts(ctx);
 }

@@ -41,10 +41,12 @@ beforeAll(async () => {
   site = await enrollTestSite(test.hub, 'Uploader');
   other = await enrollTestSite(test.hub, 'Bystander');
   // Quorum 2 with both joined keeps round 1 collecting while one site sends (and gets refused).
-  taskId = createTask(
-    test.hub.ctx,
-    testTask({ quorum: 2, compression: 'float16' }),
-    encodeWeights(testWeights(1, 0.1, 512)),
+  taskId = (
+    await createTask(
+      test.hub.ctx,
+      testTask({ quorum: 2, compression: 'float16' }),
+      encodeWeights(testWeights(1, 0.1, 512)),
+    )
   ).id;
   await site.client.joinTask(taskId);
   await other.client.joinTask(taskId);

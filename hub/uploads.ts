@@ -3,6 +3,7 @@
 // it with its signed envelope. The hub checks the hash, decrypts, checks the tensors against the
 // round's base model (names, shapes, finite values, compression), and records the submission
 // (accepted, or rejected with the reason) in one transaction before it answers.
+import { taskChannel } from './hub-events.ts';
 import { existsSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -40,16 +41,16 @@ export function initialModelLimit(definition: TaskDefinition, maxUploadBytes: nu
   return values === null ? maxUploadBytes : Math.min(maxUploadBytes, values * 4 + UPLOAD_SLACK_BYTES);
 }
 
-export function createUpload(
+export async function createUpload(
   ctx: HubContext,
   site: SiteRow,
   taskId: string,
   request: CreateUploadRequest,
-): UploadStatus {
-  const task = taskForSite(ctx, taskId, site);
+): Promise<UploadStatus> {
+  const task = await taskForSite(ctx, taskId, site);
   if (task.state !== 'active')
     throw conflict('task-not-active', `Task ${task.id} is ${task.state}; it takes no uploads.`);
-  if (!ctx.store.sites.hasJoined(task.id, site.id)) {
+  if (!(await ctx.store.sites.hasJoined(task.id, site.id))) {
     throw forbidden(
       'not-joined',
       `This site has not joined task ${task.id}; approve the task at the site first.`,
@@ -61,7 +62,7 @@ export function createUpload(
       `An upload may be at most ${ctx.limits.maxUploadBytes} bytes; this one declares ${request.bytes}.`,
     );
   }
-  const existing = ctx.store.uploads.findUpload(
+  const existing = await ctx.store.uploads.findUpload(
     task.id,
     request.round,
     site.id,
@@ -73,7 +74,7 @@ export function createUpload(
   if (existing?.state === 'complete') return uploadStatus(existing);
   if (request.kind === 'initial') {
     if (request.round !== 0) throw badRequest('bad-round', 'An initial model is uploaded for round 0.');
-    if (ctx.store.models.latestModel(task.id)) {
+    if (await ctx.store.models.latestModel(task.id)) {
       throw conflict(
         'has-initial-model',
         `Task ${task.id} already has a global model; download it instead of sending one.`,
@@ -88,8 +89,8 @@ export function createUpload(
       );
     }
   } else {
-    checkRoundOpenFor(ctx, task.id, request.round, site);
-    const base = findModel(ctx, task.id, 'latest');
+    await checkRoundOpenFor(ctx, task.id, request.round, site);
+    const base = await findModel(ctx, task.id, 'latest');
     const limit = base.bytes + UPLOAD_SLACK_BYTES;
     if (request.bytes > limit) {
       throw tooLarge(
@@ -101,7 +102,7 @@ export function createUpload(
   }
   if (existing) return uploadStatus(existing);
   // Each unfinished upload holds a .part file until its round closes: a site may keep only a few open.
-  const open = ctx.store.uploads.openUploadCount(task.id, request.round, site.id, request.kind);
+  const open = await ctx.store.uploads.openUploadCount(task.id, request.round, site.id, request.kind);
   if (open >= MAX_OPEN_UPLOADS) {
     throw conflict(
       'too-many-uploads',
@@ -111,7 +112,7 @@ export function createUpload(
   }
   const chunkBytes = Math.min(request.chunkBytes ?? ctx.limits.defaultChunkBytes, ctx.limits.maxChunkBytes);
   const id = newId('up');
-  ctx.store.uploads.insertUpload({
+  await ctx.store.uploads.insertUpload({
     id,
     task_id: task.id,
     round: request.round,
@@ -122,15 +123,15 @@ export function createUpload(
     chunk_bytes: chunkBytes,
     created_at: isoAt(ctx),
   });
-  return uploadStatus(ctx.store.uploads.upload(id) as UploadRow);
+  return uploadStatus((await ctx.store.uploads.upload(id)) as UploadRow);
 }
 
-export function ownUpload(ctx: HubContext, site: SiteRow, uploadId: string): UploadRow {
-  const upload = ctx.store.uploads.upload(uploadId);
+export async function ownUpload(ctx: HubContext, site: SiteRow, uploadId: string): Promise<UploadRow> {
+  const upload = await ctx.store.uploads.upload(uploadId);
   // Another site's upload is reported as absent: a site learns nothing about the others.
   if (!upload || upload.site_id !== site.id) {
     throw (
-      discardedUploadError(ctx, uploadId, site.id) ??
+      (await discardedUploadError(ctx, uploadId, site.id)) ??
       notFound('no-upload', `There is no upload ${uploadId} for this site.`)
     );
   }
@@ -158,10 +159,10 @@ async function writeChunk(
   index: number,
   body: Buffer,
 ): Promise<UploadStatus> {
-  const upload = ownUpload(ctx, site, uploadId);
+  const upload = await ownUpload(ctx, site, uploadId);
   if (upload.state === 'complete') return uploadStatus(upload);
   // A closed round takes no more bytes (its unfinished uploads are about to be discarded).
-  if (upload.kind === 'delta') checkRoundCollecting(ctx, upload.task_id, upload.round);
+  if (upload.kind === 'delta') await checkRoundCollecting(ctx, upload.task_id, upload.round);
   const offset = index * upload.chunk_bytes;
   if (!Number.isInteger(index) || index < 0 || offset >= upload.bytes) {
     throw badRequest('bad-chunk', `Chunk ${index} is outside this upload of ${upload.bytes} bytes.`);
@@ -187,13 +188,13 @@ async function writeChunk(
   } finally {
     await handle.close();
   }
-  ctx.store.uploads.setReceived(upload.id, offset + body.byteLength, isoAt(ctx));
-  const after = ctx.store.uploads.upload(upload.id);
+  await ctx.store.uploads.setReceived(upload.id, offset + body.byteLength, isoAt(ctx));
+  const after = await ctx.store.uploads.upload(upload.id);
   if (!after) {
     // Discarded while this chunk was written: its round closed or its task ended.
     rmSync(path, { force: true });
     throw (
-      discardedUploadError(ctx, upload.id, site.id) ??
+      (await discardedUploadError(ctx, upload.id, site.id)) ??
       notFound('no-upload', `There is no upload ${upload.id} for this site.`)
     );
   }
@@ -206,12 +207,12 @@ export async function completeUpload(
   uploadId: string,
   request: CompleteRequest,
 ): Promise<SubmissionRow> {
-  const upload = ownUpload(ctx, site, uploadId);
+  const upload = await ownUpload(ctx, site, uploadId);
   if (upload.state === 'complete' && upload.submission_id) {
-    return ctx.store.uploads.submission(upload.submission_id) as SubmissionRow;
+    return (await ctx.store.uploads.submission(upload.submission_id)) as SubmissionRow;
   }
   // Before the bytes move into the blob store: a closed round's upload is refused, not stored.
-  if (upload.kind === 'delta') checkRoundCollecting(ctx, upload.task_id, upload.round);
+  if (upload.kind === 'delta') await checkRoundCollecting(ctx, upload.task_id, upload.round);
   if (upload.received_bytes < upload.bytes) {
     throw conflict(
       'upload-incomplete',
@@ -241,7 +242,7 @@ export async function completeUpload(
   if (!inStore) {
     const actual = await hashFile(part);
     if (actual !== upload.sha256) {
-      ctx.store.uploads.deleteUpload(upload.id);
+      await ctx.store.uploads.deleteUpload(upload.id);
       rmSync(part, { force: true });
       throw badRequest(
         'hash-mismatch',
@@ -250,8 +251,8 @@ export async function completeUpload(
     }
     ctx.store.blobs.adopt(part, upload.sha256);
   }
-  const submission = acceptOrReject(ctx, site, upload, envelope, envelopeSignature);
-  ctx.events.emit('task', upload.task_id);
+  const submission = await acceptOrReject(ctx, site, upload, envelope, envelopeSignature);
+  ctx.events.publish(taskChannel(upload.task_id));
   return submission;
 }
 

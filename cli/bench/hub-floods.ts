@@ -54,13 +54,17 @@ export async function runHubFloods(
   try {
     await initHub({ dir, name: 'flood bench' });
     const ctx = openHubContext(dir);
-    const tokens = [0, 1].map(
-      () => createEnrollmentToken(ctx, { hubUrl: 'https://127.0.0.1:1', expiresInMs: 3600_000 }).token,
-    );
+    const tokens: string[] = [];
+    for (let i = 0; i < 2; i += 1)
+      tokens.push(
+        (await createEnrollmentToken(ctx, { hubUrl: 'https://127.0.0.1:1', expiresInMs: 3600_000 })).token,
+      );
     // A model of 256 KiB, so an update is uploaded in several chunks.
-    const taskId = createTask(ctx, testTask({ quorum: 1 }), encodeWeights(testWeights(1, 0.1, 16_384))).id;
+    const taskId = (
+      await createTask(ctx, testTask({ quorum: 1 }), encodeWeights(testWeights(1, 0.1, 16_384)))
+    ).id;
     const caPem = ctx.keys.caCertPem;
-    ctx.store.close();
+    await ctx.store.close();
     await setCoordinatorPassword(dir, 'coordinator', randomBytes(18).toString('base64url'));
 
     // Each measurement on a freshly started hub process, so one flood's leftovers do not hide the next.

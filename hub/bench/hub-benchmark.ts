@@ -178,7 +178,7 @@ export async function runHubScale(
     });
     try {
       const initial = randomWeights(layout, 1, 0.1);
-      const task = createTask(
+      const task = await createTask(
         hub.ctx,
         {
           name: 'scale run',
@@ -200,7 +200,7 @@ export async function runHubScale(
       const clients = await Promise.all(
         Array.from({ length: sites }, async (_, i) => {
           const enrollment = await enrollSite({
-            token: hub.createToken().token,
+            token: (await hub.createToken()).token,
             siteName: `site-${String(i + 1).padStart(3, '0')}`,
           });
           const client = HubClient.fromEnrollment(enrollment);

@@ -55,7 +55,7 @@ export function registerActionRoutes(scope: FastifyInstance, ctx: HubContext, au
     }),
   );
 
-  scope.post('/tasks/new', (request, reply) => {
+  scope.post('/tasks/new', async (request, reply) => {
     const form = formOf(request);
     const checked = checkTaskDefinition(definitionFromForm(form));
     const calibrated = checked.ok && leavesNoiseToHub(form);
@@ -82,7 +82,7 @@ export function registerActionRoutes(scope: FastifyInstance, ctx: HubContext, au
     if (checked.warnings.length > 0 && form.confirmWarnings !== 'on') {
       return again(new Map(), checked.warnings, 409);
     }
-    const task = createTask(ctx, checked.definition);
+    const task = await createTask(ctx, checked.definition);
     return done(
       request,
       reply,
@@ -93,8 +93,8 @@ export function registerActionRoutes(scope: FastifyInstance, ctx: HubContext, au
     );
   });
 
-  scope.get('/tasks/:taskId/stop', (request, reply) => {
-    const task = findTask(ctx, param(request, 'taskId'));
+  scope.get('/tasks/:taskId/stop', async (request, reply) => {
+    const task = await findTask(ctx, param(request, 'taskId'));
     const name = definitionOf(task).name;
     if (task.state !== 'active') return reply.redirect(taskHref(task.id), 303);
     return send(request, reply, {
@@ -115,8 +115,8 @@ export function registerActionRoutes(scope: FastifyInstance, ctx: HubContext, au
     });
   });
 
-  scope.post('/tasks/:taskId/stop', (request, reply) => {
-    const task = stopTask(ctx, param(request, 'taskId'));
+  scope.post('/tasks/:taskId/stop', async (request, reply) => {
+    const task = await stopTask(ctx, param(request, 'taskId'));
     return done(
       request,
       reply,
@@ -127,9 +127,9 @@ export function registerActionRoutes(scope: FastifyInstance, ctx: HubContext, au
     );
   });
 
-  scope.post('/tokens/:tokenId/revoke', (request, reply) => {
+  scope.post('/tokens/:tokenId/revoke', async (request, reply) => {
     const tokenId = param(request, 'tokenId');
-    revokeEnrollmentToken(ctx, tokenId);
+    await revokeEnrollmentToken(ctx, tokenId);
     return done(
       request,
       reply,
@@ -140,8 +140,8 @@ export function registerActionRoutes(scope: FastifyInstance, ctx: HubContext, au
     );
   });
 
-  scope.get('/sites/:siteId/remove', (request, reply) => {
-    const site = ctx.store.sites.site(param(request, 'siteId'));
+  scope.get('/sites/:siteId/remove', async (request, reply) => {
+    const site = await ctx.store.sites.site(param(request, 'siteId'));
     if (!site) throw new HubError('no-site', 404, 'There is no such site at this hub.');
     if (site.removed_at) return reply.redirect(`${DASHBOARD_PREFIX}/sites`, 303);
     return send(request, reply, {
@@ -162,9 +162,9 @@ export function registerActionRoutes(scope: FastifyInstance, ctx: HubContext, au
     });
   });
 
-  scope.post('/sites/:siteId/remove', (request, reply) => {
+  scope.post('/sites/:siteId/remove', async (request, reply) => {
     const siteId = param(request, 'siteId');
-    const removed = removeSite(ctx, siteId);
+    const removed = await removeSite(ctx, siteId);
     const tokens = removed.tokensRevoked;
     return done(
       request,

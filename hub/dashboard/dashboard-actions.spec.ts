@@ -49,7 +49,7 @@ describe('dashboard actions', () => {
   };
 
   it('refuses a task with problems, each said in words beside its field, and creates nothing', async () => {
-    const before = ctx().store.tasks.listTasks().length;
+    const before = (await ctx().store.tasks.listTasks()).length;
     const page = await newTask({ name: '', labels: 'only one', rounds: '0', learningRate: 'fast' });
     expect(page.status).toBe(400);
     expect(page.text).toContain('The task was not created: 4 problems to fix');
@@ -61,7 +61,7 @@ describe('dashboard actions', () => {
     expect(page.text).toContain('<p class="field-error" id="e-learningRate-0">Enter a number.</p>');
     expect(page.text).toContain('<p class="field-error" id="e-name-0">This is required.</p>');
     expect(page.text).toContain('value="fast"'); // what was typed stays
-    expect(ctx().store.tasks.listTasks().length).toBe(before);
+    expect((await ctx().store.tasks.listTasks()).length).toBe(before);
   });
 
   it('says a rule across fields beside the field it is about (secure aggregation needs a quorum of 2)', async () => {
@@ -79,17 +79,17 @@ describe('dashboard actions', () => {
       noiseMultiplier: '1',
       epsilon: '8',
     };
-    const before = ctx().store.tasks.listTasks().length;
+    const before = (await ctx().store.tasks.listTasks()).length;
     const refused = await newTask({ ...fields, confirmWarnings: 'on' });
     expect(refused.status).toBe(400);
     expect(refused.text).toMatch(
       /id="e-epsilon-0">The privacy budget ε = 8\.00 \(δ = 0\.00001\) funds only 2 of the task&#39;s 20 rounds with noise multiplier 1: raise the noise multiplier to 2\.854 \(that funds every round\), raise ε, or plan 2 rounds\./,
     );
-    expect(ctx().store.tasks.listTasks().length).toBe(before);
+    expect((await ctx().store.tasks.listTasks()).length).toBe(before);
     // With the noise it names, every round is funded and the task is created.
     const created = await newTask({ ...fields, noiseMultiplier: '2.854' });
     expect(created.status).toBe(303);
-    const task = ctx().store.tasks.tasksByName('Short budget')[0]!;
+    const task = (await ctx().store.tasks.tasksByName('Short budget'))[0]!;
     expect(created.headers.location).toBe(`/dashboard/tasks/${task.id}`);
     const page = (await client.get(created.headers.location as string)).text;
     expect(page).toContain('Task &quot;Short budget&quot; created.');
@@ -116,10 +116,10 @@ describe('dashboard actions', () => {
     expect(asked.status).toBe(409);
     expect(asked.text).toMatch(/the hub calibrated σ = 1\.557, the\s+least noise/);
     expect(asked.text).toContain('a site needs at least 243 training patients');
-    expect(ctx().store.tasks.tasksByName('Per-patient pneumonia')).toEqual([]);
+    expect(await ctx().store.tasks.tasksByName('Per-patient pneumonia')).toEqual([]);
     const created = await newTask({ ...fields, confirmWarnings: 'on' });
     expect(created.status).toBe(303);
-    const task = ctx().store.tasks.tasksByName('Per-patient pneumonia')[0]!;
+    const task = (await ctx().store.tasks.tasksByName('Per-patient pneumonia'))[0]!;
     expect(JSON.parse(task.definition).privacy.differentialPrivacy).toEqual({
       unit: 'patient',
       l2NormClip: 1,
@@ -139,7 +139,7 @@ describe('dashboard actions', () => {
   });
 
   it('refuses a per-patient budget that not even the most noise funds, saying so beside ε', async () => {
-    const before = ctx().store.tasks.listTasks().length;
+    const before = (await ctx().store.tasks.listTasks()).length;
     const refused = await newTask({
       name: 'Hopeless budget',
       labels: 'normal, pneumonia',
@@ -157,7 +157,7 @@ describe('dashboard actions', () => {
     );
     // The choice and what was typed stay.
     expect(refused.text).toMatch(/value="patient"\s+checked/);
-    expect(ctx().store.tasks.listTasks().length).toBe(before);
+    expect((await ctx().store.tasks.listTasks()).length).toBe(before);
   });
 
   it('puts a per-patient σ problem beside σ, and a σ too small beside ε with the σ that funds every round', async () => {
@@ -187,7 +187,7 @@ describe('dashboard actions', () => {
       sites: SITE_NAMES.join('\n'),
     });
     expect(created.status).toBe(303);
-    const task = ctx().store.tasks.tasksByName('Effusion')[0]!;
+    const task = (await ctx().store.tasks.tasksByName('Effusion'))[0]!;
     expect(JSON.parse(task.definition)).toMatchObject({
       labels: ['none', 'effusion'],
       rounds: 5,
@@ -199,16 +199,18 @@ describe('dashboard actions', () => {
   it('stops a task only after its confirmation page, and logs who did it', async () => {
     const confirm = await client.get(`/dashboard/tasks/${fed.taskId}/stop`);
     expect(confirm.text).toContain('The round now open fails');
-    expect(ctx().store.tasks.task(fed.taskId)?.state).toBe('active');
+    expect((await ctx().store.tasks.task(fed.taskId))?.state).toBe('active');
     const noCsrf = await client.post(`/dashboard/tasks/${fed.taskId}/stop`, {});
     expect(noCsrf.status).toBe(403);
-    expect(ctx().store.tasks.task(fed.taskId)?.state).toBe('active');
+    expect((await ctx().store.tasks.task(fed.taskId))?.state).toBe('active');
     const stopped = await client.post(`/dashboard/tasks/${fed.taskId}/stop`, {
       csrf: hiddenField(confirm.text, 'csrf'),
     });
     expect(stopped.status).toBe(303);
-    expect(ctx().store.tasks.task(fed.taskId)?.state).toBe('stopped');
-    expect(ctx().store.tasks.round(fed.taskId, 3)?.failure_reason).toBe('The coordinator stopped the task.');
+    expect((await ctx().store.tasks.task(fed.taskId))?.state).toBe('stopped');
+    expect((await ctx().store.tasks.round(fed.taskId, 3))?.failure_reason).toBe(
+      'The coordinator stopped the task.',
+    );
     expect((await client.get(`/dashboard/tasks/${fed.taskId}`)).text).toContain('stopped.');
     expect(logged('task stopped from the dashboard').at(-1)).toMatchObject({
       coordinator: COORDINATOR,
@@ -217,10 +219,10 @@ describe('dashboard actions', () => {
   });
 
   it('revokes an unused token: a site can no longer enroll with it', async () => {
-    const { token, tokenId } = fed.testHub.hub.createToken({ siteName: 'Elm Hospital' });
+    const { token, tokenId } = await fed.testHub.hub.createToken({ siteName: 'Elm Hospital' });
     const csrf = await client.csrf();
     expect((await client.post(`/dashboard/tokens/${tokenId}/revoke`, {})).status).toBe(403);
-    expect(ctx().store.sites.token(tokenId)?.revoked_at).toBeNull();
+    expect((await ctx().store.sites.token(tokenId))?.revoked_at).toBeNull();
     const revoked = await client.post(`/dashboard/tokens/${tokenId}/revoke`, { csrf });
     expect(revoked.status).toBe(303);
     const page = (await client.get('/dashboard/tokens')).text;

@@ -119,7 +119,7 @@ describe('hub dashboard sign-in', () => {
     await client.login('coordinator', PASSWORD);
     const csrf = await client.csrf();
     const form = { expires: '24h', siteName: 'Site A', hubUrl: testHub.hub.url };
-    const tokens = () => testHub.hub.ctx.store.sites.listTokens().length;
+    const tokens = async () => (await testHub.hub.ctx.store.sites.listTokens()).length;
 
     expect((await client.post('/dashboard/tokens', form)).status).toBe(403);
     expect((await client.post('/dashboard/tokens', { ...form, csrf: 'x'.repeat(43) })).status).toBe(403);
@@ -135,11 +135,11 @@ describe('hub dashboard sign-in', () => {
       { 'sec-fetch-site': 'cross-site' },
     );
     expect(crossSite.status).toBe(403);
-    expect(tokens()).toBe(0);
+    expect(await tokens()).toBe(0);
 
     const made = await client.post('/dashboard/tokens', { ...form, csrf });
     expect(made.status).toBe(303);
-    expect(tokens()).toBe(1);
+    expect(await tokens()).toBe(1);
   });
 
   it('refuses a sign-in form that did not come from the sign-in page (login CSRF)', async () => {

@@ -11,7 +11,7 @@ import { siteStandings, type SiteStanding } from './site-standings.ts';
 import { neededUpdates } from '../rounds.ts';
 import type { RoundRow, SiteRow, TaskRow } from '../store/index.ts';
 import { definitionOf, findTask } from '../tasks.ts';
-import { deltaSubmissionsOfTask, siteActivity } from './dashboard-queries.ts';
+import { deltaSubmissionsOfTask, siteActivity, type SubmissionSummary } from './dashboard-queries.ts';
 
 /** The hub certificate is flagged this long before it expires. */
 export const CERTIFICATE_WARNING_MS = 30 * 24 * 3600_000;
@@ -115,11 +115,12 @@ export interface TaskDetail {
   sites: SiteStanding[];
 }
 
-export function hubSummary(ctx: HubContext): HubSummary {
+export async function hubSummary(ctx: HubContext): Promise<HubSummary> {
   const certificate = new X509Certificate(readFileSync(ctx.layout.serverCert));
   const expires = new Date(certificate.validTo);
-  const sites = siteSummaries(ctx);
-  const tasks = ctx.store.tasks.listTasks();
+  const sites = await siteSummaries(ctx);
+  const tasks = await ctx.store.tasks.listTasks();
+  const tokens = await tokenSummaries(ctx);
   return {
     name: ctx.config.name,
     hosts: [...ctx.config.hosts],
@@ -130,13 +131,13 @@ export function hubSummary(ctx: HubContext): HubSummary {
     sites: sites.filter((site) => site.presence !== 'removed').length,
     activeTasks: tasks.filter((task) => task.state === 'active').length,
     tasks: tasks.length,
-    unusedTokens: tokenSummaries(ctx).filter((token) => token.state === 'unused').length,
+    unusedTokens: tokens.filter((token) => token.state === 'unused').length,
   };
 }
 
-export function siteSummaries(ctx: HubContext): SiteSummary[] {
-  const activity = siteActivity(ctx);
-  return ctx.store.sites.listSites().map((site) => ({
+export async function siteSummaries(ctx: HubContext): Promise<SiteSummary[]> {
+  const activity = await siteActivity(ctx);
+  return (await ctx.store.sites.listSites()).map((site) => ({
     id: site.id,
     name: site.name,
     presence: sitePresence(site, ctx.now()),
@@ -149,58 +150,55 @@ export function siteSummaries(ctx: HubContext): SiteSummary[] {
   }));
 }
 
-export function tokenSummaries(ctx: HubContext): TokenSummary[] {
-  const names = new Map(ctx.store.sites.listSites().map((site) => [site.id, site.name]));
-  return ctx.store.sites
-    .listTokens()
-    .reverse()
-    .map((token) => ({
-      id: token.id,
-      siteName: token.site_name,
-      state: token.used_at
-        ? 'used'
-        : token.revoked_at
-          ? 'revoked'
-          : Date.parse(token.expires_at) <= ctx.now()
-            ? 'expired'
-            : 'unused',
-      createdAt: token.created_at,
-      expiresAt: token.expires_at,
-      usedAt: token.used_at,
-      usedBySite: token.used_by_site ? (names.get(token.used_by_site) ?? token.used_by_site) : null,
-    }));
+export async function tokenSummaries(ctx: HubContext): Promise<TokenSummary[]> {
+  const names = new Map((await ctx.store.sites.listSites()).map((site) => [site.id, site.name]));
+  return (await ctx.store.sites.listTokens()).reverse().map((token) => ({
+    id: token.id,
+    siteName: token.site_name,
+    state: token.used_at
+      ? 'used'
+      : token.revoked_at
+        ? 'revoked'
+        : Date.parse(token.expires_at) <= ctx.now()
+          ? 'expired'
+          : 'unused',
+    createdAt: token.created_at,
+    expiresAt: token.expires_at,
+    usedAt: token.used_at,
+    usedBySite: token.used_by_site ? (names.get(token.used_by_site) ?? token.used_by_site) : null,
+  }));
 }
 
-export function taskSummary(ctx: HubContext, task: TaskRow): TaskSummary {
+export async function taskSummary(ctx: HubContext, task: TaskRow): Promise<TaskSummary> {
   const definition = definitionOf(task);
-  const latest = ctx.store.tasks.latestRound(task.id);
+  const latest = await ctx.store.tasks.latestRound(task.id);
   return {
     id: task.id,
     name: definition.name,
     state: task.state,
     strategy: definition.strategy.name,
     roundsPlanned: definition.rounds,
-    roundsPublished: ctx.store.tasks.publishedRoundCount(task.id),
+    roundsPublished: await ctx.store.tasks.publishedRoundCount(task.id),
     currentRound: latest?.number ?? null,
     currentRoundState: latest?.state ?? null,
-    joinedSites: ctx.store.sites.joinedSites(task.id).length,
-    latestVersion: ctx.store.models.latestModel(task.id)?.version ?? null,
+    joinedSites: (await ctx.store.sites.joinedSites(task.id)).length,
+    latestVersion: (await ctx.store.models.latestModel(task.id))?.version ?? null,
     createdAt: task.created_at,
   };
 }
 
-export function taskSummaries(ctx: HubContext): TaskSummary[] {
-  return ctx.store.tasks
-    .listTasks()
-    .reverse()
-    .map((task) => taskSummary(ctx, task));
+export async function taskSummaries(ctx: HubContext): Promise<TaskSummary[]> {
+  const summaries: TaskSummary[] = [];
+  for (const task of (await ctx.store.tasks.listTasks()).reverse())
+    summaries.push(await taskSummary(ctx, task));
+  return summaries;
 }
 
-export function taskDetail(ctx: HubContext, taskId: string): TaskDetail {
-  const task = findTask(ctx, taskId);
+export async function taskDetail(ctx: HubContext, taskId: string): Promise<TaskDetail> {
+  const task = await findTask(ctx, taskId);
   const definition = definitionOf(task);
-  const submissions = deltaSubmissionsOfTask(ctx, task.id);
-  const rounds = ctx.store.tasks.rounds(task.id).map((round): RoundSummary => ({
+  const submissions = await deltaSubmissionsOfTask(ctx, task.id);
+  const rounds = (await ctx.store.tasks.rounds(task.id)).map((round): RoundSummary => ({
     number: round.number,
     state: round.state,
     openedAt: round.opened_at,
@@ -211,7 +209,9 @@ export function taskDetail(ctx: HubContext, taskId: string): TaskDetail {
     quorum: neededUpdates(definition),
     failureReason: round.failure_reason,
   }));
-  const metas = ctx.store.models.models(task.id).map((row) => ({ row, meta: modelMeta(ctx, row) }));
+  const metas = [];
+  for (const row of await ctx.store.models.models(task.id))
+    metas.push({ row, meta: await modelMeta(ctx, row) });
   const best = bestModelVersion(metas.map(({ meta }) => meta));
   const models = metas.map(({ row, meta }): ModelSummary => {
     return {
@@ -227,15 +227,15 @@ export function taskDetail(ctx: HubContext, taskId: string): TaskDetail {
       best: best?.version === row.version,
     };
   });
-  const summary = taskSummary(ctx, task);
+  const summary = await taskSummary(ctx, task);
   return {
     summary,
     definition,
     rounds,
     models,
-    participation: participation(ctx, task.id, rounds, submissions),
+    participation: await participation(ctx, task.id, rounds, submissions),
     privacy: privacySummary(definition, summary.roundsPublished),
-    sites: siteStandings(ctx, task),
+    sites: await siteStandings(ctx, task),
   };
 }
 
@@ -244,16 +244,19 @@ function activityWords(site: SiteRow, now: number): string | null {
   return state ? ACTIVITY_WORDS[state] : null;
 }
 
-function participation(
+async function participation(
   ctx: HubContext,
   taskId: string,
   rounds: RoundSummary[],
-  submissions: ReturnType<typeof deltaSubmissionsOfTask>,
-): Participation {
-  const sites = ctx.store.sites.joinedSitesWithRemoved(taskId).map((joined) => ({
-    id: joined.site_id,
-    name: ctx.store.sites.site(joined.site_id)?.name ?? joined.site_id,
-  }));
+  submissions: SubmissionSummary[],
+): Promise<Participation> {
+  const sites: { id: string; name: string }[] = [];
+  for (const joined of await ctx.store.sites.joinedSitesWithRemoved(taskId)) {
+    sites.push({
+      id: joined.site_id,
+      name: (await ctx.store.sites.site(joined.site_id))?.name ?? joined.site_id,
+    });
+  }
   const numbers = rounds.map((round) => round.number);
   return {
     sites,

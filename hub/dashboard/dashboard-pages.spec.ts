@@ -114,7 +114,7 @@ describe('hub dashboard pages', () => {
   });
 
   it('task with differential privacy: the budget spent so far, from the task definition', async () => {
-    const task = createTask(
+    const task = await createTask(
       fed.testHub.hub.ctx,
       testTask({
         name: 'DP task',
@@ -133,7 +133,7 @@ describe('hub dashboard pages', () => {
   });
 
   it("task with a learning-rate schedule: the sites' decay over the rounds", async () => {
-    const task = createTask(
+    const task = await createTask(
       fed.testHub.hub.ctx,
       testTask({ name: 'Cosine task', optimizer: { name: 'adam', learningRate: 0.002, schedule: 'cosine' } }),
     );
@@ -165,7 +165,7 @@ describe('hub dashboard pages', () => {
   });
 
   it('escapes names: a task named with markup shows as text', async () => {
-    const task = createTask(fed.testHub.hub.ctx, testTask({ name: '<img src=x onerror=alert(1)>' }));
+    const task = await createTask(fed.testHub.hub.ctx, testTask({ name: '<img src=x onerror=alert(1)>' }));
     const list = (await client.get('/dashboard/tasks')).text;
     expect(list).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(list).not.toContain('<img src=x');
@@ -182,13 +182,14 @@ describe('hub dashboard pages', () => {
 
   it('marks a site seen only for a request that passed the signature check', async () => {
     const { client: elm, enrollment } = await enrollTestSite(fed.testHub.hub, 'Elm Hospital');
-    const lastSeen = () => fed.testHub.hub.ctx.store.sites.site(enrollment.siteId)?.last_seen_at ?? null;
-    expect(lastSeen()).toBeNull();
+    const lastSeen = async () =>
+      (await fed.testHub.hub.ctx.store.sites.site(enrollment.siteId))?.last_seen_at ?? null;
+    expect(await lastSeen()).toBeNull();
     const spoofed = { 'x-radfed-site': enrollment.siteId };
     expect((await client.get('/v1/hub', spoofed)).status).toBe(200);
     expect((await client.get('/v1/tasks', spoofed)).status).toBe(401);
-    expect(lastSeen()).toBeNull();
+    expect(await lastSeen()).toBeNull();
     await elm.listTasks();
-    expect(lastSeen()).not.toBeNull();
+    expect(await lastSeen()).not.toBeNull();
   });
 });

@@ -10,25 +10,24 @@ export interface SubmissionSummary {
   reason: string | null;
 }
 
-export function deltaSubmissionsOfTask(ctx: HubContext, taskId: string): SubmissionSummary[] {
-  return ctx.store.db
-    .prepare(
-      `SELECT round, site_id, state, examples, reason FROM submissions
-       WHERE task_id = ? AND kind = 'delta' ORDER BY round, site_id, created_at`,
-    )
-    .all(taskId) as SubmissionSummary[];
+export function deltaSubmissionsOfTask(ctx: HubContext, taskId: string): Promise<SubmissionSummary[]> {
+  return ctx.store.sql.all<SubmissionSummary>(
+    `SELECT round, site_id, state, examples, reason FROM submissions
+     WHERE task_id = @taskId AND kind = 'delta' ORDER BY round, site_id, created_at`,
+    { taskId },
+  );
 }
 
 /** How many tasks each site joined, and its accepted updates over all tasks, keyed by site id. */
-export function siteActivity(ctx: HubContext): Map<string, { tasks: number; updates: number }> {
-  const rows = ctx.store.db
-    .prepare(
-      `SELECT s.id AS site_id,
-              (SELECT COUNT(*) FROM task_sites t WHERE t.site_id = s.id) AS tasks,
-              (SELECT COUNT(*) FROM submissions u
-                WHERE u.site_id = s.id AND u.kind = 'delta' AND u.state = 'accepted') AS updates
-       FROM sites s`,
-    )
-    .all() as { site_id: string; tasks: number; updates: number }[];
+export async function siteActivity(
+  ctx: HubContext,
+): Promise<Map<string, { tasks: number; updates: number }>> {
+  const rows = await ctx.store.sql.all<{ site_id: string; tasks: number; updates: number }>(
+    `SELECT s.id AS site_id,
+            (SELECT COUNT(*) FROM task_sites t WHERE t.site_id = s.id) AS tasks,
+            (SELECT COUNT(*) FROM submissions u
+              WHERE u.site_id = s.id AND u.kind = 'delta' AND u.state = 'accepted') AS updates
+     FROM sites s`,
+  );
   return new Map(rows.map((row) => [row.site_id, { tasks: row.tasks, updates: row.updates }]));
 }

@@ -14,10 +14,14 @@ export interface ModelFiles {
   readonly files: Map<string, Buffer>;
 }
 
-export function exportModelFiles(ctx: HubContext, taskId: string, version: number): ModelFiles {
+export async function exportModelFiles(
+  ctx: HubContext,
+  taskId: string,
+  version: number,
+): Promise<ModelFiles> {
   const outDir = mkdtempSync(join(tmpdir(), 'radfed-hub-export-'));
   try {
-    const exported = exportModel(ctx, { task: taskId, version, outDir });
+    const exported = await exportModel(ctx, { task: taskId, version, outDir });
     return {
       version: exported.version,
       files: new Map(exported.files.map((name) => [name, readFileSync(join(outDir, name))])),

@@ -26,11 +26,16 @@ const modelParams = taskParams.extend({
 export function registerPageRoutes(scope: FastifyInstance, ctx: HubContext, auth: DashboardAuth): void {
   const send = pageSender(ctx, auth);
 
-  scope.get('/', (request, reply) =>
+  scope.get('/', async (request, reply) =>
     send(request, reply, {
       title: 'Overview',
       current: 'overview',
-      content: overviewContent(hubSummary(ctx), siteSummaries(ctx), taskSummaries(ctx), ctx.now()),
+      content: overviewContent(
+        await hubSummary(ctx),
+        await siteSummaries(ctx),
+        await taskSummaries(ctx),
+        ctx.now(),
+      ),
     }),
   );
 
@@ -42,15 +47,16 @@ export function registerPageRoutes(scope: FastifyInstance, ctx: HubContext, auth
     return text;
   };
 
-  scope.get('/sites', (request, reply) =>
+  scope.get('/sites', async (request, reply) =>
     send(request, reply, {
       title: 'Sites',
       current: 'sites',
-      content: sitesContent(hubSummary(ctx), siteSummaries(ctx), ctx.now(), notice(request)),
+      content: sitesContent(await hubSummary(ctx), await siteSummaries(ctx), ctx.now(), notice(request)),
     }),
   );
 
-  const tokensPage = (request: FastifyRequest, reply: FastifyReply, error?: string) => {
+  const tokensPage = async (request: FastifyRequest, reply: FastifyReply, error?: string) => {
+    const tokens = await tokenSummaries(ctx);
     const session = auth.sessionOf(request);
     const created = session.flash;
     session.flash = undefined;
@@ -62,7 +68,7 @@ export function registerPageRoutes(scope: FastifyInstance, ctx: HubContext, auth
         title: 'Enrollment tokens',
         current: 'tokens',
         content: tokensContent({
-          tokens: tokenSummaries(ctx),
+          tokens,
           csrfToken: session.csrfToken,
           defaultHubUrl: defaultHubUrl(ctx, request),
           now: ctx.now(),
@@ -77,7 +83,7 @@ export function registerPageRoutes(scope: FastifyInstance, ctx: HubContext, auth
 
   scope.get('/tokens', (request, reply) => tokensPage(request, reply));
 
-  scope.post('/tokens', (request, reply) => {
+  scope.post('/tokens', async (request, reply) => {
     const form = formOf(request);
     const lifetime = TOKEN_LIFETIMES.find((option) => option.value === form.expires);
     if (!lifetime) return tokensPage(request, reply, 'Choose how long the token stays valid.');
@@ -99,7 +105,7 @@ export function registerPageRoutes(scope: FastifyInstance, ctx: HubContext, auth
         'The hub address must be an https:// address with a host name and port, e.g. https://hub.example.org:8443.',
       );
     }
-    const created = createEnrollmentToken(ctx, {
+    const created = await createEnrollmentToken(ctx, {
       hubUrl,
       expiresInMs: lifetime.ms,
       ...(siteName?.success ? { siteName: siteName.data } : {}),
@@ -110,17 +116,17 @@ export function registerPageRoutes(scope: FastifyInstance, ctx: HubContext, auth
     return reply.redirect(`${DASHBOARD_PREFIX}/tokens`, 303);
   });
 
-  scope.get('/tasks', (request, reply) =>
+  scope.get('/tasks', async (request, reply) =>
     send(request, reply, {
       title: 'Tasks',
       current: 'tasks',
-      content: tasksContent(taskSummaries(ctx), notice(request)),
+      content: tasksContent(await taskSummaries(ctx), notice(request)),
     }),
   );
 
-  scope.get('/tasks/:taskId', (request, reply) => {
+  scope.get('/tasks/:taskId', async (request, reply) => {
     const { taskId } = parse(taskParams, request.params);
-    const detail = taskDetail(ctx, taskId);
+    const detail = await taskDetail(ctx, taskId);
     return send(request, reply, {
       title: `Task ${detail.summary.name}`,
       current: 'tasks',
@@ -129,11 +135,11 @@ export function registerPageRoutes(scope: FastifyInstance, ctx: HubContext, auth
     });
   });
 
-  scope.get('/tasks/:taskId/models/:version/:file', (request, reply) => {
+  scope.get('/tasks/:taskId/models/:version/:file', async (request, reply) => {
     const { taskId, version, file } = parse(modelParams, request.params);
-    const task = findTask(ctx, taskId);
-    const exported = exportModelFiles(ctx, task.id, version);
-    const folder = modelFolderName(taskDetail(ctx, task.id).summary.name, exported.version);
+    const task = await findTask(ctx, taskId);
+    const exported = await exportModelFiles(ctx, task.id, version);
+    const folder = modelFolderName((await taskDetail(ctx, task.id)).summary.name, exported.version);
     const session = auth.sessionOf(request);
     request.log.info({ coordinator: session.user, task: task.id, version, file }, 'model downloaded');
     if (file === 'tfjs.tar') {

@@ -20,11 +20,12 @@ export interface SiteStanding {
  * Every enrolled site the task is for, and where it stands: joined (and the cohort it declared),
  * declined or cannot take part (its heartbeat says so), or not joined yet (with what it is doing).
  */
-export function siteStandings(ctx: HubContext, task: TaskRow): SiteStanding[] {
-  const decisions = new Map(ctx.store.sites.taskDecisions(task.id).map((row) => [row.site_id, row]));
-  const joined = new Map(ctx.store.sites.joinedSitesWithRemoved(task.id).map((row) => [row.site_id, row]));
-  return ctx.store.sites
-    .listSites()
+export async function siteStandings(ctx: HubContext, task: TaskRow): Promise<SiteStanding[]> {
+  const decisions = new Map((await ctx.store.sites.taskDecisions(task.id)).map((row) => [row.site_id, row]));
+  const joined = new Map(
+    (await ctx.store.sites.joinedSitesWithRemoved(task.id)).map((row) => [row.site_id, row]),
+  );
+  return (await ctx.store.sites.listSites())
     .filter((site) => joined.has(site.id) || (!site.removed_at && siteMaySee(task, site)))
     .map((site): SiteStanding => {
       const base = { id: site.id, name: site.name, presence: sitePresence(site, ctx.now()) };

@@ -4,26 +4,25 @@
 // values are uniform mod 2³² to the hub, by design.
 import { layoutOf, type NamedTensor } from '../../shared/federation/index.ts';
 import { decodeMaskedInput, SecureAggregationError, vectorLength } from '../../shared/node/secagg/index.ts';
-import type { HubContext } from '../hub-context.ts';
 import { conflict, forbidden } from '../hub-errors.ts';
-import type { SiteRow } from '../store/index.ts';
+import type { HubRows, SiteRow } from '../store/index.ts';
 import { SecAggRows } from './secagg-rows.ts';
 
-export function checkMaskedUploadAllowed(
-  ctx: HubContext,
+export async function checkMaskedUploadAllowed(
+  store: HubRows,
   taskId: string,
   round: number,
   site: SiteRow,
-): void {
-  const rows = new SecAggRows(ctx.store.db);
-  const state = rows.round(taskId, round);
+): Promise<void> {
+  const rows = new SecAggRows(store.sql);
+  const state = await rows.round(taskId, round);
   if (state?.phase !== 'masking') {
     throw conflict(
       'round-not-collecting',
       `Round ${round} of task ${taskId} takes masked inputs only in its masking phase (it is ${state?.phase ?? 'not started'}); fetch the round again.`,
     );
   }
-  if (rows.participant(taskId, round, site.id)?.shared_at == null) {
+  if ((await rows.participant(taskId, round, site.id))?.shared_at == null) {
     throw forbidden(
       'not-in-round',
       `This site did not share its keys in round ${round}, so its masked input cannot be used.`,

@@ -78,16 +78,20 @@ describe('deadlines at a real hub', () => {
     for (const name of ['Slow A', 'Slow B', 'Slow C'])
       clients.push((await enrollTestSite(hub, name, { now: () => Date.now() + offset })).client);
     const base = testWeights(5);
-    const task = createTask(
+    const task = await createTask(
       hub.ctx,
       testTask({ rounds: 2, quorum: 3, roundDeadlineSeconds: 300, privacy: { secureAggregation: secure } }),
       encodeWeights(base),
     );
     for (const client of clients) await client.joinTask(task.id);
-    await waitFor(hub, () => hub.ctx.store.tasks.latestRound(task.id)?.state === 'collecting', 'round 1');
-    const rows = new SecAggRows(hub.ctx.store.db);
-    const waitOf = (round: number) => {
-      const row = rows.round(task.id, round)!;
+    await waitFor(
+      hub,
+      async () => (await hub.ctx.store.tasks.latestRound(task.id))?.state === 'collecting',
+      'round 1',
+    );
+    const rows = new SecAggRows(hub.ctx.store.sql);
+    const waitOf = async (round: number) => {
+      const row = (await rows.round(task.id, round))!;
       return (Date.parse(row.deadline_at) - Date.parse(row.phase_started_at)) / 1000;
     };
     const phaseIs = async (site: SecureTestSite, phase: string) => (await site.view()).phase === phase;
@@ -95,7 +99,7 @@ describe('deadlines at a real hub', () => {
     const one = clients.map((client) => new SecureTestSite(client, task.id, 1));
     // Nothing observed yet: the task's round deadline, set when the round opened (a clock reading or
     // two before the first phase's start, hence the millisecond's leeway).
-    expect(waitOf(1)).toBeCloseTo(300, 1);
+    expect(await waitOf(1)).toBeCloseTo(300, 1);
     later(150_000); // training took 150 s
     for (const site of one) await site.advertise();
     await waitFor(hub, () => phaseIs(one[0]!, 'sharing'), 'sharing');
@@ -105,31 +109,35 @@ describe('deadlines at a real hub', () => {
     for (const [i, site] of one.entries()) await site.mask(deltaOf(base, i), 4, 0);
     await waitFor(hub, () => phaseIs(one[0]!, 'unmasking'), 'unmasking');
     for (const site of one) await site.reveal();
-    await waitFor(hub, () => hub.ctx.store.tasks.latestRound(task.id)?.number === 2, 'round 2');
-    await waitFor(hub, () => hub.ctx.store.tasks.latestRound(task.id)?.state === 'collecting', 'round 2');
+    await waitFor(hub, async () => (await hub.ctx.store.tasks.latestRound(task.id))?.number === 2, 'round 2');
+    await waitFor(
+      hub,
+      async () => (await hub.ctx.store.tasks.latestRound(task.id))?.state === 'collecting',
+      'round 2',
+    );
 
-    const seen = observedPhaseSeconds(hub.ctx, task.id, 2);
+    const seen = await observedPhaseSeconds(hub.ctx.store, task.id, 2);
     expect(seen.advertising[0]).toBeGreaterThanOrEqual(150);
     expect(seen.masking[0]).toBeGreaterThanOrEqual(40);
     // Training took 150 s of a 300 s deadline: the next round waits 3 × 150 s for keys.
-    expect(waitOf(2)).toBeGreaterThanOrEqual(450);
-    expect(waitOf(2)).toBeLessThanOrEqual(300 * TRAINING_CEILING_FACTOR);
+    expect(await waitOf(2)).toBeGreaterThanOrEqual(450);
+    expect(await waitOf(2)).toBeLessThanOrEqual(300 * TRAINING_CEILING_FACTOR);
 
     const two = clients.map((client) => new SecureTestSite(client, task.id, 2));
     for (const site of two) await site.advertise();
     await waitFor(hub, () => phaseIs(two[0]!, 'sharing'), 'sharing in round 2');
-    expect(waitOf(2)).toBeGreaterThanOrEqual(60); // sharing was quick: the task's phaseSeconds
-    expect(waitOf(2)).toBeLessThan(120);
+    expect(await waitOf(2)).toBeGreaterThanOrEqual(60); // sharing was quick: the task's phaseSeconds
+    expect(await waitOf(2)).toBeLessThan(120);
     for (const site of two) await site.share();
     await waitFor(hub, () => phaseIs(two[0]!, 'masking'), 'masking in round 2');
-    expect(waitOf(2)).toBeGreaterThanOrEqual(120); // masking took 40 s: 3 × 40 s
+    expect(await waitOf(2)).toBeGreaterThanOrEqual(120); // masking took 40 s: 3 × 40 s
 
     // Read again through a second connection, as a restarted hub would: the same observations.
     const reopened = openHubContext(owner.dir);
     try {
-      expect(observedPhaseSeconds(reopened, task.id, 2)).toEqual(seen);
+      expect(await observedPhaseSeconds(reopened.store, task.id, 2)).toEqual(seen);
     } finally {
-      reopened.store.close();
+      await reopened.store.close();
     }
   }, 90_000);
 });

@@ -9,6 +9,7 @@
 import type { TaskDefinition } from '../../shared/federation/index.ts';
 import type { HubContext } from '../hub-context.ts';
 import { SecAggRows, type StoredPhase } from './secagg-rows.ts';
+import type { HubRows } from '../store/index.ts';
 
 /** A phase gets this many times the slowest it took lately: room for a busier machine than last time. */
 export const DEADLINE_STRETCH = 3;
@@ -59,34 +60,35 @@ const latest = (values: readonly (string | null)[]): string | null =>
  * phase ends when its last site acted. In a round that failed, the phase it failed in took at least
  * its whole wait (it ran out), which is what the next round must allow more than.
  */
-export function observedPhaseSeconds(
-  ctx: HubContext,
+export async function observedPhaseSeconds(
+  store: HubRows,
   taskId: string,
   beforeRound: number,
-): Record<StoredPhase, number[]> {
-  const rows = new SecAggRows(ctx.store.db);
+): Promise<Record<StoredPhase, number[]>> {
+  const rows = new SecAggRows(store.sql);
   const observed: Record<StoredPhase, number[]> = {
     advertising: [],
     sharing: [],
     masking: [],
     unmasking: [],
   };
-  const past = ctx.store.tasks
-    .rounds(taskId)
+  const past = (await store.tasks.rounds(taskId))
     .filter((r) => r.number < beforeRound && (r.state === 'published' || r.state === 'failed'))
     .slice(-OBSERVED_ROUNDS);
   for (const round of past) {
-    const state = rows.round(taskId, round.number);
+    const state = await rows.round(taskId, round.number);
     if (!state) continue;
     if (round.state === 'failed') {
       const ranOut = seconds(state.phase_started_at, state.deadline_at);
       if (ranOut !== null && round.aggregating_at === null) observed[state.phase].push(ranOut);
       continue;
     }
-    const placed = rows.participants(taskId, round.number).filter((p) => p.position !== null);
+    const placed = (await rows.participants(taskId, round.number)).filter((p) => p.position !== null);
     const keysIn = latest(placed.map((p) => p.advertised_at));
     const sharesIn = latest(placed.map((p) => p.shared_at));
-    const maskedIn = latest(ctx.store.uploads.acceptedUpdates(taskId, round.number).map((s) => s.created_at));
+    const maskedIn = latest(
+      (await store.uploads.acceptedUpdates(taskId, round.number)).map((s) => s.created_at),
+    );
     const phases: [StoredPhase, number | null][] = [
       ['advertising', seconds(round.collecting_at, keysIn)],
       ['sharing', seconds(keysIn, sharesIn)],
@@ -99,18 +101,19 @@ export function observedPhaseSeconds(
 }
 
 /** When the phase entered now must end, for round `round` of the task (an ISO time). */
-export function phaseDeadlineAt(
+export async function phaseDeadlineAt(
   ctx: HubContext,
+  rows: HubRows,
   taskId: string,
   definition: TaskDefinition,
   round: number,
   phase: StoredPhase,
   /** When the phase starts (ms); the caller's one clock reading, so the stored wait is exact. */
   startsAt: number = ctx.now(),
-): string {
+): Promise<string> {
   const wait = phaseDeadlineSeconds(
     phaseWaitBounds(phase, definition),
-    observedPhaseSeconds(ctx, taskId, round)[phase],
+    (await observedPhaseSeconds(rows, taskId, round))[phase],
   );
   return new Date(startsAt + wait * 1000).toISOString();
 }

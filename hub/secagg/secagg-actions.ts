@@ -1,6 +1,8 @@
 // What a site does in a secure round, as the hub takes it: send its round keys, send shares for its
 // neighbours, reveal shares at unmasking, and read its own view of the round. Each checks the phase and
-// that the site belongs there; each is idempotent (a retry after a lost answer changes nothing).
+// that the site belongs there; each is idempotent (a retry after a lost answer changes nothing). Each
+// action checks and writes in one transaction under the round's lock, so a phase never moves between
+// the check and the write (on any replica).
 import { neighboursOf } from '../../shared/node/secagg/index.ts';
 import {
   type AdvertiseKeysRequest,
@@ -12,7 +14,7 @@ import {
 } from '../../shared/federation/index.ts';
 import { isoAt, type HubContext } from '../hub-context.ts';
 import { badRequest, conflict, forbidden, notFound } from '../hub-errors.ts';
-import type { SiteRow, TaskRow } from '../store/index.ts';
+import { lockKeys, type HubRows, type SiteRow, type TaskRow } from '../store/index.ts';
 import { definitionOf } from '../tasks.ts';
 import {
   participantView,
@@ -28,13 +30,13 @@ interface Located {
   phase: SecAggPhase;
 }
 
-function locate(ctx: HubContext, task: TaskRow, round: number): Located {
+async function locate(store: HubRows, task: TaskRow, round: number): Promise<Located> {
   if (!definitionOf(task).privacy.secureAggregation.enabled) {
     throw conflict('no-secure-aggregation', `Task ${task.id} does not use secure aggregation.`);
   }
-  const rows = new SecAggRows(ctx.store.db);
-  const state = rows.round(task.id, round);
-  const roundRow = ctx.store.tasks.round(task.id, round);
+  const rows = new SecAggRows(store.sql);
+  const state = await rows.round(task.id, round);
+  const roundRow = await store.tasks.round(task.id, round);
   if (!state || !roundRow) throw notFound('no-round', `Round ${round} of task ${task.id} has not started.`);
   const phase: SecAggPhase =
     roundRow.state === 'published'
@@ -61,8 +63,13 @@ function neighbourhood(rows: ParticipantRow[], own: ParticipantRow, plan: SecAgg
   return rows.filter((row) => row.position !== null && positions.has(row.position));
 }
 
-function placed(located: Located, taskId: string, round: number, site: SiteRow): ParticipantRow {
-  const own = located.rows.participant(taskId, round, site.id);
+async function placed(
+  located: Located,
+  taskId: string,
+  round: number,
+  site: SiteRow,
+): Promise<ParticipantRow> {
+  const own = await located.rows.participant(taskId, round, site.id);
   if (!own || own.position === null) {
     throw forbidden(
       'not-in-round',
@@ -72,28 +79,52 @@ function placed(located: Located, taskId: string, round: number, site: SiteRow):
   return own;
 }
 
+/** Runs a site's action in one transaction holding the round's lock. */
+function underRoundLock<T>(
+  ctx: HubContext,
+  taskId: string,
+  round: number,
+  action: (tx: HubRows) => Promise<T>,
+): Promise<T> {
+  return ctx.store.transaction(async (tx) => {
+    await tx.lock(lockKeys.round(taskId, round));
+    return action(tx);
+  });
+}
+
 export function advertiseKeys(
   ctx: HubContext,
   task: TaskRow,
   round: number,
   site: SiteRow,
   keys: AdvertiseKeysRequest,
-): void {
-  if (!ctx.store.sites.hasJoined(task.id, site.id)) {
+): Promise<void> {
+  return underRoundLock(ctx, task.id, round, (tx) => advertiseKeysIn(ctx, tx, task, round, site, keys));
+}
+
+async function advertiseKeysIn(
+  ctx: HubContext,
+  tx: HubRows,
+  task: TaskRow,
+  round: number,
+  site: SiteRow,
+  keys: AdvertiseKeysRequest,
+): Promise<void> {
+  if (!(await tx.sites.hasJoined(task.id, site.id))) {
     throw forbidden(
       'not-joined',
       `This site has not joined task ${task.id}; approve the task at the site first.`,
     );
   }
-  const located = locate(ctx, task, round);
-  const existing = located.rows.participant(task.id, round, site.id);
+  const located = await locate(tx, task, round);
+  const existing = await located.rows.participant(task.id, round, site.id);
   if (existing) {
     if (existing.mask_public_key === keys.maskPublicKey && existing.share_public_key === keys.sharePublicKey)
       return;
     throw conflict('keys-already-sent', `This site already sent other round keys for round ${round}.`);
   }
   requirePhase(located, 'advertising', round);
-  located.rows.insertParticipant({
+  await located.rows.insertParticipant({
     task_id: task.id,
     round,
     site_id: site.id,
@@ -110,13 +141,24 @@ export function postShares(
   round: number,
   site: SiteRow,
   body: SharesRequest,
-): void {
-  const located = locate(ctx, task, round);
-  const own = placed(located, task.id, round, site);
+): Promise<void> {
+  return underRoundLock(ctx, task.id, round, (tx) => postSharesIn(ctx, tx, task, round, site, body));
+}
+
+async function postSharesIn(
+  ctx: HubContext,
+  tx: HubRows,
+  task: TaskRow,
+  round: number,
+  site: SiteRow,
+  body: SharesRequest,
+): Promise<void> {
+  const located = await locate(tx, task, round);
+  const own = await placed(located, task.id, round, site);
   if (own.shared_at !== null) return;
   requirePhase(located, 'sharing', round);
   const plan = planOf(located.state) as SecAggPlan;
-  const others = neighbourhood(located.rows.participants(task.id, round), own, plan)
+  const others = neighbourhood(await located.rows.participants(task.id, round), own, plan)
     .filter((row) => row.site_id !== site.id)
     .map((row) => row.site_id)
     .sort();
@@ -127,11 +169,9 @@ export function postShares(
       `Shares go to each of this site's ${others.length} neighbours exactly once; fetch the round's plan again.`,
     );
   }
-  ctx.store.transaction(() => {
-    for (const share of body.shares)
-      located.rows.insertShare(task.id, round, site.id, share.to, share.ciphertext);
-    located.rows.markShared(task.id, round, site.id, isoAt(ctx));
-  });
+  for (const share of body.shares)
+    await located.rows.insertShare(task.id, round, site.id, share.to, share.ciphertext);
+  await located.rows.markShared(task.id, round, site.id, isoAt(ctx));
 }
 
 export function revealShares(
@@ -140,9 +180,20 @@ export function revealShares(
   round: number,
   site: SiteRow,
   body: UnmaskRequest,
-): void {
-  const located = locate(ctx, task, round);
-  const own = placed(located, task.id, round, site);
+): Promise<void> {
+  return underRoundLock(ctx, task.id, round, (tx) => revealSharesIn(ctx, tx, task, round, site, body));
+}
+
+async function revealSharesIn(
+  ctx: HubContext,
+  tx: HubRows,
+  task: TaskRow,
+  round: number,
+  site: SiteRow,
+  body: UnmaskRequest,
+): Promise<void> {
+  const located = await locate(tx, task, round);
+  const own = await placed(located, task.id, round, site);
   if (own.revealed_at !== null) return;
   // The hub had t shares of every secret before this site's arrived: nothing more is needed or kept.
   if (located.phase === 'aggregating' || located.phase === 'done') return;
@@ -151,7 +202,10 @@ export function revealShares(
     throw forbidden('not-in-round', 'Only sites whose masked input arrived take part in unmasking.');
   const plan = planOf(located.state) as SecAggPlan;
   const around = new Map(
-    neighbourhood(located.rows.participants(task.id, round), own, plan).map((row) => [row.site_id, row]),
+    neighbourhood(await located.rows.participants(task.id, round), own, plan).map((row) => [
+      row.site_id,
+      row,
+    ]),
   );
   const check = (owner: string, survivor: number) => {
     if (around.get(owner)?.survivor !== survivor) {
@@ -165,24 +219,30 @@ export function revealShares(
   };
   body.selfMaskShares.forEach((s) => check(s.owner, 1));
   body.maskKeyShares.forEach((s) => check(s.owner, 0));
-  ctx.store.transaction(() => {
-    for (const s of body.selfMaskShares)
-      located.rows.insertRevealed(task.id, round, site.id, s.owner, 'self-mask', s.share);
-    for (const s of body.maskKeyShares)
-      located.rows.insertRevealed(task.id, round, site.id, s.owner, 'mask-key', s.share);
-    located.rows.markRevealed(task.id, round, site.id, isoAt(ctx));
-  });
+  for (const s of body.selfMaskShares)
+    await located.rows.insertRevealed(task.id, round, site.id, s.owner, 'self-mask', s.share);
+  for (const s of body.maskKeyShares)
+    await located.rows.insertRevealed(task.id, round, site.id, s.owner, 'mask-key', s.share);
+  await located.rows.markRevealed(task.id, round, site.id, isoAt(ctx));
 }
 
-export function secaggView(ctx: HubContext, task: TaskRow, round: number, site: SiteRow): SecAggView {
-  const located = locate(ctx, task, round);
+export async function secaggView(
+  ctx: HubContext,
+  task: TaskRow,
+  round: number,
+  site: SiteRow,
+): Promise<SecAggView> {
+  const located = await locate(ctx.store, task, round);
   const { rows, state, phase } = located;
   const plan = planOf(state);
-  const own = rows.participant(task.id, round, site.id);
-  const all = rows.participants(task.id, round);
+  const own = await rows.participant(task.id, round, site.id);
+  const all = await rows.participants(task.id, round);
   const hood = plan && own && own.position !== null ? neighbourhood(all, own, plan) : [];
-  const masked = ctx.store.uploads.acceptedUpdateOf(task.id, round, site.id) !== undefined;
-  const afterSharing = ['masking', 'unmasking', 'aggregating', 'done'].includes(phase);
+  const masked = (await ctx.store.uploads.acceptedUpdateOf(task.id, round, site.id)) !== undefined;
+  const failureReason =
+    phase === 'failed' ? ((await ctx.store.tasks.round(task.id, round))?.failure_reason ?? null) : null;
+  const incoming =
+    afterSharingPhase(phase) && own?.shared_at != null ? await rows.sharesTo(task.id, round, site.id) : [];
   const unmasking = own?.survivor === 1 && phase === 'unmasking';
   const inHood = new Set(hood.map((row) => row.site_id));
   return {
@@ -190,8 +250,7 @@ export function secaggView(ctx: HubContext, task: TaskRow, round: number, site: 
     round,
     phase,
     deadlineAt: phase === 'done' || phase === 'failed' ? null : state.deadline_at,
-    failureReason:
-      phase === 'failed' ? (ctx.store.tasks.round(task.id, round)?.failure_reason ?? null) : null,
+    failureReason,
     plan,
     position: own?.position ?? null,
     neighbours: hood.map(participantView),
@@ -201,36 +260,45 @@ export function secaggView(ctx: HubContext, task: TaskRow, round: number, site: 
       masked,
       revealed: own?.revealed_at != null,
     },
-    incomingShares:
-      afterSharing && own?.shared_at != null
-        ? rows
-            .sharesTo(task.id, round, site.id)
-            .filter((row) => inHood.has(row.from_site))
-            .map((row) => ({ from: row.from_site, ciphertext: row.ciphertext }))
-        : [],
+    incomingShares: incoming
+      .filter((row) => inHood.has(row.from_site))
+      .map((row) => ({ from: row.from_site, ciphertext: row.ciphertext })),
     survived: unmasking ? hood.filter((row) => row.survivor === 1).map((row) => row.site_id) : null,
     dropped: unmasking ? hood.filter((row) => row.survivor === 0).map((row) => row.site_id) : null,
   };
 }
 
 /** Whether this site has something to do in the secure round now (the round view's `mayUpload`). */
-export function secureActionPending(ctx: HubContext, task: TaskRow, round: number, site: SiteRow): boolean {
-  const rows = new SecAggRows(ctx.store.db);
-  const state = rows.round(task.id, round);
+export async function secureActionPending(
+  ctx: HubContext,
+  task: TaskRow,
+  round: number,
+  site: SiteRow,
+): Promise<boolean> {
+  const rows = new SecAggRows(ctx.store.sql);
+  const state = await rows.round(task.id, round);
   if (!state) return false;
-  const own = rows.participant(task.id, round, site.id);
+  const own = await rows.participant(task.id, round, site.id);
   switch (state.phase) {
     case 'advertising':
-      return own === undefined && ctx.store.sites.hasJoined(task.id, site.id);
+      return own === undefined && (await ctx.store.sites.hasJoined(task.id, site.id));
     case 'sharing':
       return own?.position != null && own.shared_at === null;
     case 'masking':
-      return own?.shared_at != null && !ctx.store.uploads.acceptedUpdateOf(task.id, round, site.id);
+      return own?.shared_at != null && !(await ctx.store.uploads.acceptedUpdateOf(task.id, round, site.id));
     case 'unmasking':
       return own?.survivor === 1 && own.revealed_at === null;
   }
 }
 
-export function securePhase(ctx: HubContext, taskId: string, round: number): SecAggRoundRow | undefined {
-  return new SecAggRows(ctx.store.db).round(taskId, round);
+export function securePhase(
+  ctx: HubContext,
+  taskId: string,
+  round: number,
+): Promise<SecAggRoundRow | undefined> {
+  return new SecAggRows(ctx.store.sql).round(taskId, round);
+}
+
+function afterSharingPhase(phase: SecAggPhase): boolean {
+  return ['masking', 'unmasking', 'aggregating', 'done'].includes(phase);
 }

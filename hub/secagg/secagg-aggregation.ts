@@ -32,19 +32,19 @@ export async function unmaskedRoundSum(
   /** Adaptive clipping: each masked vector ends with the site's noised bit (one more element). */
   withClipBit = false,
 ): Promise<{ sum: WeightedDeltaSum; updateBytes: number; clipBits: { sum: number; sites: number } | null }> {
-  const rows = new SecAggRows(ctx.store.db);
-  const state = rows.round(task.id, round.number);
+  const rows = new SecAggRows(ctx.store.sql);
+  const state = await rows.round(task.id, round.number);
   const plan = state ? planOf(state) : null;
   if (!state || !plan)
     throw new FederationError('bad-strategy', 'This secure round has no plan; it cannot be unmasked.');
-  const participants = rows.participants(task.id, round.number);
+  const participants = await rows.participants(task.id, round.number);
   const survivors = participants.filter((p) => p.survivor === 1);
   const dropped = participants.filter((p) => p.survivor === 0);
   const layout = layoutOf(base);
   const masked = new MaskedSum(vectorLength(layout) + (withClipBit ? 1 : 0));
   let updateBytes = 0;
   for (const survivor of survivors) {
-    const submission = ctx.store.uploads.acceptedUpdateOf(task.id, round.number, survivor.site_id);
+    const submission = await ctx.store.uploads.acceptedUpdateOf(task.id, round.number, survivor.site_id);
     if (!submission)
       throw new FederationError('bad-strategy', 'A surviving site has no masked input on record.');
     const sealed = ctx.store.blobs.read(submission.blob_sha256);
@@ -58,7 +58,7 @@ export async function unmaskedRoundSum(
     masked.add(decodeMaskedInput(openSealed(sealed, ctx.keys.exchangeKey, context)));
     await new Promise((resolve) => setImmediate(resolve));
   }
-  const revealed = rows.revealed(task.id, round.number);
+  const revealed = await rows.revealed(task.id, round.number);
   const sharesOf = (owner: string, kind: string) =>
     revealed
       .filter((r) => r.owner_site === owner && r.kind === kind)
@@ -88,7 +88,7 @@ export async function unmaskedRoundSum(
         'The unmasked sum of weights is impossible for this round (a masked input was malformed); nothing was published.',
       );
     }
-    const outOfBound = secureSumProblem(
+    const outOfBound = await secureSumProblem(
       ctx,
       task,
       round.number,

@@ -74,13 +74,15 @@ it('continues a secure round after kill -9 of the hub between masked inputs', as
   const clients: HubClient[] = [];
   try {
     for (let i = 0; i < 3; i += 1) {
-      const token = createEnrollmentToken(ctx, { hubUrl: url, expiresInMs: 60_000 }).token;
+      const token = (await createEnrollmentToken(ctx, { hubUrl: url, expiresInMs: 60_000 })).token;
       clients.push(HubClient.fromEnrollment(await enrollSite({ token, siteName: `Kill ${i}` })));
     }
-    taskId = createTask(
-      ctx,
-      testTask({ rounds: 1, quorum: 2, privacy: { secureAggregation: { bits: 12 } } }),
-      encodeWeights(base),
+    taskId = (
+      await createTask(
+        ctx,
+        testTask({ rounds: 1, quorum: 2, privacy: { secureAggregation: { bits: 12 } } }),
+        encodeWeights(base),
+      )
     ).id;
   } finally {
     ctx.store.close();

@@ -6,7 +6,8 @@
 //   unmasking    survivors reveal shares; as soon as every secret has t shares, the round aggregates
 // Each phase's deadline scales with how long it took in the task's last rounds (phase-deadlines.ts):
 // at least the task's round deadline for training and keys, its phaseSeconds for the others.
-// Every move is one transaction guarded by the phase it leaves, so a hub killed at any point resumes.
+// Every move is one transaction that holds the round's lock (replicas never decide one phase twice)
+// and is guarded by the phase it leaves, so a hub killed at any point resumes.
 import { randomBytes } from 'node:crypto';
 import { type TaskDefinition, type SecAggPlan } from '../../shared/federation/index.ts';
 import {
@@ -17,7 +18,7 @@ import {
   weightCapFor,
 } from '../../shared/node/secagg/index.ts';
 import { isoAt, type HubContext } from '../hub-context.ts';
-import type { RoundRow, TaskRow } from '../store/index.ts';
+import { lockKeys, type HubRows, type HubTransaction, type RoundRow, type TaskRow } from '../store/index.ts';
 import { definitionOf } from '../tasks.ts';
 import { phaseDeadlineAt } from './phase-deadlines.ts';
 import { planOf, SecAggRows, type StoredPhase } from './secagg-rows.ts';
@@ -31,13 +32,19 @@ export function secureQuorum(definition: TaskDefinition): number {
  * Called in the transaction that opens collection: the round starts by waiting for round keys, until
  * the round's deadline or, when the task's rounds have been taking longer, a stretch of that.
  */
-export function startSecureRound(ctx: HubContext, taskId: string, round: number, deadlineAt: string): void {
-  const task = ctx.store.tasks.task(taskId);
+export async function startSecureRound(
+  ctx: HubContext,
+  tx: HubRows,
+  taskId: string,
+  round: number,
+  deadlineAt: string,
+): Promise<void> {
+  const task = await tx.tasks.task(taskId);
   const now = ctx.now();
   const scaled = task
-    ? phaseDeadlineAt(ctx, taskId, definitionOf(task), round, 'advertising', now)
+    ? await phaseDeadlineAt(ctx, tx, taskId, definitionOf(task), round, 'advertising', now)
     : deadlineAt;
-  new SecAggRows(ctx.store.db).insertRound({
+  await new SecAggRows(tx.sql).insertRound({
     task_id: taskId,
     round,
     phase: 'advertising',
@@ -53,12 +60,25 @@ export function advanceSecureRound(
   task: TaskRow,
   definition: TaskDefinition,
   round: RoundRow,
-): 'aggregating' | 'failed' | 'moved' | null {
-  const rows = new SecAggRows(ctx.store.db);
-  const state = rows.round(task.id, round.number);
+): Promise<'aggregating' | 'failed' | 'moved' | null> {
+  return ctx.store.transaction(async (tx) => {
+    await tx.lock(lockKeys.round(task.id, round.number));
+    return advanceSecureRoundIn(ctx, tx, task, definition, round);
+  });
+}
+
+async function advanceSecureRoundIn(
+  ctx: HubContext,
+  tx: HubTransaction,
+  task: TaskRow,
+  definition: TaskDefinition,
+  round: RoundRow,
+): Promise<'aggregating' | 'failed' | 'moved' | null> {
+  const rows = new SecAggRows(tx.sql);
+  const state = await rows.round(task.id, round.number);
   if (!state) {
     // A round that began before secure aggregation was switched on for this hub: start it now.
-    startSecureRound(ctx, task.id, round.number, round.deadline_at ?? isoAt(ctx));
+    await startSecureRound(ctx, tx, task.id, round.number, round.deadline_at ?? isoAt(ctx));
     return 'moved';
   }
   const need = secureQuorum(definition);
@@ -67,21 +87,21 @@ export function advanceSecureRound(
   const now = ctx.now();
   const at = new Date(now).toISOString();
   const deadlineOf = (phase: StoredPhase) =>
-    phaseDeadlineAt(ctx, task.id, definition, round.number, phase, now);
+    phaseDeadlineAt(ctx, tx, task.id, definition, round.number, phase, now);
   const deadlinePassed = now >= Date.parse(state.deadline_at);
-  const participants = rows.participants(task.id, round.number);
-  const fail = (reason: string) =>
-    ctx.store.tasks.updateRound(task.id, round.number, 'collecting', {
+  const participants = await rows.participants(task.id, round.number);
+  const fail = async (reason: string) =>
+    (await tx.tasks.updateRound(task.id, round.number, 'collecting', {
       state: 'failed',
       closed_at: at,
       failure_reason: reason,
-    })
+    }))
       ? ('failed' as const)
       : null;
 
   switch (state.phase) {
     case 'advertising': {
-      const joined = ctx.store.sites.joinedSites(task.id).map((row) => row.site_id);
+      const joined = (await tx.sites.joinedSites(task.id)).map((row) => row.site_id);
       const ready = participants.map((p) => p.site_id);
       const allIn = joined.every((siteId) => ready.includes(siteId));
       if ((allIn || deadlinePassed) && ready.length >= need) {
@@ -97,14 +117,12 @@ export function advanceSecureRound(
           levels,
           weightCap: weightCapFor(order.length, levels),
         };
-        return ctx.store.transaction(() => {
-          if (
-            !rows.movePhase(task.id, round.number, 'advertising', 'sharing', at, deadlineOf('sharing'), plan)
-          )
-            return null;
-          order.forEach((siteId, position) => rows.setPosition(task.id, round.number, siteId, position));
-          return 'moved' as const;
-        });
+        const sharingEnds = await deadlineOf('sharing');
+        if (!(await rows.movePhase(task.id, round.number, 'advertising', 'sharing', at, sharingEnds, plan)))
+          return null;
+        for (const [position, siteId] of order.entries())
+          await rows.setPosition(task.id, round.number, siteId, position);
+        return 'moved';
       }
       if (!deadlinePassed) return null;
       return fail(
@@ -115,7 +133,8 @@ export function advanceSecureRound(
       const placed = participants.filter((p) => p.position !== null);
       const shared = placed.filter((p) => p.shared_at !== null);
       if ((shared.length === placed.length || deadlinePassed) && shared.length >= need) {
-        return rows.movePhase(task.id, round.number, 'sharing', 'masking', at, deadlineOf('masking'))
+        const maskingEnds = await deadlineOf('masking');
+        return (await rows.movePhase(task.id, round.number, 'sharing', 'masking', at, maskingEnds))
           ? 'moved'
           : null;
       }
@@ -126,22 +145,22 @@ export function advanceSecureRound(
     }
     case 'masking': {
       const shared = participants.filter((p) => p.shared_at !== null);
-      const masked = new Set(ctx.store.uploads.acceptedUpdates(task.id, round.number).map((s) => s.site_id));
+      const masked = new Set((await tx.uploads.acceptedUpdates(task.id, round.number)).map((s) => s.site_id));
       const sent = shared.filter((p) => masked.has(p.site_id));
       if ((sent.length === shared.length || deadlinePassed) && sent.length >= need) {
-        return ctx.store.transaction(() => {
-          if (!rows.movePhase(task.id, round.number, 'masking', 'unmasking', at, deadlineOf('unmasking')))
-            return null;
-          for (const p of shared) rows.setSurvivor(task.id, round.number, p.site_id, masked.has(p.site_id));
-          return 'moved' as const;
-        });
+        const unmaskingEnds = await deadlineOf('unmasking');
+        if (!(await rows.movePhase(task.id, round.number, 'masking', 'unmasking', at, unmaskingEnds)))
+          return null;
+        for (const p of shared)
+          await rows.setSurvivor(task.id, round.number, p.site_id, masked.has(p.site_id));
+        return 'moved';
       }
       if (!deadlinePassed) return null;
       return fail(`Only ${sent.length} of the ${need} masked updates needed arrived before the deadline.`);
     }
     case 'unmasking': {
       const plan = planOf(state) as SecAggPlan;
-      const revealed = rows.revealed(task.id, round.number);
+      const revealed = await rows.revealed(task.id, round.number);
       const count = (owner: string, kind: string) =>
         revealed.filter((r) => r.owner_site === owner && r.kind === kind);
       const short = missingShares({
@@ -154,10 +173,10 @@ export function advanceSecureRound(
         threshold: plan.threshold,
       });
       if (short.length === 0) {
-        return ctx.store.tasks.updateRound(task.id, round.number, 'collecting', {
+        return (await tx.tasks.updateRound(task.id, round.number, 'collecting', {
           state: 'aggregating',
           aggregating_at: at,
-        })
+        }))
           ? 'aggregating'
           : null;
       }

@@ -34,7 +34,7 @@ async function secureRound(siteCount: number) {
   const clients: HubClient[] = [];
   for (let i = 0; i < siteCount; i += 1) clients.push((await enrollTestSite(hub, `Secure ${i}`)).client);
   const base = testWeights(3);
-  const task = createTask(
+  const task = await createTask(
     hub.ctx,
     testTask({
       rounds: 1,
@@ -44,11 +44,15 @@ async function secureRound(siteCount: number) {
     encodeWeights(base),
   );
   for (const client of clients) await client.joinTask(task.id);
-  await waitFor(hub, () => hub.ctx.store.tasks.latestRound(task.id)?.state === 'collecting', 'collection');
+  await waitFor(
+    hub,
+    async () => (await hub.ctx.store.tasks.latestRound(task.id))?.state === 'collecting',
+    'collection',
+  );
   const sites = clients.map((client) => new SecureTestSite(client, task.id, 1));
   for (const site of sites) await site.advertise();
   await waitFor(hub, async () => (await sites[0]!.view()).phase === 'sharing', 'the sharing phase');
-  return { hub, taskId: task.id, sites, base, rows: new SecAggRows(hub.ctx.store.db) };
+  return { hub, taskId: task.id, sites, base, rows: new SecAggRows(hub.ctx.store.sql) };
 }
 
 function deltaFor(index: number, base: readonly NamedTensor[]): NamedTensor[] {
@@ -82,10 +86,14 @@ describe('a secure round at the hub', () => {
     testHub!.shiftClock(31_000);
     await waitFor(hub, async () => (await survivors[0]!.view()).phase === 'unmasking', 'the unmasking phase');
     for (const site of survivors) await site.reveal();
-    await waitFor(hub, () => hub.ctx.store.models.latestModel(taskId)?.version === 1, 'the published model');
+    await waitFor(
+      hub,
+      async () => (await hub.ctx.store.models.latestModel(taskId))?.version === 1,
+      'the published model',
+    );
 
     // What the hub stores for a site is uniform noise to it, even after opening the sealed upload.
-    const stored = hub.ctx.store.uploads.acceptedUpdateOf(taskId, 1, survivors[0]!.client.siteId)!;
+    const stored = (await hub.ctx.store.uploads.acceptedUpdateOf(taskId, 1, survivors[0]!.client.siteId))!;
     const opened = openSealed(
       hub.ctx.store.blobs.read(stored.blob_sha256),
       hub.ctx.keys.exchangeKey,
@@ -99,7 +107,7 @@ describe('a secure round at the hub', () => {
     expect(chiSquare(masked)).toBeLessThan(400);
 
     // The hub never holds both kinds of share of one site, and the database refuses it outright.
-    const revealed = rows.revealed(taskId, 1);
+    const revealed = await rows.revealed(taskId, 1);
     for (const owner of new Set(revealed.map((r) => r.owner_site))) {
       expect(new Set(revealed.filter((r) => r.owner_site === owner).map((r) => r.kind)).size).toBe(1);
     }
@@ -107,12 +115,12 @@ describe('a secure round at the hub', () => {
       expect.arrayContaining([dropped.client.siteId]),
     );
     const someSurvivor = revealed.find((r) => r.kind === 'self-mask')!;
-    expect(() =>
+    await expect(
       rows.insertRevealed(taskId, 1, dropped.client.siteId, someSurvivor.owner_site, 'mask-key', 'x'),
-    ).toThrow(/both kinds of share/);
+    ).rejects.toThrow(/both kinds of share/);
 
     // The published model is base + Σ w·clip(Δ) / Σ w over the survivors, within one quantisation step.
-    const published = loadModelWeights(hub.ctx, findModel(hub.ctx, taskId, 1));
+    const published = loadModelWeights(hub.ctx, await findModel(hub.ctx, taskId, 1));
     const weights = survivors.map((site) => site.weight);
     const total = weights.reduce((a, b) => a + b, 0);
     const step = (2 * CLIP) / (2 ** BITS - 1);
@@ -144,12 +152,18 @@ describe('a secure round at the hub', () => {
     await waitFor(hub, async () => (await survivors[0]!.view()).phase === 'unmasking', 'the unmasking phase');
     for (const site of survivors) await site.reveal();
     testHub!.shiftClock(31_000);
-    await waitFor(hub, () => hub.ctx.store.tasks.round(taskId, 1)?.state === 'failed', 'the failed round');
-    expect(hub.ctx.store.tasks.round(taskId, 1)?.failure_reason).toMatch(
+    await waitFor(
+      hub,
+      async () => (await hub.ctx.store.tasks.round(taskId, 1))?.state === 'failed',
+      'the failed round',
+    );
+    expect((await hub.ctx.store.tasks.round(taskId, 1))?.failure_reason).toMatch(
       /Too many sites dropped out.*nothing was unmasked/,
     );
-    expect(hub.ctx.store.models.latestModel(taskId)?.version).toBe(0);
-    expect(rows.revealed(taskId, 1).every((r) => r.kind === 'self-mask' || r.kind === 'mask-key')).toBe(true);
+    expect((await hub.ctx.store.models.latestModel(taskId))?.version).toBe(0);
+    expect(
+      (await rows.revealed(taskId, 1)).every((r) => r.kind === 'self-mask' || r.kind === 'mask-key'),
+    ).toBe(true);
   });
 
   it('refuses a plain update in a secure task, and cyclic with secure aggregation', async () => {
@@ -162,11 +176,11 @@ describe('a secure round at the hub', () => {
         sha256: 'a'.repeat(64),
       }),
     ).rejects.toThrow(/masked inputs only in its masking phase/);
-    expect(() =>
+    await expect(
       createTask(
         hub.ctx,
         testTask({ strategy: { name: 'cyclic' }, quorum: 2, privacy: { secureAggregation: true } }),
       ),
-    ).toThrow(/cyclic strategy needs each site's own update/);
+    ).rejects.toThrow(/cyclic strategy needs each site's own update/);
   });
 });

@@ -1,7 +1,7 @@
 // The SQL of secure aggregation at the hub: the round's sub-phase and plan, each site's round keys
 // and progress, the encrypted shares being routed, and the shares revealed at unmasking.
 import type { Participant, SecAggPlan } from '../../shared/federation/index.ts';
-import type { HubDatabase } from '../store/index.ts';
+import type { SqlQueries } from '../store/index.ts';
 
 export type StoredPhase = 'advertising' | 'sharing' | 'masking' | 'unmasking';
 
@@ -32,25 +32,26 @@ export interface ParticipantRow {
 export type ShareKind = 'self-mask' | 'mask-key';
 
 export class SecAggRows {
-  constructor(private readonly db: HubDatabase) {}
+  constructor(private readonly sql: SqlQueries) {}
 
-  insertRound(row: Omit<SecAggRoundRow, 'plan'>): void {
-    this.db
-      .prepare(
-        `INSERT OR IGNORE INTO secagg_rounds (task_id, round, phase, seed, phase_started_at, deadline_at)
-         VALUES (@task_id, @round, @phase, @seed, @phase_started_at, @deadline_at)`,
-      )
-      .run(row);
+  async insertRound(row: Omit<SecAggRoundRow, 'plan'>): Promise<void> {
+    await this.sql.run(
+      `INSERT INTO secagg_rounds (task_id, round, phase, seed, phase_started_at, deadline_at)
+       VALUES (@task_id, @round, @phase, @seed, @phase_started_at, @deadline_at)
+       ON CONFLICT (task_id, round) DO NOTHING`,
+      { ...row },
+    );
   }
 
-  round(taskId: string, round: number): SecAggRoundRow | undefined {
-    return this.db
-      .prepare('SELECT * FROM secagg_rounds WHERE task_id = ? AND round = ?')
-      .get(taskId, round) as SecAggRoundRow | undefined;
+  round(taskId: string, round: number): Promise<SecAggRoundRow | undefined> {
+    return this.sql.get<SecAggRoundRow>(
+      'SELECT * FROM secagg_rounds WHERE task_id = @taskId AND round = @round',
+      { taskId, round },
+    );
   }
 
   /** Moves the phase on, guarded by the phase it leaves; false when another call moved it first. */
-  movePhase(
+  async movePhase(
     taskId: string,
     round: number,
     from: StoredPhase,
@@ -58,114 +59,124 @@ export class SecAggRows {
     at: string,
     deadlineAt: string,
     plan?: SecAggPlan,
-  ): boolean {
-    return (
-      this.db
-        .prepare(
-          `UPDATE secagg_rounds SET phase = ?, phase_started_at = ?, deadline_at = ?, plan = COALESCE(?, plan)
-           WHERE task_id = ? AND round = ? AND phase = ?`,
-        )
-        .run(to, at, deadlineAt, plan ? JSON.stringify(plan) : null, taskId, round, from).changes === 1
+  ): Promise<boolean> {
+    const result = await this.sql.run(
+      `UPDATE secagg_rounds SET phase = @to, phase_started_at = @at, deadline_at = @deadlineAt,
+         plan = COALESCE(@plan, plan)
+       WHERE task_id = @taskId AND round = @round AND phase = @from`,
+      { to, at, deadlineAt, plan: plan ? JSON.stringify(plan) : null, taskId, round, from },
     );
+    return result.changes === 1;
   }
 
-  insertParticipant(
+  async insertParticipant(
     row: Omit<ParticipantRow, 'position' | 'shared_at' | 'survivor' | 'revealed_at'>,
-  ): boolean {
-    return (
-      this.db
-        .prepare(
-          `INSERT OR IGNORE INTO secagg_participants (task_id, round, site_id, mask_public_key, share_public_key,
-             self_mask_commitment, advertised_at)
-           VALUES (@task_id, @round, @site_id, @mask_public_key, @share_public_key, @self_mask_commitment, @advertised_at)`,
-        )
-        .run(row).changes === 1
+  ): Promise<boolean> {
+    const result = await this.sql.run(
+      `INSERT INTO secagg_participants (task_id, round, site_id, mask_public_key, share_public_key,
+         self_mask_commitment, advertised_at)
+       VALUES (@task_id, @round, @site_id, @mask_public_key, @share_public_key, @self_mask_commitment, @advertised_at)
+       ON CONFLICT (task_id, round, site_id) DO NOTHING`,
+      { ...row },
+    );
+    return result.changes === 1;
+  }
+
+  participants(taskId: string, round: number): Promise<ParticipantRow[]> {
+    return this.sql.all<ParticipantRow>(
+      'SELECT * FROM secagg_participants WHERE task_id = @taskId AND round = @round ORDER BY position, site_id',
+      { taskId, round },
     );
   }
 
-  participants(taskId: string, round: number): ParticipantRow[] {
-    return this.db
-      .prepare('SELECT * FROM secagg_participants WHERE task_id = ? AND round = ? ORDER BY position, site_id')
-      .all(taskId, round) as ParticipantRow[];
+  participant(taskId: string, round: number, siteId: string): Promise<ParticipantRow | undefined> {
+    return this.sql.get<ParticipantRow>(
+      'SELECT * FROM secagg_participants WHERE task_id = @taskId AND round = @round AND site_id = @siteId',
+      { taskId, round, siteId },
+    );
   }
 
-  participant(taskId: string, round: number, siteId: string): ParticipantRow | undefined {
-    return this.db
-      .prepare('SELECT * FROM secagg_participants WHERE task_id = ? AND round = ? AND site_id = ?')
-      .get(taskId, round, siteId) as ParticipantRow | undefined;
+  async setPosition(taskId: string, round: number, siteId: string, position: number): Promise<void> {
+    await this.sql.run(
+      `UPDATE secagg_participants SET position = @position
+       WHERE task_id = @taskId AND round = @round AND site_id = @siteId`,
+      { position, taskId, round, siteId },
+    );
   }
 
-  setPosition(taskId: string, round: number, siteId: string, position: number): void {
-    this.db
-      .prepare('UPDATE secagg_participants SET position = ? WHERE task_id = ? AND round = ? AND site_id = ?')
-      .run(position, taskId, round, siteId);
+  async markShared(taskId: string, round: number, siteId: string, at: string): Promise<void> {
+    await this.sql.run(
+      `UPDATE secagg_participants SET shared_at = @at
+       WHERE task_id = @taskId AND round = @round AND site_id = @siteId AND shared_at IS NULL`,
+      { at, taskId, round, siteId },
+    );
   }
 
-  markShared(taskId: string, round: number, siteId: string, at: string): void {
-    this.db
-      .prepare(
-        'UPDATE secagg_participants SET shared_at = ? WHERE task_id = ? AND round = ? AND site_id = ? AND shared_at IS NULL',
-      )
-      .run(at, taskId, round, siteId);
+  async setSurvivor(taskId: string, round: number, siteId: string, survivor: boolean): Promise<void> {
+    await this.sql.run(
+      `UPDATE secagg_participants SET survivor = @survivor
+       WHERE task_id = @taskId AND round = @round AND site_id = @siteId`,
+      { survivor: survivor ? 1 : 0, taskId, round, siteId },
+    );
   }
 
-  setSurvivor(taskId: string, round: number, siteId: string, survivor: boolean): void {
-    this.db
-      .prepare('UPDATE secagg_participants SET survivor = ? WHERE task_id = ? AND round = ? AND site_id = ?')
-      .run(survivor ? 1 : 0, taskId, round, siteId);
+  async markRevealed(taskId: string, round: number, siteId: string, at: string): Promise<void> {
+    await this.sql.run(
+      `UPDATE secagg_participants SET revealed_at = @at
+       WHERE task_id = @taskId AND round = @round AND site_id = @siteId AND revealed_at IS NULL`,
+      { at, taskId, round, siteId },
+    );
   }
 
-  markRevealed(taskId: string, round: number, siteId: string, at: string): void {
-    this.db
-      .prepare(
-        'UPDATE secagg_participants SET revealed_at = ? WHERE task_id = ? AND round = ? AND site_id = ? AND revealed_at IS NULL',
-      )
-      .run(at, taskId, round, siteId);
+  async insertShare(
+    taskId: string,
+    round: number,
+    from: string,
+    to: string,
+    ciphertext: string,
+  ): Promise<void> {
+    await this.sql.run(
+      `INSERT INTO secagg_shares (task_id, round, from_site, to_site, ciphertext)
+       VALUES (@taskId, @round, @from, @to, @ciphertext)
+       ON CONFLICT (task_id, round, from_site, to_site) DO UPDATE SET ciphertext = excluded.ciphertext`,
+      { taskId, round, from, to, ciphertext },
+    );
   }
 
-  insertShare(taskId: string, round: number, from: string, to: string, ciphertext: string): void {
-    this.db
-      .prepare(
-        'INSERT OR REPLACE INTO secagg_shares (task_id, round, from_site, to_site, ciphertext) VALUES (?, ?, ?, ?, ?)',
-      )
-      .run(taskId, round, from, to, ciphertext);
+  sharesTo(taskId: string, round: number, to: string): Promise<{ from_site: string; ciphertext: string }[]> {
+    return this.sql.all<{ from_site: string; ciphertext: string }>(
+      `SELECT s.from_site, s.ciphertext FROM secagg_shares s
+       JOIN secagg_participants p ON p.task_id = s.task_id AND p.round = s.round AND p.site_id = s.from_site
+       WHERE s.task_id = @taskId AND s.round = @round AND s.to_site = @to AND p.shared_at IS NOT NULL
+       ORDER BY s.from_site`,
+      { taskId, round, to },
+    );
   }
 
-  sharesTo(taskId: string, round: number, to: string): { from_site: string; ciphertext: string }[] {
-    return this.db
-      .prepare(
-        `SELECT s.from_site, s.ciphertext FROM secagg_shares s
-         JOIN secagg_participants p ON p.task_id = s.task_id AND p.round = s.round AND p.site_id = s.from_site
-         WHERE s.task_id = ? AND s.round = ? AND s.to_site = ? AND p.shared_at IS NOT NULL ORDER BY s.from_site`,
-      )
-      .all(taskId, round, to) as { from_site: string; ciphertext: string }[];
-  }
-
-  insertRevealed(
+  async insertRevealed(
     taskId: string,
     round: number,
     holder: string,
     owner: string,
     kind: ShareKind,
     share: string,
-  ): void {
-    this.db
-      .prepare(
-        `INSERT OR IGNORE INTO secagg_revealed (task_id, round, holder_site, owner_site, kind, share)
-         VALUES (?, ?, ?, ?, ?, ?)`,
-      )
-      .run(taskId, round, holder, owner, kind, share);
+  ): Promise<void> {
+    await this.sql.run(
+      `INSERT INTO secagg_revealed (task_id, round, holder_site, owner_site, kind, share)
+       VALUES (@taskId, @round, @holder, @owner, @kind, @share)
+       ON CONFLICT (task_id, round, holder_site, owner_site) DO NOTHING`,
+      { taskId, round, holder, owner, kind, share },
+    );
   }
 
   revealed(
     taskId: string,
     round: number,
-  ): { holder_site: string; owner_site: string; kind: ShareKind; share: string }[] {
-    return this.db
-      .prepare(
-        'SELECT holder_site, owner_site, kind, share FROM secagg_revealed WHERE task_id = ? AND round = ?',
-      )
-      .all(taskId, round) as { holder_site: string; owner_site: string; kind: ShareKind; share: string }[];
+  ): Promise<{ holder_site: string; owner_site: string; kind: ShareKind; share: string }[]> {
+    return this.sql.all<{ holder_site: string; owner_site: string; kind: ShareKind; share: string }>(
+      'SELECT holder_site, owner_site, kind, share FROM secagg_revealed WHERE task_id = @taskId AND round = @round',
+      { taskId, round },
+    );
   }
 }
 

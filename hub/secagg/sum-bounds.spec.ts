@@ -35,7 +35,7 @@ async function secureRound(
   const clients: HubClient[] = [];
   for (const name of ['Mallory', 'Ash', 'Birch']) clients.push((await enrollTestSite(hub, name)).client);
   const base = testWeights(3);
-  const task = createTask(
+  const task = await createTask(
     hub.ctx,
     testTask({
       rounds: 1,
@@ -46,7 +46,11 @@ async function secureRound(
     encodeWeights(base),
   );
   for (const client of clients) await client.joinTask(task.id, { train: 20, validation: 5 });
-  await waitFor(hub, () => hub.ctx.store.tasks.latestRound(task.id)?.state === 'collecting', 'collection');
+  await waitFor(
+    hub,
+    async () => (await hub.ctx.store.tasks.latestRound(task.id))?.state === 'collecting',
+    'collection',
+  );
   const sites = clients.map((client) => new SecureTestSite(client, task.id, 1));
   for (const site of sites) await site.advertise();
   await waitFor(hub, async () => (await sites[0]!.view()).phase === 'sharing', 'the sharing phase');
@@ -60,13 +64,13 @@ async function secureRound(
   for (const site of sites) await site.reveal();
   const round = await waitFor(
     hub,
-    () => {
-      const row = hub.ctx.store.tasks.round(task.id, 1);
+    async () => {
+      const row = await hub.ctx.store.tasks.round(task.id, 1);
       return (row?.state === 'failed' || row?.state === 'published') && row;
     },
     'the round to end',
   );
-  return { round, latest: hub.ctx.store.models.latestModel(task.id)?.version };
+  return { round, latest: (await hub.ctx.store.models.latestModel(task.id))?.version };
 }
 
 describe('the unmasked sum of a secure round is checked against n honest updates', () => {

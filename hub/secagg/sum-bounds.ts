@@ -20,14 +20,14 @@ import type { HubContext } from '../hub-context.ts';
 import type { TaskRow } from '../store/index.ts';
 import { definitionOf } from '../tasks.ts';
 
-export function secureSumProblem(
+export async function secureSumProblem(
   ctx: HubContext,
   task: TaskRow,
   round: number,
   sum: { sums: readonly Float64Array[]; totalWeight: number; clipBitSum: number | null },
   survivors: readonly string[],
   plan: Pick<SecAggPlan, 'clipRange' | 'levels'>,
-): string | null {
+): Promise<string | null> {
   const definition = definitionOf(task);
   const { sums, totalWeight, clipBitSum } = sum;
   const bitBound = clipBitBounds(definition, survivors.length)?.sum ?? null;
@@ -37,10 +37,11 @@ export function secureSumProblem(
       `(±${bitBound.toPrecision(4)}): it would move the next clip norm to 0 or to infinity. Nothing was published.`
     );
   }
-  const weightLimit = survivors.reduce((total, siteId) => {
-    const declared = ctx.store.sites.joined(task.id, siteId)?.train_examples ?? null;
-    return total + examplesBound(definition, declared);
-  }, 0);
+  let weightLimit = 0;
+  for (const siteId of survivors) {
+    const declared = (await ctx.store.sites.joined(task.id, siteId))?.train_examples ?? null;
+    weightLimit += examplesBound(definition, declared);
+  }
   if (totalWeight > weightLimit) {
     return (
       `The sites' masked example counts add up to ${totalWeight}, more than the ${weightLimit} they declared ` +
@@ -63,7 +64,7 @@ export function secureSumProblem(
     values += tensor.length;
   }
   const step = (2 * plan.clipRange) / (plan.levels - 1);
-  const bound = updateNormBound(definition, values, roundClipNorm(ctx, task.id, round));
+  const bound = updateNormBound(definition, values, await roundClipNorm(ctx.store, task.id, round));
   const normLimit = totalWeight * (bound + step * Math.sqrt(values));
   const norm = Math.sqrt(squares);
   if (norm > normLimit) {

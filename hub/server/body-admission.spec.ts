@@ -175,10 +175,12 @@ describe('a sender who knows a site id but not its key', () => {
 
   it('leaves the real site able to upload afterwards', async () => {
     const { client } = await enrollTestSite(test.hub, 'Charlie');
-    const taskId = createTask(
-      test.hub.ctx,
-      testTask({ sites: ['Charlie'], quorum: 1 }),
-      encodeWeights(testWeights()),
+    const taskId = (
+      await createTask(
+        test.hub.ctx,
+        testTask({ sites: ['Charlie'], quorum: 1 }),
+        encodeWeights(testWeights()),
+      )
     ).id;
     await client.joinTask(taskId);
     await waitFor(test.hub, async () => (await client.getRound(taskId)).state === 'collecting', 'round 1');

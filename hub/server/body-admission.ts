@@ -73,7 +73,7 @@ export function admitBodies(app: HubApp, ctx: HubContext, options: BodyAdmission
 
   const checkHeaders = async (request: FastifyRequest, reply: FastifyReply) => {
     try {
-      const signed = checkSignedHeaders(ctx, request.headers);
+      const signed = await checkSignedHeaders(ctx, request.headers);
       if (largeBody(request)) {
         refuseIfForged(signed.site.id, (s) => {
           reply.header('retry-after', s); // a FastifyReply is thenable: return nothing

@@ -7,14 +7,14 @@ import { recordHeartbeat } from '../site-heartbeat.ts';
 import { parseJsonBody, rawBody, sendJson, type HubApp } from './http-plumbing.ts';
 
 export function registerHeartbeatRoute(app: HubApp, ctx: HubContext): void {
-  app.post(hubPaths.heartbeat, (request, reply) => {
-    const site = authenticateSite(ctx, {
+  app.post(hubPaths.heartbeat, async (request, reply) => {
+    const site = await authenticateSite(ctx, {
       method: request.method,
       url: request.url,
       headers: request.headers,
       body: rawBody(request),
     });
     const heartbeat = parseJsonBody(heartbeatRequestSchema, rawBody(request));
-    return sendJson(reply, heartbeatResponseSchema, recordHeartbeat(ctx, site, heartbeat));
+    return sendJson(reply, heartbeatResponseSchema, await recordHeartbeat(ctx, site, heartbeat));
   });
 }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWeights, hubPaths, HubRequestError, roundViewSchema } from '../../shared/federation/index.ts';
 import { type HubClient } from '../../shared/node/federation/index.ts';
 import { createTask } from '../tasks.ts';
+import { taskChannel } from '../hub-events.ts';
 import { enrollTestSite, makeTestHub, testTask, testWeights, type TestHub } from '../testing/test-hub.ts';
 
 let test: TestHub;
@@ -24,10 +25,12 @@ beforeAll(async () => {
   test = await makeTestHub();
   alpha = (await enrollTestSite(test.hub, 'Alpha')).client;
   bravo = (await enrollTestSite(test.hub, 'Bravo')).client;
-  taskId = createTask(
-    test.hub.ctx,
-    testTask({ sites: ['Alpha', 'Bravo'], quorum: 2 }),
-    encodeWeights(testWeights()),
+  taskId = (
+    await createTask(
+      test.hub.ctx,
+      testTask({ sites: ['Alpha', 'Bravo'], quorum: 2 }),
+      encodeWeights(testWeights()),
+    )
   ).id;
   await alpha.joinTask(taskId);
 });
@@ -39,7 +42,7 @@ describe('the round long-poll', () => {
     const names = documentedLongPoll();
     const query = new URLSearchParams({ [names.after]: before.revision, [names.wait]: '50' });
     const events = test.hub.ctx.events;
-    const listening = events.listenerCount('task');
+    const listening = events.subscribers(taskChannel(taskId));
     const poll = alpha
       .send('GET', `${hubPaths.round(taskId)}?${query.toString()}`)
       .then((response) => roundViewSchema.parse(JSON.parse(response.body.toString('utf8'))));
@@ -48,7 +51,8 @@ describe('the round long-poll', () => {
     const first = await Promise.race([
       poll.then((view) => ({ answered: view })),
       (async () => {
-        while (events.listenerCount('task') <= listening) await new Promise((r) => setTimeout(r, 10));
+        while (events.subscribers(taskChannel(taskId)) <= listening)
+          await new Promise((r) => setTimeout(r, 10));
         return { answered: undefined };
       })(),
     ]);

@@ -26,7 +26,7 @@ export function registerSecAggRoutes(
   ctx: HubContext,
   advanceTask: (taskId: string) => Promise<void>,
 ): void {
-  const site = (request: FastifyRequest): SiteRow =>
+  const site = (request: FastifyRequest): Promise<SiteRow> =>
     authenticateSite(ctx, {
       method: request.method,
       url: request.url,
@@ -38,38 +38,42 @@ export function registerSecAggRoutes(
   };
   const prefix = '/v1/tasks/:taskId/rounds/:round/secagg';
 
-  app.get(prefix, (request, reply) => {
-    const who = site(request);
+  app.get(prefix, async (request, reply) => {
+    const who = await site(request);
     const { taskId, round } = parseWith(roundParams, request.params, 'path');
-    return sendJson(reply, secaggViewSchema, secaggView(ctx, taskForSite(ctx, taskId, who), round, who));
+    return sendJson(
+      reply,
+      secaggViewSchema,
+      await secaggView(ctx, await taskForSite(ctx, taskId, who), round, who),
+    );
   });
 
-  app.post(`${prefix}/keys`, (request, reply) => {
-    const who = site(request);
+  app.post(`${prefix}/keys`, async (request, reply) => {
+    const who = await site(request);
     const { taskId, round } = parseWith(roundParams, request.params, 'path');
     const body = parseJsonBody(advertiseKeysRequestSchema, rawBody(request));
-    const task = taskForSite(ctx, taskId, who);
-    advertiseKeys(ctx, task, round, who, body);
+    const task = await taskForSite(ctx, taskId, who);
+    await advertiseKeys(ctx, task, round, who, body);
     nudge(task.id);
     return sendJson(reply, accepted, { ok: true });
   });
 
-  app.post(`${prefix}/shares`, (request, reply) => {
-    const who = site(request);
+  app.post(`${prefix}/shares`, async (request, reply) => {
+    const who = await site(request);
     const { taskId, round } = parseWith(roundParams, request.params, 'path');
     const body = parseJsonBody(sharesRequestSchema, rawBody(request));
-    const task = taskForSite(ctx, taskId, who);
-    postShares(ctx, task, round, who, body);
+    const task = await taskForSite(ctx, taskId, who);
+    await postShares(ctx, task, round, who, body);
     nudge(task.id);
     return sendJson(reply, accepted, { ok: true });
   });
 
-  app.post(`${prefix}/unmask`, (request, reply) => {
-    const who = site(request);
+  app.post(`${prefix}/unmask`, async (request, reply) => {
+    const who = await site(request);
     const { taskId, round } = parseWith(roundParams, request.params, 'path');
     const body = parseJsonBody(unmaskRequestSchema, rawBody(request));
-    const task = taskForSite(ctx, taskId, who);
-    revealShares(ctx, task, round, who, body);
+    const task = await taskForSite(ctx, taskId, who);
+    await revealShares(ctx, task, round, who, body);
     nudge(task.id);
     return sendJson(reply, accepted, { ok: true });
   });

@@ -1,6 +1,7 @@
 // The routes sites call. Each is thin: authenticate, validate, call a service, validate the answer.
 // A site sees the tasks that include it, their rounds and global models, and its own uploads and
 // submissions; anything else is "not found" to it.
+import { taskChannel } from '../hub-events.ts';
 import { createReadStream } from 'node:fs';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -64,7 +65,7 @@ export function registerSiteRoutes(
   closing: AbortSignal,
   advanceTask: (taskId: string) => Promise<void>,
 ): void {
-  const site = (request: FastifyRequest): SiteRow =>
+  const site = (request: FastifyRequest): Promise<SiteRow> =>
     authenticateSite(ctx, {
       method: request.method,
       url: request.url,
@@ -80,58 +81,58 @@ export function registerSiteRoutes(
     sendJson(reply, hubInfoSchema, hubInfo(ctx.keys, ctx.config.name, ctx.now())),
   );
 
-  app.post('/v1/enroll', { config: { unsigned: true } }, (request, reply) => {
+  app.post('/v1/enroll', { config: { unsigned: true } }, async (request, reply) => {
     const body = parseJsonBody(enrollRequestSchema, rawBody(request));
-    return sendJson(reply, enrollResponseSchema, enrollSite(ctx, body), 201);
+    return sendJson(reply, enrollResponseSchema, await enrollSite(ctx, body), 201);
   });
 
-  app.post('/v1/enroll/check', { config: { unsigned: true } }, (request, reply) => {
+  app.post('/v1/enroll/check', { config: { unsigned: true } }, async (request, reply) => {
     const body = parseJsonBody(enrollCheckRequestSchema, rawBody(request));
-    return sendJson(reply, enrollCheckResponseSchema, checkEnrollmentToken(ctx, body));
+    return sendJson(reply, enrollCheckResponseSchema, await checkEnrollmentToken(ctx, body));
   });
 
-  app.get('/v1/tasks', (request, reply) =>
-    sendJson(reply, taskListSchema, { tasks: tasksForSite(ctx, site(request)) }),
+  app.get('/v1/tasks', async (request, reply) =>
+    sendJson(reply, taskListSchema, { tasks: await tasksForSite(ctx, await site(request)) }),
   );
 
-  app.get('/v1/tasks/:taskId', (request, reply) => {
-    const who = site(request);
+  app.get('/v1/tasks/:taskId', async (request, reply) => {
+    const who = await site(request);
     const { taskId } = parseWith(taskParams, request.params, 'path');
-    return sendJson(reply, taskViewSchema, taskView(ctx, taskForSite(ctx, taskId, who), who));
+    return sendJson(reply, taskViewSchema, await taskView(ctx, await taskForSite(ctx, taskId, who), who));
   });
 
-  app.post('/v1/tasks/:taskId/join', (request, reply) => {
-    const who = site(request);
+  app.post('/v1/tasks/:taskId/join', async (request, reply) => {
+    const who = await site(request);
     const { taskId } = parseWith(taskParams, request.params, 'path');
-    const joined = joinTask(ctx, taskId, who, parseJsonBody(joinRequestSchema, rawBody(request)));
+    const joined = await joinTask(ctx, taskId, who, parseJsonBody(joinRequestSchema, rawBody(request)));
     nudge(joined.taskId);
     return sendJson(reply, joinResponseSchema, joined);
   });
 
   app.get('/v1/tasks/:taskId/round', async (request, reply) => {
-    const who = site(request);
+    const who = await site(request);
     const { taskId } = parseWith(taskParams, request.params, 'path');
     const { after, wait } = parseWith(roundQuery, request.query, 'query');
-    let view = roundView(ctx, taskForSite(ctx, taskId, who), who);
+    let view = await roundView(ctx, await taskForSite(ctx, taskId, who), who);
     const until = ctx.now() + wait * 1000;
     while (after !== undefined && view.revision === after && ctx.now() < until && !closing.aborted) {
       await taskChanged(ctx, taskId, until - ctx.now(), closing);
-      view = roundView(ctx, taskForSite(ctx, taskId, who), who);
+      view = await roundView(ctx, await taskForSite(ctx, taskId, who), who);
     }
     return sendJson(reply, roundViewSchema, view);
   });
 
-  app.get('/v1/tasks/:taskId/models/:version', (request, reply) => {
-    const who = site(request);
+  app.get('/v1/tasks/:taskId/models/:version', async (request, reply) => {
+    const who = await site(request);
     const { taskId, version } = parseWith(versionParams, request.params, 'path');
-    const task = taskForSite(ctx, taskId, who);
-    return sendJson(reply, modelMetaSchema, modelMeta(ctx, findModel(ctx, task.id, version)));
+    const task = await taskForSite(ctx, taskId, who);
+    return sendJson(reply, modelMetaSchema, await modelMeta(ctx, await findModel(ctx, task.id, version)));
   });
 
-  app.get('/v1/tasks/:taskId/models/:version/blob', (request, reply) => {
-    const who = site(request);
+  app.get('/v1/tasks/:taskId/models/:version/blob', async (request, reply) => {
+    const who = await site(request);
     const { taskId, version } = parseWith(versionParams, request.params, 'path');
-    const model = findModel(ctx, taskForSite(ctx, taskId, who).id, version);
+    const model = await findModel(ctx, (await taskForSite(ctx, taskId, who)).id, version);
     const range = parseRange(request.headers.range, model.bytes);
     const path = ctx.store.blobs.pathOf(model.blob_sha256);
     reply.header('accept-ranges', 'bytes').type('application/octet-stream');
@@ -143,12 +144,12 @@ export function registerSiteRoutes(
       .send(createReadStream(path, { start: range.start, end: range.end }));
   });
 
-  app.post('/v1/tasks/:taskId/models/:version/metrics', (request, reply) => {
-    const who = site(request);
+  app.post('/v1/tasks/:taskId/models/:version/metrics', async (request, reply) => {
+    const who = await site(request);
     const { taskId, version } = parseWith(versionParams, request.params, 'path');
     const metrics = parseJsonBody(metricsRequestSchema, rawBody(request));
-    const task = taskForSite(ctx, taskId, who);
-    if (!ctx.store.sites.hasJoined(task.id, who.id)) {
+    const task = await taskForSite(ctx, taskId, who);
+    if (!(await ctx.store.sites.hasJoined(task.id, who.id))) {
       throw forbidden(
         'not-joined',
         `This site has not joined task ${task.id}; it cannot report metrics for it.`,
@@ -157,35 +158,35 @@ export function registerSiteRoutes(
     return sendJson(
       reply,
       aggregatedMetricsSchema,
-      recordEvaluation(ctx, who.id, findModel(ctx, task.id, version), metrics),
+      await recordEvaluation(ctx, who.id, await findModel(ctx, task.id, version), metrics),
     );
   });
 
-  app.post('/v1/tasks/:taskId/uploads', (request, reply) => {
-    const who = site(request);
+  app.post('/v1/tasks/:taskId/uploads', async (request, reply) => {
+    const who = await site(request);
     const { taskId } = parseWith(taskParams, request.params, 'path');
     const body = parseJsonBody(createUploadRequestSchema, rawBody(request));
-    return sendJson(reply, uploadStatusSchema, createUpload(ctx, who, taskId, body), 201);
+    return sendJson(reply, uploadStatusSchema, await createUpload(ctx, who, taskId, body), 201);
   });
 
-  app.get('/v1/uploads/:uploadId', (request, reply) => {
-    const who = site(request);
+  app.get('/v1/uploads/:uploadId', async (request, reply) => {
+    const who = await site(request);
     const { uploadId } = parseWith(uploadParams, request.params, 'path');
-    return sendJson(reply, uploadStatusSchema, uploadStatus(ownUpload(ctx, who, uploadId)));
+    return sendJson(reply, uploadStatusSchema, uploadStatus(await ownUpload(ctx, who, uploadId)));
   });
 
   app.put(
     '/v1/uploads/:uploadId/chunks/:index',
     { bodyLimit: ctx.limits.maxChunkBytes },
     async (request, reply) => {
-      const who = site(request);
+      const who = await site(request);
       const { uploadId, index } = parseWith(chunkParams, request.params, 'path');
       return sendJson(reply, uploadStatusSchema, await putChunk(ctx, who, uploadId, index, rawBody(request)));
     },
   );
 
   app.post('/v1/uploads/:uploadId/complete', async (request, reply) => {
-    const who = site(request);
+    const who = await site(request);
     const { uploadId } = parseWith(uploadParams, request.params, 'path');
     const body = parseJsonBody(completeUploadRequestSchema, rawBody(request));
     const submission = await completeUpload(ctx, who, uploadId, body);
@@ -195,22 +196,22 @@ export function registerSiteRoutes(
     return sendJson(reply, submissionViewSchema, submissionView(submission));
   });
 
-  app.get('/v1/tasks/:taskId/submissions', (request, reply) => {
-    const who = site(request);
+  app.get('/v1/tasks/:taskId/submissions', async (request, reply) => {
+    const who = await site(request);
     const { taskId } = parseWith(taskParams, request.params, 'path');
-    const task = taskForSite(ctx, taskId, who);
-    const submissions = ctx.store.uploads.submissionsOfSite(task.id, who.id).map(submissionView);
+    const task = await taskForSite(ctx, taskId, who);
+    const submissions = (await ctx.store.uploads.submissionsOfSite(task.id, who.id)).map(submissionView);
     return sendJson(reply, submissionListSchema, { submissions });
   });
 
-  app.get('/v1/submissions/:submissionId', (request, reply) => {
-    const who = site(request);
+  app.get('/v1/submissions/:submissionId', async (request, reply) => {
+    const who = await site(request);
     const { submissionId } = parseWith(
       z.object({ submissionId: z.string().min(1).max(64) }),
       request.params,
       'path',
     );
-    const row = ctx.store.uploads.submission(submissionId);
+    const row = await ctx.store.uploads.submission(submissionId);
     // Another site's submission is reported as absent: a site learns nothing about the others.
     if (!row || row.site_id !== who.id)
       throw notFound('no-submission', `There is no submission ${submissionId} for this site.`);
@@ -238,15 +239,12 @@ function taskChanged(
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);
-      ctx.events.off('task', onTask);
+      unsubscribe();
       closing.removeEventListener('abort', done);
       resolve();
     };
-    const onTask = (changed: string) => {
-      if (changed === taskId) done();
-    };
     const timer = setTimeout(done, Math.max(0, timeoutMs));
-    ctx.events.on('task', onTask);
+    const unsubscribe = ctx.events.subscribe(taskChannel(taskId), done);
     closing.addEventListener('abort', done);
   });
 }

@@ -47,7 +47,7 @@ export interface RunningHub {
   /** Room for request bodies not yet verified (tests and benchmarks read what it holds). */
   readonly bodies: BodyBudget;
   /** A one-time enrollment token whose URL hint is this running hub. */
-  createToken(options?: { siteName?: string; expiresInMs?: number }): CreatedToken;
+  createToken(options?: { siteName?: string; expiresInMs?: number }): Promise<CreatedToken>;
   /** Moves every task's rounds on now (tests and benchmarks use it instead of waiting for the timer). */
   advance(): Promise<void>;
   close(): Promise<void>;
@@ -65,7 +65,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   try {
     opened = tightenHubFolder(options.dir);
   } catch (error) {
-    ctx.store.close();
+    await ctx.store.close();
     throw error;
   }
   if (opened.length > 0 && logger) {
@@ -95,19 +95,20 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   const advance = () => advanceAllTasks(ctx, onEvent);
   await advance();
 
-  let ticking = false;
+  let tick: Promise<void> | null = null;
   let ticks = 0;
   const timer = setInterval(() => {
-    if (ticking) return;
-    ticking = true;
+    if (tick) return;
     ticks += 1;
-    advance()
-      .then(() => {
-        if (ticks % 60 === 0) forgetOldNonces(ctx);
+    tick = advance()
+      .then(async () => {
+        if (ticks % 60 === 0) await forgetOldNonces(ctx);
       })
-      .catch((error: Error) => logger && logger.error({ err: error }, 'deadline check failed'))
+      .catch((error: Error) => {
+        if (logger) logger.error({ err: error }, 'deadline check failed');
+      })
       .finally(() => {
-        ticking = false;
+        tick = null;
       });
   }, options.tickMs ?? 1000);
   timer.unref();
@@ -140,7 +141,8 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
       clearInterval(timer);
       closing.abort();
       await app.close();
-      ctx.store.close();
+      await tick; // a deadline check under way finishes before the store closes under it
+      await ctx.store.close();
     },
   };
 }

@@ -58,10 +58,10 @@ describe('radfed hub init', () => {
     expect(keys.caFingerprint).toBe(certificateFingerprint(readFileSync(layout.caCert, 'utf8')));
     expect(keys.serverChainPem).toContain(ca.toString().trim());
     const store = HubStore.open(layout.database, layout.blobs);
-    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(await store.sql.get('PRAGMA journal_mode')).toEqual({ journal_mode: 'wal' });
     const sha = store.blobs.put(Buffer.from('hello'));
     expect(store.blobs.read(sha).toString()).toBe('hello');
-    store.close();
+    await store.close();
   });
 
   it('defaults to localhost and 127.0.0.1', async () => {
@@ -119,7 +119,7 @@ describe('the hub folder is private', () => {
       expect(openToOthers(dir)).toEqual([]);
       // What the hub and the coordinator command write afterwards: a model blob, the sqlite -wal and
       // -shm, the accounts file.
-      createTask(hub.ctx, testTask(), encodeWeights(testWeights()));
+      await createTask(hub.ctx, testTask(), encodeWeights(testWeights()));
       await setCoordinatorPassword(dir, 'coordinator', 'correct horse battery staple', {
         cost: TEST_SCRYPT_COST,
       });

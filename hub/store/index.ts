@@ -1,11 +1,13 @@
-// The hub's storage: one SQLite database and one content-addressed blob folder, behind this door so
+// The hub's storage: its state behind one async query layer (SqlEngine: the embedded SQLite file by
+// default, PostgreSQL for replicated hubs) and one content-addressed blob store, behind this door so
 // a large federation can move to another database and object store without touching the protocol.
-import type { HubDatabase } from './hub-database.ts';
 import { BlobStore } from './blob-store.ts';
 import { openHubDatabase } from './hub-database.ts';
 import { ModelRows } from './model-rows.ts';
 import { PrivacyRows } from './privacy-rows.ts';
 import { SiteRows } from './site-rows.ts';
+import type { SqlEngine, SqlQueries, SqlTransaction } from './sql-engine.ts';
+import { SqliteEngine } from './sqlite-engine.ts';
 import { TaskRows } from './task-rows.ts';
 import { UploadRows } from './upload-rows.ts';
 
@@ -15,37 +17,80 @@ export { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.ts';
 export type { EvaluationRow, ModelRow } from './model-rows.ts';
 export type { ClipNormRow, PrivacyLedgerRow } from './privacy-rows.ts';
 export type { SiteRow, SiteTaskDecisionRow, TaskSiteRow, TokenRow } from './site-rows.ts';
+export type {
+  SqlEngine,
+  SqlParams,
+  SqlQueries,
+  SqlRunResult,
+  SqlTransaction,
+  SqlValue,
+} from './sql-engine.ts';
+export { SqliteEngine, TransactionMisuseError } from './sqlite-engine.ts';
 export type { RoundRow, TaskRow } from './task-rows.ts';
 export type { SubmissionRow, UploadRow } from './upload-rows.ts';
 
-export class HubStore {
+/** The hub's row classes over one set of queries: the store's own, or one transaction's. */
+export class HubRows {
   readonly sites: SiteRows;
   readonly tasks: TaskRows;
   readonly uploads: UploadRows;
   readonly models: ModelRows;
   readonly privacy: PrivacyRows;
 
-  constructor(
-    readonly db: HubDatabase,
-    readonly blobs: BlobStore,
-  ) {
-    this.sites = new SiteRows(db);
-    this.tasks = new TaskRows(db);
-    this.uploads = new UploadRows(db);
-    this.models = new ModelRows(db);
-    this.privacy = new PrivacyRows(db);
-  }
-
-  static open(databasePath: string, blobRoot: string): HubStore {
-    return new HubStore(openHubDatabase(databasePath), new BlobStore(blobRoot));
-  }
-
-  /** Runs fn in one SQLite transaction: committed (and on disk) before it returns, or not at all. */
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
-  }
-
-  close(): void {
-    if (this.db.open) this.db.close();
+  constructor(readonly sql: SqlQueries) {
+    this.sites = new SiteRows(sql);
+    this.tasks = new TaskRows(sql);
+    this.uploads = new UploadRows(sql);
+    this.models = new ModelRows(sql);
+    this.privacy = new PrivacyRows(sql);
   }
 }
+
+/** The rows bound to one open transaction, and its per-key lock (see SqlTransaction.lock). */
+export class HubTransaction extends HubRows {
+  constructor(override readonly sql: SqlTransaction) {
+    super(sql);
+  }
+
+  /**
+   * Takes the lock of a decision that must happen once across replicas (a round's transition and
+   * aggregation, a privacy charge, a secure-aggregation phase move), held until the transaction ends.
+   */
+  lock(key: string): Promise<void> {
+    return this.sql.lock(key);
+  }
+}
+
+export class HubStore extends HubRows {
+  constructor(
+    override readonly sql: SqlEngine,
+    readonly blobs: BlobStore,
+  ) {
+    super(sql);
+  }
+
+  /** The embedded store: the SQLite file at databasePath (created and migrated when needed). */
+  static open(databasePath: string, blobRoot: string): HubStore {
+    return new HubStore(new SqliteEngine(openHubDatabase(databasePath)), new BlobStore(blobRoot));
+  }
+
+  /**
+   * Runs fn in one transaction: committed (and on disk) before the promise resolves, or rolled back
+   * when fn throws. Inside fn, query through tx (its rows and tx.sql), never through the store.
+   */
+  transaction<T>(fn: (tx: HubTransaction) => Promise<T>): Promise<T> {
+    return this.sql.transaction((sqlTx) => fn(new HubTransaction(sqlTx)));
+  }
+
+  close(): Promise<void> {
+    return this.sql.close();
+  }
+}
+
+/** Lock keys of the decisions taken once across replicas (tx.lock). */
+export const lockKeys = {
+  round: (taskId: string, round: number) => `round:${taskId}:${round}`,
+  task: (taskId: string) => `task:${taskId}`,
+  secureRound: (taskId: string, round: number) => `secagg:${taskId}:${round}`,
+  enrollment: () => 'enrollment',
+} as const;

@@ -1,5 +1,5 @@
 // The model registry: every global model version of a task, and the sites' evaluations of each.
-import type { HubDatabase } from './hub-database.ts';
+import type { SqlQueries } from './sql-engine.ts';
 
 export interface ModelRow {
   task_id: string;
@@ -23,50 +23,52 @@ export interface EvaluationRow {
 }
 
 export class ModelRows {
-  constructor(private readonly db: HubDatabase) {}
+  constructor(private readonly sql: SqlQueries) {}
 
-  insertModel(row: ModelRow): void {
-    this.db
-      .prepare(
-        `INSERT INTO models (task_id, version, round, blob_sha256, signature, bytes, created_at)
-         VALUES (@task_id, @version, @round, @blob_sha256, @signature, @bytes, @created_at)`,
-      )
-      .run(row);
+  async insertModel(row: ModelRow): Promise<void> {
+    await this.sql.run(
+      `INSERT INTO models (task_id, version, round, blob_sha256, signature, bytes, created_at)
+       VALUES (@task_id, @version, @round, @blob_sha256, @signature, @bytes, @created_at)`,
+      { ...row },
+    );
   }
 
-  model(taskId: string, version: number): ModelRow | undefined {
-    return this.db.prepare('SELECT * FROM models WHERE task_id = ? AND version = ?').get(taskId, version) as
-      ModelRow | undefined;
+  model(taskId: string, version: number): Promise<ModelRow | undefined> {
+    return this.sql.get<ModelRow>('SELECT * FROM models WHERE task_id = @taskId AND version = @version', {
+      taskId,
+      version,
+    });
   }
 
-  latestModel(taskId: string): ModelRow | undefined {
-    return this.db
-      .prepare('SELECT * FROM models WHERE task_id = ? ORDER BY version DESC LIMIT 1')
-      .get(taskId) as ModelRow | undefined;
+  latestModel(taskId: string): Promise<ModelRow | undefined> {
+    return this.sql.get<ModelRow>(
+      'SELECT * FROM models WHERE task_id = @taskId ORDER BY version DESC LIMIT 1',
+      { taskId },
+    );
   }
 
-  models(taskId: string): ModelRow[] {
-    return this.db
-      .prepare('SELECT * FROM models WHERE task_id = ? ORDER BY version')
-      .all(taskId) as ModelRow[];
+  models(taskId: string): Promise<ModelRow[]> {
+    return this.sql.all<ModelRow>('SELECT * FROM models WHERE task_id = @taskId ORDER BY version', {
+      taskId,
+    });
   }
 
   /** One evaluation per site and version: a second post replaces the first. */
-  upsertEvaluation(row: EvaluationRow): void {
-    this.db
-      .prepare(
-        `INSERT INTO evaluations (task_id, version, site_id, loss, accuracy, auc, n, created_at)
-         VALUES (@task_id, @version, @site_id, @loss, @accuracy, @auc, @n, @created_at)
-         ON CONFLICT (task_id, version, site_id) DO UPDATE SET
-           loss = excluded.loss, accuracy = excluded.accuracy, auc = excluded.auc, n = excluded.n,
-           created_at = excluded.created_at`,
-      )
-      .run(row);
+  async upsertEvaluation(row: EvaluationRow): Promise<void> {
+    await this.sql.run(
+      `INSERT INTO evaluations (task_id, version, site_id, loss, accuracy, auc, n, created_at)
+       VALUES (@task_id, @version, @site_id, @loss, @accuracy, @auc, @n, @created_at)
+       ON CONFLICT (task_id, version, site_id) DO UPDATE SET
+         loss = excluded.loss, accuracy = excluded.accuracy, auc = excluded.auc, n = excluded.n,
+         created_at = excluded.created_at`,
+      { ...row },
+    );
   }
 
-  evaluations(taskId: string, version: number): EvaluationRow[] {
-    return this.db
-      .prepare('SELECT * FROM evaluations WHERE task_id = ? AND version = ? ORDER BY site_id')
-      .all(taskId, version) as EvaluationRow[];
+  evaluations(taskId: string, version: number): Promise<EvaluationRow[]> {
+    return this.sql.all<EvaluationRow>(
+      'SELECT * FROM evaluations WHERE task_id = @taskId AND version = @version ORDER BY site_id',
+      { taskId, version },
+    );
   }
 }

@@ -1,7 +1,7 @@
 // The privacy ledger: for each round that counted against a task's differential-privacy budget, the
 // ε spent after it, as stated when the round closed. Kept, not recomputed, so that what the hub told
 // the sites and wrote on model cards stays on record even if the accountant improves later.
-import type { HubDatabase } from './hub-database.ts';
+import type { SqlQueries } from './sql-engine.ts';
 
 export interface PrivacyLedgerRow {
   task_id: string;
@@ -24,47 +24,53 @@ export interface ClipNormRow {
 }
 
 export class PrivacyRows {
-  constructor(private readonly db: HubDatabase) {}
+  constructor(private readonly sql: SqlQueries) {}
 
-  ledger(taskId: string): PrivacyLedgerRow[] {
-    return this.db
-      .prepare('SELECT * FROM privacy_ledger WHERE task_id = ? ORDER BY round')
-      .all(taskId) as PrivacyLedgerRow[];
-  }
-
-  /** Records a round once; a second call for the same round changes nothing. */
-  record(row: PrivacyLedgerRow): void {
-    this.db
-      .prepare(
-        `INSERT OR IGNORE INTO privacy_ledger (task_id, round, rounds_counted, epsilon, delta, rdp_order, recorded_at)
-         VALUES (@task_id, @round, @rounds_counted, @epsilon, @delta, @rdp_order, @recorded_at)`,
-      )
-      .run(row);
-  }
-
-  clipNorms(taskId: string): ClipNormRow[] {
-    return this.db
-      .prepare('SELECT * FROM clip_norms WHERE task_id = ? ORDER BY round')
-      .all(taskId) as ClipNormRow[];
-  }
-
-  clipNorm(taskId: string, round: number): ClipNormRow | null {
-    return (
-      (this.db.prepare('SELECT * FROM clip_norms WHERE task_id = ? AND round = ?').get(taskId, round) as
-        ClipNormRow | undefined) ?? null
+  ledger(taskId: string): Promise<PrivacyLedgerRow[]> {
+    return this.sql.all<PrivacyLedgerRow>(
+      'SELECT * FROM privacy_ledger WHERE task_id = @taskId ORDER BY round',
+      { taskId },
     );
   }
 
-  /** The round's clip norm, set once when the round opens. */
-  setClipNorm(taskId: string, round: number, clipNorm: number): void {
-    this.db
-      .prepare('INSERT OR IGNORE INTO clip_norms (task_id, round, clip_norm) VALUES (?, ?, ?)')
-      .run(taskId, round, clipNorm);
+  /** Records a round once; a second call for the same round changes nothing (false). */
+  async record(row: PrivacyLedgerRow): Promise<boolean> {
+    const result = await this.sql.run(
+      `INSERT INTO privacy_ledger (task_id, round, rounds_counted, epsilon, delta, rdp_order, recorded_at)
+       VALUES (@task_id, @round, @rounds_counted, @epsilon, @delta, @rdp_order, @recorded_at)
+       ON CONFLICT (task_id, round) DO NOTHING`,
+      { ...row },
+    );
+    return result.changes === 1;
   }
 
-  recordClipBits(taskId: string, round: number, bitMean: number, sites: number): void {
-    this.db
-      .prepare('UPDATE clip_norms SET bit_mean = ?, bit_sites = ? WHERE task_id = ? AND round = ?')
-      .run(bitMean, sites, taskId, round);
+  clipNorms(taskId: string): Promise<ClipNormRow[]> {
+    return this.sql.all<ClipNormRow>('SELECT * FROM clip_norms WHERE task_id = @taskId ORDER BY round', {
+      taskId,
+    });
+  }
+
+  async clipNorm(taskId: string, round: number): Promise<ClipNormRow | null> {
+    const row = await this.sql.get<ClipNormRow>(
+      'SELECT * FROM clip_norms WHERE task_id = @taskId AND round = @round',
+      { taskId, round },
+    );
+    return row ?? null;
+  }
+
+  /** The round's clip norm, set once when the round opens. */
+  async setClipNorm(taskId: string, round: number, clipNorm: number): Promise<void> {
+    await this.sql.run(
+      `INSERT INTO clip_norms (task_id, round, clip_norm) VALUES (@taskId, @round, @clipNorm)
+       ON CONFLICT (task_id, round) DO NOTHING`,
+      { taskId, round, clipNorm },
+    );
+  }
+
+  async recordClipBits(taskId: string, round: number, bitMean: number, sites: number): Promise<void> {
+    await this.sql.run(
+      'UPDATE clip_norms SET bit_mean = @bitMean, bit_sites = @sites WHERE task_id = @taskId AND round = @round',
+      { bitMean, sites, taskId, round },
+    );
   }
 }

@@ -1,6 +1,6 @@
 // Enrollment tokens, enrolled sites, request nonces and which sites joined which task.
 import type { SiteActivityState, SiteTaskDecision } from '../../shared/federation/index.ts';
-import type { HubDatabase } from './hub-database.ts';
+import type { SqlQueries } from './sql-engine.ts';
 
 export interface TokenRow {
   id: string;
@@ -45,185 +45,219 @@ export interface TaskSiteRow {
 }
 
 export class SiteRows {
-  constructor(private readonly db: HubDatabase) {}
+  constructor(private readonly sql: SqlQueries) {}
 
-  insertToken(row: Omit<TokenRow, 'used_at' | 'used_by_site' | 'revoked_at'>): void {
-    this.db
-      .prepare(
-        `INSERT INTO enrollment_tokens (id, secret_sha256, site_name, created_at, expires_at)
-         VALUES (@id, @secret_sha256, @site_name, @created_at, @expires_at)`,
-      )
-      .run(row);
+  async insertToken(row: Omit<TokenRow, 'used_at' | 'used_by_site' | 'revoked_at'>): Promise<void> {
+    await this.sql.run(
+      `INSERT INTO enrollment_tokens (id, secret_sha256, site_name, created_at, expires_at)
+       VALUES (@id, @secret_sha256, @site_name, @created_at, @expires_at)`,
+      {
+        id: row.id,
+        secret_sha256: row.secret_sha256,
+        site_name: row.site_name,
+        created_at: row.created_at,
+        expires_at: row.expires_at,
+      },
+    );
   }
 
-  tokenBySecretHash(secretSha256: string): TokenRow | undefined {
-    return this.db.prepare('SELECT * FROM enrollment_tokens WHERE secret_sha256 = ?').get(secretSha256) as
-      TokenRow | undefined;
+  tokenBySecretHash(secretSha256: string): Promise<TokenRow | undefined> {
+    return this.sql.get<TokenRow>('SELECT * FROM enrollment_tokens WHERE secret_sha256 = @secretSha256', {
+      secretSha256,
+    });
   }
 
-  listTokens(): TokenRow[] {
-    return this.db.prepare('SELECT * FROM enrollment_tokens ORDER BY created_at').all() as TokenRow[];
+  listTokens(): Promise<TokenRow[]> {
+    return this.sql.all<TokenRow>('SELECT * FROM enrollment_tokens ORDER BY created_at');
   }
 
-  token(id: string): TokenRow | undefined {
-    return this.db.prepare('SELECT * FROM enrollment_tokens WHERE id = ?').get(id) as TokenRow | undefined;
+  token(id: string): Promise<TokenRow | undefined> {
+    return this.sql.get<TokenRow>('SELECT * FROM enrollment_tokens WHERE id = @id', { id });
   }
 
   /** Revokes a token not used yet; false when it was used (or revoked) first. */
-  revokeToken(id: string, at: string): boolean {
-    return (
-      this.db
-        .prepare(
-          'UPDATE enrollment_tokens SET revoked_at = ? WHERE id = ? AND used_at IS NULL AND revoked_at IS NULL',
-        )
-        .run(at, id).changes === 1
+  async revokeToken(id: string, at: string): Promise<boolean> {
+    const result = await this.sql.run(
+      'UPDATE enrollment_tokens SET revoked_at = @at WHERE id = @id AND used_at IS NULL AND revoked_at IS NULL',
+      { at, id },
     );
+    return result.changes === 1;
   }
 
   /** Revokes every unused token made for this site name; how many. */
-  revokeTokensForSiteName(name: string, at: string): number {
-    return this.db
-      .prepare(
-        'UPDATE enrollment_tokens SET revoked_at = ? WHERE site_name = ? AND used_at IS NULL AND revoked_at IS NULL',
-      )
-      .run(at, name).changes;
+  async revokeTokensForSiteName(name: string, at: string): Promise<number> {
+    const result = await this.sql.run(
+      'UPDATE enrollment_tokens SET revoked_at = @at WHERE site_name = @name AND used_at IS NULL AND revoked_at IS NULL',
+      { at, name },
+    );
+    return result.changes;
   }
 
   /** Marks a token used; false when another request used it first (or it was revoked). */
-  useToken(id: string, siteId: string, at: string): boolean {
-    return (
-      this.db
-        .prepare(
-          'UPDATE enrollment_tokens SET used_at = ?, used_by_site = ? WHERE id = ? AND used_at IS NULL AND revoked_at IS NULL',
-        )
-        .run(at, siteId, id).changes === 1
+  async useToken(id: string, siteId: string, at: string): Promise<boolean> {
+    const result = await this.sql.run(
+      `UPDATE enrollment_tokens SET used_at = @at, used_by_site = @siteId
+       WHERE id = @id AND used_at IS NULL AND revoked_at IS NULL`,
+      { at, siteId, id },
+    );
+    return result.changes === 1;
+  }
+
+  async insertSite(
+    row: Omit<SiteRow, 'last_seen_at' | 'removed_at' | 'heartbeat_at' | 'heartbeat_state'>,
+  ): Promise<void> {
+    await this.sql.run(
+      `INSERT INTO sites (id, name, signing_public_key, exchange_public_key, token_id, enrolled_at)
+       VALUES (@id, @name, @signing_public_key, @exchange_public_key, @token_id, @enrolled_at)`,
+      {
+        id: row.id,
+        name: row.name,
+        signing_public_key: row.signing_public_key,
+        exchange_public_key: row.exchange_public_key,
+        token_id: row.token_id,
+        enrolled_at: row.enrolled_at,
+      },
     );
   }
 
-  insertSite(row: Omit<SiteRow, 'last_seen_at' | 'removed_at' | 'heartbeat_at' | 'heartbeat_state'>): void {
-    this.db
-      .prepare(
-        `INSERT INTO sites (id, name, signing_public_key, exchange_public_key, token_id, enrolled_at)
-         VALUES (@id, @name, @signing_public_key, @exchange_public_key, @token_id, @enrolled_at)`,
-      )
-      .run(row);
+  site(id: string): Promise<SiteRow | undefined> {
+    return this.sql.get<SiteRow>('SELECT * FROM sites WHERE id = @id', { id });
   }
 
-  site(id: string): SiteRow | undefined {
-    return this.db.prepare('SELECT * FROM sites WHERE id = ?').get(id) as SiteRow | undefined;
+  siteByName(name: string): Promise<SiteRow | undefined> {
+    return this.sql.get<SiteRow>('SELECT * FROM sites WHERE name = @name', { name });
   }
 
-  siteByName(name: string): SiteRow | undefined {
-    return this.db.prepare('SELECT * FROM sites WHERE name = ?').get(name) as SiteRow | undefined;
+  siteBySigningKey(key: string): Promise<SiteRow | undefined> {
+    return this.sql.get<SiteRow>('SELECT * FROM sites WHERE signing_public_key = @key', { key });
   }
 
-  siteBySigningKey(key: string): SiteRow | undefined {
-    return this.db.prepare('SELECT * FROM sites WHERE signing_public_key = ?').get(key) as
-      SiteRow | undefined;
+  listSites(): Promise<SiteRow[]> {
+    return this.sql.all<SiteRow>('SELECT * FROM sites ORDER BY enrolled_at, id');
   }
 
-  listSites(): SiteRow[] {
-    return this.db.prepare('SELECT * FROM sites ORDER BY enrolled_at, id').all() as SiteRow[];
-  }
-
-  touchSite(id: string, at: string): void {
-    this.db.prepare('UPDATE sites SET last_seen_at = ? WHERE id = ?').run(at, id);
+  async touchSite(id: string, at: string): Promise<void> {
+    await this.sql.run('UPDATE sites SET last_seen_at = @at WHERE id = @id', { at, id });
   }
 
   /** Marks a site removed; false when it was already. */
-  removeSite(id: string, at: string): boolean {
-    return (
-      this.db.prepare('UPDATE sites SET removed_at = ? WHERE id = ? AND removed_at IS NULL').run(at, id)
-        .changes === 1
+  async removeSite(id: string, at: string): Promise<boolean> {
+    const result = await this.sql.run(
+      'UPDATE sites SET removed_at = @at WHERE id = @id AND removed_at IS NULL',
+      { at, id },
     );
+    return result.changes === 1;
   }
 
-  /** Records a heartbeat, and replaces the site's task decisions when it reports them. */
-  recordHeartbeat(
+  /**
+   * Records a heartbeat, and replaces the site's task decisions when it reports them. Several
+   * statements: the caller runs it inside a transaction so a reader never sees half the decisions.
+   */
+  async recordHeartbeat(
     id: string,
     at: string,
     state: SiteActivityState,
     decisions?: readonly { taskId: string; decision: SiteTaskDecision }[],
-  ): void {
-    this.db
-      .prepare('UPDATE sites SET heartbeat_at = ?, heartbeat_state = ?, last_seen_at = ? WHERE id = ?')
-      .run(at, state, at, id);
-    if (!decisions) return;
-    this.db.prepare('DELETE FROM site_task_decisions WHERE site_id = ?').run(id);
-    const insert = this.db.prepare(
-      'INSERT OR REPLACE INTO site_task_decisions (site_id, task_id, decision, reported_at) VALUES (?, ?, ?, ?)',
+  ): Promise<void> {
+    await this.sql.run(
+      'UPDATE sites SET heartbeat_at = @at, heartbeat_state = @state, last_seen_at = @at WHERE id = @id',
+      { at, state, id },
     );
-    for (const item of decisions) insert.run(id, item.taskId, item.decision, at);
+    if (!decisions) return;
+    await this.sql.run('DELETE FROM site_task_decisions WHERE site_id = @id', { id });
+    for (const item of decisions) {
+      await this.sql.run(
+        `INSERT INTO site_task_decisions (site_id, task_id, decision, reported_at)
+         VALUES (@id, @taskId, @decision, @at)
+         ON CONFLICT (site_id, task_id) DO UPDATE SET decision = excluded.decision, reported_at = excluded.reported_at`,
+        { id, taskId: item.taskId, decision: item.decision, at },
+      );
+    }
   }
 
-  taskDecisions(taskId: string): SiteTaskDecisionRow[] {
-    return this.db
-      .prepare('SELECT * FROM site_task_decisions WHERE task_id = ?')
-      .all(taskId) as SiteTaskDecisionRow[];
+  taskDecisions(taskId: string): Promise<SiteTaskDecisionRow[]> {
+    return this.sql.all<SiteTaskDecisionRow>('SELECT * FROM site_task_decisions WHERE task_id = @taskId', {
+      taskId,
+    });
   }
 
   /** Records a nonce; false when this site already used it (a replayed request). */
-  rememberNonce(siteId: string, nonce: string, seenAt: number): boolean {
-    const result = this.db
-      .prepare('INSERT OR IGNORE INTO request_nonces (site_id, nonce, seen_at) VALUES (?, ?, ?)')
-      .run(siteId, nonce, seenAt);
+  async rememberNonce(siteId: string, nonce: string, seenAt: number): Promise<boolean> {
+    const result = await this.sql.run(
+      `INSERT INTO request_nonces (site_id, nonce, seen_at) VALUES (@siteId, @nonce, @seenAt)
+       ON CONFLICT (site_id, nonce) DO NOTHING`,
+      { siteId, nonce, seenAt },
+    );
     return result.changes === 1;
   }
 
-  forgetNoncesBefore(time: number): number {
-    return this.db.prepare('DELETE FROM request_nonces WHERE seen_at < ?').run(time).changes;
+  /** Whether this site already used the nonce, without recording it. */
+  async nonceSeen(siteId: string, nonce: string): Promise<boolean> {
+    const row = await this.sql.get<{ one: number }>(
+      'SELECT 1 AS one FROM request_nonces WHERE site_id = @siteId AND nonce = @nonce',
+      { siteId, nonce },
+    );
+    return row !== undefined;
+  }
+
+  async forgetNoncesBefore(time: number): Promise<number> {
+    const result = await this.sql.run('DELETE FROM request_nonces WHERE seen_at < @time', { time });
+    return result.changes;
   }
 
   /** Joins (once; joined_at stays the first) and records the cohort sizes when the site declares them. */
-  joinTask(
+  async joinTask(
     taskId: string,
     siteId: string,
     at: string,
     cohort: { train: number; validation: number } | null = null,
-  ): TaskSiteRow {
-    this.db
-      .prepare('INSERT OR IGNORE INTO task_sites (task_id, site_id, joined_at) VALUES (?, ?, ?)')
-      .run(taskId, siteId, at);
+  ): Promise<TaskSiteRow> {
+    await this.sql.run(
+      `INSERT INTO task_sites (task_id, site_id, joined_at) VALUES (@taskId, @siteId, @at)
+       ON CONFLICT (task_id, site_id) DO NOTHING`,
+      { taskId, siteId, at },
+    );
     if (cohort) {
-      this.db
-        .prepare(
-          'UPDATE task_sites SET train_examples = ?, validation_examples = ? WHERE task_id = ? AND site_id = ?',
-        )
-        .run(cohort.train, cohort.validation, taskId, siteId);
+      await this.sql.run(
+        `UPDATE task_sites SET train_examples = @train, validation_examples = @validation
+         WHERE task_id = @taskId AND site_id = @siteId`,
+        { train: cohort.train, validation: cohort.validation, taskId, siteId },
+      );
     }
-    return this.joined(taskId, siteId) as TaskSiteRow;
+    return (await this.joined(taskId, siteId)) as TaskSiteRow;
   }
 
-  joined(taskId: string, siteId: string): TaskSiteRow | undefined {
-    return this.db
-      .prepare('SELECT * FROM task_sites WHERE task_id = ? AND site_id = ?')
-      .get(taskId, siteId) as TaskSiteRow | undefined;
+  joined(taskId: string, siteId: string): Promise<TaskSiteRow | undefined> {
+    return this.sql.get<TaskSiteRow>(
+      'SELECT * FROM task_sites WHERE task_id = @taskId AND site_id = @siteId',
+      {
+        taskId,
+        siteId,
+      },
+    );
   }
 
   /**
    * Joined sites of a task in the order they joined, without removed sites: the rounds wait for these
    * (cyclic weight transfer visits them in this order).
    */
-  joinedSites(taskId: string): TaskSiteRow[] {
-    return this.db
-      .prepare(
-        `SELECT t.* FROM task_sites t JOIN sites s ON s.id = t.site_id
-         WHERE t.task_id = ? AND s.removed_at IS NULL ORDER BY t.joined_at, t.site_id`,
-      )
-      .all(taskId) as TaskSiteRow[];
+  joinedSites(taskId: string): Promise<TaskSiteRow[]> {
+    return this.sql.all<TaskSiteRow>(
+      `SELECT t.* FROM task_sites t JOIN sites s ON s.id = t.site_id
+       WHERE t.task_id = @taskId AND s.removed_at IS NULL ORDER BY t.joined_at, t.site_id`,
+      { taskId },
+    );
   }
 
   /** Every site that ever joined the task, removed ones too: its history (participation, model card). */
-  joinedSitesWithRemoved(taskId: string): TaskSiteRow[] {
-    return this.db
-      .prepare('SELECT * FROM task_sites WHERE task_id = ? ORDER BY joined_at, site_id')
-      .all(taskId) as TaskSiteRow[];
+  joinedSitesWithRemoved(taskId: string): Promise<TaskSiteRow[]> {
+    return this.sql.all<TaskSiteRow>(
+      'SELECT * FROM task_sites WHERE task_id = @taskId ORDER BY joined_at, site_id',
+      { taskId },
+    );
   }
 
-  hasJoined(taskId: string, siteId: string): boolean {
-    return (
-      this.db.prepare('SELECT 1 FROM task_sites WHERE task_id = ? AND site_id = ?').get(taskId, siteId) !==
-      undefined
-    );
+  async hasJoined(taskId: string, siteId: string): Promise<boolean> {
+    return (await this.joined(taskId, siteId)) !== undefined;
   }
 }

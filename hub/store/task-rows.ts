@@ -1,6 +1,6 @@
 // Tasks and their rounds. Round states: open → collecting → aggregating → published, or failed.
 import type { RoundState, TaskState } from '../../shared/federation/index.ts';
-import type { HubDatabase } from './hub-database.ts';
+import type { SqlQueries } from './sql-engine.ts';
 
 export interface TaskRow {
   id: string;
@@ -29,94 +29,105 @@ export interface RoundRow {
 }
 
 export class TaskRows {
-  constructor(private readonly db: HubDatabase) {}
+  constructor(private readonly sql: SqlQueries) {}
 
-  insertTask(row: Pick<TaskRow, 'id' | 'name' | 'definition' | 'created_at'>): void {
-    this.db
-      .prepare(
-        `INSERT INTO tasks (id, name, definition, state, created_at) VALUES (@id, @name, @definition, 'active', @created_at)`,
-      )
-      .run(row);
-  }
-
-  task(id: string): TaskRow | undefined {
-    return this.db.prepare('SELECT * FROM tasks WHERE id = ?').get(id) as TaskRow | undefined;
-  }
-
-  tasksByName(name: string): TaskRow[] {
-    return this.db.prepare('SELECT * FROM tasks WHERE name = ? ORDER BY created_at').all(name) as TaskRow[];
-  }
-
-  listTasks(): TaskRow[] {
-    return this.db.prepare('SELECT * FROM tasks ORDER BY created_at, id').all() as TaskRow[];
-  }
-
-  activeTaskIds(): string[] {
-    return (this.db.prepare("SELECT id FROM tasks WHERE state = 'active'").all() as { id: string }[]).map(
-      (row) => row.id,
+  async insertTask(row: Pick<TaskRow, 'id' | 'name' | 'definition' | 'created_at'>): Promise<void> {
+    await this.sql.run(
+      `INSERT INTO tasks (id, name, definition, state, created_at) VALUES (@id, @name, @definition, 'active', @created_at)`,
+      { id: row.id, name: row.name, definition: row.definition, created_at: row.created_at },
     );
   }
 
-  endTask(id: string, state: Exclude<TaskState, 'active'>, at: string, reason: string | null): void {
-    this.db
-      .prepare(
-        "UPDATE tasks SET state = ?, ended_at = ?, failure_reason = ? WHERE id = ? AND state = 'active'",
-      )
-      .run(state, at, reason, id);
+  task(id: string): Promise<TaskRow | undefined> {
+    return this.sql.get<TaskRow>('SELECT * FROM tasks WHERE id = @id', { id });
   }
 
-  setServerState(id: string, sha256: string | null, step: number | null): void {
-    this.db
-      .prepare('UPDATE tasks SET server_state_sha256 = ?, server_state_step = ? WHERE id = ?')
-      .run(sha256, step, id);
+  tasksByName(name: string): Promise<TaskRow[]> {
+    return this.sql.all<TaskRow>('SELECT * FROM tasks WHERE name = @name ORDER BY created_at', { name });
   }
 
-  insertRound(row: Pick<RoundRow, 'task_id' | 'number' | 'base_version' | 'opened_at'>): void {
-    this.db
-      .prepare(
-        `INSERT INTO rounds (task_id, number, state, base_version, opened_at)
-         VALUES (@task_id, @number, 'open', @base_version, @opened_at)`,
-      )
-      .run(row);
+  listTasks(): Promise<TaskRow[]> {
+    return this.sql.all<TaskRow>('SELECT * FROM tasks ORDER BY created_at, id');
   }
 
-  round(taskId: string, number: number): RoundRow | undefined {
-    return this.db.prepare('SELECT * FROM rounds WHERE task_id = ? AND number = ?').get(taskId, number) as
-      RoundRow | undefined;
+  async activeTaskIds(): Promise<string[]> {
+    const rows = await this.sql.all<{ id: string }>("SELECT id FROM tasks WHERE state = 'active'");
+    return rows.map((row) => row.id);
   }
 
-  latestRound(taskId: string): RoundRow | undefined {
-    return this.db
-      .prepare('SELECT * FROM rounds WHERE task_id = ? ORDER BY number DESC LIMIT 1')
-      .get(taskId) as RoundRow | undefined;
+  /** Ends an active task; false when it had ended already. */
+  async endTask(
+    id: string,
+    state: Exclude<TaskState, 'active'>,
+    at: string,
+    reason: string | null,
+  ): Promise<boolean> {
+    const result = await this.sql.run(
+      "UPDATE tasks SET state = @state, ended_at = @at, failure_reason = @reason WHERE id = @id AND state = 'active'",
+      { state, at, reason, id },
+    );
+    return result.changes === 1;
   }
 
-  rounds(taskId: string): RoundRow[] {
-    return this.db
-      .prepare('SELECT * FROM rounds WHERE task_id = ? ORDER BY number')
-      .all(taskId) as RoundRow[];
+  async setServerState(id: string, sha256: string | null, step: number | null): Promise<void> {
+    await this.sql.run(
+      'UPDATE tasks SET server_state_sha256 = @sha256, server_state_step = @step WHERE id = @id',
+      { sha256, step, id },
+    );
+  }
+
+  async insertRound(row: Pick<RoundRow, 'task_id' | 'number' | 'base_version' | 'opened_at'>): Promise<void> {
+    await this.sql.run(
+      `INSERT INTO rounds (task_id, number, state, base_version, opened_at)
+       VALUES (@task_id, @number, 'open', @base_version, @opened_at)`,
+      { task_id: row.task_id, number: row.number, base_version: row.base_version, opened_at: row.opened_at },
+    );
+  }
+
+  round(taskId: string, number: number): Promise<RoundRow | undefined> {
+    return this.sql.get<RoundRow>('SELECT * FROM rounds WHERE task_id = @taskId AND number = @number', {
+      taskId,
+      number,
+    });
+  }
+
+  latestRound(taskId: string): Promise<RoundRow | undefined> {
+    return this.sql.get<RoundRow>(
+      'SELECT * FROM rounds WHERE task_id = @taskId ORDER BY number DESC LIMIT 1',
+      { taskId },
+    );
+  }
+
+  rounds(taskId: string): Promise<RoundRow[]> {
+    return this.sql.all<RoundRow>('SELECT * FROM rounds WHERE task_id = @taskId ORDER BY number', { taskId });
   }
 
   /** Moves a round on, only from the state the caller saw (false when something else moved it first). */
-  updateRound(taskId: string, number: number, from: RoundState, changes: Partial<RoundRow>): boolean {
+  async updateRound(
+    taskId: string,
+    number: number,
+    from: RoundState,
+    changes: Partial<RoundRow>,
+  ): Promise<boolean> {
     const keys = Object.keys(changes) as (keyof RoundRow)[];
     const assignments = keys.map((key) => `${key} = @${key}`).join(', ');
-    return (
-      this.db
-        .prepare(
-          `UPDATE rounds SET ${assignments} WHERE task_id = @task_id_ AND number = @number_ AND state = @from_`,
-        )
-        .run({ ...changes, task_id_: taskId, number_: number, from_: from }).changes === 1
+    const result = await this.sql.run(
+      `UPDATE rounds SET ${assignments} WHERE task_id = @task_id_ AND number = @number_ AND state = @from_`,
+      {
+        ...(changes as Record<string, string | number | null>),
+        task_id_: taskId,
+        number_: number,
+        from_: from,
+      },
     );
+    return result.changes === 1;
   }
 
-  publishedRoundCount(taskId: string): number {
-    return (
-      this.db
-        .prepare("SELECT COUNT(*) AS n FROM rounds WHERE task_id = ? AND state = 'published'")
-        .get(taskId) as {
-        n: number;
-      }
-    ).n;
+  async publishedRoundCount(taskId: string): Promise<number> {
+    const row = await this.sql.get<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM rounds WHERE task_id = @taskId AND state = 'published'",
+      { taskId },
+    );
+    return row?.n ?? 0;
   }
 }

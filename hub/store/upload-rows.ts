@@ -1,7 +1,7 @@
 // Uploads in progress (resumable: the bytes received so far live in a .part file) and the submissions
 // they became once complete, accepted or rejected with a reason.
 import type { UploadKind } from '../../shared/federation/index.ts';
-import type { HubDatabase } from './hub-database.ts';
+import type { SqlQueries } from './sql-engine.ts';
 
 export interface UploadRow {
   id: string;
@@ -42,19 +42,20 @@ export interface SubmissionRow {
 }
 
 export class UploadRows {
-  constructor(private readonly db: HubDatabase) {}
+  constructor(private readonly sql: SqlQueries) {}
 
-  insertUpload(row: Omit<UploadRow, 'received_bytes' | 'state' | 'submission_id' | 'updated_at'>): void {
-    this.db
-      .prepare(
-        `INSERT INTO uploads (id, task_id, round, site_id, kind, bytes, sha256, chunk_bytes, state, created_at, updated_at)
-         VALUES (@id, @task_id, @round, @site_id, @kind, @bytes, @sha256, @chunk_bytes, 'receiving', @created_at, @created_at)`,
-      )
-      .run(row);
+  async insertUpload(
+    row: Omit<UploadRow, 'received_bytes' | 'state' | 'submission_id' | 'updated_at'>,
+  ): Promise<void> {
+    await this.sql.run(
+      `INSERT INTO uploads (id, task_id, round, site_id, kind, bytes, sha256, chunk_bytes, state, created_at, updated_at)
+       VALUES (@id, @task_id, @round, @site_id, @kind, @bytes, @sha256, @chunk_bytes, 'receiving', @created_at, @created_at)`,
+      { ...row },
+    );
   }
 
-  upload(id: string): UploadRow | undefined {
-    return this.db.prepare('SELECT * FROM uploads WHERE id = ?').get(id) as UploadRow | undefined;
+  upload(id: string): Promise<UploadRow | undefined> {
+    return this.sql.get<UploadRow>('SELECT * FROM uploads WHERE id = @id', { id });
   }
 
   findUpload(
@@ -63,112 +64,113 @@ export class UploadRows {
     siteId: string,
     kind: string,
     sha256: string,
-  ): UploadRow | undefined {
-    return this.db
-      .prepare(
-        'SELECT * FROM uploads WHERE task_id = ? AND round = ? AND site_id = ? AND kind = ? AND sha256 = ?',
-      )
-      .get(taskId, round, siteId, kind, sha256) as UploadRow | undefined;
+  ): Promise<UploadRow | undefined> {
+    return this.sql.get<UploadRow>(
+      `SELECT * FROM uploads
+       WHERE task_id = @taskId AND round = @round AND site_id = @siteId AND kind = @kind AND sha256 = @sha256`,
+      { taskId, round, siteId, kind, sha256 },
+    );
   }
 
-  setReceived(id: string, receivedBytes: number, at: string): void {
-    this.db
-      .prepare('UPDATE uploads SET received_bytes = ?, updated_at = ? WHERE id = ?')
-      .run(receivedBytes, at, id);
+  async setReceived(id: string, receivedBytes: number, at: string): Promise<void> {
+    await this.sql.run(
+      'UPDATE uploads SET received_bytes = @receivedBytes, updated_at = @at WHERE id = @id',
+      {
+        receivedBytes,
+        at,
+        id,
+      },
+    );
   }
 
   /** A rejected upload is forgotten, so the site can send a corrected one with the same bytes' hash. */
-  deleteUpload(id: string): void {
-    this.db.prepare('DELETE FROM uploads WHERE id = ?').run(id);
+  async deleteUpload(id: string): Promise<void> {
+    await this.sql.run('DELETE FROM uploads WHERE id = @id', { id });
   }
 
   /** Unfinished uploads of one site for one round and kind (bounded per site: see createUpload). */
-  openUploadCount(taskId: string, round: number, siteId: string, kind: string): number {
-    const row = this.db
-      .prepare(
-        `SELECT COUNT(*) AS n FROM uploads
-         WHERE task_id = ? AND round = ? AND site_id = ? AND kind = ? AND state = 'receiving'`,
-      )
-      .get(taskId, round, siteId, kind) as { n: number };
-    return row.n;
+  async openUploadCount(taskId: string, round: number, siteId: string, kind: string): Promise<number> {
+    const row = await this.sql.get<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM uploads
+       WHERE task_id = @taskId AND round = @round AND site_id = @siteId AND kind = @kind AND state = 'receiving'`,
+      { taskId, round, siteId, kind },
+    );
+    return row?.n ?? 0;
   }
 
   /**
    * Unfinished uploads nothing will ever take: of a task that ended, of a round that is no longer
    * collecting, or an initial model for a task that has one already.
    */
-  abandonedUploads(): UploadRow[] {
-    return this.db
-      .prepare(
-        `SELECT u.* FROM uploads u JOIN tasks t ON t.id = u.task_id
-         WHERE u.state = 'receiving' AND (
-           t.state <> 'active'
-           OR (u.kind = 'delta' AND NOT EXISTS (SELECT 1 FROM rounds r
-                 WHERE r.task_id = u.task_id AND r.number = u.round AND r.state = 'collecting'))
-           OR (u.kind = 'initial' AND EXISTS (SELECT 1 FROM models m WHERE m.task_id = u.task_id)))`,
-      )
-      .all() as UploadRow[];
+  abandonedUploads(): Promise<UploadRow[]> {
+    return this.sql.all<UploadRow>(
+      `SELECT u.* FROM uploads u JOIN tasks t ON t.id = u.task_id
+       WHERE u.state = 'receiving' AND (
+         t.state <> 'active'
+         OR (u.kind = 'delta' AND NOT EXISTS (SELECT 1 FROM rounds r
+               WHERE r.task_id = u.task_id AND r.number = u.round AND r.state = 'collecting'))
+         OR (u.kind = 'initial' AND EXISTS (SELECT 1 FROM models m WHERE m.task_id = u.task_id)))`,
+    );
   }
 
-  receivingUploadIds(): Set<string> {
-    const rows = this.db.prepare("SELECT id FROM uploads WHERE state = 'receiving'").all() as {
-      id: string;
-    }[];
+  async receivingUploadIds(): Promise<Set<string>> {
+    const rows = await this.sql.all<{ id: string }>("SELECT id FROM uploads WHERE state = 'receiving'");
     return new Set(rows.map((row) => row.id));
   }
 
-  completeUpload(id: string, submissionId: string, at: string): void {
-    this.db
-      .prepare("UPDATE uploads SET state = 'complete', submission_id = ?, updated_at = ? WHERE id = ?")
-      .run(submissionId, at, id);
+  async completeUpload(id: string, submissionId: string, at: string): Promise<void> {
+    await this.sql.run(
+      "UPDATE uploads SET state = 'complete', submission_id = @submissionId, updated_at = @at WHERE id = @id",
+      { submissionId, at, id },
+    );
   }
 
-  insertSubmission(row: SubmissionRow): void {
-    this.db
-      .prepare(
-        `INSERT INTO submissions (id, upload_id, task_id, round, site_id, kind, examples, base_version, compression,
-           blob_sha256, envelope, envelope_signature, state, reason, created_at, update_norm, norm_bound, norm_action)
-         VALUES (@id, @upload_id, @task_id, @round, @site_id, @kind, @examples, @base_version, @compression,
-           @blob_sha256, @envelope, @envelope_signature, @state, @reason, @created_at, @update_norm, @norm_bound,
-           @norm_action)`,
-      )
-      .run(row);
+  async insertSubmission(row: SubmissionRow): Promise<void> {
+    await this.sql.run(
+      `INSERT INTO submissions (id, upload_id, task_id, round, site_id, kind, examples, base_version, compression,
+         blob_sha256, envelope, envelope_signature, state, reason, created_at, update_norm, norm_bound, norm_action)
+       VALUES (@id, @upload_id, @task_id, @round, @site_id, @kind, @examples, @base_version, @compression,
+         @blob_sha256, @envelope, @envelope_signature, @state, @reason, @created_at, @update_norm, @norm_bound,
+         @norm_action)`,
+      { ...row },
+    );
   }
 
-  submission(id: string): SubmissionRow | undefined {
-    return this.db.prepare('SELECT * FROM submissions WHERE id = ?').get(id) as SubmissionRow | undefined;
+  submission(id: string): Promise<SubmissionRow | undefined> {
+    return this.sql.get<SubmissionRow>('SELECT * FROM submissions WHERE id = @id', { id });
   }
 
-  submissionsOfSite(taskId: string, siteId: string): SubmissionRow[] {
-    return this.db
-      .prepare('SELECT * FROM submissions WHERE task_id = ? AND site_id = ? ORDER BY created_at, id')
-      .all(taskId, siteId) as SubmissionRow[];
+  submissionsOfSite(taskId: string, siteId: string): Promise<SubmissionRow[]> {
+    return this.sql.all<SubmissionRow>(
+      'SELECT * FROM submissions WHERE task_id = @taskId AND site_id = @siteId ORDER BY created_at, id',
+      { taskId, siteId },
+    );
   }
 
   /** Every plain update of a round with a recorded norm (accepted, clipped or refused). */
-  boundedUpdates(taskId: string, round: number): SubmissionRow[] {
-    return this.db
-      .prepare(
-        `SELECT * FROM submissions WHERE task_id = ? AND round = ? AND kind = 'delta' AND norm_action IS NOT NULL
-         ORDER BY site_id, created_at`,
-      )
-      .all(taskId, round) as SubmissionRow[];
+  boundedUpdates(taskId: string, round: number): Promise<SubmissionRow[]> {
+    return this.sql.all<SubmissionRow>(
+      `SELECT * FROM submissions
+       WHERE task_id = @taskId AND round = @round AND kind = 'delta' AND norm_action IS NOT NULL
+       ORDER BY site_id, created_at`,
+      { taskId, round },
+    );
   }
 
-  acceptedUpdates(taskId: string, round: number): SubmissionRow[] {
-    return this.db
-      .prepare(
-        `SELECT * FROM submissions WHERE task_id = ? AND round = ? AND kind = 'delta' AND state = 'accepted'
-         ORDER BY site_id`,
-      )
-      .all(taskId, round) as SubmissionRow[];
+  acceptedUpdates(taskId: string, round: number): Promise<SubmissionRow[]> {
+    return this.sql.all<SubmissionRow>(
+      `SELECT * FROM submissions
+       WHERE task_id = @taskId AND round = @round AND kind = 'delta' AND state = 'accepted'
+       ORDER BY site_id`,
+      { taskId, round },
+    );
   }
 
-  acceptedUpdateOf(taskId: string, round: number, siteId: string): SubmissionRow | undefined {
-    return this.db
-      .prepare(
-        `SELECT * FROM submissions WHERE task_id = ? AND round = ? AND site_id = ? AND kind = 'delta' AND state = 'accepted'`,
-      )
-      .get(taskId, round, siteId) as SubmissionRow | undefined;
+  acceptedUpdateOf(taskId: string, round: number, siteId: string): Promise<SubmissionRow | undefined> {
+    return this.sql.get<SubmissionRow>(
+      `SELECT * FROM submissions
+       WHERE task_id = @taskId AND round = @round AND site_id = @siteId AND kind = 'delta' AND state = 'accepted'`,
+      { taskId, round, siteId },
+    );
   }
 }

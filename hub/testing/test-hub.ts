@@ -55,7 +55,7 @@ export async function enrollTestSite(
   siteName: string,
   extra: { now?: () => number } = {},
 ): Promise<{ client: HubClient; enrollment: SiteEnrollment }> {
-  const enrollment = await enrollSite({ token: hub.createToken().token, siteName });
+  const enrollment = await enrollSite({ token: (await hub.createToken()).token, siteName });
   return { client: HubClient.fromEnrollment(enrollment, extra), enrollment };
 }
 

@@ -61,24 +61,26 @@ export async function runDemoFederation(options: {
  * store). The last is the federation's result, kept by the same rule as the baselines (the end of
  * training, no pick by validation); the ones before it show how much the result moves from round to round.
  */
-export function loadLastGlobalModels(
+export async function loadLastGlobalModels(
   hubDir: string,
   taskId: string,
   count: number,
-): { version: number; weights: NamedTensor[] }[] {
+): Promise<{ version: number; weights: NamedTensor[] }[]> {
   const ctx = openHubContext(hubDir);
   try {
-    const published = listModels(ctx, taskId)
+    const published = (await listModels(ctx, taskId))
       .filter((m) => m.version >= 1)
       .sort((a, b) => b.version - a.version)
       .slice(0, count);
     if (published.length === 0)
       throw new Error('The federation published no global model; see the messages above.');
-    return published.map((m) => ({
-      version: m.version,
-      weights: decodeWeights(ctx.store.blobs.read(findModel(ctx, taskId, m.version).blob_sha256)),
-    }));
+    const models: { version: number; weights: NamedTensor[] }[] = [];
+    for (const m of published) {
+      const row = await findModel(ctx, taskId, m.version);
+      models.push({ version: m.version, weights: decodeWeights(ctx.store.blobs.read(row.blob_sha256)) });
+    }
+    return models;
   } finally {
-    ctx.store.close();
+    await ctx.store.close();
   }
 }

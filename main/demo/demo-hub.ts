@@ -55,16 +55,15 @@ export async function setUpDemoHub(
     // Weights that every site could make alike (the model's seed is fixed); the hub starts from them.
     const initial = await initialModelWeights(trainingTaskFor('demo', taskDefinitionSchema.parse(input)));
     const protectedRun = wantsPrivateRun(privacy);
-    const mainRow = createTask(
+    const mainRow = await createTask(
       ctx,
       protectedRun ? privateTaskDefinition(input, privacy) : input,
       encodeWeights(initial),
     );
-    const plainRow = compare && protectedRun ? createTask(ctx, input, encodeWeights(initial)) : null;
-    const tokens = Array.from(
-      { length: settings.sites },
-      () => createEnrollmentToken(ctx, { hubUrl: url, expiresInMs: 3600 * 1000 }).token,
-    );
+    const plainRow = compare && protectedRun ? await createTask(ctx, input, encodeWeights(initial)) : null;
+    const tokens: string[] = [];
+    for (let i = 0; i < settings.sites; i += 1)
+      tokens.push((await createEnrollmentToken(ctx, { hubUrl: url, expiresInMs: 3600 * 1000 })).token);
     return {
       dir,
       port,
@@ -88,7 +87,7 @@ export async function setUpDemoHub(
       modelBytes: initial.reduce((sum, t) => sum + t.data.byteLength, 0),
     };
   } finally {
-    ctx.store.close();
+    await ctx.store.close();
   }
 }
 

@@ -123,7 +123,7 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
     const [mainRun, plainRun] = runs as [FederationRun, FederationRun | undefined];
     const federationSeconds = mainRun.seconds;
     const task = trainingTaskFor(hub.main.taskId, hub.baselineDefinition);
-    const mainModels = loadLastGlobalModels(hub.dir, hub.main.taskId, LAST_ROUNDS);
+    const mainModels = await loadLastGlobalModels(hub.dir, hub.main.taskId, LAST_ROUNDS);
     const federated = mainModels[0]!;
     say(
       `Federation finished in ${federationSeconds.toFixed(0)} s; its result is the last global model, v${federated.version}.`,
@@ -204,7 +204,7 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
     );
     let comparison: DemoResult['comparison'] = null;
     if (hub.plain && plainRun) {
-      const plainModels = loadLastGlobalModels(hub.dir, hub.plain.taskId, LAST_ROUNDS);
+      const plainModels = await loadLastGlobalModels(hub.dir, hub.plain.taskId, LAST_ROUNDS);
       const model = plainModels[0]!;
       const metrics = await evaluateOnTest(task, model.weights, data.test, root, threads);
       models.push({

@@ -56,7 +56,7 @@ export async function makeFederatedHub(
       privacy: { secureAggregation: false },
       ...options.task,
     });
-    const task = createTask(hub.ctx, definition, encodeWeights(testWeights(5)));
+    const task = await createTask(hub.ctx, definition, encodeWeights(testWeights(5)));
     for (const site of sites) await site.joinTask(task.id);
     await hub.advance();
     const evaluate = async (version: number) => {
@@ -71,12 +71,16 @@ export async function makeFederatedHub(
       for (const [i, site] of sites.entries()) await sendDelta(site, task.id, 0.01 * (i + 1), EXAMPLES[i]!);
       await waitFor(
         hub,
-        () => hub.ctx.store.tasks.round(task.id, round)?.state === 'published',
+        async () => (await hub.ctx.store.tasks.round(task.id, round))?.state === 'published',
         `round ${round} published`,
       );
       await evaluate(round);
     }
-    await waitFor(hub, () => hub.ctx.store.tasks.round(task.id, publishedRounds + 1), 'the next round');
+    await waitFor(
+      hub,
+      async () => await hub.ctx.store.tasks.round(task.id, publishedRounds + 1),
+      'the next round',
+    );
     return {
       testHub,
       taskId: task.id,

@@ -34,7 +34,7 @@ async function refusal(work: Promise<unknown>): Promise<Error> {
 
 describe('checking the hub connection before enrolling', () => {
   it('is green for a fresh token, says until when it works, and leaves it unused', async () => {
-    const { token } = hub.hub.createToken();
+    const { token } = await hub.hub.createToken();
     const result = await checkHubConnection({ token, siteName: "St Mary's Radiology" }, NO_PROXY);
     expect(result.sentence).toMatch(/token is unused and valid until \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
     expect(result.expiresAt).not.toBeNull();
@@ -48,7 +48,7 @@ describe('checking the hub connection before enrolling', () => {
   });
 
   it('is red, in words, for an expired token', async () => {
-    const { token } = hub.hub.createToken({ expiresInMs: 60_000 });
+    const { token } = await hub.hub.createToken({ expiresInMs: 60_000 });
     hub.shiftClock(120_000);
     try {
       const error = await refusal(checkHubConnection({ token }, NO_PROXY));
@@ -59,7 +59,7 @@ describe('checking the hub connection before enrolling', () => {
   });
 
   it('is red for a token already used', async () => {
-    const { token } = hub.hub.createToken();
+    const { token } = await hub.hub.createToken();
     const dir = join(root, 'used');
     initSite(dir, { name: 'Used Token Site', deidOptions: [], consentPolicy: 'opt-out' });
     await enrollSiteWithHub({ siteDir: dir, token });
@@ -68,20 +68,20 @@ describe('checking the hub connection before enrolling', () => {
   });
 
   it('is red for a token the hub does not know (a secret changed)', async () => {
-    const good = parseEnrollmentToken(hub.hub.createToken().token);
+    const good = parseEnrollmentToken((await hub.hub.createToken()).token);
     const forged = formatEnrollmentToken({ ...good, secret: 'A'.repeat(43) });
     const error = await refusal(checkHubConnection({ token: forged }, NO_PROXY));
     expect(error.message).toMatch(/not known to this hub/);
   });
 
   it('is red for a token made for another site name', async () => {
-    const { token } = hub.hub.createToken({ siteName: 'Northern General' });
+    const { token } = await hub.hub.createToken({ siteName: 'Northern General' });
     const error = await refusal(checkHubConnection({ token, siteName: 'Southern' }, NO_PROXY));
     expect(error.message).toMatch(/is for the site "Northern General", not "Southern"/);
   });
 
   it('refuses an address without https:// before reaching anything', async () => {
-    const { token } = hub.hub.createToken();
+    const { token } = await hub.hub.createToken();
     const error = await refusal(checkHubConnection({ token, url: 'hub.example.org:8443' }, NO_PROXY));
     expect(error.message).toMatch(/starts with https:\/\/.*type https:\/\/hub.example.org:8443/);
   });

@@ -130,8 +130,8 @@ describe('SiteSession onEvent', () => {
       },
     });
     try {
-      await session.finish(request({ kind: 'folder' }, { token: hub.hub.createToken().token }));
-      const taskId = createTask(hub.hub.ctx, fixtureTask({ name: 'Events' })).id;
+      await session.finish(request({ kind: 'folder' }, { token: (await hub.hub.createToken()).token }));
+      const taskId = (await createTask(hub.hub.ctx, fixtureTask({ name: 'Events' }))).id;
       new TaskStore(session.agent.site.database).add(
         {
           id: 'chest-nodule',

@@ -77,7 +77,7 @@ describe('hub check and enrollment', () => {
   it('checks the hub without spending the token, then enrolls with the same token', async () => {
     const { session, dispatch } = await sessionIn('enrolled');
     try {
-      const token = hub.hub.createToken().token;
+      const token = (await hub.hub.createToken()).token;
       const check = await dispatch('setup:check-hub', { token });
       expect(check).toMatchObject({ ok: true, value: { hubName: 'test hub', viaProxy: null } });
       expect((check as { value: { sentence: string } }).value.sentence).toMatch(
@@ -120,7 +120,7 @@ describe('hub check and enrollment', () => {
   it('explains a hub that does not answer, and a token that is not one, in words', async () => {
     const { session, dispatch } = await sessionIn('unreachable');
     try {
-      const token = hub.hub.createToken().token;
+      const token = (await hub.hub.createToken()).token;
       const port = await closedPort();
       const silent = await dispatch('setup:check-hub', { token, url: `https://127.0.0.1:${port}` });
       expect(silent).toMatchObject({ ok: false, error: { code: 'hub-problem' } });

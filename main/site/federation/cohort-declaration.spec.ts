@@ -10,7 +10,10 @@ let fixture: FederationFixture;
 
 beforeAll(async () => {
   fixture = await makeFederationFixture({ sites: 1, patients: 8 });
-  await enrollSiteWithHub({ siteDir: fixture.sites[0]!.dir, token: fixture.testHub.hub.createToken().token });
+  await enrollSiteWithHub({
+    siteDir: fixture.sites[0]!.dir,
+    token: (await fixture.testHub.hub.createToken()).token,
+  });
 }, 60_000);
 afterAll(async () => {
   await fixture?.cleanup();
@@ -19,7 +22,7 @@ afterAll(async () => {
 describe('the cohort a site declares', () => {
   it('follows the cohort as it grows between rounds, so the next update is accepted', async () => {
     const site = fixture.sites[0]!;
-    const taskId = fixture.createTask({
+    const taskId = await fixture.createTask({
       name: 'growing cohort',
       rounds: 2,
       quorum: 1,
@@ -77,12 +80,12 @@ describe('the cohort a site declares', () => {
     expect(problems).toEqual([]);
     expect(summary.tasks.find((t) => t.taskId === taskId)?.state).toBe('completed');
     const ctx = fixture.testHub.hub.ctx;
-    expect(ctx.store.models.latestModel(taskId)?.version).toBe(2);
-    const row = ctx.store.sites.siteByName(site.name)!;
+    expect((await ctx.store.models.latestModel(taskId))?.version).toBe(2);
+    const row = (await ctx.store.sites.siteByName(site.name))!;
     const trained = events.filter((e) => e.type === 'trained' && e.taskId === taskId);
     const last = trained.at(-1);
     expect(last?.type === 'trained' && last.examples).toBe(
-      ctx.store.sites.joined(taskId, row.id)?.train_examples,
+      (await ctx.store.sites.joined(taskId, row.id))?.train_examples,
     );
     expect(
       trained[0]?.type === 'trained' && last?.type === 'trained' && last.examples > trained[0].examples,

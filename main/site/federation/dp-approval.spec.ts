@@ -11,7 +11,10 @@ let fixture: FederationFixture;
 
 beforeAll(async () => {
   fixture = await makeFederationFixture({ sites: 1, patients: 60 });
-  await enrollSiteWithHub({ siteDir: fixture.sites[0]!.dir, token: fixture.testHub.hub.createToken().token });
+  await enrollSiteWithHub({
+    siteDir: fixture.sites[0]!.dir,
+    token: (await fixture.testHub.hub.createToken()).token,
+  });
 }, 60_000);
 afterAll(async () => {
   await fixture?.cleanup();
@@ -41,7 +44,11 @@ describe('approving a task with patient-level differential privacy', () => {
   it('refuses a task whose noise leaves nothing of the signal with this site’s patients, saying what to change', async () => {
     const site = fixture.sites[0]!;
     // resnet-small (d = 304 466), σ = 1, q = 0.1, 1 round of 10 steps: ρ = σ√d/(q·N·√T) ≈ 1745/N, far above 1.
-    const taskId = fixture.createTask({ name: 'hopeless dp', quorum: 1, privacy: patientDp(1, 0.1, 8) });
+    const taskId = await fixture.createTask({
+      name: 'hopeless dp',
+      quorum: 1,
+      privacy: patientDp(1, 0.1, 8),
+    });
     const review = await reviewTask(site.dir, taskId);
     expect(review.privacyProblem).toMatch(
       /patient-level differential privacy would leave nothing of the signal here\. With (\d+) training patients here, a sampling rate q = 0\.1 puts about \d+\.\d patients in each step, and over the 10 steps of training.*ρ = σ√d\/\(q·N·√T\) = \d+ times the signal, above the limit of 1.*It needs at least 1745 training patients at this site, a larger ε budget, or a smaller model/,
@@ -66,7 +73,7 @@ describe('approving a task with patient-level differential privacy', () => {
     const site = fixture.sites[0]!;
     // A viable task for a tiny cohort needs a generous budget and a small model: reference-cnn (d = 97 410),
     // σ = 0.11, q = 1, one round of one step (ε = 100 funds it): ρ = 0.11·√97410/N ≤ 1 from 35 training patients on.
-    const taskId = fixture.createTask({
+    const taskId = await fixture.createTask({
       name: 'dp per patient',
       quorum: 1,
       model: { name: 'reference-cnn' },

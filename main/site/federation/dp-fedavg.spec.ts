@@ -209,7 +209,7 @@ describe('DP-FedAvg through a real hub', () => {
       privacy: { secureAggregation: false, differentialPrivacy: dp },
     });
     const base = testWeights(2, 0.1, 4000); // about 16 000 values
-    const taskId = createTask(test.hub.ctx, input, encodeWeights(base)).id;
+    const taskId = (await createTask(test.hub.ctx, input, encodeWeights(base))).id;
     const sites = [
       (await enrollTestSite(test.hub, 'Oak')).client,
       (await enrollTestSite(test.hub, 'Elm')).client,
@@ -237,10 +237,10 @@ describe('DP-FedAvg through a real hub', () => {
     }
     await waitFor(
       test.hub,
-      () => test.hub.ctx.store.tasks.round(taskId, 1)?.state === 'published',
+      async () => (await test.hub.ctx.store.tasks.round(taskId, 1))?.state === 'published',
       'round 1',
     );
-    const submissions = test.hub.ctx.store.uploads.acceptedUpdates(taskId, 1);
+    const submissions = await test.hub.ctx.store.uploads.acceptedUpdates(taskId, 1);
     expect(submissions.map((s) => s.examples)).toEqual([1, 1]);
     const published = await sites[0]!.downloadModel(taskId, 'latest');
     const moved: number[] = [];

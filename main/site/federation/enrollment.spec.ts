@@ -36,7 +36,7 @@ async function failure(work: Promise<unknown>): Promise<Error> {
 describe('site enroll', () => {
   it('enrolls with a good token, pins the hub, keeps private keys 0600 and audits it', async () => {
     const dir = fixture.sites[0]!.dir;
-    const { token } = fixture.testHub.hub.createToken();
+    const { token } = await fixture.testHub.hub.createToken();
     const result = await enrollSiteWithHub({ siteDir: dir, token });
     expect(result.siteName).toBe('Test Site 1');
     expect(isEnrolled(dir)).toBe(true);
@@ -51,7 +51,7 @@ describe('site enroll', () => {
     }
     // The private keys never went into hub.json.
     expect(readFileSync(paths.hubFile, 'utf8')).not.toContain('PRIVATE KEY');
-    expect(fixture.testHub.hub.ctx.store.sites.siteByName('Test Site 1')?.id).toBe(result.siteId);
+    expect((await fixture.testHub.hub.ctx.store.sites.siteByName('Test Site 1'))?.id).toBe(result.siteId);
     const site = openSite(dir);
     try {
       const entries = new AuditLog(site.database).list({ type: 'federation.enrolled' });
@@ -61,13 +61,13 @@ describe('site enroll', () => {
       site.database.close();
     }
     const again = await failure(
-      enrollSiteWithHub({ siteDir: dir, token: fixture.testHub.hub.createToken().token }),
+      enrollSiteWithHub({ siteDir: dir, token: (await fixture.testHub.hub.createToken()).token }),
     );
     expect((again as SyncError).code).toBe('already-enrolled');
   });
 
   it('refuses a used token and a malformed one with the reason', async () => {
-    const { token } = fixture.testHub.hub.createToken();
+    const { token } = await fixture.testHub.hub.createToken();
     await enrollSiteWithHub({ siteDir: fixture.sites[1]!.dir, token });
     const reused = await failure(enrollSiteWithHub({ siteDir: newSiteDir('Reuser'), token }));
     expect(reused.message).toMatch(/already used/);
@@ -79,7 +79,7 @@ describe('site enroll', () => {
   it('explains a certificate issued for other names than the one dialled', async () => {
     const other = await makeFederationFixture({ sites: 1, withData: false, hosts: ['localhost'] });
     try {
-      const { token } = other.testHub.hub.createToken(); // carries https://127.0.0.1:port
+      const { token } = await other.testHub.hub.createToken(); // carries https://127.0.0.1:port
       const error = await failure(enrollSiteWithHub({ siteDir: other.sites[0]!.dir, token }));
       expect(error.message).toMatch(/certificate is for localhost, but you connected to 127\.0\.0\.1/);
       const viaName = await enrollSiteWithHub({
@@ -94,7 +94,7 @@ describe('site enroll', () => {
   });
 
   it('says the hub does not answer when it is down', async () => {
-    const { token } = fixture.testHub.hub.createToken();
+    const { token } = await fixture.testHub.hub.createToken();
     // A port nothing listens on: take a free one and close it.
     const port = await freePort();
     const url = `https://127.0.0.1:${port}`;
@@ -110,7 +110,7 @@ describe('site enroll', () => {
     const proxy = await startConnectProxy(seen, 200);
     const refusing = await startConnectProxy([], 403);
     try {
-      const { token } = fixture.testHub.hub.createToken();
+      const { token } = await fixture.testHub.hub.createToken();
       const env = { HTTPS_PROXY: `http://127.0.0.1:${proxy.port}` };
       const result = await enrollSiteWithHub({ siteDir: newSiteDir('Behind Proxy'), token, env });
       expect(result.viaProxy).toBe(`127.0.0.1:${proxy.port}`);
@@ -121,7 +121,7 @@ describe('site enroll', () => {
       const error = await failure(
         enrollSiteWithHub({
           siteDir: newSiteDir('Blocked'),
-          token: fixture.testHub.hub.createToken().token,
+          token: (await fixture.testHub.hub.createToken()).token,
           env: { HTTPS_PROXY: `http://127.0.0.1:${refusing.port}` },
         }),
       );
@@ -129,7 +129,7 @@ describe('site enroll', () => {
       // NO_PROXY sends the hub's traffic around the proxy.
       const direct = await enrollSiteWithHub({
         siteDir: newSiteDir('Exempt'),
-        token: fixture.testHub.hub.createToken().token,
+        token: (await fixture.testHub.hub.createToken()).token,
         env: { HTTPS_PROXY: `http://127.0.0.1:${refusing.port}`, NO_PROXY: 'example.org,127.0.0.1' },
       });
       expect(direct.viaProxy).toBeNull();

@@ -23,7 +23,7 @@ let fixture: FederationFixture;
 beforeAll(async () => {
   fixture = await makeFederationFixture({ sites: 2, patients: 8 });
   for (const site of fixture.sites) {
-    await enrollSiteWithHub({ siteDir: site.dir, token: fixture.testHub.hub.createToken().token });
+    await enrollSiteWithHub({ siteDir: site.dir, token: (await fixture.testHub.hub.createToken()).token });
   }
 }, 60_000);
 afterAll(async () => {
@@ -32,7 +32,7 @@ afterAll(async () => {
 
 describe('approval', () => {
   it('describes the task in plain words and records the approval with an audit entry', async () => {
-    const taskId = fixture.createTask({ name: 'described', compression: 'int8', rounds: 4 });
+    const taskId = await fixture.createTask({ name: 'described', compression: 'int8', rounds: 4 });
     const review = await reviewTask(fixture.sites[0]!.dir, 'described');
     const text = review.summary.join('\n');
     expect(review.view.id).toBe(taskId);
@@ -63,30 +63,30 @@ describe('approval', () => {
   });
 
   it('refuses a task whose labels no site task has', async () => {
-    const taskId = fixture.createTask({ name: 'other labels', labels: ['absent', 'present'] });
+    const taskId = await fixture.createTask({ name: 'other labels', labels: ['absent', 'present'] });
     await expect(approveTask(fixture.sites[1]!.dir, taskId)).rejects.toThrow(
       /labels are absent, present.*"chest-nodule" has normal, nodule/,
     );
   });
 
   it('trains for nothing that was not approved', async () => {
-    const unapproved = fixture.createTask({ name: 'not approved here' });
+    const unapproved = await fixture.createTask({ name: 'not approved here' });
     const controller = new AbortController();
     // Site 2 approved nothing: the loop refuses to run rather than train for a task no one reviewed.
     await expect(
       runFederation({ siteDir: fixture.sites[1]!.dir, signal: controller.signal, untilDone: true }),
     ).rejects.toThrow(SyncError);
-    const row = fixture.testHub.hub.ctx.store.sites.siteByName('Test Site 2')!;
-    expect(fixture.testHub.hub.ctx.store.sites.hasJoined(unapproved, row.id)).toBe(false);
+    const row = (await fixture.testHub.hub.ctx.store.sites.siteByName('Test Site 2'))!;
+    expect(await fixture.testHub.hub.ctx.store.sites.hasJoined(unapproved, row.id)).toBe(false);
   });
 });
 
 describe('a federated round with two sites', () => {
   it('trains, uploads, aggregates, evaluates and records participation', async () => {
     // Site 1 approved a task above that site 2 never will: stop it, so "until done" means this one.
-    for (const task of fixture.testHub.hub.ctx.store.tasks.listTasks())
-      stopTask(fixture.testHub.hub.ctx, task.id);
-    const taskId = fixture.createTask({ name: 'one round', rounds: 1, quorum: 2 });
+    for (const task of await fixture.testHub.hub.ctx.store.tasks.listTasks())
+      await stopTask(fixture.testHub.hub.ctx, task.id);
+    const taskId = await fixture.createTask({ name: 'one round', rounds: 1, quorum: 2 });
     for (const site of fixture.sites) await approveTask(site.dir, taskId);
     const events: SyncEvent[][] = [[], []];
     const controller = new AbortController();
@@ -106,12 +106,12 @@ describe('a federated round with two sites', () => {
     // Other tasks of this hub (from the approval tests) are not this site's business here.
     for (const summary of summaries)
       expect(summary.tasks.find((t) => t.taskId === taskId)?.state).toBe('completed');
-    const published = ctx.store.models.latestModel(taskId);
+    const published = await ctx.store.models.latestModel(taskId);
     expect(published?.version).toBe(1);
-    expect(ctx.store.models.evaluations(taskId, 1)).toHaveLength(2);
+    expect(await ctx.store.models.evaluations(taskId, 1)).toHaveLength(2);
     // Each site declared its cohort when it joined (the hub bounds the examples it claims by it).
-    for (const evaluation of ctx.store.models.evaluations(taskId, 1)) {
-      const joined = ctx.store.sites.joined(taskId, evaluation.site_id);
+    for (const evaluation of await ctx.store.models.evaluations(taskId, 1)) {
+      const joined = await ctx.store.sites.joined(taskId, evaluation.site_id);
       expect(joined?.train_examples).toBeGreaterThan(0);
       expect(evaluation.n).toBe(joined?.validation_examples);
     }

@@ -15,7 +15,10 @@ let fixture: FederationFixture;
 
 beforeAll(async () => {
   fixture = await makeFederationFixture({ sites: 1, withData: false });
-  await enrollSiteWithHub({ siteDir: fixture.sites[0]!.dir, token: fixture.testHub.hub.createToken().token });
+  await enrollSiteWithHub({
+    siteDir: fixture.sites[0]!.dir,
+    token: (await fixture.testHub.hub.createToken()).token,
+  });
 }, 60_000);
 afterAll(async () => {
   await fixture?.cleanup();
@@ -26,8 +29,8 @@ describe('site heartbeat from the federation loop', () => {
     const { dir } = fixture.sites[0]!;
     const ctx = fixture.testHub.hub.ctx;
     const siteId = loadEnrollment(dir).siteId;
-    const waiting = { id: fixture.createTask({ name: 'waiting' }) };
-    const declined = { id: fixture.createTask({ name: 'declined' }) };
+    const waiting = { id: await fixture.createTask({ name: 'waiting' }) };
+    const declined = { id: await fixture.createTask({ name: 'declined' }) };
     const site = openSite(dir);
     try {
       new AuditLog(site.database).append({
@@ -38,19 +41,19 @@ describe('site heartbeat from the federation loop', () => {
     } finally {
       site.database.close();
     }
-    expect(ctx.store.sites.site(siteId)?.heartbeat_at).toBeNull();
+    expect((await ctx.store.sites.site(siteId))?.heartbeat_at).toBeNull();
     const stop = new AbortController();
     const run = runFederation({ siteDir: dir, signal: stop.signal, rescanMs: 60_000 });
     const until = Date.now() + 20_000;
-    while (!ctx.store.sites.site(siteId)?.heartbeat_at && Date.now() < until) {
+    while (!(await ctx.store.sites.site(siteId))?.heartbeat_at && Date.now() < until) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     stop.abort();
     await run;
-    expect(ctx.store.sites.site(siteId)).toMatchObject({ heartbeat_state: 'waiting-for-approval' });
-    const standings = taskDetail(ctx, declined.id).sites;
+    expect(await ctx.store.sites.site(siteId)).toMatchObject({ heartbeat_state: 'waiting-for-approval' });
+    const standings = (await taskDetail(ctx, declined.id)).sites;
     expect(standings[0]?.standing).toBe('declined the task at the site');
-    expect(taskDetail(ctx, waiting.id).sites[0]?.standing).toBe(
+    expect((await taskDetail(ctx, waiting.id)).sites[0]?.standing).toBe(
       'not joined: a task waits for approval at the site',
     );
   });
@@ -59,7 +62,7 @@ describe('site heartbeat from the federation loop', () => {
     const { dir } = fixture.sites[0]!;
     const ctx = fixture.testHub.hub.ctx;
     const enrollment = loadEnrollment(dir);
-    const taskId = fixture.createTask({ name: 'labels differ' });
+    const taskId = await fixture.createTask({ name: 'labels differ' });
     const site = openSite(dir);
     const stop = new AbortController();
     try {
@@ -75,8 +78,8 @@ describe('site heartbeat from the federation loop', () => {
       stop.abort();
       site.database.close();
     }
-    expect(ctx.store.sites.site(enrollment.siteId)?.heartbeat_state).toBe('error');
-    expect(taskDetail(ctx, taskId).sites[0]?.standing).toMatch(
+    expect((await ctx.store.sites.site(enrollment.siteId))?.heartbeat_state).toBe('error');
+    expect((await taskDetail(ctx, taskId)).sites[0]?.standing).toMatch(
       /^cannot take part: the site cannot train for this task as approved/,
     );
   });
@@ -86,7 +89,7 @@ describe('site heartbeat from the federation loop', () => {
     const ctx = fixture.testHub.hub.ctx;
     await sendSiteHeartbeat(dir, 'paused');
     const siteId = loadEnrollment(dir).siteId;
-    expect(siteSummaries(ctx).find((s) => s.id === siteId)).toMatchObject({
+    expect((await siteSummaries(ctx)).find((s) => s.id === siteId)).toMatchObject({
       presence: 'idle',
       activity: 'paused by the operator',
     });

@@ -60,7 +60,7 @@ async function secureTask(hubOwner: TestHub, rounds: number) {
     siteIds.push(enrollment.siteId);
   }
   const base = testWeights(3);
-  const task = createTask(
+  const task = await createTask(
     hub.ctx,
     testTask({
       rounds,
@@ -70,7 +70,11 @@ async function secureTask(hubOwner: TestHub, rounds: number) {
     encodeWeights(base),
   );
   for (const client of clients) await client.joinTask(task.id);
-  await waitFor(hub, () => hub.ctx.store.tasks.latestRound(task.id)?.state === 'collecting', 'collection');
+  await waitFor(
+    hub,
+    async () => (await hub.ctx.store.tasks.latestRound(task.id))?.state === 'collecting',
+    'collection',
+  );
   return { hub, taskId: task.id, clients, siteIds, base };
 }
 
@@ -82,12 +86,16 @@ describe('a secure round at a site that is held up', () => {
     const quick = [clients[1]!, clients[2]!].map((client) => new SecureTestSite(client, taskId, 1));
     let heldOnce = false;
     const hold = async () => {
-      if (heldOnce || !hub.ctx.store.uploads.acceptedUpdateOf(taskId, 1, siteIds[0]!)) return;
+      if (heldOnce || (await !hub.ctx.store.uploads.acceptedUpdateOf(taskId, 1, siteIds[0]!))) return;
       heldOnce = true;
       // While this site waits for a core, the quick ones reveal and the hub closes the round.
       await waitFor(hub, async () => (await quick[0]!.view()).phase === 'unmasking', 'unmasking');
       for (const site of quick) await site.reveal();
-      await waitFor(hub, () => hub.ctx.store.tasks.latestRound(taskId)?.number === 2, 'round 2 to open');
+      await waitFor(
+        hub,
+        async () => (await hub.ctx.store.tasks.latestRound(taskId))?.number === 2,
+        'round 2 to open',
+      );
     };
     const controller = new AbortController();
     const late = takePartInSecureRound(
@@ -113,7 +121,7 @@ describe('a secure round at a site that is held up', () => {
 
     const outcome = await late;
     expect(heldOnce, 'the site was never held up: the test did not set up the race').toBe(true);
-    expect(hub.ctx.store.models.latestModel(taskId)?.version).toBe(1);
+    expect((await hub.ctx.store.models.latestModel(taskId))?.version).toBe(1);
     expect(outcome.kind, outcome.kind === 'submitted' ? '' : outcome.reason).toBe('submitted');
   }, 60_000);
 

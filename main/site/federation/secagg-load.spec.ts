@@ -15,7 +15,7 @@ const load: ChildProcess[] = [];
 beforeAll(async () => {
   fixture = await makeFederationFixture({ sites: 3, patients: 6 });
   for (const site of fixture.sites) {
-    await enrollSiteWithHub({ siteDir: site.dir, token: fixture.testHub.hub.createToken().token });
+    await enrollSiteWithHub({ siteDir: site.dir, token: (await fixture.testHub.hub.createToken()).token });
   }
 }, 90_000);
 afterAll(async () => {
@@ -34,7 +34,7 @@ function startCpuLoad(): void {
 it('three sites take part in every secure round while both cores are busy', async () => {
   const rounds = 3;
   // A quorum of 2: the hub could go on without one site; every site must still be in every round.
-  const taskId = fixture.createTask({ name: 'secure under load', rounds, quorum: 2 });
+  const taskId = await fixture.createTask({ name: 'secure under load', rounds, quorum: 2 });
   for (const site of fixture.sites) await approveTask(site.dir, taskId);
   const events: SyncEvent[][] = fixture.sites.map(() => []);
   const controller = new AbortController();
@@ -71,13 +71,13 @@ it('three sites take part in every secure round while both cores are busy', asyn
     ).toEqual([]);
   }
   const { ctx } = fixture.testHub.hub;
-  const rows = new SecAggRows(ctx.store.db);
+  const rows = new SecAggRows(ctx.store.sql);
   for (const round of all) {
-    const participants = rows.participants(taskId, round);
+    const participants = await rows.participants(taskId, round);
     expect(
       participants.map((p) => p.survivor),
       `round ${round}`,
     ).toEqual([1, 1, 1]);
   }
-  expect(ctx.store.models.latestModel(taskId)?.version).toBe(rounds);
+  expect((await ctx.store.models.latestModel(taskId))?.version).toBe(rounds);
 }, 300_000);

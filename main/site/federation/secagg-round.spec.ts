@@ -14,7 +14,7 @@ let fixture: FederationFixture;
 beforeAll(async () => {
   fixture = await makeFederationFixture({ sites: 3, patients: 6 });
   for (const site of fixture.sites) {
-    await enrollSiteWithHub({ siteDir: site.dir, token: fixture.testHub.hub.createToken().token });
+    await enrollSiteWithHub({ siteDir: site.dir, token: (await fixture.testHub.hub.createToken()).token });
   }
 }, 90_000);
 afterAll(async () => {
@@ -22,9 +22,11 @@ afterAll(async () => {
 });
 
 it('three sites complete a secure round: masked uploads only, unmasked sum published', async () => {
-  const taskId = fixture.createTask({ name: 'secure round', rounds: 1, quorum: 3 });
+  const taskId = await fixture.createTask({ name: 'secure round', rounds: 1, quorum: 3 });
   const { ctx } = fixture.testHub.hub;
-  expect(JSON.parse(ctx.store.tasks.task(taskId)!.definition).privacy.secureAggregation.enabled).toBe(true);
+  expect(JSON.parse((await ctx.store.tasks.task(taskId))!.definition).privacy.secureAggregation.enabled).toBe(
+    true,
+  );
   for (const site of fixture.sites) await approveTask(site.dir, taskId);
   const events: SyncEvent[][] = fixture.sites.map(() => []);
   const controller = new AbortController();
@@ -53,13 +55,13 @@ it('three sites complete a secure round: masked uploads only, unmasked sum publi
       story.join(' | '),
     ).toContain('submitted');
   }
-  expect(ctx.store.models.latestModel(taskId)?.version).toBe(1);
+  expect((await ctx.store.models.latestModel(taskId))?.version).toBe(1);
 
-  const rows = new SecAggRows(ctx.store.db);
-  const participants = rows.participants(taskId, 1);
+  const rows = new SecAggRows(ctx.store.sql);
+  const participants = await rows.participants(taskId, 1);
   expect(participants.map((p) => p.survivor)).toEqual([1, 1, 1]);
-  expect(rows.revealed(taskId, 1).every((r) => r.kind === 'self-mask')).toBe(true);
-  for (const submission of ctx.store.uploads.acceptedUpdates(taskId, 1)) {
+  expect((await rows.revealed(taskId, 1)).every((r) => r.kind === 'self-mask')).toBe(true);
+  for (const submission of await ctx.store.uploads.acceptedUpdates(taskId, 1)) {
     const opened = openSealed(
       ctx.store.blobs.read(submission.blob_sha256),
       ctx.keys.exchangeKey,

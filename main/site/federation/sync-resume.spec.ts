@@ -26,7 +26,7 @@ const CHUNK = 64 * 1024;
 beforeAll(async () => {
   fixture = await makeFederationFixture({ sites: 2, patients: 8 });
   for (const site of fixture.sites) {
-    await enrollSiteWithHub({ siteDir: site.dir, token: fixture.testHub.hub.createToken().token });
+    await enrollSiteWithHub({ siteDir: site.dir, token: (await fixture.testHub.hub.createToken()).token });
   }
 }, 60_000);
 afterAll(async () => {
@@ -48,7 +48,7 @@ function run(siteDir: string, signal: AbortSignal, onEvent: (event: SyncEvent) =
 
 describe('a site killed mid-upload', () => {
   it('resumes the same upload after a restart, from the bytes the hub holds, without training again', async () => {
-    const taskId = fixture.createTask({
+    const taskId = await fixture.createTask({
       name: 'resume',
       rounds: 1,
       quorum: 2,
@@ -70,7 +70,7 @@ describe('a site killed mid-upload', () => {
       readFileSync(join(federationPaths(first.dir).tasks, taskId, 'state.json'), 'utf8'),
     );
     expect(state.current).toMatchObject({ round: 1, phase: 'sealed' });
-    const upload = fixture.testHub.hub.ctx.store.uploads.upload(state.current.uploadId);
+    const upload = await fixture.testHub.hub.ctx.store.uploads.upload(state.current.uploadId);
     expect(upload?.received_bytes).toBe(2 * CHUNK);
     expect(upload?.state).toBe('receiving');
 
@@ -81,14 +81,16 @@ describe('a site killed mid-upload', () => {
     expect(submitted).toMatchObject({ round: 1, resumedFromBytes: 2 * CHUNK });
     expect(describeSyncEvent(submitted!)).toMatch(/resumed after 0\.13 MB/);
     expect(events.some((e) => e.type === 'trained' || e.type === 'round-started')).toBe(false);
-    expect(fixture.testHub.hub.ctx.store.uploads.upload(state.current.uploadId)?.state).toBe('complete');
-    expect(fixture.testHub.hub.ctx.store.models.latestModel(taskId)?.version).toBe(1);
+    expect((await fixture.testHub.hub.ctx.store.uploads.upload(state.current.uploadId))?.state).toBe(
+      'complete',
+    );
+    expect((await fixture.testHub.hub.ctx.store.models.latestModel(taskId))?.version).toBe(1);
   }, 120_000);
 });
 
 describe('a site killed mid-training', () => {
   it('resumes from the last completed epoch of the round', async () => {
-    const taskId = fixture.createTask({
+    const taskId = await fixture.createTask({
       name: 'resume training',
       rounds: 1,
       quorum: 1,
@@ -112,7 +114,7 @@ describe('a site killed mid-training', () => {
     expect(events.find((e) => e.type === 'round-started' && e.taskId === taskId)).toMatchObject({
       resumed: true,
     });
-    expect(fixture.testHub.hub.ctx.store.models.latestModel(taskId)?.version).toBe(1);
+    expect((await fixture.testHub.hub.ctx.store.models.latestModel(taskId))?.version).toBe(1);
   }, 120_000);
 });
 
@@ -127,11 +129,11 @@ describe('an update the hub refuses', () => {
     });
     const site = fixture.sites[0]!;
     const client = HubClient.fromEnrollment(loadEnrollment(site.dir));
-    const probe = fixture.createTask(definition); // only to get a task id for the engine's task
+    const probe = await fixture.createTask(definition); // only to get a task id for the engine's task
     const global = await initialModelWeights(
       trainingTaskFor(probe, (await client.getTask(probe)).definition),
     );
-    const taskId = fixture.createTask(definition, encodeWeights(global));
+    const taskId = await fixture.createTask(definition, encodeWeights(global));
     await client.joinTask(taskId);
     await fixture.testHub.hub.advance();
     const round = await client.getRound(taskId);

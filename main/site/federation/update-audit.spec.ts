@@ -14,7 +14,7 @@ const ACTORS = ['Jane Doe (jdoe)', undefined] as const;
 beforeAll(async () => {
   fixture = await makeFederationFixture({ sites: 2, patients: 6 });
   for (const site of fixture.sites) {
-    await enrollSiteWithHub({ siteDir: site.dir, token: fixture.testHub.hub.createToken().token });
+    await enrollSiteWithHub({ siteDir: site.dir, token: (await fixture.testHub.hub.createToken()).token });
   }
 }, 90_000);
 afterAll(async () => {
@@ -56,10 +56,10 @@ const updateEntries = (siteDir: string, taskId: string): AuditEntry[] =>
   entriesOf(siteDir, UPDATE_SENT).filter((e) => e.detail.taskId === taskId);
 
 /** The hub's record of what each site sent: site id → SHA-256 and size of the accepted bytes. */
-function acceptedAtHub(taskId: string): Map<string, { sha256: string; bytes: number }> {
+async function acceptedAtHub(taskId: string): Promise<Map<string, { sha256: string; bytes: number }>> {
   const { store } = fixture.testHub.hub.ctx;
   return new Map(
-    store.uploads.acceptedUpdates(taskId, 1).map((s) => {
+    (await store.uploads.acceptedUpdates(taskId, 1)).map((s) => {
       const bytes = store.blobs.read(s.blob_sha256).byteLength;
       return [s.site_id, { sha256: s.blob_sha256, bytes }];
     }),
@@ -68,7 +68,7 @@ function acceptedAtHub(taskId: string): Map<string, { sha256: string; bytes: num
 
 describe('the audit entry of an update sent to the hub', () => {
   it('records task, round, size, SHA-256 of the bytes the hub accepted, compression and DP with ε spent', async () => {
-    const taskId = fixture.createTask({
+    const taskId = await fixture.createTask({
       name: 'Lung nodule',
       rounds: 1,
       quorum: 2,
@@ -79,7 +79,7 @@ describe('the audit entry of an update sent to the hub', () => {
       },
     });
     await runRound(taskId);
-    const atHub = acceptedAtHub(taskId);
+    const atHub = await acceptedAtHub(taskId);
     expect(atHub.size).toBe(2);
     for (const [i, site] of fixture.sites.entries()) {
       const entries = updateEntries(site.dir, taskId);
@@ -107,18 +107,17 @@ describe('the audit entry of an update sent to the hub', () => {
       entriesOf(site.dir, INITIAL_MODEL_SENT).filter((e) => e.detail.taskId === taskId),
     );
     expect(offered).toHaveLength(1);
-    const kept = fixture.testHub.hub.ctx.store.db
-      .prepare<[string], { blob_sha256: string }>(
-        "SELECT blob_sha256 FROM submissions WHERE task_id = ? AND kind = 'initial' AND state = 'accepted'",
-      )
-      .get(taskId);
+    const kept = await fixture.testHub.hub.ctx.store.sql.get<{ blob_sha256: string }>(
+      "SELECT blob_sha256 FROM submissions WHERE task_id = @taskId AND kind = 'initial' AND state = 'accepted'",
+      { taskId },
+    );
     expect(offered[0]?.detail).toMatchObject({ taskName: 'Lung nodule', sha256: kept?.blob_sha256 });
   }, 240_000);
 
   it('under secure aggregation records the masked input that was sent', async () => {
-    const taskId = fixture.createTask({ name: 'Secure nodule', rounds: 1, quorum: 2 });
+    const taskId = await fixture.createTask({ name: 'Secure nodule', rounds: 1, quorum: 2 });
     await runRound(taskId);
-    const atHub = acceptedAtHub(taskId);
+    const atHub = await acceptedAtHub(taskId);
     for (const site of fixture.sites) {
       const [entry, ...more] = updateEntries(site.dir, taskId);
       expect(more).toHaveLength(0);

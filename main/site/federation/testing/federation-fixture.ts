@@ -31,7 +31,7 @@ export interface FederationFixture {
   readonly testHub: TestHub;
   readonly sites: FixtureSite[];
   /** Creates a task at the hub (small defaults for tests) and returns its id. */
-  createTask(overrides?: Partial<TaskDefinitionInput>, initialWeights?: Uint8Array): string;
+  createTask(overrides?: Partial<TaskDefinitionInput>, initialWeights?: Uint8Array): Promise<string>;
   cleanup(): Promise<void>;
 }
 
@@ -92,8 +92,8 @@ export async function makeFederationFixture(
     root,
     testHub,
     sites,
-    createTask: (overrides = {}, initialWeights) =>
-      createTask(testHub.hub.ctx, fixtureTask(overrides), initialWeights).id,
+    createTask: async (overrides = {}, initialWeights) =>
+      (await createTask(testHub.hub.ctx, fixtureTask(overrides), initialWeights)).id,
     cleanup: async () => {
       await testHub.cleanup();
       rmSync(root, { recursive: true, force: true });

@@ -53,7 +53,7 @@ beforeAll(async () => {
       });
     }
   } finally {
-    ctx.store.close();
+    await ctx.store.close();
   }
 });
 afterAll(() => {

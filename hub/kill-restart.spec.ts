@@ -90,7 +90,7 @@ describe('kill -9 of the hub mid-round', () => {
       const { token } = await createEnrollmentToken(ctx, { hubUrl: first.url, expiresInMs: 3_600_000 });
       enrollments.push(await enrollSite({ token, siteName: name }));
     }
-    ctx.store.close();
+    await ctx.store.close();
     shared.enrollments = enrollments;
     shared.taskId = taskId;
     const clients = enrollments.map((enrollment) => HubClient.fromEnrollment(enrollment));

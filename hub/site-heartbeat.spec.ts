@@ -84,7 +84,7 @@ describe('site heartbeat', () => {
     expect(standings.find((s) => s.name === 'Birch')?.standing).toBe(
       'cannot take part: no training images for these labels at the site',
     );
-    joinTask(test.hub.ctx, open.id, (await test.hub.ctx.store.sites.site(birch.siteId))!, {
+    await joinTask(test.hub.ctx, open.id, (await test.hub.ctx.store.sites.site(birch.siteId))!, {
       cohort: { train: 40, validation: 10 },
     });
     expect((await taskDetail(test.hub.ctx, open.id)).sites.find((s) => s.name === 'Birch')?.standing).toBe(

@@ -233,7 +233,7 @@ export async function runHubScale(
           }),
         );
         const uploaded = performance.now();
-        while (!hub.ctx.store.models.model(task.id, round)) {
+        while (!(await hub.ctx.store.models.model(task.id, round))) {
           await hub.advance();
           await new Promise((resolve) => setTimeout(resolve, 20));
         }

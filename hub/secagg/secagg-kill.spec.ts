@@ -85,7 +85,7 @@ it('continues a secure round after kill -9 of the hub between masked inputs', as
       )
     ).id;
   } finally {
-    ctx.store.close();
+    await ctx.store.close();
   }
   for (const client of clients) await client.joinTask(taskId);
   await until(async () => (await clients[0]!.getRound(taskId)).state === 'collecting', 'collection');

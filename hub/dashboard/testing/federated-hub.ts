@@ -46,7 +46,7 @@ export async function makeFederatedHub(
     await setCoordinatorPassword(testHub.dir, COORDINATOR, COORDINATOR_PASSWORD, { cost: TEST_SCRYPT_COST });
     const sites: HubClient[] = [];
     for (const name of SITE_NAMES) sites.push((await enrollTestSite(hub, name)).client);
-    hub.createToken({ siteName: 'Cedar Infirmary' });
+    await hub.createToken({ siteName: 'Cedar Infirmary' });
 
     const definition = testTask({
       name: 'Pneumonia screening',

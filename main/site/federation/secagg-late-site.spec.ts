@@ -86,7 +86,7 @@ describe('a secure round at a site that is held up', () => {
     const quick = [clients[1]!, clients[2]!].map((client) => new SecureTestSite(client, taskId, 1));
     let heldOnce = false;
     const hold = async () => {
-      if (heldOnce || (await !hub.ctx.store.uploads.acceptedUpdateOf(taskId, 1, siteIds[0]!))) return;
+      if (heldOnce || !(await hub.ctx.store.uploads.acceptedUpdateOf(taskId, 1, siteIds[0]!))) return;
       heldOnce = true;
       // While this site waits for a core, the quick ones reveal and the hub closes the round.
       await waitFor(hub, async () => (await quick[0]!.view()).phase === 'unmasking', 'unmasking');

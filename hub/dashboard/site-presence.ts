@@ -21,7 +21,7 @@ export function trackSitePresence(app: HubApp, ctx: HubContext): void {
     if (now - (written.get(siteId) ?? -Infinity) < WRITE_EVERY_MS) return;
     written.set(siteId, now);
     try {
-      ctx.store.sites.touchSite(siteId, isoAt(ctx));
+      await ctx.store.sites.touchSite(siteId, isoAt(ctx));
     } catch (error) {
       request.log.warn({ err: error }, 'could not record when a site was last seen');
     }

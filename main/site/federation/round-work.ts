@@ -297,6 +297,7 @@ async function train(
             noiseMultiplier: patientDp.noiseMultiplier,
             samplingRate: patientDp.samplingRate,
             steps: patientDpStepsPerRound(d),
+            ...(patientDp.trainableLayers ? { trainableLayers: patientDp.trainableLayers } : {}),
           },
         }
       : {}),

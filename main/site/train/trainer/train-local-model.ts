@@ -3,6 +3,7 @@
 // early when validation stops improving, resumes from the last checkpoint, and can be cancelled.
 // With patient-level DP-SGD each step is a Poisson sample of patients instead of a batch (patient-steps.ts).
 import { createHash } from 'node:crypto';
+import { isDpTrainable } from '../../../../shared/federation/index.ts';
 import { selectBackend, tf, type BackendChoice, type BackendReport } from '../backend/index.ts';
 import { BatchLoader, type AugmentOptions, type Batch, type LabelledImage } from '../data/index.ts';
 import { TrainError } from '../errors.ts';
@@ -110,7 +111,9 @@ export async function trainLocalModel(options: TrainLocalModelOptions): Promise<
     seed,
   });
   const optimizer = new FusedAdam(baseRate);
-  const trainable = model.parameters.filter((p) => p.trainable);
+  // Under DP fine-tuning only the task's trainable layers are stepped; the rest keep the start's weights.
+  const layers = options.patientDpSgd?.trainableLayers ?? 'all';
+  const trainable = model.parameters.filter((p) => p.trainable && isDpTrainable(p.name, layers));
   const patientSteps = options.patientDpSgd
     ? new PatientDpSteps(options.train, trainLoader, options.patientDpSgd, epochs)
     : null;
@@ -283,7 +286,10 @@ function runFingerprint(task: TrainingTask, options: TrainLocalModelOptions, see
   const dp = options.patientDpSgd;
   hash.update(JSON.stringify({ task, seed, batch: options.batchSize }));
   // A checkpoint of another privacy setting must not be resumed (its steps spent another budget).
-  if (dp) hash.update(JSON.stringify([dp.l2NormClip, dp.noiseMultiplier, dp.samplingRate, dp.steps]));
+  if (dp) {
+    const settings = [dp.l2NormClip, dp.noiseMultiplier, dp.samplingRate, dp.steps];
+    hash.update(JSON.stringify(dp.trainableLayers ? [...settings, dp.trainableLayers] : settings));
+  }
   for (const item of [...options.train, ...options.validation])
     hash.update(`${item.path}\u0000${item.label}\n`);
   return hash.digest('hex');

@@ -20,6 +20,8 @@ export interface PostgresServer {
   readonly url: string;
   readonly port: number;
   readonly password: string;
+  /** Creates another empty database on this server (one per test that needs a clean one); its URL. */
+  createDatabase(name: string): Promise<string>;
   /** Stops the server (fast shutdown) and starts it again on the same port and data. */
   restart(): Promise<void>;
   /** Stops the server and removes its folder. Safe to call twice. */
@@ -170,10 +172,16 @@ export async function startPostgresServer(): Promise<PostgresServer> {
       );
     await start();
     await run(join(bin, 'createdb'), ['-h', root, '-p', String(port), '-U', 'radfed', 'radfed'], runAs, root);
+    const urlOf = (database: string): string => `postgres://radfed:${password}@127.0.0.1:${port}/${database}`;
     return {
-      url: `postgres://radfed:${password}@127.0.0.1:${port}/radfed`,
+      url: urlOf('radfed'),
       port,
       password,
+      createDatabase: async (name) => {
+        if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain database name: ${name}`);
+        await run(join(bin, 'createdb'), ['-h', root, '-p', String(port), '-U', 'radfed', name], runAs, root);
+        return urlOf(name);
+      },
       restart: async () => {
         await run(pgCtl, ['stop', '-D', dataDir, '-m', 'fast', '-w'], runAs, root);
         await start();

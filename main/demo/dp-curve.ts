@@ -64,8 +64,13 @@ export interface DpCurvePoint {
   /** ρ = σ√d/(q·N·√T): the noise over the signal of the whole training (shared/privacy/noise-to-signal.ts). */
   readonly noiseToSignal: number | null;
   readonly auc: number;
-  /** AUC without DP minus AUC with it (null for the run without DP). */
+  /** AUC of the batch-norm model trained without DP from scratch (the demo's plain run) minus this AUC. */
   readonly aucLoss: number | null;
+  /**
+   * DP fine-tuning: AUC of the same start trained without DP (every layer, the public model as the
+   * initial weights) minus this AUC; null elsewhere.
+   */
+  readonly aucLossSameStart: number | null;
   readonly seconds: number;
 }
 
@@ -135,6 +140,7 @@ export async function measureDpCurve(options: DpCurveOptions): Promise<DpCurvePo
       testImages: data.test.length,
     };
     let plainAuc = 0;
+    let publicStartAuc: number | null = null;
     for (const model of options.groupNormBaseline === false ? [task] : [task, dpTask]) {
       const started = performance.now();
       const auc = await evaluate(
@@ -159,6 +165,7 @@ export async function measureDpCurve(options: DpCurveOptions): Promise<DpCurvePo
         noiseToSignal: null,
         auc,
         aucLoss: model === task ? null : plainAuc - auc,
+        aucLossSameStart: null,
         seconds: (performance.now() - started) / 1000,
       });
       say(`${patients} patients per site, ${model.model} without DP: AUC ${auc.toFixed(3)}`);
@@ -176,9 +183,38 @@ export async function measureDpCurve(options: DpCurveOptions): Promise<DpCurvePo
         noiseToSignal: null,
         auc,
         aucLoss: plainAuc - auc,
+        aucLossSameStart: null,
         seconds: 0,
       });
       say(`${patients} patients per site, public pre-training alone: AUC ${auc.toFixed(3)}`);
+      // The same run without DP: the sites fine-tune every layer of the public model, no noise.
+      const started = performance.now();
+      publicStartAuc = await evaluate(
+        await runInProcessFederation({
+          ...common,
+          task: dpTask,
+          initial: pretrained,
+          learningRate: options.dpLearningRate,
+          dp: null,
+        }),
+        dpTask,
+      );
+      points.push({
+        ...base,
+        epsilon: null,
+        model: dpTask.model,
+        start: 'public',
+        trainableLayers: 'all',
+        noiseMultiplier: null,
+        noiseToSignal: null,
+        auc: publicStartAuc,
+        aucLoss: plainAuc - publicStartAuc,
+        aucLossSameStart: null,
+        seconds: (performance.now() - started) / 1000,
+      });
+      say(
+        `${patients} patients per site, public model fine-tuned without DP: AUC ${publicStartAuc.toFixed(3)}`,
+      );
     }
     for (const layers of options.trainableLayers ?? ['all']) {
       for (const epsilon of options.epsilons) {
@@ -219,6 +255,7 @@ export async function measureDpCurve(options: DpCurveOptions): Promise<DpCurvePo
             .ratio,
           auc,
           aucLoss: plainAuc - auc,
+          aucLossSameStart: publicStartAuc === null ? null : publicStartAuc - auc,
           seconds: (performance.now() - started) / 1000,
         });
         say(`${patients} patients per site, ε = ${epsilon}, ${layers}: σ = ${sigma}, AUC ${auc.toFixed(3)}`);
@@ -261,13 +298,14 @@ async function curveData(
 
 export function formatDpCurve(points: readonly DpCurvePoint[]): string {
   const rows = [
-    '| patients per site (training) | model | start | trained layers | ε (δ = 1e-5) | σ | ρ = σ√d/(q·N·√T) | AUC | AUC loss | seconds |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| patients per site (training) | model | start | trained layers | ε (δ = 1e-5) | σ | ρ = σ√d/(q·N·√T) | AUC | AUC loss | AUC loss, same start | seconds |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...points.map(
       (p) =>
         `| ${p.patientsPerSite} (${p.trainPatientsPerSite}) | ${p.model} | ${p.start} | ${p.trainableLayers ?? '–'} | ${p.epsilon ?? 'no DP'} | ` +
         `${p.noiseMultiplier ?? '–'} | ${p.noiseToSignal === null ? '–' : p.noiseToSignal.toPrecision(3)} | ` +
-        `${p.auc.toFixed(3)} | ${p.aucLoss === null ? '–' : p.aucLoss.toFixed(3)} | ${p.seconds.toFixed(0)} |`,
+        `${p.auc.toFixed(3)} | ${p.aucLoss === null ? '–' : p.aucLoss.toFixed(3)} | ` +
+        `${p.aucLossSameStart === null ? '–' : p.aucLossSameStart.toFixed(3)} | ${p.seconds.toFixed(0)} |`,
     ),
   ];
   return `${rows.join('\n')}\n`;

@@ -7,6 +7,7 @@ import {
   decodeWeightsWithInfo,
   FederationError,
   federationMethod,
+  homomorphicOn,
   layoutOf,
   splitClipBit,
   type NamedTensor,
@@ -18,6 +19,7 @@ import { conflict, forbidden } from './hub-errors.ts';
 import { findModel, insertModelRow, loadModelWeights, storeModelBlob } from './model-registry.ts';
 import type { RoundRow, SiteRow, SubmissionRow, UploadRow } from './store/index.ts';
 import { checkMaskedUploadAllowed, maskedInputProblem } from './secagg/index.ts';
+import { encryptedUpdateProblem } from './homomorphic/index.ts';
 import { definitionOf } from './tasks.ts';
 import { boundPlainUpdate, type UpdateBoundsVerdict } from './update-bounds-check.ts';
 
@@ -82,11 +84,18 @@ export function acceptOrReject(
       uploadContext({ taskId: task.id, round: upload.round, siteId: site.id, kind: upload.kind }),
     );
     const secure = upload.kind === 'delta' && definitionOf(task).privacy.secureAggregation.enabled;
-    const { weights, compression } = secure
-      ? { weights: [], compression: 'none' }
-      : decodeWeightsWithInfo(plaintext);
+    // Homomorphic: the upload is a CKKS frame the hub checks but cannot read (hub/homomorphic).
+    const encrypted = upload.kind === 'delta' && homomorphicOn(definitionOf(task));
+    const { weights, compression } =
+      secure || encrypted ? { weights: [], compression: 'none' } : decodeWeightsWithInfo(plaintext);
     assertFinite(weights);
-    if (secure) {
+    if (encrypted) {
+      const round = ctx.store.tasks.latestRound(task.id);
+      reason =
+        envelope.baseVersion !== round?.base_version
+          ? `The update was trained from global model version ${envelope.baseVersion}, but round ${upload.round} uses version ${round?.base_version}; download the current model and train again.`
+          : encryptedUpdateProblem(ctx, task, upload.round, plaintext);
+    } else if (secure) {
       const round = ctx.store.tasks.latestRound(task.id);
       reason =
         envelope.baseVersion !== round?.base_version

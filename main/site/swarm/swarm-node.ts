@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { genesisEntry, joinEntryFor, makeJoinRequest, memberCardOf, proposeEntry } from './founding.ts';
 import type { SwarmSiteIdentity } from './founding.ts';
-import { verifyChain } from './chain-verification.ts';
+import { verifyChain, type VerifiedEntry } from './chain-verification.ts';
 import { canonicalJson } from '../../../shared/federation/index.ts';
 import { InvitationBook } from './invitation-book.ts';
 import { parseSwarmInvitation } from './invitation-token.ts';
@@ -166,7 +166,7 @@ export class SwarmNode {
     // The first page must begin at the genesis the invitation pins; a longer ledger is fetched on from
     // the inviter, and only then must it admit this site and hold the inviter's key.
     verifyChain(null, page, { swarmId: invitation.swarmId });
-    this.ledger.append(page);
+    this.#store(page);
     const inviter = this.state.members.find((member) => member.id === invitation.inviterKeyFingerprint);
     if (inviter) await this.catchUp(inviter);
     const admitted = this.state.members.some((member) => member.id === this.id);
@@ -227,7 +227,7 @@ export class SwarmNode {
       );
     }
     const signed: SignedEntry = { entry, signatures };
-    this.ledger.append([signed]);
+    this.#store([signed]);
     this.#pending = null;
     await this.broadcast([signed]);
     return signed;
@@ -253,7 +253,7 @@ export class SwarmNode {
             limit: PAGE,
           });
           if (!Array.isArray(page) || page.length === 0) break;
-          this.ledger.append(page);
+          this.#store(page);
           if (page.length < PAGE) break;
         }
       } catch (error) {
@@ -277,6 +277,14 @@ export class SwarmNode {
 
   /** A further check before countersigning (the round's: reveals seen, aggregates verified). */
   countersignCheck: ((entry: unknown) => Promise<void>) | null = null;
+  /** Called with entries as this member stores them (the rounds watch for seeds and aggregates). */
+  onStored: ((entries: readonly VerifiedEntry[]) => void) | null = null;
+
+  /** Appends through the ledger and tells `onStored` what was new. */
+  #store(entries: readonly unknown[]): void {
+    const stored = this.ledger.append(entries);
+    if (stored.length > 0) this.onStored?.(stored);
+  }
 
   async #onEntries(request: PeerRequest): Promise<null> {
     const entries = (request.envelope.body as { entries?: unknown } | null)?.entries;
@@ -287,7 +295,7 @@ export class SwarmNode {
       const sender = findMember(this.state, request.envelope.from);
       if (sender) await this.catchUp(sender);
     }
-    this.ledger.append(entries);
+    this.#store(entries);
     return null;
   }
 

@@ -3,7 +3,7 @@
 import os from 'node:os';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { parsePositiveInt } from './arguments.ts';
 import { CliError } from './failure.ts';
@@ -22,6 +22,7 @@ interface DpCurveFlags {
   gnBaseline: boolean;
   publicPatients: number;
   pretrainEpochs: number;
+  publicModel?: string;
   trainable: string;
   threads: number;
   keep?: boolean;
@@ -109,6 +110,10 @@ export function registerBenchDpCurveCommand(bench: Command): void {
       10,
     )
     .option(
+      '--public-model <file>',
+      'the pre-trained model (RFW1 weights): read if it exists, written after pre-training if not',
+    )
+    .option(
       '--trainable <list>',
       `layers trained under DP, comma-separated (${DP_TRAINABLE_LAYERS.join(', ')})`,
       'all',
@@ -135,6 +140,7 @@ export function registerBenchDpCurveCommand(bench: Command): void {
           groupNormBaseline: flags.gnBaseline,
           publicPatients: flags.publicPatients,
           pretrainEpochs: flags.pretrainEpochs,
+          ...(flags.publicModel ? { publicModelFile: resolve(flags.publicModel) } : {}),
           trainableLayers,
           workDir,
           threads: flags.threads,

@@ -40,6 +40,8 @@ export interface DpCurveOptions {
    */
   readonly publicPatients?: number;
   readonly pretrainEpochs?: number;
+  /** The public model's weights file (read if it exists, else written): dp-pretraining.ts. */
+  readonly publicModelFile?: string;
   /** The layers trained under DP, one DP run each (default ['all']). */
   readonly trainableLayers?: readonly DpTrainableLayers[];
   readonly workDir: string;
@@ -101,6 +103,7 @@ export async function measureDpCurve(options: DpCurveOptions): Promise<DpCurvePo
           patients: publicPatients,
           epochs: options.pretrainEpochs ?? 10,
           workDir: join(options.workDir, 'public'),
+          ...(options.publicModelFile ? { modelFile: options.publicModelFile } : {}),
           ...(options.threads ? { threads: options.threads } : {}),
           say,
         })

@@ -4,9 +4,9 @@
 // (other patients, anatomy and nodules than any hospital's) at one standard console; a real
 // federation would use a public chest radiograph collection. Nothing of it is private, so it spends no
 // privacy budget: the sites' ε counts only their own DP-SGD steps.
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import type { NamedTensor } from '../../shared/federation/index.ts';
+import { decodeWeights, encodeWeights, type NamedTensor } from '../../shared/federation/index.ts';
 import { readTrainedWeights, toNamedValues } from '../site/federation/index.ts';
 import { synthesizeStudies } from '../site/synth/index.ts';
 import { trainLocalModel, type LabelledImage, type TrainingTask } from '../site/train/index.ts';
@@ -23,11 +23,20 @@ export interface PublicPretrainingOptions {
   readonly epochs: number;
   readonly workDir: string;
   readonly threads?: number;
+  /**
+   * An RFW1 weights file: read instead of pre-training when it exists, written after pre-training when
+   * not. The same file is what a coordinator passes to `radfed hub task create --weights`.
+   */
+  readonly modelFile?: string;
   readonly say?: (line: string) => void;
 }
 
 /** The task's model trained on public synthetic radiographs: the initial weights of a DP fine-tuning task. */
 export async function pretrainOnPublicData(options: PublicPretrainingOptions): Promise<NamedTensor[]> {
+  if (options.modelFile && existsSync(options.modelFile)) {
+    options.say?.(`public model read from ${options.modelFile}`);
+    return decodeWeights(readFileSync(options.modelFile));
+  }
   rmSync(options.workDir, { recursive: true, force: true });
   mkdirSync(options.workDir, { recursive: true });
   const synth = await synthesizeStudies({
@@ -65,6 +74,7 @@ export async function pretrainOnPublicData(options: PublicPretrainingOptions): P
   });
   const last = join(checkpointDir, `epoch-${String(options.epochs).padStart(4, '0')}`, 'model');
   const weights = await readTrainedWeights(last, options.initial);
+  if (options.modelFile) writeFileSync(options.modelFile, encodeWeights(weights));
   options.say?.(
     `pre-trained ${options.task.model} on ${items.length} public radiographs of ${options.patients} patients, ` +
       `${options.epochs} epochs, ${((performance.now() - started) / 1000).toFixed(0)} s`,

@@ -84,7 +84,8 @@ export class SplitConnection {
         const parts: Buffer[] = [];
         response.on('data', (part: Buffer) => parts.push(part));
         response.on('end', () => {
-          const said = parseRefusal(Buffer.concat(parts).toString('utf8'));
+          socket.terminate();
+          const said = parseUpgradeRefusal(Buffer.concat(parts).toString('utf8'));
           const status = response.statusCode ?? 0;
           reject(
             new SplitConnectionError(
@@ -94,7 +95,6 @@ export class SplitConnection {
             ),
           );
         });
-        socket.terminate();
       });
       socket.once('error', (error: Error & { code?: string }) =>
         reject(
@@ -178,6 +178,16 @@ export class SplitConnection {
 function parseRefusal(text: string) {
   try {
     const parsed = splitRefusalSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The hub's { error, message } body on a refused upgrade, or null. */
+function parseUpgradeRefusal(text: string): { error: string; message: string } | null {
+  try {
+    const parsed = splitRefusalSchema.pick({ error: true, message: true }).safeParse(JSON.parse(text));
     return parsed.success ? parsed.data : null;
   } catch {
     return null;

@@ -33,15 +33,18 @@ export { strategySchema, type Strategy, type StrategyName };
  * What protects the updates beyond encryption to the hub: secure aggregation or homomorphic
  * aggregation (exclusive), and differential privacy.
  */
+const privacySettings = z
+  .object({
+    secureAggregation: secureAggregationSchema,
+    homomorphic: homomorphicSchema,
+    differentialPrivacy: differentialPrivacySchema,
+  })
+  .prefault({});
+
+// The parameter's type keeps the task's input type (a task file is still checked field by field).
 export const privacySchema = z.preprocess(
-  withHomomorphicDefaults,
-  z
-    .object({
-      secureAggregation: secureAggregationSchema,
-      homomorphic: homomorphicSchema,
-      differentialPrivacy: differentialPrivacySchema,
-    })
-    .prefault({}),
+  (privacy: z.input<typeof privacySettings>) => withHomomorphicDefaults(privacy),
+  privacySettings,
 );
 
 export const taskDefinitionSchema = z

@@ -213,10 +213,9 @@ export class SwarmRounds {
     const order = this.node.state.openRound?.seed?.order ?? [];
     const seen = this.#seedSeenAt.get(round);
     const position = order.indexOf(leader);
-    if (
-      position > 0 &&
-      (seen === undefined || Date.now() - seen < position * this.options.task.leaderTimeoutMs)
-    )
+    // 0.9: the successor's clock started when it saw the seed, a few milliseconds before or after this one's.
+    const turnAt = 0.9 * position * this.options.task.leaderTimeoutMs;
+    if (position > 0 && (seen === undefined || Date.now() - seen < turnAt))
       throw new SwarmError(
         'round-failed',
         `It is not yet member ${leader.slice(0, 8)}'s turn to lead round ${round}.`,

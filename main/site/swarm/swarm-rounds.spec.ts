@@ -117,6 +117,41 @@ describe('swarm rounds on the peer network', () => {
   });
 });
 
+describe('swarm rounds without a quorum', () => {
+  it('a round cannot start while two of three members are down, and runs once they are back', async () => {
+    bed = new PeerTestBed();
+    const { nodes, keys } = await bed.swarm(['Alder', 'Birch', 'Cedar']);
+    const initial = encodeWeights(initialNoduleModel());
+    const task = taskFor(initial, { rounds: 1 });
+    const attach = (node: SwarmNode, seed: number) => {
+      const data = noduleSet(40, seed);
+      const r = new SwarmRounds(node, {
+        task,
+        initialModel: initial,
+        train: (g) => Promise.resolve(trainNodule(g, data)),
+      });
+      rounds.push(r);
+      return r;
+    };
+    const alder = attach(nodes[0]!, 1);
+    const ports = [await bed.stop(nodes[1]!), await bed.stop(nodes[2]!)];
+    const height = nodes[0]!.state.nextHeight;
+    await expect(alder.startRound()).rejects.toMatchObject({ code: 'quorum-short' });
+    expect(nodes[0]!.state.nextHeight).toBe(height);
+    expect(nodes[0]!.state.lastCommittedRound).toBe(0);
+    const back = [
+      await bed.start(keys[1]!, { port: ports[0]! }),
+      await bed.start(keys[2]!, { port: ports[1]! }),
+    ];
+    const others = back.map((node, i) => attach(node, 2 + i));
+    const round = await alder.startRound();
+    expect(round).toBe(1);
+    const outcomes = await Promise.all([alder, ...others].map((r) => r.waitForRound(1, 60_000)));
+    expect(new Set(outcomes.map((o) => o.model)).size).toBe(1);
+    expect(outcomes[0]!.participants).toHaveLength(3);
+  });
+});
+
 /** A smooth, non-uniform update: what a real one looks like in bytes. */
 function smoothDelta(values: number, seed: number): NamedTensor[] {
   return [

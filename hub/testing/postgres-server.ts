@@ -113,10 +113,10 @@ function run(program: string, args: string[], runAs: RunAs | undefined, cwd: str
 
 /**
  * Creates and starts a cluster with a role and a database both named `radfed`. Settings are for tests:
- * fsync off (the tests kill clients, never the machine) and small buffers (several engineers share
- * two cores).
+ * fsync off unless `durable` (the tests kill clients, never the machine) and small buffers (several
+ * engineers share two cores).
  */
-export async function startPostgresServer(): Promise<PostgresServer> {
+export async function startPostgresServer(options: { durable?: boolean } = {}): Promise<PostgresServer> {
   const bin = postgresBinDir();
   const runAs = unprivilegedUser();
   const root = mkdtempSync(join(tmpdir(), 'radfed-postgres-'));
@@ -155,18 +155,19 @@ export async function startPostgresServer(): Promise<PostgresServer> {
       root,
     );
     const port = await freeLoopbackPort();
-    const options = [
+    const serverOptions = [
       `-p ${port}`,
       `-k ${root}`,
       '-c listen_addresses=127.0.0.1',
-      '-c fsync=off',
+      // Benchmarks ask for a durable server (fsync on), to compare with SQLite's synchronous=FULL.
+      `-c fsync=${options.durable === true ? 'on' : 'off'}`,
       '-c shared_buffers=16MB',
       '-c max_connections=40',
     ].join(' ');
     const start = (): Promise<string> =>
       run(
         pgCtl,
-        ['start', '-D', dataDir, '-w', '-t', '60', '-l', join(root, 'server.log'), '-o', options],
+        ['start', '-D', dataDir, '-w', '-t', '60', '-l', join(root, 'server.log'), '-o', serverOptions],
         runAs,
         root,
       );

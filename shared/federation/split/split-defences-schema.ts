@@ -40,17 +40,19 @@ export const splitDefencesSchema = z
      */
     gradientMaxNorm: z.boolean().default(false),
     /**
-     * Hijack check (SplitGuard-style rule): the site holds back `validationImages` of its training
-     * images, measures its loss on them every `checkEvery` steps, and stops the session when the loss
-     * has not fallen by `minimumDrop` (a fraction) of its first reading after `warmupChecks` readings,
-     * or has stayed above its best by `riseTolerance` for `patience` readings in a row.
+     * Hijack check (a stated rule on the site's validation loss, SplitGuard's aim): the site holds back
+     * `validationImages` of its training images and measures its loss on them every `checkEvery`
+     * steps. It stops the session when, after `warmupChecks` readings, the best reading is not
+     * `minimumDrop` (a fraction) below the chance loss (the loss of a model that knows only how common
+     * each label is: a head on features that carry nothing gets there by itself), or when `patience`
+     * readings in a row stay above the best by `riseTolerance`.
      */
     hijackCheck: z
       .object({
         validationImages: z.number().int().min(8).max(4096).default(64),
         checkEvery: z.number().int().min(1).max(10_000).default(20),
-        warmupChecks: z.number().int().min(2).max(1000).default(5),
-        minimumDrop: z.number().min(0).max(0.9).default(0.05),
+        warmupChecks: z.number().int().min(2).max(1000).default(10),
+        minimumDrop: z.number().min(0).max(0.9).default(0.2),
         riseTolerance: z.number().min(0).max(10).default(0.25),
         patience: z.number().int().min(1).max(1000).default(3),
       })

@@ -4,7 +4,10 @@
 // site holds back some of its training images and, every few steps, measures its loss on them through
 // the session (bottom, the hub's trunk, its own head: no step, no update). A SplitGuard-style rule on
 // those readings, stated in the task's settings (shared/federation/split/split-defences-schema.ts):
-// - it must fall: after `warmupChecks` readings the best must be `minimumDrop` below the first;
+// - it must beat chance: after `warmupChecks` readings the best must be `minimumDrop` below the chance
+//   loss, the entropy of the held-back labels' frequencies. That, not the first reading, is the line:
+//   the site's own head learns how common each label is on any features, so a loss that starts high
+//   falls to chance even when the hub trains something else;
 // - it must not climb back: `patience` readings in a row above the best by `riseTolerance` stop it too
 //   (a hub that trains honestly at first and hijacks later).
 // Either stops the session with the reason in words. Honest training that overfits a small validation
@@ -24,11 +27,18 @@ const HINT =
 export class HijackGuard {
   private readonly readings: ValidationReading[] = [];
 
+  /** The loss of a model that knows only how common each label is among the held-back images. */
+  readonly chanceLoss: number;
+  private readonly validationImages: number;
+
   constructor(
     private readonly settings: HijackCheckSettings,
-    /** How many images the site held back, for the sentence. */
-    private readonly validationImages: number,
-  ) {}
+    /** The labels of the images the site held back. */
+    validationLabels: ArrayLike<number>,
+  ) {
+    this.validationImages = validationLabels.length;
+    this.chanceLoss = labelEntropy(validationLabels);
+  }
 
   /** Whether the validation loss is to be measured before step `step` (and before the first). */
   due(step: number): boolean {
@@ -47,13 +57,13 @@ export class HijackGuard {
     }
     this.readings.push({ step, loss });
     const { warmupChecks, minimumDrop, riseTolerance, patience } = this.settings;
-    const first = this.readings[0]!.loss;
     if (this.readings.length >= warmupChecks) {
       const best = Math.min(...this.readings.map((r) => r.loss));
-      if (best > first * (1 - minimumDrop)) {
+      if (best > this.chanceLoss * (1 - minimumDrop)) {
         return this.stop(
-          `${held} has not fallen in ${this.readings.length} checks over ${step} steps ` +
-            `(${round(first)} at first, ${round(loss)} now; it must fall by ${percent(minimumDrop)})`,
+          `after ${step} steps, ${held} is no better than chance (best ${round(best)}; a model that knows ` +
+            `only how common each label is scores ${round(this.chanceLoss)}, and training must beat that by ` +
+            `${percent(minimumDrop)} within ${warmupChecks} checks)`,
         );
       }
     }
@@ -80,6 +90,18 @@ export class HijackGuard {
       { hint: HINT },
     );
   }
+}
+
+/** The cross-entropy (nats) of predicting each label's frequency: the entropy of the labels. */
+function labelEntropy(labels: ArrayLike<number>): number {
+  const counts = new Map<number, number>();
+  for (let i = 0; i < labels.length; i++) counts.set(labels[i]!, (counts.get(labels[i]!) ?? 0) + 1);
+  let entropy = 0;
+  for (const count of counts.values()) {
+    const p = count / labels.length;
+    entropy -= p * Math.log(p);
+  }
+  return entropy;
 }
 
 function round(loss: number): string {

@@ -5,7 +5,7 @@
 import { tf } from '../../backend/index.ts';
 import { SplitDefenceError } from './split-defence-error.ts';
 
-const FILTERS = 32;
+const FILTERS = 16;
 
 export interface DecoderTraining {
   readonly steps: number;

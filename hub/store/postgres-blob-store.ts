@@ -10,6 +10,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, rmSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { HubError } from '../hub-errors.ts';
+import type { HubBlobs } from './hub-blobs.ts';
 import type { SqlEngine } from './sql-engine.ts';
 
 /** Rows of 1 MiB: few enough round trips for a model, small enough to hold one at a time. */
@@ -51,7 +52,7 @@ function missing(sha256: string): HubError {
   return new HubError('missing-blob', 500, `Blob ${sha256.slice(0, 12)}… is missing from the hub's store.`);
 }
 
-export class PostgresBlobStore {
+export class PostgresBlobStore implements HubBlobs {
   private constructor(
     private readonly engine: SqlEngine,
     private readonly now: () => number,

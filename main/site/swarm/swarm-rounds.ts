@@ -41,7 +41,7 @@ export interface SwarmRoundsOptions {
   readonly initialModel: Uint8Array;
   /** This member's local training from `global`: the change it made and its example count. */
   readonly train: (global: WeightSet, round: number) => Promise<MemberUpdate>;
-  /** The method that turns the sum into the next model (its combine step must take a sum). */
+  /** The method that turns the sum into the next model (its combine step must take a sum); swarm's by default. */
   readonly strategy?: Strategy;
   /** Test and demo seams: after the leader has the sum, before it proposes the aggregate. */
   readonly beforeAggregateCommit?: (round: number) => Promise<void>;
@@ -295,7 +295,7 @@ export class SwarmRounds {
         settings: this.options.task.secureAggregation,
       });
       this.options.onLeaderSaw?.(round, aggregation);
-      const method = federationMethod(this.options.strategy ?? { name: 'fedavg' });
+      const method = federationMethod(this.options.strategy ?? { name: 'swarm' });
       const next = combineSum(method, global, aggregation.sum).weights;
       const bytes = Buffer.from(encodeWeights(next));
       const model = sha256Hex(bytes);

@@ -123,6 +123,52 @@ describe('PostgresEngine on a real PostgreSQL', () => {
     expect(order).toEqual(['first ends', 'second has the lock']);
   });
 
+  it('two replicas moving one round on under tx.lock: the step happens exactly once', async () => {
+    await engine.run('CREATE TABLE round_state (id TEXT PRIMARY KEY, state TEXT NOT NULL, moved_by TEXT)');
+    await engine.run("INSERT INTO round_state (id, state) VALUES ('task-1:3', 'collecting')");
+    const other = await PostgresEngine.open(server.url);
+    try {
+      // Each replica reads the state only once it holds the round's lock: under READ COMMITTED that
+      // read sees what the replica before it committed, so the second finds the round already moved.
+      const moveOn = (replica: PostgresEngine, name: string) =>
+        replica.transaction(async (tx) => {
+          await tx.lock('round:task-1:3');
+          const round = await tx.get<{ state: string }>(
+            "SELECT state FROM round_state WHERE id = 'task-1:3'",
+          );
+          if (round?.state !== 'collecting') return false;
+          await tx.run(
+            "UPDATE round_state SET state = 'aggregating', moved_by = @name WHERE id = 'task-1:3'",
+            {
+              name,
+            },
+          );
+          return true;
+        });
+      const outcomes = await Promise.all(
+        Array.from({ length: 6 }, (_, index) =>
+          moveOn(index % 2 === 0 ? engine : other, `replica-${index % 2}`),
+        ),
+      );
+      expect(outcomes.filter(Boolean)).toHaveLength(1);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('while PostgreSQL is down a query fails in plain words; once it is back the same engine works again', async () => {
+    await server.pause();
+    try {
+      await expect(engine.get('SELECT 1 AS ok')).rejects.toThrow(
+        `Cannot reach PostgreSQL at 127.0.0.1:${server.port}: connection refused. Check --database and that the server is running.`,
+      );
+      await expect(engine.transaction((tx) => tx.get('SELECT 1 AS ok'))).rejects.toThrow(HubError);
+    } finally {
+      await server.startAgain();
+    }
+    expect(await engine.get('SELECT 1 AS ok')).toEqual({ ok: 1 });
+  });
+
   it('lock keys are 64-bit signed numbers, stable for a key and different between keys', () => {
     expect(advisoryLockKey('a')).toBe(advisoryLockKey('a'));
     expect(advisoryLockKey('a')).not.toBe(advisoryLockKey('b'));

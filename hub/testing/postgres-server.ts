@@ -24,6 +24,9 @@ export interface PostgresServer {
   createDatabase(name: string): Promise<string>;
   /** Stops the server (fast shutdown) and starts it again on the same port and data. */
   restart(): Promise<void>;
+  /** Stops the server (fast shutdown), keeping its data, until startAgain(). */
+  pause(): Promise<void>;
+  startAgain(): Promise<void>;
   /** Stops the server and removes its folder. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -185,6 +188,12 @@ export async function startPostgresServer(options: { durable?: boolean } = {}): 
       },
       restart: async () => {
         await run(pgCtl, ['stop', '-D', dataDir, '-m', 'fast', '-w'], runAs, root);
+        await start();
+      },
+      pause: async () => {
+        await run(pgCtl, ['stop', '-D', dataDir, '-m', 'fast', '-w'], runAs, root);
+      },
+      startAgain: async () => {
         await start();
       },
       stop: () => {

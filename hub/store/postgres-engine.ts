@@ -43,6 +43,8 @@ class PostgresQueries implements SqlQueries {
     let statement = PostgresQueries.rewritten.get(sql);
     if (statement === undefined) {
       statement = toPositional(sql);
+      // SQL built at run time (an IN list of varying length) must not grow the cache without end.
+      if (PostgresQueries.rewritten.size >= 1000) PostgresQueries.rewritten.clear();
       PostgresQueries.rewritten.set(sql, statement);
     }
     const values = positionalValues(statement, params);

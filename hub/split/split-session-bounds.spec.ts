@@ -163,6 +163,19 @@ describe('the split-learning endpoint', () => {
     connection.close();
   });
 
+  it('closes a session that sends frame after frame without waiting for the answers (1002)', async () => {
+    const session = newSession();
+    const path = splitSessionPath(TASK, session);
+    const socket = new WebSocket(new URL(path, north.hubUrl.replace(/^https/, 'wss')), {
+      ca: north.caPem,
+      headers: signedHeaders(north, path),
+    });
+    await new Promise((resolve) => socket.once('open', resolve));
+    const closed = new Promise<number>((resolve) => socket.once('close', resolve));
+    for (let i = 0; i < 4; i++) socket.send(activations(session, 2));
+    expect(await closed).toBe(1002);
+  });
+
   it('closes a session that sends text (1002)', async () => {
     const path = splitSessionPath(TASK, newSession());
     const socket = new WebSocket(new URL(path, north.hubUrl.replace(/^https/, 'wss')), {

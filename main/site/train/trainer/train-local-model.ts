@@ -13,6 +13,7 @@ import {
   taskById,
   type NamedValues,
   type TrainingTask,
+  fitTrainingBatch,
 } from '../models/index.ts';
 import { FusedAdam } from './adam.ts';
 import { dpSgdGradients, type DpSgdOptions } from './dp-sgd.ts';
@@ -75,7 +76,7 @@ export interface TrainResult {
 export async function trainLocalModel(options: TrainLocalModelOptions): Promise<TrainResult> {
   const task = typeof options.task === 'string' ? taskById(options.task) : options.task;
   const epochs = options.epochs ?? 10;
-  const batchSize = options.batchSize ?? 32;
+  const askedBatch = options.batchSize ?? 32;
   const baseRate = options.learningRate ?? 1e-3;
   const schedule = options.schedule ?? { kind: 'cosine', warmupEpochs: Math.min(1, epochs - 1) };
   const patience = options.patience ?? 3;
@@ -87,6 +88,18 @@ export async function trainLocalModel(options: TrainLocalModelOptions): Promise<
   if (options.validation.length === 0) throw new TrainError('empty-cohort', 'The validation split is empty.');
 
   const backend = await selectBackend({ choice: options.backend ?? 'auto', threads: options.threads });
+  // A model of real size (ResNet-18 at 256 px: ~200 MB per image) may not fit the backend's memory at
+  // the task's batch: train with the largest batch that does, and say so (patient-level DP samples
+  // patients, not batches, and keeps its own step).
+  const fitted = options.patientDpSgd
+    ? { batch: askedBatch, message: undefined }
+    : await fitTrainingBatch(
+        task.model,
+        { inputSize: task.inputSize, channels: 1, numClasses: task.labels.length },
+        askedBatch,
+        backend.name,
+      );
+  const batchSize = fitted.batch;
   const recipe = { size: task.inputSize, window: task.window };
   const trainLoader = new BatchLoader({
     items: options.train,
@@ -142,6 +155,8 @@ export async function trainLocalModel(options: TrainLocalModelOptions): Promise<
       epochs,
       batchesPerEpoch: batchesIn(0),
       resumedFromEpoch,
+      batchSize,
+      ...(fitted.message ? { memoryNote: fitted.message } : {}),
     });
     const done = (stoppedEarly: boolean): TrainResult => {
       const best = history[state.bestEpoch]!;

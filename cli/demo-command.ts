@@ -127,8 +127,7 @@ export function registerDemoCommand(program: Command): void {
       const settings = {
         ...DEMO_DEFAULTS,
         sites: flags.sites,
-        rounds:
-          flags.rounds ?? preset?.rounds ?? (flags.dp ? DEMO_DP_PRESET.rounds : DEMO_DEFAULTS.rounds),
+        rounds: flags.rounds ?? preset?.rounds ?? (flags.dp ? DEMO_DP_PRESET.rounds : DEMO_DEFAULTS.rounds),
         // Commander fills defaults in, so a preset replaces a value only where it is the default.
         localEpochs:
           preset && flags.localEpochs === DEMO_DEFAULTS.localEpochs ? preset.localEpochs : flags.localEpochs,

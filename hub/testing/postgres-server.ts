@@ -9,7 +9,7 @@
 //
 // The role `radfed` has a password and the loopback port asks for it (scram-sha-256), as a hospital's
 // server would, so the connection URL carries a password the tests can check is never printed.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -131,9 +131,11 @@ export async function startPostgresServer(options: { durable?: boolean } = {}): 
   if (runAs) chownSync(passwordFile, runAs.uid, runAs.gid);
   const pgCtl = join(bin, 'pg_ctl');
   let stopped = false;
+  let watchdog: ChildProcess | undefined;
   const stopNow = (): void => {
     if (stopped) return;
     stopped = true;
+    watchdog?.kill('SIGKILL');
     spawnSync(pgCtl, ['stop', '-D', dataDir, '-m', 'immediate', '-w'], { stdio: 'ignore', ...(runAs ?? {}) });
     rmSync(root, { recursive: true, force: true });
   };
@@ -175,6 +177,21 @@ export async function startPostgresServer(options: { durable?: boolean } = {}): 
         root,
       );
     await start();
+    // A test process killed outright (SIGKILL, or a worker the runner ends with a signal) runs no exit
+    // handler; this watchdog outlives it, and stops the server and removes its folder once it is gone.
+    watchdog = spawn(
+      '/bin/sh',
+      [
+        '-c',
+        'while [ -d "/proc/$3" ]; do sleep 1; done; "$0" stop -D "$1" -m immediate -w; rm -rf "$2"',
+        pgCtl,
+        dataDir,
+        root,
+        String(process.pid),
+      ],
+      { cwd: '/', detached: true, stdio: 'ignore', ...(runAs ?? {}) },
+    );
+    watchdog.unref();
     await run(join(bin, 'createdb'), ['-h', root, '-p', String(port), '-U', 'radfed', 'radfed'], runAs, root);
     const urlOf = (database: string): string => `postgres://radfed:${password}@127.0.0.1:${port}/${database}`;
     return {

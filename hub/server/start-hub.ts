@@ -10,11 +10,13 @@ import { openHubContext, type HubContext, type HubLimits } from '../hub-context.
 import { forgetOldNonces } from '../request-auth.ts';
 import { advanceAllTasks, advanceTask, type RoundEvent } from '../rounds.ts';
 import { keepNewFilesPrivate, tightenHubFolder } from '../setup/index.ts';
+import { SplitSessions, type SplitSessionLimits } from '../split/index.ts';
 import { admitBodies, type BodyAdmissionOptions } from './body-admission.ts';
 import type { BodyBudget } from './body-budget.ts';
 import { installErrorHandling, type HubApp } from './http-plumbing.ts';
 import { registerHeartbeatRoute } from './heartbeat-routes.ts';
 import { registerSecAggRoutes } from './secagg-routes.ts';
+import { registerHomomorphicRoutes } from './homomorphic-routes.ts';
 import { registerSiteRoutes } from './site-routes.ts';
 
 export interface StartHubOptions {
@@ -35,6 +37,8 @@ export interface StartHubOptions {
   readonly dashboard?: DashboardAuthOptions;
   /** How many unverified body bytes the hub holds at once, and how slow a body may be (tests shrink them). */
   readonly bodies?: BodyAdmissionOptions;
+  /** Split learning's session limits (tests shrink the step timeout). */
+  readonly split?: Partial<SplitSessionLimits>;
 }
 
 export interface RunningHub {
@@ -46,6 +50,8 @@ export interface RunningHub {
   readonly server: HubApp['server'];
   /** Room for request bodies not yet verified (tests and benchmarks read what it holds). */
   readonly bodies: BodyBudget;
+  /** Split learning's sessions: the process that starts the hub hands each split task's trunk in. */
+  readonly split: SplitSessions;
   /** A one-time enrollment token whose URL hint is this running hub. */
   createToken(options?: { siteName?: string; expiresInMs?: number }): Promise<CreatedToken>;
   /** Moves every task's rounds on now (tests and benchmarks use it instead of waiting for the timer). */
@@ -90,8 +96,11 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   };
   registerSiteRoutes(app, ctx, closing.signal, (taskId) => advanceTask(ctx, taskId, onEvent));
   registerSecAggRoutes(app, ctx, (taskId) => advanceTask(ctx, taskId, onEvent));
+  registerHomomorphicRoutes(app, ctx, (taskId) => advanceTask(ctx, taskId, onEvent));
   registerHeartbeatRoute(app, ctx);
   registerDashboard(app, ctx, options.dashboard);
+  const split = new SplitSessions(ctx, logger, options.split);
+  split.attach(app.server);
   const advance = () => advanceAllTasks(ctx, onEvent);
   await advance();
 
@@ -128,6 +137,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     ctx,
     server: app.server,
     bodies,
+    split,
     createToken: (token = {}) =>
       createEnrollmentToken(ctx, {
         hubUrl: url,
@@ -140,6 +150,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
       closed = true;
       clearInterval(timer);
       closing.abort();
+      split.close();
       await app.close();
       await tick; // a deadline check under way finishes before the store closes under it
       await ctx.store.close();

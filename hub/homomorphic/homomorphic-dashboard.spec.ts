@@ -42,6 +42,6 @@ it('says the model is encrypted, and refuses to export an encrypted version, say
       (await exportModel(ctx, { task: taskId, outDir: join(root, 'out0'), version: 0 })).missing,
     ).toHaveLength(1);
   } finally {
-    ctx.store.close();
+    await ctx.store.close();
   }
 });

@@ -141,7 +141,7 @@ it('continues a homomorphic round after kill -9 of the hub between encrypted upd
     }
     taskId = (await createTask(ctx, input, encodeWeights(base))).id;
   } finally {
-    ctx.store.close();
+    await ctx.store.close();
   }
   const clients = enrollments.map((enrollment) => HubClient.fromEnrollment(enrollment));
   for (const client of clients) await client.joinTask(taskId, { train: 40, validation: 10 });
@@ -217,7 +217,7 @@ it('continues a homomorphic round after kill -9 of the hub between encrypted upd
   try {
     sumBytes = after.store.blobs.read((await after.store.models.model(taskId, 1))!.blob_sha256);
   } finally {
-    after.store.close();
+    await after.store.close();
   }
   const cipher = await SiteCipher.withKey(keys[1]!.parameters, keys[1]!.key);
   try {

@@ -114,7 +114,7 @@ describe('kill -9 of the hub mid-epoch in split learning', () => {
     const first = await spawnHub(0);
     const ctx = openHubContext(dir);
     const token = await createEnrollmentToken(ctx, { hubUrl: first.url, expiresInMs: 3600_000 });
-    ctx.store.close();
+    await ctx.store.close();
     const enrollment = await enrollSite({ token: token.token, siteName: 'north' });
 
     let exchanges = 0;

@@ -15,7 +15,7 @@ export const DEMO_REALISTIC_PRESET = {
   model: 'resnet-18',
   rounds: 5,
   localEpochs: 1,
-  // ~200 MB per image in training at 256 px: 8 keeps three site processes within a workstation's RAM.
+  // ~164 MB per image in training at 256 px: 8 keeps three site processes within a workstation's RAM.
   batchSize: 8,
   learningRate: 1e-3,
 } as const satisfies Partial<DemoSettings>;

@@ -87,7 +87,7 @@ export async function estimateDemoTime(
     // default demo's setup lines), scaled with the pixels.
     const setup = 0.05 * settings.patientsPerSite * settings.sites * (size / 256) ** 2;
     const seconds = secondsPerImage * (work.trainImages + work.evaluatedImages / 3) + setup;
-    return { secondsPerImage, ...work, seconds, device: describeBackend(report) };
+    return { secondsPerImage, ...work, seconds, device: report.device };
   } finally {
     tf.dispose([x, y]);
     optimizer.dispose();
@@ -105,7 +105,7 @@ export function formatDuration(seconds: number): string {
 
 export function describeEstimate(settings: DemoSettings, estimate: DemoEstimate): string {
   return (
-    `Estimated time: ${formatDuration(estimate.seconds)} on this machine. ${estimate.device} ` +
+    `Estimated time: ${formatDuration(estimate.seconds)} on this machine, training on ${estimate.device}. ` +
     `A training step of ${settings.model} at ${settings.imageSize} px takes ` +
     `${estimate.secondsPerImage.toFixed(2)} s per image here, and the run trains ` +
     `${estimate.trainImages.toLocaleString('en')} images (the federation, the local-only and the pooled ` +

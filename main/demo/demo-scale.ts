@@ -2,7 +2,7 @@
 // hospital at 256 px with ResNet-18, instead of the default's 90 patients at 64 px with a 0.3 M-weight
 // network; and the time such a run takes on this machine, estimated before it starts from one timed
 // training step, since on two CPU cores it is hours, not minutes.
-import { createModel, describeBackend, selectBackend, tf, type BackendChoice } from '../site/train/index.ts';
+import { createModel, selectBackend, tf, type BackendChoice } from '../site/train/index.ts';
 import type { DemoSettings } from './demo-options.ts';
 
 export const DEMO_SCALES = ['default', 'realistic'] as const;

@@ -20,6 +20,7 @@ interface DpCurveFlags {
   learningRate: number;
   size: number;
   gnBaseline: boolean;
+  baselines: boolean;
   publicPatients: number;
   pretrainEpochs: number;
   publicModel?: string;
@@ -97,6 +98,7 @@ export function registerBenchDpCurveCommand(bench: Command): void {
       os.availableParallelism(),
     )
     .option('--no-gn-baseline', 'leave out the group-norm model trained without DP')
+    .option('--no-baselines', 'only the DP runs (and the public model alone): no model trained without DP')
     .option(
       '--public-patients <n>',
       'DP fine-tuning: pre-train on this many public synthetic patients (another seed) first; 0: from scratch',
@@ -138,6 +140,7 @@ export function registerBenchDpCurveCommand(bench: Command): void {
           dpLearningRate: flags.learningRate,
           imageSize: flags.size,
           groupNormBaseline: flags.gnBaseline,
+          baselines: flags.baselines,
           publicPatients: flags.publicPatients,
           pretrainEpochs: flags.pretrainEpochs,
           ...(flags.publicModel ? { publicModelFile: resolve(flags.publicModel) } : {}),

@@ -34,6 +34,8 @@ export interface DpCurveOptions {
   readonly imageSize: number;
   /** Also train the group-norm model without DP (tells the normalisation's cost from the noise's). */
   readonly groupNormBaseline?: boolean;
+  /** false: only the DP runs (and the public model alone), for a point whose baselines were measured before. */
+  readonly baselines?: boolean;
   /**
    * DP fine-tuning: the DP runs start from a model pre-trained at the coordinator on this many
    * synthetic patients that no site contributes (dp-pretraining.ts); 0 or absent: from scratch.
@@ -142,9 +144,11 @@ export async function measureDpCurve(options: DpCurveOptions): Promise<DpCurvePo
       trainPatientsPerSite: trainPatients,
       testImages: data.test.length,
     };
-    let plainAuc = 0;
+    let plainAuc: number | null = null;
+    const loss = (auc: number) => (plainAuc === null ? null : plainAuc - auc);
     let publicStartAuc: number | null = null;
-    for (const model of options.groupNormBaseline === false ? [task] : [task, dpTask]) {
+    const plainModels = options.groupNormBaseline === false ? [task] : [task, dpTask];
+    for (const model of options.baselines === false ? [] : plainModels) {
       const started = performance.now();
       const auc = await evaluate(
         await runInProcessFederation({
@@ -167,7 +171,7 @@ export async function measureDpCurve(options: DpCurveOptions): Promise<DpCurvePo
         noiseMultiplier: null,
         noiseToSignal: null,
         auc,
-        aucLoss: model === task ? null : plainAuc - auc,
+        aucLoss: model === task ? null : loss(auc),
         aucLossSameStart: null,
         seconds: (performance.now() - started) / 1000,
       });
@@ -185,11 +189,13 @@ export async function measureDpCurve(options: DpCurveOptions): Promise<DpCurvePo
         noiseMultiplier: null,
         noiseToSignal: null,
         auc,
-        aucLoss: plainAuc - auc,
+        aucLoss: loss(auc),
         aucLossSameStart: null,
         seconds: 0,
       });
       say(`${patients} patients per site, public pre-training alone: AUC ${auc.toFixed(3)}`);
+    }
+    if (pretrained && options.baselines !== false) {
       // The same run without DP: the sites fine-tune every layer of the public model, no noise.
       const started = performance.now();
       publicStartAuc = await evaluate(
@@ -211,7 +217,7 @@ export async function measureDpCurve(options: DpCurveOptions): Promise<DpCurvePo
         noiseMultiplier: null,
         noiseToSignal: null,
         auc: publicStartAuc,
-        aucLoss: plainAuc - publicStartAuc,
+        aucLoss: loss(publicStartAuc),
         aucLossSameStart: null,
         seconds: (performance.now() - started) / 1000,
       });
@@ -257,7 +263,7 @@ export async function measureDpCurve(options: DpCurveOptions): Promise<DpCurvePo
           noiseToSignal: noiseToSignal(sigma, options.samplingRate, trainPatients, { modelValues, steps })
             .ratio,
           auc,
-          aucLoss: plainAuc - auc,
+          aucLoss: loss(auc),
           aucLossSameStart: publicStartAuc === null ? null : publicStartAuc - auc,
           seconds: (performance.now() - started) / 1000,
         });

@@ -13,3 +13,5 @@ export {
   estimateDemoTime,
   type DemoScale,
 } from './demo-scale.ts';
+export { runSwarmDemo, type SwarmDemoResult, type SwarmRoundFigures } from './swarm-demo.ts';
+export { formatSwarmDemoTable } from './swarm-demo-report.ts';

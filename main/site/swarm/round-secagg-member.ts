@@ -90,7 +90,7 @@ export class RoundSecAggMember {
   keys(leader: string, body: unknown): ReturnType<typeof publicKeysOf> {
     const { round, plan } = parse(keysMessageSchema, body);
     const order = this.#succession(leader, round);
-    if (plan.levels > 2 ** 16 || plan.weightCap > weightCapFor(plan.participants, plan.levels))
+    if (plan.levels > 2 ** 24 || plan.weightCap > weightCapFor(plan.participants, plan.levels))
       throw new SwarmError('bad-message', "The leader's secure-aggregation plan could overflow the sum.");
     if (plan.participants > order.length)
       throw new SwarmError('bad-message', 'The plan names more members than the round has.');

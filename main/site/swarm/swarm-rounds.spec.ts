@@ -111,9 +111,42 @@ describe('swarm rounds on the peer network', () => {
     const plain = new Uint32Array(deltas[0]![0]!.data.map((x) => Math.round((x + 0.5) * 65535) * 30));
     expect(chiSquare(plain)).toBeGreaterThan(330.5);
     // And the sum it unmasked is the members' mean change (to quantisation).
+    await rounds[1]!.waitForRound(1, 60_000);
     const model = (await rounds[1]!.globalModel()).weights[0]!.data;
     const mean = (i: number) => deltas.reduce((sum, d) => sum + d[0]!.data[i]!, 0) / 3;
     for (const i of [0, 17, 39_999]) expect(model[i]).toBeCloseTo(mean(i), 3);
+  });
+});
+
+describe('swarm rounds with a fine quantisation', () => {
+  it("takes the demo's 20-bit SecAgg+ plan (members once refused plans above 16 bits, and the round never committed)", async () => {
+    bed = new PeerTestBed();
+    const { nodes } = await bed.swarm(['Alder', 'Birch', 'Cedar']);
+    const initial = encodeWeights(initialNoduleModel());
+    const task = taskFor(initial, { rounds: 1, secureAggregation: { clipRange: 4, bits: 20 } });
+    nodes.forEach((node, index) => {
+      const data = noduleSet(30, 20 + index);
+      rounds.push(
+        new SwarmRounds(node, {
+          task,
+          initialModel: initial,
+          train: (g) => Promise.resolve(trainNodule(g, data)),
+        }),
+      );
+    });
+    await rounds[0]!.startRound();
+    const failed = new Promise<never>((_, reject) => {
+      const timer = setInterval(() => {
+        const error = rounds.find((r) => r.lastLeadError)?.lastLeadError;
+        if (error) {
+          clearInterval(timer);
+          reject(error);
+        }
+      }, 50);
+      void rounds[0]!.waitForRound(1, 60_000).finally(() => clearInterval(timer));
+    });
+    const outcome = await Promise.race([rounds[0]!.waitForRound(1, 60_000), failed]);
+    expect(outcome.participants).toHaveLength(3);
   });
 });
 

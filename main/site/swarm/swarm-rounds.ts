@@ -60,6 +60,8 @@ export class SwarmRounds {
   readonly #timers = new Set<NodeJS.Timeout>();
   /** The error of this member's last attempt to lead, for the CLI and the tests. */
   lastLeadError: Error | null = null;
+  /** Milliseconds of this member's last merge as leader: secure aggregation to committed aggregate. */
+  lastMergeMs: number | null = null;
 
   constructor(
     readonly node: SwarmNode,
@@ -279,6 +281,7 @@ export class SwarmRounds {
 
   /** Leads `round` as the `position`-th in its order; the members before it are taken as failed. */
   async #lead(round: number, position: number): Promise<void> {
+    const started = performance.now();
     try {
       const state = this.node.state;
       const seed = state.openRound?.seed;
@@ -311,6 +314,7 @@ export class SwarmRounds {
         // Differential privacy is not wired into swarm rounds yet: no noise, so no ε to record.
         epsilonSpent: 0,
       });
+      this.lastMergeMs = performance.now() - started;
     } catch (error) {
       this.lastLeadError = error as Error;
       this.node.logger.warn(

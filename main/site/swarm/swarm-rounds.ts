@@ -58,6 +58,7 @@ export class SwarmRounds {
   readonly #seedSeenAt = new Map<number, number>();
   readonly #updates = new Map<number, Promise<MemberUpdate>>();
   readonly #timers = new Set<NodeJS.Timeout>();
+  #stopped = false;
   /** The error of this member's last attempt to lead, for the CLI and the tests. */
   lastLeadError: Error | null = null;
   /** Milliseconds of this member's last merge as leader: secure aggregation to committed aggregate. */
@@ -92,7 +93,9 @@ export class SwarmRounds {
     node.onStored = (entries) => this.#watch(entries);
   }
 
+  /** Stops watching rounds (before the node stops: no timer may read a closed ledger). */
   stop(): void {
+    this.#stopped = true;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
   }
@@ -128,6 +131,8 @@ export class SwarmRounds {
   async waitForRound(round: number, timeoutMs: number): Promise<RoundOutcome> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      if (this.#stopped)
+        throw new SwarmError('round-failed', 'This member stopped before the round committed.');
       const outcome = this.outcome(round);
       if (outcome) return outcome;
       if (Date.now() > deadline)
@@ -271,9 +276,10 @@ export class SwarmRounds {
       this.#seedSeenAt.set(body.round, Date.now());
       const position = order.indexOf(this.node.id);
       if (position < 0) continue;
+      if (this.#stopped) return;
       const timer = setTimeout(() => {
         this.#timers.delete(timer);
-        if (this.outcome(body.round) === null) void this.#lead(body.round, position);
+        if (!this.#stopped && this.outcome(body.round) === null) void this.#lead(body.round, position);
       }, position * this.options.task.leaderTimeoutMs);
       this.#timers.add(timer);
     }

@@ -21,6 +21,7 @@ interface DpCurveFlags {
   size: number;
   gnBaseline: boolean;
   baselines: boolean;
+  noiseFreeBaseline?: boolean;
   publicPatients: number;
   pretrainEpochs: number;
   publicModel?: string;
@@ -98,6 +99,10 @@ export function registerBenchDpCurveCommand(bench: Command): void {
       os.availableParallelism(),
     )
     .option('--no-gn-baseline', 'leave out the group-norm model trained without DP')
+    .option(
+      '--noise-free-baseline',
+      'also train each --trainable selection with the same steps and no noise or clipping (the cost of privacy alone)',
+    )
     .option('--no-baselines', 'only the DP runs (and the public model alone): no model trained without DP')
     .option(
       '--public-patients <n>',
@@ -141,6 +146,7 @@ export function registerBenchDpCurveCommand(bench: Command): void {
           imageSize: flags.size,
           groupNormBaseline: flags.gnBaseline,
           baselines: flags.baselines,
+          noiseFreeBaseline: flags.noiseFreeBaseline === true,
           publicPatients: flags.publicPatients,
           pretrainEpochs: flags.pretrainEpochs,
           ...(flags.publicModel ? { publicModelFile: resolve(flags.publicModel) } : {}),

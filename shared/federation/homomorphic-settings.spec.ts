@@ -87,6 +87,12 @@ describe('privacy.homomorphic', () => {
     ]);
   });
 
+  it('refuses a quorum larger than the sums are sized for', () => {
+    expect(problems(task({ quorum: 3, privacy: { homomorphic: { enabled: true, maxSites: 2 } } }))).toEqual([
+      expect.stringMatching(/^quorum: An encrypted sum of this task adds at most 2 updates/),
+    ]);
+  });
+
   it('refuses sums sized for fewer sites than the task names', () => {
     expect(
       problems(task({ sites: ['A', 'B', 'C'], privacy: { homomorphic: { enabled: true, maxSites: 2 } } })),

@@ -9,8 +9,9 @@ const settingsObject = z.object({
   /**
    * Each value of an update is clipped to ±clipRange before it is encrypted (CKKS keeps its precision
    * relative to the largest value it may hold: the error of a mean value is about clipRange·1e−7).
-   * Not secure aggregation's 0.5: batch-norm running statistics move by up to 3.5 in a round, and
-   * clipping them cost the demo's model 0.14 AUC (docs/homomorphic-encryption.md, "Measured").
+   * Not secure aggregation's 0.5: batch-norm running statistics move by up to 3.5 in a round
+   * (main/demo/demo-options.ts), and the one demo run clipped at ±0.5 ended 0.14 test AUC below the
+   * plain run (docs/homomorphic-encryption.md, "Measured"; the cause is not yet confirmed).
    */
   clipRange: z.number().positive().max(1000).default(4),
   /**

@@ -96,7 +96,13 @@ export class RoundSecAggMember {
       throw new SwarmError('bad-message', 'The plan names more members than the round has.');
     const key = `${round}:${leader}`;
     const existing = this.#attempts.get(key);
-    if (existing) return publicKeysOf(existing.secrets);
+    if (existing?.plan.seed === plan.seed) return publicKeysOf(existing.secrets);
+    // A leader plans again without members that did not answer; once shares went out, never.
+    if (existing && existing.participants !== null)
+      throw new SwarmError(
+        'bad-message',
+        'This member already shared its keys under another plan for this leader.',
+      );
     const secrets = newRoundSecrets();
     this.#attempts.set(key, { plan, secrets, participants: null, held: null, masked: false, revealed: {} });
     return publicKeysOf(secrets);

@@ -12,7 +12,9 @@ import { adamOptimizer, sgdOptimizer } from './segment-optimizer.ts';
 
 export interface TrunkKeeperOptions {
   /** The active split tasks (hub/split's `activeSplitTasks(hub.ctx)`). */
-  readonly splitTasks: () => ReadonlyArray<{ readonly id: string; readonly definition: TaskDefinition }>;
+  readonly splitTasks: () => Promise<
+    ReadonlyArray<{ readonly id: string; readonly definition: TaskDefinition }>
+  >;
   /** The hub's `split.serveTrunk`: restores the checkpoint, returns the steps applied. */
   readonly serveTrunk: (taskId: string, engine: SplitTrunkEngine) => Promise<number>;
   /**
@@ -83,7 +85,7 @@ export class TrunkKeeper {
   }
 
   private async look(): Promise<void> {
-    for (const task of this.options.splitTasks()) {
+    for (const task of await this.options.splitTasks()) {
       if (this.trunks.has(task.id) || this.failed.has(task.id)) continue;
       try {
         if (!this.backendReady && this.options.backend) await selectBackend({ choice: this.options.backend });

@@ -132,6 +132,8 @@ export async function trainSplitRound(
           loss: outcome(lossSum, batches),
         });
       }
+      // The loader ends an epoch early when the agent is stopped: the round is abandoned, not sent.
+      if (ctx.signal.aborted) throw new SyncError('cancelled', 'Stopped on request.');
       lastEpochLoss = outcome(lossSum, batches);
     }
     const byName = new Map(model.parameters.map((p) => [p.name, p.variable]));

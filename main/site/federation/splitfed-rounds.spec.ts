@@ -198,7 +198,8 @@ it('a site that drops out mid-round loses its step, not the round: the other two
   // The leaver's agent stopped on request: no outcome for the task, no update sent.
   const left = results[2]!;
   expect(left.status === 'fulfilled' && left.value.tasks.some((t) => t.taskId === taskId)).toBe(false);
-  expect(events[2]!.some((e) => e.type === 'submitted')).toBe(false);
+  expect(events[2]!.some((e) => e.type === 'training')).toBe(true);
+  expect(events[2]!.some((e) => e.type === 'trained' || e.type === 'submitted')).toBe(false);
   const { ctx } = fixture.testHub.hub;
   expect(ctx.store.models.latestModel(taskId)?.version).toBe(1);
   expect(ctx.store.uploads.acceptedUpdates(taskId, 1)).toHaveLength(2);

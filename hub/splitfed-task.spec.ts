@@ -55,4 +55,21 @@ describe('a splitfed task', () => {
     createTask(test.hub.ctx, splitTask());
     expect(test.hub.ctx.store.tasks.listTasks()).toHaveLength(before + 1);
   });
+
+  it('refuses NoPeek with a batch above its limit, saying what to lower, and takes it at the limit', () => {
+    const withNoPeek = (batchSize: number) => ({
+      ...splitTask({ name: 'splitfed', defences: { noPeek: { weight: 1 } } }),
+      batchSize,
+    });
+    expect(checkTaskDefinition(withNoPeek(1024))).toEqual({
+      ok: false,
+      problems: [
+        {
+          path: 'strategy.defences.noPeek',
+          message: expect.stringMatching(/at most 512 images per batch.*Lower the batch size/),
+        },
+      ],
+    });
+    expect(checkTaskDefinition(withNoPeek(512)).ok).toBe(true);
+  });
 });

@@ -1,6 +1,7 @@
-// Split learning's method record is registered and its settings parse, but its per-step transport is
-// not built: the hub refuses a splitfed task at creation with the record's reason, so no task is
-// stored that no site could run. (Remove the refusal's expectation when the transport lands.)
+// Split learning's method record is registered and its settings parse; a splitfed task is created (the
+// sites and the hub run its rounds: main/site/federation/splitfed-rounds.spec.ts), but label sharing,
+// whose site side is not built, is refused with the record's reason, so no task is stored that no site
+// could run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { federationMethod, taskDefinitionSchema } from '../shared/federation/index.ts';
 import { checkTaskDefinition } from './task-checks.ts';
@@ -44,18 +45,31 @@ describe('a splitfed task', () => {
     expect(parsed.success).toBe(false);
   });
 
-  it('is refused at creation, in plain words, because the transport is not built, and nothing is stored', async () => {
-    const checked = checkTaskDefinition(splitTask());
-    expect(checked).toEqual({
+  it('is accepted at creation now that sites and the hub run its rounds; label sharing is refused in plain words', async () => {
+    expect(checkTaskDefinition(splitTask()).ok).toBe(true);
+    const before = (await test.hub.ctx.store.tasks.listTasks()).length;
+    await expect(
+      createTask(test.hub.ctx, splitTask({ name: 'splitfed', labelSharing: true })),
+    ).rejects.toThrow(/Label-sharing split learning .* cannot run yet.*Leave labelSharing off/);
+    expect(await test.hub.ctx.store.tasks.listTasks()).toHaveLength(before);
+    await createTask(test.hub.ctx, splitTask());
+    expect(await test.hub.ctx.store.tasks.listTasks()).toHaveLength(before + 1);
+  });
+
+  it('refuses NoPeek with a batch above its limit, saying what to lower, and takes it at the limit', () => {
+    const withNoPeek = (batchSize: number) => ({
+      ...splitTask({ name: 'splitfed', defences: { noPeek: { weight: 1 } } }),
+      batchSize,
+    });
+    expect(checkTaskDefinition(withNoPeek(1024))).toEqual({
       ok: false,
       problems: [
-        { path: 'strategy', message: expect.stringMatching(/cannot run yet.*not built.*Choose fedavg/) },
+        {
+          path: 'strategy.defences.noPeek',
+          message: expect.stringMatching(/at most 512 images per batch.*Lower the batch size/),
+        },
       ],
     });
-    const before = (await test.hub.ctx.store.tasks.listTasks()).length;
-    await expect(createTask(test.hub.ctx, splitTask())).rejects.toThrow(/Split learning cannot run yet/);
-    expect(await test.hub.ctx.store.tasks.listTasks()).toHaveLength(before);
-    // Every other method is still accepted.
-    expect(checkTaskDefinition(testTask()).ok).toBe(true);
+    expect(checkTaskDefinition(withNoPeek(512)).ok).toBe(true);
   });
 });

@@ -2,7 +2,7 @@
 // model for the task's local epochs (checkpointed each epoch, so a killed agent resumes the epoch it
 // was in), seal the difference for the hub and keep it on disk, then send it. Each step records how
 // far it got in the task's state before the next begins.
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   homomorphicOn,
@@ -27,6 +27,7 @@ import { roundLearningRate } from './task-learning-rate.ts';
 import { readSealed, sealUpdateToDisk, sendSealedUpdate, type SendOutcome } from './update-upload.ts';
 import { keepUpdateForMasking, readUpdateForMasking } from './secagg-files.ts';
 import { takePartInSecureRound } from './secagg-round.ts';
+import { splitRoundAsTrained } from './split-round.ts';
 import { auditUpdateSent } from './update-audit.ts';
 
 export interface RoundContext {
@@ -118,13 +119,21 @@ export async function workOnRound(
       resumed,
     });
     const started = performance.now();
-    const trained = await ctx.lane(() => train(ctx, round, join(dir, 'checkpoint'), global.weights, cohort));
+    // Split learning trains its segments step by step against the hub's trunk (split-round.ts).
+    mkdirSync(dir, { recursive: true });
+    const trained =
+      ctx.definition.strategy.name === 'splitfed'
+        ? await ctx.lane(() => splitRoundAsTrained(ctx, round, global.weights, cohort))
+        : await ctx.lane(() => train(ctx, round, join(dir, 'checkpoint'), global.weights, cohort));
     // The round's last epoch, not its best by local validation: a round is one leg of a longer
     // training, and a few validation images per site would otherwise throw rounds of progress away.
-    const local = await readTrainedWeights(
-      lastEpochWeights(join(dir, 'checkpoint'), trained.bestWeights),
-      global.weights,
-    );
+    const local =
+      'local' in trained
+        ? trained.local
+        : await readTrainedWeights(
+            lastEpochWeights(join(dir, 'checkpoint'), trained.bestWeights),
+            global.weights,
+          );
     if (secure) {
       // Secure aggregation masks the update once the hub has fixed who takes part (secagg-round.ts).
       forMasking = keepUpdateForMasking(dir, {
@@ -173,6 +182,7 @@ export async function workOnRound(
       examples: cohort.train.length,
       resumedFromEpoch: trained.resumedFromEpoch,
       validation: { loss: best.loss, accuracy: best.accuracy, auc: best.auc, n: best.count },
+      ...('figures' in trained ? { split: trained.figures } : {}),
     });
   }
   const started = performance.now();

@@ -2,6 +2,18 @@
 // the demo's parent process (as JSON lines), and to tests. Counts, rounds, bytes and seconds only;
 // nothing about a patient.
 
+/** What the round's steps cost: the figures `radfed demo --method split` reports. */
+export interface SplitRoundFigures {
+  readonly steps: number;
+  readonly images: number;
+  readonly bytesUp: number;
+  readonly bytesDown: number;
+  /** Each step's time from the bottom's forward pass to its update, retries included (ms). */
+  readonly stepMs: number[];
+  readonly retries: number;
+  readonly seconds: number;
+}
+
 export interface SiteMetrics {
   loss: number;
   accuracy: number;
@@ -49,6 +61,8 @@ export type SyncEvent =
       examples: number;
       resumedFromEpoch: number;
       validation: SiteMetrics;
+      /** Split learning: the round's steps over the session (bytes each way, each step's time). */
+      split?: SplitRoundFigures;
     }
   | { type: 'uploading'; taskId: string; round: number; sentBytes: number; totalBytes: number }
   | {

@@ -94,8 +94,11 @@ export async function runTask(base: TaskRunnerContext, approval: Approval): Prom
     // without it this site can neither read the published models nor encrypt an update yet.
     const keyMissing =
       homomorphicOn(ctx.definition) && round.latestVersion !== null && (await keepTaskKey(ctx)) === null;
+    // Split learning's published model holds the sites' segments only (the trunk is the hub's), so a
+    // site cannot evaluate it alone until the session has an evaluation exchange.
     if (
       !keyMissing &&
+      ctx.definition.strategy.name !== 'splitfed' &&
       round.latestVersion !== null &&
       round.latestVersion >= 1 &&
       round.latestVersion !== ctx.state.lastEvaluatedVersion

@@ -4,10 +4,11 @@
 // the sites' segments are averaged by the ordinary round machinery (FedAvg over the segments), so
 // secure aggregation and differential privacy apply to them as to any update, and the hub never
 // sees a site's segment in the clear. Label sharing (the head at the hub) is an explicit opt-in: the
-// hub then learns every label. The per-step transport is not built yet, so the hub refuses the
-// method at task creation (`unavailable`); the step itself is in main/site/train/split.
+// hub then learns every label; its site side is not built, so the hub refuses it at task creation
+// (`unavailable`). The step is in main/site/train/split, the round at a site in
+// main/site/federation/split-round.ts, the hub's trunk is kept by main/site/train/split/trunk-keeper.ts.
 import { z } from 'zod';
-import { CUT_FRAME_DTYPES } from '../split/index.ts';
+import { CUT_FRAME_DTYPES, splitDefencesSchema } from '../split/index.ts';
 import { applyDelta } from '../weighted-delta-sum.ts';
 import type { MethodFactory } from './method.ts';
 import { everySiteByQuorum } from './participation.ts';
@@ -31,6 +32,8 @@ export const splitFedSettings = z.object({
    * default; the approval text says what it gives away.
    */
   labelSharing: z.boolean().default(false),
+  /** The defences each site applies at the cuts (NoPeek, activation noise, max norm); none by default. */
+  defences: splitDefencesSchema.optional(),
 });
 
 /** What the hub learns when label sharing is on, in the approval text's words. */
@@ -77,8 +80,12 @@ export const splitFed: MethodFactory<'splitfed'> = (settings) => ({
     up: settings.labelSharing ? ['cut1-activations', 'labels'] : ['cut1-activations', 'cut2-gradient'],
     down: settings.labelSharing ? ['cut1-gradient'] : ['cut2-activations', 'cut1-gradient'],
   },
-  unavailable:
-    'Split learning cannot run yet: its per-step session between the sites and the hub (the transport ' +
-    'over the hub\u2019s TLS connection) is not built. Choose fedavg, fedprox, fedavgm, fedadam or fedbn ' +
-    'for this task.',
+  // The site side of label sharing (a labels frame, the head at the hub) is not built: refused at creation.
+  ...(settings.labelSharing
+    ? {
+        unavailable:
+          'Label-sharing split learning (the head at the hub) cannot run yet: its labels frame and the ' +
+          'hub\u2019s head are not built. Leave labelSharing off: the head then stays at each site.',
+      }
+    : {}),
 });

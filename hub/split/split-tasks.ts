@@ -1,7 +1,7 @@
 // Which tasks need a trunk: the active tasks whose method runs per step (split learning). The process
 // that starts the hub reads this to build and hand in each task's trunk (hub code holds no tfjs).
 // One store call (listTasks), so the store's move to async changes one line here.
-import type { TaskDefinition } from '../../shared/federation/index.ts';
+import { federationMethod, type TaskDefinition } from '../../shared/federation/index.ts';
 import type { HubContext } from '../hub-context.ts';
 import { definitionOf } from '../tasks.ts';
 
@@ -15,5 +15,5 @@ export function activeSplitTasks(ctx: HubContext): SplitTaskToServe[] {
     .listTasks()
     .filter((task) => task.state === 'active')
     .map((task) => ({ id: task.id, definition: definitionOf(task) }))
-    .filter((task) => task.definition.strategy.name === 'splitfed');
+    .filter((task) => federationMethod(task.definition.strategy).rhythm === 'step');
 }

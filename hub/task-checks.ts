@@ -9,7 +9,6 @@ import {
   taskDefinitionSchema,
   type TaskDefinition,
 } from '../shared/federation/index.ts';
-import { noPeekBatchProblem } from '../shared/federation/split/index.ts';
 import { checkTaskPrivacy, withCalibratedNoise } from './privacy-checks.ts';
 
 export interface TaskProblem {
@@ -32,12 +31,9 @@ export function checkTaskDefinition(input: unknown): TaskCheck {
   const method = federationMethod(task.strategy);
   // A method whose parts are not all built (its record says which) is refused, so no task waits forever.
   if (method.unavailable) return { ok: false, problems: [{ path: 'strategy', message: method.unavailable }] };
-  // Split learning's NoPeek grows with the square of the batch: refused here rather than at every site's round.
-  const noPeek =
-    task.strategy.name === 'splitfed' && task.strategy.defences
-      ? noPeekBatchProblem(task.strategy.defences, task.batchSize)
-      : null;
-  if (noPeek) return { ok: false, problems: [{ path: 'strategy.defences.noPeek', message: noPeek }] };
+  // A setting only this method cannot run with (split learning's NoPeek and the batch size).
+  const methodProblem = method.taskProblem?.(task) ?? null;
+  if (methodProblem) return { ok: false, problems: [methodProblem] };
   // Whether the named sites can meet the quorum is the method's to say (cyclic needs one per round).
   const quorumProblem = task.sites
     ? method.participation.quorumProblem(task.quorum, task.sites.length)

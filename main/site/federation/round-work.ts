@@ -5,6 +5,7 @@
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  federationMethod,
   homomorphicOn,
   patientDpStepsPerRound,
   patientLevelDp,
@@ -122,7 +123,7 @@ export async function workOnRound(
     // Split learning trains its segments step by step against the hub's trunk (split-round.ts).
     mkdirSync(dir, { recursive: true });
     const trained =
-      ctx.definition.strategy.name === 'splitfed'
+      federationMethod(ctx.definition.strategy).rhythm === 'step'
         ? await ctx.lane(() => splitRoundAsTrained(ctx, round, global.weights, cohort))
         : await ctx.lane(() => train(ctx, round, join(dir, 'checkpoint'), global.weights, cohort));
     // The round's last epoch, not its best by local validation: a round is one leg of a longer

@@ -6,7 +6,7 @@
 // round's model are the global model's, unchanged (their part of the update is zero): the trunk
 // itself lives and learns at the hub.
 import { randomBytes } from 'node:crypto';
-import type { NamedTensor } from '../../../shared/federation/index.ts';
+import { federationMethod, type NamedTensor } from '../../../shared/federation/index.ts';
 import { SplitConnection, SplitConnectionError } from '../../../shared/node/split/index.ts';
 import type { CohortItem } from '../cohort/index.ts';
 import { assignModelValues, BatchLoader, createModel, selectBackend, tf } from '../train/index.ts';
@@ -42,9 +42,10 @@ export async function trainSplitRound(
   cohort: { train: CohortItem[] },
 ): Promise<SplitRoundResult> {
   const d = ctx.definition;
-  const { strategy } = d;
-  if (strategy.name !== 'splitfed') throw new Error('trainSplitRound runs splitfed tasks only');
-  if (strategy.labelSharing) {
+  // The per-step exchange is the method record's (cuts, dtype, defences, where the head runs).
+  const steps = federationMethod(d.strategy).steps;
+  if (!steps) throw new Error('A split round runs only for a method that exchanges per step.');
+  if (steps.headAt === 'hub') {
     throw new SyncError(
       'task-mismatch',
       'This task asks for label sharing (the head at the hub), which this version of RadFed does not run; ' +
@@ -66,12 +67,10 @@ export async function trainSplitRound(
   const session = randomBytes(16).toString('hex');
   const site = new SplitSite(model, {
     session,
-    dtype: strategy.frameDtype,
-    ...(strategy.cuts ? { cuts: strategy.cuts } : {}),
+    dtype: steps.frameDtype,
+    ...(steps.cuts ? { cuts: steps.cuts } : {}),
     optimizers: { bottom: optimizer(), head: optimizer() },
-    ...(strategy.defences
-      ? { defences: siteCutDefences(strategy.defences, { batchSize: d.batchSize }) }
-      : {}),
+    ...(steps.defences ? { defences: siteCutDefences(steps.defences, { batchSize: d.batchSize }) } : {}),
   });
   const enrollment = loadEnrollment(ctx.site.directory);
   const connections: SplitConnection[] = [];

@@ -4,7 +4,12 @@
 // round used. Returns when the task ends at the hub or the signal stops it.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { homomorphicOn, HubRequestError, type RoundView } from '../../../shared/federation/index.ts';
+import {
+  federationMethod,
+  homomorphicOn,
+  HubRequestError,
+  type RoundView,
+} from '../../../shared/federation/index.ts';
 import { requireApproval, type Approval } from './approvals.ts';
 import { evaluateWeights } from './evaluate-weights.ts';
 import { globalModelAt } from './homomorphic-model.ts';
@@ -98,7 +103,7 @@ export async function runTask(base: TaskRunnerContext, approval: Approval): Prom
     // site cannot evaluate it alone until the session has an evaluation exchange.
     if (
       !keyMissing &&
-      ctx.definition.strategy.name !== 'splitfed' &&
+      federationMethod(ctx.definition.strategy).rhythm !== 'step' &&
       round.latestVersion !== null &&
       round.latestVersion >= 1 &&
       round.latestVersion !== ctx.state.lastEvaluatedVersion

@@ -4,7 +4,7 @@
 // refuses one). The hub, the site agent and the task checks look a method up in the registry (index.ts)
 // and read this record; none of them branches on a method's name.
 import type { FedAdamState } from '../fed-adam.ts';
-import type { CutFrameDtype, CutFrameKind } from '../split/index.ts';
+import type { CutFrameDtype, CutFrameKind, SplitDefences } from '../split/index.ts';
 import type { FedAvgMState } from '../fed-avgm.ts';
 import type { NamedTensor, WeightSet } from '../tensors.ts';
 import type { SiteUpdate, WeightedDeltaSum } from '../weighted-delta-sum.ts';
@@ -138,6 +138,17 @@ export interface FederationMethod {
    * absent when it is ready. The hub refuses such a task at creation, so none is made that cannot run.
    */
   readonly unavailable?: string;
+  /**
+   * A problem with the task's other settings that only this method has (split learning's NoPeek grows
+   * with the square of the batch), as the task check reports it; absent or null when there is none.
+   */
+  readonly taskProblem?: (task: { readonly batchSize: number }) => MethodTaskProblem | null;
+}
+
+/** A task setting the method cannot run with: where it is in the task, and what to change. */
+export interface MethodTaskProblem {
+  readonly path: string;
+  readonly message: string;
 }
 
 /**
@@ -150,6 +161,8 @@ export interface StepExchange {
   /** The model's cut points (stage names), or null for the model's own. */
   readonly cuts: { readonly cut1: string; readonly cut2: string } | null;
   readonly frameDtype: CutFrameDtype;
+  /** The defences each site applies at the cuts (NoPeek, activation noise, max norm), or null for none. */
+  readonly defences: SplitDefences | null;
   /**
    * What goes from the site to the hub, in step order: cut frames, and with label sharing the batch's
    * labels (no frame for them exists yet; label sharing is described, not built).

@@ -8,7 +8,7 @@
 // (`unavailable`). The step is in main/site/train/split, the round at a site in
 // main/site/federation/split-round.ts, the hub's trunk is kept by main/site/train/split/trunk-keeper.ts.
 import { z } from 'zod';
-import { CUT_FRAME_DTYPES, splitDefencesSchema } from '../split/index.ts';
+import { CUT_FRAME_DTYPES, noPeekBatchProblem, splitDefencesSchema } from '../split/index.ts';
 import { applyDelta } from '../weighted-delta-sum.ts';
 import type { MethodFactory } from './method.ts';
 import { everySiteByQuorum } from './participation.ts';
@@ -77,8 +77,14 @@ export const splitFed: MethodFactory<'splitfed'> = (settings) => ({
     headAt: settings.labelSharing ? 'hub' : 'site',
     cuts: settings.cuts ?? null,
     frameDtype: settings.frameDtype,
+    defences: settings.defences ?? null,
     up: settings.labelSharing ? ['cut1-activations', 'labels'] : ['cut1-activations', 'cut2-gradient'],
     down: settings.labelSharing ? ['cut1-gradient'] : ['cut2-activations', 'cut1-gradient'],
+  },
+  // NoPeek's memory grows with the square of the batch: refused at task creation, not at every site's round.
+  taskProblem: ({ batchSize }) => {
+    const message = settings.defences ? noPeekBatchProblem(settings.defences, batchSize) : null;
+    return message ? { path: 'strategy.defences.noPeek', message } : null;
   },
   // The site side of label sharing (a labels frame, the head at the hub) is not built: refused at creation.
   ...(settings.labelSharing

@@ -4,7 +4,7 @@
 // one (a restarted hub goes on from its last applied step). It lives with the training engine because
 // the trunk is tfjs; the hub's code imports only shared/, so it takes the hub's two calls as functions.
 import type { SplitTrunkEngine } from '../../../../shared/federation/split/index.ts';
-import type { TaskDefinition } from '../../../../shared/federation/index.ts';
+import { federationMethod, type TaskDefinition } from '../../../../shared/federation/index.ts';
 import { selectBackend, type BackendChoice } from '../backend/index.ts';
 import { createModel, MODEL_ARCHITECTURES } from '../models/index.ts';
 import { HubTrunk } from './hub-trunk.ts';
@@ -32,8 +32,8 @@ export interface TrunkKeeperOptions {
 
 /** The trunk of a split task's model, initialised as the sites' model is (seed 0), with the task's optimizer. */
 export function trunkForTask(definition: TaskDefinition): HubTrunk {
-  const { strategy } = definition;
-  if (strategy.name !== 'splitfed') throw new Error(`Task strategy ${strategy.name} has no trunk.`);
+  const steps = federationMethod(definition.strategy).steps;
+  if (!steps) throw new Error(`Task strategy ${definition.strategy.name} has no trunk.`);
   const architecture = definition.model.name;
   if (!(architecture in MODEL_ARCHITECTURES)) {
     throw new Error(
@@ -48,8 +48,8 @@ export function trunkForTask(definition: TaskDefinition): HubTrunk {
   });
   const rate = definition.optimizer.learningRate;
   return new HubTrunk(model, {
-    dtype: strategy.frameDtype,
-    ...(strategy.cuts ? { cuts: strategy.cuts } : {}),
+    dtype: steps.frameDtype,
+    ...(steps.cuts ? { cuts: steps.cuts } : {}),
     optimizer: definition.optimizer.name === 'sgd' ? sgdOptimizer(rate) : adamOptimizer(rate),
   });
 }

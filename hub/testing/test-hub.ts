@@ -12,6 +12,7 @@ import {
 } from '../../shared/federation/index.ts';
 import { initHub } from '../setup/index.ts';
 import { startHub, type RunningHub, type StartHubOptions } from '../server/start-hub.ts';
+import { testDatabaseUrl } from './test-engine.ts';
 
 export interface TestHub {
   readonly hub: RunningHub;
@@ -28,11 +29,13 @@ export async function makeTestHub(
   const dir = join(root, 'hub');
   const { hosts, ...start } = options;
   await initHub({ dir, name: 'test hub', ...(hosts ? { hosts } : {}) });
+  const database = await testDatabaseUrl();
   let offset = 0;
   const hub = await startHub({
     port: 0,
     logger: false,
     tickMs: 100,
+    ...(database ? { store: { database } } : {}),
     ...start,
     dir,
     now: () => Date.now() + offset,

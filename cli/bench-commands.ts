@@ -8,6 +8,7 @@ import { registerBenchDpCurveCommand } from './bench-dp-curve.ts';
 import { registerBenchHeCommand } from './bench-he.ts';
 import { registerBenchHubCommand } from './bench-hub.ts';
 import { registerBenchSecAggCommand } from './bench-secagg.ts';
+import { registerBenchSplitCommand } from './bench-split.ts';
 import { registerBenchTrainCommand } from './bench-train.ts';
 
 export function registerBenchCommands(program: Command): void {
@@ -19,6 +20,7 @@ export function registerBenchCommands(program: Command): void {
   registerBenchBurnedInCommand(bench);
   registerBenchDpCurveCommand(bench);
   registerBenchHeCommand(bench);
+  registerBenchSplitCommand(bench);
 
   bench
     .command('deid')

@@ -3,10 +3,11 @@
 import os from 'node:os';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { parsePositiveInt } from './arguments.ts';
 import { CliError } from './failure.ts';
+import { DP_TRAINABLE_LAYERS, type DpTrainableLayers } from '../shared/federation/index.ts';
 import { formatDpCurve, measureDpCurve } from '../main/demo/index.ts';
 
 interface DpCurveFlags {
@@ -19,6 +20,10 @@ interface DpCurveFlags {
   learningRate: number;
   size: number;
   gnBaseline: boolean;
+  publicPatients: number;
+  pretrainEpochs: number;
+  publicModel?: string;
+  trainable: string;
   threads: number;
   keep?: boolean;
   json?: boolean;
@@ -33,6 +38,17 @@ function numbers(value: string, flag: string): number[] {
     );
   }
   return list;
+}
+
+function layerLists(value: string): DpTrainableLayers[] {
+  const list = value.split(',').map((v) => v.trim());
+  const known = (v: string): v is DpTrainableLayers => (DP_TRAINABLE_LAYERS as readonly string[]).includes(v);
+  if (list.length === 0 || !list.every(known)) {
+    throw new CliError(
+      `--trainable takes ${DP_TRAINABLE_LAYERS.join(', ')}, separated by commas, like head,all (not "${value}").`,
+    );
+  }
+  return list.filter(known);
 }
 
 function fraction(value: string, flag: string): number {
@@ -81,11 +97,33 @@ export function registerBenchDpCurveCommand(bench: Command): void {
       os.availableParallelism(),
     )
     .option('--no-gn-baseline', 'leave out the group-norm model trained without DP')
+    .option(
+      '--public-patients <n>',
+      'DP fine-tuning: pre-train on this many public synthetic patients (another seed) first; 0: from scratch',
+      (v) => (v === '0' ? 0 : parsePositiveInt(v, '--public-patients')),
+      0,
+    )
+    .option(
+      '--pretrain-epochs <n>',
+      'epochs of the public pre-training',
+      (v) => parsePositiveInt(v, '--pretrain-epochs'),
+      10,
+    )
+    .option(
+      '--public-model <file>',
+      'the pre-trained model (RFW1 weights): read if it exists, written after pre-training if not',
+    )
+    .option(
+      '--trainable <list>',
+      `layers trained under DP, comma-separated (${DP_TRAINABLE_LAYERS.join(', ')})`,
+      'all',
+    )
     .option('--keep', 'keep the work folder')
     .option('--json', 'print JSON')
     .action(async (flags: DpCurveFlags) => {
       const patientsPerSite = numbers(flags.patients, '--patients');
       const epsilons = numbers(flags.epsilons, '--epsilons');
+      const trainableLayers = layerLists(flags.trainable);
       const workDir = mkdtempSync(join(tmpdir(), 'radfed-dp-curve-'));
       const started = performance.now();
       try {
@@ -100,6 +138,10 @@ export function registerBenchDpCurveCommand(bench: Command): void {
           dpLearningRate: flags.learningRate,
           imageSize: flags.size,
           groupNormBaseline: flags.gnBaseline,
+          publicPatients: flags.publicPatients,
+          pretrainEpochs: flags.pretrainEpochs,
+          ...(flags.publicModel ? { publicModelFile: resolve(flags.publicModel) } : {}),
+          trainableLayers,
           workDir,
           threads: flags.threads,
           say: (line) =>

@@ -7,9 +7,21 @@ import {
   BACKEND_CHOICES,
   benchmarkLoaderMemory,
   benchmarkReferenceTraining,
+  MODEL_ARCHITECTURES,
   runTorchReference,
+  TORCH_REFERENCE_MODELS,
+  TrainError,
   type BackendChoice,
 } from '../main/site/train/index.ts';
+
+function parseModel(value: string): string {
+  if (!Object.keys(MODEL_ARCHITECTURES).includes(value)) {
+    throw new InvalidArgumentError(
+      `--model takes one of ${Object.keys(MODEL_ARCHITECTURES).join(', ')}, not "${value}".`,
+    );
+  }
+  return value;
+}
 
 function parseBackend(value: string): BackendChoice {
   if (!(BACKEND_CHOICES as readonly string[]).includes(value)) {
@@ -20,6 +32,7 @@ function parseBackend(value: string): BackendChoice {
 
 interface TrainFlags {
   backend: BackendChoice;
+  model: string;
   size: number;
   batch: number;
   batches: number;
@@ -36,12 +49,19 @@ interface TrainFlags {
 export function registerBenchTrainCommand(bench: Command): void {
   bench
     .command('train')
-    .summary('training throughput of the reference CNN (vs PyTorch with --compare-torch)')
+    .summary('training throughput of the reference CNN or ResNet-18 (vs PyTorch with --compare-torch)')
     .description(
       'Trains the reference CNN on random data exactly as ../shared/bench/torch_reference.py does\n' +
         '(same model, Adam 1e-3, float32) and prints images per second: the median of the epochs\n' +
         'after the first. With --compare-torch, runs the PyTorch reference in the same run and prints\n' +
-        'the ratio.',
+        'the ratio. --model resnet-18 trains ResNet-18 instead (PyTorch: bench/resnet18_reference.py);\n' +
+        "a batch that would not fit the backend's memory is made smaller, and the output says so.",
+    )
+    .option(
+      '--model <name>',
+      `model: ${Object.keys(MODEL_ARCHITECTURES).join(', ')}`,
+      parseModel,
+      'reference-cnn',
     )
     .option('--backend <name>', `backend: ${BACKEND_CHOICES.join(', ')}`, parseBackend, 'auto')
     .option('--size <n>', 'image size in pixels', (v) => parsePositiveInt(v, '--size'), 64)
@@ -69,6 +89,12 @@ export function registerBenchTrainCommand(bench: Command): void {
     )
     .option('--json', 'print JSON')
     .action(async (flags: TrainFlags) => {
+      if (flags.compareTorch && !(TORCH_REFERENCE_MODELS as readonly string[]).includes(flags.model)) {
+        throw new TrainError(
+          'invalid-option',
+          `--compare-torch has a PyTorch reference for ${TORCH_REFERENCE_MODELS.join(' and ')} only, not ${flags.model}.`,
+        );
+      }
       const log = (line: string) => process.stderr.write(`${line}\n`);
       let tfjs: Awaited<ReturnType<typeof benchmarkReferenceTraining>> | undefined;
       let torch: Awaited<ReturnType<typeof runTorchReference>> | undefined;
@@ -77,8 +103,9 @@ export function registerBenchTrainCommand(bench: Command): void {
         const ours = await benchmarkReferenceTraining({ ...flags, log });
         const theirs = flags.compareTorch
           ? await runTorchReference({
+              model: flags.model,
               size: flags.size,
-              batch: flags.batch,
+              batch: ours.batch, // the batch that fitted the memory, so both train the same
               batches: flags.batches,
               epochs: flags.epochs,
               threads: flags.threads,
@@ -106,8 +133,13 @@ export function registerBenchTrainCommand(bench: Command): void {
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         return;
       }
+      const name = flags.model === 'reference-cnn' ? 'Reference CNN' : flags.model;
+      const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
       const lines = [
-        `Reference CNN, ${flags.size}×${flags.size}, batch ${flags.batch}, ${flags.batches} batches × ${flags.epochs} epochs`,
+        `${name}, ${flags.size}×${flags.size}, batch ${tfjs.batch}, ${flags.batches} batches × ${flags.epochs} epochs`,
+        `Training memory: ${mb(tfjs.memory.perImageBytes)} per image + ${mb(tfjs.memory.fixedBytes)} fixed; ` +
+          `a batch of ${tfjs.batch}: ${mb(tfjs.memory.batchBytes)}`,
+        ...(tfjs.memory.message ? [tfjs.memory.message] : []),
         `RadFed (tfjs) on ${tfjs.device}: ${tfjs.imagesPerSecond} images/s`,
       ];
       if (torch) {

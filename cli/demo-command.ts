@@ -8,9 +8,14 @@ import type { Command } from 'commander';
 import {
   DEMO_DEFAULTS,
   DEMO_DP_PRESET,
+  DEMO_REALISTIC_PRESET,
+  DEMO_SCALES,
   DemoRefusedError,
+  describeEstimate,
+  estimateDemoTime,
   formatDemoTable,
   runDemo,
+  type DemoScale,
 } from '../main/demo/index.ts';
 import { parsePositiveInt } from './arguments.ts';
 import { CliError } from './failure.ts';
@@ -30,7 +35,16 @@ interface DemoFlags {
   /** Commander sets false for --no-secagg; --secagg (the default anyway) or nothing leaves it on. */
   secagg?: boolean;
   dp?: boolean;
+  homomorphic?: boolean;
   compare?: boolean;
+  scale: DemoScale;
+}
+
+function parseScale(value: string): DemoScale {
+  if (!(DEMO_SCALES as readonly string[]).includes(value)) {
+    throw new CliError(`--scale takes ${DEMO_SCALES.join(' or ')}, not "${value}".`);
+  }
+  return value as DemoScale;
 }
 
 export function registerDemoCommand(program: Command): void {
@@ -46,6 +60,14 @@ export function registerDemoCommand(program: Command): void {
         'on the same held-out test set. Nothing to configure; a few minutes on a laptop.',
     )
     .option('--json <file>', 'also write the results as JSON to this file')
+    .option(
+      '--scale <name>',
+      `default, or realistic: ${DEMO_REALISTIC_PRESET.patientsPerSite} patients per hospital at ` +
+        `${DEMO_REALISTIC_PRESET.imageSize} px with ResNet-18, ${DEMO_REALISTIC_PRESET.rounds} rounds ` +
+        '(hours on a CPU; the time is estimated and printed before it starts)',
+      parseScale,
+      'default',
+    )
     .option('--sites <n>', 'hospitals', (v) => parsePositiveInt(v, '--sites'), DEMO_DEFAULTS.sites)
     .option(
       '--rounds <n>',
@@ -88,6 +110,10 @@ export function registerDemoCommand(program: Command): void {
       '--dp',
       'add differential privacy to the federation (clipped, noised updates) and report the \u03b5 spent',
     )
+    .option(
+      '--homomorphic',
+      'encrypt the updates homomorphically instead of secure aggregation: the hub adds them without seeing any, nor their sum, nor the model',
+    )
     .action(async (flags: DemoFlags) => {
       if (flags.sites > 8) throw new CliError('The demo runs at most 8 hospitals (--sites 8 or fewer).');
       if (flags.compare && flags.secagg === false && !flags.dp) {
@@ -96,17 +122,45 @@ export function registerDemoCommand(program: Command): void {
             'nothing to compare. Leave out --no-secagg, or add --dp.',
         );
       }
-      const result = await runDemo({
+      const realistic = flags.scale === 'realistic';
+      const preset = realistic ? DEMO_REALISTIC_PRESET : undefined;
+      const settings = {
+        ...DEMO_DEFAULTS,
         sites: flags.sites,
-        rounds: flags.rounds ?? (flags.dp ? DEMO_DP_PRESET.rounds : DEMO_DEFAULTS.rounds),
-        localEpochs: flags.localEpochs,
+        rounds: flags.rounds ?? preset?.rounds ?? (flags.dp ? DEMO_DP_PRESET.rounds : DEMO_DEFAULTS.rounds),
+        // Commander fills defaults in, so a preset replaces a value only where it is the default.
+        localEpochs:
+          preset && flags.localEpochs === DEMO_DEFAULTS.localEpochs ? preset.localEpochs : flags.localEpochs,
         patientsPerSite:
-          flags.patients ?? (flags.dp ? DEMO_DP_PRESET.patientsPerSite : DEMO_DEFAULTS.patientsPerSite),
-        imageSize: flags.size,
+          flags.patients ??
+          preset?.patientsPerSite ??
+          (flags.dp ? DEMO_DP_PRESET.patientsPerSite : DEMO_DEFAULTS.patientsPerSite),
+        imageSize: preset && flags.size === DEMO_DEFAULTS.imageSize ? preset.imageSize : flags.size,
+        ...(preset
+          ? { model: preset.model, batchSize: preset.batchSize, learningRate: preset.learningRate }
+          : {}),
+      };
+      if (realistic) {
+        const estimate = await estimateDemoTime(settings);
+        process.stdout.write(`${describeEstimate(settings, estimate)}\n`);
+      }
+      const result = await runDemo({
+        sites: settings.sites,
+        rounds: settings.rounds,
+        localEpochs: settings.localEpochs,
+        patientsPerSite: settings.patientsPerSite,
+        imageSize: settings.imageSize,
+        model: settings.model,
+        batchSize: settings.batchSize,
+        learningRate: settings.learningRate,
         seed: flags.seed,
         ...(flags.dir ? { dir: flags.dir } : {}),
         ...(flags.keep ? { keep: true } : {}),
-        privacy: { secureAggregation: flags.secagg !== false, differentialPrivacy: Boolean(flags.dp) },
+        privacy: {
+          secureAggregation: flags.secagg !== false && !flags.homomorphic,
+          differentialPrivacy: Boolean(flags.dp),
+          homomorphic: Boolean(flags.homomorphic),
+        },
         ...(flags.compare ? { compare: true } : {}),
       }).catch((error: unknown) => {
         // The sites would refuse the DP task: say so in plain words and stop, nothing trained.

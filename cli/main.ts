@@ -17,6 +17,7 @@ const COMMAND_FAMILIES: Readonly<Record<string, () => Promise<RegisterCommands>>
   demo: async () => (await import('./demo-command.ts')).registerDemoCommand,
   bench: async () => (await import('./bench-commands.ts')).registerBenchCommands,
   privacy: async () => (await import('./privacy-command.ts')).registerPrivacyCommands,
+  swarm: async () => (await import('./swarm-commands.ts')).registerSwarmCommands,
 };
 
 /** The program with the family `argv` names, or with every family (help, or an unknown command). */

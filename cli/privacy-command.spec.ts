@@ -61,6 +61,29 @@ describe('radfed privacy', () => {
     );
   });
 
+  it('counts only the trained layers in d under DP fine-tuning (--trainable), and names the choices for another', async () => {
+    const args = [
+      'privacy',
+      'calibrate',
+      '--q',
+      '0.2',
+      '--rounds',
+      '20',
+      '--epsilon',
+      '8',
+      '--patients',
+      '100',
+    ];
+    // The whole model: refused at 100 patients. Its head alone (d = 514, √d 24 times smaller): accepted.
+    expect((await radfed(...args)).out).toMatch(/A site would refuse it/);
+    const head = await radfed(...args, '--trainable', 'head');
+    expect(head.status).toBe(0);
+    expect(head.out).toMatch(/ρ = σ√d\/\(q·N·√T\) = 0\.18, so a moderate accuracy cost/);
+    const unknown = await radfed(...args, '--trainable', 'neck');
+    expect(unknown.status).not.toBe(0);
+    expect(unknown.err).toContain('Unknown --trainable neck: use all, norm-and-head, head.');
+  });
+
   it('prints JSON with --json', async () => {
     const r = await radfed(
       'privacy',

@@ -4,6 +4,8 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import {
   formatEpsilon,
+  DP_TRAINABLE_LAYERS,
+  dpTrainableValueCount,
   modelValueCount,
   stepsPerRoundAt,
   type PrivacyBudgetView,
@@ -162,6 +164,7 @@ interface CalibrateFlags {
   delta: number;
   patients?: number;
   model: string;
+  trainable: string;
   json?: boolean;
 }
 
@@ -183,6 +186,11 @@ function registerCalibrate(privacy: Command): void {
     .option('--delta <d>', 'δ of the guarantee', parseDelta, 1e-5)
     .option('--patients <n>', 'training patients at a site', (v) => parsePositiveInt(v, '--patients'))
     .option('--model <name>', 'the task\u2019s model (its size d enters the rule)', 'resnet-small-gn')
+    .option(
+      '--trainable <layers>',
+      `the layers the sites train (DP fine-tuning: only those count in d): ${DP_TRAINABLE_LAYERS.join(', ')}`,
+      'all',
+    )
     .option('--json', 'print JSON')
     .action((flags: CalibrateFlags) => {
       if (flags.q <= 0) throw new CliError('--q must be above 0 for patient-level DP.');
@@ -198,11 +206,19 @@ function registerCalibrate(privacy: Command): void {
         if (error instanceof PrivacyError) throw new CliError(error.message);
         throw error;
       }
-      const modelValues = modelValueCount({
-        model: { name: flags.model },
-        input: { channels: 1 },
-        labels: ['absent', 'present'],
-      } as Parameters<typeof modelValueCount>[0]);
+      const layers = DP_TRAINABLE_LAYERS.find((l) => l === flags.trainable);
+      if (!layers) {
+        throw new CliError(`Unknown --trainable ${flags.trainable}: use ${DP_TRAINABLE_LAYERS.join(', ')}.`);
+      }
+      const labels = ['absent', 'present'];
+      const modelValues =
+        layers === 'all'
+          ? modelValueCount({
+              model: { name: flags.model },
+              input: { channels: 1 },
+              labels,
+            } as Parameters<typeof modelValueCount>[0])
+          : dpTrainableValueCount({ model: { name: flags.model }, labels }, layers);
       if (modelValues === null)
         throw new CliError(
           `Unknown --model ${flags.model}: use resnet-small-gn, resnet-small or reference-cnn.`,

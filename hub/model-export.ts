@@ -4,8 +4,9 @@
 // from the site's model registry; until the hub has it, pass it in, or the export says it is missing.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ModelMeta } from '../shared/federation/index.ts';
+import { homomorphicOn, type ModelMeta } from '../shared/federation/index.ts';
 import type { HubContext } from './hub-context.ts';
+import { conflict } from './hub-errors.ts';
 import { findModel, loadModelWeights, modelMeta } from './model-registry.ts';
 import { modelCardPrivacy } from './privacy-budget.ts';
 import { definitionOf, findTask } from './tasks.ts';
@@ -34,6 +35,13 @@ export async function exportModel(
   const task = await findTask(ctx, options.task);
   const definition = definitionOf(task);
   const row = await findModel(ctx, task.id, options.version ?? 'latest');
+  // Homomorphic: every version after the random initial weights is an encrypted sum the hub cannot read.
+  if (homomorphicOn(definition) && row.version > 0) {
+    throw conflict(
+      'model-encrypted',
+      `Version ${row.version} of this task is encrypted with a key only its sites hold: export the model at a site.`,
+    );
+  }
   const weights = loadModelWeights(ctx, row);
   const missing: string[] = [];
   if (options.modelTopology === undefined) {

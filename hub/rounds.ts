@@ -13,6 +13,7 @@ import { taskChannel } from './hub-events.ts';
 import {
   federationMethod,
   FederationError,
+  homomorphicOn,
   type FederationMethod,
   type TaskDefinition,
 } from '../shared/federation/index.ts';
@@ -20,6 +21,7 @@ import { aggregateRoundUpdates, storeServerState } from './aggregation-service.t
 import { isoAt, type HubContext } from './hub-context.ts';
 import { insertModelRow, storeModelBlob } from './model-registry.ts';
 import { advanceSecureRound, secureQuorum, startSecureRound } from './secagg/index.ts';
+import { publishEncryptedRound, taskKeyReady } from './homomorphic/index.ts';
 import { endTaskIfBudgetReached } from './privacy-budget.ts';
 import { fixRoundClipNorm, recordClipBits, type ClipBitSum } from './adaptive-clipping.ts';
 import { lockKeys, type HubTransaction, type RoundRow, type TaskRow } from './store/index.ts';
@@ -127,6 +129,8 @@ async function step(
     const latest = await store.models.latestModel(taskId);
     const joined = await store.sites.joinedSites(taskId);
     if (!latest || joined.length < neededUpdates(definition)) return false;
+    // Homomorphic: no site can encrypt before the key's maker has sealed the key to every joined site.
+    if (homomorphicOn(definition) && !(await taskKeyReady(ctx, taskId))) return false;
     const turn = method.participation.turn(
       joined.map((row) => row.site_id),
       round.number,
@@ -228,6 +232,8 @@ async function aggregateAndPublish(
   round: RoundRow,
   onEvent?: (event: RoundEvent) => void,
 ): Promise<boolean> {
+  // Homomorphic: the hub adds ciphertexts and publishes their sum, which only the sites can read.
+  if (homomorphicOn(definition)) return publishEncryptedRound(ctx, task, round, onEvent);
   const { store } = ctx;
   const started = performance.now();
   const accepted = await store.uploads.acceptedUpdates(task.id, round.number);

@@ -41,6 +41,17 @@ export async function createTask(
   initialWeights?: Uint8Array,
 ): Promise<TaskRow> {
   const definition = parseTaskDefinition(input);
+  const dp = definition.privacy.differentialPrivacy;
+  // DP fine-tuning keeps every other layer as the initial model: without one, the first site's fresh
+  // random weights would be frozen there for the whole task.
+  if (dp?.unit === 'patient' && (dp.trainableLayers ?? 'all') !== 'all' && !initialWeights) {
+    throw badRequest(
+      'needs-initial-weights',
+      `The task trains only some layers under differential privacy (trainableLayers "${dp.trainableLayers}"), ` +
+        'so it needs the pre-trained model the other layers keep: create it with its initial weights ' +
+        '(radfed hub task create --weights FILE), or set trainableLayers to "all".',
+    );
+  }
   let blob: { sha256: string; bytes: number } | undefined;
   if (initialWeights) {
     try {

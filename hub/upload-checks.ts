@@ -7,6 +7,7 @@ import {
   decodeWeightsWithInfo,
   FederationError,
   federationMethod,
+  homomorphicOn,
   layoutOf,
   splitClipBit,
   type NamedTensor,
@@ -25,6 +26,7 @@ import {
   type UploadRow,
 } from './store/index.ts';
 import { checkMaskedUploadAllowed, maskedInputProblem } from './secagg/index.ts';
+import { encryptedUpdateProblem } from './homomorphic/index.ts';
 import { definitionOf } from './tasks.ts';
 import { boundPlainUpdate, type UpdateBoundsVerdict } from './update-bounds-check.ts';
 
@@ -101,11 +103,18 @@ export async function acceptOrReject(
       uploadContext({ taskId: task.id, round: upload.round, siteId: site.id, kind: upload.kind }),
     );
     const secure = upload.kind === 'delta' && definitionOf(task).privacy.secureAggregation.enabled;
-    const { weights, compression } = secure
-      ? { weights: [], compression: 'none' }
-      : decodeWeightsWithInfo(plaintext);
+    // Homomorphic: the upload is a CKKS frame the hub checks but cannot read (hub/homomorphic).
+    const encrypted = upload.kind === 'delta' && homomorphicOn(definitionOf(task));
+    const { weights, compression } =
+      secure || encrypted ? { weights: [], compression: 'none' } : decodeWeightsWithInfo(plaintext);
     assertFinite(weights);
-    if (secure) {
+    if (encrypted) {
+      const round = await ctx.store.tasks.latestRound(task.id);
+      reason =
+        envelope.baseVersion !== round?.base_version
+          ? `The update was trained from global model version ${envelope.baseVersion}, but round ${upload.round} uses version ${round?.base_version}; download the current model and train again.`
+          : await encryptedUpdateProblem(ctx, task, upload.round, plaintext);
+    } else if (secure) {
       const round = await ctx.store.tasks.latestRound(task.id);
       reason =
         envelope.baseVersion !== round?.base_version

@@ -9,6 +9,7 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { importPublicKey, verifyEnvelope } from '../shared/node/federation/index.ts';
 import {
+  homomorphicOn,
   modelValueCount,
   type TaskDefinition,
   type CreateUploadRequest,
@@ -18,6 +19,7 @@ import {
 import { isoAt, newId, type HubContext } from './hub-context.ts';
 import { badRequest, conflict, forbidden, notFound, tooLarge } from './hub-errors.ts';
 import { findModel } from './model-registry.ts';
+import { encryptedUploadLimit, prepareEncryptedCheck } from './homomorphic/index.ts';
 import type { SiteRow, SubmissionRow, UploadRow } from './store/index.ts';
 import { hashFile } from './store/index.ts';
 import { discardedUploadError } from './upload-cleanup.ts';
@@ -91,7 +93,10 @@ export async function createUpload(
   } else {
     await checkRoundOpenFor(ctx, task.id, request.round, site);
     const base = await findModel(ctx, task.id, 'latest');
-    const limit = base.bytes + UPLOAD_SLACK_BYTES;
+    // An encrypted update is about 3.4 times the float32 model (docs/homomorphic-encryption.md).
+    const limit = homomorphicOn(definitionOf(task))
+      ? await encryptedUploadLimit(ctx, task)
+      : base.bytes + UPLOAD_SLACK_BYTES;
     if (request.bytes > limit) {
       throw tooLarge(
         'upload-too-large',
@@ -251,6 +256,7 @@ export async function completeUpload(
     }
     ctx.store.blobs.adopt(part, upload.sha256);
   }
+  if (upload.kind === 'delta') await prepareEncryptedCheck(ctx, upload.task_id);
   const submission = await acceptOrReject(ctx, site, upload, envelope, envelopeSignature);
   ctx.events.publish(taskChannel(upload.task_id));
   return submission;

@@ -14,6 +14,7 @@ declare -A command_package=(
   [/usr/bin/dciodvfy]=dicom3tools
   [/usr/bin/tesseract]=tesseract-ocr
   [/usr/bin/strace]=strace
+  [/usr/sbin/haproxy]=haproxy
   [/usr/bin/python3]=python3
   [/usr/bin/tar]=tar [/usr/bin/mkfifo]=coreutils [/usr/bin/find]=findutils
 )
@@ -34,6 +35,14 @@ if [ -x /usr/bin/python3 ]; then
       problems+=("Python module $module is missing: install the Debian package ${module_package[$module]}")
   done
 fi
+# PostgreSQL's server programs, under its major version's folder (hub/testing/postgres-server.ts finds
+# the newest); the tests start their own cluster with initdb and pg_ctl.
+pg_bin_found=no
+for pg_bin in /usr/lib/postgresql/*/bin; do
+  [ -x "$pg_bin/initdb" ] && [ -x "$pg_bin/pg_ctl" ] && [ -x "$pg_bin/postgres" ] && pg_bin_found=yes
+done
+[ "$pg_bin_found" = yes ] ||
+  problems+=("PostgreSQL's initdb and pg_ctl are missing (/usr/lib/postgresql/<version>/bin): install the Debian package postgresql")
 # pydicom decodes JPEG 2000 through Pillow only where Pillow was built with OpenJPEG.
 if [ -x /usr/bin/python3 ] && ! /usr/bin/python3 -c "from PIL import features; assert features.check_codec('jpg_2000')" 2>/dev/null; then
   problems+=("Pillow cannot decode JPEG 2000: install Debian's python3-pil (built with libopenjp2)")

@@ -10,6 +10,8 @@
 #   orthanc         the anonymizer `radfed bench deid` compares with, and a PACS for the receiver's tests
 #   dicom3tools     dciodvfy, the conformance validator de-identified outputs are checked with
 #   tesseract-ocr   an independent second OCR reader of cleaned burned-in text (main/site/burned-in)
+#   postgresql      a real PostgreSQL the hub's store tests start in a temporary folder (hub/testing/postgres-server.ts)
+#   haproxy         the load balancer in front of hub replicas in the replication tests (hub/testing/haproxy-server.ts)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 declare -A probe=(
@@ -22,11 +24,15 @@ declare -A probe=(
   [dicom3tools]=/usr/bin/dciodvfy
   [tesseract-ocr]=/usr/bin/tesseract
   [strace]=/usr/bin/strace
+  [haproxy]=/usr/sbin/haproxy
 )
 missing=()
 for package in "${!probe[@]}"; do
   [ -e "${probe[$package]}" ] || missing+=("$package")
 done
+# PostgreSQL's server programs live under /usr/lib/postgresql/<major>/bin, and the major version is
+# Debian's choice (15 in bookworm), so look for any version rather than name one.
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 if [ ${#missing[@]} -eq 0 ]; then
   echo "Debian test packages: all present"
 else

@@ -4,6 +4,7 @@
 // patient belongs to one site, whose rounds the hub cannot tell apart under secure aggregation).
 import {
   formatEpsilon,
+  homomorphicOn,
   patientDpNoiseShape,
   patientDpStepsPerRound,
   privacySpentAfter,
@@ -33,9 +34,11 @@ export function privacySummary(definition: TaskDefinition, publishedRounds: numb
   const dp = definition.privacy.differentialPrivacy;
   // Read loosely: the settings are `false`, `true`, or an object with `enabled` (secure-aggregation-settings.ts).
   const masked = privacy.secureAggregation;
-  const secureAggregation =
-    masked === true ||
-    (typeof masked === 'object' && masked !== null && (masked as { enabled?: unknown }).enabled !== false)
+  const secureAggregation = homomorphicOn(definition)
+    ? 'off: homomorphic encryption instead. The hub adds encrypted updates it cannot read, and never sees an update, ' +
+      'their sum or the model: every version after the initial one is encrypted; the sites decrypt it and report its metrics'
+    : masked === true ||
+        (typeof masked === 'object' && masked !== null && (masked as { enabled?: unknown }).enabled !== false)
       ? "on: the hub learns only the sum of the sites' updates"
       : 'off: updates are encrypted to the hub, not masked';
   if (!dp) return { secureAggregation, differentialPrivacy: null, budget: null, warning: null };

@@ -20,6 +20,7 @@ const STRATEGY_LABELS: Record<StrategyName, string> = {
   'trimmed-mean': 'Trimmed mean (robust; no secure aggregation)',
   krum: 'Krum (robust; no secure aggregation)',
   splitfed: 'Split learning, SplitFed (not available yet: refused at creation)',
+  swarm: 'Swarm learning (no hub: the members run it with radfed swarm; refused here)',
 };
 
 export const STRATEGY_CHOICES = Object.entries(STRATEGY_LABELS).map(([value, label]) => ({ value, label }));

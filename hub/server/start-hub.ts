@@ -11,12 +11,14 @@ import type { StoreChoice } from '../store-choice.ts';
 import { forgetOldNonces } from '../request-auth.ts';
 import { advanceAllTasks, advanceTask, type RoundEvent } from '../rounds.ts';
 import { keepNewFilesPrivate, tightenHubFolder } from '../setup/index.ts';
+import { SplitSessions, type SplitSessionLimits } from '../split/index.ts';
 import { admitBodies, type BodyAdmissionOptions } from './body-admission.ts';
 import type { BodyBudget } from './body-budget.ts';
 import { installErrorHandling, type HubApp } from './http-plumbing.ts';
 import { registerHealthRoute } from './health-route.ts';
 import { registerHeartbeatRoute } from './heartbeat-routes.ts';
 import { registerSecAggRoutes } from './secagg-routes.ts';
+import { registerHomomorphicRoutes } from './homomorphic-routes.ts';
 import { registerSiteRoutes } from './site-routes.ts';
 
 export interface StartHubOptions {
@@ -39,6 +41,8 @@ export interface StartHubOptions {
   readonly bodies?: BodyAdmissionOptions;
   /** PostgreSQL and the blob folder instead of what the hub folder records (default: its store.json, else SQLite). */
   readonly store?: StoreChoice;
+  /** Split learning's session limits (tests shrink the step timeout). */
+  readonly split?: Partial<SplitSessionLimits>;
 }
 
 export interface RunningHub {
@@ -50,6 +54,8 @@ export interface RunningHub {
   readonly server: HubApp['server'];
   /** Room for request bodies not yet verified (tests and benchmarks read what it holds). */
   readonly bodies: BodyBudget;
+  /** Split learning's sessions: the process that starts the hub hands each split task's trunk in. */
+  readonly split: SplitSessions;
   /** A one-time enrollment token whose URL hint is this running hub. */
   createToken(options?: { siteName?: string; expiresInMs?: number }): Promise<CreatedToken>;
   /** Moves every task's rounds on now (tests and benchmarks use it instead of waiting for the timer). */
@@ -98,9 +104,12 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   };
   registerSiteRoutes(app, ctx, closing.signal, (taskId) => advanceTask(ctx, taskId, onEvent));
   registerSecAggRoutes(app, ctx, (taskId) => advanceTask(ctx, taskId, onEvent));
+  registerHomomorphicRoutes(app, ctx, (taskId) => advanceTask(ctx, taskId, onEvent));
   registerHeartbeatRoute(app, ctx);
   registerHealthRoute(app, ctx);
   registerDashboard(app, ctx, options.dashboard);
+  const split = new SplitSessions(ctx, logger, options.split);
+  split.attach(app.server);
   const advance = () => advanceAllTasks(ctx, onEvent);
   await advance();
 
@@ -137,6 +146,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     ctx,
     server: app.server,
     bodies,
+    split,
     createToken: (token = {}) =>
       createEnrollmentToken(ctx, {
         hubUrl: url,
@@ -149,6 +159,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
       closed = true;
       clearInterval(timer);
       closing.abort();
+      split.close();
       await app.close();
       await tick; // a deadline check under way finishes before the store closes under it
       await ctx.store.close();

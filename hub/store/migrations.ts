@@ -276,6 +276,22 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 7,
+    name: 'homomorphic aggregation (the task key message the hub carries between the sites)',
+    sql: `
+      -- The maker site's signed message of sealed boxes (in the blob store), one per task; the hub
+      -- cannot open it. Re-sealed to sites that join later, always under the same key id.
+      CREATE TABLE homomorphic_task_keys (
+        task_id TEXT PRIMARY KEY REFERENCES tasks (id),
+        key_id TEXT NOT NULL,
+        maker_site_id TEXT NOT NULL REFERENCES sites (id),
+        message_sha256 TEXT NOT NULL,
+        recipients TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = latestVersion(MIGRATIONS);

@@ -8,6 +8,8 @@ export interface FederationFigures {
   /** What protected the updates, in words ("secure aggregation", "no added protection"). */
   readonly protection: string;
   readonly secureAggregation: boolean;
+  /** Homomorphic encryption: the hub saw no update, nor their sum, nor the model. */
+  readonly homomorphic?: boolean;
   readonly auc: number | null;
   readonly accuracy: number;
   /** Published rounds × sites, and how many of those had the site's update in the round. */
@@ -73,6 +75,7 @@ export function federationFigures(
   return {
     protection: run.task.protection,
     secureAggregation: run.task.privacy.secureAggregation,
+    homomorphic: run.task.privacy.homomorphic === true,
     auc: metrics.auc,
     accuracy: metrics.accuracy,
     siteRounds: published.length * siteCount,
@@ -113,7 +116,11 @@ export function describeFederation(f: FederationFigures, modelBytes: number): st
     `${capital(f.protection)}: ${everyone ? 'every site in every round' : `${f.siteRounds - f.siteRoundsIn} of ${f.siteRounds} site-rounds missed`} ` +
       `(${f.siteRoundsIn} of ${f.siteRounds} site-rounds); each site sent ${mb(f.bytesPerSitePerRound)} per round ` +
       `(${((f.bytesPerSitePerRound / modelBytes) * 100).toFixed(0)} % of the raw float32 model)` +
-      (f.secureAggregation ? '; the hub learned only the sum of the updates.' : '.'),
+      (f.homomorphic
+        ? '; the hub saw no update, nor their sum, nor the model.'
+        : f.secureAggregation
+          ? '; the hub learned only the sum of the updates.'
+          : '.'),
   );
   if (!everyone) {
     const bySite = new Map<string, number>();

@@ -12,6 +12,8 @@ export interface DemoSettings {
   readonly localEpochs: number;
   /** Images are synthesised and trained at this size (square). */
   readonly imageSize: number;
+  /** The task's model, from the site's registry (resnet-18 with --scale realistic). */
+  readonly model: string;
   readonly batchSize: number;
   readonly learningRate: number;
   /** FedAvgM's server momentum (0 is plain FedAvg). */
@@ -31,6 +33,7 @@ export const DEMO_DEFAULTS: DemoSettings = {
   rounds: 60,
   localEpochs: 1,
   imageSize: 64,
+  model: 'resnet-small',
   batchSize: 8,
   learningRate: 0.002,
   serverMomentum: 0.7,
@@ -77,7 +80,7 @@ export function demoTaskDefinition(settings: DemoSettings): TaskDefinitionInput 
     name: 'Lung nodule (RadFed demo)',
     description:
       'Find a lung nodule on a chest radiograph; synthetic studies from three simulated hospitals.',
-    model: { name: 'resnet-small' },
+    model: { name: settings.model },
     input: { size: settings.imageSize },
     labels: ['normal', 'nodule'],
     // One local epoch per round, many rounds: the sites drift less apart between averagings than with

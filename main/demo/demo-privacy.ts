@@ -21,6 +21,8 @@ import { calibrateNoiseMultiplier, fewestPatientsFor, noiseToSignal } from '../.
 export interface DemoPrivacy {
   readonly secureAggregation: boolean;
   readonly differentialPrivacy: boolean;
+  /** `--homomorphic`: CKKS instead of secure aggregation (the hub sees no update, not even the sum). */
+  readonly homomorphic?: boolean;
 }
 
 /** What `radfed demo` runs with no flags: what a real task has by default. */
@@ -73,7 +75,7 @@ export function demoDpSettings(plain: Pick<TaskDefinitionInput, 'rounds' | 'loca
 }
 
 export function wantsPrivateRun(privacy: DemoPrivacy): boolean {
-  return privacy.secureAggregation || privacy.differentialPrivacy;
+  return privacy.secureAggregation || privacy.differentialPrivacy || privacy.homomorphic === true;
 }
 
 export function privateTaskDefinition(plain: TaskDefinitionInput, privacy: DemoPrivacy): TaskDefinitionInput {
@@ -82,7 +84,11 @@ export function privateTaskDefinition(plain: TaskDefinitionInput, privacy: DemoP
     name: `${plain.name} with ${describeDemoPrivacy(privacy)}`,
     ...(privacy.differentialPrivacy ? { model: { name: DEMO_DP.model } } : {}),
     privacy: {
-      secureAggregation: { ...DEMO_SECURE_AGGREGATION, enabled: privacy.secureAggregation },
+      secureAggregation: {
+        ...DEMO_SECURE_AGGREGATION,
+        enabled: privacy.secureAggregation && privacy.homomorphic !== true,
+      },
+      homomorphic: privacy.homomorphic === true,
       differentialPrivacy: privacy.differentialPrivacy ? demoDpSettings(plain) : null,
     },
   };
@@ -90,7 +96,11 @@ export function privateTaskDefinition(plain: TaskDefinitionInput, privacy: DemoP
 
 export function describeDemoPrivacy(privacy: DemoPrivacy): string {
   const parts = [
-    ...(privacy.secureAggregation ? ['secure aggregation'] : []),
+    ...(privacy.homomorphic === true
+      ? ['homomorphic encryption']
+      : privacy.secureAggregation
+        ? ['secure aggregation']
+        : []),
     ...(privacy.differentialPrivacy ? ['differential privacy'] : []),
   ];
   return parts.join(' and ') || 'no added protection';

@@ -107,7 +107,7 @@ export function formatDemoTable(result: DemoResult): string {
   lines.push('');
   lines.push(
     `Rounds of the federated model (model: ${mb(result.modelBytes)} as raw float32; updates ` +
-      `${result.federation.secureAggregation ? 'masked as 32-bit integers for secure aggregation' : result.settings.compression}, encrypted):`,
+      `${result.federation.homomorphic ? 'encrypted homomorphically (CKKS) under the sites\u2019 key, then sealed to the hub' : `${result.federation.secureAggregation ? 'masked as 32-bit integers for secure aggregation' : result.settings.compression}, encrypted`}):`,
   );
   lines.push(
     'Round  Time      Outside training  Sent by all sites  Per site (mean)  vs raw float32  Federated validation AUC',

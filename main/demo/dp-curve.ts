@@ -5,9 +5,15 @@
 // site processes and a hub per point.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import type { NamedTensor, Strategy } from '../../shared/federation/index.ts';
+import {
+  dpTrainableValueCount,
+  type DpTrainableLayers,
+  type NamedTensor,
+  type Strategy,
+} from '../../shared/federation/index.ts';
 import { calibrateNoiseMultiplier, noiseToSignal } from '../../shared/privacy/index.ts';
 import { evaluateWeights, initialModelWeights, modelValueCount } from '../site/federation/index.ts';
+import { pretrainOnPublicData } from './dp-pretraining.ts';
 import { synthesizeStudies } from '../site/synth/index.ts';
 import { TRAINING_TASKS, type LabelledImage, type TrainingTask } from '../site/train/index.ts';
 import { isTestPatient } from './demo-data.ts';
@@ -28,6 +34,16 @@ export interface DpCurveOptions {
   readonly imageSize: number;
   /** Also train the group-norm model without DP (tells the normalisation's cost from the noise's). */
   readonly groupNormBaseline?: boolean;
+  /**
+   * DP fine-tuning: the DP runs start from a model pre-trained at the coordinator on this many
+   * synthetic patients that no site contributes (dp-pretraining.ts); 0 or absent: from scratch.
+   */
+  readonly publicPatients?: number;
+  readonly pretrainEpochs?: number;
+  /** The public model's weights file (read if it exists, else written): dp-pretraining.ts. */
+  readonly publicModelFile?: string;
+  /** The layers trained under DP, one DP run each (default ['all']). */
+  readonly trainableLayers?: readonly DpTrainableLayers[];
   readonly workDir: string;
   readonly threads?: number;
   readonly say?: (line: string) => void;
@@ -42,12 +58,21 @@ export interface DpCurvePoint {
   readonly epsilon: number | null;
   /** resnet-small (batch norm) or resnet-small-gn (group norm: what patient-level DP-SGD trains). */
   readonly model: string;
+  /** Where training started: fresh weights, or the model pre-trained on public data ('public only': no site's data at all). */
+  readonly start: 'scratch' | 'public' | 'public only';
+  /** The layers trained under DP (null without DP). */
+  readonly trainableLayers: DpTrainableLayers | null;
   readonly noiseMultiplier: number | null;
   /** ρ = σ√d/(q·N·√T): the noise over the signal of the whole training (shared/privacy/noise-to-signal.ts). */
   readonly noiseToSignal: number | null;
   readonly auc: number;
-  /** AUC without DP minus AUC with it (null for the run without DP). */
+  /** AUC of the batch-norm model trained without DP from scratch (the demo's plain run) minus this AUC. */
   readonly aucLoss: number | null;
+  /**
+   * DP fine-tuning: AUC of the same start trained without DP (every layer, the public model as the
+   * initial weights) minus this AUC; null elsewhere.
+   */
+  readonly aucLossSameStart: number | null;
   readonly seconds: number;
 }
 
@@ -69,6 +94,20 @@ export async function measureDpCurve(options: DpCurveOptions): Promise<DpCurvePo
     plainTensorSuffixes: ['moving_mean', 'moving_variance'],
   };
   const points: DpCurvePoint[] = [];
+  const publicPatients = options.publicPatients ?? 0;
+  const pretrained =
+    publicPatients > 0
+      ? await pretrainOnPublicData({
+          task: dpTask,
+          initial,
+          patients: publicPatients,
+          epochs: options.pretrainEpochs ?? 10,
+          workDir: join(options.workDir, 'public'),
+          ...(options.publicModelFile ? { modelFile: options.publicModelFile } : {}),
+          ...(options.threads ? { threads: options.threads } : {}),
+          say,
+        })
+      : null;
   for (const patients of options.patientsPerSite) {
     const dir = join(options.workDir, `patients-${patients}`);
     rmSync(dir, { recursive: true, force: true });
@@ -104,6 +143,7 @@ export async function measureDpCurve(options: DpCurveOptions): Promise<DpCurvePo
       testImages: data.test.length,
     };
     let plainAuc = 0;
+    let publicStartAuc: number | null = null;
     for (const model of options.groupNormBaseline === false ? [task] : [task, dpTask]) {
       const started = performance.now();
       const auc = await evaluate(
@@ -122,46 +162,107 @@ export async function measureDpCurve(options: DpCurveOptions): Promise<DpCurvePo
         ...base,
         epsilon: null,
         model: model.model,
+        start: 'scratch',
+        trainableLayers: null,
         noiseMultiplier: null,
         noiseToSignal: null,
         auc,
         aucLoss: model === task ? null : plainAuc - auc,
+        aucLossSameStart: null,
         seconds: (performance.now() - started) / 1000,
       });
       say(`${patients} patients per site, ${model.model} without DP: AUC ${auc.toFixed(3)}`);
     }
-    for (const epsilon of options.epsilons) {
-      const steps = options.rounds * Math.ceil(1 / options.samplingRate - 1e-9);
-      const sigma = calibrateNoiseMultiplier({
-        samplingRate: options.samplingRate,
-        steps,
-        budget: { epsilon, delta: options.delta },
+    if (pretrained) {
+      // What the public data alone gives, before any site trains: the floor DP fine-tuning starts from.
+      const auc = await evaluate(pretrained, dpTask);
+      points.push({
+        ...base,
+        epsilon: null,
+        model: dpTask.model,
+        start: 'public only',
+        trainableLayers: null,
+        noiseMultiplier: null,
+        noiseToSignal: null,
+        auc,
+        aucLoss: plainAuc - auc,
+        aucLossSameStart: null,
+        seconds: 0,
       });
+      say(`${patients} patients per site, public pre-training alone: AUC ${auc.toFixed(3)}`);
+      // The same run without DP: the sites fine-tune every layer of the public model, no noise.
       const started = performance.now();
-      const auc = await evaluate(
+      publicStartAuc = await evaluate(
         await runInProcessFederation({
           ...common,
           task: dpTask,
+          initial: pretrained,
           learningRate: options.dpLearningRate,
-          dp: { l2NormClip: options.l2NormClip, noiseMultiplier: sigma, samplingRate: options.samplingRate },
-          seed: patients,
+          dp: null,
         }),
         dpTask,
       );
       points.push({
         ...base,
-        epsilon,
+        epsilon: null,
         model: dpTask.model,
-        noiseMultiplier: sigma,
-        noiseToSignal: noiseToSignal(sigma, options.samplingRate, trainPatients, {
-          modelValues: modelValueCount(dpTask),
-          steps,
-        }).ratio,
-        auc,
-        aucLoss: plainAuc - auc,
+        start: 'public',
+        trainableLayers: 'all',
+        noiseMultiplier: null,
+        noiseToSignal: null,
+        auc: publicStartAuc,
+        aucLoss: plainAuc - publicStartAuc,
+        aucLossSameStart: null,
         seconds: (performance.now() - started) / 1000,
       });
-      say(`${patients} patients per site, ε = ${epsilon}: σ = ${sigma}, AUC ${auc.toFixed(3)}`);
+      say(
+        `${patients} patients per site, public model fine-tuned without DP: AUC ${publicStartAuc.toFixed(3)}`,
+      );
+    }
+    for (const layers of options.trainableLayers ?? ['all']) {
+      for (const epsilon of options.epsilons) {
+        const steps = options.rounds * Math.ceil(1 / options.samplingRate - 1e-9);
+        const sigma = calibrateNoiseMultiplier({
+          samplingRate: options.samplingRate,
+          steps,
+          budget: { epsilon, delta: options.delta },
+        });
+        const started = performance.now();
+        const auc = await evaluate(
+          await runInProcessFederation({
+            ...common,
+            task: dpTask,
+            initial: pretrained ?? initial,
+            learningRate: options.dpLearningRate,
+            dp: {
+              l2NormClip: options.l2NormClip,
+              noiseMultiplier: sigma,
+              samplingRate: options.samplingRate,
+              trainableLayers: layers,
+            },
+            seed: patients,
+          }),
+          dpTask,
+        );
+        const definition = { model: { name: dpTask.model }, labels: [...dpTask.labels] };
+        const modelValues =
+          layers === 'all' ? modelValueCount(dpTask) : (dpTrainableValueCount(definition, layers) ?? 1);
+        points.push({
+          ...base,
+          epsilon,
+          model: dpTask.model,
+          start: pretrained ? 'public' : 'scratch',
+          trainableLayers: layers,
+          noiseMultiplier: sigma,
+          noiseToSignal: noiseToSignal(sigma, options.samplingRate, trainPatients, { modelValues, steps })
+            .ratio,
+          auc,
+          aucLoss: plainAuc - auc,
+          aucLossSameStart: publicStartAuc === null ? null : publicStartAuc - auc,
+          seconds: (performance.now() - started) / 1000,
+        });
+        say(`${patients} patients per site, ε = ${epsilon}, ${layers}: σ = ${sigma}, AUC ${auc.toFixed(3)}`);
+      }
     }
   }
   return points;
@@ -200,13 +301,14 @@ async function curveData(
 
 export function formatDpCurve(points: readonly DpCurvePoint[]): string {
   const rows = [
-    '| patients per site (training) | model | ε (δ = 1e-5) | σ | ρ = σ√d/(q·N·√T) | AUC | AUC loss | seconds |',
-    '|---|---|---|---|---|---|---|---|',
+    '| patients per site (training) | model | start | trained layers | ε (δ = 1e-5) | σ | ρ = σ√d/(q·N·√T) | AUC | AUC loss | AUC loss, same start | seconds |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...points.map(
       (p) =>
-        `| ${p.patientsPerSite} (${p.trainPatientsPerSite}) | ${p.model} | ${p.epsilon ?? 'no DP'} | ` +
+        `| ${p.patientsPerSite} (${p.trainPatientsPerSite}) | ${p.model} | ${p.start} | ${p.trainableLayers ?? '–'} | ${p.epsilon ?? 'no DP'} | ` +
         `${p.noiseMultiplier ?? '–'} | ${p.noiseToSignal === null ? '–' : p.noiseToSignal.toPrecision(3)} | ` +
-        `${p.auc.toFixed(3)} | ${p.aucLoss === null ? '–' : p.aucLoss.toFixed(3)} | ${p.seconds.toFixed(0)} |`,
+        `${p.auc.toFixed(3)} | ${p.aucLoss === null ? '–' : p.aucLoss.toFixed(3)} | ` +
+        `${p.aucLossSameStart === null ? '–' : p.aucLossSameStart.toFixed(3)} | ${p.seconds.toFixed(0)} |`,
     ),
   ];
   return `${rows.join('\n')}\n`;

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   aggregateRound,
+  type DpTrainableLayers,
   type NamedTensor,
   type ServerOptimizerState,
   type SiteUpdate,
@@ -20,6 +21,8 @@ export interface PatientDpSetting {
   readonly l2NormClip: number;
   readonly noiseMultiplier: number;
   readonly samplingRate: number;
+  /** DP fine-tuning: only these layers train (shared/federation/dp-trainable-layers.ts). */
+  readonly trainableLayers?: DpTrainableLayers;
 }
 
 export interface InProcessFederationOptions {

@@ -6,3 +6,10 @@ export { formatDemoTable, type DemoResult, type ModelResult } from './demo-repor
 export { defaultLauncher, type RadfedLauncher } from './demo-processes.ts';
 export { formatDpCurve, measureDpCurve, type DpCurveOptions, type DpCurvePoint } from './dp-curve.ts';
 export { DEMO_DP_PRESET } from './demo-privacy.ts';
+export {
+  DEMO_REALISTIC_PRESET,
+  DEMO_SCALES,
+  describeEstimate,
+  estimateDemoTime,
+  type DemoScale,
+} from './demo-scale.ts';

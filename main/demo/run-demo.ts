@@ -15,7 +15,14 @@ import { prepareDemoData } from './demo-data.ts';
 import { compareRuns, federationFigures, LAST_ROUNDS, lastRoundsAuc } from './demo-comparison.ts';
 import { loadLastGlobalModels, runDemoFederation, type FederationRun } from './demo-federation.ts';
 import { setUpDemoHub, type DemoTask } from './demo-hub.ts';
-import { DEMO_PROTECTION, demoDpRefusal, epsilonSpent, type DemoPrivacy } from './demo-privacy.ts';
+import {
+  DEMO_PROTECTION,
+  demoDpRefusal,
+  epsilonSpent,
+  wantsPrivateRun,
+  type DemoPrivacy,
+} from './demo-privacy.ts';
+import { loadLastDecryptedModels } from './demo-homomorphic.ts';
 import { DEMO_DEFAULTS, SITE_NAMES, type DemoSettings } from './demo-options.ts';
 import { defaultLauncher, startHubProcess, type ChildHandle, type RadfedLauncher } from './demo-processes.ts';
 import type { DemoResult, ModelResult } from './demo-report.ts';
@@ -123,7 +130,10 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
     const [mainRun, plainRun] = runs as [FederationRun, FederationRun | undefined];
     const federationSeconds = mainRun.seconds;
     const task = trainingTaskFor(hub.main.taskId, hub.baselineDefinition);
-    const mainModels = await loadLastGlobalModels(hub.dir, hub.main.taskId, LAST_ROUNDS);
+    // Homomorphic: the hub holds only encrypted sums; the sites hold the models they decrypted.
+    const mainModels = hub.main.privacy.homomorphic
+      ? loadLastDecryptedModels(sites[0]!.dir, hub.main.taskId, LAST_ROUNDS)
+      : await loadLastGlobalModels(hub.dir, hub.main.taskId, LAST_ROUNDS);
     const federated = mainModels[0]!;
     say(
       `Federation finished in ${federationSeconds.toFixed(0)} s; its result is the last global model, v${federated.version}.`,
@@ -177,7 +187,7 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
     const trainSeconds = (run: FederationRun) => run.rounds.reduce((sum, r) => sum + (r.seconds ?? 0), 0);
     models.push({
       name:
-        hub.plain || hub.main.privacy.secureAggregation || hub.main.privacy.differentialPrivacy
+        hub.plain || wantsPrivateRun(hub.main.privacy)
           ? `Federated with ${hub.main.protection} (${strategy})`
           : `Federated (${strategy})`,
       kind: 'federated',

@@ -11,6 +11,7 @@
 // docs/differential-privacy.md says which to choose.
 import { z } from 'zod';
 import { epsilonSpent } from '../privacy/index.ts';
+import { DP_TRAINABLE_LAYERS } from './dp-trainable-layers.ts';
 
 export const privacyBudgetSchema = z.object({
   /** The most ε the task may spend; medical FL papers report 1 to 10 for useful models. */
@@ -103,6 +104,12 @@ export const patientDpSgdSchema = z.object({
   /** q: each patient is in each step's batch with probability q (Poisson); expected batch q × patients. */
   samplingRate: z.number().positive().max(1),
   budget: privacyBudgetSchema,
+  /**
+   * Which tensors the sites train (dp-trainable-layers.ts); absent means 'all'. 'head' or
+   * 'norm-and-head' is DP fine-tuning: the task's initial weights, pre-trained on data no site
+   * contributes, stay fixed elsewhere, and the noise covers only the trained values.
+   */
+  trainableLayers: z.enum(DP_TRAINABLE_LAYERS).optional(),
 });
 
 export const differentialPrivacySchema = z

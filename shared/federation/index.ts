@@ -101,6 +101,12 @@ export {
   type PrivacySpending,
 } from './privacy-accounting.ts';
 export { modelValueCount } from './model-size.ts';
+export {
+  DP_TRAINABLE_LAYERS,
+  dpTrainableValueCount,
+  isDpTrainable,
+  type DpTrainableLayers,
+} from './dp-trainable-layers.ts';
 export { patientDpNoiseShape } from './patient-dp-noise-shape.ts';
 export {
   clipBitBounds,
@@ -128,3 +134,10 @@ export {
 export * from './protocol.ts';
 export { canonicalJson } from './canonical-json.ts';
 export * from './secagg-protocol.ts';
+export * from './homomorphic-protocol.ts';
+export {
+  DEFAULT_HOMOMORPHIC_SITES,
+  homomorphicOn,
+  homomorphicSchema,
+  type HomomorphicSettings,
+} from './homomorphic-settings.ts';

@@ -1,12 +1,13 @@
 // How many values a task's model has, from its definition alone, so the hub (which never builds a
 // model) can bound an initial-model upload by the model's size instead of its 4 GiB upload limit.
-// The shapes mirror main/site/train/models (reference-cnn.ts, residual-net.ts); a spec there builds
+// The shapes mirror main/site/train/models (reference-cnn.ts, residual-net.ts, resnet18.ts); a spec there builds
 // each model and checks the count matches.
 import type { TaskDefinition } from './task-schema.ts';
 
 const REFERENCE_CNN_WIDTHS = [16, 32, 64, 128];
 const RESNET_STEM = 16;
 const RESNET_STAGES = [32, 64, 128];
+const RESNET18_WIDTHS = [64, 128, 256, 512];
 
 /** The number of float32 values of the task's model, or null for an architecture this code does not know. */
 export function modelValueCount(
@@ -36,6 +37,19 @@ export function modelValueCount(
         cin = cout;
       }
       return count + 2 * cin * classes + classes; // the head sees average- and max-pooled features
+    }
+    case 'resnet-18': {
+      const batchNorm = (c: number) => 4 * c;
+      let count = conv(7, channels, 64) + batchNorm(64);
+      let cin = 64;
+      for (const cout of RESNET18_WIDTHS) {
+        // Two basic blocks; the first of a wider layer has a 1×1 shortcut with its batch norm.
+        count += conv(3, cin, cout) + conv(3, cout, cout) + 2 * batchNorm(cout);
+        if (cin !== cout) count += conv(1, cin, cout) + batchNorm(cout);
+        count += 2 * conv(3, cout, cout) + 2 * batchNorm(cout);
+        cin = cout;
+      }
+      return count + cin * classes + classes;
     }
     default:
       return null;

@@ -2,6 +2,7 @@
 // σ, q and a site's patients: the model's values d and the training's total steps T. The hub knows both
 // from the task definition alone, as does each site, so both apply the same rule.
 import type { NoiseShape } from '../privacy/index.ts';
+import { dpTrainableValueCount } from './dp-trainable-layers.ts';
 import { modelValueCount } from './model-size.ts';
 import { patientDpStepsPerRound } from './privacy-accounting.ts';
 import type { TaskDefinition } from './task-schema.ts';
@@ -12,6 +13,13 @@ export function patientDpNoiseShape(
 ): NoiseShape {
   // An architecture model-size.ts does not know is checked as if it had one value: the most lenient
   // reading, so the rule never refuses a task for a size it cannot state.
-  const modelValues = modelValueCount(definition) ?? 1;
+  // Under DP fine-tuning d is the trained values only: the frozen ones get no noise and do not move.
+  const layers =
+    definition.privacy.differentialPrivacy?.unit === 'patient'
+      ? definition.privacy.differentialPrivacy.trainableLayers
+      : undefined;
+  const modelValues =
+    (layers && layers !== 'all' ? dpTrainableValueCount(definition, layers) : modelValueCount(definition)) ??
+    1;
   return { modelValues, steps: definition.rounds * patientDpStepsPerRound(definition) };
 }

@@ -1,7 +1,9 @@
 // A federated task as the coordinator writes it (task.json) and as every site receives it. Sites show
 // it in plain words and must approve it before training for it.
 import { z } from 'zod';
+import { adaptiveClippingOn } from './adaptive-clipping.ts';
 import { differentialPrivacySchema } from './differential-privacy-settings.ts';
+import { homomorphicSchema, withHomomorphicDefaults } from './homomorphic-settings.ts';
 import { federationMethod, strategySchema, type Strategy, type StrategyName } from './methods/index.ts';
 import { secureAggregationSchema } from './secure-aggregation-settings.ts';
 import { COMPRESSIONS } from './weights-codec.ts';
@@ -27,13 +29,23 @@ export const COSINE_FLOOR = 0.05;
 // strategy.
 export { strategySchema, type Strategy, type StrategyName };
 
-/** What protects the updates beyond encryption to the hub: secure aggregation and differential privacy. */
-export const privacySchema = z
+/**
+ * What protects the updates beyond encryption to the hub: secure aggregation or homomorphic
+ * aggregation (exclusive), and differential privacy.
+ */
+const privacySettings = z
   .object({
     secureAggregation: secureAggregationSchema,
+    homomorphic: homomorphicSchema,
     differentialPrivacy: differentialPrivacySchema,
   })
   .prefault({});
+
+// The parameter's type keeps the task's input type (a task file is still checked field by field).
+export const privacySchema = z.preprocess(
+  (privacy: z.input<typeof privacySettings>) => withHomomorphicDefaults(privacy),
+  privacySettings,
+);
 
 export const taskDefinitionSchema = z
   .object({
@@ -89,6 +101,39 @@ export const taskDefinitionSchema = z
     sites: z.array(name).min(1).optional(),
   })
   .superRefine((task, check) => {
+    if (task.privacy.homomorphic.enabled) {
+      // Whether the method's combine step can run on an encrypted sum is in its record (methods/).
+      const allowance = federationMethod(task.strategy).privacy.homomorphic;
+      if (!allowance.allowed)
+        check.addIssue({ code: 'custom', path: ['privacy', 'homomorphic'], message: allowance.reason });
+      if (task.privacy.secureAggregation.enabled) {
+        check.addIssue({
+          code: 'custom',
+          path: ['privacy', 'secureAggregation'],
+          message:
+            'Secure aggregation and homomorphic encryption cannot both be on: the hub cannot unmask ciphertexts. ' +
+            'Set privacy.secureAggregation to false (homomorphic encryption already hides even the sum from the hub).',
+        });
+      }
+      if (adaptiveClippingOn(task.privacy.differentialPrivacy)) {
+        check.addIssue({
+          code: 'custom',
+          path: ['privacy', 'differentialPrivacy'],
+          message:
+            'Adaptive clipping needs the sum of the sites\u2019 clipping bits at the hub, which homomorphic encryption hides; ' +
+            'give differentialPrivacy a fixed clipNorm, or turn homomorphic encryption off.',
+        });
+      }
+      const named = task.sites?.length;
+      const sized = task.privacy.homomorphic.maxSites;
+      if (named !== undefined && sized !== undefined && sized < named) {
+        check.addIssue({
+          code: 'custom',
+          path: ['privacy', 'homomorphic', 'maxSites'],
+          message: `The task names ${named} sites but its encrypted sums are sized for ${sized}; raise maxSites to at least ${named} or leave it out.`,
+        });
+      }
+    }
     const secure = task.privacy.secureAggregation;
     if (!secure.enabled) return;
     // Whether the method takes secure aggregation, and why not, is in its record (methods/).

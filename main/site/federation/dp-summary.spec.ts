@@ -85,3 +85,27 @@ describe('task summary: differential privacy', () => {
     expect(text).toContain(`give each image ε = ${expected.toFixed(2)} (δ = 0.00001)`);
   });
 });
+
+describe('task summary: DP fine-tuning (patient-level DP on some layers)', () => {
+  const patientDp = {
+    unit: 'patient' as const,
+    l2NormClip: 1,
+    noiseMultiplier: 1.557,
+    samplingRate: 0.2,
+    budget: { epsilon: 8, delta: 1e-5 },
+  };
+  it('says which part the site trains and that the rest stays as sent, and counts only that part in d', () => {
+    const text = summary(
+      { secureAggregation: true, differentialPrivacy: { ...patientDp, trainableLayers: 'head' } },
+      null,
+    );
+    expect(text).toMatch(
+      /This site trains only the model’s last layer, .*stays exactly as the coordinator sent it/,
+    );
+    const all = summary({ secureAggregation: true, differentialPrivacy: patientDp }, null);
+    expect(all).not.toMatch(/This site trains only/);
+    // The fewest patients follow d: the head's 514 values need far fewer than the whole model's.
+    const needed = (t: string) => Number(/needs at least (\d+) training patients/.exec(t)?.[1]);
+    expect(needed(text)).toBeLessThan(needed(all) / 10);
+  });
+});

@@ -106,11 +106,27 @@ function describePatientDp(
       'does with the published models, what they can conclude about whether any one patient of this site took part (or ' +
       `about anything in that patient\u2019s images) changes by at most a factor of ${oddsWords(Math.exp(dp.budget.epsilon))}, ` +
       `except with probability ${plainNumber(dp.budget.delta)} (\u03b4). Smaller \u03b5 is stronger; 1 to 10 is usual for useful medical models.`,
+    ...fineTuningLines(dp),
     expectedCostLine(dp, patients, shape),
   ];
   if (spent) lines.push(spentLine(spent));
   lines.push(patientDpDetail(dp, steps, patients, shape));
   return lines;
+}
+
+/** DP fine-tuning (dp-trainable-layers.ts) in plain words: what this site trains, what stays as sent. */
+function fineTuningLines(dp: PatientDpSgdSettings): string[] {
+  const layers = dp.trainableLayers ?? 'all';
+  if (layers === 'all') return [];
+  const part =
+    layers === 'head'
+      ? 'only the model\u2019s last layer, the one that turns what the model sees into its answer'
+      : 'only the model\u2019s last layer and the small scaling settings between its layers';
+  return [
+    `  This site trains ${part}; the rest of the model stays exactly as the coordinator sent it, trained beforehand ` +
+      'on images that no hospital of this task contributed. The noise covers only the part that is trained, so far ' +
+      'fewer patients are enough for a useful model.',
+  ];
 }
 
 /** The first words of the line that holds the numbers behind the plain words (the screen folds it away). */

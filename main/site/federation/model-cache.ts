@@ -35,6 +35,30 @@ export async function fetchGlobalModel(
   folder: string,
   options: { chunkBytes?: number; onProgress?: (received: number, total: number) => void } = {},
 ): Promise<CachedModel> {
+  const fetched = await fetchModelBytes(client, taskId, version, folder, options);
+  try {
+    return {
+      meta: fetched.meta,
+      weights: decodeWeights(fetched.bytes),
+      downloadedBytes: fetched.downloadedBytes,
+    };
+  } catch (error) {
+    rmSync(join(folder, `v${fetched.meta.version}.rfw`), { force: true }); // fetch it again next time
+    throw error;
+  }
+}
+
+/**
+ * A published model version's bytes, checked against the hub's signature and hash (a homomorphic
+ * task's versions after the first are encrypted sums, which only the sites decode).
+ */
+export async function fetchModelBytes(
+  client: HubClient,
+  taskId: string,
+  version: number,
+  folder: string,
+  options: { chunkBytes?: number; onProgress?: (received: number, total: number) => void } = {},
+): Promise<{ meta: ModelMeta; bytes: Buffer; downloadedBytes: number }> {
   mkdirSync(folder, { recursive: true });
   const meta = await client.getModelMeta(taskId, version);
   const done = join(folder, `v${meta.version}.rfw`);
@@ -42,7 +66,7 @@ export async function fetchGlobalModel(
     const bytes = readFileSync(done);
     try {
       verifyGlobalModel(meta, client.hub.signingPublicKey, bytes);
-      return { meta, weights: decodeWeights(bytes), downloadedBytes: 0 };
+      return { meta, bytes, downloadedBytes: 0 };
     } catch {
       rmSync(done, { force: true }); // damaged on disk: fetch it again
     }
@@ -86,5 +110,5 @@ export async function fetchGlobalModel(
     throw error;
   }
   renameSync(part, done);
-  return { meta, weights: decodeWeights(bytes), downloadedBytes: downloaded };
+  return { meta, bytes, downloadedBytes: downloaded };
 }

@@ -5,6 +5,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  homomorphicOn,
   patientDpStepsPerRound,
   patientLevelDp,
   siteLevelDp,
@@ -15,7 +16,8 @@ import { TrainError, trainLocalModel, type BackendChoice, type TrainingTask } fr
 import type { Site } from '../store/index.ts';
 import type { HubClient, SealedUpdate } from '../../../shared/node/federation/index.ts';
 import { assertBudgetAllowsAnotherUpdate } from './dp-site-budget.ts';
-import { fetchGlobalModel } from './model-cache.ts';
+import { globalModelAt } from './homomorphic-model.ts';
+import { sealEncryptedUpdateToDisk } from './homomorphic-update.ts';
 import { withRetries, type RetryPolicy } from './retry.ts';
 import type { SyncEvent } from './sync-events.ts';
 import { SyncError } from './sync-error.ts';
@@ -98,10 +100,7 @@ export async function workOnRound(
   let sealed = current.phase === 'sealed' ? readSealed(dir) : null;
   let forMasking = secure && current.phase === 'prepared' ? readUpdateForMasking(dir) : null;
   if (!sealed && !forMasking) {
-    const global = await withRetries(
-      () => fetchGlobalModel(ctx.client, ctx.taskId, baseVersion, join(ctx.taskDir, 'models')),
-      ctx.retry,
-    );
+    const global = await withRetries(() => globalModelAt(ctx, baseVersion), ctx.retry);
     ctx.emit({
       type: 'model-downloaded',
       taskId: ctx.taskId,
@@ -136,6 +135,17 @@ export async function workOnRound(
         clipNorm,
       });
       current.phase = 'prepared';
+    } else if (homomorphicOn(ctx.definition)) {
+      // Homomorphic: encrypted under the task's key; the hub adds it without reading it.
+      sealed = await sealEncryptedUpdateToDisk(ctx, dir, {
+        round,
+        baseVersion,
+        local,
+        global: global.weights,
+        examples: updateWeight(ctx.definition, cohort.train.length),
+        clipNorm,
+      });
+      current.phase = 'sealed';
     } else {
       sealed = sealUpdateToDisk(ctx.client, dir, {
         taskId: ctx.taskId,
@@ -297,6 +307,7 @@ async function train(
             noiseMultiplier: patientDp.noiseMultiplier,
             samplingRate: patientDp.samplingRate,
             steps: patientDpStepsPerRound(d),
+            ...(patientDp.trainableLayers ? { trainableLayers: patientDp.trainableLayers } : {}),
           },
         }
       : {}),

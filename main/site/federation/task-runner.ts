@@ -4,10 +4,11 @@
 // round used. Returns when the task ends at the hub or the signal stops it.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { HubRequestError, type RoundView } from '../../../shared/federation/index.ts';
+import { homomorphicOn, HubRequestError, type RoundView } from '../../../shared/federation/index.ts';
 import { requireApproval, type Approval } from './approvals.ts';
 import { evaluateWeights } from './evaluate-weights.ts';
-import { fetchGlobalModel } from './model-cache.ts';
+import { globalModelAt } from './homomorphic-model.ts';
+import { keepTaskKey } from './homomorphic-key.ts';
 import { recordParticipation } from './participation.ts';
 import { withRetries } from './retry.ts';
 import { cohortForTraining, workOnRound, type RoundContext } from './round-work.ts';
@@ -108,7 +109,16 @@ export async function runTask(base: TaskRunnerContext, approval: Approval): Prom
       revision = undefined;
       continue;
     }
-    if (round.mayUpload && round.round !== null && round.baseVersion !== null && !givenUp.has(round.round)) {
+    // Homomorphic: make, re-seal or receive the task key (the round opens once every site has it).
+    const keyMissing =
+      homomorphicOn(ctx.definition) && round.latestVersion !== null && (await keepTaskKey(ctx)) === null;
+    if (
+      round.mayUpload &&
+      !keyMissing &&
+      round.round !== null &&
+      round.baseVersion !== null &&
+      !givenUp.has(round.round)
+    ) {
       await declareCurrentCohort();
       try {
         await workOnRound(ctx, round.round, round.baseVersion, round.clipNorm);
@@ -170,10 +180,7 @@ async function settlePending(ctx: RoundContext, view: RoundView): Promise<void> 
 
 /** Federated evaluation: the new global model on this site's validation images, reported to the hub. */
 async function evaluateVersion(ctx: RoundContext, version: number): Promise<void> {
-  const model = await withRetries(
-    () => fetchGlobalModel(ctx.client, ctx.taskId, version, join(ctx.taskDir, 'models')),
-    ctx.retry,
-  );
+  const model = await withRetries(() => globalModelAt(ctx, version), ctx.retry);
   const { validation } = cohortForTraining(ctx);
   const metrics = await ctx.lane(() =>
     evaluateWeights({

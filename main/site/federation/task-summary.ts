@@ -1,5 +1,6 @@
 // A federated task in plain words, for the operator who decides whether the site takes part: what
 // is trained on which of the site's data, how, and exactly what leaves the site.
+import { describeHomomorphic } from './homomorphic-summary.ts';
 import {
   COSINE_FLOOR,
   federationMethod,
@@ -91,6 +92,7 @@ export function describeTask(input: TaskSummaryInput): string[] {
   const window = d.input.window
     ? `a fixed window (centre ${d.input.window.center}, width ${d.input.window.width})`
     : 'each image\u2019s own brightness range';
+  const homomorphic = describeHomomorphic(d, megabytes, input.modelValues);
   const lines = [
     `Task ${view.id}: "${d.name}" (${view.state}) from the hub at ${input.hubUrl}`,
     ...(d.description ? [`  ${d.description}`] : []),
@@ -105,15 +107,19 @@ export function describeTask(input: TaskSummaryInput): string[] {
       `${d.optimizer.name === 'sgd' ? ' (this site\u2019s trainer has Adam only: it trains with Adam at that rate)' : ''}.`,
     `  Strategy: ${describeStrategy(d)}. A round closes when ${d.quorum} site${d.quorum === 1 ? ' has' : 's have'} sent an update, or ${formatSeconds(d.roundDeadlineSeconds)} after it opened.`,
     'What leaves this site:',
-    `  - per round, one model update of about ${megabytes(perRound)} MB: the change to the global model, ${COMPRESSION_WORDS[d.compression]}, encrypted to the hub\u2019s key (only the hub can read it) and signed by this site;`,
+    homomorphic?.update ??
+      `  - per round, one model update of about ${megabytes(perRound)} MB: the change to the global model, ${COMPRESSION_WORDS[d.compression]}, encrypted to the hub\u2019s key (only the hub can read it) and signed by this site;`,
     '  - per round, the global model\u2019s loss, accuracy and AUC on this site\u2019s validation images, with their number;',
     d.privacy.differentialPrivacy
       ? '  - not the number of training images: with differential privacy every update carries the same weight;'
-      : '  - the number of training images behind each update.',
+      : homomorphic
+        ? '  - the number of training images only inside the encrypted update.'
+        : '  - the number of training images behind each update.',
     '  Never images, labels of single studies, or anything about a patient.',
-    d.privacy.secureAggregation.enabled
-      ? '  Updates are masked (secure aggregation): the hub sees only the sum over sites.'
-      : '  Updates are not masked (no secure aggregation): the hub sees this site\u2019s update itself.',
+    homomorphic?.protection ??
+      (d.privacy.secureAggregation.enabled
+        ? '  Updates are masked (secure aggregation): the hub sees only the sum over sites.'
+        : '  Updates are not masked (no secure aggregation): the hub sees this site\u2019s update itself.'),
     differentialPrivacyHeading(d),
     ...describeDifferentialPrivacy(
       d,

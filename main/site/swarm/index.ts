@@ -1,6 +1,7 @@
 // The swarm room's door: hub-less federation's membership ledger (a hash-chained, countersigned log
-// replicated at every member), founding and invitations, and the ledger's choice of each round's
-// leader. The peer network and the rounds themselves come next (docs/swarm-learning.md, "What remains").
+// replicated at every member), founding and invitations, the ledger's choice of each round's leader,
+// the peer network over mutual TLS, and the rounds, whose elected leader aggregates under SecAgg+
+// (docs/swarm-learning.md).
 export { SwarmError, LedgerVerificationError, type SwarmErrorCode } from './swarm-error.ts';
 export {
   entryHash,
@@ -67,3 +68,19 @@ export {
   type RevealOutcome,
   type RoundReveal,
 } from './leader-election.ts';
+export { makePeerCertificate, peerKeyOf, type PeerCertificate } from './peer-certificate.ts';
+export { MAX_MESSAGE_BYTES, type PeerEnvelope, type SignedEnvelope } from './peer-envelope.ts';
+export { PeerClient, type PeerTarget } from './peer-client.ts';
+export { PeerServer } from './peer-server.ts';
+export { SwarmNode, type SwarmNodeOptions } from './swarm-node.ts';
+export { SwarmRounds, type RoundOutcome, type SwarmRoundsOptions } from './swarm-rounds.ts';
+export { type MemberUpdate } from './round-secagg-member.ts';
+export { type LeaderAggregation } from './round-secagg-leader.ts';
+export { swarmTaskHash, swarmTaskSchema, verifiedModel, type SwarmTask } from './swarm-task.ts';
+export {
+  prepareSwarmSite,
+  readSwarmSettings,
+  startSwarmMember,
+  swarmPaths,
+  type SwarmSiteSettings,
+} from './swarm-site.ts';

@@ -18,7 +18,16 @@ export type SwarmErrorCode =
   | 'already-signed'
   | 'bad-token'
   | 'bad-invitation'
-  | 'not-founded';
+  | 'not-founded'
+  | 'bad-message'
+  | 'clock-skew'
+  | 'replayed'
+  | 'not-member'
+  | 'peer-unreachable'
+  | 'peer-refused'
+  | 'unknown-message'
+  | 'round-failed'
+  | 'model-mismatch';
 
 export class SwarmError extends RadfedError<SwarmErrorCode> {
   override readonly name: string = 'SwarmError';

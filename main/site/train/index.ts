@@ -8,6 +8,9 @@ export { registerTrainingKernels } from './kernels/index.ts';
 export {
   assignModelValues,
   createModel,
+  fitBatchSize,
+  measureTrainingMemory,
+  trainingMemoryBudget,
   encodeModel,
   MODEL_ARCHITECTURES,
   readWeightsFiles,
@@ -37,6 +40,7 @@ export {
   benchmarkReferenceTraining,
   runGpuCheck,
   runTorchReference,
+  TORCH_REFERENCE_MODELS,
 } from './bench/index.ts';
 export type {
   GpuCheckResult,

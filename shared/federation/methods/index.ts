@@ -16,6 +16,7 @@ import { fedProx } from './fedprox.ts';
 import { krum } from './krum.ts';
 import { median } from './median.ts';
 import { splitFed } from './splitfed.ts';
+import { swarm } from './swarm.ts';
 import type { AggregationResult, FederationMethod, MethodFactory, ServerOptimizerState } from './method.ts';
 import type { Strategy, StrategyName } from './strategy-schema.ts';
 import { trimmedMean } from './trimmed-mean.ts';
@@ -49,6 +50,7 @@ const METHODS: { readonly [N in StrategyName]: MethodFactory<N> } = {
   'trimmed-mean': trimmedMean,
   krum,
   splitfed: splitFed,
+  swarm,
 };
 
 /** The registered method names, in the order the dashboard offers them. */

@@ -10,6 +10,7 @@ import { fedProxSettings } from './fedprox.ts';
 import { krumSettings } from './krum.ts';
 import { medianSettings } from './median.ts';
 import { splitFedSettings } from './splitfed.ts';
+import { swarmSettings } from './swarm.ts';
 import { trimmedMeanSettings } from './trimmed-mean.ts';
 
 export const strategySchema = z.discriminatedUnion('name', [
@@ -25,6 +26,8 @@ export const strategySchema = z.discriminatedUnion('name', [
   krumSettings,
   // Split learning: refused by the hub until its per-step transport is built (the record says why).
   splitFedSettings,
+  // Swarm learning: no hub; run by the members on their ledger (the hub refuses it, the record says why).
+  swarmSettings,
 ]);
 export type Strategy = z.infer<typeof strategySchema>;
 export type StrategyName = Strategy['name'];

@@ -119,6 +119,27 @@ export function encodeCutFrame(
  * than `maxValues` values, a length that disagrees with the shape, and values that are not finite.
  */
 export function decodeCutFrame(bytes: Uint8Array, options: { maxValues?: number } = {}): CutFrame {
+  const { header, start, count } = readHeader(bytes, options);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { header, values: readValues(view, start, count, header.dtype, header.kind) };
+}
+
+/**
+ * The frame's header alone, checked as `decodeCutFrame` checks it (the length included), without
+ * reading the values: what a router needs (the hub's session reads kind, session and step, and the
+ * trunk decodes the values once).
+ */
+export function decodeCutFrameHeader(
+  bytes: Uint8Array,
+  options: { maxValues?: number } = {},
+): CutFrameHeader {
+  return readHeader(bytes, options).header;
+}
+
+function readHeader(
+  bytes: Uint8Array,
+  options: { maxValues?: number },
+): { header: CutFrameHeader; start: number; count: number } {
   if (bytes.length < FIXED_HEADER_BYTES || MAGIC.some((byte, i) => bytes[i] !== byte)) {
     throw new CutFrameError(
       'bad-frame',
@@ -163,7 +184,7 @@ export function decodeCutFrame(bytes: Uint8Array, options: { maxValues?: number 
     shape,
     dtype,
   };
-  return { header, values: readValues(view, start, count, dtype, kind) };
+  return { header, start, count };
 }
 
 function readValues(

@@ -20,3 +20,11 @@ export {
   TASK_KEY_FORMAT,
   type TaskKeyMessage,
 } from './task-key-sharing.ts';
+export {
+  encodingOf,
+  type EncodingSettings,
+  homomorphicParameters,
+  homomorphicSites,
+  sumFromVector,
+  updateVector,
+} from './task-update.ts';

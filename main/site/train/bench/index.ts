@@ -7,7 +7,12 @@ export type {
   ReferenceBenchOptions,
   ReferenceBenchResult,
 } from './reference-benchmark.ts';
-export { defaultPython, defaultTorchScript, runTorchReference } from './torch-reference.ts';
+export {
+  defaultPython,
+  defaultTorchScript,
+  runTorchReference,
+  TORCH_REFERENCE_MODELS,
+} from './torch-reference.ts';
 export type { TorchFigure } from './torch-reference.ts';
 export { benchmarkLoaderMemory } from './loader-memory.ts';
 export type { LoaderMemoryOptions, LoaderMemoryResult, MemorySample } from './loader-memory.ts';

@@ -1,6 +1,8 @@
 // `radfed bench train`: trains the reference CNN on random data exactly as
 // ../shared/bench/torch_reference.py does (same model, Adam 1e-3, float32, `batches` batches per
-// epoch, images per second = median of the epochs after the first), so the two figures compare.
+// epoch, images per second = median of the epochs after the first), so the two figures compare; or
+// ResNet-18 as bench/resnet18_reference.py does. The batch is made smaller, with a sentence saying
+// so, when a training step of the asked batch would not fit the backend's memory.
 import {
   describeBackend,
   selectBackend,
@@ -9,11 +11,19 @@ import {
   type BackendReport,
 } from '../backend/index.ts';
 import { SeededRandom } from '../data/index.ts';
-import { createModel } from '../models/index.ts';
+import {
+  createModel,
+  fitBatchSize,
+  measureTrainingMemory,
+  trainingMemoryBudget,
+  type TrainingMemory,
+} from '../models/index.ts';
 import { FusedAdam } from '../trainer/index.ts';
 
 export interface ReferenceBenchOptions {
   backend: BackendChoice;
+  /** A registered architecture (default the reference CNN). */
+  model?: string;
   size: number;
   batch: number;
   batches: number;
@@ -39,6 +49,7 @@ export interface KernelFigure {
 
 export interface ReferenceBenchResult {
   impl: 'tfjs';
+  model: string;
   backend: BackendReport['name'];
   device: string;
   threads?: number;
@@ -49,6 +60,8 @@ export interface ReferenceBenchResult {
   /** Median of the epochs after the first (the first warms up). */
   imagesPerSecond: number;
   kernels?: KernelFigure[];
+  /** A training step's memory, measured, and the batch it allowed. */
+  memory: TrainingMemory & { batchBytes: number; message?: string };
   report: BackendReport;
 }
 
@@ -57,8 +70,14 @@ export async function benchmarkReferenceTraining(
 ): Promise<ReferenceBenchResult> {
   const report = await selectBackend({ choice: options.backend, threads: options.threads });
   options.log?.(describeBackend(report));
-  const { size, batch, batches } = options;
-  const model = createModel('reference-cnn', { inputSize: size, channels: 1, numClasses: 2, seed: 0 });
+  const { size, batches } = options;
+  const architecture = options.model ?? 'reference-cnn';
+  const config = { inputSize: size, channels: 1, numClasses: 2, seed: 0 };
+  const measured = await measureTrainingMemory(architecture, config);
+  const fitted = fitBatchSize(options.batch, measured, trainingMemoryBudget(report.name));
+  if (fitted.message) options.log?.(fitted.message);
+  const batch = fitted.batch;
+  const model = createModel(architecture, config);
   const optimizer = new FusedAdam(1e-3);
   const random = new SeededRandom(0);
   const n = batch * batches;
@@ -105,6 +124,7 @@ export async function benchmarkReferenceTraining(
     const steady = (epochs.length > 1 ? epochs.slice(1) : epochs).map((e) => e.imagesPerSecond);
     return {
       impl: 'tfjs',
+      model: architecture,
       backend: report.name,
       device: report.device,
       threads: report.threads,
@@ -114,6 +134,7 @@ export async function benchmarkReferenceTraining(
       epochs,
       imagesPerSecond: round(median(steady), 1),
       kernels,
+      memory: { ...measured, batchBytes: fitted.bytes, message: fitted.message },
       report,
     };
   } finally {

@@ -20,8 +20,9 @@ export interface TorchFigure {
  * repository root whether this runs from source or from the bundle in dist/), or
  * RADFED_TORCH_REFERENCE.
  */
-export function defaultTorchScript(): string {
-  if (process.env.RADFED_TORCH_REFERENCE) return process.env.RADFED_TORCH_REFERENCE;
+export function defaultTorchScript(model = 'reference-cnn'): string {
+  if (process.env.RADFED_TORCH_REFERENCE && model === 'reference-cnn')
+    return process.env.RADFED_TORCH_REFERENCE;
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let up = 0; up < 8; up++) {
     const manifest = join(dir, 'package.json');
@@ -29,18 +30,24 @@ export function defaultTorchScript(): string {
       existsSync(manifest) &&
       (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'radfed'
     ) {
+      // ResNet-18's reference lives in the project's own bench folder; ../shared/bench is read-only.
+      if (model === 'resnet-18') return join(dir, 'bench', 'resnet18_reference.py');
       return join(dir, '..', 'shared', 'bench', 'torch_reference.py');
     }
     dir = dirname(dir);
   }
-  return 'torch_reference.py';
+  return model === 'resnet-18' ? 'resnet18_reference.py' : 'torch_reference.py';
 }
+
+/** The architectures that have a PyTorch reference script. */
+export const TORCH_REFERENCE_MODELS = ['reference-cnn', 'resnet-18'] as const;
 
 export function defaultPython(): string {
   return existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 }
 
 export async function runTorchReference(options: {
+  model?: string;
   size: number;
   batch: number;
   batches: number;
@@ -49,7 +56,7 @@ export async function runTorchReference(options: {
   script?: string;
   python?: string;
 }): Promise<TorchFigure> {
-  const script = options.script ?? defaultTorchScript();
+  const script = options.script ?? defaultTorchScript(options.model);
   if (!existsSync(script)) {
     throw new TrainError(
       'invalid-option',

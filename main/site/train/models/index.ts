@@ -17,4 +17,11 @@ export {
   writeWeightsFiles,
 } from './weights-format.ts';
 export type { NamedValues, WeightsManifest } from './weights-format.ts';
+export {
+  fitBatchSize,
+  fitTrainingBatch,
+  measureTrainingMemory,
+  trainingMemoryBudget,
+} from './training-memory.ts';
+export type { BatchChoice, TrainingMemory } from './training-memory.ts';
 export { assignModelValues, encodeModel, modelMeta, readModelValues } from './model-weights.ts';

@@ -3,6 +3,7 @@ import { TrainError } from '../errors.ts';
 import type { ImageModel, ModelConfig } from './model.ts';
 import { createReferenceCnn } from './reference-cnn.ts';
 import { createResidualNet } from './residual-net.ts';
+import { createResnet18 } from './resnet18.ts';
 
 export const MODEL_ARCHITECTURES = {
   /** The benchmark model (no batch normalisation), identical to the PyTorch reference. */
@@ -11,6 +12,8 @@ export const MODEL_ARCHITECTURES = {
   'resnet-small': createResidualNet,
   /** The same network with group norm: per-image normalisation, for patient-level DP-SGD. */
   'resnet-small-gn': (config: ModelConfig) => createResidualNet(config, 'group'),
+  /** ResNet-18 for grayscale images of 224–512 px: a backbone of real size (11.2 M weights). */
+  'resnet-18': createResnet18,
 } as const;
 
 export type ModelArchitecture = keyof typeof MODEL_ARCHITECTURES;

@@ -2,9 +2,10 @@
 // task. It sees activations and gradients at the cuts, never an image, a label or a site's segment.
 // One step is open on the trunk at a time: the backward pass recomputes the forward one (tfjs keeps no
 // tape between calls), which equals the forward the site saw only while no other step has changed
-// the trunk in between; a transport queues the sites' steps. Lives with the site's training engine
-// for now because tfjs and the model definitions are here; the hub will run it through them.
-import type { CutFrameDtype } from '../../../../shared/federation/split/index.ts';
+// the trunk in between; the hub's split sessions (hub/split) queue the sites' steps. It lives with the
+// training engine because tfjs and the model definitions are here; the hub imports only shared/, so
+// the process that starts the hub hands it in as a SplitTrunkEngine (shared/federation/split).
+import type { CutFrameDtype, SplitTrunkEngine } from '../../../../shared/federation/split/index.ts';
 import { tf } from '../backend/index.ts';
 import {
   backwardThrough,
@@ -24,6 +25,7 @@ import {
 } from './cut-tensors.ts';
 import type { SegmentOptimizer } from './segment-optimizer.ts';
 import { SplitStepError } from './split-step-error.ts';
+import { decodeTrunkState, encodeTrunkState } from './trunk-checkpoint.ts';
 
 export interface HubTrunkOptions {
   /** The dtype of the frames the hub sends (float16 by default). */
@@ -48,8 +50,10 @@ interface OpenStep {
   readonly forwardAnswer: Uint8Array;
 }
 
-export class HubTrunk {
+export class HubTrunk implements SplitTrunkEngine {
   readonly trunk: ModelSegment;
+  readonly incomingValuesPerImage: readonly number[];
+  appliedSteps = 0;
   /** One image's activations at cut 1, as this task's model makes them. */
   private readonly inputShape: readonly number[];
   private readonly dtype: CutFrameDtype;
@@ -65,6 +69,8 @@ export class HubTrunk {
     const split = splitModel(model, options.cuts);
     this.trunk = split.trunk;
     this.inputShape = split.shapes.cut1;
+    const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+    this.incomingValuesPerImage = [size(split.shapes.cut1), size(split.shapes.cut2)];
     this.dtype = options.dtype ?? 'float16';
   }
 
@@ -139,6 +145,7 @@ export class HubTrunk {
     this.options.optimizer.apply(weights, this.trunk.parameters);
     const answer = { frame, gradients };
     this.finished.set(session, { step: open.step, answer });
+    this.appliedSteps += 1;
     this.close();
     return answer;
   }
@@ -146,6 +153,65 @@ export class HubTrunk {
   /** Drops a session's open step (its site vanished mid-step), so the other sites go on. */
   abandon(session: string): void {
     if (this.open?.session === session) this.close();
+  }
+
+  finishedStep(session: string): number {
+    return this.finished.get(session)?.step ?? -1;
+  }
+
+  /** Weights, optimizer state and each session's last step with its answer (no open step). */
+  async checkpoint(): Promise<Uint8Array> {
+    const parameters = this.trunk.parameters;
+    const weights = await Promise.all(
+      parameters.map(async (p) => ({
+        name: p.name,
+        shape: [...p.variable.shape],
+        values: (await p.variable.data()) as Float32Array,
+        trainable: p.trainable,
+      })),
+    );
+    const optimizer = await this.options.optimizer.state(parameters);
+    const sessions = [...this.finished].map(([session, { step, answer }]) => ({
+      session,
+      step,
+      answer: answer.frame,
+    }));
+    return encodeTrunkState({
+      appliedSteps: this.appliedSteps,
+      tensors: [...weights, ...optimizer],
+      sessions,
+    });
+  }
+
+  /** The trunk as a checkpoint left it; an open step is dropped (its site sends it again). */
+  restore(checkpoint: Uint8Array): void {
+    const state = decodeTrunkState(checkpoint);
+    const byName = new Map(state.tensors.map((t) => [t.name, t]));
+    for (const p of this.trunk.parameters) {
+      const saved = byName.get(p.name);
+      if (!saved || saved.values.length !== p.variable.size) {
+        throw new SplitStepError(
+          'shape-mismatch',
+          `The trunk's checkpoint does not fit this task's model (tensor ${p.name}).`,
+        );
+      }
+    }
+    for (const p of this.trunk.parameters) {
+      const value = tf.tensor(byName.get(p.name)!.values, p.variable.shape);
+      p.variable.assign(value);
+      value.dispose();
+    }
+    const own = new Set(this.trunk.parameters.map((p) => p.name));
+    this.options.optimizer.restore(
+      this.trunk.parameters,
+      state.tensors.filter((t) => !own.has(t.name)),
+    );
+    this.close();
+    this.finished.clear();
+    for (const s of state.sessions) {
+      this.finished.set(s.session, { step: s.step, answer: { frame: s.answer, gradients: new Map() } });
+    }
+    this.appliedSteps = state.appliedSteps;
   }
 
   dispose(): void {

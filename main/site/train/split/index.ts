@@ -10,3 +10,7 @@ export type { SegmentOptimizer } from './segment-optimizer.ts';
 export type { WeightGradients } from './cut-tensors.ts';
 export { SplitStepError } from './split-step-error.ts';
 export type { SplitStepErrorCode } from './split-step-error.ts';
+export { SplitSessionRunner } from './split-session-runner.ts';
+export type { SplitExchange, SplitSessionRunnerOptions, StepOutcome } from './split-session-runner.ts';
+export type { SiteCutDefences } from './split-site.ts';
+export * from './defences/index.ts';

@@ -7,13 +7,13 @@
 import type { CutFrameDtype, CutFrameKind } from '../../../../shared/federation/split/index.ts';
 import { tf } from '../backend/index.ts';
 import {
-  backwardThrough,
   segmentGradients,
   splitModel,
   type CutPoints,
   type ImageModel,
   type ModelSegment,
   type NamedTensor,
+  type StageMode,
 } from '../models/index.ts';
 import {
   checkImageShape,
@@ -33,6 +33,21 @@ export interface SplitSiteOptions {
   readonly dtype?: CutFrameDtype;
   readonly cuts?: CutPoints;
   readonly optimizers: { readonly bottom: SegmentOptimizer; readonly head: SegmentOptimizer };
+  /** The task's defences at this site (defences/site-defences.ts builds them from the settings). */
+  readonly defences?: SiteCutDefences;
+}
+
+/**
+ * Where the defences act in a step. `bound` (clipping) is part of the bottom: it runs in the forward
+ * pass and in its replay, so the gradient goes through it. `perturb` (noise) is added to what leaves
+ * and is not differentiated (its Jacobian is the identity). `penalty` (NoPeek) is added to the
+ * bottom's objective. `returnedGradient` (max norm) changes the gradient at cut 2 before it leaves.
+ */
+export interface SiteCutDefences {
+  readonly bound?: (activations: tf.Tensor) => tf.Tensor;
+  readonly perturb?: (activations: tf.Tensor) => tf.Tensor;
+  readonly penalty?: (images: tf.Tensor, activations: tf.Tensor) => tf.Scalar;
+  readonly returnedGradient?: (gradient: tf.Tensor) => tf.Tensor;
 }
 
 export interface HeadStepResult {
@@ -62,6 +77,8 @@ export class SplitSite {
   private open: OpenStep | null = null;
   /** The last step whose bottom was updated: its gradient, repeated, is not applied again. */
   private finished = -1;
+  /** Why the site stopped the session (a defence's verdict): no step starts after it. */
+  private stopped: Error | null = null;
 
   constructor(
     readonly model: ImageModel,
@@ -85,9 +102,14 @@ export class SplitSite {
    * hub never answered) is dropped.
    */
   async forwardBottom(step: number, batch: number, images: tf.Tensor4D): Promise<Uint8Array> {
+    if (this.stopped) throw this.stopped;
     this.dropOpenStep();
     const kept = tf.keep(images.clone());
-    const atCut1 = tf.tidy(() => this.bottom.apply(kept, 'train'));
+    const { perturb } = this.options.defences ?? {};
+    const atCut1 = tf.tidy(() => {
+      const bounded = this.bottomOutput(kept, 'train');
+      return perturb ? perturb(bounded) : bounded;
+    });
     this.open = { step, batch, images: kept, cut1Shape: atCut1.shape, headAnswer: null };
     return sendFrame(this.header('cut1-activations'), atCut1);
   }
@@ -123,8 +145,11 @@ export class SplitSite {
     oneHot.dispose();
     const loss = (await value.data())[0]!;
     value.dispose();
+    const returned = this.options.defences?.returnedGradient;
+    const leaving = returned ? tf.tidy(() => returned(input!)) : input!;
+    if (leaving !== input) input!.dispose();
     // The frame first: a gradient it refuses (not finite) leaves the head as it was.
-    const frame = await sendFrame(this.header('cut2-gradient', received.shape), input!).catch(
+    const frame = await sendFrame(this.header('cut2-gradient', received.shape), leaving).catch(
       (error: unknown) => {
         for (const gradient of weights.values()) gradient.dispose();
         throw error;
@@ -160,10 +185,20 @@ export class SplitSite {
       shape: open.cut1Shape,
     });
     const upstream = cutTensor(received);
-    const { weights } = backwardThrough(this.bottom, open.images, upstream, {
-      mode: 'replay',
-      inputGradient: false,
-    });
+    const penalty = this.options.defences?.penalty;
+    // The vector–Jacobian product across cut 1, plus NoPeek's term when it is on: one replay of the
+    // bottom gives both, as one loss would in a whole step.
+    const replayed: ModelSegment = { ...this.bottom, apply: (x, mode) => this.bottomOutput(x, mode) };
+    const { value, weights } = segmentGradients(
+      replayed,
+      open.images,
+      (atCut1) => {
+        const product = tf.sum(tf.mul(atCut1, upstream));
+        return (penalty ? tf.add(product, penalty(open.images, atCut1)) : product) as tf.Scalar;
+      },
+      { mode: 'replay', inputGradient: false },
+    );
+    value.dispose();
     upstream.dispose();
     const gradients = await readGradients(weights);
     this.options.optimizers.bottom.apply(weights, this.bottom.parameters);
@@ -172,8 +207,29 @@ export class SplitSite {
     return gradients;
   }
 
+  /**
+   * Stops the session at this site for `reason` (a defence's verdict, in words for the operator): the
+   * open step is dropped, and every later step is refused with the same error, so nothing more leaves.
+   */
+  stop(reason: Error): void {
+    this.stopped = reason;
+    this.dropOpenStep();
+  }
+
+  /** Why the session was stopped, or null while it runs. */
+  get stopReason(): Error | null {
+    return this.stopped;
+  }
+
   dispose(): void {
     this.dropOpenStep();
+  }
+
+  /** The bottom's output as it leaves before any noise: through clipping when that defence is on. */
+  private bottomOutput(images: tf.Tensor, mode: StageMode): tf.Tensor {
+    const atCut1 = this.bottom.apply(images, mode);
+    const bound = this.options.defences?.bound;
+    return bound ? bound(atCut1) : atCut1;
   }
 
   private dropOpenStep(): void {

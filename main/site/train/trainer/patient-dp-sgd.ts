@@ -5,6 +5,7 @@
 // is one record: adding or removing that patient (all three images) moves the noised sum by at most C,
 // which is exactly the sensitivity the RDP accountant of the Poisson-subsampled Gaussian assumes.
 import { randomBytes } from 'node:crypto';
+import type { DpTrainableLayers } from '../../../../shared/federation/index.ts';
 import { cryptoGaussian, type GaussianSource } from '../../../../shared/node/privacy/index.ts';
 import { tf } from '../backend/index.ts';
 import { TrainError } from '../errors.ts';
@@ -18,6 +19,11 @@ export interface PatientDpSgdOptions {
   readonly samplingRate: number;
   /** Steps of this training run (a round: ceil(localEpochs / q), patientDpStepsPerRound). */
   readonly steps: number;
+  /**
+   * The tensors trained (DP fine-tuning, shared/federation/dp-trainable-layers.ts); the others keep
+   * the starting weights and get no noise. Default 'all'.
+   */
+  readonly trainableLayers?: DpTrainableLayers;
   /** Tests may pass a silent or fixed source; training uses the cryptographic one. */
   readonly gaussian?: GaussianSource;
   /**

@@ -69,28 +69,54 @@ export class PatientDpSteps {
     model: ImageModel,
     trainable: readonly NamedTensor[],
   ): { value: tf.Scalar; grads: tf.NamedTensorMap } {
+    // Under DP fine-tuning the leading stages are frozen: they run once on the whole sample, and only
+    // the stages with trained tensors run per patient. The same numbers as a forward pass per patient
+    // (inference mode: one image's output never depends on another's), at a fraction of the cost.
+    const frozen = frozenLeadingStages(model, trainable);
+    const rest = model.stages.slice(frozen);
     const lossSumOf = (xs: tf.Tensor, ys: tf.Tensor) =>
       tf.losses.softmaxCrossEntropy(
         ys,
-        model.logits(xs as tf.Tensor4D, { training: false }),
+        rest.reduce((h, stage) => stage.apply(h, 'infer'), xs) as tf.Tensor2D,
         undefined,
         undefined,
         tf.Reduction.SUM,
       ) as tf.Scalar;
+    const inputs = (x: tf.Tensor) =>
+      model.stages.slice(0, frozen).reduce((h, stage) => stage.apply(h, 'infer'), x);
     return patientDpSgdGradients(
       lossSumOf,
-      patientExamples(step, model.config.inputSize, model.config.numClasses),
+      patientExamples(step, model.config.inputSize, model.config.numClasses, inputs),
       trainable.map((p) => p.variable as tf.Variable),
       { ...this.options, expectedPatients: this.expectedPatients },
     );
   }
 }
 
-/** One sampled patient's images and one-hot labels per entry. */
-function patientExamples(step: PatientStep, size: number, classes: number) {
+/**
+ * How many leading stages hold no trained tensor. 0 unless every tensor of the model belongs to a
+ * stage by its name ('<stage>/…'): a tensor of unknown place might be used anywhere.
+ */
+export function frozenLeadingStages(model: ImageModel, trainable: readonly NamedTensor[]): number {
+  const owns = (stage: { readonly name: string }, name: string) => name.startsWith(`${stage.name}/`);
+  if (!model.parameters.every((p) => model.stages.some((stage) => owns(stage, p.name)))) return 0;
+  let frozen = 0;
+  while (frozen < model.stages.length - 1 && !trainable.some((p) => owns(model.stages[frozen]!, p.name))) {
+    frozen++;
+  }
+  return frozen;
+}
+
+/** One sampled patient's inputs to the trained stages and one-hot labels per entry. */
+function patientExamples(
+  step: PatientStep,
+  size: number,
+  classes: number,
+  inputs: (x: tf.Tensor) => tf.Tensor,
+) {
   const { batch } = step;
   if (batch.count === 0) return [];
-  const x = tf.tensor4d(batch.images, [batch.count, size, size, 1]);
+  const x = inputs(tf.tensor4d(batch.images, [batch.count, size, size, 1]));
   const y = tf.oneHot(tf.tensor1d(batch.labels, 'int32'), classes);
   const xs = tf.split(x, [...step.imagesPerPatient], 0);
   const ys = tf.split(y, [...step.imagesPerPatient], 0);

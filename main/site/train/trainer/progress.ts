@@ -9,6 +9,10 @@ export type TrainProgress =
       epochs: number;
       batchesPerEpoch: number;
       resumedFromEpoch: number;
+      /** The batch trained with: the task's, or a smaller one that fits the backend's memory. */
+      batchSize?: number;
+      /** In plain words, why the batch is smaller than the task's, when it is. */
+      memoryNote?: string;
     }
   | {
       type: 'batch';

@@ -3,6 +3,7 @@
 // early when validation stops improving, resumes from the last checkpoint, and can be cancelled.
 // With patient-level DP-SGD each step is a Poisson sample of patients instead of a batch (patient-steps.ts).
 import { createHash } from 'node:crypto';
+import { isDpTrainable } from '../../../../shared/federation/index.ts';
 import { selectBackend, tf, type BackendChoice, type BackendReport } from '../backend/index.ts';
 import { BatchLoader, type AugmentOptions, type Batch, type LabelledImage } from '../data/index.ts';
 import { TrainError } from '../errors.ts';
@@ -12,6 +13,7 @@ import {
   taskById,
   type NamedValues,
   type TrainingTask,
+  fitTrainingBatch,
 } from '../models/index.ts';
 import { FusedAdam } from './adam.ts';
 import { dpSgdGradients, type DpSgdOptions } from './dp-sgd.ts';
@@ -74,7 +76,7 @@ export interface TrainResult {
 export async function trainLocalModel(options: TrainLocalModelOptions): Promise<TrainResult> {
   const task = typeof options.task === 'string' ? taskById(options.task) : options.task;
   const epochs = options.epochs ?? 10;
-  const batchSize = options.batchSize ?? 32;
+  const askedBatch = options.batchSize ?? 32;
   const baseRate = options.learningRate ?? 1e-3;
   const schedule = options.schedule ?? { kind: 'cosine', warmupEpochs: Math.min(1, epochs - 1) };
   const patience = options.patience ?? 3;
@@ -86,6 +88,18 @@ export async function trainLocalModel(options: TrainLocalModelOptions): Promise<
   if (options.validation.length === 0) throw new TrainError('empty-cohort', 'The validation split is empty.');
 
   const backend = await selectBackend({ choice: options.backend ?? 'auto', threads: options.threads });
+  // A model of real size (ResNet-18 at 256 px: ~200 MB per image) may not fit the backend's memory at
+  // the task's batch: train with the largest batch that does, and say so (patient-level DP samples
+  // patients, not batches, and keeps its own step).
+  const fitted = options.patientDpSgd
+    ? { batch: askedBatch, message: undefined }
+    : await fitTrainingBatch(
+        task.model,
+        { inputSize: task.inputSize, channels: 1, numClasses: task.labels.length },
+        askedBatch,
+        backend.name,
+      );
+  const batchSize = fitted.batch;
   const recipe = { size: task.inputSize, window: task.window };
   const trainLoader = new BatchLoader({
     items: options.train,
@@ -110,7 +124,9 @@ export async function trainLocalModel(options: TrainLocalModelOptions): Promise<
     seed,
   });
   const optimizer = new FusedAdam(baseRate);
-  const trainable = model.parameters.filter((p) => p.trainable);
+  // Under DP fine-tuning only the task's trainable layers are stepped; the rest keep the start's weights.
+  const layers = options.patientDpSgd?.trainableLayers ?? 'all';
+  const trainable = model.parameters.filter((p) => p.trainable && isDpTrainable(p.name, layers));
   const patientSteps = options.patientDpSgd
     ? new PatientDpSteps(options.train, trainLoader, options.patientDpSgd, epochs)
     : null;
@@ -139,6 +155,8 @@ export async function trainLocalModel(options: TrainLocalModelOptions): Promise<
       epochs,
       batchesPerEpoch: batchesIn(0),
       resumedFromEpoch,
+      batchSize,
+      ...(fitted.message ? { memoryNote: fitted.message } : {}),
     });
     const done = (stoppedEarly: boolean): TrainResult => {
       const best = history[state.bestEpoch]!;
@@ -283,7 +301,10 @@ function runFingerprint(task: TrainingTask, options: TrainLocalModelOptions, see
   const dp = options.patientDpSgd;
   hash.update(JSON.stringify({ task, seed, batch: options.batchSize }));
   // A checkpoint of another privacy setting must not be resumed (its steps spent another budget).
-  if (dp) hash.update(JSON.stringify([dp.l2NormClip, dp.noiseMultiplier, dp.samplingRate, dp.steps]));
+  if (dp) {
+    const settings = [dp.l2NormClip, dp.noiseMultiplier, dp.samplingRate, dp.steps];
+    hash.update(JSON.stringify(dp.trainableLayers ? [...settings, dp.trainableLayers] : settings));
+  }
   for (const item of [...options.train, ...options.validation])
     hash.update(`${item.path}\u0000${item.label}\n`);
   return hash.digest('hex');

@@ -1,0 +1,112 @@
+// `radfed swarm …` through the real entry: founding, an invitation, a join over loopback mutual TLS
+// (the founder served as `radfed swarm serve` serves it), status and the ledger; and the sentences a
+// person gets for an empty folder and a bad invitation.
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../shared/node/index.ts';
+import { startSwarmMember, type SwarmNode } from '../main/site/swarm/index.ts';
+import { runRadfed } from './test-cli.ts';
+
+const folder = mkdtempSync(join(tmpdir(), 'radfed-swarm-cli-'));
+let served: SwarmNode | null = null;
+afterEach(async () => {
+  await served?.stop();
+  served = null;
+});
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('radfed swarm', () => {
+  it('--help lists init, serve, invite, join, status and ledger', async () => {
+    const { status, out } = await runRadfed('swarm', '--help');
+    expect(status).toBe(0);
+    for (const command of ['init', 'serve', 'invite', 'join', 'status', 'ledger'])
+      expect(out).toContain(command);
+  });
+
+  it('founds a swarm, invites a hospital, admits it over the network, and shows status and ledger', async () => {
+    const alder = join(folder, 'alder');
+    const birch = join(folder, 'birch');
+    const port = await freePort();
+    const init = await runRadfed(
+      'swarm',
+      'init',
+      '--dir',
+      alder,
+      '--name',
+      'Test consortium',
+      '--site-name',
+      'Alder',
+      '--address',
+      `https://127.0.0.1:${port}`,
+    );
+    expect(init.err).toBe('');
+    expect(init.out).toMatch(/Founded swarm "Test consortium" \(id [0-9a-f]{8}\) with Alder/);
+    expect(statSync(join(alder, 'keys', 'swarm-signing.pem')).mode & 0o777).toBe(0o600);
+    served = await startSwarmMember(alder, { logger: silentLogger(), host: '127.0.0.1' });
+    const invite = await runRadfed('swarm', 'invite', '--dir', alder);
+    const token = /rfs1\.\S+/.exec(invite.out)?.[0] ?? '';
+    expect(token).not.toBe('');
+    const joined = await runRadfed(
+      'swarm',
+      'join',
+      token,
+      '--dir',
+      birch,
+      '--site-name',
+      'Birch',
+      '--address',
+      `https://127.0.0.1:${await freePort()}`,
+    );
+    expect(joined.err).toBe('');
+    expect(joined.out).toMatch(/Joined swarm "Test consortium" .*2 members, Alder, Birch/);
+    const status = await runRadfed('swarm', 'status', '--dir', birch);
+    expect(status.out).toMatch(/ledger height 1/);
+    expect(status.out).toMatch(/needs 2 of 2 members' signatures \(majority\)/);
+    const ledger = await runRadfed('swarm', 'ledger', '--dir', alder);
+    expect(ledger.out.trim().split('\n')).toHaveLength(2);
+    expect(ledger.out).toMatch(/Birch joined .*\[1 signature\]/);
+    const again = await runRadfed(
+      'swarm',
+      'join',
+      token,
+      '--dir',
+      join(folder, 'cedar'),
+      '--site-name',
+      'Cedar',
+      '--address',
+      `https://127.0.0.1:${await freePort()}`,
+    );
+    expect(again.status).toBe(1);
+    expect(again.err).toMatch(/already used\. Ask a member of the swarm for a new invitation/);
+  });
+
+  it('says what to do in a folder with no swarm member, and for a pasted token that is no invitation', async () => {
+    const empty = await runRadfed('swarm', 'status', '--dir', join(folder, 'nothing'));
+    expect(empty.status).toBe(1);
+    expect(empty.err).toMatch(/run `radfed swarm init`/);
+    const bad = await runRadfed(
+      'swarm',
+      'join',
+      'rft1.notaswarm',
+      '--dir',
+      join(folder, 'dana'),
+      '--site-name',
+      'Dana',
+      '--address',
+      'https://127.0.0.1:9',
+    );
+    expect(bad.status).toBe(1);
+    expect(bad.err).toMatch(/not a RadFed swarm invitation/);
+  });
+});

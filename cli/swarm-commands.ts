@@ -1,0 +1,254 @@
+// `radfed swarm init|serve|invite|join|status|ledger --dir D`: a site in a swarm, with no hub. The
+// member's keys, ledger and settings live in the site folder D (main/site/swarm/swarm-site.ts). Output
+// is sentences and short ids; no key, secret or patient data is printed (an invitation is printed once,
+// for the person to hand over).
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { publicKeyOf } from '../shared/node/federation/index.ts';
+import {
+  InvitationBook,
+  prepareSwarmSite,
+  quorumSize,
+  readSwarmSettings,
+  startSwarmMember,
+  swarmPaths,
+  SwarmLedger,
+  type MembershipState,
+  type QuorumRule,
+  type SignedEntry,
+} from '../main/site/swarm/index.ts';
+import { parseNonNegativeInt, parsePositiveInt } from './arguments.ts';
+import { CliError } from './failure.ts';
+import { siteLogger } from './site-log.ts';
+
+interface DirFlags {
+  dir: string;
+  json?: boolean;
+}
+
+function parseQuorum(value: string): QuorumRule {
+  if (value !== 'majority' && value !== 'two-thirds')
+    throw new InvalidArgumentError('--quorum is majority (the default) or two-thirds.');
+  return value;
+}
+
+/** The ledger in D, read without starting the member's server. */
+function withLedger<T>(dir: string, use: (ledger: SwarmLedger, state: MembershipState) => T): T {
+  readSwarmSettings(dir);
+  const ledger = SwarmLedger.open(swarmPaths(dir).db);
+  try {
+    const state = ledger.state;
+    if (state === null)
+      throw new CliError(
+        'This site is in no swarm yet: run `radfed swarm init` or `radfed swarm join` first.',
+      );
+    return use(ledger, state);
+  } finally {
+    ledger.close();
+  }
+}
+
+const short = (id: string) => id.slice(0, 8);
+
+export function describeEntry(signed: SignedEntry, state: MembershipState): string {
+  const { entry } = signed;
+  const name = (id: string) => state.members.find((m) => m.id === id)?.name ?? short(id);
+  const body = entry.body;
+  const what = (() => {
+    switch (body.kind) {
+      case 'genesis':
+        return `founded "${body.name}" by ${body.founder.name} (quorum rule ${body.quorumRule})`;
+      case 'join':
+        return `${body.member.name} joined (${short(body.member.id)}, at ${body.member.address})`;
+      case 'leave':
+        return `${name(body.member)} ${body.reason === 'left' ? 'left' : 'was removed'}`;
+      case 'key-rotation':
+        return `${name(body.member)} rotated its key`;
+      case 'round-start':
+        return `round ${body.round} started: ${body.commits.length} nonce commits`;
+      case 'round-seed':
+        return `round ${body.round} seeded: ${body.reveals.length} reveals`;
+      case 'aggregate-commit':
+        return `round ${body.round} committed by leader ${name(body.leader)}: model ${short(body.model)}, ${body.participants.length} participants, ε ${body.epsilonSpent}`;
+    }
+  })();
+  return `${String(entry.height).padStart(5)}  ${entry.proposedAt.slice(0, 19).replace('T', ' ')}  ${what}  [${signed.signatures.length} signature${signed.signatures.length === 1 ? '' : 's'}]`;
+}
+
+export function registerSwarmCommands(program: Command): void {
+  const swarm = program
+    .command('swarm')
+    .summary(
+      'train with other hospitals with no hub: a signed membership ledger and an elected leader per round',
+    )
+    .description(
+      'Swarm learning without a hub. The members keep one countersigned ledger of who is a member and of every round; ' +
+        'each round the ledger elects a member that averages the updates under secure aggregation, so it learns only their sum. ' +
+        'Members talk HTTPS with mutual TLS, each pinning the others\u2019 keys from the ledger. See docs/swarm-learning.md.',
+    );
+
+  swarm
+    .command('init')
+    .description('found a new swarm with this site as its first member')
+    .requiredOption('--dir <folder>', 'the site folder (keys, swarm.db and swarm.json go here)')
+    .requiredOption('--name <swarm>', 'the swarm\u2019s name, e.g. "Chest CT consortium"')
+    .requiredOption('--site-name <name>', 'this hospital\u2019s name, as the other members will see it')
+    .requiredOption('--address <url>', 'the https:// address other members reach this site at, with its port')
+    .option(
+      '--quorum <rule>',
+      'majority (default) or two-thirds of members must countersign each entry',
+      parseQuorum,
+    )
+    .action(
+      async (flags: {
+        dir: string;
+        name: string;
+        siteName: string;
+        address: string;
+        quorum?: QuorumRule;
+      }) => {
+        const dir = resolve(flags.dir);
+        prepareSwarmSite(dir, { name: flags.siteName, address: flags.address });
+        const node = await startSwarmMember(dir, { logger: siteLogger(dir), host: '127.0.0.1', port: 0 });
+        try {
+          if (node.ledger.state !== null)
+            throw new CliError('This site is already in a swarm (see `radfed swarm status`).');
+          const id = node.found(flags.name, flags.quorum ?? 'majority');
+          process.stdout.write(
+            `Founded swarm "${flags.name}" (id ${short(id)}) with ${flags.siteName} as its first member.\n` +
+              `Next: run \`radfed swarm serve --dir ${flags.dir}\` so other members can reach this site, then ` +
+              `\`radfed swarm invite --dir ${flags.dir}\` for each hospital that should join.\n`,
+          );
+        } finally {
+          await node.stop();
+        }
+      },
+    );
+
+  swarm
+    .command('serve')
+    .description('run this member on the peer network (joins, countersigning, rounds) until stopped')
+    .requiredOption('--dir <folder>', 'the site folder')
+    .option('--host <address>', 'the local address to listen on (default: every interface)')
+    .option('--port <n>', 'the port to listen on (default: the port of this site\u2019s address)', (v) =>
+      parsePositiveInt(v, '--port'),
+    )
+    .action(async (flags: { dir: string; host?: string; port?: number }) => {
+      const dir = resolve(flags.dir);
+      const node = await startSwarmMember(dir, {
+        logger: siteLogger(dir),
+        ...(flags.host ? { host: flags.host } : {}),
+        ...(flags.port ? { port: flags.port } : {}),
+      });
+      process.stdout.write(
+        `Swarm member ${node.identity.name} is serving at ${node.identity.address}. Stop with Ctrl+C.\n`,
+      );
+      await node.catchUp();
+      await new Promise<void>((done) => {
+        process.once('SIGINT', done);
+        process.once('SIGTERM', done);
+      });
+      await node.stop();
+    });
+
+  swarm
+    .command('invite')
+    .description('print a one-time invitation (rfs1.…) for a hospital to join this swarm, valid 7 days')
+    .requiredOption('--dir <folder>', 'the site folder of a member')
+    .option('--days <n>', 'how many days the invitation stays valid', (v) => parsePositiveInt(v, '--days'))
+    .action((flags: { dir: string; days?: number }) => {
+      const dir = resolve(flags.dir);
+      const settings = readSwarmSettings(dir);
+      const ownKey = publicKeyOf(readFileSync(swarmPaths(dir).signingKey, 'utf8'));
+      withLedger(dir, (ledger, state) => {
+        const own = state.members.find((m) => m.signingKey === ownKey);
+        if (!own) throw new CliError('This site is not a member of the swarm in its ledger.');
+        const token = new InvitationBook(ledger.db).issue({
+          swarmId: state.swarmId,
+          inviterAddress: settings.address,
+          inviterKeyFingerprint: own.id,
+          now: new Date(),
+          ...(flags.days ? { validForDays: flags.days } : {}),
+        });
+        process.stdout.write(
+          `${token}\nHand this invitation to the joining hospital; it works once. This site must be serving ` +
+            '(`radfed swarm serve`) when they join.\n',
+        );
+      });
+    });
+
+  swarm
+    .command('join')
+    .description('join a swarm with the invitation a member gave you')
+    .argument('<invitation>', 'the rfs1.… invitation')
+    .requiredOption('--dir <folder>', 'the site folder (keys, swarm.db and swarm.json go here)')
+    .requiredOption('--site-name <name>', 'this hospital\u2019s name, as the other members will see it')
+    .requiredOption('--address <url>', 'the https:// address other members reach this site at, with its port')
+    .action(async (invitation: string, flags: { dir: string; siteName: string; address: string }) => {
+      const dir = resolve(flags.dir);
+      prepareSwarmSite(dir, { name: flags.siteName, address: flags.address });
+      const node = await startSwarmMember(dir, { logger: siteLogger(dir), host: '127.0.0.1', port: 0 });
+      try {
+        if (node.ledger.state !== null)
+          throw new CliError('This site is already in a swarm (see `radfed swarm status`).');
+        await node.join(invitation.trim());
+        const state = node.state;
+        process.stdout.write(
+          `Joined swarm "${state.name}" (id ${short(state.swarmId)}): ${state.members.length} members, ` +
+            `${state.members.map((m) => m.name).join(', ')}.\nNext: \`radfed swarm serve --dir ${flags.dir}\`.\n`,
+        );
+      } finally {
+        await node.stop();
+      }
+    });
+
+  swarm
+    .command('status')
+    .description('the swarm this site is in: members, quorum, ledger height, rounds')
+    .requiredOption('--dir <folder>', 'the site folder')
+    .option('--json', 'print as JSON')
+    .action((flags: DirFlags) => {
+      withLedger(resolve(flags.dir), (_ledger, state) => {
+        const quorum = quorumSize(state.members.length, state.quorumRule);
+        const view = {
+          swarm: state.name,
+          id: state.swarmId,
+          height: state.nextHeight - 1,
+          quorum: { rule: state.quorumRule, needed: quorum, of: state.members.length },
+          members: state.members.map((m) => ({ name: m.name, id: m.id, address: m.address })),
+          lastCommittedRound: state.lastCommittedRound,
+          openRound: state.openRound?.round ?? null,
+        };
+        if (flags.json) {
+          process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
+          return;
+        }
+        process.stdout.write(
+          [
+            `Swarm "${state.name}" (id ${short(state.swarmId)}), ledger height ${view.height}.`,
+            `Each entry needs ${quorum} of ${state.members.length} members' signatures (${state.quorumRule}).`,
+            `Rounds committed: ${state.lastCommittedRound}${view.openRound ? `; round ${view.openRound} is open` : ''}.`,
+            'Members:',
+            ...state.members.map((m) => `  ${m.name}  ${short(m.id)}  ${m.address}`),
+          ].join('\n') + '\n',
+        );
+      });
+    });
+
+  swarm
+    .command('ledger')
+    .description('list the ledger\u2019s entries, oldest first')
+    .requiredOption('--dir <folder>', 'the site folder')
+    .option('--from <height>', 'start at this height', (v) => parseNonNegativeInt(v, '--from'), 0)
+    .option('--limit <n>', 'at most this many entries', (v) => parsePositiveInt(v, '--limit'), 100)
+    .option('--json', 'print the signed entries as JSON')
+    .action((flags: DirFlags & { from: number; limit: number }) => {
+      withLedger(resolve(flags.dir), (ledger, state) => {
+        const entries = ledger.entries(flags.from, Math.min(flags.limit, 1000));
+        if (flags.json) process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
+        else process.stdout.write(entries.map((e) => describeEntry(e, state)).join('\n') + '\n');
+      });
+    });
+}

@@ -1,0 +1,72 @@
+// Closing a homomorphic round: add the accepted encrypted updates and publish the encrypted sum as the
+// round's model version, signed like any model, in the one transaction that marks the round published.
+// Re-run from the stored uploads after a crash (the sum of the same frames is the same ciphertext up
+// to nothing the sites care about: they decrypt the same values).
+import { HomomorphicError } from '../../shared/node/homomorphic/index.ts';
+import { isoAt, type HubContext } from '../hub-context.ts';
+import { insertModelRow } from '../model-registry.ts';
+import type { RoundEvent } from '../rounds.ts';
+import { lockKeys, type RoundRow, type TaskRow } from '../store/index.ts';
+import { encryptedRoundSum } from './encrypted-round.ts';
+
+export async function publishEncryptedRound(
+  ctx: HubContext,
+  task: TaskRow,
+  round: RoundRow,
+  onEvent?: (event: RoundEvent) => void,
+): Promise<boolean> {
+  const { store } = ctx;
+  const started = performance.now();
+  let published: { sha256: string; bytes: number; updateBytes: number };
+  try {
+    const { sum, updateBytes } = await encryptedRoundSum(
+      ctx,
+      task,
+      await store.uploads.acceptedUpdates(task.id, round.number),
+    );
+    published = { sha256: store.blobs.put(sum), bytes: sum.byteLength, updateBytes };
+  } catch (error) {
+    if (!(error instanceof HomomorphicError)) throw error;
+    const reason = `Aggregation failed: ${error.message}`;
+    const moved = await store.transaction(async (tx) => {
+      await tx.lock(lockKeys.round(task.id, round.number));
+      return tx.tasks.updateRound(task.id, round.number, 'aggregating', {
+        state: 'failed',
+        closed_at: isoAt(ctx),
+        failure_reason: reason,
+      });
+    });
+    if (moved) onEvent?.({ taskId: task.id, round: round.number, state: 'failed' });
+    return moved;
+  }
+  // Published once, under the round's lock, only from 'aggregating' (as rounds.ts publishes).
+  const committed = await store.transaction(async (tx) => {
+    await tx.lock(lockKeys.round(task.id, round.number));
+    if ((await tx.tasks.task(task.id))?.state !== 'active') return false;
+    const moved = await tx.tasks.updateRound(task.id, round.number, 'aggregating', {
+      state: 'published',
+      closed_at: isoAt(ctx),
+    });
+    if (!moved) return false;
+    const version = ((await tx.models.latestModel(task.id))?.version ?? -1) + 1;
+    // The method's server state (FedAvgM's velocity) lives at the sites, beside the model they decrypt.
+    await insertModelRow(ctx, tx, {
+      taskId: task.id,
+      version,
+      round: round.number,
+      sha256: published.sha256,
+      bytes: published.bytes,
+    });
+    return true;
+  });
+  if (committed) {
+    onEvent?.({
+      taskId: task.id,
+      round: round.number,
+      state: 'published',
+      updateBytes: published.updateBytes,
+      aggregationMs: performance.now() - started,
+    });
+  }
+  return committed;
+}

@@ -1,0 +1,242 @@
+// A homomorphic round at a real hub process: the round waits for the task key before it collects;
+// kill -9 of the hub after two of three encrypted updates arrived, then a restart: the round goes on
+// and publishes the encrypted sum of all three, which decrypts to their plain sum within the stated
+// error bound and to the FedAvg step. An update under another key is refused by name.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, expect, it } from 'vitest';
+import {
+  encodeWeights,
+  homomorphicKeyViewSchema,
+  homomorphicPaths,
+  layoutOf,
+  taskDefinitionSchema,
+  type NamedTensor,
+} from '../../shared/federation/index.ts';
+import {
+  enrollSite,
+  HubClient,
+  importPublicKey,
+  loadPrivateKey,
+  sealForHub,
+  sha256Hex,
+  uploadContext,
+  type SealedUpdate,
+  type SiteEnrollment,
+} from '../../shared/node/federation/index.ts';
+import {
+  createTaskSecretKey,
+  encodingOf,
+  homomorphicParameters,
+  openTaskKey,
+  sealTaskKey,
+  SiteCipher,
+  sumFromVector,
+  summationErrorBound,
+  updateVector,
+  type SummationParameters,
+  type TaskSecretKey,
+} from '../../shared/node/homomorphic/index.ts';
+import { z } from 'zod';
+import { createEnrollmentToken } from '../enrollment.ts';
+import { openHubContext } from '../hub-context.ts';
+import { initHub } from '../setup/index.ts';
+import { createTask } from '../tasks.ts';
+import { testTask, testWeights } from '../testing/test-hub.ts';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const root = mkdtempSync(join(tmpdir(), 'radfed-he-kill-'));
+const dir = join(root, 'hub');
+let child: ChildProcess | undefined;
+
+function spawnHub(port: number): Promise<{ url: string; port: number }> {
+  const started = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'hub/testing/serve-child.ts', dir, String(port)],
+    {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  child = started;
+  return new Promise((resolve, reject) => {
+    let output = '';
+    started.stdout?.on('data', (part: Buffer) => {
+      output += part.toString();
+      const match = /listening on (https:\/\/\S+:(\d+))/.exec(output);
+      if (match) resolve({ url: match[1]!, port: Number(match[2]) });
+    });
+    started.stderr?.on('data', (part: Buffer) => (output += part.toString()));
+    started.on('exit', (code) => reject(new Error(`hub exited (${code}) before listening: ${output}`)));
+  });
+}
+
+function killHub(): Promise<void> {
+  const victim = child;
+  child = undefined;
+  if (!victim || victim.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    victim.once('exit', () => resolve());
+    victim.kill('SIGKILL');
+  });
+}
+
+async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+afterAll(async () => {
+  await killHub();
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** One site's encrypted update, sealed to the hub for the journey, as the site agent sends it. */
+async function encryptedUpdate(
+  client: HubClient,
+  taskId: string,
+  key: { key: TaskSecretKey; parameters: SummationParameters },
+  values: Float64Array,
+): Promise<SealedUpdate> {
+  const cipher = await SiteCipher.withKey(key.parameters, key.key);
+  try {
+    const sealed = sealForHub(
+      cipher.encrypt(values),
+      client.hub.exchangePublicKey,
+      uploadContext({ taskId, round: 1, siteId: client.siteId, kind: 'delta' }),
+    );
+    return {
+      round: 1,
+      kind: 'delta',
+      baseVersion: 0,
+      examples: 1,
+      compression: 'none',
+      siteId: client.siteId,
+      sealed,
+      sha256: sha256Hex(sealed),
+    };
+  } finally {
+    cipher.dispose();
+  }
+}
+
+it('continues a homomorphic round after kill -9 of the hub between encrypted updates', async () => {
+  await initHub({ dir });
+  const { url, port } = await spawnHub(0);
+  const ctx = openHubContext(dir);
+  const base = testWeights(5);
+  const input = testTask({ rounds: 1, quorum: 2, privacy: { secureAggregation: false, homomorphic: true } });
+  let taskId: string;
+  const enrollments: SiteEnrollment[] = [];
+  try {
+    for (let i = 0; i < 3; i += 1) {
+      const token = (await createEnrollmentToken(ctx, { hubUrl: url, expiresInMs: 60_000 })).token;
+      enrollments.push(await enrollSite({ token, siteName: `HE kill ${i}` }));
+    }
+    taskId = (await createTask(ctx, input, encodeWeights(base))).id;
+  } finally {
+    await ctx.store.close();
+  }
+  const clients = enrollments.map((enrollment) => HubClient.fromEnrollment(enrollment));
+  for (const client of clients) await client.joinTask(taskId, { train: 40, validation: 10 });
+
+  // No round collects before the key is sealed to every joined site.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  expect((await clients[0]!.getRound(taskId)).state).toBe('open');
+  const view = await clients[0]!.call(homomorphicKeyViewSchema, 'GET', homomorphicPaths.taskKey(taskId));
+  expect(view.makerSiteId).toBe(clients[0]!.siteId);
+  expect(view.waitingFor).toHaveLength(2);
+  const definition = taskDefinitionSchema.parse(input);
+  const parameters = homomorphicParameters(definition, view.largestCohort);
+  const key = await createTaskSecretKey(parameters);
+  const message = sealTaskKey({
+    taskId,
+    parameters,
+    key,
+    fromSiteId: clients[0]!.siteId,
+    signingPrivateKey: loadPrivateKey(enrollments[0]!.signingPrivateKeyPem),
+    recipients: view.sites.map((site) => ({
+      siteId: site.siteId,
+      exchangePublicKey: site.exchangePublicKey,
+    })),
+  });
+  // Only the maker may set the key.
+  await expect(
+    clients[1]!.call(z.unknown(), 'PUT', homomorphicPaths.taskKey(taskId), message),
+  ).rejects.toThrow(/first to join/);
+  await clients[0]!.call(z.unknown(), 'PUT', homomorphicPaths.taskKey(taskId), message);
+  await until(async () => (await clients[0]!.getRound(taskId)).state === 'collecting', 'collection');
+
+  const keys = await Promise.all(
+    clients.map(async (client, i) => {
+      const stored = await client.call(homomorphicKeyViewSchema, 'GET', homomorphicPaths.taskKey(taskId));
+      return openTaskKey(stored.message, {
+        taskId,
+        siteId: client.siteId,
+        exchangePrivateKey: loadPrivateKey(enrollments[i]!.exchangePrivateKeyPem),
+        senderSigningPublicKey: importPublicKey(stored.sites[0]!.signingPublicKey, 'ed25519'),
+      });
+    }),
+  );
+  const encoding = encodingOf(definition, parameters);
+  const delta = (k: number): NamedTensor[] =>
+    base.map((t) => ({ ...t, data: t.data.map((_, i) => ((i + k) % 7) / 20 - 0.15) }));
+  const weights = [10, 20, 30];
+  const vectors = weights.map((w, k) => updateVector(delta(k), w, encoding).values);
+
+  // An update under another key (a rotated one, another task's) is refused by name.
+  const stranger = await createTaskSecretKey(parameters);
+  await expect(
+    clients[2]!.uploadSealed(
+      taskId,
+      await encryptedUpdate(clients[2]!, taskId, { key: stranger, parameters }, vectors[2]!),
+    ),
+  ).rejects.toThrow(/made under another key/);
+
+  for (const k of [0, 1]) {
+    const sent = await clients[k]!.uploadSealed(
+      taskId,
+      await encryptedUpdate(clients[k]!, taskId, keys[k]!, vectors[k]!),
+    );
+    expect(sent.submission.state, sent.submission.reason ?? '').toBe('accepted');
+  }
+  await killHub();
+  await spawnHub(port);
+  expect((await clients[2]!.getRound(taskId)).state).toBe('collecting');
+  await clients[2]!.uploadSealed(taskId, await encryptedUpdate(clients[2]!, taskId, keys[2]!, vectors[2]!));
+  await until(async () => (await clients[0]!.getRound(taskId)).latestVersion === 1, 'the published sum');
+
+  const after = openHubContext(dir);
+  let sumBytes: Buffer;
+  try {
+    sumBytes = after.store.blobs.read((await after.store.models.model(taskId, 1))!.blob_sha256);
+  } finally {
+    await after.store.close();
+  }
+  const cipher = await SiteCipher.withKey(keys[1]!.parameters, keys[1]!.key);
+  try {
+    const decrypted = cipher.decrypt(sumBytes);
+    expect(decrypted.contributions).toBe(3);
+    const bound = summationErrorBound(parameters, 3);
+    decrypted.values.forEach((value, i) => {
+      const exact = vectors.reduce((sum, vector) => sum + vector[i]!, 0);
+      expect(Math.abs(value - exact)).toBeLessThanOrEqual(bound);
+    });
+    // And as the sites read it: Σ wᵢΔᵢ / Σ wᵢ, the FedAvg mean.
+    const mean = sumFromVector(decrypted.values, layoutOf(base), encoding, 3).mean();
+    mean.forEach((tensor, t) =>
+      tensor.data.forEach((value, i) => {
+        const expected = weights.reduce((sum, w, k) => sum + (w * delta(k)[t]!.data[i]!) / 60, 0);
+        expect(Math.abs(value - expected)).toBeLessThanOrEqual(1e-6);
+      }),
+    );
+  } finally {
+    cipher.dispose();
+  }
+}, 120_000);

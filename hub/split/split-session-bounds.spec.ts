@@ -1,0 +1,198 @@
+// What the hub's split-learning endpoint refuses, on a real hub over TLS: an upgrade that is unsigned,
+// replayed or for another site's session; more sessions than the cap; a message that announces 2 GB
+// (refused from its length, before it is held); garbage, text, too many images in one frame.
+import { randomBytes } from 'node:crypto';
+import { connect } from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { selectBackend } from '../../main/site/train/backend/index.ts';
+import { createModel } from '../../main/site/train/models/index.ts';
+import { adamOptimizer, HubTrunk } from '../../main/site/train/split/index.ts';
+import { encodeCutFrame, splitSessionPath } from '../../shared/federation/split/index.ts';
+import { loadPrivateKey, signRequest, type SiteEnrollment } from '../../shared/node/federation/index.ts';
+import { SplitConnection } from '../../shared/node/split/index.ts';
+import { enrollTestSite, makeTestHub, type TestHub } from '../testing/test-hub.ts';
+import { SPLIT_TEST_MODEL } from './testing/split-test-site.ts';
+
+const TASK = 'split-bounds';
+const MAX_SESSIONS = 3;
+const MAX_BATCH = 8;
+let testHub: TestHub;
+let north: SiteEnrollment;
+let south: SiteEnrollment;
+
+beforeAll(async () => {
+  await selectBackend({ choice: 'wasm' });
+  testHub = await makeTestHub({ split: { maxSessions: MAX_SESSIONS, maxBatch: MAX_BATCH } });
+  north = (await enrollTestSite(testHub.hub, 'north')).enrollment;
+  south = (await enrollTestSite(testHub.hub, 'south')).enrollment;
+  const { architecture, config } = SPLIT_TEST_MODEL;
+  const trunk = new HubTrunk(createModel(architecture, config), { optimizer: adamOptimizer(0.01) });
+  await testHub.hub.split.serveTrunk(TASK, trunk);
+}, 60_000);
+
+afterAll(async () => {
+  await testHub?.cleanup();
+});
+
+const newSession = () => randomBytes(16).toString('hex');
+
+function open(site: SiteEnrollment, session = newSession(), taskId = TASK) {
+  return SplitConnection.open({
+    hubUrl: site.hubUrl,
+    caPem: site.caPem,
+    siteId: site.siteId,
+    signingPrivateKeyPem: site.signingPrivateKeyPem,
+    taskId,
+    session,
+  });
+}
+
+function signedHeaders(site: SiteEnrollment, path: string): Record<string, string> {
+  const privateKey = loadPrivateKey(site.signingPrivateKeyPem);
+  return signRequest({ method: 'GET', path, siteId: site.siteId, privateKey });
+}
+
+/** A WebSocket upgrade with the given headers: the HTTP status it is refused with, or 101. */
+function upgradeStatus(path: string, headers: Record<string, string>): Promise<number> {
+  const socket = new WebSocket(new URL(path, north.hubUrl.replace(/^https/, 'wss')), {
+    ca: north.caPem,
+    headers,
+  });
+  return new Promise((resolve) => {
+    socket.once('open', () => {
+      socket.terminate();
+      resolve(101);
+    });
+    socket.once('unexpected-response', (_request, response) => {
+      resolve(response.statusCode ?? 0);
+      socket.terminate();
+    });
+    socket.once('error', () => undefined);
+  });
+}
+
+/** Activations at cut 1 for `images` images of the test model (32 channels at 4 × 4). */
+function activations(session: string, images: number): Uint8Array {
+  const shape = [images, 4, 4, 32];
+  const values = Float32Array.from({ length: images * 512 }, (_, i) => Math.sin(i));
+  return encodeCutFrame(
+    { kind: 'cut1-activations', session, step: 0, batch: 0, shape, dtype: 'float16' },
+    values,
+  );
+}
+
+describe('the split-learning endpoint', () => {
+  it('refuses an unsigned upgrade, a replayed one and another site’s session', async () => {
+    const session = newSession();
+    const path = splitSessionPath(TASK, session);
+    expect(await upgradeStatus(path, {})).toBe(401);
+    const headers = signedHeaders(north, path);
+    expect(await upgradeStatus(path, headers)).toBe(101);
+    expect(await upgradeStatus(path, headers)).toBe(401); // the same nonce again
+    expect(await upgradeStatus(path, signedHeaders(south, path))).toBe(403);
+    await expect(open(north, newSession(), 'no-such-task')).rejects.toMatchObject({ code: 'no-split-trunk' });
+  });
+
+  it(`opens at most ${MAX_SESSIONS} sessions at once`, async () => {
+    const connections = [];
+    for (let i = 0; i < MAX_SESSIONS; i++) connections.push(await open(north));
+    await expect(open(south)).rejects.toMatchObject({ code: 'too-many-sessions', retry: 'again' });
+    for (const c of connections) c.close();
+  });
+
+  // 2 GB, and 1 MiB: under the WebSocket library's own default bound (100 MiB) but over this trunk's
+  // largest frame for MAX_BATCH images in float32 (16 KiB), so only the hub's bound refuses it.
+  it.each([
+    ['2 GB', 2n ** 31n],
+    ['1 MiB', 2n ** 20n],
+  ])('refuses a message announcing %s from its length, before holding it (close 1009)', async (_, length) => {
+    const session = newSession();
+    const path = splitSessionPath(TASK, session);
+    const url = new URL(north.hubUrl);
+    const rssBefore = process.memoryUsage().rss;
+    const socket = connect({
+      host: url.hostname,
+      port: Number(url.port),
+      ca: north.caPem,
+      servername: 'localhost',
+    });
+    const received: Buffer[] = [];
+    socket.on('data', (part: Buffer) => received.push(part));
+    await new Promise((resolve) => socket.once('secureConnect', resolve));
+    const headers = Object.entries(signedHeaders(north, path))
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('');
+    socket.write(
+      `GET ${path} HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n${headers}\r\n`,
+    );
+    await until(() => Buffer.concat(received).includes('\r\n\r\n'));
+    expect(Buffer.concat(received).toString('latin1')).toMatch(/^HTTP\/1.1 101/);
+    const afterHandshake = Buffer.concat(received).length;
+    // FIN + binary, masked, a 64-bit length, a mask key; then up to 1 MiB of what it claims.
+    const header = Buffer.alloc(14);
+    header[0] = 0x82;
+    header[1] = 0x80 | 127;
+    header.writeBigUInt64BE(length, 2);
+    socket.write(header);
+    socket.write(Buffer.alloc(1024 * 1024));
+    await new Promise((resolve) => socket.once('close', resolve));
+    const answer = Buffer.concat(received).subarray(afterHandshake);
+    expect(answer[0]).toBe(0x88); // a close frame
+    expect(answer.readUInt16BE(2)).toBe(1009); // message too big
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it('answers garbage and an oversized batch with a refusal that says to stop, and keeps the session', async () => {
+    const session = newSession();
+    const connection = await open(north, session);
+    await expect(connection.exchange(randomBytes(200))).rejects.toMatchObject({
+      code: 'bad-frame',
+      retry: 'never',
+    });
+    await expect(connection.exchange(activations(session, MAX_BATCH + 1))).rejects.toMatchObject({
+      code: 'batch-too-large',
+      retry: 'never',
+    });
+    await expect(connection.exchange(activations(newSession(), 2))).rejects.toMatchObject({
+      code: 'wrong-session',
+    });
+    // Still open: a good frame is answered with the trunk's output.
+    expect((await connection.exchange(activations(session, 2))).length).toBeGreaterThan(32);
+    connection.close();
+  });
+
+  it('closes a session that sends frame after frame without waiting for the answers (1002)', async () => {
+    const session = newSession();
+    const path = splitSessionPath(TASK, session);
+    const socket = new WebSocket(new URL(path, north.hubUrl.replace(/^https/, 'wss')), {
+      ca: north.caPem,
+      headers: signedHeaders(north, path),
+    });
+    await new Promise((resolve) => socket.once('open', resolve));
+    const closed = new Promise<number>((resolve) => socket.once('close', resolve));
+    for (let i = 0; i < 4; i++) socket.send(activations(session, 2));
+    expect(await closed).toBe(1002);
+  });
+
+  it('closes a session that sends text (1002)', async () => {
+    const path = splitSessionPath(TASK, newSession());
+    const socket = new WebSocket(new URL(path, north.hubUrl.replace(/^https/, 'wss')), {
+      ca: north.caPem,
+      headers: signedHeaders(north, path),
+    });
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send('{"hello":"hub"}');
+    const code = await new Promise<number>((resolve) => socket.once('close', resolve));
+    expect(code).toBe(1002);
+  });
+});
+
+async function until(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

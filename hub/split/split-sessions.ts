@@ -1,0 +1,266 @@
+// The hub's end of split learning's sessions: WebSocket upgrades on the hub's own HTTPS server (its
+// TLS, the certificate the sites pinned), each authenticated like any site request (the signed GET of
+// the upgrade path: an enrolled site, a fresh timestamp, an unused nonce) and bound to one site and one
+// session id. On a session, the site's cut frames go to the task's trunk one exchange at a time.
+// Bounds: a message larger than the trunk's largest frame for `maxBatch` images is refused by `ws`
+// from the length in its first bytes, before any of it is held; at most `maxSessions` sessions at
+// once; a site that goes quiet mid-step loses its step (TrunkSteps), not the others theirs.
+import type { IncomingMessage } from 'node:http';
+import type { Server } from 'node:https';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import {
+  CutFrameError,
+  decodeCutFrameHeader,
+  maxSplitMessageBytes,
+  SPLIT_CLOSE,
+  SPLIT_SESSION_PATH_PATTERN,
+  type SplitRefusal,
+  type SplitTrunkEngine,
+} from '../../shared/federation/split/index.ts';
+import { RadfedError } from '../../shared/errors.ts';
+import type { HubContext } from '../hub-context.ts';
+import { HubError } from '../hub-errors.ts';
+import { authenticateSite } from '../request-auth.ts';
+import { SplitSessionError } from './split-session-error.ts';
+import { readTrunkCheckpoint, writeTrunkCheckpoint } from './trunk-checkpoint-file.ts';
+import { TrunkSteps } from './trunk-steps.ts';
+
+export interface SplitSessionLimits {
+  /** Sessions open at once, over every task (default 64). */
+  readonly maxSessions: number;
+  /** The largest batch a frame may carry (default 256 images). */
+  readonly maxBatch: number;
+  /** How long a site may hold the trunk between its activations and its gradient (default 60 s). */
+  readonly stepTimeoutMs: number;
+  /** How long a session may send nothing before the hub closes it (default 10 min). */
+  readonly idleTimeoutMs: number;
+  /** Write the trunk's checkpoint after every this many steps (default 1: see TrunkSteps). */
+  readonly checkpointEverySteps: number;
+}
+
+export const DEFAULT_SPLIT_LIMITS: SplitSessionLimits = {
+  maxSessions: 64,
+  maxBatch: 256,
+  stepTimeoutMs: 60_000,
+  idleTimeoutMs: 600_000,
+  checkpointEverySteps: 1,
+};
+
+/** Frames a connection may have waiting for their answers: the protocol is one at a time. */
+const MAX_PENDING_EXCHANGES = 2;
+
+interface TaskTrunk {
+  readonly steps: TrunkSteps;
+  readonly sockets: WebSocketServer;
+  /** Which site each session belongs to: another site's connection cannot use it. */
+  readonly owners: Map<string, string>;
+}
+
+export class SplitSessions {
+  private readonly trunks = new Map<string, TaskTrunk>();
+  private readonly open = new Map<string, WebSocket>();
+  private readonly limits: SplitSessionLimits;
+
+  constructor(
+    private readonly ctx: HubContext,
+    private readonly logger: Logger | false,
+    limits: Partial<SplitSessionLimits> = {},
+  ) {
+    this.limits = { ...DEFAULT_SPLIT_LIMITS, ...limits };
+  }
+
+  /** Handles the upgrades of `server` (the hub's HTTPS server). */
+  attach(server: Server): void {
+    // upgrade() answers every failure itself (refuseUpgrade), so its promise never rejects.
+    server.on(
+      'upgrade',
+      (request: IncomingMessage, socket: Duplex, head: Buffer) => void this.upgrade(request, socket, head),
+    );
+  }
+
+  /**
+   * Serves `taskId`'s trunk; a checkpoint left by an earlier run of the hub is restored into it first.
+   * Resolves with the trunk's step count after the restore.
+   */
+  async serveTrunk(taskId: string, engine: SplitTrunkEngine): Promise<number> {
+    const saved = await readTrunkCheckpoint(this.ctx.layout.root, taskId);
+    const owners = new Map(saved?.owners ?? []);
+    if (saved) engine.restore(saved.engine);
+    const steps = new TrunkSteps({
+      engine,
+      stepTimeoutMs: this.limits.stepTimeoutMs,
+      checkpointEverySteps: this.limits.checkpointEverySteps,
+      persist: (checkpoint) => writeTrunkCheckpoint(this.ctx.layout.root, taskId, owners, checkpoint),
+    });
+    const maxPayload = maxSplitMessageBytes({
+      perImageValues: engine.incomingValuesPerImage,
+      maxBatch: this.limits.maxBatch,
+    });
+    const sockets = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false });
+    this.trunks.set(taskId, { steps, sockets, owners });
+    return engine.appliedSteps;
+  }
+
+  close(): void {
+    for (const socket of this.open.values()) socket.close(SPLIT_CLOSE.goingAway, 'the hub is stopping');
+    for (const trunk of this.trunks.values()) {
+      trunk.steps.close();
+      trunk.sockets.close();
+    }
+    this.trunks.clear();
+  }
+
+  private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = request.url ?? '';
+    const match = SPLIT_SESSION_PATH_PATTERN.exec(url);
+    try {
+      if (!match) throw new HubError('not-found', 404, 'There is no WebSocket endpoint at this address.');
+      const [, taskId, session] = match as unknown as [string, string, string];
+      const site = await authenticateSite(this.ctx, {
+        method: request.method ?? 'GET',
+        url,
+        headers: request.headers,
+        body: new Uint8Array(0),
+      });
+      const trunk = this.trunks.get(taskId);
+      if (!trunk) {
+        throw new HubError(
+          'no-split-trunk',
+          404,
+          'This task has no split-learning trunk at this hub; check the task, or ask the coordinator whether it is a split-learning task.',
+        );
+      }
+      const owner = trunk.owners.get(session);
+      if (owner !== undefined && owner !== site.id) {
+        throw new HubError('wrong-session', 403, 'This split-learning session belongs to another site.');
+      }
+      const key = `${taskId}/${session}`;
+      if (!this.open.has(key) && this.open.size >= this.limits.maxSessions) {
+        throw new HubError(
+          'too-many-sessions',
+          503,
+          `The hub already serves ${this.limits.maxSessions} split-learning sessions; try again later.`,
+        );
+      }
+      trunk.owners.set(session, site.id);
+      trunk.sockets.handleUpgrade(request, socket, head, (ws) => this.serve(ws, key, trunk, session));
+    } catch (error) {
+      refuseUpgrade(socket, error);
+    }
+  }
+
+  private serve(ws: WebSocket, key: string, trunk: TaskTrunk, session: string): void {
+    this.open.get(key)?.close(SPLIT_CLOSE.replaced, 'replaced by a newer connection');
+    this.open.set(key, ws);
+    let exchanges = Promise.resolve();
+    let pending = 0;
+    const idle = () => ws.close(SPLIT_CLOSE.idle, 'the session sent nothing for too long');
+    let idleTimer = setTimeout(idle, this.limits.idleTimeoutMs);
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(idle, this.limits.idleTimeoutMs);
+      if (!isBinary) {
+        ws.close(SPLIT_CLOSE.protocol, 'only binary cut frames are accepted');
+        return;
+      }
+      // The site waits for each answer; a sender that does not is not queued without bound.
+      if (pending >= MAX_PENDING_EXCHANGES) {
+        ws.close(SPLIT_CLOSE.protocol, 'one exchange at a time: wait for each answer');
+        return;
+      }
+      pending += 1;
+      const bytes = toBytes(data);
+      // One exchange at a time per session, in the order the frames came.
+      exchanges = exchanges
+        .then(() => this.exchange(ws, trunk, session, bytes))
+        .finally(() => {
+          pending -= 1;
+        });
+    });
+    ws.on('close', () => {
+      clearTimeout(idleTimer);
+      if (this.open.get(key) === ws) {
+        this.open.delete(key);
+        trunk.steps.abandon(session);
+      }
+    });
+    ws.on('error', (error) => {
+      if (this.logger) this.logger.warn({ err: error }, 'split-learning session failed');
+    });
+  }
+
+  private async exchange(ws: WebSocket, trunk: TaskTrunk, session: string, bytes: Uint8Array): Promise<void> {
+    let answer: Uint8Array | SplitRefusal;
+    try {
+      answer = await this.answer(trunk, session, bytes);
+    } catch (error) {
+      answer = refusalOf(error);
+      if (this.logger && answer.retry === 'never') {
+        this.logger.warn({ err: error }, 'split-learning frame refused');
+      }
+    }
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (answer instanceof Uint8Array) ws.send(answer, { binary: true });
+    else ws.send(JSON.stringify(answer));
+  }
+
+  private answer(trunk: TaskTrunk, session: string, bytes: Uint8Array): Promise<Uint8Array> {
+    const header = decodeCutFrameHeader(bytes);
+    if (header.session !== session) {
+      throw new SplitSessionError(
+        'wrong-session',
+        'This frame belongs to another session than the one this connection opened.',
+        'never',
+      );
+    }
+    if (header.shape[0]! > this.limits.maxBatch) {
+      throw new SplitSessionError(
+        'batch-too-large',
+        `This frame carries ${header.shape[0]} images; the hub takes at most ${this.limits.maxBatch} per step.`,
+        'never',
+      );
+    }
+    if (header.kind === 'cut1-activations') return trunk.steps.forward(session, header.step, bytes);
+    if (header.kind === 'cut2-gradient') return trunk.steps.backward(session, header.step, bytes);
+    throw new SplitSessionError(
+      'wrong-kind',
+      `A site sends activations at cut 1 and gradients at cut 2, not a ${header.kind} frame.`,
+      'never',
+    );
+  }
+}
+
+function refusalOf(error: unknown): SplitRefusal {
+  if (error instanceof SplitSessionError) {
+    return { error: error.code, message: error.message, retry: error.retry };
+  }
+  if (error instanceof CutFrameError) return { error: error.code, message: error.message, retry: 'never' };
+  if (error instanceof RadfedError) {
+    // The trunk's own refusals: a gradient it has no open step for means the step must start again.
+    const retry = error.code === 'out-of-order' ? 'restart-step' : 'never';
+    return { error: error.code, message: error.message, retry };
+  }
+  return { error: 'trunk-failed', message: 'The trunk failed on this step; send it again.', retry: 'again' };
+}
+
+function refuseUpgrade(socket: Duplex, error: unknown): void {
+  const status = error instanceof HubError ? error.statusCode : 500;
+  const body = JSON.stringify(
+    error instanceof RadfedError
+      ? { error: error.code, message: error.message }
+      : { error: 'internal', message: 'The hub could not open this session.' },
+  );
+  const reason = status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Refused';
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\ncontent-type: application/json\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+function toBytes(data: RawData): Uint8Array {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return new Uint8Array(data);
+}

@@ -1,0 +1,168 @@
+// One task's trunk as its sites' sessions share it: one step at a time (the trunk's backward pass
+// replays its forward pass, so no other site's step may change the trunk in between), taken in the
+// order the sites asked, each held from a site's activations to its gradient and dropped when that site
+// goes quiet for longer than `stepTimeoutMs`, so one vanished site does not stop the others. After each
+// step the trunk's checkpoint is written (atomically) before the site hears its answer: a hub killed at
+// any moment restarts with every answered step applied exactly once.
+import { SerialQueue } from '../../shared/serial-queue.ts';
+import type { SplitTrunkEngine } from '../../shared/federation/split/index.ts';
+import { SplitSessionError } from './split-session-error.ts';
+
+export interface TrunkStepsOptions {
+  readonly engine: SplitTrunkEngine;
+  /** Writes the checkpoint durably; the step's answer waits for it. */
+  readonly persist: (checkpoint: Uint8Array) => Promise<void>;
+  /** How long a site may take from its activations to its gradient before its step is dropped. */
+  readonly stepTimeoutMs: number;
+  /**
+   * Write the checkpoint after every this many steps (default 1). With 1, every step a site was
+   * answered for survives a kill; with k, a kill loses up to k − 1 answered steps of the trunk's
+   * training (their sites start those steps again on the restored trunk: none is applied twice).
+   */
+  readonly checkpointEverySteps?: number;
+}
+
+interface Holder {
+  readonly session: string;
+  step: number;
+  timer: NodeJS.Timeout;
+}
+
+interface Waiter {
+  readonly session: string;
+  readonly grant: () => void;
+  readonly refuse: (error: Error) => void;
+}
+
+export class TrunkSteps {
+  private holder: Holder | null = null;
+  private readonly waiting: Waiter[] = [];
+  /** Every call into the engine, one after another: its methods are asynchronous. */
+  private readonly engineCalls = new SerialQueue();
+  /** Checkpoint writes in step order, so an older one never lands after a newer one. */
+  private readonly writes = new SerialQueue();
+
+  constructor(private readonly options: TrunkStepsOptions) {}
+
+  get engine(): SplitTrunkEngine {
+    return this.options.engine;
+  }
+
+  /** Sessions waiting for the trunk (the one holding it not counted). */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  /** The trunk's output for `step` of `session`, once the trunk is free for it. */
+  async forward(session: string, step: number, frame: Uint8Array): Promise<Uint8Array> {
+    if (step <= this.engine.finishedStep(session)) {
+      throw new SplitSessionError(
+        'step-already-applied',
+        `Step ${step} of this session was already applied to the trunk; a session's steps only go forward.`,
+        'never',
+      );
+    }
+    if (this.holder?.session !== session) await this.acquire(session);
+    const holder = this.holder!;
+    holder.step = step;
+    this.restartTimer(holder);
+    try {
+      return await this.engineCalls.run(() => this.engine.forwardTrunk(frame));
+    } catch (error) {
+      this.release(session);
+      throw error;
+    }
+  }
+
+  /**
+   * The gradient at cut 1 for the session's open step, after the trunk is updated and its checkpoint
+   * written. A gradient for the step the session last finished gets the stored answer again.
+   */
+  async backward(session: string, step: number, gradient: Uint8Array): Promise<Uint8Array> {
+    const holds = this.holder?.session === session && this.holder.step === step;
+    if (!holds) {
+      if (step === this.engine.finishedStep(session)) {
+        // Its answer goes out again only once that step's checkpoint is written.
+        await this.writes.run(() => undefined);
+        return (await this.engineCalls.run(() => this.engine.backwardTrunk(gradient))).frame;
+      }
+      throw new SplitSessionError(
+        'step-not-open',
+        `The trunk has no open step ${step} for this session (the hub restarted, or the step waited too long); send its activations again.`,
+        'restart-step',
+      );
+    }
+    let done: { answer: Uint8Array; checkpoint: Uint8Array | null };
+    try {
+      done = await this.engineCalls.run(async () => {
+        const { frame } = await this.engine.backwardTrunk(gradient);
+        const every = this.options.checkpointEverySteps ?? 1;
+        const due = this.engine.appliedSteps % every === 0;
+        return { answer: frame, checkpoint: due ? await this.engine.checkpoint() : null };
+      });
+    } finally {
+      // The trunk is free for the next site's step while this one's checkpoint is written: the bytes
+      // are a snapshot taken before any other step could change the trunk.
+      this.release(session);
+    }
+    const { answer, checkpoint } = done;
+    if (checkpoint) await this.writes.run(() => this.options.persist(checkpoint));
+    return answer;
+  }
+
+  /** The session's site went away: its open step is dropped and its place in the queue given up. */
+  abandon(session: string): void {
+    const index = this.waiting.findIndex((w) => w.session === session);
+    if (index >= 0) {
+      const [waiter] = this.waiting.splice(index, 1);
+      waiter!.refuse(
+        new SplitSessionError('session-closed', 'The session closed while it waited for the trunk.', 'again'),
+      );
+    }
+    if (this.holder?.session === session) {
+      void this.engineCalls.run(() => this.engine.abandon(session));
+      this.release(session);
+    }
+  }
+
+  close(): void {
+    if (this.holder) clearTimeout(this.holder.timer);
+    this.holder = null;
+    this.waiting.length = 0;
+  }
+
+  private acquire(session: string): Promise<void> {
+    if (!this.holder) {
+      this.holder = { session, step: -1, timer: this.idleTimer(session) };
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      this.waiting.push({
+        session,
+        refuse: reject,
+        grant: () => {
+          this.holder = { session, step: -1, timer: this.idleTimer(session) };
+          resolve();
+        },
+      });
+    });
+  }
+
+  private release(session: string): void {
+    if (this.holder?.session !== session) return;
+    clearTimeout(this.holder.timer);
+    this.holder = null;
+    this.waiting.shift()?.grant();
+  }
+
+  private restartTimer(holder: Holder): void {
+    clearTimeout(holder.timer);
+    holder.timer = this.idleTimer(holder.session);
+  }
+
+  private idleTimer(session: string): NodeJS.Timeout {
+    const timer = setTimeout(() => this.abandon(session), this.options.stepTimeoutMs);
+    timer.unref();
+    return timer;
+  }
+}

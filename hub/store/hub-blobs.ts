@@ -1,0 +1,87 @@
+// The blob store as the hub will use it once its store is async: one interface, two backends. The
+// folder (the default, blob-store.ts, wrapped here) and PostgreSQL (postgres-blob-store.ts, for replicas
+// that share nothing but the database). hub-blobs.spec.ts runs the same checks on both.
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { HubError } from '../hub-errors.ts';
+import type { BlobStore } from './blob-store.ts';
+
+export interface HubBlobs {
+  has(sha256: string): Promise<boolean>;
+  /** Throws HubError 'missing-blob' for a blob the store does not hold. */
+  sizeOf(sha256: string): Promise<number>;
+  /** The whole blob: for the small ones callers hold anyway (a model, a server state). */
+  read(sha256: string): Promise<Buffer>;
+  /** The blob as a stream, for the large ones (a model download). */
+  openReadStream(sha256: string): Promise<Readable>;
+  put(bytes: Uint8Array): Promise<string>;
+  /** Stores what source yields without holding it all; returns its SHA-256. */
+  putStream(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<string>;
+  /** Stores a finished file under its hash, and the file is gone afterwards. */
+  adopt(file: string, sha256: string): Promise<void>;
+}
+
+function missing(sha256: string, cause?: unknown): HubError {
+  return new HubError('missing-blob', 500, `Blob ${sha256.slice(0, 12)}… is missing from the hub's store.`, {
+    cause,
+  });
+}
+
+/** The folder store behind the async interface: the same files, the same flush-then-rename. */
+export class FolderBlobs implements HubBlobs {
+  constructor(readonly folder: BlobStore) {}
+
+  // Each call goes through then(), so a refusal (a bad name) is a rejected promise, as on PostgreSQL.
+  has(sha256: string): Promise<boolean> {
+    return Promise.resolve().then(() => this.folder.has(sha256));
+  }
+
+  async sizeOf(sha256: string): Promise<number> {
+    const path = this.folder.pathOf(sha256);
+    try {
+      return (await stat(path)).size;
+    } catch (error) {
+      throw missing(sha256, error);
+    }
+  }
+
+  read(sha256: string): Promise<Buffer> {
+    return Promise.resolve().then(() => this.folder.read(sha256));
+  }
+
+  async openReadStream(sha256: string): Promise<Readable> {
+    if (!this.folder.has(sha256)) throw missing(sha256);
+    return createReadStream(this.folder.pathOf(sha256));
+  }
+
+  put(bytes: Uint8Array): Promise<string> {
+    return Promise.resolve().then(() => this.folder.put(bytes));
+  }
+
+  async putStream(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<string> {
+    const temporary = join(this.folder.root, 'tmp', `${randomBytes(8).toString('hex')}.tmp`);
+    const hash = createHash('sha256');
+    const file = await open(temporary, 'w', 0o600);
+    try {
+      for await (const part of source) {
+        hash.update(part);
+        await file.write(part);
+      }
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    const sha256 = hash.digest('hex');
+    await this.adopt(temporary, sha256);
+    return sha256;
+  }
+
+  async adopt(file: string, sha256: string): Promise<void> {
+    this.folder.adopt(file, sha256);
+    // The folder store leaves the file where it was when it already held those bytes.
+    await rm(file, { force: true });
+  }
+}

@@ -1,0 +1,175 @@
+// The client side of the peer network: one TLS connection per request, with this member's certificate
+// (mutual TLS), to a member whose certificate must carry the signing key the ledger holds for it. The
+// key is checked as soon as the handshake ends, before a byte of the message is written, so a message
+// meant for a member never reaches a server that is not that member.
+import { request as httpRequest } from 'node:http';
+import { isIP } from 'node:net';
+import { connect, type TLSSocket } from 'node:tls';
+import { createHash } from 'node:crypto';
+import { publicKeyFingerprint } from '../../../shared/node/federation/index.ts';
+import type { MemberCard } from './ledger-entry.ts';
+import type { PeerCertificate } from './peer-certificate.ts';
+import { peerKeyOf } from './peer-certificate.ts';
+import { sealEnvelope, type SignedEnvelope } from './peer-envelope.ts';
+import { MAX_MODEL_CHUNK, MESSAGE_PATH, MODEL_PATH } from './peer-server.ts';
+import { SwarmError, type SwarmErrorCode } from './swarm-error.ts';
+import type { KeyObject } from 'node:crypto';
+
+export interface PeerClientOptions {
+  readonly certificate: PeerCertificate;
+  readonly signingKey: KeyObject;
+  readonly ownId: string;
+  readonly timeoutMs?: number;
+  readonly now?: () => number;
+}
+
+/**
+ * Who to call: a member card (its certificate must carry `signingKey`), or, for a join, the inviter's
+ * address and id from the invitation (its certificate's key must have that fingerprint).
+ */
+export type PeerTarget = Pick<MemberCard, 'id' | 'address'> & { readonly signingKey?: string };
+
+export class PeerClient {
+  /** Bytes this member sent and received as a client, for the demo's traffic per member. */
+  bytesOut = 0;
+  bytesIn = 0;
+
+  constructor(private readonly options: PeerClientOptions) {}
+
+  /** Sends one signed message and returns the peer's answer (its `value`). */
+  async send(target: PeerTarget, swarm: string, kind: string, body: unknown): Promise<unknown> {
+    const now = (this.options.now ?? Date.now)();
+    const signed = sealEnvelope(
+      { swarm, from: this.options.ownId, to: target.id, kind, body },
+      this.options.signingKey,
+      now,
+    );
+    return this.deliver(target, signed);
+  }
+
+  /** Posts an envelope already sealed (by this member, or by another one when relaying). */
+  async deliver(target: PeerTarget, signed: SignedEnvelope): Promise<unknown> {
+    const payload = Buffer.from(JSON.stringify(signed));
+    const answer = await this.#exchange(target, 'POST', MESSAGE_PATH, payload);
+    let parsed: { ok?: boolean; value?: unknown; error?: string; message?: string };
+    try {
+      parsed = JSON.parse(answer.body.toString('utf8')) as typeof parsed;
+    } catch {
+      throw new SwarmError(
+        'peer-refused',
+        `Member ${target.id.slice(0, 8)} answered HTTP ${answer.status} without JSON.`,
+      );
+    }
+    if (answer.status !== 200 || parsed.ok !== true)
+      throw new SwarmError(
+        (parsed.error as SwarmErrorCode | undefined) ?? 'peer-refused',
+        parsed.message ?? `Member ${target.id.slice(0, 8)} refused the message (HTTP ${answer.status}).`,
+      );
+    return parsed.value;
+  }
+
+  /**
+   * Fetches the model with SHA-256 `hash` from `target`, a range at a time, resuming from `have` (the
+   * bytes already fetched); the bytes are returned only when their SHA-256 is `hash`.
+   */
+  async fetchModel(target: PeerTarget, hash: string, have: Buffer = Buffer.alloc(0)): Promise<Buffer> {
+    const parts = [have];
+    let offset = have.length;
+    for (;;) {
+      const answer = await this.#exchange(target, 'GET', `${MODEL_PATH}${hash}?offset=${offset}`);
+      if (answer.status !== 200)
+        throw new SwarmError(
+          'model-mismatch',
+          `Member ${target.id.slice(0, 8)} does not hold model ${hash.slice(0, 8)}.`,
+        );
+      const size = Number(answer.headers['x-radfed-model-size']);
+      parts.push(answer.body);
+      offset += answer.body.length;
+      if (offset >= size || answer.body.length === 0 || answer.body.length < MAX_MODEL_CHUNK) break;
+    }
+    const bytes = Buffer.concat(parts);
+    if (createHash('sha256').update(bytes).digest('hex') !== hash)
+      throw new SwarmError(
+        'model-mismatch',
+        `The model from member ${target.id.slice(0, 8)} does not have the hash the ledger records; it was not used.`,
+      );
+    return bytes;
+  }
+
+  #exchange(
+    target: PeerTarget,
+    method: string,
+    path: string,
+    body?: Buffer,
+  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+    const url = new URL(target.address);
+    const port = Number(url.port || 443);
+    const timeout = this.options.timeoutMs ?? 30_000;
+    const who = `member ${target.id.slice(0, 8)} at ${url.host}`;
+    return new Promise((resolve, reject) => {
+      const socket: TLSSocket = connect({
+        host: url.hostname,
+        port,
+        ...(isIP(url.hostname) ? {} : { servername: url.hostname }),
+        cert: this.options.certificate.certPem,
+        key: this.options.certificate.keyPem,
+        // Trust comes from the ledger's key, checked on secureConnect, not from a certificate authority.
+        rejectUnauthorized: false,
+        minVersion: 'TLSv1.3',
+        timeout,
+      });
+      const fail = (code: SwarmErrorCode, message: string, cause?: unknown) => {
+        socket.destroy();
+        reject(new SwarmError(code, message, cause === undefined ? {} : { cause }));
+      };
+      socket.once('timeout', () =>
+        fail('peer-unreachable', `No answer from ${who} within ${timeout / 1000} s.`),
+      );
+      socket.once('error', (error) =>
+        fail(
+          'peer-unreachable',
+          `Cannot reach ${who}: check that it is running and that the port is open.`,
+          error,
+        ),
+      );
+      socket.once('secureConnect', () => {
+        const key = peerKeyOf(socket.getPeerX509Certificate());
+        const pinned =
+          key !== null &&
+          (target.signingKey !== undefined
+            ? key === target.signingKey
+            : publicKeyFingerprint(key) === target.id);
+        if (!pinned) {
+          fail(
+            'not-member',
+            `The server at ${url.host} is not ${who.split(' at ')[0]}: its certificate does not carry the key the ledger holds. Check the address.`,
+          );
+          return;
+        }
+        const req = httpRequest(
+          {
+            method,
+            path,
+            host: url.hostname,
+            createConnection: () => socket,
+            headers: body ? { 'content-type': 'application/json', 'content-length': body.length } : {},
+          },
+          (res) => {
+            const parts: Buffer[] = [];
+            res.on('data', (part: Buffer) => parts.push(part));
+            res.on('error', (error) => fail('peer-unreachable', `The answer from ${who} broke off.`, error));
+            res.on('end', () => {
+              const received = Buffer.concat(parts);
+              this.bytesIn += received.length;
+              socket.end();
+              resolve({ status: res.statusCode ?? 0, headers: res.headers, body: received });
+            });
+          },
+        );
+        req.on('error', (error) => fail('peer-unreachable', `The request to ${who} failed.`, error));
+        if (body) this.bytesOut += body.length;
+        req.end(body);
+      });
+    });
+  }
+}

@@ -1,0 +1,239 @@
+// A member's side of secure aggregation when the combiner is the round's elected leader, not the hub:
+// the same SecAgg+ steps a site takes with the hub (shared/node/secagg: round keys, shares to its
+// neighbours, the masked input, the shares it reveals), answered to whichever member the ledger names
+// in the round's leader order. Each leader attempt has its own fresh round secrets (its own pair
+// context), so a successor never sees masks a failed leader saw.
+//
+// What a member refuses, so a leader (or two leaders in turn) learns only a sum:
+// - a leader that is not in the round's succession, or a round the ledger has not seeded;
+// - a participant list it is not on, or an attempt whose participants are not the first attempt's
+//   minus the leaders that failed before this one: otherwise two sums over different sets would give
+//   away one member's update by subtraction;
+// - revealing both kinds of share for one neighbour (shared/node/secagg's revealShares keeps that).
+import { z } from 'zod';
+import {
+  participantSchema,
+  secaggPlanSchema,
+  type Participant,
+  type SecAggPlan,
+  type WeightSet,
+} from '../../../shared/federation/index.ts';
+import {
+  encodeMaskedInput,
+  makeShares,
+  maskInput,
+  neighboursOf,
+  newRoundSecrets,
+  openShares,
+  orderSites,
+  publicKeysOf,
+  quantiseUpdate,
+  revealShares,
+  weightCapFor,
+  type HeldShares,
+  type RoundSecrets,
+} from '../../../shared/node/secagg/index.ts';
+import type { MembershipState } from './membership.ts';
+import { SwarmError } from './swarm-error.ts';
+
+export interface MemberUpdate {
+  readonly delta: WeightSet;
+  readonly examples: number;
+}
+
+/** The pair context of one leader's attempt at a round: distinct per leader, so keys never repeat. */
+export function attemptContext(
+  swarmId: string,
+  round: number,
+  leader: string,
+): { taskId: string; round: number } {
+  return { taskId: `${swarmId.slice(0, 16)}_${leader}`, round };
+}
+
+interface Attempt {
+  readonly plan: SecAggPlan;
+  readonly secrets: RoundSecrets;
+  participants: Participant[] | null;
+  held: HeldShares | null;
+  masked: boolean;
+  revealed: Record<string, 'self-mask' | 'mask-key'>;
+}
+
+export const keysMessageSchema = z.strictObject({ round: z.number().int().min(1), plan: secaggPlanSchema });
+export const sharesMessageSchema = z.strictObject({
+  round: z.number().int().min(1),
+  participants: z.array(participantSchema).min(2).max(64),
+});
+export const maskMessageSchema = z.strictObject({
+  round: z.number().int().min(1),
+  incoming: z.array(z.strictObject({ from: z.string(), ciphertext: z.string().max(1024) })).max(64),
+});
+export const unmaskMessageSchema = z.strictObject({
+  round: z.number().int().min(1),
+  survived: z.array(z.string()).max(64),
+  dropped: z.array(z.string()).max(64),
+});
+
+export class RoundSecAggMember {
+  readonly #attempts = new Map<string, Attempt>();
+  /** The participants of the first attempt at each round (the set later attempts may only shrink). */
+  readonly #firstSet = new Map<number, string[]>();
+
+  constructor(
+    private readonly ownId: string,
+    private readonly state: () => MembershipState,
+    /** This member's update for the round (trained once per round, the same for every attempt). */
+    private readonly update: (round: number) => Promise<MemberUpdate>,
+  ) {}
+
+  /** Phase 1: fresh round secrets for this leader's attempt; returns their public halves. */
+  keys(leader: string, body: unknown): ReturnType<typeof publicKeysOf> {
+    const { round, plan } = parse(keysMessageSchema, body);
+    const order = this.#succession(leader, round);
+    if (plan.levels > 2 ** 16 || plan.weightCap > weightCapFor(plan.participants, plan.levels))
+      throw new SwarmError('bad-message', "The leader's secure-aggregation plan could overflow the sum.");
+    if (plan.participants > order.length)
+      throw new SwarmError('bad-message', 'The plan names more members than the round has.');
+    const key = `${round}:${leader}`;
+    const existing = this.#attempts.get(key);
+    if (existing) return publicKeysOf(existing.secrets);
+    const secrets = newRoundSecrets();
+    this.#attempts.set(key, { plan, secrets, participants: null, held: null, masked: false, revealed: {} });
+    return publicKeysOf(secrets);
+  }
+
+  /** Phase 2: this member's shares of its secrets, each encrypted for one neighbour. */
+  async shares(leader: string, body: unknown): Promise<{ to: string; ciphertext: string }[]> {
+    const { round, participants } = parse(sharesMessageSchema, body);
+    const order = this.#succession(leader, round);
+    const attempt = this.#attempt(round, leader);
+    const ids = participants.map((p) => p.siteId);
+    const expectedOrder = orderSites(attempt.plan.seed, ids);
+    if (
+      participants.some(
+        (p, i) => p.position !== expectedOrder.indexOf(p.siteId) || ids.indexOf(p.siteId) !== i,
+      )
+    )
+      throw new SwarmError(
+        'bad-message',
+        "The leader's participant positions do not follow the plan's seed.",
+      );
+    if (participants.length !== attempt.plan.participants || !ids.includes(this.ownId))
+      throw new SwarmError(
+        'bad-message',
+        'The participant list does not match the plan or leaves this member out.',
+      );
+    const first = this.#firstSet.get(round);
+    if (first === undefined) this.#firstSet.set(round, ids);
+    else {
+      // Leaders before this one in the order are the ones that may have failed.
+      const before = order.slice(0, order.indexOf(leader));
+      const allowed = first.filter((id) => !before.includes(id));
+      if (ids.some((id) => !first.includes(id)) || allowed.some((id) => !ids.includes(id)))
+        throw new SwarmError(
+          'bad-message',
+          "A successor's participants must be the first attempt's minus the failed leaders; this member does not take part in another set.",
+        );
+    }
+    attempt.participants = [...participants].sort((a, b) => a.position - b.position);
+    const made = await makeShares({
+      secrets: attempt.secrets,
+      siteId: this.ownId,
+      neighbours: this.#neighbours(attempt),
+      threshold: attempt.plan.threshold,
+      context: attemptContext(this.state().swarmId, round, leader),
+    });
+    attempt.held = { [this.ownId]: made.own };
+    return made.request.shares;
+  }
+
+  /** Phase 3: the shares addressed to this member opened, and its update masked (base64url of RFM1). */
+  async mask(leader: string, body: unknown): Promise<string> {
+    const { round, incoming } = parse(maskMessageSchema, body);
+    this.#succession(leader, round);
+    const attempt = this.#attempt(round, leader);
+    if (attempt.participants === null || attempt.held === null)
+      throw new SwarmError('bad-message', 'The leader asked for the masked update before the shares.');
+    const own = attempt.participants.find((p) => p.siteId === this.ownId) as Participant;
+    const context = attemptContext(this.state().swarmId, round, leader);
+    Object.assign(
+      attempt.held,
+      openShares({
+        incoming,
+        secrets: attempt.secrets,
+        siteId: this.ownId,
+        neighbours: this.#neighbours(attempt),
+        context,
+      }),
+    );
+    const update = await this.update(round);
+    const { vector } = quantiseUpdate(update.delta, update.examples, attempt.plan);
+    maskInput(vector, { ...own, ...attempt.secrets }, this.#neighbours(attempt), context);
+    attempt.masked = true;
+    return Buffer.from(encodeMaskedInput(vector)).toString('base64url');
+  }
+
+  /** Phase 4: for each neighbour, the one kind of share the leader needs to strip the masks. */
+  unmask(leader: string, body: unknown): ReturnType<typeof revealShares>['request'] {
+    const { round, survived, dropped } = parse(unmaskMessageSchema, body);
+    this.#succession(leader, round);
+    const attempt = this.#attempt(round, leader);
+    if (attempt.held === null || !attempt.masked)
+      throw new SwarmError(
+        'bad-message',
+        'The leader asked for shares before this member masked its update.',
+      );
+    const around = this.#neighbours(attempt).map((p) => p.siteId);
+    const { request, revealed } = revealShares({
+      held: attempt.held,
+      survived: survived.filter((id) => around.includes(id)),
+      dropped: dropped.filter((id) => around.includes(id)),
+      threshold: attempt.plan.threshold,
+      alreadyRevealed: attempt.revealed,
+    });
+    attempt.revealed = revealed;
+    return request;
+  }
+
+  /** Forgets the secrets of rounds before `round` (their aggregates are committed). */
+  forgetBefore(round: number): void {
+    for (const key of this.#attempts.keys())
+      if (Number(key.split(':')[0]) < round) this.#attempts.delete(key);
+    for (const key of this.#firstSet.keys()) if (key < round) this.#firstSet.delete(key);
+  }
+
+  #succession(leader: string, round: number): readonly string[] {
+    const open = this.state().openRound;
+    if (open?.round !== round || open.seed === null)
+      throw new SwarmError(
+        'round-failed',
+        `Round ${round} is not seeded in this member's ledger; nothing was sent.`,
+      );
+    if (!open.seed.order.includes(leader))
+      throw new SwarmError('not-member', `The caller is not in round ${round}'s leader succession.`);
+    return open.seed.order;
+  }
+
+  #attempt(round: number, leader: string): Attempt {
+    const attempt = this.#attempts.get(`${round}:${leader}`);
+    if (attempt === undefined)
+      throw new SwarmError('bad-message', 'The leader skipped the key exchange for this round.');
+    return attempt;
+  }
+
+  #neighbours(attempt: Attempt): Participant[] {
+    const all = attempt.participants ?? [];
+    const own = all.find((p) => p.siteId === this.ownId) as Participant;
+    return neighboursOf(own.position, all.length, attempt.plan.neighbours).map((i) => all[i] as Participant);
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success)
+    throw new SwarmError(
+      'bad-message',
+      `A secure-aggregation message is malformed (${parsed.error.issues[0]?.path.join('.') ?? ''}).`,
+    );
+  return parsed.data;
+}

@@ -1,0 +1,324 @@
+// One member on the peer network: its ledger, its HTTPS server and client, and the two things the
+// network does to the ledger. Proposing: the member signs an entry through its signing record, asks
+// every other member to countersign it, and commits it once a quorum has (then sends it to all).
+// Catching up: a member that is behind (it was down, or a proposal names a height it lacks) pulls the
+// missing pages from a peer and verifies them like any chain. Rounds build on this (swarm-round.ts).
+import type { KeyObject } from 'node:crypto';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { genesisEntry, joinEntryFor, makeJoinRequest, memberCardOf, proposeEntry } from './founding.ts';
+import type { SwarmSiteIdentity } from './founding.ts';
+import { verifyChain, type VerifiedEntry } from './chain-verification.ts';
+import { canonicalJson } from '../../../shared/federation/index.ts';
+import { InvitationBook } from './invitation-book.ts';
+import { parseSwarmInvitation } from './invitation-token.ts';
+import {
+  entryHash,
+  entrySignatureValid,
+  memberCardSchema,
+  type EntryBody,
+  type EntrySignature,
+  type LedgerEntry,
+  type MemberCard,
+  type QuorumRule,
+  type SignedEntry,
+} from './ledger-entry.ts';
+import { findMember, quorumSize, type MembershipState, type MemberRecord } from './membership.ts';
+import { makePeerCertificate, type PeerCertificate } from './peer-certificate.ts';
+import { PeerClient } from './peer-client.ts';
+import { PeerServer, type MessageHandler, type PeerRequest } from './peer-server.ts';
+import { SwarmError } from './swarm-error.ts';
+import { SwarmLedger } from './swarm-ledger.ts';
+
+const PAGE = 500;
+const joinRequestSchema = z.strictObject({
+  swarm: z.string().regex(/^[0-9a-f]{64}$/),
+  member: memberCardSchema,
+  invitation: z.string().regex(/^[0-9a-f]{32}$/),
+  secret: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+  signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/),
+});
+
+export interface SwarmNodeOptions {
+  readonly dbPath: string;
+  readonly name: string;
+  readonly signingKey: KeyObject;
+  readonly signingPublicKey: string;
+  readonly exchangePublicKey: string;
+  readonly logger: Logger;
+  readonly host?: string;
+  readonly port?: number;
+  /** The address peers dial, when it is not https://host:port (a NAT or a relay). */
+  readonly advertise?: string;
+  readonly timeoutMs?: number;
+  readonly now?: () => Date;
+}
+
+export class SwarmNode {
+  readonly handlers = new Map<string, MessageHandler>();
+  /** Models this member holds, by SHA-256 (served to peers by range). */
+  readonly models = new Map<string, Buffer>();
+  /** The entry this member signed at the next height and has not seen commit, proposed again first. */
+  #pending: LedgerEntry | null = null;
+
+  private constructor(
+    readonly ledger: SwarmLedger,
+    readonly identity: SwarmSiteIdentity,
+    readonly certificate: PeerCertificate,
+    readonly server: PeerServer,
+    readonly client: PeerClient,
+    readonly logger: Logger,
+    private readonly clock: () => Date,
+  ) {
+    this.handlers.set('countersign', (request) => this.#onCountersign(request));
+    this.handlers.set('entries', (request) => this.#onEntries(request));
+    this.handlers.set('ledger', (request) => Promise.resolve(this.#onLedger(request)));
+    this.handlers.set('join', (request) => this.#onJoin(request));
+  }
+
+  static async start(options: SwarmNodeOptions): Promise<SwarmNode> {
+    const ledger = SwarmLedger.open(options.dbPath);
+    const certificate = await makePeerCertificate(options.signingKey, { name: options.name });
+    const clock = options.now ?? (() => new Date());
+    const id = memberCardOf({ ...options, address: 'https://pending' }).id;
+    // The server is made before the node (the node's address needs the port); it finds the node here.
+    const late: { node?: SwarmNode } = {};
+    const server = new PeerServer({
+      certificate,
+      ownId: () => id,
+      state: () => ledger.state,
+      handler: (kind) => late.node?.handlers.get(kind),
+      model: (hash) => late.node?.models.get(hash) ?? null,
+      logger: options.logger,
+      now: () => clock().getTime(),
+    });
+    const host = options.host ?? '127.0.0.1';
+    const port = await server.listen(options.port ?? 0, host);
+    const identity: SwarmSiteIdentity = {
+      name: options.name,
+      address: options.advertise ?? `https://${host}:${port}`,
+      signingKey: options.signingKey,
+      signingPublicKey: options.signingPublicKey,
+      exchangePublicKey: options.exchangePublicKey,
+    };
+    const client = new PeerClient({
+      certificate,
+      signingKey: options.signingKey,
+      ownId: id,
+      timeoutMs: options.timeoutMs ?? 30_000,
+      now: () => clock().getTime(),
+    });
+    late.node = new SwarmNode(ledger, identity, certificate, server, client, options.logger, clock);
+    return late.node;
+  }
+
+  get id(): string {
+    return memberCardOf(this.identity).id;
+  }
+
+  /** This member's card, as peers reach it. */
+  get card(): MemberCard {
+    return memberCardOf(this.identity);
+  }
+
+  get state(): MembershipState {
+    const state = this.ledger.state;
+    if (state === null)
+      throw new SwarmError('not-founded', 'This site is in no swarm yet: found one or join one.');
+    return state;
+  }
+
+  /** Other members of the swarm, in member order. */
+  peers(): MemberRecord[] {
+    return this.state.members.filter((member) => member.id !== this.id);
+  }
+
+  async stop(): Promise<void> {
+    await this.server.close();
+    this.ledger.close();
+  }
+
+  /** Founds a swarm with this member alone; returns the swarm's id. */
+  found(name: string, quorumRule: QuorumRule = 'majority'): string {
+    const entry = genesisEntry(this.identity, { name, quorumRule, now: this.clock() });
+    const signature = this.ledger.countersign(entry, { id: this.id, privateKey: this.identity.signingKey });
+    this.ledger.append([{ entry, signatures: [signature] }]);
+    return this.state.swarmId;
+  }
+
+  invite(validForDays?: number): string {
+    return new InvitationBook(this.ledger.db).issue({
+      swarmId: this.state.swarmId,
+      inviterAddress: this.identity.address,
+      inviterKeyFingerprint: this.id,
+      now: this.clock(),
+      ...(validForDays === undefined ? {} : { validForDays }),
+    });
+  }
+
+  /** Joins with an invitation: the inviter proposes the join; this member checks and keeps the ledger. */
+  async join(token: string): Promise<string> {
+    const invitation = parseSwarmInvitation(token);
+    const request = makeJoinRequest(invitation, this.identity);
+    const target = { id: invitation.inviterKeyFingerprint, address: invitation.inviterAddress };
+    const page = await this.client.send(target, invitation.swarmId, 'join', request);
+    if (!Array.isArray(page)) throw new SwarmError('bad-message', 'The inviting member sent no ledger.');
+    // The first page must begin at the genesis the invitation pins; a longer ledger is fetched on from
+    // the inviter, and only then must it admit this site and hold the inviter's key.
+    verifyChain(null, page, { swarmId: invitation.swarmId });
+    this.#store(page);
+    const inviter = this.state.members.find((member) => member.id === invitation.inviterKeyFingerprint);
+    if (inviter) await this.catchUp(inviter);
+    const admitted = this.state.members.some((member) => member.id === this.id);
+    if (inviter === undefined || !admitted)
+      throw new SwarmError(
+        'bad-invitation',
+        'The ledger the inviting member sent does not admit this site, or does not hold the inviter from the invitation.',
+      );
+    return invitation.swarmId;
+  }
+
+  /**
+   * Proposes `body` at the next height and commits it once a quorum countersigned. An entry this member
+   * signed earlier at that height and never saw commit is proposed again first (signing another would
+   * break its own signing record). Throws SwarmError('quorum-short') when too few members answer:
+   * nothing is committed, and the same entry is proposed again next time.
+   */
+  async propose(body: EntryBody): Promise<SignedEntry> {
+    await this.catchUp();
+    const pending = this.#pending;
+    if (pending !== null && pending.height === this.state.nextHeight) {
+      const committed = await this.#collect(pending);
+      if (canonicalJson(pending.body) === canonicalJson(body)) return committed;
+    }
+    return this.#collect(proposeEntry(this.state, this.id, body, this.clock()));
+  }
+
+  async #collect(entry: LedgerEntry): Promise<SignedEntry> {
+    const state = this.state;
+    const own = this.ledger.countersign(entry, { id: this.id, privateKey: this.identity.signingKey });
+    this.#pending = entry;
+    const hash = entryHash(entry);
+    const answers = await Promise.allSettled(
+      this.peers().map(async (peer) => {
+        const value = await this.client.send(peer, state.swarmId, 'countersign', { entry });
+        const signature = value as EntrySignature;
+        if (signature?.member !== peer.id || !entrySignatureValid(hash, signature.signature, peer.signingKey))
+          throw new SwarmError(
+            'bad-signature',
+            `Member ${peer.id.slice(0, 8)} sent a signature that does not verify.`,
+          );
+        return signature;
+      }),
+    );
+    const signatures = [own, ...answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []))];
+    const needed = quorumSize(state.members.length, state.quorumRule);
+    if (signatures.length < needed) {
+      const refused = answers.flatMap((a) => (a.status === 'rejected' ? [a.reason as Error] : []));
+      this.logger.warn(
+        { height: entry.height, signed: signatures.length, needed },
+        'swarm entry short of quorum',
+      );
+      throw new SwarmError(
+        'quorum-short',
+        `Only ${signatures.length} of ${state.members.length} members countersigned (the swarm needs ${needed}); ` +
+          `nothing was committed. It will be proposed again when more members are reachable.` +
+          (refused[0] ? ` First refusal: ${refused[0].message}` : ''),
+      );
+    }
+    const signed: SignedEntry = { entry, signatures };
+    this.#store([signed]);
+    this.#pending = null;
+    await this.broadcast([signed]);
+    return signed;
+  }
+
+  /** Sends committed entries to every other member (best effort: a member that missed them catches up). */
+  async broadcast(entries: readonly SignedEntry[]): Promise<void> {
+    const swarm = this.state.swarmId;
+    await Promise.allSettled(
+      this.peers().map((peer) => this.client.send(peer, swarm, 'entries', { entries })),
+    );
+  }
+
+  /** Pulls entries this member lacks from the first peer that has them. */
+  async catchUp(from?: Pick<MemberRecord, 'id' | 'address' | 'signingKey'>): Promise<void> {
+    const peers = from ? [from] : this.peers();
+    for (const peer of peers) {
+      try {
+        for (;;) {
+          const next = this.state.nextHeight;
+          const page = await this.client.send(peer, this.state.swarmId, 'ledger', {
+            from: next,
+            limit: PAGE,
+          });
+          if (!Array.isArray(page) || page.length === 0) break;
+          this.#store(page);
+          if (page.length < PAGE) break;
+        }
+      } catch (error) {
+        this.logger.debug({ err: error }, 'catching up from a peer failed; trying the next');
+      }
+    }
+  }
+
+  async #onCountersign(request: PeerRequest): Promise<EntrySignature> {
+    const entry = (request.envelope.body as { entry?: { height?: unknown } } | null)?.entry;
+    const height = typeof entry?.height === 'number' ? entry.height : -1;
+    // A proposal above this member's tip: it missed entries (it was down); fetch them from the proposer.
+    if (height > this.state.nextHeight) {
+      const sender = findMember(this.state, request.envelope.from);
+      if (sender) await this.catchUp(sender);
+    }
+    const check = this.countersignCheck;
+    if (check) await check(entry);
+    return this.ledger.countersign(entry, { id: this.id, privateKey: this.identity.signingKey });
+  }
+
+  /** A further check before countersigning (the round's: reveals seen, aggregates verified). */
+  countersignCheck: ((entry: unknown) => Promise<void>) | null = null;
+  /** Called with entries as this member stores them (the rounds watch for seeds and aggregates). */
+  onStored: ((entries: readonly VerifiedEntry[]) => void) | null = null;
+
+  /** Appends through the ledger and tells `onStored` what was new. */
+  #store(entries: readonly unknown[]): void {
+    const stored = this.ledger.append(entries);
+    if (stored.length > 0) this.onStored?.(stored);
+  }
+
+  async #onEntries(request: PeerRequest): Promise<null> {
+    const entries = (request.envelope.body as { entries?: unknown } | null)?.entries;
+    if (!Array.isArray(entries))
+      throw new SwarmError('bad-message', 'An entries message holds a list of entries.');
+    const first = (entries[0] as { entry?: { height?: number } } | undefined)?.entry?.height ?? 0;
+    if (first > this.state.nextHeight) {
+      const sender = findMember(this.state, request.envelope.from);
+      if (sender) await this.catchUp(sender);
+    }
+    this.#store(entries);
+    return null;
+  }
+
+  #onLedger(request: PeerRequest): SignedEntry[] {
+    const body = z
+      .strictObject({ from: z.number().int().min(0), limit: z.number().int().min(1).max(PAGE) })
+      .parse(request.envelope.body);
+    return this.ledger.entries(body.from, body.limit);
+  }
+
+  async #onJoin(request: PeerRequest): Promise<SignedEntry[]> {
+    const parsed = joinRequestSchema.safeParse(request.envelope.body);
+    if (!parsed.success) throw new SwarmError('bad-message', 'The join request is malformed. Update RadFed.');
+    const join = parsed.data;
+    if (join.member.signingKey !== request.senderKey || join.member.id !== request.envelope.from)
+      throw new SwarmError(
+        'not-member',
+        'The join request names another key than the certificate it came with.',
+      );
+    const book = new InvitationBook(this.ledger.db);
+    await this.catchUp();
+    const entry = joinEntryFor(this.state, book, join, this.id, this.clock());
+    await this.#collect(entry);
+    return this.ledger.entries(0, PAGE);
+  }
+}

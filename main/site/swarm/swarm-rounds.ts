@@ -1,0 +1,322 @@
+// The rounds of a swarm, on the peer network, decided by the ledger:
+// 1. any member starts round r: it asks every member for a signed nonce commit and proposes the
+//    round-start entry, then asks for the reveals and proposes the round-seed entry, whose seed fixes
+//    the leader order (leader-election.ts);
+// 2. every member watches the seed: the first in the order leads at once; the k-th leads if no
+//    aggregate for r is in its ledger k leader timeouts after it saw the seed, so when a leader dies
+//    (even by kill -9) the next finishes the round from what the ledger says, with no coordinator;
+// 3. the leader runs secure aggregation in the hub's role (round-secagg-leader.ts), combines the sum
+//    with the task's method record, and proposes the aggregate-commit entry with the model's SHA-256;
+//    a member fetches the model from the leader and checks the hash before it countersigns, and again
+//    before it trains on it.
+import {
+  combineSum,
+  encodeWeights,
+  federationMethod,
+  type NamedTensor,
+  type Strategy,
+  type WeightSet,
+} from '../../../shared/federation/index.ts';
+import { sha256Hex } from '../../../shared/node/federation/index.ts';
+import type { VerifiedEntry } from './chain-verification.ts';
+import { drawRoundNonce, nonceCommit, omittedReveals, type RoundReveal } from './leader-election.ts';
+import { ledgerEntrySchema, signStatement, type RoundCommit } from './ledger-entry.ts';
+import { findMember, ROUND_COMMIT_TAG, roundCommitStatement } from './membership.ts';
+import { leadSecureAggregation, type LeaderAggregation } from './round-secagg-leader.ts';
+import { RoundSecAggMember, type MemberUpdate } from './round-secagg-member.ts';
+import { SwarmError } from './swarm-error.ts';
+import type { SwarmNode } from './swarm-node.ts';
+import { swarmTaskHash, verifiedModel, type SwarmTask } from './swarm-task.ts';
+
+export interface RoundOutcome {
+  readonly round: number;
+  readonly leader: string;
+  readonly model: string;
+  readonly participants: readonly string[];
+  readonly height: number;
+}
+
+export interface SwarmRoundsOptions {
+  readonly task: SwarmTask;
+  readonly initialModel: Uint8Array;
+  /** This member's local training from `global`: the change it made and its example count. */
+  readonly train: (global: WeightSet, round: number) => Promise<MemberUpdate>;
+  /** The method that turns the sum into the next model (its combine step must take a sum); swarm's by default. */
+  readonly strategy?: Strategy;
+  /** Test and demo seams: after the leader has the sum, before it proposes the aggregate. */
+  readonly beforeAggregateCommit?: (round: number) => Promise<void>;
+  /** What the leader saw of each member (the uniformity test reads it). */
+  readonly onLeaderSaw?: (round: number, aggregation: LeaderAggregation) => void;
+}
+
+export class SwarmRounds {
+  readonly taskHash: string;
+  readonly member: RoundSecAggMember;
+  readonly #nonces = new Map<number, { nonce: string; revealed: boolean }>();
+  readonly #seenReveals = new Map<number, RoundReveal[]>();
+  /** When this member saw each round's seed (its own clock: timeouts are local, never in the ledger). */
+  readonly #seedSeenAt = new Map<number, number>();
+  readonly #updates = new Map<number, Promise<MemberUpdate>>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  /** The error of this member's last attempt to lead, for the CLI and the tests. */
+  lastLeadError: Error | null = null;
+
+  constructor(
+    readonly node: SwarmNode,
+    private readonly options: SwarmRoundsOptions,
+  ) {
+    this.taskHash = swarmTaskHash(options.task);
+    node.models.set(options.task.initialModel, Buffer.from(options.initialModel));
+    verifiedModel(options.initialModel, options.task.initialModel);
+    this.member = new RoundSecAggMember(
+      node.id,
+      () => node.state,
+      (round) => this.#update(round),
+    );
+    const on = (kind: string, handle: (from: string, body: unknown) => unknown) =>
+      node.handlers.set(kind, (request) =>
+        Promise.resolve(handle(request.envelope.from, request.envelope.body)),
+      );
+    on('round-commit', (_from, body) => this.#commit(body));
+    on('round-reveal', (_from, body) => this.#reveal(body));
+    on('secagg-keys', (from, body) => {
+      this.#checkTurn(from, body);
+      return this.member.keys(from, body);
+    });
+    on('secagg-shares', (from, body) => this.member.shares(from, body));
+    on('secagg-mask', (from, body) => this.member.mask(from, body));
+    on('secagg-unmask', (from, body) => this.member.unmask(from, body));
+    node.countersignCheck = (entry) => this.#reviewBeforeSigning(entry);
+    node.onStored = (entries) => this.#watch(entries);
+  }
+
+  stop(): void {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+  }
+
+  /** Starts the next round: commits, then reveals, each in a committed entry. Returns its number. */
+  async startRound(): Promise<number> {
+    await this.node.catchUp();
+    const state = this.node.state;
+    const round = state.lastCommittedRound + 1;
+    const members = state.members;
+    const answers = await Promise.allSettled(
+      members.map((m) =>
+        m.id === this.node.id
+          ? Promise.resolve(this.#commit({ round, task: this.taskHash }))
+          : this.node.client.send(m, state.swarmId, 'round-commit', { round, task: this.taskHash }),
+      ),
+    );
+    const commits = answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value as RoundCommit] : []));
+    await this.node.propose({ kind: 'round-start', round, task: this.taskHash, commits });
+    const reveals = await Promise.allSettled(
+      members.map((m) =>
+        m.id === this.node.id
+          ? Promise.resolve(this.#reveal({ round }))
+          : this.node.client.send(m, state.swarmId, 'round-reveal', { round }),
+      ),
+    );
+    const revealed = reveals.flatMap((a) => (a.status === 'fulfilled' ? [a.value as RoundReveal] : []));
+    await this.node.propose({ kind: 'round-seed', round, reveals: revealed });
+    return round;
+  }
+
+  /** Resolves when round `round`'s aggregate is in this member's ledger. */
+  async waitForRound(round: number, timeoutMs: number): Promise<RoundOutcome> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const outcome = this.outcome(round);
+      if (outcome) return outcome;
+      if (Date.now() > deadline)
+        throw new SwarmError(
+          'round-failed',
+          `Round ${round} did not commit an aggregate within ${timeoutMs / 1000} s.`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** The committed aggregate of `round`, read from the ledger. */
+  outcome(round: number): RoundOutcome | null {
+    for (const signed of this.node.ledger.entries(0, 100_000).reverse()) {
+      const body = signed.entry.body;
+      if (body.kind === 'aggregate-commit' && body.round === round)
+        return {
+          round,
+          leader: body.leader,
+          model: body.model,
+          participants: body.participants,
+          height: signed.entry.height,
+        };
+    }
+    return null;
+  }
+
+  /** The current global model, verified against the ledger's hash (fetched from its leader if needed). */
+  async globalModel(): Promise<{ hash: string; weights: NamedTensor[] }> {
+    const last = this.node.state.lastCommittedRound;
+    const outcome = last === 0 ? null : this.outcome(last);
+    const hash = outcome?.model ?? this.options.task.initialModel;
+    let bytes = this.node.models.get(hash);
+    if (bytes === undefined) {
+      const leader = outcome ? findMember(this.node.state, outcome.leader) : undefined;
+      if (!leader) throw new SwarmError('model-mismatch', 'No member is known to hold the current model.');
+      bytes = await this.node.client.fetchModel(leader, hash);
+      this.node.models.set(hash, bytes);
+    }
+    return { hash, weights: verifiedModel(bytes, hash) };
+  }
+
+  #commit(body: unknown): { member: string; commit: string; signature: string } {
+    const { round, task } = body as { round?: unknown; task?: unknown };
+    const state = this.node.state;
+    if (task !== this.taskHash) throw new SwarmError('bad-message', 'This member did not approve that task.');
+    if (round !== state.lastCommittedRound + 1)
+      throw new SwarmError('bad-message', `The next round is ${state.lastCommittedRound + 1}.`);
+    let held = this.#nonces.get(round);
+    // A nonce once revealed is public: a round started again gets a fresh one.
+    if (held === undefined || held.revealed) held = { nonce: drawRoundNonce(), revealed: false };
+    this.#nonces.set(round, held);
+    const commit = { member: this.node.id, commit: nonceCommit(held.nonce) };
+    const statement = roundCommitStatement(state.swarmId, round, this.taskHash, commit);
+    return {
+      ...commit,
+      signature: signStatement(ROUND_COMMIT_TAG, statement, this.node.identity.signingKey),
+    };
+  }
+
+  #reveal(body: unknown): RoundReveal {
+    const round = (body as { round?: unknown }).round;
+    const open = this.node.state.openRound;
+    const held = typeof round === 'number' ? this.#nonces.get(round) : undefined;
+    const mine = open?.commits.find((c) => c.member === this.node.id);
+    if (
+      open === null ||
+      open.round !== round ||
+      held === undefined ||
+      mine?.commit !== nonceCommit(held.nonce)
+    )
+      throw new SwarmError(
+        'bad-message',
+        "This member's commit for that round is not in its ledger; it reveals nothing.",
+      );
+    held.revealed = true;
+    const reveal = { member: this.node.id, nonce: held.nonce };
+    this.#seenReveals.set(open.round, [reveal]);
+    return reveal;
+  }
+
+  /** A member answers a successor only once the leaders before it have had their time, by its own clock. */
+  #checkTurn(leader: string, body: unknown): void {
+    const round = (body as { round?: unknown }).round as number;
+    const order = this.node.state.openRound?.seed?.order ?? [];
+    const seen = this.#seedSeenAt.get(round);
+    const position = order.indexOf(leader);
+    // 0.9: the successor's clock started when it saw the seed, a few milliseconds before or after this one's.
+    const turnAt = 0.9 * position * this.options.task.leaderTimeoutMs;
+    if (position > 0 && (seen === undefined || Date.now() - seen < turnAt))
+      throw new SwarmError(
+        'round-failed',
+        `It is not yet member ${leader.slice(0, 8)}'s turn to lead round ${round}.`,
+      );
+  }
+
+  async #reviewBeforeSigning(candidate: unknown): Promise<void> {
+    const parsed = ledgerEntrySchema.safeParse(candidate);
+    if (!parsed.success) return; // the ledger's own review refuses it with the reason
+    const body = parsed.data.body;
+    if (body.kind === 'round-start' && body.task !== this.taskHash)
+      throw new SwarmError('bad-message', 'This member did not approve the task of that round.');
+    if (body.kind === 'round-seed') {
+      const commits = this.node.state.openRound?.commits ?? [];
+      const omitted = omittedReveals(body.reveals, this.#seenReveals.get(body.round) ?? [], commits);
+      if (omitted.length > 0)
+        throw new SwarmError('bad-message', 'The round seed leaves out a reveal this member saw.');
+    }
+    if (body.kind === 'aggregate-commit') {
+      const leader = findMember(this.node.state, body.leader);
+      if (!leader) throw new SwarmError('not-member', 'The aggregate names a leader that is not a member.');
+      const bytes =
+        this.node.models.get(body.model) ?? (await this.node.client.fetchModel(leader, body.model));
+      const { weights: global } = await this.globalModel();
+      const model = verifiedModel(bytes, body.model);
+      if (model.length !== global.length || model.some((t, i) => t.data.length !== global[i]?.data.length))
+        throw new SwarmError('model-mismatch', "The aggregate's model does not have the task's layout.");
+      this.node.models.set(body.model, Buffer.from(bytes));
+    }
+  }
+
+  #update(round: number): Promise<MemberUpdate> {
+    let update = this.#updates.get(round);
+    if (update === undefined) {
+      update = this.globalModel().then(({ weights }) => this.options.train(weights, round));
+      this.#updates.set(round, update);
+      update.catch(() => this.#updates.delete(round));
+    }
+    return update;
+  }
+
+  #watch(entries: readonly VerifiedEntry[]): void {
+    for (const { signed } of entries) {
+      const body = signed.entry.body;
+      if (body.kind === 'aggregate-commit') {
+        this.member.forgetBefore(body.round + 1);
+        for (const round of this.#updates.keys()) if (round <= body.round) this.#updates.delete(round);
+      }
+      if (body.kind !== 'round-seed') continue;
+      const order = this.node.state.openRound?.seed?.order ?? [];
+      this.#seedSeenAt.set(body.round, Date.now());
+      const position = order.indexOf(this.node.id);
+      if (position < 0) continue;
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        if (this.outcome(body.round) === null) void this.#lead(body.round, position);
+      }, position * this.options.task.leaderTimeoutMs);
+      this.#timers.add(timer);
+    }
+  }
+
+  /** Leads `round` as the `position`-th in its order; the members before it are taken as failed. */
+  async #lead(round: number, position: number): Promise<void> {
+    try {
+      const state = this.node.state;
+      const seed = state.openRound?.seed;
+      if (state.openRound?.round !== round || !seed) return;
+      const failed = seed.order.slice(0, position);
+      const members = state.members.filter((m) => seed.revealed.includes(m.id) && !failed.includes(m.id));
+      const { weights: global } = await this.globalModel();
+      const aggregation = await leadSecureAggregation({
+        node: this.node,
+        own: this.member,
+        round,
+        members,
+        global,
+        settings: this.options.task.secureAggregation,
+      });
+      this.options.onLeaderSaw?.(round, aggregation);
+      const method = federationMethod(this.options.strategy ?? { name: 'swarm' });
+      const next = combineSum(method, global, aggregation.sum).weights;
+      const bytes = Buffer.from(encodeWeights(next));
+      const model = sha256Hex(bytes);
+      this.node.models.set(model, bytes);
+      await this.options.beforeAggregateCommit?.(round);
+      await this.node.propose({
+        kind: 'aggregate-commit',
+        round,
+        leader: this.node.id,
+        model,
+        serverState: null,
+        participants: aggregation.participants,
+        // Differential privacy is not wired into swarm rounds yet: no noise, so no ε to record.
+        epsilonSpent: 0,
+      });
+    } catch (error) {
+      this.lastLeadError = error as Error;
+      this.node.logger.warn(
+        { err: error, round },
+        'leading a swarm round failed; the next in the succession takes over',
+      );
+    }
+  }
+}

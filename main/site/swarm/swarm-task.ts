@@ -1,0 +1,35 @@
+// What a swarm trains: the task every member agreed to (its hash goes into each round-start entry, so
+// a member commits only to rounds of the task it approved), and the model each aggregate commits to.
+import { z } from 'zod';
+import { canonicalJson, decodeWeights, type NamedTensor } from '../../../shared/federation/index.ts';
+import { sha256Hex } from '../../../shared/node/federation/index.ts';
+import { SwarmError } from './swarm-error.ts';
+
+export const swarmTaskSchema = z.strictObject({
+  name: z.string().min(1).max(200),
+  /** SHA-256 of the initial model's bytes (RFW1): every member starts round 1 from it. */
+  initialModel: z.string().regex(/^[0-9a-f]{64}$/),
+  rounds: z.number().int().min(1).max(10_000),
+  /** SecAgg+ quantisation: updates clipped to ±clipRange, 2^bits levels. */
+  secureAggregation: z.strictObject({
+    clipRange: z.number().positive().max(1e6),
+    bits: z.number().int().min(8).max(24),
+  }),
+  /** How long a leader has to commit its aggregate before the next in the succession takes over. */
+  leaderTimeoutMs: z.number().int().min(100).max(3_600_000),
+});
+export type SwarmTask = z.infer<typeof swarmTaskSchema>;
+
+export function swarmTaskHash(task: SwarmTask): string {
+  return sha256Hex(canonicalJson(task));
+}
+
+/** The model with SHA-256 `hash`, decoded; throws SwarmError('model-mismatch') when the bytes differ. */
+export function verifiedModel(bytes: Uint8Array, hash: string): NamedTensor[] {
+  if (sha256Hex(bytes) !== hash)
+    throw new SwarmError(
+      'model-mismatch',
+      'A model does not have the hash the ledger records for it; it was not used. Fetch it from another member.',
+    );
+  return decodeWeights(bytes);
+}

@@ -1,0 +1,81 @@
+// Runs a site's split-learning steps over its session with the hub, through dropped connections and
+// hub restarts. A step's frames are kept until the step ends, so whatever broke, the site sends the
+// same bytes again: the gradient at cut 2 first when its head has already stepped (the hub answers a
+// step it finished with its stored answer, and never applies it twice), else the activations again
+// (the hub, restarted or having dropped the step, recomputes the same trunk output, and the site's head
+// answers it with its kept answer instead of stepping twice).
+import { SplitConnectionError } from '../../../../shared/node/split/index.ts';
+import type { tf } from '../backend/index.ts';
+import type { HeadStepResult, SplitSite } from './split-site.ts';
+
+/** One connection to the hub: a frame up, its answer down. */
+export interface SplitExchange {
+  exchange(frame: Uint8Array): Promise<Uint8Array>;
+  close(): void;
+}
+
+export interface SplitSessionRunnerOptions {
+  readonly site: SplitSite;
+  /** Opens a connection (a new one after a loss). */
+  readonly connect: () => Promise<SplitExchange>;
+  /** How long one step may keep failing before the session gives up (default 5 min). */
+  readonly giveUpAfterMs?: number;
+}
+
+export interface StepOutcome {
+  readonly loss: number;
+  /** From the bottom's forward pass to the bottom's update, retries included. */
+  readonly milliseconds: number;
+  readonly retries: number;
+}
+
+export class SplitSessionRunner {
+  private connection: SplitExchange | null = null;
+  retries = 0;
+
+  constructor(private readonly options: SplitSessionRunnerOptions) {}
+
+  async step(step: number, batch: number, images: tf.Tensor4D, labels: Int32Array): Promise<StepOutcome> {
+    const started = performance.now();
+    const { site } = this.options;
+    const activations = await site.forwardBottom(step, batch, images);
+    let head: HeadStepResult | null = null;
+    let forwardAgain = true;
+    let retries = 0;
+    const giveUpAt = Date.now() + (this.options.giveUpAfterMs ?? 300_000);
+    for (;;) {
+      try {
+        const connection = await this.connected();
+        if (forwardAgain || !head) {
+          head = await site.headStep(await connection.exchange(activations), labels);
+          forwardAgain = false;
+        }
+        await site.backwardBottom(await connection.exchange(head.frame));
+        this.retries += retries;
+        return { loss: head.loss, milliseconds: performance.now() - started, retries };
+      } catch (error) {
+        if (!(error instanceof SplitConnectionError) || error.retry === 'never' || Date.now() > giveUpAt) {
+          throw error;
+        }
+        if (error.connectionLost) this.drop();
+        if (error.retry === 'restart-step') forwardAgain = true;
+        retries += 1;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 50 * 2 ** Math.min(retries, 6))));
+      }
+    }
+  }
+
+  close(): void {
+    this.drop();
+  }
+
+  private async connected(): Promise<SplitExchange> {
+    this.connection ??= await this.options.connect();
+    return this.connection;
+  }
+
+  private drop(): void {
+    this.connection?.close();
+    this.connection = null;
+  }
+}

@@ -1,0 +1,110 @@
+// How a round's update becomes the values a site encrypts, and how the decrypted sum becomes the
+// weighted sum the method's combine step takes. One vector per site:
+//   [ w·clip(Δ₁, ±c), …, w·clip(Δₙ, ±c), w·c ]
+// with c the task's clipRange and w the site's weight (its training images, at most W; 1 under
+// differential privacy). The last value carries the weight, so the sum gives Σ wᵢΔᵢ and Σ wᵢ together
+// and the hub learns neither. Every value is within ±c·W, the encryption's value bound B: CKKS keeps
+// its precision relative to B (error ≤ S·B·4.1e−8), so W is the smallest power of two at least twice
+// the largest cohort the sites declared when the key was made, not the task's loose cap.
+import {
+  DEFAULT_HOMOMORPHIC_SITES,
+  FederationError,
+  WeightedDeltaSum,
+  elementCount,
+  type NamedTensor,
+  type TaskDefinition,
+  type TensorLayout,
+} from '../../federation/index.ts';
+import { summationParameters, type SummationParameters } from './summation-parameters.ts';
+
+/** The settings a homomorphic task's updates are encoded with. */
+export interface EncodingSettings {
+  readonly clipRange: number;
+  /** The largest weight one update may carry (W). */
+  readonly weightCap: number;
+}
+
+/** Sums of how many sites the task's key is sized for. */
+export function homomorphicSites(definition: TaskDefinition): number {
+  return definition.privacy.homomorphic.maxSites ?? definition.sites?.length ?? DEFAULT_HOMOMORPHIC_SITES;
+}
+
+/**
+ * The parameters the key's maker fixes for the task: S from the task, B = c·W with W from the
+ * largest declared cohort (1 under differential privacy, where every update weighs 1).
+ */
+export function homomorphicParameters(
+  definition: TaskDefinition,
+  largestCohort: number | null,
+): SummationParameters {
+  const clipRange = definition.privacy.homomorphic.clipRange;
+  const weightCap = definition.privacy.differentialPrivacy
+    ? 1
+    : Math.min(definition.maxExamplesPerSite, 2 ** Math.ceil(Math.log2(2 * Math.max(1, largestCohort ?? 1))));
+  return summationParameters({ maxSites: homomorphicSites(definition), valueBound: clipRange * weightCap });
+}
+
+/** The encoding a key's parameters imply for a task. */
+export function encodingOf(definition: TaskDefinition, parameters: SummationParameters): EncodingSettings {
+  const clipRange = definition.privacy.homomorphic.clipRange;
+  return { clipRange, weightCap: Math.max(1, Math.floor(parameters.valueBound / clipRange + 1e-9)) };
+}
+
+/** The vector a site encrypts: its weighted, clipped update and its weight (see the top of this file). */
+export function updateVector(
+  delta: readonly NamedTensor[],
+  examples: number,
+  encoding: EncodingSettings,
+): { values: Float64Array; weight: number; clippedValues: number } {
+  const { clipRange: c } = encoding;
+  const weight = Math.min(Math.max(1, Math.floor(examples)), encoding.weightCap);
+  const total = delta.reduce((sum, tensor) => sum + tensor.data.length, 0);
+  const values = new Float64Array(total + 1);
+  let at = 0;
+  let clippedValues = 0;
+  for (const tensor of delta) {
+    for (let i = 0; i < tensor.data.length; i += 1) {
+      const x = tensor.data[i] as number;
+      if (!Number.isFinite(x)) {
+        throw new FederationError(
+          'not-finite',
+          'The update has a value that is not a finite number; the local training diverged: lower the learning rate.',
+        );
+      }
+      const clipped = Math.min(c, Math.max(-c, x));
+      if (clipped !== x) clippedValues += 1;
+      values[at] = weight * clipped;
+      at += 1;
+    }
+  }
+  values[at] = weight * c;
+  return { values, weight, clippedValues };
+}
+
+/** The decrypted sum as the weighted sum Σ wᵢΔᵢ, Σ wᵢ of `updates` updates, in the model's layout. */
+export function sumFromVector(
+  values: Float64Array,
+  layout: readonly TensorLayout[],
+  encoding: EncodingSettings,
+  updates: number,
+): WeightedDeltaSum {
+  const expected = layout.reduce((sum, tensor) => sum + elementCount(tensor.shape), 0) + 1;
+  if (values.length !== expected) {
+    throw new FederationError(
+      'bad-strategy',
+      `The encrypted sum holds ${values.length} values, but this task's model needs ${expected}; update RadFed at every site.`,
+    );
+  }
+  const totalWeight = (values[expected - 1] as number) / encoding.clipRange;
+  if (!(totalWeight > 0.5)) {
+    throw new FederationError('bad-strategy', 'The encrypted sum carries no weight: no update was added.');
+  }
+  let at = 0;
+  const sums = layout.map((tensor) => {
+    const size = elementCount(tensor.shape);
+    const part = values.slice(at, at + size);
+    at += size;
+    return part;
+  });
+  return WeightedDeltaSum.fromTotals(layout, sums, totalWeight, updates);
+}

@@ -1,0 +1,4 @@
+// Split learning's transport at the site: the signed WebSocket session to the hub, and a shaping
+// layer that makes a loopback connection behave like a slower link (benchmarks).
+export { SplitConnection, SplitConnectionError, type SplitConnectionOptions } from './split-connection.ts';
+export { shapedLink, type LinkShaper } from './link-shaper.ts';

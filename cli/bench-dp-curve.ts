@@ -20,6 +20,8 @@ interface DpCurveFlags {
   learningRate: number;
   size: number;
   gnBaseline: boolean;
+  baselines: boolean;
+  noiseFreeBaseline?: boolean;
   publicPatients: number;
   pretrainEpochs: number;
   publicModel?: string;
@@ -98,6 +100,11 @@ export function registerBenchDpCurveCommand(bench: Command): void {
     )
     .option('--no-gn-baseline', 'leave out the group-norm model trained without DP')
     .option(
+      '--noise-free-baseline',
+      'also train each --trainable selection with the same steps and no noise or clipping (the cost of privacy alone)',
+    )
+    .option('--no-baselines', 'only the DP runs (and the public model alone): no model trained without DP')
+    .option(
       '--public-patients <n>',
       'DP fine-tuning: pre-train on this many public synthetic patients (another seed) first; 0: from scratch',
       (v) => (v === '0' ? 0 : parsePositiveInt(v, '--public-patients')),
@@ -138,6 +145,8 @@ export function registerBenchDpCurveCommand(bench: Command): void {
           dpLearningRate: flags.learningRate,
           imageSize: flags.size,
           groupNormBaseline: flags.gnBaseline,
+          baselines: flags.baselines,
+          noiseFreeBaseline: flags.noiseFreeBaseline === true,
           publicPatients: flags.publicPatients,
           pretrainEpochs: flags.pretrainEpochs,
           ...(flags.publicModel ? { publicModelFile: resolve(flags.publicModel) } : {}),

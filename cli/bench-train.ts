@@ -7,6 +7,7 @@ import {
   BACKEND_CHOICES,
   benchmarkLoaderMemory,
   benchmarkReferenceTraining,
+  cpuSimd,
   MODEL_ARCHITECTURES,
   runTorchReference,
   TORCH_REFERENCE_MODELS,
@@ -121,7 +122,7 @@ export function registerBenchTrainCommand(bench: Command): void {
       const ratio = torch ? Math.round((tfjs.imagesPerSecond / torch.images_per_s) * 100) / 100 : undefined;
       const { report, ...figures } = tfjs;
       const result = {
-        machine: `${os.cpus()[0]?.model ?? 'CPU'}, ${os.availableParallelism()} CPUs`,
+        machine: `${os.cpus()[0]?.model ?? 'CPU'}, ${os.availableParallelism()} CPUs, ${cpuSimd().name}`,
         date: new Date().toISOString(),
         tfjs: figures,
         notUsed: report.notUsed,
@@ -141,6 +142,7 @@ export function registerBenchTrainCommand(bench: Command): void {
           `a batch of ${tfjs.batch}: ${mb(tfjs.memory.batchBytes)}`,
         ...(tfjs.memory.message ? [tfjs.memory.message] : []),
         `RadFed (tfjs) on ${tfjs.device}: ${tfjs.imagesPerSecond} images/s`,
+        `CPU SIMD: ${cpuSimd().name} natively; WebAssembly SIMD is 128-bit`,
       ];
       if (torch) {
         lines.push(`PyTorch (${torch.device}, ${torch.threads} threads): ${torch.images_per_s} images/s`);

@@ -4,7 +4,7 @@
 // after it, and prints the cost; --no-secagg runs only the unprotected federation.
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import {
   DEMO_DEFAULTS,
   DEMO_DP_PRESET,
@@ -14,11 +14,14 @@ import {
   describeEstimate,
   estimateDemoTime,
   formatDemoTable,
+  formatSwarmDemoTable,
   runDemo,
+  runSwarmDemo,
   type DemoScale,
 } from '../main/demo/index.ts';
 import { parsePositiveInt } from './arguments.ts';
 import { CliError } from './failure.ts';
+import { federationMethod } from '../shared/federation/index.ts';
 
 interface DemoFlags {
   json?: string;
@@ -38,6 +41,19 @@ interface DemoFlags {
   homomorphic?: boolean;
   compare?: boolean;
   scale: DemoScale;
+  /** How the hospitals combine: with a hub (the default) or as a swarm with no hub. */
+  method: DemoMethod;
+}
+
+/** The demo's ways to combine: FedAvg through the hub, or a swarm of the hospitals with no hub. */
+const DEMO_METHODS = ['fedavg', 'swarm'] as const;
+type DemoMethod = (typeof DEMO_METHODS)[number];
+
+function parseDemoMethod(value: string): DemoMethod {
+  const method = DEMO_METHODS.find((name) => name === value);
+  if (method === undefined)
+    throw new InvalidArgumentError(`--method is ${DEMO_METHODS.join(' or ')}, not "${value}".`);
+  return method;
 }
 
 function parseScale(value: string): DemoScale {
@@ -60,6 +76,12 @@ export function registerDemoCommand(program: Command): void {
         'on the same held-out test set. Nothing to configure; a few minutes on a laptop.',
     )
     .option('--json <file>', 'also write the results as JSON to this file')
+    .option(
+      '--method <name>',
+      'fedavg: through a hub (the default); swarm: the hospitals as a swarm with no hub, a leader elected per round by their ledger',
+      parseDemoMethod,
+      'fedavg',
+    )
     .option(
       '--scale <name>',
       `default, or realistic: ${DEMO_REALISTIC_PRESET.patientsPerSite} patients per hospital at ` +
@@ -116,6 +138,10 @@ export function registerDemoCommand(program: Command): void {
     )
     .action(async (flags: DemoFlags) => {
       if (flags.sites > 8) throw new CliError('The demo runs at most 8 hospitals (--sites 8 or fewer).');
+      if (federationMethod({ name: flags.method }).combiner === 'elected-site') {
+        await runSwarmCommand(flags);
+        return;
+      }
       if (flags.compare && flags.secagg === false && !flags.dp) {
         throw new CliError(
           '--compare sets the protected federation beside the unprotected one; with --no-secagg there is ' +
@@ -175,4 +201,29 @@ export function registerDemoCommand(program: Command): void {
         process.stdout.write(`Results written to ${resolve(flags.json)}\n`);
       }
     });
+}
+
+/** `--method swarm`: the hospitals with no hub (main/demo/swarm-demo.ts); no privacy flags apply. */
+async function runSwarmCommand(flags: DemoFlags): Promise<void> {
+  if (flags.dp || flags.compare || flags.homomorphic || flags.secagg === false)
+    throw new CliError(
+      'The swarm demo always runs with secure aggregation and takes none of --dp, --compare, --homomorphic or --no-secagg.',
+    );
+  const result = await runSwarmDemo({
+    sites: flags.sites,
+    rounds: flags.rounds ?? DEMO_DEFAULTS.rounds,
+    localEpochs: flags.localEpochs,
+    patientsPerSite: flags.patients ?? DEMO_DEFAULTS.patientsPerSite,
+    imageSize: flags.size,
+    seed: flags.seed,
+    ...(flags.dir ? { dir: flags.dir } : {}),
+    ...(flags.keep ? { keep: true } : {}),
+  });
+  process.stdout.write(`\n${formatSwarmDemoTable(result)}\n`);
+  if (flags.keep || flags.dir)
+    process.stdout.write(`The demo's sites and studies are in ${result.directory}\n`);
+  if (flags.json) {
+    writeFileSync(resolve(flags.json), `${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(`Results written to ${resolve(flags.json)}\n`);
+  }
 }

@@ -24,6 +24,7 @@ import {
 } from '../hub/index.ts';
 import { parseNonNegativeInt } from './arguments.ts';
 import { registerHubDashboardCommands } from './hub-dashboard-commands.ts';
+import { keepSplitTrunks } from './hub-split-trunks.ts';
 import {
   addStoreOptions,
   checkStoreFlags,
@@ -98,10 +99,13 @@ export function registerHubCommands(program: Command): void {
       ...(flags.port !== undefined ? { port: flags.port } : {}),
     });
     process.stdout.write(`RadFed hub listening on ${running.url}\n`);
+    // Split-learning tasks: their trunks run in this process (built when such a task is active).
+    const trunks = await keepSplitTrunks(running);
     await new Promise<void>((done) => {
       const stop = () => {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
+        trunks.close();
         void running.close().then(() => {
           process.stdout.write('Hub stopped.\n');
           done();

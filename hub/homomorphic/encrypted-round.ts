@@ -6,21 +6,28 @@
 import { elementCount } from '../../shared/federation/index.ts';
 import { openSealed, uploadContext } from '../../shared/node/federation/index.ts';
 import { Worker } from 'node:worker_threads';
-import { HomomorphicError, type HomomorphicErrorCode } from '../../shared/node/homomorphic/index.ts';
+import {
+  ciphertextCount,
+  HomomorphicError,
+  POLY_MODULUS_DEGREE,
+  type HomomorphicErrorCode,
+} from '../../shared/node/homomorphic/index.ts';
 import type { HubContext } from '../hub-context.ts';
 import { findModel, loadModelWeights } from '../model-registry.ts';
 import type { SubmissionRow, TaskRow } from '../store/index.ts';
 import type { SumJob, SumReply } from './sum-worker.ts';
 import { loadedTaskSummation, loadTaskSummation, taskKeyParameters } from './task-key.ts';
 
-/** Frame header, per-ciphertext length, SEAL blob (two polynomials at most), and the hub's sealing. */
+/** The hub's sealing of an upload for the journey, with room to spare. */
 const SEALING_SLACK_BYTES = 64 * 1024;
 
-/** The largest encrypted upload a task takes: its model's values + 1, as ciphertexts of at most two polynomials. */
+/**
+ * The largest encrypted upload a task takes: the frame of its model's values + 1, each ciphertext at
+ * most two polynomials of 64-bit words with SEAL's header (ciphertext-frame.ts), and the sealing.
+ */
 export async function encryptedUploadLimit(ctx: HubContext, task: TaskRow): Promise<number> {
-  const values = (await modelValues(ctx, task)) + 1;
-  const ciphertexts = Math.ceil(values / 2048);
-  return 52 + ciphertexts * (4 + 16 + 2 * 4096 * 8 + 1024) + SEALING_SLACK_BYTES;
+  const ciphertexts = ciphertextCount((await modelValues(ctx, task)) + 1);
+  return 52 + ciphertexts * (4 + 16 + 2 * POLY_MODULUS_DEGREE * 8 + 1024) + SEALING_SLACK_BYTES;
 }
 
 /** Values in the task's model: the initial model is the one plain model the hub holds (random weights). */

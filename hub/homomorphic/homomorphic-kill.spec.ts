@@ -233,7 +233,8 @@ it('continues a homomorphic round after kill -9 of the hub between encrypted upd
     mean.forEach((tensor, t) =>
       tensor.data.forEach((value, i) => {
         const expected = weights.reduce((sum, w, k) => sum + (w * delta(k)[t]!.data[i]!) / 60, 0);
-        expect(Math.abs(value - expected)).toBeLessThanOrEqual(1e-6);
+        // The sum's bound over the weight total, plus float32's rounding of the mean.
+        expect(Math.abs(value - expected)).toBeLessThanOrEqual(bound / 60 + 1e-7);
       }),
     );
   } finally {

@@ -147,6 +147,9 @@ export class SplitSessions {
       trunk.owners.set(session, site.id);
       trunk.sockets.handleUpgrade(request, socket, head, (ws) => this.serve(ws, key, trunk, session));
     } catch (error) {
+      if (this.logger && !(error instanceof HubError)) {
+        this.logger.error({ err: error }, 'split-learning session could not be opened');
+      }
       refuseUpgrade(socket, error);
     }
   }
@@ -197,7 +200,8 @@ export class SplitSessions {
       answer = await this.answer(trunk, session, bytes);
     } catch (error) {
       answer = refusalOf(error);
-      if (this.logger && answer.retry === 'never') {
+      // A refusal that says stop, or a failure of ours (not a RadfedError): worth a line in the log.
+      if (this.logger && (answer.retry === 'never' || !(error instanceof RadfedError))) {
         this.logger.warn({ err: error }, 'split-learning frame refused');
       }
     }

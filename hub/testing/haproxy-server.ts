@@ -111,7 +111,22 @@ export async function startHaproxy(
   let log = '';
   child.stderr.on('data', (part: Buffer) => (log += part.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // As for the PostgreSQL test server: a test process killed outright runs no exit handler, so a
+  // watchdog stops HAProxy once that process is gone.
+  const watchdog = spawn(
+    '/bin/sh',
+    [
+      '-c',
+      'while [ -d "/proc/$0" ]; do sleep 1; done; kill -9 "$1"; rm -rf "$2"',
+      String(process.pid),
+      String(child.pid),
+      root,
+    ],
+    { cwd: '/', detached: true, stdio: 'ignore' },
+  );
+  watchdog.unref();
   const stopNow = (): void => {
+    watchdog.kill('SIGKILL');
     child.kill('SIGKILL');
     rmSync(root, { recursive: true, force: true });
   };
@@ -151,6 +166,7 @@ export async function startHaproxy(
     replicas: replicaStates,
     stop: async () => {
       process.removeListener('exit', stopNow);
+      watchdog.kill('SIGKILL');
       child.kill('SIGTERM');
       await exited;
       rmSync(root, { recursive: true, force: true });

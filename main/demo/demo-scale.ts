@@ -2,7 +2,7 @@
 // hospital at 256 px with ResNet-18, instead of the default's 90 patients at 64 px with a 0.3 M-weight
 // network; and the time such a run takes on this machine, estimated before it starts from one timed
 // training step, since on two CPU cores it is hours, not minutes.
-import { createModel, describeBackend, selectBackend, tf, type BackendChoice } from '../site/train/index.ts';
+import { createModel, selectBackend, tf, type BackendChoice } from '../site/train/index.ts';
 import type { DemoSettings } from './demo-options.ts';
 
 export const DEMO_SCALES = ['default', 'realistic'] as const;
@@ -15,7 +15,7 @@ export const DEMO_REALISTIC_PRESET = {
   model: 'resnet-18',
   rounds: 5,
   localEpochs: 1,
-  // ~200 MB per image in training at 256 px: 8 keeps three site processes within a workstation's RAM.
+  // ~164 MB per image in training at 256 px: 8 keeps three site processes within a workstation's RAM.
   batchSize: 8,
   learningRate: 1e-3,
 } as const satisfies Partial<DemoSettings>;
@@ -87,7 +87,7 @@ export async function estimateDemoTime(
     // default demo's setup lines), scaled with the pixels.
     const setup = 0.05 * settings.patientsPerSite * settings.sites * (size / 256) ** 2;
     const seconds = secondsPerImage * (work.trainImages + work.evaluatedImages / 3) + setup;
-    return { secondsPerImage, ...work, seconds, device: describeBackend(report) };
+    return { secondsPerImage, ...work, seconds, device: report.device };
   } finally {
     tf.dispose([x, y]);
     optimizer.dispose();
@@ -105,7 +105,7 @@ export function formatDuration(seconds: number): string {
 
 export function describeEstimate(settings: DemoSettings, estimate: DemoEstimate): string {
   return (
-    `Estimated time: ${formatDuration(estimate.seconds)} on this machine. ${estimate.device} ` +
+    `Estimated time: ${formatDuration(estimate.seconds)} on this machine, training on ${estimate.device}. ` +
     `A training step of ${settings.model} at ${settings.imageSize} px takes ` +
     `${estimate.secondsPerImage.toFixed(2)} s per image here, and the run trains ` +
     `${estimate.trainImages.toLocaleString('en')} images (the federation, the local-only and the pooled ` +

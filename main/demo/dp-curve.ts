@@ -4,7 +4,7 @@
 // patients. Runs in one process (in-process-federation.ts): a two-core machine cannot afford three
 // site processes and a hub per point.
 import { mkdirSync, rmSync } from 'node:fs';
-import { join, sep } from 'node:path';
+import { join } from 'node:path';
 import {
   dpTrainableValueCount,
   type DpTrainableLayers,
@@ -14,12 +14,10 @@ import {
 import { calibrateNoiseMultiplier, noiseToSignal } from '../../shared/privacy/index.ts';
 import { evaluateWeights, initialModelWeights, modelValueCount } from '../site/federation/index.ts';
 import { pretrainOnPublicData } from './dp-pretraining.ts';
-import { synthesizeStudies } from '../site/synth/index.ts';
-import { TRAINING_TASKS, type LabelledImage, type TrainingTask } from '../site/train/index.ts';
-import { isTestPatient } from './demo-data.ts';
+import { TRAINING_TASKS, type TrainingTask } from '../site/train/index.ts';
 import { DEMO_DEFAULTS } from './demo-options.ts';
+import { curveData } from './dp-curve-data.ts';
 import { runInProcessFederation } from './in-process-federation.ts';
-import { styleOf } from './scanner-styles.ts';
 
 export interface DpCurveOptions {
   readonly patientsPerSite: readonly number[];
@@ -34,6 +32,14 @@ export interface DpCurveOptions {
   readonly imageSize: number;
   /** Also train the group-norm model without DP (tells the normalisation's cost from the noise's). */
   readonly groupNormBaseline?: boolean;
+  /**
+   * Also run each trainable selection with the noise and the clipping turned off (the same Poisson
+   * steps and per-patient sums): the DP rows' cost of privacy alone, apart from what training only
+   * those layers costs.
+   */
+  readonly noiseFreeBaseline?: boolean;
+  /** false: only the DP runs (and the public model alone), for a point whose baselines were measured before. */
+  readonly baselines?: boolean;
   /**
    * DP fine-tuning: the DP runs start from a model pre-trained at the coordinator on this many
    * synthetic patients that no site contributes (dp-pretraining.ts); 0 or absent: from scratch.
@@ -73,6 +79,8 @@ export interface DpCurvePoint {
    * initial weights) minus this AUC; null elsewhere.
    */
   readonly aucLossSameStart: number | null;
+  /** AUC of the same layers trained the same way without noise or clipping minus this AUC (noiseFreeBaseline); null elsewhere. */
+  readonly aucLossSameLayers: number | null;
   readonly seconds: number;
 }
 
@@ -142,9 +150,11 @@ export async function measureDpCurve(options: DpCurveOptions): Promise<DpCurvePo
       trainPatientsPerSite: trainPatients,
       testImages: data.test.length,
     };
-    let plainAuc = 0;
+    let plainAuc: number | null = null;
+    const loss = (auc: number) => (plainAuc === null ? null : plainAuc - auc);
     let publicStartAuc: number | null = null;
-    for (const model of options.groupNormBaseline === false ? [task] : [task, dpTask]) {
+    const plainModels = options.groupNormBaseline === false ? [task] : [task, dpTask];
+    for (const model of options.baselines === false ? [] : plainModels) {
       const started = performance.now();
       const auc = await evaluate(
         await runInProcessFederation({
@@ -167,8 +177,9 @@ export async function measureDpCurve(options: DpCurveOptions): Promise<DpCurvePo
         noiseMultiplier: null,
         noiseToSignal: null,
         auc,
-        aucLoss: model === task ? null : plainAuc - auc,
+        aucLoss: model === task ? null : loss(auc),
         aucLossSameStart: null,
+        aucLossSameLayers: null,
         seconds: (performance.now() - started) / 1000,
       });
       say(`${patients} patients per site, ${model.model} without DP: AUC ${auc.toFixed(3)}`);
@@ -185,11 +196,14 @@ export async function measureDpCurve(options: DpCurveOptions): Promise<DpCurvePo
         noiseMultiplier: null,
         noiseToSignal: null,
         auc,
-        aucLoss: plainAuc - auc,
+        aucLoss: loss(auc),
         aucLossSameStart: null,
+        aucLossSameLayers: null,
         seconds: 0,
       });
       say(`${patients} patients per site, public pre-training alone: AUC ${auc.toFixed(3)}`);
+    }
+    if (pretrained && options.baselines !== false) {
       // The same run without DP: the sites fine-tune every layer of the public model, no noise.
       const started = performance.now();
       publicStartAuc = await evaluate(
@@ -211,8 +225,9 @@ export async function measureDpCurve(options: DpCurveOptions): Promise<DpCurvePo
         noiseMultiplier: null,
         noiseToSignal: null,
         auc: publicStartAuc,
-        aucLoss: plainAuc - publicStartAuc,
+        aucLoss: loss(publicStartAuc),
         aucLossSameStart: null,
+        aucLossSameLayers: null,
         seconds: (performance.now() - started) / 1000,
       });
       say(
@@ -220,6 +235,44 @@ export async function measureDpCurve(options: DpCurveOptions): Promise<DpCurvePo
       );
     }
     for (const layers of options.trainableLayers ?? ['all']) {
+      let noiseFreeAuc: number | null = null;
+      if (options.noiseFreeBaseline) {
+        // σ and C this far apart leave the steps as DP-SGD takes them, without noise (std 1e-6) or clipping.
+        const started = performance.now();
+        noiseFreeAuc = await evaluate(
+          await runInProcessFederation({
+            ...common,
+            task: dpTask,
+            initial: pretrained ?? initial,
+            learningRate: options.dpLearningRate,
+            dp: {
+              l2NormClip: 1e6,
+              noiseMultiplier: 1e-12,
+              samplingRate: options.samplingRate,
+              trainableLayers: layers,
+            },
+            seed: patients,
+          }),
+          dpTask,
+        );
+        points.push({
+          ...base,
+          epsilon: null,
+          model: `${dpTask.model} (no noise, no clipping)`,
+          start: pretrained ? 'public' : 'scratch',
+          trainableLayers: layers,
+          noiseMultiplier: null,
+          noiseToSignal: null,
+          auc: noiseFreeAuc,
+          aucLoss: loss(noiseFreeAuc),
+          aucLossSameStart: publicStartAuc === null ? null : publicStartAuc - noiseFreeAuc,
+          aucLossSameLayers: null,
+          seconds: (performance.now() - started) / 1000,
+        });
+        say(
+          `${patients} patients per site, ${layers} without noise or clipping: AUC ${noiseFreeAuc.toFixed(3)}`,
+        );
+      }
       for (const epsilon of options.epsilons) {
         const steps = options.rounds * Math.ceil(1 / options.samplingRate - 1e-9);
         const sigma = calibrateNoiseMultiplier({
@@ -257,8 +310,9 @@ export async function measureDpCurve(options: DpCurveOptions): Promise<DpCurvePo
           noiseToSignal: noiseToSignal(sigma, options.samplingRate, trainPatients, { modelValues, steps })
             .ratio,
           auc,
-          aucLoss: plainAuc - auc,
+          aucLoss: loss(auc),
           aucLossSameStart: publicStartAuc === null ? null : publicStartAuc - auc,
+          aucLossSameLayers: noiseFreeAuc === null ? null : noiseFreeAuc - auc,
           seconds: (performance.now() - started) / 1000,
         });
         say(`${patients} patients per site, ε = ${epsilon}, ${layers}: σ = ${sigma}, AUC ${auc.toFixed(3)}`);
@@ -266,50 +320,4 @@ export async function measureDpCurve(options: DpCurveOptions): Promise<DpCurvePo
     }
   }
   return points;
-}
-
-/** The demo's synthetic hospitals at this size: training images per site, and the pooled test set. */
-async function curveData(
-  dir: string,
-  patients: number,
-  options: DpCurveOptions,
-): Promise<{ sites: LabelledImage[][]; test: LabelledImage[] }> {
-  const synth = await synthesizeStudies({
-    outDir: join(dir, 'studies'),
-    sites: options.sites,
-    patients,
-    seed: DEMO_DEFAULTS.seed,
-    radiographSize: options.imageSize,
-    modalities: ['RADIOGRAPH'],
-    radiographStyles: Array.from({ length: options.sites }, (_, index) => styleOf(index).style),
-  });
-  const sites: LabelledImage[][] = Array.from({ length: options.sites }, () => []);
-  const test: LabelledImage[] = [];
-  for (const study of synth.studies) {
-    const index = Number(study.site.slice('site-'.length));
-    const prefix = join(study.dir, 'series-01') + sep;
-    const patient = `${study.site}-p${study.patientIndex}`;
-    for (const file of synth.files.filter((f) => f.path.startsWith(prefix))) {
-      const item = { path: file.path, label: study.label, patient };
-      if (isTestPatient(index, study.patientIndex, DEMO_DEFAULTS.testFraction)) test.push(item);
-      // A site never trains on an image with burned-in text: ingest holds it back.
-      else if (!study.burnedIn) sites[index - 1]!.push(item);
-    }
-  }
-  return { sites, test };
-}
-
-export function formatDpCurve(points: readonly DpCurvePoint[]): string {
-  const rows = [
-    '| patients per site (training) | model | start | trained layers | ε (δ = 1e-5) | σ | ρ = σ√d/(q·N·√T) | AUC | AUC loss | AUC loss, same start | seconds |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
-    ...points.map(
-      (p) =>
-        `| ${p.patientsPerSite} (${p.trainPatientsPerSite}) | ${p.model} | ${p.start} | ${p.trainableLayers ?? '–'} | ${p.epsilon ?? 'no DP'} | ` +
-        `${p.noiseMultiplier ?? '–'} | ${p.noiseToSignal === null ? '–' : p.noiseToSignal.toPrecision(3)} | ` +
-        `${p.auc.toFixed(3)} | ${p.aucLoss === null ? '–' : p.aucLoss.toFixed(3)} | ` +
-        `${p.aucLossSameStart === null ? '–' : p.aucLossSameStart.toFixed(3)} | ${p.seconds.toFixed(0)} |`,
-    ),
-  ];
-  return `${rows.join('\n')}\n`;
 }

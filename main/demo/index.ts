@@ -4,7 +4,8 @@ export { DemoRefusedError, runDemo, type DemoRunOptions } from './run-demo.ts';
 export { DEMO_DEFAULTS, demoTaskDefinition, type DemoSettings } from './demo-options.ts';
 export { formatDemoTable, type DemoResult, type ModelResult } from './demo-report.ts';
 export { defaultLauncher, type RadfedLauncher } from './demo-processes.ts';
-export { formatDpCurve, measureDpCurve, type DpCurveOptions, type DpCurvePoint } from './dp-curve.ts';
+export { measureDpCurve, type DpCurveOptions, type DpCurvePoint } from './dp-curve.ts';
+export { formatDpCurve } from './dp-curve-table.ts';
 export { DEMO_DP_PRESET } from './demo-privacy.ts';
 export {
   DEMO_REALISTIC_PRESET,
@@ -13,3 +14,5 @@ export {
   estimateDemoTime,
   type DemoScale,
 } from './demo-scale.ts';
+export { runSwarmDemo, type SwarmDemoResult, type SwarmRoundFigures } from './swarm-demo.ts';
+export { formatSwarmDemoTable } from './swarm-demo-report.ts';

@@ -37,7 +37,7 @@ describe('privacy.homomorphic', () => {
     expect(plain.privacy.secureAggregation.enabled).toBe(true);
     const encrypted = taskDefinitionSchema.parse(task({ privacy: { homomorphic: true } }));
     expect(homomorphicOn(encrypted)).toBe(true);
-    expect(encrypted.privacy.homomorphic).toMatchObject({ enabled: true, clipRange: 0.5 });
+    expect(encrypted.privacy.homomorphic).toMatchObject({ enabled: true, clipRange: 4 });
     expect(encrypted.privacy.secureAggregation.enabled).toBe(false);
   });
 
@@ -84,6 +84,12 @@ describe('privacy.homomorphic', () => {
     const adaptive = { ...dp, noiseMultiplier: 1, adaptiveClipping: { bitNoiseMultiplier: 10 } };
     expect(problems(task({ privacy: { homomorphic: true, differentialPrivacy: adaptive } }))).toEqual([
       expect.stringMatching(/^privacy.differentialPrivacy: Adaptive clipping/),
+    ]);
+  });
+
+  it('refuses a quorum larger than the sums are sized for', () => {
+    expect(problems(task({ quorum: 3, privacy: { homomorphic: { enabled: true, maxSites: 2 } } }))).toEqual([
+      expect.stringMatching(/^quorum: An encrypted sum of this task adds at most 2 updates/),
     ]);
   });
 

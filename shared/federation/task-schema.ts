@@ -3,7 +3,11 @@
 import { z } from 'zod';
 import { adaptiveClippingOn } from './adaptive-clipping.ts';
 import { differentialPrivacySchema } from './differential-privacy-settings.ts';
-import { homomorphicSchema, withHomomorphicDefaults } from './homomorphic-settings.ts';
+import {
+  DEFAULT_HOMOMORPHIC_SITES,
+  homomorphicSchema,
+  withHomomorphicDefaults,
+} from './homomorphic-settings.ts';
 import { federationMethod, strategySchema, type Strategy, type StrategyName } from './methods/index.ts';
 import { secureAggregationSchema } from './secure-aggregation-settings.ts';
 import { COMPRESSIONS } from './weights-codec.ts';
@@ -126,6 +130,14 @@ export const taskDefinitionSchema = z
       }
       const named = task.sites?.length;
       const sized = task.privacy.homomorphic.maxSites;
+      const sums = sized ?? named ?? DEFAULT_HOMOMORPHIC_SITES;
+      if (task.quorum > sums) {
+        check.addIssue({
+          code: 'custom',
+          path: ['quorum'],
+          message: `An encrypted sum of this task adds at most ${sums} updates, fewer than the quorum of ${task.quorum}; lower the quorum or raise privacy.homomorphic.maxSites.`,
+        });
+      }
       if (named !== undefined && sized !== undefined && sized < named) {
         check.addIssue({
           code: 'custom',

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqliteDatabase } from '../../../shared/node/index.ts';
 import { startPostgresServer } from '../../testing/postgres-server.ts';
 import { BlobStore } from '../blob-store.ts';
 import { PostgresBlobStore } from '../postgres-blob-store.ts';
@@ -58,9 +58,8 @@ const folder = mkdtempSync(join(tmpdir(), 'radfed-store-bench-'));
 const engine = await PostgresEngine.open(server.url);
 const events = await PostgresEvents.open(server.url);
 try {
-  const sqlite = new Database(join(folder, 'bench.db'));
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = FULL');
+  // Opened as the hub opens its file (the one opener: WAL, synchronous=FULL), so the figures compare alike.
+  const sqlite = openSqliteDatabase(join(folder, 'bench.db'), { synchronous: 'FULL' });
   sqlite.exec(
     'CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL); INSERT INTO counter VALUES (1, 0)',
   );

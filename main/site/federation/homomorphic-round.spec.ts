@@ -129,7 +129,7 @@ it('three sites train with homomorphic encryption: the hub adds ciphertexts it c
     for (let i = 0; i < exact.length; i += 1)
       worst = Math.max(worst, Math.abs(decrypted.values[i]! - exact[i]!));
     expect(worst).toBeLessThanOrEqual(bound);
-    // The weight slot: three sites' training images times clipRange 0.5, within the bound.
+    // The weight slot: three sites' training images times clipRange, within the bound.
     expect(Math.abs(decrypted.values[exact.length - 1]! - exact[exact.length - 1]!)).toBeLessThanOrEqual(
       bound,
     );

@@ -90,7 +90,12 @@ export async function runTask(base: TaskRunnerContext, approval: Approval): Prom
     }
     revision = round.revision;
     await settlePending(ctx, round);
+    // Homomorphic: make, re-seal or receive the task key (the round opens once every site has it);
+    // without it this site can neither read the published models nor encrypt an update yet.
+    const keyMissing =
+      homomorphicOn(ctx.definition) && round.latestVersion !== null && (await keepTaskKey(ctx)) === null;
     if (
+      !keyMissing &&
       round.latestVersion !== null &&
       round.latestVersion >= 1 &&
       round.latestVersion !== ctx.state.lastEvaluatedVersion
@@ -109,9 +114,6 @@ export async function runTask(base: TaskRunnerContext, approval: Approval): Prom
       revision = undefined;
       continue;
     }
-    // Homomorphic: make, re-seal or receive the task key (the round opens once every site has it).
-    const keyMissing =
-      homomorphicOn(ctx.definition) && round.latestVersion !== null && (await keepTaskKey(ctx)) === null;
     if (
       round.mayUpload &&
       !keyMissing &&

@@ -50,38 +50,49 @@ export async function leadSecureAggregation(options: {
   readonly global: WeightSet;
   readonly settings: SecAggSettings;
 }): Promise<LeaderAggregation> {
-  const { node, own, round, members, settings } = options;
+  const { node, own, round, settings } = options;
   const leader = node.id;
   const swarm = node.state.swarmId;
-  const n = members.length;
-  const levels = 2 ** settings.bits;
-  const k = neighbourhoodSize(n);
-  const plan: SecAggPlan = {
-    seed: randomBytes(32).toString('base64url'),
-    participants: n,
-    neighbours: k,
-    threshold: thresholdFor(k),
-    clipRange: settings.clipRange,
-    levels,
-    weightCap: weightCapFor(n, levels),
-  };
   // Each step to every member at once; the leader answers its own part in process.
   const ask = async <T>(kind: string, member: MemberRecord, body: object, local: () => Promise<T> | T) =>
     member.id === leader ? await local() : ((await node.client.send(member, swarm, kind, body)) as T);
-  const all = <T>(kind: string, body: (m: MemberRecord) => object, local: (b: object) => Promise<T> | T) =>
-    Promise.allSettled(members.map((m) => ask(kind, m, body(m), () => local(body(m)))));
+  const allOf = <T>(
+    list: readonly MemberRecord[],
+    kind: string,
+    body: (m: MemberRecord) => object,
+    local: (b: object) => Promise<T> | T,
+  ) => Promise.allSettled(list.map((m) => ask(kind, m, body(m), () => local(body(m)))));
 
-  const keys = await all<RoundPublicKeys>(
+  // The key exchange, planned again without the members that did not answer (one that left or is
+  // down after the seed): nothing was shared yet, so the others' fresh secrets cost nothing.
+  let members = [...options.members];
+  let plan = planFor(members.length, settings);
+  let keys = await allOf<RoundPublicKeys>(
+    members,
     'secagg-keys',
     () => ({ round, plan }),
     (b) => own.keys(leader, b),
   );
-  const failedKeys = members.filter((_, i) => keys[i]?.status !== 'fulfilled');
-  if (failedKeys.length > 0)
-    throw new SwarmError(
-      'round-failed',
-      `${failedKeys.length} member(s) did not answer the key exchange; the next leader in the succession will try without them.`,
+  for (let replans = 0; keys.some((k) => k.status !== 'fulfilled'); replans++) {
+    const answered = members.filter((_, i) => keys[i]?.status === 'fulfilled');
+    if (replans >= 2 || answered.length < 2 || !answered.some((m) => m.id === leader))
+      throw new SwarmError(
+        'round-failed',
+        `Only ${answered.length} of ${members.length} members answered the key exchange; secure aggregation needs two, and the next leader will try.`,
+      );
+    members = answered;
+    plan = planFor(members.length, settings);
+    keys = await allOf<RoundPublicKeys>(
+      members,
+      'secagg-keys',
+      () => ({ round, plan }),
+      (b) => own.keys(leader, b),
     );
+  }
+  const n = members.length;
+  const k = plan.neighbours;
+  const all = <T>(kind: string, body: (m: MemberRecord) => object, local: (b: object) => Promise<T> | T) =>
+    allOf<T>(members, kind, body, local);
   const order = orderSites(
     plan.seed,
     members.map((m) => m.id),
@@ -159,6 +170,20 @@ export async function leadSecureAggregation(options: {
     sum: WeightedDeltaSum.fromTotals(layout, sums, totalWeight, survived.length),
     participants: survived,
     masked,
+  };
+}
+
+function planFor(n: number, settings: SecAggSettings): SecAggPlan {
+  const levels = 2 ** settings.bits;
+  const k = neighbourhoodSize(n);
+  return {
+    seed: randomBytes(32).toString('base64url'),
+    participants: n,
+    neighbours: k,
+    threshold: thresholdFor(k),
+    clipRange: settings.clipRange,
+    levels,
+    weightCap: weightCapFor(n, levels),
   };
 }
 

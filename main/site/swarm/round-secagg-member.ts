@@ -90,13 +90,19 @@ export class RoundSecAggMember {
   keys(leader: string, body: unknown): ReturnType<typeof publicKeysOf> {
     const { round, plan } = parse(keysMessageSchema, body);
     const order = this.#succession(leader, round);
-    if (plan.levels > 2 ** 16 || plan.weightCap > weightCapFor(plan.participants, plan.levels))
+    if (plan.levels > 2 ** 24 || plan.weightCap > weightCapFor(plan.participants, plan.levels))
       throw new SwarmError('bad-message', "The leader's secure-aggregation plan could overflow the sum.");
     if (plan.participants > order.length)
       throw new SwarmError('bad-message', 'The plan names more members than the round has.');
     const key = `${round}:${leader}`;
     const existing = this.#attempts.get(key);
-    if (existing) return publicKeysOf(existing.secrets);
+    if (existing?.plan.seed === plan.seed) return publicKeysOf(existing.secrets);
+    // A leader plans again without members that did not answer; once shares went out, never.
+    if (existing && existing.participants !== null)
+      throw new SwarmError(
+        'bad-message',
+        'This member already shared its keys under another plan for this leader.',
+      );
     const secrets = newRoundSecrets();
     this.#attempts.set(key, { plan, secrets, participants: null, held: null, masked: false, revealed: {} });
     return publicKeysOf(secrets);

@@ -22,6 +22,22 @@ function leaderOrderOf(node: SwarmNode, round: number): string[] {
   return leaderOrder(outcome.seed, outcome.revealed);
 }
 
+/** The round's outcome at the first member, or the first leader's failure (so a spec fails at once). */
+async function roundOrLeaderFailure(round: number) {
+  const done = rounds[0]!.waitForRound(round, 60_000);
+  // When a leader fails first, `done` is left behind and rejects once the member stops.
+  done.catch(() => undefined);
+  for (;;) {
+    const error = rounds.find((r) => r.lastLeadError)?.lastLeadError;
+    if (error) throw error;
+    const settled = await Promise.race([
+      done,
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), 50)),
+    ]);
+    if (settled) return settled;
+  }
+}
+
 let bed: PeerTestBed;
 const rounds: SwarmRounds[] = [];
 afterEach(async () => {
@@ -111,9 +127,62 @@ describe('swarm rounds on the peer network', () => {
     const plain = new Uint32Array(deltas[0]![0]!.data.map((x) => Math.round((x + 0.5) * 65535) * 30));
     expect(chiSquare(plain)).toBeGreaterThan(330.5);
     // And the sum it unmasked is the members' mean change (to quantisation).
+    await rounds[1]!.waitForRound(1, 60_000);
     const model = (await rounds[1]!.globalModel()).weights[0]!.data;
     const mean = (i: number) => deltas.reduce((sum, d) => sum + d[0]!.data[i]!, 0) / 3;
     for (const i of [0, 17, 39_999]) expect(model[i]).toBeCloseTo(mean(i), 3);
+  });
+});
+
+describe('swarm rounds with a fine quantisation', () => {
+  it("takes the demo's 20-bit SecAgg+ plan (members once refused plans above 16 bits, and the round never committed)", async () => {
+    bed = new PeerTestBed();
+    const { nodes } = await bed.swarm(['Alder', 'Birch', 'Cedar']);
+    const initial = encodeWeights(initialNoduleModel());
+    const task = taskFor(initial, { rounds: 1, secureAggregation: { clipRange: 4, bits: 20 } });
+    nodes.forEach((node, index) => {
+      const data = noduleSet(30, 20 + index);
+      rounds.push(
+        new SwarmRounds(node, {
+          task,
+          initialModel: initial,
+          train: (g) => Promise.resolve(trainNodule(g, data)),
+        }),
+      );
+    });
+    await rounds[0]!.startRound();
+    const outcome = await roundOrLeaderFailure(1);
+    expect(outcome.participants).toHaveLength(3);
+  });
+});
+
+describe('a member gone after the seed', () => {
+  it('the leader plans the key exchange again without it, and the round commits with the others', async () => {
+    bed = new PeerTestBed();
+    const { nodes } = await bed.swarm(['Alder', 'Birch', 'Cedar']);
+    const initial = encodeWeights(initialNoduleModel());
+    const task = taskFor(initial, { rounds: 1 });
+    nodes.forEach((node, index) => {
+      const data = noduleSet(30, 40 + index);
+      rounds.push(
+        new SwarmRounds(node, {
+          task,
+          initialModel: initial,
+          train: (g) => Promise.resolve(trainNodule(g, data)),
+        }),
+      );
+      // The last in the leader order stops answering once the round is seeded (it never leads first).
+      const keys = node.handlers.get('secagg-keys')!;
+      node.handlers.set('secagg-keys', (request) => {
+        const order = node.state.openRound?.seed?.order ?? [];
+        if (order.at(-1) === node.id) return Promise.reject(new Error('gone'));
+        return keys(request);
+      });
+    });
+    await rounds[0]!.startRound();
+    const outcome = await roundOrLeaderFailure(1);
+    const order = leaderOrderOf(nodes[0]!, 1);
+    expect([...outcome.participants].sort()).toEqual(order.slice(0, 2).sort());
   });
 });
 

@@ -19,9 +19,10 @@ import {
 } from '../../../shared/federation/index.ts';
 import { sha256Hex } from '../../../shared/node/federation/index.ts';
 import type { VerifiedEntry } from './chain-verification.ts';
-import { drawRoundNonce, nonceCommit, omittedReveals, type RoundReveal } from './leader-election.ts';
-import { ledgerEntrySchema, signStatement, type RoundCommit } from './ledger-entry.ts';
-import { findMember, ROUND_COMMIT_TAG, roundCommitStatement } from './membership.ts';
+import { omittedReveals, type RoundReveal } from './leader-election.ts';
+import { RoundNonces } from './round-nonces.ts';
+import { ledgerEntrySchema, type RoundCommit } from './ledger-entry.ts';
+import { findMember } from './membership.ts';
 import { leadSecureAggregation, type LeaderAggregation } from './round-secagg-leader.ts';
 import { RoundSecAggMember, type MemberUpdate } from './round-secagg-member.ts';
 import { SwarmError } from './swarm-error.ts';
@@ -52,20 +53,23 @@ export interface SwarmRoundsOptions {
 export class SwarmRounds {
   readonly taskHash: string;
   readonly member: RoundSecAggMember;
-  readonly #nonces = new Map<number, { nonce: string; revealed: boolean }>();
-  readonly #seenReveals = new Map<number, RoundReveal[]>();
+  readonly #nonces: RoundNonces;
   /** When this member saw each round's seed (its own clock: timeouts are local, never in the ledger). */
   readonly #seedSeenAt = new Map<number, number>();
   readonly #updates = new Map<number, Promise<MemberUpdate>>();
   readonly #timers = new Set<NodeJS.Timeout>();
+  #stopped = false;
   /** The error of this member's last attempt to lead, for the CLI and the tests. */
   lastLeadError: Error | null = null;
+  /** Milliseconds of this member's last merge as leader: secure aggregation to committed aggregate. */
+  lastMergeMs: number | null = null;
 
   constructor(
     readonly node: SwarmNode,
     private readonly options: SwarmRoundsOptions,
   ) {
     this.taskHash = swarmTaskHash(options.task);
+    this.#nonces = new RoundNonces(node, this.taskHash);
     node.models.set(options.task.initialModel, Buffer.from(options.initialModel));
     verifiedModel(options.initialModel, options.task.initialModel);
     this.member = new RoundSecAggMember(
@@ -77,8 +81,8 @@ export class SwarmRounds {
       node.handlers.set(kind, (request) =>
         Promise.resolve(handle(request.envelope.from, request.envelope.body)),
       );
-    on('round-commit', (_from, body) => this.#commit(body));
-    on('round-reveal', (_from, body) => this.#reveal(body));
+    on('round-commit', (_from, body) => this.#nonces.commit(body));
+    on('round-reveal', (_from, body) => this.#nonces.reveal(body));
     on('secagg-keys', (from, body) => {
       this.#checkTurn(from, body);
       return this.member.keys(from, body);
@@ -90,7 +94,9 @@ export class SwarmRounds {
     node.onStored = (entries) => this.#watch(entries);
   }
 
+  /** Stops watching rounds (before the node stops: no timer may read a closed ledger). */
   stop(): void {
+    this.#stopped = true;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
   }
@@ -104,7 +110,7 @@ export class SwarmRounds {
     const answers = await Promise.allSettled(
       members.map((m) =>
         m.id === this.node.id
-          ? Promise.resolve(this.#commit({ round, task: this.taskHash }))
+          ? Promise.resolve(this.#nonces.commit({ round, task: this.taskHash }))
           : this.node.client.send(m, state.swarmId, 'round-commit', { round, task: this.taskHash }),
       ),
     );
@@ -113,7 +119,7 @@ export class SwarmRounds {
     const reveals = await Promise.allSettled(
       members.map((m) =>
         m.id === this.node.id
-          ? Promise.resolve(this.#reveal({ round }))
+          ? Promise.resolve(this.#nonces.reveal({ round }))
           : this.node.client.send(m, state.swarmId, 'round-reveal', { round }),
       ),
     );
@@ -126,6 +132,8 @@ export class SwarmRounds {
   async waitForRound(round: number, timeoutMs: number): Promise<RoundOutcome> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      if (this.#stopped)
+        throw new SwarmError('round-failed', 'This member stopped before the round committed.');
       const outcome = this.outcome(round);
       if (outcome) return outcome;
       if (Date.now() > deadline)
@@ -168,45 +176,6 @@ export class SwarmRounds {
     return { hash, weights: verifiedModel(bytes, hash) };
   }
 
-  #commit(body: unknown): { member: string; commit: string; signature: string } {
-    const { round, task } = body as { round?: unknown; task?: unknown };
-    const state = this.node.state;
-    if (task !== this.taskHash) throw new SwarmError('bad-message', 'This member did not approve that task.');
-    if (round !== state.lastCommittedRound + 1)
-      throw new SwarmError('bad-message', `The next round is ${state.lastCommittedRound + 1}.`);
-    let held = this.#nonces.get(round);
-    // A nonce once revealed is public: a round started again gets a fresh one.
-    if (held === undefined || held.revealed) held = { nonce: drawRoundNonce(), revealed: false };
-    this.#nonces.set(round, held);
-    const commit = { member: this.node.id, commit: nonceCommit(held.nonce) };
-    const statement = roundCommitStatement(state.swarmId, round, this.taskHash, commit);
-    return {
-      ...commit,
-      signature: signStatement(ROUND_COMMIT_TAG, statement, this.node.identity.signingKey),
-    };
-  }
-
-  #reveal(body: unknown): RoundReveal {
-    const round = (body as { round?: unknown }).round;
-    const open = this.node.state.openRound;
-    const held = typeof round === 'number' ? this.#nonces.get(round) : undefined;
-    const mine = open?.commits.find((c) => c.member === this.node.id);
-    if (
-      open === null ||
-      open.round !== round ||
-      held === undefined ||
-      mine?.commit !== nonceCommit(held.nonce)
-    )
-      throw new SwarmError(
-        'bad-message',
-        "This member's commit for that round is not in its ledger; it reveals nothing.",
-      );
-    held.revealed = true;
-    const reveal = { member: this.node.id, nonce: held.nonce };
-    this.#seenReveals.set(open.round, [reveal]);
-    return reveal;
-  }
-
   /** A member answers a successor only once the leaders before it have had their time, by its own clock. */
   #checkTurn(leader: string, body: unknown): void {
     const round = (body as { round?: unknown }).round as number;
@@ -230,7 +199,7 @@ export class SwarmRounds {
       throw new SwarmError('bad-message', 'This member did not approve the task of that round.');
     if (body.kind === 'round-seed') {
       const commits = this.node.state.openRound?.commits ?? [];
-      const omitted = omittedReveals(body.reveals, this.#seenReveals.get(body.round) ?? [], commits);
+      const omitted = omittedReveals(body.reveals, this.#nonces.seen(body.round), commits);
       if (omitted.length > 0)
         throw new SwarmError('bad-message', 'The round seed leaves out a reveal this member saw.');
     }
@@ -269,9 +238,10 @@ export class SwarmRounds {
       this.#seedSeenAt.set(body.round, Date.now());
       const position = order.indexOf(this.node.id);
       if (position < 0) continue;
+      if (this.#stopped) return;
       const timer = setTimeout(() => {
         this.#timers.delete(timer);
-        if (this.outcome(body.round) === null) void this.#lead(body.round, position);
+        if (!this.#stopped && this.outcome(body.round) === null) void this.#lead(body.round, position);
       }, position * this.options.task.leaderTimeoutMs);
       this.#timers.add(timer);
     }
@@ -279,6 +249,7 @@ export class SwarmRounds {
 
   /** Leads `round` as the `position`-th in its order; the members before it are taken as failed. */
   async #lead(round: number, position: number): Promise<void> {
+    const started = performance.now();
     try {
       const state = this.node.state;
       const seed = state.openRound?.seed;
@@ -311,6 +282,7 @@ export class SwarmRounds {
         // Differential privacy is not wired into swarm rounds yet: no noise, so no ε to record.
         epsilonSpent: 0,
       });
+      this.lastMergeMs = performance.now() - started;
     } catch (error) {
       this.lastLeadError = error as Error;
       this.node.logger.warn(

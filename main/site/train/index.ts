@@ -38,6 +38,7 @@ export type { TrainErrorCode } from './errors.ts';
 export {
   benchmarkLoaderMemory,
   benchmarkReferenceTraining,
+  cpuSimd,
   runGpuCheck,
   runTorchReference,
   TORCH_REFERENCE_MODELS,

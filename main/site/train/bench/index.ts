@@ -18,3 +18,5 @@ export { benchmarkLoaderMemory } from './loader-memory.ts';
 export type { LoaderMemoryOptions, LoaderMemoryResult, MemorySample } from './loader-memory.ts';
 export { runGpuCheck } from './gpu-check.ts';
 export type { GpuCheckResult } from './gpu-check.ts';
+export { cpuSimd } from './cpu-simd.ts';
+export type { CpuSimd } from './cpu-simd.ts';

@@ -14,3 +14,5 @@ export { SplitSessionRunner } from './split-session-runner.ts';
 export type { SplitExchange, SplitSessionRunnerOptions, StepOutcome } from './split-session-runner.ts';
 export type { SiteCutDefences } from './split-site.ts';
 export * from './defences/index.ts';
+export { TrunkKeeper, trunkForTask } from './trunk-keeper.ts';
+export type { TrunkKeeperOptions } from './trunk-keeper.ts';

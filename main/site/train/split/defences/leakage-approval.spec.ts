@@ -14,12 +14,14 @@ const SHALLOW: CutLeakage = {
   cut: 'stem',
   image: { ssim: 0.55, psnr: 24.25 },
   labelAuc: 0.91,
+  taskAuc: 0.9,
   heldOutImages: 32,
 };
 const DEEP: CutLeakage = {
   cut: 'block2',
   image: { ssim: 0.07, psnr: 20.66 },
   labelAuc: 0.52,
+  taskAuc: 0.8,
   heldOutImages: 32,
 };
 
@@ -37,6 +39,8 @@ describe('the leakage meter in the approval text', () => {
       '  What the hub could read of the labels: from the length of the gradients this site returns, an AUC of ' +
         '0.91 (0.5 reads nothing, 1 reads every label). This site accepts up to 0.75.',
       '  Defences: NoPeek (weight 3), max norm on the returned gradients.',
+      '  In a rehearsal on this site\u2019s own images, the model trained with these defences told the held-back ' +
+        'images apart with an AUC of 0.90 (1 is perfect, 0.5 chance).',
     ]);
   });
 

@@ -33,6 +33,12 @@ export function describeCutLeakage(leakage: CutLeakage, wording: LeakageWording)
     );
   }
   lines.push(`  Defences: ${defencesInWords(wording.defences)}.`);
+  if (leakage.taskAuc !== null) {
+    lines.push(
+      `  In a rehearsal on this site’s own images, the model trained with these defences told the ` +
+        `held-back images apart with an AUC of ${leakage.taskAuc.toFixed(2)} (1 is perfect, 0.5 chance).`,
+    );
+  }
   return lines;
 }
 

@@ -5,7 +5,7 @@
 //   (clipped and noised when those defences are on), brings back held-out images; SSIM and PSNR say
 //   how closely (the attacker's best case: it is given image–activation pairs);
 // - labels: the length of each image's gradient at cut 2, as the site returns it (after max norm when
-//   on), read as a score for the label (Li et al. 2021's norm attack); AUC says how well.
+//   on), read as a score for the label within its batch (Li et al. 2021's norm attack); AUC says how well.
 // Nothing leaves the site while it runs: the trunk is a local copy, dropped afterwards.
 import { decodeCutFrame, type SplitDefences } from '../../../../../shared/federation/split/index.ts';
 import type { GaussianSource } from '../../../../../shared/node/privacy/index.ts';
@@ -16,7 +16,7 @@ import { adamOptimizer } from '../segment-optimizer.ts';
 import { SplitSite, type SiteCutDefences } from '../split-site.ts';
 import { ImageDecoder } from './image-decoder.ts';
 import { imageSimilarity, type ImageSimilarity } from './image-similarity.ts';
-import { labelReadingAuc } from './label-auc.ts';
+import { rocAuc } from './label-auc.ts';
 import { siteCutDefences } from './site-defences.ts';
 
 export interface LeakageMeterInput {
@@ -43,10 +43,16 @@ export interface CutLeakage {
   /** How closely the decoder brought back the held-out images. */
   readonly image: ImageSimilarity;
   /**
-   * How well the gradient lengths returned at cut 2 read the labels (0.5 nothing, 1 every label), over
-   * the second half of the rehearsal; null without a rehearsal or without both classes.
+   * How well the gradient lengths returned at cut 2 read the labels (0.5 nothing, 1 every label): the
+   * mean over the rehearsal's batches of the AUC within a batch; null without a rehearsal or without a
+   * batch holding both classes.
    */
   readonly labelAuc: number | null;
+  /**
+   * What the defences cost the task: the rehearsed model's AUC for class 1 on the held-out images
+   * (bottom with the defences, the local trunk, the head); null without a rehearsal or both classes.
+   */
+  readonly taskAuc: number | null;
   readonly heldOutImages: number;
 }
 
@@ -77,8 +83,7 @@ export async function measureCutLeakage(input: LeakageMeterInput): Promise<CutLe
   const hub = new HubTrunk(hubModel, { dtype: 'float32', cuts, optimizer: adamOptimizer(learningRate) });
   const all = tf.tensor4d(input.images, [count, side, side, config.channels]);
   try {
-    const norms: number[] = [];
-    const normLabels: number[] = [];
+    const stepAucs: number[] = [];
     const batches = Math.max(1, Math.floor(training / batchSize));
     for (let step = 0; step < input.rehearsalSteps; step++) {
       const from = (step % batches) * batchSize;
@@ -89,18 +94,30 @@ export async function measureCutLeakage(input: LeakageMeterInput): Promise<CutLe
       images.dispose();
       const head = await site.headStep(await hub.forwardTrunk(up), labels);
       await site.backwardBottom((await hub.backwardTrunk(head.frame)).frame);
-      if (step >= input.rehearsalSteps / 2) {
-        norms.push(...rowNorms(decodeCutFrame(head.frame).values, size));
-        normLabels.push(...labels);
-      }
+      // Within each batch: the lengths shrink as the model learns, and a hub ranks a batch's images
+      // against each other (Li et al.'s norm attack), so drift over the session does not hide the leak.
+      const auc = rocAuc(rowNorms(decodeCutFrame(head.frame).values, size), labels);
+      if (auc !== null) stepAucs.push(auc);
     }
     const bottom = splitModel(siteModel, cuts).bottom;
     const leaving = (images: tf.Tensor) => tf.tidy(() => cutOutput(bottom.apply(images, 'replay'), defences));
     const image = await attackImages(leaving, all, training, input.decoderSteps, batchSize, seed);
+    let taskAuc: number | null = null;
+    if (input.rehearsalSteps > 0) {
+      const { head } = splitModel(siteModel, cuts);
+      const scores = tf.tidy(() => {
+        const test = tf.slice(all, [training, 0, 0, 0], [-1, -1, -1, -1]);
+        const logits = head.apply(hub.trunk.apply(leaving(test), 'infer'), 'infer');
+        return tf.squeeze(tf.slice(tf.softmax(logits), [0, 1], [-1, 1]), [1]);
+      });
+      taskAuc = rocAuc((await scores.data()) as Float32Array, input.labels.subarray(training));
+      scores.dispose();
+    }
     return {
       cut: cuts.cut1,
       image,
-      labelAuc: labelReadingAuc(norms, normLabels),
+      labelAuc: eitherDirection(stepAucs),
+      taskAuc,
       heldOutImages: heldOut,
     };
   } finally {
@@ -142,6 +159,13 @@ async function attackImages(
     decoder.dispose();
     for (const t of [trainImages, testImages, trainActivations, testActivations]) t.dispose();
   }
+}
+
+/** The mean of the batches' AUCs, read in the direction that tells more (a hub may pick either). */
+function eitherDirection(aucs: readonly number[]): number | null {
+  if (aucs.length === 0) return null;
+  const mean = aucs.reduce((sum, auc) => sum + auc, 0) / aucs.length;
+  return Math.max(mean, 1 - mean);
 }
 
 /** The L2 length of each of `rows` equal rows of `values`. */

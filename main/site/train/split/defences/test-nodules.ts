@@ -10,8 +10,12 @@ export interface NoduleSet {
   readonly labels: Int32Array;
 }
 
-/** `count` images `side` pixels a side; image n is positive when n mod `every` is 0 (1 in `every`). */
-export function nodules(count: number, side: number, seed: number, every = 2): NoduleSet {
+/**
+ * `count` images `side` pixels a side; image n is positive when n mod `every` is 0 (1 in `every`). The
+ * nodule adds `brightness` to noise of standard deviation 0.3 (2: easy; 0.5: a task a few dozen steps
+ * do not saturate).
+ */
+export function nodules(count: number, side: number, seed: number, every = 2, brightness = 2): NoduleSet {
   const random = new SeededRandom(seed);
   const images = new Float32Array(count * side * side);
   const labels = new Int32Array(count);
@@ -22,7 +26,8 @@ export function nodules(count: number, side: number, seed: number, every = 2): N
     if (labels[n] === 1) {
       const row = random.int(1, side - 4);
       const column = random.int(1, side - 4);
-      for (let r = row; r < row + 3; r++) for (let c = column; c < column + 3; c++) image[r * side + c]! += 2;
+      for (let r = row; r < row + 3; r++)
+        for (let c = column; c < column + 3; c++) image[r * side + c]! += brightness;
     }
   }
   return { side, images, labels };

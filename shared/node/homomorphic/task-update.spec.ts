@@ -1,0 +1,64 @@
+// A homomorphic task's encoding: the value bound follows the declared cohorts (and is 1·clipRange with
+// differential privacy, where every update weighs 1), each value is clipped and weighted, the weight
+// rides along as the last value, and the decrypted vector becomes the weighted sum the method takes.
+import { describe, expect, it } from 'vitest';
+import { layoutOf, taskDefinitionSchema, type NamedTensor } from '../../federation/index.ts';
+import { encodingOf, homomorphicParameters, sumFromVector, updateVector } from './task-update.ts';
+
+const task = (privacy: Record<string, unknown>) =>
+  taskDefinitionSchema.parse({
+    name: 'he',
+    model: { name: 'reference-cnn' },
+    input: { size: 32 },
+    labels: ['normal', 'nodule'],
+    rounds: 2,
+    localEpochs: 1,
+    batchSize: 8,
+    optimizer: { name: 'adam', learningRate: 0.001 },
+    strategy: { name: 'fedavg' },
+    quorum: 2,
+    roundDeadlineSeconds: 60,
+    sites: ['A', 'B', 'C'],
+    privacy,
+  });
+
+const delta = (values: number[]): NamedTensor[] => [
+  { name: 'w', shape: [values.length - 1], data: Float32Array.from(values.slice(0, -1)) },
+  { name: 'b', shape: [1], data: Float32Array.from(values.slice(-1)) },
+];
+
+describe('homomorphic task encoding', () => {
+  it('sizes the bound from the largest declared cohort, and from 1 under differential privacy', () => {
+    const plain = homomorphicParameters(task({ homomorphic: true }), 64);
+    expect(plain).toMatchObject({ maxSites: 3, valueBound: 4 * 128 });
+    expect(encodingOf(task({ homomorphic: true }), plain)).toEqual({ clipRange: 4, weightCap: 128 });
+    const dp = { clipNorm: 1, noiseMultiplier: 1, budget: { epsilon: 8, delta: 1e-5 } };
+    const private_ = task({ homomorphic: true, differentialPrivacy: dp });
+    expect(homomorphicParameters(private_, 64).valueBound).toBe(4);
+    expect(encodingOf(private_, homomorphicParameters(private_, 64)).weightCap).toBe(1);
+  });
+
+  it('clips and weights each value, carries the weight last, and decodes to the weighted mean', () => {
+    const encoding = { clipRange: 4, weightCap: 128 };
+    const a = updateVector(delta([0.5, -6, 1]), 10, encoding);
+    expect(Array.from(a.values)).toEqual([5, -40, 10, 40]);
+    expect(a.clippedValues).toBe(1);
+    const b = updateVector(delta([1, 1, 1]), 500, encoding); // more images than W: counts as W
+    expect(b.weight).toBe(128);
+    const summed = a.values.map((value, i) => value + b.values[i]!);
+    const sum = sumFromVector(Float64Array.from(summed), layoutOf(delta([0, 0, 0])), encoding, 2);
+    expect(sum.examples).toBe(138);
+    const mean = sum.mean();
+    expect(mean[0]!.data[0]).toBeCloseTo((10 * 0.5 + 128) / 138, 6);
+    expect(mean[0]!.data[1]).toBeCloseTo((10 * -4 + 128) / 138, 6);
+    expect(() => sumFromVector(Float64Array.from([1, 2]), layoutOf(delta([0, 0, 0])), encoding, 1)).toThrow(
+      /holds 2 values, but this task's model needs 4/,
+    );
+  });
+
+  it('refuses a value that is not a finite number', () => {
+    expect(() => updateVector(delta([Number.NaN, 0, 0]), 1, { clipRange: 4, weightCap: 1 })).toThrow(
+      /not a finite number/,
+    );
+  });
+});

@@ -41,7 +41,7 @@ export async function runHubEngines(options: {
 export function formatHubEngines(runs: readonly EngineRun[]): string {
   const first = runs[0]?.run;
   const lines = [
-    `Hub engines: ${first?.sites ?? 0} simulated sites, ${first?.parameters ?? 0} parameters, ${first?.compression ?? ''} updates (median of the rounds)`,
+    `Hub engines: ${first?.sites ?? 0} simulated sites, ${first?.parameters ?? 0} parameters, ${first?.compression ?? ''} updates (median round; of two, the slower)`,
     '  store        enroll (s)  uploads/s  aggregation (s)  round (s)',
   ];
   for (const { label, run } of runs) {

@@ -5,6 +5,7 @@ import { InvalidArgumentError } from 'commander';
 import { benchmarkAggregation, runHubScale, type AggregationFigure, type ScaleRun } from '../hub/index.ts';
 import { parsePositiveInt } from './arguments.ts';
 import { runHubFloods } from './bench/hub-floods.ts';
+import { formatHubEngines, runHubEngines } from './bench-hub-engines.ts';
 
 type Compression = 'none' | 'float16' | 'int8';
 
@@ -35,9 +36,14 @@ export function registerBenchHubCommand(bench: Command): void {
       (v) => parsePositiveInt(v, '--aggregation-sites'),
       20,
     )
+    .option(
+      '--database <url>',
+      'also run the scale run on PostgreSQL (one replica, then three) beside SQLite, in a fresh schema of this database',
+    )
     .option('--json', 'print JSON')
     .action(
       async (flags: {
+        database?: string;
         sites: number;
         rounds: number;
         parameters?: number;
@@ -46,6 +52,18 @@ export function registerBenchHubCommand(bench: Command): void {
         json?: boolean;
       }) => {
         const log = (line: string) => process.stderr.write(`${line}\n`);
+        if (flags.database !== undefined) {
+          const runs = await runHubEngines({
+            database: flags.database,
+            sites: flags.sites,
+            rounds: flags.rounds,
+            compression: flags.compression,
+            log,
+            ...(flags.parameters ? { parameters: flags.parameters } : {}),
+          });
+          process.stdout.write(flags.json ? `${JSON.stringify(runs, null, 2)}\n` : formatHubEngines(runs));
+          return;
+        }
         log('Measuring aggregation throughput…');
         const aggregation = benchmarkAggregation({
           sites: flags.aggregationSites,

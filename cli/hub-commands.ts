@@ -15,7 +15,7 @@ import {
   findTask,
   initHub,
   listModels,
-  openHubContext,
+  openHubContextFor,
   startHub,
   stopTask,
   taskView,
@@ -25,6 +25,14 @@ import {
 import { parseNonNegativeInt } from './arguments.ts';
 import { registerHubDashboardCommands } from './hub-dashboard-commands.ts';
 import { keepSplitTrunks } from './hub-split-trunks.ts';
+import {
+  addStoreOptions,
+  checkStoreFlags,
+  initHubStore,
+  registerHubMigrateCommand,
+  storeOf,
+  type StoreFlags,
+} from './hub-store-commands.ts';
 import { CliError } from './failure.ts';
 import { describePrivacyBudget } from './privacy-command.ts';
 import {
@@ -43,64 +51,70 @@ export function registerHubCommands(program: Command): void {
       'Commands for the coordinator: a hub folder holds its database, blobs, certificates and keys.',
     );
 
-  hub
-    .command('init')
-    .summary('create a new hub folder')
-    .description(
-      'Create a hub: SQLite database, blob store, its own CA and TLS certificate, an Ed25519 signing key and\n' +
-        'an X25519 key for encrypted uploads (private keys mode 0600). Every name or address sites will use to\n' +
-        'reach the hub must be given with --host: the TLS certificate is valid for those only.',
-    )
-    .requiredOption('--dir <folder>', 'the hub folder to create')
-    .option('--host <names...>', 'host names and IP addresses sites dial (default: localhost 127.0.0.1)')
-    .option('--name <name>', 'a name for the hub (default: the folder name)')
-    .option('--port <port>', `the port to serve on (default ${DEFAULT_HUB_PORT})`, (v) =>
-      parseNonNegativeInt(v, '--port'),
-    )
-    .action(async (flags: { dir: string; host?: string[]; name?: string; port?: number }) => {
-      const { config, layout } = await initHub({
-        dir: resolve(flags.dir),
-        hosts: flags.host ?? [],
-        ...(flags.name ? { name: flags.name } : {}),
-        ...(flags.port !== undefined ? { port: flags.port } : {}),
-      });
-      process.stdout.write(
-        `Created hub "${config.name}" in ${layout.root}\n  certificate for: ${config.hosts.join(', ')}\n` +
-          `  next: radfed hub serve --dir ${flags.dir}\n`,
-      );
+  addStoreOptions(
+    hub
+      .command('init')
+      .summary('create a new hub folder')
+      .description(
+        'Create a hub: SQLite database, blob store, its own CA and TLS certificate, an Ed25519 signing key and\n' +
+          'an X25519 key for encrypted uploads (private keys mode 0600). Every name or address sites will use to\n' +
+          'reach the hub must be given with --host: the TLS certificate is valid for those only.',
+      )
+      .requiredOption('--dir <folder>', 'the hub folder to create')
+      .option('--host <names...>', 'host names and IP addresses sites dial (default: localhost 127.0.0.1)')
+      .option('--name <name>', 'a name for the hub (default: the folder name)')
+      .option('--port <port>', `the port to serve on (default ${DEFAULT_HUB_PORT})`, (v) =>
+        parseNonNegativeInt(v, '--port'),
+      ),
+  ).action(async (flags: StoreFlags & { dir: string; host?: string[]; name?: string; port?: number }) => {
+    await checkStoreFlags(flags);
+    const { config, layout } = await initHub({
+      dir: resolve(flags.dir),
+      hosts: flags.host ?? [],
+      ...(flags.name ? { name: flags.name } : {}),
+      ...(flags.port !== undefined ? { port: flags.port } : {}),
     });
+    const onPostgres = await initHubStore(layout.root, flags);
+    process.stdout.write(
+      `Created hub "${config.name}" in ${layout.root}\n  certificate for: ${config.hosts.join(', ')}\n` +
+        (onPostgres ?? '') +
+        `  next: radfed hub serve --dir ${flags.dir}\n`,
+    );
+  });
 
-  hub
-    .command('serve')
-    .summary('run the hub over HTTPS until stopped')
-    .requiredOption('--dir <folder>', 'the hub folder')
-    .option('--port <port>', 'the port (default: the one in hub.json; 0 picks a free one)', (v) =>
-      parseNonNegativeInt(v, '--port'),
-    )
-    .option('--host <address>', 'the address to listen on (0.0.0.0 for all)', '127.0.0.1')
-    .action(async (flags: { dir: string; port?: number; host: string }) => {
-      const running = await startHub({
-        dir: resolve(flags.dir),
-        host: flags.host,
-        ...(flags.port !== undefined ? { port: flags.port } : {}),
-      });
-      process.stdout.write(`RadFed hub listening on ${running.url}\n`);
-      // Split-learning tasks: their trunks run in this process (built when such a task is active).
-      const trunks = await keepSplitTrunks(running);
-      await new Promise<void>((done) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          trunks.close();
-          void running.close().then(() => {
-            process.stdout.write('Hub stopped.\n');
-            done();
-          });
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+  addStoreOptions(
+    hub
+      .command('serve')
+      .summary('run the hub over HTTPS until stopped')
+      .requiredOption('--dir <folder>', 'the hub folder')
+      .option('--port <port>', 'the port (default: the one in hub.json; 0 picks a free one)', (v) =>
+        parseNonNegativeInt(v, '--port'),
+      )
+      .option('--host <address>', 'the address to listen on (0.0.0.0 for all)', '127.0.0.1'),
+  ).action(async (flags: StoreFlags & { dir: string; port?: number; host: string }) => {
+    const running = await startHub({
+      dir: resolve(flags.dir),
+      host: flags.host,
+      store: storeOf(flags),
+      ...(flags.port !== undefined ? { port: flags.port } : {}),
     });
+    process.stdout.write(`RadFed hub listening on ${running.url}\n`);
+    // Split-learning tasks: their trunks run in this process (built when such a task is active).
+    const trunks = await keepSplitTrunks(running);
+    await new Promise<void>((done) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        trunks.close();
+        void running.close().then(() => {
+          process.stdout.write('Hub stopped.\n');
+          done();
+        });
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+  });
 
   hub
     .command('token')
@@ -129,6 +143,7 @@ export function registerHubCommands(program: Command): void {
       }),
     );
 
+  registerHubMigrateCommand(hub);
   registerTaskCommands(hub);
   registerModelCommands(hub);
   registerHubDashboardCommands(hub);
@@ -306,7 +321,7 @@ function registerModelCommands(hub: Command): void {
 }
 
 async function withHub<T>(dir: string, run: (ctx: HubContext) => Promise<T>): Promise<T> {
-  const ctx = openHubContext(resolve(dir));
+  const ctx = await openHubContextFor(resolve(dir));
   try {
     return await run(ctx);
   } finally {

@@ -2,7 +2,8 @@
 // the limits, and an event bus that wakes long-polling sites when a task changes. Built once per
 // process (server or CLI command) and passed in, never reached for as a global.
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { InProcessHubEvents, type HubEvents } from './hub-events.ts';
 import { HubError } from './hub-errors.ts';
 import {
@@ -13,7 +14,8 @@ import {
   type HubKeys,
   type HubLayout,
 } from './setup/index.ts';
-import { HubStore } from './store/index.ts';
+import { readStoreChoice, storeChoiceFor, type StoreChoice } from './store-choice.ts';
+import { HubStore, openPostgresHubStore } from './store/index.ts';
 
 export interface HubLimits {
   /** Largest JSON request body. */
@@ -44,10 +46,73 @@ export interface HubContext {
   readonly events: HubEvents;
 }
 
-export function openHubContext(
+export interface HubContextOptions {
+  now?: () => number;
+  limits?: Partial<HubLimits>;
+}
+
+/** The context of a hub on its own SQLite file (see openHubContextFor for one on PostgreSQL). */
+export function openHubContext(dir: string, options: HubContextOptions = {}): HubContext {
+  const layout = checkedLayout(dir);
+  if (readStoreChoice(dir).database !== undefined)
+    throw new HubError(
+      'hub-on-postgres',
+      500,
+      `The hub in ${dir} keeps its state in PostgreSQL (store.json); this command can only open a hub on its SQLite file.`,
+    );
+  return {
+    layout,
+    config: readHubConfig(dir),
+    keys: loadHubKeys(layout),
+    store: HubStore.open(layout.database, layout.blobs),
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    now: options.now ?? Date.now,
+    events: new InProcessHubEvents(),
+  };
+}
+
+/**
+ * The context of a hub on whichever store it uses: the one recorded in its store.json, or given by
+ * --database/--blobs. On PostgreSQL the blobs and upload spools live in the chosen folder (one every
+ * replica mounts), and the wake-ups travel through LISTEN/NOTIFY.
+ */
+export async function openHubContextFor(
   dir: string,
-  options: { now?: () => number; limits?: Partial<HubLimits> } = {},
-): HubContext {
+  options: HubContextOptions & { store?: StoreChoice; onEventFailure?: (error: unknown) => void } = {},
+): Promise<HubContext> {
+  const choice = storeChoiceFor(dir, options.store ?? {});
+  if (choice.database === undefined) return openHubContext(dir, options);
+  const layout = checkedLayout(dir);
+  const keys = loadHubKeys(layout);
+  if (choice.blobs?.kind === 'postgres')
+    throw new HubError(
+      'blobs-postgres-not-wired',
+      400,
+      '--blobs postgres is not wired into the hub yet (its upload spools still need a shared folder); use --blobs folder:/a/folder/every/replica/mounts.',
+    );
+  const shared = choice.blobs?.path;
+  const placed: HubLayout = shared
+    ? { ...layout, blobs: join(shared, 'blobs'), uploads: join(shared, 'uploads') }
+    : layout;
+  mkdirSync(placed.uploads, { recursive: true, mode: 0o700 });
+  const opened = await openPostgresHubStore({
+    url: choice.database,
+    identity: keys,
+    blobFolder: placed.blobs,
+    ...(options.onEventFailure ? { onEventFailure: options.onEventFailure } : {}),
+  });
+  return {
+    layout: placed,
+    config: readHubConfig(dir),
+    keys,
+    store: opened.store,
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    now: options.now ?? Date.now,
+    events: opened.events,
+  };
+}
+
+function checkedLayout(dir: string): HubLayout {
   const layout = hubLayout(dir);
   if (!existsSync(layout.config)) {
     throw new HubError(
@@ -56,16 +121,7 @@ export function openHubContext(
       `${dir} is not a RadFed hub folder; create one with \`radfed hub init --dir ${dir}\`.`,
     );
   }
-  const config = readHubConfig(dir);
-  return {
-    layout,
-    config,
-    keys: loadHubKeys(layout),
-    store: HubStore.open(layout.database, layout.blobs),
-    limits: { ...DEFAULT_LIMITS, ...options.limits },
-    now: options.now ?? Date.now,
-    events: new InProcessHubEvents(),
-  };
+  return layout;
 }
 
 export function isoAt(ctx: Pick<HubContext, 'now'>): string {

@@ -2,7 +2,24 @@
 // content-addressed blobs, speaking the protocol in shared/federation over HTTPS.
 export { HubError } from './hub-errors.ts';
 export { InProcessHubEvents, taskChannel, type HubEvents } from './hub-events.ts';
-export { DEFAULT_LIMITS, openHubContext, type HubContext, type HubLimits } from './hub-context.ts';
+export {
+  DEFAULT_LIMITS,
+  openHubContext,
+  openHubContextFor,
+  type HubContext,
+  type HubLimits,
+} from './hub-context.ts';
+export {
+  blobsChoiceText,
+  parseBlobsChoice,
+  readStoreChoice,
+  storeChoiceFor,
+  writeStoreChoice,
+  type BlobsChoice,
+  type StoreChoice,
+} from './store-choice.ts';
+export { migrateHubSchema } from './hub-migrate.ts';
+export { checkPostgresReachable } from './store/index.ts';
 export {
   DEFAULT_HOSTS,
   DEFAULT_HUB_PORT,

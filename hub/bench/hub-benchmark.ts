@@ -26,8 +26,7 @@ import {
   sealForHub,
   uploadContext,
 } from '../../shared/node/federation/index.ts';
-import { startHub } from '../server/start-hub.ts';
-import { initHub } from '../setup/index.ts';
+import { startScaleHubs, type ScaleStore } from './scale-hubs.ts';
 import { createTask } from '../tasks.ts';
 
 /** The reference CNN's weights (REFERENCES.md): four 3×3 convolutions and a dense layer. */
@@ -154,6 +153,8 @@ export async function runHubScale(
     parameters?: number;
     compression?: Compression;
     log?: (line: string) => void;
+    /** PostgreSQL and how many replicas (default: one hub on SQLite). */
+    store?: ScaleStore;
   } = {},
 ): Promise<ScaleRun> {
   const sites = options.sites ?? 50;
@@ -162,20 +163,14 @@ export async function runHubScale(
   const log = options.log ?? (() => undefined);
   const layout = layoutWithParameters(options.parameters);
   const root = mkdtempSync(join(tmpdir(), 'radfed-hub-scale-'));
-  const dir = join(root, 'hub');
   const aggregation = new Map<number, { ms: number; bytes: number }>();
   try {
-    await initHub({ dir });
-    const hub = await startHub({
-      dir,
-      port: 0,
-      logger: false,
-      tickMs: 200,
-      onRoundEvent: (event) => {
-        if (event.state === 'published')
-          aggregation.set(event.round, { ms: event.aggregationMs ?? 0, bytes: event.updateBytes ?? 0 });
-      },
+    const started = await startScaleHubs(root, options.store, (event) => {
+      if (event.state === 'published')
+        aggregation.set(event.round, { ms: event.aggregationMs ?? 0, bytes: event.updateBytes ?? 0 });
     });
+    const hubs = started.hubs;
+    const hub = hubs[0]!;
     try {
       const initial = randomWeights(layout, 1, 0.1);
       const task = await createTask(
@@ -193,14 +188,17 @@ export async function runHubScale(
           quorum: sites,
           roundDeadlineSeconds: 3600,
           compression,
+          // The scale run sends plain sealed updates; secure aggregation (the default) has its own bench.
+          privacy: { secureAggregation: false },
         },
         encodeWeights(initial),
       );
       const enrollStarted = performance.now();
       const clients = await Promise.all(
         Array.from({ length: sites }, async (_, i) => {
+          // Sites are dealt to the replicas in turn, as a round-robin balancer would.
           const enrollment = await enrollSite({
-            token: (await hub.createToken()).token,
+            token: (await hubs[i % hubs.length]!.createToken()).token,
             siteName: `site-${String(i + 1).padStart(3, '0')}`,
           });
           const client = HubClient.fromEnrollment(enrollment);
@@ -263,7 +261,7 @@ export async function runHubScale(
         aggregationMegabytesPerSecond: totals.ms > 0 ? totals.bytes / 1e6 / (totals.ms / 1000) : 0,
       };
     } finally {
-      await hub.close();
+      await started.close();
     }
   } finally {
     rmSync(root, { recursive: true, force: true });

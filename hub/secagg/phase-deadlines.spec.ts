@@ -4,7 +4,7 @@
 // waits for exactly those phases, the same when read by a second connection, as a restarted hub would.
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeWeights, taskDefinitionSchema, type NamedTensor } from '../../shared/federation/index.ts';
-import { openHubContext } from '../hub-context.ts';
+import { openHubContextFor } from '../hub-context.ts';
 import { createTask } from '../tasks.ts';
 import { SecureTestSite } from '../testing/secure-test-site.ts';
 import {
@@ -133,7 +133,7 @@ describe('deadlines at a real hub', () => {
     expect(await waitOf(2)).toBeGreaterThanOrEqual(120); // masking took 40 s: 3 × 40 s
 
     // Read again through a second connection, as a restarted hub would: the same observations.
-    const reopened = openHubContext(owner.dir);
+    const reopened = await openHubContextFor(owner.dir);
     try {
       expect(await observedPhaseSeconds(reopened.store, task.id, 2)).toEqual(seen);
     } finally {

@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 import { createLogger } from '../../shared/node/index.ts';
 import { registerDashboard, type DashboardAuthOptions } from '../dashboard/index.ts';
 import { createEnrollmentToken, type CreatedToken } from '../enrollment.ts';
-import { openHubContext, type HubContext, type HubLimits } from '../hub-context.ts';
+import { openHubContextFor, type HubContext, type HubLimits } from '../hub-context.ts';
+import type { StoreChoice } from '../store-choice.ts';
 import { forgetOldNonces } from '../request-auth.ts';
 import { advanceAllTasks, advanceTask, type RoundEvent } from '../rounds.ts';
 import { keepNewFilesPrivate, tightenHubFolder } from '../setup/index.ts';
@@ -14,6 +15,7 @@ import { SplitSessions, type SplitSessionLimits } from '../split/index.ts';
 import { admitBodies, type BodyAdmissionOptions } from './body-admission.ts';
 import type { BodyBudget } from './body-budget.ts';
 import { installErrorHandling, type HubApp } from './http-plumbing.ts';
+import { registerHealthRoute } from './health-route.ts';
 import { registerHeartbeatRoute } from './heartbeat-routes.ts';
 import { registerSecAggRoutes } from './secagg-routes.ts';
 import { registerHomomorphicRoutes } from './homomorphic-routes.ts';
@@ -37,6 +39,8 @@ export interface StartHubOptions {
   readonly dashboard?: DashboardAuthOptions;
   /** How many unverified body bytes the hub holds at once, and how slow a body may be (tests shrink them). */
   readonly bodies?: BodyAdmissionOptions;
+  /** PostgreSQL and the blob folder instead of what the hub folder records (default: its store.json, else SQLite). */
+  readonly store?: StoreChoice;
   /** Split learning's session limits (tests shrink the step timeout). */
   readonly split?: Partial<SplitSessionLimits>;
 }
@@ -61,11 +65,15 @@ export interface RunningHub {
 
 export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   keepNewFilesPrivate();
-  const ctx = openHubContext(options.dir, {
+  const logger = options.logger === undefined ? createLogger({ room: 'hub' }) : options.logger;
+  const ctx = await openHubContextFor(options.dir, {
     ...(options.now ? { now: options.now } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.store ? { store: options.store } : {}),
+    onEventFailure: (error) => {
+      if (logger) logger.warn({ err: error }, 'a wake-up for long-polling sites was not delivered');
+    },
   });
-  const logger = options.logger === undefined ? createLogger({ room: 'hub' }) : options.logger;
   // A folder made by an older RadFed, copied, or opened up by hand: private again before sites connect.
   let opened: string[];
   try {
@@ -98,6 +106,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   registerSecAggRoutes(app, ctx, (taskId) => advanceTask(ctx, taskId, onEvent));
   registerHomomorphicRoutes(app, ctx, (taskId) => advanceTask(ctx, taskId, onEvent));
   registerHeartbeatRoute(app, ctx);
+  registerHealthRoute(app, ctx);
   registerDashboard(app, ctx, options.dashboard);
   const split = new SplitSessions(ctx, logger, options.split);
   split.attach(app.server);

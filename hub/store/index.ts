@@ -14,6 +14,13 @@ import { UploadRows } from './upload-rows.ts';
 export { BlobStore, hashFile, syncFolder } from './blob-store.ts';
 export { openHubDatabase, type HubDatabase } from './hub-database.ts';
 export { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.ts';
+export {
+  checkPostgresReachable,
+  migratePostgresHub,
+  openPostgresHubStore,
+  type OpenedPostgresStore,
+  type PostgresStoreOptions,
+} from './open-postgres-store.ts';
 export type { EvaluationRow, ModelRow } from './model-rows.ts';
 export type { ClipNormRow, PrivacyLedgerRow } from './privacy-rows.ts';
 export type { SiteRow, SiteTaskDecisionRow, TaskSiteRow, TokenRow } from './site-rows.ts';
@@ -65,6 +72,8 @@ export class HubStore extends HubRows {
   constructor(
     override readonly sql: SqlEngine,
     readonly blobs: BlobStore,
+    /** What else closes with the store (a replica's LISTEN connection). */
+    private readonly closeAlso: () => Promise<void> = () => Promise.resolve(),
   ) {
     super(sql);
   }
@@ -82,8 +91,9 @@ export class HubStore extends HubRows {
     return this.sql.transaction((sqlTx) => fn(new HubTransaction(sqlTx)));
   }
 
-  close(): Promise<void> {
-    return this.sql.close();
+  async close(): Promise<void> {
+    await this.closeAlso();
+    await this.sql.close();
   }
 }
 

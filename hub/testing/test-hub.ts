@@ -11,7 +11,9 @@ import {
   type TaskView,
 } from '../../shared/federation/index.ts';
 import { initHub } from '../setup/index.ts';
+import { writeStoreChoice } from '../store-choice.ts';
 import { startHub, type RunningHub, type StartHubOptions } from '../server/start-hub.ts';
+import { testDatabaseUrl } from './test-engine.ts';
 
 export interface TestHub {
   readonly hub: RunningHub;
@@ -28,6 +30,9 @@ export async function makeTestHub(
   const dir = join(root, 'hub');
   const { hosts, ...start } = options;
   await initHub({ dir, name: 'test hub', ...(hosts ? { hosts } : {}) });
+  // Recorded in the folder, so a spec that restarts the hub from its folder finds the same database.
+  const database = await testDatabaseUrl();
+  if (database) writeStoreChoice(dir, { database });
   let offset = 0;
   const hub = await startHub({
     port: 0,

@@ -1,0 +1,18 @@
+// One hub replica as a child process, for the replicated kill -9 test: the same startHub that
+// `radfed hub serve --database … --blobs folder:…` runs. Prints the serve line once it listens, then
+// runs until killed.
+import pino from 'pino';
+import { startHub } from '../server/start-hub.ts';
+import { parseBlobsChoice } from '../store-choice.ts';
+
+const [dir, database, blobs] = process.argv.slice(2);
+if (!dir || !database || !blobs) throw new Error('usage: replica-child.ts <hub dir> <database url> <blobs>');
+const hub = await startHub({
+  dir,
+  port: 0,
+  // RADFED_TEST_TRACE: the replica's request log on stderr, which the spec prints.
+  logger: process.env.RADFED_TEST_TRACE ? pino({ level: 'info' }, pino.destination(2)) : false,
+  tickMs: 100,
+  store: { database, blobs: parseBlobsChoice(blobs) },
+});
+process.stdout.write(`RadFed hub listening on ${hub.url}\n`);

@@ -2,9 +2,8 @@
 // uses, and says where it stands. On SQLite, opening the file already migrates it (hub-database.ts);
 // on PostgreSQL it runs the same numbered migrations under the migration lock, so running it while
 // replicas start is safe, and records (or checks) the hub's identity.
-import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
-import { schemaVersion } from '../shared/node/index.ts';
+import { openSqliteDatabase, schemaVersion } from '../shared/node/index.ts';
 import { HubError } from './hub-errors.ts';
 import { hubLayout, loadHubKeys } from './setup/index.ts';
 import { storeChoiceFor, type StoreChoice } from './store-choice.ts';
@@ -41,7 +40,8 @@ export async function migrateHubSchema(dir: string, flags: StoreChoice = {}): Pr
 }
 
 function sqliteVersionOf(path: string): number {
-  const database = new Database(path, { readonly: true, fileMustExist: true });
+  // Through the one opener, with no migrations: it reads the version and changes no table.
+  const database = openSqliteDatabase(path, { synchronous: 'FULL', mustExist: true });
   try {
     return schemaVersion(database);
   } finally {

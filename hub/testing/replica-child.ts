@@ -1,7 +1,7 @@
 // One hub replica as a child process, for the replicated kill -9 test: the same startHub that
 // `radfed hub serve --database … --blobs folder:…` runs. Prints the serve line once it listens, then
 // runs until killed.
-import pino from 'pino';
+import { createLogger } from '../../shared/node/index.ts';
 import { startHub } from '../server/start-hub.ts';
 import { parseBlobsChoice } from '../store-choice.ts';
 
@@ -11,7 +11,7 @@ const hub = await startHub({
   dir,
   port: 0,
   // RADFED_TEST_TRACE: the replica's request log on stderr, which the spec prints.
-  logger: process.env.RADFED_TEST_TRACE ? pino({ level: 'info' }, pino.destination(2)) : false,
+  logger: process.env.RADFED_TEST_TRACE ? createLogger({ room: 'hub', destination: 'stderr' }) : false,
   tickMs: 100,
   store: { database, blobs: parseBlobsChoice(blobs) },
 });

@@ -3,6 +3,7 @@
 // names. The report says in words which device trains and why each better one was not used.
 import os from 'node:os';
 import * as tf from './tfjs.ts';
+import { SerialQueue } from '../../../../shared/serial-queue.ts';
 import { TrainError } from '../errors.ts';
 import { registerTrainingKernels } from '../kernels/index.ts';
 import { probeDawn } from './webgpu-dawn.ts';
@@ -35,7 +36,16 @@ type Attempt = { ok: true; device: string; threads?: number } | { ok: false; rea
 
 const ORDER: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 
-export async function selectBackend(options: SelectBackendOptions = {}): Promise<BackendReport> {
+// tfjs has one global backend per process: two trainings that start it at the same moment (three
+// demo members, three test sites in one process) interleave its asynchronous start-up, and one then
+// runs a kernel on a backend half set up (a worker crashed in oneHot that way). One at a time.
+const selection = new SerialQueue();
+
+export function selectBackend(options: SelectBackendOptions = {}): Promise<BackendReport> {
+  return selection.run(() => selectBackendNow(options));
+}
+
+async function selectBackendNow(options: SelectBackendOptions): Promise<BackendReport> {
   const choice = options.choice ?? 'auto';
   const threads = Math.max(1, options.threads ?? os.availableParallelism());
   const candidates = choice === 'auto' ? ORDER : [choice];

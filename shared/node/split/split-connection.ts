@@ -91,7 +91,9 @@ export class SplitConnection {
             new SplitConnectionError(
               said?.error ?? 'session-refused',
               said?.message ?? `The hub refused the split-learning session (HTTP ${status}).`,
-              status === 503 ? 'again' : 'never',
+              // A hub that has just restarted listens before its process hands the trunks back in:
+              // its 'no trunk' is then worth retrying until the runner's give-up time.
+              status === 503 || said?.error === 'no-split-trunk' ? 'again' : 'never',
             ),
           );
         });

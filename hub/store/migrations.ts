@@ -292,6 +292,49 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 8,
+    name: 'dashboard accounts, sessions and sign-in attempts (shared by every replica)',
+    sql: `
+      -- Who may sign in to the coordinator dashboard: each password's scrypt parameters, salt and hash
+      -- as JSON, never the password. Moved here from the hub folder's coordinators.json (imported once),
+      -- so every replica knows the same coordinators.
+      CREATE TABLE coordinator_accounts (
+        user_name TEXT PRIMARY KEY,
+        password_scrypt TEXT NOT NULL,
+        changed_at TEXT NOT NULL
+      ) STRICT;
+
+      -- Signed-in dashboard sessions, so a coordinator signed in through one replica is known to all.
+      -- Only the SHA-256 of the browser's cookie token: a copy of the database signs no one in. Times in
+      -- ms, compared on every request. account_changed_at is the account's changed_at at sign-in: a new
+      -- password or a removed account no longer matches it, which ends the session. carried is what an
+      -- action leaves for the next page (a sentence, a new enrollment token shown once), sealed with a
+      -- key derived from the cookie token, so the database cannot read it either.
+      CREATE TABLE coordinator_sessions (
+        token_sha256 TEXT PRIMARY KEY,
+        user_name TEXT NOT NULL,
+        account_changed_at TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        carried TEXT
+      ) STRICT;
+      CREATE INDEX coordinator_sessions_by_last_seen ON coordinator_sessions (last_seen_at);
+      CREATE INDEX coordinator_sessions_by_created ON coordinator_sessions (created_at);
+
+      -- Sign-in attempts the rate limit counts, one row per limit an attempt counts against (the client
+      -- address, and the SHA-256 of the name typed): a failure from when it begins, taken back when the
+      -- password was right. Shared, so guesses spread over replicas meet one limit.
+      CREATE TABLE dashboard_sign_in_attempts (
+        attempt_id TEXT NOT NULL,
+        limit_key TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        PRIMARY KEY (attempt_id, limit_key)
+      ) STRICT;
+      CREATE INDEX dashboard_sign_in_attempts_by_key ON dashboard_sign_in_attempts (limit_key, started_at);
+      CREATE INDEX dashboard_sign_in_attempts_by_time ON dashboard_sign_in_attempts (started_at);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = latestVersion(MIGRATIONS);

@@ -331,7 +331,7 @@ export const MIGRATIONS: readonly Migration[] = [
         started_at INTEGER NOT NULL,
         PRIMARY KEY (attempt_id, limit_key)
       ) STRICT;
-      CREATE INDEX dashboard_sign_in_attempts_by_key ON dashboard_sign_in_attempts (limit_key, started_at);
+      CREATE INDEX dashboard_sign_in_attempts_by_limit ON dashboard_sign_in_attempts (limit_key, started_at);
       CREATE INDEX dashboard_sign_in_attempts_by_time ON dashboard_sign_in_attempts (started_at);
     `,
   },

@@ -8,7 +8,9 @@ of two basic blocks (64, 128, 256, 512; the first block of layers 2-4 has stride
 shortcut) -> global average pool -> linear. Softmax cross-entropy, Adam(lr=1e-3), float32.
 
 Usage: resnet18_reference.py [--device cpu|cuda] [--size 224] [--batch 32] [--batches 4] [--epochs 3]
-                             [--threads N] [--classes 2]
+                             [--threads N] [--classes 2] [--describe]
+--describe prints the model's trainable tensors (name, shape) and their count as one JSON line and trains
+nothing: main/site/train/models/resnet18-reference.spec.ts checks RadFed's ResNet-18 against it.
 Prints one JSON line per epoch and a final line {"impl":"torch",...,"images_per_s":<median of epochs after
 the first>}, as ../shared/bench/torch_reference.py does. On Debian: apt-get install python3-torch.
 """
@@ -47,11 +49,16 @@ ap.add_argument('--device', default='cpu'); ap.add_argument('--size', type=int, 
 ap.add_argument('--batch', type=int, default=32); ap.add_argument('--batches', type=int, default=4)
 ap.add_argument('--epochs', type=int, default=3); ap.add_argument('--threads', type=int, default=0)
 ap.add_argument('--classes', type=int, default=2)
+ap.add_argument('--describe', action='store_true')
 a = ap.parse_args()
 if a.threads: torch.set_num_threads(a.threads)
 torch.manual_seed(0)
 dev = a.device
 m = resnet18(1, a.classes).to(dev)
+if a.describe:
+    print(json.dumps(dict(parameters=sum(p.numel() for p in m.parameters()),
+                          tensors=[dict(name=k, shape=list(p.shape)) for k, p in m.named_parameters()])))
+    raise SystemExit(0)
 opt = torch.optim.Adam(m.parameters(), lr=1e-3)
 n = a.batch * a.batches
 x = torch.randn(n, 1, a.size, a.size, device=dev); y = torch.randint(0, a.classes, (n,), device=dev)

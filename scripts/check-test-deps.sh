@@ -24,6 +24,7 @@ declare -A module_package=(
   [numpy]=python3-numpy
   [PIL]=python3-pil
   [PIL.Jpeg2KImagePlugin]=python3-pil
+  [torch]=python3-torch
 )
 problems=()
 for command in "${!command_package[@]}"; do

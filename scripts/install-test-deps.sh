@@ -11,6 +11,7 @@
 #   dicom3tools     dciodvfy, the conformance validator de-identified outputs are checked with
 #   tesseract-ocr   an independent second OCR reader of cleaned burned-in text (main/site/burned-in)
 #   postgresql      a real PostgreSQL the hub's store tests start in a temporary folder (hub/testing/postgres-server.ts)
+#   python3-torch   PyTorch, which runs the benchmarks' reference models (bench/resnet18_reference.py: its layout is checked against RadFed's)
 #   haproxy         the load balancer in front of hub replicas in the replication tests (hub/testing/haproxy-server.ts)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,7 @@ declare -A probe=(
   [python3-pydicom]=/usr/lib/python3/dist-packages/pydicom/__init__.py
   [python3-numpy]=/usr/lib/python3/dist-packages/numpy/__init__.py
   [python3-pil]=/usr/lib/python3/dist-packages/PIL/__init__.py
+  [python3-torch]=/usr/lib/python3/dist-packages/torch/__init__.py
   [orthanc]=/usr/sbin/Orthanc
   [dicom3tools]=/usr/bin/dciodvfy
   [tesseract-ocr]=/usr/bin/tesseract

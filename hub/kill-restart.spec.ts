@@ -1,11 +1,9 @@
 // kill -9 of the hub mid-round, then a restart: the same round continues, every acknowledged upload is
 // intact, a half-sent upload resumes from the bytes the hub had acknowledged, and a round caught
 // between "aggregating" and "published" is finished after the restart.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWeights, hubPaths, uploadStatusSchema, type NamedTensor } from '../shared/federation/index.ts';
 import { enrollSite, HubClient, type SiteEnrollment } from '../shared/node/federation/index.ts';
@@ -14,69 +12,28 @@ import { openHubContext } from './hub-context.ts';
 import { initHub } from './setup/index.ts';
 import { startHub } from './server/start-hub.ts';
 import { createTask } from './tasks.ts';
+import { HubChild, until } from './testing/hub-child.ts';
 import { testTask, testWeights } from './testing/test-hub.ts';
 
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 let root: string;
 let dir: string;
-let child: ChildProcess | undefined;
+let hub: HubChild;
 const shared: { enrollments: SiteEnrollment[]; taskId: string } = { enrollments: [], taskId: '' };
-
-function spawnHub(port: number): Promise<{ url: string; port: number }> {
-  const started = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'hub/testing/serve-child.ts', dir, String(port)],
-    {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  child = started;
-  return new Promise((resolve, reject) => {
-    let output = '';
-    started.stdout?.on('data', (part: Buffer) => {
-      output += part.toString();
-      const match = /listening on (https:\/\/\S+:(\d+))/.exec(output);
-      if (match) resolve({ url: match[1]!, port: Number(match[2]) });
-    });
-    started.stderr?.on('data', (part: Buffer) => (output += part.toString()));
-    started.on('exit', (code) => reject(new Error(`hub exited (${code}) before listening: ${output}`)));
-  });
-}
-
-function killHub(): Promise<void> {
-  const victim = child;
-  child = undefined;
-  if (!victim || victim.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    victim.once('exit', () => resolve());
-    victim.kill('SIGKILL');
-  });
-}
-
-async function until<T>(check: () => Promise<T | false>, what: string): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'radfed-hub-kill-'));
   dir = join(root, 'hub');
+  hub = new HubChild({ dir });
   await initHub({ dir });
 });
 afterAll(async () => {
-  await killHub();
+  await hub?.kill();
   rmSync(root, { recursive: true, force: true });
 });
 
 describe('kill -9 of the hub mid-round', () => {
   it('restarts into the same round with every acknowledged upload intact, and resumes a half-sent one', async () => {
-    const first = await spawnHub(0);
+    const first = await hub.start(0);
     const ctx = openHubContext(dir);
     const taskId = (
       await createTask(
@@ -133,9 +90,9 @@ describe('kill -9 of the hub mid-round', () => {
         'application/octet-stream',
       );
     }
-    await killHub();
+    await hub.kill();
 
-    await spawnHub(first.port);
+    await hub.start(first.port);
     const after = await clients[0]!.getRound(taskId);
     expect(after).toMatchObject({ round: view.round, state: 'collecting', acceptedUpdates: 2 });
     for (const [i, submission] of acknowledged.entries()) {
@@ -152,7 +109,7 @@ describe('kill -9 of the hub mid-round', () => {
   });
 
   it('finishes a round that was aggregating when the hub died', async () => {
-    await killHub();
+    await hub.kill();
     // An in-process hub that "dies" right after committing the aggregating state: the round event
     // handler throws there, and nothing retries before it is closed.
     const dying = await startHub({
@@ -188,7 +145,7 @@ describe('kill -9 of the hub mid-round', () => {
     expect(await dying.ctx.store.models.model(shared.taskId, 2)).toBeUndefined();
     await dying.close();
 
-    const restarted = await spawnHub(0);
+    const restarted = await hub.start(0);
     const client = new HubClient({ ...shared.enrollments[0]!, hubUrl: restarted.url });
     await until(
       async () => (await client.getRound(shared.taskId)).taskState === 'completed',

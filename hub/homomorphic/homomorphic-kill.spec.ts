@@ -2,11 +2,9 @@
 // kill -9 of the hub after two of three encrypted updates arrived, then a restart: the round goes on
 // and publishes the encrypted sum of all three, which decrypts to their plain sum within the stated
 // error bound and to the FedAvg step. An update under another key is refused by name.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import {
   encodeWeights,
@@ -45,55 +43,15 @@ import { createEnrollmentToken } from '../enrollment.ts';
 import { openHubContext } from '../hub-context.ts';
 import { initHub } from '../setup/index.ts';
 import { createTask } from '../tasks.ts';
+import { HubChild, until } from '../testing/hub-child.ts';
 import { testTask, testWeights } from '../testing/test-hub.ts';
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'radfed-he-kill-'));
 const dir = join(root, 'hub');
-let child: ChildProcess | undefined;
-
-function spawnHub(port: number): Promise<{ url: string; port: number }> {
-  const started = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'hub/testing/serve-child.ts', dir, String(port)],
-    {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  child = started;
-  return new Promise((resolve, reject) => {
-    let output = '';
-    started.stdout?.on('data', (part: Buffer) => {
-      output += part.toString();
-      const match = /listening on (https:\/\/\S+:(\d+))/.exec(output);
-      if (match) resolve({ url: match[1]!, port: Number(match[2]) });
-    });
-    started.stderr?.on('data', (part: Buffer) => (output += part.toString()));
-    started.on('exit', (code) => reject(new Error(`hub exited (${code}) before listening: ${output}`)));
-  });
-}
-
-function killHub(): Promise<void> {
-  const victim = child;
-  child = undefined;
-  if (!victim || victim.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    victim.once('exit', () => resolve());
-    victim.kill('SIGKILL');
-  });
-}
-
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const hub = new HubChild({ dir });
 
 afterAll(async () => {
-  await killHub();
+  await hub.kill();
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -128,7 +86,7 @@ async function encryptedUpdate(
 
 it('continues a homomorphic round after kill -9 of the hub between encrypted updates', async () => {
   await initHub({ dir });
-  const { url, port } = await spawnHub(0);
+  const { url, port } = await hub.start(0);
   const ctx = openHubContext(dir);
   const base = testWeights(5);
   const input = testTask({ rounds: 1, quorum: 2, privacy: { secureAggregation: false, homomorphic: true } });
@@ -206,8 +164,8 @@ it('continues a homomorphic round after kill -9 of the hub between encrypted upd
     );
     expect(sent.submission.state, sent.submission.reason ?? '').toBe('accepted');
   }
-  await killHub();
-  await spawnHub(port);
+  await hub.kill();
+  await hub.start(port);
   expect((await clients[2]!.getRound(taskId)).state).toBe('collecting');
   await clients[2]!.uploadSealed(taskId, await encryptedUpdate(clients[2]!, taskId, keys[2]!, vectors[2]!));
   await until(async () => (await clients[0]!.getRound(taskId)).latestVersion === 1, 'the published sum');
@@ -215,7 +173,7 @@ it('continues a homomorphic round after kill -9 of the hub between encrypted upd
   const after = openHubContext(dir);
   let sumBytes: Buffer;
   try {
-    sumBytes = after.store.blobs.read((await after.store.models.model(taskId, 1))!.blob_sha256);
+    sumBytes = await after.store.blobs.read((await after.store.models.model(taskId, 1))!.blob_sha256);
   } finally {
     await after.store.close();
   }

@@ -1,10 +1,8 @@
 // kill -9 of the hub in the middle of a secure round (after two of three masked inputs arrived),
 // then a restart: the round continues in the same phase, with the same plan and keys, and publishes.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import { encodeWeights } from '../../shared/federation/index.ts';
 import { enrollSite, HubClient } from '../../shared/node/federation/index.ts';
@@ -13,61 +11,21 @@ import { openHubContext } from '../hub-context.ts';
 import { initHub } from '../setup/index.ts';
 import { createTask } from '../tasks.ts';
 import { SecureTestSite } from '../testing/secure-test-site.ts';
+import { HubChild, until } from '../testing/hub-child.ts';
 import { testTask, testWeights } from '../testing/test-hub.ts';
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'radfed-secagg-kill-'));
 const dir = join(root, 'hub');
-let child: ChildProcess | undefined;
-
-function spawnHub(port: number): Promise<{ url: string; port: number }> {
-  const started = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'hub/testing/serve-child.ts', dir, String(port)],
-    {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  child = started;
-  return new Promise((resolve, reject) => {
-    let output = '';
-    started.stdout?.on('data', (part: Buffer) => {
-      output += part.toString();
-      const match = /listening on (https:\/\/\S+:(\d+))/.exec(output);
-      if (match) resolve({ url: match[1]!, port: Number(match[2]) });
-    });
-    started.stderr?.on('data', (part: Buffer) => (output += part.toString()));
-    started.on('exit', (code) => reject(new Error(`hub exited (${code}) before listening: ${output}`)));
-  });
-}
-
-function killHub(): Promise<void> {
-  const victim = child;
-  child = undefined;
-  if (!victim || victim.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    victim.once('exit', () => resolve());
-    victim.kill('SIGKILL');
-  });
-}
-
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const hub = new HubChild({ dir });
 
 afterAll(async () => {
-  await killHub();
+  await hub.kill();
   rmSync(root, { recursive: true, force: true });
 });
 
 it('continues a secure round after kill -9 of the hub between masked inputs', async () => {
   await initHub({ dir });
-  const { url, port } = await spawnHub(0);
+  const { url, port } = await hub.start(0);
   const ctx = openHubContext(dir);
   const base = testWeights(5);
   let taskId: string;
@@ -99,8 +57,8 @@ it('continues a secure round after kill -9 of the hub between masked inputs', as
   await sites[0]!.mask(delta(0), 10, 0);
   await sites[1]!.mask(delta(1), 20, 0);
 
-  await killHub();
-  await spawnHub(port);
+  await hub.kill();
+  await hub.start(port);
 
   expect((await sites[2]!.view()).phase).toBe('masking');
   await sites[2]!.mask(delta(2), 30, 0);

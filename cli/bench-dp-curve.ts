@@ -9,6 +9,7 @@ import { parsePositiveInt } from './arguments.ts';
 import { CliError } from './failure.ts';
 import { DP_TRAINABLE_LAYERS, type DpTrainableLayers } from '../shared/federation/index.ts';
 import { formatDpCurve, measureDpCurve } from '../main/demo/index.ts';
+import { registerBenchDpFedAvgCurveCommand } from './bench-dp-curve-site-level.ts';
 
 interface DpCurveFlags {
   patients: string;
@@ -20,6 +21,7 @@ interface DpCurveFlags {
   learningRate: number;
   size: number;
   gnBaseline: boolean;
+  scratchBaseline: boolean;
   baselines: boolean;
   noiseFreeBaseline?: boolean;
   publicPatients: number;
@@ -66,6 +68,7 @@ function positive(value: string, flag: string): number {
 }
 
 export function registerBenchDpCurveCommand(bench: Command): void {
+  registerBenchDpFedAvgCurveCommand(bench);
   bench
     .command('dp-curve')
     .summary('differential privacy: ε against AUC loss as patients per site grow')
@@ -99,6 +102,10 @@ export function registerBenchDpCurveCommand(bench: Command): void {
       os.availableParallelism(),
     )
     .option('--no-gn-baseline', 'leave out the group-norm model trained without DP')
+    .option(
+      '--no-scratch-baseline',
+      'leave out the batch-norm model trained from scratch without DP (the demo\u2019s plain run)',
+    )
     .option(
       '--noise-free-baseline',
       'also train each --trainable selection with the same steps and no noise or clipping (the cost of privacy alone)',
@@ -145,6 +152,7 @@ export function registerBenchDpCurveCommand(bench: Command): void {
           dpLearningRate: flags.learningRate,
           imageSize: flags.size,
           groupNormBaseline: flags.gnBaseline,
+          scratchBaseline: flags.scratchBaseline,
           baselines: flags.baselines,
           noiseFreeBaseline: flags.noiseFreeBaseline === true,
           publicPatients: flags.publicPatients,

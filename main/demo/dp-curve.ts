@@ -32,6 +32,8 @@ export interface DpCurveOptions {
   readonly imageSize: number;
   /** Also train the group-norm model without DP (tells the normalisation's cost from the noise's). */
   readonly groupNormBaseline?: boolean;
+  /** false: leave out the batch-norm model trained from scratch without DP (measured before at this size). */
+  readonly scratchBaseline?: boolean;
   /**
    * Also run each trainable selection with the noise and the clipping turned off (the same Poisson
    * steps and per-patient sums): the DP rows' cost of privacy alone, apart from what training only
@@ -153,7 +155,10 @@ export async function measureDpCurve(options: DpCurveOptions): Promise<DpCurvePo
     let plainAuc: number | null = null;
     const loss = (auc: number) => (plainAuc === null ? null : plainAuc - auc);
     let publicStartAuc: number | null = null;
-    const plainModels = options.groupNormBaseline === false ? [task] : [task, dpTask];
+    const plainModels = [
+      ...(options.scratchBaseline === false ? [] : [task]),
+      ...(options.groupNormBaseline === false ? [] : [dpTask]),
+    ];
     for (const model of options.baselines === false ? [] : plainModels) {
       const started = performance.now();
       const auc = await evaluate(

@@ -6,6 +6,11 @@ export { formatDemoTable, type DemoResult, type ModelResult } from './demo-repor
 export { defaultLauncher, type RadfedLauncher } from './demo-processes.ts';
 export { measureDpCurve, type DpCurveOptions, type DpCurvePoint } from './dp-curve.ts';
 export { formatDpCurve } from './dp-curve-table.ts';
+export {
+  formatSiteLevelCurve,
+  measureSiteLevelCurve,
+  type SiteLevelCurvePoint,
+} from './dp-curve-site-level-curve.ts';
 export { DEMO_DP_PRESET } from './demo-privacy.ts';
 export {
   DEMO_REALISTIC_PRESET,

@@ -21,7 +21,7 @@ beforeAll(async () => {
   try {
     const task = await createTask(ctx, testTask({ name: 'best of three' }), encodeWeights(testWeights(1)));
     taskId = task.id;
-    const blob = storeModelBlob(ctx, testWeights(2));
+    const blob = await storeModelBlob(ctx, testWeights(2));
     for (const version of [1, 2])
       await insertModelRow(ctx, ctx.store, { taskId, version, round: version, ...blob });
     // Evaluations as sites report them; the token and site rows are needed for the foreign keys.

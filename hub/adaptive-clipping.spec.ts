@@ -132,7 +132,7 @@ describe('adaptive clipping at the hub', () => {
     const stored = (await hub.ctx.store.uploads.acceptedUpdates(taskId, 4))[0]!;
     const opened = decodeWeights(
       openSealed(
-        hub.ctx.store.blobs.read(stored.blob_sha256),
+        await hub.ctx.store.blobs.read(stored.blob_sha256),
         hub.ctx.keys.exchangeKey,
         uploadContext({ taskId, round: 4, siteId: stored.site_id, kind: 'delta' }),
       ),
@@ -192,7 +192,7 @@ describe('adaptive clipping at the hub', () => {
       const stored = (await hub.ctx.store.uploads.acceptedUpdateOf(task.id, 1, client.siteId))!;
       const vector = decodeMaskedInput(
         openSealed(
-          hub.ctx.store.blobs.read(stored.blob_sha256),
+          await hub.ctx.store.blobs.read(stored.blob_sha256),
           hub.ctx.keys.exchangeKey,
           uploadContext({ taskId: task.id, round: 1, siteId: client.siteId, kind: 'delta' }),
         ),

@@ -45,27 +45,28 @@ export async function aggregateRoundUpdates(
   round: RoundRow,
   submissions: readonly SubmissionRow[],
 ): Promise<RoundAggregate> {
-  const base = loadModelWeights(ctx, await findModel(ctx, task.id, round.base_version ?? 0));
+  const base = await loadModelWeights(ctx, await findModel(ctx, task.id, round.base_version ?? 0));
   const adaptive = adaptiveClippingOn(definition.privacy.differentialPrivacy);
   if (definition.privacy.secureAggregation.enabled) {
     // The hub never opens one site's update: it unmasks only the sum of the survivors' masked inputs.
     const { sum, updateBytes, clipBits } = await unmaskedRoundSum(ctx, task, round, base, adaptive);
     return publishable(method, {
-      ...combineSum(method, base, sum, loadServerState(ctx, task)),
+      ...combineSum(method, base, sum, await loadServerState(ctx, task)),
       updateBytes,
       clipBits,
     });
   }
   // Adaptive clipping without secure aggregation: each sealed update carries its noised bit.
   const bits = { sum: 0, sites: 0 };
-  const open = (submission: SubmissionRow) => {
+  // Each sealed update is read whole: it is decrypted and decoded as one message.
+  const open = async (submission: SubmissionRow) => {
     const context = uploadContext({
       taskId: task.id,
       round: submission.round,
       siteId: submission.site_id,
       kind: 'delta',
     });
-    const sealed = ctx.store.blobs.read(submission.blob_sha256);
+    const sealed = await ctx.store.blobs.read(submission.blob_sha256);
     const { delta, bit } = splitClipBit(decodeWeights(openSealed(sealed, ctx.keys.exchangeKey, context)));
     if (bit !== null) {
       bits.sum += bit;
@@ -81,7 +82,7 @@ export async function aggregateRoundUpdates(
     const updates: SiteUpdate[] = [];
     let updateBytes = 0;
     for (const submission of submissions) {
-      const { delta, bytes } = open(submission);
+      const { delta, bytes } = await open(submission);
       updateBytes += bytes;
       updates.push({ siteId: submission.site_id, examples: submission.examples, delta });
     }
@@ -94,12 +95,12 @@ export async function aggregateRoundUpdates(
   const sum = new WeightedDeltaSum(layoutOf(base));
   let updateBytes = 0;
   for (const submission of submissions) {
-    const { delta, bytes } = open(submission);
+    const { delta, bytes } = await open(submission);
     updateBytes += bytes;
     sum.add({ siteId: submission.site_id, examples: submission.examples, delta });
     await new Promise((resolve) => setImmediate(resolve));
   }
-  const result = combineSum(method, base, sum, loadServerState(ctx, task));
+  const result = combineSum(method, base, sum, await loadServerState(ctx, task));
   return publishable(method, { ...result, updateBytes, clipBits: clipBits() });
 }
 
@@ -122,22 +123,22 @@ function publishable(method: FederationMethod, aggregate: RoundAggregate): Round
  * The server optimiser's state is kept as one RFW1 blob named in the task row; the method's codec
  * names its tensors by what they are (FedAdam's moments m/…, v/…; FedAvgM's velocity u/…).
  */
-export function loadServerState(ctx: HubContext, task: TaskRow): ServerOptimizerState {
+export async function loadServerState(ctx: HubContext, task: TaskRow): Promise<ServerOptimizerState> {
   if (!task.server_state_sha256 || task.server_state_step === null) return null;
   const codec = federationMethod(definitionOf(task).strategy).serverState;
   if (!codec) return null;
   return codec.fromTensors(
-    decodeWeights(ctx.store.blobs.read(task.server_state_sha256)),
+    decodeWeights(await ctx.store.blobs.read(task.server_state_sha256)),
     task.server_state_step,
   );
 }
 
-export function storeServerState(
+export async function storeServerState(
   ctx: HubContext,
   method: FederationMethod,
   state: ServerOptimizerState,
-): { sha256: string | null; step: number | null } {
+): Promise<{ sha256: string | null; step: number | null }> {
   if (!state || !method.serverState) return { sha256: null, step: null };
   const tensors = method.serverState.toTensors(state);
-  return { sha256: ctx.store.blobs.put(encodeWeights(tensors, 'none')), step: state.step };
+  return { sha256: await ctx.store.blobs.put(encodeWeights(tensors, 'none')), step: state.step };
 }

@@ -64,7 +64,7 @@ export function openHubContext(dir: string, options: HubContextOptions = {}): Hu
     layout,
     config: readHubConfig(dir),
     keys: loadHubKeys(layout),
-    store: HubStore.open(layout.database, layout.blobs),
+    store: HubStore.open(layout.database, layout),
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     now: options.now ?? Date.now,
     events: new InProcessHubEvents(),
@@ -73,8 +73,8 @@ export function openHubContext(dir: string, options: HubContextOptions = {}): Hu
 
 /**
  * The context of a hub on whichever store it uses: the one recorded in its store.json, or given by
- * --database/--blobs. On PostgreSQL the blobs and upload spools live in the chosen folder (one every
- * replica mounts), and the wake-ups travel through LISTEN/NOTIFY.
+ * --database/--blobs. On PostgreSQL the blobs and upload spools live in the database (--blobs postgres)
+ * or in the chosen folder (one every replica mounts), and the wake-ups travel through LISTEN/NOTIFY.
  */
 export async function openHubContextFor(
   dir: string,
@@ -84,21 +84,20 @@ export async function openHubContextFor(
   if (choice.database === undefined) return openHubContext(dir, options);
   const layout = checkedLayout(dir);
   const keys = loadHubKeys(layout);
-  if (choice.blobs?.kind === 'postgres')
-    throw new HubError(
-      'blobs-postgres-not-wired',
-      400,
-      '--blobs postgres is not wired into the hub yet (its upload spools still need a shared folder); use --blobs folder:/a/folder/every/replica/mounts.',
-    );
-  const shared = choice.blobs?.path;
+  const shared = choice.blobs?.kind === 'folder' ? choice.blobs.path : undefined;
   const placed: HubLayout = shared
     ? { ...layout, blobs: join(shared, 'blobs'), uploads: join(shared, 'uploads') }
     : layout;
+  // The uploads folder stays even with blobs in PostgreSQL: request bodies are received there (each
+  // replica its own) until their signature is checked.
   mkdirSync(placed.uploads, { recursive: true, mode: 0o700 });
   const opened = await openPostgresHubStore({
     url: choice.database,
     identity: keys,
-    blobFolder: placed.blobs,
+    blobs:
+      choice.blobs?.kind === 'postgres'
+        ? { kind: 'postgres' }
+        : { kind: 'folder', blobs: placed.blobs, uploads: placed.uploads },
     ...(options.onEventFailure ? { onEventFailure: options.onEventFailure } : {}),
   });
   return {

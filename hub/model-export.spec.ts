@@ -72,7 +72,7 @@ describe('model registry and export', () => {
     const manifest = modelJson.weightsManifest[0];
     expect(manifest.paths).toEqual(['group1-shard1of1.bin']);
     const global = decodeWeights(
-      test.hub.ctx.store.blobs.read((await test.hub.ctx.store.models.model(taskId, 2))!.blob_sha256),
+      await test.hub.ctx.store.blobs.read((await test.hub.ctx.store.models.model(taskId, 2))!.blob_sha256),
     );
     expect(manifest.weights).toEqual(global.map((t) => ({ name: t.name, shape: t.shape, dtype: 'float32' })));
     const shard = readFileSync(join(outDir, 'group1-shard1of1.bin'));

@@ -42,7 +42,7 @@ export async function exportModel(
       `Version ${row.version} of this task is encrypted with a key only its sites hold: export the model at a site.`,
     );
   }
-  const weights = loadModelWeights(ctx, row);
+  const weights = await loadModelWeights(ctx, row);
   const missing: string[] = [];
   if (options.modelTopology === undefined) {
     missing.push(

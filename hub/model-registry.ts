@@ -18,9 +18,13 @@ import { notFound, unprocessable } from './hub-errors.ts';
 import type { EvaluationRow, HubRows, ModelRow } from './store/index.ts';
 
 /** Writes the model's blob (outside any transaction: a blob is harmless until a row points at it). */
-export function storeModelBlob(ctx: HubContext, weights: WeightSet): { sha256: string; bytes: number } {
+export async function storeModelBlob(
+  ctx: HubContext,
+  weights: WeightSet,
+): Promise<{ sha256: string; bytes: number }> {
+  // Whole in memory: the hub has just computed these weights, and encodes them in one buffer.
   const encoded = encodeWeights(weights, 'none');
-  return { sha256: ctx.store.blobs.put(encoded), bytes: encoded.byteLength };
+  return { sha256: await ctx.store.blobs.put(encoded), bytes: encoded.byteLength };
 }
 
 /** Inserts the signed registry row; call inside the transaction that changes the round. */
@@ -82,11 +86,12 @@ const decoded = new Map<string, NamedTensor[]>();
 const DECODED_KEPT = 4;
 
 /** The weights of a model version, decoded (a few recent ones are kept in memory: every upload is checked against its base). */
-export function loadModelWeights(ctx: HubContext, row: ModelRow): NamedTensor[] {
+export async function loadModelWeights(ctx: HubContext, row: ModelRow): Promise<NamedTensor[]> {
   const key = `${ctx.layout.root}|${row.blob_sha256}`;
   const hit = decoded.get(key);
   if (hit) return hit;
-  const weights = decodeWeights(ctx.store.blobs.read(row.blob_sha256));
+  // Whole bytes: decoding a model needs all of it (the decoded tensors are as large again).
+  const weights = decodeWeights(await ctx.store.blobs.read(row.blob_sha256));
   decoded.set(key, weights);
   if (decoded.size > DECODED_KEPT) decoded.delete(decoded.keys().next().value as string);
   return weights;

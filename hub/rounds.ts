@@ -238,16 +238,16 @@ async function aggregateAndPublish(
   const started = performance.now();
   const accepted = await store.uploads.acceptedUpdates(task.id, round.number);
   let published: {
-    weights: ReturnType<typeof storeModelBlob>;
-    state: ReturnType<typeof storeServerState>;
+    weights: Awaited<ReturnType<typeof storeModelBlob>>;
+    state: Awaited<ReturnType<typeof storeServerState>>;
     bytes: number;
     clipBits: ClipBitSum | null;
   };
   try {
     const result = await aggregateRoundUpdates(ctx, task, definition, method, round, accepted);
     published = {
-      weights: storeModelBlob(ctx, result.weights),
-      state: storeServerState(ctx, method, result.serverState),
+      weights: await storeModelBlob(ctx, result.weights),
+      state: await storeServerState(ctx, method, result.serverState),
       bytes: result.updateBytes,
       clipBits: result.clipBits,
     };

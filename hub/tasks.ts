@@ -57,7 +57,7 @@ export async function createTask(
     try {
       const weights = decodeWeights(initialWeights);
       assertFinite(weights);
-      blob = storeModelBlob(ctx, weights);
+      blob = await storeModelBlob(ctx, weights);
     } catch (error) {
       if (error instanceof FederationError)
         throw badRequest('bad-weights', `The initial weights cannot be used: ${error.message}`);

@@ -133,7 +133,7 @@ describe('update bounds against one hostile site', () => {
       const v2 = await publishedWeights(ash, taskId, 2);
       expect(maxAbs(v2), strategy.name).toBeLessThan(1000);
       const task = (await test.hub.ctx.store.tasks.task(taskId))!;
-      const state = loadServerState(test.hub.ctx, task);
+      const state = await loadServerState(test.hub.ctx, task);
       if (strategy.name === 'fedavgm') {
         const velocity = state?.kind === 'fedavgm' ? state.velocity.flatMap((t) => [...t.data]) : [];
         expect(velocity.length).toBeGreaterThan(0);

@@ -97,8 +97,10 @@ export async function acceptOrReject(
   let initialWeights: NamedTensor[] | null = null;
   let bounds: UpdateBoundsVerdict | null = null;
   try {
+    // Whole bytes: a sealed update is decrypted and checked as one message (its size was bounded
+    // when the upload was created).
     const plaintext = openSealed(
-      ctx.store.blobs.read(upload.sha256),
+      await ctx.store.blobs.read(upload.sha256),
       ctx.keys.exchangeKey,
       uploadContext({ taskId: task.id, round: upload.round, siteId: site.id, kind: upload.kind }),
     );
@@ -121,7 +123,7 @@ export async function acceptOrReject(
           ? `The update was trained from global model version ${envelope.baseVersion}, but round ${upload.round} uses version ${round?.base_version}; download the current model and train again.`
           : maskedInputProblem(
               plaintext,
-              loadModelWeights(ctx, await findModel(ctx, task.id, round.base_version ?? 0)),
+              await loadModelWeights(ctx, await findModel(ctx, task.id, round.base_version ?? 0)),
               adaptiveClippingOn(definitionOf(task).privacy.differentialPrivacy),
             );
     } else if (upload.kind === 'initial') {
@@ -142,7 +144,7 @@ export async function acceptOrReject(
             'This task adapts its clip norm, but the update carries no clipping bit; update RadFed at the site.';
         assertSameLayout(
           layoutOf(adaptive ? delta : weights),
-          layoutOf(loadModelWeights(ctx, await findModel(ctx, task.id, round.base_version ?? 0))),
+          layoutOf(await loadModelWeights(ctx, await findModel(ctx, task.id, round.base_version ?? 0))),
         );
         bounds = await boundPlainUpdate(
           ctx,
@@ -160,7 +162,7 @@ export async function acceptOrReject(
     if (!(error instanceof FederationError)) throw error;
     reason = error.message;
   }
-  const modelBlob = initialWeights ? storeModelBlob(ctx, initialWeights) : null;
+  const modelBlob = initialWeights ? await storeModelBlob(ctx, initialWeights) : null;
   const id = newId('sub');
   return ctx.store.transaction(async (tx) => {
     const at = isoAt(ctx);

@@ -1,19 +1,18 @@
 // Removing what unfinished uploads leave behind. A site may open an upload and never finish it (it
-// crashed, it went away, or it floods the hub on purpose); the bytes it sent sit in a .part file. Once
-// nothing can take that upload any more (its round closed, its task ended, the task got its initial
-// model) the row and the file go. At start, .part files that no unfinished upload names (a crash
-// between deleting a row and its file, or an older hub) go too.
-import { readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+// crashed, it went away, or it floods the hub on purpose); the bytes it sent sit in the upload spool
+// (a .part file, or rows in PostgreSQL). Once nothing can take that upload any more (its round closed,
+// its task ended, the task got its initial model) the row and the bytes go. At start, spooled bytes
+// that no unfinished upload names (a crash between deleting a row and its bytes, or an older hub) go
+// too, and so do blob writes a killed process left unfinished.
 import type { HubContext } from './hub-context.ts';
 import { conflict, type HubError } from './hub-errors.ts';
 import type { UploadRow } from './store/index.ts';
 
-const PART_SUFFIX = '.part';
-
-function partFile(ctx: HubContext, uploadId: string): string {
-  return join(ctx.layout.uploads, `${uploadId}${PART_SUFFIX}`);
-}
+/**
+ * A blob write older than this that never finished was left by a killed process. A write that runs
+ * (another replica streaming a model into PostgreSQL) takes seconds to minutes, far less than this.
+ */
+export const ABANDONED_BLOB_WRITE_MS = 60 * 60 * 1000;
 
 /**
  * Uploads discarded by this process, so a site still sending to one hears why (its round closed, its
@@ -55,44 +54,34 @@ export function discardedUploadError(
   return Promise.resolve(entry && entry.siteId === siteId ? entry.why : null);
 }
 
-/** Deletes the rows and .part files of uploads nothing will ever take; returns how many. */
+/** Deletes the rows and spooled bytes of uploads nothing will ever take; returns how many. */
 export async function discardAbandonedUploads(ctx: HubContext): Promise<number> {
   const abandoned = await ctx.store.uploads.abandonedUploads();
   for (const upload of abandoned) {
     await remember(ctx, upload);
-    // The row first: a .part without a row is removed at the next start; a row without its file would
-    // only make the site's next chunk start the file again.
+    // The row first: bytes without a row are removed at the next start; a row without its bytes would
+    // only make the site's next chunk start them again.
     await ctx.store.uploads.deleteUpload(upload.id);
-    rmSync(partFile(ctx, upload.id), { force: true });
+    await ctx.store.spool.remove(upload.id);
   }
   return abandoned.length;
 }
 
-/** Removes .part files that no unfinished upload names; returns how many. */
-export async function removeOrphanParts(ctx: HubContext): Promise<number> {
-  const open = await ctx.store.uploads.receivingUploadIds();
-  let removed = 0;
-  let names: string[];
-  try {
-    names = readdirSync(ctx.layout.uploads);
-  } catch {
-    return 0; // no uploads folder yet: nothing was ever uploaded
-  }
-  for (const name of names) {
-    if (!name.endsWith(PART_SUFFIX)) continue;
-    if (open.has(name.slice(0, -PART_SUFFIX.length))) continue;
-    rmSync(join(ctx.layout.uploads, name), { force: true });
-    removed += 1;
-  }
-  return removed;
+/** Removes spooled bytes that no unfinished upload names; returns how many uploads' bytes went. */
+export function removeOrphanParts(ctx: HubContext): Promise<number> {
+  return ctx.store.spool.removeAllBut(() => ctx.store.uploads.receivingUploadIds());
 }
 
 const sweptAtStart = new WeakSet<HubContext>();
 
-/** Every call: abandoned uploads. The first call for a hub context (its start): orphan .part files too. */
+/**
+ * Every call: abandoned uploads. The first call for a hub context (its start): orphan spooled bytes and
+ * unfinished blob writes too (what a kill -9 leaves).
+ */
 export async function sweepUploads(ctx: HubContext): Promise<void> {
   await discardAbandonedUploads(ctx);
   if (sweptAtStart.has(ctx)) return;
   sweptAtStart.add(ctx);
   await removeOrphanParts(ctx);
+  await ctx.store.blobs.sweepAbandonedWrites(ABANDONED_BLOB_WRITE_MS);
 }

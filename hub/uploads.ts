@@ -1,12 +1,10 @@
 // Resumable uploads of sealed updates. A site declares the size and SHA-256 of what it will send,
-// sends it in chunks (each one flushed to disk and recorded before it is acknowledged), then completes
+// sends it in chunks (each one made durable in the upload spool, ctx.store.spool, and recorded before
+// it is acknowledged), then completes
 // it with its signed envelope. The hub checks the hash, decrypts, checks the tensors against the
 // round's base model (names, shapes, finite values, compression), and records the submission
 // (accepted, or rejected with the reason) in one transaction before it answers.
 import { taskChannel } from './hub-events.ts';
-import { existsSync, rmSync } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { join } from 'node:path';
 import { importPublicKey, verifyEnvelope } from '../shared/node/federation/index.ts';
 import {
   homomorphicOn,
@@ -21,7 +19,6 @@ import { badRequest, conflict, forbidden, notFound, tooLarge } from './hub-error
 import { findModel } from './model-registry.ts';
 import { encryptedUploadLimit, prepareEncryptedCheck } from './homomorphic/index.ts';
 import type { SiteRow, SubmissionRow, UploadRow } from './store/index.ts';
-import { hashFile } from './store/index.ts';
 import { discardedUploadError } from './upload-cleanup.ts';
 import { definitionOf, taskForSite } from './tasks.ts';
 import { KeyedSerialQueues } from '../shared/serial-queue.ts';
@@ -106,7 +103,7 @@ export async function createUpload(
     }
   }
   if (existing) return uploadStatus(existing);
-  // Each unfinished upload holds a .part file until its round closes: a site may keep only a few open.
+  // Each unfinished upload holds bytes in the spool until its round closes: a site may keep only a few open.
   const open = await ctx.store.uploads.openUploadCount(task.id, request.round, site.id, request.kind);
   if (open >= MAX_OPEN_UPLOADS) {
     throw conflict(
@@ -184,20 +181,12 @@ async function writeChunk(
       `The hub holds ${upload.received_bytes} bytes of this upload; send chunk ${next} next.`,
     );
   }
-  const path = partPath(ctx, upload.id);
-  const handle = await open(path, existsSync(path) ? 'r+' : 'w+', 0o600);
-  try {
-    await handle.write(body, 0, body.byteLength, offset);
-    await handle.truncate(offset + body.byteLength); // drop bytes of a chunk written before a crash
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  await ctx.store.spool.writeChunk(upload.id, offset, body);
   await ctx.store.uploads.setReceived(upload.id, offset + body.byteLength, isoAt(ctx));
   const after = await ctx.store.uploads.upload(upload.id);
   if (!after) {
     // Discarded while this chunk was written: its round closed or its task ended.
-    rmSync(path, { force: true });
+    await ctx.store.spool.remove(upload.id);
     throw (
       (await discardedUploadError(ctx, upload.id, site.id)) ??
       notFound('no-upload', `There is no upload ${upload.id} for this site.`)
@@ -240,30 +229,27 @@ export async function completeUpload(
   if (!verifyEnvelope(envelope, envelopeSignature, importPublicKey(site.signing_public_key, 'ed25519'))) {
     throw badRequest('bad-envelope', "The envelope's signature does not verify with this site's key.");
   }
-  // The bytes are either still in the .part file, or already moved into the blob store by a try
-  // that died before it recorded the submission.
-  const part = partPath(ctx, upload.id);
-  const inStore = !existsSync(part) && ctx.store.blobs.has(upload.sha256);
+  // The bytes are either still in the spool, or already moved into the blob store by a try that died
+  // before it recorded the submission.
+  const { spool, blobs } = ctx.store;
+  const inStore = !(await spool.holds(upload.id)) && (await blobs.has(upload.sha256));
   if (!inStore) {
-    const actual = await hashFile(part);
+    // Hashed before it moves, so bytes that are not what the site declared never enter the store.
+    const actual = await spool.hash(upload.id);
     if (actual !== upload.sha256) {
       await ctx.store.uploads.deleteUpload(upload.id);
-      rmSync(part, { force: true });
+      await spool.remove(upload.id);
       throw badRequest(
         'hash-mismatch',
         'The bytes received do not match the SHA-256 the site declared (altered or corrupted on the way); the upload was discarded. Send it again.',
       );
     }
-    ctx.store.blobs.adopt(part, upload.sha256);
+    await spool.moveInto(blobs, upload.id, upload.sha256);
   }
   if (upload.kind === 'delta') await prepareEncryptedCheck(ctx, upload.task_id);
   const submission = await acceptOrReject(ctx, site, upload, envelope, envelopeSignature);
   ctx.events.publish(taskChannel(upload.task_id));
   return submission;
-}
-
-export function partPath(ctx: HubContext, uploadId: string): string {
-  return join(ctx.layout.uploads, `${uploadId}.part`);
 }
 
 export function uploadStatus(row: UploadRow): UploadStatus {

@@ -24,7 +24,7 @@ export async function publishEncryptedRound(
       task,
       await store.uploads.acceptedUpdates(task.id, round.number),
     );
-    published = { sha256: store.blobs.put(sum), bytes: sum.byteLength, updateBytes };
+    published = { sha256: await store.blobs.put(sum), bytes: sum.byteLength, updateBytes };
   } catch (error) {
     if (!(error instanceof HomomorphicError)) throw error;
     const reason = `Aggregation failed: ${error.message}`;

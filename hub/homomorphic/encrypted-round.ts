@@ -32,7 +32,7 @@ export async function encryptedUploadLimit(ctx: HubContext, task: TaskRow): Prom
 
 /** Values in the task's model: the initial model is the one plain model the hub holds (random weights). */
 async function modelValues(ctx: HubContext, task: TaskRow): Promise<number> {
-  const initial = loadModelWeights(ctx, await findModel(ctx, task.id, 0));
+  const initial = await loadModelWeights(ctx, await findModel(ctx, task.id, 0));
   return initial.reduce((sum, tensor) => sum + elementCount(tensor.shape), 0);
 }
 
@@ -87,7 +87,7 @@ export async function encryptedRoundSum(
   const frames: Uint8Array[] = [];
   let updateBytes = 0;
   for (const submission of submissions) {
-    const sealed = ctx.store.blobs.read(submission.blob_sha256);
+    const sealed = await ctx.store.blobs.read(submission.blob_sha256);
     updateBytes += sealed.byteLength;
     frames.push(
       openSealed(

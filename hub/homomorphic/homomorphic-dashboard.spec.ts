@@ -30,7 +30,7 @@ it('says the model is encrypted, and refuses to export an encrypted version, say
     const plain = (await createTask(ctx, testTask(), encodeWeights(testWeights(3)))).id;
     expect((await taskDetail(ctx, plain)).privacy.secureAggregation).not.toContain('homomorphic');
     // Version 1 of a homomorphic task is an encrypted sum: any bytes stand for it here.
-    const sha256 = ctx.store.blobs.put(Buffer.from('RHE1 an encrypted sum'));
+    const sha256 = await ctx.store.blobs.put(Buffer.from('RHE1 an encrypted sum'));
     await ctx.store.transaction((tx) =>
       insertModelRow(ctx, tx, { taskId, version: 1, round: 1, sha256, bytes: 21 }),
     );

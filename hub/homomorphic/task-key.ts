@@ -33,7 +33,7 @@ export async function keyMakerOf(ctx: HubContext, taskId: string): Promise<strin
 async function storedMessage(ctx: HubContext, taskId: string): Promise<TaskKeyMessage | null> {
   const row = await rows(ctx.store).taskKey(taskId);
   if (!row) return null;
-  return parseTaskKeyMessage(JSON.parse(ctx.store.blobs.read(row.message_sha256).toString('utf8')));
+  return parseTaskKeyMessage(JSON.parse((await ctx.store.blobs.read(row.message_sha256)).toString('utf8')));
 }
 
 /** Joined sites (other than the maker) that have no box in the stored message. */
@@ -110,7 +110,7 @@ export async function storeTaskKey(
       'The key message has a box for a site that has not joined this task.',
     );
   }
-  const sha256 = ctx.store.blobs.put(Buffer.from(JSON.stringify(message)));
+  const sha256 = await ctx.store.blobs.put(Buffer.from(JSON.stringify(message)));
   await ctx.store.transaction(async (tx) => {
     // The key is set once per task, on any replica: checked and stored under the task's lock.
     await tx.lock(lockKeys.task(task.id));

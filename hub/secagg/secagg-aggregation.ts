@@ -47,7 +47,7 @@ export async function unmaskedRoundSum(
     const submission = await ctx.store.uploads.acceptedUpdateOf(task.id, round.number, survivor.site_id);
     if (!submission)
       throw new FederationError('bad-strategy', 'A surviving site has no masked input on record.');
-    const sealed = ctx.store.blobs.read(submission.blob_sha256);
+    const sealed = await ctx.store.blobs.read(submission.blob_sha256);
     updateBytes += sealed.byteLength;
     const context = uploadContext({
       taskId: task.id,

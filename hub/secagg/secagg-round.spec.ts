@@ -95,7 +95,7 @@ describe('a secure round at the hub', () => {
     // What the hub stores for a site is uniform noise to it, even after opening the sealed upload.
     const stored = (await hub.ctx.store.uploads.acceptedUpdateOf(taskId, 1, survivors[0]!.client.siteId))!;
     const opened = openSealed(
-      hub.ctx.store.blobs.read(stored.blob_sha256),
+      await hub.ctx.store.blobs.read(stored.blob_sha256),
       hub.ctx.keys.exchangeKey,
       uploadContext({ taskId, round: 1, siteId: stored.site_id, kind: 'delta' }),
     );
@@ -120,7 +120,7 @@ describe('a secure round at the hub', () => {
     ).rejects.toThrow(/both kinds of share/);
 
     // The published model is base + Σ w·clip(Δ) / Σ w over the survivors, within one quantisation step.
-    const published = loadModelWeights(hub.ctx, await findModel(hub.ctx, taskId, 1));
+    const published = await loadModelWeights(hub.ctx, await findModel(hub.ctx, taskId, 1));
     const weights = survivors.map((site) => site.weight);
     const total = weights.reduce((a, b) => a + b, 0);
     const step = (2 * CLIP) / (2 ** BITS - 1);

@@ -2,7 +2,6 @@
 // A site sees the tasks that include it, their rounds and global models, and its own uploads and
 // submissions; anything else is "not found" to it.
 import { taskChannel } from '../hub-events.ts';
-import { createReadStream } from 'node:fs';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import {
@@ -134,14 +133,16 @@ export function registerSiteRoutes(
     const { taskId, version } = parseWith(versionParams, request.params, 'path');
     const model = await findModel(ctx, (await taskForSite(ctx, taskId, who)).id, version);
     const range = parseRange(request.headers.range, model.bytes);
-    const path = ctx.store.blobs.pathOf(model.blob_sha256);
+    // Streamed from the blob store (a folder or PostgreSQL), never whole in memory; a missing blob is
+    // refused here, before any header goes out.
+    const stream = await ctx.store.blobs.openReadStream(model.blob_sha256, range ?? undefined);
     reply.header('accept-ranges', 'bytes').type('application/octet-stream');
-    if (!range) return reply.header('content-length', model.bytes).send(createReadStream(path));
+    if (!range) return reply.header('content-length', model.bytes).send(stream);
     return reply
       .code(206)
       .header('content-range', `bytes ${range.start}-${range.end}/${model.bytes}`)
       .header('content-length', range.end - range.start + 1)
-      .send(createReadStream(path, { start: range.start, end: range.end }));
+      .send(stream);
   });
 
   app.post('/v1/tasks/:taskId/models/:version/metrics', async (request, reply) => {

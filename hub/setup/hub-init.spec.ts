@@ -57,10 +57,10 @@ describe('radfed hub init', () => {
     const keys = loadHubKeys(layout);
     expect(keys.caFingerprint).toBe(certificateFingerprint(readFileSync(layout.caCert, 'utf8')));
     expect(keys.serverChainPem).toContain(ca.toString().trim());
-    const store = HubStore.open(layout.database, layout.blobs);
+    const store = HubStore.open(layout.database, layout);
     expect(await store.sql.get('PRAGMA journal_mode')).toEqual({ journal_mode: 'wal' });
-    const sha = store.blobs.put(Buffer.from('hello'));
-    expect(store.blobs.read(sha).toString()).toBe('hello');
+    const sha = await store.blobs.put(Buffer.from('hello'));
+    expect((await store.blobs.read(sha)).toString()).toBe('hello');
     await store.close();
   });
 

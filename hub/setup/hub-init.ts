@@ -61,7 +61,7 @@ export async function initHub(options: InitHubOptions): Promise<{ layout: HubLay
   writeFileAtomically(layout.serverCert, certificates.serverCertPem);
   writePrivate(layout.signingKey, generateSigningKeyPair().privateKeyPem);
   writePrivate(layout.exchangeKey, generateExchangeKeyPair().privateKeyPem);
-  await HubStore.open(layout.database, layout.blobs).close();
+  await HubStore.open(layout.database, layout).close();
   const config: HubConfig = {
     format: 1,
     name,

@@ -2,6 +2,7 @@
 // default, PostgreSQL for replicated hubs) and one content-addressed blob store, behind this door so
 // a large federation can move to another database and object store without touching the protocol.
 import { BlobStore } from './blob-store.ts';
+import { FolderBlobs, type HubBlobs } from './hub-blobs.ts';
 import { openHubDatabase } from './hub-database.ts';
 import { ModelRows } from './model-rows.ts';
 import { PrivacyRows } from './privacy-rows.ts';
@@ -10,8 +11,11 @@ import type { SqlEngine, SqlQueries, SqlTransaction } from './sql-engine.ts';
 import { SqliteEngine } from './sqlite-engine.ts';
 import { TaskRows } from './task-rows.ts';
 import { UploadRows } from './upload-rows.ts';
+import { FolderUploadSpool, type UploadSpool } from './upload-spool.ts';
 
 export { BlobStore, hashFile, syncFolder } from './blob-store.ts';
+export { FolderBlobs, type ByteRange, type HubBlobs } from './hub-blobs.ts';
+export { FolderUploadSpool, type UploadSpool } from './upload-spool.ts';
 export { openHubDatabase, type HubDatabase } from './hub-database.ts';
 export { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.ts';
 export {
@@ -71,7 +75,9 @@ export class HubTransaction extends HubRows {
 export class HubStore extends HubRows {
   constructor(
     override readonly sql: SqlEngine,
-    readonly blobs: BlobStore,
+    readonly blobs: HubBlobs,
+    /** Where uploads wait between their chunks and their completion. */
+    readonly spool: UploadSpool,
     /** What else closes with the store (a replica's LISTEN connection). */
     private readonly closeAlso: () => Promise<void> = () => Promise.resolve(),
   ) {
@@ -79,8 +85,12 @@ export class HubStore extends HubRows {
   }
 
   /** The embedded store: the SQLite file at databasePath (created and migrated when needed). */
-  static open(databasePath: string, blobRoot: string): HubStore {
-    return new HubStore(new SqliteEngine(openHubDatabase(databasePath)), new BlobStore(blobRoot));
+  static open(databasePath: string, folders: { blobs: string; uploads: string }): HubStore {
+    return new HubStore(
+      new SqliteEngine(openHubDatabase(databasePath)),
+      new FolderBlobs(new BlobStore(folders.blobs)),
+      new FolderUploadSpool(folders.uploads),
+    );
   }
 
   /**

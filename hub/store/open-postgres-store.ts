@@ -6,18 +6,25 @@
 // this file: it is only used inside the functions, once both modules have loaded.)
 import type { HubEvents } from '../hub-events.ts';
 import { BlobStore } from './blob-store.ts';
+import { FolderBlobs } from './hub-blobs.ts';
 import { HubStore } from './index.ts';
+import { PostgresBlobStore } from './postgres-blob-store.ts';
 import { PostgresEngine } from './postgres-engine.ts';
 import { PostgresHubEvents } from './postgres-hub-events.ts';
 import { claimHubIdentity, type HubIdentity } from './postgres-hub-identity.ts';
 import { applyPostgresMigrations } from './postgres-migrations.ts';
+import { PostgresUploadSpool } from './postgres-upload-spool.ts';
+import { FolderUploadSpool } from './upload-spool.ts';
 
 export interface PostgresStoreOptions {
   readonly url: string;
   /** This replica's keys: the database must belong to the hub they name. */
   readonly identity: HubIdentity;
-  /** The folder of content-addressed blobs (one every replica mounts). */
-  readonly blobFolder: string;
+  /**
+   * Where blobs and upload spools live: in the database (nothing shared but PostgreSQL), or in folders
+   * every replica mounts.
+   */
+  readonly blobs: { readonly kind: 'postgres' } | { readonly kind: 'folder'; blobs: string; uploads: string };
   /** Told when a wake-up could not be sent or listened for (the long-polls then wake at their timeout). */
   readonly onEventFailure?: (error: unknown) => void;
   readonly maxConnections?: number;
@@ -41,7 +48,21 @@ export async function openPostgresHubStore(options: PostgresStoreOptions): Promi
     await claimHubIdentity(engine, options.identity);
     events = await PostgresHubEvents.open(options.url, engine, options.onEventFailure);
     const listening = events;
-    const store = new HubStore(engine, new BlobStore(options.blobFolder), () => listening.close());
+    const { blobs } = options;
+    const store =
+      blobs.kind === 'postgres'
+        ? new HubStore(
+            engine,
+            await PostgresBlobStore.open(engine),
+            await PostgresUploadSpool.open(engine),
+            () => listening.close(),
+          )
+        : new HubStore(
+            engine,
+            new FolderBlobs(new BlobStore(blobs.blobs)),
+            new FolderUploadSpool(blobs.uploads),
+            () => listening.close(),
+          );
     return { store, events, migrated };
   } catch (error) {
     await events?.close();

@@ -10,7 +10,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, rmSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { HubError } from '../hub-errors.ts';
-import type { HubBlobs } from './hub-blobs.ts';
+import type { ByteRange, HubBlobs } from './hub-blobs.ts';
 import type { SqlEngine } from './sql-engine.ts';
 
 /** Rows of 1 MiB: few enough round trips for a model, small enough to hold one at a time. */
@@ -87,20 +87,25 @@ export class PostgresBlobStore implements HubBlobs {
     return row.bytes;
   }
 
-  /** The blob's bytes as a stream, one chunk held at a time. */
-  async openReadStream(sha256: string): Promise<Readable> {
+  /** The blob's bytes as a stream, one chunk held at a time (every chunk but the last is CHUNK_BYTES). */
+  async openReadStream(sha256: string, range?: ByteRange): Promise<Readable> {
     const row = await this.row(sha256);
     if (row === undefined) throw missing(sha256);
     const { engine } = this;
     const { writing_id, chunks: count } = row;
+    const start = range?.start ?? 0;
+    const end = Math.min(range?.end ?? row.bytes - 1, row.bytes - 1);
     async function* chunks(): AsyncGenerator<Buffer> {
-      for (let seq = 0; seq < count; seq += 1) {
+      const first = Math.floor(start / CHUNK_BYTES);
+      const last = Math.min(count - 1, Math.floor(end / CHUNK_BYTES));
+      for (let seq = first; seq <= last; seq += 1) {
         const chunk = await engine.get<{ data: Buffer }>(
           'SELECT data FROM hub_blob_chunks WHERE writing_id = @writing_id AND seq = @seq',
           { writing_id, seq },
         );
         if (chunk === undefined) throw missing(sha256);
-        yield chunk.data;
+        const at = seq * CHUNK_BYTES;
+        yield chunk.data.subarray(Math.max(0, start - at), Math.min(chunk.data.byteLength, end - at + 1));
       }
     }
     // One chunk buffered ahead, not Readable.from's default of 16 (16 MiB).

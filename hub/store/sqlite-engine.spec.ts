@@ -13,7 +13,7 @@ let store: HubStore;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'radfed-sqlite-engine-'));
-  store = HubStore.open(join(dir, 'hub.db'), join(dir, 'blobs'));
+  store = HubStore.open(join(dir, 'hub.db'), { blobs: join(dir, 'blobs'), uploads: join(dir, 'uploads') });
 });
 
 afterEach(async () => {
@@ -121,7 +121,7 @@ describe('the SQLite engine', () => {
     const closed = store.close();
     await pending;
     await closed;
-    store = HubStore.open(join(dir, 'hub.db'), join(dir, 'blobs'));
+    store = HubStore.open(join(dir, 'hub.db'), { blobs: join(dir, 'blobs'), uploads: join(dir, 'uploads') });
     expect(await store.sites.token('tok_late')).toBeDefined();
   });
 });

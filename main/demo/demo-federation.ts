@@ -77,7 +77,10 @@ export async function loadLastGlobalModels(
     const models: { version: number; weights: NamedTensor[] }[] = [];
     for (const m of published) {
       const row = await findModel(ctx, taskId, m.version);
-      models.push({ version: m.version, weights: decodeWeights(ctx.store.blobs.read(row.blob_sha256)) });
+      models.push({
+        version: m.version,
+        weights: decodeWeights(await ctx.store.blobs.read(row.blob_sha256)),
+      });
     }
     return models;
   } finally {

@@ -111,25 +111,27 @@ it('three sites train with homomorphic encryption: the hub adds ciphertexts it c
   try {
     const accepted = await ctx.store.uploads.acceptedUpdates(taskId, 2);
     expect(accepted).toHaveLength(3);
-    const frames = accepted.map((submission) =>
-      openSealed(
-        ctx.store.blobs.read(submission.blob_sha256),
-        ctx.keys.exchangeKey,
-        uploadContext({ taskId, round: 2, siteId: submission.site_id, kind: 'delta' }),
+    const frames = await Promise.all(
+      accepted.map(async (submission) =>
+        openSealed(
+          await ctx.store.blobs.read(submission.blob_sha256),
+          ctx.keys.exchangeKey,
+          uploadContext({ taskId, round: 2, siteId: submission.site_id, kind: 'delta' }),
+        ),
       ),
     );
     for (const frame of frames) expect(() => decodeWeights(frame)).toThrow(); // not weights: a CKKS frame
     const plain = frames.map((frame) => cipher.decrypt(frame).values);
     const exact = plain[0]!.map((_, i) => plain.reduce((sum, values) => sum + values[i]!, 0));
     const sumRow = (await ctx.store.models.model(taskId, 2))!;
-    const decrypted = cipher.decrypt(ctx.store.blobs.read(sumRow.blob_sha256));
+    const decrypted = cipher.decrypt(await ctx.store.blobs.read(sumRow.blob_sha256));
     expect(decrypted.contributions).toBe(3);
     const bound = summationErrorBound(held.parameters, 3);
     let worst = 0;
     for (let i = 0; i < exact.length; i += 1)
       worst = Math.max(worst, Math.abs(decrypted.values[i]! - exact[i]!));
     expect(worst).toBeLessThanOrEqual(bound);
-    // The weight slot: three sites' training images times clipRange, within the bound.
+    // The weight slot: three sites' training images times the value range, within the bound.
     expect(Math.abs(decrypted.values[exact.length - 1]! - exact[exact.length - 1]!)).toBeLessThanOrEqual(
       bound,
     );
@@ -145,7 +147,9 @@ it('three sites train with homomorphic encryption: the hub adds ciphertexts it c
   );
   const v2 = decodeWeights(models[0]!);
   const change = weightDelta(v2, v1);
-  const v0 = decodeWeights(ctx.store.blobs.read((await ctx.store.models.model(taskId, 0))!.blob_sha256));
+  const v0 = decodeWeights(
+    await ctx.store.blobs.read((await ctx.store.models.model(taskId, 0))!.blob_sha256),
+  );
   const needles = [needleOf(v2, v0), needleOf(v1, v0), needleOf(change, null)];
   const hubFiles = filesUnder(fixture.testHub.dir);
   expect(hubFiles.length).toBeGreaterThan(5);
@@ -160,7 +164,7 @@ it('three sites train with homomorphic encryption: the hub adds ciphertexts it c
   }
   for (const version of [1, 2]) {
     const row = (await ctx.store.models.model(taskId, version))!;
-    expect(ctx.store.blobs.read(row.blob_sha256).subarray(0, 4).toString()).toBe('RHE1');
+    expect((await ctx.store.blobs.read(row.blob_sha256)).subarray(0, 4).toString()).toBe('RHE1');
   }
 }, 400_000);
 
@@ -194,7 +198,9 @@ it('a round where one joined site sends nothing closes at its deadline with the 
   const held = loadHeldTaskKey(taskDir(live[0]!.dir, taskId))!;
   const cipher = await SiteCipher.withKey(held.parameters, held.key);
   try {
-    const sum = cipher.decrypt(ctx.store.blobs.read((await ctx.store.models.model(taskId, 1))!.blob_sha256));
+    const sum = cipher.decrypt(
+      await ctx.store.blobs.read((await ctx.store.models.model(taskId, 1))!.blob_sha256),
+    );
     expect(sum.contributions).toBe(2);
   } finally {
     cipher.dispose();

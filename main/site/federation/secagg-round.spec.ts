@@ -63,7 +63,7 @@ it('three sites complete a secure round: masked uploads only, unmasked sum publi
   expect((await rows.revealed(taskId, 1)).every((r) => r.kind === 'self-mask')).toBe(true);
   for (const submission of await ctx.store.uploads.acceptedUpdates(taskId, 1)) {
     const opened = openSealed(
-      ctx.store.blobs.read(submission.blob_sha256),
+      await ctx.store.blobs.read(submission.blob_sha256),
       ctx.keys.exchangeKey,
       uploadContext({ taskId, round: 1, siteId: submission.site_id, kind: 'delta' }),
     );

@@ -85,7 +85,7 @@ async function evaluateWithTrunk(taskId: string, version: number, initialTrunk =
   const trunkValues = new Map(
     trunk.trunk.parameters.map((p) => [p.name, p.variable.dataSync() as Float32Array]),
   );
-  const weights: NamedTensor[] = decodeWeights(ctx.store.blobs.read(row.blob_sha256)).map((t) => ({
+  const weights: NamedTensor[] = decodeWeights(await ctx.store.blobs.read(row.blob_sha256)).map((t) => ({
     ...t,
     data: (initialTrunk ? undefined : trunkValues.get(t.name)) ?? t.data,
   }));
@@ -146,8 +146,12 @@ it('three sites learn the synthetic nodule by split learning, segments averaged 
 
   // The published model's trunk tensors did not move (each site's update is zero there; only the
   // masked sum's fixed-point rounding touches them), its segments did: the trunk learns at the hub.
-  const initial = decodeWeights(ctx.store.blobs.read((await ctx.store.models.model(taskId, 0))!.blob_sha256));
-  const last = decodeWeights(ctx.store.blobs.read((await ctx.store.models.latestModel(taskId))!.blob_sha256));
+  const initial = decodeWeights(
+    await ctx.store.blobs.read((await ctx.store.models.model(taskId, 0))!.blob_sha256),
+  );
+  const last = decodeWeights(
+    await ctx.store.blobs.read((await ctx.store.models.latestModel(taskId))!.blob_sha256),
+  );
   const trunkNames = new Set(keeper.trunks.get(taskId)!.trunk.parameters.map((p) => p.name));
   const moved = (i: number) =>
     last[i]!.data.reduce((most, v, k) => Math.max(most, Math.abs(v - initial[i]!.data[k]!)), 0);

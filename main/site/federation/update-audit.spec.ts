@@ -59,10 +59,12 @@ const updateEntries = (siteDir: string, taskId: string): AuditEntry[] =>
 async function acceptedAtHub(taskId: string): Promise<Map<string, { sha256: string; bytes: number }>> {
   const { store } = fixture.testHub.hub.ctx;
   return new Map(
-    (await store.uploads.acceptedUpdates(taskId, 1)).map((s) => {
-      const bytes = store.blobs.read(s.blob_sha256).byteLength;
-      return [s.site_id, { sha256: s.blob_sha256, bytes }];
-    }),
+    await Promise.all(
+      (await store.uploads.acceptedUpdates(taskId, 1)).map(async (s) => {
+        const bytes = await store.blobs.sizeOf(s.blob_sha256);
+        return [s.site_id, { sha256: s.blob_sha256, bytes }] as const;
+      }),
+    ),
   );
 }
 

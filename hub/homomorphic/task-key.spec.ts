@@ -47,7 +47,8 @@ it('carries the key from the first site to join to every other, re-sealed for a 
   expect((await maker.client.getRound(taskId)).state).toBe('open'); // no key yet: no collecting
 
   const parameters = homomorphicParameters(definition, view.largestCohort);
-  expect(parameters.valueBound).toBe(4 * 128); // W: the power of two at least twice the largest cohort
+  // W = 128: the power of two at least twice the largest cohort; times the update bound (maxUpdateNorm).
+  expect(parameters.valueBound).toBe(1000 * 128);
   const key = await createTaskSecretKey(parameters);
   /** The maker's message of `which` key, sealed to the joined sites the hub lists now (and `extra`). */
   const message = async (which = key, extra: { siteId: string; exchangePublicKey: string }[] = []) =>

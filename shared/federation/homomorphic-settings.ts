@@ -6,14 +6,9 @@ import { z } from 'zod';
 
 const settingsObject = z.object({
   enabled: z.boolean().default(false),
-  /**
-   * Each value of an update is clipped to ±clipRange before it is encrypted (CKKS keeps its precision
-   * relative to the largest value it may hold: the error of a mean value is about clipRange·1e−7).
-   * Not secure aggregation's 0.5: batch-norm running statistics move by up to 3.5 in a round
-   * (main/demo/demo-options.ts), and the one demo run clipped at ±0.5 ended 0.14 test AUC below the
-   * plain run (docs/homomorphic-encryption.md, "Measured"; the cause is not yet confirmed).
-   */
-  clipRange: z.number().positive().max(1000).default(4),
+  // No clip range: CKKS needs only a bound on the values, and the task's update bound gives it
+  // (shared/node/homomorphic/task-update.ts). The first demo run clipped each value to ±0.5 and cut the
+  // batch-norm statistics. A stored task's `clipRange` is dropped when it is read.
   /**
    * The most updates one encrypted sum may add (the encryption parameters are sized for it). Absent:
    * the number of sites the task names, or 32 when it names none.

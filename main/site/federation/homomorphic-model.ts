@@ -19,14 +19,14 @@ import {
 } from '../../../shared/federation/index.ts';
 import { encodingOf, SiteCipher, sumFromVector } from '../../../shared/node/homomorphic/index.ts';
 import { writeFileAtomicallyAsync } from '../../../shared/node/index.ts';
-import { loadHeldTaskKey } from './homomorphic-key.ts';
+import { loadHeldTaskKey, type HeldTaskKey } from './homomorphic-key.ts';
 import { fetchGlobalModel, fetchModelBytes, type CachedModel } from './model-cache.ts';
 import type { RoundContext } from './round-work.ts';
 import { SyncError } from './sync-error.ts';
 
 type ModelContext = Pick<RoundContext, 'client' | 'taskId' | 'taskDir' | 'definition'>;
 
-interface Decrypted {
+export interface Decrypted {
   readonly weights: NamedTensor[];
   readonly state: ServerOptimizerState;
 }
@@ -76,6 +76,20 @@ async function decryptAndStep(
       "This site does not hold the task's key, so it cannot read the task's encrypted model; wait for the key's maker to send it.",
     );
   }
+  return stepFromEncryptedSum(ctx.definition, held, previous, encrypted);
+}
+
+/**
+ * The next global model from the previous one and a round's encrypted sum: decrypted with the task
+ * key, read back as Σwᵢ·Δᵢ and Σwᵢ, and stepped by the method record's combine step (as the hub steps
+ * a plain sum), so every site that holds the key arrives at the same model.
+ */
+export async function stepFromEncryptedSum(
+  definition: TaskDefinition,
+  held: HeldTaskKey,
+  previous: Decrypted,
+  encrypted: Uint8Array,
+): Promise<Decrypted> {
   const cipher = await SiteCipher.withKey(held.parameters, held.key);
   let decrypted: { values: Float64Array; contributions: number };
   try {
@@ -86,10 +100,10 @@ async function decryptAndStep(
   const sum = sumFromVector(
     decrypted.values,
     layoutOf(previous.weights),
-    encodingOf(ctx.definition, held.parameters),
+    encodingOf(definition, held.parameters),
     decrypted.contributions,
   );
-  const method = federationMethod(ctx.definition.strategy);
+  const method = federationMethod(definition.strategy);
   if (method.combine.input !== 'sum') {
     throw new SyncError('bad-state', `The ${method.name} strategy cannot combine an encrypted sum.`);
   }

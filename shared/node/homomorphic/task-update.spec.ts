@@ -1,6 +1,7 @@
-// A homomorphic task's encoding: the value bound follows the declared cohorts (and is 1·clipRange with
-// differential privacy, where every update weighs 1), each value is clipped and weighted, the weight
-// rides along as the last value, and the decrypted vector becomes the weighted sum the method takes.
+// A homomorphic task's encoding: the value bound is the task's update bound times a weight cap from
+// the declared cohorts (1 with differential privacy, where every update weighs 1), each value is
+// weighted and never clipped, the weight rides along as the last value, and the decrypted vector
+// becomes the weighted sum the method takes.
 import { describe, expect, it } from 'vitest';
 import { layoutOf, taskDefinitionSchema, type NamedTensor } from '../../federation/index.ts';
 import { encodingOf, homomorphicParameters, sumFromVector, updateVector } from './task-update.ts';
@@ -28,21 +29,29 @@ const delta = (values: number[]): NamedTensor[] => [
 ];
 
 describe('homomorphic task encoding', () => {
-  it('sizes the bound from the largest declared cohort, and from 1 under differential privacy', () => {
+  it('sizes the bound from the update bound and the largest declared cohort, and from 1 under differential privacy', () => {
     const plain = homomorphicParameters(task({ homomorphic: true }), 64);
-    expect(plain).toMatchObject({ maxSites: 3, valueBound: 4 * 128 });
-    expect(encodingOf(task({ homomorphic: true }), plain)).toEqual({ clipRange: 4, weightCap: 128 });
+    expect(plain).toMatchObject({ maxSites: 3, valueBound: 1000 * 128 });
+    expect(encodingOf(task({ homomorphic: true }), plain)).toEqual({ valueRange: 1000, weightCap: 128 });
     const dp = { clipNorm: 1, noiseMultiplier: 1, budget: { epsilon: 8, delta: 1e-5 } };
     const private_ = task({ homomorphic: true, differentialPrivacy: dp });
-    expect(homomorphicParameters(private_, 64).valueBound).toBe(4);
+    // The clipped change (≤ C = 1) plus 10 standard deviations of the site's noise (σ·C = 1).
+    expect(homomorphicParameters(private_, 64).valueBound).toBe(11);
     expect(encodingOf(private_, homomorphicParameters(private_, 64)).weightCap).toBe(1);
   });
 
-  it('clips and weights each value, carries the weight last, and decodes to the weighted mean', () => {
-    const encoding = { clipRange: 4, weightCap: 128 };
+  it('refuses a key made for the old clipped encoding (±4 per value) instead of decoding it wrongly', () => {
+    const old = { ...homomorphicParameters(task({ homomorphic: true }), 64), valueBound: 4 * 128 };
+    expect(() => encodingOf(task({ homomorphic: true }), old)).toThrow(/older encoding .* start a new task/);
+  });
+
+  it('weights each value without clipping it, carries the weight last, and decodes to the weighted mean', () => {
+    const encoding = { valueRange: 1000, weightCap: 128 };
+    // A batch-norm variance that moved by 6 in the round: the old encoding clipped it to 4 (±0.5 in
+    // the first demo run); the plain sum keeps it, and so must the encrypted one.
     const a = updateVector(delta([0.5, -6, 1]), 10, encoding);
-    expect(Array.from(a.values)).toEqual([5, -40, 10, 40]);
-    expect(a.clippedValues).toBe(1);
+    expect(Array.from(a.values)).toEqual([5, -60, 10, 10_000]);
+    expect(a.clippedValues).toBe(0);
     const b = updateVector(delta([1, 1, 1]), 500, encoding); // more images than W: counts as W
     expect(b.weight).toBe(128);
     const summed = a.values.map((value, i) => value + b.values[i]!);
@@ -50,14 +59,14 @@ describe('homomorphic task encoding', () => {
     expect(sum.examples).toBe(138);
     const mean = sum.mean();
     expect(mean[0]!.data[0]).toBeCloseTo((10 * 0.5 + 128) / 138, 6);
-    expect(mean[0]!.data[1]).toBeCloseTo((10 * -4 + 128) / 138, 6);
+    expect(mean[0]!.data[1]).toBeCloseTo((10 * -6 + 128) / 138, 6);
     expect(() => sumFromVector(Float64Array.from([1, 2]), layoutOf(delta([0, 0, 0])), encoding, 1)).toThrow(
       /holds 2 values, but this task's model needs 4/,
     );
   });
 
   it('refuses a value that is not a finite number', () => {
-    expect(() => updateVector(delta([Number.NaN, 0, 0]), 1, { clipRange: 4, weightCap: 1 })).toThrow(
+    expect(() => updateVector(delta([Number.NaN, 0, 0]), 1, { valueRange: 4, weightCap: 1 })).toThrow(
       /not a finite number/,
     );
   });

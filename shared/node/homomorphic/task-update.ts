@@ -1,14 +1,21 @@
 // How a round's update becomes the values a site encrypts, and how the decrypted sum becomes the
 // weighted sum the method's combine step takes. One vector per site:
-//   [ w·clip(Δ₁, ±c), …, w·clip(Δₙ, ±c), w·c ]
-// with c the task's clipRange and w the site's weight (its training images, at most W; 1 under
-// differential privacy). The last value carries the weight, so the sum gives Σ wᵢΔᵢ and Σ wᵢ together
-// and the hub learns neither. Every value is within ±c·W, the encryption's value bound B: CKKS keeps
-// its precision relative to B (error ≤ S·B·4.1e−8), so W is the smallest power of two at least twice
-// the largest cohort the sites declared when the key was made, not the task's loose cap.
+//   [ w·Δ₁, …, w·Δₙ, w·c ]
+// with c the largest |value| an honest update can hold after the update pipeline (the task's update
+// bound: without differential privacy the update's L2 norm is clipped to maxUpdateNorm, so no value is
+// above it) and w the site's weight (its training images, at most W; 1 under differential privacy).
+// Nothing is clipped: the encrypted sum must be the plain sum, and CKKS needs only a bound, not a
+// clip (the first demo run clipped every value to ±0.5, cut the batch-norm statistics, and lost 0.14
+// test AUC against the plain run). The last value carries the weight, so the sum gives Σ wᵢΔᵢ and Σ wᵢ
+// together and the hub learns neither. Every value is within ±c·W, the encryption's value bound B:
+// CKKS keeps its precision relative to B (error ≤ S·B·4.1e−8), so W is the smallest power of two at
+// least twice the largest cohort the sites declared when the key was made, not the task's loose cap.
 import {
   DEFAULT_HOMOMORPHIC_SITES,
   FederationError,
+  noiseShares,
+  siteLevelDp,
+  updateNoiseMultiplier,
   WeightedDeltaSum,
   elementCount,
   type NamedTensor,
@@ -19,7 +26,8 @@ import { summationParameters, type SummationParameters } from './summation-param
 
 /** The settings a homomorphic task's updates are encoded with. */
 export interface EncodingSettings {
-  readonly clipRange: number;
+  /** The largest |value| of an update (c): the update bound, see the top of this file. */
+  readonly valueRange: number;
   /** The largest weight one update may carry (W). */
   readonly weightCap: number;
 }
@@ -30,6 +38,20 @@ export function homomorphicSites(definition: TaskDefinition): number {
 }
 
 /**
+ * The largest |value| of an honest update as the pipeline leaves it (main/site/federation/update-
+ * pipeline.ts). Without site-level differential privacy the update's L2 norm is clipped to
+ * task.maxUpdateNorm, and no value exceeds the norm. With it, a value is the clipped change's (≤ C,
+ * the norm) plus one Gaussian draw of the site's noise: 10 standard deviations more, which a draw
+ * passes with probability 10⁻²³.
+ */
+export function updateValueRange(definition: TaskDefinition): number {
+  const dp = siteLevelDp(definition.privacy.differentialPrivacy);
+  if (!dp) return definition.maxUpdateNorm;
+  const noiseStd = (updateNoiseMultiplier(dp) * dp.clipNorm) / Math.sqrt(noiseShares(definition));
+  return dp.clipNorm + 10 * noiseStd;
+}
+
+/**
  * The parameters the key's maker fixes for the task: S from the task, B = c·W with W from the
  * largest declared cohort (1 under differential privacy, where every update weighs 1).
  */
@@ -37,26 +59,40 @@ export function homomorphicParameters(
   definition: TaskDefinition,
   largestCohort: number | null,
 ): SummationParameters {
-  const clipRange = definition.privacy.homomorphic.clipRange;
   const weightCap = definition.privacy.differentialPrivacy
     ? 1
     : Math.min(definition.maxExamplesPerSite, 2 ** Math.ceil(Math.log2(2 * Math.max(1, largestCohort ?? 1))));
-  return summationParameters({ maxSites: homomorphicSites(definition), valueBound: clipRange * weightCap });
+  return summationParameters({
+    maxSites: homomorphicSites(definition),
+    valueBound: updateValueRange(definition) * weightCap,
+  });
 }
 
 /** The encoding a key's parameters imply for a task. */
 export function encodingOf(definition: TaskDefinition, parameters: SummationParameters): EncodingSettings {
-  const clipRange = definition.privacy.homomorphic.clipRange;
-  return { clipRange, weightCap: Math.max(1, Math.floor(parameters.valueBound / clipRange + 1e-9)) };
+  const valueRange = updateValueRange(definition);
+  const weightCap = Math.floor(parameters.valueBound / valueRange + 1e-9);
+  if (weightCap < 1) {
+    // A key made by a RadFed that clipped each value to a small range (before 2026-12-07).
+    throw new FederationError(
+      'bad-strategy',
+      "The task's key was made for an older encoding of updates that this RadFed no longer uses; start a new task.",
+    );
+  }
+  return { valueRange, weightCap };
 }
 
-/** The vector a site encrypts: its weighted, clipped update and its weight (see the top of this file). */
+/**
+ * The vector a site encrypts: its weighted update and its weight (see the top of this file). A value
+ * beyond the range is only possible under differential privacy, from a noise draw past 10 standard
+ * deviations; it is clipped to the range (post-processing of the noised update) and counted.
+ */
 export function updateVector(
   delta: readonly NamedTensor[],
   examples: number,
   encoding: EncodingSettings,
 ): { values: Float64Array; weight: number; clippedValues: number } {
-  const { clipRange: c } = encoding;
+  const { valueRange: c } = encoding;
   const weight = Math.min(Math.max(1, Math.floor(examples)), encoding.weightCap);
   const total = delta.reduce((sum, tensor) => sum + tensor.data.length, 0);
   const values = new Float64Array(total + 1);
@@ -71,9 +107,9 @@ export function updateVector(
           'The update has a value that is not a finite number; the local training diverged: lower the learning rate.',
         );
       }
-      const clipped = Math.min(c, Math.max(-c, x));
-      if (clipped !== x) clippedValues += 1;
-      values[at] = weight * clipped;
+      const kept = Math.min(c, Math.max(-c, x));
+      if (kept !== x) clippedValues += 1;
+      values[at] = weight * kept;
       at += 1;
     }
   }
@@ -95,7 +131,7 @@ export function sumFromVector(
       `The encrypted sum holds ${values.length} values, but this task's model needs ${expected}; update RadFed at every site.`,
     );
   }
-  const totalWeight = (values[expected - 1] as number) / encoding.clipRange;
+  const totalWeight = (values[expected - 1] as number) / encoding.valueRange;
   if (!(totalWeight > 0.5)) {
     throw new FederationError('bad-strategy', 'The encrypted sum carries no weight: no update was added.');
   }

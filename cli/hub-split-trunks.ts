@@ -12,6 +12,7 @@ export async function keepSplitTrunks(
   const keeper = new TrunkKeeper({
     splitTasks: () => activeSplitTasks(hub.ctx),
     serveTrunk: (taskId, engine) => hub.split.serveTrunk(taskId, engine),
+    refuseTrunk: (taskId, reason) => hub.split.refuseTrunk(taskId, reason),
     backend: 'auto',
     onTrunk: (event) =>
       say(

@@ -17,11 +17,14 @@ import { noduleBatch, nodules } from '../../main/site/train/split/testing/nodule
 import { createEnrollmentToken } from '../enrollment.ts';
 import { openHubContext } from '../hub-context.ts';
 import { initHub } from '../setup/index.ts';
+import { createTask } from '../tasks.ts';
+import { testTask } from '../testing/test-hub.ts';
 import { SPLIT_TEST_MODEL, splitTestSite } from './testing/split-test-site.ts';
 import { readTrunkCheckpoint } from './trunk-checkpoint-file.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const TASK = 'split-kill';
+/** The task's id: a real active splitfed task, so a site in the gap after a restart is told to wait. */
+let TASK: string;
 const BATCH = 16;
 const STEPS = 10;
 /** The exchanges (counted from 1) just after which the hub is killed: step 3's activations, step 6's gradient. */
@@ -67,6 +70,16 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'radfed-split-kill-'));
   dir = join(root, 'hub');
   await initHub({ dir });
+  // The hub restarted after kill -9 listens before its process hands the trunk back in; in that gap the
+  // site's upgrade must be answered "not yet served" (503, retried), which the hub says only for a task
+  // it knows to be an active split task.
+  const ctx = openHubContext(dir);
+  const task = await createTask(
+    ctx,
+    testTask({ model: { name: 'resnet-small-gn' }, input: { size: 16 }, strategy: { name: 'splitfed' } }),
+  );
+  TASK = task.id;
+  await ctx.store.close();
 });
 
 afterAll(async () => {

@@ -25,6 +25,7 @@ import { HubError } from '../hub-errors.ts';
 import { authenticateSite } from '../request-auth.ts';
 import { SplitSessionError } from './split-session-error.ts';
 import { readTrunkCheckpoint, writeTrunkCheckpoint } from './trunk-checkpoint-file.ts';
+import { refusalWithoutTrunk, TrunkNotServedError } from './trunk-not-served.ts';
 import { TrunkSteps } from './trunk-steps.ts';
 
 export interface SplitSessionLimits {
@@ -61,6 +62,7 @@ interface TaskTrunk {
 export class SplitSessions {
   private readonly trunks = new Map<string, TaskTrunk>();
   private readonly open = new Map<string, WebSocket>();
+  private readonly unservable = new Map<string, string>();
   private readonly limits: SplitSessionLimits;
 
   constructor(
@@ -100,7 +102,16 @@ export class SplitSessions {
     });
     const sockets = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false });
     this.trunks.set(taskId, { steps, sockets, owners });
+    this.unservable.delete(taskId);
     return engine.appliedSteps;
+  }
+
+  /**
+   * Says that `taskId`'s trunk cannot be built at this hub (its model is unknown here, say): its sites
+   * are then refused for good with `reason`, instead of being told to wait for a trunk that never comes.
+   */
+  refuseTrunk(taskId: string, reason: string): void {
+    this.unservable.set(taskId, reason);
   }
 
   close(): void {
@@ -125,13 +136,7 @@ export class SplitSessions {
         body: new Uint8Array(0),
       });
       const trunk = this.trunks.get(taskId);
-      if (!trunk) {
-        throw new HubError(
-          'no-split-trunk',
-          404,
-          'This task has no split-learning trunk at this hub; check the task, or ask the coordinator whether it is a split-learning task.',
-        );
-      }
+      if (!trunk) throw await refusalWithoutTrunk(this.ctx, taskId, this.unservable.get(taskId));
       const owner = trunk.owners.get(session);
       if (owner !== undefined && owner !== site.id) {
         throw new HubError('wrong-session', 403, 'This split-learning session belongs to another site.');
@@ -251,14 +256,23 @@ function refusalOf(error: unknown): SplitRefusal {
 
 function refuseUpgrade(socket: Duplex, error: unknown): void {
   const status = error instanceof HubError ? error.statusCode : 500;
+  const retryAfter =
+    error instanceof TrunkNotServedError ? `retry-after: ${error.retryAfterSeconds}\r\n` : '';
   const body = JSON.stringify(
     error instanceof RadfedError
       ? { error: error.code, message: error.message }
       : { error: 'internal', message: 'The hub could not open this session.' },
   );
-  const reason = status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Refused';
+  const reason =
+    status === 401
+      ? 'Unauthorized'
+      : status === 403
+        ? 'Forbidden'
+        : status === 503
+          ? 'Service Unavailable'
+          : 'Refused';
   socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\ncontent-type: application/json\r\n` +
+    `HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\n${retryAfter}content-type: application/json\r\n` +
       `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 }

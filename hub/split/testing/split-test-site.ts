@@ -9,6 +9,7 @@ import {
   SplitSessionRunner,
   SplitSite,
   type SplitExchange,
+  type SplitWait,
 } from '../../../main/site/train/split/index.ts';
 
 export const SPLIT_TEST_MODEL = {
@@ -35,6 +36,7 @@ export function splitTestSite(
     /** Wraps each connection (tests kill the hub in the middle of an exchange). */
     wrap?: (connection: SplitExchange) => SplitExchange;
     giveUpAfterMs?: number;
+    onWait?: (wait: SplitWait) => void;
   } = {},
 ): SplitTestSite {
   const model = createModel(SPLIT_TEST_MODEL.architecture, SPLIT_TEST_MODEL.config);
@@ -48,6 +50,7 @@ export function splitTestSite(
   const runner = new SplitSessionRunner({
     site,
     ...(options.giveUpAfterMs ? { giveUpAfterMs: options.giveUpAfterMs } : {}),
+    ...(options.onWait ? { onWait: options.onWait } : {}),
     connect: async () => {
       const connection = await SplitConnection.open({
         hubUrl: enrollment.hubUrl,

@@ -7,7 +7,7 @@
 // itself lives and learns at the hub.
 import { randomBytes } from 'node:crypto';
 import { federationMethod, type NamedTensor } from '../../../shared/federation/index.ts';
-import { SplitConnection, SplitConnectionError } from '../../../shared/node/split/index.ts';
+import { SplitConnection } from '../../../shared/node/split/index.ts';
 import type { CohortItem } from '../cohort/index.ts';
 import { assignModelValues, BatchLoader, createModel, selectBackend, tf } from '../train/index.ts';
 import {
@@ -31,9 +31,6 @@ export interface SplitRoundResult {
   readonly loss: number;
   readonly figures: SplitRoundFigures;
 }
-
-/** How long a site waits for the hub to serve a new task's trunk before it gives the round up. */
-const TRUNK_WAIT_MS = 60_000;
 
 export async function trainSplitRound(
   ctx: RoundContext,
@@ -77,19 +74,27 @@ export async function trainSplitRound(
   const runner = new SplitSessionRunner({
     site,
     connect: async () => {
-      const connection = await openWhenServed(() =>
-        SplitConnection.open({
-          hubUrl: enrollment.hubUrl,
-          caPem: enrollment.caPem,
-          siteId: enrollment.siteId,
-          signingPrivateKeyPem: enrollment.signingPrivateKeyPem,
-          taskId: ctx.taskId,
-          session,
-        }),
-      );
+      // A hub that has not served the task's trunk yet answers 503 with Retry-After: the runner waits
+      // (saying so in the round's events) up to its give-up time; any other refusal stops the round.
+      const connection = await SplitConnection.open({
+        hubUrl: enrollment.hubUrl,
+        caPem: enrollment.caPem,
+        siteId: enrollment.siteId,
+        signingPrivateKeyPem: enrollment.signingPrivateKeyPem,
+        taskId: ctx.taskId,
+        session,
+      });
       connections.push(connection);
       return connection;
     },
+    onWait: (wait) =>
+      ctx.emit({
+        type: 'retrying',
+        taskId: ctx.taskId,
+        attempt: wait.attempt,
+        delayMs: wait.delayMs,
+        message: wait.message,
+      }),
   });
   const loader = new BatchLoader({
     items: cohort.train,
@@ -163,20 +168,6 @@ export async function trainSplitRound(
 
 function outcome(sum: number, count: number): number {
   return count > 0 ? sum / count : Number.NaN;
-}
-
-/** Opens the session, waiting while the hub has not served the task's trunk yet (a task just created). */
-async function openWhenServed(open: () => Promise<SplitConnection>): Promise<SplitConnection> {
-  const giveUpAt = Date.now() + TRUNK_WAIT_MS;
-  for (;;) {
-    try {
-      return await open();
-    } catch (error) {
-      const notYet = error instanceof SplitConnectionError && error.code === 'no-split-trunk';
-      if (!notYet || Date.now() > giveUpAt) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-  }
 }
 
 /**

@@ -17,6 +17,8 @@ export class SplitConnectionError extends RadfedError {
     /** What to do: send again (after reconnecting when the connection was lost), restart the step, or stop. */
     readonly retry: SplitRetry,
     readonly connectionLost = false,
+    /** How long the hub asked the site to wait before trying again (its Retry-After), if it said. */
+    readonly retryAfterMs?: number,
   ) {
     super(code, message);
   }
@@ -87,13 +89,18 @@ export class SplitConnection {
           socket.terminate();
           const said = parseUpgradeRefusal(Buffer.concat(parts).toString('utf8'));
           const status = response.statusCode ?? 0;
+          // Only a 503 is worth trying again: the hub is busy, or has not yet served the task's trunk
+          // (it has just restarted, or the task is new) and says when to come back. Every other refusal
+          // (no such split task, an ended one, a foreign session) stays true, so the site stops at once.
+          const retryable = status === 503;
+          const retryAfterMs = retryable ? retryAfterMsOf(response.headers['retry-after']) : undefined;
           reject(
             new SplitConnectionError(
               said?.error ?? 'session-refused',
               said?.message ?? `The hub refused the split-learning session (HTTP ${status}).`,
-              // A hub that has just restarted listens before its process hands the trunks back in:
-              // its 'no trunk' is then worth retrying until the runner's give-up time.
-              status === 503 || said?.error === 'no-split-trunk' ? 'again' : 'never',
+              retryable ? 'again' : 'never',
+              false,
+              retryAfterMs,
             ),
           );
         });
@@ -194,6 +201,13 @@ function parseUpgradeRefusal(text: string): { error: string; message: string } |
   } catch {
     return null;
   }
+}
+
+/** Retry-After in seconds (RFC 9110 §10.2.3; the hub never sends the date form), capped at 5 minutes. */
+function retryAfterMsOf(header: string | string[] | undefined): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || !/^\d{1,6}$/.test(value.trim())) return undefined;
+  return Math.min(Number(value.trim()), 300) * 1000;
 }
 
 function toBytes(data: RawData): Uint8Array {

@@ -11,7 +11,12 @@ export type { WeightGradients } from './cut-tensors.ts';
 export { SplitStepError } from './split-step-error.ts';
 export type { SplitStepErrorCode } from './split-step-error.ts';
 export { SplitSessionRunner } from './split-session-runner.ts';
-export type { SplitExchange, SplitSessionRunnerOptions, StepOutcome } from './split-session-runner.ts';
+export type {
+  SplitExchange,
+  SplitSessionRunnerOptions,
+  SplitWait,
+  StepOutcome,
+} from './split-session-runner.ts';
 export type { SiteCutDefences } from './split-site.ts';
 export * from './defences/index.ts';
 export { TrunkKeeper, trunkForTask } from './trunk-keeper.ts';

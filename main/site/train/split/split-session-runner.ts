@@ -20,6 +20,15 @@ export interface SplitSessionRunnerOptions {
   readonly connect: () => Promise<SplitExchange>;
   /** How long one step may keep failing before the session gives up (default 5 min). */
   readonly giveUpAfterMs?: number;
+  /** Told before each wait, with what the site waits for in plain words (the round's 'retrying' event). */
+  readonly onWait?: (wait: SplitWait) => void;
+}
+
+export interface SplitWait {
+  readonly step: number;
+  readonly attempt: number;
+  readonly delayMs: number;
+  readonly message: string;
 }
 
 export interface StepOutcome {
@@ -60,7 +69,11 @@ export class SplitSessionRunner {
         if (error.connectionLost) this.drop();
         if (error.retry === 'restart-step') forwardAgain = true;
         retries += 1;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 50 * 2 ** Math.min(retries, 6))));
+        // Backoff, or longer when the hub said how long to wait (its trunk is not served yet).
+        const backoffMs = Math.min(2000, 50 * 2 ** Math.min(retries, 6));
+        const delayMs = Math.max(backoffMs, error.retryAfterMs ?? 0);
+        this.options.onWait?.({ step, attempt: retries, delayMs, message: waitMessage(error, delayMs) });
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
     }
   }
@@ -78,4 +91,15 @@ export class SplitSessionRunner {
     this.connection?.close();
     this.connection = null;
   }
+}
+
+function waitMessage(error: SplitConnectionError, delayMs: number): string {
+  const seconds = Math.max(1, Math.round(delayMs / 1000));
+  if (error.code === 'split-trunk-not-served') {
+    return (
+      'Waiting for the hub to serve this task’s split-learning trunk (the hub has just started, or the ' +
+      `task is new); trying again in ${seconds} s.`
+    );
+  }
+  return `A split-learning step could not finish (${error.message}); trying again in ${seconds} s.`;
 }

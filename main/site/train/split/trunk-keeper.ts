@@ -18,6 +18,11 @@ export interface TrunkKeeperOptions {
   /** The hub's `split.serveTrunk`: restores the checkpoint, returns the steps applied. */
   readonly serveTrunk: (taskId: string, engine: SplitTrunkEngine) => Promise<number>;
   /**
+   * The hub's `split.refuseTrunk`: a task whose trunk cannot be built here is refused to its sites for
+   * good (without it they are told "not yet served" and wait until their give-up time).
+   */
+  readonly refuseTrunk?: (taskId: string, reason: string) => void;
+  /**
    * The backend to select before the first trunk is built (a hub process that trains nothing else);
    * left out, the process's current backend (tests and the demo choose their own).
    */
@@ -97,6 +102,7 @@ export class TrunkKeeper {
       } catch (error) {
         // A task the hub cannot run a trunk for stays without one (its sites are refused); said once.
         this.failed.add(task.id);
+        this.options.refuseTrunk?.(task.id, (error as Error).message);
         this.options.onTrunk?.({ taskId: task.id, error: error as Error });
       }
     }

@@ -66,6 +66,22 @@ describe.each(['folder', 'postgres'])('the %s blob backend keeps the one blob co
     expect((await blobs().read(sha256Of(bytes))).equals(bytes)).toBe(true);
   });
 
+  it('streams a byte range, inclusive at both ends, across chunk boundaries', async () => {
+    const bytes = randomBytes(CHUNK_BYTES * 2 + 300);
+    const sha256 = await blobs().put(bytes);
+    for (const [start, end] of [
+      [0, 0],
+      [CHUNK_BYTES - 10, CHUNK_BYTES + 10],
+      [5, bytes.length - 1],
+      [CHUNK_BYTES * 2, CHUNK_BYTES * 2 + 299],
+    ] as const) {
+      const parts: Buffer[] = [];
+      for await (const part of await blobs().openReadStream(sha256, { start, end }))
+        parts.push(part as Buffer);
+      expect(Buffer.concat(parts).equals(bytes.subarray(start, end + 1)), `${start}-${end}`).toBe(true);
+    }
+  });
+
   it('a blob it does not hold is missing in the same words; a name that is not a SHA-256 is refused', async () => {
     const unknown = 'ef'.repeat(32);
     expect(await blobs().has(unknown)).toBe(false);

@@ -1,7 +1,7 @@
 // `radfed swarm …` through the real entry: founding, an invitation, a join over loopback mutual TLS
 // (the founder served as `radfed swarm serve` serves it), status and the ledger; and the sentences a
 // person gets for an empty folder and a bad invitation.
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,6 +89,73 @@ describe('radfed swarm', () => {
     );
     expect(again.status).toBe(1);
     expect(again.err).toMatch(/already used\. Ask a member of the swarm for a new invitation/);
+  });
+
+  it('task approves a swarm task file in plain words; a file with a wrong field is refused with the field', async () => {
+    const dir = join(folder, 'elm');
+    const init = await runRadfed(
+      'swarm',
+      'init',
+      '--dir',
+      dir,
+      '--name',
+      'Task test',
+      '--site-name',
+      'Elm',
+      '--address',
+      `https://127.0.0.1:${await freePort()}`,
+    );
+    expect(init.status).toBe(0);
+    const file = join(folder, 'task.json');
+    const task = {
+      name: 'Nodule swarm',
+      initialModel: 'ab'.repeat(32),
+      rounds: 3,
+      secureAggregation: { clipRange: 0.5, bits: 16 },
+      leaderTimeoutMs: 60_000,
+      training: { model: 'chest-radiograph-nodule', localEpochs: 2, batchSize: 8, learningRate: 0.001 },
+    };
+    writeFileSync(file, JSON.stringify(task));
+    const approved = await runRadfed('swarm', 'task', '--dir', dir, '--file', file);
+    expect(approved.err).toBe('');
+    expect(approved.out).toMatch(/Task "Nodule swarm": 3 rounds of swarm learning, with no hub\./);
+    expect(approved.out).toMatch(/trains the "chest-radiograph-nodule" model on its own cohort for 2 epochs/);
+    expect(approved.out).toMatch(/Approved \(task [0-9a-f]{8}\)/);
+    expect(JSON.parse(readFileSync(join(dir, 'swarm-task.json'), 'utf8'))).toEqual(task);
+    writeFileSync(file, JSON.stringify({ ...task, rounds: 0 }));
+    const refused = await runRadfed('swarm', 'task', '--dir', dir, '--file', file);
+    expect(refused.status).toBe(1);
+    expect(refused.err).toMatch(/The swarm task file is not valid: rounds:/);
+  });
+
+  it('serve with no approved task answers peers, says it trains nothing, and stops cleanly on SIGTERM', async () => {
+    const dir = join(folder, 'fir');
+    const port = await freePort();
+    await runRadfed(
+      'swarm',
+      'init',
+      '--dir',
+      dir,
+      '--name',
+      'Serve test',
+      '--site-name',
+      'Fir',
+      '--address',
+      `https://127.0.0.1:${port}`,
+    );
+    const listeners = process.listenerCount('SIGTERM');
+    const serving = runRadfed('swarm', 'serve', '--dir', dir, '--host', '127.0.0.1');
+    // The member is up, and waits for a stop, once it listens for SIGTERM: then one, as a service manager sends.
+    for (let tries = 0; tries < 400 && process.listenerCount('SIGTERM') === listeners; tries++)
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    process.emit('SIGTERM');
+    const { status, out } = await serving;
+    expect(status).toBe(0);
+    expect(out).toMatch(/Swarm member Fir is serving at https:\/\/127\.0\.0\.1:\d+/);
+    expect(out).toMatch(/approved no swarm task, so it answers the other members but trains nothing/);
+    expect(out).toMatch(/Stopped\. The ledger and models are kept/);
+    const status2 = await runRadfed('swarm', 'status', '--dir', dir);
+    expect(status2.out).toMatch(/Swarm "Serve test"/);
   });
 
   it('says what to do in a folder with no swarm member, and for a pasted token that is no invitation', async () => {

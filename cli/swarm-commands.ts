@@ -7,7 +7,18 @@ import { InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { publicKeyOf } from '../shared/node/federation/index.ts';
+import { encodeWeights } from '../shared/federation/index.ts';
+import { sha256Hex } from '../shared/node/federation/index.ts';
 import {
+  approvedTaskPath,
+  approveSwarmTask,
+  describeSwarmTask,
+  initialSwarmModel,
+  parseSwarmTask,
+  serveSwarmMember,
+  swarmModelDir,
+  SwarmModelStore,
+  type SwarmServiceEvent,
   InvitationBook,
   prepareSwarmSite,
   quorumSize,
@@ -77,6 +88,27 @@ export function describeEntry(signed: SignedEntry, state: MembershipState): stri
   return `${String(entry.height).padStart(5)}  ${entry.proposedAt.slice(0, 19).replace('T', ' ')}  ${what}  [${signed.signatures.length} signature${signed.signatures.length === 1 ? '' : 's'}]`;
 }
 
+/** A line for the person watching `radfed swarm serve`, or null for events not worth a line. */
+export function describeServiceEvent(event: SwarmServiceEvent): string | null {
+  switch (event.type) {
+    case 'serving':
+      return `Taking part in the swarm's task: ${event.lastCommittedRound} of ${event.rounds} rounds committed so far.`;
+    case 'round-started':
+      return `Started round ${event.round}.`;
+    case 'seeded':
+      return `Round ${event.round} has its seed: leader ${short(event.order[0] ?? '')}.`;
+    case 'committed':
+      return (
+        `Round ${event.round} committed by ${short(event.leader)}: model ${short(event.model)}, ` +
+        `${event.participants.length} participants${event.epsilonSpent > 0 ? `, ε ${event.epsilonSpent.toFixed(2)} spent` : ''}.`
+      );
+    case 'finished':
+      return `The task's ${event.rounds} rounds are done (model ${short(event.model)}); still serving the ledger and model to other members.`;
+    case 'problem':
+      return `Problem: ${event.message}`;
+  }
+}
+
 export function registerSwarmCommands(program: Command): void {
   const swarm = program
     .command('swarm')
@@ -137,20 +169,67 @@ export function registerSwarmCommands(program: Command): void {
     )
     .action(async (flags: { dir: string; host?: string; port?: number }) => {
       const dir = resolve(flags.dir);
-      const node = await startSwarmMember(dir, {
+      const member = await serveSwarmMember(dir, {
         logger: siteLogger(dir),
         ...(flags.host ? { host: flags.host } : {}),
         ...(flags.port ? { port: flags.port } : {}),
+        onEvent: (event) => {
+          const line = describeServiceEvent(event);
+          if (line) process.stdout.write(`${line}\n`);
+        },
       });
+      const { node } = member;
       process.stdout.write(
-        `Swarm member ${node.identity.name} is serving at ${node.identity.address}. Stop with Ctrl+C.\n`,
+        `Swarm member ${node.identity.name} is serving at ${node.identity.address}. Stop with Ctrl+C.\n` +
+          (member.service
+            ? ''
+            : 'It approved no swarm task, so it answers the other members but trains nothing; approve one with `radfed swarm task`.\n'),
       );
-      await node.catchUp();
       await new Promise<void>((done) => {
         process.once('SIGINT', done);
         process.once('SIGTERM', done);
       });
-      await node.stop();
+      // The rounds stop first (a round in flight goes on without this member), then the server.
+      await member.stop();
+      process.stdout.write(
+        'Stopped. The ledger and models are kept; `radfed swarm serve` resumes from them.\n',
+      );
+    });
+
+  swarm
+    .command('task')
+    .description(
+      'approve the task this swarm trains (a JSON file); the founder\u2019s copy gets the initial model and is handed to the others',
+    )
+    .requiredOption('--dir <folder>', 'the site folder of a member')
+    .requiredOption('--file <task.json>', 'the swarm task file')
+    .action(async (flags: { dir: string; file: string }) => {
+      const dir = resolve(flags.dir);
+      readSwarmSettings(dir);
+      let json: unknown;
+      try {
+        json = JSON.parse(readFileSync(resolve(flags.file), 'utf8'));
+      } catch {
+        throw new CliError(`${flags.file} is not a readable JSON file; give the swarm task file.`);
+      }
+      const fields = json && typeof json === 'object' ? (json as Record<string, unknown>) : {};
+      // A task file without its initial model is the founder's draft: the model is made here, from the
+      // task's training (its seed is fixed), kept on disk, and its hash written into the approved file.
+      let initial: Uint8Array | null = null;
+      if (fields.initialModel === undefined) {
+        const draft = parseSwarmTask({ ...fields, initialModel: '0'.repeat(64) });
+        initial = encodeWeights(await initialSwarmModel(draft));
+        fields.initialModel = sha256Hex(initial);
+      }
+      const task = parseSwarmTask(fields);
+      const hash = approveSwarmTask(dir, task);
+      if (initial) new SwarmModelStore(swarmModelDir(dir)).keep(task.initialModel, initial);
+      process.stdout.write(
+        `${describeSwarmTask(task)}\nApproved (task ${short(hash)}). ` +
+          (initial
+            ? `Hand ${approvedTaskPath(dir)} to the other members: each approves that file, and fetches the initial model from this site.\n`
+            : 'Start `radfed swarm serve` to take part in its rounds.\n'),
+      );
     });
 
   swarm

@@ -84,3 +84,14 @@ export {
   swarmPaths,
   type SwarmSiteSettings,
 } from './swarm-site.ts';
+export { SwarmModelStore } from './swarm-model-store.ts';
+export { SwarmService, type SwarmServiceEvent, type SwarmServiceOptions } from './swarm-service.ts';
+export { initialSwarmModel, serveSwarmMember, type ServedSwarmMember } from './swarm-serve.ts';
+export {
+  approvedTaskPath,
+  approveSwarmTask,
+  describeSwarmTask,
+  parseSwarmTask,
+  readApprovedSwarmTask,
+  swarmModelDir,
+} from './swarm-task-approval.ts';

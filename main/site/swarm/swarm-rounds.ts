@@ -81,7 +81,15 @@ export class SwarmRounds {
       node.handlers.set(kind, (request) =>
         Promise.resolve(handle(request.envelope.from, request.envelope.body)),
       );
-    on('round-commit', (_from, body) => this.#nonces.commit(body));
+    on('round-commit', async (from, body) => {
+      // The starter saw the last aggregate before this member did (its broadcast is on the way): catch up.
+      const round = (body as { round?: unknown } | null)?.round;
+      if (typeof round === 'number' && round > node.state.lastCommittedRound + 1) {
+        const sender = findMember(node.state, from);
+        if (sender) await node.catchUp(sender);
+      }
+      return this.#nonces.commit(body);
+    });
     on('round-reveal', (_from, body) => this.#nonces.reveal(body));
     on('secagg-keys', (from, body) => {
       this.#checkTurn(from, body);
@@ -168,9 +176,25 @@ export class SwarmRounds {
     const hash = outcome?.model ?? this.options.task.initialModel;
     let bytes = this.node.models.get(hash);
     if (bytes === undefined) {
+      // Its leader first; a leader that died after its commit leaves the model with the members that
+      // checked it before countersigning.
       const leader = outcome ? findMember(this.node.state, outcome.leader) : undefined;
-      if (!leader) throw new SwarmError('model-mismatch', 'No member is known to hold the current model.');
-      bytes = await this.node.client.fetchModel(leader, hash);
+      const holders = [...(leader ? [leader] : []), ...this.node.peers().filter((p) => p.id !== leader?.id)];
+      for (const holder of holders) {
+        try {
+          bytes = await this.node.client.fetchModel(holder, hash);
+          verifiedModel(bytes, hash);
+          break;
+        } catch (error) {
+          bytes = undefined;
+          this.node.logger.debug({ err: error }, 'fetching the global model from a member failed');
+        }
+      }
+      if (bytes === undefined)
+        throw new SwarmError(
+          'model-mismatch',
+          'No reachable member holds the current model; try again later.',
+        );
       this.node.models.set(hash, bytes);
     }
     return { hash, weights: verifiedModel(bytes, hash) };

@@ -17,6 +17,21 @@ export const swarmTaskSchema = z.strictObject({
   }),
   /** How long a leader has to commit its aggregate before the next in the succession takes over. */
   leaderTimeoutMs: z.number().int().min(100).max(3_600_000),
+  /**
+   * What each member trains on its own cohort (`radfed swarm serve`): one of the site's training tasks
+   * (main/site/train, e.g. "chest-radiograph-nodule"), the site task whose cohort it uses (absent: the
+   * site's default), and the local training of each round. Absent where the caller brings its own
+   * trainer (the demo, the specs).
+   */
+  training: z
+    .strictObject({
+      model: z.string().min(1).max(100),
+      cohortTask: z.string().min(1).max(200).optional(),
+      localEpochs: z.number().int().min(1).max(1000),
+      batchSize: z.number().int().min(1).max(4096),
+      learningRate: z.number().positive().max(10),
+    })
+    .optional(),
 });
 export type SwarmTask = z.infer<typeof swarmTaskSchema>;
 

@@ -1,17 +1,14 @@
 // The route of a homomorphic task's key. Thin like the others: authenticate, validate, call the
 // service in hub/homomorphic, nudge the round on (it waits for the key before collecting). Encrypted
 // updates use the ordinary upload routes; encrypted sums the ordinary model routes.
-import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { homomorphicKeyViewSchema } from '../../shared/federation/index.ts';
 import type { HubContext } from '../hub-context.ts';
 import { storeTaskKey, taskKeyView } from '../homomorphic/index.ts';
-import { authenticateSite } from '../request-auth.ts';
-import type { SiteRow } from '../store/index.ts';
 import { taskForSite } from '../tasks.ts';
 import { parseJsonBody, parseWith, rawBody, sendJson, type HubApp } from './http-plumbing.ts';
+import { siteRequests, taskParams } from './site-request.ts';
 
-const taskParams = z.object({ taskId: z.string().min(1).max(64) });
 const accepted = z.object({ ok: z.literal(true) });
 
 export function registerHomomorphicRoutes(
@@ -19,13 +16,7 @@ export function registerHomomorphicRoutes(
   ctx: HubContext,
   advanceTask: (taskId: string) => Promise<void>,
 ): void {
-  const site = (request: FastifyRequest): Promise<SiteRow> =>
-    authenticateSite(ctx, {
-      method: request.method,
-      url: request.url,
-      headers: request.headers,
-      body: rawBody(request),
-    });
+  const { site, nudge } = siteRequests(app, ctx, advanceTask);
   const path = '/v1/tasks/:taskId/homomorphic/key';
 
   app.get(path, async (request, reply) => {
@@ -43,7 +34,7 @@ export function registerHomomorphicRoutes(
     const { taskId } = parseWith(taskParams, request.params, 'path');
     const task = await taskForSite(ctx, taskId, who);
     await storeTaskKey(ctx, task, who, parseJsonBody(z.unknown(), rawBody(request)));
-    advanceTask(task.id).catch((error: Error) => app.log.error({ err: error }, 'advancing the round failed'));
+    nudge(task.id);
     return sendJson(reply, accepted, { ok: true });
   });
 }

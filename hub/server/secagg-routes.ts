@@ -1,6 +1,5 @@
 // The routes of secure aggregation (SecAgg+). Thin like the others: authenticate, validate, call the
 // service in hub/secagg, nudge the round on. The masked input itself uses the upload routes.
-import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import {
   advertiseKeysRequestSchema,
@@ -9,14 +8,12 @@ import {
   unmaskRequestSchema,
 } from '../../shared/federation/index.ts';
 import type { HubContext } from '../hub-context.ts';
-import { authenticateSite } from '../request-auth.ts';
 import { advertiseKeys, postShares, revealShares, secaggView } from '../secagg/index.ts';
-import type { SiteRow } from '../store/index.ts';
 import { taskForSite } from '../tasks.ts';
 import { parseJsonBody, parseWith, rawBody, sendJson, type HubApp } from './http-plumbing.ts';
+import { siteRequests, taskParams } from './site-request.ts';
 
-const roundParams = z.object({
-  taskId: z.string().min(1).max(64),
+const roundParams = taskParams.extend({
   round: z.coerce.number().int().min(1),
 });
 const accepted = z.object({ ok: z.literal(true) });
@@ -26,16 +23,7 @@ export function registerSecAggRoutes(
   ctx: HubContext,
   advanceTask: (taskId: string) => Promise<void>,
 ): void {
-  const site = (request: FastifyRequest): Promise<SiteRow> =>
-    authenticateSite(ctx, {
-      method: request.method,
-      url: request.url,
-      headers: request.headers,
-      body: rawBody(request),
-    });
-  const nudge = (taskId: string) => {
-    advanceTask(taskId).catch((error: Error) => app.log.error({ err: error }, 'advancing the round failed'));
-  };
+  const { site, nudge } = siteRequests(app, ctx, advanceTask);
   const prefix = '/v1/tasks/:taskId/rounds/:round/secagg';
 
   app.get(prefix, async (request, reply) => {

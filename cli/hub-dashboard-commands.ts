@@ -1,6 +1,7 @@
 // `radfed hub coordinator …`: the accounts that may sign in to the hub dashboard (/dashboard on the
 // hub's HTTPS port). Passwords are typed without echo, read from stdin, or generated and printed once;
-// the hub folder keeps only scrypt hashes (coordinators.json, mode 0600).
+// the hub keeps only scrypt hashes, in its database (the folder's SQLite file, or the PostgreSQL database
+// its store.json names), so every replica of a hub knows the same coordinators.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -69,8 +70,8 @@ export function registerHubDashboardCommands(
     .command('list')
     .summary('list the coordinator accounts')
     .requiredOption('--dir <folder>', 'the hub folder')
-    .action((flags: { dir: string }) => {
-      const accounts = listCoordinators(hubDir(flags.dir));
+    .action(async (flags: { dir: string }) => {
+      const accounts = await listCoordinators(hubDir(flags.dir));
       if (accounts.length === 0) {
         process.stdout.write(`No coordinator yet: radfed hub coordinator set-password --dir ${flags.dir}\n`);
         return;
@@ -85,8 +86,8 @@ export function registerHubDashboardCommands(
     .summary('remove a coordinator account (its sessions end)')
     .requiredOption('--dir <folder>', 'the hub folder')
     .requiredOption('--user <name>', 'the coordinator to remove')
-    .action((flags: { dir: string; user: string }) => {
-      removeCoordinator(hubDir(flags.dir), flags.user);
+    .action(async (flags: { dir: string; user: string }) => {
+      await removeCoordinator(hubDir(flags.dir), flags.user);
       process.stderr.write(`Removed the coordinator "${flags.user}".\n`);
     });
 }

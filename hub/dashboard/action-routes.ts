@@ -23,7 +23,7 @@ const idParams = (key: string) => z.object({ [key]: z.string().regex(/^[A-Za-z0-
 export function registerActionRoutes(scope: FastifyInstance, ctx: HubContext, auth: DashboardAuth): void {
   const send = pageSender(ctx, auth);
   /** Says what was done on the next page, logs it, and goes there (POST, then redirect, then GET). */
-  const done = (
+  const done = async (
     request: FastifyRequest,
     reply: FastifyReply,
     target: string,
@@ -32,7 +32,7 @@ export function registerActionRoutes(scope: FastifyInstance, ctx: HubContext, au
     message: string,
   ) => {
     const session = auth.sessionOf(request);
-    session.notice = notice;
+    await auth.leaveNotice(request, notice);
     request.log.info({ coordinator: session.user, ...log }, message);
     return reply.redirect(target, 303);
   };

@@ -1,15 +1,16 @@
-// Coordinator accounts for the hub dashboard: a small JSON file in the hub folder (mode 0600) holding
-// scrypt hashes, never passwords. A file rather than a database table, so `radfed hub coordinator`
-// works while the hub runs and the hub's schema stays the sites' business. The server reads it on every
-// sign-in and every request, so a changed password or a removed account ends old sessions at once.
+// Coordinator passwords for the hub dashboard: scrypt hashes (never passwords), the rules for names and
+// passwords, and the accounts file older hubs kept in the hub folder (coordinators.json), read once to
+// import it into the database (accounts-import.ts). The accounts themselves live in the hub's database
+// (coordinator-rows.ts), so every replica of a hub knows the same coordinators.
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomically } from '../../shared/node/index.ts';
 import { DashboardError } from './dashboard-errors.ts';
 
+/** The accounts file of hubs before migration 8; renamed to IMPORTED_ACCOUNTS_FILE once imported. */
 export const ACCOUNTS_FILE = 'coordinators.json';
+export const IMPORTED_ACCOUNTS_FILE = 'coordinators.json.imported';
 export const MIN_PASSWORD_LENGTH = 12;
 const MAX_PASSWORD_LENGTH = 1024;
 const USER_NAME = /^[A-Za-z0-9._-]{1,64}$/;
@@ -18,7 +19,7 @@ const USER_NAME = /^[A-Za-z0-9._-]{1,64}$/;
  * milliseconds per check. Stored with each hash, so a later, higher cost applies to new passwords only. */
 export const SCRYPT_COST = { N: 2 ** 15, r: 8, p: 3, keyLength: 32 } as const;
 
-const hashSchema = z.object({
+export const passwordHashSchema = z.object({
   N: z
     .number()
     .int()
@@ -31,12 +32,12 @@ const hashSchema = z.object({
 });
 const accountSchema = z.object({
   user: z.string().regex(USER_NAME),
-  scrypt: hashSchema,
+  scrypt: passwordHashSchema,
   changedAt: z.string(),
 });
 const fileSchema = z.object({ format: z.literal(1), accounts: z.array(accountSchema) });
 
-export type PasswordHash = z.infer<typeof hashSchema>;
+export type PasswordHash = z.infer<typeof passwordHashSchema>;
 export type CoordinatorAccount = z.infer<typeof accountSchema>;
 
 function derive(password: string, salt: Buffer, cost: ScryptCost): Promise<Buffer> {
@@ -78,20 +79,21 @@ export function decoyHash(): Promise<PasswordHash> {
   return decoy;
 }
 
-export function accountsPath(hubDir: string): string {
+export function accountsFilePath(hubDir: string): string {
   return join(hubDir, ACCOUNTS_FILE);
 }
 
-export function readAccounts(hubDir: string): CoordinatorAccount[] {
-  const path = accountsPath(hubDir);
-  if (!existsSync(path)) return [];
+/** The accounts in an older hub's coordinators.json; undefined when the folder has none. */
+export function readAccountsFile(hubDir: string): CoordinatorAccount[] | undefined {
+  const path = accountsFilePath(hubDir);
+  if (!existsSync(path)) return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
     throw new DashboardError(
       'bad-accounts-file',
-      `The coordinator accounts file ${path} cannot be read as JSON; set the password again with \`radfed hub coordinator set-password\`.`,
+      `The coordinator accounts file ${path} cannot be read as JSON, so its accounts were not moved into the hub database; remove it and set the passwords again with \`radfed hub coordinator set-password\`.`,
       { cause: error },
     );
   }
@@ -99,19 +101,10 @@ export function readAccounts(hubDir: string): CoordinatorAccount[] {
   if (!file.success) {
     throw new DashboardError(
       'bad-accounts-file',
-      `The coordinator accounts file ${path} is not in the expected form; set the password again with \`radfed hub coordinator set-password\`.`,
+      `The coordinator accounts file ${path} is not in the expected form, so its accounts were not moved into the hub database; remove it and set the passwords again with \`radfed hub coordinator set-password\`.`,
     );
   }
   return file.data.accounts;
-}
-
-export function findAccount(hubDir: string, user: string): CoordinatorAccount | undefined {
-  return readAccounts(hubDir).find((account) => account.user === user);
-}
-
-function writeAccounts(hubDir: string, accounts: CoordinatorAccount[]): void {
-  const path = accountsPath(hubDir);
-  writeFileAtomically(path, `${JSON.stringify({ format: 1, accounts }, null, 2)}\n`, { mode: 0o600 });
 }
 
 export function checkUserName(user: string): string {
@@ -137,39 +130,6 @@ export function checkPasswordStrength(password: string): void {
       `The password is too long: ${MAX_PASSWORD_LENGTH} characters at most.`,
     );
   }
-}
-
-/** Creates the account or replaces its password; returns whether it was new. */
-export async function setCoordinatorPassword(
-  hubDir: string,
-  user: string,
-  password: string,
-  options: { now?: Date; cost?: ScryptCost } = {},
-): Promise<{ created: boolean }> {
-  checkUserName(user);
-  checkPasswordStrength(password);
-  const scryptHash = await hashPassword(password, options.cost);
-  const accounts = readAccounts(hubDir);
-  const created = !accounts.some((account) => account.user === user);
-  const next = accounts.filter((account) => account.user !== user);
-  next.push({ user, scrypt: scryptHash, changedAt: (options.now ?? new Date()).toISOString() });
-  writeAccounts(hubDir, next);
-  return { created };
-}
-
-export function removeCoordinator(hubDir: string, user: string): void {
-  const accounts = readAccounts(hubDir);
-  if (!accounts.some((account) => account.user === user)) {
-    throw new DashboardError('no-such-coordinator', `There is no coordinator named "${user}" at this hub.`);
-  }
-  writeAccounts(
-    hubDir,
-    accounts.filter((account) => account.user !== user),
-  );
-}
-
-export function listCoordinators(hubDir: string): { user: string; changedAt: string }[] {
-  return readAccounts(hubDir).map(({ user, changedAt }) => ({ user, changedAt }));
 }
 
 /** A random password for `--generate`: 20 characters from an alphabet without look-alikes. */

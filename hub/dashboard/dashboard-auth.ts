@@ -1,10 +1,12 @@
-// Who may use the dashboard: coordinator accounts (scrypt hashes in the hub folder), sessions in
-// memory, a sign-in rate limit, and the checks every request passes: a live session whose account
-// still exists with the same password, and on every POST the session's CSRF token and a same-origin
-// request. Sign-in failures are logged with the client address only, never with what was typed.
+// Who may use the dashboard: coordinator accounts, sessions and the sign-in rate limit, all in the hub's
+// database (so every replica behind a balancer agrees on them), and the checks every request passes: a
+// live session whose account still exists with the same password, and on every POST the session's
+// CSRF token and a same-origin request. Sign-in failures are logged with the client address only,
+// never with what was typed.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HubContext } from '../hub-context.ts';
-import { decoyHash, findAccount, readAccounts, verifyPassword } from './coordinator-accounts.ts';
+import { decoyHash, verifyPassword } from './coordinator-accounts.ts';
+import { CoordinatorRows } from './coordinator-rows.ts';
 import { clearCookie, LOGIN_COOKIE, readCookie, SESSION_COOKIE, setCookie } from './cookies.ts';
 import { LoginLimiter, type LimiterPolicy } from './login-limiter.ts';
 import {
@@ -12,6 +14,7 @@ import {
   PasswordCheckGate,
   type PasswordCheckPolicy,
 } from './password-check-gate.ts';
+import { SessionCarry, type Carried, type Flash } from './session-carry.ts';
 import { randomToken, sameSecret, SessionStore, type Session, type SessionPolicy } from './sessions.ts';
 import { DASHBOARD_PREFIX } from './views/layout.ts';
 import { loginPage, plainPage } from './views/login-view.ts';
@@ -45,18 +48,22 @@ export class DashboardAuth {
   readonly sessions: SessionStore;
   readonly limiter: LoginLimiter;
   readonly passwordChecks: PasswordCheckGate;
+  private readonly accounts: CoordinatorRows;
+  private readonly carry: SessionCarry;
   private readonly active = new WeakMap<FastifyRequest, Session>();
 
   constructor(
     private readonly ctx: HubContext,
     options: DashboardAuthOptions = {},
   ) {
-    this.sessions = new SessionStore(ctx.now, {
+    this.accounts = new CoordinatorRows(ctx.store.sql);
+    this.carry = new SessionCarry(ctx.store.sql);
+    this.sessions = new SessionStore(ctx.store.sql, ctx.now, {
       idleMs: options.sessions?.idleMs ?? 30 * 60_000,
       absoluteMs: options.sessions?.absoluteMs ?? 8 * 3600_000,
       maxSessions: options.sessions?.maxSessions ?? 200,
     });
-    this.limiter = new LoginLimiter(ctx.now, {
+    this.limiter = new LoginLimiter(ctx.store.sql, ctx.now, {
       perAddress: options.limiter?.perAddress ?? 5,
       perAccount: options.limiter?.perAccount ?? 10,
       windowMs: options.limiter?.windowMs ?? 15 * 60_000,
@@ -74,7 +81,22 @@ export class DashboardAuth {
     return session;
   }
 
-  showLogin(
+  /** Leaves a sentence for the session's next page (which another replica may serve). */
+  leaveNotice(request: FastifyRequest, notice: string): Promise<void> {
+    return this.carry.leave(this.sessionOf(request), { notice });
+  }
+
+  /** Leaves a new enrollment token for the next page, to be shown once. */
+  leaveFlash(request: FastifyRequest, flash: Flash): Promise<void> {
+    return this.carry.leave(this.sessionOf(request), { flash });
+  }
+
+  /** Takes what the previous page left (each part shown once). */
+  takeCarried(request: FastifyRequest, parts: readonly (keyof Carried)[]): Promise<Carried> {
+    return this.carry.take(this.sessionOf(request), parts);
+  }
+
+  async showLogin(
     request: FastifyRequest,
     reply: FastifyReply,
     extra: { status?: number; error?: string; user?: string } = {},
@@ -82,6 +104,7 @@ export class DashboardAuth {
     const loginToken = randomToken();
     const reason = (request.query as Record<string, unknown> | undefined)?.reason;
     const text = extra.error ?? (typeof reason === 'string' ? REASONS[reason] : undefined);
+    const noAccounts = !(await this.accounts.any());
     return reply
       .code(extra.status ?? 200)
       .header('set-cookie', setCookie(LOGIN_COOKIE, loginToken, 3600))
@@ -90,7 +113,7 @@ export class DashboardAuth {
         loginPage({
           hubName: this.ctx.config.name,
           loginToken,
-          noAccounts: readAccounts(this.ctx.layout.root).length === 0,
+          noAccounts,
           hubDir: this.ctx.layout.root,
           ...(text ? { notice: { text, tone: extra.error ? 'error' : 'info' } } : {}),
           ...(extra.user ? { user: extra.user } : {}),
@@ -99,8 +122,8 @@ export class DashboardAuth {
   }
 
   /** GET /dashboard/login */
-  loginForm = (request: FastifyRequest, reply: FastifyReply) => {
-    const found = this.sessions.touch(readCookie(request.headers.cookie, SESSION_COOKIE));
+  loginForm = async (request: FastifyRequest, reply: FastifyReply) => {
+    const found = await this.sessions.touch(readCookie(request.headers.cookie, SESSION_COOKIE));
     if (found.state === 'active') return reply.redirect(`${DASHBOARD_PREFIX}/`, 303);
     return this.showLogin(request, reply);
   };
@@ -121,7 +144,7 @@ export class DashboardAuth {
     }
     const address = request.ip;
     // Counted as a failure before the password is checked, so parallel guesses cannot pass the limit.
-    const started = this.limiter.begin(address, user);
+    const started = await this.limiter.begin(address, user);
     if ('waitMs' in started) {
       request.log.warn({ address }, 'dashboard sign-in refused: too many failures');
       reply.header('retry-after', String(Math.ceil(started.waitMs / 1000)));
@@ -136,11 +159,11 @@ export class DashboardAuth {
     try {
       checked = await this.checkPassword(user, password);
     } catch (error) {
-      this.limiter.abandoned(attempt);
+      await this.limiter.abandoned(attempt);
       throw error;
     }
     if (checked.busy) {
-      this.limiter.abandoned(attempt);
+      await this.limiter.abandoned(attempt);
       request.log.warn({ address }, 'dashboard sign-in refused: too many sign-ins being checked');
       reply.header('retry-after', '5');
       return this.showLogin(request, reply, {
@@ -158,8 +181,8 @@ export class DashboardAuth {
         user,
       });
     }
-    this.limiter.succeeded(attempt);
-    const { token } = this.sessions.create(account.user);
+    await this.limiter.succeeded(attempt);
+    const { token } = await this.sessions.create(account.user, account.changedAt);
     request.log.info({ coordinator: account.user, address }, 'coordinator signed in');
     return reply
       .header('set-cookie', [setCookie(SESSION_COOKIE, token), clearCookie(LOGIN_COOKIE)])
@@ -169,7 +192,7 @@ export class DashboardAuth {
   /** The account when the password is right; at most a few scrypt checks run at once (see the gate). */
   private checkPassword(user: string, password: string) {
     return this.passwordChecks.run(async () => {
-      const account = user ? findAccount(this.ctx.layout.root, user) : undefined;
+      const account = user ? await this.accounts.find(user) : undefined;
       // An unknown name costs as much time as a known one, so the answer's timing does not tell them apart.
       const matches = await verifyPassword(password, account?.scrypt ?? (await decoyHash()));
       return account && matches ? account : undefined;
@@ -177,8 +200,8 @@ export class DashboardAuth {
   }
 
   /** POST /dashboard/logout (behind the guard, so it needs the CSRF token too). */
-  logout = (request: FastifyRequest, reply: FastifyReply) => {
-    this.sessions.end(readCookie(request.headers.cookie, SESSION_COOKIE));
+  logout = async (request: FastifyRequest, reply: FastifyReply) => {
+    await this.sessions.end(readCookie(request.headers.cookie, SESSION_COOKIE));
     request.log.info({ coordinator: this.sessionOf(request).user }, 'coordinator signed out');
     return reply
       .header('set-cookie', clearCookie(SESSION_COOKIE))
@@ -188,14 +211,14 @@ export class DashboardAuth {
   /** Every page but sign-in and the static files: a live session, and for POST a CSRF-safe request. */
   guard = async (request: FastifyRequest, reply: FastifyReply) => {
     const token = readCookie(request.headers.cookie, SESSION_COOKIE);
-    const found = this.sessions.touch(token);
+    const found = await this.sessions.touch(token);
     if (found.state !== 'active') {
       return this.turnAway(request, reply, found.state === 'expired' ? 'expired' : null);
     }
     const { session } = found;
-    const account = findAccount(this.ctx.layout.root, session.user);
-    if (!account || Date.parse(account.changedAt) > session.createdAt) {
-      this.sessions.end(token);
+    // A new password or a removed account ends the sessions begun before it, on every replica.
+    if (found.accountChangedAt !== session.accountChangedAt) {
+      await this.sessions.end(token);
       return this.turnAway(request, reply, 'password-changed');
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {

@@ -5,6 +5,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import type { HubContext } from '../hub-context.ts';
 import { HubError } from '../hub-errors.ts';
 import type { HubApp } from '../server/http-plumbing.ts';
+import { importAccountsFile } from './accounts-import.ts';
 import { DashboardAuth, type DashboardAuthOptions } from './dashboard-auth.ts';
 import { dashboardAsset } from './dashboard-assets.ts';
 import { DashboardError } from './dashboard-errors.ts';
@@ -18,15 +19,18 @@ import { plainPage } from './views/login-view.ts';
 export {
   checkPasswordStrength,
   checkUserName,
-  findAccount,
   generatePassword,
-  listCoordinators,
   MIN_PASSWORD_LENGTH,
-  removeCoordinator,
-  setCoordinatorPassword,
   type ScryptCost,
   verifyPassword,
 } from './coordinator-accounts.ts';
+export {
+  findAccount,
+  listCoordinators,
+  removeCoordinator,
+  setCoordinatorPassword,
+} from './coordinator-admin.ts';
+export { importAccountsFile, type AccountsImport } from './accounts-import.ts';
 export { siteSummaries, taskDetail } from './dashboard-data.ts';
 export { exportModelFiles } from './model-download.ts';
 export { DashboardError, type DashboardErrorCode } from './dashboard-errors.ts';
@@ -41,6 +45,7 @@ export function registerDashboard(app: HubApp, ctx: HubContext, options: Dashboa
   trackSitePresence(app, ctx);
   void app.register(
     async (scope: FastifyInstance) => {
+      await moveAccountsFileIntoDatabase(scope, ctx);
       scope.addHook('onSend', async (_request, reply, payload) => {
         reply.headers(DASHBOARD_SECURITY_HEADERS);
         return payload;
@@ -104,4 +109,29 @@ export function registerDashboard(app: HubApp, ctx: HubContext, options: Dashboa
     },
     { prefix: DASHBOARD_PREFIX },
   );
+}
+
+/**
+ * The first start after the upgrade that put accounts in the database: an older hub folder's
+ * coordinators.json is copied in and renamed. A file that cannot be read does not stop the hub (its
+ * sites need it more than the dashboard does); the log says what to do, and the next start tries again.
+ */
+async function moveAccountsFileIntoDatabase(scope: FastifyInstance, ctx: HubContext): Promise<void> {
+  try {
+    const moved = await importAccountsFile(ctx.layout.root, ctx.store.sql);
+    if (moved && moved.imported > 0) {
+      scope.log.info(
+        { accounts: moved.imported },
+        'coordinator accounts moved from coordinators.json into the hub database',
+      );
+    }
+    if (moved && moved.skipped.length > 0) {
+      scope.log.warn(
+        { coordinators: moved.skipped },
+        'coordinators.json named accounts the hub database does not have; they were not added (the database already had accounts): set their passwords again with `radfed hub coordinator set-password` if they are still wanted',
+      );
+    }
+  } catch (error) {
+    scope.log.error({ err: error }, 'coordinator accounts could not be moved from coordinators.json');
+  }
 }

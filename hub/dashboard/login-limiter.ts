@@ -2,6 +2,12 @@
 // against one account, further attempts are refused (HTTP 429) until the window has passed. An
 // attempt is counted as a failure when it begins, before its password is checked, and taken back if
 // it succeeds: otherwise parallel guesses all pass the check while none has failed yet.
+//
+// The counts live in the hub's database (migration 8), not in each process: behind a round-robin
+// balancer, guesses spread over three replicas would otherwise get three times the allowance. The
+// account is counted by the SHA-256 of the name typed (a password typed into the name box is not kept).
+import { createHash, randomBytes } from 'node:crypto';
+import type { SqlEngine, SqlQueries } from '../store/index.ts';
 
 export interface LimiterPolicy {
   /** Failed attempts allowed per client address within the window. */
@@ -17,78 +23,88 @@ export const DEFAULT_LIMITER_POLICY: LimiterPolicy = {
   windowMs: 15 * 60_000,
 };
 
-const MAX_TRACKED = 10_000;
-
 /** One sign-in attempt, counted as failed until `succeeded` or `abandoned` says otherwise. */
 export interface SignInAttempt {
+  readonly id: string;
   readonly address: string;
   readonly user: string;
-  readonly at: number;
 }
 
-const keysOf = (address: string, user: string) => [`address:${address}`, `account:${user}`];
+/** Replicas counting one attempt at a time, so two cannot both take the last one allowed. */
+const LIMIT_LOCK = 'dashboard:sign-in-limit';
+
+const addressKey = (address: string) => `address:${address}`;
+const accountKey = (user: string) => `account:${createHash('sha256').update(user).digest('hex')}`;
 
 export class LoginLimiter {
-  private readonly failures = new Map<string, number[]>();
-
   constructor(
+    private readonly sql: SqlEngine,
     private readonly now: () => number,
     readonly policy: LimiterPolicy = DEFAULT_LIMITER_POLICY,
   ) {}
 
   /** Milliseconds until this address may try this account again; 0 when it may now. */
-  waitMs(address: string, user: string): number {
-    return Math.max(
-      this.wait(`address:${address}`, this.policy.perAddress),
-      this.wait(`account:${user}`, this.policy.perAccount),
-    );
+  waitMs(address: string, user: string): Promise<number> {
+    return this.waitOn(this.sql, address, user);
   }
 
   /**
    * Starts an attempt: refused (the wait in ms) when the limit is reached, counting in-flight attempts;
-   * otherwise counted as a failure now, and the handle says when, for `succeeded` or `abandoned`.
+   * otherwise counted as a failure now, and the handle says which, for `succeeded` or `abandoned`.
    */
-  begin(address: string, user: string): { waitMs: number } | { attempt: SignInAttempt } {
-    const waitMs = this.waitMs(address, user);
-    if (waitMs > 0) return { waitMs };
-    if (this.failures.size > MAX_TRACKED) this.forgetOld();
-    const at = this.now();
-    for (const key of keysOf(address, user)) this.failures.set(key, [...this.recent(key), at]);
-    return { attempt: { address, user, at } };
+  begin(address: string, user: string): Promise<{ waitMs: number } | { attempt: SignInAttempt }> {
+    return this.sql.transaction(async (tx) => {
+      await tx.lock(LIMIT_LOCK);
+      const now = this.now();
+      // The sweep: attempts out of the window count for nothing any more.
+      await tx.run('DELETE FROM dashboard_sign_in_attempts WHERE started_at <= @since', {
+        since: now - this.policy.windowMs,
+      });
+      const waitMs = await this.waitOn(tx, address, user);
+      if (waitMs > 0) return { waitMs };
+      const attempt: SignInAttempt = { id: randomBytes(12).toString('hex'), address, user };
+      for (const key of [addressKey(address), accountKey(user)]) {
+        await tx.run(
+          `INSERT INTO dashboard_sign_in_attempts (attempt_id, limit_key, started_at)
+           VALUES (@id, @key, @now)`,
+          { id: attempt.id, key, now },
+        );
+      }
+      return { attempt };
+    });
   }
 
   /** The password was right: that address's failures are cleared (not the account's: others may be guessing). */
-  succeeded(attempt: SignInAttempt): void {
-    this.failures.delete(`address:${attempt.address}`);
-    this.takeBack(`account:${attempt.user}`, attempt.at);
+  async succeeded(attempt: SignInAttempt): Promise<void> {
+    await this.sql.transaction(async (tx) => {
+      await tx.run('DELETE FROM dashboard_sign_in_attempts WHERE limit_key = @key', {
+        key: addressKey(attempt.address),
+      });
+      await tx.run('DELETE FROM dashboard_sign_in_attempts WHERE attempt_id = @id', { id: attempt.id });
+    });
   }
 
   /** The password was never checked (the hub was too busy): the attempt does not count. */
-  abandoned(attempt: SignInAttempt): void {
-    for (const key of keysOf(attempt.address, attempt.user)) this.takeBack(key, attempt.at);
+  async abandoned(attempt: SignInAttempt): Promise<void> {
+    await this.sql.run('DELETE FROM dashboard_sign_in_attempts WHERE attempt_id = @id', { id: attempt.id });
   }
 
-  private takeBack(key: string, at: number): void {
-    const times = this.failures.get(key);
-    const index = times?.lastIndexOf(at) ?? -1;
-    if (times && index >= 0) times.splice(index, 1);
+  private async waitOn(sql: SqlQueries, address: string, user: string): Promise<number> {
+    return Math.max(
+      await this.wait(sql, addressKey(address), this.policy.perAddress),
+      await this.wait(sql, accountKey(user), this.policy.perAccount),
+    );
   }
 
-  private wait(key: string, allowed: number): number {
-    const times = this.recent(key);
-    if (times.length < allowed) return 0;
-    const oldestCounted = times[times.length - allowed] as number;
-    return Math.max(1, oldestCounted + this.policy.windowMs - this.now());
-  }
-
-  private recent(key: string): number[] {
-    const since = this.now() - this.policy.windowMs;
-    return (this.failures.get(key) ?? []).filter((time) => time > since);
-  }
-
-  private forgetOld(): void {
-    for (const key of [...this.failures.keys()]) {
-      if (this.recent(key).length === 0) this.failures.delete(key);
-    }
+  private async wait(sql: SqlQueries, key: string, allowed: number): Promise<number> {
+    const now = this.now();
+    const rows = await sql.all<{ started_at: number }>(
+      `SELECT started_at FROM dashboard_sign_in_attempts WHERE limit_key = @key AND started_at > @since
+       ORDER BY started_at`,
+      { key, since: now - this.policy.windowMs },
+    );
+    if (rows.length < allowed) return 0;
+    const oldestCounted = (rows[rows.length - allowed] as { started_at: number }).started_at;
+    return Math.max(1, oldestCounted + this.policy.windowMs - now);
   }
 }

@@ -40,27 +40,26 @@ export function registerPageRoutes(scope: FastifyInstance, ctx: HubContext, auth
   );
 
   /** The sentence an action left for the next page, shown once. */
-  const notice = (request: FastifyRequest): string | undefined => {
-    const session = auth.sessionOf(request);
-    const text = session.notice;
-    session.notice = undefined;
-    return text;
-  };
+  const notice = async (request: FastifyRequest): Promise<string | undefined> =>
+    (await auth.takeCarried(request, ['notice'])).notice;
 
   scope.get('/sites', async (request, reply) =>
     send(request, reply, {
       title: 'Sites',
       current: 'sites',
-      content: sitesContent(await hubSummary(ctx), await siteSummaries(ctx), ctx.now(), notice(request)),
+      content: sitesContent(
+        await hubSummary(ctx),
+        await siteSummaries(ctx),
+        ctx.now(),
+        await notice(request),
+      ),
     }),
   );
 
   const tokensPage = async (request: FastifyRequest, reply: FastifyReply, error?: string) => {
     const tokens = await tokenSummaries(ctx);
     const session = auth.sessionOf(request);
-    const created = session.flash;
-    session.flash = undefined;
-    const shown = notice(request);
+    const { flash: created, notice: shown } = await auth.takeCarried(request, ['flash', 'notice']);
     return send(
       request,
       reply,
@@ -111,7 +110,11 @@ export function registerPageRoutes(scope: FastifyInstance, ctx: HubContext, auth
       ...(siteName?.success ? { siteName: siteName.data } : {}),
     });
     const session = auth.sessionOf(request);
-    session.flash = { token: created.token, siteName: created.siteName, expiresAt: created.expiresAt };
+    await auth.leaveFlash(request, {
+      token: created.token,
+      siteName: created.siteName,
+      expiresAt: created.expiresAt,
+    });
     request.log.info({ coordinator: session.user, token: created.tokenId }, 'enrollment token made');
     return reply.redirect(`${DASHBOARD_PREFIX}/tokens`, 303);
   });
@@ -120,7 +123,7 @@ export function registerPageRoutes(scope: FastifyInstance, ctx: HubContext, auth
     send(request, reply, {
       title: 'Tasks',
       current: 'tasks',
-      content: tasksContent(await taskSummaries(ctx), notice(request)),
+      content: tasksContent(await taskSummaries(ctx), await notice(request)),
     }),
   );
 
@@ -130,7 +133,7 @@ export function registerPageRoutes(scope: FastifyInstance, ctx: HubContext, auth
     return send(request, reply, {
       title: `Task ${detail.summary.name}`,
       current: 'tasks',
-      content: taskContent(detail, ctx.now(), notice(request)),
+      content: taskContent(detail, ctx.now(), await notice(request)),
       charts: true,
     });
   });

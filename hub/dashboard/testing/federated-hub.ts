@@ -14,7 +14,7 @@ import {
   waitFor,
   type TestHub,
 } from '../../testing/test-hub.ts';
-import { setCoordinatorPassword } from '../coordinator-accounts.ts';
+import { setCoordinatorPassword } from '../coordinator-admin.ts';
 import { TEST_SCRYPT_COST } from './dashboard-client.ts';
 
 export const COORDINATOR = 'coordinator';

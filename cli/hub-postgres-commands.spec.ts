@@ -1,7 +1,7 @@
 // `radfed hub init|migrate|serve --database postgres://…` through the real entry, on a real PostgreSQL
 // started in a temporary folder: the state goes to the database, and each way it can go wrong is one
 // sentence that says what to do and never repeats the password.
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -11,6 +11,8 @@ import {
   startPostgresServer,
   type PostgresServer,
 } from '../hub/testing/postgres-server.ts';
+import { encodeWeights } from '../shared/federation/index.ts';
+import { testTask, testWeights } from '../hub/testing/test-hub.ts';
 import { runRadfed } from './test-cli.ts';
 
 let server: PostgresServer;
@@ -73,6 +75,39 @@ describe('radfed hub on PostgreSQL', () => {
     const listed = await runRadfed('hub', 'task', 'list', '--dir', dir);
     expect(listed.err).toBe('');
     expect(listed.status).toBe(0);
+  }, 60_000);
+
+  it('init --blobs postgres records it, and a task made from the folder keeps its model in the database', async () => {
+    const url = await server.createDatabase('cli_blobs');
+    const dir = join(root, 'pg-blobs');
+    const created = await runRadfed('hub', 'init', '--dir', dir, '--database', url, '--blobs', 'postgres');
+    expect(created.err).toBe('');
+    expect(created.status).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'store.json'), 'utf8'))).toMatchObject({ blobs: 'postgres' });
+    const taskFile = join(root, 'pg-blobs-task.json');
+    const weightsFile = join(root, 'pg-blobs-weights.rfw');
+    writeFileSync(taskFile, JSON.stringify(testTask()));
+    writeFileSync(weightsFile, encodeWeights(testWeights(3), 'none'));
+    const task = await runRadfed(
+      'hub',
+      'task',
+      'create',
+      '--dir',
+      dir,
+      '--file',
+      taskFile,
+      '--weights',
+      weightsFile,
+    );
+    expect(task.err).toBe('');
+    expect(task.status).toBe(0);
+    const blobs = await query(url, 'SELECT count(*)::int AS n FROM hub_blobs');
+    expect(blobs.rows[0]).toEqual({ n: 1 });
+    expect(
+      readdirSync(join(dir, 'blobs'), { recursive: true }).filter((name) =>
+        /^[0-9a-f]{2}\//.test(String(name)),
+      ),
+    ).toEqual([]);
   }, 60_000);
 
   it('a second hub folder pointed at the same database is refused: the replicas would disagree on the hub', async () => {

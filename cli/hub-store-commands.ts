@@ -26,7 +26,7 @@ export function addStoreOptions(command: Command): Command {
     )
     .option(
       '--blobs <where>',
-      'with --database: folder:/path every replica mounts (blobs and upload spools; default: the hub folder)',
+      'with --database: postgres (blobs and upload spools in the database: replicas share no disk) or folder:/path every replica mounts (default: the hub folder)',
       (value) => parseBlobsChoice(value),
     );
 }

@@ -19,6 +19,19 @@ import { HubError } from '../hub-errors.ts';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
+/**
+ * A blob a row names is not in the store: lost from the folder or the database (a restore that left
+ * it out, a folder not mounted). Said the same way by every backend; the name is a hash, never data.
+ */
+export function missingBlobError(sha256: string, cause?: unknown): HubError {
+  return new HubError(
+    'missing-blob',
+    500,
+    `Blob ${sha256.slice(0, 12)}… is missing from the hub's store. The coordinator restores the hub's blobs from their last backup (docs/hub-operations.md, Backups).`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
 export class BlobStore {
   constructor(readonly root: string) {
     mkdirSync(join(root, 'tmp'), { recursive: true });
@@ -42,14 +55,7 @@ export class BlobStore {
     try {
       return readFileSync(this.pathOf(sha256));
     } catch (error) {
-      throw new HubError(
-        'missing-blob',
-        500,
-        `Blob ${sha256.slice(0, 12)}… is missing from the hub's store.`,
-        {
-          cause: error,
-        },
-      );
+      throw missingBlobError(sha256, error);
     }
   }
 

@@ -6,8 +6,7 @@ import { createReadStream } from 'node:fs';
 import { open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { HubError } from '../hub-errors.ts';
-import type { BlobStore } from './blob-store.ts';
+import { missingBlobError, type BlobStore } from './blob-store.ts';
 
 export interface HubBlobs {
   has(sha256: string): Promise<boolean>;
@@ -36,11 +35,7 @@ export interface ByteRange {
   readonly end: number;
 }
 
-function missing(sha256: string, cause?: unknown): HubError {
-  return new HubError('missing-blob', 500, `Blob ${sha256.slice(0, 12)}… is missing from the hub's store.`, {
-    cause,
-  });
-}
+const missing = missingBlobError;
 
 /** The folder store behind the async interface: the same files, the same flush-then-rename. */
 export class FolderBlobs implements HubBlobs {

@@ -10,6 +10,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, rmSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { HubError } from '../hub-errors.ts';
+import { missingBlobError } from './blob-store.ts';
 import type { ByteRange, HubBlobs } from './hub-blobs.ts';
 import type { SqlEngine } from './sql-engine.ts';
 
@@ -48,9 +49,7 @@ function checkName(sha256: string): void {
   if (!SHA256.test(sha256)) throw new HubError('bad-blob-name', 400, 'A blob is named by a SHA-256 in hex.');
 }
 
-function missing(sha256: string): HubError {
-  return new HubError('missing-blob', 500, `Blob ${sha256.slice(0, 12)}… is missing from the hub's store.`);
-}
+const missing = missingBlobError;
 
 export class PostgresBlobStore implements HubBlobs {
   private constructor(

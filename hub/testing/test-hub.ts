@@ -13,7 +13,7 @@ import {
 import { initHub } from '../setup/index.ts';
 import { writeStoreChoice } from '../store-choice.ts';
 import { startHub, type RunningHub, type StartHubOptions } from '../server/start-hub.ts';
-import { testDatabaseUrl } from './test-engine.ts';
+import { postgresTestDatabaseUrl, testBlobs, testDatabaseUrl } from './test-engine.ts';
 
 export interface TestHub {
   readonly hub: RunningHub;
@@ -24,15 +24,22 @@ export interface TestHub {
 }
 
 export async function makeTestHub(
-  options: Partial<Omit<StartHubOptions, 'dir' | 'now'>> & { hosts?: string[] } = {},
+  options: Partial<Omit<StartHubOptions, 'dir' | 'now'>> & {
+    hosts?: string[];
+    /** Blobs and upload spools in PostgreSQL (`--blobs postgres`), on PostgreSQL whatever the engine. */
+    blobsInPostgres?: boolean;
+  } = {},
 ): Promise<TestHub> {
   const root = mkdtempSync(join(tmpdir(), 'radfed-hub-'));
   const dir = join(root, 'hub');
-  const { hosts, ...start } = options;
+  const { hosts, blobsInPostgres, ...start } = options;
   await initHub({ dir, name: 'test hub', ...(hosts ? { hosts } : {}) });
   // Recorded in the folder, so a spec that restarts the hub from its folder finds the same database.
-  const database = await testDatabaseUrl();
-  if (database) writeStoreChoice(dir, { database });
+  const database = blobsInPostgres ? await postgresTestDatabaseUrl() : await testDatabaseUrl();
+  if (database) {
+    const inPostgres = blobsInPostgres ?? testBlobs() === 'postgres';
+    writeStoreChoice(dir, { database, ...(inPostgres ? { blobs: { kind: 'postgres' as const } } : {}) });
+  }
   let offset = 0;
   const hub = await startHub({
     port: 0,

@@ -118,12 +118,12 @@ describe('the hub folder is private', () => {
     try {
       expect(openToOthers(dir)).toEqual([]);
       // What the hub and the coordinator command write afterwards: a model blob, the sqlite -wal and
-      // -shm, the accounts file.
+      // -shm (the accounts are rows in the database).
       await createTask(hub.ctx, testTask(), encodeWeights(testWeights()));
       await setCoordinatorPassword(dir, 'coordinator', 'correct horse battery staple', {
         cost: TEST_SCRYPT_COST,
       });
-      expect(readdirSync(dir)).toEqual(expect.arrayContaining(['hub.db-wal', 'coordinators.json']));
+      expect(readdirSync(dir)).toEqual(expect.arrayContaining(['hub.db-wal']));
       expect(readdirSync(layout.blobs, { recursive: true }).length).toBeGreaterThan(0);
       expect(openToOthers(dir)).toEqual([]);
     } finally {

@@ -1,8 +1,9 @@
 // Closing a homomorphic round: add the accepted encrypted updates and publish the encrypted sum as the
-// round's model version, signed like any model, in the one transaction that marks the round published.
+// round's model version, with the receipt of which sites' updates it holds (published-sum.ts), signed
+// like any model, in the one transaction that marks the round published.
 // Re-run from the stored uploads after a crash (the sum of the same frames is the same ciphertext up
 // to nothing the sites care about: they decrypt the same values).
-import { HomomorphicError } from '../../shared/node/homomorphic/index.ts';
+import { encodePublishedSum, HomomorphicError } from '../../shared/node/homomorphic/index.ts';
 import { isoAt, type HubContext } from '../hub-context.ts';
 import { insertModelRow } from '../model-registry.ts';
 import type { RoundEvent } from '../rounds.ts';
@@ -19,12 +20,14 @@ export async function publishEncryptedRound(
   const started = performance.now();
   let published: { sha256: string; bytes: number; updateBytes: number };
   try {
-    const { sum, updateBytes } = await encryptedRoundSum(
-      ctx,
-      task,
-      await store.uploads.acceptedUpdates(task.id, round.number),
+    const accepted = await store.uploads.acceptedUpdates(task.id, round.number);
+    const { sum, updateBytes } = await encryptedRoundSum(ctx, task, accepted);
+    // The receipt of what went into the sum travels in the blob the hub signs: the sites check it.
+    const blob = encodePublishedSum(
+      { taskId: task.id, round: round.number, sites: accepted.map((row) => row.site_id) },
+      sum,
     );
-    published = { sha256: await store.blobs.put(sum), bytes: sum.byteLength, updateBytes };
+    published = { sha256: await store.blobs.put(blob), bytes: blob.byteLength, updateBytes };
   } catch (error) {
     if (!(error instanceof HomomorphicError)) throw error;
     const reason = `Aggregation failed: ${error.message}`;

@@ -31,6 +31,7 @@ import {
   homomorphicParameters,
   openTaskKey,
   sealTaskKey,
+  decodePublishedSum,
   SiteCipher,
   sumFromVector,
   summationErrorBound,
@@ -179,7 +180,9 @@ it('continues a homomorphic round after kill -9 of the hub between encrypted upd
   }
   const cipher = await SiteCipher.withKey(keys[1]!.parameters, keys[1]!.key);
   try {
-    const decrypted = cipher.decrypt(sumBytes);
+    const published = decodePublishedSum(sumBytes);
+    expect(published.receipt.sites).toEqual(clients.map((client) => client.siteId).sort());
+    const decrypted = cipher.decrypt(published.frame);
     expect(decrypted.contributions).toBe(3);
     const bound = summationErrorBound(parameters, 3);
     decrypted.values.forEach((value, i) => {

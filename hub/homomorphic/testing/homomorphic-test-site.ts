@@ -21,6 +21,7 @@ import {
 } from '../../../shared/node/federation/index.ts';
 import {
   createTaskSecretKey,
+  decodePublishedSum,
   homomorphicParameters,
   openTaskKey,
   sealTaskKey,
@@ -120,7 +121,7 @@ export class HomomorphicTestSite {
     verifyGlobalModel(meta, this.client.hub.signingPublicKey, bytes);
     const cipher = await SiteCipher.withKey(key.parameters, key.key);
     try {
-      return cipher.decrypt(bytes);
+      return cipher.decrypt(decodePublishedSum(bytes).frame);
     } finally {
       cipher.dispose();
     }

@@ -21,6 +21,7 @@ import {
 } from '../../../shared/federation/index.ts';
 import {
   createTaskSecretKey,
+  encodePublishedSum,
   encodingOf,
   EncryptedSummation,
   homomorphicParameters,
@@ -170,11 +171,17 @@ it('one homomorphic round gives the plain FedAvgM round of the same real updates
   } finally {
     summation.dispose();
   }
+  // Published with the hub's receipt of the three sites, as a round closes.
+  const published = encodePublishedSum(
+    { taskId: 'he-average', round: 1, sites: ['A', 'B', 'C'] },
+    encryptedSum,
+  );
   const encrypted = await stepFromEncryptedSum(
+    'he-average',
     definition,
     held,
     { weights: global, state: null },
-    encryptedSum,
+    published,
   );
 
   // The same weights, each within the stated error of the weighted sum over the weight total (the

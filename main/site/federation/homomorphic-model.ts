@@ -17,7 +17,13 @@ import {
   type ServerOptimizerState,
   type TaskDefinition,
 } from '../../../shared/federation/index.ts';
-import { encodingOf, SiteCipher, sumFromVector } from '../../../shared/node/homomorphic/index.ts';
+import {
+  decodePublishedSum,
+  encodingOf,
+  SiteCipher,
+  sumFromVector,
+  sumReceiptProblem,
+} from '../../../shared/node/homomorphic/index.ts';
 import { writeFileAtomicallyAsync } from '../../../shared/node/index.ts';
 import { loadHeldTaskKey, type HeldTaskKey } from './homomorphic-key.ts';
 import { fetchGlobalModel, fetchModelBytes, type CachedModel } from './model-cache.ts';
@@ -76,7 +82,7 @@ async function decryptAndStep(
       "This site does not hold the task's key, so it cannot read the task's encrypted model; wait for the key's maker to send it.",
     );
   }
-  return stepFromEncryptedSum(ctx.definition, held, previous, encrypted);
+  return stepFromEncryptedSum(ctx.taskId, ctx.definition, held, previous, encrypted);
 }
 
 /**
@@ -85,18 +91,27 @@ async function decryptAndStep(
  * a plain sum), so every site that holds the key arrives at the same model.
  */
 export async function stepFromEncryptedSum(
+  taskId: string,
   definition: TaskDefinition,
   held: HeldTaskKey,
   previous: Decrypted,
   encrypted: Uint8Array,
 ): Promise<Decrypted> {
+  // The hub's receipt (signed with the blob) is checked before the sum is used: a sum of fewer sites
+  // than the quorum, or with an update counted twice, is refused with the reason.
+  const { receipt, frame } = decodePublishedSum(encrypted);
   const cipher = await SiteCipher.withKey(held.parameters, held.key);
   let decrypted: { values: Float64Array; contributions: number };
   try {
-    decrypted = cipher.decrypt(encrypted);
+    decrypted = cipher.decrypt(frame);
   } finally {
     cipher.dispose();
   }
+  const problem = sumReceiptProblem(receipt, decrypted.contributions, {
+    taskId,
+    quorum: definition.quorum,
+  });
+  if (problem) throw new SyncError('bad-state', problem);
   const sum = sumFromVector(
     decrypted.values,
     layoutOf(previous.weights),
@@ -108,8 +123,8 @@ export async function stepFromEncryptedSum(
     throw new SyncError('bad-state', `The ${method.name} strategy cannot combine an encrypted sum.`);
   }
   const result = method.combine.step(previous.weights, sum, previous.state);
-  const problem = unpublishableReason(result.weights);
-  if (problem) throw new SyncError('bad-state', problem);
+  const unusable = unpublishableReason(result.weights);
+  if (unusable) throw new SyncError('bad-state', unusable);
   return { weights: result.weights, state: result.serverState };
 }
 

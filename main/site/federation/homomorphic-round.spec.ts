@@ -9,7 +9,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { decodeWeights, weightDelta, type NamedTensor } from '../../../shared/federation/index.ts';
 import { HubClient, openSealed, uploadContext } from '../../../shared/node/federation/index.ts';
-import { SiteCipher, summationErrorBound } from '../../../shared/node/homomorphic/index.ts';
+import {
+  decodePublishedSum,
+  SiteCipher,
+  summationErrorBound,
+} from '../../../shared/node/homomorphic/index.ts';
 import { approveTask, enrollSiteWithHub, runFederation, type SyncEvent } from './index.ts';
 import { federationPaths, loadEnrollment } from './enrollment-store.ts';
 import { loadHeldTaskKey } from './homomorphic-key.ts';
@@ -124,7 +128,11 @@ it('three sites train with homomorphic encryption: the hub adds ciphertexts it c
     const plain = frames.map((frame) => cipher.decrypt(frame).values);
     const exact = plain[0]!.map((_, i) => plain.reduce((sum, values) => sum + values[i]!, 0));
     const sumRow = (await ctx.store.models.model(taskId, 2))!;
-    const decrypted = cipher.decrypt(await ctx.store.blobs.read(sumRow.blob_sha256));
+    const published = decodePublishedSum(await ctx.store.blobs.read(sumRow.blob_sha256));
+    // The hub's receipt names the three sites whose updates it added.
+    expect(published.receipt).toMatchObject({ taskId, round: 2, updates: 3 });
+    expect(published.receipt.sites).toEqual(accepted.map((row) => row.site_id).sort());
+    const decrypted = cipher.decrypt(published.frame);
     expect(decrypted.contributions).toBe(3);
     const bound = summationErrorBound(held.parameters, 3);
     let worst = 0;
@@ -164,7 +172,8 @@ it('three sites train with homomorphic encryption: the hub adds ciphertexts it c
   }
   for (const version of [1, 2]) {
     const row = (await ctx.store.models.model(taskId, version))!;
-    expect((await ctx.store.blobs.read(row.blob_sha256)).subarray(0, 4).toString()).toBe('RHE1');
+    const published = decodePublishedSum(await ctx.store.blobs.read(row.blob_sha256));
+    expect(Buffer.from(published.frame.subarray(0, 4)).toString()).toBe('RHE1');
   }
 }, 400_000);
 
@@ -198,9 +207,11 @@ it('a round where one joined site sends nothing closes at its deadline with the 
   const held = loadHeldTaskKey(taskDir(live[0]!.dir, taskId))!;
   const cipher = await SiteCipher.withKey(held.parameters, held.key);
   try {
-    const sum = cipher.decrypt(
+    const published = decodePublishedSum(
       await ctx.store.blobs.read((await ctx.store.models.model(taskId, 1))!.blob_sha256),
     );
+    expect(published.receipt.sites).toEqual([...accepted].sort());
+    const sum = cipher.decrypt(published.frame);
     expect(sum.contributions).toBe(2);
   } finally {
     cipher.dispose();

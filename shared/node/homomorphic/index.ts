@@ -21,6 +21,12 @@ export {
   type TaskKeyMessage,
 } from './task-key-sharing.ts';
 export {
+  decodePublishedSum,
+  encodePublishedSum,
+  type SumReceipt,
+  sumReceiptProblem,
+} from './published-sum.ts';
+export {
   encodingOf,
   type EncodingSettings,
   homomorphicParameters,

@@ -60,6 +60,15 @@ describe('homomorphic task encoding', () => {
     const mean = sum.mean();
     expect(mean[0]!.data[0]).toBeCloseTo((10 * 0.5 + 128) / 138, 6);
     expect(mean[0]!.data[1]).toBeCloseTo((10 * -6 + 128) / 138, 6);
+    // A weight total that the receipt's count of updates cannot carry: an update added twice.
+    expect(() =>
+      sumFromVector(
+        Float64Array.from([...summed.slice(0, 3), 1000 * 300]),
+        layoutOf(delta([0, 0, 0])),
+        encoding,
+        2,
+      ),
+    ).toThrow(/weight of 300, which 2 updates cannot carry \(1 to 128 each\)/);
     expect(() => sumFromVector(Float64Array.from([1, 2]), layoutOf(delta([0, 0, 0])), encoding, 1)).toThrow(
       /holds 2 values, but this task's model needs 4/,
     );

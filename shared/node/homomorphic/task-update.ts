@@ -135,6 +135,14 @@ export function sumFromVector(
   if (!(totalWeight > 0.5)) {
     throw new FederationError('bad-strategy', 'The encrypted sum carries no weight: no update was added.');
   }
+  // Each update carries a weight of 1 to W: a total outside what `updates` updates can carry means
+  // the hub added some update more times than its receipt says (half a weight of room for CKKS noise).
+  if (totalWeight > updates * encoding.weightCap + 0.5 || totalWeight < updates - 0.5) {
+    throw new FederationError(
+      'bad-strategy',
+      `The encrypted sum carries a weight of ${Math.round(totalWeight)}, which ${updates} updates cannot carry (1 to ${encoding.weightCap} each): the hub may have added an update more than once, so this site does not use it. Tell the federation's coordinator.`,
+    );
+  }
   let at = 0;
   const sums = layout.map((tensor) => {
     const size = elementCount(tensor.shape);

@@ -105,8 +105,8 @@ export async function runSiteLevelFederation(options: SiteLevelRunOptions): Prom
           patience: 0,
           seed: round,
           initialWeights: toNamedValues(global),
-          // Only some layers: the DP-SGD trainer is the one that can freeze the rest; σ and C this far
-          // apart leave its Poisson steps without noise or per-patient clipping (no patient-level DP).
+          // Only some layers: the DP-SGD trainer is the one that can freeze the rest; noiseFree runs its
+          // Poisson steps without noise or per-patient clipping (no patient-level DP here).
           ...(options.trainableLayers === 'all'
             ? {}
             : {
@@ -116,6 +116,7 @@ export async function runSiteLevelFederation(options: SiteLevelRunOptions): Prom
                   samplingRate: 0.2,
                   steps: 5,
                   trainableLayers: options.trainableLayers,
+                  noiseFree: true,
                   uniform: () => sampling.next(),
                 },
               }),

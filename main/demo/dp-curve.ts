@@ -242,7 +242,7 @@ export async function measureDpCurve(options: DpCurveOptions): Promise<DpCurvePo
     for (const layers of options.trainableLayers ?? ['all']) {
       let noiseFreeAuc: number | null = null;
       if (options.noiseFreeBaseline) {
-        // σ and C this far apart leave the steps as DP-SGD takes them, without noise (std 1e-6) or clipping.
+        // The steps as DP-SGD takes them (the same Poisson draws), without noise or clipping, in one pass per step.
         const started = performance.now();
         noiseFreeAuc = await evaluate(
           await runInProcessFederation({
@@ -255,6 +255,7 @@ export async function measureDpCurve(options: DpCurveOptions): Promise<DpCurvePo
               noiseMultiplier: 1e-12,
               samplingRate: options.samplingRate,
               trainableLayers: layers,
+              noiseFree: true,
             },
             seed: patients,
           }),

@@ -23,6 +23,8 @@ export interface PatientDpSetting {
   readonly samplingRate: number;
   /** DP fine-tuning: only these layers train (shared/federation/dp-trainable-layers.ts). */
   readonly trainableLayers?: DpTrainableLayers;
+  /** The bench's baseline: the same steps without clipping or noise (patient-dp-sgd.ts, noiseFree). */
+  readonly noiseFree?: boolean;
 }
 
 export interface InProcessFederationOptions {

@@ -107,6 +107,44 @@ describe('patient-level DP-SGD gradients', () => {
   });
 });
 
+describe('the noise-free baseline (benchmarks only)', () => {
+  it('is the per-patient path with clipping and noise out of reach: the unclipped sum over q·N, in one pass', () => {
+    const patients = [
+      patient([[0.1, 0.2, -0.1]], [0]),
+      patient(
+        [
+          [2, -1, 1],
+          [1.5, -2, 0.5],
+        ],
+        [1, 0],
+      ),
+      patient([[500, -400, 300]], [1]),
+    ];
+    const expected = new Float64Array(6);
+    for (const p of patients) gradientOf(p).forEach((v, j) => (expected[j]! += v / 3));
+    const perPatient = gradients(patients, 1e9, 3);
+    const { value, grads } = patientDpSgdGradients(lossSumOf, patients, [w], {
+      l2NormClip: 1,
+      noiseMultiplier: 2,
+      expectedPatients: 3,
+      gaussian: ones,
+      noiseFree: true,
+    });
+    value.dispose();
+    const batched = grads[w.name]!.dataSync();
+    // Neither C = 1 nor the noise source (all ones) touched it: the outlier's huge gradient is in whole.
+    batched.forEach((v, j) => expect(v).toBeCloseTo(expected[j]!, 3));
+    batched.forEach((v, j) => expect(v).toBeCloseTo(perPatient[j]!, 3));
+    const empty = patientDpSgdGradients(lossSumOf, [], [w], {
+      l2NormClip: 1,
+      noiseMultiplier: 2,
+      expectedPatients: 3,
+      noiseFree: true,
+    });
+    expect(Array.from(empty.grads[w.name]!.dataSync())).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+});
+
 describe('Poisson sampling of patients', () => {
   it('draws each patient independently with probability q (seeded, so the check cannot flake)', () => {
     const patients = 400;

@@ -27,6 +27,13 @@ export interface PatientDpSgdOptions {
   /** Tests may pass a silent or fixed source; training uses the cryptographic one. */
   readonly gaussian?: GaussianSource;
   /**
+   * Benchmarks only (`radfed bench dp-curve --noise-free-baseline`): the same Poisson steps and the
+   * same division by q·N, with neither per-patient clipping nor noise, so NO privacy. The gradient is
+   * then one pass over the whole sample: with no patient's output depending on another's, the sum of
+   * the per-patient gradients is the gradient of the summed loss, at a fraction of the cost.
+   */
+  readonly noiseFree?: boolean;
+  /**
    * Uniform [0, 1) numbers for the Poisson draw. Default: the cryptographic generator, because the
    * amplification by subsampling holds only while nobody can tell which patients a step used; tests
    * and the benchmark pass a seeded source to replay a run.
@@ -109,8 +116,10 @@ export function patientDpSgdGradients(
      * size would itself depend on who was drawn, and is not what the noise was calibrated for). */
     readonly expectedPatients: number;
     readonly gaussian?: GaussianSource;
+    readonly noiseFree?: boolean;
   },
 ): { value: tf.Scalar; grads: tf.NamedTensorMap } {
+  if (options.noiseFree) return noiseFreeGradients(lossSumOf, patients, variables, options.expectedPatients);
   const sums = new Map<string, tf.Tensor>();
   let lossSum = 0;
   let images = 0;
@@ -147,4 +156,32 @@ export function patientDpSgdGradients(
     sum?.dispose();
   }
   return { value: tf.scalar(images > 0 ? lossSum / images : 0), grads };
+}
+
+/** The step without clipping or noise (noiseFree): the summed loss's gradient over q·N, in one pass. */
+function noiseFreeGradients(
+  lossSumOf: (x: tf.Tensor, y: tf.Tensor) => tf.Scalar,
+  patients: readonly PatientExamples[],
+  variables: readonly tf.Variable[],
+  expectedPatients: number,
+): { value: tf.Scalar; grads: tf.NamedTensorMap } {
+  if (patients.length === 0) {
+    const grads: tf.NamedTensorMap = {};
+    for (const variable of variables) grads[variable.name] = tf.zerosLike(variable);
+    return { value: tf.scalar(0), grads };
+  }
+  const x = tf.concat(patients.map((p) => p.x));
+  const y = tf.concat(patients.map((p) => p.y));
+  const images = x.shape[0] as number;
+  const { value, grads } = tf.variableGrads(() => lossSumOf(x, y), [...variables]);
+  x.dispose();
+  y.dispose();
+  const scaled: tf.NamedTensorMap = {};
+  for (const [name, gradient] of Object.entries(grads)) {
+    scaled[name] = tf.div(gradient, expectedPatients);
+    gradient.dispose();
+  }
+  const mean = tf.div(value, images) as tf.Scalar;
+  value.dispose();
+  return { value: mean, grads: scaled };
 }

@@ -1,6 +1,6 @@
 // `radfed bench hub --database postgres://…`: the scale run three times in one go, on the same machine
 // and settings: one hub on SQLite, one replica on PostgreSQL, three replicas on PostgreSQL (sites dealt
-// to them in turn). Uploads per second are the round's acknowledged uploads over the time from the round
+// to them in turn) with blobs in a shared folder, and three with blobs in PostgreSQL (`--blobs postgres`). Uploads per second are the round's acknowledged uploads over the time from the round
 // opening to the last acknowledgement; aggregation is the publishing replica's own measure.
 import { runHubScale, type ScaleRun } from '../hub/index.ts';
 
@@ -31,6 +31,7 @@ export async function runHubEngines(options: {
     ['sqlite', undefined],
     ['postgres x1', { database: options.database, replicas: 1 }],
     ['postgres x3', { database: options.database, replicas: 3 }],
+    ['pg x3 blobs', { database: options.database, replicas: 3, blobs: 'postgres' }],
   ] as const) {
     options.log(`Scale run on ${label}: ${options.sites} sites, ${options.rounds} rounds…`);
     runs.push({ label, run: await runHubScale({ ...common, ...(store ? { store } : {}) }) });

@@ -38,7 +38,7 @@ export function registerBenchHubCommand(bench: Command): void {
     )
     .option(
       '--database <url>',
-      'also run the scale run on PostgreSQL (one replica, then three) beside SQLite, in a fresh schema of this database',
+      'also run the scale run on PostgreSQL (one replica; three; three with blobs in the database) beside SQLite, in a fresh schema of this database',
     )
     .option('--json', 'print JSON')
     .action(

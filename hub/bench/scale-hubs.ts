@@ -1,5 +1,6 @@
 // The hubs a scale run talks to: one hub on its SQLite file (the default), or 1..N replicas of one hub
-// folder on PostgreSQL, in this process, each on its own loopback port, sharing a blob folder. Each run
+// folder on PostgreSQL, in this process, each on its own loopback port, sharing a blob folder or keeping
+// the blobs in the database too (`--blobs postgres`). Each run
 // on PostgreSQL gets a schema of its own (search_path), so runs on one database never meet (a database
 // belongs to one hub identity) and the schema is dropped afterwards.
 import { cpSync, mkdirSync } from 'node:fs';
@@ -14,6 +15,8 @@ export interface ScaleStore {
   readonly database: string;
   /** Replicas of the hub on it (default 1). */
   readonly replicas?: number;
+  /** Where the blobs and upload spools live: a folder the replicas share (default) or the database. */
+  readonly blobs?: 'folder' | 'postgres';
 }
 
 export interface ScaleHubs {
@@ -55,7 +58,10 @@ export async function startScaleHubs(
         await startHub({
           ...common,
           dir: copy,
-          store: { database, blobs: { kind: 'folder', path: shared } },
+          store: {
+            database,
+            blobs: store.blobs === 'postgres' ? { kind: 'postgres' } : { kind: 'folder', path: shared },
+          },
         }),
       );
     }

@@ -39,11 +39,16 @@ export class PostgresUploadSpool implements UploadSpool {
         offset,
       });
       for (let start = 0; start < body.byteLength; start += CHUNK_BYTES) {
-        await tx.run('INSERT INTO hub_upload_spool (upload_id, at, data) VALUES (@uploadId, @at, @data)', {
-          uploadId,
-          at: offset + start,
-          data: body.subarray(start, Math.min(start + CHUNK_BYTES, body.byteLength)),
-        });
+        // Two replicas given the same chunk (a site's retry) write the same bytes: the later one wins.
+        await tx.run(
+          `INSERT INTO hub_upload_spool (upload_id, at, data) VALUES (@uploadId, @at, @data)
+           ON CONFLICT (upload_id, at) DO UPDATE SET data = excluded.data`,
+          {
+            uploadId,
+            at: offset + start,
+            data: body.subarray(start, Math.min(start + CHUNK_BYTES, body.byteLength)),
+          },
+        );
       }
     });
   }

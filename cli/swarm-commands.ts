@@ -103,6 +103,8 @@ export function describeServiceEvent(event: SwarmServiceEvent): string | null {
         `${event.participants.length} participants${event.epsilonSpent > 0 ? `, ε ${event.epsilonSpent.toFixed(2)} spent` : ''}.`
       );
     case 'finished':
+      if (event.budgetSpent)
+        return `The task's privacy budget is spent after ${event.rounds} rounds (model ${short(event.model)}); no more rounds start. Still serving the ledger and model.`;
       return `The task's ${event.rounds} rounds are done (model ${short(event.model)}); still serving the ledger and model to other members.`;
     case 'problem':
       return `Problem: ${event.message}`;

@@ -26,6 +26,12 @@ import { findMember } from './membership.ts';
 import { leadSecureAggregation, type LeaderAggregation } from './round-secagg-leader.ts';
 import { RoundSecAggMember, type MemberUpdate } from './round-secagg-member.ts';
 import { SwarmError } from './swarm-error.ts';
+import {
+  assertMemberBudgetAllows,
+  memberPrivacySpent,
+  noiseSwarmUpdate,
+  swarmEpsilonForRound,
+} from './swarm-privacy.ts';
 import type { SwarmNode } from './swarm-node.ts';
 import { swarmTaskHash, verifiedModel, type SwarmTask } from './swarm-task.ts';
 
@@ -230,6 +236,7 @@ export class SwarmRounds {
     if (body.kind === 'aggregate-commit') {
       const leader = findMember(this.node.state, body.leader);
       if (!leader) throw new SwarmError('not-member', 'The aggregate names a leader that is not a member.');
+      this.#reviewPrivacy(body.round, body.participants.length, body.epsilonSpent);
       const bytes =
         this.node.models.get(body.model) ?? (await this.node.client.fetchModel(leader, body.model));
       const { weights: global } = await this.globalModel();
@@ -240,10 +247,37 @@ export class SwarmRounds {
     }
   }
 
+  /** An aggregate's privacy, as this member accounts for it: enough noise shares, the ε it computes. */
+  #reviewPrivacy(round: number, participants: number, epsilon: number): void {
+    const task = this.options.task;
+    const dp = task.differentialPrivacy;
+    if (dp && participants < dp.minimumParticipants)
+      throw new SwarmError(
+        'bad-message',
+        `The aggregate sums ${participants} updates; this task needs ${dp.minimumParticipants} for its noise.`,
+      );
+    const expected = swarmEpsilonForRound(task, this.node.ledger.entries(0, 100_000), round);
+    if (Math.abs(epsilon - expected) > 1e-9 * Math.max(1, expected))
+      throw new SwarmError(
+        'bad-message',
+        `The aggregate records ε ${epsilon}, but this member's accountant gives ${expected} for round ${round}.`,
+      );
+  }
+
   #update(round: number): Promise<MemberUpdate> {
     let update = this.#updates.get(round);
     if (update === undefined) {
-      update = this.globalModel().then(({ weights }) => this.options.train(weights, round));
+      update = this.globalModel().then(async ({ weights }) => {
+        const task = this.options.task;
+        if (task.differentialPrivacy) {
+          const spent = memberPrivacySpent(task, this.node.ledger.entries(0, 100_000), this.node.id);
+          assertMemberBudgetAllows(task, spent.rounds);
+        }
+        const trained = await this.options.train(weights, round);
+        if (!task.differentialPrivacy) return trained;
+        // Clipped and noised before masking; weight 1, so one member moves the sum by at most C.
+        return { delta: noiseSwarmUpdate(trained.delta, task).delta, examples: 1 };
+      });
       this.#updates.set(round, update);
       update.catch(() => this.#updates.delete(round));
     }
@@ -290,6 +324,13 @@ export class SwarmRounds {
         settings: this.options.task.secureAggregation,
       });
       this.options.onLeaderSaw?.(round, aggregation);
+      const dp = this.options.task.differentialPrivacy;
+      if (dp && aggregation.participants.length < dp.minimumParticipants)
+        throw new SwarmError(
+          'round-failed',
+          `Round ${round} has ${aggregation.participants.length} updates, fewer than the ${dp.minimumParticipants} whose noise ` +
+            'together makes the sum private; it is not committed, and starts again when more members take part.',
+        );
       const method = federationMethod(this.options.strategy ?? { name: 'swarm' });
       const next = combineSum(method, global, aggregation.sum).weights;
       const bytes = Buffer.from(encodeWeights(next));
@@ -303,8 +344,8 @@ export class SwarmRounds {
         model,
         serverState: null,
         participants: aggregation.participants,
-        // Differential privacy is not wired into swarm rounds yet: no noise, so no ε to record.
-        epsilonSpent: 0,
+        // The swarm's ε once this round counts (0 without DP): members recompute it before signing.
+        epsilonSpent: swarmEpsilonForRound(this.options.task, this.node.ledger.entries(0, 100_000), round),
       });
       this.lastMergeMs = performance.now() - started;
     } catch (error) {

@@ -7,11 +7,12 @@
 // (swarm-model-store.ts), so a member stopped (SIGTERM) or killed mid-round and started again catches
 // up from its peers' ledgers, takes the model its ledger names, and goes on with the next round.
 import { sha256Hex } from '../../../shared/node/federation/index.ts';
-import type { WeightSet } from '../../../shared/federation/index.ts';
+import { anotherRoundFits, type WeightSet } from '../../../shared/federation/index.ts';
 import type { MemberUpdate } from './round-secagg-member.ts';
 import { SwarmError } from './swarm-error.ts';
 import { SwarmModelStore } from './swarm-model-store.ts';
 import type { SwarmNode } from './swarm-node.ts';
+import { swarmDpSettings } from './swarm-privacy.ts';
 import { SwarmRounds } from './swarm-rounds.ts';
 import type { SwarmTask } from './swarm-task.ts';
 
@@ -28,7 +29,13 @@ export type SwarmServiceEvent =
       readonly epsilonSpent: number;
       readonly height: number;
     }
-  | { readonly type: 'finished'; readonly rounds: number; readonly model: string }
+  | {
+      readonly type: 'finished';
+      readonly rounds: number;
+      readonly model: string;
+      /** The task's privacy budget ended the swarm's rounds before the task's last round. */
+      readonly budgetSpent?: boolean;
+    }
   | { readonly type: 'problem'; readonly message: string };
 
 export interface SwarmServiceOptions {
@@ -134,6 +141,13 @@ export class SwarmService {
       return model;
     }
     const open = state.openRound;
+    // A swarm whose next round would pass the task's privacy budget starts no more rounds.
+    const dp = swarmDpSettings(task);
+    if (open === null && dp && !anotherRoundFits(dp, state.lastCommittedRound)) {
+      const model = this.#modelOf(state.lastCommittedRound) ?? task.initialModel;
+      this.#emit({ type: 'finished', rounds: state.lastCommittedRound, model, budgetSpent: true });
+      return model;
+    }
     if (open?.seed && !this.#seeded.has(open.round)) {
       this.#seeded.add(open.round);
       this.#emit({ type: 'seeded', round: open.round, order: open.seed.order });

@@ -18,6 +18,23 @@ export const swarmTaskSchema = z.strictObject({
   /** How long a leader has to commit its aggregate before the next in the succession takes over. */
   leaderTimeoutMs: z.number().int().min(100).max(3_600_000),
   /**
+   * Site-level differential privacy (DP-FedAvg, as a hub task's): each member clips its update to L2
+   * norm clipNorm and adds its share of the noise before masking, so that a sum of at least
+   * minimumParticipants updates carries N(0, (noiseMultiplier·clipNorm)²) per value; a leader never
+   * commits a sum of fewer (swarm-privacy.ts).
+   */
+  differentialPrivacy: z
+    .strictObject({
+      clipNorm: z.number().positive().max(1e6),
+      noiseMultiplier: z.number().positive().max(1000),
+      budget: z.strictObject({
+        epsilon: z.number().positive().max(100),
+        delta: z.number().positive().max(0.1),
+      }),
+      minimumParticipants: z.number().int().min(1).max(64),
+    })
+    .optional(),
+  /**
    * What each member trains on its own cohort (`radfed swarm serve`): one of the site's training tasks
    * (main/site/train, e.g. "chest-radiograph-nodule"), the site task whose cohort it uses (absent: the
    * site's default), and the local training of each round. Absent where the caller brings its own

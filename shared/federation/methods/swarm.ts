@@ -31,10 +31,9 @@ export const swarm: MethodFactory<'swarm'> = () => ({
   },
   privacy: {
     secureAggregation: allowed,
-    differentialPrivacy: refused(
-      'Swarm rounds add no differential-privacy noise yet (the members would need the hub\u2019s noise split among ' +
-        'themselves); choose fedavg with a hub for a task with a privacy budget.',
-    ),
+    // Site-level DP-FedAvg: each member clips and adds its share of the noise before masking, and
+    // the ledger's aggregate entries carry ε (main/site/swarm/swarm-privacy.ts).
+    differentialPrivacy: allowed,
     homomorphic: refused(
       'In a swarm the elected member combines under secure aggregation, not homomorphic encryption; choose fedavg with a hub for that.',
     ),

@@ -83,6 +83,18 @@ describe.each(['folder', 'postgres'])('the %s upload spool', (name) => {
   });
 });
 
+describe('the PostgreSQL upload spool under replicas', () => {
+  it('the same chunk written at once through several connections (a retry reaching two replicas) is stored once', async () => {
+    const spool = backends['postgres']!.spool;
+    const id = 'up_postgres_raced';
+    const chunk = randomBytes(CHUNK_BYTES * 3);
+    const writes = await Promise.allSettled(Array.from({ length: 4 }, () => spool.writeChunk(id, 0, chunk)));
+    expect(writes.map((write) => write.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+    expect(await spool.hash(id)).toBe(sha256Of(chunk));
+    await spool.remove(id);
+  });
+});
+
 describe('what a kill -9 leaves in the folder blob store', () => {
   it('an unfinished write in tmp/ is swept once older than the cutoff, not before', async () => {
     const folder = new FolderBlobs(new BlobStore(join(dir, 'swept')));

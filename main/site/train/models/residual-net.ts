@@ -5,16 +5,11 @@
 // averaging can keep them local (FedBN).
 import { tf } from '../backend/index.ts';
 import type { ImageModel, ModelConfig, ModelStage, StageMode } from './model.ts';
-import { batchNormTraining } from './batch-norm.ts';
-import { heNormal, ParameterStore, torchDefault } from './parameters.ts';
+import { ParameterStore, torchDefault } from './parameters.ts';
+import { ResidualLayers } from './residual-blocks.ts';
 
 const STEM = 16;
 const STAGES = [32, 64, 128];
-const MOMENTUM = 0.1; // PyTorch's convention: running = (1 − m)·running + m·batch
-const EPSILON = 1e-5;
-
-/** Group norm's groups per layer (Wu & He 2018 use 32 of 64+ channels; our stem has 16). */
-const GROUPS = 8;
 
 /**
  * `normalisation: 'group'` ('resnet-small-gn') normalises each image by its own statistics (group
@@ -28,25 +23,12 @@ export function createResidualNet(
   normalisation: 'batch' | 'group' = 'batch',
 ): ImageModel {
   const store = new ParameterStore(config.seed ?? 0);
-  const conv = (name: string, k: number, cin: number, cout: number) =>
-    store.add(`${name}/kernel`, [k, k, cin, cout], heNormal(k * k * cin));
-  const bn = (name: string, c: number) => {
-    store.add(`${name}/gamma`, [c], { kind: 'constant', value: 1 });
-    store.add(`${name}/beta`, [c], { kind: 'constant', value: 0 });
-    store.add(`${name}/moving_mean`, [c], { kind: 'constant', value: 0 }, false);
-    store.add(`${name}/moving_variance`, [c], { kind: 'constant', value: 1 }, false);
-  };
-  conv('stem/conv', 3, config.channels, STEM);
-  bn('stem/bn', STEM);
+  const layers = new ResidualLayers(store, { padding: 'same', normalisation });
+  layers.declareConv('stem/conv', 3, config.channels, STEM);
+  layers.declareNorm('stem/bn', STEM);
   let cin = STEM;
   STAGES.forEach((cout, i) => {
-    const block = `block${i + 1}`;
-    conv(`${block}/conv1`, 3, cin, cout);
-    bn(`${block}/bn1`, cout);
-    conv(`${block}/conv2`, 3, cout, cout);
-    bn(`${block}/bn2`, cout);
-    conv(`${block}/shortcut`, 1, cin, cout);
-    bn(`${block}/bn_shortcut`, cout);
+    layers.declareBasicBlock(`block${i + 1}`, cin, cout, true);
     cin = cout;
   });
   // The head sees both the average and the maximum of each feature map: a small lesion moves the
@@ -54,34 +36,15 @@ export function createResidualNet(
   store.add('head/kernel', [2 * cin, config.numClasses], torchDefault(2 * cin));
   store.add('head/bias', [config.numClasses], torchDefault(2 * cin));
 
-  const batchNorm = (h: tf.Tensor4D, name: string, mode: StageMode): tf.Tensor4D => {
-    const gamma = store.get(`${name}/gamma`) as tf.Variable<tf.Rank.R1>;
-    const beta = store.get(`${name}/beta`) as tf.Variable<tf.Rank.R1>;
-    const movingMean = store.get(`${name}/moving_mean`) as tf.Variable<tf.Rank.R1>;
-    const movingVariance = store.get(`${name}/moving_variance`) as tf.Variable<tf.Rank.R1>;
-    if (normalisation === 'group') return groupNorm(h, gamma, beta);
-    if (mode === 'infer') return tf.batchNorm4d(h, movingMean, movingVariance, beta, gamma, EPSILON);
-    const running = { mean: movingMean, variance: movingVariance, momentum: MOMENTUM };
-    return batchNormTraining(h, gamma, beta, mode === 'train' ? running : null, EPSILON);
-  };
-  const convolve = (h: tf.Tensor4D, name: string, stride: number) =>
-    tf.conv2d(h, store.get(`${name}/kernel`) as tf.Tensor4D, stride, 'same');
-
   const stem: ModelStage = {
     name: 'stem',
-    apply: (x, mode) => tf.relu(batchNorm(convolve(x as tf.Tensor4D, 'stem/conv', 2), 'stem/bn', mode)),
+    apply: (x, mode) => layers.convNormRelu(x as tf.Tensor4D, 'stem/conv', 'stem/bn', 2, mode),
   };
   const blocks = STAGES.map((_, i): ModelStage => {
     const block = `block${i + 1}`;
     return {
       name: block,
-      apply: (input, mode) => {
-        const h = input as tf.Tensor4D;
-        const a = tf.relu(batchNorm(convolve(h, `${block}/conv1`, 2), `${block}/bn1`, mode));
-        const b = batchNorm(convolve(a, `${block}/conv2`, 1), `${block}/bn2`, mode);
-        const shortcut = batchNorm(convolve(h, `${block}/shortcut`, 2), `${block}/bn_shortcut`, mode);
-        return tf.relu(tf.add(b, shortcut));
-      },
+      apply: (input, mode) => layers.basicBlock(input as tf.Tensor4D, block, 2, true, mode),
     };
   });
   const head: ModelStage = {
@@ -108,14 +71,4 @@ export function createResidualNet(
     },
     dispose: () => store.dispose(),
   };
-}
-
-/** Group normalisation (Wu & He 2018): per image, over rows, columns and the channels of a group. */
-function groupNorm(h: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D): tf.Tensor4D {
-  const [batch, rows, columns, channels] = h.shape;
-  const groups = Math.min(GROUPS, channels);
-  const grouped = tf.reshape(h, [batch, rows, columns, groups, channels / groups]);
-  const { mean, variance } = tf.moments(grouped, [1, 2, 4], true);
-  const normalised = tf.mul(tf.sub(grouped, mean), tf.rsqrt(tf.add(variance, EPSILON)));
-  return tf.add(tf.mul(tf.reshape(normalised, h.shape), gamma), beta) as tf.Tensor4D;
 }

@@ -6,7 +6,7 @@ export interface HubLayout {
   readonly config: string;
   readonly database: string;
   readonly blobs: string;
-  /** Partial uploads (.part files), moved into the blob store once complete. */
+  /** Request bodies being received, and partial uploads (.part files) when blobs live in this folder. */
   readonly uploads: string;
   readonly keys: string;
   readonly caKey: string;

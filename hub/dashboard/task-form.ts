@@ -65,6 +65,7 @@ const FIELD_PATHS: Record<string, string> = {
   maxUpdateNorm: 'maxUpdateNorm',
   sites: 'sites',
   secureAggregation: 'privacy.secureAggregation',
+  homomorphic: 'privacy.homomorphic',
   differentialPrivacy: 'privacy.differentialPrivacy',
   epsilon: 'privacy.differentialPrivacy.budget.epsilon',
   delta: 'privacy.differentialPrivacy.budget.delta',
@@ -130,6 +131,7 @@ export function definitionFromForm(form: FormBody): TaskDefinitionInput {
   const sites = list(form, 'sites');
   const description = text(form, 'description');
   const mode = dpChoiceOf(form);
+  const homomorphic = form.homomorphic === 'on';
   const input = {
     name: text(form, 'name'),
     ...(description ? { description } : {}),
@@ -146,7 +148,10 @@ export function definitionFromForm(form: FormBody): TaskDefinitionInput {
     roundDeadlineSeconds: numeric(form, 'roundDeadlineSeconds'),
     ...(text(form, 'maxUpdateNorm') ? { maxUpdateNorm: numeric(form, 'maxUpdateNorm') } : {}),
     privacy: {
-      secureAggregation: form.secureAggregation === 'on',
+      // Homomorphic encryption replaces secure aggregation (the hub cannot unmask ciphertexts): ticked,
+      // it turns secure aggregation off, as the box's label says.
+      secureAggregation: form.secureAggregation === 'on' && !homomorphic,
+      homomorphic,
       differentialPrivacy: differentialPrivacyFromForm(form, mode),
     },
     ...(sites.length > 0 ? { sites } : {}),

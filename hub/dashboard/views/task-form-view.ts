@@ -162,6 +162,11 @@ export function taskFormContent(view: TaskFormView): SafeHtml {
       <fieldset>
         <legend>Privacy</legend>
         ${checkbox('secureAggregation', 'Secure aggregation (the hub sees only the sum of the updates)')}
+        ${checkbox(
+          'homomorphic',
+          'Homomorphic encryption instead: the hub adds updates it cannot read and sees neither an update, their sum nor the model. ' +
+            'Every site holds the key, so choose it when the sites trust each other; FedAvg, FedProx, FedAvgM and FedBN only.',
+        )}
         ${dpChoices()}
         ${field('epsilon', 'Privacy budget ε', number('epsilon'), 'Per patient, or per site with DP-FedAvg; 1 to 10 is usual for useful medical models.')}
         ${field('delta', 'δ', number('delta'), 'The chance the guarantee fails outright; below 1 / the training patients of the largest site.')}

@@ -2,6 +2,7 @@
 // (each with a table that says the same in text), its privacy settings and budget, and its models.
 import type { ModelSummary, PrivacySummary, RoundSummary, TaskDetail } from '../dashboard-data.ts';
 import {
+  homomorphicOn,
   patientDpStepsPerRound,
   patientLevelDp,
   type TaskDefinition,
@@ -118,9 +119,9 @@ export function taskContent(detail: TaskDetail, now: number, notice?: string): S
     <h2>Participation</h2>
     ${participationTable(detail)}
     <h2>Privacy</h2>
-    ${privacyPanel(detail.privacy)}
+    ${privacyPanel(detail.privacy, homomorphicOn(detail.definition))}
     <h2>Models</h2>
-    ${modelsTable(summary.id, detail.models, now)}`;
+    ${modelsTable(summary.id, detail.models, now, homomorphicOn(detail.definition))}`;
 }
 
 /** The batch a site trains on: the task's batch size, or per patient a random sample of its patients. */
@@ -170,7 +171,8 @@ function participationTable(detail: TaskDetail): SafeHtml {
   const { sites, rounds, examples } = detail.participation;
   // With differential privacy a site sends the weight 1, not its image count (which would say who is in
   // its cohort without noise): the hub knows only that the update came.
-  const weighed = detail.definition.privacy.differentialPrivacy === null;
+  // Under homomorphic encryption the weight travels inside the ciphertext: the hub knows it no more.
+  const weighed = detail.definition.privacy.differentialPrivacy === null && !homomorphicOn(detail.definition);
   if (sites.length === 0) return html`<p>No site has joined this task yet.</p>`;
   const head = sites.map((site) => html`<th scope="col" class="num">${site.name}</th>`);
   const rows = rounds.map(
@@ -190,7 +192,9 @@ function participationTable(detail: TaskDetail): SafeHtml {
       ${
         weighed
           ? 'Accepted updates per round, with the training examples each carried'
-          : 'Accepted updates per round (with differential privacy every update carries the same weight, so sites send no image count)'
+          : homomorphicOn(detail.definition)
+            ? 'Accepted updates per round (encrypted: each update\u2019s image count is locked inside it)'
+            : 'Accepted updates per round (with differential privacy every update carries the same weight, so sites send no image count)'
       }
     </caption>
     <thead>
@@ -205,7 +209,7 @@ function participationTable(detail: TaskDetail): SafeHtml {
   </table>`;
 }
 
-function privacyPanel(privacy: PrivacySummary): SafeHtml {
+function privacyPanel(privacy: PrivacySummary, encrypted: boolean): SafeHtml {
   const dp = privacy.differentialPrivacy
     ? privacy.differentialPrivacy.map(
         (item) =>
@@ -235,12 +239,22 @@ function privacyPanel(privacy: PrivacySummary): SafeHtml {
     <dl class="facts">
       <dt>Secure aggregation</dt>
       <dd>${privacy.secureAggregation}</dd>
+      ${
+        encrypted
+          ? html`<dt>Homomorphic encryption</dt>
+              <dd>
+                on: the model is encrypted with a key only the task's sites hold. The hub cannot read it or
+                evaluate it; each site decrypts every new version, evaluates it on its own validation images
+                and reports the metrics shown above.
+              </dd>`
+          : ''
+      }
       ${dp} ${budget}
     </dl>
   </section>`;
 }
 
-function modelsTable(taskId: string, models: ModelSummary[], now: number): SafeHtml {
+function modelsTable(taskId: string, models: ModelSummary[], now: number, encrypted: boolean): SafeHtml {
   if (models.length === 0) return html`<p>No global model yet: the task waits for an initial model.</p>`;
   const base = `${taskHref(taskId)}/models`;
   const best = models.find((model) => model.best);
@@ -258,7 +272,13 @@ function modelsTable(taskId: string, models: ModelSummary[], now: number): SafeH
         <td class="num">${model.evaluatedBy}</td>
         <td class="num">${bytes(model.bytes)}</td>
         <td>
-          <a href="${base}/${model.version}/tfjs.tar" download>TF.js model, version ${model.version}</a>
+          ${
+            encrypted && model.version > 0
+              ? html`<span class="state-muted">encrypted: only the sites can read it</span>`
+              : html`<a href="${base}/${model.version}/tfjs.tar" download
+                  >TF.js model, version ${model.version}</a
+                >`
+          }
           <br /><span class="hint"
             ><a href="${base}/${model.version}/model-card.json" download>model card</a> ·
             <code title="SHA-256">${model.sha256.slice(0, 12)}…</code></span

@@ -153,7 +153,10 @@ function modelSizes(value: string): { model: string; values: number }[] {
 function siteCounts(value: string): number[] {
   return value.split(',').map((part) => {
     const n = Number(part.trim());
-    if (!Number.isInteger(n) || n < 1) throw new CliError(`"${part}" is not a whole number of sites.`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new CliError(
+        `--sites takes whole numbers of 1 or more, comma-separated (3,10,50), not "${part}".`,
+      );
     return n;
   });
 }

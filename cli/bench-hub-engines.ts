@@ -2,7 +2,7 @@
 // and settings: one hub on SQLite, one replica on PostgreSQL, three replicas on PostgreSQL (sites dealt
 // to them in turn) with blobs in a shared folder, and three with blobs in PostgreSQL (`--blobs postgres`). Uploads per second are the round's acknowledged uploads over the time from the round
 // opening to the last acknowledgement; aggregation is the publishing replica's own measure.
-import { runHubScale, type ScaleRun } from '../hub/index.ts';
+import { checkPostgresReachable, runHubScale, type ScaleRun } from '../hub/index.ts';
 
 type Compression = 'none' | 'float16' | 'int8';
 
@@ -26,6 +26,8 @@ export async function runHubEngines(options: {
     log: options.log,
     ...(options.parameters ? { parameters: options.parameters } : {}),
   };
+  // A wrong URL or a stopped server is said at once, not after the SQLite run's minutes.
+  await checkPostgresReachable(options.database);
   const runs: EngineRun[] = [];
   for (const [label, store] of [
     ['sqlite', undefined],

@@ -107,9 +107,11 @@ export async function stepFromEncryptedSum(
   } finally {
     cipher.dispose();
   }
+  const method = federationMethod(definition.strategy);
   const problem = sumReceiptProblem(receipt, decrypted.contributions, {
     taskId,
-    quorum: definition.quorum,
+    // The updates a round needs before the hub may close it (the hub's own rule, hub/rounds.ts).
+    quorum: method.participation.neededUpdates(definition.quorum),
   });
   if (problem) throw new SyncError('bad-state', problem);
   const sum = sumFromVector(
@@ -118,7 +120,6 @@ export async function stepFromEncryptedSum(
     encodingOf(definition, held.parameters),
     decrypted.contributions,
   );
-  const method = federationMethod(definition.strategy);
   if (method.combine.input !== 'sum') {
     throw new SyncError('bad-state', `The ${method.name} strategy cannot combine an encrypted sum.`);
   }

@@ -1,7 +1,9 @@
 // `radfed demo` (`npm run demo`): the whole federation on this machine with embedded defaults, with
 // secure aggregation on as in a real task; prints progress as it goes and the results table at the
-// end; --json writes the same results for machines. --compare also runs the task without protection,
-// after it, and prints the cost; --no-secagg runs only the unprotected federation.
+// end; --json writes the same results for machines. --method picks how the hospitals combine (FedAvgM,
+// cyclic weight transfer, split learning, a swarm); --compare runs every method and protection on the
+// same hospitals, one after another, and prints them side by side; --no-secagg runs the federation
+// without secure aggregation.
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
@@ -10,18 +12,22 @@ import {
   DEMO_DP_PRESET,
   DEMO_REALISTIC_PRESET,
   DEMO_SCALES,
+  COMPARE_DEFAULT_ROUNDS,
+  DEMO_SPLIT_STRATEGY,
   DemoRefusedError,
   describeEstimate,
   estimateDemoTime,
+  formatCompareTable,
   formatDemoTable,
   formatSwarmDemoTable,
+  runCompareDemo,
   runDemo,
   runSwarmDemo,
   type DemoScale,
 } from '../main/demo/index.ts';
 import { parsePositiveInt } from './arguments.ts';
 import { CliError } from './failure.ts';
-import { federationMethod } from '../shared/federation/index.ts';
+import { federationMethod, strategySchema, type TaskDefinitionInput } from '../shared/federation/index.ts';
 
 interface DemoFlags {
   json?: string;
@@ -45,9 +51,22 @@ interface DemoFlags {
   method: DemoMethod;
 }
 
-/** The demo's ways to combine: FedAvg through the hub, or a swarm of the hospitals with no hub. */
-const DEMO_METHODS = ['fedavg', 'swarm'] as const;
-type DemoMethod = (typeof DEMO_METHODS)[number];
+/**
+ * The demo's ways to combine: FedAvgM through the hub (the default), cyclic weight transfer, split
+ * learning against the hub's trunk, or a swarm of the hospitals with no hub; each with its task
+ * strategy and its words in the table.
+ */
+const DEMO_METHOD_CHOICES = {
+  fedavg: { strategy: undefined, words: undefined },
+  cyclic: { strategy: { name: 'cyclic' }, words: 'cyclic weight transfer' },
+  split: { strategy: DEMO_SPLIT_STRATEGY, words: 'split learning' },
+  swarm: { strategy: { name: 'swarm' }, words: 'swarm learning' },
+} as const satisfies Record<
+  string,
+  { strategy: TaskDefinitionInput['strategy'] | undefined; words: string | undefined }
+>;
+const DEMO_METHODS = Object.keys(DEMO_METHOD_CHOICES) as (keyof typeof DEMO_METHOD_CHOICES)[];
+type DemoMethod = keyof typeof DEMO_METHOD_CHOICES;
 
 function parseDemoMethod(value: string): DemoMethod {
   const method = DEMO_METHODS.find((name) => name === value);
@@ -78,7 +97,9 @@ export function registerDemoCommand(program: Command): void {
     .option('--json <file>', 'also write the results as JSON to this file')
     .option(
       '--method <name>',
-      'fedavg: through a hub (the default); swarm: the hospitals as a swarm with no hub, a leader elected per round by their ledger',
+      'fedavg: FedAvgM through a hub (the default); cyclic: cyclic weight transfer, the model visiting one hospital a round; ' +
+        'split: split learning, each hospital running the first and last layers against the trunk the hub keeps; ' +
+        'swarm: the hospitals as a swarm with no hub, a leader elected per round by their ledger',
       parseDemoMethod,
       'fedavg',
     )
@@ -93,7 +114,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--sites <n>', 'hospitals', (v) => parsePositiveInt(v, '--sites'), DEMO_DEFAULTS.sites)
     .option(
       '--rounds <n>',
-      `federated rounds (default ${DEMO_DEFAULTS.rounds}; ${DEMO_DP_PRESET.rounds} with --dp)`,
+      `federated rounds (default ${DEMO_DEFAULTS.rounds}; ${DEMO_DP_PRESET.rounds} with --dp; ${COMPARE_DEFAULT_ROUNDS} per method with --compare)`,
       (v) => parsePositiveInt(v, '--rounds'),
     )
     .option(
@@ -126,7 +147,10 @@ export function registerDemoCommand(program: Command): void {
     .option('--no-secagg', 'run the federation without secure aggregation (plain sealed float16 updates)')
     .option(
       '--compare',
-      'also run the same task without protection, after the protected one, and print the cost (AUC, bytes, time)',
+      'run every method on the same hospitals, one after another: local-only, cyclic weight transfer, FedAvg, split ' +
+        'learning, swarm learning, FedAvg with secure aggregation, with homomorphic encryption and with differential ' +
+        'privacy, and pooled; one table of AUC, accuracy, bytes per site, wall time and what the coordinator sees ' +
+        `(${COMPARE_DEFAULT_ROUNDS} rounds each unless --rounds; tens of minutes on two cores)`,
     )
     .option(
       '--dp',
@@ -138,16 +162,22 @@ export function registerDemoCommand(program: Command): void {
     )
     .action(async (flags: DemoFlags) => {
       if (flags.sites > 8) throw new CliError('The demo runs at most 8 hospitals (--sites 8 or fewer).');
-      if (federationMethod({ name: flags.method }).combiner === 'elected-site') {
+      if (flags.compare) {
+        await runCompareCommand(flags);
+        return;
+      }
+      const choice = DEMO_METHOD_CHOICES[flags.method];
+      const method = federationMethod(strategySchema.parse(choice.strategy ?? { name: 'fedavgm' }));
+      if (method.combiner === 'elected-site') {
         await runSwarmCommand(flags);
         return;
       }
-      if (flags.compare && flags.secagg === false && !flags.dp) {
-        throw new CliError(
-          '--compare sets the protected federation beside the unprotected one; with --no-secagg there is ' +
-            'nothing to compare. Leave out --no-secagg, or add --dp.',
-        );
-      }
+      // A method that needs each site's update (cyclic weight transfer) runs without secure
+      // aggregation; asked for explicitly, it is refused with the method's own reason.
+      const secureAggregation = flags.secagg !== false && !flags.homomorphic;
+      const secureAggregationAllowed = method.privacy.secureAggregation;
+      if (secureAggregation && !secureAggregationAllowed.allowed && (flags.secagg === true || flags.dp))
+        throw new CliError(secureAggregationAllowed.reason);
       const realistic = flags.scale === 'realistic';
       const preset = realistic ? DEMO_REALISTIC_PRESET : undefined;
       const settings = {
@@ -183,11 +213,12 @@ export function registerDemoCommand(program: Command): void {
         ...(flags.dir ? { dir: flags.dir } : {}),
         ...(flags.keep ? { keep: true } : {}),
         privacy: {
-          secureAggregation: flags.secagg !== false && !flags.homomorphic,
+          secureAggregation: secureAggregation && secureAggregationAllowed.allowed,
           differentialPrivacy: Boolean(flags.dp),
           homomorphic: Boolean(flags.homomorphic),
         },
-        ...(flags.compare ? { compare: true } : {}),
+        ...(choice.strategy ? { strategy: choice.strategy } : {}),
+        ...(choice.words ? { methodWords: choice.words } : {}),
       }).catch((error: unknown) => {
         // The sites would refuse the DP task: say so in plain words and stop, nothing trained.
         if (error instanceof DemoRefusedError) throw new CliError(error.message);
@@ -222,6 +253,39 @@ async function runSwarmCommand(flags: DemoFlags): Promise<void> {
   process.stdout.write(`\n${formatSwarmDemoTable(result)}\n`);
   if (flags.keep || flags.dir)
     process.stdout.write(`The demo's sites and studies are in ${result.directory}\n`);
+  if (flags.json) {
+    writeFileSync(resolve(flags.json), `${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(`Results written to ${resolve(flags.json)}\n`);
+  }
+}
+
+/** `--compare`: every method on the same hospitals (main/demo/compare-demo.ts); it sets the protections itself. */
+async function runCompareCommand(flags: DemoFlags): Promise<void> {
+  if (
+    flags.dp ||
+    flags.homomorphic ||
+    flags.secagg === false ||
+    // Any --method but the default one (FedAvgM: no strategy of its own here).
+    DEMO_METHOD_CHOICES[flags.method].strategy !== undefined ||
+    flags.scale !== 'default'
+  )
+    throw new CliError(
+      '--compare runs every method and every protection itself, at the default scale: leave out --method, --dp, ' +
+        '--homomorphic, --no-secagg and --scale.',
+    );
+  const result = await runCompareDemo({
+    sites: flags.sites,
+    rounds: flags.rounds ?? COMPARE_DEFAULT_ROUNDS,
+    localEpochs: flags.localEpochs,
+    patientsPerSite: flags.patients ?? DEMO_DEFAULTS.patientsPerSite,
+    imageSize: flags.size,
+    seed: flags.seed,
+    ...(flags.dir ? { dir: flags.dir } : {}),
+    ...(flags.keep ? { keep: true } : {}),
+  });
+  process.stdout.write(`\n${formatCompareTable(result)}\n`);
+  if (flags.keep || flags.dir)
+    process.stdout.write(`The demo's sites, hub and studies are in ${result.directory}\n`);
   if (flags.json) {
     writeFileSync(resolve(flags.json), `${JSON.stringify(result, null, 2)}\n`);
     process.stdout.write(`Results written to ${resolve(flags.json)}\n`);

@@ -97,3 +97,48 @@ export function evaluateOnTest(
     ...(threads ? { threads } : {}),
   });
 }
+
+/**
+ * The yardsticks of every demo: each hospital alone on its own images (local-only), then all
+ * hospitals' images pooled in one place (the upper reference), for the task's rounds × local epochs.
+ */
+export async function trainYardsticks(
+  sites: readonly { name: string; train: readonly LabelledImage[]; validation: readonly LabelledImage[] }[],
+  options: {
+    task: TrainingTask;
+    definition: TaskDefinition;
+    layout: readonly NamedTensor[];
+    workDir: string;
+    threads?: number;
+    say: (line: string) => void;
+  },
+): Promise<{ locals: TrainedBaseline[]; pooled: TrainedBaseline; seconds: number }> {
+  const started = performance.now();
+  const { say, ...training } = options;
+  const epochs = options.definition.rounds * options.definition.localEpochs;
+  const locals: TrainedBaseline[] = [];
+  for (const site of sites) {
+    say(
+      `Training ${site.name} alone: ${epochs} epochs on its ${site.train.length} images (the local-only baseline)...`,
+    );
+    locals.push(
+      await trainBaseline(
+        { name: `${site.name} only`, train: site.train, validation: site.validation },
+        training,
+      ),
+    );
+  }
+  const pooledTrain = sites.flatMap((s) => s.train);
+  say(
+    `Training on all hospitals' data pooled in one place: ${epochs} epochs on ${pooledTrain.length} images (the upper reference)...`,
+  );
+  const pooled = await trainBaseline(
+    {
+      name: 'Pooled (all data in one place)',
+      train: pooledTrain,
+      validation: sites.flatMap((s) => s.validation),
+    },
+    training,
+  );
+  return { locals, pooled, seconds: (performance.now() - started) / 1000 };
+}

@@ -1,8 +1,8 @@
 // What a federation of the demo cost and who took part: every site in every round or not, the bytes
-// one site sent per round, the time; and with `--compare`, the protected run against the same task
-// without protection, run after it on the same cores.
+// one site sent per round, the time, the AUC of its last global models. `radfed demo --compare` sets
+// these figures of every method side by side (compare-demo.ts, compare-report.ts).
 import type { FederationRun } from './demo-federation.ts';
-import type { MissedSiteRound, RoundFigures } from './round-tracker.ts';
+import type { MissedSiteRound } from './round-tracker.ts';
 
 export interface FederationFigures {
   /** What protected the updates, in words ("secure aggregation", "no added protection"). */
@@ -50,19 +50,6 @@ export function lastRoundsAuc(aucs: readonly (number | null)[]): LastRoundsAuc {
   };
 }
 
-export interface DemoComparison {
-  /** The same task without protection, run after the main one. */
-  readonly plain: FederationFigures & { readonly rounds: RoundFigures[] };
-  /** Main run's AUC less the plain run's (negative: protection cost AUC). */
-  readonly aucDifference: number | null;
-  /** The same over the mean AUC of the last global models of each. */
-  readonly lastRoundsAucDifference: number | null;
-  readonly accuracyDifference: number;
-  /** Main run's bytes per site per round over the plain run's. */
-  readonly bytesRatio: number | null;
-  readonly secondsDifference: number;
-}
-
 export function federationFigures(
   run: FederationRun,
   siteCount: number,
@@ -88,25 +75,7 @@ export function federationFigures(
   };
 }
 
-export function compareRuns(main: FederationFigures, plain: FederationComparisonInput): DemoComparison {
-  return {
-    plain,
-    aucDifference: main.auc === null || plain.auc === null ? null : main.auc - plain.auc,
-    lastRoundsAucDifference:
-      main.lastRounds.meanAuc === null || plain.lastRounds.meanAuc === null
-        ? null
-        : main.lastRounds.meanAuc - plain.lastRounds.meanAuc,
-    accuracyDifference: main.accuracy - plain.accuracy,
-    bytesRatio:
-      plain.bytesPerSitePerRound > 0 ? main.bytesPerSitePerRound / plain.bytesPerSitePerRound : null,
-    secondsDifference: main.seconds - plain.seconds,
-  };
-}
-type FederationComparisonInput = FederationFigures & { readonly rounds: RoundFigures[] };
-
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`;
-const signed = (value: number, digits: number) =>
-  `${value >= 0 ? '+' : '\u2212'}${Math.abs(value).toFixed(digits)}`;
 
 /** Who took part, what one site sent, and (with DP) the guarantee: lines under the rounds table. */
 export function describeFederation(f: FederationFigures, modelBytes: number): string[] {
@@ -136,39 +105,6 @@ export function describeFederation(f: FederationFigures, modelBytes: number): st
       `Privacy spent: ${f.epsilon}. With three sites, noise strong enough for a small \u03b5 drowns the updates: differential privacy is meant for federations of many sites.`,
     );
   }
-  return lines;
-}
-
-/** `--compare`: both runs side by side and the cost of the protection. */
-export function describeComparison(main: FederationFigures, comparison: DemoComparison): string[] {
-  const rows = [main, comparison.plain];
-  const width = Math.max(...rows.map((r) => r.protection.length), 22);
-  const lines = [
-    `The same task without protection, run after it on the same cores (--compare):`,
-    `${'Federation'.padEnd(width)}  AUC    Accuracy  Site-rounds  Per site per round  Federation time`,
-    `${'-'.repeat(width)}  -----  --------  -----------  ------------------  ---------------`,
-  ];
-  for (const r of rows) {
-    lines.push(
-      `${capital(r.protection).padEnd(width)}  ${r.auc === null ? '  n/a' : r.auc.toFixed(3)}  ${r.accuracy.toFixed(3).padStart(8)}  ` +
-        `${`${r.siteRoundsIn}/${r.siteRounds}`.padStart(11)}  ${mb(r.bytesPerSitePerRound).padStart(18)}  ${`${r.seconds.toFixed(0)} s`.padStart(15)}`,
-    );
-  }
-  const c = comparison;
-  lines.push(
-    `Cost of ${main.protection}: AUC ${c.aucDifference === null ? 'n/a' : signed(c.aucDifference, 3)}, accuracy ${signed(c.accuracyDifference, 3)}, ` +
-      `${c.bytesRatio === null ? 'n/a' : `${c.bytesRatio.toFixed(2)}\u00d7`} the bytes per site per round, ` +
-      `${signed(c.secondsDifference, 0)} s of federation time.`,
-  );
-  const span = (r: FederationFigures) =>
-    r.lastRounds.meanAuc === null
-      ? 'n/a'
-      : `${r.lastRounds.meanAuc.toFixed(3)} (${r.lastRounds.minAuc!.toFixed(3)}\u2013${r.lastRounds.maxAuc!.toFixed(3)})`;
-  lines.push(
-    `The test AUC moves by a few hundredths from one round to the next; over the last ${main.lastRounds.rounds} global models ` +
-      `it averaged ${span(main)} with ${main.protection} and ${span(comparison.plain)} without ` +
-      `(${c.lastRoundsAucDifference === null ? 'n/a' : signed(c.lastRoundsAucDifference, 3)}).`,
-  );
   return lines;
 }
 

@@ -7,6 +7,7 @@ const round = (seconds: number | null, trainSeconds: Record<string, number>): Ro
   seconds,
   trainSeconds,
   bytesSent: {},
+  split: {},
   validation: null,
   version: 1,
 });

@@ -1,10 +1,6 @@
 // The demo's results: one structure for machines (--json) and the table people read.
-import {
-  describeComparison,
-  describeFederation,
-  type DemoComparison,
-  type FederationFigures,
-} from './demo-comparison.ts';
+import { describeFederation, type FederationFigures } from './demo-comparison.ts';
+import { describeSplitFigures, type SplitFigures } from './demo-split.ts';
 import type { DemoSettings } from './demo-options.ts';
 import type { RoundFigures } from './round-tracker.ts';
 
@@ -48,8 +44,11 @@ export interface DemoResult {
   };
   /** The federation the demo shows (secure aggregation unless `--no-secagg`): who took part, bytes, time. */
   readonly federation: FederationFigures;
-  /** `--compare`: the same task without protection, run after it, and what the protection cost. */
-  readonly comparison: DemoComparison | null;
+  /**
+   * `--method split`: what the steps cost (null figures: no site reported a step) and how many steps
+   * the hub's trunk applied; null for a method that exchanges once per round.
+   */
+  readonly split: { readonly figures: SplitFigures | null; readonly trunkSteps: number } | null;
   /** Whether the federated model's AUC beats every local-only model's on the pooled test set. */
   readonly federatedBeatsEveryLocal: boolean;
 }
@@ -128,7 +127,8 @@ export function formatDemoTable(result: DemoResult): string {
     );
   }
   lines.push('', ...describeFederation(result.federation, result.modelBytes));
-  if (result.comparison) lines.push('', ...describeComparison(result.federation, result.comparison));
+  if (result.split?.figures)
+    lines.push('', ...describeSplitFigures(result.split.figures, result.split.trunkSteps));
   lines.push('');
   const s = result.seconds;
   lines.push(

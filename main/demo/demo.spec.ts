@@ -1,7 +1,7 @@
 // A smoke run of the demo with a tiny configuration: real synthesis, real sites, a hub and two site
 // agents as separate processes on loopback HTTPS, one round, the baselines and the table; without
-// protection (`--no-secagg`), and with it beside the same task without (`--compare`); and `--dp` on too
-// few patients for its model, refused before anything is synthesised.
+// protection (`--no-secagg`), with it, and by split learning (`--method split`); and `--dp` on too
+// few patients for its model, refused before anything is synthesised. `--compare` is compare-demo.spec.ts.
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DemoRefusedError, formatDemoTable, runDemo } from './index.ts';
 import { PLAIN_FEDERATION } from './demo-privacy.ts';
+import { DEMO_SPLIT_STRATEGY } from './demo-split.ts';
 
 const entry = fileURLToPath(new URL('./testing/radfed-entry.ts', import.meta.url));
 
@@ -54,11 +55,10 @@ describe('radfed demo', () => {
     expect(table).toMatch(/Pooled \(all data in one place\)/);
     expect(JSON.parse(JSON.stringify(result)).models).toHaveLength(4);
     expect(result.federation).toMatchObject({ secureAggregation: false, siteRounds: 2, siteRoundsIn: 2 });
-    expect(result.comparison).toBeNull();
     expect(existsSync(result.directory)).toBe(false); // a temporary folder is removed afterwards
   }, 180_000);
 
-  it('runs the task with secure aggregation, then the same task without protection after it (--compare)', async () => {
+  it('runs the task with secure aggregation, as a real task runs by default', async () => {
     const lines: string[] = [];
     const result = await runDemo({
       sites: 3,
@@ -70,32 +70,56 @@ describe('radfed demo', () => {
       launcher: { command: process.execPath, args: ['--import', 'tsx', entry] },
       say: (line) => lines.push(line),
       privacy: { secureAggregation: true, differentialPrivacy: false },
-      compare: true,
     });
     const names = result.models.map((m) => m.name);
     expect(names).toContain('Federated with secure aggregation (FedAvgM, 1 rounds)');
-    expect(names).toContain('Federated without protection (FedAvgM, 1 rounds)');
     const main = result.federation;
     expect(main).toMatchObject({ secureAggregation: true, siteRounds: 3, siteRoundsIn: 3, missed: [] });
     expect(main.lastRounds.rounds).toBe(1);
     expect(main.epsilon).toBeNull();
-    // Masked values travel as 32-bit integers: each site sends about the raw float32 model size;
-    // the plain run's float16 updates about half of it.
+    // Masked values travel as 32-bit integers: each site sends about the raw float32 model size.
     expect(main.bytesPerSitePerRound).toBeGreaterThan(result.modelBytes * 0.95);
     expect(main.bytesPerSitePerRound).toBeLessThan(result.modelBytes * 1.1);
-    const compared = result.comparison!;
-    expect(compared.plain).toMatchObject({ secureAggregation: false, siteRounds: 3, siteRoundsIn: 3 });
-    expect(compared.bytesRatio).toBeGreaterThan(1.8);
-    // One federation after the other: the plain run's first round starts after the secure run ended.
-    const secureEnd = lines.findIndex((line) => /Now the same task without protection/.test(line));
-    expect(secureEnd).toBeGreaterThan(0);
-    expect(lines.slice(0, secureEnd).some((line) => line.includes('[without protection]'))).toBe(false);
-    expect(lines.slice(secureEnd).some((line) => /\[without protection\] Round 1:/.test(line))).toBe(true);
+    expect(result.split).toBeNull();
     const table = formatDemoTable(result);
     expect(table).toMatch(/Secure aggregation: every site in every round \(3 of 3 site-rounds\)/);
-    expect(table).toMatch(/Cost of secure aggregation: AUC [+\u2212]\d\.\d{3}/);
-    expect(table).toMatch(/No added protection\s+(\d\.\d{3}|n\/a)/);
   }, 300_000);
+
+  it('runs the hospitals by split learning against the trunk the hub process keeps (--method split)', async () => {
+    const lines: string[] = [];
+    const result = await runDemo({
+      sites: 3,
+      patientsPerSite: 12,
+      rounds: 2,
+      localEpochs: 1,
+      imageSize: 32,
+      threads: 1,
+      launcher: { command: process.execPath, args: ['--import', 'tsx', entry] },
+      say: (line) => lines.push(line),
+      strategy: DEMO_SPLIT_STRATEGY,
+      methodWords: 'split learning',
+    });
+    expect(result.models.map((m) => m.kind)).toEqual(['local', 'local', 'local', 'federated', 'pooled']);
+    expect(result.models.find((m) => m.kind === 'federated')!.name).toBe(
+      'Federated with secure aggregation (split learning, 2 rounds)',
+    );
+    // Every site took part in both rounds, and the hub process's trunk applied every site's step.
+    expect(result.federation).toMatchObject({ siteRounds: 6, siteRoundsIn: 6 });
+    const split = result.split!;
+    const figures = split.figures!;
+    expect(figures.steps).toBeGreaterThan(0);
+    expect(split.trunkSteps).toBe(figures.steps);
+    expect(figures.images).toBe(2 * result.sites.reduce((n, s) => n + s.trainImages, 0));
+    // float16 activations of each image at cut 1 (and the gradient at cut 2) each way, with headers.
+    expect(figures.bytesUpPerImage).toBeGreaterThan(0);
+    expect(figures.bytesDownPerImage).toBeGreaterThan(0);
+    expect(figures.stepP95Ms).toBeGreaterThanOrEqual(figures.stepP50Ms);
+    expect(figures.stepsPerSecond).toBeGreaterThan(0);
+    const table = formatDemoTable(result);
+    expect(table).toMatch(/Split learning: \d+ steps over the sites' sessions/);
+    expect(table).toMatch(/Per image: [\d,]+ B up/);
+    expect(table).toMatch(/at the median and \d+ ms at p95/);
+  }, 600_000);
 
   it('with --dp on too few patients, says each hospital would refuse the task and stops before synthesising', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'radfed-demo-dp-'));

@@ -21,3 +21,12 @@ export {
 } from './demo-scale.ts';
 export { runSwarmDemo, type SwarmDemoResult, type SwarmRoundFigures } from './swarm-demo.ts';
 export { formatSwarmDemoTable } from './swarm-demo-report.ts';
+export {
+  COMPARE_DEFAULT_ROUNDS,
+  runCompareDemo,
+  type CompareResult,
+  type CompareRow,
+  type CompareRunOptions,
+} from './compare-demo.ts';
+export { formatCompareTable } from './compare-report.ts';
+export { DEMO_SPLIT_STRATEGY } from './demo-split.ts';

@@ -2,12 +2,17 @@
 // round, its duration, training time per site and bytes each site sent.
 import type { SyncEvent } from '../site/federation/index.ts';
 
+/** What a split-learning round's steps cost at one site, as its 'trained' event carries them. */
+export type SplitRoundFigures = NonNullable<Extract<SyncEvent, { type: 'trained' }>['split']>;
+
 export interface RoundFigures {
   round: number;
   /** From the first site starting to train to the round's model being published. */
   seconds: number | null;
   trainSeconds: Record<string, number>;
   bytesSent: Record<string, number>;
+  /** Split learning: each site's steps over its session this round (bytes each way, each step's time). */
+  split: Record<string, SplitRoundFigures>;
   /** The global model of this round on the sites' validation images (hub's weighted mean). */
   validation: { loss: number | null; auc: number | null; sites: number } | null;
   version: number | null;
@@ -41,6 +46,7 @@ export class RoundTracker {
         seconds: null,
         trainSeconds: {},
         bytesSent: {},
+        split: {},
         validation: null,
         version: null,
         startedAt: null,
@@ -60,6 +66,7 @@ export class RoundTracker {
       }
       case 'trained':
         this.round(event.round).trainSeconds[site] = event.seconds;
+        if (event.split) this.round(event.round).split[site] = event.split;
         return;
       case 'submitted':
         this.round(event.round).bytesSent[site] = event.bytes - event.resumedFromBytes;

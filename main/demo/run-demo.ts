@@ -2,17 +2,19 @@
 // several hospitals with different scanners; each hospital set up as a real site (consent, ingest and
 // de-identification, labels); a hub and one site agent per hospital as separate processes talking
 // HTTPS over loopback; a federated task run for several rounds with secure aggregation, as a real
-// task runs (`--no-secagg`: without; `--compare`: both, one after the other, never two federations on
-// the same cores at once); then the federated model against each hospital's local-only model and a
-// model trained on all data pooled, on one held-out test set.
+// task runs (`--no-secagg`: without), by FedAvgM or by another method (`--method cyclic`, `--method
+// split`: demo-split.ts); then the federated model against each hospital's local-only model and a
+// model trained on all data pooled, on one held-out test set. `--compare` (every method side by side)
+// is compare-demo.ts.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { RadfedError } from '../../shared/errors.ts';
+import { federationMethod, type TaskDefinitionInput } from '../../shared/federation/index.ts';
 import { trainingTaskFor } from '../site/federation/index.ts';
-import { evaluateOnTest, trainBaseline, type TrainedBaseline } from './demo-baselines.ts';
+import { evaluateOnTest, trainYardsticks, type TrainedBaseline } from './demo-baselines.ts';
 import { prepareDemoData } from './demo-data.ts';
-import { compareRuns, federationFigures, LAST_ROUNDS, lastRoundsAuc } from './demo-comparison.ts';
+import { federationFigures, LAST_ROUNDS, lastRoundsAuc } from './demo-comparison.ts';
 import { loadLastGlobalModels, runDemoFederation, type FederationRun } from './demo-federation.ts';
 import { setUpDemoHub, type DemoTask } from './demo-hub.ts';
 import {
@@ -26,7 +28,8 @@ import { loadLastDecryptedModels } from './demo-homomorphic.ts';
 import { DEMO_DEFAULTS, SITE_NAMES, type DemoSettings } from './demo-options.ts';
 import { defaultLauncher, startHubProcess, type ChildHandle, type RadfedLauncher } from './demo-processes.ts';
 import type { DemoResult, ModelResult } from './demo-report.ts';
-import { approveDemoTask, joinDemoFederation, setUpDemoSite, type DemoSite } from './demo-sites.ts';
+import { joinDemoFederation, setUpDemoSite, type DemoSite } from './demo-sites.ts';
+import { loadSplitModel, splitFigures } from './demo-split.ts';
 
 export interface DemoRunOptions extends Partial<DemoSettings> {
   /** Where to work (default: a new temporary folder, removed at the end unless `keep`). */
@@ -42,8 +45,13 @@ export interface DemoRunOptions extends Partial<DemoSettings> {
    * off, `--dp` adds differential privacy).
    */
   readonly privacy?: DemoPrivacy;
-  /** Also run the same task without protection, after the main one, and print the cost (`--compare`). */
-  readonly compare?: boolean;
+  /**
+   * The method in place of the demo's FedAvgM (`--method cyclic`: cyclic weight transfer; `--method
+   * split`: DEMO_SPLIT_STRATEGY); its record decides how the result is read.
+   */
+  readonly strategy?: TaskDefinitionInput['strategy'];
+  /** The method in the table's words ("cyclic weight transfer"); FedAvgM without `strategy`. */
+  readonly methodWords?: string;
 }
 
 /** The demo's task would be refused by its sites at approval; the message says why and what to change. */
@@ -92,7 +100,8 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
           `${site.validation.length} validation images of ${site.patients} patients.`,
       );
     }
-    const hub = await setUpDemoHub(root, settings, options.privacy ?? DEMO_PROTECTION, options.compare);
+    const hub = await setUpDemoHub(root, settings, options.privacy ?? DEMO_PROTECTION, options.strategy);
+    const method = federationMethod(hub.main.definition.strategy);
     const setupSeconds = elapsed();
     const runs: FederationRun[] = [];
     let hubProcess: ChildHandle | null = null;
@@ -117,63 +126,42 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
           say: (line) => say(`${prefix}${line}`),
         });
       runs.push(await federate(hub.main, ''));
-      if (hub.plain) {
-        // After the protected run, never beside it: two federations on the same cores slow each
-        // other down unevenly, and the comparison of their times would say nothing.
-        for (const site of sites) await approveDemoTask(site, hub.plain.taskId);
-        say(`Now the same task without protection, for the comparison (--compare); the sites approved it.`);
-        runs.push(await federate(hub.plain, '[without protection] '));
-      }
     } finally {
       await hubProcess?.stop();
     }
-    const [mainRun, plainRun] = runs as [FederationRun, FederationRun | undefined];
+    const [mainRun] = runs as [FederationRun];
     const federationSeconds = mainRun.seconds;
     const task = trainingTaskFor(hub.main.taskId, hub.baselineDefinition);
-    // Homomorphic: the hub holds only encrypted sums; the sites hold the models they decrypted.
-    const mainModels = hub.main.privacy.homomorphic
-      ? loadLastDecryptedModels(sites[0]!.dir, hub.main.taskId, LAST_ROUNDS)
-      : await loadLastGlobalModels(hub.dir, hub.main.taskId, LAST_ROUNDS);
+    // Homomorphic: the hub holds only encrypted sums; the sites hold the models they decrypted. Split
+    // learning: the trunk learned at the hub and is in its checkpoint, not in the published model.
+    const split =
+      method.rhythm === 'step'
+        ? await loadSplitModel(hub.dir, hub.main.taskId, hub.main.definition, options.threads)
+        : null;
+    const mainModels = split
+      ? [split]
+      : hub.main.privacy.homomorphic
+        ? loadLastDecryptedModels(sites[0]!.dir, hub.main.taskId, LAST_ROUNDS)
+        : await loadLastGlobalModels(hub.dir, hub.main.taskId, LAST_ROUNDS);
     const federated = mainModels[0]!;
     say(
       `Federation finished in ${federationSeconds.toFixed(0)} s; its result is the last global model, v${federated.version}.`,
     );
 
-    const baselinesStarted = performance.now();
-    const layout = federated.weights;
+    // The yardsticks start where the federation started (the task's initial model), not from its result.
+    const layout = hub.initial;
     const threads = options.threads;
-    const baselines: TrainedBaseline[] = [];
-    const epochs = settings.rounds * settings.localEpochs;
-    for (const site of sites) {
-      say(
-        `Training ${site.name} alone: ${epochs} epochs on its ${site.train.length} images (the local-only baseline)...`,
-      );
-      baselines.push(
-        await trainBaseline(
-          { name: `${site.name} only`, train: site.train, validation: site.validation },
-          {
-            task,
-            definition: hub.baselineDefinition,
-            layout,
-            workDir: root,
-            ...(threads ? { threads } : {}),
-          },
-        ),
-      );
-    }
+    const yardsticks = await trainYardsticks(sites, {
+      task,
+      definition: hub.baselineDefinition,
+      layout,
+      workDir: root,
+      ...(threads ? { threads } : {}),
+      say,
+    });
+    const { locals: baselines, pooled } = yardsticks;
     const pooledTrain = sites.flatMap((s) => s.train);
-    say(
-      `Training on all hospitals' data pooled in one place: ${epochs} epochs on ${pooledTrain.length} images (the upper reference)...`,
-    );
-    const pooled = await trainBaseline(
-      {
-        name: 'Pooled (all data in one place)',
-        train: pooledTrain,
-        validation: sites.flatMap((s) => s.validation),
-      },
-      { task, definition: hub.baselineDefinition, layout, workDir: root, ...(threads ? { threads } : {}) },
-    );
-    const baselineSeconds = (performance.now() - baselinesStarted) / 1000;
+    const baselineSeconds = yardsticks.seconds;
 
     const evaluationStarted = performance.now();
     say(`Evaluating every model on the pooled test set (${data.test.length} radiographs)...`);
@@ -183,13 +171,12 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
       models.push({ ...resultOf(baseline, metrics), kind: 'local' });
     }
     const federatedMetrics = await evaluateOnTest(task, federated.weights, data.test, root, threads);
-    const strategy = `${settings.serverMomentum > 0 ? 'FedAvgM' : 'FedAvg'}, ${settings.rounds} rounds`;
+    const strategy = `${options.methodWords ?? (settings.serverMomentum > 0 ? 'FedAvgM' : 'FedAvg')}, ${settings.rounds} rounds`;
     const trainSeconds = (run: FederationRun) => run.rounds.reduce((sum, r) => sum + (r.seconds ?? 0), 0);
     models.push({
-      name:
-        hub.plain || wantsPrivateRun(hub.main.privacy)
-          ? `Federated with ${hub.main.protection} (${strategy})`
-          : `Federated (${strategy})`,
+      name: wantsPrivateRun(hub.main.privacy)
+        ? `Federated with ${hub.main.protection} (${strategy})`
+        : `Federated (${strategy})`,
       kind: 'federated',
       auc: federatedMetrics.auc,
       accuracy: federatedMetrics.accuracy,
@@ -212,26 +199,6 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
       epsilonSpent(hub.main.definition, federated.version),
       await testAucs(mainModels),
     );
-    let comparison: DemoResult['comparison'] = null;
-    if (hub.plain && plainRun) {
-      const plainModels = await loadLastGlobalModels(hub.dir, hub.plain.taskId, LAST_ROUNDS);
-      const model = plainModels[0]!;
-      const metrics = await evaluateOnTest(task, model.weights, data.test, root, threads);
-      models.push({
-        name: `Federated without protection (${strategy})`,
-        kind: 'federated',
-        auc: metrics.auc,
-        accuracy: metrics.accuracy,
-        loss: metrics.loss,
-        trainImages: pooledTrain.length,
-        trainSeconds: trainSeconds(plainRun),
-        kept: `v${model.version}`,
-      });
-      comparison = compareRuns(federation, {
-        ...federationFigures(plainRun, sites.length, metrics, null, await testAucs(plainModels)),
-        rounds: plainRun.rounds,
-      });
-    }
     const pooledMetrics = await evaluateOnTest(task, pooled.weights, data.test, root, threads);
     models.push({ ...resultOf(pooled, pooledMetrics), kind: 'pooled' });
     const evaluationSeconds = (performance.now() - evaluationStarted) / 1000;
@@ -265,7 +232,7 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
       },
       federatedBeatsEveryLocal: beats,
       federation,
-      comparison,
+      split: split ? { figures: splitFigures(mainRun.rounds), trunkSteps: split.trunkSteps } : null,
     };
   } finally {
     if (!options.keep && !options.dir) rmSync(root, { recursive: true, force: true });

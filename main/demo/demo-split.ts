@@ -1,0 +1,121 @@
+// `radfed demo --method split` (and the split row of `--compare`): the same hospitals train the demo's
+// network by U-shaped split learning (SplitFed, docs/split-learning.md). The hub process the demo starts
+// is `radfed hub serve`, which keeps every split task's trunk (TrunkKeeper) and checkpoints it after each
+// step; the published global model holds the sites' averaged segments and the trunk as it started, so
+// the model the demo scores is the last published one with the trunk from the hub's checkpoint. The
+// sites' 'trained' events carry what the steps cost; this file turns them into the demo's figures.
+import type { NamedTensor, TaskDefinition, TaskDefinitionInput } from '../../shared/federation/index.ts';
+import { readTrunkCheckpoint } from '../../hub/split/index.ts';
+import { selectBackend } from '../site/train/index.ts';
+import { trunkForTask } from '../site/train/split/index.ts';
+import { loadLastGlobalModels } from './demo-federation.ts';
+import type { RoundFigures } from './round-tracker.ts';
+
+/** The demo's split task: cut where the model's definition names its cuts, float16 frames, labels kept. */
+export const DEMO_SPLIT_STRATEGY = {
+  name: 'splitfed',
+  frameDtype: 'float16',
+  labelSharing: false,
+} as const satisfies TaskDefinitionInput['strategy'];
+
+/** The demo task as split learning (the rest of the task, privacy included, as given). */
+export function splitTaskDefinition(input: TaskDefinitionInput): TaskDefinitionInput {
+  return { ...input, name: `${input.name}, split learning`, strategy: DEMO_SPLIT_STRATEGY };
+}
+
+/**
+ * The split task's model as it stands after the federation: the last published model (the sites'
+ * averaged segments) with the trunk's tensors from the hub's checkpoint (the trunk learns at the hub,
+ * step by step, and is not in the round's model). Read after the hub process has stopped.
+ */
+export async function loadSplitModel(
+  hubDir: string,
+  taskId: string,
+  definition: TaskDefinition,
+  threads?: number,
+): Promise<{ version: number; weights: NamedTensor[]; trunkSteps: number }> {
+  const [published] = await loadLastGlobalModels(hubDir, taskId, 1);
+  const saved = await readTrunkCheckpoint(hubDir, taskId);
+  if (!saved) throw new Error('The hub kept no trunk for the split task: no step reached it.');
+  // The trunk is a tfjs model; the demo process trains its baselines on the same backend anyway.
+  await selectBackend({ choice: 'auto', ...(threads ? { threads } : {}) });
+  const trunk = trunkForTask(definition);
+  try {
+    trunk.restore(saved.engine);
+    const trained = new Map(
+      trunk.trunk.parameters.map((p) => [p.name, new Float32Array(p.variable.dataSync())]),
+    );
+    return {
+      version: published!.version,
+      weights: published!.weights.map((t) => ({ ...t, data: trained.get(t.name) ?? t.data })),
+      trunkSteps: trunk.appliedSteps,
+    };
+  } finally {
+    trunk.dispose();
+  }
+}
+
+/** What split learning's steps cost over the whole federation, all sites together. */
+export interface SplitFigures {
+  readonly steps: number;
+  readonly images: number;
+  /** Activations at cut 1 and the gradient at cut 2, with their frame headers, per image and per step. */
+  readonly bytesUpPerImage: number;
+  readonly bytesDownPerImage: number;
+  readonly bytesUpPerStep: number;
+  readonly bytesDownPerStep: number;
+  /** Steps of all sites over the time the slowest site spent stepping, round by round. */
+  readonly stepsPerSecond: number;
+  /** A step's time from the bottom's forward pass to its update, waiting for the trunk included. */
+  readonly stepP50Ms: number;
+  readonly stepP95Ms: number;
+  readonly retries: number;
+}
+
+export function splitFigures(rounds: readonly RoundFigures[]): SplitFigures | null {
+  const perSite = rounds.flatMap((r) => Object.values(r.split));
+  if (perSite.length === 0) return null;
+  const sum = (pick: (s: (typeof perSite)[number]) => number) => perSite.reduce((n, s) => n + pick(s), 0);
+  const steps = sum((s) => s.steps);
+  const images = sum((s) => s.images);
+  const up = sum((s) => s.bytesUp);
+  const down = sum((s) => s.bytesDown);
+  const stepping = rounds.reduce(
+    (n, r) => n + Math.max(0, ...Object.values(r.split).map((s) => s.seconds)),
+    0,
+  );
+  const times = perSite.flatMap((s) => s.stepMs).sort((a, b) => a - b);
+  return {
+    steps,
+    images,
+    bytesUpPerImage: images > 0 ? up / images : 0,
+    bytesDownPerImage: images > 0 ? down / images : 0,
+    bytesUpPerStep: steps > 0 ? up / steps : 0,
+    bytesDownPerStep: steps > 0 ? down / steps : 0,
+    stepsPerSecond: stepping > 0 ? steps / stepping : 0,
+    stepP50Ms: quantile(times, 0.5),
+    stepP95Ms: quantile(times, 0.95),
+    retries: sum((s) => s.retries),
+  };
+}
+
+/** The nearest-rank quantile of sorted values (0 for none). */
+function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+const bytes = (n: number) => `${Math.round(n).toLocaleString('en-US')} B`;
+
+/** The lines under the table of `radfed demo --method split`. */
+export function describeSplitFigures(f: SplitFigures, trunkSteps: number | null): string[] {
+  return [
+    `Split learning: ${f.steps} steps over the sites' sessions (${f.images} images` +
+      `${trunkSteps === null ? '' : `; the hub's trunk applied ${trunkSteps} steps`}), ${f.retries} retried.`,
+    `Per image: ${bytes(f.bytesUpPerImage)} up (activations at cut 1, gradient at cut 2), ${bytes(f.bytesDownPerImage)} down ` +
+      `(trunk output, gradient at cut 1); per step ${bytes(f.bytesUpPerStep)} up, ${bytes(f.bytesDownPerStep)} down.`,
+    `Steps: ${f.stepsPerSecond.toFixed(1)} per second, all sites together; a step took ${f.stepP50Ms.toFixed(0)} ms at the median ` +
+      `and ${f.stepP95Ms.toFixed(0)} ms at p95 (from the bottom's forward pass to its update, waiting for the trunk included).`,
+    'Leakage meter (how well a hub could rebuild images from the activations): not run by the demo; see docs/split-learning.md.',
+  ];
+}

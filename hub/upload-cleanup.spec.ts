@@ -2,7 +2,6 @@
 // round, a stopped task or a crash leaves (rows and .part files) is removed; an initial model is bounded
 // by the task model's size; and the same accepted update sent again after the round moved on is
 // answered with its submission instead of a refusal.
-import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -77,7 +76,8 @@ async function abandonUpload(client: HubClient, taskId: string, round: number, n
   return status.uploadId;
 }
 
-const partFiles = (hub: RunningHub) => readdirSync(hub.ctx.layout.uploads).filter((n) => n.endsWith('.part'));
+/** Uploads whose bytes the spool holds (.part files, or rows with `--blobs postgres`). */
+const spooled = (hub: RunningHub) => hub.ctx.store.spool.held();
 const openRows = async (hub: RunningHub) =>
   (await hub.ctx.store.sql.get<{ n: number }>(
     "SELECT COUNT(*) AS n FROM uploads WHERE state = 'receiving'",
@@ -98,9 +98,9 @@ describe('unfinished uploads', () => {
       result.refused.every((e) => e instanceof HubRequestError && e.hubCode === 'too-many-uploads'),
     ).toBe(true);
     expect(result.refused[0]?.message).toMatch(/already has 2 unfinished uploads for round 1/);
-    expect(partFiles(hub)).toHaveLength(MAX_OPEN_UPLOADS);
+    expect(await spooled(hub)).toHaveLength(MAX_OPEN_UPLOADS);
     await stopTask(hub.ctx, taskId);
-    expect(partFiles(hub)).toEqual([]);
+    expect(await spooled(hub)).toEqual([]);
     expect((await openRows(hub)).n).toBe(0);
   });
 
@@ -108,7 +108,7 @@ describe('unfinished uploads', () => {
     const { hub, ash, birch, taskId } = await collectingTask({ roundDeadlineSeconds: 30 });
     const unfinished = await abandonUpload(ash, taskId, 1, 7);
     await sendDelta(birch, taskId, 0.1, 10);
-    expect(partFiles(hub)).toHaveLength(1);
+    expect(await spooled(hub)).toHaveLength(1);
     test!.shiftClock(31_000);
     try {
       await waitFor(
@@ -120,7 +120,7 @@ describe('unfinished uploads', () => {
       test!.shiftClock(-31_000);
     }
     await hub.advance();
-    expect(partFiles(hub)).toEqual([]);
+    expect(await spooled(hub)).toEqual([]);
     expect((await openRows(hub)).n).toBe(0);
     // The site still sending hears that the round closed (it records the round as missed), not "no upload".
     const late = await ash
@@ -131,7 +131,7 @@ describe('unfinished uploads', () => {
       );
     expect(late?.hubCode).toBe('round-not-collecting');
     expect(late?.message).toContain('Round 1 of task');
-    expect(partFiles(hub)).toEqual([]);
+    expect(await spooled(hub)).toEqual([]);
   });
 
   // Edits the hub's SQLite file by hand to stage the crash, so it runs on the SQLite engine only.
@@ -149,7 +149,7 @@ describe('unfinished uploads', () => {
         'collection',
       );
       const stale = await abandonUpload(birch, other, 1, 2);
-      writeFileSync(join(hub.ctx.layout.uploads, 'up_crashed.part'), Buffer.alloc(CHUNK));
+      await hub.ctx.store.spool.writeChunk('up_crashed', 0, Buffer.alloc(CHUNK));
       await hub.close();
       // What a crash between a round's close and the sweep leaves: the round failed, its upload stayed.
       const db = new Database(join(test!.dir, 'hub.db'));
@@ -157,7 +157,7 @@ describe('unfinished uploads', () => {
       db.close();
 
       restarted = await startHub({ dir: test!.dir, port: 0, logger: false, tickMs: 60_000 });
-      expect(partFiles(restarted)).toEqual([`${kept}.part`]);
+      expect(await spooled(restarted)).toEqual([kept]);
       expect(await restarted.ctx.store.uploads.upload(stale)).toBeUndefined();
       expect((await restarted.ctx.store.uploads.upload(kept))?.state).toBe('receiving');
     },

@@ -53,6 +53,13 @@ export class PostgresUploadSpool implements UploadSpool {
     });
   }
 
+  async held(): Promise<string[]> {
+    const rows = await this.engine.all<{ upload_id: string }>(
+      'SELECT DISTINCT upload_id FROM hub_upload_spool',
+    );
+    return rows.map((row) => row.upload_id);
+  }
+
   async holds(uploadId: string): Promise<boolean> {
     const row = await this.engine.get<{ at: number }>(
       'SELECT at FROM hub_upload_spool WHERE upload_id = @uploadId LIMIT 1',
@@ -106,14 +113,12 @@ export class PostgresUploadSpool implements UploadSpool {
   }
 
   async removeAllBut(receiving: () => Promise<ReadonlySet<string>>): Promise<number> {
-    const held = await this.engine.all<{ upload_id: string }>(
-      'SELECT DISTINCT upload_id FROM hub_upload_spool',
-    );
+    const held = await this.held();
     const keep = await receiving();
     let removed = 0;
-    for (const { upload_id } of held) {
-      if (keep.has(upload_id)) continue;
-      await this.remove(upload_id);
+    for (const uploadId of held) {
+      if (keep.has(uploadId)) continue;
+      await this.remove(uploadId);
       removed += 1;
     }
     return removed;

@@ -15,6 +15,8 @@ export interface UploadSpool {
    * process wrote before it could record it). Durable when the promise resolves.
    */
   writeChunk(uploadId: string, offset: number, bytes: Uint8Array): Promise<void>;
+  /** The uploads whose bytes are held, by id, in no particular order. */
+  held(): Promise<string[]>;
   /** Whether any bytes of this upload are held (none: never sent, or moved into the blob store). */
   holds(uploadId: string): Promise<boolean>;
   /** SHA-256 of the bytes held, read as a stream. */
@@ -52,6 +54,18 @@ export class FolderUploadSpool implements UploadSpool {
     }
   }
 
+  held(): Promise<string[]> {
+    let names: string[];
+    try {
+      names = readdirSync(this.folder);
+    } catch {
+      names = []; // no uploads folder yet: nothing was ever uploaded
+    }
+    return Promise.resolve(
+      names.filter((name) => name.endsWith(PART_SUFFIX)).map((name) => name.slice(0, -PART_SUFFIX.length)),
+    );
+  }
+
   holds(uploadId: string): Promise<boolean> {
     return Promise.resolve(existsSync(this.partPath(uploadId)));
   }
@@ -71,18 +85,12 @@ export class FolderUploadSpool implements UploadSpool {
   }
 
   async removeAllBut(receiving: () => Promise<ReadonlySet<string>>): Promise<number> {
-    let names: string[];
-    try {
-      names = readdirSync(this.folder);
-    } catch {
-      return 0; // no uploads folder yet: nothing was ever uploaded
-    }
+    const held = await this.held();
     const keep = await receiving();
     let removed = 0;
-    for (const name of names) {
-      if (!name.endsWith(PART_SUFFIX)) continue;
-      if (keep.has(name.slice(0, -PART_SUFFIX.length))) continue;
-      rmSync(join(this.folder, name), { force: true });
+    for (const uploadId of held) {
+      if (keep.has(uploadId)) continue;
+      await this.remove(uploadId);
       removed += 1;
     }
     return removed;

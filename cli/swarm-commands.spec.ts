@@ -158,6 +158,54 @@ describe('radfed swarm', () => {
     expect(status2.out).toMatch(/Swarm "Serve test"/);
   });
 
+  it('leave: refused while the member is served, then countersigned by the other member; the last member cannot leave', async () => {
+    const gum = join(folder, 'gum');
+    const hazel = join(folder, 'hazel');
+    await runRadfed(
+      'swarm',
+      'init',
+      '--dir',
+      gum,
+      '--name',
+      'Leave test',
+      '--site-name',
+      'Gum',
+      '--address',
+      `https://127.0.0.1:${await freePort()}`,
+    );
+    served = await startSwarmMember(gum, { logger: silentLogger(), host: '127.0.0.1' });
+    const token = /rfs1\.\S+/.exec((await runRadfed('swarm', 'invite', '--dir', gum)).out)?.[0] ?? '';
+    const hazelPort = await freePort();
+    const joined = await runRadfed(
+      'swarm',
+      'join',
+      token,
+      '--dir',
+      hazel,
+      '--site-name',
+      'Hazel',
+      '--address',
+      `https://127.0.0.1:${hazelPort}`,
+    );
+    expect(joined.status).toBe(0);
+    const hazelServed = await startSwarmMember(hazel, { logger: silentLogger(), host: '127.0.0.1' });
+    const busy = await runRadfed('swarm', 'leave', '--dir', hazel);
+    await hazelServed.stop();
+    expect(busy.status).toBe(1);
+    expect(busy.err).toMatch(/stop its `radfed swarm serve` first/);
+    const left = await runRadfed('swarm', 'leave', '--dir', hazel);
+    expect(left.err).toBe('');
+    expect(left.out).toMatch(/Hazel left the swarm at ledger height 2 \(2 signatures\); 1 member remains/);
+    await served.stop();
+    served = null;
+    const status = await runRadfed('swarm', 'status', '--dir', gum);
+    expect(status.out).toMatch(/Members:\n {2}Gum /);
+    expect(status.out).not.toMatch(/Hazel/);
+    const last = await runRadfed('swarm', 'leave', '--dir', gum);
+    expect(last.status).toBe(1);
+    expect(last.err).toMatch(/last member, so it cannot leave/);
+  });
+
   it('says what to do in a folder with no swarm member, and for a pasted token that is no invitation', async () => {
     const empty = await runRadfed('swarm', 'status', '--dir', join(folder, 'nothing'));
     expect(empty.status).toBe(1);

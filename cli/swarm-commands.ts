@@ -20,7 +20,9 @@ import {
   SwarmModelStore,
   type SwarmServiceEvent,
   InvitationBook,
+  leaveSwarm,
   prepareSwarmSite,
+  removeMember,
   quorumSize,
   readSwarmSettings,
   startSwarmMember,
@@ -29,6 +31,7 @@ import {
   type MembershipState,
   type QuorumRule,
   type SignedEntry,
+  type SwarmNode,
 } from '../main/site/swarm/index.ts';
 import { parseNonNegativeInt, parsePositiveInt } from './arguments.ts';
 import { CliError } from './failure.ts';
@@ -62,6 +65,35 @@ function withLedger<T>(dir: string, use: (ledger: SwarmLedger, state: Membership
 }
 
 const short = (id: string) => id.slice(0, 8);
+const remaining = (n: number) => `${n} member${n === 1 ? ' remains' : 's remain'}`;
+
+/**
+ * This site's member on its own address for one command (peers that are behind catch up from it
+ * there); a member already served by `radfed swarm serve` holds that port, and must stop first, so
+ * that one process at a time writes its ledger.
+ */
+async function withOwnMember(dir: string, use: (node: SwarmNode) => Promise<void>): Promise<void> {
+  readSwarmSettings(dir);
+  let node: SwarmNode;
+  try {
+    node = await startSwarmMember(dir, { logger: siteLogger(dir) });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new CliError(
+        'This site\u2019s swarm port is in use: stop its `radfed swarm serve` first (Ctrl+C or SIGTERM), then run this again.',
+      );
+    throw error;
+  }
+  try {
+    if (node.ledger.state === null)
+      throw new CliError(
+        'This site is in no swarm yet: run `radfed swarm init` or `radfed swarm join` first.',
+      );
+    await use(node);
+  } finally {
+    await node.stop();
+  }
+}
 
 export function describeEntry(signed: SignedEntry, state: MembershipState): string {
   const { entry } = signed;
@@ -106,6 +138,8 @@ export function describeServiceEvent(event: SwarmServiceEvent): string | null {
       if (event.budgetSpent)
         return `The task's privacy budget is spent after ${event.rounds} rounds (model ${short(event.model)}); no more rounds start. Still serving the ledger and model.`;
       return `The task's ${event.rounds} rounds are done (model ${short(event.model)}); still serving the ledger and model to other members.`;
+    case 'left':
+      return `This site is no longer a member of the swarm (after ${event.rounds} rounds); it takes part in no more rounds.`;
     case 'problem':
       return `Problem: ${event.message}`;
   }
@@ -283,6 +317,40 @@ export function registerSwarmCommands(program: Command): void {
       } finally {
         await node.stop();
       }
+    });
+
+  swarm
+    .command('leave')
+    .description(
+      'leave the swarm: the other members countersign it, and rounds after it go on without this site',
+    )
+    .requiredOption('--dir <folder>', 'the site folder of a member (stop its `radfed swarm serve` first)')
+    .action(async (flags: { dir: string }) => {
+      await withOwnMember(resolve(flags.dir), async (node) => {
+        const signed = await leaveSwarm(node);
+        process.stdout.write(
+          `${node.identity.name} left the swarm at ledger height ${signed.entry.height} ` +
+            `(${signed.signatures.length} signatures); ${remaining(node.state.members.length)}. ` +
+            'This folder keeps the ledger up to that entry.\n',
+        );
+      });
+    });
+
+  swarm
+    .command('remove')
+    .description(
+      'remove another member (gone for good, or misbehaving); a quorum of members must countersign',
+    )
+    .argument('<member>', 'the member\u2019s id, or its first 8 hex digits (see `radfed swarm status`)')
+    .requiredOption('--dir <folder>', 'the site folder of a member (stop its `radfed swarm serve` first)')
+    .action(async (member: string, flags: { dir: string }) => {
+      await withOwnMember(resolve(flags.dir), async (node) => {
+        const signed = await removeMember(node, member.trim().toLowerCase());
+        process.stdout.write(
+          `Removed member ${short(member)} at ledger height ${signed.entry.height} ` +
+            `(${signed.signatures.length} signatures); ${remaining(node.state.members.length)}.\n`,
+        );
+      });
     });
 
   swarm

@@ -95,3 +95,4 @@ export {
   readApprovedSwarmTask,
   swarmModelDir,
 } from './swarm-task-approval.ts';
+export { leaveSwarm, removeMember } from './membership-changes.ts';

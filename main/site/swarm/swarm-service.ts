@@ -36,6 +36,7 @@ export type SwarmServiceEvent =
       /** The task's privacy budget ended the swarm's rounds before the task's last round. */
       readonly budgetSpent?: boolean;
     }
+  | { readonly type: 'left'; readonly rounds: number }
   | { readonly type: 'problem'; readonly message: string };
 
 export interface SwarmServiceOptions {
@@ -134,6 +135,11 @@ export class SwarmService {
   async #step(): Promise<string | null> {
     const { node, task } = this.options;
     const state = node.state;
+    if (!state.members.some((m) => m.id === node.id)) {
+      // This member left (or was removed): the swarm's rounds go on without it.
+      this.#emit({ type: 'left', rounds: state.lastCommittedRound });
+      return this.#modelOf(state.lastCommittedRound) ?? task.initialModel;
+    }
     await this.#keepCommitted(state.lastCommittedRound);
     if (state.lastCommittedRound >= task.rounds) {
       const model = this.#modelOf(task.rounds) ?? task.initialModel;

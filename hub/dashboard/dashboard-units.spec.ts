@@ -76,6 +76,21 @@ describe('SessionStore', () => {
     expect((await store.touch(second.token)).state).toBe('none');
   });
 
+  it('writes activity only once it moved on by 5% of the idle time, so a page view is a read', async () => {
+    const time = clock();
+    const store = new SessionStore(engine, time.now, { idleMs: 1000, absoluteMs: 10_000, maxSessions: 10 });
+    const { token } = await store.create('coordinator', CHANGED);
+    const lastSeen = async () =>
+      (await engine.get<{ last_seen_at: number }>('SELECT last_seen_at FROM coordinator_sessions'))
+        ?.last_seen_at;
+    time.add(49);
+    await store.touch(token);
+    expect(await lastSeen()).toBe(1_000_000);
+    time.add(1);
+    await store.touch(token);
+    expect(await lastSeen()).toBe(1_000_050);
+  });
+
   it('sweeps the rows of ended sessions when someone signs in', async () => {
     const time = clock();
     const store = new SessionStore(engine, time.now, { idleMs: 100, absoluteMs: 1000, maxSessions: 10 });

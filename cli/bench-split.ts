@@ -213,6 +213,7 @@ function timedEngine(engine: HubTrunk, total: { ms: number }): SplitTrunkEngine 
   return {
     forwardTrunk: timed((frame: Uint8Array) => engine.forwardTrunk(frame)),
     backwardTrunk: timed((frame: Uint8Array) => engine.backwardTrunk(frame)),
+    evaluateTrunk: timed((frame: Uint8Array) => engine.evaluateTrunk(frame)),
     checkpoint: timed(() => engine.checkpoint()),
     abandon: (session) => engine.abandon(session),
     finishedStep: (session) => engine.finishedStep(session),

@@ -233,9 +233,10 @@ export class SplitSessions {
     }
     if (header.kind === 'cut1-activations') return trunk.steps.forward(session, header.step, bytes);
     if (header.kind === 'cut2-gradient') return trunk.steps.backward(session, header.step, bytes);
+    if (header.kind === 'cut1-evaluation') return trunk.steps.evaluate(bytes);
     throw new SplitSessionError(
       'wrong-kind',
-      `A site sends activations at cut 1 and gradients at cut 2, not a ${header.kind} frame.`,
+      `A site sends activations at cut 1 (for a step or an evaluation) and gradients at cut 2, not a ${header.kind} frame.`,
       'never',
     );
   }

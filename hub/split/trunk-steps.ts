@@ -75,6 +75,14 @@ export class TrunkSteps {
   }
 
   /**
+   * The trunk's output in inference on a site's held-back images: it needs no hold on the trunk (no
+   * step is opened, nothing is updated), only its turn among the engine's calls.
+   */
+  evaluate(frame: Uint8Array): Promise<Uint8Array> {
+    return this.engineCalls.run(() => this.engine.evaluateTrunk(frame));
+  }
+
+  /**
    * The gradient at cut 1 for the session's open step, after the trunk is updated and its checkpoint
    * written. A gradient for the step the session last finished gets the stored answer again.
    */

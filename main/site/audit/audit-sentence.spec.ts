@@ -58,6 +58,15 @@ const CASES: [type: string, detail: AuditDetail, sentence: string][] = [
     "Task 'Lung nodule' approved for training (20 rounds)",
   ],
   ['federation.task-declined', { taskName: 'Lung nodule' }, "Task 'Lung nodule' declined"],
+  [
+    'federation.split-session-stopped',
+    {
+      taskName: 'Lung nodule',
+      round: 2,
+      reason: 'Split learning was stopped at this site: after 36 steps, …',
+    },
+    "Split learning for 'Lung nodule' stopped by this site in round 2: Split learning was stopped at this site: after 36 steps, …",
+  ],
   ['federation.approval-withdrawn', { taskName: 'Lung nodule' }, "Approval of task 'Lung nodule' withdrawn"],
   ['audit.exported', { entries: 1, format: 'csv' }, 'Audit log exported as CSV (1 entry)'],
   [

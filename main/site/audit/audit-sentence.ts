@@ -112,6 +112,9 @@ const SENTENCES: Record<string, Sentence> = {
     const rounds = num(d, 'rounds');
     return `Task ${quoted(str(d, 'taskName'), '')} approved for training${rounds ? ` (${count(rounds, 'round')})` : ''}`;
   },
+  'federation.split-session-stopped': (d) =>
+    `Split learning for ${quoted(str(d, 'taskName'), 'a task')} stopped by this site in round ` +
+    `${num(d, 'round') ?? '?'}: ${str(d, 'reason') ?? 'its hijack check failed'}`,
   'federation.task-declined': (d) => `Task ${quoted(str(d, 'taskName'), '')} declined`,
   'federation.approval-withdrawn': (d) => `Approval of task ${quoted(str(d, 'taskName'), '')} withdrawn`,
   'audit.exported': (d) => {

@@ -9,10 +9,18 @@ import { randomBytes } from 'node:crypto';
 import { federationMethod, type NamedTensor } from '../../../shared/federation/index.ts';
 import { SplitConnection } from '../../../shared/node/split/index.ts';
 import type { CohortItem } from '../cohort/index.ts';
-import { assignModelValues, BatchLoader, createModel, selectBackend, tf } from '../train/index.ts';
+import {
+  assignModelValues,
+  BatchLoader,
+  createModel,
+  selectBackend,
+  tf,
+  type PrepareRecipe,
+} from '../train/index.ts';
 import {
   adamOptimizer,
   sgdOptimizer,
+  SessionHijackCheck,
   siteCutDefences,
   SplitSessionRunner,
   SplitSite,
@@ -21,6 +29,7 @@ import { loadEnrollment } from './enrollment-store.ts';
 import type { RoundContext } from './round-work.ts';
 import { roundLearningRate } from './task-learning-rate.ts';
 import { toNamedValues } from './training-task.ts';
+import { auditSplitSessionStopped } from './split-round-audit.ts';
 import { SyncError } from './sync-error.ts';
 import type { SplitRoundFigures } from './sync-events.ts';
 
@@ -62,13 +71,16 @@ export async function trainSplitRound(
   const optimizer = () => (d.optimizer.name === 'sgd' ? sgdOptimizer(rate) : adamOptimizer(rate));
   // A new session each round: its steps count from 0, and the hub keeps one answer per session.
   const session = randomBytes(16).toString('hex');
+  const defences = steps.defences ? siteCutDefences(steps.defences, { batchSize: d.batchSize }) : undefined;
   const site = new SplitSite(model, {
     session,
     dtype: steps.frameDtype,
     ...(steps.cuts ? { cuts: steps.cuts } : {}),
     optimizers: { bottom: optimizer(), head: optimizer() },
-    ...(steps.defences ? { defences: siteCutDefences(steps.defences, { batchSize: d.batchSize }) } : {}),
+    ...(defences ? { defences } : {}),
   });
+  const hijackCheck = steps.defences?.hijackCheck;
+  const { train, heldBack } = holdBackForHijackCheck(cohort.train, hijackCheck?.validationImages ?? 0);
   const enrollment = loadEnrollment(ctx.site.directory);
   const connections: SplitConnection[] = [];
   const runner = new SplitSessionRunner({
@@ -96,24 +108,50 @@ export async function trainSplitRound(
         message: wait.message,
       }),
   });
+  const recipe: PrepareRecipe = { size: task.inputSize, window: task.window };
   const loader = new BatchLoader({
-    items: cohort.train,
-    recipe: { size: task.inputSize, window: task.window },
+    items: train,
+    recipe,
     batchSize: d.batchSize,
     cacheDir: `${ctx.site.directory}/cache`,
     seed: round,
     augment: {},
   });
+  let held: { images: tf.Tensor4D; labels: Int32Array } | null = null;
   const stepMs: number[] = [];
   const started = performance.now();
   let step = 0;
   let images = 0;
   let lastEpochLoss = Number.NaN;
   try {
+    // The hijack check (docs/split-learning.md): before every checkEvery-th step, the loss on the images
+    // held back, through the session's evaluation exchange; a broken rule stops the session.
+    let check: SessionHijackCheck | null = null;
+    if (hijackCheck) {
+      held = await loadHeldBack(heldBack, recipe, `${ctx.site.directory}/cache`, ctx.signal);
+      check = new SessionHijackCheck({
+        site,
+        runner,
+        settings: hijackCheck,
+        heldBack: held,
+        ...(steps.cuts ? { cuts: steps.cuts } : {}),
+        ...(defences ? { defences } : {}),
+        imagesPerFrame: d.batchSize,
+      });
+    }
     for (let epoch = 0; epoch < d.localEpochs; epoch++) {
       let lossSum = 0;
       let batches = 0;
       for await (const batch of loader.epoch(epoch, ctx.signal)) {
+        const verdict = check ? await check.beforeStep(step) : null;
+        if (verdict) {
+          auditSplitSessionStopped(ctx, { round, step, code: verdict.code, reason: verdict.message });
+          // The round is given up (nothing is sent); the task runner says the sentence as a 'problem'.
+          throw new SyncError('split-session-stopped', verdict.message, {
+            cause: verdict,
+            ...(verdict.hint ? { hint: verdict.hint } : {}),
+          });
+        }
         const x = tf.tensor4d(batch.images, [batch.count, task.inputSize, task.inputSize, 1]);
         try {
           const outcome = await runner.step(step, step, x, batch.labels);
@@ -160,10 +198,58 @@ export async function trainSplitRound(
       },
     };
   } finally {
+    held?.images.dispose();
     runner.close();
     site.dispose();
     model.dispose();
   }
+}
+
+/**
+ * The hijack check's held-back images: the last `wanted` of the cohort's training images (the same
+ * ones every round), at most a quarter of them so that training keeps most; none when the check is off.
+ */
+function holdBackForHijackCheck(
+  items: CohortItem[],
+  wanted: number,
+): { train: CohortItem[]; heldBack: CohortItem[] } {
+  if (wanted === 0) return { train: items, heldBack: [] };
+  const count = Math.min(wanted, Math.floor(items.length / 4));
+  if (count < MIN_HELD_BACK) {
+    throw new SyncError(
+      'bad-state',
+      `This task's hijack check holds back some of this site's training images to watch its loss, but ` +
+        `the site has only ${items.length} (at most a quarter is held back, and the check needs ` +
+        `${MIN_HELD_BACK}): import more labelled studies, or ask the coordinator about the check.`,
+    );
+  }
+  return { train: items.slice(0, items.length - count), heldBack: items.slice(items.length - count) };
+}
+
+/** The fewest images the hijack check reads a loss on (the task setting's own lower bound). */
+const MIN_HELD_BACK = 8;
+
+async function loadHeldBack(
+  items: CohortItem[],
+  recipe: PrepareRecipe,
+  cacheDir: string,
+  signal: AbortSignal,
+): Promise<{ images: tf.Tensor4D; labels: Int32Array }> {
+  const loader = new BatchLoader({
+    items,
+    recipe,
+    batchSize: items.length,
+    cacheDir,
+    shuffle: false,
+    augment: false,
+  });
+  for await (const batch of loader.epoch(0, signal)) {
+    return {
+      images: tf.tensor4d(batch.images, [batch.count, recipe.size, recipe.size, 1]),
+      labels: Int32Array.from(batch.labels),
+    };
+  }
+  throw new SyncError('cancelled', 'Stopped on request.');
 }
 
 function outcome(sum: number, count: number): number {

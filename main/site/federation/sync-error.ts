@@ -12,6 +12,8 @@ export type SyncErrorCode =
   | 'update-refused'
   | 'bad-state'
   | 'privacy-budget-reached'
+  /** The site stopped a split-learning session itself (its hijack check): the round is not sent. */
+  | 'split-session-stopped'
   | 'cancelled';
 
 export class SyncError extends RadfedError<SyncErrorCode> {

@@ -28,6 +28,10 @@ export const CUT_FRAME_KINDS = [
   'cut2-activations', // hub → site: the trunk's output
   'cut2-gradient', // site → hub: the loss's gradient at the trunk's output
   'cut1-gradient', // hub → site: the gradient at the bottom's output
+  // The evaluation exchange (appended: the kinds above keep their byte values): the site's held-back
+  // images through the trunk in inference, no step opened and nothing updated (the hijack check).
+  'cut1-evaluation', // site → hub: the bottom's output on held-back images
+  'cut2-evaluation', // hub → site: the trunk's output on them
 ] as const;
 export type CutFrameKind = (typeof CUT_FRAME_KINDS)[number];
 

@@ -69,6 +69,11 @@ export interface SplitTrunkEngine {
   forwardTrunk(frame: Uint8Array): Promise<Uint8Array>;
   /** The gradient at cut 1 for the open step's `cut2-gradient`, the trunk updated once. */
   backwardTrunk(frame: Uint8Array): Promise<{ readonly frame: Uint8Array }>;
+  /**
+   * The trunk's output in inference for a `cut1-evaluation` frame (a site's held-back images, for its
+   * hijack check): opens no step, updates nothing, and may run while another site's step is open.
+   */
+  evaluateTrunk(frame: Uint8Array): Promise<Uint8Array>;
   /** Drops a session's open step (its site went quiet). */
   abandon(session: string): void;
   /** The last step of `session` the trunk applied, or -1. */

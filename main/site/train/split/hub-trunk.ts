@@ -105,6 +105,29 @@ export class HubTrunk implements SplitTrunkEngine {
   }
 
   /**
+   * The trunk's output in inference on a site's held-back images (its hijack check): no step is
+   * opened and nothing changes, so it may come between another site's activations and its gradient.
+   */
+  async evaluateTrunk(activations: Uint8Array): Promise<Uint8Array> {
+    const received = receiveFrame(activations, { kind: 'cut1-evaluation' });
+    checkImageShape(received, this.inputShape);
+    const { session, step, batch, shape, values } = received;
+    const output = tf.tidy(() => {
+      const atCut1 = cutTensor({ values, shape });
+      return this.trunk.apply(atCut1, 'infer');
+    });
+    const header = {
+      kind: 'cut2-evaluation' as const,
+      session,
+      step,
+      batch,
+      shape: output.shape,
+      dtype: this.dtype,
+    };
+    return sendFrame(header, output);
+  }
+
+  /**
    * The site's gradient at the trunk's output for the open step: the gradient at cut 1 (to send) and
    * the trunk's weight gradients, applied. A repeated gradient for a finished step gets the same
    * answer and changes nothing.

@@ -18,6 +18,8 @@ export type {
   StepOutcome,
 } from './split-session-runner.ts';
 export type { SiteCutDefences } from './split-site.ts';
+export { SessionHijackCheck } from './session-hijack-check.ts';
+export type { SessionHijackCheckOptions } from './session-hijack-check.ts';
 export * from './defences/index.ts';
 export { TrunkKeeper, trunkForTask } from './trunk-keeper.ts';
 export type { TrunkKeeperOptions } from './trunk-keeper.ts';

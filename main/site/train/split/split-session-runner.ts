@@ -69,17 +69,45 @@ export class SplitSessionRunner {
         if (error.connectionLost) this.drop();
         if (error.retry === 'restart-step') forwardAgain = true;
         retries += 1;
-        // Backoff, or longer when the hub said how long to wait (its trunk is not served yet).
-        const backoffMs = Math.min(2000, 50 * 2 ** Math.min(retries, 6));
-        const delayMs = Math.max(backoffMs, error.retryAfterMs ?? 0);
-        this.options.onWait?.({ step, attempt: retries, delayMs, message: waitMessage(error, delayMs) });
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        await this.wait(step, retries, error);
+      }
+    }
+  }
+
+  /**
+   * The trunk's output in inference on `atCut1` (held-back images' activations at cut 1, kept by the
+   * caller) through the session's evaluation exchange, retried through dropped connections like a step.
+   */
+  async evaluateTrunk(step: number, batch: number, atCut1: tf.Tensor): Promise<tf.Tensor> {
+    const { site } = this.options;
+    const frame = await site.evaluationFrame(step, batch, atCut1);
+    let retries = 0;
+    const giveUpAt = Date.now() + (this.options.giveUpAfterMs ?? 300_000);
+    for (;;) {
+      try {
+        const answer = await (await this.connected()).exchange(frame);
+        return site.readEvaluation(answer, { step, images: atCut1.shape[0]! });
+      } catch (error) {
+        if (!(error instanceof SplitConnectionError) || error.retry === 'never' || Date.now() > giveUpAt) {
+          throw error;
+        }
+        if (error.connectionLost) this.drop();
+        retries += 1;
+        await this.wait(step, retries, error);
       }
     }
   }
 
   close(): void {
     this.drop();
+  }
+
+  private async wait(step: number, attempt: number, error: SplitConnectionError): Promise<void> {
+    // Backoff, or longer when the hub said how long to wait (its trunk is not served yet).
+    const backoffMs = Math.min(2000, 50 * 2 ** Math.min(attempt, 6));
+    const delayMs = Math.max(backoffMs, error.retryAfterMs ?? 0);
+    this.options.onWait?.({ step, attempt, delayMs, message: waitMessage(error, delayMs) });
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
   }
 
   private async connected(): Promise<SplitExchange> {

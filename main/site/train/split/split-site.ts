@@ -208,6 +208,35 @@ export class SplitSite {
   }
 
   /**
+   * The evaluation exchange's frame (the hijack check): `atCut1`, the bottom's output on held-back
+   * images as it would leave (clipped and noised when those defences are on), sent as `cut1-evaluation`;
+   * the hub's trunk answers in inference without a step. Nothing is sent once the session is stopped.
+   */
+  async evaluationFrame(step: number, batch: number, atCut1: tf.Tensor): Promise<Uint8Array> {
+    if (this.stopped) throw this.stopped;
+    const header = {
+      kind: 'cut1-evaluation' as const,
+      session: this.options.session,
+      step,
+      batch,
+      shape: atCut1.shape,
+      dtype: this.dtype,
+    };
+    return sendFrame(header, atCut1.clone());
+  }
+
+  /** The trunk's output on held-back images, from the hub's `cut2-evaluation` answer. */
+  readEvaluation(frame: Uint8Array, expected: { step: number; images: number }): tf.Tensor {
+    const received = receiveFrame(frame, {
+      kind: 'cut2-evaluation',
+      session: this.options.session,
+      step: expected.step,
+      shape: [expected.images, ...this.trunkOutputShape],
+    });
+    return cutTensor(received);
+  }
+
+  /**
    * Stops the session at this site for `reason` (a defence's verdict, in words for the operator): the
    * open step is dropped, and every later step is refused with the same error, so nothing more leaves.
    */

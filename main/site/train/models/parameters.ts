@@ -41,7 +41,11 @@ export class ParameterStore {
             ? (this.random.next() * 2 - 1) * init.bound
             : this.random.normal() * init.std;
     }
-    const variable = tf.variable(tf.tensor(values, shape), trainable, `${name}_${nextId++}`);
+    // The variable holds its own reference to the values: the initial tensor is freed here, or the
+    // weights stayed allocated after the model's dispose.
+    const initial = tf.tensor(values, shape);
+    const variable = tf.variable(initial, trainable, `${name}_${nextId++}`);
+    initial.dispose();
     this.tensors.push({ name, variable, trainable });
     return variable;
   }

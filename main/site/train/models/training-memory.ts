@@ -34,7 +34,9 @@ export async function measureTrainingMemory(
     const peak = async (batch: number): Promise<number> => {
       const { inputSize: size, channels, numClasses } = config;
       const info = await tf.profile(() => {
-        tf.tidy(() => {
+        // The loss and gradients are disposed here: kept, the batch-2 pass's gradients (the size of
+        // the weights) were still alive in the batch-4 pass and counted as per-image memory.
+        const kept = tf.tidy(() => {
           const x = tf.zeros([batch, size, size, channels]) as tf.Tensor4D;
           const y = tf.oneHot(tf.zeros([batch], 'int32') as tf.Tensor1D, numClasses);
           const { value, grads } = tf.variableGrads(
@@ -43,6 +45,7 @@ export async function measureTrainingMemory(
           );
           return [value, ...Object.values(grads)];
         });
+        tf.dispose(kept);
       });
       return info.peakBytes;
     };

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initHub } from '../setup/index.ts';
 import { startHub, type RunningHub } from '../server/start-hub.ts';
 import { writeStoreChoice } from '../store-choice.ts';
+import { HAPROXY, startHaproxy } from '../testing/haproxy-server.ts';
 import { postgresBinDir, startPostgresServer, type PostgresServer } from '../testing/postgres-server.ts';
 import { hashPassword } from './coordinator-accounts.ts';
 import { listCoordinators, setCoordinatorPassword } from './coordinator-admin.ts';
@@ -113,6 +114,37 @@ describe.skipIf(!postgresInstalled())('dashboard of two hub replicas on one Post
     expect(shown).toContain('the site<strong>Dogwood Hospital</strong>');
     expect((await elsewhere.get('/dashboard/tokens')).text).not.toContain('new-token');
   });
+
+  it.skipIf(!existsSync(HAPROXY))(
+    'behind a round-robin HAProxy, one sign-in serves every page, whichever replica answers',
+    async () => {
+      const haproxy = await startHaproxy(
+        [
+          { name: 'one', port: one.port },
+          { name: 'other', port: other.port },
+        ],
+        { healthPath: '/v1/hub/health' },
+      );
+      try {
+        const browser = new DashboardClient(`https://127.0.0.1:${haproxy.port}`, one.ctx.keys.caCertPem);
+        expect((await browser.login('coordinator', PASSWORD)).status).toBe(303);
+        const before = await haproxy.replicas();
+        // A new connection for each request, so the balancer hands them out in turn.
+        const close = { connection: 'close' };
+        for (let i = 0; i < 6; i++) expect((await browser.get('/dashboard/tasks', close)).status).toBe(200);
+        const csrf = hiddenField((await browser.get('/dashboard/', close)).text, 'csrf');
+        const out = await browser.post('/dashboard/logout', { csrf }, close);
+        expect(out.headers.location).toBe('/dashboard/login?reason=signed-out');
+        const after = await haproxy.replicas();
+        for (const replica of after) {
+          const earlier = before.find((state) => state.name === replica.name)?.connections ?? 0;
+          expect(replica.connections - earlier).toBeGreaterThanOrEqual(3);
+        }
+      } finally {
+        await haproxy.stop();
+      }
+    },
+  );
 
   it('signing out through one replica ends the session on the other', async () => {
     const browser = clientOf(one);

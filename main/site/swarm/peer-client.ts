@@ -12,6 +12,7 @@ import type { PeerCertificate } from './peer-certificate.ts';
 import { peerKeyOf } from './peer-certificate.ts';
 import { sealEnvelope, type SignedEnvelope } from './peer-envelope.ts';
 import { MAX_MODEL_CHUNK, MESSAGE_PATH, MODEL_PATH } from './peer-server.ts';
+import { relayOf, sealRelayedRequest } from './relay-sealing.ts';
 import { SwarmError, type SwarmErrorCode } from './swarm-error.ts';
 import type { KeyObject } from 'node:crypto';
 
@@ -29,10 +30,22 @@ export interface PeerClientOptions {
  */
 export type PeerTarget = Pick<MemberCard, 'id' | 'address'> & { readonly signingKey?: string };
 
+/** What the client reads of the ledger to reach a relayed member. */
+export interface PeerDirectory {
+  member(id: string): MemberCard | undefined;
+  swarmId(): string | null;
+}
+
 export class PeerClient {
   /** Bytes this member sent and received as a client, for the demo's traffic per member. */
   bytesOut = 0;
   bytesIn = 0;
+
+  /**
+   * The ledger's members and swarm (set by the node): a member whose card names a relay is reached through
+   * that member, sealed end to end to the recipient's exchange key (relay-sealing.ts).
+   */
+  directory: PeerDirectory | null = null;
 
   constructor(private readonly options: PeerClientOptions) {}
 
@@ -44,7 +57,42 @@ export class PeerClient {
       this.options.signingKey,
       now,
     );
+    const relayId = relayOf(target.address);
+    if (relayId !== null) return this.#viaRelay(target, relayId, signed);
     return this.deliver(target, signed);
+  }
+
+  /** Sends `signed` to a relayed member: sealed to its exchange key, posted to its relay, the answer opened. */
+  async #viaRelay(target: PeerTarget, relayId: string, signed: SignedEnvelope): Promise<unknown> {
+    const recipient = this.directory?.member(target.id);
+    const relay = this.directory?.member(relayId);
+    if (recipient === undefined || relay === undefined || relayOf(relay.address) !== null)
+      throw new SwarmError(
+        'peer-unreachable',
+        `Member ${target.id.slice(0, 8)} is reached through a relay that is not a member with an address of its own.`,
+      );
+    const { sealed, openAnswer } = sealRelayedRequest(signed, recipient.exchangeKey);
+    const forward = sealEnvelope(
+      {
+        swarm: signed.envelope.swarm,
+        from: this.options.ownId,
+        to: relay.id,
+        kind: 'relay-forward',
+        body: { to: target.id, sealed },
+      },
+      this.options.signingKey,
+      (this.options.now ?? Date.now)(),
+    );
+    const reply = (await this.deliver(relay, forward)) as { sealed?: unknown } | null;
+    if (typeof reply?.sealed !== 'string')
+      throw new SwarmError('peer-refused', `The relay for member ${target.id.slice(0, 8)} sent no answer.`);
+    const answer = openAnswer(reply.sealed);
+    if (!answer.ok)
+      throw new SwarmError(
+        (answer.error as SwarmErrorCode | undefined) ?? 'peer-refused',
+        answer.message ?? `Member ${target.id.slice(0, 8)} refused the message.`,
+      );
+    return answer.value;
   }
 
   /** Posts an envelope already sealed (by this member, or by another one when relaying). */
@@ -75,7 +123,19 @@ export class PeerClient {
   async fetchModel(target: PeerTarget, hash: string, have: Buffer = Buffer.alloc(0)): Promise<Buffer> {
     const parts = [have];
     let offset = have.length;
-    for (;;) {
+    const swarm = relayOf(target.address) !== null ? (this.directory?.swarmId() ?? null) : null;
+    while (swarm !== null) {
+      // A relayed member serves its models as messages, a range at a time.
+      const range = (await this.send(target, swarm, 'model-range', { hash, offset })) as {
+        size: number;
+        chunk: string;
+      };
+      const chunk = Buffer.from(range.chunk, 'base64');
+      parts.push(chunk);
+      offset += chunk.length;
+      if (offset >= range.size || chunk.length === 0) break;
+    }
+    for (; swarm === null;) {
       const answer = await this.#exchange(target, 'GET', `${MODEL_PATH}${hash}?offset=${offset}`);
       if (answer.status !== 200)
         throw new SwarmError(

@@ -27,6 +27,9 @@ import { findMember, quorumSize, type MembershipState, type MemberRecord } from 
 import { makePeerCertificate, type PeerCertificate } from './peer-certificate.ts';
 import { PeerClient } from './peer-client.ts';
 import { PeerServer, type MessageHandler, type PeerRequest } from './peer-server.ts';
+import { RelayInbox } from './relay-inbox.ts';
+import { RelayMailbox } from './relay-mailbox.ts';
+import { relayOf } from './relay-sealing.ts';
 import { SwarmError } from './swarm-error.ts';
 import { SwarmLedger } from './swarm-ledger.ts';
 
@@ -52,6 +55,8 @@ export interface SwarmNodeOptions {
   readonly advertise?: string;
   readonly timeoutMs?: number;
   readonly now?: () => Date;
+  /** The X25519 key that opens relayed messages; needed when `advertise` is a relay:// address. */
+  readonly exchangePrivateKey?: KeyObject;
 }
 
 export class SwarmNode {
@@ -60,6 +65,8 @@ export class SwarmNode {
   readonly models = new Map<string, Buffer>();
   /** The entry this member signed at the next height and has not seen commit, proposed again first. */
   #pending: LedgerEntry | null = null;
+  /** Behind NAT: the loop that collects this member's messages from its relay. */
+  #inbox: RelayInbox | null = null;
 
   private constructor(
     readonly ledger: SwarmLedger,
@@ -108,8 +115,23 @@ export class SwarmNode {
       timeoutMs: options.timeoutMs ?? 30_000,
       now: () => clock().getTime(),
     });
-    late.node = new SwarmNode(ledger, identity, certificate, server, client, options.logger, clock);
-    return late.node;
+    client.directory = {
+      member: (memberId) => (ledger.state ? findMember(ledger.state, memberId) : undefined),
+      swarmId: () => ledger.state?.swarmId ?? null,
+    };
+    const node = new SwarmNode(ledger, identity, certificate, server, client, options.logger, clock);
+    late.node = node;
+    // Any member with an address of its own can relay for members that name it; one behind NAT polls.
+    new RelayMailbox(node);
+    if (relayOf(identity.address) !== null) {
+      if (!options.exchangePrivateKey)
+        throw new SwarmError(
+          'bad-message',
+          'A member reached through a relay needs its exchange key to open its messages.',
+        );
+      node.#inbox = new RelayInbox(node, options.exchangePrivateKey);
+    }
+    return node;
   }
 
   get id(): string {
@@ -134,6 +156,7 @@ export class SwarmNode {
   }
 
   async stop(): Promise<void> {
+    await this.#inbox?.stop();
     await this.server.close();
     this.ledger.close();
   }
@@ -236,8 +259,15 @@ export class SwarmNode {
   /** Sends committed entries to every other member (best effort: a member that missed them catches up). */
   async broadcast(entries: readonly SignedEntry[]): Promise<void> {
     const swarm = this.state.swarmId;
+    const send = (peer: MemberRecord) => this.client.send(peer, swarm, 'entries', { entries });
+    // A member behind a relay gets its copy when it next polls (a joiner only once it holds the
+    // ledger): not waited for, so a proposal's answer does not wait on it.
+    for (const peer of this.peers().filter((p) => relayOf(p.address) !== null))
+      send(peer).catch((error: unknown) => this.logger.debug({ err: error }, 'relayed broadcast failed'));
     await Promise.allSettled(
-      this.peers().map((peer) => this.client.send(peer, swarm, 'entries', { entries })),
+      this.peers()
+        .filter((p) => relayOf(p.address) === null)
+        .map(send),
     );
   }
 

@@ -86,6 +86,7 @@ export async function startSwarmMember(
     signingKey,
     signingPublicKey: publicKeyOf(signingKey),
     exchangePublicKey: publicKeyOf(readFileSync(paths.exchangeKey, 'utf8')),
+    exchangePrivateKey: loadPrivateKey(readFileSync(paths.exchangeKey, 'utf8')),
     logger: options.logger,
     host: options.host ?? '0.0.0.0',
     port: options.port ?? Number(url.port || 443),

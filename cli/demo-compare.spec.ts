@@ -80,6 +80,11 @@ describe('radfed demo --compare', () => {
     expect(bytes('cyclic')).toBeLessThan(bytes('fedavg')); // a third of the turns
     expect(bytes('secagg')).toBeGreaterThan(1.8 * bytes('fedavg')); // 32-bit masked against float16
     expect(bytes('homomorphic')).toBeGreaterThan(bytes('secagg')); // CKKS ciphertexts
+    // Split learning's steps, from the sites' events: bytes both ways, a latency for every step.
+    expect(result.split!.steps).toBeGreaterThan(0);
+    expect(result.split!.bytesUpPerImage).toBeGreaterThan(0);
+    expect(result.split!.stepP95Ms).toBeGreaterThanOrEqual(result.split!.stepP50Ms);
+    expect(run.out).toMatch(/Split learning: \d+ steps over the sites' sessions/);
     expect(run.out).toMatch(
       /Method\s+AUC\s+Accuracy\s+Sent per site\s+Wall time\s+What the coordinator sees/,
     );

@@ -19,7 +19,7 @@ import { setUpDemoHubTasks } from './demo-hub.ts';
 import { DEMO_DEFAULTS, SITE_NAMES, type DemoSettings } from './demo-options.ts';
 import { defaultLauncher, startHubProcess, type ChildHandle, type RadfedLauncher } from './demo-processes.ts';
 import { approveDemoTask, joinDemoFederation, setUpDemoSite, type DemoSite } from './demo-sites.ts';
-import { loadSplitModel } from './demo-split.ts';
+import { loadSplitModel, splitFigures, type SplitFigures } from './demo-split.ts';
 import { runSwarmFederation } from './swarm-federation.ts';
 
 /** `--compare` runs eight methods: its rounds are fewer than the plain demo's 60 unless --rounds says. */
@@ -58,6 +58,8 @@ export interface CompareResult {
   /** Raw float32 size of the model. */
   readonly modelBytes: number;
   readonly rows: CompareRow[];
+  /** What split learning's steps cost (bytes per image and step each way, steps per second, p50/p95). */
+  readonly split: SplitFigures | null;
   readonly seconds: { setup: number; methods: number; baselines: number; evaluation: number; total: number };
 }
 
@@ -219,6 +221,7 @@ export async function runCompareDemo(options: CompareRunOptions = {}): Promise<C
       trainImages: sites.reduce((n, s) => n + s.train.length, 0),
       modelBytes: hub.modelBytes,
       rows: order(rows),
+      split: runs.map((run) => splitFigures(run.rounds)).find((f) => f !== null) ?? null,
       seconds: {
         setup: setupSeconds,
         methods: methodsSeconds,

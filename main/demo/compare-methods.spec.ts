@@ -76,6 +76,7 @@ describe('the table of radfed demo --compare', () => {
           auc: null,
         }),
       ],
+      split: null,
       seconds: { setup: 60, methods: 1500, baselines: 100, evaluation: 20, total: 1700 },
     };
     const lines = formatCompareTable(result).split('\n');

@@ -50,12 +50,15 @@ interface TrainFlags {
 export function registerBenchTrainCommand(bench: Command): void {
   bench
     .command('train')
-    .summary('training throughput of the reference CNN or ResNet-18 (vs PyTorch with --compare-torch)')
+    .summary(
+      'training throughput of the reference CNN, ResNet-18 or DenseNet-121 (vs PyTorch with --compare-torch)',
+    )
     .description(
       'Trains the reference CNN on random data exactly as ../shared/bench/torch_reference.py does\n' +
         '(same model, Adam 1e-3, float32) and prints images per second: the median of the epochs\n' +
         'after the first. With --compare-torch, runs the PyTorch reference in the same run and prints\n' +
-        'the ratio. --model resnet-18 trains ResNet-18 instead (PyTorch: bench/resnet18_reference.py);\n' +
+        'the ratio. --model resnet-18 or densenet-121 trains that model instead (PyTorch:\n' +
+        'bench/resnet18_reference.py, bench/densenet121_reference.py);\n' +
         "a batch that would not fit the backend's memory is made smaller, and the output says so.",
     )
     .option(
@@ -93,7 +96,7 @@ export function registerBenchTrainCommand(bench: Command): void {
       if (flags.compareTorch && !(TORCH_REFERENCE_MODELS as readonly string[]).includes(flags.model)) {
         throw new TrainError(
           'invalid-option',
-          `--compare-torch has a PyTorch reference for ${TORCH_REFERENCE_MODELS.join(' and ')} only, not ${flags.model}.`,
+          `--compare-torch has a PyTorch reference for ${TORCH_REFERENCE_MODELS.join(', ')} only, not ${flags.model}.`,
         );
       }
       const log = (line: string) => process.stderr.write(`${line}\n`);

@@ -1,6 +1,6 @@
 // How many values a task's model has, from its definition alone, so the hub (which never builds a
 // model) can bound an initial-model upload by the model's size instead of its 4 GiB upload limit.
-// The shapes mirror main/site/train/models (reference-cnn.ts, residual-net.ts, resnet18.ts); a spec there builds
+// The shapes mirror main/site/train/models (reference-cnn.ts, residual-net.ts, resnet18.ts, densenet121.ts); a spec there builds
 // each model and checks the count matches.
 import type { TaskDefinition } from './task-schema.ts';
 
@@ -50,6 +50,22 @@ export function modelValueCount(
         cin = cout;
       }
       return count + cin * classes + classes;
+    }
+    case 'densenet-121': {
+      const batchNorm = (c: number) => 4 * c;
+      let count = conv(7, channels, 64) + batchNorm(64);
+      let cin = 64;
+      [6, 12, 24, 16].forEach((layers, block) => {
+        // Each layer: bn, 1×1 conv to 128, bn, 3×3 conv to 32 (the growth rate), on all maps before it.
+        for (let l = 0; l < layers; l++, cin += 32)
+          count += batchNorm(cin) + conv(1, cin, 128) + batchNorm(128) + conv(3, 128, 32);
+        // A transition between blocks: bn and a 1×1 conv to half the channels.
+        if (block < 3) {
+          count += batchNorm(cin) + conv(1, cin, cin / 2);
+          cin /= 2;
+        }
+      });
+      return count + batchNorm(cin) + cin * classes + classes;
     }
     default:
       return null;

@@ -15,14 +15,21 @@ export interface TorchFigure {
   images_per_s: number;
 }
 
+/** The project's own PyTorch references (bench/), for the models ../shared/bench (read-only) lacks. */
+const PROJECT_REFERENCES: Record<string, string> = {
+  'resnet-18': 'resnet18_reference.py',
+  'densenet-121': 'densenet121_reference.py',
+};
+
 /**
- * The reference script beside the repository (../shared/bench/torch_reference.py, found from the
- * repository root whether this runs from source or from the bundle in dist/), or
- * RADFED_TORCH_REFERENCE.
+ * The reference script beside the repository (../shared/bench/torch_reference.py for the reference
+ * CNN, the project's bench/ for the others, found from the repository root whether this runs from
+ * source or from the bundle in dist/), or RADFED_TORCH_REFERENCE for the reference CNN.
  */
 export function defaultTorchScript(model = 'reference-cnn'): string {
   if (process.env.RADFED_TORCH_REFERENCE && model === 'reference-cnn')
     return process.env.RADFED_TORCH_REFERENCE;
+  const own = PROJECT_REFERENCES[model];
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let up = 0; up < 8; up++) {
     const manifest = join(dir, 'package.json');
@@ -30,17 +37,15 @@ export function defaultTorchScript(model = 'reference-cnn'): string {
       existsSync(manifest) &&
       (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'radfed'
     ) {
-      // ResNet-18's reference lives in the project's own bench folder; ../shared/bench is read-only.
-      if (model === 'resnet-18') return join(dir, 'bench', 'resnet18_reference.py');
-      return join(dir, '..', 'shared', 'bench', 'torch_reference.py');
+      return own ? join(dir, 'bench', own) : join(dir, '..', 'shared', 'bench', 'torch_reference.py');
     }
     dir = dirname(dir);
   }
-  return model === 'resnet-18' ? 'resnet18_reference.py' : 'torch_reference.py';
+  return own ?? 'torch_reference.py';
 }
 
 /** The architectures that have a PyTorch reference script. */
-export const TORCH_REFERENCE_MODELS = ['reference-cnn', 'resnet-18'] as const;
+export const TORCH_REFERENCE_MODELS = ['reference-cnn', 'resnet-18', 'densenet-121'] as const;
 
 export function defaultPython(): string {
   return existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';

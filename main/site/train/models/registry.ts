@@ -1,5 +1,6 @@
 // The model registry: architectures by name, each built from a config.
 import { TrainError } from '../errors.ts';
+import { createDensenet121 } from './densenet121.ts';
 import type { ImageModel, ModelConfig } from './model.ts';
 import { createReferenceCnn } from './reference-cnn.ts';
 import { createResidualNet } from './residual-net.ts';
@@ -14,6 +15,8 @@ export const MODEL_ARCHITECTURES = {
   'resnet-small-gn': (config: ModelConfig) => createResidualNet(config, 'group'),
   /** ResNet-18 for grayscale images of 224–512 px: a backbone of real size (11.2 M weights). */
   'resnet-18': createResnet18,
+  /** DenseNet-121 for grayscale images of 224–512 px: CheXNet's backbone (6.95 M weights). */
+  'densenet-121': createDensenet121,
 } as const;
 
 export type ModelArchitecture = keyof typeof MODEL_ARCHITECTURES;

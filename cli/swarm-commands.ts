@@ -300,7 +300,10 @@ export function registerSwarmCommands(program: Command): void {
     .argument('<invitation>', 'the rfs1.… invitation')
     .requiredOption('--dir <folder>', 'the site folder (keys, swarm.db and swarm.json go here)')
     .requiredOption('--site-name <name>', 'this hospital\u2019s name, as the other members will see it')
-    .requiredOption('--address <url>', 'the https:// address other members reach this site at, with its port')
+    .requiredOption(
+      '--address <url>',
+      'the https:// address other members reach this site at, with its port; relay://<member id> when it accepts no inbound connection',
+    )
     .action(async (invitation: string, flags: { dir: string; siteName: string; address: string }) => {
       const dir = resolve(flags.dir);
       prepareSwarmSite(dir, { name: flags.siteName, address: flags.address });

@@ -38,7 +38,8 @@ export function prepareSwarmSite(dir: string, settings: SwarmSiteSettings): void
   if (!parsed.success)
     throw new SwarmError(
       'bad-message',
-      'Give this site a name and the https:// address other members reach it at (e.g. https://radfed.hospital.example:8470).',
+      'Give this site a name and the https:// address other members reach it at (e.g. https://radfed.hospital.example:8470), ' +
+        'or relay://<member id> when it accepts no inbound connection and a member relays for it.',
     );
   mkdirSync(join(dir, 'keys'), { recursive: true, mode: 0o700 });
   for (const [path, make] of [
@@ -89,7 +90,8 @@ export async function startSwarmMember(
     exchangePrivateKey: loadPrivateKey(readFileSync(paths.exchangeKey, 'utf8')),
     logger: options.logger,
     host: options.host ?? '0.0.0.0',
-    port: options.port ?? Number(url.port || 443),
+    // A member behind a relay (relay://<id>) listens on no address peers dial: any free port will do.
+    port: options.port ?? (url.protocol === 'relay:' ? 0 : Number(url.port || 443)),
     advertise: settings.address,
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
   });

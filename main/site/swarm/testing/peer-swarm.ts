@@ -33,7 +33,10 @@ export class PeerTestBed {
   readonly folder = mkdtempSync(join(tmpdir(), 'radfed-swarm-peers-'));
   readonly #nodes = new Set<SwarmNode>();
 
-  async start(keys: TestMemberKeys, options: { port?: number; now?: () => Date } = {}): Promise<SwarmNode> {
+  async start(
+    keys: TestMemberKeys,
+    options: { port?: number; now?: () => Date; advertise?: string } = {},
+  ): Promise<SwarmNode> {
     const node = await SwarmNode.start({
       ...keys,
       dbPath: join(this.folder, `${keys.name}.db`),

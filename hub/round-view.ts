@@ -1,15 +1,21 @@
 // The round as one site sees it, and a revision string that changes whenever any of it changes, so a
-// site can long-poll ("tell me when this is no longer revision X").
+// site can long-poll ("tell me when this is no longer revision X"). Read on one snapshot of the store:
+// on PostgreSQL another replica may move the task and its round on between two reads, and a view that
+// mixed the two (a stopped task with a round still collecting) would wake a long-poll with a state that
+// never existed.
 import type { RoundView } from '../shared/federation/index.ts';
 import type { HubContext } from './hub-context.ts';
 import { neededUpdates } from './rounds.ts';
 import { roundClipNorm } from './adaptive-clipping.ts';
 import { secureActionPending, securePhase } from './secagg/index.ts';
-import type { SiteRow, TaskRow } from './store/index.ts';
+import type { HubRows, SiteRow, TaskRow } from './store/index.ts';
 import { definitionOf } from './tasks.ts';
 
-export async function roundView(ctx: HubContext, task: TaskRow, site: SiteRow): Promise<RoundView> {
-  const { store } = ctx;
+export function roundView(ctx: HubContext, task: TaskRow, site: SiteRow): Promise<RoundView> {
+  return ctx.store.snapshot(async (rows) => viewOn(rows, (await rows.tasks.task(task.id)) ?? task, site));
+}
+
+async function viewOn(store: HubRows, task: TaskRow, site: SiteRow): Promise<RoundView> {
   const definition = definitionOf(task);
   const round = await store.tasks.latestRound(task.id);
   const latest = await store.models.latestModel(task.id);
@@ -20,7 +26,7 @@ export async function roundView(ctx: HubContext, task: TaskRow, site: SiteRow): 
   const turnSiteId = round?.turn_site_id ?? null;
   const secure =
     definition.privacy.secureAggregation.enabled && round
-      ? await securePhase(ctx, task.id, round.number)
+      ? await securePhase(store, task.id, round.number)
       : undefined;
   // In a secure round, "may upload" means the site has its next SecAgg+ step to take (keys, shares,
   // masked input or unmasking); the site then follows the phases itself.
@@ -29,7 +35,7 @@ export async function roundView(ctx: HubContext, task: TaskRow, site: SiteRow): 
     round?.state === 'collecting' &&
     joined &&
     (secure
-      ? await secureActionPending(ctx, task, round.number, site)
+      ? await secureActionPending(store, task, round.number, site)
       : !submitted && (turnSiteId === null || turnSiteId === site.id));
   const view: Omit<RoundView, 'revision'> = {
     taskId: task.id,

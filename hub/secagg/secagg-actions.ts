@@ -269,34 +269,35 @@ export async function secaggView(
 }
 
 /** Whether this site has something to do in the secure round now (the round view's `mayUpload`). */
+/** Whether the site has its next SecAgg+ step to take; read through `rows` (the round view's snapshot). */
 export async function secureActionPending(
-  ctx: HubContext,
+  rows: HubRows,
   task: TaskRow,
   round: number,
   site: SiteRow,
 ): Promise<boolean> {
-  const rows = new SecAggRows(ctx.store.sql);
-  const state = await rows.round(task.id, round);
+  const secagg = new SecAggRows(rows.sql);
+  const state = await secagg.round(task.id, round);
   if (!state) return false;
-  const own = await rows.participant(task.id, round, site.id);
+  const own = await secagg.participant(task.id, round, site.id);
   switch (state.phase) {
     case 'advertising':
-      return own === undefined && (await ctx.store.sites.hasJoined(task.id, site.id));
+      return own === undefined && (await rows.sites.hasJoined(task.id, site.id));
     case 'sharing':
       return own?.position != null && own.shared_at === null;
     case 'masking':
-      return own?.shared_at != null && !(await ctx.store.uploads.acceptedUpdateOf(task.id, round, site.id));
+      return own?.shared_at != null && !(await rows.uploads.acceptedUpdateOf(task.id, round, site.id));
     case 'unmasking':
       return own?.survivor === 1 && own.revealed_at === null;
   }
 }
 
 export function securePhase(
-  ctx: HubContext,
+  rows: HubRows,
   taskId: string,
   round: number,
 ): Promise<SecAggRoundRow | undefined> {
-  return new SecAggRows(ctx.store.sql).round(taskId, round);
+  return new SecAggRows(rows.sql).round(taskId, round);
 }
 
 function afterSharingPhase(phase: SecAggPhase): boolean {

@@ -101,6 +101,11 @@ export class HubStore extends HubRows {
     return this.sql.transaction((sqlTx) => fn(new HubTransaction(sqlTx)));
   }
 
+  /** Runs fn's reads on one snapshot of the database (SqlEngine.snapshot), through the rows it is given. */
+  snapshot<T>(fn: (rows: HubRows) => Promise<T>): Promise<T> {
+    return this.sql.snapshot((queries) => fn(new HubRows(queries)));
+  }
+
   async close(): Promise<void> {
     await this.closeAlso();
     await this.sql.close();

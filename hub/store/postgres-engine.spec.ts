@@ -91,6 +91,24 @@ describe('PostgresEngine on a real PostgreSQL', () => {
     expect(ids.map((row) => row.id)).toEqual(['kept']);
   });
 
+  it('a snapshot reads one state: a commit made between its reads is not half seen, and it writes nothing', async () => {
+    await engine.run("INSERT INTO things (id, size) VALUES ('snap-a', 1), ('snap-b', 1)");
+    const seen = await engine.snapshot(async (q) => {
+      const a = await q.get<{ size: number }>("SELECT size FROM things WHERE id = 'snap-a'");
+      // Another replica moves both on in one transaction, between this snapshot's two reads.
+      await engine.transaction(async (tx) => {
+        await tx.run("UPDATE things SET size = 2 WHERE id IN ('snap-a', 'snap-b')");
+      });
+      const b = await q.get<{ size: number }>("SELECT size FROM things WHERE id = 'snap-b'");
+      return [a?.size, b?.size];
+    });
+    expect(seen).toEqual([1, 1]);
+    expect(await engine.get("SELECT size FROM things WHERE id = 'snap-b'")).toEqual({ size: 2 });
+    await expect(
+      engine.snapshot((q) => q.run("UPDATE things SET size = 3 WHERE id = 'snap-a'")),
+    ).rejects.toThrow(/read-only/);
+  });
+
   it('tx.lock(key) makes a second transaction on the same key wait until the first ends; another key does not wait', async () => {
     let releaseFirst: () => void = () => undefined;
     const firstMayEnd = new Promise<void>((resolve) => (releaseFirst = resolve));

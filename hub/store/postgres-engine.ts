@@ -107,7 +107,15 @@ export class PostgresEngine extends PostgresQueries implements SqlEngine {
     return engine;
   }
 
-  async transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    return this.#inTransaction('BEGIN', fn);
+  }
+
+  snapshot<T>(fn: (queries: SqlQueries) => Promise<T>): Promise<T> {
+    return this.#inTransaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', fn);
+  }
+
+  async #inTransaction<T>(begin: string, fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -117,7 +125,7 @@ export class PostgresEngine extends PostgresQueries implements SqlEngine {
     const tx = new PostgresTransaction(this.target, () => client);
     let broken: Error | undefined;
     try {
-      await tx.run('BEGIN');
+      await tx.run(begin);
       const result = await fn(tx);
       await tx.run('COMMIT');
       return result;

@@ -37,5 +37,12 @@ export interface SqlEngine extends SqlQueries {
    * the database (PostgreSQL, READ COMMITTED plus the locks taken with tx.lock).
    */
   transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T>;
+  /**
+   * Runs fn's reads on one snapshot of the database, so what they return belongs together (a round and
+   * its task read after another replica moved both on in one transaction, never one before and one
+   * after). PostgreSQL: a READ ONLY transaction at REPEATABLE READ. SQLite: one transaction on the one
+   * connection (nothing else writes meanwhile).
+   */
+  snapshot<T>(fn: (queries: SqlQueries) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

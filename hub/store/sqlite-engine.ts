@@ -13,7 +13,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import { SerialQueue } from '../../shared/serial-queue.ts';
 import { HubError } from '../hub-errors.ts';
-import type { SqlEngine, SqlParams, SqlRunResult, SqlTransaction } from './sql-engine.ts';
+import type { SqlEngine, SqlParams, SqlQueries, SqlRunResult, SqlTransaction } from './sql-engine.ts';
 
 interface OpenTransaction {
   readonly engine: SqliteEngine;
@@ -142,11 +142,20 @@ export class SqliteEngine implements SqlEngine {
   }
 
   transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    return this.#inTransaction('BEGIN IMMEDIATE', fn);
+  }
+
+  /** A deferred transaction: only a shared lock, so another process may read meanwhile, as before. */
+  snapshot<T>(fn: (queries: SqlQueries) => Promise<T>): Promise<T> {
+    return this.#inTransaction('BEGIN', fn);
+  }
+
+  #inTransaction<T>(begin: string, fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
     const open = this.#openHere();
     if (open !== undefined) return this.#savepoint(open, fn);
     return this.#queue.run(async () => {
       const tx = new SqliteTransaction(this.#cache);
-      this.db.exec('BEGIN IMMEDIATE');
+      this.db.exec(begin);
       try {
         const result = await current.run({ engine: this, tx, savepoints: 0 }, () => fn(tx));
         this.db.exec('COMMIT');

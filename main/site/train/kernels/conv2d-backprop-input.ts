@@ -1,7 +1,8 @@
 // Conv2DBackpropInput for WebAssembly. Without strides, a forward convolution XNNPACK computes: the
 // output gradient convolved with the filter turned by 180° and its in/out channels swapped. With
-// strides, a matrix product and col2im (input-grad-col2im.ts). The stock wasm kernel is a plain loop,
-// 5–10× slower.
+// strides, or on maps of a few pixels (the last layers of ResNet-18 and DenseNet-121 on small images),
+// a matrix product and col2im (input-grad-col2im.ts). The stock wasm kernel is a plain loop, 5–10×
+// slower.
 import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import {
   axisWindow,
@@ -13,6 +14,13 @@ import {
 import { zeros } from './conv2d-backprop-filter.ts';
 import { inputGradByCol2im } from './input-grad-col2im.ts';
 import { KernelScope } from './kernel-scope.ts';
+
+/**
+ * Maps of at most this many pixels take the product and col2im: measured on [32, h, w, c] gradients of
+ * 3×3 convolutions (c = 512 at 1×1 down to 128 at 4×4), XNNPACK's convolution took 1.2–5× longer up
+ * to 4×4 and was as fast from 8×8 (docs/benchmarks.md, "CPU step profile").
+ */
+const SMALL_MAP_PIXELS = 16;
 
 export type InputGradAttrs = ConvGradAttrs & { inputShape: [number, number, number, number] };
 
@@ -45,7 +53,8 @@ function inputGrad(
   const { batchSize, inHeight, inWidth, outChannels, filterHeight, filterWidth } = info;
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
   const { top, left } = info.padInfo;
-  if (sh > 1 || sw > 1) return inputGradByCol2im(scope, dy, filter, info);
+  if (sh > 1 || sw > 1 || inHeight * inWidth <= SMALL_MAP_PIXELS)
+    return inputGradByCol2im(scope, dy, filter, info);
   // dx[iy] = Σ_kh dy[iy + top − kh·dh]·w[kh]: a correlation with the flipped filter over these rows.
   const rows = axisWindow(dy.shape[1]!, top - (filterHeight - 1) * dh, inHeight + top);
   const cols = axisWindow(dy.shape[2]!, left - (filterWidth - 1) * dw, inWidth + left);

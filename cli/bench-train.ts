@@ -84,7 +84,10 @@ export function registerBenchTrainCommand(bench: Command): void {
       'the PyTorch reference script (default ../shared/bench/torch_reference.py)',
     )
     .option('--python <path>', 'the Python that has torch (default /usr/bin/python3)')
-    .option('--profile', 'also time each kernel over one step')
+    .option(
+      '--profile',
+      'also time each kernel over one step, and the forward, backward and optimizer phases',
+    )
     .option(
       '--repeat <n>',
       'run both N times, alternating, and keep the best of each (for a busy machine)',
@@ -154,6 +157,12 @@ export function registerBenchTrainCommand(bench: Command): void {
       if (flags.repeat > 1) {
         lines.push(`Best of ${flags.repeat} runs each; all runs (RadFed / PyTorch images/s):`);
         lines.push(`  ${runs.map((r) => `${r.tfjs} / ${r.torch ?? '-'}`).join(', ')}`);
+      }
+      if (tfjs.phases) {
+        const { forwardMs, backwardMs, optimizerMs } = tfjs.phases;
+        lines.push(
+          `One step (median of 5): forward ${forwardMs} ms, backward ${backwardMs} ms, optimizer ${optimizerMs} ms`,
+        );
       }
       for (const k of tfjs.kernels?.slice(0, 12) ?? [])
         lines.push(`  ${k.kernel}: ${k.milliseconds} ms (${k.calls})`);

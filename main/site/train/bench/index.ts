@@ -6,6 +6,7 @@ export type {
   KernelFigure,
   ReferenceBenchOptions,
   ReferenceBenchResult,
+  StepPhases,
 } from './reference-benchmark.ts';
 export {
   defaultPython,

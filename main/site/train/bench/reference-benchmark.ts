@@ -16,6 +16,7 @@ import {
   fitBatchSize,
   measureTrainingMemory,
   trainingMemoryBudget,
+  type NamedTensor,
   type TrainingMemory,
 } from '../models/index.ts';
 import { FusedAdam } from '../trainer/index.ts';
@@ -47,6 +48,16 @@ export interface KernelFigure {
   calls: number;
 }
 
+/** One step's time by phase (median of a few steps), for `--profile`. */
+export interface StepPhases {
+  /** The loss alone, no gradient recorded. */
+  forwardMs: number;
+  /** Gradients of the loss (the forward pass again, recorded, then the backward pass), less the forward. */
+  backwardMs: number;
+  /** The optimizer's update of every weight. */
+  optimizerMs: number;
+}
+
 export interface ReferenceBenchResult {
   impl: 'tfjs';
   model: string;
@@ -60,6 +71,7 @@ export interface ReferenceBenchResult {
   /** Median of the epochs after the first (the first warms up). */
   imagesPerSecond: number;
   kernels?: KernelFigure[];
+  phases?: StepPhases;
   /** A training step's memory, measured, and the batch it allowed. */
   memory: TrainingMemory & { batchBytes: number; message?: string };
   report: BackendReport;
@@ -121,6 +133,17 @@ export async function benchmarkReferenceTraining(
       );
     }
     const kernels = options.profile ? await profileStep(() => step(0)) : undefined;
+    const phases = options.profile
+      ? timePhases(
+          () =>
+            tf.losses.softmaxCrossEntropy(
+              labels[0]!,
+              model.logits(images[0]!, { training: true }),
+            ) as tf.Scalar,
+          optimizer,
+          trainable,
+        )
+      : undefined;
     const steady = (epochs.length > 1 ? epochs.slice(1) : epochs).map((e) => e.imagesPerSecond);
     return {
       impl: 'tfjs',
@@ -134,6 +157,7 @@ export async function benchmarkReferenceTraining(
       epochs,
       imagesPerSecond: round(median(steady), 1),
       kernels,
+      phases,
       memory: { ...measured, batchBytes: fitted.bytes, message: fitted.message },
       report,
     };
@@ -158,6 +182,40 @@ async function profileStep(run: () => tf.Scalar): Promise<KernelFigure[]> {
   return [...byName.values()]
     .map((f) => ({ ...f, milliseconds: round(f.milliseconds, 2) }))
     .sort((a, b) => b.milliseconds - a.milliseconds);
+}
+
+/** Median over five steps of each phase; WebAssembly runs kernels synchronously, so wall time is theirs. */
+function timePhases(
+  loss: () => tf.Scalar,
+  optimizer: FusedAdam,
+  parameters: readonly NamedTensor[],
+): StepPhases {
+  const forward: number[] = [];
+  const gradients: number[] = [];
+  const update: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    let t0 = performance.now();
+    const value = tf.tidy(loss);
+    value.dataSync();
+    value.dispose();
+    forward.push(performance.now() - t0);
+    t0 = performance.now();
+    const { value: recorded, grads } = tf.variableGrads(
+      loss,
+      parameters.map((p) => p.variable),
+    );
+    recorded.dataSync();
+    gradients.push(performance.now() - t0);
+    t0 = performance.now();
+    optimizer.applyGradients(recorded, grads, parameters).dispose();
+    update.push(performance.now() - t0);
+  }
+  const forwardMs = median(forward);
+  return {
+    forwardMs: round(forwardMs, 1),
+    backwardMs: round(Math.max(0, median(gradients) - forwardMs), 1),
+    optimizerMs: round(median(update), 1),
+  };
 }
 
 export function median(values: readonly number[]): number {

@@ -201,6 +201,19 @@ export class RoundSecAggMember {
     return request;
   }
 
+  /**
+   * Round `round` was started again (a new round-start entry, fresh commits and seed): its earlier
+   * attempts are forgotten, so the new start's leaders may plan any set, when this member's update went
+   * out masked in none of them (so no sum holds it). Otherwise the earlier set still binds, and this
+   * member takes part only in its subsets (it may then keep the round from completing: safety first).
+   */
+  restarted(round: number): void {
+    const earlier = [...this.#attempts].filter(([key]) => Number(key.split(':')[0]) === round);
+    if (earlier.some(([, attempt]) => attempt.masked)) return;
+    for (const [key] of earlier) this.#attempts.delete(key);
+    this.#firstSet.delete(round);
+  }
+
   /** Forgets the secrets of rounds before `round` (their aggregates are committed). */
   forgetBefore(round: number): void {
     for (const key of this.#attempts.keys())

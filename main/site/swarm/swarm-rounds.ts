@@ -291,6 +291,8 @@ export class SwarmRounds {
         this.member.forgetBefore(body.round + 1);
         for (const round of this.#updates.keys()) if (round <= body.round) this.#updates.delete(round);
       }
+      // A stalled round started again: attempts of its earlier start that never masked are dropped.
+      if (body.kind === 'round-start') this.member.restarted(body.round);
       if (body.kind !== 'round-seed') continue;
       const order = this.node.state.openRound?.seed?.order ?? [];
       this.#seedSeenAt.set(body.round, Date.now());

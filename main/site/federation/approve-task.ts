@@ -9,8 +9,10 @@ import {
 } from '../../../shared/federation/index.ts';
 import { hopelessNoiseReason } from '../../../shared/privacy/index.ts';
 import { commandActor } from '../audit/index.ts';
-import { buildCohort } from '../cohort/index.ts';
+import { buildCohort, type CohortItem } from '../cohort/index.ts';
 import { openSite } from '../store/index.ts';
+import type { BackendChoice } from '../train/index.ts';
+import { reviewSplitCut } from './approval-split-leakage.ts';
 import { cohortTaskFor, recordApproval, type Approval } from './approvals.ts';
 import { loadEnrollment } from './enrollment-store.ts';
 import { explainHubError } from './explain.ts';
@@ -27,8 +29,10 @@ export interface TaskReview {
   readonly cohortTaskId: string | null;
   readonly problem: string | null;
   /**
-   * Why patient-level DP would leave nothing of the signal with this site's training patients
-   * (shared/privacy/noise-to-signal.ts); approval is then refused. Null when it would not, or no DP.
+   * Why approving would spend this site's privacy for nothing or beyond its limits: patient-level DP
+   * that would leave nothing of the signal with this site's training patients
+   * (shared/privacy/noise-to-signal.ts), or a split-learning cut that the leakage meter finds above
+   * this site's limits (approval-split-leakage.ts); approval is then refused. Null otherwise.
    */
   readonly privacyProblem: string | null;
   /** The same refusal in plain words for the Training page (no σ, q or formula); null with privacyProblem. */
@@ -43,7 +47,7 @@ export interface ApproveResult extends TaskReview {
 export async function reviewTask(
   siteDir: string,
   task: string,
-  options: { cohortTaskId?: string; env?: NodeJS.ProcessEnv } = {},
+  options: { cohortTaskId?: string; env?: NodeJS.ProcessEnv; backend?: BackendChoice } = {},
 ): Promise<TaskReview> {
   const enrollment = loadEnrollment(siteDir);
   const agent = hubAgent(enrollment.hubUrl, options.env);
@@ -75,9 +79,11 @@ export async function reviewTask(
     let problem: string | null = null;
     let privacyProblem: string | null = null;
     let privacyProblemInWords: string | null = null;
+    let train: CohortItem[] = [];
     try {
       cohortTaskId = cohortTaskFor(site.database, view.definition, options.cohortTaskId).id;
       const built = buildCohort(site, cohortTaskId);
+      train = built.train;
       const patients = new Set([...built.train, ...built.validation].map((item) => item.patient)).size;
       // Patient-level DP samples patients, not images: N is the training split's patients.
       const trainPatients = new Set(built.train.map((item) => item.patient)).size;
@@ -100,6 +106,24 @@ export async function reviewTask(
       modelValues: modelValueCount(trainingTask),
       cohort,
     });
+    // Split learning: the leakage meter's figures for the task's cut, and this site's refusal above its
+    // limits (a privacy refusal like patient-level DP's: the approval is not recorded).
+    const cut =
+      cohortTaskId === null
+        ? null
+        : await reviewSplitCut(site, view, {
+            cohortTaskId,
+            train,
+            ...(options.backend ? { backend: options.backend } : {}),
+          });
+    if (cut) {
+      summary.push(...cut.lines);
+      if (cut.problem && !privacyProblem) {
+        privacyProblem = cut.problem;
+        privacyProblemInWords = cut.problem;
+        problem = cut.problem;
+      }
+    }
     return { view, summary, cohortTaskId, problem, privacyProblem, privacyProblemInWords };
   } finally {
     site.database.close();

@@ -2,6 +2,7 @@
 // (consent policy choice, hub enrollment) by raising `schemaVersion` and migrating old files on open.
 import { writeFileAtomically } from '../../../shared/node/index.ts';
 import { z } from 'zod';
+import { splitLeakageLimitsSchema } from '../../../shared/federation/split/index.ts';
 import {
   AE_TITLE_CHARACTERS,
   AE_TITLE_MAX_LENGTH,
@@ -67,6 +68,11 @@ export const SiteConfigSchema = z.object({
   heldFilePolicy: z.enum(['hold', 'clean-automatically', 'clean-and-ask']).optional(),
   receiver: ReceiverSettingsSchema.optional(),
   watch: WatchSettingsSchema.optional(),
+  /**
+   * How much a split-learning cut may leak before this site refuses to approve it (the leakage meter's
+   * SSIM of rebuilt images, AUC of labels read from gradients); absent: the defaults (0.5, 0.75).
+   */
+  splitLeakageLimits: splitLeakageLimitsSchema.optional(),
 });
 
 export type SiteConfig = z.infer<typeof SiteConfigSchema>;

@@ -7,8 +7,11 @@ import { SplitDefenceError } from './split-defence-error.ts';
 export interface LeakageWording {
   readonly labelSharing: boolean;
   readonly defences: SplitDefences;
-  readonly limits: SplitLeakageLimits;
+  /** The site's limits; null when it has set none (the figures are shown, nothing is refused). */
+  readonly limits: SplitLeakageLimits | null;
 }
+
+const NO_LIMIT = 'This site has set no limit (its settings\u2019 splitLeakageLimits), so it refuses no cut.';
 
 /** The approval text's lines on what the hub could recover at this cut, with the meter's figures. */
 export function describeCutLeakage(leakage: CutLeakage, wording: LeakageWording): string[] {
@@ -17,8 +20,8 @@ export function describeCutLeakage(leakage: CutLeakage, wording: LeakageWording)
     `  What the hub could rebuild of the images: trained on this site\u2019s own images, a decoder brought ` +
       `${leakage.heldOutImages} held-back images back from the activations after ${leakage.cut} with a ` +
       `structural similarity of ${image.ssim.toFixed(2)} (1 is the same image, 0 unrelated) and a ` +
-      `signal-to-noise ratio of ${image.psnr.toFixed(1)} dB. This site accepts up to ` +
-      `${wording.limits.maxImageSsim.toFixed(2)}.`,
+      `signal-to-noise ratio of ${image.psnr.toFixed(1)} dB. ` +
+      (wording.limits ? `This site accepts up to ${wording.limits.maxImageSsim.toFixed(2)}.` : NO_LIMIT),
   ];
   if (wording.labelSharing) {
     lines.push(
@@ -28,8 +31,8 @@ export function describeCutLeakage(leakage: CutLeakage, wording: LeakageWording)
   } else if (labelAuc !== null) {
     lines.push(
       `  What the hub could read of the labels: from the length of the gradients this site returns, ` +
-        `an AUC of ${labelAuc.toFixed(2)} (0.5 reads nothing, 1 reads every label). This site accepts up ` +
-        `to ${wording.limits.maxLabelAuc.toFixed(2)}.`,
+        `an AUC of ${labelAuc.toFixed(2)} (0.5 reads nothing, 1 reads every label).` +
+        (wording.limits ? ` This site accepts up to ${wording.limits.maxLabelAuc.toFixed(2)}.` : ''),
     );
   }
   lines.push(`  Defences: ${defencesInWords(wording.defences)}.`);

@@ -13,6 +13,7 @@ import {
 } from '../shared/federation/index.ts';
 import type { HubClient, SiteEnrollment } from '../shared/node/federation/index.ts';
 import { startHub } from './server/start-hub.ts';
+import { MAX_OPEN_UPLOADS } from './uploads.ts';
 import { createTask } from './tasks.ts';
 import {
   enrollTestSite,
@@ -154,6 +155,25 @@ describe('a hub with its blobs in PostgreSQL', () => {
     );
     expect(overLimit.status).toBe(413);
     expect(await rowsIn('hub_upload_spool')).toBe(0);
+  });
+
+  it('a site opening many uploads at once through the pool keeps at most MAX_OPEN_UPLOADS open', async () => {
+    const pier = await enrollTestSite(test.hub, 'Pier');
+    await pier.client.joinTask(taskId);
+    const tries = await Promise.allSettled(
+      Array.from({ length: 30 }, (_, n) =>
+        pier.client.call(uploadStatusSchema, 'POST', hubPaths.uploads(taskId), {
+          round,
+          kind: 'delta',
+          bytes: 1024,
+          sha256: n.toString(16).padStart(64, '0'),
+        }),
+      ),
+    );
+    expect(tries.filter((t) => t.status === 'fulfilled')).toHaveLength(MAX_OPEN_UPLOADS);
+    expect(await test.hub.ctx.store.uploads.openUploadCount(taskId, round, pier.client.siteId, 'delta')).toBe(
+      MAX_OPEN_UPLOADS,
+    );
   });
 
   it('a replica that starts sweeps the blob writes a killed process left, and only those', async () => {

@@ -18,7 +18,7 @@ import { isoAt, newId, type HubContext } from './hub-context.ts';
 import { badRequest, conflict, forbidden, notFound, tooLarge } from './hub-errors.ts';
 import { findModel } from './model-registry.ts';
 import { encryptedUploadLimit, prepareEncryptedCheck } from './homomorphic/index.ts';
-import type { SiteRow, SubmissionRow, UploadRow } from './store/index.ts';
+import { lockKeys, type SiteRow, type SubmissionRow, type UploadRow } from './store/index.ts';
 import { discardedUploadError } from './upload-cleanup.ts';
 import { definitionOf, taskForSite } from './tasks.ts';
 import { KeyedSerialQueues } from '../shared/serial-queue.ts';
@@ -103,27 +103,32 @@ export async function createUpload(
     }
   }
   if (existing) return uploadStatus(existing);
-  // Each unfinished upload holds bytes in the spool until its round closes: a site may keep only a few open.
-  const open = await ctx.store.uploads.openUploadCount(task.id, request.round, site.id, request.kind);
-  if (open >= MAX_OPEN_UPLOADS) {
-    throw conflict(
-      'too-many-uploads',
-      `This site already has ${open} unfinished uploads for round ${request.round} of task ${task.id}; ` +
-        'finish one of them (send the same bytes again to resume it), or wait for the next round.',
-    );
-  }
   const chunkBytes = Math.min(request.chunkBytes ?? ctx.limits.defaultChunkBytes, ctx.limits.maxChunkBytes);
   const id = newId('up');
-  await ctx.store.uploads.insertUpload({
-    id,
-    task_id: task.id,
-    round: request.round,
-    site_id: site.id,
-    kind: request.kind,
-    bytes: request.bytes,
-    sha256: request.sha256,
-    chunk_bytes: chunkBytes,
-    created_at: isoAt(ctx),
+  // Each unfinished upload holds bytes in the spool until its round closes: a site may keep only a few
+  // open. Counted and inserted under one lock, so requests racing through several replicas (or one
+  // replica's pool on PostgreSQL) cannot each see room for one more.
+  await ctx.store.transaction(async (tx) => {
+    await tx.lock(lockKeys.siteUploads(task.id, request.round, site.id));
+    const open = await tx.uploads.openUploadCount(task.id, request.round, site.id, request.kind);
+    if (open >= MAX_OPEN_UPLOADS) {
+      throw conflict(
+        'too-many-uploads',
+        `This site already has ${open} unfinished uploads for round ${request.round} of task ${task.id}; ` +
+          'finish one of them (send the same bytes again to resume it), or wait for the next round.',
+      );
+    }
+    await tx.uploads.insertUpload({
+      id,
+      task_id: task.id,
+      round: request.round,
+      site_id: site.id,
+      kind: request.kind,
+      bytes: request.bytes,
+      sha256: request.sha256,
+      chunk_bytes: chunkBytes,
+      created_at: isoAt(ctx),
+    });
   });
   return uploadStatus((await ctx.store.uploads.upload(id)) as UploadRow);
 }

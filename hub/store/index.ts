@@ -117,5 +117,7 @@ export const lockKeys = {
   round: (taskId: string, round: number) => `round:${taskId}:${round}`,
   task: (taskId: string) => `task:${taskId}`,
   secureRound: (taskId: string, round: number) => `secagg:${taskId}:${round}`,
+  /** A site's unfinished uploads of one round, counted against MAX_OPEN_UPLOADS. */
+  siteUploads: (taskId: string, round: number, siteId: string) => `uploads:${taskId}:${round}:${siteId}`,
   enrollment: () => 'enrollment',
 } as const;

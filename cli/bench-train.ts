@@ -141,7 +141,11 @@ export function registerBenchTrainCommand(bench: Command): void {
         return;
       }
       const name = flags.model === 'reference-cnn' ? 'Reference CNN' : flags.model;
-      const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
+      // One decimal below 10 MB: a small image's activations round to "0 MB" otherwise.
+      const mb = (bytes: number) => {
+        const value = bytes / 2 ** 20;
+        return `${value < 10 ? value.toFixed(1) : Math.round(value)} MB`;
+      };
       const lines = [
         `${name}, ${flags.size}×${flags.size}, batch ${tfjs.batch}, ${flags.batches} batches × ${flags.epochs} epochs`,
         `Training memory: ${mb(tfjs.memory.perImageBytes)} per image + ${mb(tfjs.memory.fixedBytes)} fixed; ` +

@@ -19,12 +19,13 @@ import {
 } from '../../../shared/federation/index.ts';
 import { sha256Hex } from '../../../shared/node/federation/index.ts';
 import type { VerifiedEntry } from './chain-verification.ts';
-import { omittedReveals, type RoundReveal } from './leader-election.ts';
+import type { RoundReveal } from './leader-election.ts';
 import { RoundNonces } from './round-nonces.ts';
-import { ledgerEntrySchema, type RoundCommit } from './ledger-entry.ts';
+import type { RoundCommit } from './ledger-entry.ts';
 import { findMember } from './membership.ts';
 import { leadSecureAggregation, type LeaderAggregation } from './round-secagg-leader.ts';
 import { RoundSecAggMember, type MemberUpdate } from './round-secagg-member.ts';
+import { reviewRoundEntry } from './round-review.ts';
 import { SwarmError } from './swarm-error.ts';
 import {
   assertMemberBudgetAllows,
@@ -104,7 +105,14 @@ export class SwarmRounds {
     on('secagg-shares', (from, body) => this.member.shares(from, body));
     on('secagg-mask', (from, body) => this.member.mask(from, body));
     on('secagg-unmask', (from, body) => this.member.unmask(from, body));
-    node.countersignCheck = (entry) => this.#reviewBeforeSigning(entry);
+    node.countersignCheck = (entry) =>
+      reviewRoundEntry(entry, {
+        node,
+        task: options.task,
+        taskHash: this.taskHash,
+        revealsSeen: (round) => this.#nonces.seen(round),
+        globalModel: () => this.globalModel(),
+      });
     node.onStored = (entries) => this.#watch(entries);
   }
 
@@ -218,49 +226,6 @@ export class SwarmRounds {
       throw new SwarmError(
         'round-failed',
         `It is not yet member ${leader.slice(0, 8)}'s turn to lead round ${round}.`,
-      );
-  }
-
-  async #reviewBeforeSigning(candidate: unknown): Promise<void> {
-    const parsed = ledgerEntrySchema.safeParse(candidate);
-    if (!parsed.success) return; // the ledger's own review refuses it with the reason
-    const body = parsed.data.body;
-    if (body.kind === 'round-start' && body.task !== this.taskHash)
-      throw new SwarmError('bad-message', 'This member did not approve the task of that round.');
-    if (body.kind === 'round-seed') {
-      const commits = this.node.state.openRound?.commits ?? [];
-      const omitted = omittedReveals(body.reveals, this.#nonces.seen(body.round), commits);
-      if (omitted.length > 0)
-        throw new SwarmError('bad-message', 'The round seed leaves out a reveal this member saw.');
-    }
-    if (body.kind === 'aggregate-commit') {
-      const leader = findMember(this.node.state, body.leader);
-      if (!leader) throw new SwarmError('not-member', 'The aggregate names a leader that is not a member.');
-      this.#reviewPrivacy(body.round, body.participants.length, body.epsilonSpent);
-      const bytes =
-        this.node.models.get(body.model) ?? (await this.node.client.fetchModel(leader, body.model));
-      const { weights: global } = await this.globalModel();
-      const model = verifiedModel(bytes, body.model);
-      if (model.length !== global.length || model.some((t, i) => t.data.length !== global[i]?.data.length))
-        throw new SwarmError('model-mismatch', "The aggregate's model does not have the task's layout.");
-      this.node.models.set(body.model, Buffer.from(bytes));
-    }
-  }
-
-  /** An aggregate's privacy, as this member accounts for it: enough noise shares, the ε it computes. */
-  #reviewPrivacy(round: number, participants: number, epsilon: number): void {
-    const task = this.options.task;
-    const dp = task.differentialPrivacy;
-    if (dp && participants < dp.minimumParticipants)
-      throw new SwarmError(
-        'bad-message',
-        `The aggregate sums ${participants} updates; this task needs ${dp.minimumParticipants} for its noise.`,
-      );
-    const expected = swarmEpsilonForRound(task, this.node.ledger.entries(0, 100_000), round);
-    if (Math.abs(epsilon - expected) > 1e-9 * Math.max(1, expected))
-      throw new SwarmError(
-        'bad-message',
-        `The aggregate records ε ${epsilon}, but this member's accountant gives ${expected} for round ${round}.`,
       );
   }
 

@@ -1,7 +1,9 @@
 // The audit entry for a split-learning session this site stopped itself (its hijack check's verdict):
-// the privacy officer reads why, at which round and step, and that nothing more was sent to the hub.
+// the privacy officer reads why, at which round and step, and that nothing more was sent to the hub;
+// and the withdrawal of the site's approval that follows, so no later round trains until it is renewed.
 // Carries the verdict's sentence (losses and counts only: no image, label or patient datum).
 import { AuditLog, commandActor } from '../audit/index.ts';
+import { approvalOf, withdrawApproval } from './approvals.ts';
 import { loadEnrollment } from './enrollment-store.ts';
 import type { RoundContext } from './round-work.ts';
 
@@ -29,5 +31,17 @@ export function auditSplitSessionStopped(
       code: stopped.code,
       reason: stopped.reason,
     },
+  });
+}
+
+/** Withdraws this site's approval of the task after its hijack check stopped a session (audited). */
+export function withdrawApprovalAfterVerdict(
+  ctx: Pick<RoundContext, 'site' | 'taskId' | 'clock' | 'actor'>,
+): void {
+  if (!approvalOf(ctx.site.database, ctx.taskId)) return;
+  withdrawApproval(ctx.site.database, {
+    taskId: ctx.taskId,
+    actor: ctx.actor ?? commandActor(),
+    clock: ctx.clock,
   });
 }

@@ -3,14 +3,15 @@
 // passes, gradients at cut 1 of its own objective; testing/hijacking-trunk-engine.ts). Between its
 // steps the site reads its held-back loss through the session's evaluation exchange; the rule stops
 // the session, the round is given up (no update is sent), the reason is in the site's events in plain
-// words and in its audit log. (That an honest hub is not stopped is shown over a real session in
-// main/site/train/split/session-hijack-check.spec.ts; this one shows the round acts on a verdict.)
+// words and in its audit log, and the site's approval of the task is withdrawn. (That an honest hub is
+// not stopped is shown over a real session in main/site/train/split/session-hijack-check.spec.ts; this
+// one shows that the round acts on a verdict.)
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AuditLog } from '../audit/index.ts';
 import { openSite } from '../store/index.ts';
 import { createModel, selectBackend } from '../train/index.ts';
 import { HijackingTrunkEngine } from '../train/split/testing/hijacking-trunk-engine.ts';
-import { approveTask, enrollSiteWithHub, runFederation, type SyncEvent } from './index.ts';
+import { approveTask, enrollSiteWithHub, listApprovals, runFederation, type SyncEvent } from './index.ts';
 import { SPLIT_SESSION_STOPPED } from './split-round-audit.ts';
 import { makeFederationFixture, type FederationFixture } from './testing/federation-fixture.ts';
 
@@ -89,6 +90,10 @@ it('stops a round whose hub hijacks the site\u2019s training, says why in its ev
   try {
     const entries = new AuditLog(opened.database).list().filter((e) => e.type === SPLIT_SESSION_STOPPED);
     expect(entries).toHaveLength(1);
+    // The approval is withdrawn (audited): no later round of the task trains until it is approved again.
+    expect(listApprovals(opened.database).filter((a) => a.taskId === taskId)).toHaveLength(0);
+    const withdrawn = new AuditLog(opened.database).list({ type: 'federation.approval-withdrawn' });
+    expect(withdrawn.map((e) => e.detail.taskId)).toEqual([taskId]);
     expect(entries[0]!.detail).toMatchObject({
       taskId,
       taskName: 'split hijack',

@@ -29,7 +29,8 @@ import { loadEnrollment } from './enrollment-store.ts';
 import type { RoundContext } from './round-work.ts';
 import { roundLearningRate } from './task-learning-rate.ts';
 import { toNamedValues } from './training-task.ts';
-import { auditSplitSessionStopped } from './split-round-audit.ts';
+import { approvalOf } from './approvals.ts';
+import { auditSplitSessionStopped, withdrawApprovalAfterVerdict } from './split-round-audit.ts';
 import { SyncError } from './sync-error.ts';
 import type { SplitRoundFigures } from './sync-events.ts';
 
@@ -56,6 +57,16 @@ export async function trainSplitRound(
       'task-mismatch',
       'This task asks for label sharing (the head at the hub), which this version of RadFed does not run; ' +
         'ask the coordinator to turn label sharing off.',
+    );
+  }
+  // A split round sends activations at every step: none without this site's approval in force (the
+  // operator's withdrawal, or the hijack check's, takes effect at the next round of a running task).
+  if (!approvalOf(ctx.site.database, ctx.taskId)) {
+    throw new SyncError(
+      'not-approved',
+      'This site\u2019s approval of this split-learning task was withdrawn, so it trains and sends nothing ' +
+        'for it; approve the task again (after the hub has been checked, if the hijack check stopped it) ' +
+        'to take part.',
     );
   }
   await selectBackend({ choice: ctx.backend ?? 'auto', ...(ctx.threads ? { threads: ctx.threads } : {}) });
@@ -146,6 +157,9 @@ export async function trainSplitRound(
         const verdict = check ? await check.beforeStep(step) : null;
         if (verdict) {
           auditSplitSessionStopped(ctx, { round, step, code: verdict.code, reason: verdict.message });
+          // The verdict's hint asks for the task to be approved again once the hub has been checked:
+          // the approval goes now, so no later round of this task trains or sends until then.
+          withdrawApprovalAfterVerdict(ctx);
           // The round is given up (nothing is sent); the task runner says the sentence as a 'problem'.
           throw new SyncError('split-session-stopped', verdict.message, {
             cause: verdict,

@@ -161,7 +161,13 @@ async function step(
     return moved !== null;
   }
   if (round.state === 'collecting') return closeCollection(ctx, task, definition, method, round, onEvent);
-  return aggregateAndPublish(ctx, task, definition, method, round, onEvent);
+  // One aggregation of a round at a time, across replicas: another that finds it running leaves it
+  // (its publish is once anyway, under the round's lock; this spares the CPU and memory of doing it
+  // twice). A replica killed mid-aggregation lets go, and the next tick elsewhere takes it up.
+  const published = await store.sql.exclusively(lockKeys.aggregation(taskId, round.number), () =>
+    aggregateAndPublish(ctx, task, definition, method, round, onEvent),
+  );
+  return published ?? false;
 }
 
 async function closeCollection(

@@ -117,6 +117,8 @@ export const lockKeys = {
   round: (taskId: string, round: number) => `round:${taskId}:${round}`,
   task: (taskId: string) => `task:${taskId}`,
   secureRound: (taskId: string, round: number) => `secagg:${taskId}:${round}`,
+  /** Not a transaction lock: the key of a round's aggregation, run once at a time (SqlEngine.exclusively). */
+  aggregation: (taskId: string, round: number) => `aggregation:${taskId}:${round}`,
   /** A site's unfinished uploads of one round, counted against MAX_OPEN_UPLOADS. */
   siteUploads: (taskId: string, round: number, siteId: string) => `uploads:${taskId}:${round}:${siteId}`,
   enrollment: () => 'enrollment',

@@ -141,6 +141,60 @@ describe('PostgresEngine on a real PostgreSQL', () => {
     expect(order).toEqual(['first ends', 'second has the lock']);
   });
 
+  it('exclusively: one replica runs the work, another is told at once; a killed holder lets go', async () => {
+    const other = await PostgresEngine.open(server.url);
+    try {
+      let finish: () => void = () => undefined;
+      const held = engine.exclusively('aggregation:task-x:1', async () => {
+        // The work opens its own transactions, under the round's transaction lock, while it holds the key.
+        await engine.transaction((tx) => tx.lock('round:task-x:1'));
+        await new Promise<void>((resolve) => (finish = resolve));
+        return 'first';
+      });
+      await waitFor(async () => {
+        const rows = await other.get<{ n: number }>(
+          "SELECT COUNT(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND granted",
+        );
+        return (rows?.n ?? 0) >= 1;
+      });
+      // Another replica: not run, and not kept waiting.
+      expect(
+        await other.exclusively('aggregation:task-x:1', () => Promise.resolve('second')),
+      ).toBeUndefined();
+      // The same process asks again: it waits for the running work, then is told it was not its own.
+      const again = engine.exclusively('aggregation:task-x:1', () => Promise.resolve('again'));
+      finish();
+      expect(await held).toBe('first');
+      expect(await again).toBeUndefined();
+      expect(await other.exclusively('aggregation:task-x:1', () => Promise.resolve('now'))).toBe('now');
+
+      // The holder's connection dies (its replica killed): the server lets go, and the other takes it up.
+      let stuck: () => void = () => undefined;
+      const orphaned = engine
+        .exclusively(
+          'aggregation:task-x:2',
+          () => new Promise<string>((resolve) => (stuck = () => resolve('late'))),
+        )
+        .catch((error: Error) => error);
+      let holder: { pid: number } | undefined;
+      await waitFor(async () => {
+        holder = await other.get<{ pid: number }>(
+          "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted LIMIT 1",
+        );
+        return holder !== undefined;
+      });
+      await other.run('SELECT pg_terminate_backend(@pid)', { pid: holder!.pid });
+      await waitFor(async () => {
+        const taken = await other.exclusively('aggregation:task-x:2', () => Promise.resolve('taken over'));
+        return taken === 'taken over';
+      });
+      stuck();
+      await orphaned;
+    } finally {
+      await other.close();
+    }
+  });
+
   it('two replicas moving one round on under tx.lock: the step happens exactly once', async () => {
     await engine.run('CREATE TABLE round_state (id TEXT PRIMARY KEY, state TEXT NOT NULL, moved_by TEXT)');
     await engine.run("INSERT INTO round_state (id, state) VALUES ('task-1:3', 'collecting')");

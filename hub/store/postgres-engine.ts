@@ -12,6 +12,7 @@ import {
   postgresTarget,
   type PostgresTarget,
 } from './postgres-connection.ts';
+import { ExclusiveWork } from './exclusive-work.ts';
 import { positionalValues, toPositional, type PositionalStatement } from './postgres-parameters.ts';
 
 export interface PostgresEngineOptions {
@@ -75,6 +76,8 @@ class PostgresTransaction extends PostgresQueries implements SqlTransaction {
 }
 
 export class PostgresEngine extends PostgresQueries implements SqlEngine {
+  readonly #exclusive = new ExclusiveWork();
+
   private constructor(
     target: PostgresTarget,
     private readonly pool: pg.Pool,
@@ -115,13 +118,64 @@ export class PostgresEngine extends PostgresQueries implements SqlEngine {
     return this.#inTransaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', fn);
   }
 
-  async #inTransaction<T>(begin: string, fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+  /**
+   * A connection of the pool for this caller alone. While it is checked out, the pool does not listen
+   * for its errors: a server that ends the connection (a restart, pg_terminate_backend) would then be
+   * an uncaught 'error' event that stops the replica. The failure reaches the caller through its next
+   * query instead, and the connection is dropped from the pool when released with that error.
+   */
+  async #checkOut(): Promise<pg.PoolClient> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
     } catch (error) {
       throw connectionErrorFor(error, this.target);
     }
+    const ignore = () => undefined;
+    client.on('error', ignore);
+    const release = client.release.bind(client);
+    client.release = (error?: Error | boolean) => {
+      client.off('error', ignore);
+      release(error);
+    };
+    return client;
+  }
+
+  exclusively<T>(key: string, fn: () => Promise<T>): Promise<T | undefined> {
+    return this.#exclusive.run(key, () => this.#underSessionLock(key, fn));
+  }
+
+  /**
+   * fn under a session-level advisory lock on its own connection, or undefined at once when another
+   * replica holds it. The key is prefixed so it never meets a transaction lock's (tx.lock) key: the two
+   * share PostgreSQL's lock space, and fn's own transactions take those.
+   */
+  async #underSessionLock<T>(key: string, fn: () => Promise<T>): Promise<T | undefined> {
+    const lockKey = advisoryLockKey(`exclusively:${key}`);
+    const client = await this.#checkOut();
+    let broken: Error | undefined;
+    try {
+      const taken = await client.query<{ held: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS held', [
+        lockKey,
+      ]);
+      if (!taken.rows[0]?.held) return undefined;
+      try {
+        return await fn();
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1::bigint)', [lockKey]).catch((error: unknown) => {
+          // The connection failed: dropped from the pool, the server lets go of its lock itself.
+          broken = error instanceof Error ? error : new Error('unlock failed');
+        });
+      }
+    } catch (error) {
+      throw connectionErrorFor(error, this.target);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async #inTransaction<T>(begin: string, fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    const client = await this.#checkOut();
     const tx = new PostgresTransaction(this.target, () => client);
     let broken: Error | undefined;
     try {

@@ -44,5 +44,13 @@ export interface SqlEngine extends SqlQueries {
    * connection (nothing else writes meanwhile).
    */
   snapshot<T>(fn: (queries: SqlQueries) => Promise<T>): Promise<T>;
+  /**
+   * Runs fn unless the same key's work is running already: in this process (then waits for it to end)
+   * or in another replica (PostgreSQL: a session advisory lock, which the server lets go of when that
+   * replica's connection dies, so a kill -9 mid-work leaves it to the next one). Resolves with fn's
+   * result, or undefined when the work was someone else's. Long work that must not run twice at once
+   * (a round's aggregation) goes here; fn opens its own transactions.
+   */
+  exclusively<T>(key: string, fn: () => Promise<T>): Promise<T | undefined>;
   close(): Promise<void>;
 }

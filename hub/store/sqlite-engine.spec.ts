@@ -113,6 +113,31 @@ describe('the SQLite engine', () => {
     expect(await store.sql.get('SELECT n FROM counter')).toEqual({ n: 20 });
   });
 
+  it("runs a key's exclusive work once at a time: a second caller waits for it and is told it was not its own", async () => {
+    let runs = 0;
+    let finish: () => void = () => undefined;
+    const first = store.sql.exclusively('aggregation:t:1', async () => {
+      runs += 1;
+      await new Promise<void>((resolve) => (finish = resolve));
+      return 'published';
+    });
+    const second = store.sql.exclusively('aggregation:t:1', async () => {
+      runs += 1;
+      return 'again';
+    });
+    const otherKey = await store.sql.exclusively('aggregation:t:2', () => Promise.resolve('other round'));
+    expect(otherKey).toBe('other round');
+    finish();
+    expect(await first).toBe('published');
+    expect(await second).toBeUndefined();
+    expect(runs).toBe(1);
+    // Once it has ended, the key is free again, and a failure frees it too.
+    await expect(
+      store.sql.exclusively('aggregation:t:1', () => Promise.reject(new Error('failed'))),
+    ).rejects.toThrow('failed');
+    expect(await store.sql.exclusively('aggregation:t:1', () => Promise.resolve('next'))).toBe('next');
+  });
+
   it('closes only after the work queued before it', async () => {
     const pending = store.transaction(async (tx) => {
       await tick();

@@ -13,6 +13,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import { SerialQueue } from '../../shared/serial-queue.ts';
 import { HubError } from '../hub-errors.ts';
+import { ExclusiveWork } from './exclusive-work.ts';
 import type { SqlEngine, SqlParams, SqlQueries, SqlRunResult, SqlTransaction } from './sql-engine.ts';
 
 interface OpenTransaction {
@@ -123,6 +124,7 @@ class SqliteTransaction implements SqlTransaction {
 export class SqliteEngine implements SqlEngine {
   readonly engine = 'sqlite' as const;
   readonly #queue = new SerialQueue();
+  readonly #exclusive = new ExclusiveWork();
   readonly #cache: StatementCache;
 
   constructor(readonly db: SqliteDatabase) {
@@ -148,6 +150,11 @@ export class SqliteEngine implements SqlEngine {
   /** A deferred transaction: only a shared lock, so another process may read meanwhile, as before. */
   snapshot<T>(fn: (queries: SqlQueries) => Promise<T>): Promise<T> {
     return this.#inTransaction('BEGIN', fn);
+  }
+
+  /** One process holds the file: running here is the only running there is. */
+  exclusively<T>(key: string, fn: () => Promise<T>): Promise<T | undefined> {
+    return this.#exclusive.run(key, fn);
   }
 
   #inTransaction<T>(begin: string, fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {

@@ -122,6 +122,10 @@ describe('radfed swarm', () => {
     expect(approved.out).toMatch(/trains the "chest-radiograph-nodule" model on its own cohort for 2 epochs/);
     expect(approved.out).toMatch(/Approved \(task [0-9a-f]{8}\)/);
     expect(JSON.parse(readFileSync(join(dir, 'swarm-task.json'), 'utf8'))).toEqual(task);
+    // Serving that task needs a site folder with a cohort: said at once, not in the middle of a round.
+    const serve = await runRadfed('swarm', 'serve', '--dir', dir, '--host', '127.0.0.1');
+    expect(serve.status).toBe(1);
+    expect(serve.err).toMatch(/is not a RadFed site \(it has no site\.json\)\. Run radfed site init/);
     writeFileSync(file, JSON.stringify({ ...task, rounds: 0 }));
     const refused = await runRadfed('swarm', 'task', '--dir', dir, '--file', file);
     expect(refused.status).toBe(1);

@@ -35,17 +35,28 @@ export function cohortTrainer(
   task: SwarmTask,
 ): (global: WeightSet, round: number) => Promise<MemberUpdate> {
   const { training, model } = trainingOf(task);
+  const cohortOf = (site: ReturnType<typeof openSite>) => {
+    const cohort = buildCohort(site, training.cohortTask);
+    if (cohort.train.length === 0)
+      throw new SwarmError(
+        'round-failed',
+        'This site has no training images for the swarm task (no labelled studies in by consent); import labels ' +
+          '(radfed site labels import) and check the cohort (radfed site cohort).',
+      );
+    return cohort;
+  };
+  // Checked once before serving, so a site with nothing to train on says so at once, not mid-round.
+  const site = openSite(siteDir);
+  try {
+    cohortOf(site);
+  } finally {
+    site.database.close();
+  }
   return async (global, round) => {
     const site = openSite(siteDir);
     const checkpointDir = mkdtempSync(join(siteDir, `swarm-round-${round}-`));
     try {
-      const cohort = buildCohort(site, training.cohortTask);
-      if (cohort.train.length === 0)
-        throw new SwarmError(
-          'round-failed',
-          'This site has no training images for the swarm task (no labelled studies in by consent); import labels ' +
-            '(radfed site labels import) and check the cohort (radfed site cohort).',
-        );
+      const cohort = cohortOf(site);
       await trainLocalModel({
         task: model,
         train: cohort.train,

@@ -195,6 +195,29 @@ describe('PostgresEngine on a real PostgreSQL', () => {
     }
   });
 
+  it('exclusively: more works at once than the pool has connections, each with its own transaction, all finish', async () => {
+    const small = await PostgresEngine.open(server.url, { maxConnections: 2 });
+    try {
+      let release: () => void = () => undefined;
+      const allStarted = new Promise<void>((resolve) => (release = resolve));
+      let started = 0;
+      const works = [1, 2, 3, 4].map((round) =>
+        small.exclusively(`aggregation:task-pool:${round}`, async () => {
+          started += 1;
+          if (started === 4) release();
+          await allStarted;
+          return small.transaction(async (tx) => {
+            await tx.lock(`round:task-pool:${round}`);
+            return round;
+          });
+        }),
+      );
+      expect(await Promise.all(works)).toEqual([1, 2, 3, 4]);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('two replicas moving one round on under tx.lock: the step happens exactly once', async () => {
     await engine.run('CREATE TABLE round_state (id TEXT PRIMARY KEY, state TEXT NOT NULL, moved_by TEXT)');
     await engine.run("INSERT INTO round_state (id, state) VALUES ('task-1:3', 'collecting')");

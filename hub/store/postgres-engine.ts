@@ -77,6 +77,8 @@ class PostgresTransaction extends PostgresQueries implements SqlTransaction {
 
 export class PostgresEngine extends PostgresQueries implements SqlEngine {
   readonly #exclusive = new ExclusiveWork();
+  #locks: pg.Client | undefined;
+  #lockOpening: Promise<pg.Client> | undefined;
 
   private constructor(
     target: PostgresTarget,
@@ -146,32 +148,59 @@ export class PostgresEngine extends PostgresQueries implements SqlEngine {
   }
 
   /**
-   * fn under a session-level advisory lock on its own connection, or undefined at once when another
-   * replica holds it. The key is prefixed so it never meets a transaction lock's (tx.lock) key: the two
-   * share PostgreSQL's lock space, and fn's own transactions take those.
+   * fn under a session-level advisory lock, or undefined at once when another replica holds it. The
+   * locks are taken on one connection of their own, not the pool's: fn's transactions need the pool,
+   * and work holding pool connections while it waits for more would deadlock once as many rounds
+   * aggregate at once as the pool has connections. The key is prefixed so it never meets a
+   * transaction lock's (tx.lock) key: the two share PostgreSQL's lock space.
    */
   async #underSessionLock<T>(key: string, fn: () => Promise<T>): Promise<T | undefined> {
     const lockKey = advisoryLockKey(`exclusively:${key}`);
-    const client = await this.#checkOut();
-    let broken: Error | undefined;
+    const session = await this.#lockSession();
+    let taken: pg.QueryResult<{ held: boolean }>;
     try {
-      const taken = await client.query<{ held: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS held', [
+      taken = await session.query<{ held: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS held', [
         lockKey,
       ]);
-      if (!taken.rows[0]?.held) return undefined;
-      try {
-        return await fn();
-      } finally {
-        await client.query('SELECT pg_advisory_unlock($1::bigint)', [lockKey]).catch((error: unknown) => {
-          // The connection failed: dropped from the pool, the server lets go of its lock itself.
-          broken = error instanceof Error ? error : new Error('unlock failed');
-        });
-      }
     } catch (error) {
       throw connectionErrorFor(error, this.target);
-    } finally {
-      client.release(broken);
     }
+    if (!taken.rows[0]?.held) return undefined;
+    try {
+      return await fn();
+    } finally {
+      // A session that died has lost its locks already (the server let go of them with it).
+      if (this.#locks === session)
+        await session.query('SELECT pg_advisory_unlock($1::bigint)', [lockKey]).catch(() => undefined);
+    }
+  }
+
+  /** The connection session locks are taken on, opened at first use and again after it fails. */
+  async #lockSession(): Promise<pg.Client> {
+    if (this.#locks !== undefined) return this.#locks;
+    this.#lockOpening ??= (async () => {
+      const session = new pg.Client({
+        connectionString: this.target.connectionString,
+        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+        types: hubTypeParsers,
+      });
+      session.on('error', () => {
+        if (this.#locks === session) this.#locks = undefined;
+      });
+      session.on('end', () => {
+        if (this.#locks === session) this.#locks = undefined;
+      });
+      try {
+        await session.connect();
+      } catch (error) {
+        throw connectionErrorFor(error, this.target);
+      }
+      this.#locks = session;
+      return session;
+    })().finally(() => {
+      this.#lockOpening = undefined;
+    });
+    return this.#lockOpening;
   }
 
   async #inTransaction<T>(begin: string, fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
@@ -197,6 +226,9 @@ export class PostgresEngine extends PostgresQueries implements SqlEngine {
   }
 
   async close(): Promise<void> {
+    const locks = this.#locks;
+    this.#locks = undefined;
+    await locks?.end().catch(() => undefined);
     await this.pool.end();
   }
 }

@@ -1,18 +1,27 @@
 // Benchmark: swarm rounds among three members in one process on loopback mutual TLS, with a model of
 // `values` weights (a fixed smooth update per member, so training costs nothing): the time of a round
 // (commit, reveal, secure aggregation, aggregate commit), the leader's merge, and the bytes each
-// member sent per round (requests it made plus answers it gave).
-//   npx tsx main/site/swarm/testing/bench-swarm-round.ts [values=300000] [rounds=3]
+// member sent per round (requests it made plus answers it gave). With `relay`, the third member
+// accepts no inbound connection and is reached through the first (relay://), sealed end to end.
+//   npx tsx main/site/swarm/testing/bench-swarm-round.ts [values=300000] [rounds=3] [direct|relay]
 import { encodeWeights, type NamedTensor } from '../../../../shared/federation/index.ts';
 import { sha256Hex } from '../../../../shared/node/federation/index.ts';
 import { SwarmRounds } from '../swarm-rounds.ts';
-import { PeerTestBed } from './peer-swarm.ts';
+import { memberKeys, PeerTestBed } from './peer-swarm.ts';
 
 const values = Number(process.argv[2] ?? 300_000);
 const roundCount = Number(process.argv[3] ?? 3);
+const relayed = process.argv[4] === 'relay';
 const bed = new PeerTestBed();
 try {
-  const { nodes } = await bed.swarm(['Alder', 'Birch', 'Cedar']);
+  const { nodes } = await bed.swarm(relayed ? ['Alder', 'Birch'] : ['Alder', 'Birch', 'Cedar']);
+  if (relayed) {
+    const cedar = await bed.start(memberKeys('Cedar'), { advertise: `relay://${nodes[0]!.id}` });
+    await cedar.server.close();
+    await cedar.join(nodes[0]!.invite());
+    nodes.push(cedar);
+    await Promise.all(nodes.map((n) => n.catchUp()));
+  }
   const initial = encodeWeights([{ name: 'w', shape: [values], data: new Float32Array(values) }]);
   const task = {
     name: 'bench',
@@ -39,7 +48,9 @@ try {
       }),
   );
   const sent = () => nodes.map((n) => n.client.bytesOut + n.server.bytesOut);
-  console.log(`swarm rounds: 3 members, model of ${values} float32 weights (${(values * 4) / 1e6} MB raw)`);
+  console.log(
+    `swarm rounds: 3 members${relayed ? ' (Cedar behind NAT, through Alder)' : ''}, model of ${values} float32 weights (${(values * 4) / 1e6} MB raw)`,
+  );
   for (let r = 1; r <= roundCount; r++) {
     for (const x of rounds) x.lastMergeMs = null;
     const before = sent();

@@ -56,6 +56,7 @@ describe('radfed hub on PostgreSQL', () => {
     expect(created.err).toBe('');
     expect(created.status).toBe(0);
     expect(created.out).toContain('state in PostgreSQL');
+    expect(created.out).toContain(`blobs in ${shared} (mount it on every replica)`);
     expect(created.out + created.err).not.toContain(server.password);
     expect(statSync(join(dir, 'store.json')).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(join(dir, 'store.json'), 'utf8'))).toMatchObject({
@@ -83,6 +84,7 @@ describe('radfed hub on PostgreSQL', () => {
     const created = await runRadfed('hub', 'init', '--dir', dir, '--database', url, '--blobs', 'postgres');
     expect(created.err).toBe('');
     expect(created.status).toBe(0);
+    expect(created.out).toContain('blobs in PostgreSQL;');
     expect(JSON.parse(readFileSync(join(dir, 'store.json'), 'utf8'))).toMatchObject({ blobs: 'postgres' });
     const taskFile = join(root, 'pg-blobs-task.json');
     const weightsFile = join(root, 'pg-blobs-weights.rfw');

@@ -58,7 +58,13 @@ export async function initHubStore(dir: string, flags: StoreFlags): Promise<stri
   if (choice.database === undefined) return null;
   writeStoreChoice(dir, { ...choice, database: choice.database });
   const report = await migrateHubSchema(dir);
-  return `  state in PostgreSQL (schema version ${report.version}); replicas: copy this folder to each machine\n`;
+  const blobs =
+    choice.blobs === undefined
+      ? 'blobs in this folder (one replica only)'
+      : choice.blobs.kind === 'postgres'
+        ? 'blobs in PostgreSQL'
+        : `blobs in ${choice.blobs.path} (mount it on every replica)`;
+  return `  state in PostgreSQL (schema version ${report.version}), ${blobs}; replicas: copy this folder to each machine\n`;
 }
 
 export function registerHubMigrateCommand(hub: Command): void {

@@ -27,10 +27,10 @@ async function freePort(): Promise<number> {
 }
 
 describe('radfed swarm', () => {
-  it('--help lists init, serve, invite, join, status and ledger', async () => {
+  it('--help lists init, task, serve, invite, join, leave, remove, status and ledger', async () => {
     const { status, out } = await runRadfed('swarm', '--help');
     expect(status).toBe(0);
-    for (const command of ['init', 'serve', 'invite', 'join', 'status', 'ledger'])
+    for (const command of ['init', 'task', 'serve', 'invite', 'join', 'leave', 'remove', 'status', 'ledger'])
       expect(out).toContain(command);
   });
 

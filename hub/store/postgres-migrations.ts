@@ -1,14 +1,20 @@
 // The hub schema on PostgreSQL: the same numbered migrations as the SQLite hub (hub/store/migrations.ts,
 // same versions, same names, same schema_migrations table), each in its PostgreSQL form, applied by a
-// runner that does what shared/node/schema-migrations.ts does on SQLite: one migration per transaction,
-// the applied versions read under a lock, a database newer than the code refused.
+// runner that does what shared/node/schema-migrations.ts does on SQLite, with its decisions (which
+// migration is next, whether the database is newer than the code) and its table: one migration per
+// transaction, the applied versions read under a lock, a database newer than the code refused.
 //
 // The PostgreSQL form is derived from the SQLite text, so the two cannot drift apart by hand: INTEGER
 // becomes BIGINT (times in ms do not fit 32 bits), REAL becomes DOUBLE PRECISION (PostgreSQL's REAL is
 // 4 bytes), BLOB becomes BYTEA, STRICT and WITHOUT ROWID go. What has no such translation (a trigger) has its own form
 // below, and the translation refuses any other SQLite-only word, so a new migration that needs one
 // cannot slip through untranslated. postgres-migrations.spec.ts compares the two schemas column by column.
-import { latestVersion, SchemaNewerThanCodeError, type Migration } from '../../shared/node/index.ts';
+import {
+  CREATE_SCHEMA_MIGRATIONS,
+  nextMigration,
+  SchemaNewerThanCodeError,
+  type Migration,
+} from '../../shared/node/index.ts';
 import { HubError } from '../hub-errors.ts';
 import type { SqlEngine } from './sql-engine.ts';
 import { MIGRATIONS } from './migrations.ts';
@@ -63,11 +69,11 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = MIGRATIONS.map((migrati
 }));
 
 // The same table the SQLite runner keeps, so `radfed hub migrate` reads one layout on either engine.
-const CREATE_SCHEMA_MIGRATIONS = `CREATE TABLE IF NOT EXISTS schema_migrations (
-  version BIGINT PRIMARY KEY,
-  name TEXT NOT NULL,
-  applied_at TEXT NOT NULL
-)`;
+const CREATE_POSTGRES_SCHEMA_MIGRATIONS = postgresFormOf({
+  version: 0,
+  name: 'schema_migrations',
+  sql: `${CREATE_SCHEMA_MIGRATIONS};`,
+});
 
 /** The lock every replica takes before it reads the applied versions (see SqlTransaction.lock). */
 export const MIGRATION_LOCK = 'radfed:hub:schema-migrations';
@@ -81,19 +87,13 @@ export async function applyPostgresMigrations(
   engine: SqlEngine,
   migrations: readonly Migration[] = POSTGRES_MIGRATIONS,
 ): Promise<number[]> {
-  const codeVersion = latestVersion(migrations);
-  const ordered = [...migrations].sort((a, b) => a.version - b.version);
   const applied: number[] = [];
   for (;;) {
     const next = await engine.transaction(async (tx) => {
       await tx.lock(MIGRATION_LOCK);
-      await tx.run(CREATE_SCHEMA_MIGRATIONS);
+      await tx.run(CREATE_POSTGRES_SCHEMA_MIGRATIONS);
       const rows = await tx.all<{ version: number }>('SELECT version FROM schema_migrations');
-      const done = new Set(rows.map((row) => row.version));
-      const databaseVersion = Math.max(0, ...done);
-      if (databaseVersion > codeVersion)
-        throw newerSchemaError(new SchemaNewerThanCodeError(databaseVersion, codeVersion));
-      const migration = ordered.find((m) => !done.has(m.version));
+      const migration = nextMigrationOrRefusal(new Set(rows.map((row) => row.version)), migrations);
       if (migration === undefined) return undefined;
       await tx.run(migration.sql);
       await tx.run(
@@ -108,6 +108,14 @@ export async function applyPostgresMigrations(
     });
     if (next === undefined) return applied;
     applied.push(next);
+  }
+}
+
+function nextMigrationOrRefusal(applied: ReadonlySet<number>, migrations: readonly Migration[]) {
+  try {
+    return nextMigration(applied, migrations);
+  } catch (error) {
+    throw error instanceof SchemaNewerThanCodeError ? newerSchemaError(error) : error;
   }
 }
 

@@ -23,6 +23,8 @@ const RENAME_ALLOWED: Readonly<Record<string, string>> = {
   'main/site/train/data/prepared-cache.ts':
     'prepared-image cache: derived data, renamed unflushed; a checksum turns a torn entry into a rebuild',
   'hub/store/blob-store.ts': 'content-addressed blobs, streamed and hashed; uploads moved in from .part',
+  'hub/dashboard/accounts-import.ts':
+    'moves an older hub’s coordinators.json aside once its accounts are in the database; no new bytes',
 };
 
 const RENAME_CALL = /\brename(Sync)?\s*\(/;

@@ -18,7 +18,9 @@ export {
 } from './atomic-file.ts';
 export {
   applyMigrations,
+  CREATE_SCHEMA_MIGRATIONS,
   latestVersion,
+  nextMigration,
   SchemaNewerThanCodeError,
   schemaVersion,
   type Migration,

@@ -31,8 +31,8 @@ export class SchemaNewerThanCodeError extends RadfedError<'newer-schema'> {
 }
 
 // The same table, with the same columns, that both runners created before they were one: databases
-// made by earlier releases keep working unchanged.
-const CREATE_SCHEMA_MIGRATIONS = `CREATE TABLE IF NOT EXISTS schema_migrations (
+// made by earlier releases keep working unchanged. (The hub's PostgreSQL runner takes its translation.)
+export const CREATE_SCHEMA_MIGRATIONS = `CREATE TABLE IF NOT EXISTS schema_migrations (
   version INTEGER PRIMARY KEY,
   name TEXT NOT NULL,
   applied_at TEXT NOT NULL
@@ -40,6 +40,21 @@ const CREATE_SCHEMA_MIGRATIONS = `CREATE TABLE IF NOT EXISTS schema_migrations (
 
 export function latestVersion(migrations: readonly Migration[]): number {
   return migrations.reduce((max, migration) => Math.max(max, migration.version), 0);
+}
+
+/**
+ * What every runner decides, once the applied versions are read under its lock: the next migration
+ * to apply in version order (undefined when none is left), or SchemaNewerThanCodeError when the
+ * database holds a version the code does not know.
+ */
+export function nextMigration(
+  applied: ReadonlySet<number>,
+  migrations: readonly Migration[],
+): Migration | undefined {
+  const codeVersion = latestVersion(migrations);
+  const databaseVersion = Math.max(0, ...applied);
+  if (databaseVersion > codeVersion) throw new SchemaNewerThanCodeError(databaseVersion, codeVersion);
+  return [...migrations].sort((a, b) => a.version - b.version).find((m) => !applied.has(m.version));
 }
 
 /** The highest version applied to the database; 0 for a database no runner has touched yet. */
@@ -57,16 +72,12 @@ export function schemaVersion(db: Database): number {
  * `migrations` with SchemaNewerThanCodeError. Returns the versions this call applied.
  */
 export function applyMigrations(db: Database, migrations: readonly Migration[]): number[] {
-  const codeVersion = latestVersion(migrations);
-  const ordered = [...migrations].sort((a, b) => a.version - b.version);
   const applied: number[] = [];
   const nextPending = db.transaction((): boolean => {
     db.exec(CREATE_SCHEMA_MIGRATIONS);
     // Read under the write lock: a process that migrated while this one waited is seen here.
     const done = new Set(db.prepare<[], number>('SELECT version FROM schema_migrations').pluck().all());
-    const databaseVersion = Math.max(0, ...done);
-    if (databaseVersion > codeVersion) throw new SchemaNewerThanCodeError(databaseVersion, codeVersion);
-    const migration = ordered.find((m) => !done.has(m.version));
+    const migration = nextMigration(done, migrations);
     if (migration === undefined) return false;
     db.exec(migration.sql);
     db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(

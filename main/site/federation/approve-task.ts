@@ -47,7 +47,16 @@ export interface ApproveResult extends TaskReview {
 export async function reviewTask(
   siteDir: string,
   task: string,
-  options: { cohortTaskId?: string; env?: NodeJS.ProcessEnv; backend?: BackendChoice } = {},
+  options: {
+    cohortTaskId?: string;
+    env?: NodeJS.ProcessEnv;
+    backend?: BackendChoice;
+    /**
+     * Run the leakage meter for a split-learning task (default true). The demo's simulated hospitals
+     * may skip it: it rehearses the task on the site's images, about a minute per site at 64 × 64.
+     */
+    leakageMeter?: boolean;
+  } = {},
 ): Promise<TaskReview> {
   const enrollment = loadEnrollment(siteDir);
   const agent = hubAgent(enrollment.hubUrl, options.env);
@@ -109,7 +118,7 @@ export async function reviewTask(
     // Split learning: the leakage meter's figures for the task's cut, and this site's refusal above its
     // limits (a privacy refusal like patient-level DP's: the approval is not recorded).
     const cut =
-      cohortTaskId === null
+      cohortTaskId === null || options.leakageMeter === false
         ? null
         : await reviewSplitCut(site, view, {
             cohortTaskId,
@@ -134,7 +143,13 @@ export async function reviewTask(
 export async function approveTask(
   siteDir: string,
   task: string,
-  options: { cohortTaskId?: string; actor?: string; env?: NodeJS.ProcessEnv; clock?: () => Date } = {},
+  options: {
+    cohortTaskId?: string;
+    actor?: string;
+    env?: NodeJS.ProcessEnv;
+    clock?: () => Date;
+    leakageMeter?: boolean;
+  } = {},
 ): Promise<ApproveResult> {
   const review = await reviewTask(siteDir, task, options);
   return recordReviewedApproval(siteDir, review, options);

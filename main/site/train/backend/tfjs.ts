@@ -7,10 +7,15 @@ import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { version_layers } from '@tensorflow/tfjs-layers';
 
 import { env } from '@tensorflow/tfjs-core';
+import { releaseGradientsEarly } from './early-gradient-release.ts';
 
 // Production mode: no debug checks, and no console advice to install tfjs-node (the engine reports
 // its backend choice itself).
 env().set('PROD', true);
+
+// A backward pass frees each node's gradients and saved tensors once used, not at its end
+// (early-gradient-release.ts); RADFED_EARLY_GRADIENT_RELEASE=0 keeps tfjs's own behaviour.
+if (process.env.RADFED_EARLY_GRADIENT_RELEASE !== '0') releaseGradientsEarly();
 
 export * from '@tensorflow/tfjs-core';
 export const loadedVersions = { cpu: version_cpu, layers: version_layers };

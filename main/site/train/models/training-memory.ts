@@ -1,9 +1,11 @@
 // How much memory a training step of a model takes, per image and in all, and the largest batch that
 // fits the backend's memory. Measured, not estimated: the engine's peak bytes over one forward and
 // backward pass at batch 2 and at batch 4 (tf.profile), on a throwaway copy of the model (a training
-// pass moves batch norm's running statistics). A batch of b then needs at most fixed + b × perImage:
-// the peak grows a little slower than that with the batch (measured 2026-12-07: resnet-small at 32 px,
-// 0.94 MB per image from 2 to 4 images, 0.82 from 8 to 16), so the bound errs on the safe side.
+// pass moves batch norm's running statistics). A batch of b then needs at most fixed + b × perImage.
+// Since a backward pass frees its tensors as it goes (backend/early-gradient-release.ts), the peak of a
+// small batch is mostly the weights' gradients and grows faster from 4 images on than from 2 to 4
+// (resnet-small at 32 px, 2026-12-07: 0.27 MB per image from 2 to 4, 0.38 from 8 to 16), so the
+// per-image figure is also at least the batch-4 peak above the weights and their gradients, over 4.
 import os from 'node:os';
 import { tf } from '../backend/index.ts';
 import { TrainError } from '../errors.ts';
@@ -29,6 +31,7 @@ export async function measureTrainingMemory(
   // Tensors already alive (another model, a loader's batch) are not this model's: count from here.
   const before = tf.memory().numBytes;
   const model = createModel(architecture, { ...config, seed: 0 });
+  const weightBytes = tf.memory().numBytes - before;
   try {
     const trainable = model.parameters.filter((p) => p.trainable).map((p) => p.variable);
     const peak = async (batch: number): Promise<number> => {
@@ -49,10 +52,13 @@ export async function measureTrainingMemory(
       });
       return info.peakBytes;
     };
-    const two = await peak(2);
-    const four = await peak(4);
-    const perImageBytes = Math.max(0, (four - two) / 2);
-    const fixedBytes = Math.max(0, two - 2 * perImageBytes - before);
+    const two = (await peak(2)) - before;
+    const four = (await peak(4)) - before;
+    // The weights and, at the end of a pass, their gradients do not grow with the batch.
+    const gradientBytes = trainable.reduce((sum, v) => sum + 4 * v.size, 0);
+    const fixed = weightBytes + gradientBytes;
+    const perImageBytes = Math.max(0, (four - two) / 2, (four - fixed) / 4);
+    const fixedBytes = Math.max(fixed, two - 2 * perImageBytes, four - 4 * perImageBytes);
     return { architecture, inputSize: config.inputSize, fixedBytes, perImageBytes };
   } finally {
     model.dispose();

@@ -1,4 +1,4 @@
-// `radfed demo --compare` through the real command at a tiny size: three hospitals of a few patients,
+// `radfed demo --compare` through the real command at a tiny size: three hospitals of 20 patients,
 // 2 rounds at 32 px, every method one after another (a real hub process, real site processes, a swarm
 // on loopback with no hub). Checked: the table has every method's row, with sane figures (AUC and
 // accuracy within [0, 1], bytes sent by every federated method and by no yardstick, a wall time) and
@@ -21,7 +21,8 @@ describe('radfed demo --compare', () => {
       'demo',
       '--compare',
       '--patients',
-      '12',
+      // The split task's approval runs the leakage meter, which needs 8 training images per site.
+      '20',
       '--rounds',
       '2',
       '--size',
@@ -85,6 +86,12 @@ describe('radfed demo --compare', () => {
     expect(result.split!.bytesUpPerImage).toBeGreaterThan(0);
     expect(result.split!.stepP95Ms).toBeGreaterThanOrEqual(result.split!.stepP50Ms);
     expect(run.out).toMatch(/Split learning: \d+ steps over the sites' sessions/);
+    // Each site measured the cut's leakage when it approved the split task; the table quotes it.
+    expect(result.leakage.map((l) => l.site)).toEqual(['Hospital A', 'Hospital B', 'Hospital C']);
+    for (const l of result.leakage) expect(l.ssim).toBeLessThanOrEqual(1);
+    expect(run.out).toMatch(
+      /Leakage meter at cut \w+, no defences .*Hospital A SSIM -?\d\.\d{2}, PSNR [\d.]+ dB/,
+    );
     expect(run.out).toMatch(
       /Method\s+AUC\s+Accuracy\s+Sent per site\s+Wall time\s+What the coordinator sees/,
     );

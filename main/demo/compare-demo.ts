@@ -19,7 +19,13 @@ import { setUpDemoHubTasks } from './demo-hub.ts';
 import { DEMO_DEFAULTS, SITE_NAMES, type DemoSettings } from './demo-options.ts';
 import { defaultLauncher, startHubProcess, type ChildHandle, type RadfedLauncher } from './demo-processes.ts';
 import { approveDemoTask, joinDemoFederation, setUpDemoSite, type DemoSite } from './demo-sites.ts';
-import { loadSplitModel, splitFigures, type SplitFigures } from './demo-split.ts';
+import {
+  loadSplitModel,
+  readCutLeakage,
+  splitFigures,
+  type DemoCutLeakage,
+  type SplitFigures,
+} from './demo-split.ts';
 import { runSwarmFederation } from './swarm-federation.ts';
 
 /** `--compare` runs eight methods: its rounds are fewer than the plain demo's 60 unless --rounds says. */
@@ -60,6 +66,8 @@ export interface CompareResult {
   readonly rows: CompareRow[];
   /** What split learning's steps cost (bytes per image and step each way, steps per second, p50/p95). */
   readonly split: SplitFigures | null;
+  /** The leakage meter's figures each site measured for the split task's cut when it approved it. */
+  readonly leakage: DemoCutLeakage[];
   readonly seconds: { setup: number; methods: number; baselines: number; evaluation: number; total: number };
 }
 
@@ -222,6 +230,7 @@ export async function runCompareDemo(options: CompareRunOptions = {}): Promise<C
       modelBytes: hub.modelBytes,
       rows: order(rows),
       split: runs.map((run) => splitFigures(run.rounds)).find((f) => f !== null) ?? null,
+      leakage: runs.flatMap((run) => sites.flatMap((site) => readCutLeakage(site, run.task.taskId) ?? [])),
       seconds: {
         setup: setupSeconds,
         methods: methodsSeconds,

@@ -77,6 +77,7 @@ describe('the table of radfed demo --compare', () => {
         }),
       ],
       split: null,
+      leakage: [],
       seconds: { setup: 60, methods: 1500, baselines: 100, evaluation: 20, total: 1700 },
     };
     const lines = formatCompareTable(result).split('\n');

@@ -2,7 +2,7 @@
 // cost (bytes each hospital sent, wall time) and what the one who combines the updates could see.
 import type { CompareResult, CompareRow } from './compare-demo.ts';
 import { VISIBILITY_WORDS } from './compare-methods.ts';
-import { describeSplitFigures } from './demo-split.ts';
+import { describeCutLeakages, describeSplitFigures } from './demo-split.ts';
 
 const f3 = (value: number | null) => (value === null ? '  n/a' : value.toFixed(3));
 
@@ -40,7 +40,8 @@ export function formatCompareTable(result: CompareResult): string {
       `${result.seconds.methods.toFixed(0)} s, local-only and pooled ${result.seconds.baselines.toFixed(0)} s, evaluation ` +
       `${result.seconds.evaluation.toFixed(0)} s).`,
   );
-  if (result.split) lines.push('', ...describeSplitFigures(result.split, null));
+  if (result.split)
+    lines.push('', ...describeSplitFigures(result.split, null), describeCutLeakages(result.leakage));
   const missed = result.rows.filter((r) => r.siteRounds && r.siteRounds.in < r.siteRounds.of);
   for (const r of missed)
     lines.push(

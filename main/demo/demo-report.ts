@@ -1,6 +1,11 @@
 // The demo's results: one structure for machines (--json) and the table people read.
 import { describeFederation, type FederationFigures } from './demo-comparison.ts';
-import { describeSplitFigures, type SplitFigures } from './demo-split.ts';
+import {
+  describeCutLeakages,
+  describeSplitFigures,
+  type DemoCutLeakage,
+  type SplitFigures,
+} from './demo-split.ts';
 import type { DemoSettings } from './demo-options.ts';
 import type { RoundFigures } from './round-tracker.ts';
 
@@ -48,7 +53,12 @@ export interface DemoResult {
    * `--method split`: what the steps cost (null figures: no site reported a step) and how many steps
    * the hub's trunk applied; null for a method that exchanges once per round.
    */
-  readonly split: { readonly figures: SplitFigures | null; readonly trunkSteps: number } | null;
+  readonly split: {
+    readonly figures: SplitFigures | null;
+    readonly trunkSteps: number;
+    /** The leakage meter's figures each site measured for the cut when it approved the task. */
+    readonly leakage: DemoCutLeakage[];
+  } | null;
   /** Whether the federated model's AUC beats every local-only model's on the pooled test set. */
   readonly federatedBeatsEveryLocal: boolean;
 }
@@ -128,7 +138,11 @@ export function formatDemoTable(result: DemoResult): string {
   }
   lines.push('', ...describeFederation(result.federation, result.modelBytes));
   if (result.split?.figures)
-    lines.push('', ...describeSplitFigures(result.split.figures, result.split.trunkSteps));
+    lines.push(
+      '',
+      ...describeSplitFigures(result.split.figures, result.split.trunkSteps),
+      describeCutLeakages(result.split.leakage),
+    );
   lines.push('');
   const s = result.seconds;
   lines.push(

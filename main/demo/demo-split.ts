@@ -4,8 +4,11 @@
 // step; the published global model holds the sites' averaged segments and the trunk as it started, so
 // the model the demo scores is the last published one with the trunk from the hub's checkpoint. The
 // sites' 'trained' events carry what the steps cost; this file turns them into the demo's figures.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { NamedTensor, TaskDefinition, TaskDefinitionInput } from '../../shared/federation/index.ts';
 import { readTrunkCheckpoint } from '../../hub/split/index.ts';
+import { federationPaths } from '../site/federation/index.ts';
 import { selectBackend } from '../site/train/index.ts';
 import { trunkForTask } from '../site/train/split/index.ts';
 import { loadLastGlobalModels } from './demo-federation.ts';
@@ -105,6 +108,68 @@ function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
+/**
+ * The leakage meter's figures for the task's cut at one site: each site measures them when it reviews a
+ * split task for approval (main/site/federation/approval-split-leakage.ts: a decoder trained from the
+ * activations back to its own images, and the labels read from the gradients' lengths) and keeps them
+ * in its federation folder; null when that site kept none.
+ */
+export interface DemoCutLeakage {
+  readonly site: string;
+  readonly cut: string;
+  readonly ssim: number;
+  readonly psnr: number;
+  readonly labelAuc: number | null;
+  readonly heldOutImages: number;
+}
+
+export function readCutLeakage(site: { name: string; dir: string }, taskId: string): DemoCutLeakage | null {
+  const file = join(federationPaths(site.dir).root, 'leakage', `${taskId}.json`);
+  if (!existsSync(file)) return null;
+  try {
+    const kept = JSON.parse(readFileSync(file, 'utf8')) as {
+      leakage?: {
+        cut?: unknown;
+        image?: { ssim?: unknown; psnr?: unknown };
+        labelAuc?: unknown;
+        heldOutImages?: unknown;
+      };
+    };
+    const l = kept.leakage;
+    if (typeof l?.cut !== 'string' || typeof l.image?.ssim !== 'number' || typeof l.image.psnr !== 'number')
+      return null;
+    return {
+      site: site.name,
+      cut: l.cut,
+      ssim: l.image.ssim,
+      psnr: l.image.psnr,
+      labelAuc: typeof l.labelAuc === 'number' ? l.labelAuc : null,
+      heldOutImages: typeof l.heldOutImages === 'number' ? l.heldOutImages : 0,
+    };
+  } catch {
+    // A record the site could not finish is simply not shown.
+    return null;
+  }
+}
+
+/** The meter's line under the split figures: each site's figures for the cut, or why there are none. */
+export function describeCutLeakages(leakages: readonly DemoCutLeakage[]): string {
+  if (leakages.length === 0)
+    return 'Leakage meter: no site kept figures for this cut (see docs/split-learning.md for measured ones).';
+  const each = leakages
+    .map(
+      (l) =>
+        `${l.site} SSIM ${l.ssim.toFixed(2)}, PSNR ${l.psnr.toFixed(1)} dB` +
+        (l.labelAuc === null ? '' : `, label AUC ${l.labelAuc.toFixed(2)}`),
+    )
+    .join('; ');
+  return (
+    `Leakage meter at cut ${leakages[0]!.cut}, no defences (each site at approval, a decoder from the activations back to ` +
+    `its own held-out images; SSIM 1 is the image itself): ${each}. With defences (NoPeek, activation noise) the demo ` +
+    'does not measure it: docs/split-learning.md.'
+  );
+}
+
 const bytes = (n: number) => `${Math.round(n).toLocaleString('en-US')} B`;
 
 /** The lines under the table of `radfed demo --method split`. */
@@ -116,6 +181,5 @@ export function describeSplitFigures(f: SplitFigures, trunkSteps: number | null)
       `(trunk output, gradient at cut 1); per step ${bytes(f.bytesUpPerStep)} up, ${bytes(f.bytesDownPerStep)} down.`,
     `Steps: ${f.stepsPerSecond.toFixed(1)} per second, all sites together; a step took ${f.stepP50Ms.toFixed(0)} ms at the median ` +
       `and ${f.stepP95Ms.toFixed(0)} ms at p95 (from the bottom's forward pass to its update, waiting for the trunk included).`,
-    'Leakage meter (how well a hub could rebuild images from the activations): not run by the demo; see docs/split-learning.md.',
   ];
 }

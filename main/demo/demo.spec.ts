@@ -89,7 +89,8 @@ describe('radfed demo', () => {
     const lines: string[] = [];
     const result = await runDemo({
       sites: 3,
-      patientsPerSite: 12,
+      // The split task's approval runs the leakage meter, which needs 8 training images per site.
+      patientsPerSite: 20,
       rounds: 2,
       localEpochs: 1,
       imageSize: 32,
@@ -119,6 +120,11 @@ describe('radfed demo', () => {
     expect(table).toMatch(/Split learning: \d+ steps over the sites' sessions/);
     expect(table).toMatch(/Per image: [\d,]+ B up/);
     expect(table).toMatch(/at the median and \d+ ms at p95/);
+    // Each site measured the cut's leakage at approval; the table quotes every site's figures.
+    expect(split.leakage.map((l) => l.site)).toEqual(['Hospital A', 'Hospital B', 'Hospital C']);
+    expect(table).toMatch(
+      /Leakage meter at cut \w+, no defences .*Hospital C SSIM -?\d\.\d{2}, PSNR [\d.]+ dB/,
+    );
   }, 600_000);
 
   it('with --dp on too few patients, says each hospital would refuse the task and stops before synthesising', async () => {

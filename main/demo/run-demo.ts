@@ -29,7 +29,7 @@ import { DEMO_DEFAULTS, SITE_NAMES, type DemoSettings } from './demo-options.ts'
 import { defaultLauncher, startHubProcess, type ChildHandle, type RadfedLauncher } from './demo-processes.ts';
 import type { DemoResult, ModelResult } from './demo-report.ts';
 import { joinDemoFederation, setUpDemoSite, type DemoSite } from './demo-sites.ts';
-import { loadSplitModel, splitFigures } from './demo-split.ts';
+import { loadSplitModel, readCutLeakage, splitFigures } from './demo-split.ts';
 
 export interface DemoRunOptions extends Partial<DemoSettings> {
   /** Where to work (default: a new temporary folder, removed at the end unless `keep`). */
@@ -232,7 +232,13 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
       },
       federatedBeatsEveryLocal: beats,
       federation,
-      split: split ? { figures: splitFigures(mainRun.rounds), trunkSteps: split.trunkSteps } : null,
+      split: split
+        ? {
+            figures: splitFigures(mainRun.rounds),
+            trunkSteps: split.trunkSteps,
+            leakage: sites.flatMap((site) => readCutLeakage(site, hub.main.taskId) ?? []),
+          }
+        : null,
     };
   } finally {
     if (!options.keep && !options.dir) rmSync(root, { recursive: true, force: true });

@@ -12,6 +12,8 @@ export async function keepSplitTrunks(
   const keeper = new TrunkKeeper({
     splitTasks: () => activeSplitTasks(hub.ctx),
     serveTrunk: (taskId, engine) => hub.split.serveTrunk(taskId, engine),
+    claimTrunk: (taskId) => hub.split.claimTrunk(taskId),
+    servesTrunk: (taskId) => hub.split.servesTrunk(taskId),
     refuseTrunk: (taskId, reason) => hub.split.refuseTrunk(taskId, reason),
     backend: 'auto',
     onTrunk: (event) =>

@@ -24,7 +24,8 @@ import type { HubContext } from '../hub-context.ts';
 import { HubError } from '../hub-errors.ts';
 import { authenticateSite } from '../request-auth.ts';
 import { SplitSessionError } from './split-session-error.ts';
-import { readTrunkCheckpoint, writeTrunkCheckpoint } from './trunk-checkpoint-file.ts';
+import type { LockLease } from '../store/index.ts';
+import { trunkCheckpointsFor, type TrunkCheckpoints } from './trunk-checkpoints.ts';
 import { refusalWithoutTrunk, TrunkNotServedError } from './trunk-not-served.ts';
 import { TrunkSteps } from './trunk-steps.ts';
 
@@ -63,6 +64,11 @@ export class SplitSessions {
   private readonly trunks = new Map<string, TaskTrunk>();
   private readonly open = new Map<string, WebSocket>();
   private readonly unservable = new Map<string, string>();
+  /** The tasks whose trunk this replica holds the lock to serve (one replica per task). */
+  private readonly leases = new Map<string, LockLease>();
+  /** The tasks whose trunk another replica of this hub serves, as last found. */
+  private readonly servedElsewhere = new Set<string>();
+  private readonly checkpoints: TrunkCheckpoints;
   private readonly limits: SplitSessionLimits;
 
   constructor(
@@ -71,6 +77,7 @@ export class SplitSessions {
     limits: Partial<SplitSessionLimits> = {},
   ) {
     this.limits = { ...DEFAULT_SPLIT_LIMITS, ...limits };
+    this.checkpoints = trunkCheckpointsFor(ctx);
   }
 
   /** Handles the upgrades of `server` (the hub's HTTPS server). */
@@ -83,18 +90,53 @@ export class SplitSessions {
   }
 
   /**
-   * Serves `taskId`'s trunk; a checkpoint left by an earlier run of the hub is restored into it first.
-   * Resolves with the trunk's step count after the restore.
+   * Takes the lock to serve `taskId`'s trunk (`trunk:<task>`, held until this replica dies or stops),
+   * unless another replica of the hub holds it: false then, and its sites are sent on to that one.
+   * The trunk keeper asks before it builds a trunk, and again at each look until it gets it.
    */
-  async serveTrunk(taskId: string, engine: SplitTrunkEngine): Promise<number> {
-    const saved = await readTrunkCheckpoint(this.ctx.layout.root, taskId);
+  async claimTrunk(taskId: string): Promise<boolean> {
+    if (this.leases.has(taskId)) return true;
+    const lease = await this.ctx.store.sql.holdLock(`trunk:${taskId}`);
+    if (!lease) {
+      this.servedElsewhere.add(taskId);
+      return false;
+    }
+    this.servedElsewhere.delete(taskId);
+    this.leases.set(taskId, lease);
+    lease.lost.addEventListener('abort', () => this.dropTrunk(taskId, lease), { once: true });
+    return true;
+  }
+
+  /** Whether this replica serves `taskId`'s trunk now (false after its lock was lost). */
+  servesTrunk(taskId: string): boolean {
+    return this.trunks.has(taskId) && this.leases.has(taskId);
+  }
+
+  /**
+   * Serves `taskId`'s trunk; a checkpoint left by an earlier run of the hub (or by the replica that
+   * served it before) is restored into it first. Resolves with the trunk's step count after the
+   * restore, or undefined when another replica serves this trunk.
+   */
+  async serveTrunk(taskId: string, engine: SplitTrunkEngine): Promise<number | undefined> {
+    if (!(await this.claimTrunk(taskId))) return undefined;
+    const lease = this.leases.get(taskId)!;
+    const saved = await this.checkpoints.read(taskId);
     const owners = new Map(saved?.owners ?? []);
     if (saved) engine.restore(saved.engine);
     const steps = new TrunkSteps({
       engine,
       stepTimeoutMs: this.limits.stepTimeoutMs,
       checkpointEverySteps: this.limits.checkpointEverySteps,
-      persist: (checkpoint) => writeTrunkCheckpoint(this.ctx.layout.root, taskId, owners, checkpoint),
+      persist: (checkpoint) => {
+        // The trunk may be another replica's by now: its checkpoints must not be overwritten by ours.
+        if (lease.lost.aborted)
+          throw new SplitSessionError(
+            'trunk-moved',
+            'The trunk moved to another replica of the hub; send the step again.',
+            'again',
+          );
+        return this.checkpoints.write(taskId, owners, checkpoint);
+      },
     });
     const maxPayload = maxSplitMessageBytes({
       perImageValues: engine.incomingValuesPerImage,
@@ -121,6 +163,23 @@ export class SplitSessions {
       trunk.sockets.close();
     }
     this.trunks.clear();
+    for (const lease of this.leases.values()) void lease.release();
+    this.leases.clear();
+  }
+
+  /** The lock on a trunk was lost (its database connection died): another replica may serve it now. */
+  private dropTrunk(taskId: string, lease: LockLease): void {
+    if (this.leases.get(taskId) !== lease) return;
+    this.leases.delete(taskId);
+    const trunk = this.trunks.get(taskId);
+    this.trunks.delete(taskId);
+    for (const [key, socket] of this.open) {
+      if (key.startsWith(`${taskId}/`))
+        socket.close(SPLIT_CLOSE.goingAway, 'the trunk moved to another replica');
+    }
+    trunk?.steps.close();
+    trunk?.sockets.close();
+    if (this.logger) this.logger.warn({ taskId }, 'split-learning trunk lock lost; no longer serving it');
   }
 
   private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -136,6 +195,7 @@ export class SplitSessions {
         body: new Uint8Array(0),
       });
       const trunk = this.trunks.get(taskId);
+      if (!trunk && this.servedElsewhere.has(taskId)) throw new TrunkNotServedError('elsewhere');
       if (!trunk) throw await refusalWithoutTrunk(this.ctx, taskId, this.unservable.get(taskId));
       const owner = trunk.owners.get(session);
       if (owner !== undefined && owner !== site.id) {

@@ -28,10 +28,15 @@ export async function writeTrunkCheckpoint(
 ): Promise<void> {
   const path = trunkCheckpointPath(hubRoot, taskId);
   await mkdir(join(hubRoot, 'split', taskId), { recursive: true, mode: 0o700 });
+  await writeFileAtomicallyAsync(path, encodeSavedTrunk(owners, engine), { mode: 0o600 });
+}
+
+/** The checkpoint's bytes: the file's, and a replicated hub's row's (trunk-checkpoints.ts). */
+export function encodeSavedTrunk(owners: ReadonlyMap<string, string>, engine: Uint8Array): Buffer {
   const json = Buffer.from(JSON.stringify([...owners]));
   const head = Buffer.alloc(4);
   head.writeUInt32LE(json.length, 0);
-  await writeFileAtomicallyAsync(path, Buffer.concat([head, json, engine]), { mode: 0o600 });
+  return Buffer.concat([head, json, engine]);
 }
 
 /** The saved trunk, or null when the task's trunk has never finished a step. */
@@ -43,11 +48,19 @@ export async function readTrunkCheckpoint(hubRoot: string, taskId: string): Prom
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
   }
+  return decodeSavedTrunk(
+    bytes,
+    `remove the folder split/${taskId} in the hub folder to start its trunk again`,
+  );
+}
+
+/** The saved trunk in bytes encodeSavedTrunk wrote; remedy says how to start over when they are damaged. */
+export function decodeSavedTrunk(bytes: Buffer, remedy: string): SavedTrunk {
   const damaged = () =>
     new HubError(
       'bad-trunk-checkpoint',
       500,
-      `The split-learning checkpoint of task ${taskId} is damaged; remove the folder split/${taskId} in the hub folder to start its trunk again.`,
+      `A split-learning task's trunk checkpoint is damaged; ${remedy}.`,
     );
   if (bytes.length < 4) throw damaged();
   const length = bytes.readUInt32LE(0);

@@ -138,7 +138,7 @@ describe('a split session whose trunk is not served', () => {
   it('keeps a site waiting, saying what for, until the trunk is served; then its step runs', async () => {
     const taskId = await newTask('splitfed');
     const waits: SplitWait[] = [];
-    let served: Promise<number> | null = null;
+    let served: Promise<number | undefined> | null = null;
     const site = splitTestSite(north, taskId, {
       onWait: (wait) => {
         waits.push(wait);

@@ -18,12 +18,19 @@ export const TRUNK_NOT_SERVED_RETRY_SECONDS = 2;
 
 export class TrunkNotServedError extends HubError {
   readonly retryAfterSeconds = TRUNK_NOT_SERVED_RETRY_SECONDS;
-  constructor() {
+  /**
+   * 'elsewhere': a replicated hub where another replica holds this trunk; the site's retry goes
+   * through the load balancer again, to the next replica, until it reaches the one that serves it.
+   */
+  constructor(why: 'not-yet' | 'elsewhere' = 'not-yet') {
     super(
       'split-trunk-not-served',
       503,
-      'The hub has not yet served this split-learning task’s trunk (it has just started, or the task ' +
-        `is new); retry after ${TRUNK_NOT_SERVED_RETRY_SECONDS} s.`,
+      why === 'elsewhere'
+        ? 'This split-learning task’s trunk is served by another replica of this hub; ' +
+            `retry after ${TRUNK_NOT_SERVED_RETRY_SECONDS} s (the load balancer sends the retry on).`
+        : 'The hub has not yet served this split-learning task’s trunk (it has just started, or the task ' +
+            `is new); retry after ${TRUNK_NOT_SERVED_RETRY_SECONDS} s.`,
     );
   }
 }

@@ -29,6 +29,7 @@ export type { EvaluationRow, ModelRow } from './model-rows.ts';
 export type { ClipNormRow, PrivacyLedgerRow } from './privacy-rows.ts';
 export type { SiteRow, SiteTaskDecisionRow, TaskSiteRow, TokenRow } from './site-rows.ts';
 export type {
+  LockLease,
   SqlEngine,
   SqlParams,
   SqlQueries,

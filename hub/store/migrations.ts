@@ -335,6 +335,21 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX dashboard_sign_in_attempts_by_time ON dashboard_sign_in_attempts (started_at);
     `,
   },
+  {
+    version: 9,
+    name: 'split-learning trunk checkpoints in the database (replicated hubs)',
+    sql: `
+      -- The latest checkpoint of each split task's trunk (its sessions' owners and the trunk's bytes,
+      -- as in the hub folder's split/<task>/trunk.ckpt), so the replica that takes the trunk over after
+      -- another dies resumes it. One row replaced whole per step: the trunk and each session's last
+      -- step move together. Used on PostgreSQL; the one-process SQLite hub keeps the file.
+      CREATE TABLE split_trunk_checkpoints (
+        task_id TEXT PRIMARY KEY REFERENCES tasks (id),
+        checkpoint BLOB NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = latestVersion(MIGRATIONS);

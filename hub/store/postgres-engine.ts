@@ -4,7 +4,14 @@
 // PostgreSQL itself when the transaction ends or its replica dies.
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import type { SqlEngine, SqlParams, SqlQueries, SqlRunResult, SqlTransaction } from './sql-engine.ts';
+import type {
+  LockLease,
+  SqlEngine,
+  SqlParams,
+  SqlQueries,
+  SqlRunResult,
+  SqlTransaction,
+} from './sql-engine.ts';
 import {
   CONNECT_TIMEOUT_MS,
   connectionErrorFor,
@@ -23,6 +30,11 @@ export interface PostgresEngineOptions {
 /** The signed 64-bit number pg_advisory_xact_lock takes, from the first 8 bytes of SHA-256(key). */
 export function advisoryLockKey(key: string): string {
   return createHash('sha256').update(key).digest().readBigInt64BE(0).toString();
+}
+
+/** Session locks (exclusively, holdLock) share one key space, apart from tx.lock's in PostgreSQL's. */
+function sessionLockKey(key: string): string {
+  return advisoryLockKey(`exclusively:${key}`);
 }
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
@@ -79,6 +91,8 @@ export class PostgresEngine extends PostgresQueries implements SqlEngine {
   readonly #exclusive = new ExclusiveWork();
   #locks: pg.Client | undefined;
   #lockOpening: Promise<pg.Client> | undefined;
+  /** The locks holdLock gave out and not yet released, each told when its session dies. */
+  readonly #leases = new Map<string, { session: pg.Client; lost: AbortController }>();
 
   private constructor(
     target: PostgresTarget,
@@ -155,23 +169,63 @@ export class PostgresEngine extends PostgresQueries implements SqlEngine {
    * transaction lock's (tx.lock) key: the two share PostgreSQL's lock space.
    */
   async #underSessionLock<T>(key: string, fn: () => Promise<T>): Promise<T | undefined> {
-    const lockKey = advisoryLockKey(`exclusively:${key}`);
+    const lockKey = sessionLockKey(key);
     const session = await this.#lockSession();
-    let taken: pg.QueryResult<{ held: boolean }>;
-    try {
-      taken = await session.query<{ held: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS held', [
-        lockKey,
-      ]);
-    } catch (error) {
-      throw connectionErrorFor(error, this.target);
-    }
-    if (!taken.rows[0]?.held) return undefined;
+    if (!(await this.#trySessionLock(session, lockKey))) return undefined;
     try {
       return await fn();
     } finally {
       // A session that died has lost its locks already (the server let go of them with it).
       if (this.#locks === session)
         await session.query('SELECT pg_advisory_unlock($1::bigint)', [lockKey]).catch(() => undefined);
+    }
+  }
+
+  async holdLock(key: string): Promise<LockLease | undefined> {
+    // Session locks stack within one session: this process holding it already must be told no here.
+    if (this.#leases.has(key)) return undefined;
+    const lost = new AbortController();
+    const lockKey = sessionLockKey(key);
+    const session = await this.#lockSession();
+    if (this.#leases.has(key)) return undefined;
+    this.#leases.set(key, { session, lost });
+    let taken = false;
+    try {
+      taken = await this.#trySessionLock(session, lockKey);
+    } finally {
+      if (!taken) this.#leases.delete(key);
+    }
+    if (!taken) return undefined;
+    return {
+      lost: lost.signal,
+      release: async () => {
+        if (this.#leases.get(key)?.lost !== lost) return;
+        this.#leases.delete(key);
+        if (this.#locks === session)
+          await session.query('SELECT pg_advisory_unlock($1::bigint)', [lockKey]).catch(() => undefined);
+      },
+    };
+  }
+
+  async #trySessionLock(session: pg.Client, lockKey: string): Promise<boolean> {
+    try {
+      const taken = await session.query<{ held: boolean }>(
+        'SELECT pg_try_advisory_lock($1::bigint) AS held',
+        [lockKey],
+      );
+      return taken.rows[0]?.held === true;
+    } catch (error) {
+      throw connectionErrorFor(error, this.target);
+    }
+  }
+
+  /** The session died: the server let go of its locks, so every lease taken on it is lost. */
+  #loseLeases(session: pg.Client): void {
+    if (this.#locks === session) this.#locks = undefined;
+    for (const [key, lease] of this.#leases) {
+      if (lease.session !== session) continue;
+      this.#leases.delete(key);
+      lease.lost.abort(new Error('the connection holding this lock to PostgreSQL was lost'));
     }
   }
 
@@ -183,13 +237,11 @@ export class PostgresEngine extends PostgresQueries implements SqlEngine {
         connectionString: this.target.connectionString,
         connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
         types: hubTypeParsers,
+        // A held lock outlives any query: keepalives notice a peer gone silent (a cut network).
+        keepAlive: true,
       });
-      session.on('error', () => {
-        if (this.#locks === session) this.#locks = undefined;
-      });
-      session.on('end', () => {
-        if (this.#locks === session) this.#locks = undefined;
-      });
+      session.on('error', () => this.#loseLeases(session));
+      session.on('end', () => this.#loseLeases(session));
       try {
         await session.connect();
       } catch (error) {
@@ -228,6 +280,8 @@ export class PostgresEngine extends PostgresQueries implements SqlEngine {
   async close(): Promise<void> {
     const locks = this.#locks;
     this.#locks = undefined;
+    // Closing is letting go, not losing: the holders are stopping with the engine.
+    this.#leases.clear();
     await locks?.end().catch(() => undefined);
     await this.pool.end();
   }

@@ -30,6 +30,13 @@ export interface SqlTransaction extends SqlQueries {
   lock(key: string): Promise<void>;
 }
 
+/** A lock held until released or until the connection that holds it dies (SqlEngine.holdLock). */
+export interface LockLease {
+  /** Aborted when the lock is lost without release() (its connection to the database died). */
+  readonly lost: AbortSignal;
+  release(): Promise<void>;
+}
+
 export interface SqlEngine extends SqlQueries {
   /**
    * Runs fn in one transaction: committed (and durable) before the promise resolves, or rolled back
@@ -52,5 +59,13 @@ export interface SqlEngine extends SqlQueries {
    * (a round's aggregation) goes here; fn opens its own transactions.
    */
   exclusively<T>(key: string, fn: () => Promise<T>): Promise<T | undefined>;
+  /**
+   * Takes the lock named by key, if no one holds it, for as long as the caller wants it (a task's trunk,
+   * served by one replica until it dies): a lease, or undefined at once when it is held elsewhere, in
+   * another replica or already in this process. PostgreSQL: a session advisory lock on the connection
+   * `exclusively` uses, let go of by the server when that connection (or its replica) dies, which aborts
+   * the lease's `lost`. SQLite: one process holds the file, so granted unless held here already.
+   */
+  holdLock(key: string): Promise<LockLease | undefined>;
   close(): Promise<void>;
 }

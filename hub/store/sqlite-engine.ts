@@ -14,7 +14,14 @@ import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import { SerialQueue } from '../../shared/serial-queue.ts';
 import { HubError } from '../hub-errors.ts';
 import { ExclusiveWork } from './exclusive-work.ts';
-import type { SqlEngine, SqlParams, SqlQueries, SqlRunResult, SqlTransaction } from './sql-engine.ts';
+import type {
+  LockLease,
+  SqlEngine,
+  SqlParams,
+  SqlQueries,
+  SqlRunResult,
+  SqlTransaction,
+} from './sql-engine.ts';
 
 interface OpenTransaction {
   readonly engine: SqliteEngine;
@@ -125,6 +132,7 @@ export class SqliteEngine implements SqlEngine {
   readonly engine = 'sqlite' as const;
   readonly #queue = new SerialQueue();
   readonly #exclusive = new ExclusiveWork();
+  readonly #held = new Set<string>();
   readonly #cache: StatementCache;
 
   constructor(readonly db: SqliteDatabase) {
@@ -155,6 +163,20 @@ export class SqliteEngine implements SqlEngine {
   /** One process holds the file: running here is the only running there is. */
   exclusively<T>(key: string, fn: () => Promise<T>): Promise<T | undefined> {
     return this.#exclusive.run(key, fn);
+  }
+
+  /** One process holds the file: the lock is this process's to give, and is never lost. */
+  holdLock(key: string): Promise<LockLease | undefined> {
+    if (this.#held.has(key)) return Promise.resolve(undefined);
+    this.#held.add(key);
+    const lost = new AbortController().signal;
+    return Promise.resolve({
+      lost,
+      release: () => {
+        this.#held.delete(key);
+        return Promise.resolve();
+      },
+    });
   }
 
   #inTransaction<T>(begin: string, fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {

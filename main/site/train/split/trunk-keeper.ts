@@ -15,8 +15,18 @@ export interface TrunkKeeperOptions {
   readonly splitTasks: () => Promise<
     ReadonlyArray<{ readonly id: string; readonly definition: TaskDefinition }>
   >;
-  /** The hub's `split.serveTrunk`: restores the checkpoint, returns the steps applied. */
-  readonly serveTrunk: (taskId: string, engine: SplitTrunkEngine) => Promise<number>;
+  /**
+   * The hub's `split.serveTrunk`: restores the checkpoint, returns the steps applied, or undefined when
+   * another replica of the hub serves this trunk (it is looked for again at the next look).
+   */
+  readonly serveTrunk: (taskId: string, engine: SplitTrunkEngine) => Promise<number | undefined>;
+  /**
+   * The hub's `split.claimTrunk` (a replicated hub): takes the task's trunk lock before a trunk is
+   * built, so the replicas that do not serve it build nothing. Left out, serveTrunk alone decides.
+   */
+  readonly claimTrunk?: (taskId: string) => Promise<boolean>;
+  /** The hub's `split.servesTrunk`: false once this replica lost a trunk's lock, to be served anew. */
+  readonly servesTrunk?: (taskId: string) => boolean;
   /**
    * The hub's `split.refuseTrunk`: a task whose trunk cannot be built here is refused to its sites for
    * good (without it they are told "not yet served" and wait until their give-up time).
@@ -91,12 +101,18 @@ export class TrunkKeeper {
 
   private async look(): Promise<void> {
     for (const task of await this.options.splitTasks()) {
-      if (this.trunks.has(task.id) || this.failed.has(task.id)) continue;
+      if (this.failed.has(task.id)) continue;
+      if (this.trunks.has(task.id)) {
+        if (this.options.servesTrunk?.(task.id) !== false) continue;
+        this.trunks.delete(task.id); // its lock was lost: served again from the checkpoint, if ours again
+      }
       try {
+        if (this.options.claimTrunk && !(await this.options.claimTrunk(task.id))) continue;
         if (!this.backendReady && this.options.backend) await selectBackend({ choice: this.options.backend });
         this.backendReady = true;
         const trunk = trunkForTask(task.definition);
         const appliedSteps = await this.options.serveTrunk(task.id, trunk);
+        if (appliedSteps === undefined) continue; // another replica took it first
         this.trunks.set(task.id, trunk);
         this.options.onTrunk?.({ taskId: task.id, appliedSteps });
       } catch (error) {

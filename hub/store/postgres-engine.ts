@@ -90,6 +90,7 @@ class PostgresTransaction extends PostgresQueries implements SqlTransaction {
 export class PostgresEngine extends PostgresQueries implements SqlEngine {
   readonly #exclusive = new ExclusiveWork();
   #locks: pg.Client | undefined;
+  #lockQueue: Promise<unknown> = Promise.resolve();
   #lockOpening: Promise<pg.Client> | undefined;
   /** The locks holdLock gave out and not yet released, each told when its session dies. */
   readonly #leases = new Map<string, { session: pg.Client; lost: AbortController }>();
@@ -177,7 +178,9 @@ export class PostgresEngine extends PostgresQueries implements SqlEngine {
     } finally {
       // A session that died has lost its locks already (the server let go of them with it).
       if (this.#locks === session)
-        await session.query('SELECT pg_advisory_unlock($1::bigint)', [lockKey]).catch(() => undefined);
+        await this.#lockQuery(session, 'SELECT pg_advisory_unlock($1::bigint)', [lockKey]).catch(
+          () => undefined,
+        );
     }
   }
 
@@ -202,14 +205,17 @@ export class PostgresEngine extends PostgresQueries implements SqlEngine {
         if (this.#leases.get(key)?.lost !== lost) return;
         this.#leases.delete(key);
         if (this.#locks === session)
-          await session.query('SELECT pg_advisory_unlock($1::bigint)', [lockKey]).catch(() => undefined);
+          await this.#lockQuery(session, 'SELECT pg_advisory_unlock($1::bigint)', [lockKey]).catch(
+            () => undefined,
+          );
       },
     };
   }
 
   async #trySessionLock(session: pg.Client, lockKey: string): Promise<boolean> {
     try {
-      const taken = await session.query<{ held: boolean }>(
+      const taken = await this.#lockQuery<{ held: boolean }>(
+        session,
         'SELECT pg_try_advisory_lock($1::bigint) AS held',
         [lockKey],
       );
@@ -217,6 +223,21 @@ export class PostgresEngine extends PostgresQueries implements SqlEngine {
     } catch (error) {
       throw connectionErrorFor(error, this.target);
     }
+  }
+
+  /**
+   * One query at a time on the lock connection: aggregations and trunk keepers take and let go of
+   * their locks concurrently, and pg queues concurrent queries on one client only with a deprecation
+   * warning (pg 9 will refuse them).
+   */
+  #lockQuery<Row extends pg.QueryResultRow>(
+    session: pg.Client,
+    text: string,
+    values: readonly string[],
+  ): Promise<pg.QueryResult<Row>> {
+    const run = this.#lockQueue.then(() => session.query<Row>(text, [...values]));
+    this.#lockQueue = run.catch(() => undefined);
+    return run;
   }
 
   /** The session died: the server let go of its locks, so every lease taken on it is lost. */

@@ -100,4 +100,14 @@ describe('radfed demo --compare', () => {
     );
     expect(run.out).toMatch(/Local only: Hospital A\s+\d\.\d{3}\s+\d\.\d{3}\s+nothing\s/);
   }, 1_800_000);
+
+  it('refuses a method or protection flag beside --compare, which sets them all itself, before anything runs', async () => {
+    for (const flag of [['--dp'], ['--homomorphic'], ['--no-secagg'], ['--method', 'split']]) {
+      const run = await runRadfed('demo', '--compare', ...flag);
+      expect(run.status, flag.join(' ')).not.toBe(0);
+      expect(run.err, flag.join(' ')).toMatch(
+        /--compare runs every method and every protection itself, at the default scale: leave out --method, --dp, --homomorphic, --no-secagg and --scale\./,
+      );
+    }
+  });
 });

@@ -4,9 +4,15 @@
 import { describe, expect, it } from 'vitest';
 import { formatSwarmDemoTable, runSwarmDemo } from './index.ts';
 
+/** Timers that keep this process alive (Node's own count of them). */
+function activeTimers(): number {
+  return process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+}
+
 describe('radfed demo --method swarm', () => {
   it('runs the hospitals as a swarm with no hub and reports leader, ledger height, bytes and merge time per round', async () => {
     const lines: string[] = [];
+    const timersBefore = activeTimers();
     const result = await runSwarmDemo({
       sites: 3,
       patientsPerSite: 12,
@@ -28,5 +34,9 @@ describe('radfed demo --method swarm', () => {
     expect(table).toMatch(/Swarm, no hub/);
     expect(table).toMatch(/Round {2}Leader {8}Ledger height/);
     expect(lines.join('\n')).toMatch(/founded the swarm and invited the others/);
+    // Nothing left polling once the swarm is done: the demo's process exits when its work does (each
+    // round's watch for a failed leader used to poll every 100 ms forever, and the command never ended).
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(activeTimers()).toBeLessThanOrEqual(timersBefore);
   }, 600_000);
 });

@@ -68,13 +68,19 @@ async function trainRound(
   }
 }
 
-/** Rejects when a member's attempt to lead fails: in the demo nobody should wait for the successor's timeout. */
-async function leaderFailure(rounds: readonly SwarmRounds[]): Promise<never> {
-  for (;;) {
+/**
+ * Rejects when a member's attempt to lead fails: in the demo nobody should wait for the successor's
+ * timeout. It stops polling once `settled` is aborted (the round ended), leaving no timer behind, or
+ * the demo's process would never exit.
+ */
+async function leaderFailure(rounds: readonly SwarmRounds[], settled: AbortSignal): Promise<never> {
+  while (!settled.aborted) {
     const failed = rounds.find((r) => r.lastLeadError !== null);
     if (failed?.lastLeadError) throw failed.lastLeadError;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  // The round ended without a failed leader: nothing to report, and nothing left waiting.
+  return new Promise<never>(() => undefined);
 }
 
 export async function runSwarmFederation(options: {
@@ -142,10 +148,11 @@ export async function runSwarmFederation(options: {
       const roundStarted = performance.now();
       for (const r of rounds) r.lastMergeMs = null;
       await rounds[(round - 1) % rounds.length]!.startRound();
+      const settled = new AbortController();
       const outcomes = await Promise.race([
         Promise.all(rounds.map((r) => r.waitForRound(round, 3_600_000))),
-        leaderFailure(rounds),
-      ]);
+        leaderFailure(rounds, settled.signal),
+      ]).finally(() => settled.abort());
       const leader = rounds.find((r) => r.node.id === outcomes[0]!.leader)!;
       while (leader.lastMergeMs === null) await new Promise((resolve) => setTimeout(resolve, 10));
       const after = sent();

@@ -5,8 +5,9 @@
 // twice (just after a site's activations reached it, just after a gradient did): the next replica's
 // keeper takes the lock, restores the trunk from the checkpoint in the database, and the site finishes.
 // At the end the trunk and the site's segments are exactly those of the same steps run without any
-// failure: no step was lost and none applied twice. Skipped, by name, where PostgreSQL or HAProxy is
-// not installed (scripts/install-test-deps.sh installs both).
+// failure: no step was lost and none applied twice. Then the last replica's lock connection is cut:
+// it stops serving, takes the lock again and restores every step. Skipped, by name, where PostgreSQL
+// or HAProxy is not installed (scripts/install-test-deps.sh installs both).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -254,5 +255,18 @@ describe.skipIf(!installed())('split learning on a replicated hub (PostgreSQL, H
     expect(await maxDifference(restored.trunk.parameters, reference.trunk)).toBeLessThan(1e-6);
     expect(await maxDifference(site.site.segmentParameters, reference.site)).toBeLessThan(1e-6);
     site.dispose();
+
+    // The last replica's lock connection dies while the replica lives (a cut network): it stops
+    // serving the trunk, and its keeper takes the lock again and restores all the steps from the row.
+    const last = owner();
+    const lockHolder = await ctx.store.sql.get<{ pid: number }>(
+      `SELECT l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+       WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = @name LIMIT 1`,
+      { name: last },
+    );
+    expect(lockHolder).toBeDefined();
+    await ctx.store.sql.run('SELECT pg_terminate_backend(@pid)', { pid: lockHolder!.pid });
+    await until(() => servings.length === 4, 'the trunk served again after its lock was lost');
+    expect(servings[3]).toEqual({ name: last, applied: STEPS });
   }, 400_000);
 });

@@ -121,13 +121,14 @@ export class SplitSessions {
     if (!(await this.claimTrunk(taskId))) return undefined;
     const lease = this.leases.get(taskId)!;
     const saved = await this.checkpoints.read(taskId);
+    if (lease.lost.aborted) return undefined; // lost while reading: another replica may serve it now
     const owners = new Map(saved?.owners ?? []);
     if (saved) engine.restore(saved.engine);
     const steps = new TrunkSteps({
       engine,
       stepTimeoutMs: this.limits.stepTimeoutMs,
       checkpointEverySteps: this.limits.checkpointEverySteps,
-      persist: (checkpoint) => {
+      persist: async (checkpoint) => {
         // The trunk may be another replica's by now: its checkpoints must not be overwritten by ours.
         if (lease.lost.aborted)
           throw new SplitSessionError(
@@ -135,7 +136,7 @@ export class SplitSessions {
             'The trunk moved to another replica of the hub; send the step again.',
             'again',
           );
-        return this.checkpoints.write(taskId, owners, checkpoint);
+        await this.checkpoints.write(taskId, owners, checkpoint);
       },
     });
     const maxPayload = maxSplitMessageBytes({

@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DemoRefusedError, formatDemoTable, runDemo } from './index.ts';
+import { taskDefinitionSchema, type NamedTensor } from '../../shared/federation/index.ts';
+import { initialModelWeights, trainingTaskFor } from '../site/federation/index.ts';
+import { DemoRefusedError, demoTaskDefinition, formatDemoTable, runDemo } from './index.ts';
 import { PLAIN_FEDERATION } from './demo-privacy.ts';
 import { DEMO_SPLIT_STRATEGY } from './demo-split.ts';
 
@@ -16,7 +18,11 @@ const entry = fileURLToPath(new URL('./testing/radfed-entry.ts', import.meta.url
 describe('radfed demo', () => {
   it('runs a tiny federation without secure aggregation (--no-secagg) and reports every model on the pooled test set', async () => {
     const lines: string[] = [];
+    let yardstickStart: readonly NamedTensor[] = [];
     const result = await runDemo({
+      onYardstickStart: (weights) => {
+        yardstickStart = weights;
+      },
       privacy: PLAIN_FEDERATION,
       sites: 2,
       patientsPerSite: 12,
@@ -56,6 +62,13 @@ describe('radfed demo', () => {
     expect(JSON.parse(JSON.stringify(result)).models).toHaveLength(4);
     expect(result.federation).toMatchObject({ secureAggregation: false, siteRounds: 2, siteRoundsIn: 2 });
     expect(existsSync(result.directory)).toBe(false); // a temporary folder is removed afterwards
+    // The local-only and pooled models start where the federation started (the task's seed-0 initial
+    // model), not from the federation's result, or they would be the federated model trained further.
+    const initial = await initialModelWeights(
+      trainingTaskFor('demo', taskDefinitionSchema.parse(demoTaskDefinition(result.settings))),
+    );
+    expect(yardstickStart.map((t) => t.name)).toEqual(initial.map((t) => t.name));
+    expect(yardstickStart.every((t, i) => t.data.every((v, j) => v === initial[i]!.data[j]))).toBe(true);
   }, 180_000);
 
   it('runs the task with secure aggregation, as a real task runs by default', async () => {

@@ -10,7 +10,11 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { RadfedError } from '../../shared/errors.ts';
-import { federationMethod, type TaskDefinitionInput } from '../../shared/federation/index.ts';
+import {
+  federationMethod,
+  type NamedTensor,
+  type TaskDefinitionInput,
+} from '../../shared/federation/index.ts';
 import { trainingTaskFor } from '../site/federation/index.ts';
 import { evaluateOnTest, trainYardsticks, type TrainedBaseline } from './demo-baselines.ts';
 import { prepareDemoData } from './demo-data.ts';
@@ -52,6 +56,8 @@ export interface DemoRunOptions extends Partial<DemoSettings> {
   readonly strategy?: TaskDefinitionInput['strategy'];
   /** The method in the table's words ("cyclic weight transfer"); FedAvgM without `strategy`. */
   readonly methodWords?: string;
+  /** Told the weights the local-only and pooled models start from (a spec checks they are the initial model's). */
+  readonly onYardstickStart?: (weights: readonly NamedTensor[]) => void;
 }
 
 /** The demo's task would be refused by its sites at approval; the message says why and what to change. */
@@ -150,6 +156,7 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
 
     // The yardsticks start where the federation started (the task's initial model), not from its result.
     const layout = hub.initial;
+    options.onYardstickStart?.(layout);
     const threads = options.threads;
     const yardsticks = await trainYardsticks(sites, {
       task,

@@ -112,7 +112,7 @@ export async function runCompareDemo(options: CompareRunOptions = {}): Promise<C
     const runs: FederationRun[] = [];
     let hubProcess: ChildHandle | null = null;
     try {
-      hubProcess = await startHubProcess(launcher, hub.dir, hub.port);
+      hubProcess = await startHubProcess(launcher, hub.dir, hub.port, say);
       for (const [index, site] of sites.entries())
         await joinDemoFederation(site, hub.tokens[index]!, hub.url, []);
       say(`Hub started as its own process at ${hub.url}; all ${sites.length} hospitals enrolled.`);

@@ -32,6 +32,8 @@ export interface ChildHandle {
   readonly exited: Promise<number>;
   /** The last lines it wrote to stderr, to explain a failure. */
   errorTail(): string;
+  /** Whether stop() was asked for (an exit before that is unexpected). */
+  stopping(): boolean;
   stop(): Promise<void>;
 }
 
@@ -53,6 +55,7 @@ export function spawnRadfed(
     },
   });
   const tail: string[] = [];
+  let stopping = false;
   createInterface({ input: child.stdout! }).on('line', onLine);
   createInterface({ input: child.stderr! }).on('line', (line) => {
     tail.push(line);
@@ -67,8 +70,10 @@ export function spawnRadfed(
     child,
     exited,
     errorTail: () => tail.join('\n'),
+    stopping: () => stopping,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
+      stopping = true;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
@@ -77,11 +82,15 @@ export function spawnRadfed(
   };
 }
 
-/** Starts `radfed hub serve` and waits until it listens. */
+/**
+ * Starts `radfed hub serve` and waits until it listens. If it stops before the demo stops it, `say` is
+ * told so with its last lines: the sites' own errors then only say that the hub cut the connection.
+ */
 export async function startHubProcess(
   launcher: RadfedLauncher,
   dir: string,
   port: number,
+  say: (line: string) => void = () => undefined,
 ): Promise<ChildHandle> {
   let listening: (url: string) => void = () => undefined;
   const ready = new Promise<string>((resolve) => {
@@ -105,6 +114,10 @@ export async function startHubProcess(
     await handle.stop();
     throw new Error(`The hub process did not start (${outcome}):\n${handle.errorTail()}`);
   }
+  void handle.exited.then((code) => {
+    if (!handle.stopping())
+      say(`The hub process stopped on its own (exit code ${code}). Its last lines:\n${handle.errorTail()}`);
+  });
   return handle;
 }
 

@@ -112,7 +112,7 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
     const runs: FederationRun[] = [];
     let hubProcess: ChildHandle | null = null;
     try {
-      hubProcess = await startHubProcess(launcher, hub.dir, hub.port);
+      hubProcess = await startHubProcess(launcher, hub.dir, hub.port, say);
       say(
         `Hub started as its own process at ${hub.url} (HTTPS with its own CA); task ${hub.main.taskId} defined ` +
           `with ${hub.main.protection}.`,

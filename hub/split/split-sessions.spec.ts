@@ -1,7 +1,6 @@
 // Split learning over real sessions: a real hub on a loopback port (its own TLS, the CA the sites
 // pinned), three enrolled sites each with its own signed WebSocket session, the trunk shared by all of
 // them. They learn the synthetic nodule; a site that vanishes mid-step does not stop the others.
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend, tf } from '../../main/site/train/backend/index.ts';
 import { createModel, splitModel } from '../../main/site/train/models/index.ts';
@@ -9,11 +8,13 @@ import { adamOptimizer, HubTrunk } from '../../main/site/train/split/index.ts';
 import { averageSegments, noduleBatch, nodules } from '../../main/site/train/split/testing/nodule-batches.ts';
 import type { SiteEnrollment } from '../../shared/node/federation/index.ts';
 import { SplitConnection } from '../../shared/node/split/index.ts';
-import { enrollTestSite, makeTestHub, type TestHub } from '../testing/test-hub.ts';
+import { createTask } from '../tasks.ts';
+import { enrollTestSite, makeTestHub, testTask, type TestHub } from '../testing/test-hub.ts';
 import { SPLIT_TEST_MODEL, splitTestSite } from './testing/split-test-site.ts';
-import { trunkCheckpointPath } from './trunk-checkpoint-file.ts';
+import { trunkCheckpointsFor } from './trunk-checkpoints.ts';
 
-const TASK = 'split-nodule';
+/** A real active split-learning task: the trunk's checkpoint belongs to it (a row of it on PostgreSQL). */
+let TASK: string;
 const BATCH = 16;
 const PER_SITE = 192;
 const EPOCHS = 4;
@@ -28,6 +29,12 @@ beforeAll(async () => {
   for (const name of ['north', 'south', 'east', 'west']) {
     enrollments.push((await enrollTestSite(testHub.hub, name)).enrollment);
   }
+  TASK = (
+    await createTask(
+      testHub.hub.ctx,
+      testTask({ model: { name: 'resnet-small-gn' }, input: { size: 16 }, strategy: { name: 'splitfed' } }),
+    )
+  ).id;
   const { architecture, config } = SPLIT_TEST_MODEL;
   trunk = new HubTrunk(createModel(architecture, config), {
     dtype: 'float16',
@@ -65,9 +72,10 @@ describe('split learning over signed WebSocket sessions', () => {
       averageSegments(sites.map((s) => s.site.segmentParameters));
     }
     expect(epochLoss.at(-1)!).toBeLessThan(epochLoss[0]! * 0.6);
-    // Every step of every site reached the trunk exactly once, and the last one is on disk.
+    // Every step of every site reached the trunk exactly once, and the last one is kept (in the hub
+    // folder on SQLite, in the database on PostgreSQL).
     expect(trunk.appliedSteps).toBe(3 * EPOCHS * (PER_SITE / BATCH));
-    expect(existsSync(trunkCheckpointPath(testHub.dir, TASK))).toBe(true);
+    expect(await trunkCheckpointsFor(testHub.hub.ctx).read(TASK)).not.toBeNull();
 
     const test = nodules(128, 999);
     const { bottom, head } = splitModel(sites[0]!.model);

@@ -25,7 +25,12 @@ export async function runDemoFederation(options: {
   readonly say: (line: string) => void;
 }): Promise<FederationRun> {
   const { task, sites } = options;
-  const tracker = new RoundTracker(sites.length, options.say, undefined, task.privacy.secureAggregation);
+  const protection = task.privacy.homomorphic
+    ? 'homomorphic'
+    : task.privacy.secureAggregation
+      ? 'masked'
+      : 'plain';
+  const tracker = new RoundTracker(sites.length, options.say, undefined, protection);
   const started = performance.now();
   const children: ChildHandle[] = [];
   try {

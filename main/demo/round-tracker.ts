@@ -34,8 +34,11 @@ export class RoundTracker {
     private readonly siteCount: number,
     private readonly say: (line: string) => void,
     private readonly now: () => number = () => performance.now(),
-    /** Secure aggregation: the sites send masked updates and the hub learns only their sum. */
-    private readonly masked = false,
+    /**
+     * What the hub does with the updates, for the round's line: averages them (plain), unmasks only
+     * their sum (secure aggregation), or adds ciphertexts it cannot read (homomorphic encryption).
+     */
+    private readonly protection: 'plain' | 'masked' | 'homomorphic' = 'plain',
   ) {}
 
   private round(n: number) {
@@ -85,9 +88,13 @@ export class RoundTracker {
           const each = sent.length > 0 ? `${(Math.max(...sent) / 1e6).toFixed(2)} MB` : '?';
           this.say(
             `Round ${event.round}: ${sent.length} sites trained (${range}) and each sent ${each} ` +
-              (this.masked
-                ? `(masked, encrypted); the hub unmasked only their sum and made global model v${event.version} `
-                : `(compressed, encrypted); the hub averaged them into global model v${event.version} `) +
+              {
+                plain: `(compressed, encrypted); the hub averaged them into global model v${event.version} `,
+                masked: `(masked, encrypted); the hub unmasked only their sum and made global model v${event.version} `,
+                homomorphic:
+                  `(encrypted homomorphically); the hub added the ciphertexts without reading them, and each ` +
+                  `site decrypts the sum into global model v${event.version} `,
+              }[this.protection] +
               `(${r.seconds.toFixed(1)} s for the round).`,
           );
         }

@@ -5,6 +5,7 @@ import {
   decodeWeights,
   encodeWeights,
   examplesBound,
+  MAX_REPORTED_LOSS,
   taskDefinitionSchema,
   type AggregatedMetrics,
   type MetricsRequest,
@@ -96,9 +97,6 @@ export async function loadModelWeights(ctx: HubContext, row: ModelRow): Promise<
   if (decoded.size > DECODED_KEPT) decoded.delete(decoded.keys().next().value as string);
   return weights;
 }
-
-/** Loss values above this are no measurement (cross-entropy of float32 logits stays far below it). */
-const MAX_REPORTED_LOSS = 1e12;
 
 /**
  * Records a site's evaluation of a model. Its weight n in the federated mean is bounded by the

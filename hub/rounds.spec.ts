@@ -2,7 +2,7 @@
 // deadline rather than waited for), a site vanishing mid-round, failed rounds, cyclic turns, an
 // initial model sent by the first site, federated evaluation, and long-polling.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeWeights, HubRequestError } from '../shared/federation/index.ts';
+import { encodeWeights, HubRequestError, reportableLoss } from '../shared/federation/index.ts';
 import { type HubClient } from '../shared/node/federation/index.ts';
 import { MAX_CONSECUTIVE_FAILED_ROUNDS } from './rounds.ts';
 import { createTask, stopTask } from './tasks.ts';
@@ -212,6 +212,21 @@ describe('rounds', () => {
     expect(
       (await refusal(cedar.postMetrics(taskId, 0, { loss: 0, accuracy: 1, auc: 1, n: 1 }))).hubCode,
     ).toBe('not-joined');
+  });
+
+  it('refuses a diverged loss, and takes the loss a site reports for it (null), so a site is never refused round after round', async () => {
+    const [ash] = sites as [HubClient, HubClient, HubClient];
+    const taskId = await newTask({ quorum: 2 });
+    const diverged = 3.4e15; // finite, as a float32 cross-entropy of a model whose weights blew up
+    const refused = await refusal(
+      ash.postMetrics(taskId, 0, { loss: diverged, accuracy: 0.5, auc: 0.5, n: 10 }),
+    );
+    expect(refused.hubCode).toBe('metrics-refused');
+    for (const loss of [diverged, Number.POSITIVE_INFINITY, Number.NaN, 0.7]) {
+      const reported = reportableLoss(loss);
+      const metrics = await ash.postMetrics(taskId, 0, { loss: reported, accuracy: 0.5, auc: 0.5, n: 10 });
+      expect(metrics.loss).toBe(loss === 0.7 ? 0.7 : null);
+    }
   });
 
   it("long-polls: a waiting site hears of another site's update, and of a stopped task", async () => {

@@ -173,6 +173,17 @@ export const modelMetaSchema = z.object({
 });
 export type ModelMeta = z.infer<typeof modelMetaSchema>;
 
+/**
+ * Loss values above this are no measurement (cross-entropy of float32 logits stays far below it): the
+ * model diverged. The hub refuses them; a site reports such a loss as null (reportableLoss).
+ */
+export const MAX_REPORTED_LOSS = 1e12;
+
+/** The loss as a site reports it: null when there is no measurement (not finite, or diverged). */
+export function reportableLoss(loss: number): number | null {
+  return Number.isFinite(loss) && loss >= 0 && loss <= MAX_REPORTED_LOSS ? loss : null;
+}
+
 /** A site's evaluation of one global model version on its validation split. */
 export const metricsRequestSchema = z.object({
   loss: z.number().finite().min(0).nullable(),

@@ -8,6 +8,7 @@ import {
   federationMethod,
   homomorphicOn,
   HubRequestError,
+  reportableLoss,
   type RoundView,
 } from '../../../shared/federation/index.ts';
 import { requireApproval, type Approval } from './approvals.ts';
@@ -206,7 +207,8 @@ async function evaluateVersion(ctx: RoundContext, version: number): Promise<void
   const federated = await withRetries(
     () =>
       ctx.client.postMetrics(ctx.taskId, version, {
-        loss: Number.isFinite(metrics.loss) ? metrics.loss : null,
+        // A diverged model's loss is no measurement: reported as null, never refused round after round.
+        loss: reportableLoss(metrics.loss),
         accuracy: metrics.accuracy,
         auc: metrics.auc,
         n: Math.max(1, metrics.n),

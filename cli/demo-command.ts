@@ -23,6 +23,7 @@ import {
   runCompareDemo,
   runDemo,
   runSwarmDemo,
+  stopDemoProcesses,
   type DemoScale,
 } from '../main/demo/index.ts';
 import { parsePositiveInt } from './arguments.ts';
@@ -161,6 +162,7 @@ export function registerDemoCommand(program: Command): void {
       'encrypt the updates homomorphically instead of secure aggregation: the hub adds them without seeing any, nor their sum, nor the model',
     )
     .action(async (flags: DemoFlags) => {
+      stopChildrenWithTheDemo();
       if (flags.sites > 8) throw new CliError('The demo runs at most 8 hospitals (--sites 8 or fewer).');
       if (flags.compare) {
         await runCompareCommand(flags);
@@ -289,5 +291,20 @@ async function runCompareCommand(flags: DemoFlags): Promise<void> {
   if (flags.json) {
     writeFileSync(resolve(flags.json), `${JSON.stringify(result, null, 2)}\n`);
     process.stdout.write(`Results written to ${resolve(flags.json)}\n`);
+  }
+}
+
+/**
+ * A demo told to stop (SIGTERM from a service manager or `kill`, SIGHUP when its terminal goes, SIGINT)
+ * stops the hub and site agents it started before it exits: without this, a `kill` of the demo left a
+ * hub listening and three site agents training.
+ */
+function stopChildrenWithTheDemo(): void {
+  const codes = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+  for (const signal of Object.keys(codes) as (keyof typeof codes)[]) {
+    process.once(signal, () => {
+      stopDemoProcesses();
+      process.exit(codes[signal]);
+    });
   }
 }

@@ -37,6 +37,17 @@ export interface ChildHandle {
   stop(): Promise<void>;
 }
 
+/** The demo's processes that are running now: stopped with the demo when it is stopped (stopDemoProcesses). */
+const running = new Set<ChildProcess>();
+
+/**
+ * Asks every process the demo started and that still runs to stop (SIGTERM): the demo's command calls
+ * it when the demo itself is told to stop, so no hub or site agent is left behind, listening or training.
+ */
+export function stopDemoProcesses(): void {
+  for (const child of running) child.kill('SIGTERM');
+}
+
 export function spawnRadfed(
   launcher: RadfedLauncher,
   name: string,
@@ -54,6 +65,8 @@ export function spawnRadfed(
       RADFED_LOG_LEVEL: 'error',
     },
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   const tail: string[] = [];
   let stopping = false;
   createInterface({ input: child.stdout! }).on('line', onLine);

@@ -151,7 +151,7 @@ export function registerDemoCommand(program: Command): void {
       'run every method on the same hospitals, one after another: local-only, cyclic weight transfer, FedAvg, split ' +
         'learning, swarm learning, FedAvg with secure aggregation, with homomorphic encryption and with differential ' +
         'privacy, and pooled; one table of AUC, accuracy, bytes per site, wall time and what the coordinator sees ' +
-        `(${COMPARE_DEFAULT_ROUNDS} rounds each unless --rounds; tens of minutes on two cores)`,
+        `(${COMPARE_DEFAULT_ROUNDS} rounds each unless --rounds; about 8 minutes on two cores)`,
     )
     .option(
       '--dp',

@@ -28,8 +28,13 @@ import {
 } from './demo-split.ts';
 import { runSwarmFederation } from './swarm-federation.ts';
 
-/** `--compare` runs eight methods: its rounds are fewer than the plain demo's 60 unless --rounds says. */
-export const COMPARE_DEFAULT_ROUNDS = 10;
+/**
+ * `--compare` runs eight methods: its rounds are fewer than the plain demo's 60 unless --rounds says.
+ * Not fewer than 30: at 10 rounds every model, pooled included, was still at chance (AUC 0.45–0.58,
+ * 2026-12-07), and the table said nothing about which method learns; at 30 pooled reached 0.93 and
+ * FedAvg 0.80, in 470 s on a 2-core AMD EPYC (docs/methods.md).
+ */
+export const COMPARE_DEFAULT_ROUNDS = 30;
 
 export interface CompareRunOptions extends Partial<DemoSettings> {
   readonly dir?: string;

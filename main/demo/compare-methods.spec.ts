@@ -3,12 +3,13 @@
 // and the table's row for each kind of method.
 import { describe, expect, it } from 'vitest';
 import { privacySpentAfter, taskDefinitionSchema } from '../../shared/federation/index.ts';
-import type { CompareResult, CompareRow } from './compare-demo.ts';
+import { COMPARE_DEFAULT_ROUNDS, type CompareResult, type CompareRow } from './compare-demo.ts';
 import { compareMethods, visibilityOf } from './compare-methods.ts';
 import { formatCompareTable } from './compare-report.ts';
 import { DEMO_DEFAULTS } from './demo-options.ts';
 
-const settings = { ...DEMO_DEFAULTS, rounds: 10 };
+// The rounds --compare runs by default: the DP row's budget must fund every one of them.
+const settings = { ...DEMO_DEFAULTS, rounds: COMPARE_DEFAULT_ROUNDS };
 
 describe('the methods of radfed demo --compare', () => {
   it('are valid tasks, and each says what its coordinator sees', () => {

@@ -8,8 +8,11 @@ import { build } from 'esbuild';
 await build({
   entryPoints: {
     main: 'cli/main.ts',
-    // The worker of the de-identification pool, loaded by URL beside the bundle.
+    // The workers, each loaded by URL beside the module that starts it (every chunk lies in dist/cli):
+    // the de-identification pool's, and the hub's summation of homomorphic updates (without it the
+    // bundled hub found no worker file and a homomorphic round never left 'aggregating').
     'deid-worker-entry': 'main/site/batch/deid-worker.ts',
+    'sum-worker-entry': 'hub/homomorphic/sum-worker.ts',
   },
   outdir: 'dist/cli',
   bundle: true,

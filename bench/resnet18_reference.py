@@ -10,7 +10,7 @@ shortcut) -> global average pool -> linear. Softmax cross-entropy, Adam(lr=1e-3)
 Usage: resnet18_reference.py [--device cpu|cuda] [--size 224] [--batch 32] [--batches 4] [--epochs 3]
                              [--threads N] [--classes 2] [--describe]
 --describe prints the model's trainable tensors (name, shape) and their count as one JSON line and trains
-nothing: main/site/train/models/resnet18-reference.spec.ts checks RadFed's ResNet-18 against it.
+nothing: main/site/train/models/torch-reference-layout.spec.ts checks RadFed's ResNet-18 against it.
 Prints one JSON line per epoch and a final line {"impl":"torch",...,"images_per_s":<median of epochs after
 the first>}, as ../shared/bench/torch_reference.py does. On Debian: apt-get install python3-torch.
 """

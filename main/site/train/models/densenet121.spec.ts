@@ -1,5 +1,5 @@
 // DenseNet-121 as torchvision lays it out (6,949,634 weights for one input channel and two classes;
-// densenet121-reference.spec.ts checks them against bench/densenet121_reference.py), its stage sizes at
+// torch-reference-layout.spec.ts checks them against bench/densenet121_reference.py), its stage sizes at
 // 224 px, its cut points for split learning, and a training step that lowers the loss.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend, tf } from '../backend/index.ts';

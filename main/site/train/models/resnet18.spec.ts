@@ -1,5 +1,5 @@
 // ResNet-18 as torchvision lays it out (11,171,266 weights for one input channel and two classes;
-// resnet18-reference.spec.ts checks them against bench/resnet18_reference.py), its stage sizes at 224 px, and the training-memory
+// torch-reference-layout.spec.ts checks them against bench/resnet18_reference.py), its stage sizes at 224 px, and the training-memory
 // measurement with the batch it chooses when memory is short.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend, tf } from '../backend/index.ts';

@@ -26,7 +26,7 @@ import {
   type UploadRow,
 } from './store/index.ts';
 import { checkMaskedUploadAllowed, maskedInputProblem } from './secagg/index.ts';
-import { encryptedUpdateProblem } from './homomorphic/index.ts';
+import { encryptedSumCapacity, encryptedSumFull, encryptedUpdateProblem } from './homomorphic/index.ts';
 import { definitionOf } from './tasks.ts';
 import { boundPlainUpdate, type UpdateBoundsVerdict } from './update-bounds-check.ts';
 
@@ -96,6 +96,8 @@ export async function acceptOrReject(
   let reason: string | null = null;
   let initialWeights: NamedTensor[] | null = null;
   let bounds: UpdateBoundsVerdict | null = null;
+  // Homomorphic: how many updates the round's sum takes, counted again under the round's lock below.
+  let encryptedCapacity: number | null = null;
   try {
     // Whole bytes: a sealed update is decrypted and checked as one message (its size was bounded
     // when the upload was created).
@@ -116,6 +118,7 @@ export async function acceptOrReject(
         envelope.baseVersion !== round?.base_version
           ? `The update was trained from global model version ${envelope.baseVersion}, but round ${upload.round} uses version ${round?.base_version}; download the current model and train again.`
           : await encryptedUpdateProblem(ctx, task, upload.round, plaintext);
+      encryptedCapacity = await encryptedSumCapacity(ctx, task.id);
     } else if (secure) {
       const round = await ctx.store.tasks.latestRound(task.id);
       reason =
@@ -177,6 +180,8 @@ export async function acceptOrReject(
       // still takes this site's update, decided under the round's lock (on every replica).
       await tx.lock(lockKeys.round(task.id, upload.round));
       await checkRoundOpenFor(ctx, task.id, upload.round, site, tx);
+      if (reason === null && encryptedCapacity !== null)
+        reason = await encryptedSumFull(tx, task.id, upload.round, encryptedCapacity);
     } else {
       await tx.lock(lockKeys.task(task.id));
     }

@@ -3,6 +3,7 @@
 // like any model, in the one transaction that marks the round published.
 // Re-run from the stored uploads after a crash (the sum of the same frames is the same ciphertext up
 // to nothing the sites care about: they decrypt the same values).
+import { FederationError } from '../../shared/federation/index.ts';
 import { encodePublishedSum, HomomorphicError } from '../../shared/node/homomorphic/index.ts';
 import { isoAt, type HubContext } from '../hub-context.ts';
 import { insertModelRow } from '../model-registry.ts';
@@ -29,8 +30,10 @@ export async function publishEncryptedRound(
     );
     published = { sha256: await store.blobs.put(blob), bytes: blob.byteLength, updateBytes };
   } catch (error) {
-    if (!(error instanceof HomomorphicError)) throw error;
-    const reason = `Aggregation failed: ${error.message}`;
+    // Any failure fails the round with a sentence, as a plain round's does: rethrown, it left the
+    // round 'aggregating' for good, re-run on every tick (a damaged stored update, a summation
+    // worker that died). A hub killed here never reaches this: it re-runs the sum when it restarts.
+    const reason = `Aggregation failed: ${sumFailure(error)}`;
     const moved = await store.transaction(async (tx) => {
       await tx.lock(lockKeys.round(task.id, round.number));
       return tx.tasks.updateRound(task.id, round.number, 'aggregating', {
@@ -72,4 +75,10 @@ export async function publishEncryptedRound(
     });
   }
   return committed;
+}
+
+/** Why the sum could not be made, in words for the coordinator and the sites (never a value or path). */
+function sumFailure(error: unknown): string {
+  if (error instanceof HomomorphicError || error instanceof FederationError) return error.message;
+  return "the hub could not add the encrypted updates (a stored update could not be read, or the hub's summation worker stopped); the next round starts from the same model.";
 }

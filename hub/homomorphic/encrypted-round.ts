@@ -14,7 +14,7 @@ import {
 } from '../../shared/node/homomorphic/index.ts';
 import type { HubContext } from '../hub-context.ts';
 import { findModel, loadModelWeights } from '../model-registry.ts';
-import type { SubmissionRow, TaskRow } from '../store/index.ts';
+import type { HubRows, SubmissionRow, TaskRow } from '../store/index.ts';
 import type { SumJob, SumReply } from './sum-worker.ts';
 import { loadedTaskSummation, loadTaskSummation, taskKeyParameters } from './task-key.ts';
 
@@ -61,15 +61,34 @@ export async function encryptedUpdateProblem(
     if (checked.values !== expected) {
       return `The encrypted update holds ${checked.values} values, but this task's model needs ${expected}; train the task's model.`;
     }
-    const accepted = (await ctx.store.uploads.acceptedUpdates(task.id, round)).length;
-    if (accepted >= summation.parameters.maxSites) {
-      return `This round already holds ${summation.parameters.maxSites} encrypted updates, the most the task's encryption is sized for.`;
-    }
-    return null;
+    return encryptedSumFull(ctx.store, task.id, round, summation.parameters.maxSites);
   } catch (error) {
     if (error instanceof HomomorphicError) return error.message;
     throw error;
   }
+}
+
+/**
+ * Why the round's sum has no room for one more encrypted update; null when it has. Checked again under
+ * the round's lock as the verdict is recorded (upload-checks.ts): completions checked at once on
+ * PostgreSQL each saw room for one more, and a round of more updates than the key is sized for failed
+ * whole at its sum.
+ */
+export async function encryptedSumFull(
+  rows: HubRows,
+  taskId: string,
+  round: number,
+  maxSites: number,
+): Promise<string | null> {
+  const accepted = (await rows.uploads.acceptedUpdates(taskId, round)).length;
+  return accepted >= maxSites
+    ? `This round already holds ${maxSites} encrypted updates, the most the task's encryption is sized for.`
+    : null;
+}
+
+/** The most encrypted updates one round of the task takes (its key's sizing); null before the key. */
+export async function encryptedSumCapacity(ctx: HubContext, taskId: string): Promise<number | null> {
+  return (await loadedTaskSummation(ctx, taskId))?.parameters.maxSites ?? null;
 }
 
 /**

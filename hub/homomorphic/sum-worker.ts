@@ -19,14 +19,17 @@ export type SumReply =
   | { readonly ok: false; readonly code: string; readonly message: string };
 
 async function sum(job: SumJob): Promise<SumReply> {
-  const summation = await EncryptedSummation.open(job.parameters, Buffer.from(job.keyId));
+  // Opened inside the try: a refusal of the parameters is answered like any other, not thrown out of
+  // the worker (which the hub would only see as a worker that died).
+  let summation: EncryptedSummation | null = null;
   try {
+    summation = await EncryptedSummation.open(job.parameters, Buffer.from(job.keyId));
     return { ok: true, sum: summation.sum(job.frames) };
   } catch (error) {
     if (error instanceof HomomorphicError) return { ok: false, code: error.code, message: error.message };
     throw error;
   } finally {
-    summation.dispose();
+    summation?.dispose();
   }
 }
 

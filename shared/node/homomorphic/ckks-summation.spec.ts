@@ -158,7 +158,8 @@ describe('what the hub and a site refuse', () => {
   it('refuses a SEAL blob with a damaged header, and wraps what SEAL itself refuses', () => {
     const badHeader = Buffer.from(update);
     // The blob's size field, changed whatever its byte was (setting it to 0xff left it as it was 1 run in 256).
-    badHeader[52 + 4 + 8] ^= 0xff;
+    const sizeByte = 52 + 4 + 8;
+    badHeader.writeUInt8(badHeader.readUInt8(sizeByte) ^ 0xff, sizeByte);
     expect(() => hub.check(badHeader)).toThrow(/SEAL 4 header/);
     const badBody = Buffer.from(update);
     for (let i = 52 + 4 + 16; i < 52 + 4 + 400; i++) badBody[i] = 0xab; // zstd data overwritten

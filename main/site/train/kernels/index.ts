@@ -20,6 +20,9 @@ export { maxPoolGrad } from './max-pool-grad.ts';
 export { im2colLimits } from './filter-grad-im2col.ts';
 export { FilterGradSplitKProgram, filterGradSplitK, splitCount } from './webgpu-filter-grad.ts';
 export { axisWindow } from './conv-geometry.ts';
+export { defaultTiling, SimdGemm, type GemmOperands, type GemmTiling } from './simd-gemm.ts';
+export { backendMemory } from './simd-kernels.ts';
+export { relaxedSimdAvailable } from './wasm-relaxed-simd.ts';
 
 /** Which WebGPU filter gradient to use: the composed matrix product (default) or the WGSL split-K shader. */
 export type WebgpuFilterGrad = 'matmul' | 'splitk' | 'stock';

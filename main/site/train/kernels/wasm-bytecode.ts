@@ -34,6 +34,16 @@ export const op = {
   v128AndNot: [0xfd, 0x4f],
   v128Bitselect: [0xfd, 0x52],
   f32x4Gt: [0xfd, 0x44],
+  /** Loads one float and repeats it in the four lanes (a broadcast operand of a product). */
+  v128Load32Splat: (offset = 0) => [0xfd, 0x09, 0x02, ...uleb(offset)],
+  f32x4Add: [0xfd, 0xe4, 0x01],
+  f32x4Mul: [0xfd, 0xe6, 0x01],
+  /**
+   * a·b + c from the stack (a, b, c), fused or not as the machine has it: relaxed SIMD, which Node 20's
+   * V8 validates only with --experimental-wasm-relaxed-simd (wasm-relaxed-simd.ts).
+   */
+  f32x4RelaxedMadd: [0xfd, 0x85, 0x02],
+  call: (index: number) => [0x10, ...uleb(index)],
   memoryCopy: [0xfc, 0x0a, 0x00, 0x00],
   memoryFill: [0xfc, 0x0b, 0x00],
 } as const;

@@ -156,9 +156,14 @@ const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 const instances = new WeakMap<WasmMemory, SimdKernels | null>();
 
-/** The memory of a wasm backend (its Emscripten module keeps it as `wasmMemory`), if it has one. */
+/**
+ * The memory of a wasm backend, if it has one: the threaded build's Emscripten module keeps it as
+ * `wasmMemory`, the single-threaded build (one thread, or threads that failed to start) only as the
+ * module's export `asm.memory`.
+ */
 export function backendMemory(backend: unknown): WasmMemory | undefined {
-  const memory = (backend as { wasm?: { wasmMemory?: unknown } }).wasm?.wasmMemory;
+  const wasm = (backend as { wasm?: { wasmMemory?: unknown; asm?: { memory?: unknown } } }).wasm;
+  const memory = wasm?.wasmMemory ?? wasm?.asm?.memory;
   return memory instanceof wasmApi.Memory ? memory : undefined;
 }
 

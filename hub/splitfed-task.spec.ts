@@ -1,7 +1,6 @@
 // Split learning's method record is registered and its settings parse; a splitfed task is created (the
-// sites and the hub run its rounds: main/site/federation/splitfed-rounds.spec.ts), but label sharing,
-// whose site side is not built, is refused with the record's reason, so no task is stored that no site
-// could run.
+// sites and the hub run its rounds: main/site/federation/splitfed-rounds.spec.ts), with label sharing
+// too; label sharing with a defence it cannot use (max norm, the hijack check) is refused in words.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { federationMethod, taskDefinitionSchema } from '../shared/federation/index.ts';
 import { checkTaskDefinition } from './task-checks.ts';
@@ -45,15 +44,46 @@ describe('a splitfed task', () => {
     expect(parsed.success).toBe(false);
   });
 
-  it('is accepted at creation now that sites and the hub run its rounds; label sharing is refused in plain words', async () => {
+  it('is accepted at creation, with label sharing as without, now that sites and the hub run both', async () => {
     expect(checkTaskDefinition(splitTask()).ok).toBe(true);
     const before = (await test.hub.ctx.store.tasks.listTasks()).length;
-    await expect(
-      createTask(test.hub.ctx, splitTask({ name: 'splitfed', labelSharing: true })),
-    ).rejects.toThrow(/Label-sharing split learning .* cannot run yet.*Leave labelSharing off/);
-    expect(await test.hub.ctx.store.tasks.listTasks()).toHaveLength(before);
+    await createTask(test.hub.ctx, splitTask({ name: 'splitfed', labelSharing: true }));
     await createTask(test.hub.ctx, splitTask());
-    expect(await test.hub.ctx.store.tasks.listTasks()).toHaveLength(before + 1);
+    expect(await test.hub.ctx.store.tasks.listTasks()).toHaveLength(before + 2);
+    const shared = federationMethod(
+      taskDefinitionSchema.parse(splitTask({ name: 'splitfed', labelSharing: true })).strategy,
+    );
+    expect(shared.unavailable).toBeUndefined();
+    expect(shared.steps).toMatchObject({
+      headAt: 'hub',
+      up: ['cut1-activations', 'labels'],
+      down: ['cut1-gradient'],
+    });
+  });
+
+  it('refuses label sharing with max norm or the hijack check, which would protect nothing, saying why', () => {
+    const sharing = (defences: object) =>
+      checkTaskDefinition(splitTask({ name: 'splitfed', labelSharing: true, defences }));
+    expect(sharing({ gradientMaxNorm: true })).toEqual({
+      ok: false,
+      problems: [
+        {
+          path: 'strategy.defences.gradientMaxNorm',
+          message: expect.stringMatching(/hub receives every label.*Turn max norm off/),
+        },
+      ],
+    });
+    expect(sharing({ hijackCheck: {} })).toMatchObject({
+      ok: false,
+      problems: [{ path: 'strategy.defences.hijackCheck' }],
+    });
+    // The image defences act in both modes.
+    expect(
+      sharing({ noPeek: { weight: 1 }, activationNoise: { clipNorm: 5, noiseMultiplier: 0.5 } }).ok,
+    ).toBe(true);
+    expect(checkTaskDefinition(splitTask({ name: 'splitfed', defences: { gradientMaxNorm: true } })).ok).toBe(
+      true,
+    );
   });
 
   it('refuses NoPeek with a batch above its limit, saying what to lower, and takes it at the limit', () => {

@@ -13,6 +13,8 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import {
   CutFrameError,
   decodeCutFrameHeader,
+  decodeLabelsFrameHeader,
+  isLabelsFrame,
   maxSplitMessageBytes,
   SPLIT_CLOSE,
   SPLIT_SESSION_PATH_PATTERN,
@@ -277,7 +279,10 @@ export class SplitSessions {
   }
 
   private answer(trunk: TaskTrunk, session: string, bytes: Uint8Array): Promise<Uint8Array> {
-    const header = decodeCutFrameHeader(bytes);
+    // Label sharing: the labels frame leads the step's message (its count bounded before any is read).
+    const header = isLabelsFrame(bytes)
+      ? labelsRoute(decodeLabelsFrameHeader(bytes, { maxLabels: this.limits.maxBatch }))
+      : decodeCutFrameHeader(bytes);
     if (header.session !== session) {
       throw new SplitSessionError(
         'wrong-session',
@@ -292,6 +297,7 @@ export class SplitSessions {
         'never',
       );
     }
+    if (header.kind === 'labels') return trunk.steps.labelledStep(session, header.step, bytes);
     if (header.kind === 'cut1-activations') return trunk.steps.forward(session, header.step, bytes);
     if (header.kind === 'cut2-gradient') return trunk.steps.backward(session, header.step, bytes);
     if (header.kind === 'cut1-evaluation') return trunk.steps.evaluate(bytes);
@@ -301,6 +307,11 @@ export class SplitSessions {
       'never',
     );
   }
+}
+
+/** A labels frame's header as the router reads a cut frame's: kind, session, step, images. */
+function labelsRoute(header: { session: string; step: number; count: number }) {
+  return { kind: 'labels' as const, session: header.session, step: header.step, shape: [header.count] };
 }
 
 function refusalOf(error: unknown): SplitRefusal {

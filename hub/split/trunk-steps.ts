@@ -118,6 +118,52 @@ export class TrunkSteps {
     return answer;
   }
 
+  /**
+   * Label sharing: a whole step in one exchange (labels and activations at cut 1 in, the gradient at
+   * cut 1 out), applied once and checkpointed before the answer goes, as `backward` does. The step the
+   * session last finished, sent again, gets its stored answer once its checkpoint is written.
+   */
+  async labelledStep(session: string, step: number, message: Uint8Array): Promise<Uint8Array> {
+    const labelledStep = this.engine.labelledStep?.bind(this.engine);
+    if (!labelledStep) {
+      throw new SplitSessionError(
+        'wrong-mode',
+        'This task keeps the head and the labels at each site: its steps send activations, then the gradient at cut 2.',
+        'never',
+      );
+    }
+    const finished = this.engine.finishedStep(session);
+    if (step === finished) {
+      await this.writes.run(() => undefined);
+      return (await this.engineCalls.run(() => labelledStep(message))).frame;
+    }
+    if (step < finished) {
+      throw new SplitSessionError(
+        'step-already-applied',
+        `Step ${step} of this session was already applied to the trunk; a session's steps only go forward.`,
+        'never',
+      );
+    }
+    // Held like a U-shaped step, so the steps of a task's sites take the trunk in the order they asked.
+    if (this.holder?.session !== session) await this.acquire(session);
+    let done: { answer: Uint8Array; checkpoint: Uint8Array | null };
+    try {
+      done = await this.engineCalls.run(async () => {
+        const { frame } = await labelledStep(message);
+        const every = this.options.checkpointEverySteps ?? 1;
+        const due = this.engine.appliedSteps % every === 0;
+        return { answer: frame, checkpoint: due ? await this.engine.checkpoint() : null };
+      });
+    } finally {
+      this.release(session);
+    }
+    if (done.checkpoint) {
+      const checkpoint = done.checkpoint;
+      await this.writes.run(() => this.options.persist(checkpoint));
+    }
+    return done.answer;
+  }
+
   /** The session's site went away: its open step is dropped and its place in the queue given up. */
   abandon(session: string): void {
     const index = this.waiting.findIndex((w) => w.session === session);

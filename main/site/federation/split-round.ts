@@ -4,7 +4,9 @@
 // head as this round's local model. The round machinery turns it into an update as for FedAvg, so
 // secure aggregation masks it and the hub averages the sites' segments; the trunk's tensors in the
 // round's model are the global model's, unchanged (their part of the update is zero): the trunk
-// itself lives and learns at the hub.
+// itself lives and learns at the hub. With label sharing the head is the hub's as well: the site
+// trains its bottom only, sends each batch's labels with its activations, and has no loss of its own
+// to report (the hub computes it), so the round's loss is NaN.
 import { randomBytes } from 'node:crypto';
 import { federationMethod, type NamedTensor } from '../../../shared/federation/index.ts';
 import { SplitConnection } from '../../../shared/node/split/index.ts';
@@ -52,13 +54,6 @@ export async function trainSplitRound(
   // The per-step exchange is the method record's (cuts, dtype, defences, where the head runs).
   const steps = federationMethod(d.strategy).steps;
   if (!steps) throw new Error('A split round runs only for a method that exchanges per step.');
-  if (steps.headAt === 'hub') {
-    throw new SyncError(
-      'task-mismatch',
-      'This task asks for label sharing (the head at the hub), which this version of RadFed does not run; ' +
-        'ask the coordinator to turn label sharing off.',
-    );
-  }
   // A split round sends activations at every step: none without this site's approval in force (the
   // operator's withdrawal, or the hijack check's, takes effect at the next round of a running task).
   if (!approvalOf(ctx.site.database, ctx.taskId)) {
@@ -89,6 +84,8 @@ export async function trainSplitRound(
     ...(steps.cuts ? { cuts: steps.cuts } : {}),
     optimizers: { bottom: optimizer(), head: optimizer() },
     ...(defences ? { defences } : {}),
+    // Label sharing (approved with its sentence): each step's labels go to the hub, which runs the head.
+    ...(steps.headAt === 'hub' ? { headAtHub: true } : {}),
   });
   const hijackCheck = steps.defences?.hijackCheck;
   const { train, heldBack } = holdBackForHijackCheck(cohort.train, hijackCheck?.validationImages ?? 0);

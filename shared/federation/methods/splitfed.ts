@@ -4,11 +4,21 @@
 // the sites' segments are averaged by the ordinary round machinery (FedAvg over the segments), so
 // secure aggregation and differential privacy apply to them as to any update, and the hub never
 // sees a site's segment in the clear. Label sharing (the head at the hub) is an explicit opt-in: the
-// hub then learns every label; its site side is not built, so the hub refuses it at task creation
-// (`unavailable`). The step is in main/site/train/split, the round at a site in
+// hub then learns every label (each step sends them with the activations, labels-frame.ts), runs the
+// head and the loss itself and returns only the gradient at cut 1; the sites train and average their
+// bottoms only. Of the defences, those that protect images (NoPeek, activation noise) act in both
+// modes; max norm hides labels from the party that does not hold them, which with label sharing is
+// nobody (the hub has them, and the gradient it returns goes to the site that sent them), so it is
+// refused with label sharing, as is the hijack check (it reads the loss through the site's own head,
+// which label sharing moves to the hub). The step is in main/site/train/split, the round at a site in
 // main/site/federation/split-round.ts, the hub's trunk is kept by main/site/train/split/trunk-keeper.ts.
 import { z } from 'zod';
-import { CUT_FRAME_DTYPES, noPeekBatchProblem, splitDefencesSchema } from '../split/index.ts';
+import {
+  CUT_FRAME_DTYPES,
+  noPeekBatchProblem,
+  splitDefencesSchema,
+  type SplitDefences,
+} from '../split/index.ts';
 import { applyDelta } from '../weighted-delta-sum.ts';
 import type { MethodFactory } from './method.ts';
 import { everySiteByQuorum } from './participation.ts';
@@ -46,7 +56,8 @@ export const splitFed: MethodFactory<'splitfed'> = (settings) => ({
   rhythm: 'step',
   combiner: 'hub',
   participation: everySiteByQuorum,
-  // The round averages the site segments only (the trunk is the hub's and is not in the round's model).
+  // The round averages the site segments only (the trunk, and with label sharing the head, are the hub's:
+  // the sites' updates are zero on them).
   combine: {
     input: 'sum',
     step: (global, sum) => ({ weights: applyDelta(global, sum.mean()), serverState: null }),
@@ -83,15 +94,41 @@ export const splitFed: MethodFactory<'splitfed'> = (settings) => ({
   },
   // NoPeek's memory grows with the square of the batch: refused at task creation, not at every site's round.
   taskProblem: ({ batchSize }) => {
+    if (settings.labelSharing && settings.defences) {
+      const problem = labelSharingDefenceProblem(settings.defences);
+      if (problem) return problem;
+    }
     const message = settings.defences ? noPeekBatchProblem(settings.defences, batchSize) : null;
     return message ? { path: 'strategy.defences.noPeek', message } : null;
   },
-  // The site side of label sharing (a labels frame, the head at the hub) is not built: refused at creation.
-  ...(settings.labelSharing
-    ? {
-        unavailable:
-          'Label-sharing split learning (the head at the hub) cannot run yet: its labels frame and the ' +
-          'hub\u2019s head are not built. Leave labelSharing off: the head then stays at each site.',
-      }
-    : {}),
 });
+
+/**
+ * The defences label sharing cannot use, refused at task creation rather than left to do nothing.
+ * Max norm (Li et al. 2021) is applied by the party holding the labels to the gradient it returns, so
+ * that the other party cannot read the labels from its lengths: with label sharing the hub holds every
+ * label, and the gradient it returns goes to the site that sent them, so no one is left to hide them
+ * from. The hijack check reads the site's loss through its own head, which label sharing moves to the hub.
+ */
+function labelSharingDefenceProblem(defences: SplitDefences): { path: string; message: string } | null {
+  if (defences.gradientMaxNorm) {
+    return {
+      path: 'strategy.defences.gradientMaxNorm',
+      message:
+        'Max norm hides the labels from the party that does not hold them, but with label sharing the hub ' +
+        'receives every label and its returned gradients go back to the site that sent them: it would ' +
+        'protect nothing. Turn max norm off, or turn label sharing off to keep the labels at the sites ' +
+        '(max norm then hides them from the hub).',
+    };
+  }
+  if (defences.hijackCheck) {
+    return {
+      path: 'strategy.defences.hijackCheck',
+      message:
+        'The hijack check measures the loss on a site\u2019s held-back images through the site\u2019s own ' +
+        'head, which label sharing moves to the hub, so it cannot run. Turn the hijack check off, or turn ' +
+        'label sharing off.',
+    };
+  }
+  return null;
+}

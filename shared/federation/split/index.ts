@@ -18,6 +18,17 @@ export type {
   CutFrameKind,
 } from './cut-frame.ts';
 export {
+  decodeLabelledStep,
+  decodeLabelsFrame,
+  decodeLabelsFrameHeader,
+  encodeLabelledStep,
+  encodeLabelsFrame,
+  isLabelsFrame,
+  LabelsFrameError,
+  MAX_LABEL_CLASSES,
+} from './labels-frame.ts';
+export type { LabelledStep, LabelsFrame, LabelsFrameErrorCode, LabelsFrameHeader } from './labels-frame.ts';
+export {
   maxSplitMessageBytes,
   SPLIT_CLOSE,
   SPLIT_RETRY,

@@ -74,6 +74,13 @@ export interface SplitTrunkEngine {
    * hijack check): opens no step, updates nothing, and may run while another site's step is open.
    */
   evaluateTrunk(frame: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Label sharing (the head at the hub): one message holds a step's labels frame and its activations at
+   * cut 1 (labels-frame.ts); the trunk and the head run, the loss is taken on the labels, both are
+   * updated once, and the gradient at cut 1 is the answer. The session's last finished step repeated
+   * gets the same answer. Absent on a trunk that has no head (the U-shape).
+   */
+  labelledStep?(message: Uint8Array): Promise<{ readonly frame: Uint8Array }>;
   /** Drops a session's open step (its site went quiet). */
   abandon(session: string): void;
   /** The last step of `session` the trunk applied, or -1. */

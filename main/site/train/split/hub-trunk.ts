@@ -1,14 +1,22 @@
 // The hub's part of a U-shaped SplitFed step: the trunk (cut 1 → cut 2), shared by every site of the
 // task. It sees activations and gradients at the cuts, never an image, a label or a site's segment.
+// With label sharing (`headAtHub`) the hub also holds the head: a step is one exchange (the labels and
+// the activations at cut 1 in, the gradient at cut 1 out), and the head's tensors are trained, kept
+// and checkpointed with the trunk's, as one segment.
 // One step is open on the trunk at a time: the backward pass recomputes the forward one (tfjs keeps no
 // tape between calls), which equals the forward the site saw only while no other step has changed
 // the trunk in between; the hub's split sessions (hub/split) queue the sites' steps. It lives with the
 // training engine because tfjs and the model definitions are here; the hub imports only shared/, so
 // the process that starts the hub hands it in as a SplitTrunkEngine (shared/federation/split).
-import type { CutFrameDtype, SplitTrunkEngine } from '../../../../shared/federation/split/index.ts';
+import {
+  decodeLabelledStep,
+  type CutFrameDtype,
+  type SplitTrunkEngine,
+} from '../../../../shared/federation/split/index.ts';
 import { tf } from '../backend/index.ts';
 import {
   backwardThrough,
+  segmentGradients,
   splitModel,
   type CutPoints,
   type ImageModel,
@@ -32,6 +40,11 @@ export interface HubTrunkOptions {
   readonly dtype?: CutFrameDtype;
   readonly cuts?: CutPoints;
   readonly optimizer: SegmentOptimizer;
+  /**
+   * Label sharing: the head runs here too, after the trunk, with the loss on the labels each site sends
+   * (`labelledStep`); the U-shaped calls (`forwardTrunk`, `backwardTrunk`) are refused.
+   */
+  readonly headAtHub?: boolean;
 }
 
 export interface TrunkBackward {
@@ -39,7 +52,12 @@ export interface TrunkBackward {
   readonly frame: Uint8Array;
   /** The trunk's weight gradients, as read before the trunk was updated. */
   readonly gradients: WeightGradients;
+  /** With the head at the hub: the batch's mean cross-entropy (NaN for an answer read from a checkpoint). */
+  readonly loss?: number;
 }
+
+/** The most labels a label-sharing step may carry here; the hub's sessions bound the batch lower. */
+const MAX_LABELS = 65_536;
 
 interface OpenStep {
   readonly session: string;
@@ -51,12 +69,15 @@ interface OpenStep {
 }
 
 export class HubTrunk implements SplitTrunkEngine {
+  /** The trunk, or with the head at the hub the trunk and the head as one segment (cut 1 → logits). */
   readonly trunk: ModelSegment;
+  readonly headAtHub: boolean;
   readonly incomingValuesPerImage: readonly number[];
   appliedSteps = 0;
   /** One image's activations at cut 1, as this task's model makes them. */
   private readonly inputShape: readonly number[];
   private readonly dtype: CutFrameDtype;
+  private readonly numClasses: number;
   private open: OpenStep | null = null;
   /** Each session's last finished step and its answer: a repeated gradient gets it, not a second update. */
   private readonly finished = new Map<string, { step: number; answer: TrunkBackward }>();
@@ -67,15 +88,22 @@ export class HubTrunk implements SplitTrunkEngine {
     private readonly options: HubTrunkOptions,
   ) {
     const split = splitModel(model, options.cuts);
-    this.trunk = split.trunk;
+    this.headAtHub = options.headAtHub ?? false;
+    this.trunk = this.headAtHub ? trunkWithHead(split.trunk, split.head) : split.trunk;
     this.inputShape = split.shapes.cut1;
+    this.numClasses = model.config.numClasses;
     const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-    this.incomingValuesPerImage = [size(split.shapes.cut1), size(split.shapes.cut2)];
+    // With the head here a step's message is the activations at cut 1 plus one label byte per image
+    // (counted as a value, which leaves room for the labels frame's header).
+    this.incomingValuesPerImage = this.headAtHub
+      ? [size(split.shapes.cut1) + 1]
+      : [size(split.shapes.cut1), size(split.shapes.cut2)];
     this.dtype = options.dtype ?? 'float16';
   }
 
   /** The trunk's output on a site's activations at cut 1, as the frame to send back. */
   async forwardTrunk(activations: Uint8Array): Promise<Uint8Array> {
+    this.expectHeadAt('site');
     const received = receiveFrame(activations, { kind: 'cut1-activations' });
     checkImageShape(received, this.inputShape);
     const { session, step, batch, shape, values } = received;
@@ -133,6 +161,7 @@ export class HubTrunk implements SplitTrunkEngine {
    * answer and changes nothing.
    */
   async backwardTrunk(gradient: Uint8Array): Promise<TrunkBackward> {
+    this.expectHeadAt('site');
     const received = receiveFrame(gradient, { kind: 'cut2-gradient' });
     const { session, step } = received;
     const done = this.finished.get(session);
@@ -170,6 +199,57 @@ export class HubTrunk implements SplitTrunkEngine {
     this.finished.set(session, { step: open.step, answer });
     this.appliedSteps += 1;
     this.close();
+    return answer;
+  }
+
+  /**
+   * Label sharing: a step's labels and activations at cut 1 (one message), through the trunk and the
+   * head to the loss in one pass (no open step, no replay), both updated once; the gradient at cut 1
+   * is the answer. The session's last finished step sent again gets the same answer, unapplied.
+   */
+  async labelledStep(message: Uint8Array): Promise<TrunkBackward> {
+    this.expectHeadAt('hub');
+    const { labels, activations } = decodeLabelledStep(message, {
+      classes: this.numClasses,
+      maxLabels: MAX_LABELS,
+    });
+    const received = receiveFrame(activations, { kind: 'cut1-activations' });
+    checkImageShape(received, this.inputShape);
+    const { session, step, batch } = received;
+    const done = this.finished.get(session);
+    if (done && done.step === step) return done.answer; // a retry
+    const atCut1 = cutTensor(received);
+    const oneHot = tf.tidy(() =>
+      tf.oneHot(tf.tensor1d(Int32Array.from(labels.labels), 'int32'), this.numClasses),
+    );
+    const { value, input, weights } = segmentGradients(
+      this.trunk,
+      atCut1,
+      (logits) => tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar,
+      { mode: 'train', inputGradient: true },
+    );
+    atCut1.dispose();
+    oneHot.dispose();
+    const loss = (await value.data())[0]!;
+    value.dispose();
+    const header = {
+      kind: 'cut1-gradient' as const,
+      session,
+      step,
+      batch,
+      shape: received.shape,
+      dtype: this.dtype,
+    };
+    // The frame first: a gradient it refuses (not finite) leaves the trunk and head as they were.
+    const frame = await sendFrame(header, input!).catch((error: unknown) => {
+      for (const gradient of weights.values()) gradient.dispose();
+      throw error;
+    });
+    const gradients = await readGradients(weights);
+    this.options.optimizer.apply(weights, this.trunk.parameters);
+    const answer = { frame, gradients, loss };
+    this.finished.set(session, { step, answer });
+    this.appliedSteps += 1;
     return answer;
   }
 
@@ -241,8 +321,29 @@ export class HubTrunk implements SplitTrunkEngine {
     this.close();
   }
 
+  /** Refuses a call of the other mode: a label-sharing trunk takes labelled steps only, and back. */
+  private expectHeadAt(where: 'site' | 'hub'): void {
+    if (this.headAtHub === (where === 'hub')) return;
+    throw new SplitStepError(
+      'wrong-mode',
+      where === 'hub'
+        ? 'This task keeps the head and the labels at each site: send the activations, then the gradient at cut 2.'
+        : 'This task shares labels (the head runs at the hub): send each step as its labels with its activations at cut 1.',
+    );
+  }
+
   private close(): void {
     this.open?.atCut1.dispose();
     this.open = null;
   }
+}
+
+/** The trunk followed by the head, as one segment over both's variables (label sharing). */
+function trunkWithHead(trunk: ModelSegment, head: ModelSegment): ModelSegment {
+  return {
+    name: 'trunk',
+    stages: [...trunk.stages, ...head.stages],
+    parameters: [...trunk.parameters, ...head.parameters],
+    apply: (input, mode) => head.apply(trunk.apply(input, mode), mode),
+  };
 }

@@ -47,6 +47,7 @@ export class SplitSessionRunner {
   async step(step: number, batch: number, images: tf.Tensor4D, labels: Int32Array): Promise<StepOutcome> {
     const started = performance.now();
     const { site } = this.options;
+    if (site.headAtHub) return this.labelledStep(step, batch, images, labels, started);
     const activations = await site.forwardBottom(step, batch, images);
     let head: HeadStepResult | null = null;
     let forwardAgain = true;
@@ -68,6 +69,38 @@ export class SplitSessionRunner {
         }
         if (error.connectionLost) this.drop();
         if (error.retry === 'restart-step') forwardAgain = true;
+        retries += 1;
+        await this.wait(step, retries, error);
+      }
+    }
+  }
+
+  /**
+   * Label sharing: one exchange per step (labels and activations up, the gradient at cut 1 down), the
+   * same message sent again whatever broke: the hub answers a step it finished with its stored answer.
+   * The loss is the hub's (it holds the head), so the site's outcome has none (NaN).
+   */
+  private async labelledStep(
+    step: number,
+    batch: number,
+    images: tf.Tensor4D,
+    labels: Int32Array,
+    started: number,
+  ): Promise<StepOutcome> {
+    const { site } = this.options;
+    const message = await site.labelledStep(step, batch, images, labels);
+    let retries = 0;
+    const giveUpAt = Date.now() + (this.options.giveUpAfterMs ?? 300_000);
+    for (;;) {
+      try {
+        await site.backwardBottom(await (await this.connected()).exchange(message));
+        this.retries += retries;
+        return { loss: Number.NaN, milliseconds: performance.now() - started, retries };
+      } catch (error) {
+        if (!(error instanceof SplitConnectionError) || error.retry === 'never' || Date.now() > giveUpAt) {
+          throw error;
+        }
+        if (error.connectionLost) this.drop();
         retries += 1;
         await this.wait(step, retries, error);
       }

@@ -4,7 +4,15 @@
 // gradient at cut 1. Images and labels never leave: only the four cut frames cross. Each call takes
 // and gives frame bytes, so a transport only moves bytes; a repeated frame (a retry after a dropped
 // connection) gets the same answer and is applied once.
-import type { CutFrameDtype, CutFrameKind } from '../../../../shared/federation/split/index.ts';
+// With label sharing (`headAtHub`, an opt-in of the task) the head runs at the hub: a step sends the
+// activations at cut 1 with the batch's labels (one message) and gets the gradient at cut 1 back; the
+// site's head is not trained and the hub learns every label.
+import {
+  encodeLabelledStep,
+  encodeLabelsFrame,
+  type CutFrameDtype,
+  type CutFrameKind,
+} from '../../../../shared/federation/split/index.ts';
 import { tf } from '../backend/index.ts';
 import {
   segmentGradients,
@@ -35,6 +43,8 @@ export interface SplitSiteOptions {
   readonly optimizers: { readonly bottom: SegmentOptimizer; readonly head: SegmentOptimizer };
   /** The task's defences at this site (defences/site-defences.ts builds them from the settings). */
   readonly defences?: SiteCutDefences;
+  /** Label sharing: the head runs at the hub and each step's labels go to it (the task's opt-in). */
+  readonly headAtHub?: boolean;
 }
 
 /**
@@ -91,9 +101,17 @@ export class SplitSite {
     this.dtype = options.dtype ?? 'float16';
   }
 
-  /** The tensors the site trains (bottom and head): what the round machinery averages across sites. */
+  /**
+   * The tensors the site trains (bottom and head; the bottom alone with label sharing): what the round
+   * machinery averages across sites.
+   */
   get segmentParameters(): readonly NamedTensor[] {
-    return [...this.bottom.parameters, ...this.head.parameters];
+    return this.headAtHub ? this.bottom.parameters : [...this.bottom.parameters, ...this.head.parameters];
+  }
+
+  /** Whether the head runs at the hub (label sharing): a step is then `labelledStep`, then `backwardBottom`. */
+  get headAtHub(): boolean {
+    return this.options.headAtHub ?? false;
   }
 
   /**
@@ -115,10 +133,47 @@ export class SplitSite {
   }
 
   /**
+   * Label sharing: step `step` begins as `forwardBottom` begins it, and its message holds the batch's
+   * labels frame and the activations at cut 1 (labels-frame.ts). The hub's answer is the gradient at
+   * cut 1, for `backwardBottom`.
+   */
+  async labelledStep(
+    step: number,
+    batch: number,
+    images: tf.Tensor4D,
+    labels: Int32Array,
+  ): Promise<Uint8Array> {
+    if (!this.headAtHub) {
+      throw new SplitStepError(
+        'wrong-mode',
+        'This task keeps the labels at this site: a step sends no labels.',
+      );
+    }
+    if (labels.length !== images.shape[0]) {
+      throw new SplitStepError(
+        'shape-mismatch',
+        `Step ${step} has ${images.shape[0]} images but ${labels.length} labels.`,
+      );
+    }
+    const labelsFrame = encodeLabelsFrame(
+      { session: this.options.session, step, batch },
+      labels,
+      this.model.config.numClasses,
+    );
+    return encodeLabelledStep(labelsFrame, await this.forwardBottom(step, batch, images));
+  }
+
+  /**
    * The trunk's output for the open step: the loss on the site's labels, the head updated, and the
    * gradient at the trunk's output as the frame to send.
    */
   async headStep(trunkOutput: Uint8Array, labels: Int32Array): Promise<HeadStepResult> {
+    if (this.headAtHub) {
+      throw new SplitStepError(
+        'wrong-mode',
+        'This task runs the head at the hub: the site has no head step.',
+      );
+    }
     const open = this.expectOpen();
     const received = receiveFrame(trunkOutput, {
       kind: 'cut2-activations',
@@ -172,7 +227,7 @@ export class SplitSite {
       if (step === this.finished) return null;
     }
     const open = this.expectOpen();
-    if (!open.headAnswer) {
+    if (!open.headAnswer && !this.headAtHub) {
       throw new SplitStepError(
         'out-of-order',
         `Step ${open.step}'s gradient at cut 1 came before its head step.`,

@@ -45,7 +45,10 @@ export interface TrunkKeeperOptions {
   ) => void;
 }
 
-/** The trunk of a split task's model, initialised as the sites' model is (seed 0), with the task's optimizer. */
+/**
+ * The trunk of a split task's model (with its head when the task shares labels), initialised as the
+ * sites' model is (seed 0), with the task's optimizer.
+ */
 export function trunkForTask(definition: TaskDefinition): HubTrunk {
   const steps = federationMethod(definition.strategy).steps;
   if (!steps) throw new Error(`Task strategy ${definition.strategy.name} has no trunk.`);
@@ -66,6 +69,8 @@ export function trunkForTask(definition: TaskDefinition): HubTrunk {
     dtype: steps.frameDtype,
     ...(steps.cuts ? { cuts: steps.cuts } : {}),
     optimizer: definition.optimizer.name === 'sgd' ? sgdOptimizer(rate) : adamOptimizer(rate),
+    // Label sharing: the head is the hub's too, trained and checkpointed with the trunk.
+    headAtHub: steps.headAt === 'hub',
   });
 }
 

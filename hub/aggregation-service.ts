@@ -11,6 +11,7 @@ import {
   FederationError,
   federationMethod,
   layoutOf,
+  roundTensors,
   scaleWeights,
   splitClipBit,
   unpublishableReason,
@@ -46,10 +47,12 @@ export async function aggregateRoundUpdates(
   submissions: readonly SubmissionRow[],
 ): Promise<RoundAggregate> {
   const base = await loadModelWeights(ctx, await findModel(ctx, task.id, round.base_version ?? 0));
+  // What the updates hold: the whole model, or a split site's segments (the trunk is trained at the hub).
+  const updated = roundTensors(definition, base);
   const adaptive = adaptiveClippingOn(definition.privacy.differentialPrivacy);
   if (definition.privacy.secureAggregation.enabled) {
     // The hub never opens one site's update: it unmasks only the sum of the survivors' masked inputs.
-    const { sum, updateBytes, clipBits } = await unmaskedRoundSum(ctx, task, round, base, adaptive);
+    const { sum, updateBytes, clipBits } = await unmaskedRoundSum(ctx, task, round, updated, adaptive);
     return publishable(method, {
       ...combineSum(method, base, sum, await loadServerState(ctx, task)),
       updateBytes,
@@ -92,7 +95,7 @@ export async function aggregateRoundUpdates(
       clipBits: clipBits(),
     });
   }
-  const sum = new WeightedDeltaSum(layoutOf(base));
+  const sum = new WeightedDeltaSum(layoutOf(updated));
   let updateBytes = 0;
   for (const submission of submissions) {
     const { delta, bytes } = await open(submission);

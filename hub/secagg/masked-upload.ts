@@ -42,7 +42,7 @@ export function maskedInputProblem(
     const wanted = vectorLength(layoutOf(base)) + (withClipBit ? 1 : 0);
     return vector.length === wanted
       ? null
-      : `The masked input has ${vector.length} values but this task's model needs ${wanted}; train the task's model.`;
+      : `The masked input has ${vector.length} values but an update of this task holds ${wanted}; train the task's model with this task's settings.`;
   } catch (error) {
     if (error instanceof SecureAggregationError) {
       return `${error.message} This task uses secure aggregation: update RadFed at the site so it masks its updates.`;

@@ -57,6 +57,9 @@ export {
   type Participation,
   type PrivacyLayers,
   type UpdateWeighting,
+  assertRoundLayout,
+  roundTensors,
+  SPLIT_MODEL_STAGES,
 } from './methods/index.ts';
 export {
   adaptiveClippingOn,

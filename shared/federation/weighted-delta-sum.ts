@@ -97,11 +97,32 @@ export function weightedMeanDelta(
   return sum.mean(include);
 }
 
+/**
+ * global + delta, pairing tensors by name: a tensor the delta does not hold stays as it is (a split
+ * round's update holds the site segments only; the trunk is the hub's, methods/round-tensors.ts).
+ */
 export function applyDelta(global: WeightSet, delta: WeightSet): NamedTensor[] {
-  return global.map((tensor, index) => {
-    const change = (delta[index] as NamedTensor).data;
-    const out = new Float32Array(tensor.data.length);
-    for (let i = 0; i < out.length; i += 1) out[i] = (tensor.data[i] as number) + (change[i] as number);
+  const changes = new Map(delta.map((tensor) => [tensor.name, tensor.data]));
+  const known = new Set(global.map((tensor) => tensor.name));
+  const stray = delta.find((tensor) => !known.has(tensor.name));
+  if (stray) {
+    throw new FederationError(
+      'layout-mismatch',
+      `The change names a tensor "${stray.name}" that the global model does not have; train from the current global model.`,
+    );
+  }
+  return global.map((tensor) => {
+    const change = changes.get(tensor.name);
+    const out = new Float32Array(tensor.data);
+    if (change) {
+      if (change.length !== out.length) {
+        throw new FederationError(
+          'layout-mismatch',
+          `The change to "${tensor.name}" has ${change.length} values but the global model has ${out.length}.`,
+        );
+      }
+      for (let i = 0; i < out.length; i += 1) out[i] = (out[i] as number) + (change[i] as number);
+    }
     return { name: tensor.name, shape: [...tensor.shape], data: out };
   });
 }

@@ -9,6 +9,7 @@ import {
   homomorphicOn,
   patientDpStepsPerRound,
   patientLevelDp,
+  roundTensors,
   siteLevelDp,
   type TaskDefinition,
 } from '../../../shared/federation/index.ts';
@@ -135,11 +136,15 @@ export async function workOnRound(
             lastEpochWeights(join(dir, 'checkpoint'), trained.bestWeights),
             global.weights,
           );
+    // What the update holds: the whole model, or a split site's own segments (the hub trains the trunk).
+    const update = {
+      local: roundTensors(ctx.definition, local),
+      global: roundTensors(ctx.definition, global.weights),
+    };
     if (secure) {
       // Secure aggregation masks the update once the hub has fixed who takes part (secagg-round.ts).
       forMasking = keepUpdateForMasking(dir, {
-        local,
-        global: global.weights,
+        ...update,
         examples: updateWeight(ctx.definition, cohort.train.length),
         definition: ctx.definition,
         clipNorm,
@@ -150,8 +155,7 @@ export async function workOnRound(
       sealed = await sealEncryptedUpdateToDisk(ctx, dir, {
         round,
         baseVersion,
-        local,
-        global: global.weights,
+        ...update,
         examples: updateWeight(ctx.definition, cohort.train.length),
         clipNorm,
       });
@@ -161,8 +165,7 @@ export async function workOnRound(
         taskId: ctx.taskId,
         round,
         baseVersion,
-        local,
-        global: global.weights,
+        ...update,
         examples: updateWeight(ctx.definition, cohort.train.length),
         compression: ctx.definition.compression,
         definition: ctx.definition,

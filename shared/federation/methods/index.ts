@@ -22,6 +22,7 @@ import type { Strategy, StrategyName } from './strategy-schema.ts';
 import { trimmedMean } from './trimmed-mean.ts';
 
 export { strategySchema, type Strategy, type StrategyName } from './strategy-schema.ts';
+export { assertRoundLayout, roundTensors, SPLIT_MODEL_STAGES } from './round-tensors.ts';
 
 export type {
   AggregationResult,

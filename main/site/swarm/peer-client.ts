@@ -12,7 +12,8 @@ import type { PeerCertificate } from './peer-certificate.ts';
 import { peerKeyOf } from './peer-certificate.ts';
 import { sealEnvelope, type SignedEnvelope } from './peer-envelope.ts';
 import { MAX_MODEL_CHUNK, MESSAGE_PATH, MODEL_PATH } from './peer-server.ts';
-import { relayOf, sealRelayedRequest } from './relay-sealing.ts';
+import { isRelayedAddress, relayOf, relayServerOf, sealRelayedRequest } from './relay-sealing.ts';
+import { RelayLink, sendThroughRelayServer } from './relay/relay-link.ts';
 import { SwarmError, type SwarmErrorCode } from './swarm-error.ts';
 import type { KeyObject } from 'node:crypto';
 
@@ -59,6 +60,15 @@ export class PeerClient {
     );
     const relayId = relayOf(target.address);
     if (relayId !== null) return this.#viaRelay(target, relayId, signed);
+    const relayServer = relayServerOf(target.address);
+    if (relayServer !== null) {
+      const link = new RelayLink(relayServer, {
+        certificate: this.options.certificate,
+        timeoutMs: this.options.timeoutMs ?? 30_000,
+        counters: this,
+      });
+      return sendThroughRelayServer(link, signed, this.directory?.member(target.id)?.exchangeKey);
+    }
     return this.deliver(target, signed);
   }
 
@@ -66,7 +76,7 @@ export class PeerClient {
   async #viaRelay(target: PeerTarget, relayId: string, signed: SignedEnvelope): Promise<unknown> {
     const recipient = this.directory?.member(target.id);
     const relay = this.directory?.member(relayId);
-    if (recipient === undefined || relay === undefined || relayOf(relay.address) !== null)
+    if (recipient === undefined || relay === undefined || isRelayedAddress(relay.address))
       throw new SwarmError(
         'peer-unreachable',
         `Member ${target.id.slice(0, 8)} is reached through a relay that is not a member with an address of its own.`,
@@ -123,7 +133,7 @@ export class PeerClient {
   async fetchModel(target: PeerTarget, hash: string, have: Buffer = Buffer.alloc(0)): Promise<Buffer> {
     const parts = [have];
     let offset = have.length;
-    const swarm = relayOf(target.address) !== null ? (this.directory?.swarmId() ?? null) : null;
+    const swarm = isRelayedAddress(target.address) ? (this.directory?.swarmId() ?? null) : null;
     while (swarm !== null) {
       // A relayed member serves its models as messages, a range at a time.
       const range = (await this.send(target, swarm, 'model-range', { hash, offset })) as {

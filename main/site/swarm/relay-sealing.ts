@@ -19,6 +19,42 @@ export function relayOf(address: string): string | null {
   return /^[0-9a-f]{32}$/.test(id) ? id : null;
 }
 
+/**
+ * A member reached through a relay that is no member (`radfed relay serve`):
+ * `relay+https://host:port/<fingerprint of the relay's key>`. The fingerprint pins the relay's TLS
+ * certificate, as an enrollment token pins the hub's; the ledger carries it in the member card.
+ */
+export const RELAY_SERVER_SCHEME = 'relay+https://';
+
+export interface RelayServerAddress {
+  /** https://host:port, where the relay listens. */
+  readonly url: string;
+  /** First 32 hex digits of the SHA-256 of the relay's Ed25519 key, which its certificate carries. */
+  readonly fingerprint: string;
+}
+
+export function relayServerOf(address: string): RelayServerAddress | null {
+  if (!address.startsWith(RELAY_SERVER_SCHEME)) return null;
+  let url: URL;
+  try {
+    url = new URL(`https://${address.slice(RELAY_SERVER_SCHEME.length)}`);
+  } catch {
+    return null;
+  }
+  const fingerprint = url.pathname.replace(/^\/|\/$/g, '');
+  if (!/^[0-9a-f]{32}$/.test(fingerprint) || url.search !== '' || url.hash !== '') return null;
+  return { url: `https://${url.host}`, fingerprint };
+}
+
+export function relayServerAddress(url: string, fingerprint: string): string {
+  return `${RELAY_SERVER_SCHEME}${new URL(url).host}/${fingerprint}`;
+}
+
+/** True when peers reach `address` through a relay of either kind, never directly. */
+export function isRelayedAddress(address: string): boolean {
+  return relayOf(address) !== null || relayServerOf(address) !== null;
+}
+
 export interface RelayedRequest {
   readonly signed: SignedEnvelope;
   /** The X25519 key (raw, base64url) the answer is sealed to. */

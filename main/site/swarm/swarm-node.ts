@@ -29,7 +29,7 @@ import { PeerClient } from './peer-client.ts';
 import { PeerServer, type MessageHandler, type PeerRequest } from './peer-server.ts';
 import { RelayInbox } from './relay-inbox.ts';
 import { RelayMailbox } from './relay-mailbox.ts';
-import { relayOf } from './relay-sealing.ts';
+import { isRelayedAddress } from './relay-sealing.ts';
 import { SwarmError } from './swarm-error.ts';
 import { SwarmLedger } from './swarm-ledger.ts';
 
@@ -123,7 +123,7 @@ export class SwarmNode {
     late.node = node;
     // Any member with an address of its own can relay for members that name it; one behind NAT polls.
     new RelayMailbox(node);
-    if (relayOf(identity.address) !== null) {
+    if (isRelayedAddress(identity.address)) {
       if (!options.exchangePrivateKey)
         throw new SwarmError(
           'bad-message',
@@ -262,11 +262,11 @@ export class SwarmNode {
     const send = (peer: MemberRecord) => this.client.send(peer, swarm, 'entries', { entries });
     // A member behind a relay gets its copy when it next polls (a joiner only once it holds the
     // ledger): not waited for, so a proposal's answer does not wait on it.
-    for (const peer of this.peers().filter((p) => relayOf(p.address) !== null))
+    for (const peer of this.peers().filter((p) => isRelayedAddress(p.address)))
       send(peer).catch((error: unknown) => this.logger.debug({ err: error }, 'relayed broadcast failed'));
     await Promise.allSettled(
       this.peers()
-        .filter((p) => relayOf(p.address) === null)
+        .filter((p) => !isRelayedAddress(p.address))
         .map(send),
     );
   }

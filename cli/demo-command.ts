@@ -16,15 +16,20 @@ import {
   DEMO_SPLIT_STRATEGY,
   DemoRefusedError,
   describeEstimate,
+  dpDemoPlan,
   estimateDemoTime,
+  estimateDpDemo,
   formatCompareTable,
   formatDemoTable,
+  formatDpDemoTable,
   formatSwarmDemoTable,
   runCompareDemo,
   runDemo,
+  runDpDemo,
   runSwarmDemo,
   stopDemoProcesses,
   type DemoScale,
+  type DpDemoPlan,
 } from '../main/demo/index.ts';
 import { parsePositiveInt } from './arguments.ts';
 import { CliError } from './failure.ts';
@@ -155,7 +160,9 @@ export function registerDemoCommand(program: Command): void {
     )
     .option(
       '--dp',
-      'add differential privacy to the federation (clipped, noised updates) and report the \u03b5 spent',
+      'DP fine-tuning: the hospitals train the head of a public pre-trained model (pre-trained first, then cached) with ' +
+        'patient-level DP-SGD at \u03b5 = 8 (secure aggregation on), beside the same run without DP and full fine-tuning ' +
+        `without DP; ${DEMO_DP_PRESET.patientsPerSite} patients per hospital unless --patients`,
     )
     .option(
       '--homomorphic',
@@ -174,25 +181,26 @@ export function registerDemoCommand(program: Command): void {
         await runSwarmCommand(flags);
         return;
       }
+      if (flags.dp) {
+        await runDpCommand(flags);
+        return;
+      }
       // A method that needs each site's update (cyclic weight transfer) runs without secure
       // aggregation; asked for explicitly, it is refused with the method's own reason.
       const secureAggregation = flags.secagg !== false && !flags.homomorphic;
       const secureAggregationAllowed = method.privacy.secureAggregation;
-      if (secureAggregation && !secureAggregationAllowed.allowed && (flags.secagg === true || flags.dp))
+      if (secureAggregation && !secureAggregationAllowed.allowed && flags.secagg === true)
         throw new CliError(secureAggregationAllowed.reason);
       const realistic = flags.scale === 'realistic';
       const preset = realistic ? DEMO_REALISTIC_PRESET : undefined;
       const settings = {
         ...DEMO_DEFAULTS,
         sites: flags.sites,
-        rounds: flags.rounds ?? preset?.rounds ?? (flags.dp ? DEMO_DP_PRESET.rounds : DEMO_DEFAULTS.rounds),
+        rounds: flags.rounds ?? preset?.rounds ?? DEMO_DEFAULTS.rounds,
         // Commander fills defaults in, so a preset replaces a value only where it is the default.
         localEpochs:
           preset && flags.localEpochs === DEMO_DEFAULTS.localEpochs ? preset.localEpochs : flags.localEpochs,
-        patientsPerSite:
-          flags.patients ??
-          preset?.patientsPerSite ??
-          (flags.dp ? DEMO_DP_PRESET.patientsPerSite : DEMO_DEFAULTS.patientsPerSite),
+        patientsPerSite: flags.patients ?? preset?.patientsPerSite ?? DEMO_DEFAULTS.patientsPerSite,
         imageSize: preset && flags.size === DEMO_DEFAULTS.imageSize ? preset.imageSize : flags.size,
         ...(preset
           ? { model: preset.model, batchSize: preset.batchSize, learningRate: preset.learningRate }
@@ -216,15 +224,11 @@ export function registerDemoCommand(program: Command): void {
         ...(flags.keep ? { keep: true } : {}),
         privacy: {
           secureAggregation: secureAggregation && secureAggregationAllowed.allowed,
-          differentialPrivacy: Boolean(flags.dp),
+          differentialPrivacy: false,
           homomorphic: Boolean(flags.homomorphic),
         },
         ...(choice.strategy ? { strategy: choice.strategy } : {}),
         ...(choice.words ? { methodWords: choice.words } : {}),
-      }).catch((error: unknown) => {
-        // The sites would refuse the DP task: say so in plain words and stop, nothing trained.
-        if (error instanceof DemoRefusedError) throw new CliError(error.message);
-        throw error;
       });
       process.stdout.write(`\n${formatDemoTable(result)}\n`);
       if (flags.keep || flags.dir)
@@ -234,6 +238,30 @@ export function registerDemoCommand(program: Command): void {
         process.stdout.write(`Results written to ${resolve(flags.json)}\n`);
       }
     });
+}
+
+/** `--dp`: DP fine-tuning of a public model (main/demo/dp-demo.ts); its time is estimated first. */
+async function runDpCommand(flags: DemoFlags): Promise<void> {
+  const refusedAsCliError = (error: unknown): never => {
+    // The sites would refuse the task, or a flag asks for another run: say so and stop, nothing trained.
+    if (error instanceof DemoRefusedError) throw new CliError(error.message);
+    throw error;
+  };
+  let plan: DpDemoPlan;
+  try {
+    plan = dpDemoPlan(flags);
+  } catch (error) {
+    return refusedAsCliError(error);
+  }
+  process.stdout.write(`${await estimateDpDemo(plan)}\n`);
+  const result = await runDpDemo(plan).catch(refusedAsCliError);
+  process.stdout.write(`\n${formatDpDemoTable(result)}\n`);
+  if (flags.keep || flags.dir)
+    process.stdout.write(`The demo's sites, hub and studies are in ${result.directory}\n`);
+  if (flags.json) {
+    writeFileSync(resolve(flags.json), `${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(`Results written to ${resolve(flags.json)}\n`);
+  }
 }
 
 /** `--method swarm`: the hospitals with no hub (main/demo/swarm-demo.ts); no privacy flags apply. */

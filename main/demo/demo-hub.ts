@@ -81,6 +81,8 @@ export async function setUpDemoHubTasks(
   root: string,
   settings: DemoSettings,
   specs: readonly DemoTaskSpec[],
+  /** The tasks' initial weights (`--dp`: the public pre-trained model); default: the seed-0 model. */
+  initialWeights?: readonly NamedTensor[],
 ): Promise<Omit<DemoHubSetup, 'main'> & { readonly tasks: DemoTask[] }> {
   const dir = join(root, 'hub');
   const port = await freeLoopbackPort();
@@ -90,7 +92,9 @@ export async function setUpDemoHubTasks(
   try {
     const input = demoTaskDefinition(settings);
     // Weights that every site could make alike (the model's seed is fixed); the hub starts from them.
-    const initial = await initialModelWeights(trainingTaskFor('demo', taskDefinitionSchema.parse(input)));
+    const initial = initialWeights
+      ? [...initialWeights]
+      : await initialModelWeights(trainingTaskFor('demo', taskDefinitionSchema.parse(input)));
     const tasks: DemoTask[] = [];
     for (const spec of specs) {
       const row = await createTask(ctx, spec.input, encodeWeights(initial));

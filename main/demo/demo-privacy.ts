@@ -3,8 +3,8 @@
 // same task again without either, after it, so the table shows what the protection costs in accuracy,
 // bytes and time, and what it guarantees (ε spent).
 import {
+  dpTrainableValueCount,
   formatEpsilon,
-  modelValueCount,
   privacySpentAfter,
   stepsPerRoundAt,
   type TaskDefinition,
@@ -31,12 +31,13 @@ export const DEMO_PROTECTION: DemoPrivacy = { secureAggregation: true, different
 export const PLAIN_FEDERATION: DemoPrivacy = { secureAggregation: false, differentialPrivacy: false };
 
 /**
- * Patient-level DP-SGD for the demo (docs/differential-privacy.md): with three hospitals, noise on the
- * sites' updates (DP-FedAvg) drowns them, while noise on each site's per-patient gradients averages
- * over that site's patients. C = 1 clips nearly every patient's gradient (Adam then follows their
- * directions, not their sizes); q = 0.2 gives 5 steps a round of about a fifth of the patients each;
- * σ is calibrated so the task's rounds spend at most ε = 8 at δ = 1e-5. The sites train the group-norm
- * twin of the model (batch statistics would mix patients within a step).
+ * Patient-level DP fine-tuning for the demo (docs/differential-privacy.md, "DP fine-tuning"): with three
+ * hospitals, noise on the sites' updates (DP-FedAvg) drowns them, and DP-SGD of the whole model from
+ * scratch needs thousands of training patients per site (ρ = σ√d/(q·N·√T) with d = 304 466). So the
+ * sites train only the head (d = 514) of a model pre-trained on public data (dp-pretraining.ts), with
+ * patient-level DP-SGD: C = 1 clips nearly every patient's gradient; q = 0.2 gives 5 steps a round of
+ * about a fifth of the patients each; σ is calibrated so the task's rounds spend at most ε = 8 at
+ * δ = 1e-5. The model is the group-norm twin (batch statistics would mix patients within a step).
  */
 export const DEMO_DP = {
   unit: 'patient',
@@ -44,33 +45,40 @@ export const DEMO_DP = {
   samplingRate: 0.2,
   budget: { epsilon: 8, delta: 1e-5 },
   model: 'resnet-small-gn',
+  trainableLayers: 'head',
 } as const;
 
 /**
- * The scale of `radfed demo --dp` where --patients and --rounds are not given. The rule of
- * shared/privacy/noise-to-signal.ts, ρ = σ√d/(q·N·√T), with resnet-small-gn (d = 304 466), ε = 8 over
- * 20 rounds of 5 steps (σ = 1.557 at q = 0.2, T = 100): a site needs at least 430 training patients.
- * 900 patients give about 470 after the held-out test (0.35) and validation (0.2) shares, ρ ≈ 0.92
- * (accepted, in the "large cost" band); 800, the former preset, gave about 416 and ρ ≈ 1.03 (refused). Fewer rounds than the plain demo's 60: every round spends budget, and at a fixed ε more rounds
- * barely change ρ. Not yet measured end to end: the measured curve (docs/differential-privacy.md,
- * "Measured") found no learning at ε = 8 up to 187 training patients per site (ρ = 2.3).
+ * The scale of `radfed demo --dp` where --patients and --rounds are not given, and its public
+ * pre-training. 60 patients per hospital leave about 31 training patients per site after the held-out
+ * test (0.35) and validation (0.2) shares; the rule above needs 18 for the head at ε = 8 over 20 rounds
+ * (ρ ≈ 0.57), and `radfed bench dp-curve` measured the head's privacy cost at this size at 0.002 of AUC
+ * (docs/differential-privacy.md, "Where the curve meets the goal"). The public model: 400 synthetic
+ * patients of another seed, 10 epochs (the bench's 800 × 20 took 12 min on 2 loaded cores; this is a
+ * quarter of it, and cached, so a second run skips it).
  */
-export const DEMO_DP_PRESET = { patientsPerSite: 900, rounds: 20 } as const;
+export const DEMO_DP_PRESET = {
+  patientsPerSite: 60,
+  rounds: 20,
+  publicPatients: 400,
+  pretrainEpochs: 10,
+} as const;
 
 /** The demo task's patient-level DP settings, σ calibrated to its rounds and local epochs. */
-export function demoDpSettings(plain: Pick<TaskDefinitionInput, 'rounds' | 'localEpochs'>) {
+export function demoDpSettings(
+  plain: Pick<TaskDefinitionInput, 'rounds' | 'localEpochs'>,
+  epsilon: number = DEMO_DP.budget.epsilon,
+) {
+  const budget = { epsilon, delta: DEMO_DP.budget.delta };
   const steps = plain.rounds * stepsPerRoundAt(plain.localEpochs ?? 1, DEMO_DP.samplingRate);
-  const noiseMultiplier = calibrateNoiseMultiplier({
-    samplingRate: DEMO_DP.samplingRate,
-    steps,
-    budget: DEMO_DP.budget,
-  });
+  const noiseMultiplier = calibrateNoiseMultiplier({ samplingRate: DEMO_DP.samplingRate, steps, budget });
   return {
     unit: DEMO_DP.unit,
     l2NormClip: DEMO_DP.l2NormClip,
     noiseMultiplier,
     samplingRate: DEMO_DP.samplingRate,
-    budget: { ...DEMO_DP.budget },
+    budget,
+    trainableLayers: DEMO_DP.trainableLayers,
   };
 }
 
@@ -90,6 +98,27 @@ export function privateTaskDefinition(plain: TaskDefinitionInput, privacy: DemoP
       },
       homomorphic: privacy.homomorphic === true,
       differentialPrivacy: privacy.differentialPrivacy ? demoDpSettings(plain) : null,
+    },
+  };
+}
+
+/**
+ * `radfed demo --dp`'s task: the demo's task on the group-norm model with secure aggregation (as every
+ * real task) and patient-level DP fine-tuning of the head at ε (σ calibrated for its rounds). The hub
+ * needs the public model as its initial weights (a head-only task without them is refused).
+ */
+export function dpDemoTaskDefinition(
+  settings: DemoSettings,
+  epsilon: number = DEMO_DP.budget.epsilon,
+): TaskDefinitionInput {
+  const plain = demoTaskDefinition({ ...settings, model: DEMO_DP.model });
+  return {
+    ...plain,
+    name: `${plain.name} with secure aggregation and DP fine-tuning of the head`,
+    privacy: {
+      secureAggregation: { ...DEMO_SECURE_AGGREGATION, enabled: true },
+      homomorphic: false,
+      differentialPrivacy: demoDpSettings(plain, epsilon),
     },
   };
 }
@@ -119,15 +148,18 @@ export function epsilonSpent(definition: TaskDefinition, publishedRounds: number
  * A site's training patients are at most its patients, so a demo whose every patient would not be
  * enough is refused here, at once; one that passes is still checked by each site at approval, from its
  * actual cohort (the held-out test share and the validation share leave about 0.65 × 0.8 of them).
+ * The trained values are the head's: the rest of the model stays the public model's.
  */
-export function demoDpRefusal(settings: DemoSettings): string | null {
+export function demoDpRefusal(
+  settings: DemoSettings,
+  epsilon: number = DEMO_DP.budget.epsilon,
+): string | null {
   const plain = demoTaskDefinition(settings);
-  const dp = demoDpSettings(plain);
-  const modelValues = modelValueCount({
-    model: { name: DEMO_DP.model },
-    input: { channels: 1 },
-    labels: plain.labels,
-  } as Parameters<typeof modelValueCount>[0]) as number;
+  const dp = demoDpSettings(plain, epsilon);
+  const modelValues = dpTrainableValueCount(
+    { model: { name: DEMO_DP.model }, labels: plain.labels },
+    DEMO_DP.trainableLayers,
+  ) as number;
   const shape = {
     modelValues,
     steps: plain.rounds * stepsPerRoundAt(plain.localEpochs ?? 1, DEMO_DP.samplingRate),
@@ -139,9 +171,9 @@ export function demoDpRefusal(settings: DemoSettings): string | null {
     needed / ((1 - settings.testFraction) * (1 - DEMO_COHORT_TASK.validationFraction)),
   );
   return (
-    `The hospitals would refuse this task at approval: with differential privacy at ε = ${DEMO_DP.budget.epsilon} over ` +
+    `The hospitals would refuse this task at approval: with differential privacy at ε = ${epsilon} over ` +
     `${plain.rounds} round${plain.rounds === 1 ? '' : 's'}, the noise that protects each patient would drown what the ` +
-    `model (${DEMO_DP.model}, ${modelValues} values) learns unless each hospital has at least ${needed} training ` +
+    `head of the model (${DEMO_DP.model}, ${modelValues} trained values) learns unless each hospital has at least ${needed} training ` +
     `patients; each has ${settings.patientsPerSite} patients in all (fewer still for training). That takes about ` +
     `${perSite} patients per hospital (--patients ${perSite}), after the held-out test and validation shares. ` +
     'Nothing was synthesised or trained.'

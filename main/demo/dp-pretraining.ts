@@ -4,9 +4,10 @@
 // (other patients, anatomy and nodules than any hospital's) at one standard console; a real
 // federation would use a public chest radiograph collection. Nothing of it is private, so it spends no
 // privacy budget: the sites' ε counts only their own DP-SGD steps.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, sep } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
 import { decodeWeights, encodeWeights, type NamedTensor } from '../../shared/federation/index.ts';
+import { writeFileAtomically } from '../../shared/node/index.ts';
 import { readTrainedWeights, toNamedValues } from '../site/federation/index.ts';
 import { synthesizeStudies } from '../site/synth/index.ts';
 import { trainLocalModel, type LabelledImage, type TrainingTask } from '../site/train/index.ts';
@@ -74,10 +75,22 @@ export async function pretrainOnPublicData(options: PublicPretrainingOptions): P
   });
   const last = join(checkpointDir, `epoch-${String(options.epochs).padStart(4, '0')}`, 'model');
   const weights = await readTrainedWeights(last, options.initial);
-  if (options.modelFile) writeFileSync(options.modelFile, encodeWeights(weights));
+  // Atomically: a run stopped while writing must not leave a torn file that later runs would read.
+  if (options.modelFile) {
+    mkdirSync(dirname(options.modelFile), { recursive: true });
+    writeFileAtomically(options.modelFile, encodeWeights(weights));
+  }
   options.say?.(
     `pre-trained ${options.task.model} on ${items.length} public radiographs of ${options.patients} patients, ` +
       `${options.epochs} epochs, ${((performance.now() - started) / 1000).toFixed(0)} s`,
   );
   return weights;
+}
+
+/**
+ * The public model's cache file: one per model, image size, public seed, patients and epochs, so a
+ * demo at another size or with another pre-training never reads a model that does not fit it.
+ */
+export function publicModelFileName(task: TrainingTask, patients: number, epochs: number): string {
+  return `public-${task.model}-${task.inputSize}px-seed${PUBLIC_DATA_SEED}-${patients}p-${epochs}e.rfw`;
 }

@@ -12,6 +12,9 @@ export {
   type SiteLevelCurvePoint,
 } from './dp-curve-site-level-curve.ts';
 export { DEMO_DP_PRESET } from './demo-privacy.ts';
+export { dpDemoPlan, type DpDemoFlags, type DpDemoPlan } from './dp-demo-options.ts';
+export { estimateDpDemo, runDpDemo, type DpDemoRunOptions } from './dp-demo.ts';
+export { formatDpDemoTable, type DpDemoResult } from './dp-demo-report.ts';
 export {
   DEMO_REALISTIC_PRESET,
   DEMO_SCALES,

@@ -17,17 +17,11 @@ import {
 } from '../../shared/federation/index.ts';
 import { trainingTaskFor } from '../site/federation/index.ts';
 import { evaluateOnTest, trainYardsticks, type TrainedBaseline } from './demo-baselines.ts';
-import { prepareDemoData } from './demo-data.ts';
+import { prepareDemoData, type DemoData } from './demo-data.ts';
 import { federationFigures, LAST_ROUNDS, lastRoundsAuc } from './demo-comparison.ts';
 import { loadLastGlobalModels, runDemoFederation, type FederationRun } from './demo-federation.ts';
 import { setUpDemoHub, type DemoTask } from './demo-hub.ts';
-import {
-  DEMO_PROTECTION,
-  demoDpRefusal,
-  epsilonSpent,
-  wantsPrivateRun,
-  type DemoPrivacy,
-} from './demo-privacy.ts';
+import { DEMO_PROTECTION, epsilonSpent, wantsPrivateRun, type DemoPrivacy } from './demo-privacy.ts';
 import { loadLastDecryptedModels } from './demo-homomorphic.ts';
 import { DEMO_DEFAULTS, SITE_NAMES, type DemoSettings } from './demo-options.ts';
 import { defaultLauncher, startHubProcess, type ChildHandle, type RadfedLauncher } from './demo-processes.ts';
@@ -83,29 +77,14 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
       `${count(settings.rounds, 'federated round')} of ${count(settings.localEpochs, 'local epoch')}, ${settings.imageSize}\u00d7${settings.imageSize} radiographs.`,
   );
   try {
-    // A patient-level DP task the sites would refuse at approval is refused here, before anything is
-    // synthesised: minutes of synthesis and ingest for a refusal would say nothing more.
-    const refusal = options.privacy?.differentialPrivacy ? demoDpRefusal(settings) : null;
-    if (refusal) throw new DemoRefusedError(refusal);
+    // `radfed demo --dp` is DP fine-tuning of a public model, with its own yardsticks (dp-demo.ts).
+    if (options.privacy?.differentialPrivacy)
+      throw new Error('runDemo runs no differential privacy: radfed demo --dp runs runDpDemo (dp-demo.ts).');
     const data = await prepareDemoData(root, settings);
     say(
       `Synthesised the studies; ${data.test.length} radiographs of held-out patients form the pooled test set.`,
     );
-    const sites: DemoSite[] = [];
-    for (const [index, siteData] of data.sites.entries()) {
-      const site = await setUpDemoSite(
-        root,
-        SITE_NAMES[index] ?? `Hospital ${index + 1}`,
-        siteData,
-        settings.seed,
-      );
-      sites.push(site);
-      say(
-        `${site.name} (${siteData.scanner}): consent imported, ${site.ingested.deidentified} files de-identified ` +
-          `(${site.ingested.excludedByConsent} kept out by consent), labels imported; cohort: ${site.train.length} training and ` +
-          `${site.validation.length} validation images of ${site.patients} patients.`,
-      );
-    }
+    const sites = await setUpDemoHospitals(root, settings, data, say);
     const hub = await setUpDemoHub(root, settings, options.privacy ?? DEMO_PROTECTION, options.strategy);
     const method = federationMethod(hub.main.definition.strategy);
     const setupSeconds = elapsed();
@@ -252,6 +231,31 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
   }
 }
 
+/** Each hospital set up as an operator would (demo-sites.ts), with a line on what it holds. */
+export async function setUpDemoHospitals(
+  root: string,
+  settings: DemoSettings,
+  data: DemoData,
+  say: (line: string) => void,
+): Promise<DemoSite[]> {
+  const sites: DemoSite[] = [];
+  for (const [index, siteData] of data.sites.entries()) {
+    const site = await setUpDemoSite(
+      root,
+      SITE_NAMES[index] ?? `Hospital ${index + 1}`,
+      siteData,
+      settings.seed,
+    );
+    sites.push(site);
+    say(
+      `${site.name} (${siteData.scanner}): consent imported, ${site.ingested.deidentified} files de-identified ` +
+        `(${site.ingested.excludedByConsent} kept out by consent), labels imported; cohort: ${site.train.length} training and ` +
+        `${site.validation.length} validation images of ${site.patients} patients.`,
+    );
+  }
+  return sites;
+}
+
 function resultOf(
   baseline: TrainedBaseline,
   metrics: { auc: number | null; accuracy: number; loss: number },
@@ -267,7 +271,7 @@ function resultOf(
   };
 }
 
-function definedOnly(options: DemoRunOptions): Partial<DemoSettings> {
+export function definedOnly(options: Partial<DemoSettings>): Partial<DemoSettings> {
   const picked: Partial<Record<keyof DemoSettings, unknown>> = {};
   for (const key of Object.keys(DEMO_DEFAULTS) as (keyof DemoSettings)[]) {
     if (options[key] !== undefined) picked[key] = options[key];

@@ -119,8 +119,8 @@ export class MailboxStore {
         'The relay does not know your key as a member of the recipient\u2019s swarm, and takes only a join request ' +
           'from such a sender. If you joined just now, try again in a few seconds.',
       );
-    const queued = stranger ? queue.filter((item) => item.stranger).length : queue.length;
-    if (queued >= (stranger ? this.limits.maxStrangerQueued : this.limits.maxQueued))
+    const strangers = stranger ? queue.filter((item) => item.stranger).length : 0;
+    if (queue.length >= this.limits.maxQueued || strangers >= this.limits.maxStrangerQueued)
       throw new RelayError(
         'queue-full',
         `Member ${to.slice(0, 8)} has not collected its relayed messages; try again in ${RETRY_AFTER_S} s.`,

@@ -118,8 +118,9 @@ export class RelayServer {
           );
         // A sender the copy does not place in the recipient's swarm gets the joiners' small lane only.
         const stranger = this.options.admission.memberIn(owner.swarm, callerKey) === undefined;
-        const limit = stranger ? this.store.limits.maxStrangerBytes : MAX_SEALED_BODY_BYTES;
-        const sealed = await this.#read(req, limit);
+        const sealed = stranger
+          ? await this.#read(req, this.store.limits.maxStrangerBytes, strangerRefusal)
+          : await this.#read(req, MAX_SEALED_BODY_BYTES);
         if (!SEALED.test(sealed))
           throw new RelayError('bad-request', 'A relayed message is sealed base64url text.');
         const answer = await this.store.post(to.data, caller, sealed, { stranger });
@@ -183,9 +184,12 @@ export class RelayServer {
   }
 
   /** Reads a body of at most `limit` bytes, holding room for it in the mailbox's byte bound as it comes. */
-  async #read(req: IncomingMessage, limit: number): Promise<string> {
-    const tooLarge = () =>
-      new RelayError('too-large', `This relay takes at most ${limit} bytes in one request here.`);
+  async #read(
+    req: IncomingMessage,
+    limit: number,
+    tooLarge = () =>
+      new RelayError('too-large', `This relay takes at most ${limit} bytes in one request here.`),
+  ): Promise<string> {
     const declared = Number(req.headers['content-length'] ?? Number.NaN);
     if (declared > limit) throw tooLarge();
     let reserved = 0;
@@ -266,6 +270,14 @@ export class RelayServer {
     res.writeHead(status, { 'content-type': type, 'content-length': bytes.length });
     res.end(bytes);
   }
+}
+
+function strangerRefusal(): RelayError {
+  return new RelayError(
+    'not-member',
+    'This relay does not know your key as a member of the recipient\u2019s swarm, and takes only a join request ' +
+      'from such a sender. If you joined just now, try again in a few seconds.',
+  );
 }
 
 function notServed(): RelayError {

@@ -1,0 +1,205 @@
+// The relay that is no member is not an open queue: a member flooding a mailbox nobody collects meets the
+// bound on bytes held (503 + Retry-After, in plain words) and the relay holds no more than it; one
+// recipient's queue, a sender the relay cannot place in the swarm (a joiner's small lane), a body too
+// large, a caller with no certificate and a message never collected (its TTL) are each refused or dropped.
+// Real sockets: members on loopback mutual TLS, posts over real HTTPS connections.
+import { generateKeyPairSync } from 'node:crypto';
+import { request } from 'node:https';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../../shared/node/index.ts';
+import { makePeerCertificate, type PeerCertificate } from '../peer-certificate.ts';
+import { DEFAULT_MAILBOX_LIMITS, type MailboxLimits } from '../relay-mailbox-store.ts';
+import type { SwarmNode } from '../swarm-node.ts';
+import { memberKeys, PeerTestBed } from '../testing/peer-swarm.ts';
+import { startRelay, type RunningRelay } from './relay-home.ts';
+import { RELAY_PATHS } from './relay-protocol.ts';
+
+const MiB = 1024 * 1024;
+let bed: PeerTestBed;
+let relay: RunningRelay;
+let folder = '';
+afterEach(async () => {
+  await bed.close();
+  await relay.close();
+  rmSync(folder, { recursive: true, force: true });
+});
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 300 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  if (!check()) throw new Error(`timed out waiting until ${what}`);
+}
+
+/**
+ * A relay, Alder behind it (its mailbox then left uncollected: Alder is stopped), and Birch, a member
+ * with an address of its own, whose certificate the flood is sent with.
+ */
+async function swarmWithIdleMailbox(
+  limits: Partial<MailboxLimits>,
+): Promise<{ alder: string; birch: SwarmNode }> {
+  bed = new PeerTestBed();
+  folder = mkdtempSync(join(tmpdir(), 'radfed-relay-bounds-'));
+  relay = await startRelay({
+    signingKey: generateKeyPairSync('ed25519').privateKey,
+    ledgers: join(folder, 'ledgers'),
+    swarms: [],
+    logger: silentLogger(),
+    limits: { ...DEFAULT_MAILBOX_LIMITS, ...limits },
+  });
+  const alder = await bed.start(memberKeys('Alder'), { advertise: relay.memberAddress });
+  await alder.server.close();
+  alder.found('Bounded');
+  const swarm = alder.state.swarmId;
+  relay.server.admission.admit(swarm);
+  await until(() => relay.server.hasMailbox(alder.id), 'Alder polls the relay');
+  const birch = await bed.start(memberKeys('Birch'));
+  await birch.join(alder.invite()); // through the relay, in the joiners' lane
+  const birchKey = birch.identity.signingPublicKey;
+  await until(
+    () => relay.server.admission.memberIn(swarm, birchKey) !== undefined,
+    'the relay learns the join',
+  );
+  const alderId = alder.id;
+  await bed.stop(alder);
+  return { alder: alderId, birch };
+}
+
+interface Posted {
+  status: number;
+  retryAfter?: string;
+  message: string;
+}
+
+/** One POST of `size` bytes of sealed-looking text to `path`, with or without a declared length. */
+function post(
+  certificate: PeerCertificate | null,
+  path: string,
+  size: number,
+  chunked = false,
+): Promise<Posted> {
+  const url = new URL(relay.memberAddress.replace('relay+https://', 'https://'));
+  const chunk = Buffer.alloc(Math.min(size, 256 * 1024), 'A');
+  return new Promise((resolve) => {
+    const req = request(
+      {
+        host: url.hostname,
+        port: Number(url.port),
+        method: 'POST',
+        path,
+        rejectUnauthorized: false,
+        agent: false,
+        ...(certificate ? { cert: certificate.certPem, key: certificate.keyPem } : {}),
+        headers: chunked ? {} : { 'content-length': size },
+      },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (part: Buffer) => parts.push(part));
+        res.on('end', () => {
+          const text = Buffer.concat(parts).toString('utf8');
+          let message = text;
+          try {
+            message = (JSON.parse(text) as { message?: string }).message ?? text;
+          } catch {
+            // a sealed answer, not JSON
+          }
+          resolve({
+            status: res.statusCode ?? 0,
+            ...(res.headers['retry-after'] ? { retryAfter: String(res.headers['retry-after']) } : {}),
+            message,
+          });
+        });
+      },
+    );
+    // A relay that refuses may close the connection while the body is still going out.
+    req.on('error', () => resolve({ status: 0, message: 'connection closed while sending' }));
+    void (async () => {
+      for (let sent = 0; sent < size && !req.destroyed; sent += chunk.length) {
+        const part = chunk.subarray(0, Math.min(chunk.length, size - sent));
+        if (!req.write(part)) await new Promise((resume) => req.once('drain', resume));
+      }
+      req.end();
+    })();
+  });
+}
+
+describe('the relay that is no member, under a hostile sender', () => {
+  it('holds no more than its byte bound however much a member posts, and tells the rest to retry', async () => {
+    const { alder, birch } = await swarmWithIdleMailbox({
+      maxHeldBytes: 8 * MiB,
+      maxQueued: 10_000,
+      answerTimeoutMs: 1500,
+    });
+    const baseline = process.memoryUsage().rss;
+    let peakRss = baseline;
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
+    // 200 posts of 2 MiB (400 MiB), 20 at a time, half with a declared length and half chunked.
+    const outcomes: Posted[] = [];
+    for (let batch = 0; batch < 10; batch++)
+      outcomes.push(
+        ...(await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            post(birch.certificate, `${RELAY_PATHS.forward}${alder}`, 2 * MiB, i % 2 === 1),
+          ),
+        )),
+      );
+    clearInterval(sampler);
+    const store = relay.server.store;
+    // Never more held than the bound (an unbounded relay would have held 400 MiB).
+    expect(store.peakHeldBytes).toBeLessThanOrEqual(8 * MiB);
+    expect(peakRss - baseline).toBeLessThan(200 * MiB);
+    const refused = outcomes.filter((o) => o.status === 503);
+    expect(refused.length).toBeGreaterThan(150);
+    for (const o of refused) {
+      expect(o.retryAfter).toBe('5');
+      expect(o.message).toMatch(/holds as much as it may now .* try again in 5 s/);
+    }
+    // What was taken was dropped when Alder did not collect it in time (its TTL), and said so.
+    const taken = outcomes.filter((o) => o.status !== 503 && o.status !== 0);
+    expect(taken.length).toBeGreaterThan(0);
+    for (const o of taken)
+      expect(o).toMatchObject({ status: 504, message: expect.stringMatching(/did not answer/) });
+    expect(store.heldBytes).toBe(0);
+    console.log(
+      `relay bounds: ${taken.length} of 200 posts of 2 MiB taken, ${refused.length} told to retry, ` +
+        `${outcomes.length - taken.length - refused.length} cut off while sending; peak held ${(store.peakHeldBytes / MiB).toFixed(1)} MiB, ` +
+        `process RSS +${((peakRss - baseline) / MiB).toFixed(0)} MiB`,
+    );
+  }, 180_000);
+
+  it('bounds one recipient\u2019s queue, a stranger\u2019s lane and a body\u2019s size, and refuses a caller with no certificate', async () => {
+    const { alder, birch } = await swarmWithIdleMailbox({
+      maxQueued: 5,
+      maxStrangerQueued: 2,
+      answerTimeoutMs: 4000,
+    });
+    const to = `${RELAY_PATHS.forward}${alder}`;
+    // A key the relay cannot place in Alder's swarm: a joiner's lane only, small and short.
+    const stranger = await makePeerCertificate(generateKeyPairSync('ed25519').privateKey, {
+      name: 'Stranger',
+    });
+    const large = await post(stranger, to, 100 * 1024);
+    expect(large.status).toBe(403);
+    expect(large.message).toMatch(/takes only a join request from such a sender/);
+    const held = [post(stranger, to, 2000), post(stranger, to, 2000)];
+    await until(() => relay.server.store.heldBytes === 4000, 'two join-sized messages are queued');
+    expect(await post(stranger, to, 2000)).toMatchObject({ status: 503, retryAfter: '5' });
+    // A member fills the rest of Alder's queue; past it, it is told to try later.
+    held.push(...[1, 2, 3].map(() => post(birch.certificate, to, 1000)));
+    await until(() => relay.server.store.heldBytes === 7000, 'the queue is full');
+    const sixth = await post(birch.certificate, to, 1000);
+    expect(sixth).toMatchObject({ status: 503, retryAfter: '5' });
+    expect(sixth.message).toMatch(/has not collected its relayed messages; try again in 5 s/);
+
+    const tooLarge = await post(birch.certificate, to, 12 * MiB);
+    expect([413, 0]).toContain(tooLarge.status);
+    if (tooLarge.status === 413) expect(tooLarge.message).toMatch(/at most \d+ bytes/);
+    expect((await post(null, to, 10)).status).toBe(403);
+    expect((await post(birch.certificate, `${RELAY_PATHS.forward}${'0'.repeat(32)}`, 10)).status).toBe(404);
+
+    // Never collected: each is dropped at its TTL, its sender told, and the relay holds nothing.
+    for (const outcome of await Promise.all(held)) expect(outcome.status).toBe(504);
+    expect(relay.server.store.heldBytes).toBe(0);
+  }, 120_000);
+});

@@ -2,14 +2,18 @@
 // reached it, once just after a gradient did), each time restarted on the same folder and port, and a
 // site connection cut just after a gradient with the hub running. The
 // site resumes through its runner, and at the end the trunk and the site's segments are exactly those
-// of the same steps run without any failure: no step was lost and none was applied twice.
+// of the same steps run without any failure: no step was lost and none was applied twice. The same
+// run with label sharing (the head at the hub, one exchange a step) ends with the hub's trunk and head
+// as the unbroken run's, and a hostile labels frame sent to that hub is refused and changes nothing.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrollSite } from '../../shared/node/federation/index.ts';
+import { encodeLabelledStep, encodeLabelsFrame } from '../../shared/federation/split/index.ts';
+import { enrollSite, type SiteEnrollment } from '../../shared/node/federation/index.ts';
+import { SplitConnection } from '../../shared/node/split/index.ts';
 import { selectBackend } from '../../main/site/train/backend/index.ts';
 import { createModel, type NamedTensor } from '../../main/site/train/models/index.ts';
 import { adamOptimizer, HubTrunk, SplitSite } from '../../main/site/train/split/index.ts';
@@ -23,23 +27,44 @@ import { SPLIT_TEST_MODEL, splitTestSite } from './testing/split-test-site.ts';
 import { readTrunkCheckpoint } from './trunk-checkpoint-file.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-/** The task's id: a real active splitfed task, so a site in the gap after a restart is told to wait. */
-let TASK: string;
 const BATCH = 16;
 const STEPS = 10;
-/** The exchanges (counted from 1) just after which the hub is killed: step 3's activations, step 6's gradient. */
-const KILL_AFTER = new Set([7, 14]);
-/** The exchange just after which the site's connection is cut, the hub left running: step 8's gradient. */
-const CUT_AFTER = 18;
+
+/** A way of running the steps: U-shaped (the head at the site) or label sharing (the head at the hub). */
+interface Mode {
+  readonly name: string;
+  readonly headAtHub: boolean;
+  /** The task's id: a real active splitfed task, so a site in the gap after a restart is told to wait. */
+  task: string;
+  /** The exchanges (counted from 1, retries included) just after which the hub is killed. */
+  readonly killAfter: ReadonlySet<number>;
+  /** The exchange just after which the site's connection is cut, the hub left running. */
+  readonly cutAfter: number;
+}
+
+const MODES: Mode[] = [
+  // Two exchanges a step: step 3's activations, step 6's gradient; the cut after step 8's gradient.
+  { name: 'U-shaped', headAtHub: false, task: '', killAfter: new Set([7, 14]), cutAfter: 18 },
+  // One exchange a step (its labels and activations): step 3, then step 6 (after one retry of step 3).
+  { name: 'label sharing', headAtHub: true, task: '', killAfter: new Set([4, 8]), cutAfter: 10 },
+];
 
 let root: string;
 let dir: string;
 let child: ChildProcess | undefined;
 
-function spawnHub(port: number): Promise<{ url: string; port: number; applied: number }> {
+function spawnHub(mode: Mode, port: number): Promise<{ url: string; port: number; applied: number }> {
   const started = spawn(
     process.execPath,
-    ['--import', 'tsx', 'hub/split/testing/trunk-hub-child.ts', dir, String(port), TASK],
+    [
+      '--import',
+      'tsx',
+      'hub/split/testing/trunk-hub-child.ts',
+      dir,
+      String(port),
+      mode.task,
+      ...(mode.headAtHub ? ['label-sharing'] : []),
+    ],
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child = started;
@@ -74,11 +99,12 @@ beforeAll(async () => {
   // site's upgrade must be answered "not yet served" (503, retried), which the hub says only for a task
   // it knows to be an active split task.
   const ctx = openHubContext(dir);
-  const task = await createTask(
-    ctx,
-    testTask({ model: { name: 'resnet-small-gn' }, input: { size: 16 }, strategy: { name: 'splitfed' } }),
-  );
-  TASK = task.id;
+  for (const mode of MODES) {
+    const strategy = { name: 'splitfed' as const, labelSharing: mode.headAtHub };
+    mode.task = (
+      await createTask(ctx, testTask({ model: { name: 'resnet-small-gn' }, input: { size: 16 }, strategy }))
+    ).id;
+  }
   await ctx.store.close();
 });
 
@@ -88,24 +114,31 @@ afterAll(async () => {
 });
 
 /** The same steps in one process with no network and no failure: what the run must end equal to. */
-async function referenceRun(session: string) {
+async function referenceRun(mode: Mode, session: string) {
   const { architecture, config } = SPLIT_TEST_MODEL;
   const siteModel = createModel(architecture, config);
   const hubModel = createModel(architecture, config);
+  const { headAtHub } = mode;
   const site = new SplitSite(siteModel, {
     session,
     dtype: 'float16',
     optimizers: { bottom: adamOptimizer(0.01), head: adamOptimizer(0.01) },
+    headAtHub,
   });
-  const trunk = new HubTrunk(hubModel, { dtype: 'float16', optimizer: adamOptimizer(0.01) });
+  const trunk = new HubTrunk(hubModel, { dtype: 'float16', optimizer: adamOptimizer(0.01), headAtHub });
   const data = nodules(STEPS * BATCH, 7);
   for (let step = 0; step < STEPS; step++) {
     const { images, labels } = noduleBatch(data, step, BATCH);
-    const head = await site.headStep(
-      await trunk.forwardTrunk(await site.forwardBottom(step, step, images)),
-      labels,
-    );
-    await site.backwardBottom((await trunk.backwardTrunk(head.frame)).frame);
+    if (headAtHub) {
+      const answer = await trunk.labelledStep(await site.labelledStep(step, step, images, labels));
+      await site.backwardBottom(answer.frame);
+    } else {
+      const head = await site.headStep(
+        await trunk.forwardTrunk(await site.forwardBottom(step, step, images)),
+        labels,
+      );
+      await site.backwardBottom((await trunk.backwardTrunk(head.frame)).frame);
+    }
     images.dispose();
   }
   return { site: site.segmentParameters, trunk: trunk.trunk.parameters };
@@ -122,33 +155,40 @@ async function maxDifference(a: readonly NamedTensor[], b: readonly NamedTensor[
   return worst;
 }
 
-describe('kill -9 of the hub mid-epoch in split learning', () => {
-  it('resumes after two kills and a cut connection with every step applied once: the trunk and the site end as an unbroken run', async () => {
-    const first = await spawnHub(0);
+describe.each(MODES)('kill -9 of the hub mid-epoch in split learning, $name', (mode) => {
+  let enrollment: SiteEnrollment;
+  afterAll(() => killHub());
+
+  it('resumes after two kills and a cut connection with every step applied once: the trunk (and head) and the site end as an unbroken run', async () => {
+    const first = await spawnHub(mode, 0);
     const ctx = openHubContext(dir);
     const token = await createEnrollmentToken(ctx, { hubUrl: first.url, expiresInMs: 3600_000 });
     await ctx.store.close();
-    const enrollment = await enrollSite({ token: token.token, siteName: 'north' });
+    enrollment = await enrollSite({
+      token: token.token,
+      siteName: mode.headAtHub ? 'north-sharing' : 'north',
+    });
 
     let exchanges = 0;
     const restarts: Promise<unknown>[] = [];
-    const site = splitTestSite(enrollment, TASK, {
+    const site = splitTestSite(enrollment, mode.task, {
+      headAtHub: mode.headAtHub,
       wrap: (connection) => ({
         close: () => connection.close(),
         exchange: async (frame) => {
           exchanges += 1;
-          if (exchanges === CUT_AFTER) {
+          if (exchanges === mode.cutAfter) {
             const answer = connection.exchange(frame);
             site.connections.at(-1)!.terminate();
             return answer;
           }
-          if (!KILL_AFTER.has(exchanges)) return connection.exchange(frame);
+          if (!mode.killAfter.has(exchanges)) return connection.exchange(frame);
           const answer = connection.exchange(frame);
           answer.catch(() => undefined); // it fails while the hub is killed; the runner reads that below
           // The frame is on its way; the hub dies before or after it acts on it, then comes back.
           await new Promise((resolve) => setTimeout(resolve, 30));
           await killHub();
-          restarts.push(spawnHub(first.port));
+          restarts.push(spawnHub(mode, first.port));
           return answer;
         },
       }),
@@ -162,16 +202,76 @@ describe('kill -9 of the hub mid-epoch in split learning', () => {
     expect(restarts).toHaveLength(2);
     expect(site.runner.retries).toBeGreaterThanOrEqual(3);
 
-    const saved = await readTrunkCheckpoint(dir, TASK);
-    const { architecture, config } = SPLIT_TEST_MODEL;
-    const restored = new HubTrunk(createModel(architecture, config), { optimizer: adamOptimizer(0.01) });
-    restored.restore(saved!.engine);
+    const saved = await readTrunkCheckpoint(dir, mode.task);
+    const restored = restoredTrunk(saved!.engine);
     expect(restored.appliedSteps).toBe(STEPS);
     expect(restored.finishedStep(site.session)).toBe(STEPS - 1);
 
-    const reference = await referenceRun(site.session);
+    // With label sharing the restored segment is the trunk and the head: the head came back intact.
+    const reference = await referenceRun(mode, site.session);
+    expect(restored.trunk.parameters.length).toBe(reference.trunk.length);
     expect(await maxDifference(restored.trunk.parameters, reference.trunk)).toBeLessThan(1e-6);
     expect(await maxDifference(site.site.segmentParameters, reference.site)).toBeLessThan(1e-6);
     site.dispose();
   }, 300_000);
+
+  // Registered for label sharing only (a labels frame means nothing to a U-shaped trunk).
+  if (mode.headAtHub)
+    it('refuses a hostile labels frame (a label outside the classes, a count that lies) and applies nothing', async () => {
+      const before = (await readTrunkCheckpoint(dir, mode.task))!.engine;
+      const session = 'e5'.repeat(16);
+      const connection = await SplitConnection.open({
+        hubUrl: enrollment.hubUrl,
+        caPem: enrollment.caPem,
+        siteId: enrollment.siteId,
+        signingPrivateKeyPem: enrollment.signingPrivateKeyPem,
+        taskId: mode.task,
+        session,
+      });
+      const site = new SplitSite(createModel(SPLIT_TEST_MODEL.architecture, SPLIT_TEST_MODEL.config), {
+        session,
+        optimizers: { bottom: adamOptimizer(0.01), head: adamOptimizer(0.01) },
+        headAtHub: true,
+      });
+      const { images, labels } = noduleBatch(nodules(BATCH, 8), 0, BATCH);
+      const honest = await site.labelledStep(0, 0, images, labels);
+      // Label 9 in a two-class task (written past the encoder's check, as a hostile sender would).
+      const outside = honest.slice();
+      outside[36 + 3] = 9;
+      await expect(connection.exchange(outside)).rejects.toMatchObject({
+        code: 'bad-labels-frame',
+        retry: 'never',
+        message: expect.stringMatching(/class index from 0 to 1.*9 is not/),
+      });
+      // A count that says more labels than the frame carries before its activations.
+      const lying = honest.slice();
+      new DataView(lying.buffer).setUint32(32, BATCH + 1, true);
+      await expect(connection.exchange(lying)).rejects.toMatchObject({
+        code: 'bad-labels-frame',
+        retry: 'never',
+      });
+      // Labels for a batch other than the activations'.
+      const short = encodeLabelledStep(
+        encodeLabelsFrame({ session, step: 0, batch: 0 }, labels.subarray(0, 4), 2),
+        honest.subarray(36 + BATCH),
+      );
+      await expect(connection.exchange(short)).rejects.toMatchObject({ code: 'bad-labels-frame' });
+      connection.close();
+      images.dispose();
+      site.dispose();
+      // Nothing was applied: the trunk's checkpoint is the one before.
+      const after = restoredTrunk((await readTrunkCheckpoint(dir, mode.task))!.engine);
+      expect(after.appliedSteps).toBe(restoredTrunk(before).appliedSteps);
+      expect(after.finishedStep(session)).toBe(-1);
+    }, 60_000);
+
+  function restoredTrunk(checkpoint: Uint8Array): HubTrunk {
+    const { architecture, config } = SPLIT_TEST_MODEL;
+    const trunk = new HubTrunk(createModel(architecture, config), {
+      optimizer: adamOptimizer(0.01),
+      headAtHub: mode.headAtHub,
+    });
+    trunk.restore(checkpoint);
+    return trunk;
+  }
 });

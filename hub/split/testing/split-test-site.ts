@@ -37,6 +37,8 @@ export function splitTestSite(
     wrap?: (connection: SplitExchange) => SplitExchange;
     giveUpAfterMs?: number;
     onWait?: (wait: SplitWait) => void;
+    /** Label sharing: the head is the hub's, each step sends its labels. */
+    headAtHub?: boolean;
   } = {},
 ): SplitTestSite {
   const model = createModel(SPLIT_TEST_MODEL.architecture, SPLIT_TEST_MODEL.config);
@@ -45,6 +47,7 @@ export function splitTestSite(
     session,
     dtype: 'float16',
     optimizers: { bottom: adamOptimizer(0.01), head: adamOptimizer(0.01) },
+    ...(options.headAtHub ? { headAtHub: true } : {}),
   });
   const connections: SplitConnection[] = [];
   const runner = new SplitSessionRunner({

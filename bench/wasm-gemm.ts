@@ -1,11 +1,13 @@
 // Our WebAssembly SIMD product (main/site/train/kernels/simd-gemm.ts) against XNNPACK's (tfjs wasm
 // BatchMatMul, the product the filter gradient calls) on the reference CNN's real shapes at S = 64,
 // batch 32, one thread each, alternating call by call in one process so that a busy shared machine
-// slows both alike. Prints GFLOP/s (2·m·k·n per product) as the median of the rounds, and the ratio.
+// slows both alike. Prints GFLOP/s (2·m·k·n per product, per second of CPU time) as the median of the
+// rounds, and the ratio.
 // Shapes: the four filter-gradient products (im2col rows × batch pixels by batch pixels × filters),
 // the forward convolutions and the input gradients as im2col products (pixels × 9·channels by
 // 9·channels × filters), and XNNPACK's own forward convolution on the same layer, for reference.
 // Run: node --import tsx bench/wasm-gemm.ts [--rounds 9] [--sweep] [--only filter|forward|input]
+//      [--threads 1|2] (XNNPACK's threads, and ours)
 import { parseArgs } from 'node:util';
 import { selectBackend, tf } from '../main/site/train/index.ts';
 import {
@@ -13,6 +15,8 @@ import {
   defaultTiling,
   relaxedSimdAvailable,
   SimdGemm,
+  TwoThreadGemm,
+  type GemmOperands,
   type GemmTiling,
 } from '../main/site/train/kernels/index.ts';
 
@@ -21,11 +25,13 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '9' },
     sweep: { type: 'boolean', default: false },
     only: { type: 'string' },
+    threads: { type: 'string', default: '1' },
   },
 });
 const rounds = Number(values.rounds);
+const threads = Number(values.threads);
 
-const report = await selectBackend({ choice: 'wasm', threads: 1 });
+const report = await selectBackend({ choice: 'wasm', threads });
 const backend = tf.backend() as unknown as {
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
 };
@@ -65,10 +71,22 @@ for (const [size, c, f] of [
 }
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
-const time = (f: () => void) => {
-  const t0 = performance.now();
+// CPU time of the process (user + system) beside wall time: on a 2-core machine shared with other
+// engineers' jobs, wall time counts the time slices the scheduler gave to others, so with one thread
+// (tfjs's single-threaded build, and our kernel on the main thread) CPU time is the steadier measure.
+// With --threads 2, CPU time adds up both threads' (and any spinning): only wall time says speed there.
+interface Times {
+  cpu: number[];
+  wall: number[];
+}
+const times = (): Times => ({ cpu: [], wall: [] });
+const time = (into: Times, f: () => void) => {
+  const t0 = process.cpuUsage();
+  const w0 = performance.now();
   f();
-  return performance.now() - t0;
+  const t = process.cpuUsage(t0);
+  into.wall.push(performance.now() - w0);
+  into.cpu.push((t.user + t.system) / 1000);
 };
 
 function measure(shape: Shape, tilings: GemmTiling[]) {
@@ -83,8 +101,8 @@ function measure(shape: Shape, tilings: GemmTiling[]) {
       }
     : undefined;
   const address = (t: tf.Tensor) => backend.typedArrayFromHeap(t as unknown as tf.TensorInfo).byteOffset;
-  const gemms = tilings.map((t) => new SimdGemm(memory, n, t));
-  const run = (g: SimdGemm) => {
+  const gemms = tilings.map((t, i) => twoThreads[i] ?? new SimdGemm(memory, n, t));
+  const run = (g: { multiplyAdd(p: GemmOperands): void }) => {
     backend.typedArrayFromHeap(c as unknown as tf.TensorInfo).fill(0);
     g.multiplyAdd({ a: address(a), aRowBytes: k * 4, b: address(b), c: address(c), m, k, n });
   };
@@ -105,23 +123,26 @@ function measure(shape: Shape, tilings: GemmTiling[]) {
   }
   expected.dispose();
   if (conv) xnnConv();
-  const times = { xnnpack: [] as number[], conv: [] as number[], ours: gemms.map(() => [] as number[]) };
+  const measured = { xnnpack: times(), conv: times(), ours: gemms.map(times) };
   for (let r = 0; r < rounds; r++) {
-    times.xnnpack.push(time(xnnpack));
-    gemms.forEach((g, i) => times.ours[i]!.push(time(() => run(g))));
-    if (conv) times.conv.push(time(xnnConv));
+    time(measured.xnnpack, xnnpack);
+    gemms.forEach((g, i) => time(measured.ours[i]!, () => run(g)));
+    if (conv) time(measured.conv, xnnConv);
   }
   tf.dispose([a, b, c, ...(conv ? [conv.x, conv.w] : [])]);
-  const gflops = (ms: number) => (2 * m * k * n) / (ms * 1e6);
+  const gflops = (t: Times) => {
+    const rate = (ms: number) => (2 * m * k * n) / (ms * 1e6);
+    return { cpu: rate(median(t.cpu)), wall: rate(median(t.wall)) };
+  };
   return {
-    xnnpack: gflops(median(times.xnnpack)),
-    conv: conv ? gflops(median(times.conv)) : undefined,
-    ours: times.ours.map((t) => gflops(median(t))),
+    xnnpack: gflops(measured.xnnpack),
+    conv: conv ? gflops(measured.conv) : undefined,
+    ours: measured.ours.map(gflops),
   };
 }
 
 const tilingName = (t: GemmTiling) =>
-  `${t.rows}×${4 * t.vectors} u${t.unroll} kc${t.blockK}${t.fused ? ' fma' : ''}`;
+  `${t.rows}×${4 * t.vectors} u${t.unroll} kc${t.blockK}${t.fused ? ' fma' : ''}${t.panelsInside ? ' rows-outer' : ''}`;
 const tilings: GemmTiling[] = values.sweep
   ? [
       ...[
@@ -132,25 +153,43 @@ const tilings: GemmTiling[] = values.sweep
         [2, 4],
         [4, 3],
       ].flatMap(([rows, vectors]) =>
-        [128, 256, 512].map((blockK) => ({ rows: rows!, vectors: vectors!, unroll: 4, blockK, fused })),
+        [128, 256, 512].flatMap((blockK) =>
+          [true, false].map((panelsInside) => ({
+            rows: rows!,
+            vectors: vectors!,
+            unroll: 4,
+            blockK,
+            fused,
+            panelsInside,
+          })),
+        ),
       ),
-      { rows: 6, vectors: 2, unroll: 4, blockK: 256, fused: false },
+      { ...defaultTiling(), fused: false },
     ]
-  : [defaultTiling(), { ...defaultTiling(), fused: false }];
+  : [defaultTiling(), { ...defaultTiling(), fused: false }, { ...defaultTiling(), panelsInside: false }];
 
-const load = (await import('node:os')).loadavg()[0]!.toFixed(2);
-const lines = [
-  `${report.device}; relaxed SIMD ${fused ? 'on' : 'off'}; median of ${rounds} alternating rounds; load ${load}`,
-  `shape (m×k by k×n) | XNNPACK GFLOP/s | ${tilings.map(tilingName).join(' | ')} | ratio (first) | XNNPACK conv2d`,
-];
+// With --threads 2 ours runs on two threads as well: the main thread and a worker on the backend's
+// shared memory (two-thread-gemm.ts).
+const twoThreads = threads > 1 ? tilings.map((t) => new TwoThreadGemm(memory, t)) : [];
+for (const g of twoThreads) if (!(await g.ready())) throw new Error('The product’s worker did not start.');
+const os = await import('node:os');
+const cell = (g: { cpu: number; wall: number }) => `${g.cpu.toFixed(1)} (${g.wall.toFixed(1)})`;
+process.stdout.write(
+  [
+    `${report.device}; relaxed SIMD ${fused ? 'on' : 'off'}; ours on ${threads > 1 ? 'two threads' : 'one thread'}; median of ${rounds} alternating rounds; load ${os.loadavg()[0]!.toFixed(2)}`,
+    'GFLOP/s per CPU second (per wall second); ratio = ours (first) / XNNPACK, CPU time',
+    `shape (m×k by k×n) | XNNPACK | ${tilings.map(tilingName).join(' | ')} | ratio | XNNPACK conv2d`,
+    '',
+  ].join('\n'),
+);
 for (const shape of shapes) {
   if (values.only && shape.kind !== values.only) continue;
   const r = measure(shape, tilings);
-  lines.push(
-    `${shape.label} (${shape.m}×${shape.k} by ${shape.k}×${shape.n}) | ${r.xnnpack.toFixed(1)} | ${r.ours
-      .map((g) => g.toFixed(1))
-      .join(' | ')} | ${(r.ours[0]! / r.xnnpack).toFixed(2)} | ${r.conv?.toFixed(1) ?? '-'}`,
+  const ratio = (r.ours[0]!.cpu / r.xnnpack.cpu).toFixed(2);
+  const conv = r.conv ? cell(r.conv) : '-';
+  const label = `${shape.label} (${shape.m}×${shape.k} by ${shape.k}×${shape.n})`;
+  process.stdout.write(
+    `${label} | ${cell(r.xnnpack)} | ${r.ours.map(cell).join(' | ')} | ${ratio} | ${conv}\n`,
   );
-  process.stdout.write(`${lines.at(-1)}\n`);
 }
-process.stdout.write(`load after ${(await import('node:os')).loadavg()[0]!.toFixed(2)}\n`);
+process.stdout.write(`load after ${os.loadavg()[0]!.toFixed(2)}\n`);

@@ -26,6 +26,10 @@ it('bundles every worker the command loads by URL', () => {
       })),
     ),
   );
-  expect(workers.map((w) => w.entry).sort()).toEqual(['deid-worker-entry', 'sum-worker-entry']);
+  expect(workers.map((w) => w.entry).sort()).toEqual([
+    'deid-worker-entry',
+    'gemm-worker-entry',
+    'sum-worker-entry',
+  ]);
   for (const { file, entry } of workers) expect(build, `${file} loads ${entry}.js`).toContain(`'${entry}':`);
 });

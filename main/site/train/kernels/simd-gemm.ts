@@ -21,6 +21,11 @@ export interface GemmTiling {
   blockK: number;
   /** Fused multiply-add (relaxed SIMD), or a multiply then an add. */
   fused: boolean;
+  /**
+   * Each tile of rows passes over every panel of columns before the next (the rows of A stay in the
+   * level-1 cache), instead of each panel passing down every row (the panel of B stays there).
+   */
+  panelsInside: boolean;
 }
 
 /** The tiling the micro-benchmark chose on an AVX-512 EPYC (docs/benchmarks.md, "Our own GEMM"). */
@@ -30,10 +35,12 @@ export const defaultTiling = (): GemmTiling => ({
   unroll: 4,
   blockK: 256,
   fused: relaxedSimdAvailable(),
+  panelsInside: true,
 });
 
 const tileName = (rows: number, vectors: number) => `tile${rows}x${vectors}`;
 const rowsName = (vectors: number) => `rows${vectors}`;
+const BLOCK = 'block';
 
 /**
  * tile(a, lda, b, c, kc): C[0..rows, 0..4·vectors] += A[0..rows, 0..kc]·B[0..kc, ..]; byte addresses
@@ -127,6 +134,54 @@ function rowsFunction(vectors: number, t: GemmTiling, rowBytes: number, index: (
   } satisfies WasmFunction;
 }
 
+/**
+ * block(a, lda, b, c, m, kc, panels): for each tile of rows, every one of `panels` panels of full
+ * width (4·vectors columns) from b and c on; the last tile of rows shorter.
+ */
+function blockFunction(t: GemmTiling, rowBytes: number, index: (r: number) => number): WasmFunction {
+  const [a, lda, b, c, m, kc, panels] = [0, 1, 2, 3, 4, 5, 6];
+  const [p, bb, cc] = [7, 8, 9];
+  const panelBytes = 16 * t.vectors;
+  const overPanels = (r: number): Code[] => [
+    // prettier-ignore
+    op.i32(0),
+    op.set(p),
+    op.get(b),
+    op.set(bb),
+    op.get(c),
+    op.set(cc),
+    op.block,
+    op.loop,
+    ...[op.get(p), op.get(panels), op.i32GeS, op.brIf(1)],
+    ...[op.get(a), op.get(lda), op.get(bb), op.get(cc), op.get(kc), op.call(index(r))],
+    ...[op.get(bb), op.i32(panelBytes), op.i32Add, op.set(bb)],
+    ...[op.get(cc), op.i32(panelBytes), op.i32Add, op.set(cc)],
+    ...[op.get(p), op.i32(1), op.i32Add, op.set(p)],
+    op.br(0),
+    op.end,
+    op.end,
+  ];
+  const remainder: Code[] = [];
+  for (let r = 1; r < t.rows; r++)
+    remainder.push(op.get(m), op.i32(r), op.i32Eq, op.if, ...overPanels(r), op.end);
+  return {
+    name: BLOCK,
+    params: 7,
+    locals: { i32: 3 },
+    // prettier-ignore
+    body: [
+      op.block, op.loop,
+      op.get(m), op.i32(t.rows), op.i32LtS, op.brIf(1),
+      ...overPanels(t.rows),
+      op.get(a), op.get(lda), op.i32(t.rows), op.i32Mul, op.i32Add, op.set(a),
+      op.get(c), op.i32(t.rows * rowBytes), op.i32Add, op.set(c),
+      op.get(m), op.i32(t.rows), op.i32Sub, op.set(m),
+      op.br(0), op.end, op.end,
+      ...remainder,
+    ],
+  };
+}
+
 /** The module's functions for B and C rows of `rowBytes` bytes: every tile shape, then a rows function per width. */
 export function gemmFunctions(t: GemmTiling, rowBytes: number): WasmFunction[] {
   const tiles: WasmFunction[] = [];
@@ -140,10 +195,14 @@ export function gemmFunctions(t: GemmTiling, rowBytes: number): WasmFunction[] {
   const rows = Array.from({ length: t.vectors }, (_, i) =>
     rowsFunction(i + 1, t, rowBytes, (r) => index.get(tileName(r, i + 1))!),
   );
-  return [...tiles, ...rows];
+  const block = blockFunction(t, rowBytes, (r) => index.get(tileName(r, t.vectors))!);
+  return [...tiles, ...rows, block];
 }
 
 type RowsKernel = (a: number, lda: number, b: number, c: number, m: number, kc: number) => void;
+type BlockKernel = (
+  ...args: [a: number, lda: number, b: number, c: number, m: number, kc: number, panels: number]
+) => void;
 
 /** The parts of the WebAssembly API used here (the project's TypeScript libraries do not declare it). */
 export interface GemmMemory {
@@ -171,6 +230,7 @@ export interface GemmOperands {
 /** A product on one memory, for B and C rows of one width; compiled once per memory, width and tiling. */
 export class SimdGemm {
   private readonly kernels: RowsKernel[];
+  private readonly block: BlockKernel;
 
   constructor(
     memory: GemmMemory,
@@ -187,6 +247,7 @@ export class SimdGemm {
       { length: tiling.vectors },
       (_, i) => instance.exports[rowsName(i + 1)] as RowsKernel,
     );
+    this.block = instance.exports[BLOCK] as BlockKernel;
   }
 
   /** C += A·B; C's rows [0, m) are read and written, nothing else. */
@@ -199,9 +260,22 @@ export class SimdGemm {
   multiplyAddColumns(p: GemmOperands, from: number, to: number): void {
     const { blockK, vectors } = this.tiling;
     const rowBytes = this.columns * 4;
+    const panelColumns = 4 * vectors;
+    const fullPanels = this.tiling.panelsInside ? Math.floor((to - from) / panelColumns) : 0;
     for (let k0 = 0; k0 < p.k; k0 += blockK) {
       const kc = Math.min(blockK, p.k - k0);
-      for (let j0 = from; j0 < to; j0 += 4 * vectors) {
+      if (fullPanels > 0) {
+        this.block(
+          p.a + k0 * 4,
+          p.aRowBytes,
+          p.b + k0 * rowBytes + from * 4,
+          p.c + from * 4,
+          p.m,
+          kc,
+          fullPanels,
+        );
+      }
+      for (let j0 = from + fullPanels * panelColumns; j0 < to; j0 += panelColumns) {
         const v = Math.min(vectors, (to - j0) >> 2);
         this.kernels[v - 1]!(p.a + k0 * 4, p.aRowBytes, p.b + k0 * rowBytes + j0 * 4, p.c + j0 * 4, p.m, kc);
       }

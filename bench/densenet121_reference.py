@@ -14,11 +14,13 @@ Usage: densenet121_reference.py [--device cpu|cuda] [--size 224] [--batch 32] [-
 --describe prints the model's trainable tensors (name, shape) and their count as one JSON line and trains
 nothing: main/site/train/models/torch-reference-layout.spec.ts checks RadFed's DenseNet-121 against it.
 Prints one JSON line per epoch and a final line {"impl":"torch",...,"images_per_s":<median of epochs after
-the first>}, as bench/resnet18_reference.py does. On Debian: apt-get install python3-torch.
+the first>}, as ../shared/bench/torch_reference.py does (the loop is
+reference_training.py's, shared with the other reference). On Debian: apt-get install python3-torch.
 """
-import argparse, json, statistics, time
 import torch
 from torch import nn
+
+from reference_training import run
 
 GROWTH, BN_SIZE, BLOCKS, STEM = 32, 4, (6, 12, 24, 16), 64
 
@@ -56,34 +58,5 @@ def densenet121(channels, classes):
     return m
 
 
-ap = argparse.ArgumentParser()
-ap.add_argument('--device', default='cpu'); ap.add_argument('--size', type=int, default=224)
-ap.add_argument('--batch', type=int, default=32); ap.add_argument('--batches', type=int, default=4)
-ap.add_argument('--epochs', type=int, default=3); ap.add_argument('--threads', type=int, default=0)
-ap.add_argument('--classes', type=int, default=2)
-ap.add_argument('--describe', action='store_true')
-a = ap.parse_args()
-if a.threads: torch.set_num_threads(a.threads)
-torch.manual_seed(0)
-dev = a.device
-m = densenet121(1, a.classes).to(dev)
-if a.describe:
-    print(json.dumps(dict(parameters=sum(p.numel() for p in m.parameters()),
-                          tensors=[dict(name=k, shape=list(p.shape)) for k, p in m.named_parameters()])))
-    raise SystemExit(0)
-opt = torch.optim.Adam(m.parameters(), lr=1e-3)
-n = a.batch * a.batches
-x = torch.randn(n, 1, a.size, a.size, device=dev); y = torch.randint(0, a.classes, (n,), device=dev)
-rates = []
-for e in range(a.epochs):
-    if dev == 'cuda': torch.cuda.synchronize()
-    t0 = time.perf_counter()
-    for i in range(0, n, a.batch):
-        opt.zero_grad(); loss = nn.functional.cross_entropy(m(x[i:i + a.batch]), y[i:i + a.batch]); loss.backward(); opt.step()
-    if dev == 'cuda': torch.cuda.synchronize()
-    s = time.perf_counter() - t0; rates.append(n / s)
-    print(json.dumps(dict(epoch=e, seconds=round(s, 4), images_per_s=round(n / s, 1), loss=round(loss.item(), 4))))
-steady = rates[1:] or rates
-print(json.dumps(dict(impl='torch', device=dev, threads=torch.get_num_threads(), size=a.size, batch=a.batch,
-                      model='densenet-121', parameters=sum(p.numel() for p in m.parameters()),
-                      images_per_s=round(statistics.median(steady), 1))))
+if __name__ == '__main__':
+    run(densenet121, 'densenet-121')

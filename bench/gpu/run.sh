@@ -8,8 +8,10 @@
 #   bench/gpu/run.sh device    on the GPU machine, in a copy of the repository that carries
 #                              .tmp/gpu-bench: installs the Vulkan loader, runs the WebGPU kernel
 #                              checks and the reference-CNN benchmark (stock, matmul and split-K filter
-#                              gradients), then PyTorch CUDA on the same model; writes $OUT (or
-#                              .tmp/gpu-bench/out) gpu-check.json, torch-cuda.json and a log.
+#                              gradients) and ResNet-18 / DenseNet-121 at 224 px, then PyTorch CUDA on
+#                              the same models; writes $OUT (or .tmp/gpu-bench/out) gpu-check.json,
+#                              torch-cuda.json, torch-cuda-resnet18.json, torch-cuda-densenet121.json
+#                              and a log.
 #
 # With the device tool: run `bench/gpu/run.sh prepare` here, then
 #   run(command="bench/gpu/run.sh device", carry=[".tmp/gpu-bench"], timeout_s=420)
@@ -35,6 +37,7 @@ prepare() {
   apt-get "${apt[@]}" update >/dev/null
   (cd "$PACK/gl" && apt-get "${apt[@]}" download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2 >/dev/null)
   cp ../shared/bench/torch_reference.py "$PACK/" 2>/dev/null || echo "note: ../shared/bench/torch_reference.py not found; PyTorch CUDA will be skipped"
+  cp bench/reference_training.py bench/resnet18_reference.py bench/densenet121_reference.py "$PACK/"
   du -sh "$PACK"
 }
 
@@ -54,8 +57,15 @@ device() {
     python3 "$PACK/torch_reference.py" --device cuda --size "$SIZE" --batch 32 >"$out/torch-cuda.json" 2>&1 ||
       echo "torch reference failed: see torch-cuda.json"
   fi
+  # The models of real size, at 224 px and batch 32, as gpu-check.json's largeModels (issue 21's table).
+  if command -v python3 >/dev/null; then
+    for model in resnet18 densenet121; do
+      python3 "$PACK/${model}_reference.py" --device cuda --size 224 --batch 32 >"$out/torch-cuda-$model.json" 2>&1 ||
+        echo "torch $model failed: see torch-cuda-$model.json"
+    done
+  fi
   tail -n 40 "$out/gpu-check.log" || true
-  tail -n 1 "$out/torch-cuda.json" 2>/dev/null || true
+  tail -n 1 "$out"/torch-cuda*.json 2>/dev/null || true
 }
 
 case "${1:-}" in

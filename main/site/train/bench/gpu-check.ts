@@ -1,6 +1,7 @@
 // The checks a GPU machine runs (bench/gpu/run.sh): the WebGPU filter-gradient kernels against the
 // CPU backend, then the reference CNN's training throughput with each filter gradient (tfjs's stock
-// kernel, the composed matrix product, the WGSL split-K shader). Nothing here runs without an adapter.
+// kernel, the composed matrix product, the WGSL split-K shader), then ResNet-18 and DenseNet-121 at
+// 224 px. Nothing here runs without an adapter.
 import { selectBackend, tf, type BackendReport } from '../backend/index.ts';
 import { SeededRandom } from '../data/index.ts';
 import { registerTrainingKernels, type WebgpuFilterGrad } from '../kernels/index.ts';
@@ -10,7 +11,18 @@ export interface GpuCheckResult {
   backend: BackendReport;
   correctness: { variant: WebgpuFilterGrad; case: string; relativeError: number }[];
   throughput: { variant: WebgpuFilterGrad; result: Omit<ReferenceBenchResult, 'report'> }[];
+  /** The models of real size (issue 21's table: ResNet-18 and DenseNet-121 at 224 px, b32), tfjs's kernels. */
+  largeModels: {
+    model: string;
+    size: number;
+    result?: Omit<ReferenceBenchResult, 'report'>;
+    error?: string;
+  }[];
 }
+
+/** What bench/gpu/run.sh also trains on the GPU, beside the PyTorch CUDA references of the same models. */
+const LARGE_MODELS = ['resnet-18', 'densenet-121'] as const;
+const LARGE_SIZE = 224;
 
 const CASES: {
   x: [number, number, number, number];
@@ -90,5 +102,29 @@ export async function runGpuCheck(options: {
     throughput.push({ variant, result });
     log(`${variant}: ${result.imagesPerSecond} images/s`);
   }
-  return { backend, correctness, throughput };
+  delete process.env.RADFED_WEBGPU_FILTER_GRAD;
+  const largeModels: GpuCheckResult['largeModels'] = [];
+  for (const model of LARGE_MODELS) {
+    // One model failing (an adapter short of memory) must not lose the figures already measured.
+    try {
+      const { report: _report, ...result } = await benchmarkReferenceTraining({
+        backend: 'webgpu',
+        model,
+        size: LARGE_SIZE,
+        batch: options.batch ?? 32,
+        batches: 4,
+        epochs: 3,
+      });
+      largeModels.push({ model, size: LARGE_SIZE, result });
+      log(`${model} at ${LARGE_SIZE} px: ${result.imagesPerSecond} images/s`);
+    } catch (error) {
+      largeModels.push({
+        model,
+        size: LARGE_SIZE,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      log(`${model} at ${LARGE_SIZE} px failed: ${String(error)}`);
+    }
+  }
+  return { backend, correctness, throughput, largeModels };
 }

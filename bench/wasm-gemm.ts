@@ -7,7 +7,8 @@
 // the forward convolutions and the input gradients as im2col products (pixels × 9·channels by
 // 9·channels × filters), and XNNPACK's own forward convolution on the same layer, for reference.
 // Run: node --import tsx bench/wasm-gemm.ts [--rounds 9] [--sweep] [--only filter|forward|input]
-//      [--threads 1|2] (XNNPACK's threads, and ours)
+//      [--threads 1|2] (XNNPACK's threads, and ours) [--peak] (first, the tile alone on data in the
+//      level-1 cache: 6 rows × 256 by 256 × 8, 20,000 times: the ceiling of the micro-kernel)
 import { parseArgs } from 'node:util';
 import { selectBackend, tf } from '../main/site/train/index.ts';
 import {
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     sweep: { type: 'boolean', default: false },
     only: { type: 'string' },
     threads: { type: 'string', default: '1' },
+    peak: { type: 'boolean', default: false },
   },
 });
 const rounds = Number(values.rounds);
@@ -166,12 +168,28 @@ const tilings: GemmTiling[] = values.sweep
       ),
       { ...defaultTiling(), fused: false },
     ]
-  : [defaultTiling(), { ...defaultTiling(), fused: false }, { ...defaultTiling(), panelsInside: false }];
+  : [defaultTiling(), { ...defaultTiling(), fused: false }, { ...defaultTiling(), panelsInside: true }];
 
 // With --threads 2 ours runs on two threads as well: the main thread and a worker on the backend's
 // shared memory (two-thread-gemm.ts).
 const twoThreads = threads > 1 ? tilings.map((t) => new TwoThreadGemm(memory, t)) : [];
 for (const g of twoThreads) if (!(await g.ready())) throw new Error('The product’s worker did not start.');
+if (values.peak) {
+  const at = backend.typedArrayFromHeap(tf.zeros([16384]) as unknown as tf.TensorInfo).byteOffset;
+  for (const t of [defaultTiling(), { ...defaultTiling(), fused: false }]) {
+    const product = new SimdGemm(memory, 8, t);
+    const p = { a: at, aRowBytes: 256 * 4, b: at + 6 * 256 * 4, c: at + 14 * 256 * 4, m: 6, k: 256, n: 8 };
+    const measured = times();
+    for (let r = 0; r < 5; r++)
+      time(measured, () => {
+        for (let i = 0; i < 20_000; i++) product.multiplyAdd(p);
+      });
+    const flops = 2 * 6 * 256 * 8 * 20_000;
+    process.stdout.write(
+      `peak, 6×8 tile in L1${t.fused ? ', fused' : ', multiply then add'}: ${(flops / (median(measured.cpu) * 1e6)).toFixed(1)} GFLOP/s per CPU second (${(flops / (median(measured.wall) * 1e6)).toFixed(1)} per wall second)\n`,
+    );
+  }
+}
 const os = await import('node:os');
 const cell = (g: { cpu: number; wall: number }) => `${g.cpu.toFixed(1)} (${g.wall.toFixed(1)})`;
 process.stdout.write(

@@ -18,6 +18,7 @@ const COMMAND_FAMILIES: Readonly<Record<string, () => Promise<RegisterCommands>>
   bench: async () => (await import('./bench-commands.ts')).registerBenchCommands,
   privacy: async () => (await import('./privacy-command.ts')).registerPrivacyCommands,
   swarm: async () => (await import('./swarm-commands.ts')).registerSwarmCommands,
+  relay: async () => (await import('./relay-commands.ts')).registerRelayCommands,
 };
 
 /** The program with the family `argv` names, or with every family (help, or an unknown command). */

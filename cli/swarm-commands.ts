@@ -25,6 +25,7 @@ import {
   removeMember,
   quorumSize,
   readSwarmSettings,
+  relayServerOf,
   startSwarmMember,
   swarmPaths,
   SwarmLedger,
@@ -62,6 +63,20 @@ function withLedger<T>(dir: string, use: (ledger: SwarmLedger, state: Membership
   } finally {
     ledger.close();
   }
+}
+
+/** The address in this member's card: its own (--address), or the relay's that holds its messages (--relay). */
+function memberAddress(flags: { address?: string; relay?: string }): string {
+  if ((flags.address === undefined) === (flags.relay === undefined))
+    throw new CliError(
+      'Give either --address (the https:// address other members reach this site at) or, behind NAT, ' +
+        '--relay (the relay+https://… address of a relay).',
+    );
+  if (flags.relay !== undefined && relayServerOf(flags.relay.trim()) === null)
+    throw new CliError(
+      '--relay takes the relay+https://host:port/<fingerprint> address that `radfed relay init` printed; copy all of it.',
+    );
+  return (flags.relay ?? flags.address ?? '').trim();
 }
 
 const short = (id: string) => id.slice(0, 8);
@@ -163,7 +178,11 @@ export function registerSwarmCommands(program: Command): void {
     .requiredOption('--dir <folder>', 'the site folder (keys, swarm.db and swarm.json go here)')
     .requiredOption('--name <swarm>', 'the swarm\u2019s name, e.g. "Chest CT consortium"')
     .requiredOption('--site-name <name>', 'this hospital\u2019s name, as the other members will see it')
-    .requiredOption('--address <url>', 'the https:// address other members reach this site at, with its port')
+    .option('--address <url>', 'the https:// address other members reach this site at, with its port')
+    .option(
+      '--relay <address>',
+      'behind NAT: the relay+https://… address of the relay that holds this site\u2019s messages',
+    )
     .option(
       '--quorum <rule>',
       'majority (default) or two-thirds of members must countersign each entry',
@@ -174,11 +193,12 @@ export function registerSwarmCommands(program: Command): void {
         dir: string;
         name: string;
         siteName: string;
-        address: string;
+        address?: string;
+        relay?: string;
         quorum?: QuorumRule;
       }) => {
         const dir = resolve(flags.dir);
-        prepareSwarmSite(dir, { name: flags.siteName, address: flags.address });
+        prepareSwarmSite(dir, { name: flags.siteName, address: memberAddress(flags) });
         const node = await startSwarmMember(dir, { logger: siteLogger(dir), host: '127.0.0.1', port: 0 });
         try {
           if (node.ledger.state !== null)
@@ -300,27 +320,36 @@ export function registerSwarmCommands(program: Command): void {
     .argument('<invitation>', 'the rfs1.… invitation')
     .requiredOption('--dir <folder>', 'the site folder (keys, swarm.db and swarm.json go here)')
     .requiredOption('--site-name <name>', 'this hospital\u2019s name, as the other members will see it')
-    .requiredOption(
+    .option(
       '--address <url>',
-      'the https:// address other members reach this site at, with its port; relay://<member id> when it accepts no inbound connection',
+      'the https:// address other members reach this site at, with its port; relay://<member id> when a member relays for it',
     )
-    .action(async (invitation: string, flags: { dir: string; siteName: string; address: string }) => {
-      const dir = resolve(flags.dir);
-      prepareSwarmSite(dir, { name: flags.siteName, address: flags.address });
-      const node = await startSwarmMember(dir, { logger: siteLogger(dir), host: '127.0.0.1', port: 0 });
-      try {
-        if (node.ledger.state !== null)
-          throw new CliError('This site is already in a swarm (see `radfed swarm status`).');
-        await node.join(invitation.trim());
-        const state = node.state;
-        process.stdout.write(
-          `Joined swarm "${state.name}" (id ${short(state.swarmId)}): ${state.members.length} members, ` +
-            `${state.members.map((m) => m.name).join(', ')}.\nNext: \`radfed swarm serve --dir ${flags.dir}\`.\n`,
-        );
-      } finally {
-        await node.stop();
-      }
-    });
+    .option(
+      '--relay <address>',
+      'behind NAT: the relay+https://… address of the relay that holds this site\u2019s messages (`radfed relay init` prints it)',
+    )
+    .action(
+      async (
+        invitation: string,
+        flags: { dir: string; siteName: string; address?: string; relay?: string },
+      ) => {
+        const dir = resolve(flags.dir);
+        prepareSwarmSite(dir, { name: flags.siteName, address: memberAddress(flags) });
+        const node = await startSwarmMember(dir, { logger: siteLogger(dir), host: '127.0.0.1', port: 0 });
+        try {
+          if (node.ledger.state !== null)
+            throw new CliError('This site is already in a swarm (see `radfed swarm status`).');
+          await node.join(invitation.trim());
+          const state = node.state;
+          process.stdout.write(
+            `Joined swarm "${state.name}" (id ${short(state.swarmId)}): ${state.members.length} members, ` +
+              `${state.members.map((m) => m.name).join(', ')}.\nNext: \`radfed swarm serve --dir ${flags.dir}\`.\n`,
+          );
+        } finally {
+          await node.stop();
+        }
+      },
+    );
 
   swarm
     .command('leave')

@@ -96,3 +96,13 @@ export {
   swarmModelDir,
 } from './swarm-task-approval.ts';
 export { leaveSwarm, removeMember } from './membership-changes.ts';
+export {
+  admitSwarm,
+  prepareRelayHome,
+  readRelaySettings,
+  relayMemberAddress,
+  startRelay,
+  startRelayHome,
+  type RunningRelay,
+} from './relay/relay-home.ts';
+export { isRelayedAddress, relayServerOf } from './relay-sealing.ts';

@@ -13,6 +13,7 @@ import {
   publicKeyOf,
 } from '../../../shared/node/federation/index.ts';
 import { writeFileAtomically } from '../../../shared/node/index.ts';
+import { isRelayedAddress } from './relay-sealing.ts';
 import { SwarmError } from './swarm-error.ts';
 import { SwarmNode } from './swarm-node.ts';
 
@@ -39,7 +40,8 @@ export function prepareSwarmSite(dir: string, settings: SwarmSiteSettings): void
     throw new SwarmError(
       'bad-message',
       'Give this site a name and the https:// address other members reach it at (e.g. https://radfed.hospital.example:8470), ' +
-        'or relay://<member id> when it accepts no inbound connection and a member relays for it.',
+        'or, when it accepts no inbound connection, relay://<member id> (a member relays for it) or the ' +
+        'relay+https://… address of a relay (`radfed relay init` prints it).',
     );
   mkdirSync(join(dir, 'keys'), { recursive: true, mode: 0o700 });
   for (const [path, make] of [
@@ -90,8 +92,8 @@ export async function startSwarmMember(
     exchangePrivateKey: loadPrivateKey(readFileSync(paths.exchangeKey, 'utf8')),
     logger: options.logger,
     host: options.host ?? '0.0.0.0',
-    // A member behind a relay (relay://<id>) listens on no address peers dial: any free port will do.
-    port: options.port ?? (url.protocol === 'relay:' ? 0 : Number(url.port || 443)),
+    // A member behind a relay (relay://<id>, relay+https://…) listens on no address peers dial: any free port.
+    port: options.port ?? (isRelayedAddress(settings.address) ? 0 : Number(url.port || 443)),
     advertise: settings.address,
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
   });

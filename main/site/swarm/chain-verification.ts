@@ -8,6 +8,7 @@ import {
   entryHash,
   entrySignatureValid,
   GENESIS_PREVIOUS,
+  viewOf,
   MAX_ENTRY_BYTES,
   ledgerEntrySchema,
   signedEntrySchema,
@@ -16,6 +17,7 @@ import {
 } from './ledger-entry.ts';
 import { applyEntry, findMember, quorumSize, type MembershipState } from './membership.ts';
 import { LedgerVerificationError } from './swarm-error.ts';
+import { checkViewChange, quorumView } from './view-change.ts';
 
 /** At most this many entries in one page a peer sends; the network asks for the next page. */
 export const MAX_ENTRIES_PER_PAGE = 1000;
@@ -109,21 +111,39 @@ export function verifySignedEntry(
     (entry.body.kind === 'genesis'
       ? [{ id: entry.body.founder.id, signingKey: entry.body.founder.signingKey }]
       : []);
+  // A member signs once per view; it may sign the same entry again in a later view (view-change.ts).
+  const signedIn = new Set<string>();
   const signedBy = new Set<string>();
-  for (const { member, signature } of signed.signatures) {
+  for (const signature of signed.signatures) {
+    const { member } = signature;
     const signer = signers.find((candidateMember) => candidateMember.id === member);
     if (signer === undefined) fail('unknown-member', 'a signature is by someone who is not a member.');
-    if (signedBy.has(member)) fail('bad-signature', 'a member signed it twice.');
-    if (!entrySignatureValid(hash, signature, signer?.signingKey ?? ''))
+    const key = `${member}@${viewOf(signature)}`;
+    if (signedIn.has(key)) fail('bad-signature', 'a member signed it twice.');
+    if (!entrySignatureValid(hash, signature.signature, signer?.signingKey ?? '', viewOf(signature)))
       fail('bad-signature', 'a signature does not verify (a forged signature, or a changed entry).');
+    signedIn.add(key);
     signedBy.add(member);
   }
   if (!signedBy.has(entry.proposer)) fail('bad-signature', 'its proposer did not sign it.');
   if (state !== null && findMember(state, entry.proposer) === undefined)
     fail('unknown-member', 'its proposer is not a member.');
   const needed = state === null ? 1 : quorumSize(state.members.length, state.quorumRule);
-  if (signedBy.size < needed)
-    fail('quorum-short', `${signedBy.size} of ${signers.length} members signed it; it needs ${needed}.`);
+  const view = quorumView(signed.signatures, needed);
+  if (view === null) {
+    const most = Math.max(
+      ...[...new Set(signed.signatures.map(viewOf))].map(
+        (v) => new Set(signed.signatures.filter((s) => viewOf(s) === v).map((s) => s.member)).size,
+      ),
+    );
+    fail('quorum-short', `${most} of ${signers.length} members signed it; it needs ${needed}.`);
+  }
+  // A quorum in a view above 0 counts only with the statements that allowed it (the lock).
+  if (state !== null && view !== null && view > 0) {
+    if (signed.viewChange?.view !== view)
+      fail('bad-view-change', `its quorum signed in view ${view} without that view's statements.`);
+    checkViewChange(state, hash, signed.viewChange, (problem) => fail('bad-view-change', problem));
+  }
   return { signed, hash, state: applyEntry(state, entry, hash) };
 }
 

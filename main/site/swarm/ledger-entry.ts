@@ -123,12 +123,47 @@ export const ledgerEntrySchema = z.strictObject({
 });
 export type LedgerEntry = z.infer<typeof ledgerEntrySchema>;
 
-export const entrySignatureSchema = z.strictObject({ member: memberIdSchema, signature });
+/** Views of one height (view-change.ts): 0, the open view, is left out of a signature. */
+export const viewNumberSchema = z.number().int().min(1).max(1_000_000);
+
+export const entrySignatureSchema = z.strictObject({
+  member: memberIdSchema,
+  signature,
+  /** The view the member signed in; absent for view 0, so signatures from before views read the same. */
+  view: viewNumberSchema.optional(),
+});
 export type EntrySignature = z.infer<typeof entrySignatureSchema>;
+
+/**
+ * A member's signed statement that it moves to `view` at `height` (after `previous`), and the highest
+ * view below it in which it signed an entry there (null: none). Once given, it signs nothing at that
+ * height in an earlier view (view-change.ts).
+ */
+export const viewStatementSchema = z.strictObject({
+  member: memberIdSchema,
+  height: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  previous: hash,
+  view: viewNumberSchema,
+  last: z.strictObject({ view: z.number().int().min(0).max(1_000_000), entry: hash }).nullable(),
+  signature,
+});
+export type ViewStatement = z.infer<typeof viewStatementSchema>;
+
+/** A quorum's statements for the view an entry was committed in: what lets members sign in it. */
+export const viewChangeSchema = z.strictObject({
+  view: viewNumberSchema,
+  statements: z.array(viewStatementSchema).min(1).max(MAX_MEMBERS),
+});
+export type ViewChange = z.infer<typeof viewChangeSchema>;
 
 export const signedEntrySchema = z.strictObject({
   entry: ledgerEntrySchema,
-  signatures: z.array(entrySignatureSchema).min(1).max(MAX_MEMBERS),
+  signatures: z
+    .array(entrySignatureSchema)
+    .min(1)
+    .max(2 * MAX_MEMBERS),
+  /** Present when the quorum signed in a view above 0. */
+  viewChange: viewChangeSchema.optional(),
 });
 export type SignedEntry = z.infer<typeof signedEntrySchema>;
 
@@ -141,17 +176,30 @@ export function swarmIdOf(entry: LedgerEntry): string {
   return entry.swarm ?? entryHash(entry);
 }
 
-/** What a member signs for an entry: a domain tag and the hash, never a bare hash. */
-function entrySigningBytes(hashHex: string): Buffer {
-  return Buffer.from(`RADFED-SWARM-ENTRY-V1\n${hashHex}`);
+/**
+ * What a member signs for an entry: a domain tag and the hash, never a bare hash, and the view when it
+ * is above 0 (so a signature in one view cannot be shown as one in another: equivocation.ts).
+ */
+function entrySigningBytes(hashHex: string, view: number): Buffer {
+  return Buffer.from(`RADFED-SWARM-ENTRY-V1\n${hashHex}${view > 0 ? `\nview ${view}` : ''}`);
 }
 
-export function signEntryHash(hashHex: string, privateKey: KeyObject): string {
-  return sign(null, entrySigningBytes(hashHex), privateKey).toString('base64url');
+export function signEntryHash(hashHex: string, privateKey: KeyObject, view = 0): string {
+  return sign(null, entrySigningBytes(hashHex, view), privateKey).toString('base64url');
 }
 
-export function entrySignatureValid(hashHex: string, signatureText: string, signingKey: string): boolean {
-  return signatureValid(entrySigningBytes(hashHex), signatureText, signingKey);
+export function entrySignatureValid(
+  hashHex: string,
+  signatureText: string,
+  signingKey: string,
+  view = 0,
+): boolean {
+  return signatureValid(entrySigningBytes(hashHex, view), signatureText, signingKey);
+}
+
+/** The view of a signature (0 when it names none). */
+export function viewOf(signature: Pick<EntrySignature, 'view'>): number {
+  return signature.view ?? 0;
 }
 
 /** Ed25519 over a domain-tagged canonical statement (join requests, key proofs, round commits). */

@@ -47,6 +47,40 @@ export const SWARM_MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: 'views: the signing record per (height, view), view promises, the view change an entry carries',
+    sql: `
+      -- An honest member signs at most one entry per (height, view) (docs/swarm-learning.md, "Views").
+      -- The entry and its author's signature are kept so that a view change can finish the entry
+      -- after its proposer is gone, and a restarted member can propose its own again.
+      CREATE TABLE signing_record_by_view (
+        swarm TEXT NOT NULL,
+        height INTEGER NOT NULL,
+        view INTEGER NOT NULL,
+        entry_hash TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        signed_at TEXT NOT NULL,
+        entry_json TEXT,
+        author_signature_json TEXT,
+        PRIMARY KEY (swarm, height, view)
+      ) STRICT;
+      INSERT INTO signing_record_by_view (swarm, height, view, entry_hash, signature, signed_at)
+        SELECT swarm, height, 0, entry_hash, signature, signed_at FROM signing_record;
+      DROP TABLE signing_record;
+      ALTER TABLE signing_record_by_view RENAME TO signing_record;
+      -- The view this member moved to at a height (its statement): it signs in no earlier view there.
+      -- The statements an entry committed in a view above 0 carries (its quorum counts only with them).
+      ALTER TABLE ledger_entries ADD COLUMN view_change_json TEXT;
+      CREATE TABLE view_promises (
+        swarm TEXT NOT NULL,
+        height INTEGER NOT NULL,
+        view INTEGER NOT NULL,
+        promised_at TEXT NOT NULL,
+        PRIMARY KEY (swarm, height)
+      ) STRICT;
+    `,
+  },
 ];
 
 /** Opens (creating when missing) a site's swarm database. FULL sync: a signature given must be remembered. */

@@ -27,7 +27,9 @@ export type SwarmErrorCode =
   | 'peer-refused'
   | 'unknown-message'
   | 'round-failed'
-  | 'model-mismatch';
+  | 'model-mismatch'
+  | 'bad-view-change'
+  | 'view-passed';
 
 export class SwarmError extends RadfedError<SwarmErrorCode> {
   override readonly name: string = 'SwarmError';

@@ -3,7 +3,6 @@
 // change, and a different entry at a height already held is refused with the equivocation proofs it
 // carries, which are kept. `countersign` is the only way this member signs an entry, and its signing
 // record refuses a second, different entry at one height.
-import type { KeyObject } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import {
   MAX_ENTRIES_PER_PAGE,
@@ -16,26 +15,31 @@ import {
 import { findEquivocations, type EquivocationProof } from './equivocation.ts';
 import {
   entryHash,
-  signEntryHash,
   swarmIdOf,
   type EntrySignature,
   type LedgerEntry,
   type SignedEntry,
+  type ViewChange,
 } from './ledger-entry.ts';
 import { findMember, type MembershipState } from './membership.ts';
 import { openSwarmDatabase } from './swarm-database.ts';
+import { SigningRecord, type Signer, type StatementAnswer } from './signing-record.ts';
 import { SwarmError } from './swarm-error.ts';
+import { authorSignature, checkViewChange } from './view-change.ts';
 
 interface EntryRow {
   height: number;
   entry_json: string;
   signatures_json: string;
+  view_change_json: string | null;
 }
 
 export class SwarmLedger {
   #state: MembershipState | null = null;
+  readonly record: SigningRecord;
 
   private constructor(readonly db: Database) {
+    this.record = new SigningRecord(db);
     this.#catchUp();
   }
 
@@ -57,7 +61,7 @@ export class SwarmLedger {
   entries(fromHeight = 0, limit = 1000): SignedEntry[] {
     return this.db
       .prepare<[number, number], EntryRow>(
-        'SELECT height, entry_json, signatures_json FROM ledger_entries WHERE height >= ? ORDER BY height LIMIT ?',
+        'SELECT height, entry_json, signatures_json, view_change_json FROM ledger_entries WHERE height >= ? ORDER BY height LIMIT ?',
       )
       .all(fromHeight, limit)
       .map(rowToSignedEntry);
@@ -81,7 +85,7 @@ export class SwarmLedger {
         }
         const verified = verifyChain(this.#state, fresh);
         const insert = this.db.prepare(
-          'INSERT INTO ledger_entries (height, hash, kind, entry_json, signatures_json, stored_at) VALUES (?, ?, ?, ?, ?, ?)',
+          'INSERT INTO ledger_entries (height, hash, kind, entry_json, signatures_json, view_change_json, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
         );
         for (const { signed, hash } of verified) {
           insert.run(
@@ -90,6 +94,7 @@ export class SwarmLedger {
             signed.entry.body.kind,
             JSON.stringify(signed.entry),
             JSON.stringify(signed.signatures),
+            signed.viewChange === undefined ? null : JSON.stringify(signed.viewChange),
             new Date().toISOString(),
           );
         }
@@ -105,9 +110,16 @@ export class SwarmLedger {
    * Signs `candidate` (from the wire) as `member`, after every check an entry must pass but the
    * signatures (`reviewEntry`: it must follow this ledger's tip, in this swarm). The signing record
    * returns the same signature for the same entry again, and refuses a different entry at a height
-   * this member already signed (SwarmError 'already-signed').
+   * this member already signed in that view (SwarmError 'already-signed') or in a view it left
+   * ('view-passed'). In a view above 0 it signs only with the statements of a quorum, and only the
+   * entry they lock (view-change.ts). `authorSignature` is the proposer's, kept so that a view change
+   * can finish the entry without its proposer.
    */
-  countersign(candidate: unknown, member: { id: string; privateKey: KeyObject }): EntrySignature {
+  countersign(
+    candidate: unknown,
+    member: Signer,
+    options: { view?: number; authorSignature?: EntrySignature; viewChange?: ViewChange } = {},
+  ): EntrySignature {
     return this.db
       .transaction((): EntrySignature => {
         const state = this.state;
@@ -119,28 +131,51 @@ export class SwarmLedger {
             'unknown-member',
             'This site is not a member of the swarm, so it cannot countersign.',
           );
-        const swarm = swarmIdOf(entry);
-        const signed = this.db
-          .prepare<[string, number], { entry_hash: string; signature: string }>(
-            'SELECT entry_hash, signature FROM signing_record WHERE swarm = ? AND height = ?',
-          )
-          .get(swarm, entry.height);
-        if (signed !== undefined) {
-          if (signed.entry_hash === hash) return { member: member.id, signature: signed.signature };
-          throw new SwarmError(
-            'already-signed',
-            `This member already signed another entry at height ${entry.height}; signing a second would fork the ledger. Wait for the signed one to commit, then propose again at the next height.`,
-          );
+        const view = options.view ?? 0;
+        if (view > 0) {
+          if (state === null || options.viewChange?.view !== view)
+            throw new SwarmError(
+              'bad-view-change',
+              `An entry in view ${view} needs that view's statements from a quorum.`,
+            );
+          checkViewChange(state, hash, options.viewChange);
         }
-        const signature = signEntryHash(hash, member.privateKey);
-        this.db
-          .prepare(
-            'INSERT INTO signing_record (swarm, height, entry_hash, signature, signed_at) VALUES (?, ?, ?, ?, ?)',
-          )
-          .run(swarm, entry.height, hash, signature, new Date().toISOString());
-        return { member: member.id, signature };
+        const proposerKey = state === null ? undefined : findMember(state, entry.proposer)?.signingKey;
+        const author =
+          options.authorSignature !== undefined && proposerKey !== undefined
+            ? authorSignature(entry, hash, [options.authorSignature], proposerKey)
+            : null;
+        return this.record.sign(entry, hash, swarmIdOf(entry), member, view, author);
       })
       .immediate();
+  }
+
+  /**
+   * This member's signed statement that it moves to `view` at the next height (view-change.ts), with
+   * the entry it last signed there; it signs nothing at that height below `view` from now on.
+   */
+  moveToView(view: number, member: Signer): StatementAnswer {
+    return this.db
+      .transaction((): StatementAnswer => {
+        const state = this.state;
+        if (state === null)
+          throw new SwarmError('not-founded', 'This site is in no swarm yet: found one or join one.');
+        return this.record.moveToView(state, view, member);
+      })
+      .immediate();
+  }
+
+  /**
+   * The entry `member` proposed at the next height in view 0 and has not seen commit (it proposes it
+   * again before anything else), or null; null too once the height has moved to a later view.
+   */
+  ownPending(memberId: string): LedgerEntry | null {
+    const state = this.state;
+    if (state === null || this.record.promisedView(state.swarmId, state.nextHeight) > 0) return null;
+    const own = this.record
+      .signedAt(state.swarmId, state.nextHeight)
+      .find((s) => s.view === 0 && s.entry?.proposer === memberId);
+    return own?.entry ?? null;
   }
 
   /** Equivocation proofs this site has found, oldest first. */
@@ -210,8 +245,11 @@ export class SwarmLedger {
 }
 
 function rowToSignedEntry(row: EntryRow): SignedEntry {
-  return {
+  const signed = {
     entry: JSON.parse(row.entry_json) as LedgerEntry,
     signatures: JSON.parse(row.signatures_json) as EntrySignature[],
   };
+  return row.view_change_json === null
+    ? signed
+    : { ...signed, viewChange: JSON.parse(row.view_change_json) as ViewChange };
 }

@@ -1,8 +1,10 @@
-// One member on the peer network: its ledger, its HTTPS server and client, and the two things the
+// One member on the peer network: its ledger, its HTTPS server and client, and the three things the
 // network does to the ledger. Proposing: the member signs an entry through its signing record, asks
-// every other member to countersign it, and commits it once a quorum has (then sends it to all).
+// every other member to countersign it, and commits it once a quorum has (entry-collection.ts).
 // Catching up: a member that is behind (it was down, or a proposal names a height it lacks) pulls the
-// missing pages from a peer and verifies them like any chain. Rounds build on this (swarm-round.ts).
+// missing pages from a peer and verifies them like any chain. Changing view: a height that stalled
+// (split votes, a proposer gone after its quorum) moves on (view-watch.ts). Rounds build on this
+// (swarm-rounds.ts).
 import type { KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -10,20 +12,18 @@ import { genesisEntry, joinEntryFor, makeJoinRequest, memberCardOf, proposeEntry
 import type { SwarmSiteIdentity } from './founding.ts';
 import { verifyChain, type VerifiedEntry } from './chain-verification.ts';
 import { canonicalJson } from '../../../shared/federation/index.ts';
+import { collectQuorum, countersignRequestSchema } from './entry-collection.ts';
 import { InvitationBook } from './invitation-book.ts';
 import { parseSwarmInvitation } from './invitation-token.ts';
 import {
-  entryHash,
-  entrySignatureValid,
   memberCardSchema,
   type EntryBody,
   type EntrySignature,
-  type LedgerEntry,
   type MemberCard,
   type QuorumRule,
   type SignedEntry,
 } from './ledger-entry.ts';
-import { findMember, quorumSize, type MembershipState, type MemberRecord } from './membership.ts';
+import { findMember, type MembershipState, type MemberRecord } from './membership.ts';
 import { makePeerCertificate, type PeerCertificate } from './peer-certificate.ts';
 import { PeerClient } from './peer-client.ts';
 import { PeerServer, type MessageHandler, type PeerRequest } from './peer-server.ts';
@@ -32,6 +32,8 @@ import { RelayMailbox } from './relay-mailbox.ts';
 import { isRelayedAddress } from './relay-sealing.ts';
 import { SwarmError } from './swarm-error.ts';
 import { SwarmLedger } from './swarm-ledger.ts';
+import { viewCoordinator } from './view-change.ts';
+import { ViewWatch } from './view-watch.ts';
 
 const PAGE = 500;
 const joinRequestSchema = z.strictObject({
@@ -57,14 +59,20 @@ export interface SwarmNodeOptions {
   readonly now?: () => Date;
   /** The X25519 key that opens relayed messages; needed when `advertise` is a relay:// address. */
   readonly exchangePrivateKey?: KeyObject;
+  /**
+   * How long a height this member signed at may stay uncommitted before it moves to the next view
+   * (view-watch.ts); twice `timeoutMs` by default, so a proposer waiting on an unreachable member is
+   * not overtaken.
+   */
+  readonly viewTimeoutMs?: number;
 }
 
 export class SwarmNode {
   readonly handlers = new Map<string, MessageHandler>();
   /** Models this member holds, by SHA-256 (served to peers by range). */
   readonly models = new Map<string, Buffer>();
-  /** The entry this member signed at the next height and has not seen commit, proposed again first. */
-  #pending: LedgerEntry | null = null;
+  /** Heights that stall move to the next view. */
+  readonly views: ViewWatch;
   /** Behind NAT: the loop that collects this member's messages from its relay. */
   #inbox: RelayInbox | null = null;
 
@@ -76,7 +84,9 @@ export class SwarmNode {
     readonly client: PeerClient,
     readonly logger: Logger,
     private readonly clock: () => Date,
+    viewTimeoutMs: number,
   ) {
+    this.views = new ViewWatch(this, viewTimeoutMs);
     this.handlers.set('countersign', (request) => this.#onCountersign(request));
     this.handlers.set('entries', (request) => this.#onEntries(request));
     this.handlers.set('ledger', (request) => Promise.resolve(this.#onLedger(request)));
@@ -119,7 +129,17 @@ export class SwarmNode {
       member: (memberId) => (ledger.state ? findMember(ledger.state, memberId) : undefined),
       swarmId: () => ledger.state?.swarmId ?? null,
     };
-    const node = new SwarmNode(ledger, identity, certificate, server, client, options.logger, clock);
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const node = new SwarmNode(
+      ledger,
+      identity,
+      certificate,
+      server,
+      client,
+      options.logger,
+      clock,
+      options.viewTimeoutMs ?? 2 * timeoutMs,
+    );
     late.node = node;
     // Any member with an address of its own can relay for members that name it; one behind NAT polls.
     new RelayMailbox(node);
@@ -156,6 +176,7 @@ export class SwarmNode {
   }
 
   async stop(): Promise<void> {
+    this.views.stop();
     await this.#inbox?.stop();
     await this.server.close();
     this.ledger.close();
@@ -189,7 +210,7 @@ export class SwarmNode {
     // The first page must begin at the genesis the invitation pins; a longer ledger is fetched on from
     // the inviter, and only then must it admit this site and hold the inviter's key.
     verifyChain(null, page, { swarmId: invitation.swarmId });
-    this.#store(page);
+    this.storeEntries(page);
     const inviter = this.state.members.find((member) => member.id === invitation.inviterKeyFingerprint);
     if (inviter) await this.catchUp(inviter);
     const admitted = this.state.members.some((member) => member.id === this.id);
@@ -203,57 +224,19 @@ export class SwarmNode {
 
   /**
    * Proposes `body` at the next height and commits it once a quorum countersigned. An entry this member
-   * signed earlier at that height and never saw commit is proposed again first (signing another would
-   * break its own signing record). Throws SwarmError('quorum-short') when too few members answer:
-   * nothing is committed, and the same entry is proposed again next time.
+   * proposed earlier at that height and never saw commit (kept in its signing record, so also after a
+   * restart) is proposed again first: signing another would break its own signing record. Throws
+   * SwarmError('quorum-short') when too few members answer: nothing is committed, and the same entry is
+   * proposed again next time (or finished by a view change, view-watch.ts).
    */
   async propose(body: EntryBody): Promise<SignedEntry> {
     await this.catchUp();
-    const pending = this.#pending;
-    if (pending !== null && pending.height === this.state.nextHeight) {
-      const committed = await this.#collect(pending);
+    const pending = this.ledger.ownPending(this.id);
+    if (pending !== null) {
+      const committed = await collectQuorum(this, pending);
       if (canonicalJson(pending.body) === canonicalJson(body)) return committed;
     }
-    return this.#collect(proposeEntry(this.state, this.id, body, this.clock()));
-  }
-
-  async #collect(entry: LedgerEntry): Promise<SignedEntry> {
-    const state = this.state;
-    const own = this.ledger.countersign(entry, { id: this.id, privateKey: this.identity.signingKey });
-    this.#pending = entry;
-    const hash = entryHash(entry);
-    const answers = await Promise.allSettled(
-      this.peers().map(async (peer) => {
-        const value = await this.client.send(peer, state.swarmId, 'countersign', { entry });
-        const signature = value as EntrySignature;
-        if (signature?.member !== peer.id || !entrySignatureValid(hash, signature.signature, peer.signingKey))
-          throw new SwarmError(
-            'bad-signature',
-            `Member ${peer.id.slice(0, 8)} sent a signature that does not verify.`,
-          );
-        return signature;
-      }),
-    );
-    const signatures = [own, ...answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []))];
-    const needed = quorumSize(state.members.length, state.quorumRule);
-    if (signatures.length < needed) {
-      const refused = answers.flatMap((a) => (a.status === 'rejected' ? [a.reason as Error] : []));
-      this.logger.warn(
-        { height: entry.height, signed: signatures.length, needed },
-        'swarm entry short of quorum',
-      );
-      throw new SwarmError(
-        'quorum-short',
-        `Only ${signatures.length} of ${state.members.length} members countersigned (the swarm needs ${needed}); ` +
-          `nothing was committed. It will be proposed again when more members are reachable.` +
-          (refused[0] ? ` First refusal: ${refused[0].message}` : ''),
-      );
-    }
-    const signed: SignedEntry = { entry, signatures };
-    this.#store([signed]);
-    this.#pending = null;
-    await this.broadcast([signed]);
-    return signed;
+    return collectQuorum(this, proposeEntry(this.state, this.id, body, this.clock()));
   }
 
   /** Sends committed entries to every other member (best effort: a member that missed them catches up). */
@@ -283,7 +266,7 @@ export class SwarmNode {
             limit: PAGE,
           });
           if (!Array.isArray(page) || page.length === 0) break;
-          this.#store(page);
+          this.storeEntries(page);
           if (page.length < PAGE) break;
         }
       } catch (error) {
@@ -293,16 +276,30 @@ export class SwarmNode {
   }
 
   async #onCountersign(request: PeerRequest): Promise<EntrySignature> {
-    const entry = (request.envelope.body as { entry?: { height?: unknown } } | null)?.entry;
-    const height = typeof entry?.height === 'number' ? entry.height : -1;
+    const parsed = countersignRequestSchema.safeParse(request.envelope.body);
+    if (!parsed.success) throw new SwarmError('bad-message', 'A countersign request is malformed.');
+    const { entry, view, authorSignature, viewChange } = parsed.data;
+    const height = (entry as { height?: unknown } | null)?.height;
     // A proposal above this member's tip: it missed entries (it was down); fetch them from the proposer.
-    if (height > this.state.nextHeight) {
+    if (typeof height === 'number' && height > this.state.nextHeight) {
       const sender = findMember(this.state, request.envelope.from);
       if (sender) await this.catchUp(sender);
     }
+    if (height === this.state.nextHeight) this.views.watch(height);
+    // In a view above 0 only its coordinator proposes: two proposals in one view could split it again.
+    if (view !== undefined && viewCoordinator(this.state, view) !== request.envelope.from)
+      throw new SwarmError('not-member', `The caller does not coordinate view ${view} at this height.`);
     const check = this.countersignCheck;
     if (check) await check(entry);
-    return this.ledger.countersign(entry, { id: this.id, privateKey: this.identity.signingKey });
+    return this.ledger.countersign(
+      entry,
+      { id: this.id, privateKey: this.identity.signingKey },
+      {
+        ...(view === undefined ? {} : { view }),
+        ...(authorSignature === undefined ? {} : { authorSignature }),
+        ...(viewChange === undefined ? {} : { viewChange }),
+      },
+    );
   }
 
   /** A further check before countersigning (the round's: reveals seen, aggregates verified). */
@@ -310,10 +307,13 @@ export class SwarmNode {
   /** Called with entries as this member stores them (the rounds watch for seeds and aggregates). */
   onStored: ((entries: readonly VerifiedEntry[]) => void) | null = null;
 
-  /** Appends through the ledger and tells `onStored` what was new. */
-  #store(entries: readonly unknown[]): void {
+  /** Appends through the ledger, ends the view watches of committed heights and tells `onStored` what was new. */
+  storeEntries(entries: readonly unknown[]): void {
     const stored = this.ledger.append(entries);
-    if (stored.length > 0) this.onStored?.(stored);
+    if (stored.length > 0) {
+      this.views.settled(this.state.nextHeight);
+      this.onStored?.(stored);
+    }
   }
 
   async #onEntries(request: PeerRequest): Promise<null> {
@@ -325,7 +325,7 @@ export class SwarmNode {
       const sender = findMember(this.state, request.envelope.from);
       if (sender) await this.catchUp(sender);
     }
-    this.#store(entries);
+    this.storeEntries(entries);
     return null;
   }
 
@@ -348,7 +348,7 @@ export class SwarmNode {
     const book = new InvitationBook(this.ledger.db);
     await this.catchUp();
     const entry = joinEntryFor(this.state, book, join, this.id, this.clock());
-    await this.#collect(entry);
+    await collectQuorum(this, entry);
     return this.ledger.entries(0, PAGE);
   }
 }

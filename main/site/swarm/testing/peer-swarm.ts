@@ -35,7 +35,7 @@ export class PeerTestBed {
 
   async start(
     keys: TestMemberKeys,
-    options: { port?: number; now?: () => Date; advertise?: string } = {},
+    options: { port?: number; now?: () => Date; advertise?: string; viewTimeoutMs?: number } = {},
   ): Promise<SwarmNode> {
     const node = await SwarmNode.start({
       ...keys,
@@ -56,11 +56,14 @@ export class PeerTestBed {
   }
 
   /** A founder and members admitted one by one over the network. */
-  async swarm(names: readonly string[]): Promise<{ nodes: SwarmNode[]; keys: TestMemberKeys[] }> {
+  async swarm(
+    names: readonly string[],
+    options: { viewTimeoutMs?: number } = {},
+  ): Promise<{ nodes: SwarmNode[]; keys: TestMemberKeys[] }> {
     const keys = names.map(memberKeys);
     const nodes: SwarmNode[] = [];
     for (const [index, key] of keys.entries()) {
-      const node = await this.start(key);
+      const node = await this.start(key, options);
       if (index === 0) node.found('Test swarm');
       else await node.join((nodes[0] as SwarmNode).invite());
       nodes.push(node);

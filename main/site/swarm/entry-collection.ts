@@ -1,0 +1,99 @@
+// Collecting a quorum for an entry on the peer network: this member signs it through its signing
+// record, asks every other member to countersign it in the same view, and commits it once a quorum has
+// (then sends it to all). The request carries the entry's author's signature, which each member keeps
+// with its own, so that a view change can finish the entry if its proposer is gone (view-change.ts).
+import { z } from 'zod';
+import {
+  entryHash,
+  entrySignatureSchema,
+  entrySignatureValid,
+  viewChangeSchema,
+  viewOf,
+  type EntrySignature,
+  type LedgerEntry,
+  type SignedEntry,
+  type ViewChange,
+} from './ledger-entry.ts';
+import { quorumSize } from './membership.ts';
+import { SwarmError } from './swarm-error.ts';
+import type { SwarmNode } from './swarm-node.ts';
+
+export interface CollectOptions {
+  /** 0 (the open view) unless a view change finishes the entry. */
+  readonly view?: number;
+  /** The author's signature, when this member is not the author (a view change). */
+  readonly authorSignature?: EntrySignature;
+  /** The statements that allow signing in `view` (> 0). */
+  readonly viewChange?: ViewChange;
+}
+
+/** What a member is sent to countersign; `entry` is reviewed by its ledger. */
+export const countersignRequestSchema = z.strictObject({
+  entry: z.unknown(),
+  view: z.number().int().min(1).max(1_000_000).optional(),
+  authorSignature: entrySignatureSchema.optional(),
+  viewChange: viewChangeSchema.optional(),
+});
+
+/**
+ * Signs `entry` as `node` in `options.view`, collects the other members' signatures in that view and
+ * commits the entry at quorum. Throws SwarmError('quorum-short') when too few members sign: nothing
+ * is committed.
+ */
+export async function collectQuorum(
+  node: SwarmNode,
+  entry: LedgerEntry,
+  options: CollectOptions = {},
+): Promise<SignedEntry> {
+  const state = node.state;
+  const view = options.view ?? 0;
+  const own = node.ledger.countersign(entry, { id: node.id, privateKey: node.identity.signingKey }, options);
+  node.views.watch(entry.height);
+  const author = entry.proposer === node.id ? own : options.authorSignature;
+  const hash = entryHash(entry);
+  const request = {
+    entry,
+    ...(view > 0 ? { view, viewChange: options.viewChange } : {}),
+    ...(author ? { authorSignature: author } : {}),
+  };
+  const answers = await Promise.allSettled(
+    node.peers().map(async (peer) => {
+      const value = await node.client.send(peer, state.swarmId, 'countersign', request);
+      const signature = value as EntrySignature;
+      if (
+        signature?.member !== peer.id ||
+        viewOf(signature) !== view ||
+        !entrySignatureValid(hash, signature.signature, peer.signingKey, view)
+      )
+        throw new SwarmError(
+          'bad-signature',
+          `Member ${peer.id.slice(0, 8)} sent a signature that does not verify.`,
+        );
+      return signature;
+    }),
+  );
+  const inView = [own, ...answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []))];
+  const needed = quorumSize(state.members.length, state.quorumRule);
+  if (inView.length < needed) {
+    const refused = answers.flatMap((a) => (a.status === 'rejected' ? [a.reason as Error] : []));
+    node.logger.warn(
+      { height: entry.height, view, signed: inView.length, needed },
+      'swarm entry short of quorum',
+    );
+    throw new SwarmError(
+      'quorum-short',
+      `Only ${inView.length} of ${state.members.length} members countersigned (the swarm needs ${needed}); ` +
+        `nothing was committed. It will be proposed again when more members are reachable.` +
+        (refused[0] ? ` First refusal: ${refused[0].message}` : ''),
+    );
+  }
+  const withAuthor = author && !inView.some((s) => s.member === author.member) ? [author] : [];
+  const signed: SignedEntry = {
+    entry,
+    signatures: [...withAuthor, ...inView],
+    ...(view > 0 && options.viewChange ? { viewChange: options.viewChange } : {}),
+  };
+  node.storeEntries([signed]);
+  await node.broadcast([signed]);
+  return signed;
+}

@@ -1,0 +1,104 @@
+// View changes on the peer network (real loopback sockets, mutual TLS, real swarm.db files): a height
+// whose votes split between two proposers, and a proposer gone after its quorum signed and before
+// anyone saw the entry. Before views, both stalled the ledger for good: every member had signed that
+// height once and refused to sign it again.
+import { afterEach, describe, expect, it } from 'vitest';
+import { proposeEntry } from './founding.ts';
+import { entryHash, type EntryBody, type EntrySignature, type LedgerEntry } from './ledger-entry.ts';
+import type { SwarmNode } from './swarm-node.ts';
+import { PeerTestBed } from './testing/peer-swarm.ts';
+import { viewCoordinator } from './view-change.ts';
+
+let bed: PeerTestBed;
+afterEach(async () => {
+  await bed.close();
+});
+
+const signer = (node: SwarmNode) => ({ id: node.id, privateKey: node.identity.signingKey });
+const leaving = (node: SwarmNode): EntryBody => ({ kind: 'leave', member: node.id, reason: 'left' });
+const entryOf = (node: SwarmNode): LedgerEntry =>
+  proposeEntry(node.state, node.id, leaving(node), new Date());
+
+async function until(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('The swarm did not get there in time.');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('swarm view changes on the peer network', () => {
+  it('two proposers split the votes 2–2 at one height; the view change commits exactly one and the chain moves on', async () => {
+    bed = new PeerTestBed();
+    const { nodes } = await bed.swarm(['Alder', 'Birch', 'Cedar', 'Dogwood']);
+    const [alder, birch, cedar, dogwood] = nodes as [SwarmNode, SwarmNode, SwarmNode, SwarmNode];
+    const height = alder.state.nextHeight;
+    // The split, made deterministic: Alder's entry reached Cedar first, Birch's reached Dogwood first.
+    const fromAlder = entryOf(alder);
+    const fromBirch = entryOf(birch);
+    const alderSigns = alder.ledger.countersign(fromAlder, signer(alder));
+    cedar.ledger.countersign(fromAlder, signer(cedar), { authorSignature: alderSigns });
+    const birchSigns = birch.ledger.countersign(fromBirch, signer(birch));
+    dogwood.ledger.countersign(fromBirch, signer(dogwood), { authorSignature: birchSigns });
+    // Each proposer tries again and again: 2 of 4 signatures each, and the swarm needs 3.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      await expect(alder.propose(leaving(alder))).rejects.toMatchObject({ code: 'quorum-short' });
+      await expect(birch.propose(leaving(birch))).rejects.toMatchObject({ code: 'quorum-short' });
+    }
+    expect(nodes.map((n) => n.state.nextHeight)).toEqual([height, height, height, height]);
+
+    const coordinator = nodes.find((n) => n.id === viewCoordinator(alder.state, 1)) as SwarmNode;
+    const committed = await coordinator.views.changeView();
+    const winner = entryHash(committed!.entry);
+    expect([entryHash(fromAlder), entryHash(fromBirch)]).toContain(winner);
+    expect(committed!.viewChange?.view).toBe(1);
+    expect(committed!.signatures.filter((s) => s.view === 1).length).toBeGreaterThanOrEqual(3);
+    await Promise.all(nodes.map((n) => n.catchUp()));
+    // Every member holds that entry at the height (the one that left may not have heard: never another).
+    const held = nodes.map((n) => n.ledger.entries(height, 1)[0]);
+    expect(held.filter((h) => h !== undefined).length).toBeGreaterThanOrEqual(3);
+    for (const h of held) if (h !== undefined) expect(entryHash(h.entry)).toBe(winner);
+    // The chain moves on: the other proposer's leave commits at the next height, among the three left.
+    const loser = winner === entryHash(fromAlder) ? birch : alder;
+    const next = await loser.propose(leaving(loser));
+    expect(next.entry.height).toBe(height + 1);
+    for (const n of [cedar, dogwood]) {
+      await n.catchUp();
+      expect(n.state.nextHeight).toBe(height + 2);
+      expect(n.state.members.map((m) => m.name).sort()).toEqual(['Cedar', 'Dogwood']);
+    }
+  }, 60_000);
+
+  it('a proposer dies after its quorum signed and before it sent the entry: the next view commits that same entry', async () => {
+    bed = new PeerTestBed();
+    const { nodes } = await bed.swarm(['Alder', 'Birch', 'Cedar'], { viewTimeoutMs: 1_000 });
+    const [alder, birch, cedar] = nodes as [SwarmNode, SwarmNode, SwarmNode];
+    const height = alder.state.nextHeight;
+    // Alder collects its quorum over the network (Birch and Cedar sign, in view 0) ...
+    const entry = entryOf(alder);
+    const own = alder.ledger.countersign(entry, signer(alder));
+    const answers = (await Promise.all(
+      [birch, cedar].map((peer) =>
+        alder.client.send(
+          { id: peer.id, address: peer.identity.address, signingKey: peer.identity.signingPublicKey },
+          alder.state.swarmId,
+          'countersign',
+          { entry, authorSignature: own },
+        ),
+      ),
+    )) as EntrySignature[];
+    expect(answers.map((a) => a.member).sort()).toEqual([birch.id, cedar.id].sort());
+    // ... and dies before it stores or sends it.
+    await bed.stop(alder);
+    // Birch and Cedar time out, move views, and the coordinator finishes Alder's entry.
+    await until(() => [birch, cedar].every((n) => n.state.nextHeight === height + 1), 30_000);
+    for (const node of [birch, cedar]) {
+      const [held] = node.ledger.entries(height, 1);
+      expect(entryHash(held!.entry)).toBe(entryHash(entry));
+      expect(held!.viewChange?.view).toBeGreaterThanOrEqual(1);
+      // Alder's own view-0 signature travelled with the members' records: it is the author's.
+      expect(held!.signatures).toContainEqual(own);
+    }
+    expect(birch.state.members.map((m) => m.name).sort()).toEqual(['Birch', 'Cedar']);
+  }, 60_000);
+});

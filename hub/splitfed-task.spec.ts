@@ -35,6 +35,8 @@ describe('a splitfed task', () => {
     const method = federationMethod(definition.strategy);
     expect(method.steps?.headAt).toBe('hub');
     expect(method.site.describe()).toMatch(/sends the label of every training image to the hub/);
+    expect(method.site.describe()).toMatch(/this site runs the first layers .* and the batch.s labels/);
+    expect(method.site.describe()).not.toMatch(/first and last layers|gradient at the last layers/);
   });
 
   it('refuses cut points that are not stage names', () => {

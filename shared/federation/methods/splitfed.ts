@@ -66,12 +66,17 @@ export const splitFed: MethodFactory<'splitfed'> = (settings) => ({
   site: {
     contributes: 'activations',
     describe: () =>
-      'split learning (SplitFed): this site runs the first and last layers of the model on its own images ' +
-      'and labels, the hub runs the middle layers; at each training step the hub receives the activations ' +
-      'after the first layers (computed from the images, so a hub could try to reconstruct images from ' +
-      'them) and the gradient at the last layers, and the sites\u2019 layers are averaged every ' +
-      'round' +
-      (settings.labelSharing ? `. ${LABEL_SHARING_LEAK}` : '; labels never leave this site'),
+      settings.labelSharing
+        ? 'split learning (SplitFed) with label sharing: this site runs the first layers of the model on its ' +
+          'own images, the hub runs the rest; at each training step the hub receives the activations after ' +
+          'the first layers (computed from the images, so a hub could try to reconstruct images from them) ' +
+          'and the batch\u2019s labels, and the sites\u2019 first layers are averaged every round. ' +
+          LABEL_SHARING_LEAK
+        : 'split learning (SplitFed): this site runs the first and last layers of the model on its own images ' +
+          'and labels, the hub runs the middle layers; at each training step the hub receives the activations ' +
+          'after the first layers (computed from the images, so a hub could try to reconstruct images from ' +
+          'them) and the gradient at the last layers, and the sites\u2019 layers are averaged every ' +
+          'round; labels never leave this site',
   },
   privacy: {
     // The segments are averaged as FedAvg's updates are: a masked sum does.

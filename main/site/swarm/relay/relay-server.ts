@@ -71,6 +71,8 @@ export class RelayServer {
       (req, res) => void this.#serve(req, res),
     );
     this.#server.headersTimeout = 30_000;
+    // Each connection costs a socket and its buffers: a flood of them is refused at the door.
+    this.#server.maxConnections = 2048;
     // A sender's request waits for the recipient's answer, up to the mailbox's TTL.
     this.#server.requestTimeout = this.store.limits.answerTimeoutMs + 60_000;
   }

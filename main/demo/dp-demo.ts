@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { privacySpentAfter, taskDefinitionSchema, type NamedTensor } from '../../shared/federation/index.ts';
-import { initialModelWeights, trainingTaskFor } from '../site/federation/index.ts';
+import { initialModelWeights, roundLearningRate, trainingTaskFor } from '../site/federation/index.ts';
 import { evaluateOnTest } from './demo-baselines.ts';
 import { federationFigures, LAST_ROUNDS, lastRoundsAuc } from './demo-comparison.ts';
 import { prepareDemoData } from './demo-data.ts';
@@ -164,6 +164,8 @@ export async function runDpDemo(options: DpDemoRunOptions): Promise<DpDemoResult
         localEpochs: settings.localEpochs,
         batchSize: settings.batchSize,
         learningRate: settings.learningRate,
+        // The task's schedule over the rounds, as the sites follow it (roundLearningRate).
+        learningRateOf: (round) => roundLearningRate(dpTask.definition, round),
         strategy: dpTask.definition.strategy,
         dp: dpSetting,
         workDir,

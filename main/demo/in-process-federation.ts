@@ -36,6 +36,8 @@ export interface InProcessFederationOptions {
   readonly localEpochs: number;
   readonly batchSize: number;
   readonly learningRate: number;
+  /** The rate of each round (1-based) where the task has a schedule over the rounds; default: learningRate. */
+  readonly learningRateOf?: (round: number) => number;
   readonly strategy: Strategy;
   /** Patient-level DP-SGD at every site; null trains without DP. */
   readonly dp: PatientDpSetting | null;
@@ -43,7 +45,8 @@ export interface InProcessFederationOptions {
   readonly threads?: number;
   /** Seeds the Poisson draws (a benchmark replays; a real site draws from the cryptographic source). */
   readonly seed?: number;
-  readonly onRound?: (round: number, rounds: number) => void;
+  /** After each round, with the global model it published (a benchmark scores the last rounds' models). */
+  readonly onRound?: (round: number, rounds: number, global: readonly NamedTensor[]) => void | Promise<void>;
 }
 
 /** The global model after the last round. */
@@ -68,7 +71,7 @@ export async function runInProcessFederation(options: InProcessFederationOptions
           ...(options.threads ? { threads: options.threads } : {}),
           epochs: options.localEpochs,
           batchSize: options.batchSize,
-          learningRate: options.learningRate,
+          learningRate: options.learningRateOf?.(round) ?? options.learningRate,
           schedule: { kind: 'constant' },
           patience: 0,
           seed: round,
@@ -95,7 +98,7 @@ export async function runInProcessFederation(options: InProcessFederationOptions
     const result = aggregateRound(options.strategy, global, updates, serverState);
     global = result.weights.map((t) => ({ ...t, data: Float32Array.from(t.data) }));
     serverState = result.serverState;
-    options.onRound?.(round, options.rounds);
+    await options.onRound?.(round, options.rounds, global);
   }
   return global;
 }

@@ -6,6 +6,8 @@ export { formatDemoTable, type DemoResult, type ModelResult } from './demo-repor
 export { defaultLauncher, stopDemoProcesses, type RadfedLauncher } from './demo-processes.ts';
 export { measureDpCurve, type DpCurveOptions, type DpCurvePoint } from './dp-curve.ts';
 export { formatDpCurve } from './dp-curve-table.ts';
+export { curveData } from './dp-curve-data.ts';
+export { runInProcessFederation, type InProcessFederationOptions } from './in-process-federation.ts';
 export {
   formatSiteLevelCurve,
   measureSiteLevelCurve,

@@ -22,12 +22,17 @@ export const UPDATE_NORM_POLICIES = ['clip', 'refuse'] as const;
 export type UpdateNormPolicy = (typeof UPDATE_NORM_POLICIES)[number];
 
 /**
- * The sites' learning rate over a task: `constant`, or `cosine`, from the task's rate in the first round
- * down to COSINE_FLOOR of it at the last (constant within a round). A constant rate moves the global
- * model as much in its last round as in its first; the decay lets it settle.
+ * The sites' learning rate over a task: `constant`, `cosine`, from the task's rate in the first round
+ * down to COSINE_FLOOR of it at the last (constant within a round), or `final-decay`: constant, then
+ * the same cosine over the last FINAL_DECAY_SHARE of the rounds only. A constant rate moves the global
+ * model as much in its last round as in its first, so the last model is one draw from where the rounds
+ * wander; a decay over the whole task slowed learning more than it steadied the end (docs/demo.md), a
+ * decay over the last rounds only shrinks the last steps.
  */
-export const LEARNING_RATE_SCHEDULES = ['constant', 'cosine'] as const;
+export const LEARNING_RATE_SCHEDULES = ['constant', 'cosine', 'final-decay'] as const;
 export const COSINE_FLOOR = 0.05;
+/** The share of a task's rounds over which `final-decay` lowers the rate (the last quarter). */
+export const FINAL_DECAY_SHARE = 0.25;
 
 // Each method's settings are defined in its record's file (methods/); the union of them is the task's
 // strategy.

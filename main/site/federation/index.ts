@@ -33,7 +33,7 @@ export {
   trainingTaskFor,
 } from './training-task.ts';
 export { evaluateWeights, rocAuc, type Evaluation } from './evaluate-weights.ts';
-export { taskSchedule } from './task-learning-rate.ts';
+export { roundLearningRate, taskSchedule } from './task-learning-rate.ts';
 export { fetchGlobalModel, type CachedModel } from './model-cache.ts';
 export { backoffDelay, sleep, withRetries, type RetryPolicy } from './retry.ts';
 export {

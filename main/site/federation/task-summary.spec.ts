@@ -15,6 +15,10 @@ describe('task summary: local training', () => {
     expect(constant).not.toContain('lowered');
     const cosine = summary({ name: 'adam', learningRate: 0.002, schedule: 'cosine' });
     expect(cosine).toContain('Adam at learning rate 0.002, lowered round by round to 5% of it by the last.');
+    const finalDecay = summary({ name: 'adam', learningRate: 0.002, schedule: 'final-decay' });
+    expect(finalDecay).toContain(
+      'Adam at learning rate 0.002, lowered over the last 25% of the rounds to 5% of it by the last.',
+    );
   });
 });
 

@@ -3,6 +3,7 @@
 import { describeHomomorphic } from './homomorphic-summary.ts';
 import {
   COSINE_FLOOR,
+  FINAL_DECAY_SHARE,
   federationMethod,
   patientDpStepsPerRound,
   patientLevelDp,
@@ -104,6 +105,7 @@ export function describeTask(input: TaskSummaryInput): string[] {
     `  Rounds: ${d.rounds}; in each, ${describeLocalTraining(d, input.cohort?.trainPatients ?? null)}, ` +
       `${d.optimizer.name === 'adam' ? 'Adam' : 'SGD'} at learning rate ${d.optimizer.learningRate}` +
       `${d.optimizer.schedule === 'cosine' ? `, lowered round by round to ${COSINE_FLOOR * 100}% of it by the last` : ''}` +
+      `${d.optimizer.schedule === 'final-decay' ? `, lowered over the last ${FINAL_DECAY_SHARE * 100}% of the rounds to ${COSINE_FLOOR * 100}% of it by the last` : ''}` +
       `${d.optimizer.name === 'sgd' ? ' (this site\u2019s trainer has Adam only: it trains with Adam at that rate)' : ''}.`,
     `  Strategy: ${describeStrategy(d)}. A round closes when ${d.quorum} site${d.quorum === 1 ? ' has' : 's have'} sent an update, or ${formatSeconds(d.roundDeadlineSeconds)} after it opened.`,
     'What leaves this site:',

@@ -15,8 +15,11 @@ export function reportFailure(error: unknown): number {
   // Our errors carry a sentence meant for people. Anything else may quote a path or a value from the
   // input in its message (shared/log-safety.ts), so only its code or class is printed.
   const sentence = safeMessage(error);
+  const condition = systemCondition(safeCode(error));
   if (sentence !== null) {
     process.stderr.write(`radfed: ${sentence}\n`);
+  } else if (condition !== null) {
+    process.stderr.write(`radfed: ${condition} (${errorCode(error)})\n`);
   } else if (/^E[A-Z]+$/.test(safeCode(error) ?? '')) {
     process.stderr.write(
       `radfed: the system refused an operation (${errorCode(error)}). Check the folders and files the command was given, ` +
@@ -33,4 +36,29 @@ export function reportFailure(error: unknown): number {
     process.stderr.write(`${error.stack}\n`);
   }
   return 1;
+}
+
+/**
+ * What a person can do about a system condition that any command may meet: a full disk, a folder it
+ * may not write, a read-only disk. Said in words, with the code after it: "the system refused an
+ * operation (SQLITE_FULL) ... this looks like a bug" sent people looking for a bug on a full disk.
+ */
+function systemCondition(code: string | null): string | null {
+  if (code === null) return null;
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code.startsWith('SQLITE_FULL')) {
+    return 'The disk is full (or this user\u2019s quota is used up): free some space on the disk that holds the folder the command writes to, then run it again.';
+  }
+  if (code === 'EROFS' || code.startsWith('SQLITE_READONLY')) {
+    return 'The folder the command writes to is on a read-only disk: give a folder on a writable disk.';
+  }
+  if (code === 'EACCES' || code === 'EPERM' || code.startsWith('SQLITE_CANTOPEN')) {
+    return 'This user may not read or write a file or folder the command was given: check its owner and permissions, or give another folder.';
+  }
+  if (code === 'ENOTDIR' || code === 'EISDIR') {
+    return 'A path the command was given is a file where a folder is needed, or a folder where a file is needed: check the paths.';
+  }
+  if (code === 'EMFILE' || code === 'ENFILE' || code === 'ENOMEM') {
+    return 'The system ran out of resources (open files or memory): close other programs, or raise the limit, and run it again.';
+  }
+  return null;
 }

@@ -1,8 +1,8 @@
 // `radfed hub init`: a new hub folder with its database, blob store, CA and TLS certificate, and its
 // Ed25519 signing and X25519 exchange keys. Refuses to touch a folder that already holds a hub. The
 // folder is made private (0700, files 0600) before anything is written into it.
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { generateExchangeKeyPair, generateSigningKeyPair } from '../../shared/node/federation/index.ts';
 import { writeFileAtomically } from '../../shared/node/index.ts';
@@ -49,6 +49,23 @@ export async function initHub(options: InitHubOptions): Promise<{ layout: HubLay
   }
   const hosts = checkHostNames(options.hosts && options.hosts.length > 0 ? options.hosts : DEFAULT_HOSTS);
   const name = options.name ?? basename(options.dir);
+  const existed = existsSync(options.dir);
+  try {
+    return await createHubFolder(options, layout, hosts, name);
+  } catch (error) {
+    // A failed init (a full disk, a killed process) leaves nothing behind: the folder was new or
+    // empty, and a folder left half made was refused by the next `hub init` as "not empty".
+    removeWhatInitMade(options.dir, existed);
+    throw error;
+  }
+}
+
+async function createHubFolder(
+  options: InitHubOptions,
+  layout: HubLayout,
+  hosts: string[],
+  name: string,
+): Promise<{ layout: HubLayout; config: HubConfig }> {
   makePrivateFolder(options.dir);
   mkdirSync(layout.keys, { recursive: true, mode: PRIVATE_DIR_MODE });
   mkdirSync(layout.uploads, { recursive: true, mode: PRIVATE_DIR_MODE });
@@ -74,6 +91,15 @@ export async function initHub(options: InitHubOptions): Promise<{ layout: HubLay
   // What the libraries created with the process's umask (the database, the blob folder) made private too.
   tightenHubFolder(options.dir);
   return { layout, config };
+}
+
+function removeWhatInitMade(dir: string, existed: boolean): void {
+  try {
+    if (!existed) rmSync(dir, { recursive: true, force: true });
+    else for (const entry of readdirSync(dir)) rmSync(join(dir, entry), { recursive: true, force: true });
+  } catch {
+    // Best effort: the error that stopped init is the one to report.
+  }
 }
 
 function writePrivate(path: string, pem: string): void {

@@ -107,4 +107,19 @@ describe('model registry and export', () => {
       /no global model version 9/,
     );
   });
+
+  it('says a split-learning export lacks the hub\u2019s trunk and head, which are in its trunk checkpoint', async () => {
+    const split = await createTask(
+      test.hub.ctx,
+      testTask({ name: 'split export', strategy: { name: 'splitfed', labelSharing: true } }),
+      encodeWeights(testWeights(2)),
+    );
+    const exported = await exportModel(test.hub.ctx, {
+      task: split.id,
+      outDir: join(test.dir, '..', 'split'),
+    });
+    expect(exported.missing).toContainEqual(
+      expect.stringMatching(/^the trunk and the head: .* initial values; .* trunk checkpoint/),
+    );
+  });
 });

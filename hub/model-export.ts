@@ -4,7 +4,7 @@
 // from the site's model registry; until the hub has it, pass it in, or the export says it is missing.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { homomorphicOn, type ModelMeta } from '../shared/federation/index.ts';
+import { federationMethod, homomorphicOn, type ModelMeta } from '../shared/federation/index.ts';
 import type { HubContext } from './hub-context.ts';
 import { conflict } from './hub-errors.ts';
 import { findModel, loadModelWeights, modelMeta } from './model-registry.ts';
@@ -48,6 +48,17 @@ export async function exportModel(
     missing.push(
       `modelTopology: the architecture of "${definition.model.name}" is defined by the site's model registry; ` +
         'add it (or pass --topology) before loading with tf.loadLayersModel. The weights load with tf.io.decodeWeights.',
+    );
+  }
+  // Split learning: the trunk (and with label sharing the head) learn at the hub only, in its trunk
+  // checkpoint; the published model holds their initial values, so the export says so.
+  const steps = federationMethod(definition.strategy).steps;
+  if (steps) {
+    missing.push(
+      `${steps.headAt === 'hub' ? 'the trunk and the head' : 'the trunk'}: this split-learning task trains ` +
+        `${steps.headAt === 'hub' ? 'them' : 'it'} at the hub only, so this export holds ` +
+        `${steps.headAt === 'hub' ? 'their' : 'its'} initial values; the trained ones are in the hub's ` +
+        'trunk checkpoint (split/<task>/trunk.ckpt), which the export does not read yet.',
     );
   }
   mkdirSync(options.outDir, { recursive: true });

@@ -1,10 +1,12 @@
 // A member's side of the commit–reveal that seeds each round (leader-election.ts): it commits to a
 // fresh nonce only for the next round of the task it approved, reveals it only once its commit is in
 // the round-start entry of its own ledger, and remembers what it revealed, so it can refuse a seed
-// entry that leaves its reveal out.
+// entry that leaves its reveal out. The nonce is kept sealed in swarm.db (round-secret-store.ts): a
+// member restarted between its commit and its reveal still reveals, and stays in the round.
 import { signStatement } from './ledger-entry.ts';
 import { drawRoundNonce, nonceCommit, type RoundReveal } from './leader-election.ts';
 import { ROUND_COMMIT_TAG, roundCommitStatement } from './membership.ts';
+import type { RoundSecretStore } from './round-secret-store.ts';
 import { SwarmError } from './swarm-error.ts';
 import type { SwarmNode } from './swarm-node.ts';
 
@@ -15,7 +17,18 @@ export class RoundNonces {
   constructor(
     private readonly node: SwarmNode,
     private readonly taskHash: string,
+    private readonly kept: RoundSecretStore | null = null,
   ) {}
+
+  /** This member's nonce for `round`, from memory or, after a restart, from swarm.db. */
+  #held(round: number): { nonce: string; revealed: boolean } | undefined {
+    let held = this.#nonces.get(round);
+    if (held === undefined) {
+      held = this.kept?.get<{ nonce: string; revealed: boolean }>(round, 'nonce');
+      if (held !== undefined) this.#nonces.set(round, held);
+    }
+    return held;
+  }
 
   /** This member's signed commit for the next round. */
   commit(body: unknown): { member: string; commit: string; signature: string } {
@@ -24,9 +37,13 @@ export class RoundNonces {
     if (task !== this.taskHash) throw new SwarmError('bad-message', 'This member did not approve that task.');
     if (round !== state.lastCommittedRound + 1)
       throw new SwarmError('bad-message', `The next round is ${state.lastCommittedRound + 1}.`);
-    let held = this.#nonces.get(round);
+    let held = this.#held(round);
     // A nonce once revealed is public: a round started again gets a fresh one.
-    if (held === undefined || held.revealed) held = { nonce: drawRoundNonce(), revealed: false };
+    if (held === undefined || held.revealed) {
+      held = { nonce: drawRoundNonce(), revealed: false };
+      // Kept before the commit leaves: a commit this member could not reveal would drop it from the round.
+      this.kept?.put(round, 'nonce', held);
+    }
     this.#nonces.set(round, held);
     const commit = { member: this.node.id, commit: nonceCommit(held.nonce) };
     const statement = roundCommitStatement(state.swarmId, round, this.taskHash, commit);
@@ -40,7 +57,7 @@ export class RoundNonces {
   reveal(body: unknown): RoundReveal {
     const round = (body as { round?: unknown }).round;
     const open = this.node.state.openRound;
-    const held = typeof round === 'number' ? this.#nonces.get(round) : undefined;
+    const held = typeof round === 'number' ? this.#held(round) : undefined;
     const mine = open?.commits.find((c) => c.member === this.node.id);
     if (
       open === null ||
@@ -53,6 +70,7 @@ export class RoundNonces {
         "This member's commit for that round is not in its ledger; it reveals nothing.",
       );
     held.revealed = true;
+    this.kept?.put(open.round, 'nonce', held);
     const reveal = { member: this.node.id, nonce: held.nonce };
     this.#seenReveals.set(open.round, [reveal]);
     return reveal;

@@ -10,6 +10,10 @@
 //   minus the leaders that failed before this one: otherwise two sums over different sets would give
 //   away one member's update by subtraction;
 // - revealing both kinds of share for one neighbour (shared/node/secagg's revealShares keeps that).
+//
+// Each attempt's secrets and progress are kept sealed in swarm.db (round-secret-store.ts) before the
+// answer that depends on them leaves, so a member restarted mid-round answers the same leader with
+// the same secrets, and keeps its refusals (a second plan, both kinds of share) across the restart.
 import { z } from 'zod';
 import {
   participantSchema,
@@ -34,6 +38,7 @@ import {
   type RoundSecrets,
 } from '../../../shared/node/secagg/index.ts';
 import type { MembershipState } from './membership.ts';
+import type { RoundSecretStore } from './round-secret-store.ts';
 import { SwarmError } from './swarm-error.ts';
 
 export interface MemberUpdate {
@@ -84,6 +89,8 @@ export class RoundSecAggMember {
     private readonly state: () => MembershipState,
     /** This member's update for the round (trained once per round, the same for every attempt). */
     private readonly update: (round: number) => Promise<MemberUpdate>,
+    /** Where the attempts are kept across a restart (none: memory only). */
+    private readonly kept: RoundSecretStore | null = null,
   ) {}
 
   /** Phase 1: fresh round secrets for this leader's attempt; returns their public halves. */
@@ -94,8 +101,7 @@ export class RoundSecAggMember {
       throw new SwarmError('bad-message', "The leader's secure-aggregation plan could overflow the sum.");
     if (plan.participants > order.length)
       throw new SwarmError('bad-message', 'The plan names more members than the round has.');
-    const key = `${round}:${leader}`;
-    const existing = this.#attempts.get(key);
+    const existing = this.#held(round, leader);
     if (existing?.plan.seed === plan.seed) return publicKeysOf(existing.secrets);
     // A leader plans again without members that did not answer; once shares went out, never.
     if (existing && existing.participants !== null)
@@ -104,7 +110,7 @@ export class RoundSecAggMember {
         'This member already shared its keys under another plan for this leader.',
       );
     const secrets = newRoundSecrets();
-    this.#attempts.set(key, { plan, secrets, participants: null, held: null, masked: false, revealed: {} });
+    this.#keep(round, leader, { plan, secrets, participants: null, held: null, masked: false, revealed: {} });
     return publicKeysOf(secrets);
   }
 
@@ -129,9 +135,11 @@ export class RoundSecAggMember {
         'bad-message',
         'The participant list does not match the plan or leaves this member out.',
       );
-    const first = this.#firstSet.get(round);
-    if (first === undefined) this.#firstSet.set(round, ids);
-    else {
+    const first = this.#firstSet.get(round) ?? this.kept?.get<string[]>(round, 'first-set');
+    if (first === undefined) {
+      this.#firstSet.set(round, ids);
+      this.kept?.put(round, 'first-set', ids);
+    } else {
       // Leaders before this one in the order are the ones that may have failed.
       const before = order.slice(0, order.indexOf(leader));
       const allowed = first.filter((id) => !before.includes(id));
@@ -150,6 +158,7 @@ export class RoundSecAggMember {
       context: attemptContext(this.state().swarmId, round, leader),
     });
     attempt.held = { [this.ownId]: made.own };
+    this.#keep(round, leader, attempt);
     return made.request.shares;
   }
 
@@ -176,6 +185,7 @@ export class RoundSecAggMember {
     const { vector } = quantiseUpdate(update.delta, update.examples, attempt.plan);
     maskInput(vector, { ...own, ...attempt.secrets }, this.#neighbours(attempt), context);
     attempt.masked = true;
+    this.#keep(round, leader, attempt);
     return Buffer.from(encodeMaskedInput(vector)).toString('base64url');
   }
 
@@ -198,6 +208,7 @@ export class RoundSecAggMember {
       alreadyRevealed: attempt.revealed,
     });
     attempt.revealed = revealed;
+    this.#keep(round, leader, attempt);
     return request;
   }
 
@@ -208,10 +219,15 @@ export class RoundSecAggMember {
    * member takes part only in its subsets (it may then keep the round from completing: safety first).
    */
   restarted(round: number): void {
+    for (const name of this.kept?.names(round, 'attempt:') ?? []) this.#held(round, name.slice(8));
     const earlier = [...this.#attempts].filter(([key]) => Number(key.split(':')[0]) === round);
     if (earlier.some(([, attempt]) => attempt.masked)) return;
-    for (const [key] of earlier) this.#attempts.delete(key);
+    for (const [key] of earlier) {
+      this.#attempts.delete(key);
+      this.kept?.delete(round, `attempt:${key.split(':')[1] ?? ''}`);
+    }
     this.#firstSet.delete(round);
+    this.kept?.delete(round, 'first-set');
   }
 
   /** Forgets the secrets of rounds before `round` (their aggregates are committed). */
@@ -219,6 +235,24 @@ export class RoundSecAggMember {
     for (const key of this.#attempts.keys())
       if (Number(key.split(':')[0]) < round) this.#attempts.delete(key);
     for (const key of this.#firstSet.keys()) if (key < round) this.#firstSet.delete(key);
+    this.kept?.forgetBefore(round);
+  }
+
+  /** The attempt for this leader at `round`, from memory or, after a restart, from swarm.db. */
+  #held(round: number, leader: string): Attempt | undefined {
+    const key = `${round}:${leader}`;
+    let attempt = this.#attempts.get(key);
+    if (attempt === undefined) {
+      attempt = this.kept?.get<Attempt>(round, `attempt:${leader}`);
+      if (attempt !== undefined) this.#attempts.set(key, attempt);
+    }
+    return attempt;
+  }
+
+  /** Remembers `attempt`, in swarm.db too, before the answer that depends on it leaves. */
+  #keep(round: number, leader: string, attempt: Attempt): void {
+    this.#attempts.set(`${round}:${leader}`, attempt);
+    this.kept?.put(round, `attempt:${leader}`, attempt);
   }
 
   #succession(leader: string, round: number): readonly string[] {
@@ -234,7 +268,7 @@ export class RoundSecAggMember {
   }
 
   #attempt(round: number, leader: string): Attempt {
-    const attempt = this.#attempts.get(`${round}:${leader}`);
+    const attempt = this.#held(round, leader);
     if (attempt === undefined)
       throw new SwarmError('bad-message', 'The leader skipped the key exchange for this round.');
     return attempt;

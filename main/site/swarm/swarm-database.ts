@@ -81,6 +81,22 @@ export const SWARM_MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    name: "round secrets: a member's nonce and SecAgg+ secrets of the open round, sealed",
+    sql: `
+      -- Sealed with AES-256-GCM under a key derived from the member's signing key (round-secret-store.ts),
+      -- so a restarted member rejoins its round; deleted when the round's aggregate commits.
+      CREATE TABLE round_secrets (
+        swarm TEXT NOT NULL,
+        round INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        sealed TEXT NOT NULL,
+        stored_at TEXT NOT NULL,
+        PRIMARY KEY (swarm, round, name)
+      ) STRICT;
+    `,
+  },
 ];
 
 /** Opens (creating when missing) a site's swarm database. FULL sync: a signature given must be remembered. */

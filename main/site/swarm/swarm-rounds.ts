@@ -21,6 +21,7 @@ import { sha256Hex } from '../../../shared/node/federation/index.ts';
 import type { VerifiedEntry } from './chain-verification.ts';
 import type { RoundReveal } from './leader-election.ts';
 import { RoundNonces } from './round-nonces.ts';
+import { RoundSecretStore } from './round-secret-store.ts';
 import type { RoundCommit } from './ledger-entry.ts';
 import { findMember } from './membership.ts';
 import { leadSecureAggregation, type LeaderAggregation } from './round-secagg-leader.ts';
@@ -76,13 +77,16 @@ export class SwarmRounds {
     private readonly options: SwarmRoundsOptions,
   ) {
     this.taskHash = swarmTaskHash(options.task);
-    this.#nonces = new RoundNonces(node, this.taskHash);
+    // Kept sealed in swarm.db until the round commits: a restarted member rejoins its round.
+    const kept = new RoundSecretStore(node.ledger.db, node.identity.signingKey, () => node.state.swarmId);
+    this.#nonces = new RoundNonces(node, this.taskHash, kept);
     node.models.set(options.task.initialModel, Buffer.from(options.initialModel));
     verifiedModel(options.initialModel, options.task.initialModel);
     this.member = new RoundSecAggMember(
       node.id,
       () => node.state,
       (round) => this.#update(round),
+      kept,
     );
     const on = (kind: string, handle: (from: string, body: unknown) => unknown) =>
       node.handlers.set(kind, (request) =>

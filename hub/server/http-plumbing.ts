@@ -6,6 +6,7 @@ import type { Server } from 'node:https';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { HubContext } from '../hub-context.ts';
+import { safeCode } from '../../shared/log-safety.ts';
 import { badRequest, HubError } from '../hub-errors.ts';
 
 /** The hub's Fastify instance: HTTPS, any pino-compatible logger. */
@@ -91,6 +92,24 @@ export function installErrorHandling(app: HubApp, ctx: HubContext): void {
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return reply.code(error.statusCode).type('application/json').send(body('bad-request', error.message));
     }
+    if (diskFull(error)) {
+      // Said to the coordinator in the log and to the site in words: a 500 "see the hub's log" told
+      // neither what to do. 503 with a wait: the site's retry finds room once space is freed.
+      request.log.error(
+        { err: error },
+        "the hub's disk is full: free space on the disk that holds the hub folder or its database",
+      );
+      return reply
+        .code(503)
+        .header('retry-after', '60')
+        .type('application/json')
+        .send(
+          body(
+            'hub-disk-full',
+            "The hub's disk is full, so it could not store this request; its coordinator must free space there. Try again later (a site retries by itself).",
+          ),
+        );
+    }
     request.log.error({ err: error }, 'request failed');
     return reply
       .code(500)
@@ -102,4 +121,18 @@ export function installErrorHandling(app: HubApp, ctx: HubContext): void {
         ),
       );
   });
+}
+
+/**
+ * A write refused for want of space, here or as a cause: Node's ENOSPC or EDQUOT, SQLite's
+ * SQLITE_FULL, PostgreSQL's disk_full (53100).
+ */
+export function diskFull(error: unknown): boolean {
+  for (let at = error, depth = 0; at !== undefined && at !== null && depth < 3; depth += 1) {
+    const code = safeCode(at);
+    if (code === 'ENOSPC' || code === 'EDQUOT' || code === '53100' || code?.startsWith('SQLITE_FULL'))
+      return true;
+    at = (at as { cause?: unknown }).cause;
+  }
+  return false;
 }

@@ -126,12 +126,16 @@ export function estimateDpDemoSeconds(
   // About 1.3 radiographs per synthetic patient (1 070 for 800 patients).
   const publicImages = pretraining.cached ? 0 : pretraining.patients * 1.34 * pretraining.epochs;
   const imageSteps = publicImages + train * epochs + (2 * train * epochs) / 3 + ((14 + 3) * test) / 3;
-  const setupSeconds = 30 + 0.3 * settings.patientsPerSite * settings.sites;
+  // Synthesis, ingest, the hub and enrolment: 15 s for 3 × 60 patients at 64 px (2026-12-07).
+  const setupSeconds = 10 + 0.03 * settings.patientsPerSite * settings.sites;
   return secondsPerImage * imageSteps + DP_ROUND_OVERHEAD_SECONDS * settings.rounds + setupSeconds;
 }
 
-/** Seconds a round of the real processes adds on two cores beside training (a rough figure). */
-export const DP_ROUND_OVERHEAD_SECONDS = 4;
+/**
+ * Seconds a round of the real processes adds beside training (key exchange, masking, upload, the sum,
+ * validation): 2–3 s a round on 2 shared cores for the head of resnet-small-gn (2026-12-07).
+ */
+export const DP_ROUND_OVERHEAD_SECONDS = 3;
 
 export function describeDpEstimate(seconds: number, cached: boolean): string {
   return (

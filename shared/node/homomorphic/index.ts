@@ -18,6 +18,7 @@ export {
   parseTaskKeyMessage,
   sealTaskKey,
   TASK_KEY_FORMAT,
+  taskKeyMessageLimit,
   type TaskKeyMessage,
 } from './task-key-sharing.ts';
 export {

@@ -17,7 +17,19 @@ export const TASK_KEY_FORMAT = 'radfed-ckks-task-key-v1';
 /** A SEAL secret key for N = 4096 and one prime is about 30 KB; a box bigger than this is refused. */
 const MAX_SEALED_CHARS = 96 * 1024;
 const MAX_RECIPIENTS = 1024;
-const ID = z.string().min(1).max(128);
+const ID_CHARS = 128;
+const ID = z.string().min(1).max(ID_CHARS);
+
+/**
+ * The most bytes a key message for `recipients` sites can take as JSON: each box at its largest, with
+ * its site id and JSON punctuation, and the header fields. The hub sizes the key route's body limit by
+ * it: about 40 KB a site, so a fixed 1 MiB refused the key of a task with 26 or more sites, and its
+ * rounds never collected.
+ */
+export function taskKeyMessageLimit(recipients: number): number {
+  const perBox = MAX_SEALED_CHARS + ID_CHARS + 64;
+  return 16 * 1024 + Math.min(Math.max(1, recipients), MAX_RECIPIENTS) * perBox;
+}
 
 const taskKeyMessageSchema = z.strictObject({
   format: z.literal(TASK_KEY_FORMAT),

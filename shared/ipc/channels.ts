@@ -50,6 +50,8 @@ import {
   releaseAsIsRequestSchema,
 } from './held-view.ts';
 import { settingsChangeRequestSchema, settingsViewSchema } from './settings-view.ts';
+import { splitLimitsChangeSchema, splitLimitsViewSchema } from './split-limits-view.ts';
+import { swarmStatusViewSchema } from './swarm-view.ts';
 import {
   deviceReportSchema,
   hubCheckRequestSchema,
@@ -296,6 +298,19 @@ export const ipcContract = {
     response: heldQueueViewSchema,
     api: 'held.setPolicy',
     args: ['policy'],
+  },
+
+  /** The swarm this site is in, from its own verified copy of the ledger (read-only). */
+  'swarm:status': { request: none, response: swarmStatusViewSchema, api: 'swarm.status' },
+
+  /** Split learning's leakage limits (site.json), each with whether IT locked it. */
+  'settings:split-limits': { request: none, response: splitLimitsViewSchema, api: 'settings.splitLimits' },
+  /** Saves both limits (audited); refused with `setting-locked` or `invalid-setting` in words. */
+  'settings:set-split-limits': {
+    request: splitLimitsChangeSchema,
+    response: splitLimitsViewSchema,
+    api: 'settings.setSplitLimits',
+    args: 'request',
   },
 } as const satisfies Record<`${string}:${string}`, IpcChannelSpec>;
 

@@ -11,6 +11,8 @@ export type * from './audit-view.ts';
 export type * from './cohort-view.ts';
 export type * from './first-day-view.ts';
 export type * from './held-view.ts';
+export type * from './swarm-view.ts';
+export type * from './split-limits-view.ts';
 export type * from './stored-studies-view.ts';
 export { IpcChannel, IPC_CHANNEL_NAMES, isIpcChannelName } from './channel-names.ts';
 export {
@@ -24,6 +26,7 @@ export {
 export { ipcOk, ipcFail, isIpcResult, type IpcError, type IpcErrorCode, type IpcResult } from './result.ts';
 export { createRadfedApi, RadfedApiError, type IpcInvoke, type RadfedApi } from './radfed-api.ts';
 export { createIpcTransport, type IpcTransport } from './ipc-transport.ts';
+export { SPLIT_LIMIT_BOUNDS } from './split-limits-view.ts';
 export {
   deriveSiteActivity,
   type SiteActivity,

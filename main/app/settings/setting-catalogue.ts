@@ -59,6 +59,10 @@ export const SETTING_CATALOGUE = {
   'receiver.port': { schema: z.number().int().min(1).max(65535).nullable(), builtIn: null },
   'receiver.aeTitle': { schema: AeTitleSchema, builtIn: 'RADFED' },
   'receiver.allowedCallingAeTitles': { schema: z.array(AeTitleSchema).max(100), builtIn: [] },
+  // Split learning's leakage limits (site.json's splitLeakageLimits follows them when IT locks them;
+  // main/site/console/split-limits.ts); null: no limit.
+  'split.maxImageSsim': { schema: z.number().min(0).max(1).nullable(), builtIn: null },
+  'split.maxLabelAuc': { schema: z.number().min(0.5).max(1).nullable(), builtIn: null },
   'training.backend': { schema: z.enum(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']), builtIn: 'auto' },
   'app.startAtLogin': { schema: z.boolean(), builtIn: false },
   'app.notifications': { schema: z.boolean(), builtIn: true },

@@ -23,6 +23,8 @@ import { createStudiesHandlers, type StudiesAgentPort } from './handlers-studies
 import { createFirstDayHandlers } from './handlers-first-day.ts';
 import { createFolderHandlers, type FolderDialogPort } from './handlers-folders.ts';
 import { createHeldHandlers, type HeldAgentPort } from './handlers-held.ts';
+import { createSplitLimitsHandlers } from './handlers-split-limits.ts';
+import { createSwarmHandlers } from './handlers-swarm.ts';
 
 /** What the handlers need from the site agent; `SiteAgent` satisfies it. */
 export interface SiteAgentPort
@@ -65,6 +67,8 @@ export function createIpcHandlers(agent: SiteAgentPort, ports: IpcServicePorts =
     ...createFirstDayHandlers(agent),
     ...createFolderHandlers(ports.folderDialog),
     ...createHeldHandlers(agent, ports.settings),
+    ...createSwarmHandlers(agent),
+    ...createSplitLimitsHandlers(agent, ports.settings),
   });
 }
 

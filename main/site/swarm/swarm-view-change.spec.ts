@@ -101,4 +101,22 @@ describe('swarm view changes on the peer network', () => {
     }
     expect(birch.state.members.map((m) => m.name).sort()).toEqual(['Birch', 'Cedar']);
   }, 60_000);
+
+  it('a proposer alone (the others down) moves to no later view: when they return, its entry commits in view 0', async () => {
+    bed = new PeerTestBed();
+    const { nodes, keys } = await bed.swarm(['Alder', 'Birch', 'Cedar'], { viewTimeoutMs: 200 });
+    const [alder, birch, cedar] = nodes as [SwarmNode, SwarmNode, SwarmNode];
+    const ports = [await bed.stop(birch), await bed.stop(cedar)];
+    const first = await alder.propose(leaving(alder)).catch((error: unknown) => error);
+    expect(first).toMatchObject({ code: 'quorum-short' });
+    const [pending] = alder.ledger.record.signedAt(alder.state.swarmId, alder.state.nextHeight);
+    // Many view timeouts pass; with nobody to answer, Alder promises no view.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(alder.ledger.record.promisedView(alder.state.swarmId, alder.state.nextHeight)).toBe(0);
+    await bed.start(keys[1]!, { port: ports[0]!, viewTimeoutMs: 200 });
+    await bed.start(keys[2]!, { port: ports[1]!, viewTimeoutMs: 200 });
+    const committed = await alder.propose(leaving(alder));
+    expect(entryHash(committed.entry)).toBe(pending!.hash);
+    expect(committed.viewChange).toBeUndefined();
+  }, 60_000);
 });

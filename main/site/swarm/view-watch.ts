@@ -84,7 +84,6 @@ export class ViewWatch {
         `Member ${coordinator.slice(0, 8)} coordinates view ${next} at height ${height}, not this member.`,
       );
     this.#coordinated.add(`${height}:${next}`);
-    const own = node.ledger.moveToView(next, { id: node.id, privateKey: node.identity.signingKey });
     const answers = await Promise.allSettled(
       node
         .peers()
@@ -101,14 +100,23 @@ export class ViewWatch {
       await node.catchUp();
       if (node.state.nextHeight > height) return null;
     }
-    const held = [own, ...answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []))].filter(
+    const quorum = quorumSize(state.members.length, state.quorumRule);
+    const answered = answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
+    // This member moves last, and only when a quorum can: a proposer alone (the others down) keeps
+    // proposing its entry in view 0, as before views, instead of promising a view nobody else reached.
+    if (answered.length + 1 < quorum)
+      throw new SwarmError(
+        'quorum-short',
+        `Only ${answered.length + 1} of ${state.members.length} members moved to view ${next} at height ${height} (the swarm needs ${quorum}); the view change waits for more.`,
+      );
+    const own = node.ledger.moveToView(next, { id: node.id, privateKey: node.identity.signingKey });
+    const held = [own, ...answered].filter(
       (answer) =>
         answer.statement.height === height &&
         answer.statement.view === next &&
         answer.statement.previous === state.tipHash,
     );
     const statements = held.map((answer) => answer.statement);
-    const quorum = quorumSize(state.members.length, state.quorumRule);
     if (statements.length < quorum)
       throw new SwarmError(
         'quorum-short',

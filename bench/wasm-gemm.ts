@@ -9,6 +9,7 @@
 // Run: node --import tsx bench/wasm-gemm.ts [--rounds 9] [--sweep] [--only filter|forward|input]
 //      [--threads 1|2] (XNNPACK's threads, and ours) [--peak] (first, the tile alone on data in the
 //      level-1 cache: 6 rows × 256 by 256 × 8, 20,000 times: the ceiling of the micro-kernel)
+//      [--same-b] (the same B tensor every round: XNNPACK then reuses its packed B)
 import { parseArgs } from 'node:util';
 import { selectBackend, tf } from '../main/site/train/index.ts';
 import {
@@ -28,6 +29,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     threads: { type: 'string', default: '1' },
     peak: { type: 'boolean', default: false },
+    'same-b': { type: 'boolean', default: false },
   },
 });
 const rounds = Number(values.rounds);
@@ -94,7 +96,15 @@ const time = (into: Times, f: () => void) => {
 function measure(shape: Shape, tilings: GemmTiling[]) {
   const { m, k, n } = shape;
   const a = tf.randomUniform([1, m, k], -1, 1) as tf.Tensor3D;
-  const b = tf.randomUniform([1, k, n], -1, 1) as tf.Tensor3D;
+  const b0 = tf.randomUniform([1, k, n], -1, 1) as tf.Tensor3D;
+  // A new B each round, made outside the timing, as in training (a new dy every step): tfjs's wasm
+  // BatchMatMul keeps XNNPACK's operator, with B packed, per B tensor, so the same B every round
+  // would time the product without its packing of B.
+  let b = b0;
+  const freshB = () => {
+    if (b !== b0) b.dispose();
+    b = (values['same-b'] ? b0 : tf.add(b0, 0)) as tf.Tensor3D;
+  };
   const c = tf.zeros([m, n]);
   const conv = shape.conv
     ? {
@@ -127,11 +137,13 @@ function measure(shape: Shape, tilings: GemmTiling[]) {
   if (conv) xnnConv();
   const measured = { xnnpack: times(), conv: times(), ours: gemms.map(times) };
   for (let r = 0; r < rounds; r++) {
+    freshB();
     time(measured.xnnpack, xnnpack);
     gemms.forEach((g, i) => time(measured.ours[i]!, () => run(g)));
     if (conv) time(measured.conv, xnnConv);
   }
-  tf.dispose([a, b, c, ...(conv ? [conv.x, conv.w] : [])]);
+  tf.dispose([a, b0, c, ...(conv ? [conv.x, conv.w] : [])]);
+  if (b !== b0) b.dispose();
   const gflops = (t: Times) => {
     const rate = (ms: number) => (2 * m * k * n) / (ms * 1e6);
     return { cpu: rate(median(t.cpu)), wall: rate(median(t.wall)) };
@@ -144,7 +156,7 @@ function measure(shape: Shape, tilings: GemmTiling[]) {
 }
 
 const tilingName = (t: GemmTiling) =>
-  `${t.rows}×${4 * t.vectors} u${t.unroll} kc${t.blockK}${t.fused ? ' fma' : ''}${t.panelsInside ? ' rows-outer' : ''}`;
+  `${t.rows}×${4 * t.vectors} u${t.unroll} kc${t.blockK}${t.fused ? ' fma' : ''}${t.panelsInside === 'auto' ? '' : t.panelsInside ? ' rows-outer' : ' panels-outer'}`;
 const tilings: GemmTiling[] = values.sweep
   ? [
       ...[
@@ -168,7 +180,12 @@ const tilings: GemmTiling[] = values.sweep
       ),
       { ...defaultTiling(), fused: false },
     ]
-  : [defaultTiling(), { ...defaultTiling(), fused: false }, { ...defaultTiling(), panelsInside: true }];
+  : [
+      defaultTiling(),
+      { ...defaultTiling(), fused: false },
+      { ...defaultTiling(), panelsInside: true },
+      { ...defaultTiling(), panelsInside: false },
+    ];
 
 // With --threads 2 ours runs on two threads as well: the main thread and a worker on the backend's
 // shared memory (two-thread-gemm.ts).

@@ -5,7 +5,7 @@ import os from 'node:os';
 import * as tf from './tfjs.ts';
 import { SerialQueue } from '../../../../shared/serial-queue.ts';
 import { TrainError } from '../errors.ts';
-import { registerTrainingKernels } from '../kernels/index.ts';
+import { registerTrainingKernels, relaxedSimdAvailable } from '../kernels/index.ts';
 import { probeDawn } from './webgpu-dawn.ts';
 import { prepareWasmThreads, unrefWasmThreads } from './wasm-threads.ts';
 
@@ -136,6 +136,9 @@ async function startWebgpu(): Promise<Attempt> {
 }
 
 async function startWasm(threads: number): Promise<Attempt> {
+  // Turns on V8's relaxed-SIMD flag (Node 20) before any of our kernels compile, in this thread and
+  // so in the workers it starts: the filter gradient's product then uses fused multiply-adds.
+  relaxedSimdAvailable();
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
   let started: boolean;

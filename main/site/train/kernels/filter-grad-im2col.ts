@@ -5,12 +5,14 @@
 // Chunks of images bound the size of A (and so the memory) whatever the batch and image size.
 // With a stride-1 width, each row of A is written by WebAssembly (simd-kernels.ts: bulk copies of the
 // image rows' runs), about 4× faster than the JavaScript loop, which stays for other strides.
+// The product is our SIMD product where own-gemm.ts picks it (XNNPACK's packs all of dy every call).
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { FilterGradAttrs } from './conv2d-backprop-filter.ts';
 import { zeros, type FilterGradMethod } from './conv2d-backprop-filter.ts';
 import type { KernelScope } from './kernel-scope.ts';
 import { forwardGeometry } from './conv-geometry.ts';
 import { backendMemory, simdKernelsFor, type SimdKernels } from './simd-kernels.ts';
+import { ownGemmFor } from './own-gemm.ts';
 
 /** Largest im2col chunk, in floats (32 MB); tests lower it to exercise chunking. */
 export const im2colLimits = { chunkFloats: 8 * 1024 * 1024 };
@@ -53,7 +55,11 @@ function im2colProduct(
   );
   // Channels first, so that each row of A is copied from runs of neighbouring values.
   const channelsFirst = info.inChannels === 1 ? x : scope.transpose(x, [3, 0, 1, 2]);
-  let total: TensorInfo | undefined;
+  // Our SIMD product adds each chunk's product into one output (its rows of B must be whole vectors).
+  const gemm = outChannels % 4 === 0 ? ownGemmFor(scope.backend) : null;
+  const sum = gemm ? scope.output([rows, outChannels]) : undefined;
+  sum?.values(); // zeroed now, before any allocation below can move the heap
+  let total: TensorInfo | undefined = sum?.info();
   for (let n0 = 0; n0 < batchSize; n0 += imagesPerChunk) {
     const images = Math.min(imagesPerChunk, batchSize - n0);
     const columns = images * perImage;
@@ -66,6 +72,21 @@ function im2colProduct(
     if (withBias) values.fill(1, filterRows * columns, rows * columns);
     const gradient =
       images === batchSize ? dy : scope.slice(dy, [n0, 0, 0, 0], [images, outHeight, outWidth, outChannels]);
+    if (gemm) {
+      // Addresses read now: views taken before the slice above may be of a heap since grown.
+      const address = (t: TensorInfo) => scope.read(t).byteOffset;
+      const [aAt, bAt, cAt] = [address(a.info()), address(gradient), address(total!)];
+      gemm.multiplyAdd({
+        a: aAt,
+        aRowBytes: columns * 4,
+        b: bAt,
+        c: cAt,
+        m: rows,
+        k: columns,
+        n: outChannels,
+      });
+      continue;
+    }
     const b = scope.reshape(gradient, [1, columns, outChannels]);
     const product = scope.run('BatchMatMul', { a: a.info(), b }, { transposeA: false, transposeB: false });
     total = total ? scope.run('Add', { a: total, b: product }) : product;

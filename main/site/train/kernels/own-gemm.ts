@@ -1,0 +1,29 @@
+// Which product the filter gradient uses on WebAssembly: our SIMD product (simd-gemm.ts, on two
+// threads where the backend's memory is shared) or XNNPACK's BatchMatMul. Ours is chosen where it
+// can run as wide as the backend: with one or two backend threads. tfjs's BatchMatMul keeps XNNPACK's
+// operator per B tensor and B, the output gradient, is new every step, so XNNPACK packs all of B on
+// every call: 1.0–4.5× slower than ours on the reference CNN's four filter-gradient products
+// (docs/benchmarks.md, "Our own GEMM"). RADFED_WASM_GEMM=0 keeps XNNPACK's.
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { backendMemory, type WasmMemory } from './simd-kernels.ts';
+import { TwoThreadGemm } from './two-thread-gemm.ts';
+
+const products = new WeakMap<WasmMemory, TwoThreadGemm | null>();
+
+/** Our product bound to the wasm backend's memory, or null where XNNPACK's is to be used. */
+export function ownGemmFor(backend: unknown): TwoThreadGemm | null {
+  if (process.env.RADFED_WASM_GEMM === '0') return null;
+  const memory = backendMemory(backend);
+  if (!memory || getThreadsCount() > 2) return null;
+  let product = products.get(memory);
+  if (product === undefined) {
+    try {
+      product = new TwoThreadGemm(memory);
+    } catch {
+      // No SIMD, or the module did not validate: XNNPACK's product it is.
+      product = null;
+    }
+    products.set(memory, product);
+  }
+  return product;
+}

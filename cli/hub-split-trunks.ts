@@ -12,6 +12,7 @@ export async function keepSplitTrunks(
   const keeper = new TrunkKeeper({
     splitTasks: () => activeSplitTasks(hub.ctx),
     serveTrunk: (taskId, engine) => hub.split.serveTrunk(taskId, engine),
+    releaseTrunk: (taskId) => hub.split.releaseTrunk(taskId),
     claimTrunk: (taskId) => hub.split.claimTrunk(taskId),
     servesTrunk: (taskId) => hub.split.servesTrunk(taskId),
     refuseTrunk: (taskId, reason) => hub.split.refuseTrunk(taskId, reason),
@@ -20,7 +21,9 @@ export async function keepSplitTrunks(
       say(
         'error' in event
           ? `Split task ${event.taskId}: no trunk could be built (${event.error.message}); its sites will be refused.`
-          : `Split task ${event.taskId}: serving its trunk (${event.appliedSteps} steps applied so far).`,
+          : 'released' in event
+            ? `Split task ${event.taskId}: the task has ended; its trunk is no longer served (its checkpoint is kept).`
+            : `Split task ${event.taskId}: serving its trunk (${event.appliedSteps} steps applied so far).`,
       ),
   });
   await keeper.start();

@@ -130,6 +130,15 @@ export class SplitSessions {
       engine,
       stepTimeoutMs: this.limits.stepTimeoutMs,
       checkpointEverySteps: this.limits.checkpointEverySteps,
+      // What a failed checkpoint write rolls the trunk back to: the saved state, or the trunk as new.
+      durable: saved?.engine ?? (await engine.checkpoint()),
+      onCheckpointFailed: (error) => {
+        if (this.logger)
+          this.logger.error(
+            { err: error, taskId },
+            'split-learning trunk checkpoint not written; step undone',
+          );
+      },
       persist: async (checkpoint) => {
         // The trunk may be another replica's by now: its checkpoints must not be overwritten by ours.
         if (lease.lost.aborted)
@@ -157,6 +166,28 @@ export class SplitSessions {
    */
   refuseTrunk(taskId: string, reason: string): void {
     this.unservable.set(taskId, reason);
+  }
+
+  /**
+   * Stops serving `taskId`'s trunk, whose task has ended (completed, stopped or cancelled): its sessions
+   * are closed, its steps dropped and its lock released, instead of being held until the hub stops. A
+   * later upgrade for the task is refused for good (`task-not-active`). Its checkpoint
+   * stays: it is the trained trunk, the middle of the task's model. Resolves true if it was served.
+   */
+  async releaseTrunk(taskId: string): Promise<boolean> {
+    const trunk = this.trunks.get(taskId);
+    const lease = this.leases.get(taskId);
+    this.trunks.delete(taskId);
+    this.leases.delete(taskId);
+    this.servedElsewhere.delete(taskId);
+    this.unservable.delete(taskId);
+    for (const [key, socket] of this.open) {
+      if (key.startsWith(`${taskId}/`)) socket.close(SPLIT_CLOSE.goingAway, 'the task has ended');
+    }
+    trunk?.steps.close();
+    trunk?.sockets.close();
+    await lease?.release();
+    return trunk !== undefined;
   }
 
   close(): void {
@@ -197,7 +228,13 @@ export class SplitSessions {
         headers: request.headers,
         body: new Uint8Array(0),
       });
-      const trunk = this.trunks.get(taskId);
+      let trunk = this.trunks.get(taskId);
+      // A task that ended since its trunk was served (the keeper lets it go at its next look).
+      const ended = trunk ? (await this.ctx.store.tasks.task(taskId))?.state : 'active';
+      if (ended !== undefined && ended !== 'active') {
+        await this.releaseTrunk(taskId);
+        trunk = undefined;
+      }
       if (!trunk && this.servedElsewhere.has(taskId)) throw new TrunkNotServedError('elsewhere');
       if (!trunk) throw await refusalWithoutTrunk(this.ctx, taskId, this.unservable.get(taskId));
       const owner = trunk.owners.get(session);

@@ -3,7 +3,10 @@
 // order the sites asked, each held from a site's activations to its gradient and dropped when that site
 // goes quiet for longer than `stepTimeoutMs`, so one vanished site does not stop the others. After each
 // step the trunk's checkpoint is written (atomically) before the site hears its answer: a hub killed at
-// any moment restarts with every answered step applied exactly once.
+// any moment restarts with every answered step applied exactly once. A write that fails (a full or
+// read-only disk, the database down) rolls the trunk back to its last written checkpoint and tells the
+// site to start the step again, so the step is applied once, when it can be saved, and never answered
+// unsaved; the steps taken on the trunk after it, whose checkpoints hold it, are undone with it.
 import { SerialQueue } from '../../shared/serial-queue.ts';
 import type { SplitTrunkEngine } from '../../shared/federation/split/index.ts';
 import { SplitSessionError } from './split-session-error.ts';
@@ -20,6 +23,10 @@ export interface TrunkStepsOptions {
    * training (their sites start those steps again on the restored trunk: none is applied twice).
    */
   readonly checkpointEverySteps?: number;
+  /** The trunk's last written checkpoint (or its state as served): what a failed write rolls back to. */
+  readonly durable: Uint8Array;
+  /** Told of a checkpoint write that failed (the hub's log: its sites only hear to start the step again). */
+  readonly onCheckpointFailed?: (error: unknown) => void;
 }
 
 interface Holder {
@@ -41,8 +48,14 @@ export class TrunkSteps {
   private readonly engineCalls = new SerialQueue();
   /** Checkpoint writes in step order, so an older one never lands after a newer one. */
   private readonly writes = new SerialQueue();
+  /** The checkpoint last written: the trunk's state that survives a kill. */
+  private durable: Uint8Array;
+  /** Counts roll-backs: a checkpoint taken before the latest one holds an undone step and is not written. */
+  private rollBacks = 0;
 
-  constructor(private readonly options: TrunkStepsOptions) {}
+  constructor(private readonly options: TrunkStepsOptions) {
+    this.durable = options.durable;
+  }
 
   get engine(): SplitTrunkEngine {
     return this.options.engine;
@@ -90,9 +103,11 @@ export class TrunkSteps {
     const holds = this.holder?.session === session && this.holder.step === step;
     if (!holds) {
       if (step === this.engine.finishedStep(session)) {
-        // Its answer goes out again only once that step's checkpoint is written.
+        // Its answer goes out again only once that step's checkpoint is written (and if its write
+        // failed, the step was rolled back: it is no longer finished).
         await this.writes.run(() => undefined);
-        return (await this.engineCalls.run(() => this.engine.backwardTrunk(gradient))).frame;
+        if (step === this.engine.finishedStep(session))
+          return (await this.engineCalls.run(() => this.engine.backwardTrunk(gradient))).frame;
       }
       throw new SplitSessionError(
         'step-not-open',
@@ -100,21 +115,22 @@ export class TrunkSteps {
         'restart-step',
       );
     }
-    let done: { answer: Uint8Array; checkpoint: Uint8Array | null };
+    let done: { answer: Uint8Array; checkpoint: Uint8Array | null; rollBacks: number };
     try {
       done = await this.engineCalls.run(async () => {
         const { frame } = await this.engine.backwardTrunk(gradient);
         const every = this.options.checkpointEverySteps ?? 1;
         const due = this.engine.appliedSteps % every === 0;
-        return { answer: frame, checkpoint: due ? await this.engine.checkpoint() : null };
+        const checkpoint = due ? await this.engine.checkpoint() : null;
+        return { answer: frame, checkpoint, rollBacks: this.rollBacks };
       });
     } finally {
       // The trunk is free for the next site's step while this one's checkpoint is written: the bytes
       // are a snapshot taken before any other step could change the trunk.
       this.release(session);
     }
-    const { answer, checkpoint } = done;
-    if (checkpoint) await this.writes.run(() => this.options.persist(checkpoint));
+    const { answer, checkpoint, rollBacks } = done;
+    if (checkpoint) await this.writes.run(() => this.persist(checkpoint, rollBacks));
     return answer;
   }
 
@@ -135,7 +151,9 @@ export class TrunkSteps {
     const finished = this.engine.finishedStep(session);
     if (step === finished) {
       await this.writes.run(() => undefined);
-      return (await this.engineCalls.run(() => labelledStep(message))).frame;
+      // Unless its write failed and rolled it back: then it is applied again below, once.
+      if (step === this.engine.finishedStep(session))
+        return (await this.engineCalls.run(() => labelledStep(message))).frame;
     }
     if (step < finished) {
       throw new SplitSessionError(
@@ -146,22 +164,21 @@ export class TrunkSteps {
     }
     // Held like a U-shaped step, so the steps of a task's sites take the trunk in the order they asked.
     if (this.holder?.session !== session) await this.acquire(session);
-    let done: { answer: Uint8Array; checkpoint: Uint8Array | null };
+    let done: { answer: Uint8Array; checkpoint: Uint8Array | null; rollBacks: number };
     try {
       done = await this.engineCalls.run(async () => {
         const { frame } = await labelledStep(message);
         const every = this.options.checkpointEverySteps ?? 1;
         const due = this.engine.appliedSteps % every === 0;
-        return { answer: frame, checkpoint: due ? await this.engine.checkpoint() : null };
+        const checkpoint = due ? await this.engine.checkpoint() : null;
+        return { answer: frame, checkpoint, rollBacks: this.rollBacks };
       });
     } finally {
       this.release(session);
     }
-    if (done.checkpoint) {
-      const checkpoint = done.checkpoint;
-      await this.writes.run(() => this.options.persist(checkpoint));
-    }
-    return done.answer;
+    const { answer, checkpoint, rollBacks } = done;
+    if (checkpoint) await this.writes.run(() => this.persist(checkpoint, rollBacks));
+    return answer;
   }
 
   /** The session's site went away: its open step is dropped and its place in the queue given up. */
@@ -176,6 +193,34 @@ export class TrunkSteps {
     if (this.holder?.session === session) {
       void this.engineCalls.run(() => this.engine.abandon(session));
       this.release(session);
+    }
+  }
+
+  /**
+   * Writes a step's checkpoint, taken when `rollBacks` roll-backs had happened. If a roll-back came
+   * since, the checkpoint holds an undone step and is not written; if the write fails, the trunk goes
+   * back to the last written checkpoint. Either way the step's site is told to start the step again.
+   */
+  private async persist(checkpoint: Uint8Array, rollBacks: number): Promise<void> {
+    if (rollBacks !== this.rollBacks) throw stepUndone();
+    try {
+      await this.options.persist(checkpoint);
+      this.durable = checkpoint;
+    } catch (error) {
+      this.options.onCheckpointFailed?.(error);
+      // Every step since the last written checkpoint is in the trunk's memory only: undo them all, and
+      // drop the open step (its forward pass ran on the undone trunk) so its site starts it again.
+      await this.engineCalls.run(() => {
+        this.rollBacks += 1;
+        this.engine.restore(this.durable);
+        if (this.holder) this.release(this.holder.session);
+      });
+      if (error instanceof SplitSessionError) throw error;
+      throw new SplitSessionError(
+        'checkpoint-failed',
+        'The hub could not save the trunk after this step, so it undid the step; send its activations again.',
+        'restart-step',
+      );
     }
   }
 
@@ -219,4 +264,13 @@ export class TrunkSteps {
     timer.unref();
     return timer;
   }
+}
+
+function stepUndone(): SplitSessionError {
+  return new SplitSessionError(
+    'checkpoint-failed',
+    'The hub could not save the trunk after an earlier step and went back to its last saved state, which this ' +
+      'step was taken after; send its activations again.',
+    'restart-step',
+  );
 }

@@ -21,5 +21,6 @@ export type { SiteCutDefences } from './split-site.ts';
 export { SessionHijackCheck } from './session-hijack-check.ts';
 export type { SessionHijackCheckOptions } from './session-hijack-check.ts';
 export * from './defences/index.ts';
-export { TrunkKeeper, trunkForTask } from './trunk-keeper.ts';
-export type { TrunkKeeperOptions } from './trunk-keeper.ts';
+export { modelForTask, TrunkKeeper, trunkForTask } from './trunk-keeper.ts';
+export type { TrunkEvent, TrunkKeeperOptions } from './trunk-keeper.ts';
+export { decodeTrunkState, type TrunkState } from './trunk-checkpoint.ts';

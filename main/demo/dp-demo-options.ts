@@ -1,11 +1,12 @@
 // What `radfed demo --dp` runs, from the command's flags: DP fine-tuning of a public model's head at
 // ε = 8 with secure aggregation, at DEMO_DP_PRESET's scale where --patients and --rounds are not given.
 // The flags that ask for another run (another method, no secure aggregation, homomorphic encryption,
-// the realistic scale) are refused with a sentence, before anything is synthesised.
+// the realistic scale), and a size whose sites would refuse the task, are refused with a sentence before
+// anything is synthesised.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { DEMO_DEFAULTS, type DemoSettings } from './demo-options.ts';
-import { DEMO_DP, DEMO_DP_PRESET } from './demo-privacy.ts';
+import { DEMO_DP, DEMO_DP_PRESET, demoDpRefusal } from './demo-privacy.ts';
 import { DemoRefusedError } from './run-demo.ts';
 
 /** The command's flags this run reads (cli/demo-command.ts). */
@@ -49,17 +50,21 @@ export function dpDemoPlan(flags: DpDemoFlags, env: NodeJS.ProcessEnv = process.
     throw new DemoRefusedError(
       `radfed demo --dp runs DP fine-tuning by FedAvgM with secure aggregation, at the demo's scale: leave out ${refused.join(', ')}.`,
     );
+  const settings: DemoSettings = {
+    ...DEMO_DEFAULTS,
+    sites: flags.sites,
+    rounds: flags.rounds ?? DEMO_DP_PRESET.rounds,
+    localEpochs: flags.localEpochs,
+    patientsPerSite: flags.patients ?? DEMO_DP_PRESET.patientsPerSite,
+    imageSize: flags.size,
+    seed: flags.seed,
+    model: DEMO_DP.model,
+  };
+  // Before the time estimate too: a run its own sites would refuse is not worth estimating.
+  const refusal = demoDpRefusal(settings, DEMO_DP.budget.epsilon);
+  if (refusal) throw new DemoRefusedError(refusal);
   return {
-    settings: {
-      ...DEMO_DEFAULTS,
-      sites: flags.sites,
-      rounds: flags.rounds ?? DEMO_DP_PRESET.rounds,
-      localEpochs: flags.localEpochs,
-      patientsPerSite: flags.patients ?? DEMO_DP_PRESET.patientsPerSite,
-      imageSize: flags.size,
-      seed: flags.seed,
-      model: DEMO_DP.model,
-    },
+    settings,
     epsilon: DEMO_DP.budget.epsilon,
     publicPatients: DEMO_DP_PRESET.publicPatients,
     pretrainEpochs: DEMO_DP_PRESET.pretrainEpochs,

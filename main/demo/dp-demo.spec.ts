@@ -81,12 +81,19 @@ describe('radfed demo --dp: what it runs', () => {
     try {
       // The head (514 values) at ε = 8 over one round (σ = 0.7344, q = 0.2, T = 5): ρ ≤ 1 needs 38
       // training patients per site (shared/privacy/noise-to-signal.ts); 20 patients in all is too few.
-      const plan = dpDemoPlan({ ...flags, patients: 20, rounds: 1, dir });
-      const run = runDpDemo({ ...plan, say: () => {} });
+      const message =
+        /^The hospitals would refuse this task at approval: .*unless each hospital has at least 38 training patients; each has 20 patients in all.*--patients 74.*Nothing was synthesised or trained\.$/;
+      // The command's plan refuses it before even the time estimate...
+      expect(() => dpDemoPlan({ ...flags, patients: 20, rounds: 1, dir })).toThrow(message);
+      // ...and the run itself, for a caller that builds its own settings.
+      const plan = dpDemoPlan({ ...flags, dir });
+      const run = runDpDemo({
+        ...plan,
+        settings: { ...plan.settings, patientsPerSite: 20, rounds: 1 },
+        say: () => {},
+      });
       await expect(run).rejects.toThrow(DemoRefusedError);
-      await expect(run).rejects.toThrow(
-        /^The hospitals would refuse this task at approval: .*unless each hospital has at least 38 training patients; each has 20 patients in all.*--patients 74.*Nothing was synthesised or trained\.$/,
-      );
+      await expect(run).rejects.toThrow(message);
       expect(readdirSync(dir)).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -2,11 +2,12 @@
 // ledger (three hospitals with real Ed25519 keys, countersigned entries stored by SwarmLedger): who
 // is a member and how each is reached, the finished round and the one under way, and a damaged copy
 // of the ledger reported as such. The database is only read: its bytes are the same afterwards.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { canonicalJson } from '../../../shared/federation/index.ts';
 import { IpcChannel, type SwarmStatusView } from '../../../shared/ipc/index.ts';
 import {
   drawRoundNonce,
@@ -23,13 +24,18 @@ import {
   type MembershipState,
   type SignedEntry,
 } from '../swarm/index.ts';
-// Test support from the swarm room: real keys, and what a member signs for its round commit.
-import { signStatement } from '../swarm/ledger-entry.ts';
 import { makeTestSite, signedBy, TEST_NOW, type TestSite } from '../swarm/testing/swarm-fixture.ts';
 import { openHandlersTestSite, type HandlersTestSite } from './handlers-test-site.ts';
 
 const TASK = createHash('sha256').update('nodule task').digest('hex');
 const MODEL = createHash('sha256').update('model after round 1').digest('hex');
+
+/** A member's signature of its nonce commit: Ed25519 over the tagged canonical statement (the ledger's format). */
+function signCommit(statement: unknown, key: KeyObject): string {
+  return sign(null, Buffer.from(`${ROUND_COMMIT_TAG}\n${canonicalJson(statement)}`), key).toString(
+    'base64url',
+  );
+}
 
 let site: HandlersTestSite;
 beforeEach(() => {
@@ -68,7 +74,7 @@ function buildSwarm(): { sites: TestSite[]; chain: SignedEntry[]; birch: TestSit
     const commits = sites.map((member, i) => {
       const commit = { member: member.id, commit: nonceCommit(nonces[i]!) };
       const statement = roundCommitStatement(state.swarmId, round, TASK, commit);
-      return { ...commit, signature: signStatement(ROUND_COMMIT_TAG, statement, member.signingKey) };
+      return { ...commit, signature: signCommit(statement, member.signingKey) };
     });
     add({ kind: 'round-start', round, task: TASK, commits }, ash, [birch, cedar]);
     const reveals = revealing.map((m) => ({ member: m.id, nonce: nonces[sites.indexOf(m)]! }));

@@ -1,10 +1,9 @@
 // A split-learning (SplitFed) round at this site: start from the round's global model, run the task's
 // local epochs as split steps over a signed session with the hub's trunk (the bottom and head here,
 // the trunk at the hub; images and labels stay), then return the model with the trained bottom and
-// head as this round's local model. The round machinery turns it into an update as for FedAvg, so
-// secure aggregation masks it and the hub averages the sites' segments; the trunk's tensors in the
-// round's model are the global model's, unchanged (their part of the update is zero): the trunk
-// itself lives and learns at the hub. With label sharing the head is the hub's as well: the site
+// head as this round's local model. The round machinery turns its segments into the round's update
+// (roundTensors: the trunk's tensors, the global model's here, are not in it), so secure aggregation
+// masks the segments only and the hub averages them: the trunk itself lives and learns at the hub. With label sharing the head is the hub's as well: the site
 // trains its bottom only, sends each batch's labels with its activations, and has no loss of its own
 // to report (the hub computes it), so the round's loss is NaN.
 import { randomBytes } from 'node:crypto';

@@ -4,6 +4,7 @@
 // becomes the weighted sum the method takes.
 import { describe, expect, it } from 'vitest';
 import { layoutOf, taskDefinitionSchema, type NamedTensor } from '../../federation/index.ts';
+import { EncryptedSummation, SiteCipher, createTaskSecretKey } from './ckks-summation.ts';
 import { encodingOf, homomorphicParameters, sumFromVector, updateVector } from './task-update.ts';
 
 const task = (privacy: Record<string, unknown>) =>
@@ -78,5 +79,35 @@ describe('homomorphic task encoding', () => {
     expect(() => updateVector(delta([Number.NaN, 0, 0]), 1, { valueRange: 4, weightCap: 1 })).toThrow(
       /not a finite number/,
     );
+  });
+
+  it('refuses a decrypted sum holding a value no honest updates can carry: one site encrypted beyond the task range', async () => {
+    const definition = task({ homomorphic: true });
+    const parameters = homomorphicParameters(definition, 20);
+    const encoding = encodingOf(definition, parameters);
+    const key = await createTaskSecretKey(parameters);
+    const site = await SiteCipher.withKey(parameters, key);
+    const hub = await EncryptedSummation.open(parameters, key.keyId);
+    try {
+      const layout = layoutOf(delta([0, 0, 0]));
+      const honest = [
+        updateVector(delta([0.5, -0.2, 0.1]), 10, encoding).values,
+        updateVector(delta([0.1, 0.3, -0.4]), 12, encoding).values,
+      ];
+      // What the site agent would never send: weight 1, and a value at the encryption's bound B = c·W
+      // (SEAL takes it: the hub cannot see what is inside a ciphertext).
+      const hostile = Float64Array.from([parameters.valueBound, 0, 0, encoding.valueRange]);
+      const sumOf = (vectors: Float64Array[]) =>
+        site.decrypt(hub.sum(vectors.map((vector) => site.encrypt(vector)))).values;
+      // Honest updates pass, within CKKS's error, and decode to their weighted mean.
+      const mean = sumFromVector(sumOf(honest), layout, encoding, 2).mean();
+      expect(mean[0]!.data[0]).toBeCloseTo((10 * 0.5 + 12 * 0.1) / 22, 5);
+      expect(() => sumFromVector(sumOf([...honest, hostile]), layout, encoding, 3)).toThrow(
+        /larger than 3 updates of this task can carry: a site encrypted an update outside the task's bound/,
+      );
+    } finally {
+      site.dispose();
+      hub.dispose();
+    }
   });
 });

@@ -143,6 +143,20 @@ export function sumFromVector(
       `The encrypted sum carries a weight of ${Math.round(totalWeight)}, which ${updates} updates cannot carry (1 to ${encoding.weightCap} each): the hub may have added an update more than once, so this site does not use it. Tell the federation's coordinator.`,
     );
   }
+  // Each honest value is w·Δ with |Δ| ≤ c, so no summed value exceeds Σw·c (CKKS adds far less than the
+  // room given here). A larger one came from a site that encrypted beyond the task's range, or from an
+  // overflowed sum: decoded as it is, it would move the model by up to S·B (the encryption's whole
+  // range) where an honest round moves it by at most c, so the sum is refused.
+  const largest =
+    totalWeight * encoding.valueRange + 1e-6 * updates * encoding.weightCap * encoding.valueRange;
+  for (let i = 0; i < expected - 1; i += 1) {
+    if (!(Math.abs(values[i] as number) <= largest)) {
+      throw new FederationError(
+        'bad-strategy',
+        `The encrypted sum holds a value larger than ${updates} updates of this task can carry: a site encrypted an update outside the task's bound, so this site does not use the sum. Tell the federation's coordinator.`,
+      );
+    }
+  }
   let at = 0;
   const sums = layout.map((tensor) => {
     const size = elementCount(tensor.shape);

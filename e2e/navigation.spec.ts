@@ -3,7 +3,17 @@
 // is open.
 import { expect, test } from './fixtures/records-site.ts';
 
-const LINKS = ['Dashboard', 'Studies', 'Review', 'Consent', 'Training data', 'Training', 'Audit', 'Settings'];
+const LINKS = [
+  'Dashboard',
+  'Studies',
+  'Review',
+  'Consent',
+  'Training data',
+  'Training',
+  'Swarm',
+  'Audit',
+  'Settings',
+];
 
 test.describe('side navigation', () => {
   test('fits a 1024×768 window in one column beside the page', async ({ page, records }) => {

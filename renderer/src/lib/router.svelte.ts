@@ -7,6 +7,7 @@ export const ROUTES = [
   'consent',
   'training-data',
   'training',
+  'swarm',
   'audit',
   'settings',
 ] as const;

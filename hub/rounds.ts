@@ -59,9 +59,19 @@ export function advanceTask(
 }
 
 export async function advanceAllTasks(ctx: HubContext, onEvent?: (event: RoundEvent) => void): Promise<void> {
-  for (const taskId of await ctx.store.tasks.activeTaskIds()) await advanceTask(ctx, taskId, onEvent);
+  // One task that cannot move (a definition this RadFed cannot read, written by a newer replica) must
+  // not hold up the others, nor the sweep: its error is thrown after them, for the tick to log.
+  let failed: { error: unknown } | null = null;
+  for (const taskId of await ctx.store.tasks.activeTaskIds()) {
+    try {
+      await advanceTask(ctx, taskId, onEvent);
+    } catch (error) {
+      failed ??= { error };
+    }
+  }
   // Runs at start and on every tick: what a closed round, an ended task or a crash left unfinished.
   await sweepUploads(ctx);
+  if (failed) throw failed.error;
 }
 
 /** Accepted updates the task's rounds need: secure aggregation's quorum, or the method's. */

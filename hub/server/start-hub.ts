@@ -111,7 +111,11 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   const split = new SplitSessions(ctx, logger, options.split);
   split.attach(app.server);
   const advance = () => advanceAllTasks(ctx, onEvent);
-  await advance();
+  // The tasks are moved on before sites connect; one that cannot move (its definition unreadable to
+  // this RadFed) is logged, as on every tick, and does not keep the hub from starting.
+  await advance().catch((error: unknown) => {
+    if (logger) logger.error({ err: error }, 'a task could not be moved on at start');
+  });
 
   let tick: Promise<void> | null = null;
   let ticks = 0;

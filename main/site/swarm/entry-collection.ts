@@ -14,9 +14,11 @@ import {
   type SignedEntry,
   type ViewChange,
 } from './ledger-entry.ts';
-import { quorumSize } from './membership.ts';
+import { findMember, quorumSize } from './membership.ts';
+import type { PeerRequest } from './peer-server.ts';
 import { SwarmError } from './swarm-error.ts';
 import type { SwarmNode } from './swarm-node.ts';
+import { viewCoordinator } from './view-change.ts';
 
 export interface CollectOptions {
   /** 0 (the open view) unless a view change finishes the entry. */
@@ -96,4 +98,32 @@ export async function collectQuorum(
   node.storeEntries([signed]);
   await node.broadcast([signed]);
   return signed;
+}
+
+/** A member's answer to a 'countersign' request: its signature, through its signing record. */
+export async function answerCountersign(node: SwarmNode, request: PeerRequest): Promise<EntrySignature> {
+  const parsed = countersignRequestSchema.safeParse(request.envelope.body);
+  if (!parsed.success) throw new SwarmError('bad-message', 'A countersign request is malformed.');
+  const { entry, view, authorSignature, viewChange } = parsed.data;
+  const height = (entry as { height?: unknown } | null)?.height;
+  // A proposal above this member's tip: it missed entries (it was down); fetch them from the proposer.
+  if (typeof height === 'number' && height > node.state.nextHeight) {
+    const sender = findMember(node.state, request.envelope.from);
+    if (sender) await node.catchUp(sender);
+  }
+  if (height === node.state.nextHeight) node.views.watch(height);
+  // In a view above 0 only its coordinator proposes: two proposals in one view could split it again.
+  if (view !== undefined && viewCoordinator(node.state, view) !== request.envelope.from)
+    throw new SwarmError('not-member', `The caller does not coordinate view ${view} at this height.`);
+  const check = node.countersignCheck;
+  if (check) await check(entry);
+  return node.ledger.countersign(
+    entry,
+    { id: node.id, privateKey: node.identity.signingKey },
+    {
+      ...(view === undefined ? {} : { view }),
+      ...(authorSignature === undefined ? {} : { authorSignature }),
+      ...(viewChange === undefined ? {} : { viewChange }),
+    },
+  );
 }

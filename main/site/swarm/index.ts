@@ -43,6 +43,16 @@ export {
   type VerifiedEntry,
 } from './chain-verification.ts';
 export { equivocationProven, findEquivocations, type EquivocationProof } from './equivocation.ts';
+export {
+  checkViewChange,
+  signViewStatement,
+  viewCoordinator,
+  viewLock,
+  viewStatementValid,
+  type ViewLock,
+} from './view-change.ts';
+export { ViewWatch } from './view-watch.ts';
+export { RoundSecretStore } from './round-secret-store.ts';
 export { openSwarmDatabase, SWARM_MIGRATIONS } from './swarm-database.ts';
 export { SwarmLedger } from './swarm-ledger.ts';
 export { formatSwarmInvitation, parseSwarmInvitation, type SwarmInvitation } from './invitation-token.ts';

@@ -1,48 +1,27 @@
-// One member on the peer network: its ledger, its HTTPS server and client, and the three things the
-// network does to the ledger. Proposing: the member signs an entry through its signing record, asks
-// every other member to countersign it, and commits it once a quorum has (entry-collection.ts).
-// Catching up: a member that is behind (it was down, or a proposal names a height it lacks) pulls the
-// missing pages from a peer and verifies them like any chain. Changing view: a height that stalled
-// (split votes, a proposer gone after its quorum) moves on (view-watch.ts). Rounds build on this
-// (swarm-rounds.ts).
+// One member on the peer network: its ledger, its HTTPS server and client, and the things the network
+// does to the ledger, each in its own file: proposing and countersigning (entry-collection.ts),
+// keeping copies level (ledger-sync.ts), joining by invitation (swarm-joining.ts), and moving a height
+// that stalled to its next view (view-watch.ts). Rounds build on this (swarm-rounds.ts).
 import type { KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
-import { z } from 'zod';
-import { genesisEntry, joinEntryFor, makeJoinRequest, memberCardOf, proposeEntry } from './founding.ts';
-import type { SwarmSiteIdentity } from './founding.ts';
-import { verifyChain, type VerifiedEntry } from './chain-verification.ts';
 import { canonicalJson } from '../../../shared/federation/index.ts';
-import { collectQuorum, countersignRequestSchema } from './entry-collection.ts';
+import type { VerifiedEntry } from './chain-verification.ts';
+import { answerCountersign, collectQuorum } from './entry-collection.ts';
+import { genesisEntry, memberCardOf, proposeEntry, type SwarmSiteIdentity } from './founding.ts';
 import { InvitationBook } from './invitation-book.ts';
-import { parseSwarmInvitation } from './invitation-token.ts';
-import {
-  memberCardSchema,
-  type EntryBody,
-  type EntrySignature,
-  type MemberCard,
-  type QuorumRule,
-  type SignedEntry,
-} from './ledger-entry.ts';
+import type { EntryBody, MemberCard, QuorumRule, SignedEntry } from './ledger-entry.ts';
+import { broadcastEntries, catchUpFrom, serveLedgerSync } from './ledger-sync.ts';
 import { findMember, type MembershipState, type MemberRecord } from './membership.ts';
 import { makePeerCertificate, type PeerCertificate } from './peer-certificate.ts';
 import { PeerClient } from './peer-client.ts';
-import { PeerServer, type MessageHandler, type PeerRequest } from './peer-server.ts';
+import { PeerServer, type MessageHandler } from './peer-server.ts';
 import { RelayInbox } from './relay-inbox.ts';
 import { RelayMailbox } from './relay-mailbox.ts';
 import { isRelayedAddress } from './relay-sealing.ts';
 import { SwarmError } from './swarm-error.ts';
+import { joinByInvitation, serveJoins } from './swarm-joining.ts';
 import { SwarmLedger } from './swarm-ledger.ts';
-import { viewCoordinator } from './view-change.ts';
 import { ViewWatch } from './view-watch.ts';
-
-const PAGE = 500;
-const joinRequestSchema = z.strictObject({
-  swarm: z.string().regex(/^[0-9a-f]{64}$/),
-  member: memberCardSchema,
-  invitation: z.string().regex(/^[0-9a-f]{32}$/),
-  secret: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
-  signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/),
-});
 
 export interface SwarmNodeOptions {
   readonly dbPath: string;
@@ -87,10 +66,9 @@ export class SwarmNode {
     viewTimeoutMs: number,
   ) {
     this.views = new ViewWatch(this, viewTimeoutMs);
-    this.handlers.set('countersign', (request) => this.#onCountersign(request));
-    this.handlers.set('entries', (request) => this.#onEntries(request));
-    this.handlers.set('ledger', (request) => Promise.resolve(this.#onLedger(request)));
-    this.handlers.set('join', (request) => this.#onJoin(request));
+    this.handlers.set('countersign', (request) => answerCountersign(this, request));
+    serveLedgerSync(this);
+    serveJoins(this);
   }
 
   static async start(options: SwarmNodeOptions): Promise<SwarmNode> {
@@ -201,25 +179,8 @@ export class SwarmNode {
   }
 
   /** Joins with an invitation: the inviter proposes the join; this member checks and keeps the ledger. */
-  async join(token: string): Promise<string> {
-    const invitation = parseSwarmInvitation(token);
-    const request = makeJoinRequest(invitation, this.identity);
-    const target = { id: invitation.inviterKeyFingerprint, address: invitation.inviterAddress };
-    const page = await this.client.send(target, invitation.swarmId, 'join', request);
-    if (!Array.isArray(page)) throw new SwarmError('bad-message', 'The inviting member sent no ledger.');
-    // The first page must begin at the genesis the invitation pins; a longer ledger is fetched on from
-    // the inviter, and only then must it admit this site and hold the inviter's key.
-    verifyChain(null, page, { swarmId: invitation.swarmId });
-    this.storeEntries(page);
-    const inviter = this.state.members.find((member) => member.id === invitation.inviterKeyFingerprint);
-    if (inviter) await this.catchUp(inviter);
-    const admitted = this.state.members.some((member) => member.id === this.id);
-    if (inviter === undefined || !admitted)
-      throw new SwarmError(
-        'bad-invitation',
-        'The ledger the inviting member sent does not admit this site, or does not hold the inviter from the invitation.',
-      );
-    return invitation.swarmId;
+  join(token: string): Promise<string> {
+    return joinByInvitation(this, token);
   }
 
   /**
@@ -240,66 +201,18 @@ export class SwarmNode {
   }
 
   /** Sends committed entries to every other member (best effort: a member that missed them catches up). */
-  async broadcast(entries: readonly SignedEntry[]): Promise<void> {
-    const swarm = this.state.swarmId;
-    const send = (peer: MemberRecord) => this.client.send(peer, swarm, 'entries', { entries });
-    // A member behind a relay gets its copy when it next polls (a joiner only once it holds the
-    // ledger): not waited for, so a proposal's answer does not wait on it.
-    for (const peer of this.peers().filter((p) => isRelayedAddress(p.address)))
-      send(peer).catch((error: unknown) => this.logger.debug({ err: error }, 'relayed broadcast failed'));
-    await Promise.allSettled(
-      this.peers()
-        .filter((p) => !isRelayedAddress(p.address))
-        .map(send),
-    );
+  broadcast(entries: readonly SignedEntry[]): Promise<void> {
+    return broadcastEntries(this, entries);
   }
 
-  /** Pulls entries this member lacks from the first peer that has them. */
-  async catchUp(from?: Pick<MemberRecord, 'id' | 'address' | 'signingKey'>): Promise<void> {
-    const peers = from ? [from] : this.peers();
-    for (const peer of peers) {
-      try {
-        for (;;) {
-          const next = this.state.nextHeight;
-          const page = await this.client.send(peer, this.state.swarmId, 'ledger', {
-            from: next,
-            limit: PAGE,
-          });
-          if (!Array.isArray(page) || page.length === 0) break;
-          this.storeEntries(page);
-          if (page.length < PAGE) break;
-        }
-      } catch (error) {
-        this.logger.debug({ err: error }, 'catching up from a peer failed; trying the next');
-      }
-    }
+  /** Pulls entries this member lacks from `from`, or from the first peer that has them. */
+  catchUp(from?: Pick<MemberRecord, 'id' | 'address' | 'signingKey'>): Promise<void> {
+    return catchUpFrom(this, from ? [from] : this.peers());
   }
 
-  async #onCountersign(request: PeerRequest): Promise<EntrySignature> {
-    const parsed = countersignRequestSchema.safeParse(request.envelope.body);
-    if (!parsed.success) throw new SwarmError('bad-message', 'A countersign request is malformed.');
-    const { entry, view, authorSignature, viewChange } = parsed.data;
-    const height = (entry as { height?: unknown } | null)?.height;
-    // A proposal above this member's tip: it missed entries (it was down); fetch them from the proposer.
-    if (typeof height === 'number' && height > this.state.nextHeight) {
-      const sender = findMember(this.state, request.envelope.from);
-      if (sender) await this.catchUp(sender);
-    }
-    if (height === this.state.nextHeight) this.views.watch(height);
-    // In a view above 0 only its coordinator proposes: two proposals in one view could split it again.
-    if (view !== undefined && viewCoordinator(this.state, view) !== request.envelope.from)
-      throw new SwarmError('not-member', `The caller does not coordinate view ${view} at this height.`);
-    const check = this.countersignCheck;
-    if (check) await check(entry);
-    return this.ledger.countersign(
-      entry,
-      { id: this.id, privateKey: this.identity.signingKey },
-      {
-        ...(view === undefined ? {} : { view }),
-        ...(authorSignature === undefined ? {} : { authorSignature }),
-        ...(viewChange === undefined ? {} : { viewChange }),
-      },
-    );
+  /** This member's clock (the envelope window and `proposedAt`; nothing is decided on it). */
+  now(): Date {
+    return this.clock();
   }
 
   /** A further check before countersigning (the round's: reveals seen, aggregates verified). */
@@ -314,41 +227,5 @@ export class SwarmNode {
       this.views.settled(this.state.nextHeight);
       this.onStored?.(stored);
     }
-  }
-
-  async #onEntries(request: PeerRequest): Promise<null> {
-    const entries = (request.envelope.body as { entries?: unknown } | null)?.entries;
-    if (!Array.isArray(entries))
-      throw new SwarmError('bad-message', 'An entries message holds a list of entries.');
-    const first = (entries[0] as { entry?: { height?: number } } | undefined)?.entry?.height ?? 0;
-    if (first > this.state.nextHeight) {
-      const sender = findMember(this.state, request.envelope.from);
-      if (sender) await this.catchUp(sender);
-    }
-    this.storeEntries(entries);
-    return null;
-  }
-
-  #onLedger(request: PeerRequest): SignedEntry[] {
-    const body = z
-      .strictObject({ from: z.number().int().min(0), limit: z.number().int().min(1).max(PAGE) })
-      .parse(request.envelope.body);
-    return this.ledger.entries(body.from, body.limit);
-  }
-
-  async #onJoin(request: PeerRequest): Promise<SignedEntry[]> {
-    const parsed = joinRequestSchema.safeParse(request.envelope.body);
-    if (!parsed.success) throw new SwarmError('bad-message', 'The join request is malformed. Update RadFed.');
-    const join = parsed.data;
-    if (join.member.signingKey !== request.senderKey || join.member.id !== request.envelope.from)
-      throw new SwarmError(
-        'not-member',
-        'The join request names another key than the certificate it came with.',
-      );
-    const book = new InvitationBook(this.ledger.db);
-    await this.catchUp();
-    const entry = joinEntryFor(this.state, book, join, this.id, this.clock());
-    await collectQuorum(this, entry);
-    return this.ledger.entries(0, PAGE);
   }
 }

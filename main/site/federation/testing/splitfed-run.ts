@@ -1,7 +1,8 @@
 // For the split-learning round specs: run real site agents on a task until it is done (their events
-// kept, and printed with SPLIT_SPEC_TRACE=1), tell a site's story from its events, and evaluate a
-// published model with the hub's own segments (the trunk, and the head with label sharing) as the
-// trunk keeper holds them now, on the held-out images of the fixture's sites.
+// kept, and printed with SPLIT_SPEC_TRACE=1, the training steps too with SPLIT_SPEC_TRACE=all), tell a
+// site's story from its events, and evaluate a published model with the hub's own segments (the trunk,
+// and the head with label sharing) as the trunk keeper holds them now, on the held-out images of the
+// fixture's sites.
 import { decodeWeights, type NamedTensor } from '../../../../shared/federation/index.ts';
 import { buildCohort } from '../../cohort/index.ts';
 import { openSite } from '../../store/index.ts';
@@ -26,7 +27,8 @@ export function runSplitSites(sites: readonly { dir: string }[], signals: AbortS
         retryMaxMs: 200,
         onEvent: (event) => {
           events[i]!.push(event);
-          if (process.env.SPLIT_SPEC_TRACE && event.type !== 'training')
+          const trace = process.env.SPLIT_SPEC_TRACE;
+          if (trace && (event.type !== 'training' || trace === 'all'))
             process.stderr.write(`site ${i}: ${JSON.stringify(event)}\n`);
         },
       }),

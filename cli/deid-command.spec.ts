@@ -1,7 +1,8 @@
 // `radfed deid IN OUT` through the real entry: a folder with good, broken and non-DICOM files, and
 // output folders it cannot write to. Bad files are reported and skipped; a bad output stops the run
 // with what to do about it.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RUN_MARKER } from '../main/site/batch/index.ts';
@@ -53,5 +54,22 @@ describe('radfed deid', () => {
     expect(run.status).not.toBe(0);
     expect(run.err).toContain('Unknown de-identification option "keep-everything"');
     expect(run.err).toContain('retain-safe-private');
+  });
+
+  it('refuses a --report that is not a file (a pipe, a folder) before it reads anything, and leaves it as it was', async () => {
+    const pipe = join(work, 'report-pipe');
+    execFileSync('mkfifo', [pipe]);
+    const out = join(work, 'out-pipe');
+    const run = await runRadfed('deid', input, out, '--key', key, '--report', pipe);
+    expect(run.status).toBe(1);
+    expect(run.err).toBe(
+      'radfed: --report names a device or pipe, not a file: give the path of a file to write the report to (an existing file is replaced).\n',
+    );
+    expect(lstatSync(pipe).isFIFO()).toBe(true);
+    expect(existsSync(out)).toBe(false);
+    const folder = join(work, 'report-folder');
+    mkdirSync(folder);
+    const again = await runRadfed('deid', input, join(work, 'out-folder'), '--key', key, '--report', folder);
+    expect(again.err).toContain('--report names a folder, not a file');
   });
 });

@@ -1,9 +1,10 @@
 // `radfed deid IN OUT`: de-identify a file or a folder of DICOM to PS3.15, with a report per file.
-import { mkdirSync } from 'node:fs';
+import { lstatSync, mkdirSync, type Stats } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomically } from '../shared/node/index.ts';
 import { parsePositiveInt } from './arguments.ts';
+import { CliError } from './failure.ts';
 import { deidentifyBatch, outputWriteError, type FileOutcome } from '../main/site/batch/index.ts';
 import { listInputFiles } from '../main/site/ingest/index.ts';
 import { DEID_OPTIONS, parseDeidOptions } from '../main/site/deid/index.ts';
@@ -58,14 +59,15 @@ interface DeidFlags {
 async function runDeidCommand(input: string, out: string, flags: DeidFlags): Promise<void> {
   const options = parseDeidOptions(flags.option);
   const secret = loadOrCreateSiteSecret(resolve(flags.key));
-  const inputs = await listInputFiles(input);
   const outDir = resolve(out);
+  const reportPath = resolve(flags.report ?? join(outDir, 'deid-report.json'));
+  checkReportPath(reportPath);
+  const inputs = await listInputFiles(input);
   try {
     mkdirSync(outDir, { recursive: true });
   } catch (error) {
     throw outputWriteError(error);
   }
-  const reportPath = resolve(flags.report ?? join(outDir, 'deid-report.json'));
   const startedAt = new Date().toISOString();
   const progress = terminalProgress('De-identifying', inputs.length);
   const outcomes = await deidentifyBatch({
@@ -87,6 +89,25 @@ async function runDeidCommand(input: string, out: string, flags: DeidFlags): Pro
   progress.finish(
     `${totals.files} files: ${totals.deidentified} de-identified, ${totals.held} held for review, ` +
       `${totals.rejected} rejected. Report: ${reportPath}`,
+  );
+}
+
+/**
+ * Refuses, before any file is read, a report path that names something other than a file: the report
+ * is written beside it and renamed over it, so --report /dev/stdout (or any device, pipe or link) was
+ * replaced by a plain file (as root, in /dev), and a folder failed only after the whole run.
+ */
+function checkReportPath(path: string): void {
+  let stats: Stats;
+  try {
+    stats = lstatSync(path);
+  } catch {
+    return; // a new file
+  }
+  if (stats.isFile()) return;
+  const kind = stats.isDirectory() ? 'a folder' : stats.isSymbolicLink() ? 'a link' : 'a device or pipe';
+  throw new CliError(
+    `--report names ${kind}, not a file: give the path of a file to write the report to (an existing file is replaced).`,
   );
 }
 

@@ -15,7 +15,7 @@ export function reportFailure(error: unknown): number {
   // Our errors carry a sentence meant for people. Anything else may quote a path or a value from the
   // input in its message (shared/log-safety.ts), so only its code or class is printed.
   const sentence = safeMessage(error);
-  const condition = systemCondition(safeCode(error));
+  const condition = systemCondition(safeCode(error), syscallOf(error));
   if (sentence !== null) {
     process.stderr.write(`radfed: ${sentence}\n`);
   } else if (condition !== null) {
@@ -43,8 +43,17 @@ export function reportFailure(error: unknown): number {
  * may not write, a read-only disk. Said in words, with the code after it: "the system refused an
  * operation (SQLITE_FULL) ... this looks like a bug" sent people looking for a bug on a full disk.
  */
-function systemCondition(code: string | null): string | null {
+function systemCondition(code: string | null, syscall: string | null): string | null {
   if (code === null) return null;
+  if (code === 'EADDRINUSE') {
+    return 'The port is already in use (another hub, or another program, listens on it): stop that one, or choose another port with --port.';
+  }
+  if (code === 'EADDRNOTAVAIL') {
+    return 'The address to listen on is not one of this computer\u2019s: check --host.';
+  }
+  if ((code === 'EACCES' || code === 'EPERM') && (syscall === 'listen' || syscall === 'bind')) {
+    return 'Only an administrator may listen on a port below 1024: choose a port of 1024 or above with --port, and let the firewall or load balancer forward the usual one.';
+  }
   if (code === 'ENOSPC' || code === 'EDQUOT' || code.startsWith('SQLITE_FULL')) {
     return 'The disk is full (or this user\u2019s quota is used up): free some space on the disk that holds the folder the command writes to, then run it again.';
   }
@@ -61,4 +70,10 @@ function systemCondition(code: string | null): string | null {
     return 'The system ran out of resources (open files or memory): close other programs, or raise the limit, and run it again.';
   }
   return null;
+}
+
+/** The system call an error of Node's names ('listen', 'open'): a fixed word, never input. */
+function syscallOf(error: unknown): string | null {
+  const syscall = (error as { syscall?: unknown } | null | undefined)?.syscall;
+  return typeof syscall === 'string' && /^[a-z_]{1,20}$/.test(syscall) ? syscall : null;
 }

@@ -136,7 +136,18 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   timer.unref();
 
   const host = options.host ?? '127.0.0.1';
-  await app.listen({ port: options.port ?? ctx.config.port, host });
+  try {
+    await app.listen({ port: options.port ?? ctx.config.port, host });
+  } catch (error) {
+    // A port in use or not ours: nothing may keep ticking on the store of a hub that never served.
+    clearInterval(timer);
+    closing.abort();
+    split.close();
+    await app.close();
+    await tick;
+    await ctx.store.close();
+    throw error;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? ctx.config.port);
   const wildcard = host === '0.0.0.0' || host === '::';

@@ -119,4 +119,25 @@ describe('swarm view changes on the peer network', () => {
     expect(entryHash(committed.entry)).toBe(pending!.hash);
     expect(committed.viewChange).toBeUndefined();
   }, 60_000);
+
+  it('an entry the others refuse (their own checks) moves the height to no later view: they still commit a fresh one there', async () => {
+    bed = new PeerTestBed();
+    const { nodes } = await bed.swarm(['Alder', 'Birch', 'Cedar']);
+    const [alder, birch, cedar] = nodes as [SwarmNode, SwarmNode, SwarmNode];
+    const height = alder.state.nextHeight;
+    // Birch and Cedar refuse Alder's entry, as a round's review refuses an aggregate it cannot verify.
+    for (const node of [birch, cedar])
+      node.countersignCheck = (entry) =>
+        (entry as { proposer?: string }).proposer === alder.id
+          ? Promise.reject(new Error('This member cannot verify that entry.'))
+          : Promise.resolve();
+    await expect(alder.propose(leaving(alder))).rejects.toMatchObject({ code: 'quorum-short' });
+    // Alder's view change, in a view it coordinates, finds two of three members free: it does nothing.
+    const view = [1, 2, 3].find((v) => viewCoordinator(alder.state, v) === alder.id)!;
+    expect(await alder.views.changeView(view)).toBeNull();
+    expect(birch.ledger.record.promisedView(birch.state.swarmId, height)).toBe(0);
+    const fresh = await birch.propose(leaving(birch));
+    expect(fresh.entry.height).toBe(height);
+    expect(fresh.viewChange).toBeUndefined();
+  }, 60_000);
 });

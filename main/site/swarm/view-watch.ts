@@ -5,6 +5,9 @@
 // - as coordinator: statements from every reachable member, the lock they give, and the entry they
 //   point at collected again in the new view with the statements attached;
 // - as member: it answers a statement request only from the view's coordinator, for its next height.
+// A view change starts only when view 0 can no longer finish the height: while a quorum of members has
+// signed nothing there, they can still commit a fresh entry (the entry waited on was refused by their
+// checks, not split), and binding them to a later view would stop the height for good.
 import { z } from 'zod';
 import { collectQuorum } from './entry-collection.ts';
 import {
@@ -25,6 +28,7 @@ const statementRequestSchema = z.strictObject({
   height: z.number().int().min(0),
   view: z.number().int().min(1).max(1_000_000),
 });
+const probeRequestSchema = z.strictObject({ height: z.number().int().min(0) });
 const statementAnswerSchema = z.strictObject({
   statement: viewStatementSchema,
   entry: ledgerEntrySchema.nullable(),
@@ -42,6 +46,7 @@ export class ViewWatch {
     private readonly timeoutMs: number,
   ) {
     node.handlers.set('view-statement', (request) => this.#onStatementRequest(request));
+    node.handlers.set('view-probe', (request) => this.#onProbe(request));
   }
 
   /** Starts the watch of `height` (once): this member signed there, or was asked to. */
@@ -84,6 +89,17 @@ export class ViewWatch {
         `Member ${coordinator.slice(0, 8)} coordinates view ${next} at height ${height}, not this member.`,
       );
     this.#coordinated.add(`${height}:${next}`);
+    const quorum = quorumSize(state.members.length, state.quorumRule);
+    const probes = await Promise.allSettled(
+      node.peers().map((peer) => node.client.send(peer, state.swarmId, 'view-probe', { height })),
+    );
+    const free =
+      probes.filter((p) => p.status === 'fulfilled' && (p.value as { free?: unknown } | null)?.free === true)
+        .length + (this.#free() ? 1 : 0);
+    if (free >= quorum) {
+      node.logger.info({ height, free }, 'swarm height can still commit in view 0; no view change');
+      return null;
+    }
     const answers = await Promise.allSettled(
       node
         .peers()
@@ -100,7 +116,6 @@ export class ViewWatch {
       await node.catchUp();
       if (node.state.nextHeight > height) return null;
     }
-    const quorum = quorumSize(state.members.length, state.quorumRule);
     const answered = answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
     // This member moves last, and only when a quorum can: a proposer alone (the others down) keeps
     // proposing its entry in view 0, as before views, instead of promising a view nobody else reached.
@@ -167,6 +182,32 @@ export class ViewWatch {
     }
     if (!this.#stopped && this.node.state.nextHeight === height && !this.#timers.has(height))
       this.#schedule(height, tries + 1);
+  }
+
+  /** True while this member signed nothing at its next height and moved to no view there. */
+  #free(): boolean {
+    const state = this.node.state;
+    const record = this.node.ledger.record;
+    return (
+      record.signedAt(state.swarmId, state.nextHeight).length === 0 &&
+      record.promisedView(state.swarmId, state.nextHeight) === 0
+    );
+  }
+
+  async #onProbe(request: PeerRequest): Promise<{ free: boolean }> {
+    const parsed = probeRequestSchema.safeParse(request.envelope.body);
+    if (!parsed.success) throw new SwarmError('bad-message', 'A view probe is malformed.');
+    const { height } = parsed.data;
+    if (height > this.node.state.nextHeight) {
+      const sender = findMember(this.node.state, request.envelope.from);
+      if (sender) await this.node.catchUp(sender);
+    }
+    if (height < this.node.state.nextHeight)
+      throw new SwarmError(
+        'view-passed',
+        `Height ${height} is committed in this member's ledger; fetch it from there.`,
+      );
+    return { free: height === this.node.state.nextHeight && this.#free() };
   }
 
   async #onStatementRequest(request: PeerRequest): Promise<StatementAnswer> {

@@ -4,7 +4,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { HubContext } from '../hub-context.ts';
 import { HubError } from '../hub-errors.ts';
-import type { HubApp } from '../server/http-plumbing.ts';
+import { DATABASE_DOWN_SENTENCE, isDatabaseDown, type HubApp } from '../server/http-plumbing.ts';
 import { importAccountsFile } from './accounts-import.ts';
 import { DashboardAuth, type DashboardAuthOptions } from './dashboard-auth.ts';
 import { dashboardAsset } from './dashboard-assets.ts';
@@ -56,6 +56,14 @@ export function registerDashboard(app: HubApp, ctx: HubContext, options: Dashboa
         (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
       );
       scope.setErrorHandler((error: FastifyError, request, reply) => {
+        if (isDatabaseDown(error)) {
+          request.log.error({ code: error.code }, error.message);
+          return reply
+            .code(503)
+            .header('retry-after', '5')
+            .type('text/html; charset=utf-8')
+            .send(plainPage('The hub is not ready', DATABASE_DOWN_SENTENCE));
+        }
         const known = error instanceof HubError || error instanceof DashboardError;
         const status =
           error instanceof HubError

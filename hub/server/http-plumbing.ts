@@ -67,6 +67,16 @@ export function installErrorHandling(app: HubApp, ctx: HubContext): void {
   });
   app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, request, reply) => {
     if (error instanceof HubError) {
+      if (isDatabaseDown(error)) {
+        // The operator's sentence names the database's host and port: for the log, not for whoever
+        // asked (the check of a request's signature is itself a query, so anyone may get here).
+        request.log.error({ code: error.code }, error.message);
+        return reply
+          .code(503)
+          .header('retry-after', '5')
+          .type('application/json')
+          .send(body(error.code, DATABASE_DOWN_SENTENCE));
+      }
       if (error.statusCode === 503) reply.header('retry-after', '5');
       else if (error.statusCode >= 500) request.log.error({ code: error.code }, error.message);
       return reply.code(error.statusCode).type('application/json').send(body(error.code, error.message));
@@ -135,4 +145,13 @@ export function diskFull(error: unknown): boolean {
     at = (at as { cause?: unknown }).cause;
   }
   return false;
+}
+
+/** What a site or a browser is told while the hub cannot use its database (the log has the detail). */
+export const DATABASE_DOWN_SENTENCE =
+  'The hub cannot reach its database just now; try again in a few seconds. Its coordinator finds the details in the hub\u2019s log.';
+
+/** The store's refusals that name the database (postgres-connection.ts): unreachable, login, missing. */
+export function isDatabaseDown(error: unknown): boolean {
+  return error instanceof HubError && error.statusCode === 503 && error.code.startsWith('database-');
 }

@@ -68,7 +68,7 @@ describe('swarm words', () => {
     const text = swarmNowSentence(
       swarm({ currentRound: round({ leader: 'Birch', participants: ['Ash', 'Birch'], leftOut: ['Cedar'] }) }),
     );
-    expect(text).toMatch(/^Round 3: waiting for Ash to send their masked updates to this site \(Birch\)/);
+    expect(text).toMatch(/^Round 3: waiting for Ash to send its masked update to this site \(Birch\)/);
     expect(text).toContain('Cedar did not join the draw in time, so it sits this round out.');
   });
 

@@ -44,8 +44,8 @@ function roundUnderWaySentence(round: SwarmRoundView, thisSite: string | null): 
     return `Round ${round.round}: ${who(round.leader, thisSite)} is the only hospital taking part.${leftOut}`;
   }
   return (
-    `Round ${round.round}: waiting for ${nameList(others.map((n) => who(n, thisSite)))} to send their masked ` +
-    `updates to ${who(round.leader, thisSite)}, which combines them and sees only their sum, never one ` +
+    `Round ${round.round}: waiting for ${nameList(others.map((n) => who(n, thisSite)))} to send ` +
+    `${others.length === 1 ? 'its masked update' : 'their masked updates'} to ${who(round.leader, thisSite)}, which combines them and sees only their sum, never one ` +
     `hospital\u2019s update.${leftOut}`
   );
 }

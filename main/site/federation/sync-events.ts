@@ -89,6 +89,19 @@ export type SyncEvent =
   | { type: 'task-ended'; taskId: string; state: string; reason: string | null };
 
 const pct = (value: number | null) => (value === null ? 'n/a' : value.toFixed(3));
+/** A loss or accuracy a round may not have: split learning's label-sharing mode computes the loss at the hub. */
+const figure = (value: number) => (Number.isFinite(value) ? value.toFixed(3) : 'not measured here');
+/**
+ * A split round has no validation pass at the site (its predictions need the hub's trunk): it reports
+ * the last epoch's training loss, and in label-sharing mode none at all, the hub computing the loss.
+ */
+function trainedFigures(event: Extract<SyncEvent, { type: 'trained' }>): string {
+  if (!event.split)
+    return `local validation loss ${figure(event.validation.loss)}, AUC ${pct(event.validation.auc)}`;
+  return Number.isFinite(event.validation.loss)
+    ? `training loss ${event.validation.loss.toFixed(3)} (split learning: no validation pass at this site)`
+    : 'the loss is computed at the hub, which holds the labels in this task (label-sharing split learning)';
+}
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`;
 
 /**
@@ -131,7 +144,7 @@ export function describeSyncEvent(
     case 'training':
       return null;
     case 'trained':
-      return `Round ${event.round}: trained in ${event.seconds.toFixed(1)} s${event.resumedFromEpoch > 0 ? ` (resumed after epoch ${event.resumedFromEpoch})` : ''}; local validation loss ${event.validation.loss.toFixed(3)}, AUC ${pct(event.validation.auc)}.`;
+      return `Round ${event.round}: trained in ${event.seconds.toFixed(1)} s${event.resumedFromEpoch > 0 ? ` (resumed after epoch ${event.resumedFromEpoch})` : ''}; ${trainedFigures(event)}.`;
     case 'uploading':
       return null;
     case 'submitted':
@@ -147,8 +160,8 @@ export function describeSyncEvent(
       return `Round ${event.round} published as global model v${event.version}; recorded that it used data of ${event.patients} patients.`;
     case 'evaluated':
       return (
-        `Global model v${event.version} on this site's validation images: loss ${event.metrics.loss.toFixed(3)}, ` +
-        `accuracy ${event.metrics.accuracy.toFixed(3)}, AUC ${pct(event.metrics.auc)} (federated so far: AUC ${pct(event.federated.auc)} over ${event.federated.sites} sites).`
+        `Global model v${event.version} on this site's validation images: loss ${figure(event.metrics.loss)}, ` +
+        `accuracy ${figure(event.metrics.accuracy)}, AUC ${pct(event.metrics.auc)} (federated so far: AUC ${pct(event.federated.auc)} over ${event.federated.sites} sites).`
       );
     case 'retrying':
       return `${event.message} Trying again in ${(event.delayMs / 1000).toFixed(1)} s (attempt ${event.attempt + 1}).`;

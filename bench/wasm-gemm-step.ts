@@ -6,7 +6,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { createModel, selectBackend, tf } from '../main/site/train/index.ts';
-import { TwoThreadGemm, backendMemory } from '../main/site/train/kernels/index.ts';
+import { ownGemmFor } from '../main/site/train/kernels/index.ts';
 
 const { values } = parseArgs({
   options: {
@@ -21,10 +21,8 @@ const batch = Number(values.batch);
 const steps = Number(values.steps);
 
 const report = await selectBackend({ choice: 'wasm', threads: Number(values.threads) });
-// The product's worker starts with the first filter gradient; wait for it before timing.
-const probe = new TwoThreadGemm(backendMemory(tf.backend())!);
-await probe.ready();
-probe.stopWorker();
+// The product's workers start with it; wait for them before timing.
+await ownGemmFor(tf.backend())?.ready();
 const model = createModel('reference-cnn', { inputSize: size, channels: 1, numClasses: 2, seed: 0 });
 const optimizer = tf.train.adam(1e-3);
 const x = tf.randomNormal([batch, size, size, 1]) as tf.Tensor4D;

@@ -17,7 +17,7 @@ import {
   defaultTiling,
   relaxedSimdAvailable,
   SimdGemm,
-  TwoThreadGemm,
+  ThreadedGemm,
   type GemmOperands,
   type GemmTiling,
 } from '../main/site/train/kernels/index.ts';
@@ -113,7 +113,7 @@ function measure(shape: Shape, tilings: GemmTiling[]) {
       }
     : undefined;
   const address = (t: tf.Tensor) => backend.typedArrayFromHeap(t as unknown as tf.TensorInfo).byteOffset;
-  const gemms = tilings.map((t, i) => twoThreads[i] ?? new SimdGemm(memory, n, t));
+  const gemms = tilings.map((t, i) => threaded[i] ?? new SimdGemm(memory, n, t));
   const run = (g: { multiplyAdd(p: GemmOperands): void }) => {
     backend.typedArrayFromHeap(c as unknown as tf.TensorInfo).fill(0);
     g.multiplyAdd({ a: address(a), aRowBytes: k * 4, b: address(b), c: address(c), m, k, n });
@@ -188,9 +188,10 @@ const tilings: GemmTiling[] = values.sweep
     ];
 
 // With --threads 2 ours runs on two threads as well: the main thread and a worker on the backend's
-// shared memory (two-thread-gemm.ts).
-const twoThreads = threads > 1 ? tilings.map((t) => new TwoThreadGemm(memory, t)) : [];
-for (const g of twoThreads) if (!(await g.ready())) throw new Error('The product’s worker did not start.');
+// shared memory (threaded-gemm.ts).
+const threaded = threads > 1 ? tilings.map((t) => new ThreadedGemm(memory, threads, t)) : [];
+for (const g of threaded)
+  if ((await g.ready()) !== threads) throw new Error('The product’s workers did not start.');
 if (values.peak) {
   const at = backend.typedArrayFromHeap(tf.zeros([16384]) as unknown as tf.TensorInfo).byteOffset;
   for (const t of [defaultTiling(), { ...defaultTiling(), fused: false }]) {

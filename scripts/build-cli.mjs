@@ -13,7 +13,7 @@ await build({
     // bundled hub found no worker file and a homomorphic round never left 'aggregating').
     'deid-worker-entry': 'main/site/batch/deid-worker.ts',
     'sum-worker-entry': 'hub/homomorphic/sum-worker.ts',
-    // The second thread of the WebAssembly matrix product (main/site/train/kernels/two-thread-gemm.ts).
+    // The threads of the WebAssembly matrix product (main/site/train/kernels/threaded-gemm.ts).
     'gemm-worker-entry': 'main/site/train/kernels/gemm-worker.ts',
   },
   outdir: 'dist/cli',

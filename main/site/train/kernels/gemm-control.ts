@@ -1,4 +1,4 @@
-// The words two threads share to hand a product's rows from one to the other (two-thread-gemm.ts,
+// The words two threads share to hand a product's rows from one to the other (threaded-gemm.ts,
 // gemm-worker.ts): a job number the worker waits on, the operands, and the number of the last job
 // done (or failed).
 import type { GemmOperands } from './simd-gemm.ts';

@@ -1,5 +1,5 @@
-// The second thread of a two-thread matrix product (two-thread-gemm.ts): it waits on a shared control
-// word, multiplies its share of the rows in the same WebAssembly memory as the main thread, and says
+// A thread of the threaded matrix product (threaded-gemm.ts): it waits on a shared control word,
+// multiplies its share of the rows in the same WebAssembly memory as the main thread, and says
 // it is done. Blocking waits (Atomics.wait) keep the hand-over to microseconds; the kernel that calls
 // the product is synchronous, so there is no event loop turn to post a message through.
 import { workerData } from 'node:worker_threads';

@@ -22,7 +22,8 @@ export { FilterGradSplitKProgram, filterGradSplitK, splitCount } from './webgpu-
 export { axisWindow } from './conv-geometry.ts';
 export { defaultTiling, SimdGemm, type GemmOperands, type GemmTiling } from './simd-gemm.ts';
 export { backendMemory } from './simd-kernels.ts';
-export { TwoThreadGemm } from './two-thread-gemm.ts';
+export { ThreadedGemm } from './threaded-gemm.ts';
+export { ownGemmFor } from './own-gemm.ts';
 export { relaxedSimdAvailable } from './wasm-relaxed-simd.ts';
 
 /** Which WebGPU filter gradient to use: the composed matrix product (default) or the WGSL split-K shader. */

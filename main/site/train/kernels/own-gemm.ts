@@ -1,13 +1,13 @@
-// Which product the filter gradient uses on WebAssembly: our SIMD product (simd-gemm.ts, on two
-// threads where the backend's memory is shared) or XNNPACK's BatchMatMul. Ours is chosen where it
-// can run as wide as the backend: with one or two backend threads. tfjs's BatchMatMul keeps XNNPACK's
+// Which product the filter gradient uses on WebAssembly: our SIMD product (simd-gemm.ts, on as many
+// threads as the backend's XNNPACK where its memory is shared: threaded-gemm.ts) or XNNPACK's
+// BatchMatMul. tfjs's BatchMatMul keeps XNNPACK's
 // operator per B tensor and B, the output gradient, is new every step, so XNNPACK packs all of B on
 // every call: 1.0–4.5× slower than ours on the reference CNN's four filter-gradient products
 // (docs/benchmarks.md, "Our own GEMM"). RADFED_WASM_GEMM=0 keeps XNNPACK's.
 import { backendMemory, type WasmMemory } from './simd-kernels.ts';
-import { TwoThreadGemm } from './two-thread-gemm.ts';
+import { ThreadedGemm } from './threaded-gemm.ts';
 
-const products = new WeakMap<WasmMemory, TwoThreadGemm | null>();
+const products = new WeakMap<WasmMemory, ThreadedGemm | null>();
 
 /**
  * The threads the backend's XNNPACK computes with (its module's own count; not the package's
@@ -19,14 +19,14 @@ function backendThreads(backend: unknown): number {
 }
 
 /** Our product bound to the wasm backend's memory, or null where XNNPACK's is to be used. */
-export function ownGemmFor(backend: unknown): TwoThreadGemm | null {
+export function ownGemmFor(backend: unknown): ThreadedGemm | null {
   if (process.env.RADFED_WASM_GEMM === '0') return null;
   const memory = backendMemory(backend);
-  if (!memory || backendThreads(backend) > 2) return null;
+  if (!memory) return null;
   let product = products.get(memory);
   if (product === undefined) {
     try {
-      product = new TwoThreadGemm(memory);
+      product = new ThreadedGemm(memory, backendThreads(backend));
     } catch {
       // No SIMD, or the module did not validate: XNNPACK's product it is.
       product = null;

@@ -24,8 +24,12 @@ export interface GemmTiling {
   /**
    * Each tile of rows passes over every panel of columns before the next (the rows of A stay in the
    * level-1 cache), instead of each panel passing down every row (the panel of B stays there).
+   * 'auto': where a block of A (m rows × blockK) is larger than the level-2 cache, as in the forward
+   * convolutions' products (32768 × 144 at S = 64), which panels outside would read from memory once
+   * per panel; the filter gradients' blocks (145–577 rows) fit, and passed panels outside a little
+   * faster (docs/benchmarks.md, "Our own GEMM").
    */
-  panelsInside: boolean;
+  panelsInside: boolean | 'auto';
 }
 
 /** The tiling the micro-benchmark chose on an AVX-512 EPYC (docs/benchmarks.md, "Our own GEMM"). */
@@ -35,10 +39,11 @@ export const defaultTiling = (): GemmTiling => ({
   unroll: 4,
   blockK: 256,
   fused: relaxedSimdAvailable(),
-  // Measured slower on every filter-gradient shape (CPU time, 2026-12-07): each panel of B passes
-  // down all the rows of A, which the hardware prefetcher streams well.
-  panelsInside: false,
+  panelsInside: 'auto',
 });
+
+/** A level-2 cache's size on the x86-64 machines this was measured on (1 MiB per core on EPYC). */
+const LEVEL2_BYTES = 1 << 20;
 
 const tileName = (rows: number, vectors: number) => `tile${rows}x${vectors}`;
 const rowsName = (vectors: number) => `rows${vectors}`;
@@ -263,7 +268,9 @@ export class SimdGemm {
     const { blockK, vectors } = this.tiling;
     const rowBytes = this.columns * 4;
     const panelColumns = 4 * vectors;
-    const fullPanels = this.tiling.panelsInside ? Math.floor((to - from) / panelColumns) : 0;
+    const { panelsInside } = this.tiling;
+    const rowsOuter = panelsInside === 'auto' ? p.m * Math.min(blockK, p.k) * 4 > LEVEL2_BYTES : panelsInside;
+    const fullPanels = rowsOuter ? Math.floor((to - from) / panelColumns) : 0;
     for (let k0 = 0; k0 < p.k; k0 += blockK) {
       const kc = Math.min(blockK, p.k - k0);
       if (fullPanels > 0) {

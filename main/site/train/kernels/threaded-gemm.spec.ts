@@ -1,0 +1,52 @@
+// The threaded product (the main thread and workers on one shared WebAssembly memory) gives the
+// plain product, with rows shared between the threads, partial tiles and idle threads included.
+import { afterAll, describe, expect, it } from 'vitest';
+import { SeededRandom } from '../data/index.ts';
+import { relativeError } from './reference-convolution.ts';
+import { ThreadedGemm } from './threaded-gemm.ts';
+
+interface WasmMemoryApi {
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => {
+    buffer: SharedArrayBuffer;
+  };
+}
+const { Memory } = (globalThis as unknown as { WebAssembly: WasmMemoryApi }).WebAssembly;
+
+describe('threaded WebAssembly SIMD matrix product', () => {
+  const memory = new Memory({ initial: 64, maximum: 65536, shared: true });
+  const gemms = [new ThreadedGemm(memory, 2), new ThreadedGemm(memory, 3)];
+  afterAll(() => gemms.forEach((g) => g.stopWorkers()));
+
+  it.each([2, 3])(
+    'starts its workers on a shared memory and equals a plain product (%i threads)',
+    async (threads) => {
+      const gemm = gemms[threads - 2]!;
+      expect(await gemm.ready()).toBe(threads);
+      const random = new SeededRandom(3);
+      const heap = new Float32Array(memory.buffer);
+      // 7 rows on 3 threads: shares of 6, 1 and none (tiles are 6 rows).
+      for (const [m, k, n] of [
+        [145, 700, 32],
+        [13, 300, 16],
+        [7, 50, 12],
+        [1, 9, 4],
+      ] as const) {
+        const [aAt, bAt, cAt] = [16, 16 + m * k, 16 + m * k + k * n];
+        const a = Float32Array.from({ length: m * k }, () => random.next() - 0.5);
+        const b = Float32Array.from({ length: k * n }, () => random.next() - 0.5);
+        heap.set(a, aAt);
+        heap.set(b, bAt);
+        heap.fill(0, cAt, cAt + m * n + 1);
+        gemm.multiplyAdd({ a: aAt * 4, aRowBytes: k * 4, b: bAt * 4, c: cAt * 4, m, k, n });
+        const expected = new Float64Array(m * n);
+        for (let i = 0; i < m; i++)
+          for (let p = 0; p < k; p++)
+            for (let j = 0; j < n; j++) expected[i * n + j]! += a[i * k + p]! * b[p * n + j]!;
+        const error = relativeError(heap.subarray(cAt, cAt + m * n), expected);
+        expect(error, `${m}×${k} by ${k}×${n}`).toBeLessThan(1e-4);
+        expect(heap[cAt + m * n], 'nothing written past C').toBe(0);
+      }
+      expect(gemm.threads).toBe(threads);
+    },
+  );
+});

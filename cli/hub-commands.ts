@@ -33,6 +33,7 @@ import {
   storeOf,
   type StoreFlags,
 } from './hub-store-commands.ts';
+import { errorCode } from '../shared/log-safety.ts';
 import { CliError } from './failure.ts';
 import { describePrivacyBudget } from './privacy-command.ts';
 import {
@@ -131,6 +132,7 @@ export function registerHubCommands(program: Command): void {
     .action((flags: { dir: string; site?: string; expires: number; url?: string }) =>
       withHub(flags.dir, async (ctx) => {
         const hubUrl = flags.url ?? `https://${ctx.config.hosts[0]}:${ctx.config.port}`;
+        checkHubUrl(hubUrl);
         const created = await createEnrollmentToken(ctx, {
           hubUrl,
           expiresInMs: flags.expires,
@@ -374,10 +376,33 @@ function parsePositiveNumber(value: string): number {
 }
 
 function readJson(file: string): unknown {
+  let text: string;
   try {
-    return JSON.parse(readFileSync(resolve(file), 'utf8'));
+    text = readFileSync(resolve(file), 'utf8');
   } catch (error) {
-    throw new CliError(`Cannot read ${file} as JSON: ${(error as Error).message}`);
+    // The system's own message is not shown (it may quote more than the path); its code says enough.
+    throw new CliError(`Cannot read ${file} (${errorCode(error)}): check the path, and that it is a file.`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    // JSON.parse quotes the text it could not read: a file of other bytes was printed to the terminal.
+    throw new CliError(`${file} is not valid JSON: check that it is the task's JSON file.`);
+  }
+}
+
+/** A token carries the address sites dial: one they cannot dial made a token that failed only at the site. */
+function checkHubUrl(url: string): void {
+  let parsed: URL | null;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = null;
+  }
+  if (parsed?.protocol !== 'https:' || parsed.hostname === '') {
+    throw new CliError(
+      '--url must be the https address sites dial, like https://hub.example.org:8443; no token was made.',
+    );
   }
 }
 

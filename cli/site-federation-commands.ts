@@ -19,6 +19,7 @@ import {
   type SyncEvent,
 } from '../main/site/federation/index.ts';
 import { commandActor, openSite } from '../main/site/index.ts';
+import { readSiteConfig, sitePaths } from '../main/site/store/index.ts';
 import { parsePositiveInt } from './arguments.ts';
 import { CliError } from './failure.ts';
 
@@ -73,6 +74,8 @@ export function registerFederationCommands(site: Command): void {
     .option('--yes', 'approve without asking (after reading the description)')
     .action(async (flags: { dir: string; task?: string; cohort?: string; yes?: boolean }) => {
       const dir = resolve(flags.dir);
+      // A folder that is no site at all is said to be so, not "not enrolled" (which sent people to enroll it).
+      readSiteConfig(sitePaths(dir));
       if (!flags.task) return listHubTasks(dir);
       const review = await reviewTask(dir, flags.task, flags.cohort ? { cohortTaskId: flags.cohort } : {});
       process.stdout.write(`${review.summary.join('\n')}\n`);

@@ -19,6 +19,18 @@ afterEach(() => site.close());
 
 const joinAsBirch = () => writeTestSwarm(site.agent.site.directory);
 
+/** Changes the stored entry at `height` in place, as someone with write access to the file could. */
+function changeEntry(height: number, change: (json: string) => string): void {
+  const db = new Database(swarmPaths(site.agent.site.directory).db);
+  const row = db
+    .prepare<[number], { entry_json: string }>('SELECT entry_json FROM ledger_entries WHERE height = ?')
+    .get(height)!;
+  const changed = change(row.entry_json);
+  expect(changed).not.toBe(row.entry_json);
+  db.prepare('UPDATE ledger_entries SET entry_json = ? WHERE height = ?').run(changed, height);
+  db.close();
+}
+
 async function status(): Promise<Extract<SwarmStatusView, { inSwarm: true }>> {
   const view = await site.call(IpcChannel.swarmStatus, undefined);
   if (!view.inSwarm) throw new Error('expected a swarm');
@@ -71,23 +83,28 @@ describe('swarm:status', () => {
 
   it('reports a copy whose entry was changed, and shows what the entries before it say', async () => {
     joinAsBirch();
-    const db = new Database(swarmPaths(site.agent.site.directory).db);
+    expect((await status()).ledger.verified).toBe(true);
     // The round-seed of round 2 (the last entry) now claims other nonces: its signatures no longer fit.
-    const last = db
-      .prepare<[], { height: number; entry_json: string }>(
-        'SELECT height, entry_json FROM ledger_entries ORDER BY height DESC LIMIT 1',
-      )
-      .get()!;
-    const forged = last.entry_json
-      .replace(/"nonce":"[0-9a-f]/, '"nonce":"f')
-      .replace(/"nonce":"ff/, '"nonce":"fe');
-    db.prepare('UPDATE ledger_entries SET entry_json = ? WHERE height = ?').run(forged, last.height);
-    db.close();
+    changeEntry(7, (json) =>
+      json.replace(/"nonce":"[0-9a-f]/, '"nonce":"f').replace(/"nonce":"ff/, '"nonce":"fe'),
+    );
     const view = await status();
     expect(view.ledger).toMatchObject({ verified: false, failedAt: 7 });
     expect(view.ledger.problem).toMatch(/signature|commit/);
     expect(view.height).toBe(7);
     expect(view.currentRound).toMatchObject({ round: 2, stage: 'drawing-leader', leader: null });
+    // Round 1's aggregate is before the changed entry: still shown.
+    expect(view.lastRound).toMatchObject({ round: 1, modelHash: MODEL });
+  });
+
+  it('finds a change to an entry it verified on an earlier read (nothing is trusted from before)', async () => {
+    joinAsBirch();
+    expect((await status()).ledger.verified).toBe(true);
+    // Birch's join entry (height 1) now gives Birch another name.
+    changeEntry(1, (json) => json.replace('"name":"Birch"', '"name":"Beech"'));
+    const view = await status();
+    expect(view.ledger).toMatchObject({ verified: false, failedAt: 1 });
+    expect(view.members.map((m) => m.name)).toEqual(['Ash']);
   });
 
   it('only reads swarm.db: its bytes are the same after the page has read it', async () => {

@@ -3,13 +3,13 @@
 // every entry is verified again, signature by signature, with the swarm room's own checks
 // (verifyChain), so the page can say whether this copy of the ledger holds together. Nothing here
 // starts a member or talks to a peer. The swarm room (main/site/swarm) is used through its door only.
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { SwarmMemberView, SwarmRoundView, SwarmStatusView } from '../../../shared/ipc/index.ts';
 import { loadPrivateKey, publicKeyOf } from '../../../shared/node/federation/index.ts';
 import {
   LedgerVerificationError,
-  MAX_ENTRIES_PER_PAGE,
   memberIdFor,
   quorumSize,
   readSwarmSettings,
@@ -38,7 +38,7 @@ export function readSwarmStatus(siteDir: string): SwarmStatusView {
   const ownId = memberIdFor(publicKeyOf(loadPrivateKey(readFileSync(paths.signingKey, 'utf8'))));
   const db = new Database(paths.db, { readonly: true, fileMustExist: true });
   try {
-    const read = readVerifiedLedger(db);
+    const read = readVerifiedLedger(db, paths.db);
     const state = read.state;
     if (state === null) return { inSwarm: false };
     const nameOf = (id: string): string => read.names.get(id) ?? 'a former member';
@@ -72,59 +72,78 @@ interface ReadLedger {
   readonly state: MembershipState | null;
   readonly check: { verified: boolean; failedAt: number | null; problem: string | null };
   /** Every name a member id ever had in the ledger (members who left keep theirs for old rounds). */
-  readonly names: Map<string, string>;
+  readonly names: ReadonlyMap<string, string>;
   readonly lastAggregate: AggregateBody | null;
 }
 
-function readVerifiedLedger(db: Database.Database): ReadLedger {
+/** A prefix of a copy that verified: its first `height` rows, by the SHA-256 of their stored bytes. */
+interface VerifiedPrefix {
+  readonly height: number;
+  readonly digest: string;
+  readonly state: MembershipState | null;
+  readonly names: ReadonlyMap<string, string>;
+  readonly lastAggregate: AggregateBody | null;
+}
+
+/**
+ * By swarm.db path. The page asks every few seconds, and verifying every signature of a long ledger takes
+ * about a second per thousand entries (docs/swarm-learning.md, Figures): a prefix whose stored bytes are
+ * unchanged is not verified again, only the entries after it. Any change to a verified entry changes the
+ * digest, and the whole copy is verified again.
+ */
+const verifiedPrefixes = new Map<string, VerifiedPrefix>();
+
+function rowBytes(row: EntryRow): string {
+  const parts = [row.entry_json, row.signatures_json, row.view_change_json ?? ''];
+  return parts.map((part) => `${part.length}:${part}`).join('');
+}
+
+function readVerifiedLedger(db: Database.Database, path: string): ReadLedger {
   const columns = db
     .prepare<[], { name: string }>("SELECT name FROM pragma_table_info('ledger_entries')")
     .all();
   const viewChange = columns.some((c) => c.name === 'view_change_json') ? 'view_change_json' : 'NULL';
-  const page = db.prepare<[number, number], EntryRow>(
-    `SELECT entry_json, signatures_json, ${viewChange} AS view_change_json FROM ledger_entries WHERE height >= ? ORDER BY height LIMIT ?`,
-  );
-  const names = new Map<string, string>();
-  let state: MembershipState | null = null;
-  let lastAggregate: AggregateBody | null = null;
-  for (;;) {
-    const from: number = state?.nextHeight ?? 0;
-    const rows = page.all(from, MAX_ENTRIES_PER_PAGE);
-    if (rows.length === 0) break;
+  const select = (where: string) =>
+    db.prepare<[number], EntryRow>(
+      `SELECT entry_json, signatures_json, ${viewChange} AS view_change_json FROM ledger_entries WHERE ${where} ORDER BY height`,
+    );
+  let digest = createHash('sha256');
+  let start: VerifiedPrefix = { height: 0, digest: '', state: null, names: new Map(), lastAggregate: null };
+  const cached = verifiedPrefixes.get(path);
+  if (cached) {
+    for (const row of select('height < ?').iterate(cached.height)) digest.update(rowBytes(row));
+    if (digest.copy().digest('hex') === cached.digest) start = cached;
+    else digest = createHash('sha256');
+  }
+  let { state, lastAggregate } = start;
+  const names = new Map(start.names);
+  let height = start.height;
+  for (const row of select('height >= ?').iterate(height)) {
     try {
-      for (const step of verifyChain(state, rows.map(parseRow))) {
-        const body = step.signed.entry.body;
-        if (body.kind === 'genesis') names.set(body.founder.id, body.founder.name);
-        if (body.kind === 'join') names.set(body.member.id, body.member.name);
-        if (body.kind === 'aggregate-commit') lastAggregate = body;
-        state = step.state;
-      }
+      // One entry at a time, so what verified before a bad entry is kept and shown.
+      const step = verifyChain(state, [parseRow(row)])[0];
+      if (step === undefined) break;
+      const body = step.signed.entry.body;
+      if (body.kind === 'genesis') names.set(body.founder.id, body.founder.name);
+      if (body.kind === 'join') names.set(body.member.id, body.member.name);
+      if (body.kind === 'aggregate-commit') lastAggregate = body;
+      state = step.state;
+      digest.update(rowBytes(row));
+      height += 1;
     } catch (error) {
-      const height = error instanceof LedgerVerificationError ? error.height : from;
       const problem =
         error instanceof LedgerVerificationError ? error.message : 'an entry could not be read.';
-      // The entries before it verified: the page shows what they say, and that the copy is damaged.
-      return {
-        state: stateUpTo(state, rows, height),
-        check: { verified: false, failedAt: height, problem },
-        names,
-        lastAggregate,
-      };
+      remember(path, { height, digest: digest.copy().digest('hex'), state, names, lastAggregate });
+      // The page shows what the entries before it say, and that the copy is damaged from here on.
+      return { state, check: { verified: false, failedAt: height, problem }, names, lastAggregate };
     }
-    if (rows.length < MAX_ENTRIES_PER_PAGE) break;
   }
+  remember(path, { height, digest: digest.digest('hex'), state, names, lastAggregate });
   return { state, check: { verified: true, failedAt: null, problem: null }, names, lastAggregate };
 }
 
-/** The state after the entries of `rows` below `height` (verifyChain threw at `height`). */
-function stateUpTo(
-  state: MembershipState | null,
-  rows: readonly EntryRow[],
-  height: number,
-): MembershipState | null {
-  const first = state?.nextHeight ?? 0;
-  const good = rows.slice(0, Math.max(0, height - first)).map(parseRow);
-  return good.length === 0 ? state : (verifyChain(state, good).at(-1)?.state ?? state);
+function remember(path: string, prefix: VerifiedPrefix): void {
+  verifiedPrefixes.set(path, { ...prefix, names: new Map(prefix.names) });
 }
 
 function parseRow(row: EntryRow): unknown {

@@ -6,6 +6,7 @@
 import { FederationError } from '../../shared/federation/index.ts';
 import { encodePublishedSum, HomomorphicError } from '../../shared/node/homomorphic/index.ts';
 import { isoAt, type HubContext } from '../hub-context.ts';
+import { HubError } from '../hub-errors.ts';
 import { insertModelRow } from '../model-registry.ts';
 import type { RoundEvent } from '../rounds.ts';
 import { lockKeys, type RoundRow, type TaskRow } from '../store/index.ts';
@@ -33,6 +34,9 @@ export async function publishEncryptedRound(
     // Any failure fails the round with a sentence, as a plain round's does: rethrown, it left the
     // round 'aggregating' for good, re-run on every tick (a damaged stored update, a summation
     // worker that died). A hub killed here never reaches this: it re-runs the sum when it restarts.
+    // A database that cannot be reached (PostgreSQL restarting) is not the round's fault: it stays
+    // 'aggregating' and the next tick adds it again.
+    if (error instanceof HubError && error.statusCode === 503) throw error;
     const reason = `Aggregation failed: ${sumFailure(error)}`;
     const moved = await store.transaction(async (tx) => {
       await tx.lock(lockKeys.round(task.id, round.number));

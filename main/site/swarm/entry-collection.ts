@@ -89,6 +89,15 @@ export async function collectQuorum(
         (refused[0] ? ` First refusal: ${refused[0].message}` : ''),
     );
   }
+  // A member that moved to a later view at this height commits nothing below it (view-change.ts relies
+  // on it): a statement given while this collection was under way wins. Checked and stored with no
+  // await between, so no handler runs in between.
+  const promised = node.ledger.record.promisedView(state.swarmId, entry.height);
+  if (promised > view)
+    throw new SwarmError(
+      'view-passed',
+      `This member moved to view ${promised} at height ${entry.height} while collecting; the view change finishes the height.`,
+    );
   const withAuthor = author && !inView.some((s) => s.member === author.member) ? [author] : [];
   const signed: SignedEntry = {
     entry,

@@ -144,7 +144,14 @@ export const viewStatementSchema = z.strictObject({
   height: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   previous: hash,
   view: viewNumberSchema,
-  last: z.strictObject({ view: z.number().int().min(0).max(1_000_000), entry: hash }).nullable(),
+  last: z
+    .strictObject({
+      view: z.number().int().min(0).max(1_000_000),
+      entry: hash,
+      /** That entry's proposer (null for a signature kept from before views, entry unknown). */
+      proposer: memberIdSchema.nullable(),
+    })
+    .nullable(),
   signature,
 });
 export type ViewStatement = z.infer<typeof viewStatementSchema>;

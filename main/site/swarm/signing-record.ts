@@ -151,7 +151,10 @@ export class SigningRecord {
         height,
         previous: state.tipHash,
         view,
-        last: last === null ? null : { view: last.view, entry: last.hash },
+        last:
+          last === null
+            ? null
+            : { view: last.view, entry: last.hash, proposer: last.entry?.proposer ?? null },
       },
       state.swarmId,
       signer.privateKey,

@@ -140,4 +140,28 @@ describe('swarm view changes on the peer network', () => {
     expect(fresh.entry.height).toBe(height);
     expect(fresh.viewChange).toBeUndefined();
   }, 60_000);
+
+  it('three members, one down, two proposing at once: neither proposer committed its own, so the view change finishes one', async () => {
+    bed = new PeerTestBed();
+    const { nodes } = await bed.swarm(['Alder', 'Birch', 'Cedar']);
+    const [alder, birch, cedar] = nodes as [SwarmNode, SwarmNode, SwarmNode];
+    const height = alder.state.nextHeight;
+    await bed.stop(cedar);
+    // Both propose to remove Cedar at the same instant: each signed its own, and the other refuses it.
+    const removal: EntryBody = { kind: 'leave', member: cedar.id, reason: 'removed' };
+    const fromAlder = proposeEntry(alder.state, alder.id, removal, new Date());
+    const fromBirch = proposeEntry(birch.state, birch.id, removal, new Date(Date.now() + 1));
+    alder.ledger.countersign(fromAlder, signer(alder));
+    birch.ledger.countersign(fromBirch, signer(birch));
+    await expect(alder.propose(removal)).rejects.toMatchObject({ code: 'quorum-short' });
+    await expect(birch.propose(removal)).rejects.toMatchObject({ code: 'quorum-short' });
+    // The first view a live member coordinates (Cedar, down, may coordinate view 1).
+    const view = [1, 2, 3].find((v) => viewCoordinator(alder.state, v) !== cedar.id)!;
+    const coordinator = viewCoordinator(alder.state, view) === alder.id ? alder : birch;
+    const committed = await coordinator.views.changeView(view);
+    expect([entryHash(fromAlder), entryHash(fromBirch)]).toContain(entryHash(committed!.entry));
+    await Promise.all([alder, birch].map((n) => n.catchUp()));
+    expect([alder, birch].map((n) => n.state.nextHeight)).toEqual([height + 1, height + 1]);
+    expect(alder.state.members.map((m) => m.name)).toEqual(['Alder', 'Birch']);
+  }, 60_000);
 });

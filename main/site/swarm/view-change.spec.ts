@@ -77,7 +77,11 @@ describe('views at one height of the swarm ledger', () => {
     );
     // Leeds moves to view 1: its statement names what it signed in view 0, with Lyon's signature.
     const moved = leeds!.ledger.moveToView(1, signer(leeds!));
-    expect(moved.statement.last).toEqual({ view: 0, entry: entryHash(fromLyon) });
+    expect(moved.statement.last).toEqual({
+      view: 0,
+      entry: entryHash(fromLyon),
+      proposer: lyon!.site.id,
+    });
     expect(moved.entry).toEqual(fromLyon);
     expect(moved.authorSignature).toEqual(lyonSigns);
     // A restarted Leeds keeps both its signature and its promise.
@@ -149,28 +153,35 @@ describe('views at one height of the swarm ledger', () => {
     );
   });
 
-  it('the lock: the highest view names the entry; in the open view 0 a tie waits for more statements', () => {
+  it('the lock: the highest view names the entry; in the open view 0 an entry whose proposer stated it is not committed, and a tie waits for more', () => {
     const s = (member: string, last: ViewStatement['last']) =>
       ({ member, height: 3, previous: '0'.repeat(64), view: 2, last, signature: 'x' }) as ViewStatement;
     const [a, b] = ['a'.repeat(64), 'b'.repeat(64)];
+    // Proposers '8' and '9' made no statement below unless named.
+    const at = (view: number, entry: string, proposer = entry === a ? '8' : '9') => ({
+      view,
+      entry,
+      proposer,
+    });
     // 4 members, q = 3: a 2–2 split with everyone heard could not have committed either entry.
-    const split = [s('1', { view: 0, entry: a }), s('2', { view: 0, entry: a })];
-    const all = [...split, s('3', { view: 0, entry: b }), s('4', { view: 0, entry: b })];
+    const split = [s('1', at(0, a)), s('2', at(0, a))];
+    const all = [...split, s('3', at(0, b)), s('4', at(0, b))];
     expect(viewLock(all, 4, 3)).toEqual({ kind: 'free' });
-    expect(viewLock([...split, s('3', { view: 0, entry: b })], 4, 3)).toEqual({ kind: 'locked', entry: a });
-    // 3 members, q = 2, one unheard: either entry could have its vote.
-    expect(viewLock([s('1', { view: 0, entry: a }), s('2', { view: 0, entry: b })], 3, 2)).toEqual({
+    expect(viewLock([...split, s('3', at(0, b))], 4, 3)).toEqual({ kind: 'locked', entry: a });
+    // 3 members, q = 2, one unheard, proposers not heard: either entry could have its vote.
+    expect(viewLock([s('1', at(0, a)), s('2', at(0, b))], 3, 2)).toEqual({
       kind: 'ambiguous',
       entries: [a, b],
     });
+    // The same, but the two that answered are the two proposers: neither committed its own entry.
+    expect(viewLock([s('1', at(0, a, '1')), s('2', at(0, b, '2'))], 3, 2)).toEqual({ kind: 'free' });
+    // Its proposer stated and the other did not: only the other could have committed.
+    expect(viewLock([s('1', at(0, a, '1')), s('2', at(0, b))], 3, 2)).toEqual({ kind: 'locked', entry: b });
     // A view above 0 had one coordinator, proposing only its lock: it wins over view 0, whatever the count.
-    expect(
-      viewLock(
-        [s('1', { view: 0, entry: a }), s('2', { view: 0, entry: a }), s('3', { view: 1, entry: b })],
-        4,
-        3,
-      ),
-    ).toEqual({ kind: 'locked', entry: b });
+    expect(viewLock([s('1', at(0, a)), s('2', at(0, a)), s('3', at(1, b))], 4, 3)).toEqual({
+      kind: 'locked',
+      entry: b,
+    });
     expect(viewLock([s('1', null), s('2', null)], 3, 2)).toEqual({ kind: 'free' });
   });
 

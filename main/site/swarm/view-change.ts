@@ -13,9 +13,13 @@
 //
 // Why the lock holds: if entry E committed in view u, q members signed it there, and any q statements
 // share at least one of them (q > N/2). In the open view 0 a statement set of J members shows E at
-// least q − (N − J) times, so E "could have committed"; two entries could both look so only when some
-// members did not answer, and then the coordinator waits for more (`ambiguous`). In a view ≥ 1 only
-// the coordinator proposes, and only the lock, so the highest view among the statements names it.
+// least q − (N − J) times, so E "could have committed" — unless its proposer made one of the
+// statements: only an entry's proposer assembles its view-0 quorum, it commits nothing in a view below
+// one it moved to (entry-collection.ts checks that before it stores), and a proposer that had committed
+// it would hold the height committed and make no statement. Two entries could both look possible only
+// when some members did not answer, and then the coordinator waits for more (`ambiguous`). In a view
+// ≥ 1 only the coordinator proposes, and only the lock, so the highest view among the statements names
+// it.
 import { createHash } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import {
@@ -80,7 +84,13 @@ export function viewLock(statements: readonly ViewStatement[], members: number, 
       ? { kind: 'locked', entry: entries[0] as string }
       : { kind: 'ambiguous', entries };
   const unheard = members - statements.length;
-  const possible = entries.filter((entry) => (counts.get(entry) ?? 0) + unheard >= quorum);
+  const stating = new Set(statements.map((s) => s.member));
+  const proposerOf = new Map(signed.map((last) => [last.entry, last.proposer]));
+  const possible = entries.filter((entry) => {
+    const proposer = proposerOf.get(entry);
+    if (proposer != null && stating.has(proposer)) return false; // its proposer never committed it
+    return (counts.get(entry) ?? 0) + unheard >= quorum;
+  });
   if (possible.length === 0) return { kind: 'free' };
   if (possible.length === 1) return { kind: 'locked', entry: possible[0] as string };
   return { kind: 'ambiguous', entries: possible };

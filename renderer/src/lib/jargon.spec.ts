@@ -14,6 +14,8 @@ describe('findJargon', () => {
     ['Round undefined of 20', 'internal term'],
     ['    at readFile (node:fs/promises:12:3)', 'stack frame'],
     ['Task task_c65baa6629993c7c round 1: open', 'raw task id'],
+    ['Combined by 32532d974bdaba05b595ab9433de001f', 'raw id or hash'],
+    [`Model ${'e3b0c442'.repeat(8)} verified`, 'raw id or hash'],
   ])('names the jargon in %j', (text, name) => {
     expect(findJargon(text).map((f) => f.name)).toContain(name);
   });
@@ -26,6 +28,7 @@ describe('findJargon', () => {
     'Privacy budget: 2.5 of 8 spent.',
     'The hub at https://hub.example.org answered.',
     'Labels and/or consent: 6/12/2026, 1/2 of the sites.',
+    'Round 2: waiting for Ash to send its masked update to Birch (deadbeef is a word, not an id).',
   ])('leaves plain words alone: %j', (text) => {
     expect(findJargon(text)).toEqual([]);
   });

@@ -26,6 +26,9 @@ export const JARGON_PATTERNS: readonly JargonPattern[] = [
     source: String.raw`\btensor cache\b|\bundefined\b|\bnull\b|\bNaN\b|\[object Object\]`,
   },
   { name: 'raw task id', source: String.raw`\btask_[0-9a-f]{8,}\b` },
+  // A key fingerprint (a swarm member's id, 32 hex digits) or a SHA-256 (a model's hash): for the
+  // technical detail; people know members and models by name.
+  { name: 'raw id or hash', source: String.raw`\b[0-9a-f]{32,}\b` },
   { name: 'stack frame', source: String.raw`\bat \S+ \(?\S+:\d+:\d+\)?` },
 ];
 

@@ -6,6 +6,7 @@ import {
   type DemoCutLeakage,
   type SplitFigures,
 } from './demo-split.ts';
+import { describeDemoLeakage, type DemoLeakage } from './demo-split-leakage.ts';
 import type { DemoSettings } from './demo-options.ts';
 import type { RoundFigures } from './round-tracker.ts';
 
@@ -58,6 +59,8 @@ export interface DemoResult {
     readonly trunkSteps: number;
     /** The leakage meter's figures each site measured for the cut when it approved the task. */
     readonly leakage: DemoCutLeakage[];
+    /** The meter run by the demo itself on one hospital's images, without and with the defences. */
+    readonly meter: DemoLeakage | null;
   } | null;
   /** Whether the federated model's AUC beats every local-only model's on the pooled test set. */
   readonly federatedBeatsEveryLocal: boolean;
@@ -142,6 +145,7 @@ export function formatDemoTable(result: DemoResult): string {
       '',
       ...describeSplitFigures(result.split.figures, result.split.trunkSteps),
       describeCutLeakages(result.split.leakage),
+      ...(result.split.meter ? describeDemoLeakage(result.split.meter) : []),
     );
   lines.push('');
   const s = result.seconds;

@@ -165,8 +165,7 @@ export function describeCutLeakages(leakages: readonly DemoCutLeakage[]): string
     .join('; ');
   return (
     `Leakage meter at cut ${leakages[0]!.cut}, no defences (each site at approval, a decoder from the activations back to ` +
-    `its own held-out images; SSIM 1 is the image itself): ${each}. With defences (NoPeek, activation noise) the demo ` +
-    'does not measure it: docs/split-learning.md.'
+    `its own held-out images; SSIM 1 is the image itself): ${each}.`
   );
 }
 

@@ -136,5 +136,15 @@ describe('radfed demo', () => {
     expect(table).toMatch(
       /Leakage meter at cut \w+, no defences .*Hospital C SSIM -?\d\.\d{2}, PSNR [\d.]+ dB/,
     );
+    // And the demo's own meter run on Hospital A's images, without and with the defences.
+    const meter = split.meter!;
+    expect(meter.site).toBe('Hospital A');
+    expect(meter.rows.map((r) => r.defences)).toEqual(['none', 'NoPeek 1, clip and noise ×0.5, max norm']);
+    for (const { leakage } of meter.rows) {
+      expect(leakage.image.ssim).toBeLessThanOrEqual(1);
+      expect(Number.isFinite(leakage.image.psnr)).toBe(true);
+    }
+    expect(table).toMatch(/Leakage meter at cut \w+, on Hospital A's first \d+ training images/);
+    expect(table).toMatch(/NoPeek 1, clip and noise ×0\.5, max norm\s+-?\d\.\d{3}\s+[\d.]+ dB/);
   }, 600_000);
 });

@@ -16,6 +16,7 @@ import {
   type TaskDefinitionInput,
 } from '../../shared/federation/index.ts';
 import { trainingTaskFor } from '../site/federation/index.ts';
+import { selectBackend } from '../site/train/index.ts';
 import { evaluateOnTest, trainYardsticks, type TrainedBaseline } from './demo-baselines.ts';
 import { prepareDemoData, type DemoData } from './demo-data.ts';
 import { federationFigures, LAST_ROUNDS, lastRoundsAuc } from './demo-comparison.ts';
@@ -28,6 +29,7 @@ import { defaultLauncher, startHubProcess, type ChildHandle, type RadfedLauncher
 import type { DemoResult, ModelResult } from './demo-report.ts';
 import { joinDemoFederation, setUpDemoSite, type DemoSite } from './demo-sites.ts';
 import { loadSplitModel, readCutLeakage, splitFigures } from './demo-split.ts';
+import { measureDemoLeakage } from './demo-split-leakage.ts';
 
 export interface DemoRunOptions extends Partial<DemoSettings> {
   /** Where to work (default: a new temporary folder, removed at the end unless `keep`). */
@@ -85,6 +87,10 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
       `Synthesised the studies; ${data.test.length} radiographs of held-out patients form the pooled test set.`,
     );
     const sites = await setUpDemoHospitals(root, settings, data, say);
+    // This process makes the task's initial model and trains the yardsticks: its backend is chosen
+    // before its first tensor (a tfjs backend package imported anywhere registers itself, and tfjs
+    // would otherwise take it before it has started).
+    await selectBackend({ choice: 'auto', ...(options.threads ? { threads: options.threads } : {}) });
     const hub = await setUpDemoHub(root, settings, options.privacy ?? DEMO_PROTECTION, options.strategy);
     const method = federationMethod(hub.main.definition.strategy);
     const setupSeconds = elapsed();
@@ -132,6 +138,12 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
     say(
       `Federation finished in ${federationSeconds.toFixed(0)} s; its result is the last global model, v${federated.version}.`,
     );
+    // Split learning: what a hub could recover at the cut, without and with the defences (a small run).
+    if (split)
+      say(`Running the leakage meter on ${sites[0]!.name}'s images, without and with the defences...`);
+    const meter = split
+      ? await measureDemoLeakage(sites[0]!, hub.main.definition, method.steps?.cuts ?? undefined)
+      : null;
 
     // The yardsticks start where the federation started (the task's initial model), not from its result.
     const layout = hub.initial;
@@ -223,6 +235,7 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
             figures: splitFigures(mainRun.rounds),
             trunkSteps: split.trunkSteps,
             leakage: sites.flatMap((site) => readCutLeakage(site, hub.main.taskId) ?? []),
+            meter,
           }
         : null,
     };

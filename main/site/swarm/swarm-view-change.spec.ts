@@ -102,10 +102,11 @@ describe('swarm view changes on the peer network', () => {
     expect(birch.state.members.map((m) => m.name).sort()).toEqual(['Birch', 'Cedar']);
   }, 60_000);
 
-  it('a proposer alone (the others down) moves to no later view: when they return, its entry commits in view 0', async () => {
+  it('a proposer alone (the others down) moves to no later view, and its entry commits when they return', async () => {
     bed = new PeerTestBed();
     const { nodes, keys } = await bed.swarm(['Alder', 'Birch', 'Cedar'], { viewTimeoutMs: 200 });
     const [alder, birch, cedar] = nodes as [SwarmNode, SwarmNode, SwarmNode];
+    const height = alder.state.nextHeight;
     const ports = [await bed.stop(birch), await bed.stop(cedar)];
     const first = await alder.propose(leaving(alder)).catch((error: unknown) => error);
     expect(first).toMatchObject({ code: 'quorum-short' });
@@ -115,9 +116,11 @@ describe('swarm view changes on the peer network', () => {
     expect(alder.ledger.record.promisedView(alder.state.swarmId, alder.state.nextHeight)).toBe(0);
     await bed.start(keys[1]!, { port: ports[0]!, viewTimeoutMs: 200 });
     await bed.start(keys[2]!, { port: ports[1]!, viewTimeoutMs: 200 });
-    const committed = await alder.propose(leaving(alder));
-    expect(entryHash(committed.entry)).toBe(pending!.hash);
-    expect(committed.viewChange).toBeUndefined();
+    // Its entry commits: by its proposing again in view 0, or by its own timeout's view change, which
+    // now finds the others to answer (whichever comes first; before, it had bound itself to a later view).
+    await alder.propose(leaving(alder)).catch(() => null);
+    await until(() => alder.state.nextHeight > height, 20_000);
+    expect(entryHash(alder.ledger.entries(height, 1)[0]!.entry)).toBe(pending!.hash);
   }, 60_000);
 
   it('an entry the others refuse (their own checks) moves the height to no later view: they still commit a fresh one there', async () => {

@@ -126,6 +126,20 @@ const CASES: [type: string, detail: AuditDetail, sentence: string][] = [
     { studiesSource: 'receiver' },
     'Site settings changed: studies from the DICOM receiver',
   ],
+  [
+    'site.settings-changed',
+    { setting: 'heldFilePolicy', from: 'hold', to: 'clean-automatically' },
+    'Site settings changed: images with text in the picture cleaned at import and released when they read clean',
+  ],
+  [
+    'site.settings-changed',
+    {
+      setting: 'splitLeakageLimits',
+      from: { maxImageSsim: 1, maxLabelAuc: 1 },
+      to: { maxImageSsim: 0.4, maxLabelAuc: 1 },
+    },
+    "Site settings changed: split learning's leakage limits set to image similarity (SSIM) at most 0.4, label AUC no limit",
+  ],
   ['consent.imported', { rows: 2, added: 2 }, 'Consent export imported: 2 rows, 2 new entries'],
   [
     'consent.set',

@@ -84,6 +84,22 @@ function released(d: AuditDetail): string {
   return `${heldRef(d)} cleaned of burned-in text, checked again and released`;
 }
 
+/** Images held for text in the picture (main/site/held/held-policy.ts): what now happens to them. */
+const HELD_POLICY: Record<string, string> = {
+  hold: 'held for a person to decide',
+  'clean-automatically': 'cleaned at import and released when they read clean',
+  'clean-and-ask': 'cleaned at import, a person still deciding on release',
+};
+
+/** A limit of 1 refuses nothing (site.json's way of saying "no limit"). */
+function splitLimits(to: AuditDetail | null): string {
+  const limit = (key: string, words: string) => {
+    const value = to ? num(to, key) : null;
+    return `${words} ${value === null || value >= 1 ? 'no limit' : `at most ${value}`}`;
+  };
+  return `set to ${limit('maxImageSsim', 'image similarity (SSIM)')}, ${limit('maxLabelAuc', 'label AUC')}`;
+}
+
 function settingsChanged(d: AuditDetail): string {
   const changed: string[] = [];
   if (str(d, 'name')) changed.push(`name '${str(d, 'name')}'`);
@@ -95,6 +111,12 @@ function settingsChanged(d: AuditDetail): string {
     );
   if (object(d.receiver)) changed.push('DICOM receiver settings');
   if (object(d.watch)) changed.push('watched folder');
+  // Entries that name one setting with its value before and after (the held-file policy, the split limits).
+  const setting = str(d, 'setting');
+  if (setting === 'heldFilePolicy')
+    changed.push(`images with text in the picture ${HELD_POLICY[str(d, 'to') ?? ''] ?? 'policy changed'}`);
+  if (setting === 'splitLeakageLimits')
+    changed.push(`split learning's leakage limits ${splitLimits(object(d.to))}`);
   return changed.length > 0 ? `Site settings changed: ${changed.join(', ')}` : 'Site settings changed';
 }
 

@@ -70,7 +70,8 @@ export const SiteConfigSchema = z.object({
   watch: WatchSettingsSchema.optional(),
   /**
    * How much a split-learning cut may leak before this site refuses to approve it (the leakage meter's
-   * SSIM of rebuilt images, AUC of labels read from gradients); absent: the defaults (0.5, 0.75).
+   * SSIM of rebuilt images, AUC of labels read from gradients); absent: no limit (a
+   * limit of 1 refuses nothing either), as the approval reads it.
    */
   splitLeakageLimits: splitLeakageLimitsSchema.optional(),
 });

@@ -33,6 +33,11 @@ import {
 const UPLOAD_SLACK_BYTES = 1024 * 1024;
 /** Unfinished uploads one site may hold per round and kind (a retry of the same bytes resumes its own). */
 export const MAX_OPEN_UPLOADS = 2;
+/**
+ * Refused updates one site may send per round. Each is kept in the blob store with its reason, so
+ * without a cap one enrolled site sending refused bytes over and over filled the hub's disk.
+ */
+export const MAX_REFUSED_UPLOADS = 10;
 
 /** The largest initial model of the task: its values as float32 plus the same slack as an update. */
 export function initialModelLimit(definition: TaskDefinition, maxUploadBytes: number): number {
@@ -110,6 +115,16 @@ export async function createUpload(
   // replica's pool on PostgreSQL) cannot each see room for one more.
   await ctx.store.transaction(async (tx) => {
     await tx.lock(lockKeys.siteUploads(task.id, request.round, site.id));
+    const refused = (await tx.uploads.submissionsOfSite(task.id, site.id)).filter(
+      (row) => row.round === request.round && row.kind === request.kind && row.state === 'rejected',
+    ).length;
+    if (refused >= MAX_REFUSED_UPLOADS) {
+      throw conflict(
+        'too-many-refused',
+        `The hub refused ${refused} updates of this site for round ${request.round} of task ${task.id} and takes no more from it this round; ` +
+          'read the reasons it gave, put the site right, and send in the next round.',
+      );
+    }
     const open = await tx.uploads.openUploadCount(task.id, request.round, site.id, request.kind);
     if (open >= MAX_OPEN_UPLOADS) {
       throw conflict(

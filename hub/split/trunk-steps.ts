@@ -208,12 +208,12 @@ export class TrunkSteps {
       this.durable = checkpoint;
     } catch (error) {
       this.options.onCheckpointFailed?.(error);
-      // Every step since the last written checkpoint is in the trunk's memory only: undo them all, and
-      // drop the open step (its forward pass ran on the undone trunk) so its site starts it again.
+      // Every step since the last written checkpoint is in the trunk's memory only: undo them all. The
+      // restore drops the engine's open step too (its forward pass ran on the undone trunk): its site,
+      // which keeps its hold, is told to send that step's activations again when its gradient comes.
       await this.engineCalls.run(() => {
         this.rollBacks += 1;
         this.engine.restore(this.durable);
-        if (this.holder) this.release(this.holder.session);
       });
       if (error instanceof SplitSessionError) throw error;
       throw new SplitSessionError(

@@ -1,7 +1,7 @@
 // The task key at the hub, a blind carrier: the first site to join is the maker and the only site that
 // may set the key; a round does not collect until the key is sealed to every joined site; a site that
-// joins later waits until the maker re-seals the same key to it; another key for the same task, or a
-// box for a site that has not joined, is refused.
+// joins later waits until the maker re-seals the same key to it (and only then may it send it again);
+// another key for the same task, or a box for a site that has not joined, is refused.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import { encodeWeights, homomorphicPaths, taskDefinitionSchema } from '../../shared/federation/index.ts';
@@ -90,4 +90,10 @@ it('carries the key from the first site to join to every other, re-sealed for a 
   await put(maker, await message());
   expect((await maker.keyView(taskId)).waitingFor).toEqual([]);
   expect((await late.receiveKey(taskId)).key.keyId.equals(key.keyId)).toBe(true);
+  // Sealed to every joined site: the same key again is refused before it is stored (each message
+  // sent was kept as a blob, so a maker repeating it filled the hub's disk).
+  const stored = (await maker.keyView(taskId)).message;
+  await put(maker, stored); // the same message again (a retry whose answer was lost) is taken
+  await expect(put(maker, await message())).rejects.toThrow(/already holds this task's key sealed/);
+  expect((await maker.keyView(taskId)).message).toEqual(stored);
 }, 60_000);

@@ -4,6 +4,7 @@
 // key: what it reads from the message is the key id, the public parameters and who may open it.
 // A site that joins later waits until the maker re-seals the key to it (same key, same id); a new
 // task always gets a new key (rotation per task).
+import { createHash } from 'node:crypto';
 import {
   homomorphicOn,
   type HomomorphicKeyView,
@@ -110,17 +111,29 @@ export async function storeTaskKey(
       'The key message has a box for a site that has not joined this task.',
     );
   }
-  const sha256 = await ctx.store.blobs.put(Buffer.from(JSON.stringify(message)));
+  // Checked before the message is stored: every message sent is kept as a blob (up to 16 MiB), so a
+  // maker sending the same key again, or another key, over and over filled the hub's disk. A second
+  // message is taken only when it seals the same key to a site that joined since.
+  const bytes = Buffer.from(JSON.stringify(message));
+  const stored = await rows(ctx.store).taskKey(task.id);
+  if (stored && stored.key_id !== message.keyId) throw keyAlreadySet();
+  // The very message stored (a retry whose answer was lost): taken again, nothing written.
+  if (stored?.message_sha256 === createHash('sha256').update(bytes).digest('hex')) return;
+  if (stored) {
+    const waiting = new Set(await sitesWaiting(ctx, task.id));
+    if (!message.boxes.some((box) => waiting.has(box.siteId))) {
+      throw conflict(
+        'key-already-sealed',
+        "The hub already holds this task's key sealed to every site it is sealed for here; send it again only when a site has joined since.",
+      );
+    }
+  }
+  const sha256 = await ctx.store.blobs.put(bytes);
   await ctx.store.transaction(async (tx) => {
     // The key is set once per task, on any replica: checked and stored under the task's lock.
     await tx.lock(lockKeys.task(task.id));
     const existing = await rows(tx).taskKey(task.id);
-    if (existing && existing.key_id !== message.keyId) {
-      throw conflict(
-        'key-already-set',
-        'This task already has its key; re-seal that same key to the sites that joined since (a new key needs a new task).',
-      );
-    }
+    if (existing && existing.key_id !== message.keyId) throw keyAlreadySet();
     await rows(tx).putTaskKey({
       task_id: task.id,
       key_id: message.keyId,
@@ -131,6 +144,13 @@ export async function storeTaskKey(
     });
   });
   ctx.events.publish(taskChannel(task.id));
+}
+
+function keyAlreadySet() {
+  return conflict(
+    'key-already-set',
+    'This task already has its key; re-seal that same key to the sites that joined since (a new key needs a new task).',
+  );
 }
 
 /** The stored key's id and public parameters: all the hub needs to check and add ciphertexts. */

@@ -2,14 +2,11 @@
 // (mutual TLS), to a member whose certificate must carry the signing key the ledger holds for it. The
 // key is checked as soon as the handshake ends, before a byte of the message is written, so a message
 // meant for a member never reaches a server that is not that member.
-import { request as httpRequest } from 'node:http';
-import { isIP } from 'node:net';
-import { connect, type TLSSocket } from 'node:tls';
 import { createHash } from 'node:crypto';
 import { publicKeyFingerprint } from '../../../shared/node/federation/index.ts';
 import type { MemberCard } from './ledger-entry.ts';
 import type { PeerCertificate } from './peer-certificate.ts';
-import { peerKeyOf } from './peer-certificate.ts';
+import { pinnedRequest, type PinnedAnswer } from './pinned-request.ts';
 import { sealEnvelope, type SignedEnvelope } from './peer-envelope.ts';
 import { MAX_MODEL_CHUNK, MESSAGE_PATH, MODEL_PATH } from './peer-server.ts';
 import { isRelayedAddress, relayOf, relayServerOf, sealRelayedRequest } from './relay-sealing.ts';
@@ -166,80 +163,21 @@ export class PeerClient {
     return bytes;
   }
 
-  #exchange(
-    target: PeerTarget,
-    method: string,
-    path: string,
-    body?: Buffer,
-  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  #exchange(target: PeerTarget, method: string, path: string, body?: Buffer): Promise<PinnedAnswer> {
     const url = new URL(target.address);
-    const port = Number(url.port || 443);
-    const timeout = this.options.timeoutMs ?? 30_000;
-    const who = `member ${target.id.slice(0, 8)} at ${url.host}`;
-    return new Promise((resolve, reject) => {
-      const socket: TLSSocket = connect({
-        host: url.hostname,
-        port,
-        ...(isIP(url.hostname) ? {} : { servername: url.hostname }),
-        cert: this.options.certificate.certPem,
-        key: this.options.certificate.keyPem,
-        // Trust comes from the ledger's key, checked on secureConnect, not from a certificate authority.
-        rejectUnauthorized: false,
-        minVersion: 'TLSv1.3',
-        timeout,
-      });
-      const fail = (code: SwarmErrorCode, message: string, cause?: unknown) => {
-        socket.destroy();
-        reject(new SwarmError(code, message, cause === undefined ? {} : { cause }));
-      };
-      socket.once('timeout', () =>
-        fail('peer-unreachable', `No answer from ${who} within ${timeout / 1000} s.`),
-      );
-      socket.once('error', (error) =>
-        fail(
-          'peer-unreachable',
-          `Cannot reach ${who}: check that it is running and that the port is open.`,
-          error,
-        ),
-      );
-      socket.once('secureConnect', () => {
-        const key = peerKeyOf(socket.getPeerX509Certificate());
-        const pinned =
-          key !== null &&
-          (target.signingKey !== undefined
+    return pinnedRequest(
+      {
+        url,
+        // A member card pins its signing key; an invitation, only the key's fingerprint.
+        isPinned: (key) =>
+          target.signingKey !== undefined
             ? key === target.signingKey
-            : publicKeyFingerprint(key) === target.id);
-        if (!pinned) {
-          fail(
-            'not-member',
-            `The server at ${url.host} is not ${who.split(' at ')[0]}: its certificate does not carry the key the ledger holds. Check the address.`,
-          );
-          return;
-        }
-        const req = httpRequest(
-          {
-            method,
-            path,
-            host: url.hostname,
-            createConnection: () => socket,
-            headers: body ? { 'content-type': 'application/json', 'content-length': body.length } : {},
-          },
-          (res) => {
-            const parts: Buffer[] = [];
-            res.on('data', (part: Buffer) => parts.push(part));
-            res.on('error', (error) => fail('peer-unreachable', `The answer from ${who} broke off.`, error));
-            res.on('end', () => {
-              const received = Buffer.concat(parts);
-              this.bytesIn += received.length;
-              socket.end();
-              resolve({ status: res.statusCode ?? 0, headers: res.headers, body: received });
-            });
-          },
-        );
-        req.on('error', (error) => fail('peer-unreachable', `The request to ${who} failed.`, error));
-        if (body) this.bytesOut += body.length;
-        req.end(body);
-      });
-    });
+            : publicKeyFingerprint(key) === target.id,
+        who: `member ${target.id.slice(0, 8)} at ${url.host}`,
+        notPinned: `The server at ${url.host} is not member ${target.id.slice(0, 8)}: its certificate does not carry the key the ledger holds. Check the address.`,
+      },
+      { method, path, body, contentType: 'application/json' },
+      { certificate: this.options.certificate, timeoutMs: this.options.timeoutMs ?? 30_000, counters: this },
+    );
   }
 }

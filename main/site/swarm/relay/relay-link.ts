@@ -3,13 +3,11 @@
 // the key the certificate carries), the relay's certificate pinned by the fingerprint in the address
 // and checked as soon as the handshake ends, before a byte is written. What crosses it is sealed end to
 // end (relay-sealing.ts): the relay sees ids and sizes, never a message.
-import { request as httpRequest } from 'node:http';
-import { isIP } from 'node:net';
-import { connect, type TLSSocket } from 'node:tls';
 import type { KeyObject } from 'node:crypto';
 import { publicKeyFingerprint } from '../../../../shared/node/federation/index.ts';
 import { signStatement, statementSignatureValid, type SignedEntry } from '../ledger-entry.ts';
-import { peerKeyOf, type PeerCertificate } from '../peer-certificate.ts';
+import type { PeerCertificate } from '../peer-certificate.ts';
+import { pinnedRequest, type PinnedAnswer } from '../pinned-request.ts';
 import type { RelayedItem } from '../relay-mailbox-store.ts';
 import type { SignedEnvelope } from '../peer-envelope.ts';
 import { sealRelayedRequest, type RelayServerAddress } from '../relay-sealing.ts';
@@ -47,11 +45,7 @@ export class RelayBehindError extends SwarmError {
   }
 }
 
-interface Answer {
-  readonly status: number;
-  readonly headers: Record<string, string | string[] | undefined>;
-  readonly body: Buffer;
-}
+type Answer = PinnedAnswer;
 
 /** The most an answer from the relay may hold (a poll answer is ~6 MiB, a sealed answer up to ~11). */
 const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
@@ -135,74 +129,23 @@ export class RelayLink {
 
   #exchange(method: 'GET' | 'POST', path: string, body?: string): Promise<Answer> {
     const url = new URL(this.relay.url);
-    const port = Number(url.port || 443);
-    const timeout = this.options.timeoutMs;
-    const payload = body === undefined ? undefined : Buffer.from(body);
-    return new Promise((resolve, reject) => {
-      const socket: TLSSocket = connect({
-        host: url.hostname,
-        port,
-        ...(isIP(url.hostname) ? {} : { servername: url.hostname }),
-        cert: this.options.certificate.certPem,
-        key: this.options.certificate.keyPem,
-        // Trust comes from the pinned fingerprint, checked on secureConnect, not from a certificate authority.
-        rejectUnauthorized: false,
-        minVersion: 'TLSv1.3',
-        timeout,
-      });
-      const fail = (message: string, cause?: unknown) => {
-        socket.destroy();
-        reject(new SwarmError('peer-unreachable', message, cause === undefined ? {} : { cause }));
-      };
-      socket.once('timeout', () =>
-        fail(`No answer from the relay at ${url.host} within ${timeout / 1000} s.`),
-      );
-      socket.once('error', (error) =>
-        fail(`Cannot reach the relay at ${url.host}: check that it runs and that the port is open.`, error),
-      );
-      socket.once('secureConnect', () => {
-        const key = peerKeyOf(socket.getPeerX509Certificate());
-        if (key === null || publicKeyFingerprint(key) !== this.relay.fingerprint) {
-          socket.destroy();
-          reject(
-            new SwarmError(
-              'not-member',
-              `The server at ${url.host} is not the relay the member's address names: its certificate does not ` +
-                'carry the pinned key. Check the relay address with the swarm.',
-            ),
-          );
-          return;
-        }
-        const req = httpRequest(
-          {
-            method,
-            path,
-            host: url.hostname,
-            createConnection: () => socket,
-            headers: payload ? { 'content-type': 'text/plain', 'content-length': payload.length } : {},
-          },
-          (res) => {
-            const parts: Buffer[] = [];
-            let size = 0;
-            res.on('data', (part: Buffer) => {
-              size += part.length;
-              if (size > MAX_ANSWER_BYTES) fail('The relay sent a larger answer than a member reads.');
-              else parts.push(part);
-            });
-            res.on('error', (error) => fail('The answer from the relay broke off.', error));
-            res.on('end', () => {
-              const received = Buffer.concat(parts);
-              if (this.options.counters) this.options.counters.bytesIn += received.length;
-              socket.end();
-              resolve({ status: res.statusCode ?? 0, headers: res.headers, body: received });
-            });
-          },
-        );
-        req.on('error', (error) => fail('The request to the relay failed.', error));
-        if (payload && this.options.counters) this.options.counters.bytesOut += payload.length;
-        req.end(payload);
-      });
-    });
+    return pinnedRequest(
+      {
+        url,
+        isPinned: (key) => publicKeyFingerprint(key) === this.relay.fingerprint,
+        who: `the relay at ${url.host}`,
+        notPinned:
+          `The server at ${url.host} is not the relay the member's address names: its certificate does not ` +
+          'carry the pinned key. Check the relay address with the swarm.',
+      },
+      { method, path, body: body === undefined ? undefined : Buffer.from(body), contentType: 'text/plain' },
+      {
+        certificate: this.options.certificate,
+        timeoutMs: this.options.timeoutMs,
+        maxAnswerBytes: MAX_ANSWER_BYTES,
+        counters: this.options.counters,
+      },
+    );
   }
 }
 

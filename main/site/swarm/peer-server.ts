@@ -5,13 +5,12 @@
 // Every request is one signed envelope (peer-envelope.ts) posted to /swarm/v1/message, bounded in
 // size before it is read; models are fetched by hash from /swarm/v1/models/<sha256> with a byte range,
 // so a transfer that breaks resumes where it stopped (as the hub's chunked uploads do).
-import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { isRadfedError } from '../../../shared/errors.ts';
 import type { Logger } from 'pino';
 import type { MembershipState } from './membership.ts';
+import { MutualTlsServer } from './mutual-tls-server.ts';
 import type { PeerCertificate } from './peer-certificate.ts';
 import { peerKeyOf } from './peer-certificate.ts';
 import {
@@ -50,39 +49,24 @@ export interface PeerServerOptions {
 }
 
 export class PeerServer {
-  readonly #server: Server;
+  readonly #server: MutualTlsServer;
   readonly #replays = new ReplayGuard();
   /** Bytes this server received and sent in answers, for the demo's traffic per member. */
   bytesIn = 0;
   bytesOut = 0;
 
   constructor(private readonly options: PeerServerOptions) {
-    this.#server = createServer(
-      {
-        cert: options.certificate.certPem,
-        key: options.certificate.keyPem,
-        // The certificate is checked against the ledger below, not against a CA: members are self-signed.
-        requestCert: true,
-        rejectUnauthorized: false,
-        minVersion: 'TLSv1.3',
-      },
-      (req, res) => void this.#serve(req, res),
-    );
-    this.#server.headersTimeout = 30_000;
-    this.#server.requestTimeout = 120_000;
-  }
-
-  async listen(port = 0, host = '127.0.0.1'): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(port, host, () => resolve());
+    this.#server = new MutualTlsServer(options.certificate, (req, res) => this.#serve(req, res), {
+      requestTimeoutMs: 120_000,
     });
-    return (this.#server.address() as AddressInfo).port;
   }
 
-  async close(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  listen(port = 0, host = '127.0.0.1'): Promise<number> {
+    return this.#server.listen(port, host);
+  }
+
+  close(): Promise<void> {
+    return this.#server.close();
   }
 
   async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -5,14 +5,13 @@
 // mailbox itself is the one every relay uses (relay-mailbox-store.ts): per-recipient queues, a bound
 // on bytes held with 503 + Retry-After past it, a TTL, a small lane for joiners. It holds and forwards
 // only ciphertext sealed between members (relay-sealing.ts) and holds no key that opens it.
-import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { isRadfedError } from '../../../../shared/errors.ts';
 import { publicKeyFingerprint } from '../../../../shared/node/federation/index.ts';
+import { MutualTlsServer } from '../mutual-tls-server.ts';
 import { peerKeyOf, type PeerCertificate } from '../peer-certificate.ts';
 import { MailboxStore, RelayError, type MailboxLimits } from '../relay-mailbox-store.ts';
 import { relayCardValid, type RelayCard } from './relay-link.ts';
@@ -49,7 +48,7 @@ export interface RelayServerOptions {
 }
 
 export class RelayServer {
-  readonly #server: Server;
+  readonly #server: MutualTlsServer;
   readonly store: MailboxStore;
   /** Mailbox owners' signed exchange keys, for joiners that must seal to a member they have no ledger of. */
   readonly #cards = new Map<string, RelayCard>();
@@ -59,22 +58,12 @@ export class RelayServer {
 
   constructor(private readonly options: RelayServerOptions) {
     this.store = new MailboxStore(options.limits);
-    this.#server = createServer(
-      {
-        cert: options.certificate.certPem,
-        key: options.certificate.keyPem,
-        // Callers are known by their certificate's key, checked against the served ledgers, not by a CA.
-        requestCert: true,
-        rejectUnauthorized: false,
-        minVersion: 'TLSv1.3',
-      },
-      (req, res) => void this.#serve(req, res),
-    );
-    this.#server.headersTimeout = 30_000;
-    // Each connection costs a socket and its buffers: a flood of them is refused at the door.
-    this.#server.maxConnections = 2048;
-    // A sender's request waits for the recipient's answer, up to the mailbox's TTL.
-    this.#server.requestTimeout = this.store.limits.answerTimeoutMs + 60_000;
+    this.#server = new MutualTlsServer(options.certificate, (req, res) => this.#serve(req, res), {
+      // A sender's request waits for the recipient's answer, up to the mailbox's TTL.
+      requestTimeoutMs: this.store.limits.answerTimeoutMs + 60_000,
+      // Each connection costs a socket and its buffers: a flood of them is refused at the door.
+      maxConnections: 2048,
+    });
   }
 
   get admission(): RelayAdmission {
@@ -86,18 +75,13 @@ export class RelayServer {
     return this.#cards.has(id);
   }
 
-  async listen(port = 0, host = '127.0.0.1'): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(port, host, () => resolve());
-    });
-    return (this.#server.address() as AddressInfo).port;
+  listen(port = 0, host = '127.0.0.1'): Promise<number> {
+    return this.#server.listen(port, host);
   }
 
   async close(): Promise<void> {
     this.store.close();
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    await this.#server.close();
   }
 
   async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -52,6 +52,7 @@ export async function runDemoFederation(options: {
     }
   } finally {
     await Promise.all(children.map((child) => child.stop()));
+    tracker.flush();
   }
   return {
     task,

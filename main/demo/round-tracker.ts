@@ -62,6 +62,8 @@ export class RoundTracker {
   on(site: string, event: SyncEvent): void {
     switch (event.type) {
       case 'round-started': {
+        // A site two rounds on: a site that has still not reported round N - 2 has gone silent.
+        this.sayRoundLines((round) => round <= event.round - 2);
         const r = this.round(event.round);
         r.startedAt ??= this.now();
         if (event.resumed) this.say(`Round ${event.round}: ${site} resumes its interrupted work.`);
@@ -73,30 +75,17 @@ export class RoundTracker {
         return;
       case 'submitted':
         this.round(event.round).bytesSent[site] = event.bytes - event.resumedFromBytes;
+        this.sayRoundLines();
         return;
       case 'round-published': {
         const r = this.round(event.round);
         if (r.seconds === null && r.startedAt !== null) {
           r.seconds = (this.now() - r.startedAt) / 1000;
           r.version = event.version;
-          const train = Object.values(r.trainSeconds);
-          const sent = Object.values(r.bytesSent);
-          const range =
-            train.length > 0
-              ? `${Math.min(...train).toFixed(1)}\u2013${Math.max(...train).toFixed(1)} s`
-              : '?';
-          const each = sent.length > 0 ? `${(Math.max(...sent) / 1e6).toFixed(2)} MB` : '?';
-          this.say(
-            `Round ${event.round}: ${sent.length} sites trained (${range}) and each sent ${each} ` +
-              {
-                plain: `(compressed, encrypted); the hub averaged them into global model v${event.version} `,
-                masked: `(masked, encrypted); the hub unmasked only their sum and made global model v${event.version} `,
-                homomorphic:
-                  `(encrypted homomorphically); the hub added the ciphertexts without reading them, and each ` +
-                  `site decrypts the sum into global model v${event.version} `,
-              }[this.protection] +
-              `(${r.seconds.toFixed(1)} s for the round).`,
-          );
+          // The sites report over separate pipes: one site's 'round-published' can arrive before another
+          // site's 'submitted' for the same round, so the line waits until every site is accounted for.
+          this.awaitingLine.add(event.round);
+          this.sayRoundLines();
         }
         return;
       }
@@ -115,7 +104,10 @@ export class RoundTracker {
       case 'refused':
       case 'missed':
       case 'problem': {
-        if (event.type === 'missed') this.missed.push({ round: event.round, site, reason: event.reason });
+        if (event.type === 'missed') {
+          this.missed.push({ round: event.round, site, reason: event.reason });
+          this.sayRoundLines();
+        }
         const where = 'round' in event ? `Round ${event.round}: ` : '';
         const line = `${where}${site}: ${'reason' in event ? event.reason : event.message}`;
         this.problems.push(line);
@@ -128,6 +120,49 @@ export class RoundTracker {
       default:
         return;
     }
+  }
+
+  /** Rounds published whose line waits for the other sites' 'submitted' (or 'missed') events. */
+  private readonly awaitingLine = new Set<number>();
+
+  /**
+   * Says the line of each published round whose sites have all reported (sent, or missed it), and of each
+   * round `overAnyway` says is over whatever has not arrived.
+   */
+  private sayRoundLines(overAnyway: (round: number) => boolean = () => false): void {
+    for (const round of [...this.awaitingLine].sort((a, b) => a - b)) {
+      const r = this.round(round);
+      const missed = this.missed.filter((m) => m.round === round).map((m) => m.site);
+      const reported = new Set([...Object.keys(r.bytesSent), ...missed]).size;
+      if (reported < this.siteCount && !overAnyway(round)) continue;
+      this.awaitingLine.delete(round);
+      this.sayRoundLine(r);
+    }
+  }
+
+  private sayRoundLine(r: RoundFigures): void {
+    const train = Object.values(r.trainSeconds);
+    const sent = Object.values(r.bytesSent);
+    const range =
+      train.length > 0 ? `${Math.min(...train).toFixed(1)}\u2013${Math.max(...train).toFixed(1)} s` : '?';
+    const each = sent.length > 0 ? `${(Math.max(...sent) / 1e6).toFixed(2)} MB` : '?';
+    const sites = sent.length === 1 ? '1 site trained' : `${sent.length} sites trained`;
+    this.say(
+      `Round ${r.round}: ${sites} (${range}) and each sent ${each} ` +
+        {
+          plain: `(compressed, encrypted); the hub averaged them into global model v${r.version} `,
+          masked: `(masked, encrypted); the hub unmasked only their sum and made global model v${r.version} `,
+          homomorphic:
+            `(encrypted homomorphically); the hub added the ciphertexts without reading them, and each ` +
+            `site decrypts the sum into global model v${r.version} `,
+        }[this.protection] +
+        `(${(r.seconds ?? 0).toFixed(1)} s for the round).`,
+    );
+  }
+
+  /** Says the lines still waiting (the federation has ended: nothing more will arrive). */
+  flush(): void {
+    this.sayRoundLines(() => true);
   }
 
   figures(): RoundFigures[] {

@@ -2,52 +2,15 @@
 // docs/swarm-learning.md ("Figures"). Run: npx tsx main/site/swarm/testing/bench-ledger-verification.ts
 // Builds a 5-member swarm, then 333 rounds (round-start, round-seed, aggregate-commit: 999 entries
 // plus 5 for founding), every entry signed by all five, and times verifyChain and SwarmLedger.open.
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { verifyChain } from '../chain-verification.ts';
-import { signStatement } from '../ledger-entry.ts';
-import { drawRoundNonce, nonceCommit } from '../leader-election.ts';
-import { ROUND_COMMIT_TAG, roundCommitStatement } from '../membership.ts';
 import { SwarmLedger } from '../swarm-ledger.ts';
-import { buildTestSwarm } from './swarm-fixture.ts';
+import { buildLongTestSwarm } from './long-ledger.ts';
 
-const ROUNDS = 333;
-const task = createHash('sha256').update('bench task').digest('hex');
-const swarm = buildTestSwarm(['Leeds', 'Lyon', 'Leiden', 'Lund', 'Lille']);
-const [first, ...rest] = swarm.sites;
-if (first === undefined) throw new Error('no founder');
-for (let round = 1; round <= ROUNDS; round += 1) {
-  const nonces = swarm.sites.map(() => drawRoundNonce());
-  const commits = swarm.sites.map((site, index) => {
-    const commit = { member: site.id, commit: nonceCommit(nonces[index] ?? '') };
-    const statement = roundCommitStatement(swarm.state.swarmId, round, task, commit);
-    return { ...commit, signature: signStatement(ROUND_COMMIT_TAG, statement, site.signingKey) };
-  });
-  swarm.add({ kind: 'round-start', round, task, commits }, first, rest);
-  const reveals = swarm.sites.map((site, index) => ({ member: site.id, nonce: nonces[index] ?? '' }));
-  swarm.add({ kind: 'round-seed', round, reveals }, first, rest);
-  const leader = swarm.sites.find((site) => site.id === swarm.state.openRound?.seed?.order[0]);
-  if (leader === undefined) throw new Error('no leader');
-  const participants = swarm.sites.map((site) => site.id);
-  const body = {
-    kind: 'aggregate-commit' as const,
-    round,
-    leader: leader.id,
-    model: task,
-    serverState: null,
-    participants,
-    epsilonSpent: 0.01 * round,
-  };
-  swarm.add(
-    body,
-    leader,
-    swarm.sites.filter((site) => site !== leader),
-  );
-}
-
+const { swarm } = buildLongTestSwarm(333);
 const wire = JSON.stringify(swarm.chain);
 const parsed = JSON.parse(wire) as unknown[];
 const started = performance.now();

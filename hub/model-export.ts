@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { federationMethod, homomorphicOn, type ModelMeta } from '../shared/federation/index.ts';
 import type { HubContext } from './hub-context.ts';
 import { conflict } from './hub-errors.ts';
+import { wholeSplitModel, type SplitModelParts } from './model-export-split.ts';
 import { findModel, loadModelWeights, modelMeta } from './model-registry.ts';
 import { modelCardPrivacy } from './privacy-budget.ts';
 import { definitionOf, findTask } from './tasks.ts';
@@ -42,7 +43,7 @@ export async function exportModel(
       `Version ${row.version} of this task is encrypted with a key only its sites hold: export the model at a site.`,
     );
   }
-  const weights = await loadModelWeights(ctx, row);
+  let weights = await loadModelWeights(ctx, row);
   const missing: string[] = [];
   if (options.modelTopology === undefined) {
     missing.push(
@@ -50,16 +51,14 @@ export async function exportModel(
         'add it (or pass --topology) before loading with tf.loadLayersModel. The weights load with tf.io.decodeWeights.',
     );
   }
-  // Split learning: the trunk (and with label sharing the head) learn at the hub only, in its trunk
-  // checkpoint; the published model holds their initial values, so the export says so.
-  const steps = federationMethod(definition.strategy).steps;
-  if (steps) {
-    missing.push(
-      `${steps.headAt === 'hub' ? 'the trunk and the head' : 'the trunk'}: this split-learning task trains ` +
-        `${steps.headAt === 'hub' ? 'them' : 'it'} at the hub only, so this export holds ` +
-        `${steps.headAt === 'hub' ? 'their' : 'its'} initial values; the trained ones are in the hub's ` +
-        'trunk checkpoint (split/<task>/trunk.ckpt), which the export does not read yet.',
-    );
+  // Split learning: the trunk (and with label sharing the head) learn at the hub only; the published
+  // model holds their initial values, so the export takes the trained ones from the trunk checkpoint.
+  let parts: SplitModelParts | null = null;
+  if (federationMethod(definition.strategy).steps) {
+    const whole = await wholeSplitModel(ctx, task.id, definition, row.version, weights);
+    weights = whole.weights;
+    parts = whole.parts;
+    if (whole.missing) missing.push(whole.missing);
   }
   mkdirSync(options.outDir, { recursive: true });
   const shard = Buffer.concat(
@@ -80,7 +79,7 @@ export async function exportModel(
     userDefinedMetadata: { radfed: { taskId: task.id, version: row.version, sha256: row.blob_sha256 } },
   };
   writeFileSync(join(options.outDir, 'model.json'), `${JSON.stringify(modelJson, null, 2)}\n`);
-  const card = await modelCard(ctx, task.id, row.version, missing);
+  const card = await modelCard(ctx, task.id, row.version, missing, parts);
   writeFileSync(join(options.outDir, 'model-card.json'), `${JSON.stringify(card, null, 2)}\n`);
   return {
     outDir: options.outDir,
@@ -90,7 +89,13 @@ export async function exportModel(
   };
 }
 
-async function modelCard(ctx: HubContext, taskId: string, version: number, missing: string[]) {
+async function modelCard(
+  ctx: HubContext,
+  taskId: string,
+  version: number,
+  missing: string[],
+  splitParts: SplitModelParts | null,
+) {
   const { store } = ctx;
   const task = await findTask(ctx, taskId);
   const definition = definitionOf(task);
@@ -152,6 +157,9 @@ async function modelCard(ctx: HubContext, taskId: string, version: number, missi
     })),
     metrics,
     privacy,
+    // A split task's model is merged: which stages are the sites' averaged segments (from which
+    // version), which the hub's trunk (from the checkpoint after how many steps).
+    ...(splitParts ? { splitParts } : {}),
     missing,
   };
 }

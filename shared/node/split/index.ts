@@ -2,3 +2,11 @@
 // layer that makes a loopback connection behave like a slower link (benchmarks).
 export { SplitConnection, SplitConnectionError, type SplitConnectionOptions } from './split-connection.ts';
 export { shapedLink, type LinkShaper } from './link-shaper.ts';
+export {
+  decodeTrunkState,
+  encodeTrunkState,
+  TrunkCheckpointError,
+  type FinishedSession,
+  type TrunkState,
+  type TrunkTensor,
+} from './trunk-checkpoint-format.ts';

@@ -1,103 +1,22 @@
-// The trunk's state as one byte string, for the hub's checkpoint after each step: its tensors and its
-// optimizer's state (the weights format, with its SHA-256), the number of steps applied, and each
-// session's last applied step with the answer the site was (or is about to be) sent for it, so a
-// restarted hub answers a retried gradient without applying it again.
-//
-//   u32 little-endian: the length of the JSON index, then the index, the weights data, the answers.
-import { createHash } from 'node:crypto';
-import { z } from 'zod';
+// The trunk's checkpoint at the hub's trunk keeper. Its format lives in
+// shared/node/split/trunk-checkpoint-format.ts, because the hub's model export reads it too; here a
+// damaged checkpoint is a TrainError like every other refusal of the training engine.
+import {
+  decodeTrunkState as decodeSharedTrunkState,
+  encodeTrunkState,
+  TrunkCheckpointError,
+  type FinishedSession,
+  type TrunkState,
+} from '../../../../shared/node/split/index.ts';
 import { TrainError } from '../errors.ts';
-import { decodeWeights, encodeWeights, type NamedValues } from '../models/index.ts';
 
-export interface FinishedSession {
-  readonly session: string;
-  readonly step: number;
-  /** The `cut1-gradient` frame that answered that step. */
-  readonly answer: Uint8Array;
-}
-
-export interface TrunkState {
-  readonly appliedSteps: number;
-  readonly tensors: readonly NamedValues[];
-  readonly sessions: readonly FinishedSession[];
-}
-
-const indexSchema = z.object({
-  format: z.literal('radfed-trunk-checkpoint'),
-  version: z.literal(1),
-  appliedSteps: z.number().int().nonnegative(),
-  weights: z.unknown(),
-  weightsBytes: z.number().int().nonnegative(),
-  sessions: z.array(
-    z.object({
-      session: z.string().regex(/^[0-9a-f]{32}$/),
-      step: z.number().int().nonnegative(),
-      bytes: z.number().int().nonnegative(),
-    }),
-  ),
-  answersSha256: z.string().regex(/^[0-9a-f]{64}$/),
-});
-
-export function encodeTrunkState(state: TrunkState): Uint8Array {
-  const { manifest, data } = encodeWeights(state.tensors, { kind: 'split-trunk' });
-  const answers = concat(state.sessions.map((s) => s.answer));
-  const index = new TextEncoder().encode(
-    JSON.stringify({
-      format: 'radfed-trunk-checkpoint',
-      version: 1,
-      appliedSteps: state.appliedSteps,
-      weights: manifest,
-      weightsBytes: data.length,
-      sessions: state.sessions.map((s) => ({ session: s.session, step: s.step, bytes: s.answer.length })),
-      answersSha256: sha256(answers),
-    }),
-  );
-  const head = new Uint8Array(4);
-  new DataView(head.buffer).setUint32(0, index.length, true);
-  return concat([head, index, data, answers]);
-}
+export { encodeTrunkState, type FinishedSession, type TrunkState };
 
 export function decodeTrunkState(bytes: Uint8Array): TrunkState {
-  const refuse = (why: string) =>
-    new TrainError(
-      'invalid-checkpoint',
-      `The split-learning trunk's checkpoint cannot be read (${why}); remove the task's split folder to start its trunk again.`,
-    );
-  if (bytes.length < 4) throw refuse('it is truncated');
-  const indexLength = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
-  if (4 + indexLength > bytes.length) throw refuse('it is truncated');
-  let parsed;
   try {
-    parsed = indexSchema.parse(JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + indexLength))));
-  } catch {
-    throw refuse('its index is damaged');
+    return decodeSharedTrunkState(bytes);
+  } catch (error) {
+    if (error instanceof TrunkCheckpointError) throw new TrainError('invalid-checkpoint', error.message);
+    throw error;
   }
-  const weightsFrom = 4 + indexLength;
-  const answersFrom = weightsFrom + parsed.weightsBytes;
-  const answersBytes = parsed.sessions.reduce((sum, s) => sum + s.bytes, 0);
-  if (answersFrom + answersBytes !== bytes.length) throw refuse('its length does not match its index');
-  const answers = bytes.subarray(answersFrom);
-  if (sha256(answers) !== parsed.answersSha256) throw refuse('its stored answers are damaged');
-  const { tensors } = decodeWeights(parsed.weights, bytes.subarray(weightsFrom, answersFrom));
-  let offset = 0;
-  const sessions = parsed.sessions.map((s) => {
-    const answer = answers.slice(offset, offset + s.bytes);
-    offset += s.bytes;
-    return { session: s.session, step: s.step, answer };
-  });
-  return { appliedSteps: parsed.appliedSteps, tensors, sessions };
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }

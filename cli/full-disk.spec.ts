@@ -45,3 +45,37 @@ it.skipIf(!mounted)(
   },
   60_000,
 );
+
+const siteMount = mkdtempSync(join(tmpdir(), 'radfed-full-disk-site-'));
+function tryMountSite(): boolean {
+  if (!mounted) return false;
+  try {
+    // 64 KiB: the site's key and folders fit, its database does not.
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', siteMount], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const siteMounted = tryMountSite();
+afterAll(() => {
+  if (siteMounted) execFileSync('umount', [siteMount], { stdio: 'ignore' });
+  rmSync(siteMount, { recursive: true, force: true });
+});
+
+it.skipIf(!siteMounted)(
+  'site init on a full disk says the disk is full, not "restore it from backup", and works there once space is freed (skips where a tmpfs cannot be mounted: not root)',
+  async () => {
+    const dir = join(siteMount, 'site');
+    const failed = await runRadfed('site', 'init', '--dir', dir, '--consent-policy', 'opt-in');
+    expect(failed.status).toBe(1);
+    expect(failed.err).toMatch(/^radfed: The disk that holds .* is full: free some space on it/);
+    expect(failed.err).not.toMatch(/backup|bug/);
+    execFileSync('mount', ['-o', 'remount,size=8m', siteMount], { stdio: 'ignore' });
+    const again = await runRadfed('site', 'init', '--dir', dir, '--consent-policy', 'opt-in');
+    expect(again.err).toBe('');
+    expect(again.status).toBe(0);
+    expect(existsSync(join(dir, 'site.json'))).toBe(true);
+  },
+  60_000,
+);

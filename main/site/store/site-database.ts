@@ -14,7 +14,9 @@ import { RadfedError } from '../../../shared/errors.ts';
 
 export type SiteDatabase = SqliteDatabase;
 
-export class SiteDatabaseError extends RadfedError<'cannot-open' | 'newer-schema' | 'migration-failed'> {
+export class SiteDatabaseError extends RadfedError<
+  'cannot-open' | 'newer-schema' | 'migration-failed' | 'disk-full'
+> {
   override readonly name = 'SiteDatabaseError';
 }
 
@@ -37,6 +39,15 @@ function siteDatabaseErrorFor(error: unknown, path: string): unknown {
   }
   if (!(error instanceof SqliteOpenError)) return error;
   const cause = error.cause as Error;
+  // A full disk is no damage: "restore it from backup" would send people to their backups for nothing.
+  const code = (cause as { code?: unknown }).code;
+  if (typeof code === 'string' && (code.startsWith('SQLITE_FULL') || code === 'ENOSPC')) {
+    return new SiteDatabaseError(
+      'disk-full',
+      `The disk that holds ${path} is full: free some space on it, then run the command again. The database was left as it was.`,
+      { cause },
+    );
+  }
   return error.code === 'cannot-open'
     ? new SiteDatabaseError(
         'cannot-open',

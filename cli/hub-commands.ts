@@ -21,6 +21,7 @@ import {
   taskView,
   type HubContext,
   type TaskRow,
+  checkProxyAddresses,
 } from '../hub/index.ts';
 import { parseNonNegativeInt } from './arguments.ts';
 import { registerHubDashboardCommands } from './hub-dashboard-commands.ts';
@@ -91,12 +92,20 @@ export function registerHubCommands(program: Command): void {
       .option('--port <port>', 'the port (default: the one in hub.json; 0 picks a free one)', (v) =>
         parseNonNegativeInt(v, '--port'),
       )
-      .option('--host <address>', 'the address to listen on (0.0.0.0 for all)', '127.0.0.1'),
-  ).action(async (flags: StoreFlags & { dir: string; port?: number; host: string }) => {
+      .option('--host <address>', 'the address to listen on (0.0.0.0 for all)', '127.0.0.1')
+      .option(
+        '--proxy-from <addresses>',
+        'behind a TCP load balancer (HAProxy `send-proxy-v2`): its IP addresses, comma separated. ' +
+          'Connections from them must begin with a PROXY v2 header naming the client, whose address the ' +
+          'sign-in limit and the logs then see; a header from any other address is refused',
+        parseProxyFrom,
+      ),
+  ).action(async (flags: StoreFlags & { dir: string; port?: number; host: string; proxyFrom?: string[] }) => {
     const running = await startHub({
       dir: resolve(flags.dir),
       host: flags.host,
       store: storeOf(flags),
+      ...(flags.proxyFrom ? { proxyFrom: flags.proxyFrom } : {}),
       ...(flags.port !== undefined ? { port: flags.port } : {}),
     });
     process.stdout.write(`RadFed hub listening on ${running.url}\n`);
@@ -353,6 +362,19 @@ export function parseDuration(value: string): number {
   const ms = Number(match[1]) * unit;
   if (ms <= 0) throw new InvalidArgumentError('the duration must be more than zero.');
   return ms;
+}
+
+/** --proxy-from: the load balancers' IP addresses, checked here so a typo stops the hub before it serves. */
+function parseProxyFrom(value: string): string[] {
+  const addresses = value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+  try {
+    return checkProxyAddresses(addresses);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }
 
 /** The task file with the command line's update bounds laid over it. */

@@ -29,6 +29,7 @@ export {
   type InitHubOptions,
 } from './setup/index.ts';
 export { startHub, type RunningHub, type StartHubOptions } from './server/start-hub.ts';
+export { checkProxyAddresses } from './server/proxy-front.ts';
 export { createEnrollmentToken, removeSite, revokeEnrollmentToken, type CreatedToken } from './enrollment.ts';
 export { createTask, definitionOf, findTask, parseTaskDefinition, stopTask, taskView } from './tasks.ts';
 export { advanceAllTasks, advanceTask, MAX_CONSECUTIVE_FAILED_ROUNDS, type RoundEvent } from './rounds.ts';

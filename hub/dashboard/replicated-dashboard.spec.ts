@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initHub } from '../setup/index.ts';
 import { startHub, type RunningHub } from '../server/start-hub.ts';
 import { writeStoreChoice } from '../store-choice.ts';
-import { HAPROXY, startHaproxy } from '../testing/haproxy-server.ts';
+import { BALANCER_ADDRESS, HAPROXY, startHaproxy } from '../testing/haproxy-server.ts';
 import { postgresBinDir, startPostgresServer, type PostgresServer } from '../testing/postgres-server.ts';
 import { hashPassword } from './coordinator-accounts.ts';
 import { listCoordinators, setCoordinatorPassword } from './coordinator-admin.ts';
@@ -70,6 +70,7 @@ describe.skipIf(!postgresInstalled())('dashboard of two hub replicas on one Post
           port: 0,
           logger: false,
           now: () => Date.now() + offset,
+          proxyFrom: [BALANCER_ADDRESS],
           dashboard: {
             sessions: { idleMs: IDLE_MS, absoluteMs: ABSOLUTE_MS },
             limiter: { perAddress: 3, perAccount: 100, windowMs: 5 * 60_000 },

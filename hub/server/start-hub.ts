@@ -19,6 +19,7 @@ import { registerHealthRoute } from './health-route.ts';
 import { registerHeartbeatRoute } from './heartbeat-routes.ts';
 import { registerSecAggRoutes } from './secagg-routes.ts';
 import { registerHomomorphicRoutes } from './homomorphic-routes.ts';
+import { acceptProxyHeaders, type ProxyFront } from './proxy-front.ts';
 import { registerSiteRoutes } from './site-routes.ts';
 
 export interface StartHubOptions {
@@ -43,6 +44,13 @@ export interface StartHubOptions {
   readonly store?: StoreChoice;
   /** Split learning's session limits (tests shrink the step timeout). */
   readonly split?: Partial<SplitSessionLimits>;
+  /**
+   * The load balancers' IP addresses (HAProxy with `send-proxy-v2`): connections from them must begin
+   * with a PROXY v2 header, whose client address every route then sees; others may not send one.
+   */
+  readonly proxyFrom?: readonly string[];
+  /** How long a connection may take to send its PROXY header (default 5 s; tests shorten it). */
+  readonly proxyHeaderTimeoutMs?: number;
 }
 
 export interface RunningHub {
@@ -136,7 +144,19 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   timer.unref();
 
   const host = options.host ?? '127.0.0.1';
+  let proxyFront: ProxyFront | undefined;
   try {
+    if (options.proxyFrom) {
+      // After every route and the split sessions' upgrade handler are in place, before the first connection.
+      await app.ready();
+      proxyFront = acceptProxyHeaders(app.server, {
+        from: options.proxyFrom,
+        ...(options.proxyHeaderTimeoutMs !== undefined
+          ? { headerTimeoutMs: options.proxyHeaderTimeoutMs }
+          : {}),
+        logger,
+      });
+    }
     await app.listen({ port: options.port ?? ctx.config.port, host });
   } catch (error) {
     // A port in use or not ours: nothing may keep ticking on the store of a hub that never served.
@@ -175,6 +195,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
       clearInterval(timer);
       closing.abort();
       split.close();
+      proxyFront?.close();
       await app.close();
       await tick; // a deadline check under way finishes before the store closes under it
       await ctx.store.close();

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHub, type RunningHub } from '../server/start-hub.ts';
 import { hubLayout, initHub } from '../setup/index.ts';
-import { startHaproxy, type RunningHaproxy } from './haproxy-server.ts';
+import { BALANCER_ADDRESS, startHaproxy, type RunningHaproxy } from './haproxy-server.ts';
 
 let root: string;
 let replicas: RunningHub[];
@@ -21,7 +21,9 @@ beforeAll(async () => {
   cpSync(first, second, { recursive: true });
   caCertPem = readFileSync(hubLayout(first).caCert, 'utf8');
   replicas = await Promise.all(
-    [first, second].map((dir) => startHub({ dir, port: 0, logger: false, tickMs: 1000 })),
+    [first, second].map((dir) =>
+      startHub({ dir, port: 0, logger: false, tickMs: 1000, proxyFrom: [BALANCER_ADDRESS] }),
+    ),
   );
   haproxy = await startHaproxy(
     replicas.map((replica, index) => ({ name: `r${index + 1}`, port: replica.port })),

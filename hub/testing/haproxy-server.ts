@@ -1,8 +1,11 @@
 // A real HAProxy (Debian's `haproxy` package) in front of hub replicas, for the replication tests: round
 // robin, and a health check of each replica on GET /v1/hub (the one route anyone may call; it answers
 // 200 while the replica serves). TCP mode: TLS passes through, so each replica presents the hub's own
-// certificate, the one the sites pinned at enrollment, and HAProxy holds no key. docs/hub-operations.md
-// shows the same configuration for production.
+// certificate, the one the sites pinned at enrollment, and HAProxy holds no key. So that the replicas
+// still see each client's own address, HAProxy sends a PROXY protocol v2 header first (`send-proxy-v2`,
+// and `check-send-proxy` on its health checks); it connects to the replicas from BALANCER_ADDRESS, the
+// address the replicas are started to accept that header from (tests still reach a replica directly
+// from 127.0.0.1). docs/hub-operations.md shows the same configuration for production.
 //
 // Started in the foreground (-db) as a child of the test process, with an admin socket in its temporary
 // folder so tests can read which replicas it counts as up; stopped and removed on teardown and on exit.
@@ -14,6 +17,8 @@ import { join } from 'node:path';
 import { freeLoopbackPort } from './postgres-server.ts';
 
 export const HAPROXY = '/usr/sbin/haproxy';
+/** The loopback alias HAProxy connects to the replicas from: name it in startHub's proxyFrom. */
+export const BALANCER_ADDRESS = '127.0.0.3';
 
 export interface ReplicaAddress {
   readonly name: string;
@@ -41,6 +46,8 @@ export interface HaproxyOptions {
   readonly healthPath?: string;
   /** How often each replica is checked, in ms (default 200: tests want a dead replica noticed soon). */
   readonly checkIntervalMs?: number;
+  /** Send the PROXY v2 header to the replicas (default true; their startHub must name BALANCER_ADDRESS). */
+  readonly sendProxy?: boolean;
 }
 
 /** The configuration: the production one of docs/hub-operations.md, on loopback, with short timers. */
@@ -51,9 +58,10 @@ export function haproxyConfig(
   options: HaproxyOptions = {},
 ): string {
   const interval = options.checkIntervalMs ?? 200;
+  const proxyHeader = options.sendProxy === false ? '' : ' send-proxy-v2 check-send-proxy';
   const servers = replicas.map(
     (replica) =>
-      `  server ${replica.name} 127.0.0.1:${replica.port} check check-ssl verify none inter ${interval} fall 2 rise 1`,
+      `  server ${replica.name} 127.0.0.1:${replica.port}${proxyHeader} check check-ssl verify none inter ${interval} fall 2 rise 1`,
   );
   return [
     'global',
@@ -74,6 +82,7 @@ export function haproxyConfig(
     '  default_backend replicas',
     'backend replicas',
     '  balance roundrobin',
+    `  source ${BALANCER_ADDRESS}`,
     '  option httpchk',
     `  http-check send meth GET uri ${options.healthPath ?? '/v1/hub'} ver HTTP/1.1 hdr Host hub`,
     '  http-check expect status 200',

@@ -3,6 +3,7 @@
 // runs until killed.
 import { createLogger } from '../../shared/node/index.ts';
 import { startHub } from '../server/start-hub.ts';
+import { BALANCER_ADDRESS } from './haproxy-server.ts';
 import { parseBlobsChoice } from '../store-choice.ts';
 
 const [dir, database, blobs] = process.argv.slice(2);
@@ -14,5 +15,7 @@ const hub = await startHub({
   logger: process.env.RADFED_TEST_TRACE ? createLogger({ room: 'hub', destination: 'stderr' }) : false,
   tickMs: 100,
   store: { database, blobs: parseBlobsChoice(blobs) },
+  // Behind the test's HAProxy, which sends each client's address in a PROXY v2 header.
+  proxyFrom: [BALANCER_ADDRESS],
 });
 process.stdout.write(`RadFed hub listening on ${hub.url}\n`);

@@ -27,6 +27,8 @@ export class DashboardClient {
   constructor(
     readonly baseUrl: string,
     private readonly caPem: string,
+    /** The source address to connect from (a loopback alias, to act as another client machine). */
+    private readonly localAddress?: string,
   ) {}
 
   get(path: string, headers: Record<string, string> = {}): Promise<DashboardResponse> {
@@ -66,6 +68,7 @@ export class DashboardClient {
         {
           method,
           ca: this.caPem,
+          ...(this.localAddress ? { localAddress: this.localAddress } : {}),
           headers: {
             ...(cookie ? { cookie } : {}),
             ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}),

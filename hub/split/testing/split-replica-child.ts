@@ -5,6 +5,7 @@
 // line, then "serving the trunk with N steps applied" when it takes the trunk; runs until killed.
 import { startHub } from '../../server/start-hub.ts';
 import { parseBlobsChoice } from '../../store-choice.ts';
+import { BALANCER_ADDRESS } from '../../testing/haproxy-server.ts';
 import { selectBackend } from '../../../main/site/train/backend/index.ts';
 import { createModel } from '../../../main/site/train/models/index.ts';
 import { adamOptimizer, HubTrunk } from '../../../main/site/train/split/index.ts';
@@ -20,6 +21,8 @@ const hub = await startHub({
   logger: false,
   tickMs: 100,
   store: { database, blobs: parseBlobsChoice('postgres') },
+  // Behind the test's HAProxy, which sends each client's address in a PROXY v2 header.
+  proxyFrom: [BALANCER_ADDRESS],
 });
 process.stdout.write(`RadFed hub listening on ${hub.url}\n`);
 

@@ -9,10 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeWeights } from '../../../shared/federation/index.ts';
-import { sha256Hex } from '../../../shared/node/federation/index.ts';
-import type { SwarmTask } from './swarm-task.ts';
-import { initialNoduleModel } from './testing/nodule-learner.ts';
+import { noduleTask } from './testing/nodule-task.ts';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const folder = mkdtempSync(join(tmpdir(), 'radfed-swarm-kill-'));
@@ -91,14 +88,7 @@ describe('swarm leader killed mid-merge', () => {
       joiner.send({ cmd: 'join', token: invitation.token });
       await joiner.next('joined');
     }
-    const initial = encodeWeights(initialNoduleModel());
-    const task: SwarmTask = {
-      name: 'synthetic nodule',
-      initialModel: sha256Hex(initial),
-      rounds: 1,
-      secureAggregation: { clipRange: 0.5, bits: 16 },
-      leaderTimeoutMs: 4000,
-    };
+    const { initial, task } = noduleTask({ rounds: 1, leaderTimeoutMs: 4000 });
     for (const member of members) {
       member.send({ cmd: 'rounds', task, initialModel: Buffer.from(initial).toString('base64') });
       await member.next('rounds-ready');

@@ -4,15 +4,12 @@
 // removed by the others. Each change is a ledger entry signed by a quorum of the membership before it,
 // and each round after it asks the new membership for commits and elects among them.
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeWeights } from '../../../shared/federation/index.ts';
-import { sha256Hex } from '../../../shared/node/federation/index.ts';
 import { leaveSwarm, removeMember } from './membership-changes.ts';
 import { quorumSize } from './membership.ts';
 import type { SignedEntry } from './ledger-entry.ts';
 import { SwarmRounds } from './swarm-rounds.ts';
 import type { SwarmNode } from './swarm-node.ts';
-import type { SwarmTask } from './swarm-task.ts';
-import { initialNoduleModel, noduleSet, trainNodule } from './testing/nodule-learner.ts';
+import { noduleRounds, noduleTask } from './testing/nodule-task.ts';
 import { memberKeys, PeerTestBed } from './testing/peer-swarm.ts';
 
 let bed: PeerTestBed;
@@ -23,25 +20,10 @@ afterEach(async () => {
   await bed.close();
 });
 
-const initial = encodeWeights(initialNoduleModel());
-const task: SwarmTask = {
-  name: 'synthetic nodule',
-  initialModel: sha256Hex(initial),
-  rounds: 4,
-  secureAggregation: { clipRange: 0.5, bits: 16 },
-  leaderTimeoutMs: 20_000,
-};
+const { initial, task } = noduleTask({ rounds: 4, leaderTimeoutMs: 20_000 });
 
 function takePart(node: SwarmNode, seed: number): void {
-  const data = noduleSet(40, seed);
-  rounds.set(
-    node,
-    new SwarmRounds(node, {
-      task,
-      initialModel: initial,
-      train: (global) => Promise.resolve(trainNodule(global, data)),
-    }),
-  );
+  rounds.set(node, new SwarmRounds(node, noduleRounds(task, initial, 40, seed)));
 }
 
 /** Runs round `round` from `starter`; returns its round-start commits and participants, as committed. */

@@ -3,14 +3,12 @@
 // exchange key and every answer to the sender's reply key, so the relay forwards ciphertext only and
 // cannot open what it carries. Real sockets, mutual TLS, real keys.
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeWeights } from '../../../shared/federation/index.ts';
 import { sha256Hex } from '../../../shared/node/federation/index.ts';
 import type { PeerRequest } from './peer-server.ts';
 import { openRelayedRequest, RELAY_SCHEME } from './relay-sealing.ts';
 import { SwarmRounds } from './swarm-rounds.ts';
 import type { SwarmNode } from './swarm-node.ts';
-import type { SwarmTask } from './swarm-task.ts';
-import { initialNoduleModel, noduleSet, trainNodule } from './testing/nodule-learner.ts';
+import { noduleRounds, noduleTask } from './testing/nodule-task.ts';
 import { memberKeys, PeerTestBed } from './testing/peer-swarm.ts';
 
 let bed: PeerTestBed;
@@ -41,23 +39,9 @@ describe('a member behind NAT, through a relaying member', () => {
     await Promise.all([alder, birch, nat].map((n) => n.catchUp()));
     expect(birch.state.members.find((m) => m.id === nat.id)?.address).toBe(`relay://${alder.id}`);
 
-    const initial = encodeWeights(initialNoduleModel());
-    const task: SwarmTask = {
-      name: 'synthetic nodule',
-      initialModel: sha256Hex(initial),
-      rounds: 3,
-      secureAggregation: { clipRange: 0.5, bits: 16 },
-      leaderTimeoutMs: 20_000,
-    };
+    const { initial, task } = noduleTask({ rounds: 3, leaderTimeoutMs: 20_000 });
     [alder, birch, nat].forEach((node, index) => {
-      const data = noduleSet(40, 50 + index);
-      rounds.push(
-        new SwarmRounds(node, {
-          task,
-          initialModel: initial,
-          train: (global) => Promise.resolve(trainNodule(global, data)),
-        }),
-      );
+      rounds.push(new SwarmRounds(node, noduleRounds(task, initial, 40, 50 + index)));
     });
     const ids = [alder, birch, nat].map((n) => n.id).sort();
     const leaders: string[] = [];

@@ -11,15 +11,11 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeWeights } from '../../../shared/federation/index.ts';
-import { sha256Hex } from '../../../shared/node/federation/index.ts';
 import { SwarmError } from './swarm-error.ts';
 import { SwarmRounds } from './swarm-rounds.ts';
 import type { MessageHandler } from './peer-server.ts';
 import type { SwarmNode } from './swarm-node.ts';
-import type { SwarmTask } from './swarm-task.ts';
-import type { SwarmRoundsOptions } from './swarm-rounds.ts';
-import { initialNoduleModel, noduleSet, trainNodule } from './testing/nodule-learner.ts';
+import { noduleRounds, noduleTask } from './testing/nodule-task.ts';
 import { PeerTestBed } from './testing/peer-swarm.ts';
 
 let bed: PeerTestBed;
@@ -33,23 +29,11 @@ describe('a stalled swarm round started again', () => {
   it('completes with the survivors when a member died between the key exchange and its shares', async () => {
     bed = new PeerTestBed();
     const { nodes } = await bed.swarm(['Alder', 'Birch', 'Cedar']);
-    const initial = encodeWeights(initialNoduleModel());
-    const task: SwarmTask = {
-      name: 'synthetic nodule',
-      initialModel: sha256Hex(initial),
-      rounds: 1,
-      secureAggregation: { clipRange: 0.5, bits: 16 },
-      // The successors' turns come long after the spec: only a new start can finish the round.
-      leaderTimeoutMs: 600_000,
-    };
+    // The successors' turns come long after the spec: only a new start can finish the round.
+    const { initial, task } = noduleTask({ rounds: 1, leaderTimeoutMs: 600_000 });
     let victim: SwarmNode | null = null;
     nodes.forEach((node, index) => {
-      const data = noduleSet(40, 60 + index);
-      const r = new SwarmRounds(node, {
-        task,
-        initialModel: initial,
-        train: (global) => Promise.resolve(trainNodule(global, data)),
-      });
+      const r = new SwarmRounds(node, noduleRounds(task, initial, 40, 60 + index));
       rounds.push(r);
       const shares = node.handlers.get('secagg-shares')!;
       node.handlers.set('secagg-shares', (request) => {
@@ -86,18 +70,8 @@ describe('a member restarted mid-round', () => {
   it('rejoins the same round from the secrets it kept sealed in swarm.db, and is counted', async () => {
     bed = new PeerTestBed();
     const { nodes, keys } = await bed.swarm(['Alder', 'Birch', 'Cedar']);
-    const initial = encodeWeights(initialNoduleModel());
-    const task: SwarmTask = {
-      name: 'synthetic nodule',
-      initialModel: sha256Hex(initial),
-      rounds: 1,
-      secureAggregation: { clipRange: 0.5, bits: 16 },
-      leaderTimeoutMs: 600_000,
-    };
-    const options = (index: number): SwarmRoundsOptions => {
-      const data = noduleSet(40, 80 + index);
-      return { task, initialModel: initial, train: (global) => Promise.resolve(trainNodule(global, data)) };
-    };
+    const { initial, task } = noduleTask({ rounds: 1, leaderTimeoutMs: 600_000 });
+    const options = (index: number) => noduleRounds(task, initial, 40, 80 + index);
     const current = nodes.map((node, index) => new SwarmRounds(node, options(index)));
     rounds.push(...current);
     // Each of these messages restarts the first member it reaches, before that member answers it.

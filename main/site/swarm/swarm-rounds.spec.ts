@@ -3,13 +3,13 @@
 // verifies the committed model, and the model learns the synthetic nodule.
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeWeights, type NamedTensor } from '../../../shared/federation/index.ts';
-import { sha256Hex } from '../../../shared/node/federation/index.ts';
 import type { LeaderAggregation } from './round-secagg-leader.ts';
 import { leaderOrder, revealOutcome } from './leader-election.ts';
 import { SwarmRounds } from './swarm-rounds.ts';
 import type { SwarmNode } from './swarm-node.ts';
 import type { SwarmTask } from './swarm-task.ts';
-import { initialNoduleModel, noduleAuc, noduleSet, trainNodule } from './testing/nodule-learner.ts';
+import { initialNoduleModel, noduleAuc, noduleSet } from './testing/nodule-learner.ts';
+import { noduleRounds, noduleTask } from './testing/nodule-task.ts';
 import { PeerTestBed } from './testing/peer-swarm.ts';
 
 /** The round's leader order, recomputed from its round-start and round-seed entries. */
@@ -45,32 +45,18 @@ afterEach(async () => {
   await bed.close();
 });
 
-function taskFor(initial: Uint8Array, extra: Partial<SwarmTask> = {}): SwarmTask {
-  return {
-    name: 'synthetic nodule',
-    initialModel: sha256Hex(initial),
-    rounds: 3,
-    secureAggregation: { clipRange: 0.5, bits: 16 },
-    leaderTimeoutMs: 20_000,
-    ...extra,
-  };
+/** This spec's task: 3 rounds by default, 20 s for a leader. */
+function taskOn(initial: Uint8Array | undefined, extra: Partial<SwarmTask> = {}) {
+  return noduleTask({ rounds: 3, leaderTimeoutMs: 20_000, ...extra }, initial);
 }
 
 describe('swarm rounds on the peer network', () => {
   it('three members learn the synthetic nodule with no hub; each round has a ledger-elected leader', async () => {
     bed = new PeerTestBed();
     const { nodes } = await bed.swarm(['Alder', 'Birch', 'Cedar']);
-    const initial = encodeWeights(initialNoduleModel());
-    const task = taskFor(initial);
+    const { initial, task } = taskOn(undefined);
     nodes.forEach((node, index) => {
-      const data = noduleSet(60, 10 + index);
-      rounds.push(
-        new SwarmRounds(node, {
-          task,
-          initialModel: initial,
-          train: (global) => Promise.resolve(trainNodule(global, data)),
-        }),
-      );
+      rounds.push(new SwarmRounds(node, noduleRounds(task, initial, 60, 10 + index)));
     });
     const test = noduleSet(300, 999);
     const leaders: string[] = [];
@@ -99,8 +85,7 @@ describe('swarm rounds on the peer network', () => {
     const { nodes } = await bed.swarm(['Alder', 'Birch', 'Cedar']);
     const values = 40_000;
     const initialWeights: NamedTensor[] = [{ name: 'w', shape: [values], data: new Float32Array(values) }];
-    const initial = encodeWeights(initialWeights);
-    const task = taskFor(initial, { rounds: 1 });
+    const { initial, task } = taskOn(encodeWeights(initialWeights), { rounds: 1 });
     const deltas = nodes.map((_, index) => smoothDelta(values, index + 1));
     const seen: LeaderAggregation[] = [];
     nodes.forEach((node, index) =>
@@ -138,17 +123,9 @@ describe('swarm rounds with a fine quantisation', () => {
   it("takes the demo's 20-bit SecAgg+ plan (members once refused plans above 16 bits, and the round never committed)", async () => {
     bed = new PeerTestBed();
     const { nodes } = await bed.swarm(['Alder', 'Birch', 'Cedar']);
-    const initial = encodeWeights(initialNoduleModel());
-    const task = taskFor(initial, { rounds: 1, secureAggregation: { clipRange: 4, bits: 20 } });
+    const { initial, task } = taskOn(undefined, { rounds: 1, secureAggregation: { clipRange: 4, bits: 20 } });
     nodes.forEach((node, index) => {
-      const data = noduleSet(30, 20 + index);
-      rounds.push(
-        new SwarmRounds(node, {
-          task,
-          initialModel: initial,
-          train: (g) => Promise.resolve(trainNodule(g, data)),
-        }),
-      );
+      rounds.push(new SwarmRounds(node, noduleRounds(task, initial, 30, 20 + index)));
     });
     await rounds[0]!.startRound();
     const outcome = await roundOrLeaderFailure(1);
@@ -160,17 +137,9 @@ describe('a member gone after the seed', () => {
   it('the leader plans the key exchange again without it, and the round commits with the others', async () => {
     bed = new PeerTestBed();
     const { nodes } = await bed.swarm(['Alder', 'Birch', 'Cedar']);
-    const initial = encodeWeights(initialNoduleModel());
-    const task = taskFor(initial, { rounds: 1 });
+    const { initial, task } = taskOn(undefined, { rounds: 1 });
     nodes.forEach((node, index) => {
-      const data = noduleSet(30, 40 + index);
-      rounds.push(
-        new SwarmRounds(node, {
-          task,
-          initialModel: initial,
-          train: (g) => Promise.resolve(trainNodule(g, data)),
-        }),
-      );
+      rounds.push(new SwarmRounds(node, noduleRounds(task, initial, 30, 40 + index)));
       // The last in the leader order stops answering once the round is seeded (it never leads first).
       const keys = node.handlers.get('secagg-keys')!;
       node.handlers.set('secagg-keys', (request) => {
@@ -190,15 +159,9 @@ describe('swarm rounds without a quorum', () => {
   it('a round cannot start while two of three members are down, and runs once they are back', async () => {
     bed = new PeerTestBed();
     const { nodes, keys } = await bed.swarm(['Alder', 'Birch', 'Cedar']);
-    const initial = encodeWeights(initialNoduleModel());
-    const task = taskFor(initial, { rounds: 1 });
+    const { initial, task } = taskOn(undefined, { rounds: 1 });
     const attach = (node: SwarmNode, seed: number) => {
-      const data = noduleSet(40, seed);
-      const r = new SwarmRounds(node, {
-        task,
-        initialModel: initial,
-        train: (g) => Promise.resolve(trainNodule(g, data)),
-      });
+      const r = new SwarmRounds(node, noduleRounds(task, initial, 40, seed));
       rounds.push(r);
       return r;
     };

@@ -9,15 +9,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeWeights } from '../../../shared/federation/index.ts';
-import { sha256Hex } from '../../../shared/node/federation/index.ts';
 import { silentLogger } from '../../../shared/node/index.ts';
 import { SwarmLedger } from './swarm-ledger.ts';
 import { SwarmModelStore } from './swarm-model-store.ts';
 import { prepareSwarmSite, startSwarmMember, swarmPaths } from './swarm-site.ts';
 import { approveSwarmTask, swarmModelDir } from './swarm-task-approval.ts';
-import type { SwarmTask } from './swarm-task.ts';
-import { initialNoduleModel } from './testing/nodule-learner.ts';
+import { noduleTask } from './testing/nodule-task.ts';
 import { ServeChild } from './testing/serve-child.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'radfed-swarm-serve-'));
@@ -63,14 +60,7 @@ async function foundSwarm(names: readonly string[]): Promise<string[]> {
 describe('radfed swarm serve', () => {
   it('three served members finish a 2-round task by themselves; one killed mid-round restarts and catches up', async () => {
     const dirs = await foundSwarm(['alder', 'birch', 'cedar']);
-    const initial = encodeWeights(initialNoduleModel());
-    const task: SwarmTask = {
-      name: 'synthetic nodule',
-      initialModel: sha256Hex(initial),
-      rounds: 2,
-      secureAggregation: { clipRange: 0.5, bits: 16 },
-      leaderTimeoutMs: 4000,
-    };
+    const { initial, task } = noduleTask({ rounds: 2, leaderTimeoutMs: 4000 });
     for (const dir of dirs) approveSwarmTask(dir, task);
     // Only the founder holds the initial model; the others fetch it from a peer by its hash.
     new SwarmModelStore(swarmModelDir(dirs[0]!)).keep(task.initialModel, initial);

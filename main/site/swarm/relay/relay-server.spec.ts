@@ -7,13 +7,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeWeights } from '../../../../shared/federation/index.ts';
 import { publicKeyFingerprint, publicKeyOf, sha256Hex } from '../../../../shared/node/federation/index.ts';
 import { silentLogger } from '../../../../shared/node/index.ts';
 import { SwarmRounds } from '../swarm-rounds.ts';
 import type { SwarmNode } from '../swarm-node.ts';
-import type { SwarmTask } from '../swarm-task.ts';
-import { initialNoduleModel, noduleSet, trainNodule } from '../testing/nodule-learner.ts';
+import { noduleRounds, noduleTask } from '../testing/nodule-task.ts';
 import { memberKeys, PeerTestBed } from '../testing/peer-swarm.ts';
 import { startRelay, type RunningRelay } from './relay-home.ts';
 
@@ -69,23 +67,9 @@ describe('the relay that is no member', () => {
       expect(node.state.members.map((m) => m.name)).toEqual(['Alder', 'Birch', 'Cedar']);
     }
 
-    const initial = encodeWeights(initialNoduleModel());
-    const task: SwarmTask = {
-      name: 'synthetic nodule',
-      initialModel: sha256Hex(initial),
-      rounds: 2,
-      secureAggregation: { clipRange: 0.5, bits: 16 },
-      leaderTimeoutMs: 20_000,
-    };
+    const { initial, task } = noduleTask({ rounds: 2, leaderTimeoutMs: 20_000 });
     nodes.forEach((node, index) => {
-      const data = noduleSet(40, 70 + index);
-      rounds.push(
-        new SwarmRounds(node, {
-          task,
-          initialModel: initial,
-          train: (global) => Promise.resolve(trainNodule(global, data)),
-        }),
-      );
+      rounds.push(new SwarmRounds(node, noduleRounds(task, initial, 40, 70 + index)));
     });
     const ids = nodes.map((n) => n.id).sort();
     for (let round = 1; round <= task.rounds; round++) {

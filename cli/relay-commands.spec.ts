@@ -60,14 +60,10 @@ describe('radfed relay', () => {
   it('swarm join takes one of --address and --relay, and a relay address only in its own form', async () => {
     const dir = join(folder, 'joiner');
     const token = 'rfs1.x';
-    const both = await runRadfed(
-      'swarm',
-      'join',
-      token,
-      '--dir',
-      dir,
-      '--site-name',
-      'Birch',
+    // Each refused before any network call: only the addresses differ.
+    const joinWith = (...addresses: string[]) =>
+      runRadfed('swarm', 'join', token, '--dir', dir, '--site-name', 'Birch', ...addresses);
+    const both = await joinWith(
       '--address',
       'https://127.0.0.1:1',
       '--relay',
@@ -75,17 +71,7 @@ describe('radfed relay', () => {
     );
     expect(both.status).toBe(1);
     expect(both.err).toMatch(/Give either --address .* or, behind NAT, --relay/);
-    const bad = await runRadfed(
-      'swarm',
-      'join',
-      token,
-      '--dir',
-      dir,
-      '--site-name',
-      'Birch',
-      '--relay',
-      'https://127.0.0.1:2',
-    );
+    const bad = await joinWith('--relay', 'https://127.0.0.1:2');
     expect(bad.status).toBe(1);
     expect(bad.err).toMatch(/--relay takes the relay\+https:\/\/host:port\/<fingerprint> address/);
   });

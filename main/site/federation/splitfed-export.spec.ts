@@ -111,7 +111,7 @@ describe.each([
       assignModelValues(whole, weights);
       assignModelValues(
         parts,
-        published.map((t) => ({ name: t.name, shape: t.shape, values: t.data, trainable: true })),
+        published.map((t) => ({ name: t.name, shape: [...t.shape], values: t.data, trainable: true })),
       );
       const site = splitModel(parts);
       const hub = keeper.trunks.get(taskId)!;

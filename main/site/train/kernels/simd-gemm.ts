@@ -119,26 +119,37 @@ function rowsFunction(vectors: number, t: GemmTiling, rowBytes: number, index: (
     op.get(kc),
     op.call(index(r)),
   ];
-  const remainder: Code[] = [];
-  for (let r = 1; r < t.rows; r++) {
-    remainder.push(op.get(m), op.i32(r), op.i32Eq, op.if, ...call(r), op.end);
-  }
   return {
     name: rowsName(vectors),
     params: 6,
     locals: {},
-    // prettier-ignore
-    body: [
-      op.block, op.loop,
-      op.get(m), op.i32(t.rows), op.i32LtS, op.brIf(1),
-      ...call(t.rows),
-      op.get(a), op.get(lda), op.i32(t.rows), op.i32Mul, op.i32Add, op.set(a),
-      op.get(c), op.i32(t.rows * rowBytes), op.i32Add, op.set(c),
-      op.get(m), op.i32(t.rows), op.i32Sub, op.set(m),
-      op.br(0), op.end, op.end,
-      ...remainder,
-    ],
+    body: overRowTiles(t, rowBytes, { a, lda, c, m }, call),
   } satisfies WasmFunction;
+}
+
+/**
+ * Runs `work(rows)` for each full tile of t.rows rows, moving a and c down past it and m down by it,
+ * then `work(r)` once for the r < t.rows rows left (the last tile, shorter); a, c and m are locals.
+ */
+function overRowTiles(
+  t: GemmTiling,
+  rowBytes: number,
+  { a, lda, c, m }: { a: number; lda: number; c: number; m: number },
+  work: (rows: number) => Code[],
+): Code[] {
+  const remainder: Code[] = [];
+  for (let r = 1; r < t.rows; r++) remainder.push(op.get(m), op.i32(r), op.i32Eq, op.if, ...work(r), op.end);
+  // prettier-ignore
+  return [
+    op.block, op.loop,
+    op.get(m), op.i32(t.rows), op.i32LtS, op.brIf(1),
+    ...work(t.rows),
+    op.get(a), op.get(lda), op.i32(t.rows), op.i32Mul, op.i32Add, op.set(a),
+    op.get(c), op.i32(t.rows * rowBytes), op.i32Add, op.set(c),
+    op.get(m), op.i32(t.rows), op.i32Sub, op.set(m),
+    op.br(0), op.end, op.end,
+    ...remainder,
+  ];
 }
 
 /**
@@ -168,24 +179,11 @@ function blockFunction(t: GemmTiling, rowBytes: number, index: (r: number) => nu
     op.end,
     op.end,
   ];
-  const remainder: Code[] = [];
-  for (let r = 1; r < t.rows; r++)
-    remainder.push(op.get(m), op.i32(r), op.i32Eq, op.if, ...overPanels(r), op.end);
   return {
     name: BLOCK,
     params: 7,
     locals: { i32: 3 },
-    // prettier-ignore
-    body: [
-      op.block, op.loop,
-      op.get(m), op.i32(t.rows), op.i32LtS, op.brIf(1),
-      ...overPanels(t.rows),
-      op.get(a), op.get(lda), op.i32(t.rows), op.i32Mul, op.i32Add, op.set(a),
-      op.get(c), op.i32(t.rows * rowBytes), op.i32Add, op.set(c),
-      op.get(m), op.i32(t.rows), op.i32Sub, op.set(m),
-      op.br(0), op.end, op.end,
-      ...remainder,
-    ],
+    body: overRowTiles(t, rowBytes, { a, lda, c, m }, overPanels),
   };
 }
 

@@ -90,7 +90,8 @@ export function demoTaskDefinition(settings: DemoSettings): TaskDefinitionInput 
     batchSize: settings.batchSize,
     // The rate lowered over the last quarter of the rounds: at a constant rate the last global model is
     // one draw from where the rounds wander (its test AUC moved by up to 0.08 from one round to the
-    // next near the end, docs/demo.md), and the local-only and pooled models follow the same schedule.
+    // next near the end), and the local-only and pooled models follow the same schedule. In one process
+    // it settled the last models; in the real demo's first runs the end still swung (docs/demo.md).
     optimizer: { name: 'adam', learningRate: settings.learningRate, schedule: 'final-decay' },
     // FedAvg with server momentum: each site takes as many steps per round as it would alone, and the
     // momentum carries what the sites agree on from round to round (docs/demo.md).

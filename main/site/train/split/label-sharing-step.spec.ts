@@ -5,8 +5,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeLabelledStep, encodeLabelsFrame } from '../../../../shared/federation/split/index.ts';
 import { selectBackend, tf } from '../backend/index.ts';
-import { createModel, type ImageModel } from '../models/index.ts';
+import { createModel } from '../models/index.ts';
 import { HubTrunk, sgdOptimizer, SplitSite } from './index.ts';
+import { maxGap, valuesOf, wholeModelStep } from './testing/whole-model-step.ts';
 
 beforeAll(async () => {
   await selectBackend({ choice: 'wasm' });
@@ -27,52 +28,25 @@ function parties(architecture: string) {
   return { site, hub, siteModel, hubModel };
 }
 
-const valuesOf = (model: ImageModel) =>
-  new Map(model.parameters.map((p) => [p.name, Float32Array.from(p.variable.dataSync())]));
-
-function maxGap(a: Float32Array, b: Float32Array): number {
-  let gap = 0;
-  let scale = 1;
-  for (let i = 0; i < a.length; i++) {
-    gap = Math.max(gap, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(a[i]!));
-  }
-  return gap / scale;
-}
-
 describe('a label-sharing split step', () => {
   for (const architecture of ['resnet-small', 'resnet-small-gn']) {
     it(`${architecture}: with float32 frames, is one step of the whole model: loss, every gradient to 1e-5, weights after`, async () => {
       const x = images();
       const whole = createModel(architecture, CONFIG);
       const trainable = whole.parameters.filter((p) => p.trainable);
-      const expected = tf.variableGrads(
-        () =>
-          tf.losses.softmaxCrossEntropy(
-            tf.oneHot(tf.tensor1d(LABELS, 'int32'), 2),
-            whole.logits(x, { training: true }),
-          ) as tf.Scalar,
-        trainable.map((p) => p.variable),
-      );
-      const expectedGradients = new Map(
-        trainable.map((p) => [p.name, Float32Array.from(expected.grads[p.variable.name]!.dataSync())]),
-      );
-      sgdOptimizer(RATE).apply(
-        new Map(trainable.map((p) => [p.name, expected.grads[p.variable.name]!])),
-        trainable,
-      );
+      const expected = wholeModelStep(whole, x, LABELS, 2, RATE);
 
       const { site, hub, siteModel, hubModel } = parties(architecture);
       const headBefore = valuesOf(siteModel);
       const message = await site.labelledStep(0, 0, x, LABELS);
       const atHub = await hub.labelledStep(message);
       const bottom = (await site.backwardBottom(atHub.frame))!;
-      expect(Math.abs(atHub.loss! - expected.value.dataSync()[0]!)).toBeLessThan(1e-6);
+      expect(Math.abs(atHub.loss! - expected.loss)).toBeLessThan(1e-6);
       // The hub holds trunk and head; the site trained its bottom only.
       const gradients = new Map([...atHub.gradients, ...bottom]);
       expect([...gradients.keys()].sort()).toEqual(trainable.map((p) => p.name).sort());
       for (const p of trainable) {
-        expect(maxGap(gradients.get(p.name)!, expectedGradients.get(p.name)!), p.name).toBeLessThan(1e-5);
+        expect(maxGap(gradients.get(p.name)!, expected.gradients.get(p.name)!), p.name).toBeLessThan(1e-5);
       }
       const after = valuesOf(whole);
       const atSite = valuesOf(siteModel);

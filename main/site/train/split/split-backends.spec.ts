@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { selectBackend, tf } from '../backend/index.ts';
 import { createModel } from '../models/index.ts';
 import { HubTrunk, sgdOptimizer, SplitSite } from './index.ts';
+import { maxGap, wholeModelStep } from './testing/whole-model-step.ts';
 
 const CONFIG = { inputSize: 32, channels: 1, numClasses: 2, seed: 8 };
 const LABELS = Int32Array.from([1, 0, 0, 1]);
@@ -20,15 +21,7 @@ afterAll(() => selectBackend({ choice: 'wasm' }));
 async function largestGradientGap(): Promise<number> {
   const x = tf.randomNormal([LABELS.length, 32, 32, 1], 0, 1, 'float32', 4) as tf.Tensor4D;
   const whole = createModel('resnet-small', CONFIG);
-  const trainable = whole.parameters.filter((p) => p.trainable);
-  const expected = tf.variableGrads(
-    () =>
-      tf.losses.softmaxCrossEntropy(
-        tf.oneHot(tf.tensor1d(LABELS, 'int32'), 2),
-        whole.logits(x, { training: true }),
-      ) as tf.Scalar,
-    trainable.map((p) => p.variable),
-  );
+  const expected = wholeModelStep(whole, x, LABELS, 2);
   const siteModel = createModel('resnet-small', CONFIG);
   const hubModel = createModel('resnet-small', CONFIG);
   const optimizers = { bottom: sgdOptimizer(0.1), head: sgdOptimizer(0.1) };
@@ -39,12 +32,7 @@ async function largestGradientGap(): Promise<number> {
   const bottom = (await site.backwardBottom(trunk.frame))!;
   const gradients = new Map([...head.gradients, ...trunk.gradients, ...bottom]);
   let gap = 0;
-  for (const p of trainable) {
-    const want = Float32Array.from(await expected.grads[p.variable.name]!.data());
-    const got = gradients.get(p.name)!;
-    const scale = want.reduce((largest, value) => Math.max(largest, Math.abs(value)), 1);
-    for (let i = 0; i < want.length; i++) gap = Math.max(gap, Math.abs(got[i]! - want[i]!) / scale);
-  }
+  for (const [name, want] of expected.gradients) gap = Math.max(gap, maxGap(want, gradients.get(name)!));
   [whole, siteModel, hubModel].forEach((m) => m.dispose());
   return gap;
 }

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend, tf } from '../backend/index.ts';
 import { createModel, type ImageModel } from '../models/index.ts';
 import { adamOptimizer, HubTrunk, sgdOptimizer, SplitSite, SplitStepError } from './index.ts';
+import { maxGap, valuesOf, wholeModelStep } from './testing/whole-model-step.ts';
 
 beforeAll(async () => {
   await selectBackend({ choice: 'wasm' });
@@ -26,9 +27,6 @@ function parties(architecture: string, dtype: 'float32' | 'float16' = 'float32')
   return { site, hub, siteModel, hubModel };
 }
 
-const valuesOf = (model: ImageModel) =>
-  new Map(model.parameters.map((p) => [p.name, Float32Array.from(p.variable.dataSync())]));
-
 /** Whether the model's tensors hold exactly `before` (a loop: toEqual on 0.3 M values takes seconds). */
 function unchanged(model: ImageModel, before: Map<string, Float32Array>): boolean {
   return model.parameters.every((p) => {
@@ -36,16 +34,6 @@ function unchanged(model: ImageModel, before: Map<string, Float32Array>): boolea
     const then = before.get(p.name)!;
     return now.length === then.length && now.every((value, i) => value === then[i]);
   });
-}
-
-function maxGap(a: Float32Array, b: Float32Array): number {
-  let gap = 0;
-  let scale = 1;
-  for (let i = 0; i < a.length; i++) {
-    gap = Math.max(gap, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(a[i]!));
-  }
-  return gap / scale;
 }
 
 /** ‖a − b‖ / ‖b‖. */
@@ -74,29 +62,15 @@ describe('a split step', () => {
       const x = images();
       const whole = createModel(architecture, CONFIG);
       const trainable = whole.parameters.filter((p) => p.trainable);
-      const expected = tf.variableGrads(
-        () =>
-          tf.losses.softmaxCrossEntropy(
-            tf.oneHot(tf.tensor1d(LABELS, 'int32'), 2),
-            whole.logits(x, { training: true }),
-          ) as tf.Scalar,
-        trainable.map((p) => p.variable),
-      );
-      const expectedGradients = new Map(
-        trainable.map((p) => [p.name, Float32Array.from(expected.grads[p.variable.name]!.dataSync())]),
-      );
-      sgdOptimizer(RATE).apply(
-        new Map(trainable.map((p) => [p.name, expected.grads[p.variable.name]!])),
-        trainable,
-      );
+      const expected = wholeModelStep(whole, x, LABELS, 2, RATE);
 
       const { site, hub, siteModel, hubModel } = parties(architecture);
       const step = await oneSplitStep(site, hub, x);
-      expect(Math.abs(step.head.loss - expected.value.dataSync()[0]!)).toBeLessThan(1e-6);
+      expect(Math.abs(step.head.loss - expected.loss)).toBeLessThan(1e-6);
       const gradients = new Map([...step.head.gradients, ...step.trunk.gradients, ...step.bottom]);
       expect([...gradients.keys()].sort()).toEqual(trainable.map((p) => p.name).sort());
       for (const p of trainable) {
-        expect(maxGap(gradients.get(p.name)!, expectedGradients.get(p.name)!), p.name).toBeLessThan(1e-5);
+        expect(maxGap(gradients.get(p.name)!, expected.gradients.get(p.name)!), p.name).toBeLessThan(1e-5);
       }
       // After the step: the site's bottom and head and the hub's trunk are the whole model's tensors
       // (batch-norm running statistics included: each segment counted the batch once).

@@ -1,6 +1,7 @@
 // Test support: what a split step is checked against. Cut at any point, a split step with float32
 // frames must be one step of the whole model: the same loss, the same gradient of every weight and, after
 // plain SGD, the same weights (split-step, label-sharing-step and split-backends specs).
+import { expect } from 'vitest';
 import { tf } from '../../backend/index.ts';
 import type { ImageModel } from '../../models/index.ts';
 import { sgdOptimizer } from '../segment-optimizer.ts';
@@ -50,4 +51,27 @@ export function maxGap(a: Float32Array, b: Float32Array): number {
     scale = Math.max(scale, Math.abs(a[i]!));
   }
   return gap / scale;
+}
+
+/**
+ * Expects the split parties' gradients (by parameter name) to be every trainable weight's and each
+ * within 1e-5 of the whole model's step, and the weights each party trains (`trained`: its model and
+ * the parameters it owns) within 1e-6 of the whole model's after the step.
+ */
+export function expectOneWholeModelStep(
+  whole: ImageModel,
+  expected: { gradients: Map<string, Float32Array> },
+  gradients: Map<string, Float32Array>,
+  trained: readonly { model: ImageModel; parameters: readonly { name: string }[] }[],
+): void {
+  const trainable = whole.parameters.filter((p) => p.trainable).map((p) => p.name);
+  expect([...gradients.keys()].sort()).toEqual([...trainable].sort());
+  for (const name of trainable)
+    expect(maxGap(gradients.get(name)!, expected.gradients.get(name)!), name).toBeLessThan(1e-5);
+  const after = valuesOf(whole);
+  for (const { model, parameters } of trained) {
+    const values = valuesOf(model);
+    for (const p of parameters)
+      expect(maxGap(values.get(p.name)!, after.get(p.name)!), p.name).toBeLessThan(1e-6);
+  }
 }

@@ -38,3 +38,13 @@ export {
   type FolderListing,
   type FolderWalkOptions,
 } from './folder-walk.ts';
+export {
+  decodeWeights,
+  encodeWeights,
+  WEIGHTS_FORMAT,
+  WEIGHTS_FORMAT_VERSION,
+  WeightsFormatError,
+  weightsManifestSchema,
+  type NamedValues,
+  type WeightsManifest,
+} from './weights-format.ts';

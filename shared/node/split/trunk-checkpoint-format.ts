@@ -1,7 +1,7 @@
 // The split-learning trunk's checkpoint as one byte string, written by the hub's trunk keeper after each
 // step (main/site/train/split/hub-trunk.ts) and read back by it after a restart, and by the hub's model
 // export (hub/model-export.ts), which cannot import the site's training code. It holds the trunk's
-// tensors and its optimizer's state (the radfed-weights format, with its SHA-256), the number of steps
+// tensors and its optimizer's state (the radfed-weights format of shared/node/weights-format.ts, with its SHA-256), the number of steps
 // applied, and each session's last applied step with the answer the site was (or is about to be) sent
 // for it, so a restarted hub answers a retried gradient without applying it again.
 //
@@ -9,6 +9,13 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { RadfedError } from '../../errors.ts';
+import {
+  decodeWeights,
+  encodeWeights,
+  WeightsFormatError,
+  weightsManifestSchema,
+  type WeightsManifest,
+} from '../weights-format.ts';
 
 export interface FinishedSession {
   readonly session: string;
@@ -34,26 +41,6 @@ export interface TrunkState {
 export class TrunkCheckpointError extends RadfedError<'invalid-checkpoint'> {
   override readonly name = 'TrunkCheckpointError';
 }
-
-// The radfed-weights manifest (main/site/train/models/weights-format.ts), kept byte for byte so that a
-// checkpoint written before the format moved here still reads.
-const tensorEntry = z.object({
-  name: z.string().min(1),
-  shape: z.array(z.number().int().nonnegative()),
-  offset: z.number().int().nonnegative(),
-  length: z.number().int().nonnegative(),
-  trainable: z.boolean(),
-});
-const weightsManifestSchema = z.object({
-  format: z.literal('radfed-weights'),
-  version: z.literal(1),
-  dtype: z.literal('float32'),
-  byteOrder: z.literal('little-endian'),
-  meta: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
-  tensors: z.array(tensorEntry),
-  byteLength: z.number().int().nonnegative(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-});
 
 const indexSchema = z.object({
   format: z.literal('radfed-trunk-checkpoint'),
@@ -124,53 +111,17 @@ export function decodeTrunkState(bytes: Uint8Array): TrunkState {
 }
 
 function encodeTensors(tensors: readonly TrunkTensor[]) {
-  const byteLength = tensors.reduce((sum, t) => sum + t.values.length * 4, 0);
-  const data = new Uint8Array(byteLength);
-  const view = new DataView(data.buffer);
-  const entries: z.infer<typeof tensorEntry>[] = [];
-  const names = new Set<string>();
-  let offset = 0;
-  for (const t of tensors) {
-    // A programming error, not a damaged file: the trunk's own tensors are named once each.
-    if (names.has(t.name)) throw new Error(`Two trunk tensors are named ${t.name}.`);
-    names.add(t.name);
-    if (t.shape.reduce((p, s) => p * s, 1) !== t.values.length) {
-      throw new Error(`Trunk tensor ${t.name} has ${t.values.length} values for shape ${t.shape}.`);
-    }
-    entries.push({
-      name: t.name,
-      shape: [...t.shape],
-      offset,
-      length: t.values.length,
-      trainable: t.trainable,
-    });
-    for (let i = 0; i < t.values.length; i++, offset += 4) view.setFloat32(offset, t.values[i]!, true);
-  }
-  const manifest: z.infer<typeof weightsManifestSchema> = {
-    format: 'radfed-weights',
-    version: 1,
-    dtype: 'float32',
-    byteOrder: 'little-endian',
-    meta: { kind: 'split-trunk' },
-    tensors: entries,
-    byteLength,
-    sha256: sha256(data),
-  };
-  return { manifest, data };
+  // A duplicate name or a wrong length is a programming error, not a damaged file: thrown as is.
+  return encodeWeights(tensors, { kind: 'split-trunk' });
 }
 
-function decodeTensors(manifest: z.infer<typeof weightsManifestSchema>, data: Uint8Array): TrunkTensor[] {
-  if (data.length !== manifest.byteLength) throw refuse('its length does not match its index');
-  if (sha256(data) !== manifest.sha256) throw refuse('its weights are damaged');
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  return manifest.tensors.map((t) => {
-    if (t.shape.reduce((p, s) => p * s, 1) !== t.length || t.offset + t.length * 4 > data.length) {
-      throw refuse(`its tensor ${t.name} does not fit its weights`);
-    }
-    const values = new Float32Array(t.length);
-    for (let i = 0; i < t.length; i++) values[i] = view.getFloat32(t.offset + i * 4, true);
-    return { name: t.name, shape: t.shape, values, trainable: t.trainable };
-  });
+function decodeTensors(manifest: WeightsManifest, data: Uint8Array): TrunkTensor[] {
+  try {
+    return decodeWeights(manifest, data).tensors;
+  } catch (error) {
+    if (error instanceof WeightsFormatError) throw refuse(`its weights are damaged: ${error.message}`);
+    throw error;
+  }
 }
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {

@@ -26,6 +26,9 @@ export interface DemoSettings {
   readonly threadsPerSite: number;
 }
 
+/** `--method`'s default: FedAvgM through the hub, the task's own strategy (a flag's value, not a method record). */
+export const DEMO_DEFAULT_METHOD = 'fedavg';
+
 export const DEMO_DEFAULTS: DemoSettings = {
   sites: 3,
   patientsPerSite: 90,

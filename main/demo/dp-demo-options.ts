@@ -5,7 +5,7 @@
 // anything is synthesised.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { DEMO_DEFAULTS, type DemoSettings } from './demo-options.ts';
+import { DEMO_DEFAULT_METHOD, DEMO_DEFAULTS, type DemoSettings } from './demo-options.ts';
 import { DEMO_DP, DEMO_DP_PRESET, demoDpRefusal } from './demo-privacy.ts';
 import { DemoRefusedError } from './run-demo.ts';
 
@@ -42,7 +42,8 @@ export interface DpDemoPlan {
 /** The run `radfed demo --dp` asks for, or a DemoRefusedError that says which flag to leave out. */
 export function dpDemoPlan(flags: DpDemoFlags, env: NodeJS.ProcessEnv = process.env): DpDemoPlan {
   const refused: string[] = [];
-  if (flags.method !== 'fedavg') refused.push(`--method ${flags.method}`);
+  // Only --method's default: the DP preset is FedAvgM's (any other value asks for another run).
+  if (flags.method !== DEMO_DEFAULT_METHOD) refused.push(`--method ${flags.method}`);
   if (flags.secagg === false) refused.push('--no-secagg');
   if (flags.homomorphic) refused.push('--homomorphic');
   if (flags.scale !== 'default') refused.push(`--scale ${flags.scale}`);

@@ -13,6 +13,7 @@ import {
   publicKeyOf,
 } from '../../../shared/node/federation/index.ts';
 import { writeFileAtomically } from '../../../shared/node/index.ts';
+import { readFolderSettings } from './folder-settings.ts';
 import { isRelayedAddress } from './relay-sealing.ts';
 import { SwarmError } from './swarm-error.ts';
 import { SwarmNode } from './swarm-node.ts';
@@ -54,19 +55,11 @@ export function prepareSwarmSite(dir: string, settings: SwarmSiteSettings): void
 }
 
 export function readSwarmSettings(dir: string): SwarmSiteSettings {
-  const paths = swarmPaths(dir);
-  if (!existsSync(paths.settings) || !existsSync(paths.signingKey))
-    throw new SwarmError(
-      'not-founded',
+  return readFolderSettings(swarmPaths(dir), settingsSchema, {
+    notSetUp:
       'This folder holds no swarm member: run `radfed swarm init` (to found a swarm) or `radfed swarm join` first.',
-    );
-  const parsed = settingsSchema.safeParse(JSON.parse(readFileSync(paths.settings, 'utf8')));
-  if (!parsed.success)
-    throw new SwarmError(
-      'bad-message',
-      'swarm.json in this folder is damaged; run `radfed swarm init` again.',
-    );
-  return parsed.data;
+    damaged: 'swarm.json in this folder is damaged; run `radfed swarm init` again.',
+  });
 }
 
 /** Starts this site's member: its server on `port` (by default its address's port), its ledger open. */

@@ -14,6 +14,7 @@ import {
   publicKeyOf,
 } from '../../../../shared/node/federation/index.ts';
 import { writeFileAtomically } from '../../../../shared/node/index.ts';
+import { readFolderSettings } from '../folder-settings.ts';
 import { makePeerCertificate } from '../peer-certificate.ts';
 import type { MailboxLimits } from '../relay-mailbox-store.ts';
 import { relayServerAddress } from '../relay-sealing.ts';
@@ -62,16 +63,10 @@ export function prepareRelayHome(dir: string, address: string): string {
 }
 
 export function readRelaySettings(dir: string): RelaySettings {
-  const paths = relayPaths(dir);
-  if (!existsSync(paths.settings) || !existsSync(paths.signingKey))
-    throw new SwarmError('not-founded', 'This folder holds no relay: run `radfed relay init` first.');
-  const parsed = settingsSchema.safeParse(JSON.parse(readFileSync(paths.settings, 'utf8')));
-  if (!parsed.success)
-    throw new SwarmError(
-      'bad-message',
-      'relay.json in this folder is damaged; run `radfed relay init` again.',
-    );
-  return parsed.data;
+  return readFolderSettings(relayPaths(dir), settingsSchema, {
+    notSetUp: 'This folder holds no relay: run `radfed relay init` first.',
+    damaged: 'relay.json in this folder is damaged; run `radfed relay init` again.',
+  });
 }
 
 /** Adds a swarm (its id, from `radfed swarm status` at a member) to those the relay serves. */

@@ -1,0 +1,25 @@
+// Reading the small settings file of a swarm member's or a relay's folder (swarm.json, relay.json): a
+// folder without the file or its signing key was never set up; a file that is not JSON or not of the
+// schema is damaged. Both are refused with a sentence that names the command to run, never a parser's
+// message (which could quote the file).
+import { existsSync, readFileSync } from 'node:fs';
+import type { z } from 'zod';
+import { SwarmError } from './swarm-error.ts';
+
+export function readFolderSettings<T>(
+  paths: { readonly settings: string; readonly signingKey: string },
+  schema: z.ZodType<T>,
+  words: { readonly notSetUp: string; readonly damaged: string },
+): T {
+  if (!existsSync(paths.settings) || !existsSync(paths.signingKey))
+    throw new SwarmError('not-founded', words.notSetUp);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(paths.settings, 'utf8'));
+  } catch {
+    throw new SwarmError('bad-message', words.damaged);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new SwarmError('bad-message', words.damaged);
+  return parsed.data;
+}

@@ -81,4 +81,18 @@ describe('openSqliteDatabase', () => {
     expect(error).toBeInstanceOf(SqliteOpenError);
     expect((error as SqliteOpenError).code).toBe('cannot-open');
   });
+
+  it('opens a reader that cannot write, refuses a missing file, and refuses migrations', () => {
+    const path = dbPath();
+    openSqliteDatabase(path, { synchronous: 'FULL', migrations: MIGRATIONS }).close();
+    const reader = openSqliteDatabase(path, { synchronous: 'NORMAL', readOnly: true });
+    expect(reader.prepare('SELECT count(*) AS n FROM notes').get()).toEqual({ n: 0 });
+    expect(() => reader.prepare("INSERT INTO notes (text) VALUES ('x')").run()).toThrow(/readonly/);
+    reader.close();
+    const missing = thrownBy(() => openSqliteDatabase(dbPath(), { synchronous: 'NORMAL', readOnly: true }));
+    expect((missing as SqliteOpenError).code).toBe('cannot-open');
+    expect(() =>
+      openSqliteDatabase(path, { synchronous: 'NORMAL', readOnly: true, migrations: MIGRATIONS }),
+    ).toThrow(/cannot be migrated/);
+  });
 });

@@ -26,6 +26,11 @@ export interface SqliteOpenOptions {
   readonly secureDelete?: boolean;
   /** Refuse to create the file when it is missing (default false: create it). */
   readonly mustExist?: boolean;
+  /**
+   * A reader that must not change the file (the app's screens reading another process's database):
+   * opened read-only, the file must exist, and nothing is set that writes (journal mode, migrations).
+   */
+  readonly readOnly?: boolean;
 }
 
 export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
@@ -48,7 +53,10 @@ export class SqliteOpenError extends RadfedError<'cannot-open' | 'migration-fail
 export function openSqliteDatabase(path: string, options: SqliteOpenOptions): SqliteDatabase {
   let db: SqliteDatabase;
   try {
-    db = new Database(path, { fileMustExist: options.mustExist ?? false });
+    db = new Database(path, {
+      readonly: options.readOnly === true,
+      fileMustExist: options.readOnly === true || (options.mustExist ?? false),
+    });
   } catch (error) {
     throw new SqliteOpenError('cannot-open', `Cannot open the database: ${(error as Error).message}.`, {
       cause: error,
@@ -56,6 +64,10 @@ export function openSqliteDatabase(path: string, options: SqliteOpenOptions): Sq
   }
   try {
     db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    if (options.readOnly === true) {
+      if (options.migrations !== undefined) throw new Error('A read-only database cannot be migrated.');
+      return db;
+    }
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.synchronous}`);
     db.pragma('foreign_keys = ON');

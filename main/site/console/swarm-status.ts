@@ -5,7 +5,8 @@
 // starts a member or talks to a peer. The swarm room (main/site/swarm) is used through its door only.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import type { Database as SqliteDatabase } from 'better-sqlite3';
+import { openSqliteDatabase } from '../../../shared/node/index.ts';
 import type { SwarmMemberView, SwarmRoundView, SwarmStatusView } from '../../../shared/ipc/index.ts';
 import { loadPrivateKey, publicKeyOf } from '../../../shared/node/federation/index.ts';
 import {
@@ -36,7 +37,7 @@ export function readSwarmStatus(siteDir: string): SwarmStatusView {
   if (!existsSync(paths.db) || !existsSync(paths.settings)) return { inSwarm: false };
   const settings = readSwarmSettings(siteDir);
   const ownId = memberIdFor(publicKeyOf(loadPrivateKey(readFileSync(paths.signingKey, 'utf8'))));
-  const db = new Database(paths.db, { readonly: true, fileMustExist: true });
+  const db = openSqliteDatabase(paths.db, { readOnly: true, synchronous: 'NORMAL' });
   try {
     const read = readVerifiedLedger(db, paths.db);
     const state = read.state;
@@ -98,7 +99,7 @@ function rowBytes(row: EntryRow): string {
   return parts.map((part) => `${part.length}:${part}`).join('');
 }
 
-function readVerifiedLedger(db: Database.Database, path: string): ReadLedger {
+function readVerifiedLedger(db: SqliteDatabase, path: string): ReadLedger {
   const columns = db
     .prepare<[], { name: string }>("SELECT name FROM pragma_table_info('ledger_entries')")
     .all();

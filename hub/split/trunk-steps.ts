@@ -115,23 +115,7 @@ export class TrunkSteps {
         'restart-step',
       );
     }
-    let done: { answer: Uint8Array; checkpoint: Uint8Array | null; rollBacks: number };
-    try {
-      done = await this.engineCalls.run(async () => {
-        const { frame } = await this.engine.backwardTrunk(gradient);
-        const every = this.options.checkpointEverySteps ?? 1;
-        const due = this.engine.appliedSteps % every === 0;
-        const checkpoint = due ? await this.engine.checkpoint() : null;
-        return { answer: frame, checkpoint, rollBacks: this.rollBacks };
-      });
-    } finally {
-      // The trunk is free for the next site's step while this one's checkpoint is written: the bytes
-      // are a snapshot taken before any other step could change the trunk.
-      this.release(session);
-    }
-    const { answer, checkpoint, rollBacks } = done;
-    if (checkpoint) await this.writes.run(() => this.persist(checkpoint, rollBacks));
-    return answer;
+    return this.applyHeldStep(session, () => this.engine.backwardTrunk(gradient));
   }
 
   /**
@@ -164,16 +148,29 @@ export class TrunkSteps {
     }
     // Held like a U-shaped step, so the steps of a task's sites take the trunk in the order they asked.
     if (this.holder?.session !== session) await this.acquire(session);
+    return this.applyHeldStep(session, () => labelledStep(message));
+  }
+
+  /**
+   * Ends the step `session` holds the trunk for: `apply` applies it (one engine call), its checkpoint
+   * is taken when one is due, the trunk is let go, and the checkpoint is written before the answer goes.
+   */
+  private async applyHeldStep(
+    session: string,
+    apply: () => Promise<{ frame: Uint8Array }>,
+  ): Promise<Uint8Array> {
     let done: { answer: Uint8Array; checkpoint: Uint8Array | null; rollBacks: number };
     try {
       done = await this.engineCalls.run(async () => {
-        const { frame } = await labelledStep(message);
+        const { frame } = await apply();
         const every = this.options.checkpointEverySteps ?? 1;
         const due = this.engine.appliedSteps % every === 0;
         const checkpoint = due ? await this.engine.checkpoint() : null;
         return { answer: frame, checkpoint, rollBacks: this.rollBacks };
       });
     } finally {
+      // The trunk is free for the next site's step while this one's checkpoint is written: the bytes
+      // are a snapshot taken before any other step could change the trunk.
       this.release(session);
     }
     const { answer, checkpoint, rollBacks } = done;

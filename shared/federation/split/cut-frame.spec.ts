@@ -141,4 +141,13 @@ describe('the cut frame', () => {
     new DataView(scaled.buffer).setFloat32(36, NaN, true);
     expect(refusal(() => decodeCutFrame(scaled)).code).toBe('not-finite');
   });
+
+  it('refuses a finite scale that overflows float32 once applied (int8 and float16)', () => {
+    // 3e38 is a finite float32, but 127 or 65504 times it is not: the values would decode to infinity.
+    for (const dtype of ['int8', 'float16'] as const) {
+      const bytes = encodeCutFrame(header(dtype, [3]), Float32Array.from([1, -1, 0.5]));
+      new DataView(bytes.buffer).setFloat32(36, 3e38, true);
+      expect(refusal(() => decodeCutFrame(bytes)).code, dtype).toBe('not-finite');
+    }
+  });
 });

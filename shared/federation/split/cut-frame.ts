@@ -218,10 +218,19 @@ function readValues(
     }
     const values = float16ArrayToFloat32(halves);
     for (let i = 0; i < count; i++) values[i] = values[i]! * scale;
-    return values;
+    return refuseOverflow(values, kind);
   }
   const values = new Float32Array(count);
   for (let i = 0; i < count; i++) values[i] = view.getInt8(start + i) * scale;
+  return refuseOverflow(values, kind);
+}
+
+/**
+ * A finite scale can still overflow float32 once applied (a scale of 3e38 times an int8 127 or a float16
+ * 65504 is infinity), so the scaled values are checked again: what a frame decodes to is always finite.
+ */
+function refuseOverflow(values: Float32Array, kind: CutFrameKind): Float32Array {
+  for (const value of values) if (!Number.isFinite(value)) throw notFinite(kind, 'received');
   return values;
 }
 

@@ -9,6 +9,7 @@
 // training engine because tfjs and the model definitions are here; the hub imports only shared/, so
 // the process that starts the hub hands it in as a SplitTrunkEngine (shared/federation/split).
 import {
+  CutFrameError,
   decodeLabelledStep,
   type CutFrameDtype,
   type SplitTrunkEngine,
@@ -29,6 +30,7 @@ import {
   readGradients,
   receiveFrame,
   sendFrame,
+  type ReceivedFrame,
   type WeightGradients,
 } from './cut-tensors.ts';
 import type { SegmentOptimizer } from './segment-optimizer.ts';
@@ -173,6 +175,19 @@ export class HubTrunk implements SplitTrunkEngine {
         `Step ${step}'s gradient came before its activations reached the trunk.`,
       );
     }
+    // Whatever refuses this gradient ends the step: the hub's split sessions let go of the site's hold
+    // on the trunk when a step fails, so an open step left here would refuse every other site's
+    // activations ('trunk-busy') until the hub restarted. The site starts the step again or stops.
+    try {
+      return await this.applyGradient(open, received);
+    } catch (error) {
+      if (this.open === open) this.close();
+      throw error;
+    }
+  }
+
+  private async applyGradient(open: OpenStep, received: ReceivedFrame): Promise<TrunkBackward> {
+    const { session } = received;
     checkStep(received, { step: open.step, shape: open.outputShape });
     const upstream = cutTensor(received);
     const { input, weights } = backwardThrough(this.trunk, open.atCut1, upstream, {
@@ -194,6 +209,7 @@ export class HubTrunk implements SplitTrunkEngine {
       throw error;
     });
     const gradients = await readGradients(weights);
+    refuseOverflowingGradients(gradients, weights);
     this.options.optimizer.apply(weights, this.trunk.parameters);
     const answer = { frame, gradients };
     this.finished.set(session, { step: open.step, answer });
@@ -246,6 +262,7 @@ export class HubTrunk implements SplitTrunkEngine {
       throw error;
     });
     const gradients = await readGradients(weights);
+    refuseOverflowingGradients(gradients, weights);
     this.options.optimizer.apply(weights, this.trunk.parameters);
     const answer = { frame, gradients, loss };
     this.finished.set(session, { step, answer });
@@ -335,6 +352,30 @@ export class HubTrunk implements SplitTrunkEngine {
   private close(): void {
     this.open?.atCut1.dispose();
     this.open = null;
+  }
+}
+
+/**
+ * Refuses (disposing them) weight gradients that are not finite or whose square is not: Adam keeps each
+ * gradient's square, so one value above ~1.8e19 (a site's gradient at cut 2 of 1e20, say) makes that
+ * tensor's second moment infinite, and the tensor then never moves again, for every site of the task.
+ * An honest step's gradients are many orders of magnitude smaller.
+ */
+function refuseOverflowingGradients(
+  gradients: WeightGradients,
+  tensors: ReadonlyMap<string, tf.Tensor>,
+): void {
+  for (const values of gradients.values()) {
+    for (const value of values) {
+      if (Number.isFinite(Math.fround(value * value))) continue;
+      for (const tensor of tensors.values()) tensor.dispose();
+      throw new CutFrameError(
+        'not-finite',
+        "The gradient this site sent makes the trunk's weight gradients overflow (not finite numbers), so " +
+          "the step was not applied: the site's training has diverged. Lower the learning rate and start the " +
+          'session again.',
+      );
+    }
   }
 }
 

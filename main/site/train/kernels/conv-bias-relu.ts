@@ -8,10 +8,8 @@ import {
   getBackend,
   getKernel,
   keep,
-  mul,
   registerGradient,
   registerKernel,
-  step,
   sum,
   unregisterKernel,
   type KernelBackend,
@@ -25,6 +23,7 @@ import {
 import type { FilterGradAttrs } from './conv2d-backprop-filter.ts';
 import { filterAndBiasGradByIm2col } from './filter-grad-im2col.ts';
 import { KernelScope } from './kernel-scope.ts';
+import { registerReluGrad, reluGradient } from './relu-grad.ts';
 
 export const CONV_BIAS_RELU = 'RadfedConv2DBiasRelu';
 export const FILTER_BIAS_GRAD = 'RadfedConv2DBackpropFilterBias';
@@ -96,6 +95,7 @@ export function registerConvBiasRelu(backendName: string): void {
     if (getKernel(kernelName, backendName)) unregisterKernel(kernelName, backendName);
     registerKernel({ kernelName, backendName, kernelFunc });
   }
+  registerReluGrad(backendName);
   if (gradientRegistered) return;
   gradientRegistered = true;
   registerGradient({
@@ -105,7 +105,7 @@ export function registerConvBiasRelu(backendName: string): void {
     gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
       const [x, filter, y] = saved as [Tensor4D, Tensor4D, Tensor4D];
       const a = attrs as unknown as ConvBiasReluAttrs;
-      const dyRelu = mul(dy as Tensor4D, step(y)) as Tensor4D;
+      const dyRelu = reluGradient(dy as Tensor4D, y);
       // The engine runs each input's gradient in its own tidy scope, x then filter then bias, right
       // after this function: the bias gradient computed with the filter's waits, kept, for the next.
       pendingBiasGrad?.dispose();

@@ -9,6 +9,7 @@ import { registerConvBiasRelu } from './conv-bias-relu.ts';
 import { inputGradByConvolution } from './conv2d-backprop-input.ts';
 import { depthwiseFilterGrad, depthwiseInputGrad } from './depthwise-backprop.ts';
 import { maxPoolGrad } from './max-pool-grad.ts';
+import { sharedIdentity } from './shared-identity.ts';
 import { filterGradSplitK } from './webgpu-filter-grad.ts';
 
 export { filterGradByMatMul, filterGradKernel } from './conv2d-backprop-filter.ts';
@@ -42,6 +43,11 @@ function replaceKernel(kernelName: string, backendName: string, kernelFunc: Kern
   registerKernel({ kernelName, backendName, kernelFunc });
 }
 
+/** The backend's own kernel `kernelName`, even after ours replaced it. */
+function stockKernel(kernelName: string, backendName: string): KernelFunc | undefined {
+  return stockKernels.get(`${backendName}/${kernelName}`) ?? getKernel(kernelName, backendName)?.kernelFunc;
+}
+
 /**
  * Registers our kernels on `backendName` and returns their names. Safe to call again. The WebGPU
  * filter gradient can be chosen with RADFED_WEBGPU_FILTER_GRAD (matmul, splitk or stock); split-K is
@@ -60,6 +66,7 @@ export function registerTrainingKernels(
       ['DepthwiseConv2dNativeBackpropFilter', depthwiseFilterGrad('wasm') as KernelFunc],
       ['DepthwiseConv2dNativeBackpropInput', depthwiseInputGrad('wasm') as KernelFunc],
       ['MaxPoolGrad', maxPoolGrad('wasm') as KernelFunc],
+      ['Identity', sharedIdentity(stockKernel('Identity', 'wasm'))],
     );
   } else if (backendName === 'webgpu') {
     const stock = stockKernels.get('webgpu/Conv2DBackpropFilter');

@@ -1,6 +1,7 @@
-// Two loops of the training step in WebAssembly SIMD instead of JavaScript, running in the wasm
-// backend's own memory: the 2×2 MaxPoolGrad (four lanes at a time, no branches) and the rows of the
-// transposed im2col the filter gradient multiplies (bulk memory.copy of each run of an image row).
+// Loops of the training step in WebAssembly SIMD instead of JavaScript or several tfjs kernels, running
+// in the wasm backend's own memory: the 2×2 MaxPoolGrad (four lanes at a time, no branches), the rows of
+// the transposed im2col the filter gradient multiplies (bulk memory.copy of each run of an image row)
+// and the gradient through a ReLU.
 // In JavaScript these two took ~28 ms of a ~84 ms reference-CNN step at S = 64 (docs/benchmarks.md).
 // Only 128-bit SIMD is used: relaxed SIMD needs --experimental-wasm-relaxed-simd on Node 20, and these
 // loops move data, they do not multiply-add.
@@ -131,7 +132,34 @@ function im2colRowFunction(): WasmFunction {
   };
 }
 
+/**
+ * reluGrad(dx, dy, y, bytes): dx = y > 0 ? dy : 0, four lanes at a time over `bytes` (a multiple of
+ * 16): the gradient through a ReLU from its output, one pass instead of tfjs's step(y) then a multiply.
+ */
+function reluGradFunction(): WasmFunction {
+  const [dx, dy, y, bytes] = [0, 1, 2, 3];
+  const k = 4;
+  // prettier-ignore
+  return {
+    name: 'reluGrad',
+    params: 4,
+    locals: { i32: 1 },
+    body: [
+      op.i32(0), op.set(k),
+      op.block, op.loop,
+      op.get(k), op.get(bytes), op.i32GeU, op.brIf(1),
+      op.get(dx), op.get(k), op.i32Add,
+      op.get(dy), op.get(k), op.i32Add, op.v128Load(),
+      op.get(y), op.get(k), op.i32Add, op.v128Load(), op.v128Const0, op.f32x4Gt,
+      op.v128And, op.v128Store(),
+      op.get(k), op.i32(16), op.i32Add, op.set(k),
+      op.br(0), op.end, op.end,
+    ],
+  };
+}
+
 export interface SimdKernels {
+  reluGrad(dx: number, dy: number, y: number, bytes: number): void;
   maxPoolGrad2x2(
     dx: number,
     x: number,
@@ -178,7 +206,7 @@ export function simdKernelsFor(memory: WasmMemory | undefined): SimdKernels | nu
   let kernels: SimdKernels | null;
   try {
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const bytes = assembleModule([maxPoolGrad2x2Function(), im2colRowFunction()], shared);
+    const bytes = assembleModule([maxPoolGrad2x2Function(), im2colRowFunction(), reluGradFunction()], shared);
     const instance = new wasmApi.Instance(new wasmApi.Module(bytes), { env: { memory } });
     kernels = instance.exports as unknown as SimdKernels;
   } catch {

@@ -2,9 +2,13 @@
 // mutual TLS 1.3, where the server asks every caller for its certificate and takes it whatever signed
 // it, because callers are known by the Ed25519 key the certificate carries (checked against a ledger by
 // the request handler), not by a certificate authority: members' certificates are self-signed.
+// Both listen where anyone on the network can open a connection, before any key is checked: a
+// handshake left unfinished is closed after `handshakeTimeoutMs` (Node's default is 120 s), and one
+// address holds at most `maxConnectionsPerAddress` connections, so one neighbour's flood of half-open
+// connections cannot take every place under `maxConnections` from the members.
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { PeerCertificate } from './peer-certificate.ts';
 
 export interface MutualTlsLimits {
@@ -12,10 +16,21 @@ export interface MutualTlsLimits {
   readonly requestTimeoutMs: number;
   /** Connections past this many are refused at the door; no bound when absent. */
   readonly maxConnections?: number;
+  /** How long a caller has to finish its TLS handshake (default 10 s). */
+  readonly handshakeTimeoutMs?: number;
+  /** Connections one remote address may hold at once; past it a new one is closed (default 64). */
+  readonly maxConnectionsPerAddress?: number;
 }
+
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 64;
 
 export class MutualTlsServer {
   readonly #server: Server;
+  /** Open connections per remote address. */
+  readonly #perAddress = new Map<string, number>();
+  /** Every TCP connection, handshakes not yet done included (closeAllConnections knows only HTTP's). */
+  readonly #sockets = new Set<Socket>();
 
   constructor(
     certificate: PeerCertificate,
@@ -30,6 +45,7 @@ export class MutualTlsServer {
         requestCert: true,
         rejectUnauthorized: false,
         minVersion: 'TLSv1.3',
+        handshakeTimeout: limits.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
       },
       // The handler answers every failure itself (a refusal in JSON), so it does not reject.
       (req, res) => void serve(req, res),
@@ -37,6 +53,23 @@ export class MutualTlsServer {
     this.#server.headersTimeout = 30_000;
     this.#server.requestTimeout = limits.requestTimeoutMs;
     if (limits.maxConnections !== undefined) this.#server.maxConnections = limits.maxConnections;
+    const perAddress = limits.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
+    // 'connection' comes with the TCP socket, before its handshake: a flood is cut before it costs TLS.
+    this.#server.on('connection', (socket: Socket) => {
+      const address = socket.remoteAddress ?? '';
+      const open = (this.#perAddress.get(address) ?? 0) + 1;
+      this.#perAddress.set(address, open);
+      this.#sockets.add(socket);
+      socket.once('close', () => {
+        this.#sockets.delete(socket);
+        const left = (this.#perAddress.get(address) ?? 1) - 1;
+        if (left > 0) this.#perAddress.set(address, left);
+        else this.#perAddress.delete(address);
+      });
+      if (open > perAddress) socket.destroy();
+    });
+    // A handshake that fails or times out: the socket is closed, nothing is logged per stranger.
+    this.#server.on('tlsClientError', (_error, socket) => socket.destroy());
   }
 
   /** Listens on `port` (0: any free one) and returns the port. */
@@ -51,6 +84,8 @@ export class MutualTlsServer {
   /** Closes every connection, idle or not (a long poll would otherwise hold the close up), and stops. */
   async close(): Promise<void> {
     this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    for (const socket of this.#sockets) socket.destroy();
+    await closed;
   }
 }

@@ -26,6 +26,14 @@ export const MESSAGE_PATH = '/swarm/v1/message';
 export const MODEL_PATH = '/swarm/v1/models/';
 /** At most this many bytes of a model in one answer; the client asks for the next range. */
 export const MAX_MODEL_CHUNK = 4 * 1024 * 1024;
+/**
+ * The most a caller that is no member may send: a join request (its card and invitation, ~2 KiB).
+ * Anyone can make a certificate, so without it any neighbour could have this member hold 8 MiB per
+ * connection it opens before the body was even looked at.
+ */
+export const MAX_JOIN_BYTES = 64 * 1024;
+/** Connections at once: members and joiners are a few dozen; each costs a socket and its buffers. */
+const MAX_CONNECTIONS = 512;
 
 /** A verified message, and the key of the certificate it came with (which signed it). */
 export interface PeerRequest {
@@ -58,6 +66,7 @@ export class PeerServer {
   constructor(private readonly options: PeerServerOptions) {
     this.#server = new MutualTlsServer(options.certificate, (req, res) => this.#serve(req, res), {
       requestTimeoutMs: 120_000,
+      maxConnections: MAX_CONNECTIONS,
     });
   }
 
@@ -86,7 +95,10 @@ export class PeerServer {
       }
       if (req.method !== 'POST' || req.url !== MESSAGE_PATH)
         throw new SwarmError('unknown-message', 'Unknown swarm route; update RadFed at the calling member.');
-      const text = await readBounded(req, MAX_MESSAGE_BYTES);
+      const text =
+        member === undefined
+          ? await readBounded(req, MAX_JOIN_BYTES, joinTooLarge)
+          : await readBounded(req, MAX_MESSAGE_BYTES);
       this.bytesIn += Buffer.byteLength(text);
       const signed = parseEnvelope(text);
       const { envelope } = signed;
@@ -115,6 +127,8 @@ export class PeerServer {
     } catch (error) {
       const known = isRadfedError(error);
       if (!known) this.options.logger.warn({ err: error }, 'swarm peer request failed');
+      // A refused body may still be arriving: close the connection rather than read the rest.
+      if (!res.headersSent) res.setHeader('connection', 'close');
       const status = !known
         ? 500
         : error.code === 'not-member'
@@ -168,14 +182,26 @@ function notMember(): SwarmError {
   );
 }
 
-async function readBounded(req: IncomingMessage, limit: number): Promise<string> {
+function joinTooLarge(): SwarmError {
+  return new SwarmError(
+    'too-large',
+    `This member does not know your certificate, and takes only a join request (at most ${MAX_JOIN_BYTES} bytes) ` +
+      'from such a caller. Join with an invitation first.',
+  );
+}
+
+async function readBounded(
+  req: IncomingMessage,
+  limit: number,
+  tooLarge = () => new SwarmError('too-large', `A peer message may be at most ${limit} bytes.`),
+): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) throw new SwarmError('too-large', `A peer message may be at most ${limit} bytes.`);
+  if (declared > limit) throw tooLarge();
   const parts: Buffer[] = [];
   let size = 0;
   for await (const part of req as AsyncIterable<Buffer>) {
     size += part.length;
-    if (size > limit) throw new SwarmError('too-large', `A peer message may be at most ${limit} bytes.`);
+    if (size > limit) throw tooLarge();
     parts.push(part);
   }
   return Buffer.concat(parts).toString('utf8');

@@ -1,0 +1,109 @@
+// A member's peer server under a network neighbour with no membership: anyone can make a certificate,
+// so a caller the ledger does not know may send a join request and nothing larger. Before, the server
+// read up to 8 MiB from any such caller before it looked at the message, so a flood of connections
+// made the member (the hospital's desktop app) hold 8 MiB each. Real sockets: mutual TLS on loopback.
+import { generateKeyPairSync } from 'node:crypto';
+import { request } from 'node:https';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makePeerCertificate, type PeerCertificate } from './peer-certificate.ts';
+import { MESSAGE_PATH } from './peer-server.ts';
+import type { SwarmNode } from './swarm-node.ts';
+import { PeerTestBed } from './testing/peer-swarm.ts';
+
+const MiB = 1024 * 1024;
+let bed: PeerTestBed;
+afterEach(async () => {
+  await bed.close();
+});
+
+interface Posted {
+  readonly status: number;
+  readonly message: string;
+}
+
+/** One POST of `size` bytes to a member's message path, declared or chunked; 0 when the server cut it. */
+function post(
+  address: string,
+  certificate: PeerCertificate,
+  size: number,
+  chunked: boolean,
+): Promise<Posted> {
+  const url = new URL(address);
+  const chunk = Buffer.alloc(Math.min(size, 256 * 1024), 'A');
+  return new Promise((resolve) => {
+    const req = request(
+      {
+        host: url.hostname,
+        port: Number(url.port),
+        method: 'POST',
+        path: MESSAGE_PATH,
+        rejectUnauthorized: false,
+        agent: false,
+        cert: certificate.certPem,
+        key: certificate.keyPem,
+        headers: chunked ? {} : { 'content-length': size },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (part: Buffer) => (text += part.toString()));
+        res.on('end', () => {
+          let message = text;
+          try {
+            message = (JSON.parse(text) as { message: string }).message;
+          } catch {
+            // not JSON: kept as it came
+          }
+          resolve({ status: res.statusCode ?? 0, message });
+        });
+      },
+    );
+    req.on('error', () => resolve({ status: 0, message: 'connection closed while sending' }));
+    void (async () => {
+      for (let sent = 0; sent < size && !req.destroyed; sent += chunk.length) {
+        if (!req.write(chunk.subarray(0, Math.min(chunk.length, size - sent))))
+          await new Promise((resume) => req.once('drain', resume));
+      }
+      req.end();
+    })();
+  });
+}
+
+const stranger = () => makePeerCertificate(generateKeyPairSync('ed25519').privateKey, { name: 'Stranger' });
+
+describe('a member\u2019s peer server, to a caller that is no member', () => {
+  it('takes a join-sized body only, and says so', async () => {
+    bed = new PeerTestBed();
+    const { nodes } = await bed.swarm(['Alder']);
+    const alder = nodes[0] as SwarmNode;
+    const certificate = await stranger();
+    const declared = await post(alder.identity.address, certificate, MiB, false);
+    expect(declared.status).toBe(413);
+    expect(declared.message).toMatch(
+      /takes only a join request \(at most 65536 bytes\).*Join with an invitation/,
+    );
+    const chunked = await post(alder.identity.address, certificate, MiB, true);
+    expect([413, 0]).toContain(chunked.status);
+    // A small body is read and refused for what it is (not a join), as before.
+    expect((await post(alder.identity.address, certificate, 100, false)).status).toBe(409);
+  }, 60_000);
+
+  it('holds far less than 8 MiB per connection under a flood of them', async () => {
+    bed = new PeerTestBed();
+    const { nodes } = await bed.swarm(['Alder']);
+    const alder = nodes[0] as SwarmNode;
+    const certificates = await Promise.all(Array.from({ length: 4 }, stranger));
+    const baseline = process.memoryUsage().rss;
+    let peakRss = baseline;
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 10);
+    // 32 connections at once, each sending 8 MiB without declaring it: 256 MiB if each were held.
+    const outcomes = await Promise.all(
+      Array.from({ length: 32 }, (_, i) => post(alder.identity.address, certificates[i % 4]!, 8 * MiB, true)),
+    );
+    clearInterval(sampler);
+    for (const outcome of outcomes) expect([413, 0]).toContain(outcome.status);
+    expect(peakRss - baseline).toBeLessThan(96 * MiB);
+    console.log(
+      `peer server flood: 32 x 8 MiB from strangers, process RSS +${((peakRss - baseline) / MiB).toFixed(0)} MiB`,
+    );
+  }, 120_000);
+});

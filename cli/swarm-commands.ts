@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { publicKeyOf } from '../shared/node/federation/index.ts';
 import { encodeWeights } from '../shared/federation/index.ts';
 import { sha256Hex } from '../shared/node/federation/index.ts';
+import { makeFolder } from '../shared/node/index.ts';
 import {
   approvedTaskPath,
   approveSwarmTask,
@@ -198,6 +199,8 @@ export function registerSwarmCommands(program: Command): void {
         quorum?: QuorumRule;
       }) => {
         const dir = resolve(flags.dir);
+        // First, with a sentence if it cannot be made: the swarm room's own mkdir never returns under /proc.
+        makeFolder(dir, 'the site folder (--dir)');
         prepareSwarmSite(dir, { name: flags.siteName, address: memberAddress(flags) });
         const node = await startSwarmMember(dir, { logger: siteLogger(dir), host: '127.0.0.1', port: 0 });
         try {
@@ -334,6 +337,8 @@ export function registerSwarmCommands(program: Command): void {
         flags: { dir: string; siteName: string; address?: string; relay?: string },
       ) => {
         const dir = resolve(flags.dir);
+        // First, with a sentence if it cannot be made: the swarm room's own mkdir never returns under /proc.
+        makeFolder(dir, 'the site folder (--dir)');
         prepareSwarmSite(dir, { name: flags.siteName, address: memberAddress(flags) });
         const node = await startSwarmMember(dir, { logger: siteLogger(dir), host: '127.0.0.1', port: 0 });
         try {

@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { synthesizeStudies } from '../main/site/synth/index.ts';
+import { makeFolder } from '../shared/node/index.ts';
 import { parseNonNegativeInt, parsePositiveInt } from './arguments.ts';
 import { terminalProgress } from './progress.ts';
 
@@ -31,6 +32,8 @@ export function registerSynthCommand(program: Command): void {
       parsePositiveInt(v, '--ct-matrix'),
     )
     .action(async (out: string, flags: SynthFlags) => {
+      // First, with a sentence if it cannot be made: mkdir's recursive mode never returns under /proc.
+      makeFolder(resolve(out), 'the output folder (OUT)');
       const progress = terminalProgress('Writing studies', 0);
       const result = await synthesizeStudies({
         outDir: resolve(out),

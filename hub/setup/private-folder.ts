@@ -2,9 +2,10 @@
 // keys and the coordinator accounts, so only the user who runs the hub may read or change anything in
 // it: the folder and every folder in it 0700, every file 0600. A folder owned by another user is
 // refused: its owner could always open it up again, whatever mode we set.
-import { chmodSync, lstatSync, mkdirSync, readdirSync, type Stats } from 'node:fs';
+import { chmodSync, lstatSync, readdirSync, type Stats } from 'node:fs';
 import { join, relative } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
+import { makeFolder } from '../../shared/node/index.ts';
 import { HubError } from '../hub-errors.ts';
 
 export const PRIVATE_DIR_MODE = 0o700;
@@ -15,7 +16,8 @@ export const PRIVATE_FILE_MODE = 0o600;
  * writes anything, so no file is ever readable by others, even for a moment.
  */
 export function makePrivateFolder(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  // Not mkdirSync's recursive mode: it never returns under /proc (shared/node/make-folder.ts).
+  makeFolder(dir, 'the hub folder (--dir)', PRIVATE_DIR_MODE);
   const stats = lstatSync(dir);
   checkOurs(dir, stats);
   if ((stats.mode & 0o777) !== PRIVATE_DIR_MODE) chmodSync(dir, PRIVATE_DIR_MODE);

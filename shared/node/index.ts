@@ -31,6 +31,7 @@ export {
   SqliteOpenError,
   type SqliteOpenOptions,
 } from './sqlite-database.ts';
+export { FolderCreateError, makeFolder, type FolderCreateCode } from './make-folder.ts';
 export {
   FolderWalkError,
   listFolderFiles,

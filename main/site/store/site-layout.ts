@@ -7,7 +7,7 @@
 // site.json is written last, so a folder without it is not (yet) a site.
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { isAtomicTemporaryOf, writeFileAtomically } from '../../../shared/node/index.ts';
+import { isAtomicTemporaryOf, makeFolder, writeFileAtomically } from '../../../shared/node/index.ts';
 import { checkSiteName } from '../../../shared/site-name.ts';
 import { parseDeidOptions, type DeidOption } from '../deid/index.ts';
 import { loadOrCreateSiteSecret, readSiteSecret } from '../secret/index.ts';
@@ -211,7 +211,8 @@ function checkConsentChoice(options: InitSiteOptions): {
 }
 
 function makePrivateDir(path: string): void {
-  mkdirSync(path, { recursive: true, mode: 0o700 });
+  // Not mkdirSync's recursive mode: it never returns under /proc (shared/node/make-folder.ts).
+  makeFolder(path, 'the site folder', 0o700);
   if (!statSync(path).isDirectory()) throw new SiteError('bad-config', `${path} should be a folder.`);
   chmodSync(path, 0o700);
 }

@@ -1,14 +1,15 @@
 // `radfed deid IN OUT`: de-identify a file or a folder of DICOM to PS3.15, with a report per file.
-import { lstatSync, mkdirSync, type Stats } from 'node:fs';
+import { lstatSync, type Stats } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { writeFileAtomically } from '../shared/node/index.ts';
+import { makeFolder, writeFileAtomically } from '../shared/node/index.ts';
 import { parsePositiveInt } from './arguments.ts';
 import { CliError } from './failure.ts';
-import { deidentifyBatch, outputWriteError, type FileOutcome } from '../main/site/batch/index.ts';
+import { deidentifyBatch, type FileOutcome } from '../main/site/batch/index.ts';
 import { listInputFiles } from '../main/site/ingest/index.ts';
 import { DEID_OPTIONS, parseDeidOptions } from '../main/site/deid/index.ts';
 import { loadOrCreateSiteSecret } from '../main/site/secret/index.ts';
+import { FIND_BY_SHA256, inputFileLabel, sha256OfFile } from './input-file-label.ts';
 import { terminalProgress } from './progress.ts';
 import { defaultKeyPath } from './user-config.ts';
 
@@ -18,8 +19,18 @@ export interface DeidReport {
   options: string[];
   startedAt: string;
   finishedAt: string;
-  entries: Array<Pick<FileOutcome, 'input' | 'status' | 'output' | 'reason'>>;
+  entries: DeidReportEntry[];
   totals: { files: number; deidentified: number; held: number; rejected: number };
+}
+
+/**
+ * One input, known by its number in the run (1 = first in path order) and, when it was held or
+ * rejected and could be read, its SHA-256: never by its path (input-file-label.ts says why; the
+ * report is written among the de-identified files, which leave the site).
+ */
+export interface DeidReportEntry extends Pick<FileOutcome, 'status' | 'output' | 'reason'> {
+  file: number;
+  sha256?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -63,11 +74,11 @@ async function runDeidCommand(input: string, out: string, flags: DeidFlags): Pro
   const reportPath = resolve(flags.report ?? join(outDir, 'deid-report.json'));
   checkReportPath(reportPath);
   const inputs = await listInputFiles(input);
-  try {
-    mkdirSync(outDir, { recursive: true });
-  } catch (error) {
-    throw outputWriteError(error);
-  }
+  // Made before any file is read, one level at a time: mkdirSync's recursive mode never returns
+  // under /proc (shared/node/make-folder.ts), and a report folder that cannot be made should not
+  // wait for the whole run to say so.
+  makeFolder(outDir, 'the output folder (OUT)');
+  makeFolder(dirname(reportPath), 'the folder of the report (--report)');
   const startedAt = new Date().toISOString();
   const progress = terminalProgress('De-identifying', inputs.length);
   const outcomes = await deidentifyBatch({
@@ -75,21 +86,32 @@ async function runDeidCommand(input: string, out: string, flags: DeidFlags): Pro
     outDir,
     settings: { secret, options },
     jobs: flags.jobs,
-    onOutcome: (outcome, done) => {
-      if (outcome.status !== 'deidentified') {
-        progress.finish(`${outcome.status}: ${outcome.input}: ${outcome.reason ?? ''}`);
-      }
-      progress.update(done);
-    },
+    onOutcome: (_outcome, done) => progress.update(done),
   });
-  const report = buildReport(outcomes, options, startedAt);
-  mkdirSync(dirname(reportPath), { recursive: true });
+  const report = buildReport(outcomes, options, startedAt, await hashesOfUnreleased(outcomes));
   writeFileAtomically(reportPath, `${JSON.stringify(report, null, 2)}\n`);
+  progress.finish();
+  // In input order once the run is over (the hashes are read after it), by number and hash only.
+  const unreleased = report.entries.filter((entry) => entry.status !== 'deidentified');
+  for (const entry of unreleased) {
+    const label = inputFileLabel(entry.file, outcomes.length, entry.sha256 ?? null);
+    process.stderr.write(`${entry.status}: ${label}: ${entry.reason ?? ''}\n`);
+  }
   const { totals } = report;
-  progress.finish(
+  process.stderr.write(
     `${totals.files} files: ${totals.deidentified} de-identified, ${totals.held} held for review, ` +
-      `${totals.rejected} rejected. Report: ${reportPath}`,
+      `${totals.rejected} rejected. Report: ${flags.report === undefined ? 'deid-report.json in OUT' : 'the file --report names'}.\n`,
   );
+  if (unreleased.length > 0) process.stderr.write(`${FIND_BY_SHA256}\n`);
+}
+
+/** The SHA-256 of each input that was held or rejected (null when unreadable), by its index. */
+async function hashesOfUnreleased(outcomes: readonly FileOutcome[]): Promise<Map<number, string | null>> {
+  const hashes = new Map<number, string | null>();
+  for (const [index, outcome] of outcomes.entries()) {
+    if (outcome.status !== 'deidentified') hashes.set(index, await sha256OfFile(outcome.input));
+  }
+  return hashes;
 }
 
 /**
@@ -115,6 +137,7 @@ export function buildReport(
   outcomes: readonly FileOutcome[],
   options: string[],
   startedAt: string,
+  hashes: ReadonlyMap<number, string | null> = new Map(),
 ): DeidReport {
   const count = (status: FileOutcome['status']) => outcomes.filter((o) => o.status === status).length;
   return {
@@ -123,7 +146,10 @@ export function buildReport(
     options,
     startedAt,
     finishedAt: new Date().toISOString(),
-    entries: outcomes.map(({ input, status, output, reason }) => ({ input, status, output, reason })),
+    entries: outcomes.map(({ status, output, reason }, index) => {
+      const sha256 = hashes.get(index) ?? null;
+      return { file: index + 1, ...(sha256 === null ? {} : { sha256 }), status, output, reason };
+    }),
     totals: {
       files: outcomes.length,
       deidentified: count('deidentified'),

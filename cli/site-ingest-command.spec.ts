@@ -48,10 +48,15 @@ describe('radfed site ingest', () => {
     expect(run.err).toContain(
       '5 files: 2 stored, 0 already stored, 0 held for review, 0 left out by consent, 2 rejected, 1 failed.',
     );
-    expect(run.err).toMatch(/failed: .*unreadable\.dcm: the file could not be read \(EACCES\)/);
-    expect(run.err).toMatch(/rejected: .*two-gib\.dcm: the file is 2 GiB or larger/);
-    expect(run.err).toMatch(/rejected: .*no-study\.dcm: Study Instance UID \(0020,000D\) or Series/);
-    expect(run.err).toMatch(/folder not read: .*locked folder \(EACCES\): its files were not ingested/);
+    // By number in path order (no-study, slice-1, slice-2, two-gib, unreadable) and SHA-256 where
+    // the file could be read; never by path (cli/patient-named-input.spec.ts).
+    expect(run.err).toContain('failed: file 5 of 5: the file could not be read (EACCES)');
+    expect(run.err).toMatch(/rejected: file 4 of 5 \(SHA-256 [0-9a-f]{12}\): the file is 2 GiB or larger/);
+    expect(run.err).toMatch(
+      /rejected: file 1 of 5 \(SHA-256 [0-9a-f]{12}\): Study Instance UID \(0020,000D\) or Series/,
+    );
+    expect(run.err).toContain('folder not read (EACCES): its files were not ingested.');
+    expect(run.err).not.toMatch(/HOLLOWAY|unreadable\.dcm|locked folder/);
     expect(run.err).toContain('radfed: 1 file could not be ingested and 1 folder could not be read');
     expect(run.status).toBe(1);
   });

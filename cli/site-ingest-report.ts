@@ -2,27 +2,34 @@
 // folder that could not be read, and one summary in which every file is counted once. A run that left
 // anything out ends with a sentence saying what to do, and a non-zero exit status.
 //
-// Input paths are printed here, on the operator's own terminal, and nowhere else (never in the log).
+// No input path is printed, here or anywhere (folders and files are often named after the patient):
+// a file is "file 3 of 340" with the start of its SHA-256 (input-file-label.ts), a folder by its code.
 import type { SiteAgent } from '../main/site/index.ts';
 import type { IngestSummary, LastIngestRun } from '../main/site/ingest/index.ts';
 import { CliError } from './failure.ts';
+import { FIND_BY_SHA256, inputFileLabel } from './input-file-label.ts';
 import { terminalProgress } from './progress.ts';
 
 export async function ingestWithReport(agent: SiteAgent, input: string): Promise<IngestSummary> {
   const progress = terminalProgress('Ingesting', 0);
+  let named = false;
   const summary = await agent.ingest(
     input,
     (done, total, outcome) => {
       if (outcome.status === 'failed' || outcome.status === 'rejected') {
-        progress.note(
-          `${outcome.status === 'failed' ? 'failed' : 'rejected'}: ${outcome.input}: ${outcome.reason}`,
-        );
+        // Sequential: `done` is the file's number in the run's (path) order.
+        progress.note(`${outcome.status}: ${inputFileLabel(done, total, outcome.sha256)}: ${outcome.reason}`);
+        named = true;
       }
       progress.update(done, undefined, total);
     },
-    (path, code) => progress.note(`folder not read: ${path} (${code}): its files were not ingested`),
+    (_path, code) =>
+      progress.note(
+        `folder not read (${code}): its files were not ingested. find <the folder you gave> -type d ! -readable lists such folders.`,
+      ),
   );
   progress.finish(describeSummary(summary));
+  if (named) process.stderr.write(`${FIND_BY_SHA256}\n`);
   const folders = summary.unreadableFolders ?? 0;
   if (summary.failed > 0 || folders > 0) {
     const what = [

@@ -25,7 +25,9 @@ export function keepFirstOfEachInstance(
     outcomes[index] = {
       ...outcome,
       reason:
-        `the same instance (SOP Instance UID) as ${outcomes[first]!.input}: ` +
+        // By its number in the run, not its path: the reason is printed and goes into the report,
+        // and input paths often carry the patient's name.
+        `the same instance (SOP Instance UID) as file ${first + 1} of this run: ` +
         'the de-identified copy of that file is the one kept',
     };
   });

@@ -40,6 +40,8 @@ export interface FileResult {
   status: IngestFileStatus;
   /** Why a file was held, rejected, excluded or failed; null otherwise. Never holds a patient value. */
   reason: string | null;
+  /** The input's SHA-256 when it could be read: how the operator is told which file (never its path). */
+  inputSha256?: string;
 }
 
 export interface FileContext {
@@ -72,14 +74,18 @@ const cannotRead = (error: unknown): FileResult => ({
 
 /** Ingests a file from outside the site. Throws only for a failure of the site itself (disk, database). */
 export async function ingestFile(ctx: FileContext, file: string): Promise<FileResult> {
-  const { site, index, log } = ctx;
   let inputSha256: string;
   try {
     ({ sha256: inputSha256 } = await hashFile(file));
   } catch (error) {
-    log?.warn({ error: errorCode(error) }, 'input file unreadable');
+    ctx.log?.warn({ error: errorCode(error) }, 'input file unreadable');
     return cannotRead(error);
   }
+  return { ...(await ingestHashedFile(ctx, file, inputSha256)), inputSha256 };
+}
+
+async function ingestHashedFile(ctx: FileContext, file: string, inputSha256: string): Promise<FileResult> {
+  const { site, index, log } = ctx;
   if (index.outcomeOfInput(inputSha256) !== null) return { status: 'already-ingested', reason: null };
 
   // The identified copy lives only here until its de-identified copy is stored; it stays only when

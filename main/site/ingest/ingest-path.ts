@@ -2,8 +2,8 @@
 // recorded and audited run. Every file listed ends in exactly one outcome, and a folder that cannot
 // be listed is reported, so a summary's counts always add up to what was asked for.
 //
-// Privacy: input paths are handed to the caller (the operator's own terminal or window) only; they
-// are never logged, stored or audited.
+// Privacy: input paths are handed to the caller (the agent, which may read the file again) only; they
+// are never logged, stored, audited or shown: the operator is told a file's number and SHA-256.
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { AuditLog, commandActor } from '../audit/index.ts';
@@ -26,13 +26,18 @@ export interface IngestFileOutcome {
   status: IngestFileStatus;
   /** Why a file was held, rejected or failed; null otherwise. Never holds a patient value. */
   reason: string | null;
-  /** The input path, for the operator's own terminal only: it is never logged or stored. */
+  /**
+   * The input path, for the agent only (the app reads the file again to show its header): never
+   * logged, stored or shown, not even on the operator's terminal (cli/input-file-label.ts says why).
+   */
   input: string;
+  /** The input's SHA-256, null when it could not be read: what the operator is shown instead of a path. */
+  sha256: string | null;
 }
 
 export interface IngestOptions {
   onProgress?(done: number, total: number, outcome: IngestFileOutcome): void;
-  /** A folder under the input that could not be listed (path for the operator only; `code` e.g. EACCES). */
+  /** A folder under the input that could not be listed (path for the agent only, never shown; `code` e.g. EACCES). */
   onUnreadableFolder?(path: string, code: string): void;
   clock?: () => Date;
   logger?: Logger;
@@ -78,10 +83,10 @@ export async function ingestPath(
   try {
     log?.info({ files: files.length, unreadableFolders: unreadableFolders.length }, 'ingest started');
     for (const [i, file] of files.entries()) {
-      const { status, reason } = await ingestFile(ctx, file);
+      const { status, reason, inputSha256 } = await ingestFile(ctx, file);
       if (status === 'excluded') excluded += 1;
       else counts[status === 'already-ingested' ? 'alreadyIngested' : status] += 1;
-      options.onProgress?.(i + 1, files.length, { status, reason, input: file });
+      options.onProgress?.(i + 1, files.length, { status, reason, input: file, sha256: inputSha256 ?? null });
     }
   } catch (error) {
     // A failure of the site itself (disk full, database locked too long): stop, and say so in the log.

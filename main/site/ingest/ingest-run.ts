@@ -166,7 +166,7 @@ export class IngestRun {
     this.#counts.files += 1;
     if (result.status === 'excluded') this.#excluded += 1;
     else this.#counts[result.status === 'already-ingested' ? 'alreadyIngested' : result.status] += 1;
-    return { status: result.status, reason: result.reason, input };
+    return { status: result.status, reason: result.reason, input, sha256: result.inputSha256 ?? null };
   }
 
   #checkOpen(): void {

@@ -1,10 +1,10 @@
 // What the WebAssembly A/B benchmarks share (bench/wasm-gemm-step.ts, bench/wasm-simd-step.ts): the
-// command line, the reference CNN with one batch to train on, its training step, the filter-gradient
-// kernel of each convolution, and the timer that runs a piece of work with one of our kernels on and
-// off (an environment switch set to '0'), alternating call by call in one process so that a busy
-// shared machine slows both alike.
+// command line, the reference CNN with one batch of noise and its training step (noiseTrainingStep, as
+// the demo's time estimate has them), the filter-gradient kernel of each convolution, and the timer that
+// runs a piece of work with one of our kernels on and off (an environment switch set to '0'),
+// alternating call by call in one process so that a busy shared machine slows both alike.
 import { parseArgs } from 'node:util';
-import { createModel, selectBackend, tf } from '../main/site/train/index.ts';
+import { noiseTrainingStep, selectBackend, tf } from '../main/site/train/index.ts';
 
 export { tf };
 
@@ -22,27 +22,7 @@ export async function wasmStepSetUp(defaultSteps: number) {
   const batch = Number(values.batch);
   const steps = Number(values.steps);
   const report = await selectBackend({ choice: 'wasm', threads: Number(values.threads) });
-  const model = createModel('reference-cnn', { inputSize: size, channels: 1, numClasses: 2, seed: 0 });
-  const optimizer = tf.train.adam(1e-3);
-  const x = tf.randomNormal([batch, size, size, 1]) as tf.Tensor4D;
-  const y = tf.oneHot(
-    tf.tensor1d(
-      Array.from({ length: batch }, (_, i) => i % 2),
-      'int32',
-    ),
-    2,
-  );
-  const trainable = model.parameters.filter((p) => p.trainable).map((p) => p.variable);
-  /** One training step, waited for. */
-  const step = async () => {
-    const loss = optimizer.minimize(
-      () => tf.losses.softmaxCrossEntropy(y, model.logits(x, { training: true })) as tf.Scalar,
-      true,
-      trainable,
-    );
-    await loss?.data();
-    loss?.dispose();
-  };
+  const { step, dispose } = noiseTrainingStep('reference-cnn', size, batch);
   /** Each convolution's input side, input channels and filters: [side, channels, filters]. */
   const convolutions = [
     [size, 1, 16],
@@ -50,10 +30,6 @@ export async function wasmStepSetUp(defaultSteps: number) {
     [size / 4, 32, 64],
     [size / 8, 64, 128],
   ] as const;
-  const dispose = () => {
-    tf.dispose([x, y]);
-    model.dispose();
-  };
   return { report, size, batch, steps, step, convolutions, dispose };
 }
 

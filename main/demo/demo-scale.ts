@@ -2,7 +2,7 @@
 // hospital at 256 px with ResNet-18, instead of the default's 90 patients at 64 px with a 0.3 M-weight
 // network; and the time such a run takes on this machine, estimated before it starts from one timed
 // training step, since on two CPU cores it is hours, not minutes.
-import { createModel, selectBackend, tf, type BackendChoice } from '../site/train/index.ts';
+import { noiseTrainingStep, selectBackend, type BackendChoice } from '../site/train/index.ts';
 import type { DemoSettings } from './demo-options.ts';
 
 export const DEMO_SCALES = ['default', 'realistic'] as const;
@@ -62,20 +62,7 @@ export async function estimateDemoTime(
   const report = await selectBackend({ choice: options.backend ?? 'auto', threads: options.threads });
   const size = settings.imageSize;
   const batch = 4;
-  const model = createModel(settings.model, { inputSize: size, channels: 1, numClasses: 2, seed: 0 });
-  const optimizer = tf.train.adam(1e-3);
-  const x = tf.randomNormal([batch, size, size, 1]) as tf.Tensor4D;
-  const y = tf.oneHot(tf.tensor1d([0, 1, 0, 1], 'int32'), 2);
-  const trainable = model.parameters.filter((p) => p.trainable).map((p) => p.variable);
-  const step = async () => {
-    const loss = optimizer.minimize(
-      () => tf.losses.softmaxCrossEntropy(y, model.logits(x, { training: true })) as tf.Scalar,
-      true,
-      trainable,
-    );
-    await loss?.data();
-    loss?.dispose();
-  };
+  const { step, dispose } = noiseTrainingStep(settings.model, size, batch);
   try {
     await step();
     const started = performance.now();
@@ -89,9 +76,7 @@ export async function estimateDemoTime(
     const seconds = secondsPerImage * (work.trainImages + work.evaluatedImages / 3) + setup;
     return { secondsPerImage, ...work, seconds, device: report.device };
   } finally {
-    tf.dispose([x, y]);
-    optimizer.dispose();
-    model.dispose();
+    dispose();
   }
 }
 

@@ -39,6 +39,7 @@ export {
   benchmarkLoaderMemory,
   benchmarkReferenceTraining,
   cpuSimd,
+  noiseTrainingStep,
   runGpuCheck,
   runTorchReference,
   TORCH_REFERENCE_MODELS,
@@ -46,6 +47,7 @@ export {
 export type {
   GpuCheckResult,
   LoaderMemoryResult,
+  NoiseTrainingStep,
   ReferenceBenchOptions,
   ReferenceBenchResult,
   TorchFigure,

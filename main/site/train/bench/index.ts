@@ -20,4 +20,6 @@ export type { LoaderMemoryOptions, LoaderMemoryResult, MemorySample } from './lo
 export { runGpuCheck } from './gpu-check.ts';
 export type { GpuCheckResult } from './gpu-check.ts';
 export { cpuSimd } from './cpu-simd.ts';
+export { noiseTrainingStep } from './noise-training-step.ts';
+export type { NoiseTrainingStep } from './noise-training-step.ts';
 export type { CpuSimd } from './cpu-simd.ts';

@@ -35,6 +35,8 @@ export interface RoundSeedOutcome {
 
 export interface OpenRound {
   readonly round: number;
+  /** 1 for the round's first start; each start again under the same number (it stalled) adds one. */
+  readonly attempt: number;
   readonly task: string;
   readonly startedAt: number;
   readonly commits: readonly RoundCommit[];
@@ -149,10 +151,12 @@ export function applyEntry(state: MembershipState | null, entry: LedgerEntry, ha
           refuse("a member's nonce commit is not signed by that member.");
       }
       // A restarted round (the last one never reached its aggregate) replaces the open one.
+      const earlier = state.openRound?.round === body.round ? state.openRound.attempt : 0;
       return {
         ...next,
         openRound: {
           round: body.round,
+          attempt: earlier + 1,
           task: body.task,
           startedAt: entry.height,
           commits: body.commits,

@@ -263,26 +263,32 @@ export class SwarmRounds {
       // A stalled round started again: attempts of its earlier start that never masked are dropped.
       if (body.kind === 'round-start') this.member.restarted(body.round);
       if (body.kind !== 'round-seed') continue;
-      const order = this.node.state.openRound?.seed?.order ?? [];
+      const open = this.node.state.openRound;
+      const order = open?.seed?.order ?? [];
       this.#seedSeenAt.set(body.round, Date.now());
       const position = order.indexOf(this.node.id);
-      if (position < 0) continue;
+      if (position < 0 || !open) continue;
       if (this.#stopped) return;
+      // A turn belongs to this start of the round: a start again has its own order and turns.
       const timer = setTimeout(() => {
         this.#timers.delete(timer);
-        if (!this.#stopped && this.outcome(body.round) === null) void this.#lead(body.round, position);
+        if (!this.#stopped && this.outcome(body.round) === null)
+          void this.#lead(body.round, open.startedAt, position);
       }, position * this.options.task.leaderTimeoutMs);
       this.#timers.add(timer);
     }
   }
 
-  /** Leads `round` as the `position`-th in its order; the members before it are taken as failed. */
-  async #lead(round: number, position: number): Promise<void> {
+  /**
+   * Leads `round`, in its start at ledger height `startedAt`, as the `position`-th in that start's
+   * order; the members before it are taken as failed.
+   */
+  async #lead(round: number, startedAt: number, position: number): Promise<void> {
     const started = performance.now();
     try {
       const state = this.node.state;
       const seed = state.openRound?.seed;
-      if (state.openRound?.round !== round || !seed) return;
+      if (state.openRound?.round !== round || state.openRound.startedAt !== startedAt || !seed) return;
       const failed = seed.order.slice(0, position);
       const members = state.members.filter((m) => seed.revealed.includes(m.id) && !failed.includes(m.id));
       const { weights: global } = await this.globalModel();

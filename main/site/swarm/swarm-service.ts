@@ -18,8 +18,14 @@ import type { SwarmTask } from './swarm-task.ts';
 
 export type SwarmServiceEvent =
   | { readonly type: 'serving'; readonly lastCommittedRound: number; readonly rounds: number }
-  | { readonly type: 'round-started'; readonly round: number }
-  | { readonly type: 'seeded'; readonly round: number; readonly order: readonly string[] }
+  | { readonly type: 'round-started'; readonly round: number; readonly attempt: number }
+  /** Each start of a round is seeded apart: `attempt` 2, 3, … for a round started again after it stalled. */
+  | {
+      readonly type: 'seeded';
+      readonly round: number;
+      readonly attempt: number;
+      readonly order: readonly string[];
+    }
   | {
       readonly type: 'committed';
       readonly round: number;
@@ -63,7 +69,8 @@ export class SwarmService {
   #kept = 0;
   /** Since when (this member's clock) the ledger has looked as it does now: no open round, or this one. */
   #idle: { key: string; since: number } = { key: '', since: Date.now() };
-  #seeded = new Set<number>();
+  /** The starts whose seed this member has told of, as `round:attempt`. */
+  #seeded = new Set<string>();
 
   private constructor(
     private readonly options: SwarmServiceOptions,
@@ -154,9 +161,9 @@ export class SwarmService {
       this.#emit({ type: 'finished', rounds: state.lastCommittedRound, model, budgetSpent: true });
       return model;
     }
-    if (open?.seed && !this.#seeded.has(open.round)) {
-      this.#seeded.add(open.round);
-      this.#emit({ type: 'seeded', round: open.round, order: open.seed.order });
+    if (open?.seed && !this.#seeded.has(`${open.round}:${open.attempt}`)) {
+      this.#seeded.add(`${open.round}:${open.attempt}`);
+      this.#emit({ type: 'seeded', round: open.round, attempt: open.attempt, order: open.seed.order });
     }
     const key = open === null ? `idle:${state.lastCommittedRound}` : `open:${open.startedAt}`;
     if (this.#idle.key !== key) this.#idle = { key, since: Date.now() };
@@ -171,7 +178,8 @@ export class SwarmService {
     if (waited < stalledAfter + place * task.leaderTimeoutMs) return null;
     this.#idle = { key, since: Date.now() };
     const round = await this.rounds.startRound();
-    this.#emit({ type: 'round-started', round });
+    const started = node.state.openRound;
+    this.#emit({ type: 'round-started', round, attempt: started?.round === round ? started.attempt : 1 });
     return null;
   }
 

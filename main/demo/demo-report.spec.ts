@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { outsideTraining } from './demo-report.ts';
+import { outsideTraining, sitesRate } from './demo-report.ts';
+import { attachTestAuc } from './round-test-auc.ts';
 import type { RoundFigures } from './round-tracker.ts';
 
 const round = (seconds: number | null, trainSeconds: Record<string, number>): RoundFigures => ({
@@ -7,9 +8,11 @@ const round = (seconds: number | null, trainSeconds: Record<string, number>): Ro
   seconds,
   trainSeconds,
   bytesSent: {},
+  learningRates: {},
   split: {},
   validation: null,
   version: 1,
+  testAuc: null,
 });
 
 describe('time outside local training', () => {
@@ -22,5 +25,23 @@ describe('time outside local training', () => {
   });
   it('never goes below zero when clocks round the other way', () => {
     expect(outsideTraining(round(9.9, { A: 10 }))).toBe(0);
+  });
+});
+
+describe('the rounds table', () => {
+  it("says the sites' learning rate once when they agree, each when they differ, n/a when none reported", () => {
+    const agree = { ...round(1, {}), learningRates: { A: 0.000414, B: 0.000414 } };
+    const differ = { ...round(1, {}), learningRates: { A: 0.002, B: 0.000414 } };
+    expect(sitesRate(agree)).toBe('0.000414');
+    expect(sitesRate(differ)).toBe('0.00200/0.000414');
+    expect(sitesRate(round(1, {}))).toBe('n/a');
+  });
+  it("puts each published model's test AUC on the round that published it", () => {
+    const rounds = [1, 2, 3].map((n) => ({ ...round(1, {}), round: n, version: n === 3 ? null : n }));
+    attachTestAuc(rounds, [
+      { version: 2, auc: 0.9, accuracy: 0.8, loss: 0.3 },
+      { version: 1, auc: 0.6, accuracy: 0.5, loss: 0.7 },
+    ]);
+    expect(rounds.map((r) => r.testAuc)).toEqual([0.6, 0.9, null]);
   });
 });

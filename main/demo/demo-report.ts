@@ -86,6 +86,12 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
+/** The learning rate the sites reported for the round: one figure when they agree (the task's schedule). */
+export function sitesRate(round: RoundFigures): string {
+  const rates = [...new Set(Object.values(round.learningRates).map((rate) => rate.toPrecision(3)))];
+  return rates.length === 0 ? 'n/a' : rates.length === 1 ? rates[0]! : rates.join('/');
+}
+
 const percent = (value: number | null) => (value === null ? 'n/a' : `${(value * 100).toFixed(0)} %`);
 
 /** How the comparison is kept fair, in the table's own words. */
@@ -122,7 +128,7 @@ export function formatDemoTable(result: DemoResult): string {
       `${result.federation.homomorphic ? 'encrypted homomorphically (CKKS) under the sites\u2019 key, then sealed to the hub' : `${result.federation.secureAggregation ? 'masked as 32-bit integers for secure aggregation' : result.settings.compression}, encrypted`}):`,
   );
   lines.push(
-    'Round  Time      Outside training  Sent by all sites  Per site (mean)  vs raw float32  Federated validation AUC',
+    'Round  Time      Outside training  Sent by all sites  Per site (mean)  vs raw float32  Federated validation AUC  Test AUC  Sites\u2019 rate',
   );
   for (const r of result.rounds) {
     const sent = Object.values(r.bytesSent);
@@ -130,7 +136,8 @@ export function formatDemoTable(result: DemoResult): string {
     const mean = sent.length > 0 ? total / sent.length : 0;
     lines.push(
       `${String(r.round).padStart(5)}  ${r.seconds === null ? '     n/a' : `${r.seconds.toFixed(1).padStart(6)} s`}  ${percent(outsideTraining(r)).padStart(16)}  ${mb(total).padStart(17)}  ${mb(mean).padStart(15)}  ` +
-        `${`${((mean / result.modelBytes) * 100).toFixed(0)} %`.padStart(14)}  ${f3(r.validation?.auc ?? null)}`,
+        `${`${((mean / result.modelBytes) * 100).toFixed(0)} %`.padStart(14)}  ${f3(r.validation?.auc ?? null).padStart(24)}  ` +
+        `${f3(r.testAuc).padStart(8)}  ${sitesRate(r).padStart(11)}`,
     );
   }
   const fractions = result.rounds.map(outsideTraining).filter((x): x is number => x !== null);

@@ -35,3 +35,5 @@ export {
 } from './compare-demo.ts';
 export { formatCompareTable } from './compare-report.ts';
 export { DEMO_SPLIT_STRATEGY } from './demo-split.ts';
+export { runFederationRounds, type FederationRoundsResult } from './federation-rounds.ts';
+export { checkSecureRoundAgainstMean, type SecureRoundCheck } from './secagg-round-check.ts';

@@ -11,11 +11,18 @@ export interface RoundFigures {
   seconds: number | null;
   trainSeconds: Record<string, number>;
   bytesSent: Record<string, number>;
+  /** The learning rate each site's trainer used in the round, as it reported it (the task's schedule). */
+  learningRates: Record<string, number>;
   /** Split learning: each site's steps over its session this round (bytes each way, each step's time). */
   split: Record<string, SplitRoundFigures>;
   /** The global model of this round on the sites' validation images (hub's weighted mean). */
   validation: { loss: number | null; auc: number | null; sites: number } | null;
   version: number | null;
+  /**
+   * The round's global model on the pooled test set (held-out patients), scored by the demo after the
+   * federation; null until then, and where the model was not kept.
+   */
+  testAuc: number | null;
 }
 
 /** A site's update that did not count in a round, and the site's own reason. */
@@ -49,9 +56,11 @@ export class RoundTracker {
         seconds: null,
         trainSeconds: {},
         bytesSent: {},
+        learningRates: {},
         split: {},
         validation: null,
         version: null,
+        testAuc: null,
         startedAt: null,
       };
       this.rounds.set(n, entry);
@@ -71,6 +80,8 @@ export class RoundTracker {
       }
       case 'trained':
         this.round(event.round).trainSeconds[site] = event.seconds;
+        if (event.learningRate !== undefined)
+          this.round(event.round).learningRates[site] = event.learningRate;
         if (event.split) this.round(event.round).split[site] = event.split;
         return;
       case 'submitted':

@@ -30,6 +30,7 @@ import type { DemoResult, ModelResult } from './demo-report.ts';
 import { joinDemoFederation, setUpDemoSite, type DemoSite } from './demo-sites.ts';
 import { loadSplitModel, readCutLeakage, splitFigures } from './demo-split.ts';
 import { measureDemoLeakage } from './demo-split-leakage.ts';
+import { attachTestAuc, scorePublishedModels } from './round-test-auc.ts';
 
 export interface DemoRunOptions extends Partial<DemoSettings> {
   /** Where to work (default: a new temporary folder, removed at the end unless `keep`). */
@@ -133,7 +134,8 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
       ? [split]
       : hub.main.privacy.homomorphic
         ? loadLastDecryptedModels(sites[0]!.dir, hub.main.taskId, LAST_ROUNDS)
-        : await loadLastGlobalModels(hub.dir, hub.main.taskId, LAST_ROUNDS);
+        : // The last model is the result; every round's is scored on the test set below (round-test-auc.ts).
+          await loadLastGlobalModels(hub.dir, hub.main.taskId, 1);
     const federated = mainModels[0]!;
     say(
       `Federation finished in ${federationSeconds.toFixed(0)} s; its result is the last global model, v${federated.version}.`,
@@ -168,7 +170,25 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
       const metrics = await evaluateOnTest(task, baseline.weights, data.test, root, threads);
       models.push({ ...resultOf(baseline, metrics), kind: 'local' });
     }
-    const federatedMetrics = await evaluateOnTest(task, federated.weights, data.test, root, threads);
+    // Every published round's global model on the test set (the hub keeps them all): the curve shows
+    // whether the last rounds still swing, and the mean of the last few does not hang on one round.
+    const everyRound =
+      split || hub.main.privacy.homomorphic
+        ? null
+        : await scorePublishedModels({
+            hubDir: hub.dir,
+            taskId: hub.main.taskId,
+            task,
+            test: data.test,
+            cacheDir: join(root, 'cache'),
+            ...(threads ? { threads } : {}),
+          });
+    if (everyRound) attachTestAuc(mainRun.rounds, everyRound);
+    const lastScore = everyRound?.at(-1);
+    const federatedMetrics =
+      lastScore?.version === federated.version
+        ? lastScore
+        : await evaluateOnTest(task, federated.weights, data.test, root, threads);
     const strategy = `${options.methodWords ?? (settings.serverMomentum > 0 ? 'FedAvgM' : 'FedAvg')}, ${settings.rounds} rounds`;
     const trainSeconds = (run: FederationRun) => run.rounds.reduce((sum, r) => sum + (r.seconds ?? 0), 0);
     models.push({
@@ -195,7 +215,9 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
       sites.length,
       federatedMetrics,
       epsilonSpent(hub.main.definition, federated.version),
-      await testAucs(mainModels),
+      everyRound
+        ? lastRoundsAuc(everyRound.slice(-LAST_ROUNDS).map((score) => score.auc))
+        : await testAucs(mainModels),
     );
     const pooledMetrics = await evaluateOnTest(task, pooled.weights, data.test, root, threads);
     models.push({ ...resultOf(pooled, pooledMetrics), kind: 'pooled' });

@@ -186,6 +186,10 @@ export async function workOnRound(
       examples: cohort.train.length,
       resumedFromEpoch: trained.resumedFromEpoch,
       validation: { loss: best.loss, accuracy: best.accuracy, auc: best.auc, n: best.count },
+      // The rate actually used, so that a run can show the task's schedule was followed round by round.
+      ...('epochs' in trained && trained.epochs.length > 0
+        ? { learningRate: trained.epochs.at(-1)!.learningRate }
+        : {}),
       ...('figures' in trained ? { split: trained.figures } : {}),
     });
   }

@@ -61,6 +61,8 @@ export type SyncEvent =
       examples: number;
       resumedFromEpoch: number;
       validation: SiteMetrics;
+      /** The learning rate the trainer stepped with at the round's last batch (the task's schedule). */
+      learningRate?: number;
       /** Split learning: the round's steps over the session (bytes each way, each step's time). */
       split?: SplitRoundFigures;
     }

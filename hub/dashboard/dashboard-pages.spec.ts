@@ -132,14 +132,27 @@ describe('hub dashboard pages', () => {
     );
   });
 
-  it("task with a learning-rate schedule: the sites' decay over the rounds", async () => {
-    const task = await createTask(
-      fed.testHub.hub.ctx,
-      testTask({ name: 'Cosine task', optimizer: { name: 'adam', learningRate: 0.002, schedule: 'cosine' } }),
-    );
-    const page = (await client.get(`/dashboard/tasks/${task.id}`)).text;
-    expect(page).toMatch(/adam at\s+0\.002, cosine decay over the rounds/);
-  });
+  // Each schedule in words, with its name in the task's JSON: final-decay (every demo task's) was shown
+  // as if the rate were constant.
+  const scheduleWords = {
+    constant: 'the same in every round',
+    cosine: 'lowered round by round to 5% of it by the last (cosine)',
+    'final-decay':
+      'kept for the first 75% of the rounds, then lowered over the last 25% to 5% of it by the last (final-decay)',
+  } as const;
+  for (const [schedule, words] of Object.entries(scheduleWords)) {
+    it(`task with the ${schedule} learning-rate schedule: the sites' rate over the rounds in words`, async () => {
+      const task = await createTask(
+        fed.testHub.hub.ctx,
+        testTask({
+          name: `${schedule} task`,
+          optimizer: { name: 'adam', learningRate: 0.002, schedule: schedule as keyof typeof scheduleWords },
+        }),
+      );
+      const page = (await client.get(`/dashboard/tasks/${task.id}`)).text;
+      expect(page.replace(/\s+/g, ' ')).toContain(`adam at 0.002, ${words}`);
+    });
+  }
 
   it('downloads a version as a tar the system tar reads, with TF.js model.json and weights', async () => {
     const answer = await client.get(`/dashboard/tasks/${fed.taskId}/models/2/tfjs.tar`);

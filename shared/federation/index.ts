@@ -119,6 +119,7 @@ export {
   unpublishableReason,
   updateNormBound,
 } from './update-bounds.ts';
+export { learningRateScheduleWords, type LearningRateSchedule } from './learning-rate-words.ts';
 export {
   COSINE_FLOOR,
   FINAL_DECAY_SHARE,

@@ -3,6 +3,7 @@
 import type { ModelSummary, PrivacySummary, RoundSummary, TaskDetail } from '../dashboard-data.ts';
 import {
   homomorphicOn,
+  learningRateScheduleWords,
   patientDpStepsPerRound,
   patientLevelDp,
   type TaskDefinition,
@@ -78,9 +79,7 @@ export function taskContent(detail: TaskDetail, now: number, notice?: string): S
         <dt>Local training</dt>
         <dd>
           ${definition.localEpochs} epoch(s), ${localBatch(definition)}, ${definition.optimizer.name} at
-          ${definition.optimizer.learningRate}${
-            definition.optimizer.schedule === 'cosine' ? ', cosine decay over the rounds' : ''
-          }
+          ${definition.optimizer.learningRate}${scheduleWords(definition)}
         </dd>
         <dt>Sites</dt>
         <dd>
@@ -130,6 +129,17 @@ function localBatch(definition: TaskDefinition): string {
   return dp
     ? `in ${patientDpStepsPerRound(definition)} steps a round, each on a random sample of a site's patients (each in with probability ${dp.samplingRate})`
     : `batch ${definition.batchSize}`;
+}
+
+/**
+ * The sites' learning-rate schedule in the words the sites' approval text uses, with its name in the
+ * task's JSON after it, so the coordinator can tell which one the definition asked for.
+ */
+function scheduleWords(definition: TaskDefinition): string {
+  const { schedule } = definition.optimizer;
+  return schedule === 'constant'
+    ? ', the same in every round'
+    : `${learningRateScheduleWords(schedule)} (${schedule})`;
 }
 
 function roundsTable(rounds: RoundSummary[], now: number): SafeHtml {

@@ -17,7 +17,7 @@ describe('task summary: local training', () => {
     expect(cosine).toContain('Adam at learning rate 0.002, lowered round by round to 5% of it by the last.');
     const finalDecay = summary({ name: 'adam', learningRate: 0.002, schedule: 'final-decay' });
     expect(finalDecay).toContain(
-      'Adam at learning rate 0.002, lowered over the last 25% of the rounds to 5% of it by the last.',
+      'Adam at learning rate 0.002, kept for the first 75% of the rounds, then lowered over the last 25% to 5% of it by the last.',
     );
   });
 });

@@ -2,9 +2,8 @@
 // is trained on which of the site's data, how, and exactly what leaves the site.
 import { describeHomomorphic } from './homomorphic-summary.ts';
 import {
-  COSINE_FLOOR,
-  FINAL_DECAY_SHARE,
   federationMethod,
+  learningRateScheduleWords,
   patientDpStepsPerRound,
   patientLevelDp,
   type Compression,
@@ -104,8 +103,7 @@ export function describeTask(input: TaskSummaryInput): string[] {
       : '  This site has no task with these labels yet: add one (radfed site task add) and import its labels before approving.',
     `  Rounds: ${d.rounds}; in each, ${describeLocalTraining(d, input.cohort?.trainPatients ?? null)}, ` +
       `${d.optimizer.name === 'adam' ? 'Adam' : 'SGD'} at learning rate ${d.optimizer.learningRate}` +
-      `${d.optimizer.schedule === 'cosine' ? `, lowered round by round to ${COSINE_FLOOR * 100}% of it by the last` : ''}` +
-      `${d.optimizer.schedule === 'final-decay' ? `, lowered over the last ${FINAL_DECAY_SHARE * 100}% of the rounds to ${COSINE_FLOOR * 100}% of it by the last` : ''}` +
+      learningRateScheduleWords(d.optimizer.schedule) +
       `${d.optimizer.name === 'sgd' ? ' (this site\u2019s trainer has Adam only: it trains with Adam at that rate)' : ''}.`,
     `  Strategy: ${describeStrategy(d)}. A round closes when ${d.quorum} site${d.quorum === 1 ? ' has' : 's have'} sent an update, or ${formatSeconds(d.roundDeadlineSeconds)} after it opened.`,
     'What leaves this site:',

@@ -6,12 +6,20 @@
 // Memory is bounded: a queue per recipient, a total of bytes held (messages queued plus bodies still
 // being read, which a server reserves first), and a smaller lane for senders the relay cannot place in
 // the recipient's swarm (a joiner, which is no member yet): past any of these a sender is told to try
-// later, with a Retry-After, rather than the relay holding more.
+// later, with a Retry-After, rather than the relay holding more. One sender (a key) holds at most its
+// share of the bytes, so a hostile member cannot fill the relay and turn every other member away.
 import { randomUUID } from 'node:crypto';
 import { RadfedError } from '../../../shared/errors.ts';
 
 export type RelayErrorCode =
-  'relay-full' | 'queue-full' | 'too-large' | 'not-member' | 'expired' | 'bad-request' | 'unknown-member';
+  | 'relay-full'
+  | 'sender-full'
+  | 'queue-full'
+  | 'too-large'
+  | 'not-member'
+  | 'expired'
+  | 'bad-request'
+  | 'unknown-member';
 
 /** A relay's refusal; `retryAfterS` is set when the sender should simply try again later. */
 export class RelayError extends RadfedError<RelayErrorCode> {
@@ -45,6 +53,11 @@ export interface MailboxLimits {
   readonly maxStrangerQueued: number;
   /** The largest message such a sender may leave (a join request is a few KiB). */
   readonly maxStrangerBytes: number;
+  /**
+   * Bytes one sender may have held at once (queued for recipients not yet collecting, plus its bodies
+   * being read). Recipients collect as messages come, so an honest sender's share stays small.
+   */
+  readonly maxSenderBytes: number;
 }
 
 export const DEFAULT_MAILBOX_LIMITS: MailboxLimits = {
@@ -54,6 +67,7 @@ export const DEFAULT_MAILBOX_LIMITS: MailboxLimits = {
   maxHeldBytes: 256 * 1024 * 1024,
   maxStrangerQueued: 4,
   maxStrangerBytes: 64 * 1024,
+  maxSenderBytes: 64 * 1024 * 1024,
 };
 
 /** An answer to a poll stays under this many bytes (a member reads at most 8 MiB). */
@@ -71,6 +85,8 @@ export class MailboxStore {
   readonly #waiting = new Map<string, Held>();
   readonly #wake = new Map<string, () => void>();
   readonly #timers = new Set<NodeJS.Timeout>();
+  /** Bytes each sender holds here, queued and reserved together. */
+  readonly #bySender = new Map<string, number>();
   #held = 0;
   #reserved = 0;
   /** The most bytes held (queued plus reserved) at any moment, for the bound's tests and figures. */
@@ -87,10 +103,19 @@ export class MailboxStore {
   }
 
   /**
-   * Room for `bytes` of a body about to be read; throws RelayError 'relay-full' (with Retry-After)
-   * when the relay holds as much as it may. Give it back with `release` once the body is queued or dropped.
+   * Room for `bytes` of `sender`'s body about to be read; throws RelayError 'relay-full' or
+   * 'sender-full' (with Retry-After) when the relay, or that sender's share, holds as much as it may.
+   * Give it back with `release` once the body is queued or dropped.
    */
-  reserve(bytes: number): void {
+  reserve(bytes: number, sender: string): void {
+    const own = this.#bySender.get(sender) ?? 0;
+    if (own + bytes > this.limits.maxSenderBytes)
+      throw new RelayError(
+        'sender-full',
+        `The relay holds as much from you as it holds from one sender (${Math.round(this.limits.maxSenderBytes / 1024 / 1024)} MiB ` +
+          `not yet collected by its recipients); try again in ${RETRY_AFTER_S} s.`,
+        RETRY_AFTER_S,
+      );
     if (this.heldBytes + bytes > this.limits.maxHeldBytes)
       throw new RelayError(
         'relay-full',
@@ -99,11 +124,18 @@ export class MailboxStore {
         RETRY_AFTER_S,
       );
     this.#reserved += bytes;
+    this.#count(sender, bytes);
     this.#peak();
   }
 
-  release(bytes: number): void {
+  release(bytes: number, sender: string): void {
     this.#reserved = Math.max(0, this.#reserved - bytes);
+    this.#count(sender, -bytes);
+  }
+
+  /** Bytes `sender` holds here now (queued and reserved), for the bound's tests. */
+  senderBytes(sender: string): number {
+    return this.#bySender.get(sender) ?? 0;
   }
 
   /**
@@ -126,12 +158,13 @@ export class MailboxStore {
         `Member ${to.slice(0, 8)} has not collected its relayed messages; try again in ${RETRY_AFTER_S} s.`,
         RETRY_AFTER_S,
       );
-    this.reserve(sealed.length);
-    this.release(sealed.length);
+    this.reserve(sealed.length, from);
+    this.release(sealed.length, from);
     const item: Held = { id: randomUUID(), to, from, sealed, stranger };
     queue.push(item);
     this.#queues.set(to, queue);
     this.#held += sealed.length;
+    this.#count(from, sealed.length);
     this.#peak();
     this.bytesForwarded += sealed.length;
     this.onSealed?.(sealed, 'message');
@@ -184,6 +217,7 @@ export class MailboxStore {
       size += item.sealed.length;
       // Handed over: no longer held here (the sender still waits for the answer, which is small to track).
       this.#held -= item.sealed.length;
+      this.#count(item.from, -item.sealed.length);
       items.push({ id: item.id, from: item.from, sealed: item.sealed });
     }
     return items;
@@ -211,8 +245,15 @@ export class MailboxStore {
     if (queue && index >= 0) {
       queue.splice(index, 1);
       this.#held -= item.sealed.length;
+      this.#count(item.from, -item.sealed.length);
       if (queue.length === 0) this.#queues.delete(item.to);
     }
+  }
+
+  #count(sender: string, bytes: number): void {
+    const now = (this.#bySender.get(sender) ?? 0) + bytes;
+    if (now > 0) this.#bySender.set(sender, now);
+    else this.#bySender.delete(sender);
   }
 
   #peak(): void {

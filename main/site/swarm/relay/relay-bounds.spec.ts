@@ -168,6 +168,44 @@ describe('the relay that is no member, under a hostile sender', () => {
     );
   }, 180_000);
 
+  it('holds no more than one sender\u2019s share from a member, so the rest of the relay stays open to others', async () => {
+    const { alder, birch } = await swarmWithIdleMailbox({
+      maxHeldBytes: 64 * MiB,
+      maxSenderBytes: 4 * MiB,
+      maxQueued: 10_000,
+      answerTimeoutMs: 3000,
+    });
+    const to = `${RELAY_PATHS.forward}${alder}`;
+    // Birch posts 10 MiB at once to a mailbox nobody collects, half declared and half chunked.
+    const settled: Posted[] = [];
+    const flood = Array.from({ length: 10 }, (_, i) =>
+      post(birch.certificate, to, MiB, i % 2 === 1).then((o) => (settled.push(o), o)),
+    );
+    const store = relay.server.store;
+    // Each post is either answered (refused) or queued whole (held until its TTL).
+    await until(() => settled.length + store.heldBytes / MiB === 10, 'every post is refused or queued');
+    const queued = store.heldBytes / MiB;
+    expect(queued).toBeGreaterThanOrEqual(1);
+    expect(queued).toBeLessThanOrEqual(4);
+    // Another sender (here a joiner, in its small lane) is still taken while Birch is refused.
+    const joiner = await makePeerCertificate(generateKeyPairSync('ed25519').privateKey, { name: 'Joiner' });
+    const other = post(joiner, to, 2000);
+    await until(() => store.heldBytes === queued * MiB + 2000, 'the joiner\u2019s message is queued');
+    const outcomes = await Promise.all(flood);
+    const refused = outcomes.filter((o) => o.status === 503);
+    expect(refused.length).toBe(10 - queued);
+    for (const o of refused) {
+      expect(o.retryAfter).toBe('5');
+      expect(o.message).toMatch(
+        /holds as much from you as it holds from one sender \(4 MiB .*try again in 5 s/,
+      );
+    }
+    expect(outcomes.filter((o) => o.status === 504)).toHaveLength(queued); // taken, never collected
+    expect((await other).status).toBe(504);
+    expect(store.peakHeldBytes).toBeLessThanOrEqual(4 * MiB + 2000);
+    expect(store.heldBytes).toBe(0);
+  }, 120_000);
+
   it('bounds one recipient\u2019s queue, a stranger\u2019s lane and a body\u2019s size, and refuses a caller with no certificate', async () => {
     const { alder, birch } = await swarmWithIdleMailbox({
       maxQueued: 5,

@@ -105,8 +105,8 @@ export class RelayServer {
         // A sender the copy does not place in the recipient's swarm gets the joiners' small lane only.
         const stranger = this.options.admission.memberIn(owner.swarm, callerKey) === undefined;
         const sealed = stranger
-          ? await this.#read(req, this.store.limits.maxStrangerBytes, strangerRefusal)
-          : await this.#read(req, MAX_SEALED_BODY_BYTES);
+          ? await this.#read(req, caller, this.store.limits.maxStrangerBytes, strangerRefusal)
+          : await this.#read(req, caller, MAX_SEALED_BODY_BYTES);
         if (!SEALED.test(sealed))
           throw new RelayError('bad-request', 'A relayed message is sealed base64url text.');
         const answer = await this.store.post(to.data, caller, sealed, { stranger });
@@ -114,7 +114,7 @@ export class RelayServer {
         return;
       }
       if (req.method === 'POST' && path === RELAY_PATHS.poll) {
-        const poll = this.#parse(await this.#read(req, MAX_POLL_BODY_BYTES), pollSchema, 'a poll');
+        const poll = this.#parse(await this.#read(req, caller, MAX_POLL_BODY_BYTES), pollSchema, 'a poll');
         if (!this.options.admission.serves(poll.swarm)) throw notServed();
         const member = this.options.admission.memberIn(poll.swarm, callerKey);
         if (member === undefined) {
@@ -143,7 +143,7 @@ export class RelayServer {
         return;
       }
       if (req.method === 'POST' && path.startsWith(RELAY_PATHS.reply)) {
-        const sealed = await this.#read(req, MAX_SEALED_BODY_BYTES);
+        const sealed = await this.#read(req, caller, MAX_SEALED_BODY_BYTES);
         if (!SEALED.test(sealed))
           throw new RelayError('bad-request', 'A relayed answer is sealed base64url text.');
         this.store.answer(path.slice(RELAY_PATHS.reply.length), caller, sealed);
@@ -151,7 +151,11 @@ export class RelayServer {
         return;
       }
       if (req.method === 'POST' && path === RELAY_PATHS.ledger) {
-        const push = this.#parse(await this.#read(req, MAX_LEDGER_BODY_BYTES), ledgerSchema, 'a ledger page');
+        const push = this.#parse(
+          await this.#read(req, caller, MAX_LEDGER_BODY_BYTES),
+          ledgerSchema,
+          'a ledger page',
+        );
         if (!this.options.admission.serves(push.swarm)) throw notServed();
         this.#json(res, 200, { ok: true, height: this.options.admission.accept(push.swarm, push.entries) });
         return;
@@ -169,9 +173,13 @@ export class RelayServer {
     }
   }
 
-  /** Reads a body of at most `limit` bytes, holding room for it in the mailbox's byte bound as it comes. */
+  /**
+   * Reads a body of at most `limit` bytes, holding room for it in the mailbox's byte bounds (the
+   * relay's and `caller`'s share) as it comes.
+   */
   async #read(
     req: IncomingMessage,
+    caller: string,
     limit: number,
     tooLarge = () =>
       new RelayError('too-large', `This relay takes at most ${limit} bytes in one request here.`),
@@ -181,7 +189,7 @@ export class RelayServer {
     let reserved = 0;
     try {
       if (Number.isFinite(declared)) {
-        this.store.reserve(declared);
+        this.store.reserve(declared, caller);
         reserved = declared;
       }
       const parts: Buffer[] = [];
@@ -190,7 +198,7 @@ export class RelayServer {
         size += part.length;
         if (size > limit) throw tooLarge();
         if (size > reserved) {
-          this.store.reserve(size - reserved);
+          this.store.reserve(size - reserved, caller);
           reserved = size;
         }
         parts.push(part);
@@ -198,7 +206,7 @@ export class RelayServer {
       this.bytesIn += size;
       return Buffer.concat(parts).toString('utf8');
     } finally {
-      this.store.release(reserved);
+      this.store.release(reserved, caller);
     }
   }
 
@@ -227,6 +235,7 @@ export class RelayServer {
     const code = known ? error.code : 'internal';
     const status: Record<string, number> = {
       'relay-full': 503,
+      'sender-full': 503,
       'queue-full': 503,
       'too-large': 413,
       'not-member': 403,

@@ -11,8 +11,9 @@ export function readFolderSettings<T>(
   schema: z.ZodType<T>,
   words: { readonly notSetUp: string; readonly damaged: string },
 ): T {
-  if (!existsSync(paths.settings) || !existsSync(paths.signingKey))
-    throw new SwarmError('not-founded', words.notSetUp);
+  if (!existsSync(paths.settings)) throw new SwarmError('not-founded', words.notSetUp);
+  // The file is read before the key is looked for: a damaged file is said to be damaged even in a
+  // folder whose keys are missing too (it was never set up, or its keys went), not "never set up".
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(paths.settings, 'utf8'));
@@ -21,5 +22,6 @@ export function readFolderSettings<T>(
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) throw new SwarmError('bad-message', words.damaged);
+  if (!existsSync(paths.signingKey)) throw new SwarmError('not-founded', words.notSetUp);
   return parsed.data;
 }

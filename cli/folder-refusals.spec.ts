@@ -1,6 +1,6 @@
 // A folder that cannot be made, given to a command that makes one: each command fails at once with a
-// sentence. `radfed hub init --dir /proc/x` (and site init, swarm init, swarm join, relay init, deid
-// and synth) never returned: Node's mkdirSync(…, { recursive: true }) loops for ever when mkdir(2)
+// sentence. `radfed hub init --dir /proc/x` (and site init, swarm init, swarm join, relay init, synth,
+// and deid with OUT or --key there) never returned: Node's mkdirSync(…, { recursive: true }) loops for ever when mkdir(2)
 // answers ENOENT under an existing parent, as /proc does (shared/node/make-folder.ts).
 //
 // The commands run in child processes, so a hang is a child still running, killed after 60 s and
@@ -68,14 +68,17 @@ describe.skipIf(!existsSync('/proc/self'))('a folder under /proc', () => {
     }, 90_000);
   }
 
-  it('deid: an OUT under /proc fails before any file is read', async () => {
+  it('deid: an OUT or a --key under /proc fails before any file is read', async () => {
     const input = join(work, 'empty-input');
     mkdirSync(input, { recursive: true });
     const run = await runOrKill(['deid', input, '/proc/radfed-x/out', '--key', join(work, 'deid.key')]);
     expect(run.signal, 'killed: the command hung').toBeNull();
     expect(run.status).toBe(1);
     expect(run.err).toContain(`radfed: Cannot create the output folder (OUT): ${SPECIAL}`);
-  }, 90_000);
+    const key = await runOrKill(['deid', input, join(work, 'deid-out'), '--key', '/proc/radfed-x/site.key']);
+    expect(key.signal, 'killed: the command hung').toBeNull();
+    expect(key.err).toContain(`radfed: Cannot create the folder of the site key: ${SPECIAL}`);
+  }, 150_000);
 });
 
 describe('a folder this user may not write in', () => {

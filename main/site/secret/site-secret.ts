@@ -2,9 +2,9 @@
 // Whoever holds it can link pseudonyms back to patients they already know, so it lives in a file
 // only its owner can read (mode 0600) and never leaves the site.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { AtomicWriteError, writeFileAtomically } from '../../../shared/node/index.ts';
+import { AtomicWriteError, makeFolder, writeFileAtomically } from '../../../shared/node/index.ts';
 import { RadfedError } from '../../../shared/errors.ts';
 
 export const SITE_SECRET_BYTES = 32;
@@ -22,7 +22,8 @@ export function loadOrCreateSiteSecret(path: string): Uint8Array {
     exists = false;
   }
   if (!exists) {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    // Not mkdirSync's recursive mode: it never returns under /proc (shared/node/make-folder.ts).
+    makeFolder(dirname(path), 'the folder of the site key', 0o700);
     const secret = randomBytes(SITE_SECRET_BYTES);
     // Exclusive: fails if another process created it meanwhile: then read theirs, so both agree. Flushed,
     // so a power cut cannot leave an empty key behind a site that has begun pseudonymising.

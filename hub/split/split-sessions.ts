@@ -4,7 +4,9 @@
 // session id. On a session, the site's cut frames go to the task's trunk one exchange at a time.
 // Bounds: a message larger than the trunk's largest frame for `maxBatch` images is refused by `ws`
 // from the length in its first bytes, before any of it is held; at most `maxSessions` sessions at
-// once; a site that goes quiet mid-step loses its step (TrunkSteps), not the others theirs.
+// once, of which one site holds at most `maxSessionsPerSite` (so one site, hostile or looping, cannot
+// take every place from the others); a site that goes quiet mid-step loses its step (TrunkSteps), not
+// the others theirs.
 import type { IncomingMessage } from 'node:http';
 import type { Server } from 'node:https';
 import type { Duplex } from 'node:stream';
@@ -34,6 +36,8 @@ import { TrunkSteps } from './trunk-steps.ts';
 export interface SplitSessionLimits {
   /** Sessions open at once, over every task (default 64). */
   readonly maxSessions: number;
+  /** Sessions one site may have open at once, over every task (default 8: one per task it trains). */
+  readonly maxSessionsPerSite: number;
   /** The largest batch a frame may carry (default 256 images). */
   readonly maxBatch: number;
   /** How long a site may hold the trunk between its activations and its gradient (default 60 s). */
@@ -46,6 +50,7 @@ export interface SplitSessionLimits {
 
 export const DEFAULT_SPLIT_LIMITS: SplitSessionLimits = {
   maxSessions: 64,
+  maxSessionsPerSite: 8,
   maxBatch: 256,
   stepTimeoutMs: 60_000,
   idleTimeoutMs: 600_000,
@@ -65,6 +70,8 @@ interface TaskTrunk {
 export class SplitSessions {
   private readonly trunks = new Map<string, TaskTrunk>();
   private readonly open = new Map<string, WebSocket>();
+  /** The site of each open session (by `task/session`), for the per-site bound. */
+  private readonly openBy = new Map<string, string>();
   private readonly unservable = new Map<string, string>();
   /** The tasks whose trunk this replica holds the lock to serve (one replica per task). */
   private readonly leases = new Map<string, LockLease>();
@@ -249,8 +256,18 @@ export class SplitSessions {
           `The hub already serves ${this.limits.maxSessions} split-learning sessions; try again later.`,
         );
       }
+      if (!this.open.has(key) && this.sessionsOf(site.id) >= this.limits.maxSessionsPerSite) {
+        throw new HubError(
+          'too-many-site-sessions',
+          429,
+          `This site already has ${this.limits.maxSessionsPerSite} split-learning sessions open at the hub, the most ` +
+            'one site may: close a session (stop a task\u2019s training) before opening another.',
+        );
+      }
       trunk.owners.set(session, site.id);
-      trunk.sockets.handleUpgrade(request, socket, head, (ws) => this.serve(ws, key, trunk, session));
+      trunk.sockets.handleUpgrade(request, socket, head, (ws) =>
+        this.serve(ws, key, trunk, session, site.id),
+      );
     } catch (error) {
       if (this.logger && !(error instanceof HubError)) {
         this.logger.error({ err: error }, 'split-learning session could not be opened');
@@ -259,9 +276,17 @@ export class SplitSessions {
     }
   }
 
-  private serve(ws: WebSocket, key: string, trunk: TaskTrunk, session: string): void {
+  /** Sessions `siteId` has open now, over every task. */
+  private sessionsOf(siteId: string): number {
+    let count = 0;
+    for (const site of this.openBy.values()) if (site === siteId) count += 1;
+    return count;
+  }
+
+  private serve(ws: WebSocket, key: string, trunk: TaskTrunk, session: string, siteId: string): void {
     this.open.get(key)?.close(SPLIT_CLOSE.replaced, 'replaced by a newer connection');
     this.open.set(key, ws);
+    this.openBy.set(key, siteId);
     let exchanges = Promise.resolve();
     let pending = 0;
     const idle = () => ws.close(SPLIT_CLOSE.idle, 'the session sent nothing for too long');
@@ -291,6 +316,7 @@ export class SplitSessions {
       clearTimeout(idleTimer);
       if (this.open.get(key) === ws) {
         this.open.delete(key);
+        this.openBy.delete(key);
         trunk.steps.abandon(session);
       }
     });
@@ -380,7 +406,9 @@ function refuseUpgrade(socket: Duplex, error: unknown): void {
         ? 'Forbidden'
         : status === 503
           ? 'Service Unavailable'
-          : 'Refused';
+          : status === 429
+            ? 'Too Many Requests'
+            : 'Refused';
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\n${retryAfter}content-type: application/json\r\n` +
       `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,

@@ -13,6 +13,7 @@ import type { KernelScope } from './kernel-scope.ts';
 import { forwardGeometry } from './conv-geometry.ts';
 import { backendMemory, simdKernelsFor, type SimdKernels } from './simd-kernels.ts';
 import { ownGemmFor } from './own-gemm.ts';
+import { filterGradOnGrid } from './filter-grad-grid.ts';
 
 /** Largest im2col chunk, in floats (32 MB); tests lower it to exercise chunking. */
 export const im2colLimits = { chunkFloats: 8 * 1024 * 1024 };
@@ -45,6 +46,9 @@ function im2colProduct(
   if (info.outHeight === 0 || info.outWidth === 0) {
     return [zeros(scope, attrs.filterShape), zeros(scope, [outChannels])];
   }
+  // Stride 1: no im2col at all, the input's planes read in place (filter-grad-grid.ts).
+  const onGrid = filterGradOnGrid(scope, x, dy, attrs, withBias);
+  if (onGrid) return onGrid;
   const { batchSize, outHeight, outWidth } = info;
   const filterRows = info.filterHeight * info.filterWidth * info.inChannels;
   const rows = filterRows + (withBias ? 1 : 0);

@@ -15,6 +15,7 @@ export const Slot = {
   m: 8,
   k: 9,
   n: 10,
+  rowTable: 11,
 } as const;
 export const CONTROL_BYTES = 16 * 4;
 
@@ -28,6 +29,7 @@ export function writeJob(control: Uint32Array, p: GemmOperands): void {
   control[Slot.m] = p.m;
   control[Slot.k] = p.k;
   control[Slot.n] = p.n;
+  control[Slot.rowTable] = p.rowTable ? 1 : 0;
 }
 
 export function readJob(control: Uint32Array): GemmOperands {
@@ -39,5 +41,6 @@ export function readJob(control: Uint32Array): GemmOperands {
     m: control[Slot.m]!,
     k: control[Slot.k]!,
     n: control[Slot.n]!,
+    rowTable: control[Slot.rowTable] === 1,
   };
 }

@@ -17,7 +17,7 @@ const {
 };
 const control = new Int32Array(buffer);
 const operands = new Uint32Array(buffer);
-const products = new Map<number, SimdGemm>();
+const products = new Map<string, SimdGemm>();
 
 Atomics.store(control, Slot.ready, 1);
 Atomics.notify(control, Slot.ready);
@@ -28,8 +28,9 @@ for (;;) {
   if (seen < 0) break;
   try {
     const job = readJob(operands);
-    let product = products.get(job.n);
-    if (!product) products.set(job.n, (product = new SimdGemm(memory, job.n, tiling)));
+    const key = `${job.n}/${job.rowTable}`;
+    let product = products.get(key);
+    if (!product) products.set(key, (product = new SimdGemm(memory, job.n, tiling, job.rowTable)));
     product.multiplyAdd(job);
   } catch {
     // The main thread refuses the product (these rows of C may be partly summed) and stops using us.

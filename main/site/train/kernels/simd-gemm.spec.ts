@@ -61,6 +61,36 @@ function simdProduct(
   return heap.slice(cAt, cAt + m * n);
 }
 
+/**
+ * A·B through SimdGemm with A's rows from a table: the rows stored in reverse order and overlapping,
+ * each one float after the previous (as a filter gradient's taps read one input plane, shifted).
+ */
+function tableProduct(a: Float32Array, b: Float32Array, m: number, k: number, n: number, tiling: GemmTiling) {
+  const memory = new Memory({ initial: Math.ceil(((m * k + k * n + m * n + m + 64) * 4) / 65536) + 1 });
+  const heap = new Float32Array(memory.buffer);
+  const table = new Uint32Array(memory.buffer);
+  // Row i starts at float start + (m - 1 - i): rows overlap in k - 1 floats, so A is a shifted plane.
+  const start = 4 + m;
+  const plane = new Float32Array(m + k - 1);
+  for (let i = 0; i < m; i++) plane.set(a.subarray(i * k, i * k + k), m - 1 - i);
+  heap.set(plane, start);
+  for (let i = 0; i < m; i++) table[2 + i] = (start + m - 1 - i) * 4;
+  const [bAt, cAt] = [start + plane.length + 1, start + plane.length + 2 + k * n];
+  heap.set(b, bAt);
+  new SimdGemm(memory, n, tiling, true).multiplyAdd({
+    a: 2 * 4,
+    aRowBytes: 0,
+    rowTable: true,
+    b: bAt * 4,
+    c: cAt * 4,
+    m,
+    k,
+    n,
+  });
+  expect(heap[cAt + m * n], 'the float after C is untouched').toBe(0);
+  return heap.slice(cAt, cAt + m * n);
+}
+
 const values = (random: SeededRandom, count: number) =>
   Float32Array.from({ length: count }, () => random.next() * 2 - 1);
 
@@ -110,6 +140,29 @@ describe('WebAssembly SIMD matrix product', () => {
       expect(relativeError(actual, expected), `${m}×${k} by ${k}×${n}`).toBeLessThan(1e-4);
     }
   });
+
+  it.each(tilings.map((t) => [`${t.rows}×${4 * t.vectors}, k blocks of ${t.blockK}`, t]))(
+    'reads A’s rows from a table of addresses, in any order and overlapping (%s)',
+    (_, tiling) => {
+      const random = new SeededRandom(8);
+      for (const [m, k, n] of [
+        [1, 3, 4],
+        [10, 600, 16],
+        [145, 300, 32],
+        [17, 29, 12],
+      ] as const) {
+        // A row i is the plane shifted by m − 1 − i: consecutive rows share all but one value.
+        const plane = values(random, m + k - 1);
+        const a = new Float32Array(m * k);
+        for (let i = 0; i < m; i++) a.set(plane.subarray(m - 1 - i, m - 1 - i + k), i * k);
+        const b = values(random, k * n);
+        const actual = tableProduct(a, b, m, k, n, tiling);
+        expect(relativeError(actual, plainProduct(a, b, m, k, n)), `${m}×${k} by ${k}×${n}`).toBeLessThan(
+          1e-4,
+        );
+      }
+    },
+  );
 
   it('runs on a shared memory (the threaded wasm backend’s) and in slices of columns', () => {
     const random = new SeededRandom(5);

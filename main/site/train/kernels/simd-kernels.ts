@@ -158,7 +158,53 @@ function reluGradFunction(): WasmFunction {
   };
 }
 
+/**
+ * gappedRows(dst, src, groups, rowsPerGroup, rowBytes, dstRowPitch, dstGroupPitch): copies
+ * groups·rowsPerGroup contiguous rows of `rowBytes` from src to dst rows `dstRowPitch` apart, each
+ * group of rows `dstGroupPitch` after the last, and zeroes every byte between them: dst is written
+ * exactly once over groups·dstGroupPitch bytes (the filter gradient's grid, filter-grad-grid.ts).
+ */
+function gappedRowsFunction(): WasmFunction {
+  const [dst, src, groups, rowsPerGroup, rowBytes, rowPitch, groupPitch] = [0, 1, 2, 3, 4, 5, 6];
+  const [g, r, d] = [7, 8, 9];
+  // prettier-ignore
+  return {
+    name: 'gappedRows',
+    params: 7,
+    locals: { i32: 3 },
+    body: [
+      op.i32(0), op.set(g),
+      op.block, op.loop,
+      op.get(g), op.get(groups), op.i32GeU, op.brIf(1),
+      op.get(dst), op.set(d),
+      op.i32(0), op.set(r),
+      op.block, op.loop,
+      op.get(r), op.get(rowsPerGroup), op.i32GeU, op.brIf(1),
+      op.get(d), op.get(src), op.get(rowBytes), op.memoryCopy,
+      op.get(d), op.get(rowBytes), op.i32Add, op.i32(0), op.get(rowPitch), op.get(rowBytes), op.i32Sub, op.memoryFill,
+      op.get(d), op.get(rowPitch), op.i32Add, op.set(d),
+      op.get(src), op.get(rowBytes), op.i32Add, op.set(src),
+      op.get(r), op.i32(1), op.i32Add, op.set(r),
+      op.br(0), op.end, op.end,
+      // The group's rows after its last: zeros up to the next group.
+      op.get(d), op.i32(0), op.get(dst), op.get(groupPitch), op.i32Add, op.get(d), op.i32Sub, op.memoryFill,
+      op.get(dst), op.get(groupPitch), op.i32Add, op.set(dst),
+      op.get(g), op.i32(1), op.i32Add, op.set(g),
+      op.br(0), op.end, op.end,
+    ],
+  };
+}
+
 export interface SimdKernels {
+  gappedRows(
+    dst: number,
+    src: number,
+    groups: number,
+    rowsPerGroup: number,
+    rowBytes: number,
+    dstRowPitch: number,
+    dstGroupPitch: number,
+  ): void;
   reluGrad(dx: number, dy: number, y: number, bytes: number): void;
   maxPoolGrad2x2(
     dx: number,
@@ -206,7 +252,10 @@ export function simdKernelsFor(memory: WasmMemory | undefined): SimdKernels | nu
   let kernels: SimdKernels | null;
   try {
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const bytes = assembleModule([maxPoolGrad2x2Function(), im2colRowFunction(), reluGradFunction()], shared);
+    const bytes = assembleModule(
+      [maxPoolGrad2x2Function(), im2colRowFunction(), reluGradFunction(), gappedRowsFunction()],
+      shared,
+    );
     const instance = new wasmApi.Instance(new wasmApi.Module(bytes), { env: { memory } });
     kernels = instance.exports as unknown as SimdKernels;
   } catch {

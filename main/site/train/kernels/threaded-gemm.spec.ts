@@ -49,4 +49,31 @@ describe('threaded WebAssembly SIMD matrix product', () => {
       expect(gemm.threads).toBe(threads);
     },
   );
+
+  it('shares a table of row addresses between the threads: each takes its rows’ entries', async () => {
+    const gemm = gemms[0]!;
+    expect(await gemm.ready()).toBe(2);
+    const random = new SeededRandom(11);
+    const heap = new Float32Array(memory.buffer);
+    const table = new Uint32Array(memory.buffer);
+    const [m, k, n] = [145, 333, 32];
+    // Rows stored in reverse order; the table at float 16 says where each is.
+    const [tableAt, aAt] = [16, 16 + m + 4];
+    const [bAt, cAt] = [aAt + m * k, aAt + m * k + k * n];
+    const a = Float32Array.from({ length: m * k }, () => random.next() - 0.5);
+    const b = Float32Array.from({ length: k * n }, () => random.next() - 0.5);
+    for (let i = 0; i < m; i++) {
+      heap.set(a.subarray(i * k, i * k + k), aAt + (m - 1 - i) * k);
+      table[tableAt + i] = (aAt + (m - 1 - i) * k) * 4;
+    }
+    heap.set(b, bAt);
+    heap.fill(0, cAt, cAt + m * n + 1);
+    gemm.multiplyAdd({ a: tableAt * 4, aRowBytes: 0, rowTable: true, b: bAt * 4, c: cAt * 4, m, k, n });
+    const expected = new Float64Array(m * n);
+    for (let i = 0; i < m; i++)
+      for (let p = 0; p < k; p++)
+        for (let j = 0; j < n; j++) expected[i * n + j]! += a[i * k + p]! * b[p * n + j]!;
+    expect(relativeError(heap.subarray(cAt, cAt + m * n), expected)).toBeLessThan(1e-4);
+    expect(heap[cAt + m * n], 'nothing written past C').toBe(0);
+  });
 });

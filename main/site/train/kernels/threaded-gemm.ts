@@ -20,7 +20,7 @@ interface ProductWorker {
 }
 
 export class ThreadedGemm {
-  private readonly products = new Map<number, SimdGemm>();
+  private readonly products = new Map<string, SimdGemm>();
   private readonly workers: ProductWorker[] = [];
 
   /** `threads`: the main thread included; workers only on a shared memory. */
@@ -74,13 +74,15 @@ export class ThreadedGemm {
       const first = (i + 1) * share;
       if (first >= p.m) break;
       const rows = Math.min(share, p.m - first);
-      writeJob(w.operands, { ...p, a: p.a + first * p.aRowBytes, c: p.c + first * p.n * 4, m: rows });
+      // A's rows from `first` on: further down A, or further down its table of row addresses.
+      const a = p.a + first * (p.rowTable ? 4 : p.aRowBytes);
+      writeJob(w.operands, { ...p, a, c: p.c + first * p.n * 4, m: rows });
       w.job += 1;
       Atomics.store(w.control, Slot.job, w.job);
       Atomics.notify(w.control, Slot.job);
       posted.push(w);
     }
-    this.product(p.n).multiplyAdd({ ...p, m: Math.min(share, p.m) });
+    this.product(p.n, Boolean(p.rowTable)).multiplyAdd({ ...p, m: Math.min(share, p.m) });
     for (const w of posted) this.await(w);
   }
 
@@ -117,9 +119,10 @@ export class ThreadedGemm {
     Atomics.notify(w.control, Slot.job);
   }
 
-  private product(n: number): SimdGemm {
-    let product = this.products.get(n);
-    if (!product) this.products.set(n, (product = new SimdGemm(this.memory, n, this.tiling)));
+  private product(n: number, rowTable: boolean): SimdGemm {
+    const key = `${n}/${rowTable}`;
+    let product = this.products.get(key);
+    if (!product) this.products.set(key, (product = new SimdGemm(this.memory, n, this.tiling, rowTable)));
     return product;
   }
 }

@@ -15,15 +15,15 @@ import { encodeLabelledStep, encodeLabelsFrame } from '../../shared/federation/s
 import { enrollSite, type SiteEnrollment } from '../../shared/node/federation/index.ts';
 import { SplitConnection } from '../../shared/node/split/index.ts';
 import { selectBackend } from '../../main/site/train/backend/index.ts';
-import { createModel, type NamedTensor } from '../../main/site/train/models/index.ts';
-import { adamOptimizer, HubTrunk, SplitSite } from '../../main/site/train/split/index.ts';
+import { createModel } from '../../main/site/train/models/index.ts';
+import { adamOptimizer, SplitSite, type HubTrunk } from '../../main/site/train/split/index.ts';
 import { noduleBatch, nodules } from '../../main/site/train/split/testing/nodule-batches.ts';
 import { createEnrollmentToken } from '../enrollment.ts';
 import { openHubContext } from '../hub-context.ts';
 import { initHub } from '../setup/index.ts';
 import { createTask } from '../tasks.ts';
-import { testTask } from '../testing/test-hub.ts';
-import { SPLIT_TEST_MODEL, splitTestSite } from './testing/split-test-site.ts';
+import { SPLIT_TEST_MODEL, splitTestSite, splitTestTask, splitTestTrunk } from './testing/split-test-site.ts';
+import { maxParameterDifference, runSplitTestSteps, unbrokenSplitRun } from './testing/split-test-steps.ts';
 import { readTrunkCheckpoint } from './trunk-checkpoint-file.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -101,9 +101,7 @@ beforeAll(async () => {
   const ctx = openHubContext(dir);
   for (const mode of MODES) {
     const strategy = { name: 'splitfed' as const, labelSharing: mode.headAtHub };
-    mode.task = (
-      await createTask(ctx, testTask({ model: { name: 'resnet-small-gn' }, input: { size: 16 }, strategy }))
-    ).id;
+    mode.task = (await createTask(ctx, splitTestTask(strategy))).id;
   }
   await ctx.store.close();
 });
@@ -112,48 +110,6 @@ afterAll(async () => {
   await killHub();
   rmSync(root, { recursive: true, force: true });
 });
-
-/** The same steps in one process with no network and no failure: what the run must end equal to. */
-async function referenceRun(mode: Mode, session: string) {
-  const { architecture, config } = SPLIT_TEST_MODEL;
-  const siteModel = createModel(architecture, config);
-  const hubModel = createModel(architecture, config);
-  const { headAtHub } = mode;
-  const site = new SplitSite(siteModel, {
-    session,
-    dtype: 'float16',
-    optimizers: { bottom: adamOptimizer(0.01), head: adamOptimizer(0.01) },
-    headAtHub,
-  });
-  const trunk = new HubTrunk(hubModel, { dtype: 'float16', optimizer: adamOptimizer(0.01), headAtHub });
-  const data = nodules(STEPS * BATCH, 7);
-  for (let step = 0; step < STEPS; step++) {
-    const { images, labels } = noduleBatch(data, step, BATCH);
-    if (headAtHub) {
-      const answer = await trunk.labelledStep(await site.labelledStep(step, step, images, labels));
-      await site.backwardBottom(answer.frame);
-    } else {
-      const head = await site.headStep(
-        await trunk.forwardTrunk(await site.forwardBottom(step, step, images)),
-        labels,
-      );
-      await site.backwardBottom((await trunk.backwardTrunk(head.frame)).frame);
-    }
-    images.dispose();
-  }
-  return { site: site.segmentParameters, trunk: trunk.trunk.parameters };
-}
-
-async function maxDifference(a: readonly NamedTensor[], b: readonly NamedTensor[]): Promise<number> {
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) {
-    expect(a[i]!.name).toBe(b[i]!.name);
-    const x = (await a[i]!.variable.data()) as Float32Array;
-    const y = (await b[i]!.variable.data()) as Float32Array;
-    for (let j = 0; j < x.length; j++) worst = Math.max(worst, Math.abs(x[j]! - y[j]!));
-  }
-  return worst;
-}
 
 describe.each(MODES)('kill -9 of the hub mid-epoch in split learning, $name', (mode) => {
   let enrollment: SiteEnrollment;
@@ -193,12 +149,7 @@ describe.each(MODES)('kill -9 of the hub mid-epoch in split learning, $name', (m
         },
       }),
     });
-    const data = nodules(STEPS * BATCH, 7);
-    for (let step = 0; step < STEPS; step++) {
-      const { images, labels } = noduleBatch(data, step, BATCH);
-      await site.runner.step(step, step, images, labels);
-      images.dispose();
-    }
+    await runSplitTestSteps(site, STEPS, BATCH);
     expect(restarts).toHaveLength(2);
     expect(site.runner.retries).toBeGreaterThanOrEqual(3);
 
@@ -208,10 +159,10 @@ describe.each(MODES)('kill -9 of the hub mid-epoch in split learning, $name', (m
     expect(restored.finishedStep(site.session)).toBe(STEPS - 1);
 
     // With label sharing the restored segment is the trunk and the head: the head came back intact.
-    const reference = await referenceRun(mode, site.session);
+    const reference = await unbrokenSplitRun(site.session, STEPS, BATCH, mode.headAtHub);
     expect(restored.trunk.parameters.length).toBe(reference.trunk.length);
-    expect(await maxDifference(restored.trunk.parameters, reference.trunk)).toBeLessThan(1e-6);
-    expect(await maxDifference(site.site.segmentParameters, reference.site)).toBeLessThan(1e-6);
+    expect(await maxParameterDifference(restored.trunk.parameters, reference.trunk)).toBeLessThan(1e-6);
+    expect(await maxParameterDifference(site.site.segmentParameters, reference.site)).toBeLessThan(1e-6);
     site.dispose();
   }, 300_000);
 
@@ -266,11 +217,7 @@ describe.each(MODES)('kill -9 of the hub mid-epoch in split learning, $name', (m
     }, 60_000);
 
   function restoredTrunk(checkpoint: Uint8Array): HubTrunk {
-    const { architecture, config } = SPLIT_TEST_MODEL;
-    const trunk = new HubTrunk(createModel(architecture, config), {
-      optimizer: adamOptimizer(0.01),
-      headAtHub: mode.headAtHub,
-    });
+    const { trunk } = splitTestTrunk({ headAtHub: mode.headAtHub });
     trunk.restore(checkpoint);
     return trunk;
   }

@@ -8,24 +8,16 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { selectBackend, tf } from '../../main/site/train/backend/index.ts';
-import { createModel, type NamedTensor } from '../../main/site/train/models/index.ts';
-import {
-  adamOptimizer,
-  decodeTrunkState,
-  HubTrunk,
-  SplitSite,
-  TrunkKeeper,
-} from '../../main/site/train/split/index.ts';
-import { noduleBatch, nodules } from '../../main/site/train/split/testing/nodule-batches.ts';
-import { decodeCutFrameHeader, splitSessionPath } from '../../shared/federation/split/index.ts';
-import { loadPrivateKey, signRequest, type SiteEnrollment } from '../../shared/node/federation/index.ts';
-import { SplitConnection, SplitConnectionError } from '../../shared/node/split/index.ts';
+import { decodeTrunkState, TrunkKeeper } from '../../main/site/train/split/index.ts';
+import { decodeCutFrameHeader } from '../../shared/federation/split/index.ts';
+import type { SiteEnrollment } from '../../shared/node/federation/index.ts';
 import { createTask, stopTask } from '../tasks.ts';
-import { enrollTestSite, makeTestHub, testTask, type TestHub } from '../testing/test-hub.ts';
+import { enrollTestSite, makeTestHub, type TestHub } from '../testing/test-hub.ts';
 import { activeSplitTasks } from './split-tasks.ts';
-import { SPLIT_TEST_MODEL, splitTestSite } from './testing/split-test-site.ts';
+import { rawSplitSocket, splitSessionRefusal } from './testing/split-session-refusal.ts';
+import { splitTestSite, splitTestTask, splitTestTrunk } from './testing/split-test-site.ts';
+import { maxParameterDifference, runSplitTestSteps, unbrokenSplitRun } from './testing/split-test-steps.ts';
 import { trunkCheckpointPath } from './trunk-checkpoint-file.ts';
 import { trunkCheckpointsFor } from './trunk-checkpoints.ts';
 
@@ -44,29 +36,12 @@ async function splitHub(): Promise<{ test: TestHub; site: SiteEnrollment }> {
 }
 
 async function splitTask(hub: TestHub['hub']): Promise<string> {
-  const definition = testTask({
-    model: { name: SPLIT_TEST_MODEL.architecture },
-    input: { size: SPLIT_TEST_MODEL.config.inputSize },
-    strategy: { name: 'splitfed' },
-  });
-  return (await createTask(hub.ctx, definition)).id;
+  return (await createTask(hub.ctx, splitTestTask())).id;
 }
 
-const newSession = () => Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('hex');
-
-/** A signed session as a raw WebSocket: whether it opened, and how the hub closed it. */
+/** A session opened as a raw WebSocket: whether it opened, and how the hub closed it. */
 function rawSession(site: SiteEnrollment, taskId: string) {
-  const path = splitSessionPath(taskId, newSession());
-  const headers = signRequest({
-    method: 'GET',
-    path,
-    siteId: site.siteId,
-    privateKey: loadPrivateKey(site.signingPrivateKeyPem),
-  });
-  const socket = new WebSocket(new URL(path, site.hubUrl.replace(/^https/, 'wss')), {
-    ca: site.caPem,
-    headers,
-  });
+  const socket = rawSplitSocket(site, taskId);
   const opened = new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());
     socket.once('unexpected-response', (_request, response) =>
@@ -78,25 +53,6 @@ function rawSession(site: SiteEnrollment, taskId: string) {
   );
   socket.on('error', () => undefined);
   return { opened, closed };
-}
-
-async function refusal(site: SiteEnrollment, taskId: string): Promise<SplitConnectionError> {
-  const error: unknown = await SplitConnection.open({
-    hubUrl: site.hubUrl,
-    caPem: site.caPem,
-    siteId: site.siteId,
-    signingPrivateKeyPem: site.signingPrivateKeyPem,
-    taskId,
-    session: newSession(),
-  }).then(
-    (connection) => {
-      connection.close();
-      return new Error('the session opened');
-    },
-    (refused: unknown) => refused,
-  );
-  expect(error).toBeInstanceOf(SplitConnectionError);
-  return error as SplitConnectionError;
 }
 
 describe('a split task that ends', () => {
@@ -131,7 +87,10 @@ describe('a split task that ends', () => {
       const lock = await hub.ctx.store.sql.holdLock(`trunk:${taskId}`);
       expect(lock).toBeDefined();
       await lock!.release();
-      expect(await refusal(site, taskId)).toMatchObject({ code: 'task-not-active', retry: 'never' });
+      expect(await splitSessionRefusal(site, taskId)).toMatchObject({
+        code: 'task-not-active',
+        retry: 'never',
+      });
     } finally {
       keeper.close();
     }
@@ -141,12 +100,11 @@ describe('a split task that ends', () => {
     const { test, site } = await splitHub();
     const { hub } = test;
     const taskId = await splitTask(hub);
-    const { architecture, config } = SPLIT_TEST_MODEL;
-    const model = createModel(architecture, config);
-    await hub.split.serveTrunk(taskId, new HubTrunk(model, { optimizer: adamOptimizer(0.01) }));
+    const { trunk, model } = splitTestTrunk();
+    await hub.split.serveTrunk(taskId, trunk);
     await stopTask(hub.ctx, taskId);
     expect(hub.split.servesTrunk(taskId)).toBe(true); // nothing has looked yet
-    const error = await refusal(site, taskId);
+    const error = await splitSessionRefusal(site, taskId);
     expect(error).toMatchObject({ code: 'task-not-active', retry: 'never' });
     expect(error.message).toMatch(/is stopped; the hub no longer serves its trunk/);
     expect(hub.split.servesTrunk(taskId)).toBe(false);
@@ -161,42 +119,6 @@ const BATCH = 16;
 const STEPS = 6;
 /** The exchange whose checkpoint write fails: step 2's gradient (two exchanges a step, from 1). */
 const FAILING_EXCHANGE = 6;
-
-/** The same steps in one process with nothing failing: what the run must end equal to. */
-async function unbrokenRun(session: string) {
-  const { architecture, config } = SPLIT_TEST_MODEL;
-  const site = new SplitSite(createModel(architecture, config), {
-    session,
-    dtype: 'float16',
-    optimizers: { bottom: adamOptimizer(0.01), head: adamOptimizer(0.01) },
-  });
-  const trunk = new HubTrunk(createModel(architecture, config), {
-    dtype: 'float16',
-    optimizer: adamOptimizer(0.01),
-  });
-  const data = nodules(STEPS * BATCH, 7);
-  for (let step = 0; step < STEPS; step++) {
-    const { images, labels } = noduleBatch(data, step, BATCH);
-    const head = await site.headStep(
-      await trunk.forwardTrunk(await site.forwardBottom(step, step, images)),
-      labels,
-    );
-    await site.backwardBottom((await trunk.backwardTrunk(head.frame)).frame);
-    images.dispose();
-  }
-  return { site: site.segmentParameters, trunk: trunk.trunk.parameters };
-}
-
-async function maxDifference(a: readonly NamedTensor[], b: readonly NamedTensor[]): Promise<number> {
-  expect(a.map((t) => t.name)).toEqual(b.map((t) => t.name));
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = (await a[i]!.variable.data()) as Float32Array;
-    const y = (await b[i]!.variable.data()) as Float32Array;
-    for (let j = 0; j < x.length; j++) worst = Math.max(worst, Math.abs(x[j]! - y[j]!));
-  }
-  return worst;
-}
 
 /** Makes the next checkpoint write fail, and undoes that: the engine's own store, really failing. */
 function checkpointBreaker(hub: TestHub['hub'], dir: string, taskId: string) {
@@ -227,9 +149,7 @@ describe('a trunk checkpoint that cannot be written', () => {
     const { test, site: enrollment } = await splitHub();
     const { hub } = test;
     const taskId = await splitTask(hub);
-    const { architecture, config } = SPLIT_TEST_MODEL;
-    const hubModel = createModel(architecture, config);
-    const trunk = new HubTrunk(hubModel, { dtype: 'float16', optimizer: adamOptimizer(0.01) });
+    const { trunk, model: hubModel } = splitTestTrunk({ dtype: 'float16' });
     await hub.split.serveTrunk(taskId, trunk);
     const checkpoints = trunkCheckpointsFor(hub.ctx);
     const breaker = checkpointBreaker(hub, test.dir, taskId);
@@ -261,12 +181,7 @@ describe('a trunk checkpoint that cannot be written', () => {
         },
       }),
     });
-    const data = nodules(STEPS * BATCH, 7);
-    for (let step = 0; step < STEPS; step++) {
-      const { images, labels } = noduleBatch(data, step, BATCH);
-      await site.runner.step(step, step, images, labels);
-      images.dispose();
-    }
+    await runSplitTestSteps(site, STEPS, BATCH);
 
     expect(refusals).toEqual([
       expect.stringMatching(/could not save the trunk .* undid the step; send its activations again/),
@@ -277,9 +192,9 @@ describe('a trunk checkpoint that cannot be written', () => {
     // Step 2 went to the trunk twice (undone once) and counts once; the run is the unbroken run.
     expect(exchanges).toBe(2 * STEPS + 2);
     expect(trunk.appliedSteps).toBe(STEPS);
-    const reference = await unbrokenRun(site.session);
-    expect(await maxDifference(trunk.trunk.parameters, reference.trunk)).toBeLessThan(1e-6);
-    expect(await maxDifference(site.site.segmentParameters, reference.site)).toBeLessThan(1e-6);
+    const reference = await unbrokenSplitRun(site.session, STEPS, BATCH);
+    expect(await maxParameterDifference(trunk.trunk.parameters, reference.trunk)).toBeLessThan(1e-6);
+    expect(await maxParameterDifference(site.site.segmentParameters, reference.site)).toBeLessThan(1e-6);
     site.dispose();
     hubModel.dispose();
   }, 120_000);

@@ -3,19 +3,16 @@
 // says so, then trains once the trunk is served. A session for a task that is not split learning, has
 // ended, does not exist, or whose trunk this hub cannot build is refused for good: the site stops at
 // once instead of retrying until its give-up time. A real hub on a loopback port, real signed upgrades.
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { selectBackend } from '../../main/site/train/backend/index.ts';
-import { createModel } from '../../main/site/train/models/index.ts';
-import { adamOptimizer, HubTrunk, type SplitWait } from '../../main/site/train/split/index.ts';
+import type { SplitWait } from '../../main/site/train/split/index.ts';
 import { noduleBatch, nodules } from '../../main/site/train/split/testing/nodule-batches.ts';
-import { splitSessionPath } from '../../shared/federation/split/index.ts';
-import { loadPrivateKey, signRequest, type SiteEnrollment } from '../../shared/node/federation/index.ts';
-import { SplitConnection, SplitConnectionError } from '../../shared/node/split/index.ts';
+import type { SiteEnrollment } from '../../shared/node/federation/index.ts';
+import type { SplitConnectionError } from '../../shared/node/split/index.ts';
 import { createTask, stopTask } from '../tasks.ts';
-import { enrollTestSite, makeTestHub, testTask, type TestHub } from '../testing/test-hub.ts';
-import { SPLIT_TEST_MODEL, splitTestSite } from './testing/split-test-site.ts';
+import { enrollTestSite, makeTestHub, type TestHub } from '../testing/test-hub.ts';
+import { rawSplitSocket, splitSessionRefusal } from './testing/split-session-refusal.ts';
+import { splitTestSite, splitTestTask, splitTestTrunk } from './testing/split-test-site.ts';
 import { TRUNK_NOT_SERVED_RETRY_SECONDS } from './trunk-not-served.ts';
 
 let testHub: TestHub;
@@ -31,54 +28,15 @@ afterAll(async () => {
   await testHub?.cleanup();
 });
 
-const newSession = () => randomBytes(16).toString('hex');
-
 async function newTask(strategy: 'splitfed' | 'fedavg'): Promise<string> {
-  const definition = testTask({
-    model: { name: 'resnet-small-gn' },
-    input: { size: 16 },
-    strategy: { name: strategy },
-  });
-  return (await createTask(testHub.hub.ctx, definition)).id;
+  return (await createTask(testHub.hub.ctx, splitTestTask({ name: strategy }))).id;
 }
 
-function open(taskId: string): Promise<SplitConnection> {
-  return SplitConnection.open({
-    hubUrl: north.hubUrl,
-    caPem: north.caPem,
-    siteId: north.siteId,
-    signingPrivateKeyPem: north.signingPrivateKeyPem,
-    taskId,
-    session: newSession(),
-  });
-}
-
-/** The refusal `open` rejects with (fails the test if the session opens). */
-async function refusal(taskId: string): Promise<SplitConnectionError> {
-  const error: unknown = await open(taskId).then(
-    (connection) => {
-      connection.close();
-      return new Error('the session opened');
-    },
-    (refused: unknown) => refused,
-  );
-  expect(error).toBeInstanceOf(SplitConnectionError);
-  return error as SplitConnectionError;
-}
+const refusal = (taskId: string): Promise<SplitConnectionError> => splitSessionRefusal(north, taskId);
 
 /** A signed upgrade's refusal as sent on the wire: status and Retry-After. */
 function rawRefusal(taskId: string): Promise<{ status: number; retryAfter: string | undefined }> {
-  const path = splitSessionPath(taskId, newSession());
-  const headers = signRequest({
-    method: 'GET',
-    path,
-    siteId: north.siteId,
-    privateKey: loadPrivateKey(north.signingPrivateKeyPem),
-  });
-  const socket = new WebSocket(new URL(path, north.hubUrl.replace(/^https/, 'wss')), {
-    ca: north.caPem,
-    headers,
-  });
+  const socket = rawSplitSocket(north, taskId);
   return new Promise((resolve, reject) => {
     socket.once('open', () => {
       socket.terminate();
@@ -90,14 +48,6 @@ function rawRefusal(taskId: string): Promise<{ status: number; retryAfter: strin
       socket.terminate();
     });
     socket.once('error', () => undefined);
-  });
-}
-
-function testTrunk(): HubTrunk {
-  const { architecture, config } = SPLIT_TEST_MODEL;
-  return new HubTrunk(createModel(architecture, config), {
-    dtype: 'float16',
-    optimizer: adamOptimizer(0.01),
   });
 }
 
@@ -143,7 +93,7 @@ describe('a split session whose trunk is not served', () => {
       onWait: (wait) => {
         waits.push(wait);
         // The hub hands the trunk in while the site waits (as radfed hub serve's keeper does after a restart).
-        served ??= testHub.hub.split.serveTrunk(taskId, testTrunk());
+        served ??= testHub.hub.split.serveTrunk(taskId, splitTestTrunk({ dtype: 'float16' }).trunk);
       },
     });
     const { images, labels } = noduleBatch(nodules(16, 3), 0, 16);

@@ -1,0 +1,50 @@
+// How a hub refuses a split session, for the hub's split specs: as the site's client reads it (a
+// SplitConnectionError with its code and retry advice), and as it goes on the wire (a signed upgrade
+// over a raw WebSocket: its status, Retry-After, or how an opened session is closed).
+import { randomBytes } from 'node:crypto';
+import { expect } from 'vitest';
+import { WebSocket } from 'ws';
+import { splitSessionPath } from '../../../shared/federation/split/index.ts';
+import { loadPrivateKey, signRequest, type SiteEnrollment } from '../../../shared/node/federation/index.ts';
+import { SplitConnection, SplitConnectionError } from '../../../shared/node/split/index.ts';
+
+export const newSplitSession = () => randomBytes(16).toString('hex');
+
+/**
+ * The refusal of a session the site opens for `taskId` at its hub (or at `hubUrl`: one replica's own
+ * port, past the balancer); fails the test if the session opens.
+ */
+export async function splitSessionRefusal(
+  site: SiteEnrollment,
+  taskId: string,
+  options: { hubUrl?: string; session?: string } = {},
+): Promise<SplitConnectionError> {
+  const error: unknown = await SplitConnection.open({
+    hubUrl: options.hubUrl ?? site.hubUrl,
+    caPem: site.caPem,
+    siteId: site.siteId,
+    signingPrivateKeyPem: site.signingPrivateKeyPem,
+    taskId,
+    session: options.session ?? newSplitSession(),
+  }).then(
+    (connection) => {
+      connection.close();
+      return new Error('the session opened');
+    },
+    (refused: unknown) => refused,
+  );
+  expect(error).toBeInstanceOf(SplitConnectionError);
+  return error as SplitConnectionError;
+}
+
+/** A new session's signed upgrade as a raw WebSocket, with no client reading the hub's answer. */
+export function rawSplitSocket(site: SiteEnrollment, taskId: string): WebSocket {
+  const path = splitSessionPath(taskId, newSplitSession());
+  const headers = signRequest({
+    method: 'GET',
+    path,
+    siteId: site.siteId,
+    privateKey: loadPrivateKey(site.signingPrivateKeyPem),
+  });
+  return new WebSocket(new URL(path, site.hubUrl.replace(/^https/, 'wss')), { ca: site.caPem, headers });
+}

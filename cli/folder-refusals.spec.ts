@@ -8,7 +8,10 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createTask, initHub, openHubContext } from '../hub/index.ts';
+import { testTask, testWeights } from '../hub/testing/test-hub.ts';
 import { workFolder } from '../main/site/batch/test-files.ts';
+import { encodeWeights } from '../shared/federation/index.ts';
 import { startRadfed } from '../main/site/ingest/test-ingest-support.ts';
 
 const work = workFolder('folder-refusals');
@@ -78,6 +81,33 @@ describe.skipIf(!existsSync('/proc/self'))('a folder under /proc', () => {
     const key = await runOrKill(['deid', input, join(work, 'deid-out'), '--key', '/proc/radfed-x/site.key']);
     expect(key.signal, 'killed: the command hung').toBeNull();
     expect(key.err).toContain(`radfed: Cannot create the folder of the site key: ${SPECIAL}`);
+  }, 150_000);
+  it('hub model export: an --out under /proc fails with a sentence', async () => {
+    const hub = join(work, 'export-hub');
+    await initHub({ dir: hub, name: 'export hub' });
+    const ctx = openHubContext(hub);
+    let taskId: string;
+    try {
+      taskId = (await createTask(ctx, testTask({ name: 'export' }), encodeWeights(testWeights(1)))).id;
+    } finally {
+      await ctx.store.close();
+    }
+    const run = await runOrKill([
+      'hub',
+      'model',
+      'export',
+      '--dir',
+      hub,
+      '--task',
+      taskId,
+      '--out',
+      '/proc/radfed-x/m',
+    ]);
+    expect(run.signal, 'killed: the command hung').toBeNull();
+    expect(run.status).toBe(1);
+    expect(run.err).toBe(
+      `radfed: Cannot create the output folder (--out): ${SPECIAL}, e.g. under your home folder.\n`,
+    );
   }, 150_000);
 });
 

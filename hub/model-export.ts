@@ -2,9 +2,10 @@
 // weightsManifest, and one .bin shard of float32 weights in manifest order) plus a model card saying
 // where it came from: task, sites, rounds, metrics, privacy. The architecture (modelTopology) comes
 // from the site's model registry; until the hub has it, pass it in, or the export says it is missing.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { federationMethod, homomorphicOn, type ModelMeta } from '../shared/federation/index.ts';
+import { makeFolder } from '../shared/node/index.ts';
 import type { HubContext } from './hub-context.ts';
 import { conflict } from './hub-errors.ts';
 import { wholeSplitModel, type SplitModelParts } from './model-export-split.ts';
@@ -60,7 +61,8 @@ export async function exportModel(
     parts = whole.parts;
     if (whole.missing) missing.push(whole.missing);
   }
-  mkdirSync(options.outDir, { recursive: true });
+  // Not mkdirSync's recursive mode: it never returns under /proc (shared/node/make-folder.ts).
+  makeFolder(options.outDir, 'the output folder (--out)');
   const shard = Buffer.concat(
     weights.map((tensor) => Buffer.from(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength)),
   );

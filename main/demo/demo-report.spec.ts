@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { outsideTraining, sitesRate } from './demo-report.ts';
+import { describeLastRounds, outsideTraining, sitesRate } from './demo-report.ts';
 import { attachTestAuc } from './round-test-auc.ts';
 import type { RoundFigures } from './round-tracker.ts';
 
@@ -43,5 +43,18 @@ describe('the rounds table', () => {
       { version: 1, auc: 0.6, accuracy: 0.5, loss: 0.7 },
     ]);
     expect(rounds.map((r) => r.testAuc)).toEqual([0.6, 0.9, null]);
+  });
+});
+
+describe('the line on the last global models', () => {
+  it('gives their mean and range and says not to judge a federation on the last model alone', () => {
+    expect(describeLastRounds({ rounds: 10, meanAuc: 0.9412, minAuc: 0.93, maxAuc: 0.948 })).toBe(
+      'Test AUC of the last 10 global models: mean 0.941 (0.930\u20130.948). The last model is one draw from ' +
+        'that range: compare two federations on this mean, or over several seeds (--seed), not on the last model alone.',
+    );
+  });
+  it('is left out with one model or no AUC', () => {
+    expect(describeLastRounds({ rounds: 1, meanAuc: 0.9, minAuc: 0.9, maxAuc: 0.9 })).toBeNull();
+    expect(describeLastRounds({ rounds: 10, meanAuc: null, minAuc: null, maxAuc: null })).toBeNull();
   });
 });

@@ -1,5 +1,5 @@
 // The demo's results: one structure for machines (--json) and the table people read.
-import { describeFederation, type FederationFigures } from './demo-comparison.ts';
+import { describeFederation, type FederationFigures, type LastRoundsAuc } from './demo-comparison.ts';
 import {
   describeCutLeakages,
   describeSplitFigures,
@@ -92,6 +92,19 @@ export function sitesRate(round: RoundFigures): string {
   return rates.length === 0 ? 'n/a' : rates.length === 1 ? rates[0]! : rates.join('/');
 }
 
+/**
+ * The last global models on the test set, and how to read the last one: it is one draw from where the
+ * last rounds land, and another run of the same task (another seed, or secure aggregation's random
+ * rounding) lands elsewhere in that range (docs/demo.md, "Measured").
+ */
+export function describeLastRounds(last: LastRoundsAuc): string | null {
+  if (last.rounds < 2 || last.meanAuc === null) return null;
+  return (
+    `Test AUC of the last ${last.rounds} global models: mean ${f3(last.meanAuc)} (${f3(last.minAuc)}\u2013${f3(last.maxAuc)}). ` +
+    'The last model is one draw from that range: compare two federations on this mean, or over several seeds (--seed), not on the last model alone.'
+  );
+}
+
 const percent = (value: number | null) => (value === null ? 'n/a' : `${(value * 100).toFixed(0)} %`);
 
 /** How the comparison is kept fair, in the table's own words. */
@@ -147,6 +160,8 @@ export function formatDemoTable(result: DemoResult): string {
     );
   }
   lines.push('', ...describeFederation(result.federation, result.modelBytes));
+  const lastRounds = describeLastRounds(result.federation.lastRounds);
+  if (lastRounds) lines.push(lastRounds);
   if (result.split?.figures)
     lines.push(
       '',

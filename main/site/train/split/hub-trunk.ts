@@ -195,25 +195,11 @@ export class HubTrunk implements SplitTrunkEngine {
       inputGradient: true,
     });
     upstream.dispose();
-    const header = {
-      kind: 'cut1-gradient' as const,
-      session,
-      step: open.step,
-      batch: open.batch,
-      shape: open.atCut1.shape,
-      dtype: this.dtype,
-    };
-    // The frame first: a gradient it refuses (not finite) leaves the trunk as it was.
-    const frame = await sendFrame(header, input!).catch((error: unknown) => {
-      for (const gradient of weights.values()) gradient.dispose();
-      throw error;
-    });
-    const gradients = await readGradients(weights);
-    refuseOverflowingGradients(gradients, weights);
-    this.options.optimizer.apply(weights, this.trunk.parameters);
-    const answer = { frame, gradients };
-    this.finished.set(session, { step: open.step, answer });
-    this.appliedSteps += 1;
+    const answer = await this.finishStep(
+      { session, step: open.step, batch: open.batch, shape: open.atCut1.shape },
+      input!,
+      weights,
+    );
     this.close();
     return answer;
   }
@@ -248,24 +234,30 @@ export class HubTrunk implements SplitTrunkEngine {
     oneHot.dispose();
     const loss = (await value.data())[0]!;
     value.dispose();
-    const header = {
-      kind: 'cut1-gradient' as const,
-      session,
-      step,
-      batch,
-      shape: received.shape,
-      dtype: this.dtype,
-    };
-    // The frame first: a gradient it refuses (not finite) leaves the trunk and head as they were.
-    const frame = await sendFrame(header, input!).catch((error: unknown) => {
+    return this.finishStep({ session, step, batch, shape: received.shape }, input!, weights, loss);
+  }
+
+  /**
+   * Ends a step: encodes the gradient at cut 1 as its answer, then updates the trunk (with label
+   * sharing, and the head) with `weights` and records the step as the session's last finished one.
+   * The frame first: a gradient it refuses (not finite) leaves the trunk and head as they were.
+   */
+  private async finishStep(
+    at: { session: string; step: number; batch: number; shape: readonly number[] },
+    inputGradient: tf.Tensor,
+    weights: ReadonlyMap<string, tf.Tensor>,
+    loss?: number,
+  ): Promise<TrunkBackward> {
+    const header = { kind: 'cut1-gradient' as const, ...at, dtype: this.dtype };
+    const frame = await sendFrame(header, inputGradient).catch((error: unknown) => {
       for (const gradient of weights.values()) gradient.dispose();
       throw error;
     });
     const gradients = await readGradients(weights);
     refuseOverflowingGradients(gradients, weights);
     this.options.optimizer.apply(weights, this.trunk.parameters);
-    const answer = { frame, gradients, loss };
-    this.finished.set(session, { step, answer });
+    const answer = loss === undefined ? { frame, gradients } : { frame, gradients, loss };
+    this.finished.set(at.session, { step: at.step, answer });
     this.appliedSteps += 1;
     return answer;
   }
@@ -273,6 +265,11 @@ export class HubTrunk implements SplitTrunkEngine {
   /** Drops a session's open step (its site vanished mid-step), so the other sites go on. */
   abandon(session: string): void {
     if (this.open?.session === session) this.close();
+  }
+
+  /** Forgets a session that is over: its last answer, kept for a retry, goes (not an open step's). */
+  forget(session: string): void {
+    if (this.open?.session !== session) this.finished.delete(session);
   }
 
   finishedStep(session: string): number {

@@ -142,9 +142,11 @@ export function describeServiceEvent(event: SwarmServiceEvent): string | null {
     case 'serving':
       return `Taking part in the swarm's task: ${event.lastCommittedRound} of ${event.rounds} rounds committed so far.`;
     case 'round-started':
-      return `Started round ${event.round}.`;
+      return event.attempt > 1
+        ? `Started round ${event.round} again (start ${event.attempt}): the last start stalled.`
+        : `Started round ${event.round}.`;
     case 'seeded':
-      return `Round ${event.round} has its seed: leader ${short(event.order[0] ?? '')}.`;
+      return `Round ${event.round}${event.attempt > 1 ? ` (start ${event.attempt})` : ''} has its seed: leader ${short(event.order[0] ?? '')}.`;
     case 'committed':
       return (
         `Round ${event.round} committed by ${short(event.leader)}: model ${short(event.model)}, ` +
@@ -406,6 +408,8 @@ export function registerSwarmCommands(program: Command): void {
           members: state.members.map((m) => ({ name: m.name, id: m.id, address: m.address })),
           lastCommittedRound: state.lastCommittedRound,
           openRound: state.openRound?.round ?? null,
+          // Each start of the open round (2, 3, … when it stalled and started again with fresh commits).
+          openRoundStart: state.openRound?.attempt ?? null,
         };
         if (flags.json) {
           process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
@@ -415,7 +419,7 @@ export function registerSwarmCommands(program: Command): void {
           [
             `Swarm "${state.name}" (id ${short(state.swarmId)}), ledger height ${view.height}.`,
             `Each entry needs ${quorum} of ${state.members.length} members' signatures (${state.quorumRule}).`,
-            `Rounds committed: ${state.lastCommittedRound}${view.openRound ? `; round ${view.openRound} is open` : ''}.`,
+            `Rounds committed: ${state.lastCommittedRound}${view.openRound ? `; round ${view.openRound} is open${(view.openRoundStart ?? 1) > 1 ? ` (start ${view.openRoundStart})` : ''}` : ''}.`,
             'Members:',
             ...state.members.map((m) => `  ${m.name}  ${short(m.id)}  ${m.address}`),
           ].join('\n') + '\n',

@@ -215,14 +215,16 @@ export class RoundSecAggMember {
   /**
    * Round `round` was started again (a new round-start entry, fresh commits and seed): its earlier
    * attempts are forgotten, so the new start's leaders may plan any set, unless a sum holding this
-   * member's update may be in a leader's hands (`updateMayBeSummed`). Otherwise the earlier set still
-   * binds, and this member takes part only in its subsets (it may then keep the round from completing:
-   * safety first).
+   * member's update may be in another member's hands (`updateMayBeSummed`). Otherwise the earlier set
+   * still binds, and this member takes part only in its subsets (it may then keep the round from
+   * completing: safety first).
    */
   restarted(round: number): void {
     for (const name of this.kept?.names(round, 'attempt:') ?? []) this.#held(round, name.slice(8));
     const earlier = [...this.#attempts].filter(([key]) => Number(key.split(':')[0]) === round);
-    if (earlier.some(([, attempt]) => updateMayBeSummed(this.ownId, attempt))) return;
+    const summed = ([key, attempt]: [string, Attempt]) =>
+      updateMayBeSummed(this.ownId, key.slice(key.indexOf(':') + 1), attempt);
+    if (earlier.some(summed)) return;
     for (const [key] of earlier) {
       this.#attempts.delete(key);
       this.kept?.delete(round, `attempt:${key.split(':')[1] ?? ''}`);
@@ -283,14 +285,16 @@ export class RoundSecAggMember {
 }
 
 /**
- * Whether a sum holding `member`'s update may be in its leader's hands after that leader's attempt, so
- * that a later sum over another set could give an update away by subtraction. Not when the member never
- * masked; not when the leader could not strip its self-mask: that takes t shares of the member's seed,
- * and its neighbours other than itself hold only k − 1 of them, so with k − 1 < t (two members:
- * k = t = 2) the leader needed the member's own share, which it gives only at the unmask.
+ * Whether a sum holding `member`'s update may be in the hands of `leader` (of that attempt), so that a
+ * later sum over another set could give an update away by subtraction. Not when the member never
+ * masked; not when it led the attempt itself (its masked update never left it, and a sum only it could
+ * unmask is no one else's, whatever shares it revealed to itself); not when the leader could not strip
+ * its self-mask: that takes t shares of the member's seed, and its neighbours other than itself hold
+ * only k − 1 of them, so with k − 1 < t (two members: k = t = 2) the leader needed the member's own
+ * share, which it gives only at the unmask.
  */
-function updateMayBeSummed(member: string, attempt: Attempt): boolean {
-  if (!attempt.masked) return false;
+function updateMayBeSummed(member: string, leader: string, attempt: Attempt): boolean {
+  if (!attempt.masked || leader === member) return false;
   if (attempt.revealed[member] === 'self-mask') return true;
   return attempt.plan.neighbours - 1 >= attempt.plan.threshold;
 }

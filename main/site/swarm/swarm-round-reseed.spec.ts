@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WeightSet } from '../../../shared/federation/index.ts';
 import type { MemberUpdate } from './round-secagg-member.ts';
+import { SwarmError } from './swarm-error.ts';
 import { SwarmService, type SwarmServiceEvent } from './swarm-service.ts';
 import type { SwarmNode } from './swarm-node.ts';
 import { noduleRounds, noduleTask } from './testing/nodule-task.ts';
@@ -26,7 +27,15 @@ afterEach(async () => {
   await bed.close();
 });
 
-type Victim = 'the other member, while it trains' | 'the leader, once the other member masked';
+const VICTIMS = [
+  // It dies before it masks; its leader masks its own update meanwhile.
+  'the other member, while it trains',
+  // It masks, and dies before it reveals its shares; its leader reveals its own, to itself.
+  'the other member, once it masked',
+  // The other member masks; the leader dies before it asks for the shares that would unmask the sum.
+  'the leader, once the other member masked',
+] as const;
+type Victim = (typeof VICTIMS)[number];
 
 interface Served {
   readonly node: SwarmNode;
@@ -68,13 +77,11 @@ async function roundLosingOneOfTwo(
       if (dead === null && order.length === 2) {
         const [leader, other] = order;
         if (victim === 'the other member, while it trains' && node.id === other) {
-          // It dies before it masks; its leader masks its own update meanwhile.
           kill(member);
           throw new Error('This member went down.');
         }
         if (victim === 'the leader, once the other member masked') {
           if (node.id === leader) return hang();
-          // It masks; its leader dies before it asks for the shares that would unmask the sum.
           kill(served.find((m) => m.node.id === leader)!);
         }
       }
@@ -90,6 +97,16 @@ async function roundLosingOneOfTwo(
       pollMs: 50,
     });
     services.push(member.service);
+    if (victim === 'the other member, once it masked') {
+      // Wrapped before any round can reach its unmask (the peer server looks the handler up per message).
+      const unmask = node.handlers.get('secagg-unmask')!;
+      node.handlers.set('secagg-unmask', (request) => {
+        const order = node.state.openRound?.seed?.order ?? [];
+        if (dead !== null || order.length !== 2 || order[1] !== node.id) return unmask(request);
+        kill(member);
+        throw new SwarmError('peer-unreachable', 'This member went down.');
+      });
+    }
     return member;
   };
   // Birch first: round 1 is Alder's to start, and Birch must answer its commit request.
@@ -121,10 +138,7 @@ const committed = (member: Served) =>
   );
 
 describe('a seeded round of two members that loses one', () => {
-  for (const victim of [
-    'the other member, while it trains',
-    'the leader, once the other member masked',
-  ] as const)
+  for (const victim of VICTIMS)
     it(`starts again with the live members and commits with them (${victim} dies)`, async () => {
       const { survivor, cedar, dead } = await roundLosingOneOfTwo(victim);
       const live = [survivor, cedar];

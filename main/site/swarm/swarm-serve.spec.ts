@@ -99,11 +99,10 @@ describe('radfed swarm serve', () => {
     // the seed, while the members train.
     const seeded = await firstEvent(members, 'seeded', (e) => e.round === 1);
     const order = seeded.order as string[];
-    // The victim: the round's last in order when all three are in it; when the round started before one
-    // member was live, that late member (a round of two that loses one stalls: docs/swarm-learning.md,
-    // what remains).
-    const late = ids.find((id) => !order.includes(id));
-    const victimIndex = ids.indexOf(late ?? order[order.length - 1]!);
+    // The victim: the round's last in order. When the round started before a member was live, its order
+    // holds fewer than three, and the round starts again with the late member and the survivors
+    // (swarm-round-reseed.spec.ts pins the case of two on its own; on a loaded machine it is common).
+    const victimIndex = ids.indexOf(order[order.length - 1]!);
     const victim = members[victimIndex]!;
     victim.child.kill('SIGKILL');
     await victim.exited;

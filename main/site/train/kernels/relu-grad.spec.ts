@@ -56,4 +56,22 @@ describe('ReLU gradient on WebAssembly', () => {
     expect(Array.from(on.dataSync())).toEqual(Array.from(off.dataSync()).map((v) => v + 0));
     tf.dispose([dy, y, on, off]);
   });
+
+  it('tf.relu’s gradient runs the kernel too, and equals tfjs’s dy · step(x)', async () => {
+    const x = tf.randomNormal([2, 6, 6, 12], 0, 1, 'float32', 5);
+    const dy = tf.randomNormal([2, 6, 6, 12], 0, 1, 'float32', 6);
+    let gradients: tf.Tensor[] = [];
+    const profile = await tf.profile(() => {
+      const { value, grads } = tf.valueAndGrads((input: tf.Tensor) => tf.relu(input))([x], dy);
+      value.dispose();
+      gradients = grads;
+    });
+    const kernels = profile.kernels.map((k) => k.name);
+    expect(kernels).toContain(RELU_GRAD);
+    expect(kernels).not.toContain('Step');
+    const grads = gradients;
+    const expected = tf.tidy(() => tf.mul(dy, tf.step(x)).dataSync());
+    expect(Array.from(grads[0]!.dataSync())).toEqual(Array.from(expected).map((v) => v + 0));
+    tf.dispose([x, dy, ...grads]);
+  });
 });

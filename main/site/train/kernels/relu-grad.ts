@@ -1,12 +1,16 @@
 // The gradient through a ReLU from its output, dx = y > 0 ? dy : 0, as one kernel on WebAssembly (one
 // SIMD pass, simd-kernels.ts) where tfjs composes it of Step and Multiply: two passes over the
 // largest activations and a tensor of ones and zeros between them (~3 ms of a ~60 ms reference-CNN
-// step at S = 64, docs/benchmarks.md). Other backends, and RADFED_WASM_RELU_GRAD=0, keep step and mul.
+// step at S = 64, docs/benchmarks.md). tf.relu's own gradient (ResNet's and DenseNet's ReLUs, after
+// batch norm; tfjs: Step, Cast and Multiply) is replaced by the same. Other backends, and
+// RADFED_WASM_RELU_GRAD=0, keep tfjs's composition, dy · float32(step(x)).
 import {
+  cast,
   engine,
   getBackend,
   getKernel,
   mul,
+  registerGradient,
   registerKernel,
   step,
   type KernelBackend,
@@ -34,16 +38,31 @@ function reluGradKernel(backendName: string): KernelFunc {
   }) as unknown as KernelFunc;
 }
 
-/** Registers the kernel where it helps: on WebAssembly. Safe to call again. */
+let reluGradientReplaced = false;
+
+/**
+ * Registers the kernel where it helps, on WebAssembly, and tf.relu's gradient through it (a ReLU's
+ * input and output are positive at the same places). Safe to call again.
+ */
 export function registerReluGrad(backendName: string): void {
+  if (!reluGradientReplaced) {
+    reluGradientReplaced = true;
+    registerGradient({
+      kernelName: 'Relu',
+      inputsToSave: ['x'],
+      gradFunc: (dy, saved) => ({ x: () => reluGradient(dy as Tensor, saved[0]!) }),
+    });
+  }
   if (backendName !== 'wasm' || getKernel(RELU_GRAD, backendName)) return;
   registerKernel({ kernelName: RELU_GRAD, backendName, kernelFunc: reluGradKernel(backendName) });
 }
 
-/** dy · step(y), for y the output of a ReLU; inside a gradient function (it has no gradient itself). */
+/**
+ * dy · step(y), for y a ReLU's input or output; inside a gradient function (it has no gradient itself).
+ */
 export function reluGradient<T extends Tensor>(dy: T, y: T): T {
   if (process.env.RADFED_WASM_RELU_GRAD !== '0' && getKernel(RELU_GRAD, getBackend())) {
     return engine().runKernel(RELU_GRAD, { dy, y }) as T;
   }
-  return mul(dy, step(y));
+  return mul(dy, cast(step(y), 'float32'));
 }

@@ -45,6 +45,10 @@ describe('radfed demo', () => {
       expect(bytes).toBeLessThan(result.modelBytes * 0.6);
     }
     expect(round!.validation?.sites).toBe(2);
+    // Each site reports the rate its trainer used (the task's schedule for round 1 of 1: the base rate),
+    // and the round's global model is scored on the pooled test set: the federated model, as the last.
+    expect(round!.learningRates).toEqual({ 'Hospital A': 0.002, 'Hospital B': 0.002 });
+    expect(round!.testAuc).toBe(result.models.find((m) => m.kind === 'federated')!.auc);
     expect(
       lines.some((line) => /Hub started as its own process at https:\/\/127\.0\.0\.1:\d+/.test(line)),
     ).toBe(true);

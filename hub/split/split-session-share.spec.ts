@@ -1,21 +1,26 @@
-// One enrolled site cannot take every split-learning session place at the hub: it holds at most its
-// share, is told so in words, and another site still opens its session. Before, a site (hostile, or
-// one reconnecting in a loop with new session ids) could open all `maxSessions` and have every other
-// site refused 'too-many-sessions'. A real hub over TLS, real signed WebSocket upgrades.
+// One enrolled site cannot take more than its share of the hub's split learning: it holds at most
+// `maxSessionsPerSite` sessions open, is told so in words, and another site still opens its session
+// (before, one site could open all `maxSessions`); and the trunk remembers only that many of a site's
+// past sessions (before, it kept the last answer of every session ever opened, in memory and in the
+// checkpoint it rewrites after each step: a site opens a new session every round, and a hostile one
+// could open them in a loop). A real hub over TLS, real signed WebSocket upgrades, the real file.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../main/site/train/backend/index.ts';
 import { createModel } from '../../main/site/train/models/index.ts';
 import { adamOptimizer, HubTrunk } from '../../main/site/train/split/index.ts';
 import type { SiteEnrollment } from '../../shared/node/federation/index.ts';
-import { SplitConnection } from '../../shared/node/split/index.ts';
+import { decodeCutFrame, encodeCutFrame } from '../../shared/federation/split/index.ts';
+import { decodeTrunkState, SplitConnection } from '../../shared/node/split/index.ts';
 import { enrollTestSite, makeTestHub, type TestHub } from '../testing/test-hub.ts';
 import { SPLIT_TEST_MODEL } from './testing/split-test-site.ts';
+import { readTrunkCheckpoint } from './trunk-checkpoint-file.ts';
 
 const TASK = 'split-share';
 let testHub: TestHub;
 let greedy: SiteEnrollment;
 let other: SiteEnrollment;
+let trunk: HubTrunk;
 
 beforeAll(async () => {
   await selectBackend({ choice: 'wasm' });
@@ -23,7 +28,7 @@ beforeAll(async () => {
   greedy = (await enrollTestSite(testHub.hub, 'greedy')).enrollment;
   other = (await enrollTestSite(testHub.hub, 'other')).enrollment;
   const { architecture, config } = SPLIT_TEST_MODEL;
-  const trunk = new HubTrunk(createModel(architecture, config), { optimizer: adamOptimizer(0.01) });
+  trunk = new HubTrunk(createModel(architecture, config), { optimizer: adamOptimizer(0.01) });
   await testHub.hub.split.serveTrunk(TASK, trunk);
 }, 60_000);
 
@@ -56,4 +61,46 @@ describe('split-learning sessions per site', () => {
     others.close();
     for (const connection of held) connection.close();
   }, 60_000);
+
+  it('remembers at most its share of a site\u2019s past sessions, in the trunk and its checkpoint', async () => {
+    const sessions: string[] = [];
+    for (let i = 0; i < 11; i++) {
+      const session = randomBytes(16).toString('hex');
+      sessions.push(session);
+      await oneStep(await open(other, session), session);
+    }
+    const saved = (await readTrunkCheckpoint(testHub.dir, TASK))!;
+    const remembered = saved.owners.filter(([, site]) => site === other.siteId).map(([session]) => session);
+    // Its latest sessions, the newest (whose last step it may still retry) among them.
+    expect(remembered).toEqual(sessions.slice(-2));
+    const answers = decodeTrunkState(await trunk.checkpoint()).sessions.map((s) => s.session);
+    expect(answers.filter((session) => sessions.includes(session))).toEqual(sessions.slice(-2));
+    // The newest session's last step, sent again, still gets its stored answer.
+    const newest = sessions.at(-1)!;
+    const again = await open(other, newest);
+    const answer = decodeCutFrame(await again.exchange(gradientFrame(newest)));
+    expect(answer.header).toMatchObject({ kind: 'cut1-gradient', session: newest, step: 0 });
+    again.close();
+  }, 120_000);
 });
+
+/** Step 0 of `session` (activations, then the gradient at cut 2), and the connection closed. */
+async function oneStep(connection: SplitConnection, session: string): Promise<void> {
+  const values = Float32Array.from({ length: 2 * 512 }, (_, i) => Math.sin(i));
+  const up = encodeCutFrame(
+    { kind: 'cut1-activations', session, step: 0, batch: 0, shape: [2, 4, 4, 32], dtype: 'float32' },
+    values,
+  );
+  await connection.exchange(up);
+  await connection.exchange(gradientFrame(session));
+  connection.close();
+}
+
+/** The trunk's output at cut 2 of the test model is [images, 1, 1, 128]. */
+function gradientFrame(session: string): Uint8Array {
+  const values = Float32Array.from({ length: 2 * 128 }, (_, i) => Math.cos(i) * 1e-3);
+  return encodeCutFrame(
+    { kind: 'cut2-gradient', session, step: 0, batch: 0, shape: [2, 1, 1, 128], dtype: 'float32' },
+    values,
+  );
+}

@@ -264,6 +264,7 @@ export class SplitSessions {
             'one site may: close a session (stop a task\u2019s training) before opening another.',
         );
       }
+      if (!trunk.owners.has(session)) this.forgetOldSessions(taskId, trunk, site.id);
       trunk.owners.set(session, site.id);
       trunk.sockets.handleUpgrade(request, socket, head, (ws) =>
         this.serve(ws, key, trunk, session, site.id),
@@ -273,6 +274,23 @@ export class SplitSessions {
         this.logger.error({ err: error }, 'split-learning session could not be opened');
       }
       refuseUpgrade(socket, error);
+    }
+  }
+
+  /**
+   * Before `siteId` opens a new session on `taskId`'s trunk: keeps its most recent sessions that are not open
+   * (fewer than `maxSessionsPerSite`) and forgets the older ones, their owner and their last answer. A
+   * site opens a new session every round and resumes only its latest; without this the trunk kept one
+   * answer frame per session ever opened, in memory and in every checkpoint it rewrites after each
+   * step, and a site opening sessions in a loop grew both without bound.
+   */
+  private forgetOldSessions(taskId: string, trunk: TaskTrunk, siteId: string): void {
+    const own = [...trunk.owners]
+      .filter(([session, site]) => site === siteId && !this.open.has(`${taskId}/${session}`))
+      .map(([session]) => session);
+    for (const session of own.slice(0, Math.max(0, own.length - (this.limits.maxSessionsPerSite - 1)))) {
+      trunk.owners.delete(session);
+      trunk.steps.engine.forget?.(session);
     }
   }
 

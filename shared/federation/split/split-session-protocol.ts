@@ -83,6 +83,12 @@ export interface SplitTrunkEngine {
   labelledStep?(message: Uint8Array): Promise<{ readonly frame: Uint8Array }>;
   /** Drops a session's open step (its site went quiet). */
   abandon(session: string): void;
+  /**
+   * Forgets a session that is over (its site has moved on to newer sessions): its last step's answer,
+   * kept for a retry, goes. Without it the answers of every session ever opened stay in the trunk's
+   * memory and in each checkpoint. Absent on an engine that keeps no answers.
+   */
+  forget?(session: string): void;
   /** The last step of `session` the trunk applied, or -1. */
   finishedStep(session: string): number;
   /** Steps applied since the trunk was made, across every session (each (session, step) once). */

@@ -9,7 +9,7 @@ import { HubError } from '../hub-errors.ts';
 import type { HubBlobs } from './hub-blobs.ts';
 import { CHUNK_BYTES } from './postgres-blob-store.ts';
 import type { SqlEngine } from './sql-engine.ts';
-import type { UploadSpool } from './upload-spool.ts';
+import { removeHeldUploadsBut, type UploadSpool } from './upload-spool.ts';
 
 const CREATE_SPOOL_TABLE = `
   CREATE TABLE IF NOT EXISTS hub_upload_spool (
@@ -112,15 +112,7 @@ export class PostgresUploadSpool implements UploadSpool {
     await this.engine.run('DELETE FROM hub_upload_spool WHERE upload_id = @uploadId', { uploadId });
   }
 
-  async removeAllBut(receiving: () => Promise<ReadonlySet<string>>): Promise<number> {
-    const held = await this.held();
-    const keep = await receiving();
-    let removed = 0;
-    for (const uploadId of held) {
-      if (keep.has(uploadId)) continue;
-      await this.remove(uploadId);
-      removed += 1;
-    }
-    return removed;
+  removeAllBut(receiving: () => Promise<ReadonlySet<string>>): Promise<number> {
+    return removeHeldUploadsBut(this, receiving);
   }
 }

@@ -32,6 +32,25 @@ export interface UploadSpool {
   removeAllBut(receiving: () => Promise<ReadonlySet<string>>): Promise<number>;
 }
 
+/**
+ * What `removeAllBut` does on either backend, from its `held` and `remove`: the held uploads are listed
+ * first, then receiving() is asked, and each held upload it does not name is removed.
+ */
+export async function removeHeldUploadsBut(
+  spool: Pick<UploadSpool, 'held' | 'remove'>,
+  receiving: () => Promise<ReadonlySet<string>>,
+): Promise<number> {
+  const held = await spool.held();
+  const keep = await receiving();
+  let removed = 0;
+  for (const uploadId of held) {
+    if (keep.has(uploadId)) continue;
+    await spool.remove(uploadId);
+    removed += 1;
+  }
+  return removed;
+}
+
 const PART_SUFFIX = '.part';
 
 /** One .part file per upload, each chunk flushed before it is acknowledged. */
@@ -84,15 +103,7 @@ export class FolderUploadSpool implements UploadSpool {
     return Promise.resolve();
   }
 
-  async removeAllBut(receiving: () => Promise<ReadonlySet<string>>): Promise<number> {
-    const held = await this.held();
-    const keep = await receiving();
-    let removed = 0;
-    for (const uploadId of held) {
-      if (keep.has(uploadId)) continue;
-      await this.remove(uploadId);
-      removed += 1;
-    }
-    return removed;
+  removeAllBut(receiving: () => Promise<ReadonlySet<string>>): Promise<number> {
+    return removeHeldUploadsBut(this, receiving);
   }
 }

@@ -7,7 +7,9 @@
 // being read, which a server reserves first), and a smaller lane for senders the relay cannot place in
 // the recipient's swarm (a joiner, which is no member yet): past any of these a sender is told to try
 // later, with a Retry-After, rather than the relay holding more. One sender (a key) holds at most its
-// share of the bytes, so a hostile member cannot fill the relay and turn every other member away.
+// share of the bytes, so a hostile member cannot fill the relay and turn every other member away; every
+// caller the relay does not know as a member shares one such share (STRANGERS_SHARE), as anyone can make
+// a key.
 import { randomUUID } from 'node:crypto';
 import { RadfedError } from '../../../shared/errors.ts';
 
@@ -70,6 +72,9 @@ export const DEFAULT_MAILBOX_LIMITS: MailboxLimits = {
   maxSenderBytes: 64 * 1024 * 1024,
 };
 
+/** The share every caller the relay cannot place in a served swarm counts against, together. */
+export const STRANGERS_SHARE = 'strangers';
+
 /** An answer to a poll stays under this many bytes (a member reads at most 8 MiB). */
 const POLL_ANSWER_BYTES = 6 * 1024 * 1024;
 const RETRY_AFTER_S = 5;
@@ -77,6 +82,8 @@ const RETRY_AFTER_S = 5;
 interface Held extends RelayedItem {
   readonly to: string;
   readonly stranger: boolean;
+  /** The share its bytes count against: its sender's, or STRANGERS_SHARE. */
+  readonly share: string;
   answer?: (sealed: string) => void;
 }
 
@@ -109,11 +116,15 @@ export class MailboxStore {
    */
   reserve(bytes: number, sender: string): void {
     const own = this.#bySender.get(sender) ?? 0;
+    const share = `${Math.round(this.limits.maxSenderBytes / 1024 / 1024)} MiB`;
     if (own + bytes > this.limits.maxSenderBytes)
       throw new RelayError(
         'sender-full',
-        `The relay holds as much from you as it holds from one sender (${Math.round(this.limits.maxSenderBytes / 1024 / 1024)} MiB ` +
-          `not yet collected by its recipients); try again in ${RETRY_AFTER_S} s.`,
+        sender === STRANGERS_SHARE
+          ? `The relay holds as much as it takes from callers it does not know as members (${share} together); ` +
+              `if you joined just now, try again in ${RETRY_AFTER_S} s.`
+          : `The relay holds as much from you as it holds from one sender (${share} ` +
+              `not yet collected by its recipients); try again in ${RETRY_AFTER_S} s.`,
         RETRY_AFTER_S,
       );
     if (this.heldBytes + bytes > this.limits.maxHeldBytes)
@@ -141,9 +152,16 @@ export class MailboxStore {
   /**
    * Queues a sealed message for `to` and resolves with the recipient's sealed answer. `stranger`: the
    * relay could not place the sender in the recipient's swarm, so only the small lane is open to it.
+   * `share`: the share its bytes count against (its sender's by default).
    */
-  post(to: string, from: string, sealed: string, options: { stranger?: boolean } = {}): Promise<string> {
+  post(
+    to: string,
+    from: string,
+    sealed: string,
+    options: { stranger?: boolean; share?: string } = {},
+  ): Promise<string> {
     const stranger = options.stranger ?? false;
+    const share = options.share ?? from;
     const queue = this.#queues.get(to) ?? [];
     if (stranger && sealed.length > this.limits.maxStrangerBytes)
       throw new RelayError(
@@ -158,13 +176,13 @@ export class MailboxStore {
         `Member ${to.slice(0, 8)} has not collected its relayed messages; try again in ${RETRY_AFTER_S} s.`,
         RETRY_AFTER_S,
       );
-    this.reserve(sealed.length, from);
-    this.release(sealed.length, from);
-    const item: Held = { id: randomUUID(), to, from, sealed, stranger };
+    this.reserve(sealed.length, share);
+    this.release(sealed.length, share);
+    const item: Held = { id: randomUUID(), to, from, sealed, stranger, share };
     queue.push(item);
     this.#queues.set(to, queue);
     this.#held += sealed.length;
-    this.#count(from, sealed.length);
+    this.#count(share, sealed.length);
     this.#peak();
     this.bytesForwarded += sealed.length;
     this.onSealed?.(sealed, 'message');
@@ -217,7 +235,7 @@ export class MailboxStore {
       size += item.sealed.length;
       // Handed over: no longer held here (the sender still waits for the answer, which is small to track).
       this.#held -= item.sealed.length;
-      this.#count(item.from, -item.sealed.length);
+      this.#count(item.share, -item.sealed.length);
       items.push({ id: item.id, from: item.from, sealed: item.sealed });
     }
     return items;
@@ -245,7 +263,7 @@ export class MailboxStore {
     if (queue && index >= 0) {
       queue.splice(index, 1);
       this.#held -= item.sealed.length;
-      this.#count(item.from, -item.sealed.length);
+      this.#count(item.share, -item.sealed.length);
       if (queue.length === 0) this.#queues.delete(item.to);
     }
   }

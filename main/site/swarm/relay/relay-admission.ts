@@ -51,6 +51,13 @@ export class RelayAdmission {
     return this.#ledgers.get(swarm)?.state?.members.find((m) => m.signingKey === signingKey);
   }
 
+  /** Whether `signingKey` is a current member's key in any swarm this relay serves. */
+  knows(signingKey: string): boolean {
+    for (const ledger of this.#ledgers.values())
+      if (ledger.state?.members.some((m) => m.signingKey === signingKey)) return true;
+    return false;
+  }
+
   /** The member with id `id` whose card names this relay, and its swarm: the owner of a mailbox here. */
   mailboxOwner(id: string): ServedMember | null {
     for (const [swarm, ledger] of this.#ledgers) {

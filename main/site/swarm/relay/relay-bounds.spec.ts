@@ -124,6 +124,48 @@ function post(
   });
 }
 
+/**
+ * A POST that declares `declared` bytes, sends 1 KiB of them and then nothing (a slow drip): resolves
+ * with the relay's answer if it refuses at once; `stop` ends it.
+ */
+function drip(
+  certificate: PeerCertificate,
+  path: string,
+  declared: number,
+): { answered: Promise<Posted>; stop: () => void } {
+  const url = new URL(relay.memberAddress.replace('relay+https://', 'https://'));
+  let stop = () => undefined as void;
+  const answered = new Promise<Posted>((resolve) => {
+    const req = request(
+      {
+        host: url.hostname,
+        port: Number(url.port),
+        method: 'POST',
+        path,
+        rejectUnauthorized: false,
+        agent: false,
+        cert: certificate.certPem,
+        key: certificate.keyPem,
+        headers: { 'content-length': declared },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (part: Buffer) => (text += part.toString()));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            message: (JSON.parse(text) as { message: string }).message,
+          }),
+        );
+      },
+    );
+    req.on('error', () => undefined);
+    req.write(Buffer.alloc(1024, 'A'));
+    stop = () => req.destroy();
+  });
+  return { answered, stop };
+}
+
 describe('the relay that is no member, under a hostile sender', () => {
   it('holds no more than its byte bound however much a member posts, and tells the rest to retry', async () => {
     const { alder, birch } = await swarmWithIdleMailbox({
@@ -204,6 +246,33 @@ describe('the relay that is no member, under a hostile sender', () => {
     expect((await other).status).toBe(504);
     expect(store.peakHeldBytes).toBeLessThanOrEqual(4 * MiB + 2000);
     expect(store.heldBytes).toBe(0);
+  }, 120_000);
+
+  it('gives every caller it does not know as a member one share together, however many keys they make', async () => {
+    const { alder, birch } = await swarmWithIdleMailbox({
+      maxHeldBytes: 64 * MiB,
+      maxSenderBytes: 16 * MiB,
+      answerTimeoutMs: 3000,
+    });
+    const store = relay.server.store;
+    // Ten fresh keys each declare an 8 MiB ledger page and drip it: 80 MiB asked, past the whole bound.
+    const strangers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        makePeerCertificate(generateKeyPairSync('ed25519').privateKey, { name: `Stranger ${i}` }),
+      ),
+    );
+    const drips = strangers.map((certificate) => drip(certificate, RELAY_PATHS.ledger, 8 * MiB));
+    const settled: Posted[] = [];
+    for (const d of drips) void d.answered.then((o) => settled.push(o));
+    await until(() => settled.length === 8 && store.heldBytes === 16 * MiB, 'two drip, eight are refused');
+    for (const o of settled) {
+      expect(o.status).toBe(503);
+      expect(o.message).toMatch(/takes from callers it does not know as members \(16 MiB together\)/);
+    }
+    // A member's message is still taken (before, the strangers held all 64 MiB: 503 for everyone).
+    const member = await post(birch.certificate, `${RELAY_PATHS.forward}${alder}`, 1024);
+    expect(member.status).toBe(504); // taken, then never collected (Alder is away)
+    for (const d of drips) d.stop();
   }, 120_000);
 
   it('bounds one recipient\u2019s queue, a stranger\u2019s lane and a body\u2019s size, and refuses a caller with no certificate', async () => {

@@ -13,7 +13,7 @@ import { isRadfedError } from '../../../../shared/errors.ts';
 import { publicKeyFingerprint } from '../../../../shared/node/federation/index.ts';
 import { MutualTlsServer } from '../mutual-tls-server.ts';
 import { peerKeyOf, type PeerCertificate } from '../peer-certificate.ts';
-import { MailboxStore, RelayError, type MailboxLimits } from '../relay-mailbox-store.ts';
+import { MailboxStore, RelayError, STRANGERS_SHARE, type MailboxLimits } from '../relay-mailbox-store.ts';
 import { relayCardValid, type RelayCard } from './relay-link.ts';
 import type { RelayAdmission } from './relay-admission.ts';
 import {
@@ -93,6 +93,9 @@ export class RelayServer {
           'This relay answers swarm members only: connect with the certificate RadFed made from your swarm key.',
         );
       const caller = publicKeyFingerprint(callerKey);
+      // The share its bodies count against: its own, or, for a key no served swarm knows (anyone can
+      // make one), the one all such callers share, so they cannot fill the relay with fresh keys.
+      const share = this.options.admission.knows(callerKey) ? caller : STRANGERS_SHARE;
       const path = req.url ?? '';
       if (req.method === 'POST' && path.startsWith(RELAY_PATHS.forward)) {
         const to = memberId.safeParse(path.slice(RELAY_PATHS.forward.length));
@@ -105,16 +108,16 @@ export class RelayServer {
         // A sender the copy does not place in the recipient's swarm gets the joiners' small lane only.
         const stranger = this.options.admission.memberIn(owner.swarm, callerKey) === undefined;
         const sealed = stranger
-          ? await this.#read(req, caller, this.store.limits.maxStrangerBytes, strangerRefusal)
-          : await this.#read(req, caller, MAX_SEALED_BODY_BYTES);
+          ? await this.#read(req, share, this.store.limits.maxStrangerBytes, strangerRefusal)
+          : await this.#read(req, share, MAX_SEALED_BODY_BYTES);
         if (!SEALED.test(sealed))
           throw new RelayError('bad-request', 'A relayed message is sealed base64url text.');
-        const answer = await this.store.post(to.data, caller, sealed, { stranger });
+        const answer = await this.store.post(to.data, caller, sealed, { stranger, share });
         this.#send(res, 200, answer, 'text/plain');
         return;
       }
       if (req.method === 'POST' && path === RELAY_PATHS.poll) {
-        const poll = this.#parse(await this.#read(req, caller, MAX_POLL_BODY_BYTES), pollSchema, 'a poll');
+        const poll = this.#parse(await this.#read(req, share, MAX_POLL_BODY_BYTES), pollSchema, 'a poll');
         if (!this.options.admission.serves(poll.swarm)) throw notServed();
         const member = this.options.admission.memberIn(poll.swarm, callerKey);
         if (member === undefined) {
@@ -143,7 +146,7 @@ export class RelayServer {
         return;
       }
       if (req.method === 'POST' && path.startsWith(RELAY_PATHS.reply)) {
-        const sealed = await this.#read(req, caller, MAX_SEALED_BODY_BYTES);
+        const sealed = await this.#read(req, share, MAX_SEALED_BODY_BYTES);
         if (!SEALED.test(sealed))
           throw new RelayError('bad-request', 'A relayed answer is sealed base64url text.');
         this.store.answer(path.slice(RELAY_PATHS.reply.length), caller, sealed);
@@ -152,7 +155,7 @@ export class RelayServer {
       }
       if (req.method === 'POST' && path === RELAY_PATHS.ledger) {
         const push = this.#parse(
-          await this.#read(req, caller, MAX_LEDGER_BODY_BYTES),
+          await this.#read(req, share, MAX_LEDGER_BODY_BYTES),
           ledgerSchema,
           'a ledger page',
         );
@@ -175,11 +178,11 @@ export class RelayServer {
 
   /**
    * Reads a body of at most `limit` bytes, holding room for it in the mailbox's byte bounds (the
-   * relay's and `caller`'s share) as it comes.
+   * relay's and the caller's `share`) as it comes.
    */
   async #read(
     req: IncomingMessage,
-    caller: string,
+    share: string,
     limit: number,
     tooLarge = () =>
       new RelayError('too-large', `This relay takes at most ${limit} bytes in one request here.`),
@@ -189,7 +192,7 @@ export class RelayServer {
     let reserved = 0;
     try {
       if (Number.isFinite(declared)) {
-        this.store.reserve(declared, caller);
+        this.store.reserve(declared, share);
         reserved = declared;
       }
       const parts: Buffer[] = [];
@@ -198,7 +201,7 @@ export class RelayServer {
         size += part.length;
         if (size > limit) throw tooLarge();
         if (size > reserved) {
-          this.store.reserve(size - reserved, caller);
+          this.store.reserve(size - reserved, share);
           reserved = size;
         }
         parts.push(part);
@@ -206,7 +209,7 @@ export class RelayServer {
       this.bytesIn += size;
       return Buffer.concat(parts).toString('utf8');
     } finally {
-      this.store.release(reserved, caller);
+      this.store.release(reserved, share);
     }
   }
 

@@ -13,12 +13,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import {
-  decodeWeights,
-  hubPaths,
-  type ModelMeta,
-  type NamedTensor,
-} from '../../../shared/federation/index.ts';
+import { decodeWeights, type ModelMeta, type NamedTensor } from '../../../shared/federation/index.ts';
 import { verifyGlobalModel, type HubClient } from '../../../shared/node/federation/index.ts';
 
 export interface CachedModel {
@@ -82,24 +77,16 @@ export async function fetchModelBytes(
   let downloaded = 0;
   while (received < meta.bytes) {
     const end = Math.min(meta.bytes, received + chunkBytes) - 1;
-    const response = await client.send(
-      'GET',
-      hubPaths.modelBlob(taskId, meta.version),
-      undefined,
-      undefined,
-      {
-        range: `bytes=${received}-${end}`,
-      },
-    );
-    if (response.body.byteLength === 0) break;
+    const chunk = await client.modelBlobRange(taskId, meta.version, received, end);
+    if (chunk.byteLength === 0) break;
     const fd = openSync(part, received === 0 ? 'w' : 'r+');
     try {
-      writeSync(fd, response.body, 0, response.body.byteLength, received);
+      writeSync(fd, chunk, 0, chunk.byteLength, received);
     } finally {
       closeSync(fd);
     }
-    received += response.body.byteLength;
-    downloaded += response.body.byteLength;
+    received += chunk.byteLength;
+    downloaded += chunk.byteLength;
     options.onProgress?.(received, meta.bytes);
   }
   const bytes = readFileSync(part);

@@ -222,23 +222,24 @@ export class HubClient {
     let received = options.resumeFrom?.byteLength ?? 0;
     while (received < meta.bytes) {
       const end = Math.min(meta.bytes, received + chunkBytes) - 1;
-      const response = await this.send(
-        'GET',
-        hubPaths.modelBlob(taskId, meta.version),
-        undefined,
-        undefined,
-        {
-          range: `bytes=${received}-${end}`,
-        },
-      );
-      if (response.body.byteLength === 0) break;
-      parts.push(response.body);
-      received += response.body.byteLength;
+      const chunk = await this.modelBlobRange(taskId, meta.version, received, end);
+      if (chunk.byteLength === 0) break;
+      parts.push(chunk);
+      received += chunk.byteLength;
       options.onProgress?.(received, meta.bytes);
     }
     const bytes = Buffer.concat(parts);
     verifyGlobalModel(meta, this.hub.signingPublicKey, bytes);
     return { meta, bytes, weights: decodeWeights(bytes) };
+  }
+
+  /**
+   * Bytes `from` to `to` (both included) of version `version`'s model blob: one chunk of a download
+   * that can resume. Empty when the hub holds no more.
+   */
+  async modelBlobRange(taskId: string, version: number, from: number, to: number): Promise<Buffer> {
+    const path = hubPaths.modelBlob(taskId, version);
+    return (await this.send('GET', path, undefined, undefined, { range: `bytes=${from}-${to}` })).body;
   }
 
   /** Compresses, encodes and seals weights (an update's delta, or an initial model) for this hub. */

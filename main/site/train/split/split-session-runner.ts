@@ -51,28 +51,22 @@ export class SplitSessionRunner {
     const activations = await site.forwardBottom(step, batch, images);
     let head: HeadStepResult | null = null;
     let forwardAgain = true;
-    let retries = 0;
-    const giveUpAt = Date.now() + (this.options.giveUpAfterMs ?? 300_000);
-    for (;;) {
-      try {
-        const connection = await this.connected();
+    const { result: loss, retries } = await this.retrying(
+      step,
+      async (connection) => {
         if (forwardAgain || !head) {
           head = await site.headStep(await connection.exchange(activations), labels);
           forwardAgain = false;
         }
         await site.backwardBottom(await connection.exchange(head.frame));
-        this.retries += retries;
-        return { loss: head.loss, milliseconds: performance.now() - started, retries };
-      } catch (error) {
-        if (!(error instanceof SplitConnectionError) || error.retry === 'never' || Date.now() > giveUpAt) {
-          throw error;
-        }
-        if (error.connectionLost) this.drop();
+        return head.loss;
+      },
+      (error) => {
         if (error.retry === 'restart-step') forwardAgain = true;
-        retries += 1;
-        await this.wait(step, retries, error);
-      }
-    }
+      },
+    );
+    this.retries += retries;
+    return { loss, milliseconds: performance.now() - started, retries };
   }
 
   /**
@@ -89,22 +83,11 @@ export class SplitSessionRunner {
   ): Promise<StepOutcome> {
     const { site } = this.options;
     const message = await site.labelledStep(step, batch, images, labels);
-    let retries = 0;
-    const giveUpAt = Date.now() + (this.options.giveUpAfterMs ?? 300_000);
-    for (;;) {
-      try {
-        await site.backwardBottom(await (await this.connected()).exchange(message));
-        this.retries += retries;
-        return { loss: Number.NaN, milliseconds: performance.now() - started, retries };
-      } catch (error) {
-        if (!(error instanceof SplitConnectionError) || error.retry === 'never' || Date.now() > giveUpAt) {
-          throw error;
-        }
-        if (error.connectionLost) this.drop();
-        retries += 1;
-        await this.wait(step, retries, error);
-      }
-    }
+    const { retries } = await this.retrying(step, async (connection) =>
+      site.backwardBottom(await connection.exchange(message)),
+    );
+    this.retries += retries;
+    return { loss: Number.NaN, milliseconds: performance.now() - started, retries };
   }
 
   /**
@@ -114,17 +97,33 @@ export class SplitSessionRunner {
   async evaluateTrunk(step: number, batch: number, atCut1: tf.Tensor): Promise<tf.Tensor> {
     const { site } = this.options;
     const frame = await site.evaluationFrame(step, batch, atCut1);
+    const { result } = await this.retrying(step, async (connection) =>
+      site.readEvaluation(await connection.exchange(frame), { step, images: atCut1.shape[0]! }),
+    );
+    return result;
+  }
+
+  /**
+   * Runs `attempt` over the session's connection until it succeeds. A refusal that may be retried drops
+   * the connection if it was lost, is told to `onRetry`, and is waited out, until the step has kept
+   * failing for the give-up time; any other error ends it. Returns the result and the retries it took.
+   */
+  private async retrying<T>(
+    step: number,
+    attempt: (connection: SplitExchange) => Promise<T>,
+    onRetry?: (error: SplitConnectionError) => void,
+  ): Promise<{ result: T; retries: number }> {
     let retries = 0;
     const giveUpAt = Date.now() + (this.options.giveUpAfterMs ?? 300_000);
     for (;;) {
       try {
-        const answer = await (await this.connected()).exchange(frame);
-        return site.readEvaluation(answer, { step, images: atCut1.shape[0]! });
+        return { result: await attempt(await this.connected()), retries };
       } catch (error) {
         if (!(error instanceof SplitConnectionError) || error.retry === 'never' || Date.now() > giveUpAt) {
           throw error;
         }
         if (error.connectionLost) this.drop();
+        onRetry?.(error);
         retries += 1;
         await this.wait(step, retries, error);
       }

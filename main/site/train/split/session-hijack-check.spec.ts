@@ -9,25 +9,14 @@ import { enrollTestSite, makeTestHub, type TestHub } from '../../../../hub/testi
 import type { SplitTrunkEngine } from '../../../../shared/federation/split/index.ts';
 import type { SiteEnrollment } from '../../../../shared/node/federation/index.ts';
 import { SplitConnection } from '../../../../shared/node/split/index.ts';
-import { selectBackend, tf } from '../backend/index.ts';
+import { selectBackend } from '../backend/index.ts';
 import { createModel } from '../models/index.ts';
 import { SplitDefenceError } from './defences/index.ts';
-import { nodules } from './defences/test-nodules.ts';
 import { adamOptimizer, HubTrunk, SessionHijackCheck, SplitSessionRunner, SplitSite } from './index.ts';
+import { HIJACK_TEST, hijackTestData } from './testing/hijack-scenario.ts';
 import { HijackingTrunkEngine } from './testing/hijacking-trunk-engine.ts';
 
-const SIDE = 16;
-const CONFIG = { inputSize: SIDE, channels: 1, numClasses: 2, seed: 31 };
-const BATCH = 16;
-const STEPS = 48;
-const CHECK = {
-  validationImages: 32,
-  checkEvery: 4,
-  warmupChecks: 10,
-  minimumDrop: 0.2,
-  riseTolerance: 0.25,
-  patience: 3,
-};
+const { config: CONFIG, steps: STEPS, check: CHECK } = HIJACK_TEST;
 
 let testHub: TestHub;
 let north: SiteEnrollment;
@@ -64,28 +53,16 @@ async function guardedSession(taskId: string, engine: SplitTrunkEngine) {
         session,
       }),
   });
-  const train = nodules(192, SIDE, 41);
-  const held = nodules(CHECK.validationImages, SIDE, 42);
-  const heldImages = tf.tensor4d(held.images, [CHECK.validationImages, SIDE, SIDE, 1]);
+  const data = hijackTestData();
+  const heldImages = data.heldImages();
   // 12 images a frame: the held-back 32 cross in three evaluation frames, the last one short.
   const check = new SessionHijackCheck({
     site,
     runner,
     settings: CHECK,
-    heldBack: { images: heldImages, labels: held.labels },
+    heldBack: { images: heldImages, labels: data.held.labels },
     imagesPerFrame: 12,
   });
-  const batch = (step: number) => {
-    const index = step % (192 / BATCH);
-    return {
-      index,
-      images: tf.tensor4d(
-        train.images.subarray(index * BATCH * SIDE * SIDE, (index + 1) * BATCH * SIDE * SIDE),
-        [BATCH, SIDE, SIDE, 1],
-      ),
-      labels: train.labels.subarray(index * BATCH, (index + 1) * BATCH),
-    };
-  };
   let verdict: SplitDefenceError | null = null;
   let stepsRun = 0;
   let refusedAfterStop: unknown = null;
@@ -93,13 +70,13 @@ async function guardedSession(taskId: string, engine: SplitTrunkEngine) {
     for (let step = 0; step < STEPS; step++) {
       verdict = await check.beforeStep(step);
       if (verdict) break;
-      const { index, images, labels } = batch(step);
+      const { index, images, labels } = data.batch(step);
       await runner.step(step, index, images, labels);
       images.dispose();
       stepsRun += 1;
     }
     if (verdict) {
-      const { index, images, labels } = batch(stepsRun);
+      const { index, images, labels } = data.batch(stepsRun);
       refusedAfterStop = await runner.step(stepsRun, index, images, labels).then(
         () => null,
         (error: unknown) => error,

@@ -7,24 +7,14 @@ import { selectBackend, tf } from '../../backend/index.ts';
 import { createModel, splitModel, type ImageModel, type ModelSegment } from '../../models/index.ts';
 import { adamOptimizer, HubTrunk, SplitSite } from '../index.ts';
 import { HijackGuard, siteValidationLoss, SplitDefenceError, type TrunkEvaluation } from './index.ts';
+import { HIJACK_TEST, hijackTestData } from '../testing/hijack-scenario.ts';
 import { nodules, type NoduleSet } from './test-nodules.ts';
 
 beforeAll(async () => {
   await selectBackend({ choice: 'wasm' });
 });
 
-const SIDE = 16;
-const CONFIG = { inputSize: SIDE, channels: 1, numClasses: 2, seed: 31 };
-const BATCH = 16;
-const STEPS = 48;
-const CHECK = {
-  validationImages: 32,
-  checkEvery: 4,
-  warmupChecks: 10,
-  minimumDrop: 0.2,
-  riseTolerance: 0.25,
-  patience: 3,
-};
+const { side: SIDE, config: CONFIG, steps: STEPS, check: CHECK } = HIJACK_TEST;
 
 interface Trunk {
   forwardTrunk(frame: Uint8Array): Promise<Uint8Array>;
@@ -108,9 +98,9 @@ async function session(makeTrunk: (hubModel: ImageModel) => Trunk) {
     dtype: 'float32',
     optimizers: { bottom: adamOptimizer(0.01), head: adamOptimizer(0.01) },
   });
-  const train = nodules(192, SIDE, 41);
-  const held = nodules(CHECK.validationImages, SIDE, 42);
-  const validation = tf.tensor4d(held.images, [CHECK.validationImages, SIDE, SIDE, 1]);
+  const data = hijackTestData();
+  const { held } = data;
+  const validation = data.heldImages();
   const guard = new HijackGuard(CHECK, held.labels);
   let refusedAfterStop: unknown = null;
   try {
@@ -123,17 +113,10 @@ async function session(makeTrunk: (hubModel: ImageModel) => Trunk) {
           break;
         }
       }
-      const index = step % (192 / BATCH);
-      const images = tf.tensor4d(
-        train.images.subarray(index * BATCH * SIDE * SIDE, (index + 1) * BATCH * SIDE * SIDE),
-        [BATCH, SIDE, SIDE, 1],
-      );
+      const { index, images, labels } = data.batch(step);
       const up = await site.forwardBottom(step, index, images);
       images.dispose();
-      const head = await site.headStep(
-        await trunk.forwardTrunk(up),
-        train.labels.subarray(index * BATCH, (index + 1) * BATCH),
-      );
+      const head = await site.headStep(await trunk.forwardTrunk(up), labels);
       await site.backwardBottom((await trunk.backwardTrunk(head.frame)).frame);
     }
     if (site.stopReason) {

@@ -2,14 +2,14 @@
 // loses one of those two: the round must start again under the same number with fresh commits and the
 // live members, and commit with them. Who is live when the seed is made is controlled, not left to
 // timing: Cedar's server is down while round 1 is started and seeded, and the death happens at a
-// fixed step of secure aggregation (inside a member's training, which runs when the leader asks for
-// its masked update). The members are served (SwarmService, as `radfed swarm serve` runs them) in
-// this process, on real loopback sockets with real swarm.db files.
+// fixed step of secure aggregation (in a member's training, which runs when the leader asks for its
+// masked update, or when the leader asks for its shares). The members are served (SwarmService, as
+// `radfed swarm serve` runs them) in this process, on real loopback sockets with real swarm.db files.
 //
-// Before the fix both cases stalled for ever: the live member had masked its update in the first
-// attempt (the leader its own, or the other member's for a leader that died before the unmask), so
-// it refused every new start whose set was not a subset of the first attempt's; the starts repeated,
-// each seeded, and nothing committed.
+// Before the fix all three cases stalled for ever: the live member had masked its update in the first
+// attempt (the leader its own, or the other member its own for a leader that died before the unmask),
+// so it refused every new start whose set was not a subset of the first attempt's; the starts
+// repeated, each seeded, and nothing committed.
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WeightSet } from '../../../shared/federation/index.ts';

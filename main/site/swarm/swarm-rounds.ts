@@ -56,6 +56,8 @@ export interface SwarmRoundsOptions {
   readonly beforeAggregateCommit?: (round: number) => Promise<void>;
   /** What the leader saw of each member (the uniformity test reads it). */
   readonly onLeaderSaw?: (round: number, aggregation: LeaderAggregation) => void;
+  /** Each start of a round, as its seed is stored while the round is open (`swarm serve` tells of it). */
+  readonly onSeeded?: (seed: { round: number; attempt: number; order: readonly string[] }) => void;
 }
 
 export class SwarmRounds {
@@ -266,6 +268,8 @@ export class SwarmRounds {
       const open = this.node.state.openRound;
       const order = open?.seed?.order ?? [];
       this.#seedSeenAt.set(body.round, Date.now());
+      if (open?.round === body.round && open.seed)
+        this.options.onSeeded?.({ round: body.round, attempt: open.attempt, order });
       const position = order.indexOf(this.node.id);
       if (position < 0 || !open) continue;
       if (this.#stopped) return;

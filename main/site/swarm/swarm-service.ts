@@ -86,6 +86,8 @@ export class SwarmService {
       task: options.task,
       initialModel,
       train: options.train,
+      // Told as the seed is stored, so a start that commits between two looks is told of too.
+      onSeeded: ({ round, attempt, order }) => this.#seededOnce(round, attempt, order),
     });
     let finish: (model: string) => void = () => undefined;
     this.finished = new Promise((resolve) => (finish = resolve));
@@ -161,10 +163,8 @@ export class SwarmService {
       this.#emit({ type: 'finished', rounds: state.lastCommittedRound, model, budgetSpent: true });
       return model;
     }
-    if (open?.seed && !this.#seeded.has(`${open.round}:${open.attempt}`)) {
-      this.#seeded.add(`${open.round}:${open.attempt}`);
-      this.#emit({ type: 'seeded', round: open.round, attempt: open.attempt, order: open.seed.order });
-    }
+    // A seed this member caught up on before its rounds watched the ledger (started mid-round).
+    if (open?.seed) this.#seededOnce(open.round, open.attempt, open.seed.order);
     const key = open === null ? `idle:${state.lastCommittedRound}` : `open:${open.startedAt}`;
     if (this.#idle.key !== key) this.#idle = { key, since: Date.now() };
     const waited = Date.now() - this.#idle.since;
@@ -216,6 +216,12 @@ export class SwarmService {
     const last = this.options.node.ledger.state?.lastCommittedRound ?? 0;
     const model = last > 0 ? this.#modelOf(last) : null;
     return model ? [model] : [];
+  }
+
+  #seededOnce(round: number, attempt: number, order: readonly string[]): void {
+    if (this.#seeded.has(`${round}:${attempt}`)) return;
+    this.#seeded.add(`${round}:${attempt}`);
+    this.#emit({ type: 'seeded', round, attempt, order });
   }
 
   #emit(event: SwarmServiceEvent): void {

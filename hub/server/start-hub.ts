@@ -98,7 +98,9 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   }
   const closing = new AbortController();
   const app: HubApp = Fastify({
-    https: { key: ctx.keys.serverKeyPem, cert: ctx.keys.serverChainPem },
+    // A TLS handshake left unfinished is closed after 10 s (Node's default waits 120 s): anyone on the
+    // network can open one before a request is signed (hub/split/split-door.spec.ts).
+    https: { key: ctx.keys.serverKeyPem, cert: ctx.keys.serverChainPem, handshakeTimeout: 10_000 },
     ...(logger ? { loggerInstance: logger as FastifyBaseLogger } : { logger: false }),
     bodyLimit: ctx.limits.maxJsonBytes,
     // Request logs carry method, URL and status only (Fastify's defaults): never headers or bodies.

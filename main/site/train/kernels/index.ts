@@ -10,6 +10,7 @@ import { inputGradByConvolution } from './conv2d-backprop-input.ts';
 import { depthwiseFilterGrad, depthwiseInputGrad } from './depthwise-backprop.ts';
 import { maxPoolGrad } from './max-pool-grad.ts';
 import { sharedIdentity } from './shared-identity.ts';
+import { registerBatchNormKernels } from './batch-norm-kernels.ts';
 import { filterGradSplitK } from './webgpu-filter-grad.ts';
 
 export { filterGradByMatMul, filterGradKernel } from './conv2d-backprop-filter.ts';
@@ -26,6 +27,8 @@ export { backendMemory } from './simd-kernels.ts';
 export { ThreadedGemm } from './threaded-gemm.ts';
 export { ownGemmFor } from './own-gemm.ts';
 export { relaxedSimdAvailable } from './wasm-relaxed-simd.ts';
+export { BN_MOMENTS, batchNormKernelsFor } from './batch-norm-kernels.ts';
+export { batchNormByKernels } from './batch-norm-op.ts';
 
 /** Which WebGPU filter gradient to use: the composed matrix product (default) or the WGSL split-K shader. */
 export type WebgpuFilterGrad = 'matmul' | 'splitk' | 'stock';
@@ -80,6 +83,7 @@ export function registerTrainingKernels(
   }
   for (const [name, func] of kernels) replaceKernel(name, backendName, func);
   registerConvBiasRelu(backendName);
+  registerBatchNormKernels(backendName);
   return kernels.map(
     ([name]) => `${name} (${backendName}${backendName === 'webgpu' ? `, ${webgpuFilterGrad}` : ''})`,
   );

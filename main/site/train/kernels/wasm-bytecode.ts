@@ -40,6 +40,7 @@ export const op = {
   /** Loads one float and repeats it in the four lanes (a broadcast operand of a product). */
   v128Load32Splat: (offset = 0) => [0xfd, 0x09, 0x02, ...uleb(offset)],
   f32x4Add: [0xfd, 0xe4, 0x01],
+  f32x4Sub: [0xfd, 0xe5, 0x01],
   f32x4Mul: [0xfd, 0xe6, 0x01],
   /**
    * a·b + c from the stack (a, b, c), fused or not as the machine has it: relaxed SIMD, which Node 20's

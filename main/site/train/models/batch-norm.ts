@@ -5,7 +5,9 @@
 // statistics to the full activation size; that alone took a third of a residual network's step.
 // The running statistics are updated in the forward pass (PyTorch's momentum convention), unless
 // `running` is null: split learning's second pass over the same batch (see StageMode's 'replay').
+// On WebAssembly, the same op runs as four SIMD passes over the activations (kernels/batch-norm-op.ts).
 import { tf } from '../backend/index.ts';
+import { batchNormByKernels, batchNormKernelsFor } from '../kernels/index.ts';
 
 const AXES = [0, 1, 2];
 
@@ -16,17 +18,20 @@ export function batchNormTraining(
   running: { mean: tf.Variable; variance: tf.Variable; momentum: number } | null,
   epsilon: number,
 ): tf.Tensor4D {
+  const updateRunning = (mean: tf.Tensor, variance: tf.Tensor, count: number) => {
+    if (!running) return;
+    const m = running.momentum;
+    running.mean.assign(tf.add(tf.mul(running.mean, 1 - m), tf.mul(mean, m)));
+    const unbiased = tf.mul(variance, count / Math.max(1, count - 1));
+    running.variance.assign(tf.add(tf.mul(running.variance, 1 - m), tf.mul(unbiased, m)));
+  };
+  if (batchNormKernelsFor(x.shape[3])) return batchNormByKernels(x, gamma, beta, epsilon, updateRunning);
   const forward = (input: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor, save: tf.GradSaveFunc) => {
     const { mean, variance } = tf.moments(input, AXES);
     const invStd = tf.rsqrt(tf.add(variance, epsilon));
     const normalised = tf.mul(tf.sub(input, mean), invStd);
     const count = input.size / input.shape[3]!;
-    if (running) {
-      const m = running.momentum;
-      running.mean.assign(tf.add(tf.mul(running.mean, 1 - m), tf.mul(mean, m)));
-      const unbiased = tf.mul(variance, count / Math.max(1, count - 1));
-      running.variance.assign(tf.add(tf.mul(running.variance, 1 - m), tf.mul(unbiased, m)));
-    }
+    updateRunning(mean, variance, count);
     save([normalised, invStd, scale]);
     return {
       value: tf.add(tf.mul(normalised, scale), offset),

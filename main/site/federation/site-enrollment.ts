@@ -1,24 +1,13 @@
 // `radfed site enroll`: the site makes its keys, presents the one-time token to the hub, pins the hub's
 // CA certificate and signing key (fingerprints carried by the token), and keeps all of it in the site
-// folder (private keys mode 0600). The steps are shared/federation's enrollSite, run here so that
-// first contact also works through the site's HTTPS proxy.
+// folder (private keys mode 0600). The steps are shared/node/federation's enrollSite, with first contact
+// (the pinned CA, then every request) going through the site's HTTPS proxy where it has one.
 import type { Agent } from 'node:https';
 import {
-  assertOk,
-  generateExchangeKeyPair,
-  generateSigningKeyPair,
-  hubHttp,
-  parseBody,
+  enrollSite,
   parseEnrollmentToken,
-  publicKeyFingerprint,
   type SiteEnrollment,
 } from '../../../shared/node/federation/index.ts';
-import {
-  enrollResponseSchema,
-  FederationError,
-  hubInfoSchema,
-  hubPaths,
-} from '../../../shared/federation/index.ts';
 import { AuditLog, commandActor } from '../audit/index.ts';
 import { openSite } from '../store/index.ts';
 import { explainHubError } from './explain.ts';
@@ -66,38 +55,13 @@ export async function enrollSiteWithHub(options: EnrollOptions): Promise<EnrollR
   const agent: Agent | undefined = proxy ? new ProxyTunnelAgent(proxy) : undefined;
   let enrollment: SiteEnrollment;
   try {
-    const caPem = await fetchPinnedCa(hubUrl, token.caFingerprint, proxy);
-    const http = { baseUrl: hubUrl, caPem, ...(agent ? { agent } : {}) };
-    const hub = parseBody(hubInfoSchema, assertOk(await hubHttp(http, 'GET', hubPaths.info)).body);
-    if (publicKeyFingerprint(hub.signingPublicKey) !== token.signingKeyFingerprint) {
-      throw new FederationError(
-        'pin-mismatch',
-        "The hub's signing key does not match the fingerprint in your token; do not enroll, and check with the coordinator.",
-      );
-    }
-    const signing = generateSigningKeyPair();
-    const exchange = generateExchangeKeyPair();
-    const body = Buffer.from(
-      JSON.stringify({
-        tokenSecret: token.secret,
-        siteName,
-        signingPublicKey: signing.publicKey,
-        exchangePublicKey: exchange.publicKey,
-      }),
-    );
-    const answer = assertOk(
-      await hubHttp(http, 'POST', hubPaths.enroll, body, { 'content-type': 'application/json' }),
-    );
-    const enrolled = parseBody(enrollResponseSchema, answer.body);
-    enrollment = {
+    enrollment = await enrollSite({
+      token: options.token,
+      siteName,
       hubUrl,
-      caPem,
-      hub,
-      siteId: enrolled.siteId,
-      siteName: enrolled.siteName,
-      signingPrivateKeyPem: signing.privateKeyPem,
-      exchangePrivateKeyPem: exchange.privateKeyPem,
-    };
+      ...(agent ? { agent } : {}),
+      fetchCa: (url, caFingerprint) => fetchPinnedCa(url, caFingerprint, proxy),
+    });
   } catch (error) {
     throw explainHubError(error, hubUrl);
   } finally {

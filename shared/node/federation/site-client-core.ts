@@ -71,10 +71,15 @@ export async function enrollSite(options: {
   /** Another address for the same hub than the token's hint (the pins still apply). */
   hubUrl?: string;
   agent?: Agent;
+  /**
+   * Fetches the hub's CA certificate and checks it against the token's pin (default: fetchPinnedHubCa,
+   * straight to the hub; a site behind an HTTPS proxy goes through the proxy's tunnel).
+   */
+  fetchCa?: (hubUrl: string, caFingerprint: string) => Promise<string>;
 }): Promise<SiteEnrollment> {
   const token = parseEnrollmentToken(options.token);
   const hubUrl = options.hubUrl ?? token.hubUrl;
-  const caPem = await fetchPinnedHubCa(hubUrl, token.caFingerprint);
+  const caPem = await (options.fetchCa ?? fetchPinnedHubCa)(hubUrl, token.caFingerprint);
   const http: HubHttpOptions = { baseUrl: hubUrl, caPem, ...(options.agent ? { agent: options.agent } : {}) };
   const hub = parseBody(hubInfoSchema, assertOk(await hubHttp(http, 'GET', hubPaths.info)).body);
   if (publicKeyFingerprint(hub.signingPublicKey) !== token.signingKeyFingerprint) {

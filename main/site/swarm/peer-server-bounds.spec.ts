@@ -1,12 +1,13 @@
 // A member's peer server under a network neighbour with no membership: anyone can make a certificate,
 // so a caller the ledger does not know may send a join request and nothing larger. Before, the server
 // read up to 8 MiB from any such caller before it looked at the message, so a flood of connections
-// made the member (the hospital's desktop app) hold 8 MiB each. Real sockets: mutual TLS on loopback.
+// made the member (the hospital's desktop app) hold 8 MiB each. And under a hostile member: it reads at
+// most eight messages' worth from one member at once. Real sockets: mutual TLS on loopback.
 import { generateKeyPairSync } from 'node:crypto';
 import { request } from 'node:https';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makePeerCertificate, type PeerCertificate } from './peer-certificate.ts';
-import { MESSAGE_PATH } from './peer-server.ts';
+import { MAX_MEMBER_READING_BYTES, MESSAGE_PATH } from './peer-server.ts';
 import type { SwarmNode } from './swarm-node.ts';
 import { PeerTestBed } from './testing/peer-swarm.ts';
 
@@ -106,4 +107,64 @@ describe('a member\u2019s peer server, to a caller that is no member', () => {
       `peer server flood: 32 x 8 MiB from strangers, process RSS +${((peakRss - baseline) / MiB).toFixed(0)} MiB`,
     );
   }, 120_000);
+
+  it('reads at most eight messages\u2019 worth from one member at once, and says to wait', async () => {
+    bed = new PeerTestBed();
+    const { nodes } = await bed.swarm(['Alder', 'Birch']);
+    const [alder, birch] = nodes as [SwarmNode, SwarmNode];
+    // Birch declares twelve 8 MiB messages at once and drips them: 96 MiB asked of Alder.
+    const drips = Array.from({ length: 12 }, () => drip(alder.identity.address, birch.certificate, 8 * MiB));
+    const settled: Posted[] = [];
+    for (const d of drips) void d.answered.then((o) => settled.push(o));
+    await until(() => settled.length === 12 - MAX_MEMBER_READING_BYTES / (8 * MiB));
+    for (const o of settled) {
+      expect(o.status).toBe(503);
+      expect(o.message).toMatch(/already reading 64 MiB of your messages.*wait for their answers/);
+    }
+    for (const d of drips) d.stop();
+  }, 60_000);
 });
+
+/** A POST that declares `declared` bytes, sends 1 KiB and then nothing; `answered` if it is refused. */
+function drip(
+  address: string,
+  certificate: PeerCertificate,
+  declared: number,
+): { answered: Promise<Posted>; stop: () => void } {
+  const url = new URL(address);
+  let stop = () => undefined as void;
+  const answered = new Promise<Posted>((resolve) => {
+    const req = request(
+      {
+        host: url.hostname,
+        port: Number(url.port),
+        method: 'POST',
+        path: MESSAGE_PATH,
+        rejectUnauthorized: false,
+        agent: false,
+        cert: certificate.certPem,
+        key: certificate.keyPem,
+        headers: { 'content-length': declared },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (part: Buffer) => (text += part.toString()));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            message: (JSON.parse(text) as { message: string }).message,
+          }),
+        );
+      },
+    );
+    req.on('error', () => undefined);
+    req.write(Buffer.alloc(1024, 'A'));
+    stop = () => req.destroy();
+  });
+  return { answered, stop };
+}
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 300 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  if (!check()) throw new Error('timed out waiting for the refusals');
+}

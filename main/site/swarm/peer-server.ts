@@ -34,6 +34,12 @@ export const MAX_MODEL_CHUNK = 4 * 1024 * 1024;
 export const MAX_JOIN_BYTES = 64 * 1024;
 /** Connections at once: members and joiners are a few dozen; each costs a socket and its buffers. */
 const MAX_CONNECTIONS = 512;
+/**
+ * Bytes of one member's messages read at once, over all its connections: eight whole messages. A member
+ * sends a peer one message at a time and waits for its answer, so only a hostile one meets this; without
+ * it, one member's connections (64 from its address, 512 in all) could have this member hold 4 GiB.
+ */
+export const MAX_MEMBER_READING_BYTES = 8 * MAX_MESSAGE_BYTES;
 
 /** A verified message, and the key of the certificate it came with (which signed it). */
 export interface PeerRequest {
@@ -59,6 +65,8 @@ export interface PeerServerOptions {
 export class PeerServer {
   readonly #server: MutualTlsServer;
   readonly #replays = new ReplayGuard();
+  /** Bytes of each member's bodies being read now, by its signing key. */
+  readonly #reading = new Map<string, number>();
   /** Bytes this server received and sent in answers, for the demo's traffic per member. */
   bytesIn = 0;
   bytesOut = 0;
@@ -98,7 +106,7 @@ export class PeerServer {
       const text =
         member === undefined
           ? await readBounded(req, MAX_JOIN_BYTES, joinTooLarge)
-          : await readBounded(req, MAX_MESSAGE_BYTES);
+          : await this.#readFromMember(req, peerKey);
       this.bytesIn += Buffer.byteLength(text);
       const signed = parseEnvelope(text);
       const { envelope } = signed;
@@ -135,12 +143,38 @@ export class PeerServer {
           ? 403
           : error.code === 'too-large'
             ? 413
-            : 409;
+            : error.code === 'peer-unreachable'
+              ? 503
+              : 409;
       this.#answer(res, status, {
         ok: false,
         error: known ? error.code : 'internal',
         message: known ? error.message : 'The member failed to handle the message; see its log.',
       });
+    }
+  }
+
+  /** A member's body, counted against what this server reads from that member at once. */
+  async #readFromMember(req: IncomingMessage, memberKey: string): Promise<string> {
+    let held = 0;
+    const hold = (bytes: number) => {
+      const reading = (this.#reading.get(memberKey) ?? 0) + bytes;
+      if (reading > MAX_MEMBER_READING_BYTES)
+        // The sender's client reads this code as the member being unreachable for now: it tries later.
+        throw new SwarmError(
+          'peer-unreachable',
+          `This member is already reading ${MAX_MEMBER_READING_BYTES / 1024 / 1024} MiB of your messages, the most ` +
+            'it reads from one member at once; wait for their answers, then send again.',
+        );
+      this.#reading.set(memberKey, reading);
+      held += bytes;
+    };
+    try {
+      return await readBounded(req, MAX_MESSAGE_BYTES, undefined, hold);
+    } finally {
+      const left = (this.#reading.get(memberKey) ?? 0) - held;
+      if (left > 0) this.#reading.set(memberKey, left);
+      else this.#reading.delete(memberKey);
     }
   }
 
@@ -190,18 +224,29 @@ function joinTooLarge(): SwarmError {
   );
 }
 
+/**
+ * The body, at most `limit` bytes; `hold` is told of bytes before they are held (the declared length
+ * first, then what arrives beyond it) and may refuse them.
+ */
 async function readBounded(
   req: IncomingMessage,
   limit: number,
   tooLarge = () => new SwarmError('too-large', `A peer message may be at most ${limit} bytes.`),
+  hold: (bytes: number) => void = () => undefined,
 ): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) throw tooLarge();
+  let held = Number.isFinite(declared) && declared > 0 ? declared : 0;
+  hold(held);
   const parts: Buffer[] = [];
   let size = 0;
   for await (const part of req as AsyncIterable<Buffer>) {
     size += part.length;
     if (size > limit) throw tooLarge();
+    if (size > held) {
+      hold(size - held);
+      held = size;
+    }
     parts.push(part);
   }
   return Buffer.concat(parts).toString('utf8');

@@ -8,44 +8,28 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import {
   encodeWeights,
-  homomorphicKeyViewSchema,
-  homomorphicPaths,
   layoutOf,
   taskDefinitionSchema,
   type NamedTensor,
 } from '../../shared/federation/index.ts';
-import {
-  enrollSite,
-  HubClient,
-  importPublicKey,
-  loadPrivateKey,
-  sealForHub,
-  sha256Hex,
-  uploadContext,
-  type SealedUpdate,
-  type SiteEnrollment,
-} from '../../shared/node/federation/index.ts';
+import { enrollSite, type SiteEnrollment } from '../../shared/node/federation/index.ts';
 import {
   createTaskSecretKey,
   encodingOf,
   homomorphicParameters,
-  openTaskKey,
-  sealTaskKey,
   decodePublishedSum,
   SiteCipher,
   sumFromVector,
   summationErrorBound,
   updateVector,
-  type SummationParameters,
-  type TaskSecretKey,
 } from '../../shared/node/homomorphic/index.ts';
-import { z } from 'zod';
 import { createEnrollmentToken } from '../enrollment.ts';
 import { openHubContext } from '../hub-context.ts';
 import { initHub } from '../setup/index.ts';
 import { createTask } from '../tasks.ts';
 import { HubChild, until } from '../testing/hub-child.ts';
 import { testTask, testWeights } from '../testing/test-hub.ts';
+import { HomomorphicTestSite } from './testing/homomorphic-test-site.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'radfed-he-kill-'));
 const dir = join(root, 'hub');
@@ -55,35 +39,6 @@ afterAll(async () => {
   await hub.kill();
   rmSync(root, { recursive: true, force: true });
 });
-
-/** One site's encrypted update, sealed to the hub for the journey, as the site agent sends it. */
-async function encryptedUpdate(
-  client: HubClient,
-  taskId: string,
-  key: { key: TaskSecretKey; parameters: SummationParameters },
-  values: Float64Array,
-): Promise<SealedUpdate> {
-  const cipher = await SiteCipher.withKey(key.parameters, key.key);
-  try {
-    const sealed = sealForHub(
-      cipher.encrypt(values),
-      client.hub.exchangePublicKey,
-      uploadContext({ taskId, round: 1, siteId: client.siteId, kind: 'delta' }),
-    );
-    return {
-      round: 1,
-      kind: 'delta',
-      baseVersion: 0,
-      examples: 1,
-      compression: 'none',
-      siteId: client.siteId,
-      sealed,
-      sha256: sha256Hex(sealed),
-    };
-  } finally {
-    cipher.dispose();
-  }
-}
 
 it('continues a homomorphic round after kill -9 of the hub between encrypted updates', async () => {
   await initHub({ dir });
@@ -102,47 +57,25 @@ it('continues a homomorphic round after kill -9 of the hub between encrypted upd
   } finally {
     await ctx.store.close();
   }
-  const clients = enrollments.map((enrollment) => HubClient.fromEnrollment(enrollment));
+  const sites = enrollments.map((enrollment) => new HomomorphicTestSite(enrollment));
+  const clients = sites.map((site) => site.client);
   for (const client of clients) await client.joinTask(taskId, { train: 40, validation: 10 });
 
   // No round collects before the key is sealed to every joined site.
   await new Promise((resolve) => setTimeout(resolve, 500));
   expect((await clients[0]!.getRound(taskId)).state).toBe('open');
-  const view = await clients[0]!.call(homomorphicKeyViewSchema, 'GET', homomorphicPaths.taskKey(taskId));
+  const view = await sites[0]!.keyView(taskId);
   expect(view.makerSiteId).toBe(clients[0]!.siteId);
   expect(view.waitingFor).toHaveLength(2);
   const definition = taskDefinitionSchema.parse(input);
   const parameters = homomorphicParameters(definition, view.largestCohort);
-  const key = await createTaskSecretKey(parameters);
-  const message = sealTaskKey({
-    taskId,
-    parameters,
-    key,
-    fromSiteId: clients[0]!.siteId,
-    signingPrivateKey: loadPrivateKey(enrollments[0]!.signingPrivateKeyPem),
-    recipients: view.sites.map((site) => ({
-      siteId: site.siteId,
-      exchangePublicKey: site.exchangePublicKey,
-    })),
-  });
   // Only the maker may set the key.
-  await expect(
-    clients[1]!.call(z.unknown(), 'PUT', homomorphicPaths.taskKey(taskId), message),
-  ).rejects.toThrow(/first to join/);
-  await clients[0]!.call(z.unknown(), 'PUT', homomorphicPaths.taskKey(taskId), message);
+  await expect(sites[1]!.makeKey(taskId, definition)).rejects.toThrow(/first to join/);
+  await sites[0]!.makeKey(taskId, definition);
   await until(async () => (await clients[0]!.getRound(taskId)).state === 'collecting', 'collection');
 
-  const keys = await Promise.all(
-    clients.map(async (client, i) => {
-      const stored = await client.call(homomorphicKeyViewSchema, 'GET', homomorphicPaths.taskKey(taskId));
-      return openTaskKey(stored.message, {
-        taskId,
-        siteId: client.siteId,
-        exchangePrivateKey: loadPrivateKey(enrollments[i]!.exchangePrivateKeyPem),
-        senderSigningPublicKey: importPublicKey(stored.sites[0]!.signingPublicKey, 'ed25519'),
-      });
-    }),
-  );
+  // Every site, the maker too, opens its box in the key the hub stored.
+  const keys = await Promise.all(sites.map((site) => site.receiveKey(taskId)));
   const encoding = encodingOf(definition, parameters);
   const delta = (k: number): NamedTensor[] =>
     base.map((t) => ({ ...t, data: t.data.map((_, i) => ((i + k) % 7) / 20 - 0.15) }));
@@ -154,21 +87,24 @@ it('continues a homomorphic round after kill -9 of the hub between encrypted upd
   await expect(
     clients[2]!.uploadSealed(
       taskId,
-      await encryptedUpdate(clients[2]!, taskId, { key: stranger, parameters }, vectors[2]!),
+      await sites[2]!.encryptedUpdate(taskId, { key: stranger, parameters }, vectors[2]!, 1, 0),
     ),
   ).rejects.toThrow(/made under another key/);
 
   for (const k of [0, 1]) {
     const sent = await clients[k]!.uploadSealed(
       taskId,
-      await encryptedUpdate(clients[k]!, taskId, keys[k]!, vectors[k]!),
+      await sites[k]!.encryptedUpdate(taskId, keys[k]!, vectors[k]!, 1, 0),
     );
     expect(sent.submission.state, sent.submission.reason ?? '').toBe('accepted');
   }
   await hub.kill();
   await hub.start(port);
   expect((await clients[2]!.getRound(taskId)).state).toBe('collecting');
-  await clients[2]!.uploadSealed(taskId, await encryptedUpdate(clients[2]!, taskId, keys[2]!, vectors[2]!));
+  await clients[2]!.uploadSealed(
+    taskId,
+    await sites[2]!.encryptedUpdate(taskId, keys[2]!, vectors[2]!, 1, 0),
+  );
   await until(async () => (await clients[0]!.getRound(taskId)).latestVersion === 1, 'the published sum');
 
   const after = openHubContext(dir);

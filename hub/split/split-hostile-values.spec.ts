@@ -4,20 +4,18 @@
 // answered. Before these fixes a refused gradient left its step open in the trunk, so every other site
 // was refused 'trunk-busy' until the hub restarted; a gradient of 1e20 was applied and left Adam's
 // second moments infinite (those tensors never moved again).
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../main/site/train/backend/index.ts';
-import { createModel } from '../../main/site/train/models/index.ts';
-import { adamOptimizer, HubTrunk } from '../../main/site/train/split/index.ts';
-import { decodeCutFrame, encodeCutFrame } from '../../shared/federation/split/index.ts';
+import type { HubTrunk } from '../../main/site/train/split/index.ts';
+import { decodeCutFrame } from '../../shared/federation/split/index.ts';
 import type { SiteEnrollment } from '../../shared/node/federation/index.ts';
-import { decodeTrunkState, SplitConnection } from '../../shared/node/split/index.ts';
+import { decodeTrunkState } from '../../shared/node/split/index.ts';
 import { enrollTestSite, makeTestHub, type TestHub } from '../testing/test-hub.ts';
-import { SPLIT_TEST_MODEL } from './testing/split-test-site.ts';
+import { openSplitSession, stepActivations, stepGradient } from './testing/split-raw-steps.ts';
+import { newSplitSession } from './testing/split-session-refusal.ts';
+import { splitTestTrunk } from './testing/split-test-site.ts';
 
 const TASK = 'split-hostile-values';
-/** Activations at cut 1 of the test model: 32 channels at 4 × 4 per image. */
-const CUT1 = [4, 4, 32];
 let testHub: TestHub;
 let hostile: SiteEnrollment;
 let honest: SiteEnrollment;
@@ -28,8 +26,7 @@ beforeAll(async () => {
   testHub = await makeTestHub({ split: { maxSessions: 8, maxBatch: 8 } });
   hostile = (await enrollTestSite(testHub.hub, 'hostile')).enrollment;
   honest = (await enrollTestSite(testHub.hub, 'honest')).enrollment;
-  const { architecture, config } = SPLIT_TEST_MODEL;
-  trunk = new HubTrunk(createModel(architecture, config), { optimizer: adamOptimizer(0.01) });
+  trunk = splitTestTrunk().trunk;
   await testHub.hub.split.serveTrunk(TASK, trunk);
 }, 60_000);
 
@@ -37,50 +34,12 @@ afterAll(async () => {
   await testHub?.cleanup();
 });
 
-interface Session {
-  readonly id: string;
-  readonly connection: SplitConnection;
-}
-
-async function open(site: SiteEnrollment): Promise<Session> {
-  const id = randomBytes(16).toString('hex');
-  const connection = await SplitConnection.open({
-    hubUrl: site.hubUrl,
-    caPem: site.caPem,
-    siteId: site.siteId,
-    signingPrivateKeyPem: site.signingPrivateKeyPem,
-    taskId: TASK,
-    session: id,
-  });
-  return { id, connection };
-}
-
-/** Step 0's activations up; the trunk's output (its shape) back. */
-async function forward(session: Session): Promise<readonly number[]> {
-  const values = Float32Array.from({ length: 2 * 512 }, (_, i) => Math.sin(i));
-  const frame = encodeCutFrame(
-    {
-      kind: 'cut1-activations',
-      session: session.id,
-      step: 0,
-      batch: 0,
-      shape: [2, ...CUT1],
-      dtype: 'float32',
-    },
-    values,
-  );
-  return decodeCutFrame(await session.connection.exchange(frame)).header.shape;
-}
-
-/** Step 0's gradient at cut 2, every value `scale` times a ramp. */
-function gradient(session: Session, shape: readonly number[], scale: number): Promise<Uint8Array> {
-  const count = shape.reduce((a, b) => a * b, 1);
-  const values = Float32Array.from({ length: count }, (_, i) => Math.sin(i + 1) * scale);
-  const frame = encodeCutFrame(
-    { kind: 'cut2-gradient', session: session.id, step: 0, batch: 0, shape: [...shape], dtype: 'float32' },
-    values,
-  );
-  return session.connection.exchange(frame);
+/** A session whose step 0's activations went up and were answered. */
+async function forwarded(site: SiteEnrollment) {
+  const session = newSplitSession();
+  const connection = await openSplitSession(site, TASK, session);
+  await connection.exchange(stepActivations(session));
+  return { session, connection };
 }
 
 /** The names of the trunk's tensors (weights and Adam's moments) holding a value that is not finite. */
@@ -91,38 +50,35 @@ async function nonFiniteTensors(): Promise<string[]> {
 
 /** An honest site's whole step is answered: the trunk is free for it. */
 async function honestStepAnswered(): Promise<void> {
-  const session = await open(honest);
-  const shape = await forward(session);
-  const answer = decodeCutFrame(await gradient(session, shape, 1e-3));
+  const { session, connection } = await forwarded(honest);
+  const answer = decodeCutFrame(await connection.exchange(stepGradient(session, 1e-3)));
   expect(answer.header.kind).toBe('cut1-gradient');
-  session.connection.close();
+  connection.close();
 }
 
 describe('a site that sends absurd values at the cut', () => {
   it('is refused for a gradient the trunk overflows on, and the next site\u2019s step is answered', async () => {
-    const session = await open(hostile);
-    const shape = await forward(session);
+    const { session, connection } = await forwarded(hostile);
     // 3e38 is a finite float32; the gradient at cut 1 it makes is not.
-    await expect(gradient(session, shape, 3e38)).rejects.toMatchObject({
+    await expect(connection.exchange(stepGradient(session, 3e38))).rejects.toMatchObject({
       code: 'not-finite',
       message: expect.stringMatching(/not a finite number.*start the session again/),
     });
     // The hostile site keeps its connection open: its refused step must not hold the trunk.
     await honestStepAnswered();
     expect(await nonFiniteTensors()).toEqual([]);
-    session.connection.close();
+    connection.close();
   }, 60_000);
 
   it('is refused for a gradient whose square overflows, and Adam\u2019s state stays finite', async () => {
-    const session = await open(hostile);
-    const shape = await forward(session);
+    const { session, connection } = await forwarded(hostile);
     // Finite everywhere, the gradient at cut 1 too: only the weight gradients' squares overflow.
-    await expect(gradient(session, shape, 1e20)).rejects.toMatchObject({
+    await expect(connection.exchange(stepGradient(session, 1e20))).rejects.toMatchObject({
       code: 'not-finite',
       message: expect.stringMatching(/weight gradients overflow.*not applied.*start the session again/),
     });
     expect(await nonFiniteTensors()).toEqual([]);
     await honestStepAnswered();
-    session.connection.close();
+    connection.close();
   }, 60_000);
 });

@@ -4,16 +4,16 @@
 // past sessions (before, it kept the last answer of every session ever opened, in memory and in the
 // checkpoint it rewrites after each step: a site opens a new session every round, and a hostile one
 // could open them in a loop). A real hub over TLS, real signed WebSocket upgrades, the real file.
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../main/site/train/backend/index.ts';
-import { createModel } from '../../main/site/train/models/index.ts';
-import { adamOptimizer, HubTrunk } from '../../main/site/train/split/index.ts';
+import type { HubTrunk } from '../../main/site/train/split/index.ts';
+import { decodeCutFrame } from '../../shared/federation/split/index.ts';
 import type { SiteEnrollment } from '../../shared/node/federation/index.ts';
-import { decodeCutFrame, encodeCutFrame } from '../../shared/federation/split/index.ts';
-import { decodeTrunkState, SplitConnection } from '../../shared/node/split/index.ts';
+import { decodeTrunkState, type SplitConnection } from '../../shared/node/split/index.ts';
 import { enrollTestSite, makeTestHub, type TestHub } from '../testing/test-hub.ts';
-import { SPLIT_TEST_MODEL } from './testing/split-test-site.ts';
+import { openSplitSession, stepActivations, stepGradient } from './testing/split-raw-steps.ts';
+import { newSplitSession } from './testing/split-session-refusal.ts';
+import { splitTestTrunk } from './testing/split-test-site.ts';
 import { readTrunkCheckpoint } from './trunk-checkpoint-file.ts';
 
 const TASK = 'split-share';
@@ -27,8 +27,7 @@ beforeAll(async () => {
   testHub = await makeTestHub({ split: { maxSessions: 4, maxSessionsPerSite: 2 } });
   greedy = (await enrollTestSite(testHub.hub, 'greedy')).enrollment;
   other = (await enrollTestSite(testHub.hub, 'other')).enrollment;
-  const { architecture, config } = SPLIT_TEST_MODEL;
-  trunk = new HubTrunk(createModel(architecture, config), { optimizer: adamOptimizer(0.01) });
+  trunk = splitTestTrunk().trunk;
   await testHub.hub.split.serveTrunk(TASK, trunk);
 }, 60_000);
 
@@ -36,20 +35,11 @@ afterAll(async () => {
   await testHub?.cleanup();
 });
 
-function open(site: SiteEnrollment, session = randomBytes(16).toString('hex')): Promise<SplitConnection> {
-  return SplitConnection.open({
-    hubUrl: site.hubUrl,
-    caPem: site.caPem,
-    siteId: site.siteId,
-    signingPrivateKeyPem: site.signingPrivateKeyPem,
-    taskId: TASK,
-    session,
-  });
-}
+const open = (site: SiteEnrollment, session = newSplitSession()) => openSplitSession(site, TASK, session);
 
 describe('split-learning sessions per site', () => {
   it('gives one site at most its share of the places; another site still opens a session', async () => {
-    const session = randomBytes(16).toString('hex');
+    const session = newSplitSession();
     const held = [await open(greedy, session), await open(greedy)];
     await expect(open(greedy)).rejects.toMatchObject({
       code: 'too-many-site-sessions',
@@ -65,7 +55,7 @@ describe('split-learning sessions per site', () => {
   it('remembers at most its share of a site\u2019s past sessions, in the trunk and its checkpoint', async () => {
     const sessions: string[] = [];
     for (let i = 0; i < 11; i++) {
-      const session = randomBytes(16).toString('hex');
+      const session = newSplitSession();
       sessions.push(session);
       await oneStep(await open(other, session), session);
     }
@@ -78,7 +68,7 @@ describe('split-learning sessions per site', () => {
     // The newest session's last step, sent again, still gets its stored answer.
     const newest = sessions.at(-1)!;
     const again = await open(other, newest);
-    const answer = decodeCutFrame(await again.exchange(gradientFrame(newest)));
+    const answer = decodeCutFrame(await again.exchange(stepGradient(newest, 1e-3)));
     expect(answer.header).toMatchObject({ kind: 'cut1-gradient', session: newest, step: 0 });
     again.close();
   }, 120_000);
@@ -86,21 +76,7 @@ describe('split-learning sessions per site', () => {
 
 /** Step 0 of `session` (activations, then the gradient at cut 2), and the connection closed. */
 async function oneStep(connection: SplitConnection, session: string): Promise<void> {
-  const values = Float32Array.from({ length: 2 * 512 }, (_, i) => Math.sin(i));
-  const up = encodeCutFrame(
-    { kind: 'cut1-activations', session, step: 0, batch: 0, shape: [2, 4, 4, 32], dtype: 'float32' },
-    values,
-  );
-  await connection.exchange(up);
-  await connection.exchange(gradientFrame(session));
+  await connection.exchange(stepActivations(session));
+  await connection.exchange(stepGradient(session, 1e-3));
   connection.close();
-}
-
-/** The trunk's output at cut 2 of the test model is [images, 1, 1, 128]. */
-function gradientFrame(session: string): Uint8Array {
-  const values = Float32Array.from({ length: 2 * 128 }, (_, i) => Math.cos(i) * 1e-3);
-  return encodeCutFrame(
-    { kind: 'cut2-gradient', session, step: 0, batch: 0, shape: [2, 1, 1, 128], dtype: 'float32' },
-    values,
-  );
 }

@@ -11,9 +11,10 @@ import { AuditLog } from '../audit/index.ts';
 import { openSite } from '../store/index.ts';
 import { createModel, selectBackend } from '../train/index.ts';
 import { HijackingTrunkEngine } from '../train/split/testing/hijacking-trunk-engine.ts';
-import { approveTask, enrollSiteWithHub, listApprovals, runFederation, type SyncEvent } from './index.ts';
+import { approveTask, enrollSiteWithHub, listApprovals } from './index.ts';
 import { SPLIT_SESSION_STOPPED } from './split-round-audit.ts';
 import { makeFederationFixture, type FederationFixture } from './testing/federation-fixture.ts';
+import { runSplitSites, splitStory } from './testing/splitfed-run.ts';
 
 let fixture: FederationFixture;
 
@@ -61,24 +62,15 @@ it('stops a round whose hub hijacks the site\u2019s training, says why in its ev
   await fixture.testHub.hub.split.serveTrunk(taskId, engine);
   await approveTask(site.dir, taskId);
 
-  const events: SyncEvent[] = [];
   const stop = new AbortController();
   const stopped =
     /^Split learning was stopped at this site: after \d+ steps, its loss on the 8 images it held back is no better than chance/;
-  await runFederation({
-    siteDir: site.dir,
-    signal: stop.signal,
-    untilDone: true,
-    waitSeconds: 2,
-    rescanMs: 500,
-    backend: 'wasm',
-    retryBaseMs: 50,
-    retryMaxMs: 200,
-    onEvent: (event) => {
-      events.push(event);
-      if (event.type === 'problem' && stopped.test(event.message)) stop.abort();
-    },
+  const run = runSplitSites([site], [stop.signal], (_, event) => {
+    if (event.type === 'problem' && stopped.test(event.message)) stop.abort();
   });
+  const [result] = await run.done;
+  const events = run.events[0]!;
+  expect(result!.status, splitStory(events)).toBe('fulfilled');
 
   const problem = events.find((e) => e.type === 'problem');
   expect(problem && 'message' in problem ? problem.message : JSON.stringify(events)).toMatch(stopped);

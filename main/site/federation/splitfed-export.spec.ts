@@ -6,42 +6,21 @@
 // (or the hub's head).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeWeights, roundTensors, type TaskDefinition } from '../../../shared/federation/index.ts';
+import { describe, expect, it } from 'vitest';
+import { roundTensors, type TaskDefinition } from '../../../shared/federation/index.ts';
 import { decodeTrunkState } from '../../../shared/node/split/index.ts';
 import { exportModel } from '../../../hub/index.ts';
-import { activeSplitTasks, trunkCheckpointsFor } from '../../../hub/split/index.ts';
-import { selectBackend, tf } from '../train/index.ts';
+import { trunkCheckpointsFor } from '../../../hub/split/index.ts';
+import { tf } from '../train/index.ts';
 import { assignModelValues, createModel, splitModel, type NamedValues } from '../train/models/index.ts';
-import { TrunkKeeper } from '../train/split/index.ts';
-import { approveTask, enrollSiteWithHub } from './index.ts';
-import { makeFederationFixture, type FederationFixture } from './testing/federation-fixture.ts';
-import { runSplitSites, splitStory } from './testing/splitfed-run.ts';
+import { approveTask } from './index.ts';
+import { publishedWeights, runSplitSites, splitStory, useSplitFederation } from './testing/splitfed-run.ts';
 
-let fixture: FederationFixture;
-let keeper: TrunkKeeper;
-
-beforeAll(async () => {
-  await selectBackend({ choice: 'wasm' });
-  fixture = await makeFederationFixture({ sites: 2, patients: 8 });
-  for (const site of fixture.sites) {
-    await enrollSiteWithHub({ siteDir: site.dir, token: (await fixture.testHub.hub.createToken()).token });
-  }
-  const { hub } = fixture.testHub;
-  keeper = new TrunkKeeper({
-    splitTasks: () => activeSplitTasks(hub.ctx),
-    serveTrunk: (taskId, engine) => hub.split.serveTrunk(taskId, engine),
-    pollMs: 200,
-  });
-  await keeper.start();
-}, 120_000);
-afterAll(async () => {
-  keeper?.close();
-  await fixture?.cleanup();
-});
+const federation = useSplitFederation({ sites: 2, patients: 8 });
 
 /** One round of one local epoch at both sites; returns the task's id once both are done. */
 async function trainSplitTask(name: string, labelSharing: boolean): Promise<string> {
+  const { fixture, keeper } = federation();
   const taskId = await fixture.createTask({
     name,
     strategy: { name: 'splitfed', labelSharing },
@@ -74,6 +53,7 @@ describe.each([
   ['label sharing', true],
 ])('the export of a split task trained with %s', (mode, labelSharing) => {
   it('is the published site segments with the checkpoint\u2019s trunk, and runs as bottom \u2192 trunk \u2192 head', async () => {
+    const { fixture, keeper } = federation();
     const taskId = await trainSplitTask(`split export ${mode}`, labelSharing);
     const { ctx } = fixture.testHub.hub;
     const outDir = join(fixture.root, `export-${labelSharing}`);
@@ -81,8 +61,7 @@ describe.each([
     expect(exported.missing.filter((line) => /trunk/.test(line))).toEqual([]);
     const weights = readExport(outDir);
 
-    const row = (await ctx.store.models.latestModel(taskId))!;
-    const published = decodeWeights(await ctx.store.blobs.read(row.blob_sha256));
+    const published = await publishedWeights(fixture, taskId, 'latest');
     const definition = JSON.parse((await ctx.store.tasks.task(taskId))!.definition) as TaskDefinition;
     const siteNames = new Set(roundTensors(definition, published).map((t) => t.name));
     const checkpoint = decodeTrunkState((await trunkCheckpointsFor(ctx).read(taskId))!.engine);

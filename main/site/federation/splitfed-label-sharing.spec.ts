@@ -5,43 +5,22 @@
 // learns the synthetic nodule (the published bottom with the hub's trunk and head, on held-out images),
 // every step reached the hub once, and the published model's trunk and head are the initial ones (the
 // hub's are in the trunk's checkpoint).
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { decodeWeights } from '../../../shared/federation/index.ts';
-import { activeSplitTasks } from '../../../hub/split/index.ts';
-import { selectBackend } from '../train/index.ts';
-import { TrunkKeeper } from '../train/split/index.ts';
-import { approveTask, enrollSiteWithHub, reviewTask } from './index.ts';
-import { makeFederationFixture, type FederationFixture } from './testing/federation-fixture.ts';
-import { evaluateWithHubSegments, runSplitSites, splitStory } from './testing/splitfed-run.ts';
+import { expect, it } from 'vitest';
+import { approveTask, reviewTask } from './index.ts';
+import {
+  evaluateWithHubSegments,
+  movesBySide,
+  publishedWeights,
+  runSplitSites,
+  splitStory,
+  useSplitFederation,
+} from './testing/splitfed-run.ts';
 
-let fixture: FederationFixture;
-let keeper: TrunkKeeper;
-let hospitals: FederationFixture['sites'];
-/** A fourth site's whole cohort, never trained on, joins the test set (as in splitfed-rounds.spec.ts). */
-let unseenSite: FederationFixture['sites'][number];
-
-beforeAll(async () => {
-  await selectBackend({ choice: 'wasm' });
-  fixture = await makeFederationFixture({ sites: 4, patients: 48 });
-  hospitals = fixture.sites.slice(0, 3);
-  unseenSite = fixture.sites[3]!;
-  for (const site of hospitals) {
-    await enrollSiteWithHub({ siteDir: site.dir, token: (await fixture.testHub.hub.createToken()).token });
-  }
-  const { hub } = fixture.testHub;
-  keeper = new TrunkKeeper({
-    splitTasks: () => activeSplitTasks(hub.ctx),
-    serveTrunk: (taskId, engine) => hub.split.serveTrunk(taskId, engine),
-    pollMs: 200,
-  });
-  await keeper.start();
-}, 120_000);
-afterAll(async () => {
-  keeper?.close();
-  await fixture?.cleanup();
-});
+/** Three hospitals enrolled; a fourth site's whole cohort joins the test set (as in splitfed-rounds.spec.ts). */
+const federation = useSplitFederation({ sites: 4, patients: 48, enrolled: 3 });
 
 it('three sites learn the synthetic nodule with label sharing: labels and activations up, the gradient at cut 1 down', async () => {
+  const { fixture, keeper, enrolled: hospitals } = federation();
   const rounds = 4;
   const taskId = await fixture.createTask({
     name: 'split with label sharing',
@@ -82,24 +61,16 @@ it('three sites learn the synthetic nodule with label sharing: labels and activa
   }
 
   // The published model's trunk and head are the initial ones exactly: both are the hub's to train.
-  const initial = decodeWeights(
-    await ctx.store.blobs.read((await ctx.store.models.model(taskId, 0))!.blob_sha256),
-  );
-  const last = decodeWeights(
-    await ctx.store.blobs.read((await ctx.store.models.latestModel(taskId))!.blob_sha256),
-  );
+  const initial = await publishedWeights(fixture, taskId, 0);
+  const last = await publishedWeights(fixture, taskId, 'latest');
   const hubNames = new Set(keeper.trunks.get(taskId)!.trunk.parameters.map((p) => p.name));
   expect([...hubNames].some((name) => name.startsWith('head'))).toBe(true);
-  const moved = (i: number) =>
-    last[i]!.data.reduce((most, v, k) => Math.max(most, Math.abs(v - initial[i]!.data[k]!)), 0);
-  const hubMoves = last.flatMap((t, i) => (hubNames.has(t.name) ? [moved(i)] : []));
-  const bottomMoves = last.flatMap((t, i) => (hubNames.has(t.name) ? [] : [moved(i)]));
+  const { hub: hubMoves, site: bottomMoves } = movesBySide(initial, last, hubNames);
   expect(Math.max(...hubMoves)).toBeLessThan(1e-4);
   expect(Math.max(...bottomMoves)).toBeGreaterThan(1e-3);
 
-  const context = { fixture, keeper, unseenSite };
-  const before = await evaluateWithHubSegments(context, taskId, 0, true);
-  const after = await evaluateWithHubSegments(context, taskId, rounds);
+  const before = await evaluateWithHubSegments(federation(), taskId, 0, true);
+  const after = await evaluateWithHubSegments(federation(), taskId, rounds);
   process.stderr.write(`label sharing: test AUC ${before.auc} -> ${after.auc} on ${after.n} images\n`);
   expect(after.n).toBeGreaterThan(100);
   expect(before.auc!).toBeLessThan(0.6);

@@ -4,11 +4,11 @@
 // made the member (the hospital's desktop app) hold 8 MiB each. And under a hostile member: it reads at
 // most eight messages' worth from one member at once. Real sockets: mutual TLS on loopback.
 import { generateKeyPairSync } from 'node:crypto';
-import { request } from 'node:https';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makePeerCertificate, type PeerCertificate } from './peer-certificate.ts';
 import { MAX_MEMBER_READING_BYTES, MESSAGE_PATH } from './peer-server.ts';
 import type { SwarmNode } from './swarm-node.ts';
+import { dripBody, postBody, type Posted } from './testing/hostile-posts.ts';
 import { PeerTestBed } from './testing/peer-swarm.ts';
 
 const MiB = 1024 * 1024;
@@ -17,57 +17,9 @@ afterEach(async () => {
   await bed.close();
 });
 
-interface Posted {
-  readonly status: number;
-  readonly message: string;
-}
-
-/** One POST of `size` bytes to a member's message path, declared or chunked; 0 when the server cut it. */
-function post(
-  address: string,
-  certificate: PeerCertificate,
-  size: number,
-  chunked: boolean,
-): Promise<Posted> {
-  const url = new URL(address);
-  const chunk = Buffer.alloc(Math.min(size, 256 * 1024), 'A');
-  return new Promise((resolve) => {
-    const req = request(
-      {
-        host: url.hostname,
-        port: Number(url.port),
-        method: 'POST',
-        path: MESSAGE_PATH,
-        rejectUnauthorized: false,
-        agent: false,
-        cert: certificate.certPem,
-        key: certificate.keyPem,
-        headers: chunked ? {} : { 'content-length': size },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (part: Buffer) => (text += part.toString()));
-        res.on('end', () => {
-          let message = text;
-          try {
-            message = (JSON.parse(text) as { message: string }).message;
-          } catch {
-            // not JSON: kept as it came
-          }
-          resolve({ status: res.statusCode ?? 0, message });
-        });
-      },
-    );
-    req.on('error', () => resolve({ status: 0, message: 'connection closed while sending' }));
-    void (async () => {
-      for (let sent = 0; sent < size && !req.destroyed; sent += chunk.length) {
-        if (!req.write(chunk.subarray(0, Math.min(chunk.length, size - sent))))
-          await new Promise((resume) => req.once('drain', resume));
-      }
-      req.end();
-    })();
-  });
-}
+/** One POST of `size` bytes to a member's message path, declared or chunked. */
+const post = (address: string, certificate: PeerCertificate, size: number, chunked: boolean) =>
+  postBody(address, certificate, MESSAGE_PATH, size, chunked);
 
 const stranger = () => makePeerCertificate(generateKeyPairSync('ed25519').privateKey, { name: 'Stranger' });
 
@@ -113,7 +65,9 @@ describe('a member\u2019s peer server, to a caller that is no member', () => {
     const { nodes } = await bed.swarm(['Alder', 'Birch']);
     const [alder, birch] = nodes as [SwarmNode, SwarmNode];
     // Birch declares twelve 8 MiB messages at once and drips them: 96 MiB asked of Alder.
-    const drips = Array.from({ length: 12 }, () => drip(alder.identity.address, birch.certificate, 8 * MiB));
+    const drips = Array.from({ length: 12 }, () =>
+      dripBody(alder.identity.address, birch.certificate, MESSAGE_PATH, 8 * MiB),
+    );
     const settled: Posted[] = [];
     for (const d of drips) void d.answered.then((o) => settled.push(o));
     await until(() => settled.length === 12 - MAX_MEMBER_READING_BYTES / (8 * MiB));
@@ -124,45 +78,6 @@ describe('a member\u2019s peer server, to a caller that is no member', () => {
     for (const d of drips) d.stop();
   }, 60_000);
 });
-
-/** A POST that declares `declared` bytes, sends 1 KiB and then nothing; `answered` if it is refused. */
-function drip(
-  address: string,
-  certificate: PeerCertificate,
-  declared: number,
-): { answered: Promise<Posted>; stop: () => void } {
-  const url = new URL(address);
-  let stop = () => undefined as void;
-  const answered = new Promise<Posted>((resolve) => {
-    const req = request(
-      {
-        host: url.hostname,
-        port: Number(url.port),
-        method: 'POST',
-        path: MESSAGE_PATH,
-        rejectUnauthorized: false,
-        agent: false,
-        cert: certificate.certPem,
-        key: certificate.keyPem,
-        headers: { 'content-length': declared },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (part: Buffer) => (text += part.toString()));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            message: (JSON.parse(text) as { message: string }).message,
-          }),
-        );
-      },
-    );
-    req.on('error', () => undefined);
-    req.write(Buffer.alloc(1024, 'A'));
-    stop = () => req.destroy();
-  });
-  return { answered, stop };
-}
 
 async function until(check: () => boolean): Promise<void> {
   for (let i = 0; i < 300 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 100));

@@ -4,7 +4,6 @@
 // large, a caller with no certificate and a message never collected (its TTL) are each refused or dropped.
 // Real sockets: members on loopback mutual TLS, posts over real HTTPS connections.
 import { generateKeyPairSync } from 'node:crypto';
-import { request } from 'node:https';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { silentLogger } from '../../../../shared/node/index.ts';
 import { makePeerCertificate, type PeerCertificate } from '../peer-certificate.ts';
 import { DEFAULT_MAILBOX_LIMITS, type MailboxLimits } from '../relay-mailbox-store.ts';
 import type { SwarmNode } from '../swarm-node.ts';
+import { dripBody, postBody, type Posted } from '../testing/hostile-posts.ts';
 import { memberKeys, PeerTestBed } from '../testing/peer-swarm.ts';
 import { startRelay, type RunningRelay } from './relay-home.ts';
 import { RELAY_PATHS } from './relay-protocol.ts';
@@ -66,105 +66,13 @@ async function swarmWithIdleMailbox(
   return { alder: alderId, birch };
 }
 
-interface Posted {
-  status: number;
-  retryAfter?: string;
-  message: string;
-}
+/** One POST of `size` bytes to the relay's `path`, with or without a declared length. */
+const post = (certificate: PeerCertificate | null, path: string, size: number, chunked = false) =>
+  postBody(relay.memberAddress, certificate, path, size, chunked);
 
-/** One POST of `size` bytes of sealed-looking text to `path`, with or without a declared length. */
-function post(
-  certificate: PeerCertificate | null,
-  path: string,
-  size: number,
-  chunked = false,
-): Promise<Posted> {
-  const url = new URL(relay.memberAddress.replace('relay+https://', 'https://'));
-  const chunk = Buffer.alloc(Math.min(size, 256 * 1024), 'A');
-  return new Promise((resolve) => {
-    const req = request(
-      {
-        host: url.hostname,
-        port: Number(url.port),
-        method: 'POST',
-        path,
-        rejectUnauthorized: false,
-        agent: false,
-        ...(certificate ? { cert: certificate.certPem, key: certificate.keyPem } : {}),
-        headers: chunked ? {} : { 'content-length': size },
-      },
-      (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (part: Buffer) => parts.push(part));
-        res.on('end', () => {
-          const text = Buffer.concat(parts).toString('utf8');
-          let message = text;
-          try {
-            message = (JSON.parse(text) as { message?: string }).message ?? text;
-          } catch {
-            // a sealed answer, not JSON
-          }
-          resolve({
-            status: res.statusCode ?? 0,
-            ...(res.headers['retry-after'] ? { retryAfter: String(res.headers['retry-after']) } : {}),
-            message,
-          });
-        });
-      },
-    );
-    // A relay that refuses may close the connection while the body is still going out.
-    req.on('error', () => resolve({ status: 0, message: 'connection closed while sending' }));
-    void (async () => {
-      for (let sent = 0; sent < size && !req.destroyed; sent += chunk.length) {
-        const part = chunk.subarray(0, Math.min(chunk.length, size - sent));
-        if (!req.write(part)) await new Promise((resume) => req.once('drain', resume));
-      }
-      req.end();
-    })();
-  });
-}
-
-/**
- * A POST that declares `declared` bytes, sends 1 KiB of them and then nothing (a slow drip): resolves
- * with the relay's answer if it refuses at once; `stop` ends it.
- */
-function drip(
-  certificate: PeerCertificate,
-  path: string,
-  declared: number,
-): { answered: Promise<Posted>; stop: () => void } {
-  const url = new URL(relay.memberAddress.replace('relay+https://', 'https://'));
-  let stop = () => undefined as void;
-  const answered = new Promise<Posted>((resolve) => {
-    const req = request(
-      {
-        host: url.hostname,
-        port: Number(url.port),
-        method: 'POST',
-        path,
-        rejectUnauthorized: false,
-        agent: false,
-        cert: certificate.certPem,
-        key: certificate.keyPem,
-        headers: { 'content-length': declared },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (part: Buffer) => (text += part.toString()));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            message: (JSON.parse(text) as { message: string }).message,
-          }),
-        );
-      },
-    );
-    req.on('error', () => undefined);
-    req.write(Buffer.alloc(1024, 'A'));
-    stop = () => req.destroy();
-  });
-  return { answered, stop };
-}
+/** A slow drip of `declared` bytes to the relay's `path`. */
+const drip = (certificate: PeerCertificate, path: string, declared: number) =>
+  dripBody(relay.memberAddress, certificate, path, declared);
 
 describe('the relay that is no member, under a hostile sender', () => {
   it('holds no more than its byte bound however much a member posts, and tells the rest to retry', async () => {

@@ -18,12 +18,16 @@ export interface MutualTlsLimits {
   readonly maxConnections?: number;
   /** How long a caller has to finish its TLS handshake (default 10 s). */
   readonly handshakeTimeoutMs?: number;
-  /** Connections one remote address may hold at once; past it a new one is closed (default 64). */
+  /**
+   * Connections one remote address may hold at once; past it a new one is closed (default 128: a
+   * member sends to every other member at once, and a relay carries that fan-out for a swarm of up to
+   * 64 members with its poll beside it).
+   */
   readonly maxConnectionsPerAddress?: number;
 }
 
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
-export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 64;
+export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 128;
 
 export class MutualTlsServer {
   readonly #server: Server;

@@ -1,10 +1,12 @@
 // MaxPoolGrad for WebAssembly as one pass in JavaScript over the module's memory: each output's
 // gradient goes to the first largest input of its window (the CPU backend's rule). The stock wasm
-// kernel took 80 ms of a 200 ms reference-CNN step (batch 32, 64×64); this takes a few. The usual
-// 2×2 pool with channels in fours runs in WebAssembly SIMD (simd-kernels.ts), 3–5× faster again.
+// kernel took 80 ms of a 200 ms reference-CNN step (batch 32, 64×64); this takes a few. With channels
+// in fours it runs in WebAssembly SIMD, 3–5× faster again: the usual 2×2 pool in simd-kernels.ts, any
+// other window (ResNet's 3×3, stride 2) in max-pool-grad-simd.ts.
 import { backend_util, type KernelBackend, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import { KernelScope } from './kernel-scope.ts';
 import { backendMemory, simdKernelsFor } from './simd-kernels.ts';
+import { maxPoolGradSimdFor } from './max-pool-grad-simd.ts';
 
 interface MaxPoolGradAttrs {
   filterSize: number | [number, number];
@@ -57,6 +59,33 @@ export function maxPoolGrad(backendName: string) {
     const dx = out.values();
     const xs = scope.read(input);
     const dys = scope.read(dy);
+    const windows = C % 4 === 0 ? maxPoolGradSimdFor(backendMemory(backend)) : null;
+    if (windows) {
+      for (let n = 0; n < batchSize; n++) {
+        for (let oy = 0; oy < outHeight; oy++) {
+          const y0 = oy * strideHeight - top;
+          const [yStart, yEnd] = [Math.max(0, y0), Math.min(inHeight, y0 + fh)];
+          for (let ox = 0; ox < outWidth; ox++) {
+            const x0 = ox * strideWidth - left;
+            const [xStart, xEnd] = [Math.max(0, x0), Math.min(inWidth, x0 + fw)];
+            if (yEnd <= yStart || xEnd <= xStart) continue; // a window of padding only: no gradient
+            const first = ((n * inHeight + yStart) * inWidth + xStart) * C * 4;
+            const o = ((n * outHeight + oy) * outWidth + ox) * C * 4;
+            const rowBytes = inWidth * C * 4;
+            windows.window(
+              dx.byteOffset + first,
+              xs.byteOffset + first,
+              dys.byteOffset + o,
+              C * 4,
+              rowBytes,
+              yEnd - yStart,
+              xEnd - xStart,
+            );
+          }
+        }
+      }
+      return scope.finish(out.info());
+    }
     const best = new Float32Array(C);
     const where = new Int32Array(C);
     for (let n = 0; n < batchSize; n++) {

@@ -33,6 +33,8 @@ export const op = {
   v128Store: (offset = 0) => [0xfd, 0x0b, 0x04, ...uleb(offset)],
   /** v128.const with all bits zero (0.0 in every float lane). */
   v128Const0: [0xfd, 0x0c, ...Array<number>(16).fill(0)],
+  i32x4Splat: [0xfd, 0x11],
+  i32x4Eq: [0xfd, 0x37],
   v128And: [0xfd, 0x4e],
   v128AndNot: [0xfd, 0x4f],
   v128Bitselect: [0xfd, 0x52],

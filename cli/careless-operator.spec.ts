@@ -23,7 +23,9 @@ it('hub task create with a file that is not JSON: says so, without printing its 
   writeFileSync(file, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0xff, 0xfe, 0x41, 0x42, 0x43, 0x7b]));
   const run = await runRadfed('hub', 'task', 'create', '--dir', hub, '--file', file);
   expect(run.status).toBe(1);
-  expect(run.err).toBe(`radfed: ${file} is not valid JSON: check that it is the task's JSON file.\n`);
+  expect(run.err).toBe(
+    `radfed: ${file} is not valid JSON: it goes wrong at line 1, column 1. Check that it is the task's JSON file.\n`,
+  );
   const missing = await runRadfed('hub', 'task', 'create', '--dir', hub, '--file', join(root, 'none.json'));
   expect(missing.err).toBe(
     `radfed: Cannot read ${join(root, 'none.json')} (ENOENT): check the path, and that it is a file.\n`,

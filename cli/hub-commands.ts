@@ -34,6 +34,7 @@ import {
   storeOf,
   type StoreFlags,
 } from './hub-store-commands.ts';
+import { JsonTextError, parseJsonText } from '../shared/json-text.ts';
 import { errorCode } from '../shared/log-safety.ts';
 import { CliError } from './failure.ts';
 import { describePrivacyBudget } from './privacy-command.ts';
@@ -406,10 +407,12 @@ function readJson(file: string): unknown {
     throw new CliError(`Cannot read ${file} (${errorCode(error)}): check the path, and that it is a file.`);
   }
   try {
-    return JSON.parse(text);
-  } catch {
+    return parseJsonText(text, { what: file, todo: "Check that it is the task's JSON file." });
+  } catch (error) {
     // JSON.parse quotes the text it could not read: a file of other bytes was printed to the terminal.
-    throw new CliError(`${file} is not valid JSON: check that it is the task's JSON file.`);
+    // This says the line and column instead (shared/json-text.ts).
+    if (error instanceof JsonTextError) throw new CliError(error.message);
+    throw error;
   }
 }
 

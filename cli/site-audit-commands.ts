@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { AuditLog, openSiteDatabase, readSiteConfig, sitePaths } from '../main/site/index.ts';
+import { errorCode } from '../shared/log-safety.ts';
 import { CliError } from './failure.ts';
 
 /** What `--json` prints: the UI's verification result, with the count and chain head for the record. */
@@ -87,7 +88,8 @@ function readableVerification(verify: () => ReturnType<AuditLog['verify']>): Ret
     return {
       ok: false,
       brokenAt: 1,
-      reason: `the audit log could not be read (${(error as Error).message})`,
+      // Its code only: SQLite's own message may quote a row of the log, and audit details name studies.
+      reason: `the audit log could not be read (${errorCode(error)})`,
     };
   }
 }

@@ -53,8 +53,9 @@ describe('radfed site task / labels / cohort', () => {
     );
     const imported = await radfed('labels', 'import', '--dir', dir, '--file', csv);
     expect(imported).toMatch(/2 rows, 1 study labelled \(1 new/);
-    // The operator sees the unmatched key on their own terminal; the audit log never gets it.
-    expect(imported).toMatch(/line 3: ACCNOSUCH9/);
+    // The unmatched row is named by its line: its key reaches neither the terminal nor the audit log.
+    expect(imported).toMatch(/no de-identified study: lines 3\b/);
+    expect(imported).not.toContain('ACCNOSUCH9');
     expect(JSON.stringify(new AuditLog(t.site.database).list())).not.toContain('ACCNOSUCH9');
 
     const json = JSON.parse(await radfed('cohort', '--dir', dir, '--json')) as {

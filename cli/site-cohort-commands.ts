@@ -139,7 +139,7 @@ export function describeTasks(tasks: StoredTask[]): string {
   );
 }
 
-/** For the operator's terminal: it shows the keys of unmatched rows, which are never logged. */
+/** For the operator's terminal: rows by line, never their cells. */
 export function describeImport(r: LabelImportReport): string {
   const column = r.key === 'accession' ? 'accession_number' : 'study_instance_uid';
   const out = [
@@ -147,19 +147,18 @@ export function describeImport(r: LabelImportReport): string {
       `${plural(r.studiesLabelled, 'study', 'studies')} labelled (${r.added} new, ${r.changed} changed, ${r.unchanged} unchanged)` +
       (r.removed > 0 ? `; ${r.removed} earlier labels removed (--replace).` : '.'),
   ];
+  // Rows are named by line only: their cells are accession numbers or UIDs, and a shifted column puts
+  // a patient's name where the label should be.
   if (r.unmatched.length > 0) {
-    out.push(`  ${plural(r.unmatched.length, 'row matches', 'rows match')} no de-identified study:`);
-    for (const u of r.unmatched.slice(0, LINES_SHOWN)) out.push(`    line ${u.line}: ${u.key}`);
-    if (r.unmatched.length > LINES_SHOWN) out.push(`    … and ${r.unmatched.length - LINES_SHOWN} more`);
+    out.push(
+      `  ${plural(r.unmatched.length, 'row matches', 'rows match')} no de-identified study: lines ${lineList(r.unmatched.map((u) => u.line))}`,
+    );
     out.push('    (Often studies not ingested yet: ingest them, then import this file again.)');
   }
   if (r.badLabel.length > 0) {
     out.push(
-      `  ${plural(r.badLabel.length, 'row has a label', 'rows have labels')} not in the task's label set, not applied: ` +
-        r.badLabel
-          .slice(0, LINES_SHOWN)
-          .map((b) => `line ${b.line} ("${b.label}")`)
-          .join(', '),
+      `  ${plural(r.badLabel.length, 'row has a label', 'rows have labels')} not in the task's label set (${r.taskLabels.join(', ')}), ` +
+        `not applied: lines ${lineList(r.badLabel.map((b) => b.line))}`,
     );
   }
   if (r.malformed.length > 0) {

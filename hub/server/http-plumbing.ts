@@ -6,7 +6,9 @@ import type { Server } from 'node:https';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { HubContext } from '../hub-context.ts';
+import { JsonTextError, parseJsonText } from '../../shared/json-text.ts';
 import { safeCode } from '../../shared/log-safety.ts';
+import { issuePath, issueText } from '../../shared/schema-issues.ts';
 import { badRequest, HubError } from '../hub-errors.ts';
 
 /** The hub's Fastify instance: HTTPS, any pino-compatible logger. */
@@ -19,9 +21,14 @@ export function rawBody(request: FastifyRequest): Buffer {
 export function parseJsonBody<S extends z.ZodType>(schema: S, body: Buffer): z.output<S> {
   let json: unknown;
   try {
-    json = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw badRequest('bad-json', 'The request body is not valid JSON.');
+    json = parseJsonText(body.toString('utf8'), {
+      what: 'The request body',
+      todo: 'Send the JSON this RadFed version expects.',
+    });
+  } catch (error) {
+    // Where the body goes wrong (line, column), never a piece of it: see shared/json-text.ts.
+    if (error instanceof JsonTextError) throw badRequest('bad-json', error.message);
+    throw error;
   }
   return parseWith(schema, json, 'request body');
 }
@@ -29,11 +36,13 @@ export function parseJsonBody<S extends z.ZodType>(schema: S, body: Buffer): z.o
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
+    // By path and expected type only: zod names an unknown key and a record's keys, which a body
+    // may have filled with a value (shared/schema-issues.ts).
     const first = parsed.error.issues[0];
-    const where = first && first.path.length > 0 ? ` at ${first.path.join('.')}` : '';
+    const path = first ? issuePath(first.path) : '';
     throw badRequest(
       'bad-request',
-      `The ${what} is not valid${where}: ${first?.message ?? 'unexpected shape'}.`,
+      `The ${what} is not valid${path ? ` at ${path}` : ''}: ${first ? issueText(first) : 'unexpected shape'}.`,
     );
   }
   return parsed.data;

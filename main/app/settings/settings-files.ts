@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { posix, win32 } from 'node:path';
 import type { SettingValue } from '../../../shared/ipc/index.ts';
+import { JsonTextError, parseJsonText } from '../../../shared/json-text.ts';
 import { checkSettingValue, isSettingKey, type SettingKey } from './setting-catalogue.ts';
 
 export interface SettingsFilePaths {
@@ -60,12 +61,13 @@ export function readSettingsLayer(file: string, label: string): SettingsLayer {
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch {
-    return {
-      ...EMPTY_LAYER,
-      problems: [`The ${label} (${file}) is not valid JSON, so it was ignored. Fix the file or remove it.`],
-    };
+    raw = parseJsonText(text, {
+      what: `The ${label} (${file})`,
+      todo: 'It was ignored: fix the file or remove it.',
+    });
+  } catch (error) {
+    if (!(error instanceof JsonTextError)) throw error;
+    return { ...EMPTY_LAYER, problems: [error.message] };
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return {

@@ -5,6 +5,7 @@
 // silently; the audit entry holds counts and line numbers only.
 import { readFileSync } from 'node:fs';
 import type { Database } from 'better-sqlite3';
+import { safeCode } from '../../../shared/log-safety.ts';
 import { AuditLog, commandActor } from '../audit/index.ts';
 import { accessionHash, studyUidHash } from '../deid/index.ts';
 import type { Site } from '../store/index.ts';
@@ -38,12 +39,17 @@ export interface LabelImportReport {
   /** Labels of the task removed because the file did not set them (with `replace`). */
   removed: number;
   /**
-   * Rows whose key matches no de-identified study. `key` is the raw value, for the operator's own
-   * terminal only: never log it or store it.
+   * Rows whose key matches no de-identified study, by line. Never the key itself: it is an accession
+   * number or an original UID, and this report is printed and shown.
    */
-  unmatched: { line: number; key: string }[];
-  /** Rows whose label is not in the task's label set (not applied). */
-  badLabel: { line: number; label: string }[];
+  unmatched: { line: number }[];
+  /**
+   * Rows whose label is not in the task's label set (not applied), by line. Never the cell: a column
+   * shifted in an export puts a name or an ID where the label should be.
+   */
+  badLabel: { line: number }[];
+  /** The task's label set, so that a report can say which labels a row may give. */
+  taskLabels: string[];
   /** Rows that are not a key and a label (not applied). */
   malformed: { line: number; reason: string }[];
   /** Rows giving one key two different labels: none of them is applied. */
@@ -64,12 +70,13 @@ export function importLabelsFile(
   try {
     bytes = readFileSync(file);
   } catch (error) {
+    // The path is not repeated: hospital exports name their files after the patient or the study.
     throw new CohortError(
       'bad-file',
-      `Cannot read the labels file ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}). Check the path.`,
+      `The labels file cannot be read (${safeCode(error) ?? 'error'}). Check the path and that this user may read it.`,
     );
   }
-  return importLabels(site, decodeCsv(bytes, file), options);
+  return importLabels(site, decodeCsv(bytes, 'The labels file'), options);
 }
 
 /** Imports labels from CSV text, in one transaction, with one audit entry. */
@@ -93,6 +100,7 @@ export function importLabels(
     removed: 0,
     unmatched: [],
     badLabel: [],
+    taskLabels: [...task.labels],
     malformed: table.malformed,
     conflicting: [],
     duplicates: [],
@@ -103,7 +111,7 @@ export function importLabels(
   for (const row of table.rows) {
     const label = canonical.get(row.label.toLowerCase());
     if (label === undefined) {
-      report.badLabel.push({ line: row.line, label: row.label });
+      report.badLabel.push({ line: row.line });
       continue;
     }
     const rows = byKey.get(row.key) ?? [];
@@ -129,7 +137,7 @@ export function importLabels(
       }
       report.duplicates.push(...rows.slice(1).map((r) => r.line));
       const studies = findStudies.all(hash(site.secret, key));
-      if (studies.length === 0) report.unmatched.push({ line: first.line, key });
+      if (studies.length === 0) report.unmatched.push({ line: first.line });
       for (const study of studies) wanted.set(study, { label: first.label });
     }
     report.conflicting.sort((a, b) => a - b);

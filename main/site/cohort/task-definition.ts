@@ -3,6 +3,8 @@
 // federation hub will later deliver the same shape.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { JsonTextError, parseJsonText } from '../../../shared/json-text.ts';
+import { describeSchemaIssues } from '../../../shared/schema-issues.ts';
 import { CONSENT_SCOPE_MAX_LENGTH, SITE_TASK_LIMITS } from '../../../shared/site-rules.ts';
 import { CohortError } from './cohort-error.ts';
 
@@ -99,14 +101,9 @@ export type TaskDefinitionInput = z.input<typeof TaskDefinitionSchema>;
 export function parseTaskDefinition(raw: unknown, source = 'the task'): TaskDefinition {
   const parsed = TaskDefinitionSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.slice(0, 5).map((issue) => {
-    const where = issue.path.length > 0 ? issue.path.join('.') : 'the top level';
-    return `${where}: ${issue.message}`;
-  });
-  const more = parsed.error.issues.length > 5 ? ` (and ${parsed.error.issues.length - 5} more)` : '';
   throw new CohortError(
     'bad-task',
-    `${source} is not a valid task definition: ${problems.join('; ')}${more}. Fix it and try again ` +
+    `${source} is not a valid task definition: ${describeSchemaIssues(parsed.error.issues)}. Fix it and try again ` +
       '(see main/site/cohort/README.md for an example).',
   );
 }
@@ -124,12 +121,11 @@ export function readTaskFile(path: string): TaskDefinition {
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
+    raw = parseJsonText(text, { what: `The task file ${path}`, todo: 'Fix it and try again.' });
   } catch (error) {
-    throw new CohortError(
-      'bad-task',
-      `${path} is not valid JSON (${(error as Error).message}). Fix it and try again.`,
-    );
+    // Its sentence gives the line and column only: the text itself is never quoted.
+    if (error instanceof JsonTextError) throw new CohortError('bad-task', error.message);
+    throw error;
   }
   return parseTaskDefinition(raw, path);
 }

@@ -129,7 +129,10 @@ describe('cohort handlers', () => {
     });
     expect(view.problems).toEqual([
       { line: n + 1, message: expect.stringMatching(/^matches no de-identified study/) },
-      { line: n + 2, message: 'the label "maybe" is not in this task\'s label set; not applied.' },
+      {
+        line: n + 2,
+        message: expect.stringMatching(/^its label is not one of this task's labels \(.+\); not applied\.$/),
+      },
       { line: n + 3, message: 'has no key; not applied.' },
     ]);
     expect(view.duplicateLines).toBe(1);

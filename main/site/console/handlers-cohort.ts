@@ -113,9 +113,10 @@ function importView(r: LabelImportReport): LabelImportView {
       message:
         'matches no de-identified study here (often a study not imported yet: import it, then this file again).',
     })),
-    ...r.badLabel.map(({ line, label }) => ({
+    // The cell is not quoted: a column shifted in an export puts a patient's name where the label was.
+    ...r.badLabel.map(({ line }) => ({
       line,
-      message: `the label "${label.slice(0, 64)}" is not in this task's label set; not applied.`,
+      message: `its label is not one of this task's labels (${r.taskLabels.join(', ')}); not applied.`,
     })),
     ...r.malformed.map(({ line, reason }) => ({ line, message: `${reason}; not applied.` })),
     ...r.conflicting.map((line) => ({

@@ -14,6 +14,7 @@ import {
 } from '../../../shared/ipc/index.ts';
 import { RadfedError } from '../../../shared/errors.ts';
 import { safeMessage } from '../../../shared/log-safety.ts';
+import { issuePath, issueText } from '../../../shared/schema-issues.ts';
 import { createSettingsHandlers, type SettingsPort } from './handlers-settings.ts';
 import { createSetupHandlers, type FederationPort, type SetupPort } from './handlers-setup.ts';
 import { createAuditHandlers, type AuditAgentPort } from './handlers-audit.ts';
@@ -85,12 +86,13 @@ export function createIpcDispatcher(
     }
     const parsed = ipcContract[channel].request.safeParse(payload);
     if (!parsed.success) {
-      // Zod does not echo the input value in its messages, so nothing from the payload reaches the text.
+      // By path and expected type: zod's own words quote an unknown key or a record's key, which a
+      // payload (a consent form, a label) may have filled with a value (shared/schema-issues.ts).
       const issue = parsed.error.issues[0];
-      const where = issue && issue.path.length > 0 ? issue.path.join('.') : 'payload';
+      const where = (issue && issuePath(issue.path)) || 'payload';
       return ipcFail(
         'invalid-payload',
-        `The request "${channel}" was not valid (${where}: ${issue?.message ?? 'rejected'}). This is a fault in the screen that sent it: restart RadFed.`,
+        `The request "${channel}" was not valid (${where}: ${issue ? issueText(issue) : 'rejected'}). This is a fault in the screen that sent it: restart RadFed.`,
       );
     }
     try {

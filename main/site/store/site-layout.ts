@@ -9,6 +9,8 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync }
 import { join, resolve } from 'node:path';
 import { isAtomicTemporaryOf, makeFolder, writeFileAtomically } from '../../../shared/node/index.ts';
 import { checkSiteName } from '../../../shared/site-name.ts';
+import { JsonTextError, parseJsonText } from '../../../shared/json-text.ts';
+import { issuePath, issueText } from '../../../shared/schema-issues.ts';
 import { parseDeidOptions, type DeidOption } from '../deid/index.ts';
 import { loadOrCreateSiteSecret, readSiteSecret } from '../secret/index.ts';
 import { AuditLog, commandActor } from '../audit/index.ts';
@@ -165,9 +167,10 @@ export function readSiteConfig(paths: SitePaths): SiteConfig {
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
-  } catch {
-    throw new SiteError('bad-config', `${paths.config} is not valid JSON. Restore it from backup.`);
+    raw = parseJsonText(text, { what: paths.config, todo: 'Restore it from backup.' });
+  } catch (error) {
+    if (error instanceof JsonTextError) throw new SiteError('bad-config', error.message);
+    throw error;
   }
   const version = (raw as { schemaVersion?: unknown } | null)?.schemaVersion;
   if (typeof version === 'number' && version > SITE_CONFIG_VERSION) {
@@ -178,10 +181,11 @@ export function readSiteConfig(paths: SitePaths): SiteConfig {
   }
   const parsed = SiteConfigSchema.safeParse(raw);
   if (!parsed.success) {
+    // By path and expected type: zod's words name an unknown key, which an edited file may have filled.
     const issue = parsed.error.issues[0];
     throw new SiteError(
       'bad-config',
-      `${paths.config} is not a valid site configuration (${issue?.path.join('.') || 'root'}: ${issue?.message ?? 'invalid'}). Restore it from backup.`,
+      `${paths.config} is not a valid site configuration (${(issue && issuePath(issue.path)) || 'root'}: ${issue ? issueText(issue) : 'invalid'}). Restore it from backup.`,
     );
   }
   return parsed.data;

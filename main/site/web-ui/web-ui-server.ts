@@ -29,6 +29,7 @@ import {
   resolveRendererFile,
 } from './renderer-files.ts';
 import { RadfedError } from '../../../shared/errors.ts';
+import { JsonTextError, parseJsonText } from '../../../shared/json-text.ts';
 
 export const API_INVOKE_PATH = '/api/invoke';
 const MAX_REQUEST_BYTES = 1024 * 1024;
@@ -139,9 +140,11 @@ export async function startSiteWebUi(options: SiteWebUiOptions): Promise<SiteWeb
     }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(body);
-    } catch {
-      sendJson(response, 400, ipcFail('invalid-payload', 'The request is not valid JSON.'));
+      parsed = parseJsonText(body, { what: 'The request', todo: 'Reload the page.' });
+    } catch (error) {
+      // Where it goes wrong, never what is there (shared/json-text.ts): a request carries form fields.
+      if (!(error instanceof JsonTextError)) throw error;
+      sendJson(response, 400, ipcFail('invalid-payload', error.message));
       return;
     }
     const { channel, payload } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as {

@@ -55,7 +55,7 @@ describe('MaxPoolGrad for any window in WebAssembly SIMD', () => {
     'equals the CPU backend and the JavaScript loop on %j, %i×%i windows, pad %s',
     async (shape, size, stride, pad) => {
       const random = new SeededRandom(31);
-      const count = shape.reduce((p, s) => p * s, 1);
+      const count = shape.reduce((p: number, s: number) => p * s, 1);
       // After ReLU and rounded: whole windows tie at 0 and elsewhere.
       const x = Float32Array.from({ length: count }, () => Math.max(0, Math.round(random.next() * 4 - 2)));
       const outputs = tf.tidy(

@@ -4,7 +4,7 @@
 // error's sentence, the report, the terminal text, the audit log, the hub's answer) must name neither.
 // Before: the task file's error quoted JSON.parse's window of the text and zod's unknown key; the labels
 // import named its file's path and printed unmatched keys and unknown labels.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,8 @@ import { hubPaths } from '../shared/federation/index.ts';
 import { hubHttp } from '../shared/node/federation/index.ts';
 import { createIpcDispatcher } from '../main/site/console/index.ts';
 import { AuditLog } from '../main/site/audit/index.ts';
+import { writeCtFile } from '../main/site/batch/test-files.ts';
+import { parseDicom } from '../main/site/dicom/index.ts';
 import {
   importLabelsFile,
   parseTaskDefinition,
@@ -191,5 +193,34 @@ describe("the hub's JSON request bodies", () => {
     });
     expect(response.status).toBe(400);
     expectNeither(JSON.parse(response.body.toString()), 'the answer');
+  });
+});
+
+describe('a DICOM file whose Transfer Syntax UID holds something else', () => {
+  it('is refused without quoting the value', () => {
+    const path = join(root, 'ct.dcm');
+    writeCtFile(path, 1, 100);
+    const bytes = readFileSync(path);
+    const at = bytes.indexOf('1.2.840.10008.1.2');
+    expect(at).toBeGreaterThan(0);
+    // Same length as the UID and its padding, so every length in the meta group stays right.
+    const length = bytes.readUInt16LE(at - 2);
+    // The data set's first element, group 0008 after the meta group 0002, its tag's bytes swapped: the
+    // data set reads as big-endian, which a syntax RadFed does not know cannot be told to be.
+    let first = at + length;
+    while (!(
+      bytes[first] === 0x08 &&
+      bytes[first + 1] === 0x00 &&
+      /[A-Z]{2}/.test(bytes.toString('latin1', first + 4, first + 6))
+    ))
+      first += 1;
+    for (const value of [`${NAME} ${ID}`, `1.2.3.${NAME}`]) {
+      const damaged = Buffer.from(bytes);
+      damaged.fill(0x20, at, at + length).write(value.slice(0, length), at, 'latin1');
+      damaged.writeUInt16BE(0x0008, first);
+      const error = thrown(() => parseDicom(new Uint8Array(damaged)));
+      expectNeither(error.message, 'the error');
+      expect(error.message).toMatch(/^Transfer syntax \(a value that is not a UID\) is/);
+    }
   });
 });

@@ -39,6 +39,12 @@ export interface ParseOptions {
 const DEFAULT_MAX_DEPTH = 64;
 const DEFAULT_MAX_INFLATED = 1024 * 1024 * 1024;
 const STANDARD_UID_ROOT = '1.2.840.10008.';
+/** A UID as PS3.5 9.1 writes one: digits and dots, at most 64 characters. */
+const UID_SHAPE = /^\d+(\.\d+)*$/;
+
+/** The Transfer Syntax UID as read, for a message: quoted only when it is one (a value from the file). */
+const shownUid = (value: string): string =>
+  value.length <= 64 && UID_SHAPE.test(value) ? value : '(a value that is not a UID)';
 const EXPLICIT_LITTLE: Encoding = { explicitVr: true, littleEndian: true };
 
 const isDicm = (b: Uint8Array, at: number): boolean =>
@@ -98,7 +104,7 @@ function parse(bytes: Uint8Array, options: ParseOptions): DicomFile {
   if (declared !== '' && !isParseableTransferSyntax(declared)) {
     throw new DicomParseError(
       'unsupported-transfer-syntax',
-      `Transfer syntax ${declared} is a private one this codec cannot read: convert the file to a standard syntax (e.g. dcmconv +te).`,
+      `Transfer syntax ${shownUid(declared)} is a private one this codec cannot read: convert the file to a standard syntax (e.g. dcmconv +te).`,
     );
   }
   let ts: TransferSyntax | undefined = declared === '' ? undefined : transferSyntaxOf(declared);
@@ -131,7 +137,7 @@ function parse(bytes: Uint8Array, options: ParseOptions): DicomFile {
   } else if (detected && !declared.startsWith(STANDARD_UID_ROOT)) {
     throw new DicomParseError(
       'unsupported-transfer-syntax',
-      `Transfer syntax ${declared} is unknown and its data set is not Explicit VR Little Endian: convert the file to a standard syntax.`,
+      `Transfer syntax ${shownUid(declared)} is unknown and its data set is not Explicit VR Little Endian: convert the file to a standard syntax.`,
     );
   } else {
     enc = { explicitVr: ts.explicitVr, littleEndian: ts.littleEndian };

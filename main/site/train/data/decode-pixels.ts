@@ -68,7 +68,7 @@ export async function decodeFrame(file: DicomFile, frame = 0): Promise<DecodedFr
   if (!decoder) {
     throw new TrainError(
       'unsupported-pixel-data',
-      `Pixel data in transfer syntax ${uid} cannot be decoded: ask the sender for JPEG, JPEG-LS, JPEG 2000, RLE or uncompressed images.`,
+      `Pixel data in transfer syntax ${/^\d+(\.\d+)*$/.test(uid) && uid.length <= 64 ? uid : '(a value that is not a UID)'} cannot be decoded: ask the sender for JPEG, JPEG-LS, JPEG 2000, RLE or uncompressed images.`,
     );
   }
   const image = await decoder(compressed);

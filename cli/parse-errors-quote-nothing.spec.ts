@@ -6,10 +6,12 @@
 // import named its file's path and printed unmatched keys and unknown labels.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hubPaths } from '../shared/federation/index.ts';
 import { hubHttp } from '../shared/node/federation/index.ts';
+import { createLogger, type LogRoom } from '../shared/node/index.ts';
 import { createIpcDispatcher } from '../main/site/console/index.ts';
 import { AuditLog } from '../main/site/audit/index.ts';
 import { writeCtFile } from '../main/site/batch/test-files.ts';
@@ -55,6 +57,24 @@ async function rejected(call: () => Promise<unknown>): Promise<Error> {
   }
   throw new Error('expected the call to reject');
 }
+
+/** Every line the site's and the hub's loggers wrote, at the most they ever say (debug). */
+const logged: string[] = [];
+const logger = (room: LogRoom) =>
+  createLogger({
+    room,
+    defaultLevel: 'debug',
+    destination: new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logged.push(chunk.toString());
+        done();
+      },
+    }),
+  });
+afterAll(() => {
+  expect(logged.length).toBeGreaterThan(0);
+  expectNeither(logged.join(''), 'the logs');
+});
 
 const root = mkdtempSync(join(tmpdir(), 'radfed-parse-errors-'));
 // Neither the folder the files lie in nor a file's name may be named: a hospital export is named so.
@@ -126,7 +146,7 @@ describe('a labels CSV', () => {
 
 describe('a consent export', () => {
   it('names its problems by line, never the file or a cell', async () => {
-    const consent = new SiteConsent(site, {});
+    const consent = new SiteConsent(site, { logger: logger('site') });
     const csv = write(
       'consent.csv',
       `patient_id,status,date\n${ID},${NAME},2024-01-01\n${NAME},granted,${ID}\n`,
@@ -155,7 +175,9 @@ describe('site.json read at start', () => {
 
 describe("the site agent's requests (IPC and the local web UI)", () => {
   it('answers a payload it refuses by path and expected type', async () => {
-    const dispatch = createIpcDispatcher({} as Parameters<typeof createIpcDispatcher>[0]);
+    const dispatch = createIpcDispatcher({} as Parameters<typeof createIpcDispatcher>[0], {
+      logger: logger('site'),
+    });
     // A patient ID where a field name should be: zod's own words would name it.
     const unknownKey = await dispatch('consent:withdraw-preview', { patientId: 'X', [`${NAME} ${ID}`]: 1 });
     expect(unknownKey).toMatchObject({ ok: false, error: { code: 'invalid-payload' } });
@@ -169,7 +191,7 @@ describe("the hub's JSON request bodies", () => {
   let test: TestHub;
   let caPem = '';
   beforeAll(async () => {
-    test = await makeTestHub();
+    test = await makeTestHub({ logger: logger('hub') });
     caPem = (await enrollTestSite(test.hub, 'Alpha')).enrollment.caPem;
   });
   afterAll(() => test.cleanup());

@@ -10,6 +10,10 @@
 // Where those hide: in the message of any error that is not ours. Node's `ENOENT: no such file or
 // directory, open '/in/Doe^John/1.dcm'`, SQLite's errors, JSON.parse's `Unexpected token … "Doe^John"`
 // and a library's TypeError all quote what they were given. So a foreign error's message is dropped.
+// The same holds for a parser's refusal that we word ourselves: JSON from a file or a request is read
+// with parseJsonText (json-text.ts: line and column, never the text), a zod refusal is told with
+// describeSchemaIssues (schema-issues.ts: path and expected type; zod 4 itself names unknown keys and
+// a record's keys), a CSV row by its line, a file the person gave by what it is, not its path.
 //
 // What is safe, and kept:
 // - our own errors (RadfedError, shared/errors.ts): `code`, `message`, `hint`. Their sentences are

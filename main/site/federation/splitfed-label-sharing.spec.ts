@@ -8,11 +8,10 @@
 import { expect, it } from 'vitest';
 import { approveTask, reviewTask } from './index.ts';
 import {
-  evaluateWithHubSegments,
+  expectLearnedNodule,
   movesBySide,
   publishedWeights,
-  runSplitSites,
-  splitStory,
+  runUntilCompleted,
   useSplitFederation,
 } from './testing/splitfed-run.ts';
 
@@ -40,13 +39,7 @@ it('three sites learn the synthetic nodule with label sharing: labels and activa
   await keeper.serveNewTasks();
   expect(keeper.trunks.get(taskId)?.headAtHub).toBe(true);
 
-  const { events, done } = runSplitSites(hospitals);
-  const results = await done;
-  for (const [i, result] of results.entries()) {
-    expect(result.status, splitStory(events[i]!)).toBe('fulfilled');
-    if (result.status === 'fulfilled')
-      expect(result.value.tasks[0], splitStory(events[i]!)).toMatchObject({ taskId, state: 'completed' });
-  }
+  const events = await runUntilCompleted(hospitals, taskId);
   const { ctx } = fixture.testHub.hub;
   expect((await ctx.store.models.latestModel(taskId))?.version).toBe(rounds);
 
@@ -69,11 +62,5 @@ it('three sites learn the synthetic nodule with label sharing: labels and activa
   expect(Math.max(...hubMoves)).toBeLessThan(1e-4);
   expect(Math.max(...bottomMoves)).toBeGreaterThan(1e-3);
 
-  const before = await evaluateWithHubSegments(federation(), taskId, 0, true);
-  const after = await evaluateWithHubSegments(federation(), taskId, rounds);
-  process.stderr.write(`label sharing: test AUC ${before.auc} -> ${after.auc} on ${after.n} images\n`);
-  expect(after.n).toBeGreaterThan(100);
-  expect(before.auc!).toBeLessThan(0.6);
-  expect(after.auc!).toBeGreaterThan(0.65);
-  expect(after.auc! - before.auc!).toBeGreaterThan(0.15);
+  await expectLearnedNodule(federation(), taskId, rounds, 'label sharing');
 }, 600_000);

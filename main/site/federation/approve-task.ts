@@ -7,6 +7,7 @@ import {
   type TaskDefinition,
   type TaskView,
 } from '../../../shared/federation/index.ts';
+import { errorCode, safeMessage } from '../../../shared/log-safety.ts';
 import { hopelessNoiseReason } from '../../../shared/privacy/index.ts';
 import { commandActor } from '../audit/index.ts';
 import { buildCohort, type CohortItem } from '../cohort/index.ts';
@@ -107,7 +108,8 @@ export async function reviewTask(
       privacyProblemInWords = privacyProblem && patientDpRefusalInWords(view.definition, trainPatients);
       problem = privacyProblem;
     } catch (error) {
-      problem = (error as Error).message;
+      // Our errors' sentences only: another error's message may quote a path or a value (log-safety.ts).
+      problem = safeMessage(error) ?? `the cohort could not be built (${errorCode(error)})`;
     }
     const summary = describeTask({
       view,

@@ -129,7 +129,12 @@ describe('weights format', () => {
       /reference-cnn model/,
     );
     await writeFile(join(dir, 'bad.json'), '{not json');
-    await expect(readWeightsFiles(join(dir, 'bad'))).rejects.toThrow(/Cannot read the weights manifest/);
+    await expect(readWeightsFiles(join(dir, 'bad'))).rejects.toThrow(
+      /weights manifest .*bad\.json is not valid JSON: it goes wrong at line 1, column 2\./,
+    );
+    await expect(readWeightsFiles(join(dir, 'none'))).rejects.toThrow(
+      /Cannot read the weights manifest .*none\.json \(ENOENT\): check the path\./,
+    );
     [model, other, resnet].forEach((m) => m.dispose());
   });
 });

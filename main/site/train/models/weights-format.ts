@@ -13,6 +13,8 @@ import {
   type NamedValues,
   type WeightsManifest,
 } from '../../../../shared/node/index.ts';
+import { JsonTextError, parseJsonText } from '../../../../shared/json-text.ts';
+import { errorCode } from '../../../../shared/log-safety.ts';
 import { TrainError } from '../errors.ts';
 
 export { WEIGHTS_FORMAT, WEIGHTS_FORMAT_VERSION } from '../../../../shared/node/index.ts';
@@ -58,11 +60,16 @@ export async function writeWeightsFiles(
 export async function readWeightsFiles(base: string): Promise<ReturnType<typeof decodeWeights>> {
   let manifest: unknown;
   try {
-    manifest = JSON.parse(await readFile(`${base}.json`, 'utf8'));
+    manifest = parseJsonText(await readFile(`${base}.json`, 'utf8'), {
+      what: `The weights manifest ${base}.json`,
+      todo: 'Export the weights again.',
+    });
   } catch (error) {
+    // Its sentence (line and column) or the system's code, never the system's message (log-safety.ts).
+    if (error instanceof JsonTextError) throw new TrainError('invalid-weights', error.message);
     throw new TrainError(
       'invalid-weights',
-      `Cannot read the weights manifest ${base}.json: ${(error as Error).message}`,
+      `Cannot read the weights manifest ${base}.json (${errorCode(error)}): check the path.`,
     );
   }
   return decodeWeights(manifest, new Uint8Array(await readFile(`${base}.bin`)));

@@ -4,6 +4,8 @@
 // and the best epoch are kept.
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { JsonTextError, parseJsonText } from '../../../../shared/json-text.ts';
+import { errorCode } from '../../../../shared/log-safety.ts';
 import { writeFileAtomically } from '../../../../shared/node/index.ts';
 import { TrainError } from '../errors.ts';
 import {
@@ -85,11 +87,17 @@ export async function loadLatestCheckpoint(
   const folder = join(dir, pointer.latest);
   let state: TrainerState;
   try {
-    state = JSON.parse(await readFile(join(folder, 'state.json'), 'utf8')) as TrainerState;
+    const text = await readFile(join(folder, 'state.json'), 'utf8');
+    state = parseJsonText(text, { what: 'Its state.json', todo: '' }) as TrainerState;
   } catch (error) {
+    // Line and column, or the system's code: never a piece of the file or a system message.
+    const why =
+      error instanceof JsonTextError && error.line !== null
+        ? `its state.json goes wrong at line ${error.line}, column ${error.column}`
+        : errorCode(error);
     throw new TrainError(
       'invalid-checkpoint',
-      `The checkpoint ${pointer.latest} is damaged (${(error as Error).message}): remove the checkpoint folder to start again.`,
+      `The checkpoint ${pointer.latest} is damaged (${why}): remove the checkpoint folder to start again.`,
     );
   }
   if (state.fingerprint !== fingerprint) {

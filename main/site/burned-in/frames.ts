@@ -2,6 +2,7 @@
 // values through the file's rescale and first window (or the frame's own range), MONOCHROME1
 // inverted, colour kept as RGB. Decoding reuses the training room's decoders, so every transfer
 // syntax they read (native, RLE, JPEG, JPEG-LS, JPEG 2000) is read here too.
+import { errorCode, safeMessage } from '../../../shared/log-safety.ts';
 import { parseDicom, type DicomFile } from '../dicom/index.ts';
 import { decodeFrame, type DecodedFrame } from '../train/data/index.ts';
 import { BurnedInError } from './errors.ts';
@@ -32,7 +33,9 @@ export async function decodeImageFrame(file: DicomFile, frame = 0): Promise<Deco
   try {
     return await decodeFrame(file, frame);
   } catch (cause) {
-    const detail = cause instanceof Error ? cause.message : String(cause);
+    // Our decoders' sentences, or only the code of another error: these are identified images, and a
+    // foreign message may quote a value of the file (shared/log-safety.ts).
+    const detail = safeMessage(cause) ?? errorCode(cause);
     throw new BurnedInError('unsupported-pixel-data', `The image could not be decoded: ${detail}`, { cause });
   }
 }

@@ -1,6 +1,7 @@
 // Streams training batches from a list of labelled files with bounded memory, whatever the cohort
 // size: a few batches are prepared ahead (`prefetch`), each from `concurrency` files at a time. Each
 // epoch visits the files in a new order drawn from (seed, epoch), and can augment.
+import { errorCode, safeMessage } from '../../../../shared/log-safety.ts';
 import { TrainError } from '../errors.ts';
 import { augmentImage, type AugmentOptions } from './augment.ts';
 import { createImageSource } from './image-source.ts';
@@ -104,7 +105,7 @@ export class BatchLoader {
         const { image, cached } = await this.source.load(item.path, item.patient).catch((error: unknown) => {
           throw new TrainError(
             (error as TrainError).code ?? 'corrupt-pixel-data',
-            `Image ${indices[k]! + 1} of the cohort could not be prepared: ${(error as Error).message}`,
+            `Image ${indices[k]! + 1} of the cohort could not be prepared: ${safeMessage(error) ?? errorCode(error)}`,
             { cause: error },
           );
         });

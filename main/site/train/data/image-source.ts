@@ -2,6 +2,7 @@
 // decoded, prepared and cached. Multi-frame files give their middle frame.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errorCode, safeMessage } from '../../../../shared/log-safety.ts';
 import { parseDicom } from '../../dicom/index.ts';
 import { TrainError } from '../errors.ts';
 import { decodeFrame } from './decode-pixels.ts';
@@ -57,8 +58,13 @@ export async function prepareFile(path: string, recipe: PrepareRecipe): Promise<
   } catch (error) {
     if (error instanceof TrainError) throw error;
     // Parse errors name tags and offsets only; the path is the caller's to show or not.
-    throw new TrainError('corrupt-pixel-data', `The image could not be read: ${(error as Error).message}`, {
-      cause: error,
-    });
+    // Our parser's sentences name tags and offsets only; another error's message may quote a value.
+    throw new TrainError(
+      'corrupt-pixel-data',
+      `The image could not be read: ${safeMessage(error) ?? errorCode(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
 }

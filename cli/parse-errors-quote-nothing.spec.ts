@@ -25,6 +25,7 @@ import {
 } from '../main/site/cohort/index.ts';
 import { SiteConsent } from '../main/site/consent/index.ts';
 import { initSite, openSite, readSiteConfig, sitePaths, type Site } from '../main/site/store/index.ts';
+import { initHub, readHubConfig, readStoreChoice } from '../hub/index.ts';
 import { enrollTestSite, makeTestHub, type TestHub } from '../hub/testing/test-hub.ts';
 import { describeImport } from './site-cohort-commands.ts';
 
@@ -170,6 +171,18 @@ describe('site.json read at start', () => {
     const shape = thrown(() => readSiteConfig(paths));
     expect(shape.message).toMatch(/is not a valid site configuration/);
     expectNeither([syntax.message, shape.message], 'the errors');
+  });
+});
+
+describe('hub.json and store.json read at start', () => {
+  it('refuses damaged ones without quoting them', async () => {
+    const dir = join(root, 'hub');
+    await initHub({ dir, name: 'parse test hub' });
+    writeFileSync(join(dir, 'store.json'), `{"database": ${NAME} ${ID}}`);
+    const store = thrown(() => readStoreChoice(dir));
+    writeFileSync(join(dir, 'hub.json'), `{"name": ${NAME} ${ID}}`);
+    const config = thrown(() => readHubConfig(dir));
+    expectNeither([store.message, config.message], 'the errors');
   });
 });
 

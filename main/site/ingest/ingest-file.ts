@@ -11,7 +11,7 @@
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { errorCode } from '../../../shared/log-safety.ts';
+import { errorCode, safeMessage } from '../../../shared/log-safety.ts';
 import { ConsentGate, SiteConsent } from '../consent/index.ts';
 import { DeidSettingsError, parseDeidOptions, type DeidSettings } from '../deid/index.ts';
 import type { ResearchIndex, Site } from '../store/index.ts';
@@ -198,7 +198,7 @@ export async function processQuarantined(
     relativePath = researchRelativePath(instance);
   } catch (error) {
     log?.error({ error: errorCode(error) }, 'unusable identifier from the engine');
-    return { status: 'failed', reason: (error as Error).message };
+    return { status: 'failed', reason: safeMessage(error) ?? errorCode(error) };
   }
   const previousPath = index.instancePath(instance.sopInstanceUid);
   const written = await writeResearchFile(site.paths.research, relativePath, output, tail);

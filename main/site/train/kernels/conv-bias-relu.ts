@@ -24,6 +24,7 @@ import type { FilterGradAttrs } from './conv2d-backprop-filter.ts';
 import { filterAndBiasGradByIm2col } from './filter-grad-im2col.ts';
 import { KernelScope } from './kernel-scope.ts';
 import { registerReluGrad, reluGradient } from './relu-grad.ts';
+import { isMaskedFor, markReluOutput } from './relu-pool-marks.ts';
 
 export const CONV_BIAS_RELU = 'RadfedConv2DBiasRelu';
 export const FILTER_BIAS_GRAD = 'RadfedConv2DBackpropFilterBias';
@@ -53,11 +54,13 @@ function fusedForward(backendName: string): KernelFunc {
   return (({ inputs, backend, attrs }: KernelArgs) => {
     const fused = getKernel('FusedConv2D', backendName);
     if (!fused) throw new Error(`The ${backendName} backend has no FusedConv2D kernel.`);
-    return fused.kernelFunc({
+    const y = fused.kernelFunc({
       inputs: inputs as never,
       backend,
       attrs: { ...attrs, dilations: 1, dataFormat: 'NHWC', activation: 'relu', leakyreluAlpha: 0 } as never,
-    });
+    }) as TensorInfo;
+    markReluOutput(y);
+    return y;
   }) as KernelFunc;
 }
 
@@ -105,7 +108,8 @@ export function registerConvBiasRelu(backendName: string): void {
     gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
       const [x, filter, y] = saved as [Tensor4D, Tensor4D, Tensor4D];
       const a = attrs as unknown as ConvBiasReluAttrs;
-      const dyRelu = reluGradient(dy as Tensor4D, y);
+      // After a 2×2 pool that folded this ReLU's gradient in (relu-pool-marks.ts), dy already has it.
+      const dyRelu = isMaskedFor(dy as Tensor4D, y) ? (dy as Tensor4D) : reluGradient(dy as Tensor4D, y);
       // The engine runs each input's gradient in its own tidy scope, x then filter then bias, right
       // after this function: the bias gradient computed with the filter's waits, kept, for the next.
       pendingBiasGrad?.dispose();

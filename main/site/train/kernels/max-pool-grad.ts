@@ -7,6 +7,7 @@ import { backend_util, type KernelBackend, type NamedAttrMap, type TensorInfo } 
 import { KernelScope } from './kernel-scope.ts';
 import { backendMemory, simdKernelsFor } from './simd-kernels.ts';
 import { maxPoolGradSimdFor } from './max-pool-grad-simd.ts';
+import { isReluOutput, markMaskedGradient } from './relu-pool-marks.ts';
 
 interface MaxPoolGradAttrs {
   filterSize: number | [number, number];
@@ -39,7 +40,10 @@ export function maxPoolGrad(backendName: string) {
       const simd = C % 4 === 0 ? simdKernelsFor(backendMemory(backend)) : null;
       if (simd) {
         const [xs, dys] = [scope.read(input), scope.read(dy)];
-        simd.maxPoolGrad2x2(dx.byteOffset, xs.byteOffset, dys.byteOffset, batchSize * outHeight, outWidth, C);
+        const afterRelu = isReluOutput(input);
+        const [rowPairs, at] = [batchSize * outHeight, (v: Float32Array) => v.byteOffset];
+        simd.maxPoolGrad2x2(at(dx), at(xs), at(dys), rowPairs, outWidth, C, afterRelu ? 1 : 0);
+        if (afterRelu) markMaskedGradient(out.info(), input);
         return scope.finish(out.info());
       }
       poolGrad2x2(

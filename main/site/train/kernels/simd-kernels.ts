@@ -7,11 +7,15 @@
 // loops move data, they do not multiply-add.
 import { assembleModule, op, type Code, type WasmFunction } from './wasm-bytecode.ts';
 
-/** maxPoolGrad2x2(dx, x, dy, rowPairs, outWidth, channels): byte addresses; channels % 4 === 0. */
+/**
+ * maxPoolGrad2x2(dx, x, dy, rowPairs, outWidth, channels, positiveOnly): byte addresses; channels % 4
+ * === 0. positiveOnly (1): a window's gradient goes nowhere where its largest input is not above 0, the
+ * ReLU before the pool's own gradient folded in (conv-bias-relu.ts skips its pass then).
+ */
 function maxPoolGrad2x2Function(): WasmFunction {
-  const [dx, xs, dy, rows, OW, C] = [0, 1, 2, 3, 4, 5];
-  const [row, ox, k, px, pdx, cb, rs, a, d] = [6, 7, 8, 9, 10, 11, 12, 13, 14];
-  const [v0, v1, v2, v3, s, f, l, g, gl, gu] = [15, 16, 17, 18, 19, 20, 21, 22, 23, 24];
+  const [dx, xs, dy, rows, OW, C, positive] = [0, 1, 2, 3, 4, 5, 6];
+  const [row, ox, k, px, pdx, cb, rs, a, d] = [7, 8, 9, 10, 11, 12, 13, 14, 15];
+  const [v0, v1, v2, v3, s, f, l, g, gl, gu, m23, m01] = [16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27];
   const load = (addr: number, plus?: Code[]): Code[] => [
     op.get(addr),
     ...(plus ?? []),
@@ -27,8 +31,8 @@ function maxPoolGrad2x2Function(): WasmFunction {
   ];
   return {
     name: 'maxPoolGrad2x2',
-    params: 6,
-    locals: { i32: 9, v128: 10 },
+    params: 7,
+    locals: { i32: 9, v128: 12 },
     // prettier-ignore
     body: [
       op.get(C), op.i32(2), op.i32Shl, op.set(cb),
@@ -54,9 +58,14 @@ function maxPoolGrad2x2Function(): WasmFunction {
       // Ties keep the earlier input, as the CPU backend does: strict comparisons, pairwise.
       op.get(v1), op.get(v0), op.f32x4Gt, op.set(s),
       op.get(v3), op.get(v2), op.f32x4Gt, op.set(f),
-      op.get(v3), op.get(v2), op.get(f), op.v128Bitselect,
-      op.get(v1), op.get(v0), op.get(s), op.v128Bitselect,
-      op.f32x4Gt, op.set(l),
+      op.get(v3), op.get(v2), op.get(f), op.v128Bitselect, op.set(m23),
+      op.get(v1), op.get(v0), op.get(s), op.v128Bitselect, op.set(m01),
+      op.get(m23), op.get(m01), op.f32x4Gt, op.set(l),
+      op.get(positive),
+      op.if,
+      op.get(g), op.get(m23), op.get(m01), op.get(l), op.v128Bitselect, op.v128Const0, op.f32x4Gt, op.v128And,
+      op.set(g),
+      op.end,
       op.get(g), op.get(l), op.v128And, op.set(gl),
       op.get(g), op.get(l), op.v128AndNot, op.set(gu),
       ...store(undefined, [op.get(gu), op.get(s), op.v128AndNot]),
@@ -213,6 +222,7 @@ export interface SimdKernels {
     rowPairs: number,
     outWidth: number,
     channels: number,
+    positiveOnly: number,
   ): void;
   im2colRow(...args: number[]): void;
 }

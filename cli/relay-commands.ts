@@ -13,7 +13,7 @@ import {
 } from '../main/site/swarm/index.ts';
 import { parsePositiveInt } from './arguments.ts';
 import { CliError } from './failure.ts';
-import { createLogger, makeFolder } from '../shared/node/index.ts';
+import { createLogger } from '../shared/node/index.ts';
 
 export function registerRelayCommands(program: Command): void {
   const relay = program
@@ -33,8 +33,6 @@ export function registerRelayCommands(program: Command): void {
     .requiredOption('--dir <folder>', 'the relay folder (its key, relay.json and ledger copies go here)')
     .requiredOption('--address <url>', 'the https:// address members reach the relay at, with its port')
     .action((flags: { dir: string; address: string }) => {
-      // First, with a sentence if it cannot be made: the swarm room's own mkdir never returns under /proc.
-      makeFolder(resolve(flags.dir), 'the relay folder (--dir)');
       const address = prepareRelayHome(resolve(flags.dir), flags.address);
       process.stdout.write(
         `Relay ready. A member behind NAT joins a swarm with \`radfed swarm join … --relay ${address}\`\n` +

@@ -9,11 +9,13 @@ import { resolve } from 'node:path';
 import { publicKeyOf } from '../shared/node/federation/index.ts';
 import { encodeWeights } from '../shared/federation/index.ts';
 import { sha256Hex } from '../shared/node/federation/index.ts';
-import { makeFolder } from '../shared/node/index.ts';
 import {
   approvedTaskPath,
   approveSwarmTask,
+  checkSwarmName,
+  checkSwarmSiteSettings,
   describeSwarmTask,
+  existingMembership,
   initialSwarmModel,
   parseSwarmTask,
   serveSwarmMember,
@@ -22,6 +24,7 @@ import {
   type SwarmServiceEvent,
   InvitationBook,
   leaveSwarm,
+  parseSwarmInvitation,
   prepareSwarmSite,
   removeMember,
   quorumSize,
@@ -78,6 +81,31 @@ function memberAddress(flags: { address?: string; relay?: string }): string {
       '--relay takes the relay+https://host:port/<fingerprint> address that `radfed relay init` printed; copy all of it.',
     );
   return (flags.relay ?? flags.address ?? '').trim();
+}
+
+/**
+ * Whether init or join should stop because the folder's ledger already holds a swarm: it then writes
+ * nothing from the flags (the member's card in every ledger keeps its name and address), except a
+ * damaged or missing swarm.json, which is written again from that card; that is said, and is no failure.
+ */
+function alreadyInSwarm(dir: string, shownDir: string, verb: 'founded' | 'joined'): boolean {
+  const existing = existingMembership(dir);
+  if (existing === null) return false;
+  if (!existing.member)
+    throw new CliError(
+      `This folder holds the ledger of swarm "${existing.swarm}", of which this site is no longer a member ` +
+        '(it left or was removed, or its keys are gone). Choose a new folder to found or join a swarm.',
+    );
+  if (existing.restored === null)
+    throw new CliError(
+      `This site is already in swarm "${existing.swarm}" (see \`radfed swarm status\`); nothing was changed.`,
+    );
+  process.stdout.write(
+    `This site is already in swarm "${existing.swarm}", so nothing was ${verb}. Its swarm.json was damaged ` +
+      `or missing, and was written again from this site\u2019s entry in the ledger: ${existing.restored.name} at ` +
+      `${existing.restored.address}.\nNext: \`radfed swarm status --dir ${shownDir}\`.\n`,
+  );
+  return true;
 }
 
 const short = (id: string) => id.slice(0, 8);
@@ -201,14 +229,16 @@ export function registerSwarmCommands(program: Command): void {
         quorum?: QuorumRule;
       }) => {
         const dir = resolve(flags.dir);
-        // First, with a sentence if it cannot be made: the swarm room's own mkdir never returns under /proc.
-        makeFolder(dir, 'the site folder (--dir)');
-        prepareSwarmSite(dir, { name: flags.siteName, address: memberAddress(flags) });
+        // Every argument is checked before anything is made: a refused init leaves no folder behind.
+        const settings = checkSwarmSiteSettings({ name: flags.siteName, address: memberAddress(flags) });
+        const name = checkSwarmName(flags.name);
+        if (alreadyInSwarm(dir, flags.dir, 'founded')) return;
+        prepareSwarmSite(dir, settings);
         const node = await startSwarmMember(dir, { logger: siteLogger(dir), host: '127.0.0.1', port: 0 });
         try {
           if (node.ledger.state !== null)
             throw new CliError('This site is already in a swarm (see `radfed swarm status`).');
-          const id = node.found(flags.name, flags.quorum ?? 'majority');
+          const id = node.found(name, flags.quorum ?? 'majority');
           process.stdout.write(
             `Founded swarm "${flags.name}" (id ${short(id)}) with ${flags.siteName} as its first member.\n` +
               `Next: run \`radfed swarm serve --dir ${flags.dir}\` so other members can reach this site, then ` +
@@ -339,9 +369,11 @@ export function registerSwarmCommands(program: Command): void {
         flags: { dir: string; siteName: string; address?: string; relay?: string },
       ) => {
         const dir = resolve(flags.dir);
-        // First, with a sentence if it cannot be made: the swarm room's own mkdir never returns under /proc.
-        makeFolder(dir, 'the site folder (--dir)');
-        prepareSwarmSite(dir, { name: flags.siteName, address: memberAddress(flags) });
+        // Every argument is checked before anything is made: a refused join leaves no folder behind.
+        const settings = checkSwarmSiteSettings({ name: flags.siteName, address: memberAddress(flags) });
+        parseSwarmInvitation(invitation.trim());
+        if (alreadyInSwarm(dir, flags.dir, 'joined')) return;
+        prepareSwarmSite(dir, settings);
         const node = await startSwarmMember(dir, { logger: siteLogger(dir), host: '127.0.0.1', port: 0 });
         try {
           if (node.ledger.state !== null)

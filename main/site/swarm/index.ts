@@ -88,10 +88,14 @@ export { type MemberUpdate } from './round-secagg-member.ts';
 export { type LeaderAggregation } from './round-secagg-leader.ts';
 export { swarmTaskHash, swarmTaskSchema, verifiedModel, type SwarmTask } from './swarm-task.ts';
 export {
+  checkSwarmName,
+  checkSwarmSiteSettings,
+  existingMembership,
   prepareSwarmSite,
   readSwarmSettings,
   startSwarmMember,
   swarmPaths,
+  type ExistingMembership,
   type SwarmSiteSettings,
 } from './swarm-site.ts';
 export { SwarmModelStore } from './swarm-model-store.ts';

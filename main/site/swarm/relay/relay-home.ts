@@ -2,7 +2,7 @@
 // certificate, whose fingerprint members pin), R/relay.json with the address members dial and the
 // swarms it serves, and R/ledgers/<swarm id>.db, its verified copy of each served swarm's ledger.
 // The key is the relay's own: it is no swarm key, opens no message and signs no ledger entry.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -13,8 +13,8 @@ import {
   publicKeyFingerprint,
   publicKeyOf,
 } from '../../../../shared/node/federation/index.ts';
-import { writeFileAtomically } from '../../../../shared/node/index.ts';
-import { readFolderSettings } from '../folder-settings.ts';
+import { makeFolder, writeFileAtomically } from '../../../../shared/node/index.ts';
+import { readFolderSettings, readSettingsFile } from '../folder-settings.ts';
 import { makePeerCertificate } from '../peer-certificate.ts';
 import type { MailboxLimits } from '../relay-mailbox-store.ts';
 import { relayServerAddress } from '../relay-sealing.ts';
@@ -40,32 +40,44 @@ export function relayPaths(dir: string) {
   };
 }
 
-/** Writes the relay's address and makes its key when it has none; returns the address members use. */
+// Init reads the old file for the swarms it admitted, so "run init again" alone would be refused by
+// the same sentence for ever. Moved aside, init starts the file afresh; the key stays, and with it
+// the fingerprint in the address every member gave.
+const DAMAGED =
+  'relay.json in this folder is damaged. Restore it from a backup, or move it aside and run `radfed relay init` again, ' +
+  'then `radfed relay admit` for each swarm the relay served (its key stays, so the address members use is unchanged).';
+
+/**
+ * Writes the relay's address and makes its key when it has none; returns the address members use.
+ * The address is checked before anything is made, and the swarms an earlier init admitted are kept:
+ * a relay run through init again (a new address) serves what it served.
+ */
 export function prepareRelayHome(dir: string, address: string): string {
   const paths = relayPaths(dir);
-  const settings = {
-    address: address.replace(/\/$/, ''),
-    swarms: existsSync(paths.settings) ? readRelaySettings(dir).swarms : [],
-  };
-  if (!settingsSchema.safeParse(settings).success)
+  const wanted = address.trim().replace(/\/$/, '');
+  if (!settingsSchema.shape.address.safeParse(wanted).success)
     throw new SwarmError(
       'bad-message',
       'Give the relay the https:// address members reach it at, with its port (e.g. https://relay.hospital.example:8471).',
     );
-  mkdirSync(join(dir, 'keys'), { recursive: true, mode: 0o700 });
+  const swarms = existsSync(paths.settings)
+    ? readSettingsFile(paths.settings, settingsSchema, DAMAGED).swarms
+    : [];
+  // Not mkdirSync's recursive mode: it never returns under /proc (shared/node/make-folder.ts).
+  makeFolder(join(dir, 'keys'), 'the relay folder (--dir)', 0o700);
   if (!existsSync(paths.signingKey))
     writeFileAtomically(paths.signingKey, generateSigningKeyPair().privateKeyPem, {
       mode: 0o600,
       exclusive: true,
     });
-  writeFileAtomically(paths.settings, `${JSON.stringify(settings, null, 2)}\n`);
+  writeFileAtomically(paths.settings, `${JSON.stringify({ address: wanted, swarms }, null, 2)}\n`);
   return relayMemberAddress(dir);
 }
 
 export function readRelaySettings(dir: string): RelaySettings {
   return readFolderSettings(relayPaths(dir), settingsSchema, {
     notSetUp: 'This folder holds no relay: run `radfed relay init` first.',
-    damaged: 'relay.json in this folder is damaged; run `radfed relay init` again.',
+    damaged: DAMAGED,
   });
 }
 

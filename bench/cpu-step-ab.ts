@@ -1,9 +1,11 @@
 // The training step `radfed bench train` times (a model from the registry, FusedAdam, one batch of
 // noise, the loss read back), on WebAssembly with one of our changes on and off, alternating step by
 // step in one process so that a busy shared machine slows both alike. A change is off where its
-// environment switch is '0' (RADFED_WASM_SHARED_IDENTITY, RADFED_WASM_RELU_GRAD, RADFED_WASM_GRID_FILTER_GRAD,
-// RADFED_WASM_GEMM, …); several switches are turned off together. Prints medians of wall and CPU time
-// (all threads, the product's worker included) and the 1-minute load before and after.
+// environment switch is '0' (RADFED_WASM_SHARED_IDENTITY, RADFED_WASM_RELU_GRAD,
+// RADFED_WASM_GRID_FILTER_GRAD, RADFED_WASM_POOL_RELU_GRAD, RADFED_WASM_BATCH_NORM, RADFED_WASM_GEMM,
+// RADFED_WASM_SIMD_KERNELS); several --switch are turned off together. Prints medians of wall and CPU
+// time (all threads, the product's worker included: on a loaded machine the figure that carries) and
+// the 1-minute load before and after (docs/benchmarks.md, "The CPU step: …").
 // Run: node --import tsx bench/cpu-step-ab.ts --switch RADFED_WASM_SHARED_IDENTITY [--model reference-cnn]
 //        [--size 64] [--batch 32] [--steps 20] [--threads 2]
 import os from 'node:os';

@@ -12,7 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hubPaths } from '../shared/federation/index.ts';
 import { hubHttp } from '../shared/node/federation/index.ts';
 import { createLogger, type LogRoom } from '../shared/node/index.ts';
+import { readSettingsLayer } from '../main/app/settings/index.ts';
 import { createIpcDispatcher } from '../main/site/console/index.ts';
+import { federationPaths, loadEnrollment } from '../main/site/federation/index.ts';
 import { AuditLog } from '../main/site/audit/index.ts';
 import { writeCtFile } from '../main/site/batch/test-files.ts';
 import { parseDicom } from '../main/site/dicom/index.ts';
@@ -171,6 +173,27 @@ describe('site.json read at start', () => {
     const shape = thrown(() => readSiteConfig(paths));
     expect(shape.message).toMatch(/is not a valid site configuration/);
     expectNeither([syntax.message, shape.message], 'the errors');
+  });
+});
+
+describe("the site's other files read at start", () => {
+  it('refuses a damaged enrollment and settings file without quoting them', () => {
+    const dir = join(root, 'site');
+    const paths = federationPaths(dir);
+    mkdirSync(join(paths.hubFile, '..'), { recursive: true });
+    writeFileSync(paths.hubFile, `{"siteName": ${NAME} ${ID}}`);
+    const enrollment = thrown(() => loadEnrollment(dir));
+    const settings = readSettingsLayer(
+      write('settings.json', `{\n "site.name": ${NAME} ${ID}\n}`),
+      'policy file',
+    );
+    expect(settings.problems.join(' ')).toMatch(/goes wrong at line 2, column 15/);
+    // The paths are the site's and IT's own; only what the files hold is checked here.
+    const ownPaths = [patientFolder, paths.hubFile];
+    const said = [enrollment.message, ...settings.problems].map((text) =>
+      ownPaths.reduce((out, path) => out.split(path).join('<path>'), text),
+    );
+    expectNeither(said, 'the errors');
   });
 });
 

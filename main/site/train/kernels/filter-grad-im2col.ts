@@ -3,8 +3,9 @@
 // one pass by JavaScript into the module's memory, then XNNPACK multiplies it by the output gradient
 // dy[(n,oy,ox), f] (a plain, untransposed product: the fast path of the wasm BatchMatMul).
 // Chunks of images bound the size of A (and so the memory) whatever the batch and image size.
-// With a stride-1 width, each row of A is written by WebAssembly (simd-kernels.ts: bulk copies of the
-// image rows' runs), about 4× faster than the JavaScript loop, which stays for other strides.
+// Each row of A is written by WebAssembly (simd-kernels.ts: with a stride-1 width bulk copies of the
+// image rows' runs, about 4× faster than the JavaScript loop; with strides, value by value), the
+// JavaScript loop only without SIMD.
 // The product is our SIMD product where own-gemm.ts picks it (XNNPACK's packs all of dy every call).
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { FilterGradAttrs } from './conv2d-backprop-filter.ts';
@@ -70,7 +71,7 @@ function im2colProduct(
     const a = scope.output([1, rows, columns], false);
     const values = a.values();
     const source = scope.read(channelsFirst);
-    const simd = info.strideWidth === 1 ? simdKernelsFor(backendMemory(scope.backend)) : null;
+    const simd = simdKernelsFor(backendMemory(scope.backend));
     if (simd) writeIm2colRowsBySimd(simd, values, source, info, n0, images);
     else writeTransposedIm2col(values, source, info, n0, images);
     if (withBias) values.fill(1, filterRows * columns, rows * columns);
@@ -112,32 +113,22 @@ function writeIm2colRowsBySimd(
   images: number,
 ): void {
   const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
-  const { strideHeight: sh, dilationHeight: dh, dilationWidth: dw } = info;
+  const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
   const { top, left } = info.padInfo;
   const rowBytes = images * OH * OW * 4;
+  // Stride 1: each run of an image row in one bulk copy; strides: value by value, still in WebAssembly.
+  const writeRow = sw === 1 ? simd.im2colRow : simd.im2colRowStrided;
   let row = 0;
   for (let kh = 0; kh < info.filterHeight; kh++) {
     for (let kw = 0; kw < info.filterWidth; kw++) {
+      // The output columns whose input column lies inside the image, for this kernel column.
       const offset = kw * dw - left;
-      const oxStart = Math.min(OW, Math.max(0, -offset));
-      const oxEnd = Math.max(oxStart, Math.min(OW, W - offset));
+      const oxStart = Math.min(OW, Math.max(0, Math.ceil(-offset / sw)));
+      const oxEnd = Math.max(oxStart, Math.min(OW, Math.floor((W - 1 - offset) / sw) + 1));
       for (let c = 0; c < C; c++, row++) {
         const plane = x.byteOffset + (c * N + firstImage) * H * W * 4;
-        simd.im2colRow(
-          out.byteOffset + row * rowBytes,
-          plane,
-          images,
-          OH,
-          OW,
-          H,
-          W,
-          kh * dh - top,
-          sh,
-          oxStart,
-          oxEnd,
-          oxStart + offset,
-          H * W * 4,
-        );
+        const args = [out.byteOffset + row * rowBytes, plane, images, OH, OW, H, W, kh * dh - top, sh];
+        writeRow(...args, oxStart, oxEnd, oxStart * sw + offset, H * W * 4, sw);
       }
     }
   }

@@ -1,6 +1,6 @@
 // The WebAssembly SIMD loops (simd-kernels.ts) against the CPU backend and against our JavaScript
 // loops they replace: MaxPoolGrad after ReLU (windows of equal zeros: the first input must win) and
-// the filter gradient's im2col rows (stride-1 widths, every padding, chunks of images).
+// the filter gradient's im2col rows (stride-1 and strided widths, every padding, chunks of images).
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend, tf } from '../backend/index.ts';
 import { SeededRandom } from '../data/index.ts';
@@ -89,6 +89,22 @@ describe('WebAssembly SIMD kernels', () => {
         },
       ],
       [[4, 5, 5, 2], [5, 5, 2, 2], { strides: 1, pad: 'same', dilations: [1, 2] }],
+      // Strided widths: value by value (ResNet's 3×3/2, its stem's 7×7/2 with a padding of 3, 1×1/2).
+      [[2, 11, 10, 3], [3, 3, 3, 4], { strides: 2, pad: 'same' }],
+      [
+        [2, 12, 13, 1],
+        [7, 7, 1, 8],
+        {
+          strides: 2,
+          pad: [
+            [0, 0],
+            [3, 3],
+            [3, 3],
+            [0, 0],
+          ],
+        },
+      ],
+      [[3, 8, 9, 4], [1, 1, 4, 8], { strides: [1, 2], pad: 'valid' }],
     ];
     for (const chunkFloats of [8 * 1024 * 1024, 64]) {
       im2colLimits.chunkFloats = chunkFloats;

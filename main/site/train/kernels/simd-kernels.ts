@@ -91,18 +91,40 @@ function maxPoolGrad2x2Function(): WasmFunction {
  * im2colRow(out, plane, images, outHeight, outWidth, height, width, firstInputRow, strideHeight,
  * oxStart, oxEnd, firstInputColumn, imageBytes): one row of the transposed im2col for a stride-1
  * width: for each image and output row, zeros left of oxStart, a copy of the input run, zeros from oxEnd.
+ * im2colRowStrided takes the stride width after these and copies every stride-th value of the run.
  */
-function im2colRowFunction(): WasmFunction {
+function im2colRowFunction(strided: boolean): WasmFunction {
   const [out, plane, images, OH, OW, H, W, iy0, sh, oxStart, oxEnd, ix0, imageBytes] = [
     0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
   ];
-  const [n, oy, iy, rowBytes, headBytes, copyBytes, tailStart, tailBytes, o] = [
-    13, 14, 15, 16, 17, 18, 19, 20, 21,
-  ];
+  const sw = 13; // strided only: input columns between output columns
+  const first = strided ? 14 : 13;
+  const [n, oy, iy, rowBytes, headBytes, copyBytes, tailStart, tailBytes, o, src, dst] = Array.from(
+    { length: 11 },
+    (_, i) => first + i,
+  ) as [number, number, number, number, number, number, number, number, number, number, number];
+  // The run of input values: one bulk copy, or with a stride value by value (ResNet's strided layers).
+  // prettier-ignore
+  const copyRun: Code[] = strided
+    ? [
+      op.get(plane), op.get(iy), op.get(W), op.i32Mul, op.i32(2), op.i32Shl, op.i32Add, op.set(src),
+      op.get(o), op.get(headBytes), op.i32Add, op.set(dst),
+      op.block, op.loop,
+      op.get(dst), op.get(o), op.get(tailStart), op.i32Add, op.i32GeU, op.brIf(1),
+      op.get(dst), op.get(src), op.f32Load(), op.f32Store(),
+      op.get(dst), op.i32(4), op.i32Add, op.set(dst),
+      op.get(src), op.get(sw), op.i32(2), op.i32Shl, op.i32Add, op.set(src),
+      op.br(0), op.end, op.end,
+    ]
+    : [
+      op.get(o), op.get(headBytes), op.i32Add,
+      op.get(plane), op.get(iy), op.get(W), op.i32Mul, op.i32(2), op.i32Shl, op.i32Add,
+      op.get(copyBytes), op.memoryCopy,
+    ];
   return {
-    name: 'im2colRow',
-    params: 13,
-    locals: { i32: 9 },
+    name: strided ? 'im2colRowStrided' : 'im2colRow',
+    params: strided ? 14 : 13,
+    locals: { i32: 11 },
     // prettier-ignore
     body: [
       op.get(OW), op.i32(2), op.i32Shl, op.set(rowBytes),
@@ -123,9 +145,7 @@ function im2colRowFunction(): WasmFunction {
       op.get(iy), op.get(H), op.i32LtU,
       op.if,
       op.get(o), op.i32(0), op.get(headBytes), op.memoryFill,
-      op.get(o), op.get(headBytes), op.i32Add,
-      op.get(plane), op.get(iy), op.get(W), op.i32Mul, op.i32(2), op.i32Shl, op.i32Add,
-      op.get(copyBytes), op.memoryCopy,
+      ...copyRun,
       op.get(o), op.get(tailStart), op.i32Add, op.i32(0), op.get(tailBytes), op.memoryFill,
       op.else,
       op.get(o), op.i32(0), op.get(rowBytes), op.memoryFill,
@@ -225,6 +245,8 @@ export interface SimdKernels {
     positiveOnly: number,
   ): void;
   im2colRow(...args: number[]): void;
+  /** im2colRow's arguments and the stride width (input columns between output columns). */
+  im2colRowStrided(...args: number[]): void;
 }
 
 /** The parts of the WebAssembly API used here (the project's TypeScript libraries do not declare it). */
@@ -263,7 +285,13 @@ export function simdKernelsFor(memory: WasmMemory | undefined): SimdKernels | nu
   try {
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
     const bytes = assembleModule(
-      [maxPoolGrad2x2Function(), im2colRowFunction(), reluGradFunction(), gappedRowsFunction()],
+      [
+        maxPoolGrad2x2Function(),
+        im2colRowFunction(false),
+        im2colRowFunction(true),
+        reluGradFunction(),
+        gappedRowsFunction(),
+      ],
       shared,
     );
     const instance = new wasmApi.Instance(new wasmApi.Module(bytes), { env: { memory } });

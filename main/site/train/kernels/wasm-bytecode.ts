@@ -27,6 +27,7 @@ export const op = {
   i32Mul: [0x6c],
   i32Shl: [0x74],
   i32Load: (offset = 0) => [0x28, 0x02, ...uleb(offset)],
+  f32Load: (offset = 0) => [0x2a, 0x02, ...uleb(offset)],
   f32Store: (offset = 0) => [0x38, 0x02, ...uleb(offset)],
   f32Const0: [0x43, 0, 0, 0, 0],
   v128Load: (offset = 0) => [0xfd, 0x00, 0x04, ...uleb(offset)],

@@ -95,6 +95,7 @@ export async function unmaskedRoundSum(
       { sums, totalWeight, clipBitSum: withClipBit ? split.bitSum : null },
       survivors.map((p) => p.site_id),
       plan,
+      layout,
     );
     if (outOfBound) throw new FederationError('bad-strategy', outOfBound);
     return {

@@ -114,6 +114,7 @@ async function advanceSecureRoundIn(
           neighbours: k,
           threshold: thresholdFor(k, settings.threshold),
           clipRange: settings.clipRange,
+          statisticsClipRange: settings.statisticsClipRange,
           levels,
           weightCap: weightCapFor(order.length, levels),
         };

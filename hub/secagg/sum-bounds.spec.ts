@@ -120,6 +120,15 @@ describe('the unmasked sum of a secure round is checked against n honest updates
     expect(latest).toBe(0);
   });
 
+  it('publishes a round whose running statistics moved by 20, within their own range (issue 16)', async () => {
+    // Weights are clipped to ±0.5; batch norm's moving mean and variance to ±64 (the default), so the
+    // value check must hold each tensor to its own range: at ±0.5·Σw this honest sum would fail.
+    const { round, latest } = await secureRound({}, { value: 20, examples: 20 });
+    expect(round.failure_reason).toBeNull();
+    expect(round.state).toBe('published');
+    expect(latest).toBe(1);
+  });
+
   it('publishes a round whose sum is within the bounds', async () => {
     const { round, latest } = await secureRound({}, { value: 0.002, examples: 20 });
     expect(round.state).toBe('published');

@@ -1,10 +1,11 @@
 // With secure aggregation the hub never sees one site's update, so it cannot bound each one as it does
 // plain updates (hub/update-bounds-check.ts). It checks the unmasked sum instead, against what n honest
 // sites could have sent together:
-//   - every value of Σ w·x̂ within ±c·Σw (each site's levels are in [0, Q−1]; a site that masks
-//     integers outside that range, to wrap the 32-bit sum, shows here);
-//   - ‖Σ w·x̂‖ ≤ Σw·(B + δ·√d): each update's norm within the task's bound B, plus the quantisation
-//     step δ per value that stochastic rounding may add;
+//   - every value of Σ w·x̂ within ±c·Σw, c the tensor's clip range (statisticsClipRange for batch
+//     norm's running statistics; each site's levels are in [0, Q−1]; a site that masks integers
+//     outside that range, to wrap the 32-bit sum, shows here);
+//   - ‖Σ w·x̂‖ ≤ Σw·(B + √(Σ δ_i²)): each update's norm within the task's bound B, plus the
+//     quantisation step δ_i of each value that stochastic rounding may add;
 //   - Σw within the survivors' declared cohorts (and the task's cap per site);
 //   - with adaptive clipping, the sum of the noised bits within n/2 plus ten standard deviations.
 // A sum outside these fails the round: nothing is published. What a site can still do inside them is
@@ -14,7 +15,9 @@ import {
   examplesBound,
   updateNormBound,
   type SecAggPlan,
+  type TensorLayout,
 } from '../../shared/federation/index.ts';
+import { clipRangeOf } from '../../shared/node/secagg/index.ts';
 import { roundClipNorm } from '../adaptive-clipping.ts';
 import type { HubContext } from '../hub-context.ts';
 import type { TaskRow } from '../store/index.ts';
@@ -26,7 +29,8 @@ export async function secureSumProblem(
   round: number,
   sum: { sums: readonly Float64Array[]; totalWeight: number; clipBitSum: number | null },
   survivors: readonly string[],
-  plan: Pick<SecAggPlan, 'clipRange' | 'levels'>,
+  plan: Pick<SecAggPlan, 'clipRange' | 'statisticsClipRange' | 'levels'>,
+  layout: readonly TensorLayout[],
 ): Promise<string | null> {
   const definition = definitionOf(task);
   const { sums, totalWeight, clipBitSum } = sum;
@@ -48,10 +52,15 @@ export async function secureSumProblem(
       'when they joined (or the task allows); a site overstated its weight. Nothing was published.'
     );
   }
-  const valueLimit = plan.clipRange * totalWeight * (1 + 1e-9);
   let squares = 0;
   let values = 0;
-  for (const tensor of sums) {
+  let stepSquares = 0;
+  for (const [t, tensor] of sums.entries()) {
+    const name = layout[t]?.name ?? '';
+    const clip = clipRangeOf(name, plan);
+    const valueLimit = clip * totalWeight * (1 + 1e-9);
+    const step = (2 * clip) / (plan.levels - 1);
+    stepSquares += step * step * tensor.length;
     for (const value of tensor) {
       if (!(value <= valueLimit)) {
         return (
@@ -63,9 +72,8 @@ export async function secureSumProblem(
     }
     values += tensor.length;
   }
-  const step = (2 * plan.clipRange) / (plan.levels - 1);
   const bound = updateNormBound(definition, values, await roundClipNorm(ctx.store, task.id, round));
-  const normLimit = totalWeight * (bound + step * Math.sqrt(values));
+  const normLimit = totalWeight * (bound + Math.sqrt(stepSquares));
   const norm = Math.sqrt(squares);
   if (norm > normLimit) {
     return (

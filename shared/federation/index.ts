@@ -139,6 +139,8 @@ export {
 export * from './protocol.ts';
 export { canonicalJson } from './canonical-json.ts';
 export * from './secagg-protocol.ts';
+export { isRunningStatistic, RUNNING_STATISTICS_SUFFIXES } from './running-statistics.ts';
+export { secureAggregationSchema, type SecureAggregationSettings } from './secure-aggregation-settings.ts';
 export * from './homomorphic-protocol.ts';
 export {
   DEFAULT_HOMOMORPHIC_SITES,

@@ -47,6 +47,11 @@ export const secaggPlanSchema = z.object({
   /** t: shares needed to rebuild a secret. */
   threshold: z.number().int().min(2),
   clipRange: z.number().positive(),
+  /**
+   * Batch norm's running statistics (isRunningStatistic) are clipped to ±statisticsClipRange instead.
+   * Absent in plans of hubs before it: every tensor is clipped to ±clipRange.
+   */
+  statisticsClipRange: z.number().positive().optional(),
   levels: z.number().int().min(2),
   weightCap: z.number().int().min(1),
 });

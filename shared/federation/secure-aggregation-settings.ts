@@ -21,6 +21,12 @@ const settingsObject = z
     threshold: z.number().int().min(2).max(255).optional(),
     /** Each value of an update is clipped to ±clipRange before it is quantised. */
     clipRange: z.number().positive().max(1000).default(0.5),
+    /**
+     * Batch norm's running statistics (moving mean and variance, not trained by gradients) are clipped to
+     * ±statisticsClipRange instead, quantised with their own step. 64: they moved by up to 22.7 in a round
+     * of the demo's reference CNN (2026-12-07, docs/demo.md), where ±0.5 and ±4 cut them every round.
+     */
+    statisticsClipRange: z.number().positive().max(100000).default(64),
     /** Quantisation levels per value: 2^bits (stochastic rounding). The sum is kept mod 2^32. */
     bits: z.number().int().min(4).max(24).default(16),
     /** Seconds each key-exchange and unmasking phase waits for slow sites before going on without them. */

@@ -5,6 +5,7 @@
 export { SecureAggregationError, type SecureAggregationErrorCode } from './secagg-error.ts';
 export { applyMaskStream, maskWords, randomWords } from './mask-prg.ts';
 export {
+  clipRangeOf,
   clipValues,
   dequantiseSum,
   MODULUS_BITS,

@@ -32,6 +32,8 @@ export interface LocalRoundResult {
 export async function runLocalRound(options: {
   sites: readonly LocalSite[];
   clipRange: number;
+  /** Absent: running statistics are clipped to ±clipRange like the rest (plans before the setting). */
+  statisticsClipRange?: number;
   bits: number;
   neighbours?: number;
   threshold?: number;
@@ -52,6 +54,9 @@ export async function runLocalRound(options: {
     neighbours: k,
     threshold: thresholdFor(k, options.threshold),
     clipRange: options.clipRange,
+    ...(options.statisticsClipRange === undefined
+      ? {}
+      : { statisticsClipRange: options.statisticsClipRange }),
     levels,
     weightCap: weightCapFor(n, levels),
   };

@@ -4,15 +4,26 @@
 // count, capped at W) and appends w itself, so the hub's two sums are S = Σ w·q and Σ w, and
 //   Σ w·x̂ = δ·S − c·Σ w     (x̂ = q·δ − c, the dequantised value).
 // The plan picks W = ⌊(2³² − 1) / (n·(Q − 1))⌋ for n sites, so no sum can wrap.
+// Batch norm's running statistics (isRunningStatistic) move by tens in a round where weights move by
+// hundredths, so they are clipped to their own ±statisticsClipRange and quantised with their own step
+// 2c_s/(Q − 1). Their levels are still in [0, Q − 1], so the weight cap and the 32-bit sum stay sound.
 import { SecureAggregationError } from './secagg-error.ts';
 import { randomWords } from './mask-prg.ts';
-import { type NamedTensor, type TensorLayout, type WeightSet, elementCount } from '../../federation/index.ts';
+import {
+  type NamedTensor,
+  type TensorLayout,
+  type WeightSet,
+  elementCount,
+  isRunningStatistic,
+} from '../../federation/index.ts';
 
 export const MODULUS_BITS = 32;
 
 export interface QuantisationParameters {
   /** Values are clipped to ±clipRange. */
   readonly clipRange: number;
+  /** Running statistics are clipped to ±statisticsClipRange instead (absent: clipRange, as plans before it). */
+  readonly statisticsClipRange?: number | undefined;
   /** Q, the number of levels (2^bits). */
   readonly levels: number;
   /** W, the largest weight a site may give its update. */
@@ -31,6 +42,14 @@ export function weightCapFor(sites: number, levels: number): number {
   return cap;
 }
 
+/** The clip range of one tensor: its own for running statistics, the common one for the rest. */
+export function clipRangeOf(
+  name: string,
+  params: Pick<QuantisationParameters, 'clipRange' | 'statisticsClipRange'>,
+): number {
+  return isRunningStatistic(name) ? (params.statisticsClipRange ?? params.clipRange) : params.clipRange;
+}
+
 export function vectorLength(layout: readonly TensorLayout[]): number {
   return layout.reduce((sum, tensor) => sum + elementCount(tensor.shape), 0) + 1;
 }
@@ -43,11 +62,11 @@ export function quantiseUpdate(
 ): { vector: Uint32Array; weight: number } {
   const weight = Math.max(1, Math.min(Math.floor(examples), params.weightCap));
   const vector = new Uint32Array(vectorLength(delta));
-  const c = params.clipRange;
-  const scale = (params.levels - 1) / (2 * c);
   const top = params.levels - 1;
   let offset = 0;
   for (const tensor of delta) {
+    const c = clipRangeOf(tensor.name, params);
+    const scale = top / (2 * c);
     const coins = randomWords(tensor.data.length);
     for (let i = 0; i < tensor.data.length; i += 1) {
       const x = tensor.data[i] as number;
@@ -67,7 +86,7 @@ export function quantiseUpdate(
 export function dequantiseSum(
   sum: Uint32Array,
   layout: readonly TensorLayout[],
-  params: Pick<QuantisationParameters, 'clipRange' | 'levels'>,
+  params: Pick<QuantisationParameters, 'clipRange' | 'statisticsClipRange' | 'levels'>,
 ): { sums: Float64Array[]; totalWeight: number } {
   if (sum.length !== vectorLength(layout)) {
     throw new SecureAggregationError(
@@ -76,10 +95,11 @@ export function dequantiseSum(
     );
   }
   const totalWeight = sum[sum.length - 1] as number;
-  const step = (2 * params.clipRange) / (params.levels - 1);
-  const shift = params.clipRange * totalWeight;
   let offset = 0;
   const sums = layout.map((tensor) => {
+    const c = clipRangeOf(tensor.name, params);
+    const step = (2 * c) / (params.levels - 1);
+    const shift = c * totalWeight;
     const out = new Float64Array(elementCount(tensor.shape));
     for (let i = 0; i < out.length; i += 1) out[i] = step * (sum[offset + i] as number) - shift;
     offset += out.length;
@@ -89,9 +109,12 @@ export function dequantiseSum(
 }
 
 /** What the site's update becomes after clipping and quantisation, without the coin flips' noise. */
-export function clipValues(delta: WeightSet, clipRange: number): NamedTensor[] {
-  return delta.map((tensor) => ({
-    ...tensor,
-    data: tensor.data.map((x) => Math.max(-clipRange, Math.min(clipRange, x))),
-  }));
+export function clipValues(
+  delta: WeightSet,
+  params: Pick<QuantisationParameters, 'clipRange' | 'statisticsClipRange'>,
+): NamedTensor[] {
+  return delta.map((tensor) => {
+    const c = clipRangeOf(tensor.name, params);
+    return { ...tensor, data: tensor.data.map((x) => Math.max(-c, Math.min(c, x))) };
+  });
 }

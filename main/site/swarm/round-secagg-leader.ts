@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   layoutOf,
+  secureAggregationSchema,
   WeightedDeltaSum,
   type Participant,
   type SecAggPlan,
@@ -38,8 +39,13 @@ export interface LeaderAggregation {
 
 export interface SecAggSettings {
   readonly clipRange: number;
+  /** Batch norm's running statistics' own range; absent, the product default. */
+  readonly statisticsClipRange?: number | undefined;
   readonly bits: number;
 }
+
+/** The statistics range of a task that names none: the one home of the default, the hub tasks' settings. */
+const DEFAULT_STATISTICS_CLIP_RANGE = secureAggregationSchema.parse({}).statisticsClipRange;
 
 /** Runs one secure aggregation among `members` (the leader among them) for `round`. */
 export async function leadSecureAggregation(options: {
@@ -182,6 +188,8 @@ function planFor(n: number, settings: SecAggSettings): SecAggPlan {
     neighbours: k,
     threshold: thresholdFor(k),
     clipRange: settings.clipRange,
+    // Without it members clip the running statistics to clipRange (±0.5 by default): cut every round.
+    statisticsClipRange: settings.statisticsClipRange ?? DEFAULT_STATISTICS_CLIP_RANGE,
     levels,
     weightCap: weightCapFor(n, levels),
   };

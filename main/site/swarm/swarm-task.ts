@@ -10,9 +10,15 @@ export const swarmTaskSchema = z.strictObject({
   /** SHA-256 of the initial model's bytes (RFW1): every member starts round 1 from it. */
   initialModel: z.string().regex(/^[0-9a-f]{64}$/),
   rounds: z.number().int().min(1).max(10_000),
-  /** SecAgg+ quantisation: updates clipped to ±clipRange, 2^bits levels. */
+  /**
+   * SecAgg+ quantisation: updates clipped to ±clipRange, 2^bits levels. Batch norm's running statistics
+   * (isRunningStatistic) move by tens a round, so they are clipped to ±statisticsClipRange instead, with
+   * their own step; absent, the hub tasks' default (shared secure-aggregation settings, ±64). Optional so
+   * that the hash of a task written before it, which members approved, stays the same.
+   */
   secureAggregation: z.strictObject({
     clipRange: z.number().positive().max(1e6),
+    statisticsClipRange: z.number().positive().max(100000).optional(),
     bits: z.number().int().min(8).max(24),
   }),
   /** How long a leader has to commit its aggregate before the next in the succession takes over. */

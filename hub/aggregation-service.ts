@@ -12,7 +12,7 @@ import {
   federationMethod,
   layoutOf,
   roundTensors,
-  scaleWeights,
+  scaleTrainedValues,
   splitClipBit,
   unpublishableReason,
   WeightedDeltaSum,
@@ -77,7 +77,8 @@ export async function aggregateRoundUpdates(
     }
     // An update above the task's norm bound was accepted clipped: it counts scaled down to the bound.
     const scale = clipScale(submission);
-    return { delta: scale < 1 ? scaleWeights(delta, scale) : delta, bytes: sealed.byteLength };
+    // The bound counts the trained values only, so clipping scales them only (update-bounds.ts).
+    return { delta: scale < 1 ? scaleTrainedValues(delta, scale) : delta, bytes: sealed.byteLength };
   };
   const clipBits = () => (adaptive ? { ...bits } : null);
   if (method.combine.input === 'each-update') {

@@ -2,11 +2,16 @@
 // clipping) its noised clipping bit. The norm's verdict is recorded with the submission (norm, bound,
 // within / clipped / refused), so the coordinator can see what honest sites send and tighten
 // task.maxUpdateNorm. A clipped update is accepted and scaled down to the bound when the round is
-// aggregated (the sealed bytes stay as the site sent them).
+// aggregated (the sealed bytes stay as the site sent them). The norm counts the trained values only;
+// batch norm's running statistics are bounded value by value (shared/federation/update-bounds.ts), and
+// an update with one past that bound is refused whatever the norm policy.
 import {
   clipBitBounds,
   examplesBound,
-  l2Norm,
+  statisticsBoundProblem,
+  statisticsValueBound,
+  trainedL2Norm,
+  trainedValueCount,
   updateNormBound,
   type WeightSet,
 } from '../shared/federation/index.ts';
@@ -46,9 +51,9 @@ export async function boundPlainUpdate(
   clipBit: number | null = null,
 ): Promise<UpdateBoundsVerdict> {
   const definition = definitionOf(task);
-  const values = delta.reduce((sum, tensor) => sum + tensor.data.length, 0);
+  const values = trainedValueCount(delta);
   const bound = updateNormBound(definition, values, await roundClipNorm(ctx.store, task.id, round));
-  const norm = l2Norm(delta);
+  const norm = trainedL2Norm(delta);
   const { limit, declared } = await siteExamplesLimit(ctx, task, site.id, 'train');
   const normAction =
     norm <= bound ? 'within' : definition.updateNormPolicy === 'clip' ? 'clipped' : 'refused';
@@ -74,13 +79,16 @@ export async function boundPlainUpdate(
         'it would move the next round’s clip norm to 0 or to infinity. Update RadFed at the site.',
     };
   }
+  const statistics = statisticsBoundProblem(delta, statisticsValueBound(definition));
+  if (statistics !== null) return { norm, bound, action: 'refused', reason: statistics };
   if (normAction !== 'refused') return { norm, bound, action: normAction, reason: null };
   return {
     norm,
     bound,
     action: normAction,
     reason:
-      `The update's L2 norm is ${formatNorm(norm)}, above the task's bound of ${formatNorm(bound)} (maxUpdateNorm); ` +
+      `The update's L2 norm over its trained values (batch norm's running statistics are bounded value by value, not counted) ` +
+      `is ${formatNorm(norm)}, above the task's bound of ${formatNorm(bound)} (maxUpdateNorm); ` +
       'local training moved the model too far: lower the learning rate or the local epochs and train again.',
   };
 }

@@ -4,7 +4,12 @@
 // Now the update is clipped (or refused) at the task's norm bound, the claim is refused against what
 // the site declared when it joined, and a model that is not finite is never signed or served.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clipBitTensor, encodeWeights, HubRequestError } from '../shared/federation/index.ts';
+import {
+  clipBitTensor,
+  encodeWeights,
+  HubRequestError,
+  isRunningStatistic,
+} from '../shared/federation/index.ts';
 import { type HubClient } from '../shared/node/federation/index.ts';
 import { loadServerState } from './aggregation-service.ts';
 import { createTask } from './tasks.ts';
@@ -31,6 +36,12 @@ afterAll(() => test.cleanup());
 
 const COHORT = { train: 120, validation: 30 };
 const HUGE = 3.4e38;
+/**
+ * A hostile update of `value` in every trained value. Its running statistics stay put: past their own
+ * per-value bound (±64) they would be refused outright (update-bounds-statistics.spec.ts), and these
+ * specs are about what the norm bound does with the rest.
+ */
+const trainedOnly = (value: number) => (name: string) => (isRunningStatistic(name) ? 0 : value);
 
 async function newTask(overrides: Parameters<typeof testTask>[0], joiners = sites): Promise<string> {
   const id = (await createTask(test.hub.ctx, testTask(overrides), encodeWeights(testWeights(5)))).id;
@@ -79,7 +90,7 @@ describe('update bounds against one hostile site', () => {
     const taskId = await newTask({ quorum: 2, rounds: 3 });
 
     // Step 1: a finite delta of 3.4e38 per weight, with a truthful example count.
-    await sendDelta(mallory, taskId, HUGE, COHORT.train);
+    await sendDelta(mallory, taskId, trainedOnly(HUGE), COHORT.train);
     await sendDelta(ash, taskId, 0.01, COHORT.train);
     await sendDelta(birch, taskId, -0.01, COHORT.train);
     await waitFor(test.hub, async () => (await round(taskId, 1))?.state === 'published', 'round 1 published');
@@ -122,7 +133,8 @@ describe('update bounds against one hostile site', () => {
           `round ${number} collecting`,
         );
         const turn = (await round(taskId, number))?.turn_site_id;
-        if (turn === null || turn === mallory.siteId) await sendDelta(mallory, taskId, HUGE, COHORT.train);
+        if (turn === null || turn === mallory.siteId)
+          await sendDelta(mallory, taskId, trainedOnly(HUGE), COHORT.train);
         if (turn === null || turn === ash.siteId) await sendDelta(ash, taskId, 0.01, COHORT.train);
         await waitFor(
           test.hub,
@@ -147,18 +159,21 @@ describe('update bounds against one hostile site', () => {
   it('refuses an update above maxUpdateNorm when the task says refuse, and records the norm of each', async () => {
     const [, ash, birch] = sites as [HubClient, HubClient, HubClient];
     const taskId = await newTask({ quorum: 2, maxUpdateNorm: 1, updateNormPolicy: 'refuse' }, [ash, birch]);
-    const refused = await refusal(sendDelta(ash, taskId, 0.5, 10)); // 66 values of 0.5: norm ≈ 4.06
+    // 66 values of 0.5, 58 of them trained (the 8 running statistics are not counted): norm ≈ 3.81.
+    const refused = await refusal(sendDelta(ash, taskId, 0.5, 10));
     expect(refused.hubCode).toBe('update-rejected');
-    expect(refused.message).toMatch(/L2 norm is 4\.06.*above the task's bound of 1\.000/);
-    await sendDelta(birch, taskId, 0.1, 10); // norm ≈ 0.81
+    expect(refused.message).toMatch(
+      /L2 norm over its trained values .* is 3\.808.*above the task's bound of 1\.000/,
+    );
+    await sendDelta(birch, taskId, 0.1, 10); // norm ≈ 0.76
     const [ashRow] = await test.hub.ctx.store.uploads.submissionsOfSite(taskId, ash.siteId);
     const [birchRow] = await test.hub.ctx.store.uploads.submissionsOfSite(taskId, birch.siteId);
     expect(ashRow).toMatchObject({ state: 'rejected', norm_action: 'refused', norm_bound: 1 });
-    expect(ashRow!.update_norm).toBeCloseTo(0.5 * Math.sqrt(66), 5);
+    expect(ashRow!.update_norm).toBeCloseTo(0.5 * Math.sqrt(58), 5);
     expect(birchRow).toMatchObject({ state: 'accepted', norm_action: 'within' });
     // What `radfed hub task show` says of the round, so the coordinator can set the bound.
     expect(await describeRoundNorms(test.hub.ctx, taskId, 1)).toBe(
-      'norms 0.8124 to 4.062 (bound 1.000), 0 clipped, 1 refused',
+      'norms 0.7616 to 3.808 (bound 1.000), 0 clipped, 1 refused',
     );
   });
 
@@ -221,13 +236,13 @@ describe('update bounds against one hostile site', () => {
     const [mallory] = sites as [HubClient];
     // A coordinator who lifted the bound (and the hub's last check is all that is left).
     const taskId = await newTask({ quorum: 1, rounds: 3, maxUpdateNorm: 1e300 }, [mallory]);
-    await sendDelta(mallory, taskId, HUGE, 10);
+    await sendDelta(mallory, taskId, trainedOnly(HUGE), 10);
     await waitFor(test.hub, async () => (await round(taskId, 1))?.state === 'published', 'round 1 published');
     expect(maxAbs(await publishedWeights(mallory, taskId, 1))).toBeGreaterThan(1e38); // finite, enormous
-    await sendDelta(mallory, taskId, HUGE, 10); // v1 + 3.4e38 overflows float32
+    await sendDelta(mallory, taskId, trainedOnly(HUGE), 10); // v1 + 3.4e38 overflows float32 (the 58 trained values)
     await waitFor(test.hub, async () => (await round(taskId, 2))?.state === 'failed', 'round 2 failed');
     expect((await round(taskId, 2))?.failure_reason).toMatch(
-      /^Aggregation failed: The combined model has 66 values that are not finite .* not published and the previous global model stays current/,
+      /^Aggregation failed: The combined model has 58 values that are not finite .* not published and the previous global model stays current/,
     );
     expect((await test.hub.ctx.store.models.latestModel(taskId))?.version).toBe(1);
     expect((await mallory.getRound(taskId)).latestVersion).toBe(1);
@@ -236,7 +251,7 @@ describe('update bounds against one hostile site', () => {
       async () => (await round(taskId, 3))?.state === 'collecting',
       'round 3 collecting',
     );
-    await sendDelta(mallory, taskId, -HUGE, 10);
+    await sendDelta(mallory, taskId, trainedOnly(-HUGE), 10);
     await waitFor(test.hub, async () => (await round(taskId, 3))?.state === 'published', 'round 3 published');
     expect((await publishedWeights(mallory, taskId, 2)).every(Number.isFinite)).toBe(true);
   });

@@ -79,7 +79,7 @@ describe('the unmasked sum of a secure round is checked against n honest updates
     const { round, latest } = await secureRound({ maxUpdateNorm: 0.5 }, { value: 0.4, examples: 20 });
     expect(round.state).toBe('failed');
     expect(round.failure_reason).toMatch(
-      /^Aggregation failed: The unmasked sum's L2 norm \(.*\) is above what 3 updates within the task's bound can add up to/,
+      /^Aggregation failed: The unmasked sum's L2 norm over its trained values \(.*\) is above what 3 updates within the task's bound can add up to/,
     );
     expect(latest).toBe(0);
   });

@@ -4,8 +4,9 @@
 //   - every value of Σ w·x̂ within ±c·Σw, c the tensor's clip range (statisticsClipRange for batch
 //     norm's running statistics; each site's levels are in [0, Q−1]; a site that masks integers
 //     outside that range, to wrap the 32-bit sum, shows here);
-//   - ‖Σ w·x̂‖ ≤ Σw·(B + √(Σ δ_i²)): each update's norm within the task's bound B, plus the
-//     quantisation step δ_i of each value that stochastic rounding may add;
+//   - ‖Σ w·x̂‖ ≤ Σw·(B + √(Σ δ_i²)) over the trained values (not the running statistics, bounded by
+//     value above): each update's norm within the task's bound B, plus the quantisation step δ_i of
+//     each value that stochastic rounding may add;
 //   - Σw within the survivors' declared cohorts (and the task's cap per site);
 //   - with adaptive clipping, the sum of the noised bits within n/2 plus ten standard deviations.
 // A sum outside these fails the round: nothing is published. What a site can still do inside them is
@@ -13,6 +14,7 @@
 import {
   clipBitBounds,
   examplesBound,
+  isRunningStatistic,
   updateNormBound,
   type SecAggPlan,
   type TensorLayout,
@@ -59,8 +61,10 @@ export async function secureSumProblem(
     const name = layout[t]?.name ?? '';
     const clip = clipRangeOf(name, plan);
     const valueLimit = clip * totalWeight * (1 + 1e-9);
+    // The norm bound counts the trained values only; running statistics have their value bound alone.
+    const trained = !isRunningStatistic(name);
     const step = (2 * clip) / (plan.levels - 1);
-    stepSquares += step * step * tensor.length;
+    if (trained) stepSquares += step * step * tensor.length;
     for (const value of tensor) {
       if (!(value <= valueLimit)) {
         return (
@@ -68,16 +72,16 @@ export async function secureSumProblem(
           'a site masked a malformed input. Nothing was published.'
         );
       }
-      squares += value * value;
+      if (trained) squares += value * value;
     }
-    values += tensor.length;
+    if (trained) values += tensor.length;
   }
   const bound = updateNormBound(definition, values, await roundClipNorm(ctx.store, task.id, round));
   const normLimit = totalWeight * (bound + Math.sqrt(stepSquares));
   const norm = Math.sqrt(squares);
   if (norm > normLimit) {
     return (
-      `The unmasked sum's L2 norm (${norm.toPrecision(4)}) is above what ${survivors.length} updates within the ` +
+      `The unmasked sum's L2 norm over its trained values (${norm.toPrecision(4)}; batch norm's running statistics are not counted) is above what ${survivors.length} updates within the ` +
       `task's bound can add up to (${normLimit.toPrecision(4)}: maxUpdateNorm ${bound.toPrecision(4)} per unit of weight); ` +
       'a site sent an update above the bound. Nothing was published.'
     );

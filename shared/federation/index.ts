@@ -115,7 +115,12 @@ export {
   clipBitBounds,
   examplesBound,
   l2Norm,
+  scaleTrainedValues,
   scaleWeights,
+  statisticsBoundProblem,
+  statisticsValueBound,
+  trainedL2Norm,
+  trainedValueCount,
   unpublishableReason,
   updateNormBound,
 } from './update-bounds.ts';

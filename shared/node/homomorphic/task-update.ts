@@ -15,6 +15,7 @@ import {
   FederationError,
   noiseShares,
   siteLevelDp,
+  statisticsValueBound,
   updateNoiseMultiplier,
   WeightedDeltaSum,
   elementCount,
@@ -39,14 +40,15 @@ export function homomorphicSites(definition: TaskDefinition): number {
 
 /**
  * The largest |value| of an honest update as the pipeline leaves it (main/site/federation/update-
- * pipeline.ts). Without site-level differential privacy the update's L2 norm is clipped to
- * task.maxUpdateNorm, and no value exceeds the norm. With it, a value is the clipped change's (≤ C,
+ * pipeline.ts). Without site-level differential privacy the L2 norm of its trained values is clipped
+ * to task.maxUpdateNorm, so no trained value exceeds the norm, and batch norm's running statistics are
+ * held to ±statisticsValueBound (not counted in the norm): c is the larger of the two. With it, a value is the clipped change's (≤ C,
  * the norm) plus one Gaussian draw of the site's noise: 10 standard deviations more, which a draw
  * passes with probability 10⁻²³.
  */
 export function updateValueRange(definition: TaskDefinition): number {
   const dp = siteLevelDp(definition.privacy.differentialPrivacy);
-  if (!dp) return definition.maxUpdateNorm;
+  if (!dp) return Math.max(definition.maxUpdateNorm, statisticsValueBound(definition));
   const noiseStd = (updateNoiseMultiplier(dp) * dp.clipNorm) / Math.sqrt(noiseShares(definition));
   return dp.clipNorm + 10 * noiseStd;
 }

@@ -203,7 +203,7 @@ function registerTaskCommands(hub: Command): void {
           const created = definitionOf(row);
           process.stdout.write(
             `Created task ${row.id} ("${row.name}")${weights ? ' with initial weights' : ''}; ` +
-              `updates above an L2 norm of ${created.maxUpdateNorm} are ${created.updateNormPolicy === 'clip' ? 'clipped' : 'refused'}\n` +
+              `updates whose trained values have an L2 norm above ${created.maxUpdateNorm} are ${created.updateNormPolicy === 'clip' ? 'clipped' : 'refused'}\n` +
               describeCreatedPatientDp(created, !hasNoiseMultiplier(input)),
           );
         }),

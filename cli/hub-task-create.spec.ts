@@ -37,7 +37,7 @@ describe('radfed hub task create', () => {
     const run = await runRadfed('hub', 'task', 'create', '--dir', dir, '--file', file);
     expect(run.status).toBe(0);
     expect(run.out).toMatch(
-      /^Created task (\S+) \("pneumonia"\); updates above an L2 norm of 1000 are clipped\n$/,
+      /^Created task (\S+) \("pneumonia"\); updates whose trained values have an L2 norm above 1000 are clipped\n$/,
     );
     const id = /Created task (\S+)/.exec(run.out)![1]!;
     expect(await storedDefinition(id)).toMatchObject({ maxUpdateNorm: 1000, updateNormPolicy: 'clip' });
@@ -57,7 +57,7 @@ describe('radfed hub task create', () => {
       '--refuse-large-updates',
     );
     expect(run.status).toBe(0);
-    expect(run.out).toContain('updates above an L2 norm of 25 are refused');
+    expect(run.out).toContain('updates whose trained values have an L2 norm above 25 are refused');
     const id = /Created task (\S+)/.exec(run.out)![1]!;
     expect(await storedDefinition(id)).toMatchObject({ maxUpdateNorm: 25, updateNormPolicy: 'refuse' });
   });

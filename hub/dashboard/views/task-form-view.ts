@@ -156,7 +156,7 @@ export function taskFormContent(view: TaskFormView): SafeHtml {
         ${field('mu', 'FedProx μ', number('mu'), 'Only for FedProx: how strongly sites stay near the global model.')}
         ${field('quorum', 'Quorum (updates needed per round)', number('quorum'))}
         ${field('roundDeadlineSeconds', 'Round deadline (seconds)', number('roundDeadlineSeconds'))}
-        ${field('maxUpdateNorm', 'Largest update norm', number('maxUpdateNorm'), 'Optional (default 1000): larger updates are clipped.')}
+        ${field('maxUpdateNorm', 'Largest update norm', number('maxUpdateNorm'), 'Optional (default 1000): updates whose trained values have a larger L2 norm are clipped (batch-norm statistics are bounded value by value instead).')}
         ${field('sites', 'Sites', html`<textarea ${attrs('sites')}>${value('sites')}</textarea>`, 'Optional: site names that may take part, one per line; empty for every enrolled site.')}
       </fieldset>
       <fieldset>

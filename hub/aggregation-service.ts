@@ -90,8 +90,12 @@ export async function aggregateRoundUpdates(
       updateBytes += bytes;
       updates.push({ siteId: submission.site_id, examples: submission.examples, delta });
     }
+    // Combined over the tensors the updates hold (a DP fine-tuning task's head), the rest kept as they were.
+    const combined = combineUpdates(method, updated, updates);
+    const moved = new Map(combined.weights.map((tensor) => [tensor.name, tensor]));
     return publishable(method, {
-      ...combineUpdates(method, base, updates),
+      ...combined,
+      weights: base.map((tensor) => moved.get(tensor.name) ?? tensor),
       updateBytes,
       clipBits: clipBits(),
     });

@@ -5,10 +5,17 @@
 // update that holds a frozen tensor is refused with a sentence saying so. Before, the hub took only
 // whole-model updates: the head-only update was refused and the whole model travelled every round.
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeWeights, fedAvgMStep, HubRequestError, type NamedTensor } from '../shared/federation/index.ts';
+import {
+  combineUpdates,
+  encodeWeights,
+  federationMethod,
+  HubRequestError,
+  type NamedTensor,
+  type TaskDefinition,
+} from '../shared/federation/index.ts';
 import { openSealed, uploadContext, type HubClient } from '../shared/node/federation/index.ts';
 import { decodeMaskedInput } from '../shared/node/secagg/index.ts';
-import { createTask } from './tasks.ts';
+import { createTask, definitionOf } from './tasks.ts';
 import { SecureTestSite } from './testing/secure-test-site.ts';
 import { enrollTestSite, makeTestHub, testTask, waitFor, type TestHub } from './testing/test-hub.ts';
 
@@ -50,7 +57,7 @@ const changeOf = (i: number, base: readonly NamedTensor[]): NamedTensor[] =>
 
 const CLIP = 0.5;
 
-async function headOnlyTask(secure: boolean) {
+async function headOnlyTask(secure: boolean, strategy: 'fedavgm' | 'fedadam' | 'median' = 'fedavgm') {
   test = await makeTestHub();
   const { hub } = test;
   const clients: HubClient[] = [];
@@ -62,7 +69,7 @@ async function headOnlyTask(secure: boolean) {
       model: { name: 'resnet-small' },
       rounds: 20,
       quorum: 2,
-      strategy: { name: 'fedavgm' },
+      strategy: { name: strategy },
       privacy: {
         secureAggregation: secure ? { neighbours: 3, clipRange: CLIP, bits: 16, phaseSeconds: 30 } : false,
         differentialPrivacy: {
@@ -83,7 +90,7 @@ async function headOnlyTask(secure: boolean) {
     async () => (await hub.ctx.store.tasks.latestRound(task.id))?.state === 'collecting',
     'collection',
   );
-  return { hub, taskId: task.id, clients, base };
+  return { hub, taskId: task.id, clients, base, definition: definitionOf(task) };
 }
 
 function upload(client: HubClient, taskId: string, delta: readonly NamedTensor[]) {
@@ -99,27 +106,19 @@ function upload(client: HubClient, taskId: string, delta: readonly NamedTensor[]
   return client.uploadSealed(taskId, sealed);
 }
 
-/** What FedAvgM publishes from the whole model's mean change (the path every tensor took before). */
-function wholeModelResult(base: readonly NamedTensor[]) {
-  const mean = base.map((t, index) => ({
-    ...t,
-    data: t.data.map(
-      (_, k) => ((changeOf(0, base)[index]!.data[k] ?? 0) + (changeOf(1, base)[index]!.data[k] ?? 0)) / 2,
-    ),
-  }));
-  return fedAvgMStep(base, mean, null, {
-    learningRate: 1,
-    momentum: 0.9,
-    plainTensorSuffixes: ['moving_mean', 'moving_variance'],
-  }).weights;
+/** What the task's method publishes from the whole model's changes (the path every tensor took before). */
+function wholeModelResult(definition: TaskDefinition, base: readonly NamedTensor[]) {
+  const updates = [0, 1].map((i) => ({ siteId: `site-${i}`, examples: 1, delta: changeOf(i, base) }));
+  return combineUpdates(federationMethod(definition.strategy), base, updates).weights;
 }
 
 function expectHeadMovedOnly(
+  definition: TaskDefinition,
   published: readonly NamedTensor[],
   base: readonly NamedTensor[],
   tolerance: number,
 ) {
-  const whole = wholeModelResult(base);
+  const whole = wholeModelResult(definition, base);
   expect(published.map((t) => t.name)).toEqual(base.map((t) => t.name));
   published.forEach((tensor, index) => {
     if (isHead(tensor)) {
@@ -134,19 +133,23 @@ function expectHeadMovedOnly(
 }
 
 describe('a head-only (DP fine-tuning) task', () => {
-  it('takes plain updates of the head alone, a small fraction of the model, and moves only the head', async () => {
-    const { hub, taskId, clients, base } = await headOnlyTask(false);
-    for (const [i, client] of clients.entries())
-      await upload(client, taskId, changeOf(i, base).filter(isHead));
-    await waitFor(hub, async () => (await hub.ctx.store.models.latestModel(taskId))?.version === 1, 'v1');
-    const wholeModelBytes = valuesOf(base) * 4;
-    for (const submission of await hub.ctx.store.uploads.acceptedUpdates(taskId, 1)) {
-      const bytes = (await hub.ctx.store.blobs.read(submission.blob_sha256)).byteLength;
-      expect(bytes).toBeLessThan(wholeModelBytes * 0.1);
-    }
-    const { weights } = await clients[0]!.downloadModel(taskId, 1);
-    expectHeadMovedOnly(weights, base, 1e-6);
-  }, 60_000);
+  it.each(['fedavgm', 'fedadam', 'median'] as const)(
+    'takes plain updates of the head alone, a small fraction of the model, and moves only the head (%s)',
+    async (strategy) => {
+      const { hub, taskId, clients, base, definition } = await headOnlyTask(false, strategy);
+      for (const [i, client] of clients.entries())
+        await upload(client, taskId, changeOf(i, base).filter(isHead));
+      await waitFor(hub, async () => (await hub.ctx.store.models.latestModel(taskId))?.version === 1, 'v1');
+      const wholeModelBytes = valuesOf(base) * 4;
+      for (const submission of await hub.ctx.store.uploads.acceptedUpdates(taskId, 1)) {
+        const bytes = (await hub.ctx.store.blobs.read(submission.blob_sha256)).byteLength;
+        expect(bytes).toBeLessThan(wholeModelBytes * 0.1);
+      }
+      const { weights } = await clients[0]!.downloadModel(taskId, 1);
+      expectHeadMovedOnly(definition, weights, base, 1e-6);
+    },
+    60_000,
+  );
 
   it('refuses a plain update that holds a frozen tensor, saying the task keeps it frozen', async () => {
     const { taskId, clients, base } = await headOnlyTask(false);
@@ -161,7 +164,7 @@ describe('a head-only (DP fine-tuning) task', () => {
   }, 60_000);
 
   it('under secure aggregation masks the head alone, refuses a whole-model vector, and moves only the head', async () => {
-    const { hub, taskId, clients, base } = await headOnlyTask(true);
+    const { hub, taskId, clients, base, definition } = await headOnlyTask(true);
     const sites = clients.map((client) => new SecureTestSite(client, taskId, 1));
     for (const site of sites) await site.advertise();
     await waitFor(hub, async () => (await sites[0]!.view()).phase === 'sharing', 'the sharing phase');
@@ -191,6 +194,6 @@ describe('a head-only (DP fine-tuning) task', () => {
     }
     const { weights } = await clients[0]!.downloadModel(taskId, 1);
     // Within one quantisation step of the secure sum (16 bits over ±0.5).
-    expectHeadMovedOnly(weights, base, (2 * CLIP) / (2 ** 16 - 1));
+    expectHeadMovedOnly(definition, weights, base, (2 * CLIP) / (2 ** 16 - 1));
   }, 60_000);
 });

@@ -3,6 +3,7 @@
 // these figures of every method side by side (compare-demo.ts, compare-report.ts).
 import type { FederationRun } from './demo-federation.ts';
 import type { MissedSiteRound } from './round-tracker.ts';
+import { formatBytes, formatPercent } from './byte-size.ts';
 
 export interface FederationFigures {
   /** What protected the updates, in words ("secure aggregation", "no added protection"). */
@@ -75,16 +76,14 @@ export function federationFigures(
   };
 }
 
-const mb = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`;
-
 /** Who took part, what one site sent, and (with DP) the guarantee: lines under the rounds table. */
 export function describeFederation(f: FederationFigures, modelBytes: number): string[] {
   const lines: string[] = [];
   const everyone = f.siteRoundsIn === f.siteRounds;
   lines.push(
     `${capital(f.protection)}: ${everyone ? 'every site in every round' : `${f.siteRounds - f.siteRoundsIn} of ${f.siteRounds} site-rounds missed`} ` +
-      `(${f.siteRoundsIn} of ${f.siteRounds} site-rounds); each site sent ${mb(f.bytesPerSitePerRound)} per round ` +
-      `(${((f.bytesPerSitePerRound / modelBytes) * 100).toFixed(0)} % of the raw float32 model)` +
+      `(${f.siteRoundsIn} of ${f.siteRounds} site-rounds); each site sent ${formatBytes(f.bytesPerSitePerRound)} per round ` +
+      `(${formatPercent(f.bytesPerSitePerRound, modelBytes)} of the raw float32 model)` +
       (f.homomorphic
         ? '; the hub saw no update, nor their sum, nor the model.'
         : f.secureAggregation

@@ -9,6 +9,7 @@ import {
 import { describeDemoLeakage, type DemoLeakage } from './demo-split-leakage.ts';
 import type { DemoSettings } from './demo-options.ts';
 import type { RoundFigures } from './round-tracker.ts';
+import { formatBytes } from './byte-size.ts';
 
 export interface ModelResult {
   readonly name: string;
@@ -67,7 +68,6 @@ export interface DemoResult {
 }
 
 const f3 = (value: number | null) => (value === null ? '  n/a' : value.toFixed(3));
-const mb = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`;
 
 /**
  * The part of a round not spent training, as a fraction of training time: the round's wall time less
@@ -137,7 +137,7 @@ export function formatDemoTable(result: DemoResult): string {
   lines.push(...fairness(result.settings));
   lines.push('');
   lines.push(
-    `Rounds of the federated model (model: ${mb(result.modelBytes)} as raw float32; updates ` +
+    `Rounds of the federated model (model: ${formatBytes(result.modelBytes)} as raw float32; updates ` +
       `${result.federation.homomorphic ? 'encrypted homomorphically (CKKS) under the sites\u2019 key, then sealed to the hub' : `${result.federation.secureAggregation ? 'masked as 32-bit integers for secure aggregation' : result.settings.compression}, encrypted`}):`,
   );
   lines.push(
@@ -148,7 +148,7 @@ export function formatDemoTable(result: DemoResult): string {
     const total = sent.reduce((a, b) => a + b, 0);
     const mean = sent.length > 0 ? total / sent.length : 0;
     lines.push(
-      `${String(r.round).padStart(5)}  ${r.seconds === null ? '     n/a' : `${r.seconds.toFixed(1).padStart(6)} s`}  ${percent(outsideTraining(r)).padStart(16)}  ${mb(total).padStart(17)}  ${mb(mean).padStart(15)}  ` +
+      `${String(r.round).padStart(5)}  ${r.seconds === null ? '     n/a' : `${r.seconds.toFixed(1).padStart(6)} s`}  ${percent(outsideTraining(r)).padStart(16)}  ${formatBytes(total).padStart(17)}  ${formatBytes(mean).padStart(15)}  ` +
         `${`${((mean / result.modelBytes) * 100).toFixed(0)} %`.padStart(14)}  ${f3(r.validation?.auc ?? null).padStart(24)}  ` +
         `${f3(r.testAuc).padStart(8)}  ${sitesRate(r).padStart(11)}`,
     );

@@ -1,6 +1,7 @@
 // Follows the sites' federation events during the demo: prints progress as it happens and keeps, per
 // round, its duration, training time per site and bytes each site sent.
 import type { SyncEvent } from '../site/federation/index.ts';
+import { formatBytes } from './byte-size.ts';
 
 /** What a split-learning round's steps cost at one site, as its 'trained' event carries them. */
 export type SplitRoundFigures = NonNullable<Extract<SyncEvent, { type: 'trained' }>['split']>;
@@ -156,7 +157,7 @@ export class RoundTracker {
     const sent = Object.values(r.bytesSent);
     const range =
       train.length > 0 ? `${Math.min(...train).toFixed(1)}\u2013${Math.max(...train).toFixed(1)} s` : '?';
-    const each = sent.length > 0 ? `${(Math.max(...sent) / 1e6).toFixed(2)} MB` : '?';
+    const each = sent.length > 0 ? formatBytes(Math.max(...sent)) : '?';
     const sites = sent.length === 1 ? '1 site trained' : `${sent.length} sites trained`;
     this.say(
       `Round ${r.round}: ${sites} (${range}) and each sent ${each} ` +

@@ -3,9 +3,9 @@
 // height, the leader's merge time and the bytes each member sent.
 import { fairness } from './demo-report.ts';
 import type { SwarmDemoResult } from './swarm-demo.ts';
+import { formatBytes } from './byte-size.ts';
 
 const f3 = (value: number | null) => (value === null ? '  n/a' : value.toFixed(3));
-const mb = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`;
 
 export function formatSwarmDemoTable(result: SwarmDemoResult): string {
   const lines: string[] = [];
@@ -24,14 +24,14 @@ export function formatSwarmDemoTable(result: SwarmDemoResult): string {
   lines.push('', ...fairness(result.settings), '');
   const names = Object.keys(result.rounds[0]?.bytesSent ?? {});
   lines.push(
-    `Rounds of the swarm (model: ${mb(result.modelBytes)} as raw float32; updates masked as 32-bit integers, ` +
+    `Rounds of the swarm (model: ${formatBytes(result.modelBytes)} as raw float32; updates masked as 32-bit integers, ` +
       'summed by the elected leader; no hub):',
   );
   lines.push(`Round  Leader        Ledger height  Time      Merge     Sent per member (${names.join(', ')})`);
   for (const r of result.rounds) {
     lines.push(
       `${String(r.round).padStart(5)}  ${r.leader.padEnd(12)}  ${String(r.ledgerHeight).padStart(13)}  ${`${r.seconds.toFixed(1)} s`.padStart(8)}  ` +
-        `${r.mergeSeconds === null ? '     n/a' : `${r.mergeSeconds.toFixed(1)} s`.padStart(8)}  ${names.map((n) => mb(r.bytesSent[n] ?? 0)).join(', ')}`,
+        `${r.mergeSeconds === null ? '     n/a' : `${r.mergeSeconds.toFixed(1)} s`.padStart(8)}  ${names.map((n) => formatBytes(r.bytesSent[n] ?? 0)).join(', ')}`,
     );
   }
   lines.push(

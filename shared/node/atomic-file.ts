@@ -8,7 +8,7 @@
 // write with a checksum (main/site/train/data/prepared-cache.ts).
 // Node-only: shared/ is also imported by the renderer, which has no node:fs; the renderer's lint rule
 // keeps it out of shared/node/. Streamed bulk data (DICOM files, uploads) have their own writers; see
-// atomic-file-rule.spec.ts for the list of who else may rename.
+// atomic-file-rule.spec.ts for the lists of who else may write or rename.
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { link, open, rename, unlink } from 'node:fs/promises';

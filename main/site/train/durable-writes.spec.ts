@@ -1,4 +1,5 @@
-// Model weights are flushed to disk before they are renamed into place, and their folder after; a
+// Model weights are flushed to disk before they are renamed into place, and their folder after; so is a
+// checkpoint's state.json, before its epoch folder is renamed into place; a
 // prepared-image cache entry is renamed into place from a temporary file without a flush, and carries a
 // checksum instead (derived data: a torn entry is detected and rebuilt, prepared-cache.spec.ts). Traced
 // with strace, so the test sees the system calls themselves.
@@ -70,6 +71,33 @@ describe.skipIf(!existsSync(STRACE))('durable writes in training (traced with st
     expectDurable(calls, dir, 'model.bin');
     expectDurable(calls, dir, 'model.json');
     expect(readFileSync(`${base}.json`, 'utf8')).toContain('radfed-weights');
+  });
+
+  it("saveCheckpoint flushes the epoch's state.json before it renames the epoch folder into place", () => {
+    const dir = mkdtempSync(join(work, 'checkpoint-'));
+    const calls = traced(
+      `const { createModel } = await import('./main/site/train/models/index.ts');` +
+        `const { saveCheckpoint } = await import('./main/site/train/trainer/checkpoint.ts');` +
+        `const model = createModel('reference-cnn', { inputSize: 32, channels: 1, numClasses: 2 });` +
+        `const state = { fingerprint: 'f', epochsDone: 1, bestEpoch: 0, bestScore: 0.5, epochsWithoutImprovement: 0, history: [] };` +
+        `await saveCheckpoint(${JSON.stringify(dir)}, model, [], state);`,
+    );
+    const epoch = join(dir, 'epoch-0001');
+    const placed = calls.findIndex((c) => c.call === 'rename' && c.path === epoch);
+    expect(placed, 'the epoch folder was not renamed into place').toBeGreaterThanOrEqual(0);
+    const staging = (path: string) => path.startsWith(`${epoch}.partial-`);
+    // state.json's temporary flushed, renamed to its name, and the staging folder flushed, all before.
+    const stateFlushed = calls.findIndex(
+      (c) => c.call === 'sync' && staging(c.path) && /\/\.state\.json\.[^/]*\.tmp$/.test(c.path),
+    );
+    expect(stateFlushed, 'state.json was not flushed').toBeGreaterThanOrEqual(0);
+    expect(stateFlushed).toBeLessThan(placed);
+    const stateNamed = calls.findIndex(
+      (c) => c.call === 'rename' && staging(c.path) && c.path.endsWith('/state.json'),
+    );
+    expect(stateNamed).toBeGreaterThan(stateFlushed);
+    expect(stateNamed).toBeLessThan(placed);
+    expect(readFileSync(join(epoch, 'state.json'), 'utf8')).toContain('"epochsDone": 1');
   });
 
   it('writeCached renames a prepared image into place from a temporary file, flushes nothing, and writes its checksum', () => {

@@ -2,11 +2,11 @@
 // last completed epoch. Each epoch is written to its own folder, then `latest.json` is replaced
 // (shared/node/atomic-file.ts): a crash at any moment leaves the previous checkpoint intact. Only the latest
 // and the best epoch are kept.
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JsonTextError, parseJsonText } from '../../../../shared/json-text.ts';
 import { errorCode } from '../../../../shared/log-safety.ts';
-import { writeFileAtomically } from '../../../../shared/node/index.ts';
+import { writeFileAtomically, writeFileAtomicallyAsync } from '../../../../shared/node/index.ts';
 import { TrainError } from '../errors.ts';
 import {
   assignModelValues,
@@ -52,7 +52,9 @@ export async function saveCheckpoint(
     join(staging, 'optimizer'),
     encodeWeights(optimizerState, { kind: 'optimizer', name: 'adam' }),
   );
-  await writeFile(join(staging, 'state.json'), `${JSON.stringify(state, null, 1)}\n`);
+  // Flushed like the weights: renaming the folder does not flush what is in it, and a torn state.json
+  // after a power loss would refuse the whole checkpoint.
+  await writeFileAtomicallyAsync(join(staging, 'state.json'), `${JSON.stringify(state, null, 1)}\n`);
   await rm(join(dir, name), { recursive: true, force: true });
   await rename(staging, join(dir, name));
   const best = `epoch-${String(state.bestEpoch + 1).padStart(4, '0')}`;

@@ -2,13 +2,13 @@
 // deadline rather than waited for), a site vanishing mid-round, failed rounds, cyclic turns, an
 // initial model sent by the first site, federated evaluation, and long-polling.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeWeights, HubRequestError, reportableLoss } from '../shared/federation/index.ts';
+import { encodeWeights, reportableLoss } from '../shared/federation/index.ts';
 import { type HubClient } from '../shared/node/federation/index.ts';
 import { MAX_CONSECUTIVE_FAILED_ROUNDS } from './rounds.ts';
 import { createTask, stopTask } from './tasks.ts';
+import { refusal } from './testing/hub-refusal.ts';
 import {
-  enrollTestSite,
-  makeTestHub,
+  makeTestHubWithSites,
   sendDelta,
   testTask,
   testWeights,
@@ -18,24 +18,11 @@ import {
 
 let test: TestHub;
 let sites: HubClient[];
-let names: string[];
 
 beforeAll(async () => {
-  test = await makeTestHub();
-  names = ['Ash', 'Birch', 'Cedar'];
-  sites = [];
-  for (const name of names) sites.push((await enrollTestSite(test.hub, name)).client);
+  ({ test, clients: sites } = await makeTestHubWithSites(['Ash', 'Birch', 'Cedar']));
 });
 afterAll(() => test.cleanup());
-
-async function refusal(promise: Promise<unknown>): Promise<HubRequestError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(HubRequestError);
-  return error as HubRequestError;
-}
 
 async function newTask(
   overrides: Parameters<typeof testTask>[0],

@@ -14,8 +14,7 @@ import {
 import { type HubClient } from '../shared/node/federation/index.ts';
 import { createTask } from './tasks.ts';
 import {
-  enrollTestSite,
-  makeTestHub,
+  makeTestHubWithSites,
   sendDelta,
   testTask,
   testWeights,
@@ -27,9 +26,7 @@ let test: TestHub;
 let sites: HubClient[];
 
 beforeAll(async () => {
-  test = await makeTestHub();
-  sites = [];
-  for (const name of ['Oak', 'Elm']) sites.push((await enrollTestSite(test.hub, name)).client);
+  ({ test, clients: sites } = await makeTestHubWithSites(['Oak', 'Elm']));
 });
 afterAll(() => test.cleanup());
 

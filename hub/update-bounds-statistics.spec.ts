@@ -4,26 +4,28 @@
 // (plain updates, the task refusing updates above the bound): the norm counts the trained values only,
 // and the statistics are held to their own per-value bound (statisticsClipRange, ±64 by default).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeWeights, HubRequestError, isRunningStatistic } from '../shared/federation/index.ts';
+import { encodeWeights, isRunningStatistic } from '../shared/federation/index.ts';
 import { type HubClient } from '../shared/node/federation/index.ts';
 import { createTask } from './tasks.ts';
+import { refusal } from './testing/hub-refusal.ts';
 import {
-  enrollTestSite,
-  makeTestHub,
+  makeTestHubWithSites,
   sendDelta,
   testTask,
   testWeights,
-  waitFor,
+  waitForCollecting,
   type TestHub,
 } from './testing/test-hub.ts';
 
 let test: TestHub;
-let sites: HubClient[];
+let ash: HubClient;
+let birch: HubClient;
 
 beforeAll(async () => {
-  test = await makeTestHub();
-  sites = [];
-  for (const name of ['Ash', 'Birch']) sites.push((await enrollTestSite(test.hub, name)).client);
+  ({
+    test,
+    clients: [ash, birch],
+  } = await makeTestHubWithSites(['Ash', 'Birch']));
 });
 afterAll(() => test.cleanup());
 
@@ -40,18 +42,8 @@ function wideBatchNorm() {
   );
 }
 
-async function refusal(promise: Promise<unknown>): Promise<HubRequestError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(HubRequestError);
-  return error as HubRequestError;
-}
-
 describe('the update-norm bound and running statistics', () => {
   it('counts the trained values only; statistics are bounded value by value', async () => {
-    const [ash, birch] = sites as [HubClient, HubClient];
     const taskId = (
       await createTask(
         test.hub.ctx,
@@ -59,12 +51,8 @@ describe('the update-norm bound and running statistics', () => {
         encodeWeights(wideBatchNorm()),
       )
     ).id;
-    for (const site of sites) await site.joinTask(taskId, { train: 120, validation: 30 });
-    await waitFor(
-      test.hub,
-      async () => (await test.hub.ctx.store.tasks.latestRound(taskId))?.state === 'collecting',
-      'collection',
-    );
+    for (const site of [ash, birch]) await site.joinTask(taskId, { train: 120, validation: 30 });
+    await waitForCollecting(test.hub, taskId);
     // Statistics move by 20 over 10,000 values (norm 2,000 on their own), weights by 0.01: accepted.
     const sound = (name: string) => (isRunningStatistic(name) ? 20 : 0.01);
     const accepted = await sendDelta(ash, taskId, sound, 120);

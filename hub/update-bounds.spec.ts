@@ -4,23 +4,19 @@
 // Now the update is clipped (or refused) at the task's norm bound, the claim is refused against what
 // the site declared when it joined, and a model that is not finite is never signed or served.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  clipBitTensor,
-  encodeWeights,
-  HubRequestError,
-  isRunningStatistic,
-} from '../shared/federation/index.ts';
+import { clipBitTensor, encodeWeights, isRunningStatistic } from '../shared/federation/index.ts';
 import { type HubClient } from '../shared/node/federation/index.ts';
 import { loadServerState } from './aggregation-service.ts';
 import { createTask } from './tasks.ts';
 import { describeRoundNorms } from './update-bounds-check.ts';
+import { refusal } from './testing/hub-refusal.ts';
 import {
-  enrollTestSite,
-  makeTestHub,
+  makeTestHubWithSites,
   sendDelta,
   testTask,
   testWeights,
   waitFor,
+  waitForCollecting,
   type TestHub,
 } from './testing/test-hub.ts';
 
@@ -28,9 +24,7 @@ let test: TestHub;
 let sites: HubClient[];
 
 beforeAll(async () => {
-  test = await makeTestHub();
-  sites = [];
-  for (const name of ['Mallory', 'Ash', 'Birch']) sites.push((await enrollTestSite(test.hub, name)).client);
+  ({ test, clients: sites } = await makeTestHubWithSites(['Mallory', 'Ash', 'Birch']));
 });
 afterAll(() => test.cleanup());
 
@@ -46,21 +40,8 @@ const trainedOnly = (value: number) => (name: string) => (isRunningStatistic(nam
 async function newTask(overrides: Parameters<typeof testTask>[0], joiners = sites): Promise<string> {
   const id = (await createTask(test.hub.ctx, testTask(overrides), encodeWeights(testWeights(5)))).id;
   for (const site of joiners) await site.joinTask(id, COHORT);
-  await waitFor(
-    test.hub,
-    async () => (await test.hub.ctx.store.tasks.latestRound(id))?.state === 'collecting',
-    'collection',
-  );
+  await waitForCollecting(test.hub, id);
   return id;
-}
-
-async function refusal(promise: Promise<unknown>): Promise<HubRequestError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(HubRequestError);
-  return error as HubRequestError;
 }
 
 async function publishedWeights(client: HubClient, taskId: string, version: number) {
@@ -188,11 +169,7 @@ describe('update bounds against one hostile site', () => {
     ).id;
     await ash.joinTask(id, { train: 40, validation: 10 });
     await birch.joinTask(id); // declares nothing: held to the task's cap
-    await waitFor(
-      test.hub,
-      async () => (await test.hub.ctx.store.tasks.latestRound(id))?.state === 'collecting',
-      'collection',
-    );
+    await waitForCollecting(test.hub, id);
     expect((await refusal(sendDelta(ash, id, 0.01, 41))).message).toContain('declared 40');
     expect((await refusal(sendDelta(birch, id, 0.01, 501))).message).toContain(
       'more than the task allows one site (500)',

@@ -13,6 +13,7 @@ import {
 import { initHub } from '../setup/index.ts';
 import { writeStoreChoice } from '../store-choice.ts';
 import { startHub, type RunningHub, type StartHubOptions } from '../server/start-hub.ts';
+import type { RoundRow } from '../store/index.ts';
 import { postgresTestDatabaseUrl, testBlobs, testDatabaseUrl } from './test-engine.ts';
 
 export interface TestHub {
@@ -23,13 +24,13 @@ export interface TestHub {
   cleanup(): Promise<void>;
 }
 
-export async function makeTestHub(
-  options: Partial<Omit<StartHubOptions, 'dir' | 'now'>> & {
-    hosts?: string[];
-    /** Blobs and upload spools in PostgreSQL (`--blobs postgres`), on PostgreSQL whatever the engine. */
-    blobsInPostgres?: boolean;
-  } = {},
-): Promise<TestHub> {
+export type TestHubOptions = Partial<Omit<StartHubOptions, 'dir' | 'now'>> & {
+  hosts?: string[];
+  /** Blobs and upload spools in PostgreSQL (`--blobs postgres`), on PostgreSQL whatever the engine. */
+  blobsInPostgres?: boolean;
+};
+
+export async function makeTestHub(options: TestHubOptions = {}): Promise<TestHub> {
   const root = mkdtempSync(join(tmpdir(), 'radfed-hub-'));
   const dir = join(root, 'hub');
   const { hosts, blobsInPostgres, ...start } = options;
@@ -66,9 +67,39 @@ export async function enrollTestSite(
   hub: RunningHub,
   siteName: string,
   extra: { now?: () => number } = {},
-): Promise<{ client: HubClient; enrollment: SiteEnrollment }> {
+): Promise<EnrolledTestSite> {
   const enrollment = await enrollSite({ token: (await hub.createToken()).token, siteName });
   return { client: HubClient.fromEnrollment(enrollment, extra), enrollment };
+}
+
+export interface EnrolledTestSite {
+  client: HubClient;
+  enrollment: SiteEnrollment;
+}
+
+/** A test hub and its sites, enrolled in the order of `names`: the set-up most hub specs share. */
+export interface TestHubWithSites<Names extends readonly string[]> {
+  test: TestHub;
+  /** Each site's client, in the order of the names. */
+  clients: { -readonly [K in keyof Names]: HubClient };
+  /** Each site's client with its enrollment (keys, pinned certificate), in the order of the names. */
+  sites: { -readonly [K in keyof Names]: EnrolledTestSite };
+}
+
+export async function makeTestHubWithSites<const Names extends readonly string[]>(
+  names: Names,
+  options: TestHubOptions = {},
+): Promise<TestHubWithSites<Names>> {
+  const test = await makeTestHub(options);
+  const sites: EnrolledTestSite[] = [];
+  // One at a time: the specs name sites by their order of enrollment.
+  for (const name of names) sites.push(await enrollTestSite(test.hub, name));
+  // The arrays hold one entry per name, in order: the tuple types say just that.
+  return {
+    test,
+    clients: sites.map((site) => site.client) as TestHubWithSites<Names>['clients'],
+    sites: sites as TestHubWithSites<Names>['sites'],
+  };
 }
 
 export function testTask(overrides: Partial<TaskDefinitionInput> = {}): TaskDefinitionInput {
@@ -147,6 +178,18 @@ export async function waitFor<T>(
     if (Date.now() > until) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** Waits until the task's latest round collects updates; returns that round. */
+export async function waitForCollecting(hub: RunningHub, taskId: string): Promise<RoundRow> {
+  return waitFor(
+    hub,
+    async () => {
+      const round = await hub.ctx.store.tasks.latestRound(taskId);
+      return round?.state === 'collecting' && round;
+    },
+    'collection',
+  );
 }
 
 /** Downloads the round's base model and uploads base-shaped `value`s as this site's update. */

@@ -42,6 +42,7 @@ import {
 } from '../uploads.ts';
 import { hubInfo } from '../setup/index.ts';
 import { parseJsonBody, parseWith, rawBody, sendJson, type HubApp } from './http-plumbing.ts';
+import { THIS_RELEASE_PROTOCOL, type HubProtocol } from './protocol-check.ts';
 
 const taskParams = z.object({ taskId: z.string().min(1).max(64) });
 const versionParams = taskParams.extend({
@@ -63,6 +64,7 @@ export function registerSiteRoutes(
   ctx: HubContext,
   closing: AbortSignal,
   advanceTask: (taskId: string) => Promise<void>,
+  protocol: HubProtocol = THIS_RELEASE_PROTOCOL,
 ): void {
   const site = (request: FastifyRequest): Promise<SiteRow> =>
     authenticateSite(ctx, {
@@ -75,9 +77,13 @@ export function registerSiteRoutes(
     advanceTask(taskId).catch((error: Error) => app.log.error({ err: error }, 'advancing the round failed'));
   };
 
-  // The two routes anyone may call; every other /v1 route is checked as signed before its body is read.
-  app.get('/v1/hub', { config: { unsigned: true } }, (_request, reply) =>
-    sendJson(reply, hubInfoSchema, hubInfo(ctx.keys, ctx.config.name, ctx.now())),
+  // The routes anyone may call; every other /v1 route is checked as signed before its body is read.
+  // The hub's info is open to any protocol too (protocol-check.ts): it is where a site reads the version.
+  app.get('/v1/hub', { config: { unsigned: true, anyProtocol: true } }, (_request, reply) =>
+    sendJson(reply, hubInfoSchema, {
+      ...hubInfo(ctx.keys, ctx.config.name, ctx.now()),
+      protocol: protocol.protocol,
+    }),
   );
 
   app.post('/v1/enroll', { config: { unsigned: true } }, async (request, reply) => {

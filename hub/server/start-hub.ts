@@ -16,6 +16,7 @@ import { admitBodies, type BodyAdmissionOptions } from './body-admission.ts';
 import type { BodyBudget } from './body-budget.ts';
 import { installErrorHandling, type HubApp } from './http-plumbing.ts';
 import { registerHealthRoute } from './health-route.ts';
+import { checkSiteProtocol, type HubProtocol } from './protocol-check.ts';
 import { registerHeartbeatRoute } from './heartbeat-routes.ts';
 import { registerSecAggRoutes } from './secagg-routes.ts';
 import { registerHomomorphicRoutes } from './homomorphic-routes.ts';
@@ -51,6 +52,8 @@ export interface StartHubOptions {
   readonly proxyFrom?: readonly string[];
   /** How long a connection may take to send its PROXY header (default 5 s; tests shorten it). */
   readonly proxyHeaderTimeoutMs?: number;
+  /** The hub protocol it speaks and the oldest site it serves (default this release's; tests rehearse an upgrade). */
+  readonly protocol?: HubProtocol;
 }
 
 export interface RunningHub {
@@ -106,13 +109,21 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     // Request logs carry method, URL and status only (Fastify's defaults): never headers or bodies.
     forceCloseConnections: true,
   });
+  // Before admitBodies: a site the hub cannot serve is told so before its signature is checked.
+  checkSiteProtocol(app, options.protocol);
   const bodies = admitBodies(app, ctx, options.bodies);
   installErrorHandling(app, ctx);
   const onEvent = (event: RoundEvent) => {
     if (logger) logger.info({ task: event.taskId, round: event.round, state: event.state }, 'round changed');
     options.onRoundEvent?.(event);
   };
-  registerSiteRoutes(app, ctx, closing.signal, (taskId) => advanceTask(ctx, taskId, onEvent));
+  registerSiteRoutes(
+    app,
+    ctx,
+    closing.signal,
+    (taskId) => advanceTask(ctx, taskId, onEvent),
+    options.protocol,
+  );
   registerSecAggRoutes(app, ctx, (taskId) => advanceTask(ctx, taskId, onEvent));
   registerHomomorphicRoutes(app, ctx, (taskId) => advanceTask(ctx, taskId, onEvent));
   registerHeartbeatRoute(app, ctx);

@@ -15,6 +15,8 @@ export type FederationErrorCode =
   | 'hub-unreachable'
   | 'hub-refused'
   | 'bad-response'
+  /** The hub and this site speak protocols the other cannot use (protocol-version.ts): not transient. */
+  | 'protocol-mismatch'
   | 'bad-strategy';
 
 export class FederationError extends RadfedError<FederationErrorCode> {

@@ -142,6 +142,7 @@ export {
   type TaskDefinitionInput,
 } from './task-schema.ts';
 export * from './protocol.ts';
+export * from './protocol-version.ts';
 export { canonicalJson } from './canonical-json.ts';
 export * from './secagg-protocol.ts';
 export { isRunningStatistic, RUNNING_STATISTICS_SUFFIXES } from './running-statistics.ts';

@@ -1,4 +1,4 @@
-// The hub's HTTP protocol (version 1): paths and the schema of every request and response body. The
+// The hub's HTTP protocol (its version and the header that carries it: protocol-version.ts): paths and the schema of every request and response body. The
 // hub validates what it receives and what it sends against these; the site client validates what it
 // receives. Bodies are JSON, except chunk uploads and model downloads (application/octet-stream).
 import { z } from 'zod';
@@ -7,8 +7,7 @@ import { privacyBudgetViewSchema } from './privacy-accounting.ts';
 import { secaggRoundStatusSchema } from './secagg-protocol.ts';
 import { taskDefinitionSchema } from './task-schema.ts';
 import { COMPRESSIONS } from './weights-codec.ts';
-
-export const PROTOCOL_VERSION = 1;
+import { OLDEST_SITE_PROTOCOL, PROTOCOL_VERSION } from './protocol-version.ts';
 
 export const hubPaths = {
   info: '/v1/hub',
@@ -47,7 +46,9 @@ export const errorBodySchema = z.object({ error: z.string(), message: z.string()
 export type ErrorBody = z.infer<typeof errorBodySchema>;
 
 export const hubInfoSchema = z.object({
-  protocol: z.literal(PROTOCOL_VERSION),
+  // Any version, not this release's: a site must be able to read an older or newer hub's answer (and
+  // the hub.json it saved at enrollment) to say in words which one should be upgraded.
+  protocol: z.number().int().min(1).max(9999),
   name: z.string(),
   caFingerprint: fingerprint,
   signingPublicKey: rawKey,
@@ -226,7 +227,8 @@ export type UploadStatus = z.infer<typeof uploadStatusSchema>;
  * instead of the weights, and `examples` is 1: the real count travels masked inside it.
  */
 export const updateEnvelopeSchema = z.object({
-  protocol: z.literal(PROTOCOL_VERSION),
+  /** The sender's protocol: one the hub serves (the request header was checked against the same range). */
+  protocol: z.number().int().min(OLDEST_SITE_PROTOCOL).max(PROTOCOL_VERSION),
   taskId: id,
   round: z.number().int().min(0),
   siteId: id,

@@ -1,8 +1,10 @@
 // For tests and benchmarks of the hub's edges: one request over its own TLS connection with any
-// headers and a body sent whole, chunked (no Content-Length), or stopped part way. It reports the
+// headers and a body sent whole, chunked (no Content-Length), or stopped part way. It says this
+// release's protocol version, as every site does, unless the headers give another. It reports the
 // answer, or how the connection ended when the hub closed it without one.
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:https';
+import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '../../../shared/federation/index.ts';
 import { SIGNATURE_HEADERS } from '../../../shared/node/federation/index.ts';
 
 export interface RawSend {
@@ -45,6 +47,7 @@ export function sendRaw(send: RawSend): Promise<RawAnswer> {
         ca: send.caPem,
         agent: false,
         headers: {
+          [PROTOCOL_HEADER]: String(PROTOCOL_VERSION),
           ...send.headers,
           ...(send.chunked ? {} : { 'content-length': String(send.body.length) }),
         },

@@ -1,8 +1,18 @@
 // One HTTPS exchange with the hub, trusting only the hub's own CA (pinned at enrollment), with
 // connection failures turned into sentences a site operator can act on. The caller may pass an
-// https.Agent (for example one that tunnels through an HTTPS proxy).
+// https.Agent (for example one that tunnels through an HTTPS proxy). Every request says the protocol
+// version this site speaks, and an answer from a hub older than this site can use is refused in words
+// (shared/federation/protocol-version.ts).
 import { type Agent, request } from 'node:https';
-import { FederationError, HubRequestError, errorBodySchema } from '../../federation/index.ts';
+import {
+  FederationError,
+  HubRequestError,
+  PROTOCOL_HEADER,
+  PROTOCOL_VERSION,
+  errorBodySchema,
+  hubProtocolProblem,
+  readProtocolHeader,
+} from '../../federation/index.ts';
 
 export interface HubHttpOptions {
   readonly baseUrl: string;
@@ -33,7 +43,11 @@ export function hubHttp(
         method,
         ca: options.caPem,
         ...(options.agent ? { agent: options.agent } : {}),
-        headers: { ...headers, ...(body ? { 'content-length': String(body.byteLength) } : {}) },
+        headers: {
+          [PROTOCOL_HEADER]: String(PROTOCOL_VERSION),
+          ...headers,
+          ...(body ? { 'content-length': String(body.byteLength) } : {}),
+        },
         // Longer than the longest long-poll (60 s) the hub holds a request for.
         timeout: options.timeoutMs ?? 90_000,
       },
@@ -52,9 +66,18 @@ export function hubHttp(
   });
 }
 
-/** Throws a HubRequestError carrying the hub's own sentence when the status is not 2xx. */
+/**
+ * Throws a HubRequestError carrying the hub's own sentence when the status is not 2xx, and a
+ * FederationError ('protocol-mismatch') when a hub that answered is older than this site can use: a
+ * hub from before versions were checked serves every site, so the site is the one to stop. Only
+ * answers the hub gave count (a 2xx): a proxy's or balancer's error page says no version either.
+ */
 export function assertOk(response: HubHttpResponse): HubHttpResponse {
-  if (response.status >= 200 && response.status < 300) return response;
+  if (response.status >= 200 && response.status < 300) {
+    const problem = hubProtocolProblem(readProtocolHeader(response.headers[PROTOCOL_HEADER]));
+    if (problem) throw new FederationError('protocol-mismatch', problem);
+    return response;
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(response.body.toString('utf8'));

@@ -3,6 +3,7 @@
 // than CLOCK_SKEW_MS away from its own clock and remembers nonces for that window, so a captured
 // request can be replayed neither later nor now.
 import { type KeyObject, randomBytes, sign, verify } from 'node:crypto';
+import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '../../federation/index.ts';
 import { sha256Hex } from './keys.ts';
 
 export const SIGNATURE_HEADERS = {
@@ -38,7 +39,10 @@ export function canonicalRequest(request: RequestToSign): string {
   ].join('\n');
 }
 
-/** The headers that sign one request. */
+/**
+ * The headers that sign one request, with the protocol version the site speaks (not signed: a changed
+ * version only gets the request refused), so every signed request says it whatever client sends it.
+ */
 export function signRequest(options: {
   method: string;
   path: string;
@@ -58,6 +62,7 @@ export function signRequest(options: {
     siteId: options.siteId,
   });
   return {
+    [PROTOCOL_HEADER]: String(PROTOCOL_VERSION),
     [SIGNATURE_HEADERS.site]: options.siteId,
     [SIGNATURE_HEADERS.timestamp]: timestamp,
     [SIGNATURE_HEADERS.nonce]: nonce,

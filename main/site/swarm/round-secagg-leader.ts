@@ -5,7 +5,6 @@
 import { randomBytes } from 'node:crypto';
 import {
   layoutOf,
-  secureAggregationSchema,
   WeightedDeltaSum,
   type Participant,
   type SecAggPlan,
@@ -16,15 +15,13 @@ import {
   decodeMaskedInput,
   dequantiseSum,
   MaskedSum,
-  neighbourhoodSize,
   orderSites,
-  thresholdFor,
   unmaskSum,
   vectorLength,
-  weightCapFor,
   type RoundPublicKeys,
 } from '../../../shared/node/secagg/index.ts';
 import type { MemberRecord } from './membership.ts';
+import { taskPlanValues } from './round-plan-check.ts';
 import { attemptContext, type RoundSecAggMember } from './round-secagg-member.ts';
 import { SwarmError } from './swarm-error.ts';
 import type { SwarmNode } from './swarm-node.ts';
@@ -44,9 +41,6 @@ export interface SecAggSettings {
   readonly bits: number;
 }
 
-/** The statistics range of a task that names none: the one home of the default, the hub tasks' settings. */
-const DEFAULT_STATISTICS_CLIP_RANGE = secureAggregationSchema.parse({}).statisticsClipRange;
-
 /** Runs one secure aggregation among `members` (the leader among them) for `round`. */
 export async function leadSecureAggregation(options: {
   readonly node: SwarmNode;
@@ -55,6 +49,8 @@ export async function leadSecureAggregation(options: {
   readonly members: readonly MemberRecord[];
   readonly global: WeightSet;
   readonly settings: SecAggSettings;
+  /** The fewest members a plan may count (differential privacy's minimum; 2 without it). */
+  readonly leastParticipants?: number;
 }): Promise<LeaderAggregation> {
   const { node, own, round, settings } = options;
   const leader = node.id;
@@ -72,6 +68,13 @@ export async function leadSecureAggregation(options: {
   // The key exchange, planned again without the members that did not answer (one that left or is
   // down after the seed): nothing was shared yet, so the others' fresh secrets cost nothing.
   let members = [...options.members];
+  const least = Math.max(2, options.leastParticipants ?? 2);
+  // Members refuse a plan of fewer (round-plan-check.ts): not asked, rather than told of a refusal.
+  if (members.length < least)
+    throw new SwarmError(
+      'round-failed',
+      `Only ${members.length} members can take part in round ${round}; the task needs ${least}, and the round starts again when more are live.`,
+    );
   let plan = planFor(members.length, settings);
   let keys = await allOf<RoundPublicKeys>(
     members,
@@ -81,10 +84,10 @@ export async function leadSecureAggregation(options: {
   );
   for (let replans = 0; keys.some((k) => k.status !== 'fulfilled'); replans++) {
     const answered = members.filter((_, i) => keys[i]?.status === 'fulfilled');
-    if (replans >= 2 || answered.length < 2 || !answered.some((m) => m.id === leader))
+    if (replans >= 2 || answered.length < least || !answered.some((m) => m.id === leader))
       throw new SwarmError(
         'round-failed',
-        `Only ${answered.length} of ${members.length} members answered the key exchange; secure aggregation needs two, and the next leader will try.`,
+        `Only ${answered.length} of ${members.length} members answered the key exchange; this round needs ${least}, and the next leader will try.`,
       );
     members = answered;
     plan = planFor(members.length, settings);
@@ -179,19 +182,12 @@ export async function leadSecureAggregation(options: {
   };
 }
 
+/** The plan for `n` members: the seed is the leader's, the rest the task's (round-plan-check.ts). */
 function planFor(n: number, settings: SecAggSettings): SecAggPlan {
-  const levels = 2 ** settings.bits;
-  const k = neighbourhoodSize(n);
   return {
     seed: randomBytes(32).toString('base64url'),
     participants: n,
-    neighbours: k,
-    threshold: thresholdFor(k),
-    clipRange: settings.clipRange,
-    // Without it members clip the running statistics to clipRange (±0.5 by default): cut every round.
-    statisticsClipRange: settings.statisticsClipRange ?? DEFAULT_STATISTICS_CLIP_RANGE,
-    levels,
-    weightCap: weightCapFor(n, levels),
+    ...taskPlanValues({ secureAggregation: settings }, n),
   };
 }
 

@@ -9,7 +9,12 @@
 // - a participant list it is not on, or an attempt whose participants are not the first attempt's
 //   minus the leaders that failed before this one: otherwise two sums over different sets would give
 //   away one member's update by subtraction;
-// - revealing both kinds of share for one neighbour (shared/node/secagg's revealShares keeps that).
+// - revealing both kinds of share for one neighbour (shared/node/secagg's revealShares keeps that);
+// - a plan that is not the one its approved task gives (round-plan-check.ts: the clip ranges, the bits,
+//   the neighbourhood and threshold, the weight cap, how many take part), participants outside the
+//   round's seed, and, under differential privacy, a sum of fewer survivors than the task's minimum.
+//   Each refusal is told (`onPlanRefused`: the log, the audit log, the operator) before it is answered,
+//   and nothing of this member's data has gone to that leader: it checks before it masks.
 //
 // Each attempt's secrets and progress are kept sealed in swarm.db (round-secret-store.ts) before the
 // answer that depends on them leaves, so a member restarted mid-round answers the same leader with
@@ -33,11 +38,17 @@ import {
   publicKeysOf,
   quantiseUpdate,
   revealShares,
-  weightCapFor,
   type HeldShares,
   type RoundSecrets,
 } from '../../../shared/node/secagg/index.ts';
 import type { MembershipState } from './membership.ts';
+import {
+  participantListMismatch,
+  planMismatch,
+  survivorsMismatch,
+  type PlanMismatch,
+  type PlanTask,
+} from './round-plan-check.ts';
 import type { RoundSecretStore } from './round-secret-store.ts';
 import { SwarmError } from './swarm-error.ts';
 
@@ -64,7 +75,30 @@ interface Attempt {
   revealed: Record<string, 'self-mask' | 'mask-key'>;
 }
 
-export const keysMessageSchema = z.strictObject({ round: z.number().int().min(1), plan: secaggPlanSchema });
+/** A leader's plan this member refused, for its log, its audit log and its operator. */
+export interface PlanRefusal extends PlanMismatch {
+  readonly round: number;
+  /** The round's start (1, then 2, … for a round started again). */
+  readonly attempt: number;
+  readonly leader: string;
+  /** The sentence the leader is answered with, and the operator reads. */
+  readonly sentence: string;
+}
+
+/**
+ * The plan's numbers as numbers only: their bounds are the task's to decide (round-plan-check.ts), so
+ * that a threshold of 1 is refused as the wrong threshold, in words, not as a malformed message.
+ */
+const plannedSchema = secaggPlanSchema.extend({
+  participants: z.number().int(),
+  neighbours: z.number().int(),
+  threshold: z.number().int(),
+  clipRange: z.number(),
+  statisticsClipRange: z.number().optional(),
+  levels: z.number().int(),
+  weightCap: z.number().int(),
+});
+export const keysMessageSchema = z.strictObject({ round: z.number().int().min(1), plan: plannedSchema });
 export const sharesMessageSchema = z.strictObject({
   round: z.number().int().min(1),
   participants: z.array(participantSchema).min(2).max(64),
@@ -90,17 +124,21 @@ export class RoundSecAggMember {
     /** This member's update for the round (trained once per round, the same for every attempt). */
     private readonly update: (round: number) => Promise<MemberUpdate>,
     /** Where the attempts are kept across a restart (none: memory only). */
-    private readonly kept: RoundSecretStore | null = null,
+    private readonly kept: RoundSecretStore | null,
+    /** The approved task a leader's plan must match, and who is told of a refusal. */
+    private readonly plans: {
+      readonly task: PlanTask;
+      readonly onPlanRefused?: (refusal: PlanRefusal) => void;
+    },
   ) {}
 
   /** Phase 1: fresh round secrets for this leader's attempt; returns their public halves. */
   keys(leader: string, body: unknown): ReturnType<typeof publicKeysOf> {
     const { round, plan } = parse(keysMessageSchema, body);
     const order = this.#succession(leader, round);
-    if (plan.levels > 2 ** 24 || plan.weightCap > weightCapFor(plan.participants, plan.levels))
-      throw new SwarmError('bad-message', "The leader's secure-aggregation plan could overflow the sum.");
-    if (plan.participants > order.length)
-      throw new SwarmError('bad-message', 'The plan names more members than the round has.');
+    // Before any secret is made for this leader: a refused plan leaves nothing behind.
+    const mismatch = planMismatch(plan, this.plans.task, order.length - order.indexOf(leader));
+    if (mismatch) this.#refuse(round, leader, mismatch, 'takes no part in its attempt');
     const existing = this.#held(round, leader);
     if (existing?.plan.seed === plan.seed) return publicKeysOf(existing.secrets);
     // A leader plans again without members that did not answer; once shares went out, never.
@@ -120,6 +158,8 @@ export class RoundSecAggMember {
     const order = this.#succession(leader, round);
     const attempt = this.#attempt(round, leader);
     const ids = participants.map((p) => p.siteId);
+    const strangers = participantListMismatch(ids, order.slice(order.indexOf(leader)));
+    if (strangers) this.#refuse(round, leader, strangers, 'shares no keys with its participants');
     const expectedOrder = orderSites(attempt.plan.seed, ids);
     if (
       participants.some(
@@ -199,6 +239,8 @@ export class RoundSecAggMember {
         'bad-message',
         'The leader asked for shares before this member masked its update.',
       );
+    const tooFew = survivorsMismatch(survived.length, this.plans.task);
+    if (tooFew) this.#refuse(round, leader, tooFew, 'reveals no share for that sum');
     const around = this.#neighbours(attempt).map((p) => p.siteId);
     const { request, revealed } = revealShares({
       held: attempt.held,
@@ -256,6 +298,16 @@ export class RoundSecAggMember {
   #keep(round: number, leader: string, attempt: Attempt): void {
     this.#attempts.set(`${round}:${leader}`, attempt);
     this.kept?.put(round, `attempt:${leader}`, attempt);
+  }
+
+  /** Tells of the refusal (log, audit log, operator), then answers the leader with the same sentence. */
+  #refuse(round: number, leader: string, mismatch: PlanMismatch, outcome: string): never {
+    const sentence =
+      `Refused the secure-aggregation plan of member ${leader.slice(0, 8)}, leader of round ${round}: ` +
+      `${mismatch.problem} This member ${outcome}; it takes part under a leader whose plan matches the task.`;
+    const attempt = this.state().openRound?.attempt ?? 1;
+    this.plans.onPlanRefused?.({ ...mismatch, round, attempt, leader, sentence });
+    throw new SwarmError('plan-refused', sentence);
   }
 
   #succession(leader: string, round: number): readonly string[] {

@@ -27,6 +27,8 @@ export type SwarmErrorCode =
   | 'peer-refused'
   | 'unknown-message'
   | 'round-failed'
+  /** A round leader's secure-aggregation plan does not match the approved task (round-plan-check.ts). */
+  | 'plan-refused'
   | 'model-mismatch'
   | 'bad-view-change'
   | 'view-passed';

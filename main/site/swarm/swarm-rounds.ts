@@ -25,7 +25,8 @@ import { RoundSecretStore } from './round-secret-store.ts';
 import type { RoundCommit } from './ledger-entry.ts';
 import { findMember } from './membership.ts';
 import { leadSecureAggregation, type LeaderAggregation } from './round-secagg-leader.ts';
-import { RoundSecAggMember, type MemberUpdate } from './round-secagg-member.ts';
+import { RoundSecAggMember, type MemberUpdate, type PlanRefusal } from './round-secagg-member.ts';
+import { recordPlanRefused, type PlanRefusalAudit } from './plan-refusal-audit.ts';
 import { reviewRoundEntry } from './round-review.ts';
 import { SwarmError } from './swarm-error.ts';
 import {
@@ -58,6 +59,13 @@ export interface SwarmRoundsOptions {
   readonly onLeaderSaw?: (round: number, aggregation: LeaderAggregation) => void;
   /** Each start of a round, as its seed is stored while the round is open (`swarm serve` tells of it). */
   readonly onSeeded?: (seed: { round: number; attempt: number; order: readonly string[] }) => void;
+  /**
+   * The site's audit log, where a refused leader's plan is recorded, and the account the member runs
+   * as (unattended work is recorded under it); absent in a folder that holds no site.
+   */
+  readonly audit?: PlanRefusalAudit;
+  /** A leader's plan this member refused, after it is logged and audited (`swarm serve` tells of it). */
+  readonly onPlanRefused?: (refusal: PlanRefusal) => void;
 }
 
 export class SwarmRounds {
@@ -89,6 +97,10 @@ export class SwarmRounds {
       () => node.state,
       (round) => this.#update(round),
       kept,
+      {
+        task: options.task,
+        onPlanRefused: (refusal) => this.#planRefused(refusal),
+      },
     );
     const on = (kind: string, handle: (from: string, body: unknown) => unknown) =>
       node.handlers.set(kind, (request) =>
@@ -235,6 +247,18 @@ export class SwarmRounds {
       );
   }
 
+  /** A refused plan in the log, the site's audit log and to the operator; none may stop the refusal. */
+  #planRefused(refusal: PlanRefusal): void {
+    const { round, attempt, leader, field, planned, expected, sentence } = refusal;
+    this.node.logger.warn({ round, attempt, leader: leader.slice(0, 8), field, planned, expected }, sentence);
+    try {
+      if (this.options.audit) recordPlanRefused(this.options.audit, refusal);
+      this.options.onPlanRefused?.(refusal);
+    } catch (error) {
+      this.node.logger.warn({ err: error }, 'recording a refused round plan failed; the plan was refused');
+    }
+  }
+
   #update(round: number): Promise<MemberUpdate> {
     let update = this.#updates.get(round);
     if (update === undefined) {
@@ -303,6 +327,7 @@ export class SwarmRounds {
         members,
         global,
         settings: this.options.task.secureAggregation,
+        leastParticipants: this.options.task.differentialPrivacy?.minimumParticipants ?? 2,
       });
       this.options.onLeaderSaw?.(round, aggregation);
       const dp = this.options.task.differentialPrivacy;

@@ -3,6 +3,9 @@
 // when its operator approved a task (swarm-task-approval.ts), its part in the task's rounds.
 import type { Logger } from 'pino';
 import type { NamedTensor, WeightSet } from '../../../shared/federation/index.ts';
+import { existsSync } from 'node:fs';
+import { AuditLog, commandActor } from '../audit/index.ts';
+import { openSiteDatabase, sitePaths, type SiteDatabase } from '../store/index.ts';
 import type { MemberUpdate } from './round-secagg-member.ts';
 import { SwarmService, type SwarmServiceEvent } from './swarm-service.ts';
 import type { SwarmNode } from './swarm-node.ts';
@@ -36,6 +39,7 @@ export async function serveSwarmMember(
   },
 ): Promise<ServedSwarmMember> {
   const node = await startSwarmMember(dir, options);
+  let siteDatabase: SiteDatabase | null = null;
   try {
     await node.catchUp();
     const task = readApprovedSwarmTask(dir);
@@ -43,6 +47,10 @@ export async function serveSwarmMember(
     const train =
       options.train ??
       (task === null ? null : (await import('./swarm-cohort-trainer.ts')).cohortTrainer(dir, task));
+    // A member in a site folder records a leader's refused plan in the site's audit log.
+    siteDatabase =
+      task !== null && existsSync(sitePaths(dir).config) ? openSiteDatabase(sitePaths(dir).database) : null;
+    const audit = siteDatabase ? { log: new AuditLog(siteDatabase), actor: commandActor() } : null;
     const service =
       task === null || train === null
         ? null
@@ -52,17 +60,21 @@ export async function serveSwarmMember(
             modelDir: swarmModelDir(dir),
             train,
             ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+            ...(audit ? { audit } : {}),
           });
+    const database = siteDatabase;
     return {
       node,
       service,
       stop: async () => {
         await service?.stop();
         await node.stop();
+        database?.close();
       },
     };
   } catch (error) {
     await node.stop();
+    siteDatabase?.close();
     throw error;
   }
 }

@@ -8,6 +8,7 @@
 // up from its peers' ledgers, takes the model its ledger names, and goes on with the next round.
 import { sha256Hex } from '../../../shared/node/federation/index.ts';
 import { anotherRoundFits, type WeightSet } from '../../../shared/federation/index.ts';
+import type { PlanRefusalAudit } from './plan-refusal-audit.ts';
 import type { MemberUpdate } from './round-secagg-member.ts';
 import { SwarmError } from './swarm-error.ts';
 import { SwarmModelStore } from './swarm-model-store.ts';
@@ -57,6 +58,8 @@ export interface SwarmServiceOptions {
   readonly onEvent?: (event: SwarmServiceEvent) => void;
   /** How often the member looks at its ledger (ms). */
   readonly pollMs?: number;
+  /** The site's audit log, for refused round plans (absent: a folder that holds no site). */
+  readonly audit?: PlanRefusalAudit;
 }
 
 export class SwarmService {
@@ -88,6 +91,9 @@ export class SwarmService {
       train: options.train,
       // Told as the seed is stored, so a start that commits between two looks is told of too.
       onSeeded: ({ round, attempt, order }) => this.#seededOnce(round, attempt, order),
+      ...(options.audit ? { audit: options.audit } : {}),
+      // The operator reads which field of a leader's plan the task does not allow, and what it says.
+      onPlanRefused: (refusal) => this.#emit({ type: 'problem', message: refusal.sentence }),
     });
     let finish: (model: string) => void = () => undefined;
     this.finished = new Promise((resolve) => (finish = resolve));

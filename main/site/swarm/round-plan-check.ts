@@ -1,0 +1,161 @@
+// What a member takes from a round leader's secure-aggregation plan: the one place that says what "the
+// plan matches the task" means, for the leader that plans (round-secagg-leader.ts) and the members that
+// check (round-secagg-member.ts). In the hub's federation the site checks the round's parameters against
+// the task it approved; in a swarm the leader is a member like any other, and a hostile one could
+// otherwise send a tiny clip range (every update zeroed or saturated), other bits (the sum wraps or
+// loses its precision), a threshold of 1 or a neighbourhood of 2 (it rebuilds one member's masks alone:
+// a privacy break), a weight cap that flattens the weighting, or participants the member never saw in
+// the round's seed (members it plays itself, holding the shares of the victim's masks).
+//
+// The swarm task leaves the leader no choice: n is the members it plans with (no more than the seed's
+// order from this leader on, and no fewer than differential privacy's minimum), and everything else
+// follows from n and the task exactly as an honest leader computes it, so a member compares for
+// equality (numbers cross JSON exactly).
+import { secureAggregationSchema, type SecAggPlan } from '../../../shared/federation/index.ts';
+import { neighbourhoodSize, thresholdFor, weightCapFor } from '../../../shared/node/secagg/index.ts';
+import type { SwarmTask } from './swarm-task.ts';
+
+/** The task's parts a plan is checked against. */
+export type PlanTask = Pick<SwarmTask, 'secureAggregation' | 'differentialPrivacy'>;
+
+/** What the task fixes of a plan, for n participants; the seed and n are the leader's. */
+export type TaskPlanValues = Omit<SecAggPlan, 'seed' | 'participants'>;
+
+export type PlanField =
+  | 'participants'
+  | 'levels'
+  | 'clipRange'
+  | 'statisticsClipRange'
+  | 'neighbours'
+  | 'threshold'
+  | 'weightCap'
+  | 'participant-list'
+  | 'survivors';
+
+/** A plan (or a later message of the leader) that does not match the task: which field, and by what. */
+export interface PlanMismatch {
+  readonly field: PlanField;
+  /** What the leader sent (a number, never its text); null when it sent none. */
+  readonly planned: number | null;
+  /** What the task says, as a number where one value is right. */
+  readonly expected: number | null;
+  /** Plain words: what the field is, what the leader sent and what the task says. */
+  readonly problem: string;
+}
+
+/** The statistics range of a task that names none: the hub tasks' default, from the shared settings. */
+const DEFAULT_STATISTICS_CLIP_RANGE = secureAggregationSchema.parse({}).statisticsClipRange;
+
+/** Every value of the plan an honest leader makes for `participants` members under `task`. */
+export function taskPlanValues(
+  task: Pick<SwarmTask, 'secureAggregation'>,
+  participants: number,
+): TaskPlanValues {
+  const { clipRange, statisticsClipRange, bits } = task.secureAggregation;
+  const levels = 2 ** bits;
+  const neighbours = neighbourhoodSize(participants);
+  return {
+    neighbours,
+    // A majority of each neighbourhood: fewer shares would let the leader rebuild a member's masks alone.
+    threshold: thresholdFor(neighbours),
+    clipRange,
+    // Without it members clip the running statistics to clipRange (±0.5 by default): cut every round.
+    statisticsClipRange: statisticsClipRange ?? DEFAULT_STATISTICS_CLIP_RANGE,
+    levels,
+    weightCap: weightCapFor(participants, levels),
+  };
+}
+
+/**
+ * Why `plan` is not the plan `task` gives, or null when it is. `room`: the most members the leader may
+ * plan with (the round's order from this leader on; the leaders before it are taken as failed).
+ */
+export function planMismatch(
+  plan: Omit<SecAggPlan, 'seed'>,
+  task: PlanTask,
+  room: number,
+): PlanMismatch | null {
+  const n = plan.participants;
+  const least = Math.max(2, task.differentialPrivacy?.minimumParticipants ?? 2);
+  if (!Number.isInteger(n) || n < least || n > room)
+    return {
+      field: 'participants',
+      planned: n,
+      expected: null,
+      problem:
+        `the plan counts ${n} participants, and this round allows ${least} to ${room}` +
+        (least > 2 ? ` (the task's differential privacy needs ${least} noise shares in a sum)` : '') +
+        '.',
+    };
+  const expected = taskPlanValues(task, n);
+  const differs = (field: Exclude<PlanField, 'participants' | 'participant-list' | 'survivors'>) => {
+    const value = plan[field];
+    const wanted = expected[field];
+    if (value === wanted) return null;
+    const planned = typeof value === 'number' ? value : null;
+    return {
+      field,
+      planned,
+      expected: wanted ?? null,
+      problem: `${FIELD_WORDS[field]} is ${planned ?? 'missing'} in the plan; the approved task says ${wanted} for ${n} participants.`,
+    };
+  };
+  // The quantisation first (what would harm the model), then what would harm a member's privacy.
+  for (const field of [
+    'levels',
+    'clipRange',
+    'statisticsClipRange',
+    'neighbours',
+    'threshold',
+    'weightCap',
+  ] as const) {
+    const mismatch = differs(field);
+    if (mismatch) return mismatch;
+  }
+  return null;
+}
+
+const FIELD_WORDS = {
+  levels: 'the number of quantisation levels (2^bits)',
+  clipRange: 'the clip range of the updates',
+  statisticsClipRange: "the clip range of batch norm's running statistics",
+  neighbours: 'the neighbourhood size',
+  threshold: 'the share threshold',
+  weightCap: "the cap on a member's weight",
+} as const;
+
+/**
+ * Why the leader's participant list is not one this member may mask with, or null: every participant
+ * must be in the round's order from this leader on (`allowed`: members whose reveal made the seed, less
+ * the leaders before this one), or the leader could play members of its own and hold every share of a
+ * member's masks.
+ */
+export function participantListMismatch(
+  ids: readonly string[],
+  allowed: readonly string[],
+): PlanMismatch | null {
+  const strangers = ids.filter((id) => !allowed.includes(id)).length;
+  if (strangers === 0) return null;
+  return {
+    field: 'participant-list',
+    planned: strangers,
+    expected: 0,
+    problem: `the participant list names ${strangers} member${strangers === 1 ? '' : 's'} not in this round's seed from this leader on.`,
+  };
+}
+
+/**
+ * Under differential privacy, why the leader may not unmask a sum of `survivors` updates: fewer than
+ * the task's minimum would leave the sum with too little noise (a leader never commits it; a hostile
+ * one would still learn it, so a member gives no share for it).
+ */
+export function survivorsMismatch(survivors: number, task: PlanTask): PlanMismatch | null {
+  const least = task.differentialPrivacy?.minimumParticipants;
+  if (least === undefined || survivors >= least) return null;
+  return {
+    field: 'survivors',
+    planned: survivors,
+    expected: least,
+    problem: `the leader would unmask a sum of ${survivors} updates; the task's differential privacy needs ${least} noise shares in it.`,
+  };
+}

@@ -4,23 +4,19 @@
 // killed writer left. Nothing lands on the hub's disk.
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  encodeWeights,
-  hubPaths,
-  HubRequestError,
-  uploadStatusSchema,
-  type NamedTensor,
-} from '../shared/federation/index.ts';
+import { encodeWeights, hubPaths, uploadStatusSchema, type NamedTensor } from '../shared/federation/index.ts';
 import type { HubClient, SiteEnrollment } from '../shared/node/federation/index.ts';
 import { startHub } from './server/start-hub.ts';
 import { MAX_OPEN_UPLOADS } from './uploads.ts';
 import { createTask } from './tasks.ts';
+import { refusal } from './testing/hub-refusal.ts';
 import {
   enrollTestSite,
-  makeTestHub,
+  makeTestHubWithSites,
   testTask,
   testWeights,
   waitFor,
+  waitForCollecting,
   type TestHub,
 } from './testing/test-hub.ts';
 
@@ -32,22 +28,18 @@ let taskId: string;
 let round: number;
 
 beforeAll(async () => {
-  test = await makeTestHub({ blobsInPostgres: true, limits: { maxChunkBytes: 64 * 1024 } });
-  site = await enrollTestSite(test.hub, 'Harbour');
-  other = await enrollTestSite(test.hub, 'Quay');
+  ({
+    test,
+    sites: [site, other],
+  } = await makeTestHubWithSites(['Harbour', 'Quay'], {
+    blobsInPostgres: true,
+    limits: { maxChunkBytes: 64 * 1024 },
+  }));
   // Quorum 2 with both joined keeps round 1 collecting while one site's upload is looked at.
   taskId = (await createTask(test.hub.ctx, testTask({ quorum: 2 }), encodeWeights(INITIAL))).id;
   await site.client.joinTask(taskId);
   await other.client.joinTask(taskId);
-  const view = await waitFor(
-    test.hub,
-    async () => {
-      const v = await site.client.getRound(taskId);
-      return v.state === 'collecting' && v;
-    },
-    'collecting',
-  );
-  round = view.round!;
+  round = (await waitForCollecting(test.hub, taskId)).number;
 }, 120_000);
 afterAll(() => test?.cleanup());
 
@@ -59,15 +51,6 @@ const blobFiles = (): string[] =>
   readdirSync(test.dir, { recursive: true, encoding: 'utf8' }).filter(
     (name) => /(^|\/)blobs\/[0-9a-f]{2}\//.test(name) || name.endsWith('.part'),
   );
-
-async function refusal(promise: Promise<unknown>): Promise<HubRequestError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(HubRequestError);
-  return error as HubRequestError;
-}
 
 function sealed(client: HubClient, base: NamedTensor[]) {
   const delta = base.map((t) => ({ ...t, data: t.data.map((_, i) => (i % 5) * 0.001) }));

@@ -2,7 +2,7 @@
 // a token whose pins do not match the server (the first connection cannot be intercepted).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrollSite, formatEnrollmentToken, parseEnrollmentToken } from '../shared/node/federation/index.ts';
-import { HubRequestError } from '../shared/federation/index.ts';
+import { refusal } from './testing/hub-refusal.ts';
 import { enrollTestSite, makeTestHub, type TestHub } from './testing/test-hub.ts';
 
 let test: TestHub;
@@ -10,15 +10,6 @@ beforeAll(async () => {
   test = await makeTestHub();
 });
 afterAll(() => test.cleanup());
-
-async function refusal(promise: Promise<unknown>): Promise<HubRequestError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(HubRequestError);
-  return error as HubRequestError;
-}
 
 describe('enrollment', () => {
   it('enrolls a site with a good token, pinning the CA and signing key from the token', async () => {

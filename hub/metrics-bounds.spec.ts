@@ -3,10 +3,11 @@
 // and in the model's metadata; now n is bounded by the validation set the site declared when it joined
 // (and the task's maxExamplesPerSite for a site that declared none).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeWeights, HubRequestError } from '../shared/federation/index.ts';
+import { encodeWeights } from '../shared/federation/index.ts';
 import { type HubClient } from '../shared/node/federation/index.ts';
 import { createTask } from './tasks.ts';
-import { enrollTestSite, makeTestHub, testTask, testWeights, type TestHub } from './testing/test-hub.ts';
+import { refusal } from './testing/hub-refusal.ts';
+import { makeTestHubWithSites, testTask, testWeights, type TestHub } from './testing/test-hub.ts';
 
 let test: TestHub;
 let ash: HubClient;
@@ -15,10 +16,10 @@ let quiet: HubClient;
 let taskId: string;
 
 beforeAll(async () => {
-  test = await makeTestHub();
-  ash = (await enrollTestSite(test.hub, 'Ash')).client;
-  mallory = (await enrollTestSite(test.hub, 'Mallory')).client;
-  quiet = (await enrollTestSite(test.hub, 'Quiet')).client;
+  ({
+    test,
+    clients: [ash, mallory, quiet],
+  } = await makeTestHubWithSites(['Ash', 'Mallory', 'Quiet']));
   taskId = (
     await createTask(test.hub.ctx, testTask({ maxExamplesPerSite: 1000 }), encodeWeights(testWeights(4)))
   ).id;
@@ -27,15 +28,6 @@ beforeAll(async () => {
   await quiet.joinTask(taskId); // declares nothing
 });
 afterAll(() => test.cleanup());
-
-async function refusal(promise: Promise<unknown>): Promise<HubRequestError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(HubRequestError);
-  return error as HubRequestError;
-}
 
 describe('federated metrics', () => {
   it('refuses a report whose n is above what the site declared, so one site cannot outweigh the others', async () => {

@@ -8,8 +8,7 @@ import { type HubClient } from '../shared/node/federation/index.ts';
 import { exportModel, listModels } from './model-export.ts';
 import { createTask } from './tasks.ts';
 import {
-  enrollTestSite,
-  makeTestHub,
+  makeTestHubWithSites,
   sendDelta,
   testTask,
   testWeights,
@@ -22,8 +21,7 @@ let sites: HubClient[];
 let taskId: string;
 
 beforeAll(async () => {
-  test = await makeTestHub();
-  sites = [(await enrollTestSite(test.hub, 'Left')).client, (await enrollTestSite(test.hub, 'Right')).client];
+  ({ test, clients: sites } = await makeTestHubWithSites(['Left', 'Right']));
   taskId = (
     await createTask(test.hub.ctx, testTask({ name: 'export me', rounds: 2 }), encodeWeights(testWeights(2)))
   ).id;

@@ -2,7 +2,7 @@
 // requests are refused with a reason; and a site reads only what is its own.
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeWeights, hubPaths, HubRequestError } from '../shared/federation/index.ts';
+import { encodeWeights, hubPaths } from '../shared/federation/index.ts';
 import {
   hubHttp,
   HubClient,
@@ -12,14 +12,8 @@ import {
   type SiteEnrollment,
 } from '../shared/node/federation/index.ts';
 import { createTask } from './tasks.ts';
-import {
-  enrollTestSite,
-  makeTestHub,
-  testTask,
-  testWeights,
-  waitFor,
-  type TestHub,
-} from './testing/test-hub.ts';
+import { refusal } from './testing/hub-refusal.ts';
+import { makeTestHubWithSites, testTask, testWeights, waitFor, type TestHub } from './testing/test-hub.ts';
 
 let test: TestHub;
 let a: { client: HubClient; enrollment: SiteEnrollment };
@@ -28,10 +22,10 @@ let c: { client: HubClient; enrollment: SiteEnrollment };
 let taskId: string;
 
 beforeAll(async () => {
-  test = await makeTestHub();
-  a = await enrollTestSite(test.hub, 'Alpha');
-  b = await enrollTestSite(test.hub, 'Bravo');
-  c = await enrollTestSite(test.hub, 'Charlie');
+  ({
+    test,
+    sites: [a, b, c],
+  } = await makeTestHubWithSites(['Alpha', 'Bravo', 'Charlie']));
   taskId = (
     await createTask(test.hub.ctx, testTask({ sites: ['Alpha', 'Bravo'] }), encodeWeights(testWeights()))
   ).id;
@@ -39,15 +33,6 @@ beforeAll(async () => {
 afterAll(() => test.cleanup());
 
 const http = () => ({ baseUrl: test.hub.url, caPem: a.enrollment.caPem });
-
-async function refusal(promise: Promise<unknown>): Promise<HubRequestError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(HubRequestError);
-  return error as HubRequestError;
-}
 
 function signedHeaders(site: SiteEnrollment, method: string, path: string, body?: Uint8Array, now?: number) {
   return signRequest({

@@ -12,20 +12,14 @@ import {
   type SealedUpdate,
   type SiteEnrollment,
 } from '../shared/node/federation/index.ts';
-import {
-  encodeWeights,
-  hubPaths,
-  HubRequestError,
-  uploadStatusSchema,
-  type NamedTensor,
-} from '../shared/federation/index.ts';
+import { encodeWeights, hubPaths, uploadStatusSchema, type NamedTensor } from '../shared/federation/index.ts';
 import { createTask } from './tasks.ts';
+import { refusal } from './testing/hub-refusal.ts';
 import {
-  enrollTestSite,
-  makeTestHub,
+  makeTestHubWithSites,
   testTask,
   testWeights,
-  waitFor,
+  waitForCollecting,
   type TestHub,
 } from './testing/test-hub.ts';
 
@@ -37,9 +31,12 @@ let round: number;
 let global: NamedTensor[];
 
 beforeAll(async () => {
-  test = await makeTestHub({ limits: { maxChunkBytes: 64 * 1024, maxJsonBytes: 16 * 1024 } });
-  site = await enrollTestSite(test.hub, 'Uploader');
-  other = await enrollTestSite(test.hub, 'Bystander');
+  ({
+    test,
+    sites: [site, other],
+  } = await makeTestHubWithSites(['Uploader', 'Bystander'], {
+    limits: { maxChunkBytes: 64 * 1024, maxJsonBytes: 16 * 1024 },
+  }));
   // Quorum 2 with both joined keeps round 1 collecting while one site sends (and gets refused).
   taskId = (
     await createTask(
@@ -50,27 +47,10 @@ beforeAll(async () => {
   ).id;
   await site.client.joinTask(taskId);
   await other.client.joinTask(taskId);
-  const view = await waitFor(
-    test.hub,
-    async () => {
-      const v = await site.client.getRound(taskId);
-      return v.state === 'collecting' && v;
-    },
-    'collecting',
-  );
-  round = view.round!;
+  round = (await waitForCollecting(test.hub, taskId)).number;
   global = (await site.client.downloadModel(taskId, 'latest')).weights;
 });
 afterAll(() => test.cleanup());
-
-async function refusal(promise: Promise<unknown>): Promise<HubRequestError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(HubRequestError);
-  return error as HubRequestError;
-}
 
 function seal(weights: NamedTensor[], compression: 'none' | 'float16' = 'float16'): SealedUpdate {
   return site.client.seal({

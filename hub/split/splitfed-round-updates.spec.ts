@@ -7,13 +7,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   encodeWeights,
-  HubRequestError,
   roundTensors,
   taskDefinitionSchema,
   type NamedTensor,
 } from '../../shared/federation/index.ts';
 import type { HubClient } from '../../shared/node/federation/index.ts';
 import { createTask } from '../tasks.ts';
+import { refusal } from '../testing/hub-refusal.ts';
 import { SecureTestSite } from '../testing/secure-test-site.ts';
 import { enrollTestSite, makeTestHub, testTask, waitFor, type TestHub } from '../testing/test-hub.ts';
 
@@ -89,14 +89,11 @@ function send(client: HubClient, taskId: string, delta: readonly NamedTensor[], 
   );
 }
 
-async function refusal(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(HubRequestError);
-  expect((error as HubRequestError).hubCode).toBe('update-rejected');
-  return (error as HubRequestError).message;
+/** The sentence of the hub's refusal of an update. */
+async function updateRefusal(promise: Promise<unknown>): Promise<string> {
+  const error = await refusal(promise);
+  expect(error.hubCode).toBe('update-rejected');
+  return error.message;
 }
 
 async function published(hub: TestHub['hub'], client: HubClient, taskId: string) {
@@ -123,7 +120,7 @@ describe('a split round’s update', () => {
     ]);
 
     // The whole model, trunk included (what sites sent before): refused, saying the trunk is the hub's.
-    expect(await refusal(send(a, taskId, filled(base, 0.01)))).toMatch(
+    expect(await updateRefusal(send(a, taskId, filled(base, 0.01)))).toMatch(
       /"block2\/conv1\/kernel", which is the hub's to train .* holds only the site’s own segments/,
     );
     // The segments with one trunk tensor added.
@@ -134,18 +131,20 @@ describe('a split round’s update', () => {
         0,
       ),
     ];
-    expect(await refusal(send(a, taskId, withTrunk))).toMatch(/"block3\/conv1\/kernel", which is the hub's/);
+    expect(await updateRefusal(send(a, taskId, withTrunk))).toMatch(
+      /"block3\/conv1\/kernel", which is the hub's/,
+    );
     // A segment of the wrong shape, a missing segment, a value that is not a number.
     const reshaped = filled(segments, 0.01).map((t) =>
       t.name === 'head/bias' ? { ...t, shape: [1, 2] } : t,
     );
-    expect(await refusal(send(a, taskId, reshaped))).toMatch(/"head\/bias" has shape \[1, 2\]/);
-    expect(await refusal(send(a, taskId, filled(segments, 0.01).slice(1)))).toMatch(
+    expect(await updateRefusal(send(a, taskId, reshaped))).toMatch(/"head\/bias" has shape \[1, 2\]/);
+    expect(await updateRefusal(send(a, taskId, filled(segments, 0.01).slice(1)))).toMatch(
       /has 4 tensors but the global model has 5/,
     );
     const poisoned = filled(segments, 0.01);
     poisoned[0]!.data[3] = Number.NaN;
-    expect(await refusal(send(a, taskId, poisoned))).toMatch(/not finite/);
+    expect(await updateRefusal(send(a, taskId, poisoned))).toMatch(/not finite/);
 
     // The segments alone are taken, and averaged into the segments (weights 40 and 120).
     expect((await send(a, taskId, filled(segments, 0.04), 40)).submission.state).toBe('accepted');
@@ -169,7 +168,7 @@ describe('a split round’s update', () => {
 
     const wholeValues = values(base);
     const segmentValues = values(segments);
-    expect(await refusal(sites[0]!.mask(filled(base, 0.1), 40, 0))).toBe(
+    expect(await updateRefusal(sites[0]!.mask(filled(base, 0.1), 40, 0))).toBe(
       `The masked input has ${wholeValues + 1} values but an update of this task holds ${segmentValues + 1}; ` +
         "train the task's model with this task's settings.",
     );

@@ -7,6 +7,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { selectBackend, tf } from '../main/site/train/index.ts';
 import { FILTER_BIAS_GRAD, ownGemmFor } from '../main/site/train/kernels/index.ts';
+import { alternate, figure } from './ab-timing.ts';
 
 const { values } = parseArgs({
   options: {
@@ -19,7 +20,6 @@ const { values } = parseArgs({
 const [size, batch, calls] = [Number(values.size), Number(values.batch), Number(values.calls)];
 const report = await selectBackend({ choice: 'wasm', threads: Number(values.threads) });
 await ownGemmFor(tf.backend())?.ready();
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
 const load0 = os.loadavg()[0]!;
 const lines: string[] = [];
 for (const [side, channels, filters] of [
@@ -31,30 +31,13 @@ for (const [side, channels, filters] of [
   const x = tf.relu(tf.randomNormal([batch, side!, side!, channels!])) as tf.Tensor4D;
   const dy0 = tf.randomNormal([batch, side!, side!, filters!]) as tf.Tensor4D;
   const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, channels, filters] };
-  const times = {
-    grid: { wall: [] as number[], cpu: [] as number[] },
-    im2col: { wall: [] as number[], cpu: [] as number[] },
-  };
-  for (let i = 0; i < calls + 2; i++) {
-    for (const grid of [true, false]) {
-      if (grid) delete process.env.RADFED_WASM_GRID_FILTER_GRAD;
-      else process.env.RADFED_WASM_GRID_FILTER_GRAD = '0';
-      const dy = tf.add(dy0, 0);
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      tf.dispose(tf.engine().runKernel(FILTER_BIAS_GRAD, { x, dy }, attrs as never) as tf.Tensor[]);
-      const [wall, cpu] = [performance.now() - t0, process.cpuUsage(c0)];
-      dy.dispose();
-      if (i < 2) continue; // warm-up
-      times[grid ? 'grid' : 'im2col'].wall.push(wall);
-      times[grid ? 'grid' : 'im2col'].cpu.push((cpu.user + cpu.system) / 1000);
-    }
-  }
-  delete process.env.RADFED_WASM_GRID_FILTER_GRAD;
-  const figure = (t: { wall: number[]; cpu: number[] }) =>
-    `${median(t.wall).toFixed(2)} ms (CPU ${median(t.cpu).toFixed(2)})`;
+  const times = alternate('RADFED_WASM_GRID_FILTER_GRAD', calls, () => {
+    const dy = tf.add(dy0, 0); // a new dy every call, as in training
+    tf.dispose(tf.engine().runKernel(FILTER_BIAS_GRAD, { x, dy }, attrs as never) as tf.Tensor[]);
+    dy.dispose();
+  });
   lines.push(
-    `  ${side}×${side}×${channels}→${filters}: grid ${figure(times.grid)}, im2col ${figure(times.im2col)}`,
+    `  ${side}×${side}×${channels}→${filters}: grid ${figure(times.on)}, im2col ${figure(times.off)}`,
   );
   tf.dispose([x, dy0]);
 }

@@ -25,6 +25,7 @@ import { filterAndBiasGradByIm2col } from './filter-grad-im2col.ts';
 import { KernelScope } from './kernel-scope.ts';
 import { registerReluGrad, reluGradient } from './relu-grad.ts';
 import { isMaskedFor, markReluOutput } from './relu-pool-marks.ts';
+import { winogradConvolution } from './winograd.ts';
 
 export const CONV_BIAS_RELU = 'RadfedConv2DBiasRelu';
 export const FILTER_BIAS_GRAD = 'RadfedConv2DBackpropFilterBias';
@@ -52,6 +53,11 @@ type KernelArgs = { inputs: object; backend: KernelBackend; attrs?: NamedAttrMap
 
 function fusedForward(backendName: string): KernelFunc {
   return (({ inputs, backend, attrs }: KernelArgs) => {
+    const winograd = backendName === 'wasm' ? winogradForward(inputs, backend, attrs) : null;
+    if (winograd) {
+      markReluOutput(winograd);
+      return winograd;
+    }
     const fused = getKernel('FusedConv2D', backendName);
     if (!fused) throw new Error(`The ${backendName} backend has no FusedConv2D kernel.`);
     const y = fused.kernelFunc({
@@ -62,6 +68,21 @@ function fusedForward(backendName: string): KernelFunc {
     markReluOutput(y);
     return y;
   }) as KernelFunc;
+}
+
+/** The forward pass by Winograd's algorithm where it applies (winograd.ts), else null. */
+function winogradForward(inputs: object, backend: KernelBackend, attrs?: NamedAttrMap): TensorInfo | null {
+  const { x, filter, bias } = inputs as { x: TensorInfo; filter: TensorInfo; bias: TensorInfo };
+  const a = attrs as unknown as ConvBiasReluAttrs;
+  const strides = typeof a.strides === 'number' ? [a.strides, a.strides] : a.strides;
+  if (a.pad !== 'same' || strides[0] !== 1 || strides[1] !== 1) return null;
+  const scope = new KernelScope(backend, 'wasm');
+  const y = winogradConvolution(scope, x, filter, { bias, relu: true, flip: false });
+  if (!y) {
+    scope.dispose();
+    return null;
+  }
+  return scope.finish(y);
 }
 
 /** [dW, dB] from the backend's own kernels: its filter gradient and a sum over the bias axes. */

@@ -14,6 +14,7 @@ import {
 import { zeros } from './conv2d-backprop-filter.ts';
 import { inputGradByCol2im } from './input-grad-col2im.ts';
 import { KernelScope } from './kernel-scope.ts';
+import { winogradApplies, winogradConvolution } from './winograd.ts';
 
 /**
  * Maps of at most this many pixels take the product and col2im: measured on [32, h, w, c] gradients of
@@ -65,6 +66,10 @@ function inputGrad(
     [0, rows.begin, cols.begin, 0],
     [batchSize, rows.size, cols.size, outChannels],
   );
+  if (rows.padBefore === 1 && rows.padAfter === 1 && cols.padBefore === 1 && cols.padAfter === 1) {
+    const winograd = winogradInputGrad(scope, used, filter, info);
+    if (winograd) return winograd;
+  }
   const flipped = scope.run('Reverse', { x: filter }, { dims: [0, 1] });
   const swapped = scope.transpose(flipped, [0, 1, 3, 2]); // [KH, KW, F, C]
   return scope.run(
@@ -82,4 +87,22 @@ function inputGrad(
       dataFormat: 'NHWC',
     },
   );
+}
+
+/**
+ * A 3×3, stride-1 'same' convolution's input gradient by Winograd's algorithm (winograd.ts): dy
+ * convolved with the filter's channels swapped, the turn by 180° done in the filter's transform.
+ */
+function winogradInputGrad(
+  scope: KernelScope,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  info: ReturnType<typeof forwardGeometry>,
+): TensorInfo | null {
+  const [FH, FW, C, F] = filter.shape as [number, number, number, number];
+  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
+  if (dy.shape[1] !== info.inHeight || dy.shape[2] !== info.inWidth) return null;
+  if (!winogradApplies(dy.shape, [FH, FW, F, C])) return null;
+  const swapped = scope.transpose(filter, [0, 1, 3, 2]); // [KH, KW, F, C]
+  return winogradConvolution(scope, dy, swapped, { relu: false, flip: true });
 }

@@ -1,6 +1,7 @@
 // The words two threads share to hand a product's rows from one to the other (threaded-gemm.ts,
-// gemm-worker.ts): a job number the worker waits on, the operands, and the number of the last job
-// done (or failed).
+// gemm-worker.ts): a job number the worker waits on, the job's kind, the operands, and the number of
+// the last job done (or failed). A call job's function and arguments come by a message port instead
+// (CallJob), read synchronously when the job number moves.
 import type { GemmOperands } from './simd-gemm.ts';
 
 export const Slot = {
@@ -16,7 +17,21 @@ export const Slot = {
   k: 9,
   n: 10,
   rowTable: 11,
+  kind: 12,
 } as const;
+
+export const JobKind = { product: 0, call: 1 } as const;
+
+/**
+ * Calls one exported function of a WebAssembly module on the shared memory (winograd.ts's blocks of
+ * tiles): the compiled module travels once per thread, then only its key.
+ */
+export interface CallJob {
+  key: string;
+  module?: object;
+  name: string;
+  args: number[];
+}
 export const CONTROL_BYTES = 16 * 4;
 
 // Operands are read and written through a Uint32Array view of the same buffer: byte addresses reach

@@ -10,6 +10,7 @@ import { inputGradByConvolution } from './conv2d-backprop-input.ts';
 import { depthwiseFilterGrad, depthwiseInputGrad } from './depthwise-backprop.ts';
 import { maxPoolGrad } from './max-pool-grad.ts';
 import { sharedIdentity } from './shared-identity.ts';
+import { conv2dWinograd } from './conv2d-winograd.ts';
 import { registerBatchNormKernels } from './batch-norm-kernels.ts';
 import { filterGradSplitK } from './webgpu-filter-grad.ts';
 
@@ -71,6 +72,8 @@ export function registerTrainingKernels(
       ['MaxPoolGrad', maxPoolGrad('wasm') as KernelFunc],
       ['Identity', sharedIdentity(stockKernel('Identity', 'wasm'))],
     );
+    const stockConv = stockKernel('Conv2D', 'wasm');
+    if (stockConv) kernels.push(['Conv2D', conv2dWinograd(stockConv)]);
   } else if (backendName === 'webgpu') {
     const stock = stockKernels.get('webgpu/Conv2DBackpropFilter');
     const kernel =

@@ -25,6 +25,11 @@ export interface GemmTiling {
    * faster (docs/benchmarks.md, "Our own GEMM").
    */
   panelsInside: boolean | 'auto';
+  /**
+   * C = A·B instead of C += A·B: the tiles start from zero and never read C (Winograd's products,
+   * winograd-code.ts, whose C is scratch; k is then one block, the caller's).
+   */
+  overwrite?: boolean;
 }
 
 const tileName = (rows: number, vectors: number) => `tile${rows}x${vectors}`;
@@ -93,7 +98,11 @@ function tileFunction(
             op.set(r + 5),
           ])),
       ...each(rows, (i) =>
-        each(vectors, (j) => [op.get(c), op.v128Load(i * rowBytes + j * 16), op.set(acc(i, j))]),
+        each(vectors, (j) =>
+          t.overwrite
+            ? [op.v128Const0, op.set(acc(i, j))]
+            : [op.get(c), op.v128Load(i * rowBytes + j * 16), op.set(acc(i, j))],
+        ),
       ),
       // prettier-ignore
       ...[op.block, op.loop, op.get(kc), op.i32(t.unroll), op.i32LtS, op.brIf(1)],

@@ -4,13 +4,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SeededRandom } from '../data/index.ts';
 import { relativeError } from './reference-convolution.ts';
 import { ThreadedGemm } from './threaded-gemm.ts';
+import { assembleModule, op } from './wasm-bytecode.ts';
 
 interface WasmMemoryApi {
+  Module: new (bytes: Uint8Array) => object;
   Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => {
     buffer: SharedArrayBuffer;
   };
 }
-const { Memory } = (globalThis as unknown as { WebAssembly: WasmMemoryApi }).WebAssembly;
+const { Memory, Module } = (globalThis as unknown as { WebAssembly: WasmMemoryApi }).WebAssembly;
 
 describe('threaded WebAssembly SIMD matrix product', () => {
   const memory = new Memory({ initial: 64, maximum: 65536, shared: true });
@@ -75,5 +77,45 @@ describe('threaded WebAssembly SIMD matrix product', () => {
         for (let j = 0; j < n; j++) expected[i * n + j]! += a[i * k + p]! * b[p * n + j]!;
     expect(relativeError(heap.subarray(cAt, cAt + m * n), expected)).toBeLessThan(1e-4);
     expect(heap[cAt + m * n], 'nothing written past C').toBe(0);
+  });
+
+  it('calls a module’s function once per share, each share on its own thread (Winograd’s blocks)', async () => {
+    const gemm = gemms[1]!;
+    expect(await gemm.ready()).toBe(3);
+    // fill(dest, byte, count): memory.fill, in a module compiled once against the shared memory.
+    const fill = {
+      name: 'fill',
+      params: 3,
+      locals: {},
+      body: [op.get(0), op.get(1), op.get(2), op.memoryFill],
+    };
+    const module = { key: 'spec/fill', compiled: new Module(assembleModule([fill], true)) };
+    const bytes = new Uint8Array(memory.buffer);
+    for (const round of [1, 2]) {
+      // Twice: the second time the workers have the module and get only its key.
+      bytes.fill(0, 4096, 4096 + 3 * 100 + 1);
+      gemm.call(module, 'fill', [
+        [4096, 10 * round, 100],
+        [4196, 11 * round, 100],
+        [4296, 12 * round, 100],
+      ]);
+      expect([
+        bytes[4096],
+        bytes[4195],
+        bytes[4196],
+        bytes[4295],
+        bytes[4296],
+        bytes[4395],
+        bytes[4396],
+      ]).toEqual([10 * round, 10 * round, 11 * round, 11 * round, 12 * round, 12 * round, 0]);
+    }
+    expect(() =>
+      gemm.call(module, 'fill', [
+        [0, 0, 0],
+        [0, 0, 0],
+        [0, 0, 0],
+        [0, 0, 0],
+      ]),
+    ).toThrow(/threads/);
   });
 });

@@ -4,8 +4,8 @@
 // reads only its share of A, the large operand (the filter gradient's im2col, 145 × 32768 floats at
 // S = 64), and all read the small B. Until a worker has started (it loads tsx, ~0.5 s), and after one
 // fails, the threads that are up share the rows (the main thread alone if none).
-import { Worker } from 'node:worker_threads';
-import { CONTROL_BYTES, Slot, writeJob } from './gemm-control.ts';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { CONTROL_BYTES, JobKind, Slot, writeJob, type CallJob } from './gemm-control.ts';
 import { SimdGemm, defaultTiling, type GemmMemory, type GemmOperands, type GemmTiling } from './simd-gemm.ts';
 
 /** How long the main thread waits for a worker's rows before giving up on it. */
@@ -15,13 +15,23 @@ interface ProductWorker {
   worker: Worker;
   control: Int32Array;
   operands: Uint32Array;
+  calls: MessagePort;
+  /** The modules this worker has been sent (call jobs), by key. */
+  modules: Set<string>;
   job: number;
   stopped: boolean;
 }
 
+type Exports = Record<string, (...args: number[]) => void>;
+interface WasmInstanceApi {
+  Instance: new (module: object, imports: object) => { exports: Exports };
+}
+const wasmInstanceApi = (globalThis as unknown as { WebAssembly: WasmInstanceApi }).WebAssembly;
+
 export class ThreadedGemm {
   private readonly products = new Map<string, SimdGemm>();
   private readonly workers: ProductWorker[] = [];
+  private readonly instances = new Map<string, Exports>();
 
   /** `threads`: the main thread included; workers only on a shared memory. */
   constructor(
@@ -32,16 +42,21 @@ export class ThreadedGemm {
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
     for (let i = 1; shared && i < threads; i++) {
       const control = new Int32Array(new SharedArrayBuffer(CONTROL_BYTES));
+      const { port1, port2 } = new MessageChannel();
       const worker = new Worker(new URL('./gemm-worker-entry.js', import.meta.url), {
-        workerData: { memory, control: control.buffer, tiling },
+        workerData: { memory, control: control.buffer, tiling, calls: port2 },
+        transferList: [port2],
       });
       const entry: ProductWorker = {
         worker,
         control,
         operands: new Uint32Array(control.buffer),
+        calls: port1,
+        modules: new Set(),
         job: 0,
         stopped: false,
       };
+      port1.unref();
       worker.unref();
       worker.on('error', () => this.stop(entry));
       this.workers.push(entry);
@@ -77,18 +92,50 @@ export class ThreadedGemm {
       // A's rows from `first` on: further down A, or further down its table of row addresses.
       const a = p.a + first * (p.rowTable ? 4 : p.aRowBytes);
       writeJob(w.operands, { ...p, a, c: p.c + first * p.n * 4, m: rows });
-      w.job += 1;
-      Atomics.store(w.control, Slot.job, w.job);
-      Atomics.notify(w.control, Slot.job);
+      this.post(w, JobKind.product);
       posted.push(w);
     }
     this.product(p.n, Boolean(p.rowTable)).multiplyAdd({ ...p, m: Math.min(share, p.m) });
     for (const w of posted) this.await(w);
   }
 
+  /**
+   * Calls `name` of `module` (compiled against this memory's imports) once per entry of `shares`: the
+   * first on this thread, each other on a thread that is up. `shares.length` must not exceed `threads`;
+   * the shares must write disjoint memory.
+   */
+  call(module: { key: string; compiled: object }, name: string, shares: number[][]): void {
+    const helpers = this.ready_();
+    if (shares.length > helpers.length + 1) throw new RangeError('More shares than threads that are up.');
+    const posted = helpers.slice(0, shares.length - 1);
+    for (const [i, w] of posted.entries()) {
+      const job: CallJob = { key: module.key, name, args: shares[i + 1]! };
+      if (!w.modules.has(module.key)) {
+        job.module = module.compiled;
+        w.modules.add(module.key);
+      }
+      w.calls.postMessage(job);
+      this.post(w, JobKind.call);
+    }
+    let exports = this.instances.get(module.key);
+    if (!exports) {
+      exports = new wasmInstanceApi.Instance(module.compiled, { env: { memory: this.memory } }).exports;
+      this.instances.set(module.key, exports);
+    }
+    if (shares[0]) exports[name]!(...shares[0]);
+    for (const w of posted) this.await(w);
+  }
+
   /** Ends the workers (tests; the process may also just exit, as they are unref'd). */
   stopWorkers(): void {
     for (const w of this.workers) this.stop(w);
+  }
+
+  private post(w: ProductWorker, kind: number): void {
+    Atomics.store(w.control, Slot.kind, kind);
+    w.job += 1;
+    Atomics.store(w.control, Slot.job, w.job);
+    Atomics.notify(w.control, Slot.job);
   }
 
   private await(w: ProductWorker): void {

@@ -25,6 +25,8 @@ export const op = {
   i32Add: [0x6a],
   i32Sub: [0x6b],
   i32Mul: [0x6c],
+  i32DivU: [0x6e],
+  i32RemU: [0x70],
   i32Shl: [0x74],
   i32Load: (offset = 0) => [0x28, 0x02, ...uleb(offset)],
   f32Load: (offset = 0) => [0x2a, 0x02, ...uleb(offset)],
@@ -45,6 +47,9 @@ export const op = {
   f32x4Add: [0xfd, 0xe4, 0x01],
   f32x4Sub: [0xfd, 0xe5, 0x01],
   f32x4Mul: [0xfd, 0xe6, 0x01],
+  f32x4Max: [0xfd, 0xe9, 0x01],
+  /** v128.const with the same float in the four lanes. */
+  f32x4Const: (value: number) => [0xfd, 0x0c, ...Array<number[]>(4).fill(float32Bytes(value)).flat()],
   /**
    * a·b + c from the stack (a, b, c), fused or not as the machine has it: relaxed SIMD, which Node 20's
    * V8 validates only with --experimental-wasm-relaxed-simd (wasm-relaxed-simd.ts).
@@ -54,6 +59,10 @@ export const op = {
   memoryCopy: [0xfc, 0x0a, 0x00, 0x00],
   memoryFill: [0xfc, 0x0b, 0x00],
 } as const;
+
+function float32Bytes(value: number): number[] {
+  return [...new Uint8Array(new Float32Array([value]).buffer)];
+}
 
 const I32 = 0x7f;
 export const V128 = 0x7b;

@@ -1,0 +1,126 @@
+// 3×3, stride-1, 'same' convolutions on WebAssembly by Winograd's F(2×2, 3×3) (winograd-code.ts):
+// 2.25× fewer multiplies than XNNPACK's direct convolution, which already runs near the 128-bit SIMD
+// ceiling, so fewer multiplies are the one way to a faster step in WebAssembly (docs/benchmarks.md).
+// Used for the forward convolution (with bias and ReLU: conv-bias-relu.ts; without: ResNet's) and for
+// the input gradient (the output gradient convolved with the filter turned by 180° and its channels
+// swapped: conv2d-backprop-input.ts). The tiles are shared between the backend's threads
+// (threaded-gemm.ts's workers), each with its own block scratch.
+// Where it does not apply (other filters, strides, odd sizes, channels not in fours or eights, no
+// SIMD), callers keep XNNPACK. RADFED_WASM_WINOGRAD=0 turns it off.
+// Precision: the transforms add and halve, so a result differs from the direct sum by rounding only
+// (within ~1e-6 relative of the output's scale; winograd.spec.ts).
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelScope } from './kernel-scope.ts';
+import { ownGemmFor } from './own-gemm.ts';
+import { defaultTiling } from './simd-gemm.ts';
+import { backendMemory, simdKernelsFor, type WasmMemory } from './simd-kernels.ts';
+import { WINOGRAD, WINOGRAD_FILTER, winogradFunctions, type WinogradShape } from './winograd-code.ts';
+import { assembleModule } from './wasm-bytecode.ts';
+
+/**
+ * Bytes of a block's scratch (V and M, 16 planes of tiles × channels each) per thread: small enough that
+ * they and the transformed filter stay in a 1 MiB level-2 cache.
+ */
+const BLOCK_SCRATCH_BYTES = 256 * 1024;
+/** Tiles per block: a multiple of the product's rows, at least one tile of them, at most this. */
+const MAX_BLOCK_TILES = 240;
+
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+}
+const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+const modules = new WeakMap<WasmMemory, Map<string, { key: string; compiled: object } | null>>();
+
+export function blockTiles(inChannels: number, outChannels: number, rows = defaultTiling().rows): number {
+  const fit = Math.floor(BLOCK_SCRATCH_BYTES / (16 * 4 * (inChannels + outChannels)));
+  return Math.max(rows, Math.min(MAX_BLOCK_TILES, Math.floor(fit / rows) * rows));
+}
+
+function moduleFor(memory: WasmMemory, shape: WinogradShape) {
+  let known = modules.get(memory);
+  if (!known) modules.set(memory, (known = new Map()));
+  const key = `winograd/${Object.values(shape).join('/')}`;
+  let module = known.get(key);
+  if (module === undefined) {
+    try {
+      const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+      const bytes = assembleModule(winogradFunctions(shape, defaultTiling()), shared);
+      module = { key, compiled: new wasmApi.Module(bytes) };
+    } catch {
+      module = null;
+    }
+    known.set(key, module);
+  }
+  return module;
+}
+
+/** Whether a convolution of x [N, H, W, C] by a [3, 3, C, F] filter can go this way. */
+export function winogradApplies(xShape: readonly number[], filterShape: readonly number[]): boolean {
+  if (process.env.RADFED_WASM_WINOGRAD === '0') return false;
+  const [, H, W, C] = xShape as [number, number, number, number];
+  const [FH, FW, FC, F] = filterShape as [number, number, number, number];
+  return FH === 3 && FW === 3 && FC === C && H % 2 === 0 && W % 2 === 0 && C % 4 === 0 && F % 8 === 0;
+}
+
+export interface WinogradOptions {
+  bias?: TensorInfo;
+  relu: boolean;
+  /** The filter turned by 180° (the input gradient's convolution, its channels already swapped). */
+  flip: boolean;
+}
+
+/**
+ * conv2d(x, filter) (stride 1, padding 1, [+ bias], [ReLU]) for x [N, H, W, C] and filter [3, 3, C, F],
+ * or null where it does not apply here: the caller then runs XNNPACK's.
+ */
+export function winogradConvolution(
+  scope: KernelScope,
+  x: TensorInfo,
+  filter: TensorInfo,
+  options: WinogradOptions,
+): TensorInfo | null {
+  if (!winogradApplies(x.shape, filter.shape)) return null;
+  const memory = backendMemory(scope.backend);
+  const threads = ownGemmFor(scope.backend);
+  const simd = simdKernelsFor(memory);
+  if (!memory || !threads || !simd) return null;
+  const [N, H, W, C] = x.shape as [number, number, number, number];
+  const F = filter.shape[3]!;
+  const tiles = (N * H * W) / 4;
+  const shape: WinogradShape = {
+    height: H,
+    width: W,
+    inChannels: C,
+    outChannels: F,
+    blockTiles: blockTiles(C, F),
+    bias: Boolean(options.bias),
+    relu: options.relu,
+  };
+  const module = moduleFor(memory, shape);
+  if (!module) return null;
+  const shares = Math.min(threads.threads, Math.ceil(tiles / shape.blockTiles));
+
+  // Every allocation first: a view or an address taken before one may move.
+  const margin = (W + 3) * C; // the padded input's first row and the left pad of its second
+  const padded = scope.output([margin + N * (H + 2) * (W + 2) * C], false);
+  const transformed = scope.output([16 * C * F], false);
+  const scratch = scope.output([shares * 16 * shape.blockTiles * (C + F)], false);
+  const y = scope.output([N, H, W, F], false);
+  padded.values().fill(0, 0, margin);
+  const at = (t: TensorInfo) => scope.read(t).byteOffset;
+  const [xp, u, v, out] = [at(padded.info()), at(transformed.info()), at(scratch.info()), at(y.info())];
+  const biasAt = options.bias ? at(options.bias) : 0;
+
+  simd.gappedRows(xp + margin * 4, at(x), N, H, W * C * 4, (W + 2) * C * 4, (H + 2) * (W + 2) * C * 4);
+  threads.call(module, WINOGRAD_FILTER, [[at(filter), u, options.flip ? 1 : 0]]);
+  const per = Math.ceil(tiles / shares);
+  const vBytes = 16 * shape.blockTiles * C * 4;
+  const threadBytes = 16 * shape.blockTiles * (C + F) * 4;
+  const args = Array.from({ length: shares }, (_, i) => {
+    const scratchAt = v + i * threadBytes;
+    const [from, to] = [i * per, Math.min(tiles, (i + 1) * per)];
+    return [xp, u, biasAt, out, scratchAt, scratchAt + vBytes, from, to];
+  });
+  threads.call(module, WINOGRAD, args);
+  return y.info();
+}

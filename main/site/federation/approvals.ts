@@ -1,7 +1,9 @@
 // Approval of a federated task at the site (table federation_approvals, store migration 5). The
 // operator sees the task in plain words, then approves it; the approval records the exact definition
-// seen (by hash), and which of the site's own tasks supplies the cohort and labels. The federation
-// loop trains only for approved tasks whose definition still matches.
+// seen (and its hash, also in the audit log), and which of the site's own tasks supplies the cohort and
+// labels. The federation loop trains only for approved tasks whose definition still matches: compared
+// as this release reads both (approvedAsDefined), so a field a later release adds with a default does
+// not make an earlier approval look changed, while any value the operator approved still counts.
 import type { Database } from 'better-sqlite3';
 import {
   canonicalJson,
@@ -153,6 +155,18 @@ export function approvalOf(db: Database, taskId: string): Approval | null {
   return row ? toApproval(row) : null;
 }
 
+/**
+ * Whether the hub's definition is the one approved here. Not by the hash stored at approval: that was
+ * taken over the definition as the release of the day read it, defaults included, so a field a later
+ * release added (with a default) made every earlier approval look "changed at the hub". Both sides
+ * are read by this release instead (toApproval parses the stored definition with today's schema), so
+ * a field absent then gets the same default on both; a value the hub changed, or a new field the hub
+ * set to something other than its default, still differs.
+ */
+export function approvedAsDefined(approval: Approval, definition: TaskDefinition): boolean {
+  return definitionSha256(approval.definition) === definitionSha256(definition);
+}
+
 /** Throws unless the task was approved here as the hub now defines it. */
 export function requireApproval(db: Database, view: TaskView): Approval {
   const approval = approvalOf(db, view.id);
@@ -163,7 +177,14 @@ export function requireApproval(db: Database, view: TaskView): Approval {
         `Review it and approve it with: radfed site approve --task ${view.id}`,
     );
   }
-  if (approval.definitionSha256 !== definitionSha256(view.definition)) {
+  if (!storedDefinitionIntact(db, view.id)) {
+    throw new SyncError(
+      'not-approved',
+      `This site's record of its approval of task ${view.id} does not match the hash it was approved under, so it ` +
+        `is not trusted; nothing is trained for it until it is approved again: radfed site approve --task ${view.id}`,
+    );
+  }
+  if (!approvedAsDefined(approval, view.definition)) {
     throw new SyncError(
       'not-approved',
       `Task ${view.id} is no longer what this site approved (its definition changed at the hub); nothing is trained ` +
@@ -171,6 +192,25 @@ export function requireApproval(db: Database, view: TaskView): Approval {
     );
   }
   return approval;
+}
+
+/**
+ * Whether the stored definition is the one the stored hash (and the audit log's approval entry) was
+ * taken over: since the comparison reads the stored definition rather than the hash, the record must
+ * be the one approved. Rows of every earlier release pass: their hash is of the same JSON.
+ */
+function storedDefinitionIntact(db: Database, taskId: string): boolean {
+  const row = db
+    .prepare<[string], Pick<ApprovalRow, 'definition' | 'definition_sha256'>>(
+      'SELECT definition, definition_sha256 FROM federation_approvals WHERE task_id = ?',
+    )
+    .get(taskId);
+  if (!row) return false;
+  try {
+    return sha256Hex(canonicalJson(JSON.parse(row.definition))) === row.definition_sha256;
+  } catch {
+    return false;
+  }
 }
 
 function toApproval(row: ApprovalRow): Approval {

@@ -49,6 +49,17 @@ export function explainHubError(error: unknown, hubUrl: string, now: () => numbe
   return error instanceof Error ? error : new Error(String(error));
 }
 
+/**
+ * Whether the hub and this site run releases that cannot work together (the hub's 426, or a hub older
+ * than this site can use): nothing changes until one of them is upgraded, so it is said once and
+ * tried again only rarely, never in the quick retries of a transient failure.
+ */
+export function isProtocolMismatch(error: unknown): boolean {
+  const cause = error instanceof SyncError ? error.cause : error;
+  if (cause instanceof HubRequestError) return cause.status === 426;
+  return cause instanceof FederationError && cause.code === 'protocol-mismatch';
+}
+
 /** Whether trying again later may help (the network, a restarting hub, an overloaded hub). */
 export function isTransient(error: unknown): boolean {
   if (error instanceof HubRequestError)

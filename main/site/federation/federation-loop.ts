@@ -7,7 +7,7 @@ import { openSite } from '../store/index.ts';
 import type { BackendChoice } from '../train/index.ts';
 import { listApprovals } from './approvals.ts';
 import { federationPaths, loadEnrollment } from './enrollment-store.ts';
-import { explainHubError } from './explain.ts';
+import { explainHubError, isProtocolMismatch } from './explain.ts';
 import { startLoopHeartbeat } from './heartbeat.ts';
 import { hubAgent } from './proxy-tunnel.ts';
 import { sleep } from './retry.ts';
@@ -39,6 +39,13 @@ export interface RunFederationOptions {
   /** Who the audit log names for updates sent (default: the OS user running this process). */
   readonly actor?: string;
 }
+
+/**
+ * How long a task waits before it is tried again after the hub and this site turned out to run releases
+ * that cannot work together: an upgrade at one end (and a restart, at the site) is what changes that,
+ * so the operator's log gets the sentence every quarter hour, not every rescan.
+ */
+export const PROTOCOL_MISMATCH_RESCAN_MS = 15 * 60 * 1000;
 
 export interface FederationRunSummary {
   readonly tasks: TaskOutcome[];
@@ -122,7 +129,10 @@ export async function runFederation(options: RunFederationOptions): Promise<Fede
               taskId: approval.taskId,
               message: explainHubError(error, enrollment.hubUrl).message,
             });
-            retryAt.set(approval.taskId, Date.now() + (options.rescanMs ?? 30_000));
+            const wait = isProtocolMismatch(error)
+              ? PROTOCOL_MISMATCH_RESCAN_MS
+              : (options.rescanMs ?? 30_000);
+            retryAt.set(approval.taskId, Date.now() + wait);
             problems.add(approval.taskId);
           },
         );

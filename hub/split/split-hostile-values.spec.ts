@@ -5,15 +5,14 @@
 // was refused 'trunk-busy' until the hub restarted; a gradient of 1e20 was applied and left Adam's
 // second moments infinite (those tensors never moved again).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../main/site/train/backend/index.ts';
 import type { HubTrunk } from '../../main/site/train/split/index.ts';
 import { decodeCutFrame } from '../../shared/federation/split/index.ts';
 import type { SiteEnrollment } from '../../shared/node/federation/index.ts';
 import { decodeTrunkState } from '../../shared/node/split/index.ts';
-import { enrollTestSite, makeTestHub, type TestHub } from '../testing/test-hub.ts';
+import type { TestHub } from '../testing/test-hub.ts';
 import { openSplitSession, stepActivations, stepGradient } from './testing/split-raw-steps.ts';
 import { newSplitSession } from './testing/split-session-refusal.ts';
-import { splitTestTrunk } from './testing/split-test-site.ts';
+import { startSplitTestHub } from './testing/split-test-hub.ts';
 
 const TASK = 'split-hostile-values';
 let testHub: TestHub;
@@ -22,12 +21,11 @@ let honest: SiteEnrollment;
 let trunk: HubTrunk;
 
 beforeAll(async () => {
-  await selectBackend({ choice: 'wasm' });
-  testHub = await makeTestHub({ split: { maxSessions: 8, maxBatch: 8 } });
-  hostile = (await enrollTestSite(testHub.hub, 'hostile')).enrollment;
-  honest = (await enrollTestSite(testHub.hub, 'honest')).enrollment;
-  trunk = splitTestTrunk().trunk;
-  await testHub.hub.split.serveTrunk(TASK, trunk);
+  ({
+    testHub,
+    sites: [hostile, honest],
+    trunk,
+  } = await startSplitTestHub(TASK, ['hostile', 'honest'], { maxSessions: 8, maxBatch: 8 }));
 }, 60_000);
 
 afterAll(async () => {

@@ -5,14 +5,12 @@ import { randomBytes } from 'node:crypto';
 import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { selectBackend } from '../../main/site/train/backend/index.ts';
-import { createModel } from '../../main/site/train/models/index.ts';
-import { adamOptimizer, HubTrunk } from '../../main/site/train/split/index.ts';
-import { encodeCutFrame, splitSessionPath } from '../../shared/federation/split/index.ts';
-import { loadPrivateKey, signRequest, type SiteEnrollment } from '../../shared/node/federation/index.ts';
-import { SplitConnection } from '../../shared/node/split/index.ts';
-import { enrollTestSite, makeTestHub, type TestHub } from '../testing/test-hub.ts';
-import { SPLIT_TEST_MODEL } from './testing/split-test-site.ts';
+import { splitSessionPath } from '../../shared/federation/split/index.ts';
+import type { SiteEnrollment } from '../../shared/node/federation/index.ts';
+import type { TestHub } from '../testing/test-hub.ts';
+import { openSplitSession, stepActivations } from './testing/split-raw-steps.ts';
+import { newSplitSession, rawSplitSocket, signedUpgradeHeaders } from './testing/split-session-refusal.ts';
+import { startSplitTestHub } from './testing/split-test-hub.ts';
 
 const TASK = 'split-bounds';
 const MAX_SESSIONS = 3;
@@ -22,36 +20,17 @@ let north: SiteEnrollment;
 let south: SiteEnrollment;
 
 beforeAll(async () => {
-  await selectBackend({ choice: 'wasm' });
-  testHub = await makeTestHub({ split: { maxSessions: MAX_SESSIONS, maxBatch: MAX_BATCH } });
-  north = (await enrollTestSite(testHub.hub, 'north')).enrollment;
-  south = (await enrollTestSite(testHub.hub, 'south')).enrollment;
-  const { architecture, config } = SPLIT_TEST_MODEL;
-  const trunk = new HubTrunk(createModel(architecture, config), { optimizer: adamOptimizer(0.01) });
-  await testHub.hub.split.serveTrunk(TASK, trunk);
+  ({
+    testHub,
+    sites: [north, south],
+  } = await startSplitTestHub(TASK, ['north', 'south'], { maxSessions: MAX_SESSIONS, maxBatch: MAX_BATCH }));
 }, 60_000);
 
 afterAll(async () => {
   await testHub?.cleanup();
 });
 
-const newSession = () => randomBytes(16).toString('hex');
-
-function open(site: SiteEnrollment, session = newSession(), taskId = TASK) {
-  return SplitConnection.open({
-    hubUrl: site.hubUrl,
-    caPem: site.caPem,
-    siteId: site.siteId,
-    signingPrivateKeyPem: site.signingPrivateKeyPem,
-    taskId,
-    session,
-  });
-}
-
-function signedHeaders(site: SiteEnrollment, path: string): Record<string, string> {
-  const privateKey = loadPrivateKey(site.signingPrivateKeyPem);
-  return signRequest({ method: 'GET', path, siteId: site.siteId, privateKey });
-}
+const open = (site: SiteEnrollment, session = newSplitSession()) => openSplitSession(site, TASK, session);
 
 /** A WebSocket upgrade with the given headers: the HTTP status it is refused with, or 101. */
 function upgradeStatus(path: string, headers: Record<string, string>): Promise<number> {
@@ -72,26 +51,19 @@ function upgradeStatus(path: string, headers: Record<string, string>): Promise<n
   });
 }
 
-/** Activations at cut 1 for `images` images of the test model (32 channels at 4 × 4). */
-function activations(session: string, images: number): Uint8Array {
-  const shape = [images, 4, 4, 32];
-  const values = Float32Array.from({ length: images * 512 }, (_, i) => Math.sin(i));
-  return encodeCutFrame(
-    { kind: 'cut1-activations', session, step: 0, batch: 0, shape, dtype: 'float16' },
-    values,
-  );
-}
+/** Activations at cut 1 for `images` images of the test model, in float16. */
+const activations = (session: string, images: number) => stepActivations(session, images, 'float16');
 
 describe('the split-learning endpoint', () => {
   it('refuses an unsigned upgrade, a replayed one and another site’s session', async () => {
-    const session = newSession();
+    const session = newSplitSession();
     const path = splitSessionPath(TASK, session);
     expect(await upgradeStatus(path, {})).toBe(401);
-    const headers = signedHeaders(north, path);
+    const headers = signedUpgradeHeaders(north, path);
     expect(await upgradeStatus(path, headers)).toBe(101);
     expect(await upgradeStatus(path, headers)).toBe(401); // the same nonce again
-    expect(await upgradeStatus(path, signedHeaders(south, path))).toBe(403);
-    await expect(open(north, newSession(), 'no-such-task')).rejects.toMatchObject({ code: 'no-split-trunk' });
+    expect(await upgradeStatus(path, signedUpgradeHeaders(south, path))).toBe(403);
+    await expect(openSplitSession(north, 'no-such-task')).rejects.toMatchObject({ code: 'no-split-trunk' });
   });
 
   it(`opens at most ${MAX_SESSIONS} sessions at once`, async () => {
@@ -107,7 +79,7 @@ describe('the split-learning endpoint', () => {
     ['2 GB', 2n ** 31n],
     ['1 MiB', 2n ** 20n],
   ])('refuses a message announcing %s from its length, before holding it (close 1009)', async (_, length) => {
-    const session = newSession();
+    const session = newSplitSession();
     const path = splitSessionPath(TASK, session);
     const url = new URL(north.hubUrl);
     const rssBefore = process.memoryUsage().rss;
@@ -120,7 +92,7 @@ describe('the split-learning endpoint', () => {
     const received: Buffer[] = [];
     socket.on('data', (part: Buffer) => received.push(part));
     await new Promise((resolve) => socket.once('secureConnect', resolve));
-    const headers = Object.entries(signedHeaders(north, path))
+    const headers = Object.entries(signedUpgradeHeaders(north, path))
       .map(([k, v]) => `${k}: ${v}\r\n`)
       .join('');
     socket.write(
@@ -145,7 +117,7 @@ describe('the split-learning endpoint', () => {
   });
 
   it('answers garbage and an oversized batch with a refusal that says to stop, and keeps the session', async () => {
-    const session = newSession();
+    const session = newSplitSession();
     const connection = await open(north, session);
     await expect(connection.exchange(randomBytes(200))).rejects.toMatchObject({
       code: 'bad-frame',
@@ -155,7 +127,7 @@ describe('the split-learning endpoint', () => {
       code: 'batch-too-large',
       retry: 'never',
     });
-    await expect(connection.exchange(activations(newSession(), 2))).rejects.toMatchObject({
+    await expect(connection.exchange(activations(newSplitSession(), 2))).rejects.toMatchObject({
       code: 'wrong-session',
     });
     // Still open: a good frame is answered with the trunk's output.
@@ -164,12 +136,8 @@ describe('the split-learning endpoint', () => {
   });
 
   it('closes a session that sends frame after frame without waiting for the answers (1002)', async () => {
-    const session = newSession();
-    const path = splitSessionPath(TASK, session);
-    const socket = new WebSocket(new URL(path, north.hubUrl.replace(/^https/, 'wss')), {
-      ca: north.caPem,
-      headers: signedHeaders(north, path),
-    });
+    const session = newSplitSession();
+    const socket = rawSplitSocket(north, TASK, session);
     await new Promise((resolve) => socket.once('open', resolve));
     const closed = new Promise<number>((resolve) => socket.once('close', resolve));
     for (let i = 0; i < 4; i++) socket.send(activations(session, 2));
@@ -177,11 +145,7 @@ describe('the split-learning endpoint', () => {
   });
 
   it('closes a session that sends text (1002)', async () => {
-    const path = splitSessionPath(TASK, newSession());
-    const socket = new WebSocket(new URL(path, north.hubUrl.replace(/^https/, 'wss')), {
-      ca: north.caPem,
-      headers: signedHeaders(north, path),
-    });
+    const socket = rawSplitSocket(north, TASK);
     await new Promise((resolve) => socket.once('open', resolve));
     socket.send('{"hello":"hub"}');
     const code = await new Promise<number>((resolve) => socket.once('close', resolve));

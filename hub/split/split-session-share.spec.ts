@@ -5,15 +5,14 @@
 // checkpoint it rewrites after each step: a site opens a new session every round, and a hostile one
 // could open them in a loop). A real hub over TLS, real signed WebSocket upgrades, the real file.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../main/site/train/backend/index.ts';
 import type { HubTrunk } from '../../main/site/train/split/index.ts';
 import { decodeCutFrame } from '../../shared/federation/split/index.ts';
 import type { SiteEnrollment } from '../../shared/node/federation/index.ts';
 import { decodeTrunkState, type SplitConnection } from '../../shared/node/split/index.ts';
-import { enrollTestSite, makeTestHub, type TestHub } from '../testing/test-hub.ts';
+import type { TestHub } from '../testing/test-hub.ts';
 import { openSplitSession, stepActivations, stepGradient } from './testing/split-raw-steps.ts';
 import { newSplitSession } from './testing/split-session-refusal.ts';
-import { splitTestTrunk } from './testing/split-test-site.ts';
+import { startSplitTestHub } from './testing/split-test-hub.ts';
 import { readTrunkCheckpoint } from './trunk-checkpoint-file.ts';
 
 const TASK = 'split-share';
@@ -23,12 +22,11 @@ let other: SiteEnrollment;
 let trunk: HubTrunk;
 
 beforeAll(async () => {
-  await selectBackend({ choice: 'wasm' });
-  testHub = await makeTestHub({ split: { maxSessions: 4, maxSessionsPerSite: 2 } });
-  greedy = (await enrollTestSite(testHub.hub, 'greedy')).enrollment;
-  other = (await enrollTestSite(testHub.hub, 'other')).enrollment;
-  trunk = splitTestTrunk().trunk;
-  await testHub.hub.split.serveTrunk(TASK, trunk);
+  ({
+    testHub,
+    sites: [greedy, other],
+    trunk,
+  } = await startSplitTestHub(TASK, ['greedy', 'other'], { maxSessions: 4, maxSessionsPerSite: 2 }));
 }, 60_000);
 
 afterAll(async () => {

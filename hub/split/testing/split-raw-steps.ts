@@ -1,7 +1,7 @@
 // A split session driven frame by frame, for the hub's specs that play a site sending chosen values
 // (hostile, or simply fixed): the signed connection, and step 0's frames of the test model
 // (SPLIT_TEST_MODEL: 32 channels at 4 × 4 at cut 1, 128 values at cut 2, per image).
-import { encodeCutFrame } from '../../../shared/federation/split/index.ts';
+import { encodeCutFrame, type CutFrameDtype } from '../../../shared/federation/split/index.ts';
 import type { SiteEnrollment } from '../../../shared/node/federation/index.ts';
 import { SplitConnection } from '../../../shared/node/split/index.ts';
 import { newSplitSession } from './split-session-refusal.ts';
@@ -26,11 +26,11 @@ export function openSplitSession(
   });
 }
 
-/** Step 0's activations at cut 1 for `images` images: a ramp, in float32. */
-export function stepActivations(session: string, images = 2): Uint8Array {
+/** Step 0's activations at cut 1 for `images` images: a ramp, in float32 unless `dtype` says. */
+export function stepActivations(session: string, images = 2, dtype: CutFrameDtype = 'float32'): Uint8Array {
   const values = Float32Array.from({ length: images * 512 }, (_, i) => Math.sin(i));
   return encodeCutFrame(
-    { kind: 'cut1-activations', session, step: 0, batch: 0, shape: [images, ...CUT1], dtype: 'float32' },
+    { kind: 'cut1-activations', session, step: 0, batch: 0, shape: [images, ...CUT1], dtype },
     values,
   );
 }

@@ -37,14 +37,21 @@ export async function splitSessionRefusal(
   return error as SplitConnectionError;
 }
 
-/** A new session's signed upgrade as a raw WebSocket, with no client reading the hub's answer. */
-export function rawSplitSocket(site: SiteEnrollment, taskId: string): WebSocket {
-  const path = splitSessionPath(taskId, newSplitSession());
-  const headers = signRequest({
+/** The headers that sign `site`'s upgrade to the session at `path` (a new nonce each call). */
+export function signedUpgradeHeaders(site: SiteEnrollment, path: string): Record<string, string> {
+  return signRequest({
     method: 'GET',
     path,
     siteId: site.siteId,
     privateKey: loadPrivateKey(site.signingPrivateKeyPem),
   });
-  return new WebSocket(new URL(path, site.hubUrl.replace(/^https/, 'wss')), { ca: site.caPem, headers });
+}
+
+/** A session's signed upgrade as a raw WebSocket, with no client reading the hub's answer. */
+export function rawSplitSocket(site: SiteEnrollment, taskId: string, session = newSplitSession()): WebSocket {
+  const path = splitSessionPath(taskId, session);
+  return new WebSocket(new URL(path, site.hubUrl.replace(/^https/, 'wss')), {
+    ca: site.caPem,
+    headers: signedUpgradeHeaders(site, path),
+  });
 }

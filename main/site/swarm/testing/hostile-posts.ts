@@ -1,6 +1,7 @@
 // POSTs a hostile caller makes to a member's peer server or to the relay, over real mutual TLS: a body
 // of a chosen size (declared, or chunked without a length), and a slow drip (a length declared, 1 KiB
 // sent, then nothing). For the bounds specs of peer-server.ts and relay/relay-server.ts.
+import type { ClientRequest, OutgoingHttpHeaders } from 'node:http';
 import { request } from 'node:https';
 import type { PeerCertificate } from '../peer-certificate.ts';
 
@@ -27,6 +28,41 @@ function answerOf(status: number, retryAfter: string | string[] | undefined, tex
   return { status, ...(retryAfter ? { retryAfter: String(retryAfter) } : {}), message };
 }
 
+/**
+ * Starts a POST to `path` over mutual TLS (no certificate offered when `certificate` is null, and the
+ * server's not checked: the caller is hostile); `answered` gets the server's answer when it comes.
+ */
+function startPost(
+  address: string,
+  certificate: PeerCertificate | null,
+  path: string,
+  headers: OutgoingHttpHeaders,
+  answered: (posted: Posted) => void,
+): ClientRequest {
+  const url = serverOf(address);
+  return request(
+    {
+      host: url.hostname,
+      port: Number(url.port),
+      method: 'POST',
+      path,
+      rejectUnauthorized: false,
+      agent: false,
+      ...(certificate ? { cert: certificate.certPem, key: certificate.keyPem } : {}),
+      headers,
+    },
+    (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (part: Buffer) => parts.push(part));
+      res.on('end', () =>
+        answered(
+          answerOf(res.statusCode ?? 0, res.headers['retry-after'], Buffer.concat(parts).toString('utf8')),
+        ),
+      );
+    },
+  );
+}
+
 /** One POST of `size` bytes of base64url-looking text to `path`, with or without a declared length. */
 export function postBody(
   address: string,
@@ -35,30 +71,9 @@ export function postBody(
   size: number,
   chunked = false,
 ): Promise<Posted> {
-  const url = serverOf(address);
   const chunk = Buffer.alloc(Math.min(size, 256 * 1024), 'A');
   return new Promise((resolve) => {
-    const req = request(
-      {
-        host: url.hostname,
-        port: Number(url.port),
-        method: 'POST',
-        path,
-        rejectUnauthorized: false,
-        agent: false,
-        ...(certificate ? { cert: certificate.certPem, key: certificate.keyPem } : {}),
-        headers: chunked ? {} : { 'content-length': size },
-      },
-      (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (part: Buffer) => parts.push(part));
-        res.on('end', () =>
-          resolve(
-            answerOf(res.statusCode ?? 0, res.headers['retry-after'], Buffer.concat(parts).toString('utf8')),
-          ),
-        );
-      },
-    );
+    const req = startPost(address, certificate, path, chunked ? {} : { 'content-length': size }, resolve);
     // A server that refuses may close the connection while the body is still going out.
     req.on('error', () => resolve({ status: 0, message: 'connection closed while sending' }));
     void (async () => {
@@ -81,27 +96,9 @@ export function dripBody(
   path: string,
   declared: number,
 ): { answered: Promise<Posted>; stop: () => void } {
-  const url = serverOf(address);
   let stop = () => undefined as void;
   const answered = new Promise<Posted>((resolve) => {
-    const req = request(
-      {
-        host: url.hostname,
-        port: Number(url.port),
-        method: 'POST',
-        path,
-        rejectUnauthorized: false,
-        agent: false,
-        cert: certificate.certPem,
-        key: certificate.keyPem,
-        headers: { 'content-length': declared },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (part: Buffer) => (text += part.toString()));
-        res.on('end', () => resolve(answerOf(res.statusCode ?? 0, res.headers['retry-after'], text)));
-      },
-    );
+    const req = startPost(address, certificate, path, { 'content-length': declared }, resolve);
     req.on('error', () => undefined);
     req.write(Buffer.alloc(1024, 'A'));
     stop = () => req.destroy();

@@ -4,12 +4,16 @@
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { splitSessionPath } from '../../shared/federation/split/index.ts';
 import type { SiteEnrollment } from '../../shared/node/federation/index.ts';
 import type { TestHub } from '../testing/test-hub.ts';
 import { openSplitSession, stepActivations } from './testing/split-raw-steps.ts';
-import { newSplitSession, rawSplitSocket, signedUpgradeHeaders } from './testing/split-session-refusal.ts';
+import {
+  newSplitSession,
+  rawSplitSocket,
+  signedUpgradeHeaders,
+  upgradeAnswer,
+} from './testing/split-session-refusal.ts';
 import { startSplitTestHub } from './testing/split-test-hub.ts';
 
 const TASK = 'split-bounds';
@@ -33,23 +37,8 @@ afterAll(async () => {
 const open = (site: SiteEnrollment, session = newSplitSession()) => openSplitSession(site, TASK, session);
 
 /** A WebSocket upgrade with the given headers: the HTTP status it is refused with, or 101. */
-function upgradeStatus(path: string, headers: Record<string, string>): Promise<number> {
-  const socket = new WebSocket(new URL(path, north.hubUrl.replace(/^https/, 'wss')), {
-    ca: north.caPem,
-    headers,
-  });
-  return new Promise((resolve) => {
-    socket.once('open', () => {
-      socket.terminate();
-      resolve(101);
-    });
-    socket.once('unexpected-response', (_request, response) => {
-      resolve(response.statusCode ?? 0);
-      socket.terminate();
-    });
-    socket.once('error', () => undefined);
-  });
-}
+const upgradeStatus = async (path: string, headers: Record<string, string>): Promise<number> =>
+  (await upgradeAnswer(north, path, headers)).status;
 
 /** Activations at cut 1 for `images` images of the test model, in float16. */
 const activations = (session: string, images: number) => stepActivations(session, images, 'float16');

@@ -55,3 +55,33 @@ export function rawSplitSocket(site: SiteEnrollment, taskId: string, session = n
     headers: signedUpgradeHeaders(site, path),
   });
 }
+
+/**
+ * A WebSocket upgrade to `path` at `site`'s hub with exactly these headers (signed or not): the HTTP
+ * status and body it is refused with, or 101 and no body when the session opened (it is closed again).
+ */
+export function upgradeAnswer(
+  site: SiteEnrollment,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string }> {
+  const socket = new WebSocket(new URL(path, site.hubUrl.replace(/^https/, 'wss')), {
+    ca: site.caPem,
+    headers,
+  });
+  return new Promise((resolve) => {
+    socket.once('open', () => {
+      socket.terminate();
+      resolve({ status: 101, body: '' });
+    });
+    socket.once('unexpected-response', (_request, response) => {
+      const parts: Buffer[] = [];
+      response.on('data', (part: Buffer) => parts.push(part));
+      response.on('end', () => {
+        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(parts).toString('utf8') });
+        socket.terminate();
+      });
+    });
+    socket.once('error', () => undefined);
+  });
+}

@@ -14,11 +14,11 @@ export interface SplitTestHub<Names extends readonly string[]> {
   trunk: HubTrunk;
 }
 
-/** A hub with `split` limits serving the test trunk for `taskId`, and sites enrolled under `names`. */
+/** A hub with `split` limits (else the defaults) serving the test trunk for `taskId`, and sites enrolled under `names`. */
 export async function startSplitTestHub<const Names extends readonly string[]>(
   taskId: string,
   names: Names,
-  split: Partial<SplitSessionLimits>,
+  split: Partial<SplitSessionLimits> = {},
 ): Promise<SplitTestHub<Names>> {
   // The trunk's kernels: the same backend in every split spec, whatever the machine has.
   await selectBackend({ choice: 'wasm' });

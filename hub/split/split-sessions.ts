@@ -23,6 +23,12 @@ import {
   type SplitRefusal,
   type SplitTrunkEngine,
 } from '../../shared/federation/split/index.ts';
+import {
+  PROTOCOL_HEADER,
+  PROTOCOL_VERSION,
+  readProtocolHeader,
+  siteProtocolRefusal,
+} from '../../shared/federation/index.ts';
 import { RadfedError } from '../../shared/errors.ts';
 import type { HubContext } from '../hub-context.ts';
 import { HubError } from '../hub-errors.ts';
@@ -235,6 +241,10 @@ export class SplitSessions {
         headers: request.headers,
         body: new Uint8Array(0),
       });
+      // The site's protocol, as on every /v1 route (server/protocol-check.ts); here after the signature,
+      // so a stranger learns nothing but 401 from this door.
+      const refusal = siteProtocolRefusal(readProtocolHeader(request.headers[PROTOCOL_HEADER]));
+      if (refusal) throw new HubError(refusal.code, 426, refusal.message);
       let trunk = this.trunks.get(taskId);
       // A task that ended since its trunk was served (the keeper lets it go at its next look).
       const ended = trunk ? (await this.ctx.store.tasks.task(taskId))?.state : 'active';
@@ -412,6 +422,8 @@ function refuseUpgrade(socket: Duplex, error: unknown): void {
   const status = error instanceof HubError ? error.statusCode : 500;
   const retryAfter =
     error instanceof TrunkNotServedError ? `retry-after: ${error.retryAfterSeconds}\r\n` : '';
+  // A 426 names the protocol to switch to (RFC 9110 §15.5.22), as the /v1 routes' does.
+  const upgrade = status === 426 ? `upgrade: RadFed-protocol/${PROTOCOL_VERSION}\r\n` : '';
   const body = JSON.stringify(
     error instanceof RadfedError
       ? { error: error.code, message: error.message }
@@ -422,13 +434,15 @@ function refuseUpgrade(socket: Duplex, error: unknown): void {
       ? 'Unauthorized'
       : status === 403
         ? 'Forbidden'
-        : status === 503
-          ? 'Service Unavailable'
-          : status === 429
-            ? 'Too Many Requests'
-            : 'Refused';
+        : status === 426
+          ? 'Upgrade Required'
+          : status === 503
+            ? 'Service Unavailable'
+            : status === 429
+              ? 'Too Many Requests'
+              : 'Refused';
   socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\n${retryAfter}content-type: application/json\r\n` +
+    `HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\n${retryAfter}${upgrade}content-type: application/json\r\n` +
       `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 }

@@ -8,8 +8,7 @@ import { exportModel } from './model-export.ts';
 import { PRIVACY_BUDGET_REACHED } from './privacy-budget.ts';
 import { createTask, parseTaskDefinition, taskView } from './tasks.ts';
 import {
-  enrollTestSite,
-  makeTestHub,
+  makeTestHubWithSites,
   sendDelta,
   testTask,
   testWeights,
@@ -28,9 +27,10 @@ let birch: HubClient;
 const dp = { clipNorm: 1, noiseMultiplier: 4, budget: { epsilon: 1.6, delta: 1e-5 } };
 
 beforeAll(async () => {
-  test = await makeTestHub();
-  ash = (await enrollTestSite(test.hub, 'Ash')).client;
-  birch = (await enrollTestSite(test.hub, 'Birch')).client;
+  ({
+    test,
+    clients: [ash, birch],
+  } = await makeTestHubWithSites(['Ash', 'Birch']));
 });
 afterAll(() => test.cleanup());
 

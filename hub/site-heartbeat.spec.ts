@@ -11,16 +11,17 @@ import { bestModelVersion } from './model-registry.ts';
 import { junkSignatureHeaders, sendRaw } from './server/testing/raw-sender.ts';
 import { OFFLINE_AFTER_MS } from './site-heartbeat.ts';
 import { createTask, joinTask } from './tasks.ts';
-import { enrollTestSite, makeTestHub, testTask, type TestHub } from './testing/test-hub.ts';
+import { makeTestHubWithSites, testTask, type TestHub } from './testing/test-hub.ts';
 
 let test: TestHub;
 let ash: HubClient;
 let birch: HubClient;
 
 beforeAll(async () => {
-  test = await makeTestHub();
-  ash = (await enrollTestSite(test.hub, 'Ash')).client;
-  birch = (await enrollTestSite(test.hub, 'Birch')).client;
+  ({
+    test,
+    clients: [ash, birch],
+  } = await makeTestHubWithSites(['Ash', 'Birch']));
 });
 afterAll(() => test.cleanup());
 

@@ -8,8 +8,7 @@ import { exportModelFiles, taskDetail } from './dashboard/index.ts';
 import { removeSite } from './enrollment.ts';
 import { createTask } from './tasks.ts';
 import {
-  enrollTestSite,
-  makeTestHub,
+  makeTestHubWithSites,
   sendDelta,
   testTask,
   testWeights,
@@ -22,9 +21,10 @@ let ash: HubClient;
 let birch: HubClient;
 
 beforeAll(async () => {
-  test = await makeTestHub();
-  ash = (await enrollTestSite(test.hub, 'Ash')).client;
-  birch = (await enrollTestSite(test.hub, 'Birch')).client;
+  ({
+    test,
+    clients: [ash, birch],
+  } = await makeTestHubWithSites(['Ash', 'Birch']));
 });
 afterAll(() => test.cleanup());
 

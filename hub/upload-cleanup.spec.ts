@@ -21,10 +21,12 @@ import { testEngine } from './testing/test-engine.ts';
 import {
   enrollTestSite,
   makeTestHub,
+  makeTestHubWithSites,
   sendDelta,
   testTask,
   testWeights,
   waitFor,
+  waitForCollecting,
   type TestHub,
 } from './testing/test-hub.ts';
 
@@ -41,20 +43,16 @@ const MiB = 1024 * 1024;
 const CHUNK = 64 * 1024;
 
 async function collectingTask(overrides: Parameters<typeof testTask>[0] = {}) {
-  test = await makeTestHub();
+  const started = await makeTestHubWithSites(['Ash', 'Birch']);
+  test = started.test;
   const { hub } = test;
-  const ash = (await enrollTestSite(hub, 'Ash')).client;
-  const birch = (await enrollTestSite(hub, 'Birch')).client;
+  const [ash, birch] = started.clients;
   const taskId = (
     await createTask(hub.ctx, testTask({ quorum: 2, ...overrides }), encodeWeights(testWeights(2)))
   ).id;
   await ash.joinTask(taskId);
   await birch.joinTask(taskId);
-  await waitFor(
-    hub,
-    async () => (await hub.ctx.store.tasks.latestRound(taskId))?.state === 'collecting',
-    'collection',
-  );
+  await waitForCollecting(hub, taskId);
   return { hub, ash, birch, taskId };
 }
 

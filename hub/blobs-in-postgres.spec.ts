@@ -13,6 +13,7 @@ import { refusal } from './testing/hub-refusal.ts';
 import {
   enrollTestSite,
   makeTestHubWithSites,
+  startChunkedUpload,
   testTask,
   testWeights,
   waitFor,
@@ -77,19 +78,7 @@ describe('a hub with its blobs in PostgreSQL', () => {
   it('keeps an upload in PostgreSQL between its chunks and moves it into the blob store once complete', async () => {
     const base = (await site.client.downloadModel(taskId, 0)).weights;
     const update = sealed(site.client, base);
-    const started = await site.client.call(uploadStatusSchema, 'POST', hubPaths.uploads(taskId), {
-      round,
-      kind: 'delta',
-      bytes: update.sealed.byteLength,
-      sha256: update.sha256,
-      chunkBytes: 1024,
-    });
-    await site.client.send(
-      'PUT',
-      hubPaths.chunk(started.uploadId, 0),
-      update.sealed.subarray(0, 1024),
-      'application/octet-stream',
-    );
+    await startChunkedUpload(site.client, taskId, update);
     expect(await rowsIn('hub_upload_spool')).toBe(1);
     expect(blobFiles()).toEqual([]);
     // The same bytes again: the site resumes its upload from what the database holds.
@@ -112,13 +101,7 @@ describe('a hub with its blobs in PostgreSQL', () => {
     expect(huge.status).toBe(413);
     const base = (await other.client.downloadModel(taskId, 0)).weights;
     const update = sealed(other.client, base);
-    const started = await other.client.call(uploadStatusSchema, 'POST', hubPaths.uploads(taskId), {
-      round,
-      kind: 'delta',
-      bytes: update.sealed.byteLength,
-      sha256: update.sha256,
-      chunkBytes: 1024,
-    });
+    const started = await startChunkedUpload(other.client, taskId, update, { chunks: 0 });
     const overChunk = await refusal(
       other.client.send(
         'PUT',

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeWeights, hubPaths, uploadStatusSchema, type NamedTensor } from '../shared/federation/index.ts';
+import { encodeWeights, type NamedTensor } from '../shared/federation/index.ts';
 import { enrollSite, HubClient, type SiteEnrollment } from '../shared/node/federation/index.ts';
 import { createEnrollmentToken } from './enrollment.ts';
 import { openHubContext } from './hub-context.ts';
@@ -13,7 +13,7 @@ import { initHub } from './setup/index.ts';
 import { startHub } from './server/start-hub.ts';
 import { createTask } from './tasks.ts';
 import { HubChild, until } from './testing/hub-child.ts';
-import { testTask, testWeights } from './testing/test-hub.ts';
+import { startChunkedUpload, testTask, testWeights } from './testing/test-hub.ts';
 
 let root: string;
 let dir: string;
@@ -75,21 +75,7 @@ describe('kill -9 of the hub mid-round', () => {
     for (const i of [0, 1]) acknowledged.push((await clients[i]!.uploadSealed(taskId, seal(i))).submission);
     // The third site gets two chunks acknowledged, then the hub dies.
     const third = seal(2);
-    const started = await clients[2]!.call(uploadStatusSchema, 'POST', hubPaths.uploads(taskId), {
-      round: view.round!,
-      kind: 'delta',
-      bytes: third.sealed.byteLength,
-      sha256: third.sha256,
-      chunkBytes: 1024,
-    });
-    for (const index of [0, 1]) {
-      await clients[2]!.send(
-        'PUT',
-        hubPaths.chunk(started.uploadId, index),
-        third.sealed.subarray(index * 1024, (index + 1) * 1024),
-        'application/octet-stream',
-      );
-    }
+    const started = await startChunkedUpload(clients[2]!, taskId, third, { chunks: 2 });
     await hub.kill();
 
     await hub.start(first.port);

@@ -17,6 +17,7 @@ import { createTask } from './tasks.ts';
 import { refusal } from './testing/hub-refusal.ts';
 import {
   makeTestHubWithSites,
+  startChunkedUpload,
   testTask,
   testWeights,
   waitForCollecting,
@@ -191,19 +192,7 @@ describe('update uploads', () => {
   it('resumes an interrupted upload from the bytes the hub holds, and accepts it once', async () => {
     const weights = global.map((t) => ({ ...t, data: t.data.map((_, i) => 0.002 * ((i % 3) - 1)) }));
     const sealed = seal(weights);
-    const first = await site.client.call(uploadStatusSchema, 'POST', hubPaths.uploads(taskId), {
-      round,
-      kind: 'delta',
-      bytes: sealed.sealed.byteLength,
-      sha256: sealed.sha256,
-      chunkBytes: 1024,
-    });
-    await site.client.send(
-      'PUT',
-      hubPaths.chunk(first.uploadId, 0),
-      sealed.sealed.subarray(0, 1024),
-      'application/octet-stream',
-    );
+    const first = await startChunkedUpload(site.client, taskId, sealed);
     // A chunk out of order is refused with where to go on from.
     const skip = await refusal(
       site.client.send(

@@ -3,12 +3,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { enrollSite, HubClient, type SiteEnrollment } from '../../shared/node/federation/index.ts';
 import {
+  enrollSite,
+  HubClient,
+  type SealedUpdate,
+  type SiteEnrollment,
+} from '../../shared/node/federation/index.ts';
+import {
+  hubPaths,
   type NamedTensor,
   taskDefinitionSchema,
   type TaskDefinitionInput,
   type TaskView,
+  type UploadStatus,
+  uploadStatusSchema,
 } from '../../shared/federation/index.ts';
 import { initHub } from '../setup/index.ts';
 import { writeStoreChoice } from '../store-choice.ts';
@@ -216,4 +224,32 @@ export async function sendDelta(
     compression,
   });
   return { ...(await client.uploadSealed(taskId, sealed)), delta, base: weights };
+}
+
+/**
+ * Declares an upload of `update` (its round and kind) in chunks of `chunkBytes` and sends its first
+ * `chunks` chunks, as a site cut off part way does; returns the hub's answer to the declaration.
+ */
+export async function startChunkedUpload(
+  client: HubClient,
+  taskId: string,
+  update: SealedUpdate,
+  { chunkBytes = 1024, chunks = 1 }: { chunkBytes?: number; chunks?: number } = {},
+): Promise<UploadStatus> {
+  const started = await client.call(uploadStatusSchema, 'POST', hubPaths.uploads(taskId), {
+    round: update.round,
+    kind: update.kind,
+    bytes: update.sealed.byteLength,
+    sha256: update.sha256,
+    chunkBytes,
+  });
+  for (let index = 0; index < chunks; index += 1) {
+    await client.send(
+      'PUT',
+      hubPaths.chunk(started.uploadId, index),
+      update.sealed.subarray(index * chunkBytes, (index + 1) * chunkBytes),
+      'application/octet-stream',
+    );
+  }
+  return started;
 }

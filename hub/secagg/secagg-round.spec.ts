@@ -3,25 +3,13 @@
 // step; the hub stores only masked vectors (uniform bytes); it never holds both kinds of share of one
 // site; with too many dropouts the round fails and unmasks nothing.
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  decodeWeights,
-  encodeWeights,
-  isRunningStatistic,
-  type NamedTensor,
-} from '../../shared/federation/index.ts';
-import { openSealed, uploadContext, type HubClient } from '../../shared/node/federation/index.ts';
+import { decodeWeights, isRunningStatistic, type NamedTensor } from '../../shared/federation/index.ts';
+import { openSealed, uploadContext } from '../../shared/node/federation/index.ts';
 import { decodeMaskedInput } from '../../shared/node/secagg/index.ts';
 import { loadModelWeights, findModel } from '../model-registry.ts';
 import { createTask } from '../tasks.ts';
-import { SecureTestSite } from '../testing/secure-test-site.ts';
-import {
-  enrollTestSite,
-  makeTestHub,
-  testTask,
-  testWeights,
-  waitFor,
-  type TestHub,
-} from '../testing/test-hub.ts';
+import { startSecureRound } from '../testing/secure-test-site.ts';
+import { makeTestHubWithSites, testTask, testWeights, waitFor, type TestHub } from '../testing/test-hub.ts';
 import { SecAggRows } from './secagg-rows.ts';
 
 let testHub: TestHub | undefined;
@@ -39,30 +27,17 @@ const clipOf = (name: string) => (isRunningStatistic(name) ? STATISTICS_CLIP : C
 const stepOf = (name: string) => (2 * clipOf(name)) / (2 ** BITS - 1);
 
 async function secureRound(siteCount: number) {
-  testHub = await makeTestHub();
+  const started = await makeTestHubWithSites(Array.from({ length: siteCount }, (_, i) => `Secure ${i}`));
+  testHub = started.test;
   const { hub } = testHub;
-  const clients: HubClient[] = [];
-  for (let i = 0; i < siteCount; i += 1) clients.push((await enrollTestSite(hub, `Secure ${i}`)).client);
   const base = testWeights(3);
-  const task = await createTask(
-    hub.ctx,
-    testTask({
-      rounds: 1,
-      quorum: 2,
-      privacy: { secureAggregation: { neighbours: 3, clipRange: CLIP, bits: BITS, phaseSeconds: 30 } },
-    }),
-    encodeWeights(base),
-  );
-  for (const client of clients) await client.joinTask(task.id);
-  await waitFor(
-    hub,
-    async () => (await hub.ctx.store.tasks.latestRound(task.id))?.state === 'collecting',
-    'collection',
-  );
-  const sites = clients.map((client) => new SecureTestSite(client, task.id, 1));
-  for (const site of sites) await site.advertise();
-  await waitFor(hub, async () => (await sites[0]!.view()).phase === 'sharing', 'the sharing phase');
-  return { hub, taskId: task.id, sites, base, rows: new SecAggRows(hub.ctx.store.sql) };
+  const definition = testTask({
+    rounds: 1,
+    quorum: 2,
+    privacy: { secureAggregation: { neighbours: 3, clipRange: CLIP, bits: BITS, phaseSeconds: 30 } },
+  });
+  const { taskId, sites } = await startSecureRound(hub, started.clients, { definition, base });
+  return { hub, taskId, sites, base, rows: new SecAggRows(hub.ctx.store.sql) };
 }
 
 /** Weights move by up to 0.7 (some clipped to ±0.5); running statistics by up to 20, as in a real round. */

@@ -3,18 +3,9 @@
 // count above the site's declaration. Each fails the round with the reason; nothing is published.
 // Before these checks each was published.
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeWeights, type NamedTensor } from '../../shared/federation/index.ts';
-import { type HubClient } from '../../shared/node/federation/index.ts';
-import { createTask } from '../tasks.ts';
-import { SecureTestSite } from '../testing/secure-test-site.ts';
-import {
-  enrollTestSite,
-  makeTestHub,
-  testTask,
-  testWeights,
-  waitFor,
-  type TestHub,
-} from '../testing/test-hub.ts';
+import type { NamedTensor } from '../../shared/federation/index.ts';
+import { startSecureRound, type SecureTestSite } from '../testing/secure-test-site.ts';
+import { makeTestHubWithSites, testTask, testWeights, waitFor, type TestHub } from '../testing/test-hub.ts';
 
 let testHub: TestHub | undefined;
 afterEach(async () => {
@@ -30,30 +21,18 @@ async function secureRound(
   overrides: Parameters<typeof testTask>[0],
   hostile: { value: number; examples: number; tamper?: (vector: Uint32Array) => void; clipBit?: number },
 ) {
-  testHub = await makeTestHub();
+  const started = await makeTestHubWithSites(['Mallory', 'Ash', 'Birch']);
+  testHub = started.test;
   const { hub } = testHub;
-  const clients: HubClient[] = [];
-  for (const name of ['Mallory', 'Ash', 'Birch']) clients.push((await enrollTestSite(hub, name)).client);
   const base = testWeights(3);
-  const task = await createTask(
-    hub.ctx,
-    testTask({
-      rounds: 1,
-      quorum: 2,
-      privacy: { secureAggregation: { neighbours: 3, clipRange: 0.5, bits: 12, phaseSeconds: 30 } },
-      ...overrides,
-    }),
-    encodeWeights(base),
-  );
-  for (const client of clients) await client.joinTask(task.id, { train: 20, validation: 5 });
-  await waitFor(
-    hub,
-    async () => (await hub.ctx.store.tasks.latestRound(task.id))?.state === 'collecting',
-    'collection',
-  );
-  const sites = clients.map((client) => new SecureTestSite(client, task.id, 1));
-  for (const site of sites) await site.advertise();
-  await waitFor(hub, async () => (await sites[0]!.view()).phase === 'sharing', 'the sharing phase');
+  const definition = testTask({
+    rounds: 1,
+    quorum: 2,
+    privacy: { secureAggregation: { neighbours: 3, clipRange: 0.5, bits: 12, phaseSeconds: 30 } },
+    ...overrides,
+  });
+  const cohort = { train: 20, validation: 5 };
+  const { taskId, sites } = await startSecureRound(hub, started.clients, { definition, base, cohort });
   for (const site of sites) await site.share();
   await waitFor(hub, async () => (await sites[0]!.view()).phase === 'masking', 'the masking phase');
   const [mallory, ...honest] = sites as [SecureTestSite, ...SecureTestSite[]];
@@ -65,12 +44,12 @@ async function secureRound(
   const round = await waitFor(
     hub,
     async () => {
-      const row = await hub.ctx.store.tasks.round(task.id, 1);
+      const row = await hub.ctx.store.tasks.round(taskId, 1);
       return (row?.state === 'failed' || row?.state === 'published') && row;
     },
     'the round to end',
   );
-  return { round, latest: (await hub.ctx.store.models.latestModel(task.id))?.version };
+  return { round, latest: (await hub.ctx.store.models.latestModel(taskId))?.version };
 }
 
 describe('the unmasked sum of a secure round is checked against n honest updates', () => {

@@ -10,10 +10,12 @@ import {
   type SealedUpdate,
 } from '../../shared/node/federation/index.ts';
 import {
+  encodeWeights,
   type NamedTensor,
   secaggPaths,
   secaggViewSchema,
   type SecAggView,
+  type TaskDefinitionInput,
 } from '../../shared/federation/index.ts';
 import {
   appendClipBit,
@@ -27,6 +29,9 @@ import {
   newRoundSecrets,
   type HeldShares,
 } from '../../shared/node/secagg/index.ts';
+import type { RunningHub } from '../server/start-hub.ts';
+import { createTask } from '../tasks.ts';
+import { waitFor, waitForCollecting } from './test-hub.ts';
 
 const ok = z.object({ ok: z.literal(true) });
 
@@ -135,4 +140,27 @@ export class SecureTestSite {
     });
     await this.client.call(ok, 'POST', secaggPaths.unmask(this.taskId, this.round), request);
   }
+}
+
+/**
+ * Round 1 of a new secure task at `hub` (made from `definition` and `base`), joined by every one of
+ * `clients` (declaring `cohort`), each of which has advertised its keys: returns once the round is
+ * in its sharing phase, with the sites that take part by hand.
+ */
+export async function startSecureRound(
+  hub: RunningHub,
+  clients: readonly HubClient[],
+  task: {
+    definition: TaskDefinitionInput;
+    base: NamedTensor[];
+    cohort?: Parameters<HubClient['joinTask']>[1];
+  },
+): Promise<{ taskId: string; sites: SecureTestSite[] }> {
+  const taskId = (await createTask(hub.ctx, task.definition, encodeWeights(task.base))).id;
+  for (const client of clients) await client.joinTask(taskId, task.cohort);
+  await waitForCollecting(hub, taskId);
+  const sites = clients.map((client) => new SecureTestSite(client, taskId, 1));
+  for (const site of sites) await site.advertise();
+  await waitFor(hub, async () => (await sites[0]!.view()).phase === 'sharing', 'the sharing phase');
+  return { taskId, sites };
 }

@@ -59,26 +59,31 @@ async function newTask(
 
 const ctx = () => test.hub.ctx;
 
+/** Both sites send a small update in each of `rounds` rounds, each published; then the task ends. */
+async function runUntilTaskEnds(taskId: string, rounds: number): Promise<void> {
+  for (let round = 1; round <= rounds; round += 1) {
+    await sendDelta(ash, taskId, 0.01, 1);
+    await sendDelta(birch, taskId, -0.01, 1);
+    await waitFor(
+      test.hub,
+      async () => (await ctx().store.tasks.round(taskId, round))?.state === 'published',
+      `round ${round}`,
+    );
+  }
+  await waitFor(
+    test.hub,
+    async () => (await ctx().store.tasks.task(taskId))?.state !== 'active',
+    'task ended',
+  );
+}
+
 describe('privacy budget at the hub', () => {
   it('ends the task before a round would exceed the budget, and says why', async () => {
     const taskId = await newTask(
       { rounds: 2, quorum: 2, privacy: { secureAggregation: false, differentialPrivacy: dp } },
       5,
     );
-    for (const round of [1, 2]) {
-      await sendDelta(ash, taskId, 0.01, 1);
-      await sendDelta(birch, taskId, -0.01, 1);
-      await waitFor(
-        test.hub,
-        async () => (await ctx().store.tasks.round(taskId, round))?.state === 'published',
-        `round ${round}`,
-      );
-    }
-    await waitFor(
-      test.hub,
-      async () => (await ctx().store.tasks.task(taskId))?.state !== 'active',
-      'task ended',
-    );
+    await runUntilTaskEnds(taskId, 2);
     const task = await ctx().store.tasks.task(taskId);
     expect(task?.state).toBe('completed');
     expect(task?.failure_reason).toMatch(new RegExp(`^${PRIVACY_BUDGET_REACHED}: 2 rounds spent ε = 1\\.48`));
@@ -133,20 +138,7 @@ describe('privacy budget at the hub', () => {
       },
       4,
     );
-    for (const round of [1, 2]) {
-      await sendDelta(ash, taskId, 0.01, 1);
-      await sendDelta(birch, taskId, -0.01, 1);
-      await waitFor(
-        test.hub,
-        async () => (await ctx().store.tasks.round(taskId, round))?.state === 'published',
-        `round ${round}`,
-      );
-    }
-    await waitFor(
-      test.hub,
-      async () => (await ctx().store.tasks.task(taskId))?.state !== 'active',
-      'task ended',
-    );
+    await runUntilTaskEnds(taskId, 2);
     const task = (await ctx().store.tasks.task(taskId))!;
     const twoRounds = epsilonSpent({ q: 0.5, sigma: 1 }, 4, 1e-5).epsilon;
     expect(task.failure_reason).toMatch(new RegExp(`^${PRIVACY_BUDGET_REACHED}: 2 rounds spent ε = 7\\.59`));

@@ -65,11 +65,18 @@ describe("a swarm leader's plan against the approved task", () => {
     expect(survivorsMismatch(2, task)).toBeNull();
   });
 
-  it("refuses a participant the round's seed does not hold from this leader on", () => {
-    expect(participantListMismatch(['a', 'b'], ['a', 'b', 'c'])).toBeNull();
-    expect(participantListMismatch(['a', 'x', 'y'], ['a', 'b', 'c'])).toMatchObject({
+  it("refuses a participant the round's seed does not hold from this leader on, then keys its member did not sign", () => {
+    const list = (ids: string[], unsigned: string[] = []) =>
+      ids.map((siteId) => ({ siteId, keysSigned: !unsigned.includes(siteId) }));
+    expect(participantListMismatch(list(['a', 'b']), ['a', 'b', 'c'])).toBeNull();
+    expect(participantListMismatch(list(['a', 'x', 'y'], ['x']), ['a', 'b', 'c'])).toMatchObject({
       field: 'participant-list',
       planned: 2,
+    });
+    expect(participantListMismatch(list(['a', 'b', 'c'], ['c']), ['a', 'b', 'c'])).toMatchObject({
+      field: 'participant-keys',
+      planned: 1,
+      expected: 0,
     });
   });
 });

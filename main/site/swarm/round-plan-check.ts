@@ -30,6 +30,7 @@ export type PlanField =
   | 'threshold'
   | 'weightCap'
   | 'participant-list'
+  | 'participant-keys'
   | 'survivors';
 
 /** A plan (or a later message of the leader) that does not match the task: which field, and by what. */
@@ -41,6 +42,16 @@ export interface PlanMismatch {
   readonly expected: number | null;
   /** Plain words: what the field is, what the leader sent and what the task says. */
   readonly problem: string;
+}
+
+/** A leader's plan this member refused, for its log, its audit log and its operator. */
+export interface PlanRefusal extends PlanMismatch {
+  readonly round: number;
+  /** The round's start (1, then 2, … for a round started again). */
+  readonly attempt: number;
+  readonly leader: string;
+  /** The sentence the leader is answered with, and the operator reads. */
+  readonly sentence: string;
 }
 
 /** The statistics range of a task that names none: the hub tasks' default, from the shared settings. */
@@ -88,7 +99,7 @@ export function planMismatch(
         '.',
     };
   const expected = taskPlanValues(task, n);
-  const differs = (field: Exclude<PlanField, 'participants' | 'participant-list' | 'survivors'>) => {
+  const differs = (field: keyof typeof FIELD_WORDS) => {
     const value = plan[field];
     const wanted = expected[field];
     if (value === wanted) return null;
@@ -127,21 +138,32 @@ const FIELD_WORDS = {
 /**
  * Why the leader's participant list is not one this member may mask with, or null: every participant
  * must be in the round's order from this leader on (`allowed`: members whose reveal made the seed, less
- * the leaders before this one), or the leader could play members of its own and hold every share of a
- * member's masks.
+ * the leaders before this one), and carry round keys that member signed for this attempt
+ * (round-key-signature.ts); otherwise the leader could play members of its own, or pass its own keys
+ * off as a neighbour's, and hold every share of a member's masks.
  */
 export function participantListMismatch(
-  ids: readonly string[],
+  participants: readonly { readonly siteId: string; readonly keysSigned: boolean }[],
   allowed: readonly string[],
 ): PlanMismatch | null {
-  const strangers = ids.filter((id) => !allowed.includes(id)).length;
-  if (strangers === 0) return null;
-  return {
-    field: 'participant-list',
-    planned: strangers,
-    expected: 0,
-    problem: `the participant list names ${strangers} member${strangers === 1 ? '' : 's'} not in this round's seed from this leader on.`,
-  };
+  const strangers = participants.filter((p) => !allowed.includes(p.siteId)).length;
+  const s = (n: number) => (n === 1 ? '' : 's');
+  if (strangers > 0)
+    return {
+      field: 'participant-list',
+      planned: strangers,
+      expected: 0,
+      problem: `the participant list names ${strangers} member${s(strangers)} not in this round's seed from this leader on.`,
+    };
+  const unsigned = participants.filter((p) => !p.keysSigned).length;
+  if (unsigned > 0)
+    return {
+      field: 'participant-keys',
+      planned: unsigned,
+      expected: 0,
+      problem: `the round keys of ${unsigned} participant${s(unsigned)} are not the keys that member signed for this leader's plan.`,
+    };
+  return null;
 }
 
 /**

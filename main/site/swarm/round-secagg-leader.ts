@@ -18,9 +18,9 @@ import {
   orderSites,
   unmaskSum,
   vectorLength,
-  type RoundPublicKeys,
 } from '../../../shared/node/secagg/index.ts';
 import type { MemberRecord } from './membership.ts';
+import type { SignedRoundKeys } from './round-key-signature.ts';
 import { taskPlanValues } from './round-plan-check.ts';
 import { attemptContext, type RoundSecAggMember } from './round-secagg-member.ts';
 import { SwarmError } from './swarm-error.ts';
@@ -76,7 +76,7 @@ export async function leadSecureAggregation(options: {
       `Only ${members.length} members can take part in round ${round}; the task needs ${least}, and the round starts again when more are live.`,
     );
   let plan = planFor(members.length, settings);
-  let keys = await allOf<RoundPublicKeys>(
+  let keys = await allOf<SignedRoundKeys>(
     members,
     'secagg-keys',
     () => ({ round, plan }),
@@ -91,7 +91,7 @@ export async function leadSecureAggregation(options: {
       );
     members = answered;
     plan = planFor(members.length, settings);
-    keys = await allOf<RoundPublicKeys>(
+    keys = await allOf<SignedRoundKeys>(
       members,
       'secagg-keys',
       () => ({ round, plan }),
@@ -109,7 +109,7 @@ export async function leadSecureAggregation(options: {
   const participants: Participant[] = members.map((m, i) => ({
     siteId: m.id,
     position: order.indexOf(m.id),
-    ...(keys[i] as PromiseFulfilledResult<RoundPublicKeys>).value,
+    ...(keys[i] as PromiseFulfilledResult<SignedRoundKeys>).value,
   }));
 
   const shares = await all<{ to: string; ciphertext: string }[]>(

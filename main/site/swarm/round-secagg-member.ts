@@ -19,14 +19,7 @@
 // Each attempt's secrets and progress are kept sealed in swarm.db (round-secret-store.ts) before the
 // answer that depends on them leaves, so a member restarted mid-round answers the same leader with
 // the same secrets, and keeps its refusals (a second plan, both kinds of share) across the restart.
-import { z } from 'zod';
-import {
-  participantSchema,
-  secaggPlanSchema,
-  type Participant,
-  type SecAggPlan,
-  type WeightSet,
-} from '../../../shared/federation/index.ts';
+import { type Participant, type SecAggPlan, type WeightSet } from '../../../shared/federation/index.ts';
 import {
   encodeMaskedInput,
   makeShares,
@@ -41,14 +34,29 @@ import {
   type HeldShares,
   type RoundSecrets,
 } from '../../../shared/node/secagg/index.ts';
-import type { MembershipState } from './membership.ts';
+import type { KeyObject } from 'node:crypto';
+import { findMember, type MembershipState } from './membership.ts';
+import {
+  roundKeysSigned,
+  signRoundKeys,
+  type RoundKeysContext,
+  type SignedRoundKeys,
+} from './round-key-signature.ts';
 import {
   participantListMismatch,
   planMismatch,
   survivorsMismatch,
   type PlanMismatch,
+  type PlanRefusal,
   type PlanTask,
 } from './round-plan-check.ts';
+import {
+  keysMessageSchema,
+  maskMessageSchema,
+  parseSecAggMessage as parse,
+  sharesMessageSchema,
+  unmaskMessageSchema,
+} from './round-secagg-messages.ts';
 import type { RoundSecretStore } from './round-secret-store.ts';
 import { SwarmError } from './swarm-error.ts';
 
@@ -75,44 +83,6 @@ interface Attempt {
   revealed: Record<string, 'self-mask' | 'mask-key'>;
 }
 
-/** A leader's plan this member refused, for its log, its audit log and its operator. */
-export interface PlanRefusal extends PlanMismatch {
-  readonly round: number;
-  /** The round's start (1, then 2, … for a round started again). */
-  readonly attempt: number;
-  readonly leader: string;
-  /** The sentence the leader is answered with, and the operator reads. */
-  readonly sentence: string;
-}
-
-/**
- * The plan's numbers as numbers only: their bounds are the task's to decide (round-plan-check.ts), so
- * that a threshold of 1 is refused as the wrong threshold, in words, not as a malformed message.
- */
-const plannedSchema = secaggPlanSchema.extend({
-  participants: z.number().int(),
-  neighbours: z.number().int(),
-  threshold: z.number().int(),
-  clipRange: z.number(),
-  statisticsClipRange: z.number().optional(),
-  levels: z.number().int(),
-  weightCap: z.number().int(),
-});
-export const keysMessageSchema = z.strictObject({ round: z.number().int().min(1), plan: plannedSchema });
-export const sharesMessageSchema = z.strictObject({
-  round: z.number().int().min(1),
-  participants: z.array(participantSchema).min(2).max(64),
-});
-export const maskMessageSchema = z.strictObject({
-  round: z.number().int().min(1),
-  incoming: z.array(z.strictObject({ from: z.string(), ciphertext: z.string().max(1024) })).max(64),
-});
-export const unmaskMessageSchema = z.strictObject({
-  round: z.number().int().min(1),
-  survived: z.array(z.string()).max(64),
-  dropped: z.array(z.string()).max(64),
-});
-
 export class RoundSecAggMember {
   readonly #attempts = new Map<string, Attempt>();
   /** The participants of the first attempt at each round (the set later attempts may only shrink). */
@@ -128,19 +98,28 @@ export class RoundSecAggMember {
     /** The approved task a leader's plan must match, and who is told of a refusal. */
     private readonly plans: {
       readonly task: PlanTask;
+      /** Signs this member's round keys, so a leader cannot pass other keys off as its (round-key-signature.ts). */
+      readonly signingKey: KeyObject;
       readonly onPlanRefused?: (refusal: PlanRefusal) => void;
     },
   ) {}
 
   /** Phase 1: fresh round secrets for this leader's attempt; returns their public halves. */
-  keys(leader: string, body: unknown): ReturnType<typeof publicKeysOf> {
+  keys(leader: string, body: unknown): SignedRoundKeys {
     const { round, plan } = parse(keysMessageSchema, body);
     const order = this.#succession(leader, round);
     // Before any secret is made for this leader: a refused plan leaves nothing behind.
     const mismatch = planMismatch(plan, this.plans.task, order.length - order.indexOf(leader));
     if (mismatch) this.#refuse(round, leader, mismatch, 'takes no part in its attempt');
     const existing = this.#held(round, leader);
-    if (existing?.plan.seed === plan.seed) return publicKeysOf(existing.secrets);
+    const signed = (secrets: RoundSecrets) =>
+      signRoundKeys(
+        publicKeysOf(secrets),
+        this.ownId,
+        this.#keysContext(round, leader, plan.seed),
+        this.plans.signingKey,
+      );
+    if (existing?.plan.seed === plan.seed) return signed(existing.secrets);
     // A leader plans again without members that did not answer; once shares went out, never.
     if (existing && existing.participants !== null)
       throw new SwarmError(
@@ -149,7 +128,7 @@ export class RoundSecAggMember {
       );
     const secrets = newRoundSecrets();
     this.#keep(round, leader, { plan, secrets, participants: null, held: null, masked: false, revealed: {} });
-    return publicKeysOf(secrets);
+    return signed(secrets);
   }
 
   /** Phase 2: this member's shares of its secrets, each encrypted for one neighbour. */
@@ -158,7 +137,12 @@ export class RoundSecAggMember {
     const order = this.#succession(leader, round);
     const attempt = this.#attempt(round, leader);
     const ids = participants.map((p) => p.siteId);
-    const strangers = participantListMismatch(ids, order.slice(order.indexOf(leader)));
+    const context = this.#keysContext(round, leader, attempt.plan.seed);
+    const listed = participants.map((p) => ({
+      siteId: p.siteId,
+      keysSigned: roundKeysSigned(p, context, findMember(this.state(), p.siteId)?.signingKey),
+    }));
+    const strangers = participantListMismatch(listed, order.slice(order.indexOf(leader)));
     if (strangers) this.#refuse(round, leader, strangers, 'shares no keys with its participants');
     const expectedOrder = orderSites(attempt.plan.seed, ids);
     if (
@@ -300,6 +284,10 @@ export class RoundSecAggMember {
     this.kept?.put(round, `attempt:${leader}`, attempt);
   }
 
+  #keysContext(round: number, leader: string, seed: string): RoundKeysContext {
+    return { swarm: this.state().swarmId, round, leader, seed };
+  }
+
   /** Tells of the refusal (log, audit log, operator), then answers the leader with the same sentence. */
   #refuse(round: number, leader: string, mismatch: PlanMismatch, outcome: string): never {
     const sentence =
@@ -349,14 +337,4 @@ function updateMayBeSummed(member: string, leader: string, attempt: Attempt): bo
   if (!attempt.masked || leader === member) return false;
   if (attempt.revealed[member] === 'self-mask') return true;
   return attempt.plan.neighbours - 1 >= attempt.plan.threshold;
-}
-
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const parsed = schema.safeParse(body);
-  if (!parsed.success)
-    throw new SwarmError(
-      'bad-message',
-      `A secure-aggregation message is malformed (${parsed.error.issues[0]?.path.join('.') ?? ''}).`,
-    );
-  return parsed.data;
 }

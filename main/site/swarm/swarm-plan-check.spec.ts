@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeWeights, type Participant, type SecAggPlan } from '../../../shared/federation/index.ts';
+import { decodeWeights, type SecAggPlan } from '../../../shared/federation/index.ts';
 import { orderSites } from '../../../shared/node/secagg/index.ts';
 import { AuditLog } from '../audit/index.ts';
 import { openSiteDatabase, type SiteDatabase } from '../store/index.ts';
@@ -16,7 +16,7 @@ import { SWARM_PLAN_REFUSED } from './plan-refusal-audit.ts';
 import { taskPlanValues } from './round-plan-check.ts';
 import { leadSecureAggregation } from './round-secagg-leader.ts';
 import { findMember } from './membership.ts';
-import type { PlanRefusal } from './round-secagg-member.ts';
+import type { PlanRefusal } from './round-plan-check.ts';
 import type { SwarmNode } from './swarm-node.ts';
 import { SwarmRounds } from './swarm-rounds.ts';
 import { noduleRounds, noduleTask } from './testing/nodule-task.ts';
@@ -169,41 +169,58 @@ describe("a swarm member checks the round leader's plan against its approved tas
     await expectNothingMasked(s);
   });
 
-  it('refuses a participant list with a member the round never seeded (one the leader plays itself)', async () => {
-    const s = await seededRound();
+  /**
+   * The hostile leader sends an honest plan (the keys go out: fresh random secrets, nothing of the
+   * data), then a participant list whose third entry carries the leader's own keys under `thirdId`:
+   * with a threshold of 2, whoever holds the keys of two of the victim's neighbours rebuilds its masks.
+   */
+  async function sharesWithLeaderKeysAs(s: Seeded, thirdId: (victim: SwarmNode) => string) {
     const plan = s.plan();
-    const keysOf = async (node: SwarmNode) =>
-      node === s.hostile
-        ? rounds[s.at(node.id)]!.member.keys(node.id, { round: s.round, plan })
-        : ((await s.send(node, 'secagg-keys', { round: s.round, plan })) as ReturnType<
-            SwarmRounds['member']['keys']
-          >);
-    // An honest plan: the keys go out (fresh random secrets, nothing of the data).
     const victim = s.honest[0]!;
-    const hostileKeys = await keysOf(s.hostile);
-    const victimKeys = await keysOf(victim);
-    // The third participant is made up, with the leader's own keys: it would hold both of the victim's
-    // other shares, and with a threshold of 2 rebuild its masks alone.
-    const ids = [s.hostile.id, victim.id, 'f'.repeat(64)];
+    const hostileKeys = rounds[s.at(s.hostile.id)]!.member.keys(s.hostile.id, { round: s.round, plan });
+    const victimKeys = await s.send(victim, 'secagg-keys', { round: s.round, plan });
+    const ids = [s.hostile.id, victim.id, thirdId(victim)];
     const order = orderSites(plan.seed, ids);
-    const keysById = [hostileKeys, victimKeys, hostileKeys];
-    const participants: Participant[] = ids.map((siteId, i) => ({
+    const keysById = [hostileKeys, victimKeys as typeof hostileKeys, hostileKeys];
+    const participants = ids.map((siteId, i) => ({
       siteId,
       position: order.indexOf(siteId),
       ...keysById[i]!,
     }));
-    await expect(s.send(victim, 'secagg-shares', { round: s.round, participants })).rejects.toMatchObject({
-      code: 'plan-refused',
-      message: expect.stringMatching(/names 1 member not in this round's seed/),
-    });
+    const answer = s.send(victim, 'secagg-shares', { round: s.round, participants });
+    return { victim, answer };
+  }
+
+  /** The victim refused on `field`, and gave no shares and no masked update. */
+  async function expectVictimRefused(s: Seeded, victim: SwarmNode, field: string): Promise<void> {
     const i = s.at(victim.id);
     expect(s.audits[i]!.list({ type: SWARM_PLAN_REFUSED }).map((e) => e.detail)).toEqual([
-      expect.objectContaining({ field: 'participant-list', planned: 1, expected: 0, leader: s.hostile.id }),
+      expect.objectContaining({ field, planned: 1, expected: 0, leader: s.hostile.id }),
     ]);
     // Without its shares the leader gets no masked update either.
     await expect(s.send(victim, 'secagg-mask', { round: s.round, incoming: [] })).rejects.toMatchObject({
       code: 'bad-message',
     });
     expect(s.trained[i]).toBe(0);
+  }
+
+  it('refuses a participant list with a member the round never seeded (one the leader plays itself)', async () => {
+    const s = await seededRound();
+    const { victim, answer } = await sharesWithLeaderKeysAs(s, () => 'f'.repeat(64));
+    await expect(answer).rejects.toMatchObject({
+      code: 'plan-refused',
+      message: expect.stringMatching(/names 1 member not in this round's seed/),
+    });
+    await expectVictimRefused(s, victim, 'participant-list');
+  });
+
+  it("refuses a neighbour's round keys swapped for the leader's own (the keys carry the owner's signature)", async () => {
+    const s = await seededRound();
+    const { victim, answer } = await sharesWithLeaderKeysAs(s, (v) => s.honest.find((n) => n !== v)!.id);
+    await expect(answer).rejects.toMatchObject({
+      code: 'plan-refused',
+      message: expect.stringMatching(/round keys of 1 participant are not the keys that member signed/),
+    });
+    await expectVictimRefused(s, victim, 'participant-keys');
   });
 });

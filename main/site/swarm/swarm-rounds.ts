@@ -25,7 +25,8 @@ import { RoundSecretStore } from './round-secret-store.ts';
 import type { RoundCommit } from './ledger-entry.ts';
 import { findMember } from './membership.ts';
 import { leadSecureAggregation, type LeaderAggregation } from './round-secagg-leader.ts';
-import { RoundSecAggMember, type MemberUpdate, type PlanRefusal } from './round-secagg-member.ts';
+import type { PlanRefusal } from './round-plan-check.ts';
+import { RoundSecAggMember, type MemberUpdate } from './round-secagg-member.ts';
 import { recordPlanRefused, type PlanRefusalAudit } from './plan-refusal-audit.ts';
 import { reviewRoundEntry } from './round-review.ts';
 import { SwarmError } from './swarm-error.ts';
@@ -99,6 +100,7 @@ export class SwarmRounds {
       kept,
       {
         task: options.task,
+        signingKey: node.identity.signingKey,
         onPlanRefused: (refusal) => this.#planRefused(refusal),
       },
     );

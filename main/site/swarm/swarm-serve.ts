@@ -3,9 +3,7 @@
 // when its operator approved a task (swarm-task-approval.ts), its part in the task's rounds.
 import type { Logger } from 'pino';
 import type { NamedTensor, WeightSet } from '../../../shared/federation/index.ts';
-import { existsSync } from 'node:fs';
-import { AuditLog, commandActor } from '../audit/index.ts';
-import { openSiteDatabase, sitePaths, type SiteDatabase } from '../store/index.ts';
+import { openSiteAudit } from './plan-refusal-audit.ts';
 import type { MemberUpdate } from './round-secagg-member.ts';
 import { SwarmService, type SwarmServiceEvent } from './swarm-service.ts';
 import type { SwarmNode } from './swarm-node.ts';
@@ -39,7 +37,7 @@ export async function serveSwarmMember(
   },
 ): Promise<ServedSwarmMember> {
   const node = await startSwarmMember(dir, options);
-  let siteDatabase: SiteDatabase | null = null;
+  let siteAudit: ReturnType<typeof openSiteAudit> = null;
   try {
     await node.catchUp();
     const task = readApprovedSwarmTask(dir);
@@ -48,9 +46,8 @@ export async function serveSwarmMember(
       options.train ??
       (task === null ? null : (await import('./swarm-cohort-trainer.ts')).cohortTrainer(dir, task));
     // A member in a site folder records a leader's refused plan in the site's audit log.
-    siteDatabase =
-      task !== null && existsSync(sitePaths(dir).config) ? openSiteDatabase(sitePaths(dir).database) : null;
-    const audit = siteDatabase ? { log: new AuditLog(siteDatabase), actor: commandActor() } : null;
+    siteAudit = task === null ? null : openSiteAudit(dir);
+    const audit = siteAudit?.audit ?? null;
     const service =
       task === null || train === null
         ? null
@@ -62,19 +59,19 @@ export async function serveSwarmMember(
             ...(options.onEvent ? { onEvent: options.onEvent } : {}),
             ...(audit ? { audit } : {}),
           });
-    const database = siteDatabase;
+    const opened = siteAudit;
     return {
       node,
       service,
       stop: async () => {
         await service?.stop();
         await node.stop();
-        database?.close();
+        opened?.close();
       },
     };
   } catch (error) {
     await node.stop();
-    siteDatabase?.close();
+    siteAudit?.close();
     throw error;
   }
 }

@@ -1,14 +1,16 @@
 // The 3×3 convolutions by Winograd's F(2×2, 3×3) (kernels/winograd.ts) against XNNPACK's direct
-// convolution (RADFED_WASM_WINOGRAD=0), alternating call by call in one process: the forward pass
-// (conv + bias + ReLU, as the reference CNN runs it) and the input gradient, layer by layer. With
+// convolution (RADFED_WASM_WINOGRAD=0: XNNPACK's forward and input gradient, our grid or im2col
+// product for the filter gradient), alternating call by call in one process: the forward pass
+// (conv + bias + ReLU, as the reference CNN runs it), the input gradient and the filter and bias
+// gradients, layer by layer. With
 // --threads 1 the CPU time is the work itself, whatever else the machine runs.
 // Run: node --import tsx bench/winograd-ab.ts [--model reference-cnn|resnet-18] [--size 64] [--batch 32]
 //        [--calls 11] [--threads 2]
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { selectBackend, tf } from '../main/site/train/index.ts';
-import { conv2dBiasRelu, ownGemmFor } from '../main/site/train/kernels/index.ts';
-import { alternate, figure } from './ab-timing.ts';
+import { conv2dBiasRelu, FILTER_BIAS_GRAD, ownGemmFor } from '../main/site/train/kernels/index.ts';
+import { alternate, figure, median } from './ab-timing.ts';
 
 const { values } = parseArgs({
   options: {
@@ -51,14 +53,23 @@ for (const [side, channels, filters] of layers as [number, number, number][]) {
   const inputGrad = alternate('RADFED_WASM_WINOGRAD', calls, () =>
     tf.dispose(tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, attrs as never) as tf.Tensor),
   );
-  const cpu = (t: { cpu: number[] }) => [...t.cpu].sort((a, b) => a - b)[t.cpu.length >> 1]!;
+  const filterAttrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: filter.shape };
+  const filterGrad = alternate('RADFED_WASM_WINOGRAD', calls, () => {
+    const fresh = tf.add(dy, 0); // a new dy every call, as in training
+    tf.dispose(
+      tf.engine().runKernel(FILTER_BIAS_GRAD, { x, dy: fresh }, filterAttrs as never) as tf.Tensor[],
+    );
+    fresh.dispose();
+  });
+  const cpu = (t: { cpu: number[] }) => median(t.cpu);
   total = {
-    on: total.on + cpu(forward.on) + cpu(inputGrad.on),
-    off: total.off + cpu(forward.off) + cpu(inputGrad.off),
+    on: total.on + cpu(forward.on) + cpu(inputGrad.on) + cpu(filterGrad.on),
+    off: total.off + cpu(forward.off) + cpu(inputGrad.off) + cpu(filterGrad.off),
   };
   lines.push(
     `  ${side}×${side}×${channels}→${filters}: forward Winograd ${figure(forward.on)}, XNNPACK ${figure(forward.off)}; ` +
-      `input gradient Winograd ${figure(inputGrad.on)}, XNNPACK ${figure(inputGrad.off)}`,
+      `input gradient Winograd ${figure(inputGrad.on)}, XNNPACK ${figure(inputGrad.off)}; ` +
+      `filter gradient Winograd ${figure(filterGrad.on)}, ours before ${figure(filterGrad.off)}`,
   );
   tf.dispose([x, filter, bias, dy]);
 }
@@ -66,7 +77,7 @@ process.stdout.write(
   [
     `${report.device}; ${values.model}'s 3×3 convolutions at ${size}×${size}, batch ${batch}; medians of ${calls} alternating calls; load ${load0.toFixed(2)} → ${os.loadavg()[0]!.toFixed(2)}`,
     ...lines,
-    `  all: CPU ${total.on.toFixed(1)} ms Winograd, ${total.off.toFixed(1)} ms XNNPACK`,
+    `  all: CPU ${total.on.toFixed(1)} ms Winograd, ${total.off.toFixed(1)} ms before`,
     '',
   ].join('\n'),
 );

@@ -15,6 +15,7 @@ import { forwardGeometry } from './conv-geometry.ts';
 import { backendMemory, simdKernelsFor, type SimdKernels } from './simd-kernels.ts';
 import { ownGemmFor } from './own-gemm.ts';
 import { filterGradOnGrid } from './filter-grad-grid.ts';
+import { winogradFilterGrad } from './winograd-filter-grad.ts';
 
 /** Largest im2col chunk, in floats (32 MB); tests lower it to exercise chunking. */
 export const im2colLimits = { chunkFloats: 8 * 1024 * 1024 };
@@ -47,6 +48,9 @@ function im2colProduct(
   if (info.outHeight === 0 || info.outWidth === 0) {
     return [zeros(scope, attrs.filterShape), zeros(scope, [outChannels])];
   }
+  // 3×3, stride 1, 'same': Winograd's, 2.25× fewer multiplies (winograd-filter-grad.ts).
+  const winograd = winogradFilterGrad(scope, x, dy, attrs, withBias);
+  if (winograd) return winograd;
   // Stride 1: no im2col at all, the input's planes read in place (filter-grad-grid.ts).
   const onGrid = filterGradOnGrid(scope, x, dy, attrs, withBias);
   if (onGrid) return onGrid;

@@ -30,6 +30,12 @@ export interface GemmTiling {
    * winograd-code.ts, whose C is scratch; k is then one block, the caller's).
    */
   overwrite?: boolean;
+  /**
+   * A stored along k, not along its rows: A(i, p) at a + p·aColumnBytes + 4i, a constant (Winograd's
+   * filter gradient, whose A is the transformed input with tiles along k: winograd-filter-grad-code.ts).
+   * The `lda` argument is then not read.
+   */
+  aColumnBytes?: number;
 }
 
 const tileName = (rows: number, vectors: number) => `tile${rows}x${vectors}`;
@@ -50,7 +56,8 @@ function tileFunction(
   table: boolean,
 ): WasmFunction {
   const [a, lda, b, c, kc] = [0, 1, 2, 3, 4];
-  const pointers = table ? rows : rows - 1;
+  const columns = t.aColumnBytes;
+  const pointers = columns ? 0 : table ? rows : rows - 1;
   // Strided: row 0 is `a` itself, locals 5.. for rows 1..; from a table: locals 5.. for every row.
   const rowPointer = (i: number) => (table ? 5 + i : i === 0 ? a : 4 + i);
   const firstVector = 5 + pointers;
@@ -66,13 +73,16 @@ function tileFunction(
     ...each(unroll, (u) => [
       ...each(vectors, (j) => [op.get(b), op.v128Load(u * rowBytes + j * 16), op.set(bv(j))]),
       ...each(rows, (i) => [
-        op.get(rowPointer(i)),
-        op.v128Load32Splat(u * 4),
+        ...(columns
+          ? [op.get(a), op.v128Load32Splat(u * columns + 4 * i)]
+          : [op.get(rowPointer(i)), op.v128Load32Splat(u * 4)]),
         op.set(s),
         ...each(vectors, (j) => madd(i, j)),
       ]),
     ]),
-    ...each(rows, (i) => [op.get(rowPointer(i)), op.i32(4 * unroll), op.i32Add, op.set(rowPointer(i))]),
+    ...(columns
+      ? [op.get(a), op.i32(columns * unroll), op.i32Add, op.set(a)]
+      : each(rows, (i) => [op.get(rowPointer(i)), op.i32(4 * unroll), op.i32Add, op.set(rowPointer(i))])),
     op.get(b),
     op.i32(unroll * rowBytes),
     op.i32Add,
@@ -87,16 +97,18 @@ function tileFunction(
     params: 5,
     locals: { i32: pointers, v128: rows * vectors + vectors + 1 },
     body: [
-      ...(table
-        ? each(rows, (r) => [op.get(a), op.i32Load(4 * r), op.get(lda), op.i32Add, op.set(rowPointer(r))])
-        : each(rows - 1, (r) => [
-            op.get(a),
-            op.get(lda),
-            op.i32(r + 1),
-            op.i32Mul,
-            op.i32Add,
-            op.set(r + 5),
-          ])),
+      ...(columns
+        ? []
+        : table
+          ? each(rows, (r) => [op.get(a), op.i32Load(4 * r), op.get(lda), op.i32Add, op.set(rowPointer(r))])
+          : each(rows - 1, (r) => [
+              op.get(a),
+              op.get(lda),
+              op.i32(r + 1),
+              op.i32Mul,
+              op.i32Add,
+              op.set(r + 5),
+            ])),
       ...each(rows, (i) =>
         each(vectors, (j) =>
           t.overwrite
@@ -157,7 +169,7 @@ function overRowTiles(
 ): Code[] {
   const remainder: Code[] = [];
   for (let r = 1; r < t.rows; r++) remainder.push(op.get(m), op.i32(r), op.i32Eq, op.if, ...work(r), op.end);
-  const nextA = table ? [op.i32(4 * t.rows)] : [op.get(lda), op.i32(t.rows), op.i32Mul];
+  const nextA = table || t.aColumnBytes ? [op.i32(4 * t.rows)] : [op.get(lda), op.i32(t.rows), op.i32Mul];
   // prettier-ignore
   return [
     op.block, op.loop,

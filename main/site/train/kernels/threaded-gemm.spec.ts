@@ -109,13 +109,13 @@ describe('threaded WebAssembly SIMD matrix product', () => {
         bytes[4396],
       ]).toEqual([10 * round, 10 * round, 11 * round, 11 * round, 12 * round, 12 * round, 0]);
     }
-    expect(() =>
-      gemm.call(module, 'fill', [
-        [0, 0, 0],
-        [0, 0, 0],
-        [0, 0, 0],
-        [0, 0, 0],
-      ]),
-    ).toThrow(/threads/);
+    // More shares than threads: the rest run in turn on this thread.
+    bytes.fill(0, 4096, 4096 + 5 * 10 + 1);
+    gemm.call(
+      module,
+      'fill',
+      Array.from({ length: 5 }, (_, i) => [4096 + 10 * i, i + 1, 10]),
+    );
+    expect(Array.from({ length: 6 }, (_, i) => bytes[4096 + 10 * i])).toEqual([1, 2, 3, 4, 5, 0]);
   });
 });

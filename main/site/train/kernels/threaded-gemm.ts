@@ -68,6 +68,11 @@ export class ThreadedGemm {
     return 1 + this.ready_().length;
   }
 
+  /** The threads this product was made for: the main thread and every worker, up or not. */
+  get configured(): number {
+    return 1 + this.workers.length;
+  }
+
   /** Resolves with the thread count once every worker is up (or could not start): for benchmarks and tests. */
   async ready(): Promise<number> {
     // Polled with timers: an Atomics.waitAsync alone does not keep Node's event loop alive, and the
@@ -100,14 +105,12 @@ export class ThreadedGemm {
   }
 
   /**
-   * Calls `name` of `module` (compiled against this memory's imports) once per entry of `shares`: the
-   * first on this thread, each other on a thread that is up. `shares.length` must not exceed `threads`;
-   * the shares must write disjoint memory.
+   * Calls `name` of `module` (compiled against this memory's imports) once per entry of `shares`, which
+   * must write disjoint memory: one each on the workers that are up, the rest in turn on this thread.
+   * So a caller can cut its work into `configured` shares whatever is up, and get the same result.
    */
   call(module: { key: string; compiled: object }, name: string, shares: number[][]): void {
-    const helpers = this.ready_();
-    if (shares.length > helpers.length + 1) throw new RangeError('More shares than threads that are up.');
-    const posted = helpers.slice(0, shares.length - 1);
+    const posted = this.ready_().slice(0, Math.max(0, shares.length - 1));
     for (const [i, w] of posted.entries()) {
       const job: CallJob = { key: module.key, name, args: shares[i + 1]! };
       if (!w.modules.has(module.key)) {
@@ -122,7 +125,7 @@ export class ThreadedGemm {
       exports = new wasmInstanceApi.Instance(module.compiled, { env: { memory: this.memory } }).exports;
       this.instances.set(module.key, exports);
     }
-    if (shares[0]) exports[name]!(...shares[0]);
+    for (const args of [shares[0], ...shares.slice(posted.length + 1)]) if (args) exports[name]!(...args);
     for (const w of posted) this.await(w);
   }
 

@@ -48,6 +48,7 @@ export const op = {
   f32x4Sub: [0xfd, 0xe5, 0x01],
   f32x4Mul: [0xfd, 0xe6, 0x01],
   f32x4Max: [0xfd, 0xe9, 0x01],
+  f32x4Neg: [0xfd, 0xe1, 0x01],
   /** v128.const with the same float in the four lanes. */
   f32x4Const: (value: number) => [0xfd, 0x0c, ...Array<number[]>(4).fill(float32Bytes(value)).flat()],
   /**

@@ -30,10 +30,11 @@ export interface WinogradShape {
 export const WINOGRAD = 'winograd';
 export const WINOGRAD_FILTER = 'winogradFilter';
 
-const each = <T>(n: number, f: (i: number) => T[]): T[] => Array.from({ length: n }, (_, i) => f(i)).flat();
+export const each = <T>(n: number, f: (i: number) => T[]): T[] =>
+  Array.from({ length: n }, (_, i) => f(i)).flat();
 
 /** Byte strides of a shape: the input is padded by one pixel on every side (winograd.ts copies it so). */
-function strides(s: WinogradShape) {
+export function strides(s: WinogradShape) {
   const inPixel = s.inChannels * 4;
   const inRow = (s.width + 2) * inPixel;
   const outPixel = s.outChannels * 4;
@@ -54,7 +55,7 @@ function strides(s: WinogradShape) {
  * Sets the locals tx, ty and `at` for tile t0 (tiles numbered image by image, row by row):
  * at = base + image·imageBytes + 2·ty·rowBytes + 2·tx·pixelBytes.
  */
-function firstTile(
+export function firstTile(
   s: WinogradShape,
   l: { t0: number; tx: number; ty: number; at: number; base: number },
   bytes: { image: number; row: number; pixel: number },
@@ -73,7 +74,7 @@ function firstTile(
 }
 
 /** Moves `at` and tx, ty on to the next tile: right, then down a row of tiles, then to the next image. */
-function nextTile(
+export function nextTile(
   s: WinogradShape,
   l: { tx: number; ty: number; at: number },
   bytes: { image: number; row: number; pixel: number },
@@ -100,7 +101,7 @@ function nextTile(
 }
 
 /** for c = 0; c < bytes; c += 16: body (a local c). */
-const overChannels = (c: number, bytes: number, body: Code[]): Code[] => [
+export const overChannels = (c: number, bytes: number, body: Code[]): Code[] => [
   // prettier-ignore
   op.i32(0),
   op.set(c),
@@ -121,7 +122,7 @@ const overChannels = (c: number, bytes: number, body: Code[]): Code[] => [
 ];
 
 /** for i = 0; i < count; i++: body (locals i and count). */
-const overTiles = (i: number, count: number, body: Code[]): Code[] => [
+export const overTiles = (i: number, count: number, body: Code[]): Code[] => [
   // prettier-ignore
   op.i32(0),
   op.set(i),
@@ -156,7 +157,7 @@ const inputRows = (d: (j: number) => Code[]): Code[][] => [
  * inputTransform(xp, v, t0, count): V[ξ][i][c] for tiles t0..t0+count of the padded input xp, into
  * the block's V (16 planes of blockTiles × inChannels).
  */
-function inputTransform(s: WinogradShape): WasmFunction {
+export function inputTransform(s: WinogradShape): WasmFunction {
   const b = strides(s);
   const [xp, v, t0, count] = [0, 1, 2, 3];
   const [i, tx, ty, at, c, p, q] = [4, 5, 6, 7, 8, 9, 10];

@@ -9,7 +9,9 @@ import { conv2dBiasRelu } from './conv-bias-relu.ts';
 import { registerTrainingKernels } from './index.ts';
 import { KernelScope } from './kernel-scope.ts';
 import { ownGemmFor } from './own-gemm.ts';
+import { referenceFilterGrad } from './reference-convolution.ts';
 import { blockTiles, winogradApplies, winogradConvolution } from './winograd.ts';
+import { winogradFilterGrad } from './winograd-filter-grad.ts';
 
 /** conv2d(x, w, stride 1, 'same') in float64, w [3, 3, C, F]; `flip` reads w turned by 180°. */
 function direct(x: Float32Array, shape: number[], w: Float32Array, f: number, flip: boolean): Float64Array {
@@ -97,6 +99,57 @@ describe("Winograd's F(2×2, 3×3) on WebAssembly", () => {
       expect(worst / scale).toBeLessThan(1e-5);
     },
   );
+
+  it.each([
+    [[2, 8, 8, 4], 8, true],
+    [[3, 6, 10, 8], 16, false],
+    [[1, 2, 2, 4], 8, true], // one tile
+    [[4, 16, 16, 16], 32, true], // several blocks on every thread, their sums added
+    [[2, 12, 14, 32], 64, true],
+  ] as const)('gives the filter (and bias) gradient of %j → %i channels (bias %s)', (shape, f, withBias) => {
+    const [n, h, w, c] = shape;
+    const x = values(n * h * w * c);
+    const dy = values(n * h * w * f);
+    let got: Float32Array[] = [];
+    tf.tidy(() => {
+      const scope = new KernelScope(tf.backend(), 'wasm');
+      const attrs = {
+        strides: 1,
+        pad: 'same' as const,
+        dataFormat: 'NHWC' as const,
+        filterShape: [3, 3, c, f] as [number, number, number, number],
+      };
+      const out = winogradFilterGrad(
+        scope,
+        tf.tensor4d(x, [...shape]),
+        tf.tensor4d(dy, [n, h, w, f]),
+        attrs,
+        withBias,
+      );
+      expect(out, 'Winograd applies to this shape').not.toBeNull();
+      got = out!.map((t) => scope.read(t).slice());
+      scope.dispose();
+    });
+    expect(got.length).toBe(withBias ? 2 : 1);
+    const want = referenceFilterGrad(x, [...shape], dy, [3, 3, c, f], {
+      strides: 1,
+      pad: 'same',
+      dataFormat: 'NHWC',
+    });
+    let [worst, scale] = [0, 0];
+    for (let i = 0; i < want.length; i++) {
+      worst = Math.max(worst, Math.abs(got[0]![i]! - want[i]!));
+      scale = Math.max(scale, Math.abs(want[i]!));
+    }
+    expect(worst / scale).toBeLessThan(1e-5);
+    if (withBias) {
+      for (let j = 0; j < f; j++) {
+        let sum = 0;
+        for (let p = j; p < dy.length; p += f) sum += dy[p]!;
+        expect(got[1]![j]!).toBeCloseTo(sum, 3);
+      }
+    }
+  });
 
   it('shares the tiles between the backend threads', () => {
     // 4·8·8 = 256 tiles, more than one block of 16 + 32 channels: every thread gets work.

@@ -12,10 +12,10 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { KernelScope } from './kernel-scope.ts';
 import { ownGemmFor } from './own-gemm.ts';
-import { defaultTiling } from './simd-gemm.ts';
-import { backendMemory, simdKernelsFor, type WasmMemory } from './simd-kernels.ts';
+import { defaultTiling, type GemmTiling } from './simd-gemm.ts';
+import { backendMemory, simdKernelsFor, type SimdKernels, type WasmMemory } from './simd-kernels.ts';
 import { WINOGRAD, WINOGRAD_FILTER, winogradFunctions, type WinogradShape } from './winograd-code.ts';
-import { assembleModule } from './wasm-bytecode.ts';
+import { assembleModule, type WasmFunction } from './wasm-bytecode.ts';
 
 /**
  * Bytes of a block's scratch (V and M, 16 planes of tiles × channels each) per thread: small enough that
@@ -36,15 +36,24 @@ export function blockTiles(inChannels: number, outChannels: number, rows = defau
   return Math.max(rows, Math.min(MAX_BLOCK_TILES, Math.floor(fit / rows) * rows));
 }
 
-function moduleFor(memory: WasmMemory, shape: WinogradShape) {
+/**
+ * The module `build` makes for `shape`, compiled once per memory, kind and shape; null where it does
+ * not compile (no SIMD).
+ */
+export function moduleFor(
+  memory: WasmMemory,
+  kind: string,
+  shape: WinogradShape,
+  build: (shape: WinogradShape, tiling: GemmTiling) => WasmFunction[],
+) {
   let known = modules.get(memory);
   if (!known) modules.set(memory, (known = new Map()));
-  const key = `winograd/${Object.values(shape).join('/')}`;
+  const key = `${kind}/${Object.values(shape).join('/')}`;
   let module = known.get(key);
   if (module === undefined) {
     try {
       const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-      const bytes = assembleModule(winogradFunctions(shape, defaultTiling()), shared);
+      const bytes = assembleModule(build(shape, defaultTiling()), shared);
       module = { key, compiled: new wasmApi.Module(bytes) };
     } catch {
       module = null;
@@ -54,12 +63,51 @@ function moduleFor(memory: WasmMemory, shape: WinogradShape) {
   return module;
 }
 
+/** What the kernels need of the wasm backend: its memory, our threads and the SIMD copies; or null. */
+export function wasmParts(scope: KernelScope) {
+  const memory = backendMemory(scope.backend);
+  const threads = ownGemmFor(scope.backend);
+  const simd = simdKernelsFor(memory);
+  return memory && threads && simd ? { memory, threads, simd } : null;
+}
+
+/**
+ * [from, to) tiles per share: as many shares as have a block of tiles each, at most `threads` (the
+ * threads configured, not those up: the filter gradient's sums then add in the same order whether or
+ * not a worker has started, and a step gives the same result every time).
+ */
+export function tileRanges(tiles: number, blockTiles: number, threads: number): [number, number][] {
+  const shares = Math.max(1, Math.min(threads, Math.ceil(tiles / blockTiles)));
+  const per = Math.ceil(tiles / shares);
+  return Array.from({ length: shares }, (_, i) => [i * per, Math.min(tiles, (i + 1) * per)]);
+}
+
 /** Whether a convolution of x [N, H, W, C] by a [3, 3, C, F] filter can go this way. */
 export function winogradApplies(xShape: readonly number[], filterShape: readonly number[]): boolean {
   if (process.env.RADFED_WASM_WINOGRAD === '0') return false;
   const [, H, W, C] = xShape as [number, number, number, number];
   const [FH, FW, FC, F] = filterShape as [number, number, number, number];
   return FH === 3 && FW === 3 && FC === C && H % 2 === 0 && W % 2 === 0 && C % 4 === 0 && F % 8 === 0;
+}
+
+/**
+ * x [N, H, W, C] with a pixel of zeros on every side, as the transforms read it: allocated now, filled
+ * by `fill` (after every other allocation), which returns its address.
+ */
+export function paddedInput(scope: KernelScope, x: TensorInfo) {
+  const [N, H, W, C] = x.shape as [number, number, number, number];
+  const margin = (W + 3) * C; // the padded input's first row and the left pad of its second
+  const padded = scope.output([margin + N * (H + 2) * (W + 2) * C], false);
+  return {
+    fill(simd: SimdKernels): number {
+      padded.values().fill(0, 0, margin);
+      const xp = scope.read(padded.info()).byteOffset;
+      const rowBytes = W * C * 4;
+      const source = scope.read(x).byteOffset;
+      simd.gappedRows(xp + margin * 4, source, N, H, rowBytes, (W + 2) * C * 4, (H + 2) * (W + 2) * C * 4);
+      return xp;
+    },
+  };
 }
 
 export interface WinogradOptions {
@@ -80,10 +128,9 @@ export function winogradConvolution(
   options: WinogradOptions,
 ): TensorInfo | null {
   if (!winogradApplies(x.shape, filter.shape)) return null;
-  const memory = backendMemory(scope.backend);
-  const threads = ownGemmFor(scope.backend);
-  const simd = simdKernelsFor(memory);
-  if (!memory || !threads || !simd) return null;
+  const parts = wasmParts(scope);
+  if (!parts) return null;
+  const { memory, threads, simd } = parts;
   const [N, H, W, C] = x.shape as [number, number, number, number];
   const F = filter.shape[3]!;
   const tiles = (N * H * W) / 4;
@@ -96,29 +143,25 @@ export function winogradConvolution(
     bias: Boolean(options.bias),
     relu: options.relu,
   };
-  const module = moduleFor(memory, shape);
+  const module = moduleFor(memory, WINOGRAD, shape, winogradFunctions);
   if (!module) return null;
-  const shares = Math.min(threads.threads, Math.ceil(tiles / shape.blockTiles));
+  const ranges = tileRanges(tiles, shape.blockTiles, threads.configured);
+  const shares = ranges.length;
 
   // Every allocation first: a view or an address taken before one may move.
-  const margin = (W + 3) * C; // the padded input's first row and the left pad of its second
-  const padded = scope.output([margin + N * (H + 2) * (W + 2) * C], false);
+  const padded = paddedInput(scope, x);
   const transformed = scope.output([16 * C * F], false);
   const scratch = scope.output([shares * 16 * shape.blockTiles * (C + F)], false);
   const y = scope.output([N, H, W, F], false);
-  padded.values().fill(0, 0, margin);
   const at = (t: TensorInfo) => scope.read(t).byteOffset;
-  const [xp, u, v, out] = [at(padded.info()), at(transformed.info()), at(scratch.info()), at(y.info())];
+  const [xp, u, v, out] = [padded.fill(simd), at(transformed.info()), at(scratch.info()), at(y.info())];
   const biasAt = options.bias ? at(options.bias) : 0;
 
-  simd.gappedRows(xp + margin * 4, at(x), N, H, W * C * 4, (W + 2) * C * 4, (H + 2) * (W + 2) * C * 4);
   threads.call(module, WINOGRAD_FILTER, [[at(filter), u, options.flip ? 1 : 0]]);
-  const per = Math.ceil(tiles / shares);
   const vBytes = 16 * shape.blockTiles * C * 4;
   const threadBytes = 16 * shape.blockTiles * (C + F) * 4;
-  const args = Array.from({ length: shares }, (_, i) => {
+  const args = ranges.map(([from, to], i) => {
     const scratchAt = v + i * threadBytes;
-    const [from, to] = [i * per, Math.min(tiles, (i + 1) * per)];
     return [xp, u, biasAt, out, scratchAt, scratchAt + vBytes, from, to];
   });
   threads.call(module, WINOGRAD, args);

@@ -1,0 +1,76 @@
+// The filter and bias gradients of a 3×3, stride-1, 'same' convolution on WebAssembly by Winograd's
+// F(2×2, 3×3) (winograd-filter-grad-code.ts): 2.25× fewer multiplies than the grid or im2col product
+// (filter-grad-grid.ts, filter-grad-im2col.ts), which run near the 128-bit SIMD ceiling already. Each
+// thread sums its share of the tiles into its own dU; the sums are added, then turned into dW once.
+// Where it does not apply (winogradApplies), callers keep the grid or im2col. RADFED_WASM_WINOGRAD=0
+// turns it off with the forward pass's.
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import type { FilterGradAttrs } from './conv2d-backprop-filter.ts';
+import { forwardGeometry } from './conv-geometry.ts';
+import type { KernelScope } from './kernel-scope.ts';
+import {
+  ADD_VECTORS,
+  WINOGRAD_FILTER_FINISH,
+  WINOGRAD_FILTER_GRAD,
+  winogradFilterGradFunctions,
+} from './winograd-filter-grad-code.ts';
+import type { WinogradShape } from './winograd-code.ts';
+import { blockTiles, moduleFor, paddedInput, tileRanges, wasmParts, winogradApplies } from './winograd.ts';
+
+/** [dW] or [dW, dB], or null where Winograd's gradient does not apply here. */
+export function winogradFilterGrad(
+  scope: KernelScope,
+  x: TensorInfo,
+  dy: TensorInfo,
+  attrs: FilterGradAttrs,
+  withBias: boolean,
+): TensorInfo[] | null {
+  const info = forwardGeometry(x.shape, attrs.filterShape, attrs);
+  const { top, left, bottom, right } = info.padInfo;
+  if (info.strideHeight !== 1 || info.strideWidth !== 1) return null;
+  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
+  if (top !== 1 || left !== 1 || bottom !== 1 || right !== 1) return null;
+  if (!winogradApplies(x.shape, attrs.filterShape)) return null;
+  const parts = wasmParts(scope);
+  if (!parts) return null;
+  const { memory, threads, simd } = parts;
+  const [N, H, W, C] = x.shape as [number, number, number, number];
+  const F = attrs.filterShape[3];
+  const shape: WinogradShape = {
+    height: H,
+    width: W,
+    inChannels: C,
+    outChannels: F,
+    blockTiles: blockTiles(C, F),
+    bias: withBias,
+    relu: false,
+  };
+  const module = moduleFor(memory, WINOGRAD_FILTER_GRAD, shape, winogradFilterGradFunctions);
+  if (!module) return null;
+  const ranges = tileRanges((N * H * W) / 4, shape.blockTiles, threads.configured);
+
+  // Every allocation first: a view or an address taken before one may move.
+  const padded = paddedInput(scope, x);
+  const sumFloats = 16 * C * F + F; // dU, then Σ dy
+  const sums = scope.output([ranges.length * sumFloats]); // zeroed
+  const scratch = scope.output([ranges.length * 16 * shape.blockTiles * (C + F)], false);
+  const dW = scope.output([...attrs.filterShape], false);
+  const dB = withBias ? scope.output([F], false) : undefined;
+  sums.values();
+  const at = (t: TensorInfo) => scope.read(t).byteOffset;
+  const [xp, du, v, dw] = [padded.fill(simd), at(sums.info()), at(scratch.info()), at(dW.info())];
+
+  const vBytes = 16 * shape.blockTiles * C * 4;
+  const threadBytes = 16 * shape.blockTiles * (C + F) * 4;
+  const args = ranges.map(([from, to], i) => {
+    const scratchAt = v + i * threadBytes;
+    return [xp, at(dy), du + i * sumFloats * 4, scratchAt, scratchAt + vBytes, from, to];
+  });
+  threads.call(module, WINOGRAD_FILTER_GRAD, args);
+  for (let i = 1; i < ranges.length; i++)
+    threads.call(module, ADD_VECTORS, [[du, du + i * sumFloats * 4, sumFloats * 4]]);
+  threads.call(module, WINOGRAD_FILTER_FINISH, [[du, dw]]);
+  if (!dB) return [dW.info()];
+  dB.values().set(sums.values().subarray(16 * C * F, sumFloats));
+  return [dW.info(), dB.info()];
+}

@@ -157,6 +157,13 @@ describe("Winograd's F(2×2, 3×3) on WebAssembly", () => {
     expect(ownGemmFor(tf.backend())!.threads).toBe(threads);
   });
 
+  it('leaves the forward pass of 512 × 512 channels to XNNPACK, not its input gradient', () => {
+    const x = values(1 * 2 * 2 * 512);
+    const filter = values(9 * 512 * 512);
+    expect(winograd(x, [1, 2, 2, 512], filter, 512, { relu: false, flip: false })).toBeNull();
+    expect(winograd(x, [1, 2, 2, 512], filter, 512, { relu: false, flip: true })).not.toBeNull();
+  });
+
   it('leaves other shapes to XNNPACK', () => {
     expect(winogradApplies([1, 8, 8, 4], [3, 3, 4, 8])).toBe(true);
     expect(winogradApplies([1, 7, 8, 4], [3, 3, 4, 8]), 'odd height').toBe(false);

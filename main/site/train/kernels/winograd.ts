@@ -22,6 +22,14 @@ import { assembleModule, type WasmFunction } from './wasm-bytecode.ts';
  * they and the transformed filter stay in a 1 MiB level-2 cache.
  */
 const BLOCK_SCRATCH_BYTES = 256 * 1024;
+/**
+ * The most channel pairs (in × out) for which the forward pass goes this way: at 512 × 512 the
+ * transformed filter (16 MB) no longer stays in the cache across a block of a few tiles, and XNNPACK's
+ * convolution took 55 ms where ours took 69 (ResNet-18's last stage at 256 px, batch 8, one thread;
+ * docs/benchmarks.md). Its input gradient (141 ms there) stays slower than ours (60), so the turned
+ * filter has no such limit.
+ */
+const MAX_FORWARD_CHANNEL_PAIRS = 256 * 256;
 /** Tiles per block: a multiple of the product's rows, at least one tile of them, at most this. */
 const MAX_BLOCK_TILES = 240;
 
@@ -133,6 +141,7 @@ export function winogradConvolution(
   const { memory, threads, simd } = parts;
   const [N, H, W, C] = x.shape as [number, number, number, number];
   const F = filter.shape[3]!;
+  if (!options.flip && C * F > MAX_FORWARD_CHANNEL_PAIRS) return null;
   const tiles = (N * H * W) / 4;
   const shape: WinogradShape = {
     height: H,

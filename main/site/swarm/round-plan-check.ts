@@ -87,7 +87,7 @@ export function planMismatch(
   room: number,
 ): PlanMismatch | null {
   const n = plan.participants;
-  const least = Math.max(2, task.differentialPrivacy?.minimumParticipants ?? 2);
+  const least = leastParticipants(task);
   if (!Number.isInteger(n) || n < least || n > room)
     return {
       field: 'participants',
@@ -95,7 +95,7 @@ export function planMismatch(
       expected: null,
       problem:
         `the plan counts ${n} participants, and this round allows ${least} to ${room}` +
-        (least > 2 ? ` (the task's differential privacy needs ${least} noise shares in a sum)` : '') +
+        (least > 2 ? ` (the task needs ${least} updates in a sum)` : '') +
         '.',
     };
   const expected = taskPlanValues(task, n);
@@ -167,17 +167,30 @@ export function participantListMismatch(
 }
 
 /**
- * Under differential privacy, why the leader may not unmask a sum of `survivors` updates: fewer than
- * the task's minimum would leave the sum with too little noise (a leader never commits it; a hostile
- * one would still learn it, so a member gives no share for it).
+ * The fewest updates a secure sum of `task` may hold: the task's own minimum, differential privacy's
+ * (a sum of fewer carries too little noise), and never fewer than 2.
+ */
+export function leastParticipants(task: PlanTask): number {
+  return Math.max(
+    2,
+    task.secureAggregation.minimumParticipants ?? 2,
+    task.differentialPrivacy?.minimumParticipants ?? 2,
+  );
+}
+
+/**
+ * Why the leader may not unmask a sum of `survivors` updates: fewer than the task's minimum. A leader
+ * that calls honest members dropped could otherwise make a sum of its own update and one victim's (and
+ * learn the victim's); under DP the sum would carry too little noise. An honest leader never commits
+ * such a sum; a hostile one would still learn it, so a member gives no share for it.
  */
 export function survivorsMismatch(survivors: number, task: PlanTask): PlanMismatch | null {
-  const least = task.differentialPrivacy?.minimumParticipants;
-  if (least === undefined || survivors >= least) return null;
+  const least = leastParticipants(task);
+  if (survivors >= least) return null;
   return {
     field: 'survivors',
     planned: survivors,
     expected: least,
-    problem: `the leader would unmask a sum of ${survivors} updates; the task's differential privacy needs ${least} noise shares in it.`,
+    problem: `the leader would unmask a sum of ${survivors} updates; the task needs ${least} in a sum.`,
   };
 }

@@ -19,6 +19,7 @@ import { findMember } from './membership.ts';
 import type { PlanRefusal } from './round-plan-check.ts';
 import type { SwarmNode } from './swarm-node.ts';
 import { SwarmRounds } from './swarm-rounds.ts';
+import type { SwarmTask } from './swarm-task.ts';
 import { noduleRounds, noduleTask } from './testing/nodule-task.ts';
 import { PeerTestBed } from './testing/peer-swarm.ts';
 
@@ -33,11 +34,11 @@ afterEach(async () => {
 });
 
 /** Three members with a seeded round 1 that nobody leads yet; the seed's first member is the hostile one. */
-async function seededRound() {
+async function seededRound(extra: Partial<SwarmTask> = {}) {
   bed = new PeerTestBed();
   const { nodes } = await bed.swarm(['Alder', 'Birch', 'Cedar']);
   // 100 ms a leader: the successor's turn comes a tenth of a second after the seed.
-  const { initial, task } = noduleTask({ rounds: 2, leaderTimeoutMs: 100 });
+  const { initial, task } = noduleTask({ rounds: 2, leaderTimeoutMs: 100, ...extra });
   const trained = nodes.map(() => 0);
   const refusals: PlanRefusal[][] = nodes.map(() => []);
   const audits = nodes.map((node) => {
@@ -222,5 +223,70 @@ describe("a swarm member checks the round leader's plan against its approved tas
       message: expect.stringMatching(/round keys of 1 participant are not the keys that member signed/),
     });
     await expectVictimRefused(s, victim, 'participant-keys');
+  });
+
+  it('refuses to unmask a sum the leader made too small by calling an honest member dropped', async () => {
+    const s = await seededRound({ secureAggregation: { clipRange: 0.5, bits: 16, minimumParticipants: 3 } });
+    const [victim, bystander] = s.honest as [SwarmNode, SwarmNode];
+    const everyone = [s.hostile, victim, bystander];
+    const own = rounds[s.at(s.hostile.id)]!.member;
+    const round = s.round;
+    const leader = s.hostile.id;
+    // Up to the masked updates the leader follows the protocol: every member masks.
+    const plan = s.plan();
+    const keys = await Promise.all(
+      everyone.map((n) =>
+        n === s.hostile ? own.keys(leader, { round, plan }) : s.send(n, 'secagg-keys', { round, plan }),
+      ),
+    );
+    const order = orderSites(
+      plan.seed,
+      everyone.map((n) => n.id),
+    );
+    const participants = everyone.map((n, i) => ({
+      siteId: n.id,
+      position: order.indexOf(n.id),
+      ...(keys[i] as ReturnType<typeof own.keys>),
+    }));
+    const shares = (await Promise.all(
+      everyone.map((n) =>
+        n === s.hostile
+          ? own.shares(leader, { round, participants })
+          : s.send(n, 'secagg-shares', { round, participants }),
+      ),
+    )) as { to: string; ciphertext: string }[][];
+    const incoming = (to: SwarmNode) =>
+      everyone.flatMap((from, i) =>
+        shares[i]!.filter((share) => share.to === to.id).map((share) => ({
+          from: from.id,
+          ciphertext: share.ciphertext,
+        })),
+      );
+    await Promise.all(
+      everyone.map((n) =>
+        n === s.hostile
+          ? own.mask(leader, { round, incoming: incoming(n) })
+          : s.send(n, 'secagg-mask', { round, incoming: incoming(n) }),
+      ),
+    );
+    // Then it tells the victim that the bystander dropped: with the bystander's mask key and the
+    // victim's self-mask seed it would strip the victim's masks, its own update the only other one.
+    await expect(
+      s.send(victim, 'secagg-unmask', { round, survived: [leader, victim.id], dropped: [bystander.id] }),
+    ).rejects.toMatchObject({
+      code: 'plan-refused',
+      message: expect.stringMatching(/unmask a sum of 2 updates; the task needs 3/),
+    });
+    expect(s.audits[s.at(victim.id)]!.list({ type: SWARM_PLAN_REFUSED }).map((e) => e.detail)).toEqual([
+      expect.objectContaining({ field: 'survivors', planned: 2, expected: 3, leader }),
+    ]);
+    // The refusal costs the round nothing: asked for the sum of all three, the victim answers.
+    const reveal = (await s.send(victim, 'secagg-unmask', {
+      round,
+      survived: everyone.map((n) => n.id),
+      dropped: [],
+    })) as { selfMaskShares: unknown[]; maskKeyShares: unknown[] };
+    expect(reveal.maskKeyShares).toHaveLength(0);
+    expect(reveal.selfMaskShares).toHaveLength(3);
   });
 });

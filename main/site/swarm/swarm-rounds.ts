@@ -25,7 +25,7 @@ import { RoundSecretStore } from './round-secret-store.ts';
 import type { RoundCommit } from './ledger-entry.ts';
 import { findMember } from './membership.ts';
 import { leadSecureAggregation, type LeaderAggregation } from './round-secagg-leader.ts';
-import type { PlanRefusal } from './round-plan-check.ts';
+import { leastParticipants, type PlanRefusal } from './round-plan-check.ts';
 import { RoundSecAggMember, type MemberUpdate } from './round-secagg-member.ts';
 import { recordPlanRefused, type PlanRefusalAudit } from './plan-refusal-audit.ts';
 import { reviewRoundEntry } from './round-review.ts';
@@ -329,7 +329,7 @@ export class SwarmRounds {
         members,
         global,
         settings: this.options.task.secureAggregation,
-        leastParticipants: this.options.task.differentialPrivacy?.minimumParticipants ?? 2,
+        leastParticipants: leastParticipants(this.options.task),
       });
       this.options.onLeaderSaw?.(round, aggregation);
       const dp = this.options.task.differentialPrivacy;

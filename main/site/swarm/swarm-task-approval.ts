@@ -59,6 +59,11 @@ export function describeSwarmTask(task: SwarmTask): string {
       : 'The task names no training for `radfed swarm serve`; a program that brings its own trainer runs it.',
     'Only a masked update leaves this site: the member the ledger elects for each round combines the updates under ' +
       'secure aggregation and learns only their sum. No image, label or patient identifier leaves.',
+    ...(task.secureAggregation.minimumParticipants
+      ? [
+          `A round's sum holds the updates of at least ${task.secureAggregation.minimumParticipants} members; this site refuses a smaller one.`,
+        ]
+      : []),
     `A round's leader that does not commit within ${task.leaderTimeoutMs / 1000} s is replaced by the next in the ledger's order.`,
     `Initial model SHA-256 ${task.initialModel.slice(0, 16)}…`,
   ].join('\n');

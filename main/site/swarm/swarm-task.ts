@@ -20,6 +20,13 @@ export const swarmTaskSchema = z.strictObject({
     clipRange: z.number().positive().max(1e6),
     statisticsClipRange: z.number().positive().max(100000).optional(),
     bits: z.number().int().min(8).max(24),
+    /**
+     * The fewest members whose updates a secure sum may hold: a member refuses a plan, and gives no
+     * share to unmask a sum, of fewer (round-plan-check.ts). With 2 the leader of a two-member round
+     * learns the other's update; 3 or more keeps every sum a sum of several hospitals. Optional (absent:
+     * 2, as before) so that approved tasks keep their hash.
+     */
+    minimumParticipants: z.number().int().min(2).max(64).optional(),
   }),
   /** How long a leader has to commit its aggregate before the next in the succession takes over. */
   leaderTimeoutMs: z.number().int().min(100).max(3_600_000),

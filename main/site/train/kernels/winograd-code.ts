@@ -29,6 +29,7 @@ export interface WinogradShape {
 
 export const WINOGRAD = 'winograd';
 export const WINOGRAD_FILTER = 'winogradFilter';
+export const WINOGRAD_FILTER_TURNED = 'winogradFilterTurned';
 
 export const each = <T>(n: number, f: (i: number) => T[]): T[] =>
   Array.from({ length: n }, (_, i) => f(i)).flat();
@@ -262,87 +263,113 @@ function driver(s: WinogradShape, functions: { input: number; output: number; bl
     ...[op.get(m), op.i32(xi * b.mPlane), op.i32Add],
     ...[op.get(count), op.i32(s.inChannels), op.i32(panels), op.call(functions.block)],
   ]);
-  // prettier-ignore
   return {
     name: WINOGRAD,
     params: 8,
     locals: { i32: 2 },
-    body: [
-      op.get(from), op.set(t0),
-      op.block, op.loop,
-      op.get(t0), op.get(to), op.i32GeU, op.brIf(1),
-      // count = min(blockTiles, to − t0)
-      op.get(to), op.get(t0), op.i32Sub, op.set(count),
-      op.get(count), op.i32(s.blockTiles), op.i32GeU,
-      op.if, op.i32(s.blockTiles), op.set(count), op.end,
-      op.get(xp), op.get(v), op.get(t0), op.get(count), op.call(functions.input),
+    body: overBlocks(s, { from, to, t0, count }, [
+      ...[op.get(xp), op.get(v), op.get(t0), op.get(count), op.call(functions.input)],
       ...products,
-      op.get(m), op.get(y), op.get(bias), op.get(t0), op.get(count), op.call(functions.output),
-      op.get(t0), op.get(count), op.i32Add, op.set(t0),
-      op.br(0), op.end, op.end,
-    ],
+      ...[op.get(m), op.get(y), op.get(bias), op.get(t0), op.get(count), op.call(functions.output)],
+    ]),
   };
 }
 
 /**
- * winogradFilter(g, u, flip): U_ξ = G·g·Gᵀ for every (input, output) channel pair of the 3×3 filter g
- * ([3, 3, in, out], channels-last as tfjs keeps filters), four pairs a vector; with flip, the filter
- * turned by 180° (tap k read as tap 8 − k: the input gradient's convolution).
- * G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]].
+ * For t0 = from; t0 < to; t0 += count: body, with count = min(blockTiles, to − t0): a driver's loop
+ * over its blocks of tiles (locals from, to, t0, count).
  */
-function filterTransform(s: WinogradShape): WasmFunction {
-  const plane = s.inChannels * s.outChannels * 4;
-  const [g, u, flip] = [0, 1, 2];
-  const [k, tap] = [3, 4]; // tap: 9 pointers, from local 4
-  const gv = 13; // 9 filter values, then 12 column-transformed values, then ½
-  const col = (a: number, kx: number) => gv + 9 + a * 3 + kx;
-  const half = gv + 21;
-  const sum = (x: Code[], y: Code[], z: Code[], minus: boolean): Code[] => [
-    ...x,
-    ...y,
-    minus ? op.f32x4Sub : op.f32x4Add,
-    ...z,
-    op.f32x4Add,
-    op.get(half),
-    op.f32x4Mul,
+export function overBlocks(
+  s: WinogradShape,
+  l: { from: number; to: number; t0: number; count: number },
+  body: Code[],
+): Code[] {
+  // prettier-ignore
+  return [
+    op.get(l.from), op.set(l.t0),
+    op.block, op.loop,
+    op.get(l.t0), op.get(l.to), op.i32GeU, op.brIf(1),
+    op.get(l.to), op.get(l.t0), op.i32Sub, op.set(l.count),
+    op.get(l.count), op.i32(s.blockTiles), op.i32GeU,
+    op.if, op.i32(s.blockTiles), op.set(l.count), op.end,
+    ...body,
+    op.get(l.t0), op.get(l.count), op.i32Add, op.set(l.t0),
+    op.br(0), op.end, op.end,
   ];
-  const G = (value: (n: number) => Code[]): Code[][] => [
-    value(0),
-    sum(value(0), value(1), value(2), false),
-    sum(value(0), value(1), value(2), true),
-    value(2),
-  ];
-  const pointers: Code[] = each(9, (n) => [
-    ...[op.get(g), op.get(flip), op.if, op.i32((8 - n) * plane), op.set(tap + n), op.else],
-    ...[op.i32(n * plane), op.set(tap + n), op.end, op.get(tap + n), op.i32Add, op.set(tap + n)],
-  ]);
-  const loads: Code[] = each(9, (n) => [
-    op.get(tap + n),
-    op.get(k),
-    op.i32Add,
-    op.v128Load(),
-    op.set(gv + n),
-  ]);
-  const columns: Code[] = each(3, (kx) =>
-    G((ky) => [op.get(gv + ky * 3 + kx)]).flatMap((code, a) => [...code, op.set(col(a, kx))]),
+}
+
+/**
+ * name(src, dst): out[a][b] = Σ_ij M[a][i]·M[b][j]·in[i][j] for every channel pair (`plane` bytes of
+ * them), four pairs a vector: in[i][j] at src + inPlane(i, j)·plane, out[a][b] at dst + (a·outSize +
+ * b)·plane. `map` gives M's rows as code from code for in's values (and ½ in a local).
+ */
+export function separableTransform(
+  name: string,
+  plane: number,
+  sizes: { in: number; out: number },
+  map: (value: (i: number) => Code[], half: Code[]) => Code[][],
+  inPlane: (i: number, j: number) => number,
+): WasmFunction {
+  const [src, dst, k] = [0, 1, 2];
+  const input = (i: number, j: number) => 3 + i * sizes.in + j;
+  const middle = (a: number, j: number) => 3 + sizes.in * sizes.in + a * sizes.in + j;
+  const half = 3 + sizes.in * sizes.in + sizes.out * sizes.in;
+  const loads: Code[] = each(sizes.in * sizes.in, (n) => {
+    const [i, j] = [Math.floor(n / sizes.in), n % sizes.in];
+    return [op.get(src), op.get(k), op.i32Add, op.v128Load(inPlane(i, j) * plane), op.set(input(i, j))];
+  });
+  const firstAxis: Code[] = each(sizes.in, (j) =>
+    map((i) => [op.get(input(i, j))], [op.get(half)]).flatMap((code, a) => [...code, op.set(middle(a, j))]),
   );
-  const stores: Code[] = each(4, (a) =>
-    G((kx) => [op.get(col(a, kx))]).flatMap((code, bIndex) => [
-      ...[op.get(u), op.get(k), op.i32Add, ...code],
-      op.v128Store((a * 4 + bIndex) * plane),
+  const secondAxis: Code[] = each(sizes.out, (a) =>
+    map((j) => [op.get(middle(a, j))], [op.get(half)]).flatMap((code, b) => [
+      ...[op.get(dst), op.get(k), op.i32Add, ...code],
+      op.v128Store((a * sizes.out + b) * plane),
     ]),
   );
   return {
-    name: WINOGRAD_FILTER,
-    params: 3,
-    locals: { i32: 10, v128: 22 },
+    name,
+    params: 2,
+    locals: { i32: 1, v128: sizes.in * sizes.in + sizes.out * sizes.in + 1 },
     body: [
-      ...pointers,
       op.f32x4Const(0.5),
       op.set(half),
-      ...overChannels(k, plane, [...loads, ...columns, ...stores]),
+      ...overChannels(k, plane, [...loads, ...firstAxis, ...secondAxis]),
     ],
   };
+}
+
+/** (x + y ± z)·½ as code. */
+const halfSum = (x: Code[], y: Code[], z: Code[], minus: boolean, half: Code[]): Code[] => [
+  ...x,
+  ...y,
+  minus ? op.f32x4Sub : op.f32x4Add,
+  ...z,
+  op.f32x4Add,
+  ...half,
+  op.f32x4Mul,
+];
+
+/** G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]]: the filter's transform, 3 values to 4. */
+const filterRows = (v: (i: number) => Code[], half: Code[]): Code[][] => [
+  v(0),
+  halfSum(v(0), v(1), v(2), false, half),
+  halfSum(v(0), v(1), v(2), true, half),
+  v(2),
+];
+
+/**
+ * winogradFilter(g, u) and winogradFilterTurned(g, u): U_ξ = G·g·Gᵀ for every (input, output) channel
+ * pair of the 3×3 filter g ([3, 3, in, out], channels-last as tfjs keeps filters); turned, the filter
+ * turned by 180° (tap k read as tap 8 − k: the input gradient's convolution).
+ */
+function filterTransforms(s: WinogradShape): WasmFunction[] {
+  const plane = s.inChannels * s.outChannels * 4;
+  const sizes = { in: 3, out: 4 };
+  return [
+    separableTransform(WINOGRAD_FILTER, plane, sizes, filterRows, (i, j) => i * 3 + j),
+    separableTransform(WINOGRAD_FILTER_TURNED, plane, sizes, filterRows, (i, j) => 8 - (i * 3 + j)),
+  ];
 }
 
 /** The module's functions: the product's (C overwritten), then the transforms, the driver and the filter's. */
@@ -350,5 +377,9 @@ export function winogradFunctions(s: WinogradShape, tiling: GemmTiling): WasmFun
   const gemm = gemmFunctions({ ...tiling, overwrite: true }, s.outChannels * 4);
   const input = gemm.length;
   const functions = [...gemm, inputTransform(s), outputTransform(s)];
-  return [...functions, driver(s, { input, output: input + 1, block: gemm.length - 1 }), filterTransform(s)];
+  return [
+    ...functions,
+    driver(s, { input, output: input + 1, block: gemm.length - 1 }),
+    ...filterTransforms(s),
+  ];
 }

@@ -14,8 +14,10 @@ import {
   firstTile,
   inputTransform,
   nextTile,
+  overBlocks,
   overChannels,
   overTiles,
+  separableTransform,
   strides,
   type WinogradShape,
 } from './winograd-code.ts';
@@ -110,74 +112,40 @@ function driver(
     ...[op.get(du), op.i32(xi * b.uPlane), op.i32Add],
     ...[op.i32(s.inChannels), op.get(count), op.i32(panels), op.call(functions.block)],
   ]);
-  // prettier-ignore
   return {
     name: WINOGRAD_FILTER_GRAD,
     params: 7,
     locals: { i32: 2 },
-    body: [
-      op.get(from), op.set(t0),
-      op.block, op.loop,
-      op.get(t0), op.get(to), op.i32GeU, op.brIf(1),
-      op.get(to), op.get(t0), op.i32Sub, op.set(count),
-      op.get(count), op.i32(s.blockTiles), op.i32GeU,
-      op.if, op.i32(s.blockTiles), op.set(count), op.end,
-      op.get(xp), op.get(v), op.get(t0), op.get(count), op.call(functions.input),
-      op.get(dy), op.get(w), op.get(du), op.i32(16 * b.uPlane), op.i32Add, op.get(t0), op.get(count),
-      op.call(functions.gradient),
+    body: overBlocks(s, { from, to, t0, count }, [
+      ...[op.get(xp), op.get(v), op.get(t0), op.get(count), op.call(functions.input)],
+      ...[op.get(dy), op.get(w), op.get(du), op.i32(16 * b.uPlane), op.i32Add],
+      ...[op.get(t0), op.get(count), op.call(functions.gradient)],
       ...products,
-      op.get(t0), op.get(count), op.i32Add, op.set(t0),
-      op.br(0), op.end, op.end,
-    ],
+    ]),
   };
 }
 
-/**
- * winogradFilterFinish(du, dw): dW = Gᵀ·dU·G for every channel pair, four a vector, into dw
- * ([3, 3, in, out]). Gᵀ = [[1, ½, ½, 0], [0, ½, −½, 0], [0, ½, ½, 1]].
- */
-function finish(s: WinogradShape): WasmFunction {
-  const plane = s.inChannels * s.outChannels * 4;
-  const [du, dw] = [0, 1];
-  const k = 2;
-  const uv = 3; // 16 values of dU, then 12 row-transformed values, then ½
-  const row = (ky: number, bIndex: number) => uv + 16 + ky * 4 + bIndex;
-  const half = uv + 28;
-  const halfOf = (x: Code[], y: Code[], minus: boolean): Code[] => [
-    ...x,
-    ...y,
+/** Gᵀ = [[1, ½, ½, 0], [0, ½, −½, 0], [0, ½, ½, 1]]: the filter gradient's transform back, 4 values to 3. */
+const filterGradientRows = (u: (i: number) => Code[], half: Code[]): Code[][] => {
+  const halfOf = (minus: boolean): Code[] => [
+    ...u(1),
+    ...u(2),
     minus ? op.f32x4Sub : op.f32x4Add,
-    op.get(half),
+    ...half,
     op.f32x4Mul,
   ];
-  const Gt = (u: (a: number) => Code[]): Code[][] => [
-    [...u(0), ...halfOf(u(1), u(2), false), op.f32x4Add],
-    halfOf(u(1), u(2), true),
-    [...halfOf(u(1), u(2), false), ...u(3), op.f32x4Add],
-  ];
-  const loads: Code[] = each(16, (n) => [
-    op.get(du),
-    op.get(k),
-    op.i32Add,
-    op.v128Load(n * plane),
-    op.set(uv + n),
-  ]);
-  const rows: Code[] = each(4, (bIndex) =>
-    Gt((a) => [op.get(uv + a * 4 + bIndex)]).flatMap((code, ky) => [...code, op.set(row(ky, bIndex))]),
+  return [[...u(0), ...halfOf(false), op.f32x4Add], halfOf(true), [...halfOf(false), ...u(3), op.f32x4Add]];
+};
+
+/** winogradFilterFinish(du, dw): dW = Gᵀ·dU·G for every channel pair, into dw ([3, 3, in, out]). */
+const finish = (s: WinogradShape): WasmFunction =>
+  separableTransform(
+    WINOGRAD_FILTER_FINISH,
+    s.inChannels * s.outChannels * 4,
+    { in: 4, out: 3 },
+    filterGradientRows,
+    (i, j) => i * 4 + j,
   );
-  const stores: Code[] = each(3, (ky) =>
-    Gt((bIndex) => [op.get(row(ky, bIndex))]).flatMap((code, kx) => [
-      ...[op.get(dw), op.get(k), op.i32Add, ...code],
-      op.v128Store((ky * 3 + kx) * plane),
-    ]),
-  );
-  return {
-    name: WINOGRAD_FILTER_FINISH,
-    params: 2,
-    locals: { i32: 1, v128: 29 },
-    body: [op.f32x4Const(0.5), op.set(half), ...overChannels(k, plane, [...loads, ...rows, ...stores])],
-  };
-}
 
 /** addVectors(dst, src, bytes): dst += src, four floats at a time (the threads' sums into one). */
 function addVectors(): WasmFunction {

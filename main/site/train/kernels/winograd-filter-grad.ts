@@ -14,8 +14,7 @@ import {
   WINOGRAD_FILTER_GRAD,
   winogradFilterGradFunctions,
 } from './winograd-filter-grad-code.ts';
-import type { WinogradShape } from './winograd-code.ts';
-import { blockTiles, moduleFor, paddedInput, tileRanges, wasmParts, winogradApplies } from './winograd.ts';
+import { paddedInput, winogradApplies, winogradPlan } from './winograd.ts';
 
 /** [dW] or [dW, dB], or null where Winograd's gradient does not apply here. */
 export function winogradFilterGrad(
@@ -31,41 +30,38 @@ export function winogradFilterGrad(
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
   if (top !== 1 || left !== 1 || bottom !== 1 || right !== 1) return null;
   if (!winogradApplies(x.shape, attrs.filterShape)) return null;
-  const parts = wasmParts(scope);
-  if (!parts) return null;
-  const { memory, threads, simd } = parts;
-  const [N, H, W, C] = x.shape as [number, number, number, number];
+  const C = x.shape[3]!;
   const F = attrs.filterShape[3];
-  const shape: WinogradShape = {
-    height: H,
-    width: W,
-    inChannels: C,
-    outChannels: F,
-    blockTiles: blockTiles(C, F),
-    bias: withBias,
-    relu: false,
-  };
-  const module = moduleFor(memory, WINOGRAD_FILTER_GRAD, shape, winogradFilterGradFunctions);
-  if (!module) return null;
-  const ranges = tileRanges((N * H * W) / 4, shape.blockTiles, threads.configured);
+  const plan = winogradPlan(
+    scope,
+    x.shape,
+    F,
+    { bias: withBias, relu: false },
+    WINOGRAD_FILTER_GRAD,
+    winogradFilterGradFunctions,
+  );
+  if (!plan) return null;
+  const { threads, simd, module, ranges, scratch } = plan;
 
   // Every allocation first: a view or an address taken before one may move.
   const padded = paddedInput(scope, x);
   const sumFloats = 16 * C * F + F; // dU, then Σ dy
   const sums = scope.output([ranges.length * sumFloats]); // zeroed
-  const scratch = scope.output([ranges.length * 16 * shape.blockTiles * (C + F)], false);
+  const blocks = scope.output([plan.scratchFloats], false);
   const dW = scope.output([...attrs.filterShape], false);
   const dB = withBias ? scope.output([F], false) : undefined;
   sums.values();
   const at = (t: TensorInfo) => scope.read(t).byteOffset;
-  const [xp, du, v, dw] = [padded.fill(simd), at(sums.info()), at(scratch.info()), at(dW.info())];
+  const [xp, du, v, dw] = [padded.fill(simd), at(sums.info()), at(blocks.info()), at(dW.info())];
 
-  const vBytes = 16 * shape.blockTiles * C * 4;
-  const threadBytes = 16 * shape.blockTiles * (C + F) * 4;
-  const args = ranges.map(([from, to], i) => {
-    const scratchAt = v + i * threadBytes;
-    return [xp, at(dy), du + i * sumFloats * 4, scratchAt, scratchAt + vBytes, from, to];
-  });
+  const args = ranges.map(([from, to], i) => [
+    xp,
+    at(dy),
+    du + i * sumFloats * 4,
+    ...scratch(v, i),
+    from,
+    to,
+  ]);
   threads.call(module, WINOGRAD_FILTER_GRAD, args);
   for (let i = 1; i < ranges.length; i++)
     threads.call(module, ADD_VECTORS, [[du, du + i * sumFloats * 4, sumFloats * 4]]);

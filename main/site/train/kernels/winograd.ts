@@ -14,7 +14,13 @@ import type { KernelScope } from './kernel-scope.ts';
 import { ownGemmFor } from './own-gemm.ts';
 import { defaultTiling, type GemmTiling } from './simd-gemm.ts';
 import { backendMemory, simdKernelsFor, type SimdKernels, type WasmMemory } from './simd-kernels.ts';
-import { WINOGRAD, WINOGRAD_FILTER, winogradFunctions, type WinogradShape } from './winograd-code.ts';
+import {
+  WINOGRAD,
+  WINOGRAD_FILTER,
+  WINOGRAD_FILTER_TURNED,
+  winogradFunctions,
+  type WinogradShape,
+} from './winograd-code.ts';
 import { assembleModule, type WasmFunction } from './wasm-bytecode.ts';
 
 /**
@@ -71,12 +77,43 @@ export function moduleFor(
   return module;
 }
 
-/** What the kernels need of the wasm backend: its memory, our threads and the SIMD copies; or null. */
-export function wasmParts(scope: KernelScope) {
+/**
+ * What a Winograd kernel of `kind` needs for x [N, H, W, C] and F output channels: the wasm backend's
+ * threads and SIMD copies, the shape, its compiled module and the tiles of each share; or null where
+ * any is missing (no SIMD, a single-threaded build without our product).
+ */
+export function winogradPlan(
+  scope: KernelScope,
+  xShape: readonly number[],
+  outChannels: number,
+  { bias, relu }: { bias: boolean; relu: boolean },
+  kind: string,
+  build: (shape: WinogradShape, tiling: GemmTiling) => WasmFunction[],
+) {
   const memory = backendMemory(scope.backend);
   const threads = ownGemmFor(scope.backend);
   const simd = simdKernelsFor(memory);
-  return memory && threads && simd ? { memory, threads, simd } : null;
+  if (!memory || !threads || !simd) return null;
+  const [N, H, W, C] = xShape as [number, number, number, number];
+  const shape: WinogradShape = {
+    height: H,
+    width: W,
+    inChannels: C,
+    outChannels,
+    blockTiles: blockTiles(C, outChannels),
+    bias,
+    relu,
+  };
+  const module = moduleFor(memory, kind, shape, build);
+  if (!module) return null;
+  const ranges = tileRanges((N * H * W) / 4, shape.blockTiles, threads.configured);
+  // Each share's block scratch: V (16 × tiles × C), then the block's other side (16 × tiles × F).
+  const shareFloats = 16 * shape.blockTiles * (C + outChannels);
+  const scratch = (at: number, share: number) => {
+    const v = at + share * shareFloats * 4;
+    return [v, v + 16 * shape.blockTiles * C * 4];
+  };
+  return { threads, simd, shape, module, ranges, scratchFloats: ranges.length * shareFloats, scratch };
 }
 
 /**
@@ -136,43 +173,31 @@ export function winogradConvolution(
   options: WinogradOptions,
 ): TensorInfo | null {
   if (!winogradApplies(x.shape, filter.shape)) return null;
-  const parts = wasmParts(scope);
-  if (!parts) return null;
-  const { memory, threads, simd } = parts;
   const [N, H, W, C] = x.shape as [number, number, number, number];
   const F = filter.shape[3]!;
   if (!options.flip && C * F > MAX_FORWARD_CHANNEL_PAIRS) return null;
-  const tiles = (N * H * W) / 4;
-  const shape: WinogradShape = {
-    height: H,
-    width: W,
-    inChannels: C,
-    outChannels: F,
-    blockTiles: blockTiles(C, F),
-    bias: Boolean(options.bias),
-    relu: options.relu,
-  };
-  const module = moduleFor(memory, WINOGRAD, shape, winogradFunctions);
-  if (!module) return null;
-  const ranges = tileRanges(tiles, shape.blockTiles, threads.configured);
-  const shares = ranges.length;
+  const plan = winogradPlan(
+    scope,
+    x.shape,
+    F,
+    { bias: Boolean(options.bias), relu: options.relu },
+    WINOGRAD,
+    winogradFunctions,
+  );
+  if (!plan) return null;
+  const { threads, simd, module, ranges, scratch } = plan;
 
   // Every allocation first: a view or an address taken before one may move.
   const padded = paddedInput(scope, x);
   const transformed = scope.output([16 * C * F], false);
-  const scratch = scope.output([shares * 16 * shape.blockTiles * (C + F)], false);
+  const blocks = scope.output([plan.scratchFloats], false);
   const y = scope.output([N, H, W, F], false);
   const at = (t: TensorInfo) => scope.read(t).byteOffset;
-  const [xp, u, v, out] = [padded.fill(simd), at(transformed.info()), at(scratch.info()), at(y.info())];
+  const [xp, u, v, out] = [padded.fill(simd), at(transformed.info()), at(blocks.info()), at(y.info())];
   const biasAt = options.bias ? at(options.bias) : 0;
 
-  threads.call(module, WINOGRAD_FILTER, [[at(filter), u, options.flip ? 1 : 0]]);
-  const vBytes = 16 * shape.blockTiles * C * 4;
-  const threadBytes = 16 * shape.blockTiles * (C + F) * 4;
-  const args = ranges.map(([from, to], i) => {
-    const scratchAt = v + i * threadBytes;
-    return [xp, u, biasAt, out, scratchAt, scratchAt + vBytes, from, to];
-  });
+  threads.call(module, options.flip ? WINOGRAD_FILTER_TURNED : WINOGRAD_FILTER, [[at(filter), u]]);
+  const args = ranges.map(([from, to], i) => [xp, u, biasAt, out, ...scratch(v, i), from, to]);
   threads.call(module, WINOGRAD, args);
   return y.info();
 }

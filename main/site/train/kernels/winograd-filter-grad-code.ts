@@ -9,10 +9,10 @@
 // the way.
 import { gemmFunctions, type GemmTiling } from './simd-gemm-code.ts';
 import { op, type Code, type WasmFunction } from './wasm-bytecode.ts';
+import { inputTransform } from './winograd-code.ts';
 import {
   each,
   firstTile,
-  inputTransform,
   nextTile,
   overBlocks,
   overChannels,
@@ -20,7 +20,7 @@ import {
   separableTransform,
   strides,
   type WinogradShape,
-} from './winograd-code.ts';
+} from './winograd-tiles-code.ts';
 
 export const WINOGRAD_FILTER_GRAD = 'winogradFilterGrad';
 export const WINOGRAD_FILTER_FINISH = 'winogradFilterFinish';

@@ -67,6 +67,67 @@ const CASES: [type: string, detail: AuditDetail, sentence: string][] = [
     },
     "Split learning for 'Lung nodule' stopped by this site in round 2: Split learning was stopped at this site: after 36 steps, …",
   ],
+  [
+    'federation.plan-refused',
+    {
+      taskId: 'task_1',
+      taskName: 'Lung nodule',
+      hubName: 'North Hub',
+      round: 3,
+      phase: 'sharing',
+      field: 'clipRange',
+      planned: 0.000001,
+      expected: 0.5,
+      problem:
+        'the clip range of the updates is 0.000001 in the plan; the approved task says 0.5 for 3 participants.',
+      maskedInputSent: false,
+      reason: "Refused the hub's secure-aggregation plan for round 3: …",
+    },
+    "Secure-aggregation plan of North Hub for round 3 of 'Lung nodule' refused, its clip range " +
+      '(0.000001 where the approved task says 0.5): this site took no part in the round',
+  ],
+  [
+    'federation.plan-refused',
+    {
+      taskName: 'Lung nodule',
+      hubName: 'North Hub',
+      round: 4,
+      phase: 'unmasking',
+      field: 'survivors',
+      planned: 2,
+      expected: 3,
+      maskedInputSent: true,
+    },
+    "Secure-aggregation plan of North Hub for round 4 of 'Lung nodule' refused, its count of survivors to unmask " +
+      '(2 where the approved task says 3): this site gave no shares to unmask the round (its update had left only masked)',
+  ],
+  [
+    'swarm.plan-refused',
+    {
+      round: 2,
+      attempt: 1,
+      leader: '0123abcd'.repeat(8),
+      field: 'threshold',
+      planned: 1,
+      expected: 2,
+      reason: 'Refused the secure-aggregation plan of member 0123abcd, leader of round 2: …',
+    },
+    'Secure-aggregation plan of swarm member 0123abcd, leader of round 2, refused, its share threshold ' +
+      "(1 where the approved task says 2): this member took no part in that leader's attempt",
+  ],
+  [
+    'swarm.plan-refused',
+    {
+      round: 5,
+      attempt: 2,
+      leader: 'fedcba98'.repeat(8),
+      field: 'participant-list',
+      planned: null,
+      expected: 0,
+    },
+    'Secure-aggregation plan of swarm member fedcba98, leader of round 5 (start 2), refused, its list of ' +
+      "participants does not match the approved task: this member took no part in that leader's attempt",
+  ],
   ['federation.approval-withdrawn', { taskName: 'Lung nodule' }, "Approval of task 'Lung nodule' withdrawn"],
   ['audit.exported', { entries: 1, format: 'csv' }, 'Audit log exported as CSV (1 entry)'],
   [

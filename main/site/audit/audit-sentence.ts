@@ -120,6 +120,54 @@ function settingsChanged(d: AuditDetail): string {
   return changed.length > 0 ? `Site settings changed: ${changed.join(', ')}` : 'Site settings changed';
 }
 
+/** What a refused secure-aggregation plan got wrong (the fields of shared/node/secagg/round-plan.ts). */
+const PLAN_FIELD: Record<string, string> = {
+  participants: 'count of participants',
+  levels: 'quantisation levels',
+  clipRange: 'clip range',
+  statisticsClipRange: "clip range of batch norm's statistics",
+  neighbours: 'neighbourhood size',
+  threshold: 'share threshold',
+  weightCap: 'weight cap',
+  'participant-list': 'list of participants',
+  'participant-keys': "participants' round keys",
+  survivors: 'count of survivors to unmask',
+};
+
+/** "its share threshold (2 where the approved task says 3)": the field and both numbers where known. */
+function planFault(d: AuditDetail): string {
+  const words = PLAN_FIELD[str(d, 'field') ?? ''] ?? 'plan';
+  const planned = num(d, 'planned');
+  const expected = num(d, 'expected');
+  if (planned === null || expected === null) return `its ${words} does not match the approved task`;
+  // Every digit of a small clip range (0.000001), none in exponent notation.
+  const figure = (n: number) => n.toLocaleString('en', { maximumFractionDigits: 20 });
+  return `its ${words} (${figure(planned)} where the approved task says ${figure(expected)})`;
+}
+
+/** A hub's secure-aggregation plan refused by this site (main/site/federation/plan-refusal-audit.ts). */
+function hubPlanRefused(d: AuditDetail): string {
+  const held =
+    d.maskedInputSent === true
+      ? 'this site gave no shares to unmask the round (its update had left only masked)'
+      : 'this site took no part in the round';
+  return (
+    `Secure-aggregation plan of ${str(d, 'hubName') ?? 'the hub'} for round ${num(d, 'round') ?? '?'} of ` +
+    `${quoted(str(d, 'taskName'), 'a task')} refused, ${planFault(d)}: ${held}`
+  );
+}
+
+/** A swarm leader's plan refused by this member (main/site/swarm/plan-refusal-audit.ts). */
+function swarmPlanRefused(d: AuditDetail): string {
+  const leader = str(d, 'leader');
+  const attempt = num(d, 'attempt');
+  return (
+    `Secure-aggregation plan of ${leader ? `swarm member ${leader.slice(0, 8)}` : 'a swarm member'}, leader of ` +
+    `round ${num(d, 'round') ?? '?'}${attempt !== null && attempt > 1 ? ` (start ${attempt})` : ''}, refused, ` +
+    `${planFault(d)}: this member took no part in that leader's attempt`
+  );
+}
+
 const SENTENCES: Record<string, Sentence> = {
   'federation.update-sent': updateSent,
   'federation.initial-model-sent': (d) => {
@@ -137,6 +185,8 @@ const SENTENCES: Record<string, Sentence> = {
   'federation.split-session-stopped': (d) =>
     `Split learning for ${quoted(str(d, 'taskName'), 'a task')} stopped by this site in round ` +
     `${num(d, 'round') ?? '?'}: ${str(d, 'reason') ?? 'its hijack check failed'}`,
+  'federation.plan-refused': hubPlanRefused,
+  'swarm.plan-refused': swarmPlanRefused,
   'federation.task-declined': (d) => `Task ${quoted(str(d, 'taskName'), '')} declined`,
   'federation.approval-withdrawn': (d) => `Approval of task ${quoted(str(d, 'taskName'), '')} withdrawn`,
   'audit.exported': (d) => {

@@ -31,6 +31,7 @@ import { keepUpdateForMasking, readUpdateForMasking } from './secagg-files.ts';
 import { takePartInSecureRound } from './secagg-round.ts';
 import { splitRoundAsTrained } from './split-round.ts';
 import { auditUpdateSent } from './update-audit.ts';
+import { auditHubPlanRefused } from './plan-refusal-audit.ts';
 
 export interface RoundContext {
   readonly site: Site;
@@ -201,7 +202,15 @@ export async function workOnRound(
     }
   };
   const outcome = forMasking
-    ? await takePartInSecureRound(ctx, { round, baseVersion, dir, update: forMasking, onUploadId })
+    ? await takePartInSecureRound(ctx, {
+        round,
+        baseVersion,
+        dir,
+        update: forMasking,
+        onUploadId,
+        // Recorded before the refusal is thrown; the task runner then tells the operator its sentence.
+        onPlanRefused: (refusal) => auditHubPlanRefused(ctx, refusal),
+      })
     : await sendPlain(ctx, round, sealed as SealedUpdate, onUploadId);
   const seconds = (performance.now() - started) / 1000;
   const examples = forMasking ? forMasking.examples : (sealed as SealedUpdate).examples;

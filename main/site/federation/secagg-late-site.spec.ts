@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeWeights, type NamedTensor } from '../../../shared/federation/index.ts';
+import { encodeWeights, taskDefinitionSchema, type NamedTensor } from '../../../shared/federation/index.ts';
 import { type HubClient } from '../../../shared/node/federation/index.ts';
 import { createTask } from '../../../hub/index.ts';
 import { SecureTestSite } from '../../../hub/testing/secure-test-site.ts';
@@ -20,6 +20,7 @@ import {
   type TestHub,
 } from '../../../hub/testing/test-hub.ts';
 import { takePartInSecureRound } from './secagg-round.ts';
+import { heldUp } from './testing/held-up-client.ts';
 
 let testHub: TestHub | undefined;
 let folder: string | undefined;
@@ -34,22 +35,6 @@ function deltaOf(base: readonly NamedTensor[], index: number): NamedTensor[] {
   return base.map((t) => ({ ...t, data: t.data.map((_, i) => Math.sin(index * 5 + i) * 0.05) }));
 }
 
-/** The same client, whose round polls first wait for `hold` (a process that gets no core for a while). */
-function heldUp(client: HubClient, hold: () => Promise<void>): HubClient {
-  return new Proxy(client, {
-    get(target, property) {
-      if (property === 'getRound') {
-        return async (...args: Parameters<HubClient['getRound']>) => {
-          await hold();
-          return target.getRound(...args);
-        };
-      }
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-}
-
 async function secureTask(hubOwner: TestHub, rounds: number) {
   const { hub } = hubOwner;
   const clients: HubClient[] = [];
@@ -60,28 +45,26 @@ async function secureTask(hubOwner: TestHub, rounds: number) {
     siteIds.push(enrollment.siteId);
   }
   const base = testWeights(3);
-  const task = await createTask(
-    hub.ctx,
-    testTask({
-      rounds,
-      quorum: 2,
-      privacy: { secureAggregation: { neighbours: 3, clipRange: 0.5, bits: 12, phaseSeconds: 30 } },
-    }),
-    encodeWeights(base),
-  );
+  const input = testTask({
+    rounds,
+    quorum: 2,
+    privacy: { secureAggregation: { neighbours: 3, clipRange: 0.5, bits: 12, phaseSeconds: 30 } },
+  });
+  const task = await createTask(hub.ctx, input, encodeWeights(base));
   for (const client of clients) await client.joinTask(task.id);
   await waitFor(
     hub,
     async () => (await hub.ctx.store.tasks.latestRound(task.id))?.state === 'collecting',
     'collection',
   );
-  return { hub, taskId: task.id, clients, siteIds, base };
+  // The site checks the hub's plan against the task as approved (the same definition here).
+  return { hub, taskId: task.id, clients, siteIds, base, definition: taskDefinitionSchema.parse(input) };
 }
 
 describe('a secure round at a site that is held up', () => {
   it('counts the round as submitted when the hub published it and opened the next before the site looked again', async () => {
     testHub = await makeTestHub();
-    const { hub, taskId, clients, siteIds, base } = await secureTask(testHub, 2);
+    const { hub, taskId, clients, siteIds, base, definition } = await secureTask(testHub, 2);
     folder = mkdtempSync(join(tmpdir(), 'radfed-late-'));
     const quick = [clients[1]!, clients[2]!].map((client) => new SecureTestSite(client, taskId, 1));
     let heldOnce = false;
@@ -102,6 +85,7 @@ describe('a secure round at a site that is held up', () => {
       {
         client: heldUp(clients[0]!, hold),
         taskId,
+        definition,
         signal: controller.signal,
         retry: { signal: controller.signal, baseMs: 50, maxMs: 200, attempts: 5 },
       },
@@ -127,7 +111,7 @@ describe('a secure round at a site that is held up', () => {
 
   it('tells a site still masking when the hub closed the uploads, in plain words, that nothing of its update was revealed', async () => {
     testHub = await makeTestHub();
-    const { hub, taskId, clients, base } = await secureTask(testHub, 1);
+    const { hub, taskId, clients, base, definition } = await secureTask(testHub, 1);
     folder = mkdtempSync(join(tmpdir(), 'radfed-late-'));
     const sites = clients.map((client) => new SecureTestSite(client, taskId, 1));
     for (const site of sites) await site.advertise();
@@ -144,6 +128,7 @@ describe('a secure round at a site that is held up', () => {
       {
         client: clients[0]!,
         taskId,
+        definition,
         signal: controller.signal,
         retry: { signal: controller.signal, baseMs: 50, maxMs: 200, attempts: 5 },
       },

@@ -3,6 +3,9 @@
 // hub needs. Each step is written to disk before it is sent, so a restart resumes the same round with
 // the same keys, the same masked bytes (the hub resumes the upload by their hash) and the same
 // revealed kinds. Returns once the hub has what it needs from this site, or the round is over.
+// Before each step it checks the hub's plan against the approved task (secagg-plan-check.ts); a plan
+// that does not match is refused: told (`onPlanRefused`: the audit log, the operator) and thrown as a
+// SyncError('plan-refused'), with nothing of that step sent.
 import {
   HubRequestError,
   secaggPaths,
@@ -29,6 +32,7 @@ import { z } from 'zod';
 import { withRetries } from './retry.ts';
 import type { RoundContext } from './round-work.ts';
 import { loadSecureRound, saveSecureRound, type UpdateForMasking } from './secagg-files.ts';
+import { hubPlanMismatch, hubPlanRefusal, unmaskMismatch, type HubPlanRefusal } from './secagg-plan-check.ts';
 import { reasonFromView, secureRoundMissedReason } from './secagg-missed.ts';
 import { readSealed, sendSealedUpdate, writeSealed, type SendOutcome } from './update-upload.ts';
 import { SyncError } from './sync-error.ts';
@@ -37,8 +41,11 @@ import { mkdirSync } from 'node:fs';
 
 const ok = z.object({ ok: z.literal(true) });
 
-/** What a secure round needs of the round's context. */
-export type SecureRoundContext = Pick<RoundContext, 'client' | 'taskId' | 'retry' | 'signal' | 'chunkBytes'>;
+/** What a secure round needs of the round's context: `definition` is the task as this site approved it. */
+export type SecureRoundContext = Pick<
+  RoundContext,
+  'client' | 'taskId' | 'retry' | 'signal' | 'chunkBytes' | 'definition'
+>;
 
 export async function takePartInSecureRound(
   ctx: SecureRoundContext,
@@ -48,6 +55,8 @@ export async function takePartInSecureRound(
     dir: string;
     update: UpdateForMasking;
     onUploadId: (id: string) => void;
+    /** Told of a refused plan before the refusal is thrown (the audit log, the operator). */
+    onPlanRefused?: (refusal: HubPlanRefusal) => void;
   },
 ): Promise<SendOutcome> {
   const { client, taskId } = ctx;
@@ -66,6 +75,19 @@ export async function takePartInSecureRound(
       throw error;
     }
   };
+  /** Throws the refusal when `mismatch` is one; the step in `phase` is then not taken. */
+  const refuseOn = (
+    mismatch: ReturnType<typeof hubPlanMismatch>,
+    phase: HubPlanRefusal['phase'],
+    current: SecAggView,
+  ): void => {
+    if (!mismatch) return;
+    const refusal = hubPlanRefusal(mismatch, { round, phase, maskedInputSent: current.done.masked });
+    options.onPlanRefused?.(refusal);
+    throw new SyncError('plan-refused', refusal.sentence);
+  };
+  const planCheck = (current: SecAggView, phase: HubPlanRefusal['phase']) =>
+    refuseOn(hubPlanMismatch(current, client.siteId, ctx.definition), phase, current);
   let sentBytes = 0;
   let revision: string | undefined;
   let hubMovedOn = false;
@@ -85,6 +107,7 @@ export async function takePartInSecureRound(
         if (current.position === null)
           return missed(secureRoundMissedReason('keys', { deadlineAt: current.deadlineAt }));
         if (!current.done.shared && current.plan && own) {
+          planCheck(current, 'sharing'); // before any share of this site's secrets is made
           // Made afresh when not yet at the hub (say, after a restart): kept before it is sent, so the
           // own share on disk always belongs to the shares the hub holds.
           const made = await makeShares({
@@ -103,6 +126,7 @@ export async function takePartInSecureRound(
         if (current.position === null) return missed(secureRoundMissedReason('keys'));
         if (!current.done.shared) return missed(secureRoundMissedReason('shares'));
         if (!current.done.masked && current.plan && own) {
+          planCheck(current, 'masking'); // before the update is quantised and masked under the plan
           file.held = {
             ...openShares({
               incoming: current.incomingShares,
@@ -131,6 +155,8 @@ export async function takePartInSecureRound(
         break;
       case 'unmasking':
         if (current.survived && current.dropped && current.plan && !current.done.revealed) {
+          planCheck(current, 'unmasking');
+          refuseOn(unmaskMismatch(current, ctx.definition), 'unmasking', current);
           const { request, revealed } = revealShares({
             held: file.held,
             survived: current.survived,

@@ -14,6 +14,8 @@ export type SyncErrorCode =
   | 'privacy-budget-reached'
   /** The site stopped a split-learning session itself (its hijack check): the round is not sent. */
   | 'split-session-stopped'
+  /** The site refused the hub's secure-aggregation plan for a round (secagg-plan-check.ts): not sent. */
+  | 'plan-refused'
   | 'cancelled';
 
 export class SyncError extends RadfedError<SyncErrorCode> {

@@ -10,7 +10,7 @@ import { loadEnrollment } from './enrollment-store.ts';
 import type { RoundContext } from './round-work.ts';
 import { safeCode } from '../../../shared/log-safety.ts';
 
-type AuditContext = Pick<RoundContext, 'site' | 'taskId' | 'definition' | 'clock' | 'emit'> & {
+export type AuditContext = Pick<RoundContext, 'site' | 'taskId' | 'definition' | 'clock' | 'emit'> & {
   readonly actor?: string;
 };
 
@@ -21,7 +21,7 @@ export function auditUpdateSent(
 ): void {
   const { definition } = ctx;
   const dp = definition.privacy.differentialPrivacy;
-  writeSafely(ctx, `the update for round ${sent.round}`, (audit, actor, hubName) =>
+  writeSafely(ctx, sentButUnaudited(`the update for round ${sent.round}`), (audit, actor, hubName) =>
     recordUpdateSent(audit, actor, {
       taskId: ctx.taskId,
       taskName: definition.name,
@@ -49,7 +49,7 @@ export function auditUpdateSent(
 
 /** The task's starting weights this site offered the hub (made from the architecture, no data). */
 export function auditInitialModelSent(ctx: AuditContext, sealed: SealedUpdate): void {
-  writeSafely(ctx, 'the starting model', (audit, actor, hubName) =>
+  writeSafely(ctx, sentButUnaudited('the starting model'), (audit, actor, hubName) =>
     recordInitialModelSent(audit, actor, {
       taskId: ctx.taskId,
       taskName: ctx.definition.name,
@@ -60,9 +60,18 @@ export function auditInitialModelSent(ctx: AuditContext, sealed: SealedUpdate): 
   );
 }
 
-function writeSafely(
+const sentButUnaudited = (what: string) => (code: string) =>
+  `${what[0]?.toUpperCase()}${what.slice(1)} was sent, but its audit entry could not be written (${code}). ` +
+  "Free disk space on the site's drive.";
+
+/**
+ * Writes one entry naming the hub the site is enrolled with; a log that cannot be written (a full disk)
+ * is told to the operator with `unwritten`'s sentence (given the error's code), never thrown: what the
+ * entry records has happened already.
+ */
+export function writeSafely(
   ctx: AuditContext,
-  what: string,
+  unwritten: (code: string) => string,
   write: (audit: AuditLog, actor: string, hubName: string) => void,
 ): void {
   try {
@@ -74,13 +83,6 @@ function writeSafely(
     }
     write(new AuditLog(ctx.site.database, ctx.clock), ctx.actor ?? commandActor(), hubName);
   } catch (error) {
-    // The weights are at the hub already; a log that cannot be written (a full disk) is said, not thrown.
-    ctx.emit({
-      type: 'problem',
-      taskId: ctx.taskId,
-      message: `${what[0]?.toUpperCase()}${what.slice(1)} was sent, but its audit entry could not be written (${
-        safeCode(error) ?? 'unknown error'
-      }). Free disk space on the site's drive.`,
-    });
+    ctx.emit({ type: 'problem', taskId: ctx.taskId, message: unwritten(safeCode(error) ?? 'unknown error') });
   }
 }

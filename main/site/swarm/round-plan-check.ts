@@ -1,7 +1,7 @@
-// What a member takes from a round leader's secure-aggregation plan: the one place that says what "the
-// plan matches the task" means, for the leader that plans (round-secagg-leader.ts) and the members that
-// check (round-secagg-member.ts). In the hub's federation the site checks the round's parameters against
-// the task it approved; in a swarm the leader is a member like any other, and a hostile one could
+// What a member takes from a round leader's secure-aggregation plan: the swarm's side of the one rule
+// of what "the plan matches the task" means (shared/node/secagg/round-plan.ts, which a hub site checks
+// the hub's plan by too), for the leader that plans (round-secagg-leader.ts) and the members that check
+// (round-secagg-member.ts). In a swarm the leader is a member like any other, and a hostile one could
 // otherwise send a tiny clip range (every update zeroed or saturated), other bits (the sum wraps or
 // loses its precision), a threshold of 1 or a neighbourhood of 2 (it rebuilds one member's masks alone:
 // a privacy break), a weight cap that flattens the weighting, or participants the member never saw in
@@ -11,38 +11,23 @@
 // order from this leader on, and no fewer than differential privacy's minimum), and everything else
 // follows from n and the task exactly as an honest leader computes it, so a member compares for
 // equality (numbers cross JSON exactly).
-import { secureAggregationSchema, type SecAggPlan } from '../../../shared/federation/index.ts';
-import { neighbourhoodSize, thresholdFor, weightCapFor } from '../../../shared/node/secagg/index.ts';
+import type { SecAggPlan } from '../../../shared/federation/index.ts';
+import {
+  planMismatch as sharedPlanMismatch,
+  planValuesFor,
+  survivorsMismatch as sharedSurvivorsMismatch,
+  type PlanMismatch,
+  type PlanValues,
+} from '../../../shared/node/secagg/index.ts';
 import type { SwarmTask } from './swarm-task.ts';
+
+export type { PlanField, PlanMismatch } from '../../../shared/node/secagg/index.ts';
 
 /** The task's parts a plan is checked against. */
 export type PlanTask = Pick<SwarmTask, 'secureAggregation' | 'differentialPrivacy'>;
 
 /** What the task fixes of a plan, for n participants; the seed and n are the leader's. */
-export type TaskPlanValues = Omit<SecAggPlan, 'seed' | 'participants'>;
-
-export type PlanField =
-  | 'participants'
-  | 'levels'
-  | 'clipRange'
-  | 'statisticsClipRange'
-  | 'neighbours'
-  | 'threshold'
-  | 'weightCap'
-  | 'participant-list'
-  | 'participant-keys'
-  | 'survivors';
-
-/** A plan (or a later message of the leader) that does not match the task: which field, and by what. */
-export interface PlanMismatch {
-  readonly field: PlanField;
-  /** What the leader sent (a number, never its text); null when it sent none. */
-  readonly planned: number | null;
-  /** What the task says, as a number where one value is right. */
-  readonly expected: number | null;
-  /** Plain words: what the field is, what the leader sent and what the task says. */
-  readonly problem: string;
-}
+export type TaskPlanValues = PlanValues;
 
 /** A leader's plan this member refused, for its log, its audit log and its operator. */
 export interface PlanRefusal extends PlanMismatch {
@@ -54,27 +39,17 @@ export interface PlanRefusal extends PlanMismatch {
   readonly sentence: string;
 }
 
-/** The statistics range of a task that names none: the hub tasks' default, from the shared settings. */
-const DEFAULT_STATISTICS_CLIP_RANGE = secureAggregationSchema.parse({}).statisticsClipRange;
-
-/** Every value of the plan an honest leader makes for `participants` members under `task`. */
+/**
+ * Every value of the plan an honest leader makes for `participants` members under `task`: the shared
+ * rule (shared/node/secagg/round-plan.ts) with the swarm task's settings, which fix no neighbourhood
+ * or threshold of their own.
+ */
 export function taskPlanValues(
   task: Pick<SwarmTask, 'secureAggregation'>,
   participants: number,
 ): TaskPlanValues {
   const { clipRange, statisticsClipRange, bits } = task.secureAggregation;
-  const levels = 2 ** bits;
-  const neighbours = neighbourhoodSize(participants);
-  return {
-    neighbours,
-    // A majority of each neighbourhood: fewer shares would let the leader rebuild a member's masks alone.
-    threshold: thresholdFor(neighbours),
-    clipRange,
-    // Without it members clip the running statistics to clipRange (±0.5 by default): cut every round.
-    statisticsClipRange: statisticsClipRange ?? DEFAULT_STATISTICS_CLIP_RANGE,
-    levels,
-    weightCap: weightCapFor(participants, levels),
-  };
+  return planValuesFor({ clipRange, statisticsClipRange, bits }, participants);
 }
 
 /**
@@ -86,54 +61,13 @@ export function planMismatch(
   task: PlanTask,
   room: number,
 ): PlanMismatch | null {
-  const n = plan.participants;
-  const least = leastParticipants(task);
-  if (!Number.isInteger(n) || n < least || n > room)
-    return {
-      field: 'participants',
-      planned: n,
-      expected: null,
-      problem:
-        `the plan counts ${n} participants, and this round allows ${least} to ${room}` +
-        (least > 2 ? ` (the task needs ${least} updates in a sum)` : '') +
-        '.',
-    };
-  const expected = taskPlanValues(task, n);
-  const differs = (field: keyof typeof FIELD_WORDS) => {
-    const value = plan[field];
-    const wanted = expected[field];
-    if (value === wanted) return null;
-    const planned = typeof value === 'number' ? value : null;
-    return {
-      field,
-      planned,
-      expected: wanted ?? null,
-      problem: `${FIELD_WORDS[field]} is ${planned ?? 'missing'} in the plan; the approved task says ${wanted} for ${n} participants.`,
-    };
-  };
-  // The quantisation first (what would harm the model), then what would harm a member's privacy.
-  for (const field of [
-    'levels',
-    'clipRange',
-    'statisticsClipRange',
-    'neighbours',
-    'threshold',
-    'weightCap',
-  ] as const) {
-    const mismatch = differs(field);
-    if (mismatch) return mismatch;
-  }
-  return null;
+  const { clipRange, statisticsClipRange, bits } = task.secureAggregation;
+  return sharedPlanMismatch(
+    plan,
+    { clipRange, statisticsClipRange, bits },
+    { least: leastParticipants(task), most: room },
+  );
 }
-
-const FIELD_WORDS = {
-  levels: 'the number of quantisation levels (2^bits)',
-  clipRange: 'the clip range of the updates',
-  statisticsClipRange: "the clip range of batch norm's running statistics",
-  neighbours: 'the neighbourhood size',
-  threshold: 'the share threshold',
-  weightCap: "the cap on a member's weight",
-} as const;
 
 /**
  * Why the leader's participant list is not one this member may mask with, or null: every participant
@@ -185,12 +119,5 @@ export function leastParticipants(task: PlanTask): number {
  * such a sum; a hostile one would still learn it, so a member gives no share for it.
  */
 export function survivorsMismatch(survivors: number, task: PlanTask): PlanMismatch | null {
-  const least = leastParticipants(task);
-  if (survivors >= least) return null;
-  return {
-    field: 'survivors',
-    planned: survivors,
-    expected: least,
-    problem: `the leader would unmask a sum of ${survivors} updates; the task needs ${least} in a sum.`,
-  };
+  return sharedSurvivorsMismatch(survivors, leastParticipants(task), 'the leader');
 }

@@ -16,6 +16,15 @@ export {
 } from './quantisation.ts';
 export { neighbourhoodSize, neighboursOf, orderSites, thresholdFor } from './neighbourhood.ts';
 export {
+  planMismatch,
+  planValuesFor,
+  survivorsMismatch,
+  type PlanField,
+  type PlanMismatch,
+  type PlanSettings,
+  type PlanValues,
+} from './round-plan.ts';
+export {
   decryptShares,
   encryptShares,
   newRoundSecrets,

@@ -10,13 +10,7 @@
 // and is guarded by the phase it leaves, so a hub killed at any point resumes.
 import { randomBytes } from 'node:crypto';
 import { type TaskDefinition, type SecAggPlan } from '../../shared/federation/index.ts';
-import {
-  missingShares,
-  neighbourhoodSize,
-  orderSites,
-  thresholdFor,
-  weightCapFor,
-} from '../../shared/node/secagg/index.ts';
+import { missingShares, orderSites, planValuesFor } from '../../shared/node/secagg/index.ts';
 import { isoAt, type HubContext } from '../hub-context.ts';
 import { lockKeys, type HubRows, type HubTransaction, type RoundRow, type TaskRow } from '../store/index.ts';
 import { definitionOf } from '../tasks.ts';
@@ -106,17 +100,11 @@ async function advanceSecureRoundIn(
       const allIn = joined.every((siteId) => ready.includes(siteId));
       if ((allIn || deadlinePassed) && ready.length >= need) {
         const order = orderSites(state.seed, ready);
-        const k = neighbourhoodSize(order.length, settings.neighbours);
-        const levels = 2 ** settings.bits;
+        // The one rule a site checks this plan by (shared/node/secagg/round-plan.ts): any other is refused.
         const plan: SecAggPlan = {
           seed: state.seed,
           participants: order.length,
-          neighbours: k,
-          threshold: thresholdFor(k, settings.threshold),
-          clipRange: settings.clipRange,
-          statisticsClipRange: settings.statisticsClipRange,
-          levels,
-          weightCap: weightCapFor(order.length, levels),
+          ...planValuesFor(settings, order.length),
         };
         const sharingEnds = await deadlineOf('sharing');
         if (!(await rows.movePhase(task.id, round.number, 'advertising', 'sharing', at, sharingEnds, plan)))

@@ -37,7 +37,7 @@ it("tells the operator, and records, a plan the hub made from a task changed aft
     privacy: { secureAggregation: { phaseSeconds: 30 } },
   });
   await approveTask(site.dir, taskId);
-  const others = [];
+  const others: SecureTestSite[] = [];
   for (const name of ['Hand B', 'Hand C']) {
     const { client } = await enrollTestSite(hub, name);
     await client.joinTask(taskId);

@@ -1,9 +1,13 @@
 // The filter and bias gradients of a 3×3, stride-1, 'same' convolution on WebAssembly by Winograd's
 // F(2×2, 3×3) (winograd-filter-grad-code.ts): 2.25× fewer multiplies than the grid or im2col product
-// (filter-grad-grid.ts, filter-grad-im2col.ts), which run near the 128-bit SIMD ceiling already. Each
-// thread sums its share of the tiles into its own dU; the sums are added, then turned into dW once.
-// Where it does not apply (winogradApplies), callers keep the grid or im2col. RADFED_WASM_WINOGRAD=0
-// turns it off with the forward pass's.
+// (filter-grad-grid.ts, filter-grad-im2col.ts). Each thread sums its share of the tiles into its own dU;
+// the sums are added, then turned into dW once.
+// Off unless RADFED_WASM_WINOGRAD_FILTER_GRAD=1: its error is bounded by ~1e-7 of the largest gradient,
+// not of each value, and Adam, which scales every weight's step by that weight's own gradient, turns
+// the error on small and zero gradients into steps in random directions. The demo's federation ended
+// worse with it on three seeds of three (last model's test AUC 0.906, 0.886, 0.843 against 0.959, 0.942,
+// 0.885 with Winograd for the forward pass and the input gradient only: docs/benchmarks.md, "Winograd's
+// F(2×2, 3×3)"), so the default keeps the direct product, exact in each value to float32 rounding.
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { FilterGradAttrs } from './conv2d-backprop-filter.ts';
 import { forwardGeometry } from './conv-geometry.ts';
@@ -29,6 +33,7 @@ export function winogradFilterGrad(
   if (info.strideHeight !== 1 || info.strideWidth !== 1) return null;
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
   if (top !== 1 || left !== 1 || bottom !== 1 || right !== 1) return null;
+  if (process.env.RADFED_WASM_WINOGRAD_FILTER_GRAD !== '1') return null;
   if (!winogradApplies(x.shape, attrs.filterShape)) return null;
   const C = x.shape[3]!;
   const F = attrs.filterShape[3];

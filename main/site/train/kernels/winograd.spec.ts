@@ -100,6 +100,27 @@ describe("Winograd's F(2×2, 3×3) on WebAssembly", () => {
     },
   );
 
+  it('leaves the filter gradient to the direct product unless asked (its rounding under Adam)', () => {
+    const x = tf.zeros([1, 4, 4, 4]);
+    const dy = tf.zeros([1, 4, 4, 8]);
+    const scope = new KernelScope(tf.backend(), 'wasm');
+    const attrs = {
+      strides: 1,
+      pad: 'same' as const,
+      dataFormat: 'NHWC' as const,
+      filterShape: [3, 3, 4, 8] as [number, number, number, number],
+    };
+    expect(winogradFilterGrad(scope, x, dy, attrs, true)).toBeNull();
+    process.env.RADFED_WASM_WINOGRAD_FILTER_GRAD = '1';
+    try {
+      expect(winogradFilterGrad(scope, x, dy, attrs, true)).not.toBeNull();
+    } finally {
+      delete process.env.RADFED_WASM_WINOGRAD_FILTER_GRAD;
+      scope.dispose();
+      tf.dispose([x, dy]);
+    }
+  });
+
   it.each([
     [[2, 8, 8, 4], 8, true],
     [[3, 6, 10, 8], 16, false],
@@ -111,6 +132,7 @@ describe("Winograd's F(2×2, 3×3) on WebAssembly", () => {
     const x = values(n * h * w * c);
     const dy = values(n * h * w * f);
     let got: Float32Array[] = [];
+    process.env.RADFED_WASM_WINOGRAD_FILTER_GRAD = '1';
     tf.tidy(() => {
       const scope = new KernelScope(tf.backend(), 'wasm');
       const attrs = {
@@ -130,6 +152,7 @@ describe("Winograd's F(2×2, 3×3) on WebAssembly", () => {
       got = out!.map((t) => scope.read(t).slice());
       scope.dispose();
     });
+    delete process.env.RADFED_WASM_WINOGRAD_FILTER_GRAD;
     expect(got.length).toBe(withBias ? 2 : 1);
     const want = referenceFilterGrad(x, [...shape], dy, [3, 3, c, f], {
       strides: 1,
@@ -178,47 +201,52 @@ describe("Winograd's F(2×2, 3×3) on WebAssembly", () => {
     }
   });
 
-  it('gives a training step the same loss and gradients as XNNPACK through the registered kernels', () => {
-    // conv + bias + ReLU (the reference CNN's), then a plain Conv2D (ResNet's), then a loss: the
-    // forward passes and the input gradient go by Winograd, the filter gradients as before.
-    const x = tf.tensor4d(values(4 * 8 * 8 * 4), [4, 8, 8, 4]);
-    const w1 = tf.tensor4d(values(9 * 4 * 8), [3, 3, 4, 8]);
-    const b1 = tf.tensor1d(values(8));
-    const w2 = tf.tensor4d(values(9 * 8 * 16), [3, 3, 8, 16]);
-    const step = () =>
-      tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(() => {
-          const h = conv2dBiasRelu(x, w1Var, b1Var, { strides: 1, pad: 'same' });
-          return tf.mean(tf.square(tf.conv2d(h, w2Var, 1, 'same'))) as tf.Scalar;
+  it.each([false, true])(
+    'gives a training step the same loss and gradients as XNNPACK through the registered kernels (Winograd filter gradient %s)',
+    (filterGrad) => {
+      // conv + bias + ReLU (the reference CNN's), then a plain Conv2D (ResNet's), then a loss: the
+      // forward passes and the input gradient go by Winograd, the filter gradients too when asked.
+      if (filterGrad) process.env.RADFED_WASM_WINOGRAD_FILTER_GRAD = '1';
+      const x = tf.tensor4d(values(4 * 8 * 8 * 4), [4, 8, 8, 4]);
+      const w1 = tf.tensor4d(values(9 * 4 * 8), [3, 3, 4, 8]);
+      const b1 = tf.tensor1d(values(8));
+      const w2 = tf.tensor4d(values(9 * 8 * 16), [3, 3, 8, 16]);
+      const step = () =>
+        tf.tidy(() => {
+          const { value, grads } = tf.variableGrads(() => {
+            const h = conv2dBiasRelu(x, w1Var, b1Var, { strides: 1, pad: 'same' });
+            return tf.mean(tf.square(tf.conv2d(h, w2Var, 1, 'same'))) as tf.Scalar;
+          });
+          return [
+            value.dataSync()[0]!,
+            ...Object.values(grads).map((g) => g.dataSync() as Float32Array),
+          ] as const;
         });
-        return [
-          value.dataSync()[0]!,
-          ...Object.values(grads).map((g) => g.dataSync() as Float32Array),
-        ] as const;
-      });
-    const w1Var = tf.variable(w1);
-    const b1Var = tf.variable(b1);
-    const w2Var = tf.variable(w2);
-    const [lossOn, ...gradsOn] = step();
-    process.env.RADFED_WASM_WINOGRAD = '0';
-    let off: ReturnType<typeof step>;
-    try {
-      off = step();
-    } finally {
-      delete process.env.RADFED_WASM_WINOGRAD;
-    }
-    const [lossOff, ...gradsOff] = off;
-    expect(Math.abs(lossOn - lossOff) / Math.abs(lossOff)).toBeLessThan(1e-5);
-    expect(gradsOn.length).toBe(3);
-    for (const [i, g] of gradsOn.entries()) {
-      const want = gradsOff[i]!;
-      let [worst, scale] = [0, 0];
-      for (let j = 0; j < want.length; j++) {
-        worst = Math.max(worst, Math.abs(g[j]! - want[j]!));
-        scale = Math.max(scale, Math.abs(want[j]!));
+      const w1Var = tf.variable(w1);
+      const b1Var = tf.variable(b1);
+      const w2Var = tf.variable(w2);
+      const [lossOn, ...gradsOn] = step();
+      process.env.RADFED_WASM_WINOGRAD = '0';
+      let off: ReturnType<typeof step>;
+      try {
+        off = step();
+      } finally {
+        delete process.env.RADFED_WASM_WINOGRAD;
       }
-      expect(worst / scale, `gradient ${i}`).toBeLessThan(1e-4);
-    }
-    tf.dispose([x, w1, b1, w2, w1Var, b1Var, w2Var]);
-  });
+      const [lossOff, ...gradsOff] = off;
+      expect(Math.abs(lossOn - lossOff) / Math.abs(lossOff)).toBeLessThan(1e-5);
+      expect(gradsOn.length).toBe(3);
+      for (const [i, g] of gradsOn.entries()) {
+        const want = gradsOff[i]!;
+        let [worst, scale] = [0, 0];
+        for (let j = 0; j < want.length; j++) {
+          worst = Math.max(worst, Math.abs(g[j]! - want[j]!));
+          scale = Math.max(scale, Math.abs(want[j]!));
+        }
+        expect(worst / scale, `gradient ${i}`).toBeLessThan(1e-4);
+      }
+      tf.dispose([x, w1, b1, w2, w1Var, b1Var, w2Var]);
+      delete process.env.RADFED_WASM_WINOGRAD_FILTER_GRAD;
+    },
+  );
 });

@@ -36,12 +36,6 @@ describe('FusedAdam', () => {
   for (const backend of ['wasm', 'cpu'] as const) {
     it(`takes the same steps as tfjs's Adam on ${backend}, and restores its state`, async () => {
       await selectBackend({ choice: backend });
-      // The two optimisers are compared on the same model, so the convolutions' rounding must not move
-      // between their runs: Winograd's filter gradient (kernels/winograd.ts) leaves values that are
-      // exactly 0 in the direct sum at up to ~1e-7 of the largest, and Adam (ε = 1e-8) turns those into
-      // steps that differ between the runs' slightly different weights (up to ~1.5e-4 here, lr = 0.01).
-      // The kernels' own precision is checked in kernels/winograd.spec.ts.
-      process.env.RADFED_WASM_WINOGRAD = '0';
       const x = tf.randomNormal([4, 16, 16, 1], 0, 1, 'float32', 3) as tf.Tensor4D;
       const y = tf.oneHot(tf.tensor1d([0, 1, 1, 0], 'int32'), 2);
       const run = (step: (m: ReturnType<typeof createModel>) => void) => {
@@ -78,7 +72,6 @@ describe('FusedAdam', () => {
       expect(restored.step).toBe(3);
       expect(await restored.state(model.parameters)).toEqual(saved);
       [stock, fused, restored, model].forEach((d) => d.dispose());
-      delete process.env.RADFED_WASM_WINOGRAD;
     });
   }
 });

@@ -27,12 +27,12 @@ import {
   runDemo,
   runDpDemo,
   runSwarmDemo,
-  stopDemoProcesses,
   type DemoScale,
   type DpDemoPlan,
 } from '../main/demo/index.ts';
 import { parsePositiveInt } from './arguments.ts';
 import { CliError } from './failure.ts';
+import { runStoppableDemo } from './demo-stop-signals.ts';
 import { federationMethod, strategySchema, type TaskDefinitionInput } from '../shared/federation/index.ts';
 
 interface DemoFlags {
@@ -168,76 +168,78 @@ export function registerDemoCommand(program: Command): void {
       '--homomorphic',
       'encrypt the updates homomorphically instead of secure aggregation: the hub adds them without seeing any, nor their sum, nor the model',
     )
-    .action(async (flags: DemoFlags) => {
-      stopChildrenWithTheDemo();
-      if (flags.sites > 8) throw new CliError('The demo runs at most 8 hospitals (--sites 8 or fewer).');
-      if (flags.compare) {
-        await runCompareCommand(flags);
-        return;
-      }
-      const choice = DEMO_METHOD_CHOICES[flags.method];
-      const method = federationMethod(strategySchema.parse(choice.strategy ?? { name: 'fedavgm' }));
-      if (method.combiner === 'elected-site') {
-        await runSwarmCommand(flags);
-        return;
-      }
-      if (flags.dp) {
-        await runDpCommand(flags);
-        return;
-      }
-      // A method that needs each site's update (cyclic weight transfer) runs without secure
-      // aggregation; asked for explicitly, it is refused with the method's own reason.
-      const secureAggregation = flags.secagg !== false && !flags.homomorphic;
-      const secureAggregationAllowed = method.privacy.secureAggregation;
-      if (secureAggregation && !secureAggregationAllowed.allowed && flags.secagg === true)
-        throw new CliError(secureAggregationAllowed.reason);
-      const realistic = flags.scale === 'realistic';
-      const preset = realistic ? DEMO_REALISTIC_PRESET : undefined;
-      const settings = {
-        ...DEMO_DEFAULTS,
-        sites: flags.sites,
-        rounds: flags.rounds ?? preset?.rounds ?? DEMO_DEFAULTS.rounds,
-        // Commander fills defaults in, so a preset replaces a value only where it is the default.
-        localEpochs:
-          preset && flags.localEpochs === DEMO_DEFAULTS.localEpochs ? preset.localEpochs : flags.localEpochs,
-        patientsPerSite: flags.patients ?? preset?.patientsPerSite ?? DEMO_DEFAULTS.patientsPerSite,
-        imageSize: preset && flags.size === DEMO_DEFAULTS.imageSize ? preset.imageSize : flags.size,
-        ...(preset
-          ? { model: preset.model, batchSize: preset.batchSize, learningRate: preset.learningRate }
-          : {}),
-      };
-      if (realistic) {
-        const estimate = await estimateDemoTime(settings);
-        process.stdout.write(`${describeEstimate(settings, estimate)}\n`);
-      }
-      const result = await runDemo({
-        sites: settings.sites,
-        rounds: settings.rounds,
-        localEpochs: settings.localEpochs,
-        patientsPerSite: settings.patientsPerSite,
-        imageSize: settings.imageSize,
-        model: settings.model,
-        batchSize: settings.batchSize,
-        learningRate: settings.learningRate,
-        seed: flags.seed,
-        ...(flags.dir ? { dir: flags.dir } : {}),
-        ...(flags.keep ? { keep: true } : {}),
-        privacy: {
-          secureAggregation: secureAggregation && secureAggregationAllowed.allowed,
-          differentialPrivacy: false,
-          homomorphic: Boolean(flags.homomorphic),
-        },
-        ...(choice.strategy ? { strategy: choice.strategy } : {}),
-        ...(choice.words ? { methodWords: choice.words } : {}),
-      });
-      process.stdout.write(`\n${formatDemoTable(result)}\n`);
-      if (flags.keep || flags.dir)
-        process.stdout.write(`The demo's sites, hub and studies are in ${result.directory}\n`);
-      if (flags.json) {
-        writeFileSync(resolve(flags.json), `${JSON.stringify(result, null, 2)}\n`);
-        process.stdout.write(`Results written to ${resolve(flags.json)}\n`);
-      }
-    });
+    .action((flags: DemoFlags) => runStoppableDemo(() => runDemoCommand(flags)));
+}
+
+/** The demo's variants, chosen by the flags: --compare, --method swarm, --dp, or the federation through a hub. */
+async function runDemoCommand(flags: DemoFlags): Promise<void> {
+  if (flags.sites > 8) throw new CliError('The demo runs at most 8 hospitals (--sites 8 or fewer).');
+  if (flags.compare) {
+    await runCompareCommand(flags);
+    return;
+  }
+  const choice = DEMO_METHOD_CHOICES[flags.method];
+  const method = federationMethod(strategySchema.parse(choice.strategy ?? { name: 'fedavgm' }));
+  if (method.combiner === 'elected-site') {
+    await runSwarmCommand(flags);
+    return;
+  }
+  if (flags.dp) {
+    await runDpCommand(flags);
+    return;
+  }
+  // A method that needs each site's update (cyclic weight transfer) runs without secure
+  // aggregation; asked for explicitly, it is refused with the method's own reason.
+  const secureAggregation = flags.secagg !== false && !flags.homomorphic;
+  const secureAggregationAllowed = method.privacy.secureAggregation;
+  if (secureAggregation && !secureAggregationAllowed.allowed && flags.secagg === true)
+    throw new CliError(secureAggregationAllowed.reason);
+  const realistic = flags.scale === 'realistic';
+  const preset = realistic ? DEMO_REALISTIC_PRESET : undefined;
+  const settings = {
+    ...DEMO_DEFAULTS,
+    sites: flags.sites,
+    rounds: flags.rounds ?? preset?.rounds ?? DEMO_DEFAULTS.rounds,
+    // Commander fills defaults in, so a preset replaces a value only where it is the default.
+    localEpochs:
+      preset && flags.localEpochs === DEMO_DEFAULTS.localEpochs ? preset.localEpochs : flags.localEpochs,
+    patientsPerSite: flags.patients ?? preset?.patientsPerSite ?? DEMO_DEFAULTS.patientsPerSite,
+    imageSize: preset && flags.size === DEMO_DEFAULTS.imageSize ? preset.imageSize : flags.size,
+    ...(preset
+      ? { model: preset.model, batchSize: preset.batchSize, learningRate: preset.learningRate }
+      : {}),
+  };
+  if (realistic) {
+    const estimate = await estimateDemoTime(settings);
+    process.stdout.write(`${describeEstimate(settings, estimate)}\n`);
+  }
+  const result = await runDemo({
+    sites: settings.sites,
+    rounds: settings.rounds,
+    localEpochs: settings.localEpochs,
+    patientsPerSite: settings.patientsPerSite,
+    imageSize: settings.imageSize,
+    model: settings.model,
+    batchSize: settings.batchSize,
+    learningRate: settings.learningRate,
+    seed: flags.seed,
+    ...(flags.dir ? { dir: flags.dir } : {}),
+    ...(flags.keep ? { keep: true } : {}),
+    privacy: {
+      secureAggregation: secureAggregation && secureAggregationAllowed.allowed,
+      differentialPrivacy: false,
+      homomorphic: Boolean(flags.homomorphic),
+    },
+    ...(choice.strategy ? { strategy: choice.strategy } : {}),
+    ...(choice.words ? { methodWords: choice.words } : {}),
+  });
+  process.stdout.write(`\n${formatDemoTable(result)}\n`);
+  if (flags.keep || flags.dir)
+    process.stdout.write(`The demo's sites, hub and studies are in ${result.directory}\n`);
+  if (flags.json) {
+    writeFileSync(resolve(flags.json), `${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(`Results written to ${resolve(flags.json)}\n`);
+  }
 }
 
 /** `--dp`: DP fine-tuning of a public model (main/demo/dp-demo.ts); its time is estimated first. */
@@ -319,20 +321,5 @@ async function runCompareCommand(flags: DemoFlags): Promise<void> {
   if (flags.json) {
     writeFileSync(resolve(flags.json), `${JSON.stringify(result, null, 2)}\n`);
     process.stdout.write(`Results written to ${resolve(flags.json)}\n`);
-  }
-}
-
-/**
- * A demo told to stop (SIGTERM from a service manager or `kill`, SIGHUP when its terminal goes, SIGINT)
- * stops the hub and site agents it started before it exits: without this, a `kill` of the demo left a
- * hub listening and three site agents training.
- */
-function stopChildrenWithTheDemo(): void {
-  const codes = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
-  for (const signal of Object.keys(codes) as (keyof typeof codes)[]) {
-    process.once(signal, () => {
-      stopDemoProcesses();
-      process.exit(codes[signal]);
-    });
   }
 }

@@ -5,9 +5,6 @@
 // through the demo's real processes (a `radfed hub serve`, one `radfed site run` per hospital), one
 // federation at a time (two on the same cores would slow each other unevenly); the swarm runs on the same
 // sites with no hub. One table: AUC and accuracy, bytes per site, wall time, what the coordinator sees.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { federationMethod, type NamedTensor } from '../../shared/federation/index.ts';
 import { trainingTaskFor } from '../site/federation/index.ts';
 import { compareMethods, visibilityOf, type Visibility } from './compare-methods.ts';
@@ -27,6 +24,7 @@ import {
   type SplitFigures,
 } from './demo-split.ts';
 import { runSwarmFederation } from './swarm-federation.ts';
+import { openDemoFolder } from './demo-folder.ts';
 
 /**
  * `--compare` runs eight methods: its rounds are fewer than the plain demo's 60 unless --rounds says.
@@ -86,8 +84,8 @@ export async function runCompareDemo(options: CompareRunOptions = {}): Promise<C
   const elapsed = () => (performance.now() - started) / 1000;
   const out = options.say ?? ((line: string) => process.stdout.write(`${line}\n`));
   const say = (line: string) => out(`[${elapsed().toFixed(0).padStart(4)} s] ${line}`);
-  const root = options.dir ? resolve(options.dir) : mkdtempSync(join(tmpdir(), 'radfed-compare-'));
-  mkdirSync(root, { recursive: true });
+  const folder = openDemoFolder('radfed-compare-', options);
+  const root = folder.path;
   const launcher = options.launcher ?? defaultLauncher();
   const threads = options.threads;
   const methods = compareMethods(settings);
@@ -245,7 +243,7 @@ export async function runCompareDemo(options: CompareRunOptions = {}): Promise<C
       },
     };
   } finally {
-    if (!options.keep && !options.dir) rmSync(root, { recursive: true, force: true });
+    folder.close();
   }
 }
 

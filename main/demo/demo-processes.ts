@@ -39,13 +39,30 @@ export interface ChildHandle {
 
 /** The demo's processes that are running now: stopped with the demo when it is stopped (stopDemoProcesses). */
 const running = new Set<ChildProcess>();
+/** Set once the demo is told to stop: a phase that starts its next process then fails instead. */
+let demoStopping = false;
 
 /**
- * Asks every process the demo started and that still runs to stop (SIGTERM): the demo's command calls
- * it when the demo itself is told to stop, so no hub or site agent is left behind, listening or training.
+ * Asks every process the demo started and that still runs to stop (SIGTERM) and resolves once they
+ * have all exited (SIGKILL after `graceMs`): the demo's command calls it when the demo itself is told
+ * to stop, so no hub or site agent is left behind, listening, training or writing into the demo's
+ * folder when that folder is removed.
  */
-export function stopDemoProcesses(): void {
-  for (const child of running) child.kill('SIGTERM');
+export async function stopDemoProcesses(graceMs = 10_000): Promise<void> {
+  demoStopping = true;
+  const children = [...running];
+  await Promise.all(children.map((child) => stopChild(child, graceMs)));
+}
+
+async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const killer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  // Bounded even if the exit is never reported: a stop must not hang the demo.
+  const giveUp = new Promise<void>((resolve) => setTimeout(resolve, graceMs + 5_000).unref());
+  await Promise.race([exited, giveUp]);
+  clearTimeout(killer);
 }
 
 export function spawnRadfed(
@@ -54,6 +71,7 @@ export function spawnRadfed(
   args: readonly string[],
   onLine: (line: string) => void,
 ): ChildHandle {
+  if (demoStopping) throw new Error(`The demo is stopping: ${name} is not started.`);
   const child = spawn(launcher.command, [...launcher.args, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {

@@ -6,8 +6,7 @@
 // on). Beside it, in this process with the same data and the same public model: the same run without
 // DP (the head, the same Poisson steps, no noise or clipping: the cost of privacy itself), and full
 // fine-tuning without DP (every layer: what the product gives with DP off, a second yardstick).
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { privacySpentAfter, taskDefinitionSchema, type NamedTensor } from '../../shared/federation/index.ts';
 import { initialModelWeights, roundLearningRate, trainingTaskFor } from '../site/federation/index.ts';
@@ -30,6 +29,7 @@ import {
 import { pretrainOnPublicData, publicModelFileName } from './dp-pretraining.ts';
 import { runInProcessFederation, type PatientDpSetting } from './in-process-federation.ts';
 import { DemoRefusedError, setUpDemoHospitals } from './run-demo.ts';
+import { openDemoFolder } from './demo-folder.ts';
 
 export interface DpDemoRunOptions extends DpDemoPlan {
   readonly launcher?: RadfedLauncher;
@@ -67,8 +67,8 @@ export async function runDpDemo(options: DpDemoRunOptions): Promise<DpDemoResult
   // A task the sites would refuse at approval is refused before minutes of synthesis and ingest.
   const refusal = demoDpRefusal(settings, epsilon);
   if (refusal) throw new DemoRefusedError(refusal);
-  const root = options.dir ? resolve(options.dir) : mkdtempSync(join(tmpdir(), 'radfed-demo-dp-'));
-  mkdirSync(root, { recursive: true });
+  const folder = openDemoFolder('radfed-demo-dp-', options);
+  const root = folder.path;
   const launcher = options.launcher ?? defaultLauncher();
   const threads = options.threads;
   say(
@@ -239,6 +239,6 @@ export async function runDpDemo(options: DpDemoRunOptions): Promise<DpDemoResult
       seconds: elapsed(),
     };
   } finally {
-    if (!options.keep && !options.dir) rmSync(root, { recursive: true, force: true });
+    folder.close();
   }
 }

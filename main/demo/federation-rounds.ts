@@ -3,9 +3,7 @@
 // federation's protection; then every round's global model scored on the pooled test set, beside each
 // site's learning rate per round as its trainer reported it. For measuring how far two federations of
 // the demo differ (issue 16: secure against plain, one seed against another): bench/demo-rounds.ts.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { trainingTaskFor } from '../site/federation/index.ts';
 import { selectBackend } from '../site/train/index.ts';
 import { prepareDemoData } from './demo-data.ts';
@@ -17,6 +15,7 @@ import { defaultLauncher, startHubProcess } from './demo-processes.ts';
 import { joinDemoFederation } from './demo-sites.ts';
 import { attachTestAuc, scorePublishedModels } from './round-test-auc.ts';
 import { setUpDemoHospitals } from './run-demo.ts';
+import { openDemoFolder } from './demo-folder.ts';
 
 export interface FederationRoundsResult {
   readonly secureAggregation: boolean;
@@ -39,8 +38,8 @@ export async function runFederationRounds(options: {
 }): Promise<FederationRoundsResult> {
   const settings = { ...DEMO_DEFAULTS, ...options.settings };
   const say = options.say ?? (() => undefined);
-  const root = options.dir ? resolve(options.dir) : mkdtempSync(join(tmpdir(), 'radfed-demo-rounds-'));
-  mkdirSync(root, { recursive: true });
+  const folder = openDemoFolder('radfed-demo-rounds-', options);
+  const root = folder.path;
   try {
     const data = await prepareDemoData(root, settings);
     const sites = await setUpDemoHospitals(root, settings, data, say);
@@ -86,6 +85,6 @@ export async function runFederationRounds(options: {
       rounds: run.rounds,
     };
   } finally {
-    if (!options.dir) rmSync(root, { recursive: true, force: true });
+    folder.close();
   }
 }

@@ -4,6 +4,12 @@ export { DemoRefusedError, runDemo, type DemoRunOptions } from './run-demo.ts';
 export { DEMO_DEFAULTS, demoTaskDefinition, type DemoSettings } from './demo-options.ts';
 export { formatDemoTable, type DemoResult, type ModelResult } from './demo-report.ts';
 export { defaultLauncher, stopDemoProcesses, type RadfedLauncher } from './demo-processes.ts';
+export {
+  openDemoFolder,
+  removeOpenDemoFolders,
+  type DemoFolder,
+  type StoppedDemoFolders,
+} from './demo-folder.ts';
 export { measureDpCurve, type DpCurveOptions, type DpCurvePoint } from './dp-curve.ts';
 export { formatDpCurve } from './dp-curve-table.ts';
 export { curveData } from './dp-curve-data.ts';

@@ -6,9 +6,7 @@
 // split`: demo-split.ts); then the federated model against each hospital's local-only model and a
 // model trained on all data pooled, on one held-out test set. `--compare` (every method side by side)
 // is compare-demo.ts.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { RadfedError } from '../../shared/errors.ts';
 import {
   federationMethod,
@@ -31,6 +29,7 @@ import { joinDemoFederation, setUpDemoSite, type DemoSite } from './demo-sites.t
 import { loadSplitModel, readCutLeakage, splitFigures } from './demo-split.ts';
 import { measureDemoLeakage } from './demo-split-leakage.ts';
 import { attachTestAuc, scorePublishedModels } from './round-test-auc.ts';
+import { openDemoFolder } from './demo-folder.ts';
 
 export interface DemoRunOptions extends Partial<DemoSettings> {
   /** Where to work (default: a new temporary folder, removed at the end unless `keep`). */
@@ -72,8 +71,8 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
   const elapsed = () => (performance.now() - started) / 1000;
   const out = options.say ?? ((line: string) => process.stdout.write(`${line}\n`));
   const say = (line: string) => out(`[${elapsed().toFixed(0).padStart(4)} s] ${line}`);
-  const root = options.dir ? resolve(options.dir) : mkdtempSync(join(tmpdir(), 'radfed-demo-'));
-  mkdirSync(root, { recursive: true });
+  const folder = openDemoFolder('radfed-demo-', options);
+  const root = folder.path;
   const launcher = options.launcher ?? defaultLauncher();
   say(
     `RadFed demo in ${root}: ${settings.sites} hospitals with ${settings.patientsPerSite} patients each, ` +
@@ -262,7 +261,7 @@ export async function runDemo(options: DemoRunOptions = {}): Promise<DemoResult>
         : null,
     };
   } finally {
-    if (!options.keep && !options.dir) rmSync(root, { recursive: true, force: true });
+    folder.close();
   }
 }
 

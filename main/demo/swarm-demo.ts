@@ -5,9 +5,6 @@
 // elects the leader that aggregates under secure aggregation. The members run in this process (their
 // traffic still crosses real sockets) and train as the in-process federation does, sharing its cores,
 // so the time per round is not comparable with the FedAvg demo's separate site processes.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { taskDefinitionSchema } from '../../shared/federation/index.ts';
 import { initialModelWeights, trainingTaskFor } from '../site/federation/index.ts';
 import { evaluateOnTest, trainBaseline } from './demo-baselines.ts';
@@ -16,6 +13,7 @@ import { DEMO_DEFAULTS, demoTaskDefinition, SITE_NAMES, type DemoSettings } from
 import type { ModelResult } from './demo-report.ts';
 import { setUpDemoSite, type DemoSite } from './demo-sites.ts';
 import { runSwarmFederation, type SwarmRoundFigures } from './swarm-federation.ts';
+import { openDemoFolder } from './demo-folder.ts';
 
 export type { SwarmRoundFigures } from './swarm-federation.ts';
 
@@ -38,8 +36,8 @@ export async function runSwarmDemo(
   const elapsed = () => (performance.now() - started) / 1000;
   const out = sayOption ?? ((line: string) => process.stdout.write(`${line}\n`));
   const say = (line: string) => out(`[${elapsed().toFixed(0).padStart(4)} s] ${line}`);
-  const root = dir ? resolve(dir) : mkdtempSync(join(tmpdir(), 'radfed-swarm-demo-'));
-  mkdirSync(root, { recursive: true });
+  const folder = openDemoFolder('radfed-swarm-demo-', { dir, keep });
+  const root = folder.path;
   say(`RadFed swarm demo in ${root}: ${settings.sites} hospitals, no hub, ${settings.rounds} rounds.`);
   try {
     const data = await prepareDemoData(root, settings);
@@ -118,6 +116,6 @@ export async function runSwarmDemo(
       seconds: { total: elapsed(), swarm: swarmSeconds },
     };
   } finally {
-    if (!keep && !dir) rmSync(root, { recursive: true, force: true });
+    folder.close();
   }
 }

@@ -23,6 +23,7 @@ import { bestWeightsBase, loadLatestCheckpoint, saveCheckpoint, type TrainerStat
 import { evaluate } from './evaluate.ts';
 import type { ValidationMetrics } from './metrics.ts';
 import type { EpochRecord, TrainProgress } from './progress.ts';
+import { LossReadback, type ReadLoss } from './loss-readback.ts';
 import { learningRateAt, type LearningRateSchedule } from './schedule.ts';
 
 export interface TrainLocalModelOptions {
@@ -180,65 +181,74 @@ export async function trainLocalModel(options: TrainLocalModelOptions): Promise<
 
     const size = task.inputSize;
     const classes = task.labels.length;
-    let secondsPerBatch = 0;
     for (let epoch = state.epochsDone; epoch < epochs; epoch++) {
       const started = performance.now();
       let lossSum = 0;
       let images = 0;
       let batchIndex = 0;
+      let stepsTaken = 0;
       let learningRate = baseRate;
       const batches = batchesIn(epoch);
       const steps: AsyncGenerator<PatientStep | Batch> = patientSteps
         ? patientSteps.epoch(epoch, options.signal)
         : trainLoader.epoch(epoch, options.signal);
-      for await (const step of steps) {
-        throwIfCancelled(options.signal);
-        const batchStart = performance.now();
-        learningRate = learningRateAt(baseRate, schedule, epoch + batchIndex / batches, epochs);
-        optimizer.learningRate = learningRate;
-        const batch = 'imagesPerPatient' in step ? step.batch : step;
-        const loss = tf.tidy(() => {
-          if ('imagesPerPatient' in step && patientSteps) {
-            const { value, grads } = patientSteps.gradients(step, model, trainable);
-            return optimizer.applyGradients(value, grads, trainable);
-          }
-          const x = tf.tensor4d(batch.images, [batch.count, size, size, 1]);
-          const y = tf.oneHot(tf.tensor1d(batch.labels, 'int32'), classes);
-          const lossOf = (xs: tf.Tensor, ys: tf.Tensor) =>
-            tf.losses.softmaxCrossEntropy(
-              ys,
-              model.logits(xs as tf.Tensor4D, { training: true }),
-            ) as tf.Scalar;
-          if (options.dpSgd) {
-            const variables = trainable.map((p) => p.variable);
-            const { value, grads } = dpSgdGradients(lossOf, x, y, variables, options.dpSgd);
-            return optimizer.applyGradients(value, grads, trainable);
-          }
-          return optimizer.minimize(() => lossOf(x, y), trainable);
-        });
-        const value = (await loss.data())[0]!;
-        loss.dispose();
-        if (!Number.isFinite(value)) {
+      const readback = new LossReadback<number>();
+      const report = (read: ReadLoss<number> | undefined) => {
+        if (!read) return;
+        if (!Number.isFinite(read.value)) {
           throw new TrainError(
             'invalid-option',
-            `The loss became ${value} at epoch ${epoch + 1}: lower the learning rate.`,
+            `The loss became ${read.value} at epoch ${epoch + 1}: lower the learning rate.`,
           );
         }
-        lossSum += value * batch.count;
-        images += batch.count;
+        lossSum += read.value * read.step;
+        images += read.step;
         batchIndex++;
-        const seconds = (performance.now() - batchStart) / 1000;
-        secondsPerBatch = secondsPerBatch === 0 ? seconds : 0.9 * secondsPerBatch + 0.1 * seconds;
+        const elapsed = (performance.now() - started) / 1000;
+        const secondsPerBatch = elapsed / stepsTaken;
         const batchesLeft = batches - batchIndex + (epochs - epoch - 1) * batches;
         options.onProgress?.({
           type: 'batch',
           epoch,
           batch: batchIndex,
           batches,
-          loss: value,
-          imagesPerSecond: images / ((performance.now() - started) / 1000),
+          loss: read.value,
+          imagesPerSecond: images / elapsed,
           secondsLeft: batchesLeft * secondsPerBatch * 1.15,
         });
+      };
+      try {
+        for await (const step of steps) {
+          throwIfCancelled(options.signal);
+          learningRate = learningRateAt(baseRate, schedule, epoch + stepsTaken / batches, epochs);
+          optimizer.learningRate = learningRate;
+          const batch = 'imagesPerPatient' in step ? step.batch : step;
+          const loss = tf.tidy(() => {
+            if ('imagesPerPatient' in step && patientSteps) {
+              const { value, grads } = patientSteps.gradients(step, model, trainable);
+              return optimizer.applyGradients(value, grads, trainable);
+            }
+            const x = tf.tensor4d(batch.images, [batch.count, size, size, 1]);
+            const y = tf.oneHot(tf.tensor1d(batch.labels, 'int32'), classes);
+            const lossOf = (xs: tf.Tensor, ys: tf.Tensor) =>
+              tf.losses.softmaxCrossEntropy(
+                ys,
+                model.logits(xs as tf.Tensor4D, { training: true }),
+              ) as tf.Scalar;
+            if (options.dpSgd) {
+              const variables = trainable.map((p) => p.variable);
+              const { value, grads } = dpSgdGradients(lossOf, x, y, variables, options.dpSgd);
+              return optimizer.applyGradients(value, grads, trainable);
+            }
+            return optimizer.minimize(() => lossOf(x, y), trainable);
+          });
+          stepsTaken++;
+          // The previous step's loss, read while this one runs (loss-readback.ts).
+          report(await readback.push(loss, batch.count));
+        }
+        report(await readback.flush());
+      } finally {
+        readback.dispose();
       }
       throwIfCancelled(options.signal);
       const trainSeconds = (performance.now() - started) / 1000;

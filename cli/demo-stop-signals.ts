@@ -16,18 +16,23 @@ type StopSignal = keyof typeof EXIT_CODES;
  */
 export async function runStoppableDemo(demo: () => Promise<void>): Promise<void> {
   let stopping = false;
-  for (const signal of Object.keys(EXIT_CODES) as StopSignal[]) {
-    process.on(signal, () => {
+  const handlers = (Object.keys(EXIT_CODES) as StopSignal[]).map((signal) => {
+    const onSignal = () => {
       // A second Ctrl-C while stopping: the stop is already under way, and bounded.
       if (stopping) return;
       stopping = true;
       void stopTheDemo(signal);
-    });
-  }
+    };
+    process.on(signal, onSignal);
+    return { signal, onSignal };
+  });
   try {
     await demo();
   } catch (error) {
     if (!stopping) throw error;
+  } finally {
+    // A demo run in-process (the CLI's specs) leaves no handler behind once it has ended on its own.
+    if (!stopping) for (const { signal, onSignal } of handlers) process.off(signal, onSignal);
   }
   // Stopped: wait for the handler's exit (a timer keeps the process up until then).
   if (stopping) await new Promise<never>(() => setInterval(() => undefined, 1_000));

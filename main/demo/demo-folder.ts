@@ -22,8 +22,12 @@ export interface DemoFolder {
   close(): void;
 }
 
-/** The folders of demos running in this process now, for removal when the demo is stopped. */
-const openFolders = new Set<DemoFolder>();
+/**
+ * The folders this process's demos made, for removal when the demo is stopped: closed ones too, since
+ * a variant's `finally` may have removed its folder while a site agent that was being stopped still
+ * wrote into it.
+ */
+const demoFolders = new Set<DemoFolder>();
 
 /** Makes (or takes, with `dir`) the demo's folder; `prefix` names the variant, e.g. `radfed-demo-`. */
 export function openDemoFolder(prefix: `radfed-${string}`, options: DemoFolderOptions): DemoFolder {
@@ -34,11 +38,10 @@ export function openDemoFolder(prefix: `radfed-${string}`, options: DemoFolderOp
     path,
     temporary,
     close() {
-      openFolders.delete(folder);
       if (temporary) removeFolder(path);
     },
   };
-  openFolders.add(folder);
+  demoFolders.add(folder);
   return folder;
 }
 
@@ -55,8 +58,8 @@ export interface StoppedDemoFolders {
 export function removeOpenDemoFolders(): StoppedDemoFolders {
   const removed: string[] = [];
   const kept: string[] = [];
-  for (const folder of openFolders) {
-    openFolders.delete(folder);
+  for (const folder of demoFolders) {
+    demoFolders.delete(folder);
     if (folder.temporary) {
       removeFolder(folder.path);
       removed.push(folder.path);

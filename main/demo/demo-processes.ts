@@ -101,7 +101,8 @@ export function spawnRadfed(
     child,
     exited,
     errorTail: () => tail.join('\n'),
-    stopping: () => stopping,
+    // Stopped with the demo, it did not stop on its own: no "stopped on its own" line for it.
+    stopping: () => stopping || demoStopping,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       stopping = true;

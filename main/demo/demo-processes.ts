@@ -38,7 +38,7 @@ export interface ChildHandle {
 }
 
 /** The demo's processes that are running now: stopped with the demo when it is stopped (stopDemoProcesses). */
-const running = new Set<ChildProcess>();
+const running = new Map<ChildProcess, string>();
 /** Set once the demo is told to stop: a phase that starts its next process then fails instead. */
 let demoStopping = false;
 
@@ -50,8 +50,13 @@ let demoStopping = false;
  */
 export async function stopDemoProcesses(graceMs = 10_000): Promise<void> {
   demoStopping = true;
-  const children = [...running];
-  await Promise.all(children.map((child) => stopChild(child, graceMs)));
+  // The site agents first, then the hub: a site that sees its hub go first reports a cut connection
+  // and tries again, which reads as a failure in the demo's last lines.
+  const all = [...running];
+  const sites = all.filter(([, name]) => name !== 'hub').map(([child]) => child);
+  await Promise.all(sites.map((child) => stopChild(child, graceMs)));
+  const rest = [...running.keys()];
+  await Promise.all(rest.map((child) => stopChild(child, graceMs)));
 }
 
 async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
@@ -83,7 +88,7 @@ export function spawnRadfed(
       RADFED_LOG_LEVEL: 'error',
     },
   });
-  running.add(child);
+  running.set(child, name);
   child.once('exit', () => running.delete(child));
   const tail: string[] = [];
   let stopping = false;

@@ -4,6 +4,7 @@
 // site databases, the hub) unless --keep or --dir kept it, says so in one line on stderr, and exits.
 // `process.exit` skips the variants' `finally`, so the removal is done here, for every variant, from
 // the one register of open demo folders (main/demo/demo-folder.ts).
+import { tmpdir } from 'node:os';
 import { removeOpenDemoFolders, stopDemoProcesses, type StoppedDemoFolders } from '../main/demo/index.ts';
 
 const EXIT_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
@@ -44,8 +45,12 @@ async function stopTheDemo(signal: StopSignal): Promise<void> {
     await stopDemoProcesses();
     line = describeStop(signal, removeOpenDemoFolders());
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    line = `The demo was stopped (${signal}), but its temporary folder could not be removed: ${reason}`;
+    // The error's code only: a foreign message may carry anything (foreign-message-rule.spec.ts).
+    const code = (error as { code?: unknown }).code;
+    const reason = typeof code === 'string' && /^[A-Z0-9_]{1,20}$/.test(code) ? code : 'an error';
+    line =
+      `The demo was stopped (${signal}), but its temporary folder could not be removed (${reason}): ` +
+      `remove the radfed-demo-* folder in ${tmpdir()} by hand.`;
   }
   process.stderr.write(`${line}\n`);
   process.exit(EXIT_CODES[signal]);

@@ -1,6 +1,7 @@
 // The dashboard's sign-in and session checks against a real hub over HTTPS: wrong passwords, the rate
 // limit, expiry, CSRF and same-origin checks, and the site API left as strict as it was.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '../../shared/federation/index.ts';
 import { makeTestHub, type TestHub } from '../testing/test-hub.ts';
 import { SCRYPT_COST } from './coordinator-accounts.ts';
 import { setCoordinatorPassword } from './index.ts';
@@ -175,10 +176,12 @@ describe('hub dashboard sign-in', () => {
 
   it('leaves the site API as strict as before: unsigned requests and form bodies are refused', async () => {
     await client.login('coordinator', PASSWORD);
-    const tasks = await client.get('/v1/tasks');
+    // A site of this release's protocol, so that what answers is the signature check (426 otherwise).
+    const current = { [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) };
+    const tasks = await client.get('/v1/tasks', current);
     expect(tasks.status).toBe(401);
     expect(JSON.parse(tasks.text).error).toBe('unsigned');
-    const form = await client.post('/v1/enroll', { tokenSecret: 'x' });
+    const form = await client.post('/v1/enroll', { tokenSecret: 'x' }, current);
     expect(form.status).toBe(415);
     expect((await client.get('/v1/hub')).status).toBe(200);
   });

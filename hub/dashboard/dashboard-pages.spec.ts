@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '../../shared/federation/index.ts';
 import { parseEnrollmentToken } from '../../shared/node/federation/index.ts';
 import { createTask } from '../tasks.ts';
 import { enrollTestSite, testTask } from '../testing/test-hub.ts';
@@ -198,7 +199,8 @@ describe('hub dashboard pages', () => {
     const lastSeen = async () =>
       (await fed.testHub.hub.ctx.store.sites.site(enrollment.siteId))?.last_seen_at ?? null;
     expect(await lastSeen()).toBeNull();
-    const spoofed = { 'x-radfed-site': enrollment.siteId };
+    // The current protocol, so that what answers is the signature check (426 otherwise).
+    const spoofed = { 'x-radfed-site': enrollment.siteId, [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) };
     expect((await client.get('/v1/hub', spoofed)).status).toBe(200);
     expect((await client.get('/v1/tasks', spoofed)).status).toBe(401);
     expect(await lastSeen()).toBeNull();

@@ -1,4 +1,6 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { softwareWebgpuEnv } from './scripts/software-webgpu.ts';
 
 export default defineConfig({
   test: {
@@ -13,5 +15,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // SwiftShader for the WebGPU specs where the machine has no GPU (scripts/software-webgpu.ts).
+    env: softwareWebgpuEnv(fileURLToPath(new URL('node_modules/.cache', import.meta.url))),
   },
 });

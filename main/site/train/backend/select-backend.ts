@@ -51,7 +51,7 @@ async function selectBackendNow(options: SelectBackendOptions): Promise<BackendR
   const candidates = choice === 'auto' ? ORDER : [choice];
   const notUsed: BackendReport['notUsed'] = [];
   for (const name of candidates) {
-    const attempt = await tryBackend(name, threads);
+    const attempt = await tryBackend(name, threads, choice === 'auto');
     if (attempt.ok) {
       const kernels = registerTrainingKernels(name);
       return { name, device: attempt.device, threads: attempt.threads, notUsed, kernels };
@@ -79,12 +79,12 @@ const LABELS: Record<BackendName, string> = {
   cpu: 'Plain JavaScript',
 };
 
-async function tryBackend(name: BackendName, threads: number): Promise<Attempt> {
+async function tryBackend(name: BackendName, threads: number, auto: boolean): Promise<Attempt> {
   switch (name) {
     case 'tensorflow':
       return startNativeTensorflow();
     case 'webgpu':
-      return startWebgpu();
+      return startWebgpu(auto);
     case 'wasm':
       return startWasm(threads);
     case 'cpu':
@@ -125,14 +125,23 @@ async function startNativeTensorflow(): Promise<Attempt> {
   return { ok: false, reason: 'tfjs-node is not installed (optional; it needs a native TensorFlow library)' };
 }
 
-async function startWebgpu(): Promise<Attempt> {
+async function startWebgpu(auto: boolean): Promise<Attempt> {
   const probe = await probeDawn();
   if (!probe.ok) return probe;
+  // A software adapter is a GPU emulated on the CPU: our WebAssembly kernels train far faster there.
+  // It is used only when asked for by name (the WebGPU kernel specs run on one where CI has no GPU).
+  if (probe.software && auto) {
+    return {
+      ok: false,
+      reason: `only a software GPU was found (${probe.device}, which runs on the CPU, slower than WebAssembly)`,
+    };
+  }
   await import('@tensorflow/tfjs-backend-webgpu');
   if (!(await tf.setBackend('webgpu').catch(() => false))) {
     return { ok: false, reason: `${probe.device} was found but the WebGPU backend did not start` };
   }
-  return { ok: true, device: `${probe.device} via WebGPU (${probe.api})` };
+  const software = probe.software ? ', a software GPU on the CPU' : '';
+  return { ok: true, device: `${probe.device} via WebGPU (${probe.api}${software})` };
 }
 
 async function startWasm(threads: number): Promise<Attempt> {

@@ -8,9 +8,12 @@ export interface DawnAdapterInfo {
   architecture?: string;
   device?: string;
   description?: string;
+  /** True for a software adapter (SwiftShader, lavapipe): a "GPU" that runs on the CPU. */
+  isFallbackAdapter?: boolean;
 }
 
-export type DawnProbe = { ok: true; device: string; api: string } | { ok: false; reason: string };
+export type DawnProbe =
+  { ok: true; device: string; api: string; software: boolean } | { ok: false; reason: string };
 
 interface GpuLike {
   requestAdapter(options?: object): Promise<{ info?: DawnAdapterInfo } | null>;
@@ -44,6 +47,13 @@ export function describeAdapter(info: DawnAdapterInfo | undefined): string {
   if (description) return description;
   const parts = [info?.vendor, info?.architecture, info?.device].map((p) => p?.trim()).filter(Boolean);
   return parts.length > 0 ? parts.join(' ') : 'an unnamed GPU';
+}
+
+/** SwiftShader and Mesa's lavapipe (llvmpipe) emulate a GPU on the CPU, slower than WebAssembly there. */
+export function isSoftwareAdapter(info: DawnAdapterInfo | undefined): boolean {
+  if (info?.isFallbackAdapter) return true;
+  const names = [info?.architecture, info?.device, info?.description].join(' ').toLowerCase();
+  return /swiftshader|llvmpipe|lavapipe/.test(names);
 }
 
 let installed: Promise<GpuLike> | undefined;
@@ -84,5 +94,5 @@ export async function probeDawn(): Promise<DawnProbe> {
   if (!adapter) {
     return { ok: false, reason: `no GPU adapter found (${api})` };
   }
-  return { ok: true, device: describeAdapter(adapter.info), api };
+  return { ok: true, device: describeAdapter(adapter.info), api, software: isSoftwareAdapter(adapter.info) };
 }

@@ -39,16 +39,18 @@ function randomCases(seed: number, n: number) {
   });
 }
 
-function filterGrad(kernel: string, c: ReturnType<typeof randomCases>[number]): Float32Array {
-  return tf.tidy(
+// Read back asynchronously: WebGPU in Node has no synchronous read (it would need an OffscreenCanvas).
+async function filterGrad(kernel: string, c: ReturnType<typeof randomCases>[number]): Promise<Float32Array> {
+  const result = tf.tidy(
     () =>
-      (
-        tf.engine().runKernel(kernel, { x: tf.tensor(c.x, c.input), dy: tf.tensor(c.dy, c.dyShape) }, {
-          ...c.attrs,
-          filterShape: c.filter,
-        } as never) as tf.Tensor
-      ).dataSync() as Float32Array,
+      tf.engine().runKernel(kernel, { x: tf.tensor(c.x, c.input), dy: tf.tensor(c.dy, c.dyShape) }, {
+        ...c.attrs,
+        filterShape: c.filter,
+      } as never) as tf.Tensor,
   );
+  const values = (await result.data()) as Float32Array;
+  result.dispose();
+  return values;
 }
 
 describe('WebGPU filter gradients', () => {
@@ -61,7 +63,10 @@ describe('WebGPU filter gradients', () => {
     });
     for (const [i, c] of randomCases(21, 30).entries()) {
       expect(
-        relativeError(filterGrad('TestFilterGradByMatMul', c), filterGrad('Conv2DBackpropFilter', c)),
+        relativeError(
+          await filterGrad('TestFilterGradByMatMul', c),
+          await filterGrad('Conv2DBackpropFilter', c),
+        ),
         `case ${i}`,
       ).toBeLessThan(1e-4);
     }
@@ -83,11 +88,11 @@ describe('WebGPU filter gradients', () => {
       for (const variant of ['matmul', 'splitk'] as const) {
         for (const [i, c] of randomCases(22, 12).entries()) {
           await tf.setBackend('cpu');
-          const expected = filterGrad('Conv2DBackpropFilter', c);
+          const expected = await filterGrad('Conv2DBackpropFilter', c);
           await tf.setBackend('webgpu');
           registerTrainingKernels('webgpu', variant);
           expect(
-            relativeError(filterGrad('Conv2DBackpropFilter', c), expected),
+            relativeError(await filterGrad('Conv2DBackpropFilter', c), expected),
             `${variant} case ${i}`,
           ).toBeLessThan(1e-4);
         }

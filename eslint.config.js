@@ -54,6 +54,23 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { paths: ['electron'] }] },
   },
   {
+    // Product code never reads a tensor synchronously: WebGPU in Node cannot (tfjs needs an
+    // OffscreenCanvas for it and throws), and on any backend the read waits for every queued kernel.
+    // Specs and test helpers may, on the CPU backends they choose.
+    files: ['main/**/*.ts', 'hub/**/*.ts', 'cli/**/*.ts', 'shared/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/testing/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'CallExpression[callee.property.name=/^(dataSync|arraySync|bufferSync)$/]',
+          message:
+            'A synchronous tensor read throws on WebGPU in Node and stalls the queue elsewhere: use `await tensor.data()` (or `.array()`, `.buffer()`).',
+        },
+      ],
+    },
+  },
+  {
     // Rooms (scripts/lint/rooms.js): a folder with an index.ts is a room, and code outside it imports
     // only that index.ts. Specs, test helpers, e2e/ and the benchmarks may also use another room's test
     // helpers (its testing/ folder). Each exception below is a reviewed design question.

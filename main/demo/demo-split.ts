@@ -46,7 +46,9 @@ export async function loadSplitModel(
   try {
     trunk.restore(saved.engine);
     const trained = new Map(
-      trunk.trunk.parameters.map((p) => [p.name, new Float32Array(p.variable.dataSync())]),
+      await Promise.all(
+        trunk.trunk.parameters.map(async (p) => [p.name, new Float32Array(await p.variable.data())] as const),
+      ),
     );
     return {
       version: published!.version,

@@ -118,6 +118,22 @@ describe('type-aware promise rules', () => {
   });
 });
 
+describe('synchronous tensor reads', () => {
+  const declare = 'declare const t: { dataSync(): Float32Array; data(): Promise<Float32Array> };\n';
+
+  it('fail in product code (WebGPU in Node cannot read synchronously) and pass as an awaited read', async () => {
+    const sync = `${declare}export const values = t.dataSync();\n`;
+    expect(await rulesHit(AT.federation, sync)).toContain('no-restricted-syntax');
+    const awaited = `${declare}export const values = await t.data();\n`;
+    expect(await rulesHit(AT.federation, awaited)).not.toContain('no-restricted-syntax');
+  });
+
+  it('pass in a spec, which chooses its backend', async () => {
+    const sync = `${declare}export const values = t.dataSync();\n`;
+    expect(await rulesHit(AT.federationSpec, sync)).not.toContain('no-restricted-syntax');
+  });
+});
+
 describe("door-only's reviewed exceptions", () => {
   it('are each still needed: the importer still imports that file', async () => {
     const config = (await import('../../eslint.config.js')).default as Linter.Config[];

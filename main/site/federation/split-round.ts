@@ -189,11 +189,13 @@ export async function trainSplitRound(
       lastEpochLoss = outcome(lossSum, batches);
     }
     const byName = new Map(model.parameters.map((p) => [p.name, p.variable]));
-    const local = global.map((t) => {
-      const variable = byName.get(t.name);
-      if (!variable) throw new SyncError('task-mismatch', `The task's model has no tensor "${t.name}".`);
-      return { name: t.name, shape: [...t.shape], data: variable.dataSync() as Float32Array };
-    });
+    const local = await Promise.all(
+      global.map(async (t) => {
+        const variable = byName.get(t.name);
+        if (!variable) throw new SyncError('task-mismatch', `The task's model has no tensor "${t.name}".`);
+        return { name: t.name, shape: [...t.shape], data: (await variable.data()) as Float32Array };
+      }),
+    );
     return {
       local,
       loss: lastEpochLoss,

@@ -134,7 +134,7 @@ export async function benchmarkReferenceTraining(
     }
     const kernels = options.profile ? await profileStep(() => step(0)) : undefined;
     const phases = options.profile
-      ? timePhases(
+      ? await timePhases(
           () =>
             tf.losses.softmaxCrossEntropy(
               labels[0]!,
@@ -184,19 +184,22 @@ async function profileStep(run: () => tf.Scalar): Promise<KernelFigure[]> {
     .sort((a, b) => b.milliseconds - a.milliseconds);
 }
 
-/** Median over five steps of each phase; WebAssembly runs kernels synchronously, so wall time is theirs. */
-function timePhases(
+/**
+ * Median over five steps of each phase. Each phase ends with a read that waits for its kernels:
+ * WebAssembly runs them synchronously, WebGPU queues them (and in Node can only be read asynchronously).
+ */
+async function timePhases(
   loss: () => tf.Scalar,
   optimizer: FusedAdam,
   parameters: readonly NamedTensor[],
-): StepPhases {
+): Promise<StepPhases> {
   const forward: number[] = [];
   const gradients: number[] = [];
   const update: number[] = [];
   for (let i = 0; i < 5; i++) {
     let t0 = performance.now();
     const value = tf.tidy(loss);
-    value.dataSync();
+    await value.data();
     value.dispose();
     forward.push(performance.now() - t0);
     t0 = performance.now();
@@ -204,10 +207,12 @@ function timePhases(
       loss,
       parameters.map((p) => p.variable),
     );
-    recorded.dataSync();
+    await recorded.data();
     gradients.push(performance.now() - t0);
     t0 = performance.now();
     optimizer.applyGradients(recorded, grads, parameters).dispose();
+    // The update is done when the last weights it wrote can be read (a small tensor: the head's bias).
+    await parameters.at(-1)?.variable.data();
     update.push(performance.now() - t0);
   }
   const forwardMs = median(forward);

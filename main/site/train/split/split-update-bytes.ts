@@ -33,11 +33,13 @@ await selectBackend({ choice: 'cpu' });
 const rows: string[] = [];
 for (const architecture of ['resnet-small', 'resnet-small-gn', 'reference-cnn']) {
   const model = createModel(architecture, { inputSize, channels: 1, numClasses: 2, seed: 0 });
-  const weights: NamedTensor[] = model.parameters.map((p) => ({
-    name: p.name,
-    shape: [...p.variable.shape],
-    data: new Float32Array(p.variable.dataSync()),
-  }));
+  const weights: NamedTensor[] = await Promise.all(
+    model.parameters.map(async (p) => ({
+      name: p.name,
+      shape: [...p.variable.shape],
+      data: new Float32Array(await p.variable.data()),
+    })),
+  );
   model.dispose();
   const definition = taskDefinitionSchema.parse({
     name: 'bytes',

@@ -121,7 +121,9 @@ export function patientDpSgdGradients(
 ): { value: tf.Scalar; grads: tf.NamedTensorMap } {
   if (options.noiseFree) return noiseFreeGradients(lossSumOf, patients, variables, options.expectedPatients);
   const sums = new Map<string, tf.Tensor>();
-  let lossSum = 0;
+  // Summed on the device and never read here: a read per patient waits for the backend to finish
+  // (and WebGPU in Node cannot read synchronously at all).
+  let lossSum: tf.Scalar | undefined;
   let images = 0;
   for (const patient of patients) {
     const { value, grads } = tf.variableGrads(() => lossSumOf(patient.x, patient.y), [...variables]);
@@ -136,9 +138,13 @@ export function patientDpSgdGradients(
         previous?.dispose();
       }
     });
-    lossSum += value.dataSync()[0]!;
+    const previousLoss = lossSum;
+    lossSum = previousLoss ? (tf.add(previousLoss, value) as tf.Scalar) : value;
+    if (previousLoss) {
+      previousLoss.dispose();
+      value.dispose();
+    }
     images += patient.x.shape[0] as number;
-    value.dispose();
     for (const g of Object.values(grads)) g.dispose();
   }
   const gaussian = options.gaussian ?? cryptoGaussian;
@@ -155,7 +161,9 @@ export function patientDpSgdGradients(
     });
     sum?.dispose();
   }
-  return { value: tf.scalar(images > 0 ? lossSum / images : 0), grads };
+  const value = lossSum && images > 0 ? tf.div(lossSum, images) : tf.scalar(0);
+  lossSum?.dispose();
+  return { value: value as tf.Scalar, grads };
 }
 
 /** The step without clipping or noise (noiseFree): the summed loss's gradient over q·N, in one pass. */

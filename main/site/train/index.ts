@@ -23,10 +23,12 @@ export {
 export type { ImageModel, ModelConfig, NamedValues, TrainingTask, WeightsManifest } from './models/index.ts';
 export { BatchLoader, decodeFrame, prepareFile, prepareImage, SeededRandom } from './data/index.ts';
 export type { AugmentOptions, Batch, LabelledImage, PrepareRecipe } from './data/index.ts';
-export { learningRateAt, trainLocalModel } from './trainer/index.ts';
+export { createOptimizer, learningRateAt, OPTIMIZER_NAMES, trainLocalModel } from './trainer/index.ts';
 export type {
   EpochRecord,
   LearningRateSchedule,
+  Optimizer,
+  OptimizerName,
   PatientDpSgdOptions,
   TrainLocalModelOptions,
   TrainProgress,

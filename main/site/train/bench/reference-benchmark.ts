@@ -2,7 +2,8 @@
 // ../shared/bench/torch_reference.py does (same model, Adam 1e-3, float32, `batches` batches per
 // epoch, images per second = median of the epochs after the first), so the two figures compare; or
 // ResNet-18 as bench/resnet18_reference.py does. The batch is made smaller, with a sentence saying
-// so, when a training step of the asked batch would not fit the backend's memory.
+// so, when a training step of the asked batch would not fit the backend's memory. SGD with momentum
+// may replace Adam (`optimizer`); the PyTorch references train with Adam only.
 import {
   describeBackend,
   selectBackend,
@@ -19,12 +20,14 @@ import {
   type NamedTensor,
   type TrainingMemory,
 } from '../models/index.ts';
-import { FusedAdam } from '../trainer/index.ts';
+import { createOptimizer, type Optimizer, type OptimizerName } from '../trainer/index.ts';
 
 export interface ReferenceBenchOptions {
   backend: BackendChoice;
   /** A registered architecture (default the reference CNN). */
   model?: string;
+  /** Adam 1e-3 as the PyTorch references (default), or SGD with momentum 0.9 at the same rate. */
+  optimizer?: OptimizerName;
   size: number;
   batch: number;
   batches: number;
@@ -61,6 +64,7 @@ export interface StepPhases {
 export interface ReferenceBenchResult {
   impl: 'tfjs';
   model: string;
+  optimizer: OptimizerName;
   backend: BackendReport['name'];
   device: string;
   threads?: number;
@@ -90,7 +94,8 @@ export async function benchmarkReferenceTraining(
   if (fitted.message) options.log?.(fitted.message);
   const batch = fitted.batch;
   const model = createModel(architecture, config);
-  const optimizer = new FusedAdam(1e-3);
+  const optimizerName = options.optimizer ?? 'adam';
+  const optimizer = createOptimizer(optimizerName, 1e-3);
   const random = new SeededRandom(0);
   const n = batch * batches;
   // The batches as separate tensors, as PyTorch's x[i:i + batch] are views that cost nothing.
@@ -148,6 +153,7 @@ export async function benchmarkReferenceTraining(
     return {
       impl: 'tfjs',
       model: architecture,
+      optimizer: optimizerName,
       backend: report.name,
       device: report.device,
       threads: report.threads,
@@ -190,7 +196,7 @@ async function profileStep(run: () => tf.Scalar): Promise<KernelFigure[]> {
  */
 async function timePhases(
   loss: () => tf.Scalar,
-  optimizer: FusedAdam,
+  optimizer: Optimizer,
   parameters: readonly NamedTensor[],
 ): Promise<StepPhases> {
   const forward: number[] = [];

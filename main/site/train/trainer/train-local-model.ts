@@ -1,6 +1,7 @@
-// Trains a site's model on its own cohort: picks the backend, streams batches, steps Adam under a
-// learning-rate schedule, evaluates on the validation split after every epoch, checkpoints, stops
-// early when validation stops improving, resumes from the last checkpoint, and can be cancelled.
+// Trains a site's model on its own cohort: picks the backend, streams batches, steps Adam (or SGD
+// with momentum) under a learning-rate schedule, evaluates on the validation split after every epoch,
+// checkpoints, stops early when validation stops improving, resumes from the last checkpoint, and
+// can be cancelled.
 // With patient-level DP-SGD each step is a Poisson sample of patients instead of a batch (patient-steps.ts).
 import { createHash } from 'node:crypto';
 import { isDpTrainable } from '../../../../shared/federation/index.ts';
@@ -15,7 +16,7 @@ import {
   type TrainingTask,
   fitTrainingBatch,
 } from '../models/index.ts';
-import { FusedAdam } from './adam.ts';
+import { createOptimizer, type OptimizerName } from './optimizer.ts';
 import { dpSgdGradients, type DpSgdOptions } from './dp-sgd.ts';
 import type { PatientDpSgdOptions } from './patient-dp-sgd.ts';
 import { PatientDpSteps, type PatientStep } from './patient-steps.ts';
@@ -42,6 +43,8 @@ export interface TrainLocalModelOptions {
   epochs?: number;
   batchSize?: number;
   learningRate?: number;
+  /** Adam (default) or SGD with momentum 0.9 (optimizer.ts); both update each tensor in one fused pass. */
+  optimizer?: OptimizerName;
   schedule?: LearningRateSchedule;
   /** Stop after this many epochs without a better validation score (default 3; 0 never stops early). */
   patience?: number;
@@ -124,7 +127,7 @@ export async function trainLocalModel(options: TrainLocalModelOptions): Promise<
     numClasses: task.labels.length,
     seed,
   });
-  const optimizer = new FusedAdam(baseRate);
+  const optimizer = createOptimizer(options.optimizer ?? 'adam', baseRate);
   // Under DP fine-tuning only the task's trainable layers are stepped; the rest keep the start's weights.
   const layers = options.patientDpSgd?.trainableLayers ?? 'all';
   const trainable = model.parameters.filter((p) => p.trainable && isDpTrainable(p.name, layers));
@@ -310,6 +313,8 @@ function runFingerprint(task: TrainingTask, options: TrainLocalModelOptions, see
   const hash = createHash('sha256');
   const dp = options.patientDpSgd;
   hash.update(JSON.stringify({ task, seed, batch: options.batchSize }));
+  // Another optimiser's state cannot be resumed (Adam's fingerprint is the one it had before there was a choice).
+  if (options.optimizer && options.optimizer !== 'adam') hash.update(`optimizer ${options.optimizer}`);
   // A checkpoint of another privacy setting must not be resumed (its steps spent another budget).
   if (dp) {
     const settings = [dp.l2NormClip, dp.noiseMultiplier, dp.samplingRate, dp.steps];

@@ -1,13 +1,15 @@
 // Evaluates a weight set on labelled images: the site's check of each new global model on its
 // validation split, and the demo's evaluation of every model on the pooled test set. Inference only
-// (batch statistics frozen), on the engine's best backend.
+// (batch statistics frozen), on the engine's best backend, in batches that fit the backend's memory.
 import type { NamedTensor } from '../../../shared/federation/index.ts';
 import {
   assignModelValues,
   BatchLoader,
   createModel,
+  fitTrainingBatch,
   selectBackend,
   tf,
+  TrainError,
   type BackendChoice,
   type LabelledImage,
   type TrainingTask,
@@ -33,16 +35,18 @@ export async function evaluateWeights(options: {
   signal?: AbortSignal;
 }): Promise<Evaluation> {
   const { task } = options;
-  await selectBackend({
+  const backend = await selectBackend({
     choice: options.backend ?? 'auto',
     ...(options.threads ? { threads: options.threads } : {}),
   });
   const classes = task.labels.length;
-  const model = createModel(task.model, { inputSize: task.inputSize, channels: 1, numClasses: classes });
+  const config = { inputSize: task.inputSize, channels: 1, numClasses: classes };
+  const batchSize = await evaluationBatch(task, config, options.batchSize ?? 32, backend.name);
+  const model = createModel(task.model, config);
   const loader = new BatchLoader({
     items: options.items,
     recipe: { size: task.inputSize, window: task.window },
-    batchSize: options.batchSize ?? 32,
+    batchSize,
     ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
     shuffle: false,
     augment: false,
@@ -87,6 +91,29 @@ export async function evaluateWeights(options: {
     auc: rocAuc(scores, labels),
     n,
   };
+}
+
+/**
+ * The asked batch, or the largest that fits the backend's memory. A caller may ask for a whole test
+ * set in one pass (the demo scores every published model so); for ResNet-18 at 256 px, 432 images in
+ * one batch overran WebAssembly's 4 GiB: the realistic demo's evaluation crawled for 40 minutes or
+ * crashed (issue 21). The training step's measured memory bounds inference's (a forward pass under
+ * tf.tidy keeps its activations, and training keeps them and their gradients), and is measured once
+ * per process and model, usually already by the training beside it.
+ */
+async function evaluationBatch(
+  task: TrainingTask,
+  config: { inputSize: number; channels: number; numClasses: number },
+  requested: number,
+  backendName: string,
+): Promise<number> {
+  try {
+    return (await fitTrainingBatch(task.model, config, requested, backendName)).batch;
+  } catch (error) {
+    // Not even one image fits a training step: inference, which needs less, goes one at a time.
+    if (error instanceof TrainError && error.code === 'invalid-option') return 1;
+    throw error;
+  }
 }
 
 /** Mann–Whitney estimate of P(score of a positive > score of a negative), ties counting half. */

@@ -9,6 +9,7 @@ export {
   assignModelValues,
   createModel,
   fitBatchSize,
+  fitTrainingBatch,
   measureTrainingMemory,
   trainingMemoryBudget,
   encodeModel,

@@ -8,7 +8,9 @@
 #   bench/gpu/run.sh device    on the GPU machine, in a copy of the repository that carries
 #                              .tmp/gpu-bench: installs the Vulkan loader, runs the WebGPU kernel
 #                              checks and the reference-CNN benchmark (stock, matmul and split-K filter
-#                              gradients) and ResNet-18 / DenseNet-121 at 224 px, then PyTorch CUDA on
+#                              gradients) and ResNet-18 / DenseNet-121 at 224 px, the step with the
+#                              optimiser's update fused and with tfjs's ops (gpu-check.json's
+#                              fusedOptimizer: reference CNN and ResNet-18, b32), then PyTorch CUDA on
 #                              the same models; writes $OUT (or .tmp/gpu-bench/out) gpu-check.json,
 #                              torch-cuda.json, torch-cuda-resnet18.json, torch-cuda-densenet121.json
 #                              and a log.

@@ -1,0 +1,107 @@
+// The optimiser's update on WebGPU, fused (one WGSL dispatch per weight tensor,
+// main/site/train/kernels/webgpu-optimizer.ts) against tfjs's ops (RADFED_WEBGPU_FUSED_OPTIMIZER=0):
+// the compute dispatches of one whole training step and of its update alone, counted on any adapter
+// (SwiftShader too: a count, not a time), and, where `time` is set (a real GPU: gpu-entry.ts), images
+// per second as `radfed bench train` measures them.
+// bench/gpu/optimizer-dispatches.ts prints the counts from the command line.
+import {
+  benchmarkReferenceTraining,
+  createModel,
+  createOptimizer,
+  SeededRandom,
+  selectBackend,
+  tf,
+  type OptimizerName,
+} from '../../main/site/train/index.ts';
+import { countGpuDispatches } from '../../main/site/train/kernels/index.ts';
+
+export interface OptimizerAbOptions {
+  model: string;
+  size: number;
+  batch: number;
+  optimizer?: OptimizerName;
+  /** Also time training (4 batches × 3 epochs per setting); only meaningful on a real GPU. */
+  time?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface OptimizerAbFigure {
+  update: 'fused' | 'ops';
+  weightTensors: number;
+  /** Forward, backward and update of one step. */
+  dispatchesPerStep: number;
+  /** The update alone (gradients already queued). */
+  dispatchesPerUpdate: number;
+  imagesPerSecond?: number;
+}
+
+/** One step's dispatches and its update's, after a first step (shader compilation, state) outside the count. */
+async function countStep(options: OptimizerAbOptions): Promise<Omit<OptimizerAbFigure, 'update'>> {
+  const { model, size, batch } = options;
+  const net = createModel(model, { inputSize: size, channels: 1, numClasses: 2, seed: 0 });
+  const optimizer = createOptimizer(options.optimizer ?? 'adam', 1e-3);
+  const random = new SeededRandom(0);
+  const images = tf.tensor4d(random.floats(batch * size * size), [batch, size, size, 1]);
+  const labels = tf.oneHot(
+    tf.tensor1d(
+      Int32Array.from({ length: batch }, (_, i) => i % 2),
+      'int32',
+    ),
+    2,
+  );
+  const trainable = net.parameters.filter((p) => p.trainable);
+  const loss = () =>
+    tf.losses.softmaxCrossEntropy(labels, net.logits(images, { training: true })) as tf.Scalar;
+  const step = async () => {
+    const value = optimizer.minimize(loss, trainable);
+    await value.data();
+    value.dispose();
+  };
+  try {
+    await step();
+    const dispatchesPerStep = await countGpuDispatches(step);
+    const { value, grads } = tf.variableGrads(
+      loss,
+      trainable.map((p) => p.variable),
+    );
+    const dispatchesPerUpdate = await countGpuDispatches(() =>
+      optimizer.applyGradients(value, grads, trainable).dispose(),
+    );
+    return { weightTensors: trainable.length, dispatchesPerStep, dispatchesPerUpdate };
+  } finally {
+    tf.dispose([images, labels]);
+    optimizer.dispose();
+    net.dispose();
+  }
+}
+
+export async function optimizerAb(options: OptimizerAbOptions): Promise<OptimizerAbFigure[]> {
+  await selectBackend({ choice: 'webgpu' });
+  const figures: OptimizerAbFigure[] = [];
+  const before = process.env.RADFED_WEBGPU_FUSED_OPTIMIZER;
+  try {
+    for (const update of ['ops', 'fused'] as const) {
+      process.env.RADFED_WEBGPU_FUSED_OPTIMIZER = update === 'ops' ? '0' : '1';
+      const figure: OptimizerAbFigure = { update, ...(await countStep(options)) };
+      if (options.time) {
+        const result = await benchmarkReferenceTraining({
+          backend: 'webgpu',
+          model: options.model,
+          optimizer: options.optimizer,
+          size: options.size,
+          batch: options.batch,
+          batches: 4,
+          epochs: 3,
+        });
+        figure.imagesPerSecond = result.imagesPerSecond;
+      }
+      const name = `${options.model} ${options.size} px b${options.batch}, ${options.optimizer ?? 'adam'}`;
+      options.log?.(`${name}, update ${update}: ${JSON.stringify(figure)}`);
+      figures.push(figure);
+    }
+  } finally {
+    if (before === undefined) delete process.env.RADFED_WEBGPU_FUSED_OPTIMIZER;
+    else process.env.RADFED_WEBGPU_FUSED_OPTIMIZER = before;
+  }
+  return figures;
+}

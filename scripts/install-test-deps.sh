@@ -2,7 +2,8 @@
 # Installs the Debian packages the tests drive for real, when they are missing, then checks that every
 # command and Python module the test helpers call is there (scripts/check-test-deps.sh), so a machine
 # that lacks one stops here with the package's name instead of failing one spec later on.
-#   chromium        browser tests (Playwright drives Debian's Chromium)
+#   chromium        browser tests (Playwright drives Debian's Chromium), and its SwiftShader: the software GPU
+#                   the WebGPU specs run on where the machine has none (scripts/software-webgpu.ts)
 #   dcmtk           dcmdump, storescu, echoscu, dcmcjpeg/dcmcjpls/dcmcrle/dcmdjpeg…: an independent reader and DICOM peer
 #   python3-pydicom an independent DICOM reader, and its test files (the odd real-world corpus)
 #   python3-numpy   pydicom's pixel_array

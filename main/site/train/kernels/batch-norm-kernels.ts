@@ -9,6 +9,8 @@
 // anyway. Sums run in float32 over blocks of rows and in float64 across blocks; the variance is taken
 // about the first row's values, so a mean far from zero costs no precision.
 // Only channels in fours (every ResNet and DenseNet width); RADFED_WASM_BATCH_NORM=0 keeps tfjs's ops.
+// On WebGPU the same four kernels are WGSL (webgpu-batch-norm.ts), for any channel count;
+// RADFED_WEBGPU_BATCH_NORM=0 keeps tfjs's ops there.
 import {
   getBackend,
   getKernel,
@@ -20,6 +22,7 @@ import {
 import { channelSimdFor, type ChannelSimd } from './channel-simd.ts';
 import { KernelScope } from './kernel-scope.ts';
 import { backendMemory } from './simd-kernels.ts';
+import { gradSumsOnWebgpu, mixOnWebgpu, momentsOnWebgpu, scaleShiftOnWebgpu } from './webgpu-batch-norm.ts';
 
 export const BN_MOMENTS = 'RadfedBatchNormMoments';
 export const BN_GRAD_SUMS = 'RadfedBatchNormGradSums';
@@ -131,22 +134,33 @@ const mix = (({
   return scope.finish(out.info());
 }) as unknown as KernelFunc;
 
-/** Registers the four kernels on WebAssembly. Safe to call again. */
+/** Registers the four kernels on WebAssembly or WebGPU. Safe to call again. */
 export function registerBatchNormKernels(backendName: string): void {
-  if (backendName !== 'wasm') return;
-  for (const [kernelName, kernelFunc] of [
-    [BN_MOMENTS, moments],
-    [BN_GRAD_SUMS, gradSums],
-    [SCALE_SHIFT, scaleShift],
-    [CHANNEL_MIX, mix],
-  ] as const) {
+  const kernels: Record<string, readonly [string, KernelFunc][]> = {
+    wasm: [
+      [BN_MOMENTS, moments],
+      [BN_GRAD_SUMS, gradSums],
+      [SCALE_SHIFT, scaleShift],
+      [CHANNEL_MIX, mix],
+    ],
+    webgpu: [
+      [BN_MOMENTS, momentsOnWebgpu],
+      [BN_GRAD_SUMS, gradSumsOnWebgpu],
+      [SCALE_SHIFT, scaleShiftOnWebgpu],
+      [CHANNEL_MIX, mixOnWebgpu],
+    ],
+  };
+  for (const [kernelName, kernelFunc] of kernels[backendName] ?? []) {
     if (!getKernel(kernelName, backendName)) registerKernel({ kernelName, backendName, kernelFunc });
   }
 }
 
 /** Whether batch normalisation of `channels` channels can take these kernels now. */
 export function batchNormKernelsFor(channels: number): boolean {
-  if (process.env.RADFED_WASM_BATCH_NORM === '0' || channels % 4 !== 0) return false;
   const backendName = getBackend();
+  if (backendName === 'webgpu') {
+    return process.env.RADFED_WEBGPU_BATCH_NORM !== '0' && Boolean(getKernel(BN_MOMENTS, backendName));
+  }
+  if (process.env.RADFED_WASM_BATCH_NORM === '0' || channels % 4 !== 0) return false;
   return Boolean(getKernel(BN_MOMENTS, backendName));
 }

@@ -6,6 +6,7 @@ export type { CutPoints, ImageModel, ModelConfig, ModelStage, StageMode } from '
 export { backwardThrough, segmentGradients, splitModel } from './model-segments.ts';
 export type { ModelSegment, SegmentGradients, SegmentName, SplitModel } from './model-segments.ts';
 export type { NamedTensor } from './parameters.ts';
+export { batchNormTraining } from './batch-norm.ts';
 export { TRAINING_TASKS, taskById } from './tasks.ts';
 export type { PixelWindow, TrainingTask } from './tasks.ts';
 export {

@@ -10,7 +10,9 @@
 #                              checks and the reference-CNN benchmark (stock, matmul and split-K filter
 #                              gradients) and ResNet-18 / DenseNet-121 at 224 px, the step with the
 #                              optimiser's update fused and with tfjs's ops (gpu-check.json's
-#                              fusedOptimizer: reference CNN and ResNet-18, b32), then PyTorch CUDA on
+#                              fusedOptimizer: reference CNN and ResNet-18, b32), ResNet-18's step
+#                              with batch normalisation in WGSL and with tfjs's ops (fusedBatchNorm:
+#                              224 px, b32, bench/gpu/batch-norm-ab.ts), then PyTorch CUDA on
 #                              the same models; writes $OUT (or .tmp/gpu-bench/out) gpu-check.json,
 #                              torch-cuda.json, torch-cuda-resnet18.json, torch-cuda-densenet121.json
 #                              and a log.

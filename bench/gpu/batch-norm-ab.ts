@@ -1,0 +1,95 @@
+// Batch normalisation on WebGPU, fused (main/site/train/kernels/webgpu-batch-norm.ts) against tfjs's
+// ops (RADFED_WEBGPU_BATCH_NORM=0), on a model's training step (forward, backward, FusedAdam): the
+// compute dispatches one step records, counted on any adapter (SwiftShader too: a count, not a
+// time), and, where `time` is set (a real GPU: bench/gpu/gpu-entry.ts), images per second as
+// `radfed bench train` measures them.
+import {
+  benchmarkReferenceTraining,
+  createModel,
+  SeededRandom,
+  selectBackend,
+  tf,
+} from '../../main/site/train/index.ts';
+import { countGpuDispatches } from '../../main/site/train/kernels/index.ts';
+import { FusedAdam } from '../../main/site/train/trainer/index.ts';
+
+export interface BatchNormAbOptions {
+  model: string;
+  size: number;
+  batch: number;
+  /** Also time training (batches × epochs steps per setting); only meaningful on a real GPU. */
+  time?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface BatchNormAbFigure {
+  batchNorm: 'fused' | 'ops';
+  dispatchesPerStep: number;
+  imagesPerSecond?: number;
+}
+
+/** One training step's dispatches, after a first step (shader compilation, uploads) outside the count. */
+async function stepDispatches(model: string, size: number, batch: number): Promise<number> {
+  const net = createModel(model, { inputSize: size, channels: 1, numClasses: 2, seed: 0 });
+  const optimizer = new FusedAdam(1e-3);
+  const random = new SeededRandom(0);
+  const images = tf.tensor4d(random.floats(batch * size * size), [batch, size, size, 1]);
+  const labels = tf.oneHot(
+    tf.tensor1d(
+      Int32Array.from({ length: batch }, (_, i) => i % 2),
+      'int32',
+    ),
+    2,
+  );
+  const trainable = net.parameters.filter((p) => p.trainable);
+  const step = async () => {
+    const loss = optimizer.minimize(
+      () => tf.losses.softmaxCrossEntropy(labels, net.logits(images, { training: true })) as tf.Scalar,
+      trainable,
+    );
+    await loss.data();
+    loss.dispose();
+  };
+  try {
+    await step();
+    return await countGpuDispatches(step);
+  } finally {
+    tf.dispose([images, labels]);
+    optimizer.dispose();
+    net.dispose();
+  }
+}
+
+export async function batchNormAb(options: BatchNormAbOptions): Promise<BatchNormAbFigure[]> {
+  await selectBackend({ choice: 'webgpu' });
+  const figures: BatchNormAbFigure[] = [];
+  const before = process.env.RADFED_WEBGPU_BATCH_NORM;
+  try {
+    for (const batchNorm of ['ops', 'fused'] as const) {
+      process.env.RADFED_WEBGPU_BATCH_NORM = batchNorm === 'ops' ? '0' : '1';
+      const figure: BatchNormAbFigure = {
+        batchNorm,
+        dispatchesPerStep: await stepDispatches(options.model, options.size, options.batch),
+      };
+      if (options.time) {
+        const result = await benchmarkReferenceTraining({
+          backend: 'webgpu',
+          model: options.model,
+          size: options.size,
+          batch: options.batch,
+          batches: 4,
+          epochs: 3,
+        });
+        figure.imagesPerSecond = result.imagesPerSecond;
+      }
+      options.log?.(
+        `${options.model} ${options.size} px b${options.batch}, batch norm ${batchNorm}: ${JSON.stringify(figure)}`,
+      );
+      figures.push(figure);
+    }
+  } finally {
+    if (before === undefined) delete process.env.RADFED_WEBGPU_BATCH_NORM;
+    else process.env.RADFED_WEBGPU_BATCH_NORM = before;
+  }
+  return figures;
+}

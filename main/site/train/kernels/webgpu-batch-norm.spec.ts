@@ -162,6 +162,25 @@ describe('batch normalisation in WGSL', () => {
     },
   );
 
+  it.skipIf(!dawn.ok)(
+    'writes every element of a tensor past 65,535 workgroups in x (the grid then spreads over y) (needs a WebGPU adapter)',
+    async () => {
+      await selectBackend({ choice: 'webgpu' });
+      const shape: Shape = [1, 4099, 1024, 4]; // 16,789,504 elements: 65,585 workgroups of 256
+      const x = tf.fill(shape, 2);
+      const [centre, scale, shift] = [
+        tf.tensor1d([1, 1, 1, 1]),
+        tf.tensor1d([3, 4, 5, 6]),
+        tf.tensor1d([0, 0, 0, 1]),
+      ];
+      const y = tf.engine().runKernel(SCALE_SHIFT, { x, centre, scale, shift }) as tf.Tensor;
+      const values = (await y.data()) as Float32Array;
+      tf.dispose([x, centre, scale, shift, y]);
+      const wrong = values.findIndex((v, i) => v !== [3, 4, 5, 7][i % 4]);
+      expect(wrong).toBe(-1);
+    },
+  );
+
   it.skipIf(!dawn.ok).each([
     [[4, 56, 56, 64], 0],
     [[16, 56, 56, 64], 0], // 50,176 rows: 784 chunks of 64

@@ -20,6 +20,8 @@ export interface OptimizerAbOptions {
   size: number;
   batch: number;
   optimizer?: OptimizerName;
+  /** Which updates to measure (default both: ops, then fused). */
+  updates?: readonly ('ops' | 'fused')[];
   /** Also time training (4 batches × 3 epochs per setting); only meaningful on a real GPU. */
   time?: boolean;
   log?: (line: string) => void;
@@ -80,7 +82,7 @@ export async function optimizerAb(options: OptimizerAbOptions): Promise<Optimize
   const figures: OptimizerAbFigure[] = [];
   const before = process.env.RADFED_WEBGPU_FUSED_OPTIMIZER;
   try {
-    for (const update of ['ops', 'fused'] as const) {
+    for (const update of options.updates ?? (['ops', 'fused'] as const)) {
       process.env.RADFED_WEBGPU_FUSED_OPTIMIZER = update === 'ops' ? '0' : '1';
       const figure: OptimizerAbFigure = { update, ...(await countStep(options)) };
       if (options.time) {

@@ -4,7 +4,7 @@
 // Run (SwiftShader: after one WebGPU spec has made node_modules/.cache/software-webgpu):
 //   export LD_LIBRARY_PATH=$PWD/node_modules/.cache/software-webgpu \
 //     VK_ICD_FILENAMES=$PWD/node_modules/.cache/software-webgpu/vk_swiftshader_icd.json
-//   node --import tsx bench/gpu/optimizer-dispatches.ts [--model resnet-18] [--size 224] [--batch 1] [--optimizer sgd-momentum]
+//   node --import tsx bench/gpu/optimizer-dispatches.ts [--model resnet-18] [--size 224] [--batch 1] [--optimizer sgd-momentum] [--update fused]
 import { parseArgs } from 'node:util';
 import type { OptimizerName } from '../../main/site/train/index.ts';
 import { optimizerAb } from './optimizer-ab.ts';
@@ -15,6 +15,8 @@ const { values } = parseArgs({
     size: { type: 'string', default: '64' },
     batch: { type: 'string', default: '2' },
     optimizer: { type: 'string', default: 'adam' },
+    // ops, fused, or both (the default)
+    update: { type: 'string' },
   },
 });
 const figures = await optimizerAb({
@@ -22,6 +24,7 @@ const figures = await optimizerAb({
   size: Number(values.size),
   batch: Number(values.batch),
   optimizer: values.optimizer as OptimizerName,
+  updates: values.update ? [values.update as 'ops' | 'fused'] : undefined,
   log: (line) => process.stderr.write(`${line}\n`),
 });
 process.stdout.write(`${JSON.stringify({ ...values, figures })}\n`);

@@ -55,7 +55,7 @@ export async function scorePublishedModels(options: {
       items: options.test,
       cacheDir: options.cacheDir,
       // The whole test set in one batch where the backend's memory allows it (evaluateWeights makes
-      // the batch smaller where not: ResNet-18 at 256 px takes ~17 at a time in WebAssembly's 4 GiB).
+      // the batch smaller where not: ResNet-18 at 256 px takes 33 at a time in WebAssembly's 4 GiB).
       batchSize: Math.max(1, options.test.length),
       ...(options.threads ? { threads: options.threads } : {}),
     });

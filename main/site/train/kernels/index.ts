@@ -94,3 +94,5 @@ export function registerTrainingKernels(
     ([name]) => `${name} (${backendName}${backendName === 'webgpu' ? `, ${webgpuFilterGrad}` : ''})`,
   );
 }
+// The error measure every kernel spec uses, shared with the optimiser's.
+export { relativeError } from './reference-convolution.ts';

@@ -6,6 +6,9 @@ import { SeededRandom } from '../../data/index.ts';
 import type { NamedTensor, NamedValues } from '../../models/index.ts';
 import type { Optimizer } from '../optimizer.ts';
 
+/** The kernels' measure of error (max|a − b| / max|b|), for the optimiser specs. */
+export { relativeError } from '../../kernels/index.ts';
+
 /** 1, 3, 1000 and 65537 elements: a single bias, a partial workgroup, several, and past 256 workgroups. */
 export const ODD_SHAPES: readonly number[][] = [[1], [3], [10, 100], [65537]];
 
@@ -49,17 +52,6 @@ export function applySteps(
     });
     optimizer.applyGradients(tf.scalar(0), grads, parameters).dispose();
   }
-}
-
-/** The largest difference relative to the largest expected value (as kernels/reference-convolution.ts). */
-export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i]! - expected[i]!));
-    scale = Math.max(scale, Math.abs(expected[i]!));
-  }
-  return scale === 0 ? diff : diff / scale;
 }
 
 export function readWeights(parameters: readonly NamedTensor[]): Promise<Float32Array[]> {

@@ -5,6 +5,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { parsePositiveInt } from './arguments.ts';
 import {
   BACKEND_CHOICES,
+  CHECKPOINTING_SETTINGS,
   benchmarkLoaderMemory,
   benchmarkReferenceTraining,
   cpuSimd,
@@ -14,6 +15,7 @@ import {
   TORCH_REFERENCE_MODELS,
   TrainError,
   type BackendChoice,
+  type CheckpointingSetting,
   type OptimizerName,
 } from '../main/site/train/index.ts';
 
@@ -33,6 +35,16 @@ function parseOptimizer(value: string): OptimizerName {
   return value as OptimizerName;
 }
 
+function parseCheckpointing(value: string): CheckpointingSetting {
+  if (!(CHECKPOINTING_SETTINGS as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(
+      `--checkpointing takes auto (recompute activations only when the batch would not fit the memory), ` +
+        `on or off, not "${value}".`,
+    );
+  }
+  return value as CheckpointingSetting;
+}
+
 /** Said when --compare-torch meets an optimiser the PyTorch references cannot switch to. */
 const TORCH_ADAM_ONLY =
   'The PyTorch references (../shared/bench/torch_reference.py, bench/*_reference.py) train with Adam only: no PyTorch comparison for sgd-momentum.';
@@ -48,6 +60,7 @@ interface TrainFlags {
   backend: BackendChoice;
   model: string;
   optimizer: OptimizerName;
+  checkpointing: CheckpointingSetting;
   size: number;
   batch: number;
   batches: number;
@@ -73,7 +86,8 @@ export function registerBenchTrainCommand(bench: Command): void {
         'after the first. With --compare-torch, runs the PyTorch reference in the same run and prints\n' +
         'the ratio. --model resnet-18 or densenet-121 trains that model instead (PyTorch:\n' +
         'bench/resnet18_reference.py, bench/densenet121_reference.py);\n' +
-        "a batch that would not fit the backend's memory is made smaller, and the output says so.",
+        "a batch that would not fit the backend's memory is kept by recomputing activations in the\n" +
+        'backward pass (gradient checkpointing), or else made smaller, and the output says so.',
     )
     .option(
       '--model <name>',
@@ -88,6 +102,12 @@ export function registerBenchTrainCommand(bench: Command): void {
       'adam',
     )
     .option('--backend <name>', `backend: ${BACKEND_CHOICES.join(', ')}`, parseBackend, 'auto')
+    .option(
+      '--checkpointing <when>',
+      'recompute activations in the backward pass: auto (when the batch would not fit), on, off',
+      parseCheckpointing,
+      'auto',
+    )
     .option('--size <n>', 'image size in pixels', (v) => parsePositiveInt(v, '--size'), 64)
     .option('--batch <n>', 'batch size', (v) => parsePositiveInt(v, '--batch'), 32)
     .option('--batches <n>', 'batches per epoch', (v) => parsePositiveInt(v, '--batches'), 8)
@@ -173,7 +193,8 @@ export function registerBenchTrainCommand(bench: Command): void {
       const lines = [
         `${name}, ${flags.size}×${flags.size}, batch ${tfjs.batch}, ${flags.batches} batches × ${flags.epochs} epochs`,
         `Training memory: ${mb(tfjs.memory.perImageBytes)} per image + ${mb(tfjs.memory.fixedBytes)} fixed; ` +
-          `a batch of ${tfjs.batch}: ${mb(tfjs.memory.batchBytes)}`,
+          `a batch of ${tfjs.batch}: ${mb(tfjs.memory.batchBytes)}` +
+          (tfjs.memory.checkpointing ? ' (activations recomputed in the backward pass)' : ''),
         ...(tfjs.memory.message ? [tfjs.memory.message] : []),
         `RadFed (tfjs, ${tfjs.optimizer}) on ${tfjs.device}: ${tfjs.imagesPerSecond} images/s`,
         ...(torchNote ? [torchNote] : []),

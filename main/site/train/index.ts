@@ -7,6 +7,7 @@ export type { BackendChoice, BackendName, BackendReport } from './backend/index.
 export { registerTrainingKernels } from './kernels/index.ts';
 export {
   assignModelValues,
+  CHECKPOINTING_SETTINGS,
   createModel,
   fitBatchSize,
   fitTrainingBatch,
@@ -21,7 +22,14 @@ export {
   WEIGHTS_FORMAT_VERSION,
   writeWeightsFiles,
 } from './models/index.ts';
-export type { ImageModel, ModelConfig, NamedValues, TrainingTask, WeightsManifest } from './models/index.ts';
+export type {
+  CheckpointingSetting,
+  ImageModel,
+  ModelConfig,
+  NamedValues,
+  TrainingTask,
+  WeightsManifest,
+} from './models/index.ts';
 export { BatchLoader, decodeFrame, prepareFile, prepareImage, SeededRandom } from './data/index.ts';
 export type { AugmentOptions, Batch, LabelledImage, PrepareRecipe } from './data/index.ts';
 export { createOptimizer, learningRateAt, OPTIMIZER_NAMES, trainLocalModel } from './trainer/index.ts';

@@ -1,9 +1,10 @@
 // `radfed bench train`: trains the reference CNN on random data exactly as
 // ../shared/bench/torch_reference.py does (same model, Adam 1e-3, float32, `batches` batches per
 // epoch, images per second = median of the epochs after the first), so the two figures compare; or
-// ResNet-18 as bench/resnet18_reference.py does. The batch is made smaller, with a sentence saying
-// so, when a training step of the asked batch would not fit the backend's memory. SGD with momentum
-// may replace Adam (`optimizer`); the PyTorch references train with Adam only.
+// ResNet-18 as bench/resnet18_reference.py does. When a training step of the asked batch would not
+// fit the backend's memory, activations are recomputed in the backward pass or the batch is made
+// smaller (as a training run does, models/training-memory.ts), with a sentence saying so. SGD with
+// momentum may replace Adam (`optimizer`); the PyTorch references train with Adam only.
 import {
   describeBackend,
   selectBackend,
@@ -13,10 +14,10 @@ import {
 } from '../backend/index.ts';
 import { SeededRandom } from '../data/index.ts';
 import {
+  checkpointedLogits,
   createModel,
-  fitBatchSize,
-  measureTrainingMemory,
-  trainingMemoryBudget,
+  planTrainingStep,
+  type CheckpointingSetting,
   type NamedTensor,
   type TrainingMemory,
 } from '../models/index.ts';
@@ -28,6 +29,8 @@ export interface ReferenceBenchOptions {
   model?: string;
   /** Adam 1e-3 as the PyTorch references (default), or SGD with momentum 0.9 at the same rate. */
   optimizer?: OptimizerName;
+  /** Recompute activations in the backward pass: when memory is short (default), always, or never. */
+  checkpointing?: CheckpointingSetting;
   size: number;
   batch: number;
   batches: number;
@@ -89,8 +92,13 @@ export async function benchmarkReferenceTraining(
   const { size, batches } = options;
   const architecture = options.model ?? 'reference-cnn';
   const config = { inputSize: size, channels: 1, numClasses: 2, seed: 0 };
-  const measured = await measureTrainingMemory(architecture, config);
-  const fitted = fitBatchSize(options.batch, measured, trainingMemoryBudget(report.name));
+  const fitted = await planTrainingStep(
+    architecture,
+    config,
+    options.batch,
+    report.name,
+    options.checkpointing ?? 'auto',
+  );
   if (fitted.message) options.log?.(fitted.message);
   const batch = fitted.batch;
   const model = createModel(architecture, config);
@@ -112,12 +120,12 @@ export async function benchmarkReferenceTraining(
     ),
   );
   const trainable = model.parameters.filter((p) => p.trainable);
-  const step = (i: number): tf.Scalar =>
-    optimizer.minimize(
-      () =>
-        tf.losses.softmaxCrossEntropy(labels[i]!, model.logits(images[i]!, { training: true })) as tf.Scalar,
-      trainable,
-    );
+  const lossOf = (i: number) => {
+    const x = images[i]!;
+    const logits = fitted.checkpointing ? checkpointedLogits(model, x) : model.logits(x, { training: true });
+    return tf.losses.softmaxCrossEntropy(labels[i]!, logits) as tf.Scalar;
+  };
+  const step = (i: number): tf.Scalar => optimizer.minimize(() => lossOf(i), trainable);
 
   const epochs: EpochFigure[] = [];
   try {
@@ -138,17 +146,7 @@ export async function benchmarkReferenceTraining(
       );
     }
     const kernels = options.profile ? await profileStep(() => step(0)) : undefined;
-    const phases = options.profile
-      ? await timePhases(
-          () =>
-            tf.losses.softmaxCrossEntropy(
-              labels[0]!,
-              model.logits(images[0]!, { training: true }),
-            ) as tf.Scalar,
-          optimizer,
-          trainable,
-        )
-      : undefined;
+    const phases = options.profile ? await timePhases(() => lossOf(0), optimizer, trainable) : undefined;
     const steady = (epochs.length > 1 ? epochs.slice(1) : epochs).map((e) => e.imagesPerSecond);
     return {
       impl: 'tfjs',
@@ -164,7 +162,7 @@ export async function benchmarkReferenceTraining(
       imagesPerSecond: round(median(steady), 1),
       kernels,
       phases,
-      memory: { ...measured, batchBytes: fitted.bytes, message: fitted.message },
+      memory: { ...fitted.memory, batchBytes: fitted.bytes, message: fitted.message },
       report,
     };
   } finally {

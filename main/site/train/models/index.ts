@@ -19,10 +19,15 @@ export {
 } from './weights-format.ts';
 export type { NamedValues, WeightsManifest } from './weights-format.ts';
 export {
+  CHECKPOINTING_SETTINGS,
+  chooseTrainingStep,
   fitBatchSize,
   fitTrainingBatch,
   measureTrainingMemory,
+  planTrainingStep,
+  stepBytes,
   trainingMemoryBudget,
 } from './training-memory.ts';
-export type { BatchChoice, TrainingMemory } from './training-memory.ts';
+export type { BatchChoice, CheckpointingSetting, TrainingMemory } from './training-memory.ts';
+export { checkpointedLogits } from './gradient-checkpointing.ts';
 export { assignModelValues, encodeModel, modelMeta, readModelValues } from './model-weights.ts';

@@ -81,7 +81,7 @@ export function splitModel(model: ImageModel, cuts: CutPoints = model.cuts): Spl
 }
 
 /** Each tensor's stage: the first part of its name. A tensor no stage owns is a model definition bug. */
-function stageOwners(model: ImageModel): Map<string, string> {
+export function stageOwners(model: ImageModel): Map<string, string> {
   const stages = new Set(model.stages.map((stage) => stage.name));
   const owners = new Map<string, string>();
   for (const p of model.parameters) {

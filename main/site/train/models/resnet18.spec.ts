@@ -68,8 +68,14 @@ describe('training memory', () => {
   });
 
   it('keeps the batch asked for when it fits, else takes the largest that fits and says so', () => {
-    const memory = { architecture: 'resnet-18', inputSize: 224, fixedBytes: 200e6, perImageBytes: 100e6 };
-    expect(fitBatchSize(32, memory, 4e9)).toEqual({ batch: 32, bytes: 3.4e9 });
+    const memory = {
+      architecture: 'resnet-18',
+      inputSize: 224,
+      fixedBytes: 200e6,
+      perImageBytes: 100e6,
+      checkpointing: false,
+    };
+    expect(fitBatchSize(32, memory, 4e9)).toEqual({ batch: 32, bytes: 3.4e9, checkpointing: false });
     const smaller = fitBatchSize(32, memory, 2.2e9);
     expect(smaller.batch).toBe(20);
     expect(smaller.message).toMatch(

@@ -1,5 +1,6 @@
-// A training run whose batch would not fit the backend's memory trains with the largest batch that
-// does and says so in its 'started' event (the memory budget is lowered through its setting).
+// A training run whose batch would not fit the backend's memory keeps it by recomputing activations
+// in the backward pass, or else trains with the largest batch that does, and says so in its 'started'
+// event (the memory budget is lowered through its setting).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
@@ -61,6 +62,7 @@ describe('the batch a training run takes', () => {
       backend: 'wasm',
       epochs: 1,
       batchSize: 8,
+      checkpointing: 'off',
       onProgress: (e) => events.push(e),
     });
     const started = events.find((e) => e.type === 'started');
@@ -69,4 +71,46 @@ describe('the batch a training run takes', () => {
       /^Training resnet-small at 32 px takes about \d+ MB per image; a batch of 8 would need .+, so batches of 3 are used instead\.$/,
     );
   }, 120_000);
+
+  it('is the task’s, activations recomputed, when only that fits, with a sentence saying so', async () => {
+    await selectBackend({ choice: 'wasm' });
+    const config = { inputSize: 32, channels: 1, numClasses: 2 };
+    const plain = await measureTrainingMemory(TASK.model, config);
+    const recomputed = await measureTrainingMemory(TASK.model, config, { checkpointing: true });
+    const need = (m: typeof plain) => m.fixedBytes + 8 * m.perImageBytes;
+    expect(need(recomputed)).toBeLessThan(need(plain));
+    process.env.RADFED_TRAIN_MEMORY_MB = String((need(recomputed) + need(plain)) / 2 / 2 ** 20);
+    const events: TrainProgress[] = [];
+    const result = await trainLocalModel({
+      task: TASK,
+      train: items.slice(0, 8),
+      validation: items.slice(8),
+      cacheDir: join(dir, 'cache'),
+      checkpointDir: join(dir, 'run-recomputed'),
+      backend: 'wasm',
+      epochs: 1,
+      batchSize: 8,
+      onProgress: (e) => events.push(e),
+    });
+    expect(Number.isFinite(result.epochs[0]!.trainLoss)).toBe(true);
+    const started = events.find((e) => e.type === 'started');
+    expect(started).toMatchObject({ batchSize: 8, batchesPerEpoch: 1 });
+    expect(started && 'memoryNote' in started ? started.memoryNote : '').toMatch(
+      /^Training resnet-small at 32 px needs .+ for a batch of 8 and this backend can give training .+: keeping the batch of 8 by recomputing activations in the backward pass \(.+; needs .+\)\.$/,
+    );
+  }, 120_000);
+
+  it('refuses a checkpointing setting other than auto, on or off, saying which to choose', async () => {
+    await expect(
+      trainLocalModel({
+        task: TASK,
+        train: items.slice(0, 8),
+        validation: items.slice(8),
+        cacheDir: join(dir, 'cache'),
+        checkpointDir: join(dir, 'run-refused'),
+        backend: 'wasm',
+        checkpointing: 'sometimes' as 'auto',
+      }),
+    ).rejects.toThrow('The checkpointing setting is "sometimes"; choose one of auto, on, off.');
+  });
 });

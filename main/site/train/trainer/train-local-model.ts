@@ -10,11 +10,14 @@ import { BatchLoader, type AugmentOptions, type Batch, type LabelledImage } from
 import { TrainError } from '../errors.ts';
 import {
   assignModelValues,
+  checkpointedLogits,
+  CHECKPOINTING_SETTINGS,
   createModel,
+  planTrainingStep,
   taskById,
+  type CheckpointingSetting,
   type NamedValues,
   type TrainingTask,
-  fitTrainingBatch,
 } from '../models/index.ts';
 import { createOptimizer, type OptimizerName } from './optimizer.ts';
 import { dpSgdGradients, type DpSgdOptions } from './dp-sgd.ts';
@@ -63,6 +66,12 @@ export interface TrainLocalModelOptions {
    * and running statistics would be released without noise.
    */
   patientDpSgd?: PatientDpSgdOptions;
+  /**
+   * Gradient checkpointing (models/gradient-checkpointing.ts): 'auto' (default) recomputes activations
+   * in the backward pass only when the batch would not fit the backend's memory otherwise; 'on'
+   * always, 'off' never (a batch that does not fit is then made smaller).
+   */
+  checkpointing?: CheckpointingSetting;
 }
 
 export interface TrainResult {
@@ -90,18 +99,27 @@ export async function trainLocalModel(options: TrainLocalModelOptions): Promise<
   checkLabels(options.train, task);
   checkLabels(options.validation, task);
   if (options.validation.length === 0) throw new TrainError('empty-cohort', 'The validation split is empty.');
+  const checkpointing = options.checkpointing ?? 'auto';
+  if (!(CHECKPOINTING_SETTINGS as readonly string[]).includes(checkpointing)) {
+    throw new TrainError(
+      'invalid-option',
+      `The checkpointing setting is "${String(checkpointing)}"; choose one of ${CHECKPOINTING_SETTINGS.join(', ')}.`,
+    );
+  }
 
   const backend = await selectBackend({ choice: options.backend ?? 'auto', threads: options.threads });
   // A model of real size (ResNet-18 at 256 px: ~200 MB per image) may not fit the backend's memory at
-  // the task's batch: train with the largest batch that does, and say so (patient-level DP samples
-  // patients, not batches, and keeps its own step).
+  // the task's batch: recompute activations in the backward pass to keep the batch, or else train
+  // with the largest batch that fits, and say so (patient-level DP samples patients, not batches,
+  // and keeps its own step).
   const fitted = options.patientDpSgd
-    ? { batch: askedBatch, message: undefined }
-    : await fitTrainingBatch(
+    ? { batch: askedBatch, checkpointing: false, message: undefined }
+    : await planTrainingStep(
         task.model,
         { inputSize: task.inputSize, channels: 1, numClasses: task.labels.length },
         askedBatch,
         backend.name,
+        checkpointing,
       );
   const batchSize = fitted.batch;
   const recipe = { size: task.inputSize, window: task.window };
@@ -233,11 +251,12 @@ export async function trainLocalModel(options: TrainLocalModelOptions): Promise<
             }
             const x = tf.tensor4d(batch.images, [batch.count, size, size, 1]);
             const y = tf.oneHot(tf.tensor1d(batch.labels, 'int32'), classes);
-            const lossOf = (xs: tf.Tensor, ys: tf.Tensor) =>
-              tf.losses.softmaxCrossEntropy(
-                ys,
-                model.logits(xs as tf.Tensor4D, { training: true }),
-              ) as tf.Scalar;
+            const lossOf = (xs: tf.Tensor, ys: tf.Tensor) => {
+              const logits = fitted.checkpointing
+                ? checkpointedLogits(model, xs as tf.Tensor4D)
+                : model.logits(xs as tf.Tensor4D, { training: true });
+              return tf.losses.softmaxCrossEntropy(ys, logits) as tf.Scalar;
+            };
             if (options.dpSgd) {
               const variables = trainable.map((p) => p.variable);
               const { value, grads } = dpSgdGradients(lossOf, x, y, variables, options.dpSgd);

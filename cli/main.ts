@@ -1,5 +1,6 @@
 // The `radfed` command: one entry, subcommands registered by the files beside this one.
 import { Command, CommanderError } from 'commander';
+import { RADFED_RELEASE } from '../shared/federation/index.ts';
 import { reportFailure } from './failure.ts';
 
 type RegisterCommands = (program: Command) => void;
@@ -27,7 +28,7 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     .description(
       'RadFed: de-identify DICOM at each hospital, train locally, and share only masked model updates.',
     )
-    .version('0.1.0')
+    .version(RADFED_RELEASE)
     .showHelpAfterError('(run with --help to see the usage)')
     .exitOverride();
   const first = argv[0];

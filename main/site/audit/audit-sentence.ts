@@ -136,6 +136,7 @@ const PLAN_FIELD: Record<string, string> = {
 
 /** "its share threshold (2 where the approved task says 3)": the field and both numbers where known. */
 function planFault(d: AuditDetail): string {
+  if (str(d, 'field') === 'changed-plan') return 'it contradicts what the hub said earlier in the round';
   const words = PLAN_FIELD[str(d, 'field') ?? ''] ?? 'plan';
   const planned = num(d, 'planned');
   const expected = num(d, 'expected');

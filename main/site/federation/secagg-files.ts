@@ -9,6 +9,8 @@ import {
   assertFinite,
   decodeWeights,
   encodeWeights,
+  participantSchema,
+  secaggPlanSchema,
   weightDelta,
   type NamedTensor,
   type TaskDefinition,
@@ -72,6 +74,18 @@ const roundFileSchema = z.object({
   ownShare: z.object({ selfMask: z.string(), maskKey: z.string() }).nullable(),
   held: z.record(z.string(), z.object({ selfMask: z.string(), maskKey: z.string() })),
   revealed: z.record(z.string(), z.enum(['self-mask', 'mask-key'])),
+  /**
+   * The plan, place and neighbourhood this site shared its keys under (secagg-plan-memory.ts): every
+   * later phase must show the same. Null before sharing, and in files of sites from before it.
+   */
+  sharedUnder: z
+    .object({
+      plan: secaggPlanSchema,
+      position: z.number().int().min(0),
+      neighbours: z.array(participantSchema),
+    })
+    .nullable()
+    .default(null),
 });
 export type SecureRoundFile = z.infer<typeof roundFileSchema>;
 
@@ -79,7 +93,13 @@ export type SecureRoundFile = z.infer<typeof roundFileSchema>;
 export function loadSecureRound(dir: string): SecureRoundFile {
   const path = join(dir, 'secagg.json');
   if (existsSync(path)) return roundFileSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
-  const fresh: SecureRoundFile = { secrets: newRoundSecrets(), ownShare: null, held: {}, revealed: {} };
+  const fresh: SecureRoundFile = {
+    secrets: newRoundSecrets(),
+    ownShare: null,
+    held: {},
+    revealed: {},
+    sharedUnder: null,
+  };
   saveSecureRound(dir, fresh);
   return fresh;
 }

@@ -33,6 +33,7 @@ import { withRetries } from './retry.ts';
 import type { RoundContext } from './round-work.ts';
 import { loadSecureRound, saveSecureRound, type UpdateForMasking } from './secagg-files.ts';
 import { hubPlanMismatch, hubPlanRefusal, unmaskMismatch, type HubPlanRefusal } from './secagg-plan-check.ts';
+import { planChange, sharedUnder, survivorListMismatch } from './secagg-plan-memory.ts';
 import { reasonFromView, secureRoundMissedReason } from './secagg-missed.ts';
 import { readSealed, sendSealedUpdate, writeSealed, type SendOutcome } from './update-upload.ts';
 import { SyncError } from './sync-error.ts';
@@ -86,8 +87,12 @@ export async function takePartInSecureRound(
     options.onPlanRefused?.(refusal);
     throw new SyncError('plan-refused', refusal.sentence);
   };
-  const planCheck = (current: SecAggView, phase: HubPlanRefusal['phase']) =>
+  // Against the approved task, then against the plan this site shared its keys under (a hub may not
+  // show one plan at sharing and another later: secagg-plan-memory.ts).
+  const planCheck = (current: SecAggView, phase: HubPlanRefusal['phase']) => {
     refuseOn(hubPlanMismatch(current, client.siteId, ctx.definition), phase, current);
+    refuseOn(planChange(file.sharedUnder, current), phase, current);
+  };
   let sentBytes = 0;
   let revision: string | undefined;
   let hubMovedOn = false;
@@ -118,6 +123,7 @@ export async function takePartInSecureRound(
             context,
           });
           file.ownShare = made.own;
+          file.sharedUnder = sharedUnder(current);
           saveSecureRound(dir, file);
           await post(secaggPaths.shares(taskId, round), made.request);
         }
@@ -157,6 +163,7 @@ export async function takePartInSecureRound(
         if (current.survived && current.dropped && current.plan && !current.done.revealed) {
           planCheck(current, 'unmasking');
           refuseOn(unmaskMismatch(current, ctx.definition), 'unmasking', current);
+          refuseOn(survivorListMismatch(current, client.siteId, file.held), 'unmasking', current);
           const { request, revealed } = revealShares({
             held: file.held,
             survived: current.survived,

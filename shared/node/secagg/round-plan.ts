@@ -36,7 +36,9 @@ export type PlanField =
   | 'weightCap'
   | 'participant-list'
   | 'participant-keys'
-  | 'survivors';
+  | 'survivors'
+  /** Contradicts what the combiner said earlier in the round (another plan, neighbourhood or survivor list). */
+  | 'changed-plan';
 
 /** A plan (or a later message of the combiner) that does not match the task: which field, and by what. */
 export interface PlanMismatch {

@@ -9,17 +9,33 @@
 // Every move is one transaction that holds the round's lock (replicas never decide one phase twice)
 // and is guarded by the phase it leaves, so a hub killed at any point resumes.
 import { randomBytes } from 'node:crypto';
-import { type TaskDefinition, type SecAggPlan } from '../../shared/federation/index.ts';
+import {
+  leastUpdatesInSecureSum,
+  type TaskDefinition,
+  type SecAggPlan,
+} from '../../shared/federation/index.ts';
 import { missingShares, orderSites, planValuesFor } from '../../shared/node/secagg/index.ts';
 import { isoAt, type HubContext } from '../hub-context.ts';
 import { lockKeys, type HubRows, type HubTransaction, type RoundRow, type TaskRow } from '../store/index.ts';
 import { definitionOf } from '../tasks.ts';
 import { phaseDeadlineAt } from './phase-deadlines.ts';
-import { planOf, SecAggRows, type StoredPhase } from './secagg-rows.ts';
+import { planOf, SecAggRows, type SecAggRoundRow, type StoredPhase } from './secagg-rows.ts';
 
 /** Sites a secure round needs at every step: the quorum, and never fewer than 2. */
 export function secureQuorum(definition: TaskDefinition): number {
   return Math.max(definition.quorum, 2);
+}
+
+/** The fewest updates the round's sum may hold, once its plan is fixed (from the sharing phase on). */
+function leastInSum(definition: TaskDefinition, state: SecAggRoundRow): number {
+  return leastUpdatesInSecureSum(definition.quorum, (planOf(state) as SecAggPlan).participants);
+}
+
+/** Why a sum of two is refused in a round planned for more, in words; empty otherwise. */
+function twoOfMore(count: number, planned: number): string {
+  return count === 2 && planned >= 3
+    ? ` This round was planned for ${planned} sites, and in a sum of two updates each of the two sites could work out the other's, so nothing was summed.`
+    : '';
 }
 
 /**
@@ -121,22 +137,25 @@ async function advanceSecureRoundIn(
     case 'sharing': {
       const placed = participants.filter((p) => p.position !== null);
       const shared = placed.filter((p) => p.shared_at !== null);
-      if ((shared.length === placed.length || deadlinePassed) && shared.length >= need) {
+      const inSum = leastInSum(definition, state);
+      if ((shared.length === placed.length || deadlinePassed) && shared.length >= inSum) {
         const maskingEnds = await deadlineOf('masking');
         return (await rows.movePhase(task.id, round.number, 'sharing', 'masking', at, maskingEnds))
           ? 'moved'
           : null;
       }
-      if (!deadlinePassed) return null;
+      if (!deadlinePassed && shared.length < placed.length) return null;
       return fail(
-        `Only ${shared.length} of the ${need} sites needed sent their key shares before the deadline.`,
+        `Only ${shared.length} of the ${inSum} sites needed sent their key shares${deadlinePassed ? ' before the deadline' : ''}.` +
+          twoOfMore(shared.length, placed.length),
       );
     }
     case 'masking': {
       const shared = participants.filter((p) => p.shared_at !== null);
       const masked = new Set((await tx.uploads.acceptedUpdates(task.id, round.number)).map((s) => s.site_id));
       const sent = shared.filter((p) => masked.has(p.site_id));
-      if ((sent.length === shared.length || deadlinePassed) && sent.length >= need) {
+      const inSum = leastInSum(definition, state);
+      if ((sent.length === shared.length || deadlinePassed) && sent.length >= inSum) {
         const unmaskingEnds = await deadlineOf('unmasking');
         if (!(await rows.movePhase(task.id, round.number, 'masking', 'unmasking', at, unmaskingEnds)))
           return null;
@@ -144,8 +163,11 @@ async function advanceSecureRoundIn(
           await rows.setSurvivor(task.id, round.number, p.site_id, masked.has(p.site_id));
         return 'moved';
       }
-      if (!deadlinePassed) return null;
-      return fail(`Only ${sent.length} of the ${need} masked updates needed arrived before the deadline.`);
+      if (!deadlinePassed && sent.length < shared.length) return null;
+      return fail(
+        `Only ${sent.length} of the ${inSum} masked updates needed arrived${deadlinePassed ? ' before the deadline' : ''}.` +
+          twoOfMore(sent.length, (planOf(state) as SecAggPlan).participants),
+      );
     }
     case 'unmasking': {
       const plan = planOf(state) as SecAggPlan;

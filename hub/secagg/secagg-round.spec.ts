@@ -131,14 +131,15 @@ describe('a secure round at the hub', () => {
   });
 
   it('fails cleanly when too many sites drop out: nothing is unmasked, no model is published', async () => {
-    const { hub, taskId, sites, base, rows } = await secureRound(5);
+    // Seven sites, so that the four survivors are a sum the hub may unmask (three or more).
+    const { hub, taskId, sites, base, rows } = await secureRound(7);
     for (const site of sites) await site.share();
     await waitFor(hub, async () => (await sites[0]!.view()).phase === 'masking', 'the masking phase');
     const positions = await Promise.all(sites.map(async (site) => (await site.view()).position));
     // Positions 0, 1 and 2 drop out: position 1's neighbours (0 and 2) are gone with it, so no one
     // holds enough shares of its mask key.
     const survivors = sites.filter((_, i) => (positions[i] as number) >= 3);
-    expect(survivors).toHaveLength(2);
+    expect(survivors).toHaveLength(4);
     for (const site of survivors) await site.mask(deltaFor(1, base), 10, 0);
     testHub!.shiftClock(31_000);
     await waitFor(hub, async () => (await survivors[0]!.view()).phase === 'unmasking', 'the unmasking phase');
@@ -156,6 +157,26 @@ describe('a secure round at the hub', () => {
     expect(
       (await rows.revealed(taskId, 1)).every((r) => r.kind === 'self-mask' || r.kind === 'mask-key'),
     ).toBe(true);
+  });
+
+  it('sums no two updates in a round planned for three: the round fails, nothing is unmasked', async () => {
+    const { hub, taskId, sites, base, rows } = await secureRound(3);
+    for (const site of sites) await site.share();
+    await waitFor(hub, async () => (await sites[0]!.view()).phase === 'masking', 'the masking phase');
+    // The third site never masks: a sum of the other two would give each of them the other's update.
+    for (const site of sites.slice(0, 2)) await site.mask(deltaFor(1, base), 10, 0);
+    testHub!.shiftClock(31_000);
+    await waitFor(
+      hub,
+      async () => (await hub.ctx.store.tasks.round(taskId, 1))?.state === 'failed',
+      'the failed round',
+    );
+    expect((await hub.ctx.store.tasks.round(taskId, 1))?.failure_reason).toBe(
+      'Only 2 of the 3 masked updates needed arrived before the deadline. This round was planned for 3 sites, ' +
+        "and in a sum of two updates each of the two sites could work out the other's, so nothing was summed.",
+    );
+    expect(await rows.revealed(taskId, 1)).toEqual([]);
+    expect((await hub.ctx.store.models.latestModel(taskId))?.version).toBe(0);
   });
 
   it('refuses a plain update in a secure task, and cyclic with secure aggregation', async () => {

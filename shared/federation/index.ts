@@ -146,7 +146,11 @@ export * from './protocol-version.ts';
 export { canonicalJson } from './canonical-json.ts';
 export * from './secagg-protocol.ts';
 export { isRunningStatistic, RUNNING_STATISTICS_SUFFIXES } from './running-statistics.ts';
-export { secureAggregationSchema, type SecureAggregationSettings } from './secure-aggregation-settings.ts';
+export {
+  leastUpdatesInSecureSum,
+  secureAggregationSchema,
+  type SecureAggregationSettings,
+} from './secure-aggregation-settings.ts';
 export * from './homomorphic-protocol.ts';
 export {
   DEFAULT_HOMOMORPHIC_SITES,

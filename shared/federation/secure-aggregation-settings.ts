@@ -52,3 +52,15 @@ export const secureAggregationSchema = z.preprocess(
   settingsObject.prefault({}),
 );
 export type SecureAggregationSettings = z.infer<typeof secureAggregationSchema>;
+
+/**
+ * The fewest updates a published secure sum may hold: the task's quorum, never fewer than 2, and 3 once
+ * the round was planned for 3 or more. In a sum of two, each of the two sites reads the other's update
+ * (the sum less its own), so sites that began a round of three or more never see one through a
+ * dropout. A round planned for 2 keeps its sum of 2: in a federation of two hospitals each reads the
+ * other's mean from the published model with or without secure aggregation, which still hides both
+ * updates from the hub (docs/secure-aggregation.md, "Two sites").
+ */
+export function leastUpdatesInSecureSum(quorum: number, planned: number): number {
+  return Math.max(2, quorum, planned >= 3 ? 3 : 2);
+}

@@ -124,6 +124,16 @@ describe('what a site unmasks', () => {
     });
   });
 
+  it('never gives shares for a sum of two in a round planned for three, and does in a round of two', () => {
+    const pair = task({ quorum: 2 });
+    expect(unmaskMismatch(unmasking(3, ['site-0', 'site-1'], ['site-2']), pair)).toMatchObject({
+      field: 'survivors',
+      planned: 2,
+      expected: 3,
+    });
+    expect(unmaskMismatch(unmasking(2, ['site-0', 'site-1'], []), pair)).toBeNull();
+  });
+
   it('in a larger federation counts only what it sees: neighbours, and the threshold revealShares keeps', () => {
     const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `site-${from + i}`);
     // 12 sites, k = 9: the site sees its neighbourhood, not the sum.

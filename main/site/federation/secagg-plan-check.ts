@@ -16,7 +16,12 @@
 //   majority) must have survived (revealShares).
 // A site cannot tell a real site from one the hub enrolled itself (a sybil whose keys it holds): the
 // coordinator's enrollment audit and the task's quorum are the defences there (docs/secure-aggregation.md).
-import type { SecAggPhase, SecAggView, TaskDefinition } from '../../../shared/federation/index.ts';
+import {
+  leastUpdatesInSecureSum,
+  type SecAggPhase,
+  type SecAggView,
+  type TaskDefinition,
+} from '../../../shared/federation/index.ts';
 import {
   neighboursOf,
   planMismatch,
@@ -126,7 +131,12 @@ export function unmaskMismatch(
     };
   // Only where this site sees the whole round is its survivor list the sum's.
   if (view.neighbours.length < plan.participants) return null;
-  return survivorsMismatch(survived.length, leastSitesInSum(definition), 'the hub');
+  // A round planned for 3 or more never sums 2: each of the two would read the other's update.
+  return survivorsMismatch(
+    survived.length,
+    leastUpdatesInSecureSum(definition.quorum, plan.participants),
+    'the hub',
+  );
 }
 
 const HELD_BACK: Record<HubPlanRefusal['phase'], string> = {

@@ -58,7 +58,7 @@ describe('how a training step fits the memory', () => {
     expect(choice.message).toBe(
       'Training resnet-18 at 224 px needs 3.2 GB for a batch of 32 and this backend can give training ' +
         '2.0 GB: keeping the batch of 32 by recomputing activations in the backward pass (one more ' +
-        'forward pass a step, about a third more time; needs 1.4 GB).',
+        'forward pass a step, up to a third slower; needs 1.4 GB).',
     );
   });
 

@@ -109,7 +109,7 @@ export const stepBytes = (memory: TrainingMemory, batch: number) =>
 
 /** The recomputation's cost, said in the messages (measured: docs/training.md, "Memory"). */
 const RECOMPUTING = 'recomputing activations in the backward pass';
-const RECOMPUTING_COST = 'one more forward pass a step, about a third more time';
+const RECOMPUTING_COST = 'one more forward pass a step, up to a third slower';
 
 /** The requested batch when it fits `budgetBytes`, else the largest that does, with a sentence saying so. */
 export function fitBatchSize(requested: number, memory: TrainingMemory, budgetBytes: number): BatchChoice {

@@ -11,7 +11,7 @@ export type TrainProgress =
       resumedFromEpoch: number;
       /** The batch trained with: the task's, or a smaller one that fits the backend's memory. */
       batchSize?: number;
-      /** In plain words, why the batch is smaller than the task's, when it is. */
+      /** In plain words, why the batch is smaller than the task's or activations are recomputed, when so. */
       memoryNote?: string;
     }
   | {

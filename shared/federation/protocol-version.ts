@@ -105,3 +105,52 @@ export function hubProtocolProblem(hub: ProtocolHeader, oldestHub = OLDEST_HUB_P
     `to RadFed ${RADFED_RELEASE} or later; until then this site takes no part.`
   );
 }
+
+/**
+ * The swarm's peer protocol (main/site/swarm): what members say to each other, apart from the hub's.
+ * Every envelope a member signs says it, and every answer a member's peer server gives; a member
+ * refuses an envelope of a protocol it cannot read, and a sender refuses an answer from one, each
+ * with a sentence naming both versions (docs/swarm-learning.md, "Protocol versions"). Bump it with any
+ * change of a message an older member would misread, and say below what changed.
+ *
+ * 1: everything before versions were checked (envelopes and answers said none).
+ * 2: envelopes and answers say their version.
+ */
+export const SWARM_PROTOCOL_VERSION = 2;
+
+/** The oldest swarm protocol this member talks with: a member below it (or one that says none) is refused. */
+export const OLDEST_SWARM_PROTOCOL = 2;
+
+/**
+ * Why two members cannot talk, or null when they can: `peer` is what the other one said (in its
+ * envelope or its answer: a number, or anything else when it said none or garbage, which counts as
+ * protocol 1). `names`: both sides in words ("member 1a2b3c4d", "this member"), so that the sentence
+ * reads right at either end (a receiver's refusal travels back to the sender).
+ */
+export function swarmProtocolProblem(
+  peer: unknown,
+  names: { readonly peer: string; readonly own: string },
+  own: { readonly protocol: number; readonly oldest: number } = {
+    protocol: SWARM_PROTOCOL_VERSION,
+    oldest: OLDEST_SWARM_PROTOCOL,
+  },
+): string | null {
+  const version = typeof peer === 'number' && Number.isInteger(peer) && peer >= 1 && peer <= 9999 ? peer : 1;
+  if (version >= own.oldest && version <= own.protocol) return null;
+  const says =
+    version === 1 && peer !== 1
+      ? 'says no swarm protocol version (a RadFed from before they were checked: protocol 1)'
+      : `speaks swarm protocol ${version}`;
+  const Peer = names.peer.charAt(0).toUpperCase() + names.peer.slice(1);
+  const until = `until then ${names.own} sends it nothing and takes nothing from it.`;
+  if (version < own.oldest)
+    return (
+      `${Peer} runs an older RadFed: it ${says}, and ${names.own} speaks swarm protocol ${own.protocol} ` +
+      `(talking with ${own.oldest} or later), so the two would misread each other's messages. Install RadFed ` +
+      `${RADFED_RELEASE} or later at ${names.peer}; ${until}`
+    );
+  return (
+    `${Peer} runs a newer RadFed: it ${says}, and ${names.own} only swarm protocol ${own.protocol} (RadFed ` +
+    `${RADFED_RELEASE}), so the two would misread each other's messages. Install the newer RadFed at ${names.own}; ${until}`
+  );
+}

@@ -3,6 +3,7 @@
 // key is checked as soon as the handshake ends, before a byte of the message is written, so a message
 // meant for a member never reaches a server that is not that member.
 import { createHash } from 'node:crypto';
+import { swarmProtocolProblem } from '../../../shared/federation/index.ts';
 import { publicKeyFingerprint } from '../../../shared/node/federation/index.ts';
 import type { MemberCard } from './ledger-entry.ts';
 import type { PeerCertificate } from './peer-certificate.ts';
@@ -106,7 +107,7 @@ export class PeerClient {
   async deliver(target: PeerTarget, signed: SignedEnvelope): Promise<unknown> {
     const payload = Buffer.from(JSON.stringify(signed));
     const answer = await this.#exchange(target, 'POST', MESSAGE_PATH, payload);
-    let parsed: { ok?: boolean; value?: unknown; error?: string; message?: string };
+    let parsed: { ok?: boolean; value?: unknown; error?: string; message?: string; protocol?: unknown };
     try {
       parsed = JSON.parse(answer.body.toString('utf8')) as typeof parsed;
     } catch {
@@ -115,6 +116,16 @@ export class PeerClient {
         `Member ${target.id.slice(0, 8)} answered HTTP ${answer.status} without JSON.`,
       );
     }
+    // An older member refuses this one's envelopes as malformed, a newer one answers what this one may
+    // misread: either way the sentence names both versions (a refusal of the envelope's version too).
+    const problem =
+      parsed.error === 'protocol-mismatch'
+        ? null
+        : swarmProtocolProblem(parsed.protocol, {
+            peer: `member ${target.id.slice(0, 8)}`,
+            own: 'this member',
+          });
+    if (problem) throw new SwarmError('protocol-mismatch', problem);
     if (answer.status !== 200 || parsed.ok !== true)
       throw new SwarmError(
         (parsed.error as SwarmErrorCode | undefined) ?? 'peer-refused',

@@ -7,7 +7,11 @@
 // clock is off is told so), and a nonce it has seen inside that window (a replay).
 import { randomBytes, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import { canonicalJson } from '../../../shared/federation/index.ts';
+import {
+  canonicalJson,
+  SWARM_PROTOCOL_VERSION,
+  swarmProtocolProblem,
+} from '../../../shared/federation/index.ts';
 import { CLOCK_SKEW_MS } from '../../../shared/node/federation/index.ts';
 import { memberIdSchema, signStatement, statementSignatureValid } from './ledger-entry.ts';
 import { SwarmError } from './swarm-error.ts';
@@ -17,6 +21,8 @@ export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 export const ENVELOPE_TAG = 'RADFED-SWARM-MESSAGE-V1';
 
 export const peerEnvelopeSchema = z.strictObject({
+  /** The sender's swarm protocol (shared/federation/protocol-version.ts), checked before anything else. */
+  protocol: z.number().int().min(1).max(9999),
   swarm: z.string().regex(/^[0-9a-f]{64}$/),
   from: memberIdSchema,
   to: memberIdSchema,
@@ -35,11 +41,16 @@ export const signedEnvelopeSchema = z.strictObject({
 export type SignedEnvelope = z.infer<typeof signedEnvelopeSchema>;
 
 export function sealEnvelope(
-  fields: Omit<PeerEnvelope, 'sentAt' | 'nonce'>,
+  fields: Omit<PeerEnvelope, 'protocol' | 'sentAt' | 'nonce'>,
   signingKey: KeyObject,
   now: number,
 ): SignedEnvelope {
-  const envelope: PeerEnvelope = { ...fields, sentAt: now, nonce: randomBytes(16).toString('base64url') };
+  const envelope: PeerEnvelope = {
+    protocol: SWARM_PROTOCOL_VERSION,
+    ...fields,
+    sentAt: now,
+    nonce: randomBytes(16).toString('base64url'),
+  };
   return { envelope, signature: signStatement(ENVELOPE_TAG, envelope, signingKey) };
 }
 
@@ -53,6 +64,14 @@ export function parseEnvelope(text: string): SignedEnvelope {
   } catch {
     throw new SwarmError('bad-message', 'The peer message is not JSON. Update RadFed at the sending member.');
   }
+  // The version first: a member of another protocol gets a sentence naming both, not "malformed".
+  const envelope = (json as { envelope?: { protocol?: unknown; from?: unknown; to?: unknown } } | null)
+    ?.envelope;
+  const problem = swarmProtocolProblem(envelope?.protocol, {
+    peer: `member ${typeof envelope?.from === 'string' ? envelope.from.slice(0, 8) : '(unnamed)'}`,
+    own: `member ${typeof envelope?.to === 'string' ? envelope.to.slice(0, 8) : '(unnamed)'}`,
+  });
+  if (problem) throw new SwarmError('protocol-mismatch', problem);
   const parsed = signedEnvelopeSchema.safeParse(json);
   if (!parsed.success)
     throw new SwarmError(

@@ -20,6 +20,7 @@ import {
   ReplayGuard,
   type PeerEnvelope,
 } from './peer-envelope.ts';
+import { SWARM_PROTOCOL_VERSION } from '../../../shared/federation/index.ts';
 import { SwarmError } from './swarm-error.ts';
 
 export const MESSAGE_PATH = '/swarm/v1/message';
@@ -202,7 +203,8 @@ export class PeerServer {
   }
 
   #answer(res: ServerResponse, status: number, body: object): void {
-    const text = JSON.stringify(body);
+    // Every answer says this member's swarm protocol: the sender checks it (peer-client.ts).
+    const text = JSON.stringify({ ...body, protocol: SWARM_PROTOCOL_VERSION });
     this.bytesOut += Buffer.byteLength(text);
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(text);

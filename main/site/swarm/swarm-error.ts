@@ -20,6 +20,8 @@ export type SwarmErrorCode =
   | 'bad-invitation'
   | 'not-founded'
   | 'bad-message'
+  /** The other member speaks a swarm protocol this one cannot (shared/federation/protocol-version.ts). */
+  | 'protocol-mismatch'
   | 'clock-skew'
   | 'replayed'
   | 'not-member'

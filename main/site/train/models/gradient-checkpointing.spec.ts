@@ -1,10 +1,13 @@
 // Gradient checkpointing: the same gradients as the plain training pass, batch norm's running
 // statistics moved once a step (not again by the recomputation), a lower peak of memory at the same
-// batch, and nothing left behind. On the JavaScript (cpu) backend, which runs anywhere.
+// batch, and nothing left behind. On the JavaScript (cpu) backend, which runs anywhere, and on WebGPU
+// where there is an adapter (SwiftShader here, scripts/software-webgpu.ts), where reads are async.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend, tf } from '../backend/index.ts';
+import { probeDawn, selectBackend, tf } from '../backend/index.ts';
 import { checkpointedLogits } from './gradient-checkpointing.ts';
 import { createModel, type ImageModel } from './index.ts';
+
+const dawn = await probeDawn();
 
 beforeAll(async () => {
   await selectBackend({ choice: 'cpu' });
@@ -35,22 +38,25 @@ async function step(architecture: string, size: number, batch: number, checkpoin
   const outcome: StepOutcome = { loss: 0, gradients: new Map(), running: new Map(), peakBytes: 0 };
   try {
     const trainable = model.parameters.filter((p) => p.trainable);
+    let result: { value: tf.Scalar; grads: tf.NamedTensorMap } | undefined;
     const info = await tf.profile(() => {
-      const { value, grads } = tf.variableGrads(
+      result = tf.variableGrads(
         () => {
           const logits = checkpointing ? checkpointedLogits(model, x) : model.logits(x, { training: true });
           return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
         },
         trainable.map((p) => p.variable),
       );
-      outcome.loss = value.arraySync();
-      for (const p of trainable) {
-        const gradient = grads[p.variable.name];
-        if (gradient) outcome.gradients.set(p.name, gradient.dataSync() as Float32Array);
-      }
-      tf.dispose([value, ...Object.values(grads)]);
     });
     outcome.peakBytes = info.peakBytes - before;
+    // Read after the pass: WebGPU in Node reads only asynchronously.
+    const { value, grads } = result!;
+    outcome.loss = (await value.data())[0]!;
+    for (const p of trainable) {
+      const gradient = grads[p.variable.name];
+      if (gradient) outcome.gradients.set(p.name, (await gradient.data()) as Float32Array);
+    }
+    tf.dispose([value, ...Object.values(grads)]);
     // Everything the pass made is gone: only the model and the batch remain.
     expect(tf.memory().numBytes).toBe(before);
     for (const p of model.parameters.filter((p) => !p.trainable))
@@ -111,6 +117,23 @@ describe('a training pass that recomputes activations in the backward pass', () 
     const checkpointed = await step('resnet-small', 32, 8, true);
     expect(checkpointed.peakBytes).toBeLessThan(0.8 * plain.peakBytes);
   }, 120_000);
+
+  it.skipIf(!dawn.ok)(
+    'gives resnet-small on WebGPU the same gradients and running statistics (needs a WebGPU adapter)',
+    async () => {
+      await selectBackend({ choice: 'webgpu' });
+      try {
+        const plain = await step('resnet-small', 16, 2, false);
+        const checkpointed = await step('resnet-small', 16, 2, true);
+        expect(plain.gradients.size).toBeGreaterThan(0);
+        expect(largestRelativeDifference(plain.gradients, checkpointed.gradients)).toBeLessThan(1e-5);
+        expect(largestRelativeDifference(plain.running, checkpointed.running)).toBeLessThan(1e-6);
+      } finally {
+        await selectBackend({ choice: 'cpu' });
+      }
+    },
+    600_000,
+  );
 
   it('keeps nothing of a forward pass outside a gradient but its output', () => {
     const model: ImageModel = createModel('resnet-small', { inputSize: 16, channels: 1, numClasses: 2 });

@@ -107,7 +107,7 @@ const size = (bytes: number) => (bytes >= GB ? `${(bytes / GB).toFixed(1)} GB` :
 export const stepBytes = (memory: TrainingMemory, batch: number) =>
   memory.fixedBytes + batch * memory.perImageBytes;
 
-/** The recomputation's cost, said in the messages (measured: docs/training.md, "Memory"). */
+/** The recomputation's cost, said in the messages (counted and timed: docs/training.md, "Gradient checkpointing"). */
 const RECOMPUTING = 'recomputing activations in the backward pass';
 const RECOMPUTING_COST = 'one more forward pass a step, up to a third slower';
 

@@ -85,7 +85,10 @@ export function registerTrainCommand(site: Command): void {
           backend: flags.backend,
           epochs: flags.epochs,
           onProgress: (event) => {
-            if (event.type === 'started') progress.finish(describeBackend(event.backend));
+            if (event.type === 'started') {
+              progress.finish(describeBackend(event.backend));
+              if (event.memoryNote) process.stdout.write(`${event.memoryNote}\n`);
+            }
             if (event.type === 'batch') {
               progress.update(
                 event.batch,

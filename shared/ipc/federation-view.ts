@@ -70,6 +70,8 @@ export const taskProgressSchema = z.object({
       batches: z.number(),
       imagesPerSecond: z.number().nullable(),
       secondsLeft: z.number().nullable(),
+      /** Why the batch is smaller than the task's, or activations are recomputed, in plain words. */
+      memoryNote: z.string().nullable().default(null),
     })
     .nullable(),
   epochs: z.array(epochPointSchema),

@@ -44,6 +44,32 @@ describe('FederationProgressTracker', () => {
     expect(task.training?.secondsLeft).toBeCloseTo(5);
   });
 
+  it("shows the trainer's memory note beside its round's progress and in the log, not in the next round", () => {
+    const { t } = tracker();
+    const roundStarted = (round: number): SyncEvent => ({
+      type: 'round-started',
+      taskId: 't1',
+      round,
+      baseVersion: round - 1,
+      train: 32,
+      validation: 8,
+      resumed: false,
+    });
+    const note =
+      'Training resnet-18 at 224 px needs 2.2 GB for a batch of 32 and this backend can give training 2.0 GB: ' +
+      'keeping the batch of 32 by recomputing activations in the backward pass.';
+    t.record(roundStarted(1));
+    t.record({ type: 'training-memory', taskId: 't1', round: 1, note });
+    t.record(training(1, 1, 0.9));
+    let snap = t.snapshot({ enrolled: true, running: true, pausedByUser: false });
+    expect(snap.tasks[0]!.training?.memoryNote).toBe(note);
+    expect(snap.log.at(-1)?.text).toBe(`Round 1: ${note}`);
+    t.record(roundStarted(2));
+    t.record({ ...training(1, 1, 0.8), round: 2 } as SyncEvent);
+    snap = t.snapshot({ enrolled: true, running: true, pausedByUser: false });
+    expect(snap.tasks[0]!.training?.memoryNote).toBeNull();
+  });
+
   it('keeps the mean loss of each finished epoch and the metrics of each round', () => {
     const { t } = tracker();
     t.record({

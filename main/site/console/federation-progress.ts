@@ -19,6 +19,8 @@ export class FederationProgressTracker {
   readonly #speed = new Map<string, Speed>();
   readonly #epochLosses = new Map<string, number[]>();
   readonly #trainImages = new Map<string, number>();
+  /** The trainer's memory note of each task's current round, shown beside its progress. */
+  readonly #memoryNotes = new Map<string, { round: number; note: string }>();
   readonly #log: FederationProgress['log'] = [];
   #problem: string | null = null;
   #hub: FederationProgress['hub'] = 'unknown';
@@ -141,6 +143,9 @@ export class FederationProgressTracker {
       case 'training':
         this.#training(task, event);
         return;
+      case 'training-memory':
+        this.#memoryNotes.set(key, { round: event.round, note: event.note });
+        return;
       case 'trained': {
         this.#closeEpoch(task, event.round);
         task.phase = 'uploading';
@@ -190,6 +195,7 @@ export class FederationProgressTracker {
   #training(task: TaskProgress, event: Extract<SyncEvent, { type: 'training' }>): void {
     const key = task.taskId;
     const previous = task.training;
+    const memory = this.#memoryNotes.get(key);
     // A new epoch began: the one before is complete.
     if (previous && previous.round === event.round && event.epoch !== previous.epoch) {
       this.#closeEpoch(task, event.round);
@@ -227,6 +233,7 @@ export class FederationProgressTracker {
       imagesPerSecond:
         perBatch !== null && speed.imagesPerBatch !== null ? speed.imagesPerBatch / perBatch : null,
       secondsLeft: perBatch !== null ? Math.max(0, total - done) * perBatch : null,
+      memoryNote: memory?.round === event.round ? memory.note : null,
     };
   }
 

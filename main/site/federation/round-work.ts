@@ -14,7 +14,13 @@ import {
   type TaskDefinition,
 } from '../../../shared/federation/index.ts';
 import { buildCohort, type CohortItem } from '../cohort/index.ts';
-import { TrainError, trainLocalModel, type BackendChoice, type TrainingTask } from '../train/index.ts';
+import {
+  TrainError,
+  trainLocalModel,
+  type BackendChoice,
+  type TrainingTask,
+  type TrainProgress,
+} from '../train/index.ts';
 import type { Site } from '../store/index.ts';
 import type { HubClient, SealedUpdate } from '../../../shared/node/federation/index.ts';
 import { assertBudgetAllowsAnotherUpdate } from './dp-site-budget.ts';
@@ -304,7 +310,6 @@ async function train(
   const d = ctx.definition;
   const patientDp = patientLevelDp(d.privacy.differentialPrivacy);
   const microbatchDp = siteLevelDp(d.privacy.differentialPrivacy)?.dpSgd;
-  let lastReport = 0;
   const options = {
     task: ctx.trainingTask,
     train: cohort.train,
@@ -338,22 +343,7 @@ async function train(
           },
         }
       : {}),
-    onProgress: (event: Parameters<NonNullable<Parameters<typeof trainLocalModel>[0]['onProgress']>>[0]) => {
-      if (event.type !== 'batch') return;
-      const now = Date.now();
-      if (now - lastReport < 1000 && event.batch < event.batches) return;
-      lastReport = now;
-      ctx.emit({
-        type: 'training',
-        taskId: ctx.taskId,
-        round,
-        epoch: event.epoch,
-        epochs: d.localEpochs,
-        batch: event.batch,
-        batches: event.batches,
-        loss: event.loss,
-      });
-    },
+    onProgress: trainingReporter(ctx, round),
   };
   try {
     return await trainLocalModel(options);
@@ -363,4 +353,35 @@ async function train(
     rmSync(checkpointDir, { recursive: true, force: true });
     return trainLocalModel(options);
   }
+}
+
+/**
+ * The trainer's progress as the loop's events: the memory note once, when the trainer starts, and its
+ * batches at most once a second (and always the epoch's last), for the Training page and the terminal.
+ */
+export function trainingReporter(
+  ctx: Pick<RoundContext, 'emit' | 'taskId' | 'definition'>,
+  round: number,
+  now: () => number = Date.now,
+): (event: TrainProgress) => void {
+  let lastReport = 0;
+  return (event) => {
+    if (event.type === 'started' && event.memoryNote) {
+      ctx.emit({ type: 'training-memory', taskId: ctx.taskId, round, note: event.memoryNote });
+    }
+    if (event.type !== 'batch') return;
+    const at = now();
+    if (at - lastReport < 1000 && event.batch < event.batches) return;
+    lastReport = at;
+    ctx.emit({
+      type: 'training',
+      taskId: ctx.taskId,
+      round,
+      epoch: event.epoch,
+      epochs: ctx.definition.localEpochs,
+      batch: event.batch,
+      batches: event.batches,
+      loss: event.loss,
+    });
+  };
 }

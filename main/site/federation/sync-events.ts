@@ -54,6 +54,16 @@ export type SyncEvent =
       loss: number;
     }
   | {
+      /**
+       * The trainer's plain-words note when the round's batch does not fit the backend's memory as the task
+       * asks (a smaller batch, or activations recomputed in the backward pass); sizes and models only.
+       */
+      type: 'training-memory';
+      taskId: string;
+      round: number;
+      note: string;
+    }
+  | {
       type: 'trained';
       taskId: string;
       round: number;
@@ -145,6 +155,8 @@ export function describeSyncEvent(
         : null;
     case 'training':
       return null;
+    case 'training-memory':
+      return `Round ${event.round}: ${event.note}`;
     case 'trained':
       return `Round ${event.round}: trained in ${event.seconds.toFixed(1)} s${event.resumedFromEpoch > 0 ? ` (resumed after epoch ${event.resumedFromEpoch})` : ''}; ${trainedFigures(event)}.`;
     case 'uploading':

@@ -45,6 +45,7 @@ describe('training words', () => {
       batches: 8,
       imagesPerSecond: 41.24,
       secondsLeft: 125,
+      memoryNote: null,
     };
     expect(describeTraining(training)).toBe('Epoch 1 of 2, batch 3 of 8; 41.2 images/s; about 2 min left.');
     expect(describeTraining({ ...training, imagesPerSecond: null, secondsLeft: null })).toBe(

@@ -80,7 +80,7 @@ describe.skipIf(!existsSync(STRACE))('durable writes in training (traced with st
         `const { saveCheckpoint } = await import('./main/site/train/trainer/checkpoint.ts');` +
         `const model = createModel('reference-cnn', { inputSize: 32, channels: 1, numClasses: 2 });` +
         `const state = { fingerprint: 'f', epochsDone: 1, bestEpoch: 0, bestScore: 0.5, epochsWithoutImprovement: 0, history: [] };` +
-        `await saveCheckpoint(${JSON.stringify(dir)}, model, [], state);`,
+        `await saveCheckpoint(${JSON.stringify(dir)}, model, { name: 'adam', state: [] }, state);`,
     );
     const epoch = join(dir, 'epoch-0001');
     const placed = calls.findIndex((c) => c.call === 'rename' && c.path === epoch);

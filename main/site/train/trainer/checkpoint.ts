@@ -39,7 +39,7 @@ const POINTER = 'latest.json';
 export async function saveCheckpoint(
   dir: string,
   model: ImageModel,
-  optimizerState: NamedValues[],
+  optimizer: { name: string; state: NamedValues[] },
   state: TrainerState,
 ): Promise<void> {
   await mkdir(dir, { recursive: true });
@@ -50,7 +50,7 @@ export async function saveCheckpoint(
   await writeWeightsFiles(join(staging, 'model'), await encodeModel(model));
   await writeWeightsFiles(
     join(staging, 'optimizer'),
-    encodeWeights(optimizerState, { kind: 'optimizer', name: 'adam' }),
+    encodeWeights(optimizer.state, { kind: 'optimizer', name: optimizer.name }),
   );
   // Flushed like the weights: renaming the folder does not flush what is in it, and a torn state.json
   // after a power loss would refuse the whole checkpoint.

@@ -10,7 +10,7 @@ import { tf } from '../backend/index.ts';
 import { TrainError } from '../errors.ts';
 import { WebgpuCommandStream, type GpuBuffer } from '../kernels/index.ts';
 import type { NamedTensor, NamedValues } from '../models/index.ts';
-import type { Optimizer } from './optimizer.ts';
+import type { Optimizer, OptimizerName } from './optimizer.ts';
 
 export type UpdatePath = 'heap' | 'webgpu' | 'ops';
 
@@ -46,10 +46,10 @@ export abstract class FusedOptimizer implements Optimizer {
   step = 0;
   private readonly slots = new Map<string, Slots>();
 
-  /** `stateName` prefixes the checkpoint's entries: `${stateName}/step`, `${stateName}/${slot}/${tensor}`. */
+  /** `name` prefixes the checkpoint's entries: `${name}/step`, `${name}/${slot}/${tensor}`. */
   protected constructor(
     public learningRate: number,
-    private readonly stateName: string,
+    readonly name: OptimizerName,
     private readonly slotNames: readonly string[],
   ) {}
 
@@ -154,7 +154,7 @@ export abstract class FusedOptimizer implements Optimizer {
   /** The state for a checkpoint, under the model's stable tensor names (asynchronous reads only). */
   async state(parameters: readonly NamedTensor[]): Promise<NamedValues[]> {
     const out: NamedValues[] = [
-      { name: `${this.stateName}/step`, shape: [], values: Float32Array.of(this.step), trainable: false },
+      { name: `${this.name}/step`, shape: [], values: Float32Array.of(this.step), trainable: false },
     ];
     for (const p of parameters) {
       const found = this.slots.get(p.name);
@@ -162,7 +162,7 @@ export abstract class FusedOptimizer implements Optimizer {
       const values = await this.slotValues(p, found);
       this.slotNames.forEach((slot, k) => {
         out.push({
-          name: `${this.stateName}/${slot}/${p.name}`,
+          name: `${this.name}/${slot}/${p.name}`,
           shape: [...p.variable.shape],
           values: values[k]!,
           trainable: false,
@@ -174,13 +174,13 @@ export abstract class FusedOptimizer implements Optimizer {
 
   restore(parameters: readonly NamedTensor[], state: readonly NamedValues[]): void {
     const byName = new Map(state.map((s) => [s.name, s]));
-    const step = byName.get(`${this.stateName}/step`);
+    const step = byName.get(`${this.name}/step`);
     if (!step) {
       const other = state.find((s) => s.name.endsWith('/step'))?.name.split('/')[0];
       throw new TrainError(
         'invalid-checkpoint',
         other
-          ? `The checkpoint holds the state of another optimizer (${other}, not ${this.stateName}): train with ${other}, or start from an empty checkpoint folder.`
+          ? `The checkpoint holds the state of another optimizer (${other}, not ${this.name}): train with ${other}, or start from an empty checkpoint folder.`
           : 'The optimizer state has no step count.',
       );
     }
@@ -188,7 +188,7 @@ export abstract class FusedOptimizer implements Optimizer {
     this.step = step.values[0] ?? 0;
     const path = updatePath();
     for (const p of parameters) {
-      const saved = this.slotNames.map((slot) => byName.get(`${this.stateName}/${slot}/${p.name}`));
+      const saved = this.slotNames.map((slot) => byName.get(`${this.name}/${slot}/${p.name}`));
       if (saved.some((s) => !s)) continue;
       if (saved.some((s) => s!.values.length !== p.variable.size)) {
         throw new TrainError(

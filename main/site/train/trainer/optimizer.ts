@@ -8,6 +8,8 @@ import { FusedAdam } from './adam.ts';
 import { SgdMomentum } from './sgd-momentum.ts';
 
 export interface Optimizer {
+  /** Which optimiser: it names the state in a checkpoint. */
+  readonly name: OptimizerName;
   learningRate: number;
   /** Steps taken. */
   readonly step: number;

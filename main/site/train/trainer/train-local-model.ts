@@ -295,7 +295,8 @@ export async function trainLocalModel(options: TrainLocalModelOptions): Promise<
         epochsWithoutImprovement: isBest ? 0 : state.epochsWithoutImprovement + 1,
         history,
       };
-      await saveCheckpoint(options.checkpointDir, model, await optimizer.state(trainable), state);
+      const optimizerState = { name: optimizer.name, state: await optimizer.state(trainable) };
+      await saveCheckpoint(options.checkpointDir, model, optimizerState, state);
       options.onProgress?.({ type: 'epoch', ...record, isBest });
       if (patience > 0 && state.epochsWithoutImprovement >= patience) return done(true);
     }

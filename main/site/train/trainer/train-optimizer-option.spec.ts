@@ -1,12 +1,12 @@
 // The trainer's optimizer option: SGD with momentum trains, checkpoints its momentum and resumes from
 // it; a checkpoint of one optimiser is not resumed by a run with another.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { synthesizeStudies } from '../../synth/index.ts';
 import type { LabelledImage } from '../data/index.ts';
-import { TRAINING_TASKS, type TrainingTask } from '../models/index.ts';
+import { readWeightsFiles, TRAINING_TASKS, type TrainingTask } from '../models/index.ts';
 import { trainLocalModel } from './train-local-model.ts';
 
 const TASK: TrainingTask = {
@@ -55,6 +55,10 @@ it('trains with SGD with momentum, resumes its checkpoint, and refuses it to a r
   };
   const first = await trainLocalModel({ ...common, epochs: 1 });
   expect(Number.isFinite(first.epochs[0]!.trainLoss)).toBe(true);
+  // The checkpoint names the optimiser whose state it holds (it said 'adam' for every optimiser).
+  const pointer = JSON.parse(await readFile(join(dir, 'sgd', 'latest.json'), 'utf8')) as { latest: string };
+  const saved = await readWeightsFiles(join(dir, 'sgd', pointer.latest, 'optimizer'));
+  expect(saved.manifest.meta).toMatchObject({ kind: 'optimizer', name: 'sgd-momentum' });
   // The momentum saved with epoch 1 is restored (a checkpoint without it would be refused).
   const resumed = await trainLocalModel({ ...common, epochs: 2 });
   expect(resumed.resumedFromEpoch).toBe(1);

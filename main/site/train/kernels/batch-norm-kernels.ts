@@ -22,7 +22,18 @@ import {
 import { channelSimdFor, type ChannelSimd } from './channel-simd.ts';
 import { KernelScope } from './kernel-scope.ts';
 import { backendMemory } from './simd-kernels.ts';
-import { gradSumsOnWebgpu, mixOnWebgpu, momentsOnWebgpu, scaleShiftOnWebgpu } from './webgpu-batch-norm.ts';
+import {
+  BN_GRAD_COEFFICIENTS,
+  BN_MOMENTS_SCALE,
+  CHANNEL_MIX_PACKED,
+  gradCoefficientsOnWebgpu,
+  gradSumsOnWebgpu,
+  mixOnWebgpu,
+  mixPackedOnWebgpu,
+  momentsOnWebgpu,
+  momentsScaleOnWebgpu,
+  scaleShiftOnWebgpu,
+} from './webgpu-batch-norm.ts';
 
 export const BN_MOMENTS = 'RadfedBatchNormMoments';
 export const BN_GRAD_SUMS = 'RadfedBatchNormGradSums';
@@ -134,7 +145,7 @@ const mix = (({
   return scope.finish(out.info());
 }) as unknown as KernelFunc;
 
-/** Registers the four kernels on WebAssembly or WebGPU. Safe to call again. */
+/** Registers the four kernels on WebAssembly or WebGPU (and there the three folded ones). Safe to call again. */
 export function registerBatchNormKernels(backendName: string): void {
   const kernels: Record<string, readonly [string, KernelFunc][]> = {
     wasm: [
@@ -148,6 +159,9 @@ export function registerBatchNormKernels(backendName: string): void {
       [BN_GRAD_SUMS, gradSumsOnWebgpu],
       [SCALE_SHIFT, scaleShiftOnWebgpu],
       [CHANNEL_MIX, mixOnWebgpu],
+      [BN_MOMENTS_SCALE, momentsScaleOnWebgpu],
+      [BN_GRAD_COEFFICIENTS, gradCoefficientsOnWebgpu],
+      [CHANNEL_MIX_PACKED, mixPackedOnWebgpu],
     ],
   };
   for (const [kernelName, kernelFunc] of kernels[backendName] ?? []) {

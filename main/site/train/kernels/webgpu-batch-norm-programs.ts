@@ -37,8 +37,13 @@ export function wgslSource(program: WgslProgram): string {
   return `${lines.join('\n')}\n${program.body}`;
 }
 
-/** Which sums: the moments of x, or the gradient's Σ dy and Σ dy·(x − μ). */
-export type SumsKind = 'moments' | 'gradSums';
+/**
+ * Which sums: the moments of x, or the gradient's Σ dy and Σ dy·(x − μ). The folded kinds add the
+ * per-channel arithmetic batch-norm-op.ts would otherwise do in tfjs's small kernels (a dispatch
+ * each) to the finish: momentsScale also gives 1/√(σ² + ε) and γ/√(σ² + ε); gradCoefficients gives
+ * dβ, dγ and the input gradient's A, B, D (dx = A·dy + B·(x − μ) + D).
+ */
+export type SumsKind = 'moments' | 'gradSums' | 'momentsScale' | 'gradCoefficients';
 
 /** Threads per workgroup in every program here (WebgpuCommandStream dispatches in these). */
 export { WORKGROUP };
@@ -47,23 +52,78 @@ export { WORKGROUP };
 export const SUMS_INPUTS: Record<SumsKind, readonly string[]> = {
   moments: ['x'],
   gradSums: ['dy', 'x', 'mean'],
+  momentsScale: ['x', 'gamma'],
+  gradCoefficients: ['dy', 'x', 'mean', 'gamma', 'invStd'],
 };
+
+/** What each kind writes, one value per channel each, in binding order. */
+export const SUMS_OUTPUTS: Record<SumsKind, readonly string[]> = {
+  moments: ['first', 'second'],
+  gradSums: ['first', 'second'],
+  momentsScale: ['first', 'second', 'invStd', 'scale'],
+  // A, B and D in one [3, C] buffer: a shader stage binds at most 8 storage buffers (WebGPU's default).
+  gradCoefficients: ['dBeta', 'dGamma', 'coefficients'],
+};
+
+/** Rows of C values an output holds (1 unless named here). */
+export const OUTPUT_ROWS: Readonly<Record<string, number>> = { coefficients: 3 };
+
+/** The inputs the finish reads besides the sums (the second stage binds them after the partials). */
+export const FINISH_INPUTS: Record<SumsKind, readonly string[]> = {
+  moments: ['x'],
+  gradSums: [],
+  momentsScale: ['x', 'gamma'],
+  gradCoefficients: ['gamma', 'invStd'],
+};
+
+/** Uniforms after the reduction's own: ε for the folded moments. */
+const FINISH_UNIFORMS: Record<SumsKind, readonly (readonly [string, 'u32' | 'f32'])[]> = {
+  moments: [],
+  gradSums: [],
+  momentsScale: [['epsilon', 'f32']],
+  gradCoefficients: [],
+};
+
+const MOMENTS_FINISH = `
+    let n = f32(uniforms.rows);
+    let offset = a / n;
+    let variance = max(0.0, b / n - offset * offset);
+    first[c] = x[c] + offset;
+    second[c] = variance;`;
 
 /** The statements that take a's and b's sums' per-channel values (`c` is the channel). */
 const FINISH: Record<SumsKind, string> = {
   // mean = shift + Σ(x − shift)/n; variance = Σ(x − shift)²/n − (Σ(x − shift)/n)², never below 0.
-  moments: `
-    let n = f32(uniforms.rows);
-    let offset = a / n;
-    first[c] = x[c] + offset;
-    second[c] = max(0.0, b / n - offset * offset);`,
+  moments: MOMENTS_FINISH,
   gradSums: `
     first[c] = a;
     second[c] = b;`,
+  momentsScale: `${MOMENTS_FINISH}
+    let inverse = inverseSqrt(variance + uniforms.epsilon);
+    invStd[c] = inverse;
+    scale[c] = gamma[c] * inverse;`,
+  // models/batch-norm.ts's gradient: dγ = Σ dy·(x − μ)/σ, A = γ/σ, B = −A/σ²·Σ dy·(x − μ)/n, D = −A·Σ dy/n.
+  gradCoefficients: `
+    let n = f32(uniforms.rows);
+    let inverse = invStd[c];
+    let coefficient = gamma[c] * inverse;
+    dBeta[c] = a;
+    dGamma[c] = b * inverse;
+    coefficients[c] = coefficient;
+    coefficients[C + c] = -(coefficient * inverse * inverse) * (b / n);
+    coefficients[2u * C + c] = -coefficient * (a / n);`,
+};
+
+/** The reduction each kind makes. */
+const SUMS_OF: Record<SumsKind, 'moments' | 'gradSums'> = {
+  moments: 'moments',
+  gradSums: 'gradSums',
+  momentsScale: 'moments',
+  gradCoefficients: 'gradSums',
 };
 
 /** The loop over this lane's rows, adding each row's terms to a and b. */
-const ACCUMULATE: Record<SumsKind, string> = {
+const ACCUMULATE: Record<'moments' | 'gradSums', string> = {
   moments: `
     let shift = x[c];
     for (var r = start + local.y; r < end; r = r + LANES) {
@@ -132,7 +192,7 @@ fn main(
 export function rowSumsProgram(kind: SumsKind, tile: number, final: boolean): WgslProgram {
   const accumulate = `
     let start = chunk * uniforms.rowsPerChunk;
-    let end = min(start + uniforms.rowsPerChunk, uniforms.rows);${ACCUMULATE[kind]}`;
+    let end = min(start + uniforms.rowsPerChunk, uniforms.rows);${ACCUMULATE[SUMS_OF[kind]]}`;
   const write = final
     ? FINISH[kind]
     : `
@@ -140,14 +200,16 @@ export function rowSumsProgram(kind: SumsKind, tile: number, final: boolean): Wg
     partials[(2u * chunk + 1u) * C + c] = b;`;
   return {
     key: `radfedBatchNormRowSums_${kind}_${tile}_${final ? 'final' : 'partial'}`,
-    outputs: final ? ['first', 'second'] : ['partials'],
-    inputs: SUMS_INPUTS[kind],
+    outputs: final ? SUMS_OUTPUTS[kind] : ['partials'],
+    // Only what the shader reads: a pipeline's layout leaves out the bindings it does not use.
+    inputs: SUMS_INPUTS[final ? kind : SUMS_OF[kind]],
     uniforms: [
       ['rows', 'u32'],
       ['channels', 'u32'],
       ['rowsPerChunk', 'u32'],
       ['tiles', 'u32'],
       ['chunks', 'u32'],
+      ...(final ? FINISH_UNIFORMS[kind] : []),
     ],
     body: treeSum(tile, WORKGROUP / tile, 'uniforms.chunks', accumulate, write),
   };
@@ -162,13 +224,14 @@ export function chunkSumsProgram(kind: SumsKind, tile: number): WgslProgram {
     }`;
   return {
     key: `radfedBatchNormChunkSums_${kind}_${tile}`,
-    outputs: ['first', 'second'],
-    inputs: kind === 'moments' ? ['partials', 'x'] : ['partials'],
+    outputs: SUMS_OUTPUTS[kind],
+    inputs: ['partials', ...FINISH_INPUTS[kind]],
     uniforms: [
       ['rows', 'u32'],
       ['channels', 'u32'],
       ['chunks', 'u32'],
       ['tiles', 'u32'],
+      ...FINISH_UNIFORMS[kind],
     ],
     body: treeSum(tile, WORKGROUP / tile, '1u', accumulate, FINISH[kind]),
   };
@@ -208,4 +271,17 @@ export const CHANNEL_MIX_PROGRAM: WgslProgram = {
     ['channels', 'u32'],
   ],
   body: perElement('out[i] = u[i] * a[c] + (v[i] - centre[c]) * b[c] + offset[c];'),
+};
+
+/** CHANNEL_MIX with A, B and D packed as BN_GRAD_COEFFICIENTS writes them ([3, C]). */
+export const CHANNEL_MIX_PACKED_PROGRAM: WgslProgram = {
+  key: 'radfedChannelMixPacked',
+  outputs: ['out'],
+  inputs: ['u', 'v', 'coefficients', 'centre'],
+  uniforms: [
+    ['size', 'u32'],
+    ['channels', 'u32'],
+  ],
+  body: perElement(`let C = uniforms.channels;
+  out[i] = u[i] * coefficients[c] + (v[i] - centre[c]) * coefficients[C + c] + coefficients[2u * C + c];`),
 };

@@ -15,10 +15,14 @@
 import type { KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { WebgpuCommandStream } from './webgpu-command-stream.ts';
 import {
+  CHANNEL_MIX_PACKED_PROGRAM,
   CHANNEL_MIX_PROGRAM,
   chunkSumsProgram,
+  FINISH_INPUTS,
+  OUTPUT_ROWS,
   rowSumsProgram,
   SCALE_SHIFT_PROGRAM,
+  SUMS_OUTPUTS,
   WORKGROUP,
   wgslSource,
   type SumsKind,
@@ -94,29 +98,42 @@ function record(
   );
 }
 
-/** The two per-channel sums of `kind` over every row of `x` (channels last): two [C] tensors. */
-function channelSums(backend: KernelBackend, kind: SumsKind, x: TensorInfo, inputs: TensorInfo[]) {
+/**
+ * The per-channel values of `kind` over every row of `x` (channels last): [C] tensors, as many as the
+ * kind writes. `inputs` by name, as the programs bind them; `finishValues` the finish's uniforms (ε).
+ */
+function channelSums(
+  backend: KernelBackend,
+  kind: SumsKind,
+  x: TensorInfo,
+  inputs: Record<string, TensorInfo>,
+  finishValues: number[] = [],
+) {
   refuseEmpty(x);
   const stream = new WebgpuCommandStream(backend);
   const C = channelsOf(x);
   const rows = sizeOf(x) / C;
   const plan = reductionPlan(rows, C);
-  const outputs = [stream.makeOutput([C]), stream.makeOutput([C])];
+  const outputs = SUMS_OUTPUTS[kind].map((name) =>
+    stream.makeOutput(OUTPUT_ROWS[name] ? [OUTPUT_ROWS[name], C] : [C]),
+  );
   const made = [...outputs];
+  const bound = (names: readonly string[]) => names.map((name) => inputs[name]!);
   try {
     if (plan.chunks === 1) {
       const program = rowSumsProgram(kind, plan.tile, true);
-      record(stream, program, outputs, inputs, [rows, C, rows, plan.tiles, 1], plan.tiles);
+      const values = [rows, C, rows, plan.tiles, 1, ...finishValues];
+      record(stream, program, outputs, bound(program.inputs), values, plan.tiles);
     } else {
       const partials = stream.makeOutput([plan.chunks, 2, C]);
       made.push(partials);
       const first = rowSumsProgram(kind, plan.tile, false);
       const values = [rows, C, plan.rowsPerChunk, plan.tiles, plan.chunks];
-      record(stream, first, [partials], inputs, values, plan.tiles * plan.chunks);
+      record(stream, first, [partials], bound(first.inputs), values, plan.tiles * plan.chunks);
       const finishTiles = Math.ceil(C / plan.finishTile);
       const second = chunkSumsProgram(kind, plan.finishTile);
-      const extra = kind === 'moments' ? [x] : [];
-      record(stream, second, outputs, [partials, ...extra], [rows, C, plan.chunks, finishTiles], finishTiles);
+      const secondValues = [rows, C, plan.chunks, finishTiles, ...finishValues];
+      record(stream, second, outputs, [partials, ...bound(FINISH_INPUTS[kind])], secondValues, finishTiles);
       // Freed once the queue is submitted (the dispatch marked it as the queue's).
       backend.disposeData(partials.dataId);
     }
@@ -143,11 +160,34 @@ function perElement(backend: KernelBackend, program: WgslProgram, like: TensorIn
 
 /** BN_MOMENTS: x → [mean, variance] over every row. */
 export const momentsOnWebgpu = (({ inputs: { x }, backend }: Args<'x'>) =>
-  channelSums(backend, 'moments', x, [x])) as unknown as KernelFunc;
+  channelSums(backend, 'moments', x, { x })) as unknown as KernelFunc;
 
 /** BN_GRAD_SUMS: (dy, x, mean) → [Σ dy, Σ dy·(x − mean)]. */
 export const gradSumsOnWebgpu = (({ inputs: { dy, x, mean }, backend }: Args<'dy' | 'x' | 'mean'>) =>
-  channelSums(backend, 'gradSums', x, [dy, x, mean])) as unknown as KernelFunc;
+  channelSums(backend, 'gradSums', x, { dy, x, mean })) as unknown as KernelFunc;
+
+/** WebGPU only: BN_MOMENTS with the forward pass's per-channel arithmetic folded into its finish. */
+export const BN_MOMENTS_SCALE = 'RadfedBatchNormMomentsScale';
+/** WebGPU only: BN_GRAD_SUMS with the gradient's per-channel coefficients folded into its finish. */
+export const BN_GRAD_COEFFICIENTS = 'RadfedBatchNormGradCoefficients';
+
+/** WebGPU only: CHANNEL_MIX with A, B, D in one [3, C] tensor, as BN_GRAD_COEFFICIENTS gives them. */
+export const CHANNEL_MIX_PACKED = 'RadfedChannelMixPacked';
+
+/** BN_MOMENTS_SCALE: (x, γ; ε) → [mean, variance, 1/√(variance + ε), γ/√(variance + ε)]. */
+export const momentsScaleOnWebgpu = (({
+  inputs: { x, gamma },
+  backend,
+  attrs,
+}: Args<'x' | 'gamma'> & { attrs: { epsilon: number } }) =>
+  channelSums(backend, 'momentsScale', x, { x, gamma }, [attrs.epsilon])) as unknown as KernelFunc;
+
+/** BN_GRAD_COEFFICIENTS: (dy, x, mean, γ, 1/σ) → [dβ, dγ, [A, B, D]] with dx = A·dy + B·(x − mean) + D. */
+export const gradCoefficientsOnWebgpu = (({
+  inputs: { dy, x, mean, gamma, invStd },
+  backend,
+}: Args<'dy' | 'x' | 'mean' | 'gamma' | 'invStd'>) =>
+  channelSums(backend, 'gradCoefficients', x, { dy, x, mean, gamma, invStd })) as unknown as KernelFunc;
 
 /** SCALE_SHIFT: (x − centre)·scale + shift. */
 export const scaleShiftOnWebgpu = (({
@@ -162,3 +202,10 @@ export const mixOnWebgpu = (({
   backend,
 }: Args<'u' | 'v' | 'a' | 'b' | 'centre' | 'c'>) =>
   perElement(backend, CHANNEL_MIX_PROGRAM, u, [u, v, a, b, centre, c])) as unknown as KernelFunc;
+
+/** CHANNEL_MIX_PACKED: u·A + (v − centre)·B + D, with [A, B, D] as one [3, C] tensor. */
+export const mixPackedOnWebgpu = (({
+  inputs: { u, v, coefficients, centre },
+  backend,
+}: Args<'u' | 'v' | 'coefficients' | 'centre'>) =>
+  perElement(backend, CHANNEL_MIX_PACKED_PROGRAM, u, [u, v, coefficients, centre])) as unknown as KernelFunc;

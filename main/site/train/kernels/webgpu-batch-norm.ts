@@ -1,8 +1,10 @@
 // Batch normalisation's four kernels (batch-norm-kernels.ts: BN_MOMENTS, BN_GRAD_SUMS, SCALE_SHIFT,
 // CHANNEL_MIX) in WGSL, so that kernels/batch-norm-op.ts's graph runs on WebGPU as it does on
-// WebAssembly: a forward and backward pass become four or six dispatches over the activations (plus
-// the per-channel arithmetic on C values) instead of tfjs's moments, sub, mul, add, sum… each a
-// dispatch writing a full-size tensor.
+// WebAssembly: a forward and backward pass become four or six dispatches over the activations instead
+// of tfjs's moments, sub, mul, add, sum… each a dispatch writing a full-size tensor. Three more kernels,
+// WebGPU's only (BN_MOMENTS_SCALE, BN_GRAD_COEFFICIENTS, CHANNEL_MIX_PACKED), also fold the
+// per-channel arithmetic on C values (γ/σ, the gradient's coefficients) into the sums' finish, where
+// tfjs's small kernels would take a dispatch each; batch-norm-op.ts takes them where registered.
 //
 // The scale-shift and the mix are one dispatch each. The reductions over N·H·W rows per channel are:
 //   - one dispatch, one workgroup per channel tile, when each lane has at most 64 rows to add (small

@@ -146,7 +146,8 @@ describe('a sender who knows a site id but not its key', () => {
     expect(later).toMatchObject({ status: 429, code: 'signature-cooldown' });
     expect(Number(later?.retryAfter)).toBeGreaterThan(0);
     expect(bytesReadByHub()).toBeLessThan(8 * MiB);
-    // Even the real site's chunks wait out the cooldown; its small requests and long-polls go on.
+    // From the forger's machine (here the site's too) even the real site's chunks wait out the
+    // cooldown; its small requests and long-polls go on.
     const client = HubClient.fromEnrollment(site);
     const chunk = () => client.send('PUT', CHUNK_PATH, Buffer.alloc(2 * MiB), 'application/octet-stream');
     expect(await refusalCode(chunk())).toBe('signature-cooldown');

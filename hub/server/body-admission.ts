@@ -20,6 +20,7 @@ import {
 } from './body-reader.ts';
 import { BodySlabs } from './body-slabs.ts';
 import { BodySpool } from './body-spool.ts';
+import { senderMachine } from './sender-machine.ts';
 import type { HubApp } from './http-plumbing.ts';
 
 /** Bodies larger than this (upload chunks) are received into a file, not memory, until verified. */
@@ -52,22 +53,31 @@ export function admitBodies(app: HubApp, ctx: HubContext, options: BodyAdmission
   const senders = new WeakMap<IncomingMessage, SignedHeaders>();
   const responses = new WeakMap<IncomingMessage, ServerResponse>();
   // A genuine site hardly ever sends a bad signature (a site whose keys changed enrolls again), so
-  // after a large body (an upload chunk) with one, that site's large bodies are refused unread for a
-  // while: whoever knows a site's id but not its key gets one chunk read per cooldown, not one after
-  // another. Small requests go on (the site's JSON calls cost little, and long-polls none).
+  // after a large body (an upload chunk) with one, the large bodies naming that site from that machine
+  // are refused unread for a while: whoever knows a site's id but not its key gets one chunk read per
+  // cooldown, not one after another. Keyed by machine too (sender-machine.ts): keyed by the site alone,
+  // a neighbour that learnt its id kept the site's own chunks refused with one forgery every 30 s
+  // (forged-body-cooldown.spec.ts). Small requests go on (JSON calls cost little, long-polls none).
   const cooldownMs = options.forgeryCooldownMs ?? 30_000;
   const forgedUntil = new Map<string, number>();
-  const refuseIfForged = (siteId: string, retryAfter: (seconds: string) => void) => {
-    const until = forgedUntil.get(siteId) ?? 0;
+  const forgeryKey = (siteId: string, request: FastifyRequest) => `${siteId} ${senderMachine(request.ip)}`;
+  const noteForgery = (key: string) => {
+    // Expired entries go once there are many, so forgeries from many machines cannot grow the map.
+    if (forgedUntil.size >= 1024)
+      for (const [old, until] of forgedUntil) if (until <= ctx.now()) forgedUntil.delete(old);
+    forgedUntil.set(key, ctx.now() + cooldownMs);
+  };
+  const refuseIfForged = (key: string, retryAfter: (seconds: string) => void) => {
+    const until = forgedUntil.get(key) ?? 0;
     if (until <= ctx.now()) {
-      forgedUntil.delete(siteId);
+      forgedUntil.delete(key);
       return;
     }
     retryAfter(String(Math.ceil((until - ctx.now()) / 1000)));
     throw new HubError(
       'signature-cooldown',
       429,
-      "A request naming this site carried a signature that does not verify, so the hub takes no request bodies for this site for a short while; try again then. If the site's keys changed, enroll it again.",
+      "A request naming this site from this machine carried a signature that does not verify, so the hub takes no large request bodies for this site from here for a short while; try again then. If the site's keys changed, enroll it again.",
     );
   };
 
@@ -75,7 +85,7 @@ export function admitBodies(app: HubApp, ctx: HubContext, options: BodyAdmission
     try {
       const signed = await checkSignedHeaders(ctx, request.headers);
       if (largeBody(request)) {
-        refuseIfForged(signed.site.id, (s) => {
+        refuseIfForged(forgeryKey(signed.site.id, request), (s) => {
           reply.header('retry-after', s); // a FastifyReply is thenable: return nothing
         });
       }
@@ -143,13 +153,14 @@ export function admitBodies(app: HubApp, ctx: HubContext, options: BodyAdmission
       else response.once('close', release);
       // Admitted before another body of this site failed its signature: refused now, still unread.
       const large = (declared ?? limit) > SPOOL_ABOVE;
-      if (signed && large) refuseIfForged(signed.site.id, (s) => response?.setHeader('retry-after', s));
+      const forgery = signed ? forgeryKey(signed.site.id, request) : null;
+      if (forgery && large) refuseIfForged(forgery, (s) => response?.setHeader('retry-after', s));
       const read = await receive(payload, { declared, limit });
       if (signed) {
         try {
           checkSignature(ctx, request, signed, read.sha256);
         } catch (error) {
-          if (large) forgedUntil.set(signed.site.id, ctx.now() + cooldownMs);
+          if (large && forgery) noteForgery(forgery);
           read.drop();
           throw error;
         }

@@ -18,6 +18,8 @@ export interface RawSend {
   readonly chunked?: boolean;
   /** Send only this many bytes of the body, then go quiet (the connection stays open). */
   readonly stopAfter?: number;
+  /** Connect from this loopback address (127.0.0.2, …): another machine, as the hub sees it. */
+  readonly localAddress?: string;
 }
 
 export interface RawAnswer {
@@ -46,6 +48,7 @@ export function sendRaw(send: RawSend): Promise<RawAnswer> {
         method: send.method,
         ca: send.caPem,
         agent: false,
+        ...(send.localAddress ? { localAddress: send.localAddress } : {}),
         headers: {
           [PROTOCOL_HEADER]: String(PROTOCOL_VERSION),
           ...send.headers,

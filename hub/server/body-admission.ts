@@ -55,12 +55,11 @@ export function admitBodies(app: HubApp, ctx: HubContext, options: BodyAdmission
   // A genuine site hardly ever sends a bad signature (a site whose keys changed enrolls again), so
   // after a large body (an upload chunk) with one, the large bodies naming that site from that machine
   // are refused unread for a while: whoever knows a site's id but not its key gets one chunk read per
-  // cooldown, not one after another. Keyed by machine too (sender-machine.ts): keyed by the site alone,
-  // a neighbour that learnt its id kept the site's own chunks refused with one forgery every 30 s
-  // (forged-body-cooldown.spec.ts). Small requests go on (JSON calls cost little, long-polls none).
+  // cooldown, not one after another. Keyed by machine too (siteOnMachine): keyed by the site alone, a
+  // neighbour that learnt its id kept the site's own chunks refused with one forgery every 30 s
+  // (forgeries-from-another-machine.spec.ts). Small requests go on (JSON calls cost little).
   const cooldownMs = options.forgeryCooldownMs ?? 30_000;
   const forgedUntil = new Map<string, number>();
-  const forgeryKey = (siteId: string, request: FastifyRequest) => `${siteId} ${senderMachine(request.ip)}`;
   const noteForgery = (key: string) => {
     // Expired entries go once there are many, so forgeries from many machines cannot grow the map.
     if (forgedUntil.size >= 1024)
@@ -85,7 +84,7 @@ export function admitBodies(app: HubApp, ctx: HubContext, options: BodyAdmission
     try {
       const signed = await checkSignedHeaders(ctx, request.headers);
       if (largeBody(request)) {
-        refuseIfForged(forgeryKey(signed.site.id, request), (s) => {
+        refuseIfForged(siteOnMachine(signed.site.id, request), (s) => {
           reply.header('retry-after', s); // a FastifyReply is thenable: return nothing
         });
       }
@@ -142,9 +141,12 @@ export function admitBodies(app: HubApp, ctx: HubContext, options: BodyAdmission
       const abort = () => gone.abort();
       request.raw.once('close', abort);
       const signed = senders.get(request.raw);
+      // The body's room is charged to the site on the machine that sends it: a body naming a site
+      // from elsewhere may be a forgery, and must not take the room of the site's own requests.
+      const sender = signed ? siteOnMachine(signed.site.id, request) : null;
       let release: () => void;
       try {
-        release = await budget.reserve(signed?.site.id ?? ANONYMOUS, declared ?? limit, gone.signal);
+        release = await budget.reserve(sender ?? ANONYMOUS, declared ?? limit, gone.signal);
       } finally {
         request.raw.off('close', abort);
       }
@@ -153,14 +155,13 @@ export function admitBodies(app: HubApp, ctx: HubContext, options: BodyAdmission
       else response.once('close', release);
       // Admitted before another body of this site failed its signature: refused now, still unread.
       const large = (declared ?? limit) > SPOOL_ABOVE;
-      const forgery = signed ? forgeryKey(signed.site.id, request) : null;
-      if (forgery && large) refuseIfForged(forgery, (s) => response?.setHeader('retry-after', s));
+      if (sender && large) refuseIfForged(sender, (s) => response?.setHeader('retry-after', s));
       const read = await receive(payload, { declared, limit });
       if (signed) {
         try {
           checkSignature(ctx, request, signed, read.sha256);
         } catch (error) {
-          if (large && forgery) noteForgery(forgery);
+          if (large && sender) noteForgery(sender);
           read.drop();
           throw error;
         }
@@ -198,4 +199,14 @@ function declaredLength(header: string | undefined): number | undefined {
 function hooksOf(hooks: RouteOptions['onRequest']): onRequestHookHandler[] {
   if (!hooks) return [];
   return (Array.isArray(hooks) ? hooks : [hooks]) as onRequestHookHandler[];
+}
+
+/**
+ * Who sends a body before its signature is checked: the site it names, on the machine it comes from
+ * (sender-machine.ts). Whoever knows a site's id can name it, so what the hub spends on unverified
+ * bodies (their room, the cooldown after a forgery) is counted per site and machine, never against
+ * the site wherever it is.
+ */
+function siteOnMachine(siteId: string, request: FastifyRequest): string {
+  return `${siteId} ${senderMachine(request.ip)}`;
 }

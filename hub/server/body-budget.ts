@@ -8,7 +8,10 @@
 import { HubError } from '../hub-errors.ts';
 
 export interface BodyBudgetPolicy {
-  /** Body bytes one site may have in flight at once (room for one upload chunk and a JSON request). */
+  /**
+   * Body bytes one sender (a site on one machine, body-admission.ts) may have in flight at once: room
+   * for one upload chunk and a JSON request.
+   */
   readonly perSiteBytes: number;
   /** Body bytes of requests with no site (enrollment, the dashboard), all together. */
   readonly anonymousBytes: number;

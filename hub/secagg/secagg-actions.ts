@@ -3,7 +3,7 @@
 // that the site belongs there; each is idempotent (a retry after a lost answer changes nothing). Each
 // action checks and writes in one transaction under the round's lock, so a phase never moves between
 // the check and the write (on any replica).
-import { neighboursOf } from '../../shared/node/secagg/index.ts';
+import { neighboursOf, roundKeysSignatureValid } from '../../shared/node/secagg/index.ts';
 import {
   type AdvertiseKeysRequest,
   type SecAggPhase,
@@ -17,7 +17,7 @@ import { badRequest, conflict, forbidden, notFound } from '../hub-errors.ts';
 import { lockKeys, type HubRows, type SiteRow, type TaskRow } from '../store/index.ts';
 import { definitionOf } from '../tasks.ts';
 import {
-  participantView,
+  listedParticipantView,
   planOf,
   SecAggRows,
   type ParticipantRow,
@@ -124,6 +124,13 @@ async function advertiseKeysIn(
     throw conflict('keys-already-sent', `This site already sent other round keys for round ${round}.`);
   }
   requirePhase(located, 'advertising', round);
+  // Checked here too, so that a site whose signature its neighbours would refuse hears of it at once.
+  const statement = { taskId: task.id, round, siteId: site.id, ...keys };
+  if (!roundKeysSignatureValid(statement, keys.signature, site.signing_public_key))
+    throw badRequest(
+      'bad-keys-signature',
+      `The signature over this site's round keys for round ${round} is not its enrolled key's; send the keys again, signed.`,
+    );
   await located.rows.insertParticipant({
     task_id: task.id,
     round,
@@ -131,6 +138,7 @@ async function advertiseKeysIn(
     mask_public_key: keys.maskPublicKey,
     share_public_key: keys.sharePublicKey,
     self_mask_commitment: keys.selfMaskCommitment,
+    keys_signature: keys.signature,
     advertised_at: isoAt(ctx),
   });
 }
@@ -253,7 +261,11 @@ export async function secaggView(
     failureReason,
     plan,
     position: own?.position ?? null,
-    neighbours: hood.map(participantView),
+    neighbours: await Promise.all(
+      hood.map(async (row) =>
+        listedParticipantView(row, (await ctx.store.sites.site(row.site_id))?.signing_public_key ?? ''),
+      ),
+    ),
     done: {
       advertised: own !== undefined,
       shared: own?.shared_at != null,

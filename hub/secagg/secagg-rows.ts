@@ -1,6 +1,6 @@
 // The SQL of secure aggregation at the hub: the round's sub-phase and plan, each site's round keys
 // and progress, the encrypted shares being routed, and the shares revealed at unmasking.
-import type { Participant, SecAggPlan } from '../../shared/federation/index.ts';
+import type { ListedParticipant, Participant, SecAggPlan } from '../../shared/federation/index.ts';
 import type { SqlQueries } from '../store/index.ts';
 
 export type StoredPhase = 'advertising' | 'sharing' | 'masking' | 'unmasking';
@@ -22,6 +22,8 @@ export interface ParticipantRow {
   mask_public_key: string;
   share_public_key: string;
   self_mask_commitment: string;
+  /** The site's signature over its round keys (migration 10); null in rows from before. */
+  keys_signature: string | null;
   advertised_at: string;
   position: number | null;
   shared_at: string | null;
@@ -74,8 +76,9 @@ export class SecAggRows {
   ): Promise<boolean> {
     const result = await this.sql.run(
       `INSERT INTO secagg_participants (task_id, round, site_id, mask_public_key, share_public_key,
-         self_mask_commitment, advertised_at)
-       VALUES (@task_id, @round, @site_id, @mask_public_key, @share_public_key, @self_mask_commitment, @advertised_at)
+         self_mask_commitment, keys_signature, advertised_at)
+       VALUES (@task_id, @round, @site_id, @mask_public_key, @share_public_key, @self_mask_commitment,
+         @keys_signature, @advertised_at)
        ON CONFLICT (task_id, round, site_id) DO NOTHING`,
       { ...row },
     );
@@ -192,4 +195,9 @@ export function participantView(row: ParticipantRow): Participant {
     sharePublicKey: row.share_public_key,
     selfMaskCommitment: row.self_mask_commitment,
   };
+}
+
+/** A participant as its neighbours see it: with its signature and the signing key the site enrolled with. */
+export function listedParticipantView(row: ParticipantRow, signingKey: string): ListedParticipant {
+  return { ...participantView(row), signature: row.keys_signature, signingKey };
 }

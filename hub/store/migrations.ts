@@ -350,6 +350,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 10,
+    name: "secure aggregation: each site's signature over its round keys",
+    sql: `
+      -- The site's Ed25519 signature (its enrolled key) over its round keys, which the hub passes on to
+      -- its neighbours so that they can tell the keys are the site's (docs/secure-aggregation.md). Null
+      -- for rows of rounds from before.
+      ALTER TABLE secagg_participants ADD COLUMN keys_signature TEXT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = latestVersion(MIGRATIONS);

@@ -23,7 +23,7 @@ import {
   makeShares,
   maskInput,
   openShares,
-  publicKeysOf,
+  signedAdvertisement,
   quantiseUpdate,
   revealShares,
   newRoundSecrets,
@@ -56,7 +56,11 @@ export class SecureTestSite {
       ok,
       'POST',
       secaggPaths.keys(this.taskId, this.round),
-      publicKeysOf(this.secrets),
+      signedAdvertisement(
+        this.secrets,
+        { taskId: this.taskId, round: this.round, siteId: this.client.siteId },
+        (bytes) => this.client.signStatement(bytes),
+      ),
     );
   }
 

@@ -14,14 +14,16 @@
  * 1: everything before versions were checked (sites sent no header; hubs said 1 in GET /v1/hub).
  * 2: sites and hubs say their version; secure aggregation's statisticsClipRange (±64 for batch
  *    norm's running statistics) is in force at both ends.
+ * 3: a site signs its secure-aggregation round keys with its enrolled key, and the hub lists each
+ *    neighbour's signature and signing key (a site refuses keys without them).
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** The oldest site protocol this hub serves: a site below it is refused with a 426. */
-export const OLDEST_SITE_PROTOCOL = 2;
+export const OLDEST_SITE_PROTOCOL = 3;
 
 /** The oldest hub protocol this site works with: a hub below it (or one that says none) is not used. */
-export const OLDEST_HUB_PROTOCOL = 2;
+export const OLDEST_HUB_PROTOCOL = 3;
 
 /** The header that carries the sender's protocol version, on every request and every hub answer. */
 export const PROTOCOL_HEADER = 'radfed-protocol';

@@ -30,10 +30,22 @@ const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 /** A 33-byte Shamir share in base64url. */
 const share = z.string().regex(/^[A-Za-z0-9_-]{44}$/);
 
-export const advertiseKeysRequestSchema = z.object({
+/** base64url of a 64-byte Ed25519 signature. */
+const signature = z.string().regex(/^[A-Za-z0-9_-]{86}$/);
+
+/** A participant's round public keys and the commitment to its self-mask seed. */
+const roundPublicKeysSchema = z.object({
   maskPublicKey: rawKey,
   sharePublicKey: rawKey,
   selfMaskCommitment: sha256,
+});
+
+export const advertiseKeysRequestSchema = roundPublicKeysSchema.extend({
+  /**
+   * The site's signature with its enrolled key over the keys, the task, the round and its id
+   * (shared/node/secagg/round-keys-signature.ts): its neighbours check it (since protocol 3).
+   */
+  signature,
 });
 export type AdvertiseKeysRequest = z.infer<typeof advertiseKeysRequestSchema>;
 
@@ -57,11 +69,20 @@ export const secaggPlanSchema = z.object({
 });
 export type SecAggPlan = z.infer<typeof secaggPlanSchema>;
 
-export const participantSchema = advertiseKeysRequestSchema.extend({
+export const participantSchema = roundPublicKeysSchema.extend({
   siteId: id,
   position: z.number().int().min(0),
 });
 export type Participant = z.infer<typeof participantSchema>;
+
+/** A neighbour as the hub lists it to a site: its keys, its signature over them and its signing key. */
+export const listedParticipantSchema = participantSchema.extend({
+  /** Null for a site that advertised before protocol 3: a neighbour refuses it. */
+  signature: signature.nullable(),
+  /** The site's enrolled signing key (raw Ed25519, base64url), which its neighbours pin per task. */
+  signingKey: rawKey,
+});
+export type ListedParticipant = z.infer<typeof listedParticipantSchema>;
 
 export const sharesRequestSchema = z.object({
   shares: z.array(z.object({ to: id, ciphertext: z.string().min(16).max(1024) })).max(255),
@@ -87,7 +108,7 @@ export const secaggViewSchema = z.object({
   /** This site's position on the ring, or null when it is not part of this round. */
   position: z.number().int().min(0).nullable(),
   /** This site's neighbourhood, itself included, with their round keys. */
-  neighbours: z.array(participantSchema),
+  neighbours: z.array(listedParticipantSchema),
   done: z.object({
     advertised: z.boolean(),
     shared: z.boolean(),

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   taskDefinitionSchema,
-  type Participant,
+  type ListedParticipant,
   type SecAggPlan,
   type TaskDefinition,
 } from '../../../shared/federation/index.ts';
@@ -25,12 +25,14 @@ function honestView(definition: TaskDefinition, n: number, position = 0) {
     participants: n,
     ...planValuesFor(definition.privacy.secureAggregation, n),
   };
-  const neighbours: Participant[] = neighboursOf(position, n, plan.neighbours).map((p) => ({
+  const neighbours: ListedParticipant[] = neighboursOf(position, n, plan.neighbours).map((p) => ({
     siteId: `site-${p}`,
     position: p,
     maskPublicKey: key(p, 'm'),
     sharePublicKey: key(p, 's'),
     selfMaskCommitment: 'c'.repeat(64),
+    signature: null, // the signatures are secagg-key-pins.ts's to check
+    signingKey: key(p, 'g'),
   }));
   return { plan, position, neighbours, survived: null as string[] | null, dropped: null as string[] | null };
 }
@@ -82,7 +84,7 @@ describe("the hub's plan against the approved task", () => {
   it('refuses a neighbourhood without this site, with a site or keys twice, or off the ring', () => {
     const definition = task();
     const view = honestView(definition, 12, 0); // k = 9 of 12: a part of the ring
-    const at = (change: (n: Participant[]) => Participant[], position = 0) =>
+    const at = (change: (n: ListedParticipant[]) => ListedParticipant[], position = 0) =>
       hubPlanMismatch(
         { ...view, position, neighbours: change(view.neighbours.map((n) => ({ ...n }))) },
         'site-0',

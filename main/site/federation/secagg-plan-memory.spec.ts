@@ -4,7 +4,7 @@
 // must name only sites that shared keys with this site, never one site twice, this site among the
 // survivors once its masked update is at the hub, and at least the threshold of survivors.
 import { describe, expect, it } from 'vitest';
-import type { Participant, SecAggPlan } from '../../../shared/federation/index.ts';
+import type { ListedParticipant, SecAggPlan } from '../../../shared/federation/index.ts';
 import { planValuesFor } from '../../../shared/node/secagg/index.ts';
 import { planChange, sharedUnder, survivorListMismatch } from './secagg-plan-memory.ts';
 
@@ -14,12 +14,14 @@ const plan: SecAggPlan = {
   participants: 5,
   ...planValuesFor({ clipRange: 0.5, bits: 16 }, 5),
 };
-const neighbours: Participant[] = [0, 1, 2, 3, 4].map((p) => ({
+const neighbours: ListedParticipant[] = [0, 1, 2, 3, 4].map((p) => ({
   siteId: `site-${p}`,
   position: p,
   maskPublicKey: key(p, 'm'),
   sharePublicKey: key(p, 's'),
   selfMaskCommitment: 'c'.repeat(64),
+  signature: null, // the signatures are secagg-key-pins.ts's to check
+  signingKey: key(p, 'g'),
 }));
 const view = { plan, position: 0, neighbours };
 const share = { selfMask: 's', maskKey: 'k' };

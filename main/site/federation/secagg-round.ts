@@ -24,7 +24,7 @@ import {
   makeShares,
   maskInput,
   openShares,
-  publicKeysOf,
+  signedAdvertisement,
   quantiseUpdate,
   revealShares,
 } from '../../../shared/node/secagg/index.ts';
@@ -33,6 +33,7 @@ import { withRetries } from './retry.ts';
 import type { RoundContext } from './round-work.ts';
 import { loadSecureRound, saveSecureRound, type UpdateForMasking } from './secagg-files.ts';
 import { hubPlanMismatch, hubPlanRefusal, unmaskMismatch, type HubPlanRefusal } from './secagg-plan-check.ts';
+import { loadSigningKeyPins, neighbourKeysMismatch, pinSigningKeys } from './secagg-key-pins.ts';
 import { planChange, sharedUnder, survivorListMismatch } from './secagg-plan-memory.ts';
 import { reasonFromView, secureRoundMissedReason } from './secagg-missed.ts';
 import { readSealed, sendSealedUpdate, writeSealed, type SendOutcome } from './update-upload.ts';
@@ -89,9 +90,12 @@ export async function takePartInSecureRound(
   };
   // Against the approved task, then against the plan this site shared its keys under (a hub may not
   // show one plan at sharing and another later: secagg-plan-memory.ts).
+  const pins = loadSigningKeyPins(dir);
   const planCheck = (current: SecAggView, phase: HubPlanRefusal['phase']) => {
     refuseOn(hubPlanMismatch(current, client.siteId, ctx.definition), phase, current);
     refuseOn(planChange(file.sharedUnder, current), phase, current);
+    // Each neighbour's keys signed by it, its signing key the one first seen in the task (secagg-key-pins.ts).
+    refuseOn(neighbourKeysMismatch(current, pins), phase, current);
   };
   let sentBytes = 0;
   let revision: string | undefined;
@@ -106,13 +110,20 @@ export async function takePartInSecureRound(
       return missed(reasonFromView(current));
     switch (current.phase) {
       case 'advertising':
-        if (!current.done.advertised) await post(secaggPaths.keys(taskId, round), publicKeysOf(file.secrets));
+        if (!current.done.advertised)
+          await post(
+            secaggPaths.keys(taskId, round),
+            signedAdvertisement(file.secrets, { taskId, round, siteId: client.siteId }, (bytes) =>
+              client.signStatement(bytes),
+            ),
+          );
         break;
       case 'sharing':
         if (current.position === null)
           return missed(secureRoundMissedReason('keys', { deadlineAt: current.deadlineAt }));
         if (!current.done.shared && current.plan && own) {
           planCheck(current, 'sharing'); // before any share of this site's secrets is made
+          pinSigningKeys(dir, pins, current);
           // Made afresh when not yet at the hub (say, after a restart): kept before it is sent, so the
           // own share on disk always belongs to the shares the hub holds.
           const made = await makeShares({

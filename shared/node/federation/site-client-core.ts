@@ -2,7 +2,7 @@
 // download (verified against the hub's signature, resumable by byte range) and update upload (sealed
 // to the hub, in chunks that resume where the hub says it stopped). Retries, backoff, proxies and
 // persistence of what to resume belong to the site agent built on top of this.
-import { type KeyObject } from 'node:crypto';
+import { sign, type KeyObject } from 'node:crypto';
 import type { Agent } from 'node:https';
 import type { z } from 'zod';
 import {
@@ -145,6 +145,14 @@ export class HubClient {
       signingPrivateKeyPem: enrollment.signingPrivateKeyPem,
       ...extra,
     });
+  }
+
+  /**
+   * Signs `bytes` with this site's enrolled key (Ed25519): statements the site makes to other sites
+   * through the hub (its secure-aggregation round keys), each starting with its own tag.
+   */
+  signStatement(bytes: Uint8Array): string {
+    return sign(null, bytes, this.signingKey).toString('base64url');
   }
 
   /** One signed request; the raw response (throws HubRequestError on a non-2xx answer). */

@@ -41,5 +41,13 @@ export { maskInput, MaskedSum, pairSign, type MaskNeighbour, type PlacedSite } f
 export { decodeMaskedInput, encodeMaskedInput } from './masked-codec.ts';
 export { appendClipBit, CLIP_BIT_SCALE, clipBitBound, takeClipBitSum } from './clip-bit-element.ts';
 export { makeShares, openShares, revealShares, type HeldShares } from './share-exchange.ts';
+export {
+  ROUND_KEYS_TAG,
+  roundKeysBytes,
+  roundKeysSignatureValid,
+  signedAdvertisement,
+  signRoundKeys,
+  type RoundKeysStatement,
+} from './round-keys-signature.ts';
 export { missingShares, unmaskSum, type UnmaskInput } from './unmasking.ts';
 export { runLocalRound, type LocalRoundResult, type LocalSite } from './local-round.ts';

@@ -9,7 +9,7 @@ import { probeDawn, selectBackend, tf } from '../backend/index.ts';
 import { SeededRandom } from '../data/index.ts';
 import { registerTrainingKernels } from './index.ts';
 import { relativeError } from './reference-convolution.ts';
-import { MAX_PARTIAL_BYTES, partialSumBytes, splitCount } from './webgpu-filter-grad.ts';
+import { filterGradLimits, MAX_PARTIAL_BYTES, partialSumBytes, splitCount } from './webgpu-filter-grad.ts';
 
 const dawn = await probeDawn();
 
@@ -93,6 +93,22 @@ describe('split-K filter gradient: the plan', () => {
     expect(splitCount(9, 16, 32 * 128 * 128, small)).toBe(113);
     expect(partialSumBytes(9, 16, 32 * 128 * 128, small)).toBeLessThanOrEqual(64 * 1024);
     expect(MAX_PARTIAL_BYTES).toBeLessThanOrEqual(128 * 1024 * 1024);
+  });
+
+  it("reads the device's limits from getters, as a GPUSupportedLimits holds them", () => {
+    class Limits {
+      get maxStorageBufferBindingSize() {
+        return 64 * 1024;
+      }
+      get maxComputeWorkgroupsPerDimension() {
+        return 100;
+      }
+    }
+    expect(filterGradLimits(new Limits())).toEqual({
+      maxStorageBufferBindingSize: 64 * 1024,
+      maxComputeWorkgroupsPerDimension: 100,
+    });
+    expect(filterGradLimits(undefined).maxComputeWorkgroupsPerDimension).toBe(65535);
   });
 
   it('splits a short reduction no further than 256 rows a chunk', () => {

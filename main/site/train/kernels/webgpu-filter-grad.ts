@@ -33,6 +33,19 @@ const DEFAULT_LIMITS: FilterGradLimits = {
 };
 
 /**
+ * The device's limits, read one by one: a GPUSupportedLimits holds them as getters on its prototype,
+ * which a spread (`{ ...limits }`) does not copy.
+ */
+export function filterGradLimits(device?: Partial<FilterGradLimits>): FilterGradLimits {
+  return {
+    maxStorageBufferBindingSize:
+      device?.maxStorageBufferBindingSize ?? DEFAULT_LIMITS.maxStorageBufferBindingSize,
+    maxComputeWorkgroupsPerDimension:
+      device?.maxComputeWorkgroupsPerDimension ?? DEFAULT_LIMITS.maxComputeWorkgroupsPerDimension,
+  };
+}
+
+/**
  * How many chunks to split the reduction into: enough workgroups to fill a large GPU, chunks of at
  * least 256 rows, and a partial-sum buffer of at most MAX_PARTIAL_BYTES (and of what one binding may
  * hold). Aiming at 2048 workgroups already keeps that buffer under (2048 + tiles) × 256 floats, 4 MiB
@@ -200,7 +213,7 @@ export function filterGradSplitK({
     const m = info.filterHeight * info.filterWidth * info.inChannels;
     const reduction = info.batchSize * info.outHeight * info.outWidth;
     const gpu = backend as unknown as WebgpuBackendLike;
-    const limits = { ...DEFAULT_LIMITS, ...gpu.device?.limits };
+    const limits = filterGradLimits(gpu.device?.limits);
     const splits = splitCount(m, info.outChannels, reduction, limits);
     const chunk = Math.ceil(reduction / splits / TILE) * TILE;
     const program = new FilterGradSplitKProgram(splits, m, info.outChannels);

@@ -51,8 +51,9 @@ fi
 if [ -d /usr/lib/python3/dist-packages/pydicom ] && [ ! -e /usr/lib/python3/dist-packages/pydicom/data/test_files/JPEG2000.dcm ]; then
   problems+=("pydicom's test files are missing: reinstall the Debian package python3-pydicom")
 fi
-# The WebGPU specs run on SwiftShader, the software Vulkan driver inside Debian's Chromium package
-# (scripts/software-webgpu.ts), unless the machine has a Vulkan loader (a GPU) of its own.
+# The WebGPU specs run on SwiftShader, the software Vulkan driver inside Debian's Chromium package, or on lavapipe
+# where scripts/install-lavapipe.sh set it up (scripts/software-webgpu.ts), unless the machine has a Vulkan loader
+# (a GPU) of its own. SwiftShader is required; lavapipe is optional (faster, and has shader-f16).
 if [ ! -e /usr/lib/x86_64-linux-gnu/libvulkan.so.1 ] && [ ! -e /usr/lib/aarch64-linux-gnu/libvulkan.so.1 ] &&
   { [ ! -e /usr/lib/chromium/libvk_swiftshader.so ] || [ ! -e /usr/lib/chromium/libvulkan.so.1 ]; }; then
   problems+=("Chromium's SwiftShader (/usr/lib/chromium/libvk_swiftshader.so), the software GPU the WebGPU specs run on, is missing: install the Debian package chromium")

@@ -2,8 +2,9 @@
 # Installs the Debian packages the tests drive for real, when they are missing, then checks that every
 # command and Python module the test helpers call is there (scripts/check-test-deps.sh), so a machine
 # that lacks one stops here with the package's name instead of failing one spec later on.
-#   chromium        browser tests (Playwright drives Debian's Chromium), and its SwiftShader: the software GPU
-#                   the WebGPU specs run on where the machine has none (scripts/software-webgpu.ts)
+#   chromium        browser tests (Playwright drives Debian's Chromium), and its Vulkan loader and SwiftShader:
+#                   the software GPU the WebGPU specs run on where the machine has none (scripts/software-webgpu.ts),
+#                   unless scripts/install-lavapipe.sh (run last) set up Mesa's faster lavapipe beside it
 #   dcmtk           dcmdump, storescu, echoscu, dcmcjpeg/dcmcjpls/dcmcrle/dcmdjpeg…: an independent reader and DICOM peer
 #   python3-pydicom an independent DICOM reader, and its test files (the odd real-world corpus)
 #   python3-numpy   pydicom's pixel_array
@@ -46,4 +47,5 @@ else
   "${sudo_cmd[@]}" apt-get update -qq
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+bash scripts/install-lavapipe.sh
 bash scripts/check-test-deps.sh

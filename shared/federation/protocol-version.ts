@@ -33,7 +33,7 @@ export const PROTOCOL_HEADER = 'radfed-protocol';
  * package.json's version; protocol-version.spec.ts checks it). A release that bumps PROTOCOL_VERSION
  * bumps this too, so the sentence names a release that the older one is not.
  */
-export const RADFED_RELEASE = '0.1.0';
+export const RADFED_RELEASE = '0.2.0';
 
 /** What a `radfed-protocol` header said: a version, nothing, or something that is not a version. */
 export type ProtocolHeader =

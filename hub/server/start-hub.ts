@@ -17,6 +17,7 @@ import type { BodyBudget } from './body-budget.ts';
 import { installErrorHandling, type HubApp } from './http-plumbing.ts';
 import { registerHealthRoute } from './health-route.ts';
 import { checkSiteProtocol, type HubProtocol } from './protocol-check.ts';
+import { closeSilentConnections } from './silent-connections.ts';
 import { registerHeartbeatRoute } from './heartbeat-routes.ts';
 import { registerSecAggRoutes } from './secagg-routes.ts';
 import { registerHomomorphicRoutes } from './homomorphic-routes.ts';
@@ -52,6 +53,8 @@ export interface StartHubOptions {
   readonly proxyFrom?: readonly string[];
   /** How long a connection may take to send its PROXY header (default 5 s; tests shorten it). */
   readonly proxyHeaderTimeoutMs?: number;
+  /** How long a connection may take from its TLS handshake to its first request head (default 20 s; tests shorten it). */
+  readonly firstRequestMs?: number;
   /** The hub protocol it speaks and the oldest site it serves (default this release's; tests rehearse an upgrade). */
   readonly protocol?: HubProtocol;
 }
@@ -109,6 +112,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     // Request logs carry method, URL and status only (Fastify's defaults): never headers or bodies.
     forceCloseConnections: true,
   });
+  closeSilentConnections(app.server, options.firstRequestMs);
   // Before admitBodies: a site the hub cannot serve is told so before its signature is checked.
   checkSiteProtocol(app, options.protocol);
   const bodies = admitBodies(app, ctx, options.bodies);

@@ -50,6 +50,11 @@ const versionParams = taskParams.extend({
 });
 const uploadParams = z.object({ uploadId: z.string().min(1).max(64) });
 const chunkParams = uploadParams.extend({ index: z.coerce.number().int().min(0) });
+// The routes anyone may call take what an enrollment carries (a token, a name, two keys: under 1 KiB),
+// not the 1 MiB of a signed JSON call: their bodies share one room (body-budget.ts), and four slow
+// 1 MiB bodies from a stranger held it all, turning hospitals' enrollments away (stranger-bodies.spec.ts).
+const UNSIGNED_BODY_BYTES = 16 * 1024;
+const anyoneMayCall = { config: { unsigned: true }, bodyLimit: UNSIGNED_BODY_BYTES } as const;
 // The long-poll's parameters, as the site client sends them and docs/protocol.md names them. Strict,
 // so a misspelt one (`waitSeconds`) is refused with its name instead of silently answering at once.
 const roundQuery = z
@@ -86,12 +91,12 @@ export function registerSiteRoutes(
     }),
   );
 
-  app.post('/v1/enroll', { config: { unsigned: true } }, async (request, reply) => {
+  app.post('/v1/enroll', anyoneMayCall, async (request, reply) => {
     const body = parseJsonBody(enrollRequestSchema, rawBody(request));
     return sendJson(reply, enrollResponseSchema, await enrollSite(ctx, body), 201);
   });
 
-  app.post('/v1/enroll/check', { config: { unsigned: true } }, async (request, reply) => {
+  app.post('/v1/enroll/check', anyoneMayCall, async (request, reply) => {
     const body = parseJsonBody(enrollCheckRequestSchema, rawBody(request));
     return sendJson(reply, enrollCheckResponseSchema, await checkEnrollmentToken(ctx, body));
   });

@@ -3,7 +3,7 @@
 // round up to date, so a hub restarted after a crash continues where it was.
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { Logger } from 'pino';
-import { createLogger } from '../../shared/node/index.ts';
+import { closeSilentConnections, createLogger } from '../../shared/node/index.ts';
 import { registerDashboard, type DashboardAuthOptions } from '../dashboard/index.ts';
 import { createEnrollmentToken, type CreatedToken } from '../enrollment.ts';
 import { openHubContextFor, type HubContext, type HubLimits } from '../hub-context.ts';
@@ -17,7 +17,6 @@ import type { BodyBudget } from './body-budget.ts';
 import { installErrorHandling, type HubApp } from './http-plumbing.ts';
 import { registerHealthRoute } from './health-route.ts';
 import { checkSiteProtocol, type HubProtocol } from './protocol-check.ts';
-import { closeSilentConnections } from './silent-connections.ts';
 import { registerHeartbeatRoute } from './heartbeat-routes.ts';
 import { registerSecAggRoutes } from './secagg-routes.ts';
 import { registerHomomorphicRoutes } from './homomorphic-routes.ts';

@@ -32,6 +32,7 @@ export {
   type SqliteOpenOptions,
 } from './sqlite-database.ts';
 export { FolderCreateError, makeFolder, type FolderCreateCode } from './make-folder.ts';
+export { closeSilentConnections, FIRST_REQUEST_MS } from './silent-connections.ts';
 export {
   FolderWalkError,
   listFolderFiles,

@@ -30,6 +30,7 @@ import {
 } from './renderer-files.ts';
 import { RadfedError } from '../../../shared/errors.ts';
 import { JsonTextError, parseJsonText } from '../../../shared/json-text.ts';
+import { closeSilentConnections } from '../../../shared/node/index.ts';
 
 export const API_INVOKE_PATH = '/api/invoke';
 const MAX_REQUEST_BYTES = 1024 * 1024;
@@ -49,6 +50,8 @@ export interface SiteWebUiOptions {
   setup?: SetupPort;
   /** The federation service (SiteSession.federation); without it federation:* refuses. */
   federation?: FederationPort;
+  /** How long a connection may take to send its first request head (default 20 s; tests shorten it). */
+  firstRequestMs?: number;
 }
 
 export interface SiteWebUi {
@@ -179,6 +182,9 @@ export async function startSiteWebUi(options: SiteWebUiOptions): Promise<SiteWeb
     return candidate !== null && timingSafeEqual(digest(candidate), tokenDigest);
   }
 
+  // Another local user could otherwise hold connections that never send a request, until the agent
+  // ran out of file descriptors (shared/node/silent-connections.ts).
+  closeSilentConnections(server, options.firstRequestMs);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(

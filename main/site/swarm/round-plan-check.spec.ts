@@ -60,15 +60,19 @@ describe("a swarm leader's plan against the approved task", () => {
     };
     expect(planMismatch(honest(2, dp), dp, 3)?.problem).toMatch(/the task needs 3 updates in a sum/);
     expect(planMismatch(honest(3, dp), dp, 3)).toBeNull();
-    expect(survivorsMismatch(2, dp)).toMatchObject({ field: 'survivors', planned: 2, expected: 3 });
-    expect(survivorsMismatch(3, dp)).toBeNull();
-    expect(survivorsMismatch(2, task)).toBeNull();
+    expect(survivorsMismatch(2, dp, 3)).toMatchObject({ field: 'survivors', planned: 2, expected: 3 });
+    expect(survivorsMismatch(3, dp, 3)).toBeNull();
+    expect(survivorsMismatch(2, task, 2)).toBeNull();
+    // A round planned for 3 or more never unmasks a sum of 2: each of the two would read the other's.
+    expect(survivorsMismatch(2, task, 3)).toMatchObject({ field: 'survivors', planned: 2, expected: 3 });
+    expect(survivorsMismatch(2, task, 5)).toMatchObject({ field: 'survivors', planned: 2, expected: 3 });
+    expect(survivorsMismatch(3, task, 5)).toBeNull();
     // A task's own minimum for a secure sum, with no DP: a plan and an unmask of fewer are refused.
     const three: PlanTask = { secureAggregation: { clipRange: 0.5, bits: 16, minimumParticipants: 3 } };
     expect(planMismatch(honest(2, three), three, 3)).toMatchObject({ field: 'participants', planned: 2 });
     expect(planMismatch(honest(3, three), three, 3)).toBeNull();
-    expect(survivorsMismatch(2, three)).toMatchObject({ field: 'survivors', planned: 2, expected: 3 });
-    expect(survivorsMismatch(1, task)).toMatchObject({ field: 'survivors', expected: 2 });
+    expect(survivorsMismatch(2, three, 3)).toMatchObject({ field: 'survivors', planned: 2, expected: 3 });
+    expect(survivorsMismatch(1, task, 2)).toMatchObject({ field: 'survivors', expected: 2 });
   });
 
   it("refuses a participant the round's seed does not hold from this leader on, then keys its member did not sign", () => {

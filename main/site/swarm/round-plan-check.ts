@@ -11,7 +11,7 @@
 // order from this leader on, and no fewer than differential privacy's minimum), and everything else
 // follows from n and the task exactly as an honest leader computes it, so a member compares for
 // equality (numbers cross JSON exactly).
-import type { SecAggPlan } from '../../../shared/federation/index.ts';
+import { leastUpdatesInSecureSum, type SecAggPlan } from '../../../shared/federation/index.ts';
 import {
   planMismatch as sharedPlanMismatch,
   planValuesFor,
@@ -113,11 +113,21 @@ export function leastParticipants(task: PlanTask): number {
 }
 
 /**
- * Why the leader may not unmask a sum of `survivors` updates: fewer than the task's minimum. A leader
- * that calls honest members dropped could otherwise make a sum of its own update and one victim's (and
- * learn the victim's); under DP the sum would carry too little noise. An honest leader never commits
- * such a sum; a hostile one would still learn it, so a member gives no share for it.
+ * The fewest updates the leader may unmask in a round planned for `planned` members: the task's minimum,
+ * and 3 once the round was planned for 3 or more, as at a hub (leastUpdatesInSecureSum): in a sum of two,
+ * each of the two reads the other's update, and members that began a round of three never see one
+ * through a dropout.
  */
-export function survivorsMismatch(survivors: number, task: PlanTask): PlanMismatch | null {
-  return sharedSurvivorsMismatch(survivors, leastParticipants(task), 'the leader');
+export function leastSurvivors(task: PlanTask, planned: number): number {
+  return leastUpdatesInSecureSum(leastParticipants(task), planned);
+}
+
+/**
+ * Why the leader may not unmask a sum of `survivors` updates of a round planned for `planned`: fewer
+ * than leastSurvivors. A leader that calls honest members dropped could otherwise make a sum of its own
+ * update and one victim's (and learn the victim's); under DP the sum would carry too little noise. An
+ * honest leader never commits such a sum; a hostile one would still learn it, so a member gives no share for it.
+ */
+export function survivorsMismatch(survivors: number, task: PlanTask, planned: number): PlanMismatch | null {
+  return sharedSurvivorsMismatch(survivors, leastSurvivors(task, planned), 'the leader');
 }

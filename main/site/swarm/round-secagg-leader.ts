@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   layoutOf,
+  leastUpdatesInSecureSum,
   WeightedDeltaSum,
   type Participant,
   type SecAggPlan,
@@ -144,8 +145,13 @@ export async function leadSecureAggregation(options: {
   });
   const survived = members.filter((m) => masked.has(m.id)).map((m) => m.id);
   const dropped = members.filter((m) => !masked.has(m.id)).map((m) => m.id);
-  if (survived.length < 2)
-    throw new SwarmError('round-failed', 'Fewer than two members sent a masked update; nothing is unmasked.');
+  // The members refuse their shares for a smaller sum (round-plan-check.ts): not asked.
+  const leastInSum = leastUpdatesInSecureSum(least, n);
+  if (survived.length < leastInSum)
+    throw new SwarmError(
+      'round-failed',
+      `Only ${survived.length} of ${n} members sent a masked update; a sum needs ${leastInSum}, or each member in it could read another's update. Nothing is unmasked; the round starts again.`,
+    );
 
   const reveals = await Promise.allSettled(
     members

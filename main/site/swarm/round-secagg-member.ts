@@ -223,7 +223,7 @@ export class RoundSecAggMember {
         'bad-message',
         'The leader asked for shares before this member masked its update.',
       );
-    const tooFew = survivorsMismatch(survived.length, this.plans.task);
+    const tooFew = survivorsMismatch(survived.length, this.plans.task, attempt.plan.participants);
     if (tooFew) this.#refuse(round, leader, tooFew, 'reveals no share for that sum');
     const around = this.#neighbours(attempt).map((p) => p.siteId);
     const { request, revealed } = revealShares({

@@ -23,7 +23,7 @@ import {
   type TaskRow,
   checkProxyAddresses,
 } from '../hub/index.ts';
-import { parseNonNegativeInt } from './arguments.ts';
+import { parseNonNegativeInt, parsePort } from './arguments.ts';
 import { registerHubDashboardCommands } from './hub-dashboard-commands.ts';
 import { keepSplitTrunks } from './hub-split-trunks.ts';
 import {
@@ -67,7 +67,7 @@ export function registerHubCommands(program: Command): void {
       .option('--host <names...>', 'host names and IP addresses sites dial (default: localhost 127.0.0.1)')
       .option('--name <name>', 'a name for the hub (default: the folder name)')
       .option('--port <port>', `the port to serve on (default ${DEFAULT_HUB_PORT})`, (v) =>
-        parseNonNegativeInt(v, '--port'),
+        parsePort(v, '--port', { anyFree: true }),
       ),
   ).action(async (flags: StoreFlags & { dir: string; host?: string[]; name?: string; port?: number }) => {
     await checkStoreFlags(flags);
@@ -91,7 +91,7 @@ export function registerHubCommands(program: Command): void {
       .summary('run the hub over HTTPS until stopped')
       .requiredOption('--dir <folder>', 'the hub folder')
       .option('--port <port>', 'the port (default: the one in hub.json; 0 picks a free one)', (v) =>
-        parseNonNegativeInt(v, '--port'),
+        parsePort(v, '--port', { anyFree: true }),
       )
       .option('--host <address>', 'the address to listen on (0.0.0.0 for all)', '127.0.0.1')
       .option(

@@ -11,7 +11,7 @@ import {
   relayMemberAddress,
   startRelayHome,
 } from '../main/site/swarm/index.ts';
-import { parsePositiveInt } from './arguments.ts';
+import { parsePort } from './arguments.ts';
 import { CliError } from './failure.ts';
 import { createLogger } from '../shared/node/index.ts';
 
@@ -65,7 +65,7 @@ export function registerRelayCommands(program: Command): void {
     .requiredOption('--dir <folder>', 'the relay folder')
     .option('--host <address>', 'the local address to listen on (default: every interface)')
     .option('--port <n>', 'the port to listen on (default: the port of the relay\u2019s address)', (v) =>
-      parsePositiveInt(v, '--port'),
+      parsePort(v, '--port', { anyFree: false }),
     )
     .action(async (flags: { dir: string; host?: string; port?: number }) => {
       const dir = resolve(flags.dir);

@@ -1,7 +1,7 @@
 // `radfed site receive | watch | run`: getting studies in without a person at the keyboard. Settings
 // given on the command line can be saved in site.json (--save), where `site run` finds them.
 import { resolve } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import {
   AuditLog,
   openSite,
@@ -14,7 +14,7 @@ import {
   type WatchSettings,
   commandActor,
 } from '../main/site/index.ts';
-import { parsePositiveInt } from './arguments.ts';
+import { parsePort, parsePositiveInt } from './arguments.ts';
 import { CliError } from './failure.ts';
 import { isEnrolled } from '../main/site/federation/index.ts';
 import { addFederationRunOptions } from './site-federation-commands.ts';
@@ -50,7 +50,9 @@ export function registerRunCommands(site: Command): void {
         'site.json; --save writes them there, so that `radfed site run` starts the receiver too.',
     )
     .requiredOption('--dir <folder>', 'the site folder')
-    .option('--port <port>', 'the TCP port to listen on (e.g. 11112)', (v) => parsePort(v))
+    .option('--port <port>', 'the TCP port to listen on (e.g. 11112)', (v) =>
+      parsePort(v, '--port', { anyFree: false }),
+    )
     .option('--ae <title>', 'our AE title, which senders must call (e.g. RADFED)')
     .option('--allow <title>', 'a calling AE title allowed to send (repeatable)', collect, [])
     .option('--host <address>', 'the address to listen on (default 0.0.0.0: every interface)')
@@ -218,12 +220,4 @@ export function saveSettings(
     site.database.close();
   }
   process.stdout.write(`Saved in ${paths.config}; \`radfed site run --dir ${dir}\` will start it.\n`);
-}
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new InvalidArgumentError(`--port takes a TCP port from 1 to 65535, not "${value}".`);
-  }
-  return port;
 }

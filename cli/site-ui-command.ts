@@ -2,7 +2,7 @@
 // browser tests. The same renderer and the same typed API as the desktop app, served on 127.0.0.1 with
 // a random access token in the address. Works on an empty folder: the setup wizard creates the site.
 import { join, resolve } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import {
   presetSetup,
   settingsFilePaths,
@@ -12,7 +12,7 @@ import {
 import { SiteSession } from '../main/site/console/index.ts';
 import { startSiteWebUi } from '../main/site/web-ui/index.ts';
 import { createLogger } from '../shared/node/index.ts';
-import { parsePositiveInt } from './arguments.ts';
+import { parsePort, parsePositiveInt } from './arguments.ts';
 
 interface UiFlags {
   dir: string;
@@ -33,7 +33,9 @@ export function registerSiteUiCommand(site: Command): void {
         'Settings preset by IT (docs/settings.md) apply; the user settings file is D/ui-settings.json.',
     )
     .requiredOption('--dir <folder>', 'the site folder (created by the setup wizard if it does not exist)')
-    .option('--port <port>', 'the port to listen on (default: any free port)', parsePort)
+    .option('--port <port>', 'the port to listen on (default: any free port)', (v) =>
+      parsePort(v, '--port', { anyFree: true }),
+    )
     .option('--threads <n>', 'training threads (default: all cores)', (v) => parsePositiveInt(v, '--threads'))
     .option('--no-federation', 'do not take part in federated rounds from this process')
     .action(async (flags: UiFlags) => {
@@ -72,14 +74,4 @@ export function registerSiteUiCommand(site: Command): void {
       await ui.close();
       await session.close();
     });
-}
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new InvalidArgumentError(
-      `--port takes a TCP port from 1 to 65535 (0: any free port), not "${value}".`,
-    );
-  }
-  return port;
 }

@@ -38,7 +38,7 @@ import {
   type SignedEntry,
   type SwarmNode,
 } from '../main/site/swarm/index.ts';
-import { parseNonNegativeInt, parsePositiveInt } from './arguments.ts';
+import { parseNonNegativeInt, parsePort, parsePositiveInt } from './arguments.ts';
 import { CliError } from './failure.ts';
 import { siteLogger } from './site-log.ts';
 
@@ -256,7 +256,7 @@ export function registerSwarmCommands(program: Command): void {
     .requiredOption('--dir <folder>', 'the site folder')
     .option('--host <address>', 'the local address to listen on (default: every interface)')
     .option('--port <n>', 'the port to listen on (default: the port of this site\u2019s address)', (v) =>
-      parsePositiveInt(v, '--port'),
+      parsePort(v, '--port', { anyFree: false }),
     )
     .action(async (flags: { dir: string; host?: string; port?: number }) => {
       const dir = resolve(flags.dir);

@@ -3,15 +3,10 @@
 // compute dispatches one step records, counted on any adapter (SwiftShader too: a count, not a
 // time), and, where `time` is set (a real GPU: bench/gpu/gpu-entry.ts), images per second as
 // `radfed bench train` measures them.
-import {
-  benchmarkReferenceTraining,
-  createModel,
-  SeededRandom,
-  selectBackend,
-  tf,
-} from '../../main/site/train/index.ts';
+import { benchmarkReferenceTraining, selectBackend } from '../../main/site/train/index.ts';
 import { countGpuDispatches } from '../../main/site/train/kernels/index.ts';
 import { FusedAdam } from '../../main/site/train/trainer/index.ts';
+import { benchStep } from './bench-step.ts';
 
 export interface BatchNormAbOptions {
   model: string;
@@ -30,35 +25,19 @@ export interface BatchNormAbFigure {
 
 /** One training step's dispatches, after a first step (optimiser state, uploads) outside the count. */
 async function stepDispatches(model: string, size: number, batch: number): Promise<number> {
-  const net = createModel(model, { inputSize: size, channels: 1, numClasses: 2, seed: 0 });
+  const { trainable, loss, dispose } = benchStep(model, size, batch);
   const optimizer = new FusedAdam(1e-3);
-  const random = new SeededRandom(0);
-  const images = tf.tensor4d(random.floats(batch * size * size), [batch, size, size, 1]);
-  const labels = tf.oneHot(
-    tf.tensor1d(
-      Int32Array.from({ length: batch }, (_, i) => i % 2),
-      'int32',
-    ),
-    2,
-  );
-  const trainable = net.parameters.filter((p) => p.trainable);
   // Recorded, not waited for: a count needs only the recording, and SwiftShader takes minutes to run
   // one ResNet-18 step (415 s for the gradients at 32 px, batch 1, on this 2-core machine, shared).
   const step = () => {
-    optimizer
-      .minimize(
-        () => tf.losses.softmaxCrossEntropy(labels, net.logits(images, { training: true })) as tf.Scalar,
-        trainable,
-      )
-      .dispose();
+    optimizer.minimize(loss, trainable).dispose();
   };
   try {
     step();
     return await countGpuDispatches(step);
   } finally {
-    tf.dispose([images, labels]);
     optimizer.dispose();
-    net.dispose();
+    dispose();
   }
 }
 

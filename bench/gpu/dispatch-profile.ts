@@ -10,9 +10,10 @@
 //     VK_ICD_FILENAMES=$PWD/node_modules/.cache/software-webgpu/vk_swiftshader_icd.json
 //   node --import tsx bench/gpu/dispatch-profile.ts [--model resnet-18] [--size 32] [--batch 1]
 import { parseArgs } from 'node:util';
-import { createModel, SeededRandom, selectBackend, tf } from '../../main/site/train/index.ts';
+import { selectBackend, tf } from '../../main/site/train/index.ts';
 import { WebgpuCommandStream } from '../../main/site/train/kernels/index.ts';
 import { FusedAdam } from '../../main/site/train/trainer/index.ts';
+import { benchStep } from './bench-step.ts';
 
 /** The few WebGPU objects and methods used here (structural: the project does not load @webgpu/types). */
 interface Buffer {
@@ -221,26 +222,12 @@ async function replay(dispatch: Dispatch): Promise<number> {
   return performance.now() - start;
 }
 
-const net = createModel(values.model, { inputSize: size, channels: 1, numClasses: 2, seed: 0 });
+const { trainable, loss: stepLoss } = benchStep(values.model, size, batch);
 const optimizer = new FusedAdam(1e-3);
-const random = new SeededRandom(0);
-const images = tf.tensor4d(random.floats(batch * size * size), [batch, size, size, 1]);
-const labels = tf.oneHot(
-  tf.tensor1d(
-    Int32Array.from({ length: batch }, (_, i) => i % 2),
-    'int32',
-  ),
-  2,
-);
-const trainable = net.parameters.filter((p) => p.trainable);
 /** One step, waited for: milliseconds. */
 async function step(): Promise<number> {
   const start = performance.now();
-  const loss = optimizer.minimize(
-    () => tf.losses.softmaxCrossEntropy(labels, net.logits(images, { training: true })) as tf.Scalar,
-    trainable,
-    true,
-  )!;
+  const loss = optimizer.minimize(stepLoss, trainable, true)!;
   await loss.data();
   loss.dispose();
   return performance.now() - start;

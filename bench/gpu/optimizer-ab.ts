@@ -6,14 +6,13 @@
 // bench/gpu/optimizer-dispatches.ts prints the counts from the command line.
 import {
   benchmarkReferenceTraining,
-  createModel,
   createOptimizer,
-  SeededRandom,
   selectBackend,
   tf,
   type OptimizerName,
 } from '../../main/site/train/index.ts';
 import { countGpuDispatches } from '../../main/site/train/kernels/index.ts';
+import { benchStep } from './bench-step.ts';
 
 export interface OptimizerAbOptions {
   model: string;
@@ -40,20 +39,8 @@ export interface OptimizerAbFigure {
 /** One step's dispatches and its update's, after a first step (shader compilation, state) outside the count. */
 async function countStep(options: OptimizerAbOptions): Promise<Omit<OptimizerAbFigure, 'update'>> {
   const { model, size, batch } = options;
-  const net = createModel(model, { inputSize: size, channels: 1, numClasses: 2, seed: 0 });
+  const { trainable, loss, dispose } = benchStep(model, size, batch);
   const optimizer = createOptimizer(options.optimizer ?? 'adam', 1e-3);
-  const random = new SeededRandom(0);
-  const images = tf.tensor4d(random.floats(batch * size * size), [batch, size, size, 1]);
-  const labels = tf.oneHot(
-    tf.tensor1d(
-      Int32Array.from({ length: batch }, (_, i) => i % 2),
-      'int32',
-    ),
-    2,
-  );
-  const trainable = net.parameters.filter((p) => p.trainable);
-  const loss = () =>
-    tf.losses.softmaxCrossEntropy(labels, net.logits(images, { training: true })) as tf.Scalar;
   const step = async () => {
     const value = optimizer.minimize(loss, trainable);
     await value.data();
@@ -71,9 +58,8 @@ async function countStep(options: OptimizerAbOptions): Promise<Omit<OptimizerAbF
     );
     return { weightTensors: trainable.length, dispatchesPerStep, dispatchesPerUpdate };
   } finally {
-    tf.dispose([images, labels]);
     optimizer.dispose();
-    net.dispose();
+    dispose();
   }
 }
 
